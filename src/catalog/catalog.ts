@@ -1,0 +1,46 @@
+/**
+ * The catalog keeps one pointer per table: the location of its current metadata file.
+ * Committing is an atomic compare-and-swap of that pointer (see table/commit.ts for the
+ * retry loop). The SQL catalog (sql.ts) uses the same tables as Iceberg Java's JdbcCatalog
+ * and PyIceberg's SqlCatalog, so those engines open floe's catalog directly.
+ */
+import type { TableIdentifier } from '../iceberg/types.js';
+
+export interface CatalogTableEntry {
+  id: TableIdentifier;
+  metadataLocation: string;
+  previousMetadataLocation: string | null;
+}
+
+/** A prefix rewrite for a registered table whose stored locations point elsewhere. */
+export interface LocationMapping {
+  from: string;
+  to: string;
+}
+
+export interface Catalog {
+  readonly name: string;
+  createNamespace(namespace: string[], properties?: Record<string, string>): Promise<void>;
+  listNamespaces(): Promise<string[][]>;
+  namespaceExists(namespace: string[]): Promise<boolean>;
+  listTables(namespace?: string[]): Promise<TableIdentifier[]>;
+  /** Throws a `not-found` FloeError naming the table when it is not in the catalog. */
+  getTable(id: TableIdentifier): Promise<CatalogTableEntry>;
+  tableExists(id: TableIdentifier): Promise<boolean>;
+  /** Inserts the pointer; `already-exists` if the table is there. */
+  createTable(id: TableIdentifier, metadataLocation: string): Promise<void>;
+  dropTable(id: TableIdentifier): Promise<void>;
+  /**
+   * Compare-and-swap: set the pointer to `newLocation` only if it is still `expected`.
+   * Returns false when another writer got there first (the caller reloads and retries).
+   */
+  swapMetadataLocation(id: TableIdentifier, expected: string, newLocation: string): Promise<boolean>;
+  /** floe's own side table: stored-location prefixes remapped at read time (`table register --map-location`). */
+  getLocationMappings(id: TableIdentifier): Promise<LocationMapping[]>;
+  setLocationMappings(id: TableIdentifier, mappings: LocationMapping[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function formatTableId(id: TableIdentifier): string {
+  return [...id.namespace, id.name].join('.');
+}

@@ -1,0 +1,162 @@
+/**
+ * JSON that keeps longs exact. Node 20's JSON.parse turns 63-bit snapshot ids into lossy
+ * doubles, so metadata JSON is parsed here: an integer literal that is not a safe JS
+ * integer becomes a bigint; everything else is as JSON.parse would give. `stringify`
+ * writes bigints as bare integer literals.
+ *
+ * The parse boundary (metadata-json.ts) then converts the fields the spec declares as
+ * long to bigint unconditionally, so callers never see "sometimes number, sometimes bigint".
+ */
+import { corruptError } from '../errors.js';
+
+export function parseJson(text: string, source = 'JSON'): unknown {
+  let i = 0;
+  const fail = (what: string): never => {
+    let line = 1;
+    let col = 1;
+    for (let k = 0; k < i && k < text.length; k++) {
+      if (text.charCodeAt(k) === 10) {
+        line++;
+        col = 1;
+      } else col++;
+    }
+    throw corruptError(`${source}: invalid JSON at line ${line}, column ${col}: ${what}`, {
+      context: { file: source, line, column: col },
+    });
+  };
+  const ws = () => {
+    for (;;) {
+      const c = text.charCodeAt(i);
+      if (c === 32 || c === 9 || c === 10 || c === 13) i++;
+      else return;
+    }
+  };
+  const value = (): unknown => {
+    ws();
+    const c = text[i];
+    if (c === '{') {
+      i++;
+      const obj: Record<string, unknown> = {};
+      ws();
+      if (text[i] === '}') {
+        i++;
+        return obj;
+      }
+      for (;;) {
+        ws();
+        if (text[i] !== '"') fail('expected a string key');
+        const key = str();
+        ws();
+        if (text[i] !== ':') fail("expected ':'");
+        i++;
+        obj[key] = value();
+        ws();
+        if (text[i] === ',') {
+          i++;
+          continue;
+        }
+        if (text[i] === '}') {
+          i++;
+          return obj;
+        }
+        fail("expected ',' or '}'");
+      }
+    }
+    if (c === '[') {
+      i++;
+      const arr: unknown[] = [];
+      ws();
+      if (text[i] === ']') {
+        i++;
+        return arr;
+      }
+      for (;;) {
+        arr.push(value());
+        ws();
+        if (text[i] === ',') {
+          i++;
+          continue;
+        }
+        if (text[i] === ']') {
+          i++;
+          return arr;
+        }
+        fail("expected ',' or ']'");
+      }
+    }
+    if (c === '"') return str();
+    if (c === 't' && text.startsWith('true', i)) {
+      i += 4;
+      return true;
+    }
+    if (c === 'f' && text.startsWith('false', i)) {
+      i += 5;
+      return false;
+    }
+    if (c === 'n' && text.startsWith('null', i)) {
+      i += 4;
+      return null;
+    }
+    return num();
+  };
+  const str = (): string => {
+    // Find the closing quote; delegate unescaping of the literal to JSON.parse.
+    const start = i;
+    i++;
+    let escaped = false;
+    for (;;) {
+      if (i >= text.length) fail('unterminated string');
+      const ch = text.charCodeAt(i);
+      if (ch === 34) break;
+      if (ch === 92) {
+        escaped = true;
+        i += 2;
+      } else i++;
+    }
+    i++;
+    const lit = text.slice(start, i);
+    if (!escaped) return lit.slice(1, -1);
+    try {
+      return JSON.parse(lit) as string;
+    } catch {
+      return fail('bad string escape');
+    }
+  };
+  const num = (): number | bigint => {
+    const m = /-?(?:0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/y;
+    m.lastIndex = i;
+    const r = m.exec(text);
+    if (!r) return fail('unexpected character');
+    i = m.lastIndex;
+    const lit = r[0];
+    if (r[1] === undefined && r[2] === undefined) {
+      const n = Number(lit);
+      return Number.isSafeInteger(n) ? n : BigInt(lit);
+    }
+    return Number(lit);
+  };
+  const out = value();
+  ws();
+  if (i !== text.length) fail('trailing characters');
+  return out;
+}
+
+/** JSON.stringify with bigint written as an exact integer literal. */
+export function stringifyJson(value: unknown, indent?: number): string {
+  const marker = '\u0000bigint:';
+  const s = JSON.stringify(
+    value,
+    (_k, v) => (typeof v === 'bigint' ? marker + v.toString() : v),
+    indent,
+  );
+  // JSON.stringify escapes the NUL of the marker as the six characters \u0000.
+  return s.replace(/"\\u0000bigint:(-?\d+)"/g, '$1');
+}
+
+/** A long field read from JSON: number or bigint in, bigint out. */
+export function toLong(v: unknown, what: string): bigint {
+  if (typeof v === 'bigint') return v;
+  if (typeof v === 'number' && Number.isInteger(v)) return BigInt(v);
+  if (typeof v === 'string' && /^-?\d+$/.test(v)) return BigInt(v);
+  throw corruptError(`${what}: expected a long, got ${JSON.stringify(typeof v === 'undefined' ? null : v)}`);
+}

@@ -1,0 +1,47 @@
+/**
+ * The one narrow storage interface used through the whole stack. Locations are URIs as
+ * stored in Iceberg metadata: `file:///abs/path`, a bare absolute path, or `s3://bucket/key`.
+ * Implementations: local.ts (disk), memory.ts (tests); S3 comes later behind the same interface.
+ */
+export interface FileInfo {
+  location: string;
+  size: number;
+  /** milliseconds since the epoch */
+  lastModified: number;
+}
+
+export interface WriteOptions {
+  /**
+   * Fail with a `conflict` FloeError if the location already exists. Metadata files are
+   * always written create-only: a name that exists is a conflict, never an overwrite.
+   */
+  createOnly?: boolean;
+}
+
+export interface FileIO {
+  read(location: string): Promise<Uint8Array>;
+  readRange(location: string, offset: number, length: number): Promise<Uint8Array>;
+  write(location: string, data: Uint8Array, options?: WriteOptions): Promise<void>;
+  exists(location: string): Promise<boolean>;
+  stat(location: string): Promise<FileInfo>;
+  delete(location: string): Promise<void>;
+  /** Every file under a prefix (recursively). */
+  list(prefix: string): AsyncIterable<FileInfo>;
+  /**
+   * A path on local disk that DuckDB can read. Local storage returns the file itself;
+   * object stores stage a copy in a bounded cache.
+   */
+  localPath(location: string): Promise<string>;
+  /**
+   * Upload a file that was written on local disk (by DuckDB) to `location`. Local storage
+   * renames or copies; object stores upload.
+   */
+  putLocalFile(localPath: string, location: string): Promise<void>;
+}
+
+/** Joins a location and a relative path with exactly one slash. */
+export function joinLocation(base: string, ...parts: string[]): string {
+  let out = base.replace(/\/+$/, '');
+  for (const p of parts) out += '/' + p.replace(/^\/+/, '');
+  return out;
+}
