@@ -1,0 +1,88 @@
+/**
+ * Opens the catalog named by floe.yaml's `catalog:` section (DESIGN §4).
+ *
+ * Accepted `uri` forms:
+ * - `sqlite:./warehouse/catalog.db`, `sqlite:warehouse/catalog.db`: relative to the folder
+ *   of floe.yaml (`baseDir`), not the working directory, so a project behaves the same
+ *   from any folder;
+ * - `sqlite:/abs/path.db`;
+ * - SQLAlchemy URLs as PyIceberg users write them: `sqlite:///rel.db` (relative) and
+ *   `sqlite:////abs/path.db` (absolute), so a PyIceberg config can be pasted as is;
+ * - Java's `jdbc:sqlite:/abs/path.db` (also `jdbc:sqlite:file:/abs/path.db`);
+ * - `sqlite::memory:`, a private catalog that lives as long as the process (tests).
+ * `postgresql://…` is recognised but not implemented yet.
+ *
+ * The URI itself is never echoed in an error: a Postgres URL may carry a password.
+ */
+import { isAbsolute, resolve } from 'node:path';
+import type { Catalog } from './catalog.js';
+import { configError, unsupportedError } from '../errors.js';
+import { SqlCatalog } from './sql.js';
+import { openSqlite } from './sqlite.js';
+
+export interface CatalogConfig {
+  uri: string;
+  /** The `catalog_name` column value; engines sharing the database must agree on it. */
+  name: string;
+}
+
+export type CatalogTarget = { kind: 'sqlite'; path: string } | { kind: 'postgres' };
+
+/** Where a catalog URI points, with relative SQLite paths resolved against `baseDir`. */
+export function parseCatalogUri(uri: string, baseDir: string): CatalogTarget {
+  const u = uri.trim().replace(/^jdbc:/i, '');
+  if (/^postgres(ql)?:/i.test(u)) return { kind: 'postgres' };
+  const m = /^sqlite:(.*)$/is.exec(u);
+  if (!m) {
+    const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(u)?.[1];
+    throw configError(
+      scheme ? `catalog.uri: unsupported scheme "${scheme}:"` : 'catalog.uri: expected sqlite:PATH or postgresql://…',
+      { context: { field: 'catalog.uri' }, hint: 'For example `uri: sqlite:./warehouse/catalog.db`.' },
+    );
+  }
+  let rest = m[1]!;
+  // `sqlite://` is SQLAlchemy's spelling of an in-memory database.
+  if (rest === ':memory:' || rest === '//') return { kind: 'sqlite', path: ':memory:' };
+  if (rest.startsWith('//')) {
+    if (!rest.startsWith('///')) {
+      throw configError('catalog.uri: a sqlite:// URI takes no host; write sqlite:PATH or sqlite:////abs/path', {
+        context: { field: 'catalog.uri' },
+      });
+    }
+    // SQLAlchemy: sqlite:///rel.db is relative, sqlite:////abs.db absolute (one slash is the separator).
+    rest = rest.slice(3);
+  } else if (rest.startsWith('file:')) {
+    rest = rest.slice('file:'.length).replace(/^\/\/(?=\/)/, '');
+  }
+  if (rest === '') throw configError('catalog.uri: the sqlite: URI has no file path', { context: { field: 'catalog.uri' } });
+  const path = isAbsolute(rest) ? rest : resolve(baseDir, rest);
+  return { kind: 'sqlite', path };
+}
+
+/**
+ * Opens the catalog, creating the database file, its folder and the catalog tables when
+ * they are missing. The driver is loaded here, lazily, so commands that never touch the
+ * catalog (`floe --help`, `floe validate`) do not load it.
+ */
+export async function openCatalog(config: CatalogConfig, baseDir: string): Promise<Catalog> {
+  const name = config.name?.trim() ?? '';
+  if (name === '' || name.length > 255) {
+    throw configError('catalog.name must be a non-empty string of at most 255 characters', {
+      context: { field: 'catalog.name' },
+    });
+  }
+  const target = parseCatalogUri(config.uri, baseDir);
+  if (target.kind === 'postgres') {
+    throw unsupportedError('Postgres catalogs (catalog.uri: postgresql://…) are not supported yet', {
+      context: { field: 'catalog.uri' },
+      hint: 'Use a SQLite catalog for now, for example `uri: sqlite:./warehouse/catalog.db`.',
+    });
+  }
+  const conn = await openSqlite(target.path);
+  try {
+    return await SqlCatalog.open(conn, name);
+  } catch (e) {
+    await conn.close();
+    throw e;
+  }
+}

@@ -1,0 +1,130 @@
+/**
+ * SqlConnection over better-sqlite3, the embedded default catalog database.
+ *
+ * better-sqlite3 is synchronous and is imported lazily (it is a native addon; `floe --help`
+ * must not pay for loading it). Several floe processes share one catalog file, so we use
+ * WAL mode (readers never block the writer) and a busy timeout (a writer waits for the
+ * lock instead of failing at once).
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type BetterSqlite3 from 'better-sqlite3';
+import { FloeError, ioError } from '../errors.js';
+import { sqliteDialect, type SqlConnection, type SqlExecutor, type SqlRow, type SqlValue } from './sql-dialect.js';
+
+/** How long a writer waits for another process's lock before giving up. */
+export const SQLITE_BUSY_TIMEOUT_MS = 10_000;
+
+export interface SqliteOptions {
+  /** Fail instead of creating the file (and its folder) when it is missing. */
+  mustExist?: boolean;
+  busyTimeoutMs?: number;
+}
+
+/** Opens (creating if needed) a SQLite database file; `:memory:` gives a private in-memory one. */
+export async function openSqlite(path: string, options: SqliteOptions = {}): Promise<SqliteConnection> {
+  let Database: typeof BetterSqlite3;
+  try {
+    Database = (await import('better-sqlite3')).default;
+  } catch (e) {
+    throw new FloeError('internal', `cannot load better-sqlite3 (the SQLite catalog driver): ${(e as Error).message}`, {
+      cause: e,
+      hint: 'Reinstall dependencies with `npm ci`; better-sqlite3 builds a native addon during install.',
+    });
+  }
+  const memory = path === ':memory:';
+  try {
+    if (!memory && !options.mustExist) mkdirSync(dirname(path), { recursive: true });
+    const db = new Database(path, {
+      fileMustExist: options.mustExist ?? false,
+      timeout: options.busyTimeoutMs ?? SQLITE_BUSY_TIMEOUT_MS,
+    });
+    if (!memory) {
+      try {
+        db.pragma('journal_mode = WAL');
+      } catch (e) {
+        // A read-only file (or folder) still serves reads in its current journal mode.
+        if (!sqliteDialect.isReadOnly(e)) throw e;
+      }
+    }
+    return new SqliteConnection(db, path);
+  } catch (e) {
+    if (e instanceof FloeError) throw e;
+    const code = (e as { code?: string }).code ?? 'unknown';
+    throw ioError(`cannot open the SQLite catalog ${path}: ${(e as Error).message} (${code})`, {
+      cause: e,
+      context: { file: path, code },
+    });
+  }
+}
+
+export class SqliteConnection implements SqlConnection {
+  readonly dialect = sqliteDialect;
+  readonly description: string;
+  /** Every statement goes through this chain, so nothing slips into another caller's transaction. */
+  private queue: Promise<unknown> = Promise.resolve();
+  private readonly statements = new Map<string, BetterSqlite3.Statement>();
+  private readonly direct: SqlExecutor;
+
+  constructor(
+    private readonly db: BetterSqlite3.Database,
+    readonly path: string,
+  ) {
+    this.description = `SQLite catalog ${path}`;
+    this.direct = {
+      query: async <T extends SqlRow>(sql: string, params: readonly SqlValue[] = []) => this.all<T>(sql, params),
+      execute: async (sql: string, params: readonly SqlValue[] = []) => this.run(sql, params),
+    };
+  }
+
+  query<T extends SqlRow = SqlRow>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
+    return this.serial(() => this.all<T>(sql, params));
+  }
+
+  execute(sql: string, params: readonly SqlValue[] = []): Promise<number> {
+    return this.serial(() => this.run(sql, params));
+  }
+
+  transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+    return this.serial(async () => {
+      this.db.exec(this.dialect.beginWrite);
+      try {
+        const result = await fn(this.direct);
+        this.db.exec('COMMIT');
+        return result;
+      } catch (e) {
+        if (this.db.inTransaction) this.db.exec('ROLLBACK');
+        throw e;
+      }
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.serial(() => {
+      if (this.db.open) this.db.close();
+    });
+  }
+
+  private serial<T>(fn: () => T | Promise<T>): Promise<T> {
+    const run = this.queue.then(fn);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private prepare(sql: string): BetterSqlite3.Statement {
+    let stmt = this.statements.get(sql);
+    if (!stmt) {
+      stmt = this.db.prepare(sql);
+      this.statements.set(sql, stmt);
+    }
+    return stmt;
+  }
+
+  private all<T>(sql: string, params: readonly SqlValue[]): T[] {
+    return this.prepare(sql).all(...params) as T[];
+  }
+
+  private run(sql: string, params: readonly SqlValue[]): number {
+    return this.prepare(sql).run(...params).changes;
+  }
+}
