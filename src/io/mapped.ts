@@ -1,0 +1,79 @@
+/**
+ * A FileIO that rewrites location prefixes before delegating: the read side of
+ * `floe table register … --map-location FROM=TO`.
+ *
+ * A table registered from elsewhere keeps the locations its writer stored, e.g.
+ * `s3a://hyperparam-iceberg/…` or relative `data/persistent/iceberg/…` (duckdb-iceberg's
+ * fixtures). Its metadata files are never rewritten; the mapping is applied on every access.
+ * Rewriting is plain string-prefix replacement, and the longest matching `from` wins, so a
+ * specific mapping can override a broad one.
+ */
+import type { LocationMapping } from '../catalog/catalog.js';
+import type { FileInfo, FileIO, WriteOptions } from './fileio.js';
+
+export class MappedFileIO implements FileIO {
+  private readonly mappings: readonly LocationMapping[];
+
+  constructor(
+    readonly inner: FileIO,
+    mappings: readonly LocationMapping[],
+  ) {
+    // Longest first, so the first match is the most specific one.
+    this.mappings = [...mappings].filter((m) => m.from.length > 0).sort((a, b) => b.from.length - a.from.length);
+  }
+
+  /** The location the inner FileIO is asked for. */
+  map(location: string): string {
+    const m = this.match(location);
+    return m ? m.to + location.slice(m.from.length) : location;
+  }
+
+  read(location: string): Promise<Uint8Array> {
+    return this.inner.read(this.map(location));
+  }
+
+  readRange(location: string, offset: number, length: number): Promise<Uint8Array> {
+    return this.inner.readRange(this.map(location), offset, length);
+  }
+
+  write(location: string, data: Uint8Array, options?: WriteOptions): Promise<void> {
+    return this.inner.write(this.map(location), data, options);
+  }
+
+  exists(location: string): Promise<boolean> {
+    return this.inner.exists(this.map(location));
+  }
+
+  /** Reports the location as the caller spelled it, not the rewritten one. */
+  async stat(location: string): Promise<FileInfo> {
+    return { ...(await this.inner.stat(this.map(location))), location };
+  }
+
+  delete(location: string): Promise<void> {
+    return this.inner.delete(this.map(location));
+  }
+
+  /**
+   * Lists under the rewritten prefix and maps results back into the caller's vocabulary,
+   * so they compare equal to the locations stored in the table's metadata.
+   */
+  async *list(prefix: string): AsyncIterable<FileInfo> {
+    const m = this.match(prefix);
+    for await (const info of this.inner.list(this.map(prefix))) {
+      if (m && info.location.startsWith(m.to)) yield { ...info, location: m.from + info.location.slice(m.to.length) };
+      else yield info;
+    }
+  }
+
+  localPath(location: string): Promise<string> {
+    return this.inner.localPath(this.map(location));
+  }
+
+  putLocalFile(localPath: string, location: string): Promise<void> {
+    return this.inner.putLocalFile(localPath, this.map(location));
+  }
+
+  private match(location: string): LocationMapping | undefined {
+    return this.mappings.find((m) => location.startsWith(m.from));
+  }
+}
