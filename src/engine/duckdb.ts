@@ -1,0 +1,169 @@
+/**
+ * The DuckDB session: one in-memory DuckDBInstance with one connection.
+ *
+ * - `@duckdb/node-api` is imported lazily so that commands which never touch data
+ *   (`floe --help`, `floe validate`) do not pay for loading the native binding.
+ * - Extension autoinstall/autoload are off: otherwise reading an `s3://` path or a stray
+ *   `LOAD` tries to download an extension, which hangs or fails obscurely offline. floe moves
+ *   bytes itself, so any such attempt should fail at once (TECH-NOTES, DuckDB).
+ * - The session TimeZone is UTC: TIMESTAMPTZ text (stats min/max, casts from VARCHAR) follows
+ *   it, and Iceberg timestamptz values are UTC instants.
+ * - Rows come back as typed DuckDBValues (bigint for BIGINT, micros for timestamps), never
+ *   through JSON, which turns longs into strings.
+ * - A failing statement becomes a FloeError naming what floe was trying to do; the raw stack
+ *   stays in `cause`.
+ */
+import type { DuckDBConnection, DuckDBInstance, DuckDBType, DuckDBValue } from '@duckdb/node-api';
+import { type ErrorKind, FloeError, internalError } from '../errors.js';
+
+export interface EngineOptions {
+  /** Worker threads; DuckDB's default is the number of cores. */
+  threads?: number;
+  /** DuckDB memory_limit, e.g. '2GB'. */
+  memoryLimit?: string;
+  /** Where DuckDB spills when a sort or join exceeds memory. */
+  tempDir?: string;
+  /**
+   * Keep row order through scans and COPY. DuckDB's default (true) costs memory on large
+   * unordered loads; floe keeps it unless told otherwise because sorted writes rely on it.
+   */
+  preserveInsertionOrder?: boolean;
+}
+
+export type Row = Record<string, DuckDBValue>;
+
+export interface ColumnInfo {
+  name: string;
+  type: DuckDBType;
+}
+
+export interface QueryOptions {
+  /** Error kind when the statement fails; by default derived from DuckDB's error class. */
+  kind?: ErrorKind;
+  /** Positional parameters ($1, $2, ...). */
+  params?: DuckDBValue[];
+  /** Safe-to-print facts added to the error (table, file, ...). */
+  context?: Record<string, unknown>;
+}
+
+export interface Engine {
+  /** The raw connection, for appenders and registering functions (src/engine/udf.ts). */
+  readonly connection: DuckDBConnection;
+  /** Runs a statement and discards its result. `purpose` completes "DuckDB could not ...". */
+  run(sql: string, purpose: string, options?: QueryOptions): Promise<void>;
+  /** Runs a query and returns all rows with typed values. */
+  all(sql: string, purpose: string, options?: QueryOptions): Promise<Row[]>;
+  /** The output columns of a query, from preparing it (the query is not executed). */
+  columns(sql: string, purpose: string, options?: QueryOptions): Promise<ColumnInfo[]>;
+  /** A fresh name for a temp table or scratch file, unique within this session. */
+  uniqueName(stem: string): string;
+  close(): void;
+}
+
+let modulePromise: Promise<typeof import('@duckdb/node-api')> | undefined;
+const loadDuckDB = () => (modulePromise ??= import('@duckdb/node-api'));
+
+export async function openEngine(options: EngineOptions = {}): Promise<Engine> {
+  const { DuckDBInstance } = await loadDuckDB();
+  const config: Record<string, string> = {
+    autoinstall_known_extensions: 'false',
+    autoload_known_extensions: 'false',
+  };
+  if (options.threads !== undefined) config.threads = String(options.threads);
+  if (options.memoryLimit !== undefined) config.memory_limit = options.memoryLimit;
+  if (options.tempDir !== undefined) config.temp_directory = options.tempDir;
+  let instance: DuckDBInstance;
+  try {
+    instance = await DuckDBInstance.create(':memory:', config);
+  } catch (e) {
+    throw wrapDuckDBError(e, 'start the embedded engine', { kind: 'config' });
+  }
+  const connection = await instance.connect();
+  const engine = new Session(instance, connection);
+  await engine.run(`SET TimeZone = 'UTC'`, 'set the session time zone to UTC');
+  if (options.preserveInsertionOrder === false) {
+    await engine.run('SET preserve_insertion_order = false', 'configure the session');
+  }
+  return engine;
+}
+
+class Session implements Engine {
+  private counter = 0;
+  private closed = false;
+
+  constructor(
+    private readonly instance: DuckDBInstance,
+    readonly connection: DuckDBConnection,
+  ) {}
+
+  async run(sql: string, purpose: string, options: QueryOptions = {}): Promise<void> {
+    this.assertOpen();
+    try {
+      await this.connection.run(sql, options.params);
+    } catch (e) {
+      throw wrapDuckDBError(e, purpose, options);
+    }
+  }
+
+  async all(sql: string, purpose: string, options: QueryOptions = {}): Promise<Row[]> {
+    this.assertOpen();
+    try {
+      const reader = await this.connection.runAndReadAll(sql, options.params);
+      return reader.getRowObjects();
+    } catch (e) {
+      throw wrapDuckDBError(e, purpose, options);
+    }
+  }
+
+  async columns(sql: string, purpose: string, options: QueryOptions = {}): Promise<ColumnInfo[]> {
+    this.assertOpen();
+    try {
+      const prepared = await this.connection.prepare(sql);
+      try {
+        const out: ColumnInfo[] = [];
+        for (let i = 0; i < prepared.columnCount; i++) {
+          out.push({ name: prepared.columnName(i), type: prepared.columnType(i) });
+        }
+        return out;
+      } finally {
+        prepared.destroySync();
+      }
+    } catch (e) {
+      throw wrapDuckDBError(e, purpose, options);
+    }
+  }
+
+  uniqueName(stem: string): string {
+    return `__floe_${stem}_${process.pid}_${++this.counter}`;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.connection.closeSync();
+    this.instance.closeSync();
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw internalError('the DuckDB session was used after close()');
+  }
+}
+
+/** DuckDB's error class ("IO Error: ...") decides the default kind. */
+function kindOf(message: string): ErrorKind {
+  if (/^IO Error/.test(message)) return 'io';
+  if (/^(Conversion|Invalid Input|Out of Range) Error/.test(message)) return 'source';
+  return 'internal';
+}
+
+export function wrapDuckDBError(e: unknown, purpose: string, options: QueryOptions = {}): FloeError {
+  if (e instanceof FloeError) return e;
+  const raw = e instanceof Error ? e.message : String(e);
+  // DuckDB appends "LINE 1: <sql excerpt>" with a caret; the excerpt can be long and may
+  // quote literals, so the message keeps only the error itself.
+  const detail = raw.split(/\n\s*\nLINE \d+:/)[0]!.trim();
+  return new FloeError(options.kind ?? kindOf(detail), `DuckDB could not ${purpose}: ${detail}`, {
+    cause: e,
+    context: { ...options.context, purpose },
+  });
+}
