@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# Provisions the interop oracles that read floe's tables through floe's catalog:
+#   .venv/        PyIceberg (SqlCatalog on SQLite), pyarrow and pyspark, pinned exactly
+#   .cache/jars/  iceberg-spark-runtime and sqlite-jdbc, fetched with Maven
+# Pins: scripts/interop-versions.env and test/interop/py/constraints.txt.
+#
+# Idempotent: a stamp (hash of the pins, the pom and the toolchain) makes a re-run a quick
+# check. Any failure is loud and non-zero; nothing is skipped, in CI or elsewhere.
+# Nothing else downloads at test time: test/interop/oracle.ts only runs what is here.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+
+die() { echo "provision-interop: ERROR: $*" >&2; exit 1; }
+log() { echo "provision-interop: $*"; }
+
+VERSIONS=scripts/interop-versions.env
+CONSTRAINTS=test/interop/py/constraints.txt
+POM=test/interop/pom.xml
+VENV=$ROOT/.venv
+JARS=$ROOT/.cache/jars
+STAMP=$ROOT/.cache/interop.stamp
+
+for f in "$VERSIONS" "$CONSTRAINTS" "$POM"; do
+  [ -f "$f" ] || die "missing $f"
+done
+# shellcheck source=interop-versions.env
+source "$VERSIONS"
+for v in PYICEBERG_VERSION PYSPARK_VERSION PYARROW_VERSION ICEBERG_VERSION ICEBERG_SPARK_RUNTIME SQLITE_JDBC_VERSION; do
+  [ -n "${!v:-}" ] || die "$v is not set in $VERSIONS"
+done
+
+# --- toolchain ------------------------------------------------------------------------
+PYTHON=${PYTHON:-python3}
+command -v "$PYTHON" >/dev/null || die "$PYTHON not found (Python 3.9-3.12 is needed for pyspark $PYSPARK_VERSION)"
+command -v java >/dev/null || die "java not found (Java 17 is needed by Spark $PYSPARK_VERSION)"
+command -v mvn >/dev/null || die "mvn not found (Maven fetches the Spark jars)"
+PY_VERSION=$("$PYTHON" -c 'import sys; print("%d.%d.%d" % sys.version_info[:3])')
+JAVA_VERSION=$(java -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.version = //p')
+case "$JAVA_VERSION" in
+  17*|21*) ;;
+  *) die "Java $JAVA_VERSION found; Spark $PYSPARK_VERSION with Iceberg $ICEBERG_VERSION is provisioned for Java 17 (or 21)" ;;
+esac
+
+JAR_NAMES=("$ICEBERG_SPARK_RUNTIME-$ICEBERG_VERSION.jar" "sqlite-jdbc-$SQLITE_JDBC_VERSION.jar")
+WANT=$(cat "$VERSIONS" "$CONSTRAINTS" "$POM" "$0" | sha256sum | cut -c1-16)
+WANT="$WANT python=$PY_VERSION java=$JAVA_VERSION"
+
+report() {
+  log "python    $("$VENV/bin/python" -c 'import sys; print(sys.version.split()[0])') ($VENV)"
+  "$VENV/bin/python" - <<'PY'
+import importlib.metadata as md
+for name in ("pyiceberg", "pyspark", "pyarrow", "sqlalchemy"):
+    print(f"provision-interop: {name:<9} {md.version(name)}")
+PY
+  log "java      $JAVA_VERSION"
+  for j in "${JAR_NAMES[@]}"; do log "jar       .cache/jars/$j"; done
+}
+
+# --- fast path --------------------------------------------------------------------------
+fast_path_ok() {
+  [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$WANT" ] || return 1
+  [ -x "$VENV/bin/python" ] || return 1
+  for j in "${JAR_NAMES[@]}"; do [ -s "$JARS/$j" ] || return 1; done
+  # Cheap proof that the venv still works (the interpreter it links to may have moved).
+  "$VENV/bin/python" -c 'import pyiceberg.catalog.sql, pyarrow, pyspark, sqlalchemy' 2>/dev/null || return 1
+}
+if fast_path_ok; then
+  log "up to date ($WANT)"
+  report
+  exit 0
+fi
+log "provisioning ($WANT)"
+rm -f "$STAMP"
+
+# --- Python venv ------------------------------------------------------------------------
+if [ -x "$VENV/bin/python" ] && [ "$("$VENV/bin/python" -c 'import sys; print("%d.%d.%d" % sys.version_info[:3])' 2>/dev/null || true)" != "$PY_VERSION" ]; then
+  log "recreating .venv (its python differs from $PY_VERSION)"
+  rm -rf "$VENV"
+fi
+if [ ! -x "$VENV/bin/python" ]; then
+  log "creating .venv with $PYTHON $PY_VERSION"
+  "$PYTHON" -m venv "$VENV" || die "python -m venv failed"
+fi
+export PIP_DISABLE_PIP_VERSION_CHECK=1
+log "pip install pyiceberg[sql-sqlite,pyarrow]==$PYICEBERG_VERSION pyspark==$PYSPARK_VERSION pyarrow==$PYARROW_VERSION"
+"$VENV/bin/python" -m pip install --quiet --no-input \
+  -c "$CONSTRAINTS" \
+  "pyiceberg[sql-sqlite,pyarrow]==$PYICEBERG_VERSION" \
+  "pyspark==$PYSPARK_VERSION" \
+  "pyarrow==$PYARROW_VERSION" \
+  || die "pip install failed (see above)"
+"$VENV/bin/python" -m pip check || die "pip check found broken requirements in .venv"
+"$VENV/bin/python" -c 'import pyiceberg.catalog.sql, pyarrow, pyspark, sqlalchemy' \
+  || die ".venv cannot import pyiceberg/pyarrow/pyspark/sqlalchemy"
+
+# --- Java jars --------------------------------------------------------------------------
+log "mvn: $ICEBERG_SPARK_RUNTIME:$ICEBERG_VERSION, sqlite-jdbc:$SQLITE_JDBC_VERSION -> .cache/jars"
+mkdir -p "$ROOT/.cache"
+TMP_JARS=$(mktemp -d "$ROOT/.cache/jars.XXXXXX")
+trap 'rm -rf "$TMP_JARS"' EXIT
+mvn -B -q -Dstyle.color=never -f "$POM" dependency:copy-dependencies \
+  -DexcludeTransitive=true -DoutputDirectory="$TMP_JARS" \
+  -Diceberg.version="$ICEBERG_VERSION" \
+  -Diceberg.spark.runtime="$ICEBERG_SPARK_RUNTIME" \
+  -Dsqlite.jdbc.version="$SQLITE_JDBC_VERSION" \
+  || die "mvn could not fetch the Spark jars (see above)"
+for j in "${JAR_NAMES[@]}"; do
+  [ -s "$TMP_JARS/$j" ] || die "mvn did not produce $j"
+  "$VENV/bin/python" -c 'import sys, zipfile; sys.exit(not zipfile.is_zipfile(sys.argv[1]))' "$TMP_JARS/$j" \
+    || die "$j is not a jar (zip)"
+done
+# Swap in whole, so .cache/jars never holds a mix of old and new pins.
+rm -rf "$JARS"
+mv "$TMP_JARS" "$JARS"
+trap - EXIT
+
+echo "$WANT" > "$STAMP"
+log "done"
+report
