@@ -1,0 +1,91 @@
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { openCatalog, parseCatalogUri } from '../../src/catalog/open.js';
+import { FloeError } from '../../src/errors.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'floe-open-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function rejection(p: Promise<unknown>): Promise<FloeError> {
+  const e = await p.then(
+    () => undefined,
+    (err: unknown) => err,
+  );
+  expect(e).toBeInstanceOf(FloeError);
+  return e as FloeError;
+}
+
+describe('catalog URIs', () => {
+  it('resolves relative sqlite paths against the folder of floe.yaml', () => {
+    expect(parseCatalogUri('sqlite:./warehouse/catalog.db', '/proj')).toEqual({ kind: 'sqlite', path: '/proj/warehouse/catalog.db' });
+    expect(parseCatalogUri('sqlite:warehouse/catalog.db', '/proj')).toEqual({ kind: 'sqlite', path: '/proj/warehouse/catalog.db' });
+    expect(parseCatalogUri('sqlite:../shared/c.db', '/proj/sub')).toEqual({ kind: 'sqlite', path: '/proj/shared/c.db' });
+    expect(parseCatalogUri('sqlite:/abs/c.db', '/proj')).toEqual({ kind: 'sqlite', path: '/abs/c.db' });
+  });
+
+  it('accepts the URLs PyIceberg (SQLAlchemy) and Java (jdbc:) users already have', () => {
+    expect(parseCatalogUri('sqlite:////tmp/warehouse/pyiceberg_catalog.db', '/proj').path).toBe('/tmp/warehouse/pyiceberg_catalog.db');
+    expect(parseCatalogUri('sqlite:///rel/c.db', '/proj').path).toBe('/proj/rel/c.db');
+    expect(parseCatalogUri('jdbc:sqlite:/abs/c.db', '/proj').path).toBe('/abs/c.db');
+    expect(parseCatalogUri('jdbc:sqlite:file:/abs/c.db', '/proj').path).toBe('/abs/c.db');
+    expect(parseCatalogUri('jdbc:sqlite:file:///abs/c.db', '/proj').path).toBe('/abs/c.db');
+    expect(parseCatalogUri('sqlite::memory:', '/proj').path).toBe(':memory:');
+    expect(parseCatalogUri('postgresql://u:secret@h:5432/db', '/proj')).toEqual({ kind: 'postgres' });
+  });
+
+  it('rejects other URIs without echoing them (they may hold a password)', () => {
+    const bad = (uri: string) => {
+      try {
+        parseCatalogUri(uri, '/proj');
+      } catch (e) {
+        return e as FloeError;
+      }
+      throw new Error('expected an error');
+    };
+    const mysql = bad('mysql://u:secret@h/db');
+    expect(mysql.kind).toBe('config');
+    expect(mysql.message).toContain('"mysql:"');
+    expect(mysql.message).not.toContain('secret');
+    expect(bad('sqlite:').kind).toBe('config');
+    expect(bad('sqlite://host/c.db').kind).toBe('config');
+    expect(bad('catalog.db').kind).toBe('config');
+  });
+});
+
+describe('openCatalog', () => {
+  it('creates the folder, the file and the tables', async () => {
+    const c = await openCatalog({ uri: 'sqlite:./deep/er/catalog.db', name: 'floe' }, dir);
+    expect(c.name).toBe('floe');
+    expect(existsSync(join(dir, 'deep/er/catalog.db'))).toBe(true);
+    expect(await c.listTables()).toEqual([]);
+    await c.close();
+  });
+
+  it('serves an in-memory catalog', async () => {
+    const c = await openCatalog({ uri: 'sqlite::memory:', name: 'mem' }, dir);
+    await c.createTable({ namespace: ['a'], name: 't' }, '/m.json');
+    expect(await c.listTables()).toEqual([{ namespace: ['a'], name: 't' }]);
+    await c.close();
+  });
+
+  it('says Postgres is not supported yet, without printing the URL', async () => {
+    const e = await rejection(openCatalog({ uri: 'postgresql://floe:hunter2@db:5432/lake', name: 'floe' }, dir));
+    expect(e.kind).toBe('unsupported');
+    expect(e.message).not.toContain('hunter2');
+    expect(e.message).toMatch(/Postgres/);
+  });
+
+  it('rejects an empty catalog name', async () => {
+    expect((await rejection(openCatalog({ uri: 'sqlite::memory:', name: ' ' }, dir))).kind).toBe('config');
+  });
+
+  it('names the file when it is not a SQLite database', async () => {
+    const notDb = join(dir, 'notes.txt');
+    writeFileSync(notDb, 'these are not the tables you are looking for\n'.repeat(100));
+    const e = await rejection(openCatalog({ uri: `sqlite:${notDb}`, name: 'floe' }, dir));
+    expect(e.kind).toBe('io');
+    expect(e.message).toContain(notDb);
+  });
+});
