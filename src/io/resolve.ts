@@ -29,34 +29,35 @@ export function fileIOFor(location: string): FileIO {
 
 /**
  * One FileIO for the whole stack that routes each call by its location's scheme, so a
- * catalog can hold local and (later) S3 tables side by side.
+ * catalog can hold local and (later) S3 tables side by side. Methods are async so that an
+ * unsupported scheme surfaces as a rejected promise, like every other FileIO failure.
  */
 export class RoutingFileIO implements FileIO {
-  read(location: string): Promise<Uint8Array> {
+  async read(location: string): Promise<Uint8Array> {
     return fileIOFor(location).read(location);
   }
-  readRange(location: string, offset: number, length: number): Promise<Uint8Array> {
+  async readRange(location: string, offset: number, length: number): Promise<Uint8Array> {
     return fileIOFor(location).readRange(location, offset, length);
   }
-  write(location: string, data: Uint8Array, options?: WriteOptions): Promise<void> {
+  async write(location: string, data: Uint8Array, options?: WriteOptions): Promise<void> {
     return fileIOFor(location).write(location, data, options);
   }
-  exists(location: string): Promise<boolean> {
+  async exists(location: string): Promise<boolean> {
     return fileIOFor(location).exists(location);
   }
-  stat(location: string): Promise<FileInfo> {
+  async stat(location: string): Promise<FileInfo> {
     return fileIOFor(location).stat(location);
   }
-  delete(location: string): Promise<void> {
+  async delete(location: string): Promise<void> {
     return fileIOFor(location).delete(location);
   }
-  list(prefix: string): AsyncIterable<FileInfo> {
-    return fileIOFor(prefix).list(prefix);
+  async *list(prefix: string): AsyncIterable<FileInfo> {
+    yield* fileIOFor(prefix).list(prefix);
   }
-  localPath(location: string): Promise<string> {
+  async localPath(location: string): Promise<string> {
     return fileIOFor(location).localPath(location);
   }
-  putLocalFile(localPath: string, location: string): Promise<void> {
+  async putLocalFile(localPath: string, location: string): Promise<void> {
     return fileIOFor(location).putLocalFile(localPath, location);
   }
 }
