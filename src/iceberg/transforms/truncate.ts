@@ -9,11 +9,16 @@ import type { IcebergValue } from '../types.js';
 import { internalError } from '../../errors.js';
 import { nullSafe, type TransformImpl } from './transform.js';
 
+/**
+ * int arithmetic as Java's reference implementation does it, wrapping at 32 bits: only a
+ * value within W of Integer.MIN_VALUE wraps (to a large positive value), but a table written
+ * by Java holds that value, so floe computes the same.
+ */
 export function truncateInt(v: number, w: number): number {
-  // |0 wraps like Java's int arithmetic for the few values near Integer.MIN_VALUE.
-  return (v - (((v % w) + w) % w)) | 0;
+  return (v - ((((v % w) + w) | 0) % w)) | 0;
 }
 
+/** long arithmetic, wrapping at 64 bits like Java's (see truncateInt). */
 export function truncateBigInt(v: bigint, w: bigint): bigint {
   return BigInt.asIntN(64, v - (((v % w) + w) % w));
 }
