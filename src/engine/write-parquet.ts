@@ -1,0 +1,273 @@
+/**
+ * Writes Iceberg data files with DuckDB: Parquet with field ids, zstd, and exact metrics.
+ *
+ * One COPY per step, never a row through JS:
+ * - the query is projected onto the table schema (CAST to each field's DuckDB type, in schema
+ *   order) so the Parquet physical types follow the spec whatever the source produced;
+ * - FIELD_IDS carries every id of the schema, nested ones included (TECH-NOTES, DuckDB);
+ * - RETURN_STATS gives counts and bounds per file (metrics.ts); file sizes come from fs.stat.
+ *
+ * Partitioned writes. DuckDB 1.5.6 refuses PARTITION_BY together with FILE_SIZE_BYTES or
+ * ROW_GROUPS_PER_FILE, and its partition_keys come back as text. So the rows are staged once
+ * in a temp table with the partition values computed (transform-sql.ts) and each distinct
+ * tuple numbered by dense_rank (`__floe_pid`); exact tuple values are read back per pid with
+ * typed readers, never parsed from directory names. Then:
+ * - partitions estimated to fit in one file go through one COPY ... PARTITION_BY (__floe_pid);
+ * - larger ones get one COPY each with FILE_SIZE_BYTES, which rolls files.
+ * The estimate is bytes per row of a 10k-row sample written the same way. Measured on 2 cores,
+ * 1M rows in 1000 partitions: PARTITION_BY 1.3 s, one COPY per partition 3.9 s (about 4 ms
+ * each), so the split keeps many small partitions fast and big ones near the target size.
+ * A skewed partition can still exceed the target: it is advisory, as in Iceberg Java, which
+ * also rolls only at row-group boundaries.
+ *
+ * Sorted output. With several threads DuckDB writes row groups of one file out of order, so
+ * when `orderBy` is given the COPY runs with threads = 1 (measured: otherwise a few row
+ * groups per file break the order).
+ */
+import { mkdir, rename, rm, stat, access } from 'node:fs/promises';
+import path from 'node:path';
+import type { DataFile, IcebergValue, PrimitiveType, Schema, IcebergType } from '../iceberg/types.js';
+import { DataFileContent } from '../iceberg/types.js';
+import { internalError, ioError, schemaError } from '../errors.js';
+import type { Engine, Row } from './duckdb.js';
+import { type CopyStats, fileMetrics, leafColumns, type MetricsOptions, parseCopyStats } from './metrics.js';
+import { identList, quoteIdent, quoteLiteral } from './sql.js';
+import { duckdbTypeSql, icebergValueOf } from './types.js';
+
+export interface PartitionColumn {
+  /** The partition field's name, for messages. */
+  name: string;
+  /** A DuckDB expression over the schema's columns, e.g. from transformSql(). */
+  sql: string;
+  /** The Iceberg result type of the transform; partition values are read back as this type. */
+  type: PrimitiveType;
+}
+
+export interface WriteDataFilesOptions {
+  engine: Engine;
+  /** Any query whose output columns are exactly the schema's top-level fields, by name. */
+  selectSql: string;
+  schema: Schema;
+  /** The partition spec's fields, in spec order; empty or absent for an unpartitioned table. */
+  partition?: readonly PartitionColumn[];
+  /** Files roll over after about this many bytes (write.target-file-size-bytes). */
+  targetFileSizeBytes: number | bigint;
+  /** A local folder; created when missing. */
+  outputDir: string;
+  /** Written files are named `<prefix>-00000.parquet`, ...; make it unique per write. */
+  fileNamePrefix: string;
+  /** An SQL ORDER BY list over the schema's columns; each file is then sorted by it. */
+  orderBy?: string;
+  /** Parquet row group size in rows; DuckDB's default 122880 (rounded up to a multiple of 2048). */
+  rowGroupSize?: number;
+  metrics?: MetricsOptions;
+  /** The table name, for messages. */
+  table?: string;
+}
+
+export interface WrittenFile {
+  localPath: string;
+  /** file_path is localPath; the caller sets the table location's path after upload. */
+  dataFile: DataFile;
+}
+
+const PID = '__floe_pid';
+const SAMPLE_ROWS = 10_000;
+
+export async function writeDataFiles(o: WriteDataFilesOptions): Promise<WrittenFile[]> {
+  const parts = o.partition ?? [];
+  await checkColumns(o);
+  await mkdir(o.outputDir, { recursive: true });
+  const what = `write Parquet data files${o.table ? ` for ${o.table}` : ''}`;
+  const projection = o.schema.fields
+    .map((f) => `CAST(${quoteIdent(f.name)} AS ${duckdbTypeSql(f.type)}) AS ${quoteIdent(f.name)}`).join(', ');
+  const columns = identList(o.schema.fields.map((f) => f.name));
+  const copyOptions = [
+    'FORMAT parquet', 'COMPRESSION zstd', `FIELD_IDS ${fieldIdsLiteral(o.schema)}`, 'RETURN_STATS',
+    `ROW_GROUP_SIZE ${o.rowGroupSize ?? 122_880}`,
+  ];
+  const target = BigInt(o.targetFileSizeBytes);
+  if (target <= 0n) throw internalError(`targetFileSizeBytes must be positive, got ${target}`);
+  const order = o.orderBy ? `ORDER BY ${o.orderBy}` : '';
+  const scratch: string[] = [];
+  const newScratch = () => {
+    const dir = path.join(o.outputDir, `.${o.fileNamePrefix}.tmp-${scratch.length}`);
+    scratch.push(dir);
+    return dir;
+  };
+  const copy = async (select: string, extra: string[], to: string): Promise<CopyStats[]> => {
+    const sql = `COPY (${select}) TO ${quoteLiteral(to)} (${[...copyOptions, ...extra].join(', ')})`;
+    return (await o.engine.all(sql, what, { context: { table: o.table } })).map(parseCopyStats);
+  };
+
+  const written: { stats: CopyStats; partition: IcebergValue[] }[] = [];
+  let stage: string | undefined;
+  let threads: string | undefined;
+  const finals: string[] = [];
+  try {
+    if (o.orderBy) threads = await singleThread(o.engine);
+    if (parts.length === 0) {
+      const select = `SELECT ${projection} FROM (${o.selectSql}) AS __floe_src ${order}`;
+      for (const s of await copy(select, [`FILE_SIZE_BYTES ${target}`], newScratch())) written.push({ stats: s, partition: [] });
+    } else {
+      stage = o.engine.uniqueName('stage');
+      const pcols = parts.map((_, i) => `__floe_p${i}`);
+      await o.engine.run(
+        `CREATE TEMP TABLE ${quoteIdent(stage)} AS SELECT *, dense_rank() OVER (ORDER BY ${identList(pcols)}) AS ${PID} ` +
+          `FROM (SELECT *, ${parts.map((p, i) => `${p.sql} AS ${pcols[i]}`).join(', ')} ` +
+          `FROM (SELECT ${projection} FROM (${o.selectSql}) AS __floe_src) AS __floe_cast) ` +
+          `ORDER BY ${PID}${o.orderBy ? `, ${o.orderBy}` : ''}`,
+        `stage rows and compute partition values${o.table ? ` for ${o.table}` : ''}`,
+        { context: { table: o.table } },
+      );
+      const tuples = await o.engine.all(
+        `SELECT ${PID} AS pid, count(*) AS n, ${pcols.map((c) => `any_value(${c}) AS ${c}`).join(', ')} ` +
+          `FROM ${quoteIdent(stage)} GROUP BY ${PID} ORDER BY ${PID}`,
+        'read the partition values back',
+      );
+      const byPid = new Map<number, IcebergValue[]>();
+      for (const t of tuples) byPid.set(Number(t.pid), parts.map((p, i) => partitionValue(p, t[pcols[i]!] ?? null)));
+      const from = `FROM ${quoteIdent(stage)}`;
+      const bytesPerRow = tuples.length > 1 ? await sampleBytesPerRow(copy, `SELECT ${columns} ${from}`, newScratch()) : Infinity;
+      const large = tuples.filter((t) => Number(t.n as bigint) * bytesPerRow > Number(target)).map((t) => Number(t.pid));
+      if (large.length < tuples.length) {
+        const where = large.length > 0 ? `WHERE ${PID} NOT IN (${large.join(', ')})` : '';
+        const select = `SELECT ${columns}, ${PID} ${from} ${where} ${o.orderBy ? `ORDER BY ${PID}, ${o.orderBy}` : ''}`;
+        for (const s of await copy(select, [`PARTITION_BY (${PID})`], newScratch())) {
+          const pid = Number(s.partitionKeys?.get(PID));
+          written.push({ stats: s, partition: tupleOf(byPid, pid) });
+        }
+      }
+      for (const pid of large) {
+        const select = `SELECT ${columns} ${from} WHERE ${PID} = ${pid} ${order}`;
+        for (const s of await copy(select, [`FILE_SIZE_BYTES ${target}`], newScratch())) {
+          written.push({ stats: s, partition: tupleOf(byPid, pid) });
+        }
+      }
+    }
+    if (threads !== undefined) await restoreThreads(o.engine, threads);
+    threads = undefined;
+
+    const leaves = leafColumns(o.schema);
+    const out: WrittenFile[] = [];
+    for (const w of written) {
+      if (w.stats.recordCount === 0n) continue; // DuckDB writes one empty file for an empty query
+      const localPath = path.join(o.outputDir, `${o.fileNamePrefix}-${String(out.length).padStart(5, '0')}.parquet`);
+      await moveNew(path.resolve(w.stats.filename), localPath);
+      finals.push(localPath);
+      const size = BigInt((await stat(localPath)).size);
+      const metrics = await fileMetrics(o.engine, w.stats, localPath, leaves, o.metrics);
+      out.push({
+        localPath,
+        dataFile: {
+          content: DataFileContent.DATA, file_path: localPath, file_format: 'PARQUET', partition: w.partition,
+          record_count: w.stats.recordCount, file_size_in_bytes: size, ...metrics, split_offsets: null,
+        },
+      });
+    }
+    const offsets = await splitOffsets(o.engine, finals);
+    for (const f of out) f.dataFile.split_offsets = offsets.get(f.localPath) ?? null;
+    return out;
+  } catch (e) {
+    await Promise.all(finals.map((f) => rm(f, { force: true })));
+    throw e;
+  } finally {
+    if (threads !== undefined) await restoreThreads(o.engine, threads).catch(() => undefined);
+    if (stage !== undefined) await o.engine.run(`DROP TABLE IF EXISTS ${quoteIdent(stage)}`, 'drop the staging table').catch(() => undefined);
+    await Promise.all(scratch.map((d) => rm(d, { recursive: true, force: true })));
+  }
+}
+
+/** The query's columns must be the schema's top-level fields, by exact name. */
+async function checkColumns(o: WriteDataFilesOptions): Promise<void> {
+  const got = (await o.engine.columns(o.selectSql, `prepare the query that feeds ${o.table ?? 'the table'}`)).map((c) => c.name);
+  const want = o.schema.fields.map((f) => f.name);
+  const missing = want.filter((n) => !got.includes(n));
+  const extra = got.filter((n) => !want.includes(n));
+  const reserved = want.filter((n) => n.startsWith('__floe_'));
+  if (missing.length + extra.length + reserved.length === 0) return;
+  const problems = [
+    ...missing.map((n) => `the table column '${n}' is not in the query's output`),
+    ...extra.map((n) => `the query's column '${n}' is not in the table schema`),
+    ...reserved.map((n) => `the column name '${n}' is reserved by floe`),
+  ];
+  throw schemaError(`the rows do not match the schema${o.table ? ` of ${o.table}` : ''}:\n  - ${problems.join('\n  - ')}`, {
+    context: { table: o.table, missing, extra },
+  });
+}
+
+/** FIELD_IDS {'a': 1, 's': {__duckdb_field_id: 2, 'x': 3}, 'l': {__duckdb_field_id: 4, element: 5}, ...}. */
+export function fieldIdsLiteral(schema: Schema): string {
+  const nested = (id: number, t: IcebergType): string => {
+    if (typeof t === 'string') return String(id);
+    const inner =
+      t.type === 'struct' ? t.fields.map((f) => `${quoteLiteral(f.name)}: ${nested(f.id, f.type)}`)
+      : t.type === 'list' ? [`element: ${nested(t['element-id'], t.element)}`]
+      : [`key: ${nested(t['key-id'], t.key)}`, `value: ${nested(t['value-id'], t.value)}`];
+    return `{__duckdb_field_id: ${id}, ${inner.join(', ')}}`;
+  };
+  return `{${schema.fields.map((f) => `${quoteLiteral(f.name)}: ${nested(f.id, f.type)}`).join(', ')}}`;
+}
+
+function partitionValue(p: PartitionColumn, v: Row[string]): IcebergValue {
+  try {
+    return icebergValueOf(p.type, v ?? null);
+  } catch (e) {
+    throw schemaError(`partition field '${p.name}': ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+  }
+}
+
+function tupleOf(byPid: Map<number, IcebergValue[]>, pid: number): IcebergValue[] {
+  const t = byPid.get(pid);
+  if (t === undefined) throw internalError(`DuckDB wrote a file for unknown partition id ${pid}`);
+  return t;
+}
+
+/** Compressed bytes per row of a sample, footer excluded; small samples err on the high side. */
+async function sampleBytesPerRow(
+  copy: (select: string, extra: string[], to: string) => Promise<CopyStats[]>, select: string, dir: string,
+): Promise<number> {
+  await mkdir(dir, { recursive: true });
+  const [s] = await copy(`${select} USING SAMPLE reservoir(${SAMPLE_ROWS} ROWS) REPEATABLE (7)`, [], path.join(dir, 'sample.parquet'));
+  if (!s || s.recordCount === 0n) return Infinity;
+  return Number(s.fileSizeBytes - s.footerSizeBytes) / Number(s.recordCount);
+}
+
+async function singleThread(engine: Engine): Promise<string> {
+  const [row] = await engine.all(`SELECT current_setting('threads')::VARCHAR AS t`, 'read the thread count');
+  await engine.run('SET threads = 1', 'switch to one thread for a sorted write');
+  return String(row!.t);
+}
+
+async function restoreThreads(engine: Engine, threads: string): Promise<void> {
+  await engine.run(`SET threads = ${Number(threads)}`, 'restore the thread count');
+}
+
+/** rename(2) silently replaces; a data file must never be overwritten. */
+async function moveNew(from: string, to: string): Promise<void> {
+  const exists = await access(to).then(() => true, () => false);
+  if (exists) throw ioError(`refusing to overwrite existing data file ${to}`, { context: { file: to } });
+  await rename(from, to);
+}
+
+/**
+ * Row group start offsets, ascending (data_file.split_offsets). As Java's
+ * BlockMetaData.getStartingPos: the dictionary page when one precedes the first data page.
+ */
+async function splitOffsets(engine: Engine, files: readonly string[]): Promise<Map<string, bigint[]>> {
+  const out = new Map<string, bigint[]>();
+  if (files.length === 0) return out;
+  const rows = await engine.all(
+    `SELECT file_name, row_group_id, min(CASE WHEN dictionary_page_offset > 0 AND dictionary_page_offset < data_page_offset ` +
+      `THEN dictionary_page_offset ELSE data_page_offset END) AS pos ` +
+      `FROM parquet_metadata([${files.map(quoteLiteral).join(', ')}]) GROUP BY ALL ORDER BY file_name, pos`,
+    'read row group offsets of the written files', { kind: 'io' },
+  );
+  for (const r of rows) {
+    const f = String(r.file_name);
+    const list = out.get(f) ?? [];
+    list.push(BigInt(r.pos as bigint));
+    out.set(f, list);
+  }
+  return out;
+}
