@@ -89,9 +89,9 @@ export function bucketFunctions(): DuckDBScalarFunction[] {
 }
 
 /**
- * Registers floe's functions on a connection. Functions live in the connection's catalog, so
- * call this once for every connection that runs SQL from transform-sql.ts. Registering the same
- * name with another parameter type adds an overload.
+ * Registers floe's functions. They land in the database's catalog, so every connection of the
+ * instance sees them; registering again (say, once per connection) is harmless. Registering a
+ * name with another parameter type adds an overload, which is how floe_bucket gets its four.
  */
 export function registerFloeFunctions(connection: DuckDBConnection): void {
   for (const f of bucketFunctions()) connection.registerScalarFunction(f);

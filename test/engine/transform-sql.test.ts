@@ -192,6 +192,14 @@ describe('floe_bucket UDF', () => {
     await expect(rows('SELECT floe_bucket(v, 0) FROM (VALUES (34::BIGINT)) t(v)')).rejects.toThrow(/number of buckets must be positive/);
   });
 
+  it('is visible from other connections and may be registered again', async () => {
+    const other = await session.instance.connect();
+    const [[b]] = (await other.runAndReadAll('SELECT floe_bucket(34, 16)')).getRows() as [[number]];
+    expect(b).toBe((2017239379 & 0x7fffffff) % 16);
+    expect(() => registerFloeFunctions(other)).not.toThrow();
+    other.closeSync();
+  });
+
   it('buckets a million longs quickly enough to run inside a COPY', async () => {
     const start = performance.now();
     const [[n]] = (await rows('SELECT count(DISTINCT floe_bucket(i, 16)) FROM range(1000000) r(i)')) as [[bigint]];

@@ -102,6 +102,11 @@ describe('truncate[W] (spec: Truncate Transform Details)', () => {
     expect(apply('truncate[10]', 'int', 19)).toBe(10);
     expect(apply('truncate[3]', 'decimal(5, 1)', -1n)).toBe(-3n);
   });
+  it('wraps near the type minimum as the reference implementation (Java int/long arithmetic) does', () => {
+    // Java: -2147483648 - 2 overflows int to 2147483646.
+    expect(apply('truncate[10]', 'int', -2147483648)).toBe(2147483646);
+    expect(apply('truncate[10]', 'long', -(2n ** 63n))).toBe(2n ** 63n - 2n);
+  });
   it('counts code points, not UTF-16 units', () => {
     expect(apply('truncate[2]', 'string', 'a😀b')).toBe('a😀');
     expect(apply('truncate[1]', 'string', '😀😀')).toBe('😀');
