@@ -206,10 +206,11 @@ export function icebergValueOf(type: PrimitiveType, v: DuckDBValue): IcebergValu
     case 'uuid':
       return typeof v === 'string' || (typeof v === 'object' && 'hugeint' in v) ? v.toString().toLowerCase() : bad('not a uuid');
     case 'fixed':
-      if (s.bytes instanceof Uint8Array && s.bytes.length !== p.length) bad(`not ${p.length} bytes long`);
-      return s.bytes instanceof Uint8Array ? s.bytes : bad('not bytes');
     case 'binary':
-      return s.bytes instanceof Uint8Array ? s.bytes : bad('not bytes');
+      if (!(s.bytes instanceof Uint8Array)) return bad('not bytes');
+      if (p.kind === 'fixed' && s.bytes.length !== p.length) bad(`not ${p.length} bytes long`);
+      // A plain copy: the reader hands out Buffers that may share memory with the result.
+      return new Uint8Array(s.bytes);
     default:
       throw unsupportedError(`floe cannot read Iceberg type '${type}' from DuckDB`, { context: { type } });
   }
