@@ -10,6 +10,9 @@ import type { IcebergType, ListType, MapType, NestedField, Schema, StructType } 
 import { parsePrimitive } from './primitive.js';
 import { schemaError } from '../errors.js';
 
+/** A struct that may carry a schema's extra fields (a Schema, or a schema before ids are assigned). */
+export type SchemaLike = StructType & { 'schema-id'?: number; 'identifier-field-ids'?: number[] };
+
 export const isStruct = (t: IcebergType): t is StructType => typeof t === 'object' && t.type === 'struct';
 export const isList = (t: IcebergType): t is ListType => typeof t === 'object' && t.type === 'list';
 export const isMap = (t: IcebergType): t is MapType => typeof t === 'object' && t.type === 'map';
@@ -246,8 +249,8 @@ function defaultsEqual(a: unknown, b: unknown): boolean {
  * Same columns, ids, types, docs, defaults and identifier fields, ignoring `schema-id`, as Iceberg
  * Java's Schema.sameSchema. Used to reuse an existing schema id instead of adding a duplicate.
  */
-export function schemasEqual(a: StructType, b: StructType): boolean {
-  const ids = (s: StructType) => [...((s as Partial<Schema>)['identifier-field-ids'] ?? [])].sort((x, y) => x - y);
+export function schemasEqual(a: SchemaLike, b: SchemaLike): boolean {
+  const ids = (s: SchemaLike) => [...(s['identifier-field-ids'] ?? [])].sort((x, y) => x - y);
   const ia = ids(a);
   const ib = ids(b);
   return typesEqual(a, b) && ia.length === ib.length && ia.every((v, i) => v === ib[i]);

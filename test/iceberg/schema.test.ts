@@ -95,7 +95,7 @@ describe('assignFreshIds', () => {
   });
 
   it('assigns list element and map key/value ids before their nested types', () => {
-    const fresh = assignFreshIds(zeroIds(nested), 1);
+    const fresh = assignFreshIds(zeroIds(nested) as Schema, 1);
     expect(fieldByPath(fresh, 'id')?.id).toBe(1);
     expect(fieldByPath(fresh, 'a.b')?.id).toBe(5);
     expect(fieldByPath(fresh, 'address.city')?.id).toBe(6);
