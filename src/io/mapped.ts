@@ -19,7 +19,10 @@ export class MappedFileIO implements FileIO {
     mappings: readonly LocationMapping[],
   ) {
     // Longest first, so the first match is the most specific one.
-    this.mappings = [...mappings].filter((m) => m.from.length > 0).sort((a, b) => b.from.length - a.from.length);
+    this.mappings = mappings
+      .filter((m) => m.from.length > 0)
+      .map(alignSlash)
+      .sort((a, b) => b.from.length - a.from.length);
   }
 
   /** The location the inner FileIO is asked for. */
@@ -76,4 +79,15 @@ export class MappedFileIO implements FileIO {
   private match(location: string): LocationMapping | undefined {
     return this.mappings.find((m) => location.startsWith(m.from));
   }
+}
+
+/**
+ * Gives `to` the trailing slash state of `from`: `data/persistent/=/abs/fixtures` (a shell or
+ * path.resolve() drops the slash) must not turn `data/persistent/t` into `/abs/fixturest`.
+ */
+function alignSlash(m: LocationMapping): LocationMapping {
+  const fromSlash = m.from.endsWith('/');
+  if (fromSlash && !m.to.endsWith('/')) return { from: m.from, to: m.to + '/' };
+  if (!fromSlash && m.to.endsWith('/') && m.to.length > 1) return { from: m.from, to: m.to.replace(/\/+$/, '') };
+  return m;
 }

@@ -20,6 +20,15 @@ describe('MappedFileIO', () => {
     expect(io.map('s3a://other-bucket/x')).toBe('s3a://other-bucket/x');
   });
 
+  it('aligns the trailing slash of TO with FROM, so a dropped slash cannot glue names together', () => {
+    const io = new MappedFileIO(new MemoryFileIO(), [
+      { from: 'data/persistent/', to: '/abs/fixtures' },
+      { from: 's3a://bucket', to: '/abs/bucket/' },
+    ]);
+    expect(io.map('data/persistent/t/v1.json')).toBe('/abs/fixtures/t/v1.json');
+    expect(io.map('s3a://bucket/t/v1.json')).toBe('/abs/bucket/t/v1.json');
+  });
+
   it('applies the mapping on every operation, and speaks the stored vocabulary back', async () => {
     const inner = new MemoryFileIO();
     const io = new MappedFileIO(inner, mappings);
