@@ -83,10 +83,10 @@ if [ ! -x "$VENV/bin/python" ]; then
   "$PYTHON" -m venv "$VENV" || die "python -m venv failed"
 fi
 export PIP_DISABLE_PIP_VERSION_CHECK=1
-log "pip install pyiceberg[sql-sqlite,pyarrow]==$PYICEBERG_VERSION pyspark==$PYSPARK_VERSION pyarrow==$PYARROW_VERSION"
+log "pip install pyiceberg[sql-sqlite,pyarrow,pyiceberg-core]==$PYICEBERG_VERSION pyspark==$PYSPARK_VERSION pyarrow==$PYARROW_VERSION"
 "$VENV/bin/python" -m pip install --quiet --no-input \
   -c "$CONSTRAINTS" \
-  "pyiceberg[sql-sqlite,pyarrow]==$PYICEBERG_VERSION" \
+  "pyiceberg[sql-sqlite,pyarrow,pyiceberg-core]==$PYICEBERG_VERSION" \
   "pyspark==$PYSPARK_VERSION" \
   "pyarrow==$PYARROW_VERSION" \
   || die "pip install failed (see above)"
