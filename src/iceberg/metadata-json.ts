@@ -205,6 +205,11 @@ export function parseTableMetadata(text: string, location: string): TableMetadat
     });
   }
   const v1 = version === 1;
+  // Spec "Encryption Keys" (v3): floe cannot decrypt manifests or data, and rewriting the
+  // metadata without the keys would lose them, so refuse such tables up front.
+  if (Array.isArray(o['encryption-keys']) && o['encryption-keys'].length > 0) {
+    throw unsupportedError(`${location}: the table is encrypted (encryption-keys), which floe does not support`, { context: { file: location } });
+  }
   const field = (key: string, read: (v: unknown, s: JsonSite) => unknown) => read(need(key), at(root, key));
 
   // Schemas: v1 may carry only the deprecated `schema` (Appendix E).

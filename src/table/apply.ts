@@ -161,6 +161,17 @@ function applyUpdate(d: Draft, u: TableUpdate): void {
         d.lastAddedSpecId = existing['spec-id'];
         return;
       }
+      if (m['format-version'] >= 2) {
+        // Spec "Partitioning": in v2 a partition field id is unique across all specs, so an id
+        // may only come back for the same source and transform (a reused field).
+        const known = m['partition-specs'].flatMap((s) => s.fields);
+        for (const f of u.spec.fields) {
+          const prior = known.find((k) => k['field-id'] === f['field-id']);
+          if (prior && (prior['source-id'] !== f['source-id'] || prior.transform !== f.transform)) {
+            throw schemaError(`partition field '${f.name}' reuses field id ${f['field-id']} of '${prior.name}', a different partition field`);
+          }
+        }
+      }
       // The spec id in the update is a placeholder: ids are assigned here (Java reuseOrCreateNewSpecId).
       const id = nextId(m['partition-specs'].map((s) => s['spec-id']));
       m['partition-specs'] = [...m['partition-specs'], { ...u.spec, 'spec-id': id }];

@@ -206,6 +206,12 @@ describe('errors name the file and the field', () => {
     expect(parse({ ...base, 'format-version': 4 })).toThrow(/format-version 4 is newer than floe supports/);
   });
 
+  it('refuses encrypted tables rather than drop their keys on rewrite', () => {
+    expect(parse({ ...base, 'format-version': 3, 'next-row-id': 0, 'encryption-keys': [{ 'key-id': 'k', 'encrypted-key-metadata': 'AA==' }] })).toThrow(
+      /m.json: the table is encrypted/,
+    );
+  });
+
   it('refuses an unknown column type as unsupported', () => {
     const doc = { ...base, schemas: [{ type: 'struct', 'schema-id': 0, fields: [{ id: 1, name: 'a', required: false, type: 'int128' }] }] };
     expect(parse(doc)).toThrow(/schemas\[0\].fields\[0\].type has a type floe does not know: 'int128'/);

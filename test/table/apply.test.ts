@@ -205,6 +205,13 @@ describe('partition specs and sort orders', () => {
     expect(m['default-spec-id']).toBe(0);
   });
 
+  it('rejects a new spec that gives an existing partition field id to a different field', () => {
+    const clash = { 'spec-id': 0, fields: [{ 'source-id': 1, 'field-id': 1000, name: 'id_bucket', transform: 'bucket[4]' }] };
+    expect(() => apply(table(), u({ action: 'add-spec', spec: clash }))).toThrow(/reuses field id 1000 of 'ts_day'/);
+    const reuse = { 'spec-id': 0, fields: [{ 'source-id': 2, 'field-id': 1000, name: 'ts_day', transform: 'day' }, bucket.fields[0]!] };
+    expect(apply(table(), u({ action: 'add-spec', spec: reuse }))['partition-specs']).toHaveLength(2);
+  });
+
   it('rejects an unknown default spec', () => {
     expect(() => apply(table(), u({ action: 'set-default-spec', 'spec-id': 3 }))).toThrow(/no spec with id 3/);
     expect(() => apply(table(), u({ action: 'set-default-spec', 'spec-id': -1 }))).toThrow(/added no partition spec/);
