@@ -1,0 +1,51 @@
+/**
+ * Iceberg primitive type strings as a pipeline file may name them in `columns.*.type`,
+ * `source.columns` (csv) and `checks.schema` (spec: "Primitive Types"; JSON form per
+ * "Appendix C": `decimal(P, S)`, `fixed[L]`).
+ *
+ * This is deliberately the subset floe can produce from a source, so `variant` or
+ * `geometry` is a validation error here even though src/iceberg can read them.
+ */
+import { didYouMean } from './suggest.js';
+
+export const SIMPLE_TYPES = [
+  'boolean',
+  'int',
+  'long',
+  'float',
+  'double',
+  'date',
+  'time',
+  'timestamp',
+  'timestamptz',
+  'timestamp_ns',
+  'timestamptz_ns',
+  'string',
+  'uuid',
+  'binary',
+] as const;
+
+// Appendix C: "Readers should accept optional whitespace around parameters and separators".
+const DECIMAL = /^decimal\s*\(\s*(\d+)\s*,\s*(\d+)\s*\)$/;
+const FIXED = /^fixed\s*\[\s*(\d+)\s*\]$/;
+
+export const TYPE_HINT = `one of ${SIMPLE_TYPES.join(', ')}, decimal(P,S) or fixed[L]`;
+
+/** Why `text` is not a usable column type, or null when it is. */
+export function columnTypeProblem(text: string): string | null {
+  const t = text.trim();
+  if ((SIMPLE_TYPES as readonly string[]).includes(t)) return null;
+  const dec = DECIMAL.exec(t);
+  if (dec) {
+    const p = Number(dec[1]);
+    const s = Number(dec[2]);
+    // "precision must be 38 or less"; a scale above the precision has no digits left of the point.
+    if (p < 1 || p > 38) return `decimal precision must be 1..38, got ${p}`;
+    if (s > p) return `decimal scale ${s} is larger than precision ${p}`;
+    return null;
+  }
+  const fixed = FIXED.exec(t);
+  if (fixed) return Number(fixed[1]) >= 1 ? null : 'fixed length must be at least 1';
+  if (/^(decimal|fixed)\b/.test(t)) return `malformed '${t}': write decimal(P,S) or fixed[L]`;
+  return `unknown type '${t}'${didYouMean(t, SIMPLE_TYPES)}: expected ${TYPE_HINT}`;
+}

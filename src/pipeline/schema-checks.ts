@@ -1,0 +1,164 @@
+/**
+ * `checks:` (DESIGN §4): a list of single-key maps, `- row_count: { min: 1 }`, each with
+ * optional sibling keys `severity` and `name`. Parsed into a flat tagged union,
+ * `{ kind: 'row_count', severity, name, min }`, so src/checks/ switches on `kind`.
+ */
+import { z } from 'zod';
+import {
+  columnList,
+  columnName,
+  columnType,
+  duration,
+  evenWithErrors,
+  nonNegativeInt,
+  percent,
+  positiveInt,
+  tableNameProblem,
+} from './schema-common.js';
+
+const has = (x: unknown) => x !== undefined && x !== null;
+
+function atLeastOne(keys: string[]) {
+  return (v: Record<string, unknown>, ctx: z.RefinementCtx) => {
+    if (!keys.some((k) => has(v[k]))) ctx.addIssue({ code: 'custom', message: `give at least one of ${keys.join(', ')}` });
+  };
+}
+
+const scalar = z.union([z.string(), z.number(), z.boolean()]);
+
+const relationshipTarget = z
+  .union([
+    z.string().superRefine((s, ctx) => {
+      const parts = s.split('.');
+      const problem = parts.length === 3 ? tableNameProblem(parts.slice(0, 2).join('.')) : `expected namespace.table.column, got '${s}'`;
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    }),
+    z.strictObject({
+      table: z.string().superRefine((s, ctx) => {
+        const p = tableNameProblem(s);
+        if (p) ctx.addIssue({ code: 'custom', message: p });
+      }),
+      column: columnName,
+    }),
+  ])
+  .transform((v) => {
+    if (typeof v !== 'string') return v;
+    const parts = v.split('.');
+    return { table: `${parts[0]}.${parts[1]}`, column: parts[2]! };
+  });
+
+/** Parameters of each check kind, as written after the kind key. */
+export const CHECK_PARAMS = {
+  row_count: z.strictObject({ min: nonNegativeInt.optional(), max: nonNegativeInt.optional() }).superRefine(atLeastOne(['min', 'max']), evenWithErrors),
+  freshness: z.strictObject({
+    column: columnName.optional().describe('Timestamp column; without it, the age of the latest snapshot'),
+    max_age: duration,
+  }),
+  not_null: columnList.describe('Columns that must have no nulls'),
+  missing_percent: z.strictObject({ column: columnName, max: percent }),
+  unique: columnList.describe('Columns whose combination must be unique (one composite key)'),
+  accepted_values: z.strictObject({ column: columnName, values: z.array(scalar).min(1, 'list at least one value') }),
+  range: z
+    .strictObject({ column: columnName, min: z.union([z.number(), z.string()]).optional(), max: z.union([z.number(), z.string()]).optional() })
+    .superRefine(atLeastOne(['min', 'max']), evenWithErrors),
+  format: z
+    .strictObject({
+      column: columnName,
+      pattern: z
+        .string()
+        .superRefine((s, ctx) => {
+          try {
+            new RegExp(s);
+          } catch (e) {
+            ctx.addIssue({ code: 'custom', message: `invalid regular expression: ${(e as Error).message}` });
+          }
+        })
+        .optional(),
+      builtin: z.enum(['email', 'e164', 'uuid']).optional(),
+    })
+    .superRefine((v, ctx) => {
+      if (has(v.pattern) === has(v.builtin)) ctx.addIssue({ code: 'custom', message: 'give exactly one of pattern, builtin' });
+    }, evenWithErrors),
+  relationships: z.strictObject({ column: columnName, to: relationshipTarget.describe("namespace.table.column, or { table, column }") }),
+  schema: z.strictObject({ columns: z.record(z.string(), columnType) }),
+  volume: z.strictObject({
+    max_change: percent.describe('Largest allowed change in row count against the recent average'),
+    window: positiveInt.default(1).describe('How many previous snapshots make the average'),
+  }),
+  // `sql: "SELECT count(*) ..."` passes when the query returns 0 (DESIGN §4), or `expect`.
+  sql: z.union([z.string().min(1), z.strictObject({ query: z.string().min(1), expect: scalar.default(0) })]),
+} as const;
+
+export type CheckKind = keyof typeof CHECK_PARAMS;
+export const CHECK_KINDS = Object.keys(CHECK_PARAMS) as CheckKind[];
+
+type P<K extends CheckKind> = z.output<(typeof CHECK_PARAMS)[K]>;
+interface Common {
+  /** Unique within the pipeline: given, or derived from the kind and columns. */
+  name: string;
+  severity: 'warn' | 'error';
+}
+export type Check = Common &
+  (
+    | ({ kind: 'row_count' } & P<'row_count'>)
+    | ({ kind: 'freshness' } & P<'freshness'>)
+    | { kind: 'not_null'; columns: string[] }
+    | ({ kind: 'missing_percent' } & P<'missing_percent'>)
+    | { kind: 'unique'; columns: string[] }
+    | ({ kind: 'accepted_values' } & P<'accepted_values'>)
+    | ({ kind: 'range' } & P<'range'>)
+    | ({ kind: 'format' } & P<'format'>)
+    | ({ kind: 'relationships' } & P<'relationships'>)
+    | ({ kind: 'schema' } & P<'schema'>)
+    | ({ kind: 'volume' } & P<'volume'>)
+    | { kind: 'sql'; query: string; expect: string | number | boolean }
+  );
+
+/** A check before its default name is filled in (Omit distributed over the union). */
+type Draft = Check extends infer C ? (C extends Check ? Omit<C, 'name'> & { name?: string } : never) : never;
+
+const itemShape = {
+  severity: z.enum(['warn', 'error']).default('error'),
+  name: z.string().min(1).optional(),
+  ...Object.fromEntries(CHECK_KINDS.map((k) => [k, CHECK_PARAMS[k].optional()])),
+} as { severity: z.ZodDefault<z.ZodEnum<{ warn: 'warn'; error: 'error' }>>; name: z.ZodOptional<z.ZodString> } & {
+  [K in CheckKind]: z.ZodOptional<(typeof CHECK_PARAMS)[K]>;
+};
+
+/** The name a check gets when none is given: kind plus its columns, e.g. `not_null(contact_id,email)`. */
+function defaultName(c: Record<string, unknown>): string {
+  const cols = (c.columns as string[] | undefined) ?? (c.column === undefined ? [] : [c.column as string]);
+  return cols.length === 0 ? String(c.kind) : `${String(c.kind)}(${cols.join(',')})`;
+}
+
+export const checkItem = z
+  .strictObject(itemShape)
+  .superRefine((v, ctx) => {
+    // An unknown key is already reported as "unknown check kind" with a suggestion; a second
+    // "needs a kind" error on the same item would only repeat it.
+    if (ctx.issues.some((i) => i.code === 'unrecognized_keys' && (i.path ?? []).length === 0)) return;
+    const kinds = CHECK_KINDS.filter((k) => k in v);
+    if (kinds.length === 0) ctx.addIssue({ code: 'custom', message: `a check needs a kind: one of ${CHECK_KINDS.join(', ')}` });
+    if (kinds.length > 1) ctx.addIssue({ code: 'custom', message: `a check has exactly one kind, found ${kinds.join(' and ')}` });
+  }, evenWithErrors)
+  .transform((v): Draft => {
+    const kind = CHECK_KINDS.find((k) => k in v)!;
+    const params = v[kind] as unknown;
+    const base = { severity: v.severity, ...(v.name === undefined ? {} : { name: v.name }) };
+    if (kind === 'not_null' || kind === 'unique') return { ...base, kind, columns: params as string[] };
+    if (kind === 'sql') return { ...base, kind, ...(typeof params === 'string' ? { query: params, expect: 0 } : (params as { query: string; expect: string | number | boolean })) };
+    return { ...base, kind, ...(params as object) } as Draft;
+  })
+  // Editors get "exactly one kind per item" from the JSON Schema too.
+  .meta({ oneOf: CHECK_KINDS.map((k) => ({ required: [k] })) });
+
+/** Names default from kind and columns; repeats get #2, #3 so results and JUnit cases stay distinct. */
+export const checkList = z.array(checkItem).transform((items): Check[] => {
+  const seen = new Map<string, number>();
+  return items.map((c) => {
+    const base = c.name ?? defaultName(c);
+    const n = (seen.get(base) ?? 0) + 1;
+    seen.set(base, n);
+    return { ...c, name: n === 1 ? base : `${base}#${n}` } as Check;
+  });
+});

@@ -1,0 +1,113 @@
+/**
+ * Building blocks shared by the project, pipeline and check schemas. Each one validates a
+ * single field completely, so a bad value is reported on its own line with its own message.
+ *
+ * Every object in the file formats is strict: an unknown key is an error (a misspelt
+ * `delimter` silently ignored would be a wrong pipeline), reported with a suggestion.
+ */
+import { z } from 'zod';
+import { columnTypeProblem } from './column-type.js';
+import { DURATION_HINT, tryParseDuration, tryParsePercent } from './duration.js';
+
+/**
+ * Cross-field rules run even when a sibling field failed, so that a file with a bad table
+ * name *and* a merge without a key reports both (zod's default skips refinements after any
+ * error in the object). The rules themselves read the value defensively.
+ */
+export const evenWithErrors = { when: (p: { value: unknown }) => typeof p.value === 'object' && p.value !== null };
+
+/** Pipeline names: used on the command line and as file names. */
+export const PIPELINE_NAME = /^[A-Za-z_][A-Za-z0-9_-]*$/;
+
+export const pipelineName = z
+  .string()
+  .regex(PIPELINE_NAME, { error: 'a pipeline name is letters, digits, _ and -, starting with a letter or _' })
+  .describe('Defaults to the file name without .yaml');
+
+// Lower-case, digits, underscores, not starting with a digit: these names appear unquoted in
+// `sql` pipelines and checks (DuckDB), where anything else would need quoting.
+const TABLE_PART = /^[a-z_][a-z0-9_]*$/;
+
+/** Why `text` is not a valid `namespace.table` name for a pipeline file, or null. */
+export function tableNameProblem(text: string): string | null {
+  const parts = text.split('.');
+  if (parts.length !== 2) {
+    return `invalid table name '${text}': expected namespace.table with exactly two parts, e.g. crm.contacts`;
+  }
+  const bad = parts.find((p) => !TABLE_PART.test(p));
+  if (bad !== undefined) {
+    return `invalid table name '${text}': '${bad}' must be lower-case letters, digits and underscores, not starting with a digit`;
+  }
+  return null;
+}
+
+export const tableName = z
+  .string()
+  .superRefine((s, ctx) => {
+    const p = tableNameProblem(s);
+    if (p) ctx.addIssue({ code: 'custom', message: p });
+  })
+  .describe('An Iceberg table as namespace.table, e.g. crm.contacts');
+
+export const columnName = z.string().min(1, 'a column name cannot be empty');
+
+export const columnType = z
+  .string()
+  .superRefine((s, ctx) => {
+    const p = columnTypeProblem(s);
+    if (p) ctx.addIssue({ code: 'custom', message: p });
+  })
+  .describe('An Iceberg primitive type: boolean, int, long, float, double, date, time, timestamp, timestamptz, string, uuid, binary, decimal(P,S), fixed[L]');
+
+/** A duration string; the parsed value is milliseconds. */
+export const duration = z
+  .string()
+  .regex(/^(\d+(\.\d+)?(ms|s|m|h|d|w))+$/, { error: `expected ${DURATION_HINT}` })
+  .transform((s) => tryParseDuration(s)!)
+  .describe('A duration: a number and a unit (ms, s, m, h, d, w), e.g. 0s, 90m, 6h, 3d, 2w');
+
+/** `'5%'` or a number, both meaning percent; the parsed value is the percentage 0..100. */
+export const percent = z
+  .union([z.number().min(0), z.string().regex(/^\s*\d+(\.\d+)?\s*%\s*$/, { error: "expected a percentage such as '5%'" })])
+  .transform((v) => tryParsePercent(v)!)
+  .describe("A percentage: '5%' or a number of percent");
+
+/** One column or a list of them; the parsed value is always a non-empty list. */
+export const columnList = z
+  .union([columnName, z.array(columnName).min(1, 'list at least one column')])
+  .transform((v) => (typeof v === 'string' ? [v] : v));
+
+/** One path or a list of them (files, globs or s3:// URLs); always a list once parsed. */
+export const pathList = z
+  .union([z.string().min(1), z.array(z.string().min(1)).min(1, 'list at least one path')])
+  .transform((v) => (typeof v === 'string' ? [v] : v))
+  .describe('A file, a glob or an s3:// URL, or a list of them; relative to the folder of floe.yaml');
+
+/** Iceberg properties are strings; numbers and booleans written without quotes are accepted as their text. */
+export const propertyValue = z.union([z.string(), z.number(), z.boolean()]).transform(String);
+
+export const positiveInt = z.number().int().positive();
+export const nonNegativeInt = z.number().int().nonnegative();
+
+/** Why a URL string is unusable for `schemes`, or null. Never echoes the URL: it may hold a password. */
+export function urlProblem(text: string, schemes: readonly string[]): string | null {
+  const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):/.exec(text)?.[1]?.toLowerCase();
+  const want = schemes.map((s) => `${s}://`).join(' or ');
+  if (scheme === undefined || !schemes.includes(scheme)) return `expected a ${want} URL`;
+  try {
+    new URL(text);
+  } catch {
+    return `malformed ${scheme}:// URL (percent-encode special characters in the user name and password)`;
+  }
+  return null;
+}
+
+export function urlString(schemes: readonly string[], description: string) {
+  return z
+    .string()
+    .superRefine((s, ctx) => {
+      const p = urlProblem(s, schemes);
+      if (p) ctx.addIssue({ code: 'custom', message: p });
+    })
+    .describe(description);
+}

@@ -1,0 +1,81 @@
+/**
+ * `kind: identity` pipelines (DESIGN §4, Customer 360): link records of several tables
+ * into customers through shared identifiers, then pick one value per attribute.
+ */
+import { z } from 'zod';
+import { checkList } from './schema-checks.js';
+import { columnName, evenWithErrors, pipelineName, positiveInt, tableName } from './schema-common.js';
+import { didYouMean } from './suggest.js';
+
+const mapping = (what: string) => z.record(z.string(), columnName).describe(`${what} → column of the input table`);
+
+const input = z.strictObject({
+  table: tableName,
+  source_id: columnName.describe('Column that identifies a record within the input table'),
+  identifiers: mapping('identifier kind (email, phone, device_id, loyalty_id, ...)').refine((m) => Object.keys(m).length > 0, 'list at least one identifier'),
+  attributes: mapping('profile attribute').default({}),
+  updated_at: columnName.optional().describe('Column used by most_recent survivorship'),
+});
+
+const strategy = z.enum(['most_recent', 'most_frequent', 'source_priority']);
+
+/** Normalised: `country: most_frequent` and `email: { source_priority: [...] }` both become a rule object. */
+const attributeRule = z
+  .union([strategy, z.strictObject({ strategy: strategy.optional(), source_priority: z.array(tableName).min(1).optional() })])
+  .transform((r) => {
+    if (typeof r === 'string') return { strategy: r };
+    return { strategy: r.strategy ?? (r.source_priority ? ('source_priority' as const) : ('most_recent' as const)), ...(r.source_priority ? { source_priority: r.source_priority } : {}) };
+  });
+
+export type SurvivorshipStrategy = z.output<typeof strategy>;
+export type AttributeRule = z.output<typeof attributeRule>;
+
+const survivorship = z
+  .object({ default: strategy.default('most_recent') })
+  .catchall(attributeRule)
+  .transform(({ default: d, ...rest }) => ({ default: d, attributes: rest as Record<string, AttributeRule> }))
+  .describe('default strategy, then one rule per attribute: a strategy or { source_priority: [tables] }');
+
+const match = z.strictObject({
+  block_values: z.record(z.string(), z.array(z.union([z.string(), z.number()]).transform(String))).default({}).describe('Identifier values never used for linking, e.g. test@example.com'),
+  max_per_profile: z.record(z.string(), positiveInt).default({}).describe('An identifier value shared by more profiles than this is ignored'),
+});
+
+export const identityPipeline = z
+  .strictObject({
+    name: pipelineName.optional(),
+    kind: z.literal('identity'),
+    description: z.string().optional(),
+    inputs: z.array(input).min(1, 'list at least one input'),
+    match: match.prefault({}),
+    survivorship: survivorship.prefault({}),
+    outputs: z.strictObject({
+      identity_map: tableName.describe('(source_table, source_id, customer_id)'),
+      profiles: tableName.describe('One golden record per customer_id'),
+    }),
+    checks: checkList.default([]).describe('Checks on outputs.profiles'),
+  })
+  .superRefine((v, ctx) => {
+    const inputs = Array.isArray(v.inputs) ? v.inputs.filter((i) => typeof i === 'object' && i !== null) : [];
+    const tables = new Set(inputs.map((i) => i.table));
+    const kinds = new Set(inputs.flatMap((i) => Object.keys(i.identifiers ?? {})));
+    const attrs = new Set([...kinds, ...inputs.flatMap((i) => Object.keys(i.attributes ?? {}))]);
+    for (const [attr, rule] of Object.entries(v.survivorship?.attributes ?? {})) {
+      if (!attrs.has(attr)) {
+        ctx.addIssue({ code: 'custom', path: ['survivorship', attr], message: `no input has an attribute or identifier '${attr}'${didYouMean(attr, attrs)}` });
+      }
+      (rule?.source_priority ?? []).forEach((t, i) => {
+        if (!tables.has(t)) ctx.addIssue({ code: 'custom', path: ['survivorship', attr, 'source_priority', i], message: `'${t}' is not one of the inputs${didYouMean(t, tables)}` });
+      });
+    }
+    for (const key of ['block_values', 'max_per_profile'] as const) {
+      for (const kind of Object.keys(v.match?.[key] ?? {})) {
+        if (!kinds.has(kind)) ctx.addIssue({ code: 'custom', path: ['match', key, kind], message: `no input has an identifier '${kind}'${didYouMean(kind, kinds)}` });
+      }
+    }
+    const outs = [v.outputs?.identity_map, v.outputs?.profiles];
+    if (outs[0] !== undefined && outs[0] === outs[1]) ctx.addIssue({ code: 'custom', path: ['outputs', 'profiles'], message: 'profiles and identity_map must be different tables' });
+    outs.forEach((t, i) => {
+      if (t !== undefined && tables.has(t)) ctx.addIssue({ code: 'custom', path: ['outputs', i === 0 ? 'identity_map' : 'profiles'], message: `'${t}' is also an input` });
+    });
+  }, evenWithErrors);

@@ -1,0 +1,107 @@
+/**
+ * The pipeline file (DESIGN §4, a contract: extend, never break). Two kinds share the
+ * header (`name`, `kind`, `description`, `checks`): `ingest` (the default) copies a source
+ * into one table; `identity` links records of several tables into customers.
+ */
+import { z } from 'zod';
+import { parsePartitionExpr, parseSortExpr, type Parsed } from './expressions.js';
+import { checkList } from './schema-checks.js';
+import { columnName, columnType, evenWithErrors, nonNegativeInt, pipelineName, propertyValue, tableName } from './schema-common.js';
+import { identityPipeline } from './schema-identity.js';
+import { sourceSchema } from './schema-source.js';
+
+function expression<T>(parse: (s: string) => Parsed<T>) {
+  return z.string().transform((s, ctx) => {
+    const r = parse(s);
+    if (r.ok) return r.value;
+    ctx.addIssue({ code: 'custom', message: r.problem });
+    return z.NEVER;
+  });
+}
+
+const columnRule = z
+  .strictObject({
+    rename: columnName.optional().describe('Name of the column in the target table'),
+    type: columnType.optional(),
+    normalize: z.enum(['email', 'phone', 'country', 'timestamp', 'name']).optional(),
+    region: z
+      .string()
+      .regex(/^[A-Z]{2}$/, { error: 'expected an ISO 3166 country code such as US' })
+      .optional()
+      .describe('Default region for phone numbers written without a country code'),
+    format: z.string().min(1).optional().describe('strptime format for normalize: timestamp or date/timestamp types'),
+    pii: z.enum(['hash', 'mask', 'redact', 'none']).optional(),
+    doc: z.string().optional().describe('Column comment stored in the table schema'),
+  })
+  .superRefine((v, ctx) => {
+    if (v.region !== undefined && v.normalize !== 'phone') {
+      ctx.addIssue({ code: 'custom', message: 'region only applies with normalize: phone', path: ['region'] });
+    }
+  }, evenWithErrors);
+
+export const targetSchema = z
+  .strictObject({
+    table: tableName,
+    mode: z.enum(['append', 'overwrite', 'merge']).default('append'),
+    key: z.array(columnName).min(1, 'list at least one column').optional().describe('Columns that identify a row; required for merge'),
+    partition_by: z
+      .array(expression(parsePartitionExpr).describe('A column, or month(col), day(col), bucket(16, col), truncate(4, col), ...'))
+      .default([]),
+    sort_by: z.array(expression(parseSortExpr).describe('A column or transform, then optional asc|desc and nulls first|last')).default([]),
+    properties: z.record(z.string(), propertyValue).default({}).describe('Iceberg table properties'),
+    on_schema_change: z.enum(['fail', 'add_columns', 'ignore']).default('add_columns'),
+  })
+  .superRefine((v, ctx) => {
+    if (v.mode === 'merge' && v.key === undefined) {
+      // Reported at `mode: merge`, the line that asks for a key, since `key:` is absent.
+      ctx.addIssue({ code: 'custom', message: 'merge needs a key: add key: [column, ...] to target', path: ['mode'] });
+    }
+  }, evenWithErrors);
+
+const rejects = z
+  .strictObject({
+    max_ratio: z.number().min(0).max(1).optional().describe('Largest share of malformed rows, 0..1, before the run fails'),
+    max_count: nonNegativeInt.optional().describe('Largest number of malformed rows before the run fails'),
+  })
+  .describe('Malformed rows are quarantined with a reason; above these limits the run fails');
+
+export const ingestPipeline = z
+  .strictObject({
+    name: pipelineName.optional(),
+    kind: z.literal('ingest').default('ingest'),
+    description: z.string().optional(),
+    source: sourceSchema,
+    columns: z.record(z.string(), columnRule).default({}).describe('Per-column rules, keyed by the source column name'),
+    target: targetSchema,
+    rejects: rejects.optional(),
+    checks: checkList.default([]),
+  })
+  .superRefine((v, ctx) => {
+    // key, partition_by and sort_by name target columns; naming the pre-rename source column
+    // would only fail at run time, far from the line that is wrong.
+    const renamed = new Map<string, string>();
+    for (const [col, rule] of Object.entries(v.columns ?? {})) if (rule?.rename) renamed.set(col, rule.rename);
+    if (renamed.size === 0 || typeof v.target !== 'object' || v.target === null) return;
+    const check = (name: unknown, path: (string | number)[]) => {
+      if (typeof name === 'string' && renamed.has(name) && renamed.get(name) !== name) {
+        ctx.addIssue({ code: 'custom', path: ['target', ...path], message: `'${name}' is renamed to '${renamed.get(name)}' by columns.${name}.rename; use the new name` });
+      }
+    };
+    (v.target.key ?? []).forEach((k, i) => check(k, ['key', i]));
+    (v.target.partition_by ?? []).forEach((p, i) => check(p?.source, ['partition_by', i]));
+    (v.target.sort_by ?? []).forEach((s, i) => check(s?.source, ['sort_by', i]));
+  }, evenWithErrors);
+
+/** Every pipeline file; used for the JSON Schema. Validation picks the branch by `kind` for sharper errors. */
+export const pipelineFileSchema = z.union([ingestPipeline, identityPipeline]).meta({
+  title: 'floe pipeline',
+  description: 'A floe pipeline file: pipelines/<name>.yaml',
+});
+
+type WithName<T> = Omit<T, 'name'> & { name: string };
+export type IngestPipeline = WithName<z.output<typeof ingestPipeline>>;
+export type IdentityPipeline = WithName<z.output<typeof identityPipeline>>;
+/** A validated pipeline; `name` is filled from the file name when the file has none. */
+export type Pipeline = IngestPipeline | IdentityPipeline;
+export type Target = z.output<typeof targetSchema>;
+export type ColumnRule = z.output<typeof columnRule>;

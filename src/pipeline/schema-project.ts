@@ -1,0 +1,65 @@
+/**
+ * floe.yaml, the project file (DESIGN §4, a contract: extend, never break).
+ * Paths stay as written here; src/pipeline/project.ts resolves them against the folder
+ * of floe.yaml.
+ */
+import { z } from 'zod';
+import { evenWithErrors, urlString } from './schema-common.js';
+
+const CATALOG_URI = /^(jdbc:)?(sqlite:|postgres(ql)?:\/\/)/i;
+
+const s3 = z
+  .strictObject({
+    endpoint: urlString(['http', 'https'], 'S3 API endpoint, e.g. http://localhost:9000 for MinIO; omit for AWS').optional(),
+    region: z.string().min(1).default('us-east-1'),
+    path_style: z.boolean().default(false).describe('bucket in the path instead of the host name; MinIO and most S3-compatible servers need true'),
+    access_key_id: z.string().min(1).optional().describe('Usually "${AWS_ACCESS_KEY_ID}"; omit to use the standard AWS credential chain'),
+    secret_access_key: z.string().min(1).optional().describe('Usually "${AWS_SECRET_ACCESS_KEY}"; never written in the file itself'),
+    session_token: z.string().min(1).optional(),
+    // when_required: S3-compatible servers (MinIO, older Ceph) reject the CRC checksums that
+    // current AWS SDKs add to every request by default.
+    checksum: z.enum(['when_required', 'when_supported']).default('when_required'),
+  })
+  .superRefine((v, ctx) => {
+    if ((v.access_key_id === undefined) !== (v.secret_access_key === undefined)) {
+      const missing = v.access_key_id === undefined ? 'access_key_id' : 'secret_access_key';
+      ctx.addIssue({ code: 'custom', path: [missing], message: 'give access_key_id and secret_access_key together' });
+    }
+  }, evenWithErrors);
+
+export const projectSchema = z
+  .strictObject({
+    warehouse: z
+      .string()
+      .min(1)
+      .superRefine((w, ctx) => {
+        const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//.exec(w)?.[1]?.toLowerCase();
+        if (scheme !== undefined && scheme !== 's3' && scheme !== 'file') {
+          ctx.addIssue({ code: 'custom', message: `unsupported warehouse scheme '${scheme}://': use a local path or s3://bucket/prefix` });
+        }
+      })
+      .default('./warehouse')
+      .describe('Folder or s3://bucket/prefix that holds table data and metadata'),
+    catalog: z
+      .strictObject({
+        uri: z
+          .string()
+          .regex(CATALOG_URI, { error: 'expected sqlite:PATH or postgresql://user@host:5432/db' })
+          .optional()
+          .describe('sqlite:./warehouse/catalog.db (default) or postgresql://user@host:5432/db'),
+        name: z.string().min(1).default('floe').describe('The catalog_name column value; engines sharing the catalog must agree'),
+      })
+      .prefault({}),
+    storage: z.strictObject({ s3: s3.optional() }).prefault({}),
+    pipelines: z.string().min(1).default('pipelines/').describe('Folder of pipeline files, relative to floe.yaml'),
+  })
+  .superRefine((v, ctx) => {
+    // SQLite needs a local file; it cannot live next to the data in an object store.
+    if (typeof v.warehouse === 'string' && /^s3:\/\//i.test(v.warehouse) && v.catalog?.uri === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['catalog', 'uri'], message: 'an s3:// warehouse needs a catalog.uri (sqlite:PATH on local disk, or postgresql://...)' });
+    }
+  }, evenWithErrors)
+  .meta({ title: 'floe project', description: 'floe.yaml: warehouse, catalog, storage and the pipelines folder' });
+
+export type Project = z.output<typeof projectSchema>;
+export type S3Storage = z.output<typeof s3>;

@@ -1,0 +1,143 @@
+/**
+ * `source:` of an ingest pipeline (DESIGN §4): one strict object per kind, told apart by
+ * `kind`. Adding a source kind means adding one schema here and one file in src/sources/.
+ */
+import { z } from 'zod';
+import { columnType, duration, evenWithErrors, nonNegativeInt, pathList, positiveInt, urlString } from './schema-common.js';
+
+const str = z.string().min(1);
+
+/** Reads keep a high-watermark in the snapshot summary (DESIGN §1 "State lives in the snapshot"). */
+const incremental = z
+  .strictObject({
+    cursor: str.describe('A monotonically increasing column; rows above the last committed value are read'),
+    initial: z.union([z.string(), z.number()]).optional().describe('The cursor value to start from on the first run'),
+  })
+  .describe('Read only rows newer than the last run');
+
+/** postgres, mysql and sqlite read either a query or a whole table: exactly one. */
+function queryOrTable(v: { query?: unknown; table?: unknown }, ctx: z.RefinementCtx): void {
+  const has = (x: unknown) => x !== undefined && x !== null;
+  if (has(v.query) && has(v.table)) ctx.addIssue({ code: 'custom', message: 'give either query or table, not both', path: ['table'] });
+  if (!has(v.query) && !has(v.table)) ctx.addIssue({ code: 'custom', message: 'give a query or a table to read' });
+}
+
+const relational = {
+  query: str.optional().describe('SQL run on the source database'),
+  table: str.optional().describe('A table of the source database, read whole (or incrementally)'),
+  incremental: incremental.optional(),
+  batch_size: positiveInt.default(10_000).describe('Rows fetched per round trip'),
+};
+
+export const csvSource = z.strictObject({
+  kind: z.literal('csv'),
+  path: pathList,
+  delimiter: z.string().min(1).max(4).default(','),
+  header: z.boolean().default(true),
+  quote: z.string().max(1).default('"'),
+  escape: z.string().max(1).default('"'),
+  encoding: z.string().default('utf-8'),
+  columns: z.record(z.string(), columnType).optional().describe('Column types, overriding type detection'),
+  skip: nonNegativeInt.default(0).describe('Lines to skip before the header'),
+});
+
+const jsonFields = {
+  path: pathList,
+  records_path: str.optional().describe('Dot path to the array of records inside each document, e.g. data.items'),
+};
+export const jsonlSource = z.strictObject({ kind: z.literal('jsonl'), ...jsonFields });
+export const jsonSource = z.strictObject({ kind: z.literal('json'), ...jsonFields });
+export const parquetSource = z.strictObject({ kind: z.literal('parquet'), path: pathList });
+
+export const postgresSource = z
+  .strictObject({
+    kind: z.literal('postgres'),
+    connection: urlString(['postgres', 'postgresql'], 'postgresql://user:password@host:5432/db, usually "${VAR}"'),
+    ...relational,
+  })
+  .superRefine(queryOrTable, evenWithErrors);
+
+export const mysqlSource = z
+  .strictObject({
+    kind: z.literal('mysql'),
+    connection: urlString(['mysql', 'mariadb'], 'mysql://user:password@host:3306/db, usually "${VAR}"'),
+    ...relational,
+  })
+  .superRefine(queryOrTable, evenWithErrors);
+
+export const sqliteSource = z
+  .strictObject({
+    kind: z.literal('sqlite'),
+    connection: str.describe('Path of the SQLite database file, relative to the folder of floe.yaml'),
+    ...relational,
+  })
+  .superRefine(queryOrTable, evenWithErrors);
+
+/** Each kind names where the next request's position comes from. */
+const pagination = z.discriminatedUnion('kind', [
+  z.strictObject({
+    kind: z.literal('page'),
+    param: str.default('page'),
+    start: nonNegativeInt.default(1),
+    size_param: str.optional(),
+    size: positiveInt.optional(),
+    max_pages: positiveInt.optional(),
+  }),
+  z.strictObject({
+    kind: z.literal('offset'),
+    param: str.default('offset'),
+    limit_param: str.default('limit'),
+    limit: positiveInt.default(100),
+    max_pages: positiveInt.optional(),
+  }),
+  z.strictObject({
+    kind: z.literal('cursor'),
+    param: str.describe('Query parameter that carries the cursor'),
+    cursor_path: str.describe('Dot path of the next cursor in the response body; absent or null ends paging'),
+    max_pages: positiveInt.optional(),
+  }),
+  // RFC 8288 `Link: <...>; rel="next"` headers, as GitHub and many REST APIs send them.
+  z.strictObject({ kind: z.literal('link'), max_pages: positiveInt.optional() }),
+]);
+
+export const httpSource = z.strictObject({
+  kind: z.literal('http'),
+  url: urlString(['http', 'https'], 'The endpoint; may hold "${VAR}" references'),
+  method: z.enum(['GET', 'POST']).default('GET'),
+  headers: z.record(z.string(), z.string()).optional().describe('Request headers; secret values belong in "${VAR}"'),
+  params: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional().describe('Query parameters'),
+  body: z.unknown().optional().describe('JSON body for POST'),
+  records_path: str.optional().describe('Dot path to the array of records in the response body'),
+  pagination: pagination.optional(),
+  // prefault, not default: the default is text parsed like a written value, so it reads '30s' in the JSON Schema.
+  timeout: duration.prefault('30s'),
+  retries: z
+    .strictObject({
+      max: nonNegativeInt.default(3),
+      backoff: duration.prefault('1s').describe('Delay before the first retry; doubled for each further retry'),
+    })
+    .prefault({}),
+});
+
+export const sqlSource = z.strictObject({
+  kind: z.literal('sql'),
+  query: str.describe('SQL over catalog tables by name (namespace.table); runs after the pipelines that write them'),
+});
+
+export const sourceSchema = z.discriminatedUnion('kind', [
+  csvSource,
+  jsonlSource,
+  jsonSource,
+  parquetSource,
+  postgresSource,
+  mysqlSource,
+  sqliteSource,
+  httpSource,
+  sqlSource,
+]);
+
+export const SOURCE_KINDS = ['csv', 'jsonl', 'json', 'parquet', 'postgres', 'mysql', 'sqlite', 'http', 'sql'] as const;
+
+export type Source = z.output<typeof sourceSchema>;
+export type SourceKind = Source['kind'];
+export type HttpPagination = z.output<typeof pagination>;
