@@ -10,6 +10,9 @@ import type { IcebergType, ListType, MapType, NestedField, Schema, StructType } 
 import { parsePrimitive } from './primitive.js';
 import { schemaError } from '../errors.js';
 
+// types.ts points readers of primitive type strings here; the parser itself lives in primitive.ts.
+export { parsePrimitive } from './primitive.js';
+
 /** A struct that may carry a schema's extra fields (a Schema, or a schema before ids are assigned). */
 export type SchemaLike = StructType & { 'schema-id'?: number; 'identifier-field-ids'?: number[] };
 
