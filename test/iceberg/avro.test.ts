@@ -141,7 +141,7 @@ const rowB = {
   rec: { x: null },
 };
 
-/** Decoded records have a null prototype; compare them as plain data. */
+/** Compare decoded values as plain data (bigint, bytes and Map made JSON-comparable). */
 const plain = (v: unknown): unknown => JSON.parse(JSON.stringify(v, (_k, x) =>
   typeof x === 'bigint' ? `${x}n` : x instanceof Uint8Array ? [...x] : x instanceof Map ? [...x.entries()] : x));
 

@@ -25,13 +25,25 @@ const utf8Encoder = new TextEncoder();
 export class AvroReader {
   pos = 0;
   readonly buf: Uint8Array;
-  private readonly view: DataView;
+  private dataView: DataView | undefined;
 
   constructor(buf: Uint8Array) {
     // A plain Uint8Array view even for a Node Buffer: Buffer#slice aliases instead of copying,
     // and decoded bytes values should be plain Uint8Arrays.
     this.buf = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
-    this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  }
+
+  /** Created on first use: most manifests have no float or double at all. */
+  private get view(): DataView {
+    return (this.dataView ??= new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength));
+  }
+
+  /** A view (not a copy) of the next `size` bytes, for framing such as blocks and sync markers. */
+  readView(size: number, what: string): Uint8Array {
+    this.need(size, what);
+    const out = this.buf.subarray(this.pos, this.pos + size);
+    this.pos += size;
+    return out;
   }
 
   get remaining(): number {
@@ -93,13 +105,22 @@ export class AvroReader {
     return (big >> 1n) ^ -(big & 1n);
   }
 
-  /** A long that is used as a length or count: must fit a JS number. */
+  /**
+   * A long used as a length, count or union branch. Read without BigInt (these are most of
+   * the varints in a file); at most 7 bytes, i.e. |v| < 2^48, which no real size exceeds.
+   */
   readSize(what: string): number {
-    const v = this.readLong();
-    if (v > BigInt(Number.MAX_SAFE_INTEGER) || v < -BigInt(Number.MAX_SAFE_INTEGER)) {
-      throw new AvroDataError(`${what} out of range: ${v}`);
+    let n = 0;
+    let mul = 1;
+    for (let i = 0; ; i++) {
+      if (i === 7) throw new AvroDataError(`${what} out of range`);
+      this.need(1, what);
+      const b = this.buf[this.pos++]!;
+      n += (b & 0x7f) * mul;
+      if (b < 0x80) break;
+      mul *= 128;
     }
-    return Number(v);
+    return n % 2 === 0 ? n / 2 : -(n + 1) / 2;
   }
 
   readFloat(): number {
@@ -134,14 +155,25 @@ export class AvroReader {
     const len = this.readSize('string length');
     if (len < 0) throw new AvroDataError(`negative string length ${len}`);
     this.need(len, 'string');
-    let s: string;
+    const start = this.pos;
+    this.pos += len;
+    // Short ASCII strings (field names, paths, formats) are the common case; building them in
+    // JS avoids a native TextDecoder call per value.
+    if (len <= 256) {
+      let s = '';
+      let i = start;
+      for (; i < this.pos; i++) {
+        const c = this.buf[i]!;
+        if (c >= 0x80) break;
+        s += String.fromCharCode(c);
+      }
+      if (i === this.pos) return s;
+    }
     try {
-      s = utf8Decoder.decode(this.buf.subarray(this.pos, this.pos + len));
+      return utf8Decoder.decode(this.buf.subarray(start, this.pos));
     } catch {
       throw new AvroDataError('string is not valid UTF-8');
     }
-    this.pos += len;
-    return s;
   }
 }
 

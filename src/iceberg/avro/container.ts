@@ -31,7 +31,7 @@ const DEFAULT_BLOCK_BYTES = 64_000;
 
 export interface AvroWriteOptions {
   /** Written verbatim (JSON.stringify) as `avro.schema`, so Iceberg's id attributes survive. */
-  schema: AvroSchemaJson;
+  schema: AvroSchemaJson | Record<string, unknown>;
   /** Extra header metadata, e.g. Iceberg's `schema`, `partition-spec`, `format-version`. */
   metadata?: Record<string, string | Uint8Array>;
   /** Defaults to deflate, as Iceberg Java writes. */
@@ -146,12 +146,15 @@ export function readAvroFile(bytes: Uint8Array, location: string): AvroFile {
       const count = r.readSize('block count');
       const size = r.readSize('block size');
       if (count < 0 || size < 0) throw corrupt(`block ${blockNo} has a negative count or size`);
-      const data = decompressBlock(codecName, r.readFixed(size));
+      // A view: decoded values are copied out of it, so the input is never aliased.
+      const data = decompressBlock(codecName, r.readView(size, 'block'));
       const br = new AvroReader(data);
       for (let i = 0; i < count; i++) records.push(decode(br));
       if (br.remaining !== 0) throw corrupt(`block ${blockNo} has ${br.remaining} bytes after its ${count} records`);
-      const marker = r.readFixed(SYNC_SIZE);
-      if (marker.some((b, i) => b !== sync[i])) throw corrupt(`block ${blockNo} is not followed by the sync marker`);
+      const marker = r.readView(SYNC_SIZE, 'sync marker');
+      for (let i = 0; i < SYNC_SIZE; i++) {
+        if (marker[i] !== sync[i]) throw corrupt(`block ${blockNo} is not followed by the sync marker`);
+      }
     }
     return { schema, schemaJson, metadata, codec: codecName, records };
   } catch (e) {

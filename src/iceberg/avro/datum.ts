@@ -6,7 +6,7 @@
  * JS shapes of decoded values:
  *   null → null; boolean; int → number; long → bigint (always); float/double → number;
  *   bytes/fixed → Uint8Array; string → string; enum → symbol string;
- *   record → object keyed by field name (null prototype); array → array;
+ *   record → plain object keyed by field name; array → array;
  *   map → Map<string, V>; Iceberg map-as-array (`logicalType: map`) → Map<K, V>;
  *   union → the branch's value (["null", X] therefore reads as X-or-null).
  *
@@ -88,8 +88,17 @@ function compileDecoder(t: AvroType): Decoder {
     }
     case 'record': {
       const fields = t.fields.map((f) => [f.name, decoderFor(f.type)] as const);
+      // Plain objects filled in schema order share one hidden class, which keeps decoding fast;
+      // a field literally named __proto__ must not set the prototype, so it gets a null-prototype object.
+      if (fields.some(([name]) => name === '__proto__')) {
+        return (r) => {
+          const o = Object.create(null) as Record<string, unknown>;
+          for (const [name, d] of fields) o[name] = d(r);
+          return o;
+        };
+      }
       return (r) => {
-        const o = Object.create(null) as Record<string, unknown>;
+        const o: Record<string, unknown> = {};
         for (const [name, d] of fields) o[name] = d(r);
         return o;
       };
