@@ -8,7 +8,7 @@ import type { IcebergType, IcebergValue, PartitionField, PrimitiveType, StructTy
 import { asBigInt, bytesToDecimal, bytesToUuid, uuidToBytes } from './conversions.js';
 import { parsePrimitive } from './primitive.js';
 import { resultType } from './transforms/index.js';
-import { decimalFixedSize } from './avro-schemas.js';
+import { avroCompatibleName, decimalFixedSize } from './avro-schemas.js';
 import { type AvroType, unwrapOptional } from './avro/schema.js';
 import { internalError } from '../errors.js';
 
@@ -131,11 +131,14 @@ export function partitionReaders(
   if (!specFields) {
     return avroFields.map((af) => (r) => partitionValueFromAvro(af.type, r?.[af.name]));
   }
+  // Partition field ids are unique in a table, so when both sides have them they decide alone;
+  // names, then positions, are only for old writers and v1 specs without ids.
+  const byId = avroFields.some((f) => f.fieldId !== undefined) && specFields.every((f) => f['field-id'] !== undefined);
   return specFields.map((sf, i) => {
-    const af =
-      avroFields.find((f) => f.fieldId === sf['field-id']) ??
-      avroFields.find((f) => f.fieldId === undefined && f.name === sf.name) ??
-      (avroFields.every((f) => f.fieldId === undefined) ? avroFields[i] : undefined);
+    const af = byId
+      ? avroFields.find((f) => f.fieldId === sf['field-id'])
+      : (avroFields.find((f) => f.name === sf.name || f.name === avroCompatibleName(sf.name)) ??
+        (avroFields.length === specFields.length ? avroFields[i] : undefined));
     if (!af) return () => null;
     const type = partitionFieldType(schema, sf);
     return (r) => partitionValueFromAvro(af.type, r?.[af.name], type);

@@ -175,9 +175,11 @@ export function readManifest(bytes: Uint8Array, location: string, ctx: ManifestR
     const at = `entry ${i}`;
     const e = entryView.wrap(raw, at);
     const status = e.int(0, 'status', true) as ManifestEntryStatus;
+    if (!(status in ManifestEntryStatus)) throw corruptAt(location, `${at}: unknown status ${status}`);
     const df = dfView.wrap(e.raw(2, 'data_file'), at);
     if (df.isNull) throw corruptAt(location, `${at}: data_file is null`);
     const dataFile = readDataFile(df, readPartition);
+    if (!(dataFile.content in DataFileContent)) throw corruptAt(location, `${at}: unknown data_file content ${dataFile.content}`);
     // Inheritance: a null snapshot id always inherits; a null sequence number inherits when the
     // entry is ADDED, or when the manifest's own sequence number is 0 (a v1 table, where it is never stored).
     const inherits = status === ManifestEntryStatus.ADDED || m.sequence_number === 0n;
@@ -201,7 +203,11 @@ export function readManifest(bytes: Uint8Array, location: string, ctx: ManifestR
 function partitionReadersFor(file: AvroFile, partitionAvro: AvroType | undefined, ctx: ManifestReadContext, location: string) {
   let fields: readonly PartitionField[] | undefined = ctx.specById?.(ctx.manifest.partition_spec_id)?.fields;
   const headerSpec = metaString(file, 'partition-spec');
-  if (!fields && headerSpec !== undefined) fields = parseJson(headerSpec, `${location} (partition-spec)`) as PartitionField[];
+  if (!fields && headerSpec !== undefined) {
+    const parsed = parseJson(headerSpec, `${location} (partition-spec)`);
+    if (!Array.isArray(parsed)) throw corruptAt(location, 'header partition-spec is not a JSON array of partition fields');
+    fields = parsed as PartitionField[];
+  }
   const headerSchema = metaString(file, 'schema');
   let schema: StructType | undefined;
   try {
