@@ -17,6 +17,9 @@
  * - Catalogs created by others are never altered: when `iceberg_type` is missing we run
  *   the V0 statements, when it is there we write 'TABLE' and skip Java's views.
  * - floe's own `floe_location_mappings` side table is ignored by the other engines.
+ * Checked by hand against PyIceberg 0.12 (SqlCatalog: list, create, append, load after a floe
+ * commit, drop) and JdbcCatalog from iceberg-spark-runtime 1.10.1 with sqlite-jdbc (list,
+ * create, commit, create a view in floe's catalog; floe opening a catalog Java created).
  *
  * Namespaces are stored as levels joined with '.'; a namespace exists when it has a row
  * in `iceberg_namespace_properties` (the `exists`='true' row both engines write) or a table,
