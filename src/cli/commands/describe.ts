@@ -1,0 +1,82 @@
+import type { Command } from 'commander';
+import { parseTableIdentifier } from '../../catalog/identifier.js';
+import { stringifyJson } from '../../iceberg/json.js';
+import type { IcebergType, NestedField, TableMetadata } from '../../iceberg/types.js';
+import { loadTable } from '../../table/load.js';
+import { globalsOf, withProject } from '../context.js';
+import { consoleOutput } from '../output.js';
+
+export default async function describe(tableName: string, opts: { json?: boolean }, cmd: Command): Promise<number> {
+  const out = consoleOutput();
+  const id = parseTableIdentifier(tableName);
+  const table = await withProject(globalsOf(cmd), ({ catalog, io }) => loadTable(catalog, io, id));
+  const m = table.metadata;
+  if (opts.json) {
+    out.out(stringifyJson({ table: tableName, 'metadata-location': table.metadataLocation, metadata: m }, 2));
+    return 0;
+  }
+  out.out(describeText(tableName, table.metadataLocation, m));
+  return 0;
+}
+
+export function describeText(name: string, metadataLocation: string, m: TableMetadata): string {
+  const schema = m.schemas.find((s) => s['schema-id'] === m['current-schema-id']);
+  const lines: string[] = [];
+  lines.push(`table            ${name}`);
+  lines.push(`format-version   ${m['format-version']}`);
+  lines.push(`location         ${m.location}`);
+  lines.push(`metadata         ${metadataLocation}`);
+  lines.push(`table-uuid       ${m['table-uuid']}`);
+  const current = m.snapshots.find((s) => s['snapshot-id'] === m['current-snapshot-id']);
+  lines.push(
+    `current snapshot ${current ? `${current['snapshot-id']} (${current.summary.operation}, ${new Date(current['timestamp-ms']).toISOString()}, ${current.summary['total-records'] ?? '?'} rows)` : 'none'}`,
+  );
+  lines.push('', `schema ${m['current-schema-id']}:`);
+  if (schema) for (const f of schema.fields) fieldLines(f, '  ', lines);
+  const spec = m['partition-specs'].find((s) => s['spec-id'] === m['default-spec-id']);
+  lines.push('', `partition spec ${m['default-spec-id']}:${spec && spec.fields.length ? '' : ' unpartitioned'}`);
+  for (const f of spec?.fields ?? []) {
+    const src = schema ? columnNameOf(schema.fields, f['source-id']) : String(f['source-id']);
+    lines.push(`  ${f.name} = ${f.transform}(${src})  [field-id ${f['field-id']}]`);
+  }
+  const order = m['sort-orders'].find((o) => o['order-id'] === m['default-sort-order-id']);
+  lines.push('', `sort order ${m['default-sort-order-id']}:${order && order.fields.length ? '' : ' unsorted'}`);
+  for (const f of order?.fields ?? []) {
+    const src = schema ? columnNameOf(schema.fields, f['source-id']) : String(f['source-id']);
+    lines.push(`  ${f.transform === 'identity' ? src : `${f.transform}(${src})`} ${f.direction} ${f['null-order']}`);
+  }
+  const props = Object.entries(m.properties).sort(([a], [b]) => a.localeCompare(b));
+  lines.push('', `properties:${props.length ? '' : ' none'}`);
+  for (const [k, v] of props) lines.push(`  ${k} = ${v}`);
+  const refs = Object.entries(m.refs);
+  if (refs.length) {
+    lines.push('', 'refs:');
+    for (const [k, r] of refs) lines.push(`  ${k} (${r.type}) → ${r['snapshot-id']}`);
+  }
+  return lines.join('\n');
+}
+
+function typeText(t: IcebergType): string {
+  if (typeof t === 'string') return t;
+  if (t.type === 'list') return `list<${typeText(t.element)}>`;
+  if (t.type === 'map') return `map<${typeText(t.key)}, ${typeText(t.value)}>`;
+  return 'struct';
+}
+
+function fieldLines(f: NestedField, indent: string, lines: string[]): void {
+  lines.push(`${indent}${f.id}: ${f.name} ${typeText(f.type)}${f.required ? ' NOT NULL' : ''}${f.doc ? `  -- ${f.doc}` : ''}`);
+  let t = f.type;
+  while (typeof t === 'object' && t.type !== 'struct') t = t.type === 'list' ? t.element : t.value;
+  if (typeof t === 'object' && t.type === 'struct') for (const c of t.fields) fieldLines(c, indent + '  ', lines);
+}
+
+function columnNameOf(fields: NestedField[], id: number, prefix = ''): string {
+  for (const f of fields) {
+    if (f.id === id) return prefix + f.name;
+    if (typeof f.type === 'object' && f.type.type === 'struct') {
+      const found = columnNameOf(f.type.fields, id, `${prefix}${f.name}.`);
+      if (found !== String(id)) return found;
+    }
+  }
+  return String(id);
+}

@@ -1,0 +1,70 @@
+/**
+ * `floe load <table> <file...> [--mode append|overwrite] [--partition-by EXPR...]`
+ * The ad-hoc path: CSV, JSONL, JSON or Parquet files into a table, created from the files'
+ * schema when it does not exist. The files are read by DuckDB; no row passes through JS.
+ */
+import type { Command } from 'commander';
+import { parseTableIdentifier } from '../../catalog/identifier.js';
+import { usageError } from '../../errors.js';
+import { openEngine } from '../../engine/duckdb.js';
+import { detectFormat, fileSourceSql, resolveFiles, type FileFormat } from '../../ingest/file-source.js';
+import { writeTable } from '../../ingest/write-table.js';
+import { parsePartitionExpr } from '../../pipeline/expressions.js';
+import { globalsOf, withProject } from '../context.js';
+import { consoleOutput, formatBytes } from '../output.js';
+
+interface LoadOptions {
+  mode: 'append' | 'overwrite';
+  partitionBy?: string[];
+  format?: FileFormat;
+  json?: boolean;
+}
+
+export default async function load(tableName: string, files: string[], opts: LoadOptions, cmd: Command): Promise<number> {
+  const out = consoleOutput(opts.json);
+  const id = parseTableIdentifier(tableName);
+  const partitionBy = (opts.partitionBy ?? []).map((text) => {
+    const p = parsePartitionExpr(text);
+    if (!p.ok) throw usageError(`--partition-by: ${p.problem}`);
+    return { sourceName: p.value.source, transform: p.value.transform };
+  });
+  const paths = await resolveFiles(files);
+  const formats = new Set(paths.map((p) => opts.format ?? detectFormat(p)));
+  if (formats.size > 1) throw usageError(`the files mix formats (${[...formats].join(', ')}); load one format at a time or give --format`);
+  const format = [...formats][0]!;
+  const started = Date.now();
+  out.event('start', { command: 'load', table: tableName, files: paths.length, format });
+  const result = await withProject(globalsOf(cmd), async ({ catalog, io, project }) => {
+    const engine = await openEngine();
+    try {
+      return await writeTable({
+        catalog,
+        io,
+        engine,
+        id,
+        selectSql: fileSourceSql(paths, { format }),
+        mode: opts.mode,
+        warehouse: project.paths.warehouse,
+        partitionBy,
+        events: { onRetry: (r) => out.event('retry', { table: r.table, attempt: r.attempt, wait_ms: r.waitMs }) },
+      });
+    } finally {
+      engine.close();
+    }
+  });
+  const seconds = (Date.now() - started) / 1000;
+  out.event('commit', { table: result.table, snapshot_id: result.snapshotId, files: result.files, rows: result.rows, bytes: result.bytes });
+  out.event('end', { status: 'ok', duration_ms: Date.now() - started });
+  if (!opts.json) {
+    if (result.files === 0 && opts.mode === 'append') {
+      out.err(`${result.table}: the input has no rows; nothing was committed`);
+    } else {
+      out.out(
+        `${result.created ? 'created' : opts.mode === 'overwrite' ? 'overwrote' : 'appended to'} ${result.table}: ` +
+          `${result.rows} rows in ${result.files} file(s), ${formatBytes(result.bytes)}, snapshot ${result.snapshotId} ` +
+          `(${seconds.toFixed(1)} s${result.attempts > 1 ? `, ${result.attempts} commit attempts` : ''})`,
+      );
+    }
+  }
+  return 0;
+}

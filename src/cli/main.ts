@@ -1,0 +1,122 @@
+/**
+ * floe's command-line program. Each command lives in commands/<name>.ts and is imported
+ * only when it runs, so `floe --help` never loads DuckDB, SQLite or a driver.
+ * This layer is the only one that prints or exits; commands return data or throw FloeError.
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { FloeError } from '../errors.js';
+import { EXIT_FAILURE, EXIT_USAGE, exitCodeFor } from './exit.js';
+
+export interface GlobalOptions {
+  project?: string;
+  debug?: boolean;
+}
+
+type Action = (...args: any[]) => Promise<number | void>;
+
+/** Wraps a lazily imported command so that errors become messages and exit codes. */
+function lazy(load: () => Promise<{ default: Action }>): (...args: any[]) => Promise<void> {
+  return async (...args: any[]) => {
+    const mod = await load();
+    const code = await mod.default(...args);
+    if (typeof code === 'number') process.exitCode = code;
+  };
+}
+
+export function buildProgram(): Command {
+  const program = new Command('floe')
+    .description('Declarative lakehouse ingestion into Apache Iceberg tables')
+    .version('0.1.0')
+    .option('--project <path>', 'floe.yaml, or the folder that holds it (default: search from the current folder up)')
+    .option('--debug', 'print stack traces of errors')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+
+  program
+    .command('init [dir]')
+    .description('scaffold floe.yaml and a pipelines/ folder')
+    .action(lazy(() => import('./commands/init.js')));
+
+  program
+    .command('load <table> <files...>')
+    .description('ad-hoc load of CSV, JSONL or Parquet files into a table, created from the files\' schema if absent')
+    .addOption(new Option('--mode <mode>', 'append to or replace the table contents').choices(['append', 'overwrite']).default('append'))
+    .option('--partition-by <expr...>', 'partition fields for a new table, e.g. "day(ts)" "bucket(16, id)" country')
+    .addOption(new Option('--format <format>', 'input format (default: from the file extension)').choices(['csv', 'jsonl', 'json', 'parquet']))
+    .option('--json', 'print NDJSON events on stdout')
+    .action(lazy(() => import('./commands/load.js')));
+
+  program
+    .command('tables [namespace]')
+    .description('list the tables in the catalog')
+    .option('--json', 'print JSON')
+    .action(lazy(() => import('./commands/tables.js')));
+
+  program
+    .command('describe <table>')
+    .description('schema, partitioning, sort order, properties and current snapshot of a table')
+    .option('--json', 'print JSON')
+    .action(lazy(() => import('./commands/describe.js')));
+
+  program
+    .command('snapshots <table>')
+    .description('the snapshots of a table, oldest first, with their summaries')
+    .option('--json', 'print JSON')
+    .action(lazy(() => import('./commands/snapshots.js')));
+
+  program
+    .command('query <sql>')
+    .description('run SQL with DuckDB over catalog tables, each visible under its own name (ns.table)')
+    .option('--snapshot <id>', 'read every table at this snapshot id (time travel)')
+    .option('--as-of <time>', 'read every table as it was at this time (ISO-8601 or epoch ms)')
+    .addOption(new Option('--format <format>', 'output format').choices(['table', 'csv', 'json', 'parquet']).default('table'))
+    .option('--out <file>', 'write the result to a file instead of stdout (required for parquet)')
+  // QUERY     .action(lazy(() => import('./commands/query.js')));
+
+  const table = program.command('table').description('create, drop and register tables');
+  table
+    .command('register <table> <metadata-file>')
+    .description('adopt an existing Iceberg table from its metadata file; no file is rewritten')
+    .option('--map-location <FROM=TO...>', 'read stored locations starting with FROM from TO instead', collect, [])
+    .action(lazy(() => import('./commands/table-register.js')));
+  table
+    .command('drop <table>')
+    .description('remove a table from the catalog (its files stay; use --purge to delete them)')
+    .option('--purge', 'also delete the table\'s data and metadata files')
+    .action(lazy(() => import('./commands/table-drop.js')));
+
+  return program;
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  const debug = argv.includes('--debug');
+  try {
+    await program.parseAsync(argv);
+  } catch (e) {
+    process.exitCode = reportError(e, debug);
+  }
+}
+
+function reportError(e: unknown, debug: boolean): number {
+  if (e instanceof CommanderError) {
+    // help and version "errors" are normal exits; the message was already printed.
+    if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
+    return e.exitCode === 0 ? 0 : EXIT_USAGE;
+  }
+  if (e instanceof FloeError) {
+    process.stderr.write(`floe: ${e.message}\n`);
+    if (e.hint) process.stderr.write(`  hint: ${e.hint}\n`);
+    if (debug && e.stack) process.stderr.write(`${e.stack}\n${e.cause instanceof Error ? `caused by: ${e.cause.stack}\n` : ''}`);
+    return exitCodeFor(e.kind);
+  }
+  const message = e instanceof Error ? e.message : String(e);
+  process.stderr.write(`floe: internal error: ${message}\n`);
+  if (debug && e instanceof Error && e.stack) process.stderr.write(`${e.stack}\n`);
+  else process.stderr.write('  (run with --debug for the stack trace)\n');
+  return EXIT_FAILURE;
+}

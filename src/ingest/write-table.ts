@@ -1,0 +1,176 @@
+/**
+ * Writing a DuckDB query's rows into an Iceberg table: create the table when absent (schema
+ * from the query), match columns, write Parquet data files with metrics, write the added
+ * manifest once, then commit (append or overwrite) with conflict retries.
+ *
+ * Failure leaves the table unchanged: nothing is visible until the catalog pointer moves,
+ * and files from a failed attempt are deleted here (or, after a crash, are orphans).
+ */
+import { randomUUID } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import type { Catalog } from '../catalog/catalog.js';
+import { formatTableId } from '../catalog/catalog.js';
+import { conflictError, FloeError } from '../errors.js';
+import type { Engine } from '../engine/duckdb.js';
+import { schemaFromColumns } from '../engine/infer-schema.js';
+import { quoteIdent } from '../engine/sql.js';
+import { transformSql } from '../engine/transform-sql.js';
+import { registerFloeFunctions } from '../engine/udf.js';
+import { writeDataFiles, type PartitionColumn } from '../engine/write-parquet.js';
+import { createTableChange, type UnboundPartitionField } from '../iceberg/metadata-builder.js';
+import { partitionPath } from '../iceberg/partition.js';
+import { fieldById } from '../iceberg/schema.js';
+import { resultType } from '../iceberg/transforms/index.js';
+import type { DataFile, TableIdentifier, TableMetadata } from '../iceberg/types.js';
+import type { FileIO } from '../io/fileio.js';
+import { joinLocation } from '../io/fileio.js';
+import { isLocalLocation, toLocalPath } from '../io/local.js';
+import { commitTable, createTable, type CommitEvents } from '../table/commit.js';
+import { loadTable, type LoadedTable } from '../table/load.js';
+import { buildSnapshotChange, currentSchema, newSnapshotId, specById, writeAddedManifest } from '../table/snapshot-producer.js';
+import { reconcileColumns } from './reconcile.js';
+
+export const DEFAULT_TARGET_FILE_SIZE = 512 * 1024 * 1024; // Iceberg's write.target-file-size-bytes default
+
+export interface WriteTableOptions {
+  catalog: Catalog;
+  io: FileIO;
+  engine: Engine;
+  id: TableIdentifier;
+  /** The rows to write. */
+  selectSql: string;
+  mode: 'append' | 'overwrite';
+  /** Where new tables go: `<warehouse>/<namespace>/<table>`. */
+  warehouse: string;
+  /** For a new table only. */
+  partitionBy?: readonly UnboundPartitionField[];
+  properties?: Record<string, string>;
+  summary?: Record<string, string>;
+  events?: CommitEvents;
+}
+
+export interface WriteTableResult {
+  table: string;
+  created: boolean;
+  snapshotId: bigint;
+  files: number;
+  rows: bigint;
+  bytes: bigint;
+  attempts: number;
+}
+
+export async function writeTable(o: WriteTableOptions): Promise<WriteTableResult> {
+  const name = formatTableId(o.id);
+  const columns = await o.engine.columns(o.selectSql, `read the input of ${name}`, { kind: 'source' });
+  const incoming = schemaFromColumns(columns);
+  const { table, created } = await loadOrCreate(o, incoming);
+  const m = table.metadata;
+  const schema = currentSchema(m);
+  const spec = specById(m, m['default-spec-id']);
+  const { projection } = reconcileColumns(schema, incoming, name);
+  registerFloeFunctions(o.engine.connection);
+  const partition: PartitionColumn[] = spec.fields.map((f) => {
+    const source = fieldById(schema, f['source-id']);
+    if (!source || typeof source.type !== 'string') throw conflictError(`${name}: partition source ${f['source-id']} is not in the schema`);
+    const column = source.path.map(quoteIdent).join('.');
+    return { name: f.name, sql: transformSql(f.transform, source.type, column), type: resultType(f.transform, source.type) };
+  });
+
+  const staging = stagingDir(m.location);
+  const moved: string[] = [];
+  try {
+    const written = await writeDataFiles({
+      engine: o.engine,
+      selectSql: `SELECT ${projection} FROM (${o.selectSql}) AS __floe_in`,
+      schema,
+      partition,
+      targetFileSizeBytes: Number(m.properties['write.target-file-size-bytes'] ?? DEFAULT_TARGET_FILE_SIZE),
+      outputDir: staging,
+      fileNamePrefix: randomUUID(),
+      table: name,
+    });
+    const files: DataFile[] = [];
+    for (const w of written) {
+      if (w.dataFile.record_count === 0n) continue;
+      const dir = spec.fields.length ? joinLocation(m.location, 'data', partitionPath(spec, schema, w.dataFile.partition)) : joinLocation(m.location, 'data');
+      const location = joinLocation(dir, basename(w.localPath));
+      await table.io.putLocalFile(w.localPath, location);
+      moved.push(location);
+      files.push({ ...w.dataFile, file_path: location });
+    }
+    if (files.length === 0 && o.mode === 'append') {
+      return { table: name, created, snapshotId: m['current-snapshot-id'] ?? 0n, files: 0, rows: 0n, bytes: 0n, attempts: 0 };
+    }
+    const manifest = files.length ? [await writeAddedManifest(table.io, m, files)] : [];
+    if (manifest[0]) moved.push(manifest[0].location);
+    const snapshotId = newSnapshotId(m);
+    const result = await commitTable(
+      o.catalog,
+      o.io,
+      o.id,
+      async (base: LoadedTable) => {
+        assertSameLayout(base.metadata, m, name);
+        return buildSnapshotChange(base, {
+          operation: o.mode === 'append' ? 'append' : 'overwrite',
+          snapshotId,
+          added: manifest,
+          addedFiles: files,
+          replaceAll: o.mode === 'overwrite',
+          summary: o.summary,
+        });
+      },
+      o.events,
+    );
+    return {
+      table: name,
+      created,
+      snapshotId,
+      files: files.length,
+      rows: files.reduce((a, f) => a + f.record_count, 0n),
+      bytes: files.reduce((a, f) => a + f.file_size_in_bytes, 0n),
+      attempts: result.attempts,
+    };
+  } catch (e) {
+    // Nothing references these files: the commit did not happen.
+    await Promise.all(moved.map((l) => table.io.delete(l).catch(() => undefined)));
+    throw e;
+  } finally {
+    await rm(staging, { recursive: true, force: true }).catch(() => undefined);
+  }
+}
+
+/** A retry re-applies the same files: valid only while schema and partition spec are unchanged. */
+function assertSameLayout(now: TableMetadata, then: TableMetadata, name: string): void {
+  if (now['current-schema-id'] !== then['current-schema-id'] || now['default-spec-id'] !== then['default-spec-id']) {
+    throw new FloeError('conflict', `${name}: the schema or partition spec changed while writing; nothing was committed`, {
+      retryable: false,
+      context: { table: name },
+      hint: 'Run the load again.',
+    });
+  }
+}
+
+function stagingDir(tableLocation: string): string {
+  const id = randomUUID();
+  return isLocalLocation(tableLocation) ? join(toLocalPath(tableLocation), 'data', `.staging-${id}`) : join(tmpdir(), `floe-staging-${id}`);
+}
+
+async function loadOrCreate(o: WriteTableOptions, incoming: ReturnType<typeof schemaFromColumns>): Promise<{ table: LoadedTable; created: boolean }> {
+  if (await o.catalog.tableExists(o.id)) return { table: await loadTable(o.catalog, o.io, o.id), created: false };
+  if (!(await o.catalog.namespaceExists(o.id.namespace))) {
+    await o.catalog.createNamespace(o.id.namespace).catch((e) => {
+      if (!(e instanceof FloeError && e.kind === 'already-exists')) throw e;
+    });
+  }
+  const location = joinLocation(o.warehouse, ...o.id.namespace, o.id.name);
+  const change = createTableChange({ location, schema: incoming, partitionBy: o.partitionBy, properties: o.properties });
+  try {
+    return { table: await createTable(o.catalog, o.io, o.id, change), created: true };
+  } catch (e) {
+    // Another writer created it first: use theirs.
+    if (e instanceof FloeError && e.kind === 'already-exists') return { table: await loadTable(o.catalog, o.io, o.id), created: false };
+    throw e;
+  }
+}

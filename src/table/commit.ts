@@ -1,0 +1,133 @@
+/**
+ * The commit loop (DESIGN §1 "Catalog", "Two-phase writes").
+ *
+ * 1. Build a TableChange against the latest metadata (the caller's `build`, which must be
+ *    re-appliable: appends simply re-run on the new base; overwrites re-validate).
+ * 2. Apply it purely (apply.ts checks the requirements against that base).
+ * 3. Write `NNNNN-<uuid>.metadata.json` create-only.
+ * 4. Compare-and-swap the catalog pointer. Zero rows updated means another writer won:
+ *    reload, rebuild, retry with exponential backoff and jitter, governed by the table's
+ *    `commit.retry.*` properties with Iceberg's defaults (spec: "Table Properties" in the
+ *    configuration docs: num-retries 4, min-wait-ms 100, max-wait-ms 60000,
+ *    total-timeout-ms 1800000).
+ *
+ * A crash at any point leaves the pointer at the old or the new metadata file; files
+ * written by a losing attempt are orphans that `floe maintain orphans` removes.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Catalog } from '../catalog/catalog.js';
+import { formatTableId } from '../catalog/catalog.js';
+import { conflictError, FloeError } from '../errors.js';
+import { serializeTableMetadata } from '../iceberg/metadata-json.js';
+import type { TableIdentifier, TableMetadata } from '../iceberg/types.js';
+import type { FileIO } from '../io/fileio.js';
+import { joinLocation } from '../io/fileio.js';
+import { applyChange } from './apply.js';
+import { loadTable, type LoadedTable } from './load.js';
+import type { TableChange } from './updates.js';
+
+export interface RetryPolicy {
+  numRetries: number;
+  minWaitMs: number;
+  maxWaitMs: number;
+  totalTimeoutMs: number;
+}
+
+export function retryPolicy(properties: Record<string, string>): RetryPolicy {
+  const int = (key: string, dflt: number) => {
+    const v = properties[key];
+    const n = v === undefined ? NaN : Number(v);
+    return Number.isFinite(n) && n >= 0 ? n : dflt;
+  };
+  return {
+    numRetries: int('commit.retry.num-retries', 4),
+    minWaitMs: int('commit.retry.min-wait-ms', 100),
+    maxWaitMs: int('commit.retry.max-wait-ms', 60_000),
+    totalTimeoutMs: int('commit.retry.total-timeout-ms', 1_800_000),
+  };
+}
+
+/** Exponential backoff with full jitter, capped at maxWaitMs. */
+export function backoffMs(attempt: number, p: RetryPolicy, random = Math.random): number {
+  const exp = Math.min(p.maxWaitMs, p.minWaitMs * 2 ** attempt);
+  return Math.max(p.minWaitMs, Math.floor(exp * (0.5 + random() / 2)));
+}
+
+/** `00042-<uuid>.metadata.json`: the version follows the previous file's number. */
+export function nextMetadataLocation(tableLocation: string, previous: string | null, metadata: TableMetadata): string {
+  let version = metadata['metadata-log'].length + 1;
+  const m = previous ? /(?:^|\/)v?(\d+)(?:-[^/]*)?\.metadata\.json(?:\.gz)?$/.exec(previous) : null;
+  if (m?.[1]) version = Number(m[1]) + 1;
+  if (previous === null) version = 0;
+  const name = `${String(version).padStart(5, '0')}-${randomUUID()}.metadata.json`;
+  return joinLocation(tableLocation, 'metadata', name);
+}
+
+export interface CommitEvents {
+  onRetry?: (info: { attempt: number; waitMs: number; table: string }) => void;
+}
+
+export interface CommitResult {
+  table: LoadedTable;
+  attempts: number;
+}
+
+/**
+ * Commits a change built against the latest table state, retrying on conflicts.
+ * `build` is called once per attempt with the freshly loaded table.
+ */
+export async function commitTable(
+  catalog: Catalog,
+  io: FileIO,
+  id: TableIdentifier,
+  build: (base: LoadedTable) => Promise<TableChange>,
+  events: CommitEvents = {},
+): Promise<CommitResult> {
+  const name = formatTableId(id);
+  const started = Date.now();
+  let base = await loadTable(catalog, io, id);
+  let policy = retryPolicy(base.metadata.properties);
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const change = await build(base);
+      const now = Math.max(Date.now(), base.metadata['last-updated-ms']);
+      const next = applyChange(base.metadata, change, { metadataLocation: base.metadataLocation, now });
+      const location = nextMetadataLocation(next.location, base.metadataLocation, next);
+      await base.io.write(location, new TextEncoder().encode(serializeTableMetadata(next)), { createOnly: true });
+      if (await catalog.swapMetadataLocation(id, base.metadataLocation, location)) {
+        return { table: { ...base, metadataLocation: location, metadata: next }, attempts: attempt + 1 };
+      }
+      // Another writer moved the pointer first; our metadata file is now an orphan.
+      await base.io.delete(location).catch(() => undefined);
+      throw conflictError(`table ${name} was changed by another writer`, { context: { table: name } });
+    } catch (e) {
+      if (!(e instanceof FloeError && e.kind === 'conflict' && e.retryable)) throw e;
+      const waitMs = backoffMs(attempt, policy);
+      if (attempt >= policy.numRetries || Date.now() - started + waitMs > policy.totalTimeoutMs) {
+        throw new FloeError('conflict', `table ${name}: commit failed after ${attempt + 1} attempts: ${e.message}`, {
+          cause: e,
+          context: { table: name, attempts: attempt + 1 },
+          hint: 'Another writer keeps changing this table; retry later or raise commit.retry.num-retries.',
+        });
+      }
+      events.onRetry?.({ attempt: attempt + 1, waitMs, table: name });
+      await new Promise((r) => setTimeout(r, waitMs));
+      base = await loadTable(catalog, io, id);
+      policy = retryPolicy(base.metadata.properties);
+    }
+  }
+}
+
+/** Creates a table: writes its first metadata file create-only, then inserts the pointer. */
+export async function createTable(catalog: Catalog, io: FileIO, id: TableIdentifier, change: TableChange): Promise<LoadedTable> {
+  const metadata = applyChange(null, change, { metadataLocation: null, now: Date.now() });
+  const location = nextMetadataLocation(metadata.location, null, metadata);
+  await io.write(location, new TextEncoder().encode(serializeTableMetadata(metadata)), { createOnly: true });
+  try {
+    await catalog.createTable(id, location);
+  } catch (e) {
+    await io.delete(location).catch(() => undefined);
+    throw e;
+  }
+  return { id, metadataLocation: location, metadata, io };
+}

@@ -1,0 +1,43 @@
+/**
+ * Loading a table: catalog pointer → metadata file → TableMetadata, with the table's
+ * location mappings applied to every location read afterwards.
+ */
+import type { Catalog } from '../catalog/catalog.js';
+import { formatTableId } from '../catalog/catalog.js';
+import { FloeError } from '../errors.js';
+import type { TableIdentifier, TableMetadata } from '../iceberg/types.js';
+import { decodeMetadataFile } from '../iceberg/metadata-json.js';
+import type { FileIO } from '../io/fileio.js';
+import { MappedFileIO } from '../io/mapped.js';
+
+export interface LoadedTable {
+  id: TableIdentifier;
+  metadataLocation: string;
+  metadata: TableMetadata;
+  /** FileIO for this table's locations (location mappings applied). */
+  io: FileIO;
+}
+
+export async function loadTable(catalog: Catalog, io: FileIO, id: TableIdentifier): Promise<LoadedTable> {
+  const entry = await catalog.getTable(id);
+  const mappings = await catalog.getLocationMappings(id);
+  const tableIO = mappings.length > 0 ? new MappedFileIO(io, mappings) : io;
+  const metadata = await readMetadataFile(tableIO, entry.metadataLocation, formatTableId(id));
+  return { id, metadataLocation: entry.metadataLocation, metadata, io: tableIO };
+}
+
+export async function readMetadataFile(io: FileIO, location: string, tableName?: string): Promise<TableMetadata> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await io.read(location);
+  } catch (e) {
+    if (e instanceof FloeError && e.kind === 'not-found' && tableName) {
+      throw new FloeError('corrupt', `table ${tableName}: its current metadata file is missing: ${location}`, {
+        cause: e,
+        context: { table: tableName, file: location },
+      });
+    }
+    throw e;
+  }
+  return decodeMetadataFile(bytes, location);
+}

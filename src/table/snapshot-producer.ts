@@ -1,0 +1,193 @@
+/**
+ * Producing a snapshot, in the two phases of DESIGN §1:
+ *
+ * Phase 1 (once): the data files and a manifest of the files a snapshot adds. Its ADDED
+ * entries leave snapshot_id and the sequence numbers null, so readers inherit them from
+ * the manifest list (spec: "Sequence Number Inheritance", "Snapshot ID Inheritance");
+ * the manifest is therefore valid whatever sequence number the commit finally gets.
+ *
+ * Phase 2 (per commit attempt, against the latest base): the manifest list — the new
+ * manifests first, then the parent's manifests reused as they are for an append, or
+ * manifests marking every live file DELETED for an overwrite — and the TableChange that
+ * adds the snapshot and moves the branch, guarded by `assert-ref-snapshot-id`.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import pLimit from 'p-limit';
+import { readManifest, toManifestFile, writeManifest, type ManifestSummary } from '../iceberg/manifest.js';
+import { hasKnownCounts, readManifestList, writeManifestList } from '../iceberg/manifest-list.js';
+import { partitionType } from '../iceberg/partition.js';
+import type { DataFile, ManifestEntry, ManifestFile, PartitionSpec, Schema, Snapshot, SnapshotOperation, TableMetadata } from '../iceberg/types.js';
+import { ManifestContent, ManifestEntryStatus } from '../iceberg/types.js';
+import type { FileIO } from '../io/fileio.js';
+import { joinLocation } from '../io/fileio.js';
+import { internalError, unsupportedError } from '../errors.js';
+import type { LoadedTable } from './load.js';
+import { snapshotSummary } from './summary.js';
+import type { TableChange } from './updates.js';
+
+/** A manifest written in phase 1. */
+export interface StagedManifest {
+  location: string;
+  summary: ManifestSummary;
+}
+
+/** A random positive 63-bit snapshot id that the table does not use yet. */
+export function newSnapshotId(metadata: TableMetadata): bigint {
+  const used = new Set(metadata.snapshots.map((s) => s['snapshot-id']));
+  for (;;) {
+    const id = randomBytes(8).readBigUInt64BE() & 0x7fff_ffff_ffff_ffffn;
+    if (id !== 0n && !used.has(id)) return id;
+  }
+}
+
+export function currentSchema(m: TableMetadata): Schema {
+  const s = m.schemas.find((x) => x['schema-id'] === m['current-schema-id']);
+  if (!s) throw internalError(`table metadata has no schema ${m['current-schema-id']}`);
+  return s;
+}
+
+export function specById(m: TableMetadata, id: number): PartitionSpec {
+  const s = m['partition-specs'].find((x) => x['spec-id'] === id);
+  if (!s) throw internalError(`table metadata has no partition spec ${id}`);
+  return s;
+}
+
+/** Phase 1: writes a manifest of ADDED entries (create-only) under the table's metadata folder. */
+export async function writeAddedManifest(
+  io: FileIO,
+  metadata: TableMetadata,
+  files: readonly DataFile[],
+  content: 'data' | 'deletes' = 'data',
+  specId = metadata['default-spec-id'],
+): Promise<StagedManifest> {
+  const schema = currentSchema(metadata);
+  const spec = specById(metadata, specId);
+  const entries: ManifestEntry[] = files.map((f) => ({
+    status: ManifestEntryStatus.ADDED,
+    snapshot_id: null,
+    sequence_number: null,
+    file_sequence_number: null,
+    data_file: f,
+  }));
+  const written = writeManifest({ schema, spec, partitionType: partitionType(spec, schema), formatVersion: 2, content, entries });
+  const location = joinLocation(metadata.location, 'metadata', `${randomUUID()}-m0.avro`);
+  await io.write(location, written.bytes, { createOnly: true });
+  return { location, summary: written.manifestFile };
+}
+
+export interface SnapshotPlan {
+  operation: SnapshotOperation;
+  snapshotId: bigint;
+  added: readonly StagedManifest[];
+  addedFiles: readonly DataFile[];
+  /** overwrite: every file live in the parent is removed. */
+  replaceAll?: boolean;
+  /** Extra summary keys (state, run id). */
+  summary?: Record<string, string>;
+  /** The branch to commit to; default main. */
+  branch?: string;
+  /** Write-audit-publish: add the snapshot without moving any branch. */
+  stageOnly?: boolean;
+}
+
+/** Live entries of a manifest, with inherited values made explicit. */
+async function liveEntries(io: FileIO, m: TableMetadata, mf: ManifestFile): Promise<ManifestEntry[]> {
+  const bytes = await io.read(mf.manifest_path);
+  const entries = readManifest(bytes, mf.manifest_path, {
+    manifest: mf,
+    specById: (id) => m['partition-specs'].find((s) => s['spec-id'] === id),
+  });
+  return entries.filter((e) => e.status !== ManifestEntryStatus.DELETED);
+}
+
+export async function parentManifests(io: FileIO, m: TableMetadata, parent: Snapshot | undefined): Promise<ManifestFile[]> {
+  if (!parent) return [];
+  const list = parent['manifest-list'];
+  return readManifestList(await io.read(list), list).map((e) => {
+    // v1 lists may leave the counts unknown; a v2 list must state them (spec: "Manifest Lists").
+    if (!hasKnownCounts(e)) {
+      throw unsupportedError(`${e.manifest_path}: a v1 manifest without file counts cannot be carried into a new snapshot`, {
+        context: { file: e.manifest_path },
+      });
+    }
+    return e;
+  });
+}
+
+/**
+ * Phase 2: writes the manifest list (and, for an overwrite, the manifests of removed files)
+ * and returns the change that commits the snapshot.
+ */
+export async function buildSnapshotChange(base: LoadedTable, plan: SnapshotPlan): Promise<TableChange> {
+  const m = base.metadata;
+  const io = base.io;
+  const branch = plan.branch ?? 'main';
+  const parentId = m.refs[branch]?.['snapshot-id'] ?? null;
+  const parent = parentId === null ? undefined : m.snapshots.find((s) => s['snapshot-id'] === parentId);
+  const sequenceNumber = m['last-sequence-number'] + 1n;
+  const inherited = { added_snapshot_id: plan.snapshotId, sequence_number: sequenceNumber };
+  const added = plan.added.map((s) => toManifestFile(s.summary, { manifest_path: s.location, ...inherited }));
+
+  const previous = await parentManifests(io, m, parent);
+  const removedFiles: DataFile[] = [];
+  let kept: ManifestFile[] = previous;
+  if (plan.replaceAll) {
+    kept = [];
+    const limit = pLimit(4);
+    const schema = currentSchema(m);
+    const rewritten = await Promise.all(
+      previous.map((mf) =>
+        limit(async () => {
+          const live = await liveEntries(io, m, mf);
+          if (live.length === 0) return null;
+          for (const e of live) removedFiles.push(e.data_file);
+          const spec = specById(m, mf.partition_spec_id);
+          const entries = live.map((e) => ({ ...e, status: ManifestEntryStatus.DELETED, snapshot_id: plan.snapshotId }));
+          const content = mf.content === ManifestContent.DATA ? 'data' : 'deletes';
+          const w = writeManifest({ schema, spec, partitionType: partitionType(spec, schema), formatVersion: 2, content, entries });
+          const location = joinLocation(m.location, 'metadata', `${randomUUID()}-m1.avro`);
+          await io.write(location, w.bytes, { createOnly: true });
+          return toManifestFile(w.manifestFile, { manifest_path: location, ...inherited });
+        }),
+      ),
+    );
+    kept = rewritten.filter((x): x is ManifestFile => x !== null);
+  }
+  const manifests = [...added, ...kept];
+  const listLocation = joinLocation(m.location, 'metadata', `snap-${plan.snapshotId}-1-${randomUUID()}.avro`);
+  const listBytes = writeManifestList({
+    snapshotId: plan.snapshotId,
+    parentSnapshotId: parentId,
+    sequenceNumber,
+    formatVersion: 2,
+    manifests,
+  });
+  await io.write(listLocation, listBytes, { createOnly: true });
+
+  const snapshot: Snapshot = {
+    'snapshot-id': plan.snapshotId,
+    ...(parentId !== null ? { 'parent-snapshot-id': parentId } : {}),
+    'sequence-number': sequenceNumber,
+    'timestamp-ms': Math.max(Date.now(), m['last-updated-ms']),
+    'manifest-list': listLocation,
+    summary: snapshotSummary({
+      operation: plan.operation,
+      added: plan.addedFiles,
+      removed: removedFiles,
+      parent: parent?.summary,
+      manifests,
+      extra: plan.summary,
+    }),
+    'schema-id': m['current-schema-id'],
+  };
+  return {
+    requirements: [
+      { type: 'assert-table-uuid', uuid: m['table-uuid'] },
+      { type: 'assert-ref-snapshot-id', ref: branch, 'snapshot-id': parentId },
+    ],
+    updates: [
+      { action: 'add-snapshot', snapshot },
+      ...(plan.stageOnly ? [] : [{ action: 'set-snapshot-ref' as const, 'ref-name': branch, type: 'branch' as const, 'snapshot-id': plan.snapshotId }]),
+    ],
+  };
+}
