@@ -16,6 +16,8 @@ export interface FileResult<T> {
   diagnostics: Diagnostic[];
   /** Interpolated references, for redaction (values included: never print these). */
   used: Interpolation[];
+  /** The parsed file, to locate further findings (absent when the YAML did not parse). */
+  source?: YamlSource;
 }
 
 /** The pipeline name a file gets when it has no `name:`: its base name without extension. */
@@ -39,7 +41,7 @@ export function validatePipelineText(text: string, file: string, env: Env = proc
   const diagnostics = [...read.diagnostics];
   if (data === null || data === undefined) {
     diagnostics.push({ file, line: 1, col: 1, path: '', message: 'the file is empty: a pipeline needs at least source and target', severity: 'error' });
-    return { value: undefined, diagnostics, used: read.used };
+    return { value: undefined, diagnostics, used: read.used, source: src };
   }
   // Pick the schema by `kind` so an identity file is not reported against ingest's fields.
   const kind = typeof data === 'object' && !Array.isArray(data) ? (data as Record<string, unknown>).kind : undefined;
@@ -59,5 +61,5 @@ export function validatePipelineText(text: string, file: string, env: Env = proc
     diagnostics.push({ file, line: 1, col: 1, path: 'name', message: `the file name '${fromFile}' is not a valid pipeline name (letters, digits, _ and -): rename the file or add name:`, severity: 'error' });
   }
   const value = result.value === undefined || diagnostics.some((d) => d.severity === 'error') ? undefined : ({ ...result.value, name: given ?? fromFile } as Pipeline);
-  return { value, diagnostics, used: read.used };
+  return { value, diagnostics, used: read.used, source: src };
 }

@@ -150,7 +150,7 @@ export const checkItem = z
     return { ...base, kind, ...(params as object) } as Draft;
   })
   // Editors get "exactly one kind per item" from the JSON Schema too.
-  .meta({ oneOf: CHECK_KINDS.map((k) => ({ required: [k] })) });
+  .meta({ id: 'check', oneOf: CHECK_KINDS.map((k) => ({ required: [k] })) });
 
 /** Names default from kind and columns; repeats get #2, #3 so results and JUnit cases stay distinct. */
 export const checkList = z.array(checkItem).transform((items): Check[] => {
