@@ -71,7 +71,7 @@ export function buildProgram(): Command {
     .option('--as-of <time>', 'read every table as it was at this time (ISO-8601 or epoch ms)')
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'csv', 'json', 'parquet']).default('table'))
     .option('--out <file>', 'write the result to a file instead of stdout (required for parquet)')
-  // QUERY     .action(lazy(() => import('./commands/query.js')));
+    .action(lazy(() => import('./commands/query.js')));
 
   const table = program.command('table').description('create, drop and register tables');
   table

@@ -1,0 +1,77 @@
+/**
+ * `floe query "<sql>" [--snapshot ID | --as-of TIME] [--format table|csv|json|parquet] [--out FILE]`
+ * csv and parquet are written by DuckDB's COPY (streamed, never held in JS); table and json
+ * collect the rows.
+ */
+import { createReadStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import type { Command } from 'commander';
+import { usageError } from '../../errors.js';
+import { openEngine } from '../../engine/duckdb.js';
+import { quoteLiteral } from '../../engine/sql.js';
+import { toCellText, toJsonValue } from '../../engine/values.js';
+import { prepareViews } from '../../query/query.js';
+import { parseAsOf, parseSnapshotId, type SnapshotSelector } from '../../table/snapshot-select.js';
+import { globalsOf, withProject } from '../context.js';
+import { consoleOutput, formatTable } from '../output.js';
+
+interface QueryOptions {
+  snapshot?: string;
+  asOf?: string;
+  format: 'table' | 'csv' | 'json' | 'parquet';
+  out?: string;
+}
+
+export default async function query(sql: string, opts: QueryOptions, cmd: Command): Promise<number> {
+  const out = consoleOutput();
+  if (opts.snapshot && opts.asOf) throw usageError('give --snapshot or --as-of, not both');
+  if (opts.format === 'parquet' && !opts.out) throw usageError('--format parquet needs --out FILE');
+  const selector: SnapshotSelector | undefined = opts.snapshot
+    ? { kind: 'id', snapshotId: parseSnapshotId(opts.snapshot) }
+    : opts.asOf
+      ? { kind: 'as-of', timestampMs: parseAsOf(opts.asOf) }
+      : undefined;
+  const body = sql.trim().replace(/;\s*$/, '');
+  await withProject(globalsOf(cmd), async ({ catalog, io }) => {
+    const engine = await openEngine();
+    try {
+      await prepareViews(engine, catalog, io, body, selector);
+      if (opts.format === 'csv' || opts.format === 'parquet') {
+        // DuckDB opens its target with truncation, so stdout goes through a temp file:
+        // COPY to /dev/stdout would clobber a log file that stdout is redirected to.
+        const tmp = opts.out ? undefined : await mkdtemp(join(tmpdir(), 'floe-query-'));
+        const target = opts.out ? resolve(opts.out) : join(tmp!, 'out.csv');
+        const format = opts.format === 'csv' ? 'FORMAT csv, HEADER true' : 'FORMAT parquet, COMPRESSION zstd';
+        try {
+          await engine.run(`COPY (${body}) TO ${quoteLiteral(target)} (${format})`, 'run the query', { kind: 'usage' });
+          if (tmp) await pipeline(createReadStream(target), process.stdout, { end: false });
+          else out.err(`wrote ${target}`);
+        } finally {
+          if (tmp) await rm(tmp, { recursive: true, force: true });
+        }
+        return;
+      }
+      const columns = await engine.columns(body, 'run the query', { kind: 'usage' });
+      const rows = await engine.all(body, 'run the query', { kind: 'usage' });
+      const names = columns.map((c) => c.name);
+      let text: string;
+      if (opts.format === 'json') {
+        text = JSON.stringify(rows.map((r) => Object.fromEntries(names.map((n) => [n, toJsonValue(r[n] ?? null)]))));
+      } else {
+        text = formatTable(names, rows.map((r) => names.map((n) => toCellText(r[n] ?? null))));
+        text += `\n(${rows.length} row${rows.length === 1 ? '' : 's'})`;
+      }
+      if (opts.out) {
+        const { writeFile } = await import('node:fs/promises');
+        await writeFile(resolve(opts.out), text + '\n');
+        out.err(`wrote ${resolve(opts.out)}`);
+      } else out.out(text);
+    } finally {
+      engine.close();
+    }
+  });
+  return 0;
+}
