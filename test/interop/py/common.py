@@ -56,6 +56,17 @@ def run(name: str, main: Callable[[], Any]) -> None:
     emit(doc)
 
 
+def read_arg(value: str) -> str:
+    """A JSON argument given inline, as @path, or as '-' for stdin (one argv string is capped
+    at 128 KiB on Linux, so callers with real data use stdin)."""
+    if value == "-":
+        return sys.stdin.read()
+    if value.startswith("@"):
+        with open(value[1:], encoding="utf-8") as f:
+            return f.read()
+    return value
+
+
 def split_table(name: str) -> tuple[str, str]:
     """'ns.t' or 'a.b.t' -> (namespace, table); the last dot separates them, as in both catalogs."""
     if "." not in name:

@@ -3,9 +3,11 @@
   pyiceberg_write.py --catalog-uri sqlite:////abs/catalog.db --catalog-name floe \
       --warehouse /abs/warehouse --table ns.t \
       (--fixture selftest | --schema-json '{"type":"struct","fields":[...]}') \
-      [--rows-json '[{...}, ...]']... [--partition-by "day(ts)"]... [--replace]
+      [--rows-json '[{...}, ...]']... | [--appends-json '[[{...}], [{...}]]'] \
+      [--partition-by "day(ts)"]... [--replace]
 
-Each --rows-json is one append (one snapshot); rows use the canonical JSON encoding of
+Each --rows-json, or each inner array of --appends-json, is one append (one snapshot);
+JSON arguments may be inline, @path or - (stdin). Rows use the canonical JSON encoding of
 docs/INTEROP.md (longs may also be plain numbers). The namespace is created if missing.
 Output: {table, metadata_location, snapshot_ids: [string], row_count}.
 """
@@ -50,6 +52,7 @@ def main() -> dict:
     src.add_argument("--fixture", choices=["selftest"])
     src.add_argument("--schema-json", help="Iceberg schema JSON (a struct with field ids)")
     p.add_argument("--rows-json", action="append", default=[], help="one append; repeatable")
+    p.add_argument("--appends-json", help="a JSON array of appends, each an array of rows")
     p.add_argument("--partition-by", action="append", default=[], help="identity col or day(col), bucket(16, col), ...")
     p.add_argument("--replace", action="store_true", help="drop the table first if it exists")
     a = p.parse_args()
@@ -60,8 +63,10 @@ def main() -> dict:
     if a.fixture:
         schema_doc, batches, partition_by = SELFTEST_SCHEMA, SELFTEST_ROWS, SELFTEST_PARTITION_BY
     else:
-        schema_doc = json.loads(a.schema_json)
-        batches = [json.loads(r) for r in a.rows_json]
+        schema_doc = json.loads(common.read_arg(a.schema_json))
+        batches = [json.loads(common.read_arg(r)) for r in a.rows_json]
+        if a.appends_json:
+            batches += json.loads(common.read_arg(a.appends_json))
         partition_by = a.partition_by
     schema_doc = {"schema-id": 0, **schema_doc}
     schema = Schema.model_validate(schema_doc)

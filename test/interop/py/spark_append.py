@@ -29,7 +29,7 @@ def main() -> dict:
     try:
         out: dict = {**sc.versions(spark), "table": a.table}
         if a.rows_json is not None:
-            rows = json.loads(sc.read_arg(a.rows_json))
+            rows = json.loads(common.read_arg(a.rows_json))
             if not isinstance(rows, list):
                 raise ValueError("--rows-json must be a JSON array of row objects")
             out.update(sc.op_append(spark, a.catalog_name, a.table, rows))

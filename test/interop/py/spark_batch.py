@@ -24,7 +24,7 @@ def main() -> dict:
     sc.add_catalog_args(p)
     p.add_argument("--ops-json", required=True)
     a = p.parse_args()
-    ops = json.loads(sc.read_arg(a.ops_json))
+    ops = json.loads(common.read_arg(a.ops_json))
     if not isinstance(ops, list):
         raise ValueError("--ops-json must be a JSON array of operations")
     spark = sc.session(a)

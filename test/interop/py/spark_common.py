@@ -5,9 +5,10 @@ take several tables or operations per run (spark_batch.py).
 """
 from __future__ import annotations
 
+import atexit
 import json
 import os
-import sys
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -26,15 +27,6 @@ def add_catalog_args(p) -> None:
     p.add_argument("--warehouse", required=True)
     p.add_argument("--catalog-prop", action="append", default=[], metavar="K=V",
                    help="extra Iceberg catalog property, e.g. jdbc.schema-version=V1")
-
-
-def read_arg(value: str) -> str:
-    """A JSON argument given inline, as @path, or as '-' for stdin (argv is capped at 128 KiB)."""
-    if value == "-":
-        return sys.stdin.read()
-    if value.startswith("@"):
-        return Path(value[1:]).read_text(encoding="utf-8")
-    return value
 
 
 def jars() -> list[str]:
@@ -68,6 +60,7 @@ def session(a):
     from pyspark.sql import SparkSession
 
     scratch = tempfile.mkdtemp(prefix="floe-spark-")
+    atexit.register(shutil.rmtree, scratch, ignore_errors=True)
     java_opts = f"-Dlog4j2.configurationFile=file:{HERE / 'log4j2.properties'} -Duser.timezone=UTC"
     b = (
         SparkSession.builder.master("local[2]")
