@@ -1,0 +1,60 @@
+/** Pieces shared by scenarios: the floe CLI as a contender, floe projects, row-count checks. */
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Contender, ScenarioContext } from '../lib/types.js';
+
+/** Why floe cannot run yet, or undefined when dist/ is built. */
+export function floeUnavailable(ctx: ScenarioContext): string | undefined {
+  return existsSync(join(ctx.repoRoot, 'dist', 'cli', 'main.js')) ? undefined : 'floe is not built: run `npm run build` first';
+}
+
+/** argv for `node bin/floe.js ...args`: the installed entry point, run from compiled dist/. */
+export function floeArgv(ctx: ScenarioContext, ...args: string[]): string[] {
+  return [process.execPath, join(ctx.repoRoot, 'bin', 'floe.js'), ...args];
+}
+
+/** A fresh floe project in `dir` (the floe.yaml contract of DESIGN §4), with a local warehouse. */
+export function writeProject(dir: string): string {
+  writeFileSync(
+    join(dir, 'floe.yaml'),
+    ['warehouse: ./warehouse', 'catalog:', '  uri: sqlite:./warehouse/catalog.db', '  name: floe', 'pipelines: pipelines/', ''].join('\n'),
+  );
+  mkdirSync(join(dir, 'warehouse'), { recursive: true });
+  mkdirSync(join(dir, 'pipelines'), { recursive: true });
+  return dir;
+}
+
+/**
+ * Checks that a run reports `expected` rows: a JSON object with "rows" (the baselines), an
+ * NDJSON `commit` event with "rows" (floe --json), or else "<N> rows" in plain text. A fast
+ * run that loaded nothing must not pass as a result.
+ */
+export function expectRows(expected: number): NonNullable<Contender['verify']> {
+  return (stdout) => {
+    let rows: number | undefined;
+    const info: Record<string, string | number> = {};
+    for (const line of stdout.split('\n')) {
+      const t = line.trim();
+      if (!t.startsWith('{')) continue;
+      try {
+        const o = JSON.parse(t) as Record<string, unknown>;
+        if (o.rows !== undefined && (o.event === undefined || o.event === 'commit' || o.type === 'commit')) rows = Number(o.rows);
+        for (const [k, v] of Object.entries(o)) if (k !== 'rows' && (typeof v === 'string' || typeof v === 'number') && /^(duckdb|pyiceberg|pyarrow)$/.test(k)) info[k] = v;
+      } catch {
+        // not JSON
+      }
+    }
+    if (rows === undefined) {
+      const m = /(\d[\d,]*) rows/.exec(stdout);
+      if (m) rows = Number(m[1]!.replaceAll(',', ''));
+    }
+    if (rows === undefined) return { problem: `no row count in its output: ${JSON.stringify(stdout.slice(0, 300))}` };
+    if (rows !== expected) return { problem: `reported ${rows} rows, expected ${expected}` };
+    return { info };
+  };
+}
+
+/** Spreads `unavailable` into a contender only when there is a reason (exact optional props). */
+export function optional(unavailable: string | undefined): { unavailable?: string } {
+  return unavailable ? { unavailable } : {};
+}

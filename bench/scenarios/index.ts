@@ -1,0 +1,26 @@
+/**
+ * Every scenario of the benchmark issue, in its order. Scenarios 2-6 are not implemented
+ * yet: they appear in latest.md as such, with no figures, until they are.
+ */
+import type { Scenario } from '../lib/types.js';
+import { coldStart } from './cold-start.js';
+import { csvLoad } from './csv-load.js';
+import { selftest } from './selftest.js';
+
+const notYet = (id: string, key: string, title: string, measures: string): Scenario => ({ id, key, title, measures, implemented: false });
+
+export const SCENARIOS: Scenario[] = [
+  csvLoad,
+  notYet('2', 'postgres-load', 'Postgres 5M rows → Iceberg', 'Extraction of a 5M-row Postgres table into a new table.'),
+  notYet('3', 'commit-latency', 'Commit latency vs snapshots and files', 'Time of one append commit as the table grows in snapshots and data files.'),
+  notYet('4', 'pruned-query', 'Pruned query', 'A selective `floe query` that partition and metrics pruning should answer from few files.'),
+  notYet('5', 'compaction', 'Compaction', '`floe compact` of a table of many small files.'),
+  notYet('6', 'merge-upsert', 'Merge-upsert', 'A keyed merge of changed rows into a large table.'),
+  coldStart,
+  selftest,
+];
+
+/** Finds a scenario by id ("1") or key ("csv-load"). */
+export function findScenario(name: string): Scenario | undefined {
+  return SCENARIOS.find((s) => s.id === name || s.key === name);
+}
