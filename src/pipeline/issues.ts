@@ -98,8 +98,13 @@ function toDiagnostics(issue: Issue, prefix: PathSegment[], data: unknown, src: 
       }
       return unionDiagnostics(issue.errors, path, data, src, known);
     }
+    case 'too_small':
+    case 'too_big':
+      return [diag(src, path, sizeMessage(issue))];
+    case 'custom':
+      return [diag(src, path, issue.message, (issue.params as { at?: 'key' } | undefined)?.at ?? 'value')];
     default:
-      return [diag(src, path, issue.message.replace(/^(Invalid input|Too small|Too big): /, ''))];
+      return [diag(src, path, issue.message.replace(/^Invalid input: /, ''))];
   }
 }
 
@@ -116,4 +121,18 @@ function unionDiagnostics(branches: Issue[][], path: PathSegment[], data: unknow
   }
   const expected = [...new Set(branches.flatMap((b) => b.map((i) => (i.code === 'invalid_type' ? (i.expected === 'array' ? 'a list' : i.expected === 'object' ? 'a map' : i.expected) : undefined)).filter((e): e is string => !!e)))];
   return [diag(src, path, `expected ${expected.join(' or ') || 'a different value'}, got ${typeName(valueAt(data, path))}`)];
+}
+
+/** zod's "Too small: expected number to be >0" as "must be greater than 0"; custom messages are kept. */
+function sizeMessage(issue: z.core.$ZodIssueTooSmall | z.core.$ZodIssueTooBig): string {
+  if (!/^Too (small|big)/.test(issue.message)) return issue.message;
+  const small = issue.code === 'too_small';
+  const bound = Number(small ? (issue as z.core.$ZodIssueTooSmall).minimum : (issue as z.core.$ZodIssueTooBig).maximum);
+  if (issue.origin === 'number' || issue.origin === 'int' || issue.origin === 'bigint') {
+    if (small) return issue.inclusive ? `must be at least ${bound}` : `must be greater than ${bound}`;
+    return issue.inclusive ? `must be at most ${bound}` : `must be less than ${bound}`;
+  }
+  const unit = issue.origin === 'string' ? 'character' : 'item';
+  if (small && bound === 1) return 'cannot be empty';
+  return `${small ? 'needs at least' : 'allows at most'} ${bound} ${unit}${bound === 1 ? '' : 's'}`;
 }

@@ -3,7 +3,7 @@
  * syntax, then `${VAR}` interpolation on the tree (positions preserved), then the schema.
  */
 import { basename, extname } from 'node:path';
-import type { Diagnostic } from './diagnostics.js';
+import { type Diagnostic, sortDiagnostics } from './diagnostics.js';
 import { type Env, type Interpolation, interpolateDocument } from './interpolate.js';
 import { validateAgainst } from './issues.js';
 import { locate, parseYaml, type YamlSource } from './parse.js';
@@ -61,5 +61,5 @@ export function validatePipelineText(text: string, file: string, env: Env = proc
     diagnostics.push({ file, line: 1, col: 1, path: 'name', message: `the file name '${fromFile}' is not a valid pipeline name (letters, digits, _ and -): rename the file or add name:`, severity: 'error' });
   }
   const value = result.value === undefined || diagnostics.some((d) => d.severity === 'error') ? undefined : ({ ...result.value, name: given ?? fromFile } as Pipeline);
-  return { value, diagnostics, used: read.used, source: src };
+  return { value, diagnostics: sortDiagnostics(diagnostics), used: read.used, source: src };
 }

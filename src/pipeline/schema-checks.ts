@@ -127,7 +127,7 @@ const itemShape = {
 
 /** The name a check gets when none is given: kind plus its columns, e.g. `not_null(contact_id,email)`. */
 function defaultName(c: Record<string, unknown>): string {
-  const cols = (c.columns as string[] | undefined) ?? (c.column === undefined ? [] : [c.column as string]);
+  const cols = Array.isArray(c.columns) ? (c.columns as string[]) : typeof c.column === 'string' ? [c.column] : [];
   return cols.length === 0 ? String(c.kind) : `${String(c.kind)}(${cols.join(',')})`;
 }
 

@@ -60,17 +60,22 @@ export const identityPipeline = z
     const tables = new Set(inputs.map((i) => i.table));
     const kinds = new Set(inputs.flatMap((i) => Object.keys(i.identifiers ?? {})));
     const attrs = new Set([...kinds, ...inputs.flatMap((i) => Object.keys(i.attributes ?? {}))]);
-    for (const [attr, rule] of Object.entries(v.survivorship?.attributes ?? {})) {
+    // When another survivorship field failed, the value is still the raw map: read both shapes.
+    const surv = (v.survivorship ?? {}) as { attributes?: Record<string, AttributeRule> } & Record<string, unknown>;
+    const { default: _d, ...raw } = surv;
+    const rules = (surv.attributes ?? raw) as Record<string, { source_priority?: unknown } | undefined>;
+    for (const [attr, rule] of Object.entries(rules)) {
       if (!attrs.has(attr)) {
-        ctx.addIssue({ code: 'custom', path: ['survivorship', attr], message: `no input has an attribute or identifier '${attr}'${didYouMean(attr, attrs)}` });
+        ctx.addIssue({ code: 'custom', path: ['survivorship', attr], params: { at: 'key' }, message: `no input has an attribute or identifier '${attr}'${didYouMean(attr, attrs)}` });
       }
-      (rule?.source_priority ?? []).forEach((t, i) => {
-        if (!tables.has(t)) ctx.addIssue({ code: 'custom', path: ['survivorship', attr, 'source_priority', i], message: `'${t}' is not one of the inputs${didYouMean(t, tables)}` });
+      const priority = typeof rule === 'object' && rule !== null && Array.isArray(rule.source_priority) ? (rule.source_priority as unknown[]) : [];
+      priority.forEach((t, i) => {
+        if (typeof t === 'string' && !tables.has(t)) ctx.addIssue({ code: 'custom', path: ['survivorship', attr, 'source_priority', i], message: `'${t}' is not one of the inputs${didYouMean(t, tables)}` });
       });
     }
     for (const key of ['block_values', 'max_per_profile'] as const) {
       for (const kind of Object.keys(v.match?.[key] ?? {})) {
-        if (!kinds.has(kind)) ctx.addIssue({ code: 'custom', path: ['match', key, kind], message: `no input has an identifier '${kind}'${didYouMean(kind, kinds)}` });
+        if (!kinds.has(kind)) ctx.addIssue({ code: 'custom', path: ['match', key, kind], params: { at: 'key' }, message: `no input has an identifier '${kind}'${didYouMean(kind, kinds)}` });
       }
     }
     const outs = [v.outputs?.identity_map, v.outputs?.profiles];
