@@ -79,20 +79,17 @@ function shape({ row, kids }: Raw): PhysicalColumn {
     // repeated group named 'array' or '<list>_tuple', or with several fields, is the element.
     const threeLevel =
       repeated.kids.length === 1 && repeated.row.name !== 'array' && repeated.row.name !== `${row.name}_tuple`;
-    return node(row, 'list', [threeLevel ? resolveChild(repeated.kids[0]!) : shape(repeated)]);
+    return node(row, 'list', [threeLevel ? resolve(repeated.kids[0]!) : shape(repeated)]);
   }
   if (
     isGroup &&
     kids.length === 1 &&
     (row.convertedType === 'MAP' || row.convertedType === 'MAP_KEY_VALUE' || logical.startsWith('MapType'))
   ) {
-    return node(row, 'map', kids[0]!.kids.slice(0, 2).map(resolveChild));
+    return node(row, 'map', kids[0]!.kids.slice(0, 2).map(resolve));
   }
   return isGroup ? node(row, 'struct', kids.map(resolve)) : node(row, 'primitive', []);
 }
-
-/** Element, key and value fields are not repeated themselves in well-formed files. */
-const resolveChild = (raw: Raw): PhysicalColumn => resolve(raw);
 
 /** Whether the file carries Iceberg field ids (any top-level column with one). */
 export function hasFieldIds(columns: readonly PhysicalColumn[]): boolean {

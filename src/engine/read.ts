@@ -84,13 +84,18 @@ export async function tableScanSql(opts: TableScanOptions): Promise<TableScan> {
 
   const ctx = await prepare(opts, plan);
   const groups = new Map<string, Group>();
-  for (const task of plan.dataFiles) {
-    const g = groupFor(task, ctx);
-    const existing = groups.get(g.key);
-    if (existing) existing.tasks.push(task);
-    else groups.set(g.key, g);
+  let parts: string[];
+  try {
+    for (const task of plan.dataFiles) {
+      const g = groupFor(task, ctx);
+      const existing = groups.get(g.key);
+      if (existing) existing.tasks.push(task);
+      else groups.set(g.key, g);
+    }
+    parts = [...groups.values()].map((g) => groupSql(g, ctx));
+  } catch (e) {
+    throw withTable(e, table, plan.snapshot);
   }
-  const parts = [...groups.values()].map((g) => groupSql(g, ctx));
   const outer = fields.map((f, i) => `${quoteIdent(`c${i}`)} AS ${quoteIdent(f.name)}`).join(', ');
   const body = parts.length === 1 ? parts[0]! : parts.map((p) => `(${p})`).join(' UNION ALL ');
   const applied = new Set(plan.dataFiles.flatMap((t) => t.deletes.map((d) => d.file.file_path)));
@@ -112,6 +117,18 @@ export async function createTableView(
     context: { table: opts.table },
   });
   return scan;
+}
+
+/** Prefixes the table and snapshot to projection errors, which only know the file or type. */
+function withTable(e: unknown, table: string, snapshot: Snapshot | null): unknown {
+  if (!(e instanceof FloeError) || e.message.startsWith('table ')) return e;
+  const at = snapshot ? `table ${table}, snapshot ${snapshot['snapshot-id']}` : `table ${table}`;
+  return new FloeError(e.kind, `${at}: ${e.message}`, {
+    cause: e,
+    context: { ...e.context, table },
+    retryable: e.retryable,
+    ...(e.hint !== undefined ? { hint: e.hint } : {}),
+  });
 }
 
 function emptySql(fields: readonly NestedField[]): string {
@@ -192,7 +209,7 @@ async function explainMissing(e: unknown, opts: TableScanOptions, chunk: string[
       });
     }
   }
-  return e instanceof FloeError ? e : e;
+  return e;
 }
 
 // ---------------------------------------------------------------------------------------
