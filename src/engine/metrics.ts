@@ -97,54 +97,76 @@ export interface MetricsOptions {
 
 const isFloating = (t: PrimitiveType) => t === 'float' || t === 'double';
 
+export interface WrittenParquet {
+  stats: CopyStats;
+  localPath: string;
+}
+
+interface BoundRequest {
+  file: number;
+  leaf: LeafColumn;
+  width: number;
+  min: string;
+  max: string;
+}
+
 /**
- * The metrics of one written file. `localPath` is read back only when a float column has
- * NaNs (to count them); bounds text is parsed by DuckDB itself with one CAST per bound, so
- * no date, timestamp or float text is ever re-parsed in JS.
+ * The metrics of written files, in order. Work is batched across files so a write of a
+ * thousand small partition files stays a handful of queries: bound text is parsed with one
+ * query per column type (parseBounds), and NaNs are counted with one aggregate
+ * over just the files whose float columns DuckDB reported NaNs in.
  */
-export async function fileMetrics(
-  engine: Engine, stats: CopyStats, localPath: string, leaves: readonly LeafColumn[], options: MetricsOptions = {},
-): Promise<ColumnMetrics> {
-  const m: ColumnMetrics = {
-    column_sizes: new Map(), value_counts: new Map(), null_value_counts: new Map(),
-    nan_value_counts: new Map(), lower_bounds: new Map(), upper_bounds: new Map(),
-  };
-  const nanColumns: LeafColumn[] = [];
-  const bounds: { leaf: LeafColumn; width: number; min: string; max: string }[] = [];
-  for (const leaf of leaves) {
-    const s = stats.columns.get(leaf.key);
-    if (s === undefined) {
-      throw corruptError(`DuckDB returned no statistics for column '${leaf.path.join('.')}' of ${localPath}`);
+export async function filesMetrics(
+  engine: Engine, files: readonly WrittenParquet[], leaves: readonly LeafColumn[], options: MetricsOptions = {},
+): Promise<ColumnMetrics[]> {
+  const out: ColumnMetrics[] = [];
+  const requests: BoundRequest[] = [];
+  const nanFiles = new Map<number, LeafColumn[]>();
+  files.forEach(({ stats, localPath }, file) => {
+    const m: ColumnMetrics = {
+      column_sizes: new Map(), value_counts: new Map(), null_value_counts: new Map(),
+      nan_value_counts: new Map(), lower_bounds: new Map(), upper_bounds: new Map(),
+    };
+    out.push(m);
+    for (const leaf of leaves) {
+      const s = stats.columns.get(leaf.key);
+      if (s === undefined) {
+        throw corruptError(`DuckDB returned no statistics for column '${leaf.path.join('.')}' of ${localPath}`);
+      }
+      const mode = options.modeFor?.(leaf.id) ?? DEFAULT_METRICS_MODE;
+      if (mode.mode === 'none') continue;
+      m.column_sizes.set(leaf.id, count(s, 'column_size_bytes', leaf, localPath));
+      if (leaf.inRepeated) continue;
+      m.value_counts.set(leaf.id, count(s, 'num_values', leaf, localPath));
+      m.null_value_counts.set(leaf.id, count(s, 'null_count', leaf, localPath));
+      if (isFloating(leaf.type)) {
+        const hasNan = s.get('has_nan');
+        if (hasNan === 'false') m.nan_value_counts.set(leaf.id, 0n);
+        else if (hasNan === 'true') nanFiles.set(file, [...(nanFiles.get(file) ?? []), leaf]);
+      }
+      const min = s.get('min');
+      const max = s.get('max');
+      if (mode.mode === 'counts' || min === undefined || max === undefined) continue;
+      requests.push({ file, leaf, width: mode.mode === 'truncate' ? mode.width : Number.POSITIVE_INFINITY, min, max });
     }
-    const mode = options.modeFor?.(leaf.id) ?? DEFAULT_METRICS_MODE;
-    if (mode.mode === 'none') continue;
-    m.column_sizes.set(leaf.id, count(s, 'column_size_bytes', leaf, localPath));
-    if (leaf.inRepeated) continue;
-    m.value_counts.set(leaf.id, count(s, 'num_values', leaf, localPath));
-    m.null_value_counts.set(leaf.id, count(s, 'null_count', leaf, localPath));
-    if (isFloating(leaf.type)) {
-      const hasNan = s.get('has_nan');
-      if (hasNan === 'false') m.nan_value_counts.set(leaf.id, 0n);
-      else if (hasNan === 'true') nanColumns.push(leaf);
-    }
-    const min = s.get('min');
-    const max = s.get('max');
-    if (mode.mode === 'counts' || min === undefined || max === undefined) continue;
-    bounds.push({ leaf, width: mode.mode === 'truncate' ? mode.width : Number.POSITIVE_INFINITY, min, max });
-  }
-  const values = await parseBounds(engine, bounds, localPath);
-  bounds.forEach((b, i) => {
-    const [lower, upper] = values[i]!;
-    const t = b.leaf.type;
-    const lo = lower === null ? null : Number.isFinite(b.width) ? truncateLowerBound(t, lower, b.width) : lower;
-    const hi = upper === null ? null : Number.isFinite(b.width) ? truncateUpperBound(t, upper, b.width) : upper;
-    if (lo !== null) m.lower_bounds.set(b.leaf.id, toBinary(t, lo));
-    if (hi !== null) m.upper_bounds.set(b.leaf.id, toBinary(t, hi));
   });
-  if (nanColumns.length > 0) {
-    for (const [id, n] of await countNaNs(engine, localPath, nanColumns)) m.nan_value_counts.set(id, n);
+  const values = await parseBounds(engine, requests);
+  requests.forEach((r, i) => {
+    const [lower, upper] = values[i]!;
+    const t = r.leaf.type;
+    const truncate = Number.isFinite(r.width);
+    const lo = lower === null ? null : truncate ? truncateLowerBound(t, lower, r.width) : lower;
+    const hi = upper === null ? null : truncate ? truncateUpperBound(t, upper, r.width) : upper;
+    if (lo !== null) out[r.file]!.lower_bounds.set(r.leaf.id, toBinary(t, lo));
+    if (hi !== null) out[r.file]!.upper_bounds.set(r.leaf.id, toBinary(t, hi));
+  });
+  if (nanFiles.size > 0) {
+    const counts = await countNaNs(engine, [...nanFiles].map(([file, ls]) => ({ path: files[file]!.localPath, leaves: ls })));
+    for (const [file, ls] of nanFiles) {
+      for (const leaf of ls) out[file]!.nan_value_counts.set(leaf.id, counts.get(files[file]!.localPath)!.get(leaf.id)!);
+    }
   }
-  return m;
+  return out;
 }
 
 function count(s: Map<string, string>, name: string, leaf: LeafColumn, file: string): bigint {
@@ -155,58 +177,85 @@ function count(s: Map<string, string>, name: string, leaf: LeafColumn, file: str
   return BigInt(v);
 }
 
+/** Values per parsing query; keeps statements to a few hundred kB however many files there are. */
+const PARSE_BATCH = 8192;
+/** ASCII unit separator: never part of DuckDB's text for the types that go through CAST. */
+const SEP = '\x1f';
+
 /**
  * Turns min/max text into IcebergValues: strings as they are, BLOB hex decoded here, every
- * other type through CAST in DuckDB (which reads its own text exactly: BC dates, float
- * shortest-repr, TIMESTAMPTZ in the session's UTC). A value Iceberg cannot hold (an infinite
- * date) drops that bound: omitting a bound is always safe.
+ * other type through TRY_CAST in DuckDB, which reads its own text exactly (BC dates, float
+ * shortest-repr, TIMESTAMPTZ in the session's UTC). One query per column type: the texts go
+ * in as one separator-joined literal, split and cast inside DuckDB (measured: 2200 values in
+ * ~15 ms, against ~350 ms as a VALUES list). A value Iceberg cannot hold (an infinite date)
+ * drops that bound: omitting one is always safe.
  */
-async function parseBounds(
-  engine: Engine, bounds: readonly { leaf: LeafColumn; min: string; max: string }[], file: string,
-): Promise<[IcebergValue, IcebergValue][]> {
-  const params: string[] = [];
-  const selects: string[] = [];
-  // Each bound is either parsed here or becomes one CAST column; `slot` remembers which.
-  const slots = bounds.map(({ leaf, min, max }) =>
-    [min, max].map((text) => {
-      const kind = parsePrimitive(leaf.type).kind;
-      if (kind === 'string') return { value: text as IcebergValue };
-      if (kind === 'binary' || kind === 'fixed') return { value: hexToBytes(text) as IcebergValue };
-      params.push(text);
-      selects.push(`CAST($${params.length} AS ${duckdbTypeSql(leaf.type)}) AS ${quoteIdent(`v${params.length}`)}`);
-      return { column: `v${params.length}` };
-    }),
-  );
-  const row: Row = selects.length === 0 ? {} :
-    (await engine.all(`SELECT ${selects.join(', ')}`, `parse the column bounds of ${file}`, { kind: 'corrupt', params }))[0]!;
-  const resolve = (leaf: LeafColumn, slot: { value?: IcebergValue; column?: string }, side: 'lower' | 'upper'): IcebergValue => {
-    if (slot.column === undefined) return slot.value ?? null;
-    let v: IcebergValue;
-    try {
-      v = icebergValueOf(leaf.type, row[slot.column] ?? null);
-    } catch {
-      return null;
+async function parseBounds(engine: Engine, requests: readonly BoundRequest[]): Promise<[IcebergValue, IcebergValue][]> {
+  const out: [IcebergValue, IcebergValue][] = requests.map(() => [null, null]);
+  const byType = new Map<string, { slot: number; side: 0 | 1; text: string; leaf: LeafColumn }[]>();
+  requests.forEach((r, slot) => {
+    const kind = parsePrimitive(r.leaf.type).kind;
+    ([r.min, r.max] as const).forEach((text, side) => {
+      if (kind === 'string') out[slot]![side] = text;
+      else if (kind === 'binary' || kind === 'fixed') out[slot]![side] = hexToBytes(text);
+      else if (text.includes(SEP)) throw corruptError(`unexpected ${r.leaf.type} bound text from DuckDB: ${JSON.stringify(text)}`);
+      else {
+        const sql = duckdbTypeSql(r.leaf.type);
+        const list = byType.get(sql) ?? [];
+        list.push({ slot, side: side as 0 | 1, text, leaf: r.leaf });
+        byType.set(sql, list);
+      }
+    });
+  });
+  for (const [sql, items] of byType) {
+    for (let start = 0; start < items.length; start += PARSE_BATCH) {
+      const batch = items.slice(start, start + PARSE_BATCH);
+      const [row] = await engine.all(
+        `SELECT list_transform(string_split(${quoteLiteral(batch.map((b) => b.text).join(SEP))}, chr(31)), ` +
+          `lambda x: TRY_CAST(x AS ${sql})) AS v`,
+        'parse column bounds reported by DuckDB',
+        { kind: 'corrupt' },
+      );
+      const parsed = (row?.v as unknown as { items: DuckDBValue[] } | undefined)?.items ?? [];
+      if (parsed.length !== batch.length) throw corruptError(`parsed ${parsed.length} of ${batch.length} column bounds`);
+      batch.forEach((b, i) => {
+        out[b.slot]![b.side] = boundValue(b.leaf.type, parsed[i] ?? null, b.side === 0 ? 'lower' : 'upper');
+      });
     }
-    if (typeof v === 'number' && isFloating(leaf.type)) {
-      if (Number.isNaN(v)) return null;
-      if (v === 0) return side === 'lower' ? -0 : 0;
-    }
-    return v;
-  };
-  return bounds.map(({ leaf }, i) => [resolve(leaf, slots[i]![0]!, 'lower'), resolve(leaf, slots[i]![1]!, 'upper')]);
+  }
+  return out;
 }
 
-/** Exact NaN counts of float/double columns outside lists and maps, from the written file. */
-async function countNaNs(engine: Engine, file: string, leaves: readonly LeafColumn[]): Promise<Map<number, bigint>> {
+function boundValue(type: PrimitiveType, raw: DuckDBValue, side: 'lower' | 'upper'): IcebergValue {
+  let v: IcebergValue;
+  try {
+    v = icebergValueOf(type, raw);
+  } catch {
+    return null;
+  }
+  if (typeof v === 'number' && isFloating(type)) {
+    if (Number.isNaN(v)) return null;
+    if (v === 0) return side === 'lower' ? -0 : 0;
+  }
+  return v;
+}
+
+/** Exact NaN counts of float/double columns outside lists and maps, per file. */
+async function countNaNs(
+  engine: Engine, files: readonly { path: string; leaves: readonly LeafColumn[] }[],
+): Promise<Map<string, Map<number, bigint>>> {
+  const leaves = [...new Map(files.flatMap((f) => f.leaves).map((l) => [l.id, l])).values()];
   const exprs = leaves.map((leaf, i) => {
     let e = quoteIdent(leaf.path[0]!);
     for (const name of leaf.path.slice(1)) e = `struct_extract(${e}, ${quoteLiteral(name)})`;
     return `count(*) FILTER (WHERE isnan(${e})) AS ${quoteIdent(`n${i}`)}`;
   });
-  const [row] = await engine.all(
-    `SELECT ${exprs.join(', ')} FROM read_parquet(${quoteLiteral(file)})`,
-    `count NaN values in ${file}`,
+  // Files of one write share their schema (the same casts), so one scan binds them all.
+  const rows = await engine.all(
+    `SELECT filename, ${exprs.join(', ')} FROM read_parquet([${files.map((f) => quoteLiteral(f.path)).join(', ')}], ` +
+      `filename = true) GROUP BY filename`,
+    'count NaN values in the written files',
     { kind: 'io' },
   );
-  return new Map(leaves.map((leaf, i) => [leaf.id, BigInt(row![`n${i}`] as bigint)]));
+  return new Map(rows.map((row) => [String(row.filename), new Map(leaves.map((l, i) => [l.id, BigInt(row[`n${i}`] as bigint)]))]));
 }

@@ -30,7 +30,7 @@ import type { DataFile, IcebergValue, PrimitiveType, Schema, IcebergType } from 
 import { DataFileContent } from '../iceberg/types.js';
 import { internalError, ioError, schemaError } from '../errors.js';
 import type { Engine, Row } from './duckdb.js';
-import { type CopyStats, fileMetrics, leafColumns, type MetricsOptions, parseCopyStats } from './metrics.js';
+import { type CopyStats, filesMetrics, leafColumns, type MetricsOptions, parseCopyStats } from './metrics.js';
 import { identList, quoteIdent, quoteLiteral } from './sql.js';
 import { duckdbTypeSql, icebergValueOf } from './types.js';
 
@@ -148,23 +148,22 @@ export async function writeDataFiles(o: WriteDataFilesOptions): Promise<WrittenF
     if (threads !== undefined) await restoreThreads(o.engine, threads);
     threads = undefined;
 
-    const leaves = leafColumns(o.schema);
-    const out: WrittenFile[] = [];
-    for (const w of written) {
-      if (w.stats.recordCount === 0n) continue; // DuckDB writes one empty file for an empty query
-      const localPath = path.join(o.outputDir, `${o.fileNamePrefix}-${String(out.length).padStart(5, '0')}.parquet`);
-      await moveNew(path.resolve(w.stats.filename), localPath);
-      finals.push(localPath);
-      const size = BigInt((await stat(localPath)).size);
-      const metrics = await fileMetrics(o.engine, w.stats, localPath, leaves, o.metrics);
-      out.push({
-        localPath,
-        dataFile: {
-          content: DataFileContent.DATA, file_path: localPath, file_format: 'PARQUET', partition: w.partition,
-          record_count: w.stats.recordCount, file_size_in_bytes: size, ...metrics, split_offsets: null,
-        },
-      });
-    }
+    // DuckDB writes one empty file for an empty query; it is no data file.
+    const kept = written.filter((w) => w.stats.recordCount > 0n);
+    const named = kept.map((w, i) => ({ ...w, localPath: path.join(o.outputDir, `${o.fileNamePrefix}-${String(i).padStart(5, '0')}.parquet`) }));
+    await Promise.all(named.map(async (w) => {
+      await moveNew(path.resolve(w.stats.filename), w.localPath);
+      finals.push(w.localPath);
+    }));
+    const sizes = await Promise.all(named.map(async (w) => BigInt((await stat(w.localPath)).size)));
+    const metrics = await filesMetrics(o.engine, named, leafColumns(o.schema), o.metrics);
+    const out: WrittenFile[] = named.map((w, i) => ({
+      localPath: w.localPath,
+      dataFile: {
+        content: DataFileContent.DATA, file_path: w.localPath, file_format: 'PARQUET', partition: w.partition,
+        record_count: w.stats.recordCount, file_size_in_bytes: sizes[i]!, ...metrics[i]!, split_offsets: null,
+      },
+    }));
     const offsets = await splitOffsets(o.engine, finals);
     for (const f of out) f.dataFile.split_offsets = offsets.get(f.localPath) ?? null;
     return out;
