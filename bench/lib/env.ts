@@ -1,5 +1,7 @@
 /** What a figure was measured on: machine, node, the commit floe was built from, the load. */
 import { execFileSync } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { cpus, loadavg, totalmem, release, platform } from 'node:os';
 import type { RssMethod } from './measure.js';
 import type { ScenarioEnv } from './types.js';
@@ -20,6 +22,7 @@ export function scenarioEnv(repoRoot: string, method: RssMethod, before: number[
   return {
     git_commit: git(repoRoot, 'rev-parse', '--short=12', 'HEAD') || 'unknown',
     git_uncommitted_src: git(repoRoot, 'status', '--porcelain', '--', 'src', 'bin') !== '',
+    floe_built_at: existsSync(join(repoRoot, 'dist', 'cli', 'main.js')) ? statSync(join(repoRoot, 'dist', 'cli', 'main.js')).mtime.toISOString() : null,
     node: process.version,
     cpu: cpus()[0]?.model ?? 'unknown',
     cpus: cpus().length,

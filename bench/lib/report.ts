@@ -106,7 +106,8 @@ export function toMarkdown(report: Report): string {
     const e = s.env;
     out.push(
       `- **${s.id}. ${s.title}**: ${s.measures} Measured ${s.measured_at}${s.quick ? ' with --quick' : ''}, ` +
-        `${s.reps} rep(s) per process, alternating. floe at ${e.git_commit}${e.git_uncommitted_src ? ' plus uncommitted changes in src/' : ''}; ` +
+        `${s.reps} rep(s) per process, alternating. floe at ${e.git_commit}${e.git_uncommitted_src ? ' plus uncommitted changes in src/' : ''}` +
+        `${e.floe_built_at ? ` (dist/ built ${e.floe_built_at})` : ''}; ` +
         `node ${e.node}, ${e.cpus}× ${e.cpu}, ${fmtBytes(e.mem_bytes)} RAM, ${e.platform}. ` +
         `Peak RSS by ${e.rss_method === 'gnu-time' ? '/usr/bin/time (ru_maxrss)' : 'polling /proc VmHWM'}. ` +
         `Load average (1/5/15 min) ${e.load_avg_before.join(' / ')} before, ${e.load_avg_after.join(' / ')} after.`,

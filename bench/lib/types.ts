@@ -100,6 +100,8 @@ export interface ScenarioEnv {
   git_commit: string;
   /** Files under src/ or bin/ differ from the commit: dist/ was built from a work in progress. */
   git_uncommitted_src: boolean;
+  /** When dist/cli/main.js was built (floe runs from dist/), or null if it is absent. */
+  floe_built_at: string | null;
   node: string;
   cpu: string;
   cpus: number;

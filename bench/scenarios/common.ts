@@ -47,6 +47,8 @@ export function expectRows(expected: number): NonNullable<Contender['verify']> {
     if (rows === undefined) {
       const m = /(\d[\d,]*) rows/.exec(stdout);
       if (m) rows = Number(m[1]!.replaceAll(',', ''));
+      // floe's one-line summary (files, bytes, snapshot) goes into the notes of the report.
+      if (m) info.summary = stdout.trim().split('\n')[0]!.slice(0, 240);
     }
     if (rows === undefined) return { problem: `no row count in its output: ${JSON.stringify(stdout.slice(0, 300))}` };
     if (rows !== expected) return { problem: `reported ${rows} rows, expected ${expected}` };
