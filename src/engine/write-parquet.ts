@@ -100,7 +100,7 @@ export async function writeDataFiles(o: WriteDataFilesOptions): Promise<WrittenF
     return (await o.engine.all(sql, what, { context: { table: o.table } })).map(parseCopyStats);
   };
 
-  const written: { stats: CopyStats; partition: IcebergValue[] }[] = [];
+  const written: { stats: CopyStats; partition: IcebergValue[]; pid: number }[] = [];
   let stage: string | undefined;
   let threads: string | undefined;
   const finals: string[] = [];
@@ -108,7 +108,7 @@ export async function writeDataFiles(o: WriteDataFilesOptions): Promise<WrittenF
     if (o.orderBy) threads = await singleThread(o.engine);
     if (parts.length === 0) {
       const select = `SELECT ${projection} FROM (${o.selectSql}) AS __floe_src ${order}`;
-      for (const s of await copy(select, [`FILE_SIZE_BYTES ${target}`], newScratch())) written.push({ stats: s, partition: [] });
+      for (const s of await copy(select, [`FILE_SIZE_BYTES ${target}`], newScratch())) written.push({ stats: s, partition: [], pid: 0 });
     } else {
       stage = o.engine.uniqueName('stage');
       const pcols = parts.map((_, i) => `__floe_p${i}`);
@@ -135,13 +135,13 @@ export async function writeDataFiles(o: WriteDataFilesOptions): Promise<WrittenF
         const select = `SELECT ${columns}, ${PID} ${from} ${where} ${o.orderBy ? `ORDER BY ${PID}, ${o.orderBy}` : ''}`;
         for (const s of await copy(select, [`PARTITION_BY (${PID})`], newScratch())) {
           const pid = Number(s.partitionKeys?.get(PID));
-          written.push({ stats: s, partition: tupleOf(byPid, pid) });
+          written.push({ stats: s, partition: tupleOf(byPid, pid), pid });
         }
       }
       for (const pid of large) {
         const select = `SELECT ${columns} ${from} WHERE ${PID} = ${pid} ${order}`;
         for (const s of await copy(select, [`FILE_SIZE_BYTES ${target}`], newScratch())) {
-          written.push({ stats: s, partition: tupleOf(byPid, pid) });
+          written.push({ stats: s, partition: tupleOf(byPid, pid), pid });
         }
       }
     }
@@ -149,7 +149,8 @@ export async function writeDataFiles(o: WriteDataFilesOptions): Promise<WrittenF
     threads = undefined;
 
     // DuckDB writes one empty file for an empty query; it is no data file.
-    const kept = written.filter((w) => w.stats.recordCount > 0n);
+    // Files are numbered in partition order (pids follow the tuples' sort order); Array#sort is stable.
+    const kept = written.filter((w) => w.stats.recordCount > 0n).sort((a, b) => a.pid - b.pid);
     const named = kept.map((w, i) => ({ ...w, localPath: path.join(o.outputDir, `${o.fileNamePrefix}-${String(i).padStart(5, '0')}.parquet`) }));
     await Promise.all(named.map(async (w) => {
       await moveNew(path.resolve(w.stats.filename), w.localPath);

@@ -166,6 +166,24 @@ describe('writeDataFiles with a partition spec', () => {
     }
   });
 
+  it('counts NaN per file when several files carry NaNs', async () => {
+    const dir = await tmp();
+    const schema: Schema = { type: 'struct', 'schema-id': 0, fields: [f(1, 'k', 'int'), f(2, 'v', 'double'), f(3, 'w', 'float')] };
+    const files = await writeDataFiles({
+      engine: engine(),
+      selectSql: `SELECT i % 4 AS k, CASE WHEN i % (2 + i % 4) = 0 THEN 'NaN'::DOUBLE ELSE i END AS v,
+                         CASE WHEN i % 4 = 3 THEN 'NaN'::FLOAT END AS w FROM range(400) t(i)`,
+      schema, partition: partitionColumns(schema, [['identity', 'k']]), targetFileSizeBytes: 1 << 20, outputDir: dir, fileNamePrefix: 'nan',
+    });
+    expect(files).toHaveLength(4);
+    for (const x of files) {
+      const r = await one(engine(),
+        `SELECT count(*) FILTER (WHERE isnan(v)) AS v, count(*) FILTER (WHERE isnan(w)) AS w FROM read_parquet(${quoteLiteral(x.localPath)})`);
+      expect(x.dataFile.nan_value_counts).toEqual(new Map([[2, r.v], [3, r.w]]));
+    }
+    expect(files.map((x) => x.dataFile.nan_value_counts!.get(3))).toEqual([0n, 0n, 0n, 100n]);
+  });
+
   it('writes nothing for an empty partitioned query', async () => {
     const dir = await tmp();
     const files = await writeDataFiles({
