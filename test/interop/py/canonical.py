@@ -249,8 +249,10 @@ def from_canonical(v: Any, kind: Any) -> Any:
     if kind == "timestamptz":
         t = dt.datetime.fromisoformat(v.replace("Z", "+00:00"))
         return t if t.tzinfo else t.replace(tzinfo=UTC)
-    if kind in ("string", "uuid"):
+    if kind == "string":
         return str(v)
+    if kind == "uuid":
+        return uuid.UUID(str(v)).bytes  # Arrow's uuid is 16 bytes; Spark reads uuid as string
     if kind == "binary":
         return bytes.fromhex(v)
     raise ValueError(f"unknown kind {kind!r}")
