@@ -1,5 +1,5 @@
 /**
- * Iceberg column metrics for a Parquet file DuckDB wrote, from `COPY ... (RETURN_STATS)`
+ * Iceberg column metrics for Parquet files DuckDB wrote, from `COPY ... (RETURN_STATS)`
  * (spec: "Manifests", data_file fields 108-111, 137, 125, 128).
  *
  * What RETURN_STATS gives (DuckDB 1.5.6, measured): per leaf column, keyed by its quoted
@@ -15,7 +15,7 @@
  * - a metrics mode per field ('none', 'counts', 'truncate(N)', 'full'; default truncate(16));
  *   only string and binary bounds are truncated (src/iceberg/bounds.ts);
  * - NaN counts for float/double: 0 when DuckDB saw no NaN, otherwise counted exactly with one
- *   aggregate over the written file; never guessed;
+ *   aggregate over the written files; never guessed;
  * - a float bound of zero is widened to -0.0 (lower) / +0.0 (upper), because DuckDB orders
  *   -0.0 and 0.0 as equal and may report either, while Iceberg orders -0.0 first.
  */

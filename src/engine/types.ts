@@ -17,7 +17,7 @@
  * | DATE, TIME                          | date, time         |                                             |
  * | TIMESTAMP, TIMESTAMP_S, TIMESTAMP_MS| timestamp          | seconds and millis widen to micros exactly  |
  * | TIMESTAMP WITH TIME ZONE            | timestamptz        |                                             |
- * | TIMESTAMP_NS                        | timestamp_ns (v3)  | v2 has no nanosecond type: timestamp there, and the write truncates to micros |
+ * | TIMESTAMP_NS                        | timestamp_ns (v3)  | v2 has no nanosecond type: timestamp there; the write's CAST drops sub-micros (toward zero) |
  * | VARCHAR (also JSON), ENUM           | string             | ENUM is written as its label                |
  * | UUID                                | uuid               |                                             |
  * | BLOB                                | binary             |                                             |

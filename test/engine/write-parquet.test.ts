@@ -195,6 +195,31 @@ describe('writeDataFiles', () => {
     expect(Object.is(b.get('z')!.upper, 0)).toBe(true);
   });
 
+  it('quotes awkward names in field ids and stats keys', async () => {
+    const dir = await tmp();
+    const schema: Schema = {
+      type: 'struct', 'schema-id': 0,
+      fields: [
+        f(1, 'we.ird"n', 'int'),
+        f(2, "s t'", { type: 'struct', fields: [f(3, 'a.b', 'string'), f(4, 'c"d', 'long')] }),
+        f(5, 'élan', { type: 'list', 'element-id': 6, 'element-required': false, element: 'int' }),
+      ],
+    };
+    const [file] = await writeDataFiles({
+      engine: engine(),
+      selectSql: `SELECT i AS "we.ird""n", {'a.b': 'v' || i, 'c"d': -i} AS "s t'", [i] AS "élan" FROM range(5) t(i)`,
+      schema, targetFileSizeBytes: 1 << 20, outputDir: dir, fileNamePrefix: "it's",
+    });
+    expect(await fieldIds(engine(), file!.localPath)).toEqual([
+      ['we.ird"n', 1], ["s t'", 2], ['a.b', 3], ['c"d', 4], ['élan', 5], ['list', null], ['element', 6],
+    ]);
+    expect(bounds(file!, schema)).toEqual(new Map<string, object>([
+      ['we.ird"n', { lower: 0, upper: 4 }], ["s t'.a.b", { lower: 'v0', upper: 'v4' }], ["s t'.c\"d", { lower: -4n, upper: 0n }],
+      ['élan.element', {}],
+    ]));
+    expect([...file!.dataFile.column_sizes!.keys()]).toEqual([1, 3, 4, 6]);
+  });
+
   it('honours metrics modes per field', async () => {
     const dir = await tmp();
     const schema: Schema = { type: 'struct', 'schema-id': 0, fields: [f(1, 'a', 'string'), f(2, 'b', 'string'), f(3, 'c', 'string'), f(4, 'd', 'string')] };
