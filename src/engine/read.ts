@@ -14,7 +14,7 @@
  *     UNION ALL …)
  *
  * Every location is turned into a local path by FileIO.localPath — after the table's
- * LocationMappings when `io` is a MappedFileIO — and positions deletes are matched through
+ * LocationMappings when `io` is a MappedFileIO — and position deletes are matched through
  * the same stored → local pairs (read-deletes.ts).
  */
 import pLimit from 'p-limit';
