@@ -2,6 +2,8 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { inferSchema } from '../../src/engine/infer-schema.js';
+import { writeDataFiles } from '../../src/engine/write-parquet.js';
+import { fromBinary } from '../../src/iceberg/conversions.js';
 import { quoteLiteral } from '../../src/engine/sql.js';
 import { isFloeError } from '../../src/errors.js';
 import { useEngine, useTmp } from './helpers.js';
@@ -40,6 +42,24 @@ describe('inferSchema', () => {
     });
     expect(schema.fields[1]!.type).toMatchObject({ 'element-id': 8 });
     expect(schema.fields[2]!.type).toMatchObject({ 'key-id': 9, 'value-id': 10, value: { 'element-id': 11 } });
+  });
+
+  it('writes unsigned and huge integers as exact decimals', async () => {
+    const sql = `SELECT 18446744073709551615::UBIGINT AS u, (-170141183460469231731687303715884105727)::HUGEINT AS h, 7::UINTEGER AS ui`;
+    const schema = await inferSchema(engine(), sql);
+    expect(schema.fields.map((x) => x.type)).toEqual(['decimal(20, 0)', 'decimal(38, 0)', 'long']);
+    // HUGEINT fits DECIMAL(38, 0) only up to 38 digits: the write fails loudly, never rounds.
+    const dir = await tmp();
+    const err = await writeDataFiles({ engine: engine(), selectSql: sql, schema, targetFileSizeBytes: 1 << 20, outputDir: dir, fileNamePrefix: 'h' })
+      .catch((e) => e);
+    expect(isFloeError(err)).toBe(true);
+    const fits = sql.replace('-170141183460469231731687303715884105727', '-99999999999999999999999999999999999999');
+    const [file] = await writeDataFiles({ engine: engine(), selectSql: fits, schema, targetFileSizeBytes: 1 << 20, outputDir: dir, fileNamePrefix: 'ok' });
+    const lower = (id: number) => fromBinary(schema.fields[id - 1]!.type as string, file!.dataFile.lower_bounds!.get(id)!);
+    expect([lower(1), lower(2), lower(3)]).toEqual([18446744073709551615n, -(10n ** 38n - 1n), 7n]);
+    const types = await engine().all(
+      `SELECT name, type, logical_type FROM parquet_schema(${quoteLiteral(file!.localPath)}) WHERE name IN ('u', 'h')`, 'types');
+    for (const t of types) expect(String(t.type)).toBe('FIXED_LEN_BYTE_ARRAY'); // DuckDB writes bare HUGEINT as DOUBLE
   });
 
   it('reports every problem at once', async () => {
