@@ -56,14 +56,17 @@ export const identityPipeline = z
     checks: checkList.default([]).describe('Checks on outputs.profiles'),
   })
   .superRefine((v, ctx) => {
-    const inputs = Array.isArray(v.inputs) ? v.inputs.filter((i) => typeof i === 'object' && i !== null) : [];
-    const tables = new Set(inputs.map((i) => i.table));
-    const kinds = new Set(inputs.flatMap((i) => Object.keys(i.identifiers ?? {})));
-    const attrs = new Set([...kinds, ...inputs.flatMap((i) => Object.keys(i.attributes ?? {}))]);
+    // Any field may have failed and hold any shape: read only what is well-formed.
+    const isObj = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+    const inputs = Array.isArray(v.inputs) ? v.inputs.filter(isObj) : [];
+    const tables = new Set(inputs.map((i) => i.table).filter((t): t is string => typeof t === 'string'));
+    const keysOf = (x: unknown) => (isObj(x) ? Object.keys(x) : []);
+    const kinds = new Set(inputs.flatMap((i) => keysOf(i.identifiers)));
+    const attrs = new Set([...kinds, ...inputs.flatMap((i) => keysOf(i.attributes))]);
     // When another survivorship field failed, the value is still the raw map: read both shapes.
-    const surv = (v.survivorship ?? {}) as { attributes?: Record<string, AttributeRule> } & Record<string, unknown>;
+    const surv = (isObj(v.survivorship) ? v.survivorship : {}) as { attributes?: Record<string, AttributeRule> } & Record<string, unknown>;
     const { default: _d, ...raw } = surv;
-    const rules = (surv.attributes ?? raw) as Record<string, { source_priority?: unknown } | undefined>;
+    const rules = (isObj(surv.attributes) ? surv.attributes : raw) as Record<string, { source_priority?: unknown } | undefined>;
     for (const [attr, rule] of Object.entries(rules)) {
       if (!attrs.has(attr)) {
         ctx.addIssue({ code: 'custom', path: ['survivorship', attr], params: { at: 'key' }, message: `no input has an attribute or identifier '${attr}'${didYouMean(attr, attrs)}` });
@@ -74,11 +77,11 @@ export const identityPipeline = z
       });
     }
     for (const key of ['block_values', 'max_per_profile'] as const) {
-      for (const kind of Object.keys(v.match?.[key] ?? {})) {
+      for (const kind of keysOf(isObj(v.match) ? v.match[key] : undefined)) {
         if (!kinds.has(kind)) ctx.addIssue({ code: 'custom', path: ['match', key, kind], params: { at: 'key' }, message: `no input has an identifier '${kind}'${didYouMean(kind, kinds)}` });
       }
     }
-    const outs = [v.outputs?.identity_map, v.outputs?.profiles];
+    const outs = isObj(v.outputs) ? [v.outputs.identity_map, v.outputs.profiles].map((t) => (typeof t === 'string' ? t : undefined)) : [];
     if (outs[0] !== undefined && outs[0] === outs[1]) ctx.addIssue({ code: 'custom', path: ['outputs', 'profiles'], message: 'profiles and identity_map must be different tables' });
     outs.forEach((t, i) => {
       if (t !== undefined && tables.has(t)) ctx.addIssue({ code: 'custom', path: ['outputs', i === 0 ? 'identity_map' : 'profiles'], message: `'${t}' is also an input` });

@@ -80,16 +80,20 @@ export const ingestPipeline = z
     // key, partition_by and sort_by name target columns; naming the pre-rename source column
     // would only fail at run time, far from the line that is wrong.
     const renamed = new Map<string, string>();
-    for (const [col, rule] of Object.entries(v.columns ?? {})) if (rule?.rename) renamed.set(col, rule.rename);
+    const columns = typeof v.columns === 'object' && v.columns !== null ? v.columns : {};
+    for (const [col, rule] of Object.entries(columns)) if (typeof rule?.rename === 'string') renamed.set(col, rule.rename);
     if (renamed.size === 0 || typeof v.target !== 'object' || v.target === null) return;
     const check = (name: unknown, path: (string | number)[]) => {
       if (typeof name === 'string' && renamed.has(name) && renamed.get(name) !== name) {
         ctx.addIssue({ code: 'custom', path: ['target', ...path], message: `'${name}' is renamed to '${renamed.get(name)}' by columns.${name}.rename; use the new name` });
       }
     };
-    (v.target.key ?? []).forEach((k, i) => check(k, ['key', i]));
-    (v.target.partition_by ?? []).forEach((p, i) => check(p?.source, ['partition_by', i]));
-    (v.target.sort_by ?? []).forEach((s, i) => check(s?.source, ['sort_by', i]));
+    // Sibling fields may have failed and hold anything: look only at well-formed lists.
+    const list = (x: unknown): unknown[] => (Array.isArray(x) ? x : []);
+    const sourceOf = (x: unknown) => (typeof x === 'object' && x !== null ? (x as { source?: unknown }).source : undefined);
+    list(v.target.key).forEach((k, i) => check(k, ['key', i]));
+    list(v.target.partition_by).forEach((p, i) => check(sourceOf(p), ['partition_by', i]));
+    list(v.target.sort_by).forEach((s, i) => check(sourceOf(s), ['sort_by', i]));
   }, evenWithErrors);
 
 /** Every pipeline file; used for the JSON Schema. Validation picks the branch by `kind` for sharper errors. */

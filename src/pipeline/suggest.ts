@@ -29,6 +29,7 @@ export function closest(word: string, candidates: Iterable<string>): string | un
   let best: string | undefined;
   let bestScore = Infinity;
   for (const c of candidates) {
+    if (typeof c !== 'string') continue;
     const score = editDistance(w, c.toLowerCase());
     if (score < bestScore) {
       best = c;
