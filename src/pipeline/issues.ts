@@ -6,7 +6,7 @@
 import type { z } from 'zod';
 import { type Diagnostic, formatPath, type PathSegment } from './diagnostics.js';
 import { locate, type YamlSource } from './parse.js';
-import { didYouMean } from './suggest.js';
+import { closest, didYouMean } from './suggest.js';
 import { CHECK_KINDS } from './schema-checks.js';
 
 type Issue = z.core.$ZodIssue;
@@ -73,7 +73,9 @@ function toDiagnostics(issue: Issue, prefix: PathSegment[], data: unknown, src: 
     case 'unrecognized_keys': {
       const allowed = known.get(formatPath(issue.path as PathSegment[])) ?? [];
       return issue.keys.map((k) => {
-        const message = isCheckItem(path) && !['severity', 'name'].includes(k)
+        // In a check item an unknown key is usually a misspelt kind, unless it is closer to a sibling key.
+        const sibling = ['severity', 'name'].includes(closest(k, [...CHECK_KINDS, 'severity', 'name']) ?? '');
+        const message = isCheckItem(path) && !sibling
           ? `unknown check kind '${k}'${didYouMean(k, CHECK_KINDS)}; expected one of ${CHECK_KINDS.join(', ')}`
           : `unknown key '${k}'${didYouMean(k, allowed)}${allowed.length > 0 && allowed.length <= 12 ? `; expected one of ${allowed.join(', ')}` : ''}`;
         return diag(src, [...path, k], message, 'key');

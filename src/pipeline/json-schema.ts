@@ -24,8 +24,7 @@ export const SCHEMA_FILES: Record<SchemaName, string> = {
  */
 export function jsonSchema(name: SchemaName): Record<string, unknown> {
   const schema = z.toJSONSchema(SCHEMAS[name], { io: 'input', target: 'draft-2020-12', unrepresentable: 'any' }) as Record<string, unknown>;
-  const { $schema, ...rest } = schema;
-  return { $schema, $id: `https://floe.dev/schemas/${name}.schema.json`, ...rest };
+  return schema;
 }
 
 /** The committed file text: stable key order as generated, two-space indent, final newline. */

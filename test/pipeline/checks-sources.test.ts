@@ -66,6 +66,17 @@ describe('checks', () => {
   });
 });
 
+describe('unknown keys in a check item', () => {
+  it('are read as a misspelt kind, unless closer to severity or name', () => {
+    const text = `source: { kind: parquet, path: a.parquet }\n${TARGET}checks:\n  - not_nul: [a]\n    severty: warn\n`;
+    const r = validatePipelineText(text, '/p/t.yaml', {});
+    expect(r.diagnostics.map((d) => `${d.line}:${d.col} ${d.path}: ${d.message.split(';')[0]}`)).toEqual([
+      "4:5 checks[0].not_nul: unknown check kind 'not_nul' (did you mean 'not_null'?)",
+      "5:5 checks[0].severty: unknown key 'severty' (did you mean 'severity'?)",
+    ]);
+  });
+});
+
 describe('sources', () => {
   const source = (yaml: string) => {
     const r = validatePipelineText(`source:\n${yaml}${TARGET}`, '/p/s.yaml', { TOKEN: 'abc' });
