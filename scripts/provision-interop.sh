@@ -46,15 +46,25 @@ JAR_NAMES=("$ICEBERG_SPARK_RUNTIME-$ICEBERG_VERSION.jar" "sqlite-jdbc-$SQLITE_JD
 WANT=$(cat "$VERSIONS" "$CONSTRAINTS" "$POM" "$0" | sha256sum | cut -c1-16)
 WANT="$WANT python=$PY_VERSION java=$JAVA_VERSION"
 
+# Prints the installed versions; fails unless they are the pins (cheap: no heavy imports).
 report() {
-  log "python    $("$VENV/bin/python" -c 'import sys; print(sys.version.split()[0])') ($VENV)"
-  "$VENV/bin/python" - <<'PY'
-import importlib.metadata as md
-for name in ("pyiceberg", "pyspark", "pyarrow", "sqlalchemy"):
-    print(f"provision-interop: {name:<9} {md.version(name)}")
+  "$VENV/bin/python" - "$PYICEBERG_VERSION" "$PYSPARK_VERSION" "$PYARROW_VERSION" <<'PY' || return 1
+import importlib.metadata as md, sys
+want = dict(zip(("pyiceberg", "pyspark", "pyarrow"), sys.argv[1:]))
+bad = 0
+print(f"provision-interop: python    {sys.version.split()[0]} ({sys.prefix})")
+for name in ("pyiceberg", "pyspark", "pyarrow", "sqlalchemy", "pyiceberg-core"):
+    try:
+        have = md.version(name)
+    except md.PackageNotFoundError:
+        have = "MISSING"
+    ok = name not in want or want[name] == have
+    bad += not ok
+    print(f"provision-interop: {name:<14} {have}" + ("" if ok else f"  (pinned {want[name]})"))
+sys.exit(1 if bad else 0)
 PY
-  log "java      $JAVA_VERSION"
-  for j in "${JAR_NAMES[@]}"; do log "jar       .cache/jars/$j"; done
+  log "java           $JAVA_VERSION"
+  for j in "${JAR_NAMES[@]}"; do log "jar            .cache/jars/$j"; done
 }
 
 # --- fast path --------------------------------------------------------------------------
@@ -62,12 +72,11 @@ fast_path_ok() {
   [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$WANT" ] || return 1
   [ -x "$VENV/bin/python" ] || return 1
   for j in "${JAR_NAMES[@]}"; do [ -s "$JARS/$j" ] || return 1; done
-  # Cheap proof that the venv still works (the interpreter it links to may have moved).
-  "$VENV/bin/python" -c 'import pyiceberg.catalog.sql, pyarrow, pyspark, sqlalchemy' 2>/dev/null || return 1
 }
-if fast_path_ok; then
+# The venv must still run and hold the pins (its interpreter may have moved since).
+if fast_path_ok && versions=$(report 2>&1); then
   log "up to date ($WANT)"
-  report
+  echo "$versions"
   exit 0
 fi
 log "provisioning ($WANT)"
@@ -99,12 +108,15 @@ log "mvn: $ICEBERG_SPARK_RUNTIME:$ICEBERG_VERSION, sqlite-jdbc:$SQLITE_JDBC_VERS
 mkdir -p "$ROOT/.cache"
 TMP_JARS=$(mktemp -d "$ROOT/.cache/jars.XXXXXX")
 trap 'rm -rf "$TMP_JARS"' EXIT
-mvn -B -q -Dstyle.color=never -f "$POM" dependency:copy-dependencies \
+MVN_LOG=$ROOT/.cache/provision-interop-mvn.log
+if ! mvn -B -Dstyle.color=never -f "$POM" dependency:copy-dependencies \
   -DexcludeTransitive=true -DoutputDirectory="$TMP_JARS" \
   -Diceberg.version="$ICEBERG_VERSION" \
   -Diceberg.spark.runtime="$ICEBERG_SPARK_RUNTIME" \
-  -Dsqlite.jdbc.version="$SQLITE_JDBC_VERSION" \
-  || die "mvn could not fetch the Spark jars (see above)"
+  -Dsqlite.jdbc.version="$SQLITE_JDBC_VERSION" >"$MVN_LOG" 2>&1; then
+  tail -n 60 "$MVN_LOG" >&2
+  die "mvn could not fetch the Spark jars (full log: $MVN_LOG)"
+fi
 for j in "${JAR_NAMES[@]}"; do
   [ -s "$TMP_JARS/$j" ] || die "mvn did not produce $j"
   "$VENV/bin/python" -c 'import sys, zipfile; sys.exit(not zipfile.is_zipfile(sys.argv[1]))' "$TMP_JARS/$j" \
@@ -115,6 +127,6 @@ rm -rf "$JARS"
 mv "$TMP_JARS" "$JARS"
 trap - EXIT
 
+report || die "installed versions differ from the pins (see above)"
 echo "$WANT" > "$STAMP"
 log "done"
-report
