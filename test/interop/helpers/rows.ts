@@ -12,6 +12,7 @@ import {
   type CanonicalRow,
   type CanonicalValue,
   type ColumnSummary,
+  canonicalNested,
   canonicalString,
   compareUtf16,
   sortCanonicalRows,
@@ -73,6 +74,11 @@ export interface CellDiff {
   actual: CanonicalValue | '<missing row>';
 }
 
+/** Equality text: canonicalNested keeps what JSON.stringify loses (-0 vs 0). */
+const sameText = (v: CanonicalValue) => JSON.stringify(canonicalNested(v));
+/** -0 shown as "-0" in assertion output, where it would otherwise print as 0. */
+const shown = (v: CanonicalValue): CanonicalValue => (Object.is(v, -0) ? '-0 (number)' : v);
+
 const keyText = (v: CanonicalValue | undefined) => (v === undefined || v === null ? 'null' : canonicalString(v));
 
 /**
@@ -112,7 +118,7 @@ export function columnDiffs(
     for (const c of columns) {
       const ev = er[c] ?? null;
       const av = ar[c] ?? null;
-      if (JSON.stringify(ev) !== JSON.stringify(av)) add(c, { key: k, expected: ev, actual: av });
+      if (sameText(ev) !== sameText(av)) add(c, { key: k, expected: shown(ev), actual: shown(av) });
     }
   }
   for (const [k, ar] of a) if (!e.has(k)) add('<row>', { key: k, expected: '<missing row>', actual: ar });
