@@ -4,7 +4,7 @@
  * the way they hear them, and the country is a free-text field.
  */
 import Database from 'better-sqlite3';
-import { countrySpelling, loyaltyCanonical, messEmail, messName, type EmailMess, type NameMess } from './mess.js';
+import { countrySpelling, loyaltyCanonical, messEmail, messName, typo, type EmailMess, type NameMess } from './mess.js';
 import type { Person } from './people.js';
 import { formatPhone, JUNK_PHONES, validPhone, type PhoneStyle } from './phones.js';
 import type { Rng } from './rng.js';
@@ -63,7 +63,7 @@ function draft(rng: Rng, p: Person, createdMs: number, duplicate: boolean): Draf
     last_name: name.last,
     email,
     phone: phoneText(rng, p, moved),
-    country: rng.chance(0.04) ? null : countrySpelling(rng, p.country),
+    country: rng.chance(0.04) ? null : rng.chance(0.015) ? typo(rng, countrySpelling(rng, p.country)) : countrySpelling(rng, p.country),
     city: rng.chance(0.05) ? null : p.city,
     loyalty_number: loyalty === null ? null : rng.chance(0.05) ? loyalty.toLowerCase() : rng.chance(0.05) ? ` ${loyalty}` : loyalty,
     lead_source: lead,

@@ -111,16 +111,15 @@ export function makeTickets(rng: Rng, people: readonly Person[], invoices: reado
     };
     truth.add('support.tickets', id, test ? truth.testPerson() : t.pid);
     // Versions: new → (pending) → solved; each a line with its own updated_at and status.
+    // Versions after the as-of date have not happened yet.
     let at = t.created;
     const versions: [string, number][] = [['new', at]];
     if (rng.chance(0.6)) versions.push(['pending', (at += Math.floor(rng.exp(8 * HOUR)) + MINUTE)]);
     if (rng.chance(0.85)) versions.push(['solved', (at += Math.floor(rng.exp(2 * DAY)) + MINUTE)]);
+    const happened = versions.filter(([, ms]) => ms <= AS_OF);
     // Most tickets are exported once, in their latest state; a third show their history.
-    const shown = rng.chance(0.33) ? versions : versions.slice(-1);
-    for (const [status, ms] of shown) {
-      if (ms > AS_OF) continue;
-      const solved = status === 'solved';
-      const record = { ...base, status, updated_at: isoZ(ms), satisfaction: solved && rng.chance(0.4) ? rng.int(1, 5) : null };
+    for (const [status, ms] of rng.chance(0.33) ? happened : happened.slice(-1)) {
+      const record = { ...base, status, updated_at: isoZ(ms), satisfaction: status === 'solved' && rng.chance(0.4) ? rng.int(1, 5) : null };
       const lateBy = rng.chance(0.03) ? Math.floor(rng.exp(3 * DAY)) : 0;
       lines.push({ ms, order: ms + lateBy, record });
     }

@@ -15,7 +15,8 @@ import type { Normalized, Normalizer } from './types.js';
 /**
  * Spellings people use that i18n-iso-countries does not map (TECH-NOTES: it does not know
  * 'UK' as a code). England, Scotland, Wales and Northern Ireland are ISO 3166-2 subdivisions of
- * GB, not countries of their own. 'EL' is the European Union's code for Greece. Keys are
+ * GB, not countries of their own. 'EL' is the European Union's code for Greece; Irish is not
+ * among NAME_LOCALES, so Éire is listed here. Keys are
  * folded (lower-case, no accents or dots).
  */
 export const COUNTRY_ALIASES: Readonly<Record<string, string>> = {
@@ -26,6 +27,7 @@ export const COUNTRY_ALIASES: Readonly<Record<string, string>> = {
   wales: 'GB',
   'northern ireland': 'GB',
   holland: 'NL',
+  eire: 'IE', // Éire, the state's name in Irish (Bunreacht na hÉireann, Art. 4)
   el: 'GR',
 };
 

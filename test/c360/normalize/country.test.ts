@@ -41,6 +41,7 @@ describe('normalize: country', () => {
     ['Scotland', 'GB'],
     ['Northern Ireland', 'GB'],
     ['Holland', 'NL'],
+    ['Éire', 'IE'],
     ['EL', 'GR'],
   ])('%j → %s through floe’s alias table, flagged', (input, value) => {
     expect(normalizeCountry(input)).toEqual({ value, flags: ['alias'] });
