@@ -46,7 +46,7 @@ function breakRow(row: Cell[], kind: number): string {
     case 3:
       return r.slice(0, 5).join(','); // truncated line
     case 4:
-      r[7] = `1,${r[7]}`; // a thousands separator (quoted by csvLine, still not a number)
+      r[7] = `${{ USD: '$', CAD: 'CA$', GBP: '£', EUR: '€' }[r[4] ?? ''] ?? ''}${r[7]}`; // a currency symbol
       break;
     default:
       r[2] = `${m}/${d}/${y}`; // a US-style date
