@@ -29,19 +29,27 @@ export interface Account {
 
 function billingName(rng: Rng, p: Person): string {
   const { first, last } = messName(rng, p.first, p.last, { typo: 0.02, upper: 0, lower: 0.01, nickname: 0.02, noAccents: 0.3, nfd: 0, spaces: 0.01 });
-  // Card processors hand names over as 'LAST, FIRST'.
-  return rng.weighted({ plain: 60, card: 30, initial: 10 }) === 'plain' ? `${first} ${last}` : rng.chance(0.75) ? `${last}, ${first}`.toUpperCase() : `${first[0] ?? ''}. ${last}`;
+  switch (rng.weighted({ plain: 60, card: 30, initial: 10 })) {
+    case 'plain':
+      return `${first} ${last}`;
+    case 'card':
+      return `${last}, ${first}`.toUpperCase(); // card processors hand names over as 'LAST, FIRST'
+    default:
+      return `${first[0] ?? ''}. ${last}`;
+  }
 }
 
-function accountRow(rng: Rng, id: string, p: Person, createdMs: number, useWork: boolean): Cell[] {
+function accountRow(rng: Rng, id: string, p: Person, createdMs: number, useWork: boolean, closedMs?: number): Cell[] {
   const changed = p.emailChangedAt !== undefined && createdMs < p.emailChangedAt;
   const address = useWork && p.workEmail ? p.workEmail : changed ? (p.oldEmail ?? p.email) : p.email;
   const loyalty = p.loyalty === undefined || rng.chance(0.2) ? null : rng.chance(0.4) ? String(p.loyalty) : loyaltyCanonical(p.loyalty);
   const phone = p.phone === undefined || rng.chance(0.1) ? null : formatPhone(p.phone, rng.weighted({ e164: 70, international: 20, national: 10 }), rng);
   const code = rng.weighted({ alpha3: 80, alpha2: 15, lower: 5 });
   const country = code === 'alpha3' ? ALPHA3[p.country] : code === 'alpha2' ? p.country : countrySpelling(rng, p.country).toLowerCase();
-  const updated = clamp(createdMs + Math.floor(rng.exp(90 * DAY)), createdMs, AS_OF);
-  return [id, billingName(rng, p), rng.chance(0.01) ? null : messEmail(rng, address, EMAIL), phone, country, p.city, loyalty, COUNTRIES[p.country].currency, 'active', isoZ(createdMs), isoZ(updated)];
+  // An account replaced by a newer one was closed when the new one opened.
+  const updated = closedMs ?? clamp(createdMs + Math.floor(rng.exp(90 * DAY)), createdMs, AS_OF);
+  const status = closedMs === undefined ? 'active' : 'closed';
+  return [id, billingName(rng, p), rng.chance(0.01) ? null : messEmail(rng, address, EMAIL), phone, country, p.city, loyalty, COUNTRIES[p.country].currency, status, isoZ(createdMs), isoZ(updated)];
 }
 
 export function makeAccounts(rng: Rng, people: readonly Person[], truth: GroundTruth): Account[] {
@@ -51,7 +59,7 @@ export function makeAccounts(rng: Rng, people: readonly Person[], truth: GroundT
     const first = clamp(p.signupAt + Math.floor(rng.exp(20 * DAY)), p.signupAt, AS_OF - DAY);
     // 8% open a second account later: after changing address, or for work (a duplicate).
     const second = rng.chance(0.08) ? clamp(first + Math.floor(rng.exp(250 * DAY)), first + DAY, AS_OF - DAY) : undefined;
-    rows.push({ createdMs: first, make: (id) => ({ id, person: p, createdMs: first, closedMs: second, row: accountRow(rng, id, p, first, false) }) });
+    rows.push({ createdMs: first, make: (id) => ({ id, person: p, createdMs: first, closedMs: second, row: accountRow(rng, id, p, first, false, second) }) });
     if (second !== undefined) rows.push({ createdMs: second, make: (id) => ({ id, person: p, createdMs: second, row: accountRow(rng, id, p, second, rng.chance(0.4)) }) });
   }
   const tests: [string, string][] = [
