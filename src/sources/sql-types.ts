@@ -268,9 +268,10 @@ export const numberText = (n: number): string => (Number.isFinite(n) ? String(n)
 // sets TimeZone=UTC, DateStyle=ISO, bytea_output=hex, extra_float_digits=3), so nothing is
 // parsed twice and nothing goes through a lossy JS type on the way.
 
-/** A row of pg_type, for the OIDs in a result (postgres.ts looks them up). */
+/** What postgres.ts looks up in pg_type for each result column. */
 export interface PgTypeInfo {
-  name: string;
+  /** format_type(oid, typmod): `numeric(12,2)`, `timestamp with time zone`, `integer[]` */
+  display: string;
   /** typcategory: 'A' array, 'E' enum, 'S' string, 'N' numeric, ... */
   category: string;
   /** typelem of an array type */
@@ -356,9 +357,8 @@ function pgElementText(oid: number, scalar: Scalar): ((v: string) => string) | u
 }
 
 /** The plan of one result column of Postgres from its type OID and typmod. */
-export function postgresColumn(name: string, oid: number, typmod: number, types: ReadonlyMap<number, PgTypeInfo>): ColumnPlan {
-  const info = types.get(oid);
-  const sourceType = info?.name ?? `oid ${oid}`;
+export function postgresColumn(name: string, oid: number, typmod: number, info: PgTypeInfo | undefined): ColumnPlan {
+  const sourceType = info?.display ?? `oid ${oid}`;
   if (info?.category !== 'A' || !info.elem) return { name, sourceType, ...pgScalar(oid, typmod) };
   const elemOid = info.elem;
   const elem = pgScalar(elemOid, typmod);

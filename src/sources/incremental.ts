@@ -1,0 +1,112 @@
+/**
+ * The SQL a relational source sends, shared by postgres, mysql and sqlite: the base query
+ * (`query:` or `table:`), the LIMIT 0 describe that types the columns before any row is read,
+ * and the incremental filter (DESIGN §1 "State lives in the snapshot": rows above the last
+ * committed high-watermark, in cursor order, the watermark bound as a parameter, never spliced).
+ */
+import { configError } from '../errors.js';
+import type { Source as SourceConfig } from '../pipeline/schema-source.js';
+import type { SourceContext } from './source.js';
+
+export type Dialect = 'postgres' | 'mysql' | 'sqlite';
+export type RelationalConfig = Extract<SourceConfig, { kind: Dialect }>;
+
+/** An identifier quoted for the source database (not DuckDB). */
+export function quoteSourceIdent(dialect: Dialect, name: string): string {
+  return dialect === 'mysql' ? `\`${name.replaceAll('`', '``')}\`` : `"${name.replaceAll('"', '""')}"`;
+}
+
+const PLAIN = /^[A-Za-z_][A-Za-z0-9_$]*$/;
+
+/**
+ * `table: crm.Contacts` → a FROM target. Plain parts stay unquoted so the database folds
+ * their case exactly as it would for the same name typed in its own shell (Postgres
+ * lowercases, MySQL depends on lower_case_table_names); other parts are quoted.
+ */
+export function tableRef(dialect: Dialect, table: string): string {
+  return table
+    .split('.')
+    .map((part) => (PLAIN.test(part) ? part : quoteSourceIdent(dialect, part)))
+    .join('.');
+}
+
+/** The configured query (without a trailing `;`), or a read of the whole table. */
+export function baseQuery(dialect: Dialect, config: RelationalConfig): string {
+  if (config.query !== undefined) return config.query.trim().replace(/;\s*$/, '').trimEnd();
+  return `SELECT * FROM ${tableRef(dialect, config.table!)}`;
+}
+
+/**
+ * `base` as a derived table. The newlines matter: a query ending in a `-- comment` would
+ * otherwise comment out the closing parenthesis.
+ */
+export const derived = (base: string) => `SELECT * FROM (\n${base}\n) AS q`;
+
+/** Plans without executing: the result's columns and types, no rows. */
+export const describeQuery = (base: string) => `${derived(base)} LIMIT 0`;
+
+/** `… WHERE q.cursor > <param> ORDER BY q.cursor`. */
+export function incrementalQuery(dialect: Dialect, base: string, column: string, param: string): string {
+  const c = `q.${quoteSourceIdent(dialect, column)}`;
+  return `${derived(base)}\nWHERE ${c} > ${param}\nORDER BY ${c}`;
+}
+
+/**
+ * The lower bound of this run's read: the last committed high-watermark, else the
+ * pipeline's `incremental.initial`, else none (read everything). Undefined when the run is
+ * not incremental.
+ */
+export function cursorStart(ctx: SourceContext, config: RelationalConfig): { column: string; after: string | null } | undefined {
+  if (!ctx.cursor) return undefined;
+  const initial = config.incremental?.initial;
+  return { column: ctx.cursor.column, after: ctx.cursor.after ?? (initial === undefined ? null : String(initial)) };
+}
+
+/**
+ * The result column the cursor names: an exact match, else the one match ignoring case
+ * (Postgres reports `updated_at` for a pipeline that wrote `Updated_At`).
+ */
+export function cursorColumn(names: readonly string[], cursor: string, ctx: SourceContext, describe: string): number {
+  const exact = names.indexOf(cursor);
+  if (exact >= 0) return exact;
+  const folded = names.flatMap((n, i) => (n.toLowerCase() === cursor.toLowerCase() ? [i] : []));
+  if (folded.length === 1) return folded[0]!;
+  throw configError(
+    `pipeline ${ctx.pipeline}: incremental cursor ${JSON.stringify(cursor)} is not a column of the query on ${describe} (columns: ${names.join(', ')})`,
+    { context: { pipeline: ctx.pipeline, cursor }, hint: 'name a column the query returns in incremental.cursor' },
+  );
+}
+
+/**
+ * `host:port/database` of a connection URL, without user or password, for messages and
+ * Extracted.describe. Never echoes the URL itself: a URL that does not parse may still hold
+ * a password.
+ */
+export function describeUrl(url: string, defaultPort: number): string {
+  try {
+    const u = new URL(url);
+    const host = u.hostname || u.searchParams.get('host') || 'localhost';
+    const db = decodeURIComponent(u.pathname.replace(/^\//, ''));
+    return `${host}:${u.port || defaultPort}${db ? `/${db}` : ''}`;
+  } catch {
+    return '(connection URL that does not parse)';
+  }
+}
+
+// --- messages -------------------------------------------------------------------------
+
+const NETWORK = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'EAI_AGAIN', 'PROTOCOL_CONNECTION_LOST']);
+
+/** A driver error's text: Node's AggregateError (one per address tried) has an empty message. */
+export function driverMessage(e: unknown): string {
+  if (e instanceof AggregateError && !e.message) return [...new Set(e.errors.map(driverMessage))].join('; ');
+  if (e instanceof Error) return e.message || String((e as { code?: unknown }).code ?? e.name);
+  return String(e);
+}
+
+/** True for failures worth retrying: the network, not the credentials or the SQL. */
+export function isNetworkError(e: unknown): boolean {
+  if (e instanceof AggregateError) return e.errors.some(isNetworkError);
+  const code = (e as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && NETWORK.has(code);
+}

@@ -1,0 +1,167 @@
+/**
+ * `kind: postgres`, read with `pg` through a server-side cursor (pg-cursor: a named portal
+ * fetched `batch_size` rows at a time), each batch appended to a DuckDB staging table
+ * (appender.ts). At most one batch is in JS memory.
+ *
+ * Types come from the result's RowDescription (type OID + typmod), looked up in pg_type
+ * before any row is read, never from JS values (sql-types.ts, docs/SOURCE-TYPES.md). Every
+ * value arrives as Postgres's text output: the client's type parsers are the identity, so
+ * int8, numeric and timestamps never pass through a lossy JS Number or Date.
+ */
+import type { Client, ClientConfig, CustomTypesConfig, FieldDef } from 'pg';
+import { FloeError, sourceError } from '../errors.js';
+import { redactUrl } from '../pipeline/secrets.js';
+import { createStage, type Stage } from './appender.js';
+import {
+  baseQuery,
+  cursorColumn,
+  cursorStart,
+  describeQuery,
+  describeUrl,
+  driverMessage,
+  incrementalQuery,
+  isNetworkError,
+  type RelationalConfig,
+} from './incremental.js';
+import type { Extracted, Source, SourceContext } from './source.js';
+import { type PgTypeInfo, postgresColumn } from './sql-types.js';
+
+type PostgresConfig = Extract<RelationalConfig, { kind: 'postgres' }>;
+
+const identity = (v: string) => v;
+/** Every type as text (bytea included, in hex): sql-types.ts converts each exactly. */
+const TEXT_TYPES = { getTypeParser: () => identity } as unknown as CustomTypesConfig;
+
+// Output formats the converters rely on; UTC so timestamptz text is the instant itself.
+// extra_float_digits=3 makes float output round-trip exactly on servers before 12 too.
+const SESSION_SQL = `SET TimeZone TO 'UTC'; SET DateStyle TO 'ISO, YMD'; SET IntervalStyle TO 'iso_8601'; SET extra_float_digits TO 3; SET bytea_output TO 'hex'`;
+
+export function postgresSource(config: PostgresConfig): Source {
+  return {
+    kind: 'postgres',
+    async extract(ctx: SourceContext): Promise<Extracted> {
+      const target = describeUrl(config.connection, 5432);
+      const describe = `postgres ${target}`;
+      const client = await connect(config, ctx, target);
+      let stage: Stage | undefined;
+      try {
+        await run(ctx, target, () => client.query(SESSION_SQL), 'set up the session');
+        const base = baseQuery('postgres', config);
+        const described = await run(ctx, target, () => client.query({ text: describeQuery(base), rowMode: 'array' }), 'run the query');
+        const fields: FieldDef[] = described.fields;
+        const types = await lookupTypes(client, ctx, target, fields);
+        const plans = fields.map((f, i) => postgresColumn(f.name, f.dataTypeID, f.dataTypeModifier, types[i]));
+
+        let sql = base;
+        const params: string[] = [];
+        const start = cursorStart(ctx, config);
+        if (start) {
+          const c = cursorColumn(plans.map((p) => p.name), start.column, ctx, describe);
+          if (start.after !== null) {
+            // The watermark is text; cast to the column's base type (no typmod, which could round it).
+            sql = incrementalQuery('postgres', base, plans[c]!.name, `CAST($1 AS ${types[c]!.base})`);
+            params.push(start.after);
+          }
+        }
+
+        stage = await createStage(ctx, plans, { stem: 'postgres', describe });
+        const { default: Cursor } = await import('pg-cursor');
+        const cursor = client.query(new Cursor(sql, params, { rowMode: 'array', types: TEXT_TYPES }));
+        for (;;) {
+          ctx.signal?.throwIfAborted();
+          const rows: unknown[][] = await run(ctx, target, () => cursor.read(config.batch_size), 'read rows');
+          if (rows.length === 0) break;
+          stage.append(rows);
+          ctx.onProgress?.(stage.rows);
+        }
+        await run(ctx, target, () => cursor.close(), 'close the cursor');
+        stage.finish();
+        return { relation: stage.relation, rowsRead: stage.rows, describe };
+      } catch (e) {
+        await stage?.abandon();
+        throw e;
+      } finally {
+        await client.end().catch(() => undefined);
+      }
+    },
+  };
+}
+
+async function connect(config: PostgresConfig, ctx: SourceContext, target: string): Promise<Client> {
+  const { default: pg } = await import('pg');
+  const options: ClientConfig = {
+    connectionString: config.connection,
+    types: TEXT_TYPES,
+    application_name: `floe ${ctx.pipeline}`.slice(0, 63),
+    connectionTimeoutMillis: connectTimeout(config.connection),
+  };
+  const client = new pg.Client(options);
+  // A connection that drops while idle is reported by the next query; without a listener
+  // the 'error' event would crash the process instead.
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+  } catch (e) {
+    await client.end().catch(() => undefined);
+    throw sourceError(`pipeline ${ctx.pipeline}: could not connect to PostgreSQL at ${target}: ${clean(ctx, driverMessage(e))}`, {
+      cause: e,
+      retryable: isNetworkError(e),
+      context: { pipeline: ctx.pipeline, database: target },
+      hint: isNetworkError(e) ? 'check that the server runs and accepts TCP connections at that address' : undefined,
+    });
+  }
+  return client;
+}
+
+/** `connect_timeout` (seconds) from the URL as libpq reads it; 30 s otherwise. */
+function connectTimeout(url: string): number {
+  try {
+    const s = Number(new URL(url).searchParams.get('connect_timeout'));
+    return s > 0 ? s * 1000 : 30_000;
+  } catch {
+    return 30_000;
+  }
+}
+
+interface TypeRow extends PgTypeInfo {
+  /** format_type(oid, NULL): the type without its modifier, for casting the watermark. */
+  base: string;
+}
+
+/** pg_type facts for each result column, in column order (one round trip). */
+async function lookupTypes(client: Client, ctx: SourceContext, target: string, fields: readonly FieldDef[]): Promise<TypeRow[]> {
+  const result = await run(
+    ctx,
+    target,
+    () =>
+      client.query({
+        text: `SELECT format_type(x.o, x.m), format_type(x.o, NULL), t.typcategory, t.typelem, t.typdelim
+               FROM unnest($1::oid[], $2::int[]) WITH ORDINALITY AS x(o, m, i) JOIN pg_type t ON t.oid = x.o ORDER BY x.i`,
+        values: [`{${fields.map((f) => f.dataTypeID).join(',')}}`, `{${fields.map((f) => f.dataTypeModifier).join(',')}}`],
+        rowMode: 'array',
+      }),
+    'look up the column types',
+  );
+  const rows = result.rows as string[][];
+  if (rows.length !== fields.length) throw new FloeError('internal', `pg_type lookup returned ${rows.length} rows for ${fields.length} columns`);
+  return rows.map(([display, base, category, elem, delim]) => ({ display: display!, base: base!, category: category!, elem: Number(elem), delim: delim! }));
+}
+
+/** Runs one driver call; a failure becomes a source error naming the pipeline and database. */
+async function run<T>(ctx: SourceContext, target: string, call: () => Promise<T>, purpose: string): Promise<T> {
+  try {
+    return await call();
+  } catch (e) {
+    if (e instanceof FloeError || (e instanceof Error && e.name === 'AbortError')) throw e;
+    const pgError = e as { code?: string; hint?: string; position?: string };
+    const sqlstate = typeof pgError.code === 'string' && /^[0-9A-Z]{5}$/.test(pgError.code) ? ` (SQLSTATE ${pgError.code})` : '';
+    throw sourceError(`pipeline ${ctx.pipeline}: PostgreSQL at ${target} could not ${purpose}: ${clean(ctx, driverMessage(e))}${sqlstate}`, {
+      cause: e,
+      retryable: isNetworkError(e),
+      context: { pipeline: ctx.pipeline, database: target, sqlstate: pgError.code },
+      hint: pgError.hint ? clean(ctx, pgError.hint) : undefined,
+    });
+  }
+}
+
+const clean = (ctx: SourceContext, text: string) => ctx.redact(redactUrl(text));
