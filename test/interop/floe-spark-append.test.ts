@@ -29,7 +29,7 @@ import {
   type LoadedTable,
   expectPyIcebergMatches,
   expectSameRows,
-  expectSameSummaries,
+  expectSparkMatches,
   floeRows,
   inputRows,
   loadAndRead,
@@ -132,8 +132,7 @@ describe('Spark reads and appends to a floe table', () => {
 
   it("Spark reads floe's table: count, checksums and every row", () => {
     expect(spark.before.snapshot_id).toBe(snapshotsBefore.at(-1)!['snapshot-id']);
-    expectSameRows(TABLE, created.rows, spark.before.rows, 'Spark');
-    expectSameSummaries(TABLE, created.rows, created.columns, spark.before, 'Spark');
+    expectSparkMatches(TABLE, created, created.rows, spark.before);
   });
 
   it('Spark commits an append on top of floe\'s snapshot, and reads it back', () => {
