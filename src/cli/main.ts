@@ -38,6 +38,28 @@ export function buildProgram(): Command {
     .action(lazy(() => import('./commands/init.js')));
 
   program
+    .command('validate [pipelines...]')
+    .description('parse and check floe.yaml and pipeline files; reports every error with file:line:col')
+    .option('--json', 'print JSON')
+    .action(lazy(() => import('./commands/validate.js')));
+
+  program
+    .command('run [pipelines...]')
+    .description('run pipelines: extract, normalise, write and commit each target table')
+    .option('--all', 'run every pipeline in the project')
+    .option('--full-refresh', 'ignore stored cursors and read sources from the start')
+    .option('--concurrency <n>', 'pipelines run at once (dependencies still run first)', '2')
+    .option('--run-id <id>', 'an id for this run (e.g. Airflow\'s run id); a run id already committed is a no-op')
+    .option('--lock-timeout <duration>', 'how long to wait for another run writing the same table', '10m')
+    .option('--json', 'print NDJSON events on stdout')
+    .action(lazy(() => import('./commands/run.js')));
+
+  program
+    .command('schema [which]')
+    .description('print the JSON Schema of pipeline files (default) or of floe.yaml ("floe"), for editors')
+    .action(lazy(() => import('./commands/schema.js')));
+
+  program
     .command('load <table> <files...>')
     .description('ad-hoc load of CSV, JSONL or Parquet files into a table, created from the files\' schema if absent')
     .addOption(new Option('--mode <mode>', 'append to or replace the table contents').choices(['append', 'overwrite']).default('append'))

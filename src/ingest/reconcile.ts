@@ -1,12 +1,23 @@
 /**
- * Matching an incoming query's columns to an existing table's schema, for appends and
- * overwrites that do not evolve the schema. Pure: returns the projection to write or
- * every problem at once (names the column, the incoming type and the table type).
+ * Matching an incoming query's columns to an existing table's schema. Pure: returns the
+ * projection to write and, when the policy allows it, the evolved schema — or every
+ * problem at once (each names the column, the incoming type and the table type).
+ *
+ * Policies (a pipeline's `on_schema_change`; `floe load` uses `fail`):
+ * - fail: the input must fit the table (missing optional columns are NULL; narrower
+ *   types that the spec can promote, such as int into long, are fine);
+ * - add_columns: new input columns are added to the table with fresh field ids, and a table
+ *   column is widened when the input is wider along an allowed promotion (int→long,
+ *   float→double, decimal(P,S)→decimal(P2,S)) — spec "Schema Evolution";
+ * - ignore: new input columns are dropped.
+ * Any other type change fails: ids are never reused and types never narrow.
  */
 import { schemaError } from '../errors.js';
 import { quoteIdent } from '../engine/sql.js';
-import { isPromotionAllowed } from '../iceberg/schema.js';
-import type { IcebergType, Schema, StructType } from '../iceberg/types.js';
+import { assignFreshIds, highestFieldId, isPromotionAllowed } from '../iceberg/schema.js';
+import type { IcebergType, NestedField, Schema, StructType } from '../iceberg/types.js';
+
+export type SchemaChangePolicy = 'fail' | 'add_columns' | 'ignore';
 
 /** A type with field ids removed, for comparing shapes. */
 export function typeShape(t: IcebergType): string {
@@ -19,43 +30,79 @@ export function typeShape(t: IcebergType): string {
 const shapeNoRequired = (t: IcebergType) => typeShape(t).replace(/!/g, '');
 
 export interface Reconciled {
-  /** SELECT list over the incoming query producing exactly the table's columns. */
+  /** SELECT list over the incoming query producing exactly the (possibly evolved) table's columns. */
   projection: string;
+  /** The schema to write with: the table's, or an evolved one (schema-id = table's max + 1). */
+  schema: Schema;
+  /** True when `schema` differs from the table's current schema. */
+  evolved: boolean;
+  /** Human-readable changes, for `floe plan` and run output. */
+  changes: string[];
 }
 
-export function reconcileColumns(table: Schema, incoming: StructType, tableName: string): Reconciled {
+export function reconcileColumns(
+  table: Schema,
+  incoming: StructType,
+  tableName: string,
+  policy: SchemaChangePolicy = 'fail',
+  nextSchemaId = table['schema-id'] + 1,
+): Reconciled {
   const problems: string[] = [];
+  const changes: string[] = [];
   const byName = new Map(incoming.fields.map((f) => [f.name, f]));
   const byLower = new Map(incoming.fields.map((f) => [f.name.toLowerCase(), f]));
   const used = new Set<string>();
   const items: string[] = [];
+  const fields: NestedField[] = [];
   for (const f of table.fields) {
     const src = byName.get(f.name) ?? byLower.get(f.name.toLowerCase());
     if (!src) {
       if (f.required) problems.push(`column "${f.name}" is required by ${tableName} but missing from the input`);
       items.push(`NULL AS ${quoteIdent(f.name)}`);
+      fields.push(f);
       continue;
     }
     used.add(src.name);
-    const same = shapeNoRequired(src.type) === shapeNoRequired(f.type);
-    if (!same && !isPromotionAllowed(src.type, f.type)) {
-      problems.push(
-        `column "${f.name}": the input has type ${typeShape(src.type)}, the table ${tableName} has ${typeShape(f.type)}`,
-      );
-    }
     items.push(`${quoteIdent(src.name)} AS ${quoteIdent(f.name)}`);
+    const same = shapeNoRequired(src.type) === shapeNoRequired(f.type);
+    if (same || isPromotionAllowed(src.type, f.type)) {
+      fields.push(f);
+    } else if (policy === 'add_columns' && typeof src.type === 'string' && isPromotionAllowed(f.type, src.type)) {
+      fields.push({ ...f, type: src.type });
+      changes.push(`widen ${f.name}: ${typeShape(f.type)} → ${typeShape(src.type)}`);
+    } else {
+      problems.push(`column "${f.name}": the input has type ${typeShape(src.type)}, the table ${tableName} has ${typeShape(f.type)}`);
+      fields.push(f);
+    }
   }
-  const extra = incoming.fields.filter((f) => !used.has(f.name)).map((f) => `"${f.name}"`);
-  if (extra.length) {
-    problems.push(`the input has column(s) ${extra.join(', ')} that ${tableName} does not have`);
+  const extra = incoming.fields.filter((f) => !used.has(f.name));
+  if (extra.length && policy === 'fail') {
+    problems.push(`the input has column(s) ${extra.map((f) => `"${f.name}"`).join(', ')} that ${tableName} does not have`);
+  }
+  if (extra.length && policy === 'add_columns') {
+    let next = Math.max(highestFieldId(table), 0) + 1;
+    for (const f of extra) {
+      // New columns are optional (spec: only optional fields may be added without a default).
+      const added = assignFreshIds({ type: 'struct', fields: [{ ...f, id: 0, required: false }] }, () => next++);
+      fields.push(added.fields[0]!);
+      items.push(`${quoteIdent(f.name)} AS ${quoteIdent(f.name)}`);
+      changes.push(`add column ${f.name} ${typeShape(f.type)}`);
+    }
   }
   if (problems.length) {
     throw schemaError(`cannot write to ${tableName}: ${problems.join('; ')}`, {
       context: { table: tableName, problems },
-      hint: extra.length
-        ? 'floe load never changes a table\'s schema; evolve it first (or use a pipeline with on_schema_change: add_columns).'
-        : undefined,
+      hint:
+        extra.length && policy === 'fail'
+          ? "the table's schema is not changed by this write; evolve it first (or use a pipeline with on_schema_change: add_columns)."
+          : undefined,
     });
   }
-  return { projection: items.join(', ') };
+  const evolved = changes.length > 0;
+  const schema: Schema = evolved ? { type: 'struct', 'schema-id': nextSchemaId, fields, ...identifier(table) } : table;
+  return { projection: items.join(', '), schema, evolved, changes };
+}
+
+function identifier(s: Schema): Partial<Schema> {
+  return s['identifier-field-ids']?.length ? { 'identifier-field-ids': s['identifier-field-ids'] } : {};
 }

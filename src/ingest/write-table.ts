@@ -21,16 +21,16 @@ import { registerFloeFunctions } from '../engine/udf.js';
 import { writeDataFiles, type PartitionColumn } from '../engine/write-parquet.js';
 import { createTableChange, type UnboundPartitionField } from '../iceberg/metadata-builder.js';
 import { partitionPath } from '../iceberg/partition.js';
-import { fieldById } from '../iceberg/schema.js';
+import { fieldById, highestFieldId } from '../iceberg/schema.js';
 import { resultType } from '../iceberg/transforms/index.js';
-import type { DataFile, TableIdentifier, TableMetadata } from '../iceberg/types.js';
+import type { DataFile, Schema, SnapshotOperation, TableIdentifier, TableMetadata } from '../iceberg/types.js';
 import type { FileIO } from '../io/fileio.js';
 import { joinLocation } from '../io/fileio.js';
 import { isLocalLocation, toLocalPath } from '../io/local.js';
 import { commitTable, createTable, type CommitEvents } from '../table/commit.js';
 import { loadTable, type LoadedTable } from '../table/load.js';
 import { buildSnapshotChange, currentSchema, newSnapshotId, specById, writeAddedManifest } from '../table/snapshot-producer.js';
-import { reconcileColumns } from './reconcile.js';
+import { reconcileColumns, type SchemaChangePolicy } from './reconcile.js';
 
 export const DEFAULT_TARGET_FILE_SIZE = 512 * 1024 * 1024; // Iceberg's write.target-file-size-bytes default
 
@@ -49,6 +49,8 @@ export interface WriteTableOptions {
   properties?: Record<string, string>;
   summary?: Record<string, string>;
   events?: CommitEvents;
+  /** How a difference between the input's columns and the table's is handled; default fail. */
+  schemaPolicy?: SchemaChangePolicy;
 }
 
 export interface WriteTableResult {
@@ -59,6 +61,8 @@ export interface WriteTableResult {
   rows: bigint;
   bytes: bigint;
   attempts: number;
+  /** Schema changes committed with the data (add column, widen). */
+  schemaChanges: string[];
 }
 
 export async function writeTable(o: WriteTableOptions): Promise<WriteTableResult> {
@@ -67,9 +71,44 @@ export async function writeTable(o: WriteTableOptions): Promise<WriteTableResult
   const incoming = schemaFromColumns(columns);
   const { table, created } = await loadOrCreate(o, incoming);
   const m = table.metadata;
-  const schema = currentSchema(m);
+  const nextSchemaId = Math.max(...m.schemas.map((x) => x['schema-id'])) + 1;
+  const r = reconcileColumns(currentSchema(m), incoming, name, o.schemaPolicy ?? 'fail', nextSchemaId);
+  const result = await writeAndCommit(o, table, {
+    selectSql: `SELECT ${r.projection} FROM (${o.selectSql}) AS __floe_in`,
+    schema: r.schema,
+    evolved: r.evolved,
+    operation: o.mode === 'append' ? 'append' : 'overwrite',
+    replaceAll: o.mode === 'overwrite',
+    skipIfEmpty: o.mode === 'append',
+  });
+  return { ...result, created, schemaChanges: result.files > 0 || o.mode === 'overwrite' ? r.changes : [] };
+}
+
+export interface SnapshotWrite {
+  /** Rows in exactly `schema`'s columns. */
+  selectSql: string;
+  schema: Schema;
+  /** `schema` is new: commit it with the data. */
+  evolved: boolean;
+  operation: SnapshotOperation;
+  replaceAll?: boolean;
+  /** Files the snapshot removes (merge, compaction), by file_path. */
+  removeFiles?: ReadonlySet<string>;
+  /** Re-checked on every commit attempt against the latest table (merge conflict validation). */
+  validate?: (base: LoadedTable) => Promise<void>;
+  skipIfEmpty?: boolean;
+}
+
+/** Writes the rows as data files of `table`, then commits one snapshot with them. */
+export async function writeAndCommit(
+  o: Pick<WriteTableOptions, 'catalog' | 'io' | 'engine' | 'id' | 'summary' | 'events'>,
+  table: LoadedTable,
+  w: SnapshotWrite,
+): Promise<Omit<WriteTableResult, 'created' | 'schemaChanges'>> {
+  const name = formatTableId(o.id);
+  const m = table.metadata;
+  const schema = w.schema;
   const spec = specById(m, m['default-spec-id']);
-  const { projection } = reconcileColumns(schema, incoming, name);
   registerFloeFunctions(o.engine.connection);
   const partition: PartitionColumn[] = spec.fields.map((f) => {
     const source = fieldById(schema, f['source-id']);
@@ -83,7 +122,7 @@ export async function writeTable(o: WriteTableOptions): Promise<WriteTableResult
   try {
     const written = await writeDataFiles({
       engine: o.engine,
-      selectSql: `SELECT ${projection} FROM (${o.selectSql}) AS __floe_in`,
+      selectSql: w.selectSql,
       schema,
       partition,
       targetFileSizeBytes: Number(m.properties['write.target-file-size-bytes'] ?? DEFAULT_TARGET_FILE_SIZE),
@@ -92,18 +131,18 @@ export async function writeTable(o: WriteTableOptions): Promise<WriteTableResult
       table: name,
     });
     const files: DataFile[] = [];
-    for (const w of written) {
-      if (w.dataFile.record_count === 0n) continue;
-      const dir = spec.fields.length ? joinLocation(m.location, 'data', partitionPath(spec, schema, w.dataFile.partition)) : joinLocation(m.location, 'data');
-      const location = joinLocation(dir, basename(w.localPath));
-      await table.io.putLocalFile(w.localPath, location);
+    for (const wf of written) {
+      if (wf.dataFile.record_count === 0n) continue;
+      const dir = spec.fields.length ? joinLocation(m.location, 'data', partitionPath(spec, schema, wf.dataFile.partition)) : joinLocation(m.location, 'data');
+      const location = joinLocation(dir, basename(wf.localPath));
+      await table.io.putLocalFile(wf.localPath, location);
       moved.push(location);
-      files.push({ ...w.dataFile, file_path: location });
+      files.push({ ...wf.dataFile, file_path: location });
     }
-    if (files.length === 0 && o.mode === 'append') {
-      return { table: name, created, snapshotId: m['current-snapshot-id'] ?? 0n, files: 0, rows: 0n, bytes: 0n, attempts: 0 };
+    if (files.length === 0 && w.skipIfEmpty && !w.removeFiles?.size) {
+      return { table: name, snapshotId: m['current-snapshot-id'] ?? 0n, files: 0, rows: 0n, bytes: 0n, attempts: 0 };
     }
-    const manifest = files.length ? [await writeAddedManifest(table.io, m, files)] : [];
+    const manifest = files.length ? [await writeAddedManifest(table.io, m, files, 'data', m['default-spec-id'], schema)] : [];
     if (manifest[0]) moved.push(manifest[0].location);
     const snapshotId = newSnapshotId(m);
     const result = await commitTable(
@@ -112,20 +151,31 @@ export async function writeTable(o: WriteTableOptions): Promise<WriteTableResult
       o.id,
       async (base: LoadedTable) => {
         assertSameLayout(base.metadata, m, name);
-        return buildSnapshotChange(base, {
-          operation: o.mode === 'append' ? 'append' : 'overwrite',
+        await w.validate?.(base);
+        const change = await buildSnapshotChange(base, {
+          operation: w.operation,
           snapshotId,
           added: manifest,
           addedFiles: files,
-          replaceAll: o.mode === 'overwrite',
+          replaceAll: w.replaceAll,
+          removeFiles: w.removeFiles,
           summary: o.summary,
         });
+        if (!w.evolved) return change;
+        // The evolved schema commits atomically with the data written in it.
+        return {
+          requirements: [...change.requirements, { type: 'assert-current-schema-id', 'current-schema-id': m['current-schema-id'] }],
+          updates: [
+            { action: 'add-schema', schema, 'last-column-id': Math.max(m['last-column-id'], highestFieldId(schema)) },
+            { action: 'set-current-schema', 'schema-id': -1 },
+            ...change.updates.map((u) => (u.action === 'add-snapshot' ? { ...u, snapshot: { ...u.snapshot, 'schema-id': schema['schema-id'] } } : u)),
+          ],
+        };
       },
       o.events,
     );
     return {
       table: name,
-      created,
       snapshotId,
       files: files.length,
       rows: files.reduce((a, f) => a + f.record_count, 0n),
@@ -157,7 +207,7 @@ function stagingDir(tableLocation: string): string {
   return isLocalLocation(tableLocation) ? join(toLocalPath(tableLocation), 'data', `.staging-${id}`) : join(tmpdir(), `floe-staging-${id}`);
 }
 
-async function loadOrCreate(o: WriteTableOptions, incoming: ReturnType<typeof schemaFromColumns>): Promise<{ table: LoadedTable; created: boolean }> {
+export async function loadOrCreate(o: WriteTableOptions, incoming: ReturnType<typeof schemaFromColumns>): Promise<{ table: LoadedTable; created: boolean }> {
   if (await o.catalog.tableExists(o.id)) return { table: await loadTable(o.catalog, o.io, o.id), created: false };
   if (!(await o.catalog.namespaceExists(o.id.namespace))) {
     await o.catalog.createNamespace(o.id.namespace).catch((e) => {

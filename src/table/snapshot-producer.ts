@@ -20,7 +20,7 @@ import type { DataFile, ManifestEntry, ManifestFile, PartitionSpec, Schema, Snap
 import { ManifestContent, ManifestEntryStatus } from '../iceberg/types.js';
 import type { FileIO } from '../io/fileio.js';
 import { joinLocation } from '../io/fileio.js';
-import { internalError, unsupportedError } from '../errors.js';
+import { FloeError, internalError, unsupportedError } from '../errors.js';
 import type { LoadedTable } from './load.js';
 import { snapshotSummary } from './summary.js';
 import type { TableChange } from './updates.js';
@@ -59,8 +59,8 @@ export async function writeAddedManifest(
   files: readonly DataFile[],
   content: 'data' | 'deletes' = 'data',
   specId = metadata['default-spec-id'],
+  schema: Schema = currentSchema(metadata),
 ): Promise<StagedManifest> {
-  const schema = currentSchema(metadata);
   const spec = specById(metadata, specId);
   const entries: ManifestEntry[] = files.map((f) => ({
     status: ManifestEntryStatus.ADDED,
@@ -82,6 +82,8 @@ export interface SnapshotPlan {
   addedFiles: readonly DataFile[];
   /** overwrite: every file live in the parent is removed. */
   replaceAll?: boolean;
+  /** Files (by file_path) this snapshot removes; each must still be live, else a conflict. */
+  removeFiles?: ReadonlySet<string>;
   /** Extra summary keys (state, run id). */
   summary?: Record<string, string>;
   /** The branch to commit to; default main. */
@@ -131,18 +133,29 @@ export async function buildSnapshotChange(base: LoadedTable, plan: SnapshotPlan)
   const previous = await parentManifests(io, m, parent);
   const removedFiles: DataFile[] = [];
   let kept: ManifestFile[] = previous;
-  if (plan.replaceAll) {
-    kept = [];
+  const remove = plan.replaceAll ? undefined : plan.removeFiles;
+  if (plan.replaceAll || (remove && remove.size > 0)) {
     const limit = pLimit(4);
     const schema = currentSchema(m);
+    const found = new Set<string>();
     const rewritten = await Promise.all(
       previous.map((mf) =>
         limit(async () => {
           const live = await liveEntries(io, m, mf);
-          if (live.length === 0) return null;
-          for (const e of live) removedFiles.push(e.data_file);
+          const hit = plan.replaceAll ? live : live.filter((e) => remove!.has(e.data_file.file_path));
+          // A manifest none of whose files is removed is reused as it is.
+          if (hit.length === 0) return plan.replaceAll ? null : mf;
+          for (const e of hit) {
+            removedFiles.push(e.data_file);
+            found.add(e.data_file.file_path);
+          }
+          const hitSet = new Set(hit);
+          const entries = live.map((e) =>
+            hitSet.has(e)
+              ? { ...e, status: ManifestEntryStatus.DELETED, snapshot_id: plan.snapshotId }
+              : { ...e, status: ManifestEntryStatus.EXISTING },
+          );
           const spec = specById(m, mf.partition_spec_id);
-          const entries = live.map((e) => ({ ...e, status: ManifestEntryStatus.DELETED, snapshot_id: plan.snapshotId }));
           const content = mf.content === ManifestContent.DATA ? 'data' : 'deletes';
           const w = writeManifest({ schema, spec, partitionType: partitionType(spec, schema), formatVersion: 2, content, entries });
           const location = joinLocation(m.location, 'metadata', `${randomUUID()}-m1.avro`);
@@ -152,6 +165,15 @@ export async function buildSnapshotChange(base: LoadedTable, plan: SnapshotPlan)
       ),
     );
     kept = rewritten.filter((x): x is ManifestFile => x !== null);
+    const missing = remove ? [...remove].filter((f) => !found.has(f)) : [];
+    if (missing.length) {
+      // Another commit removed a file this one rewrites: re-applying would resurrect rows.
+      throw new FloeError('conflict', `a concurrent commit already removed ${missing.length} file(s) this change rewrites, e.g. ${missing[0]}`, {
+        retryable: false,
+        context: { file: missing[0] },
+        hint: 'Run the operation again on the new table state.',
+      });
+    }
   }
   const manifests = [...added, ...kept];
   const listLocation = joinLocation(m.location, 'metadata', `snap-${plan.snapshotId}-1-${randomUUID()}.avro`);

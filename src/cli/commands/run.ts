@@ -1,0 +1,91 @@
+/**
+ * `floe run [pipeline...] [--all] [--full-refresh] [--concurrency N] [--json]`
+ * Exit codes (DESIGN §3): 0 all ok · 1 a pipeline failed · 2 a config error.
+ * `--json` prints NDJSON events on stdout (start, extract, retry, commit, skip, error, end);
+ * logs go to stderr and the spinner shows only on a TTY.
+ */
+import type { Command } from 'commander';
+import { openCatalog } from '../../catalog/open.js';
+import { usageError } from '../../errors.js';
+import { RoutingFileIO } from '../../io/resolve.js';
+import { formatDiagnostic, hasErrors } from '../../pipeline/diagnostics.js';
+import { parseDuration } from '../../pipeline/duration.js';
+import { validateProject } from '../../pipeline/load.js';
+import { runPipelines, type RunOutcome } from '../../run/runner.js';
+import { EXIT_FAILURE, EXIT_USAGE, exitCodeFor } from '../exit.js';
+import { globalsOf } from '../context.js';
+import { consoleOutput, formatTable } from '../output.js';
+
+interface RunOptions {
+  all?: boolean;
+  fullRefresh?: boolean;
+  concurrency: string;
+  json?: boolean;
+  runId?: string;
+  lockTimeout: string;
+}
+
+export default async function run(names: string[], opts: RunOptions, cmd: Command): Promise<number> {
+  const out = consoleOutput(opts.json);
+  if (names.length === 0 && !opts.all) throw usageError('name the pipelines to run, or give --all');
+  if (names.length > 0 && opts.all) throw usageError('give pipeline names or --all, not both');
+  const concurrency = Number(opts.concurrency);
+  if (!Number.isInteger(concurrency) || concurrency < 1) throw usageError(`--concurrency must be a positive integer, got ${opts.concurrency}`);
+  const lockTimeoutMs = parseDuration(opts.lockTimeout);
+  const started = Date.now();
+  const load = await validateProject(globalsOf(cmd).project, { select: names });
+  if (hasErrors(load.diagnostics) || !load.project) {
+    for (const d of load.diagnostics) out.err(load.redact(formatDiagnostic(d)));
+    out.event('end', { status: 'invalid', errors: load.diagnostics.length });
+    return EXIT_USAGE;
+  }
+  const catalog = await openCatalog(load.project.catalog, load.project.dir);
+  const spinner = !opts.json && process.stderr.isTTY ? (await import('ora')).default({ stream: process.stderr }).start(`running ${load.pipelines.length} pipeline(s)`) : undefined;
+  let outcomes: RunOutcome[];
+  try {
+    outcomes = await runPipelines(
+      {
+        project: load.project,
+        catalog,
+        io: new RoutingFileIO(),
+        redact: load.redact,
+        fullRefresh: opts.fullRefresh,
+        runId: opts.runId,
+        lockTimeoutMs,
+        onEvent: (type, fields) => {
+          out.event(type, fields);
+          if (spinner && type === 'start') spinner.text = `running ${String(fields.pipeline)}`;
+        },
+      },
+      load,
+      concurrency,
+    );
+  } finally {
+    spinner?.stop();
+    await catalog.close();
+  }
+  const failed = outcomes.filter((o) => o.status === 'failed');
+  out.event('end', { status: failed.length ? 'failed' : 'ok', pipelines: outcomes.length, failed: failed.length, duration_ms: Date.now() - started });
+  if (!opts.json) {
+    for (const o of outcomes) {
+      if (o.error) out.err(load.redact(`floe: ${o.pipeline}: ${o.error.message}${o.error.hint ? `\n  hint: ${o.error.hint}` : ''}`));
+    }
+    out.out(
+      formatTable(
+        ['pipeline', 'table', 'status', 'rows_read', 'rows_written', 'rejects', 'snapshot_id', 'duration'],
+        outcomes.map((o) => [
+          o.pipeline,
+          o.table,
+          o.status,
+          o.result?.rowsRead ?? '',
+          o.result?.rowsWritten ?? '',
+          o.result?.rejects ?? '',
+          o.result?.snapshotId ?? '',
+          o.result ? `${(o.result.durationMs / 1000).toFixed(1)} s` : '',
+        ]),
+      ),
+    );
+  }
+  if (failed.length === 0) return 0;
+  return failed.some((o) => o.error && exitCodeFor(o.error.kind) === EXIT_USAGE) ? EXIT_USAGE : EXIT_FAILURE;
+}

@@ -1,0 +1,53 @@
+/**
+ * A per-table lock so that two overlapping cron runs never both write the same table.
+ * The catalog's compare-and-swap already keeps the table consistent; the lock keeps the
+ * *work* from being done twice (two runs reading the same cursor and appending the same
+ * rows). It is a file created with O_EXCL beside the catalog, holding the owner's pid and
+ * host; a lock whose process is gone on this host is stale and taken over.
+ */
+import { mkdir, open, readFile, unlink } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { FloeError } from '../errors.js';
+
+export interface TableLock {
+  release(): Promise<void>;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export async function acquireTableLock(dir: string, table: string, timeoutMs: number, pollMs = 250): Promise<TableLock> {
+  await mkdir(dir, { recursive: true });
+  const file = join(dir, `${table}.lock`);
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const h = await open(file, 'wx');
+      await h.writeFile(JSON.stringify({ pid: process.pid, host: hostname(), since: new Date().toISOString() }));
+      await h.close();
+      return { release: () => unlink(file).catch(() => undefined) };
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+    const owner = await readFile(file, 'utf8').then((t) => JSON.parse(t) as { pid: number; host: string; since: string }).catch(() => null);
+    if (owner && owner.host === hostname() && !alive(owner.pid)) {
+      await unlink(file).catch(() => undefined); // stale: its process died
+      continue;
+    }
+    if (Date.now() >= deadline) {
+      throw new FloeError('conflict', `table ${table} is locked by another floe run${owner ? ` (pid ${owner.pid} on ${owner.host}, since ${owner.since})` : ''}; gave up after ${Math.round(timeoutMs / 1000)} s`, {
+        retryable: false,
+        context: { table, lock: file },
+        hint: 'Wait for the other run to finish, or raise --lock-timeout. If no floe process is running, delete the lock file.',
+      });
+    }
+    await new Promise((r) => setTimeout(r, pollMs));
+  }
+}

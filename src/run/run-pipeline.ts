@@ -1,0 +1,205 @@
+/**
+ * One ingest pipeline run: lock the target, read the state from the table, extract,
+ * normalise, quarantine malformed rows, dedupe, then write (append | overwrite | merge)
+ * with the new cursor and run id in the same snapshot.
+ *
+ * Nothing reaches the target unless the whole run succeeds: the rejects ratio is checked
+ * before the commit, and a failed commit leaves the table as it was.
+ */
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import type { Catalog } from '../catalog/catalog.js';
+import { parseTableIdentifier } from '../catalog/identifier.js';
+import { FloeError, sourceError } from '../errors.js';
+import { openEngine, type Engine } from '../engine/duckdb.js';
+import { quoteIdent, quoteLiteral } from '../engine/sql.js';
+import { registerFloeFunctions } from '../engine/udf.js';
+import { writeTable, type WriteTableResult } from '../ingest/write-table.js';
+import type { FileIO } from '../io/fileio.js';
+import { isLocalLocation, toLocalPath } from '../io/local.js';
+import type { LoadedPipeline } from '../pipeline/load.js';
+import type { ProjectConfig } from '../pipeline/project.js';
+import type { IngestPipeline } from '../pipeline/schema-pipeline.js';
+import type { Redactor } from '../pipeline/secrets.js';
+import { createSource } from '../sources/index.js';
+import { loadTable } from '../table/load.js';
+import { acquireTableLock } from './lock.js';
+import { mergeTable } from './merge.js';
+import { planNormalize } from './normalize.js';
+import { readState, stateSummary } from './state.js';
+import { registerNormalizers } from './udf-normalize.js';
+
+export interface RunContext {
+  project: ProjectConfig;
+  catalog: Catalog;
+  io: FileIO;
+  redact: Redactor;
+  fullRefresh?: boolean;
+  /** A caller-chosen run id (Airflow's run id): a repeated id is a no-op. */
+  runId?: string;
+  lockTimeoutMs: number;
+  onEvent?: (type: string, fields: Record<string, unknown>) => void;
+}
+
+export interface PipelineRunResult {
+  pipeline: string;
+  table: string;
+  status: 'ok' | 'skipped';
+  rowsRead: number;
+  rowsWritten: bigint;
+  rejects: number;
+  snapshotId: bigint | null;
+  durationMs: number;
+  schemaChanges: string[];
+  note?: string;
+}
+
+const REJECT = '__floe_reject';
+const RAW = '__floe_raw';
+
+export function lockDir(project: ProjectConfig): string {
+  const wh = project.paths.warehouse;
+  return isLocalLocation(wh) ? join(toLocalPath(wh), '.floe-locks') : join(project.dir, '.floe-locks');
+}
+
+export async function runIngestPipeline(ctx: RunContext, lp: LoadedPipeline): Promise<PipelineRunResult> {
+  const p = lp.pipeline as IngestPipeline;
+  const started = Date.now();
+  const id = parseTableIdentifier(p.target.table);
+  const lock = await acquireTableLock(lockDir(ctx.project), p.target.table, ctx.lockTimeoutMs);
+  const engine = await openEngine();
+  try {
+    registerFloeFunctions(engine.connection);
+    registerNormalizers(engine.connection);
+    const existing = (await ctx.catalog.tableExists(id)) ? await loadTable(ctx.catalog, ctx.io, id) : undefined;
+    const cursorColumn = 'incremental' in p.source ? p.source.incremental?.cursor : undefined;
+    const state = readState(existing?.metadata, p.name, cursorColumn);
+    const runId = ctx.runId ?? randomUUID();
+    const base = { pipeline: p.name, table: p.target.table, rejects: 0, schemaChanges: [] as string[] };
+    if (ctx.runId && state.hasRun(ctx.runId)) {
+      return { ...base, status: 'skipped', rowsRead: 0, rowsWritten: 0n, snapshotId: existing?.metadata['current-snapshot-id'] ?? null, durationMs: Date.now() - started, note: `run ${ctx.runId} already committed` };
+    }
+    const after = ctx.fullRefresh ? null : state.cursor;
+    const source = await createSource(p.source, lp.resolved, ctx.catalog, ctx.io);
+    const extracted = await source.extract({
+      engine,
+      projectDir: ctx.project.dir,
+      pipeline: p.name,
+      cursor: cursorColumn ? { column: cursorColumn, after } : undefined,
+      redact: ctx.redact,
+    });
+    ctx.onEvent?.('extract', { pipeline: p.name, source: ctx.redact(extracted.describe) });
+    const sourceColumns = await engine.columns(`SELECT * FROM ${quoteIdent(extracted.relation)}`, `read the source of ${p.name}`, { kind: 'source' });
+    const columns = sourceColumns.map((c) => c.name);
+    const norm = planNormalize(columns, p.columns, p.name);
+    const cursorType = sourceColumns.find((c) => c.name === cursorColumn)?.type.toString();
+    const cursorTarget = cursorColumn ? norm.targetNames.get(cursorColumn) ?? cursorColumn : undefined;
+    const typed = engine.uniqueName('typed');
+    // The cursor filter applies to every source kind; database sources also push it down.
+    if (cursorColumn && !cursorType) throw sourceError(`pipeline ${p.name}: the incremental cursor column "${cursorColumn}" is not in the source`, { context: { pipeline: p.name } });
+    const filter = cursorColumn && after !== null ? `WHERE ${quoteIdent(cursorColumn)} > CAST(${quoteLiteral(after)} AS ${cursorType})` : '';
+    await engine.run(
+      `CREATE TEMP TABLE ${quoteIdent(typed)} AS SELECT ${norm.select}, ${norm.rejectReason} AS ${REJECT}, ` +
+        `CASE WHEN ${REJECT} IS NOT NULL THEN CAST(to_json(__src) AS VARCHAR) END AS ${RAW} FROM ${quoteIdent(extracted.relation)} AS __src ${filter}`,
+      `normalise the rows of ${p.name}`,
+      { kind: 'source', context: { pipeline: p.name } },
+    );
+    await extracted.afterScan?.();
+    const counts = await countRows(engine, typed, extracted.rejects);
+    const rejects = counts.converted + counts.parse;
+    const rowsRead = counts.total + counts.parse;
+    checkRejects(p, rejects, rowsRead);
+    let good = `SELECT * EXCLUDE (${REJECT}, ${RAW}) FROM ${quoteIdent(typed)} WHERE ${REJECT} IS NULL`;
+    if (p.target.key?.length) {
+      // The greatest cursor wins; among equal cursors (or without one) the later source row.
+      const order = `${cursorTarget ? `${quoteIdent(cursorTarget)} DESC NULLS LAST, ` : ''}rowid DESC`;
+      good += ` QUALIFY row_number() OVER (PARTITION BY ${p.target.key.map(quoteIdent).join(', ')} ORDER BY ${order}) = 1`;
+    }
+    const cursorValue = cursorTarget ? await maxCursor(engine, good, cursorTarget) : undefined;
+    const summary = stateSummary(p.name, runId, cursorColumn, cursorValue ?? after);
+    const common = {
+      catalog: ctx.catalog,
+      io: ctx.io,
+      engine,
+      id,
+      warehouse: ctx.project.paths.warehouse,
+      partitionBy: p.target.partition_by.map((e) => ({ sourceName: e.source, transform: e.transform })),
+      properties: p.target.properties,
+      summary,
+      schemaPolicy: p.target.on_schema_change,
+      events: { onRetry: (r: { attempt: number; waitMs: number; table: string }) => ctx.onEvent?.('retry', { ...r }) },
+    };
+    let written: WriteTableResult;
+    if (p.target.mode === 'merge') written = await mergeTable({ ...common, selectSql: good, key: p.target.key ?? [] });
+    else written = await writeTable({ ...common, selectSql: good, mode: p.target.mode });
+    if (rejects > 0) await writeRejects(ctx, engine, p, runId, typed, extracted.rejects);
+    return {
+      ...base,
+      status: 'ok',
+      rowsRead,
+      rowsWritten: written.rows,
+      rejects,
+      snapshotId: written.files > 0 || p.target.mode !== 'append' ? written.snapshotId : existing?.metadata['current-snapshot-id'] ?? null,
+      durationMs: Date.now() - started,
+      schemaChanges: written.schemaChanges,
+    };
+  } finally {
+    engine.close();
+    await lock.release();
+  }
+}
+
+async function countRows(engine: Engine, typed: string, parseRejects: string | undefined) {
+  const r = await engine.all(
+    `SELECT count(*)::BIGINT AS total, count(${REJECT})::BIGINT AS converted${parseRejects ? `, (SELECT count(*) FROM ${quoteIdent(parseRejects)})::BIGINT AS parse` : ''} FROM ${quoteIdent(typed)}`,
+    'count the extracted rows',
+  );
+  const row = r[0] ?? {};
+  return { total: Number(row.total ?? 0), converted: Number(row.converted ?? 0), parse: Number(row.parse ?? 0) };
+}
+
+function checkRejects(p: IngestPipeline, rejects: number, rowsRead: number): void {
+  const ratio = rowsRead === 0 ? 0 : rejects / rowsRead;
+  const maxRatio = p.rejects?.max_ratio ?? (p.rejects?.max_count === undefined ? 0 : undefined);
+  const overRatio = maxRatio !== undefined && ratio > maxRatio;
+  const overCount = p.rejects?.max_count !== undefined && rejects > p.rejects.max_count;
+  if (rejects > 0 && (overRatio || overCount)) {
+    throw sourceError(
+      `pipeline ${p.name}: ${rejects} of ${rowsRead} rows are malformed (${(ratio * 100).toFixed(2)}%), above the limit of ${overCount ? `${p.rejects?.max_count} rows` : `${((maxRatio ?? 0) * 100).toFixed(2)}%`}; nothing was committed`,
+      { context: { pipeline: p.name, rejects, rows: rowsRead }, hint: 'Fix the source, or raise rejects.max_ratio / rejects.max_count in the pipeline file.' },
+    );
+  }
+}
+
+async function maxCursor(engine: Engine, good: string, column: string): Promise<string | undefined> {
+  const r = await engine.all(
+    `SELECT CAST(max(${quoteIdent(column)}) AS VARCHAR) AS v FROM (${good})`,
+    'compute the new cursor high-watermark',
+  );
+  const v = r[0]?.v;
+  return typeof v === 'string' ? v : undefined;
+}
+
+/** Quarantine: `<namespace>.<table>__rejects`, with where each row came from and why. */
+async function writeRejects(ctx: RunContext, engine: Engine, p: IngestPipeline, runId: string, typed: string, parseRejects: string | undefined) {
+  const target = parseTableIdentifier(`${p.target.table}__rejects`);
+  const meta = `${quoteLiteral(p.name)} AS pipeline, ${quoteLiteral(runId)} AS run_id, now()::TIMESTAMPTZ AS rejected_at`;
+  const parts = [
+    `SELECT ${meta}, NULL::VARCHAR AS source, NULL::BIGINT AS line, ${RAW} AS raw, ${REJECT} AS reason FROM ${quoteIdent(typed)} WHERE ${REJECT} IS NOT NULL`,
+  ];
+  if (parseRejects) parts.push(`SELECT ${meta}, source, line, raw, reason FROM ${quoteIdent(parseRejects)}`);
+  try {
+    await writeTable({
+      catalog: ctx.catalog,
+      io: ctx.io,
+      engine,
+      id: target,
+      warehouse: ctx.project.paths.warehouse,
+      selectSql: parts.join(' UNION ALL '),
+      mode: 'append',
+      schemaPolicy: 'add_columns',
+    });
+  } catch (e) {
+    throw e instanceof FloeError ? e : sourceError(`pipeline ${p.name}: could not write the rejects table`, { cause: e });
+  }
+}

@@ -1,0 +1,62 @@
+/**
+ * `floe run`: pipelines in dependency order. Independent pipelines run in parallel, up to
+ * `concurrency` at once; a pipeline starts when every pipeline it reads from has finished,
+ * and is skipped (not run on stale input) when one of them failed.
+ */
+import pLimit from 'p-limit';
+import { FloeError, unsupportedError } from '../errors.js';
+import type { LoadedPipeline, ProjectLoad } from '../pipeline/load.js';
+import { type PipelineRunResult, type RunContext, runIngestPipeline } from './run-pipeline.js';
+
+export interface RunOutcome {
+  pipeline: string;
+  table: string;
+  status: 'ok' | 'skipped' | 'failed';
+  result?: PipelineRunResult;
+  error?: FloeError;
+}
+
+export async function runPipelines(ctx: RunContext, load: ProjectLoad, concurrency: number): Promise<RunOutcome[]> {
+  const byName = new Map(load.pipelines.map((p) => [p.name, p]));
+  const done = new Map<string, Promise<RunOutcome>>();
+  const limit = pLimit(Math.max(1, concurrency));
+  const run = (lp: LoadedPipeline): Promise<RunOutcome> => {
+    const existing = done.get(lp.name);
+    if (existing) return existing;
+    const promise = (async (): Promise<RunOutcome> => {
+      const deps = (load.order.dependsOn.get(lp.name) ?? []).filter((d) => byName.has(d));
+      const upstream = await Promise.all(deps.map((d) => run(byName.get(d)!)));
+      const table = lp.pipeline.kind === 'ingest' ? lp.pipeline.target.table : lp.pipeline.outputs.profiles;
+      const failed = upstream.find((u) => u.status === 'failed');
+      if (failed) {
+        return { pipeline: lp.name, table, status: 'skipped', error: new FloeError('source', `not run: upstream pipeline ${failed.pipeline} failed`) };
+      }
+      return limit(async () => {
+        ctx.onEvent?.('start', { pipeline: lp.name, table });
+        try {
+          if (lp.pipeline.kind !== 'ingest') throw unsupportedError(`pipeline ${lp.name}: kind ${lp.pipeline.kind} pipelines cannot run yet`);
+          const result = await runIngestPipeline(ctx, lp);
+          ctx.onEvent?.(result.status === 'skipped' ? 'skip' : 'commit', {
+            pipeline: lp.name,
+            table,
+            snapshot_id: result.snapshotId,
+            rows_read: result.rowsRead,
+            rows_written: result.rowsWritten,
+            rejects: result.rejects,
+            schema_changes: result.schemaChanges,
+            duration_ms: result.durationMs,
+            ...(result.note ? { note: result.note } : {}),
+          });
+          return { pipeline: lp.name, table, status: result.status, result };
+        } catch (e) {
+          const error = e instanceof FloeError ? e : new FloeError('internal', e instanceof Error ? e.message : String(e), { cause: e });
+          ctx.onEvent?.('error', { pipeline: lp.name, table, kind: error.kind, message: ctx.redact(error.message) });
+          return { pipeline: lp.name, table, status: 'failed', error };
+        }
+      });
+    })();
+    done.set(lp.name, promise);
+    return promise;
+  };
+  return Promise.all(load.pipelines.map(run));
+}

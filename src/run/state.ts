@@ -1,0 +1,61 @@
+/**
+ * Incremental state lives in the snapshot (DESIGN §1): the cursor's high-watermark and the
+ * run id are summary keys of the snapshot that carries the data, so state and data commit
+ * atomically. Reading it back walks main's ancestry from the current snapshot; nothing is
+ * kept anywhere else.
+ */
+import type { Snapshot, TableMetadata } from '../iceberg/types.js';
+
+export const SUMMARY = {
+  pipeline: 'floe.pipeline',
+  runId: 'floe.run-id',
+  cursorColumn: 'floe.cursor.column',
+  cursorValue: 'floe.cursor.value',
+} as const;
+
+/** main's snapshots, newest first. */
+export function ancestry(m: TableMetadata, from: bigint | null = m['current-snapshot-id']): Snapshot[] {
+  const byId = new Map(m.snapshots.map((s) => [s['snapshot-id'], s]));
+  const out: Snapshot[] = [];
+  const seen = new Set<bigint>();
+  let id = from;
+  while (id !== null && id !== undefined && !seen.has(id)) {
+    seen.add(id);
+    const s = byId.get(id);
+    if (!s) break; // expired history ends the walk
+    out.push(s);
+    id = s['parent-snapshot-id'] ?? null;
+  }
+  return out;
+}
+
+export interface PipelineState {
+  /** The last committed high-watermark of this pipeline's cursor column, as text. */
+  cursor: string | null;
+  /** Whether a snapshot with this run id is already on main. */
+  hasRun(runId: string): boolean;
+}
+
+export function readState(m: TableMetadata | undefined, pipeline: string, cursorColumn: string | undefined): PipelineState {
+  const history = m ? ancestry(m) : [];
+  let cursor: string | null = null;
+  for (const s of history) {
+    if (s.summary[SUMMARY.pipeline] !== pipeline) continue;
+    const value = s.summary[SUMMARY.cursorValue];
+    if (value !== undefined && s.summary[SUMMARY.cursorColumn] === cursorColumn) {
+      cursor = value;
+      break;
+    }
+  }
+  const runIds = new Set(history.filter((s) => s.summary[SUMMARY.pipeline] === pipeline).map((s) => s.summary[SUMMARY.runId]));
+  return { cursor, hasRun: (id) => runIds.has(id) };
+}
+
+export function stateSummary(pipeline: string, runId: string, cursorColumn?: string, cursorValue?: string | null): Record<string, string> {
+  const s: Record<string, string> = { [SUMMARY.pipeline]: pipeline, [SUMMARY.runId]: runId };
+  if (cursorColumn && cursorValue !== undefined && cursorValue !== null) {
+    s[SUMMARY.cursorColumn] = cursorColumn;
+    s[SUMMARY.cursorValue] = cursorValue;
+  }
+  return s;
+}

@@ -1,0 +1,66 @@
+/**
+ * `kind: csv`, read by DuckDB's CSV reader. Malformed rows do not fail the run: DuckDB's
+ * `store_rejects` records each with its file, line, raw text and error, and the runner
+ * quarantines them (TECH-NOTES: the reject tables are per connection and accumulate across
+ * scans, so each extraction names its own pair and the rejects view is DISTINCT).
+ */
+import { duckdbTypeSql } from '../engine/types.js';
+import type { Source as SourceConfig } from '../pipeline/schema-source.js';
+import { quoteIdent, quoteLiteral } from '../engine/sql.js';
+import { describeFiles, expandFiles, sourceFiles } from './files.js';
+import type { Extracted, Source, SourceContext } from './source.js';
+
+type CsvConfig = Extract<SourceConfig, { kind: 'csv' }>;
+
+export function csvSource(config: CsvConfig): Source {
+  return {
+    kind: 'csv',
+    async extract(ctx: SourceContext): Promise<Extracted> {
+      const files = await sourceFiles(config.path, ctx);
+      const errors = ctx.engine.uniqueName('csv_reject_errors');
+      const scans = ctx.engine.uniqueName('csv_reject_scans');
+      const options = [
+        `delim = ${quoteLiteral(config.delimiter)}`,
+        `header = ${config.header}`,
+        `quote = ${quoteLiteral(config.quote)}`,
+        `escape = ${quoteLiteral(config.escape)}`,
+        `encoding = ${quoteLiteral(config.encoding)}`,
+        `skip = ${config.skip}`,
+        'store_rejects = true',
+        `rejects_table = ${quoteLiteral(errors)}`,
+        `rejects_scan = ${quoteLiteral(scans)}`,
+      ];
+      if (config.columns && Object.keys(config.columns).length > 0) {
+        const types = Object.entries(config.columns).map(([c, t]) => `${quoteLiteral(c)}: ${quoteLiteral(duckdbTypeSql(t))}`);
+        options.push(`types = {${types.join(', ')}}`);
+      }
+      const relation = ctx.engine.uniqueName('csv');
+      // One reader per file, unioned by name, so files may differ in their columns (DuckDB
+      // refuses store_rejects together with union_by_name).
+      const expanded = await expandFiles(ctx, files);
+      const readers = expanded.map((f) => `SELECT * FROM read_csv(${quoteLiteral(f)}, ${options.join(', ')})`);
+      await ctx.engine.run(
+        `CREATE OR REPLACE TEMP VIEW ${quoteIdent(relation)} AS ${readers.join(' UNION ALL BY NAME ')}`,
+        `read the CSV files of pipeline ${ctx.pipeline}`,
+        { kind: 'source', context: { pipeline: ctx.pipeline, files: describeFiles(files) } },
+      );
+      const rejects = ctx.engine.uniqueName('csv_rejects');
+      // DuckDB creates the reject tables when the scan runs, so the view over them is made
+      // after the runner has scanned the source.
+      const afterScan = async () => {
+        const present = await ctx.engine.all(
+          `SELECT count(*)::INTEGER AS n FROM duckdb_tables() WHERE table_name IN (${quoteLiteral(errors)}, ${quoteLiteral(scans)})`,
+          'look for the CSV reject tables',
+        );
+        const body =
+          Number(present[0]?.n) === 2
+            ? `SELECT DISTINCT s.file_path AS source, e.line::BIGINT AS line, e.csv_line AS raw,
+                 e.error_type || coalesce(' in column ' || e.column_name, '') || ': ' || e.error_message AS reason
+               FROM ${quoteIdent(errors)} e JOIN ${quoteIdent(scans)} s USING (scan_id, file_id)`
+            : 'SELECT NULL::VARCHAR AS source, NULL::BIGINT AS line, NULL::VARCHAR AS raw, NULL::VARCHAR AS reason WHERE false';
+        await ctx.engine.run(`CREATE OR REPLACE TEMP VIEW ${quoteIdent(rejects)} AS ${body}`, 'prepare the CSV rejects view');
+      };
+      return { relation, rejects, afterScan, describe: describeFiles(files) };
+    },
+  };
+}

@@ -1,0 +1,27 @@
+/**
+ * Shared by the file sources: expanding and checking the configured paths. DuckDB expands
+ * globs itself; a path without a glob that does not exist is reported here, by name.
+ */
+import { notFound } from '../errors.js';
+import { resolveFiles } from '../ingest/file-source.js';
+import { quoteLiteral } from '../engine/sql.js';
+import type { SourceContext } from './source.js';
+
+export async function sourceFiles(paths: readonly string[], ctx: SourceContext): Promise<string[]> {
+  return resolveFiles(paths, ctx.projectDir);
+}
+
+export const fileListSql = (files: readonly string[]) => `[${files.map(quoteLiteral).join(', ')}]`;
+
+/** `a.csv, b.csv (+3 more)` for messages. */
+export function describeFiles(files: readonly string[]): string {
+  return files.length <= 3 ? files.join(', ') : `${files.slice(0, 3).join(', ')} (+${files.length - 3} more)`;
+}
+
+/** Globs expanded by DuckDB, sorted; no match at all is an error naming the patterns. */
+export async function expandFiles(ctx: SourceContext, files: readonly string[]): Promise<string[]> {
+  const rows = await ctx.engine.all(`SELECT DISTINCT file FROM glob(${fileListSql(files)}) ORDER BY file`, `list the files of pipeline ${ctx.pipeline}`, { kind: 'source' });
+  const out = rows.map((r) => String(r.file));
+  if (out.length === 0) throw notFound(`pipeline ${ctx.pipeline}: no file matches ${files.join(', ')}`, { context: { pipeline: ctx.pipeline } });
+  return out;
+}

@@ -1,0 +1,39 @@
+/** Source kind → implementation. Driver-backed sources load their driver lazily. */
+import type { Catalog } from '../catalog/catalog.js';
+import { unsupportedError } from '../errors.js';
+import type { FileIO } from '../io/fileio.js';
+import type { LoadedPipeline } from '../pipeline/load.js';
+import type { Source as SourceConfig } from '../pipeline/schema-source.js';
+import type { Source } from './source.js';
+
+export async function createSource(config: SourceConfig, resolved: LoadedPipeline['resolved'], catalog: Catalog, io: FileIO): Promise<Source> {
+  switch (config.kind) {
+    case 'csv':
+      return (await import('./csv.js')).csvSource({ ...config, path: resolved.paths ?? config.path });
+    case 'json':
+    case 'jsonl':
+      return (await import('./json.js')).jsonSource({ ...config, path: resolved.paths ?? config.path });
+    case 'parquet':
+      return (await import('./parquet.js')).parquetSource({ ...config, path: resolved.paths ?? config.path });
+    case 'sql':
+      return (await import('./sql.js')).sqlSource(config, catalog, io);
+    default:
+      return driverSource(config, resolved);
+  }
+}
+
+async function driverSource(config: SourceConfig, resolved: LoadedPipeline['resolved']): Promise<Source> {
+  const modules: Record<string, string> = { postgres: './postgres.js', mysql: './mysql.js', sqlite: './sqlite.js', http: './http.js' };
+  const path = modules[config.kind];
+  if (!path) throw unsupportedError(`source kind ${config.kind} is not supported`);
+  let mod: Record<string, unknown>;
+  try {
+    mod = (await import(path)) as Record<string, unknown>;
+  } catch (e) {
+    throw unsupportedError(`source kind ${config.kind} is not available in this build of floe`, { cause: e });
+  }
+  const factory = mod[`${config.kind}Source`] as ((c: SourceConfig) => Source) | undefined;
+  if (!factory) throw unsupportedError(`source kind ${config.kind} is not available in this build of floe`);
+  const c = config.kind === 'sqlite' && resolved.connection ? { ...config, connection: resolved.connection } : config;
+  return factory(c);
+}

@@ -1,0 +1,23 @@
+/** `kind: parquet`, read by DuckDB's Parquet reader (columns matched by name across files). */
+import type { Source as SourceConfig } from '../pipeline/schema-source.js';
+import { quoteIdent } from '../engine/sql.js';
+import { describeFiles, fileListSql, sourceFiles } from './files.js';
+import type { Extracted, Source, SourceContext } from './source.js';
+
+type ParquetConfig = Extract<SourceConfig, { kind: 'parquet' }>;
+
+export function parquetSource(config: ParquetConfig): Source {
+  return {
+    kind: 'parquet',
+    async extract(ctx: SourceContext): Promise<Extracted> {
+      const files = await sourceFiles(config.path, ctx);
+      const relation = ctx.engine.uniqueName('parquet');
+      await ctx.engine.run(
+        `CREATE OR REPLACE TEMP VIEW ${quoteIdent(relation)} AS SELECT * FROM read_parquet(${fileListSql(files)}, union_by_name = true)`,
+        `read the Parquet files of pipeline ${ctx.pipeline}`,
+        { kind: 'source', context: { pipeline: ctx.pipeline, files: describeFiles(files) } },
+      );
+      return { relation, describe: describeFiles(files) };
+    },
+  };
+}

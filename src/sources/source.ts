@@ -1,0 +1,59 @@
+/**
+ * The Source interface (DESIGN §2 "src/sources/"). A source extracts rows into the run's
+ * DuckDB session and hands back a relation (a temp table or view) that the runner
+ * normalises, types, dedupes and writes. Rows never accumulate in JS: drivers and HTTP
+ * pages stream in batches through DuckDB's appender (appender.ts); files are read by
+ * DuckDB's own readers.
+ *
+ * One file per kind: csv, jsonl, json, parquet, postgres, mysql, sqlite, http, sql.
+ */
+import type { Engine } from '../engine/duckdb.js';
+import type { Source as SourceConfig } from '../pipeline/schema-source.js';
+import type { Redactor } from '../pipeline/secrets.js';
+
+/** A scalar cursor value as stored in the snapshot summary (text) and compared in SQL. */
+export interface CursorState {
+  /** The cursor column, as named in the source (before renames). */
+  column: string;
+  /** The high-watermark of the last committed run, as text; null on a first run or --full-refresh. */
+  after: string | null;
+}
+
+export interface SourceContext {
+  engine: Engine;
+  /** The folder of floe.yaml: relative paths in the pipeline resolve against it. */
+  projectDir: string;
+  /** The pipeline's name, for messages. */
+  pipeline: string;
+  /** Set when the pipeline is incremental. The source filters rows with cursor > after. */
+  cursor?: CursorState;
+  /** Strips secrets from any text before it reaches a message or event. */
+  redact: Redactor;
+  /** Progress: rows extracted so far (for the spinner and --json progress events). */
+  onProgress?: (rowsRead: number) => void;
+  /** Aborts a long extraction (Ctrl-C, a lock timeout). */
+  signal?: AbortSignal;
+}
+
+export interface Extracted {
+  /** Name of a DuckDB relation (temp table or view) holding the extracted rows. */
+  relation: string;
+  /** Rows read from the source (before rejects), when known without scanning. */
+  rowsRead?: number;
+  /**
+   * Name of a DuckDB relation of rows that could not be parsed, with columns
+   * source (file or URL), line (BIGINT, the line or record position), raw (VARCHAR), reason (VARCHAR).
+   */
+  rejects?: string;
+  /** Called once the runner has scanned `relation` (e.g. to expose reject tables the scan filled). */
+  afterScan?: () => Promise<void>;
+  /** Safe-to-print description: file list, host:port/db, URL without credentials. */
+  describe: string;
+}
+
+export interface Source {
+  readonly kind: SourceConfig['kind'];
+  extract(ctx: SourceContext): Promise<Extracted>;
+}
+
+export type SourceFactory<C extends SourceConfig = SourceConfig> = (config: C) => Source;

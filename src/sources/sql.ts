@@ -1,0 +1,29 @@
+/**
+ * `kind: sql`: a DuckDB query over catalog tables by name (`ns.table`), for curated and
+ * metric tables. The runner orders sql pipelines after the pipelines that write the
+ * tables they read (src/pipeline/order.ts).
+ */
+import type { Catalog } from '../catalog/catalog.js';
+import { quoteIdent } from '../engine/sql.js';
+import type { FileIO } from '../io/fileio.js';
+import type { Source as SourceConfig } from '../pipeline/schema-source.js';
+import { prepareViews } from '../query/query.js';
+import type { Extracted, Source, SourceContext } from './source.js';
+
+type SqlConfig = Extract<SourceConfig, { kind: 'sql' }>;
+
+export function sqlSource(config: SqlConfig, catalog: Catalog, io: FileIO): Source {
+  return {
+    kind: 'sql',
+    async extract(ctx: SourceContext): Promise<Extracted> {
+      const query = config.query.trim().replace(/;\s*$/, '');
+      const views = await prepareViews(ctx.engine, catalog, io, query, undefined);
+      const relation = ctx.engine.uniqueName('sql');
+      await ctx.engine.run(`CREATE OR REPLACE TEMP VIEW ${quoteIdent(relation)} AS ${query}`, `run the query of pipeline ${ctx.pipeline}`, {
+        kind: 'config',
+        context: { pipeline: ctx.pipeline },
+      });
+      return { relation, describe: `query over ${views.map((v) => v.table).join(', ') || 'no catalog table'}` };
+    },
+  };
+}
