@@ -3,8 +3,8 @@
  * such as `data.items`) selects the array of records inside each document.
  */
 import type { Source as SourceConfig } from '../pipeline/schema-source.js';
-import { quoteIdent } from '../engine/sql.js';
-import { describeFiles, fileListSql, sourceFiles } from './files.js';
+import { quoteIdent, quoteLiteral } from '../engine/sql.js';
+import { describeFiles, expandFiles, fileListSql, sourceFiles } from './files.js';
 import type { Extracted, Source, SourceContext } from './source.js';
 
 type JsonConfig = Extract<SourceConfig, { kind: 'json' | 'jsonl' }>;
@@ -15,7 +15,10 @@ export function jsonSource(config: JsonConfig): Source {
     async extract(ctx: SourceContext): Promise<Extracted> {
       const files = await sourceFiles(config.path, ctx);
       const format = config.kind === 'jsonl' ? 'newline_delimited' : 'auto';
-      let select = `SELECT * FROM read_json(${fileListSql(files)}, format = '${format}', union_by_name = true)`;
+      // JSON Lines: a malformed line is skipped by the reader and quarantined from a raw
+      // line scan below, with its line number; a malformed .json document still fails.
+      const lenient = config.kind === 'jsonl' ? ', ignore_errors = true' : '';
+      let select = `SELECT * FROM read_json(${fileListSql(files)}, format = '${format}', union_by_name = true${lenient})`;
       if (config.records_path) {
         // Each document is read as one row; the records array is unnested into rows.
         const path = config.records_path.split('.').map(quoteIdent).join('.');
@@ -26,7 +29,19 @@ export function jsonSource(config: JsonConfig): Source {
         kind: 'source',
         context: { pipeline: ctx.pipeline, files: describeFiles(files) },
       });
-      return { relation, describe: describeFiles(files) };
+      if (config.kind !== 'jsonl') return { relation, describe: describeFiles(files) };
+      const rejects = ctx.engine.uniqueName('jsonl_rejects');
+      const expanded = await expandFiles(ctx, files);
+      const lines = expanded.map(
+        (f) =>
+          `SELECT ${quoteLiteral(f)} AS source, row_number() OVER ()::BIGINT AS line, raw FROM read_csv(${quoteLiteral(f)}, columns = {'raw': 'VARCHAR'}, header = false, delim = ${quoteLiteral('\u0001')}, quote = '', escape = '', auto_detect = false)`,
+      );
+      await ctx.engine.run(
+        `CREATE OR REPLACE TEMP VIEW ${quoteIdent(rejects)} AS SELECT source, line, raw, 'malformed JSON' AS reason FROM (${lines.join(' UNION ALL ')}) WHERE trim(raw) <> '' AND NOT json_valid(raw)`,
+        `scan the JSON lines of pipeline ${ctx.pipeline}`,
+        { kind: 'source' },
+      );
+      return { relation, rejects, describe: describeFiles(files) };
     },
   };
 }

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# The README's first command: build floe and run the Customer 360 example pipelines
+# (pipelines/, sources in examples/c360/data) into ./warehouse with a SQLite catalog.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if [ ! -d node_modules ]; then npm ci --no-audit --no-fund; fi
+npm run --silent build
+floe() { node bin/floe.js "$@"; }
+
+echo "== floe validate"
+floe validate
+echo
+echo "== floe run --all"
+status=0
+floe run --all || status=$?
+echo
+echo "== tables"
+floe tables
+echo
+echo "== example queries"
+set -x
+floe query "SELECT count(*) AS accounts, sum(net_revenue) AS net_revenue FROM c360.account_revenue"
+floe query "SELECT account_id, billing_email, net_revenue, payments FROM c360.account_revenue ORDER BY net_revenue DESC LIMIT 5"
+floe query "SELECT country, count(*) AS contacts FROM crm.contacts GROUP BY country ORDER BY contacts DESC LIMIT 5" || true
+floe query "SELECT date_trunc('month', event_time) AS month, count(*) AS events FROM web.events GROUP BY 1 ORDER BY 1"
+{ set +x; } 2>/dev/null
+exit $status
