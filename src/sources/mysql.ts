@@ -1,0 +1,180 @@
+/**
+ * `kind: mysql` (MySQL and MariaDB), read with `mysql2` as a stream: rows arrive as the
+ * server sends them, mysql2 pauses the socket when the stream's buffer is full (backpressure),
+ * and every `batch_size` rows are appended to the DuckDB staging table (appender.ts). At most
+ * one batch is in JS memory.
+ *
+ * Types come from the result's column definitions (type, length, scale, flags, charset;
+ * MariaDB's extended metadata for json and uuid), read by a LIMIT 0 describe before any row
+ * (sql-types.ts, docs/SOURCE-TYPES.md). Values stay exact: BIGINT and DECIMAL as text
+ * (supportBigNumbers + bigNumberStrings), dates and times as the server's text
+ * (dateStrings), session time_zone '+00:00' so TIMESTAMP text is UTC.
+ */
+import type { Connection, ConnectionOptions, FieldPacket, QueryOptions } from 'mysql2';
+import { FloeError, sourceError } from '../errors.js';
+import { redactUrl } from '../pipeline/secrets.js';
+import { createStage, type Stage } from './appender.js';
+import {
+  baseQuery,
+  cursorColumn,
+  cursorStart,
+  describeQuery,
+  describeUrl,
+  driverMessage,
+  incrementalQuery,
+  isNetworkError,
+  type RelationalConfig,
+} from './incremental.js';
+import type { Extracted, Source, SourceContext } from './source.js';
+import { type ColumnPlan, MYSQL_TYPE, type MysqlField, mysqlColumn, parseTimestamp } from './sql-types.js';
+
+type MysqlConfig = Extract<RelationalConfig, { kind: 'mysql' }>;
+
+export function mysqlSource(config: MysqlConfig): Source {
+  return {
+    kind: 'mysql',
+    async extract(ctx: SourceContext): Promise<Extracted> {
+      const target = describeUrl(config.connection, 3306);
+      const describe = `mysql ${target}`;
+      const conn = await connect(config, ctx, target);
+      let stage: Stage | undefined;
+      try {
+        await query(conn, { sql: `SET time_zone = '+00:00'` }, ctx, target, 'set up the session');
+        const base = baseQuery('mysql', config);
+        const described = await query(conn, { sql: describeQuery(base) }, ctx, target, 'run the query');
+        const fields = described.fields.map(toField);
+        const plans = fields.map(mysqlColumn);
+
+        let sql = base;
+        const values: string[] = [];
+        const start = cursorStart(ctx, config);
+        if (start) {
+          const c = cursorColumn(plans.map((p) => p.name), start.column, ctx, describe);
+          if (start.after !== null) {
+            const { param, value } = cursorParam(plans[c]!, start.after);
+            sql = incrementalQuery('mysql', base, plans[c]!.name, param);
+            values.push(value);
+          }
+        }
+
+        stage = await createStage(ctx, plans, { stem: 'mysql', describe });
+        const options: QueryOptions = { sql, values, rowsAsArray: true };
+        // mysql2 decodes GEOMETRY into objects; read the bytes instead (a 4-byte SRID, then WKB).
+        if (fields.some((f) => f.columnType === MYSQL_TYPE.GEOMETRY)) {
+          options.typeCast = (field, next) => (field.type === 'GEOMETRY' ? field.buffer() : next());
+        }
+        const stream = conn.query(options).stream({ highWaterMark: Math.min(config.batch_size, 10_000) });
+        let batch: unknown[][] = [];
+        try {
+          for await (const row of stream) {
+            batch.push(row as unknown[]);
+            if (batch.length >= config.batch_size) {
+              ctx.signal?.throwIfAborted();
+              stage.append(batch);
+              batch = [];
+              ctx.onProgress?.(stage.rows);
+            }
+          }
+        } catch (e) {
+          throw wrap(e, ctx, target, 'read rows');
+        }
+        stage.append(batch);
+        ctx.onProgress?.(stage.rows);
+        stage.finish();
+      } catch (e) {
+        await stage?.abandon();
+        // destroy, not end: end waits for the rest of a result that nobody reads any more.
+        conn.destroy();
+        throw e;
+      }
+      await new Promise<void>((resolve) => conn.end(() => resolve()));
+      return { relation: stage.relation, rowsRead: stage.rows, describe };
+    },
+  };
+}
+
+async function connect(config: MysqlConfig, ctx: SourceContext, target: string): Promise<Connection> {
+  const { default: mysql } = await import('mysql2');
+  const options: ConnectionOptions = {
+    uri: config.connection,
+    supportBigNumbers: true,
+    bigNumberStrings: true,
+    decimalNumbers: false,
+    dateStrings: true,
+    jsonStrings: true,
+    timezone: 'Z',
+    charset: 'utf8mb4',
+    connectTimeout: 30_000,
+  };
+  const conn = mysql.createConnection(options);
+  // A dropped connection is reported by the pending query; without a listener the 'error'
+  // event would crash the process instead.
+  conn.on('error', () => undefined);
+  try {
+    await new Promise<void>((resolve, reject) => conn.connect((err) => (err ? reject(err) : resolve())));
+  } catch (e) {
+    conn.destroy();
+    throw sourceError(`pipeline ${ctx.pipeline}: could not connect to MySQL at ${target}: ${clean(ctx, driverMessage(e))}`, {
+      cause: e,
+      retryable: isNetworkError(e),
+      context: { pipeline: ctx.pipeline, database: target },
+      hint: isNetworkError(e) ? 'check that the server runs and accepts TCP connections at that address' : undefined,
+    });
+  }
+  return conn;
+}
+
+function query(conn: Connection, options: QueryOptions, ctx: SourceContext, target: string, purpose: string): Promise<{ fields: FieldPacket[] }> {
+  return new Promise((resolve, reject) =>
+    conn.query(options, (err, _rows, fields) => (err ? reject(wrap(err, ctx, target, purpose)) : resolve({ fields: fields ?? [] }))),
+  );
+}
+
+function wrap(e: unknown, ctx: SourceContext, target: string, purpose: string): Error {
+  if (e instanceof FloeError || (e instanceof Error && e.name === 'AbortError')) return e;
+  const code = (e as { code?: unknown }).code;
+  return sourceError(`pipeline ${ctx.pipeline}: MySQL at ${target} could not ${purpose}: ${clean(ctx, driverMessage(e))}${typeof code === 'string' ? ` (${code})` : ''}`, {
+    cause: e,
+    retryable: isNetworkError(e),
+    context: { pipeline: ctx.pipeline, database: target, code },
+  });
+}
+
+function toField(f: FieldPacket): MysqlField {
+  return {
+    name: f.name,
+    columnType: f.columnType ?? f.type ?? MYSQL_TYPE.VAR_STRING,
+    columnLength: f.columnLength ?? f.length ?? 0,
+    decimals: f.decimals,
+    flags: typeof f.flags === 'number' ? f.flags : 0,
+    characterSet: f.characterSet ?? f.charsetNr ?? 0,
+    extendedTypeName: f.extendedTypeName,
+    extendedFormat: f.extendedFormat,
+  };
+}
+
+/**
+ * The watermark (text) as a typed MySQL value. Without a cast MySQL compares a number column
+ * with a string as doubles (inexact past 2^53) and reads an offset in datetime text as junk.
+ */
+function cursorParam(plan: ColumnPlan, after: string): { param: string; value: string } {
+  if (plan.type === 'BIGINT' || plan.type === 'INTEGER') return { param: 'CAST(? AS SIGNED)', value: after };
+  if (plan.type.startsWith('DECIMAL')) return { param: `CAST(? AS ${plan.type.replace(' ', '')})`, value: after };
+  if (plan.type === 'DOUBLE' || plan.type === 'FLOAT') return { param: 'CAST(? AS DOUBLE)', value: after };
+  if (plan.type === 'DATE') return { param: 'CAST(? AS DATE)', value: after };
+  if (plan.type === 'TIMESTAMP' || plan.type === 'TIMESTAMPTZ') {
+    const micros = parseTimestamp(after);
+    if (micros === undefined) throw sourceError(`incremental cursor ${plan.name}: ${JSON.stringify(after)} is not a timestamp`);
+    return { param: 'CAST(? AS DATETIME(6))', value: utcText(micros) };
+  }
+  return { param: '?', value: after };
+}
+
+/** `YYYY-MM-DD HH:MM:SS.ffffff` in UTC (session time_zone is '+00:00'). */
+function utcText(micros: bigint): string {
+  const ms = micros >= 0n ? micros / 1000n : -((-micros + 999n) / 1000n);
+  const iso = new Date(Number(ms)).toISOString();
+  return `${iso.slice(0, 10)} ${iso.slice(11, 23)}${String(micros - ms * 1000n).padStart(3, '0')}`;
+}
+
+const clean = (ctx: SourceContext, text: string) => ctx.redact(redactUrl(text));

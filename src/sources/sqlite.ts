@@ -1,0 +1,113 @@
+/**
+ * `kind: sqlite`, read with better-sqlite3 (already floe's catalog driver): the file opened
+ * read-only, the statement iterated row by row with safeIntegers (INTEGER values as bigint,
+ * exact past 2^53), every `batch_size` rows appended to the DuckDB staging table
+ * (appender.ts). At most one batch is in JS memory.
+ *
+ * SQLite has no column types, only declared-type affinity; sql-types.ts maps the declared
+ * type, and a column that turns out to hold values its type cannot (text in an INTEGER
+ * column) becomes VARCHAR, rows already staged included (docs/SOURCE-TYPES.md).
+ */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import type { Database, Statement } from 'better-sqlite3';
+import { FloeError, notFound, sourceError } from '../errors.js';
+import { createStage, type Stage } from './appender.js';
+import { baseQuery, cursorColumn, cursorStart, incrementalQuery, type RelationalConfig } from './incremental.js';
+import type { Extracted, Source, SourceContext } from './source.js';
+import { type SqlitePlan, sqliteColumn, sqliteText } from './sql-types.js';
+
+type SqliteConfig = Extract<RelationalConfig, { kind: 'sqlite' }>;
+
+export function sqliteSource(config: SqliteConfig): Source {
+  return {
+    kind: 'sqlite',
+    async extract(ctx: SourceContext): Promise<Extracted> {
+      // The runner may pass the path as written or already resolved (pipeline/load.ts);
+      // path.resolve keeps an absolute path as it is.
+      const file = path.resolve(ctx.projectDir, config.connection);
+      const describe = `sqlite ${file}`;
+      if (!existsSync(file)) {
+        throw notFound(`pipeline ${ctx.pipeline}: SQLite database ${file} does not exist`, { context: { pipeline: ctx.pipeline, file } });
+      }
+      const { default: BetterSqlite3 } = await import('better-sqlite3');
+      let db: Database;
+      try {
+        db = new BetterSqlite3(file, { readonly: true, fileMustExist: true });
+      } catch (e) {
+        throw sourceError(`pipeline ${ctx.pipeline}: could not open SQLite database ${file}: ${message(e)}`, { cause: e, context: { pipeline: ctx.pipeline, file } });
+      }
+      let stage: Stage | undefined;
+      try {
+        const base = baseQuery('sqlite', config);
+        let stmt = prepare(db, base, ctx, describe);
+        const declared = stmt.columns();
+        const params: unknown[] = [];
+        const start = cursorStart(ctx, config);
+        if (start) {
+          const c = cursorColumn(declared.map((d) => d.name), start.column, ctx, describe);
+          if (start.after !== null) {
+            // Typed like the column, so SQLite compares numbers as numbers (its text > any number).
+            const plan = sqliteColumn(declared[c]!.name, declared[c]!.type, undefined);
+            params.push(plan.type === 'BIGINT' ? BigInt(start.after) : plan.type === 'DOUBLE' ? Number(start.after) : start.after);
+            stmt = prepare(db, incrementalQuery('sqlite', base, declared[c]!.name, '?'), ctx, describe);
+          }
+        }
+        stmt.raw(true).safeIntegers(true);
+
+        let plans: SqlitePlan[] | undefined;
+        let batch: unknown[][] = [];
+        const flush = async () => {
+          if (!plans) {
+            // Columns without a declared type (expressions) take the type of their first value.
+            plans = declared.map((d, i) => sqliteColumn(d.name, d.type, batch.find((r) => r[i] !== null)?.[i]));
+            stage = await createStage(ctx, plans, { stem: 'sqlite', describe });
+          }
+          for (let i = 0; i < plans.length; i++) {
+            const plan = plans[i]!;
+            if (batch.some((r) => r[i] !== null && !plan.accepts(r[i]))) {
+              plans[i] = sqliteText(plan.name, plan.sourceType);
+              await stage!.retype(i, plans[i]!);
+            }
+          }
+          stage!.append(batch);
+          ctx.onProgress?.(stage!.rows);
+          batch = [];
+        };
+        try {
+          for (const row of stmt.iterate(...params) as IterableIterator<unknown[]>) {
+            batch.push(row);
+            if (batch.length >= config.batch_size) {
+              ctx.signal?.throwIfAborted();
+              await flush();
+            }
+          }
+        } catch (e) {
+          if (e instanceof FloeError || (e instanceof Error && e.name === 'AbortError')) throw e;
+          throw sourceError(`pipeline ${ctx.pipeline}: ${describe} failed while reading rows: ${message(e)}`, { cause: e, context: { pipeline: ctx.pipeline } });
+        }
+        await flush();
+        stage!.finish();
+        return { relation: stage!.relation, rowsRead: stage!.rows, describe };
+      } catch (e) {
+        await stage?.abandon();
+        throw e;
+      } finally {
+        db.close();
+      }
+    },
+  };
+}
+
+function prepare(db: Database, sql: string, ctx: SourceContext, describe: string): Statement {
+  let stmt: Statement;
+  try {
+    stmt = db.prepare(sql);
+  } catch (e) {
+    throw sourceError(`pipeline ${ctx.pipeline}: ${describe} could not run the query: ${message(e)}`, { cause: e, context: { pipeline: ctx.pipeline } });
+  }
+  if (!stmt.reader) throw sourceError(`pipeline ${ctx.pipeline}: the query on ${describe} returns no rows (it is not a SELECT)`);
+  return stmt;
+}
+
+const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
