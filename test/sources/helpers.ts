@@ -56,11 +56,12 @@ export function config<K extends 'postgres' | 'mysql' | 'sqlite'>(source: { kind
   return sourceSchema.parse(source) as Extract<SourceConfig, { kind: K }>;
 }
 
-/** Every row of a relation with each column as DuckDB's text (exact, comparable), ordered. */
+/** Every row of a relation with each column as DuckDB's text (exact, comparable), ordered by a column's value. */
 export async function textRows(engine: Engine, relation: string, orderBy: string): Promise<Record<string, string | null>[]> {
   const cols = await engine.columns(`SELECT * FROM ${quoteIdent(relation)}`, 'list columns');
   const select = cols.map((c) => `${quoteIdent(c.name)}::VARCHAR AS ${quoteIdent(c.name)}`).join(', ');
-  const rows = await engine.all(`SELECT ${select} FROM ${quoteIdent(relation)} ORDER BY ${orderBy}`, 'read staged rows');
+  // Qualified, so the order is the column's own, not its text's.
+  const rows = await engine.all(`SELECT ${select} FROM ${quoteIdent(relation)} AS r ORDER BY r.${quoteIdent(orderBy)}`, 'read staged rows');
   return rows as Record<string, string | null>[];
 }
 
