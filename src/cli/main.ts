@@ -44,6 +44,12 @@ export function buildProgram(): Command {
     .action(lazy(() => import('./commands/validate.js')));
 
   program
+    .command('plan [pipelines...]')
+    .description('show what a run would do: source, target, schema and partition changes; writes nothing')
+    .option('--json', 'print JSON')
+    .action(lazy(() => import('./commands/plan.js')));
+
+  program
     .command('run [pipelines...]')
     .description('run pipelines: extract, normalise, write and commit each target table')
     .option('--all', 'run every pipeline in the project')
