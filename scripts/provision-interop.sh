@@ -36,6 +36,10 @@ command -v "$PYTHON" >/dev/null || die "$PYTHON not found (Python 3.9-3.12 is ne
 command -v java >/dev/null || die "java not found (Java 17 is needed by Spark $PYSPARK_VERSION)"
 command -v mvn >/dev/null || die "mvn not found (Maven fetches the Spark jars)"
 PY_VERSION=$("$PYTHON" -c 'import sys; print("%d.%d.%d" % sys.version_info[:3])')
+case "$PY_VERSION" in
+  3.9.*|3.10.*|3.11.*|3.12.*) ;;
+  *) die "$PYTHON is $PY_VERSION; pyspark $PYSPARK_VERSION supports Python 3.9-3.12 (set PYTHON=...)" ;;
+esac
 JAVA_VERSION=$(java -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.version = //p')
 case "$JAVA_VERSION" in
   17*|21*) ;;
