@@ -1,0 +1,119 @@
+/** The pure parts of the relational type mapping: text parsers, decimals, arrays, affinity. */
+import { describe, expect, it } from 'vitest';
+import {
+  DATE_INFINITY,
+  decimalColumn,
+  decimalFits,
+  parseDate,
+  parsePgArray,
+  parseTime,
+  parseTimestamp,
+  postgresColumn,
+  sqliteAffinity,
+  TIMESTAMP_INFINITY,
+  ValueMisfit,
+} from '../../src/sources/sql-types.js';
+
+const us = (iso: string, micros = 0) => BigInt(Date.parse(iso)) * 1000n + BigInt(micros);
+
+describe('parseTimestamp', () => {
+  it('reads the common shape on the fast path and everything else by the slow one, identically', () => {
+    expect(parseTimestamp('2024-03-10 10:30:00.123456')).toBe(us('2024-03-10T10:30:00.123Z', 456));
+    expect(parseTimestamp('2024-03-10 10:30:00.123456+00')).toBe(us('2024-03-10T10:30:00.123Z', 456));
+    expect(parseTimestamp('2024-03-10 10:30:00.1')).toBe(us('2024-03-10T10:30:00.100Z'));
+    expect(parseTimestamp('2024-03-10 02:30:00.123456-08')).toBe(us('2024-03-10T10:30:00.123Z', 456));
+    expect(parseTimestamp('2024-03-10 16:00:00+05:30')).toBe(us('2024-03-10T10:30:00Z'));
+    expect(parseTimestamp('2024-03-10T10:30:00Z')).toBe(us('2024-03-10T10:30:00Z'));
+    expect(parseTimestamp('2024-03-10')).toBe(us('2024-03-10T00:00:00Z'));
+    expect(parseTimestamp('1969-12-31 23:59:59.999999')).toBe(-1n);
+    expect(parseTimestamp('9999-12-31 23:59:59.999999')).toBe(us('9999-12-31T23:59:59.999Z', 999));
+  });
+
+  it('reads years past 9999 and before 1 AD exactly', () => {
+    expect(parseTimestamp('12345-01-01 00:00:00')).toBe(BigInt(Date.UTC(12345, 0, 1)) * 1000n);
+    // 1 BC is astronomical year 0.
+    expect(parseTimestamp('0001-01-01 00:00:00 BC')).toBe(BigInt(new Date('0000-01-01T00:00:00Z').getTime()) * 1000n);
+  });
+
+  it('keeps infinities and refuses what is not a timestamp', () => {
+    expect(parseTimestamp('infinity')).toBe(TIMESTAMP_INFINITY);
+    expect(parseTimestamp('-infinity')).toBe(-TIMESTAMP_INFINITY);
+    for (const bad of ['2024-02-30 00:00:00', '2023-02-29', '2024-13-01', '2024-01-01 25:00:00', 'yesterday', '20a4-01-01 00:00:00', '2024-01-01 00:00:00.1234567', '300000-01-01']) {
+      expect(parseTimestamp(bad), bad).toBeUndefined();
+    }
+    // Sub-microsecond zeros are not a loss.
+    expect(parseTimestamp('2024-01-01 00:00:00.123456000')).toBe(us('2024-01-01T00:00:00.123Z', 456));
+  });
+});
+
+describe('parseDate and parseTime', () => {
+  it('reads dates, eras and infinities', () => {
+    expect(parseDate('1970-01-02')).toBe(1);
+    expect(parseDate('2024-02-29')).toBe(19782);
+    expect(parseDate('0044-03-15 BC')).toBe(parseDate('-0043-03-15'));
+    expect(parseDate('infinity')).toBe(DATE_INFINITY);
+    expect(parseDate('2023-02-29')).toBeUndefined();
+  });
+
+  it('reads times of day up to 24:00:00', () => {
+    expect(parseTime('00:00:00')).toBe(0n);
+    expect(parseTime('23:59:59.999999')).toBe(86_399_999_999n);
+    expect(parseTime('24:00:00')).toBe(86_400_000_000n);
+    expect(parseTime('12:30')).toBe(45_000_000_000n);
+    for (const bad of ['24:00:01', '838:59:59', '-01:00:00', '12:60:00']) expect(parseTime(bad), bad).toBeUndefined();
+  });
+});
+
+describe('decimals', () => {
+  it('tests fit without rounding', () => {
+    expect(decimalFits('123.4500', 5, 2)).toBe(true);
+    expect(decimalFits('-0.001', 5, 2)).toBe(false);
+    expect(decimalFits('1234', 5, 2)).toBe(false);
+    expect(decimalFits('00012.3', 4, 1)).toBe(true);
+    expect(decimalFits('NaN', 38, 0)).toBe(false);
+  });
+
+  it('widens negative scales and scales above the precision, and caps at 38 digits', () => {
+    expect(decimalColumn(10, 2)).toMatchObject({ type: 'DECIMAL(10, 2)', checked: false });
+    expect(decimalColumn(5, -2)).toMatchObject({ type: 'DECIMAL(7, 0)', checked: false });
+    expect(decimalColumn(3, 5)).toMatchObject({ type: 'DECIMAL(5, 5)', checked: false });
+    expect(decimalColumn(65, 30)).toMatchObject({ type: 'DECIMAL(38, 30)', checked: true });
+  });
+
+  it('decodes a Postgres numeric typmod', () => {
+    const typmod = (p: number, s: number) => ((p << 16) | (s & 0x7ff)) + 4;
+    expect(postgresColumn('x', 1700, typmod(12, 2), undefined).type).toBe('DECIMAL(12, 2)');
+    expect(postgresColumn('x', 1700, typmod(5, -2), undefined).type).toBe('DECIMAL(7, 0)');
+    expect(postgresColumn('x', 1700, -1, undefined).type).toBe('DECIMAL(38, 18)');
+  });
+});
+
+describe('parsePgArray', () => {
+  it('reads quoted, escaped and NULL elements', () => {
+    expect(parsePgArray('{}')).toEqual([]);
+    expect(parsePgArray('{1,NULL,3}')).toEqual(['1', null, '3']);
+    expect(parsePgArray('{"a b","c\\"d","e\\\\f",NULL,"NULL",""}')).toEqual(['a b', 'c"d', 'e\\f', null, 'NULL', '']);
+    expect(parsePgArray('[0:1]={7,8}')).toEqual(['7', '8']);
+    expect(parsePgArray('{(1,2),(0,0);(3,4),(1,1)}', ';')).toEqual(['(1,2),(0,0)', '(3,4),(1,1)']);
+  });
+
+  it('refuses nested and malformed arrays', () => {
+    expect(() => parsePgArray('{{1,2},{3,4}}')).toThrow(ValueMisfit);
+    expect(() => parsePgArray('{"open')).toThrow(/malformed/);
+    expect(() => parsePgArray('1,2')).toThrow(/malformed/);
+  });
+});
+
+describe('sqliteAffinity', () => {
+  it('follows the rules of https://www.sqlite.org/datatype3.html §3.1 in order', () => {
+    expect(sqliteAffinity('BIGINT')).toBe('INTEGER');
+    expect(sqliteAffinity('CHARINT')).toBe('INTEGER');
+    expect(sqliteAffinity('VARCHAR(10)')).toBe('TEXT');
+    expect(sqliteAffinity('BLOB')).toBe('BLOB');
+    expect(sqliteAffinity(null)).toBe('BLOB');
+    expect(sqliteAffinity('DOUBLE PRECISION')).toBe('REAL');
+    expect(sqliteAffinity('FLOATING POINT')).toBe('INTEGER');
+    expect(sqliteAffinity('DECIMAL(10,2)')).toBe('NUMERIC');
+    expect(sqliteAffinity('DATETIME')).toBe('NUMERIC');
+  });
+});
