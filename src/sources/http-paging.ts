@@ -1,0 +1,188 @@
+/**
+ * Pagination of the http source, as pure decisions: given what a page held, which URL comes
+ * next, or that paging is over. No IO here, so every rule is testable without a server.
+ *
+ * - page: `param` counts up from `start` (with `size_param=size` when both are set); an empty
+ *   page ends paging. A short page does not: many APIs cap the page size below what was asked.
+ * - offset: `param` advances by the records received, `limit_param=limit` on every request;
+ *   a page with fewer than `limit` records is the last.
+ * - cursor: the value at `cursor_path` of each body goes into `param`; absent, null or ""
+ *   ends paging.
+ * - link: the `rel="next"` target of the `Link` header (RFC 8288), resolved against the URL
+ *   the response came from; no such link ends paging.
+ *
+ * Loops are errors, not silent stops: a cursor or next URL seen before, or (page, offset) a
+ * page whose records are identical to the previous page's, which is what an API that ignores
+ * the paging parameter sends. `max_pages` stops paging after that many pages.
+ */
+import type { HttpPagination } from '../pipeline/schema-source.js';
+
+export interface PageOutcome {
+  /** Records in the page. */
+  records: number;
+  /** The next cursor (cursor paging): text, null for JSON null, undefined when absent. */
+  cursor?: string | null;
+  /** The response's Link header. */
+  link?: string | null;
+  /** A digest of the page's records (page and offset paging compare consecutive pages). */
+  fingerprint?: string;
+  /** The URL the response came from, after redirects. */
+  url: URL;
+}
+
+export type Step = { kind: 'next'; url: URL } | { kind: 'done'; reason: string } | { kind: 'error'; detail: string };
+
+export interface Pager {
+  /** The URL of the first request, from the configured URL and params. */
+  first(base: URL): URL;
+  /** What follows the page just read from `requested`. */
+  next(page: PageOutcome, requested: URL): Step;
+}
+
+const withParam = (url: URL, name: string, value: string | number): URL => {
+  const u = new URL(url);
+  u.searchParams.set(name, String(value));
+  return u;
+};
+
+export function createPager(p: HttpPagination | undefined): Pager {
+  let pages = 0;
+  let previous: string | undefined;
+  const seen = new Set<string>();
+  const maxed = (): Step | undefined => {
+    pages++;
+    return p?.max_pages !== undefined && pages >= p.max_pages ? { kind: 'done', reason: `max_pages (${p.max_pages}) reached` } : undefined;
+  };
+  /** Page and offset: the same records twice in a row mean the parameter is ignored. */
+  const repeated = (page: PageOutcome, param: string): Step | undefined => {
+    const same = page.fingerprint !== undefined && page.fingerprint === previous;
+    previous = page.fingerprint;
+    return same ? { kind: 'error', detail: `page ${pages} returned the same ${page.records} records as the page before; does the API read the "${param}" query parameter?` } : undefined;
+  };
+
+  switch (p?.kind) {
+    case undefined:
+      return { first: (base) => base, next: () => ({ kind: 'done', reason: 'no pagination' }) };
+    case 'page': {
+      let n = p.start;
+      return {
+        first: (base) => {
+          const u = withParam(base, p.param, n);
+          return p.size_param !== undefined && p.size !== undefined ? withParam(u, p.size_param, p.size) : u;
+        },
+        next: (page, requested) => {
+          if (page.records === 0) return { kind: 'done', reason: 'empty page' };
+          const stop = maxed() ?? repeated(page, p.param);
+          if (stop) return stop;
+          return { kind: 'next', url: withParam(requested, p.param, ++n) };
+        },
+      };
+    }
+    case 'offset': {
+      let offset = 0;
+      return {
+        first: (base) => withParam(withParam(base, p.param, 0), p.limit_param, p.limit),
+        next: (page, requested) => {
+          if (page.records < p.limit) return { kind: 'done', reason: `a page of fewer than ${p.limit} records` };
+          const stop = maxed() ?? repeated(page, p.param);
+          if (stop) return stop;
+          // By the records received, not by `limit`: an API that sends more than asked is not re-read.
+          offset += page.records;
+          return { kind: 'next', url: withParam(requested, p.param, offset) };
+        },
+      };
+    }
+    case 'cursor':
+      return {
+        first: (base) => base,
+        next: (page, requested) => {
+          if (page.cursor === undefined || page.cursor === null || page.cursor === '') return { kind: 'done', reason: 'no next cursor' };
+          const stop = maxed();
+          if (stop) return stop;
+          if (seen.has(page.cursor)) return { kind: 'error', detail: `the API returned the cursor ${JSON.stringify(page.cursor)} a second time after ${pages} pages; paging would never end` };
+          seen.add(page.cursor);
+          return { kind: 'next', url: withParam(requested, p.param, page.cursor) };
+        },
+      };
+    case 'link':
+      return {
+        first: (base) => {
+          seen.add(base.href);
+          return base;
+        },
+        next: (page) => {
+          const ref = nextLinkUrl(page.link);
+          if (ref === null) return { kind: 'done', reason: 'no next link' };
+          const stop = maxed();
+          if (stop) return stop;
+          let url: URL;
+          try {
+            url = new URL(ref, page.url);
+          } catch {
+            return { kind: 'error', detail: `the next link of page ${pages} is not a URL` };
+          }
+          // The pipeline's headers (credentials included) are only ever sent to the configured origin.
+          if (url.origin !== page.url.origin) return { kind: 'error', detail: `the next link of page ${pages} points to another origin (${url.origin}); floe does not send the pipeline's headers there` };
+          if (seen.has(url.href)) return { kind: 'error', detail: `the next link of page ${pages} points to a page already read; paging would never end` };
+          seen.add(url.href);
+          return { kind: 'next', url };
+        },
+      };
+  }
+}
+
+const TOKEN = /[!#$%&'*+.^_`|~0-9A-Za-z-]+/y;
+
+/**
+ * The target of the `rel="next"` link in a Link header (RFC 8288 §3), as written (a URI
+ * reference, possibly relative), or null. Handles several links per header, quoted and
+ * unquoted parameters, several relation types in one `rel` (`rel="next last"`) and any case.
+ */
+export function nextLinkUrl(header: string | null | undefined): string | null {
+  if (!header) return null;
+  let i = 0;
+  const ws = () => {
+    while (header[i] === ' ' || header[i] === '\t') i++;
+  };
+  for (;;) {
+    const lt = header.indexOf('<', i);
+    if (lt < 0) return null;
+    const gt = header.indexOf('>', lt + 1);
+    if (gt < 0) return null;
+    const target = header.slice(lt + 1, gt).trim();
+    i = gt + 1;
+    let rel: string | undefined;
+    for (;;) {
+      ws();
+      if (header[i] !== ';') break;
+      i++;
+      ws();
+      TOKEN.lastIndex = i;
+      const name = TOKEN.exec(header)?.[0];
+      if (name === undefined) break;
+      i = TOKEN.lastIndex;
+      ws();
+      let value = '';
+      if (header[i] === '=') {
+        i++;
+        ws();
+        if (header[i] === '"') {
+          i++;
+          while (i < header.length && header[i] !== '"') {
+            if (header[i] === '\\') i++;
+            value += header[i] ?? '';
+            i++;
+          }
+          i++;
+        } else {
+          TOKEN.lastIndex = i;
+          value = TOKEN.exec(header)?.[0] ?? '';
+          i += value.length;
+        }
+      }
+      // Only the first rel parameter counts (RFC 8288 §3.3).
+      if (name.toLowerCase() === 'rel' && rel === undefined) rel = value;
+    }
+    if (rel !== undefined && rel.toLowerCase().split(/\s+/).includes('next')) return target;
+  }
+}

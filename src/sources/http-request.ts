@@ -1,0 +1,182 @@
+/**
+ * One logical request of the http source: Node's fetch, a timeout per attempt, retries with
+ * exponential backoff, redirects followed by hand.
+ *
+ * - Retried: 408, 429 and 5xx responses, network errors and timeouts. Any other status fails
+ *   at once: repeating a 404 or a 401 only delays the message.
+ * - The wait before retry n is `backoff · 2^(n-1)`, unless the response says `Retry-After`
+ *   (RFC 9110 §10.2.3, seconds or an HTTP date), which wins. A server-asked wait is capped at
+ *   MAX_WAIT_MS and at what is left of the request's waiting budget: the larger of
+ *   MAX_WAIT_MS and the whole backoff schedule. A server asking for an hour fails the run in
+ *   minutes instead of holding the table lock for that hour.
+ * - The timeout covers an attempt end to end: redirects, headers and the whole body.
+ * - Redirects are followed here (at most MAX_REDIRECTS), not by fetch: fetch keeps custom
+ *   headers such as `X-Api-Key` across origins, so a redirect to another origin here drops
+ *   every configured header instead.
+ * - Messages name the URL without user info and with secret-looking query values masked, then
+ *   pass through the redactor; the response body excerpt of a failure does too.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { type FloeError, sourceError } from '../errors.js';
+import { looksSecretName, type Redactor, redactUrl } from '../pipeline/secrets.js';
+
+/** The longest single wait, and the least waiting budget of a request (5 minutes). */
+export const MAX_WAIT_MS = 5 * 60_000;
+const MAX_REDIRECTS = 10;
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+/** Headers kept when a redirect leaves the configured origin. */
+const NEUTRAL_HEADERS = new Set(['accept', 'content-type', 'user-agent']);
+
+export interface HttpRequest {
+  url: URL;
+  method: 'GET' | 'POST';
+  headers: Record<string, string>;
+  body?: string;
+}
+
+export interface HttpResponse {
+  status: number;
+  headers: Headers;
+  text: string;
+  /** The URL that answered, after redirects. */
+  url: URL;
+  /** Attempts this request took (1 when the first one succeeded). */
+  attempts: number;
+}
+
+export interface RequestOptions {
+  pipeline: string;
+  timeoutMs: number;
+  retries: { max: number; backoff: number };
+  redact: Redactor;
+  signal?: AbortSignal;
+  onRetry?: (retry: { attempt: number; waitMs: number; reason: string }) => void;
+}
+
+type Attempt =
+  | { kind: 'ok'; status: number; headers: Headers; text: string; url: URL }
+  | { kind: 'retry' | 'fail'; method: string; url: URL; reason: string; status?: number; excerpt?: string; retryAfter?: number | null; cause?: unknown };
+
+/**
+ * Milliseconds to wait according to a Retry-After value, or null when there is none or it is
+ * malformed. `now` is the current time in epoch milliseconds; a date in the past gives 0.
+ * Not capped: the caller caps.
+ */
+export function parseRetryAfter(header: string | null | undefined, now: number): number | null {
+  if (header === null || header === undefined) return null;
+  const v = header.trim();
+  if (/^\d+$/.test(v)) return Number(v) * 1000;
+  // An HTTP date starts with a day name; Date.parse alone would also take "1.5" or "2024".
+  if (!/^[A-Za-z]{3}/.test(v)) return null;
+  const t = Date.parse(v);
+  return Number.isNaN(t) ? null : Math.max(0, t - now);
+}
+
+/** The URL as it may be printed: no user info, no fragment, secret-looking query values masked. */
+export function safeUrl(url: URL | string): string {
+  const u = new URL(url);
+  const query = u.search.length > 1 ? `?${u.search.slice(1).split('&').map(maskParam).join('&')}` : '';
+  return redactUrl(`${u.origin}${u.pathname}${query}`);
+}
+
+function maskParam(pair: string): string {
+  const eq = pair.indexOf('=');
+  if (eq < 0) return pair;
+  let name = pair.slice(0, eq);
+  try {
+    name = decodeURIComponent(name.replaceAll('+', ' '));
+  } catch {
+    // keep the raw name
+  }
+  return looksSecretName(name) ? `${pair.slice(0, eq)}=***` : pair;
+}
+
+/** The delay before retry `n` (1-based) without Retry-After: backoff doubled each time, capped. */
+export const backoffDelay = (backoff: number, n: number) => Math.min(backoff * 2 ** (n - 1), MAX_WAIT_MS);
+
+export async function request(req: HttpRequest, opts: RequestOptions): Promise<HttpResponse> {
+  let schedule = 0;
+  for (let n = 1; n <= opts.retries.max; n++) schedule += backoffDelay(opts.retries.backoff, n);
+  let budget = Math.max(MAX_WAIT_MS, schedule);
+  for (let attempt = 1; ; attempt++) {
+    const r = await attemptOnce(req, opts);
+    if (r.kind === 'ok') return { status: r.status, headers: r.headers, text: r.text, url: r.url, attempts: attempt };
+    if (r.kind === 'fail' || attempt > opts.retries.max) throw failure(r, attempt, opts);
+    const asked = r.retryAfter ?? null;
+    const wait = asked === null ? Math.min(backoffDelay(opts.retries.backoff, attempt), budget) : Math.min(asked, MAX_WAIT_MS, budget);
+    budget -= wait;
+    opts.onRetry?.({ attempt, waitMs: wait, reason: r.reason });
+    await sleep(wait, undefined, opts.signal ? { signal: opts.signal } : undefined);
+  }
+}
+
+async function attemptOnce(req: HttpRequest, opts: RequestOptions): Promise<Attempt> {
+  const timeout = AbortSignal.timeout(opts.timeoutMs);
+  const signal = opts.signal ? AbortSignal.any([timeout, opts.signal]) : timeout;
+  let { url, method, headers, body } = req;
+  try {
+    for (let hop = 0; ; hop++) {
+      const res = await fetch(url, { method, headers, body, redirect: 'manual', signal });
+      const location = res.headers.get('location');
+      if (REDIRECTS.has(res.status) && location !== null) {
+        await res.body?.cancel();
+        if (hop === MAX_REDIRECTS) return { kind: 'fail', method, url, reason: `more than ${MAX_REDIRECTS} redirects` };
+        const next = new URL(location, url);
+        if (next.origin !== url.origin) headers = Object.fromEntries(Object.entries(headers).filter(([k]) => NEUTRAL_HEADERS.has(k.toLowerCase())));
+        // 303, and 301/302 after a POST, continue as a GET without the body (RFC 9110 §15.4).
+        if (res.status === 303 || (method === 'POST' && (res.status === 301 || res.status === 302))) {
+          method = 'GET';
+          body = undefined;
+        }
+        url = next;
+        continue;
+      }
+      const text = await res.text();
+      if (res.ok) return { kind: 'ok', status: res.status, headers: res.headers, text, url };
+      const retry = res.status === 408 || res.status === 429 || res.status >= 500;
+      const reason = `${res.status} ${res.statusText}`.trim();
+      const retryAfter = retry ? parseRetryAfter(res.headers.get('retry-after'), Date.now()) : null;
+      return { kind: retry ? 'retry' : 'fail', method, url, status: res.status, reason, excerpt: excerpt(text), retryAfter };
+    }
+  } catch (e) {
+    // Ctrl-C or a lock timeout: stop, do not retry.
+    if (opts.signal?.aborted) throw opts.signal.reason;
+    if (timeout.aborted) return { kind: 'retry', method, url, reason: `no complete response within ${opts.timeoutMs} ms`, cause: e };
+    const code = errorCode(e);
+    if (e instanceof TypeError && (code !== undefined || e.message === 'fetch failed' || e.message === 'terminated')) {
+      return { kind: 'retry', method, url, reason: `network error${code ? ` (${code})` : ''}`, cause: e };
+    }
+    return { kind: 'fail', method, url, reason: `the request could not be sent: ${e instanceof Error ? e.message : String(e)}`, cause: e };
+  }
+}
+
+function errorCode(e: unknown): string | undefined {
+  const cause = (e as { cause?: { code?: unknown } } | undefined)?.cause;
+  return typeof cause?.code === 'string' ? cause.code : undefined;
+}
+
+/** The start of an error body, on one line: APIs put the useful part ("invalid token") first. */
+function excerpt(text: string): string | undefined {
+  const t = text.replace(/\s+/g, ' ').trim();
+  if (t === '') return undefined;
+  return t.length > 200 ? `${t.slice(0, 200)}…` : t;
+}
+
+function failure(r: Extract<Attempt, { kind: 'retry' | 'fail' }>, attempts: number, opts: RequestOptions): FloeError {
+  const url = safeUrl(r.url);
+  const what = r.status === undefined ? `failed: ${r.reason}` : `returned ${r.reason}`;
+  const exhausted = r.kind === 'retry';
+  const message = exhausted
+    ? `pipeline ${opts.pipeline}: ${r.method} ${url} failed after ${attempts} attempts; the last one ${what}${r.excerpt ? `: ${r.excerpt}` : ''}`
+    : `pipeline ${opts.pipeline}: ${r.method} ${url} ${what}${r.excerpt ? `: ${r.excerpt}` : ''} (attempt ${attempts}; not retried)`;
+  let hint: string | undefined;
+  if (exhausted) hint = 'The API kept failing: check that it is up, or raise retries.max, retries.backoff or timeout in the pipeline file.';
+  else if (r.status === 401 || r.status === 403) hint = 'Check the credentials in the pipeline headers and the environment variables they read.';
+  else if (r.status === 404) hint = 'Check the url of the source.';
+  return sourceError(opts.redact(message), {
+    cause: r.cause,
+    retryable: exhausted,
+    hint,
+    context: { pipeline: opts.pipeline, url: opts.redact(url), status: r.status, attempts },
+  });
+}

@@ -1,0 +1,237 @@
+/**
+ * `kind: http`: a JSON API read page by page (DESIGN §4).
+ *
+ * Each page is fetched (http-request.ts: timeout, retries, Retry-After), its records are cut
+ * out of the response text at `records_path` (http-json.ts: no JSON.parse round trip, so
+ * 64-bit ids and `10.0` stay as the server wrote them) and written as one NDJSON file per page
+ * under `os.tmpdir()/floe-http-<uuid>/`. At most one page is in JS memory. The relation is a
+ * view over DuckDB's JSON reader with `union_by_name`, so DuckDB types the columns across all
+ * pages and a field first seen on page 40 is still a column.
+ *
+ * `records_path` absent: a body that is an array holds the records; an object is one record.
+ * Present: the value there is an array of records, an object (one record), or null (none). A
+ * path missing from the first page is an error (a typo would otherwise load nothing); missing
+ * from a later page, it is an empty page.
+ *
+ * Lifetime of the files: the view reads them whenever it is scanned, so they stay until
+ * `afterScan` (the runner calls it once it has copied the relation into its own table), and
+ * a process 'exit' hook removes what is left (a run that failed before the scan, `floe plan`).
+ * A SIGKILL leaves the folder behind in the temp dir.
+ *
+ * Incremental reads: an API has no generic "newer than" filter, so this source reads every
+ * page and the runner applies `cursor > after` in SQL, as for every source kind.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { quoteIdent } from '../engine/sql.js';
+import { configError, sourceError } from '../errors.js';
+import type { Source as SourceConfig } from '../pipeline/schema-source.js';
+import { collectSecrets, createRedactor, type Redactor } from '../pipeline/secrets.js';
+import { fileListSql } from './files.js';
+import { type FoundValue, JsonSyntaxError, type JsonSpan, oneLine, scalarText, scanJson } from './http-json.js';
+import { createPager } from './http-paging.js';
+import { type HttpRequest, type HttpResponse, request, safeUrl } from './http-request.js';
+import type { Extracted, Source, SourceContext } from './source.js';
+
+type HttpConfig = Extract<SourceConfig, { kind: 'http' }>;
+
+export { parseRetryAfter } from './http-request.js';
+export { nextLinkUrl } from './http-paging.js';
+
+export function httpSource(config: HttpConfig): Source {
+  return {
+    kind: 'http',
+    async extract(ctx: SourceContext): Promise<Extracted> {
+      // The pipeline's own secret values (an Authorization header, a password in the URL) are
+      // masked here too, whatever the context's redactor knows.
+      const own = createRedactor(collectSecrets([], config));
+      const redact: Redactor = (t) => ctx.redact(own(t));
+      const req = buildRequest(config, ctx.pipeline);
+      const where = safeUrl(req.url);
+      const dir = await tempDir();
+      try {
+        const read = await readPages(config, req, dir, { ...ctx, redact });
+        const relation = ctx.engine.uniqueName('http');
+        // An API that returned no records still gives a (one-column, empty) relation.
+        const files = read.files.length ? read.files : [await emptyFile(dir)];
+        await ctx.engine.run(
+          `CREATE OR REPLACE TEMP VIEW ${quoteIdent(relation)} AS SELECT * FROM read_json(${fileListSql(files)}, format = 'newline_delimited', union_by_name = true)`,
+          `read the records fetched by pipeline ${ctx.pipeline}`,
+          { kind: 'source', context: { pipeline: ctx.pipeline, url: redact(where) } },
+        );
+        const stats = `${read.pages} page${read.pages === 1 ? '' : 's'}, ${read.records} record${read.records === 1 ? '' : 's'}, ${read.retries} retr${read.retries === 1 ? 'y' : 'ies'}`;
+        return {
+          relation,
+          rowsRead: read.records,
+          describe: redact(`${config.method} ${where} (${stats}${read.stopped ? `; ${read.stopped}` : ''})`),
+          afterScan: () => removeTempDir(dir),
+        };
+      } catch (e) {
+        await removeTempDir(dir);
+        throw e;
+      }
+    },
+  };
+}
+
+interface ReadResult {
+  files: string[];
+  pages: number;
+  records: number;
+  retries: number;
+  /** Why paging stopped early, when it did (max_pages). */
+  stopped?: string;
+}
+
+async function readPages(config: HttpConfig, first: HttpRequest, dir: string, ctx: SourceContext): Promise<ReadResult> {
+  const pager = createPager(config.pagination);
+  const out: ReadResult = { files: [], pages: 0, records: 0, retries: 0 };
+  let url = pager.first(first.url);
+  for (;;) {
+    ctx.signal?.throwIfAborted();
+    const res = await request(
+      { ...first, url },
+      {
+        pipeline: ctx.pipeline,
+        timeoutMs: config.timeout,
+        retries: config.retries,
+        redact: ctx.redact,
+        signal: ctx.signal,
+        onRetry: () => out.retries++,
+      },
+    );
+    const page = readPage(res, config, out.pages + 1, ctx);
+    out.pages++;
+    if (page.lines.length > 0) {
+      const file = join(dir, `page-${String(out.pages).padStart(8, '0')}.ndjson`);
+      await writeFile(file, `${page.lines.join('\n')}\n`);
+      out.files.push(file);
+      out.records += page.lines.length;
+    }
+    ctx.onProgress?.(out.records);
+    const step = pager.next(
+      { records: page.lines.length, cursor: page.cursor, link: res.headers.get('link'), fingerprint: page.fingerprint, url: res.url },
+      url,
+    );
+    if (step.kind === 'done') {
+      if (step.reason.startsWith('max_pages')) out.stopped = `stopped: ${step.reason}`;
+      return out;
+    }
+    if (step.kind === 'error') {
+      throw sourceError(ctx.redact(`pipeline ${ctx.pipeline}: ${step.detail} (last request: ${first.method} ${safeUrl(url)})`), {
+        context: { pipeline: ctx.pipeline, url: ctx.redact(safeUrl(url)), page: out.pages },
+        hint: 'Check the pagination settings of the source against the API documentation; max_pages bounds a read.',
+      });
+    }
+    url = step.url;
+  }
+}
+
+interface Page {
+  lines: string[];
+  cursor?: string | null;
+  fingerprint: string;
+}
+
+const dotPath = (p: string | undefined): string[] => (p === undefined ? [] : p.split('.'));
+
+function readPage(res: HttpResponse, config: HttpConfig, n: number, ctx: SourceContext): Page {
+  const at = `page ${n} (${safeUrl(res.url)})`;
+  const fail = (msg: string, hint?: string) =>
+    sourceError(ctx.redact(`pipeline ${ctx.pipeline}: ${msg}`), { context: { pipeline: ctx.pipeline, url: ctx.redact(safeUrl(res.url)), page: n }, hint });
+  const text = res.text.charCodeAt(0) === 0xfeff ? res.text.slice(1) : res.text;
+  // 204 No Content, or an empty body: a page without records.
+  if (text.trim() === '') return { lines: [], fingerprint: '' };
+  const cursorPath = config.pagination?.kind === 'cursor' ? dotPath(config.pagination.cursor_path) : undefined;
+  let found: (FoundValue | undefined)[];
+  try {
+    found = scanJson(text, cursorPath ? [dotPath(config.records_path), cursorPath] : [dotPath(config.records_path)]);
+  } catch (e) {
+    if (!(e instanceof JsonSyntaxError)) throw e;
+    const type = res.headers.get('content-type');
+    const start = text.slice(0, 120).replace(/\s+/g, ' ');
+    throw fail(`${at} is not JSON (${e.message} at character ${e.offset}${type ? `; content-type ${type}` : ''}): ${start}`);
+  }
+  const records = found[0];
+  let spans: JsonSpan[];
+  if (records === undefined) {
+    if (n === 1) throw fail(`${at} has no "${config.records_path}"${topKeys(text)}`, 'records_path is a dot path from the top of the response body, e.g. data.items.');
+    spans = [];
+  } else if (records.kind === 'array') spans = records.items ?? [];
+  else if (records.kind === 'object') spans = [records];
+  else if (records.kind === 'null') spans = [];
+  else throw fail(`${at}: ${config.records_path ? `"${config.records_path}"` : 'the body'} is a ${records.kind}, not an array of records or an object`);
+  const lines: string[] = [];
+  for (const [i, s] of spans.entries()) {
+    if (s.kind !== 'object') throw fail(`record ${i + 1} of ${at} is a ${s.kind}, not an object`);
+    lines.push(oneLine(text.slice(s.start, s.end)));
+  }
+  const fingerprint = createHash('sha256').update(lines.join('\n')).digest('hex');
+  const c = cursorPath ? found[1] : undefined;
+  if (c === undefined || c.kind === 'null') return { lines, cursor: c === undefined ? undefined : null, fingerprint };
+  if (c.kind === 'object' || c.kind === 'array') throw fail(`${at}: the cursor at "${cursorPath!.join('.')}" is an ${c.kind}, not a value`);
+  return { lines, cursor: scalarText(text, c), fingerprint };
+}
+
+/** " (its top-level keys: a, b, c)" for a message, when the body is an object. */
+function topKeys(text: string): string {
+  try {
+    const v: unknown = JSON.parse(text);
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) return ` (the body is ${Array.isArray(v) ? 'an array' : 'not an object'})`;
+    const keys = Object.keys(v);
+    return keys.length ? ` (its top-level keys: ${keys.slice(0, 10).join(', ')}${keys.length > 10 ? ', …' : ''})` : ' (the body is an empty object)';
+  } catch {
+    return '';
+  }
+}
+
+function buildRequest(config: HttpConfig, pipeline: string): HttpRequest {
+  const url = new URL(config.url);
+  // Header names are case-insensitive; lower case lets a configured header replace a default.
+  const headers: Record<string, string> = { accept: 'application/json', 'user-agent': 'floe' };
+  for (const [k, v] of Object.entries(config.headers ?? {})) headers[k.toLowerCase()] = v;
+  // fetch refuses URLs with credentials: they become Basic auth, unless a header already authenticates.
+  if (url.username !== '' || url.password !== '') {
+    headers.authorization ??= `Basic ${Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString('base64')}`;
+    url.username = '';
+    url.password = '';
+  }
+  for (const [k, v] of Object.entries(config.params ?? {})) url.searchParams.set(k, String(v));
+  if (config.body === undefined) return { url, method: config.method, headers };
+  if (config.method !== 'POST') {
+    throw configError(`pipeline ${pipeline}: the http source has a body but method ${config.method}; a body needs method: POST`, { context: { pipeline } });
+  }
+  headers['content-type'] ??= 'application/json';
+  return { url, method: config.method, headers, body: JSON.stringify(config.body) };
+}
+
+// Temp folders still on disk; the exit hook removes them (synchronously: 'exit' cannot wait).
+const live = new Set<string>();
+let hooked = false;
+
+async function tempDir(): Promise<string> {
+  const dir = join(tmpdir(), `floe-http-${randomUUID()}`);
+  await mkdir(dir, { recursive: true });
+  live.add(dir);
+  if (!hooked) {
+    hooked = true;
+    process.on('exit', () => {
+      for (const d of live) rmSync(d, { recursive: true, force: true });
+    });
+  }
+  return dir;
+}
+
+async function removeTempDir(dir: string): Promise<void> {
+  live.delete(dir);
+  await rm(dir, { recursive: true, force: true });
+}
+
+async function emptyFile(dir: string): Promise<string> {
+  const file = join(dir, 'empty.ndjson');
+  await writeFile(file, '');
+  return file;
+}
