@@ -6,6 +6,7 @@ cd "$(dirname "$0")/.."
 if [ ! -d node_modules ]; then npm ci --no-audit --no-fund; fi
 npm run --silent build
 floe() { node bin/floe.js "$@"; }
+show() { printf '\n$ floe %q' "$@"; echo; node bin/floe.js "$@"; }
 
 echo "== floe validate"
 floe validate
@@ -18,10 +19,8 @@ echo "== tables"
 floe tables
 echo
 echo "== example queries"
-set -x
-floe query "SELECT count(*) AS accounts, sum(net_revenue) AS net_revenue FROM c360.account_revenue"
-floe query "SELECT account_id, billing_email, net_revenue, payments FROM c360.account_revenue ORDER BY net_revenue DESC LIMIT 5"
-floe query "SELECT country, count(*) AS contacts FROM crm.contacts GROUP BY country ORDER BY contacts DESC LIMIT 5" || true
-floe query "SELECT date_trunc('month', event_time) AS month, count(*) AS events FROM web.events GROUP BY 1 ORDER BY 1"
-{ set +x; } 2>/dev/null
+show query "SELECT count(*) AS accounts, sum(net_revenue) AS net_revenue FROM c360.account_revenue"
+show query "SELECT account_id, billing_email, net_revenue, payments FROM c360.account_revenue ORDER BY net_revenue DESC LIMIT 5"
+show query "SELECT country, count(*) AS contacts FROM crm.contacts GROUP BY country ORDER BY contacts DESC LIMIT 5" || true
+show query "SELECT date_trunc('month', event_time) AS month, count(*) AS events FROM web.events GROUP BY 1 ORDER BY 1"
 exit $status
