@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 if [ ! -d node_modules ]; then npm ci --no-audit --no-fund; fi
 npm run --silent build
 floe() { node bin/floe.js "$@"; }
-show() { printf '\n$ floe %q' "$@"; echo; node bin/floe.js "$@"; }
+show() { printf '\n$ floe'; printf ' %q' "$@"; echo; node bin/floe.js "$@"; }
 
 echo "== floe validate"
 floe validate
