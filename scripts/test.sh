@@ -17,6 +17,9 @@ npm run --silent build
 echo "== provision interop oracles (PyIceberg, Spark)"
 bash scripts/provision-interop.sh
 
+echo "== provision test servers (Postgres, MariaDB)"
+bash scripts/provision-services.sh
+
 echo "== tests"
 mkdir -p .cache
 status=0
