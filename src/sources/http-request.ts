@@ -106,7 +106,12 @@ export async function request(req: HttpRequest, opts: RequestOptions): Promise<H
     const wait = asked === null ? Math.min(backoffDelay(opts.retries.backoff, attempt), budget) : Math.min(asked, MAX_WAIT_MS, budget);
     budget -= wait;
     opts.onRetry?.({ attempt, waitMs: wait, reason: r.reason });
-    await sleep(wait, undefined, opts.signal ? { signal: opts.signal } : undefined);
+    try {
+      await sleep(wait, undefined, opts.signal ? { signal: opts.signal } : undefined);
+    } catch (e) {
+      // The abort's own reason (as throwIfAborted gives it), not the timer's generic AbortError.
+      throw opts.signal?.aborted ? opts.signal.reason : e;
+    }
   }
 }
 
