@@ -246,17 +246,24 @@ function wireType(api: Api, wire: Wire): DuckDBType {
   }
 }
 
-/** What setItem wants for each wire type, from what the converters return (WireValues). */
+/**
+ * What setItem wants for each wire type, from what the converters return (WireValues).
+ * Date, time and timestamp vectors copy the number out of the value at once, so one mutable
+ * value per column serves every row (less garbage on the hot path); string, blob and list
+ * vectors keep the object until flush, so those get a fresh one each.
+ */
 function wireWrap(api: Api, wire: Wire): Wrap {
   switch (wire) {
-    case 'DATE':
-      return (days: number) => new api.DuckDBDateValue(days);
+    case 'DATE': {
+      const holder = new api.DuckDBDateValue(0) as { days: number };
+      return (days: number) => ((holder.days = days), holder);
+    }
     case 'TIME':
-      return (micros: bigint) => new api.DuckDBTimeValue(micros);
+      return reused(new api.DuckDBTimeValue(0n));
     case 'TIMESTAMP':
-      return (micros: bigint) => new api.DuckDBTimestampValue(micros);
+      return reused(new api.DuckDBTimestampValue(0n));
     case 'TIMESTAMPTZ':
-      return (micros: bigint) => new api.DuckDBTimestampTZValue(micros);
+      return reused(new api.DuckDBTimestampTZValue(0n));
     case 'BLOB':
       return (bytes: Uint8Array) => new api.DuckDBBlobValue(bytes);
     case 'VARCHAR[]':
@@ -266,4 +273,9 @@ function wireWrap(api: Api, wire: Wire): Wrap {
     default:
       return undefined;
   }
+}
+
+function reused(value: { micros: bigint }): Wrap {
+  const holder = value as { micros: bigint };
+  return (micros: bigint) => ((holder.micros = micros), holder);
 }
