@@ -12,6 +12,7 @@
  * kills: at random delays, once while Parquet files are being written into the staging
  * folder, and once as soon as the new manifest appears (the commit phase).
  */
+import { watch } from 'node:fs';
 import { readdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -167,14 +168,29 @@ describe('floe load killed with SIGKILL', () => {
     console.info(`killed at ${killedAtMs} ms with ${staged} bytes of Parquet staged; table at its old snapshot`);
   }, LONG);
 
-  it('killed as soon as a new file appears in metadata/ (the commit phase): old or new snapshot, nothing between', async () => {
-    const known = await metadataFiles();
-    let appeared: string[] = [];
-    const { result, killedAtMs } = await loadAndKill(async () => (appeared = [...(await metadataFiles())].filter((f) => !known.has(f))).length > 0);
-    const outcome = await expectOldOrNewSnapshot(result, 'kill in the commit phase');
-    console.info(
-      `commit phase: ${killedAtMs === null ? 'the load finished first' : `killed at ${killedAtMs} ms after ${appeared.join(', ')} appeared`}; table at its ${outcome} snapshot`,
-    );
+  // The commit phase writes the manifest, then NNNNN-<uuid>.metadata.json (each through a
+  // temp file and a rename), then swaps the catalog pointer. inotify (fs.watch) lets the
+  // kill land within a millisecond of each step.
+  const commitSteps: [string, (name: string) => boolean][] = [
+    ['the new manifest is being written', (n) => /-m\d+\.avro/.test(n)],
+    ['the new metadata file is being written', (n) => /\.metadata\.json/.test(n) && !known.has(n)],
+    ['the new metadata file is in place (before or just after the pointer swap)', (n) => /^\d{5}-[^/]*\.metadata\.json$/.test(n) && !known.has(n)],
+  ];
+  let known = new Set<string>();
+  it.each(commitSteps)('killed as soon as %s: old or new snapshot, nothing between', async (step, matches) => {
+    known = await metadataFiles();
+    const child = startFloe(['--project', project, 'load', T, big]);
+    const done = collect(child);
+    let seen: string | null = null;
+    const watcher = watch(path.join(tableDir, 'metadata'), (_event, name) => {
+      if (seen === null && name && !known.has(name) && matches(name)) {
+        seen = name;
+        child.kill('SIGKILL');
+      }
+    });
+    const result = await done.finally(() => watcher.close());
+    const outcome = await expectOldOrNewSnapshot(result, `kill when ${step}`);
+    console.info(`${step}: ${seen === null ? 'the load finished first' : `killed when ${seen} appeared`}; table at its ${outcome} snapshot`);
   }, LONG);
 
   it('a later load succeeds and adds exactly its rows', async () => {

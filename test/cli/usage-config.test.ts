@@ -177,6 +177,25 @@ describe('--help', () => {
     expect(r.stdout).not.toMatch(STACK_LINE);
   });
 
+  it('every command that floe --help lists (table subcommands too) has a --help that exits 0', async () => {
+    const list = async (args: string[]) => {
+      const r = await floe([...args, '--help']);
+      expect(r.code, show(r)).toBe(0);
+      const section = r.stdout.slice(r.stdout.indexOf('\nCommands:'));
+      return [...section.matchAll(/^  ([a-z][a-z-]*)\b/gm)].map((m) => m[1]!).filter((c) => c !== 'help');
+    };
+    const top = await list([]);
+    expect(top).toEqual(expect.arrayContaining(commands));
+    const all = [...top.map((c) => [c]), ...(await list(['table'])).map((c) => ['table', c])];
+    for (const cmd of all) {
+      const r = await floe([...cmd, '--help']);
+      expect(r.code, show(r)).toBe(0);
+      expect(r.stdout).toContain(`Usage: floe ${cmd.join(' ')}`);
+      expect(r.stdout).toContain('--help');
+      expect(r.stderr).toBe('');
+    }
+  });
+
   it('floe help <command> is the same as floe <command> --help', async () => {
     const a = await floe(['help', 'load']);
     const b = await floe(['load', '--help']);
