@@ -1,0 +1,244 @@
+/**
+ * Helpers for the end-to-end tests of `floe run`: each test builds a small project in a temp
+ * folder (floe.yaml, pipelines/, data/), runs the built CLI (bin/floe.js → dist/) as a child
+ * process, and looks at exit codes, output, `floe query`, `floe snapshots --json` and the
+ * table's live data files.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { afterAll, expect } from 'vitest';
+import { openCatalog } from '../../src/catalog/open.js';
+import { parseTableIdentifier } from '../../src/catalog/identifier.js';
+import { RoutingFileIO } from '../../src/io/resolve.js';
+import { loadTable } from '../../src/table/load.js';
+import { planScan } from '../../src/table/scan.js';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const FLOE_BIN = path.join(ROOT, 'bin', 'floe.js');
+
+/** These tests run the built CLI; a missing build is a loud failure, never a skip. */
+export function assertBuilt(): void {
+  if (!existsSync(path.join(ROOT, 'dist', 'cli', 'main.js'))) {
+    throw new Error('dist/cli/main.js is missing: run `npm run build` before test/run');
+  }
+}
+
+export interface RunResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export function show(r: RunResult): string {
+  return `exit ${r.code}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
+}
+
+/** No colours, no inherited FLOE_* settings; `env` adds (or, with undefined, removes) variables. */
+function childEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('FLOE_')) env[k] = v;
+  env.NO_COLOR = '1';
+  env.FORCE_COLOR = '0';
+  for (const [k, v] of Object.entries(extra)) {
+    if (v === undefined) delete env[k];
+    else env[k] = v;
+  }
+  return env;
+}
+
+export function startFloe(args: readonly string[], env: Record<string, string | undefined> = {}): ChildProcess {
+  return spawn(process.execPath, [FLOE_BIN, ...args], { cwd: tmpdir(), env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+export function collect(child: ChildProcess): Promise<RunResult> {
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  child.stderr?.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/**
+ * JSON with every integer of 16 or more digits read as a string, so snapshot ids (longs)
+ * survive exactly. Only integers outside string literals are touched.
+ */
+export function parseJsonExact(text: string): any {
+  let out = '';
+  let i = 0;
+  while (i < text.length) {
+    const c = text[i]!;
+    if (c === '"') {
+      let j = i + 1;
+      while (j < text.length && text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
+      out += text.slice(i, j + 1);
+      i = j + 1;
+      continue;
+    }
+    const m = /^-?\d{16,}(?![.eE\d])/.exec(text.slice(i, i + 40));
+    if (m && !/[\d.]/.test(text[i - 1] ?? '')) {
+      out += `"${m[0]}"`;
+      i += m[0].length;
+      continue;
+    }
+    out += c;
+    i++;
+  }
+  return JSON.parse(out);
+}
+
+export interface Snapshot {
+  'snapshot-id': string;
+  'parent-snapshot-id'?: string | null;
+  summary: Record<string, string>;
+  refs: string[];
+}
+
+/** Temp folders removed after the file's tests. */
+function tmpDirs(): () => Promise<string> {
+  const dirs: string[] = [];
+  afterAll(async () => {
+    await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
+  });
+  return async () => {
+    const d = await mkdtemp(path.join(tmpdir(), 'floe-run-'));
+    dirs.push(d);
+    return d;
+  };
+}
+
+export const PROJECT_YAML = 'warehouse: ./warehouse\ncatalog:\n  uri: sqlite:./warehouse/catalog.db\n  name: floe\npipelines: pipelines/\n';
+
+export class Project {
+  constructor(readonly dir: string) {}
+
+  path(rel: string): string {
+    return path.join(this.dir, rel);
+  }
+
+  async write(rel: string, text: string): Promise<string> {
+    const p = this.path(rel);
+    await mkdir(path.dirname(p), { recursive: true });
+    await writeFile(p, text);
+    return p;
+  }
+
+  /** pipelines/<name>.yaml */
+  pipeline(name: string, yaml: string): Promise<string> {
+    return this.write(`pipelines/${name}.yaml`, yaml);
+  }
+
+  floe(args: readonly string[], env: Record<string, string | undefined> = {}): Promise<RunResult> {
+    return collect(startFloe(['--project', this.dir, ...args], env));
+  }
+
+  start(args: readonly string[], env: Record<string, string | undefined> = {}): ChildProcess {
+    return startFloe(['--project', this.dir, ...args], env);
+  }
+
+  /** `floe run ...`, expecting `code`. */
+  async run(args: readonly string[], code = 0, env: Record<string, string | undefined> = {}): Promise<RunResult> {
+    const r = await this.floe(['run', ...args], env);
+    expect(r.code, show(r)).toBe(code);
+    return r;
+  }
+
+  /** `floe query --format json`: rows as objects (exact longs are numbers, others strings). */
+  async query(sql: string): Promise<Record<string, unknown>[]> {
+    const r = await this.floe(['query', sql, '--format', 'json']);
+    expect(r.code, show(r)).toBe(0);
+    return JSON.parse(r.stdout) as Record<string, unknown>[];
+  }
+
+  /** `floe snapshots <table> --json`, oldest first, ids as strings. */
+  async snapshots(table: string): Promise<Snapshot[]> {
+    const r = await this.floe(['snapshots', table, '--json']);
+    expect(r.code, show(r)).toBe(0);
+    return parseJsonExact(r.stdout) as Snapshot[];
+  }
+
+  /** `floe snapshots --json` output verbatim (for "the table did not change" comparisons). */
+  async snapshotsText(table: string): Promise<string> {
+    const r = await this.floe(['snapshots', table, '--json']);
+    expect(r.code, show(r)).toBe(0);
+    return r.stdout;
+  }
+
+  async tables(): Promise<string[]> {
+    const r = await this.floe(['tables', '--json']);
+    expect(r.code, show(r)).toBe(0);
+    return (JSON.parse(r.stdout) as string[]).sort();
+  }
+
+  /** The current schema as `name type` strings (from `floe describe --json`). */
+  async columns(table: string): Promise<string[]> {
+    const r = await this.floe(['describe', table, '--json']);
+    expect(r.code, show(r)).toBe(0);
+    const m = (parseJsonExact(r.stdout) as Record<string, any>).metadata as Record<string, any>;
+    const schema = (m.schemas as any[]).find((s) => s['schema-id'] === m['current-schema-id']);
+    expect(schema, r.stdout).toBeDefined();
+    return (schema.fields as { name: string; type: unknown }[]).map((f) => `${f.name} ${typeof f.type === 'string' ? f.type : JSON.stringify(f.type)}`);
+  }
+
+  /** The live data files of the table's current snapshot, by path, read through floe's own scan planning. */
+  async dataFiles(table: string): Promise<string[]> {
+    const catalog = await openCatalog({ uri: `sqlite:${this.path('warehouse/catalog.db')}`, name: 'floe' }, this.dir);
+    try {
+      const id = parseTableIdentifier(table);
+      const t = await loadTable(catalog, new RoutingFileIO(), id);
+      const plan = await planScan({ io: t.io, metadata: t.metadata, table });
+      return plan.dataFiles.map((f) => f.file.file_path).sort();
+    } finally {
+      await catalog.close();
+    }
+  }
+}
+
+/** A fresh project folder per call: floe.yaml and an empty pipelines/. */
+export function useProjects(): () => Promise<Project> {
+  const next = tmpDirs();
+  return async () => {
+    const p = new Project(await next());
+    await p.write('floe.yaml', PROJECT_YAML);
+    await mkdir(p.path('pipelines'), { recursive: true });
+    return p;
+  };
+}
+
+/** Runs DuckDB SQL in this process (writing Parquet or large CSV inputs). */
+export async function duck(...statements: string[]): Promise<void> {
+  const db = await DuckDBInstance.create(':memory:', { threads: '2' });
+  const c = await db.connect();
+  try {
+    for (const s of statements) await c.run(s);
+  } finally {
+    c.closeSync();
+    db.closeSync();
+  }
+}
+
+export const sqlString = (s: string) => `'${s.replace(/'/g, "''")}'`;
+
+/** NDJSON on stdout: every line must parse. */
+export function events(stdout: string): Record<string, any>[] {
+  const lines = stdout.split('\n').filter((l) => l.trim() !== '');
+  return lines.map((l) => {
+    try {
+      return parseJsonExact(l) as Record<string, any>;
+    } catch (e) {
+      throw new Error(`a line of --json output is not JSON: ${l}\n(${(e as Error).message})`);
+    }
+  });
+}
+
+/** Rows sorted by a column, for order-free comparisons. */
+export function byKey<T extends Record<string, unknown>>(rows: T[], key: string): T[] {
+  return [...rows].sort((a, b) => (Number(a[key]) - Number(b[key])) || String(a[key]).localeCompare(String(b[key])));
+}
