@@ -94,16 +94,25 @@ function maskParam(pair: string): string {
 /** The delay before retry `n` (1-based) without Retry-After: backoff doubled each time, capped. */
 export const backoffDelay = (backoff: number, n: number) => Math.min(backoff * 2 ** (n - 1), MAX_WAIT_MS);
 
-export async function request(req: HttpRequest, opts: RequestOptions): Promise<HttpResponse> {
+/** The waiting budget of one request: MAX_WAIT_MS, or the whole backoff schedule when that is longer. */
+export function retryBudget(max: number, backoff: number): number {
   let schedule = 0;
-  for (let n = 1; n <= opts.retries.max; n++) schedule += backoffDelay(opts.retries.backoff, n);
-  let budget = Math.max(MAX_WAIT_MS, schedule);
+  for (let n = 1; n <= max; n++) schedule += backoffDelay(backoff, n);
+  return Math.max(MAX_WAIT_MS, schedule);
+}
+
+/** The wait before retry `n`: what the server asked (capped), else the backoff; never beyond the budget left. */
+export function retryWait(n: number, backoff: number, asked: number | null, budgetLeft: number): number {
+  return Math.max(0, Math.min(asked === null ? backoffDelay(backoff, n) : Math.min(asked, MAX_WAIT_MS), budgetLeft));
+}
+
+export async function request(req: HttpRequest, opts: RequestOptions): Promise<HttpResponse> {
+  let budget = retryBudget(opts.retries.max, opts.retries.backoff);
   for (let attempt = 1; ; attempt++) {
     const r = await attemptOnce(req, opts);
     if (r.kind === 'ok') return { status: r.status, headers: r.headers, text: r.text, url: r.url, attempts: attempt };
     if (r.kind === 'fail' || attempt > opts.retries.max) throw failure(r, attempt, opts);
-    const asked = r.retryAfter ?? null;
-    const wait = asked === null ? Math.min(backoffDelay(opts.retries.backoff, attempt), budget) : Math.min(asked, MAX_WAIT_MS, budget);
+    const wait = retryWait(attempt, opts.retries.backoff, r.retryAfter ?? null, budget);
     budget -= wait;
     opts.onRetry?.({ attempt, waitMs: wait, reason: r.reason });
     try {

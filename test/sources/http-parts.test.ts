@@ -5,7 +5,7 @@ import type { HttpPagination } from '../../src/pipeline/schema-source.js';
 import { nextLinkUrl, parseRetryAfter } from '../../src/sources/http.js';
 import { JsonSyntaxError, oneLine, scalarText, scanJson } from '../../src/sources/http-json.js';
 import { createPager, type Step } from '../../src/sources/http-paging.js';
-import { backoffDelay, MAX_WAIT_MS, safeUrl } from '../../src/sources/http-request.js';
+import { backoffDelay, MAX_WAIT_MS, retryBudget, retryWait, safeUrl } from '../../src/sources/http-request.js';
 
 describe('parseRetryAfter', () => {
   const now = Date.parse('2024-05-01T12:00:00Z');
@@ -131,6 +131,24 @@ describe('backoffDelay', () => {
   it('doubles from the configured backoff and is capped', () => {
     expect([1, 2, 3, 4].map((n) => backoffDelay(100, n))).toEqual([100, 200, 400, 800]);
     expect(backoffDelay(60_000, 10)).toBe(MAX_WAIT_MS);
+  });
+});
+
+describe('retryWait', () => {
+  const budget = retryBudget(3, 100);
+  it('has a budget of 5 minutes, or the whole backoff schedule when longer', () => {
+    expect(budget).toBe(MAX_WAIT_MS);
+    expect(retryBudget(5, 60_000)).toBe((1 + 2 + 4) * 60_000 + 2 * MAX_WAIT_MS);
+  });
+  it('uses the backoff without Retry-After, the server\'s wait with it', () => {
+    expect(retryWait(3, 100, null, budget)).toBe(400);
+    expect(retryWait(1, 100, 1000, budget)).toBe(1000);
+    expect(retryWait(1, 100, 0, budget)).toBe(0);
+  });
+  it('caps a server-asked wait at 5 minutes and at the budget left', () => {
+    expect(retryWait(1, 100, 3_600_000, budget)).toBe(MAX_WAIT_MS);
+    expect(retryWait(2, 100, 3_600_000, 20_000)).toBe(20_000);
+    expect(retryWait(2, 100, 60_000, 0)).toBe(0);
   });
 });
 
