@@ -69,6 +69,18 @@ export async function inputRows(p: FloeProject, files: string[], fields: NestedF
   return canonicalRowsFromFloe(rows, fields);
 }
 
+/** Input rows per (files, schema): many tables load the same files. */
+const inputCache = new WeakMap<FloeProject, Map<string, Promise<CanonicalRow[]>>>();
+
+function cachedInputRows(p: FloeProject, files: string[], fields: NestedField[]): Promise<CanonicalRow[]> {
+  let m = inputCache.get(p);
+  if (!m) inputCache.set(p, (m = new Map()));
+  const key = JSON.stringify([files, fields]);
+  let rows = m.get(key);
+  if (!rows) m.set(key, (rows = inputRows(p, files, fields)));
+  return rows;
+}
+
 /** Loads the case, then describes and reads it back. */
 export async function loadAndRead(p: FloeProject, c: TableCase): Promise<LoadedTable> {
   await loadCase(p, c);
@@ -81,7 +93,7 @@ export async function loadAndRead(p: FloeProject, c: TableCase): Promise<LoadedT
     columns: fields.map((f) => f.name),
     partition: partitionFields(described),
     rows: await floeRows(p, c.table, fields),
-    inputRows: await inputRows(p, liveFiles(c), fields),
+    inputRows: await cachedInputRows(p, liveFiles(c), fields),
   };
 }
 
