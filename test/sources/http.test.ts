@@ -6,7 +6,7 @@
  */
 import { readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FloeError } from '../../src/errors.js';
 import { interpolateString } from '../../src/pipeline/interpolate.js';
 import { type Source as SourceConfig, sourceSchema } from '../../src/pipeline/schema-source.js';
@@ -35,7 +35,17 @@ function config(path: string, extra: Record<string, unknown> = {}): HttpConfig {
   return sourceSchema.parse({ kind: 'http', url: `${server.origin}${path}`, retries: { max: 3, backoff: '5ms' }, timeout: '5s', ...extra }) as HttpConfig;
 }
 
-const extract = (c: HttpConfig, extra: Parameters<typeof context>[1] = {}) => httpSource(c).extract(context(engine(), extra));
+/** Every extraction's files go once the test is done, as the runner's afterScan would remove them. */
+const extracted: Extracted[] = [];
+afterEach(async () => {
+  for (const out of extracted.splice(0)) await out.afterScan?.();
+});
+
+async function extract(c: HttpConfig, extra: Parameters<typeof context>[1] = {}): Promise<Extracted> {
+  const out = await httpSource(c).extract(context(engine(), extra));
+  extracted.push(out);
+  return out;
+}
 
 async function failure(p: Promise<unknown>): Promise<FloeError> {
   const e = await p.then(
@@ -59,7 +69,6 @@ describe('records', () => {
     ]);
     expect(out.rowsRead).toBe(2);
     expect(out.describe).toBe(`GET ${server.origin}/plain (1 page, 2 records, 0 retries)`);
-    await out.afterScan?.();
   });
 
   it('reads the array at records_path, and an object body as one record', async () => {
