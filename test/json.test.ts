@@ -16,3 +16,12 @@ describe('bigint-safe JSON', () => {
     expect(() => parseJson('{\n  "a": 1,\n  "b": tru\n}', 'v1.metadata.json')).toThrow(/v1.metadata.json: invalid JSON at line 3, column 8/);
   });
 });
+
+describe('bigint-safe JSON, hostile keys', () => {
+  it('keeps a "__proto__" key as data', () => {
+    const v = parseJson('{"__proto__": {"polluted": 1}, "a": 2}') as Record<string, unknown>;
+    expect(Object.getPrototypeOf(v)).toBe(Object.prototype);
+    expect((v as { polluted?: number }).polluted).toBeUndefined();
+    expect(Object.keys(v)).toEqual(['__proto__', 'a']);
+  });
+});

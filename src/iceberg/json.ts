@@ -49,7 +49,10 @@ export function parseJson(text: string, source = 'JSON'): unknown {
         ws();
         if (text[i] !== ':') fail("expected ':'");
         i++;
-        obj[key] = value();
+        const v = value();
+        // A "__proto__" key must become an own property, not the object's prototype.
+        if (key === '__proto__') Object.defineProperty(obj, key, { value: v, enumerable: true, writable: true, configurable: true });
+        else obj[key] = v;
         ws();
         if (text[i] === ',') {
           i++;
