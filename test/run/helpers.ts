@@ -12,11 +12,16 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, expect } from 'vitest';
+import type { Catalog } from '../../src/catalog/catalog.js';
 import { openCatalog } from '../../src/catalog/open.js';
 import { parseTableIdentifier } from '../../src/catalog/identifier.js';
 import { RoutingFileIO } from '../../src/io/resolve.js';
 import { loadTable } from '../../src/table/load.js';
 import { planScan } from '../../src/table/scan.js';
+import { openEngine } from '../../src/engine/duckdb.js';
+import { toJsonValue } from '../../src/engine/values.js';
+import { prepareViews } from '../../src/query/query.js';
+import type { TableMetadata } from '../../src/iceberg/types.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const FLOE_BIN = path.join(ROOT, 'bin', 'floe.js');
@@ -150,54 +155,96 @@ export class Project {
     return r;
   }
 
-  /** `floe query --format json`: rows as objects (exact longs are numbers, others strings). */
-  async query(sql: string): Promise<Record<string, unknown>[]> {
+  /** `floe query --format json` through the CLI: rows as objects (exact longs are numbers, others strings). */
+  async queryCli(sql: string): Promise<Record<string, unknown>[]> {
     const r = await this.floe(['query', sql, '--format', 'json']);
     expect(r.code, show(r)).toBe(0);
     return JSON.parse(r.stdout) as Record<string, unknown>[];
   }
 
-  /** `floe snapshots <table> --json`, oldest first, ids as strings. */
-  async snapshots(table: string): Promise<Snapshot[]> {
+  /**
+   * What `floe query --format json` returns, computed in this process by the same code
+   * (catalog tables as views, values as JSON values), without a process start per look.
+   */
+  async query(sql: string): Promise<Record<string, unknown>[]> {
+    return this.withCatalog(async (catalog) => {
+      const engine = await openEngine({ threads: 1 });
+      try {
+        await prepareViews(engine, catalog, new RoutingFileIO(), sql, undefined);
+        const rows = await engine.all(sql, 'run the query');
+        return rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, toJsonValue(v)])));
+      } finally {
+        engine.close();
+      }
+    });
+  }
+
+  /** `floe snapshots <table> --json` through the CLI, oldest first, ids as strings. */
+  async snapshotsCli(table: string): Promise<Snapshot[]> {
     const r = await this.floe(['snapshots', table, '--json']);
     expect(r.code, show(r)).toBe(0);
     return parseJsonExact(r.stdout) as Snapshot[];
   }
 
-  /** `floe snapshots --json` output verbatim (for "the table did not change" comparisons). */
-  async snapshotsText(table: string): Promise<string> {
-    const r = await this.floe(['snapshots', table, '--json']);
-    expect(r.code, show(r)).toBe(0);
-    return r.stdout;
+  /**
+   * The table's snapshots (oldest first, ids as strings), read in this process from the
+   * metadata the catalog points at: the data `floe snapshots --json` prints, without a
+   * process start per look.
+   */
+  async snapshots(table: string): Promise<Snapshot[]> {
+    const m = await this.metadata(table);
+    const main = m.refs.main?.['snapshot-id'];
+    return [...m.snapshots]
+      .sort((a, b) => a['timestamp-ms'] - b['timestamp-ms'] || Number(a['sequence-number'] - b['sequence-number']))
+      .map((s) => ({
+        'snapshot-id': String(s['snapshot-id']),
+        'parent-snapshot-id': s['parent-snapshot-id'] === undefined || s['parent-snapshot-id'] === null ? null : String(s['parent-snapshot-id']),
+        summary: { ...s.summary } as Record<string, string>,
+        refs: s['snapshot-id'] === main ? ['main'] : [],
+      }));
   }
 
-  async tables(): Promise<string[]> {
-    const r = await this.floe(['tables', '--json']);
-    expect(r.code, show(r)).toBe(0);
-    return (JSON.parse(r.stdout) as string[]).sort();
-  }
-
-  /** The current schema as `name type` strings (from `floe describe --json`). */
+  /** The current schema as `name type` strings. */
   async columns(table: string): Promise<string[]> {
-    const r = await this.floe(['describe', table, '--json']);
-    expect(r.code, show(r)).toBe(0);
-    const m = (parseJsonExact(r.stdout) as Record<string, any>).metadata as Record<string, any>;
-    const schema = (m.schemas as any[]).find((s) => s['schema-id'] === m['current-schema-id']);
-    expect(schema, r.stdout).toBeDefined();
-    return (schema.fields as { name: string; type: unknown }[]).map((f) => `${f.name} ${typeof f.type === 'string' ? f.type : JSON.stringify(f.type)}`);
+    const m = await this.metadata(table);
+    const schema = m.schemas.find((s) => s['schema-id'] === m['current-schema-id'])!;
+    return schema.fields.map((f) => `${f.name} ${typeof f.type === 'string' ? f.type : JSON.stringify(f.type)}`);
+  }
+
+  private async withCatalog<T>(fn: (catalog: Catalog) => Promise<T>): Promise<T> {
+    const catalog = await openCatalog({ uri: `sqlite:${this.path('warehouse/catalog.db')}`, name: 'floe' }, this.dir);
+    try {
+      return await fn(catalog);
+    } finally {
+      await catalog.close();
+    }
+  }
+
+  async metadata(table: string): Promise<TableMetadata> {
+    return this.withCatalog(async (catalog) => (await loadTable(catalog, new RoutingFileIO(), parseTableIdentifier(table))).metadata);
+  }
+
+  /** Every table in the catalog as ns.table, sorted. */
+  async tables(): Promise<string[]> {
+    return this.withCatalog(async (catalog) => (await catalog.listTables()).map((t) => `${t.namespace.join('.')}.${t.name}`).sort());
+  }
+
+  /** The catalog's metadata pointer of a table (changes with every commit). */
+  async pointer(table: string): Promise<string> {
+    return this.withCatalog(async (catalog) => (await catalog.getTable(parseTableIdentifier(table))).metadataLocation);
+  }
+
+  async exists(table: string): Promise<boolean> {
+    return this.withCatalog((catalog) => catalog.tableExists(parseTableIdentifier(table)));
   }
 
   /** The live data files of the table's current snapshot, by path, read through floe's own scan planning. */
   async dataFiles(table: string): Promise<string[]> {
-    const catalog = await openCatalog({ uri: `sqlite:${this.path('warehouse/catalog.db')}`, name: 'floe' }, this.dir);
-    try {
-      const id = parseTableIdentifier(table);
-      const t = await loadTable(catalog, new RoutingFileIO(), id);
+    return this.withCatalog(async (catalog) => {
+      const t = await loadTable(catalog, new RoutingFileIO(), parseTableIdentifier(table));
       const plan = await planScan({ io: t.io, metadata: t.metadata, table });
       return plan.dataFiles.map((f) => f.file.file_path).sort();
-    } finally {
-      await catalog.close();
-    }
+    });
   }
 }
 
@@ -218,6 +265,19 @@ export async function duck(...statements: string[]): Promise<void> {
   const c = await db.connect();
   try {
     for (const s of statements) await c.run(s);
+  } finally {
+    c.closeSync();
+    db.closeSync();
+  }
+}
+
+/** Rows of a DuckDB query run in this process (e.g. reading a data file directly); BIGINTs as numbers. */
+export async function duckRows(sql: string): Promise<Record<string, unknown>[]> {
+  const db = await DuckDBInstance.create(':memory:', { threads: '1' });
+  const c = await db.connect();
+  try {
+    const rows = (await c.runAndReadAll(sql)).getRowObjectsJS();
+    return rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'bigint' ? Number(v) : v])));
   } finally {
     c.closeSync();
     db.closeSync();
