@@ -16,6 +16,8 @@ import { conflictError, FloeError } from '../errors.js';
 import type { Engine } from '../engine/duckdb.js';
 import { schemaFromColumns } from '../engine/infer-schema.js';
 import { quoteIdent } from '../engine/sql.js';
+import { tableScanSql } from '../engine/read.js';
+import { planScan, type ScanTask } from '../table/scan.js';
 import { transformSql } from '../engine/transform-sql.js';
 import { registerFloeFunctions } from '../engine/udf.js';
 import { writeDataFiles, type PartitionColumn } from '../engine/write-parquet.js';
@@ -51,6 +53,8 @@ export interface WriteTableOptions {
   events?: CommitEvents;
   /** How a difference between the input's columns and the table's is handled; default fail. */
   schemaPolicy?: SchemaChangePolicy;
+  /** Write-audit-publish hook; see SnapshotWrite.audit. */
+  audit?: SnapshotWrite['audit'];
 }
 
 export interface WriteTableResult {
@@ -61,6 +65,8 @@ export interface WriteTableResult {
   rows: bigint;
   bytes: bigint;
   attempts: number;
+  /** False when a failed audit committed the snapshot without moving main. */
+  published?: boolean;
   /** Schema changes committed with the data (add column, widen). */
   schemaChanges: string[];
 }
@@ -80,6 +86,7 @@ export async function writeTable(o: WriteTableOptions): Promise<WriteTableResult
     operation: o.mode === 'append' ? 'append' : 'overwrite',
     replaceAll: o.mode === 'overwrite',
     skipIfEmpty: o.mode === 'append',
+    audit: o.audit,
   });
   return { ...result, created, schemaChanges: result.files > 0 || o.mode === 'overwrite' ? r.changes : [] };
 }
@@ -97,6 +104,14 @@ export interface SnapshotWrite {
   /** Re-checked on every commit attempt against the latest table (merge conflict validation). */
   validate?: (base: LoadedTable) => Promise<void>;
   skipIfEmpty?: boolean;
+  /**
+   * Write-audit-publish. Called after the data files are written and before anything is
+   * committed, with SQL over exactly the rows the new snapshot will hold (the base snapshot's
+   * files, minus removed ones, plus the new files). It returns summary keys (check counts)
+   * and whether to publish: when not, the snapshot is committed without moving `main`, so it
+   * stays inspectable by id until it expires.
+   */
+  audit?: (snapshotSql: string, newFilesSql: string) => Promise<{ summary: Record<string, string>; publish: boolean }>;
 }
 
 /** Writes the rows as data files of `table`, then commits one snapshot with them. */
@@ -145,6 +160,14 @@ export async function writeAndCommit(
     const manifest = files.length ? [await writeAddedManifest(table.io, m, files, 'data', m['default-spec-id'], schema)] : [];
     if (manifest[0]) moved.push(manifest[0].location);
     const snapshotId = newSnapshotId(m);
+    let summary = o.summary;
+    let publish = true;
+    if (w.audit) {
+      const { snapshotSql, newFilesSql } = await auditSql(o.engine, table, files, w, schema);
+      const verdict = await w.audit(snapshotSql, newFilesSql);
+      summary = { ...(summary ?? {}), ...verdict.summary };
+      publish = verdict.publish;
+    }
     const result = await commitTable(
       o.catalog,
       o.io,
@@ -159,7 +182,8 @@ export async function writeAndCommit(
           addedFiles: files,
           replaceAll: w.replaceAll,
           removeFiles: w.removeFiles,
-          summary: o.summary,
+          summary,
+          stageOnly: !publish,
         });
         if (!w.evolved) return change;
         // The evolved schema commits atomically with the data written in it.
@@ -181,6 +205,7 @@ export async function writeAndCommit(
       rows: files.reduce((a, f) => a + f.record_count, 0n),
       bytes: files.reduce((a, f) => a + f.file_size_in_bytes, 0n),
       attempts: result.attempts,
+      published: publish,
     };
   } catch (e) {
     // Nothing references these files: the commit did not happen.
@@ -189,6 +214,21 @@ export async function writeAndCommit(
   } finally {
     await rm(staging, { recursive: true, force: true }).catch(() => undefined);
   }
+}
+
+/** SQL over the rows the snapshot being written will hold, and over its new files alone. */
+async function auditSql(engine: Engine, table: LoadedTable, files: DataFile[], w: SnapshotWrite, schema: Schema) {
+  const m = table.metadata;
+  const name = formatTableId(table.id);
+  const plan = await planScan({ io: table.io, metadata: m, table: name });
+  const seq = m['last-sequence-number'] + 1n;
+  const added: ScanTask[] = files.map((file) => ({ file, dataSequenceNumber: seq, specId: m['default-spec-id'], deletes: [] }));
+  const kept = w.replaceAll ? [] : plan.dataFiles.filter((t) => !w.removeFiles?.has(t.file.file_path));
+  const withSchema = { ...plan, schema, specs: plan.specs };
+  const empty = `SELECT ${schema.fields.map((f) => `NULL AS ${quoteIdent(f.name)}`).join(', ')} WHERE false`;
+  const sqlOf = async (tasks: ScanTask[]) =>
+    tasks.length ? (await tableScanSql({ engine, io: table.io, metadata: m, table: name, plan: { ...withSchema, dataFiles: tasks } })).sql : empty;
+  return { snapshotSql: await sqlOf([...kept, ...added]), newFilesSql: await sqlOf(added) };
 }
 
 /** A retry re-applies the same files: valid only while schema and partition spec are unchanged. */

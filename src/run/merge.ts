@@ -75,6 +75,7 @@ export async function mergeTable(o: MergeOptions): Promise<WriteTableResult> {
     removeFiles: new Set(candidates.map((t) => t.file.file_path)),
     validate: (base) => validateNoConflictingAppends(base, startId, range, name),
     skipIfEmpty: true,
+    audit: o.audit,
   });
   return { ...result, created: false, schemaChanges: r.changes };
 }
