@@ -37,6 +37,9 @@ export function mysqlSource(config: MysqlConfig): Source {
       const target = describeUrl(config.connection, 3306);
       const describe = `mysql ${target}`;
       const conn = await connect(config, ctx, target);
+      // Ctrl-C or a lock timeout ends a long read now, not at the next batch boundary.
+      const onAbort = () => conn.destroy();
+      ctx.signal?.addEventListener('abort', onAbort, { once: true });
       let stage: Stage | undefined;
       try {
         await query(conn, { sql: `SET time_zone = '+00:00'` }, ctx, target, 'set up the session');
@@ -78,6 +81,8 @@ export function mysqlSource(config: MysqlConfig): Source {
         } catch (e) {
           throw wrap(e, ctx, target, 'read rows');
         }
+        // A destroyed connection may end the stream quietly: never return a partial read.
+        ctx.signal?.throwIfAborted();
         stage.append(batch);
         ctx.onProgress?.(stage.rows);
         stage.finish();
@@ -85,7 +90,10 @@ export function mysqlSource(config: MysqlConfig): Source {
         await stage?.abandon();
         // destroy, not end: end waits for the rest of a result that nobody reads any more.
         conn.destroy();
-        throw e;
+        // After an abort the driver reports a closed connection; the abort's reason is the news.
+        throw ctx.signal?.aborted ? ctx.signal.reason : e;
+      } finally {
+        ctx.signal?.removeEventListener('abort', onAbort);
       }
       await new Promise<void>((resolve) => conn.end(() => resolve()));
       return { relation: stage.relation, rowsRead: stage.rows, describe };

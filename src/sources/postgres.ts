@@ -43,6 +43,9 @@ export function postgresSource(config: PostgresConfig): Source {
       const target = describeUrl(config.connection, 5432);
       const describe = `postgres ${target}`;
       const client = await connect(config, ctx, target);
+      // Ctrl-C or a lock timeout ends a long fetch now, not at the next batch boundary.
+      const onAbort = () => void client.end().catch(() => undefined);
+      ctx.signal?.addEventListener('abort', onAbort, { once: true });
       let stage: Stage | undefined;
       try {
         await run(ctx, target, () => client.query(SESSION_SQL), 'set up the session');
@@ -79,8 +82,10 @@ export function postgresSource(config: PostgresConfig): Source {
         return { relation: stage.relation, rowsRead: stage.rows, describe };
       } catch (e) {
         await stage?.abandon();
-        throw e;
+        // After an abort the driver reports a closed connection; the abort's reason is the news.
+        throw ctx.signal?.aborted ? ctx.signal.reason : e;
       } finally {
+        ctx.signal?.removeEventListener('abort', onAbort);
         await client.end().catch(() => undefined);
       }
     },

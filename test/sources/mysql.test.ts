@@ -175,3 +175,13 @@ describe('mysql: errors', () => {
     expect(wide.message).toMatch(/column "d" \(decimal\(65,0\) → DECIMAL\(38, 0\)\).*does not fit/);
   });
 });
+
+describe('mysql: abort', () => {
+  it('stops a streamed read when the signal aborts, with the abort reason', async () => {
+    const controller = new AbortController();
+    const read = source({ table: T.many, batch_size: 5 }).extract(
+      context(engine(), { signal: controller.signal, onProgress: (n) => n >= 10 && controller.abort(new Error('stopped by test')) }),
+    );
+    await expect(read).rejects.toThrow('stopped by test');
+  });
+});

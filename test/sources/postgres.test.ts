@@ -222,3 +222,16 @@ describe('postgres: errors', () => {
     expect(e.message).toMatch(/two columns named "ID" and "id"/);
   });
 });
+
+describe('postgres: abort', () => {
+  it('stops a read when the signal aborts, with the abort reason, and leaves no staging table', async () => {
+    const controller = new AbortController();
+    const before = await engine().all(`SELECT table_name FROM duckdb_tables() WHERE temporary`, 'list');
+    const read = source({ table: table('many'), batch_size: 5 }).extract(
+      context(engine(), { signal: controller.signal, onProgress: (n) => n >= 10 && controller.abort(new Error('stopped by test')) }),
+    );
+    await expect(read).rejects.toThrow('stopped by test');
+    const after = await engine().all(`SELECT table_name FROM duckdb_tables() WHERE temporary`, 'list');
+    expect(after.length).toBe(before.length);
+  });
+});
