@@ -35,15 +35,17 @@ ENV_FILE=$ROOT/.cache/services.env
 PG_URL="postgresql://$DB_USER:$DB_PASSWORD@127.0.0.1:$PG_PORT/$DB_NAME"
 MY_URL="mysql://$DB_USER:$DB_PASSWORD@127.0.0.1:$MY_PORT/$DB_NAME"
 
-if [ "$(id -u)" -eq 0 ]; then SUDO=(); else
-  command -v sudo >/dev/null || die "not root and sudo is missing: installing and starting servers needs root"
-  SUDO=(sudo -n)
-fi
-as_root() { "${SUDO[@]}" "$@"; }
+# Installing and starting servers needs root; the fast path above them does not.
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"
+  elif command -v sudo >/dev/null; then sudo -n "$@"
+  else die "not root and sudo is missing: '$1' needs root"
+  fi
+}
 as_postgres() { as_root runuser -u postgres -- "$@"; }
 
+mkdir -p "$ROOT/.cache"
 write_env() {
-  mkdir -p "$ROOT/.cache"
   umask 077
   printf 'FLOE_TEST_PG_URL=%s\nFLOE_TEST_MYSQL_URL=%s\n' "$PG_URL" "$MY_URL" >"$ENV_FILE.tmp"
   mv "$ENV_FILE.tmp" "$ENV_FILE"
