@@ -1,0 +1,68 @@
+/**
+ * `freshness: { column, max_age }` — how old the newest value of a timestamp or date column
+ * is; without a column, how long ago the snapshot under check was committed (its
+ * `timestamp-ms`, spec: "Snapshots"). Always the whole table: the newest value may well be
+ * in an older batch.
+ */
+import type { ColumnInfo } from '../engine/duckdb.js';
+import { TYPE_ID } from '../engine/types.js';
+import { schemaError } from '../errors.js';
+import { formatDuration } from '../pipeline/duration.js';
+import { col, resolveColumn, targetFor, toNumber } from './common.js';
+import type { Evaluator } from './types.js';
+
+const TEMPORAL = new Set<number>([
+  TYPE_ID.DATE,
+  TYPE_ID.TIMESTAMP,
+  TYPE_ID.TIMESTAMP_S,
+  TYPE_ID.TIMESTAMP_MS,
+  TYPE_ID.TIMESTAMP_NS,
+  TYPE_ID.TIMESTAMP_TZ,
+]);
+
+/** Ages are shown to the second; milliseconds are noise in a report. */
+const age = (ms: number) => (ms < 0 ? `${formatDuration(Math.round(-ms / 1000) * 1000)} in the future` : formatDuration(Math.round(ms / 1000) * 1000));
+
+export const freshness: Evaluator<'freshness'> = async (check, ctx) => {
+  const t = targetFor(ctx, 'table');
+  const expected = `<= ${formatDuration(check.max_age)}`;
+  if (check.column === undefined) {
+    if (!ctx.snapshot) return { passed: false, scope: t.scope, observed: null, expected, message: 'the table has no snapshot yet' };
+    const ms = ctx.now - ctx.snapshot.timestampMs;
+    const when = new Date(ctx.snapshot.timestampMs).toISOString();
+    const ok = ms <= check.max_age;
+    return {
+      passed: ok,
+      scope: t.scope,
+      observed: age(ms),
+      expected,
+      message: `snapshot ${ctx.snapshot.id} was committed at ${when}, ${age(ms)} ago${ok ? '' : `, older than ${formatDuration(check.max_age)}`}`,
+    };
+  }
+  const c = resolveColumn(t, check.column, ctx.table);
+  assertTemporal(c, ctx.table);
+  // DATE and TIMESTAMP (no zone) are read as UTC, like Iceberg's timestamp: the session is UTC.
+  const value = c.type.typeId === TYPE_ID.TIMESTAMP_TZ ? `max(${col(c)})` : `CAST(max(${col(c)}) AS TIMESTAMP)`;
+  const rows = await ctx.all(`SELECT epoch_ms(${value}) AS ms, CAST(max(${col(c)}) AS VARCHAR) AS latest FROM ${t.sql}`);
+  const latest = rows[0]?.latest;
+  if (latest === null || latest === undefined) {
+    return { passed: false, scope: t.scope, observed: null, expected, message: `${c.name} has no values to measure freshness by` };
+  }
+  const ms = ctx.now - toNumber(rows[0]?.ms);
+  const ok = ms <= check.max_age;
+  return {
+    passed: ok,
+    scope: t.scope,
+    observed: age(ms),
+    expected,
+    message: `the newest ${c.name} is ${String(latest)}, ${ms < 0 ? age(ms) : `${age(ms)} old`}${ok ? '' : `, older than ${formatDuration(check.max_age)}`}`,
+  };
+};
+
+function assertTemporal(c: ColumnInfo, table: string): void {
+  if (TEMPORAL.has(c.type.typeId)) return;
+  throw schemaError(`freshness needs a date or timestamp column, but ${c.name} in table ${table} is ${c.type.toString()}`, {
+    context: { table, column: c.name },
+    hint: 'name a timestamp column, or leave out column to measure the age of the latest snapshot',
+  });
+}

@@ -1,0 +1,28 @@
+/**
+ * `range: { column, min, max }` — every non-NULL value within the bounds, inclusive.
+ * Row-level. Bounds may be numbers or text (`"2020-01-01"` for a date column), which DuckDB
+ * casts to the column's type.
+ */
+import { col, literalSql, plural, resolveColumn, targetFor, toNumber, valueText } from './common.js';
+import type { Evaluator } from './types.js';
+
+export const range: Evaluator<'range'> = async (check, ctx) => {
+  const t = targetFor(ctx, 'batch');
+  const c = resolveColumn(t, check.column, ctx.table);
+  const outside: string[] = [];
+  if (check.min !== undefined) outside.push(`${col(c)} < ${literalSql(check.min)}`);
+  if (check.max !== undefined) outside.push(`${col(c)} > ${literalSql(check.max)}`);
+  const row =
+    (await ctx.all(`SELECT count(*) FILTER (WHERE ${outside.join(' OR ')}) AS n, min(${col(c)}) AS lo, max(${col(c)}) AS hi FROM ${t.sql}`))[0] ?? {};
+  const n = toNumber(row.n);
+  const { min, max } = check;
+  const bounds = min !== undefined && max !== undefined ? `outside [${min}, ${max}]` : min !== undefined ? `below ${min}` : `above ${max}`;
+  const seen = row.lo === null || row.lo === undefined ? 'no values' : `min ${valueText(row.lo)}, max ${valueText(row.hi)}`;
+  return {
+    passed: n === 0,
+    scope: t.scope,
+    observed: n,
+    expected: `0 rows ${bounds}`,
+    message: n === 0 ? `no ${c.name} ${bounds} (${seen})` : `${plural(n, 'row has', 'rows have')} a ${c.name} ${bounds} (${seen})`,
+  };
+};

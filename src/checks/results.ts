@@ -1,0 +1,171 @@
+/**
+ * What the results of a check run add up to, and how they are printed: a text table for
+ * people, JSON for programs, JUnit XML for CI systems (one testcase per check, the
+ * observed and expected values in each failure). Pure: no printing, no exiting.
+ */
+import { stringifyJson } from '../iceberg/json.js';
+import type { CheckResult, Observed } from './types.js';
+
+export interface Summary {
+  passed: number;
+  warned: number;
+  failed: number;
+  errored: number;
+}
+
+export function summarizeResults(results: readonly CheckResult[]): Summary {
+  const s: Summary = { passed: 0, warned: 0, failed: 0, errored: 0 };
+  for (const r of results) {
+    if (r.status === 'pass') s.passed++;
+    else if (r.status === 'warn') s.warned++;
+    else if (r.status === 'fail') s.failed++;
+    else s.errored++;
+  }
+  return s;
+}
+
+/**
+ * DESIGN §3 exit codes: 3 when a check at severity error failed (or a warning, with
+ * `--warn-error`), 1 when a check could not be evaluated, 0 otherwise. An evaluation error
+ * wins over a failure: the results are incomplete, and what was not evaluated may hide more.
+ */
+export function exitCodeFor(results: readonly CheckResult[], warnError = false): number {
+  const s = summarizeResults(results);
+  if (s.errored > 0) return 1;
+  if (s.failed > 0 || (warnError && s.warned > 0)) return 3;
+  return 0;
+}
+
+/** The overall verdict in one word, as JSON reports it. */
+export function overallStatus(results: readonly CheckResult[], warnError = false): 'pass' | 'warn' | 'fail' | 'error' {
+  const code = exitCodeFor(results, warnError);
+  if (code === 1) return 'error';
+  if (code === 3) return 'fail';
+  return results.some((r) => r.status === 'warn') ? 'warn' : 'pass';
+}
+
+export interface FormatOptions {
+  /** `--warn-error`: warnings are failures (JUnit, JSON status). */
+  warnError?: boolean;
+  /** The snapshot each table was checked at, by table name. */
+  snapshots?: ReadonlyMap<string, bigint | null>;
+}
+
+const observedText = (v: Observed) => (v === null ? '' : String(v));
+
+function summaryLine(results: readonly CheckResult[]): string {
+  const s = summarizeResults(results);
+  const n = results.length;
+  return `${n} check${n === 1 ? '' : 's'}: ${s.passed} passed, ${s.warned} warned, ${s.failed} failed, ${s.errored} could not be evaluated`;
+}
+
+/** An aligned table, then one line per check that did not pass, then the totals. */
+export function formatText(results: readonly CheckResult[], options: FormatOptions = {}): string {
+  if (results.length === 0) return 'no checks to run';
+  const header = ['table', 'check', 'status', 'observed', 'expected'];
+  const rows = results.map((r) => [r.table, r.name, r.status === 'pass' ? 'pass' : r.status.toUpperCase(), observedText(r.observed), r.expected]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  const out = [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)];
+  const notes = results.filter((r) => r.status !== 'pass');
+  if (notes.length > 0) {
+    out.push('');
+    for (const r of notes) out.push(`${r.status.toUpperCase()} ${r.table} ${r.name}: ${r.message}`);
+  }
+  out.push('', summaryLine(results) + (options.warnError && results.some((r) => r.status === 'warn') ? ' (warnings fail: --warn-error)' : ''));
+  if (options.snapshots) {
+    const at = [...options.snapshots].map(([t, id]) => `${t} at ${id === null ? 'no snapshot' : `snapshot ${id}`}`);
+    if (at.length > 0) out.push(`checked ${at.join(', ')}`);
+  }
+  return out.join('\n');
+}
+
+/**
+ * One JSON object: overall status, totals, and the results with snake_case keys (as floe's
+ * NDJSON events). Snapshot ids are strings: they are longs, and most exceed JS's exact range.
+ */
+export function formatJson(results: readonly CheckResult[], options: FormatOptions = {}): string {
+  const snapshotOf = (t: string) => {
+    const id = options.snapshots?.get(t);
+    return id === undefined || id === null ? null : String(id);
+  };
+  return stringifyJson({
+    status: overallStatus(results, options.warnError),
+    summary: summarizeResults(results),
+    results: results.map((r) => ({
+      table: r.table,
+      snapshot_id: snapshotOf(r.table),
+      name: r.name,
+      kind: r.kind,
+      severity: r.severity,
+      scope: r.scope,
+      status: r.status,
+      observed: r.observed,
+      expected: r.expected,
+      message: r.message,
+      duration_ms: r.durationMs,
+    })),
+  });
+}
+
+/**
+ * JUnit XML as Jenkins, GitLab and GitHub reporters read it: a testsuite per table, a
+ * testcase per check (classname the table). A failed check is a `<failure>`, a check that
+ * could not be evaluated an `<error>`; a warning passes with the warning in `<system-out>`,
+ * unless warnings fail.
+ */
+export function formatJunit(results: readonly CheckResult[], options: FormatOptions = {}): string {
+  const failing = (r: CheckResult) => r.status === 'fail' || (r.status === 'warn' && options.warnError === true);
+  const seconds = (ms: number) => (ms / 1000).toFixed(3);
+  const byTable = new Map<string, CheckResult[]>();
+  for (const r of results) byTable.set(r.table, [...(byTable.get(r.table) ?? []), r]);
+  const count = (rs: readonly CheckResult[]) => ({
+    tests: rs.length,
+    failures: rs.filter(failing).length,
+    errors: rs.filter((r) => r.status === 'error').length,
+    time: seconds(rs.reduce((a, r) => a + r.durationMs, 0)),
+  });
+  const attrs = (o: Record<string, string | number>) => Object.entries(o).map(([k, v]) => ` ${k}="${escapeAttr(String(v))}"`).join('');
+  const out = ['<?xml version="1.0" encoding="UTF-8"?>'];
+  const all = count(results);
+  out.push(`<testsuites${attrs({ name: 'floe check', ...all })}>`);
+  for (const [table, rs] of byTable) {
+    const c = count(rs);
+    const snapshot = options.snapshots?.get(table);
+    out.push(`  <testsuite${attrs({ name: table, tests: c.tests, failures: c.failures, errors: c.errors, skipped: 0, time: c.time })}>`);
+    if (snapshot !== undefined && snapshot !== null) {
+      out.push(`    <properties><property${attrs({ name: 'snapshot_id', value: String(snapshot) })}/></properties>`);
+    }
+    for (const r of rs) {
+      const open = `    <testcase${attrs({ classname: table, name: r.name, time: seconds(r.durationMs) })}`;
+      const detail = escapeText(
+        [`observed: ${observedText(r.observed)}`, `expected: ${r.expected}`, `severity: ${r.severity}`, `scope: ${r.scope}`, r.message].join('\n'),
+      );
+      if (r.status === 'error') {
+        out.push(`${open}>`, `      <error${attrs({ message: r.message, type: r.kind })}>${escapeText(r.message)}</error>`, '    </testcase>');
+      } else if (failing(r)) {
+        const message = `observed ${observedText(r.observed) || 'nothing'}, expected ${r.expected}: ${r.message}`;
+        out.push(`${open}>`, `      <failure${attrs({ message, type: r.kind })}>${detail}</failure>`, '    </testcase>');
+      } else if (r.status === 'warn') {
+        out.push(`${open}>`, `      <system-out>WARN (severity warn, not failing)\n${detail}</system-out>`, '    </testcase>');
+      } else {
+        out.push(`${open}/>`);
+      }
+    }
+    out.push('  </testsuite>');
+  }
+  out.push('</testsuites>');
+  return out.join('\n');
+}
+
+/** Characters XML 1.0 cannot carry at all (most C0 controls, lone surrogates) are dropped. */
+const NOT_XML = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu;
+
+export function escapeText(s: string): string {
+  return s.replace(NOT_XML, '').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** Attribute values also escape quotes, and line breaks, which parsers would normalise to spaces. */
+export function escapeAttr(s: string): string {
+  return escapeText(s).replace(/"/g, '&quot;').replace(/'/g, '&apos;').replace(/\n/g, '&#10;').replace(/\r/g, '&#13;').replace(/\t/g, '&#9;');
+}

@@ -1,0 +1,15 @@
+/** `row_count: { min, max }` — the table's number of rows (whole table: a quiet batch is normal). */
+import { targetFor, toNumber } from './common.js';
+import type { Evaluator } from './types.js';
+
+export const rowCount: Evaluator<'row_count'> = async (check, ctx) => {
+  const t = targetFor(ctx, 'table');
+  const rows = await ctx.all(`SELECT count(*) AS n FROM ${t.sql}`);
+  const n = toNumber(rows[0]?.n);
+  const { min, max } = check;
+  const expected = min !== undefined && max !== undefined ? `between ${min} and ${max}` : min !== undefined ? `>= ${min}` : `<= ${max}`;
+  const low = min !== undefined && n < min;
+  const high = max !== undefined && n > max;
+  const message = low ? `${n} rows, fewer than the minimum of ${min}` : high ? `${n} rows, more than the maximum of ${max}` : `${n} rows`;
+  return { passed: !low && !high, scope: t.scope, observed: n, expected, message };
+};

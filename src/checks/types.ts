@@ -1,0 +1,112 @@
+/**
+ * What a check evaluation takes and gives back. The checks themselves are the validated
+ * configs of src/pipeline/schema-checks.ts (`{ kind, name, severity, ...params }`); this
+ * module adds the context they run in and the shape of their results.
+ */
+import type { ColumnInfo, Engine } from '../engine/duckdb.js';
+import type { Schema } from '../iceberg/types.js';
+import type { Check, CheckKind } from '../pipeline/schema-checks.js';
+
+export type { Check, CheckKind };
+
+/** `warn` and `fail` are a failed check at severity warn and error; `error`: it could not be evaluated. */
+export type CheckStatus = 'pass' | 'warn' | 'fail' | 'error';
+
+/** Which rows a check looked at: the new batch of an incremental run, or the whole table. */
+export type CheckScope = 'batch' | 'table';
+
+/** What a check measured: a count, a percentage or age as text, a value returned by SQL. */
+export type Observed = number | string | boolean | null;
+
+export interface CheckResult {
+  /** The checked table, `ns.table`. */
+  table: string;
+  name: string;
+  kind: CheckKind;
+  severity: 'warn' | 'error';
+  status: CheckStatus;
+  scope: CheckScope;
+  observed: Observed;
+  /** The requirement in words: `>= 1`, `<= 6h`, `0 nulls`. */
+  expected: string;
+  /** One sentence for the person who has to act. */
+  message: string;
+  durationMs: number;
+}
+
+/** A DuckDB relation: a view or table name, or its qualified parts (`['crm', 'contacts']`). */
+export type RelationName = string | readonly string[];
+
+export interface SnapshotInfo {
+  id: bigint;
+  /** The snapshot's `timestamp-ms` (spec: "Snapshots"). */
+  timestampMs: number;
+}
+
+export interface VolumeHistoryQuery {
+  table: string;
+  check: string;
+  /** Batch counts and table counts are different series; never compare one with the other. */
+  scope: CheckScope;
+  /** How many previous runs: the check's `window`. */
+  limit: number;
+  /** The snapshot under check, left out so a re-check does not compare a snapshot with itself. */
+  excludeSnapshotId: bigint | null;
+}
+
+/** Row counts observed by earlier runs of a volume check, newest first. */
+export type VolumeHistory = (q: VolumeHistoryQuery) => Promise<number[]>;
+
+export interface EvaluateOptions {
+  engine: Engine;
+  checks: readonly Check[];
+  /** The rows of the snapshot under check (the whole table). */
+  relation: RelationName;
+  /** The new rows of an incremental run; without it every check sees `relation`. */
+  batchRelation?: RelationName;
+  /** `ns.table`, for results and messages. */
+  table: string;
+  /** The snapshot under check; null for a table without one. Freshness without a column uses it. */
+  snapshot: SnapshotInfo | null;
+  /** The snapshot's Iceberg schema, for the schema check; without it, types are mapped from DuckDB's. */
+  schema?: Schema;
+  /** The volume check's baseline (history.ts: historyLookup). */
+  history?: VolumeHistory;
+  /** "Now" in epoch milliseconds, for freshness; default Date.now(). */
+  now?: number;
+}
+
+/** A relation ready for SQL, with its columns. */
+export interface Target {
+  sql: string;
+  scope: CheckScope;
+  columns: readonly ColumnInfo[];
+}
+
+/** What one check kind's evaluator needs. */
+export interface CheckContext {
+  engine: Engine;
+  table: string;
+  snapshot: SnapshotInfo | null;
+  schema?: Schema;
+  history?: VolumeHistory;
+  now: number;
+  /** The whole table. */
+  whole: Target;
+  /** The new batch of an incremental run, if any. */
+  batch?: Target;
+  /** Runs a query for the check being evaluated; errors name the check and table. */
+  all(sql: string): Promise<Record<string, unknown>[]>;
+}
+
+/** An evaluator's verdict; evaluate.ts adds status, severity, timing. */
+export interface Outcome {
+  passed: boolean;
+  scope: CheckScope;
+  observed: Observed;
+  expected: string;
+  message: string;
+}
+
+export type CheckOf<K extends CheckKind> = Extract<Check, { kind: K }>;
+export type Evaluator<K extends CheckKind> = (check: CheckOf<K>, ctx: CheckContext) => Promise<Outcome>;
