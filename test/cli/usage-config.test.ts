@@ -4,6 +4,7 @@
  * --partition-by values. None of these may print a stack trace without --debug, and none
  * may create or change a table.
  */
+import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -53,6 +54,9 @@ describe('floe.yaml', () => {
 
   it('missing (searched from the current folder up): exit 2, says to run floe init or pass --project', async () => {
     const empty = await tmp();
+    for (let d = empty; d !== path.dirname(d); d = path.dirname(d)) {
+      expect(existsSync(path.join(d, 'floe.yaml')), `precondition: no floe.yaml above ${empty}`).toBe(false);
+    }
     const r = await floe(['tables'], { cwd: empty });
     expectFailure(r, 2, ['floe.yaml', 'floe init', '--project']);
   });
