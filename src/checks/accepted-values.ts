@@ -21,6 +21,6 @@ export const acceptedValues: Evaluator<'accepted_values'> = async (check, ctx) =
     scope: t.scope,
     observed: n,
     expected,
-    message: `${plural(n, 'row has', 'rows have')} a ${c.name} outside the accepted values: ${seen}`,
+    message: `${plural(n, 'row')} with ${c.name} outside the accepted values: ${seen}`,
   };
 };

@@ -20,8 +20,24 @@ const TEMPORAL = new Set<number>([
   TYPE_ID.TIMESTAMP_TZ,
 ]);
 
-/** Ages are shown to the second; milliseconds are noise in a report. */
-const age = (ms: number) => (ms < 0 ? `${formatDuration(Math.round(-ms / 1000) * 1000)} in the future` : formatDuration(Math.round(ms / 1000) * 1000));
+/**
+ * An age to the second, in days at most (`29d2h`, not `4w1d2h`): milliseconds are noise in
+ * a report, and weeks make ages harder to compare at a glance.
+ */
+export function ageText(ms: number): string {
+  if (ms < 0) return `${ageText(-ms)} in the future`;
+  let rest = Math.round(ms / 1000);
+  if (rest === 0) return '0s';
+  let out = '';
+  for (const [unit, size] of [['d', 86_400], ['h', 3_600], ['m', 60], ['s', 1]] as const) {
+    if (rest >= size) {
+      out += `${Math.floor(rest / size)}${unit}`;
+      rest %= size;
+    }
+  }
+  return out;
+}
+const age = ageText;
 
 export const freshness: Evaluator<'freshness'> = async (check, ctx) => {
   const t = targetFor(ctx, 'table');

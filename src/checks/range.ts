@@ -23,6 +23,6 @@ export const range: Evaluator<'range'> = async (check, ctx) => {
     scope: t.scope,
     observed: n,
     expected: `0 rows ${bounds}`,
-    message: n === 0 ? `no ${c.name} ${bounds} (${seen})` : `${plural(n, 'row has', 'rows have')} a ${c.name} ${bounds} (${seen})`,
+    message: n === 0 ? `no ${c.name} ${bounds} (${seen})` : `${plural(n, 'row')} with ${c.name} ${bounds} (${seen})`,
   };
 };

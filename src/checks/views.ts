@@ -43,8 +43,12 @@ export async function prepareCheckViews(engine: Engine, catalog: Catalog, io: Fi
     const parts = [...id.namespace, id.name];
     if (name === o.table) {
       if (relationSql(o.relation) !== relationSql(parts)) {
+        // Through a temp view with a fresh name: `CREATE VIEW crm.contacts AS SELECT * FROM
+        // contacts` would bind `contacts` to itself inside schema crm (infinite recursion).
+        const alias = engine.uniqueName('checked');
+        await engine.run(`CREATE OR REPLACE TEMP VIEW ${quoteIdent(alias)} AS SELECT * FROM ${relationSql(o.relation)}`, `create a view of table ${name} under check`);
         await engine.run(`CREATE SCHEMA IF NOT EXISTS ${id.namespace.map(quoteIdent).join('.')}`, `create schema for table ${name}`);
-        await engine.run(`CREATE OR REPLACE VIEW ${relationSql(parts)} AS SELECT * FROM ${relationSql(o.relation)}`, `create a view of table ${name} under check`);
+        await engine.run(`CREATE OR REPLACE VIEW ${relationSql(parts)} AS SELECT * FROM temp.main.${quoteIdent(alias)}`, `create a view of table ${name} under check`);
       }
       continue;
     }
