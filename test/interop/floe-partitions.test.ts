@@ -20,7 +20,7 @@
  * One Spark launch for the whole file, running while the PyIceberg reads run.
  */
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import {
   type CanonicalRow,
   type CanonicalValue,
@@ -33,6 +33,7 @@ import {
   sparkBatch,
 } from './oracle.js';
 import { FloeProject, assertBuilt, deferred, mapLimit } from './helpers/floe-cli.js';
+import { setupOnce } from './helpers/setup.js';
 import { PRIM_ROWS, STRINGS, primSql, writeParquet } from './helpers/inputs.js';
 import {
   type LoadedTable,
@@ -173,7 +174,7 @@ let spark: () => Promise<{ reads: Record<string, SparkTableRead>; checks: Record
 const table = (name: string): LoadedTable => loadedOrThrow(loaded, name);
 const filterKey = (f: FilterCase) => `${f.table}?${f.filter}`;
 
-beforeAll(async () => {
+setupOnce(async () => {
   assertBuilt();
   assertProvisioned(true);
   project = new FloeProject('partitions');

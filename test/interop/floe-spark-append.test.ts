@@ -11,7 +11,7 @@
  * One Spark launch: read, append, read again, partition check, in one session.
  */
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import {
   type CanonicalRow,
   type PyIcebergReadResult,
@@ -24,6 +24,7 @@ import {
   sparkBatch,
 } from './oracle.js';
 import { FloeProject, type SnapshotInfo, assertBuilt } from './helpers/floe-cli.js';
+import { setupOnce } from './helpers/setup.js';
 import { wideSql, writeParquet } from './helpers/inputs.js';
 import {
   type LoadedTable,
@@ -73,7 +74,7 @@ let afterSpark: { snapshots: SnapshotInfo[]; rows: CanonicalRow[] };
 let final: { snapshots: SnapshotInfo[]; rows: CanonicalRow[]; expected: CanonicalRow[]; atSpark: CanonicalRow[] };
 let py: { final: PyIcebergReadResult; atSpark: PyIcebergReadResult; filtered: PyIcebergReadResult };
 
-beforeAll(async () => {
+setupOnce(async () => {
   assertBuilt();
   assertProvisioned(true);
   project = new FloeProject('spark-append');

@@ -22,7 +22,7 @@
  * floe's rows. One Spark launch for the file; PyIceberg reads run while Spark works.
  */
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import {
   type CanonicalRow,
   type PyIcebergReadResult,
@@ -35,6 +35,7 @@ import {
   sparkBatch,
 } from './oracle.js';
 import { FloeProject, type SnapshotInfo, assertBuilt, deferred, mapLimit } from './helpers/floe-cli.js';
+import { setupOnce } from './helpers/setup.js';
 import { decimalLimitsSql, historySql, nestedSql, primSql, signedZeroSql, timeSql, writeParquet } from './helpers/inputs.js';
 import {
   type LoadedTable,
@@ -74,7 +75,7 @@ const pyReads = new Map<string, { table: string; filter?: string; snapshotId?: s
 
 const table = (name: string): LoadedTable => loadedOrThrow(loaded, name);
 
-beforeAll(async () => {
+setupOnce(async () => {
   assertBuilt();
   assertProvisioned(true);
   project = new FloeProject('types');
