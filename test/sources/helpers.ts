@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { type Engine, openEngine } from '../../src/engine/duckdb.js';
 import { quoteIdent } from '../../src/engine/sql.js';
 import { sourceSchema, type Source as SourceConfig } from '../../src/pipeline/schema-source.js';
@@ -73,3 +73,24 @@ export async function columnTypes(engine: Engine, relation: string): Promise<Rec
 
 /** A name unique to this test run, so concurrent runs sharing the servers never collide. */
 export const runId = `${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
+
+/**
+ * A file's set-up whose failure fails every test of the file. A throwing beforeAll makes
+ * vitest report the tests as skipped; these tests never skip for want of a server, so the
+ * error is kept and re-thrown by each test's beforeEach (as test/interop/helpers/setup.ts).
+ */
+export function setupOnce(fn: () => Promise<void>): void {
+  let error: unknown;
+  let failed = false;
+  beforeAll(async () => {
+    try {
+      await fn();
+    } catch (e) {
+      failed = true;
+      error = e;
+    }
+  });
+  beforeEach(() => {
+    if (failed) throw error instanceof Error ? error : new Error(`set-up failed: ${String(error)}`);
+  });
+}

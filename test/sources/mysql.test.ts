@@ -4,20 +4,21 @@
  * name the database but never the password.
  */
 import mysql from 'mysql2/promise';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { FloeError } from '../../src/errors.js';
 import { mysqlSource } from '../../src/sources/mysql.js';
-import { columnTypes, config, context, PASSWORD_MARK, PROVISION, runId, services, textRows, useEngine } from './helpers.js';
+import { columnTypes, config, context, PASSWORD_MARK, PROVISION, runId, services, setupOnce, textRows, useEngine } from './helpers.js';
 
 const engine = useEngine();
-const url = services().mysql;
+let url: string;
 const prefix = `t_${runId}`;
 const T = { types: `${prefix}_types`, events: `${prefix}_events`, many: `${prefix}_many`, odd: `${prefix}_odd` };
 let admin: mysql.Connection;
 
 const source = (extra: Record<string, unknown>) => mysqlSource(config({ kind: 'mysql', connection: url, ...extra }));
 
-beforeAll(async () => {
+setupOnce(async () => {
+  url = services().mysql;
   try {
     admin = await mysql.createConnection({ uri: url, multipleStatements: true });
   } catch (e) {

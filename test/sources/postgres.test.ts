@@ -4,20 +4,21 @@
  * reads, and errors that name the database but never the password.
  */
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { FloeError } from '../../src/errors.js';
 import { postgresSource } from '../../src/sources/postgres.js';
-import { columnTypes, config, context, PASSWORD_MARK, PROVISION, runId, services, textRows, useEngine } from './helpers.js';
+import { columnTypes, config, context, PASSWORD_MARK, PROVISION, runId, services, setupOnce, textRows, useEngine } from './helpers.js';
 
 const engine = useEngine();
-const url = services().pg;
+let url: string;
 const schema = `floe_src_${runId}`;
 let admin: pg.Client;
 
 const source = (extra: Record<string, unknown>) => postgresSource(config({ kind: 'postgres', connection: url, ...extra }));
 const table = (name: string) => `${schema}.${name}`;
 
-beforeAll(async () => {
+setupOnce(async () => {
+  url = services().pg;
   admin = new pg.Client({ connectionString: url });
   try {
     await admin.connect();
