@@ -27,7 +27,7 @@ export async function runPipelines(ctx: RunContext, load: ProjectLoad, concurren
       const deps = (load.order.dependsOn.get(lp.name) ?? []).filter((d) => byName.has(d));
       const upstream = await Promise.all(deps.map((d) => run(byName.get(d)!)));
       const table = lp.pipeline.kind === 'ingest' ? lp.pipeline.target.table : lp.pipeline.outputs.profiles;
-      const failed = upstream.find((u) => u.status === 'failed');
+      const failed = upstream.find((u) => u.status === 'failed' || (u.status === 'skipped' && u.error !== undefined)); // not run on stale input, transitively
       if (failed) {
         return { pipeline: lp.name, table, status: 'skipped', error: new FloeError('source', `not run: upstream pipeline ${failed.pipeline} failed`) };
       }
