@@ -153,6 +153,9 @@ class Session implements Engine {
 function kindOf(message: string): ErrorKind {
   if (/^IO Error/.test(message)) return 'io';
   if (/^(Conversion|Invalid Input|Out of Range) Error/.test(message)) return 'source';
+  // Syntax and name errors in SQL a user wrote (floe query, sql pipelines, checks).
+  if (/^(Parser|Binder|Catalog) Error/.test(message)) return 'usage';
+  if (/^Invalid Error/.test(message)) return 'corrupt';
   return 'internal';
 }
 
@@ -161,7 +164,8 @@ export function wrapDuckDBError(e: unknown, purpose: string, options: QueryOptio
   const raw = e instanceof Error ? e.message : String(e);
   // DuckDB appends "LINE 1: <sql excerpt>" with a caret; the excerpt can be long and may
   // quote literals, so the message keeps only the error itself.
-  const detail = raw.split(/\n\s*\nLINE \d+:/)[0]!.trim();
+  // The CSV sniffer's message goes on with its search space and a list of generic fixes.
+  const detail = raw.split(/\n\s*\nLINE \d+:/)[0]!.split(/\nThe search space used was:|\nPossible fixes:/)[0]!.trim();
   return new FloeError(options.kind ?? kindOf(detail), `DuckDB could not ${purpose}: ${detail}`, {
     cause: e,
     context: { ...options.context, purpose },

@@ -47,13 +47,23 @@ export interface FileSourceOptions {
   header?: boolean;
 }
 
+function delimiterFor(path: string): string | undefined {
+  if (/\.csv(\.(gz|zst))?$/i.test(path)) return ',';
+  if (/\.tsv(\.(gz|zst))?$/i.test(path)) return '\t';
+  return undefined;
+}
+
 /** The DuckDB table function call reading the files. */
 export function fileSourceSql(files: readonly string[], o: FileSourceOptions): string {
   const list = `[${files.map(quoteLiteral).join(', ')}]`;
   switch (o.format) {
     case 'csv': {
       const opts = ['union_by_name = true', `header = ${o.header === false ? 'false' : 'true'}`];
-      if (o.delimiter !== undefined) opts.push(`delim = ${quoteLiteral(o.delimiter)}`);
+      // With the delimiter known from the extension, a malformed row inside DuckDB's sniffing
+      // sample is an error naming its line, instead of making the sniffer fall back to reading
+      // every line as one text column.
+      const delimiter = o.delimiter ?? delimiterFor(files[0] ?? '');
+      if (delimiter !== undefined) opts.push(`delim = ${quoteLiteral(delimiter)}`);
       return `SELECT * FROM read_csv(${list}, ${opts.join(', ')})`;
     }
     case 'jsonl':

@@ -25,7 +25,9 @@ import { createTableChange, type UnboundPartitionField } from '../iceberg/metada
 import { partitionPath } from '../iceberg/partition.js';
 import { fieldById, highestFieldId } from '../iceberg/schema.js';
 import { resultType } from '../iceberg/transforms/index.js';
-import type { DataFile, Schema, SnapshotOperation, TableIdentifier, TableMetadata } from '../iceberg/types.js';
+import type { DataFile, Schema, SnapshotOperation, StructType, TableIdentifier, TableMetadata } from '../iceberg/types.js';
+import { applyChange } from '../table/apply.js';
+import type { TableChange } from '../table/updates.js';
 import type { FileIO } from '../io/fileio.js';
 import { joinLocation } from '../io/fileio.js';
 import { isLocalLocation, toLocalPath } from '../io/local.js';
@@ -75,7 +77,8 @@ export async function writeTable(o: WriteTableOptions): Promise<WriteTableResult
   const name = formatTableId(o.id);
   const columns = await o.engine.columns(o.selectSql, `read the input of ${name}`, { kind: 'source' });
   const incoming = schemaFromColumns(columns);
-  const { table, created } = await loadOrCreate(o, incoming);
+  const { table, pendingCreate } = await loadOrCreate(o, incoming);
+  const created = pendingCreate !== undefined;
   const m = table.metadata;
   const nextSchemaId = Math.max(...m.schemas.map((x) => x['schema-id'])) + 1;
   const r = reconcileColumns(currentSchema(m), incoming, name, o.schemaPolicy ?? 'fail', nextSchemaId);
@@ -87,7 +90,7 @@ export async function writeTable(o: WriteTableOptions): Promise<WriteTableResult
     replaceAll: o.mode === 'overwrite',
     skipIfEmpty: o.mode === 'append',
     audit: o.audit,
-  });
+  }, pendingCreate);
   return { ...result, created, schemaChanges: result.files > 0 || o.mode === 'overwrite' ? r.changes : [] };
 }
 
@@ -119,6 +122,7 @@ export async function writeAndCommit(
   o: Pick<WriteTableOptions, 'catalog' | 'io' | 'engine' | 'id' | 'summary' | 'events'>,
   table: LoadedTable,
   w: SnapshotWrite,
+  pendingCreate?: TableChange,
 ): Promise<Omit<WriteTableResult, 'created' | 'schemaChanges'>> {
   const name = formatTableId(o.id);
   const m = table.metadata;
@@ -155,6 +159,7 @@ export async function writeAndCommit(
       files.push({ ...wf.dataFile, file_path: location });
     }
     if (files.length === 0 && w.skipIfEmpty && !w.removeFiles?.size) {
+      if (pendingCreate) await createTable(o.catalog, o.io, o.id, pendingCreate);
       return { table: name, snapshotId: m['current-snapshot-id'] ?? 0n, files: 0, rows: 0n, bytes: 0n, attempts: 0 };
     }
     const manifest = files.length ? [await writeAddedManifest(table.io, m, files, 'data', m['default-spec-id'], schema)] : [];
@@ -168,11 +173,8 @@ export async function writeAndCommit(
       summary = { ...(summary ?? {}), ...verdict.summary };
       publish = verdict.publish;
     }
-    const result = await commitTable(
-      o.catalog,
-      o.io,
-      o.id,
-      async (base: LoadedTable) => {
+    const metadataFiles: string[] = [];
+    const build = async (base: LoadedTable): Promise<TableChange> => {
         assertSameLayout(base.metadata, m, name);
         await w.validate?.(base);
         const change = await buildSnapshotChange(base, {
@@ -184,6 +186,7 @@ export async function writeAndCommit(
           removeFiles: w.removeFiles,
           summary,
           stageOnly: !publish,
+          written: metadataFiles,
         });
         if (!w.evolved) return change;
         // The evolved schema commits atomically with the data written in it.
@@ -195,16 +198,30 @@ export async function writeAndCommit(
             ...change.updates.map((u) => (u.action === 'add-snapshot' ? { ...u, snapshot: { ...u.snapshot, 'schema-id': schema['schema-id'] } } : u)),
           ],
         };
-      },
-      o.events,
-    );
+    };
+    let attempts = 1;
+    try {
+      if (pendingCreate) {
+        // The table and its first snapshot appear in the catalog in one step.
+        const first = await build(table);
+        await createTable(o.catalog, o.io, o.id, { requirements: pendingCreate.requirements, updates: [...pendingCreate.updates, ...first.updates] });
+      } else {
+        attempts = (await commitTable(o.catalog, o.io, o.id, build, o.events)).attempts;
+      }
+    } catch (e) {
+      moved.push(...metadataFiles);
+      if (pendingCreate && e instanceof FloeError && e.kind === 'already-exists') {
+        throw new FloeError('conflict', `${name} was created by another writer while this one wrote; nothing was committed`, { cause: e, hint: 'Run again: it will append to the new table.' });
+      }
+      throw e;
+    }
     return {
       table: name,
       snapshotId,
       files: files.length,
       rows: files.reduce((a, f) => a + f.record_count, 0n),
       bytes: files.reduce((a, f) => a + f.file_size_in_bytes, 0n),
-      attempts: result.attempts,
+      attempts,
       published: publish,
     };
   } catch (e) {
@@ -247,20 +264,27 @@ function stagingDir(tableLocation: string): string {
   return isLocalLocation(tableLocation) ? join(toLocalPath(tableLocation), 'data', `.staging-${id}`) : join(tmpdir(), `floe-staging-${id}`);
 }
 
-export async function loadOrCreate(o: WriteTableOptions, incoming: ReturnType<typeof schemaFromColumns>): Promise<{ table: LoadedTable; created: boolean }> {
-  if (await o.catalog.tableExists(o.id)) return { table: await loadTable(o.catalog, o.io, o.id), created: false };
-  if (!(await o.catalog.namespaceExists(o.id.namespace))) {
-    await o.catalog.createNamespace(o.id.namespace).catch((e) => {
-      if (!(e instanceof FloeError && e.kind === 'already-exists')) throw e;
-    });
-  }
+export interface TableToWrite {
+  table: LoadedTable;
+  /** The table does not exist yet: this change creates it, committed with the first snapshot. */
+  pendingCreate?: TableChange;
+}
+
+/**
+ * The existing table, or a new one that exists only in memory until its first commit, so a
+ * failed or killed first write leaves no empty table behind.
+ */
+export async function loadOrCreate(o: Pick<WriteTableOptions, 'catalog' | 'io' | 'id' | 'warehouse' | 'partitionBy' | 'properties'>, incoming: StructType): Promise<TableToWrite> {
+  if (await o.catalog.tableExists(o.id)) return { table: await loadTable(o.catalog, o.io, o.id) };
   const location = joinLocation(o.warehouse, ...o.id.namespace, o.id.name);
-  const change = createTableChange({ location, schema: incoming, partitionBy: o.partitionBy, properties: o.properties });
+  let change: TableChange;
   try {
-    return { table: await createTable(o.catalog, o.io, o.id, change), created: true };
+    change = createTableChange({ location, schema: incoming, partitionBy: o.partitionBy, properties: o.properties });
   } catch (e) {
-    // Another writer created it first: use theirs.
-    if (e instanceof FloeError && e.kind === 'already-exists') return { table: await loadTable(o.catalog, o.io, o.id), created: false };
+    // A partition field the data cannot have is a mistake in the command or pipeline file.
+    if (e instanceof FloeError && e.kind === 'schema') throw new FloeError('config', `${formatTableId(o.id)}: ${e.message}`, { cause: e, hint: e.hint });
     throw e;
   }
+  const metadata = applyChange(null, change, { metadataLocation: null, now: Date.now() });
+  return { table: { id: o.id, metadataLocation: '', metadata, io: o.io }, pendingCreate: change };
 }

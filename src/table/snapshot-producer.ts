@@ -90,6 +90,8 @@ export interface SnapshotPlan {
   branch?: string;
   /** Write-audit-publish: add the snapshot without moving any branch. */
   stageOnly?: boolean;
+  /** Every file this phase writes is pushed here, so a failed commit can delete them. */
+  written?: string[];
 }
 
 /** Live entries of a manifest, with inherited values made explicit. */
@@ -160,6 +162,7 @@ export async function buildSnapshotChange(base: LoadedTable, plan: SnapshotPlan)
           const w = writeManifest({ schema, spec, partitionType: partitionType(spec, schema), formatVersion: 2, content, entries });
           const location = joinLocation(m.location, 'metadata', `${randomUUID()}-m1.avro`);
           await io.write(location, w.bytes, { createOnly: true });
+          plan.written?.push(location);
           return toManifestFile(w.manifestFile, { manifest_path: location, ...inherited });
         }),
       ),
@@ -185,6 +188,7 @@ export async function buildSnapshotChange(base: LoadedTable, plan: SnapshotPlan)
     manifests,
   });
   await io.write(listLocation, listBytes, { createOnly: true });
+  plan.written?.push(listLocation);
 
   const snapshot: Snapshot = {
     'snapshot-id': plan.snapshotId,

@@ -5,7 +5,9 @@
  */
 import type { Command } from 'commander';
 import { parseTableIdentifier } from '../../catalog/identifier.js';
-import { usageError } from '../../errors.js';
+import type { Catalog } from '../../catalog/catalog.js';
+import { FloeError, usageError } from '../../errors.js';
+import type { FileIO } from '../../io/fileio.js';
 import { openEngine } from '../../engine/duckdb.js';
 import { detectFormat, fileSourceSql, resolveFiles, type FileFormat } from '../../ingest/file-source.js';
 import { writeTable } from '../../ingest/write-table.js';
@@ -35,6 +37,18 @@ export default async function load(tableName: string, files: string[], opts: Loa
   const started = Date.now();
   out.event('start', { command: 'load', table: tableName, files: paths.length, format });
   const result = await withProject(globalsOf(cmd), async ({ catalog, io, project }) => {
+    try {
+      return await loadInto(catalog, io, project.paths.warehouse);
+    } catch (e) {
+      out.event('end', { status: 'error', kind: e instanceof FloeError ? e.kind : 'internal', duration_ms: Date.now() - started });
+      // DuckDB does not always say which file it failed on; the user needs to know.
+      if (e instanceof FloeError && (e.kind === 'source' || e.kind === 'io' || e.kind === 'corrupt') && !paths.some((p) => e.message.includes(p)) && !/\.metadata\.json|\.avro\b/.test(e.message)) {
+        throw new FloeError(e.kind, `${e.message} (input: ${paths.join(', ')})`, { cause: e, context: e.context, hint: e.hint });
+      }
+      throw e;
+    }
+  });
+  async function loadInto(catalog: Catalog, io: FileIO, warehouse: string) {
     const engine = await openEngine();
     try {
       return await writeTable({
@@ -44,14 +58,14 @@ export default async function load(tableName: string, files: string[], opts: Loa
         id,
         selectSql: fileSourceSql(paths, { format }),
         mode: opts.mode,
-        warehouse: project.paths.warehouse,
+        warehouse,
         partitionBy,
         events: { onRetry: (r) => out.event('retry', { table: r.table, attempt: r.attempt, wait_ms: r.waitMs }) },
       });
     } finally {
       engine.close();
     }
-  });
+  }
   const seconds = (Date.now() - started) / 1000;
   out.event('commit', { table: result.table, snapshot_id: result.snapshotId, files: result.files, rows: result.rows, bytes: result.bytes });
   out.event('end', { status: 'ok', duration_ms: Date.now() - started });

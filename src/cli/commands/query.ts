@@ -35,6 +35,8 @@ export default async function query(sql: string, opts: QueryOptions, cmd: Comman
       ? { kind: 'as-of', timestampMs: parseAsOf(opts.asOf) }
       : undefined;
   const body = sql.trim().replace(/;\s*$/, '');
+  // The engine classifies failures: errors in the user's SQL (syntax, unknown names) exit 2,
+  // errors reading data (a damaged file, a failed conversion) exit 1.
   await withProject(globalsOf(cmd), async ({ catalog, io }) => {
     const engine = await openEngine();
     try {
@@ -46,7 +48,7 @@ export default async function query(sql: string, opts: QueryOptions, cmd: Comman
         const target = opts.out ? resolve(opts.out) : join(tmp!, 'out.csv');
         const format = opts.format === 'csv' ? 'FORMAT csv, HEADER true' : 'FORMAT parquet, COMPRESSION zstd';
         try {
-          await engine.run(`COPY (${body}) TO ${quoteLiteral(target)} (${format})`, 'run the query', { kind: 'usage' });
+          await engine.run(`COPY (${body}) TO ${quoteLiteral(target)} (${format})`, 'run the query', {});
           if (tmp) await pipeline(createReadStream(target), process.stdout, { end: false });
           else out.err(`wrote ${target}`);
         } finally {
@@ -54,8 +56,8 @@ export default async function query(sql: string, opts: QueryOptions, cmd: Comman
         }
         return;
       }
-      const columns = await engine.columns(body, 'run the query', { kind: 'usage' });
-      const rows = await engine.all(body, 'run the query', { kind: 'usage' });
+      const columns = await engine.columns(body, 'run the query', {});
+      const rows = await engine.all(body, 'run the query', {});
       const names = columns.map((c) => c.name);
       let text: string;
       if (opts.format === 'json') {

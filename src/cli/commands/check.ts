@@ -1,0 +1,209 @@
+/**
+ * `floe check [table...] [--all] [--format text|json|junit] [--warn-error]` (DESIGN §3):
+ * the checks of the pipelines that write each table, run against its current snapshot —
+ * for CI and cron. Ad-hoc checks as flags (`--freshness updated_at=6h --not-null email
+ * --row-count-min 1`) replace the pipeline checks, for a quick CI line.
+ *
+ * Exit codes: 0 every check passed (warnings allowed) · 3 a check at severity error failed,
+ * or a warning with --warn-error · 1 a check could not be evaluated (the reason is printed) ·
+ * 2 bad usage or invalid pipeline files. Results are appended to floe.check_results unless
+ * --no-history; failing to record them is a warning, never a change of the verdict.
+ */
+import type { Command } from 'commander';
+import { parseTableIdentifier } from '../../catalog/identifier.js';
+import { evaluateChecks } from '../../checks/evaluate.js';
+import { appendCheckResults, historyLookup, type HistoryRun } from '../../checks/history.js';
+import { exitCodeFor, formatJson, formatJunit, formatText } from '../../checks/results.js';
+import type { CheckResult, SnapshotInfo } from '../../checks/types.js';
+import { prepareCheckViews } from '../../checks/views.js';
+import { openEngine, type Engine } from '../../engine/duckdb.js';
+import { createTableView, type TableScan } from '../../engine/read.js';
+import { FloeError, usageError } from '../../errors.js';
+import { formatDiagnostic, hasErrors } from '../../pipeline/diagnostics.js';
+import { validateProject } from '../../pipeline/load.js';
+import { type Check, checkItem, checkList } from '../../pipeline/schema-checks.js';
+import { loadTable } from '../../table/load.js';
+import { globalsOf, type ProjectContext, withProject } from '../context.js';
+import { EXIT_USAGE } from '../exit.js';
+import { consoleOutput, type Output } from '../output.js';
+
+interface CheckOptions {
+  all?: boolean;
+  format: 'text' | 'json' | 'junit';
+  warnError?: boolean;
+  freshness?: string[];
+  notNull?: string[];
+  unique?: string[];
+  rowCountMin?: string;
+  rowCountMax?: string;
+  /** false with --no-history */
+  history?: boolean;
+}
+
+/** One set of checks on one table: a pipeline's, or the ad-hoc flags'. */
+interface Planned {
+  table: string;
+  pipeline: string | null;
+  checks: Check[];
+}
+
+export default async function check(tables: string[], opts: CheckOptions, cmd: Command): Promise<number> {
+  const out = consoleOutput();
+  if (tables.length === 0 && !opts.all) throw usageError('name the tables to check, or give --all');
+  if (tables.length > 0 && opts.all) throw usageError('give table names or --all, not both');
+  for (const t of tables) parseTableIdentifier(t);
+  const globals = globalsOf(cmd);
+  const adHoc = adHocChecks(opts);
+
+  let plan: Planned[];
+  if (adHoc.length > 0 && !opts.all) {
+    plan = unique(tables).map((table) => ({ table, pipeline: null, checks: adHoc }));
+  } else {
+    const load = await validateProject(globals.project);
+    if (hasErrors(load.diagnostics) || !load.project) {
+      for (const d of load.diagnostics) out.err(load.redact(formatDiagnostic(d)));
+      return EXIT_USAGE;
+    }
+    const declared: Planned[] = load.pipelines.map((lp) => ({
+      table: lp.pipeline.kind === 'identity' ? lp.pipeline.outputs.profiles : lp.pipeline.target.table,
+      pipeline: lp.name,
+      checks: lp.pipeline.checks,
+    }));
+    if (adHoc.length > 0) {
+      plan = unique(declared.map((p) => p.table)).map((table) => ({ table, pipeline: null, checks: adHoc }));
+    } else {
+      plan = declared.filter((p) => p.checks.length > 0 && (opts.all || tables.includes(p.table)));
+      const without = tables.filter((t) => !plan.some((p) => p.table === t));
+      if (without.length > 0) {
+        throw usageError(`no checks for ${without.join(', ')}: no pipeline that writes ${without.length === 1 ? 'it' : 'them'} declares checks`, {
+          hint: 'add checks: to the pipeline, or give ad-hoc checks such as --not-null COLUMN or --freshness COLUMN=6h',
+        });
+      }
+    }
+  }
+  if (plan.length === 0) {
+    out.err('no pipeline declares checks; nothing to check');
+    return 0;
+  }
+
+  return withProject(globals, async (ctx) => {
+    const engine = await openEngine();
+    try {
+      const history = await historyLookup({ engine, catalog: ctx.catalog, io: ctx.io });
+      const runs: HistoryRun[] = [];
+      const snapshots = new Map<string, bigint | null>();
+      const scans = new Map<string, TableScan | FloeError>();
+      for (const p of plan) {
+        const started = Date.now();
+        const scan = await scanOf(ctx, engine, p.table, scans);
+        let results: CheckResult[];
+        if (scan instanceof FloeError) {
+          results = p.checks.map((c) => unevaluated(c, p.table, scan));
+        } else {
+          const snapshot: SnapshotInfo | null = scan.snapshot ? { id: scan.snapshot['snapshot-id'], timestampMs: scan.snapshot['timestamp-ms'] } : null;
+          snapshots.set(p.table, snapshot?.id ?? null);
+          const relation = p.table.split('.');
+          // A referenced table that cannot be loaded is reported by the checks that read it.
+          await prepareCheckViews(engine, ctx.catalog, ctx.io, p.checks, { table: p.table, relation }).catch(() => undefined);
+          results = await evaluateChecks({ engine, checks: p.checks, relation, table: p.table, snapshot, schema: scan.schema, history });
+        }
+        runs.push({ pipeline: p.pipeline, snapshotId: snapshots.get(p.table) ?? null, checkedAt: started, results });
+      }
+      const all = runs.flatMap((r) => r.results);
+      if (opts.history !== false) await recordHistory(ctx, engine, runs, out);
+      print(all, opts, snapshots, out);
+      return exitCodeFor(all, opts.warnError === true);
+    } finally {
+      engine.close();
+    }
+  });
+}
+
+/** The ad-hoc flags as check items, validated by the pipeline file's own schema and named the same way. */
+function adHocChecks(opts: CheckOptions): Check[] {
+  const items: [flag: string, value: string, item: unknown][] = [];
+  for (const v of opts.freshness ?? []) {
+    const eq = v.lastIndexOf('=');
+    const item = eq < 0 ? { max_age: v } : { column: v.slice(0, eq), max_age: v.slice(eq + 1) };
+    items.push(['--freshness', v, { freshness: item }]);
+  }
+  for (const v of opts.notNull ?? []) items.push(['--not-null', v, { not_null: columnsOf(v) }]);
+  for (const v of opts.unique ?? []) items.push(['--unique', v, { unique: columnsOf(v) }]);
+  if (opts.rowCountMin !== undefined || opts.rowCountMax !== undefined) {
+    const count = (flag: string, v: string | undefined) => {
+      if (v === undefined) return undefined;
+      if (!/^\d+$/.test(v.trim())) throw usageError(`${flag} '${v}' is not a whole number of rows`);
+      return Number(v.trim());
+    };
+    const min = count('--row-count-min', opts.rowCountMin);
+    const max = count('--row-count-max', opts.rowCountMax);
+    items.push(['--row-count-min/--row-count-max', `${min ?? ''}..${max ?? ''}`, { row_count: { ...(min === undefined ? {} : { min }), ...(max === undefined ? {} : { max }) } }]);
+  }
+  for (const [flag, value, item] of items) {
+    const r = checkItem.safeParse(item);
+    if (!r.success) {
+      const why = r.error.issues.map((i) => i.message).join('; ');
+      throw usageError(`${flag} '${value}': ${why}`, { hint: flag === '--freshness' ? 'write COLUMN=DURATION (e.g. updated_at=6h), or DURATION for the age of the latest snapshot' : undefined });
+    }
+  }
+  return checkList.parse(items.map(([, , item]) => item));
+}
+
+const columnsOf = (v: string) => v.split(',').map((c) => c.trim()).filter((c) => c !== '');
+const unique = <T>(xs: readonly T[]) => [...new Set(xs)];
+
+/** A view `ns.table` of the table's current snapshot, made once per table; a missing table becomes the reason. */
+async function scanOf(ctx: ProjectContext, engine: Engine, table: string, cache: Map<string, TableScan | FloeError>): Promise<TableScan | FloeError> {
+  const hit = cache.get(table);
+  if (hit) return hit;
+  let scan: TableScan | FloeError;
+  try {
+    const id = parseTableIdentifier(table);
+    if (!(await ctx.catalog.tableExists(id))) {
+      scan = new FloeError('not-found', `table ${table} does not exist in the catalog`, { hint: 'run its pipeline first, or check the name with floe tables' });
+    } else {
+      const t = await loadTable(ctx.catalog, ctx.io, id);
+      scan = await createTableView(engine, [...id.namespace, id.name], { io: t.io, metadata: t.metadata, table });
+    }
+  } catch (e) {
+    if (!(e instanceof FloeError)) throw e;
+    scan = e;
+  }
+  cache.set(table, scan);
+  return scan;
+}
+
+function unevaluated(c: Check, table: string, e: FloeError): CheckResult {
+  return {
+    table,
+    name: c.name,
+    kind: c.kind,
+    severity: c.severity,
+    status: 'error',
+    scope: 'table',
+    observed: null,
+    expected: '',
+    message: `could not be evaluated: ${e.message}${e.hint ? ` (${e.hint})` : ''}`,
+    durationMs: 0,
+  };
+}
+
+async function recordHistory(ctx: ProjectContext, engine: Engine, runs: HistoryRun[], out: Output): Promise<void> {
+  try {
+    await appendCheckResults({ catalog: ctx.catalog, io: ctx.io, engine, warehouse: ctx.project.paths.warehouse, runs });
+  } catch (e) {
+    out.err(`floe: warning: the results were not recorded in floe.check_results: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
+function print(results: CheckResult[], opts: CheckOptions, snapshots: Map<string, bigint | null>, out: Output): void {
+  const options = { warnError: opts.warnError === true, snapshots };
+  if (opts.format === 'json') out.out(formatJson(results, options));
+  else if (opts.format === 'junit') out.out(formatJunit(results, options));
+  else out.out(formatText(results, options));
+  // Machine-readable output stays on stdout; why a check could not be evaluated also goes to
+  // stderr, where CI logs show it.
+  if (opts.format !== 'text') {
+    for (const r of results) if (r.status === 'error') out.err(`floe: ${r.table} ${r.name}: ${r.message}`);
+  }
+}
