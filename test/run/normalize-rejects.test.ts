@@ -60,7 +60,19 @@ describe('normalisers, rejects and quarantine', () => {
       ['{"id": 1, "subject": "login"}', '{"id": 2, "subject": "broken', '{"id": 3, "subject": "refund"}', '{"id": 4, "subject": "bill"}', ''].join('\n'),
     );
     await p.pipeline('tickets', 'source: { kind: jsonl, path: data/tickets.jsonl }\ntarget: { table: support.tickets }\nrejects: { max_ratio: 0.5 }\n');
-    first = await p.run(['--all', '--json']);
+    // A truncated line: fewer fields than the header (the quarter's export was cut short).
+    await p.write('data/short.csv', ['id,a,b,c,d', '1,x,y,z,w', '2,x', '3,x,y,z,w', ''].join('\n'));
+    await p.pipeline('short', 'source: { kind: csv, path: data/short.csv }\ntarget: { table: sales.short }\nrejects: { max_ratio: 0.5 }\n');
+    // NaN is not JSON (RFC 8259 has no NaN literal).
+    await p.write('data/scores.jsonl', ['{"id": 1, "score": 1.5}', '{"id": 2, "score": NaN}', '{"id": 3, "score": 2.5}', ''].join('\n'));
+    await p.pipeline('scores', 'source: { kind: jsonl, path: data/scores.jsonl }\ntarget: { table: support.scores }\nrejects: { max_ratio: 0.5 }\n');
+    // Exit code not asserted here: each pipeline's outcome is its own test below.
+    first = await p.floe(['run', '--all', '--json']);
+  });
+
+  it('the pipelines without limits problems commit', () => {
+    const evs = events(first.stdout);
+    for (const name of ['people', 'orders', 'tickets', 'scores']) expect(evs.find((e) => e.event === 'commit' && e.pipeline === name), `${name}\n${show(first)}`).toBeDefined();
   });
 
   it('normalises emails (trim, lower-case), phones to E.164 in the given region, and country names to alpha-2', async () => {
@@ -120,6 +132,26 @@ describe('normalisers, rejects and quarantine', () => {
     ]);
     const commit = events(first.stdout).find((e) => e.event === 'commit' && e.pipeline === 'tickets')!;
     expect(commit).toMatchObject({ rows_read: 4, rows_written: 3, rejects: 1 });
+  });
+
+  it('a truncated CSV line is one reject, not one per missing field', async () => {
+    const error = events(first.stdout).find((e) => e.event === 'error' && e.pipeline === 'short');
+    expect(error?.message).toBeUndefined();
+    expect(await p.query('SELECT id, a, b, c, d FROM sales.short ORDER BY id')).toEqual([
+      { id: 1, a: 'x', b: 'y', c: 'z', d: 'w' },
+      { id: 3, a: 'x', b: 'y', c: 'z', d: 'w' },
+    ]);
+    const rows = await p.query('SELECT line, raw FROM sales.short__rejects');
+    expect(rows).toEqual([{ line: 3, raw: '2,x' }]);
+    const commit = events(first.stdout).find((e) => e.event === 'commit' && e.pipeline === 'short')!;
+    expect(commit).toMatchObject({ rows_read: 3, rows_written: 2, rejects: 1 });
+  });
+
+  it('a JSON Lines line with NaN is not JSON and is quarantined', async () => {
+    const commit = events(first.stdout).find((e) => e.event === 'commit' && e.pipeline === 'scores')!;
+    expect(commit).toMatchObject({ rows_read: 3, rows_written: 2, rejects: 1 });
+    expect(await p.query('SELECT line, reason FROM support.scores__rejects')).toEqual([{ line: 2, reason: 'malformed JSON' }]);
+    expect(await p.query('SELECT id FROM support.scores ORDER BY id')).toEqual([{ id: 1 }, { id: 3 }]);
   });
 
   it('above rejects.max_ratio the run fails with exit 1 and commits nothing, target or quarantine', async () => {
