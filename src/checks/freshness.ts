@@ -21,21 +21,20 @@ const TEMPORAL = new Set<number>([
 ]);
 
 /**
- * An age to the second, in days at most (`29d2h`, not `4w1d2h`): milliseconds are noise in
- * a report, and weeks make ages harder to compare at a glance.
+ * An age in its two largest units, days at most: `29d2h`, `1h30m`, `45s` (not `4w1d2h`, nor
+ * `2521d15h48m9s`). Seconds are noise next to days, and weeks are harder to compare.
  */
 export function ageText(ms: number): string {
   if (ms < 0) return `${ageText(-ms)} in the future`;
-  let rest = Math.round(ms / 1000);
+  let rest = Math.floor(ms / 1000);
   if (rest === 0) return '0s';
-  let out = '';
+  const parts: string[] = [];
   for (const [unit, size] of [['d', 86_400], ['h', 3_600], ['m', 60], ['s', 1]] as const) {
-    if (rest >= size) {
-      out += `${Math.floor(rest / size)}${unit}`;
-      rest %= size;
-    }
+    if (rest >= size && parts.length < 2) parts.push(`${Math.floor(rest / size)}${unit}`);
+    else if (parts.length > 0) break;
+    rest %= size;
   }
-  return out;
+  return parts.join('');
 }
 const age = ageText;
 

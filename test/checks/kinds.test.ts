@@ -1,5 +1,6 @@
 /** Every check kind passes on good rows and fails on bad ones, on small DuckDB tables. */
 import { beforeAll, describe, expect, it } from 'vitest';
+import { ageText } from '../../src/checks/freshness.js';
 import { NOW, one, useEngine } from './helpers.js';
 
 const engine = useEngine();
@@ -54,6 +55,18 @@ describe('freshness', () => {
     expect(r).toMatchObject({ status: 'fail', observed: '1h30m' });
     expect(r.message).toContain('snapshot 42');
     expect(await one(engine(), 'good', { freshness: { max_age: '1h' } })).toMatchObject({ status: 'fail', message: 'the table has no snapshot yet' });
+  });
+
+  it('shows ages in their two largest units', () => {
+    expect([0, 999, 45_000, 5_400_000, 90_061_000, 217_818_489_000, -7_200_000].map(ageText)).toEqual([
+      '0s',
+      '0s',
+      '45s',
+      '1h30m',
+      '1d1h',
+      '2521d1h',
+      '2h in the future',
+    ]);
   });
 
   it('fails on a table without values and is an error on a column that is not a time', async () => {
