@@ -36,6 +36,15 @@ export function exitCodeFor(results: readonly CheckResult[], warnError = false):
   return 0;
 }
 
+/**
+ * Write-audit-publish (DESIGN §1): `main` moves only if no check at severity error failed.
+ * A severity-error check that could not be evaluated blocks too, since its verdict is
+ * unknown. A warn-severity check never blocks, even when it errored.
+ */
+export function shouldPublish(results: readonly CheckResult[]): boolean {
+  return !results.some((r) => r.status === 'fail' || (r.status === 'error' && r.severity === 'error'));
+}
+
 /** The overall verdict in one word, as JSON reports it. */
 export function overallStatus(results: readonly CheckResult[], warnError = false): 'pass' | 'warn' | 'fail' | 'error' {
   const code = exitCodeFor(results, warnError);

@@ -1,7 +1,7 @@
 /** Summaries, exit codes and the three output formats; JUnit is read back by a real XML parser. */
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
-import { escapeAttr, exitCodeFor, formatJson, formatJunit, formatText, summarizeResults } from '../../src/checks/results.js';
+import { escapeAttr, exitCodeFor, formatJson, formatJunit, formatText, shouldPublish, summarizeResults } from '../../src/checks/results.js';
 import type { CheckResult } from '../../src/checks/types.js';
 
 const base = { table: 'crm.contacts', severity: 'error' as const, scope: 'table' as const, durationMs: 12 };
@@ -41,6 +41,13 @@ describe('summaries and exit codes', () => {
     expect(exitCodeFor([pass, error])).toBe(1);
     expect(exitCodeFor([fail, error])).toBe(1);
     expect(exitCodeFor([])).toBe(0);
+  });
+
+  it('publishes unless a check at severity error failed or could not be evaluated', () => {
+    expect(shouldPublish([pass, warn])).toBe(true);
+    expect(shouldPublish([pass, fail])).toBe(false);
+    expect(shouldPublish([error])).toBe(false);
+    expect(shouldPublish([{ ...error, severity: 'warn' }])).toBe(true);
   });
 });
 
