@@ -96,6 +96,18 @@ describe('append, overwrite and merge: one project, two runs of --all', () => {
   });
 });
 
+describe('merge with a NULL key', () => {
+  it('running the same input twice leaves the same rows: a row whose key is NULL is not added again', async () => {
+    const p = await newProject();
+    await p.pipeline('m', 'source: { kind: csv, path: data/m.csv }\ntarget: { table: crm.m, mode: merge, key: [id] }\n');
+    await p.write('data/m.csv', csv('id,name', [[1, 'a'], ['', 'no id'], [2, 'b']]));
+    await p.run(['m']);
+    const once = await p.query('SELECT count(*) AS n, count(id) AS with_id FROM crm.m');
+    await p.run(['m']);
+    expect(await p.query('SELECT count(*) AS n, count(id) AS with_id FROM crm.m')).toEqual(once);
+  });
+});
+
 describe('merge file pruning', () => {
   it('rewrites only the data files whose key bounds overlap the incoming keys', async () => {
     const p = await newProject();
