@@ -74,7 +74,9 @@ const PARTITIONED: Record<string, string[]> = {
   'part.truncate_s': ['truncate(3, s)'],
   'part.truncate_i': ['truncate(10, i)'],
   'part.truncate_l': ['truncate(1000, l)'],
-  'part.truncate_dec9': ['truncate(50, dec9)'],
+  // W = 37 divides the unscaled minimum -999999999 (= -3^4 · 37 · 333667), so the minimum
+  // truncates to itself; see the corner case below for a W that leaves decimal(9, 2).
+  'part.truncate_dec9': ['truncate(37, dec9)'],
   'part.truncate_dec38': ['truncate(7, dec38)'],
   'part.truncate_bin': ['truncate(2, bin)'],
   // time
@@ -136,6 +138,7 @@ const FILTERS: FilterCase[] = [
   { table: 'part.truncate_i', filter: 'i = -1', where: (r) => r.i === -1, prunes: true },
   { table: 'part.truncate_l', filter: 'l = 7', where: (r) => r.l === '7', prunes: true },
   { table: 'part.truncate_dec9', filter: 'dec9 = -3.75', where: (r) => r.dec9 === '-3.75', prunes: true },
+  { table: 'part.truncate_dec9', filter: 'dec9 = -9999999.99', where: (r) => r.dec9 === '-9999999.99', prunes: true },
   // time transforms, before and after the epoch
   { table: 'part.day_ts', filter: "ts >= '1969-12-31T00:00:00' AND ts < '1970-01-01T00:00:00'", where: between('ts', '1969-12-31T00', '1970-01-01T00'), prunes: true },
   { table: 'part.hour_ts', filter: "ts >= '1969-12-31T23:00:00' AND ts < '1970-01-01T00:00:00'", where: between('ts', '1969-12-31T23', '1970-01-01T00'), prunes: true },
@@ -242,7 +245,23 @@ describe('floe writes partitioned tables, floe reads back the input rows', () =>
   }
 });
 
-describe('floe refuses a transform the source type does not take', () => {
+describe('floe refuses what Iceberg cannot store', () => {
+  it('truncate(50, dec9) of -9999999.99 (→ -10000000.00, outside decimal(9, 2)) fails and commits nothing', async () => {
+    // Iceberg Java 1.10.1 refuses the same write in Spark ("Cannot write value as decimal(9,2),
+    // too large: -10000000.00" from its Avro manifest writer): the spec's truncate result type
+    // is the source's decimal(9, 2), which cannot hold it.
+    const file = join(project.inputs, 'dec9-min.parquet');
+    await writeParquet(file, "SELECT 1::INTEGER AS id, CAST('-9999999.99' AS DECIMAL(9,2)) AS dec9");
+    const r = await project.run(['load', 'part.truncate50_dec9_min', file, '--partition-by', 'truncate(50, dec9)']);
+    expect(r.code, `floe load exited ${r.code}: ${r.stderr}`).not.toBe(0);
+    const tables = await project.run(['tables', 'part', '--json']);
+    if (tables.stdout.includes('truncate50_dec9_min')) {
+      const snaps = await project.snapshots('part.truncate50_dec9_min');
+      expect(snaps, 'a failed first load left a snapshot').toEqual([]);
+    }
+  });
+
+
   it('hour(dt) on a date column fails and creates no table', async () => {
     const prim = join(project.inputs, 'prim.parquet');
     const r = await project.run(['load', 'part.hour_dt', prim, '--partition-by', 'hour(dt)']);
