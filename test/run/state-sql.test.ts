@@ -104,6 +104,35 @@ describe('incremental cursor and --full-refresh', () => {
   });
 });
 
+describe('incremental cursor on a typed column', () => {
+  it('a text cursor converted by a type rule is compared consistently: a run with nothing new reads nothing', async () => {
+    const p = await newProject();
+    await mkdir(p.path('data'));
+    const db = new Database(p.path('data/app.db'));
+    db.exec('CREATE TABLE events (id INTEGER, updated_at TEXT)');
+    db.prepare('INSERT INTO events VALUES (?, ?), (?, ?)').run(1, '2024-01-01T10:00:00Z', 2, '2024-01-03T10:00:00Z');
+    db.close();
+    await p.pipeline(
+      'events',
+      [
+        'source: { kind: sqlite, connection: data/app.db, table: events, incremental: { cursor: updated_at } }',
+        'columns:',
+        '  updated_at: { type: timestamptz }',
+        'target: { table: app.events, mode: append }',
+        '',
+      ].join('\n'),
+    );
+    await p.run(['events']);
+    const again = await p.run(['events', '--json']);
+    const commit = events(again.stdout).find((e) => e.event === 'commit')!;
+    expect(commit.rows_read, again.stdout).toBe(0);
+    expect(await p.query('SELECT id, count(*) AS n FROM app.events GROUP BY id ORDER BY id')).toEqual([
+      { id: 1, n: 1 },
+      { id: 2, n: 1 },
+    ]);
+  });
+});
+
 describe('sql pipelines', () => {
   let p: Project;
   let r: Awaited<ReturnType<Project['run']>>;
