@@ -56,6 +56,24 @@ describe('run ids', () => {
   });
 });
 
+describe('a retried run id', () => {
+  it('re-running --all with the same --run-id after a failure runs only the pipeline that failed', async () => {
+    const p = await newProject();
+    await p.write('data/a.csv', 'id,v\n1,a\n');
+    await p.write('data/b.csv', 'id,v\n1,not-a-number\n');
+    await p.pipeline('a', 'source: { kind: csv, path: data/a.csv }\ntarget: { table: t.a }\n');
+    await p.pipeline('b', 'source: { kind: csv, path: data/b.csv }\ncolumns:\n  v: { type: int }\ntarget: { table: t.b }\n');
+    await p.run(['--all', '--run-id', 'dag_run_7'], 1);
+    await p.write('data/b.csv', 'id,v\n1,5\n');
+    const retry = await p.run(['--all', '--run-id', 'dag_run_7', '--json']);
+    const evs = events(retry.stdout);
+    expect(evs.find((e) => e.pipeline === 'a' && e.event === 'skip'), retry.stdout).toBeDefined();
+    expect(evs.find((e) => e.pipeline === 'b' && e.event === 'commit'), retry.stdout).toBeDefined();
+    expect(await p.query('SELECT (SELECT count(*) FROM t.a) AS a, (SELECT count(*) FROM t.b) AS b')).toEqual([{ a: 1, b: 1 }]);
+    expect((await p.snapshots('t.b')).map((s) => s.summary['floe.run-id'])).toEqual(['dag_run_7']);
+  });
+});
+
 describe('incremental cursor and --full-refresh', () => {
   it('reads only rows above the stored cursor; --full-refresh reads everything again', async () => {
     const p = await newProject();
