@@ -101,6 +101,20 @@ export function buildProgram(): Command {
     .option('--out <file>', 'write the result to a file instead of stdout (required for parquet)')
     .action(lazy(() => import('./commands/query.js')));
 
+  program
+    .command('check [tables...]')
+    .description('run the checks of the pipelines that write these tables, or ad-hoc checks, against their current data')
+    .option('--all', 'check every table written by a pipeline that declares checks')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'junit']).default('text'))
+    .option('--warn-error', 'treat warnings as failures (exit 3)')
+    .option('--freshness <[column=]duration>', 'ad-hoc: newest value of column (or the latest snapshot) at most this old, e.g. updated_at=6h', collect, [])
+    .option('--not-null <columns>', 'ad-hoc: no NULLs in these comma-separated columns', collect, [])
+    .option('--unique <columns>', 'ad-hoc: these comma-separated columns form a unique key', collect, [])
+    .option('--row-count-min <n>', 'ad-hoc: at least n rows')
+    .option('--row-count-max <n>', 'ad-hoc: at most n rows')
+    .option('--no-history', 'do not record the results in floe.check_results')
+    .action(lazy(() => import('./commands/check.js')));
+
   const table = program.command('table').description('create, drop and register tables');
   table
     .command('register <table> <metadata-file>')
