@@ -57,6 +57,7 @@ export function buildProgram(): Command {
     .option('--concurrency <n>', 'pipelines run at once (dependencies still run first)', '2')
     .option('--run-id <id>', 'an id for this run (e.g. Airflow\'s run id); a run id already committed is a no-op')
     .option('--lock-timeout <duration>', 'how long to wait for another run writing the same table', '10m')
+    .option('--no-audit', 'publish without evaluating the pipelines\' checks first')
     .option('--json', 'print NDJSON events on stdout')
     .action(lazy(() => import('./commands/run.js')));
 

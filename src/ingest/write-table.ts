@@ -114,7 +114,7 @@ export interface SnapshotWrite {
    * and whether to publish: when not, the snapshot is committed without moving `main`, so it
    * stays inspectable by id until it expires.
    */
-  audit?: (snapshotSql: string, newFilesSql: string) => Promise<{ summary: Record<string, string>; publish: boolean }>;
+  audit?: (snapshotSql: string, newFilesSql: string, snapshotId: bigint, schema: Schema) => Promise<{ summary: Record<string, string>; publish: boolean }>;
 }
 
 /** Writes the rows as data files of `table`, then commits one snapshot with them. */
@@ -169,7 +169,7 @@ export async function writeAndCommit(
     let publish = true;
     if (w.audit) {
       const { snapshotSql, newFilesSql } = await auditSql(o.engine, table, files, w, schema);
-      const verdict = await w.audit(snapshotSql, newFilesSql);
+      const verdict = await w.audit(snapshotSql, newFilesSql, snapshotId, schema);
       summary = { ...(summary ?? {}), ...verdict.summary };
       publish = verdict.publish;
     }

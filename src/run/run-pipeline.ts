@@ -14,7 +14,12 @@ import { FloeError, sourceError } from '../errors.js';
 import { openEngine, type Engine } from '../engine/duckdb.js';
 import { quoteIdent, quoteLiteral } from '../engine/sql.js';
 import { registerFloeFunctions } from '../engine/udf.js';
-import { writeTable, type WriteTableResult } from '../ingest/write-table.js';
+import { writeTable, type WriteTableOptions, type WriteTableResult } from '../ingest/write-table.js';
+import { evaluateChecks } from '../checks/evaluate.js';
+import { appendCheckResults, historyLookup } from '../checks/history.js';
+import { shouldPublish, summarizeResults } from '../checks/results.js';
+import type { CheckResult } from '../checks/types.js';
+import { prepareCheckViews } from '../checks/views.js';
 import type { FileIO } from '../io/fileio.js';
 import { isLocalLocation, toLocalPath } from '../io/local.js';
 import type { LoadedPipeline } from '../pipeline/load.js';
@@ -38,6 +43,8 @@ export interface RunContext {
   /** A caller-chosen run id (Airflow's run id): a repeated id is a no-op. */
   runId?: string;
   lockTimeoutMs: number;
+  /** `--no-audit`: publish without running the pipeline's checks. */
+  noAudit?: boolean;
   onEvent?: (type: string, fields: Record<string, unknown>) => void;
 }
 
@@ -117,6 +124,7 @@ export async function runIngestPipeline(ctx: RunContext, lp: LoadedPipeline): Pr
     }
     const cursorValue = cursorTarget ? await maxCursor(engine, good, cursorTarget) : undefined;
     const summary = stateSummary(p.name, runId, cursorColumn, cursorValue ?? after);
+    const audit = p.checks.length && !ctx.noAudit ? checkAuditor(ctx, engine, p) : undefined;
     const common = {
       catalog: ctx.catalog,
       io: ctx.io,
@@ -127,12 +135,30 @@ export async function runIngestPipeline(ctx: RunContext, lp: LoadedPipeline): Pr
       properties: p.target.properties,
       summary,
       schemaPolicy: p.target.on_schema_change,
+      audit: audit?.audit,
       events: { onRetry: (r: { attempt: number; waitMs: number; table: string }) => ctx.onEvent?.('retry', { ...r }) },
     };
     let written: WriteTableResult;
     if (p.target.mode === 'merge') written = await mergeTable({ ...common, selectSql: good, key: p.target.key ?? [] });
     else written = await writeTable({ ...common, selectSql: good, mode: p.target.mode });
     if (rejects > 0) await writeRejects(ctx, engine, p, runId, typed, extracted.rejects);
+    if (audit?.results) {
+      await appendCheckResults({
+        catalog: ctx.catalog,
+        io: ctx.io,
+        engine,
+        warehouse: ctx.project.paths.warehouse,
+        runs: [{ pipeline: p.name, snapshotId: written.snapshotId, runId, results: audit.results }],
+      });
+      for (const r of audit.results) ctx.onEvent?.('check', { pipeline: p.name, table: p.target.table, check: r.name, status: r.status, severity: r.severity, observed: r.observed, expected: r.expected });
+    }
+    if (written.published === false && audit?.results) {
+      const failed = audit.results.filter((r) => r.status === 'fail' || r.status === 'error').map((r) => `${r.name} (${r.message})`);
+      throw new FloeError('check', `pipeline ${p.name}: ${failed.length} check(s) failed, so main was not moved: ${failed.join('; ')}`, {
+        context: { pipeline: p.name, table: p.target.table, snapshot: String(written.snapshotId) },
+        hint: `The data is staged as snapshot ${written.snapshotId}; inspect it with: floe query "SELECT * FROM ${p.target.table}" --snapshot ${written.snapshotId}`,
+      });
+    }
     return {
       ...base,
       status: 'ok',
@@ -147,6 +173,36 @@ export async function runIngestPipeline(ctx: RunContext, lp: LoadedPipeline): Pr
     engine.close();
     await lock.release();
   }
+}
+
+/** Write-audit-publish: the pipeline's checks over exactly the rows of the snapshot being written. */
+function checkAuditor(ctx: RunContext, engine: Engine, p: IngestPipeline) {
+  const state: { results?: CheckResult[]; audit: NonNullable<WriteTableOptions['audit']> } = {
+    audit: async (snapshotSql, newFilesSql, snapshotId, schema) => {
+      const whole = engine.uniqueName('audit_table');
+      const batch = engine.uniqueName('audit_batch');
+      await engine.run(`CREATE OR REPLACE TEMP VIEW ${quoteIdent(whole)} AS ${snapshotSql}`, `stage the audit of ${p.target.table}`);
+      await engine.run(`CREATE OR REPLACE TEMP VIEW ${quoteIdent(batch)} AS ${newFilesSql}`, `stage the audit of ${p.target.table}`);
+      await prepareCheckViews(engine, ctx.catalog, ctx.io, p.checks, { table: p.target.table, relation: whole });
+      const results = await evaluateChecks({
+        engine,
+        checks: p.checks,
+        relation: whole,
+        batchRelation: batch,
+        table: p.target.table,
+        snapshot: { id: snapshotId, timestampMs: Date.now() },
+        schema,
+        history: await historyLookup({ engine, catalog: ctx.catalog, io: ctx.io }),
+      });
+      state.results = results;
+      const s = summarizeResults(results);
+      return {
+        summary: { 'floe.checks.passed': String(s.passed), 'floe.checks.warned': String(s.warned), 'floe.checks.failed': String(s.failed + s.errored) },
+        publish: shouldPublish(results),
+      };
+    },
+  };
+  return state;
 }
 
 async function countRows(engine: Engine, typed: string, parseRejects: string | undefined) {

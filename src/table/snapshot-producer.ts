@@ -140,7 +140,9 @@ export async function buildSnapshotChange(base: LoadedTable, plan: SnapshotPlan)
     const limit = pLimit(4);
     const schema = currentSchema(m);
     const found = new Set<string>();
-    const rewritten = await Promise.all(
+    // allSettled: every write has finished (and is recorded in plan.written) before a failure
+    // propagates, so the caller can delete all of them.
+    const settled = await Promise.allSettled(
       previous.map((mf) =>
         limit(async () => {
           const live = await liveEntries(io, m, mf);
@@ -167,6 +169,9 @@ export async function buildSnapshotChange(base: LoadedTable, plan: SnapshotPlan)
         }),
       ),
     );
+    const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    const rewritten = settled.map((r) => (r as PromiseFulfilledResult<ManifestFile | null>).value);
     kept = rewritten.filter((x): x is ManifestFile => x !== null);
     const missing = remove ? [...remove].filter((f) => !found.has(f)) : [];
     if (missing.length) {

@@ -12,7 +12,7 @@ import { formatDiagnostic, hasErrors } from '../../pipeline/diagnostics.js';
 import { parseDuration } from '../../pipeline/duration.js';
 import { validateProject } from '../../pipeline/load.js';
 import { runPipelines, type RunOutcome } from '../../run/runner.js';
-import { EXIT_FAILURE, EXIT_USAGE, exitCodeFor } from '../exit.js';
+import { EXIT_CHECK_FAILED, EXIT_FAILURE, EXIT_USAGE, exitCodeFor } from '../exit.js';
 import { globalsOf } from '../context.js';
 import { consoleOutput, formatTable } from '../output.js';
 
@@ -23,6 +23,7 @@ interface RunOptions {
   json?: boolean;
   runId?: string;
   lockTimeout: string;
+  audit: boolean;
 }
 
 export default async function run(names: string[], opts: RunOptions, cmd: Command): Promise<number> {
@@ -52,6 +53,7 @@ export default async function run(names: string[], opts: RunOptions, cmd: Comman
         fullRefresh: opts.fullRefresh,
         runId: opts.runId,
         lockTimeoutMs,
+        noAudit: opts.audit === false,
         onEvent: (type, fields) => {
           out.event(type, fields);
           if (spinner && type === 'start') spinner.text = `running ${String(fields.pipeline)}`;
@@ -87,5 +89,9 @@ export default async function run(names: string[], opts: RunOptions, cmd: Comman
     );
   }
   if (failed.length === 0) return 0;
-  return failed.some((o) => o.error && exitCodeFor(o.error.kind) === EXIT_USAGE) ? EXIT_USAGE : EXIT_FAILURE;
+  // A config error outranks a failure, which outranks a failed check (exit 3).
+  const codes = failed.map((o) => (o.error ? exitCodeFor(o.error.kind) : EXIT_FAILURE));
+  if (codes.includes(EXIT_USAGE)) return EXIT_USAGE;
+  if (codes.includes(EXIT_FAILURE)) return EXIT_FAILURE;
+  return EXIT_CHECK_FAILED;
 }
