@@ -102,21 +102,34 @@ export async function runIngestPipeline(ctx: RunContext, lp: LoadedPipeline): Pr
     const cursorType = sourceColumns.find((c) => c.name === cursorColumn)?.type.toString();
     const cursorTarget = cursorColumn ? norm.targetNames.get(cursorColumn) ?? cursorColumn : undefined;
     const typed = engine.uniqueName('typed');
-    // The cursor filter applies to every source kind; database sources also push it down.
     if (cursorColumn && !cursorType) throw sourceError(`pipeline ${p.name}: the incremental cursor column "${cursorColumn}" is not in the source`, { context: { pipeline: p.name } });
-    const filter = cursorColumn && after !== null ? `WHERE ${quoteIdent(cursorColumn)} > CAST(${quoteLiteral(after)} AS ${cursorType})` : '';
     await engine.run(
       `CREATE TEMP TABLE ${quoteIdent(typed)} AS SELECT ${norm.select}, ${norm.rejectReason} AS ${REJECT}, ` +
-        `CASE WHEN ${REJECT} IS NOT NULL THEN CAST(to_json(__src) AS VARCHAR) END AS ${RAW} FROM ${quoteIdent(extracted.relation)} AS __src ${filter}`,
+        `CASE WHEN ${REJECT} IS NOT NULL THEN CAST(to_json(__src) AS VARCHAR) END AS ${RAW} FROM ${quoteIdent(extracted.relation)} AS __src`,
       `normalise the rows of ${p.name}`,
       { kind: 'source', context: { pipeline: p.name } },
     );
     await extracted.afterScan?.();
+    if (p.target.mode === 'merge') {
+      // A NULL key can never match an existing row: it would be added again on every run.
+      for (const k of p.target.key ?? []) {
+        await engine.run(
+          `UPDATE ${quoteIdent(typed)} SET ${REJECT} = coalesce(${REJECT} || '; ', '') || 'merge key ${k.replace(/'/g, "''")} is NULL', ${RAW} = coalesce(${RAW}, CAST(to_json(${quoteIdent(typed)}) AS VARCHAR)) WHERE ${quoteIdent(k)} IS NULL`,
+          `check the merge keys of ${p.name}`,
+        );
+      }
+    }
     const counts = await countRows(engine, typed, extracted.rejects);
     const rejects = counts.converted + counts.parse;
     const rowsRead = counts.total + counts.parse;
     checkRejects(p, rejects, rowsRead);
     let good = `SELECT * EXCLUDE (${REJECT}, ${RAW}) FROM ${quoteIdent(typed)} WHERE ${REJECT} IS NULL`;
+    if (cursorTarget && after !== null) {
+      // The cursor is compared after normalisation, in the column's final type, which is also
+      // the form its high-watermark is stored in; database sources push a looser filter down.
+      const t = (await engine.columns(`SELECT ${quoteIdent(cursorTarget)} FROM ${quoteIdent(typed)}`, 'read the cursor type')).at(0)?.type.toString();
+      good += ` AND ${quoteIdent(cursorTarget)} > CAST(${quoteLiteral(after)} AS ${t})`;
+    }
     if (p.target.key?.length) {
       // The greatest cursor wins; among equal cursors (or without one) the later source row.
       const order = `${cursorTarget ? `${quoteIdent(cursorTarget)} DESC NULLS LAST, ` : ''}rowid DESC`;

@@ -54,9 +54,11 @@ export function csvSource(config: CsvConfig): Source {
         );
         const body =
           Number(present[0]?.n) === 2
-            ? `SELECT DISTINCT s.file_path AS source, e.line::BIGINT AS line, e.csv_line AS raw,
-                 e.error_type || coalesce(' in column ' || e.column_name, '') || ': ' || e.error_message AS reason
-               FROM ${quoteIdent(errors)} e JOIN ${quoteIdent(scans)} s USING (scan_id, file_id)`
+            ? // One row per bad line: DuckDB reports a short line once per missing column.
+              `SELECT s.file_path AS source, e.line::BIGINT AS line, any_value(e.csv_line) AS raw,
+                 string_agg(DISTINCT e.error_type || coalesce(' in column ' || e.column_name, '') || ': ' || e.error_message, '; ') AS reason
+               FROM ${quoteIdent(errors)} e JOIN ${quoteIdent(scans)} s USING (scan_id, file_id)
+               GROUP BY s.file_path, e.line`
             : 'SELECT NULL::VARCHAR AS source, NULL::BIGINT AS line, NULL::VARCHAR AS raw, NULL::VARCHAR AS reason WHERE false';
         await ctx.engine.run(`CREATE OR REPLACE TEMP VIEW ${quoteIdent(rejects)} AS ${body}`, 'prepare the CSV rejects view');
       };

@@ -19,6 +19,9 @@ export function jsonSource(config: JsonConfig): Source {
       // line scan below, with its line number; a malformed .json document still fails.
       const lenient = config.kind === 'jsonl' ? ', ignore_errors = true' : '';
       let select = `SELECT * FROM read_json(${fileListSql(files)}, format = '${format}', union_by_name = true${lenient})`;
+      // ignore_errors leaves an all-NULL row where a malformed line was; the line itself is
+      // quarantined below, so that row is dropped here.
+      if (lenient) select = `SELECT * FROM (${select}) AS __r WHERE NOT regexp_matches(CAST(to_json(__r) AS VARCHAR), '^\\{("(?:[^"\\\\]|\\\\.)*":null,?)*\\}$')`;
       if (config.records_path) {
         // Each document is read as one row; the records array is unnested into rows.
         const path = config.records_path.split('.').map(quoteIdent).join('.');
