@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadAvg, scenarioEnv } from './lib/env.js';
+import { loadAvg, startEnv } from './lib/env.js';
 import { runCase } from './lib/execute.js';
 import { chooseRssMethod } from './lib/measure.js';
 import { goalsTable, mergeLatest, readLatest, stubResult, writeResults } from './lib/report.js';
@@ -82,6 +82,7 @@ async function waitIdle(maxLoad: number, maxS: number): Promise<void> {
 
 async function runScenario(s: Scenario, o: Options, ctx: ScenarioContext, tmpRoot: string, method: ReturnType<typeof chooseRssMethod>): Promise<ScenarioResult> {
   if (o.waitIdleS !== undefined) await waitIdle(o.maxLoad, o.waitIdleS);
+  const env = startEnv(ctx.repoRoot, method);
   const before = loadAvg();
   if (before[0]! >= o.maxLoad) log(`warning: load average ${before.join(' / ')} (≥ ${o.maxLoad}); figures will be noisy (try --wait-idle)`);
   const reps = o.reps ?? (o.quick ? s.reps?.quick ?? 1 : s.reps?.full ?? 3);
@@ -94,7 +95,7 @@ async function runScenario(s: Scenario, o: Options, ctx: ScenarioContext, tmpRoo
   } catch (err) {
     const note = `harness error: ${err instanceof Error ? err.message : String(err)}`;
     log(`scenario ${s.id}: ${note}`);
-    return { ...base, status: 'failed', note, measured_at: measuredAt, quick: o.quick, reps, env: scenarioEnv(ctx.repoRoot, method, before), cases, goals: [] };
+    return { ...base, status: 'failed', note, measured_at: measuredAt, quick: o.quick, reps, env: env.finish(), cases, goals: [] };
   }
   const tidy = (cmd: string): string => cmd.replaceAll(ctx.repoRoot + '/', '').replaceAll(process.execPath, 'node');
   for (const c of cases) for (const k of c.contenders) k.command = tidy(k.command);
@@ -104,7 +105,7 @@ async function runScenario(s: Scenario, o: Options, ctx: ScenarioContext, tmpRoo
     measured_at: measuredAt,
     quick: o.quick,
     reps,
-    env: scenarioEnv(ctx.repoRoot, method, before),
+    env: env.finish(),
     cases,
     goals: s.goals?.(cases, ctx) ?? [],
   };

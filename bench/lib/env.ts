@@ -18,18 +18,35 @@ export function loadAvg(): number[] {
   return loadavg().map((x) => Math.round(x * 100) / 100);
 }
 
-export function scenarioEnv(repoRoot: string, method: RssMethod, before: number[]): ScenarioEnv {
-  return {
-    git_commit: git(repoRoot, 'rev-parse', '--short=12', 'HEAD') || 'unknown',
+function builtAt(repoRoot: string): string | null {
+  const main = join(repoRoot, 'dist', 'cli', 'main.js');
+  return existsSync(main) ? statSync(main).mtime.toISOString() : null;
+}
+
+/**
+ * Taken when a scenario starts; `finish` adds the load average at the end and whether floe
+ * changed underneath (others build and commit in the same tree while benchmarks run).
+ */
+export function startEnv(repoRoot: string, method: RssMethod): { finish(): ScenarioEnv } {
+  const commit = git(repoRoot, 'rev-parse', '--short=12', 'HEAD') || 'unknown';
+  const built = builtAt(repoRoot);
+  const env: Omit<ScenarioEnv, 'load_avg_after' | 'floe_changed_during_run'> = {
+    git_commit: commit,
     git_uncommitted_src: git(repoRoot, 'status', '--porcelain', '--', 'src', 'bin') !== '',
-    floe_built_at: existsSync(join(repoRoot, 'dist', 'cli', 'main.js')) ? statSync(join(repoRoot, 'dist', 'cli', 'main.js')).mtime.toISOString() : null,
+    floe_built_at: built,
     node: process.version,
     cpu: cpus()[0]?.model ?? 'unknown',
     cpus: cpus().length,
     mem_bytes: totalmem(),
     platform: `${platform()} ${release()}`,
     rss_method: method,
-    load_avg_before: before,
-    load_avg_after: loadAvg(),
+    load_avg_before: loadAvg(),
+  };
+  return {
+    finish: () => ({
+      ...env,
+      load_avg_after: loadAvg(),
+      floe_changed_during_run: builtAt(repoRoot) !== built || (git(repoRoot, 'rev-parse', '--short=12', 'HEAD') || 'unknown') !== commit,
+    }),
   };
 }

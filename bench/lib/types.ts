@@ -102,6 +102,8 @@ export interface ScenarioEnv {
   git_uncommitted_src: boolean;
   /** When dist/cli/main.js was built (floe runs from dist/), or null if it is absent. */
   floe_built_at: string | null;
+  /** dist/ was rebuilt or HEAD moved while the scenario ran: its runs may mix two builds of floe. */
+  floe_changed_during_run: boolean;
   node: string;
   cpu: string;
   cpus: number;
