@@ -63,7 +63,8 @@ export function fileSourceSql(files: readonly string[], o: FileSourceOptions): s
       // sample is an error naming its line, instead of making the sniffer fall back to reading
       // every line as one text column.
       const delimiter = o.delimiter ?? delimiterFor(files[0] ?? '');
-      if (delimiter !== undefined) opts.push(`delim = ${quoteLiteral(delimiter)}`);
+      // RFC 4180 quoting too: left to the sniffer, a stray quote is read as data.
+      if (delimiter !== undefined) opts.push(`delim = ${quoteLiteral(delimiter)}`, `quote = '"'`);
       return `SELECT * FROM read_csv(${list}, ${opts.join(', ')})`;
     }
     case 'jsonl':
