@@ -6,6 +6,8 @@
 import type { Catalog } from '../catalog/catalog.js';
 import { formatTableId } from '../catalog/catalog.js';
 import type { Engine } from '../engine/duckdb.js';
+import { quoteLiteral } from '../engine/sql.js';
+import { corruptError, type FloeError } from '../errors.js';
 import { createTableView } from '../engine/read.js';
 import type { TableIdentifier } from '../iceberg/types.js';
 import type { FileIO } from '../io/fileio.js';
@@ -30,6 +32,8 @@ export interface PreparedView {
   snapshotId: bigint | null;
   filesScanned: number;
   deleteFilesApplied: number;
+  /** Local paths of the data files the view reads. */
+  localFiles: () => Promise<string[]>;
 }
 
 export async function prepareViews(
@@ -55,7 +59,27 @@ export async function prepareViews(
       snapshotId: scan.snapshot?.['snapshot-id'] ?? null,
       filesScanned: scan.filesScanned,
       deleteFilesApplied: scan.deleteFilesApplied,
+      localFiles: () => Promise.all(scan.plan.dataFiles.map((t) => table.io.localPath(t.file.file_path))),
     });
   }
   return out;
+}
+
+/**
+ * DuckDB's error for a damaged data page does not say which file it was reading. After such
+ * a failure, each file of the tables involved is read whole on its own until one fails, and
+ * the error names that file and its table.
+ */
+export async function findDamagedFile(engine: Engine, views: readonly PreparedView[], cause: FloeError): Promise<FloeError> {
+  for (const v of views) {
+    for (const file of await v.localFiles()) {
+      try {
+        await engine.run(`SELECT max(hash(COLUMNS(*))) FROM read_parquet(${quoteLiteral(file)})`, `read ${file}`);
+      } catch (e) {
+        const detail = e instanceof Error ? e.message.replace(/^DuckDB could not [^:]*: /, '') : String(e);
+        return corruptError(`table ${v.table}: data file ${file} cannot be read: ${detail}`, { cause, context: { table: v.table, file } });
+      }
+    }
+  }
+  return cause;
 }

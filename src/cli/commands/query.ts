@@ -9,11 +9,11 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Command } from 'commander';
-import { usageError } from '../../errors.js';
+import { FloeError, usageError } from '../../errors.js';
 import { openEngine } from '../../engine/duckdb.js';
 import { quoteLiteral } from '../../engine/sql.js';
 import { toCellText, toJsonValue } from '../../engine/values.js';
-import { prepareViews } from '../../query/query.js';
+import { findDamagedFile, prepareViews } from '../../query/query.js';
 import { parseAsOf, parseSnapshotId, type SnapshotSelector } from '../../table/snapshot-select.js';
 import { globalsOf, withProject } from '../context.js';
 import { consoleOutput, formatTable } from '../output.js';
@@ -40,7 +40,17 @@ export default async function query(sql: string, opts: QueryOptions, cmd: Comman
   await withProject(globalsOf(cmd), async ({ catalog, io }) => {
     const engine = await openEngine();
     try {
-      await prepareViews(engine, catalog, io, body, selector);
+      const views = await prepareViews(engine, catalog, io, body, selector);
+      try {
+        await runQuery();
+      } catch (e) {
+        if (e instanceof FloeError && (e.kind === 'corrupt' || e.kind === 'io') && !e.message.includes('.parquet')) throw await findDamagedFile(engine, views, e);
+        throw e;
+      }
+    } finally {
+      engine.close();
+    }
+    async function runQuery(): Promise<void> {
       if (opts.format === 'csv' || opts.format === 'parquet') {
         // DuckDB opens its target with truncation, so stdout goes through a temp file:
         // COPY to /dev/stdout would clobber a log file that stdout is redirected to.
@@ -71,8 +81,6 @@ export default async function query(sql: string, opts: QueryOptions, cmd: Comman
         await writeFile(resolve(opts.out), text + '\n');
         out.err(`wrote ${resolve(opts.out)}`);
       } else out.out(text);
-    } finally {
-      engine.close();
     }
   });
   return 0;
