@@ -71,7 +71,7 @@ export default async function query(sql: string, opts: QueryOptions, cmd: Comman
       const names = columns.map((c) => c.name);
       let text: string;
       if (opts.format === 'json') {
-        text = JSON.stringify(rows.map((r) => Object.fromEntries(names.map((n) => [n, toJsonValue(r[n] ?? null)]))));
+        text = jsonRows(rows.map((r) => Object.fromEntries(names.map((n) => [n, toJsonValue(r[n] ?? null)]))));
       } else {
         text = formatTable(names, rows.map((r) => names.map((n) => toCellText(r[n] ?? null))));
         text += `\n(${rows.length} row${rows.length === 1 ? '' : 's'})`;
@@ -84,4 +84,10 @@ export default async function query(sql: string, opts: QueryOptions, cmd: Comman
     }
   });
   return 0;
+}
+
+/** JSON.stringify, except that -0 stays -0 (a float value Iceberg bounds tell apart from 0). */
+function jsonRows(value: unknown): string {
+  const marker = '\u0000neg0';
+  return JSON.stringify(value, (_k, v) => (Object.is(v, -0) ? marker : v)).replace(/"\\u0000neg0"/g, '-0');
 }

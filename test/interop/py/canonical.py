@@ -21,7 +21,7 @@ import json
 import math
 import uuid
 import zlib
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from typing import Any, Iterable
 
 UTC = dt.timezone.utc
@@ -90,7 +90,10 @@ def to_canonical(value: Any, kind: Any) -> Any:
 
 
 def _decimal(value: Any, scale: int) -> str:
-    d = Decimal(value).quantize(Decimal(1).scaleb(-scale))
+    # decimal(38, s) needs 38 significant digits; Python's default context has 28.
+    with localcontext() as ctx:
+        ctx.prec = 80
+        d = Decimal(value).quantize(Decimal(1).scaleb(-scale))
     if d == 0:
         d = abs(d)  # no "-0.00"
     return format(d, "f")
