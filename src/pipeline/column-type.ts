@@ -6,24 +6,11 @@
  * This is deliberately the subset floe can produce from a source, so `variant` or
  * `geometry` is a validation error here even though src/iceberg can read them.
  */
+import { SIMPLE_PRIMITIVES } from '../iceberg/primitive.js';
 import { didYouMean } from './suggest.js';
 
-export const SIMPLE_TYPES = [
-  'boolean',
-  'int',
-  'long',
-  'float',
-  'double',
-  'date',
-  'time',
-  'timestamp',
-  'timestamptz',
-  'timestamp_ns',
-  'timestamptz_ns',
-  'string',
-  'uuid',
-  'binary',
-] as const;
+/** The parameterless primitives a source can produce: all but `unknown` and `variant`. */
+export const SIMPLE_TYPES: readonly string[] = SIMPLE_PRIMITIVES.filter((t) => t !== 'unknown' && t !== 'variant');
 
 // Appendix C: "Readers should accept optional whitespace around parameters and separators".
 const DECIMAL = /^decimal\s*\(\s*(\d+)\s*,\s*(\d+)\s*\)$/;
@@ -34,7 +21,7 @@ export const TYPE_HINT = `one of ${SIMPLE_TYPES.join(', ')}, decimal(P,S) or fix
 /** Why `text` is not a usable column type, or null when it is. */
 export function columnTypeProblem(text: string): string | null {
   const t = text.trim();
-  if ((SIMPLE_TYPES as readonly string[]).includes(t)) return null;
+  if (SIMPLE_TYPES.includes(t)) return null;
   const dec = DECIMAL.exec(t);
   if (dec) {
     const p = Number(dec[1]);

@@ -16,6 +16,7 @@ import type { FileIO } from '../io/fileio.js';
 import type { LoadedPipeline } from '../pipeline/load.js';
 import type { Redactor } from '../pipeline/secrets.js';
 import { createSource } from '../sources/index.js';
+import { SOURCE_FILE_COLUMN } from '../sources/source.js';
 import { loadTable } from '../table/load.js';
 import { currentSchema } from '../table/snapshot-producer.js';
 import { planNormalize } from './normalize.js';
@@ -74,7 +75,7 @@ export async function planPipeline(lp: LoadedPipeline, catalog: Catalog, io: Fil
     const extracted = await (await createSource(p.source, lp.resolved, catalog, io)).extract({ engine, projectDir, pipeline: lp.name, redact });
     out.source = `${p.source.kind}: ${redact(extracted.describe)}`;
     const cols = await engine.columns(`SELECT * FROM ${quoteIdent(extracted.relation)}`, `describe the source of ${lp.name}`, { kind: 'source' });
-    const norm = planNormalize(cols.map((c) => c.name), p.columns, lp.name);
+    const norm = planNormalize(cols.map((c) => c.name).filter((c) => c !== SOURCE_FILE_COLUMN), p.columns, lp.name);
     const typed = await engine.columns(`SELECT ${norm.select} FROM ${quoteIdent(extracted.relation)}`, `describe the columns of ${lp.name}`, { kind: 'source' });
     const incoming = schemaFromColumns(typed);
     if (!table) {

@@ -27,6 +27,7 @@ import type { ProjectConfig } from '../pipeline/project.js';
 import type { IngestPipeline } from '../pipeline/schema-pipeline.js';
 import type { Redactor } from '../pipeline/secrets.js';
 import { createSource } from '../sources/index.js';
+import { SOURCE_FILE_COLUMN } from '../sources/source.js';
 import { loadTable } from '../table/load.js';
 import { acquireTableLock } from './lock.js';
 import { mergeTable } from './merge.js';
@@ -63,6 +64,7 @@ export interface PipelineRunResult {
 
 const REJECT = '__floe_reject';
 const RAW = '__floe_raw';
+const FILE = '__floe_source_file';
 
 export function lockDir(project: ProjectConfig): string {
   const wh = project.paths.warehouse;
@@ -97,7 +99,9 @@ export async function runIngestPipeline(ctx: RunContext, lp: LoadedPipeline): Pr
     });
     ctx.onEvent?.('extract', { pipeline: p.name, source: ctx.redact(extracted.describe) });
     const sourceColumns = await engine.columns(`SELECT * FROM ${quoteIdent(extracted.relation)}`, `read the source of ${p.name}`, { kind: 'source' });
-    const columns = sourceColumns.map((c) => c.name);
+    // File sources add the file each row came from; it is kept for quarantine, not written.
+    const hasFile = sourceColumns.some((c) => c.name === SOURCE_FILE_COLUMN);
+    const columns = sourceColumns.map((c) => c.name).filter((c) => c !== SOURCE_FILE_COLUMN);
     const norm = planNormalize(columns, p.columns, p.name);
     const cursorType = sourceColumns.find((c) => c.name === cursorColumn)?.type.toString();
     const cursorTarget = cursorColumn ? norm.targetNames.get(cursorColumn) ?? cursorColumn : undefined;
@@ -105,7 +109,8 @@ export async function runIngestPipeline(ctx: RunContext, lp: LoadedPipeline): Pr
     if (cursorColumn && !cursorType) throw sourceError(`pipeline ${p.name}: the incremental cursor column "${cursorColumn}" is not in the source`, { context: { pipeline: p.name } });
     await engine.run(
       `CREATE TEMP TABLE ${quoteIdent(typed)} AS SELECT ${norm.select}, ${norm.rejectReason} AS ${REJECT}, ` +
-        `CASE WHEN ${REJECT} IS NOT NULL THEN CAST(to_json(__src) AS VARCHAR) END AS ${RAW} FROM ${quoteIdent(extracted.relation)} AS __src`,
+        `CASE WHEN ${REJECT} IS NOT NULL THEN CAST(to_json({${columns.map((c) => `${quoteLiteral(c)}: __src.${quoteIdent(c)}`).join(', ')}}) AS VARCHAR) END AS ${RAW}, ` +
+        `${hasFile ? `__src.${SOURCE_FILE_COLUMN}` : 'CAST(NULL AS VARCHAR)'} AS ${FILE} FROM ${quoteIdent(extracted.relation)} AS __src`,
       `normalise the rows of ${p.name}`,
       { kind: 'source', context: { pipeline: p.name } },
     );
@@ -123,7 +128,7 @@ export async function runIngestPipeline(ctx: RunContext, lp: LoadedPipeline): Pr
     const rejects = counts.converted + counts.parse;
     const rowsRead = counts.total + counts.parse;
     checkRejects(p, rejects, rowsRead);
-    let good = `SELECT * EXCLUDE (${REJECT}, ${RAW}) FROM ${quoteIdent(typed)} WHERE ${REJECT} IS NULL`;
+    let good = `SELECT * EXCLUDE (${REJECT}, ${RAW}, ${FILE}) FROM ${quoteIdent(typed)} WHERE ${REJECT} IS NULL`;
     if (cursorTarget && after !== null) {
       // The cursor is compared after normalisation, in the column's final type, which is also
       // the form its high-watermark is stored in; database sources push a looser filter down.
@@ -254,7 +259,7 @@ async function writeRejects(ctx: RunContext, engine: Engine, p: IngestPipeline, 
   const target = parseTableIdentifier(`${p.target.table}__rejects`);
   const meta = `${quoteLiteral(p.name)} AS pipeline, ${quoteLiteral(runId)} AS run_id, now()::TIMESTAMPTZ AS rejected_at`;
   const parts = [
-    `SELECT ${meta}, NULL::VARCHAR AS source, NULL::BIGINT AS line, ${RAW} AS raw, ${REJECT} AS reason FROM ${quoteIdent(typed)} WHERE ${REJECT} IS NOT NULL`,
+    `SELECT ${meta}, ${FILE} AS source, NULL::BIGINT AS line, ${RAW} AS raw, ${REJECT} AS reason FROM ${quoteIdent(typed)} WHERE ${REJECT} IS NOT NULL`,
   ];
   if (parseRejects) parts.push(`SELECT ${meta}, source, line, raw, reason FROM ${quoteIdent(parseRejects)}`);
   try {

@@ -8,7 +8,7 @@ import { duckdbTypeSql } from '../engine/types.js';
 import type { Source as SourceConfig } from '../pipeline/schema-source.js';
 import { quoteIdent, quoteLiteral } from '../engine/sql.js';
 import { describeFiles, expandFiles, sourceFiles } from './files.js';
-import type { Extracted, Source, SourceContext } from './source.js';
+import { SOURCE_FILE_COLUMN, type Extracted, type Source, type SourceContext } from './source.js';
 
 type CsvConfig = Extract<SourceConfig, { kind: 'csv' }>;
 
@@ -26,6 +26,7 @@ export function csvSource(config: CsvConfig): Source {
         `escape = ${quoteLiteral(config.escape)}`,
         `encoding = ${quoteLiteral(config.encoding)}`,
         `skip = ${config.skip}`,
+        `filename = ${quoteLiteral(SOURCE_FILE_COLUMN)}`,
         'store_rejects = true',
         `rejects_table = ${quoteLiteral(errors)}`,
         `rejects_scan = ${quoteLiteral(scans)}`,

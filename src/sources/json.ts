@@ -5,7 +5,7 @@
 import type { Source as SourceConfig } from '../pipeline/schema-source.js';
 import { quoteIdent, quoteLiteral } from '../engine/sql.js';
 import { describeFiles, expandFiles, fileListSql, sourceFiles } from './files.js';
-import type { Extracted, Source, SourceContext } from './source.js';
+import { SOURCE_FILE_COLUMN, type Extracted, type Source, type SourceContext } from './source.js';
 
 type JsonConfig = Extract<SourceConfig, { kind: 'json' | 'jsonl' }>;
 
@@ -18,10 +18,10 @@ export function jsonSource(config: JsonConfig): Source {
       // JSON Lines: a malformed line is skipped by the reader and quarantined from a raw
       // line scan below, with its line number; a malformed .json document still fails.
       const lenient = config.kind === 'jsonl' ? ', ignore_errors = true' : '';
-      let select = `SELECT * FROM read_json(${fileListSql(files)}, format = '${format}', union_by_name = true${lenient})`;
+      let select = `SELECT * FROM read_json(${fileListSql(files)}, format = '${format}', union_by_name = true, filename = '${SOURCE_FILE_COLUMN}'${lenient})`;
       // ignore_errors leaves an all-NULL row where a malformed line was; the line itself is
       // quarantined below, so that row is dropped here.
-      if (lenient) select = `SELECT * FROM (${select}) AS __r WHERE NOT regexp_matches(CAST(to_json(__r) AS VARCHAR), '^\\{("(?:[^"\\\\]|\\\\.)*":null,?)*\\}$')`;
+      if (lenient) select = `SELECT * FROM (${select}) AS __r WHERE NOT regexp_matches(CAST(to_json(__r) AS VARCHAR), '^\\{("(?:[^"\\\\]|\\\\.)*":null,)*"${SOURCE_FILE_COLUMN}":"(?:[^"\\\\]|\\\\.)*"\\}$')`;
       if (config.records_path) {
         // Each document is read as one row; the records array is unnested into rows.
         const path = config.records_path.split('.').map(quoteIdent).join('.');

@@ -2,7 +2,7 @@
 import type { Source as SourceConfig } from '../pipeline/schema-source.js';
 import { quoteIdent } from '../engine/sql.js';
 import { describeFiles, fileListSql, sourceFiles } from './files.js';
-import type { Extracted, Source, SourceContext } from './source.js';
+import { SOURCE_FILE_COLUMN, type Extracted, type Source, type SourceContext } from './source.js';
 
 type ParquetConfig = Extract<SourceConfig, { kind: 'parquet' }>;
 
@@ -13,7 +13,7 @@ export function parquetSource(config: ParquetConfig): Source {
       const files = await sourceFiles(config.path, ctx);
       const relation = ctx.engine.uniqueName('parquet');
       await ctx.engine.run(
-        `CREATE OR REPLACE TEMP VIEW ${quoteIdent(relation)} AS SELECT * FROM read_parquet(${fileListSql(files)}, union_by_name = true)`,
+        `CREATE OR REPLACE TEMP VIEW ${quoteIdent(relation)} AS SELECT * FROM read_parquet(${fileListSql(files)}, union_by_name = true, filename = '${SOURCE_FILE_COLUMN}')`,
         `read the Parquet files of pipeline ${ctx.pipeline}`,
         { kind: 'source', context: { pipeline: ctx.pipeline, files: describeFiles(files) } },
       );

@@ -35,6 +35,9 @@ export interface SourceContext {
   signal?: AbortSignal;
 }
 
+/** A column file sources add to each row: the file it came from, for quarantined rows. */
+export const SOURCE_FILE_COLUMN = '__floe_file';
+
 export interface Extracted {
   /** Name of a DuckDB relation (temp table or view) holding the extracted rows. */
   relation: string;

@@ -97,14 +97,26 @@ describe('append, overwrite and merge: one project, two runs of --all', () => {
 });
 
 describe('merge with a NULL key', () => {
-  it('running the same input twice leaves the same rows: a row whose key is NULL is not added again', async () => {
+  it('a row whose key is NULL is quarantined, so running the same input twice leaves the same rows', async () => {
     const p = await newProject();
-    await p.pipeline('m', 'source: { kind: csv, path: data/m.csv }\ntarget: { table: crm.m, mode: merge, key: [id] }\n');
+    await p.pipeline('m', 'source: { kind: csv, path: data/m.csv }\ntarget: { table: crm.m, mode: merge, key: [id] }\nrejects: { max_ratio: 0.5 }\n');
     await p.write('data/m.csv', csv('id,name', [[1, 'a'], ['', 'no id'], [2, 'b']]));
     await p.run(['m']);
     const once = await p.query('SELECT count(*) AS n, count(id) AS with_id FROM crm.m');
+    expect(once).toEqual([{ n: 2, with_id: 2 }]);
     await p.run(['m']);
     expect(await p.query('SELECT count(*) AS n, count(id) AS with_id FROM crm.m')).toEqual(once);
+    const rejects = await p.query('SELECT reason FROM crm.m__rejects');
+    expect(rejects).toHaveLength(2);
+    expect(String(rejects[0]!.reason)).toMatch(/merge key id is NULL/);
+  });
+
+  it('without a rejects limit, a NULL merge key fails the run and commits nothing', async () => {
+    const p = await newProject();
+    await p.pipeline('m', 'source: { kind: csv, path: data/m.csv }\ntarget: { table: crm.m, mode: merge, key: [id] }\n');
+    await p.write('data/m.csv', csv('id,name', [[1, 'a'], ['', 'no id']]));
+    const r = await p.run(['m'], 1);
+    expect(r.stderr).toMatch(/1 of 2 rows are malformed/);
   });
 });
 
