@@ -116,7 +116,7 @@ export function buildProgram(): Command {
     .option('--no-history', 'do not record the results in floe.check_results')
     .action(lazy(() => import('./commands/check.js')));
 
-  const table = program.command('table').description('create, drop and register tables');
+  const table = program.command('table').description('register (adopt) and drop tables');
   table
     .command('register <table> <metadata-file>')
     .description('adopt an existing Iceberg table from its metadata file; no file is rewritten')
