@@ -10,7 +10,8 @@
  *   `sqlite:////abs/path.db` (absolute), so a PyIceberg config can be pasted as is;
  * - Java's `jdbc:sqlite:/abs/path.db` (also `jdbc:sqlite:file:/abs/path.db`);
  * - `sqlite::memory:`, a private catalog that lives as long as the process (tests).
- * `postgresql://…` is recognised but not implemented yet.
+ * `postgresql://…` is recognised and refused with an `unsupported` error: the Postgres catalog
+ * is the next step (it reuses the dialect seam in sql-dialect.ts).
  *
  * The URI itself is never echoed in an error: a Postgres URL may carry a password.
  */
