@@ -30,7 +30,7 @@ function builtAt(repoRoot: string): string | null {
 export function startEnv(repoRoot: string, method: RssMethod): { finish(): ScenarioEnv } {
   const commit = git(repoRoot, 'rev-parse', '--short=12', 'HEAD') || 'unknown';
   const built = builtAt(repoRoot);
-  const env: Omit<ScenarioEnv, 'load_avg_after' | 'floe_changed_during_run'> = {
+  const env: Omit<ScenarioEnv, 'load_avg_after' | 'floe_rebuilt_during_run' | 'head_moved_during_run'> = {
     git_commit: commit,
     git_uncommitted_src: git(repoRoot, 'status', '--porcelain', '--', 'src', 'bin') !== '',
     floe_built_at: built,
@@ -46,7 +46,8 @@ export function startEnv(repoRoot: string, method: RssMethod): { finish(): Scena
     finish: () => ({
       ...env,
       load_avg_after: loadAvg(),
-      floe_changed_during_run: builtAt(repoRoot) !== built || (git(repoRoot, 'rev-parse', '--short=12', 'HEAD') || 'unknown') !== commit,
+      floe_rebuilt_during_run: builtAt(repoRoot) !== built,
+      head_moved_during_run: (git(repoRoot, 'rev-parse', '--short=12', 'HEAD') || 'unknown') !== commit,
     }),
   };
 }

@@ -108,7 +108,8 @@ export function toMarkdown(report: Report): string {
       `- **${s.id}. ${s.title}**: ${s.measures} Measured ${s.measured_at}${s.quick ? ' with --quick' : ''}, ` +
         `${s.reps} rep(s) per process, alternating. floe at ${e.git_commit}${e.git_uncommitted_src ? ' plus uncommitted changes in src/' : ''}` +
         `${e.floe_built_at ? ` (dist/ built ${e.floe_built_at})` : ''}` +
-        `${e.floe_changed_during_run ? ', **and floe was rebuilt or HEAD moved during the runs**' : ''}; ` +
+        `${e.floe_rebuilt_during_run ? ', **and dist/ was rebuilt during the runs**' : ''}` +
+        `${e.head_moved_during_run ? ' (HEAD moved during the runs)' : ''}; ` +
         `node ${e.node}, ${e.cpus}× ${e.cpu}, ${fmtBytes(e.mem_bytes)} RAM, ${e.platform}. ` +
         `Peak RSS by ${e.rss_method === 'gnu-time' ? '/usr/bin/time (ru_maxrss)' : 'polling /proc VmHWM'}. ` +
         `Load average (1/5/15 min) ${e.load_avg_before.join(' / ')} before, ${e.load_avg_after.join(' / ')} after.`,

@@ -102,8 +102,10 @@ export interface ScenarioEnv {
   git_uncommitted_src: boolean;
   /** When dist/cli/main.js was built (floe runs from dist/), or null if it is absent. */
   floe_built_at: string | null;
-  /** dist/ was rebuilt or HEAD moved while the scenario ran: its runs may mix two builds of floe. */
-  floe_changed_during_run: boolean;
+  /** dist/ was rebuilt while the scenario ran: its runs may mix two builds of floe. */
+  floe_rebuilt_during_run: boolean;
+  /** HEAD moved while the scenario ran (others commit in the same tree); dist/ is what ran. */
+  head_moved_during_run: boolean;
   node: string;
   cpu: string;
   cpus: number;
