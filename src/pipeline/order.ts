@@ -30,15 +30,20 @@ export function writesTables(p: Pipeline): string[] {
 }
 
 /**
- * `ns.table` names in SQL text, lower-cased. String literals, quoted identifiers and comments
- * are removed first, so `WHERE note = 'see crm.contacts'` is not a dependency.
+ * SQL text with comments and string literals blanked and simple quoted identifiers unquoted,
+ * so only the names the SQL really uses remain: `WHERE note = 'see crm.contacts'` names no table.
  */
-export function tableNamesInSql(sql: string): string[] {
-  const code = sql
+export function sqlNamesOnly(sql: string): string {
+  return sql
     .replace(/--[^\n]*/g, ' ')
     .replace(/\/\*[\s\S]*?\*\//g, ' ')
     .replace(/'(?:[^']|'')*'/g, "''")
     .replace(/"([a-z_][a-z0-9_]*)"/gi, '$1');
+}
+
+/** `ns.table` names in SQL text, lower-cased (see sqlNamesOnly). */
+export function tableNamesInSql(sql: string): string[] {
+  const code = sqlNamesOnly(sql);
   const names = new Set<string>();
   // A preceding '.' or word character means the match is the tail of a longer dotted name.
   for (const m of code.matchAll(/(?<![\w.])([A-Za-z_][A-Za-z0-9_]*)\s*\.\s*([A-Za-z_][A-Za-z0-9_]*)/g)) {

@@ -13,17 +13,19 @@ import type { TableIdentifier } from '../iceberg/types.js';
 import type { FileIO } from '../io/fileio.js';
 import { loadTable } from '../table/load.js';
 import type { SnapshotSelector } from '../table/snapshot-select.js';
+import { sqlNamesOnly } from '../pipeline/order.js';
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-/** The catalog tables a SQL text refers to. */
+/**
+ * The catalog tables a SQL text refers to, by their dotted names (any namespace depth),
+ * ignoring names inside comments and string literals (the same reading as the run order's).
+ */
 export function referencedTables(sql: string, tables: readonly TableIdentifier[]): TableIdentifier[] {
+  const code = sqlNamesOnly(sql);
   return tables.filter((id) => {
-    const parts = [...id.namespace, id.name];
-    const bare = parts.map(escape).join('\\s*\\.\\s*');
-    const quoted = parts.map((p) => `"${escape(p)}"`).join('\\s*\\.\\s*');
-    const re = new RegExp(`(?<![\\w."])(?:${bare}|${quoted})(?![\\w"])`, 'i');
-    return re.test(sql);
+    const dotted = [...id.namespace, id.name].map(escape).join('\\s*\\.\\s*');
+    return new RegExp(`(?<![\\w.])${dotted}(?![\\w])`, 'i').test(code);
   });
 }
 
