@@ -73,38 +73,18 @@ interface Draft {
 
 const nextId = (ids: number[], min = 0) => ids.reduce((a, b) => Math.max(a, b + 1), min);
 
-function samePartitionFields(a: PartitionSpec, b: PartitionSpec): boolean {
-  // Spec "Partitioning": equivalent specs have the same fields' source ids, transforms and names.
-  return (
-    a.fields.length === b.fields.length &&
-    a.fields.every((f, i) => {
-      const g = b.fields[i];
-      return (
-        g !== undefined &&
-        f['source-id'] === g['source-id'] &&
-        f.transform === g.transform &&
-        f.name === g.name &&
-        JSON.stringify(f['source-ids'] ?? null) === JSON.stringify(g['source-ids'] ?? null)
-      );
-    })
-  );
+/** Field lists equal position by position on the given keys (compared as JSON, absent = null). */
+function sameFields<F extends object>(a: readonly F[], b: readonly F[], keys: readonly (keyof F)[]): boolean {
+  const same = (x: unknown, y: unknown) => JSON.stringify(x ?? null) === JSON.stringify(y ?? null);
+  return a.length === b.length && a.every((f, i) => b[i] !== undefined && keys.every((k) => same(f[k], b[i]![k])));
 }
 
-function sameSortFields(a: SortOrder, b: SortOrder): boolean {
-  return (
-    a.fields.length === b.fields.length &&
-    a.fields.every((f, i) => {
-      const g = b.fields[i];
-      return (
-        g !== undefined &&
-        f['source-id'] === g['source-id'] &&
-        f.transform === g.transform &&
-        f.direction === g.direction &&
-        f['null-order'] === g['null-order']
-      );
-    })
-  );
-}
+// Spec "Partitioning": equivalent specs have the same fields' source ids, transforms and names.
+const samePartitionFields = (a: PartitionSpec, b: PartitionSpec) =>
+  sameFields(a.fields, b.fields, ['source-id', 'transform', 'name', 'source-ids']);
+
+const sameSortFields = (a: SortOrder, b: SortOrder) =>
+  sameFields(a.fields, b.fields, ['source-id', 'transform', 'direction', 'null-order']);
 
 function resolveLastAdded(kind: string, id: number, lastAdded: number | undefined): number {
   if (id !== -1) return id;
