@@ -3,6 +3,7 @@
  * people, JSON for programs, JUnit XML for CI systems (one testcase per check, the
  * observed and expected values in each failure). Pure: no printing, no exiting.
  */
+import { formatTable } from '../text-table.js';
 import { stringifyJson } from '../iceberg/json.js';
 import type { CheckResult, Observed } from './types.js';
 
@@ -73,9 +74,7 @@ export function formatText(results: readonly CheckResult[], options: FormatOptio
   if (results.length === 0) return 'no checks to run';
   const header = ['table', 'check', 'status', 'observed', 'expected'];
   const rows = results.map((r) => [r.table, r.name, r.status === 'pass' ? 'pass' : r.status.toUpperCase(), observedText(r.observed), r.expected]);
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
-  const out = [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)];
+  const out = [formatTable(header, rows)];
   const notes = results.filter((r) => r.status !== 'pass');
   if (notes.length > 0) {
     out.push('');

@@ -1,0 +1,20 @@
+/**
+ * A plain aligned text table, shared by every command that prints rows (query, snapshots,
+ * run summaries, check results).
+ */
+import { stringifyJson } from './iceberg/json.js';
+
+/** A plain aligned text table; cells are stringified, nulls shown as NULL. */
+export function formatTable(columns: string[], rows: unknown[][]): string {
+  const cell = (v: unknown): string => {
+    if (v === null || v === undefined) return 'NULL';
+    if (typeof v === 'string') return v;
+    if (typeof v === 'bigint' || typeof v === 'number' || typeof v === 'boolean') return String(v);
+    if (v instanceof Uint8Array) return '\\x' + Buffer.from(v).toString('hex');
+    return stringifyJson(v);
+  };
+  const text = rows.map((r) => r.map(cell));
+  const widths = columns.map((c, i) => Math.max(c.length, ...text.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+  return [line(columns), line(widths.map((w) => '-'.repeat(w))), ...text.map(line)].join('\n');
+}
