@@ -33,7 +33,7 @@ import { joinLocation } from '../io/fileio.js';
 import { isLocalLocation, toLocalPath } from '../io/local.js';
 import { commitTable, createTable, type CommitEvents } from '../table/commit.js';
 import { loadTable, type LoadedTable } from '../table/load.js';
-import { buildSnapshotChange, currentSchema, newSnapshotId, specById, writeAddedManifest } from '../table/snapshot-producer.js';
+import { buildSnapshotChange, currentSchema, newSnapshotId, nextSchemaId, specById, writeAddedManifest } from '../table/snapshot-producer.js';
 import { reconcileColumns, type SchemaChangePolicy } from './reconcile.js';
 
 export const DEFAULT_TARGET_FILE_SIZE = 512 * 1024 * 1024; // Iceberg's write.target-file-size-bytes default
@@ -80,8 +80,7 @@ export async function writeTable(o: WriteTableOptions): Promise<WriteTableResult
   const { table, pendingCreate } = await loadOrCreate(o, incoming);
   const created = pendingCreate !== undefined;
   const m = table.metadata;
-  const nextSchemaId = Math.max(...m.schemas.map((x) => x['schema-id'])) + 1;
-  const r = reconcileColumns(currentSchema(m), incoming, name, o.schemaPolicy ?? 'fail', nextSchemaId);
+  const r = reconcileColumns(currentSchema(m), incoming, name, o.schemaPolicy ?? 'fail', nextSchemaId(m));
   const result = await writeAndCommit(o, table, {
     selectSql: `SELECT ${r.projection} FROM (${o.selectSql}) AS __floe_in`,
     schema: r.schema,

@@ -27,7 +27,7 @@ import { writeAndCommit, writeTable, type WriteTableOptions, type WriteTableResu
 import { reconcileColumns } from '../ingest/reconcile.js';
 import { loadTable, type LoadedTable } from '../table/load.js';
 import { planScan } from '../table/scan.js';
-import { currentSchema } from '../table/snapshot-producer.js';
+import { currentSchema, nextSchemaId } from '../table/snapshot-producer.js';
 import { ancestry } from './state.js';
 
 export interface MergeOptions extends Omit<WriteTableOptions, 'mode'> {
@@ -48,7 +48,7 @@ export async function mergeTable(o: MergeOptions): Promise<WriteTableResult> {
   const table = await loadTable(o.catalog, o.io, o.id);
   const m = table.metadata;
   const tableSchema = currentSchema(m);
-  const r = reconcileColumns(tableSchema, schemaFromColumns(columns), name, o.schemaPolicy ?? 'fail', Math.max(...m.schemas.map((s) => s['schema-id'])) + 1);
+  const r = reconcileColumns(tableSchema, schemaFromColumns(columns), name, o.schemaPolicy ?? 'fail', nextSchemaId(m));
   const incoming = o.engine.uniqueName('merge_in');
   await o.engine.run(`CREATE TEMP TABLE ${quoteIdent(incoming)} AS SELECT ${r.projection} FROM (${o.selectSql}) AS __floe_in`, `stage the rows to merge into ${name}`);
   const keys = o.key.map((k) => {

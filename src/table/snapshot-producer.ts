@@ -46,6 +46,11 @@ export function currentSchema(m: TableMetadata): Schema {
   return s;
 }
 
+/** The id a newly added schema gets: one above every schema the table has had. */
+export function nextSchemaId(m: TableMetadata): number {
+  return Math.max(...m.schemas.map((x) => x['schema-id'])) + 1;
+}
+
 export function specById(m: TableMetadata, id: number): PartitionSpec {
   const s = m['partition-specs'].find((x) => x['spec-id'] === id);
   if (!s) throw internalError(`table metadata has no partition spec ${id}`);
