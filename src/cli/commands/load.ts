@@ -3,15 +3,13 @@
  * The ad-hoc path: CSV, JSONL, JSON or Parquet files into a table, created from the files'
  * schema when it does not exist. The files are read by DuckDB; no row passes through JS.
  */
-import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { parseTableIdentifier } from '../../catalog/identifier.js';
 import type { Catalog } from '../../catalog/catalog.js';
 import { FloeError, usageError } from '../../errors.js';
 import type { FileIO } from '../../io/fileio.js';
 import { openEngine } from '../../engine/duckdb.js';
-import { quoteLiteral } from '../../engine/sql.js';
-import { detectFormat, fileSourceSql, resolveFiles, type FileFormat } from '../../ingest/file-source.js';
+import { detectFormat, explainCsvFailure, fileSourceSql, resolveFiles, type FileFormat } from '../../ingest/file-source.js';
 import { writeTable } from '../../ingest/write-table.js';
 import { parsePartitionExpr } from '../../pipeline/expressions.js';
 import { globalsOf, withProject } from '../context.js';
@@ -86,30 +84,3 @@ export default async function load(tableName: string, files: string[], opts: Loa
   return 0;
 }
 
-/**
- * DuckDB's CSV sniffer fails without a line number when a malformed row falls inside its
- * sample. Reading the files again as plain text with a one-line sample turns that into the
- * reader's own error, which names the file and the line.
- */
-async function explainCsvFailure(err: unknown, paths: string[]): Promise<unknown> {
-  if (!(err instanceof FloeError) || !/Error when sniffing file/.test(err.message)) return err;
-  const engine = await openEngine({ threads: 1 });
-  try {
-    for (const p of paths) {
-      const delim = /\.tsv/i.test(p) ? '\t' : ',';
-      // No sniffing at all: the header's names as text columns, so only the structure is checked.
-      const header = (await readFile(p, 'utf8').then((t) => t.slice(0, 65536).split(/\r?\n/)[0] ?? '')).split(delim);
-      const columns = header.map((h, i) => `${quoteLiteral(h.replace(/^"|"$/g, '') || `column${i}`)}: 'VARCHAR'`).join(', ');
-      await engine.run(
-        `SELECT count(*) FROM read_csv(${quoteLiteral(p)}, delim = ${quoteLiteral(delim)}, quote = '"', header = true, auto_detect = false, columns = {${columns}})`,
-        `read ${p}`,
-        { kind: 'source' },
-      );
-    }
-  } catch (e) {
-    return e;
-  } finally {
-    engine.close();
-  }
-  return err;
-}
