@@ -3,30 +3,20 @@
  * process, exactly as a user or a scheduler runs it. Assertions look at the exit code,
  * stdout, stderr and the catalog database, never at floe's internals.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { assertBuilt as assertBuiltFor, collect, ROOT, type RunResult, spawnFloe } from '../helpers/floe-process.js';
 import Database from 'better-sqlite3';
 import { afterAll, expect } from 'vitest';
 
-export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const FLOE_BIN = path.join(ROOT, 'bin', 'floe.js');
+export { ROOT, FLOE_BIN, collect, type RunResult } from '../helpers/floe-process.js';
 
 /** The suite tests the built CLI; a missing build is a loud failure, not a skip. */
 export function assertBuilt(): void {
-  if (!existsSync(path.join(ROOT, 'dist', 'cli', 'main.js'))) {
-    throw new Error('dist/cli/main.js is missing: run `npm run build` before the CLI tests');
-  }
-}
-
-export interface RunResult {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
+  assertBuiltFor('the CLI tests');
 }
 
 export interface RunOptions {
@@ -34,38 +24,9 @@ export interface RunOptions {
   env?: Record<string, string | undefined>;
 }
 
-/** Environment of every child: no colours, no TTY decoration, no inherited FLOE_* knobs. */
-function childEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('FLOE_')) env[k] = v;
-  env.NO_COLOR = '1';
-  env.FORCE_COLOR = '0';
-  for (const [k, v] of Object.entries(extra)) {
-    if (v === undefined) delete env[k];
-    else env[k] = v;
-  }
-  return env;
-}
-
 /** Starts `node bin/floe.js ...args` with piped stdio. */
 export function startFloe(args: readonly string[], o: RunOptions = {}): ChildProcess {
-  return spawn(process.execPath, [FLOE_BIN, ...args], {
-    cwd: o.cwd ?? ROOT,
-    env: childEnv(o.env),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-}
-
-/** Collects a started child's output and exit. */
-export function collect(child: ChildProcess): Promise<RunResult> {
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-  child.stderr?.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  return new Promise((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
-  });
+  return spawnFloe(args, o.cwd ?? ROOT, o.env);
 }
 
 /** Runs floe to completion. */

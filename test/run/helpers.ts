@@ -4,12 +4,11 @@
  * process, and looks at exit codes, output, `floe query`, `floe snapshots --json` and the
  * table's live data files.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { assertBuilt as assertBuiltFor, collect, type RunResult, spawnFloe } from '../helpers/floe-process.js';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, expect } from 'vitest';
 import type { Catalog } from '../../src/catalog/catalog.js';
@@ -23,52 +22,19 @@ import { toJsonValue } from '../../src/engine/values.js';
 import { prepareViews } from '../../src/query/query.js';
 import type { TableMetadata } from '../../src/iceberg/types.js';
 
-export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const FLOE_BIN = path.join(ROOT, 'bin', 'floe.js');
+export { ROOT, FLOE_BIN, collect, type RunResult } from '../helpers/floe-process.js';
 
 /** These tests run the built CLI; a missing build is a loud failure, never a skip. */
 export function assertBuilt(): void {
-  if (!existsSync(path.join(ROOT, 'dist', 'cli', 'main.js'))) {
-    throw new Error('dist/cli/main.js is missing: run `npm run build` before test/run');
-  }
-}
-
-export interface RunResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
+  assertBuiltFor('test/run');
 }
 
 export function show(r: RunResult): string {
   return `exit ${r.code}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
 }
 
-/** No colours, no inherited FLOE_* settings; `env` adds (or, with undefined, removes) variables. */
-function childEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('FLOE_')) env[k] = v;
-  env.NO_COLOR = '1';
-  env.FORCE_COLOR = '0';
-  for (const [k, v] of Object.entries(extra)) {
-    if (v === undefined) delete env[k];
-    else env[k] = v;
-  }
-  return env;
-}
-
 export function startFloe(args: readonly string[], env: Record<string, string | undefined> = {}): ChildProcess {
-  return spawn(process.execPath, [FLOE_BIN, ...args], { cwd: tmpdir(), env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
-}
-
-export function collect(child: ChildProcess): Promise<RunResult> {
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-  child.stderr?.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  return new Promise((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  return spawnFloe(args, tmpdir(), env);
 }
 
 /**
