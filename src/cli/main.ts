@@ -6,21 +6,15 @@
 import { Command, CommanderError, Option } from 'commander';
 import { FloeError } from '../errors.js';
 import { EXIT_FAILURE, EXIT_USAGE, exitCodeFor } from './exit.js';
+import { collect, lazy } from './lazy.js';
+import { registerCompact } from './register/compact.js';
+import { registerEvolve } from './register/evolve.js';
+import { registerIdentity } from './register/identity.js';
+import { registerMaintain } from './register/maintain.js';
 
 export interface GlobalOptions {
   project?: string;
   debug?: boolean;
-}
-
-type Action = (...args: any[]) => Promise<number | void>;
-
-/** Wraps a lazily imported command so that errors become messages and exit codes. */
-function lazy(load: () => Promise<{ default: Action }>): (...args: any[]) => Promise<void> {
-  return async (...args: any[]) => {
-    const mod = await load();
-    const code = await mod.default(...args);
-    if (typeof code === 'number') process.exitCode = code;
-  };
 }
 
 export function buildProgram(): Command {
@@ -127,12 +121,13 @@ export function buildProgram(): Command {
     .description('remove a table from the catalog (its files stay; use --purge to delete them)')
     .option('--purge', 'also delete the table\'s data and metadata files')
     .action(lazy(() => import('./commands/table-drop.js')));
+  registerEvolve(table);
+
+  registerCompact(program);
+  registerMaintain(program);
+  registerIdentity(program);
 
   return program;
-}
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
 }
 
 export async function main(argv: string[]): Promise<void> {
