@@ -75,3 +75,33 @@ describe('write-audit-publish', () => {
     expect(read.row_count).toBe(3);
   });
 });
+
+describe('volume against the usual runs', () => {
+  it('flags a refresh that brings 10x fewer rows than the median of the last runs, and keeps main', async () => {
+    const p = await newProject();
+    await p.pipeline(
+      'daily',
+      ['source: { kind: csv, path: data/daily.csv }', 'target: { table: web.daily, mode: overwrite }', 'checks:', '  - volume: { max_change: 50%, window: 3 }', ''].join('\n'),
+    );
+    const csv = (n: number, offset = 0) => 'id,v\n' + Array.from({ length: n }, (_, i) => `${i + offset},${i % 7}\n`).join('');
+    for (const n of [100, 120, 90]) {
+      await p.write('data/daily.csv', csv(n));
+      await p.run(['daily']);
+    }
+    const before = (await p.snapshots('web.daily')).at(-1)!['snapshot-id'].toString();
+    await p.write('data/daily.csv', csv(10, 1000));
+    const r = await p.floe(['run', 'daily']);
+    expect(r.code, r.stderr).toBe(3);
+    expect(r.stderr).toMatch(/volume/);
+    expect(r.stderr).toMatch(/10 (new )?rows, -90% against 100 \(median of the last 3 runs\), beyond ±50%/);
+    const after = (await p.snapshots('web.daily')).filter((s) => s['snapshot-id'].toString() === before);
+    expect(after).toHaveLength(1);
+    expect(await p.query('SELECT count(*) AS n, min(id) AS lo FROM web.daily')).toEqual([{ n: 90, lo: 0 }]);
+    expect(await p.query("SELECT status, observed FROM floe.check_results WHERE check_kind = 'volume' ORDER BY checked_at")).toEqual([
+      { status: 'pass', observed: '100' },
+      { status: 'pass', observed: '120' },
+      { status: 'pass', observed: '90' },
+      { status: 'fail', observed: '10' },
+    ]);
+  }, 600_000);
+});
