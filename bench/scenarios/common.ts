@@ -1,6 +1,8 @@
 /** Pieces shared by scenarios: the floe CLI as a contender, floe projects, row-count checks. */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import ts from 'typescript';
 import type { Contender, ScenarioContext } from '../lib/types.js';
 
 /** Why floe cannot run yet, or undefined when dist/ is built. */
@@ -59,4 +61,22 @@ export function expectRows(expected: number): NonNullable<Contender['verify']> {
 /** Spreads `unavailable` into a contender only when there is a reason (exact optional props). */
 export function optional(unavailable: string | undefined): { unavailable?: string } {
   return unavailable ? { unavailable } : {};
+}
+
+/**
+ * Baselines are TypeScript (bench/baselines/<name>.ts); they run as plain JS (as floe runs
+ * from dist/) so that a TypeScript loader's start-up and memory are in neither measurement.
+ * They land in .cache/bench/baselines, under the repo, so `@duckdb/node-api` resolves from
+ * node_modules. Returns the path of the .mjs file.
+ */
+export async function transpileBaseline(ctx: ScenarioContext, name: string): Promise<string> {
+  const src = await readFile(join(ctx.repoRoot, 'bench', 'baselines', `${name}.ts`), 'utf8');
+  const out = ts.transpileModule(src, {
+    compilerOptions: { module: ts.ModuleKind.ES2022, target: ts.ScriptTarget.ES2022 },
+  }).outputText;
+  const dir = join(ctx.cacheDir, 'baselines');
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, `${name}.mjs`);
+  writeFileSync(path, out);
+  return path;
 }

@@ -8,15 +8,13 @@
  * A second case at 1M rows (candidate and baseline A) gives how peak RSS grows with input:
  * a streaming loader's memory should not track the file size.
  */
-import { createReadStream, existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { createReadStream, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import ts from 'typescript';
 import { cachedCsv } from '../generate/cache.js';
 import { fmtCount } from '../lib/format.js';
 import { rssAtMost, rssGrowthAtMost, speedupAtLeast, wallAtMost } from '../lib/goals.js';
 import type { Case, Contender, Scenario, ScenarioContext } from '../lib/types.js';
-import { expectRows, floeArgv, floeUnavailable, optional, writeProject } from './common.js';
+import { expectRows, floeArgv, floeUnavailable, optional, transpileBaseline, writeProject } from './common.js';
 
 const SEED = 20_240_601;
 const GIB = 1024 ** 3;
@@ -43,7 +41,7 @@ export const csvLoad: Scenario = {
     for (const rows of [big, small]) inputs.set(rows, await cachedCsv(ctx.cacheDir, rows, SEED, ctx.log));
     // The first contender must not be the only one to read the file from disk.
     for (const { path } of inputs.values()) await readThrough(path);
-    const duckdbScript = await transpileBaseline(ctx);
+    const duckdbScript = await transpileBaseline(ctx, 'duckdb-copy');
     const cases: Case[] = [];
     for (const rows of [big, small]) {
       const input = inputs.get(rows)!;
@@ -108,23 +106,6 @@ function pyicebergContender(ctx: ScenarioContext, csv: string, table: string, ro
     verify: expectRows(rows),
     timeoutMs: TIMEOUT_MS,
   };
-}
-
-/**
- * The DuckDB baseline is TypeScript; it runs as plain JS (as floe runs from dist/) so that
- * a TypeScript loader's start-up and memory are in neither measurement. It lands in
- * .cache/bench/baselines, under the repo, so `@duckdb/node-api` resolves from node_modules.
- */
-async function transpileBaseline(ctx: ScenarioContext): Promise<string> {
-  const src = await readFile(join(ctx.repoRoot, 'bench', 'baselines', 'duckdb-copy.ts'), 'utf8');
-  const out = ts.transpileModule(src, {
-    compilerOptions: { module: ts.ModuleKind.ES2022, target: ts.ScriptTarget.ES2022 },
-  }).outputText;
-  const dir = join(ctx.cacheDir, 'baselines');
-  mkdirSync(dir, { recursive: true });
-  const path = join(dir, 'duckdb-copy.mjs');
-  writeFileSync(path, out);
-  return path;
 }
 
 function readThrough(path: string): Promise<void> {

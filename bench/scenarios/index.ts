@@ -3,6 +3,7 @@
  * yet: they appear in latest.md as such, with no figures, until they are.
  */
 import type { Scenario } from '../lib/types.js';
+import { checks } from './checks.js';
 import { coldStart } from './cold-start.js';
 import { csvLoad } from './csv-load.js';
 import { selftest } from './selftest.js';
@@ -17,6 +18,7 @@ export const SCENARIOS: Scenario[] = [
   notYet('5', 'compaction', 'Compaction', '`floe compact` of a table of many small files.'),
   notYet('6', 'merge-upsert', 'Merge-upsert', 'A keyed merge of changed rows into a large table.'),
   coldStart,
+  checks,
   selftest,
 ];
 
