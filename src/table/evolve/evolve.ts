@@ -1,0 +1,113 @@
+/**
+ * One table evolution as a TableChange (REST spec names): schema, partition spec, sort order
+ * and properties, with the requirements that make it safe to apply on a table another writer
+ * may have changed meanwhile. Pure: `planEvolution(metadata, request)` → change + readable
+ * lines. A forbidden evolution throws a schema error naming the table, the column and the
+ * rule; nothing is built, so nothing changes.
+ */
+import { schemaError, usageError } from '../../errors.js';
+import type { UnboundSortField } from '../../iceberg/metadata-builder.js';
+import { columnName } from '../../iceberg/schema.js';
+import type { Schema, TableMetadata } from '../../iceberg/types.js';
+import type { TableChange, TableRequirement, TableUpdate } from '../updates.js';
+import { hasPartitionChanges, updatePartitionSpec, type PartitionChanges } from './partition-update.js';
+import { hasSchemaChanges, updateSchema, type SchemaChanges } from './schema-update.js';
+import { updateSortOrder } from './sort-update.js';
+
+export interface EvolveRequest extends SchemaChanges, PartitionChanges {
+  /** Replace the sort order; an empty list makes the table unsorted. */
+  sortBy?: UnboundSortField[];
+  setProperties?: Record<string, string>;
+}
+
+export interface EvolutionPlan {
+  change: TableChange;
+  /** One readable line per change; empty when the request changes nothing. */
+  changes: string[];
+  schema: Schema;
+}
+
+/** Properties a change must not set directly (the format version is an update of its own). */
+const RESERVED_PROPERTIES = new Set(['format-version', 'uuid', 'snapshot-count', 'current-snapshot-id', 'current-schema', 'default-partition-spec', 'default-sort-order']);
+
+export function planEvolution(m: TableMetadata, req: EvolveRequest, table: string): EvolutionPlan {
+  const base = m.schemas.find((s) => s['schema-id'] === m['current-schema-id']);
+  if (!base) throw schemaError(`table ${table}: current schema ${m['current-schema-id']} is missing`);
+  const requirements: TableRequirement[] = [];
+  const updates: TableUpdate[] = [];
+  const changes: string[] = [];
+
+  let schema = base;
+  let dropped: number[] = [];
+  if (hasSchemaChanges(req)) {
+    const s = updateSchema(base, m['last-column-id'], req, table);
+    dropped = s.dropped;
+    if (s.changes.length) {
+      schema = { ...s.schema, 'schema-id': Math.max(...m.schemas.map((x) => x['schema-id'])) + 1 };
+      changes.push(...s.changes);
+      requirements.push(
+        { type: 'assert-current-schema-id', 'current-schema-id': m['current-schema-id'] },
+        { type: 'assert-last-assigned-field-id', 'last-assigned-field-id': m['last-column-id'] },
+      );
+      updates.push({ action: 'add-schema', schema, 'last-column-id': s.lastColumnId }, { action: 'set-current-schema', 'schema-id': -1 });
+    }
+  }
+
+  // A dropped column must not be a partition source in any spec: files written with that spec
+  // keep partition values derived from it, and readers bind every spec to the current schema.
+  for (const id of dropped) {
+    for (const spec of m['partition-specs']) {
+      const f = spec.fields.find((x) => x['source-id'] === id);
+      if (f) {
+        throw schemaError(
+          `table ${table}: cannot drop column '${columnName(base, id)}': partition field '${f.name}' of spec ${spec['spec-id']} uses it`,
+          { context: { table, column: columnName(base, id) }, hint: spec['spec-id'] === m['default-spec-id'] ? 'drop the partition field first (--drop-partition-field); the column stays needed while files of that spec exist' : 'files written with that spec still depend on the column' },
+        );
+      }
+    }
+  }
+
+  if (hasPartitionChanges(req)) {
+    const p = updatePartitionSpec(m, schema, req, table);
+    if (p.spec) {
+      changes.push(...p.changes);
+      requirements.push(
+        { type: 'assert-default-spec-id', 'default-spec-id': m['default-spec-id'] },
+        { type: 'assert-last-assigned-partition-id', 'last-assigned-partition-id': m['last-partition-id'] },
+      );
+      if (p.reused) updates.push({ action: 'set-default-spec', 'spec-id': p.spec['spec-id'] });
+      else updates.push({ action: 'add-spec', spec: p.spec }, { action: 'set-default-spec', 'spec-id': -1 });
+    }
+  }
+
+  const currentOrder = m['sort-orders'].find((o) => o['order-id'] === m['default-sort-order-id']);
+  if (req.sortBy !== undefined) {
+    const s = updateSortOrder(m, schema, req.sortBy, table);
+    if (s.order) {
+      changes.push(...s.changes);
+      requirements.push({ type: 'assert-default-sort-order-id', 'default-sort-order-id': m['default-sort-order-id'] });
+      if (s.reused) updates.push({ action: 'set-default-sort-order', 'sort-order-id': s.order['order-id'] });
+      else updates.push({ action: 'add-sort-order', 'sort-order': s.order }, { action: 'set-default-sort-order', 'sort-order-id': -1 });
+    }
+  } else if (currentOrder) {
+    const used = currentOrder.fields.find((f) => dropped.includes(f['source-id']));
+    if (used) {
+      throw schemaError(`table ${table}: cannot drop column '${columnName(base, used['source-id'])}': the table's sort order ${currentOrder['order-id']} uses it`, {
+        context: { table, column: columnName(base, used['source-id']) },
+        hint: 'change the sort order first (--sort-by)',
+      });
+    }
+  }
+
+  const props = req.setProperties ?? {};
+  const keys = Object.keys(props);
+  for (const k of keys) {
+    if (RESERVED_PROPERTIES.has(k)) throw usageError(`table ${table}: property '${k}' is reserved and cannot be set with --set-property`, { context: { table } });
+  }
+  const changedProps = Object.fromEntries(Object.entries(props).filter(([k, v]) => m.properties[k] !== v));
+  if (Object.keys(changedProps).length) {
+    updates.push({ action: 'set-properties', updates: changedProps });
+    for (const [k, v] of Object.entries(changedProps)) changes.push(`set property ${k}=${v}`);
+  }
+  return { change: { requirements, updates }, changes, schema };
+}

@@ -1,0 +1,129 @@
+/**
+ * Partition spec evolution (spec: "Partitioning", "Partition Evolution"). Pure.
+ *
+ * - Every change makes a new spec; data files keep the spec they were written with.
+ * - A partition field equivalent to one in any earlier spec (same source column and
+ *   transform) reuses that field's id (v2: "Partition field IDs must be reused if an existing
+ *   partition spec contains an equivalent field"); other new fields count up from
+ *   `last-partition-id`, so ids never collide.
+ * - v1 tables: a removed field stays in the spec with the void transform (v1 readers match
+ *   partition fields by position), and new fields are appended after it. A void field whose
+ *   name a new field wants is renamed `<name>_<field-id>`, as Iceberg Java does.
+ * - A spec equal to an existing one is not added again: that spec is made the default.
+ */
+import { FloeError, schemaError } from '../../errors.js';
+import { buildPartitionSpec, type UnboundPartitionField } from '../../iceberg/metadata-builder.js';
+import { columnName } from '../../iceberg/schema.js';
+import type { PartitionField, PartitionSpec, Schema, TableMetadata } from '../../iceberg/types.js';
+
+export interface PartitionChanges {
+  /** Replace the partition fields with exactly these (an empty list: unpartitioned). */
+  partitionBy?: UnboundPartitionField[];
+  addPartitionFields?: UnboundPartitionField[];
+  /** Partition field names, or expressions such as 'day(ts)' as formatted by describeField. */
+  dropPartitionFields?: string[];
+}
+
+export const hasPartitionChanges = (c: PartitionChanges): boolean =>
+  c.partitionBy !== undefined || (c.addPartitionFields?.length ?? 0) > 0 || (c.dropPartitionFields?.length ?? 0) > 0;
+
+export interface PartitionUpdateResult {
+  /** The new default spec (spec-id is the id it will have), or undefined when nothing changes. */
+  spec?: PartitionSpec;
+  /** True when `spec` equals an existing spec, which is then only made the default. */
+  reused: boolean;
+  lastPartitionId: number;
+  changes: string[];
+}
+
+const same = (a: PartitionField, b: PartitionField) => a['source-id'] === b['source-id'] && a.transform === b.transform;
+
+/** `day(ts)`, `bucket[16](id)`, `country`: a field as a person reads it. */
+export function describeField(f: PartitionField, schema: Schema): string {
+  const col = columnName(schema, f['source-id']) ?? `#${f['source-id']}`;
+  return f.transform === 'identity' ? col : `${f.transform}(${col})`;
+}
+
+export function describeSpec(spec: PartitionSpec, schema: Schema): string {
+  return spec.fields.length ? spec.fields.map((f) => `${describeField(f, schema)} as ${f.name}`).join(', ') : 'unpartitioned';
+}
+
+export function updatePartitionSpec(m: TableMetadata, schema: Schema, c: PartitionChanges, table: string): PartitionUpdateResult {
+  const current = m['partition-specs'].find((s) => s['spec-id'] === m['default-spec-id']);
+  if (!current) throw schemaError(`table ${table}: default partition spec ${m['default-spec-id']} is missing`);
+  const v1 = m['format-version'] === 1;
+  const live = current.fields.filter((f) => f.transform !== 'void');
+  // The wanted fields, unbound: start from the replacement list or the current live fields.
+  const wanted: UnboundPartitionField[] = c.partitionBy
+    ? [...c.partitionBy]
+    : live.map((f) => ({ sourceName: columnName(schema, f['source-id']) ?? '', transform: f.transform, name: f.name }));
+  for (const f of live) {
+    if (!c.partitionBy && !columnName(schema, f['source-id'])) {
+      throw schemaError(`table ${table}: partition field '${f.name}' uses column id ${f['source-id']}, which this change drops`, { context: { table } });
+    }
+  }
+  for (const name of c.dropPartitionFields ?? []) {
+    const i = wanted.findIndex((w) => w.name === name || exprOf(w) === name || (w.name === undefined && defaultMatches(w, name)));
+    if (i < 0) {
+      const have = live.map((f) => `${f.name} (${describeField(f, schema)})`).join(', ') || 'none';
+      throw schemaError(`table ${table}: cannot drop partition field '${name}': the current spec has no such field (it has: ${have})`, { context: { table } });
+    }
+    wanted.splice(i, 1);
+  }
+  for (const a of c.addPartitionFields ?? []) {
+    const dup = wanted.find((w) => w.sourceName === a.sourceName && w.transform === a.transform);
+    if (dup) {
+      throw schemaError(`table ${table}: cannot add partition field ${exprOf(a)}: the spec already has it${dup.name ? ` as '${dup.name}'` : ''}`, { context: { table } });
+    }
+    wanted.push(a);
+  }
+
+  const bound = bind(schema, wanted, m, v1 ? [current] : m['partition-specs'], table);
+  let fields: PartitionField[];
+  if (v1) {
+    const names = new Set(bound.fields.map((f) => f.name));
+    const kept = current.fields.map((f) => {
+      const b = bound.fields.find((x) => same(x, f) && f.transform !== 'void');
+      if (b) return b;
+      const voided = { ...f, transform: 'void' };
+      return names.has(f.name) ? { ...voided, name: `${f.name}_${f['field-id']}` } : voided;
+    });
+    fields = [...kept, ...bound.fields.filter((b) => !current.fields.some((f) => same(f, b)))];
+  } else {
+    fields = bound.fields;
+  }
+  const lastPartitionId = Math.max(m['last-partition-id'], ...fields.map((f) => f['field-id']));
+  const candidate: PartitionSpec = { 'spec-id': 0, fields };
+  const equal = (s: PartitionSpec) =>
+    s.fields.length === fields.length &&
+    s.fields.every((f, i) => same(f, fields[i]!) && f.name === fields[i]!.name && f['field-id'] === fields[i]!['field-id']);
+  if (equal(current)) return { reused: false, lastPartitionId: m['last-partition-id'], changes: [] };
+  const existing = m['partition-specs'].find(equal);
+  const specId = existing ? existing['spec-id'] : Math.max(...m['partition-specs'].map((s) => s['spec-id'])) + 1;
+  const spec = { ...candidate, 'spec-id': specId };
+  const line = `partition spec ${current['spec-id']} [${describeSpec(current, schema)}] → ${existing ? 'existing ' : ''}spec ${specId} [${describeSpec(spec, schema)}]`;
+  return { spec, reused: existing !== undefined, lastPartitionId: existing ? m['last-partition-id'] : lastPartitionId, changes: [line] };
+}
+
+function exprOf(w: UnboundPartitionField): string {
+  return w.transform === 'identity' ? w.sourceName : `${w.transform}(${w.sourceName})`;
+}
+
+/** `day(ts)` or `bucket(16, id)` as a user would type it, matched against a field's transform. */
+function defaultMatches(w: UnboundPartitionField, text: string): boolean {
+  const t = text.replace(/\s+/g, '');
+  const m = /^([a-z]+)\((?:(\d+),)?([^)]+)\)$/i.exec(t);
+  if (!m) return false;
+  const fn = m[1]!.toLowerCase().replace(/s$/, '');
+  const transform = m[2] ? `${fn}[${m[2]}]` : fn;
+  return w.sourceName === m[3] && w.transform === transform;
+}
+
+function bind(schema: Schema, wanted: UnboundPartitionField[], m: TableMetadata, reuseFrom: readonly PartitionSpec[], table: string): PartitionSpec {
+  try {
+    return buildPartitionSpec(schema, wanted, 0, m['last-partition-id'], reuseFrom);
+  } catch (e) {
+    if (e instanceof FloeError && e.kind === 'schema') throw schemaError(`table ${table}: ${e.message}`, { cause: e, hint: e.hint, context: { table } });
+    throw e;
+  }
+}

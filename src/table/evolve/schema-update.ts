@@ -1,0 +1,188 @@
+/**
+ * Schema evolution (spec: "Schema Evolution"): add, rename, drop, widen and make-optional,
+ * applied in that order to a copy of the current schema. Pure.
+ *
+ * Rules, each a schema error naming the table and the column:
+ * - a column is identified by its dotted path ('address.city'); ids never change and a new
+ *   column always gets a fresh id above `last-column-id`, so a dropped id is never reused;
+ * - added columns are optional (a required column needs an initial-default, which floe does
+ *   not write); the name must be free in its struct;
+ * - a rename must not take a name a sibling already has;
+ * - a widening must be one of the spec's promotions: int → long, float → double,
+ *   decimal(P, S) → decimal(P', S) with P' > P;
+ * - identifier fields stay required and cannot be dropped; a column used by a partition spec
+ *   or by the default sort order cannot be dropped (checked in evolve.ts, which knows the
+ *   layout the change leaves).
+ */
+import { schemaError } from '../../errors.js';
+import { fieldByPath, isList, isMap, isPromotionAllowed, isStruct, parsePrimitive } from '../../iceberg/schema.js';
+import type { IcebergType, NestedField, Schema, StructType } from '../../iceberg/types.js';
+
+export interface AddColumn {
+  /** Dotted path; the parent must be a struct column. */
+  name: string;
+  type: string;
+  doc?: string;
+  /** 'first', or the name of a sibling to place the column after; default: last. */
+  position?: { first: true } | { after: string };
+  required?: boolean;
+}
+
+export interface SchemaChanges {
+  addColumns?: AddColumn[];
+  /** old dotted path → new (last-segment) name. */
+  renameColumns?: { from: string; to: string }[];
+  dropColumns?: string[];
+  widenColumns?: { name: string; type: string }[];
+  makeOptional?: string[];
+}
+
+export interface SchemaUpdateResult {
+  schema: Schema;
+  lastColumnId: number;
+  /** Human-readable lines, one per change. */
+  changes: string[];
+  /** Field ids removed by drop. */
+  dropped: number[];
+}
+
+export const hasSchemaChanges = (c: SchemaChanges): boolean =>
+  [c.addColumns, c.renameColumns, c.dropColumns, c.widenColumns, c.makeOptional].some((l) => (l?.length ?? 0) > 0);
+
+/** The struct holding `id` and the field's index in it, found by walking structs, lists and maps. */
+function locate(struct: StructType, id: number): { parent: StructType; index: number } | undefined {
+  const index = struct.fields.findIndex((f) => f.id === id);
+  if (index >= 0) return { parent: struct, index };
+  for (const f of struct.fields) {
+    const found = locateIn(f.type, id);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+function locateIn(t: IcebergType, id: number): { parent: StructType; index: number } | undefined {
+  if (isStruct(t)) return locate(t, id);
+  if (isList(t)) return locateIn(t.element, id);
+  if (isMap(t)) return locateIn(t.key, id) ?? locateIn(t.value, id);
+  return undefined;
+}
+
+export function updateSchema(base: Schema, lastColumnId: number, c: SchemaChanges, table: string): SchemaUpdateResult {
+  const schema = structuredClone(base) as Schema;
+  const changes: string[] = [];
+  const dropped: number[] = [];
+  let last = lastColumnId;
+  const fail = (msg: string, column: string, hint?: string): never => {
+    throw schemaError(`table ${table}: ${msg}`, { context: { table, column }, hint });
+  };
+  const find = (name: string, verb: string) => {
+    const f = fieldByPath(schema, name);
+    if (!f || !f.field) fail(`cannot ${verb} column '${name}': no such column`, name);
+    const at = locate(schema, f!.id)!;
+    return { indexed: f!, ...at, field: at.parent.fields[at.index] as NestedField };
+  };
+  const identifiers = new Set(schema['identifier-field-ids'] ?? []);
+
+  for (const a of c.addColumns ?? []) {
+    const parts = a.name.split('.');
+    const leaf = parts.pop()!;
+    let parent: StructType = schema;
+    if (parts.length) {
+      const p = fieldByPath(schema, parts.join('.'));
+      if (!p) fail(`cannot add column '${a.name}': no parent column '${parts.join('.')}'`, a.name);
+      if (!isStruct(p!.type)) fail(`cannot add column '${a.name}': '${parts.join('.')}' is not a struct`, a.name);
+      parent = locateStruct(schema, p!.id);
+    }
+    if (leaf === '') fail(`cannot add a column with an empty name`, a.name);
+    if (parent.fields.some((f) => f.name === leaf)) fail(`cannot add column '${a.name}': a column with that name already exists`, a.name);
+    try {
+      parsePrimitive(a.type);
+    } catch {
+      fail(`cannot add column '${a.name}': unknown type '${a.type}'`, a.name, 'use a primitive Iceberg type: boolean, int, long, float, double, decimal(P,S), date, time, timestamp, timestamptz, string, uuid, binary, fixed[L]');
+    }
+    if (a.required) {
+      fail(
+        `cannot add required column '${a.name}' without a default: rows written before it have no value (spec: "Schema Evolution")`,
+        a.name,
+        'add it as an optional column',
+      );
+    }
+    const field: NestedField = { id: ++last, name: leaf, required: false, type: a.type.replace(/\s+/g, ''), ...(a.doc ? { doc: a.doc } : {}) };
+    let at = parent.fields.length;
+    if (a.position && 'first' in a.position) at = 0;
+    if (a.position && 'after' in a.position) {
+      const after = a.position.after;
+      const i = parent.fields.findIndex((f) => f.name === after || [...parts, f.name].join('.') === after);
+      if (i < 0) fail(`cannot add column '${a.name}' after '${after}': no such column in the same struct`, a.name);
+      at = i + 1;
+    }
+    parent.fields.splice(at, 0, field);
+    changes.push(`add column ${a.name} ${field.type} (id ${field.id})${a.position ? ('first' in a.position ? ' first' : ` after ${a.position.after}`) : ''}`);
+  }
+
+  for (const r of c.renameColumns ?? []) {
+    const { field, parent } = find(r.from, 'rename');
+    if (r.to === '' || r.to.includes('.')) fail(`cannot rename '${r.from}' to '${r.to}': the new name must be a non-empty name without dots`, r.from);
+    if (r.to === field.name) continue;
+    if (parent.fields.some((f) => f.name === r.to)) fail(`cannot rename '${r.from}' to '${r.to}': a column named '${r.to}' already exists`, r.from);
+    field.name = r.to;
+    changes.push(`rename column ${r.from} → ${r.to} (id ${field.id})`);
+  }
+
+  for (const w of c.widenColumns ?? []) {
+    const { field } = find(w.name, 'widen');
+    const to = w.type.replace(/\s+/g, '');
+    if (typeof field.type !== 'string') fail(`cannot change the type of '${w.name}': it is a ${field.type.type}, not a primitive`, w.name);
+    try {
+      parsePrimitive(to);
+    } catch {
+      fail(`cannot widen '${w.name}': unknown type '${w.type}'`, w.name);
+    }
+    const from = field.type as string;
+    if (from.replace(/\s+/g, '') === to) continue;
+    if (!isPromotionAllowed(from, to, 2)) {
+      fail(
+        `cannot change column '${w.name}' from ${from} to ${to}: not an allowed type promotion (spec "Schema Evolution" allows int → long, float → double, decimal(P,S) → decimal(P',S) with P' > P; types never narrow)`,
+        w.name,
+      );
+    }
+    field.type = to;
+    changes.push(`widen column ${w.name}: ${from} → ${to}`);
+  }
+
+  for (const name of c.makeOptional ?? []) {
+    const { field } = find(name, 'make optional');
+    if (!field.required) continue;
+    if (identifiers.has(field.id)) fail(`cannot make '${name}' optional: it is an identifier field, and identifier fields must be required`, name);
+    field.required = false;
+    changes.push(`make column ${name} optional`);
+  }
+
+  for (const name of c.dropColumns ?? []) {
+    const { field, parent, index, indexed } = find(name, 'drop');
+    const ids = [field.id, ...collectIds(field.type)];
+    const ident = ids.find((id) => identifiers.has(id));
+    if (ident !== undefined) fail(`cannot drop column '${name}': it is (or holds) an identifier field of the table`, name);
+    if (parent === schema && schema.fields.length === 1) fail(`cannot drop column '${name}': it is the table's only column`, name);
+    parent.fields.splice(index, 1);
+    dropped.push(...ids);
+    changes.push(`drop column ${indexed.path.join('.')} (id ${field.id})`);
+  }
+
+  return { schema, lastColumnId: last, changes, dropped };
+}
+
+function locateStruct(schema: StructType, id: number): StructType {
+  const at = locate(schema, id);
+  const t = at?.parent.fields[at.index]?.type;
+  if (!t || !isStruct(t)) throw schemaError(`field ${id} is not a struct`);
+  return t;
+}
+
+/** Every id nested inside a type (struct fields, list elements, map keys and values). */
+function collectIds(t: IcebergType): number[] {
+  if (isStruct(t)) return t.fields.flatMap((f) => [f.id, ...collectIds(f.type)]);
+  if (isList(t)) return [t['element-id'], ...collectIds(t.element)];
+  if (isMap(t)) return [t['key-id'], t['value-id'], ...collectIds(t.key), ...collectIds(t.value)];
+  return [];
+}
