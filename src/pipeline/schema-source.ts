@@ -39,15 +39,17 @@ export const csvSource = z.strictObject({
   encoding: z.string().default('utf-8'),
   columns: z.record(z.string(), columnType).optional().describe('Column types, overriding type detection'),
   skip: nonNegativeInt.default(0).describe('Lines to skip before the header'),
+  incremental: incremental.optional(),
 });
 
 const jsonFields = {
   path: pathList,
   records_path: str.optional().describe('Dot path to the array of records inside each document, e.g. data.items'),
+  incremental: incremental.optional(),
 };
 export const jsonlSource = z.strictObject({ kind: z.literal('jsonl'), ...jsonFields });
 export const jsonSource = z.strictObject({ kind: z.literal('json'), ...jsonFields });
-export const parquetSource = z.strictObject({ kind: z.literal('parquet'), path: pathList });
+export const parquetSource = z.strictObject({ kind: z.literal('parquet'), path: pathList, incremental: incremental.optional() });
 
 export const postgresSource = z
   .strictObject({

@@ -233,3 +233,36 @@ describe('a cycle between sql pipelines', () => {
     expect(await p.tables()).toEqual([]);
   });
 });
+
+describe('incremental file sources', () => {
+  it('a csv source with incremental.cursor keeps only rows above the last committed cursor', async () => {
+    const p = await newProject();
+    await p.pipeline(
+      'events',
+      'source:\n  kind: csv\n  path: data/events_*.csv\n  incremental: { cursor: updated_at }\ncolumns:\n  updated_at: { type: timestamp }\ntarget: { table: raw.events, mode: append }\n',
+    );
+    await p.write('data/events_1.csv', 'id,updated_at\n1,2024-06-01 10:00:00\n2,2024-06-01 11:00:00\n');
+    await p.run(['events']);
+    let snaps = await p.snapshots('raw.events');
+    expect(snaps.at(-1)!.summary['floe.cursor.value']).toBe('2024-06-01 11:00:00');
+    // The export is cumulative: the old rows come again with the new ones, and one late row.
+    await p.write('data/events_2.csv', 'id,updated_at\n1,2024-06-01 10:00:00\n2,2024-06-01 11:00:00\n3,2024-06-01 12:00:00\n4,2024-06-01 10:30:00\n');
+    await p.run(['events']);
+    expect(await p.query('SELECT id FROM raw.events ORDER BY id')).toEqual([{ id: 1 }, { id: 2 }, { id: 3 }]);
+    snaps = await p.snapshots('raw.events');
+    expect(snaps.at(-1)!.summary['floe.cursor.value']).toBe('2024-06-01 12:00:00');
+    // Nothing newer: a run brings no rows and keeps the cursor.
+    await p.run(['events']);
+    expect(await p.query('SELECT count(*) AS n FROM raw.events')).toEqual([{ n: 3 }]);
+    await p.run(['events', '--full-refresh']);
+    expect(await p.query('SELECT count(*) AS n FROM raw.events')).toEqual([{ n: 9 }]);
+  });
+
+  it('jsonl and parquet sources accept incremental too (floe validate)', async () => {
+    const p = await newProject();
+    await p.pipeline('a', 'source: { kind: jsonl, path: data/a.jsonl, incremental: { cursor: ts } }\ntarget: { table: raw.a }\n');
+    await p.pipeline('b', 'source: { kind: parquet, path: data/b.parquet, incremental: { cursor: ts, initial: 5 } }\ntarget: { table: raw.b }\n');
+    const r = await p.floe(['validate']);
+    expect(r.code, show(r)).toBe(0);
+  });
+});
