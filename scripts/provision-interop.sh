@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Provisions the interop oracles that read floe's tables through floe's catalog:
-#   .venv/        PyIceberg (SqlCatalog on SQLite), pyarrow and pyspark, pinned exactly
-#   .cache/jars/  iceberg-spark-runtime and sqlite-jdbc, fetched with Maven
+#   .venv/        PyIceberg (SqlCatalog on SQLite and Postgres), pyarrow and pyspark, pinned exactly
+#   .cache/jars/  iceberg-spark-runtime, sqlite-jdbc and the postgresql JDBC driver, fetched with Maven
 # Pins: scripts/interop-versions.env and test/interop/py/constraints.txt.
 #
 # Idempotent: a stamp (hash of the pins, the pom and the toolchain) makes a re-run a quick
@@ -26,7 +26,8 @@ for f in "$VERSIONS" "$CONSTRAINTS" "$POM"; do
 done
 # shellcheck source=interop-versions.env
 source "$VERSIONS"
-for v in PYICEBERG_VERSION PYSPARK_VERSION PYARROW_VERSION ICEBERG_VERSION ICEBERG_SPARK_RUNTIME SQLITE_JDBC_VERSION; do
+for v in PYICEBERG_VERSION PYSPARK_VERSION PYARROW_VERSION ICEBERG_VERSION ICEBERG_SPARK_RUNTIME SQLITE_JDBC_VERSION \
+  PSYCOPG2_BINARY_VERSION POSTGRESQL_JDBC_VERSION; do
   [ -n "${!v:-}" ] || die "$v is not set in $VERSIONS"
 done
 
@@ -46,18 +47,18 @@ case "$JAVA_VERSION" in
   *) die "Java $JAVA_VERSION found; Spark $PYSPARK_VERSION with Iceberg $ICEBERG_VERSION is provisioned for Java 17 (or 21)" ;;
 esac
 
-JAR_NAMES=("$ICEBERG_SPARK_RUNTIME-$ICEBERG_VERSION.jar" "sqlite-jdbc-$SQLITE_JDBC_VERSION.jar")
+JAR_NAMES=("$ICEBERG_SPARK_RUNTIME-$ICEBERG_VERSION.jar" "sqlite-jdbc-$SQLITE_JDBC_VERSION.jar" "postgresql-$POSTGRESQL_JDBC_VERSION.jar")
 WANT=$(cat "$VERSIONS" "$CONSTRAINTS" "$POM" "$0" | sha256sum | cut -c1-16)
 WANT="$WANT python=$PY_VERSION java=$JAVA_VERSION"
 
 # Prints the installed versions; fails unless they are the pins (cheap: no heavy imports).
 report() {
-  "$VENV/bin/python" - "$PYICEBERG_VERSION" "$PYSPARK_VERSION" "$PYARROW_VERSION" <<'PY' || return 1
+  "$VENV/bin/python" - "$PYICEBERG_VERSION" "$PYSPARK_VERSION" "$PYARROW_VERSION" "$PSYCOPG2_BINARY_VERSION" <<'PY' || return 1
 import importlib.metadata as md, sys
-want = dict(zip(("pyiceberg", "pyspark", "pyarrow"), sys.argv[1:]))
+want = dict(zip(("pyiceberg", "pyspark", "pyarrow", "psycopg2-binary"), sys.argv[1:]))
 bad = 0
 print(f"provision-interop: python    {sys.version.split()[0]} ({sys.prefix})")
-for name in ("pyiceberg", "pyspark", "pyarrow", "sqlalchemy", "pyiceberg-core"):
+for name in ("pyiceberg", "pyspark", "pyarrow", "psycopg2-binary", "sqlalchemy", "pyiceberg-core"):
     try:
         have = md.version(name)
     except md.PackageNotFoundError:
@@ -102,10 +103,11 @@ log "pip install pyiceberg[sql-sqlite,pyarrow,pyiceberg-core]==$PYICEBERG_VERSIO
   "pyiceberg[sql-sqlite,pyarrow,pyiceberg-core]==$PYICEBERG_VERSION" \
   "pyspark==$PYSPARK_VERSION" \
   "pyarrow==$PYARROW_VERSION" \
+  "psycopg2-binary==$PSYCOPG2_BINARY_VERSION" \
   || die "pip install failed (see above)"
 "$VENV/bin/python" -m pip check || die "pip check found broken requirements in .venv"
-"$VENV/bin/python" -c 'import pyiceberg.catalog.sql, pyarrow, pyspark, sqlalchemy' \
-  || die ".venv cannot import pyiceberg/pyarrow/pyspark/sqlalchemy"
+"$VENV/bin/python" -c 'import pyiceberg.catalog.sql, pyarrow, pyspark, sqlalchemy, psycopg2' \
+  || die ".venv cannot import pyiceberg/pyarrow/pyspark/sqlalchemy/psycopg2"
 
 # --- Java jars --------------------------------------------------------------------------
 log "mvn: $ICEBERG_SPARK_RUNTIME:$ICEBERG_VERSION, sqlite-jdbc:$SQLITE_JDBC_VERSION -> .cache/jars"
@@ -120,6 +122,15 @@ if ! mvn -B -Dstyle.color=never -f "$POM" dependency:copy-dependencies \
   -Dsqlite.jdbc.version="$SQLITE_JDBC_VERSION" >"$MVN_LOG" 2>&1; then
   tail -n 60 "$MVN_LOG" >&2
   die "mvn could not fetch the Spark jars (full log: $MVN_LOG)"
+fi
+log "mvn: org.postgresql:postgresql:$POSTGRESQL_JDBC_VERSION -> .cache/jars"
+if ! mvn -B -Dstyle.color=never -f "$POM" dependency:copy \
+  -Dartifact="org.postgresql:postgresql:$POSTGRESQL_JDBC_VERSION" -DoutputDirectory="$TMP_JARS" \
+  -Diceberg.version="$ICEBERG_VERSION" \
+  -Diceberg.spark.runtime="$ICEBERG_SPARK_RUNTIME" \
+  -Dsqlite.jdbc.version="$SQLITE_JDBC_VERSION" >>"$MVN_LOG" 2>&1; then
+  tail -n 60 "$MVN_LOG" >&2
+  die "mvn could not fetch the postgresql JDBC driver (full log: $MVN_LOG)"
 fi
 for j in "${JAR_NAMES[@]}"; do
   [ -s "$TMP_JARS/$j" ] || die "mvn did not produce $j"

@@ -9,15 +9,17 @@
  * - SQLAlchemy URLs as PyIceberg users write them: `sqlite:///rel.db` (relative) and
  *   `sqlite:////abs/path.db` (absolute), so a PyIceberg config can be pasted as is;
  * - Java's `jdbc:sqlite:/abs/path.db` (also `jdbc:sqlite:file:/abs/path.db`);
- * - `sqlite::memory:`, a private catalog that lives as long as the process (tests).
- * `postgresql://…` is recognised and refused with an `unsupported` error: the Postgres catalog
- * is the next step (it reuses the dialect seam in sql-dialect.ts).
+ * - `sqlite::memory:`, a private catalog that lives as long as the process (tests);
+ * - `postgresql://user:password@host:port/database` (also `postgres://`, SQLAlchemy's
+ *   `postgresql+psycopg2://` and JDBC's `jdbc:postgresql://…?user=…&password=…`): the shared
+ *   catalog many floe processes, Spark, Trino and PyIceberg commit to (postgres.ts,
+ *   docs/CATALOG.md). The password may also come from PGPASSWORD.
  *
  * The URI itself is never echoed in an error: a Postgres URL may carry a password.
  */
 import { isAbsolute, resolve } from 'node:path';
 import type { Catalog } from './catalog.js';
-import { configError, unsupportedError } from '../errors.js';
+import { configError } from '../errors.js';
 import { SqlCatalog } from './sql.js';
 import { openSqlite } from './sqlite.js';
 
@@ -27,12 +29,12 @@ export interface CatalogConfig {
   name: string;
 }
 
-export type CatalogTarget = { kind: 'sqlite'; path: string } | { kind: 'postgres' };
+export type CatalogTarget = { kind: 'sqlite'; path: string } | { kind: 'postgres'; uri: string };
 
 /** Where a catalog URI points, with relative SQLite paths resolved against `baseDir`. */
 export function parseCatalogUri(uri: string, baseDir: string): CatalogTarget {
   const u = uri.trim().replace(/^jdbc:/i, '');
-  if (/^postgres(ql)?:/i.test(u)) return { kind: 'postgres' };
+  if (/^postgres(ql)?(\+[a-z0-9]+)?:/i.test(u)) return { kind: 'postgres', uri: u };
   const m = /^sqlite:(.*)$/is.exec(u);
   if (!m) {
     const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(u)?.[1];
@@ -73,13 +75,7 @@ export async function openCatalog(config: CatalogConfig, baseDir: string): Promi
     });
   }
   const target = parseCatalogUri(config.uri, baseDir);
-  if (target.kind === 'postgres') {
-    throw unsupportedError('Postgres catalogs (catalog.uri: postgresql://…) are not supported yet', {
-      context: { field: 'catalog.uri' },
-      hint: 'Use a SQLite catalog for now, for example `uri: sqlite:./warehouse/catalog.db`.',
-    });
-  }
-  const conn = await openSqlite(target.path);
+  const conn = target.kind === 'postgres' ? await (await import('./postgres.js')).openPostgres(target.uri) : await openSqlite(target.path);
   try {
     return await SqlCatalog.open(conn, name);
   } catch (e) {

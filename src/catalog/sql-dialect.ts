@@ -5,8 +5,7 @@
  * Postgres both accept (`INSERT … ON CONFLICT (…) DO UPDATE/NOTHING`, `LIKE … ESCAPE`).
  * A dialect only covers what really differs between them: placeholder syntax, how to
  * start a write transaction, how to look at the schema, and how errors are classified.
- * Postgres (pg) is meant to plug in here later as a second SqlConnection; it is not
- * implemented yet.
+ * Two connections implement it: sqlite.ts (better-sqlite3) and postgres.ts (pg).
  */
 
 export type SqlValue = string | number | null;
@@ -46,6 +45,8 @@ export interface SqlDialect {
   isBusy(e: unknown): boolean;
   /** The database file or server refuses writes. */
   isReadOnly(e: unknown): boolean;
+  /** A statement named a table that does not exist. */
+  isMissingTable(e: unknown): boolean;
 }
 
 /** `INSERT … ON CONFLICT (keys) DO UPDATE SET other = excluded.other`: SQLite ≥ 3.24 and Postgres ≥ 9.5. */
@@ -75,7 +76,8 @@ export function escapeLike(value: string): string {
   return value.replace(/[!%_]/g, (c) => '!' + c);
 }
 
-function sqliteCode(e: unknown): string {
+/** The driver's error code: SQLITE_* for better-sqlite3, the SQLSTATE for pg. */
+function driverCode(e: unknown): string {
   const code = (e as { code?: unknown } | null)?.code;
   return typeof code === 'string' ? code : '';
 }
@@ -88,7 +90,45 @@ export const sqliteDialect: SqlDialect = {
   beginWrite: 'BEGIN IMMEDIATE',
   tableExistsSql: `SELECT name FROM sqlite_master WHERE type = 'table' AND name = ?`,
   columnsSql: `SELECT name FROM pragma_table_info(?)`,
-  isUniqueViolation: (e) => /^SQLITE_CONSTRAINT_(PRIMARYKEY|UNIQUE)$/.test(sqliteCode(e)),
-  isBusy: (e) => /^SQLITE_(BUSY|LOCKED)/.test(sqliteCode(e)),
-  isReadOnly: (e) => sqliteCode(e).startsWith('SQLITE_READONLY') || sqliteCode(e) === 'SQLITE_CANTOPEN',
+  isUniqueViolation: (e) => /^SQLITE_CONSTRAINT_(PRIMARYKEY|UNIQUE)$/.test(driverCode(e)),
+  isBusy: (e) => /^SQLITE_(BUSY|LOCKED)/.test(driverCode(e)),
+  isReadOnly: (e) => driverCode(e).startsWith('SQLITE_READONLY') || driverCode(e) === 'SQLITE_CANTOPEN',
+  isMissingTable: (e) => /no such table/.test(String((e as Error | null)?.message)),
+};
+
+/** Rewrites `?` into `$1`, `$2`, … outside quoted literals and identifiers. */
+function numberedPlaceholders(sql: string): string {
+  let n = 0;
+  let quote: string | null = null;
+  let out = '';
+  for (const c of sql) {
+    if (quote) {
+      if (c === quote) quote = null;
+    } else if (c === "'" || c === '"') {
+      quote = c;
+    } else if (c === '?') {
+      out += '$' + ++n;
+      continue;
+    }
+    out += c;
+  }
+  return out;
+}
+
+// SQLSTATE codes (Postgres "Appendix A. PostgreSQL Error Codes").
+export const postgresDialect: SqlDialect = {
+  name: 'postgres',
+  placeholders: numberedPlaceholders,
+  beginWrite: 'BEGIN',
+  // current_schema(): where CREATE TABLE puts them (the first schema of the search_path).
+  tableExistsSql: `SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = ?`,
+  columnsSql: `SELECT column_name AS name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = ?`,
+  // unique_violation
+  isUniqueViolation: (e) => driverCode(e) === '23505',
+  // serialization_failure, deadlock_detected, lock_not_available
+  isBusy: (e) => /^(40001|40P01|55P03)$/.test(driverCode(e)),
+  // read_only_sql_transaction, insufficient_privilege
+  isReadOnly: (e) => /^(25006|42501)$/.test(driverCode(e)),
+  // undefined_table
+  isMissingTable: (e) => driverCode(e) === '42P01',
 };

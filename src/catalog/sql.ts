@@ -230,7 +230,7 @@ export class SqlCatalog implements Catalog {
       this.key(id),
     ).catch((e: unknown) => {
       // A read-only foreign catalog may lack floe's side table: then nothing is mapped.
-      if (e instanceof FloeError && /no such table/.test(String((e.cause as Error)?.message))) return [];
+      if (e instanceof FloeError && this.conn.dialect.isMissingTable(e.cause)) return [];
       throw e;
     });
     return rows.map((r) => ({ from: r.from_prefix, to: r.to_prefix }));

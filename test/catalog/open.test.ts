@@ -32,7 +32,9 @@ describe('catalog URIs', () => {
     expect(parseCatalogUri('jdbc:sqlite:file:/abs/c.db', '/proj').path).toBe('/abs/c.db');
     expect(parseCatalogUri('jdbc:sqlite:file:///abs/c.db', '/proj').path).toBe('/abs/c.db');
     expect(parseCatalogUri('sqlite::memory:', '/proj').path).toBe(':memory:');
-    expect(parseCatalogUri('postgresql://u:secret@h:5432/db', '/proj')).toEqual({ kind: 'postgres' });
+    expect(parseCatalogUri('postgresql://u:secret@h:5432/db', '/proj')).toEqual({ kind: 'postgres', uri: 'postgresql://u:secret@h:5432/db' });
+    expect(parseCatalogUri('jdbc:postgresql://h/db', '/proj')).toEqual({ kind: 'postgres', uri: 'postgresql://h/db' });
+    expect(parseCatalogUri('postgresql+psycopg2://h/db', '/proj').kind).toBe('postgres');
   });
 
   it('rejects other URIs without echoing them (they may hold a password)', () => {
@@ -70,11 +72,13 @@ describe('openCatalog', () => {
     await c.close();
   });
 
-  it('says Postgres is not supported yet, without printing the URL', async () => {
-    const e = await rejection(openCatalog({ uri: 'postgresql://floe:hunter2@db:5432/lake', name: 'floe' }, dir));
-    expect(e.kind).toBe('unsupported');
+  it('names host:port/database but never the password when a Postgres catalog is unreachable', async () => {
+    // Port 1 on loopback: nothing listens there, so the connection is refused at once.
+    const e = await rejection(openCatalog({ uri: 'postgresql://floe:hunter2@127.0.0.1:1/lake', name: 'floe' }, dir));
+    expect(e.kind).toBe('io');
+    expect(e.message).toContain('127.0.0.1:1/lake');
     expect(e.message).not.toContain('hunter2');
-    expect(e.message).toMatch(/Postgres/);
+    expect(JSON.stringify(e.context)).not.toContain('hunter2');
   });
 
   it('rejects an empty catalog name', async () => {

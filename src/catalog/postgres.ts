@@ -1,0 +1,241 @@
+/**
+ * SqlConnection over node-postgres (`pg`): the shared catalog database that lets many floe
+ * processes on many machines — and Spark, Trino and PyIceberg — commit to the same tables.
+ *
+ * The catalog tables and every statement are sql.ts's, unchanged; this file only connects,
+ * runs statements, and classifies errors (SQLSTATE codes). Concurrency:
+ * - commits are one guarded `UPDATE … WHERE metadata_location = ?` (sql.ts), which Postgres
+ *   serialises with a row lock: exactly one of two racing writers updates the row;
+ * - write transactions (creating the catalog tables, a namespace, a table) first take a
+ *   transaction-scoped advisory lock, so two processes creating the catalog tables at once
+ *   do not both run CREATE TABLE (Postgres would fail the second with a duplicate-key error
+ *   on its system catalog instead of waiting).
+ *
+ * The password is never part of a message: errors name `host:port/database` only.
+ */
+import type { Pool, PoolClient, PoolConfig } from 'pg';
+import { configError, FloeError, ioError } from '../errors.js';
+import { postgresDialect, type SqlConnection, type SqlExecutor, type SqlRow, type SqlValue } from './sql-dialect.js';
+
+/** How long connecting may take before the catalog is reported unreachable. */
+export const PG_CONNECT_TIMEOUT_MS = 10_000;
+/** Arbitrary constant key of the advisory lock that serialises floe's catalog write transactions. */
+const WRITE_LOCK_KEY = 0x666c6f65; // "floe"
+
+/** Where a postgresql:// catalog URI points, without its password. */
+export interface PostgresTarget {
+  host: string;
+  port: number;
+  database: string;
+  user: string | undefined;
+  password: string | undefined;
+  /** Query parameters other than user/password (sslmode, …). */
+  params: Record<string, string>;
+  /** `host:port/database` (with `?currentSchema=…` when one is set), safe to print. */
+  display: string;
+}
+
+const SCHEMES = /^(postgres|postgresql)(\+[a-z0-9]+)?:\/\//i;
+
+/**
+ * Parses `postgresql://user:pass@host:port/db?sslmode=…` and the same URL as PyIceberg
+ * (`postgresql+psycopg2://…`) and JDBC (`jdbc:postgresql://host:port/db?user=…&password=…`)
+ * users write it. Missing parts default as libpq does (localhost, 5432, PGUSER/PGPASSWORD).
+ */
+export function parsePostgresUri(uri: string): PostgresTarget {
+  const raw = uri.trim().replace(/^jdbc:/i, '');
+  if (!SCHEMES.test(raw)) {
+    throw configError('catalog.uri: expected postgresql://[user[:password]@]host[:port]/database', { context: { field: 'catalog.uri' } });
+  }
+  let url: URL;
+  try {
+    url = new URL(raw.replace(SCHEMES, 'postgresql://'));
+  } catch {
+    // Never echo the URI: it may hold a password.
+    throw configError('catalog.uri: not a valid postgresql:// URL', {
+      context: { field: 'catalog.uri' },
+      hint: 'Percent-encode special characters of the user name and password (e.g. @ as %40).',
+    });
+  }
+  const params: Record<string, string> = {};
+  for (const [k, v] of url.searchParams) params[k] = v;
+  const decode = (s: string) => {
+    try {
+      return decodeURIComponent(s);
+    } catch {
+      throw configError('catalog.uri: bad percent-encoding in the user name or password', { context: { field: 'catalog.uri' } });
+    }
+  };
+  const user = url.username ? decode(url.username) : params.user;
+  const password = url.password ? decode(url.password) : params.password;
+  delete params.user;
+  delete params.password;
+  const host = decode(url.hostname).replace(/^\[(.*)\]$/, '$1') || 'localhost';
+  const port = url.port ? Number(url.port) : 5432;
+  const database = decode(url.pathname.replace(/^\//, ''));
+  if (database === '' || database.includes('/')) {
+    throw configError('catalog.uri: the postgresql:// URL names no database (…/DATABASE)', { context: { field: 'catalog.uri' } });
+  }
+  const schema = params.currentSchema ?? /search_path\s*=\s*([^\s,]+)/.exec(params.options ?? '')?.[1];
+  const display = `${host}:${port}/${database}${schema ? `?currentSchema=${schema}` : ''}`;
+  return { host, port, database, user, password, params, display };
+}
+
+/** Connects (checking the server answers) and returns the catalog connection. */
+export async function openPostgres(uri: string): Promise<PostgresConnection> {
+  const target = parsePostgresUri(uri);
+  let pg: (typeof import('pg'))['default'];
+  try {
+    pg = (await import('pg')).default;
+  } catch (e) {
+    throw new FloeError('internal', `cannot load pg (the Postgres catalog driver): ${(e as Error).message}`, {
+      cause: e,
+      hint: 'Reinstall dependencies with `npm ci`.',
+    });
+  }
+  const config: PoolConfig = {
+    host: target.host,
+    port: target.port,
+    database: target.database,
+    user: target.user,
+    password: target.password,
+    max: 4,
+    connectionTimeoutMillis: PG_CONNECT_TIMEOUT_MS,
+    idleTimeoutMillis: 10_000,
+    allowExitOnIdle: true,
+    application_name: 'floe',
+  };
+  // The schema the catalog tables live in: JDBC's `currentSchema=` or libpq's `options=-c search_path=…`.
+  const options = [target.params.options, target.params.currentSchema ? `-c search_path=${target.params.currentSchema}` : undefined].filter(Boolean);
+  if (options.length) config.options = options.join(' ');
+  const ssl = target.params.sslmode;
+  if (ssl && ssl !== 'disable') config.ssl = ssl === 'verify-full' || ssl === 'verify-ca' ? { rejectUnauthorized: true } : { rejectUnauthorized: false };
+  const pool = new pg.Pool(config);
+  const conn = new PostgresConnection(pool, target);
+  // An idle client losing its server must not crash the process; the next query reconnects.
+  pool.on('error', () => undefined);
+  try {
+    await pool.query('SELECT 1');
+  } catch (e) {
+    await pool.end().catch(() => undefined);
+    throw connectError(target, e);
+  }
+  return conn;
+}
+
+export class PostgresConnection implements SqlConnection {
+  readonly dialect = postgresDialect;
+  readonly description: string;
+
+  constructor(
+    private readonly pool: Pool,
+    private readonly target: PostgresTarget,
+  ) {
+    this.description = `Postgres catalog ${target.display}`;
+  }
+
+  async query<T extends SqlRow = SqlRow>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
+    try {
+      return (await this.pool.query(sql, params as SqlValue[])).rows as T[];
+    } catch (e) {
+      throw this.scrub(e);
+    }
+  }
+
+  async execute(sql: string, params: readonly SqlValue[] = []): Promise<number> {
+    try {
+      return (await this.pool.query(sql, params as SqlValue[])).rowCount ?? 0;
+    } catch (e) {
+      throw this.scrub(e);
+    }
+  }
+
+  async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+    let client: PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (e) {
+      throw this.scrub(e);
+    }
+    const tx: SqlExecutor = {
+      query: async <R extends SqlRow>(sql: string, params: readonly SqlValue[] = []) => (await client.query(sql, params as SqlValue[])).rows as R[],
+      execute: async (sql: string, params: readonly SqlValue[] = []) => (await client.query(sql, params as SqlValue[])).rowCount ?? 0,
+    };
+    let broken = false;
+    try {
+      await client.query(this.dialect.beginWrite);
+      await client.query('SELECT pg_advisory_xact_lock($1)', [WRITE_LOCK_KEY]);
+      const result = await fn(tx);
+      await client.query('COMMIT');
+      return result;
+    } catch (e) {
+      try {
+        await client.query('ROLLBACK');
+      } catch {
+        broken = true; // the connection itself failed: do not hand it out again
+      }
+      throw this.scrub(e);
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end().catch(() => undefined);
+  }
+
+  /** Driver errors keep their SQLSTATE code (the dialect classifies them) but lose any password. */
+  private scrub(e: unknown): unknown {
+    if (e instanceof FloeError) return e;
+    if (isConnectionFailure(e)) return connectError(this.target, e);
+    const pw = this.target.password;
+    if (pw && e instanceof Error && e.message.includes(pw)) e.message = e.message.split(pw).join('***');
+    return e;
+  }
+}
+
+function sqlState(e: unknown): string {
+  const code = (e as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : '';
+}
+
+/** Network failures (no SQLSTATE) and server-side connection exceptions (class 08, 57P0x). */
+function isConnectionFailure(e: unknown): boolean {
+  const code = sqlState(e);
+  if (/^(ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|EPIPE)$/.test(code)) return true;
+  if (/^08|^57P0[1-3]$/.test(code)) return true;
+  const msg = e instanceof Error ? e.message : '';
+  return /Connection terminated|timeout expired|connection timeout/i.test(msg);
+}
+
+/**
+ * An unreachable server is an `io` error (retrying later may work); a refused login, a
+ * missing database or a bad TLS setting is `config` (floe.yaml must change).
+ */
+export function connectError(target: PostgresTarget, e: unknown): FloeError {
+  const code = sqlState(e) || 'unknown';
+  let detail = e instanceof Error ? e.message : String(e);
+  if (target.password) detail = detail.split(target.password).join('***');
+  const where = `the Postgres catalog ${target.display}`;
+  const context = { catalog: target.display, code };
+  if (code === '28P01' || code === '28000') {
+    return configError(`cannot log in to ${where}${target.user ? ` as ${target.user}` : ''}: ${detail} (${code})`, {
+      cause: e,
+      context,
+      hint: 'Check the user and password in catalog.uri (or PGPASSWORD).',
+    });
+  }
+  if (code === '3D000') {
+    return configError(`${where} does not exist: ${detail} (${code})`, {
+      cause: e,
+      context,
+      hint: `Create it first (CREATE DATABASE ${target.database}); floe creates the catalog tables, not the database.`,
+    });
+  }
+  return ioError(`cannot connect to ${where}: ${detail} (${code})`, {
+    cause: e,
+    retryable: true,
+    context,
+    hint: 'Check that the server is running and reachable from this machine.',
+  });
+}
