@@ -1,0 +1,291 @@
+/**
+ * Running a compaction: plan (plan.ts), then per commit batch read the groups' rows through
+ * the table reader (deletes applied, so deleted rows disappear), write new Parquet data files
+ * in the current partition spec, and commit a `replace` snapshot that removes the rewritten
+ * data files and the delete files that no longer apply to any live data file.
+ *
+ * Commits go through commitTable's retry loop; each attempt rebuilds the snapshot on the
+ * latest table (concurrent appends survive) after validate.ts has checked that no rewritten
+ * file was removed or got new deletes meanwhile.
+ */
+import { randomUUID } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import type { Catalog } from '../../catalog/catalog.js';
+import { formatTableId } from '../../catalog/catalog.js';
+import { FloeError, internalError } from '../../errors.js';
+import type { Engine } from '../../engine/duckdb.js';
+import { tableScanSql } from '../../engine/read.js';
+import { quoteIdent } from '../../engine/sql.js';
+import { transformSql } from '../../engine/transform-sql.js';
+import { registerFloeFunctions } from '../../engine/udf.js';
+import { type PartitionColumn, writeDataFiles } from '../../engine/write-parquet.js';
+import { partitionPath } from '../../iceberg/partition.js';
+import { fieldById } from '../../iceberg/schema.js';
+import { resultType } from '../../iceberg/transforms/index.js';
+import type { DataFile, Schema, TableIdentifier, TableMetadata } from '../../iceberg/types.js';
+import type { FileIO } from '../../io/fileio.js';
+import { joinLocation } from '../../io/fileio.js';
+import { isLocalLocation, toLocalPath } from '../../io/local.js';
+import { type CommitEvents, commitTable } from '../commit.js';
+import { loadTable, type LoadedTable } from '../load.js';
+import { planScan, type ScanPlan, type ScanTask } from '../scan.js';
+import { buildSnapshotChange, newSnapshotId, specById, writeAddedManifest } from '../snapshot-producer.js';
+import { resolveOrder, type ResolvedOrder, zBoundsSql, zOrderSql } from './order-sql.js';
+import { type BatchOptions, commitBatches, type CompactFile, type CompactPlan, type FileGroup, planCompaction, type PlanOptions } from './plan.js';
+import { describeStrategy, type Strategy } from './strategy.js';
+import { validateRewrite } from './validate.js';
+import { filterByPredicate } from './where.js';
+
+export const DEFAULT_TARGET_FILE_SIZE = 512n * 1024n * 1024n; // Iceberg's write.target-file-size-bytes default
+export const TARGET_FILE_SIZE_PROPERTY = 'write.target-file-size-bytes';
+
+export interface CompactOptions extends Omit<PlanOptions, 'targetFileSizeBytes' | 'currentSpecId'>, BatchOptions {
+  catalog: Catalog;
+  io: FileIO;
+  engine: Engine;
+  id: TableIdentifier;
+  strategy: Strategy;
+  /** Default: the table's write.target-file-size-bytes, else 512 MiB. */
+  targetFileSizeBytes?: bigint;
+  /** A DuckDB SQL predicate over the table's columns. */
+  where?: string;
+  dryRun?: boolean;
+  events?: CommitEvents & {
+    onCommit?: (c: CompactCommit) => void;
+  };
+  /** Called after a batch's files are written, before its commit (tests use it to race a writer). */
+  beforeCommit?: (batch: number) => Promise<void>;
+}
+
+export interface CompactCommit {
+  batch: number;
+  snapshotId: bigint;
+  groups: number;
+  rewrittenDataFiles: number;
+  addedDataFiles: number;
+  removedDeleteFiles: number;
+  rewrittenRecords: bigint;
+  addedRecords: bigint;
+  rewrittenBytes: bigint;
+  addedBytes: bigint;
+  attempts: number;
+}
+
+export interface CompactResult {
+  table: string;
+  strategy: string;
+  dryRun: boolean;
+  /** The snapshot that was read; null for a table without snapshots. */
+  startSnapshotId: bigint | null;
+  plan: CompactPlan;
+  commits: CompactCommit[];
+}
+
+export async function compactTable(o: CompactOptions): Promise<CompactResult> {
+  const name = formatTableId(o.id);
+  const table = await loadTable(o.catalog, o.io, o.id);
+  const m = table.metadata;
+  const startSnapshotId = m.refs['main']?.['snapshot-id'] ?? m['current-snapshot-id'] ?? null;
+  const scanPlan = await planScan({ io: table.io, metadata: m, table: name, snapshot: { kind: 'current' } });
+  const order = resolveOrder(o.strategy, m, scanPlan.schema, name);
+  const tasks = o.where !== undefined
+    ? await filterByPredicate({ engine: o.engine, io: table.io, metadata: m, table: name, plan: scanPlan, predicate: o.where })
+    : scanPlan.dataFiles;
+  const target = o.targetFileSizeBytes ?? tableTargetSize(m);
+  const plan = planCompaction(tasks.map(compactFile), { ...o, targetFileSizeBytes: target, currentSpecId: m['default-spec-id'] });
+  const result: CompactResult = { table: name, strategy: describeStrategy(o.strategy), dryRun: o.dryRun === true, startSnapshotId, plan, commits: [] };
+  if (o.dryRun || plan.groups.length === 0) return result;
+
+  registerFloeFunctions(o.engine.connection);
+  const byPath = new Map(scanPlan.dataFiles.map((t) => [t.file.file_path, t] as const));
+  // Which data files each delete file applies to, at the start snapshot.
+  const appliesTo = new Map<string, Set<string>>();
+  for (const t of scanPlan.dataFiles) {
+    for (const d of t.deletes) {
+      const s = appliesTo.get(d.file.file_path) ?? new Set<string>();
+      s.add(t.file.file_path);
+      appliesTo.set(d.file.file_path, s);
+    }
+  }
+  const knownDeletes = new Set(scanPlan.deleteFiles.map((d) => d.file.file_path));
+  const rewrittenSoFar = new Set<string>();
+  const removedDeletes = new Set<string>();
+  const batches = commitBatches(plan.groups, o);
+  for (let i = 0; i < batches.length; i++) {
+    const batch = batches[i]!;
+    try {
+      const c = await rewriteBatch(o, table, scanPlan, order, target, batch, i, byPath, {
+        appliesTo, knownDeletes, rewrittenSoFar, removedDeletes, startSnapshotId,
+      });
+      result.commits.push(c);
+      o.events?.onCommit?.(c);
+    } catch (e) {
+      if (result.commits.length === 0 || !(e instanceof FloeError)) throw e;
+      // Partial progress: earlier batches are committed and stay so; say which.
+      throw new FloeError(e.kind, `${e.message} (partial progress: ${result.commits.length} of ${batches.length} commits landed, snapshots ${result.commits.map((c) => c.snapshotId).join(', ')})`, {
+        cause: e, context: { ...e.context, committed: result.commits.length }, hint: e.hint, retryable: false,
+      });
+    }
+  }
+  return result;
+}
+
+function compactFile(t: ScanTask): CompactFile {
+  return {
+    path: t.file.file_path,
+    specId: t.specId,
+    partition: t.file.partition,
+    sizeBytes: t.file.file_size_in_bytes,
+    records: t.file.record_count,
+    deleteFiles: t.deletes.length,
+  };
+}
+
+export function tableTargetSize(m: TableMetadata): bigint {
+  const v = m.properties[TARGET_FILE_SIZE_PROPERTY];
+  return v !== undefined && /^\d+$/.test(v) && BigInt(v) > 0n ? BigInt(v) : DEFAULT_TARGET_FILE_SIZE;
+}
+
+interface BatchState {
+  appliesTo: Map<string, Set<string>>;
+  knownDeletes: Set<string>;
+  rewrittenSoFar: Set<string>;
+  removedDeletes: Set<string>;
+  startSnapshotId: bigint | null;
+}
+
+async function rewriteBatch(
+  o: CompactOptions,
+  table: LoadedTable,
+  scanPlan: ScanPlan,
+  order: ResolvedOrder,
+  target: bigint,
+  groups: FileGroup[],
+  index: number,
+  byPath: Map<string, ScanTask>,
+  st: BatchState,
+): Promise<CompactCommit> {
+  const name = formatTableId(o.id);
+  const m = table.metadata;
+  const schema = scanPlan.schema;
+  const spec = specById(m, m['default-spec-id']);
+  const tasks = groups.flatMap((g) => g.files.map((f) => byPath.get(f.path) ?? missing(f.path)));
+  const rewritten = new Set(tasks.map((t) => t.file.file_path));
+  const selectSql = (await tableScanSql({ engine: o.engine, io: table.io, metadata: m, table: name, plan: { ...scanPlan, dataFiles: tasks } })).sql;
+
+  let orderBy: string | undefined;
+  let sortOrderId: number | null = null;
+  if (order.kind === 'sort') {
+    orderBy = order.orderBy;
+    sortOrderId = order.sortOrderId;
+  } else if (order.kind === 'zorder') {
+    const [row] = await o.engine.all(zBoundsSql(order.columns, selectSql), `compute the z-order ranges of ${name}`);
+    const bounds = order.columns.map((_, j) => ({ lo: toNum(row?.[`lo${j}`]), hi: toNum(row?.[`hi${j}`]) }));
+    orderBy = zOrderSql(order.columns, bounds);
+  }
+
+  const staging = stagingDir(m.location);
+  const moved: string[] = [];
+  const metadataFiles: string[] = [];
+  try {
+    const written = await writeDataFiles({
+      engine: o.engine,
+      selectSql,
+      schema,
+      partition: partitionColumns(m, schema, name),
+      targetFileSizeBytes: target,
+      outputDir: staging,
+      fileNamePrefix: randomUUID(),
+      ...(orderBy !== undefined ? { orderBy } : {}),
+      table: name,
+    });
+    const files: DataFile[] = [];
+    for (const wf of written) {
+      const dir = spec.fields.length ? joinLocation(m.location, 'data', partitionPath(spec, schema, wf.dataFile.partition)) : joinLocation(m.location, 'data');
+      const location = joinLocation(dir, basename(wf.localPath));
+      await table.io.putLocalFile(wf.localPath, location);
+      moved.push(location);
+      files.push({ ...wf.dataFile, file_path: location, ...(sortOrderId !== null ? { sort_order_id: sortOrderId } : {}) });
+    }
+    const manifest = files.length ? [await writeAddedManifest(table.io, m, files, 'data', m['default-spec-id'], schema)] : [];
+    if (manifest[0]) moved.push(manifest[0].location);
+
+    // A delete file is dropped once every data file it applied to has been rewritten.
+    const done = new Set([...st.rewrittenSoFar, ...rewritten]);
+    const deletes = [...st.appliesTo].filter(([d, data]) => !st.removedDeletes.has(d) && [...data].every((p) => done.has(p))).map(([d]) => d);
+    const removeFiles = new Set([...rewritten, ...deletes]);
+    const snapshotId = newSnapshotId(m);
+    await o.beforeCommit?.(index);
+    let removedDeleteFiles = 0;
+    const build = async (base: LoadedTable) => {
+      await validateRewrite(base, { table: name, startSnapshotId: st.startSnapshotId, rewritten, knownDeletes: st.knownDeletes });
+      removedDeleteFiles = deletes.length;
+      return buildSnapshotChange(base, {
+        operation: 'replace',
+        snapshotId,
+        added: manifest,
+        addedFiles: files,
+        removeFiles,
+        summary: { 'floe.compact.strategy': describeStrategy(o.strategy) },
+        written: metadataFiles,
+      });
+    };
+    let attempts: number;
+    try {
+      attempts = (await commitTable(o.catalog, o.io, o.id, build, o.events)).attempts;
+    } catch (e) {
+      moved.push(...metadataFiles);
+      throw e;
+    }
+    for (const p of rewritten) st.rewrittenSoFar.add(p);
+    for (const d of deletes) st.removedDeletes.add(d);
+    return {
+      batch: index,
+      snapshotId,
+      groups: groups.length,
+      rewrittenDataFiles: tasks.length,
+      addedDataFiles: files.length,
+      removedDeleteFiles,
+      rewrittenRecords: tasks.reduce((a, t) => a + t.file.record_count, 0n),
+      addedRecords: files.reduce((a, f) => a + f.record_count, 0n),
+      rewrittenBytes: tasks.reduce((a, t) => a + t.file.file_size_in_bytes, 0n),
+      addedBytes: files.reduce((a, f) => a + f.file_size_in_bytes, 0n),
+      attempts,
+    };
+  } catch (e) {
+    // Nothing references these files: the commit did not happen.
+    await Promise.all(moved.map((l) => table.io.delete(l).catch(() => undefined)));
+    throw e;
+  } finally {
+    await rm(staging, { recursive: true, force: true }).catch(() => undefined);
+  }
+}
+
+/** The current partition spec as SQL over the schema's columns. */
+function partitionColumns(m: TableMetadata, schema: Schema, name: string): PartitionColumn[] {
+  return specById(m, m['default-spec-id']).fields.map((f) => {
+    const source = fieldById(schema, f['source-id']);
+    if (!source || typeof source.type !== 'string') {
+      throw new FloeError('schema', `table ${name}: partition field ${f.name} has source ${f['source-id']}, which is not a primitive column of the current schema`);
+    }
+    const column = source.path.map(quoteIdent).join('.');
+    return { name: f.name, sql: transformSql(f.transform, source.type, column), type: resultType(f.transform, source.type) };
+  });
+}
+
+function stagingDir(tableLocation: string): string {
+  const id = randomUUID();
+  return isLocalLocation(tableLocation) ? join(toLocalPath(tableLocation), 'data', `.staging-${id}`) : join(tmpdir(), `floe-staging-${id}`);
+}
+
+function toNum(v: unknown): number | null {
+  if (v === null || v === undefined) return null;
+  const n = Number(v);
+  return Number.isFinite(n) ? n : null;
+}
+
+function missing(path: string): never {
+  throw internalError(`compaction planned file ${path}, which the scan does not list`);
+}

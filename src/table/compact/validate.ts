@@ -1,0 +1,51 @@
+/**
+ * Rewrite validation against concurrent commits (Iceberg's RewriteFiles validation:
+ * "validateFromSnapshot", "validateNoNewDeletesForDataFiles"). Called on every commit attempt
+ * with the latest table:
+ * - appends that landed since the compaction started are fine: the snapshot is rebuilt on
+ *   top of them and keeps their manifests (snapshot-producer.ts);
+ * - a data file being rewritten that another commit removed is a conflict: replacing it
+ *   again would resurrect its rows;
+ * - a data file being rewritten that got new delete files is a conflict: the rewritten rows
+ *   were read without those deletes, and the new files' higher sequence number would put
+ *   them out of the deletes' reach, resurrecting the deleted rows.
+ * Both are final (not retryable): the table is left unchanged and the user runs again.
+ */
+import { FloeError } from '../../errors.js';
+import type { LoadedTable } from '../load.js';
+import { planScan } from '../scan.js';
+
+export interface RewriteValidation {
+  table: string;
+  /** The snapshot the rewrite read. */
+  startSnapshotId: bigint | null;
+  /** Data files this commit removes. */
+  rewritten: ReadonlySet<string>;
+  /** Every delete file live when the rewrite read the table. */
+  knownDeletes: ReadonlySet<string>;
+}
+
+export async function validateRewrite(base: LoadedTable, v: RewriteValidation): Promise<void> {
+  const current = base.metadata.refs['main']?.['snapshot-id'] ?? base.metadata['current-snapshot-id'] ?? null;
+  if (current === v.startSnapshotId) return;
+  const plan = await planScan({ io: base.io, metadata: base.metadata, table: v.table });
+  const live = new Map(plan.dataFiles.map((t) => [t.file.file_path, t] as const));
+  for (const path of v.rewritten) {
+    const task = live.get(path);
+    if (!task) {
+      throw conflict(v.table, current, `data file ${path}, which this compaction rewrites, was removed by a concurrent commit`, path);
+    }
+    const fresh = task.deletes.find((d) => !v.knownDeletes.has(d.file.file_path));
+    if (fresh) {
+      throw conflict(v.table, current, `data file ${path}, which this compaction rewrites, got new deletes (${fresh.file.file_path}) from a concurrent commit`, path);
+    }
+  }
+}
+
+function conflict(table: string, snapshot: bigint | null, what: string, file: string): FloeError {
+  return new FloeError('conflict', `table ${table}: ${what} (now at snapshot ${snapshot ?? 'none'}); nothing was committed by this attempt`, {
+    retryable: false,
+    context: { table, file, snapshot: snapshot === null ? null : String(snapshot) },
+    hint: 'Run floe compact again: it plans from the new table state.',
+  });
+}
