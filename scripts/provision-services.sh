@@ -3,7 +3,9 @@
 #   PostgreSQL  a dedicated cluster "floe_test" on 127.0.0.1:$FLOE_TEST_PG_PORT (default 55432)
 #   MariaDB     a dedicated mariadbd on 127.0.0.1:$FLOE_TEST_MYSQL_PORT (default 33306),
 #               data under /var/lib/floe-test-mariadb
-# and writes .cache/services.env with FLOE_TEST_PG_URL and FLOE_TEST_MYSQL_URL.
+#   moto        an S3 API server on 127.0.0.1:$FLOE_TEST_S3_PORT (default 45900), from a
+#               dedicated venv .cache/moto-venv, version MOTO_VERSION in scripts/interop-versions.env
+# and writes .cache/services.env with FLOE_TEST_PG_URL, FLOE_TEST_MYSQL_URL and FLOE_TEST_S3_ENDPOINT.
 #
 # Why dedicated instances: the distribution's default cluster/port may belong to something
 # else on a developer machine, and systemd is not running in CI containers, so the servers
@@ -22,6 +24,12 @@ log() { echo "provision-services: $*"; }
 
 PG_PORT=${FLOE_TEST_PG_PORT:-55432}
 MY_PORT=${FLOE_TEST_MYSQL_PORT:-33306}
+S3_PORT=${FLOE_TEST_S3_PORT:-45900}
+MOTO_VENV=$ROOT/.cache/moto-venv
+MOTO_LOG=$ROOT/.cache/moto-server.log
+MOTO_VERSION=$(sed -n 's/^MOTO_VERSION=//p' scripts/interop-versions.env)
+[ -n "$MOTO_VERSION" ] || die "MOTO_VERSION is not set in scripts/interop-versions.env"
+S3_ENDPOINT="http://127.0.0.1:$S3_PORT"
 PG_CLUSTER=floe_test
 MY_BASE=/var/lib/floe-test-mariadb
 MY_SOCK=$MY_BASE/run/mysqld.sock
@@ -47,17 +55,50 @@ as_postgres() { as_root runuser -u postgres -- "$@"; }
 mkdir -p "$ROOT/.cache"
 write_env() {
   umask 077
-  printf 'FLOE_TEST_PG_URL=%s\nFLOE_TEST_MYSQL_URL=%s\n' "$PG_URL" "$MY_URL" >"$ENV_FILE.tmp"
+  printf 'FLOE_TEST_PG_URL=%s\nFLOE_TEST_MYSQL_URL=%s\nFLOE_TEST_S3_ENDPOINT=%s\n' "$PG_URL" "$MY_URL" "$S3_ENDPOINT" >"$ENV_FILE.tmp"
   mv "$ENV_FILE.tmp" "$ENV_FILE"
 }
 
 pg_ok() { command -v psql >/dev/null && PGPASSWORD=$DB_PASSWORD PGCONNECT_TIMEOUT=3 psql -X -q -h 127.0.0.1 -p "$PG_PORT" -U "$DB_USER" -d "$DB_NAME" -tAc 'select 1' >/dev/null 2>&1; }
 my_ok() { command -v mariadb >/dev/null && mariadb --no-defaults --connect-timeout=3 -h 127.0.0.1 -P "$MY_PORT" -u "$DB_USER" -p"$DB_PASSWORD" "$DB_NAME" -e 'select 1' >/dev/null 2>&1; }
 
+# moto answers ListBuckets at / with XML naming ListAllMyBucketsResult.
+moto_ok() { curl -fsS --max-time 3 "$S3_ENDPOINT/" 2>/dev/null | grep -q ListAllMyBucketsResult; }
+
+# --- moto (S3) --------------------------------------------------------------------------
+moto_installed() { [ -x "$MOTO_VENV/bin/moto_server" ] && [ "$("$MOTO_VENV/bin/python" -c 'import importlib.metadata as m; print(m.version("moto"))' 2>/dev/null)" = "$MOTO_VERSION" ]; }
+start_moto() {
+  command -v curl >/dev/null || die "curl is needed to check the moto S3 test server"
+  if ! moto_installed; then
+    log "installing moto[server]==$MOTO_VERSION into $MOTO_VENV"
+    command -v python3 >/dev/null || die "python3 is needed for the moto S3 test server"
+    [ -x "$MOTO_VENV/bin/python" ] || python3 -m venv "$MOTO_VENV" || die "cannot create the venv $MOTO_VENV (is python3-venv installed?)"
+    "$MOTO_VENV/bin/pip" install -q --disable-pip-version-check "moto[server]==$MOTO_VERSION" >"$ROOT/.cache/moto-install.log" 2>&1 \
+      || { tail -n 30 "$ROOT/.cache/moto-install.log" >&2; die "pip install moto[server]==$MOTO_VERSION failed"; }
+    moto_installed || die "moto $MOTO_VERSION is not what $MOTO_VENV holds after installing it"
+  fi
+  log "starting moto_server $MOTO_VERSION on $S3_ENDPOINT"
+  # Loopback only; setsid + nohup: it outlives this script. Its state is in memory only.
+  setsid nohup "$MOTO_VENV/bin/moto_server" -H 127.0.0.1 -p "$S3_PORT" </dev/null >"$MOTO_LOG" 2>&1 &
+  local i
+  for i in $(seq 1 60); do
+    moto_ok && return 0
+    sleep 0.5
+  done
+  tail -n 30 "$MOTO_LOG" >&2 || true
+  die "moto_server did not answer at $S3_ENDPOINT within 30 s (is the port taken? set FLOE_TEST_S3_PORT)"
+}
+
 # --- fast path --------------------------------------------------------------------------
+if pg_ok && my_ok && moto_ok; then
+  write_env
+  log "already running: postgres 127.0.0.1:$PG_PORT, mariadb 127.0.0.1:$MY_PORT, moto $S3_ENDPOINT ($ENV_FILE)"
+  exit 0
+fi
+moto_ok || start_moto
 if pg_ok && my_ok; then
   write_env
-  log "already running: postgres 127.0.0.1:$PG_PORT, mariadb 127.0.0.1:$MY_PORT ($ENV_FILE)"
+  log "ready: postgres 127.0.0.1:$PG_PORT, mariadb 127.0.0.1:$MY_PORT, moto $S3_ENDPOINT ($ENV_FILE)"
   exit 0
 fi
 
@@ -161,4 +202,4 @@ for i in $(seq 1 60); do
   sleep 0.5
 done
 write_env
-log "ready: postgres 127.0.0.1:$PG_PORT, mariadb 127.0.0.1:$MY_PORT ($ENV_FILE)"
+log "ready: postgres 127.0.0.1:$PG_PORT, mariadb 127.0.0.1:$MY_PORT, moto $S3_ENDPOINT ($ENV_FILE)"

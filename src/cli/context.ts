@@ -19,7 +19,7 @@ export interface ProjectContext {
 export async function openProject(globals: GlobalOptions): Promise<ProjectContext> {
   const project = await loadProjectFile(globals.project);
   const catalog = await openCatalog(project.catalog, project.dir);
-  const io = new RoutingFileIO();
+  const io = RoutingFileIO.forStorage(project.storage);
   return { project, catalog, io, close: () => catalog.close() };
 }
 

@@ -1,22 +1,28 @@
 /**
- * Picks the FileIO for a location by its scheme. Local disk is built in; object stores
- * plug in here (S3 is a later change) and are loaded lazily, since their SDKs are heavy.
+ * Picks the FileIO for a location by its scheme. Local disk is built in; S3 (`s3://`,
+ * `s3a://`, `s3n://`) is loaded lazily (s3-lazy.ts), since its SDK is heavy.
  */
 import { unsupportedError } from '../errors.js';
+import type { S3Storage } from '../pipeline/schema-project.js';
 import type { FileInfo, FileIO, WriteOptions } from './fileio.js';
 import { isLocalLocation, LocalFileIO } from './local.js';
+import { LazyS3FileIO } from './s3-lazy.js';
+import { DEFAULT_S3_SETTINGS, s3SettingsFromProject, type S3Settings } from './s3-settings.js';
 
 let local: LocalFileIO | undefined;
+let defaultS3: LazyS3FileIO | undefined;
 
-/** The FileIO serving `location`: local for `file:` and absolute paths. */
-export function fileIOFor(location: string): FileIO {
+/** Where each scheme's FileIO gets its settings; absent: defaults and the standard AWS credential chain. */
+export interface StorageOptions {
+  s3?: LazyS3FileIO;
+}
+
+/** The FileIO serving `location`: local for `file:` and absolute paths, S3 for s3/s3a/s3n. */
+export function fileIOFor(location: string, storage: StorageOptions = {}): FileIO {
   if (isLocalLocation(location)) return (local ??= new LocalFileIO());
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(location)?.[1]?.toLowerCase();
   if (scheme === 's3' || scheme === 's3a' || scheme === 's3n') {
-    throw unsupportedError(`S3 storage is not supported yet: ${location}`, {
-      context: { location },
-      hint: 'Use a local warehouse for now, or map the prefix to a local copy with `--map-location`.',
-    });
+    return storage.s3 ?? (defaultS3 ??= new LazyS3FileIO({ ...DEFAULT_S3_SETTINGS }));
   }
   if (scheme) {
     throw unsupportedError(`storage scheme "${scheme}://" is not supported: ${location}`, { context: { location } });
@@ -29,35 +35,51 @@ export function fileIOFor(location: string): FileIO {
 
 /**
  * One FileIO for the whole stack that routes each call by its location's scheme, so a
- * catalog can hold local and (later) S3 tables side by side. Methods are async so that an
+ * catalog can hold local and S3 tables side by side. Methods are async so that an
  * unsupported scheme surfaces as a rejected promise, like every other FileIO failure.
  */
 export class RoutingFileIO implements FileIO {
+  private readonly storage: StorageOptions;
+
+  /** `s3`: the settings of floe.yaml's `storage.s3`, for every s3:// location this FileIO serves. */
+  constructor(settings: { s3?: S3Settings } = {}) {
+    this.storage = settings.s3 ? { s3: new LazyS3FileIO(settings.s3) } : {};
+  }
+
+  /** The FileIO for a project: its `storage` section of floe.yaml. */
+  static forStorage(storage: { s3?: S3Storage } | undefined): RoutingFileIO {
+    return new RoutingFileIO({ s3: s3SettingsFromProject(storage?.s3) });
+  }
+
+  private io(location: string): FileIO {
+    return fileIOFor(location, this.storage);
+  }
+
   async read(location: string): Promise<Uint8Array> {
-    return fileIOFor(location).read(location);
+    return this.io(location).read(location);
   }
   async readRange(location: string, offset: number, length: number): Promise<Uint8Array> {
-    return fileIOFor(location).readRange(location, offset, length);
+    return this.io(location).readRange(location, offset, length);
   }
   async write(location: string, data: Uint8Array, options?: WriteOptions): Promise<void> {
-    return fileIOFor(location).write(location, data, options);
+    return this.io(location).write(location, data, options);
   }
   async exists(location: string): Promise<boolean> {
-    return fileIOFor(location).exists(location);
+    return this.io(location).exists(location);
   }
   async stat(location: string): Promise<FileInfo> {
-    return fileIOFor(location).stat(location);
+    return this.io(location).stat(location);
   }
   async delete(location: string): Promise<void> {
-    return fileIOFor(location).delete(location);
+    return this.io(location).delete(location);
   }
   async *list(prefix: string): AsyncIterable<FileInfo> {
-    yield* fileIOFor(prefix).list(prefix);
+    yield* this.io(prefix).list(prefix);
   }
   async localPath(location: string): Promise<string> {
-    return fileIOFor(location).localPath(location);
+    return this.io(location).localPath(location);
   }
   async putLocalFile(localPath: string, location: string): Promise<void> {
-    return fileIOFor(location).putLocalFile(localPath, location);
+    return this.io(location).putLocalFile(localPath, location);
   }
 }

@@ -19,6 +19,16 @@ const s3 = z
     // when_required: S3-compatible servers (MinIO, older Ceph) reject the CRC checksums that
     // current AWS SDKs add to every request by default.
     checksum: z.enum(['when_required', 'when_supported']).default('when_required'),
+    profile: z.string().min(1).optional().describe('A profile of the shared AWS config/credentials files; used when no keys are given'),
+    max_attempts: z.number().int().min(1).max(20).default(5).describe('Attempts per S3 request (retries with exponential backoff and jitter on 5xx, throttling, network errors)'),
+    create_only: z
+      .enum(['if-none-match', 'head-then-put'])
+      .default('if-none-match')
+      .describe('How metadata files are written create-only: a conditional PUT, or HEAD then PUT for stores that ignore If-None-Match (racy)'),
+    cache_size_mb: z.number().int().min(16).default(2048).describe('Local stage cache for files DuckDB reads, in MiB (LRU eviction)'),
+    multipart_threshold_mb: z.number().int().min(5).default(16).describe('Files at least this large are uploaded in parts'),
+    part_size_mb: z.number().int().min(5).default(8).describe('Multipart part size in MiB (S3 minimum: 5)'),
+    max_concurrency: z.number().int().min(1).max(64).default(8).describe('Parallel S3 transfers'),
   })
   .superRefine((v, ctx) => {
     if ((v.access_key_id === undefined) !== (v.secret_access_key === undefined)) {

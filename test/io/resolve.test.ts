@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { FloeError } from '../../src/errors.js';
 import { LocalFileIO } from '../../src/io/local.js';
 import { fileIOFor, RoutingFileIO } from '../../src/io/resolve.js';
+import { LazyS3FileIO } from '../../src/io/s3-lazy.js';
 
 function thrown(fn: () => unknown): FloeError {
   try {
@@ -23,12 +24,9 @@ describe('fileIOFor', () => {
     expect(fileIOFor('/w/t')).toBeInstanceOf(LocalFileIO);
   });
 
-  it('says S3 is not supported yet, and rejects unknown schemes and relative paths', () => {
-    for (const loc of ['s3://bucket/wh/t', 's3a://bucket/wh/t']) {
-      const e = thrown(() => fileIOFor(loc));
-      expect(e.kind).toBe('unsupported');
-      expect(e.message).toMatch(/S3/);
-      expect(e.message).toContain(loc);
+  it('serves s3, s3a and s3n from the S3 FileIO, and rejects unknown schemes and relative paths', () => {
+    for (const loc of ['s3://bucket/wh/t', 's3a://bucket/wh/t', 's3n://bucket/wh/t']) {
+      expect(fileIOFor(loc)).toBeInstanceOf(LazyS3FileIO);
     }
     expect(thrown(() => fileIOFor('gs://b/x')).message).toContain('"gs://"');
     expect(thrown(() => fileIOFor('data/persistent/x')).hint).toContain('--map-location');
@@ -41,7 +39,7 @@ describe('RoutingFileIO', () => {
     const io = new RoutingFileIO();
     await io.write(`file://${dir}/a.txt`, new TextEncoder().encode('a'));
     expect(await io.exists(`${dir}/a.txt`)).toBe(true);
-    await expect(io.read('s3://b/a.txt')).rejects.toMatchObject({ kind: 'unsupported' });
+    await expect(io.read('gs://b/a.txt')).rejects.toMatchObject({ kind: 'unsupported' });
     rmSync(dir, { recursive: true, force: true });
   });
 });

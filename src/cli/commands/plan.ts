@@ -17,7 +17,7 @@ export default async function plan(names: string[], opts: { json?: boolean }, cm
     return EXIT_USAGE;
   }
   const catalog = await openCatalog(load.project.catalog, load.project.dir);
-  const io = new RoutingFileIO();
+  const io = RoutingFileIO.forStorage(load.project.storage);
   try {
     const plans = [];
     for (const lp of load.pipelines) plans.push(await planPipeline(lp, catalog, io, load.project.dir, load.redact));

@@ -48,7 +48,7 @@ export default async function run(names: string[], opts: RunOptions, cmd: Comman
       {
         project: load.project,
         catalog,
-        io: new RoutingFileIO(),
+        io: RoutingFileIO.forStorage(load.project.storage),
         redact: load.redact,
         fullRefresh: opts.fullRefresh,
         runId: opts.runId,

@@ -1,0 +1,280 @@
+/**
+ * FileIO on S3 and S3-compatible object stores (MinIO, R2, Ceph, moto), through the AWS SDK
+ * v3. Settings: s3-settings.ts; documentation: docs/S3.md.
+ *
+ * - Bodies we send are Buffers (never streams) unless lib-storage splits a large upload
+ *   into parts, so no `aws-chunked` framing can end up inside an object (TECH-NOTES).
+ * - Create-only writes are conditional PUTs (`If-None-Match: *`). When the SDK retried a PUT
+ *   whose first attempt may have landed, a 412 is checked by reading the object back: the
+ *   same bytes mean the write was ours.
+ * - Errors are FloeError kind `io` (or `not-found`, `conflict`) naming the location and the
+ *   endpoint; never a credential.
+ */
+import { createReadStream, createWriteStream } from 'node:fs';
+import { stat as fsStat, readFile, unlink } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+  type S3ClientConfig,
+} from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import pLimit, { type LimitFunction } from 'p-limit';
+import { conflictError, FloeError, ioError, notFound } from '../errors.js';
+import type { FileInfo, FileIO, WriteOptions } from './fileio.js';
+import { formatS3Location, inSameFolder, listingPlan, parseS3Location, rangeHeader, type S3Location } from './s3-location.js';
+import { describeEndpoint, s3ClientConfig, type S3Settings } from './s3-settings.js';
+import { StageCache } from './stage-cache.js';
+
+// floe supports Node 20 (package.json engines) and pins its SDK version; the SDK's notice
+// about future releases needing Node 22 would only clutter every command's stderr.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+interface SdkError {
+  name?: string;
+  Code?: string;
+  message?: string;
+  code?: string;
+  $retryable?: unknown;
+  $metadata?: { httpStatusCode?: number; attempts?: number };
+}
+
+const status = (e: unknown) => (e as SdkError)?.$metadata?.httpStatusCode;
+const attemptsOf = (e: unknown) => (e as SdkError)?.$metadata?.attempts ?? 1;
+const isMissing = (e: unknown) => status(e) === 404 || ['NoSuchKey', 'NotFound', 'NoSuchBucket'].includes((e as SdkError)?.name ?? '');
+
+export interface S3FileIOOptions {
+  /** A client to use instead of one built from the settings (tests inject middleware). */
+  client?: S3Client;
+  /** The stage cache; default one sized by `cacheMaxBytes`. */
+  cache?: StageCache;
+}
+
+export class S3FileIO implements FileIO {
+  readonly client: S3Client;
+  readonly settings: S3Settings;
+  private readonly endpoint: string;
+  private readonly transfers: LimitFunction;
+  private cache: StageCache | undefined;
+
+  constructor(settings: S3Settings, o: S3FileIOOptions = {}) {
+    this.settings = settings;
+    this.client = o.client ?? new S3Client(s3ClientConfig(settings) as S3ClientConfig);
+    this.endpoint = describeEndpoint(settings);
+    this.transfers = pLimit(settings.concurrency);
+    this.cache = o.cache;
+  }
+
+  /** A FloeError for a failed call: the location and the endpoint, the store's error code and status. */
+  private error(op: string, location: string, e: unknown): FloeError {
+    if (e instanceof FloeError) return e;
+    const err = e as SdkError;
+    const http = status(e);
+    const context = { location, endpoint: this.endpoint, ...(http ? { status: http } : {}) };
+    if (isMissing(e)) {
+      const what = err.name === 'NoSuchBucket' ? `bucket of ${location} does not exist` : `file not found: ${location}`;
+      return notFound(`${what} (${this.endpoint})`, { cause: e, context });
+    }
+    const code = err.Code ?? err.name ?? err.code ?? 'error';
+    const detail = http ? `${code} (HTTP ${http})` : `${code}${err.message && err.message !== code ? `: ${err.message}` : ''}`;
+    const retryable = http === undefined || http >= 500 || http === 429 || err.$retryable !== undefined;
+    const hint =
+      http === 403 || code === 'CredentialsProviderError' || code === 'InvalidAccessKeyId' || code === 'SignatureDoesNotMatch'
+        ? 'Check the S3 credentials (storage.s3 in floe.yaml, AWS_* environment variables or the shared AWS profile) and the bucket policy.'
+        : http === undefined
+          ? 'Check storage.s3.endpoint and that the store is reachable.'
+          : undefined;
+    return ioError(`cannot ${op} ${location} at ${this.endpoint}: ${detail}`, { cause: e, context, retryable, hint });
+  }
+
+  private loc(location: string): S3Location {
+    return parseS3Location(location);
+  }
+
+  async read(location: string): Promise<Uint8Array> {
+    const l = this.loc(location);
+    try {
+      const r = await this.client.send(new GetObjectCommand({ Bucket: l.bucket, Key: l.key }));
+      return await r.Body!.transformToByteArray();
+    } catch (e) {
+      throw this.error('read', location, e);
+    }
+  }
+
+  /** Up to `length` bytes at `offset`; fewer only when the object ends first. */
+  async readRange(location: string, offset: number, length: number): Promise<Uint8Array> {
+    if (length <= 0) return new Uint8Array(0);
+    const l = this.loc(location);
+    try {
+      const r = await this.client.send(new GetObjectCommand({ Bucket: l.bucket, Key: l.key, Range: rangeHeader(offset, length) }));
+      const bytes = await r.Body!.transformToByteArray();
+      // A store that ignores Range sends the whole object (200 instead of 206).
+      if (r.ContentRange === undefined && bytes.length > length) return bytes.subarray(offset, offset + length);
+      return bytes;
+    } catch (e) {
+      // 416: the range starts at or past the end, which the local FileIO answers with no bytes.
+      if (status(e) === 416) return new Uint8Array(0);
+      throw this.error('read', location, e);
+    }
+  }
+
+  async write(location: string, data: Uint8Array, options: WriteOptions = {}): Promise<void> {
+    const l = this.loc(location);
+    const body = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+    if (!options.createOnly) {
+      try {
+        await this.client.send(new PutObjectCommand({ Bucket: l.bucket, Key: l.key, Body: body }));
+      } catch (e) {
+        throw this.error('write', location, e);
+      }
+      return;
+    }
+    if (this.settings.createOnly === 'head-then-put') {
+      // For stores that ignore If-None-Match: a window remains between HEAD and PUT (docs/S3.md).
+      if (await this.exists(location)) throw this.exists_(location);
+      try {
+        await this.client.send(new PutObjectCommand({ Bucket: l.bucket, Key: l.key, Body: body }));
+      } catch (e) {
+        throw this.error('write', location, e);
+      }
+      return;
+    }
+    try {
+      await this.client.send(new PutObjectCommand({ Bucket: l.bucket, Key: l.key, Body: body, IfNoneMatch: '*' }));
+    } catch (e) {
+      // 409 ConditionalRequestConflict: a concurrent conditional write to the same key.
+      if (status(e) !== 412 && status(e) !== 409) throw this.error('write', location, e);
+      // A retried PUT whose earlier attempt landed meets its own object: compare the bytes.
+      if (attemptsOf(e) > 1 && (await this.sameBytes(location, data))) return;
+      throw this.exists_(location, e);
+    }
+  }
+
+  private exists_(location: string, cause?: unknown): FloeError {
+    return conflictError(`${location} already exists (${this.endpoint}); a create-only write never overwrites`, {
+      cause,
+      context: { location, endpoint: this.endpoint },
+    });
+  }
+
+  private async sameBytes(location: string, data: Uint8Array): Promise<boolean> {
+    const stored = await this.read(location).catch(() => undefined);
+    return stored !== undefined && Buffer.compare(Buffer.from(stored), Buffer.from(data.buffer, data.byteOffset, data.byteLength)) === 0;
+  }
+
+  async exists(location: string): Promise<boolean> {
+    const l = this.loc(location);
+    try {
+      await this.client.send(new HeadObjectCommand({ Bucket: l.bucket, Key: l.key }));
+      return true;
+    } catch (e) {
+      if (isMissing(e)) return false;
+      throw this.error('check', location, e);
+    }
+  }
+
+  async stat(location: string): Promise<FileInfo> {
+    const l = this.loc(location);
+    try {
+      const r = await this.client.send(new HeadObjectCommand({ Bucket: l.bucket, Key: l.key }));
+      return { location, size: r.ContentLength ?? 0, lastModified: r.LastModified?.getTime() ?? 0 };
+    } catch (e) {
+      throw this.error('stat', location, e);
+    }
+  }
+
+  /** Deleting an object that is already gone is not an error (S3 answers 204 either way). */
+  async delete(location: string): Promise<void> {
+    const l = this.loc(location);
+    try {
+      await this.client.send(new DeleteObjectCommand({ Bucket: l.bucket, Key: l.key }));
+    } catch (e) {
+      if (isMissing(e) && (e as SdkError).name !== 'NoSuchBucket') return;
+      throw this.error('delete', location, e);
+    }
+  }
+
+  /** Every object under `prefix`, page by page (see listingPlan for what a prefix covers). */
+  async *list(prefix: string): AsyncIterable<FileInfo> {
+    const l = this.loc(prefix);
+    const plan = listingPlan(l.key);
+    let found = false;
+    for await (const info of this.listKeys(l, plan.folder, prefix)) {
+      found = true;
+      yield info;
+    }
+    if (found || plan.partial === undefined) return;
+    for await (const info of this.listKeys(l, plan.partial, prefix)) {
+      if (inSameFolder(plan.partial, parseS3Location(info.location).key)) yield info;
+    }
+  }
+
+  private async *listKeys(l: S3Location, keyPrefix: string, prefix: string): AsyncIterable<FileInfo> {
+    let token: string | undefined;
+    do {
+      let page;
+      try {
+        page = await this.client.send(new ListObjectsV2Command({ Bucket: l.bucket, Prefix: keyPrefix, ContinuationToken: token }));
+      } catch (e) {
+        if (isMissing(e) && (e as SdkError).name !== 'NoSuchBucket') return;
+        throw this.error('list', prefix, e);
+      }
+      for (const o of page.Contents ?? []) {
+        if (o.Key === undefined || o.Key.endsWith('/')) continue;
+        yield { location: formatS3Location({ ...l, key: o.Key }), size: o.Size ?? 0, lastModified: o.LastModified?.getTime() ?? 0 };
+      }
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+  }
+
+  /** Stages the object in the bounded local cache (stage-cache.ts) and returns that path. */
+  async localPath(location: string): Promise<string> {
+    const l = this.loc(location);
+    this.cache ??= new StageCache({ maxBytes: this.settings.cacheMaxBytes });
+    return this.cache.get(location, (tmp) =>
+      this.transfers(async () => {
+        try {
+          const r = await this.client.send(new GetObjectCommand({ Bucket: l.bucket, Key: l.key }));
+          await pipeline(r.Body as Readable, createWriteStream(tmp, { flags: 'wx' }));
+          return (await fsStat(tmp)).size;
+        } catch (e) {
+          throw this.error('stage', location, e);
+        }
+      }),
+    );
+  }
+
+  /**
+   * Uploads a finished local file, then removes it (like the local FileIO's move). Small files
+   * go in one PUT from a Buffer; large ones in parts through lib-storage.
+   */
+  async putLocalFile(localPath: string, location: string): Promise<void> {
+    const l = this.loc(location);
+    await this.transfers(async () => {
+      try {
+        const size = (await fsStat(localPath)).size;
+        if (size < this.settings.multipartThresholdBytes) {
+          await this.client.send(new PutObjectCommand({ Bucket: l.bucket, Key: l.key, Body: await readFile(localPath) }));
+        } else {
+          const upload = new Upload({
+            client: this.client,
+            params: { Bucket: l.bucket, Key: l.key, Body: createReadStream(localPath) },
+            partSize: this.settings.partSizeBytes,
+            queueSize: Math.max(1, Math.min(4, this.settings.concurrency)),
+            // A failed upload aborts its multipart upload: no parts left behind to pay for.
+            leavePartsOnError: false,
+          });
+          await upload.done();
+        }
+      } catch (e) {
+        throw this.error('upload', location, e);
+      }
+    });
+    await unlink(localPath).catch(() => undefined);
+  }
+}

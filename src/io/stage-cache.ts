@@ -1,0 +1,130 @@
+/**
+ * A bounded local cache of object-store files, so DuckDB (which reads local paths only) can
+ * read them. One temporary folder per process, removed at exit.
+ *
+ * Bounded by total bytes with least-recently-used eviction. A file used within the last
+ * `graceMs` is never evicted: a scan stages all its files before DuckDB opens them, and
+ * evicting one of those would fail the scan. So a single scan larger than the cache
+ * overshoots the bound until its files age out, instead of failing.
+ *
+ * Objects are keyed by location: Iceberg never rewrites a file under the same name.
+ */
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import * as fs from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+interface Entry {
+  path: string;
+  size: number;
+  lastUsed: number;
+}
+
+export interface StageCacheOptions {
+  maxBytes: number;
+  /** Entries used this recently are not evicted. Default 60 s. */
+  graceMs?: number;
+  /** Injected clock for tests. */
+  now?: () => number;
+  /** Parent of the cache folder; default the OS temp folder. */
+  parentDir?: string;
+}
+
+/** Removes every cache folder of this process at exit (also after process.exit()). */
+const folders = new Set<string>();
+let exitHookInstalled = false;
+function removeAtExit(dir: string): void {
+  folders.add(dir);
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.once('exit', () => {
+    for (const d of folders) rmSync(d, { recursive: true, force: true });
+  });
+}
+
+export class StageCache {
+  readonly dir: string;
+  private readonly entries = new Map<string, Entry>();
+  private readonly pending = new Map<string, Promise<string>>();
+  private total = 0;
+  private readonly maxBytes: number;
+  private readonly graceMs: number;
+  private readonly now: () => number;
+
+  constructor(o: StageCacheOptions) {
+    this.maxBytes = o.maxBytes;
+    this.graceMs = o.graceMs ?? 60_000;
+    this.now = o.now ?? Date.now;
+    this.dir = mkdtempSync(join(o.parentDir ?? tmpdir(), 'floe-stage-'));
+    removeAtExit(this.dir);
+  }
+
+  get bytes(): number {
+    return this.total;
+  }
+
+  has(key: string): boolean {
+    return this.entries.has(key);
+  }
+
+  /**
+   * The local path of `key`, fetched by `fill(path)` on a miss. `fill` writes the whole file
+   * at `path` (a temporary name; it is renamed into place only when complete) and returns its
+   * size. Concurrent calls for one key share one fetch.
+   */
+  async get(key: string, fill: (tmpPath: string) => Promise<number>): Promise<string> {
+    const hit = this.entries.get(key);
+    if (hit) {
+      hit.lastUsed = this.now();
+      // Re-insert: Map iteration order is the LRU order.
+      this.entries.delete(key);
+      this.entries.set(key, hit);
+      return hit.path;
+    }
+    const running = this.pending.get(key);
+    if (running) return running;
+    const p = this.fetch(key, fill).finally(() => this.pending.delete(key));
+    this.pending.set(key, p);
+    return p;
+  }
+
+  private async fetch(key: string, fill: (tmpPath: string) => Promise<number>): Promise<string> {
+    const digest = createHash('sha256').update(key).digest('hex').slice(0, 24);
+    // Keep the file name's extension: DuckDB and messages read better with it.
+    const ext = /\.[A-Za-z0-9]{1,10}$/.exec(key.replace(/[?#].*$/, ''))?.[0] ?? '';
+    const path = join(this.dir, digest + ext);
+    const tmp = `${path}.${process.pid}.part`;
+    try {
+      const size = await fill(tmp);
+      await fs.rename(tmp, path);
+      this.entries.set(key, { path, size, lastUsed: this.now() });
+      this.total += size;
+    } finally {
+      await fs.rm(tmp, { force: true }).catch(() => undefined);
+    }
+    await this.evict();
+    return path;
+  }
+
+  /** Drops least recently used entries until the cache fits, sparing recently used ones. */
+  private async evict(): Promise<void> {
+    if (this.total <= this.maxBytes) return;
+    const cutoff = this.now() - this.graceMs;
+    for (const [key, e] of this.entries) {
+      if (this.total <= this.maxBytes) break;
+      if (e.lastUsed > cutoff) continue;
+      this.entries.delete(key);
+      this.total -= e.size;
+      await fs.rm(e.path, { force: true }).catch(() => undefined);
+    }
+  }
+
+  /** Removes the folder now (tests; the exit hook does it otherwise). */
+  dispose(): void {
+    rmSync(this.dir, { recursive: true, force: true });
+    folders.delete(this.dir);
+    this.entries.clear();
+    this.total = 0;
+  }
+}
