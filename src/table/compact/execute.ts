@@ -49,6 +49,8 @@ export interface CompactOptions extends Omit<PlanOptions, 'targetFileSizeBytes' 
   strategy: Strategy;
   /** Default: the table's write.target-file-size-bytes, else 512 MiB. */
   targetFileSizeBytes?: bigint;
+  /** Parquet row group size in rows of the new files (DuckDB's default when absent); files roll at row-group boundaries. */
+  rowGroupSize?: number;
   /** A DuckDB SQL predicate over the table's columns. */
   where?: string;
   dryRun?: boolean;
@@ -199,6 +201,7 @@ async function rewriteBatch(
       outputDir: staging,
       fileNamePrefix: randomUUID(),
       ...(orderBy !== undefined ? { orderBy } : {}),
+      ...(o.rowGroupSize !== undefined ? { rowGroupSize: o.rowGroupSize } : {}),
       table: name,
     });
     const files: DataFile[] = [];
