@@ -95,6 +95,7 @@ export async function commitTable(
       const location = nextMetadataLocation(next.location, base.metadataLocation, next);
       await base.io.write(location, new TextEncoder().encode(serializeTableMetadata(next)), { createOnly: true });
       if (await catalog.swapMetadataLocation(id, base.metadataLocation, location)) {
+        await deleteDroppedMetadataFiles(base.io, base.metadata, next);
         return { table: { ...base, metadataLocation: location, metadata: next }, attempts: attempt + 1 };
       }
       // Another writer moved the pointer first; our metadata file is now an orphan.
@@ -116,6 +117,22 @@ export async function commitTable(
       policy = retryPolicy(base.metadata.properties);
     }
   }
+}
+
+/** Table property: delete metadata files that fall off the metadata log (Iceberg Java TableProperties). */
+export const METADATA_DELETE_AFTER_COMMIT = 'write.metadata.delete-after-commit.enabled';
+
+/**
+ * After a successful commit, with `write.metadata.delete-after-commit.enabled=true`, deletes
+ * the metadata files that were in the old metadata log but not in the new one (the log is
+ * capped by `write.metadata.previous-versions-max`, apply.ts). Best effort: the commit stands.
+ */
+export async function deleteDroppedMetadataFiles(io: FileIO, before: TableMetadata, after: TableMetadata): Promise<string[]> {
+  if ((after.properties[METADATA_DELETE_AFTER_COMMIT] ?? 'false').trim().toLowerCase() !== 'true') return [];
+  const kept = new Set(after['metadata-log'].map((e) => e['metadata-file']));
+  const dropped = before['metadata-log'].map((e) => e['metadata-file']).filter((f) => !kept.has(f));
+  await Promise.all(dropped.map((f) => io.delete(f).catch(() => undefined)));
+  return dropped;
 }
 
 /** Creates a table: writes its first metadata file create-only, then inserts the pointer. */

@@ -4,6 +4,7 @@
  * - The current snapshot (no selector) is read with the table's current schema, so a column
  *   added or renamed since the last write shows up at once (spec: "Column Projection" —
  *   columns are resolved by field id, so old files read fine under the new schema).
+ * - `--snapshot` takes a snapshot id or, when not a number, a branch or tag name.
  * - Time travel by snapshot id, by `--as-of` time or by tag reads with the schema the snapshot
  *   was written with (`schema-id` on the snapshot; spec: "Snapshots"), as Iceberg Java does:
  *   the rows looked like that then. A v1 snapshot without `schema-id` falls back to the
@@ -54,6 +55,17 @@ export function parseAsOf(text: string): number {
 export function parseSnapshotId(text: string): bigint {
   if (!/^-?\d+$/.test(text.trim())) throw usageError(`--snapshot '${text}' is not a snapshot id (a 64-bit integer)`);
   return BigInt(text.trim());
+}
+
+/**
+ * Parses `--snapshot`: digits are a snapshot id, anything else names a branch or tag
+ * (resolved per table by selectSnapshot, which lists the table's refs when it is unknown).
+ */
+export function parseSnapshotSelector(text: string): SnapshotSelector {
+  const t = text.trim();
+  if (t === '') throw usageError('--snapshot needs a snapshot id, a tag or a branch name');
+  if (/^-?\d+$/.test(t)) return { kind: 'id', snapshotId: parseSnapshotId(t) };
+  return { kind: 'ref', name: t };
 }
 
 export function selectSnapshot(metadata: TableMetadata, selector: SnapshotSelector, table: string): SelectedSnapshot {

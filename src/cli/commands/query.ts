@@ -14,7 +14,7 @@ import { openEngine } from '../../engine/duckdb.js';
 import { quoteLiteral } from '../../engine/sql.js';
 import { toCellText, toJsonValue } from '../../engine/values.js';
 import { findDamagedFile, prepareViews } from '../../query/query.js';
-import { parseAsOf, parseSnapshotId, type SnapshotSelector } from '../../table/snapshot-select.js';
+import { parseAsOf, parseSnapshotSelector, type SnapshotSelector } from '../../table/snapshot-select.js';
 import { globalsOf, withProject } from '../context.js';
 import { consoleOutput, formatTable } from '../output.js';
 
@@ -30,7 +30,7 @@ export default async function query(sql: string, opts: QueryOptions, cmd: Comman
   if (opts.snapshot && opts.asOf) throw usageError('give --snapshot or --as-of, not both');
   if (opts.format === 'parquet' && !opts.out) throw usageError('--format parquet needs --out FILE');
   const selector: SnapshotSelector | undefined = opts.snapshot
-    ? { kind: 'id', snapshotId: parseSnapshotId(opts.snapshot) }
+    ? parseSnapshotSelector(opts.snapshot)
     : opts.asOf
       ? { kind: 'as-of', timestampMs: parseAsOf(opts.asOf) }
       : undefined;

@@ -1,4 +1,60 @@
 /** `floe maintain expire|orphans|manifests` and `floe snapshot rollback|tag|branch`. */
 import type { Command } from 'commander';
+import { lazy } from '../lazy.js';
 
-export function registerMaintain(_program: Command): void {}
+export function registerMaintain(program: Command): void {
+  const maintain = program.command('maintain').description('keep a table healthy: expire snapshots, delete orphan files, rewrite manifests');
+  maintain
+    .command('expire <table>')
+    .description(
+      'remove snapshots older than --older-than while every branch keeps at least --retain-last of its history, ' +
+        'then delete the files only they referenced (defaults: the table properties history.expire.max-snapshot-age-ms, 5 days, ' +
+        'and history.expire.min-snapshots-to-keep, 1; a branch\'s own retention settings win)',
+    )
+    .option('--older-than <duration>', 'snapshots older than this may expire, e.g. 7d, 12h')
+    .option('--retain-last <n>', 'keep at least the last n snapshots of every branch (1 or more)')
+    .option('--dry-run', 'print what would be expired and deleted; change nothing')
+    .option('--json', 'print NDJSON events on stdout')
+    .action(lazy(() => import('../commands/maintain-expire.js')));
+  maintain
+    .command('orphans <table>')
+    .description('delete files under the table location that no metadata references and that are older than --older-than')
+    .option('--older-than <duration>', 'only delete files last modified longer ago than this; younger files may belong to a write in progress', '3d')
+    .option('--dry-run', 'print the orphan files; delete nothing')
+    .option('--json', 'print NDJSON events on stdout')
+    .action(lazy(() => import('../commands/maintain-orphans.js')));
+  maintain
+    .command('manifests <table>')
+    .description('rewrite the current snapshot\'s data manifests clustered by partition (a "replace" snapshot; same rows)')
+    .option('--json', 'print NDJSON events on stdout')
+    .action(lazy(() => import('../commands/maintain-manifests.js')));
+
+  const snapshot = program.command('snapshot').description('move main back, and manage tags and branches');
+  snapshot
+    .command('rollback <table>')
+    .description('move main back to one of its ancestors (the data of that snapshot becomes current)')
+    .option('--to-snapshot <id>', 'the ancestor snapshot id')
+    .option('--to-time <time>', 'the newest ancestor committed before this time (ISO-8601 or epoch ms)')
+    .option('--json', 'print the result as JSON')
+    .action(lazy(() => import('../commands/snapshot-rollback.js')));
+  snapshot
+    .command('tag <table> <name>')
+    .description('create, move (--replace) or drop (--drop) a tag: a named snapshot that expiry keeps')
+    .option('--snapshot <id>', 'the snapshot to tag (default: the current snapshot)')
+    .option('--retain <duration>', 'keep the tag for this long after its snapshot was committed (max-ref-age-ms)')
+    .option('--replace', 'move or change an existing tag')
+    .option('--drop', 'remove the tag')
+    .option('--json', 'print the result as JSON')
+    .action(lazy(() => import('../commands/snapshot-tag.js')));
+  snapshot
+    .command('branch <table> <name>')
+    .description('create, move (--replace), change the retention of, or drop (--drop) a branch')
+    .option('--snapshot <id>', 'the snapshot the branch starts at (default: the current snapshot)')
+    .option('--retain-last <n>', 'expiry keeps at least n snapshots of this branch (min-snapshots-to-keep)')
+    .option('--max-snapshot-age <duration>', 'expiry keeps this branch\'s snapshots younger than this (max-snapshot-age-ms)')
+    .option('--retain <duration>', 'keep the branch itself for this long after its head was committed (max-ref-age-ms)')
+    .option('--replace', 'move an existing branch to --snapshot')
+    .option('--drop', 'remove the branch (never main)')
+    .option('--json', 'print the result as JSON')
+    .action(lazy(() => import('../commands/snapshot-branch.js')));
+}

@@ -1,0 +1,25 @@
+/** Option parsing shared by `floe maintain ...` and `floe snapshot ...`. */
+import { usageError } from '../../errors.js';
+import { DURATION_HINT, tryParseDuration } from '../../pipeline/duration.js';
+
+/** A duration option (`--older-than 3d`) in milliseconds; a usage error naming the option otherwise. */
+export function durationOption(flag: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const ms = tryParseDuration(text);
+  if (ms === undefined) throw usageError(`${flag} '${text}' is not a duration: expected ${DURATION_HINT}`);
+  return ms;
+}
+
+/** A whole-number option with a minimum. */
+export function countOption(flag: string, text: string | undefined, min: number): number | undefined {
+  if (text === undefined) return undefined;
+  const t = text.trim();
+  if (!/^-?\d+$/.test(t)) throw usageError(`${flag} '${text}' is not a whole number`);
+  const n = Number(t);
+  if (!Number.isSafeInteger(n) || n < min) throw usageError(`${flag} ${text} must be ${min} or more`);
+  return n;
+}
+
+export const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+export const iso = (ms: number) => new Date(ms).toISOString();

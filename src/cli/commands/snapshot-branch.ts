@@ -1,0 +1,35 @@
+/**
+ * `floe snapshot branch <table> <name> [--snapshot ID] [--retain-last N] [--max-snapshot-age DUR]
+ * [--retain DUR] [--replace] [--drop] [--json]`.
+ */
+import type { Command } from 'commander';
+import { countOption, durationOption } from './maintain-common.js';
+import { runRefCommand, snapshotIdOption } from './snapshot-ref.js';
+
+interface BranchCliOptions {
+  snapshot?: string;
+  retainLast?: string;
+  maxSnapshotAge?: string;
+  retain?: string;
+  replace?: boolean;
+  drop?: boolean;
+  json?: boolean;
+}
+
+export default async function snapshotBranch(tableName: string, name: string, opts: BranchCliOptions, cmd: Command): Promise<number> {
+  return runRefCommand(
+    'branch',
+    tableName,
+    {
+      name,
+      snapshotId: snapshotIdOption(opts.snapshot),
+      minSnapshotsToKeep: countOption('--retain-last', opts.retainLast, 1),
+      maxSnapshotAgeMs: durationOption('--max-snapshot-age', opts.maxSnapshotAge),
+      maxRefAgeMs: durationOption('--retain', opts.retain),
+      replace: opts.replace,
+      drop: opts.drop,
+    },
+    !!opts.json,
+    cmd,
+  );
+}

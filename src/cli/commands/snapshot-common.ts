@@ -1,0 +1,34 @@
+/** Committing a ref change planned by src/table/refs.ts, re-planned on every commit attempt. */
+import type { Catalog } from '../../catalog/catalog.js';
+import type { TableIdentifier } from '../../iceberg/types.js';
+import type { FileIO } from '../../io/fileio.js';
+import { commitTable, type CommitEvents } from '../../table/commit.js';
+import { loadTable, type LoadedTable } from '../../table/load.js';
+import type { TableChange } from '../../table/updates.js';
+
+/**
+ * Plans against the current table; commits only when the plan changes something. Returns the
+ * plan of the attempt that committed (or of the no-op) and the new metadata location.
+ */
+export async function commitPlanned<P extends { change: TableChange }>(
+  catalog: Catalog,
+  io: FileIO,
+  id: TableIdentifier,
+  plan: (t: LoadedTable) => P,
+  events: CommitEvents = {},
+): Promise<{ plan: P; metadataLocation: string | null }> {
+  const first = plan(await loadTable(catalog, io, id));
+  if (first.change.updates.length === 0) return { plan: first, metadataLocation: null };
+  let last = first;
+  const r = await commitTable(
+    catalog,
+    io,
+    id,
+    async (base) => {
+      last = plan(base);
+      return last.change;
+    },
+    events,
+  );
+  return { plan: last, metadataLocation: r.table.metadataLocation };
+}

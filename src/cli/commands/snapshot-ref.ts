@@ -1,0 +1,54 @@
+/** The shared body of `floe snapshot tag` and `floe snapshot branch`. */
+import type { Command } from 'commander';
+import { parseTableIdentifier } from '../../catalog/identifier.js';
+import { usageError } from '../../errors.js';
+import { planRef, type RefRequest } from '../../table/refs.js';
+import { parseSnapshotId } from '../../table/snapshot-select.js';
+import { globalsOf, withProject } from '../context.js';
+import { consoleOutput } from '../output.js';
+import { commitPlanned } from './snapshot-common.js';
+
+export function snapshotIdOption(text: string | undefined): bigint | undefined {
+  if (text === undefined) return undefined;
+  if (!/^\d+$/.test(text.trim())) throw usageError(`--snapshot '${text}' is not a snapshot id (a 64-bit integer)`);
+  return parseSnapshotId(text);
+}
+
+export async function runRefCommand(type: 'tag' | 'branch', tableName: string, req: RefRequest, json: boolean, cmd: Command): Promise<number> {
+  const out = consoleOutput(json);
+  const id = parseTableIdentifier(tableName);
+  const { plan, metadataLocation } = await withProject(globalsOf(cmd), ({ catalog, io }) => commitPlanned(catalog, io, id, (t) => planRef(t.metadata, type, req, tableName)));
+  if (json) {
+    out.event('end', {
+      status: 'ok',
+      command: `snapshot ${type}`,
+      table: tableName,
+      ref: plan.name,
+      type,
+      action: plan.action,
+      before: plan.before,
+      after: plan.after,
+      metadata_location: metadataLocation,
+    });
+    return 0;
+  }
+  const what = `${type} '${plan.name}'`;
+  switch (plan.action) {
+    case 'created':
+      out.out(`${tableName}: created ${what} at snapshot ${plan.after}`);
+      break;
+    case 'replaced':
+      out.out(`${tableName}: moved ${what} from snapshot ${plan.before} to ${plan.after}`);
+      break;
+    case 'updated':
+      out.out(`${tableName}: updated the retention of ${what} (snapshot ${plan.after})`);
+      break;
+    case 'dropped':
+      out.out(`${tableName}: dropped ${what} (it pointed at snapshot ${plan.before})`);
+      break;
+    case 'unchanged':
+      out.err(`${tableName}: ${what} is already at snapshot ${plan.after} with these settings; nothing changed`);
+      break;
+  }
+  return 0;
+}

@@ -1,0 +1,52 @@
+/** `floe snapshot rollback <table> (--to-snapshot ID | --to-time TIME) [--json]`: moves main back to an ancestor. */
+import type { Command } from 'commander';
+import { parseTableIdentifier } from '../../catalog/identifier.js';
+import { FloeError, usageError } from '../../errors.js';
+import { planRollback, type RollbackTarget } from '../../table/refs.js';
+import { parseAsOf, parseSnapshotId } from '../../table/snapshot-select.js';
+import { globalsOf, withProject } from '../context.js';
+import { consoleOutput } from '../output.js';
+import { iso } from './maintain-common.js';
+import { commitPlanned } from './snapshot-common.js';
+
+interface RollbackCliOptions {
+  toSnapshot?: string;
+  toTime?: string;
+  json?: boolean;
+}
+
+function target(opts: RollbackCliOptions): RollbackTarget {
+  if ((opts.toSnapshot === undefined) === (opts.toTime === undefined)) throw usageError('give exactly one of --to-snapshot ID or --to-time TIME');
+  if (opts.toSnapshot !== undefined) {
+    if (!/^\d+$/.test(opts.toSnapshot.trim())) throw usageError(`--to-snapshot '${opts.toSnapshot}' is not a snapshot id (a 64-bit integer)`);
+    return { snapshotId: parseSnapshotId(opts.toSnapshot) };
+  }
+  try {
+    return { timestampMs: parseAsOf(opts.toTime!) };
+  } catch (e) {
+    if (e instanceof FloeError) throw usageError(`--to-time '${opts.toTime}' is not a time`, { hint: e.hint });
+    throw e;
+  }
+}
+
+export default async function snapshotRollback(tableName: string, opts: RollbackCliOptions, cmd: Command): Promise<number> {
+  const out = consoleOutput(!!opts.json);
+  const id = parseTableIdentifier(tableName);
+  const to = target(opts);
+  const { plan, metadataLocation } = await withProject(globalsOf(cmd), ({ catalog, io }) => commitPlanned(catalog, io, id, (t) => planRollback(t.metadata, to, tableName)));
+  const result = {
+    table: tableName,
+    from_snapshot: plan.from,
+    to_snapshot: plan.to['snapshot-id'],
+    to_committed_at: iso(plan.to['timestamp-ms']),
+    changed: metadataLocation !== null,
+    metadata_location: metadataLocation,
+  };
+  if (opts.json) {
+    out.event('end', { status: 'ok', command: 'snapshot rollback', ...result });
+    return 0;
+  }
+  if (!result.changed) out.err(`${tableName}: main is already at snapshot ${plan.to['snapshot-id']}; nothing to roll back`);
+  else out.out(`${tableName}: rolled main back from snapshot ${plan.from} to ${plan.to['snapshot-id']} (committed ${result.to_committed_at})`);
+  return 0;
+}

@@ -1,0 +1,88 @@
+/**
+ * Expiring snapshots: plan (expire.ts), commit one `remove-snapshots` change through the
+ * normal compare-and-swap loop, and only then delete the files that no retained snapshot
+ * reaches. Reachability is computed from the metadata that was committed and from the
+ * table as it is after the commit, so a file any snapshot, tag or branch still reads is
+ * never deleted. A dry run plans against the current metadata and deletes nothing.
+ */
+import type { Catalog } from '../catalog/catalog.js';
+import { formatTableId } from '../catalog/catalog.js';
+import type { Snapshot, TableIdentifier, TableMetadata } from '../iceberg/types.js';
+import type { FileIO } from '../io/fileio.js';
+import { commitTable, type CommitEvents } from './commit.js';
+import { type ExpiredFiles, type ExpireOptions, type ExpirePlan, expireChange, planExpire, planExpiredFiles } from './expire.js';
+import { loadTable } from './load.js';
+import { reachableFiles } from './reachable.js';
+import { type DeleteFailure, deleteFiles } from './reachable-delete.js';
+
+export interface ExpireRunOptions extends Omit<ExpireOptions, 'now'> {
+  dryRun?: boolean;
+  /** Defaults to Date.now(). */
+  now?: () => number;
+  events?: CommitEvents;
+}
+
+export interface ExpireResult {
+  table: string;
+  plan: ExpirePlan;
+  /** Files that were deleted (dry run: would be deleted). */
+  files: ExpiredFiles;
+  /** The new metadata file; null for a dry run or when nothing expired. */
+  metadataLocation: string | null;
+  failedDeletes: DeleteFailure[];
+  dryRun: boolean;
+}
+
+/** Files reached only by `expired`, measured against every snapshot in `retainedFrom`. */
+export async function expiredFiles(io: FileIO, metadata: TableMetadata, expired: readonly Snapshot[], retainedFrom: readonly TableMetadata[]): Promise<ExpiredFiles> {
+  const gone = new Set(expired.map((s) => s['snapshot-id']));
+  const retainedById = new Map<bigint, Snapshot>();
+  for (const m of retainedFrom) for (const s of m.snapshots) if (!gone.has(s['snapshot-id'])) retainedById.set(s['snapshot-id'], s);
+  // Statistics of expired snapshots are listed in the metadata they were expired from.
+  const expiredReach = await reachableFiles(io, metadata, expired, { entries: 'all' });
+  const retainedReach = await reachableFiles(io, retainedFrom[retainedFrom.length - 1] ?? metadata, [...retainedById.values()], { entries: 'live' });
+  for (const m of retainedFrom) {
+    for (const s of m.statistics ?? []) if (retainedById.has(s['snapshot-id'])) retainedReach.statisticsFiles.add(s['statistics-path']);
+  }
+  return planExpiredFiles(expiredReach, retainedReach);
+}
+
+export async function expireSnapshots(catalog: Catalog, io: FileIO, id: TableIdentifier, opts: ExpireRunOptions = {}): Promise<ExpireResult> {
+  const table = formatTableId(id);
+  const now = opts.now ?? Date.now;
+  const options = (): ExpireOptions => ({ now: now(), olderThanMs: opts.olderThanMs, retainLast: opts.retainLast });
+  const base = await loadTable(catalog, io, id);
+  const first = planExpire(base.metadata, options(), table);
+  const nothing = first.expire.length === 0 && first.removeRefs.length === 0;
+  if (opts.dryRun || nothing) {
+    const files = await expiredFiles(base.io, base.metadata, first.expire, [base.metadata]);
+    return { table, plan: first, files, metadataLocation: null, failedDeletes: [], dryRun: !!opts.dryRun };
+  }
+  let plan = first;
+  let planned: TableMetadata = base.metadata;
+  const result = await commitTable(
+    catalog,
+    io,
+    id,
+    async (b) => {
+      plan = planExpire(b.metadata, options(), table);
+      planned = b.metadata;
+      return expireChange(b.metadata, plan);
+    },
+    opts.events,
+  );
+  // After the commit: everything the committed metadata and the latest metadata retain stays.
+  const latest = await loadTable(catalog, io, id);
+  const files = await expiredFiles(result.table.io, planned, plan.expire, [result.table.metadata, latest.metadata]);
+  const outcome = await deleteFiles(result.table.io, [...files.contentFiles, ...files.manifests, ...files.manifestLists, ...files.statisticsFiles]);
+  const done = new Set(outcome.deleted);
+  const keep = (l: string[]) => l.filter((x) => done.has(x));
+  return {
+    table,
+    plan,
+    files: { contentFiles: keep(files.contentFiles), manifests: keep(files.manifests), manifestLists: keep(files.manifestLists), statisticsFiles: keep(files.statisticsFiles) },
+    metadataLocation: result.table.metadataLocation,
+    failedDeletes: outcome.failed,
+    dryRun: false,
+  };
+}

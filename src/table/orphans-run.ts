@@ -1,0 +1,57 @@
+/**
+ * The orphan sweep: list every file under the table location, collect every location the
+ * table's metadata references (every metadata file in the metadata log and the current one,
+ * every snapshot's manifest list, every manifest, every data and delete file in them, with
+ * any entry status, and statistics files), and delete the unreferenced files older than the
+ * threshold. Any metadata that cannot be read stops the sweep before anything is deleted.
+ */
+import type { Catalog } from '../catalog/catalog.js';
+import { formatTableId } from '../catalog/catalog.js';
+import type { TableIdentifier } from '../iceberg/types.js';
+import type { FileInfo, FileIO } from '../io/fileio.js';
+import { loadTable } from './load.js';
+import { isTableBookkeeping, ORPHAN_DEFAULT_AGE_MS, type OrphanPlan, planOrphans } from './orphans.js';
+import { LocationSet, reachableFiles } from './reachable.js';
+import { type DeleteFailure, deleteFiles } from './reachable-delete.js';
+
+export interface OrphanRunOptions {
+  olderThanMs?: number;
+  dryRun?: boolean;
+  now?: () => number;
+}
+
+export interface OrphanResult {
+  table: string;
+  location: string;
+  plan: OrphanPlan;
+  deleted: string[];
+  failedDeletes: DeleteFailure[];
+  dryRun: boolean;
+}
+
+export async function removeOrphanFiles(catalog: Catalog, io: FileIO, id: TableIdentifier, opts: OrphanRunOptions = {}): Promise<OrphanResult> {
+  const table = formatTableId(id);
+  const now = (opts.now ?? Date.now)();
+  const cutoffMs = now - (opts.olderThanMs ?? ORPHAN_DEFAULT_AGE_MS);
+  // List first, then read the metadata: a file committed between the two is referenced by
+  // the metadata read second, and a file written after the listing is not in it at all.
+  const before = await loadTable(catalog, io, id);
+  const location = before.metadata.location.replace(/\/+$/, '');
+  const listing: FileInfo[] = [];
+  for await (const f of before.io.list(`${location}/`)) listing.push(f);
+  const t = await loadTable(catalog, io, id);
+  const referenced = new LocationSet();
+  for (const m of [before, t]) {
+    referenced.add(m.metadataLocation);
+    for (const e of m.metadata['metadata-log']) referenced.add(e['metadata-file']);
+  }
+  const metadatas = before.metadataLocation === t.metadataLocation ? [t.metadata] : [before.metadata, t.metadata];
+  for (const m of metadatas) {
+    const reach = await reachableFiles(t.io, m, m.snapshots, { entries: 'all' });
+    for (const set of [reach.manifestLists, reach.manifests, reach.contentFiles, reach.statisticsFiles]) for (const l of set.locations()) referenced.add(l);
+  }
+  const plan = planOrphans(listing, referenced, cutoffMs, isTableBookkeeping);
+  if (opts.dryRun) return { table, location, plan, deleted: [], failedDeletes: [], dryRun: true };
+  const outcome = await deleteFiles(t.io, plan.delete.map((f) => f.location));
+  return { table, location, plan, deleted: outcome.deleted, failedDeletes: outcome.failed, dryRun: false };
+}

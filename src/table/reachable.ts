@@ -1,0 +1,152 @@
+/**
+ * Which files a set of snapshots reaches: their manifest lists, the manifests those list,
+ * the data and delete files in those manifests, and their statistics files (spec:
+ * "Overview": metadata file → manifest list → manifests → data files).
+ *
+ * Reading only: nothing here deletes. Expiry and the orphan sweep compare these sets and
+ * hand the difference to the code that deletes.
+ *
+ * Locations are compared by `locationKey`, so `file:/wh/t/x`, `file:///wh/t/x` and
+ * `/wh/t/x` (spellings different writers use for the same local file) count as one file.
+ */
+import pLimit from 'p-limit';
+import { readManifest } from '../iceberg/manifest.js';
+import { readManifestList } from '../iceberg/manifest-list.js';
+import { snapshotManifests } from '../iceberg/metadata-json.js';
+import { type ManifestEntry, ManifestEntryStatus, type Snapshot, type TableMetadata } from '../iceberg/types.js';
+import type { FileIO } from '../io/fileio.js';
+
+/** One manifest as a snapshot lists it. */
+export interface ManifestRef {
+  path: string;
+  addedSnapshotId: bigint;
+  sequenceNumber: bigint;
+  specId: number | undefined;
+}
+
+/** A comparison key for a location: local spellings of one path compare equal. */
+export function locationKey(location: string): string {
+  const m = /^file:(?:\/\/(?:localhost)?)?(\/.*)$/.exec(location);
+  return m ? m[1]!.replace(/\/{2,}/g, '/') : location;
+}
+
+/** A set of locations keyed by `locationKey`, remembering one original spelling per file. */
+export class LocationSet {
+  private readonly map = new Map<string, string>();
+
+  add(location: string): void {
+    const k = locationKey(location);
+    if (!this.map.has(k)) this.map.set(k, location);
+  }
+
+  has(location: string): boolean {
+    return this.map.has(locationKey(location));
+  }
+
+  get size(): number {
+    return this.map.size;
+  }
+
+  /** Original spellings, sorted. */
+  locations(): string[] {
+    return [...this.map.values()].sort();
+  }
+
+  /** Locations in this set that `other` does not hold, sorted. */
+  minus(other: LocationSet): string[] {
+    return this.locations().filter((l) => !other.has(l));
+  }
+}
+
+/** The manifests a snapshot lists (read from its manifest list, or inline in a v1 snapshot). */
+export async function snapshotManifestRefs(io: FileIO, snapshot: Snapshot): Promise<ManifestRef[]> {
+  const list = snapshot['manifest-list'];
+  if (list === '') {
+    return (snapshotManifests(snapshot) ?? []).map((path) => ({
+      path,
+      addedSnapshotId: snapshot['snapshot-id'],
+      sequenceNumber: 0n,
+      specId: undefined,
+    }));
+  }
+  return readManifestList(await io.read(list), list).map((e) => ({
+    path: e.manifest_path,
+    addedSnapshotId: e.added_snapshot_id,
+    sequenceNumber: e.sequence_number,
+    specId: e.partition_spec_id,
+  }));
+}
+
+/** Every entry of a manifest (any status), with inherited values filled in. */
+export async function manifestEntries(io: FileIO, metadata: TableMetadata, ref: ManifestRef): Promise<ManifestEntry[]> {
+  const bytes = await io.read(ref.path);
+  return readManifest(bytes, ref.path, {
+    manifest: { added_snapshot_id: ref.addedSnapshotId, sequence_number: ref.sequenceNumber, partition_spec_id: ref.specId ?? -1 },
+    specById: (id) => (ref.specId === undefined ? undefined : metadata['partition-specs'].find((s) => s['spec-id'] === id)),
+  });
+}
+
+export interface ReachableFiles {
+  manifestLists: LocationSet;
+  manifests: LocationSet;
+  /** Data and delete files. */
+  contentFiles: LocationSet;
+  /** Table and partition statistics files. */
+  statisticsFiles: LocationSet;
+}
+
+export interface ReachOptions {
+  /**
+   * 'live': only files a snapshot reads (ADDED and EXISTING entries) count; what expiry keeps.
+   * 'all': DELETED entries count too; what the orphan sweep keeps (the most cautious answer).
+   */
+  entries: 'live' | 'all';
+  /** Manifests known to be reached already are not read again. */
+  concurrency?: number;
+}
+
+export function emptyReachable(): ReachableFiles {
+  return { manifestLists: new LocationSet(), manifests: new LocationSet(), contentFiles: new LocationSet(), statisticsFiles: new LocationSet() };
+}
+
+/** The files reached from `snapshots` of a table. Throws if any manifest list or manifest cannot be read. */
+export async function reachableFiles(io: FileIO, metadata: TableMetadata, snapshots: readonly Snapshot[], opts: ReachOptions): Promise<ReachableFiles> {
+  const out = emptyReachable();
+  const limit = pLimit(opts.concurrency ?? 8);
+  const manifests = new Map<string, ManifestRef>();
+  const lists = await Promise.all(snapshots.map((s) => limit(() => snapshotManifestRefs(io, s))));
+  snapshots.forEach((s, i) => {
+    if (s['manifest-list'] !== '') out.manifestLists.add(s['manifest-list']);
+    for (const ref of lists[i]!) {
+      const k = locationKey(ref.path);
+      if (!manifests.has(k)) manifests.set(k, ref);
+      out.manifests.add(ref.path);
+    }
+  });
+  await Promise.all(
+    [...manifests.values()].map((ref) =>
+      limit(async () => {
+        for (const e of await manifestEntries(io, metadata, ref)) {
+          if (opts.entries === 'all' || e.status !== ManifestEntryStatus.DELETED) out.contentFiles.add(e.data_file.file_path);
+        }
+      }),
+    ),
+  );
+  const ids = new Set(snapshots.map((s) => s['snapshot-id']));
+  for (const path of statisticsPaths(metadata, ids)) out.statisticsFiles.add(path);
+  return out;
+}
+
+/** Paths of the table and partition statistics files of the given snapshots. */
+export function statisticsPaths(metadata: TableMetadata, ids: ReadonlySet<bigint>): string[] {
+  const out: string[] = [];
+  for (const s of metadata.statistics ?? []) if (ids.has(s['snapshot-id'])) out.push(s['statistics-path']);
+  for (const raw of metadata['partition-statistics'] ?? []) {
+    const p = raw as { 'snapshot-id'?: unknown; 'statistics-path'?: unknown } | null;
+    const id = p?.['snapshot-id'];
+    if ((typeof id === 'bigint' || typeof id === 'number') && ids.has(BigInt(id)) && typeof p?.['statistics-path'] === 'string') {
+      out.push(p['statistics-path']);
+    }
+  }
+  return out;
+}

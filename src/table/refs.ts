@@ -1,0 +1,196 @@
+/**
+ * Snapshot references as changes (pure): rollback of `main`, tags and branches (spec:
+ * "Snapshot References"; Iceberg Java ManageSnapshots). Every change moves or removes a ref
+ * with `set-snapshot-ref` / `remove-snapshot-ref`, guarded by `assert-ref-snapshot-id` on
+ * the ref's current value, so a concurrent commit makes the commit loop re-plan it against
+ * the new table state.
+ */
+import { alreadyExists, notFound, usageError } from '../errors.js';
+import type { Snapshot, SnapshotRef, TableMetadata } from '../iceberg/types.js';
+import { ancestors } from './expire.js';
+import type { TableChange, TableRequirement, TableUpdate } from './updates.js';
+
+export const MAIN_BRANCH = 'main';
+
+function requireSnapshot(metadata: TableMetadata, id: bigint, table: string): Snapshot {
+  const s = metadata.snapshots.find((x) => x['snapshot-id'] === id);
+  if (!s) {
+    throw notFound(`table ${table} has no snapshot ${id}`, {
+      context: { table, snapshot: String(id) },
+      hint: 'list its snapshots with `floe snapshots <table>`; expired snapshots cannot be used',
+    });
+  }
+  return s;
+}
+
+function currentMain(metadata: TableMetadata, table: string): bigint {
+  const id = metadata.refs[MAIN_BRANCH]?.['snapshot-id'];
+  if (id === undefined) throw notFound(`table ${table} has no snapshots yet`, { context: { table } });
+  return id;
+}
+
+const guard = (metadata: TableMetadata, ref: string): TableRequirement => ({
+  type: 'assert-ref-snapshot-id',
+  ref,
+  'snapshot-id': metadata.refs[ref]?.['snapshot-id'] ?? null,
+});
+
+const uuid = (metadata: TableMetadata): TableRequirement => ({ type: 'assert-table-uuid', uuid: metadata['table-uuid'] });
+
+/** Checks a ref name: non-empty, no surrounding spaces. */
+export function validateRefName(name: string, table: string): void {
+  if (name.trim() === '' || name.trim() !== name) {
+    throw usageError(`'${name}' is not a valid branch or tag name for table ${table}`, { context: { table, ref: name } });
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Rollback
+// ---------------------------------------------------------------------------------------
+
+export type RollbackTarget = { snapshotId: bigint } | { timestampMs: number };
+
+export interface RollbackPlan {
+  from: bigint;
+  to: Snapshot;
+  change: TableChange;
+}
+
+/**
+ * Moves `main` back to one of its ancestors (Java rollbackTo / rollbackToTime). By time, the
+ * target is the newest ancestor committed strictly before that time. Rolling back to the
+ * current snapshot is a no-op plan (no updates).
+ */
+export function planRollback(metadata: TableMetadata, target: RollbackTarget, table: string): RollbackPlan {
+  const from = currentMain(metadata, table);
+  const history = ancestors(metadata, from);
+  let to: Snapshot | undefined;
+  if ('snapshotId' in target) {
+    const s = requireSnapshot(metadata, target.snapshotId, table);
+    if (!history.some((a) => a['snapshot-id'] === s['snapshot-id'])) {
+      throw usageError(`table ${table}: snapshot ${s['snapshot-id']} is not an ancestor of the current snapshot ${from}; rollback only moves main back along its history`, {
+        context: { table, snapshot: String(s['snapshot-id']) },
+        hint: 'to read another branch of history, create a branch at that snapshot: floe snapshot branch <table> <name> --snapshot ID',
+      });
+    }
+    to = s;
+  } else {
+    to = history.find((a) => a['timestamp-ms'] < target.timestampMs);
+    if (!to) {
+      const when = new Date(target.timestampMs).toISOString();
+      throw notFound(`table ${table} has no snapshot in main's history committed before ${when}`, {
+        context: { table, time: when },
+        hint: history.length > 0 ? `its oldest retained ancestor was committed at ${new Date(history[history.length - 1]!['timestamp-ms']).toISOString()}` : undefined,
+      });
+    }
+  }
+  const updates: TableUpdate[] =
+    to['snapshot-id'] === from ? [] : [{ action: 'set-snapshot-ref', 'ref-name': MAIN_BRANCH, type: 'branch', 'snapshot-id': to['snapshot-id'], ...retention(metadata.refs[MAIN_BRANCH]) }];
+  return { from, to, change: { requirements: [uuid(metadata), guard(metadata, MAIN_BRANCH)], updates } };
+}
+
+/** The retention settings of a ref, carried over when the ref moves. */
+function retention(ref: SnapshotRef | undefined): Pick<SnapshotRef, 'max-ref-age-ms' | 'max-snapshot-age-ms' | 'min-snapshots-to-keep'> {
+  const out: Pick<SnapshotRef, 'max-ref-age-ms' | 'max-snapshot-age-ms' | 'min-snapshots-to-keep'> = {};
+  if (ref?.['max-ref-age-ms'] !== undefined) out['max-ref-age-ms'] = ref['max-ref-age-ms'];
+  if (ref?.['max-snapshot-age-ms'] !== undefined) out['max-snapshot-age-ms'] = ref['max-snapshot-age-ms'];
+  if (ref?.['min-snapshots-to-keep'] !== undefined) out['min-snapshots-to-keep'] = ref['min-snapshots-to-keep'];
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------
+// Tags and branches
+// ---------------------------------------------------------------------------------------
+
+export interface RefRequest {
+  name: string;
+  /** The snapshot to point at; default: the current snapshot of main. */
+  snapshotId?: bigint;
+  /** Remove the ref instead. */
+  drop?: boolean;
+  /** Allow moving (or changing) an existing ref. */
+  replace?: boolean;
+  /** Tags and branches: how long the ref itself is kept (spec: max-ref-age-ms). */
+  maxRefAgeMs?: number;
+  /** Branches only. */
+  minSnapshotsToKeep?: number;
+  maxSnapshotAgeMs?: number;
+}
+
+export interface RefPlan {
+  action: 'created' | 'replaced' | 'updated' | 'dropped' | 'unchanged';
+  name: string;
+  type: 'tag' | 'branch';
+  /** The ref's snapshot before (null: it did not exist). */
+  before: bigint | null;
+  /** The ref's snapshot after (null: dropped). */
+  after: bigint | null;
+  change: TableChange;
+}
+
+function describeRefs(metadata: TableMetadata): string {
+  const names = Object.keys(metadata.refs).sort();
+  return names.length > 0 ? `its refs are: ${names.join(', ')}` : 'the table has no refs';
+}
+
+/** Creates, moves, updates or drops a tag (`type: 'tag'`) or branch (`type: 'branch'`). */
+export function planRef(metadata: TableMetadata, type: 'tag' | 'branch', req: RefRequest, table: string): RefPlan {
+  const { name } = req;
+  validateRefName(name, table);
+  const existing = metadata.refs[name];
+  const kind = type === 'tag' ? 'tag' : 'branch';
+  if (existing && existing.type !== type) {
+    throw usageError(`table ${table}: '${name}' is a ${existing.type}, not a ${kind}`, {
+      context: { table, ref: name },
+      hint: `use floe snapshot ${existing.type} to change it`,
+    });
+  }
+  const requirements = [uuid(metadata), guard(metadata, name)];
+  const retentionGiven = req.maxRefAgeMs !== undefined || req.minSnapshotsToKeep !== undefined || req.maxSnapshotAgeMs !== undefined;
+  if (req.drop) {
+    if (name === MAIN_BRANCH) throw usageError(`table ${table}: the main branch cannot be dropped`, { context: { table, ref: name } });
+    if (req.snapshotId !== undefined || req.replace || retentionGiven) {
+      throw usageError(`--drop takes no --snapshot, --replace or retention options`, { context: { table, ref: name } });
+    }
+    if (!existing) {
+      throw notFound(`table ${table} has no ${kind} named '${name}'`, { context: { table, ref: name }, hint: describeRefs(metadata) });
+    }
+    return {
+      action: 'dropped',
+      name,
+      type,
+      before: existing['snapshot-id'],
+      after: null,
+      change: { requirements, updates: [{ action: 'remove-snapshot-ref', 'ref-name': name }] },
+    };
+  }
+  if (type === 'tag' && name === MAIN_BRANCH) throw usageError(`table ${table}: 'main' is the main branch and cannot be a tag`, { context: { table } });
+  const target = req.snapshotId ?? existing?.['snapshot-id'] ?? currentMain(metadata, table);
+  requireSnapshot(metadata, target, table);
+  if (existing && target !== existing['snapshot-id'] && !req.replace) {
+    throw alreadyExists(`table ${table} already has a ${kind} '${name}' at snapshot ${existing['snapshot-id']}`, {
+      context: { table, ref: name },
+      hint: `give --replace to move it to snapshot ${target}`,
+    });
+  }
+  if (existing && !req.replace && !retentionGiven) {
+    throw alreadyExists(`table ${table} already has a ${kind} '${name}' at snapshot ${existing['snapshot-id']}`, {
+      context: { table, ref: name },
+      hint: '--replace moves it, --drop removes it, retention options change its retention',
+    });
+  }
+  const ref: SnapshotRef = { ...retention(existing), 'snapshot-id': target, type };
+  if (req.maxRefAgeMs !== undefined) ref['max-ref-age-ms'] = req.maxRefAgeMs;
+  if (type === 'branch') {
+    if (req.minSnapshotsToKeep !== undefined) ref['min-snapshots-to-keep'] = req.minSnapshotsToKeep;
+    if (req.maxSnapshotAgeMs !== undefined) ref['max-snapshot-age-ms'] = req.maxSnapshotAgeMs;
+  }
+  const same = existing && JSON.stringify(refValue(existing)) === JSON.stringify(refValue(ref));
+  const action: RefPlan['action'] = !existing ? 'created' : same ? 'unchanged' : target !== existing['snapshot-id'] ? 'replaced' : 'updated';
+  const updates: TableUpdate[] = same
+    ? []
+    : [{ action: 'set-snapshot-ref', 'ref-name': name, type, 'snapshot-id': target, ...retention(ref) }];
+  return { action, name, type, before: existing?.['snapshot-id'] ?? null, after: target, change: { requirements, updates } };
+}
+
+const refValue = (r: SnapshotRef) => [String(r['snapshot-id']), r.type, r['min-snapshots-to-keep'] ?? null, r['max-snapshot-age-ms'] ?? null, r['max-ref-age-ms'] ?? null];

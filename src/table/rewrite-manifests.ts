@@ -1,0 +1,83 @@
+/**
+ * Planning a manifest rewrite (pure): the live data files of the current snapshot, grouped
+ * by partition spec and sorted by partition value, cut into manifests of about the target
+ * size (`commit.manifest.target-size-bytes`, Iceberg's default 8 MiB) at partition
+ * boundaries where possible. Readers that prune by the manifest list's partition summaries
+ * then skip whole manifests. Delete manifests are kept as they are.
+ *
+ * Entries keep their snapshot id and both sequence numbers (they become EXISTING), so the
+ * rewritten snapshot reads exactly the same rows with the same delete semantics (spec:
+ * "Sequence Number Inheritance"; Java's RewriteManifests).
+ */
+import { compareValues } from '../iceberg/conversions.js';
+import { type ManifestEntry, ManifestEntryStatus, type PrimitiveType, type StructType } from '../iceberg/types.js';
+
+export const MANIFEST_TARGET_SIZE = 'commit.manifest.target-size-bytes';
+export const MANIFEST_TARGET_SIZE_DEFAULT = 8 * 1024 * 1024;
+
+export interface ManifestGroup {
+  specId: number;
+  entries: ManifestEntry[];
+}
+
+/** Live entries as EXISTING, with every inherited value explicit. */
+export function asExisting(entries: readonly ManifestEntry[]): ManifestEntry[] {
+  return entries
+    .filter((e) => e.status !== ManifestEntryStatus.DELETED)
+    .map((e) => ({ ...e, status: ManifestEntryStatus.EXISTING }));
+}
+
+/** Orders entries by partition tuple, field by field (nulls first), then by file path. */
+export function comparePartitions(type: StructType, a: ManifestEntry, b: ManifestEntry): number {
+  return comparePartitionValues(type, a, b) || a.data_file.file_path.localeCompare(b.data_file.file_path);
+}
+
+function comparePartitionValues(type: StructType, a: ManifestEntry, b: ManifestEntry): number {
+  const pa = a.data_file.partition;
+  const pb = b.data_file.partition;
+  for (let i = 0; i < type.fields.length; i++) {
+    const x = pa[i] ?? null;
+    const y = pb[i] ?? null;
+    if (x === null || y === null) {
+      if (x !== y) return x === null ? -1 : 1;
+      continue;
+    }
+    const c = compareValues(type.fields[i]!.type as PrimitiveType, x, y);
+    if (c !== 0) return c;
+  }
+  return 0;
+}
+
+/**
+ * Cuts one spec's sorted entries into manifests of at most `perManifest` entries, moving a
+ * cut back to the start of a partition when that keeps the manifest at least half full.
+ */
+export function clusterEntries(type: StructType, entries: readonly ManifestEntry[], perManifest: number): ManifestEntry[][] {
+  const sorted = [...entries].sort((a, b) => comparePartitions(type, a, b));
+  const size = Math.max(1, Math.floor(perManifest));
+  const out: ManifestEntry[][] = [];
+  let start = 0;
+  const samePartition = (i: number, j: number) => comparePartitionValues(type, sorted[i]!, sorted[j]!) === 0;
+  while (start < sorted.length) {
+    let end = Math.min(sorted.length, start + size);
+    if (end < sorted.length) {
+      let cut = end;
+      while (cut > start && samePartition(cut - 1, cut)) cut--;
+      if (cut - start >= size / 2) end = cut;
+    }
+    out.push(sorted.slice(start, end));
+    start = end;
+  }
+  return out;
+}
+
+/** Entries per manifest for a target size, from the bytes per entry of the manifests read. */
+export function entriesPerManifest(targetBytes: number, manifestBytes: number, entryCount: number): number {
+  if (entryCount === 0 || manifestBytes <= 0) return Number.MAX_SAFE_INTEGER;
+  return Math.max(1, Math.floor(targetBytes / (manifestBytes / entryCount)));
+}
+
+export function targetSizeBytes(properties: Record<string, string>): number {
+  const n = Number(properties[MANIFEST_TARGET_SIZE]);
+  return Number.isFinite(n) && n > 0 ? n : MANIFEST_TARGET_SIZE_DEFAULT;
+}
