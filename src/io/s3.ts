@@ -53,6 +53,8 @@ export interface S3FileIOOptions {
   client?: S3Client;
   /** The stage cache; default one sized by `cacheMaxBytes`. */
   cache?: StageCache;
+  /** Keys per listing page (S3's maximum and default: 1000); smaller in tests of paging. */
+  listPageSize?: number;
 }
 
 export class S3FileIO implements FileIO {
@@ -61,6 +63,7 @@ export class S3FileIO implements FileIO {
   private readonly endpoint: string;
   private readonly transfers: LimitFunction;
   private cache: StageCache | undefined;
+  private readonly listPageSize: number | undefined;
 
   constructor(settings: S3Settings, o: S3FileIOOptions = {}) {
     this.settings = settings;
@@ -68,6 +71,7 @@ export class S3FileIO implements FileIO {
     this.endpoint = describeEndpoint(settings);
     this.transfers = pLimit(settings.concurrency);
     this.cache = o.cache;
+    this.listPageSize = o.listPageSize;
   }
 
   /** A FloeError for a failed call: the location and the endpoint, the store's error code and status. */
@@ -219,7 +223,7 @@ export class S3FileIO implements FileIO {
     do {
       let page;
       try {
-        page = await this.client.send(new ListObjectsV2Command({ Bucket: l.bucket, Prefix: keyPrefix, ContinuationToken: token }));
+        page = await this.client.send(new ListObjectsV2Command({ Bucket: l.bucket, Prefix: keyPrefix, ContinuationToken: token, MaxKeys: this.listPageSize }));
       } catch (e) {
         if (isMissing(e) && (e as SdkError).name !== 'NoSuchBucket') return;
         throw this.error('list', prefix, e);
