@@ -1,0 +1,102 @@
+import { describe, expect, it } from 'vitest';
+import type { FileInfo } from '../../src/io/fileio.js';
+import { MemoryFileIO } from '../../src/io/memory.js';
+import { expireSnapshots } from '../../src/table/expire-run.js';
+import { isTableBookkeeping, planOrphans } from '../../src/table/orphans.js';
+import { removeOrphanFiles } from '../../src/table/orphans-run.js';
+import { LocationSet, locationKey } from '../../src/table/reachable.js';
+import { append, commitFiles, DAY, dataFile, dataPath, LOCATION, load, memTable } from './reachable-helpers.js';
+
+/** A MemoryFileIO whose listing reports chosen modification times (default: 10 days ago). */
+class AgedIO extends MemoryFileIO {
+  readonly ages = new Map<string, number>();
+  constructor(private readonly now: number) {
+    super();
+  }
+  override async *list(prefix: string): AsyncIterable<FileInfo> {
+    for await (const f of super.list(prefix)) yield { ...f, lastModified: this.ages.get(f.location) ?? this.now - 10 * DAY };
+  }
+}
+
+describe('planOrphans', () => {
+  it('deletes only unreferenced files strictly older than the cutoff', () => {
+    const referenced = new LocationSet();
+    referenced.add('file:///t/data/a.parquet');
+    const listing: FileInfo[] = [
+      { location: '/t/data/a.parquet', size: 1, lastModified: 0 },
+      { location: '/t/data/old.parquet', size: 2, lastModified: 99 },
+      { location: '/t/data/edge.parquet', size: 3, lastModified: 100 },
+      { location: '/t/data/young.parquet', size: 4, lastModified: 500 },
+      { location: '/t/metadata/version-hint.text', size: 1, lastModified: 0 },
+    ];
+    const p = planOrphans(listing, referenced, 100, isTableBookkeeping);
+    expect(p.delete.map((f) => f.location)).toEqual(['/t/data/old.parquet']);
+    expect(p.tooYoung.map((f) => f.location)).toEqual(['/t/data/edge.parquet', '/t/data/young.parquet']);
+    expect(p.referenced).toBe(2);
+    expect(p.listed).toBe(5);
+  });
+
+  it('compares local spellings of one location as equal', () => {
+    expect(locationKey('file:/wh/t/x')).toBe('/wh/t/x');
+    expect(locationKey('file:///wh/t/x')).toBe('/wh/t/x');
+    expect(locationKey('file://localhost/wh//t/x')).toBe('/wh/t/x');
+    expect(locationKey('s3://b/wh/t/x')).toBe('s3://b/wh/t/x');
+  });
+});
+
+describe('removeOrphanFiles', () => {
+  it('deletes old unreferenced files and never a referenced or young one', async () => {
+    const now = Date.now();
+    const t = await memTable();
+    const io = new AgedIO(now);
+    // Move the table into the aged FileIO (same catalog, same locations).
+    for (const l of t.io.locations()) await io.write(l, await t.io.read(l));
+    const at = { ...t, io };
+    await append(at, ['a', 'b']);
+    await commitFiles(at, [], { remove: [dataPath('a')] });
+    await append(at, ['c']);
+    // Orphans: a failed write's data file and manifest (old), and a write in progress (young).
+    const oldOrphans = [`${LOCATION}/data/lost.parquet`, `${LOCATION}/metadata/lost-m0.avro`];
+    for (const l of oldOrphans) await io.write(l, new Uint8Array([1]));
+    const young = `${LOCATION}/data/in-flight.parquet`;
+    await io.write(young, new Uint8Array([1]));
+    io.ages.set(young, now - 60_000);
+    // A sibling table's file shares the name prefix but is not under this table.
+    await io.write('file:///wh/ns/t2/data/x.parquet', new Uint8Array([1]));
+    const referenced = io.locations().filter((l) => l.startsWith(`${LOCATION}/`) && !oldOrphans.includes(l) && l !== young);
+
+    const dry = await removeOrphanFiles(t.catalog, io, t.id, { olderThanMs: 3 * DAY, dryRun: true, now: () => now });
+    expect(dry.plan.delete.map((f) => f.location)).toEqual([...oldOrphans].sort());
+    expect(dry.plan.tooYoung.map((f) => f.location)).toEqual([young]);
+    for (const l of oldOrphans) expect(await io.exists(l)).toBe(true);
+
+    const r = await removeOrphanFiles(t.catalog, io, t.id, { olderThanMs: 3 * DAY, now: () => now });
+    expect(r.deleted).toEqual([...oldOrphans].sort());
+    for (const l of oldOrphans) expect(await io.exists(l)).toBe(false);
+    expect(await io.exists(young)).toBe(true);
+    expect(await io.exists('file:///wh/ns/t2/data/x.parquet')).toBe(true);
+    // Every metadata file in the log, every manifest (list) and data file, including `a`,
+    // which a DELETED entry still names, survives.
+    for (const l of referenced) expect(await io.exists(l), l).toBe(true);
+    expect(referenced).toContain(dataPath('a'));
+    const m = (await load(at)).metadata;
+    expect(m['metadata-log'].length).toBeGreaterThan(2);
+    for (const e of m['metadata-log']) expect(await io.exists(e['metadata-file'])).toBe(true);
+
+    // With a threshold of 0 the young file goes too; the table still reads all its files.
+    const all = await removeOrphanFiles(t.catalog, io, t.id, { olderThanMs: 0, now: () => now + 1 });
+    expect(all.deleted).toEqual([young]);
+  });
+
+  it('sees the files an expiry leaves behind only when they are unreferenced', async () => {
+    const t = await memTable();
+    await append(t, ['a'], { at: Date.now() - 10 * DAY });
+    await commitFiles(t, [await dataFile(t, 'b')], { replaceAll: true });
+    await expireSnapshots(t.catalog, t.io, t.id, { olderThanMs: 0, retainLast: 1 });
+    const r = await removeOrphanFiles(t.catalog, t.io, t.id, { olderThanMs: 0, dryRun: true, now: () => Date.now() + 1000 });
+    // Expiry deleted what it unlinked; only the metadata files of the log remain, all referenced.
+    expect(r.plan.delete).toEqual([]);
+    expect(await t.io.exists(dataPath('a'))).toBe(false);
+    expect(await t.io.exists(dataPath('b'))).toBe(true);
+  });
+});
