@@ -5,6 +5,7 @@
 import { unsupportedError } from '../errors.js';
 import type { S3Storage } from '../pipeline/schema-project.js';
 import type { FileInfo, FileIO, WriteOptions } from './fileio.js';
+import { withFaultInjection } from './fault.js';
 import { isLocalLocation, LocalFileIO } from './local.js';
 import { LazyS3FileIO } from './s3-lazy.js';
 import { DEFAULT_S3_SETTINGS, s3SettingsFromProject, type S3Settings } from './s3-settings.js';
@@ -19,10 +20,11 @@ export interface StorageOptions {
 
 /** The FileIO serving `location`: local for `file:` and absolute paths, S3 for s3/s3a/s3n. */
 export function fileIOFor(location: string, storage: StorageOptions = {}): FileIO {
-  if (isLocalLocation(location)) return (local ??= new LocalFileIO());
+  // withFaultInjection: the crash-safety harness's kill switch (fault.ts); a no-op normally.
+  if (isLocalLocation(location)) return withFaultInjection((local ??= new LocalFileIO()));
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(location)?.[1]?.toLowerCase();
   if (scheme === 's3' || scheme === 's3a' || scheme === 's3n') {
-    return storage.s3 ?? (defaultS3 ??= new LazyS3FileIO({ ...DEFAULT_S3_SETTINGS }));
+    return withFaultInjection(storage.s3 ?? (defaultS3 ??= new LazyS3FileIO({ ...DEFAULT_S3_SETTINGS })));
   }
   if (scheme) {
     throw unsupportedError(`storage scheme "${scheme}://" is not supported: ${location}`, { context: { location } });
