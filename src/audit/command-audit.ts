@@ -1,0 +1,151 @@
+/**
+ * Records one floe command in floe.audit_log (log.ts): who ran it, when, its arguments
+ * (secrets redacted), the tables it changed with their new snapshots and row counts, and how
+ * it ended. cli/lazy.ts wraps every command with auditCommand.
+ *
+ * - Only audited commands are recorded (command.ts); FLOE_AUDIT_LOG=off switches the log off.
+ * - The command's own result always wins: a failure to write the log is a warning on stderr,
+ *   and the command's error or exit code is passed on unchanged.
+ * - A command that cannot open its project (no floe.yaml) has nowhere to be recorded. A
+ *   command refused with a usage or configuration error (exit 2) is recorded once the audit
+ *   log exists; it does not create the table by itself.
+ */
+import { hostname, userInfo } from 'node:os';
+import { FloeError } from '../errors.js';
+import { ENGINE_VERSION } from '../table/summary.js';
+import { auditActor } from './actor.js';
+import { AUDIT_LOG_NAME, catalogState, describeChanges, diffStates, type CatalogState } from './changes.js';
+import { commandRedactor, isAudited, redactArguments } from './command.js';
+import { AuditContext, setCurrentAudit } from './context.js';
+import { AUDIT_LOG_TABLE, appendAuditRecord, type AuditRecord } from './log.js';
+
+/** The part of commander's Command the wrapper needs. */
+export interface CommandLike {
+  name(): string;
+  parent: CommandLike | null;
+  optsWithGlobals(): Record<string, unknown>;
+}
+
+export function commandPath(cmd: CommandLike): string[] {
+  const path: string[] = [];
+  for (let c: CommandLike | null = cmd; c !== null && c.parent !== null; c = c.parent) path.unshift(c.name());
+  return path;
+}
+
+export function auditDisabled(env: Readonly<Record<string, string | undefined>>): boolean {
+  const v = (env.FLOE_AUDIT_LOG ?? '').trim().toLowerCase();
+  return v === 'off' || v === '0' || v === 'false' || v === 'no';
+}
+
+function osUser(): string | null {
+  try {
+    return userInfo().username;
+  } catch {
+    return null;
+  }
+}
+
+function exitCodeOf(e: unknown, codeFor: (kind: FloeError['kind']) => number): number {
+  return e instanceof FloeError ? codeFor(e.kind) : 1;
+}
+
+async function stateOf(globals: { project?: string; debug?: boolean }): Promise<{ state: CatalogState; project: string } | null> {
+  const { openProject } = await import('../cli/context.js');
+  let ctx;
+  try {
+    ctx = await openProject(globals);
+  } catch {
+    return null;
+  }
+  try {
+    return { state: await catalogState(ctx.catalog), project: ctx.project.dir };
+  } catch {
+    return null;
+  } finally {
+    await ctx.close();
+  }
+}
+
+export async function auditCommand(
+  cmd: CommandLike,
+  argv: readonly string[],
+  codeFor: (kind: FloeError['kind']) => number,
+  run: () => Promise<number | void>,
+): Promise<number | void> {
+  const path = commandPath(cmd);
+  if (!isAudited(path) || auditDisabled(process.env)) return run();
+  const o = cmd.optsWithGlobals();
+  const globals = { project: o.project as string | undefined, debug: o.debug as boolean | undefined };
+  const startedMs = Date.now();
+  const before = await stateOf(globals);
+  const ctx = new AuditContext();
+  setCurrentAudit(ctx);
+  let result: number | void = undefined;
+  let error: unknown = undefined;
+  let failed = false;
+  try {
+    result = await run();
+  } catch (e) {
+    error = e;
+    failed = true;
+  } finally {
+    setCurrentAudit(undefined);
+  }
+  const exitCode = failed ? exitCodeOf(error, codeFor) : typeof result === 'number' ? result : typeof process.exitCode === 'number' ? process.exitCode : 0;
+  try {
+    await record({ path, argv, globals, before, ctx, startedMs, exitCode, error: failed ? error : undefined });
+  } catch (e) {
+    process.stderr.write(`floe: warning: the command was not recorded in ${AUDIT_LOG_NAME}: ${e instanceof Error ? e.message : String(e)}\n`);
+  }
+  if (failed) throw error;
+  return result;
+}
+
+async function record(a: {
+  path: string[];
+  argv: readonly string[];
+  globals: { project?: string; debug?: boolean };
+  before: { state: CatalogState; project: string } | null;
+  ctx: AuditContext;
+  startedMs: number;
+  exitCode: number;
+  error: unknown;
+}): Promise<void> {
+  if (a.before === null) return; // no project, so no warehouse to record in
+  const { openProject } = await import('../cli/context.js');
+  const { openEngine } = await import('../engine/duckdb.js');
+  const project = await openProject(a.globals);
+  try {
+    if (a.exitCode === 2 && !(await project.catalog.tableExists(AUDIT_LOG_TABLE))) return;
+    const after = await catalogState(project.catalog);
+    const changes = await describeChanges(project.catalog, project.io, diffStates(a.before.state, after), a.startedMs);
+    const env = process.env;
+    const redact = commandRedactor(a.argv, env);
+    const err = a.error;
+    const rec: AuditRecord = {
+      auditId: crypto.randomUUID(),
+      startedMs: a.startedMs,
+      finishedMs: Date.now(),
+      actor: auditActor(env, osUser()),
+      host: hostname(),
+      command: a.path.join(' '),
+      arguments: redactArguments(a.argv, env),
+      project: project.project.dir,
+      changes,
+      reported: a.ctx.reported,
+      outcome: a.exitCode === 0 ? 'ok' : 'failed',
+      exitCode: a.exitCode,
+      errorKind: err instanceof FloeError ? err.kind : err === undefined ? null : 'internal',
+      errorMessage: err === undefined ? null : redact(err instanceof Error ? err.message : String(err)),
+      floeVersion: ENGINE_VERSION,
+    };
+    const engine = await openEngine({ threads: 1 });
+    try {
+      await appendAuditRecord({ catalog: project.catalog, io: project.io, engine, warehouse: project.project.paths.warehouse, record: rec });
+    } finally {
+      engine.close();
+    }
+  } finally {
+    await project.close();
+  }
+}

@@ -1,0 +1,34 @@
+/**
+ * The audit context of the running command: what the audit log records besides what it
+ * finds in the catalog (changes.ts). A command may report tables, snapshots and row counts
+ * that the catalog cannot show (for example rows read, or a table it only checked):
+ *
+ *   import { currentAudit } from '../../audit/context.js';
+ *   currentAudit()?.reportTable('crm.contacts', { snapshotId, rows });
+ *
+ * Outside a command (library use, tests) there is no context and reports go nowhere.
+ */
+export interface ReportedTable {
+  table: string;
+  snapshotId?: bigint | null;
+  rows?: number | bigint | null;
+}
+
+export class AuditContext {
+  readonly reported: ReportedTable[] = [];
+
+  reportTable(table: string, detail: { snapshotId?: bigint | null; rows?: number | bigint | null } = {}): void {
+    this.reported.push({ table, ...detail });
+  }
+}
+
+let current: AuditContext | undefined;
+
+export function currentAudit(): AuditContext | undefined {
+  return current;
+}
+
+/** Used by the command wrapper (cli/lazy.ts) only. */
+export function setCurrentAudit(ctx: AuditContext | undefined): void {
+  current = ctx;
+}

@@ -1,0 +1,166 @@
+/**
+ * The audit log: one row per audited floe command in the Iceberg table floe.audit_log,
+ * appended the way floe.check_results is (checks/history.ts): one DuckDB `SELECT ... FROM
+ * (VALUES ...)` with every column cast to its type, written by ingest/write-table.ts in one
+ * snapshot, the table created on first use.
+ *
+ * Columns (readers must not rely on their order; later versions may add columns):
+ *   audit_id, started_at, finished_at, duration_ms, actor, actor_kind, ci_system, ci_job,
+ *   os_user, host, command, arguments, project, tables, snapshot_ids, rows_added,
+ *   rows_deleted, changes, outcome, exit_code, error_kind, error_message, floe_version
+ */
+import type { Catalog } from '../catalog/catalog.js';
+import type { Engine } from '../engine/duckdb.js';
+import { quoteIdent, quoteLiteral } from '../engine/sql.js';
+import { writeTable, type WriteTableResult } from '../ingest/write-table.js';
+import type { TableIdentifier } from '../iceberg/types.js';
+import type { FileIO } from '../io/fileio.js';
+import type { AuditActor } from './actor.js';
+import type { TableChange } from './changes.js';
+import type { ReportedTable } from './context.js';
+
+export const AUDIT_LOG_TABLE: TableIdentifier = { namespace: ['floe'], name: 'audit_log' };
+
+export interface AuditRecord {
+  auditId: string;
+  startedMs: number;
+  finishedMs: number;
+  actor: AuditActor;
+  host: string | null;
+  /** `run`, `table drop`, ... */
+  command: string;
+  /** The command line after `floe`, secrets redacted. */
+  arguments: readonly string[];
+  project: string | null;
+  changes: readonly TableChange[];
+  reported: readonly ReportedTable[];
+  outcome: 'ok' | 'failed';
+  exitCode: number;
+  errorKind: string | null;
+  errorMessage: string | null;
+  floeVersion: string;
+}
+
+const COLUMNS: [name: string, type: string][] = [
+  ['audit_id', 'VARCHAR'],
+  ['started_at', 'TIMESTAMPTZ'],
+  ['finished_at', 'TIMESTAMPTZ'],
+  ['duration_ms', 'BIGINT'],
+  ['actor', 'VARCHAR'],
+  ['actor_kind', 'VARCHAR'],
+  ['ci_system', 'VARCHAR'],
+  ['ci_job', 'VARCHAR'],
+  ['os_user', 'VARCHAR'],
+  ['host', 'VARCHAR'],
+  ['command', 'VARCHAR'],
+  ['arguments', 'VARCHAR'],
+  ['project', 'VARCHAR'],
+  ['tables', 'VARCHAR'],
+  ['snapshot_ids', 'VARCHAR'],
+  ['rows_added', 'BIGINT'],
+  ['rows_deleted', 'BIGINT'],
+  ['changes', 'VARCHAR'],
+  ['outcome', 'VARCHAR'],
+  ['exit_code', 'INTEGER'],
+  ['error_kind', 'VARCHAR'],
+  ['error_message', 'VARCHAR'],
+  ['floe_version', 'VARCHAR'],
+];
+
+const text = (v: string | null | undefined) => (v === null || v === undefined ? 'NULL' : quoteLiteral(v.replaceAll('\0', '')));
+const num = (v: number | bigint | null | undefined) => (v === null || v === undefined ? 'NULL' : v.toString());
+
+/** The tables, snapshot ids and row totals of a record: detected changes first, then reports. */
+export function summarize(r: Pick<AuditRecord, 'changes' | 'reported'>): {
+  tables: string[];
+  snapshotIds: string[];
+  rowsAdded: number | null;
+  rowsDeleted: number | null;
+  changes: unknown[];
+} {
+  const tables = new Set<string>();
+  const snapshotIds: string[] = [];
+  let added: number | null = null;
+  let deleted: number | null = null;
+  const changes: unknown[] = [];
+  for (const c of r.changes) {
+    tables.add(c.table);
+    for (const s of c.snapshots) {
+      snapshotIds.push(s.snapshotId.toString());
+      if (s.addedRecords !== null) added = (added ?? 0) + s.addedRecords;
+      if (s.deletedRecords !== null) deleted = (deleted ?? 0) + s.deletedRecords;
+    }
+    changes.push({
+      table: c.table,
+      action: c.action,
+      snapshots: c.snapshots.map((s) => ({
+        snapshot_id: s.snapshotId.toString(),
+        operation: s.operation,
+        added_records: s.addedRecords,
+        deleted_records: s.deletedRecords,
+      })),
+    });
+  }
+  for (const rep of r.reported) {
+    tables.add(rep.table);
+    const id = rep.snapshotId === undefined || rep.snapshotId === null ? null : rep.snapshotId.toString();
+    if (id !== null && !snapshotIds.includes(id)) snapshotIds.push(id);
+    changes.push({ table: rep.table, action: 'reported', snapshot_id: id, rows: rep.rows === undefined || rep.rows === null ? null : Number(rep.rows) });
+  }
+  return { tables: [...tables], snapshotIds, rowsAdded: added, rowsDeleted: deleted, changes };
+}
+
+/** The record as one DuckDB query returning one row. */
+export function auditRecordSql(r: AuditRecord): string {
+  const s = summarize(r);
+  const values = [
+    text(r.auditId),
+    text(new Date(r.startedMs).toISOString()),
+    text(new Date(r.finishedMs).toISOString()),
+    num(Math.max(0, r.finishedMs - r.startedMs)),
+    text(r.actor.actor),
+    text(r.actor.kind),
+    text(r.actor.ciSystem),
+    text(r.actor.ciJob),
+    text(r.actor.osUser),
+    text(r.host),
+    text(r.command),
+    text(JSON.stringify(r.arguments)),
+    text(r.project),
+    text(s.tables.join(',')),
+    text(s.snapshotIds.join(',')),
+    num(s.rowsAdded),
+    num(s.rowsDeleted),
+    text(JSON.stringify(s.changes)),
+    text(r.outcome),
+    num(r.exitCode),
+    text(r.errorKind),
+    text(r.errorMessage),
+    text(r.floeVersion),
+  ];
+  const names = COLUMNS.map(([n]) => quoteIdent(n));
+  const select = COLUMNS.map(([n, t]) => `CAST(${quoteIdent(n)} AS ${t}) AS ${quoteIdent(n)}`).join(', ');
+  return `SELECT ${select} FROM (VALUES (${values.join(', ')})) AS __audit(${names.join(', ')})`;
+}
+
+export interface AppendAuditOptions {
+  catalog: Catalog;
+  io: FileIO;
+  engine: Engine;
+  warehouse: string;
+  record: AuditRecord;
+}
+
+/** Appends the record to floe.audit_log (created on first use) in one snapshot. */
+export function appendAuditRecord(o: AppendAuditOptions): Promise<WriteTableResult> {
+  return writeTable({
+    catalog: o.catalog,
+    io: o.io,
+    engine: o.engine,
+    id: AUDIT_LOG_TABLE,
+    selectSql: auditRecordSql(o.record),
+    mode: 'append',
+    warehouse: o.warehouse,
+    schemaPolicy: 'add_columns',
+  });
+}
