@@ -44,6 +44,9 @@ export const targetSchema = z
     table: tableName,
     mode: z.enum(['append', 'overwrite', 'merge']).default('append'),
     key: z.array(columnName).min(1, 'list at least one column').optional().describe('Columns that identify a row; required for merge'),
+    delete_column: columnName
+      .optional()
+      .describe('merge only: a boolean column; an incoming row where it is true deletes the row with its key (the column is not written)'),
     partition_by: z
       .array(expression(parsePartitionExpr).describe('A column, or month(col), day(col), bucket(16, col), truncate(4, col), ...'))
       .default([]),
@@ -55,6 +58,12 @@ export const targetSchema = z
     if (v.mode === 'merge' && v.key === undefined) {
       // Reported at `mode: merge`, the line that asks for a key, since `key:` is absent.
       ctx.addIssue({ code: 'custom', message: 'merge needs a key: add key: [column, ...] to target', path: ['mode'] });
+    }
+    if (v.delete_column !== undefined && v.mode !== 'merge') {
+      ctx.addIssue({ code: 'custom', message: 'delete_column only applies with mode: merge', path: ['delete_column'] });
+    }
+    if (v.delete_column !== undefined && Array.isArray(v.key) && v.key.includes(v.delete_column)) {
+      ctx.addIssue({ code: 'custom', message: 'delete_column cannot be one of the key columns', path: ['delete_column'] });
     }
   }, evenWithErrors);
 
@@ -92,6 +101,7 @@ export const ingestPipeline = z
     const list = (x: unknown): unknown[] => (Array.isArray(x) ? x : []);
     const sourceOf = (x: unknown) => (typeof x === 'object' && x !== null ? (x as { source?: unknown }).source : undefined);
     list(v.target.key).forEach((k, i) => check(k, ['key', i]));
+    check(v.target.delete_column, ['delete_column']);
     list(v.target.partition_by).forEach((p, i) => check(sourceOf(p), ['partition_by', i]));
     list(v.target.sort_by).forEach((s, i) => check(sourceOf(s), ['sort_by', i]));
   }, evenWithErrors);

@@ -6,6 +6,10 @@
  * incoming are kept, the incoming rows are added, and one `overwrite` snapshot removes the
  * candidates and adds the new files.
  *
+ * With `deleteColumn`, an incoming row whose marker is true deletes the row with its key:
+ * its key takes part in the anti-join like any other, but the row itself is not added, and
+ * the marker column is never written.
+ *
  * Conflicts (spec "Optimistic concurrency"; Iceberg's validateNoConflictingData): if a
  * concurrent commit removed a candidate, or added files whose key range overlaps the
  * incoming keys, re-applying could resurrect or duplicate rows, so the merge fails cleanly
@@ -32,7 +36,11 @@ import { ancestry } from './state.js';
 
 export interface MergeOptions extends Omit<WriteTableOptions, 'mode'> {
   key: string[];
+  /** A boolean column of the input: true deletes the row with that key. */
+  deleteColumn?: string;
 }
+
+const DELETE = '__floe_delete';
 
 interface KeyRange {
   fieldId: number;
@@ -43,14 +51,25 @@ interface KeyRange {
 
 export async function mergeTable(o: MergeOptions): Promise<WriteTableResult> {
   const name = formatTableId(o.id);
-  if (!(await o.catalog.tableExists(o.id))) return writeTable({ ...o, mode: 'append' });
-  const columns = await o.engine.columns(o.selectSql, `read the input of ${name}`, { kind: 'source' });
+  let columns = await o.engine.columns(o.selectSql, `read the input of ${name}`, { kind: 'source' });
+  const marker = o.deleteColumn === undefined ? 'FALSE' : deleteMarker(columns.map((c) => c.name), o.deleteColumn, name);
+  const inputSql = o.deleteColumn === undefined ? o.selectSql : `SELECT * EXCLUDE (${quoteIdent(o.deleteColumn)}) FROM (${o.selectSql}) AS __floe_in`;
+  if (!(await o.catalog.tableExists(o.id))) {
+    // A new table: deletions have nothing to delete.
+    const upserts = o.deleteColumn === undefined ? o.selectSql : `${inputSql} WHERE NOT coalesce(${marker}, FALSE)`;
+    return writeTable({ ...o, selectSql: upserts, mode: 'append' });
+  }
+  if (o.deleteColumn !== undefined) columns = columns.filter((c) => c.name !== o.deleteColumn);
   const table = await loadTable(o.catalog, o.io, o.id);
   const m = table.metadata;
   const tableSchema = currentSchema(m);
   const r = reconcileColumns(tableSchema, schemaFromColumns(columns), name, o.schemaPolicy ?? 'fail', nextSchemaId(m));
   const incoming = o.engine.uniqueName('merge_in');
-  await o.engine.run(`CREATE TEMP TABLE ${quoteIdent(incoming)} AS SELECT ${r.projection} FROM (${o.selectSql}) AS __floe_in`, `stage the rows to merge into ${name}`);
+  await o.engine.run(
+    `CREATE TEMP TABLE ${quoteIdent(incoming)} AS SELECT ${r.projection}, coalesce(${marker}, FALSE) AS ${DELETE} FROM (${o.selectSql}) AS __floe_in`,
+    `stage the rows to merge into ${name}`,
+    { kind: 'source', context: { table: name } },
+  );
   const keys = o.key.map((k) => {
     const f = fieldByPath(r.schema, k);
     if (!f) throw new FloeError('config', `merge key "${k}" is not a column of ${name}`, { context: { table: name } });
@@ -61,7 +80,7 @@ export async function mergeTable(o: MergeOptions): Promise<WriteTableResult> {
   const candidates = plan.dataFiles.filter((t) => range !== null && mayContain(t.file, range));
   const keyList = o.key.map(quoteIdent).join(', ');
   const carried = r.schema.fields.map((f) => (tableSchema.fields.some((t) => t.id === f.id) ? quoteIdent(tableSchema.fields.find((t) => t.id === f.id)!.name) : `NULL`) + ` AS ${quoteIdent(f.name)}`);
-  let selectSql = `SELECT * FROM ${quoteIdent(incoming)}`;
+  let selectSql = `SELECT * EXCLUDE (${DELETE}) FROM ${quoteIdent(incoming)} WHERE NOT ${DELETE}`;
   if (candidates.length) {
     const scan = await tableScanSql({ engine: o.engine, io: table.io, metadata: m, table: name, plan: { ...plan, dataFiles: candidates } });
     selectSql = `SELECT ${carried.join(', ')} FROM (${scan.sql}) AS __old ANTI JOIN ${quoteIdent(incoming)} AS __in USING (${keyList}) UNION ALL ${selectSql}`;
@@ -78,6 +97,17 @@ export async function mergeTable(o: MergeOptions): Promise<WriteTableResult> {
     audit: o.audit,
   });
   return { ...result, created: false, schemaChanges: r.changes };
+}
+
+/** The SQL that reads the marker as a boolean; the column must exist. */
+function deleteMarker(columns: readonly string[], column: string, name: string): string {
+  if (!columns.includes(column)) {
+    throw new FloeError('config', `merge into ${name}: delete_column "${column}" is not a column of the input (columns: ${columns.join(', ')})`, {
+      context: { table: name },
+      hint: 'name a boolean column of the normalised input in target.delete_column',
+    });
+  }
+  return `CAST(__floe_in.${quoteIdent(column)} AS BOOLEAN)`;
 }
 
 async function keyRange(engine: Engine, relation: string, fieldId: number, type: string, column: string): Promise<KeyRange | null> {

@@ -29,6 +29,7 @@ import type { Redactor } from '../pipeline/secrets.js';
 import { createSource } from '../sources/index.js';
 import { SOURCE_FILE_COLUMN } from '../sources/source.js';
 import { loadTable } from '../table/load.js';
+import { writeWithLayout } from '../table/evolve/layout.js';
 import { acquireTableLock } from './lock.js';
 import { mergeTable } from './merge.js';
 import { planNormalize } from './normalize.js';
@@ -96,6 +97,7 @@ export async function runIngestPipeline(ctx: RunContext, lp: LoadedPipeline): Pr
       pipeline: p.name,
       cursor: cursorColumn ? { column: cursorColumn, after } : undefined,
       redact: ctx.redact,
+      io: ctx.io,
     });
     ctx.onEvent?.('extract', { pipeline: p.name, source: ctx.redact(extracted.describe) });
     const sourceColumns = await engine.columns(`SELECT * FROM ${quoteIdent(extracted.relation)}`, `read the source of ${p.name}`, { kind: 'source' });
@@ -150,15 +152,19 @@ export async function runIngestPipeline(ctx: RunContext, lp: LoadedPipeline): Pr
       id,
       warehouse: ctx.project.paths.warehouse,
       partitionBy: p.target.partition_by.map((e) => ({ sourceName: e.source, transform: e.transform })),
+      sortBy: p.target.sort_by.map((e) => ({ sourceName: e.source, transform: e.transform, direction: e.direction, nullOrder: e['null-order'] })),
       properties: p.target.properties,
       summary,
       schemaPolicy: p.target.on_schema_change,
       audit: audit?.audit,
       events: { onRetry: (r: { attempt: number; waitMs: number; table: string }) => ctx.onEvent?.('retry', { ...r }) },
     };
-    let written: WriteTableResult;
-    if (p.target.mode === 'merge') written = await mergeTable({ ...common, selectSql: good, key: p.target.key ?? [] });
-    else written = await writeTable({ ...common, selectSql: good, mode: p.target.mode });
+    // A changed partition_by / sort_by evolves the table's layout with this run (table/evolve/layout.ts).
+    const laid = await writeWithLayout({ catalog: ctx.catalog, io: ctx.io, id, layout: common, events: common.events }, (): Promise<WriteTableResult> =>
+      p.target.mode === 'merge'
+        ? mergeTable({ ...common, selectSql: good, key: p.target.key ?? [], deleteColumn: p.target.delete_column })
+        : writeTable({ ...common, selectSql: good, mode: p.target.mode }));
+    const written: WriteTableResult = { ...laid.result, schemaChanges: [...laid.result.schemaChanges, ...laid.changes] };
     if (rejects > 0) await writeRejects(ctx, engine, p, runId, typed, extracted.rejects);
     if (audit?.results) {
       await appendCheckResults({
@@ -194,7 +200,7 @@ export async function runIngestPipeline(ctx: RunContext, lp: LoadedPipeline): Pr
 }
 
 /** Write-audit-publish: the pipeline's checks over exactly the rows of the snapshot being written. */
-function checkAuditor(ctx: RunContext, engine: Engine, p: IngestPipeline) {
+export function checkAuditor(ctx: RunContext, engine: Engine, p: Pick<IngestPipeline, 'checks'> & { target: { table: string } }) {
   const state: { results?: CheckResult[]; audit: NonNullable<WriteTableOptions['audit']> } = {
     audit: async (snapshotSql, newFilesSql, snapshotId, schema) => {
       const whole = engine.uniqueName('audit_table');

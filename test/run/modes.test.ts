@@ -120,6 +120,44 @@ describe('merge with a NULL key', () => {
   });
 });
 
+describe('merge with a delete marker', () => {
+  it('an incoming row whose delete_column is true removes the row with its key; the marker is not written', async () => {
+    const p = await newProject();
+    await p.pipeline('m', 'source: { kind: csv, path: data/m.csv }\ntarget: { table: crm.m, mode: merge, key: [id], delete_column: deleted }\n');
+    // First run on a new table: a deletion has nothing to delete and is not added.
+    await p.write('data/m.csv', csv('id,name,deleted', [[1, 'a', 'false'], [2, 'b', 'false'], [3, 'c', ''], [9, 'gone', 'true']]));
+    await p.run(['m']);
+    expect(await p.query('SELECT * FROM crm.m ORDER BY id')).toEqual([
+      { id: 1, name: 'a' },
+      { id: 2, name: 'b' },
+      { id: 3, name: 'c' },
+    ]);
+    await p.write('data/m.csv', csv('id,name,deleted', [[2, 'b', 'true'], [3, 'c2', 'false'], [4, 'd', 'false'], [5, 'never', 'true']]));
+    await p.run(['m']);
+    expect(await p.query('SELECT * FROM crm.m ORDER BY id')).toEqual([
+      { id: 1, name: 'a' },
+      { id: 3, name: 'c2' },
+      { id: 4, name: 'd' },
+    ]);
+    const last = (await p.snapshots('crm.m')).at(-1)!;
+    expect(last.summary.operation).toBe('overwrite');
+    expect(last.summary['deleted-records']).toBe('3');
+    expect(last.summary['added-records']).toBe('3');
+  });
+
+  it('is rejected outside merge mode, and a missing marker column is an error naming it', async () => {
+    const p = await newProject();
+    await p.pipeline('a', 'source: { kind: csv, path: data/m.csv }\ntarget: { table: crm.a, mode: append, delete_column: deleted }\n');
+    const v = await p.floe(['validate']);
+    expect(v.code, v.stderr).toBe(2);
+    expect(v.stderr + v.stdout).toMatch(/a\.yaml:2:\d+.*delete_column only applies with mode: merge/);
+    await p.pipeline('a', 'source: { kind: csv, path: data/m.csv }\ntarget: { table: crm.a, mode: merge, key: [id], delete_column: deleted }\n');
+    await p.write('data/m.csv', csv('id,name', [[1, 'a']]));
+    const r = await p.run(['a'], 2);
+    expect(r.stderr).toMatch(/delete_column "deleted" is not a column of the input \(columns: id, name\)/);
+  });
+});
+
 describe('merge file pruning', () => {
   it('rewrites only the data files whose key bounds overlap the incoming keys', async () => {
     const p = await newProject();
