@@ -82,7 +82,7 @@ export const checks: Scenario = {
         id: 'duckdb',
         label: 'DuckDB, one query per check',
         role: 'baseline',
-        command: () => ({ argv: [process.execPath, baseline, join(project, 'warehouse', '**', '*.parquet')] }),
+        command: () => ({ argv: [process.execPath, baseline, join(project, 'warehouse', 'bench', 'checks', 'data', '**', '*.parquet')] }),
         verify: (stdout) => {
           const r = JSON.parse(stdout) as { passed: number; failed: string[] };
           return r.passed === 8 ? { info: { passed: r.passed } } : { problem: `failed: ${r.failed.join(', ')}` };

@@ -80,3 +80,17 @@ export async function transpileBaseline(ctx: ScenarioContext, name: string): Pro
   writeFileSync(path, out);
   return path;
 }
+
+/** Checks that `floe run --json` committed `expected` rows in one pipeline (its `commit` event). */
+export function expectRunRows(expected: number): NonNullable<Contender['verify']> {
+  return (stdout) => {
+    const commits = stdout
+      .split('\n')
+      .filter((l) => l.trim().startsWith('{'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .filter((e) => e.event === 'commit');
+    if (commits.length !== 1) return { problem: `expected one commit event, got ${commits.length}: ${JSON.stringify(stdout.slice(0, 300))}` };
+    const rows = Number(commits[0]!.rows_written);
+    return rows === expected ? { info: { snapshot_id: String(commits[0]!.snapshot_id) } } : { problem: `committed ${rows} rows, expected ${expected}` };
+  };
+}

@@ -5,16 +5,18 @@
  * own node process. floe uses DuckDB for exactly this step, so the ratio is floe's
  * overhead: Iceberg metadata, field ids, metrics, the catalog commit, and any extra passes.
  * Baseline B (pyiceberg): pyarrow.csv.read_csv + table.append into a SqlCatalog.
+ * A second floe contender at 10M rows, `floe run` of a csv pipeline into the same kind of
+ * table, gives the pipeline path's figure (normalisation, rejects, state) beside `floe load`.
  * A second case at 1M rows (candidate and baseline A) gives how peak RSS grows with input:
  * a streaming loader's memory should not track the file size.
  */
-import { createReadStream, existsSync } from 'node:fs';
+import { createReadStream, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cachedCsv } from '../generate/cache.js';
 import { fmtCount } from '../lib/format.js';
 import { rssAtMost, rssGrowthAtMost, speedupAtLeast, wallAtMost } from '../lib/goals.js';
 import type { Case, Contender, Scenario, ScenarioContext } from '../lib/types.js';
-import { expectRows, floeArgv, floeUnavailable, optional, transpileBaseline, writeProject } from './common.js';
+import { expectRows, expectRunRows, floeArgv, floeUnavailable, optional, transpileBaseline, writeProject } from './common.js';
 
 const SEED = 20_240_601;
 const GIB = 1024 ** 3;
@@ -65,7 +67,7 @@ export const csvLoad: Scenario = {
           timeoutMs: TIMEOUT_MS,
         },
       ];
-      if (rows === big) contenders.push(pyicebergContender(ctx, input.path, table, rows));
+      if (rows === big) contenders.push(pyicebergContender(ctx, input.path, table, rows), runContender(ctx, input.path, table, rows));
       cases.push({
         id: `rows-${fmtCount(rows).toLowerCase()}`,
         label: `${fmtCount(rows)} rows`,
@@ -83,12 +85,29 @@ export const csvLoad: Scenario = {
     const at = `(${fmtCount(big)} rows)`;
     return [
       wallAtMost('vs-duckdb', `wall ≤ 1.3× DuckDB COPY ${at}`, b, 'floe', 'duckdb', 1.3),
+      wallAtMost('run-vs-duckdb', `floe run (csv pipeline) wall ≤ 1.3× DuckDB COPY ${at}`, b, 'floe-run', 'duckdb', 1.3),
       speedupAtLeast('vs-pyiceberg', `≥ 3× faster than PyIceberg ${at}`, b, 'floe', 'pyiceberg', 3),
       rssAtMost('rss', `peak RSS ≤ 1 GiB ${at}`, b, 'floe', GIB),
       rssGrowthAtMost('rss-growth', `peak RSS ${fmtCount(big)} / ${fmtCount(small)} rows ≤ 1.5×`, b, s, 'floe', 1.5),
     ];
   },
 };
+
+function runContender(ctx: ScenarioContext, csv: string, table: string, rows: number): Contender {
+  return {
+    id: 'floe-run',
+    label: 'floe run (csv pipeline)',
+    role: 'baseline',
+    ...optional(floeUnavailable(ctx)),
+    command: (dir) => {
+      writeProject(dir);
+      writeFileSync(join(dir, 'pipelines', 'bench_csv.yaml'), `source: { kind: csv, path: ${JSON.stringify(csv)} }\ntarget: { table: ${table}, mode: append }\n`);
+      return { argv: floeArgv(ctx, '--project', dir, 'run', 'bench_csv', '--json') };
+    },
+    verify: expectRunRows(rows),
+    timeoutMs: TIMEOUT_MS,
+  };
+}
 
 function pyicebergContender(ctx: ScenarioContext, csv: string, table: string, rows: number): Contender {
   const python = join(ctx.repoRoot, '.venv', 'bin', 'python');

@@ -6,13 +6,14 @@ import type { Scenario } from '../lib/types.js';
 import { checks } from './checks.js';
 import { coldStart } from './cold-start.js';
 import { csvLoad } from './csv-load.js';
+import { postgresLoad } from './postgres-load.js';
 import { selftest } from './selftest.js';
 
 const notYet = (id: string, key: string, title: string, measures: string): Scenario => ({ id, key, title, measures, implemented: false });
 
 export const SCENARIOS: Scenario[] = [
   csvLoad,
-  notYet('2', 'postgres-load', 'Postgres 5M rows → Iceberg', 'Extraction of a 5M-row Postgres table into a new table.'),
+  postgresLoad,
   notYet('3', 'commit-latency', 'Commit latency vs snapshots and files', 'Time of one append commit as the table grows in snapshots and data files.'),
   notYet('4', 'pruned-query', 'Pruned query', 'A selective `floe query` that partition and metrics pruning should answer from few files.'),
   notYet('5', 'compaction', 'Compaction', '`floe compact` of a table of many small files.'),
