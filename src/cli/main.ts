@@ -94,6 +94,7 @@ export function buildProgram(): Command {
     .option('--as-of <time>', 'read every table as it was at this time (ISO-8601 or epoch ms)')
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'csv', 'json', 'parquet']).default('table'))
     .option('--out <file>', 'write the result to a file instead of stdout (required for parquet)')
+    .option('--explain', 'print each table\'s scan plan (filters used for pruning, manifests and data files kept of total) instead of running the query')
     .action(lazy(() => import('./commands/query.js')));
 
   program

@@ -2,6 +2,10 @@
  * `floe query`: DuckDB SQL over catalog tables. Every catalog table named in the SQL
  * (`ns.table`, or quoted `"ns"."table"`) becomes a view of its snapshot's live rows, with
  * delete files applied and columns resolved by field id (engine/read.ts).
+ *
+ * Each view reads only the files that may hold rows the query keeps: the query's simple
+ * filters on a table (query/predicates.ts) prune its scan plan by partition summaries,
+ * partition values and column metrics (table/scan.ts). DuckDB still applies the filters.
  */
 import type { Catalog } from '../catalog/catalog.js';
 import { formatTableId } from '../catalog/catalog.js';
@@ -11,9 +15,12 @@ import { corruptError, type FloeError } from '../errors.js';
 import { createTableView } from '../engine/read.js';
 import type { TableIdentifier } from '../iceberg/types.js';
 import type { FileIO } from '../io/fileio.js';
+import { type UnboundExpr } from '../table/expr/index.js';
 import { loadTable } from '../table/load.js';
+import { planScan, type ScanPruning } from '../table/scan.js';
 import type { SnapshotSelector } from '../table/snapshot-select.js';
 import { sqlNamesOnly } from '../pipeline/order.js';
+import { queryFilters } from './predicates.js';
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
@@ -36,6 +43,16 @@ export interface PreparedView {
   deleteFilesApplied: number;
   /** Local paths of the data files the view reads. */
   localFiles: () => Promise<string[]>;
+  /** What the query's filters pruned (absent with `prune: false`). */
+  pruning?: ScanPruning;
+  manifestsRead: number;
+}
+
+export interface PrepareOptions {
+  /** Prune each table's files by the query's filters (default true). */
+  prune?: boolean;
+  /** Plan only: no view is created and no data file is opened (`floe query --explain`). */
+  planOnly?: boolean;
 }
 
 export async function prepareViews(
@@ -44,27 +61,62 @@ export async function prepareViews(
   io: FileIO,
   sql: string,
   snapshot: SnapshotSelector | undefined,
+  options: PrepareOptions = {},
 ): Promise<PreparedView[]> {
   const ids = referencedTables(sql, await catalog.listTables());
+  const filters = options.prune === false ? undefined : await queryFilters(engine, sql, ids);
   const out: PreparedView[] = [];
   for (const id of ids) {
     const table = await loadTable(catalog, io, id);
     const name = formatTableId(id);
-    const scan = await createTableView(engine, [...id.namespace, id.name], {
-      io: table.io,
-      metadata: table.metadata,
-      table: name,
-      snapshot,
-    });
+    const filter: UnboundExpr | undefined = filters ? (filters.get([...id.namespace, id.name].join('.')) ?? { op: 'true' }) : undefined;
+    const plan = await planScan({ io: table.io, metadata: table.metadata, table: name, snapshot, ...(filter ? { filter } : {}) });
+    const scan = options.planOnly
+      ? { snapshot: plan.snapshot, filesScanned: plan.dataFiles.length, deleteFilesApplied: new Set(plan.dataFiles.flatMap((t) => t.deletes.map((d) => d.file.file_path))).size }
+      : await createTableView(engine, [...id.namespace, id.name], { io: table.io, metadata: table.metadata, table: name, snapshot, plan });
     out.push({
       table: name,
       snapshotId: scan.snapshot?.['snapshot-id'] ?? null,
       filesScanned: scan.filesScanned,
       deleteFilesApplied: scan.deleteFilesApplied,
-      localFiles: () => Promise.all(scan.plan.dataFiles.map((t) => table.io.localPath(t.file.file_path))),
+      localFiles: () => Promise.all(plan.dataFiles.map((t) => table.io.localPath(t.file.file_path))),
+      ...(plan.pruning ? { pruning: plan.pruning } : {}),
+      manifestsRead: plan.manifestsRead,
     });
   }
   return out;
+}
+
+/** The scan plan of each view as JSON-ready objects (`floe query --explain --format json`). */
+export function explainJson(views: readonly PreparedView[]): Record<string, unknown>[] {
+  return views.map((v) => ({
+    table: v.table,
+    snapshot_id: v.snapshotId === null ? null : String(v.snapshotId),
+    filter: v.pruning?.filter ?? null,
+    manifests_kept: v.pruning?.manifests.kept ?? v.manifestsRead,
+    manifests_total: v.pruning?.manifests.total ?? null,
+    data_files_kept: v.filesScanned,
+    data_files_total: v.pruning?.dataFiles.total ?? null,
+    delete_files_applied: v.deleteFilesApplied,
+  }));
+}
+
+/** The scan plan of each view as text (`floe query --explain`). */
+export function explainText(views: readonly PreparedView[]): string {
+  if (views.length === 0) return 'the query reads no catalog table';
+  return views
+    .map((v) => {
+      const p = v.pruning;
+      const lines = [`table ${v.table}` + (v.snapshotId === null ? ' (no snapshot)' : ` at snapshot ${v.snapshotId}`)];
+      lines.push(`  filter:        ${!p ? '(pruning off)' : p.filter === 'true' ? 'none usable for pruning' : p.filter}`);
+      if (p) {
+        lines.push(`  manifests:     ${p.manifests.kept} of ${p.manifests.total} data manifests read`);
+        lines.push(`  data files:    ${p.dataFiles.kept} of ${p.dataFiles.total} kept`);
+      } else lines.push(`  data files:    ${v.filesScanned}`);
+      lines.push(`  delete files:  ${v.deleteFilesApplied} applied`);
+      return lines.join('\n');
+    })
+    .join('\n');
 }
 
 /**

@@ -10,6 +10,12 @@
  * 3. ADDED and EXISTING entries are live; DELETED entries only record history and are skipped;
  * 4. delete files are matched to data files (delete-index.ts).
  *
+ * With a row filter (`filter`, see table/expr/), steps 2 and 3 prune: a data manifest is
+ * skipped when its partition field summaries rule the filter out (evaluated per partition
+ * spec id), a data file when its partition values or column metrics do. Delete manifests and
+ * delete files are never pruned; they still apply to every kept data file. Pruning only
+ * drops files that cannot hold a matching row — the engine filters the rows themselves.
+ *
  * What floe cannot read fails here, before any row is produced, with an `unsupported` error
  * naming the table and the feature: deletion vectors (v3 Puffin), and ORC/Avro data or
  * delete files. A wrong answer is never an option.
@@ -30,6 +36,7 @@ import {
   type TableMetadata,
 } from '../iceberg/types.js';
 import type { FileIO } from '../io/fileio.js';
+import { bind, type BoundExpr, formatExpr, metricsMightMatch, partitionMightMatch, projectInclusive, summariesMightMatch, TRUE, type UnboundExpr } from './expr/index.js';
 import { assignDeletes, type LiveFile, type ScanDelete, type ScanTask } from './delete-index.js';
 import { type SnapshotSelector, selectSnapshot } from './snapshot-select.js';
 
@@ -44,6 +51,18 @@ export interface PlanScanOptions {
   snapshot?: SnapshotSelector;
   /** Manifests read at once. Small: each is decoded whole in memory. */
   concurrency?: number;
+  /** Rows the reader will keep; files that cannot hold such rows are left out of the plan. */
+  filter?: UnboundExpr;
+}
+
+/** What a filter pruned (present when the plan was made with one). */
+export interface ScanPruning {
+  /** The filter bound to the read schema, as text; 'true' when nothing in it was usable. */
+  filter: string;
+  /** Data manifests: live in the snapshot, and read after the summaries were evaluated. */
+  manifests: { total: number; kept: number };
+  /** Live data files: in the whole snapshot (counts of skipped manifests from the manifest list), and kept. */
+  dataFiles: { total: number; kept: number };
 }
 
 export interface ScanPlan {
@@ -60,6 +79,7 @@ export interface ScanPlan {
   /** The table's partition specs by id. */
   specs: ReadonlyMap<number, PartitionSpec>;
   manifestsRead: number;
+  pruning?: ScanPruning;
 }
 
 export async function planScan(opts: PlanScanOptions): Promise<ScanPlan> {
@@ -72,7 +92,19 @@ export async function planScan(opts: PlanScanOptions): Promise<ScanPlan> {
 
   const snapshotId = String(snapshot['snapshot-id']);
   const where = (what: string) => `table ${table}, snapshot ${snapshotId}: ${what}`;
-  const manifests = (await listManifests(io, snapshot, table, where)).filter(mayHaveLiveFiles);
+  const live = (await listManifests(io, snapshot, table, where)).filter(mayHaveLiveFiles);
+  const filter = opts.filter ? bind(opts.filter, selected.schema) : undefined;
+  const projections = new Map<number, BoundExpr>();
+  const projection = (specId: number): BoundExpr => {
+    let p = projections.get(specId);
+    if (!p) {
+      const spec = specs.get(specId);
+      projections.set(specId, (p = filter && spec ? projectInclusive(filter, spec) : TRUE));
+    }
+    return p;
+  };
+  const isData = (m: ManifestListEntry) => m.content === ManifestContent.DATA;
+  const manifests = filter ? live.filter((m) => !isData(m) || summariesMightMatch(projection(m.partition_spec_id), m.partitions)) : live;
 
   const limit = pLimit(Math.max(1, opts.concurrency ?? 4));
   const perManifest = await Promise.all(
@@ -90,6 +122,7 @@ export async function planScan(opts: PlanScanOptions): Promise<ScanPlan> {
 
   const dataFiles: LiveFile[] = [];
   const deleteFiles: LiveFile[] = [];
+  let dataFilesSeen = 0;
   for (const { m, entries } of perManifest) {
     for (const e of entries) {
       if (e.status === ManifestEntryStatus.DELETED) continue;
@@ -102,6 +135,8 @@ export async function planScan(opts: PlanScanOptions): Promise<ScanPlan> {
       const live: LiveFile = { file, dataSequenceNumber: e.sequence_number, specId: m.partition_spec_id };
       if (file.content === DataFileContent.DATA) {
         checkDataFile(live, where, table);
+        dataFilesSeen++;
+        if (filter && !(partitionMightMatch(projection(live.specId), file.partition) && metricsMightMatch(filter, file))) continue;
         dataFiles.push(live);
       } else {
         checkDeleteFile(live, m, where, table);
@@ -119,6 +154,19 @@ export async function planScan(opts: PlanScanOptions): Promise<ScanPlan> {
       kind: d.file.content === DataFileContent.EQUALITY_DELETES ? 'equality' : 'position',
     })),
     manifestsRead: manifests.length,
+    ...(filter ? { pruning: pruningStats(filter, live, manifests, dataFilesSeen, tasks.length) } : {}),
+  };
+}
+
+function pruningStats(filter: BoundExpr, live: ManifestListEntry[], read: ManifestListEntry[], seen: number, kept: number): ScanPruning {
+  const isData = (m: ManifestListEntry) => m.content === ManifestContent.DATA;
+  const readSet = new Set(read);
+  // Files of skipped manifests, from the manifest list's counts (unknown in old v1 lists: 0).
+  const skippedFiles = live.filter((m) => isData(m) && !readSet.has(m)).reduce((n, m) => n + (m.added_files_count ?? 0) + (m.existing_files_count ?? 0), 0);
+  return {
+    filter: formatExpr(filter),
+    manifests: { total: live.filter(isData).length, kept: read.filter(isData).length },
+    dataFiles: { total: seen + skippedFiles, kept },
   };
 }
 

@@ -1,5 +1,5 @@
 /**
- * `floe query "<sql>" [--snapshot ID | --as-of TIME] [--format table|csv|json|parquet] [--out FILE]`
+ * `floe query "<sql>" [--snapshot ID | --as-of TIME] [--format table|csv|json|parquet] [--out FILE] [--explain]`
  * csv and parquet are written by DuckDB's COPY (streamed, never held in JS); table and json
  * collect the rows.
  */
@@ -13,7 +13,7 @@ import { FloeError, usageError } from '../../errors.js';
 import { openEngine } from '../../engine/duckdb.js';
 import { quoteLiteral } from '../../engine/sql.js';
 import { toCellText, toJsonValue } from '../../engine/values.js';
-import { findDamagedFile, prepareViews } from '../../query/query.js';
+import { explainJson, explainText, findDamagedFile, prepareViews } from '../../query/query.js';
 import { parseAsOf, parseSnapshotSelector, type SnapshotSelector } from '../../table/snapshot-select.js';
 import { globalsOf, withProject } from '../context.js';
 import { consoleOutput, formatTable } from '../output.js';
@@ -23,6 +23,7 @@ interface QueryOptions {
   asOf?: string;
   format: 'table' | 'csv' | 'json' | 'parquet';
   out?: string;
+  explain?: boolean;
 }
 
 export default async function query(sql: string, opts: QueryOptions, cmd: Command): Promise<number> {
@@ -40,6 +41,11 @@ export default async function query(sql: string, opts: QueryOptions, cmd: Comman
   await withProject(globalsOf(cmd), async ({ catalog, io }) => {
     const engine = await openEngine();
     try {
+      if (opts.explain) {
+        const planned = await prepareViews(engine, catalog, io, body, selector, { planOnly: true });
+        out.out(opts.format === 'json' ? JSON.stringify(explainJson(planned), null, 2) : explainText(planned));
+        return;
+      }
       const views = await prepareViews(engine, catalog, io, body, selector);
       try {
         await runQuery();
