@@ -1,0 +1,152 @@
+/**
+ * `floe compact <table>`: rewrites small (and oversized) data files into files near the
+ * target size, optionally sorted or z-ordered (docs/COMPACTION.md). The planning and the
+ * rewrite live in src/table/compact/; this file parses options and prints.
+ */
+import type { Command } from 'commander';
+import { parseTableIdentifier } from '../../catalog/identifier.js';
+import { openEngine } from '../../engine/duckdb.js';
+import { FloeError, usageError } from '../../errors.js';
+import { compactTable, type CompactResult } from '../../table/compact/execute.js';
+import { parseStrategy } from '../../table/compact/strategy.js';
+import { globalsOf, withProject } from '../context.js';
+import { consoleOutput, formatBytes, formatTable } from '../output.js';
+
+export interface CompactCliOptions {
+  strategy?: string;
+  sort?: string;
+  zorder?: string;
+  targetFileSize?: string;
+  minFileSize?: string;
+  maxFileSize?: string;
+  minInputFiles?: string;
+  maxGroupSize?: string;
+  deleteFileThreshold?: string;
+  rewriteAll?: boolean;
+  where?: string;
+  partialProgress?: boolean;
+  maxCommits?: string;
+  commitEvery?: string;
+  rewriteToCurrentSpec?: boolean;
+  dryRun?: boolean;
+  json?: boolean;
+}
+
+const UNITS: Record<string, bigint> = {
+  '': 1n, b: 1n,
+  kb: 1000n, mb: 1000n ** 2n, gb: 1000n ** 3n, tb: 1000n ** 4n,
+  k: 1024n, m: 1024n ** 2n, g: 1024n ** 3n, t: 1024n ** 4n,
+  kib: 1024n, mib: 1024n ** 2n, gib: 1024n ** 3n, tib: 1024n ** 4n,
+};
+
+/** `536870912`, `512MiB`, `512m`, `128MB` (decimal), `1.5GiB`. */
+export function parseSize(text: string, option: string): bigint {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(text);
+  const unit = m ? UNITS[m[2]!.toLowerCase()] : undefined;
+  if (!m || unit === undefined) throw usageError(`${option}: cannot read size '${text}'; use bytes or a unit: 128MiB, 512m, 1GiB, 100MB`);
+  const [whole, frac = ''] = m[1]!.split('.');
+  const scale = 10n ** BigInt(frac.length);
+  const bytes = (BigInt(whole! + frac) * unit) / scale;
+  if (bytes <= 0n) throw usageError(`${option}: the size must be positive, got '${text}'`);
+  return bytes;
+}
+
+function positiveInt(text: string | undefined, option: string): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^\d+$/.test(text.trim()) || Number(text) < 1) throw usageError(`${option}: expected a positive integer, got '${text}'`);
+  return Number(text);
+}
+
+export default async function compact(tableName: string, opts: CompactCliOptions, cmd: Command): Promise<number> {
+  const out = consoleOutput(opts.json);
+  const id = parseTableIdentifier(tableName);
+  const strategy = parseStrategy({ strategy: opts.strategy, sort: opts.sort, zorder: opts.zorder });
+  const size = (v: string | undefined, option: string) => (v === undefined ? undefined : parseSize(v, option));
+  const options = {
+    strategy,
+    targetFileSizeBytes: size(opts.targetFileSize, '--target-file-size'),
+    minFileSizeBytes: size(opts.minFileSize, '--min-file-size'),
+    maxFileSizeBytes: size(opts.maxFileSize, '--max-file-size'),
+    maxFileGroupSizeBytes: size(opts.maxGroupSize, '--max-group-size'),
+    minInputFiles: positiveInt(opts.minInputFiles, '--min-input-files'),
+    deleteFileThreshold: positiveInt(opts.deleteFileThreshold, '--delete-file-threshold'),
+    maxCommits: positiveInt(opts.maxCommits, '--max-commits'),
+    commitEvery: positiveInt(opts.commitEvery, '--commit-every'),
+    partialProgress: opts.partialProgress === true,
+    rewriteAll: opts.rewriteAll === true,
+    rewriteToCurrentSpec: opts.rewriteToCurrentSpec === true,
+    dryRun: opts.dryRun === true,
+    ...(opts.where !== undefined ? { where: opts.where } : {}),
+  };
+  if (options.maxCommits !== undefined && !options.partialProgress) throw usageError('--max-commits applies with --partial-progress');
+  if (options.where !== undefined && options.where.trim() === '') throw usageError('--where: the predicate is empty');
+  const started = Date.now();
+  out.event('start', { command: 'compact', table: tableName, strategy: opts.strategy ?? strategy.kind, dry_run: options.dryRun });
+  let result: CompactResult;
+  try {
+    result = await withProject(globalsOf(cmd), async ({ catalog, io }) => {
+      const engine = await openEngine();
+      try {
+        return await compactTable({
+          ...options, catalog, io, engine, id,
+          events: {
+            onRetry: (r) => out.event('retry', { table: r.table, attempt: r.attempt, wait_ms: r.waitMs }),
+            onCommit: (c) => out.event('commit', {
+              table: tableName, snapshot_id: c.snapshotId, groups: c.groups, rewritten_data_files: c.rewrittenDataFiles,
+              added_data_files: c.addedDataFiles, removed_delete_files: c.removedDeleteFiles, rewritten_records: c.rewrittenRecords,
+              added_records: c.addedRecords, rewritten_bytes: c.rewrittenBytes, added_bytes: c.addedBytes, attempts: c.attempts,
+            }),
+          },
+        });
+      } finally {
+        engine.close();
+      }
+    });
+  } catch (e) {
+    out.event('end', { status: 'error', kind: e instanceof FloeError ? e.kind : 'internal', duration_ms: Date.now() - started });
+    throw e;
+  }
+  report(result, out, opts.json === true);
+  out.event('end', { status: 'ok', duration_ms: Date.now() - started });
+  return 0;
+}
+
+function report(r: CompactResult, out: ReturnType<typeof consoleOutput>, json: boolean): void {
+  const p = r.plan;
+  if (json) {
+    out.event('plan', {
+      table: r.table, strategy: r.strategy, dry_run: r.dryRun, snapshot_id: r.startSnapshotId, files: p.totalFiles,
+      candidate_files: p.candidateFiles, skipped_groups: p.skippedGroups, target_file_size_bytes: p.thresholds.target,
+      groups: p.groups.map((g) => ({ spec_id: g.specId, partition: g.partition, files: g.files.length, bytes: g.sizeBytes, records: g.records, reason: g.reason })),
+    });
+    return;
+  }
+  if (p.groups.length === 0) {
+    const skipped = p.skippedGroups > 0 ? `; ${p.candidateFiles} small or oversized file(s) in ${p.skippedGroups} group(s) below --min-input-files ${p.thresholds.minInputFiles}` : '';
+    out.out(`${r.table}: nothing to compact: ${p.totalFiles} files, all within thresholds${skipped}`);
+    return;
+  }
+  if (r.dryRun) {
+    out.out(`${r.table}: would rewrite ${p.groups.reduce((a, g) => a + g.files.length, 0)} of ${p.totalFiles} data files in ${p.groups.length} group(s) (${r.strategy}, target ${formatBytes(p.thresholds.target)}):`);
+    out.out(formatTable(
+      ['group', 'spec', 'partition', 'files', 'size', 'rows', 'reason'],
+      p.groups.map((g) => [g.index, g.specId, partitionText(g.partition), g.files.length, formatBytes(g.sizeBytes), g.records, g.reason]),
+    ));
+    return;
+  }
+  const sum = <K extends 'rewrittenDataFiles' | 'addedDataFiles' | 'removedDeleteFiles'>(k: K) => r.commits.reduce((a, c) => a + c[k], 0);
+  const bytes = (k: 'rewrittenBytes' | 'addedBytes') => r.commits.reduce((a, c) => a + c[k], 0n);
+  const records = r.commits.reduce((a, c) => a + c.addedRecords, 0n);
+  const deletes = sum('removedDeleteFiles');
+  out.out(
+    `compacted ${r.table} (${r.strategy}): ${sum('rewrittenDataFiles')} data files (${formatBytes(bytes('rewrittenBytes'))}) → ` +
+      `${sum('addedDataFiles')} (${formatBytes(bytes('addedBytes'))}), ${records} rows` +
+      `${deletes > 0 ? `, ${deletes} delete file(s) removed` : ''}; ` +
+      `${r.commits.length === 1 ? `snapshot ${r.commits[0]!.snapshotId}` : `${r.commits.length} snapshots: ${r.commits.map((c) => c.snapshotId).join(', ')}`}`,
+  );
+}
+
+function partitionText(values: readonly unknown[]): string {
+  if (values.length === 0) return '(unpartitioned)';
+  return values.map((v) => (v instanceof Uint8Array ? `0x${Buffer.from(v).toString('hex')}` : v === null ? 'null' : String(v))).join(', ');
+}
