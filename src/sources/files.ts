@@ -2,13 +2,23 @@
  * Shared by the file sources: expanding and checking the configured paths. DuckDB expands
  * globs itself; a path without a glob that does not exist is reported here, by name.
  */
-import { notFound } from '../errors.js';
+import { internalError, notFound } from '../errors.js';
 import { resolveFiles } from '../ingest/file-source.js';
 import { quoteLiteral } from '../engine/sql.js';
+import { isObjectStoreLocation, stageObjectFiles } from '../io/s3-glob.js';
 import type { SourceContext } from './source.js';
 
+/**
+ * Local paths DuckDB can read: local files and globs resolved against the project folder;
+ * s3:// files and globs listed and staged into the local stage cache through the FileIO.
+ */
 export async function sourceFiles(paths: readonly string[], ctx: SourceContext): Promise<string[]> {
-  return resolveFiles(paths, ctx.projectDir);
+  const remote = paths.filter(isObjectStoreLocation);
+  if (remote.length === 0) return resolveFiles(paths, ctx.projectDir);
+  if (!ctx.io) throw internalError(`pipeline ${ctx.pipeline}: no FileIO to read ${remote[0]}`);
+  const staged = await stageObjectFiles(ctx.io, remote);
+  const local = await resolveFiles(paths.filter((p) => !isObjectStoreLocation(p)), ctx.projectDir);
+  return [...local, ...staged.map((s) => s.localPath)];
 }
 
 export const fileListSql = (files: readonly string[]) => `[${files.map(quoteLiteral).join(', ')}]`;

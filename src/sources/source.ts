@@ -8,6 +8,7 @@
  * One file per kind: csv, jsonl, json, parquet, postgres, mysql, sqlite, http, sql.
  */
 import type { Engine } from '../engine/duckdb.js';
+import type { FileIO } from '../io/fileio.js';
 import type { Source as SourceConfig } from '../pipeline/schema-source.js';
 import type { Redactor } from '../pipeline/secrets.js';
 
@@ -33,6 +34,8 @@ export interface SourceContext {
   onProgress?: (rowsRead: number) => void;
   /** Aborts a long extraction (Ctrl-C, a lock timeout). */
   signal?: AbortSignal;
+  /** Reads s3:// file sources (listed, then staged locally for DuckDB). */
+  io?: FileIO;
 }
 
 /** A column file sources add to each row: the file it came from, for quarantined rows. */

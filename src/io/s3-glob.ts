@@ -1,0 +1,75 @@
+/**
+ * File sources on object stores: `s3://bucket/in/*.csv` expanded by listing, each match
+ * staged into the local stage cache so DuckDB's own readers can read it.
+ *
+ * Glob syntax (the same as DuckDB's for local files): `*` and `?` within one path segment,
+ * `[abc]` character classes, `**` across segments.
+ */
+import { notFound } from '../errors.js';
+import type { FileIO } from './fileio.js';
+import { isS3Location } from './s3-location.js';
+
+const GLOB_CHAR = /[*?[]/;
+
+export function isObjectStoreLocation(path: string): boolean {
+  return isS3Location(path);
+}
+
+/** The part of a glob before its first wildcard segment: the listing prefix. */
+export function globListPrefix(glob: string): string {
+  const i = glob.search(GLOB_CHAR);
+  if (i < 0) return glob;
+  return glob.slice(0, glob.lastIndexOf('/', i) + 1);
+}
+
+/** A RegExp matching whole locations against `glob`. */
+export function globToRegExp(glob: string): RegExp {
+  let out = '';
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i]!;
+    if (c === '*') {
+      if (glob[i + 1] === '*') {
+        // `**/` matches zero or more whole segments; a trailing `**` anything.
+        if (glob[i + 2] === '/') {
+          out += '(?:.*/)?';
+          i += 2;
+        } else {
+          out += '.*';
+          i += 1;
+        }
+      } else out += '[^/]*';
+    } else if (c === '?') out += '[^/]';
+    else if (c === '[') {
+      const end = glob.indexOf(']', i + 2);
+      if (end < 0) out += '\\[';
+      else {
+        const body = glob.slice(i + 1, end).replace(/^!/, '^').replace(/\\/g, '\\\\');
+        out += `[${body}]`;
+        i = end;
+      }
+    } else out += c.replace(/[.+^${}()|\\\]]/g, '\\$&');
+  }
+  return new RegExp(`^${out}$`);
+}
+
+/**
+ * Local paths of the object-store files named by `paths` (files or globs), staged through
+ * `io.localPath`, sorted by location. A glob matching nothing and a missing file are
+ * not-found errors naming them.
+ */
+export async function stageObjectFiles(io: FileIO, paths: readonly string[]): Promise<{ location: string; localPath: string }[]> {
+  const locations: string[] = [];
+  for (const p of paths) {
+    if (!GLOB_CHAR.test(p)) {
+      locations.push(p);
+      continue;
+    }
+    const re = globToRegExp(p);
+    const found: string[] = [];
+    for await (const f of io.list(globListPrefix(p))) if (re.test(f.location)) found.push(f.location);
+    if (found.length === 0) throw notFound(`no file matches ${p}`, { context: { location: p } });
+    locations.push(...found.sort());
+  }
+  const unique = [...new Set(locations)];
+  return Promise.all(unique.map(async (location) => ({ location, localPath: await io.localPath(location) })));
+}
