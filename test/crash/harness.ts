@@ -1,0 +1,233 @@
+/**
+ * The crash-safety harness (docs/CONCURRENCY.md, "Crash guarantees").
+ *
+ * A command runs as the built CLI in a child process that SIGKILLs itself right after its
+ * Nth FileIO operation (FLOE_FAULT_KILL_AFTER_IO, src/io/fault.ts), or that the parent kills
+ * after some milliseconds. After every kill the table must load in floe, hold exactly the
+ * rows it held before the command or exactly the rows the command would have produced (a
+ * content checksum over every row), list no data file twice, and still be a table the next
+ * command can change. Kill points are sampled deterministically from the number of FileIO
+ * operations an uninterrupted run of the same command performs.
+ *
+ * Attempts chain: each one starts from the state the previous one left (stale locks,
+ * orphans and half-written staging folders included), which is what a real crash leaves
+ * for the next cron run.
+ */
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect } from 'vitest';
+import type { Catalog } from '../../src/catalog/catalog.js';
+import { parseTableIdentifier } from '../../src/catalog/identifier.js';
+import { openCatalog } from '../../src/catalog/open.js';
+import { openEngine, type Engine } from '../../src/engine/duckdb.js';
+import { toJsonValue } from '../../src/engine/values.js';
+import { writeTable } from '../../src/ingest/write-table.js';
+import { RoutingFileIO } from '../../src/io/resolve.js';
+import { prepareViews } from '../../src/query/query.js';
+import { loadTable } from '../../src/table/load.js';
+import { planScan } from '../../src/table/scan.js';
+import { collect, spawnFloe, type RunResult } from '../helpers/floe-process.js';
+import { runOracleScript } from '../interop/oracle.js';
+
+/** Kills per command: FLOE_CRASH_KILLS (default 12, at most 40) FileIO kill points plus 2 timed kills. */
+export const MAX_IO_KILLS = Math.min(40, Math.max(1, Number(process.env.FLOE_CRASH_KILLS ?? 12)));
+export const TIMED_KILLS = 2;
+
+export interface TableState {
+  exists: boolean;
+  /** Every row as JSON (longs exact), sorted: the table's content. */
+  rows: string[];
+  /** sha256 over `rows`, for messages. */
+  checksum: string;
+  files: string[];
+  snapshots: number;
+  metadataLocation: string | null;
+}
+
+export const ABSENT: TableState = { exists: false, rows: [], checksum: checksum([]), files: [], snapshots: 0, metadataLocation: null };
+
+export function checksum(rows: readonly string[]): string {
+  return createHash('sha256').update(rows.join('\n')).digest('hex').slice(0, 16);
+}
+
+/** Up to `max` kill points in 1..total: evenly spread, always the first and the last few (the commit). */
+export function killPoints(total: number, max: number): number[] {
+  if (total <= max) return Array.from({ length: total }, (_, i) => i + 1);
+  const tail = Math.min(4, max - 1);
+  const points = new Set<number>(Array.from({ length: tail }, (_, i) => total - i));
+  const spread = max - tail;
+  for (let i = 0; i < spread; i++) points.add(1 + Math.floor((i * (total - tail - 1)) / Math.max(1, spread - 1)));
+  return [...points].sort((a, b) => a - b);
+}
+
+/** A seeded generator (mulberry32): the timed kills are the same on every run. */
+export function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export class CrashLab {
+  readonly dir: string;
+  readonly warehouse: string;
+  readonly catalogDb: string;
+  private engine: Engine | undefined;
+
+  constructor(prefix: string) {
+    this.dir = mkdtempSync(join(tmpdir(), `floe-crash-${prefix}-`));
+    this.warehouse = join(this.dir, 'warehouse');
+    this.catalogDb = join(this.warehouse, 'catalog.db');
+    mkdirSync(join(this.dir, 'data'), { recursive: true });
+    mkdirSync(join(this.dir, 'pipelines'), { recursive: true });
+    writeFileSync(join(this.dir, 'floe.yaml'), 'warehouse: ./warehouse\ncatalog:\n  uri: sqlite:./warehouse/catalog.db\n  name: floe\npipelines: pipelines/\n');
+  }
+
+  path(rel: string): string {
+    return join(this.dir, rel);
+  }
+
+  write(rel: string, text: string): string {
+    const p = this.path(rel);
+    writeFileSync(p, text);
+    return p;
+  }
+
+  floe(args: readonly string[], env: Record<string, string> = {}): Promise<RunResult> {
+    return collect(spawnFloe(['--project', this.dir, ...args], this.dir, env));
+  }
+
+  async ok(args: readonly string[]): Promise<RunResult> {
+    const r = await this.floe(args);
+    expect(r.code, `floe ${args.join(' ')}\n${r.stderr}`).toBe(0);
+    return r;
+  }
+
+  /** Runs the command to completion, counting its FileIO operations. */
+  async countOps(args: readonly string[]): Promise<{ ops: number; result: RunResult; ms: number }> {
+    const log = this.path(`io-${Date.now()}.log`);
+    const started = Date.now();
+    const result = await this.floe(args, { FLOE_FAULT_IO_LOG: log });
+    const ms = Date.now() - started;
+    expect(result.code, `floe ${args.join(' ')}\n${result.stderr}`).toBe(0);
+    const ops = readFileSync(log, 'utf8').trim().split('\n').length;
+    rmSync(log);
+    return { ops, result, ms };
+  }
+
+  /** The command, SIGKILLed by itself right after its nth FileIO operation. */
+  killAfterIo(args: readonly string[], n: number): Promise<RunResult> {
+    return this.floe(args, { FLOE_FAULT_KILL_AFTER_IO: String(n) });
+  }
+
+  /** The command, SIGKILLed by the parent after `ms` milliseconds (if still running). */
+  killAfterMs(args: readonly string[], ms: number): Promise<RunResult> {
+    const child = spawnFloe(['--project', this.dir, ...args], this.dir);
+    const timer = setTimeout(() => child.kill('SIGKILL'), ms);
+    return collect(child).finally(() => clearTimeout(timer));
+  }
+
+  private async withCatalog<T>(fn: (c: Catalog) => Promise<T>): Promise<T> {
+    const c = await openCatalog({ uri: `sqlite:${this.catalogDb}`, name: 'floe' }, this.dir);
+    try {
+      return await fn(c);
+    } finally {
+      await c.close();
+    }
+  }
+
+  async openEngine(): Promise<Engine> {
+    return (this.engine ??= await openEngine({ threads: 1 }));
+  }
+
+  close(): void {
+    this.engine?.close();
+    this.engine = undefined;
+  }
+
+  /** What floe sees of the table now: rows, live data files, snapshots. */
+  async state(table: string): Promise<TableState> {
+    const id = parseTableIdentifier(table);
+    return this.withCatalog(async (catalog) => {
+      if (!(await catalog.tableExists(id))) return ABSENT;
+      const io = new RoutingFileIO();
+      const t = await loadTable(catalog, io, id);
+      const plan = await planScan({ io: t.io, metadata: t.metadata, table });
+      const engine = await this.openEngine();
+      const sql = `SELECT * FROM ${table}`;
+      await prepareViews(engine, catalog, io, sql, undefined);
+      const rows = (await engine.all(sql, 'read the table')).map((r) =>
+        JSON.stringify(Object.fromEntries(Object.entries(r).map(([k, v]) => [k, toJsonValue(v)]))),
+      );
+      rows.sort();
+      return {
+        exists: true,
+        rows,
+        checksum: checksum(rows),
+        files: plan.dataFiles.map((f) => f.file.file_path).sort(),
+        snapshots: t.metadata.snapshots.length,
+        metadataLocation: t.metadataLocation,
+      };
+    });
+  }
+
+  /** An append committed in this process (set-up between attempts, not under test). */
+  async append(table: string, selectSql: string): Promise<void> {
+    const engine = await this.openEngine();
+    const catalog = await openCatalog({ uri: `sqlite:${this.catalogDb}`, name: 'floe' }, this.dir);
+    try {
+      await writeTable({ catalog, io: new RoutingFileIO(), engine, id: parseTableIdentifier(table), selectSql, mode: 'append', warehouse: this.warehouse });
+    } finally {
+      await catalog.close();
+    }
+  }
+
+  /** Every table through PyIceberg's SqlCatalog, in one Python process. */
+  async pyiceberg(tables: string[]): Promise<Record<string, { row_count: number; files: string[]; rows: Record<string, unknown>[]; metadata_location: string }>> {
+    const args = ['--catalog-uri', `sqlite:///${this.catalogDb}`, '--catalog-name', 'floe', '--warehouse', this.warehouse];
+    for (const t of tables) args.push('--table', t);
+    const doc = await runOracleScript<{ tables: Record<string, { row_count: number; files: string[]; rows: Record<string, unknown>[]; metadata_location: string }> }>(
+      '../../crash/pyiceberg_tables.py',
+      args,
+      { timeoutMs: 180_000, needSpark: false },
+    );
+    return doc.tables;
+  }
+
+  remove(): void {
+    this.close();
+    if (!process.env.FLOE_CRASH_KEEP) rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+export interface AttemptLog {
+  kill: string;
+  outcome: 'before' | 'after';
+  exit: string;
+}
+
+/**
+ * Checks a table state left by a killed (or finished) command: loadable, no data file twice,
+ * rows exactly `before`'s or exactly `after`'s. Returns which one it is.
+ */
+export function assertBeforeOrAfter(label: string, state: TableState, before: TableState | 'absent', afterRows: readonly string[], r: RunResult): 'before' | 'after' {
+  const beforeRows = before === 'absent' ? null : before.rows;
+  expect(new Set(state.files).size, `${label}: a data file is listed twice`).toBe(state.files.length);
+  const isAfter = state.exists && state.rows.length === afterRows.length && state.rows.every((x, i) => x === afterRows[i]);
+  const isBefore = beforeRows === null ? !state.exists : state.exists && state.rows.length === beforeRows.length && state.rows.every((x, i) => x === beforeRows[i]);
+  if (!isAfter && !isBefore) {
+    throw new Error(
+      `${label}: the table holds neither the rows before (${beforeRows ? checksum(beforeRows) : 'absent'}) nor after (${checksum(afterRows)}) the command: ` +
+        `${state.exists ? `${state.rows.length} rows, checksum ${state.checksum}` : 'absent'}\nexit ${r.code ?? r.signal}\n${r.stderr.slice(-2000)}`,
+    );
+  }
+  // A command that exited 0 committed: its rows must be there.
+  if (r.code === 0) expect(isAfter, `${label}: exited 0 but the table does not hold the rows after`).toBe(true);
+  return isAfter ? 'after' : 'before';
+}
