@@ -27,6 +27,9 @@ const attributeRule = z
     return { strategy: r.strategy ?? (r.source_priority ? ('source_priority' as const) : ('most_recent' as const)), ...(r.source_priority ? { source_priority: r.source_priority } : {}) };
   });
 
+/** Columns of the profiles table that attributes may not take. */
+export const RESERVED_COLUMNS = ['customer_id', 'source_records'];
+
 export type SurvivorshipStrategy = z.output<typeof strategy>;
 export type AttributeRule = z.output<typeof attributeRule>;
 
@@ -38,7 +41,7 @@ const survivorship = z
 
 const match = z.strictObject({
   block_values: z.record(z.string(), z.array(z.union([z.string(), z.number()]).transform(String))).default({}).describe('Identifier values never used for linking, e.g. test@example.com'),
-  max_per_profile: z.record(z.string(), positiveInt).default({}).describe('An identifier value shared by more profiles than this is ignored'),
+  max_per_profile: z.record(z.string(), positiveInt).default({}).describe('Most distinct values of an identifier kind one customer may have; above it the weakest link is cut (docs/IDENTITY.md)'),
 });
 
 export const identityPipeline = z
@@ -52,6 +55,7 @@ export const identityPipeline = z
     outputs: z.strictObject({
       identity_map: tableName.describe('(source_table, source_id, customer_id)'),
       profiles: tableName.describe('One golden record per customer_id'),
+      identity_changes: tableName.optional().describe('Merges, splits and guard cuts, appended per run; default <namespace of identity_map>.identity_changes'),
     }),
     checks: checkList.default([]).describe('Checks on outputs.profiles'),
   })
@@ -81,9 +85,15 @@ export const identityPipeline = z
         if (!kinds.has(kind)) ctx.addIssue({ code: 'custom', path: ['match', key, kind], params: { at: 'key' }, message: `no input has an identifier '${kind}'${didYouMean(kind, kinds)}` });
       }
     }
-    const outs = isObj(v.outputs) ? [v.outputs.identity_map, v.outputs.profiles].map((t) => (typeof t === 'string' ? t : undefined)) : [];
-    if (outs[0] !== undefined && outs[0] === outs[1]) ctx.addIssue({ code: 'custom', path: ['outputs', 'profiles'], message: 'profiles and identity_map must be different tables' });
+    const outKeys = ['identity_map', 'profiles', 'identity_changes'] as const;
+    const outs = isObj(v.outputs) ? outKeys.map((k) => (typeof (v.outputs as Record<string, unknown>)[k] === 'string' ? ((v.outputs as Record<string, unknown>)[k] as string) : undefined)) : [];
     outs.forEach((t, i) => {
-      if (t !== undefined && tables.has(t)) ctx.addIssue({ code: 'custom', path: ['outputs', i === 0 ? 'identity_map' : 'profiles'], message: `'${t}' is also an input` });
+      if (t === undefined) return;
+      const first = outs.indexOf(t);
+      if (first < i) ctx.addIssue({ code: 'custom', path: ['outputs', outKeys[i]!], message: `${outKeys[i]} and ${outKeys[first]} must be different tables` });
+      if (tables.has(t)) ctx.addIssue({ code: 'custom', path: ['outputs', outKeys[i]!], message: `'${t}' is also an input` });
     });
+    for (const a of attrs) {
+      if (RESERVED_COLUMNS.includes(a)) ctx.addIssue({ code: 'custom', path: ['inputs'], message: `'${a}' cannot be an identifier or attribute name: profiles has a column of that name` });
+    }
   }, evenWithErrors);

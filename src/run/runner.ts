@@ -4,8 +4,9 @@
  * and is skipped (not run on stale input) when one of them failed.
  */
 import pLimit from 'p-limit';
-import { FloeError, unsupportedError } from '../errors.js';
+import { FloeError } from '../errors.js';
 import type { LoadedPipeline, ProjectLoad } from '../pipeline/load.js';
+import { runIdentityPipeline } from './identity-run.js';
 import { type PipelineRunResult, type RunContext, runIngestPipeline } from './run-pipeline.js';
 
 export interface RunOutcome {
@@ -34,8 +35,7 @@ export async function runPipelines(ctx: RunContext, load: ProjectLoad, concurren
       return limit(async () => {
         ctx.onEvent?.('start', { pipeline: lp.name, table });
         try {
-          if (lp.pipeline.kind !== 'ingest') throw unsupportedError(`pipeline ${lp.name}: kind ${lp.pipeline.kind} pipelines cannot run yet`);
-          const result = await runIngestPipeline(ctx, lp);
+          const result = lp.pipeline.kind === 'identity' ? await runIdentityPipeline(ctx, lp) : await runIngestPipeline(ctx, lp);
           ctx.onEvent?.(result.status === 'skipped' ? 'skip' : 'commit', {
             pipeline: lp.name,
             table,

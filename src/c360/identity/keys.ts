@@ -1,0 +1,73 @@
+/**
+ * Identifier values → match keys, per identifier kind. Two records are linked only by equal
+ * keys of the same kind (an email never matches a phone), and a value that does not parse as
+ * its kind is garbage: it gets no key and links nothing.
+ *
+ * | kind                         | canonical value            | match key                                      |
+ * |------------------------------|----------------------------|------------------------------------------------|
+ * | email, *_email               | trimmed, lower-case address| Gmail/Outlook/iCloud aliasing removed (email.ts)|
+ * | phone, *_phone               | E.164 (default region US)  | the E.164 value                                |
+ * | loyalty_id, *_loyalty*       | trimmed, upper-case        | digits without a letter prefix or leading zeros |
+ * | anything else                | trimmed                    | lower-case                                     |
+ *
+ * Loyalty numbers lose their prefix and leading zeros in spreadsheets ('L00104553' becomes
+ * '104553'), so only the number itself is compared.
+ */
+import { emailMatchKey, normalizeEmail } from '../normalize/email.js';
+import { phoneNormalizer } from '../normalize/phone.js';
+import type { Normalizer } from '../normalize/types.js';
+import { cleanText, isPlaceholder } from '../normalize/text.js';
+
+export type KeyFamily = 'email' | 'phone' | 'loyalty' | 'other';
+
+export function keyFamily(kind: string): KeyFamily {
+  const k = kind.toLowerCase();
+  if (k === 'email' || k.endsWith('_email')) return 'email';
+  if (k === 'phone' || k.endsWith('_phone')) return 'phone';
+  if (k.includes('loyalty')) return 'loyalty';
+  return 'other';
+}
+
+/** The kind name the built-in block list (blocked.ts) knows this kind by. */
+export function blockKind(kind: string): string {
+  const f = keyFamily(kind);
+  return f === 'email' ? 'email' : f === 'phone' ? 'phone' : f === 'loyalty' ? 'loyalty_id' : kind;
+}
+
+export interface IdentifierKey {
+  /** The value as stored in profiles. */
+  value: string;
+  /** What records are compared by. */
+  key: string;
+}
+
+/** undefined for a missing or unusable value. */
+export function identifierKey(kind: string, raw: unknown, options: { phoneRegion?: string } = {}): IdentifierKey | undefined {
+  if (raw === null || raw === undefined) return undefined;
+  const text = cleanText(String(raw));
+  if (text === '' || isPlaceholder(text.toLowerCase())) return undefined;
+  switch (keyFamily(kind)) {
+    case 'email': {
+      const n = normalizeEmail(text);
+      return typeof n.value === 'string' ? { value: n.value, key: emailMatchKey(n.value) } : undefined;
+    }
+    case 'phone': {
+      const n = phoneFor(options.phoneRegion ?? 'US')(text);
+      return typeof n.value === 'string' ? { value: n.value, key: n.value } : undefined;
+    }
+    case 'loyalty': {
+      const compact = text.replace(/[\s-]/g, '').toUpperCase();
+      const m = /^[A-Z]*0*(\d+)$/.exec(compact);
+      return { value: compact, key: m ? m[1]! : compact.toLowerCase() };
+    }
+    default:
+      return { value: text, key: text.toLowerCase() };
+  }
+}
+
+const phones = new Map<string, Normalizer>();
+function phoneFor(region: string): Normalizer {
+  let n = phones.get(region);
+  if (!n) phones.set(region, (n = phoneNormalizer({ region })));
+  return n;
+}

@@ -1,0 +1,69 @@
+/**
+ * Stage 1 of resolution, in DuckDB: every input row becomes a record, numbered in
+ * (source_table, source_id) order, and every identifier value a (record, kind, value, key,
+ * blocked) row. Attributes stay as text for survivorship.
+ *
+ *   __id_rec (rec, input, source_table, source_id, updated_at, a0, a1, ...)
+ *   __id_ids (rec, kind, value, key, blocked)
+ */
+import type { Engine } from '../../engine/duckdb.js';
+import { quoteIdent, quoteLiteral } from '../../engine/sql.js';
+import { ID_BLOCKED, ID_KEY, ID_VALUE } from './udf.js';
+
+export const REC = '__id_rec';
+export const IDS = '__id_ids';
+
+export interface ResolveInput {
+  table: string;
+  /** A DuckDB relation holding the input's rows. */
+  relation: string;
+  sourceId: string;
+  identifiers: Record<string, string>;
+  attributes: Record<string, string>;
+  updatedAt?: string;
+}
+
+/** A column reference; 'requester.email' reads field email of struct column requester. */
+export function columnSql(column: string, columns: readonly string[]): string {
+  if (columns.includes(column) || !column.includes('.')) return quoteIdent(column);
+  return column.split('.').map(quoteIdent).join('.');
+}
+
+/** Attribute and identifier names in profile column order: identifiers first, each once. */
+export function profileColumns(inputs: readonly Pick<ResolveInput, 'identifiers' | 'attributes'>[]): { kinds: string[]; attributes: string[] } {
+  const kinds = [...new Set(inputs.flatMap((i) => Object.keys(i.identifiers)))];
+  const attributes = [...new Set(inputs.flatMap((i) => Object.keys(i.attributes)))].filter((a) => !kinds.includes(a));
+  return { kinds, attributes };
+}
+
+export async function stageRecords(engine: Engine, inputs: readonly ResolveInput[], options: { where?: (input: ResolveInput) => string | undefined } = {}): Promise<{ kinds: string[]; attributes: string[] }> {
+  const { kinds, attributes } = profileColumns(inputs);
+  const parts: string[] = [];
+  const idParts: string[] = [];
+  for (const [n, input] of inputs.entries()) {
+    const cols = (await engine.columns(`SELECT * FROM ${quoteIdent(input.relation)}`, `read the columns of ${input.table}`)).map((c) => c.name);
+    const col = (c: string) => columnSql(c, cols);
+    const select = [
+      `${n} AS input`,
+      `${quoteLiteral(input.table)} AS source_table`,
+      `CAST(${col(input.sourceId)} AS VARCHAR) AS source_id`,
+      `${input.updatedAt ? `TRY_CAST(${col(input.updatedAt)} AS TIMESTAMPTZ)` : 'CAST(NULL AS TIMESTAMPTZ)'} AS updated_at`,
+      ...attributes.map((a, i) => `${a in input.attributes ? `CAST(${col(input.attributes[a]!)} AS VARCHAR)` : 'CAST(NULL AS VARCHAR)'} AS a${i}`),
+      ...kinds.map((k, i) => `${k in input.identifiers ? `CAST(${col(input.identifiers[k]!)} AS VARCHAR)` : 'CAST(NULL AS VARCHAR)'} AS i${i}`),
+    ];
+    const where = [`${col(input.sourceId)} IS NOT NULL`, options.where?.(input)].filter(Boolean).join(' AND ');
+    // One record per source id: the latest version when an input repeats an id.
+    parts.push(`SELECT * FROM (SELECT ${select.join(', ')} FROM ${quoteIdent(input.relation)} WHERE ${where}) QUALIFY row_number() OVER (PARTITION BY source_id ORDER BY updated_at DESC NULLS LAST) = 1`);
+  }
+  await engine.run(
+    `CREATE OR REPLACE TEMP TABLE ${REC} AS SELECT CAST(row_number() OVER (ORDER BY source_table, source_id) - 1 AS INTEGER) AS rec, * FROM (${parts.join(' UNION ALL ')}) ORDER BY rec`,
+    'stage the identity input records',
+  );
+  for (const [i, k] of kinds.entries()) idParts.push(`SELECT rec, ${quoteLiteral(k)} AS kind, i${i} AS raw FROM ${REC} WHERE i${i} IS NOT NULL`);
+  await engine.run(
+    `CREATE OR REPLACE TEMP TABLE ${IDS} AS SELECT rec, kind, value, key, ${ID_BLOCKED}(kind, value) AS blocked FROM (` +
+      `SELECT rec, kind, ${ID_VALUE}(kind, raw) AS value, ${ID_KEY}(kind, raw) AS key FROM (${idParts.join(' UNION ALL ')})) WHERE key IS NOT NULL`,
+    'compute the identifier match keys',
+  );
+  return { kinds, attributes };
+}

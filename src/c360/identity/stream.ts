@@ -1,0 +1,48 @@
+/**
+ * Reading a query's rows chunk by chunk (2048 rows at a time) instead of materialising them:
+ * the identity resolver streams links and claims through typed arrays, never holding a
+ * table of JS objects.
+ */
+import type { DuckDBAppender, DuckDBValue } from '@duckdb/node-api';
+import { type Engine, wrapDuckDBError } from '../../engine/duckdb.js';
+import { quoteIdent } from '../../engine/sql.js';
+
+export async function forEachRow(engine: Engine, sql: string, purpose: string, onRow: (row: DuckDBValue[]) => void): Promise<void> {
+  try {
+    const result = await engine.connection.stream(sql);
+    const width = result.columnCount;
+    for (;;) {
+      const chunk = await result.fetchChunk();
+      if (!chunk || chunk.rowCount === 0) break;
+      const vectors = Array.from({ length: width }, (_, i) => chunk.getColumnVector(i));
+      const row: DuckDBValue[] = new Array(width);
+      for (let r = 0; r < chunk.rowCount; r++) {
+        for (let c = 0; c < width; c++) row[c] = vectors[c]!.getItem(r);
+        onRow(row);
+      }
+    }
+  } catch (e) {
+    throw wrapDuckDBError(e, purpose);
+  }
+}
+
+/** Creates `table (a INTEGER, b INTEGER)` and fills it from two parallel arrays. */
+export async function writeIntPairs(engine: Engine, table: string, columns: [string, string], n: number, get: (i: number) => [number, number] | undefined): Promise<void> {
+  await engine.run(`CREATE OR REPLACE TEMP TABLE ${quoteIdent(table)} (${quoteIdent(columns[0])} INTEGER, ${quoteIdent(columns[1])} INTEGER)`, `create ${table}`);
+  let appender: DuckDBAppender | undefined;
+  try {
+    appender = await engine.connection.createAppender(table);
+    for (let i = 0; i < n; i++) {
+      const pair = get(i);
+      if (!pair) continue;
+      appender.appendInteger(pair[0]);
+      appender.appendInteger(pair[1]);
+      appender.endRow();
+    }
+    appender.flushSync();
+  } catch (e) {
+    throw wrapDuckDBError(e, `fill ${table}`);
+  } finally {
+    appender?.closeSync();
+  }
+}

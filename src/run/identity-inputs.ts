@@ -1,0 +1,49 @@
+/**
+ * The tables an identity pipeline reads, as DuckDB views over their current snapshots, and
+ * the names of its outputs.
+ */
+import type { Catalog } from '../catalog/catalog.js';
+import { parseTableIdentifier } from '../catalog/identifier.js';
+import type { ResolveInput } from '../c360/identity/records.js';
+import { createTableView } from '../engine/read.js';
+import type { Engine } from '../engine/duckdb.js';
+import { FloeError } from '../errors.js';
+import type { FileIO } from '../io/fileio.js';
+import type { IdentityPipeline } from '../pipeline/schema-pipeline.js';
+import { loadTable } from '../table/load.js';
+
+export type { IdentityPipeline };
+
+/** outputs.identity_changes, else `<namespace of identity_map>.identity_changes`. */
+export function changesTable(p: IdentityPipeline): string {
+  if (p.outputs.identity_changes) return p.outputs.identity_changes;
+  const map = p.outputs.identity_map;
+  return `${map.slice(0, map.lastIndexOf('.'))}.identity_changes`;
+}
+
+export async function openIdentityInputs(engine: Engine, catalog: Catalog, io: FileIO, pipeline: string, p: IdentityPipeline): Promise<ResolveInput[]> {
+  const out: ResolveInput[] = [];
+  for (const [n, input] of p.inputs.entries()) {
+    const id = parseTableIdentifier(input.table);
+    if (!(await catalog.tableExists(id))) {
+      throw new FloeError('not-found', `pipeline ${pipeline}: input table ${input.table} does not exist`, {
+        context: { pipeline, table: input.table },
+        hint: 'Run the pipeline that writes it first (floe run --all runs pipelines in dependency order).',
+      });
+    }
+    const table = await loadTable(catalog, io, id);
+    const relation = `__id_input_${n}`;
+    await createTableView(engine, relation, { io, metadata: table.metadata, table: input.table });
+    out.push({ table: input.table, relation, sourceId: input.source_id, identifiers: input.identifiers, attributes: input.attributes, ...(input.updated_at ? { updatedAt: input.updated_at } : {}) });
+  }
+  return out;
+}
+
+/** A view of the current identity map, or undefined when the table does not exist yet. */
+export async function openIdentityMap(engine: Engine, catalog: Catalog, io: FileIO, table: string, relation = '__id_map'): Promise<string | undefined> {
+  const id = parseTableIdentifier(table);
+  if (!(await catalog.tableExists(id))) return undefined;
+  const loaded = await loadTable(catalog, io, id);
+  await createTableView(engine, relation, { io, metadata: loaded.metadata, table });
+  return relation;
+}

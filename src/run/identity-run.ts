@@ -1,0 +1,127 @@
+/**
+ * One identity pipeline run (DESIGN §4, docs/IDENTITY.md): read the input tables and the
+ * previous identity map, resolve, then commit three ordinary Iceberg snapshots:
+ *
+ * 1. profiles (overwrite), through write-audit-publish when the pipeline has checks: a
+ *    failed check leaves main where it was and nothing else is written;
+ * 2. identity_map (overwrite): (source_table, source_id, customer_id);
+ * 3. identity_changes (append): merges, splits and guard cuts of this run.
+ *
+ * Each commit is atomic; the three are not one transaction. A crash between them leaves
+ * profiles newer than the map, which the next run repairs (ids are stable).
+ */
+import { randomUUID } from 'node:crypto';
+import { parseTableIdentifier } from '../catalog/identifier.js';
+import { changesSql, RECORD_CUSTOMER } from '../c360/identity/assign.js';
+import { PROFILES } from '../c360/identity/survive.js';
+import { resolveIdentities } from '../c360/identity/resolve.js';
+import { appendCheckResults } from '../checks/history.js';
+import { openEngine } from '../engine/duckdb.js';
+import { quoteLiteral } from '../engine/sql.js';
+import { FloeError } from '../errors.js';
+import { writeTable } from '../ingest/write-table.js';
+import type { LoadedPipeline } from '../pipeline/load.js';
+import type { IdentityPipeline } from '../pipeline/schema-pipeline.js';
+import { loadTable } from '../table/load.js';
+import { changesTable, openIdentityInputs, openIdentityMap } from './identity-inputs.js';
+import { acquireTableLock } from './lock.js';
+import { checkAuditor, lockDir, type PipelineRunResult, type RunContext } from './run-pipeline.js';
+import { readState, stateSummary } from './state.js';
+
+/** Cut events beyond this many are summarised in one count. */
+const MAX_CUT_EVENTS = 100;
+
+export async function runIdentityPipeline(ctx: RunContext, lp: LoadedPipeline): Promise<PipelineRunResult> {
+  const p = lp.pipeline as IdentityPipeline;
+  const started = Date.now();
+  const profilesId = parseTableIdentifier(p.outputs.profiles);
+  const lock = await acquireTableLock(lockDir(ctx.project), p.outputs.identity_map, ctx.lockTimeoutMs);
+  const engine = await openEngine();
+  try {
+    const existing = (await ctx.catalog.tableExists(profilesId)) ? await loadTable(ctx.catalog, ctx.io, profilesId) : undefined;
+    const runId = ctx.runId ?? randomUUID();
+    const base = { pipeline: p.name, table: p.outputs.profiles, rejects: 0, schemaChanges: [] as string[] };
+    if (ctx.runId && readState(existing?.metadata, p.name, undefined).hasRun(ctx.runId)) {
+      return { ...base, status: 'skipped', rowsRead: 0, rowsWritten: 0n, snapshotId: existing?.metadata['current-snapshot-id'] ?? null, durationMs: Date.now() - started, note: `run ${ctx.runId} already committed` };
+    }
+    const inputs = await openIdentityInputs(engine, ctx.catalog, ctx.io, p.name, p);
+    const previousMap = ctx.fullRefresh ? undefined : await openIdentityMap(engine, ctx.catalog, ctx.io, p.outputs.identity_map);
+    const r = await resolveIdentities(engine, {
+      inputs,
+      blockValues: p.match.block_values,
+      maxPerProfile: p.match.max_per_profile,
+      survivorship: p.survivorship,
+      previousMap,
+    });
+    ctx.onEvent?.('identity', {
+      pipeline: p.name,
+      records: r.records,
+      identifiers: r.identifiers,
+      blocked: r.blocked,
+      links: r.links,
+      customers: r.components,
+      kept_ids: r.kept,
+      new_ids: r.fresh,
+      cuts: r.cuts.length,
+      unresolved: r.unresolved,
+    });
+    for (const c of r.cuts.slice(0, MAX_CUT_EVENTS)) {
+      ctx.onEvent?.('cut', { pipeline: p.name, kind: c.kind, value: c.key, over_kind: c.overKind, limit: c.limit, had: c.had, bridged: c.bridged, records: c.records });
+    }
+    const summary = stateSummary(p.name, runId);
+    const common = { catalog: ctx.catalog, io: ctx.io, engine, warehouse: ctx.project.paths.warehouse, summary, schemaPolicy: 'add_columns' as const };
+    const events = { onRetry: (x: { attempt: number; waitMs: number; table: string }) => ctx.onEvent?.('retry', { ...x }) };
+    const audit = p.checks.length && !ctx.noAudit ? checkAuditor(ctx, engine, { checks: p.checks, target: { table: p.outputs.profiles } }) : undefined;
+    const profiles = await writeTable({ ...common, id: profilesId, selectSql: `SELECT * FROM ${PROFILES}`, mode: 'overwrite', audit: audit?.audit, events });
+    if (audit?.results) {
+      await appendCheckResults({ catalog: ctx.catalog, io: ctx.io, engine, warehouse: ctx.project.paths.warehouse, runs: [{ pipeline: p.name, snapshotId: profiles.snapshotId, runId, results: audit.results }] });
+      for (const x of audit.results) ctx.onEvent?.('check', { pipeline: p.name, table: p.outputs.profiles, check: x.name, status: x.status, severity: x.severity, observed: x.observed, expected: x.expected });
+    }
+    if (profiles.published === false && audit?.results) {
+      const failed = audit.results.filter((x) => x.status === 'fail' || x.status === 'error').map((x) => `${x.name} (${x.message})`);
+      throw new FloeError('check', `pipeline ${p.name}: ${failed.length} check(s) failed, so main of ${p.outputs.profiles} was not moved and ${p.outputs.identity_map} was not written: ${failed.join('; ')}`, {
+        context: { pipeline: p.name, table: p.outputs.profiles, snapshot: String(profiles.snapshotId) },
+        hint: `The profiles are staged as snapshot ${profiles.snapshotId}; inspect them with: floe query "SELECT * FROM ${p.outputs.profiles}" --snapshot ${profiles.snapshotId}`,
+      });
+    }
+    await writeTable({
+      ...common,
+      id: parseTableIdentifier(p.outputs.identity_map),
+      selectSql: `SELECT source_table, source_id, customer_id FROM ${RECORD_CUSTOMER} ORDER BY source_table, source_id`,
+      mode: 'overwrite',
+      schemaPolicy: 'fail',
+      events,
+    });
+    await writeChanges(engine, p, runId, r.cuts, common, events);
+    return {
+      ...base,
+      status: 'ok',
+      rowsRead: r.records,
+      rowsWritten: profiles.rows,
+      snapshotId: profiles.snapshotId,
+      durationMs: Date.now() - started,
+      schemaChanges: profiles.schemaChanges,
+      note: `${r.records} records → ${r.components} customers (${r.kept} ids kept, ${r.fresh} new)${r.cuts.length ? `, ${r.cuts.length} links cut by max_per_profile` : ''}`,
+    };
+  } finally {
+    engine.close();
+    await lock.release();
+  }
+}
+
+type Common = Omit<Parameters<typeof writeTable>[0], 'id' | 'selectSql' | 'mode'>;
+
+async function writeChanges(engine: Common['engine'], p: IdentityPipeline, runId: string, cuts: Awaited<ReturnType<typeof resolveIdentities>>['cuts'], common: Common, events: Common['events']): Promise<void> {
+  const head = `${quoteLiteral(runId)} AS run_id, now()::TIMESTAMPTZ AS changed_at`;
+  const parts = [`SELECT ${head}, change, customer_id, previous_customer_id, records::BIGINT AS records, NULL::VARCHAR AS identifier_kind, NULL::VARCHAR AS identifier_value, NULL::VARCHAR AS detail FROM (${changesSql()})`];
+  if (cuts.length) {
+    await engine.run('CREATE OR REPLACE TEMP TABLE __id_cuts (kind VARCHAR, key VARCHAR, detail VARCHAR, records BIGINT)', 'stage the cut links');
+    const rows = cuts.map((c) => `(${quoteLiteral(c.kind)}, ${quoteLiteral(c.key)}, ${quoteLiteral(`customer had ${c.had} distinct ${c.overKind} values (max_per_profile ${c.limit}); this ${c.kind} bridged ${c.bridged} of them across ${c.records} records (round ${c.round})`)}, ${c.records})`);
+    for (let i = 0; i < rows.length; i += 500) await engine.run(`INSERT INTO __id_cuts VALUES ${rows.slice(i, i + 500).join(', ')}`, 'stage the cut links');
+    parts.push(
+      `SELECT ${head}, 'cut' AS change, (SELECT rc.customer_id FROM __id_ids i JOIN ${RECORD_CUSTOMER} rc USING (rec) WHERE i.kind = c.kind AND i.key = c.key ORDER BY i.rec LIMIT 1) AS customer_id, ` +
+        `NULL::VARCHAR AS previous_customer_id, c.records, c.kind, c.key, c.detail FROM __id_cuts c`,
+    );
+  }
+  await writeTable({ ...common, id: parseTableIdentifier(changesTable(p)), selectSql: parts.join(' UNION ALL '), mode: 'append', events });
+}
