@@ -21,7 +21,7 @@ import { planScan, type ScanTask } from '../table/scan.js';
 import { transformSql } from '../engine/transform-sql.js';
 import { registerFloeFunctions } from '../engine/udf.js';
 import { writeDataFiles, type PartitionColumn } from '../engine/write-parquet.js';
-import { createTableChange, type UnboundPartitionField } from '../iceberg/metadata-builder.js';
+import { createTableChange, type UnboundPartitionField, type UnboundSortField } from '../iceberg/metadata-builder.js';
 import { partitionPath } from '../iceberg/partition.js';
 import { fieldById, highestFieldId } from '../iceberg/schema.js';
 import { resultType } from '../iceberg/transforms/index.js';
@@ -34,6 +34,7 @@ import { isLocalLocation, toLocalPath } from '../io/local.js';
 import { commitTable, createTable, type CommitEvents } from '../table/commit.js';
 import { loadTable, type LoadedTable } from '../table/load.js';
 import { buildSnapshotChange, currentSchema, newSnapshotId, nextSchemaId, specById, writeAddedManifest } from '../table/snapshot-producer.js';
+import { defaultSortOrder, sortOrderSql } from '../table/evolve/sort-sql.js';
 import { reconcileColumns, type SchemaChangePolicy } from './reconcile.js';
 
 export const DEFAULT_TARGET_FILE_SIZE = 512 * 1024 * 1024; // Iceberg's write.target-file-size-bytes default
@@ -50,6 +51,8 @@ export interface WriteTableOptions {
   warehouse: string;
   /** For a new table only. */
   partitionBy?: readonly UnboundPartitionField[];
+  /** For a new table only: its sort order (existing tables: see table/evolve/layout.ts). */
+  sortBy?: readonly UnboundSortField[];
   properties?: Record<string, string>;
   summary?: Record<string, string>;
   events?: CommitEvents;
@@ -135,6 +138,7 @@ export async function writeAndCommit(
     return { name: f.name, sql: transformSql(f.transform, source.type, column), type: resultType(f.transform, source.type) };
   });
 
+  const sortOrder = defaultSortOrder(m);
   const staging = stagingDir(m.location);
   const moved: string[] = [];
   try {
@@ -147,6 +151,8 @@ export async function writeAndCommit(
       outputDir: staging,
       fileNamePrefix: randomUUID(),
       table: name,
+      // Clustering on write: files of a sorted table are sorted by its default order.
+      orderBy: sortOrder ? sortOrderSql(sortOrder, schema) : undefined,
     });
     const files: DataFile[] = [];
     for (const wf of written) {
@@ -155,7 +161,7 @@ export async function writeAndCommit(
       const location = joinLocation(dir, basename(wf.localPath));
       await table.io.putLocalFile(wf.localPath, location);
       moved.push(location);
-      files.push({ ...wf.dataFile, file_path: location });
+      files.push({ ...wf.dataFile, file_path: location, ...(sortOrder ? { sort_order_id: sortOrder['order-id'] } : {}) });
     }
     if (files.length === 0 && w.skipIfEmpty && !w.removeFiles?.size) {
       if (pendingCreate) await createTable(o.catalog, o.io, o.id, pendingCreate);
@@ -273,12 +279,12 @@ export interface TableToWrite {
  * The existing table, or a new one that exists only in memory until its first commit, so a
  * failed or killed first write leaves no empty table behind.
  */
-export async function loadOrCreate(o: Pick<WriteTableOptions, 'catalog' | 'io' | 'id' | 'warehouse' | 'partitionBy' | 'properties'>, incoming: StructType): Promise<TableToWrite> {
+export async function loadOrCreate(o: Pick<WriteTableOptions, 'catalog' | 'io' | 'id' | 'warehouse' | 'partitionBy' | 'sortBy' | 'properties'>, incoming: StructType): Promise<TableToWrite> {
   if (await o.catalog.tableExists(o.id)) return { table: await loadTable(o.catalog, o.io, o.id) };
   const location = joinLocation(o.warehouse, ...o.id.namespace, o.id.name);
   let change: TableChange;
   try {
-    change = createTableChange({ location, schema: incoming, partitionBy: o.partitionBy, properties: o.properties });
+    change = createTableChange({ location, schema: incoming, partitionBy: o.partitionBy, sortBy: o.sortBy, properties: o.properties });
   } catch (e) {
     // A partition field the data cannot have is a mistake in the command or pipeline file.
     if (e instanceof FloeError && e.kind === 'schema') throw new FloeError('config', `${formatTableId(o.id)}: ${e.message}`, { cause: e, hint: e.hint });

@@ -1,6 +1,6 @@
 /**
  * `floe plan`: what a run would do, without writing anything — the source, the target,
- * the schema diff and the partition/sort diff. File and sql sources are described through
+ * the schema diff and the partition/sort diff (the layout change floe run would commit). File and sql sources are described through
  * DuckDB (their views are lazy, so only file headers are read); database and HTTP sources
  * are not contacted, so their schema diff is left to the run.
  */
@@ -11,14 +11,15 @@ import { openEngine } from '../engine/duckdb.js';
 import { schemaFromColumns } from '../engine/infer-schema.js';
 import { quoteIdent } from '../engine/sql.js';
 import { reconcileColumns } from '../ingest/reconcile.js';
-import { columnName } from '../iceberg/schema.js';
 import type { FileIO } from '../io/fileio.js';
 import type { LoadedPipeline } from '../pipeline/load.js';
 import type { Redactor } from '../pipeline/secrets.js';
 import { createSource } from '../sources/index.js';
 import { SOURCE_FILE_COLUMN } from '../sources/source.js';
+import { planLayout } from '../table/evolve/layout.js';
 import { loadTable } from '../table/load.js';
 import { currentSchema } from '../table/snapshot-producer.js';
+import { planIdentity } from './identity-plan.js';
 import { planNormalize } from './normalize.js';
 import { registerNormalizers } from './udf-normalize.js';
 
@@ -39,7 +40,8 @@ const LAZY_SOURCES = new Set(['csv', 'json', 'jsonl', 'parquet', 'sql']);
 export async function planPipeline(lp: LoadedPipeline, catalog: Catalog, io: FileIO, projectDir: string, redact: Redactor): Promise<PipelinePlan> {
   const p = lp.pipeline;
   if (p.kind !== 'ingest') {
-    return { pipeline: lp.name, source: 'identity', target: p.outputs.profiles, mode: 'identity', tableExists: false, schema: [], partitioning: [], sortOrder: [], problems: ['identity pipelines are not planned yet'] };
+    const ip = await planIdentity(lp, catalog, io);
+    return { pipeline: lp.name, source: ip.source, target: `${p.outputs.identity_map}, ${p.outputs.profiles}`, mode: 'identity', tableExists: ip.tableExists, schema: ip.lines, partitioning: [], sortOrder: [], problems: ip.problems };
   }
   const id = parseTableIdentifier(p.target.table);
   const table = (await catalog.tableExists(id)) ? await loadTable(catalog, io, id) : undefined;
@@ -54,17 +56,25 @@ export async function planPipeline(lp: LoadedPipeline, catalog: Catalog, io: Fil
     sortOrder: [],
     problems: [],
   };
-  const wanted = p.target.partition_by.map((e) => `${e.transform}(${e.source})`);
+  const partitionBy = p.target.partition_by.map((e) => ({ sourceName: e.source, transform: e.transform }));
+  const sortBy = p.target.sort_by.map((e) => ({ sourceName: e.source, transform: e.transform, direction: e.direction, nullOrder: e['null-order'] }));
   if (!table) {
+    const wanted = p.target.partition_by.map((e) => e.text.trim());
     out.partitioning = wanted.length ? [`create partitioned by ${wanted.join(', ')}`] : ['create unpartitioned'];
+    if (sortBy.length) out.sortOrder = [`create sorted by ${p.target.sort_by.map((e) => e.text.trim()).join(', ')}`];
   } else {
-    const m = table.metadata;
-    const schema = currentSchema(m);
-    const spec = m['partition-specs'].find((s) => s['spec-id'] === m['default-spec-id']);
-    const has = (spec?.fields ?? []).map((f) => `${f.transform}(${columnName(schema, f['source-id']) ?? f['source-id']})`);
-    if (has.join(',') !== wanted.join(',')) out.partitioning = [`table is partitioned by [${has.join(', ')}], the pipeline asks for [${wanted.join(', ')}]; floe run keeps the table's spec`];
+    // The same plan floe run commits before writing (table/evolve/layout.ts).
+    try {
+      const layout = planLayout(table.metadata, { partitionBy, sortBy }, p.target.table);
+      out.partitioning = layout.changes.filter((c) => c.startsWith('partition spec'));
+      out.sortOrder = layout.changes.filter((c) => c.startsWith('sort'));
+    } catch (e) {
+      // A column the run itself adds: the layout follows right after the run's write.
+      const msg = e instanceof FloeError ? e.message : String(e);
+      if (/no such column/.test(msg)) out.partitioning = [`${msg}; if the run adds that column, the layout is evolved right after its write`];
+      else out.problems.push(msg);
+    }
   }
-  if (p.target.sort_by.length) out.sortOrder = [`sort_by ${p.target.sort_by.map((s) => s.source).join(', ')} is recorded but not applied to writes yet`];
   if (!LAZY_SOURCES.has(p.source.kind)) {
     out.source = `${p.source.kind} (not contacted by plan)`;
     return out;

@@ -1,0 +1,101 @@
+/**
+ * Declarative layout: a pipeline's `partition_by` and `sort_by` evolve an existing table's
+ * partition spec and sort order on the next run (the same rules as `floe table evolve`).
+ *
+ * - A non-empty list is the layout the table must have; an empty list leaves the table's
+ *   layout alone (so a table partitioned with `floe table evolve` or `floe load` keeps its
+ *   spec; `floe table evolve --partition-by none` removes partitioning).
+ * - The layout is committed on its own, just before the data, under the run's table lock;
+ *   old files keep their spec, the run's files use the new one.
+ * - A partition or sort column that this run itself adds (on_schema_change: add_columns)
+ *   does not exist before the write; then the layout is committed right after it, and the
+ *   following runs write with it.
+ */
+import type { Catalog } from '../../catalog/catalog.js';
+import { formatTableId } from '../../catalog/catalog.js';
+import { FloeError } from '../../errors.js';
+import type { UnboundPartitionField, UnboundSortField } from '../../iceberg/metadata-builder.js';
+import type { TableIdentifier, TableMetadata } from '../../iceberg/types.js';
+import type { FileIO } from '../../io/fileio.js';
+import { commitTable, type CommitEvents } from '../commit.js';
+import { loadTable } from '../load.js';
+import { planEvolution, type EvolutionPlan, type EvolveRequest } from './evolve.js';
+
+export interface DeclaredLayout {
+  partitionBy: readonly UnboundPartitionField[];
+  sortBy: readonly UnboundSortField[];
+}
+
+export function layoutRequest(l: DeclaredLayout): EvolveRequest {
+  return {
+    ...(l.partitionBy.length ? { partitionBy: [...l.partitionBy] } : {}),
+    ...(l.sortBy.length ? { sortBy: [...l.sortBy] } : {}),
+  };
+}
+
+/** The layout change a run would commit (pure); throws a schema error when it cannot bind. */
+export function planLayout(m: TableMetadata, l: DeclaredLayout, table: string): EvolutionPlan {
+  return planEvolution(m, layoutRequest(l), table);
+}
+
+/** A binding failure that the write itself may fix: a column the table does not have yet. */
+const missingColumn = (e: unknown) => e instanceof FloeError && e.kind === 'schema' && /no such column/.test(e.message);
+
+export interface LayoutWrite<T> {
+  result: T;
+  /** Readable lines of the committed layout changes. */
+  changes: string[];
+}
+
+/**
+ * Runs `write` with the table's layout evolved to `layout` first (or right after, when the
+ * layout names a column the write adds). A table that does not exist yet is created by the
+ * write with this layout, so nothing is evolved.
+ */
+export async function writeWithLayout<T>(
+  o: { catalog: Catalog; io: FileIO; id: TableIdentifier; layout: DeclaredLayout; events?: CommitEvents },
+  write: () => Promise<T>,
+): Promise<LayoutWrite<T>> {
+  const name = formatTableId(o.id);
+  const req = layoutRequest(o.layout);
+  if (!req.partitionBy && !req.sortBy) return { result: await write(), changes: [] };
+  if (!(await o.catalog.tableExists(o.id))) return { result: await write(), changes: [] };
+  const evolve = async (): Promise<string[]> => {
+    let lines: string[] = [];
+    const base = await commitOrSkip(o, name, req, (l) => (lines = l));
+    return base ? lines : [];
+  };
+  try {
+    const changes = await evolve();
+    return { result: await write(), changes };
+  } catch (e) {
+    if (!missingColumn(e)) throw e;
+  }
+  const result = await write();
+  try {
+    return { result, changes: await evolve() };
+  } catch (e) {
+    if (!(e instanceof FloeError)) throw e;
+    throw new FloeError('config', `${name}: the data was committed with the table's current layout, but the pipeline's partition_by/sort_by cannot be applied: ${e.message}`, {
+      cause: e,
+      context: { table: name },
+      hint: 'partition_by and sort_by must name columns of the target table',
+    });
+  }
+}
+
+async function commitOrSkip(
+  o: { catalog: Catalog; io: FileIO; id: TableIdentifier; events?: CommitEvents },
+  name: string,
+  req: EvolveRequest,
+  report: (lines: string[]) => void,
+): Promise<boolean> {
+  const current = await loadTable(o.catalog, o.io, o.id);
+  if (planEvolution(current.metadata, req, name).change.updates.length === 0) return false;
+  await commitTable(o.catalog, o.io, o.id, async (base) => {
+    const plan = planEvolution(base.metadata, req, name);
+    report(plan.changes);
+    return plan.change;
+  }, o.events);
+  return true;
+}
