@@ -1,0 +1,105 @@
+/**
+ * `floe identity explain <customer_id>`: the source records of one customer, with their
+ * identifier values, and the links that joined them — each unblocked match key shared by two
+ * or more of the records. Keys are recomputed from the inputs' current rows with the same
+ * functions the resolver uses, so a value changed since the last run shows as it is now.
+ */
+import type { Engine } from '../../engine/duckdb.js';
+import { quoteIdent, quoteLiteral } from '../../engine/sql.js';
+import { FloeError } from '../../errors.js';
+import type { BlockLists } from '../normalize/blocked.js';
+import { columnSql, IDS, REC, type ResolveInput, stageRecords } from './records.js';
+import { registerIdentityFunctions } from './udf.js';
+
+export interface ExplainIdentifier {
+  kind: string;
+  value: string;
+  key: string;
+  /** Why the value links nothing (blocked.ts reason). */
+  blocked?: string;
+}
+
+export interface ExplainRecord {
+  source_table: string;
+  source_id: string;
+  /** False when the record is in the identity map but no longer in its input table. */
+  present: boolean;
+  identifiers: ExplainIdentifier[];
+}
+
+export interface ExplainLink {
+  kind: string;
+  key: string;
+  /** `table:id` of every record of the customer carrying the key. */
+  records: string[];
+  /** Set when the key is shared but did not link: blocked, or cut by max_per_profile. */
+  ignored?: string;
+}
+
+export interface Explanation {
+  customer_id: string;
+  records: ExplainRecord[];
+  links: ExplainLink[];
+}
+
+export interface ExplainOptions {
+  customerId: string;
+  /** Relation (source_table, source_id, customer_id): the identity map. */
+  map: string;
+  mapTable: string;
+  inputs: readonly ResolveInput[];
+  blockValues: BlockLists;
+  /** Relation with the identity_changes rows, for the cut links; optional. */
+  changes?: string;
+}
+
+export async function explainCustomer(engine: Engine, o: ExplainOptions): Promise<Explanation> {
+  await engine.run(
+    `CREATE OR REPLACE TEMP TABLE __id_explain AS SELECT CAST(source_table AS VARCHAR) AS source_table, CAST(source_id AS VARCHAR) AS source_id FROM ${quoteIdent(o.map)} WHERE customer_id = ${quoteLiteral(o.customerId)}`,
+    `read customer ${o.customerId} from ${o.mapTable}`,
+  );
+  const members = await engine.all('SELECT source_table, source_id FROM __id_explain ORDER BY source_table, source_id', 'list the customer records');
+  if (members.length === 0) {
+    throw new FloeError('not-found', `customer ${o.customerId} is not in ${o.mapTable}`, {
+      context: { customer_id: o.customerId, table: o.mapTable },
+      hint: `List customer ids with: floe query "SELECT customer_id FROM ${o.mapTable} LIMIT 10"`,
+    });
+  }
+  registerIdentityFunctions(engine.connection, o.blockValues);
+  const cols = new Map<string, string[]>();
+  for (const i of o.inputs) cols.set(i.relation, (await engine.columns(`SELECT * FROM ${quoteIdent(i.relation)}`, `read the columns of ${i.table}`)).map((c) => c.name));
+  await stageRecords(engine, o.inputs, {
+    where: (i) => `CAST(${columnSql(i.sourceId, cols.get(i.relation)!)} AS VARCHAR) IN (SELECT source_id FROM __id_explain WHERE source_table = ${quoteLiteral(i.table)})`,
+  });
+  const ids = await engine.all(
+    `SELECT r.source_table, r.source_id, i.kind, i.value, i.key, i.blocked FROM ${REC} r JOIN ${IDS} i USING (rec) ORDER BY r.source_table, r.source_id, i.kind`,
+    'read the identifiers of the customer',
+  );
+  const byRecord = new Map<string, ExplainRecord>();
+  for (const m of members) byRecord.set(`${m.source_table}:${m.source_id}`, { source_table: String(m.source_table), source_id: String(m.source_id), present: false, identifiers: [] });
+  const present = await engine.all(`SELECT source_table, source_id FROM ${REC}`, 'list the records found');
+  for (const p of present) {
+    const r = byRecord.get(`${p.source_table}:${p.source_id}`);
+    if (r) r.present = true;
+  }
+  const links = new Map<string, ExplainLink & { blocked?: string }>();
+  for (const row of ids) {
+    const ref = `${row.source_table}:${row.source_id}`;
+    const id: ExplainIdentifier = { kind: String(row.kind), value: String(row.value), key: String(row.key), ...(row.blocked !== null ? { blocked: String(row.blocked) } : {}) };
+    byRecord.get(ref)?.identifiers.push(id);
+    const lk = `${id.kind}\u0000${id.key}`;
+    const link = links.get(lk) ?? { kind: id.kind, key: id.key, records: [], ...(id.blocked ? { ignored: `blocked (${id.blocked})` } : {}) };
+    link.records.push(ref);
+    links.set(lk, link);
+  }
+  const cut = new Set<string>();
+  if (o.changes) {
+    const rows = await engine.all(`SELECT DISTINCT identifier_kind AS kind, identifier_value AS key FROM ${quoteIdent(o.changes)} WHERE change = 'cut'`, 'read the cut links');
+    for (const r of rows) cut.add(`${r.kind}\u0000${r.key}`);
+  }
+  const shared = [...links.entries()]
+    .filter(([, l]) => l.records.length > 1)
+    .map(([k, l]) => (cut.has(k) && !l.ignored ? { ...l, ignored: 'cut by max_per_profile' } : l))
+    .sort((a, b) => (a.ignored ? 1 : 0) - (b.ignored ? 1 : 0) || b.records.length - a.records.length || a.kind.localeCompare(b.kind) || a.key.localeCompare(b.key));
+  return { customer_id: o.customerId, records: [...byRecord.values()], links: shared };
+}

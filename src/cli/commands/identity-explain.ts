@@ -1,0 +1,63 @@
+/** `floe identity explain <customer_id>`: why records were linked into one customer. */
+import type { Command } from 'commander';
+import { openCatalog } from '../../catalog/open.js';
+import { explainCustomer, type Explanation } from '../../c360/identity/explain.js';
+import { openEngine } from '../../engine/duckdb.js';
+import { FloeError } from '../../errors.js';
+import { RoutingFileIO } from '../../io/resolve.js';
+import { formatDiagnostic, hasErrors } from '../../pipeline/diagnostics.js';
+import { validateProject } from '../../pipeline/load.js';
+import type { IdentityPipeline } from '../../pipeline/schema-pipeline.js';
+import { changesTable, openIdentityInputs, openIdentityMap } from '../../run/identity-inputs.js';
+import { globalsOf } from '../context.js';
+import { EXIT_USAGE } from '../exit.js';
+import { consoleOutput, formatTable } from '../output.js';
+
+export default async function identityExplain(customerId: string, opts: { pipeline?: string; json?: boolean }, cmd: Command): Promise<number> {
+  const out = consoleOutput();
+  const load = await validateProject(globalsOf(cmd).project);
+  if (hasErrors(load.diagnostics) || !load.project) {
+    for (const d of load.diagnostics) out.err(formatDiagnostic(d));
+    return EXIT_USAGE;
+  }
+  const identity = load.pipelines.filter((lp) => lp.pipeline.kind === 'identity');
+  const chosen = opts.pipeline ? identity.filter((lp) => lp.name === opts.pipeline) : identity;
+  if (chosen.length !== 1) {
+    const names = identity.map((lp) => lp.name).join(', ') || 'none';
+    throw new FloeError('usage', opts.pipeline ? `no identity pipeline named '${opts.pipeline}' (identity pipelines: ${names})` : chosen.length === 0 ? 'the project has no identity pipeline' : `the project has several identity pipelines (${names}): choose one with --pipeline`);
+  }
+  const lp = chosen[0]!;
+  const p = lp.pipeline as IdentityPipeline;
+  const catalog = await openCatalog(load.project.catalog, load.project.dir);
+  const io = RoutingFileIO.forStorage(load.project.storage);
+  const engine = await openEngine({ threads: 1 });
+  try {
+    const map = await openIdentityMap(engine, catalog, io, p.outputs.identity_map);
+    if (!map) throw new FloeError('not-found', `pipeline ${lp.name} has not run yet: ${p.outputs.identity_map} does not exist`, { hint: `floe run ${lp.name}` });
+    const changes = await openIdentityMap(engine, catalog, io, changesTable(p), '__id_changes');
+    const inputs = await openIdentityInputs(engine, catalog, io, lp.name, p);
+    const e = await explainCustomer(engine, { customerId, map, mapTable: p.outputs.identity_map, inputs, blockValues: p.match.block_values, ...(changes ? { changes } : {}) });
+    out.out(opts.json ? JSON.stringify(e, null, 2) : explanationText(e));
+    return 0;
+  } finally {
+    engine.close();
+    await catalog.close();
+  }
+}
+
+export function explanationText(e: Explanation): string {
+  const lines = [`customer ${e.customer_id}: ${e.records.length} source record${e.records.length === 1 ? '' : 's'}`, ''];
+  lines.push(
+    formatTable(
+      ['table', 'id', 'identifiers'],
+      e.records.map((r) => [
+        r.source_table,
+        r.source_id,
+        r.present ? r.identifiers.map((i) => `${i.kind}=${i.value}${i.blocked ? ` (blocked: ${i.blocked})` : ''}`).join(', ') || '(none)' : '(no longer in the input table)',
+      ]),
+    ),
+  );
+  lines.push('', e.links.length ? 'links:' : 'links: none (a single record, or records joined through others no longer present)');
+  for (const l of e.links) lines.push(`  ${l.kind} ${l.key}${l.ignored ? ` — not used: ${l.ignored}` : ''}: ${l.records.join(', ')}`);
+  return lines.join('\n');
+}
