@@ -124,6 +124,7 @@ function valueText(type: PrimitiveType, v: IcebergValue): string {
   if (v === null) return 'NULL';
   try {
     const j = toJsonValue(type, v);
+    if (type.startsWith('decimal')) return String(j);
     return typeof j === 'string' ? `'${j.replaceAll("'", "''")}'` : String(j);
   } catch {
     return String(v);
