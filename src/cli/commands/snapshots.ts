@@ -33,7 +33,7 @@ export default async function snapshots(tableName: string, opts: { json?: boolea
         s.summary.operation,
         s.summary['added-records'] ?? '',
         s.summary['total-records'] ?? '',
-        (refsBySnapshot.get(s['snapshot-id']) ?? []).join(','),
+        (refsBySnapshot.get(s['snapshot-id']) ?? []).map((r) => (m.refs[r]?.type === 'tag' ? `${r} (tag)` : r)).join(', '),
       ]),
     ),
   );

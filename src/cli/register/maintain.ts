@@ -6,10 +6,12 @@ export function registerMaintain(program: Command): void {
   const maintain = program.command('maintain').description('keep a table healthy: expire snapshots, delete orphan files, rewrite manifests');
   maintain
     .command('expire <table>')
-    .description(
-      'remove snapshots older than --older-than while every branch keeps at least --retain-last of its history, ' +
-        'then delete the files only they referenced (defaults: the table properties history.expire.max-snapshot-age-ms, 5 days, ' +
-        'and history.expire.min-snapshots-to-keep, 1; a branch\'s own retention settings win)',
+    .description('remove old snapshots, then delete the files only they referenced')
+    .addHelpText(
+      'after',
+      '\nEvery branch keeps its head and its ancestors while fewer than --retain-last are kept or while they are younger than\n' +
+        '--older-than; tags keep their snapshot. Defaults: the table properties history.expire.max-snapshot-age-ms (5 days)\n' +
+        'and history.expire.min-snapshots-to-keep (1); a branch\'s own retention settings win. See docs/MAINTENANCE.md.',
     )
     .option('--older-than <duration>', 'snapshots older than this may expire, e.g. 7d, 12h')
     .option('--retain-last <n>', 'keep at least the last n snapshots of every branch (1 or more)')
