@@ -5,6 +5,7 @@
 import type { Scenario } from '../lib/types.js';
 import { checks } from './checks.js';
 import { coldStart } from './cold-start.js';
+import { commitLatency } from './commit-latency.js';
 import { csvLoad } from './csv-load.js';
 import { postgresLoad } from './postgres-load.js';
 import { selftest } from './selftest.js';
@@ -14,7 +15,7 @@ const notYet = (id: string, key: string, title: string, measures: string): Scena
 export const SCENARIOS: Scenario[] = [
   csvLoad,
   postgresLoad,
-  notYet('3', 'commit-latency', 'Commit latency vs snapshots and files', 'Time of one append commit as the table grows in snapshots and data files.'),
+  commitLatency,
   notYet('4', 'pruned-query', 'Pruned query', 'A selective `floe query` that partition and metrics pruning should answer from few files.'),
   notYet('5', 'compaction', 'Compaction', '`floe compact` of a table of many small files.'),
   notYet('6', 'merge-upsert', 'Merge-upsert', 'A keyed merge of changed rows into a large table.'),
