@@ -95,6 +95,7 @@ export function buildProgram(): Command {
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'csv', 'json', 'parquet']).default('table'))
     .option('--out <file>', 'write the result to a file instead of stdout (required for parquet)')
     .option('--explain', 'print each table\'s scan plan (filters used for pruning, manifests and data files kept of total) instead of running the query')
+    .option('--mask', 'read every PII-tagged column (table property floe.pii.<column>) through its policy: hash, mask or redact')
     .action(lazy(() => import('./commands/query.js')));
 
   program

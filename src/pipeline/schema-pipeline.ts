@@ -30,7 +30,19 @@ const columnRule = z
       .optional()
       .describe('Default region for phone numbers written without a country code'),
     format: z.string().min(1).optional().describe('strptime format for normalize: timestamp or date/timestamp types'),
-    pii: z.enum(['hash', 'mask', 'redact', 'none']).optional(),
+    pii: z
+      .union([
+        z.enum(['hash', 'mask', 'redact', 'none']),
+        z.string().regex(/^[a-z][a-z0-9_]*$/, { error: 'expected a policy (hash, mask, redact, none), a tag such as email, or { tag, policy, apply }' }),
+        z.strictObject({
+          tag: z.string().regex(/^[a-z][a-z0-9_]*$/, { error: 'expected a lower-case tag such as email, phone, name' }).optional(),
+          policy: z.enum(['hash', 'mask', 'redact', 'none']).optional().describe('Default mask'),
+          apply: z.enum(['read', 'ingest']).optional().describe('read (default): stored raw, masked by floe query --mask and sql pipelines; ingest: stored masked'),
+          salt_env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).optional().describe('hash: the environment variable holding the salt (default FLOE_PII_SALT)'),
+        }),
+      ])
+      .optional()
+      .describe('Personal data: a policy (hash, mask, redact, none), a tag (email, phone, ...; policy mask), or { tag, policy, apply, salt_env }. Stored as the table property floe.pii.<column>'),
     doc: z.string().optional().describe('Column comment stored in the table schema'),
   })
   .superRefine((v, ctx) => {

@@ -21,6 +21,7 @@ import { planScan, type ScanPruning } from '../table/scan.js';
 import type { SnapshotSelector } from '../table/snapshot-select.js';
 import { sqlNamesOnly } from '../pipeline/order.js';
 import { queryFilters } from './predicates.js';
+import { createMaskedTableView, type ViewMasker } from '../governance/views.js';
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
@@ -53,6 +54,8 @@ export interface PrepareOptions {
   prune?: boolean;
   /** Plan only: no view is created and no data file is opened (`floe query --explain`). */
   planOnly?: boolean;
+  /** Read PII-tagged columns through their policies (`floe query --mask`, sql pipelines; governance/views.ts). */
+  mask?: ViewMasker;
 }
 
 export async function prepareViews(
@@ -69,11 +72,15 @@ export async function prepareViews(
   for (const id of ids) {
     const table = await loadTable(catalog, io, id);
     const name = formatTableId(id);
-    const filter: UnboundExpr | undefined = filters ? (filters.get([...id.namespace, id.name].join('.')) ?? { op: 'true' }) : undefined;
+    const mask = options.mask?.(table.metadata, name) ?? null;
+    // A masked table is not pruned: the query's filters compare masked values, its metrics raw ones.
+    const filter: UnboundExpr | undefined = filters && !mask ? (filters.get([...id.namespace, id.name].join('.')) ?? { op: 'true' }) : undefined;
     const plan = await planScan({ io: table.io, metadata: table.metadata, table: name, snapshot, ...(filter ? { filter } : {}) });
     const scan = options.planOnly
       ? { snapshot: plan.snapshot, filesScanned: plan.dataFiles.length, deleteFilesApplied: new Set(plan.dataFiles.flatMap((t) => t.deletes.map((d) => d.file.file_path))).size }
-      : await createTableView(engine, [...id.namespace, id.name], { io: table.io, metadata: table.metadata, table: name, snapshot, plan });
+      : mask
+        ? await createMaskedTableView(engine, [...id.namespace, id.name], { io: table.io, metadata: table.metadata, table: name, snapshot, plan }, mask)
+        : await createTableView(engine, [...id.namespace, id.name], { io: table.io, metadata: table.metadata, table: name, snapshot, plan });
     out.push({
       table: name,
       snapshotId: scan.snapshot?.['snapshot-id'] ?? null,

@@ -30,6 +30,8 @@ import { createSource } from '../sources/index.js';
 import { SOURCE_FILE_COLUMN } from '../sources/source.js';
 import { loadTable } from '../table/load.js';
 import { writeWithLayout } from '../table/evolve/layout.js';
+import { ingestPiiSql, syncPiiProperties } from '../governance/ingest.js';
+import { piiColumns, piiProperties } from '../governance/policy.js';
 import { acquireTableLock } from './lock.js';
 import { mergeTable } from './merge.js';
 import { planNormalize } from './normalize.js';
@@ -143,6 +145,9 @@ export async function runIngestPipeline(ctx: RunContext, lp: LoadedPipeline): Pr
       good += ` QUALIFY row_number() OVER (PARTITION BY ${p.target.key.map(quoteIdent).join(', ')} ORDER BY ${order}) = 1`;
     }
     const cursorValue = cursorTarget ? await maxCursor(engine, good, cursorTarget) : undefined;
+    // PII columns with `apply: ingest` are hashed/masked/redacted before they are written (docs/GOVERNANCE.md).
+    const pii = piiColumns(p.columns);
+    good = ingestPiiSql(good, pii, p.target.table);
     const summary = stateSummary(p.name, runId, cursorColumn, cursorValue ?? after);
     const audit = p.checks.length && !ctx.noAudit ? checkAuditor(ctx, engine, p) : undefined;
     const common = {
@@ -153,7 +158,7 @@ export async function runIngestPipeline(ctx: RunContext, lp: LoadedPipeline): Pr
       warehouse: ctx.project.paths.warehouse,
       partitionBy: p.target.partition_by.map((e) => ({ sourceName: e.source, transform: e.transform })),
       sortBy: p.target.sort_by.map((e) => ({ sourceName: e.source, transform: e.transform, direction: e.direction, nullOrder: e['null-order'] })),
-      properties: p.target.properties,
+      properties: { ...p.target.properties, ...piiProperties(pii) },
       summary,
       schemaPolicy: p.target.on_schema_change,
       audit: audit?.audit,
@@ -165,6 +170,7 @@ export async function runIngestPipeline(ctx: RunContext, lp: LoadedPipeline): Pr
         ? mergeTable({ ...common, selectSql: good, key: p.target.key ?? [], deleteColumn: p.target.delete_column })
         : writeTable({ ...common, selectSql: good, mode: p.target.mode }));
     const written: WriteTableResult = { ...laid.result, schemaChanges: [...laid.result.schemaChanges, ...laid.changes] };
+    await syncPiiProperties(ctx.catalog, ctx.io, id, pii);
     if (rejects > 0) await writeRejects(ctx, engine, p, runId, typed, extracted.rejects);
     if (audit?.results) {
       await appendCheckResults({

@@ -8,6 +8,7 @@ import { quoteIdent } from '../engine/sql.js';
 import type { FileIO } from '../io/fileio.js';
 import type { Source as SourceConfig } from '../pipeline/schema-source.js';
 import { prepareViews } from '../query/query.js';
+import { readMasker } from '../governance/views.js';
 import type { Extracted, Source, SourceContext } from './source.js';
 
 type SqlConfig = Extract<SourceConfig, { kind: 'sql' }>;
@@ -17,7 +18,8 @@ export function sqlSource(config: SqlConfig, catalog: Catalog, io: FileIO): Sour
     kind: 'sql',
     async extract(ctx: SourceContext): Promise<Extracted> {
       const query = config.query.trim().replace(/;\s*$/, '');
-      const views = await prepareViews(ctx.engine, catalog, io, query, undefined);
+      // PII-tagged columns are read masked, so a curated table inherits its inputs' masks (docs/GOVERNANCE.md).
+      const views = await prepareViews(ctx.engine, catalog, io, query, undefined, { mask: readMasker() });
       const relation = ctx.engine.uniqueName('sql');
       await ctx.engine.run(`CREATE OR REPLACE TEMP VIEW ${quoteIdent(relation)} AS ${query}`, `run the query of pipeline ${ctx.pipeline}`, {
         kind: 'config',

@@ -1,7 +1,7 @@
 /**
- * `floe query "<sql>" [--snapshot ID | --as-of TIME] [--format table|csv|json|parquet] [--out FILE] [--explain]`
+ * `floe query "<sql>" [--snapshot ID | --as-of TIME] [--format table|csv|json|parquet] [--out FILE] [--explain] [--mask]`
  * csv and parquet are written by DuckDB's COPY (streamed, never held in JS); table and json
- * collect the rows.
+ * collect the rows. --mask reads PII-tagged columns through their policies (governance/views.ts).
  */
 import { createReadStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -14,6 +14,7 @@ import { openEngine } from '../../engine/duckdb.js';
 import { quoteLiteral } from '../../engine/sql.js';
 import { toCellText, toJsonValue } from '../../engine/values.js';
 import { explainJson, explainText, findDamagedFile, prepareViews } from '../../query/query.js';
+import { readMasker } from '../../governance/views.js';
 import { parseAsOf, parseSnapshotSelector, type SnapshotSelector } from '../../table/snapshot-select.js';
 import { globalsOf, withProject } from '../context.js';
 import { consoleOutput, formatTable } from '../output.js';
@@ -24,6 +25,8 @@ interface QueryOptions {
   format: 'table' | 'csv' | 'json' | 'parquet';
   out?: string;
   explain?: boolean;
+  /** Read PII-tagged columns through their policies (docs/GOVERNANCE.md). */
+  mask?: boolean;
 }
 
 export default async function query(sql: string, opts: QueryOptions, cmd: Command): Promise<number> {
@@ -42,11 +45,11 @@ export default async function query(sql: string, opts: QueryOptions, cmd: Comman
     const engine = await openEngine();
     try {
       if (opts.explain) {
-        const planned = await prepareViews(engine, catalog, io, body, selector, { planOnly: true });
+        const planned = await prepareViews(engine, catalog, io, body, selector, { planOnly: true, ...(opts.mask ? { mask: readMasker() } : {}) });
         out.out(opts.format === 'json' ? JSON.stringify(explainJson(planned), null, 2) : explainText(planned));
         return;
       }
-      const views = await prepareViews(engine, catalog, io, body, selector);
+      const views = await prepareViews(engine, catalog, io, body, selector, opts.mask ? { mask: readMasker() } : {});
       try {
         await runQuery();
       } catch (e) {

@@ -1,0 +1,20 @@
+/**
+ * The hash salt comes from an environment variable (FLOE_PII_SALT unless a column names
+ * another with `salt_env`). A missing or empty salt is a configuration error, never an
+ * unsalted hash: an unsalted SHA-256 of an email is reversible by lookup.
+ */
+import { configError } from '../errors.js';
+import type { PiiColumn } from './policy.js';
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+export function saltFor(c: Pick<PiiColumn, 'column' | 'saltEnv'>, table: string, env: Env): string {
+  const salt = env[c.saltEnv];
+  if (salt === undefined || salt === '') {
+    throw configError(`table ${table}: column ${c.column} is hashed (pii policy hash) but the salt variable ${c.saltEnv} is not set`, {
+      context: { table, column: c.column },
+      hint: `export ${c.saltEnv}=<a long random secret>; the same salt must be used for every run, or hashes stop matching`,
+    });
+  }
+  return salt;
+}

@@ -1,0 +1,47 @@
+/**
+ * The policies as DuckDB SQL expressions, so masking runs inside the engine's scan (no
+ * per-row JS). Pure: column expression in, expression out.
+ *
+ * - hash:   hex SHA-256 of salt || value (text form); the same value and salt always give
+ *           the same hash, so hashed columns still join and count distinct.
+ * - mask:   email `j***@example.com` (first character and domain kept); phone
+ *           `+1******2671` (first two and last four characters kept, one * per hidden
+ *           character); anything else keeps its first and last character: `J***n`.
+ *           Values of three characters or fewer become `***`.
+ * - redact: NULL (of the column's own type).
+ * - none:   the value unchanged (the column is only classified).
+ * hash and mask turn the column into a string; NULL stays NULL.
+ */
+import { quoteLiteral } from '../engine/sql.js';
+import type { PiiColumn } from './policy.js';
+
+export function maskSql(v: string, tag: string): string {
+  const s = `CAST(${v} AS VARCHAR)`;
+  const generic = `CASE WHEN length(${s}) <= 3 THEN '***' ELSE left(${s}, 1) || '***' || right(${s}, 1) END`;
+  if (tag === 'email') {
+    return `CASE WHEN ${v} IS NULL THEN NULL WHEN strpos(${s}, '@') > 1 THEN left(${s}, 1) || '***' || substr(${s}, strpos(${s}, '@')) ELSE ${generic} END`;
+  }
+  if (tag === 'phone') {
+    return `CASE WHEN ${v} IS NULL THEN NULL WHEN length(${s}) <= 6 THEN '***' ELSE left(${s}, 2) || repeat('*', length(${s}) - 6) || right(${s}, 4) END`;
+  }
+  return `CASE WHEN ${v} IS NULL THEN NULL ELSE ${generic} END`;
+}
+
+export function hashSql(v: string, salt: string): string {
+  return `CASE WHEN ${v} IS NULL THEN NULL ELSE sha256(${quoteLiteral(salt)} || CAST(${v} AS VARCHAR)) END`;
+}
+
+/** The expression for one column under its policy; `salt` is required for hash. */
+export function policySql(v: string, c: Pick<PiiColumn, 'tag' | 'policy'>, salt: string | undefined): string {
+  switch (c.policy) {
+    case 'hash':
+      if (salt === undefined) throw new Error('hash needs a salt');
+      return hashSql(v, salt);
+    case 'mask':
+      return maskSql(v, c.tag);
+    case 'redact':
+      return `(CASE WHEN false THEN ${v} END)`;
+    case 'none':
+      return v;
+  }
+}

@@ -1,0 +1,37 @@
+/**
+ * Masked views for reads: `floe query --mask` and the sources of `sql` pipelines (so a
+ * curated table built from PII-tagged columns is written masked). query/query.ts
+ * prepareViews calls the masker for each table it opens: when the table's properties tag
+ * columns with a policy still to apply (`apply: read`), the table's view is created masked.
+ */
+import type { Engine } from '../engine/duckdb.js';
+import { tableScanSql, type TableScan, type TableScanOptions } from '../engine/read.js';
+import { quoteIdent } from '../engine/sql.js';
+import type { TableMetadata } from '../iceberg/types.js';
+import { applyPoliciesSql } from './apply.js';
+import { piiColumnsFromProperties } from './policy.js';
+import type { Env } from './salt.js';
+
+/** Wraps a table's scan query in its masks; null when the table has nothing to mask. */
+export type ViewMask = (scanSql: string, columns: ReadonlySet<string>) => string;
+export type ViewMasker = (metadata: TableMetadata, table: string) => ViewMask | null;
+
+/** The masker for reads under this environment (the hash salts come from it). */
+export function readMasker(env: Env = process.env): ViewMasker {
+  return (metadata, table) => {
+    const columns = piiColumnsFromProperties(metadata.properties).filter((c) => c.apply === 'read' && c.policy !== 'none');
+    if (columns.length === 0) return null;
+    return (scanSql, present) => applyPoliciesSql(scanSql, columns, table, env, present);
+  };
+}
+
+/** engine/read.ts createTableView, with the view's query wrapped in the table's masks. */
+export async function createMaskedTableView(engine: Engine, name: readonly string[], opts: Omit<TableScanOptions, 'engine'>, mask: ViewMask): Promise<TableScan> {
+  const scan = await tableScanSql({ ...opts, engine });
+  const present = new Set((await engine.columns(scan.sql, `read the columns of table ${opts.table}`)).map((c) => c.name));
+  if (name.length > 1) await engine.run(`CREATE SCHEMA IF NOT EXISTS ${name.slice(0, -1).map(quoteIdent).join('.')}`, `create schema for table ${opts.table}`);
+  await engine.run(`CREATE OR REPLACE VIEW ${name.map(quoteIdent).join('.')} AS ${mask(scan.sql, present)}`, `create a masked view of table ${opts.table}`, {
+    context: { table: opts.table },
+  });
+  return scan;
+}
