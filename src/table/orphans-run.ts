@@ -11,7 +11,7 @@ import type { TableIdentifier } from '../iceberg/types.js';
 import type { FileInfo, FileIO } from '../io/fileio.js';
 import { loadTable } from './load.js';
 import { isTableBookkeeping, ORPHAN_DEFAULT_AGE_MS, type OrphanPlan, planOrphans } from './orphans.js';
-import { LocationSet, reachableFiles } from './reachable.js';
+import { LocationSet, locationKey, reachableFiles } from './reachable.js';
 import { type DeleteFailure, deleteFiles } from './reachable-delete.js';
 
 export interface OrphanRunOptions {
@@ -50,8 +50,33 @@ export async function removeOrphanFiles(catalog: Catalog, io: FileIO, id: TableI
     const reach = await reachableFiles(t.io, m, m.snapshots, { entries: 'all' });
     for (const set of [reach.manifestLists, reach.manifests, reach.contentFiles, reach.statisticsFiles]) for (const l of set.locations()) referenced.add(l);
   }
-  const plan = planOrphans(listing, referenced, cutoffMs, isTableBookkeeping);
+  const nested = await nestedTableRoots(catalog, id, location);
+  const plan = planOrphans(listing, referenced, cutoffMs, (l) => isTableBookkeeping(l) || underAny(l, nested));
   if (opts.dryRun) return { table, location, plan, deleted: [], failedDeletes: [], dryRun: true };
   const outcome = await deleteFiles(t.io, plan.delete.map((f) => f.location));
   return { table, location, plan, deleted: outcome.deleted, failedDeletes: outcome.failed, dryRun: false };
+}
+
+/**
+ * Roots of other catalog tables that live under this table's location (a table `ns.t` at
+ * `wh/ns/t` and a table `ns.t.x` at `wh/ns/t/x`): their files are never this table's orphans.
+ * A table's root is taken from its metadata location (`<root>/metadata/...`).
+ */
+async function nestedTableRoots(catalog: Catalog, self: TableIdentifier, location: string): Promise<string[]> {
+  const prefix = `${locationKey(location)}/`;
+  const roots: string[] = [];
+  for (const other of await catalog.listTables()) {
+    if (formatTableId(other) === formatTableId(self)) continue;
+    const entry = await catalog.getTable(other).catch(() => null);
+    const key = entry ? locationKey(entry.metadataLocation) : '';
+    const i = key.lastIndexOf('/metadata/');
+    const root = i > 0 ? key.slice(0, i + 1) : '';
+    if (root.startsWith(prefix)) roots.push(root);
+  }
+  return roots;
+}
+
+function underAny(location: string, roots: readonly string[]): boolean {
+  const k = locationKey(location);
+  return roots.some((r) => k.startsWith(r));
 }

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { FileInfo } from '../../src/io/fileio.js';
 import { MemoryFileIO } from '../../src/io/memory.js';
+import { createTableChange } from '../../src/iceberg/metadata-builder.js';
+import { createTable } from '../../src/table/commit.js';
 import { expireSnapshots } from '../../src/table/expire-run.js';
 import { isTableBookkeeping, planOrphans } from '../../src/table/orphans.js';
 import { removeOrphanFiles } from '../../src/table/orphans-run.js';
@@ -98,5 +100,21 @@ describe('removeOrphanFiles', () => {
     expect(r.plan.delete).toEqual([]);
     expect(await t.io.exists(dataPath('a'))).toBe(false);
     expect(await t.io.exists(dataPath('b'))).toBe(true);
+  });
+
+  it("never touches the files of another table nested under the table's location", async () => {
+    const t = await memTable();
+    await append(t, ['a']);
+    const nested = { namespace: ['ns', 't'], name: 'x' };
+    const schema = { type: 'struct' as const, fields: [{ id: 1, name: 'id', required: false, type: 'long' }] };
+    await createTable(t.catalog, t.io, nested, createTableChange({ location: `${LOCATION}/x`, schema }));
+    await t.io.write(`${LOCATION}/x/data/x1.parquet`, new Uint8Array([1]));
+    const stray = `${LOCATION}/data/stray.parquet`;
+    await t.io.write(stray, new Uint8Array([1]));
+    const nestedFiles = t.io.locations().filter((l) => l.startsWith(`${LOCATION}/x/`));
+    expect(nestedFiles.length).toBe(2);
+    const r = await removeOrphanFiles(t.catalog, t.io, t.id, { olderThanMs: 0, now: () => Date.now() + 1000 });
+    expect(r.deleted).toEqual([stray]);
+    for (const l of nestedFiles) expect(await t.io.exists(l)).toBe(true);
   });
 });
