@@ -31,16 +31,25 @@ export interface StageCacheOptions {
   parentDir?: string;
 }
 
-/** Removes every cache folder of this process at exit (also after process.exit()). */
+/** Removes every cache folder of this process at exit (also after process.exit() and on SIGINT/SIGTERM/SIGHUP). */
 const folders = new Set<string>();
 let exitHookInstalled = false;
 function removeAtExit(dir: string): void {
   folders.add(dir);
   if (exitHookInstalled) return;
   exitHookInstalled = true;
-  process.once('exit', () => {
+  const removeAll = () => {
     for (const d of folders) rmSync(d, { recursive: true, force: true });
-  });
+  };
+  process.once('exit', removeAll);
+  // A signal ends the process without 'exit': clean up, then die of the same signal (the
+  // listener is gone by then, so the default action applies and the exit status tells).
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.once(signal, () => {
+      removeAll();
+      process.kill(process.pid, signal);
+    });
+  }
 }
 
 export class StageCache {
