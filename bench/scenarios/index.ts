@@ -6,8 +6,10 @@ import type { Scenario } from '../lib/types.js';
 import { checks } from './checks.js';
 import { coldStart } from './cold-start.js';
 import { commitLatency } from './commit-latency.js';
+import { compaction } from './compaction.js';
 import { csvLoad } from './csv-load.js';
 import { postgresLoad } from './postgres-load.js';
+import { prunedQuery } from './pruned-query.js';
 import { selftest } from './selftest.js';
 
 const notYet = (id: string, key: string, title: string, measures: string): Scenario => ({ id, key, title, measures, implemented: false });
@@ -16,8 +18,8 @@ export const SCENARIOS: Scenario[] = [
   csvLoad,
   postgresLoad,
   commitLatency,
-  notYet('4', 'pruned-query', 'Pruned query', 'A selective `floe query` that partition and metrics pruning should answer from few files.'),
-  notYet('5', 'compaction', 'Compaction', '`floe compact` of a table of many small files.'),
+  prunedQuery,
+  compaction,
   notYet('6', 'merge-upsert', 'Merge-upsert', 'A keyed merge of changed rows into a large table.'),
   coldStart,
   checks,
