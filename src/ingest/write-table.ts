@@ -32,6 +32,7 @@ import type { FileIO } from '../io/fileio.js';
 import { joinLocation } from '../io/fileio.js';
 import { isLocalLocation, toLocalPath } from '../io/local.js';
 import { commitTable, createTable, type CommitEvents } from '../table/commit.js';
+import { validateNoConcurrentDataChanges } from '../table/conflicts.js';
 import { loadTable, type LoadedTable } from '../table/load.js';
 import { buildSnapshotChange, currentSchema, newSnapshotId, nextSchemaId, specById, writeAddedManifest } from '../table/snapshot-producer.js';
 import { defaultSortOrder, sortOrderSql } from '../table/evolve/sort-sql.js';
@@ -84,6 +85,7 @@ export async function writeTable(o: WriteTableOptions): Promise<WriteTableResult
   const created = pendingCreate !== undefined;
   const m = table.metadata;
   const r = reconcileColumns(currentSchema(m), incoming, name, o.schemaPolicy ?? 'fail', nextSchemaId(m));
+  const startId = m.refs.main?.['snapshot-id'] ?? null;
   const result = await writeAndCommit(o, table, {
     selectSql: `SELECT ${r.projection} FROM (${o.selectSql}) AS __floe_in`,
     schema: r.schema,
@@ -92,6 +94,8 @@ export async function writeTable(o: WriteTableOptions): Promise<WriteTableResult
     replaceAll: o.mode === 'overwrite',
     skipIfEmpty: o.mode === 'append',
     audit: o.audit,
+    // An overwrite retried over a concurrent append would delete it (table/conflicts.ts).
+    validate: o.mode === 'overwrite' ? async (base) => validateNoConcurrentDataChanges(base, startId, name) : undefined,
   }, pendingCreate);
   return { ...result, created, schemaChanges: result.files > 0 || o.mode === 'overwrite' ? r.changes : [] };
 }
@@ -230,8 +234,11 @@ export async function writeAndCommit(
       published: publish,
     };
   } catch (e) {
-    // Nothing references these files: the commit did not happen.
-    await Promise.all(moved.map((l) => table.io.delete(l).catch(() => undefined)));
+    // Nothing references these files: the commit did not happen. Unless its outcome is
+    // unknown (table/commit.ts): then they may be live, and only `maintain orphans` may judge.
+    if (!(e instanceof FloeError && e.context.commitState === 'unknown')) {
+      await Promise.all(moved.map((l) => table.io.delete(l).catch(() => undefined)));
+    }
     throw e;
   } finally {
     await rm(staging, { recursive: true, force: true }).catch(() => undefined);

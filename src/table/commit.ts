@@ -65,6 +65,12 @@ export function nextMetadataLocation(tableLocation: string, previous: string | n
 
 export interface CommitEvents {
   onRetry?: (info: { attempt: number; waitMs: number; table: string }) => void;
+  /**
+   * Called once per attempt after the new metadata file is written and right before the
+   * compare-and-swap. Tests use it to commit a competing change at exactly that point
+   * (deterministic interleaving, test/concurrency); it is not for production callers.
+   */
+  beforeSwap?: (info: { attempt: number; table: string }) => Promise<void>;
 }
 
 export interface CommitResult {
@@ -94,7 +100,8 @@ export async function commitTable(
       const next = applyChange(base.metadata, change, { metadataLocation: base.metadataLocation, now });
       const location = nextMetadataLocation(next.location, base.metadataLocation, next);
       await base.io.write(location, new TextEncoder().encode(serializeTableMetadata(next)), { createOnly: true });
-      if (await catalog.swapMetadataLocation(id, base.metadataLocation, location)) {
+      await events.beforeSwap?.({ attempt: attempt + 1, table: name });
+      if (await swapOrVerify(catalog, io, id, base.metadataLocation, location)) {
         await deleteDroppedMetadataFiles(base.io, base.metadata, next);
         return { table: { ...base, metadataLocation: location, metadata: next }, attempts: attempt + 1 };
       }
@@ -133,6 +140,39 @@ export async function deleteDroppedMetadataFiles(io: FileIO, before: TableMetada
   const dropped = before['metadata-log'].map((e) => e['metadata-file']).filter((f) => !kept.has(f));
   await Promise.all(dropped.map((f) => io.delete(f).catch(() => undefined)));
   return dropped;
+}
+
+/**
+ * The compare-and-swap, and what to do when it fails without an answer (a dropped
+ * connection after the UPDATE may have committed). Then the pointer is read again: ours, or
+ * a later one whose metadata log holds ours, means it committed; another pointer means it
+ * did not. If even that read fails the outcome is unknown: the error says so, and its
+ * context carries `commitState: 'unknown'` so that callers keep the files it may reference
+ * (Iceberg's CommitStateUnknownException).
+ */
+async function swapOrVerify(catalog: Catalog, io: FileIO, id: TableIdentifier, expected: string, location: string): Promise<boolean> {
+  try {
+    return await catalog.swapMetadataLocation(id, expected, location);
+  } catch (e) {
+    const name = formatTableId(id);
+    let current: string;
+    try {
+      current = (await catalog.getTable(id)).metadataLocation;
+    } catch {
+      throw new FloeError('io', `table ${name}: the commit of ${location} may or may not have happened: ${(e as Error).message}`, {
+        cause: e,
+        context: { table: name, metadataLocation: location, commitState: 'unknown' },
+        hint: 'Check the table with `floe snapshots` before retrying; files of this write are kept (run `floe maintain orphans` later).',
+      });
+    }
+    if (current === location) return true;
+    if (current !== expected) {
+      const later = await loadTable(catalog, io, id).catch(() => undefined);
+      if (later?.metadata['metadata-log'].some((l) => l['metadata-file'] === location)) return true;
+      return false; // another writer moved the pointer and ours is not in its history: a plain conflict
+    }
+    throw e;
+  }
 }
 
 /** Creates a table: writes its first metadata file create-only, then inserts the pointer. */
