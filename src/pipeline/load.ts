@@ -139,6 +139,10 @@ export async function loadProject(projectPath?: string, options: LoadOptions = {
     else diagnostics.push({ file: e.file, ...locate(e.source!, ['target', 'table']), path: 'target.table', message: `pipeline ${other} also writes ${t}`, severity: 'warning' });
   }
 
+  // Identity inputs' columns against the tables already in the catalog (src/run/identity-validate.ts).
+  const identityFiles = valid.flatMap((e) => (e.loaded.pipeline.kind === 'identity' ? [{ file: e.file, source: e.source!, pipeline: e.loaded.pipeline }] : []));
+  if (identityFiles.length && proj.value) diagnostics.push(...(await (await import('../run/identity-validate.js')).identityColumnDiagnostics(proj.value, identityFiles)));
+
   const order = runOrder(
     valid.map((e) => {
       const path = e.loaded.pipeline.kind === 'identity' ? ['inputs'] : ['source', 'query'];

@@ -1,0 +1,183 @@
+/**
+ * pipelines/customer_identity.yaml over the Customer 360 example data (examples/c360), in a
+ * temp project with the four ingest pipelines it reads. Scored against
+ * examples/c360/data/ground_truth.csv with pairwise precision and recall, then re-run after
+ * an incremental billing batch that merges two customers, splits one and adds new ones.
+ */
+import { cp, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { assertBuilt, events, type Project, ROOT, type RunResult, show, useProjects } from './helpers.js';
+
+beforeAll(assertBuilt);
+const newProject = useProjects();
+const TRUTH = path.join(ROOT, 'examples/c360/data/ground_truth.csv').replace(/'/g, "''");
+const INGEST = ['crm_contacts', 'billing_accounts', 'support_tickets', 'web_events'];
+
+/** Pairwise scores over the records of the ground truth (examples/c360/README.md, "Ground truth"). */
+const SCORE = `
+WITH gt AS (SELECT * FROM read_csv('${TRUTH}', all_varchar = true)),
+j AS (SELECT g.source_table, g.source_id, g.person_id, m.customer_id FROM gt g JOIN c360.identity_map m USING (source_table, source_id)),
+pairs AS (SELECT (SELECT sum(n * (n - 1) / 2) FROM (SELECT count(*) n FROM j GROUP BY customer_id, person_id)) AS tp,
+                 (SELECT sum(n * (n - 1) / 2) FROM (SELECT count(*) n FROM j GROUP BY customer_id)) AS predicted,
+                 (SELECT sum(n * (n - 1) / 2) FROM (SELECT count(*) n FROM j GROUP BY person_id)) AS truth),
+-- Records that carry no email, phone or loyalty number and are linked (by device or session)
+-- only to such records cannot reach their person by any deterministic rule: the best reachable
+-- recall keeps each of those groups apart and joins everything else of the person.
+anon AS (SELECT m.customer_id FROM c360.identity_map m LEFT JOIN web.events e ON m.source_table = 'web.events' AND e.event_id = m.source_id
+         GROUP BY 1 HAVING bool_and(m.source_table = 'web.events' AND e.email IS NULL AND e.loyalty_number IS NULL)),
+pc AS (SELECT person_id, customer_id, count(*) n, customer_id IN (SELECT customer_id FROM anon) AS is_anon FROM j GROUP BY 1, 2),
+reach AS (SELECT sum(coalesce(known, 0) * (coalesce(known, 0) - 1) / 2 + coalesce(anon_pairs, 0)) AS reachable
+          FROM (SELECT person_id, sum(n) FILTER (WHERE NOT is_anon) known, sum(n * (n - 1) / 2) FILTER (WHERE is_anon) anon_pairs FROM pc GROUP BY 1))
+SELECT (SELECT count(*) FROM gt) AS truth_records, (SELECT count(*) FROM j) AS scored, tp, predicted, truth, reachable,
+       tp / predicted AS precision, tp / truth AS recall, reachable / truth AS reachable_recall FROM pairs, reach`;
+
+describe('customer_identity over the example data', () => {
+  let p: Project;
+  let first: RunResult;
+  let firstMap: Map<string, string>;
+
+  beforeAll(async () => {
+    p = await newProject();
+    for (const name of [...INGEST, 'customer_identity']) await cp(path.join(ROOT, `pipelines/${name}.yaml`), p.path(`pipelines/${name}.yaml`));
+    await cp(path.join(ROOT, 'examples/c360/data'), p.path('examples/c360/data'), { recursive: true });
+    first = await p.floe(['run', '--all', '--json']);
+    firstMap = new Map((await p.query('SELECT source_table, source_id, customer_id FROM c360.identity_map')).map((r) => [`${r.source_table}:${r.source_id}`, String(r.customer_id)]));
+  });
+
+  it('runs after its inputs and reports what it resolved', () => {
+    expect(first.code, show(first)).toBe(0);
+    const evs = events(first.stdout);
+    const at = (type: string, pipeline: string) => evs.findIndex((e) => e.event === type && e.pipeline === pipeline);
+    for (const upstream of INGEST) expect(at('start', 'customer_identity')).toBeGreaterThan(at('commit', upstream));
+    const identity = evs.find((e) => e.event === 'identity')!;
+    expect(identity).toMatchObject({ pipeline: 'customer_identity', records: 1960 + 1598 + 1050 + 7852 });
+    expect(identity.blocked['reserved-domain']).toBeGreaterThan(0);
+    expect(identity.blocked['repeated-characters']).toBeGreaterThan(0); // the zeroed advertising id
+    expect(evs.filter((e) => e.event === 'check' && e.pipeline === 'customer_identity').map((e) => e.status)).toEqual(['pass', 'pass', 'pass']);
+  });
+
+  it('writes identity_map with exactly (source_table, source_id, customer_id), one row per record', async () => {
+    expect(await p.columns('c360.identity_map')).toEqual(['source_table string', 'source_id string', 'customer_id string']);
+    const [c] = await p.query(`SELECT count(*) AS n, count(DISTINCT (source_table, source_id)) AS keys, count(customer_id) AS ids FROM c360.identity_map`);
+    expect(c).toEqual({ n: 12460, keys: 12460, ids: 12460 });
+  });
+
+  it('writes one golden record per customer', async () => {
+    const [c] = await p.query(
+      `SELECT (SELECT count(*) FROM c360.customers) AS profiles, (SELECT count(DISTINCT customer_id) FROM c360.customers) AS ids,
+              (SELECT count(DISTINCT customer_id) FROM c360.identity_map) AS mapped, (SELECT sum(source_records) FROM c360.customers) AS records`,
+    );
+    expect(c).toEqual({ profiles: c!.mapped, ids: c!.mapped, mapped: c!.mapped, records: 12460 });
+    const cols = await p.columns('c360.customers');
+    expect(cols.slice(0, 4)).toEqual(['customer_id string', 'email string', 'phone string', 'loyalty_id string']);
+    expect(cols.at(-1)).toBe('source_records long');
+  });
+
+  it('scores pairwise precision ≥ 0.99 and ≥ 0.97 of the reachable recall against the ground truth', async () => {
+    const [s] = await p.query(SCORE);
+    const f = (x: unknown) => Number(x).toFixed(4);
+    console.log(`identity vs ground truth: precision ${f(s!.precision)}, recall ${f(s!.recall)} (reachable by deterministic matching: ${f(s!.reachable_recall)}; ` + `${s!.tp} of ${s!.truth} true pairs, ${s!.predicted} predicted, ${s!.scored} of ${s!.truth_records} records scored)`);
+    expect(s!.scored).toBe(12460); // the 3 malformed accounts are quarantined by billing_accounts
+    expect(Number(s!.precision)).toBeGreaterThanOrEqual(0.99);
+    expect(Number(s!.tp) / Number(s!.reachable)).toBeGreaterThanOrEqual(0.97);
+    expect(Number(s!.recall)).toBeGreaterThanOrEqual(0.9);
+  });
+
+  it('never links test records to each other or to people through blocked values', async () => {
+    const rows = await p.query(
+      `WITH gt AS (SELECT * FROM read_csv('${TRUTH}', all_varchar = true)),
+       j AS (SELECT g.person_id, m.customer_id FROM gt g JOIN c360.identity_map m USING (source_table, source_id))
+       SELECT customer_id, string_agg(DISTINCT person_id, ',') AS persons FROM j
+       WHERE customer_id IN (SELECT customer_id FROM j WHERE person_id LIKE 'X%') GROUP BY 1 HAVING count(DISTINCT person_id) > 1`,
+    );
+    expect(rows).toEqual([]);
+    const [x] = await p.query(`WITH gt AS (SELECT * FROM read_csv('${TRUTH}', all_varchar = true)) SELECT count(DISTINCT person_id) AS n FROM gt WHERE person_id LIKE 'X%'`);
+    expect(x!.n).toBe(17);
+  });
+
+  describe('after an incremental billing batch', () => {
+    let merged: { a: string; b: string; email: string; loyalty: string };
+    let splitAccount: string;
+    let splitCustomer: string;
+    let second: RunResult;
+
+    beforeAll(async () => {
+      // Two customers that a new account joins: A's email and B's loyalty number.
+      const rows = await p.query(
+        `SELECT customer_id, email, loyalty_id FROM c360.customers WHERE email IS NOT NULL AND loyalty_id IS NOT NULL AND source_records BETWEEN 3 AND 8 ORDER BY customer_id LIMIT 2`,
+      );
+      merged = { a: String(rows[0]!.customer_id), b: String(rows[1]!.customer_id), email: String(rows[0]!.email), loyalty: String(rows[1]!.loyalty_id) };
+      // A customer of exactly one contact and one account: the account loses its identifiers.
+      const [s] = await p.query(
+        `SELECT m.customer_id, max(source_id) FILTER (WHERE source_table = 'billing.accounts') AS account FROM c360.identity_map m
+         GROUP BY 1 HAVING count(*) = 2 AND count(*) FILTER (WHERE source_table = 'billing.accounts') = 1 AND count(*) FILTER (WHERE source_table = 'crm.contacts') = 1
+         ORDER BY 1 LIMIT 1`,
+      );
+      splitCustomer = String(s!.customer_id);
+      splitAccount = String(s!.account);
+      const file = p.path('examples/c360/data/billing/accounts.csv');
+      const lines = (await readFile(file, 'utf8')).split('\n');
+      const i = lines.findIndex((l) => l.startsWith(`${splitAccount},`));
+      lines[i] = `${splitAccount},Split Test,,,USA,Austin,,USD,active,2023-07-05T20:07:28Z,2026-06-30T00:00:00Z`;
+      while (lines.at(-1) === '') lines.pop();
+      lines.push(`ACC-990001,Merge Test,${merged.email},,USA,Austin,${merged.loyalty},USD,active,2026-06-01T00:00:00Z,2026-06-30T00:00:00Z`);
+      for (let n = 0; n < 10; n++) lines.push(`ACC-99100${n},New Customer,new.customer${n}@fastmail.com,,USA,Austin,,USD,active,2026-06-01T00:00:00Z,2026-06-30T00:00:00Z`);
+      await writeFile(file, `${lines.join('\n')}\n`);
+      second = await p.floe(['run', 'billing_accounts', 'customer_identity', '--json']);
+    });
+
+    it('keeps the id of ≥ 99% of the unchanged customers', async () => {
+      expect(second.code, show(second)).toBe(0);
+      const now = new Map((await p.query('SELECT source_table, source_id, customer_id FROM c360.identity_map')).map((r) => [`${r.source_table}:${r.source_id}`, String(r.customer_id)]));
+      const before = new Map<string, string[]>();
+      for (const [rec, c] of firstMap) before.set(c, [...(before.get(c) ?? []), rec]);
+      let unchanged = 0;
+      let kept = 0;
+      for (const [c, recs] of before) {
+        if (c === merged.a || c === merged.b || c === splitCustomer) continue;
+        const ids = new Set(recs.map((r) => now.get(r)));
+        if (ids.size !== 1) continue;
+        unchanged++;
+        if (ids.has(c)) kept++;
+      }
+      console.log(`identity re-run: ${kept} of ${unchanged} unchanged customers kept their id`);
+      expect(unchanged).toBeGreaterThan(2000);
+      expect(kept / unchanged).toBeGreaterThanOrEqual(0.99);
+      expect(new Set([merged.a, merged.b]).has(now.get('billing.accounts:ACC-990001')!)).toBe(true);
+      for (let n = 0; n < 10; n++) expect(now.get(`billing.accounts:ACC-99100${n}`)).toMatch(/^c_[0-9a-f]{16}$/);
+    });
+
+    it('records the merge and the split in identity_changes', async () => {
+      const rows = await p.query(`SELECT change, customer_id, previous_customer_id FROM c360.identity_changes WHERE change IN ('merge', 'split') ORDER BY change`);
+      const survivor = (await p.query(`SELECT customer_id FROM c360.identity_map WHERE source_id = 'ACC-990001'`))[0]!.customer_id;
+      const absorbed = survivor === merged.a ? merged.b : merged.a;
+      expect(rows).toContainEqual({ change: 'merge', customer_id: survivor, previous_customer_id: absorbed });
+      expect(rows.filter((r) => r.change === 'split' && r.previous_customer_id === splitCustomer)).toHaveLength(1);
+      const runs = await p.query(`SELECT count(DISTINCT run_id) AS n FROM c360.identity_changes`);
+      expect(runs[0]!.n).toBeGreaterThanOrEqual(1);
+    });
+
+    it('floe identity explain shows the records and the links that joined them', async () => {
+      const survivor = String((await p.query(`SELECT customer_id FROM c360.identity_map WHERE source_id = 'ACC-990001'`))[0]!.customer_id);
+      const r = await p.floe(['identity', 'explain', survivor, '--json']);
+      expect(r.code, show(r)).toBe(0);
+      const e = JSON.parse(r.stdout);
+      expect(e.customer_id).toBe(survivor);
+      const merge = e.records.find((x: any) => x.source_id === 'ACC-990001');
+      expect(merge.identifiers.map((i: any) => i.kind).sort()).toEqual(['email', 'loyalty_id']);
+      const linkKinds = e.links.filter((l: any) => l.records.includes('billing.accounts:ACC-990001') && !l.ignored).map((l: any) => l.kind);
+      expect(linkKinds).toEqual(expect.arrayContaining(['email', 'loyalty_id']));
+      const text = await p.floe(['identity', 'explain', survivor]);
+      expect(text.code, show(text)).toBe(0);
+      expect(text.stdout).toContain('billing.accounts  ACC-990001');
+      expect(text.stdout).toMatch(/links:\n {2}\S+ \S+: /);
+    });
+
+    it('floe identity explain of an unknown customer fails with exit 1', async () => {
+      const r = await p.floe(['identity', 'explain', 'c_0000000000000000']);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain('customer c_0000000000000000 is not in c360.identity_map');
+    });
+  });
+});
