@@ -23,4 +23,8 @@ show query "SELECT count(*) AS accounts, sum(net_revenue) AS net_revenue FROM c3
 show query "SELECT account_id, billing_email, net_revenue, payments FROM c360.account_revenue ORDER BY net_revenue DESC LIMIT 5"
 show query "SELECT country, count(*) AS contacts FROM crm.contacts GROUP BY country ORDER BY contacts DESC LIMIT 5" || true
 show query "SELECT date_trunc('month', event_time) AS month, count(*) AS events FROM web.events GROUP BY 1 ORDER BY 1"
+echo
+echo "== customers resolved (pipelines/customer_identity.yaml, docs/IDENTITY.md)"
+show query "SELECT count(*) AS source_records, count(DISTINCT customer_id) AS customers_resolved FROM c360.identity_map" || true
+show query "SELECT customer_id, email, first_name, last_name, country, source_records FROM c360.customers ORDER BY source_records DESC, customer_id LIMIT 5" || true
 exit $status
