@@ -8,6 +8,8 @@ import { FloeError } from '../errors.js';
 import type { LoadedPipeline, ProjectLoad } from '../pipeline/load.js';
 import { runIdentityPipeline } from './identity-run.js';
 import { type PipelineRunResult, type RunContext, runIngestPipeline } from './run-pipeline.js';
+import { parseTableIdentifier } from '../catalog/identifier.js';
+import { expireAfterRun } from '../table/expire-auto.js';
 
 export interface RunOutcome {
   pipeline: string;
@@ -47,6 +49,7 @@ export async function runPipelines(ctx: RunContext, load: ProjectLoad, concurren
             duration_ms: result.durationMs,
             ...(result.note ? { note: result.note } : {}),
           });
+          if (result.status === 'ok' && result.snapshotId !== null) await maintainAfterRun(ctx, lp.name, table);
           return { pipeline: lp.name, table, status: result.status, result };
         } catch (e) {
           const error = e instanceof FloeError ? e : new FloeError('internal', e instanceof Error ? e.message : String(e), { cause: e });
@@ -59,4 +62,26 @@ export async function runPipelines(ctx: RunContext, load: ProjectLoad, concurren
     return promise;
   };
   return Promise.all(load.pipelines.map(run));
+}
+
+/**
+ * `floe.maintain.expire.after-run=true` on the table: expire by its retention properties after
+ * the run's commit (docs/MAINTENANCE.md). A failure is a warning; the commit stands.
+ */
+async function maintainAfterRun(ctx: RunContext, pipeline: string, table: string): Promise<void> {
+  try {
+    const r = await expireAfterRun(ctx.catalog, ctx.io, parseTableIdentifier(table));
+    if (r && (r.plan.expire.length > 0 || r.plan.removeRefs.length > 0)) {
+      const f = r.files;
+      ctx.onEvent?.('maintain', {
+        pipeline,
+        table,
+        action: 'expire',
+        expired_snapshots: r.plan.expire.length,
+        deleted_files: f.contentFiles.length + f.manifests.length + f.manifestLists.length + f.statisticsFiles.length,
+      });
+    }
+  } catch (e) {
+    ctx.onEvent?.('warning', { pipeline, table, message: ctx.redact(`expiry after the run failed: ${e instanceof Error ? e.message : String(e)}`) });
+  }
 }

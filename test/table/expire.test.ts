@@ -167,3 +167,19 @@ describe('expireSnapshots never deletes a reachable file', () => {
     expect((await t.catalog.getTable(t.id)).metadataLocation).toBe(pointer);
   });
 });
+
+describe('expireAfterRun', () => {
+  it('expires by the table properties only when floe.maintain.expire.after-run is true', async () => {
+    const { expireAfterRun } = await import('../../src/table/expire-auto.js');
+    const off = await history(3, { properties: { 'history.expire.max-snapshot-age-ms': '0' } });
+    expect(await expireAfterRun(off.catalog, off.io, off.id, () => NOW)).toBeNull();
+    expect((await load(off)).metadata.snapshots).toHaveLength(3);
+    const on = await history(4, {
+      properties: { 'floe.maintain.expire.after-run': 'true', 'history.expire.max-snapshot-age-ms': '0', 'history.expire.min-snapshots-to-keep': '2' },
+    });
+    const r = await expireAfterRun(on.catalog, on.io, on.id, () => NOW);
+    expect(r?.plan.expire).toHaveLength(2);
+    expect((await load(on)).metadata.snapshots).toHaveLength(2);
+    await expectRetainedIntact(on);
+  });
+});
