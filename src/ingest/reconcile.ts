@@ -10,7 +10,8 @@
  *   column is widened when the input is wider along an allowed promotion (int→long,
  *   float→double, decimal(P,S)→decimal(P2,S)) — spec "Schema Evolution";
  * - ignore: new input columns are dropped.
- * Any other type change fails: ids are never reused and types never narrow.
+ * Any other type change fails: ids are never reused (new ids start above the table's
+ * last-column-id, past dropped columns) and types never narrow.
  */
 import { schemaError } from '../errors.js';
 import { quoteIdent } from '../engine/sql.js';
@@ -46,6 +47,8 @@ export function reconcileColumns(
   tableName: string,
   policy: SchemaChangePolicy = 'fail',
   nextSchemaId = table['schema-id'] + 1,
+  /** The table's last-column-id: new columns get ids above it, so a dropped column's id is never reused. */
+  lastColumnId = highestFieldId(table),
 ): Reconciled {
   const problems: string[] = [];
   const changes: string[] = [];
@@ -80,7 +83,7 @@ export function reconcileColumns(
     problems.push(`the input has column(s) ${extra.map((f) => `"${f.name}"`).join(', ')} that ${tableName} does not have`);
   }
   if (extra.length && policy === 'add_columns') {
-    let next = Math.max(highestFieldId(table), 0) + 1;
+    let next = Math.max(highestFieldId(table), lastColumnId, 0) + 1;
     for (const f of extra) {
       // New columns are optional (spec: only optional fields may be added without a default).
       const added = assignFreshIds({ type: 'struct', fields: [{ ...f, id: 0, required: false }] }, () => next++);

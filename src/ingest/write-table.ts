@@ -84,7 +84,7 @@ export async function writeTable(o: WriteTableOptions): Promise<WriteTableResult
   const { table, pendingCreate } = await loadOrCreate(o, incoming);
   const created = pendingCreate !== undefined;
   const m = table.metadata;
-  const r = reconcileColumns(currentSchema(m), incoming, name, o.schemaPolicy ?? 'fail', nextSchemaId(m));
+  const r = reconcileColumns(currentSchema(m), incoming, name, o.schemaPolicy ?? 'fail', nextSchemaId(m), m['last-column-id']);
   const startId = m.refs.main?.['snapshot-id'] ?? null;
   const result = await writeAndCommit(o, table, {
     selectSql: `SELECT ${r.projection} FROM (${o.selectSql}) AS __floe_in`,

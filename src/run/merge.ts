@@ -63,7 +63,7 @@ export async function mergeTable(o: MergeOptions): Promise<WriteTableResult> {
   const table = await loadTable(o.catalog, o.io, o.id);
   const m = table.metadata;
   const tableSchema = currentSchema(m);
-  const r = reconcileColumns(tableSchema, schemaFromColumns(columns), name, o.schemaPolicy ?? 'fail', nextSchemaId(m));
+  const r = reconcileColumns(tableSchema, schemaFromColumns(columns), name, o.schemaPolicy ?? 'fail', nextSchemaId(m), m['last-column-id']);
   const incoming = o.engine.uniqueName('merge_in');
   await o.engine.run(
     `CREATE TEMP TABLE ${quoteIdent(incoming)} AS SELECT ${r.projection}, coalesce(${marker}, FALSE) AS ${DELETE} FROM (${o.selectSql}) AS __floe_in`,
