@@ -10,7 +10,7 @@ import { formatTableId } from '../catalog/catalog.js';
 import type { Snapshot, TableIdentifier, TableMetadata } from '../iceberg/types.js';
 import type { FileIO } from '../io/fileio.js';
 import { commitTable, type CommitEvents } from './commit.js';
-import { type ExpiredFiles, type ExpireOptions, type ExpirePlan, expireChange, planExpire, planExpiredFiles } from './expire.js';
+import { checkGcEnabled, type ExpiredFiles, type ExpireOptions, type ExpirePlan, expireChange, planExpire, planExpiredFiles } from './expire.js';
 import { loadTable } from './load.js';
 import { reachableFiles } from './reachable.js';
 import { type DeleteFailure, deleteFiles } from './reachable-delete.js';
@@ -52,6 +52,7 @@ export async function expireSnapshots(catalog: Catalog, io: FileIO, id: TableIde
   const now = opts.now ?? Date.now;
   const options = (): ExpireOptions => ({ now: now(), olderThanMs: opts.olderThanMs, retainLast: opts.retainLast });
   const base = await loadTable(catalog, io, id);
+  checkGcEnabled(base.metadata, table, 'expire snapshots of');
   const first = planExpire(base.metadata, options(), table);
   const nothing = first.expire.length === 0 && first.removeRefs.length === 0;
   if (opts.dryRun || nothing) {
@@ -65,6 +66,7 @@ export async function expireSnapshots(catalog: Catalog, io: FileIO, id: TableIde
     io,
     id,
     async (b) => {
+      checkGcEnabled(b.metadata, table, 'expire snapshots of');
       plan = planExpire(b.metadata, options(), table);
       planned = b.metadata;
       return expireChange(b.metadata, plan);

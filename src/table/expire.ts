@@ -71,6 +71,19 @@ export function validateExpireOptions(opts: Pick<ExpireOptions, 'olderThanMs' | 
   }
 }
 
+/** Iceberg's `gc.enabled` (default true): false means files may be shared with other tables, so none is deleted. */
+export const GC_ENABLED = 'gc.enabled';
+
+/** Refuses to delete files of a table with gc.enabled=false, as Iceberg Java does. */
+export function checkGcEnabled(metadata: TableMetadata, table: string, what: string): void {
+  if ((metadata.properties[GC_ENABLED] ?? 'true').trim().toLowerCase() === 'false') {
+    throw usageError(`cannot ${what} table ${table}: its property ${GC_ENABLED} is false (its files may be shared with other tables)`, {
+      context: { table, property: GC_ENABLED },
+      hint: `set ${GC_ENABLED}=true on the table if floe may delete its files`,
+    });
+  }
+}
+
 /** Walks a snapshot's ancestry, newest first (stops at a missing parent). */
 export function ancestors(metadata: TableMetadata, id: bigint): Snapshot[] {
   const byId = new Map(metadata.snapshots.map((s) => [s['snapshot-id'], s]));

@@ -9,6 +9,7 @@ import type { Catalog } from '../catalog/catalog.js';
 import { formatTableId } from '../catalog/catalog.js';
 import type { TableIdentifier } from '../iceberg/types.js';
 import type { FileInfo, FileIO } from '../io/fileio.js';
+import { checkGcEnabled } from './expire.js';
 import { loadTable } from './load.js';
 import { isTableBookkeeping, ORPHAN_DEFAULT_AGE_MS, type OrphanPlan, planOrphans } from './orphans.js';
 import { LocationSet, locationKey, reachableFiles } from './reachable.js';
@@ -36,6 +37,7 @@ export async function removeOrphanFiles(catalog: Catalog, io: FileIO, id: TableI
   // List first, then read the metadata: a file committed between the two is referenced by
   // the metadata read second, and a file written after the listing is not in it at all.
   const before = await loadTable(catalog, io, id);
+  checkGcEnabled(before.metadata, table, 'delete orphan files of');
   const location = before.metadata.location.replace(/\/+$/, '');
   const listing: FileInfo[] = [];
   for await (const f of before.io.list(`${location}/`)) listing.push(f);

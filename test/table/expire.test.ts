@@ -183,3 +183,17 @@ describe('expireAfterRun', () => {
     await expectRetainedIntact(on);
   });
 });
+
+describe('gc.enabled=false', () => {
+  it('refuses to expire or sweep a table whose files may be shared, changing nothing', async () => {
+    const { removeOrphanFiles } = await import('../../src/table/orphans-run.js');
+    const t = await history(3, { properties: { 'gc.enabled': 'false' } });
+    const before = t.io.locations();
+    await expect(expireSnapshots(t.catalog, t.io, t.id, { olderThanMs: 0, retainLast: 1 })).rejects.toThrow(
+      'cannot expire snapshots of table ns.t: its property gc.enabled is false',
+    );
+    await expect(removeOrphanFiles(t.catalog, t.io, t.id, { olderThanMs: 0 })).rejects.toThrow('cannot delete orphan files of table ns.t');
+    expect(t.io.locations()).toEqual(before);
+    expect((await load(t)).metadata.snapshots).toHaveLength(3);
+  });
+});
