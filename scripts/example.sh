@@ -26,7 +26,7 @@ show query "SELECT date_trunc('month', event_time) AS month, count(*) AS events 
 echo
 echo "== customers resolved (pipelines/customer_identity.yaml, docs/IDENTITY.md)"
 show query "SELECT count(*) AS source_records, count(DISTINCT customer_id) AS customers_resolved FROM c360.identity_map" || true
-show query "SELECT customer_id, email, first_name, last_name, country, source_records FROM c360.customers ORDER BY source_records DESC, customer_id LIMIT 5" || true
+show query "SELECT customer_id, email, first_name, last_name, country, source_records FROM c360.customers WHERE first_name IS NOT NULL ORDER BY source_records DESC, customer_id LIMIT 5" || true
 echo
 echo "== customer metrics (pipelines/customer_metrics.yaml, docs/METRICS.md)"
 show query "SELECT count(*) AS customers, count(r_score) AS with_orders, sum(clv) AS clv, sum(churn_at_risk::int) AS at_risk, round(avg(engagement_score), 2) AS avg_engagement FROM c360.customer_metrics" || true
