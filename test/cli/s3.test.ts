@@ -4,6 +4,7 @@
  * describe, snapshots, maintain, compact, table drop --purge; PyIceberg reads the same
  * table through the same catalog; an injected failing upload leaves the table unchanged.
  */
+import { readdirSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -130,6 +131,14 @@ describe('an s3:// warehouse', () => {
     expect(s.stdout).toMatch(/append\s+3\s+3/);
   });
 
+  it('query stages data files in a temporary cache that is gone when the command ends', async () => {
+    const tmpRoot = await tmp();
+    const r = await floeIn(project, ['query', 'SELECT sum(amount) AS s FROM raw.orders', '--format', 'csv'], { env: { ...ENV, TMPDIR: tmpRoot } });
+    expect(r.code, show(r)).toBe(0);
+    expect(r.stdout.trim().split('\n')).toEqual(['s', '60']);
+    expect(readdirSync(tmpRoot).filter((n) => n.startsWith('floe-'))).toEqual([]);
+  });
+
   it('PyIceberg reads the same rows from the same catalog through its own S3 FileIO', async () => {
     const py = await pyicebergReadS3({ catalogDb: path.join(project, 'warehouse', 'catalog.db'), warehouse, table: 'raw.orders' });
     expect(py.metadata_location).toBe(catalogPointer(project, 'raw.orders'));
@@ -159,7 +168,7 @@ describe('an s3:// warehouse', () => {
     expect(await csvRows(project, 'SELECT id, name FROM raw.people ORDER BY id, name')).toEqual(before);
     const dataFiles = (await keysUnder(`${warehouse}/raw/people/data`)).filter((f) => f.endsWith('.parquet'));
     expect(dataFiles).toHaveLength(1); // compacted into one; the three originals expired
-  });
+  }, 300_000); // eight CLI runs on a shared 2-core machine
 
   it('table drop --purge removes every object under the table location', async () => {
     expect((await keysUnder(`${warehouse}/raw/people`)).length).toBeGreaterThan(0);
