@@ -67,9 +67,10 @@ export interface FaultProxy {
 /**
  * A tiny HTTP proxy in front of the S3 server. `fault(method, path, n)` decides per request:
  * 'pass' forwards it; '503' answers 503 SlowDown without forwarding; 'lose' forwards it and
- * then answers 503, as if the response was lost after the store applied the request.
+ * then answers 503, as if the response was lost after the store applied the request; 'reset'
+ * drops the connection without an answer (a network error).
  */
-export async function faultProxy(fault: (method: string, path: string, n: number) => 'pass' | '503' | 'lose'): Promise<FaultProxy> {
+export async function faultProxy(fault: (method: string, path: string, n: number) => 'pass' | '503' | 'lose' | 'reset'): Promise<FaultProxy> {
   const upstream = new URL(s3Endpoint());
   const seen: string[] = [];
   const server = http.createServer((req, res) => {
@@ -83,6 +84,7 @@ export async function faultProxy(fault: (method: string, path: string, n: number
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       if (action === '503') return slowDown();
+      if (action === 'reset') return req.socket.destroy();
       const fwd = http.request(
         { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers },
         (up) => {

@@ -159,6 +159,20 @@ describe('retries', () => {
     }
   });
 
+  it('retries a dropped connection (a network error)', async () => {
+    let resets = 0;
+    const proxy = await faultProxy((method) => (method === 'HEAD' && resets++ < 1 ? 'reset' : 'pass'));
+    const pio = new S3FileIO(testSettings({ endpoint: proxy.endpoint, maxAttempts: 3 }));
+    try {
+      await io.write(loc('retry/reset.txt'), enc('x'));
+      expect(await pio.exists(loc('retry/reset.txt'))).toBe(true);
+      expect(proxy.seen.filter((s) => s.startsWith('HEAD')).length).toBe(2);
+    } finally {
+      pio.client.destroy();
+      await proxy.close();
+    }
+  });
+
   it('gives up after max attempts with an io error naming location, endpoint and status', async () => {
     const proxy = await faultProxy(() => '503');
     const pio = new S3FileIO(testSettings({ endpoint: proxy.endpoint, maxAttempts: 2 }));
