@@ -10,6 +10,9 @@
 import { corruptError } from '../errors.js';
 
 export function parseJson(text: string, source = 'JSON'): unknown {
+  const fast = parseNative(text);
+  if (fast.ok) return fast.value;
+  // The exact parser below: invalid JSON gets its line and column from it.
   let i = 0;
   const fail = (what: string): never => {
     let line = 1;
@@ -142,6 +145,38 @@ export function parseJson(text: string, source = 'JSON'): unknown {
   ws();
   if (i !== text.length) fail('trailing characters');
   return out;
+}
+
+const LONG_MARKER = '\u0000floe-long:';
+
+/**
+ * The fast path (metadata files grow with every snapshot, and a commit parses one): native
+ * JSON.parse. Integer literals of 16 digits or more outside strings — the only ones that can
+ * exceed 2^53 — are first turned into marked strings and revived after: a safe integer as a
+ * number, else a bigint, exactly as the parser below returns them. Text with an escaped NUL
+ * (which could forge a marker) or that JSON.parse rejects goes to the exact parser.
+ */
+function parseNative(text: string): { ok: true; value: unknown } | { ok: false } {
+  if (text.includes('\\u0000')) return { ok: false };
+  let marked = false;
+  const prepared = text.replace(/"(?:[^"\\]|\\.)*"|(?<![\w.+-])-?\d{16,}(?![\w.])/g, (m) => {
+    if (m.charCodeAt(0) === 34) return m;
+    marked = true;
+    return `"\\u0000floe-long:${m}"`;
+  });
+  try {
+    const value: unknown = marked
+      ? JSON.parse(prepared, (_k, v: unknown) => {
+          if (typeof v !== 'string' || !v.startsWith(LONG_MARKER)) return v;
+          const lit = v.slice(LONG_MARKER.length);
+          const n = Number(lit);
+          return Number.isSafeInteger(n) ? n : BigInt(lit);
+        })
+      : JSON.parse(prepared);
+    return { ok: true, value };
+  } catch {
+    return { ok: false };
+  }
 }
 
 /** JSON.stringify with bigint written as an exact integer literal. */
