@@ -1,0 +1,87 @@
+/**
+ * A compare-and-swap that fails without an answer (the connection drops while the UPDATE is
+ * in flight): floe reads the pointer again and treats the commit as done when it is there,
+ * retries when another writer's pointer is there, and — when even that read fails — reports
+ * an unknown outcome and keeps every file the write made (they may be live).
+ */
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Catalog } from '../../src/catalog/catalog.js';
+import { openCatalog } from '../../src/catalog/open.js';
+import { openEngine, type Engine } from '../../src/engine/duckdb.js';
+import { FloeError } from '../../src/errors.js';
+import { writeTable } from '../../src/ingest/write-table.js';
+import { RoutingFileIO } from '../../src/io/resolve.js';
+import { loadTable } from '../../src/table/load.js';
+
+let engine: Engine;
+let dir: string;
+let real: Catalog;
+beforeAll(async () => {
+  engine = await openEngine({ threads: 1 });
+  dir = mkdtempSync(join(tmpdir(), 'floe-commit-state-'));
+  real = await openCatalog({ uri: `sqlite:${join(dir, 'catalog.db')}`, name: 'floe' }, dir);
+});
+afterAll(async () => {
+  await real?.close();
+  engine?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const io = new RoutingFileIO();
+const id = (name: string) => ({ namespace: ['cs'], name });
+const write = (catalog: Catalog, name: string, v: number) =>
+  writeTable({ catalog, io, engine, id: id(name), selectSql: `SELECT ${v}::BIGINT AS v`, mode: 'append', warehouse: dir });
+
+/** The real catalog, whose swap (once) and reads (when `readsFail`) misbehave. */
+function flaky(mode: 'lost-answer' | 'lost-update' | 'unknown'): Catalog {
+  let once = true;
+  let readsFail = false;
+  return new Proxy(real, {
+    get(target, prop, receiver) {
+      if (prop === 'swapMetadataLocation') {
+        return async (tid: { namespace: string[]; name: string }, expected: string, next: string) => {
+          if (!once) return target.swapMetadataLocation(tid, expected, next);
+          once = false;
+          if (mode === 'lost-answer') await target.swapMetadataLocation(tid, expected, next);
+          if (mode === 'unknown') readsFail = true;
+          throw new FloeError('io', 'connection terminated unexpectedly');
+        };
+      }
+      if (prop === 'getTable' && readsFail) return async () => Promise.reject(new FloeError('io', 'server unreachable'));
+      return Reflect.get(target, prop, receiver);
+    },
+  });
+}
+
+describe('a swap that fails without an answer', () => {
+  it('committed after all: the write succeeds once, no duplicate snapshot', async () => {
+    await write(real, 'a', 1);
+    const r = await write(flaky('lost-answer'), 'a', 2);
+    expect(r.attempts).toBe(1);
+    const t = await loadTable(real, io, id('a'));
+    expect(t.metadata.snapshots).toHaveLength(2);
+    expect(t.metadata['current-snapshot-id']).toBe(r.snapshotId);
+  });
+
+  it('not committed: the error is the io error and the table is unchanged', async () => {
+    await write(real, 'b', 1);
+    const before = (await real.getTable(id('b'))).metadataLocation;
+    const e = await write(flaky('lost-update'), 'b', 2).then(() => undefined, (x: unknown) => x as FloeError);
+    expect(e?.kind).toBe('io');
+    expect((await real.getTable(id('b'))).metadataLocation).toBe(before);
+    // Its data file was deleted: only the first write's file remains.
+    expect(readdirSync(join(dir, 'cs', 'b', 'data')).filter((f) => f.endsWith('.parquet'))).toHaveLength(1);
+  });
+
+  it('unknown: says so, and keeps the files it wrote', async () => {
+    await write(real, 'c', 1);
+    const e = await write(flaky('unknown'), 'c', 2).then(() => undefined, (x: unknown) => x as FloeError);
+    expect(e?.kind).toBe('io');
+    expect(e?.message).toMatch(/may or may not have happened/);
+    expect(e?.context.commitState).toBe('unknown');
+    expect(readdirSync(join(dir, 'cs', 'c', 'data')).filter((f) => f.endsWith('.parquet'))).toHaveLength(2);
+  });
+});
