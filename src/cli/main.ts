@@ -90,7 +90,7 @@ export function buildProgram(): Command {
   program
     .command('query <sql>')
     .description('run SQL with DuckDB over catalog tables, each visible under its own name (ns.table)')
-    .option('--snapshot <id>', 'read every table at this snapshot id (time travel)')
+    .option('--snapshot <id|ref>', 'read every table at this snapshot id, or at this tag or branch (time travel)')
     .option('--as-of <time>', 'read every table as it was at this time (ISO-8601 or epoch ms)')
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'csv', 'json', 'parquet']).default('table'))
     .option('--out <file>', 'write the result to a file instead of stdout (required for parquet)')
