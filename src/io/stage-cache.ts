@@ -13,10 +13,12 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 interface Entry {
   path: string;
+  /** The entry's own folder under the cache. */
+  folder: string;
   size: number;
   lastUsed: number;
 }
@@ -50,6 +52,13 @@ function removeAtExit(dir: string): void {
       process.kill(process.pid, signal);
     });
   }
+}
+
+/** Path segments for a staged copy: the location without its scheme, with no segment that climbs. */
+export function stagedName(location: string): string[] {
+  const rest = location.replace(/^[a-z][a-z0-9+.-]*:\/\//i, '').replace(/[?#].*$/, '');
+  const parts = rest.split('/').filter((p) => p !== '' && p !== '.' && p !== '..');
+  return parts.length ? parts : ['file'];
 }
 
 export class StageCache {
@@ -99,18 +108,21 @@ export class StageCache {
   }
 
   private async fetch(key: string, fill: (tmpPath: string) => Promise<number>): Promise<string> {
-    const digest = createHash('sha256').update(key).digest('hex').slice(0, 24);
-    // Keep the file name's extension: DuckDB and messages read better with it.
-    const ext = /\.[A-Za-z0-9]{1,10}$/.exec(key.replace(/[?#].*$/, ''))?.[0] ?? '';
-    const path = join(this.dir, digest + ext);
+    // <cache>/<digest>/<bucket>/<key>: unique per location, and DuckDB's messages about a
+    // staged file (a CSV parse error, say) still show the bucket and key it came from.
+    const digest = createHash('sha256').update(key).digest('hex').slice(0, 16);
+    const folder = join(this.dir, digest);
+    const path = join(folder, ...stagedName(key));
     const tmp = `${path}.${process.pid}.part`;
     try {
+      await fs.mkdir(dirname(path), { recursive: true });
       const size = await fill(tmp);
       await fs.rename(tmp, path);
-      this.entries.set(key, { path, size, lastUsed: this.now() });
+      this.entries.set(key, { path, folder, size, lastUsed: this.now() });
       this.total += size;
-    } finally {
-      await fs.rm(tmp, { force: true }).catch(() => undefined);
+    } catch (e) {
+      await fs.rm(folder, { recursive: true, force: true }).catch(() => undefined);
+      throw e;
     }
     await this.evict();
     return path;
@@ -125,7 +137,7 @@ export class StageCache {
       if (e.lastUsed > cutoff) continue;
       this.entries.delete(key);
       this.total -= e.size;
-      await fs.rm(e.path, { force: true }).catch(() => undefined);
+      await fs.rm(e.folder, { recursive: true, force: true }).catch(() => undefined);
     }
   }
 

@@ -4,6 +4,7 @@ import { FloeError } from '../../src/errors.js';
 import { globListPrefix, globToRegExp } from '../../src/io/s3-glob.js';
 import { inSameFolder, isS3Location, listingPlan, parseS3Location, rangeHeader } from '../../src/io/s3-location.js';
 import { DEFAULT_S3_SETTINGS, describeEndpoint, s3ClientConfig, s3SettingsFromProject } from '../../src/io/s3-settings.js';
+import { stagedName } from '../../src/io/stage-cache.js';
 import { projectSchema } from '../../src/pipeline/schema-project.js';
 
 describe('S3 locations', () => {
@@ -26,6 +27,14 @@ describe('S3 locations', () => {
     expect(listingPlan('')).toEqual({ folder: '', partial: undefined });
     expect(inSameFolder('wh/data/part-', 'wh/data/part-1.parquet')).toBe(true);
     expect(inSameFolder('wh/t', 'wh/t2/x')).toBe(false);
+  });
+});
+
+describe('staged names', () => {
+  it('keep bucket and key, and never climb out of the cache folder', () => {
+    expect(stagedName('s3://b/in/2026/o.csv')).toEqual(['b', 'in', '2026', 'o.csv']);
+    expect(stagedName('s3://b/../../etc/x')).toEqual(['b', 'etc', 'x']);
+    expect(stagedName('s3://b//a/./c')).toEqual(['b', 'a', 'c']);
   });
 });
 

@@ -244,7 +244,7 @@ describe('staging and uploads', () => {
     const p1 = await io.localPath(loc('stage/d.parquet'));
     const p2 = await io.localPath(loc('stage/d.parquet'));
     expect(p1).toBe(p2);
-    expect(p1.endsWith('.parquet')).toBe(true);
+    expect(p1.endsWith(`/${bucket}/stage/d.parquet`)).toBe(true);
     expect(readFileSync(p1, 'utf8')).toBe('parquet bytes');
     const e = await caught(io.localPath(loc('stage/missing.parquet')));
     expect(e.kind).toBe('not-found');
