@@ -157,6 +157,8 @@ function mainRetention(t: LoadedTable) {
   };
 }
 
+class NothingToRewrite extends Error {}
+
 export async function rewriteManifests(catalog: Catalog, io: FileIO, id: TableIdentifier, events: CommitEvents = {}): Promise<RewriteManifestsResult> {
   const table = formatTableId(id);
   const t = await loadTable(catalog, io, id);
@@ -187,12 +189,15 @@ export async function rewriteManifests(catalog: Catalog, io: FileIO, id: TableId
         await cleanup(written);
         written = [];
         last = await buildRewrite(base, table, written);
-        return last?.change ?? { requirements: [], updates: [] };
+        // Another writer clustered the manifests meanwhile: commit nothing.
+        if (!last) throw new NothingToRewrite();
+        return last.change;
       },
       events,
     );
   } catch (e) {
     await cleanup(written);
+    if (e instanceof NothingToRewrite) return unchanged;
     throw e;
   }
   return (last as Attempt | null)?.result ?? unchanged;
