@@ -197,3 +197,26 @@ describe('gc.enabled=false', () => {
     expect((await load(t)).metadata.snapshots).toHaveLength(3);
   });
 });
+
+describe('expiry racing a writer', () => {
+  it('re-plans on the new table state and keeps the concurrent commit and its files', async () => {
+    const t = await history(4);
+    const catalog = t.catalog as { swapMetadataLocation: typeof t.catalog.swapMetadataLocation };
+    const real = catalog.swapMetadataLocation.bind(t.catalog);
+    let late: bigint | undefined;
+    catalog.swapMetadataLocation = async (id, expected, location) => {
+      catalog.swapMetadataLocation = real;
+      // Another writer appends between expiry's plan and its compare-and-swap.
+      late = (await append(t, ['late'], { at: NOW - 1000 }))['snapshot-id'];
+      return real(id, expected, location);
+    };
+    const r = await expireSnapshots(t.catalog, t.io, t.id, { olderThanMs: DAY, retainLast: 2, now: () => NOW });
+    const m = (await load(t)).metadata;
+    expect(m['current-snapshot-id']).toBe(late);
+    // Planned again on the new state: main is late + f3 now, so f0..f2 expire.
+    expect(r.plan.expire).toHaveLength(3);
+    expect(m.snapshots).toHaveLength(2);
+    for (const n of ['f0', 'f1', 'f2', 'f3', 'late']) expect(await t.io.exists(dataPath(n)), n).toBe(true);
+    await expectRetainedIntact(t);
+  });
+});
