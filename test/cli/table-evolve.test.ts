@@ -42,6 +42,13 @@ describe('floe table evolve', () => {
     expect(r.stdout).toContain('add column email string (id 5) after id');
     expect(r.stdout).toContain('partition spec 0 [day(ts) as ts_day] → spec 1 [month(ts) as ts_month]');
     expect(r.stdout).toContain('dry run');
+    const j = await floeIn(project, ['table', 'evolve', T, '--partition-by', 'none', '--widen-column', 'qty=long', '--dry-run', '--json']);
+    expect(j.code, show(j)).toBe(0);
+    const plan = JSON.parse(j.stdout);
+    expect(plan.dry_run).toBe(true);
+    expect(plan.committed).toBe(false);
+    expect(plan.changes).toEqual(['partition spec 0 [day(ts) as ts_day] → spec 1 [unpartitioned]']);
+    expect(plan.result.spec).toEqual({ 'spec-id': 1, fields: [] });
     expect(catalogPointer(project, T)).toBe(before);
   });
 
