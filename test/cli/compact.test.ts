@@ -64,8 +64,9 @@ describe('floe compact', () => {
     const r = await floeIn(project, ['compact', T, '--min-input-files', '2', '--strategy', 'sort', '--sort', 'amount desc', '--json']);
     expect(r.code, show(r)).toBe(0);
     const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(events.map((e) => e.event)).toEqual(['start', 'commit', 'plan', 'end']);
-    const commit = events[1]!;
+    expect(events.map((e) => e.event)).toEqual(['start', 'plan', 'commit', 'end']);
+    expect(events[1]).toMatchObject({ files: 2, candidate_files: 2, strategy: 'sort(amount desc)' });
+    const commit = events[2]!;
     expect(commit).toMatchObject({ rewritten_data_files: 2, added_data_files: 1, added_records: 5 });
     expect(await countRows(project, T)).toBe(5n);
     const q = await floeIn(project, ['query', `SELECT string_agg(id::VARCHAR, ',' ORDER BY id) AS ids, sum(amount) AS s FROM ${T}`, '--format', 'csv']);

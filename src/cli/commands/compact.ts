@@ -8,7 +8,7 @@ import { parseTableIdentifier } from '../../catalog/identifier.js';
 import { openEngine } from '../../engine/duckdb.js';
 import { FloeError, usageError } from '../../errors.js';
 import { compactTable, type CompactResult } from '../../table/compact/execute.js';
-import { parseStrategy } from '../../table/compact/strategy.js';
+import { describeStrategy, parseStrategy } from '../../table/compact/strategy.js';
 import { globalsOf, withProject } from '../context.js';
 import { consoleOutput, formatBytes, formatTable } from '../output.js';
 
@@ -91,6 +91,11 @@ export default async function compact(tableName: string, opts: CompactCliOptions
           ...options, catalog, io, engine, id,
           events: {
             onRetry: (r) => out.event('retry', { table: r.table, attempt: r.attempt, wait_ms: r.waitMs }),
+            onPlan: (p) => out.event('plan', {
+              table: tableName, strategy: describeStrategy(strategy), dry_run: options.dryRun, files: p.totalFiles,
+              candidate_files: p.candidateFiles, skipped_groups: p.skippedGroups, target_file_size_bytes: p.thresholds.target,
+              groups: p.groups.map((g) => ({ spec_id: g.specId, partition: g.partition, files: g.files.length, bytes: g.sizeBytes, records: g.records, reason: g.reason })),
+            }),
             onCommit: (c) => out.event('commit', {
               table: tableName, snapshot_id: c.snapshotId, groups: c.groups, rewritten_data_files: c.rewrittenDataFiles,
               added_data_files: c.addedDataFiles, removed_delete_files: c.removedDeleteFiles, rewritten_records: c.rewrittenRecords,
@@ -113,14 +118,7 @@ export default async function compact(tableName: string, opts: CompactCliOptions
 
 function report(r: CompactResult, out: ReturnType<typeof consoleOutput>, json: boolean): void {
   const p = r.plan;
-  if (json) {
-    out.event('plan', {
-      table: r.table, strategy: r.strategy, dry_run: r.dryRun, snapshot_id: r.startSnapshotId, files: p.totalFiles,
-      candidate_files: p.candidateFiles, skipped_groups: p.skippedGroups, target_file_size_bytes: p.thresholds.target,
-      groups: p.groups.map((g) => ({ spec_id: g.specId, partition: g.partition, files: g.files.length, bytes: g.sizeBytes, records: g.records, reason: g.reason })),
-    });
-    return;
-  }
+  if (json) return;
   if (p.groups.length === 0) {
     const skipped = p.skippedGroups > 0 ? `; ${p.candidateFiles} small or oversized file(s) in ${p.skippedGroups} group(s) below --min-input-files ${p.thresholds.minInputFiles}` : '';
     out.out(`${r.table}: nothing to compact: ${p.totalFiles} files, all within thresholds${skipped}`);

@@ -40,6 +40,8 @@ import { filterByPredicate } from './where.js';
 
 export const DEFAULT_TARGET_FILE_SIZE = 512n * 1024n * 1024n; // Iceberg's write.target-file-size-bytes default
 export const TARGET_FILE_SIZE_PROPERTY = 'write.target-file-size-bytes';
+/** Above this many groups in the current spec, a batch is written by one partitioned COPY instead of one COPY per group. */
+const MAX_GROUP_WRITES = 32;
 
 export interface CompactOptions extends Omit<PlanOptions, 'targetFileSizeBytes' | 'currentSpecId'>, BatchOptions {
   catalog: Catalog;
@@ -55,6 +57,8 @@ export interface CompactOptions extends Omit<PlanOptions, 'targetFileSizeBytes' 
   where?: string;
   dryRun?: boolean;
   events?: CommitEvents & {
+    /** The plan, before anything is written. */
+    onPlan?: (plan: CompactPlan) => void;
     onCommit?: (c: CompactCommit) => void;
   };
   /** Called after a batch's files are written, before its commit (tests use it to race a writer). */
@@ -98,6 +102,7 @@ export async function compactTable(o: CompactOptions): Promise<CompactResult> {
   const target = o.targetFileSizeBytes ?? tableTargetSize(m);
   const plan = planCompaction(tasks.map(compactFile), { ...o, targetFileSizeBytes: target, currentSpecId: m['default-spec-id'] });
   const result: CompactResult = { table: name, strategy: describeStrategy(o.strategy), dryRun: o.dryRun === true, startSnapshotId, plan, commits: [] };
+  o.events?.onPlan?.(plan);
   if (o.dryRun || plan.groups.length === 0) return result;
 
   registerFloeFunctions(o.engine.connection);
@@ -173,44 +178,51 @@ async function rewriteBatch(
   const m = table.metadata;
   const schema = scanPlan.schema;
   const spec = specById(m, m['default-spec-id']);
-  const tasks = groups.flatMap((g) => g.files.map((f) => byPath.get(f.path) ?? missing(f.path)));
+  const tasksOf = (gs: readonly FileGroup[]) => gs.flatMap((g) => g.files.map((f) => byPath.get(f.path) ?? missing(f.path)));
+  const tasks = tasksOf(groups);
   const rewritten = new Set(tasks.map((t) => t.file.file_path));
-  const selectSql = (await tableScanSql({ engine: o.engine, io: table.io, metadata: m, table: name, plan: { ...scanPlan, dataFiles: tasks } })).sql;
+  const sortOrderId = order.kind === 'sort' ? order.sortOrderId : null;
 
-  let orderBy: string | undefined;
-  let sortOrderId: number | null = null;
-  if (order.kind === 'sort') {
-    orderBy = order.orderBy;
-    sortOrderId = order.sortOrderId;
-  } else if (order.kind === 'zorder') {
-    const [row] = await o.engine.all(zBoundsSql(order.columns, selectSql), `compute the z-order ranges of ${name}`);
-    const bounds = order.columns.map((_, j) => ({ lo: toNum(row?.[`lo${j}`]), hi: toNum(row?.[`hi${j}`]) }));
-    orderBy = zOrderSql(order.columns, bounds);
-  }
+  // Write units. A group already in the current spec keeps its partition tuple (every row of
+  // its files has it), so it is written unpartitioned, streamed by one COPY rolling files at
+  // the target size. Groups of older specs are re-partitioned together by the writer. Many
+  // small groups also go through the partitioned path: one COPY beats hundreds.
+  const current = groups.filter((g) => g.specId === m['default-spec-id']);
+  const perGroup = current.length <= MAX_GROUP_WRITES ? current : [];
+  const repartition = groups.filter((g) => !perGroup.includes(g));
+  const units = [
+    ...perGroup.map((g) => ({ tasks: tasksOf([g]), partition: g.partition as DataFile['partition'] | null })),
+    ...(repartition.length > 0 ? [{ tasks: tasksOf(repartition), partition: null }] : []),
+  ];
 
   const staging = stagingDir(m.location);
   const moved: string[] = [];
   const metadataFiles: string[] = [];
   try {
-    const written = await writeDataFiles({
-      engine: o.engine,
-      selectSql,
-      schema,
-      partition: partitionColumns(m, schema, name),
-      targetFileSizeBytes: target,
-      outputDir: staging,
-      fileNamePrefix: randomUUID(),
-      ...(orderBy !== undefined ? { orderBy } : {}),
-      ...(o.rowGroupSize !== undefined ? { rowGroupSize: o.rowGroupSize } : {}),
-      table: name,
-    });
     const files: DataFile[] = [];
-    for (const wf of written) {
-      const dir = spec.fields.length ? joinLocation(m.location, 'data', partitionPath(spec, schema, wf.dataFile.partition)) : joinLocation(m.location, 'data');
-      const location = joinLocation(dir, basename(wf.localPath));
-      await table.io.putLocalFile(wf.localPath, location);
-      moved.push(location);
-      files.push({ ...wf.dataFile, file_path: location, ...(sortOrderId !== null ? { sort_order_id: sortOrderId } : {}) });
+    for (const unit of units) {
+      const selectSql = (await tableScanSql({ engine: o.engine, io: table.io, metadata: m, table: name, plan: { ...scanPlan, dataFiles: unit.tasks } })).sql;
+      const orderBy = await orderSql(o.engine, order, selectSql, name);
+      const written = await writeDataFiles({
+        engine: o.engine,
+        selectSql,
+        schema,
+        partition: unit.partition === null ? partitionColumns(m, schema, name) : [],
+        targetFileSizeBytes: target,
+        outputDir: staging,
+        fileNamePrefix: randomUUID(),
+        ...(orderBy !== undefined ? { orderBy } : {}),
+        ...(o.rowGroupSize !== undefined ? { rowGroupSize: o.rowGroupSize } : {}),
+        table: name,
+      });
+      for (const wf of written) {
+        const partition = unit.partition ?? wf.dataFile.partition;
+        const dir = spec.fields.length ? joinLocation(m.location, 'data', partitionPath(spec, schema, partition)) : joinLocation(m.location, 'data');
+        const location = joinLocation(dir, basename(wf.localPath));
+        await table.io.putLocalFile(wf.localPath, location);
+        moved.push(location);
+        files.push({ ...wf.dataFile, partition, file_path: location, ...(sortOrderId !== null ? { sort_order_id: sortOrderId } : {}) });
+      }
     }
     const manifest = files.length ? [await writeAddedManifest(table.io, m, files, 'data', m['default-spec-id'], schema)] : [];
     if (manifest[0]) moved.push(manifest[0].location);
@@ -264,6 +276,15 @@ async function rewriteBatch(
   } finally {
     await rm(staging, { recursive: true, force: true }).catch(() => undefined);
   }
+}
+
+/** The ORDER BY of a write unit: the sort order, or the Z-value scaled to the unit's own ranges. */
+async function orderSql(engine: Engine, order: ResolvedOrder, selectSql: string, name: string): Promise<string | undefined> {
+  if (order.kind === 'sort') return order.orderBy;
+  if (order.kind !== 'zorder') return undefined;
+  const [row] = await engine.all(zBoundsSql(order.columns, selectSql), `compute the z-order ranges of ${name}`);
+  const bounds = order.columns.map((_, j) => ({ lo: toNum(row?.[`lo${j}`]), hi: toNum(row?.[`hi${j}`]) }));
+  return zOrderSql(order.columns, bounds);
 }
 
 /** The current partition spec as SQL over the schema's columns. */

@@ -189,7 +189,9 @@ describe('deletes, specs and concurrency', () => {
     const after = await liveFiles(env, id);
     expect(new Set(after.data.map((t) => t.specId))).toEqual(new Set([1]));
     expect(new Set(after.data.map((t) => t.file.partition[0]))).toEqual(new Set(['eu', 'us', 'ap', 'sa']));
-    expect(after.data).toHaveLength(4);
+    // Each file group is written on its own: the spec-0 group re-partitioned into 4 files, and
+    // each spec-1 group (one per region) into one file.
+    expect(after.data).toHaveLength(8);
     expect(await checksum(env, id)).toEqual(sum);
   });
 
