@@ -86,9 +86,10 @@ export class S3FileIO implements FileIO {
     }
     const code = err.Code ?? err.name ?? err.code ?? 'error';
     const detail = http ? `${code} (HTTP ${http})` : `${code}${err.message && err.message !== code ? `: ${err.message}` : ''}`;
-    const retryable = http === undefined || http >= 500 || http === 429 || err.$retryable !== undefined;
+    const credentials = http === 403 || code === 'CredentialsProviderError' || code === 'InvalidAccessKeyId' || code === 'SignatureDoesNotMatch';
+    const retryable = !credentials && (http === undefined || http >= 500 || http === 429 || err.$retryable !== undefined);
     const hint =
-      http === 403 || code === 'CredentialsProviderError' || code === 'InvalidAccessKeyId' || code === 'SignatureDoesNotMatch'
+      credentials
         ? 'Check the S3 credentials (storage.s3 in floe.yaml, AWS_* environment variables or the shared AWS profile) and the bucket policy.'
         : http === undefined
           ? 'Check storage.s3.endpoint and that the store is reachable.'

@@ -12,7 +12,7 @@ import { FloeError } from '../../src/errors.js';
 import { S3FileIO } from '../../src/io/s3.js';
 import { s3ClientConfig } from '../../src/io/s3-settings.js';
 import { StageCache } from '../../src/io/stage-cache.js';
-import { createTestBucket, faultProxy, s3Endpoint, TEST_SECRET, testSettings } from '../helpers/s3.js';
+import { createTestBucket, faultProxy, s3Endpoint, TEST_ACCESS_KEY, TEST_SECRET, testSettings } from '../helpers/s3.js';
 
 const enc = (s: string) => new TextEncoder().encode(s);
 const dec = (b: Uint8Array) => new TextDecoder().decode(b);
@@ -288,6 +288,39 @@ describe('staging and uploads', () => {
     } finally {
       pio.client.destroy();
       await proxy.close();
+    }
+  });
+});
+
+describe('credentials', () => {
+  it('uses a named profile of the shared credentials file; a missing profile is a non-retryable io error with a hint', async () => {
+    const creds = join(tmp, 'credentials');
+    writeFileSync(creds, `[floetest]\naws_access_key_id = ${TEST_ACCESS_KEY}\naws_secret_access_key = ${TEST_SECRET}\n`);
+    const saved = { f: process.env.AWS_SHARED_CREDENTIALS_FILE, c: process.env.AWS_CONFIG_FILE, k: process.env.AWS_ACCESS_KEY_ID, s: process.env.AWS_SECRET_ACCESS_KEY, imds: process.env.AWS_EC2_METADATA_DISABLED };
+    process.env.AWS_SHARED_CREDENTIALS_FILE = creds;
+    process.env.AWS_CONFIG_FILE = join(tmp, 'no-config');
+    process.env.AWS_EC2_METADATA_DISABLED = 'true';
+    delete process.env.AWS_ACCESS_KEY_ID;
+    delete process.env.AWS_SECRET_ACCESS_KEY;
+    const restore = (k: string, v: string | undefined) => (v === undefined ? delete process.env[k] : (process.env[k] = v));
+    const withProfile = new S3FileIO(testSettings({ accessKeyId: undefined, secretAccessKey: undefined, profile: 'floetest' }));
+    const missing = new S3FileIO(testSettings({ accessKeyId: undefined, secretAccessKey: undefined, profile: 'floe-no-such-profile', maxAttempts: 1 }));
+    try {
+      await io.write(loc('creds/p.txt'), enc('via profile'));
+      expect(dec(await withProfile.read(loc('creds/p.txt')))).toBe('via profile');
+      const e = await caught(missing.read(loc('creds/p.txt')));
+      expect(e.kind).toBe('io');
+      expect(e.retryable).toBe(false);
+      expect(e.message).toContain(loc('creds/p.txt'));
+      expect(e.hint).toMatch(/credentials/);
+    } finally {
+      withProfile.client.destroy();
+      missing.client.destroy();
+      restore('AWS_SHARED_CREDENTIALS_FILE', saved.f);
+      restore('AWS_CONFIG_FILE', saved.c);
+      restore('AWS_ACCESS_KEY_ID', saved.k);
+      restore('AWS_SECRET_ACCESS_KEY', saved.s);
+      restore('AWS_EC2_METADATA_DISABLED', saved.imds);
     }
   });
 });
