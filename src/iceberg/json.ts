@@ -151,32 +151,46 @@ const LONG_MARKER = '\u0000floe-long:';
 
 /**
  * The fast path (metadata files grow with every snapshot, and a commit parses one): native
- * JSON.parse. Integer literals of 16 digits or more outside strings — the only ones that can
- * exceed 2^53 — are first turned into marked strings and revived after: a safe integer as a
+ * JSON.parse. Integer literals of 16 digits or more — the only ones that can exceed 2^53 —
+ * are first turned into marked strings and revived after: a safe integer as a
  * number, else a bigint, exactly as the parser below returns them. Text with an escaped NUL
  * (which could forge a marker) or that JSON.parse rejects goes to the exact parser.
  */
 function parseNative(text: string): { ok: true; value: unknown } | { ok: false } {
   if (text.includes('\\u0000')) return { ok: false };
-  let marked = false;
-  const prepared = text.replace(/"(?:[^"\\]|\\.)*"|(?<![\w.+-])-?\d{16,}(?![\w.])/g, (m) => {
-    if (m.charCodeAt(0) === 34) return m;
-    marked = true;
-    return `"\\u0000floe-long:${m}"`;
-  });
+  // A number token follows ':', '[' or ',' and precedes ',', '}' or ']'. The same characters
+  // inside a string would get an unescaped quote and a backslash outside the string, which
+  // JSON.parse rejects: such text then takes the exact parser.
+  const prepared = text.replace(/([:,[]\s*)(-?\d{16,})(?=\s*[,}\]])/g, '$1"\\u0000floe-long:$2"');
+  const marked = prepared.length !== text.length;
   try {
-    const value: unknown = marked
-      ? JSON.parse(prepared, (_k, v: unknown) => {
-          if (typeof v !== 'string' || !v.startsWith(LONG_MARKER)) return v;
-          const lit = v.slice(LONG_MARKER.length);
-          const n = Number(lit);
-          return Number.isSafeInteger(n) ? n : BigInt(lit);
-        })
-      : JSON.parse(prepared);
-    return { ok: true, value };
+    const value: unknown = JSON.parse(prepared);
+    return { ok: true, value: marked ? reviveLongs(value) : value };
   } catch {
     return { ok: false };
   }
+}
+
+/** Replaces marked strings by their integer, in place (faster than a JSON.parse reviver). */
+function reviveLongs(v: unknown): unknown {
+  if (typeof v === 'string') {
+    if (!v.startsWith(LONG_MARKER)) return v;
+    const lit = v.slice(LONG_MARKER.length);
+    const n = Number(lit);
+    return Number.isSafeInteger(n) ? n : BigInt(lit);
+  }
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) v[i] = reviveLongs(v[i]);
+  } else if (v !== null && typeof v === 'object') {
+    const o = v as Record<string, unknown>;
+    for (const k of Object.keys(o)) {
+      const x = o[k];
+      if (typeof x !== 'object' && typeof x !== 'string') continue;
+      const y = reviveLongs(x); // objects are revived in place: only marked strings change
+      if (y !== x) Object.defineProperty(o, k, { value: y, enumerable: true, writable: true, configurable: true });
+    }
+  }
+  return v;
 }
 
 /** JSON.stringify with bigint written as an exact integer literal. */

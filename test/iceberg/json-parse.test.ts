@@ -28,3 +28,14 @@ describe('parseJson', () => {
     expect(() => parseJson('{\n  "a": 1,,\n}', 'm.json')).toThrow(/m\.json: invalid JSON at line 2, column 10/);
   });
 });
+
+describe('parseJson on long integers in nested places', () => {
+  it('revives them inside arrays, nested objects and under a __proto__ key, and leaves look-alikes in strings', () => {
+    const v = parseJson('{"__proto__": 12345678901234567890, "s": [{"id": 9223372036854775807}], "p": "snap-1234567890123456789-1.avro", "q": "a: 12345678901234567890, b"}') as Record<string, unknown>;
+    expect(Object.getPrototypeOf(v)).toBe(Object.prototype);
+    expect(Object.getOwnPropertyDescriptor(v, '__proto__')?.value).toBe(12345678901234567890n);
+    expect(v.s).toEqual([{ id: 9223372036854775807n }]);
+    expect(v.p).toBe('snap-1234567890123456789-1.avro');
+    expect(v.q).toBe('a: 12345678901234567890, b');
+  });
+});
