@@ -117,3 +117,32 @@ describe('sqliteAffinity', () => {
     expect(sqliteAffinity('DATETIME')).toBe('NUMERIC');
   });
 });
+
+describe('wide decimals go into the stage as 128-bit integers', () => {
+  it('wideDecimal picks DECIMAL columns above 18 digits only', async () => {
+    const { wideDecimal } = await import('../../src/sources/appender.js');
+    expect(wideDecimal('DECIMAL(38, 18)')).toEqual({ width: 38, scale: 18 });
+    expect(wideDecimal('DECIMAL(20,0)')).toEqual({ width: 20, scale: 0 });
+    expect(wideDecimal('DECIMAL(18, 2)')).toBeUndefined();
+    expect(wideDecimal('VARCHAR')).toBeUndefined();
+  });
+
+  it('unscaledDecimal scales exactly, rounds extra digits half away from zero, and refuses what does not fit', async () => {
+    const { unscaledDecimal } = await import('../../src/sources/appender.js');
+    expect(unscaledDecimal('12.5', 38, 2)).toBe(1250n);
+    expect(unscaledDecimal('-0.01', 38, 18)).toBe(-10_000_000_000_000_000n);
+    expect(unscaledDecimal('+7', 20, 0)).toBe(7n);
+    expect(unscaledDecimal('.5', 38, 1)).toBe(5n);
+    expect(unscaledDecimal('18446744073709551615', 20, 0)).toBe(18446744073709551615n);
+    expect(unscaledDecimal('99999999999999999999.123456789012345678', 38, 18)).toBe(99999999999999999999123456789012345678n);
+    expect(unscaledDecimal('1.2345', 38, 2)).toBe(123n);
+    expect(unscaledDecimal('1.235', 38, 2)).toBe(124n);
+    expect(unscaledDecimal('-1.235', 38, 2)).toBe(-124n);
+    expect(() => unscaledDecimal('100000000000000000000', 38, 18)).toThrow(/does not fit DECIMAL\(38, 18\)/);
+    expect(unscaledDecimal('9.999', 19, 18)).toBe(9_999_000_000_000_000_000n);
+    // Rounding can carry into a digit the column does not have.
+    expect(() => unscaledDecimal('9.9999999999999999995', 19, 18)).toThrow(/does not fit DECIMAL\(19, 18\)/);
+    expect(() => unscaledDecimal('1e5', 38, 2)).toThrow(/not a decimal number/);
+    expect(() => unscaledDecimal('', 38, 2)).toThrow(/not a decimal number/);
+  });
+});
