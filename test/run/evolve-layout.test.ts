@@ -118,3 +118,20 @@ describe('a new table from a pipeline with sort_by', () => {
     expect(f).toEqual([{ spec: 0, order: 1, n: [1, 2, 3, null] }]);
   });
 });
+
+describe('partition_by naming a column the same run adds', () => {
+  it('the run writes with the old spec, then evolves it; the next run writes with the new one', async () => {
+    const p = await newProject();
+    await p.pipeline('ev', pipeline('', ''));
+    await p.write('data/in.csv', 'id,n,ts\n1,1,2024-01-01 10:00:00\n');
+    await p.run(['ev']);
+    await p.pipeline('ev', pipeline('region', ''));
+    await p.write('data/in.csv', 'id,n,ts,region\n2,2,2024-01-02 10:00:00,eu\n');
+    const r = await p.run(['ev', '--json']);
+    const commit = r.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l)).find((e) => e.event === 'commit');
+    expect(commit.schema_changes).toEqual(['add column region string', 'partition spec 0 [unpartitioned] → spec 1 [region as region]']);
+    await p.write('data/in.csv', 'id,n,ts,region\n3,3,2024-01-03 10:00:00,us\n');
+    await p.run(['ev']);
+    expect((await files(p)).map((f) => [f.spec, f.n])).toEqual([[0, [1]], [0, [2]], [1, [3]]]);
+  });
+});

@@ -19,6 +19,8 @@ import type { TableIdentifier, TableMetadata } from '../../iceberg/types.js';
 import type { FileIO } from '../../io/fileio.js';
 import { commitTable, type CommitEvents } from '../commit.js';
 import { loadTable } from '../load.js';
+import { fieldByPath } from '../../iceberg/schema.js';
+import { formatTransform } from '../../iceberg/transforms/index.js';
 import { planEvolution, type EvolutionPlan, type EvolveRequest } from './evolve.js';
 
 export interface DeclaredLayout {
@@ -33,9 +35,24 @@ export function layoutRequest(l: DeclaredLayout): EvolveRequest {
   };
 }
 
-/** The layout change a run would commit (pure); throws a schema error when it cannot bind. */
+/**
+ * The layout change a run would commit (pure); throws a schema error when it cannot bind.
+ * A partition field the table already has (same column and transform) keeps its name, so a
+ * table created elsewhere with other field names is not re-specced for a name alone.
+ */
 export function planLayout(m: TableMetadata, l: DeclaredLayout, table: string): EvolutionPlan {
-  return planEvolution(m, layoutRequest(l), table);
+  const req = layoutRequest(l);
+  if (req.partitionBy) {
+    const schema = m.schemas.find((s) => s['schema-id'] === m['current-schema-id']);
+    const spec = m['partition-specs'].find((s) => s['spec-id'] === m['default-spec-id']);
+    req.partitionBy = req.partitionBy.map((w) => {
+      if (w.name !== undefined || !schema) return w;
+      const source = fieldByPath(schema, w.sourceName);
+      const have = spec?.fields.find((f) => f['source-id'] === source?.id && f.transform === formatTransform(w.transform));
+      return have ? { ...w, name: have.name } : w;
+    });
+  }
+  return planEvolution(m, req, table);
 }
 
 /** A binding failure that the write itself may fix: a column the table does not have yet. */
@@ -59,10 +76,11 @@ export async function writeWithLayout<T>(
   const name = formatTableId(o.id);
   const req = layoutRequest(o.layout);
   if (!req.partitionBy && !req.sortBy) return { result: await write(), changes: [] };
+  const layout = o.layout;
   if (!(await o.catalog.tableExists(o.id))) return { result: await write(), changes: [] };
   const evolve = async (): Promise<string[]> => {
     let lines: string[] = [];
-    const base = await commitOrSkip(o, name, req, (l) => (lines = l));
+    const base = await commitOrSkip(o, name, layout, (l) => (lines = l));
     return base ? lines : [];
   };
   try {
@@ -87,13 +105,13 @@ export async function writeWithLayout<T>(
 async function commitOrSkip(
   o: { catalog: Catalog; io: FileIO; id: TableIdentifier; events?: CommitEvents },
   name: string,
-  req: EvolveRequest,
+  layout: DeclaredLayout,
   report: (lines: string[]) => void,
 ): Promise<boolean> {
   const current = await loadTable(o.catalog, o.io, o.id);
-  if (planEvolution(current.metadata, req, name).change.updates.length === 0) return false;
+  if (planLayout(current.metadata, layout, name).change.updates.length === 0) return false;
   await commitTable(o.catalog, o.io, o.id, async (base) => {
-    const plan = planEvolution(base.metadata, req, name);
+    const plan = planLayout(base.metadata, layout, name);
     report(plan.changes);
     return plan.change;
   }, o.events);
