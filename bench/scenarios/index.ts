@@ -8,6 +8,7 @@ import { coldStart } from './cold-start.js';
 import { commitLatency } from './commit-latency.js';
 import { compaction } from './compaction.js';
 import { csvLoad } from './csv-load.js';
+import { mergeUpsert } from './merge-upsert.js';
 import { postgresLoad } from './postgres-load.js';
 import { prunedQuery } from './pruned-query.js';
 import { selftest } from './selftest.js';
@@ -20,7 +21,7 @@ export const SCENARIOS: Scenario[] = [
   commitLatency,
   prunedQuery,
   compaction,
-  notYet('6', 'merge-upsert', 'Merge-upsert', 'A keyed merge of changed rows into a large table.'),
+  mergeUpsert,
   coldStart,
   checks,
   selftest,

@@ -1,0 +1,160 @@
+/**
+ * Scenario 6: a keyed merge (`floe run` of a pipeline with `mode: merge`, key `id`) of
+ * changed rows — 1% of the keys, the most recent id range, half of them updates and half
+ * new — into a table of 10M rows (--quick: 200k), against rewriting the whole table with
+ * the merged rows (`floe load --mode overwrite`), which is what a writer without merge does.
+ *
+ * The table is written once (floe's library, 8 MiB target files, so a merge can rewrite only
+ * the files its keys fall in) and cached in .cache/bench/merge-upsert/. Before every run the
+ * table is put back: the catalog pointer returns to the original metadata file and every file
+ * a run added is deleted, so each run starts from the same table.
+ */
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { openCatalog } from '../../src/catalog/open.js';
+import { openEngine } from '../../src/engine/duckdb.js';
+import { quoteLiteral } from '../../src/engine/sql.js';
+import { writeTable } from '../../src/ingest/write-table.js';
+import { LocalFileIO } from '../../src/io/local.js';
+import { fmtCount, fmtMs } from '../lib/format.js';
+import { wallAtMost } from '../lib/goals.js';
+import type { Case, Scenario, ScenarioContext } from '../lib/types.js';
+import { expectRows, floeArgv, floeUnavailable, optional, writeProject } from './common.js';
+
+const TEMPLATE_VERSION = 1;
+const TIMEOUT_MS = 30 * 60_000;
+const ID = { namespace: ['bench'], name: 'big' };
+
+const rowsFor = (quick: boolean): number => (quick ? 200_000 : 10_000_000);
+
+export const mergeUpsert: Scenario = {
+  id: '6',
+  key: 'merge-upsert',
+  title: 'Merge-upsert',
+  measures:
+    '`floe run` of a `mode: merge` pipeline upserting 1% of the keys (half updates, half new) into a 10M-row table ' +
+    '(200k with --quick), against `floe load --mode overwrite` of the whole merged table.',
+  implemented: true,
+  reps: { full: 3, quick: 2 },
+
+  async prepare(ctx) {
+    const rows = rowsFor(ctx.quick);
+    const t = await template(ctx, rows);
+    const changes = rows / 100;
+    const c: Case = {
+      id: `rows-${fmtCount(rows).toLowerCase()}`,
+      label: `${fmtCount(rows)} rows, ${fmtCount(changes)} changed`,
+      params: { rows, changed_rows: changes },
+      contenders: [
+        {
+          id: 'floe-merge',
+          label: 'floe run (mode: merge)',
+          role: 'candidate',
+          ...optional(floeUnavailable(ctx)),
+          command: async () => {
+            await restore(t.dir);
+            return { argv: floeArgv(ctx, '--project', t.dir, 'run', 'upsert') };
+          },
+          timeoutMs: TIMEOUT_MS,
+        },
+        {
+          id: 'floe-overwrite',
+          label: 'floe load --mode overwrite (whole table)',
+          role: 'baseline',
+          ...optional(floeUnavailable(ctx)),
+          command: async () => {
+            await restore(t.dir);
+            return { argv: floeArgv(ctx, '--project', t.dir, 'load', 'bench.big', t.merged, '--mode', 'overwrite') };
+          },
+          verify: expectRows(rows + changes / 2),
+          timeoutMs: TIMEOUT_MS,
+        },
+      ],
+    };
+    return [c];
+  },
+
+  goals(cases) {
+    return [wallAtMost('vs-overwrite', 'merge wall ≤ 0.2× a full overwrite', cases[0], 'floe-merge', 'floe-overwrite', 0.2)];
+  },
+};
+
+/** The table's original state: its metadata location and every file under it. */
+interface Original {
+  metadataLocation: string;
+  files: string[];
+}
+
+function listFiles(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else out.push(p);
+    }
+  };
+  if (existsSync(dir)) walk(dir);
+  return out;
+}
+
+async function restore(dir: string): Promise<void> {
+  const original = JSON.parse(readFileSync(join(dir, 'ORIGINAL.json'), 'utf8')) as Original;
+  const catalog = await openCatalog({ uri: 'sqlite:./warehouse/catalog.db', name: 'floe' }, dir);
+  try {
+    const now = (await catalog.getTable(ID)).metadataLocation;
+    if (now !== original.metadataLocation && !(await catalog.swapMetadataLocation(ID, now, original.metadataLocation))) {
+      throw new Error(`cannot restore ${dir}: the catalog pointer moved`);
+    }
+  } finally {
+    await catalog.close();
+  }
+  const keep = new Set(original.files);
+  for (const f of listFiles(join(dir, 'warehouse', 'bench', 'big'))) if (!keep.has(f)) rmSync(f, { force: true });
+}
+
+async function template(ctx: ScenarioContext, rows: number): Promise<{ dir: string; merged: string }> {
+  const dir = join(ctx.cacheDir, 'merge-upsert', `v${TEMPLATE_VERSION}-r${rows}`);
+  const merged = join(dir, 'merged.parquet');
+  if (existsSync(join(dir, 'ORIGINAL.json'))) return { dir, merged };
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  writeProject(dir);
+  const started = performance.now();
+  ctx.log(`building a table of ${fmtCount(rows)} rows in ${dir}`);
+  const changes = rows / 100;
+  const base = `SELECT i::BIGINT AS id, 'name-' || i AS name, (i % 1000)::INTEGER AS amount, TIMESTAMP '2024-01-01' + to_seconds(i) AS updated_at FROM range(${rows}) t(i)`;
+  // The most recent 1% of the id range changes: the lower half updated, the upper half new.
+  const first = rows - changes / 2;
+  const changed = `SELECT i::BIGINT AS id, 'changed-' || i AS name, (i % 1000 + 1)::INTEGER AS amount, TIMESTAMP '2025-01-01' + to_seconds(i) AS updated_at FROM range(${first}, ${first + changes}) t(i)`;
+  const engine = await openEngine();
+  const catalog = await openCatalog({ uri: 'sqlite:./warehouse/catalog.db', name: 'floe' }, dir);
+  try {
+    await writeTable({
+      catalog,
+      io: new LocalFileIO(),
+      engine,
+      id: ID,
+      selectSql: base,
+      mode: 'append',
+      warehouse: join(dir, 'warehouse'),
+      properties: { 'write.target-file-size-bytes': String(8 * 1024 * 1024) },
+    });
+    await engine.run(`COPY (${changed}) TO ${quoteLiteral(join(dir, 'changes.parquet'))} (FORMAT parquet)`, 'write the changes');
+    await engine.run(
+      `COPY (SELECT * FROM (${base}) WHERE id < ${first} UNION ALL ${changed} ORDER BY id) TO ${quoteLiteral(merged)} (FORMAT parquet)`,
+      'write the merged table',
+    );
+    const original: Original = { metadataLocation: (await catalog.getTable(ID)).metadataLocation, files: listFiles(join(dir, 'warehouse', 'bench', 'big')) };
+    writeFileSync(
+      join(dir, 'pipelines', 'upsert.yaml'),
+      ['source:', '  kind: parquet', `  path: ${JSON.stringify(join(dir, 'changes.parquet'))}`, 'target:', '  table: bench.big', '  mode: merge', '  key: [id]', ''].join('\n'),
+    );
+    writeFileSync(join(dir, 'ORIGINAL.json'), JSON.stringify(original));
+    ctx.log(`built in ${fmtMs(performance.now() - started)}: ${original.files.filter((f) => f.endsWith('.parquet')).length} data files, ${fmtCount(statSync(merged).size)} bytes merged file`);
+  } finally {
+    await catalog.close();
+    engine.close();
+  }
+  return { dir, merged };
+}
