@@ -1,18 +1,14 @@
 /**
- * What a command changed, found by comparing the catalog before and after it: tables whose
- * metadata pointer moved, tables that appeared (created, registered) and tables that went
- * away (dropped). For a table that moved, the snapshots committed since the command started
- * are its snapshots, with their row counts from the snapshot summaries. Commands need not
- * report anything for this to work; they may add what the catalog cannot show through
- * the audit context (context.ts).
+ * What a command changed: the catalog changes this process made while the command ran
+ * (catalog/observe.ts: creates, registrations, commits, drops), turned into one entry per
+ * table with the snapshots the command added and their row counts from the snapshot
+ * summaries. Commits by other processes meanwhile are not this command's and do not appear.
  */
-import type { Catalog } from '../catalog/catalog.js';
 import { formatTableId } from '../catalog/catalog.js';
+import type { CatalogChange } from '../catalog/observe.js';
+import type { Snapshot, TableMetadata } from '../iceberg/types.js';
 import type { FileIO } from '../io/fileio.js';
-import { loadTable } from '../table/load.js';
-
-/** Table name → metadata location. */
-export type CatalogState = Map<string, string>;
+import { readMetadataFile } from '../table/load.js';
 
 export interface SnapshotChange {
   snapshotId: bigint;
@@ -23,81 +19,76 @@ export interface SnapshotChange {
 
 export interface TableChange {
   table: string;
-  action: 'created' | 'changed' | 'dropped' | 'reported';
+  action: 'created' | 'changed' | 'dropped';
   snapshots: SnapshotChange[];
 }
 
 /** The audit log's own table never counts as a change of the command it records. */
 export const AUDIT_LOG_NAME = 'floe.audit_log';
 
-export async function catalogState(catalog: Catalog): Promise<CatalogState> {
-  const out: CatalogState = new Map();
-  for (const id of await catalog.listTables()) {
-    const name = formatTableId(id);
-    if (name === AUDIT_LOG_NAME) continue;
-    try {
-      out.set(name, (await catalog.getTable(id)).metadataLocation);
-    } catch {
-      // dropped between the listing and the look-up: not there.
-    }
-  }
-  return out;
-}
-
-export interface StateDiff {
-  created: string[];
-  changed: string[];
-  dropped: string[];
-}
-
-/** Pure: which tables appeared, moved or went away between two catalog states. */
-export function diffStates(before: CatalogState, after: CatalogState): StateDiff {
-  const created: string[] = [];
-  const changed: string[] = [];
-  const dropped: string[] = [];
-  for (const [name, loc] of after) {
-    const old = before.get(name);
-    if (old === undefined) created.push(name);
-    else if (old !== loc) changed.push(name);
-  }
-  for (const name of before.keys()) if (!after.has(name)) dropped.push(name);
-  return { created: created.sort(), changed: changed.sort(), dropped: dropped.sort() };
-}
-
 const count = (v: string | undefined): number | null => (v === undefined || !/^\d+$/.test(v) ? null : Number(v));
 
-/** The changes with the snapshots each table gained since `startedMs` (epoch ms). */
-export async function describeChanges(catalog: Catalog, io: FileIO, diff: StateDiff, startedMs: number): Promise<TableChange[]> {
-  const out: TableChange[] = [];
-  const tables = [
-    ...diff.created.map((t) => [t, 'created'] as const),
-    ...diff.changed.map((t) => [t, 'changed'] as const),
-  ].sort((a, b) => a[0].localeCompare(b[0]));
-  for (const [name, action] of tables) {
-    let snapshots: SnapshotChange[] = [];
-    try {
-      const id = catalogIdOf(name, await catalog.listTables());
-      if (id) {
-        const t = await loadTable(catalog, io, id);
-        snapshots = t.metadata.snapshots
-          .filter((s) => s['timestamp-ms'] >= startedMs)
-          .sort((a, b) => a['timestamp-ms'] - b['timestamp-ms'] || Number(a['sequence-number'] - b['sequence-number']))
-          .map((s) => ({
-            snapshotId: s['snapshot-id'],
-            operation: s.summary.operation ?? null,
-            addedRecords: count(s.summary['added-records']),
-            deletedRecords: count(s.summary['deleted-records']),
-          }));
-      }
-    } catch {
-      // unreadable now (e.g. dropped meanwhile): recorded without snapshots.
-    }
-    out.push({ table: name, action, snapshots });
-  }
-  for (const name of diff.dropped) out.push({ table: name, action: 'dropped', snapshots: [] });
-  return out;
+function snapshotChange(s: Snapshot): SnapshotChange {
+  return {
+    snapshotId: s['snapshot-id'],
+    operation: s.summary.operation ?? null,
+    addedRecords: count(s.summary['added-records']),
+    deletedRecords: count(s.summary['deleted-records']),
+  };
 }
 
-function catalogIdOf(name: string, ids: readonly { namespace: string[]; name: string }[]) {
-  return ids.find((id) => formatTableId(id) === name);
+/**
+ * Pure: the per-table changes from the observed catalog changes, given the metadata at the
+ * locations involved (a missing one contributes no snapshots). A commit adds the snapshots
+ * its new metadata has and its previous metadata lacks; a created table adds those made
+ * since the command started (a registered table's older history is not the command's).
+ * Tables are sorted by name.
+ */
+export function tableChanges(changes: readonly CatalogChange[], metadata: ReadonlyMap<string, TableMetadata>, startedMs: number): TableChange[] {
+  const byTable = new Map<string, TableChange>();
+  for (const c of changes) {
+    const table = formatTableId(c.id);
+    if (table === AUDIT_LOG_NAME) continue;
+    let entry = byTable.get(table);
+    if (!entry) {
+      entry = { table, action: c.kind === 'create' ? 'created' : c.kind === 'drop' ? 'dropped' : 'changed', snapshots: [] };
+      byTable.set(table, entry);
+    }
+    if (c.kind === 'drop') {
+      entry.action = 'dropped';
+      continue;
+    }
+    if (c.kind === 'create') entry.action = 'created';
+    const next = metadata.get(c.metadataLocation);
+    if (!next) continue;
+    const before = c.kind === 'commit' ? metadata.get(c.previousLocation) : undefined;
+    const known = new Set((before?.snapshots ?? []).map((s) => s['snapshot-id']));
+    const seen = new Set(entry.snapshots.map((s) => s.snapshotId));
+    for (const s of next.snapshots) {
+      if (known.has(s['snapshot-id']) || seen.has(s['snapshot-id'])) continue;
+      if (c.kind === 'commit' && !before && s['timestamp-ms'] < startedMs) continue;
+      if (c.kind === 'create' && s['timestamp-ms'] < startedMs) continue;
+      entry.snapshots.push(snapshotChange(s));
+    }
+  }
+  return [...byTable.values()].sort((a, b) => a.table.localeCompare(b.table));
+}
+
+/** Reads the metadata files the changes point at (each once) and builds the table changes. */
+export async function describeChanges(io: FileIO, changes: readonly CatalogChange[], startedMs: number): Promise<TableChange[]> {
+  const locations = new Set<string>();
+  for (const c of changes) {
+    if (formatTableId(c.id) === AUDIT_LOG_NAME || c.kind === 'drop') continue;
+    locations.add(c.metadataLocation);
+    if (c.kind === 'commit') locations.add(c.previousLocation);
+  }
+  const metadata = new Map<string, TableMetadata>();
+  for (const loc of locations) {
+    try {
+      metadata.set(loc, await readMetadataFile(io, loc));
+    } catch {
+      // unreadable (removed meanwhile, or a mapped location): recorded without its snapshots
+    }
+  }
+  return tableChanges(changes, metadata, startedMs);
 }

@@ -14,7 +14,8 @@ import { hostname, userInfo } from 'node:os';
 import { FloeError } from '../errors.js';
 import { ENGINE_VERSION } from '../table/summary.js';
 import { auditActor } from './actor.js';
-import { AUDIT_LOG_NAME, catalogState, describeChanges, diffStates, type CatalogState } from './changes.js';
+import { observeCatalogChanges, type CatalogChange } from '../catalog/observe.js';
+import { AUDIT_LOG_NAME, describeChanges } from './changes.js';
 import { commandRedactor, isAudited, redactArguments } from './command.js';
 import { AuditContext, setCurrentAudit } from './context.js';
 import { AUDIT_LOG_TABLE, appendAuditRecord, type AuditRecord } from './log.js';
@@ -49,23 +50,6 @@ function exitCodeOf(e: unknown, codeFor: (kind: FloeError['kind']) => number): n
   return e instanceof FloeError ? codeFor(e.kind) : 1;
 }
 
-async function stateOf(globals: { project?: string; debug?: boolean }): Promise<{ state: CatalogState; project: string } | null> {
-  const { openProject } = await import('../cli/context.js');
-  let ctx;
-  try {
-    ctx = await openProject(globals);
-  } catch {
-    return null;
-  }
-  try {
-    return { state: await catalogState(ctx.catalog), project: ctx.project.dir };
-  } catch {
-    return null;
-  } finally {
-    await ctx.close();
-  }
-}
-
 export async function auditCommand(
   cmd: CommandLike,
   argv: readonly string[],
@@ -77,8 +61,9 @@ export async function auditCommand(
   const o = cmd.optsWithGlobals();
   const globals = { project: o.project as string | undefined, debug: o.debug as boolean | undefined };
   const startedMs = Date.now();
-  const before = await stateOf(globals);
   const ctx = new AuditContext();
+  const changes: CatalogChange[] = [];
+  const stopObserving = observeCatalogChanges((c) => changes.push(c));
   setCurrentAudit(ctx);
   let result: number | void = undefined;
   let error: unknown = undefined;
@@ -90,10 +75,11 @@ export async function auditCommand(
     failed = true;
   } finally {
     setCurrentAudit(undefined);
+    stopObserving();
   }
   const exitCode = failed ? exitCodeOf(error, codeFor) : typeof result === 'number' ? result : typeof process.exitCode === 'number' ? process.exitCode : 0;
   try {
-    await record({ path, argv, globals, before, ctx, startedMs, exitCode, error: failed ? error : undefined });
+    await record({ path, argv, globals, changes, ctx, startedMs, exitCode, error: failed ? error : undefined });
   } catch (e) {
     process.stderr.write(`floe: warning: the command was not recorded in ${AUDIT_LOG_NAME}: ${e instanceof Error ? e.message : String(e)}\n`);
   }
@@ -105,20 +91,25 @@ async function record(a: {
   path: string[];
   argv: readonly string[];
   globals: { project?: string; debug?: boolean };
-  before: { state: CatalogState; project: string } | null;
+  changes: readonly CatalogChange[];
   ctx: AuditContext;
   startedMs: number;
   exitCode: number;
   error: unknown;
 }): Promise<void> {
-  if (a.before === null) return; // no project, so no warehouse to record in
   const { openProject } = await import('../cli/context.js');
   const { openEngine } = await import('../engine/duckdb.js');
-  const project = await openProject(a.globals);
+  let project;
+  try {
+    project = await openProject(a.globals);
+  } catch (e) {
+    // No project (no floe.yaml, a broken one): a failed command has nowhere to be recorded.
+    if (a.exitCode !== 0) return;
+    throw e;
+  }
   try {
     if (a.exitCode === 2 && !(await project.catalog.tableExists(AUDIT_LOG_TABLE))) return;
-    const after = await catalogState(project.catalog);
-    const changes = await describeChanges(project.catalog, project.io, diffStates(a.before.state, after), a.startedMs);
+    const changes = await describeChanges(project.io, a.changes, a.startedMs);
     const env = process.env;
     const redact = commandRedactor(a.argv, env);
     const err = a.error;

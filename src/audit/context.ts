@@ -1,6 +1,6 @@
 /**
  * The audit context of the running command: what the audit log records besides what it
- * finds in the catalog (changes.ts). A command may report tables, snapshots and row counts
+ * observes in the catalog (changes.ts). A command may report tables, snapshots and row counts
  * that the catalog cannot show (for example rows read, or a table it only checked):
  *
  *   import { currentAudit } from '../../audit/context.js';

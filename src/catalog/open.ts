@@ -21,6 +21,7 @@ import { isAbsolute, resolve } from 'node:path';
 import type { Catalog } from './catalog.js';
 import { configError } from '../errors.js';
 import { SqlCatalog } from './sql.js';
+import { withObservers } from './observe.js';
 import { openSqlite } from './sqlite.js';
 
 export interface CatalogConfig {
@@ -77,7 +78,8 @@ export async function openCatalog(config: CatalogConfig, baseDir: string): Promi
   const target = parseCatalogUri(config.uri, baseDir);
   const conn = target.kind === 'postgres' ? await (await import('./postgres.js')).openPostgres(target.uri) : await openSqlite(target.path);
   try {
-    return await SqlCatalog.open(conn, name);
+    // Changes are reported to process-wide observers (the audit log, observe.ts).
+    return withObservers(await SqlCatalog.open(conn, name));
   } catch (e) {
     await conn.close();
     throw e;

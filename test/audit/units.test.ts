@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { auditActor } from '../../src/audit/actor.js';
-import { diffStates } from '../../src/audit/changes.js';
+import { tableChanges } from '../../src/audit/changes.js';
+import type { TableMetadata } from '../../src/iceberg/types.js';
 import { isAudited, redactArguments } from '../../src/audit/command.js';
 import { auditDisabled, commandPath } from '../../src/audit/command-audit.js';
 import { auditRecordSql, summarize } from '../../src/audit/log.js';
@@ -95,9 +96,32 @@ describe('the audit record', () => {
     expect(sql).toMatch(/CAST\("exit_code" AS INTEGER\)/);
   });
 
-  it('diffs catalog states', () => {
-    const before = new Map([['a.b', 'm1'], ['a.c', 'm1'], ['a.d', 'm1']]);
-    const after = new Map([['a.b', 'm2'], ['a.c', 'm1'], ['a.e', 'm1']]);
-    expect(diffStates(before, after)).toEqual({ created: ['a.e'], changed: ['a.b'], dropped: ['a.d'] });
+  it('turns observed catalog changes into per-table changes with only the snapshots this command added', () => {
+    const snap = (id: bigint, ts: number, added: string) => ({ 'snapshot-id': id, 'timestamp-ms': ts, summary: { operation: 'append', 'added-records': added } });
+    const meta = (...snapshots: ReturnType<typeof snap>[]) => ({ snapshots }) as unknown as TableMetadata;
+    const id = (name: string) => ({ namespace: ['a'], name });
+    const metadata = new Map<string, TableMetadata>([
+      ['b1', meta(snap(1n, 10, '5'))],
+      ['b2', meta(snap(1n, 10, '5'), snap(2n, 1000, '7'))],
+      ['c1', meta(snap(3n, 1000, '2'))],
+      ['r1', meta(snap(4n, 10, '9'))],
+    ]);
+    const changes = tableChanges(
+      [
+        { kind: 'commit', id: id('b'), previousLocation: 'b1', metadataLocation: 'b2' },
+        { kind: 'create', id: id('c'), metadataLocation: 'c1' },
+        { kind: 'create', id: id('r'), metadataLocation: 'r1' }, // registered: its old snapshot is not this command's
+        { kind: 'drop', id: id('d') },
+        { kind: 'commit', id: { namespace: ['floe'], name: 'audit_log' }, previousLocation: 'x', metadataLocation: 'y' },
+      ],
+      metadata,
+      500,
+    );
+    expect(changes).toEqual([
+      { table: 'a.b', action: 'changed', snapshots: [{ snapshotId: 2n, operation: 'append', addedRecords: 7, deletedRecords: null }] },
+      { table: 'a.c', action: 'created', snapshots: [{ snapshotId: 3n, operation: 'append', addedRecords: 2, deletedRecords: null }] },
+      { table: 'a.d', action: 'dropped', snapshots: [] },
+      { table: 'a.r', action: 'created', snapshots: [] },
+    ]);
   });
 });
