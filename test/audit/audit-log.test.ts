@@ -4,7 +4,7 @@
  * command, in order, with its tables, snapshot ids, row counts and outcome.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { assertBuilt, type Project, show, useProjects } from '../run/helpers.js';
+import { assertBuilt, collect, type Project, show, useProjects } from '../run/helpers.js';
 
 beforeAll(assertBuilt);
 const newProject = useProjects();
@@ -90,6 +90,22 @@ describe('floe.audit_log', () => {
     expect(failed.code, show(failed)).toBe(1);
     expect(failed.stderr).toMatch(/missing\.csv/);
     expect(await q.query('SELECT count(*) AS n FROM floe.audit_log')).toEqual([{ n: 1 }]);
+  });
+
+  it('two commands running at once each record only their own table and snapshot', async () => {
+    const q = await newProject();
+    await q.write('data/a.csv', 'a\n1\n2\n');
+    await q.write('data/b.csv', 'b\n1\n2\n3\n');
+    const [ra, rb] = await Promise.all([collect(q.start(['load', 'x.a', q.path('data/a.csv')])), collect(q.start(['load', 'x.b', q.path('data/b.csv')]))]);
+    expect(ra.code, show(ra)).toBe(0);
+    expect(rb.code, show(rb)).toBe(0);
+    const log = await q.query("SELECT tables, snapshot_ids, rows_added FROM floe.audit_log ORDER BY tables");
+    const a = (await q.snapshots('x.a'))[0]!['snapshot-id'];
+    const b = (await q.snapshots('x.b'))[0]!['snapshot-id'];
+    expect(log).toEqual([
+      { tables: 'x.a', snapshot_ids: a, rows_added: 2 },
+      { tables: 'x.b', snapshot_ids: b, rows_added: 3 },
+    ]);
   });
 
   it('FLOE_AUDIT_LOG=off records nothing', async () => {
