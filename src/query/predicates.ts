@@ -13,7 +13,7 @@
  *   col BETWEEN a AND b, col IS [NOT] NULL, col LIKE 'prefix%', starts_with(col, 'p')
  *
  * and ORs made only of such terms. Columns are bare (only when the FROM has a single
- * relation) or qualified by the table's alias or name.
+ * relation) or qualified by the table's alias or name. A sampled table is never pruned.
  */
 import type { Engine } from '../engine/duckdb.js';
 import { quoteLiteral } from '../engine/sql.js';
@@ -55,6 +55,8 @@ export function filtersFromParseTree(json: string, tables: readonly TableIdentif
     const hits = bases.filter((b) => sameName(b.node, parts));
     if (hits.length !== 1 || !hits[0]!.select) continue;
     const { node, select } = hits[0]!;
+    // A sample draws from the rows the scan produces: keep the population whole.
+    if (node.sample || (select!.sample ?? null) !== null) continue;
     const where = select!.where_clause as Node | null;
     if (!where) continue;
     const relations = fromRelations(select!.from_table as Node);

@@ -69,6 +69,8 @@ describe('queryFilters', () => {
     expect(await filterOf('SELECT * FROM ns.t FULL JOIN ns.u ON u.a = t.a WHERE t.a = 1')).toBe('');
     expect(await filterOf('SELECT * FROM ns.t WHERE a = 1 UNION ALL SELECT * FROM ns.t')).toBe('');
     expect(await filterOf('SELECT * FROM (SELECT * FROM ns.t) s WHERE s.a = 1')).toBe('');
+    expect(await filterOf('SELECT * FROM ns.t TABLESAMPLE 10% WHERE a = 1')).toBe('');
+    expect(await filterOf('SELECT * FROM ns.t WHERE a = 1 USING SAMPLE 5 ROWS')).toBe('');
     expect(await filterOf('SELECT * FROM ns.u WHERE EXISTS (SELECT 1 FROM ns.t WHERE t.a = u.a AND t.a = 4)')).toBe('a = 4');
   });
 });
