@@ -101,6 +101,15 @@ describe('an s3:// warehouse', () => {
     expect(await countRows(project, 'raw.people')).toBe(5n);
   });
 
+  it('load: reads s3:// input files and globs; a glob matching nothing fails naming it', async () => {
+    const r = await run(['load', 'raw.from_s3', `s3://${bucket}/in/**/*.csv`]);
+    expect(r.code, show(r)).toBe(0);
+    expect(await csvRows(project, 'SELECT id, amount FROM raw.from_s3 ORDER BY id')).toEqual(['id,amount', '1,10', '2,20', '3,30']);
+    const none = await run(['load', 'raw.from_s3', `s3://${bucket}/in/zzz*.csv`]);
+    expectFailure(none, 1, [`no file matches s3://${bucket}/in/zzz*.csv`]);
+    expect(await countRows(project, 'raw.from_s3')).toBe(3n);
+  });
+
   it('run: reads s3:// globs (staged for DuckDB), writes, and its checks pass', async () => {
     const r = await run(['run', 'orders']);
     expect(r.code, show(r)).toBe(0);
