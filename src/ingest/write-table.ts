@@ -97,7 +97,8 @@ export async function writeTable(o: WriteTableOptions): Promise<WriteTableResult
     // An overwrite retried over a concurrent append would delete it (table/conflicts.ts).
     validate: o.mode === 'overwrite' ? async (base) => validateNoConcurrentDataChanges(base, startId, name) : undefined,
   }, pendingCreate);
-  return { ...result, created, schemaChanges: result.files > 0 || o.mode === 'overwrite' ? r.changes : [] };
+  const { joinedConcurrentCreate, ...written } = result;
+  return { ...written, created: created && !joinedConcurrentCreate, schemaChanges: result.files > 0 || o.mode === 'overwrite' ? r.changes : [] };
 }
 
 export interface SnapshotWrite {
@@ -129,7 +130,7 @@ export async function writeAndCommit(
   table: LoadedTable,
   w: SnapshotWrite,
   pendingCreate?: TableChange,
-): Promise<Omit<WriteTableResult, 'created' | 'schemaChanges'>> {
+): Promise<Omit<WriteTableResult, 'created' | 'schemaChanges'> & { joinedConcurrentCreate?: boolean }> {
   const name = formatTableId(o.id);
   const m = table.metadata;
   const schema = w.schema;
@@ -209,11 +210,24 @@ export async function writeAndCommit(
         };
     };
     let attempts = 1;
+    let joinedConcurrentCreate = false;
     try {
       if (pendingCreate) {
         // The table and its first snapshot appear in the catalog in one step.
         const first = await build(table);
-        await createTable(o.catalog, o.io, o.id, { requirements: pendingCreate.requirements, updates: [...pendingCreate.updates, ...first.updates] });
+        try {
+          await createTable(o.catalog, o.io, o.id, { requirements: pendingCreate.requirements, updates: [...pendingCreate.updates, ...first.updates] });
+        } catch (e) {
+          // Several appends created the same new table at once: the losers append to the
+          // winner's table when it has exactly the layout their files were written for.
+          const appending = e instanceof FloeError && e.kind === 'already-exists' && w.operation === 'append' && !w.replaceAll;
+          const theirs = appending ? await loadTable(o.catalog, o.io, o.id).catch(() => undefined) : undefined;
+          if (!theirs || !sameNewTableLayout(theirs.metadata, m)) throw e;
+          const unused = metadataFiles.splice(0);
+          attempts = 1 + (await commitTable(o.catalog, o.io, o.id, build, o.events)).attempts;
+          joinedConcurrentCreate = true;
+          await Promise.all(unused.map((l) => table.io.delete(l).catch(() => undefined)));
+        }
       } else {
         attempts = (await commitTable(o.catalog, o.io, o.id, build, o.events)).attempts;
       }
@@ -232,6 +246,7 @@ export async function writeAndCommit(
       bytes: files.reduce((a, f) => a + f.file_size_in_bytes, 0n),
       attempts,
       published: publish,
+      ...(joinedConcurrentCreate ? { joinedConcurrentCreate } : {}),
     };
   } catch (e) {
     // Nothing references these files: the commit did not happen. Unless its outcome is
@@ -258,6 +273,19 @@ async function auditSql(engine: Engine, table: LoadedTable, files: DataFile[], w
   const sqlOf = async (tasks: ScanTask[]) =>
     tasks.length ? (await tableScanSql({ engine, io: table.io, metadata: m, table: name, plan: { ...withSchema, dataFiles: tasks } })).sql : empty;
   return { snapshotSql: await sqlOf([...kept, ...added]), newFilesSql: await sqlOf(added) };
+}
+
+/** Another writer's new table has exactly the layout of ours (same location, field ids, spec, sort order). */
+function sameNewTableLayout(theirs: TableMetadata, ours: TableMetadata): boolean {
+  const layout = (m: TableMetadata) =>
+    JSON.stringify([
+      m.location,
+      m['format-version'],
+      currentSchema(m).fields,
+      specById(m, m['default-spec-id']).fields,
+      m['sort-orders'].find((o) => o['order-id'] === m['default-sort-order-id'])?.fields ?? [],
+    ], (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+  return layout(theirs) === layout(ours);
 }
 
 /** A retry re-applies the same files: valid only while schema and partition spec are unchanged. */

@@ -57,7 +57,7 @@ describe('floe with a Postgres catalog', () => {
     expect(rows).toHaveLength(1);
     expect(rows[0]!.metadata_location).toMatch(/^.*\/warehouse\/raw\/people\/metadata\/00001-[0-9a-f-]+\.metadata\.json$/);
     expect(rows[0]!.iceberg_type).toBe('TABLE');
-  });
+  }, 300_000);
 
   it('runs a merge pipeline twice: updated rows replace old ones, no key twice', async () => {
     writeFileSync(join(dir, 'pipelines/contacts.yaml'), 'name: contacts\nsource: { kind: csv, path: data/contacts.csv }\ntarget: { table: crm.contacts, mode: merge, key: [id] }\n');
@@ -70,12 +70,12 @@ describe('floe with a Postgres catalog', () => {
       { id: 2, email: 'b2@x.io' },
       { id: 3, email: 'c@x.io' },
     ]);
-  });
+  }, 300_000);
 
   it('a wrong password exits 2 naming host:port/db, never the password', async () => {
     const r = await floe(['tables'], 'not_the_' + PASSWORD_MARK);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`${db.host}:${db.port}/${db.database}`);
     expect(r.stderr + r.stdout).not.toContain(PASSWORD_MARK);
-  });
+  }, 300_000);
 });

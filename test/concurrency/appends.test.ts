@@ -75,9 +75,35 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       expect(q.code, q.stderr).toBe(0);
       const expectedSum = 10 + Array.from({ length: WRITERS }, (_, w) => ROWS * 1000 * (w + 1) + (ROWS * (ROWS - 1)) / 2).reduce((a, b) => a + b, 0);
       expect(JSON.parse(q.stdout)).toEqual([{ n: 5 + WRITERS * ROWS, ids: 5 + WRITERS * ROWS, s: expectedSum }]);
-    });
+    }, 600_000);
   });
 }
+
+describe('concurrent floe load processes creating the same new table', () => {
+  it('one creates it, the others append to it: all land', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'floe-creates-'));
+    dirs.push(dir);
+    writeFileSync(join(dir, 'floe.yaml'), 'warehouse: ./warehouse\ncatalog:\n  uri: sqlite:./warehouse/catalog.db\n  name: floe\n');
+    mkdirSync(join(dir, 'data'));
+    const N = 4;
+    const results = await Promise.all(
+      Array.from({ length: N }, (_, w) => collect(spawnFloe(['--project', dir, 'load', 'fresh.t', writeCsv(dir, 100 * (w + 1), 10)], dir))),
+    );
+    for (const r of results) expect(r.code, r.stderr).toBe(0);
+    expect(results.filter((r) => /^created fresh\.t/.test(r.stdout))).toHaveLength(1);
+    expect(results.filter((r) => /^appended to fresh\.t/.test(r.stdout))).toHaveLength(N - 1);
+    const catalog = await openCatalog({ uri: `sqlite:${join(dir, 'warehouse/catalog.db')}`, name: 'floe' }, dir);
+    try {
+      const t = await loadTable(catalog, new RoutingFileIO(), { namespace: ['fresh'], name: 't' });
+      expect(t.metadata.snapshots).toHaveLength(N);
+      const plan = await planScan({ io: t.io, metadata: t.metadata, table: 'fresh.t' });
+      expect(new Set(plan.dataFiles.map((f) => f.file.file_path)).size).toBe(plan.dataFiles.length);
+      expect(plan.dataFiles.reduce((n, f) => n + Number(f.file.record_count), 0)).toBe(N * 10);
+    } finally {
+      await catalog.close();
+    }
+  }, 600_000);
+});
 
 function writeCsv(dir: string, from: number, n: number): string {
   const p = join(dir, 'data', `in-${from}.csv`);

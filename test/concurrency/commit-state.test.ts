@@ -2,7 +2,8 @@
  * A compare-and-swap that fails without an answer (the connection drops while the UPDATE is
  * in flight): floe reads the pointer again and treats the commit as done when it is there,
  * retries when another writer's pointer is there, and — when even that read fails — reports
- * an unknown outcome and keeps every file the write made (they may be live).
+ * an unknown outcome and keeps every file the write made (they may be live). And a load
+ * that finds its new table created by another writer meanwhile appends to it.
  */
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -83,5 +84,47 @@ describe('a swap that fails without an answer', () => {
     expect(e?.message).toMatch(/may or may not have happened/);
     expect(e?.context.commitState).toBe('unknown');
     expect(readdirSync(join(dir, 'cs', 'c', 'data')).filter((f) => f.endsWith('.parquet'))).toHaveLength(2);
+  });
+});
+
+describe('two appends creating the same new table', () => {
+  it('the one that finds the table created meanwhile appends to it', async () => {
+    const first = await write(real, 'd', 1);
+    expect(first.created).toBe(true);
+    // The second writer checked for the table before the first created it.
+    const late = new Proxy(real, {
+      get(target, prop, receiver) {
+        if (prop === 'tableExists') return async () => false;
+        return Reflect.get(target, prop, receiver);
+      },
+    });
+    const second = await write(late, 'd', 2);
+    expect(second.created).toBe(false);
+    expect(second.attempts).toBe(2);
+    const t = await loadTable(real, io, id('d'));
+    expect(t.metadata.snapshots).toHaveLength(2);
+    expect(t.metadata['current-snapshot-id']).toBe(second.snapshotId);
+    const rows = await engine.all(`SELECT v FROM read_parquet('${join(dir, 'cs', 'd', 'data')}/*.parquet') ORDER BY v`, 'read');
+    expect(rows.map((r) => Number(r.v))).toEqual([1, 2]);
+    // Its unused first manifest list was removed; only the two committed ones remain.
+    expect(readdirSync(join(dir, 'cs', 'd', 'metadata')).filter((f) => f.startsWith('snap-'))).toHaveLength(2);
+  });
+
+  it('a different layout is not joined: the loser fails with a conflict and leaves nothing', async () => {
+    await write(real, 'e', 1);
+    const late = new Proxy(real, {
+      get(target, prop, receiver) {
+        if (prop === 'tableExists') return async () => false;
+        return Reflect.get(target, prop, receiver);
+      },
+    });
+    const e = await writeTable({ catalog: late, io, engine, id: id('e'), selectSql: `SELECT 'x' AS other`, mode: 'append', warehouse: dir }).then(
+      () => undefined,
+      (x: unknown) => x as FloeError,
+    );
+    expect(e?.kind).toBe('conflict');
+    expect(e?.message).toMatch(/created by another writer/);
+    expect((await loadTable(real, io, id('e'))).metadata.snapshots).toHaveLength(1);
+    expect(readdirSync(join(dir, 'cs', 'e', 'data')).filter((f) => f.endsWith('.parquet'))).toHaveLength(1);
   });
 });

@@ -40,11 +40,12 @@ describe('floe load, killed at every sampled FileIO operation', () => {
       const outcome = assertBeforeOrAfter(`load (create) killed after FileIO op ${n}/${ops}`, await lab.state('crash.created'), 'absent', rowsOf([1, 2, 3]), r);
       log.push({ kill: `io ${n}`, outcome, exit: String(r.code ?? r.signal) });
     }
+    console.log(`load (create): ${ops} FileIO ops uninterrupted; ${log.length} kills until created: ${log.map((l) => `${l.kill}=${l.outcome}`).join(', ')}`);
     // Some kill landed before the commit: the first attempt at least (one read, nothing committed).
     expect(log[0]).toMatchObject({ outcome: 'before', exit: 'SIGKILL' });
     if ((await lab.state('crash.created')).exists === false) await lab.ok(args);
     expect((await lab.state('crash.created')).rows).toEqual(rowsOf([1, 2, 3]));
-  });
+  }, 900_000);
 
   it('an append leaves exactly the rows before or after, attempt after attempt', async () => {
     await lab.ok(['load', 'crash.events', lab.write('data/base.csv', csv(1, 5))]);
@@ -69,13 +70,14 @@ describe('floe load, killed at every sampled FileIO operation', () => {
       if (outcome === 'after') ids.push(...added);
       outcomes.push(outcome);
     }
+    console.log(`load (append): ${ops} FileIO ops uninterrupted; ${kills.length} kills -> ${outcomes.filter((o) => o === 'before').length} before, ${outcomes.filter((o) => o === 'after').length} after`);
     // The kills really interrupted loads (the last FileIO points may land after the commit).
     expect(outcomes.filter((o) => o === 'before').length).toBeGreaterThan(0);
     // The table still takes appends after all of that.
     await lab.ok(['load', 'crash.events', lab.write('data/final.csv', csv(9000, 2))]);
     ids.push(9000, 9001);
     expect((await lab.state('crash.events')).rows).toEqual(rowsOf(ids));
-  });
+  }, 900_000);
 
   it('PyIceberg loads what the kills left, and maintain orphans removes the leftovers', async () => {
     const floeState = await lab.state('crash.events');
@@ -94,5 +96,5 @@ describe('floe load, killed at every sampled FileIO operation', () => {
     const live = new Set(after.files.map((f) => f.replace(/^file:\/\//, '')));
     const leftover = filesUnder(join(location, 'data')).filter((f) => !live.has(join(location, 'data', f)));
     expect(leftover).toEqual([]);
-  });
+  }, 900_000);
 });

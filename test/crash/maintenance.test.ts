@@ -13,6 +13,7 @@ const lab = new CrashLab('maint');
 afterAll(() => lab.remove());
 
 type Kill = { io: number } | { ms: number };
+const count = (xs: string[], x: string) => xs.filter((y) => y === x).length;
 function kills(ops: number, ms: number, seed: number): Kill[] {
   const random = seeded(seed);
   return [...killPoints(ops, MAX_IO_KILLS).map((io) => ({ io })), ...Array.from({ length: TIMED_KILLS }, () => ({ ms: Math.floor(random() * ms) }))];
@@ -55,13 +56,14 @@ describe('floe run (merge pipeline), killed at every sampled FileIO operation', 
       if (outcome === 'after') for (const [key, v] of input) table.set(key, v);
       outcomes.push(outcome);
     }
+    console.log(`run (merge): ${ops} FileIO ops uninterrupted; ${outcomes.length} kills -> ${count(outcomes, 'before')} before, ${count(outcomes, 'after')} after`);
     expect(outcomes).toContain('before');
     // The next run takes over the dead run's lock and merges.
     const last = batch(i);
     await lab.ok(['run', 'contacts']);
     for (const [k, v] of last) table.set(k, v);
     expect((await lab.state('crash.contacts')).rows).toEqual(rows());
-  });
+  }, 900_000);
 });
 
 describe('floe compact, killed at every sampled FileIO operation', () => {
@@ -89,10 +91,11 @@ describe('floe compact, killed at every sampled FileIO operation', () => {
       else expect(state.files).toEqual(before.files);
       outcomes.push(replaced ? 'after' : 'before');
     }
+    console.log(`compact: ${ops} FileIO ops uninterrupted; ${outcomes.length} kills -> ${count(outcomes, 'before')} before, ${count(outcomes, 'after')} after`);
     expect(outcomes).toContain('before');
     await lab.ok(args);
     expect((await lab.state('crash.compacted')).files).toHaveLength(1);
-  });
+  }, 900_000);
 });
 
 describe('floe maintain expire, killed at every sampled FileIO operation', () => {
@@ -117,8 +120,9 @@ describe('floe maintain expire, killed at every sampled FileIO operation', () =>
       expect([before.snapshots, 1], label('expire', k, ops)).toContain(state.snapshots);
       outcomes.push(state.snapshots === 1 ? 'after' : 'before');
     }
+    console.log(`maintain expire: ${ops} FileIO ops uninterrupted; ${outcomes.length} kills -> ${count(outcomes, 'before')} before, ${count(outcomes, 'after')} after`);
     expect(outcomes).toContain('before');
-  });
+  }, 900_000);
 });
 
 describe('after the kills', () => {
@@ -136,5 +140,5 @@ describe('after the kills', () => {
       await lab.ok(['maintain', 'orphans', t, '--older-than', '0s']);
       expect((await lab.state(t)).rows, t).toEqual(floe[t]!.rows);
     }
-  });
+  }, 900_000);
 });
