@@ -11,6 +11,9 @@
  * profiles newer than the map, which the next run repairs (ids are stable).
  */
 import { randomUUID } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseTableIdentifier } from '../catalog/identifier.js';
 import { changesSql, RECORD_CUSTOMER } from '../c360/identity/assign.js';
 import { PROFILES } from '../c360/identity/survive.js';
@@ -28,6 +31,9 @@ import { acquireTableLock } from './lock.js';
 import { checkAuditor, lockDir, type PipelineRunResult, type RunContext } from './run-pipeline.js';
 import { readState, stateSummary } from './state.js';
 
+/** DuckDB's memory for one identity run; beyond it joins and sorts spill to a temp folder. */
+const IDENTITY_MEMORY_LIMIT = '512MB';
+
 /** Cut events beyond this many are summarised in one count. */
 const MAX_CUT_EVENTS = 100;
 
@@ -36,7 +42,9 @@ export async function runIdentityPipeline(ctx: RunContext, lp: LoadedPipeline): 
   const started = Date.now();
   const profilesId = parseTableIdentifier(p.outputs.profiles);
   const lock = await acquireTableLock(lockDir(ctx.project), p.outputs.identity_map, ctx.lockTimeoutMs);
-  const engine = await openEngine();
+  // Bounded: the resolver's joins spill to disk rather than grow with the inputs.
+  const spill = join(tmpdir(), `floe-identity-${process.pid}-${randomUUID().slice(0, 8)}`);
+  const engine = await openEngine({ memoryLimit: IDENTITY_MEMORY_LIMIT, tempDir: spill });
   try {
     const existing = (await ctx.catalog.tableExists(profilesId)) ? await loadTable(ctx.catalog, ctx.io, profilesId) : undefined;
     const runId = ctx.runId ?? randomUUID();
@@ -63,6 +71,7 @@ export async function runIdentityPipeline(ctx: RunContext, lp: LoadedPipeline): 
       kept_ids: r.kept,
       new_ids: r.fresh,
       cuts: r.cuts.length,
+      rounds: r.rounds,
       unresolved: r.unresolved,
     });
     for (const c of r.cuts.slice(0, MAX_CUT_EVENTS)) {
@@ -105,6 +114,7 @@ export async function runIdentityPipeline(ctx: RunContext, lp: LoadedPipeline): 
     };
   } finally {
     engine.close();
+    await rm(spill, { recursive: true, force: true });
     await lock.release();
   }
 }

@@ -61,18 +61,14 @@ export async function assignCustomerIds(engine: Engine, previousMap: string | un
   );
   const freshSql = freshCustomerIdSql('source_table', 'source_id', 'attempt');
   await engine.run(`UPDATE ${CUST} SET customer_id = ${freshSql} WHERE kept_id IS NULL`, 'derive fresh customer ids');
+  // Uncorrelated: a hash semi-join, linear in the components.
+  const clashing =
+    `kept_id IS NULL AND (customer_id IN (SELECT customer_id FROM __id_prev) OR comp IN ` +
+    `(SELECT comp FROM (SELECT comp, row_number() OVER (PARTITION BY customer_id ORDER BY kept_id IS NULL, comp) AS k FROM ${CUST}) WHERE k > 1))`;
   for (let i = 0; i < 100; i++) {
-    const clash = await engine.all(
-      `SELECT count(*)::BIGINT AS n FROM ${CUST} c WHERE c.kept_id IS NULL AND (c.customer_id IN (SELECT customer_id FROM __id_prev) ` +
-        `OR c.customer_id IN (SELECT customer_id FROM ${CUST} o WHERE o.comp < c.comp))`,
-      'check the fresh customer ids',
-    );
+    const clash = await engine.all(`SELECT count(*)::BIGINT AS n FROM ${CUST} WHERE ${clashing}`, 'check the fresh customer ids');
     if (Number(clash[0]?.n ?? 0) === 0) break;
-    await engine.run(
-      `UPDATE ${CUST} SET attempt = attempt + 1 WHERE kept_id IS NULL AND (customer_id IN (SELECT customer_id FROM __id_prev) ` +
-        `OR comp IN (SELECT c.comp FROM ${CUST} c JOIN ${CUST} o ON o.customer_id = c.customer_id AND o.comp < c.comp))`,
-      'retry clashing customer ids',
-    );
+    await engine.run(`UPDATE ${CUST} SET attempt = attempt + 1 WHERE ${clashing}`, 'retry clashing customer ids');
     await engine.run(`UPDATE ${CUST} SET customer_id = ${freshSql} WHERE kept_id IS NULL`, 'derive fresh customer ids');
   }
   await engine.run(

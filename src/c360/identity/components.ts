@@ -3,8 +3,8 @@
  * linked; the links stream out of DuckDB (each record to the smallest record with its key)
  * into a typed-array union-find, and the labels go back as `__id_label (rec, comp)`, where
  * comp is the component's smallest record. Then the max_per_profile guard (guard.ts) cuts the
- * weakest link of every over-limit component and the components are computed again, until
- * none is over a limit.
+ * weakest links of every over-limit component and the components are computed again, until
+ * none is over a limit (or MAX_ROUNDS rounds have cut).
  */
 import type { Engine } from '../../engine/duckdb.js';
 import { quoteLiteral } from '../../engine/sql.js';
@@ -33,7 +33,7 @@ export interface ComponentsResult {
   rounds: number;
 }
 
-const MAX_ROUNDS = 1000;
+const MAX_ROUNDS = 100;
 
 export async function computeComponents(engine: Engine, maxPerProfile: Readonly<Record<string, number>>): Promise<ComponentsResult> {
   const records = Number((await engine.all(`SELECT count(*)::BIGINT AS n FROM ${REC}`, 'count the identity records'))[0]?.n ?? 0);
@@ -59,24 +59,42 @@ export async function computeComponents(engine: Engine, maxPerProfile: Readonly<
     const labels = uf.labels();
     await writeIntPairs(engine, LABEL, ['rec', 'comp'], records, (i) => [i, labels[i]!]);
     if (limits.length === 0) break;
-    const over = await overLimit(engine, limits);
-    if (over.length === 0) break;
-    const chosen = chooseCuts(over);
-    unresolved = new Set(over.map((o) => o.component)).size - chosen.length;
-    if (chosen.length === 0 || round >= MAX_ROUNDS) break;
+    const seen = new Set<string>();
+    const chosen = chooseCuts(await overLimit(engine, limits)).filter((c) => {
+      const k = `${c.kind}\u0000${c.key}`;
+      return !seen.has(k) && seen.add(k) !== undefined;
+    });
+    if (chosen.length === 0 || round > MAX_ROUNDS) {
+      unresolved = await overCount(engine, limits);
+      break;
+    }
     for (const c of chosen) cuts.push({ ...c, round });
-    await engine.run(
-      `INSERT INTO ${CUT} VALUES ${chosen.map((c) => `(${quoteLiteral(c.kind)}, ${quoteLiteral(c.key)})`).join(', ')}`,
-      'record the cut links',
-    );
+    for (let i = 0; i < chosen.length; i += 1000) {
+      await engine.run(
+        `INSERT INTO ${CUT} VALUES ${chosen.slice(i, i + 1000).map((c) => `(${quoteLiteral(c.kind)}, ${quoteLiteral(c.key)})`).join(', ')}`,
+        'record the cut links',
+      );
+    }
   }
   const components = Number((await engine.all(`SELECT count(DISTINCT comp)::BIGINT AS n FROM ${LABEL}`, 'count the components'))[0]?.n ?? 0);
   return { records, components, links, cuts, unresolved, rounds: round };
 }
 
-/** The weakest link candidate of each over-limit component (with the limit it broke). */
+const limitsSql = (limits: [string, number][]) => `(VALUES ${limits.map(([k, n]) => `(${quoteLiteral(k)}, ${n})`).join(', ')}) AS lim(kind, n)`;
+
+/** Components still over a limit. */
+async function overCount(engine: Engine, limits: [string, number][]): Promise<number> {
+  const rows = await engine.all(
+    `SELECT count(*)::BIGINT AS n FROM (SELECT l.comp, i.kind FROM ${IDS} i JOIN ${LABEL} l USING (rec) JOIN ${limitsSql(limits)} ON lim.kind = i.kind ` +
+      `WHERE i.blocked IS NULL GROUP BY l.comp, i.kind HAVING count(DISTINCT i.key) > any_value(lim.n))`,
+    'count the customers over a max_per_profile limit',
+  );
+  return Number(rows[0]?.n ?? 0);
+}
+
+/** The weakest link candidates of each over-limit component (with the limit it broke). */
 async function overLimit(engine: Engine, limits: [string, number][]): Promise<(Cut & { round: number })[]> {
-  const lim = `(VALUES ${limits.map(([k, n]) => `(${quoteLiteral(k)}, ${n})`).join(', ')}) AS lim(kind, n)`;
+  const lim = limitsSql(limits);
   const rows = await engine.all(
     `WITH j AS (SELECT l.comp, i.rec, i.kind, i.key, EXISTS (SELECT 1 FROM ${CUT} c WHERE c.kind = i.kind AND c.key = i.key) AS is_cut ` +
       `FROM ${IDS} i JOIN ${LABEL} l USING (rec) WHERE i.blocked IS NULL), ` +
@@ -84,7 +102,7 @@ async function overLimit(engine: Engine, limits: [string, number][]): Promise<(C
       `cand AS (SELECT o.comp AS component, o.over_kind, o.lim, o.had, v.kind, v.key, count(DISTINCT w.key) AS bridged, count(DISTINCT v.rec) AS records ` +
       `FROM over o JOIN j v ON v.comp = o.comp AND NOT v.is_cut JOIN j w ON w.rec = v.rec AND w.kind = o.over_kind GROUP BY ALL) ` +
       `SELECT component, over_kind, lim, had, kind, key, bridged, records FROM cand ` +
-      `QUALIFY row_number() OVER (PARTITION BY component ORDER BY ${WEAKEST_FIRST}) = 1 ORDER BY component`,
+      `WHERE bridged >= 2 QUALIFY bridged = max(bridged) OVER (PARTITION BY component) ORDER BY component, ${WEAKEST_FIRST}`,
     'find the customers over a max_per_profile limit',
   );
   return rows.map((r) => ({

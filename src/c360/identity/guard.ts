@@ -6,10 +6,11 @@
  * per over-limit customer per round, and the resolver recomputes the components until no
  * customer is over a limit (or no link is left to cut).
  *
- * **Weakest link** (deterministic): among the identifier values of the over-limit customer
- * that link two or more of its records, the one whose records carry the most distinct values
- * of the over-limit kind — it is the value that bridges the most "people". Ties go to the
- * value shared by more records, then to the kind name, then to the value, in ascending order.
+ * **Weakest links** (deterministic, independent of the order anything is read in): among the
+ * identifier values of the over-limit customer that link two or more of its records, those
+ * whose records carry the most distinct values of the over-limit kind — the values that bridge
+ * the most "people". Every value tied at that maximum is cut in the same round, so a customer
+ * chained by thousands of equally weak links falls apart in a few rounds, not thousands.
  * A value of the over-limit kind itself bridges only one value of its kind, so it is never
  * chosen: cutting it could not bring the count down.
  */
@@ -30,15 +31,19 @@ export function weaker(a: LinkCandidate, b: LinkCandidate): number {
   return b.bridged - a.bridged || b.records - a.records || (a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : 0) || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
 }
 
-/** One cut per over-limit component: its weakest link, or none when no value bridges. */
+/**
+ * The cuts of one round: per over-limit component, every candidate tied at the highest
+ * `bridged` (at least 2); sorted weakest first within each component.
+ */
 export function chooseCuts<T extends LinkCandidate>(candidates: Iterable<T>): T[] {
-  const best = new Map<number, T>();
+  const top = new Map<number, number>();
+  const all: T[] = [];
   for (const c of candidates) {
     if (c.bridged < 2 || c.records < 2) continue;
-    const cur = best.get(c.component);
-    if (!cur || weaker(c, cur) < 0) best.set(c.component, c);
+    all.push(c);
+    top.set(c.component, Math.max(top.get(c.component) ?? 0, c.bridged));
   }
-  return [...best.values()].sort((a, b) => a.component - b.component);
+  return all.filter((c) => c.bridged === top.get(c.component)).sort((a, b) => a.component - b.component || weaker(a, b));
 }
 
 /** The SQL ORDER BY that sorts candidates weakest first, matching `weaker`. */

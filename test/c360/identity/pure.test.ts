@@ -83,11 +83,17 @@ describe('blocking (blocked.ts defaults + the pipeline list)', () => {
 
 describe('max_per_profile guard: the weakest link', () => {
   const c = (over: Partial<LinkCandidate>): LinkCandidate => ({ component: 0, overKind: 'email', kind: 'phone', key: '+1', bridged: 2, records: 2, ...over });
-  it('cuts the value bridging the most values of the over-limit kind, then the most shared', () => {
-    const cuts = chooseCuts([c({ key: 'a', bridged: 2, records: 9 }), c({ key: 'b', bridged: 3, records: 3 }), c({ component: 7, kind: 'loyalty_id', key: 'x', records: 4 }), c({ component: 7, kind: 'device_id', key: 'y', records: 4 })]);
+  it('cuts, per component, every value tied at the most bridged values of the over-limit kind', () => {
+    const cuts = chooseCuts([
+      c({ key: 'a', bridged: 2, records: 9 }),
+      c({ key: 'b', bridged: 3, records: 3 }),
+      c({ component: 7, kind: 'loyalty_id', key: 'x', records: 4 }),
+      c({ component: 7, kind: 'device_id', key: 'y', records: 5 }),
+    ]);
     expect(cuts.map((x) => [x.component, x.kind, x.key])).toEqual([
       [0, 'phone', 'b'],
-      [7, 'device_id', 'y'], // equal bridged and records: the kind name decides
+      [7, 'device_id', 'y'], // both tied at bridged 2; listed weakest (more records) first
+      [7, 'loyalty_id', 'x'],
     ]);
   });
   it('never cuts a value that bridges nothing', () => {
