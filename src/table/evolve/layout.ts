@@ -83,12 +83,13 @@ export async function writeWithLayout<T>(
     const base = await commitOrSkip(o, name, layout, (l) => (lines = l));
     return base ? lines : [];
   };
+  let before: string[] | undefined;
   try {
-    const changes = await evolve();
-    return { result: await write(), changes };
+    before = await evolve();
   } catch (e) {
-    if (!missingColumn(e)) throw e;
+    if (!missingColumn(e)) throw asConfig(e);
   }
+  if (before !== undefined) return { result: await write(), changes: before };
   const result = await write();
   try {
     return { result, changes: await evolve() };
@@ -100,6 +101,12 @@ export async function writeWithLayout<T>(
       hint: 'partition_by and sort_by must name columns of the target table',
     });
   }
+}
+
+/** A layout the spec refuses is a mistake in the pipeline file (exit 2). */
+function asConfig(e: unknown): unknown {
+  if (!(e instanceof FloeError && e.kind === 'schema')) return e;
+  return new FloeError('config', `${e.message} (from the pipeline's partition_by/sort_by); nothing was written`, { cause: e, context: e.context, hint: e.hint });
 }
 
 async function commitOrSkip(
