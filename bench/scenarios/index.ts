@@ -8,6 +8,7 @@ import { coldStart } from './cold-start.js';
 import { commitLatency } from './commit-latency.js';
 import { compaction } from './compaction.js';
 import { csvLoad } from './csv-load.js';
+import { identity } from './identity.js';
 import { mergeUpsert } from './merge-upsert.js';
 import { postgresLoad } from './postgres-load.js';
 import { prunedQuery } from './pruned-query.js';
@@ -24,6 +25,7 @@ export const SCENARIOS: Scenario[] = [
   mergeUpsert,
   coldStart,
   checks,
+  identity,
   selftest,
 ];
 
