@@ -55,6 +55,13 @@ export const mergeUpsert: Scenario = {
             await restore(t.dir);
             return { argv: floeArgv(ctx, '--project', t.dir, 'run', 'upsert') };
           },
+          // The run's summary table: `upsert  bench.big  ok  <rows_read>  <rows_written> …`.
+          verify: (stdout) => {
+            const m = /\bbench\.big\s+ok\s+(\d+)\s+(\d+)/.exec(stdout);
+            if (!m) return { problem: `no successful run of bench.big in ${JSON.stringify(stdout.slice(0, 300))}` };
+            if (Number(m[1]) !== changes) return { problem: `read ${m[1]} changed rows, expected ${changes}` };
+            return { info: { rows_written: Number(m[2]) } };
+          },
           timeoutMs: TIMEOUT_MS,
         },
         {
