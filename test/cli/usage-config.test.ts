@@ -117,7 +117,7 @@ describe('usage errors: exit 2, a message, no stack trace', () => {
     ['--partition-by: bucket count not a number', ['load', 'raw.z', 'IN', '--partition-by', 'bucket(x, id)'], ['bucket', "'x'"]],
     ['--partition-by: bucket count zero', ['load', 'raw.z', 'IN', '--partition-by', 'bucket(0, id)'], ['bucket', "'0'"]],
     ['--partition-by: truncate without width', ['load', 'raw.z', 'IN', '--partition-by', 'truncate(id)'], ['truncate']],
-    ['--snapshot not a number', ['query', 'SELECT 1', '--snapshot', 'abc'], ['--snapshot', 'abc']],
+    ['--snapshot empty', ['query', 'SELECT 1', '--snapshot', ' '], ['--snapshot', 'tag or a branch']],
     ['--as-of not a time', ['query', 'SELECT 1', '--as-of', 'yesterdayish'], ['--as-of', 'yesterdayish']],
     ['--snapshot and --as-of together', ['query', 'SELECT 1', '--snapshot', '1', '--as-of', '2024-01-01'], ['--snapshot', '--as-of']],
     ['--format parquet without --out', ['query', 'SELECT 1', '--format', 'parquet'], ['--out']],
