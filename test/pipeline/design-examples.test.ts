@@ -15,6 +15,13 @@ describe('DESIGN §4 examples', () => {
       region: 'us-east-1',
       path_style: true,
       checksum: 'when_required',
+      // defaults of the settings DESIGN's example does not name (docs/S3.md)
+      max_attempts: 5,
+      create_only: 'if-none-match',
+      cache_size_mb: 2048,
+      multipart_threshold_mb: 16,
+      part_size_mb: 8,
+      max_concurrency: 8,
     });
   });
 
