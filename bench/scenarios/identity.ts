@@ -3,7 +3,7 @@
  * over 1M generated source records (50k with --quick) in two tables — CRM contacts (email,
  * phone) and web events (email on a quarter of them, device id shared by runs of 5 events).
  * Goal: peak RSS ≤ 1 GiB (the resolver streams links into typed arrays; DuckDB is capped at
- * 512 MB and spills). Candidate only: there is no other identity resolver to compare with.
+ * 384 MB and spills). Candidate only: there is no other identity resolver to compare with.
  *
  * The inputs are generated once, in prepare, by two floe `sql` pipelines over DuckDB's
  * range(), into .cache/bench/identity-<records>/; each run resolves them with --full-refresh,

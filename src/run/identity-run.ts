@@ -32,7 +32,7 @@ import { checkAuditor, lockDir, type PipelineRunResult, type RunContext } from '
 import { readState, stateSummary } from './state.js';
 
 /** DuckDB's memory for one identity run; beyond it joins and sorts spill to a temp folder. */
-const IDENTITY_MEMORY_LIMIT = '512MB';
+const IDENTITY_MEMORY_LIMIT = '384MB';
 
 /** Cut events beyond this many are summarised in one count. */
 const MAX_CUT_EVENTS = 100;
