@@ -13,8 +13,25 @@
  * - A failing statement becomes a FloeError naming what floe was trying to do; the raw stack
  *   stays in `cause`.
  */
+import { randomUUID } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { DuckDBConnection, DuckDBInstance, DuckDBType, DuckDBValue } from '@duckdb/node-api';
 import { type ErrorKind, FloeError, internalError } from '../errors.js';
+
+/**
+ * DuckDB's memory for one pipeline run unless FLOE_MEMORY_LIMIT says otherwise. Staged source
+ * rows, the normalised copy and sorts beyond it spill to a private temp folder (`spill`), so
+ * a run's memory does not grow with the rows it reads.
+ */
+export const DEFAULT_RUN_MEMORY_LIMIT = '512MB';
+
+/** The memory limit of a pipeline run: FLOE_MEMORY_LIMIT (DuckDB syntax, e.g. `2GB`), else the default. */
+export function runMemoryLimit(env: NodeJS.ProcessEnv = process.env): string {
+  const v = env.FLOE_MEMORY_LIMIT?.trim();
+  return v ? v : DEFAULT_RUN_MEMORY_LIMIT;
+}
 
 export interface EngineOptions {
   /** Worker threads; DuckDB's default is the number of cores. */
@@ -23,6 +40,11 @@ export interface EngineOptions {
   memoryLimit?: string;
   /** Where DuckDB spills when a sort or join exceeds memory. */
   tempDir?: string;
+  /**
+   * Spill to a fresh folder under the OS temp folder (created by DuckDB when first needed),
+   * removed by close(). Ignored when `tempDir` is given.
+   */
+  spill?: boolean;
   /**
    * Keep row order through scans and COPY. DuckDB's default (true) costs memory on large
    * unordered loads; floe keeps it unless told otherwise because sorted writes rely on it.
@@ -71,15 +93,17 @@ export async function openEngine(options: EngineOptions = {}): Promise<Engine> {
   };
   if (options.threads !== undefined) config.threads = String(options.threads);
   if (options.memoryLimit !== undefined) config.memory_limit = options.memoryLimit;
-  if (options.tempDir !== undefined) config.temp_directory = options.tempDir;
+  const spillDir = options.tempDir === undefined && options.spill ? join(tmpdir(), `floe-spill-${process.pid}-${randomUUID().slice(0, 8)}`) : undefined;
+  const tempDir = options.tempDir ?? spillDir;
+  if (tempDir !== undefined) config.temp_directory = tempDir;
   let instance: DuckDBInstance;
   try {
     instance = await DuckDBInstance.create(':memory:', config);
   } catch (e) {
-    throw wrapDuckDBError(e, 'start the embedded engine', { kind: 'config' });
+    throw wrapDuckDBError(e, 'start the embedded engine', { kind: 'config', context: options.memoryLimit ? { memoryLimit: options.memoryLimit } : undefined });
   }
   const connection = await instance.connect();
-  const engine = new Session(instance, connection);
+  const engine = new Session(instance, connection, spillDir);
   await engine.run(`SET TimeZone = 'UTC'`, 'set the session time zone to UTC');
   if (options.preserveInsertionOrder === false) {
     await engine.run('SET preserve_insertion_order = false', 'configure the session');
@@ -94,6 +118,8 @@ class Session implements Engine {
   constructor(
     private readonly instance: DuckDBInstance,
     readonly connection: DuckDBConnection,
+    /** A spill folder this session owns and removes on close. */
+    private readonly spillDir?: string,
   ) {}
 
   async run(sql: string, purpose: string, options: QueryOptions = {}): Promise<void> {
@@ -140,8 +166,12 @@ class Session implements Engine {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.connection.closeSync();
-    this.instance.closeSync();
+    try {
+      this.connection.closeSync();
+      this.instance.closeSync();
+    } finally {
+      if (this.spillDir) rmSync(this.spillDir, { recursive: true, force: true });
+    }
   }
 
   private assertOpen(): void {

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { Catalog } from '../catalog/catalog.js';
 import { parseTableIdentifier } from '../catalog/identifier.js';
 import { FloeError, sourceError } from '../errors.js';
-import { openEngine, type Engine } from '../engine/duckdb.js';
+import { openEngine, runMemoryLimit, type Engine } from '../engine/duckdb.js';
 import { quoteIdent, quoteLiteral } from '../engine/sql.js';
 import { registerFloeFunctions } from '../engine/udf.js';
 import { writeTable, type WriteTableOptions, type WriteTableResult } from '../ingest/write-table.js';
@@ -79,7 +79,8 @@ export async function runIngestPipeline(ctx: RunContext, lp: LoadedPipeline): Pr
   const started = Date.now();
   const id = parseTableIdentifier(p.target.table);
   const lock = await acquireTableLock(lockDir(ctx.project), p.target.table, ctx.lockTimeoutMs);
-  const engine = await openEngine();
+  // Bounded: staged rows and the normalised copy spill to a temp folder beyond the limit.
+  const engine = await openEngine({ memoryLimit: runMemoryLimit(), spill: true });
   try {
     registerFloeFunctions(engine.connection);
     registerNormalizers(engine.connection);

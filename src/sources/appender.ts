@@ -62,7 +62,7 @@ export async function createStage(ctx: SourceContext, columns: readonly ColumnPl
 }
 
 /** DuckDB folds identifier case, so `ID` and `id` from Postgres would collide. */
-function checkNames(ctx: SourceContext, columns: readonly ColumnPlan[], describe: string): void {
+export function checkNames(ctx: SourceContext, columns: readonly ColumnPlan[], describe: string): void {
   if (columns.length === 0) throw sourceError(`pipeline ${ctx.pipeline}: the query on ${describe} returns no columns`);
   const seen = new Map<string, string>();
   for (const c of columns) {

@@ -11,7 +11,8 @@
 import type { Client, ClientConfig, CustomTypesConfig, FieldDef } from 'pg';
 import { FloeError, sourceError } from '../errors.js';
 import { redactUrl } from '../pipeline/secrets.js';
-import { createStage, type Stage } from './appender.js';
+import { checkNames, createStage, type Stage } from './appender.js';
+import { type CopyColumn, copyColumnSql, copyIntoStage, pgLiteral } from './postgres-copy.js';
 import {
   baseQuery,
   cursorColumn,
@@ -24,7 +25,7 @@ import {
   type RelationalConfig,
 } from './incremental.js';
 import type { Extracted, Source, SourceContext } from './source.js';
-import { type PgTypeInfo, postgresColumn } from './sql-types.js';
+import { type PgTypeInfo, pgExactNumeric, postgresColumn } from './sql-types.js';
 
 type PostgresConfig = Extract<RelationalConfig, { kind: 'postgres' }>;
 
@@ -34,9 +35,20 @@ const TEXT_TYPES = { getTypeParser: () => identity } as unknown as CustomTypesCo
 
 // Output formats the converters rely on; UTC so timestamptz text is the instant itself.
 // extra_float_digits=3 makes float output round-trip exactly on servers before 12 too.
-const SESSION_SQL = `SET TimeZone TO 'UTC'; SET DateStyle TO 'ISO, YMD'; SET IntervalStyle TO 'iso_8601'; SET extra_float_digits TO 3; SET bytea_output TO 'hex'`;
+// standard_conforming_strings: the COPY path quotes the watermark as a literal (pgLiteral).
+const SESSION_SQL = `SET TimeZone TO 'UTC'; SET DateStyle TO 'ISO, YMD'; SET IntervalStyle TO 'iso_8601'; SET extra_float_digits TO 3; SET bytea_output TO 'hex'; SET standard_conforming_strings TO on`;
 
-export function postgresSource(config: PostgresConfig): Source {
+/** How the rows were read, for tests and diagnostics. */
+export type PostgresPath = { path: 'copy' } | { path: 'cursor'; reason: string };
+
+export interface PostgresSourceOptions {
+  /** 'auto' (default): COPY when every column type allows it; 'never': always the cursor. */
+  copy?: 'auto' | 'never';
+  /** Told which path read the rows. */
+  onPath?: (path: PostgresPath) => void;
+}
+
+export function postgresSource(config: PostgresConfig, options: PostgresSourceOptions = {}): Source {
   return {
     kind: 'postgres',
     async extract(ctx: SourceContext): Promise<Extracted> {
@@ -56,6 +68,7 @@ export function postgresSource(config: PostgresConfig): Source {
         const plans = fields.map((f, i) => postgresColumn(f.name, f.dataTypeID, f.dataTypeModifier, types[i]));
 
         let sql = base;
+        let copySql = base;
         const params: string[] = [];
         const start = cursorStart(ctx, config);
         if (start) {
@@ -64,8 +77,26 @@ export function postgresSource(config: PostgresConfig): Source {
             // The watermark is text; cast to the column's base type (no typmod, which could round it).
             sql = incrementalQuery('postgres', base, plans[c]!.name, `CAST($1 AS ${types[c]!.base})`);
             params.push(start.after);
+            // COPY takes no parameters: the same cast of the watermark as a quoted literal.
+            copySql = incrementalQuery('postgres', base, plans[c]!.name, `CAST(${pgLiteral(start.after)} AS ${types[c]!.base})`);
           }
         }
+
+        const copyColumns: CopyColumn[] = plans.map((plan, i) => ({ plan, exactDecimal: pgExactNumeric(fields[i]!.dataTypeID, fields[i]!.dataTypeModifier) }));
+        const refused = copyColumns.findIndex((c, i) => copyColumnSql(c, `c${i}`) === undefined);
+        let reason = options.copy === 'never' ? 'COPY disabled' : refused >= 0 ? `column ${JSON.stringify(plans[refused]!.name)} (${plans[refused]!.sourceType})` : '';
+        if (!reason) {
+          checkNames(ctx, plans, describe);
+          const relation = ctx.engine.uniqueName('postgres');
+          const outcome = await copyIntoStage(client, ctx, copySql, copyColumns, relation, (call) => run(ctx, target, call, 'read rows'));
+          if (outcome.loaded) {
+            options.onPath?.({ path: 'copy' });
+            ctx.onProgress?.(outcome.rows);
+            return { relation, rowsRead: outcome.rows, describe };
+          }
+          reason = `a value the COPY load refused: ${outcome.reason.split('\n')[0]}`;
+        }
+        options.onPath?.({ path: 'cursor', reason });
 
         stage = await createStage(ctx, plans, { stem: 'postgres', describe });
         const { default: Cursor } = await import('pg-cursor');

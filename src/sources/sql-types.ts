@@ -290,6 +290,16 @@ type Scalar = Pick<ColumnPlan, 'type' | 'wire' | 'convert'>;
 
 const varchar: Scalar = { type: 'VARCHAR', wire: 'VARCHAR' };
 
+/**
+ * True for a numeric column with a declared precision of at most 38 digits: its text output
+ * always fits the mapped DECIMAL exactly (postgres-copy.ts casts it without a check).
+ */
+export function pgExactNumeric(oid: number, typmod: number): boolean {
+  if (oid !== PG.numeric || typmod < 0) return false;
+  const t = typmod - 4;
+  return !decimalColumn((t >> 16) & 0xffff, ((t & 0x7ff) ^ 0x400) - 0x400).checked;
+}
+
 /** The DuckDB type of one Postgres scalar type; `typmod` is the column's atttypmod. */
 function pgScalar(oid: number, typmod: number): Scalar {
   switch (oid) {

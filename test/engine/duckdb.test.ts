@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { isFloeError } from '../../src/errors.js';
-import { openEngine } from '../../src/engine/duckdb.js';
+import { existsSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { DEFAULT_RUN_MEMORY_LIMIT, openEngine, runMemoryLimit } from '../../src/engine/duckdb.js';
 import { one, useEngine } from './helpers.js';
 
 describe('openEngine', () => {
@@ -66,5 +68,37 @@ describe('openEngine', () => {
     e.close();
     e.close();
     await expect(e.run('SELECT 1', 'run')).rejects.toThrow(/after close/);
+  });
+
+  it('spills beyond a small memory limit into a private temp folder that close() removes', async () => {
+    const e = await openEngine({ memoryLimit: '64MB', spill: true, threads: 1 });
+    let dir = '';
+    try {
+      const r = await one(e, `SELECT current_setting('memory_limit') AS m, current_setting('temp_directory') AS d`);
+      dir = String(r.d);
+      expect(String(r.m)).toMatch(/^6[0-4](\.\d+)? MiB$/);
+      expect(dir.startsWith(tmpdir())).toBe(true);
+      expect(dir).toMatch(/floe-spill-/);
+      // ~200 MB of rows in a temp table: more than the limit, so blocks go to the folder.
+      await e.run(`CREATE TEMP TABLE big AS SELECT i, repeat(md5(CAST(i AS VARCHAR)), 4) AS s FROM range(1500000) r(i)`, 'fill');
+      const used = await one(e, `SELECT sum(temporary_storage_bytes)::BIGINT AS spilled FROM duckdb_memory()`);
+      expect(Number(used.spilled)).toBeGreaterThan(0);
+      expect(readdirSync(dir).length).toBeGreaterThan(0);
+      expect(await one(e, `SELECT count(*)::BIGINT AS n, sum(length(s))::BIGINT AS chars FROM big`)).toEqual({ n: 1_500_000n, chars: 192_000_000n });
+    } finally {
+      e.close();
+    }
+    expect(existsSync(dir)).toBe(false);
+  });
+
+  it('takes the run memory limit from FLOE_MEMORY_LIMIT, else the default', () => {
+    expect(runMemoryLimit({})).toBe(DEFAULT_RUN_MEMORY_LIMIT);
+    expect(runMemoryLimit({ FLOE_MEMORY_LIMIT: ' 2GB ' })).toBe('2GB');
+    expect(runMemoryLimit({ FLOE_MEMORY_LIMIT: '' })).toBe(DEFAULT_RUN_MEMORY_LIMIT);
+  });
+
+  it('refuses a malformed memory limit as a config error', async () => {
+    const err = await openEngine({ memoryLimit: 'lots' }).catch((x) => x);
+    expect(isFloeError(err) && err.kind).toBe('config');
   });
 });

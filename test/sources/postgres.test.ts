@@ -6,7 +6,7 @@
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FloeError } from '../../src/errors.js';
-import { postgresSource } from '../../src/sources/postgres.js';
+import { type PostgresSourceOptions, postgresSource } from '../../src/sources/postgres.js';
 import { columnTypes, config, context, PASSWORD_MARK, PROVISION, runId, services, setupOnce, textRows, useEngine } from './helpers.js';
 
 const engine = useEngine();
@@ -14,7 +14,9 @@ let url: string;
 const schema = `floe_src_${runId}`;
 let admin: pg.Client;
 
-const source = (extra: Record<string, unknown>) => postgresSource(config({ kind: 'postgres', connection: url, ...extra }));
+const source = (extra: Record<string, unknown>, options?: PostgresSourceOptions) => postgresSource(config({ kind: 'postgres', connection: url, ...extra }), options);
+/** The cursor path, whatever the column types. */
+const NO_COPY: PostgresSourceOptions = { copy: 'never' };
 const table = (name: string) => `${schema}.${name}`;
 
 setupOnce(async () => {
@@ -122,7 +124,7 @@ describe('postgres: types and values', () => {
 describe('postgres: batches', () => {
   it('fetches batch_size rows per round trip and stages them all', async () => {
     const progress: number[] = [];
-    const out = await source({ table: table('many'), batch_size: 7 }).extract(context(engine(), { onProgress: (n) => progress.push(n) }));
+    const out = await source({ table: table('many'), batch_size: 7 }, NO_COPY).extract(context(engine(), { onProgress: (n) => progress.push(n) }));
     expect(out.rowsRead).toBe(25);
     expect(progress).toEqual([7, 14, 21, 25]);
     const rows = await textRows(engine(), out.relation, 'id');
@@ -228,7 +230,7 @@ describe('postgres: abort', () => {
   it('stops a read when the signal aborts, with the abort reason, and leaves no staging table', async () => {
     const controller = new AbortController();
     const before = await engine().all(`SELECT table_name FROM duckdb_tables() WHERE temporary`, 'list');
-    const read = source({ table: table('many'), batch_size: 5 }).extract(
+    const read = source({ table: table('many'), batch_size: 5 }, NO_COPY).extract(
       context(engine(), { signal: controller.signal, onProgress: (n) => n >= 10 && controller.abort(new Error('stopped by test')) }),
     );
     await expect(read).rejects.toThrow('stopped by test');
