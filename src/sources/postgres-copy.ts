@@ -30,8 +30,8 @@ import type { ColumnPlan } from './sql-types.js';
 /** What the fast path needs to know of one result column beyond its plan. */
 export interface CopyColumn {
   plan: ColumnPlan;
-  /** True for a numeric column whose declared precision and scale fit a DECIMAL exactly. */
-  exactDecimal: boolean;
+  /** For a numeric column: 'exact' when every value fits its DECIMAL, 'checked' when each must be tested. */
+  decimal?: 'exact' | 'checked';
 }
 
 /**
@@ -60,7 +60,8 @@ export function copyColumnSql(column: CopyColumn, col: string): string | undefin
       return `CASE WHEN NOT starts_with(${col}, '\\x') THEN error('bytea not in hex output') ELSE unhex(substr(${col}, 3)) END`;
     case 'VARCHAR':
       if (plan.type === 'UUID') return `CAST(${col} AS UUID)`;
-      if (column.exactDecimal) return decimalSql(plan.type, col);
+      if (column.decimal === 'exact') return decimalSql(plan.type, col);
+      if (column.decimal === 'checked') return checkedDecimalSql(plan.type, col);
       return undefined;
     default:
       return undefined;
@@ -79,6 +80,26 @@ function decimalSql(type: string, col: string): string | undefined {
   const [width, scale] = [Number(m[1]), Number(m[2])];
   if (width <= 18 || scale > 18) return `CAST(${col} AS ${type})`;
   return `CASE WHEN length(${col}) <= 18 THEN CAST(CAST(${col} AS DECIMAL(18, ${scale})) AS ${type}) ELSE CAST(${col} AS ${type}) END`;
+}
+
+/**
+ * Numeric text of any size (unconstrained numeric) into DECIMAL(w, s), refusing what would
+ * round: at most w - s integer digits and s fraction digits once trailing zeros go. The
+ * digits become the unscaled HUGEINT (integer part, then the fraction padded to s digits) and
+ * a multiplication by 10^-s, exact in DuckDB's decimal arithmetic, gives the value; a text
+ * cast to a DECIMAL wider than 18 would cost ~70 µs a value. NaN and ±Infinity fail the load.
+ */
+function checkedDecimalSql(type: string, col: string): string | undefined {
+  const m = /^DECIMAL\((\d+),\s*(\d+)\)$/.exec(type);
+  if (!m) return undefined;
+  const [width, scale] = [Number(m[1]), Number(m[2])];
+  const ip = `split_part(${col}, '.', 1)`;
+  const fp = `rtrim(split_part(${col}, '.', 2), '0')`;
+  const unscaled = `CAST(${ip} || rpad(${fp}, ${scale}, '0') AS HUGEINT)`;
+  const value = scale === 0 ? `CAST(${unscaled} AS ${type})` : `CAST(CAST(${unscaled} AS DECIMAL(38, 0)) * CAST('0.${'0'.repeat(scale - 1)}1' AS DECIMAL(${scale}, ${scale})) AS ${type})`;
+  // NaN and ±Infinity pass this test and fail the HUGEINT cast.
+  const fits = `length(ltrim(ltrim(${ip}, '-'), '0')) <= ${width - scale} AND length(${fp}) <= ${scale}`;
+  return `CASE WHEN NOT (${fits}) THEN error('numeric value does not fit ${type}') ELSE ${value} END`;
 }
 
 /** A watermark as a Postgres literal: `'…'` with quotes doubled (standard_conforming_strings is on). */

@@ -25,7 +25,7 @@ import {
   type RelationalConfig,
 } from './incremental.js';
 import type { Extracted, Source, SourceContext } from './source.js';
-import { type PgTypeInfo, pgExactNumeric, postgresColumn } from './sql-types.js';
+import { type PgTypeInfo, pgNumericFit, postgresColumn } from './sql-types.js';
 
 type PostgresConfig = Extract<RelationalConfig, { kind: 'postgres' }>;
 
@@ -82,7 +82,7 @@ export function postgresSource(config: PostgresConfig, options: PostgresSourceOp
           }
         }
 
-        const copyColumns: CopyColumn[] = plans.map((plan, i) => ({ plan, exactDecimal: pgExactNumeric(fields[i]!.dataTypeID, fields[i]!.dataTypeModifier) }));
+        const copyColumns: CopyColumn[] = plans.map((plan, i) => ({ plan, decimal: pgNumericFit(fields[i]!.dataTypeID, fields[i]!.dataTypeModifier) }));
         const refused = copyColumns.findIndex((c, i) => copyColumnSql(c, `c${i}`) === undefined);
         let reason = options.copy === 'never' ? 'COPY disabled' : refused >= 0 ? `column ${JSON.stringify(plans[refused]!.name)} (${plans[refused]!.sourceType})` : '';
         if (!reason) {

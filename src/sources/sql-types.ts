@@ -291,13 +291,15 @@ type Scalar = Pick<ColumnPlan, 'type' | 'wire' | 'convert'>;
 const varchar: Scalar = { type: 'VARCHAR', wire: 'VARCHAR' };
 
 /**
- * True for a numeric column with a declared precision of at most 38 digits: its text output
- * always fits the mapped DECIMAL exactly (postgres-copy.ts casts it without a check).
+ * How a Postgres numeric column's text relates to its DECIMAL: 'exact' when the declared
+ * precision (at most 38 digits) guarantees every value fits, 'checked' when each value must be
+ * tested (unconstrained numeric, or wider than 38 digits), undefined for other types.
  */
-export function pgExactNumeric(oid: number, typmod: number): boolean {
-  if (oid !== PG.numeric || typmod < 0) return false;
+export function pgNumericFit(oid: number, typmod: number): 'exact' | 'checked' | undefined {
+  if (oid !== PG.numeric) return undefined;
+  if (typmod < 0) return 'checked';
   const t = typmod - 4;
-  return !decimalColumn((t >> 16) & 0xffff, ((t & 0x7ff) ^ 0x400) - 0x400).checked;
+  return decimalColumn((t >> 16) & 0xffff, ((t & 0x7ff) ^ 0x400) - 0x400).checked ? 'checked' : 'exact';
 }
 
 /** The DuckDB type of one Postgres scalar type; `typmod` is the column's atttypmod. */

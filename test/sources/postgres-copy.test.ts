@@ -40,19 +40,20 @@ setupOnce(async () => {
     SET search_path TO ${schema};
     CREATE TABLE flat (
       id int4, i2 int2, i8 int8, n numeric(38,10), nw numeric(30,2), n_neg numeric(5,-2), f4 float4, f8 float8, b bool,
-      t text, ch char(4), d date, ts timestamp, tstz timestamptz, u uuid, by bytea, j jsonb, o oid
+      t text, ch char(4), d date, ts timestamp, tstz timestamptz, u uuid, by bytea, j jsonb, o oid, nu numeric, nx numeric(50,40)
     );
     INSERT INTO flat VALUES
       (1, -32768, -9223372036854775808, '-9999999999999999999999999999.9999999999', '-9999999999999999999999999999.99', 1234500,
        '3.4028235e38', '1.7976931348623157e308', true, 'a,b"c' || chr(10) || 'd\\N"', 'ab', '0001-01-01', '1999-12-31 23:59:59.999999',
-       '2024-03-10 02:30:00.123456-08', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', '\\x00ff2c22', '{"a": "x,\\"y\\""}', 4294967295),
+       '2024-03-10 02:30:00.123456-08', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', '\\x00ff2c22', '{"a": "x,\\"y\\""}', 4294967295,
+       '-12345678901234567890.123456789012345678', '0.12345678901234567890123456789012345678'),
       (2, 32767, 9223372036854775807, '9999999999999999999999999999.9999999999', '12.50', -500,
-       'NaN', '-Infinity', false, '', '', 'infinity', '-infinity', 'infinity', NULL, '\\x', '[]', 0),
-      (3, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL),
+       'NaN', '-Infinity', false, '', '', 'infinity', '-infinity', 'infinity', NULL, '\\x', '[]', 0, '-0.000000000000000001', '-0.00000000000000000000000000000000000001'),
+      (3, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL),
       (4, 0, 9007199254740993, '0.0000000001', '0.01', 0, '-0', 'Infinity', NULL, 'NULL', NULL, '2024-02-29', '2024-02-29 12:00:00',
-       '1970-01-01 00:00:00+00', NULL, NULL, 'null', NULL),
+       '1970-01-01 00:00:00+00', NULL, NULL, 'null', NULL, '0', '0.0000000000'),
       (5, 1, 1, '1', '1234567890123456789012345678.00', 100, '1.5e-45', '5e-324', true, '\\N', ' x  ', '10000-01-01', '2000-01-01 00:00:00.5',
-       '2262-04-11 23:47:16.854776+00', NULL, '\\x0a0d', '"\\u00fc"', 1);
+       '2262-04-11 23:47:16.854776+00', NULL, '\\x0a0d', '"\\u00fc"', 1, '99999999999999999999.500000000000000000000', '0.5');
     CREATE TABLE with_array (id int4, tags text[]);
     INSERT INTO with_array VALUES (1, '{"a,b",NULL}'), (2, NULL);
     CREATE TABLE with_bc (id int4, d date, note text);
@@ -88,6 +89,14 @@ describe('postgres COPY path: values', () => {
     expect(a[0]!.by).toBe('\\x00\\xFF,\\x22');
     expect(a[1]).toMatchObject({ t: '', ch: '    ', f4: 'nan', f8: '-inf', d: 'infinity', ts: '-infinity', u: null, by: '' });
     expect(a[3]).toMatchObject({ i8: '9007199254740993', t: 'NULL', ch: null, b: null });
+    // DuckDB writes DECIMAL(38, 38) text without the leading zero.
+    expect(a.map((r) => [r.nu, r.nx])).toEqual([
+      ['-12345678901234567890.123456789012345678', '.12345678901234567890123456789012345678'],
+      ['-0.000000000000000001', '-.00000000000000000000000000000000000001'],
+      [null, null],
+      ['0.000000000000000000', '.00000000000000000000000000000000000000'],
+      ['99999999999999999999.500000000000000000', '.50000000000000000000000000000000000000'],
+    ]);
     expect(a[4]).toMatchObject({ t: '\\N', ch: ' x  ', nw: '1234567890123456789012345678.00', d: '10000-01-01' });
   });
 
@@ -133,6 +142,18 @@ describe('postgres COPY path: fallbacks', () => {
     const e = await extract({ query: `SELECT * FROM (VALUES (1, 1.5::numeric(10,2)), (2, 'NaN'::numeric(10,2))) v(id, x)` }).catch((x) => x);
     expect(e).toBeInstanceOf(FloeError);
     expect((e as FloeError).message).toMatch(/row 2 .*column "x".*NaN has no DECIMAL value/);
+  });
+
+  it('refuses an unconstrained numeric that would round, through the cursor path', async () => {
+    const q = (v: string) => ({ query: `SELECT * FROM (VALUES (1, 1.5::numeric), (2, '${v}'::numeric)) v(id, x)` });
+    for (const v of ['0.1234567890123456789', '123456789012345678901', 'NaN', 'Infinity']) {
+      const e = await extract(q(v)).catch((x) => x);
+      expect(e).toBeInstanceOf(FloeError);
+      expect((e as FloeError).message).toMatch(/row 2 .*column "x"/);
+    }
+    const ok = await extract(q('-99999999999999999999.999999999999999999000'));
+    expect(ok.path.path).toBe('copy');
+    expect((await textRows(engine(), ok.out.relation, 'id'))[1]!.x).toBe('-99999999999999999999.999999999999999999');
   });
 
   it('reports a failing query as the server error, without the password', async () => {
@@ -199,12 +220,13 @@ describe('postgres COPY path: bounded memory and abort', () => {
 
 describe('postgres COPY path: planning', () => {
   it('carries only types whose text DuckDB reads exactly', () => {
-    const plan = (type: string, wire: string) => ({ plan: { name: 'x', sourceType: 's', type, wire } as never, exactDecimal: type.startsWith('DECIMAL') });
+    const plan = (type: string, wire: string) => ({ plan: { name: 'x', sourceType: 's', type, wire } as never, decimal: type.startsWith('DECIMAL') ? ('exact' as const) : undefined });
     expect(copyColumnSql(plan('VARCHAR', 'VARCHAR'), 'c0')).toBe('c0');
     expect(copyColumnSql(plan('BIGINT', 'BIGINT'), 'c0')).toBe('CAST(c0 AS BIGINT)');
     expect(copyColumnSql(plan('DECIMAL(12, 2)', 'VARCHAR'), 'c0')).toBe('CAST(c0 AS DECIMAL(12, 2))');
     expect(copyColumnSql(plan('DECIMAL(30, 2)', 'VARCHAR'), 'c0')).toMatch(/length\(c0\) <= 18 THEN CAST\(CAST\(c0 AS DECIMAL\(18, 2\)\)/);
-    expect(copyColumnSql({ ...plan('DECIMAL(38, 18)', 'VARCHAR'), exactDecimal: false }, 'c0')).toBeUndefined();
+    expect(copyColumnSql({ ...plan('DECIMAL(38, 18)', 'VARCHAR'), decimal: 'checked' }, 'c0')).toMatch(/AS HUGEINT/);
+    expect(copyColumnSql({ ...plan('DECIMAL(38, 18)', 'VARCHAR'), decimal: undefined }, 'c0')).toBeUndefined();
     expect(copyColumnSql(plan('TIME', 'TIME'), 'c0')).toBeUndefined();
     expect(copyColumnSql(plan('INTEGER[]', 'VARCHAR[]'), 'c0')).toBeUndefined();
     expect(copyColumnSql(plan('BLOB[]', 'BLOB[]'), 'c0')).toBeUndefined();
