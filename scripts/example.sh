@@ -6,7 +6,13 @@ cd "$(dirname "$0")/.."
 if [ ! -d node_modules ]; then npm ci --no-audit --no-fund; fi
 npm run --silent build
 floe() { node bin/floe.js "$@"; }
-show() { printf '\n$ floe'; printf ' %q' "$@"; echo; node bin/floe.js "$@"; }
+# Prints the command as a user would type it (arguments with spaces in double quotes), then runs it.
+show() {
+  printf '\n$ floe'
+  for a in "$@"; do case "$a" in *[[:space:]]*) printf ' "%s"' "$a" ;; *) printf ' %s' "$a" ;; esac; done
+  echo
+  node bin/floe.js "$@"
+}
 
 echo "== floe validate"
 floe validate
@@ -18,10 +24,14 @@ echo
 echo "== tables"
 floe tables
 echo
+echo "== checks of this run (write-audit-publish: each table was checked before main moved)"
+show query "SELECT table_name, count(*) FILTER (WHERE status = 'pass') AS passed, count(*) FILTER (WHERE status <> 'pass') AS not_passed FROM floe.check_results GROUP BY table_name ORDER BY table_name" || true
+echo
 echo "== example queries"
 show query "SELECT count(*) AS accounts, sum(net_revenue) AS net_revenue FROM c360.account_revenue"
 show query "SELECT account_id, billing_email, net_revenue, payments FROM c360.account_revenue ORDER BY net_revenue DESC LIMIT 5"
 show query "SELECT country, count(*) AS contacts FROM crm.contacts GROUP BY country ORDER BY contacts DESC LIMIT 5" || true
+show query "SELECT contact_id, email, phone FROM crm.contacts ORDER BY contact_id LIMIT 3" --mask
 show query "SELECT date_trunc('month', event_time) AS month, count(*) AS events FROM web.events GROUP BY 1 ORDER BY 1"
 echo
 echo "== customers resolved (pipelines/customer_identity.yaml, docs/IDENTITY.md)"
