@@ -1,7 +1,12 @@
 /**
- * `kind: postgres`, read with `pg` through a server-side cursor (pg-cursor: a named portal
- * fetched `batch_size` rows at a time), each batch appended to a DuckDB staging table
- * (appender.ts). At most one batch is in JS memory.
+ * `kind: postgres`. Two ways to read, same staged values:
+ * - COPY (postgres-copy.ts): when every result column has a type whose text DuckDB's cast
+ *   reads exactly, `COPY (query) TO STDOUT (FORMAT csv)` is spooled to a temp file and loaded
+ *   by DuckDB's CSV reader; no value passes through JS. A value that load refuses sends the
+ *   read to the cursor path, which converts it exactly or reports its row and column.
+ * - the cursor: `pg` through a server-side cursor (pg-cursor: a named portal fetched
+ *   `batch_size` rows at a time), each batch appended to a DuckDB staging table
+ *   (appender.ts). At most one batch is in JS memory.
  *
  * Types come from the result's RowDescription (type OID + typmod), looked up in pg_type
  * before any row is read, never from JS values (sql-types.ts, docs/SOURCE-TYPES.md). Every
