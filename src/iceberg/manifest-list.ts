@@ -4,7 +4,7 @@
  */
 import { type FieldSummary, type ManifestFile, ManifestContent } from './types.js';
 import { manifestFileSchemaV2 } from './avro-schemas.js';
-import { readAvroFile, writeAvroFile } from './avro/container.js';
+import { type AvroRawFile, readAvroBlocks, readAvroFile, writeAvroFile } from './avro/container.js';
 import { type AvroType, unwrapOptional } from './avro/schema.js';
 import { type FieldReader, RecordView } from './manifest-read-util.js';
 import { internalError } from '../errors.js';
@@ -24,6 +24,32 @@ export interface WriteManifestListOptions {
   manifests: readonly ManifestFile[];
   /** Defaults to deflate, as Iceberg Java writes. */
   codec?: 'null' | 'deflate';
+  /**
+   * The parent snapshot's manifest list, when `manifests` ends with all of its entries, in its
+   * order and unchanged (an append carries the parent's manifests over as they are). Its Avro
+   * blocks are then copied instead of decoding and re-encoding every entry — provided it was
+   * written with this writer's v2 schema and codec; any other list (v1, another engine's
+   * schema, another codec) takes the ordinary path.
+   */
+  parentList?: { bytes: Uint8Array; location: string };
+}
+
+/**
+ * The parent list's blocks, if they can be copied into a list written with `codec`: a v2 list
+ * with exactly the schema text this writer writes (so every entry would re-encode to the same
+ * bytes: v2 entries carry explicit sequence numbers, nothing is inherited or rewritten).
+ */
+export function copyableManifestList(bytes: Uint8Array, location: string, codec: 'null' | 'deflate'): AvroRawFile | undefined {
+  const raw = readAvroBlocks(bytes, location);
+  const formatVersion = raw.metadata.get('format-version');
+  if (formatVersion === undefined || new TextDecoder().decode(formatVersion) !== '2') return undefined;
+  if (raw.codec !== codec || raw.schemaText !== manifestListSchemaText()) return undefined;
+  return raw;
+}
+
+let schemaText: string | undefined;
+function manifestListSchemaText(): string {
+  return (schemaText ??= JSON.stringify(manifestFileSchemaV2()));
 }
 
 export function writeManifestList(opts: WriteManifestListOptions): Uint8Array {
@@ -35,7 +61,14 @@ export function writeManifestList(opts: WriteManifestListOptions): Uint8Array {
     }
     return opts.sequenceNumber;
   };
-  const records = opts.manifests.map((m) => ({
+  const codec = opts.codec ?? 'deflate';
+  const parent = opts.parentList ? copyableManifestList(opts.parentList.bytes, opts.parentList.location, codec) : undefined;
+  const carried = parent ? parent.blocks.reduce((n, b) => n + b.count, 0) : 0;
+  if (carried > opts.manifests.length) {
+    throw internalError(`${opts.parentList!.location}: the parent list has ${carried} manifests, more than the ${opts.manifests.length} of the new list`);
+  }
+  const encoded = parent ? opts.manifests.slice(0, opts.manifests.length - carried) : opts.manifests;
+  const records = encoded.map((m) => ({
     ...m,
     sequence_number: seq(m.sequence_number, m),
     min_sequence_number: seq(m.min_sequence_number, m),
@@ -44,7 +77,8 @@ export function writeManifestList(opts: WriteManifestListOptions): Uint8Array {
   }));
   return writeAvroFile(records, {
     schema: manifestFileSchemaV2(),
-    codec: opts.codec ?? 'deflate',
+    codec,
+    ...(parent ? { rawBlocks: parent } : {}),
     metadata: {
       'snapshot-id': opts.snapshotId.toString(),
       // Iceberg Java writes the text "null" for a snapshot without parent.

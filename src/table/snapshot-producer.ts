@@ -110,9 +110,18 @@ async function liveEntries(io: FileIO, m: TableMetadata, mf: ManifestFile): Prom
 }
 
 export async function parentManifests(io: FileIO, m: TableMetadata, parent: Snapshot | undefined): Promise<ManifestFile[]> {
-  if (!parent) return [];
-  const list = parent['manifest-list'];
-  return readManifestList(await io.read(list), list).map((e) => {
+  return (await readParentList(io, parent)).manifests;
+}
+
+/** The parent's manifest list: its entries, and its bytes (an append copies them, see writeManifestList). */
+async function readParentList(
+  io: FileIO,
+  parent: Snapshot | undefined,
+): Promise<{ manifests: ManifestFile[]; list?: { bytes: Uint8Array; location: string } }> {
+  if (!parent) return { manifests: [] };
+  const location = parent['manifest-list'];
+  const bytes = await io.read(location);
+  const manifests = readManifestList(bytes, location).map((e) => {
     // v1 lists may leave the counts unknown; a v2 list must state them (spec: "Manifest Lists").
     if (!hasKnownCounts(e)) {
       throw unsupportedError(`${e.manifest_path}: a v1 manifest without file counts cannot be carried into a new snapshot`, {
@@ -121,6 +130,7 @@ export async function parentManifests(io: FileIO, m: TableMetadata, parent: Snap
     }
     return e;
   });
+  return { manifests, list: { bytes, location } };
 }
 
 /**
@@ -137,7 +147,8 @@ export async function buildSnapshotChange(base: LoadedTable, plan: SnapshotPlan)
   const inherited = { added_snapshot_id: plan.snapshotId, sequence_number: sequenceNumber };
   const added = plan.added.map((s) => toManifestFile(s.summary, { manifest_path: s.location, ...inherited }));
 
-  const previous = await parentManifests(io, m, parent);
+  const parentList = await readParentList(io, parent);
+  const previous = parentList.manifests;
   const removedFiles: DataFile[] = [];
   let kept: ManifestFile[] = previous;
   const remove = plan.replaceAll ? undefined : plan.removeFiles;
@@ -196,6 +207,8 @@ export async function buildSnapshotChange(base: LoadedTable, plan: SnapshotPlan)
     sequenceNumber,
     formatVersion: 2,
     manifests,
+    // Unchanged parent manifests (an append): the writer copies the parent list's blocks.
+    ...(kept === previous && parentList.list ? { parentList: parentList.list } : {}),
   });
   await io.write(listLocation, listBytes, { createOnly: true });
   plan.written?.push(listLocation);

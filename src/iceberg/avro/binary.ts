@@ -33,6 +33,13 @@ export class AvroReader {
     this.buf = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
   }
 
+  private nodeBuffer: Buffer | undefined;
+
+  /** The same bytes as a Node Buffer (no copy), for its native ASCII decoding. */
+  private get bytesAsBuffer(): Buffer {
+    return (this.nodeBuffer ??= Buffer.from(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength));
+  }
+
   /** Created on first use: most manifests have no float or double at all. */
   private get view(): DataView {
     return (this.dataView ??= new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength));
@@ -157,18 +164,12 @@ export class AvroReader {
     this.need(len, 'string');
     const start = this.pos;
     this.pos += len;
-    // Short ASCII strings (field names, paths, formats) are the common case; building them in
-    // JS avoids a native TextDecoder call per value.
-    if (len <= 256) {
-      let s = '';
-      let i = start;
-      for (; i < this.pos; i++) {
-        const c = this.buf[i]!;
-        if (c >= 0x80) break;
-        s += String.fromCharCode(c);
-      }
-      if (i === this.pos) return s;
-    }
+    // Short ASCII strings (field names, paths, formats) are the common case: checked in JS and
+    // decoded as latin1 (identical for ASCII), much cheaper than a fatal UTF-8 TextDecoder call.
+    const buf = this.buf;
+    let i = start;
+    while (i < this.pos && buf[i]! < 0x80) i++;
+    if (i === this.pos) return this.bytesAsBuffer.toString('latin1', start, i);
     try {
       return utf8Decoder.decode(this.buf.subarray(start, this.pos));
     } catch {

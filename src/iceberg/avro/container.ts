@@ -39,6 +39,12 @@ export interface AvroWriteOptions {
   /** For reproducible test output only; files get a random marker by default. */
   syncMarker?: Uint8Array;
   blockBytes?: number;
+  /**
+   * Blocks of another file (`readAvroBlocks`) written after the encoded records, as they are:
+   * that file must have this file's exact schema text and codec (block bytes are then valid
+   * here; only the sync marker after each block becomes this file's).
+   */
+  rawBlocks?: AvroRawFile;
 }
 
 const utf8 = new TextEncoder();
@@ -56,6 +62,10 @@ export function writeAvroFile(records: Iterable<unknown>, opts: AvroWriteOptions
     throw internalError(`invalid Avro schema for writing: ${(e as Error).message}`, { cause: e });
   }
   const encode = encoderFor(type);
+  const carried = opts.rawBlocks;
+  if (carried && (carried.schemaText !== schemaText || carried.codec !== codec)) {
+    throw internalError('Avro blocks can only be copied between files with the same schema and codec');
+  }
 
   const out = new AvroWriter();
   out.writeFixed(MAGIC);
@@ -87,7 +97,7 @@ export function writeAvroFile(records: Iterable<unknown>, opts: AvroWriteOptions
   const limit = opts.blockBytes ?? DEFAULT_BLOCK_BYTES;
   for (const rec of records) {
     try {
-      encode(block, rec, '');
+      encode(block, rec);
     } catch (e) {
       if (e instanceof AvroEncodeError) throw internalError(`cannot encode Avro record ${count}: ${e.message}`, { cause: e });
       throw e;
@@ -96,6 +106,13 @@ export function writeAvroFile(records: Iterable<unknown>, opts: AvroWriteOptions
     if (block.length >= limit) flush();
   }
   flush();
+  for (const b of carried?.blocks ?? []) {
+    if (b.count === 0) continue;
+    out.writeSize(b.count);
+    out.writeSize(b.data.length);
+    out.writeFixed(b.data);
+    out.writeFixed(sync);
+  }
   return out.toBytes();
 }
 
@@ -109,27 +126,59 @@ export interface AvroFile {
   records: unknown[];
 }
 
-/** Reads a whole object container file; `location` names the file in errors. */
-export function readAvroFile(bytes: Uint8Array, location: string): AvroFile {
-  const corrupt = (msg: string, cause?: unknown) =>
-    corruptError(`${location}: not a readable Avro file: ${msg}`, { cause, context: { file: location } });
-  const r = new AvroReader(bytes);
+/** One data block as stored: its record count and its (still compressed) bytes. */
+export interface AvroRawBlock {
+  count: number;
+  data: Uint8Array;
+}
+
+/**
+ * A container file split into its header and its data blocks, nothing decoded: what a writer
+ * needs to carry blocks into a new file with the same schema and codec (`rawBlocks`).
+ */
+export interface AvroRawFile {
+  metadata: Map<string, Uint8Array>;
+  /** `avro.schema` exactly as written in the header. */
+  schemaText: string;
+  codec: AvroCodecName;
+  /** The file's sync marker (16 bytes), found after the header and after every block. */
+  sync: Uint8Array;
+  blocks: AvroRawBlock[];
+}
+
+function corruptFile(location: string, msg: string, cause?: unknown) {
+  return corruptError(`${location}: not a readable Avro file: ${msg}`, { cause, context: { file: location } });
+}
+
+/** Turns the codec layer's own errors into a corrupt-file error that names the file. */
+function framed<T>(location: string, where: () => string, body: () => T): T {
   try {
-    if (bytes.length < MAGIC.length || MAGIC.some((b, i) => bytes[i] !== b)) throw corrupt('bad magic bytes (expected Obj\\x01)');
+    return body();
+  } catch (e) {
+    if (e instanceof AvroEof) throw corruptFile(location, `truncated (${e.message} at ${where()})`, e);
+    if (e instanceof AvroDataError || e instanceof AvroSchemaError) throw corruptFile(location, e.message, e);
+    throw e;
+  }
+}
+
+/**
+ * Reads the header and the block framing of a container file (each block's count, size and
+ * sync marker are checked) without decompressing or decoding any block.
+ */
+export function readAvroBlocks(bytes: Uint8Array, location: string): AvroRawFile {
+  const r = new AvroReader(bytes);
+  return framed(location, () => `byte ${r.pos} of ${bytes.length}`, () => {
+    if (bytes.length < MAGIC.length || MAGIC.some((b, i) => bytes[i] !== b)) {
+      throw corruptFile(location, 'bad magic bytes (expected Obj\\x01)');
+    }
     r.pos = MAGIC.length;
     const metadata = new Map<string, Uint8Array>();
     readMapBlocks(r, () => metadata.set(r.readString(), r.readBytes()));
-    const sync = r.readFixed(SYNC_SIZE);
+    const sync = r.readView(SYNC_SIZE, 'sync marker');
 
     const schemaBytes = metadata.get('avro.schema');
-    if (!schemaBytes) throw corrupt('header has no avro.schema');
-    let schemaJson: unknown;
-    try {
-      schemaJson = parseJson(new TextDecoder().decode(schemaBytes), 'avro.schema');
-    } catch (e) {
-      throw corrupt((e as Error).message, e);
-    }
-    const schema = parseAvroSchema(schemaJson);
+    if (!schemaBytes) throw corruptFile(location, 'header has no avro.schema');
+    const schemaText = new TextDecoder().decode(schemaBytes);
     const codecName = metadata.has('avro.codec') ? new TextDecoder().decode(metadata.get('avro.codec')) : 'null';
     if (!isSupportedCodec(codecName)) {
       if (KNOWN_UNSUPPORTED_CODECS.has(codecName)) {
@@ -137,31 +186,49 @@ export function readAvroFile(bytes: Uint8Array, location: string): AvroFile {
           context: { file: location },
         });
       }
-      throw corrupt(`unknown Avro codec '${codecName}'`);
+      throw corruptFile(location, `unknown Avro codec '${codecName}'`);
     }
 
-    const decode = decoderFor(schema);
-    const records: unknown[] = [];
+    const blocks: AvroRawBlock[] = [];
     for (let blockNo = 0; r.remaining > 0; blockNo++) {
       const count = r.readSize('block count');
       const size = r.readSize('block size');
-      if (count < 0 || size < 0) throw corrupt(`block ${blockNo} has a negative count or size`);
-      // A view: decoded values are copied out of it, so the input is never aliased.
-      const data = decompressBlock(codecName, r.readView(size, 'block'));
-      const br = new AvroReader(data);
-      for (let i = 0; i < count; i++) records.push(decode(br));
-      if (br.remaining !== 0) throw corrupt(`block ${blockNo} has ${br.remaining} bytes after its ${count} records`);
+      if (count < 0 || size < 0) throw corruptFile(location, `block ${blockNo} has a negative count or size`);
+      // A view: decoding copies values out of it, and a writer copies the block as it is.
+      const data = r.readView(size, 'block');
       const marker = r.readView(SYNC_SIZE, 'sync marker');
       for (let i = 0; i < SYNC_SIZE; i++) {
-        if (marker[i] !== sync[i]) throw corrupt(`block ${blockNo} is not followed by the sync marker`);
+        if (marker[i] !== sync[i]) throw corruptFile(location, `block ${blockNo} is not followed by the sync marker`);
       }
+      blocks.push({ count, data });
     }
-    return { schema, schemaJson, metadata, codec: codecName, records };
+    return { metadata, schemaText, codec: codecName, sync, blocks };
+  });
+}
+
+/** Reads a whole object container file; `location` names the file in errors. */
+export function readAvroFile(bytes: Uint8Array, location: string): AvroFile {
+  const raw = readAvroBlocks(bytes, location);
+  let schemaJson: unknown;
+  try {
+    schemaJson = parseJson(raw.schemaText, 'avro.schema');
   } catch (e) {
-    if (e instanceof AvroEof) throw corrupt(`truncated (${e.message} at byte ${r.pos} of ${bytes.length})`, e);
-    if (e instanceof AvroDataError || e instanceof AvroSchemaError) throw corrupt(e.message, e);
-    throw e;
+    throw corruptFile(location, (e as Error).message, e);
   }
+  let br = new AvroReader(new Uint8Array(0));
+  let blockNo = 0;
+  return framed(location, () => `byte ${br.pos} of block ${blockNo}`, () => {
+    const schema = parseAvroSchema(schemaJson);
+    const decode = decoderFor(schema);
+    const records: unknown[] = [];
+    for (; blockNo < raw.blocks.length; blockNo++) {
+      const { count, data } = raw.blocks[blockNo]!;
+      br = new AvroReader(decompressBlock(raw.codec, data));
+      for (let i = 0; i < count; i++) records.push(decode(br));
+      if (br.remaining !== 0) throw corruptFile(location, `block ${blockNo} has ${br.remaining} bytes after its ${count} records`);
+    }
+    return { schema, schemaJson, metadata: raw.metadata, codec: raw.codec, records };
+  });
 }
 
 /** The header metadata map uses the same block structure as any Avro map. */

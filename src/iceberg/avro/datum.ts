@@ -17,10 +17,23 @@ import { AvroDataError, type AvroReader, type AvroWriter } from './binary.js';
 import { type AvroType, keyValueRecord } from './schema.js';
 
 export type Decoder = (r: AvroReader) => unknown;
-export type Encoder = (w: AvroWriter, v: unknown, path: string) => void;
+export type Encoder = (w: AvroWriter, v: unknown) => void;
 
 /** Thrown when a JS value does not fit the schema; a bug in the caller, reported with its path. */
-export class AvroEncodeError extends Error {}
+export class AvroEncodeError extends Error {
+  constructor(
+    readonly detail: string,
+    /** Where in the record, e.g. `.data_file.partition.x`; empty for the record itself. */
+    readonly path = '',
+  ) {
+    super(`${path || '<root>'}: ${detail}`);
+  }
+
+  /** The same error one level further out. */
+  under(segment: string): AvroEncodeError {
+    return new AvroEncodeError(this.detail, segment + this.path);
+  }
+}
 
 const decoders = new WeakMap<AvroType, Decoder>();
 const encoders = new WeakMap<AvroType, Encoder>();
@@ -88,8 +101,7 @@ function compileDecoder(t: AvroType): Decoder {
     }
     case 'record': {
       const fields = t.fields.map((f) => [f.name, decoderFor(f.type)] as const);
-      // Plain objects filled in schema order share one hidden class, which keeps decoding fast;
-      // a field literally named __proto__ must not set the prototype, so it gets a null-prototype object.
+      // A field literally named __proto__ must not set the prototype: a null-prototype object.
       if (fields.some(([name]) => name === '__proto__')) {
         return (r) => {
           const o = Object.create(null) as Record<string, unknown>;
@@ -97,11 +109,7 @@ function compileDecoder(t: AvroType): Decoder {
           return o;
         };
       }
-      return (r) => {
-        const o: Record<string, unknown> = {};
-        for (const [name, d] of fields) o[name] = d(r);
-        return o;
-      };
+      return recordLiteralDecoder(fields);
     }
     case 'map': {
       const value = decoderFor(t.values);
@@ -136,6 +144,19 @@ function compileDecoder(t: AvroType): Decoder {
       };
     }
   }
+}
+
+/**
+ * A record decoder compiled to one object literal with the field names as keys, its values
+ * decoded in schema order (literal properties are evaluated left to right). Every record of
+ * the schema then gets the same hidden class at once, with no per-field keyed stores — the
+ * hot path of reading manifests and manifest lists. The names are embedded as JSON string
+ * literals (escaped), never as code; `__proto__` is excluded by the caller.
+ */
+function recordLiteralDecoder(fields: readonly (readonly [string, Decoder])[]): Decoder {
+  const props = fields.map(([name], i) => `${JSON.stringify(name)}: d[${i}](r)`).join(', ');
+  const build = new Function('d', `return function decodeRecord(r) { return { ${props} }; };`) as (d: Decoder[]) => Decoder;
+  return build(fields.map(([, d]) => d));
 }
 
 // ---------------------------------------------------------------------------------------
@@ -184,92 +205,164 @@ export function encoderFor(t: AvroType): Encoder {
   const hit = encoders.get(t);
   if (hit) return hit;
   let impl: Encoder | undefined;
-  encoders.set(t, (w, v, p) => impl!(w, v, p));
+  encoders.set(t, (w, v) => impl!(w, v));
   impl = compileEncoder(t);
   encoders.set(t, impl);
   return impl;
 }
 
-function fail(t: AvroType, v: unknown, path: string): never {
+function fail(t: AvroType, v: unknown): never {
   const shown = typeof v === 'bigint' ? `${v}n` : v instanceof Uint8Array ? `bytes[${v.length}]` : String(v);
-  throw new AvroEncodeError(`${path || '<root>'}: value ${shown} (${typeof v}) does not fit Avro type ${t.kind}`);
+  throw new AvroEncodeError(`value ${shown} (${typeof v}) does not fit Avro type ${t.kind}`);
+}
+
+/**
+ * Rethrows an encoding error one level further out, its path prefixed with `segment`: paths
+ * are built only on failure, never per value written.
+ */
+function within(segment: () => string, e: unknown): never {
+  if (e instanceof AvroEncodeError) throw e.under(segment());
+  throw e;
 }
 
 function writeBlock<T>(w: AvroWriter, items: readonly T[], each: (item: T, i: number) => void): void {
   // One block with all items, then the empty block that ends the array or map.
   if (items.length > 0) {
     w.writeSize(items.length);
-    items.forEach(each);
+    for (let i = 0; i < items.length; i++) each(items[i]!, i);
   }
   w.writeSize(0);
 }
 
 function compileEncoder(t: AvroType): Encoder {
-  const check = (ok: boolean, v: unknown, p: string) => ok || fail(t, v, p);
   switch (t.kind) {
     case 'null':
-      return (_w, v, p) => void check(v === null || v === undefined, v, p);
+      return (_w, v) => {
+        if (v !== null && v !== undefined) fail(t, v);
+      };
     case 'boolean':
-      return (w, v, p) => check(accepts(t, v), v, p) && w.writeBoolean(v as boolean);
+      return (w, v) => {
+        if (typeof v !== 'boolean') fail(t, v);
+        w.writeBoolean(v);
+      };
     case 'int':
-      return (w, v, p) => check(accepts(t, v), v, p) && w.writeInt(v as number);
+      return (w, v) => {
+        if (typeof v !== 'number' || !Number.isInteger(v) || v < INT_MIN || v > INT_MAX) fail(t, v);
+        w.writeInt(v);
+      };
     case 'long':
-      return (w, v, p) => {
-        check(typeof v === 'bigint' && v >= LONG_MIN && v <= LONG_MAX, v, p);
-        w.writeLong(v as bigint);
+      return (w, v) => {
+        if (typeof v !== 'bigint' || v < LONG_MIN || v > LONG_MAX) fail(t, v);
+        w.writeLong(v);
       };
     case 'float':
-      return (w, v, p) => check(accepts(t, v), v, p) && w.writeFloat(v as number);
+      return (w, v) => {
+        if (typeof v !== 'number') fail(t, v);
+        w.writeFloat(v);
+      };
     case 'double':
-      return (w, v, p) => check(accepts(t, v), v, p) && w.writeDouble(v as number);
+      return (w, v) => {
+        if (typeof v !== 'number') fail(t, v);
+        w.writeDouble(v);
+      };
     case 'bytes':
-      return (w, v, p) => check(accepts(t, v), v, p) && w.writeBytes(v as Uint8Array);
+      return (w, v) => {
+        if (!(v instanceof Uint8Array)) fail(t, v);
+        w.writeBytes(v);
+      };
     case 'fixed':
-      return (w, v, p) => check(accepts(t, v), v, p) && w.writeFixed(v as Uint8Array);
+      return (w, v) => {
+        if (!(v instanceof Uint8Array) || v.length !== t.size) fail(t, v);
+        w.writeFixed(v);
+      };
     case 'string':
-      return (w, v, p) => check(accepts(t, v), v, p) && w.writeString(v as string);
+      return (w, v) => {
+        if (typeof v !== 'string') fail(t, v);
+        w.writeString(v);
+      };
     case 'enum':
-      return (w, v, p) => check(accepts(t, v), v, p) && w.writeInt(t.symbols.indexOf(v as string));
+      return (w, v) => {
+        const i = typeof v === 'string' ? t.symbols.indexOf(v) : -1;
+        if (i < 0) fail(t, v);
+        w.writeInt(i);
+      };
     case 'union': {
       const branches = t.branches.map((b) => [b, encoderFor(b)] as const);
-      return (w, v, p) => {
+      // The common Iceberg union ["null", X]: test for null directly, no search.
+      const nullIndex = t.branches.findIndex((b) => b.kind === 'null');
+      const other = branches.length === 2 && nullIndex >= 0 ? branches[1 - nullIndex]! : undefined;
+      if (other) {
+        const [otherType, otherEncode] = other;
+        const otherIndex = 1 - nullIndex;
+        return (w, v) => {
+          if (v === null || v === undefined) {
+            w.writeSize(nullIndex);
+            return;
+          }
+          if (!accepts(otherType, v)) fail(t, v);
+          w.writeSize(otherIndex);
+          otherEncode(w, v);
+        };
+      }
+      return (w, v) => {
         const i = branches.findIndex(([b]) => accepts(b, v));
-        if (i < 0) fail(t, v, p);
+        if (i < 0) fail(t, v);
         w.writeSize(i);
-        branches[i]![1](w, v, p);
+        branches[i]![1](w, v);
       };
     }
     case 'record': {
-      const fields = t.fields.map((f) => [f.name, encoderFor(f.type)] as const);
-      return (w, v, p) => {
-        check(accepts(t, v), v, p);
+      const names = t.fields.map((f) => f.name);
+      const encs = t.fields.map((f) => encoderFor(f.type));
+      const n = names.length;
+      return (w, v) => {
+        if (!accepts(t, v)) fail(t, v);
         const o = v as Record<string, unknown>;
-        for (const [name, e] of fields) e(w, o[name] ?? null, `${p}.${name}`);
+        let i = 0;
+        try {
+          for (; i < n; i++) encs[i]!(w, o[names[i]!] ?? null);
+        } catch (e) {
+          within(() => `.${names[i]!}`, e);
+        }
       };
     }
     case 'map': {
       const value = encoderFor(t.values);
-      return (w, v, p) => {
-        check(accepts(t, v), v, p);
+      return (w, v) => {
+        if (!accepts(t, v)) fail(t, v);
         const entries = v instanceof Map ? [...v.entries()] : Object.entries(v as object);
-        writeBlock(w, entries, ([k, x]) => {
-          if (typeof k !== 'string') fail(t, k, `${p}{key}`);
-          w.writeString(k);
-          value(w, x, `${p}{${k}}`);
-        });
+        let key: unknown;
+        try {
+          writeBlock(w, entries, ([k, x]) => {
+            key = k;
+            if (typeof k !== 'string') fail(t, k);
+            w.writeString(k);
+            value(w, x);
+          });
+        } catch (e) {
+          within(() => (typeof key === 'string' ? `{${key}}` : '{key}'), e);
+        }
       };
     }
     case 'array': {
       const item = encoderFor(t.items);
       const kv = t.isMap ? keyValueRecord(t.items) : undefined;
-      return (w, v, p) => {
-        check(accepts(t, v), v, p);
+      return (w, v) => {
+        if (!accepts(t, v)) fail(t, v);
         // A Map written as Iceberg map-as-array becomes records {key, value} (Appendix A).
         const items: unknown[] =
           kv && v instanceof Map
             ? [...v.entries()].map(([k, x]) => ({ [kv.fields[0]!.name]: k, [kv.fields[1]!.name]: x }))
             : (v as unknown[]);
-        writeBlock(w, items, (x, i) => item(w, x, `${p}[${i}]`));
+        let at = 0;
+        try {
+          writeBlock(w, items, (x, i) => {
+            at = i;
+            item(w, x);
+          });
+        } catch (e) {
+          within(() => `[${at}]`, e);
+        }
       };
     }
   }

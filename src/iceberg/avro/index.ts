@@ -1,5 +1,5 @@
 /** floe's Avro codec: object container files with the binary encoding Iceberg manifests use. */
-export { writeAvroFile, readAvroFile, metaString, type AvroFile, type AvroWriteOptions } from './container.js';
+export { writeAvroFile, readAvroFile, readAvroBlocks, metaString, type AvroFile, type AvroRawFile, type AvroRawBlock, type AvroWriteOptions } from './container.js';
 export { parseAvroSchema, unwrapOptional, findField, type AvroType, type AvroField, type AvroSchemaJson } from './schema.js';
 export { decoderFor, encoderFor } from './datum.js';
 export { AvroReader, AvroWriter } from './binary.js';
