@@ -177,16 +177,24 @@ export async function writeAndCommit(
     const snapshotId = newSnapshotId(m);
     let summary = o.summary;
     let publish = true;
-    if (w.audit) {
-      const { snapshotSql, newFilesSql } = await auditSql(o.engine, table, files, w, schema);
+    // The snapshot audited: its parent, and so the rows the checks saw.
+    let auditedParent: bigint | null | undefined;
+    const audit = async (on: LoadedTable): Promise<void> => {
+      if (!w.audit) return;
+      const { snapshotSql, newFilesSql } = await auditSql(o.engine, on, files, w, schema);
       const verdict = await w.audit(snapshotSql, newFilesSql, snapshotId, schema);
-      summary = { ...(summary ?? {}), ...verdict.summary };
+      summary = { ...(o.summary ?? {}), ...verdict.summary };
       publish = verdict.publish;
-    }
+      auditedParent = on.metadata['current-snapshot-id'];
+    };
+    await audit(table);
     const metadataFiles: string[] = [];
     const build = async (base: LoadedTable): Promise<TableChange> => {
         assertSameLayout(base.metadata, m, name);
         await w.validate?.(base);
+        // Another writer committed since the audit: the snapshot now holds their rows too,
+        // so the checks run again over what will actually be published.
+        if (w.audit && base.metadata['current-snapshot-id'] !== auditedParent) await audit(base);
         const change = await buildSnapshotChange(base, {
           operation: w.operation,
           snapshotId,
