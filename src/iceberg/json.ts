@@ -171,26 +171,41 @@ function parseNative(text: string): { ok: true; value: unknown } | { ok: false }
   }
 }
 
-/** Replaces marked strings by their integer, in place (faster than a JSON.parse reviver). */
+/**
+ * Replaces marked strings by their integer, in place (faster than a JSON.parse reviver).
+ * Plain assignment keeps the parsed objects' fast shapes; only a "__proto__" key (an own
+ * property from JSON.parse) needs defineProperty, since assigning it would set the prototype.
+ */
 function reviveLongs(v: unknown): unknown {
-  if (typeof v === 'string') {
-    if (!v.startsWith(LONG_MARKER)) return v;
-    const lit = v.slice(LONG_MARKER.length);
-    const n = Number(lit);
-    return Number.isSafeInteger(n) ? n : BigInt(lit);
-  }
+  if (typeof v === 'string') return reviveMarked(v);
   if (Array.isArray(v)) {
-    for (let i = 0; i < v.length; i++) v[i] = reviveLongs(v[i]);
+    for (let i = 0; i < v.length; i++) {
+      const x: unknown = v[i];
+      if (typeof x === 'string') {
+        if (x.charCodeAt(0) === 0) v[i] = reviveMarked(x);
+      } else if (typeof x === 'object' && x !== null) reviveLongs(x);
+    }
   } else if (v !== null && typeof v === 'object') {
     const o = v as Record<string, unknown>;
-    for (const k of Object.keys(o)) {
+    for (const k in o) {
       const x = o[k];
-      if (typeof x !== 'object' && typeof x !== 'string') continue;
-      const y = reviveLongs(x); // objects are revived in place: only marked strings change
-      if (y !== x) Object.defineProperty(o, k, { value: y, enumerable: true, writable: true, configurable: true });
+      if (typeof x === 'string') {
+        if (x.charCodeAt(0) !== 0) continue;
+        const y = reviveMarked(x);
+        if (y === x) continue;
+        if (k === '__proto__') Object.defineProperty(o, k, { value: y, enumerable: true, writable: true, configurable: true });
+        else o[k] = y;
+      } else if (typeof x === 'object' && x !== null) reviveLongs(x); // objects are revived in place
     }
   }
   return v;
+}
+
+function reviveMarked(v: string): unknown {
+  if (!v.startsWith(LONG_MARKER)) return v;
+  const lit = v.slice(LONG_MARKER.length);
+  const n = Number(lit);
+  return Number.isSafeInteger(n) ? n : BigInt(lit);
 }
 
 /** JSON.stringify with bigint written as an exact integer literal. */

@@ -4,7 +4,7 @@
  */
 import { type FieldSummary, type ManifestFile, ManifestContent } from './types.js';
 import { manifestFileSchemaV2 } from './avro-schemas.js';
-import { type AvroRawFile, readAvroBlocks, readAvroFile, writeAvroFile } from './avro/container.js';
+import { type AvroRawFile, metaString, readAvroBlocks, readAvroFile, writeAvroFile } from './avro/container.js';
 import { type AvroType, unwrapOptional } from './avro/schema.js';
 import { type FieldReader, RecordView } from './manifest-read-util.js';
 import { internalError } from '../errors.js';
@@ -124,6 +124,13 @@ export function mayHaveLiveFiles(m: ManifestListEntry): boolean {
 /** Reads a v1, v2 or v3 manifest list, by field id; v1 defaults per spec Appendix E / "Manifest Lists". */
 export function readManifestList(bytes: Uint8Array, location: string): ManifestListEntry[] {
   const file = readAvroFile(bytes, location);
+  if (metaString(file, 'avro.schema') === manifestListSchemaText()) {
+    // Written with floe's own v2 schema: the decoded records already have the names, types
+    // and non-null required fields of a ManifestListEntry, so field-id resolution is skipped.
+    const entries = file.records as ManifestListEntry[];
+    for (const e of entries) e.first_row_id = null;
+    return entries;
+  }
   const view = RecordView.of(file.schema, location, 'manifest_file');
   const partitionsField = view.field(507, 'partitions');
   const summaryType = partitionsField ? elementType(partitionsField.type) : undefined;

@@ -67,6 +67,19 @@ function recordBytes(file: Uint8Array): Buffer {
   return Buffer.concat(raw.blocks.map((b) => (raw.codec === 'deflate' ? inflateRawSync(b.data) : Buffer.from(b.data))));
 }
 
+describe('readManifestList of a list with floe’s own schema', () => {
+  it('reads the same entries as through field-id resolution (another writer’s schema)', () => {
+    const records = [1, 2, 3, 4].map((n) => ({ ...manifest(n, 5n, 3n), partitions: manifest(n, 5n, 3n).partitions ?? null, key_metadata: manifest(n, 5n, 3n).key_metadata ?? null }));
+    const own = writeAvroFile(records, { schema: manifestFileSchemaV2(), metadata: { 'format-version': '2' } });
+    const schema = { ...(manifestFileSchemaV2() as Record<string, unknown>), doc: 'another writer' };
+    const foreign = writeAvroFile(records, { schema, metadata: { 'format-version': '2' } });
+    const a = readManifestList(own, 'own');
+    expect(a).toEqual(readManifestList(foreign, 'foreign'));
+    expect(a[0]).toEqual({ ...records[0], first_row_id: null });
+    expect(a[0]!.partitions).toEqual([{ contains_null: true, contains_nan: false, lower_bound: Uint8Array.of(1, 0, 0, 0), upper_bound: null }]);
+  });
+});
+
 describe('writeManifestList with parentList (an append copies the parent list blocks)', () => {
   const copied = chain(3, { copy: true });
   const encoded = chain(3, { copy: false });
