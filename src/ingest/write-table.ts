@@ -34,7 +34,7 @@ import { isLocalLocation, toLocalPath } from '../io/local.js';
 import { commitTable, createTable, type CommitEvents } from '../table/commit.js';
 import { validateNoConcurrentDataChanges } from '../table/conflicts.js';
 import { loadTable, type LoadedTable } from '../table/load.js';
-import { buildSnapshotChange, currentSchema, newSnapshotId, nextSchemaId, specById, writeAddedManifest } from '../table/snapshot-producer.js';
+import { buildSnapshotChange, currentSchema, newSnapshotId, nextSchemaId, specById, writeAddedManifest, type StagedManifest } from '../table/snapshot-producer.js';
 import { defaultSortOrder, sortOrderSql } from '../table/evolve/sort-sql.js';
 import { reconcileColumns, type SchemaChangePolicy } from './reconcile.js';
 
@@ -111,6 +111,8 @@ export interface SnapshotWrite {
   replaceAll?: boolean;
   /** Files the snapshot removes (merge, compaction), by file_path. */
   removeFiles?: ReadonlySet<string>;
+  /** Position delete files (already in place) and their delete manifests, committed with the data (merge-on-read). */
+  deletes?: { manifests: readonly StagedManifest[]; files: readonly DataFile[] };
   /** Re-checked on every commit attempt against the latest table (merge conflict validation). */
   validate?: (base: LoadedTable) => Promise<void>;
   skipIfEmpty?: boolean;
@@ -168,7 +170,7 @@ export async function writeAndCommit(
       moved.push(location);
       files.push({ ...wf.dataFile, file_path: location, ...(sortOrder ? { sort_order_id: sortOrder['order-id'] } : {}) });
     }
-    if (files.length === 0 && w.skipIfEmpty && !w.removeFiles?.size) {
+    if (files.length === 0 && w.skipIfEmpty && !w.removeFiles?.size && !w.deletes?.files.length) {
       if (pendingCreate) await createTable(o.catalog, o.io, o.id, pendingCreate);
       return { table: name, snapshotId: m['current-snapshot-id'] ?? 0n, files: 0, rows: 0n, bytes: 0n, attempts: 0 };
     }
@@ -198,8 +200,8 @@ export async function writeAndCommit(
         const change = await buildSnapshotChange(base, {
           operation: w.operation,
           snapshotId,
-          added: manifest,
-          addedFiles: files,
+          added: [...manifest, ...(w.deletes?.manifests ?? [])],
+          addedFiles: [...files, ...(w.deletes?.files ?? [])],
           replaceAll: w.replaceAll,
           removeFiles: w.removeFiles,
           summary,
@@ -275,7 +277,11 @@ async function auditSql(engine: Engine, table: LoadedTable, files: DataFile[], w
   const plan = await planScan({ io: table.io, metadata: m, table: name });
   const seq = m['last-sequence-number'] + 1n;
   const added: ScanTask[] = files.map((file) => ({ file, dataSequenceNumber: seq, specId: m['default-spec-id'], deletes: [] }));
-  const kept = w.replaceAll ? [] : plan.dataFiles.filter((t) => !w.removeFiles?.has(t.file.file_path));
+  // New position deletes name their data files, so applying them to every kept file is exact.
+  const newDeletes = (w.deletes?.files ?? []).map((file) => ({ file, dataSequenceNumber: seq, specId: m['default-spec-id'], kind: 'position' as const }));
+  const kept = (w.replaceAll ? [] : plan.dataFiles.filter((t) => !w.removeFiles?.has(t.file.file_path))).map((t) =>
+    newDeletes.length ? { ...t, deletes: [...t.deletes, ...newDeletes] } : t,
+  );
   const withSchema = { ...plan, schema, specs: plan.specs };
   const empty = `SELECT ${schema.fields.map((f) => `NULL AS ${quoteIdent(f.name)}`).join(', ')} WHERE false`;
   const sqlOf = async (tasks: ScanTask[]) =>

@@ -10,6 +10,10 @@
  * its key takes part in the anti-join like any other, but the row itself is not added, and
  * the marker column is never written.
  *
+ * With the table property `write.merge.mode = merge-on-read` the candidates are not
+ * rewritten: their matching rows get position deletes and the incoming rows are appended
+ * (merge-on-read.ts).
+ *
  * Conflicts (spec "Optimistic concurrency"; Iceberg's validateNoConflictingData): if a
  * concurrent commit removed a candidate, or added files whose key range overlaps the
  * incoming keys, re-applying could resurrect or duplicate rows, so the merge fails cleanly
@@ -26,12 +30,15 @@ import { compareValues, fromBinary } from '../iceberg/conversions.js';
 import { readManifest } from '../iceberg/manifest.js';
 import { readManifestList } from '../iceberg/manifest-list.js';
 import { fieldByPath } from '../iceberg/schema.js';
-import { DataFileContent, ManifestContent, ManifestEntryStatus, type DataFile, type IcebergValue } from '../iceberg/types.js';
+import { DataFileContent, ManifestContent, ManifestEntryStatus, type DataFile, type IcebergValue, type NestedField } from '../iceberg/types.js';
 import { writeAndCommit, writeTable, type WriteTableOptions, type WriteTableResult } from '../ingest/write-table.js';
 import { reconcileColumns } from '../ingest/reconcile.js';
 import { loadTable, type LoadedTable } from '../table/load.js';
 import { planScan } from '../table/scan.js';
 import { currentSchema, nextSchemaId } from '../table/snapshot-producer.js';
+import { mergeWriteMode } from '../table/position-deletes.js';
+import { validateNoNewDeletesForDataFiles } from './merge-conflicts.js';
+import { mergeOnRead, mergeOnReadObstacle } from './merge-on-read.js';
 import { ancestry } from './state.js';
 
 export interface MergeOptions extends Omit<WriteTableOptions, 'mode'> {
@@ -81,18 +88,35 @@ export async function mergeTable(o: MergeOptions): Promise<WriteTableResult> {
   const keyList = o.key.map(quoteIdent).join(', ');
   const carried = r.schema.fields.map((f) => (tableSchema.fields.some((t) => t.id === f.id) ? quoteIdent(tableSchema.fields.find((t) => t.id === f.id)!.name) : `NULL`) + ` AS ${quoteIdent(f.name)}`);
   let selectSql = `SELECT * EXCLUDE (${DELETE}) FROM ${quoteIdent(incoming)} WHERE NOT ${DELETE}`;
+  const startId = m['current-snapshot-id'];
+  if (mergeWriteMode(m.properties, name) === 'merge-on-read') {
+    const top = keys.map((k) => r.schema.fields.find((f) => f.id === k.id));
+    const topKeys = top.every((f) => f !== undefined) ? (top as NestedField[]) : undefined;
+    const obstacle = topKeys ? await mergeOnReadObstacle(o.engine, table, topKeys, candidates) : 'a merge key is a nested field';
+    if (obstacle === undefined) {
+      const { deleteFiles: _d, deletedRows: _r, ...result } = await mergeOnRead({
+        o, table, name, schema: r.schema, evolved: r.evolved, incoming, keys: topKeys!, insertSql: selectSql, candidates,
+        validate: (base) => validateNoConflictingAppends(base, startId, range, name),
+      });
+      return { ...result, created: false, schemaChanges: r.changes };
+    }
+    // Otherwise copy-on-write below: the same rows, only slower (the obstacle is not an error).
+  }
   if (candidates.length) {
     const scan = await tableScanSql({ engine: o.engine, io: table.io, metadata: m, table: name, plan: { ...plan, dataFiles: candidates } });
     selectSql = `SELECT ${carried.join(', ')} FROM (${scan.sql}) AS __old ANTI JOIN ${quoteIdent(incoming)} AS __in USING (${keyList}) UNION ALL ${selectSql}`;
   }
-  const startId = m['current-snapshot-id'];
+  const rewritten = new Set(candidates.map((t) => t.file.file_path));
   const result = await writeAndCommit(o, table, {
     selectSql,
     schema: r.schema,
     evolved: r.evolved,
     operation: candidates.length ? 'overwrite' : 'append',
     removeFiles: new Set(candidates.map((t) => t.file.file_path)),
-    validate: (base) => validateNoConflictingAppends(base, startId, range, name),
+    validate: async (base) => {
+      await validateNoConflictingAppends(base, startId, range, name);
+      await validateNoNewDeletesForDataFiles(base, startId, rewritten, name);
+    },
     skipIfEmpty: true,
     audit: o.audit,
   });
