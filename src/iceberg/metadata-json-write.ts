@@ -115,7 +115,12 @@ export function tableMetadataToJson(m: TableMetadata): Record<string, unknown> {
   return o;
 }
 
-/** Serialises table metadata as spec JSON text (two-space indented, longs exact). */
+/**
+ * Serialises table metadata as spec JSON text (longs exact). Compact, as Iceberg Java and
+ * PyIceberg write it: a table with a long history has thousands of snapshots, and every
+ * commit reads and writes the whole file, so indentation (a quarter of its size) would cost
+ * on every commit. `jq .` shows it indented.
+ */
 export function serializeTableMetadata(m: TableMetadata): string {
-  return stringifyJson(tableMetadataToJson(m), 2);
+  return stringifyJson(tableMetadataToJson(m));
 }

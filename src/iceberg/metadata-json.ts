@@ -115,14 +115,19 @@ function parseSummary(v: unknown, s: JsonSite): Snapshot['summary'] {
   // operation a table with no summary can have had (v1 writers without summaries only appended).
   if (v === undefined || v === null) return { operation: 'append' };
   const o = asObject(v, s);
-  const out: Record<string, string> = {};
-  for (const [k, x] of Object.entries(o)) {
+  // The parsed object is this parse's own: kept as it is when every value is already a string
+  // (the common case), so a file with thousands of snapshots does not copy every summary.
+  let out: Record<string, unknown> = o;
+  for (const k of Object.keys(o)) {
+    const x = o[k];
+    if (typeof x === 'string') continue;
     // Some writers put numbers in the summary; the spec says it is a string map.
-    if (typeof x === 'string') out[k] = x;
-    else if (typeof x === 'number' || typeof x === 'bigint' || typeof x === 'boolean') out[k] = String(x);
-    else throw corruptAt(at(s, k), 'must be a string');
+    if (typeof x !== 'number' && typeof x !== 'bigint' && typeof x !== 'boolean') throw corruptAt(at(s, k), 'must be a string');
+    if (out === o) out = { ...o };
+    // An own "__proto__" key stays a property (assignment would set the prototype).
+    Object.defineProperty(out, k, { value: String(x), enumerable: true, writable: true, configurable: true });
   }
-  if (out.operation === undefined) throw corruptAt(at(s, 'operation'), 'must be a string (missing)');
+  if (typeof out.operation !== 'string') throw corruptAt(at(s, 'operation'), 'must be a string (missing)');
   return out as Snapshot['summary'];
 }
 
