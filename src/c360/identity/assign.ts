@@ -4,6 +4,7 @@
  *
  *   __id_cust (comp, customer_id)
  */
+import { internalError } from '../../errors.js';
 import type { Engine } from '../../engine/duckdb.js';
 import { quoteIdent } from '../../engine/sql.js';
 import { LABEL } from './components.js';
@@ -65,9 +66,12 @@ export async function assignCustomerIds(engine: Engine, previousMap: string | un
   const clashing =
     `kept_id IS NULL AND (customer_id IN (SELECT customer_id FROM __id_prev) OR comp IN ` +
     `(SELECT comp FROM (SELECT comp, row_number() OVER (PARTITION BY customer_id ORDER BY kept_id IS NULL, comp) AS k FROM ${CUST}) WHERE k > 1))`;
-  for (let i = 0; i < 100; i++) {
+  for (let i = 0; ; i++) {
     const clash = await engine.all(`SELECT count(*)::BIGINT AS n FROM ${CUST} WHERE ${clashing}`, 'check the fresh customer ids');
-    if (Number(clash[0]?.n ?? 0) === 0) break;
+    const n = Number(clash[0]?.n ?? 0);
+    if (n === 0) break;
+    // Two customers under one id would merge them silently: never carry on with a clash.
+    if (i === 100) throw internalError(`${n} fresh customer ids still clash after 100 attempts`);
     await engine.run(`UPDATE ${CUST} SET attempt = attempt + 1 WHERE ${clashing}`, 'retry clashing customer ids');
     await engine.run(`UPDATE ${CUST} SET customer_id = ${freshSql} WHERE kept_id IS NULL`, 'derive fresh customer ids');
   }
