@@ -1,26 +1,30 @@
 /**
- * The COPY fast path of `kind: postgres`: `COPY (query) TO STDOUT (FORMAT csv, FORCE_QUOTE *)`
- * streamed into a spool file under the OS temp folder, which DuckDB's CSV reader loads into
- * the staging table with every column read as VARCHAR and converted by a DuckDB cast that is
- * exact for Postgres's text output (copyColumnSql). No value passes through JS, and the
- * connection streams at the server's pace; DuckDB's memory limit bounds the staging table.
+ * The COPY fast path of `kind: postgres`: `COPY (query) TO STDOUT` in Postgres's text format,
+ * streamed into spool segments of ~16 MB under the OS temp folder; each finished segment is
+ * loaded by DuckDB's CSV reader into the staging table while the next one streams in, so the
+ * server's output and DuckDB's load overlap, and at most a few segments exist on disk. Every
+ * field is read as VARCHAR and converted by a DuckDB cast that is exact for Postgres's text
+ * output (copyColumnSql). No value passes through JS; DuckDB's memory limit bounds the stage.
  *
- * - NULL vs '': FORCE_QUOTE * quotes every non-NULL value, NULL is an unquoted empty field,
- *   and the reader runs with allow_quoted_nulls = false, so `""` is the empty string.
+ * - The text format escapes backslash, newline, carriage return and tab inside values (`\\`,
+ *   `\n`, `\r`, `\t`; also `\b`, `\f`, `\v`), so every raw newline ends a row (segments are
+ *   cut there) and every raw tab separates fields. NULL is `\N`; a text `\N` arrives as `\\N`.
+ *   Text values holding a backslash are unescaped in DuckDB (unescapeSql).
  * - Only column types whose text DuckDB's cast reads exactly take this path (copyColumnSql);
- *   a query with any other column (arrays, time, unconstrained numeric, ...) uses the cursor.
+ *   a query with any other column (arrays, time, ...) uses the cursor.
  * - A value the cast refuses or that would lose meaning (NaN in numeric(p,s), a BC date or
- *   timestamp, which DuckDB's cast would read as AD) fails the DuckDB load; the extraction is
- *   then read again through the cursor path, which converts it exactly or reports the row and
- *   column as before.
+ *   timestamp, which DuckDB's cast would read as AD) fails the DuckDB load; the rest of the
+ *   COPY is drained (the connection must finish it), the stage is dropped and the extraction
+ *   is read again through the cursor path, which converts the value exactly or reports its row
+ *   and column as before.
  * - COPY takes no bind parameters: an incremental watermark goes in as a quoted literal cast
  *   to the column's base type (pgLiteral), under standard_conforming_strings.
  */
-import { createWriteStream } from 'node:fs';
+import { once } from 'node:events';
+import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import type { Client } from 'pg';
 import { FloeError } from '../errors.js';
 import { quoteIdent, quoteLiteral } from '../engine/sql.js';
@@ -40,7 +44,7 @@ export interface CopyColumn {
  */
 export function copyColumnSql(column: CopyColumn, col: string): string | undefined {
   const { plan } = column;
-  if (plan.wire === 'VARCHAR' && plan.type === 'VARCHAR') return col;
+  if (plan.wire === 'VARCHAR' && plan.type === 'VARCHAR') return unescapeSql(col);
   switch (plan.wire) {
     case 'BOOLEAN':
       return `(${col} = 't')`;
@@ -56,8 +60,8 @@ export function copyColumnSql(column: CopyColumn, col: string): string | undefin
       // DuckDB's cast would read '0044-03-15 BC' as 44 AD: refuse, and the cursor path converts it.
       return `CASE WHEN ends_with(${col}, ' BC') THEN error('BC ${plan.wire.toLowerCase()}') ELSE CAST(${col} AS ${plan.type}) END`;
     case 'BLOB':
-      // bytea in hex output: \x0102…
-      return `CASE WHEN NOT starts_with(${col}, '\\x') THEN error('bytea not in hex output') ELSE unhex(substr(${col}, 3)) END`;
+      // bytea in hex output, \x0102…, with its backslash escaped by the text format.
+      return `CASE WHEN NOT starts_with(${col}, '\\\\x') THEN error('bytea not in hex output') ELSE unhex(substr(${col}, 4)) END`;
     case 'VARCHAR':
       if (plan.type === 'UUID') return `CAST(${col} AS UUID)`;
       if (column.decimal === 'exact') return decimalSql(plan.type, col);
@@ -108,31 +112,46 @@ export function pgLiteral(text: string): string {
   return `'${text.replaceAll("'", "''")}'`;
 }
 
-/** The COPY statement for a query. */
-export function copyStatement(query: string): string {
-  // Newlines: a query ending in a `-- comment` must not swallow the closing parenthesis.
-  return `COPY (\n${query}\n) TO STDOUT (FORMAT csv, FORCE_QUOTE *)`;
+/**
+ * Undoes the text format's escapes. Splitting at `\\` first keeps an escaped backslash from
+ * pairing with the letter after it; the pieces then hold only single-letter escapes.
+ */
+export function unescapeSql(col: string): string {
+  let piece = 's';
+  for (const [esc, code] of [['n', 10], ['r', 13], ['t', 9], ['b', 8], ['f', 12], ['v', 11]] as const) piece = `replace(${piece}, '\\${esc}', chr(${code}))`;
+  return `CASE WHEN contains(${col}, '\\') THEN array_to_string(list_transform(string_split(${col}, '\\\\'), lambda s: ${piece}), '\\') ELSE ${col} END`;
 }
 
-/** The DuckDB SELECT reading the spool file with the conversions of each column. */
+/** The COPY statement for a query (text format: tab-separated, `\N` for NULL). */
+export function copyStatement(query: string): string {
+  // Newlines: a query ending in a `-- comment` must not swallow the closing parenthesis.
+  return `COPY (\n${query}\n) TO STDOUT`;
+}
+
+/** The DuckDB SELECT reading one spool segment with the conversions of each column. */
 export function spoolSelect(path: string, columns: readonly CopyColumn[], exprs: readonly string[]): string {
   const names = columns.map((_, i) => `c${i}`);
   const spec = names.map((n) => `${quoteLiteral(n)}: 'VARCHAR'`).join(', ');
   const select = exprs.map((e, i) => `${e} AS ${quoteIdent(columns[i]!.plan.name)}`).join(', ');
-  // Quoted values may span lines. A row longer than the reader's max_line_size (2 MB) fails
-  // the load and the cursor path reads it; raising that limit grows every read buffer with it.
+  // No quoting: the text format escapes instead. A row longer than the reader's
+  // max_line_size (2 MB) fails the load and the cursor path reads it.
   return (
     `SELECT ${select} FROM read_csv(${quoteLiteral(path)}, columns = {${spec}}, header = false, auto_detect = false, ` +
-    `delim = ',', quote = '"', escape = '"', nullstr = '', allow_quoted_nulls = false, strict_mode = true, buffer_size = 8388608)`
+    `delim = '\t', quote = '', escape = '', nullstr = '\\N', new_line = '\\n', strict_mode = true, buffer_size = 8388608)`
   );
 }
 
 export type CopyOutcome = { loaded: true; rows: number } | { loaded: false; reason: string };
 
+/** Spool segment size: a segment is cut at the first row end past it. */
+const SEGMENT_BYTES = 16 * 1024 * 1024;
+/** Finished segments waiting for DuckDB before the COPY stream is paused. */
+const MAX_PENDING = 2;
+
 /**
- * Streams COPY of `query` into a spool file, then loads it into a new temp table `relation`.
- * A failing COPY (the server's error) is thrown through `pgCall`; a failing DuckDB load leaves
- * no table and returns the reason, for the caller to fall back to the cursor.
+ * Streams COPY of `query` through spool segments into a new temp table `relation`. A failing
+ * COPY (the server's error) is thrown through `pgCall` and leaves no table; a failing DuckDB
+ * load leaves no table and returns the reason, for the caller to fall back to the cursor.
  */
 export async function copyIntoStage(
   client: Client,
@@ -141,26 +160,87 @@ export async function copyIntoStage(
   columns: readonly CopyColumn[],
   relation: string,
   pgCall: <T>(call: () => Promise<T>) => Promise<T>,
+  segmentBytes = SEGMENT_BYTES,
 ): Promise<CopyOutcome> {
   const exprs = columns.map((c, i) => copyColumnSql(c, `c${i}`));
   if (exprs.some((e) => e === undefined)) throw new FloeError('internal', 'copyIntoStage called with a column the COPY path does not carry');
   const { to } = await import('pg-copy-streams');
+  const table = quoteIdent(relation);
+  const ddl = columns.map((c) => `${quoteIdent(c.plan.name)} ${c.plan.type}`).join(', ');
+  await ctx.engine.run(`CREATE TEMP TABLE ${table} (${ddl})`, `create the staging table of pipeline ${ctx.pipeline}`, { kind: 'internal' });
   const dir = await mkdtemp(join(tmpdir(), 'floe-pg-'));
-  const path = join(dir, 'rows.csv');
-  try {
-    await pgCall(() => pipeline(client.query(to(copyStatement(query))), createWriteStream(path)));
-    ctx.signal?.throwIfAborted();
+  let failure: string | undefined;
+  let rows = 0;
+  const loads: Promise<void>[] = [];
+  const load = async (path: string) => {
     try {
-      await ctx.engine.run(`CREATE TEMP TABLE ${quoteIdent(relation)} AS ${spoolSelect(path, columns, exprs as string[])}`, 'load the COPY output', {
-        kind: 'source',
-      });
+      if (failure !== undefined) return;
+      await ctx.engine.run(`INSERT INTO ${table} ${spoolSelect(path, columns, exprs as string[])}`, 'load the COPY output', { kind: 'source' });
+      const r = await ctx.engine.all(`SELECT count(*)::BIGINT AS n FROM ${table}`, 'count the staged rows');
+      rows = Number(r[0]!.n);
+      ctx.onProgress?.(rows);
     } catch (e) {
-      await ctx.engine.run(`DROP TABLE IF EXISTS ${quoteIdent(relation)}`, 'drop a failed staging table').catch(() => undefined);
-      return { loaded: false, reason: e instanceof Error ? e.message : String(e) };
+      failure ??= e instanceof Error ? e.message : String(e);
+    } finally {
+      await rm(path, { force: true });
     }
-    const r = await ctx.engine.all(`SELECT count(*)::BIGINT AS n FROM ${quoteIdent(relation)}`, 'count the staged rows');
-    return { loaded: true, rows: Number(r[0]!.n) };
+  };
+  let segment: { path: string; out: WriteStream; bytes: number } | undefined;
+  const openSegment = () => {
+    const path = join(dir, `rows-${loads.length}.tsv`);
+    segment = { path, out: createWriteStream(path), bytes: 0 };
+    return segment;
+  };
+  const closeSegment = async () => {
+    const done = segment;
+    segment = undefined;
+    if (!done) return;
+    done.out.end();
+    await once(done.out, 'close');
+    if (done.bytes === 0) return void (await rm(done.path, { force: true }));
+    loads.push((loads.at(-1) ?? Promise.resolve()).then(() => load(done.path)));
+    // Backpressure: the server waits while DuckDB is behind by more than MAX_PENDING segments.
+    if (loads.length > MAX_PENDING) await loads[loads.length - 1 - MAX_PENDING];
+  };
+  const write = async (chunk: Buffer) => {
+    const s = segment ?? openSegment();
+    s.bytes += chunk.length;
+    if (!s.out.write(chunk)) await once(s.out, 'drain');
+  };
+  let ok = false;
+  try {
+    await pgCall(async () => {
+      const stream = client.query(to(copyStatement(query)));
+      for await (const chunk of stream as AsyncIterable<Buffer>) {
+        // After a failed load the rest is drained: the connection must see the COPY through.
+        if (failure !== undefined) continue;
+        if ((segment?.bytes ?? 0) + chunk.length < segmentBytes) {
+          await write(chunk);
+          continue;
+        }
+        const cut = chunk.lastIndexOf(10) + 1;
+        if (cut === 0) {
+          await write(chunk);
+          continue;
+        }
+        await write(chunk.subarray(0, cut));
+        await closeSegment();
+        if (cut < chunk.length) await write(chunk.subarray(cut));
+      }
+    });
+    ctx.signal?.throwIfAborted();
+    await closeSegment();
+    await loads.at(-1);
+    ok = failure === undefined;
+    return ok ? { loaded: true, rows } : { loaded: false, reason: failure! };
   } finally {
+    if (segment) {
+      segment.out.destroy();
+      segment = undefined;
+    }
+    // No DuckDB statement may still run on the table when it is dropped.
+    await Promise.allSettled(loads);
+    if (!ok) await ctx.engine.run(`DROP TABLE IF EXISTS ${table}`, 'drop a failed staging table').catch(() => undefined);
     await rm(dir, { recursive: true, force: true });
   }
 }

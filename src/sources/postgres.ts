@@ -51,6 +51,8 @@ export interface PostgresSourceOptions {
   copy?: 'auto' | 'never';
   /** Told which path read the rows. */
   onPath?: (path: PostgresPath) => void;
+  /** COPY spool segment size in bytes (tests use small ones). */
+  copySegmentBytes?: number;
 }
 
 export function postgresSource(config: PostgresConfig, options: PostgresSourceOptions = {}): Source {
@@ -93,10 +95,9 @@ export function postgresSource(config: PostgresConfig, options: PostgresSourceOp
         if (!reason) {
           checkNames(ctx, plans, describe);
           const relation = ctx.engine.uniqueName('postgres');
-          const outcome = await copyIntoStage(client, ctx, copySql, copyColumns, relation, (call) => run(ctx, target, call, 'read rows'));
+          const outcome = await copyIntoStage(client, ctx, copySql, copyColumns, relation, (call) => run(ctx, target, call, 'read rows'), options.copySegmentBytes);
           if (outcome.loaded) {
             options.onPath?.({ path: 'copy' });
-            ctx.onProgress?.(outcome.rows);
             return { relation, rowsRead: outcome.rows, describe };
           }
           reason = `a value the COPY load refused: ${outcome.reason.split('\n')[0]}`;

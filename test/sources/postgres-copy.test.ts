@@ -110,6 +110,34 @@ describe('postgres COPY path: values', () => {
     ]);
   });
 
+  it('undoes the text format escapes: backslashes, tabs, newlines, control characters', async () => {
+    const values = ['back\\slash', 'tab\there', 'cr\rlf\n', '\\', '\\\\n', '\\N', '\b\f\v', '\\t\t\\\\', 'x\\'];
+    await admin.query(`CREATE TABLE ${table('escapes')} (id int, v text)`);
+    for (const [i, v] of values.entries()) await admin.query(`INSERT INTO ${table('escapes')} VALUES ($1, $2)`, [i, v]);
+    const { out, path } = await extract({ table: table('escapes') });
+    expect(path.path).toBe('copy');
+    const staged = await engine().all(`SELECT v FROM ${out.relation} ORDER BY id`, 'read');
+    expect(staged.map((r) => r.v)).toEqual(values);
+  });
+
+  it('cuts the stream into segments at row ends only, loading every row once', async () => {
+    const progress: number[] = [];
+    const { out, path } = await extract(
+      { query: `SELECT g AS id, repeat(E'a\\tb\\nc\\\\', g % 7) AS v FROM generate_series(1, 30000) g` },
+      { copySegmentBytes: 8192 },
+      { onProgress: (n: number) => progress.push(n) },
+    );
+    expect(path.path).toBe('copy');
+    expect(out.rowsRead).toBe(30000);
+    expect(progress.length).toBeGreaterThan(3);
+    expect(progress.at(-1)).toBe(30000);
+    const r = await engine().all(
+      `SELECT count(*)::BIGINT AS n, count(DISTINCT id)::BIGINT AS ids, sum(CASE WHEN v = repeat('a' || chr(9) || 'b' || chr(10) || 'c\\', id % 7) THEN 1 ELSE 0 END)::BIGINT AS exact FROM ${out.relation}`,
+      'check',
+    );
+    expect(r[0]).toEqual({ n: 30000n, ids: 30000n, exact: 30000n });
+  });
+
   it('reads an empty result with its column types', async () => {
     const { out, path } = await extract({ query: `SELECT id, tstz FROM ${table('flat')} WHERE false` });
     expect(path.path).toBe('copy');
@@ -221,7 +249,7 @@ describe('postgres COPY path: bounded memory and abort', () => {
 describe('postgres COPY path: planning', () => {
   it('carries only types whose text DuckDB reads exactly', () => {
     const plan = (type: string, wire: string) => ({ plan: { name: 'x', sourceType: 's', type, wire } as never, decimal: type.startsWith('DECIMAL') ? ('exact' as const) : undefined });
-    expect(copyColumnSql(plan('VARCHAR', 'VARCHAR'), 'c0')).toBe('c0');
+    expect(copyColumnSql(plan('VARCHAR', 'VARCHAR'), 'c0')).toMatch(/^CASE WHEN contains\(c0, '\\'\) THEN .* ELSE c0 END$/);
     expect(copyColumnSql(plan('BIGINT', 'BIGINT'), 'c0')).toBe('CAST(c0 AS BIGINT)');
     expect(copyColumnSql(plan('DECIMAL(12, 2)', 'VARCHAR'), 'c0')).toBe('CAST(c0 AS DECIMAL(12, 2))');
     expect(copyColumnSql(plan('DECIMAL(30, 2)', 'VARCHAR'), 'c0')).toMatch(/length\(c0\) <= 18 THEN CAST\(CAST\(c0 AS DECIMAL\(18, 2\)\)/);
@@ -235,6 +263,6 @@ describe('postgres COPY path: planning', () => {
   it('quotes watermarks and keeps a trailing comment inside the COPY', () => {
     expect(pgLiteral("it's")).toBe("'it''s'");
     expect(() => pgLiteral('a\0b')).toThrow(/NUL/);
-    expect(copyStatement('SELECT 1 -- note')).toBe('COPY (\nSELECT 1 -- note\n) TO STDOUT (FORMAT csv, FORCE_QUOTE *)');
+    expect(copyStatement('SELECT 1 -- note')).toBe('COPY (\nSELECT 1 -- note\n) TO STDOUT');
   });
 });
