@@ -191,12 +191,13 @@ function parseSnapshot(v: unknown, s: JsonSite): Snapshot {
   } else {
     throw corruptAt(at(s, 'manifest-list'), 'must be a string (missing, and no v1 manifests list either)');
   }
-  const schemaId = opt(o, 'schema-id', s, asInt);
-  if (schemaId !== undefined) snap['schema-id'] = schemaId;
-  const firstRowId = opt(o, 'first-row-id', s, long);
-  if (firstRowId !== undefined) snap['first-row-id'] = firstRowId;
-  const addedRows = opt(o, 'added-rows', s, long);
-  if (addedRows !== undefined) snap['added-rows'] = addedRows;
+  const present = (key: string) => o[key] !== undefined && o[key] !== null;
+  if (present('schema-id')) {
+    const id = o['schema-id'];
+    snap['schema-id'] = typeof id === 'number' && Number.isInteger(id) && id >= 0 && id <= 0x7fffffff ? id : asInt(id, at(s, 'schema-id'));
+  }
+  if (present('first-row-id')) snap['first-row-id'] = longField(o, 'first-row-id', s);
+  if (present('added-rows')) snap['added-rows'] = longField(o, 'added-rows', s);
   return snap;
 }
 
