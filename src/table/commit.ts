@@ -101,7 +101,8 @@ export async function commitTable(
       const location = nextMetadataLocation(next.location, base.metadataLocation, next);
       await base.io.write(location, new TextEncoder().encode(serializeTableMetadata(next)), { createOnly: true });
       await events.beforeSwap?.({ attempt: attempt + 1, table: name });
-      if (await swapOrVerify(catalog, io, id, base.metadataLocation, location)) {
+      const ours = { location, snapshotIds: addedSnapshotIds(base.metadata, next) };
+      if (await swapOrVerify(catalog, io, id, base.metadataLocation, ours)) {
         await deleteDroppedMetadataFiles(base.io, base.metadata, next);
         return { table: { ...base, metadataLocation: location, metadata: next }, attempts: attempt + 1 };
       }
@@ -142,36 +143,97 @@ export async function deleteDroppedMetadataFiles(io: FileIO, before: TableMetada
   return dropped;
 }
 
+/** The error context marking a commit whose outcome could not be decided. */
+export function isCommitStateUnknown(e: unknown): boolean {
+  return e instanceof FloeError && e.context.commitState === 'unknown';
+}
+
+/**
+ * Cleanup after a failed write: deletes the files the write made, unless `error` says the
+ * commit outcome is unknown — then they may be referenced by the table, and only
+ * `floe maintain orphans` (which reads what is reachable) may remove them. Best effort.
+ */
+export async function discardUncommitted(io: FileIO, locations: readonly string[], error: unknown): Promise<void> {
+  if (isCommitStateUnknown(error)) return;
+  await Promise.all(locations.map((l) => io.delete(l).catch(() => undefined)));
+}
+
+function unknownOutcome(name: string, location: string, e: unknown, why: string): FloeError {
+  return new FloeError('io', `table ${name}: the commit of ${location} may or may not have happened (${why}): ${(e as Error).message}`, {
+    cause: e,
+    context: { table: name, metadataLocation: location, commitState: 'unknown' },
+    hint: 'Check the table with `floe snapshots` before retrying; files of this write are kept (run `floe maintain orphans` later).',
+  });
+}
+
+/** Snapshots `next` adds to `base`: the ids by which a landed commit is recognised. */
+export function addedSnapshotIds(base: TableMetadata, next: TableMetadata): bigint[] {
+  const had = new Set(base.snapshots.map((s) => s['snapshot-id']));
+  return next.snapshots.map((s) => s['snapshot-id']).filter((s) => !had.has(s));
+}
+
+/** What an attempt wrote: its metadata file and the snapshots it adds (maybe none). */
+export interface AttemptIdentity {
+  location: string;
+  snapshotIds: readonly bigint[];
+}
+
+/**
+ * Did our commit land, judged from the table as it is now (`current`, the pointer, and
+ * `later`, the metadata it points at)? True when our metadata file is the pointer or in
+ * the metadata log, or one of our new snapshot ids is among the snapshots (they are random
+ * 63-bit ids, and the log may be capped by `write.metadata.previous-versions-max`). False
+ * when the log shows that the metadata file which replaced `expected` is another one (one
+ * swap from `expected` wins). Undefined when neither can be seen: the log was trimmed past
+ * both and no snapshot of ours is there (expired, or none added).
+ */
+export function commitLanded(current: string, later: TableMetadata, expected: string, ours: AttemptIdentity): boolean | undefined {
+  if (current === ours.location) return true;
+  const log = later['metadata-log'].map((l) => l['metadata-file']);
+  if (log.includes(ours.location)) return true;
+  const ids = new Set(ours.snapshotIds);
+  if (ids.size > 0 && later.snapshots.some((s) => ids.has(s['snapshot-id']))) return true;
+  const i = log.lastIndexOf(expected);
+  if (i >= 0) return false; // its successor (log[i + 1] or the pointer) is not ours
+  return undefined;
+}
+
 /**
  * The compare-and-swap, and what to do when it fails without an answer (a dropped
- * connection after the UPDATE may have committed). Then the pointer is read again: ours, or
- * a later one whose metadata log holds ours, means it committed; another pointer means it
- * did not. If even that read fails the outcome is unknown: the error says so, and its
- * context carries `commitState: 'unknown'` so that callers keep the files it may reference
- * (Iceberg's CommitStateUnknownException).
+ * connection after the UPDATE may have committed). Then the table is read again and
+ * commitLanded decides: committed, or not (a plain conflict: the caller deletes its
+ * metadata file and retries). When the pointer moved but the new metadata cannot be read,
+ * or does not decide, or even the pointer read fails, the outcome is unknown: the error
+ * says so, and its context carries `commitState: 'unknown'` so that callers keep the files
+ * it may reference (Iceberg's CommitStateUnknownException) — never a retry, which could
+ * commit the same data twice.
+ *
+ * On Postgres (and any pooled server catalog) the verification reads on another connection
+ * than the one that dropped: it sees what has committed so far. A pointer still at
+ * `expected` is taken as "not committed" and the original error is rethrown (not retried).
  */
-async function swapOrVerify(catalog: Catalog, io: FileIO, id: TableIdentifier, expected: string, location: string): Promise<boolean> {
+async function swapOrVerify(catalog: Catalog, io: FileIO, id: TableIdentifier, expected: string, ours: AttemptIdentity): Promise<boolean> {
   try {
-    return await catalog.swapMetadataLocation(id, expected, location);
+    return await catalog.swapMetadataLocation(id, expected, ours.location);
   } catch (e) {
     const name = formatTableId(id);
     let current: string;
     try {
       current = (await catalog.getTable(id)).metadataLocation;
     } catch {
-      throw new FloeError('io', `table ${name}: the commit of ${location} may or may not have happened: ${(e as Error).message}`, {
-        cause: e,
-        context: { table: name, metadataLocation: location, commitState: 'unknown' },
-        hint: 'Check the table with `floe snapshots` before retrying; files of this write are kept (run `floe maintain orphans` later).',
-      });
+      throw unknownOutcome(name, ours.location, e, 'the catalog could not be read again');
     }
-    if (current === location) return true;
-    if (current !== expected) {
-      const later = await loadTable(catalog, io, id).catch(() => undefined);
-      if (later?.metadata['metadata-log'].some((l) => l['metadata-file'] === location)) return true;
-      return false; // another writer moved the pointer and ours is not in its history: a plain conflict
+    if (current === ours.location) return true;
+    if (current === expected) throw e;
+    let later: LoadedTable;
+    try {
+      later = await loadTable(catalog, io, id);
+    } catch {
+      throw unknownOutcome(name, ours.location, e, `the new metadata ${current} could not be read`);
     }
-    throw e;
+    const landed = commitLanded(later.metadataLocation, later.metadata, expected, ours);
+    if (landed === undefined) throw unknownOutcome(name, ours.location, e, `the history of ${later.metadataLocation} no longer shows it`);
+    return landed;
   }
 }
 
@@ -183,6 +245,16 @@ export async function createTable(catalog: Catalog, io: FileIO, id: TableIdentif
   try {
     await catalog.createTable(id, location);
   } catch (e) {
+    if (!(e instanceof FloeError && e.kind === 'already-exists')) {
+      // No answer is not a "no": the insert may have landed. Read the entry back.
+      let current: string | undefined;
+      try {
+        current = (await catalog.getTable(id)).metadataLocation;
+      } catch (r) {
+        if (!(r instanceof FloeError && r.kind === 'not-found')) throw unknownOutcome(formatTableId(id), location, e, 'the catalog could not be read again');
+      }
+      if (current === location) return { id, metadataLocation: location, metadata, io };
+    }
     await io.delete(location).catch(() => undefined);
     throw e;
   }

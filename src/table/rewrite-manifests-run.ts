@@ -16,7 +16,7 @@ import { partitionType } from '../iceberg/partition.js';
 import { type ManifestFile, ManifestContent, type Snapshot, type TableIdentifier } from '../iceberg/types.js';
 import type { FileIO } from '../io/fileio.js';
 import { joinLocation } from '../io/fileio.js';
-import { commitTable, type CommitEvents } from './commit.js';
+import { commitTable, type CommitEvents, discardUncommitted } from './commit.js';
 import type { LoadedTable } from './load.js';
 import { loadTable } from './load.js';
 import { manifestEntries } from './reachable.js';
@@ -196,7 +196,8 @@ export async function rewriteManifests(catalog: Catalog, io: FileIO, id: TableId
       events,
     );
   } catch (e) {
-    await cleanup(written);
+    // Kept when the commit outcome is unknown: the manifests may be live (commit.ts).
+    await discardUncommitted(t.io, written, e);
     if (e instanceof NothingToRewrite) return unchanged;
     throw e;
   }

@@ -15,6 +15,7 @@ import { openEngine, type Engine } from '../../src/engine/duckdb.js';
 import { FloeError } from '../../src/errors.js';
 import { writeTable } from '../../src/ingest/write-table.js';
 import { RoutingFileIO } from '../../src/io/resolve.js';
+import { commitTable } from '../../src/table/commit.js';
 import { loadTable } from '../../src/table/load.js';
 
 let engine: Engine;
@@ -84,6 +85,99 @@ describe('a swap that fails without an answer', () => {
     expect(e?.message).toMatch(/may or may not have happened/);
     expect(e?.context.commitState).toBe('unknown');
     expect(readdirSync(join(dir, 'cs', 'c', 'data')).filter((f) => f.endsWith('.parquet'))).toHaveLength(2);
+  });
+});
+
+/** The real catalog whose first swap runs `around` and then throws (the answer is lost). */
+function lostAnswer(around: (swap: () => Promise<boolean>) => Promise<void>, overrides: Partial<Record<keyof Catalog, unknown>> = {}): Catalog {
+  let once = true;
+  return new Proxy(real, {
+    get(target, prop, receiver) {
+      if (prop === 'swapMetadataLocation') {
+        return async (tid: { namespace: string[]; name: string }, expected: string, next: string) => {
+          if (!once) return target.swapMetadataLocation(tid, expected, next);
+          once = false;
+          await around(() => target.swapMetadataLocation(tid, expected, next));
+          throw new FloeError('io', 'connection terminated unexpectedly');
+        };
+      }
+      if (prop in overrides) return overrides[prop as keyof Catalog];
+      return Reflect.get(target, prop, receiver);
+    },
+  });
+}
+
+const rowsOf = async (name: string) =>
+  (await engine.all(`SELECT v FROM read_parquet('${join(dir, 'cs', name, 'data')}/*.parquet') ORDER BY v`, 'read')).map((r) => Number(r.v));
+
+describe('verifying a swap whose answer was lost, after other writers moved on', () => {
+  it('landed, then two more commits trimmed the metadata log: found by its snapshot id, not committed twice', async () => {
+    await write(real, 'f', 1);
+    await commitTable(real, io, id('f'), async () => ({
+      requirements: [],
+      updates: [{ action: 'set-properties', updates: { 'write.metadata.previous-versions-max': '1' } }],
+    }));
+    const r = await write(
+      lostAnswer(async (swap) => {
+        expect(await swap()).toBe(true);
+        await write(real, 'f', 10);
+        await write(real, 'f', 11);
+      }),
+      'f',
+      2,
+    );
+    expect(r.attempts).toBe(1);
+    const t = await loadTable(real, io, id('f'));
+    expect(t.metadata['metadata-log']).toHaveLength(1);
+    expect(t.metadata.snapshots.map((s) => s['snapshot-id'])).toContain(r.snapshotId);
+    expect(t.metadata.snapshots).toHaveLength(4);
+    expect(await rowsOf('f')).toEqual([1, 2, 10, 11]);
+  });
+
+  it('landed, then another commit; the new metadata cannot be read: unknown, nothing deleted or retried', async () => {
+    await write(real, 'g', 1);
+    let reads = 0;
+    let swapped = false;
+    const catalog = lostAnswer(
+      async (swap) => {
+        expect(await swap()).toBe(true);
+        await write(real, 'g', 3);
+        swapped = true;
+      },
+      {
+        // The pointer read answers; the table load that follows does not.
+        getTable: async (tid: { namespace: string[]; name: string }) => {
+          if (swapped && reads++ >= 1) throw new FloeError('io', 'server unreachable');
+          return real.getTable(tid);
+        },
+      },
+    );
+    const e = await write(catalog, 'g', 2).then(() => undefined, (x: unknown) => x as FloeError);
+    expect(e?.kind).toBe('io');
+    expect(e?.context.commitState).toBe('unknown');
+    expect(e?.message).toMatch(/cs\.g: the commit of .* may or may not have happened/);
+    // The commit stands and everything it references is still there.
+    const t = await loadTable(real, io, id('g'));
+    expect(t.metadata.snapshots).toHaveLength(3);
+    expect(await rowsOf('g')).toEqual([1, 2, 3]);
+  });
+
+  it('did not land and another writer moved the pointer: a conflict, retried once', async () => {
+    await write(real, 'h', 1);
+    const r = await write(
+      lostAnswer(async () => {
+        await write(real, 'h', 5);
+      }),
+      'h',
+      2,
+    );
+    expect(r.attempts).toBe(2);
+    const t = await loadTable(real, io, id('h'));
+    expect(t.metadata.snapshots).toHaveLength(3);
+    expect(t.metadata['current-snapshot-id']).toBe(r.snapshotId);
+    expect(await rowsOf('h')).toEqual([1, 2, 5]);
+    // The losing attempt's metadata file was removed: one file per commit.
+    expect(readdirSync(join(dir, 'cs', 'h', 'metadata')).filter((f) => f.endsWith('.metadata.json'))).toHaveLength(3);
   });
 });
 

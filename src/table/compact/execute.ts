@@ -28,7 +28,7 @@ import type { DataFile, Schema, TableIdentifier, TableMetadata } from '../../ice
 import type { FileIO } from '../../io/fileio.js';
 import { joinLocation } from '../../io/fileio.js';
 import { isLocalLocation, toLocalPath } from '../../io/local.js';
-import { type CommitEvents, commitTable } from '../commit.js';
+import { type CommitEvents, commitTable, discardUncommitted } from '../commit.js';
 import { loadTable, type LoadedTable } from '../load.js';
 import { planScan, type ScanPlan, type ScanTask } from '../scan.js';
 import { buildSnapshotChange, newSnapshotId, specById, writeAddedManifest } from '../snapshot-producer.js';
@@ -270,8 +270,9 @@ async function rewriteBatch(
       attempts,
     };
   } catch (e) {
-    // Nothing references these files: the commit did not happen.
-    await Promise.all(moved.map((l) => table.io.delete(l).catch(() => undefined)));
+    // The commit did not happen, so nothing references these files — unless its outcome is
+    // unknown (commit.ts): then they may be live and are kept for `maintain orphans`.
+    await discardUncommitted(table.io, moved, e);
     throw e;
   } finally {
     await rm(staging, { recursive: true, force: true }).catch(() => undefined);
