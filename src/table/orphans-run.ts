@@ -3,10 +3,12 @@
  * table's metadata references (every metadata file in the metadata log and the current one,
  * every snapshot's manifest list, every manifest, every data and delete file in them, with
  * any entry status, and statistics files), and delete the unreferenced files older than the
- * threshold. Any metadata that cannot be read stops the sweep before anything is deleted.
+ * threshold. Any metadata that cannot be read, and any catalog lookup of another table that
+ * fails for a reason other than not-found, stops the sweep before anything is deleted.
  */
 import type { Catalog } from '../catalog/catalog.js';
 import { formatTableId } from '../catalog/catalog.js';
+import { isFloeError } from '../errors.js';
 import type { TableIdentifier } from '../iceberg/types.js';
 import type { FileInfo, FileIO } from '../io/fileio.js';
 import { checkGcEnabled } from './expire.js';
@@ -69,7 +71,12 @@ async function nestedTableRoots(catalog: Catalog, self: TableIdentifier, locatio
   const roots: string[] = [];
   for (const other of await catalog.listTables()) {
     if (formatTableId(other) === formatTableId(self)) continue;
-    const entry = await catalog.getTable(other).catch(() => null);
+    // A table dropped since the listing has no files to protect; any other failure (a
+    // catalog blip) must stop the sweep, or the nested table's files would look orphaned.
+    const entry = await catalog.getTable(other).catch((e: unknown) => {
+      if (isFloeError(e, 'not-found')) return null;
+      throw e;
+    });
     const key = entry ? locationKey(entry.metadataLocation) : '';
     const i = key.lastIndexOf('/metadata/');
     const root = i > 0 ? key.slice(0, i + 1) : '';

@@ -52,15 +52,32 @@ describe('floe maintain and floe snapshot', () => {
       const r = await ok([...c, '--help']);
       expect(r.stdout).toContain(`Usage: floe ${c.join(' ')}`);
     }
+    const orphans = (await ok(['maintain', 'orphans', '--help'])).stdout;
+    expect(orphans).toContain('--allow-recent');
+    expect(orphans).toContain('below 1h is refused');
+    expect((await ok(['maintain', 'manifests', '--help'])).stdout).toContain('--dry-run');
   });
 
   it('rewrites manifests, tags, branches, rolls back, expires and sweeps orphans', async () => {
-    // Three appends, three data manifests; the rewrite makes one, in a replace snapshot.
+    // Three appends, three data manifests. The dry run plans the rewrite and commits nothing.
+    const before = catalogPointer(project, T);
+    const metadataBefore = tableFiles('metadata');
+    const plan = endEvent((await ok(['maintain', 'manifests', T, '--dry-run', '--json'])).stdout);
+    expect(plan).toMatchObject({ status: 'ok', dry_run: true, rewritten: false, would_rewrite: true, manifests_before: 3, manifests_after: 1, entries: 3, live_entries: 3, partitions: 1 });
+    const planText = await ok(['maintain', 'manifests', T, '--dry-run']);
+    expect(planText.stdout).toContain('raw.t: would replace 3 data manifests with 1 clustered by partition (3 entries read, 3 live, 1 partition;');
+    expect(planText.stdout).toContain('dry run, nothing committed');
+    expect(catalogPointer(project, T)).toBe(before);
+    expect(tableFiles('metadata')).toEqual(metadataBefore);
+    expect((await ids()).map((x) => x.id)).toEqual(s);
+    // The rewrite makes one, in a replace snapshot.
     const m = await ok(['maintain', 'manifests', T, '--json']);
     const commit = m.stdout.split('\n').filter(Boolean).map((l) => parseExact(l)).find((e) => e.event === 'commit');
     expect(commit).toMatchObject({ operation: 'replace', manifests_replaced: 3, manifests_created: 1, rows: 3 });
     const s4 = String(commit.snapshot_id);
     expect(await rows()).toEqual([1, 2, 3]);
+    const planAfter = endEvent((await ok(['maintain', 'manifests', T, '--dry-run', '--json'])).stdout);
+    expect(planAfter).toMatchObject({ dry_run: true, would_rewrite: false, manifests_before: 1, manifests_after: 1 });
 
     await ok(['snapshot', 'tag', T, 'first', '--snapshot', s[0]!]);
     expect(await rows(['--snapshot', 'first'])).toEqual([1]);
@@ -106,10 +123,16 @@ describe('floe maintain and floe snapshot', () => {
     const young = endEvent((await ok(['maintain', 'orphans', T, '--dry-run', '--json'])).stdout);
     expect(young.orphans).toEqual([]);
     expect(young.too_young).toEqual([expect.stringMatching(/\/data\/stray\.parquet$/)]);
-    const dryOld = await ok(['maintain', 'orphans', T, '--older-than', '0s', '--dry-run']);
+    // Below the 1h floor only with --allow-recent: refused (exit 2), nothing deleted.
+    expectFailure(await floeIn(project, ['maintain', 'orphans', T, '--older-than', '0s']), 2, ['--older-than 0s is below the 1h minimum for table raw.t', 'write in progress', '--allow-recent']);
+    expectFailure(await floeIn(project, ['maintain', 'orphans', T, '--older-than', '59m', '--json']), 2, ['--older-than 59m is below the 1h minimum']);
+    expect(tableFiles('data')).toContain('stray.parquet');
+    const hour = endEvent((await ok(['maintain', 'orphans', T, '--older-than', '1h', '--dry-run', '--json'])).stdout);
+    expect(hour.too_young).toEqual([expect.stringMatching(/\/data\/stray\.parquet$/)]);
+    const dryOld = await ok(['maintain', 'orphans', T, '--older-than', '0s', '--allow-recent', '--dry-run']);
     expect(dryOld.stdout).toContain('would delete 1 orphan file');
     expect(tableFiles('data')).toContain('stray.parquet');
-    await ok(['maintain', 'orphans', T, '--older-than', '0s']);
+    await ok(['maintain', 'orphans', T, '--older-than', '0s', '--allow-recent']);
     expect(tableFiles('data')).toEqual(dataBefore);
     expect(await rows(['--snapshot', 'dev'])).toEqual([1, 2, 3]);
   }, 300_000);

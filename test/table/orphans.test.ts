@@ -1,10 +1,13 @@
 import { describe, expect, it } from 'vitest';
+import type { Catalog } from '../../src/catalog/catalog.js';
+import { formatTableId } from '../../src/catalog/catalog.js';
+import { ioError, notFound } from '../../src/errors.js';
 import type { FileInfo } from '../../src/io/fileio.js';
 import { MemoryFileIO } from '../../src/io/memory.js';
 import { createTableChange } from '../../src/iceberg/metadata-builder.js';
 import { createTable } from '../../src/table/commit.js';
 import { expireSnapshots } from '../../src/table/expire-run.js';
-import { isTableBookkeeping, planOrphans } from '../../src/table/orphans.js';
+import { checkOrphanAge, isTableBookkeeping, ORPHAN_DEFAULT_AGE_MS, ORPHAN_MIN_AGE_MS, planOrphans } from '../../src/table/orphans.js';
 import { removeOrphanFiles } from '../../src/table/orphans-run.js';
 import { LocationSet, locationKey } from '../../src/table/reachable.js';
 import { append, commitFiles, DAY, dataFile, dataPath, LOCATION, load, memTable } from './reachable-helpers.js';
@@ -45,6 +48,31 @@ describe('planOrphans', () => {
     expect(locationKey('s3://b/wh/t/x')).toBe('s3://b/wh/t/x');
   });
 });
+
+describe('checkOrphanAge', () => {
+  it('refuses a threshold under one hour unless recent files are explicitly allowed', () => {
+    expect(ORPHAN_MIN_AGE_MS).toBe(3_600_000);
+    expect(ORPHAN_DEFAULT_AGE_MS).toBe(3 * DAY);
+    expect(() => checkOrphanAge(0, false, 'ns.t', '0s')).toThrow('--older-than 0s is below the 1h minimum for table ns.t');
+    expect(() => checkOrphanAge(ORPHAN_MIN_AGE_MS - 1, false, 'ns.t')).toThrow(expect.objectContaining({ kind: 'usage' }));
+    expect(() => checkOrphanAge(ORPHAN_MIN_AGE_MS, false, 'ns.t')).not.toThrow();
+    expect(() => checkOrphanAge(ORPHAN_DEFAULT_AGE_MS, false, 'ns.t')).not.toThrow();
+    expect(() => checkOrphanAge(0, true, 'ns.t')).not.toThrow();
+  });
+});
+
+/** The catalog, except that getTable of `failing` throws `error`. */
+function failingLookup(catalog: Catalog, failing: string, error: Error): Catalog {
+  return new Proxy(catalog, {
+    get(target, prop) {
+      if (prop === 'getTable') {
+        return (id: Parameters<Catalog['getTable']>[0]) => (formatTableId(id) === failing ? Promise.reject(error) : target.getTable(id));
+      }
+      const v = Reflect.get(target, prop, target) as unknown;
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
+}
 
 describe('removeOrphanFiles', () => {
   it('deletes old unreferenced files and never a referenced or young one', async () => {
@@ -116,5 +144,29 @@ describe('removeOrphanFiles', () => {
     const r = await removeOrphanFiles(t.catalog, t.io, t.id, { olderThanMs: 0, now: () => Date.now() + 1000 });
     expect(r.deleted).toEqual([stray]);
     for (const l of nestedFiles) expect(await t.io.exists(l)).toBe(true);
+  });
+
+  it('stops before any delete when the catalog cannot load a nested table, and skips one dropped meanwhile', async () => {
+    const t = await memTable();
+    await append(t, ['a']);
+    const nested = { namespace: ['ns', 't'], name: 'x' };
+    const schema = { type: 'struct' as const, fields: [{ id: 1, name: 'id', required: false, type: 'long' }] };
+    await createTable(t.catalog, t.io, nested, createTableChange({ location: `${LOCATION}/x`, schema }));
+    await t.io.write(`${LOCATION}/x/data/x1.parquet`, new Uint8Array([1]));
+    const stray = `${LOCATION}/data/stray.parquet`;
+    await t.io.write(stray, new Uint8Array([1]));
+    const filesBefore = t.io.locations().sort();
+
+    // A transient catalog failure: the sweep fails with that error and deletes nothing.
+    const blip = failingLookup(t.catalog, 'ns.t.x', ioError('catalog connection reset'));
+    await expect(removeOrphanFiles(blip, t.io, t.id, { olderThanMs: 0, now: () => Date.now() + 1000 })).rejects.toThrow('catalog connection reset');
+    await expect(removeOrphanFiles(blip, t.io, t.id, { olderThanMs: 0, dryRun: true, now: () => Date.now() + 1000 })).rejects.toThrow('catalog connection reset');
+    expect(t.io.locations().sort()).toEqual(filesBefore);
+
+    // A table dropped between the listing and the lookup (not-found) protects no files.
+    const dropped = failingLookup(t.catalog, 'ns.t.x', notFound('table ns.t.x does not exist'));
+    const r = await removeOrphanFiles(dropped, t.io, t.id, { olderThanMs: 0, dryRun: true, now: () => Date.now() + 1000 });
+    expect(r.plan.delete.map((f) => f.location)).toContain(`${LOCATION}/x/data/x1.parquet`);
+    expect(r.plan.delete.map((f) => f.location)).toContain(stray);
   });
 });

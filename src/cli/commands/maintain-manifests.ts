@@ -1,17 +1,30 @@
-/** `floe maintain manifests <table> [--json]`: rewrites the current data manifests clustered by partition. */
+/**
+ * `floe maintain manifests <table> [--dry-run] [--json]`: rewrites the current data manifests
+ * clustered by partition. With --dry-run it prints the plan (data manifests now → after,
+ * entries, partitions) and commits nothing.
+ */
 import type { Command } from 'commander';
 import { parseTableIdentifier } from '../../catalog/identifier.js';
 import { FloeError } from '../../errors.js';
 import { rewriteManifests } from '../../table/rewrite-manifests-run.js';
 import { globalsOf, withProject } from '../context.js';
-import { consoleOutput } from '../output.js';
+import { consoleOutput, type Output } from '../output.js';
 import { plural } from './maintain-common.js';
+import { type ManifestRewritePlan, planManifestRewriteOf } from './maintain-manifests-plan.js';
 
-export default async function maintainManifests(tableName: string, opts: { json?: boolean }, cmd: Command): Promise<number> {
+export default async function maintainManifests(tableName: string, opts: { dryRun?: boolean; json?: boolean }, cmd: Command): Promise<number> {
   const out = consoleOutput(!!opts.json);
   const id = parseTableIdentifier(tableName);
   const started = Date.now();
-  out.event('start', { command: 'maintain manifests', table: tableName });
+  out.event('start', { command: 'maintain manifests', table: tableName, dry_run: !!opts.dryRun });
+  if (opts.dryRun) {
+    const plan = await withProject(globalsOf(cmd), ({ catalog, io }) => planManifestRewriteOf(catalog, io, id)).catch((e: unknown) => {
+      out.event('end', { status: 'error', kind: e instanceof FloeError ? e.kind : 'internal', duration_ms: Date.now() - started });
+      throw e;
+    });
+    printPlan(out, plan, started);
+    return 0;
+  }
   const r = await withProject(globalsOf(cmd), ({ catalog, io }) =>
     rewriteManifests(catalog, io, id, { onRetry: (e) => out.event('retry', { table: e.table, attempt: e.attempt, wait_ms: e.waitMs }) }),
   ).catch((e: unknown) => {
@@ -30,7 +43,7 @@ export default async function maintainManifests(tableName: string, opts: { json?
       rows: r.records,
     });
   }
-  out.event('end', { status: 'ok', table: r.table, rewritten: r.rewritten, duration_ms: Date.now() - started });
+  out.event('end', { status: 'ok', dry_run: false, table: r.table, rewritten: r.rewritten, duration_ms: Date.now() - started });
   if (opts.json) return 0;
   if (!r.rewritten) {
     out.err(`${r.table}: the data manifests are already one per partition spec; nothing to rewrite`);
@@ -41,4 +54,31 @@ export default async function maintainManifests(tableName: string, opts: { json?
       `(${r.entries} entries, ${r.records} rows; ${r.manifestsKept} delete manifests kept) in snapshot ${r.snapshotId}`,
   );
   return 0;
+}
+
+function printPlan(out: Output, p: ManifestRewritePlan, started: number): void {
+  out.event('end', {
+    status: 'ok',
+    dry_run: true,
+    table: p.table,
+    rewritten: false,
+    would_rewrite: p.rewrite,
+    manifests_before: p.manifestsBefore,
+    manifests_after: p.manifestsAfter,
+    manifests_kept: p.manifestsKept,
+    entries: p.entries,
+    live_entries: p.liveEntries,
+    partitions: p.partitions,
+    duration_ms: Date.now() - started,
+  });
+  if (out.json) return;
+  if (!p.rewrite) {
+    out.out(`${p.table}: the data manifests are already one per partition spec; nothing to rewrite (dry run)`);
+    return;
+  }
+  out.out(
+    `${p.table}: would replace ${plural(p.manifestsBefore, 'data manifest')} with ${p.manifestsAfter} clustered by partition ` +
+      `(${p.entries} ${p.entries === 1 ? 'entry' : 'entries'} read, ${p.liveEntries} live, ${plural(p.partitions, 'partition')}; ` +
+      `${plural(p.manifestsKept, 'delete manifest')} kept); dry run, nothing committed`,
+  );
 }

@@ -1,18 +1,21 @@
 /**
- * `floe maintain orphans <table> [--older-than DUR] [--dry-run] [--json]`: deletes files under
- * the table location that no metadata references and that are older than DUR (default 3d).
+ * `floe maintain orphans <table> [--older-than DUR] [--allow-recent] [--dry-run] [--json]`:
+ * deletes files under the table location that no metadata references and that are older than
+ * DUR (default 3d; below 1h only with --allow-recent). Exits 1 when a delete failed, in text
+ * and JSON mode alike.
  */
 import type { Command } from 'commander';
 import { parseTableIdentifier } from '../../catalog/identifier.js';
 import { FloeError } from '../../errors.js';
 import { removeOrphanFiles } from '../../table/orphans-run.js';
-import { ORPHAN_DEFAULT_AGE_MS } from '../../table/orphans.js';
+import { checkOrphanAge, ORPHAN_DEFAULT_AGE_MS } from '../../table/orphans.js';
 import { globalsOf, withProject } from '../context.js';
 import { consoleOutput, formatBytes } from '../output.js';
 import { durationOption, iso, plural } from './maintain-common.js';
 
 interface OrphanCliOptions {
   olderThan?: string;
+  allowRecent?: boolean;
   dryRun?: boolean;
   json?: boolean;
 }
@@ -21,6 +24,7 @@ export default async function maintainOrphans(tableName: string, opts: OrphanCli
   const out = consoleOutput(!!opts.json);
   const id = parseTableIdentifier(tableName);
   const olderThanMs = durationOption('--older-than', opts.olderThan) ?? ORPHAN_DEFAULT_AGE_MS;
+  checkOrphanAge(olderThanMs, !!opts.allowRecent, tableName, opts.olderThan);
   const started = Date.now();
   out.event('start', { command: 'maintain orphans', table: tableName, dry_run: !!opts.dryRun });
   const r = await withProject(globalsOf(cmd), ({ catalog, io }) => removeOrphanFiles(catalog, io, id, { olderThanMs, dryRun: opts.dryRun })).catch((e: unknown) => {
@@ -42,12 +46,13 @@ export default async function maintainOrphans(tableName: string, opts: OrphanCli
     failed_deletes: r.failedDeletes,
     duration_ms: Date.now() - started,
   });
-  if (opts.json) return 0;
+  const code = r.failedDeletes.length > 0 ? 1 : 0;
+  if (opts.json) return code;
   const verb = r.dryRun ? 'would delete' : 'deleted';
   out.out(`${r.table}: ${r.plan.listed} files under ${r.location}, ${r.plan.referenced} referenced`);
   out.out(`${r.table}: ${verb} ${plural(r.dryRun ? r.plan.delete.length : r.deleted.length, 'orphan file')} (${formatBytes(bytes)}) last modified before ${iso(r.plan.cutoffMs)}`);
   for (const f of r.plan.delete) out.out(`  ${f.location}`);
   if (r.plan.tooYoung.length > 0) out.out(`${r.table}: kept ${plural(r.plan.tooYoung.length, 'unreferenced file')} younger than the threshold (possibly a write in progress)`);
   for (const f of r.failedDeletes) out.err(`warning: could not delete ${f.location}: ${f.message}`);
-  return r.failedDeletes.length > 0 ? 1 : 0;
+  return code;
 }

@@ -21,13 +21,21 @@ export function registerMaintain(program: Command): void {
   maintain
     .command('orphans <table>')
     .description('delete files under the table location that no metadata references and that are older than --older-than')
+    .addHelpText(
+      'after',
+      '\nAn --older-than below 1h is refused (exit 2): a write in progress has data files, manifests and a manifest list\n' +
+        'that no metadata references until it commits. --allow-recent lifts that floor; use it only when no other writer\n' +
+        'can be running against the table. Exits 1 if a delete fails. See docs/MAINTENANCE.md.',
+    )
     .option('--older-than <duration>', 'only delete files last modified longer ago than this; younger files may belong to a write in progress', '3d')
+    .option('--allow-recent', 'accept an --older-than below 1h; only when no other writer can be running')
     .option('--dry-run', 'print the orphan files; delete nothing')
     .option('--json', 'print NDJSON events on stdout')
     .action(lazy(() => import('../commands/maintain-orphans.js')));
   maintain
     .command('manifests <table>')
     .description('rewrite the current snapshot\'s data manifests clustered by partition (a "replace" snapshot; same rows)')
+    .option('--dry-run', 'print the plan (data manifests now and after, entries, partitions); write and commit nothing')
     .option('--json', 'print NDJSON events on stdout')
     .action(lazy(() => import('../commands/maintain-manifests.js')));
 
