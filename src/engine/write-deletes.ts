@@ -11,7 +11,7 @@
  */
 import { basename } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import type { DataFile, NestedField } from '../iceberg/types.js';
+import type { DataFile, IcebergValue, NestedField } from '../iceberg/types.js';
 import { DataFileContent } from '../iceberg/types.js';
 import { internalError } from '../errors.js';
 import type { ScanTask } from '../table/delete-index.js';
@@ -19,6 +19,7 @@ import { DELETE_POS_SCHEMA } from '../table/position-deletes.js';
 import type { Engine } from './duckdb.js';
 import { pathMapSql, positionDeletesSql } from './read-deletes.js';
 import { schemaMapSql } from './read-projection.js';
+import { literalSql } from './read-literal.js';
 import { quoteIdent, quoteLiteral } from './sql.js';
 import { duckdbTypeSql } from './types.js';
 import { writeDataFiles } from './write-parquet.js';
@@ -33,7 +34,12 @@ export interface FindPositionsOptions {
   keys: readonly NestedField[];
   /** A relation with one column per key, named as the key fields. */
   incoming: string;
-  /** Restricts the incoming rows, e.g. to those with keys (SQL over the relation's columns). */
+  /**
+   * The incoming first key's [min, max]: a filter on the scan that lets DuckDB skip row groups
+   * by their statistics (data files often overlap in key range, their row groups less).
+   */
+  range?: { min: IcebergValue; max: IcebergValue };
+  /** The table's name, for messages. */
   table: string;
 }
 
@@ -54,9 +60,11 @@ export async function findPositions(o: FindPositionsOptions): Promise<string> {
     const pairs = tasks.map((t) => [t.file.file_path, o.local.get(t.file.file_path)!] as const);
     const paths = pairs.map(([, l]) => quoteLiteral(l)).join(', ');
     const match = o.keys.map((k, i) => `__d.${quoteIdent(`__k${i}`)} = __in.${quoteIdent(k.name)}`).join(' AND ');
+    const k0 = o.keys[0]!;
+    const where = o.range ? ` WHERE __d."__k0" BETWEEN ${literalSql(k0.type, o.range.min)} AND ${literalSql(k0.type, o.range.max)}` : '';
     let sql =
       `SELECT __d."filename" AS "__file", __d."file_row_number" AS "__pos" ` +
-      `FROM read_parquet([${paths}], hive_partitioning = false, schema = ${schemaMapSql(entries)}, filename = true, file_row_number = true) AS __d ` +
+      `FROM (SELECT * FROM read_parquet([${paths}], hive_partitioning = false, schema = ${schemaMapSql(entries)}, filename = true, file_row_number = true) AS __d${where}) AS __d ` +
       `SEMI JOIN ${quoteIdent(o.incoming)} AS __in ON ${match}`;
     const existing = tasks[0]!.deletes.filter((d) => d.kind === 'position');
     if (existing.length) {

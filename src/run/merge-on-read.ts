@@ -23,7 +23,7 @@ import type { Engine } from '../engine/duckdb.js';
 import { quoteIdent, quoteLiteral } from '../engine/sql.js';
 import { findPositions, positionCounts, writePositionDeleteFiles } from '../engine/write-deletes.js';
 import { partitionPath } from '../iceberg/partition.js';
-import type { DataFile, NestedField, Schema } from '../iceberg/types.js';
+import type { DataFile, IcebergValue, NestedField, Schema } from '../iceberg/types.js';
 import { writeAndCommit, DEFAULT_TARGET_FILE_SIZE, type WriteTableOptions, type WriteTableResult, type SnapshotWrite } from '../ingest/write-table.js';
 import { joinLocation } from '../io/fileio.js';
 import { isLocalLocation, toLocalPath } from '../io/local.js';
@@ -47,6 +47,8 @@ export interface MergeOnReadInput {
   /** SQL of the incoming rows to add (not marked deleted), in `schema`'s columns. */
   insertSql: string;
   candidates: readonly ScanTask[];
+  /** The incoming first key's [min, max], when known. */
+  range?: { min: IcebergValue; max: IcebergValue };
   /** The caller's checks (concurrent appends), run on every commit attempt. */
   validate: (base: LoadedTable) => Promise<void>;
 }
@@ -76,7 +78,7 @@ export async function mergeOnRead(x: MergeOnReadInput): Promise<Omit<WriteTableR
     local.set(t.file.file_path, await table.io.localPath(t.file.file_path));
     for (const d of t.deletes) if (!local.has(d.file.file_path)) local.set(d.file.file_path, await table.io.localPath(d.file.file_path));
   }
-  const positions = await findPositions({ engine: o.engine, tasks: x.candidates, local, keys: x.keys, incoming: x.incoming, table: name });
+  const positions = await findPositions({ engine: o.engine, tasks: x.candidates, local, keys: x.keys, incoming: x.incoming, range: x.range, table: name });
   const staging = isLocalLocation(m.location) ? join(toLocalPath(m.location), 'data', `.staging-${randomUUID()}`) : join(tmpdir(), `floe-staging-${randomUUID()}`);
   const placed: string[] = [];
   try {

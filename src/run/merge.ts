@@ -95,7 +95,7 @@ export async function mergeTable(o: MergeOptions): Promise<WriteTableResult> {
     const obstacle = topKeys ? await mergeOnReadObstacle(o.engine, table, topKeys, candidates) : 'a merge key is a nested field';
     if (obstacle === undefined) {
       const { deleteFiles: _d, deletedRows: _r, ...result } = await mergeOnRead({
-        o, table, name, schema: r.schema, evolved: r.evolved, incoming, keys: topKeys!, insertSql: selectSql, candidates,
+        o, table, name, schema: r.schema, evolved: r.evolved, incoming, keys: topKeys!, insertSql: selectSql, candidates, range: range ?? undefined,
         validate: (base) => validateNoConflictingAppends(base, startId, range, name),
       });
       return { ...result, created: false, schemaChanges: r.changes };
