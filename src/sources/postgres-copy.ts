@@ -168,7 +168,17 @@ export async function copyIntoStage(
   const table = quoteIdent(relation);
   const ddl = columns.map((c) => `${quoteIdent(c.plan.name)} ${c.plan.type}`).join(', ');
   await ctx.engine.run(`CREATE TEMP TABLE ${table} (${ddl})`, `create the staging table of pipeline ${ctx.pipeline}`, { kind: 'internal' });
-  const dir = await mkdtemp(join(tmpdir(), 'floe-pg-'));
+  let dir: string;
+  try {
+    dir = await mkdtemp(join(tmpdir(), 'floe-pg-'));
+  } catch (e) {
+    await ctx.engine.run(`DROP TABLE IF EXISTS ${table}`, 'drop the staging table').catch(() => undefined);
+    throw new FloeError('io', `pipeline ${ctx.pipeline}: could not create a COPY spool folder in ${tmpdir()}: ${(e as Error).message}`, {
+      cause: e,
+      hint: 'point TMPDIR at a writable folder',
+      context: { pipeline: ctx.pipeline, file: tmpdir() },
+    });
+  }
   let failure: string | undefined;
   let rows = 0;
   const loads: Promise<void>[] = [];
@@ -186,9 +196,22 @@ export async function copyIntoStage(
     }
   };
   let segment: { path: string; out: WriteStream; bytes: number } | undefined;
+  // A spool write that fails (disk full) is the temp folder's problem, not the server's.
+  let spoolError: FloeError | undefined;
+  const checkSpool = () => {
+    if (spoolError) throw spoolError;
+  };
   const openSegment = () => {
     const path = join(dir, `rows-${loads.length}.tsv`);
-    segment = { path, out: createWriteStream(path), bytes: 0 };
+    const out = createWriteStream(path);
+    out.on('error', (e) => {
+      spoolError ??= new FloeError('io', `pipeline ${ctx.pipeline}: could not write the COPY spool file ${path}: ${e.message}`, {
+        cause: e,
+        hint: 'free space in the temp folder (TMPDIR), or point TMPDIR at a larger disk',
+        context: { pipeline: ctx.pipeline, file: path },
+      });
+    });
+    segment = { path, out, bytes: 0 };
     return segment;
   };
   const closeSegment = async () => {
@@ -196,7 +219,8 @@ export async function copyIntoStage(
     segment = undefined;
     if (!done) return;
     done.out.end();
-    await once(done.out, 'close');
+    if (!done.out.closed) await once(done.out, 'close');
+    checkSpool();
     if (done.bytes === 0) return void (await rm(done.path, { force: true }));
     loads.push((loads.at(-1) ?? Promise.resolve()).then(() => load(done.path)));
     // Backpressure: the server waits while DuckDB is behind by more than MAX_PENDING segments.
@@ -205,7 +229,8 @@ export async function copyIntoStage(
   const write = async (chunk: Buffer) => {
     const s = segment ?? openSegment();
     s.bytes += chunk.length;
-    if (!s.out.write(chunk)) await once(s.out, 'drain');
+    if (!s.out.write(chunk)) await Promise.race([once(s.out, 'drain'), once(s.out, 'close')]);
+    checkSpool();
   };
   let ok = false;
   try {

@@ -184,6 +184,23 @@ describe('postgres COPY path: fallbacks', () => {
     expect((await textRows(engine(), ok.out.relation, 'id'))[1]!.x).toBe('-99999999999999999999.999999999999999999');
   });
 
+  it('reports an unwritable temp folder as an io error naming it, leaving no stray table', async () => {
+    const before = await engine().all(`SELECT table_name FROM duckdb_tables() WHERE temporary`, 'list');
+    const saved = process.env.TMPDIR;
+    process.env.TMPDIR = `/nonexistent-floe-${runId}`;
+    try {
+      const e = await extract({ table: table('events') }).catch((x) => x);
+      expect(e).toBeInstanceOf(FloeError);
+      expect((e as FloeError).kind).toBe('io');
+      expect((e as FloeError).message).toContain(`could not create a COPY spool folder in /nonexistent-floe-${runId}`);
+    } finally {
+      if (saved === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = saved;
+    }
+    const after = await engine().all(`SELECT table_name FROM duckdb_tables() WHERE temporary`, 'list');
+    expect(after.length).toBe(before.length);
+  });
+
   it('reports a failing query as the server error, without the password', async () => {
     const e = await extract({ query: `SELECT 1/0 AS x` }).catch((x) => x);
     expect(e).toBeInstanceOf(FloeError);
