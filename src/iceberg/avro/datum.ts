@@ -95,12 +95,12 @@ function compileDecoder(t: AvroType): Decoder {
       return (r) => {
         const i = r.readSize('union branch');
         const d = branches[i];
-        if (!d) throw new AvroDataError(`union branch ${i} out of range (${branches.length} branches)`);
+        if (!d) badBranch(i, branches.length);
         return d(r);
       };
     }
     case 'record': {
-      const fields = t.fields.map((f) => [f.name, decoderFor(f.type)] as const);
+      const fields = t.fields.map((f) => [f.name, decoderFor(f.type), f.type] as const);
       // A field literally named __proto__ must not set the prototype: a null-prototype object.
       if (fields.some(([name]) => name === '__proto__')) {
         return (r) => {
@@ -146,6 +146,22 @@ function compileDecoder(t: AvroType): Decoder {
   }
 }
 
+function badBranch(i: number, n: number): never {
+  throw new AvroDataError(`union branch ${i} out of range (${n} branches)`);
+}
+
+/** Reader calls for the primitive types, as code; `r` is the AvroReader. */
+const DIRECT_READS: Partial<Record<AvroType['kind'], string>> = {
+  null: 'null',
+  boolean: 'r.readBoolean()',
+  int: 'r.readInt()',
+  long: 'r.readLong()',
+  float: 'r.readFloat()',
+  double: 'r.readDouble()',
+  bytes: 'r.readBytes()',
+  string: 'r.readString()',
+};
+
 /**
  * A record decoder compiled to one object literal with the field names as keys, its values
  * decoded in schema order (literal properties are evaluated left to right). Every record of
@@ -153,10 +169,31 @@ function compileDecoder(t: AvroType): Decoder {
  * hot path of reading manifests and manifest lists. The names are embedded as JSON string
  * literals (escaped), never as code; `__proto__` is excluded by the caller.
  */
-function recordLiteralDecoder(fields: readonly (readonly [string, Decoder])[]): Decoder {
-  const props = fields.map(([name], i) => `${JSON.stringify(name)}: d[${i}](r)`).join(', ');
-  const build = new Function('d', `return function decodeRecord(r) { return { ${props} }; };`) as (d: Decoder[]) => Decoder;
-  return build(fields.map(([, d]) => d));
+function recordLiteralDecoder(fields: readonly (readonly [string, Decoder, AvroType])[]): Decoder {
+  // Primitive fields, optional or not, call the reader directly; the others go through their
+  // compiled decoder (d[i]). An optional field reads its branch into b; a branch out of range
+  // takes the compiled union decoder's error.
+  const read = (t: AvroType, i: number): string => {
+    const direct = DIRECT_READS[t.kind];
+    if (direct) return direct;
+    if (t.kind === 'union' && t.branches.length === 2) {
+      const nullAt = t.branches.findIndex((b) => b.kind === 'null');
+      const other = nullAt >= 0 ? DIRECT_READS[t.branches[1 - nullAt]!.kind] : undefined;
+      if (other && other !== 'null') {
+        return `((b = r.readSize('union branch')) === ${nullAt} ? null : b === ${1 - nullAt} ? ${other} : badBranch(b, 2))`;
+      }
+    }
+    return `d[${i}](r)`;
+  };
+  const props = fields.map(([name, , t], i) => `${JSON.stringify(name)}: ${read(t, i)}`).join(', ');
+  const build = new Function('d', 'badBranch', `return function decodeRecord(r) { let b; return { ${props} }; };`) as (
+    d: Decoder[],
+    bad: (i: number, n: number) => never,
+  ) => Decoder;
+  return build(
+    fields.map(([, d]) => d),
+    badBranch,
+  );
 }
 
 // ---------------------------------------------------------------------------------------
