@@ -219,10 +219,27 @@ export function stringifyJson(value: unknown, indent?: number): string {
   return s.replace(/"\\u0000bigint:(-?\d+)"/g, '$1');
 }
 
+const markedTrees = new WeakSet<object>();
+
+/** A long in a tree built for stringifyJson with `markedTree`: written as an exact integer literal. */
+export function jsonLong(v: bigint): unknown {
+  return BIGINT_MARKER + v.toString();
+}
+
+/**
+ * Declares that `tree` holds every long as a `jsonLong` value and no bigint anywhere below it,
+ * so stringifyJson does not look inside. For the parts of a metadata file that come by the
+ * thousand (snapshots, log entries). A bigint left inside makes JSON.stringify throw.
+ */
+export function markedTree<T extends object>(tree: T): T {
+  markedTrees.add(tree);
+  return tree;
+}
+
 /** A copy of a JSON tree with every bigint as a marked string; subtrees without bigints are shared. */
 function markBigints(v: unknown): unknown {
   if (typeof v === 'bigint') return BIGINT_MARKER + v.toString();
-  if (typeof v !== 'object' || v === null) return v;
+  if (typeof v !== 'object' || v === null || markedTrees.has(v)) return v;
   // Objects with their own JSON form (toJSON) are left to JSON.stringify.
   if (typeof (v as { toJSON?: unknown }).toJSON === 'function') return v;
   if (Array.isArray(v)) {

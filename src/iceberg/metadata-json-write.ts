@@ -10,7 +10,7 @@
  * - v3 writes `next-row-id` and snapshot `first-row-id` / `added-rows`.
  */
 import type { PartitionField, PartitionSpec, Snapshot, SnapshotRef, SortOrder, TableMetadata } from './types.js';
-import { stringifyJson } from './json.js';
+import { jsonLong, markedTree, stringifyJson } from './json.js';
 import { schemaToJson } from './schema-json.js';
 import type { SnapshotWithManifests } from './metadata-json.js';
 import { internalError } from '../errors.js';
@@ -43,21 +43,23 @@ function sortOrderToJson(o: SortOrder): unknown {
   };
 }
 
+/** A snapshot as JSON, its longs already in stringifyJson's form (snapshots come by the thousand). */
 function snapshotToJson(s: Snapshot, version: number): unknown {
   const o: Record<string, unknown> = {};
   // Appendix E: v1 writers should not write sequence-number; v1 snapshots read back as 0.
-  if (version > 1 || s['sequence-number'] > 0n) o['sequence-number'] = s['sequence-number'];
-  o['snapshot-id'] = s['snapshot-id'];
-  if (s['parent-snapshot-id'] !== undefined) o['parent-snapshot-id'] = s['parent-snapshot-id'];
+  if (version > 1 || s['sequence-number'] > 0n) o['sequence-number'] = jsonLong(s['sequence-number']);
+  o['snapshot-id'] = jsonLong(s['snapshot-id']);
+  if (s['parent-snapshot-id'] !== undefined) o['parent-snapshot-id'] = jsonLong(s['parent-snapshot-id']);
   o['timestamp-ms'] = s['timestamp-ms'];
+  // A string map (metadata-json.ts and summary.ts make every value a string).
   o.summary = s.summary;
   const manifests = (s as SnapshotWithManifests).manifests;
   if (s['manifest-list'] === '' && manifests !== undefined) o.manifests = manifests;
   else o['manifest-list'] = s['manifest-list'];
   if (s['schema-id'] !== undefined) o['schema-id'] = s['schema-id'];
-  if (s['first-row-id'] !== undefined) o['first-row-id'] = s['first-row-id'];
-  if (s['added-rows'] !== undefined) o['added-rows'] = s['added-rows'];
-  return o;
+  if (s['first-row-id'] !== undefined) o['first-row-id'] = jsonLong(s['first-row-id']);
+  if (s['added-rows'] !== undefined) o['added-rows'] = jsonLong(s['added-rows']);
+  return markedTree(o);
 }
 
 function refToJson(r: SnapshotRef): unknown {
@@ -68,7 +70,7 @@ function refToJson(r: SnapshotRef): unknown {
   return o;
 }
 
-/** The metadata as a JSON object tree (bigints for longs), ready for stringifyJson. */
+/** The metadata as a JSON object tree (bigints or `jsonLong`s for longs), ready for stringifyJson. */
 export function tableMetadataToJson(m: TableMetadata): Record<string, unknown> {
   const v = m['format-version'];
   const current = m['current-snapshot-id'];
@@ -101,7 +103,7 @@ export function tableMetadataToJson(m: TableMetadata): Record<string, unknown> {
   o['current-snapshot-id'] = current ?? (v >= 3 ? null : -1);
   if (v >= 3) o['next-row-id'] = m['next-row-id'] ?? 0n;
   o.refs = Object.fromEntries(Object.entries(m.refs).map(([k, r]) => [k, refToJson(r)]));
-  o.snapshots = m.snapshots.map((s) => snapshotToJson(s, v));
+  o.snapshots = markedTree(m.snapshots.map((s) => snapshotToJson(s, v)));
   o.statistics = (m.statistics ?? []).map((s) => ({
     'snapshot-id': s['snapshot-id'],
     'statistics-path': s['statistics-path'],
@@ -110,8 +112,8 @@ export function tableMetadataToJson(m: TableMetadata): Record<string, unknown> {
     'blob-metadata': s['blob-metadata'],
   }));
   o['partition-statistics'] = m['partition-statistics'] ?? [];
-  o['snapshot-log'] = m['snapshot-log'].map((e) => ({ 'timestamp-ms': e['timestamp-ms'], 'snapshot-id': e['snapshot-id'] }));
-  o['metadata-log'] = m['metadata-log'].map((e) => ({ 'timestamp-ms': e['timestamp-ms'], 'metadata-file': e['metadata-file'] }));
+  o['snapshot-log'] = markedTree(m['snapshot-log'].map((e) => ({ 'timestamp-ms': e['timestamp-ms'], 'snapshot-id': jsonLong(e['snapshot-id']) })));
+  o['metadata-log'] = markedTree(m['metadata-log'].map((e) => ({ 'timestamp-ms': e['timestamp-ms'], 'metadata-file': e['metadata-file'] })));
   return o;
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseJson, stringifyJson } from '../../src/iceberg/json.js';
+import { jsonLong, markedTree, parseJson, stringifyJson } from '../../src/iceberg/json.js';
 
 describe('stringifyJson', () => {
   it('writes bigints as exact integer literals wherever they are, like JSON.stringify otherwise', () => {
@@ -30,5 +30,12 @@ describe('stringifyJson', () => {
   it('round-trips through parseJson', () => {
     const v = { ids: [8656952484400131532n, -1234567890123456789n], n: 3, s: 'snap-8656952484400131532.avro' };
     expect(parseJson(stringifyJson(v, 2))).toEqual({ ...v, n: 3 });
+  });
+
+  it('writes jsonLong values of a markedTree exactly, without looking for bigints inside it', () => {
+    const snap = markedTree({ id: jsonLong(8656952484400131532n), seq: jsonLong(-1n), summary: { operation: 'append' } });
+    expect(stringifyJson({ v: 2n, snapshots: markedTree([snap]) })).toBe('{"v":2,"snapshots":[{"id":8656952484400131532,"seq":-1,"summary":{"operation":"append"}}]}');
+    // A bigint left in a marked tree is a bug in its builder: JSON.stringify refuses it.
+    expect(() => stringifyJson({ s: markedTree({ id: 1n }) })).toThrow(TypeError);
   });
 });
