@@ -203,7 +203,7 @@ export async function copyIntoStage(
   };
   const openSegment = () => {
     const path = join(dir, `rows-${loads.length}.tsv`);
-    const out = createWriteStream(path);
+    const out = createWriteStream(path, { highWaterMark: 1 << 20 });
     out.on('error', (e) => {
       spoolError ??= new FloeError('io', `pipeline ${ctx.pipeline}: could not write the COPY spool file ${path}: ${e.message}`, {
         cause: e,
@@ -229,7 +229,7 @@ export async function copyIntoStage(
   const write = async (chunk: Buffer) => {
     const s = segment ?? openSegment();
     s.bytes += chunk.length;
-    if (!s.out.write(chunk)) await Promise.race([once(s.out, 'drain'), once(s.out, 'close')]);
+    if (!s.out.write(chunk)) await drained(s.out);
     checkSpool();
   };
   let ok = false;
@@ -268,4 +268,17 @@ export async function copyIntoStage(
     if (!ok) await ctx.engine.run(`DROP TABLE IF EXISTS ${table}`, 'drop a failed staging table').catch(() => undefined);
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** Resolves on 'drain', or on 'close' after an error; leaves no listener behind. */
+function drained(out: WriteStream): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      out.off('drain', done);
+      out.off('close', done);
+      resolve();
+    };
+    out.on('drain', done);
+    out.on('close', done);
+  });
 }
