@@ -21,6 +21,7 @@ import { mergeTable } from '../../src/run/merge.js';
 import { parseStrategy } from '../../src/table/compact/strategy.js';
 import { compactTable } from '../../src/table/compact/execute.js';
 import { loadTable } from '../../src/table/load.js';
+import { commitTable } from '../../src/table/commit.js';
 import { planScan } from '../../src/table/scan.js';
 import { FloeError } from '../../src/errors.js';
 
@@ -53,6 +54,13 @@ async function rows(id: TableIdentifier): Promise<[number, string][]> {
   await createTableView(engine, ['v', id.name], { io: t.io, metadata: t.metadata, table: name });
   const r = await engine.all(`SELECT k, v FROM v.${id.name} ORDER BY k, v`, 'read');
   return r.map((x) => [Number(x.k), String(x.v)]);
+}
+
+async function setProperty(id: TableIdentifier, key: string, value: string): Promise<void> {
+  await commitTable(catalog, io, id, async (b) => ({
+    requirements: [{ type: 'assert-table-uuid', uuid: b.metadata['table-uuid'] }],
+    updates: [{ action: 'set-properties', updates: { [key]: value } }],
+  }));
 }
 
 async function files(id: TableIdentifier) {
@@ -223,6 +231,71 @@ describe('merge-on-read: partitioned tables and conflicts', () => {
     const after = await loadTable(catalog, io, id);
     expect(after.metadata.snapshots).toHaveLength(before.metadata.snapshots.length + 1); // only the overwrite
     expect((await rows(id)).every(([, v]) => v === 'w')).toBe(true);
+  });
+
+  it('a concurrent merge-on-read delete of another key in the same file does not conflict', async () => {
+    const id = { namespace: ['mor'], name: 'cowrace' };
+    await writeTable({ ...base(id), selectSql: `SELECT i::BIGINT AS k, 'v' AS v FROM range(0, 10) t(i)`, mode: 'append', properties: MOR });
+    let raced = false;
+    const cowTable = id;
+    const err = await mergeTable({
+      ...base(cowTable),
+      selectSql: `SELECT 3::BIGINT AS k, 'cow' AS v`,
+      key: ['k'],
+      events: {
+        beforeSwap: async () => {
+          if (raced) return;
+          raced = true;
+          // Deletes key 8 from the data file this merge deletes key 3 from.
+          await upsert(id, [[8, '', true]]);
+        },
+      },
+    }).catch((e: unknown) => e);
+    expect(err).not.toBeInstanceOf(Error);
+    expect((await rows(id)).map(([k]) => k)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 9]);
+    expect((await rows(id)).find(([k]) => k === 3)).toEqual([3, 'cow']);
+  });
+
+  it('copy-on-write: a concurrent delete file for a candidate makes the merge a conflict (no resurrected row)', async () => {
+    const id = { namespace: ['mor'], name: 'cowdel' };
+    await writeTable({ ...base(id), selectSql: `SELECT i::BIGINT AS k, 'v' AS v FROM range(0, 10) t(i)`, mode: 'append' });
+    let raced = false;
+    const err = await mergeTable({
+      ...base(id),
+      selectSql: `SELECT 3::BIGINT AS k, 'cow' AS v`,
+      key: ['k'],
+      events: {
+        beforeSwap: async () => {
+          if (raced) return;
+          raced = true;
+          await setProperty(id, 'write.merge.mode', 'merge-on-read');
+          await upsert(id, [[8, '', true]]);
+        },
+      },
+    }).catch((e: unknown) => e);
+    expect((err as FloeError).kind).toBe('conflict');
+    expect((err as FloeError).message).toMatch(/mor\.cowdel: a concurrent commit .* added delete file/);
+    expect((await rows(id)).map(([k, v]) => `${k}${v}`)).toEqual(['0v', '1v', '2v', '3v', '4v', '5v', '6v', '7v', '9v']);
+  });
+
+  it('write-audit-publish sees the rows the merge-on-read snapshot will hold', async () => {
+    const id = { namespace: ['mor'], name: 'audited' };
+    await writeTable({ ...base(id), selectSql: `SELECT i::BIGINT AS k, 'v' AS v FROM range(0, 10) t(i)`, mode: 'append', properties: MOR });
+    let seen: unknown[] = [];
+    await mergeTable({
+      ...base(id),
+      selectSql: `SELECT * FROM (VALUES (3::BIGINT, 'new', FALSE), (4::BIGINT, '', TRUE)) t(k, v, gone)`,
+      key: ['k'],
+      deleteColumn: 'gone',
+      audit: async (snapshotSql, newFilesSql) => {
+        seen = [
+          (await engine.all(`SELECT count(*)::INTEGER AS n, count(*) FILTER (WHERE k = 3)::INTEGER AS k3, count(*) FILTER (WHERE k = 4)::INTEGER AS k4 FROM (${snapshotSql})`, 'a'))[0],
+          (await engine.all(`SELECT count(*)::INTEGER AS n FROM (${newFilesSql})`, 'b'))[0],
+        ];
+        return { summary: {}, publish: true };
+      },
+    });
+    expect(seen).toEqual([{ n: 9, k3: 1, k4: 0 }, { n: 1 }]);
   });
 
   it('rejects an unknown write.merge.mode as a config error naming the table', async () => {
