@@ -79,3 +79,29 @@ describe('compiled record codec', () => {
     expect((err as Error).message).toBe('cannot encode Avro record 1: .opt_last: value 1.5 (number) does not fit Avro type union');
   });
 });
+
+describe('AvroReader.readString', () => {
+  const encoded = (bytes: number[]) => {
+    const w = new AvroWriter();
+    w.writeBytes(Uint8Array.from(bytes));
+    return new AvroReader(w.toBytes());
+  };
+
+  it('decodes ASCII, multi-byte text, a real U+FFFD and a leading BOM as they are', () => {
+    expect(encoded([...Buffer.from('s3://b/t/metadata/m0.avro')]).readString()).toBe('s3://b/t/metadata/m0.avro');
+    expect(encoded([...Buffer.from('Zürich € 🧊')]).readString()).toBe('Zürich € 🧊');
+    expect(encoded([...Buffer.from('a\ufffdb')]).readString()).toBe('a\ufffdb');
+    expect(encoded([...Buffer.from('\ufeffa\ufffd')]).readString()).toBe('\ufeffa\ufffd');
+    expect(encoded([0xef, 0xbb, 0xbf, 0x61]).readString()).toBe('\ufeffa');
+  });
+
+  it.each([
+    ['an overlong form', [0x61, 0xc0, 0xaf]],
+    ['an encoded surrogate', [0xed, 0xa0, 0x80]],
+    ['a code point above U+10FFFF', [0xf4, 0x90, 0x80, 0x80]],
+    ['a truncated sequence', [0xe2, 0x82]],
+    ['a lone continuation byte', [0x80]],
+  ])('refuses %s', (_what, bytes) => {
+    expect(() => encoded(bytes).readString()).toThrow(/string is not valid UTF-8/);
+  });
+});

@@ -19,7 +19,8 @@ export class AvroEof extends Error {
 /** Thrown for bytes that cannot be a valid encoding (overlong varint, bad UTF-8, bad branch). */
 export class AvroDataError extends Error {}
 
-const utf8Decoder = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM: a leading U+FEFF is part of the value, not a byte order mark to drop.
+const utf8Decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 const utf8Encoder = new TextEncoder();
 
 export class AvroReader {
@@ -35,7 +36,7 @@ export class AvroReader {
 
   private nodeBuffer: Buffer | undefined;
 
-  /** The same bytes as a Node Buffer (no copy), for its native ASCII decoding. */
+  /** The same bytes as a Node Buffer (no copy), for its native UTF-8 decoding. */
   private get bytesAsBuffer(): Buffer {
     return (this.nodeBuffer ??= Buffer.from(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength));
   }
@@ -164,12 +165,11 @@ export class AvroReader {
     this.need(len, 'string');
     const start = this.pos;
     this.pos += len;
-    // Short ASCII strings (field names, paths, formats) are the common case: checked in JS and
-    // decoded as latin1 (identical for ASCII), much cheaper than a fatal UTF-8 TextDecoder call.
-    const buf = this.buf;
-    let i = start;
-    while (i < this.pos && buf[i]! < 0x80) i++;
-    if (i === this.pos) return this.bytesAsBuffer.toString('latin1', start, i);
+    // Node's native UTF-8 decoding is much cheaper per value than a fatal TextDecoder call, but
+    // replaces invalid bytes by U+FFFD: only text that then contains U+FFFD (invalid, or a
+    // real U+FFFD) is decoded again by the fatal decoder, which decides.
+    const text = this.bytesAsBuffer.toString('utf8', start, this.pos);
+    if (!text.includes('\ufffd')) return text;
     try {
       return utf8Decoder.decode(this.buf.subarray(start, this.pos));
     } catch {
