@@ -15,6 +15,7 @@
  */
 import type { Client, ClientConfig, CustomTypesConfig, FieldDef } from 'pg';
 import { FloeError, sourceError } from '../errors.js';
+import { quoteIdent } from '../engine/sql.js';
 import { redactUrl } from '../pipeline/secrets.js';
 import { checkNames, createStage, type Stage } from './appender.js';
 import { type CopyColumn, copyColumnSql, copyIntoStage, pgLiteral } from './postgres-copy.js';
@@ -98,7 +99,7 @@ export function postgresSource(config: PostgresConfig, options: PostgresSourceOp
           const outcome = await copyIntoStage(client, ctx, copySql, copyColumns, relation, (call) => run(ctx, target, call, 'read rows'), options.copySegmentBytes);
           if (outcome.loaded) {
             options.onPath?.({ path: 'copy' });
-            return { relation, rowsRead: outcome.rows, describe };
+            return { relation, rowsRead: outcome.rows, describe, afterScan: dropStage(ctx, relation) };
           }
           reason = `a value the COPY load refused: ${outcome.reason.split('\n')[0]}`;
         }
@@ -116,7 +117,7 @@ export function postgresSource(config: PostgresConfig, options: PostgresSourceOp
         }
         await run(ctx, target, () => cursor.close(), 'close the cursor');
         stage.finish();
-        return { relation: stage.relation, rowsRead: stage.rows, describe };
+        return { relation: stage.relation, rowsRead: stage.rows, describe, afterScan: dropStage(ctx, stage.relation) };
       } catch (e) {
         await stage?.abandon();
         // After an abort the driver reports a closed connection; the abort's reason is the news.
@@ -128,6 +129,13 @@ export function postgresSource(config: PostgresConfig, options: PostgresSourceOp
     },
   };
 }
+
+/**
+ * The runner has copied the staged rows into its own table: drop the stage, so its memory
+ * (or spilled blocks) is free before the rows are written.
+ */
+const dropStage = (ctx: SourceContext, relation: string) => () =>
+  ctx.engine.run(`DROP TABLE IF EXISTS ${quoteIdent(relation)}`, `drop the staging table of pipeline ${ctx.pipeline}`, { kind: 'internal' });
 
 async function connect(config: PostgresConfig, ctx: SourceContext, target: string): Promise<Client> {
   const { default: pg } = await import('pg');

@@ -138,6 +138,16 @@ describe('postgres COPY path: values', () => {
     expect(r[0]).toEqual({ n: 30000n, ids: 30000n, exact: 30000n });
   });
 
+  it('drops the staging table once the runner has scanned it (afterScan), on either path', async () => {
+    for (const options of [{}, { copy: 'never' as const }]) {
+      const { out } = await extract({ table: table('events') }, options);
+      const tables = async () => (await engine().all(`SELECT table_name FROM duckdb_tables() WHERE temporary`, 'list')).map((r) => r.table_name);
+      expect(await tables()).toContain(out.relation);
+      await out.afterScan!();
+      expect(await tables()).not.toContain(out.relation);
+    }
+  });
+
   it('reads an empty result with its column types', async () => {
     const { out, path } = await extract({ query: `SELECT id, tstz FROM ${table('flat')} WHERE false` });
     expect(path.path).toBe('copy');
