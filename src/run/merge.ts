@@ -34,7 +34,8 @@ import { DataFileContent, ManifestContent, ManifestEntryStatus, type DataFile, t
 import { writeAndCommit, writeTable, type WriteTableOptions, type WriteTableResult } from '../ingest/write-table.js';
 import { reconcileColumns } from '../ingest/reconcile.js';
 import { loadTable, type LoadedTable } from '../table/load.js';
-import { planScan } from '../table/scan.js';
+import { planScan, type ScanDelete } from '../table/scan.js';
+import { referencedDataFile } from '../table/delete-index.js';
 import { currentSchema, nextSchemaId } from '../table/snapshot-producer.js';
 import { mergeWriteMode } from '../table/position-deletes.js';
 import { validateNoNewDeletesForDataFiles } from './merge-conflicts.js';
@@ -112,7 +113,8 @@ export async function mergeTable(o: MergeOptions): Promise<WriteTableResult> {
     schema: r.schema,
     evolved: r.evolved,
     operation: candidates.length ? 'overwrite' : 'append',
-    removeFiles: new Set(candidates.map((t) => t.file.file_path)),
+    // File-scoped position deletes of rewritten files go with them (their rows are already applied).
+    removeFiles: new Set([...rewritten, ...danglingDeletes(plan.deleteFiles, rewritten)]),
     validate: async (base) => {
       await validateNoConflictingAppends(base, startId, range, name);
       await validateNoNewDeletesForDataFiles(base, startId, rewritten, name);
@@ -121,6 +123,11 @@ export async function mergeTable(o: MergeOptions): Promise<WriteTableResult> {
     audit: o.audit,
   });
   return { ...result, created: false, schemaChanges: r.changes };
+}
+
+/** Position delete files that name only data files in `removed`. */
+function danglingDeletes(deletes: readonly ScanDelete[], removed: ReadonlySet<string>): string[] {
+  return deletes.filter((d) => d.kind === 'position' && removed.has(referencedDataFile(d.file) ?? '')).map((d) => d.file.file_path);
 }
 
 /** The SQL that reads the marker as a boolean; the column must exist. */

@@ -298,6 +298,19 @@ describe('merge-on-read: partitioned tables and conflicts', () => {
     expect(seen).toEqual([{ n: 9, k3: 1, k4: 0 }, { n: 1 }]);
   });
 
+  it('back to copy-on-write: the rewrite also removes the file-scoped delete files of the rewritten files', async () => {
+    const id = { namespace: ['mor'], name: 'back' };
+    await writeTable({ ...base(id), selectSql: `SELECT i::BIGINT AS k, 'v' AS v FROM range(0, 10) t(i)`, mode: 'append', properties: MOR });
+    await upsert(id, [[2, 'mor2'], [4, '', true]]);
+    expect((await files(id)).deletes).toHaveLength(1);
+    await setProperty(id, 'write.merge.mode', 'copy-on-write');
+    await upsert(id, [[6, 'cow6']]);
+    const f = await files(id);
+    expect(f.deletes).toHaveLength(0);
+    expect(f.metadata.snapshots.at(-1)!.summary).toMatchObject({ 'removed-delete-files': '1', 'removed-position-deletes': '2', 'total-delete-files': '0', 'total-position-deletes': '0' });
+    expect((await rows(id)).map(([k, v]) => `${k}${v}`)).toEqual(['0v', '1v', '2mor2', '3v', '5v', '6cow6', '7v', '8v', '9v']);
+  });
+
   it('rejects an unknown write.merge.mode as a config error naming the table', async () => {
     const id = { namespace: ['mor'], name: 'bad' };
     await writeTable({ ...base(id), selectSql: `SELECT 1::BIGINT AS k`, mode: 'append', properties: { 'write.merge.mode': 'merge-on-wednesday' } });
