@@ -66,6 +66,8 @@ export function postgresSource(config: PostgresConfig, options: PostgresSourceOp
       // Ctrl-C or a lock timeout ends a long fetch now, not at the next batch boundary.
       const onAbort = () => void client.end().catch(() => undefined);
       ctx.signal?.addEventListener('abort', onAbort, { once: true });
+      // An abort that came while connecting has already fired: act on it now.
+      if (ctx.signal?.aborted) onAbort();
       let stage: Stage | undefined;
       try {
         await run(ctx, target, () => client.query(SESSION_SQL), 'set up the session');
