@@ -31,7 +31,7 @@ import type { TableChange } from '../table/updates.js';
 import type { FileIO } from '../io/fileio.js';
 import { joinLocation } from '../io/fileio.js';
 import { isLocalLocation, toLocalPath } from '../io/local.js';
-import { commitTable, createTable, type CommitEvents } from '../table/commit.js';
+import { commitTable, createTable, type CommitEvents, discardUncommitted } from '../table/commit.js';
 import { validateNoConcurrentDataChanges } from '../table/conflicts.js';
 import { loadTable, type LoadedTable } from '../table/load.js';
 import { buildSnapshotChange, currentSchema, newSnapshotId, nextSchemaId, specById, writeAddedManifest, type StagedManifest } from '../table/snapshot-producer.js';
@@ -259,11 +259,8 @@ export async function writeAndCommit(
       ...(joinedConcurrentCreate ? { joinedConcurrentCreate } : {}),
     };
   } catch (e) {
-    // Nothing references these files: the commit did not happen. Unless its outcome is
-    // unknown (table/commit.ts): then they may be live, and only `maintain orphans` may judge.
-    if (!(e instanceof FloeError && e.context.commitState === 'unknown')) {
-      await Promise.all(moved.map((l) => table.io.delete(l).catch(() => undefined)));
-    }
+    // Nothing references these files unless the commit's outcome is unknown (table/commit.ts).
+    await discardUncommitted(table.io, moved, e);
     throw e;
   } finally {
     await rm(staging, { recursive: true, force: true }).catch(() => undefined);

@@ -27,6 +27,7 @@ import type { DataFile, IcebergValue, NestedField, Schema } from '../iceberg/typ
 import { writeAndCommit, DEFAULT_TARGET_FILE_SIZE, type WriteTableOptions, type WriteTableResult, type SnapshotWrite } from '../ingest/write-table.js';
 import { joinLocation } from '../io/fileio.js';
 import { isLocalLocation, toLocalPath } from '../io/local.js';
+import { discardUncommitted } from '../table/commit.js';
 import type { ScanTask } from '../table/delete-index.js';
 import type { LoadedTable } from '../table/load.js';
 import { deleteGranularity, groupByPartition, positionDeleteSummary } from '../table/position-deletes.js';
@@ -134,9 +135,8 @@ export async function mergeOnRead(x: MergeOnReadInput): Promise<Omit<WriteTableR
     const result = await writeAndCommit({ ...o, summary: { ...(o.summary ?? {}), ...positionDeleteSummary(files) } }, table, write);
     return { ...result, deleteFiles: files.length, deletedRows: files.reduce((a, f) => a + f.record_count, 0n) };
   } catch (e) {
-    if (!(e instanceof FloeError && e.context.commitState === 'unknown')) {
-      await Promise.all(placed.map((l) => table.io.delete(l).catch(() => undefined)));
-    }
+    // Nothing references these files unless the commit's outcome is unknown (table/commit.ts).
+    await discardUncommitted(table.io, placed, e);
     throw e;
   } finally {
     await rm(staging, { recursive: true, force: true }).catch(() => undefined);
