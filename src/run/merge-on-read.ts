@@ -18,7 +18,6 @@ import { randomUUID } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { FloeError } from '../errors.js';
 import type { Engine } from '../engine/duckdb.js';
 import { quoteIdent, quoteLiteral } from '../engine/sql.js';
 import { findPositions, positionCounts, writePositionDeleteFiles } from '../engine/write-deletes.js';
