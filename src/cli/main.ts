@@ -112,7 +112,17 @@ export function buildProgram(): Command {
     .option('--no-history', 'do not record the results in floe.check_results')
     .action(lazy(() => import('./commands/check.js')));
 
-  const table = program.command('table').description('register (adopt) and drop tables');
+  const table = program.command('table').description('create, register (adopt), evolve and drop tables');
+  table
+    .command('create <table>')
+    .description('create an empty table: columns, partition spec, sort order and properties')
+    .option('--column <spec>', 'a column, in order (repeat): "name type [required] [doc \'text\']", e.g. "id long required", "amount decimal(12,2)"', collect, [])
+    .option('--partition-by <expr...>', 'partition fields, e.g. "day(ts)" "bucket(16, id)" country')
+    .option('--sort-by <field...>', 'the default sort order, "col [asc|desc] [nulls first|last]" (new files are written sorted by it)')
+    .option('--property <key=value>', 'a table property (repeat)', collect, [])
+    .option('--if-not-exists', 'succeed without change when the table already exists')
+    .option('--json', 'print NDJSON events on stdout')
+    .action(lazy(() => import('./commands/table-create.js')));
   table
     .command('register <table> <metadata-file>')
     .description('adopt an existing Iceberg table from its metadata file; no file is rewritten')

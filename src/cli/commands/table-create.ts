@@ -1,0 +1,79 @@
+/**
+ * `floe table create <table> --column "name type [required] [doc 'text']"... [--partition-by EXPR...]
+ * [--sort-by "col [asc|desc] [nulls first|last]"...] [--property k=v]... [--if-not-exists] [--json]`
+ *
+ * Creates an empty table (DESIGN §3 `floe table create`): one metadata file with the schema
+ * (field ids from 1, in the order given), the partition spec, the sort order and the
+ * properties, registered in the catalog. Unlike a table created by `floe load` or a run, it
+ * exists before its first snapshot. Columns use the text form of `floe table evolve
+ * --add-column`, and a required column is allowed here because no row predates it.
+ */
+import type { Command } from 'commander';
+import { formatTableId } from '../../catalog/catalog.js';
+import { parseTableIdentifier } from '../../catalog/identifier.js';
+import { FloeError, usageError } from '../../errors.js';
+import { createTableChange } from '../../iceberg/metadata-builder.js';
+import type { NestedField, StructType } from '../../iceberg/types.js';
+import { joinLocation } from '../../io/fileio.js';
+import { columnTypeProblem } from '../../pipeline/column-type.js';
+import { createTable } from '../../table/commit.js';
+import { parseAddColumn, parsePair, parsePartitionField, parseSortField } from '../../table/evolve/parse.js';
+import { globalsOf, withProject } from '../context.js';
+import { consoleOutput } from '../output.js';
+
+interface CreateOptions {
+  column?: string[];
+  partitionBy?: string[];
+  sortBy?: string[];
+  property?: string[];
+  ifNotExists?: boolean;
+  json?: boolean;
+}
+
+/** The schema of --column options; pure. */
+export function schemaFromColumns(columns: readonly string[]): StructType {
+  if (columns.length === 0) throw usageError('give the table at least one --column "name type", e.g. --column "id long required" --column "email string"');
+  const fields: NestedField[] = [];
+  for (const text of columns) {
+    const c = parseAddColumn(text);
+    if (c.position) throw usageError(`--column '${text}': first/after do not apply here; columns are created in the order given`);
+    if (c.name.includes('.')) throw usageError(`--column '${text}': nested columns are not supported by table create; name a top-level column`);
+    const problem = columnTypeProblem(c.type);
+    if (problem !== null) throw usageError(`--column '${text}': ${problem}`);
+    if (fields.some((f) => f.name === c.name)) throw usageError(`--column '${text}': column '${c.name}' is given twice`);
+    fields.push({ id: fields.length + 1, name: c.name, required: c.required === true, type: c.type, ...(c.doc ? { doc: c.doc } : {}) });
+  }
+  return { type: 'struct', fields };
+}
+
+export default async function create(tableName: string, opts: CreateOptions, cmd: Command): Promise<number> {
+  const out = consoleOutput(opts.json);
+  const id = parseTableIdentifier(tableName);
+  const schema = schemaFromColumns(opts.column ?? []);
+  const partitionBy = (opts.partitionBy ?? []).map((t) => parsePartitionField('--partition-by', t));
+  const sortBy = (opts.sortBy ?? []).map((t) => parseSortField('--sort-by', t));
+  const properties = Object.fromEntries((opts.property ?? []).map((t) => parsePair('--property', t, 'key=value')).map(({ key, value }) => [key, value]));
+  const name = formatTableId(id);
+  return withProject(globalsOf(cmd), async ({ catalog, io, project }) => {
+    if (await catalog.tableExists(id)) {
+      if (opts.ifNotExists) {
+        out.event('end', { command: 'table create', table: name, created: false });
+        if (!out.json) out.out(`${name} already exists; nothing changed (--if-not-exists)`);
+        return 0;
+      }
+      throw new FloeError('already-exists', `table ${name} already exists`, { hint: 'use --if-not-exists to accept an existing table, or `floe table evolve` to change it' });
+    }
+    let change;
+    try {
+      change = createTableChange({ location: joinLocation(project.paths.warehouse, ...id.namespace, id.name), schema, partitionBy, sortBy, properties });
+    } catch (e) {
+      // A partition or sort field over a column the schema lacks is a mistake on the command line.
+      if (e instanceof FloeError && e.kind === 'schema') throw usageError(`${name}: ${e.message}`, { hint: e.hint });
+      throw e;
+    }
+    const table = await createTable(catalog, io, id, change);
+    out.event('end', { command: 'table create', table: name, created: true, location: table.metadata.location, columns: schema.fields.length });
+    if (!out.json) out.out(`created ${name} (${schema.fields.length} columns) at ${table.metadata.location}`);
+    return 0;
+  });
+}
