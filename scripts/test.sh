@@ -13,6 +13,8 @@ fi
 
 echo "== build"
 npm run --silent build
+echo "== type-check the tests (test/tsconfig.json)"
+npx tsc -p test/tsconfig.json
 
 echo "== provision interop oracles (PyIceberg, Spark)"
 bash scripts/provision-interop.sh

@@ -26,12 +26,17 @@ describe('catalog URIs', () => {
   });
 
   it('accepts the URLs PyIceberg (SQLAlchemy) and Java (jdbc:) users already have', () => {
-    expect(parseCatalogUri('sqlite:////tmp/warehouse/pyiceberg_catalog.db', '/proj').path).toBe('/tmp/warehouse/pyiceberg_catalog.db');
-    expect(parseCatalogUri('sqlite:///rel/c.db', '/proj').path).toBe('/proj/rel/c.db');
-    expect(parseCatalogUri('jdbc:sqlite:/abs/c.db', '/proj').path).toBe('/abs/c.db');
-    expect(parseCatalogUri('jdbc:sqlite:file:/abs/c.db', '/proj').path).toBe('/abs/c.db');
-    expect(parseCatalogUri('jdbc:sqlite:file:///abs/c.db', '/proj').path).toBe('/abs/c.db');
-    expect(parseCatalogUri('sqlite::memory:', '/proj').path).toBe(':memory:');
+    const sqlitePath = (uri: string) => {
+      const t = parseCatalogUri(uri, '/proj');
+      if (t.kind !== 'sqlite') throw new Error(`${uri} parsed as ${t.kind}`);
+      return t.path;
+    };
+    expect(sqlitePath('sqlite:////tmp/warehouse/pyiceberg_catalog.db')).toBe('/tmp/warehouse/pyiceberg_catalog.db');
+    expect(sqlitePath('sqlite:///rel/c.db')).toBe('/proj/rel/c.db');
+    expect(sqlitePath('jdbc:sqlite:/abs/c.db')).toBe('/abs/c.db');
+    expect(sqlitePath('jdbc:sqlite:file:/abs/c.db')).toBe('/abs/c.db');
+    expect(sqlitePath('jdbc:sqlite:file:///abs/c.db')).toBe('/abs/c.db');
+    expect(sqlitePath('sqlite::memory:')).toBe(':memory:');
     expect(parseCatalogUri('postgresql://u:secret@h:5432/db', '/proj')).toEqual({ kind: 'postgres', uri: 'postgresql://u:secret@h:5432/db' });
     expect(parseCatalogUri('jdbc:postgresql://h/db', '/proj')).toEqual({ kind: 'postgres', uri: 'postgresql://h/db' });
     expect(parseCatalogUri('postgresql+psycopg2://h/db', '/proj').kind).toBe('postgres');

@@ -192,7 +192,7 @@ describe('Avro object container', () => {
     expect(plain(file.records)).toEqual(plain([rowA, rowB, rowA]));
     // Flip one payload bit: the CRC must catch it.
     const bad = snappy.slice();
-    bad[bad.length - 16 - 5] ^= 1;
+    bad[bad.length - 16 - 5]! ^= 1;
     expect(() => readAvroFile(bad, 'mem://snappy-bad.avro')).toThrow(/snappy-bad\.avro/);
   });
 
@@ -223,7 +223,7 @@ describe('Avro object container', () => {
     it('truncated in a block', () => expectCorrupt(good.subarray(0, good.length - 30), /truncated/));
     it('bad sync marker', () => {
       const b = good.slice();
-      b[b.length - 1] ^= 0xff;
+      b[b.length - 1]! ^= 0xff;
       expectCorrupt(b, /sync marker/);
     });
     it('garbage in a deflate block', () => {

@@ -243,7 +243,7 @@ describe('secrets', () => {
     process.env.FLOE_TEST_HOOK_SECRET = 'hookSecret4711';
     const url = interpolateString(`http://svc:pa55word@127.0.0.1:${new URL(server.origin).port}/down?hook=\${FLOE_TEST_HOOK_SECRET}`, process.env);
     const c = config('/', { url: url.value, params: { access_token: TOKEN }, retries: { max: 1, backoff: '1ms' } });
-    const redact = createRedactor(collectSecrets(url.used, c));
+    const redact = createRedactor(collectSecrets(url.used.map((u) => ({ ...u, path: [] })), c));
     const e = await failure(httpSource(c).extract(context(engine(), { redact })));
     const all = JSON.stringify({ m: e.message, c: e.context });
     for (const secret of [TOKEN, 'pa55word', 'hookSecret4711']) expect(all).not.toContain(secret);

@@ -51,7 +51,7 @@ export async function startServer(): Promise<TestServer> {
       requests.push(seen);
       const n = (counts.get(u.pathname) ?? 0) + 1;
       counts.set(u.pathname, n);
-      const handler = routes.get(u.pathname) ?? (() => ({ status: 404, body: { error: `no route ${u.pathname}` } }));
+      const handler = routes.get(u.pathname) ?? ((): Reply => ({ status: 404, body: { error: `no route ${u.pathname}` } }));
       void Promise.resolve(handler(seen, n)).then((reply) => {
         const send = () => {
           if (res.destroyed) return;

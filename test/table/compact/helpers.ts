@@ -87,7 +87,7 @@ export async function commitFiles(env: Env, id: TableIdentifier, files: DataFile
   const bySpec = new Map<number, DataFile[]>();
   const specOf = (f: DataFile) => (f as DataFile & { specId?: number }).specId ?? t.metadata['default-spec-id'];
   for (const f of files) bySpec.set(specOf(f), [...(bySpec.get(specOf(f)) ?? []), f]);
-  const manifests = [];
+  const manifests: Awaited<ReturnType<typeof writeAddedManifest>>[] = [];
   for (const [specId, fs] of bySpec) {
     manifests.push(await writeAddedManifest(t.io, t.metadata, fs.map((f) => ({ ...f, specId: undefined }) as DataFile), content, specId));
   }
