@@ -9,6 +9,7 @@ import type { CatalogChange } from '../catalog/observe.js';
 import type { Snapshot, TableMetadata } from '../iceberg/types.js';
 import type { FileIO } from '../io/fileio.js';
 import { readMetadataFile } from '../table/load.js';
+import { AUDIT_LOG_NAME } from './command.js';
 
 export interface SnapshotChange {
   snapshotId: bigint;
@@ -22,9 +23,6 @@ export interface TableChange {
   action: 'created' | 'changed' | 'dropped';
   snapshots: SnapshotChange[];
 }
-
-/** The audit log's own table never counts as a change of the command it records. */
-export const AUDIT_LOG_NAME = 'floe.audit_log';
 
 const count = (v: string | undefined): number | null => (v === undefined || !/^\d+$/.test(v) ? null : Number(v));
 
@@ -48,6 +46,7 @@ export function tableChanges(changes: readonly CatalogChange[], metadata: Readon
   const byTable = new Map<string, TableChange>();
   for (const c of changes) {
     const table = formatTableId(c.id);
+    // The audit log's own table never counts as a change of the command it records.
     if (table === AUDIT_LOG_NAME) continue;
     let entry = byTable.get(table);
     if (!entry) {

@@ -6,6 +6,9 @@
  * - Only audited commands are recorded (command.ts); FLOE_AUDIT_LOG=off switches the log off.
  * - The command's own result always wins: a failure to write the log is a warning on stderr,
  *   and the command's error or exit code is passed on unchanged.
+ * - lazy.ts loads this module for every command, read-only ones included: only the light
+ *   pieces are imported here; what writes the record (DuckDB, the table writer, metadata
+ *   reads) is imported by record(), for audited commands only.
  * - A command that cannot open its project (no floe.yaml) has nowhere to be recorded. A
  *   command refused with a usage or configuration error (exit 2) is recorded once the audit
  *   log exists; it does not create the table by itself.
@@ -15,10 +18,9 @@ import { FloeError } from '../errors.js';
 import { ENGINE_VERSION } from '../table/summary.js';
 import { auditActor } from './actor.js';
 import { observeCatalogChanges, type CatalogChange } from '../catalog/observe.js';
-import { AUDIT_LOG_NAME, describeChanges } from './changes.js';
-import { commandRedactor, isAudited, redactArguments } from './command.js';
+import { AUDIT_LOG_NAME, AUDIT_LOG_TABLE, commandRedactor, isAudited, redactArguments } from './command.js';
 import { AuditContext, setCurrentAudit } from './context.js';
-import { AUDIT_LOG_TABLE, appendAuditRecord, type AuditRecord } from './log.js';
+import type { AuditRecord } from './log.js';
 
 /** The part of commander's Command the wrapper needs. */
 export interface CommandLike {
@@ -97,8 +99,12 @@ async function record(a: {
   exitCode: number;
   error: unknown;
 }): Promise<void> {
-  const { openProject } = await import('../cli/context.js');
-  const { openEngine } = await import('../engine/duckdb.js');
+  const [{ openProject }, { openEngine }, { describeChanges }, { appendAuditRecord }] = await Promise.all([
+    import('../cli/context.js'),
+    import('../engine/duckdb.js'),
+    import('./changes.js'),
+    import('./log.js'),
+  ]);
   let project;
   try {
     project = await openProject(a.globals);

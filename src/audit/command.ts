@@ -6,7 +6,12 @@
  * evidence). Not recorded: commands that only read or print (validate, plan, tables,
  * describe, snapshots, query, schema) and `init` (there is no warehouse yet).
  */
+import { formatTableId } from '../catalog/catalog.js';
+import type { TableIdentifier } from '../iceberg/types.js';
 import { createRedactor, looksSecretName, redactUrl, type Redactor, urlSecrets } from '../pipeline/secrets.js';
+
+export const AUDIT_LOG_TABLE: TableIdentifier = { namespace: ['floe'], name: 'audit_log' };
+export const AUDIT_LOG_NAME = formatTableId(AUDIT_LOG_TABLE);
 
 const READ_ONLY = new Set(['init', 'validate', 'plan', 'schema', 'tables', 'describe', 'snapshots', 'query', 'help', 'identity explain']);
 

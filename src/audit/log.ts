@@ -13,13 +13,11 @@ import type { Catalog } from '../catalog/catalog.js';
 import type { Engine } from '../engine/duckdb.js';
 import { quoteIdent, quoteLiteral } from '../engine/sql.js';
 import { writeTable, type WriteTableResult } from '../ingest/write-table.js';
-import type { TableIdentifier } from '../iceberg/types.js';
 import type { FileIO } from '../io/fileio.js';
 import type { AuditActor } from './actor.js';
 import type { TableChange } from './changes.js';
+import { AUDIT_LOG_TABLE } from './command.js';
 import type { ReportedTable } from './context.js';
-
-export const AUDIT_LOG_TABLE: TableIdentifier = { namespace: ['floe'], name: 'audit_log' };
 
 export interface AuditRecord {
   auditId: string;
