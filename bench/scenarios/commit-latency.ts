@@ -17,19 +17,15 @@
  * imports included, about the same in every case) is the harness' figure and a second goal.
  * Baseline `fresh`: the same commits into a table without snapshots.
  */
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { openCatalog } from '../../src/catalog/open.js';
 import { toBinary } from '../../src/iceberg/conversions.js';
-import { createTableChange } from '../../src/iceberg/metadata-builder.js';
 import { type DataFile, DataFileContent, type StructType } from '../../src/iceberg/types.js';
-import { LocalFileIO } from '../../src/io/local.js';
-import { commitTable, createTable } from '../../src/table/commit.js';
-import { buildSnapshotChange, newSnapshotId, writeAddedManifest } from '../../src/table/snapshot-producer.js';
-import { fmtCount, fmtMs } from '../lib/format.js';
+import { fmtCount } from '../lib/format.js';
 import { contender, wallAtMost } from '../lib/goals.js';
+import { syntheticTable } from '../lib/synthetic-table.js';
 import type { Case, CaseResult, Contender, GoalResult, Scenario, ScenarioContext } from '../lib/types.js';
-import { floeUnavailable, optional, writeProject } from './common.js';
+import { floeUnavailable, optional } from './common.js';
 
 const TEMPLATE_VERSION = 1;
 const TIMEOUT_MS = 10 * 60_000;
@@ -128,7 +124,7 @@ const schema: StructType = {
 };
 
 /** A data file entry with the metrics floe writes for three columns. */
-export function fakeDataFile(location: string, n: number): DataFile {
+function fakeDataFile(location: string, n: number): DataFile {
   const ids = new Map<number, bigint>([[1, 1000n], [2, 1000n], [3, 1000n]]);
   return {
     content: DataFileContent.DATA,
@@ -147,35 +143,20 @@ export function fakeDataFile(location: string, n: number): DataFile {
 }
 
 /** A floe project whose table bench.t has `snapshots` appends of `files` files in total; cached. */
-async function template(ctx: ScenarioContext, snapshots: number, files: number): Promise<string> {
-  const dir = join(ctx.cacheDir, 'commit-latency', `v${TEMPLATE_VERSION}-s${snapshots}-f${files}`);
-  if (existsSync(join(dir, 'READY'))) return dir;
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(dir, { recursive: true });
-  writeProject(dir);
-  const started = performance.now();
-  ctx.log(`building a table of ${fmtCount(snapshots)} snapshots × ${fmtCount(files)} files in ${dir}`);
-  const catalog = await openCatalog({ uri: 'sqlite:./warehouse/catalog.db', name: 'floe' }, dir);
-  try {
-    const io = new LocalFileIO();
-    const id = { namespace: ['bench'], name: 't' };
-    const location = join(dir, 'warehouse', 'bench', 't');
-    await createTable(catalog, io, id, createTableChange({ location, schema }));
-    let n = 0;
-    for (let s = 0; s < snapshots; s++) {
-      const count = Math.floor((files * (s + 1)) / snapshots) - Math.floor((files * s) / snapshots);
-      const batch = Array.from({ length: count }, () => fakeDataFile(location, n++));
-      await commitTable(catalog, io, id, async (base) => {
-        const manifest = await writeAddedManifest(base.io, base.metadata, batch);
-        return buildSnapshotChange(base, { operation: 'append', snapshotId: newSnapshotId(base.metadata), added: [manifest], addedFiles: batch });
-      });
-    }
-  } finally {
-    await catalog.close();
-  }
-  writeFileSync(join(dir, 'READY'), '');
-  ctx.log(`built in ${fmtMs(performance.now() - started)}`);
-  return dir;
+function template(ctx: ScenarioContext, snapshots: number, files: number): Promise<string> {
+  return syntheticTable(ctx, {
+    dir: join(ctx.cacheDir, 'commit-latency', `v${TEMPLATE_VERSION}-s${snapshots}-f${files}`),
+    id: { namespace: ['bench'], name: 't' },
+    what: `a table of ${fmtCount(snapshots)} snapshots × ${fmtCount(files)} files`,
+    table: { schema },
+    *batches(location) {
+      let n = 0;
+      for (let s = 0; s < snapshots; s++) {
+        const count = Math.floor((files * (s + 1)) / snapshots) - Math.floor((files * s) / snapshots);
+        yield Array.from({ length: count }, () => fakeDataFile(location, n++));
+      }
+    },
+  });
 }
 
 /**

@@ -13,20 +13,16 @@
  * are the second goal (≤ 1% of the data files).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { openCatalog } from '../../src/catalog/open.js';
 import { openEngine } from '../../src/engine/duckdb.js';
 import { quoteLiteral } from '../../src/engine/sql.js';
-import { createTableChange } from '../../src/iceberg/metadata-builder.js';
 import { type DataFile, DataFileContent, type StructType } from '../../src/iceberg/types.js';
-import { LocalFileIO } from '../../src/io/local.js';
-import { commitTable, createTable } from '../../src/table/commit.js';
-import { buildSnapshotChange, newSnapshotId, writeAddedManifest } from '../../src/table/snapshot-producer.js';
-import { fmtCount, fmtMs } from '../lib/format.js';
+import { fmtCount } from '../lib/format.js';
 import { wallAtMost } from '../lib/goals.js';
+import { syntheticTable, tableLocation } from '../lib/synthetic-table.js';
 import type { Case, GoalResult, Scenario, ScenarioContext } from '../lib/types.js';
-import { floeArgv, floeUnavailable, optional, writeProject } from './common.js';
+import { floeArgv, floeUnavailable, optional } from './common.js';
 
 const TEMPLATE_VERSION = 1;
 const TIMEOUT_MS = 10 * 60_000;
@@ -146,11 +142,12 @@ const schema: StructType = {
   ],
 };
 
+const ID = { namespace: ['bench'], name: 'events' };
+
 /** The project with table bench.events (cached): DuckDB writes one file per partition, floe commits them. */
 async function template(ctx: ScenarioContext, files: number, rowsPerFile: number): Promise<{ dir: string; files: DataFile[] }> {
   const dir = join(ctx.cacheDir, 'pruned-query', `v${TEMPLATE_VERSION}-f${files}-r${rowsPerFile}`);
-  const location = join(dir, 'warehouse', 'bench', 'events');
-  const dataDir = join(location, 'data');
+  const dataDir = join(tableLocation(dir, ID), 'data');
   const list = (): DataFile[] =>
     readdirSync(dataDir)
       .filter((sub) => sub.startsWith('p='))
@@ -168,42 +165,28 @@ async function template(ctx: ScenarioContext, files: number, rowsPerFile: number
         }),
       )
       .sort((a, b) => Number(a.partition[0]) - Number(b.partition[0]));
-  if (existsSync(join(dir, 'READY'))) return { dir, files: list() };
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(dir, { recursive: true });
-  writeProject(dir);
-  mkdirSync(location, { recursive: true });
-  const started = performance.now();
-  ctx.log(`building a table of ${fmtCount(files)} files × ${rowsPerFile} rows in ${dir}`);
-  const engine = await openEngine();
-  try {
-    await engine.run(
-      `COPY (SELECT (i // ${rowsPerFile})::INTEGER AS p, i::BIGINT AS v, 'name-' || i AS name FROM range(${files * rowsPerFile}) t(i) ORDER BY i) ` +
-        `TO ${quoteLiteral(dataDir)} (FORMAT parquet, PARTITION_BY (p), WRITE_PARTITION_COLUMNS true, FIELD_IDS {p: 1, v: 2, name: 3})`,
-      'write the benchmark files',
-    );
-  } finally {
-    engine.close();
-  }
-  const all = list();
-  const catalog = await openCatalog({ uri: 'sqlite:./warehouse/catalog.db', name: 'floe' }, dir);
-  try {
-    const io = new LocalFileIO();
-    const id = { namespace: ['bench'], name: 'events' };
-    await createTable(catalog, io, id, createTableChange({ location, schema, partitionBy: [{ sourceName: 'p', transform: 'identity' }] }));
-    for (let a = 0; a < APPENDS; a++) {
-      const batch = all.slice(Math.floor((all.length * a) / APPENDS), Math.floor((all.length * (a + 1)) / APPENDS));
-      await commitTable(catalog, io, id, async (base) => {
-        const manifest = await writeAddedManifest(base.io, base.metadata, batch);
-        return buildSnapshotChange(base, { operation: 'append', snapshotId: newSnapshotId(base.metadata), added: [manifest], addedFiles: batch });
-      });
-    }
-  } finally {
-    await catalog.close();
-  }
-  writeFileSync(join(dir, 'READY'), '');
-  ctx.log(`built in ${fmtMs(performance.now() - started)}`);
-  return { dir, files: all };
+  await syntheticTable(ctx, {
+    dir,
+    id: ID,
+    what: `a table of ${fmtCount(files)} files × ${rowsPerFile} rows`,
+    table: { schema, partitionBy: [{ sourceName: 'p', transform: 'identity' }] },
+    async batches(location) {
+      mkdirSync(location, { recursive: true });
+      const engine = await openEngine();
+      try {
+        await engine.run(
+          `COPY (SELECT (i // ${rowsPerFile})::INTEGER AS p, i::BIGINT AS v, 'name-' || i AS name FROM range(${files * rowsPerFile}) t(i) ORDER BY i) ` +
+            `TO ${quoteLiteral(dataDir)} (FORMAT parquet, PARTITION_BY (p), WRITE_PARTITION_COLUMNS true, FIELD_IDS {p: 1, v: 2, name: 3})`,
+          'write the benchmark files',
+        );
+      } finally {
+        engine.close();
+      }
+      const all = list();
+      return Array.from({ length: APPENDS }, (_, a) => all.slice(Math.floor((all.length * a) / APPENDS), Math.floor((all.length * (a + 1)) / APPENDS)));
+    },
+  });
+  return { dir, files: list() };
 }
 
 /** DuckDB alone over the given files, printing {"n":…,"s":…}; plain JS under .cache so @duckdb/node-api resolves. */
