@@ -8,8 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { basename } from 'node:path';
 import type { Catalog } from '../catalog/catalog.js';
 import { formatTableId } from '../catalog/catalog.js';
 import { conflictError, FloeError } from '../errors.js';
@@ -30,11 +29,10 @@ import { applyChange } from '../table/apply.js';
 import type { TableChange } from '../table/updates.js';
 import type { FileIO } from '../io/fileio.js';
 import { joinLocation } from '../io/fileio.js';
-import { isLocalLocation, toLocalPath } from '../io/local.js';
 import { commitTable, createTable, type CommitEvents, discardUncommitted } from '../table/commit.js';
 import { validateNoConcurrentDataChanges } from '../table/conflicts.js';
 import { loadTable, type LoadedTable } from '../table/load.js';
-import { buildSnapshotChange, currentSchema, newSnapshotId, nextSchemaId, specById, writeAddedManifest, type StagedManifest } from '../table/snapshot-producer.js';
+import { buildSnapshotChange, currentSchema, newSnapshotId, nextSchemaId, specById, stagingDir, writeAddedManifest, type StagedManifest } from '../table/snapshot-producer.js';
 import { defaultSortOrder, sortOrderSql } from '../table/evolve/sort-sql.js';
 import { reconcileColumns, type SchemaChangePolicy } from './reconcile.js';
 
@@ -308,11 +306,6 @@ function assertSameLayout(now: TableMetadata, then: TableMetadata, name: string)
       hint: 'Run the load again.',
     });
   }
-}
-
-function stagingDir(tableLocation: string): string {
-  const id = randomUUID();
-  return isLocalLocation(tableLocation) ? join(toLocalPath(tableLocation), 'data', `.staging-${id}`) : join(tmpdir(), `floe-staging-${id}`);
 }
 
 export interface TableToWrite {

@@ -12,6 +12,8 @@
  * adds the snapshot and moves the branch, guarded by `assert-ref-snapshot-id`.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pLimit from 'p-limit';
 import { readManifest, toManifestFile, writeManifest, type ManifestSummary } from '../iceberg/manifest.js';
 import { hasKnownCounts, readManifestList, writeManifestList } from '../iceberg/manifest-list.js';
@@ -20,6 +22,7 @@ import type { DataFile, ManifestEntry, ManifestFile, PartitionSpec, Schema, Snap
 import { ManifestContent, ManifestEntryStatus } from '../iceberg/types.js';
 import type { FileIO } from '../io/fileio.js';
 import { joinLocation } from '../io/fileio.js';
+import { isLocalLocation, toLocalPath } from '../io/local.js';
 import { FloeError, internalError, unsupportedError } from '../errors.js';
 import type { LoadedTable } from './load.js';
 import { snapshotSummary } from './summary.js';
@@ -29,6 +32,15 @@ import type { TableChange } from './updates.js';
 export interface StagedManifest {
   location: string;
   summary: ManifestSummary;
+}
+
+/**
+ * A fresh local directory for the files of phase 1 before they are moved into the table:
+ * inside the table's data directory when it is local (the move is a rename), else in tmp.
+ */
+export function stagingDir(tableLocation: string): string {
+  const id = randomUUID();
+  return isLocalLocation(tableLocation) ? join(toLocalPath(tableLocation), 'data', `.staging-${id}`) : join(tmpdir(), `floe-staging-${id}`);
 }
 
 /** A random positive 63-bit snapshot id that the table does not use yet. */

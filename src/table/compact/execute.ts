@@ -10,8 +10,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { basename } from 'node:path';
 import type { Catalog } from '../../catalog/catalog.js';
 import { formatTableId } from '../../catalog/catalog.js';
 import { FloeError, internalError } from '../../errors.js';
@@ -27,19 +26,18 @@ import { resultType } from '../../iceberg/transforms/index.js';
 import type { DataFile, Schema, TableIdentifier, TableMetadata } from '../../iceberg/types.js';
 import type { FileIO } from '../../io/fileio.js';
 import { joinLocation } from '../../io/fileio.js';
-import { isLocalLocation, toLocalPath } from '../../io/local.js';
 import { type CommitEvents, commitTable, discardUncommitted } from '../commit.js';
 import { loadTable, type LoadedTable } from '../load.js';
 import { planScan, type ScanPlan, type ScanTask } from '../scan.js';
-import { buildSnapshotChange, newSnapshotId, specById, writeAddedManifest } from '../snapshot-producer.js';
+import { buildSnapshotChange, newSnapshotId, specById, stagingDir, writeAddedManifest } from '../snapshot-producer.js';
 import { resolveOrder, type ResolvedOrder, zBoundsSql, zOrderSql } from './order-sql.js';
 import { type BatchOptions, commitBatches, type CompactFile, type CompactPlan, type FileGroup, planCompaction, type PlanOptions } from './plan.js';
 import { describeStrategy, type Strategy } from './strategy.js';
 import { validateRewrite } from './validate.js';
 import { filterByPredicate } from './where.js';
 
-export const DEFAULT_TARGET_FILE_SIZE = 512n * 1024n * 1024n; // Iceberg's write.target-file-size-bytes default
-export const TARGET_FILE_SIZE_PROPERTY = 'write.target-file-size-bytes';
+const DEFAULT_TARGET_FILE_SIZE = 512n * 1024n * 1024n; // Iceberg's write.target-file-size-bytes default
+const TARGET_FILE_SIZE_PROPERTY = 'write.target-file-size-bytes';
 /** Above this many groups in the current spec, a batch is written by one partitioned COPY instead of one COPY per group. */
 const MAX_GROUP_WRITES = 32;
 
@@ -150,7 +148,7 @@ function compactFile(t: ScanTask): CompactFile {
   };
 }
 
-export function tableTargetSize(m: TableMetadata): bigint {
+function tableTargetSize(m: TableMetadata): bigint {
   const v = m.properties[TARGET_FILE_SIZE_PROPERTY];
   return v !== undefined && /^\d+$/.test(v) && BigInt(v) > 0n ? BigInt(v) : DEFAULT_TARGET_FILE_SIZE;
 }
@@ -233,10 +231,8 @@ async function rewriteBatch(
     const removeFiles = new Set([...rewritten, ...deletes]);
     const snapshotId = newSnapshotId(m);
     await o.beforeCommit?.(index);
-    let removedDeleteFiles = 0;
     const build = async (base: LoadedTable) => {
       await validateRewrite(base, { table: name, startSnapshotId: st.startSnapshotId, rewritten, knownDeletes: st.knownDeletes });
-      removedDeleteFiles = deletes.length;
       return buildSnapshotChange(base, {
         operation: 'replace',
         snapshotId,
@@ -262,7 +258,7 @@ async function rewriteBatch(
       groups: groups.length,
       rewrittenDataFiles: tasks.length,
       addedDataFiles: files.length,
-      removedDeleteFiles,
+      removedDeleteFiles: deletes.length,
       rewrittenRecords: tasks.reduce((a, t) => a + t.file.record_count, 0n),
       addedRecords: files.reduce((a, f) => a + f.record_count, 0n),
       rewrittenBytes: tasks.reduce((a, t) => a + t.file.file_size_in_bytes, 0n),
@@ -298,11 +294,6 @@ function partitionColumns(m: TableMetadata, schema: Schema, name: string): Parti
     const column = source.path.map(quoteIdent).join('.');
     return { name: f.name, sql: transformSql(f.transform, source.type, column), type: resultType(f.transform, source.type) };
   });
-}
-
-function stagingDir(tableLocation: string): string {
-  const id = randomUUID();
-  return isLocalLocation(tableLocation) ? join(toLocalPath(tableLocation), 'data', `.staging-${id}`) : join(tmpdir(), `floe-staging-${id}`);
 }
 
 function toNum(v: unknown): number | null {
