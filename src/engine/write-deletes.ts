@@ -9,7 +9,6 @@
  *   `file_path` (id 2147483546) and `pos` (id 2147483545), sorted by file_path then pos,
  *   with full (untruncated) metrics, one file per data file or per partition.
  */
-import { basename } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { DataFile, IcebergValue, NestedField } from '../iceberg/types.js';
 import { DataFileContent } from '../iceberg/types.js';
@@ -78,10 +77,10 @@ export async function findPositions(o: FindPositionsOptions): Promise<string> {
   return out;
 }
 
-/** Which data files have positions to delete, and how many. */
-export async function positionCounts(engine: Engine, positions: string): Promise<Map<string, bigint>> {
-  const rows = await engine.all(`SELECT file_path, count(*) AS n FROM ${quoteIdent(positions)} GROUP BY file_path`, 'count the rows to delete');
-  return new Map(rows.map((r) => [String(r.file_path), BigInt(r.n as bigint)]));
+/** The data files that have positions to delete. */
+export async function positionFiles(engine: Engine, positions: string): Promise<Set<string>> {
+  const rows = await engine.all(`SELECT DISTINCT file_path FROM ${quoteIdent(positions)}`, 'find the data files with rows to delete');
+  return new Set(rows.map((r) => String(r.file_path)));
 }
 
 export interface WrittenDeleteFile {
@@ -137,5 +136,3 @@ export async function writePositionDeleteFiles(o: {
     };
   });
 }
-
-export const deleteFileName = (localPath: string): string => basename(localPath);

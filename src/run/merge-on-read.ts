@@ -12,26 +12,23 @@
  * back to copy-on-write (the caller's path); `prepareMergeOnRead` returns undefined then.
  *
  * Conflicts, besides the caller's checks for concurrent appends: a concurrent commit that
- * removed a data file this merge deletes rows from fails the merge (validateDataFilesExist).
+ * removed a data file this merge deletes rows from fails the merge (dataFilesExist).
  */
-import { randomUUID } from 'node:crypto';
 import { rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { basename } from 'node:path';
 import type { Engine } from '../engine/duckdb.js';
 import { quoteIdent, quoteLiteral } from '../engine/sql.js';
-import { findPositions, positionCounts, writePositionDeleteFiles } from '../engine/write-deletes.js';
+import { findPositions, positionFiles, writePositionDeleteFiles } from '../engine/write-deletes.js';
 import { partitionPath } from '../iceberg/partition.js';
 import type { DataFile, IcebergValue, NestedField, Schema } from '../iceberg/types.js';
 import { writeAndCommit, DEFAULT_TARGET_FILE_SIZE, type WriteTableOptions, type WriteTableResult, type SnapshotWrite } from '../ingest/write-table.js';
 import { joinLocation } from '../io/fileio.js';
-import { isLocalLocation, toLocalPath } from '../io/local.js';
 import { discardUncommitted } from '../table/commit.js';
 import type { ScanTask } from '../table/delete-index.js';
 import type { LoadedTable } from '../table/load.js';
 import { deleteGranularity, groupByPartition, positionDeleteSummary } from '../table/position-deletes.js';
-import { specById, writeAddedManifest, type StagedManifest } from '../table/snapshot-producer.js';
-import { validateDataFilesExist } from './merge-conflicts.js';
+import { specById, stagingDir, writeAddedManifest, type StagedManifest } from '../table/snapshot-producer.js';
+import { dataFilesExist, type EntryCheck, validateNewEntries } from './merge-conflicts.js';
 
 export interface MergeOnReadInput {
   o: Pick<WriteTableOptions, 'catalog' | 'io' | 'engine' | 'id' | 'summary' | 'events' | 'audit'>;
@@ -49,8 +46,8 @@ export interface MergeOnReadInput {
   candidates: readonly ScanTask[];
   /** The incoming first key's [min, max], when known. */
   range?: { min: IcebergValue; max: IcebergValue };
-  /** The caller's checks (concurrent appends), run on every commit attempt. */
-  validate: (base: LoadedTable) => Promise<void>;
+  /** The caller's checks of concurrent commits (appends), run on every commit attempt. */
+  conflicts: readonly (EntryCheck | undefined)[];
 }
 
 /** Why the candidates cannot be merged on read, or undefined when they can. */
@@ -70,7 +67,7 @@ export async function mergeOnReadObstacle(engine: Engine, table: LoadedTable, ke
   return missing === undefined ? undefined : `data file ${missing} has no field ids for the merge key`;
 }
 
-export async function mergeOnRead(x: MergeOnReadInput): Promise<Omit<WriteTableResult, 'created' | 'schemaChanges'> & { deleteFiles: number; deletedRows: bigint }> {
+export async function mergeOnRead(x: MergeOnReadInput): Promise<Omit<WriteTableResult, 'created' | 'schemaChanges'>> {
   const { o, table, name } = x;
   const m = table.metadata;
   const local = new Map<string, string>();
@@ -79,13 +76,13 @@ export async function mergeOnRead(x: MergeOnReadInput): Promise<Omit<WriteTableR
     for (const d of t.deletes) if (!local.has(d.file.file_path)) local.set(d.file.file_path, await table.io.localPath(d.file.file_path));
   }
   const positions = await findPositions({ engine: o.engine, tasks: x.candidates, local, keys: x.keys, incoming: x.incoming, range: x.range, table: name });
-  const staging = isLocalLocation(m.location) ? join(toLocalPath(m.location), 'data', `.staging-${randomUUID()}`) : join(tmpdir(), `floe-staging-${randomUUID()}`);
+  const staging = stagingDir(m.location);
   const placed: string[] = [];
   try {
-    const counts = await positionCounts(o.engine, positions);
+    const targets = await positionFiles(o.engine, positions);
     const deleteFiles: { file: DataFile; specId: number }[] = [];
     const granularity = deleteGranularity(m.properties, name);
-    for (const g of groupByPartition(x.candidates, new Set(counts.keys()))) {
+    for (const g of groupByPartition(x.candidates, targets)) {
       const written = await writePositionDeleteFiles({
         engine: o.engine,
         positions,
@@ -113,26 +110,20 @@ export async function mergeOnRead(x: MergeOnReadInput): Promise<Omit<WriteTableR
     }
     const files = deleteFiles.map((d) => d.file);
     const startId = m['current-snapshot-id'];
-    const targets = new Set(counts.keys());
+    const inserts = await o.engine.all(`SELECT count(*) AS n FROM (${x.insertSql}) AS __i`, `count the rows to add to ${name}`);
+    const adds = BigInt(inserts[0]?.n as bigint) > 0n;
     const write: SnapshotWrite = {
       selectSql: x.insertSql,
       schema: x.schema,
       evolved: x.evolved,
-      // Decided per attempt below from what was written; RowDelta's operation names.
-      operation: 'overwrite',
+      // RowDelta's operation names.
+      operation: files.length === 0 ? 'append' : adds ? 'overwrite' : 'delete',
       deletes: { manifests, files },
-      validate: async (base) => {
-        await validateDataFilesExist(base, startId, targets, name);
-        await x.validate(base);
-      },
+      validate: (base) => validateNewEntries(base, startId, [dataFilesExist(targets, name), ...x.conflicts]),
       skipIfEmpty: true,
       audit: o.audit,
     };
-    const inserts = await o.engine.all(`SELECT count(*) AS n FROM (${x.insertSql}) AS __i`, `count the rows to add to ${name}`);
-    const adds = BigInt(inserts[0]?.n as bigint) > 0n;
-    write.operation = files.length === 0 ? 'append' : adds ? 'overwrite' : 'delete';
-    const result = await writeAndCommit({ ...o, summary: { ...(o.summary ?? {}), ...positionDeleteSummary(files) } }, table, write);
-    return { ...result, deleteFiles: files.length, deletedRows: files.reduce((a, f) => a + f.record_count, 0n) };
+    return await writeAndCommit({ ...o, summary: { ...(o.summary ?? {}), ...positionDeleteSummary(files) } }, table, write);
   } catch (e) {
     // Nothing references these files unless the commit's outcome is unknown (table/commit.ts).
     await discardUncommitted(table.io, placed, e);

@@ -27,20 +27,17 @@ import { quoteIdent } from '../engine/sql.js';
 import { schemaFromColumns } from '../engine/infer-schema.js';
 import { icebergValueOf } from '../engine/types.js';
 import { compareValues, fromBinary } from '../iceberg/conversions.js';
-import { readManifest } from '../iceberg/manifest.js';
-import { readManifestList } from '../iceberg/manifest-list.js';
 import { fieldByPath } from '../iceberg/schema.js';
-import { DataFileContent, ManifestContent, ManifestEntryStatus, type DataFile, type IcebergValue, type NestedField } from '../iceberg/types.js';
+import { DataFileContent, ManifestEntryStatus, type DataFile, type IcebergValue, type NestedField } from '../iceberg/types.js';
 import { writeAndCommit, writeTable, type WriteTableOptions, type WriteTableResult } from '../ingest/write-table.js';
 import { reconcileColumns } from '../ingest/reconcile.js';
-import { loadTable, type LoadedTable } from '../table/load.js';
+import { loadTable } from '../table/load.js';
 import { planScan, type ScanDelete } from '../table/scan.js';
 import { referencedDataFile } from '../table/delete-index.js';
 import { currentSchema, nextSchemaId } from '../table/snapshot-producer.js';
 import { mergeWriteMode } from '../table/position-deletes.js';
-import { validateNoNewDeletesForDataFiles } from './merge-conflicts.js';
+import { type EntryCheck, noNewDeletesForDataFiles, validateNewEntries } from './merge-conflicts.js';
 import { mergeOnRead, mergeOnReadObstacle } from './merge-on-read.js';
-import { ancestry } from './state.js';
 
 export interface MergeOptions extends Omit<WriteTableOptions, 'mode'> {
   key: string[];
@@ -95,9 +92,9 @@ export async function mergeTable(o: MergeOptions): Promise<WriteTableResult> {
     const topKeys = top.every((f) => f !== undefined) ? (top as NestedField[]) : undefined;
     const obstacle = topKeys ? await mergeOnReadObstacle(o.engine, table, topKeys, candidates) : 'a merge key is a nested field';
     if (obstacle === undefined) {
-      const { deleteFiles: _d, deletedRows: _r, ...result } = await mergeOnRead({
+      const result = await mergeOnRead({
         o, table, name, schema: r.schema, evolved: r.evolved, incoming, keys: topKeys!, insertSql: selectSql, candidates, range: range ?? undefined,
-        validate: (base) => validateNoConflictingAppends(base, startId, range, name),
+        conflicts: [noConflictingAppends(range, name)],
       });
       return { ...result, created: false, schemaChanges: r.changes };
     }
@@ -115,10 +112,7 @@ export async function mergeTable(o: MergeOptions): Promise<WriteTableResult> {
     operation: candidates.length ? 'overwrite' : 'append',
     // File-scoped position deletes of rewritten files go with them (their rows are already applied).
     removeFiles: new Set([...rewritten, ...danglingDeletes(plan.deleteFiles, rewritten)]),
-    validate: async (base) => {
-      await validateNoConflictingAppends(base, startId, range, name);
-      await validateNoNewDeletesForDataFiles(base, startId, rewritten, name);
-    },
+    validate: (base) => validateNewEntries(base, startId, [noConflictingAppends(range, name), noNewDeletesForDataFiles(rewritten, name)]),
     skipIfEmpty: true,
     audit: o.audit,
   });
@@ -162,29 +156,16 @@ export function mayContain(file: DataFile, range: KeyRange): boolean {
   return true;
 }
 
-/** Files added on main since `startId` whose key range overlaps ours would be duplicated or lost. */
-async function validateNoConflictingAppends(base: LoadedTable, startId: bigint | null, range: KeyRange | null, name: string): Promise<void> {
-  if (range === null || base.metadata['current-snapshot-id'] === startId) return;
-  const newer = [];
-  for (const s of ancestry(base.metadata)) {
-    if (s['snapshot-id'] === startId) break;
-    newer.push(s);
-  }
-  for (const s of newer) {
-    const list = readManifestList(await base.io.read(s['manifest-list']), s['manifest-list']);
-    for (const mf of list.filter((x) => x.added_snapshot_id === s['snapshot-id'] && x.content === ManifestContent.DATA)) {
-      const entries = readManifest(await base.io.read(mf.manifest_path), mf.manifest_path, { manifest: mf });
-      const clash = entries.find(
-        (e) => e.status === ManifestEntryStatus.ADDED && e.data_file.content === DataFileContent.DATA && mayContain(e.data_file, range),
-      );
-      if (clash) {
-        throw new FloeError('conflict', `${name}: a concurrent commit (snapshot ${s['snapshot-id']}) added rows whose keys may overlap this merge; nothing was committed`, {
-          retryable: false,
-          context: { table: name, snapshot: String(s['snapshot-id']) },
-          hint: 'Run the merge again: it will see the new rows.',
-        });
-      }
-    }
-  }
+/** Files added on main since the merge started whose key range overlaps ours would be duplicated or lost. */
+function noConflictingAppends(range: KeyRange | null, name: string): EntryCheck | undefined {
+  if (range === null) return undefined;
+  return (e, s) => {
+    if (e.status !== ManifestEntryStatus.ADDED || e.data_file.content !== DataFileContent.DATA || !mayContain(e.data_file, range)) return undefined;
+    return new FloeError('conflict', `${name}: a concurrent commit (snapshot ${s['snapshot-id']}) added rows whose keys may overlap this merge; nothing was committed`, {
+      retryable: false,
+      context: { table: name, snapshot: String(s['snapshot-id']) },
+      hint: 'Run the merge again: it will see the new rows.',
+    });
+  };
 }
 
