@@ -74,10 +74,18 @@ export async function transpileBaseline(ctx: ScenarioContext, name: string): Pro
   const out = ts.transpileModule(src, {
     compilerOptions: { module: ts.ModuleKind.ES2022, target: ts.ScriptTarget.ES2022 },
   }).outputText;
+  return writeCachedScript(ctx, `${name}.mjs`, out);
+}
+
+/**
+ * Writes a generated plain-JS script (a baseline or a driver) to .cache/bench/baselines, under
+ * the repo so that `@duckdb/node-api` resolves from node_modules. Returns its path.
+ */
+export function writeCachedScript(ctx: ScenarioContext, fileName: string, text: string): string {
   const dir = join(ctx.cacheDir, 'baselines');
   mkdirSync(dir, { recursive: true });
-  const path = join(dir, `${name}.mjs`);
-  writeFileSync(path, out);
+  const path = join(dir, fileName);
+  writeFileSync(path, text);
   return path;
 }
 

@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { fmtCount } from '../lib/format.js';
 import { wallAtMost } from '../lib/goals.js';
 import type { Contender, Scenario, ScenarioContext } from '../lib/types.js';
-import { expectRows, floeArgv, floeUnavailable, optional, writeProject } from './common.js';
+import { expectRows, floeArgv, floeUnavailable, optional, writeCachedScript, writeProject } from './common.js';
 
 const TEMPLATE_VERSION = 1;
 const TABLE = { namespace: ['bench'], name: 'small' };
@@ -95,11 +95,9 @@ export const compaction: Scenario = {
 
 /** The baseline script, written under .cache so that @duckdb/node-api resolves from node_modules. */
 function writeBaseline(ctx: ScenarioContext): string {
-  const dir = join(ctx.cacheDir, 'baselines');
-  mkdirSync(dir, { recursive: true });
-  const path = join(dir, 'duckdb-compact.mjs');
-  writeFileSync(
-    path,
+  return writeCachedScript(
+    ctx,
+    'duckdb-compact.mjs',
     `import { DuckDBInstance } from '@duckdb/node-api';
 const [glob, out] = process.argv.slice(2);
 const lit = (s) => "'" + s.replaceAll("'", "''") + "'";
@@ -112,7 +110,6 @@ instance.closeSync();
 process.stdout.write(JSON.stringify({ rows: String(rows) }) + '\\n');
 `,
   );
-  return path;
 }
 
 /** A floe project in `dir` whose table bench.small has FILES data files, built through floe's library. */

@@ -1,6 +1,6 @@
 /**
- * Every scenario of the benchmark issue, in its order. Scenarios 2-6 are not implemented
- * yet: they appear in latest.md as such, with no figures, until they are.
+ * Every scenario of the benchmark issue, in its order. A scenario with `implemented: false`
+ * appears in latest.md as such, with no figures, until it is.
  */
 import type { Scenario } from '../lib/types.js';
 import { checks } from './checks.js';
@@ -13,8 +13,6 @@ import { mergeUpsert } from './merge-upsert.js';
 import { postgresLoad } from './postgres-load.js';
 import { prunedQuery } from './pruned-query.js';
 import { selftest } from './selftest.js';
-
-const notYet = (id: string, key: string, title: string, measures: string): Scenario => ({ id, key, title, measures, implemented: false });
 
 export const SCENARIOS: Scenario[] = [
   csvLoad,
