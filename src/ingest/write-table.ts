@@ -21,6 +21,7 @@ import { transformSql } from '../engine/transform-sql.js';
 import { registerFloeFunctions } from '../engine/udf.js';
 import { writeDataFiles, type PartitionColumn } from '../engine/write-parquet.js';
 import { createTableChange, type UnboundPartitionField, type UnboundSortField } from '../iceberg/metadata-builder.js';
+import { stringifyJson } from '../iceberg/json.js';
 import { partitionPath } from '../iceberg/partition.js';
 import { fieldById, highestFieldId } from '../iceberg/schema.js';
 import { resultType } from '../iceberg/transforms/index.js';
@@ -287,13 +288,7 @@ async function auditSql(engine: Engine, table: LoadedTable, files: DataFile[], w
 /** Another writer's new table has exactly the layout of ours (same location, field ids, spec, sort order). */
 function sameNewTableLayout(theirs: TableMetadata, ours: TableMetadata): boolean {
   const layout = (m: TableMetadata) =>
-    JSON.stringify([
-      m.location,
-      m['format-version'],
-      currentSchema(m).fields,
-      specById(m, m['default-spec-id']).fields,
-      m['sort-orders'].find((o) => o['order-id'] === m['default-sort-order-id'])?.fields ?? [],
-    ], (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+    stringifyJson([m.location, m['format-version'], currentSchema(m).fields, specById(m, m['default-spec-id']).fields, defaultSortOrder(m)?.fields ?? []]);
   return layout(theirs) === layout(ours);
 }
 

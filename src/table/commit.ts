@@ -128,23 +128,22 @@ export async function commitTable(
 }
 
 /** Table property: delete metadata files that fall off the metadata log (Iceberg Java TableProperties). */
-export const METADATA_DELETE_AFTER_COMMIT = 'write.metadata.delete-after-commit.enabled';
+const METADATA_DELETE_AFTER_COMMIT = 'write.metadata.delete-after-commit.enabled';
 
 /**
  * After a successful commit, with `write.metadata.delete-after-commit.enabled=true`, deletes
  * the metadata files that were in the old metadata log but not in the new one (the log is
  * capped by `write.metadata.previous-versions-max`, apply.ts). Best effort: the commit stands.
  */
-export async function deleteDroppedMetadataFiles(io: FileIO, before: TableMetadata, after: TableMetadata): Promise<string[]> {
-  if ((after.properties[METADATA_DELETE_AFTER_COMMIT] ?? 'false').trim().toLowerCase() !== 'true') return [];
+async function deleteDroppedMetadataFiles(io: FileIO, before: TableMetadata, after: TableMetadata): Promise<void> {
+  if ((after.properties[METADATA_DELETE_AFTER_COMMIT] ?? 'false').trim().toLowerCase() !== 'true') return;
   const kept = new Set(after['metadata-log'].map((e) => e['metadata-file']));
   const dropped = before['metadata-log'].map((e) => e['metadata-file']).filter((f) => !kept.has(f));
   await Promise.all(dropped.map((f) => io.delete(f).catch(() => undefined)));
-  return dropped;
 }
 
 /** The error context marking a commit whose outcome could not be decided. */
-export function isCommitStateUnknown(e: unknown): boolean {
+function isCommitStateUnknown(e: unknown): boolean {
   return e instanceof FloeError && e.context.commitState === 'unknown';
 }
 
@@ -167,7 +166,7 @@ function unknownOutcome(name: string, location: string, e: unknown, why: string)
 }
 
 /** Snapshots `next` adds to `base`: the ids by which a landed commit is recognised. */
-export function addedSnapshotIds(base: TableMetadata, next: TableMetadata): bigint[] {
+function addedSnapshotIds(base: TableMetadata, next: TableMetadata): bigint[] {
   const had = new Set(base.snapshots.map((s) => s['snapshot-id']));
   return next.snapshots.map((s) => s['snapshot-id']).filter((s) => !had.has(s));
 }

@@ -11,10 +11,9 @@
 import { FloeError } from '../errors.js';
 import type { DataFile, Schema } from '../iceberg/types.js';
 import { DataFileContent } from '../iceberg/types.js';
-import { partitionKey, type ScanTask } from './delete-index.js';
+import { DELETE_FILE_PATH_ID, partitionKey, type ScanTask } from './delete-index.js';
 
-export const DELETE_FILE_PATH_ID = 2147483546;
-export const DELETE_POS_ID = 2147483545;
+const DELETE_POS_ID = 2147483545;
 
 /** The columns of a position delete file (without the optional `row`). */
 export const DELETE_POS_SCHEMA: Schema = {

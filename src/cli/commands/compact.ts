@@ -7,6 +7,7 @@ import type { Command } from 'commander';
 import { parseTableIdentifier } from '../../catalog/identifier.js';
 import { openEngine } from '../../engine/duckdb.js';
 import { FloeError, usageError } from '../../errors.js';
+import { bytesToHex } from '../../iceberg/conversions.js';
 import { compactTable, type CompactResult } from '../../table/compact/execute.js';
 import { describeStrategy, parseStrategy } from '../../table/compact/strategy.js';
 import { globalsOf, withProject } from '../context.js';
@@ -146,5 +147,5 @@ function report(r: CompactResult, out: ReturnType<typeof consoleOutput>, json: b
 
 function partitionText(values: readonly unknown[]): string {
   if (values.length === 0) return '(unpartitioned)';
-  return values.map((v) => (v instanceof Uint8Array ? `0x${Buffer.from(v).toString('hex')}` : v === null ? 'null' : String(v))).join(', ');
+  return values.map((v) => (v instanceof Uint8Array ? `0x${bytesToHex(v)}` : v === null ? 'null' : String(v))).join(', ');
 }

@@ -20,6 +20,7 @@ import { fieldById, fieldByPath } from '../../iceberg/schema.js';
 import { parsePrimitive } from '../../iceberg/primitive.js';
 import { formatTransform } from '../../iceberg/transforms/index.js';
 import type { PrimitiveType, Schema, SortField, TableMetadata } from '../../iceberg/types.js';
+import { defaultSortOrder } from '../evolve/sort-sql.js';
 import type { Strategy } from './strategy.js';
 
 export type ResolvedOrder =
@@ -44,8 +45,8 @@ export function resolveOrder(strategy: Strategy, m: TableMetadata, schema: Schem
       return { transform: formatTransform(f.transform), 'source-id': source.id, direction: f.direction, 'null-order': f['null-order'] };
     });
   } else {
-    const order = m['sort-orders'].find((o) => o['order-id'] === m['default-sort-order-id']);
-    if (!order || order.fields.length === 0) {
+    const order = defaultSortOrder(m);
+    if (!order) {
       throw usageError(`table ${table} has no sort order; give the order with --sort "col [asc|desc], ..."`);
     }
     fields = order.fields;
