@@ -43,6 +43,13 @@ export const mergeUpsert: Scenario = {
     const rows = rowsFor(ctx.quick);
     const t = await template(ctx, rows);
     const changes = rows / 100;
+    // The run's summary table: `upsert  bench.big  ok  <rows_read>  <rows_written> …`.
+    const verifyRun = (stdout: string) => {
+      const m = /\bbench\.big\s+ok\s+(\d+)\s+(\d+)/.exec(stdout);
+      if (!m) return { problem: `no successful run of bench.big in ${JSON.stringify(stdout.slice(0, 300))}` };
+      if (Number(m[1]) !== changes) return { problem: `read ${m[1]} changed rows, expected ${changes}` };
+      return { info: { rows_written: Number(m[2]) } };
+    };
     const c: Case = {
       id: `rows-${fmtCount(rows).toLowerCase()}`,
       label: `${fmtCount(rows)} rows, ${fmtCount(changes)} changed`,
@@ -57,13 +64,7 @@ export const mergeUpsert: Scenario = {
             await restore(t.dir);
             return { argv: floeArgv(ctx, '--project', t.dir, 'run', 'upsert') };
           },
-          // The run's summary table: `upsert  bench.big  ok  <rows_read>  <rows_written> …`.
-          verify: (stdout) => {
-            const m = /\bbench\.big\s+ok\s+(\d+)\s+(\d+)/.exec(stdout);
-            if (!m) return { problem: `no successful run of bench.big in ${JSON.stringify(stdout.slice(0, 300))}` };
-            if (Number(m[1]) !== changes) return { problem: `read ${m[1]} changed rows, expected ${changes}` };
-            return { info: { rows_written: Number(m[2]) } };
-          },
+          verify: verifyRun,
           timeoutMs: TIMEOUT_MS,
         },
         {
@@ -77,12 +78,7 @@ export const mergeUpsert: Scenario = {
             await setTableProperties(t.dir, { 'write.merge.mode': 'merge-on-read' });
             return { argv: floeArgv(ctx, '--project', t.dir, 'run', 'upsert') };
           },
-          verify: (stdout) => {
-            const m = /\bbench\.big\s+ok\s+(\d+)\s+(\d+)/.exec(stdout);
-            if (!m) return { problem: `no successful run of bench.big in ${JSON.stringify(stdout.slice(0, 300))}` };
-            if (Number(m[1]) !== changes) return { problem: `read ${m[1]} changed rows, expected ${changes}` };
-            return { info: { rows_written: Number(m[2]) } };
-          },
+          verify: verifyRun,
           timeoutMs: TIMEOUT_MS,
         },
         {

@@ -21,7 +21,7 @@ import { mergeTable } from '../../src/run/merge.js';
 import { parseStrategy } from '../../src/table/compact/strategy.js';
 import { compactTable } from '../../src/table/compact/execute.js';
 import { loadTable } from '../../src/table/load.js';
-import { commitTable } from '../../src/table/commit.js';
+import { type CommitEvents, commitTable } from '../../src/table/commit.js';
 import { planScan } from '../../src/table/scan.js';
 import { FloeError } from '../../src/errors.js';
 
@@ -54,6 +54,18 @@ async function rows(id: TableIdentifier): Promise<[number, string][]> {
   await createTableView(engine, ['v', id.name], { io: t.io, metadata: t.metadata, table: name });
   const r = await engine.all(`SELECT k, v FROM v.${id.name} ORDER BY k, v`, 'read');
   return r.map((x) => [Number(x.k), String(x.v)]);
+}
+
+/** Runs `competitor` once, at the first compare-and-swap of the merge under test. */
+function raceOnce(competitor: () => Promise<unknown>): CommitEvents {
+  let raced = false;
+  return {
+    beforeSwap: async () => {
+      if (raced) return;
+      raced = true;
+      await competitor();
+    },
+  };
 }
 
 async function setProperty(id: TableIdentifier, key: string, value: string): Promise<void> {
@@ -211,19 +223,14 @@ describe('merge-on-read: partitioned tables and conflicts', () => {
     const id = { namespace: ['mor'], name: 'race' };
     await writeTable({ ...base(id), selectSql: `SELECT i::BIGINT AS k, 'v' AS v FROM range(0, 10) t(i)`, mode: 'append', properties: MOR });
     const before = await loadTable(catalog, io, id);
-    let raced = false;
     const err = await mergeTable({
       ...base(id),
       selectSql: `SELECT 3::BIGINT AS k, 'new' AS v`,
       key: ['k'],
-      events: {
-        beforeSwap: async () => {
-          if (raced) return;
-          raced = true;
-          // A concurrent overwrite removes the data file the merge deletes a row from.
-          await writeTable({ ...base(id), selectSql: `SELECT i::BIGINT AS k, 'w' AS v FROM range(0, 10) t(i)`, mode: 'overwrite' });
-        },
-      },
+      events: raceOnce(async () => {
+        // A concurrent overwrite removes the data file the merge deletes a row from.
+        await writeTable({ ...base(id), selectSql: `SELECT i::BIGINT AS k, 'w' AS v FROM range(0, 10) t(i)`, mode: 'overwrite' });
+      }),
     }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(FloeError);
     expect((err as FloeError).kind).toBe('conflict');
@@ -236,20 +243,14 @@ describe('merge-on-read: partitioned tables and conflicts', () => {
   it('a concurrent merge-on-read delete of another key in the same file does not conflict', async () => {
     const id = { namespace: ['mor'], name: 'cowrace' };
     await writeTable({ ...base(id), selectSql: `SELECT i::BIGINT AS k, 'v' AS v FROM range(0, 10) t(i)`, mode: 'append', properties: MOR });
-    let raced = false;
-    const cowTable = id;
     const err = await mergeTable({
-      ...base(cowTable),
+      ...base(id),
       selectSql: `SELECT 3::BIGINT AS k, 'cow' AS v`,
       key: ['k'],
-      events: {
-        beforeSwap: async () => {
-          if (raced) return;
-          raced = true;
-          // Deletes key 8 from the data file this merge deletes key 3 from.
-          await upsert(id, [[8, '', true]]);
-        },
-      },
+      events: raceOnce(async () => {
+        // Deletes key 8 from the data file this merge deletes key 3 from.
+        await upsert(id, [[8, '', true]]);
+      }),
     }).catch((e: unknown) => e);
     expect(err).not.toBeInstanceOf(Error);
     expect((await rows(id)).map(([k]) => k)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 9]);
@@ -259,19 +260,14 @@ describe('merge-on-read: partitioned tables and conflicts', () => {
   it('copy-on-write: a concurrent delete file for a candidate makes the merge a conflict (no resurrected row)', async () => {
     const id = { namespace: ['mor'], name: 'cowdel' };
     await writeTable({ ...base(id), selectSql: `SELECT i::BIGINT AS k, 'v' AS v FROM range(0, 10) t(i)`, mode: 'append' });
-    let raced = false;
     const err = await mergeTable({
       ...base(id),
       selectSql: `SELECT 3::BIGINT AS k, 'cow' AS v`,
       key: ['k'],
-      events: {
-        beforeSwap: async () => {
-          if (raced) return;
-          raced = true;
-          await setProperty(id, 'write.merge.mode', 'merge-on-read');
-          await upsert(id, [[8, '', true]]);
-        },
-      },
+      events: raceOnce(async () => {
+        await setProperty(id, 'write.merge.mode', 'merge-on-read');
+        await upsert(id, [[8, '', true]]);
+      }),
     }).catch((e: unknown) => e);
     expect((err as FloeError).kind).toBe('conflict');
     expect((err as FloeError).message).toMatch(/mor\.cowdel: a concurrent commit .* added delete file/);
