@@ -16,7 +16,7 @@ import type { DuckDBAppender, DuckDBDataChunk, DuckDBType } from '@duckdb/node-a
 import { FloeError, sourceError } from '../errors.js';
 import { quoteIdent } from '../engine/sql.js';
 import type { SourceContext } from './source.js';
-import { type ColumnPlan, ValueMisfit, type Wire } from './sql-types.js';
+import { type ColumnPlan, decimalTypeParts, ValueMisfit, type Wire } from './sql-types.js';
 
 type Api = typeof import('@duckdb/node-api');
 let apiPromise: Promise<Api> | undefined;
@@ -285,9 +285,8 @@ function wireWrap(api: Api, wire: Wire): Wrap {
 
 /** DECIMAL(w, s) with w above 18 (stored as 128 bits), or undefined. */
 export function wideDecimal(type: string): { width: number; scale: number } | undefined {
-  const m = /^DECIMAL\((\d+),\s*(\d+)\)$/.exec(type);
-  if (!m || Number(m[1]) <= 18) return undefined;
-  return { width: Number(m[1]), scale: Number(m[2]) };
+  const d = decimalTypeParts(type);
+  return d && d.width > 18 ? d : undefined;
 }
 
 const DECIMAL_TEXT = /^([+-])?(\d*)(?:\.(\d*))?$/;

@@ -29,7 +29,7 @@ import type { Client } from 'pg';
 import { FloeError } from '../errors.js';
 import { quoteIdent, quoteLiteral } from '../engine/sql.js';
 import type { SourceContext } from './source.js';
-import type { ColumnPlan } from './sql-types.js';
+import { type ColumnPlan, decimalTypeParts } from './sql-types.js';
 
 /** What the fast path needs to know of one result column beyond its plan. */
 export interface CopyColumn {
@@ -79,9 +79,9 @@ export function copyColumnSql(column: CopyColumn, col: string): string | undefin
  * DECIMAL(18, s) and goes through that cast (~1 µs) instead.
  */
 function decimalSql(type: string, col: string): string | undefined {
-  const m = /^DECIMAL\((\d+),\s*(\d+)\)$/.exec(type);
-  if (!m) return undefined;
-  const [width, scale] = [Number(m[1]), Number(m[2])];
+  const d = decimalTypeParts(type);
+  if (!d) return undefined;
+  const { width, scale } = d;
   if (width <= 18 || scale > 18) return `CAST(${col} AS ${type})`;
   return `CASE WHEN length(${col}) <= 18 THEN CAST(CAST(${col} AS DECIMAL(18, ${scale})) AS ${type}) ELSE CAST(${col} AS ${type}) END`;
 }
@@ -94,9 +94,9 @@ function decimalSql(type: string, col: string): string | undefined {
  * cast to a DECIMAL wider than 18 would cost ~70 µs a value. NaN and ±Infinity fail the load.
  */
 function checkedDecimalSql(type: string, col: string): string | undefined {
-  const m = /^DECIMAL\((\d+),\s*(\d+)\)$/.exec(type);
-  if (!m) return undefined;
-  const [width, scale] = [Number(m[1]), Number(m[2])];
+  const d = decimalTypeParts(type);
+  if (!d) return undefined;
+  const { width, scale } = d;
   const ip = `split_part(${col}, '.', 1)`;
   const fp = `rtrim(split_part(${col}, '.', 2), '0')`;
   const unscaled = `CAST(${ip} || rpad(${fp}, ${scale}, '0') AS HUGEINT)`;
@@ -185,9 +185,9 @@ export async function copyIntoStage(
   const load = async (path: string) => {
     try {
       if (failure !== undefined) return;
-      await ctx.engine.run(`INSERT INTO ${table} ${spoolSelect(path, columns, exprs as string[])}`, 'load the COPY output', { kind: 'source' });
-      const r = await ctx.engine.all(`SELECT count(*)::BIGINT AS n FROM ${table}`, 'count the staged rows');
-      rows = Number(r[0]!.n);
+      // INSERT answers with its row count: no count(*) over the growing stage per segment.
+      const r = await ctx.engine.all(`INSERT INTO ${table} ${spoolSelect(path, columns, exprs as string[])}`, 'load the COPY output', { kind: 'source' });
+      rows += Number(r[0]!.Count);
       ctx.onProgress?.(rows);
     } catch (e) {
       failure ??= e instanceof Error ? e.message : String(e);

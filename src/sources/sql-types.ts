@@ -202,6 +202,12 @@ export function decimalFits(text: string, width: number, scale: number): boolean
   return intDigits <= width - scale && fracDigits <= scale;
 }
 
+/** Width and scale of a `DECIMAL(w, s)` type text, or undefined for any other type. */
+export function decimalTypeParts(type: string): { width: number; scale: number } | undefined {
+  const m = /^DECIMAL\((\d+),\s*(\d+)\)$/.exec(type);
+  return m ? { width: Number(m[1]), scale: Number(m[2]) } : undefined;
+}
+
 /**
  * A DECIMAL column for a source decimal(precision, scale). Negative scales (Postgres 15) and
  * scales above the precision widen to a DECIMAL that holds every value. Past 38 digits the
@@ -297,9 +303,17 @@ const varchar: Scalar = { type: 'VARCHAR', wire: 'VARCHAR' };
  */
 export function pgNumericFit(oid: number, typmod: number): 'exact' | 'checked' | undefined {
   if (oid !== PG.numeric) return undefined;
-  if (typmod < 0) return 'checked';
+  return pgNumericDecimal(typmod).checked ? 'checked' : 'exact';
+}
+
+/**
+ * The DECIMAL of a Postgres numeric column. typmod = ((precision << 16) | (scale & 0x7ff)) + 4,
+ * scale signed (Postgres 15 allows negative scales); -1 when unconstrained.
+ */
+function pgNumericDecimal(typmod: number): ReturnType<typeof decimalColumn> {
+  if (typmod < 0) return { type: `DECIMAL(${UNCONSTRAINED_DECIMAL.width}, ${UNCONSTRAINED_DECIMAL.scale})`, ...UNCONSTRAINED_DECIMAL, checked: true };
   const t = typmod - 4;
-  return decimalColumn((t >> 16) & 0xffff, ((t & 0x7ff) ^ 0x400) - 0x400).checked ? 'checked' : 'exact';
+  return decimalColumn((t >> 16) & 0xffff, ((t & 0x7ff) ^ 0x400) - 0x400);
 }
 
 /** The DuckDB type of one Postgres scalar type; `typmod` is the column's atttypmod. */
@@ -318,11 +332,7 @@ function pgScalar(oid: number, typmod: number): Scalar {
     case PG.float8:
       return { type: 'DOUBLE', wire: 'DOUBLE', convert: Number };
     case PG.numeric: {
-      // typmod = ((precision << 16) | (scale & 0x7ff)) + 4, scale signed (Postgres 15 allows
-      // negative scales); -1 when unconstrained.
-      const t = typmod - 4;
-      const [precision, scale] = typmod < 0 ? [0, 0] : [(t >> 16) & 0xffff, ((t & 0x7ff) ^ 0x400) - 0x400];
-      const d = typmod < 0 ? { type: `DECIMAL(${UNCONSTRAINED_DECIMAL.width}, ${UNCONSTRAINED_DECIMAL.scale})`, ...UNCONSTRAINED_DECIMAL, checked: true } : decimalColumn(precision, scale);
+      const d = pgNumericDecimal(typmod);
       return { type: d.type, wire: 'VARCHAR', convert: decimalConverter(d.width, d.scale, d.checked) };
     }
     case PG.date:
