@@ -15,7 +15,7 @@
  */
 import type { Pool, PoolClient, PoolConfig } from 'pg';
 import { configError, FloeError, ioError } from '../errors.js';
-import { postgresDialect, type SqlConnection, type SqlExecutor, type SqlRow, type SqlValue } from './sql-dialect.js';
+import { driverCode, postgresDialect, type SqlConnection, type SqlExecutor, type SqlRow, type SqlValue } from './sql-dialect.js';
 
 /** How long connecting may take before the catalog is reported unreachable. */
 export const PG_CONNECT_TIMEOUT_MS = 10_000;
@@ -188,20 +188,19 @@ export class PostgresConnection implements SqlConnection {
   private scrub(e: unknown): unknown {
     if (e instanceof FloeError) return e;
     if (isConnectionFailure(e)) return connectError(this.target, e);
-    const pw = this.target.password;
-    if (pw && e instanceof Error && e.message.includes(pw)) e.message = e.message.split(pw).join('***');
+    if (e instanceof Error) e.message = hidePassword(this.target, e.message);
     return e;
   }
 }
 
-function sqlState(e: unknown): string {
-  const code = (e as { code?: unknown } | null)?.code;
-  return typeof code === 'string' ? code : '';
+/** `text` with every occurrence of the target's password masked. */
+function hidePassword(target: PostgresTarget, text: string): string {
+  return target.password ? text.split(target.password).join('***') : text;
 }
 
 /** Network failures (no SQLSTATE) and server-side connection exceptions (class 08, 57P0x). */
 function isConnectionFailure(e: unknown): boolean {
-  const code = sqlState(e);
+  const code = driverCode(e);
   if (/^(ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|EPIPE)$/.test(code)) return true;
   if (/^08|^57P0[1-3]$/.test(code)) return true;
   const msg = e instanceof Error ? e.message : '';
@@ -213,9 +212,8 @@ function isConnectionFailure(e: unknown): boolean {
  * missing database or a bad TLS setting is `config` (floe.yaml must change).
  */
 export function connectError(target: PostgresTarget, e: unknown): FloeError {
-  const code = sqlState(e) || 'unknown';
-  let detail = e instanceof Error ? e.message : String(e);
-  if (target.password) detail = detail.split(target.password).join('***');
+  const code = driverCode(e) || 'unknown';
+  const detail = hidePassword(target, e instanceof Error ? e.message : String(e));
   const where = `the Postgres catalog ${target.display}`;
   const context = { catalog: target.display, code };
   if (code === '28P01' || code === '28000') {

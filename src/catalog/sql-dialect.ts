@@ -76,8 +76,8 @@ export function escapeLike(value: string): string {
   return value.replace(/[!%_]/g, (c) => '!' + c);
 }
 
-/** The driver's error code: SQLITE_* for better-sqlite3, the SQLSTATE for pg. */
-function driverCode(e: unknown): string {
+/** The driver's error code: SQLITE_* for better-sqlite3, the SQLSTATE (or a Node errno code) for pg. */
+export function driverCode(e: unknown): string {
   const code = (e as { code?: unknown } | null)?.code;
   return typeof code === 'string' ? code : '';
 }
