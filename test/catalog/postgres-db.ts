@@ -5,25 +5,11 @@
  * A missing env file or a server that does not answer fails the tests loudly: they never
  * skip for want of a server.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import pg from 'pg';
-
-const ROOT = resolve(import.meta.dirname, '../..');
-const ENV_FILE = join(ROOT, '.cache/services.env');
-const PROVISION = 'run scripts/provision-services.sh';
+import { PROVISION, services } from '../sources/helpers.js';
 
 /** The distinctive part of the test password, which no message may contain. */
-export const PASSWORD_MARK = 'floe_s3cret_pw';
-
-export function testPgUrl(): string {
-  if (!existsSync(ENV_FILE)) throw new Error(`${ENV_FILE} is missing: ${PROVISION}`);
-  const line = readFileSync(ENV_FILE, 'utf8')
-    .split('\n')
-    .find((l) => l.startsWith('FLOE_TEST_PG_URL='));
-  if (!line) throw new Error(`${ENV_FILE} lacks FLOE_TEST_PG_URL: ${PROVISION}`);
-  return line.slice('FLOE_TEST_PG_URL='.length).trim();
-}
+export { PASSWORD_MARK } from '../sources/helpers.js';
 
 export interface TestSchema {
   /** postgresql://…?currentSchema=<schema>, with the test password: floe's catalog.uri. */
@@ -41,7 +27,7 @@ export interface TestSchema {
 
 /** Creates schema `floe_<tag>_<pid>_<random>`; `drop()` removes it with everything in it. */
 export async function createTestSchema(tag: string): Promise<TestSchema> {
-  const admin = testPgUrl();
+  const admin = services().pg;
   const schema = `floe_${tag}_${process.pid}_${Math.random().toString(36).slice(2, 8)}`.toLowerCase().replace(/[^a-z0-9_]/g, '_');
   const client = new pg.Client({ connectionString: admin });
   try {

@@ -6,6 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import pg from 'pg';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { type Engine, openEngine } from '../../src/engine/duckdb.js';
 import { quoteIdent } from '../../src/engine/sql.js';
@@ -93,4 +94,40 @@ export function setupOnce(fn: () => Promise<void>): void {
   beforeEach(() => {
     if (failed) throw error instanceof Error ? error : new Error(`set-up failed: ${String(error)}`);
   });
+}
+
+/** A test file's own schema on the test Postgres server (usePgSchema). */
+export interface PgSchema {
+  /** The server's URL (FLOE_TEST_PG_URL); set once the set-up ran. */
+  url: string;
+  /** The set-up's connection (schema on its search_path), for more set-up and for assertions. */
+  admin: pg.Client;
+  schema: string;
+  /** `schema.name` */
+  table(name: string): string;
+}
+
+/**
+ * Creates schema `<prefix>_<runId>` and runs `ddl` in it before the file's tests (through
+ * setupOnce: a server that does not answer fails every test), and drops it after them.
+ */
+export function usePgSchema(prefix: string, ddl: string): PgSchema {
+  const db: PgSchema = { url: '', admin: undefined as unknown as pg.Client, schema: `${prefix}_${runId}`, table: (name) => `${db.schema}.${name}` };
+  setupOnce(async () => {
+    db.url = services().pg;
+    db.admin = new pg.Client({ connectionString: db.url });
+    try {
+      await db.admin.connect();
+    } catch (e) {
+      throw new Error(`PostgreSQL at ${new URL(db.url).host} does not answer (${(e as Error).message}): ${PROVISION}`);
+    }
+    await db.admin.query(`
+    CREATE SCHEMA ${db.schema};
+    SET search_path TO ${db.schema};${ddl}`);
+  });
+  afterAll(async () => {
+    await db.admin?.query(`DROP SCHEMA IF EXISTS ${db.schema} CASCADE`).catch(() => undefined);
+    await db.admin?.end();
+  });
+  return db;
 }

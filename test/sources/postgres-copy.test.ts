@@ -5,39 +5,25 @@
  * back to the cursor (which converts or reports them), incremental watermarks are quoted
  * safely, an abort stops it, and it runs within a tiny DuckDB memory limit by spilling.
  */
-import pg from 'pg';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openEngine } from '../../src/engine/duckdb.js';
 import { FloeError } from '../../src/errors.js';
 import { type PostgresPath, type PostgresSourceOptions, postgresSource } from '../../src/sources/postgres.js';
 import { copyColumnSql, copyStatement, pgLiteral } from '../../src/sources/postgres-copy.js';
-import { columnTypes, config, context, PROVISION, runId, services, setupOnce, textRows, useEngine } from './helpers.js';
+import { columnTypes, config, context, runId, textRows, useEngine, usePgSchema } from './helpers.js';
 
 const engine = useEngine();
-let url: string;
-const schema = `floe_copy_${runId}`;
-let admin: pg.Client;
-const table = (name: string) => `${schema}.${name}`;
+const table = (name: string) => db.table(name);
 
 /** Extracts with the given options and records the path taken. */
 async function extract(extra: Record<string, unknown>, options: PostgresSourceOptions = {}, ctxExtra = {}) {
   const paths: PostgresPath[] = [];
-  const source = postgresSource(config({ kind: 'postgres', connection: url, ...extra }), { ...options, onPath: (p) => paths.push(p) });
+  const source = postgresSource(config({ kind: 'postgres', connection: db.url, ...extra }), { ...options, onPath: (p) => paths.push(p) });
   const out = await source.extract(context(engine(), ctxExtra));
   return { out, path: paths[0]! };
 }
 
-setupOnce(async () => {
-  url = services().pg;
-  admin = new pg.Client({ connectionString: url });
-  try {
-    await admin.connect();
-  } catch (e) {
-    throw new Error(`PostgreSQL at ${new URL(url).host} does not answer (${(e as Error).message}): ${PROVISION}`);
-  }
-  await admin.query(`
-    CREATE SCHEMA ${schema};
-    SET search_path TO ${schema};
+const db = usePgSchema('floe_copy', `
     CREATE TABLE flat (
       id int4, i2 int2, i8 int8, n numeric(38,10), nw numeric(30,2), n_neg numeric(5,-2), f4 float4, f8 float8, b bool,
       t text, ch char(4), d date, ts timestamp, tstz timestamptz, u uuid, by bytea, j jsonb, o oid, nu numeric, nx numeric(50,40)
@@ -65,12 +51,6 @@ setupOnce(async () => {
     CREATE TABLE wide AS SELECT g AS id, repeat(md5(g::text), 4) AS h, (g / 7.0)::numeric(12,2) AS amount
       FROM generate_series(1, 300000) g;
   `);
-});
-
-afterAll(async () => {
-  await admin?.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => undefined);
-  await admin?.end();
-});
 
 describe('postgres COPY path: values', () => {
   it('stages exactly what the cursor path stages, types included', async () => {
@@ -112,8 +92,8 @@ describe('postgres COPY path: values', () => {
 
   it('undoes the text format escapes: backslashes, tabs, newlines, control characters', async () => {
     const values = ['back\\slash', 'tab\there', 'cr\rlf\n', '\\', '\\\\n', '\\N', '\b\f\v', '\\t\t\\\\', 'x\\'];
-    await admin.query(`CREATE TABLE ${table('escapes')} (id int, v text)`);
-    for (const [i, v] of values.entries()) await admin.query(`INSERT INTO ${table('escapes')} VALUES ($1, $2)`, [i, v]);
+    await db.admin.query(`CREATE TABLE ${table('escapes')} (id int, v text)`);
+    for (const [i, v] of values.entries()) await db.admin.query(`INSERT INTO ${table('escapes')} VALUES ($1, $2)`, [i, v]);
     const { out, path } = await extract({ table: table('escapes') });
     expect(path.path).toBe('copy');
     const staged = await engine().all(`SELECT v FROM ${out.relation} ORDER BY id`, 'read');
@@ -215,7 +195,7 @@ describe('postgres COPY path: fallbacks', () => {
     const e = await extract({ query: `SELECT 1/0 AS x` }).catch((x) => x);
     expect(e).toBeInstanceOf(FloeError);
     expect((e as FloeError).message).toMatch(/could not (read rows|run the query): division by zero \(SQLSTATE 22012\)/);
-    expect((e as FloeError).message).not.toContain(new URL(url).password || '\0');
+    expect((e as FloeError).message).not.toContain(new URL(db.url).password || '\0');
   });
 });
 
@@ -246,7 +226,7 @@ describe('postgres COPY path: bounded memory and abort', () => {
     const small = await openEngine({ memoryLimit: '32MB', spill: true, threads: 1 });
     try {
       const paths: PostgresPath[] = [];
-      const source = postgresSource(config({ kind: 'postgres', connection: url, table: table('wide') }), { onPath: (p) => paths.push(p) });
+      const source = postgresSource(config({ kind: 'postgres', connection: db.url, table: table('wide') }), { onPath: (p) => paths.push(p) });
       const out = await source.extract(context(small));
       expect(paths).toEqual([{ path: 'copy' }]);
       expect(out.rowsRead).toBe(300_000);
@@ -254,7 +234,7 @@ describe('postgres COPY path: bounded memory and abort', () => {
       const spilled = await small.all(`SELECT sum(temporary_storage_bytes)::BIGINT AS b FROM duckdb_memory()`, 'memory');
       expect(Number(spilled[0]!.b)).toBeGreaterThan(0);
       const r = await small.all(`SELECT count(h)::BIGINT AS n, sum(amount)::VARCHAR AS s, sum(length(h))::BIGINT AS chars FROM ${out.relation}`, 'sum');
-      const expected = await admin.query(`SELECT sum(amount)::text AS s FROM ${table('wide')}`);
+      const expected = await db.admin.query(`SELECT sum(amount)::text AS s FROM ${table('wide')}`);
       expect(r[0]).toEqual({ n: 300_000n, s: expected.rows[0].s, chars: 38_400_000n });
     } finally {
       small.close();
@@ -265,7 +245,7 @@ describe('postgres COPY path: bounded memory and abort', () => {
     const controller = new AbortController();
     const before = await engine().all(`SELECT table_name FROM duckdb_tables() WHERE temporary`, 'list');
     const timer = setTimeout(() => controller.abort(new Error('stopped by test')), 200);
-    const source = postgresSource(config({ kind: 'postgres', connection: url, query: 'SELECT g, pg_sleep(0.5)::text AS s FROM generate_series(1, 600) g' }));
+    const source = postgresSource(config({ kind: 'postgres', connection: db.url, query: 'SELECT g, pg_sleep(0.5)::text AS s FROM generate_series(1, 600) g' }));
     await expect(source.extract(context(engine(), { signal: controller.signal }))).rejects.toThrow('stopped by test');
     clearTimeout(timer);
     const after = await engine().all(`SELECT table_name FROM duckdb_tables() WHERE temporary`, 'list');

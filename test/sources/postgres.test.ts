@@ -3,33 +3,19 @@
  * type lands in DuckDB with its exact value, batches smaller than the result, incremental
  * reads, and errors that name the database but never the password.
  */
-import pg from 'pg';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FloeError } from '../../src/errors.js';
 import { type PostgresSourceOptions, postgresSource } from '../../src/sources/postgres.js';
-import { columnTypes, config, context, PASSWORD_MARK, PROVISION, runId, services, setupOnce, textRows, useEngine } from './helpers.js';
+import { columnTypes, config, context, PASSWORD_MARK, textRows, useEngine, usePgSchema } from './helpers.js';
 
 const engine = useEngine();
-let url: string;
-const schema = `floe_src_${runId}`;
-let admin: pg.Client;
 
-const source = (extra: Record<string, unknown>, options?: PostgresSourceOptions) => postgresSource(config({ kind: 'postgres', connection: url, ...extra }), options);
+const source = (extra: Record<string, unknown>, options?: PostgresSourceOptions) => postgresSource(config({ kind: 'postgres', connection: db.url, ...extra }), options);
 /** The cursor path, whatever the column types. */
 const NO_COPY: PostgresSourceOptions = { copy: 'never' };
-const table = (name: string) => `${schema}.${name}`;
+const table = (name: string) => db.table(name);
 
-setupOnce(async () => {
-  url = services().pg;
-  admin = new pg.Client({ connectionString: url });
-  try {
-    await admin.connect();
-  } catch (e) {
-    throw new Error(`PostgreSQL at ${new URL(url).host} does not answer (${(e as Error).message}): ${PROVISION}`);
-  }
-  await admin.query(`
-    CREATE SCHEMA ${schema};
-    SET search_path TO ${schema};
+const db = usePgSchema('floe_src', `
     CREATE TYPE mood AS ENUM ('sad', 'happy');
     CREATE TABLE types (
       id int4 PRIMARY KEY, i2 int2, i8 int8, n numeric(38,10), n_plain numeric, n_neg numeric(5,-2),
@@ -58,18 +44,12 @@ setupOnce(async () => {
     CREATE TABLE "Mixed Case" (x int);
     INSERT INTO "Mixed Case" VALUES (7);
   `);
-});
-
-afterAll(async () => {
-  await admin?.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => undefined);
-  await admin?.end();
-});
 
 describe('postgres: types and values', () => {
   it('maps every type to its DuckDB type', async () => {
     const out = await source({ table: table('types') }).extract(context(engine()));
     expect(out.rowsRead).toBe(3);
-    expect(out.describe).toBe(`postgres ${new URL(url).host}/floe_test`);
+    expect(out.describe).toBe(`postgres ${new URL(db.url).host}/floe_test`);
     expect(await columnTypes(engine(), out.relation)).toEqual({
       id: 'INTEGER', i2: 'INTEGER', i8: 'BIGINT', n: 'DECIMAL(38,10)', n_plain: 'DECIMAL(38,18)', n_neg: 'DECIMAL(7,0)',
       f4: 'FLOAT', f8: 'DOUBLE', b: 'BOOLEAN', t: 'VARCHAR', vc: 'VARCHAR', ch: 'VARCHAR', nm: 'VARCHAR',
@@ -116,7 +96,7 @@ describe('postgres: types and values', () => {
   });
 
   it('quotes a table name that is not a plain identifier', async () => {
-    const out = await source({ table: `${schema}.Mixed Case` }).extract(context(engine()));
+    const out = await source({ table: `${db.schema}.Mixed Case` }).extract(context(engine()));
     expect(await textRows(engine(), out.relation, 'x')).toEqual([{ x: '7' }]);
   });
 });
@@ -183,7 +163,7 @@ describe('postgres: errors', () => {
   };
 
   it('names host:port of an unreachable server, never the password', async () => {
-    const closed = url.replace(/@127\.0\.0\.1:\d+\//, '@127.0.0.1:1/');
+    const closed = db.url.replace(/@127\.0\.0\.1:\d+\//, '@127.0.0.1:1/');
     const e = await failure(source({ connection: closed, table: 'x' }).extract(context(engine())));
     expect(e.kind).toBe('source');
     expect(e.retryable).toBe(true);
@@ -193,7 +173,7 @@ describe('postgres: errors', () => {
   });
 
   it('reports a wrong password without echoing it', async () => {
-    const wrong = url.replace(/:([^:@/]+)@/, `:${PASSWORD_MARK}_wrong@`);
+    const wrong = db.url.replace(/:([^:@/]+)@/, `:${PASSWORD_MARK}_wrong@`);
     const e = await failure(source({ connection: wrong, table: 'x' }).extract(context(engine())));
     expect(e.kind).toBe('source');
     expect(e.message).toMatch(/password authentication failed/);
