@@ -6,9 +6,9 @@
  */
 import type { Engine } from '../../engine/duckdb.js';
 import { quoteIdent, quoteLiteral } from '../../engine/sql.js';
-import { FloeError } from '../../errors.js';
+import { notFound } from '../../errors.js';
 import type { BlockLists } from '../normalize/blocked.js';
-import { columnSql, IDS, REC, type ResolveInput, stageRecords } from './records.js';
+import { IDS, REC, type ResolveInput, stageRecords } from './records.js';
 import { registerIdentityFunctions } from './udf.js';
 
 export interface ExplainIdentifier {
@@ -60,16 +60,14 @@ export async function explainCustomer(engine: Engine, o: ExplainOptions): Promis
   );
   const members = await engine.all('SELECT source_table, source_id FROM __id_explain ORDER BY source_table, source_id', 'list the customer records');
   if (members.length === 0) {
-    throw new FloeError('not-found', `customer ${o.customerId} is not in ${o.mapTable}`, {
+    throw notFound(`customer ${o.customerId} is not in ${o.mapTable}`, {
       context: { customer_id: o.customerId, table: o.mapTable },
       hint: `List customer ids with: floe query "SELECT customer_id FROM ${o.mapTable} LIMIT 10"`,
     });
   }
   registerIdentityFunctions(engine.connection, o.blockValues);
-  const cols = new Map<string, string[]>();
-  for (const i of o.inputs) cols.set(i.relation, (await engine.columns(`SELECT * FROM ${quoteIdent(i.relation)}`, `read the columns of ${i.table}`)).map((c) => c.name));
   await stageRecords(engine, o.inputs, {
-    where: (i) => `CAST(${columnSql(i.sourceId, cols.get(i.relation)!)} AS VARCHAR) IN (SELECT source_id FROM __id_explain WHERE source_table = ${quoteLiteral(i.table)})`,
+    where: (i, col) => `CAST(${col(i.sourceId)} AS VARCHAR) IN (SELECT source_id FROM __id_explain WHERE source_table = ${quoteLiteral(i.table)})`,
   });
   const ids = await engine.all(
     `SELECT r.source_table, r.source_id, i.kind, i.value, i.key, i.blocked FROM ${REC} r JOIN ${IDS} i USING (rec) ORDER BY r.source_table, r.source_id, i.kind`,
@@ -82,7 +80,7 @@ export async function explainCustomer(engine: Engine, o: ExplainOptions): Promis
     const r = byRecord.get(`${p.source_table}:${p.source_id}`);
     if (r) r.present = true;
   }
-  const links = new Map<string, ExplainLink & { blocked?: string }>();
+  const links = new Map<string, ExplainLink>();
   for (const row of ids) {
     const ref = `${row.source_table}:${row.source_id}`;
     const id: ExplainIdentifier = { kind: String(row.kind), value: String(row.value), key: String(row.key), ...(row.blocked !== null ? { blocked: String(row.blocked) } : {}) };

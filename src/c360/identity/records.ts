@@ -24,19 +24,19 @@ export interface ResolveInput {
 }
 
 /** A column reference; 'requester.email' reads field email of struct column requester. */
-export function columnSql(column: string, columns: readonly string[]): string {
+function columnSql(column: string, columns: readonly string[]): string {
   if (columns.includes(column) || !column.includes('.')) return quoteIdent(column);
   return column.split('.').map(quoteIdent).join('.');
 }
 
 /** Attribute and identifier names in profile column order: identifiers first, each once. */
-export function profileColumns(inputs: readonly Pick<ResolveInput, 'identifiers' | 'attributes'>[]): { kinds: string[]; attributes: string[] } {
+function profileColumns(inputs: readonly Pick<ResolveInput, 'identifiers' | 'attributes'>[]): { kinds: string[]; attributes: string[] } {
   const kinds = [...new Set(inputs.flatMap((i) => Object.keys(i.identifiers)))];
   const attributes = [...new Set(inputs.flatMap((i) => Object.keys(i.attributes)))].filter((a) => !kinds.includes(a));
   return { kinds, attributes };
 }
 
-export async function stageRecords(engine: Engine, inputs: readonly ResolveInput[], options: { where?: (input: ResolveInput) => string | undefined } = {}): Promise<{ kinds: string[]; attributes: string[] }> {
+export async function stageRecords(engine: Engine, inputs: readonly ResolveInput[], options: { where?: (input: ResolveInput, col: (column: string) => string) => string | undefined } = {}): Promise<{ kinds: string[]; attributes: string[] }> {
   const { kinds, attributes } = profileColumns(inputs);
   const parts: string[] = [];
   const idParts: string[] = [];
@@ -51,7 +51,7 @@ export async function stageRecords(engine: Engine, inputs: readonly ResolveInput
       ...attributes.map((a, i) => `${a in input.attributes ? `CAST(${col(input.attributes[a]!)} AS VARCHAR)` : 'CAST(NULL AS VARCHAR)'} AS a${i}`),
       ...kinds.map((k, i) => `${k in input.identifiers ? `CAST(${col(input.identifiers[k]!)} AS VARCHAR)` : 'CAST(NULL AS VARCHAR)'} AS i${i}`),
     ];
-    const where = [`${col(input.sourceId)} IS NOT NULL`, options.where?.(input)].filter(Boolean).join(' AND ');
+    const where = [`${col(input.sourceId)} IS NOT NULL`, options.where?.(input, col)].filter(Boolean).join(' AND ');
     // One record per source id: the latest version when an input repeats an id.
     parts.push(`SELECT * FROM (SELECT ${select.join(', ')} FROM ${quoteIdent(input.relation)} WHERE ${where}) QUALIFY row_number() OVER (PARTITION BY source_id ORDER BY updated_at DESC NULLS LAST) = 1`);
   }
