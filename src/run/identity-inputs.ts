@@ -7,7 +7,7 @@ import { parseTableIdentifier } from '../catalog/identifier.js';
 import type { ResolveInput } from '../c360/identity/records.js';
 import { createTableView } from '../engine/read.js';
 import type { Engine } from '../engine/duckdb.js';
-import { FloeError } from '../errors.js';
+import { notFound } from '../errors.js';
 import type { FileIO } from '../io/fileio.js';
 import type { IdentityPipeline } from '../pipeline/schema-pipeline.js';
 import { loadTable } from '../table/load.js';
@@ -26,7 +26,7 @@ export async function openIdentityInputs(engine: Engine, catalog: Catalog, io: F
   for (const [n, input] of p.inputs.entries()) {
     const id = parseTableIdentifier(input.table);
     if (!(await catalog.tableExists(id))) {
-      throw new FloeError('not-found', `pipeline ${pipeline}: input table ${input.table} does not exist`, {
+      throw notFound(`pipeline ${pipeline}: input table ${input.table} does not exist`, {
         context: { pipeline, table: input.table },
         hint: 'Run the pipeline that writes it first (floe run --all runs pipelines in dependency order).',
       });
@@ -39,8 +39,8 @@ export async function openIdentityInputs(engine: Engine, catalog: Catalog, io: F
   return out;
 }
 
-/** A view of the current identity map, or undefined when the table does not exist yet. */
-export async function openIdentityMap(engine: Engine, catalog: Catalog, io: FileIO, table: string, relation = '__id_map'): Promise<string | undefined> {
+/** A view of an output's current snapshot (the identity map, the changes), or undefined when the table does not exist yet. */
+export async function openOutputView(engine: Engine, catalog: Catalog, io: FileIO, table: string, relation: string): Promise<string | undefined> {
   const id = parseTableIdentifier(table);
   if (!(await catalog.tableExists(id))) return undefined;
   const loaded = await loadTable(catalog, io, id);

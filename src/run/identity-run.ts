@@ -16,17 +16,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseTableIdentifier } from '../catalog/identifier.js';
 import { changesSql, RECORD_CUSTOMER } from '../c360/identity/assign.js';
+import type { Cut } from '../c360/identity/components.js';
 import { PROFILES } from '../c360/identity/survive.js';
 import { resolveIdentities } from '../c360/identity/resolve.js';
 import { appendCheckResults } from '../checks/history.js';
 import { openEngine } from '../engine/duckdb.js';
 import { quoteLiteral } from '../engine/sql.js';
 import { FloeError } from '../errors.js';
-import { writeTable } from '../ingest/write-table.js';
+import { writeTable, type WriteTableOptions } from '../ingest/write-table.js';
 import type { LoadedPipeline } from '../pipeline/load.js';
 import type { IdentityPipeline } from '../pipeline/schema-pipeline.js';
 import { loadTable } from '../table/load.js';
-import { changesTable, openIdentityInputs, openIdentityMap } from './identity-inputs.js';
+import { changesTable, openIdentityInputs, openOutputView } from './identity-inputs.js';
 import { acquireTableLock } from './lock.js';
 import { checkAuditor, lockDir, type PipelineRunResult, type RunContext } from './run-pipeline.js';
 import { readState, stateSummary } from './state.js';
@@ -57,7 +58,7 @@ export async function runIdentityPipeline(ctx: RunContext, lp: LoadedPipeline): 
       return { ...base, status: 'skipped', rowsRead: 0, rowsWritten: 0n, snapshotId: existing?.metadata['current-snapshot-id'] ?? null, durationMs: Date.now() - started, note: `run ${ctx.runId} already committed` };
     }
     const inputs = await openIdentityInputs(engine, ctx.catalog, ctx.io, p.name, p);
-    const previousMap = ctx.fullRefresh ? undefined : await openIdentityMap(engine, ctx.catalog, ctx.io, p.outputs.identity_map);
+    const previousMap = ctx.fullRefresh ? undefined : await openOutputView(engine, ctx.catalog, ctx.io, p.outputs.identity_map, '__id_map');
     const r = await resolveIdentities(engine, {
       inputs,
       blockValues: p.match.block_values,
@@ -82,10 +83,10 @@ export async function runIdentityPipeline(ctx: RunContext, lp: LoadedPipeline): 
       ctx.onEvent?.('cut', { pipeline: p.name, kind: c.kind, value: c.key, over_kind: c.overKind, limit: c.limit, had: c.had, bridged: c.bridged, records: c.records });
     }
     const summary = stateSummary(p.name, runId);
-    const common = { catalog: ctx.catalog, io: ctx.io, engine, warehouse: ctx.project.paths.warehouse, summary, schemaPolicy: 'add_columns' as const };
     const events = { onRetry: (x: { attempt: number; waitMs: number; table: string }) => ctx.onEvent?.('retry', { ...x }) };
+    const common = { catalog: ctx.catalog, io: ctx.io, engine, warehouse: ctx.project.paths.warehouse, summary, schemaPolicy: 'add_columns' as const, events };
     const audit = p.checks.length && !ctx.noAudit ? checkAuditor(ctx, engine, { checks: p.checks, target: { table: p.outputs.profiles } }) : undefined;
-    const profiles = await writeTable({ ...common, id: profilesId, selectSql: `SELECT * FROM ${PROFILES}`, mode: 'overwrite', audit: audit?.audit, events });
+    const profiles = await writeTable({ ...common, id: profilesId, selectSql: `SELECT * FROM ${PROFILES}`, mode: 'overwrite', audit: audit?.audit });
     if (audit?.results) {
       await appendCheckResults({ catalog: ctx.catalog, io: ctx.io, engine, warehouse: ctx.project.paths.warehouse, runs: [{ pipeline: p.name, snapshotId: profiles.snapshotId, runId, results: audit.results }] });
       for (const x of audit.results) ctx.onEvent?.('check', { pipeline: p.name, table: p.outputs.profiles, check: x.name, status: x.status, severity: x.severity, observed: x.observed, expected: x.expected });
@@ -103,9 +104,8 @@ export async function runIdentityPipeline(ctx: RunContext, lp: LoadedPipeline): 
       selectSql: `SELECT source_table, source_id, customer_id FROM ${RECORD_CUSTOMER} ORDER BY source_table, source_id`,
       mode: 'overwrite',
       schemaPolicy: 'fail',
-      events,
     });
-    await writeChanges(engine, p, runId, r.cuts, common, events);
+    await writeChanges(p, runId, r.cuts, common);
     return {
       ...base,
       status: 'ok',
@@ -123,9 +123,8 @@ export async function runIdentityPipeline(ctx: RunContext, lp: LoadedPipeline): 
   }
 }
 
-type Common = Omit<Parameters<typeof writeTable>[0], 'id' | 'selectSql' | 'mode'>;
-
-async function writeChanges(engine: Common['engine'], p: IdentityPipeline, runId: string, cuts: Awaited<ReturnType<typeof resolveIdentities>>['cuts'], common: Common, events: Common['events']): Promise<void> {
+async function writeChanges(p: IdentityPipeline, runId: string, cuts: readonly Cut[], common: Omit<WriteTableOptions, 'id' | 'selectSql' | 'mode'>): Promise<void> {
+  const { engine } = common;
   const head = `${quoteLiteral(runId)} AS run_id, now()::TIMESTAMPTZ AS changed_at`;
   const parts = [`SELECT ${head}, change, customer_id, previous_customer_id, records::BIGINT AS records, NULL::VARCHAR AS identifier_kind, NULL::VARCHAR AS identifier_value, NULL::VARCHAR AS detail FROM (${changesSql()})`];
   if (cuts.length) {
@@ -137,5 +136,5 @@ async function writeChanges(engine: Common['engine'], p: IdentityPipeline, runId
         `NULL::VARCHAR AS previous_customer_id, c.records, c.kind, c.key, c.detail FROM __id_cuts c`,
     );
   }
-  await writeTable({ ...common, id: parseTableIdentifier(changesTable(p)), selectSql: parts.join(' UNION ALL '), mode: 'append', events });
+  await writeTable({ ...common, id: parseTableIdentifier(changesTable(p)), selectSql: parts.join(' UNION ALL '), mode: 'append' });
 }

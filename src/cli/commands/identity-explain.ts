@@ -3,12 +3,12 @@ import type { Command } from 'commander';
 import { openCatalog } from '../../catalog/open.js';
 import { explainCustomer, type Explanation } from '../../c360/identity/explain.js';
 import { openEngine } from '../../engine/duckdb.js';
-import { FloeError } from '../../errors.js';
+import { notFound, usageError } from '../../errors.js';
 import { RoutingFileIO } from '../../io/resolve.js';
 import { formatDiagnostic, hasErrors } from '../../pipeline/diagnostics.js';
 import { validateProject } from '../../pipeline/load.js';
 import type { IdentityPipeline } from '../../pipeline/schema-pipeline.js';
-import { changesTable, openIdentityInputs, openIdentityMap } from '../../run/identity-inputs.js';
+import { changesTable, openIdentityInputs, openOutputView } from '../../run/identity-inputs.js';
 import { globalsOf } from '../context.js';
 import { EXIT_USAGE } from '../exit.js';
 import { consoleOutput, formatTable } from '../output.js';
@@ -24,7 +24,7 @@ export default async function identityExplain(customerId: string, opts: { pipeli
   const chosen = opts.pipeline ? identity.filter((lp) => lp.name === opts.pipeline) : identity;
   if (chosen.length !== 1) {
     const names = identity.map((lp) => lp.name).join(', ') || 'none';
-    throw new FloeError('usage', opts.pipeline ? `no identity pipeline named '${opts.pipeline}' (identity pipelines: ${names})` : chosen.length === 0 ? 'the project has no identity pipeline' : `the project has several identity pipelines (${names}): choose one with --pipeline`);
+    throw usageError(opts.pipeline ? `no identity pipeline named '${opts.pipeline}' (identity pipelines: ${names})` : chosen.length === 0 ? 'the project has no identity pipeline' : `the project has several identity pipelines (${names}): choose one with --pipeline`);
   }
   const lp = chosen[0]!;
   const p = lp.pipeline as IdentityPipeline;
@@ -32,9 +32,9 @@ export default async function identityExplain(customerId: string, opts: { pipeli
   const io = RoutingFileIO.forStorage(load.project.storage);
   const engine = await openEngine({ threads: 1 });
   try {
-    const map = await openIdentityMap(engine, catalog, io, p.outputs.identity_map);
-    if (!map) throw new FloeError('not-found', `pipeline ${lp.name} has not run yet: ${p.outputs.identity_map} does not exist`, { hint: `floe run ${lp.name}` });
-    const changes = await openIdentityMap(engine, catalog, io, changesTable(p), '__id_changes');
+    const map = await openOutputView(engine, catalog, io, p.outputs.identity_map, '__id_map');
+    if (!map) throw notFound(`pipeline ${lp.name} has not run yet: ${p.outputs.identity_map} does not exist`, { hint: `floe run ${lp.name}` });
+    const changes = await openOutputView(engine, catalog, io, changesTable(p), '__id_changes');
     const inputs = await openIdentityInputs(engine, catalog, io, lp.name, p);
     const e = await explainCustomer(engine, { customerId, map, mapTable: p.outputs.identity_map, inputs, blockValues: p.match.block_values, ...(changes ? { changes } : {}) });
     out.out(opts.json ? JSON.stringify(e, null, 2) : explanationText(e));
