@@ -25,7 +25,7 @@ export interface IdentityFile {
 }
 
 /** The named columns of each input, with the YAML path each is written at. */
-export function namedColumns(p: IdentityPipeline): { input: number; table: string; column: string; path: (string | number)[] }[] {
+function namedColumns(p: IdentityPipeline): { input: number; table: string; column: string; path: (string | number)[] }[] {
   return p.inputs.flatMap((i, n) => [
     { input: n, table: i.table, column: i.source_id, path: ['inputs', n, 'source_id'] },
     ...Object.entries(i.identifiers).map(([k, c]) => ({ input: n, table: i.table, column: c, path: ['inputs', n, 'identifiers', k] })),
@@ -35,11 +35,11 @@ export function namedColumns(p: IdentityPipeline): { input: number; table: strin
 }
 
 /** Column names of a schema, with struct fields as dotted paths ('requester.email'). */
-export function columnPaths(fields: readonly NestedField[], prefix = ''): string[] {
+function columnPaths(fields: readonly NestedField[], prefix = ''): string[] {
   return fields.flatMap((f) => [`${prefix}${f.name}`, ...(typeof f.type === 'object' && f.type.type === 'struct' ? columnPaths(f.type.fields, `${prefix}${f.name}.`) : [])]);
 }
 
-export function missingColumnDiagnostics(f: IdentityFile, columnsOf: (table: string) => readonly string[] | undefined): Diagnostic[] {
+function missingColumnDiagnostics(f: IdentityFile, columnsOf: (table: string) => readonly string[] | undefined): Diagnostic[] {
   const out: Diagnostic[] = [];
   for (const c of namedColumns(f.pipeline)) {
     const cols = columnsOf(c.table);

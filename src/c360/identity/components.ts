@@ -14,7 +14,7 @@ import { forEachRow, writeIntPairs } from './stream.js';
 import { UnionFind } from './union-find.js';
 
 export const LABEL = '__id_label';
-export const CUT = '__id_cut';
+const CUT = '__id_cut';
 
 export interface Cut extends LinkCandidate {
   round: number;
@@ -93,7 +93,7 @@ async function overCount(engine: Engine, limits: [string, number][]): Promise<nu
 }
 
 /** The weakest link candidates of each over-limit component (with the limit it broke). */
-async function overLimit(engine: Engine, limits: [string, number][]): Promise<(Cut & { round: number })[]> {
+async function overLimit(engine: Engine, limits: [string, number][]): Promise<Cut[]> {
   const lim = limitsSql(limits);
   const rows = await engine.all(
     `WITH j AS (SELECT l.comp, i.rec, i.kind, i.key, EXISTS (SELECT 1 FROM ${CUT} c WHERE c.kind = i.kind AND c.key = i.key) AS is_cut ` +

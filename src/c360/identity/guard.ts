@@ -27,7 +27,7 @@ export interface LinkCandidate {
   records: number;
 }
 
-export function weaker(a: LinkCandidate, b: LinkCandidate): number {
+function weaker(a: LinkCandidate, b: LinkCandidate): number {
   return b.bridged - a.bridged || b.records - a.records || (a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : 0) || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
 }
 

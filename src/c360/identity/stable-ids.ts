@@ -26,7 +26,7 @@ export interface Overlap {
 /** The SQL ORDER BY under which `assignKeptIds` must receive the overlaps. */
 export const CLAIM_ORDER = 'overlap DESC, previous_size DESC, previous_id ASC, component ASC';
 
-export function compareClaims(a: Overlap, b: Overlap): number {
+function compareClaims(a: Overlap, b: Overlap): number {
   return b.overlap - a.overlap || b.previousSize - a.previousSize || (a.previousId < b.previousId ? -1 : a.previousId > b.previousId ? 1 : 0) || a.component - b.component;
 }
 

@@ -26,7 +26,7 @@ export interface SurvivorshipConfig {
 }
 
 /** The rule of one column: its own, else the default. */
-export function ruleFor(config: SurvivorshipConfig, column: string): AttributeRule {
+function ruleFor(config: SurvivorshipConfig, column: string): AttributeRule {
   return config.attributes[column] ?? { strategy: config.default };
 }
 
@@ -34,7 +34,7 @@ export function ruleFor(config: SurvivorshipConfig, column: string): AttributeRu
  * The ORDER BY that ranks candidate rows (value, input, source_table, source_id, updated_at,
  * freq, freq_updated_at) best first under `rule`.
  */
-export function survivorOrder(rule: AttributeRule): string {
+function survivorOrder(rule: AttributeRule): string {
   const tail = 'updated_at DESC NULLS LAST, input ASC, source_id ASC, value ASC';
   if (rule.strategy === 'most_frequent') return `freq DESC, freq_updated_at DESC NULLS LAST, ${tail}`;
   if (rule.strategy === 'source_priority') {
