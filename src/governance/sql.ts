@@ -13,6 +13,7 @@
  * hash and mask turn the column into a string; NULL stays NULL.
  */
 import { quoteLiteral } from '../engine/sql.js';
+import { internalError } from '../errors.js';
 import type { PiiColumn } from './policy.js';
 
 export function maskSql(v: string, tag: string): string {
@@ -35,7 +36,7 @@ export function hashSql(v: string, salt: string): string {
 export function policySql(v: string, c: Pick<PiiColumn, 'tag' | 'policy'>, salt: string | undefined): string {
   switch (c.policy) {
     case 'hash':
-      if (salt === undefined) throw new Error('hash needs a salt');
+      if (salt === undefined) throw internalError('pii policy hash needs a salt');
       return hashSql(v, salt);
     case 'mask':
       return maskSql(v, c.tag);
