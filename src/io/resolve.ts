@@ -8,6 +8,7 @@ import type { FileInfo, FileIO, WriteOptions } from './fileio.js';
 import { withFaultInjection } from './fault.js';
 import { isLocalLocation, LocalFileIO } from './local.js';
 import { LazyS3FileIO } from './s3-lazy.js';
+import { isS3Location } from './s3-location.js';
 import { DEFAULT_S3_SETTINGS, s3SettingsFromProject, type S3Settings } from './s3-settings.js';
 
 let local: LocalFileIO | undefined;
@@ -22,10 +23,8 @@ export interface StorageOptions {
 export function fileIOFor(location: string, storage: StorageOptions = {}): FileIO {
   // withFaultInjection: the crash-safety harness's kill switch (fault.ts); a no-op normally.
   if (isLocalLocation(location)) return withFaultInjection((local ??= new LocalFileIO()));
+  if (isS3Location(location)) return withFaultInjection(storage.s3 ?? (defaultS3 ??= new LazyS3FileIO({ ...DEFAULT_S3_SETTINGS })));
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(location)?.[1]?.toLowerCase();
-  if (scheme === 's3' || scheme === 's3a' || scheme === 's3n') {
-    return withFaultInjection(storage.s3 ?? (defaultS3 ??= new LazyS3FileIO({ ...DEFAULT_S3_SETTINGS })));
-  }
   if (scheme) {
     throw unsupportedError(`storage scheme "${scheme}://" is not supported: ${location}`, { context: { location } });
   }

@@ -11,8 +11,9 @@ import { isS3Location } from './s3-location.js';
 
 const GLOB_CHAR = /[*?[]/;
 
-export function isObjectStoreLocation(path: string): boolean {
-  return isS3Location(path);
+/** `paths` split into object-store locations (files or globs, staged by stageObjectFiles) and local ones. */
+export function splitObjectStorePaths(paths: readonly string[]): { remote: string[]; local: string[] } {
+  return { remote: paths.filter(isS3Location), local: paths.filter((p) => !isS3Location(p)) };
 }
 
 /** The part of a glob before its first wildcard segment: the listing prefix. */
@@ -57,7 +58,7 @@ export function globToRegExp(glob: string): RegExp {
  * `io.localPath`, sorted by location. A glob matching nothing and a missing file are
  * not-found errors naming them.
  */
-export async function stageObjectFiles(io: FileIO, paths: readonly string[]): Promise<{ location: string; localPath: string }[]> {
+export async function stageObjectFiles(io: FileIO, paths: readonly string[]): Promise<string[]> {
   const locations: string[] = [];
   for (const p of paths) {
     if (!GLOB_CHAR.test(p)) {
@@ -71,5 +72,5 @@ export async function stageObjectFiles(io: FileIO, paths: readonly string[]): Pr
     locations.push(...found.sort());
   }
   const unique = [...new Set(locations)];
-  return Promise.all(unique.map(async (location) => ({ location, localPath: await io.localPath(location) })));
+  return Promise.all(unique.map((location) => io.localPath(location)));
 }

@@ -131,29 +131,15 @@ export class S3FileIO implements FileIO {
   async write(location: string, data: Uint8Array, options: WriteOptions = {}): Promise<void> {
     const l = this.loc(location);
     const body = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-    if (!options.createOnly) {
-      try {
-        await this.client.send(new PutObjectCommand({ Bucket: l.bucket, Key: l.key, Body: body }));
-      } catch (e) {
-        throw this.error('write', location, e);
-      }
-      return;
-    }
-    if (this.settings.createOnly === 'head-then-put') {
-      // For stores that ignore If-None-Match: a window remains between HEAD and PUT (docs/S3.md).
-      if (await this.exists(location)) throw this.exists_(location);
-      try {
-        await this.client.send(new PutObjectCommand({ Bucket: l.bucket, Key: l.key, Body: body }));
-      } catch (e) {
-        throw this.error('write', location, e);
-      }
-      return;
-    }
+    const mode = options.createOnly ? this.settings.createOnly : undefined;
+    // For stores that ignore If-None-Match: a window remains between HEAD and PUT (docs/S3.md).
+    if (mode === 'head-then-put' && (await this.exists(location))) throw this.exists_(location);
+    const conditional = mode === 'if-none-match';
     try {
-      await this.client.send(new PutObjectCommand({ Bucket: l.bucket, Key: l.key, Body: body, IfNoneMatch: '*' }));
+      await this.client.send(new PutObjectCommand({ Bucket: l.bucket, Key: l.key, Body: body, ...(conditional ? { IfNoneMatch: '*' } : {}) }));
     } catch (e) {
       // 409 ConditionalRequestConflict: a concurrent conditional write to the same key.
-      if (status(e) !== 412 && status(e) !== 409) throw this.error('write', location, e);
+      if (!conditional || (status(e) !== 412 && status(e) !== 409)) throw this.error('write', location, e);
       // A retried PUT whose earlier attempt landed meets its own object: compare the bytes.
       if (attemptsOf(e) > 1 && (await this.sameBytes(location, data))) return;
       throw this.exists_(location, e);

@@ -5,7 +5,7 @@
 import { internalError, notFound } from '../errors.js';
 import { resolveFiles } from '../ingest/file-source.js';
 import { quoteLiteral } from '../engine/sql.js';
-import { isObjectStoreLocation, stageObjectFiles } from '../io/s3-glob.js';
+import { splitObjectStorePaths, stageObjectFiles } from '../io/s3-glob.js';
 import type { SourceContext } from './source.js';
 
 /**
@@ -13,12 +13,11 @@ import type { SourceContext } from './source.js';
  * s3:// files and globs listed and staged into the local stage cache through the FileIO.
  */
 export async function sourceFiles(paths: readonly string[], ctx: SourceContext): Promise<string[]> {
-  const remote = paths.filter(isObjectStoreLocation);
+  const { remote, local } = splitObjectStorePaths(paths);
   if (remote.length === 0) return resolveFiles(paths, ctx.projectDir);
   if (!ctx.io) throw internalError(`pipeline ${ctx.pipeline}: no FileIO to read ${remote[0]}`);
   const staged = await stageObjectFiles(ctx.io, remote);
-  const local = await resolveFiles(paths.filter((p) => !isObjectStoreLocation(p)), ctx.projectDir);
-  return [...local, ...staged.map((s) => s.localPath)];
+  return [...(await resolveFiles(local, ctx.projectDir)), ...staged];
 }
 
 export const fileListSql = (files: readonly string[]) => `[${files.map(quoteLiteral).join(', ')}]`;

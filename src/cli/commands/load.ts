@@ -11,7 +11,7 @@ import type { FileIO } from '../../io/fileio.js';
 import { openEngine } from '../../engine/duckdb.js';
 import { detectFormat, explainCsvFailure, fileSourceSql, resolveFiles, type FileFormat } from '../../ingest/file-source.js';
 import { writeTable } from '../../ingest/write-table.js';
-import { isObjectStoreLocation, stageObjectFiles } from '../../io/s3-glob.js';
+import { splitObjectStorePaths, stageObjectFiles } from '../../io/s3-glob.js';
 import { parsePartitionExpr } from '../../pipeline/expressions.js';
 import { globalsOf, withProject } from '../context.js';
 import { consoleOutput, formatBytes } from '../output.js';
@@ -32,8 +32,8 @@ export default async function load(tableName: string, files: string[], opts: Loa
     return { sourceName: p.value.source, transform: p.value.transform };
   });
   // s3:// inputs (files or globs) are staged through the project's FileIO once it is open.
-  const remote = files.filter(isObjectStoreLocation);
-  let paths = await resolveFiles(files.filter((f) => !isObjectStoreLocation(f)));
+  const { remote, local } = splitObjectStorePaths(files);
+  let paths = await resolveFiles(local);
   const formats = new Set([...paths, ...remote].map((p) => opts.format ?? detectFormat(p)));
   if (formats.size > 1) throw usageError(`the files mix formats (${[...formats].join(', ')}); load one format at a time or give --format`);
   const format = [...formats][0]!;
@@ -41,7 +41,7 @@ export default async function load(tableName: string, files: string[], opts: Loa
   out.event('start', { command: 'load', table: tableName, files: paths.length + remote.length, format });
   const result = await withProject(globalsOf(cmd), async ({ catalog, io, project }) => {
     try {
-      if (remote.length) paths = [...paths, ...(await stageObjectFiles(io, remote)).map((f) => f.localPath)];
+      if (remote.length) paths = [...paths, ...(await stageObjectFiles(io, remote))];
       return await loadInto(catalog, io, project.paths.warehouse);
     } catch (err) {
       const e = format === 'csv' ? await explainCsvFailure(err, paths) : err;
