@@ -8,6 +8,7 @@
 import { alreadyExists, notFound, usageError } from '../errors.js';
 import type { Snapshot, SnapshotRef, TableMetadata } from '../iceberg/types.js';
 import { ancestors } from './expire.js';
+import { describeRefs } from './snapshot-select.js';
 import type { TableChange, TableRequirement, TableUpdate } from './updates.js';
 
 export const MAIN_BRANCH = 'main';
@@ -38,7 +39,7 @@ const guard = (metadata: TableMetadata, ref: string): TableRequirement => ({
 const uuid = (metadata: TableMetadata): TableRequirement => ({ type: 'assert-table-uuid', uuid: metadata['table-uuid'] });
 
 /** Checks a ref name: non-empty, no surrounding spaces. */
-export function validateRefName(name: string, table: string): void {
+function validateRefName(name: string, table: string): void {
   if (name.trim() === '' || name.trim() !== name) {
     throw usageError(`'${name}' is not a valid branch or tag name for table ${table}`, { context: { table, ref: name } });
   }
@@ -90,7 +91,7 @@ export function planRollback(metadata: TableMetadata, target: RollbackTarget, ta
 }
 
 /** The retention settings of a ref, carried over when the ref moves. */
-function retention(ref: SnapshotRef | undefined): Pick<SnapshotRef, 'max-ref-age-ms' | 'max-snapshot-age-ms' | 'min-snapshots-to-keep'> {
+export function retention(ref: SnapshotRef | undefined): Pick<SnapshotRef, 'max-ref-age-ms' | 'max-snapshot-age-ms' | 'min-snapshots-to-keep'> {
   const out: Pick<SnapshotRef, 'max-ref-age-ms' | 'max-snapshot-age-ms' | 'min-snapshots-to-keep'> = {};
   if (ref?.['max-ref-age-ms'] !== undefined) out['max-ref-age-ms'] = ref['max-ref-age-ms'];
   if (ref?.['max-snapshot-age-ms'] !== undefined) out['max-snapshot-age-ms'] = ref['max-snapshot-age-ms'];
@@ -128,19 +129,13 @@ export interface RefPlan {
   change: TableChange;
 }
 
-function describeRefs(metadata: TableMetadata): string {
-  const names = Object.keys(metadata.refs).sort();
-  return names.length > 0 ? `its refs are: ${names.join(', ')}` : 'the table has no refs';
-}
-
 /** Creates, moves, updates or drops a tag (`type: 'tag'`) or branch (`type: 'branch'`). */
 export function planRef(metadata: TableMetadata, type: 'tag' | 'branch', req: RefRequest, table: string): RefPlan {
   const { name } = req;
   validateRefName(name, table);
   const existing = metadata.refs[name];
-  const kind = type === 'tag' ? 'tag' : 'branch';
   if (existing && existing.type !== type) {
-    throw usageError(`table ${table}: '${name}' is a ${existing.type}, not a ${kind}`, {
+    throw usageError(`table ${table}: '${name}' is a ${existing.type}, not a ${type}`, {
       context: { table, ref: name },
       hint: `use floe snapshot ${existing.type} to change it`,
     });
@@ -153,7 +148,7 @@ export function planRef(metadata: TableMetadata, type: 'tag' | 'branch', req: Re
       throw usageError(`--drop takes no --snapshot, --replace or retention options`, { context: { table, ref: name } });
     }
     if (!existing) {
-      throw notFound(`table ${table} has no ${kind} named '${name}'`, { context: { table, ref: name }, hint: describeRefs(metadata) });
+      throw notFound(`table ${table} has no ${type} named '${name}'`, { context: { table, ref: name }, hint: describeRefs(metadata) });
     }
     return {
       action: 'dropped',
@@ -168,13 +163,13 @@ export function planRef(metadata: TableMetadata, type: 'tag' | 'branch', req: Re
   const target = req.snapshotId ?? existing?.['snapshot-id'] ?? currentMain(metadata, table);
   requireSnapshot(metadata, target, table);
   if (existing && target !== existing['snapshot-id'] && !req.replace) {
-    throw alreadyExists(`table ${table} already has a ${kind} '${name}' at snapshot ${existing['snapshot-id']}`, {
+    throw alreadyExists(`table ${table} already has a ${type} '${name}' at snapshot ${existing['snapshot-id']}`, {
       context: { table, ref: name },
       hint: `give --replace to move it to snapshot ${target}`,
     });
   }
   if (existing && !req.replace && !retentionGiven) {
-    throw alreadyExists(`table ${table} already has a ${kind} '${name}' at snapshot ${existing['snapshot-id']}`, {
+    throw alreadyExists(`table ${table} already has a ${type} '${name}' at snapshot ${existing['snapshot-id']}`, {
       context: { table, ref: name },
       hint: '--replace moves it, --drop removes it, retention options change its retention',
     });

@@ -87,10 +87,9 @@ export function selectSnapshot(metadata: TableMetadata, selector: SnapshotSelect
     case 'ref': {
       const ref = metadata.refs[selector.name];
       if (!ref) {
-        const known = Object.keys(metadata.refs).sort();
         throw notFound(`table ${table} has no branch or tag named '${selector.name}'`, {
           context: { table, ref: selector.name },
-          hint: known.length > 0 ? `its refs are: ${known.join(', ')}` : 'the table has no refs',
+          hint: describeRefs(metadata),
         });
       }
       const snapshot = snapshotById(metadata, ref['snapshot-id'], table);
@@ -98,6 +97,12 @@ export function selectSnapshot(metadata: TableMetadata, selector: SnapshotSelect
       return { snapshot, schema: snapshotSchema(metadata, snapshot, table), timeTravel: true };
     }
   }
+}
+
+/** The hint for an unknown ref name: the refs the table has. */
+export function describeRefs(metadata: TableMetadata): string {
+  const names = Object.keys(metadata.refs).sort();
+  return names.length > 0 ? `its refs are: ${names.join(', ')}` : 'the table has no refs';
 }
 
 export function snapshotById(metadata: TableMetadata, id: bigint, table: string): Snapshot {
