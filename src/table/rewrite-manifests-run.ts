@@ -3,7 +3,8 @@
  * partition (rewrite-manifests.ts) and commits them as a `replace` snapshot on main (spec:
  * "Snapshots", operation replace: "data and delete files were added and removed without
  * changing table data"). Manifests are rewritten on every commit attempt against that
- * attempt's base; files of a losing attempt are deleted.
+ * attempt's base; files of a losing attempt are deleted. `planManifestRewrite` is the dry
+ * run: the same reads and clustering, nothing written.
  */
 import { randomUUID } from 'node:crypto';
 import pLimit from 'p-limit';
@@ -12,14 +13,15 @@ import { formatTableId } from '../catalog/catalog.js';
 import { internalError, notFound, unsupportedError } from '../errors.js';
 import { toManifestFile, writeManifest } from '../iceberg/manifest.js';
 import { writeManifestList } from '../iceberg/manifest-list.js';
+import { bytesToHex } from '../iceberg/conversions.js';
 import { partitionType } from '../iceberg/partition.js';
-import { type ManifestFile, ManifestContent, type Snapshot, type TableIdentifier } from '../iceberg/types.js';
+import { type ManifestEntry, type ManifestFile, ManifestContent, type Snapshot, type TableIdentifier, type TableMetadata } from '../iceberg/types.js';
 import type { FileIO } from '../io/fileio.js';
 import { joinLocation } from '../io/fileio.js';
 import { commitTable, type CommitEvents, discardUncommitted } from './commit.js';
-import type { LoadedTable } from './load.js';
-import { loadTable } from './load.js';
+import { type LoadedTable, loadTable } from './load.js';
 import { manifestEntries } from './reachable.js';
+import { retention } from './refs.js';
 import { asExisting, clusterEntries, entriesPerManifest, targetSizeBytes } from './rewrite-manifests.js';
 import { currentSchema, newSnapshotId, parentManifests, specById } from './snapshot-producer.js';
 import { snapshotSummary } from './summary.js';
@@ -37,53 +39,94 @@ export interface RewriteManifestsResult {
   records: bigint;
 }
 
+/** What one commit attempt found: the change to commit (null: nothing to rewrite) and its result. */
 interface Attempt {
-  change: TableChange;
+  change: TableChange | null;
   result: RewriteManifestsResult;
-  written: string[];
 }
 
-function mainSnapshot(t: LoadedTable, table: string): Snapshot {
+/** `dry_run` of `floe maintain manifests`: what a rewrite of the current snapshot would do. */
+export interface ManifestRewritePlan {
+  table: string;
+  /** False when the data manifests are already one per partition spec: the rewrite would commit nothing. */
+  rewrite: boolean;
+  /** Data manifests in the current snapshot, and how many the rewrite would write instead. */
+  manifestsBefore: number;
+  manifestsAfter: number;
+  /** Delete manifests, carried over unchanged. */
+  manifestsKept: number;
+  /** Entries read from the data manifests (any status), and the live ones carried over. */
+  entries: number;
+  liveEntries: number;
+  /** Distinct (spec, partition tuple) pairs among the live entries. */
+  partitions: number;
+}
+
+function refuseV3(m: TableMetadata, table: string): void {
+  if (m['format-version'] >= 3) {
+    throw unsupportedError(`table ${table} is format v3; floe rewrites manifests of v1 and v2 tables only`, { context: { table } });
+  }
+}
+
+/** main's snapshot and the manifests it lists: what a rewrite starts from. */
+async function mainManifests(t: LoadedTable, table: string): Promise<{ parent: Snapshot; manifests: ManifestFile[] }> {
   const id = t.metadata.refs.main?.['snapshot-id'];
-  const s = id === undefined ? undefined : t.metadata.snapshots.find((x) => x['snapshot-id'] === id);
-  if (!s) throw notFound(`table ${table} has no snapshots yet; there are no manifests to rewrite`, { context: { table } });
-  return s;
+  const parent = id === undefined ? undefined : t.metadata.snapshots.find((x) => x['snapshot-id'] === id);
+  if (!parent) throw notFound(`table ${table} has no snapshots yet; there are no manifests to rewrite`, { context: { table } });
+  return { parent, manifests: await parentManifests(t.io, t.metadata, parent) };
 }
 
 /** Already clustered: at most one data manifest per spec and no deleted entries to drop. */
-export function needsRewrite(manifests: readonly ManifestFile[]): boolean {
+function needsRewrite(manifests: readonly ManifestFile[]): boolean {
   const data = manifests.filter((m) => m.content === ManifestContent.DATA);
   const specs = new Set(data.map((m) => m.partition_spec_id));
   return specs.size !== data.length || data.some((m) => m.deleted_files_count > 0);
 }
 
-async function buildRewrite(t: LoadedTable, table: string, written: string[]): Promise<Attempt | null> {
-  const m = t.metadata;
-  if (m['format-version'] >= 3) {
-    throw unsupportedError(`table ${table} is format v3; floe rewrites manifests of v1 and v2 tables only`, { context: { table } });
-  }
-  const parent = mainSnapshot(t, table);
-  const manifests = await parentManifests(t.io, m, parent);
-  if (!needsRewrite(manifests)) return null;
-  const data = manifests.filter((x) => x.content === ManifestContent.DATA);
-  const kept = manifests.filter((x) => x.content !== ManifestContent.DATA);
+/**
+ * Reads the data manifests: their live entries as EXISTING grouped by spec, the number of
+ * entries read (any status), and how many entries a manifest of the target size holds.
+ */
+async function readDataEntries(t: LoadedTable, data: readonly ManifestFile[]): Promise<{ bySpec: Map<number, ManifestEntry[]>; entryCount: number; perManifest: number }> {
   const limit = pLimit(4);
   const read = await Promise.all(
     data.map((mf) =>
       limit(() =>
-        manifestEntries(t.io, m, { path: mf.manifest_path, addedSnapshotId: mf.added_snapshot_id, sequenceNumber: mf.sequence_number, specId: mf.partition_spec_id }),
+        manifestEntries(t.io, t.metadata, { path: mf.manifest_path, addedSnapshotId: mf.added_snapshot_id, sequenceNumber: mf.sequence_number, specId: mf.partition_spec_id }),
       ),
     ),
   );
-  const bySpec = new Map<number, ReturnType<typeof asExisting>>();
+  const bySpec = new Map<number, ManifestEntry[]>();
   let entryCount = 0;
   data.forEach((mf, i) => {
-    const live = asExisting(read[i]!);
     entryCount += read[i]!.length;
-    bySpec.set(mf.partition_spec_id, [...(bySpec.get(mf.partition_spec_id) ?? []), ...live]);
+    const list = bySpec.get(mf.partition_spec_id) ?? [];
+    for (const e of asExisting(read[i]!)) list.push(e);
+    bySpec.set(mf.partition_spec_id, list);
   });
   const bytes = data.reduce((a, x) => a + Number(x.manifest_length), 0);
-  const perManifest = entriesPerManifest(targetSizeBytes(m.properties), bytes, entryCount);
+  return { bySpec, entryCount, perManifest: entriesPerManifest(targetSizeBytes(t.metadata.properties), bytes, entryCount) };
+}
+
+const unchanged = (table: string, manifests: number): RewriteManifestsResult => ({
+  table,
+  rewritten: false,
+  snapshotId: null,
+  manifestsReplaced: 0,
+  manifestsCreated: 0,
+  manifestsKept: manifests,
+  entries: 0,
+  records: 0n,
+});
+
+async function buildRewrite(t: LoadedTable, table: string, written: string[]): Promise<Attempt> {
+  const m = t.metadata;
+  const { parent, manifests } = await mainManifests(t, table);
+  if (!needsRewrite(manifests)) return { change: null, result: unchanged(table, manifests.length) };
+  refuseV3(m, table);
+  const data = manifests.filter((x) => x.content === ManifestContent.DATA);
+  const kept = manifests.filter((x) => x.content !== ManifestContent.DATA);
+  const { bySpec, entryCount, perManifest } = await readDataEntries(t, data);
   const snapshotId = newSnapshotId(m);
   const sequenceNumber = m['last-sequence-number'] + 1n;
   const schema = currentSchema(m);
@@ -124,7 +167,6 @@ async function buildRewrite(t: LoadedTable, table: string, written: string[]): P
     'schema-id': m['current-schema-id'],
   };
   return {
-    written,
     change: {
       requirements: [
         { type: 'assert-table-uuid', uuid: m['table-uuid'] },
@@ -132,7 +174,7 @@ async function buildRewrite(t: LoadedTable, table: string, written: string[]): P
       ],
       updates: [
         { action: 'add-snapshot', snapshot },
-        { action: 'set-snapshot-ref', 'ref-name': 'main', type: 'branch', 'snapshot-id': snapshotId, ...mainRetention(t) },
+        { action: 'set-snapshot-ref', 'ref-name': 'main', type: 'branch', 'snapshot-id': snapshotId, ...retention(m.refs.main) },
       ],
     },
     result: {
@@ -148,58 +190,59 @@ async function buildRewrite(t: LoadedTable, table: string, written: string[]): P
   };
 }
 
-function mainRetention(t: LoadedTable) {
-  const r = t.metadata.refs.main;
-  return {
-    ...(r?.['min-snapshots-to-keep'] !== undefined ? { 'min-snapshots-to-keep': r['min-snapshots-to-keep'] } : {}),
-    ...(r?.['max-snapshot-age-ms'] !== undefined ? { 'max-snapshot-age-ms': r['max-snapshot-age-ms'] } : {}),
-    ...(r?.['max-ref-age-ms'] !== undefined ? { 'max-ref-age-ms': r['max-ref-age-ms'] } : {}),
-  };
-}
-
 class NothingToRewrite extends Error {}
 
 export async function rewriteManifests(catalog: Catalog, io: FileIO, id: TableIdentifier, events: CommitEvents = {}): Promise<RewriteManifestsResult> {
   const table = formatTableId(id);
-  const t = await loadTable(catalog, io, id);
-  const parent = mainSnapshot(t, table);
-  const manifests = await parentManifests(t.io, t.metadata, parent);
-  const unchanged: RewriteManifestsResult = {
-    table,
-    rewritten: false,
-    snapshotId: null,
-    manifestsReplaced: 0,
-    manifestsCreated: 0,
-    manifestsKept: manifests.length,
-    entries: 0,
-    records: 0n,
-  };
-  if (!needsRewrite(manifests)) return unchanged;
   let written: string[] = [];
-  let last: Attempt | null = null;
-  const cleanup = async (files: string[]) => {
-    await Promise.all(files.map((f) => t.io.delete(f).catch(() => undefined)));
-  };
+  let tableIO = io;
+  let last = undefined as Attempt | undefined;
   try {
     await commitTable(
       catalog,
       io,
       id,
       async (base) => {
-        await cleanup(written);
+        // The files of an attempt that lost the race are not referenced by anything.
+        await Promise.all(written.map((f) => tableIO.delete(f).catch(() => undefined)));
         written = [];
+        tableIO = base.io;
         last = await buildRewrite(base, table, written);
-        // Another writer clustered the manifests meanwhile: commit nothing.
-        if (!last) throw new NothingToRewrite();
+        // Already clustered (maybe by another writer meanwhile): commit nothing.
+        if (!last.change) throw new NothingToRewrite();
         return last.change;
       },
       events,
     );
   } catch (e) {
     // Kept when the commit outcome is unknown: the manifests may be live (commit.ts).
-    await discardUncommitted(t.io, written, e);
-    if (e instanceof NothingToRewrite) return unchanged;
-    throw e;
+    await discardUncommitted(tableIO, written, e);
+    if (!(e instanceof NothingToRewrite)) throw e;
   }
-  return (last as Attempt | null)?.result ?? unchanged;
+  return last!.result;
+}
+
+/** Reads the current snapshot's manifests and plans their rewrite with the same steps as rewriteManifests; writes nothing. */
+export async function planManifestRewrite(catalog: Catalog, io: FileIO, id: TableIdentifier): Promise<ManifestRewritePlan> {
+  const table = formatTableId(id);
+  const t = await loadTable(catalog, io, id);
+  const m = t.metadata;
+  // The same refusals as the rewrite itself, so a dry run predicts its outcome.
+  refuseV3(m, table);
+  const { manifests } = await mainManifests(t, table);
+  const data = manifests.filter((x) => x.content === ManifestContent.DATA);
+  const { bySpec, entryCount, perManifest } = await readDataEntries(t, data);
+  const live = [...bySpec.values()].reduce((a, l) => a + l.length, 0);
+  const partitions = new Set<string>();
+  for (const [specId, list] of bySpec) for (const e of list) partitions.add(`${specId}|${partitionKey(e)}`);
+  const plan = { table, manifestsBefore: data.length, manifestsKept: manifests.length - data.length, entries: entryCount, liveEntries: live, partitions: partitions.size };
+  if (!needsRewrite(manifests)) return { ...plan, rewrite: false, manifestsAfter: data.length };
+  const schema = currentSchema(m);
+  let after = 0;
+  for (const [specId, list] of bySpec) after += clusterEntries(partitionType(specById(m, specId), schema), list, perManifest).length;
+  return { ...plan, rewrite: true, manifestsAfter: after };
+}
+
+function partitionKey(e: ManifestEntry): string {
+  return e.data_file.partition.map((v) => (v === null ? 'null' : v instanceof Uint8Array ? `b:${bytesToHex(v)}` : `${typeof v}:${String(v)}`)).join(',');
 }

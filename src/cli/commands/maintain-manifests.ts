@@ -1,16 +1,14 @@
 /**
  * `floe maintain manifests <table> [--dry-run] [--json]`: rewrites the current data manifests
- * clustered by partition. With --dry-run it prints the plan (data manifests now → after,
+ * clustered by partition. With --dry-run it prints the plan (rewrite-manifests-run.ts planManifestRewrite) (data manifests now → after,
  * entries, partitions) and commits nothing.
  */
 import type { Command } from 'commander';
 import { parseTableIdentifier } from '../../catalog/identifier.js';
-import { FloeError } from '../../errors.js';
-import { rewriteManifests } from '../../table/rewrite-manifests-run.js';
+import { type ManifestRewritePlan, planManifestRewrite, rewriteManifests } from '../../table/rewrite-manifests-run.js';
 import { globalsOf, withProject } from '../context.js';
 import { consoleOutput, type Output } from '../output.js';
-import { plural } from './maintain-common.js';
-import { type ManifestRewritePlan, planManifestRewriteOf } from './maintain-manifests-plan.js';
+import { endOnError, plural } from './maintain-common.js';
 
 export default async function maintainManifests(tableName: string, opts: { dryRun?: boolean; json?: boolean }, cmd: Command): Promise<number> {
   const out = consoleOutput(!!opts.json);
@@ -18,19 +16,13 @@ export default async function maintainManifests(tableName: string, opts: { dryRu
   const started = Date.now();
   out.event('start', { command: 'maintain manifests', table: tableName, dry_run: !!opts.dryRun });
   if (opts.dryRun) {
-    const plan = await withProject(globalsOf(cmd), ({ catalog, io }) => planManifestRewriteOf(catalog, io, id)).catch((e: unknown) => {
-      out.event('end', { status: 'error', kind: e instanceof FloeError ? e.kind : 'internal', duration_ms: Date.now() - started });
-      throw e;
-    });
+    const plan = await withProject(globalsOf(cmd), ({ catalog, io }) => planManifestRewrite(catalog, io, id)).catch(endOnError(out, started));
     printPlan(out, plan, started);
     return 0;
   }
   const r = await withProject(globalsOf(cmd), ({ catalog, io }) =>
     rewriteManifests(catalog, io, id, { onRetry: (e) => out.event('retry', { table: e.table, attempt: e.attempt, wait_ms: e.waitMs }) }),
-  ).catch((e: unknown) => {
-    out.event('end', { status: 'error', kind: e instanceof FloeError ? e.kind : 'internal', duration_ms: Date.now() - started });
-    throw e;
-  });
+  ).catch(endOnError(out, started));
   if (r.rewritten) {
     out.event('commit', {
       table: r.table,
