@@ -53,7 +53,9 @@ export async function findPositions(o: FindPositionsOptions): Promise<string> {
   const groups = new Map<string, ScanTask[]>();
   for (const t of o.tasks) {
     const k = JSON.stringify(t.deletes.map((d) => d.file.file_path));
-    groups.set(k, [...(groups.get(k) ?? []), t]);
+    const g = groups.get(k);
+    if (g) g.push(t);
+    else groups.set(k, [t]);
   }
   const parts = [...groups.values()].map((tasks) => {
     const pairs = tasks.map((t) => [t.file.file_path, o.local.get(t.file.file_path)!] as const);

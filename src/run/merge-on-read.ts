@@ -70,11 +70,8 @@ export async function mergeOnReadObstacle(engine: Engine, table: LoadedTable, ke
 export async function mergeOnRead(x: MergeOnReadInput): Promise<Omit<WriteTableResult, 'created' | 'schemaChanges'>> {
   const { o, table, name } = x;
   const m = table.metadata;
-  const local = new Map<string, string>();
-  for (const t of x.candidates) {
-    local.set(t.file.file_path, await table.io.localPath(t.file.file_path));
-    for (const d of t.deletes) if (!local.has(d.file.file_path)) local.set(d.file.file_path, await table.io.localPath(d.file.file_path));
-  }
+  const stored = new Set(x.candidates.flatMap((t) => [t.file.file_path, ...t.deletes.map((d) => d.file.file_path)]));
+  const local = new Map(await Promise.all([...stored].map(async (l) => [l, await table.io.localPath(l)] as const)));
   const positions = await findPositions({ engine: o.engine, tasks: x.candidates, local, keys: x.keys, incoming: x.incoming, range: x.range, table: name });
   const staging = stagingDir(m.location);
   const placed: string[] = [];
