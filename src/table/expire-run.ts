@@ -34,7 +34,9 @@ export interface ExpireResult {
 }
 
 /** Files reached only by `expired`, measured against every snapshot in `retainedFrom`. */
-export async function expiredFiles(io: FileIO, metadata: TableMetadata, expired: readonly Snapshot[], retainedFrom: readonly TableMetadata[]): Promise<ExpiredFiles> {
+async function expiredFiles(io: FileIO, metadata: TableMetadata, expired: readonly Snapshot[], retainedFrom: readonly TableMetadata[]): Promise<ExpiredFiles> {
+  // Nothing expired reaches nothing: no need to read every retained manifest to subtract from it.
+  if (expired.length === 0) return { contentFiles: [], manifests: [], manifestLists: [], statisticsFiles: [] };
   const gone = new Set(expired.map((s) => s['snapshot-id']));
   const retainedById = new Map<bigint, Snapshot>();
   for (const m of retainedFrom) for (const s of m.snapshots) if (!gone.has(s['snapshot-id'])) retainedById.set(s['snapshot-id'], s);

@@ -4,7 +4,7 @@
  * deleted is reported and left for `floe maintain orphans`; a file already gone is fine.
  */
 import pLimit from 'p-limit';
-import { FloeError } from '../errors.js';
+import { isFloeError } from '../errors.js';
 import type { FileIO } from '../io/fileio.js';
 
 export interface DeleteFailure {
@@ -28,7 +28,7 @@ export async function deleteFiles(io: FileIO, locations: readonly string[], conc
           await io.delete(location);
           deleted.push(location);
         } catch (e) {
-          if (e instanceof FloeError && e.kind === 'not-found') return;
+          if (isFloeError(e, 'not-found')) return;
           failed.push({ location, message: e instanceof Error ? e.message : String(e) });
         }
       }),

@@ -59,7 +59,7 @@ export class LocationSet {
 }
 
 /** The manifests a snapshot lists (read from its manifest list, or inline in a v1 snapshot). */
-export async function snapshotManifestRefs(io: FileIO, snapshot: Snapshot): Promise<ManifestRef[]> {
+async function snapshotManifestRefs(io: FileIO, snapshot: Snapshot): Promise<ManifestRef[]> {
   const list = snapshot['manifest-list'];
   if (list === '') {
     return (snapshotManifests(snapshot) ?? []).map((path) => ({
@@ -101,11 +101,11 @@ export interface ReachOptions {
    * 'all': DELETED entries count too; what the orphan sweep keeps (the most cautious answer).
    */
   entries: 'live' | 'all';
-  /** Manifests known to be reached already are not read again. */
+  /** Manifest lists and manifests read at once (default 8); each manifest is read once. */
   concurrency?: number;
 }
 
-export function emptyReachable(): ReachableFiles {
+function emptyReachable(): ReachableFiles {
   return { manifestLists: new LocationSet(), manifests: new LocationSet(), contentFiles: new LocationSet(), statisticsFiles: new LocationSet() };
 }
 
@@ -138,7 +138,7 @@ export async function reachableFiles(io: FileIO, metadata: TableMetadata, snapsh
 }
 
 /** Paths of the table and partition statistics files of the given snapshots. */
-export function statisticsPaths(metadata: TableMetadata, ids: ReadonlySet<bigint>): string[] {
+function statisticsPaths(metadata: TableMetadata, ids: ReadonlySet<bigint>): string[] {
   const out: string[] = [];
   for (const s of metadata.statistics ?? []) if (ids.has(s['snapshot-id'])) out.push(s['statistics-path']);
   for (const raw of metadata['partition-statistics'] ?? []) {

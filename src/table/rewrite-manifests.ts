@@ -28,7 +28,7 @@ export function asExisting(entries: readonly ManifestEntry[]): ManifestEntry[] {
 }
 
 /** Orders entries by partition tuple, field by field (nulls first), then by file path. */
-export function comparePartitions(type: StructType, a: ManifestEntry, b: ManifestEntry): number {
+function comparePartitions(type: StructType, a: ManifestEntry, b: ManifestEntry): number {
   return comparePartitionValues(type, a, b) || a.data_file.file_path.localeCompare(b.data_file.file_path);
 }
 
