@@ -5,13 +5,11 @@
  */
 import type { Command } from 'commander';
 import { parseTableIdentifier } from '../../catalog/identifier.js';
-import { FloeError } from '../../errors.js';
-import { countExpiredFiles } from '../../table/expire.js';
+import { countExpiredFiles, validateExpireOptions } from '../../table/expire.js';
 import { expireSnapshots } from '../../table/expire-run.js';
-import { validateExpireOptions } from '../../table/expire.js';
 import { globalsOf, withProject } from '../context.js';
 import { consoleOutput } from '../output.js';
-import { countOption, durationOption, iso, plural } from './maintain-common.js';
+import { countOption, durationOption, endOnError, iso, plural } from './maintain-common.js';
 
 interface ExpireCliOptions {
   olderThan?: string;
@@ -35,10 +33,7 @@ export default async function maintainExpire(tableName: string, opts: ExpireCliO
       dryRun: opts.dryRun,
       events: { onRetry: (e) => out.event('retry', { table: e.table, attempt: e.attempt, wait_ms: e.waitMs }) },
     }),
-  ).catch((e: unknown) => {
-    out.event('end', { status: 'error', kind: e instanceof FloeError ? e.kind : 'internal', duration_ms: Date.now() - started });
-    throw e;
-  });
+  ).catch(endOnError(out, started));
   const expiredIds = r.plan.expire.map((s) => s['snapshot-id']);
   if (r.metadataLocation) out.event('commit', { table: r.table, metadata_location: r.metadataLocation, expired_snapshots: expiredIds, removed_refs: r.plan.removeRefs });
   out.event('end', {

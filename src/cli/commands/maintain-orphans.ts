@@ -6,12 +6,11 @@
  */
 import type { Command } from 'commander';
 import { parseTableIdentifier } from '../../catalog/identifier.js';
-import { FloeError } from '../../errors.js';
 import { removeOrphanFiles } from '../../table/orphans-run.js';
 import { checkOrphanAge, ORPHAN_DEFAULT_AGE_MS } from '../../table/orphans.js';
 import { globalsOf, withProject } from '../context.js';
 import { consoleOutput, formatBytes } from '../output.js';
-import { durationOption, iso, plural } from './maintain-common.js';
+import { durationOption, endOnError, iso, plural } from './maintain-common.js';
 
 interface OrphanCliOptions {
   olderThan?: string;
@@ -27,10 +26,7 @@ export default async function maintainOrphans(tableName: string, opts: OrphanCli
   checkOrphanAge(olderThanMs, !!opts.allowRecent, tableName, opts.olderThan);
   const started = Date.now();
   out.event('start', { command: 'maintain orphans', table: tableName, dry_run: !!opts.dryRun });
-  const r = await withProject(globalsOf(cmd), ({ catalog, io }) => removeOrphanFiles(catalog, io, id, { olderThanMs, dryRun: opts.dryRun })).catch((e: unknown) => {
-    out.event('end', { status: 'error', kind: e instanceof FloeError ? e.kind : 'internal', duration_ms: Date.now() - started });
-    throw e;
-  });
+  const r = await withProject(globalsOf(cmd), ({ catalog, io }) => removeOrphanFiles(catalog, io, id, { olderThanMs, dryRun: opts.dryRun })).catch(endOnError(out, started));
   const bytes = r.plan.delete.reduce((a, f) => a + f.size, 0);
   out.event('end', {
     status: 'ok',

@@ -3,8 +3,8 @@
  * [--retain DUR] [--replace] [--drop] [--json]`.
  */
 import type { Command } from 'commander';
-import { countOption, durationOption } from './maintain-common.js';
-import { runRefCommand, snapshotIdOption } from './snapshot-ref.js';
+import { countOption, durationOption, snapshotIdOption } from './maintain-common.js';
+import { runRefCommand } from './snapshot-ref.js';
 
 interface BranchCliOptions {
   snapshot?: string;
@@ -22,7 +22,7 @@ export default async function snapshotBranch(tableName: string, name: string, op
     tableName,
     {
       name,
-      snapshotId: snapshotIdOption(opts.snapshot),
+      snapshotId: snapshotIdOption('--snapshot', opts.snapshot),
       minSnapshotsToKeep: countOption('--retain-last', opts.retainLast, 1),
       maxSnapshotAgeMs: durationOption('--max-snapshot-age', opts.maxSnapshotAge),
       maxRefAgeMs: durationOption('--retain', opts.retain),

@@ -1,18 +1,10 @@
 /** The shared body of `floe snapshot tag` and `floe snapshot branch`. */
 import type { Command } from 'commander';
 import { parseTableIdentifier } from '../../catalog/identifier.js';
-import { usageError } from '../../errors.js';
 import { planRef, type RefRequest } from '../../table/refs.js';
-import { parseSnapshotId } from '../../table/snapshot-select.js';
 import { globalsOf, withProject } from '../context.js';
 import { consoleOutput } from '../output.js';
 import { commitPlanned } from './snapshot-common.js';
-
-export function snapshotIdOption(text: string | undefined): bigint | undefined {
-  if (text === undefined) return undefined;
-  if (!/^\d+$/.test(text.trim())) throw usageError(`--snapshot '${text}' is not a snapshot id (a 64-bit integer)`);
-  return parseSnapshotId(text);
-}
 
 export async function runRefCommand(type: 'tag' | 'branch', tableName: string, req: RefRequest, json: boolean, cmd: Command): Promise<number> {
   const out = consoleOutput(json);

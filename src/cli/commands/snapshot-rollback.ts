@@ -3,10 +3,10 @@ import type { Command } from 'commander';
 import { parseTableIdentifier } from '../../catalog/identifier.js';
 import { FloeError, usageError } from '../../errors.js';
 import { planRollback, type RollbackTarget } from '../../table/refs.js';
-import { parseAsOf, parseSnapshotId } from '../../table/snapshot-select.js';
+import { parseAsOf } from '../../table/snapshot-select.js';
 import { globalsOf, withProject } from '../context.js';
 import { consoleOutput } from '../output.js';
-import { iso } from './maintain-common.js';
+import { iso, snapshotIdOption } from './maintain-common.js';
 import { commitPlanned } from './snapshot-common.js';
 
 interface RollbackCliOptions {
@@ -17,10 +17,7 @@ interface RollbackCliOptions {
 
 function target(opts: RollbackCliOptions): RollbackTarget {
   if ((opts.toSnapshot === undefined) === (opts.toTime === undefined)) throw usageError('give exactly one of --to-snapshot ID or --to-time TIME');
-  if (opts.toSnapshot !== undefined) {
-    if (!/^\d+$/.test(opts.toSnapshot.trim())) throw usageError(`--to-snapshot '${opts.toSnapshot}' is not a snapshot id (a 64-bit integer)`);
-    return { snapshotId: parseSnapshotId(opts.toSnapshot) };
-  }
+  if (opts.toSnapshot !== undefined) return { snapshotId: snapshotIdOption('--to-snapshot', opts.toSnapshot)! };
   try {
     return { timestampMs: parseAsOf(opts.toTime!) };
   } catch (e) {

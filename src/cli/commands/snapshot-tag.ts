@@ -1,7 +1,7 @@
 /** `floe snapshot tag <table> <name> [--snapshot ID] [--retain DUR] [--replace] [--drop] [--json]`. */
 import type { Command } from 'commander';
-import { durationOption } from './maintain-common.js';
-import { runRefCommand, snapshotIdOption } from './snapshot-ref.js';
+import { durationOption, snapshotIdOption } from './maintain-common.js';
+import { runRefCommand } from './snapshot-ref.js';
 
 interface TagCliOptions {
   snapshot?: string;
@@ -15,7 +15,7 @@ export default async function snapshotTag(tableName: string, name: string, opts:
   return runRefCommand(
     'tag',
     tableName,
-    { name, snapshotId: snapshotIdOption(opts.snapshot), maxRefAgeMs: durationOption('--retain', opts.retain), replace: opts.replace, drop: opts.drop },
+    { name, snapshotId: snapshotIdOption('--snapshot', opts.snapshot), maxRefAgeMs: durationOption('--retain', opts.retain), replace: opts.replace, drop: opts.drop },
     !!opts.json,
     cmd,
   );
