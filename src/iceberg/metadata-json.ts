@@ -46,56 +46,21 @@ const SUPPORTED_VERSION = 3;
 
 function long(v: unknown, s: JsonSite): bigint {
   try {
-    return toLong(typeof v === 'string' ? undefined : v, s.path);
+    // No path here: the site's path is built only for the error below.
+    return toLong(typeof v === 'string' ? undefined : v, '');
   } catch {
     throw corruptAt(s, `must be a long (${v === undefined ? 'missing' : `got ${JSON.stringify(typeof v === 'bigint' ? String(v) : v)}`})`);
   }
 }
 
-/** A millisecond timestamp or an age: a long in JSON, safely a number in JS. */
-const millis = (v: unknown, s: JsonSite) => Number(long(v, s));
+/**
+ * A millisecond timestamp or an age: a long in JSON, safely a number in JS. The common safe
+ * integer is returned as it is (snapshots and log entries come by the thousand).
+ */
+const millis = (v: unknown, s: JsonSite) => (typeof v === 'number' && Number.isSafeInteger(v) ? v : Number(long(v, s)));
 
 const opt = <T>(o: Record<string, unknown>, key: string, s: JsonSite, read: (v: unknown, s: JsonSite) => T): T | undefined =>
   o[key] === undefined || o[key] === null ? undefined : read(o[key], at(s, key));
-
-// Field readers for the parts a file has thousands of (snapshots, log entries): the common
-// valid value is returned directly, and the site of an error (a path string) is only built
-// when there is one.
-
-/** o[key] as a long. */
-function longField(o: Record<string, unknown>, key: string, s: JsonSite): bigint {
-  const v = o[key];
-  if (typeof v === 'bigint') return v;
-  if (typeof v === 'number' && Number.isInteger(v)) return BigInt(v);
-  return long(v, at(s, key));
-}
-
-/** o[key] as a millisecond timestamp. */
-function millisField(o: Record<string, unknown>, key: string, s: JsonSite): number {
-  const v = o[key];
-  return typeof v === 'number' && Number.isSafeInteger(v) ? v : millis(v, at(s, key));
-}
-
-function stringField(o: Record<string, unknown>, key: string, s: JsonSite): string {
-  const v = o[key];
-  return typeof v === 'string' ? v : asString(v, at(s, key));
-}
-
-/** The site of a list element, its path built only when an error names it. */
-class ElementSite implements JsonSite {
-  constructor(
-    private readonly list: JsonSite,
-    private readonly index: number,
-  ) {}
-
-  get file(): string {
-    return this.list.file;
-  }
-
-  get path(): string {
-    return at(this.list, this.index).path;
-  }
-}
 
 function parsePartitionFields(v: unknown, s: JsonSite): PartitionField[] {
   return asArray(v, s).map((x, i) => {
@@ -149,13 +114,11 @@ function parseSortOrder(v: unknown, s: JsonSite): SortOrder {
   return { 'order-id': asInt(o['order-id'], at(s, 'order-id')), fields };
 }
 
-/** The summary of the snapshot at `snapshot`. */
-function parseSummary(v: unknown, snapshot: JsonSite): Snapshot['summary'] {
+function parseSummary(v: unknown, s: JsonSite): Snapshot['summary'] {
   // v1 made the summary optional; Java then reports no operation. 'append' is the only
   // operation a table with no summary can have had (v1 writers without summaries only appended).
   if (v === undefined || v === null) return { operation: 'append' };
-  const o = typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : asObject(v, at(snapshot, 'summary'));
-  const s = () => at(snapshot, 'summary');
+  const o = asObject(v, s);
   // The parsed object is this parse's own: kept as it is when every value is already a string
   // (the common case), so a file with thousands of snapshots does not copy every summary.
   let out: Record<string, unknown> = o;
@@ -163,41 +126,41 @@ function parseSummary(v: unknown, snapshot: JsonSite): Snapshot['summary'] {
     const x = o[k];
     if (typeof x === 'string') continue;
     // Some writers put numbers in the summary; the spec says it is a string map.
-    if (typeof x !== 'number' && typeof x !== 'bigint' && typeof x !== 'boolean') throw corruptAt(at(s(), k), 'must be a string');
+    if (typeof x !== 'number' && typeof x !== 'bigint' && typeof x !== 'boolean') throw corruptAt(at(s, k), 'must be a string');
     if (out === o) out = { ...o };
     // An own "__proto__" key stays a property (assignment would set the prototype).
     Object.defineProperty(out, k, { value: String(x), enumerable: true, writable: true, configurable: true });
   }
-  if (typeof out.operation !== 'string') throw corruptAt(at(s(), 'operation'), 'must be a string (missing)');
+  if (typeof out.operation !== 'string') throw corruptAt(at(s, 'operation'), 'must be a string (missing)');
   return out as Snapshot['summary'];
 }
 
 function parseSnapshot(v: unknown, s: JsonSite): Snapshot {
   const o = asObject(v, s);
   const snap: SnapshotWithManifests = {
-    'snapshot-id': longField(o, 'snapshot-id', s),
+    'snapshot-id': long(o['snapshot-id'], at(s, 'snapshot-id')),
     // Appendix E: "Snapshot field sequence-number must default to 0".
-    'sequence-number': o['sequence-number'] === undefined ? 0n : longField(o, 'sequence-number', s),
-    'timestamp-ms': millisField(o, 'timestamp-ms', s),
+    'sequence-number': o['sequence-number'] === undefined ? 0n : long(o['sequence-number'], at(s, 'sequence-number')),
+    'timestamp-ms': millis(o['timestamp-ms'], at(s, 'timestamp-ms')),
     'manifest-list': '',
-    summary: parseSummary(o.summary, s),
+    summary: parseSummary(o.summary, at(s, 'summary')),
   };
-  if (o['parent-snapshot-id'] !== undefined && o['parent-snapshot-id'] !== null) snap['parent-snapshot-id'] = longField(o, 'parent-snapshot-id', s);
+  const parent = opt(o, 'parent-snapshot-id', s, long);
+  if (parent !== undefined) snap['parent-snapshot-id'] = parent;
   if (o['manifest-list'] !== undefined && o['manifest-list'] !== null) {
-    snap['manifest-list'] = stringField(o, 'manifest-list', s);
+    snap['manifest-list'] = asString(o['manifest-list'], at(s, 'manifest-list'));
   } else if (o.manifests !== undefined) {
     const ms = at(s, 'manifests');
     snap.manifests = asArray(o.manifests, ms).map((m, i) => asString(m, at(ms, i)));
   } else {
     throw corruptAt(at(s, 'manifest-list'), 'must be a string (missing, and no v1 manifests list either)');
   }
-  const present = (key: string) => o[key] !== undefined && o[key] !== null;
-  if (present('schema-id')) {
-    const id = o['schema-id'];
-    snap['schema-id'] = typeof id === 'number' && Number.isInteger(id) && id >= 0 && id <= 0x7fffffff ? id : asInt(id, at(s, 'schema-id'));
-  }
-  if (present('first-row-id')) snap['first-row-id'] = longField(o, 'first-row-id', s);
-  if (present('added-rows')) snap['added-rows'] = longField(o, 'added-rows', s);
+  const schemaId = opt(o, 'schema-id', s, asInt);
+  if (schemaId !== undefined) snap['schema-id'] = schemaId;
+  const firstRowId = opt(o, 'first-row-id', s, long);
+  if (firstRowId !== undefined) snap['first-row-id'] = firstRowId;
+  const addedRows = opt(o, 'added-rows', s, long);
+  if (addedRows !== undefined) snap['added-rows'] = addedRows;
   return snap;
 }
 
@@ -230,10 +193,7 @@ const list = <T>(o: Record<string, unknown>, key: string, s: JsonSite, read: (v:
   const v = o[key];
   if (v === undefined || v === null) return [];
   const ls = at(s, key);
-  const items = asArray(v, ls);
-  const out = new Array<T>(items.length);
-  for (let i = 0; i < items.length; i++) out[i] = read(items[i], new ElementSite(ls, i));
-  return out;
+  return asArray(v, ls).map((x, i) => read(x, at(ls, i)));
 };
 
 /** Parses metadata JSON text read from `location` (named in every error). */
@@ -353,11 +313,11 @@ export function parseTableMetadata(text: string, location: string): TableMetadat
     snapshots,
     'snapshot-log': list(o, 'snapshot-log', root, (v, s): SnapshotLogEntry => {
       const e = asObject(v, s);
-      return { 'timestamp-ms': millisField(e, 'timestamp-ms', s), 'snapshot-id': longField(e, 'snapshot-id', s) };
+      return { 'timestamp-ms': millis(e['timestamp-ms'], at(s, 'timestamp-ms')), 'snapshot-id': long(e['snapshot-id'], at(s, 'snapshot-id')) };
     }),
     'metadata-log': list(o, 'metadata-log', root, (v, s): MetadataLogEntry => {
       const e = asObject(v, s);
-      return { 'timestamp-ms': millisField(e, 'timestamp-ms', s), 'metadata-file': stringField(e, 'metadata-file', s) };
+      return { 'timestamp-ms': millis(e['timestamp-ms'], at(s, 'timestamp-ms')), 'metadata-file': asString(e['metadata-file'], at(s, 'metadata-file')) };
     }),
     'sort-orders': sortOrders,
     'default-sort-order-id': defaultSortOrderId,

@@ -9,14 +9,31 @@ import { corruptError, isFloeError, unsupportedError } from '../errors.js';
 
 /** Where a value came from: the file, and the JSON path inside it. */
 export interface JsonSite {
-  file: string;
-  path: string;
+  readonly file: string;
+  readonly path: string;
 }
 
-export const at = (s: JsonSite, sub: string | number): JsonSite => ({
-  file: s.file,
-  path: typeof sub === 'number' ? `${s.path}[${sub}]` : s.path ? `${s.path}.${sub}` : sub,
-});
+/**
+ * The site of `sub` inside `s`. Its path is built only when read, i.e. when an error names it:
+ * parsing a metadata file makes a site for every field of thousands of snapshots and log entries.
+ */
+class SubSite implements JsonSite {
+  constructor(
+    private readonly parent: JsonSite,
+    private readonly sub: string | number,
+  ) {}
+
+  get file(): string {
+    return this.parent.file;
+  }
+
+  get path(): string {
+    const p = this.parent.path;
+    return typeof this.sub === 'number' ? `${p}[${this.sub}]` : p ? `${p}.${this.sub}` : this.sub;
+  }
+}
+
+export const at = (s: JsonSite, sub: string | number): JsonSite => new SubSite(s, sub);
 
 export function corruptAt(s: JsonSite, what: string) {
   return corruptError(`${s.file}: ${s.path || 'metadata'} ${what}`, { context: { file: s.file, field: s.path } });
