@@ -98,8 +98,12 @@ export function thresholds(o: PlanOptions): Thresholds {
   };
 }
 
-/** A stable key for (spec id, partition tuple); bigint and binary values are spelled out. */
-export function partitionKey(specId: number, partition: readonly IcebergValue[]): string {
+/**
+ * A stable key for (spec id, partition tuple); bigint and binary values are spelled out.
+ * Not delete-index.ts's partitionKey: this one is shown (FileGroup.partitionKey) and orders
+ * the groups, so its spelling is part of the plan.
+ */
+function partitionKey(specId: number, partition: readonly IcebergValue[]): string {
   const v = partition.map((x) =>
     x instanceof Uint8Array ? `0x${Buffer.from(x).toString('hex')}` : typeof x === 'bigint' ? `${x}n` : JSON.stringify(x ?? null),
   );
