@@ -100,8 +100,8 @@ export function thresholds(o: PlanOptions): Thresholds {
 
 /**
  * A stable key for (spec id, partition tuple); bigint and binary values are spelled out.
- * Not delete-index.ts's partitionKey: this one is shown (FileGroup.partitionKey) and orders
- * the groups, so its spelling is part of the plan.
+ * Not delete-index.ts's partitionKey: this one is part of the plan (FileGroup.partitionKey)
+ * and orders its groups, so its spelling is fixed.
  */
 function partitionKey(specId: number, partition: readonly IcebergValue[]): string {
   const v = partition.map((x) =>
