@@ -62,12 +62,12 @@ export function requestFromOptions(o: EvolveOptions): EvolveRequest {
  * A change the spec forbids is a mistake in the command line (exit 2, DESIGN §3), whatever
  * layer noticed it; the message already names the table, the column and the rule.
  */
-function planOrRefuse(m: TableMetadata, req: EvolveRequest, table: string): EvolutionPlan {
+function planOrRefuse(m: TableMetadata, req: EvolveRequest, table: string): { plan: EvolutionPlan; after: TableMetadata } {
   try {
     const plan = planEvolution(m, req, table);
     // A trial application (pure) catches what only the whole metadata shows, such as a v3-only type on a v2 table.
-    if (plan.change.updates.length) applyChange(m, plan.change, { metadataLocation: null, now: m['last-updated-ms'] });
-    return plan;
+    const after = plan.change.updates.length ? applyChange(m, plan.change, { metadataLocation: null, now: m['last-updated-ms'] }) : m;
+    return { plan, after };
   } catch (e) {
     if (e instanceof FloeError && e.kind === 'schema') {
       const message = e.message.includes(table) ? e.message : `table ${table}: ${e.message}`;
@@ -101,13 +101,12 @@ export default async function evolve(tableName: string, opts: EvolveOptions, cmd
   const req = requestFromOptions(opts);
   const result = await withProject(globalsOf(cmd), async ({ catalog, io }) => {
     const table = await loadTable(catalog, io, id);
-    let plan: EvolutionPlan = planOrRefuse(table.metadata, req, tableName);
-    if (opts.dryRun || plan.change.updates.length === 0) {
-      const after = plan.change.updates.length ? applyChange(table.metadata, plan.change, { metadataLocation: table.metadataLocation, now: Date.now() }) : table.metadata;
-      return { plan, after, committed: false };
-    }
+    // The trial result is the layout shown: only its schema, spec and order ids are printed.
+    const trial = planOrRefuse(table.metadata, req, tableName);
+    let plan = trial.plan;
+    if (opts.dryRun || plan.change.updates.length === 0) return { plan, after: trial.after, committed: false };
     const committed = await commitTable(catalog, io, id, async (base) => {
-      plan = planOrRefuse(base.metadata, req, tableName);
+      plan = planOrRefuse(base.metadata, req, tableName).plan;
       return plan.change;
     });
     return { plan, after: committed.table.metadata, committed: true, metadataLocation: committed.table.metadataLocation };

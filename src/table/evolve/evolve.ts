@@ -9,6 +9,7 @@ import { schemaError, usageError } from '../../errors.js';
 import type { UnboundSortField } from '../../iceberg/metadata-builder.js';
 import { columnName } from '../../iceberg/schema.js';
 import type { Schema, TableMetadata } from '../../iceberg/types.js';
+import { nextSchemaId } from '../snapshot-producer.js';
 import type { TableChange, TableRequirement, TableUpdate } from '../updates.js';
 import { hasPartitionChanges, updatePartitionSpec, type PartitionChanges } from './partition-update.js';
 import { hasSchemaChanges, updateSchema, type SchemaChanges } from './schema-update.js';
@@ -43,7 +44,7 @@ export function planEvolution(m: TableMetadata, req: EvolveRequest, table: strin
     const s = updateSchema(base, m['last-column-id'], req, table);
     dropped = s.dropped;
     if (s.changes.length) {
-      schema = { ...s.schema, 'schema-id': Math.max(...m.schemas.map((x) => x['schema-id'])) + 1 };
+      schema = { ...s.schema, 'schema-id': nextSchemaId(m) };
       changes.push(...s.changes);
       requirements.push(
         { type: 'assert-current-schema-id', 'current-schema-id': m['current-schema-id'] },

@@ -76,13 +76,8 @@ export async function writeWithLayout<T>(
   const name = formatTableId(o.id);
   const req = layoutRequest(o.layout);
   if (!req.partitionBy && !req.sortBy) return { result: await write(), changes: [] };
-  const layout = o.layout;
   if (!(await o.catalog.tableExists(o.id))) return { result: await write(), changes: [] };
-  const evolve = async (): Promise<string[]> => {
-    let lines: string[] = [];
-    const base = await commitOrSkip(o, name, layout, (l) => (lines = l));
-    return base ? lines : [];
-  };
+  const evolve = () => commitLayout(o, name);
   let before: string[] | undefined;
   try {
     before = await evolve();
@@ -109,18 +104,15 @@ function asConfig(e: unknown): unknown {
   return new FloeError('config', `${e.message} (from the pipeline's partition_by/sort_by); nothing was written`, { cause: e, context: e.context, hint: e.hint });
 }
 
-async function commitOrSkip(
-  o: { catalog: Catalog; io: FileIO; id: TableIdentifier; events?: CommitEvents },
-  name: string,
-  layout: DeclaredLayout,
-  report: (lines: string[]) => void,
-): Promise<boolean> {
+/** Commits the declared layout when the table's differs; the committed change lines, or none. */
+async function commitLayout(o: { catalog: Catalog; io: FileIO; id: TableIdentifier; layout: DeclaredLayout; events?: CommitEvents }, name: string): Promise<string[]> {
   const current = await loadTable(o.catalog, o.io, o.id);
-  if (planLayout(current.metadata, layout, name).change.updates.length === 0) return false;
+  if (planLayout(current.metadata, o.layout, name).change.updates.length === 0) return [];
+  let changes: string[] = [];
   await commitTable(o.catalog, o.io, o.id, async (base) => {
-    const plan = planLayout(base.metadata, layout, name);
-    report(plan.changes);
+    const plan = planLayout(base.metadata, o.layout, name);
+    changes = plan.changes;
     return plan.change;
   }, o.events);
-  return true;
+  return changes;
 }
