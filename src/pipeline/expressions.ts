@@ -4,6 +4,7 @@
  * `bucket(16, contact_id)`, the table layer receives transform `bucket[16]` on `contact_id`.
  * The same syntax serves `floe load --partition-by`.
  */
+import type { UnboundPartitionField, UnboundSortField } from '../iceberg/metadata-builder.js';
 import { didYouMean } from './suggest.js';
 
 export interface PartitionExpr {
@@ -38,6 +39,11 @@ const TRANSFORMS = [...Object.keys(UNARY), ...PARAM];
 
 const COLUMN = /^(?:[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*|"[^"]+")$/;
 const CALL = /^([A-Za-z_]+)\s*\((.*)\)$/s;
+
+/** The expression as the table layer takes it (iceberg/metadata-builder.ts). */
+export const unboundPartitionField = (e: PartitionExpr): UnboundPartitionField => ({ sourceName: e.source, transform: e.transform });
+
+export const unboundSortField = (e: SortExpr): UnboundSortField => ({ sourceName: e.source, transform: e.transform, direction: e.direction, nullOrder: e['null-order'] });
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; problem: string };
 

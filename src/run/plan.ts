@@ -12,6 +12,7 @@ import { schemaFromColumns } from '../engine/infer-schema.js';
 import { quoteIdent } from '../engine/sql.js';
 import { reconcileColumns } from '../ingest/reconcile.js';
 import type { FileIO } from '../io/fileio.js';
+import { unboundPartitionField, unboundSortField } from '../pipeline/expressions.js';
 import type { LoadedPipeline } from '../pipeline/load.js';
 import type { Redactor } from '../pipeline/secrets.js';
 import { createSource } from '../sources/index.js';
@@ -56,8 +57,8 @@ export async function planPipeline(lp: LoadedPipeline, catalog: Catalog, io: Fil
     sortOrder: [],
     problems: [],
   };
-  const partitionBy = p.target.partition_by.map((e) => ({ sourceName: e.source, transform: e.transform }));
-  const sortBy = p.target.sort_by.map((e) => ({ sourceName: e.source, transform: e.transform, direction: e.direction, nullOrder: e['null-order'] }));
+  const partitionBy = p.target.partition_by.map(unboundPartitionField);
+  const sortBy = p.target.sort_by.map(unboundSortField);
   if (!table) {
     const wanted = p.target.partition_by.map((e) => e.text.trim());
     out.partitioning = wanted.length ? [`create partitioned by ${wanted.join(', ')}`] : ['create unpartitioned'];

@@ -22,6 +22,7 @@ import type { CheckResult } from '../checks/types.js';
 import { prepareCheckViews } from '../checks/views.js';
 import type { FileIO } from '../io/fileio.js';
 import { isLocalLocation, toLocalPath } from '../io/local.js';
+import { unboundPartitionField, unboundSortField } from '../pipeline/expressions.js';
 import type { LoadedPipeline } from '../pipeline/load.js';
 import type { ProjectConfig } from '../pipeline/project.js';
 import type { IngestPipeline } from '../pipeline/schema-pipeline.js';
@@ -157,8 +158,8 @@ export async function runIngestPipeline(ctx: RunContext, lp: LoadedPipeline): Pr
       engine,
       id,
       warehouse: ctx.project.paths.warehouse,
-      partitionBy: p.target.partition_by.map((e) => ({ sourceName: e.source, transform: e.transform })),
-      sortBy: p.target.sort_by.map((e) => ({ sourceName: e.source, transform: e.transform, direction: e.direction, nullOrder: e['null-order'] })),
+      partitionBy: p.target.partition_by.map(unboundPartitionField),
+      sortBy: p.target.sort_by.map(unboundSortField),
       properties: { ...p.target.properties, ...piiProperties(pii) },
       summary,
       schemaPolicy: p.target.on_schema_change,

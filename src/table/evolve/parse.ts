@@ -8,7 +8,7 @@
  */
 import { usageError } from '../../errors.js';
 import type { UnboundPartitionField, UnboundSortField } from '../../iceberg/metadata-builder.js';
-import { parsePartitionExpr, parseSortExpr } from '../../pipeline/expressions.js';
+import { parsePartitionExpr, parseSortExpr, unboundPartitionField, unboundSortField } from '../../pipeline/expressions.js';
 import type { AddColumn } from './schema-update.js';
 
 const ADD = /^\s*("[^"]+"|\S+)\s+((?:decimal)\s*\(\s*\d+\s*,\s*\d+\s*\)|fixed\s*\[\s*\d+\s*\]|[A-Za-z_][A-Za-z0-9_]*)(.*)$/is;
@@ -52,11 +52,11 @@ export function parsePartitionField(option: string, text: string): UnboundPartit
   const m = /^(.*?)(?:\s+as\s+("[^"]+"|[A-Za-z_][A-Za-z0-9_]*))?\s*$/is.exec(text.trim());
   const p = parsePartitionExpr(m?.[1] ?? text);
   if (!p.ok) throw usageError(`${option} '${text}': ${p.problem}`);
-  return { sourceName: p.value.source, transform: p.value.transform, ...(m?.[2] ? { name: m[2].replace(/^"|"$/g, '') } : {}) };
+  return { ...unboundPartitionField(p.value), ...(m?.[2] ? { name: m[2].replace(/^"|"$/g, '') } : {}) };
 }
 
 export function parseSortField(option: string, text: string): UnboundSortField {
   const p = parseSortExpr(text);
   if (!p.ok) throw usageError(`${option} '${text}': ${p.problem}`);
-  return { sourceName: p.value.source, transform: p.value.transform, direction: p.value.direction, nullOrder: p.value['null-order'] };
+  return unboundSortField(p.value);
 }
