@@ -17,6 +17,8 @@
  */
 import type { Engine } from '../engine/duckdb.js';
 import { quoteLiteral } from '../engine/sql.js';
+import { formatDecimal } from '../iceberg/conversions.js';
+import { parseJson } from '../iceberg/json.js';
 import type { TableIdentifier } from '../iceberg/types.js';
 import { and, or, pred, type PredicateOp, type SqlLiteral, type UnboundExpr } from '../table/expr/index.js';
 
@@ -40,8 +42,8 @@ export function filtersFromParseTree(json: string, tables: readonly TableIdentif
   const out = new Map<string, UnboundExpr>();
   let tree: Node;
   try {
-    // Integers beyond 2^53 must survive JSON.parse: quote long digit runs of values first.
-    tree = JSON.parse(json.replace(/"(value|upper|lower)":(-?\d{16,})(?=[,}\]])/g, '"$1":"$2"')) as Node;
+    // parseJson keeps integers beyond 2^53 exact (as bigint).
+    tree = parseJson(json, 'json_serialize_sql') as Node;
   } catch {
     return out;
   }
@@ -227,12 +229,13 @@ function literal(n: Node | undefined): SqlLiteral | null {
     const unscaled = bigIntOf(v);
     const scale = Number((typeInfo.type_info as Node | null)?.scale);
     if (unscaled === null || !Number.isInteger(scale) || scale < 0) return null;
-    return { kind: 'decimal', text: decimalText(unscaled, scale) };
+    return { kind: 'decimal', text: formatDecimal(unscaled, scale) };
   }
   return null;
 }
 
 function bigIntOf(v: unknown): bigint | null {
+  if (typeof v === 'bigint') return v;
   if (typeof v === 'number') return Number.isSafeInteger(v) ? BigInt(v) : null;
   if (typeof v === 'string' && /^-?\d+$/.test(v)) return BigInt(v);
   if (v && typeof v === 'object') {
@@ -242,11 +245,4 @@ function bigIntOf(v: unknown): bigint | null {
     return upper === null || lower === null ? null : (upper << 64n) + lower;
   }
   return null;
-}
-
-function decimalText(unscaled: bigint, scale: number): string {
-  const neg = unscaled < 0n;
-  const digits = (neg ? -unscaled : unscaled).toString().padStart(scale + 1, '0');
-  const text = scale === 0 ? digits : `${digits.slice(0, -scale)}.${digits.slice(-scale)}`;
-  return neg ? `-${text}` : text;
 }

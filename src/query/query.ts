@@ -15,7 +15,7 @@ import { corruptError, type FloeError } from '../errors.js';
 import { createTableView } from '../engine/read.js';
 import type { TableIdentifier } from '../iceberg/types.js';
 import type { FileIO } from '../io/fileio.js';
-import { type UnboundExpr } from '../table/expr/index.js';
+import { TRUE, type UnboundExpr } from '../table/expr/index.js';
 import { loadTable } from '../table/load.js';
 import { planScan, type ScanPruning } from '../table/scan.js';
 import type { SnapshotSelector } from '../table/snapshot-select.js';
@@ -74,7 +74,7 @@ export async function prepareViews(
     const name = formatTableId(id);
     const mask = options.mask?.(table.metadata, name) ?? null;
     // A masked table is not pruned: the query's filters compare masked values, its metrics raw ones.
-    const filter: UnboundExpr | undefined = filters && !mask ? (filters.get([...id.namespace, id.name].join('.')) ?? { op: 'true' }) : undefined;
+    const filter: UnboundExpr | undefined = filters && !mask ? (filters.get([...id.namespace, id.name].join('.')) ?? TRUE) : undefined;
     const plan = await planScan({ io: table.io, metadata: table.metadata, table: name, snapshot, ...(filter ? { filter } : {}) });
     const scan = options.planOnly
       ? { snapshot: plan.snapshot, filesScanned: plan.dataFiles.length, deleteFilesApplied: new Set(plan.dataFiles.flatMap((t) => t.deletes.map((d) => d.file.file_path))).size }

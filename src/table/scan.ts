@@ -103,7 +103,6 @@ export async function planScan(opts: PlanScanOptions): Promise<ScanPlan> {
     }
     return p;
   };
-  const isData = (m: ManifestListEntry) => m.content === ManifestContent.DATA;
   const manifests = filter ? live.filter((m) => !isData(m) || summariesMightMatch(projection(m.partition_spec_id), m.partitions)) : live;
 
   const limit = pLimit(Math.max(1, opts.concurrency ?? 4));
@@ -158,8 +157,9 @@ export async function planScan(opts: PlanScanOptions): Promise<ScanPlan> {
   };
 }
 
+const isData = (m: ManifestListEntry) => m.content === ManifestContent.DATA;
+
 function pruningStats(filter: BoundExpr, live: ManifestListEntry[], read: ManifestListEntry[], seen: number, kept: number): ScanPruning {
-  const isData = (m: ManifestListEntry) => m.content === ManifestContent.DATA;
   const readSet = new Set(read);
   // Files of skipped manifests, from the manifest list's counts (unknown in old v1 lists: 0).
   const skippedFiles = live.filter((m) => isData(m) && !readSet.has(m)).reduce((n, m) => n + (m.added_files_count ?? 0) + (m.existing_files_count ?? 0), 0);
