@@ -86,7 +86,8 @@ export const identityPipeline = z
       }
     }
     const outKeys = ['identity_map', 'profiles', 'identity_changes'] as const;
-    const outs = isObj(v.outputs) ? outKeys.map((k) => (typeof (v.outputs as Record<string, unknown>)[k] === 'string' ? ((v.outputs as Record<string, unknown>)[k] as string) : undefined)) : [];
+    const given: Record<string, unknown> = isObj(v.outputs) ? v.outputs : {};
+    const outs = outKeys.map((k) => (typeof given[k] === 'string' ? (given[k] as string) : undefined));
     outs.forEach((t, i) => {
       if (t === undefined) return;
       const first = outs.indexOf(t);

@@ -19,6 +19,8 @@ function expression<T>(parse: (s: string) => Parsed<T>) {
   });
 }
 
+const piiPolicy = z.enum(['hash', 'mask', 'redact', 'none']);
+
 const columnRule = z
   .strictObject({
     rename: columnName.optional().describe('Name of the column in the target table'),
@@ -32,11 +34,11 @@ const columnRule = z
     format: z.string().min(1).optional().describe('strptime format for normalize: timestamp or date/timestamp types'),
     pii: z
       .union([
-        z.enum(['hash', 'mask', 'redact', 'none']),
+        piiPolicy,
         z.string().regex(/^[a-z][a-z0-9_]*$/, { error: 'expected a policy (hash, mask, redact, none), a tag such as email, or { tag, policy, apply }' }),
         z.strictObject({
           tag: z.string().regex(/^[a-z][a-z0-9_]*$/, { error: 'expected a lower-case tag such as email, phone, name' }).optional(),
-          policy: z.enum(['hash', 'mask', 'redact', 'none']).optional().describe('Default mask'),
+          policy: piiPolicy.optional().describe('Default mask'),
           apply: z.enum(['read', 'ingest']).optional().describe('read (default): stored raw, masked by floe query --mask and sql pipelines; ingest: stored masked'),
           salt_env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).optional().describe('hash: the environment variable holding the salt (default FLOE_PII_SALT)'),
         }),
