@@ -11,7 +11,7 @@ show() {
   printf '\n$ floe'
   for a in "$@"; do case "$a" in *[[:space:]]*) printf ' "%s"' "$a" ;; *) printf ' %s' "$a" ;; esac; done
   echo
-  node bin/floe.js "$@"
+  floe "$@"
 }
 
 echo "== floe validate"
