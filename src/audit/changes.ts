@@ -65,8 +65,9 @@ export function tableChanges(changes: readonly CatalogChange[], metadata: Readon
     const seen = new Set(entry.snapshots.map((s) => s.snapshotId));
     for (const s of next.snapshots) {
       if (known.has(s['snapshot-id']) || seen.has(s['snapshot-id'])) continue;
-      if (c.kind === 'commit' && !before && s['timestamp-ms'] < startedMs) continue;
-      if (c.kind === 'create' && s['timestamp-ms'] < startedMs) continue;
+      // Without the previous metadata (a create, or an unreadable one) only snapshots made
+      // since the command started are its own.
+      if (!before && s['timestamp-ms'] < startedMs) continue;
       entry.snapshots.push(snapshotChange(s));
     }
   }
