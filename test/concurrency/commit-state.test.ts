@@ -5,93 +5,66 @@
  * an unknown outcome and keeps every file the write made (they may be live). And a load
  * that finds its new table created by another writer meanwhile appends to it.
  */
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Catalog } from '../../src/catalog/catalog.js';
-import { openCatalog } from '../../src/catalog/open.js';
-import { openEngine, type Engine } from '../../src/engine/duckdb.js';
 import { FloeError } from '../../src/errors.js';
 import { writeTable } from '../../src/ingest/write-table.js';
 import { RoutingFileIO } from '../../src/io/resolve.js';
 import { commitTable } from '../../src/table/commit.js';
 import { loadTable } from '../../src/table/load.js';
+import { lostSwapCatalog, sqliteWorkspace } from '../helpers/lost-swap.js';
 
-let engine: Engine;
-let dir: string;
-let real: Catalog;
-beforeAll(async () => {
-  engine = await openEngine({ threads: 1 });
-  dir = mkdtempSync(join(tmpdir(), 'floe-commit-state-'));
-  real = await openCatalog({ uri: `sqlite:${join(dir, 'catalog.db')}`, name: 'floe' }, dir);
-});
-afterAll(async () => {
-  await real?.close();
-  engine?.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+const ws = sqliteWorkspace('floe-commit-state-');
 
 const io = new RoutingFileIO();
 const id = (name: string) => ({ namespace: ['cs'], name });
 const write = (catalog: Catalog, name: string, v: number) =>
-  writeTable({ catalog, io, engine, id: id(name), selectSql: `SELECT ${v}::BIGINT AS v`, mode: 'append', warehouse: dir });
+  writeTable({ catalog, io, engine: ws.engine, id: id(name), selectSql: `SELECT ${v}::BIGINT AS v`, mode: 'append', warehouse: ws.dir });
 
 /** The real catalog, whose swap (once) and reads (when `readsFail`) misbehave. */
-function flaky(mode: 'lost-answer' | 'lost-update' | 'unknown'): Catalog {
-  let once = true;
-  let readsFail = false;
-  return new Proxy(real, {
-    get(target, prop, receiver) {
-      if (prop === 'swapMetadataLocation') {
-        return async (tid: { namespace: string[]; name: string }, expected: string, next: string) => {
-          if (!once) return target.swapMetadataLocation(tid, expected, next);
-          once = false;
-          if (mode === 'lost-answer') await target.swapMetadataLocation(tid, expected, next);
-          if (mode === 'unknown') readsFail = true;
-          throw new FloeError('io', 'connection terminated unexpectedly');
-        };
-      }
-      if (prop === 'getTable' && readsFail) return async () => Promise.reject(new FloeError('io', 'server unreachable'));
-      return Reflect.get(target, prop, receiver);
-    },
-  });
-}
+const MODES = {
+  'lost-answer': { landed: true, readsFail: false },
+  'lost-update': { landed: false, readsFail: false },
+  unknown: { landed: false, readsFail: true },
+} as const;
+const flaky = (mode: keyof typeof MODES): Catalog => lostSwapCatalog(ws.catalog, MODES[mode]);
 
 describe('a swap that fails without an answer', () => {
   it('committed after all: the write succeeds once, no duplicate snapshot', async () => {
-    await write(real, 'a', 1);
+    await write(ws.catalog, 'a', 1);
     const r = await write(flaky('lost-answer'), 'a', 2);
     expect(r.attempts).toBe(1);
-    const t = await loadTable(real, io, id('a'));
+    const t = await loadTable(ws.catalog, io, id('a'));
     expect(t.metadata.snapshots).toHaveLength(2);
     expect(t.metadata['current-snapshot-id']).toBe(r.snapshotId);
   });
 
   it('not committed: the error is the io error and the table is unchanged', async () => {
-    await write(real, 'b', 1);
-    const before = (await real.getTable(id('b'))).metadataLocation;
+    await write(ws.catalog, 'b', 1);
+    const before = (await ws.catalog.getTable(id('b'))).metadataLocation;
     const e = await write(flaky('lost-update'), 'b', 2).then(() => undefined, (x: unknown) => x as FloeError);
     expect(e?.kind).toBe('io');
-    expect((await real.getTable(id('b'))).metadataLocation).toBe(before);
+    expect((await ws.catalog.getTable(id('b'))).metadataLocation).toBe(before);
     // Its data file was deleted: only the first write's file remains.
-    expect(readdirSync(join(dir, 'cs', 'b', 'data')).filter((f) => f.endsWith('.parquet'))).toHaveLength(1);
+    expect(readdirSync(join(ws.dir, 'cs', 'b', 'data')).filter((f) => f.endsWith('.parquet'))).toHaveLength(1);
   });
 
   it('unknown: says so, and keeps the files it wrote', async () => {
-    await write(real, 'c', 1);
+    await write(ws.catalog, 'c', 1);
     const e = await write(flaky('unknown'), 'c', 2).then(() => undefined, (x: unknown) => x as FloeError);
     expect(e?.kind).toBe('io');
     expect(e?.message).toMatch(/may or may not have happened/);
     expect(e?.context.commitState).toBe('unknown');
-    expect(readdirSync(join(dir, 'cs', 'c', 'data')).filter((f) => f.endsWith('.parquet'))).toHaveLength(2);
+    expect(readdirSync(join(ws.dir, 'cs', 'c', 'data')).filter((f) => f.endsWith('.parquet'))).toHaveLength(2);
   });
 });
 
 /** The real catalog whose first swap runs `around` and then throws (the answer is lost). */
 function lostAnswer(around: (swap: () => Promise<boolean>) => Promise<void>, overrides: Partial<Record<keyof Catalog, unknown>> = {}): Catalog {
   let once = true;
-  return new Proxy(real, {
+  return new Proxy(ws.catalog, {
     get(target, prop, receiver) {
       if (prop === 'swapMetadataLocation') {
         return async (tid: { namespace: string[]; name: string }, expected: string, next: string) => {
@@ -108,26 +81,26 @@ function lostAnswer(around: (swap: () => Promise<boolean>) => Promise<void>, ove
 }
 
 const rowsOf = async (name: string) =>
-  (await engine.all(`SELECT v FROM read_parquet('${join(dir, 'cs', name, 'data')}/*.parquet') ORDER BY v`, 'read')).map((r) => Number(r.v));
+  (await ws.engine.all(`SELECT v FROM read_parquet('${join(ws.dir, 'cs', name, 'data')}/*.parquet') ORDER BY v`, 'read')).map((r) => Number(r.v));
 
 describe('verifying a swap whose answer was lost, after other writers moved on', () => {
   it('landed, then two more commits trimmed the metadata log: found by its snapshot id, not committed twice', async () => {
-    await write(real, 'f', 1);
-    await commitTable(real, io, id('f'), async () => ({
+    await write(ws.catalog, 'f', 1);
+    await commitTable(ws.catalog, io, id('f'), async () => ({
       requirements: [],
       updates: [{ action: 'set-properties', updates: { 'write.metadata.previous-versions-max': '1' } }],
     }));
     const r = await write(
       lostAnswer(async (swap) => {
         expect(await swap()).toBe(true);
-        await write(real, 'f', 10);
-        await write(real, 'f', 11);
+        await write(ws.catalog, 'f', 10);
+        await write(ws.catalog, 'f', 11);
       }),
       'f',
       2,
     );
     expect(r.attempts).toBe(1);
-    const t = await loadTable(real, io, id('f'));
+    const t = await loadTable(ws.catalog, io, id('f'));
     expect(t.metadata['metadata-log']).toHaveLength(1);
     expect(t.metadata.snapshots.map((s) => s['snapshot-id'])).toContain(r.snapshotId);
     expect(t.metadata.snapshots).toHaveLength(4);
@@ -135,20 +108,20 @@ describe('verifying a swap whose answer was lost, after other writers moved on',
   });
 
   it('landed, then another commit; the new metadata cannot be read: unknown, nothing deleted or retried', async () => {
-    await write(real, 'g', 1);
+    await write(ws.catalog, 'g', 1);
     let reads = 0;
     let swapped = false;
     const catalog = lostAnswer(
       async (swap) => {
         expect(await swap()).toBe(true);
-        await write(real, 'g', 3);
+        await write(ws.catalog, 'g', 3);
         swapped = true;
       },
       {
         // The pointer read answers; the table load that follows does not.
         getTable: async (tid: { namespace: string[]; name: string }) => {
           if (swapped && reads++ >= 1) throw new FloeError('io', 'server unreachable');
-          return real.getTable(tid);
+          return ws.catalog.getTable(tid);
         },
       },
     );
@@ -157,68 +130,67 @@ describe('verifying a swap whose answer was lost, after other writers moved on',
     expect(e?.context.commitState).toBe('unknown');
     expect(e?.message).toMatch(/cs\.g: the commit of .* may or may not have happened/);
     // The commit stands and everything it references is still there.
-    const t = await loadTable(real, io, id('g'));
+    const t = await loadTable(ws.catalog, io, id('g'));
     expect(t.metadata.snapshots).toHaveLength(3);
     expect(await rowsOf('g')).toEqual([1, 2, 3]);
   });
 
   it('did not land and another writer moved the pointer: a conflict, retried once', async () => {
-    await write(real, 'h', 1);
+    await write(ws.catalog, 'h', 1);
     const r = await write(
       lostAnswer(async () => {
-        await write(real, 'h', 5);
+        await write(ws.catalog, 'h', 5);
       }),
       'h',
       2,
     );
     expect(r.attempts).toBe(2);
-    const t = await loadTable(real, io, id('h'));
+    const t = await loadTable(ws.catalog, io, id('h'));
     expect(t.metadata.snapshots).toHaveLength(3);
     expect(t.metadata['current-snapshot-id']).toBe(r.snapshotId);
     expect(await rowsOf('h')).toEqual([1, 2, 5]);
     // The losing attempt's metadata file was removed: one file per commit.
-    expect(readdirSync(join(dir, 'cs', 'h', 'metadata')).filter((f) => f.endsWith('.metadata.json'))).toHaveLength(3);
+    expect(readdirSync(join(ws.dir, 'cs', 'h', 'metadata')).filter((f) => f.endsWith('.metadata.json'))).toHaveLength(3);
   });
 });
 
+/** The real catalog, telling every writer that the table does not exist yet. */
+const tableLooksNew = (): Catalog =>
+  new Proxy(ws.catalog, {
+    get(target, prop, receiver) {
+      if (prop === 'tableExists') return async () => false;
+      return Reflect.get(target, prop, receiver);
+    },
+  });
+
 describe('two appends creating the same new table', () => {
   it('the one that finds the table created meanwhile appends to it', async () => {
-    const first = await write(real, 'd', 1);
+    const first = await write(ws.catalog, 'd', 1);
     expect(first.created).toBe(true);
     // The second writer checked for the table before the first created it.
-    const late = new Proxy(real, {
-      get(target, prop, receiver) {
-        if (prop === 'tableExists') return async () => false;
-        return Reflect.get(target, prop, receiver);
-      },
-    });
+    const late = tableLooksNew();
     const second = await write(late, 'd', 2);
     expect(second.created).toBe(false);
     expect(second.attempts).toBe(2);
-    const t = await loadTable(real, io, id('d'));
+    const t = await loadTable(ws.catalog, io, id('d'));
     expect(t.metadata.snapshots).toHaveLength(2);
     expect(t.metadata['current-snapshot-id']).toBe(second.snapshotId);
-    const rows = await engine.all(`SELECT v FROM read_parquet('${join(dir, 'cs', 'd', 'data')}/*.parquet') ORDER BY v`, 'read');
+    const rows = await ws.engine.all(`SELECT v FROM read_parquet('${join(ws.dir, 'cs', 'd', 'data')}/*.parquet') ORDER BY v`, 'read');
     expect(rows.map((r) => Number(r.v))).toEqual([1, 2]);
     // Its unused first manifest list was removed; only the two committed ones remain.
-    expect(readdirSync(join(dir, 'cs', 'd', 'metadata')).filter((f) => f.startsWith('snap-'))).toHaveLength(2);
+    expect(readdirSync(join(ws.dir, 'cs', 'd', 'metadata')).filter((f) => f.startsWith('snap-'))).toHaveLength(2);
   });
 
   it('a different layout is not joined: the loser fails with a conflict and leaves nothing', async () => {
-    await write(real, 'e', 1);
-    const late = new Proxy(real, {
-      get(target, prop, receiver) {
-        if (prop === 'tableExists') return async () => false;
-        return Reflect.get(target, prop, receiver);
-      },
-    });
-    const e = await writeTable({ catalog: late, io, engine, id: id('e'), selectSql: `SELECT 'x' AS other`, mode: 'append', warehouse: dir }).then(
+    await write(ws.catalog, 'e', 1);
+    const late = tableLooksNew();
+    const e = await writeTable({ catalog: late, io, engine: ws.engine, id: id('e'), selectSql: `SELECT 'x' AS other`, mode: 'append', warehouse: ws.dir }).then(
       () => undefined,
       (x: unknown) => x as FloeError,
     );
     expect(e?.kind).toBe('conflict');
     expect(e?.message).toMatch(/created by another writer/);
-    expect((await loadTable(real, io, id('e'))).metadata.snapshots).toHaveLength(1);
-    expect(readdirSync(join(dir, 'cs', 'e', 'data')).filter((f) => f.endsWith('.parquet'))).toHaveLength(1);
+    expect((await loadTable(ws.catalog, io, id('e'))).metadata.snapshots).toHaveLength(1);
+    expect(readdirSync(join(ws.dir, 'cs', 'e', 'data')).filter((f) => f.endsWith('.parquet'))).toHaveLength(1);
   });
 });
