@@ -1,7 +1,7 @@
 /**
  * `floe maintain manifests <table> [--dry-run] [--json]`: rewrites the current data manifests
- * clustered by partition. With --dry-run it prints the plan (rewrite-manifests-run.ts planManifestRewrite) (data manifests now → after,
- * entries, partitions) and commits nothing.
+ * clustered by partition. With --dry-run it prints the plan (data manifests now → after,
+ * entries, partitions; planManifestRewrite) and commits nothing.
  */
 import type { Command } from 'commander';
 import { parseTableIdentifier } from '../../catalog/identifier.js';
