@@ -14,11 +14,11 @@ import { FloeError } from '../errors.js';
 import type { Snapshot, TableMetadata } from '../iceberg/types.js';
 import type { LoadedTable } from './load.js';
 
-/** Snapshots on the branch committed after `startId`, newest first (all of them if it is gone). */
-export function snapshotsSince(m: TableMetadata, startId: bigint | null, branch = 'main'): Snapshot[] {
+/** Snapshots on main committed after `startId`, newest first (all of them if it is gone). */
+export function snapshotsSince(m: TableMetadata, startId: bigint | null): Snapshot[] {
   const byId = new Map(m.snapshots.map((s) => [s['snapshot-id'], s]));
   const out: Snapshot[] = [];
-  let id: bigint | null = m.refs[branch]?.['snapshot-id'] ?? null;
+  let id: bigint | null = m.refs['main']?.['snapshot-id'] ?? null;
   const seen = new Set<bigint>();
   while (id !== null && id !== startId && !seen.has(id)) {
     seen.add(id);
@@ -31,16 +31,16 @@ export function snapshotsSince(m: TableMetadata, startId: bigint | null, branch 
 }
 
 /** Throws a non-retryable conflict if a snapshot since `startId` added or removed rows. */
-export function validateNoConcurrentDataChanges(base: LoadedTable, startId: bigint | null, table: string, what = 'overwrite'): void {
+export function validateNoConcurrentDataChanges(base: LoadedTable, startId: bigint | null, table: string): void {
   const clash = snapshotsSince(base.metadata, startId).find((s) => s.summary.operation !== 'replace');
   if (!clash) return;
   throw new FloeError(
     'conflict',
-    `${table}: a concurrent commit (snapshot ${clash['snapshot-id']}, ${clash.summary.operation}) changed the data while this ${what} ran; nothing was committed`,
+    `${table}: a concurrent commit (snapshot ${clash['snapshot-id']}, ${clash.summary.operation}) changed the data while this overwrite ran; nothing was committed`,
     {
       retryable: false,
       context: { table, snapshot: String(clash['snapshot-id']), operation: clash.summary.operation },
-      hint: `Run the ${what} again: it will replace the new rows too.`,
+      hint: 'Run the overwrite again: it will replace the new rows too.',
     },
   );
 }
