@@ -238,7 +238,7 @@ export function markedTree<T extends object>(tree: T): T {
 
 /** A copy of a JSON tree with every bigint as a marked string; subtrees without bigints are shared. */
 function markBigints(v: unknown): unknown {
-  if (typeof v === 'bigint') return BIGINT_MARKER + v.toString();
+  if (typeof v === 'bigint') return jsonLong(v);
   if (typeof v !== 'object' || v === null || markedTrees.has(v)) return v;
   // Objects with their own JSON form (toJSON) are left to JSON.stringify.
   if (typeof (v as { toJSON?: unknown }).toJSON === 'function') return v;

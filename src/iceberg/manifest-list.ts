@@ -41,8 +41,7 @@ export interface WriteManifestListOptions {
  */
 export function copyableManifestList(bytes: Uint8Array, location: string, codec: 'null' | 'deflate'): AvroRawFile | undefined {
   const raw = readAvroBlocks(bytes, location);
-  const formatVersion = raw.metadata.get('format-version');
-  if (formatVersion === undefined || new TextDecoder().decode(formatVersion) !== '2') return undefined;
+  if (metaString(raw, 'format-version') !== '2') return undefined;
   if (raw.codec !== codec || raw.schemaText !== manifestListSchemaText()) return undefined;
   return raw;
 }

@@ -245,7 +245,7 @@ function readMapBlocks(r: AvroReader, item: () => void): void {
 }
 
 /** A header metadata value as UTF-8 text, or undefined when absent. */
-export function metaString(file: AvroFile, key: string): string | undefined {
+export function metaString(file: Pick<AvroFile, 'metadata'>, key: string): string | undefined {
   const v = file.metadata.get(key);
   return v === undefined ? undefined : new TextDecoder().decode(v);
 }
