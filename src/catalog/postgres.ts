@@ -18,7 +18,7 @@ import { configError, FloeError, ioError } from '../errors.js';
 import { driverCode, postgresDialect, type SqlConnection, type SqlExecutor, type SqlRow, type SqlValue } from './sql-dialect.js';
 
 /** How long connecting may take before the catalog is reported unreachable. */
-export const PG_CONNECT_TIMEOUT_MS = 10_000;
+const PG_CONNECT_TIMEOUT_MS = 10_000;
 /** Arbitrary constant key of the advisory lock that serialises floe's catalog write transactions. */
 const WRITE_LOCK_KEY = 0x666c6f65; // "floe"
 

@@ -16,12 +16,12 @@
 import { appendFileSync } from 'node:fs';
 import type { FileInfo, FileIO, WriteOptions } from './fileio.js';
 
-export const FAULT_KILL_ENV = 'FLOE_FAULT_KILL_AFTER_IO';
-export const FAULT_OPS_ENV = 'FLOE_FAULT_IO_OPS';
-export const FAULT_LOG_ENV = 'FLOE_FAULT_IO_LOG';
+const FAULT_KILL_ENV = 'FLOE_FAULT_KILL_AFTER_IO';
+const FAULT_OPS_ENV = 'FLOE_FAULT_IO_OPS';
+const FAULT_LOG_ENV = 'FLOE_FAULT_IO_LOG';
 
-export const FILEIO_OPS = ['read', 'readRange', 'write', 'exists', 'stat', 'delete', 'list', 'localPath', 'putLocalFile'] as const;
-export type FileIOOp = (typeof FILEIO_OPS)[number];
+const FILEIO_OPS = ['read', 'readRange', 'write', 'exists', 'stat', 'delete', 'list', 'localPath', 'putLocalFile'] as const;
+type FileIOOp = (typeof FILEIO_OPS)[number];
 
 export interface FaultPlan {
   /** Kill after this many counted operations; Infinity only counts (and logs). */

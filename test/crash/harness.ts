@@ -180,12 +180,9 @@ export class CrashLab {
   /** An append committed in this process (set-up between attempts, not under test). */
   async append(table: string, selectSql: string): Promise<void> {
     const engine = await this.openEngine();
-    const catalog = await openCatalog({ uri: `sqlite:${this.catalogDb}`, name: 'floe' }, this.dir);
-    try {
-      await writeTable({ catalog, io: new RoutingFileIO(), engine, id: parseTableIdentifier(table), selectSql, mode: 'append', warehouse: this.warehouse });
-    } finally {
-      await catalog.close();
-    }
+    await this.withCatalog((catalog) =>
+      writeTable({ catalog, io: new RoutingFileIO(), engine, id: parseTableIdentifier(table), selectSql, mode: 'append', warehouse: this.warehouse }),
+    );
   }
 
   /** Every table through PyIceberg's SqlCatalog, in one Python process. */
