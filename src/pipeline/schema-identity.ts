@@ -28,7 +28,7 @@ const attributeRule = z
   });
 
 /** Columns of the profiles table that attributes may not take. */
-export const RESERVED_COLUMNS = ['customer_id', 'source_records'];
+const RESERVED_COLUMNS = ['customer_id', 'source_records'];
 
 export type SurvivorshipStrategy = z.output<typeof strategy>;
 export type AttributeRule = z.output<typeof attributeRule>;

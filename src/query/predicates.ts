@@ -38,7 +38,7 @@ export async function queryFilters(engine: Engine, sql: string, tables: readonly
 }
 
 /** The pure part of queryFilters: from the JSON text of json_serialize_sql. */
-export function filtersFromParseTree(json: string, tables: readonly TableIdentifier[]): Map<string, UnboundExpr> {
+function filtersFromParseTree(json: string, tables: readonly TableIdentifier[]): Map<string, UnboundExpr> {
   const out = new Map<string, UnboundExpr>();
   let tree: Node;
   try {

@@ -38,7 +38,7 @@ export interface EvolveOptions {
 const isNone = (list: string[] | undefined) => list?.length === 1 && /^none$/i.test(list[0]!.trim());
 
 /** The options as an EvolveRequest; usage errors for unreadable values or an empty request. */
-export function requestFromOptions(o: EvolveOptions): EvolveRequest {
+function requestFromOptions(o: EvolveOptions): EvolveRequest {
   const req: EvolveRequest = {
     addColumns: o.addColumn.map(parseAddColumn),
     renameColumns: o.renameColumn.map((t) => parsePair('--rename-column', t, 'old=new')).map((p) => ({ from: p.key, to: p.value })),

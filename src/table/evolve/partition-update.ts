@@ -39,7 +39,7 @@ export interface PartitionUpdateResult {
 const same = (a: PartitionField, b: PartitionField) => a['source-id'] === b['source-id'] && a.transform === b.transform;
 
 /** `day(ts)`, `bucket[16](id)`, `country`: a field as a person reads it. */
-export function describeField(f: PartitionField, schema: Schema): string {
+function describeField(f: PartitionField, schema: Schema): string {
   const col = columnName(schema, f['source-id']) ?? `#${f['source-id']}`;
   return f.transform === 'identity' ? col : `${f.transform}(${col})`;
 }

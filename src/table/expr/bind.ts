@@ -45,7 +45,7 @@ const LONG_MIN = -(2n ** 63n);
 const LONG_MAX = 2n ** 63n - 1n;
 
 /** The literal as a value of `type`, or undefined when floe cannot be sure how DuckDB compares them. */
-export function literalValue(lit: SqlLiteral, type: PrimitiveType): IcebergValue | undefined {
+function literalValue(lit: SqlLiteral, type: PrimitiveType): IcebergValue | undefined {
   let p;
   try {
     p = parsePrimitive(type);
@@ -124,7 +124,7 @@ const TS_RE = /^([+-]?\d{4,}-\d{2}-\d{2})(?:[ T](\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9
  * 'YYYY-MM-DD[ HH:MM[:SS[.f…]]][Z|±HH[:MM]]' as microseconds from the epoch (UTC, floe's
  * session time zone). Sub-microsecond digits make it undefined (DuckDB would round).
  */
-export function parseTimestampMicros(text: string, allowOffset: boolean): bigint | undefined {
+function parseTimestampMicros(text: string, allowOffset: boolean): bigint | undefined {
   const m = TS_RE.exec(text.trim());
   if (!m) return undefined;
   const days = parseDate(m[1]!);
