@@ -126,7 +126,7 @@ async function record(a: {
       actor: auditActor(env, osUser()),
       host: hostname(),
       command: a.path.join(' '),
-      arguments: redactArguments(a.argv, env),
+      arguments: redactArguments(a.argv, env, redact),
       project: project.project.dir,
       changes,
       reported: a.ctx.reported,

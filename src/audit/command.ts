@@ -28,8 +28,7 @@ export function isAudited(path: readonly string[]): boolean {
  * value of a secret-looking environment variable (DB_PASSWORD, AWS_SECRET_ACCESS_KEY) that
  * appears in an argument.
  */
-export function redactArguments(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): string[] {
-  const redact = commandRedactor(argv, env);
+export function redactArguments(argv: readonly string[], env: Readonly<Record<string, string | undefined>>, redact: Redactor = commandRedactor(argv, env)): string[] {
   const out: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;

@@ -10,6 +10,7 @@ import { changesTable } from './identity-inputs.js';
 export interface IdentityPlanLines {
   source: string;
   lines: string[];
+  /** Always empty; kept for the shape plan.ts fills PipelinePlan from. */
   problems: string[];
   tableExists: boolean;
 }
@@ -17,7 +18,6 @@ export interface IdentityPlanLines {
 export async function planIdentity(lp: LoadedPipeline, catalog: Catalog, io: FileIO): Promise<IdentityPlanLines> {
   const p = lp.pipeline as IdentityPipeline;
   const lines: string[] = [];
-  const problems: string[] = [];
   const rows = async (table: string): Promise<string | undefined> => {
     const id = parseTableIdentifier(table);
     if (!(await catalog.tableExists(id))) return undefined;
@@ -43,5 +43,5 @@ export async function planIdentity(lp: LoadedPipeline, catalog: Catalog, io: Fil
   }
   const limits = Object.entries(p.match.max_per_profile).map(([k, n]) => `${k} ≤ ${n}`);
   if (limits.length) lines.push(`max_per_profile ${limits.join(', ')}`);
-  return { source: `identity over ${p.inputs.length} input${p.inputs.length === 1 ? '' : 's'}`, lines, problems, tableExists: exists };
+  return { source: `identity over ${p.inputs.length} input${p.inputs.length === 1 ? '' : 's'}`, lines, problems: [], tableExists: exists };
 }
