@@ -7,14 +7,12 @@
  * The table is loaded once, in prepare, into .cache/bench/checks-<rows>/ and reused; both
  * contenders only read it (`--no-history`: floe writes nothing).
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cachedCsv } from '../generate/cache.js';
 import { fmtCount } from '../lib/format.js';
 import { wallAtMost } from '../lib/goals.js';
 import type { Contender, Scenario } from '../lib/types.js';
-import { floeArgv, floeUnavailable, optional, transpileBaseline, writeProject } from './common.js';
+import { floeArgv, floeUnavailable, loadedProject, optional, transpileBaseline } from './common.js';
 
 const SEED = 20_240_601;
 const TABLE = 'bench.checks';
@@ -53,16 +51,11 @@ export const checks: Scenario = {
     const csv = await cachedCsv(ctx.cacheDir, rows, SEED, ctx.log);
     const unavailable = floeUnavailable(ctx);
     const project = join(ctx.cacheDir, `checks-${rows}rows-seed${SEED}`);
-    const marker = join(project, '.loaded');
-    if (!unavailable && !existsSync(marker)) {
-      rmSync(project, { recursive: true, force: true });
-      mkdirSync(project, { recursive: true });
-      writeProject(project);
-      writeFileSync(join(project, 'pipelines', 'bench_checks.yaml'), PIPELINE(csv.path));
-      ctx.log(`loading ${fmtCount(rows)} rows into ${TABLE} (once; cached in ${project})`);
-      execFileSync(floeArgv(ctx)[0]!, [...floeArgv(ctx).slice(1), '--project', project, 'run', 'bench_checks', '--no-audit'], { stdio: ['ignore', 'ignore', 'inherit'] });
-      writeFileSync(marker, new Date().toISOString());
-    }
+    loadedProject(ctx, project, {
+      pipelines: { 'bench_checks.yaml': PIPELINE(csv.path) },
+      runArgs: ['bench_checks', '--no-audit'],
+      what: `loading ${fmtCount(rows)} rows into ${TABLE}`,
+    });
     const baseline = await transpileBaseline(ctx, 'duckdb-checks');
     const contenders: Contender[] = [
       {

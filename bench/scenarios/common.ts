@@ -1,5 +1,6 @@
 /** Pieces shared by scenarios: the floe CLI as a contender, floe projects, row-count checks. */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import ts from 'typescript';
@@ -24,6 +25,24 @@ export function writeProject(dir: string): string {
   mkdirSync(join(dir, 'warehouse'), { recursive: true });
   mkdirSync(join(dir, 'pipelines'), { recursive: true });
   return dir;
+}
+
+/**
+ * A floe project cached in `project` whose tables are loaded once, by `floe run <runArgs>` over
+ * `pipelines` (file name in pipelines/ → YAML), then marked `.loaded`. Nothing is done when
+ * the mark exists, or when floe is not built (the scenario's contenders say why).
+ */
+export function loadedProject(ctx: ScenarioContext, project: string, o: { pipelines: Record<string, string>; runArgs: string[]; what: string }): void {
+  const marker = join(project, '.loaded');
+  if (floeUnavailable(ctx) || existsSync(marker)) return;
+  rmSync(project, { recursive: true, force: true });
+  mkdirSync(project, { recursive: true });
+  writeProject(project);
+  for (const [name, yaml] of Object.entries(o.pipelines)) writeFileSync(join(project, 'pipelines', name), yaml);
+  ctx.log(`${o.what} (once; cached in ${project})`);
+  const [node, ...argv] = floeArgv(ctx, '--project', project, 'run', ...o.runArgs);
+  execFileSync(node!, argv, { stdio: ['ignore', 'ignore', 'inherit'] });
+  writeFileSync(marker, new Date().toISOString());
 }
 
 /**

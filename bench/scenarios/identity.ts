@@ -9,13 +9,11 @@
  * range(), into .cache/bench/identity-<records>/; each run resolves them with --full-refresh,
  * so every repetition does the same work.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fmtCount } from '../lib/format.js';
 import { rssAtMost } from '../lib/goals.js';
 import type { Scenario } from '../lib/types.js';
-import { floeArgv, floeUnavailable, optional, writeProject } from './common.js';
+import { floeArgv, floeUnavailable, loadedProject, optional } from './common.js';
 
 const TIMEOUT_MS = 60 * 60_000;
 
@@ -73,18 +71,11 @@ export const identity: Scenario = {
     const half = records / 2;
     const unavailable = floeUnavailable(ctx);
     const project = join(ctx.cacheDir, `identity-${records}`);
-    const marker = join(project, '.loaded');
-    if (!unavailable && !existsSync(marker)) {
-      rmSync(project, { recursive: true, force: true });
-      mkdirSync(project, { recursive: true });
-      writeProject(project);
-      writeFileSync(join(project, 'pipelines', 'gen_crm.yaml'), CRM(half));
-      writeFileSync(join(project, 'pipelines', 'gen_web.yaml'), WEB(half));
-      writeFileSync(join(project, 'pipelines', 'bench_identity.yaml'), IDENTITY);
-      ctx.log(`generating ${fmtCount(records)} source records (once; cached in ${project})`);
-      execFileSync(floeArgv(ctx)[0]!, [...floeArgv(ctx).slice(1), '--project', project, 'run', 'gen_crm', 'gen_web'], { stdio: ['ignore', 'ignore', 'inherit'] });
-      writeFileSync(marker, new Date().toISOString());
-    }
+    loadedProject(ctx, project, {
+      pipelines: { 'gen_crm.yaml': CRM(half), 'gen_web.yaml': WEB(half), 'bench_identity.yaml': IDENTITY },
+      runArgs: ['gen_crm', 'gen_web'],
+      what: `generating ${fmtCount(records)} source records`,
+    });
     return [
       {
         id: `records-${fmtCount(records).toLowerCase()}`,
