@@ -6,12 +6,13 @@
 import type { Command } from 'commander';
 import { parseTableIdentifier } from '../../catalog/identifier.js';
 import { openEngine } from '../../engine/duckdb.js';
-import { FloeError, usageError } from '../../errors.js';
+import { usageError } from '../../errors.js';
 import { bytesToHex } from '../../iceberg/conversions.js';
 import { compactTable, type CompactResult } from '../../table/compact/execute.js';
 import { describeStrategy, parseStrategy } from '../../table/compact/strategy.js';
 import { globalsOf, withProject } from '../context.js';
 import { consoleOutput, formatBytes, formatTable } from '../output.js';
+import { endOnError } from './maintain-common.js';
 
 export interface CompactCliOptions {
   strategy?: string;
@@ -83,35 +84,29 @@ export default async function compact(tableName: string, opts: CompactCliOptions
   if (options.where !== undefined && options.where.trim() === '') throw usageError('--where: the predicate is empty');
   const started = Date.now();
   out.event('start', { command: 'compact', table: tableName, strategy: opts.strategy ?? strategy.kind, dry_run: options.dryRun });
-  let result: CompactResult;
-  try {
-    result = await withProject(globalsOf(cmd), async ({ catalog, io }) => {
-      const engine = await openEngine();
-      try {
-        return await compactTable({
-          ...options, catalog, io, engine, id,
-          events: {
-            onRetry: (r) => out.event('retry', { table: r.table, attempt: r.attempt, wait_ms: r.waitMs }),
-            onPlan: (p) => out.event('plan', {
-              table: tableName, strategy: describeStrategy(strategy), dry_run: options.dryRun, files: p.totalFiles,
-              candidate_files: p.candidateFiles, skipped_groups: p.skippedGroups, target_file_size_bytes: p.thresholds.target,
-              groups: p.groups.map((g) => ({ spec_id: g.specId, partition: g.partition, files: g.files.length, bytes: g.sizeBytes, records: g.records, reason: g.reason })),
-            }),
-            onCommit: (c) => out.event('commit', {
-              table: tableName, snapshot_id: c.snapshotId, groups: c.groups, rewritten_data_files: c.rewrittenDataFiles,
-              added_data_files: c.addedDataFiles, removed_delete_files: c.removedDeleteFiles, rewritten_records: c.rewrittenRecords,
-              added_records: c.addedRecords, rewritten_bytes: c.rewrittenBytes, added_bytes: c.addedBytes, attempts: c.attempts,
-            }),
-          },
-        });
-      } finally {
-        engine.close();
-      }
-    });
-  } catch (e) {
-    out.event('end', { status: 'error', kind: e instanceof FloeError ? e.kind : 'internal', duration_ms: Date.now() - started });
-    throw e;
-  }
+  const result = await withProject(globalsOf(cmd), async ({ catalog, io }) => {
+    const engine = await openEngine();
+    try {
+      return await compactTable({
+        ...options, catalog, io, engine, id,
+        events: {
+          onRetry: (r) => out.event('retry', { table: r.table, attempt: r.attempt, wait_ms: r.waitMs }),
+          onPlan: (p) => out.event('plan', {
+            table: tableName, strategy: describeStrategy(strategy), dry_run: options.dryRun, files: p.totalFiles,
+            candidate_files: p.candidateFiles, skipped_groups: p.skippedGroups, target_file_size_bytes: p.thresholds.target,
+            groups: p.groups.map((g) => ({ spec_id: g.specId, partition: g.partition, files: g.files.length, bytes: g.sizeBytes, records: g.records, reason: g.reason })),
+          }),
+          onCommit: (c) => out.event('commit', {
+            table: tableName, snapshot_id: c.snapshotId, groups: c.groups, rewritten_data_files: c.rewrittenDataFiles,
+            added_data_files: c.addedDataFiles, removed_delete_files: c.removedDeleteFiles, rewritten_records: c.rewrittenRecords,
+            added_records: c.addedRecords, rewritten_bytes: c.rewrittenBytes, added_bytes: c.addedBytes, attempts: c.attempts,
+          }),
+        },
+      });
+    } finally {
+      engine.close();
+    }
+  }).catch(endOnError(out, started));
   report(result, out, opts.json === true);
   out.event('end', { status: 'ok', duration_ms: Date.now() - started });
   return 0;
