@@ -82,15 +82,19 @@ export function writeAvroFile(records: Iterable<unknown>, opts: AvroWriteOptions
   out.writeSize(0);
   out.writeFixed(sync);
 
+  // A data block: its record count, its size, its (compressed) bytes, the sync marker.
+  const writeBlock = (n: number, data: Uint8Array) => {
+    if (n === 0) return;
+    out.writeSize(n);
+    out.writeSize(data.length);
+    out.writeFixed(data);
+    out.writeFixed(sync);
+  };
   const block = new AvroWriter();
   let count = 0;
   const flush = () => {
     if (count === 0) return;
-    const data = compressBlock(codec, block.toBytes());
-    out.writeSize(count);
-    out.writeSize(data.length);
-    out.writeFixed(data);
-    out.writeFixed(sync);
+    writeBlock(count, compressBlock(codec, block.toBytes()));
     block.reset();
     count = 0;
   };
@@ -106,13 +110,7 @@ export function writeAvroFile(records: Iterable<unknown>, opts: AvroWriteOptions
     if (block.length >= limit) flush();
   }
   flush();
-  for (const b of carried?.blocks ?? []) {
-    if (b.count === 0) continue;
-    out.writeSize(b.count);
-    out.writeSize(b.data.length);
-    out.writeFixed(b.data);
-    out.writeFixed(sync);
-  }
+  for (const b of carried?.blocks ?? []) writeBlock(b.count, b.data);
   return out.toBytes();
 }
 
