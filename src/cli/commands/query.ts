@@ -44,12 +44,13 @@ export default async function query(sql: string, opts: QueryOptions, cmd: Comman
   await withProject(globalsOf(cmd), async ({ catalog, io }) => {
     const engine = await openEngine();
     try {
+      const masking = opts.mask ? { mask: readMasker() } : {};
       if (opts.explain) {
-        const planned = await prepareViews(engine, catalog, io, body, selector, { planOnly: true, ...(opts.mask ? { mask: readMasker() } : {}) });
+        const planned = await prepareViews(engine, catalog, io, body, selector, { planOnly: true, ...masking });
         out.out(opts.format === 'json' ? JSON.stringify(explainJson(planned), null, 2) : explainText(planned));
         return;
       }
-      const views = await prepareViews(engine, catalog, io, body, selector, opts.mask ? { mask: readMasker() } : {});
+      const views = await prepareViews(engine, catalog, io, body, selector, masking);
       try {
         await runQuery();
       } catch (e) {
