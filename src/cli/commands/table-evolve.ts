@@ -16,7 +16,7 @@ import { parseAddColumn, parsePair, parsePartitionField, parseSortField } from '
 import { describeSpec } from '../../table/evolve/partition-update.js';
 import { describeSortOrder } from '../../table/evolve/sort-update.js';
 import { loadTable } from '../../table/load.js';
-import { currentSchema } from '../../table/snapshot-producer.js';
+import { currentSchema, specById } from '../../table/snapshot-producer.js';
 import { globalsOf, withProject } from '../context.js';
 import { consoleOutput } from '../output.js';
 
@@ -79,7 +79,7 @@ function planOrRefuse(m: TableMetadata, req: EvolveRequest, table: string): { pl
 
 function layout(m: TableMetadata) {
   const schema = currentSchema(m);
-  const spec = m['partition-specs'].find((s) => s['spec-id'] === m['default-spec-id'])!;
+  const spec = specById(m, m['default-spec-id']);
   const order = m['sort-orders'].find((o) => o['order-id'] === m['default-sort-order-id'])!;
   return {
     'schema-id': m['current-schema-id'],
