@@ -17,7 +17,7 @@ import type { LoadedPipeline } from '../pipeline/load.js';
 import type { Redactor } from '../pipeline/secrets.js';
 import { createSource } from '../sources/index.js';
 import { SOURCE_FILE_COLUMN } from '../sources/source.js';
-import { planLayout } from '../table/evolve/layout.js';
+import { isMissingColumn, planLayout } from '../table/evolve/layout.js';
 import { loadTable } from '../table/load.js';
 import { currentSchema } from '../table/snapshot-producer.js';
 import { planIdentity } from './identity-plan.js';
@@ -72,7 +72,7 @@ export async function planPipeline(lp: LoadedPipeline, catalog: Catalog, io: Fil
     } catch (e) {
       // A column the run itself adds: the layout follows right after the run's write.
       const msg = e instanceof FloeError ? e.message : String(e);
-      if (/no such column/.test(msg)) out.partitioning = [`${msg}; if the run adds that column, the layout is evolved right after its write`];
+      if (isMissingColumn(e)) out.partitioning = [`${msg}; if the run adds that column, the layout is evolved right after its write`];
       else out.problems.push(msg);
     }
   }

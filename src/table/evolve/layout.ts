@@ -56,7 +56,7 @@ export function planLayout(m: TableMetadata, l: DeclaredLayout, table: string): 
 }
 
 /** A binding failure that the write itself may fix: a column the table does not have yet. */
-const missingColumn = (e: unknown) => e instanceof FloeError && e.kind === 'schema' && /no such column/.test(e.message);
+export const isMissingColumn = (e: unknown): boolean => e instanceof FloeError && e.kind === 'schema' && /no such column/.test(e.message);
 
 export interface LayoutWrite<T> {
   result: T;
@@ -82,7 +82,7 @@ export async function writeWithLayout<T>(
   try {
     before = await evolve();
   } catch (e) {
-    if (!missingColumn(e)) throw asConfig(e);
+    if (!isMissingColumn(e)) throw asConfig(e);
   }
   if (before !== undefined) return { result: await write(), changes: before };
   const result = await write();
