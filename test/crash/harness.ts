@@ -74,6 +74,20 @@ export function seeded(seed: number): () => number {
   };
 }
 
+/** Where a command is killed: right after its nth FileIO operation, or after `ms` milliseconds. */
+export type Kill = { io: number } | { ms: number };
+
+/** The sampled FileIO kill points of a command doing `ops` operations, then TIMED_KILLS seeded moments within its `ms`. */
+export function kills(ops: number, ms: number, seed: number): Kill[] {
+  const random = seeded(seed);
+  return [...killPoints(ops, MAX_IO_KILLS).map((io) => ({ io })), ...Array.from({ length: TIMED_KILLS }, () => ({ ms: Math.floor(random() * ms) }))];
+}
+
+/** `<what> killed after FileIO op n/ops` or `<what> killed by the parent after ms ms`, for assertion messages. */
+export function killLabel(what: string, k: Kill, ops: number): string {
+  return 'io' in k ? `${what} killed after FileIO op ${k.io}/${ops}` : `${what} killed by the parent after ${k.ms} ms`;
+}
+
 export class CrashLab {
   readonly dir: string;
   readonly warehouse: string;
@@ -124,6 +138,11 @@ export class CrashLab {
   /** The command, SIGKILLed by itself right after its nth FileIO operation. */
   killAfterIo(args: readonly string[], n: number): Promise<RunResult> {
     return this.floe(args, { FLOE_FAULT_KILL_AFTER_IO: String(n) });
+  }
+
+  /** The command, killed at `k`. */
+  killAt(args: readonly string[], k: Kill): Promise<RunResult> {
+    return 'io' in k ? this.killAfterIo(args, k.io) : this.killAfterMs(args, k.ms);
   }
 
   /** The command, SIGKILLed by the parent after `ms` milliseconds (if still running). */

@@ -9,7 +9,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { assertBuilt } from '../helpers/floe-process.js';
-import { assertBeforeOrAfter, CrashLab, killPoints, MAX_IO_KILLS, seeded, TIMED_KILLS, type AttemptLog } from './harness.js';
+import { assertBeforeOrAfter, CrashLab, killLabel, killPoints, kills, MAX_IO_KILLS, type AttemptLog } from './harness.js';
 
 const lab = new CrashLab('load');
 afterAll(() => lab.remove());
@@ -53,24 +53,19 @@ describe('floe load, killed at every sampled FileIO operation', () => {
     const ids = [1, 2, 3, 4, 5];
     const { ops, ms } = await lab.countOps(['load', 'crash.events', lab.write('data/ref.csv', csv(next, 3))]);
     ids.push(next, next + 1, next + 2);
-    const random = seeded(42);
-    const kills: ({ io: number } | { ms: number })[] = [
-      ...killPoints(ops, MAX_IO_KILLS).map((io) => ({ io })),
-      ...Array.from({ length: TIMED_KILLS }, () => ({ ms: Math.floor(random() * ms) })),
-    ];
+    const points = kills(ops, ms, 42);
     const outcomes: string[] = [];
-    for (const k of kills) {
+    for (const k of points) {
       next += 10;
       const args = ['load', 'crash.events', lab.write(`data/b${next}.csv`, csv(next, 3))];
       const before = await lab.state('crash.events');
       const added = [next, next + 1, next + 2];
-      const r = 'io' in k ? await lab.killAfterIo(args, k.io) : await lab.killAfterMs(args, k.ms);
-      const label = 'io' in k ? `append killed after FileIO op ${k.io}/${ops}` : `append killed by the parent after ${k.ms} ms`;
-      const outcome = assertBeforeOrAfter(label, await lab.state('crash.events'), before, rowsOf([...ids, ...added]), r);
+      const r = await lab.killAt(args, k);
+      const outcome = assertBeforeOrAfter(killLabel('append', k, ops), await lab.state('crash.events'), before, rowsOf([...ids, ...added]), r);
       if (outcome === 'after') ids.push(...added);
       outcomes.push(outcome);
     }
-    console.log(`load (append): ${ops} FileIO ops uninterrupted; ${kills.length} kills -> ${outcomes.filter((o) => o === 'before').length} before, ${outcomes.filter((o) => o === 'after').length} after`);
+    console.log(`load (append): ${ops} FileIO ops uninterrupted; ${points.length} kills -> ${outcomes.filter((o) => o === 'before').length} before, ${outcomes.filter((o) => o === 'after').length} after`);
     // The kills really interrupted loads (the last FileIO points may land after the commit).
     expect(outcomes.filter((o) => o === 'before').length).toBeGreaterThan(0);
     // The table still takes appends after all of that.

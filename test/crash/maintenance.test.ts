@@ -7,19 +7,12 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { assertBuilt } from '../helpers/floe-process.js';
-import { assertBeforeOrAfter, CrashLab, killPoints, MAX_IO_KILLS, seeded, TIMED_KILLS } from './harness.js';
+import { assertBeforeOrAfter, CrashLab, killLabel, kills } from './harness.js';
 
 const lab = new CrashLab('maint');
 afterAll(() => lab.remove());
 
-type Kill = { io: number } | { ms: number };
 const count = (xs: string[], x: string) => xs.filter((y) => y === x).length;
-function kills(ops: number, ms: number, seed: number): Kill[] {
-  const random = seeded(seed);
-  return [...killPoints(ops, MAX_IO_KILLS).map((io) => ({ io })), ...Array.from({ length: TIMED_KILLS }, () => ({ ms: Math.floor(random() * ms) }))];
-}
-const run = (args: string[], k: Kill) => ('io' in k ? lab.killAfterIo(args, k.io) : lab.killAfterMs(args, k.ms));
-const label = (what: string, k: Kill, ops: number) => ('io' in k ? `${what} killed after FileIO op ${k.io}/${ops}` : `${what} killed by the parent after ${k.ms} ms`);
 
 describe('floe run (merge pipeline), killed at every sampled FileIO operation', () => {
   it('leaves exactly the rows before or after the merge', async () => {
@@ -51,8 +44,8 @@ describe('floe run (merge pipeline), killed at every sampled FileIO operation', 
       const expected = new Map(table);
       for (const [key, v] of input) expected.set(key, v);
       const afterRows = [...expected].map(([id, email]) => JSON.stringify({ id, email })).sort();
-      const r = await run(['run', 'contacts'], k);
-      const outcome = assertBeforeOrAfter(label('merge run', k, ops), await lab.state('crash.contacts'), before, afterRows, r);
+      const r = await lab.killAt(['run', 'contacts'], k);
+      const outcome = assertBeforeOrAfter(killLabel('merge run', k, ops), await lab.state('crash.contacts'), before, afterRows, r);
       if (outcome === 'after') for (const [key, v] of input) table.set(key, v);
       outcomes.push(outcome);
     }
@@ -84,9 +77,9 @@ describe('floe compact, killed at every sampled FileIO operation', () => {
       if (outcomes.length === 0 || outcomes.at(-1) === 'after') await smallFiles(from);
       from += 10;
       const before = await lab.state('crash.compacted');
-      const r = await run(args, k);
+      const r = await lab.killAt(args, k);
       const state = await lab.state('crash.compacted');
-      assertBeforeOrAfter(label('compact', k, ops), state, before, before.rows, r);
+      assertBeforeOrAfter(killLabel('compact', k, ops), state, before, before.rows, r);
       // Either nothing changed, or the files were replaced (fewer of them, same rows).
       const replaced = state.metadataLocation !== before.metadataLocation;
       if (replaced) expect(state.files.length).toBeLessThan(before.files.length);
@@ -116,10 +109,10 @@ describe('floe maintain expire, killed at every sampled FileIO operation', () =>
       if (outcomes.length === 0 || outcomes.at(-1) === 'after') await appendTwo(from);
       from += 10;
       const before = await lab.state('crash.expiring');
-      const r = await run(args, k);
+      const r = await lab.killAt(args, k);
       const state = await lab.state('crash.expiring');
-      assertBeforeOrAfter(label('expire', k, ops), state, before, before.rows, r);
-      expect([before.snapshots, 1], label('expire', k, ops)).toContain(state.snapshots);
+      assertBeforeOrAfter(killLabel('expire', k, ops), state, before, before.rows, r);
+      expect([before.snapshots, 1], killLabel('expire', k, ops)).toContain(state.snapshots);
       outcomes.push(state.snapshots === 1 ? 'after' : 'before');
     }
     console.log(`maintain expire: ${ops} FileIO ops uninterrupted; ${outcomes.length} kills -> ${count(outcomes, 'before')} before, ${count(outcomes, 'after')} after`);
