@@ -9,6 +9,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseTableIdentifier } from '../../src/catalog/identifier.js';
 import { openCatalog } from '../../src/catalog/open.js';
 import { RoutingFileIO } from '../../src/io/resolve.js';
 import { loadTable } from '../../src/table/load.js';
@@ -52,25 +53,18 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       const retries = lines.flat().filter((l) => /"event":\s*"retry"/.test(l)).length;
       console.log(`${kind}: ${WRITERS} concurrent loads, ${retries} commit retries`);
 
-      const catalog = await openCatalog({ uri: kind === 'sqlite' ? `sqlite:${join(dir, 'warehouse/catalog.db')}` : pg.url, name: `${kind}_appends` }, dir);
-      try {
-        const t = await loadTable(catalog, new RoutingFileIO(), { namespace: ['race'], name: 'events' });
-        const m = t.metadata;
-        expect(m.snapshots).toHaveLength(1 + WRITERS);
-        const history = new Set<string>();
-        for (let id: bigint | null | undefined = m['current-snapshot-id']; id != null; ) {
-          history.add(String(id));
-          id = m.snapshots.find((s) => s['snapshot-id'] === id)?.['parent-snapshot-id'];
-        }
-        expect(history.size).toBe(1 + WRITERS);
-        for (const s of snapshotIds) expect(history.has(s), `snapshot ${s} is in main's history`).toBe(true);
-        const plan = await planScan({ io: t.io, metadata: m, table: 'race.events' });
-        const files = plan.dataFiles.map((f) => f.file.file_path);
-        expect(new Set(files).size).toBe(files.length);
-        expect(plan.dataFiles.reduce((n, f) => n + Number(f.file.record_count), 0)).toBe(5 + WRITERS * ROWS);
-      } finally {
-        await catalog.close();
+      const { metadata: m, dataFiles } = await scan(dir, kind === 'sqlite' ? `sqlite:${join(dir, 'warehouse/catalog.db')}` : pg.url, `${kind}_appends`, 'race.events');
+      expect(m.snapshots).toHaveLength(1 + WRITERS);
+      const history = new Set<string>();
+      for (let id: bigint | null | undefined = m['current-snapshot-id']; id != null; ) {
+        history.add(String(id));
+        id = m.snapshots.find((s) => s['snapshot-id'] === id)?.['parent-snapshot-id'];
       }
+      expect(history.size).toBe(1 + WRITERS);
+      for (const s of snapshotIds) expect(history.has(s), `snapshot ${s} is in main's history`).toBe(true);
+      const files = dataFiles.map((f) => f.file.file_path);
+      expect(new Set(files).size).toBe(files.length);
+      expect(dataFiles.reduce((n, f) => n + Number(f.file.record_count), 0)).toBe(5 + WRITERS * ROWS);
       const q = await collect(spawnFloe(['--project', dir, 'query', 'SELECT count(*) AS n, count(DISTINCT id) AS ids, sum(id) AS s FROM race.events', '--format', 'json'], dir));
       expect(q.code, q.stderr).toBe(0);
       const expectedSum = 10 + Array.from({ length: WRITERS }, (_, w) => ROWS * 1000 * (w + 1) + (ROWS * (ROWS - 1)) / 2).reduce((a, b) => a + b, 0);
@@ -92,18 +86,23 @@ describe('concurrent floe load processes creating the same new table', () => {
     for (const r of results) expect(r.code, r.stderr).toBe(0);
     expect(results.filter((r) => /^created fresh\.t/.test(r.stdout))).toHaveLength(1);
     expect(results.filter((r) => /^appended to fresh\.t/.test(r.stdout))).toHaveLength(N - 1);
-    const catalog = await openCatalog({ uri: `sqlite:${join(dir, 'warehouse/catalog.db')}`, name: 'floe' }, dir);
-    try {
-      const t = await loadTable(catalog, new RoutingFileIO(), { namespace: ['fresh'], name: 't' });
-      expect(t.metadata.snapshots).toHaveLength(N);
-      const plan = await planScan({ io: t.io, metadata: t.metadata, table: 'fresh.t' });
-      expect(new Set(plan.dataFiles.map((f) => f.file.file_path)).size).toBe(plan.dataFiles.length);
-      expect(plan.dataFiles.reduce((n, f) => n + Number(f.file.record_count), 0)).toBe(N * 10);
-    } finally {
-      await catalog.close();
-    }
+    const { metadata, dataFiles } = await scan(dir, `sqlite:${join(dir, 'warehouse/catalog.db')}`, 'floe', 'fresh.t');
+    expect(metadata.snapshots).toHaveLength(N);
+    expect(new Set(dataFiles.map((f) => f.file.file_path)).size).toBe(dataFiles.length);
+    expect(dataFiles.reduce((n, f) => n + Number(f.file.record_count), 0)).toBe(N * 10);
   }, 600_000);
 });
+
+/** The table's metadata and live data files, as floe loads and plans them through the catalog. */
+async function scan(dir: string, uri: string, name: string, table: string) {
+  const catalog = await openCatalog({ uri, name }, dir);
+  try {
+    const t = await loadTable(catalog, new RoutingFileIO(), parseTableIdentifier(table));
+    return { metadata: t.metadata, dataFiles: (await planScan({ io: t.io, metadata: t.metadata, table })).dataFiles };
+  } finally {
+    await catalog.close();
+  }
+}
 
 function writeCsv(dir: string, from: number, n: number): string {
   const p = join(dir, 'data', `in-${from}.csv`);
