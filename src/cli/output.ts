@@ -2,6 +2,7 @@
  * Printing helpers. Results go to stdout; logs, warnings and errors to stderr, so that
  * `--json` / `--format json` output on stdout stays machine-readable.
  */
+import { FloeError } from '../errors.js';
 import { stringifyJson } from '../iceberg/json.js';
 
 export interface Output {
@@ -20,6 +21,14 @@ export function consoleOutput(json = false): Output {
     event: (type, fields) => {
       if (json) process.stdout.write(stringifyJson({ event: type, time: new Date().toISOString(), ...fields }) + '\n');
     },
+  };
+}
+
+/** A `.catch()` handler: the NDJSON `end` event of a failed command, then the error again. */
+export function endOnError(out: Output, started: number): (e: unknown) => never {
+  return (e) => {
+    out.event('end', { status: 'error', kind: e instanceof FloeError ? e.kind : 'internal', duration_ms: Date.now() - started });
+    throw e;
   };
 }
 

@@ -11,8 +11,7 @@ import { bytesToHex } from '../../iceberg/conversions.js';
 import { compactTable, type CompactResult } from '../../table/compact/execute.js';
 import { describeStrategy, parseStrategy } from '../../table/compact/strategy.js';
 import { globalsOf, withProject } from '../context.js';
-import { consoleOutput, formatBytes, formatTable } from '../output.js';
-import { endOnError } from './maintain-common.js';
+import { consoleOutput, endOnError, formatBytes, formatTable } from '../output.js';
 
 export interface CompactCliOptions {
   strategy?: string;

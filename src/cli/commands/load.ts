@@ -14,7 +14,7 @@ import { writeTable } from '../../ingest/write-table.js';
 import { splitObjectStorePaths, stageObjectFiles } from '../../io/s3-glob.js';
 import { parsePartitionExpr } from '../../pipeline/expressions.js';
 import { globalsOf, withProject } from '../context.js';
-import { consoleOutput, formatBytes } from '../output.js';
+import { consoleOutput, endOnError, formatBytes } from '../output.js';
 
 interface LoadOptions {
   mode: 'append' | 'overwrite';
@@ -45,12 +45,12 @@ export default async function load(tableName: string, files: string[], opts: Loa
       return await loadInto(catalog, io, project.paths.warehouse);
     } catch (err) {
       const e = format === 'csv' ? await explainCsvFailure(err, paths) : err;
-      out.event('end', { status: 'error', kind: e instanceof FloeError ? e.kind : 'internal', duration_ms: Date.now() - started });
       // DuckDB does not always say which file it failed on; the user needs to know.
-      if (e instanceof FloeError && (e.kind === 'source' || e.kind === 'io' || e.kind === 'corrupt') && !paths.some((p) => e.message.includes(p)) && !/\.metadata\.json|\.avro\b/.test(e.message)) {
-        throw new FloeError(e.kind, `${e.message} (input: ${paths.join(', ')})`, { cause: e, context: e.context, hint: e.hint });
-      }
-      throw e;
+      const named =
+        e instanceof FloeError && (e.kind === 'source' || e.kind === 'io' || e.kind === 'corrupt') && !paths.some((p) => e.message.includes(p)) && !/\.metadata\.json|\.avro\b/.test(e.message)
+          ? new FloeError(e.kind, `${e.message} (input: ${paths.join(', ')})`, { cause: e, context: e.context, hint: e.hint })
+          : e;
+      return endOnError(out, started)(named);
     }
   });
   async function loadInto(catalog: Catalog, io: FileIO, warehouse: string) {

@@ -1,8 +1,7 @@
 /** Option parsing shared by `floe maintain ...` and `floe snapshot ...`. */
-import { FloeError, usageError } from '../../errors.js';
+import { usageError } from '../../errors.js';
 import { DURATION_HINT, tryParseDuration } from '../../pipeline/duration.js';
 import { parseSnapshotId } from '../../table/snapshot-select.js';
-import type { Output } from '../output.js';
 
 /** A duration option (`--older-than 3d`) in milliseconds; a usage error naming the option otherwise. */
 export function durationOption(flag: string, text: string | undefined): number | undefined {
@@ -27,14 +26,6 @@ export function snapshotIdOption(flag: string, text: string | undefined): bigint
   if (text === undefined) return undefined;
   if (!/^\d+$/.test(text.trim())) throw usageError(`${flag} '${text}' is not a snapshot id (a 64-bit integer)`);
   return parseSnapshotId(text);
-}
-
-/** A `.catch()` handler: the NDJSON `end` event of a failed command, then the error again. */
-export function endOnError(out: Output, started: number): (e: unknown) => never {
-  return (e) => {
-    out.event('end', { status: 'error', kind: e instanceof FloeError ? e.kind : 'internal', duration_ms: Date.now() - started });
-    throw e;
-  };
 }
 
 export const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;

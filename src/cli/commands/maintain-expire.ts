@@ -8,8 +8,8 @@ import { parseTableIdentifier } from '../../catalog/identifier.js';
 import { countExpiredFiles, validateExpireOptions } from '../../table/expire.js';
 import { expireSnapshots } from '../../table/expire-run.js';
 import { globalsOf, withProject } from '../context.js';
-import { consoleOutput } from '../output.js';
-import { countOption, durationOption, endOnError, iso, plural } from './maintain-common.js';
+import { consoleOutput, endOnError } from '../output.js';
+import { countOption, durationOption, iso, plural } from './maintain-common.js';
 
 interface ExpireCliOptions {
   olderThan?: string;

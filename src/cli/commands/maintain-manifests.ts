@@ -7,8 +7,8 @@ import type { Command } from 'commander';
 import { parseTableIdentifier } from '../../catalog/identifier.js';
 import { type ManifestRewritePlan, planManifestRewrite, rewriteManifests } from '../../table/rewrite-manifests-run.js';
 import { globalsOf, withProject } from '../context.js';
-import { consoleOutput, type Output } from '../output.js';
-import { endOnError, plural } from './maintain-common.js';
+import { consoleOutput, endOnError, type Output } from '../output.js';
+import { plural } from './maintain-common.js';
 
 export default async function maintainManifests(tableName: string, opts: { dryRun?: boolean; json?: boolean }, cmd: Command): Promise<number> {
   const out = consoleOutput(!!opts.json);

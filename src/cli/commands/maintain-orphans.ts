@@ -9,8 +9,8 @@ import { parseTableIdentifier } from '../../catalog/identifier.js';
 import { removeOrphanFiles } from '../../table/orphans-run.js';
 import { checkOrphanAge, ORPHAN_DEFAULT_AGE_MS } from '../../table/orphans.js';
 import { globalsOf, withProject } from '../context.js';
-import { consoleOutput, formatBytes } from '../output.js';
-import { durationOption, endOnError, iso, plural } from './maintain-common.js';
+import { consoleOutput, endOnError, formatBytes } from '../output.js';
+import { durationOption, iso, plural } from './maintain-common.js';
 
 interface OrphanCliOptions {
   olderThan?: string;
