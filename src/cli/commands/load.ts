@@ -12,7 +12,7 @@ import { openEngine } from '../../engine/duckdb.js';
 import { detectFormat, explainCsvFailure, fileSourceSql, resolveFiles, type FileFormat } from '../../ingest/file-source.js';
 import { writeTable } from '../../ingest/write-table.js';
 import { splitObjectStorePaths, stageObjectFiles } from '../../io/s3-glob.js';
-import { parsePartitionExpr } from '../../pipeline/expressions.js';
+import { parsePartitionExpr, unboundPartitionField } from '../../pipeline/expressions.js';
 import { globalsOf, withProject } from '../context.js';
 import { consoleOutput, endOnError, formatBytes } from '../output.js';
 
@@ -29,7 +29,7 @@ export default async function load(tableName: string, files: string[], opts: Loa
   const partitionBy = (opts.partitionBy ?? []).map((text) => {
     const p = parsePartitionExpr(text);
     if (!p.ok) throw usageError(`--partition-by: ${p.problem}`);
-    return { sourceName: p.value.source, transform: p.value.transform };
+    return unboundPartitionField(p.value);
   });
   // s3:// inputs (files or globs) are staged through the project's FileIO once it is open.
   const { remote, local } = splitObjectStorePaths(files);
