@@ -20,7 +20,8 @@ import { fieldById, fieldByPath } from '../../iceberg/schema.js';
 import { parsePrimitive } from '../../iceberg/primitive.js';
 import { formatTransform } from '../../iceberg/transforms/index.js';
 import type { PrimitiveType, Schema, SortField, TableMetadata } from '../../iceberg/types.js';
-import { defaultSortOrder } from '../evolve/sort-sql.js';
+import { defaultSortOrder, sortTermSql } from '../evolve/sort-sql.js';
+import { sameSortField } from '../evolve/sort-update.js';
 import type { Strategy } from './strategy.js';
 
 export type ResolvedOrder =
@@ -65,15 +66,13 @@ export function resolveOrder(strategy: Strategy, m: TableMetadata, schema: Schem
     }
     return { expr, text: `${f.transform === 'identity' ? source.path.join('.') : `${f.transform}(${source.path.join('.')})`} ${f.direction}`, f };
   });
-  const orderBy = terms.map((t) => `${t.expr} ${t.f.direction.toUpperCase()} NULLS ${t.f['null-order'] === 'nulls-first' ? 'FIRST' : 'LAST'}`).join(', ');
+  const orderBy = terms.map((t) => sortTermSql(t.expr, t.f)).join(', ');
   return { kind: 'sort', orderBy, sortOrderId: matchingOrderId(m, fields), text: terms.map((t) => t.text).join(', ') };
 }
 
 /** The id of a table sort order with exactly these fields (data files may only name the table's orders). */
 function matchingOrderId(m: TableMetadata, fields: readonly SortField[]): number | null {
-  const same = (a: SortField, b: SortField) =>
-    a['source-id'] === b['source-id'] && a.transform === b.transform && a.direction === b.direction && a['null-order'] === b['null-order'];
-  const o = m['sort-orders'].find((x) => x['order-id'] !== 0 && x.fields.length === fields.length && x.fields.every((f, i) => same(f, fields[i]!)));
+  const o = m['sort-orders'].find((x) => x['order-id'] !== 0 && x.fields.length === fields.length && x.fields.every((f, i) => sameSortField(f, fields[i]!)));
   return o ? o['order-id'] : null;
 }
 

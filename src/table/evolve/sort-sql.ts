@@ -9,7 +9,7 @@ import { internalError } from '../../errors.js';
 import { quoteIdent } from '../../engine/sql.js';
 import { transformSql } from '../../engine/transform-sql.js';
 import { fieldById } from '../../iceberg/schema.js';
-import type { SortOrder, StructType, TableMetadata } from '../../iceberg/types.js';
+import type { SortField, SortOrder, StructType, TableMetadata } from '../../iceberg/types.js';
 
 /** The table's default sort order, or undefined when the table is unsorted. */
 export function defaultSortOrder(m: TableMetadata): SortOrder | undefined {
@@ -27,7 +27,12 @@ export function sortOrderSql(order: SortOrder, schema: StructType): string {
       }
       const column = source.path.map(quoteIdent).join('.');
       const expr = f.transform === 'identity' ? column : transformSql(f.transform, source.type, column);
-      return `${expr} ${f.direction === 'desc' ? 'DESC' : 'ASC'} ${f['null-order'] === 'nulls-first' ? 'NULLS FIRST' : 'NULLS LAST'}`;
+      return sortTermSql(expr, f);
     })
     .join(', ');
+}
+
+/** One ORDER BY term: `expr DESC NULLS LAST`, from a sort field's direction and null order. */
+export function sortTermSql(expr: string, f: Pick<SortField, 'direction' | 'null-order'>): string {
+  return `${expr} ${f.direction === 'desc' ? 'DESC' : 'ASC'} ${f['null-order'] === 'nulls-first' ? 'NULLS FIRST' : 'NULLS LAST'}`;
 }

@@ -15,9 +15,10 @@ export interface SortUpdateResult {
   changes: string[];
 }
 
-const sameField = (a: SortField, b: SortField) =>
+/** Same source, transform, direction and null order (spec: sort fields compare by all four). */
+export const sameSortField = (a: SortField, b: SortField) =>
   a['source-id'] === b['source-id'] && a.transform === b.transform && a.direction === b.direction && a['null-order'] === b['null-order'];
-const sameOrder = (a: SortOrder, b: SortOrder) => a.fields.length === b.fields.length && a.fields.every((f, i) => sameField(f, b.fields[i]!));
+const sameOrder = (a: SortOrder, b: SortOrder) => a.fields.length === b.fields.length && a.fields.every((f, i) => sameSortField(f, b.fields[i]!));
 
 export function describeSortOrder(order: SortOrder, schema: Schema): string {
   if (order.fields.length === 0) return 'unsorted';
