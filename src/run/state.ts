@@ -4,7 +4,8 @@
  * atomically. Reading it back walks main's ancestry from the current snapshot; nothing is
  * kept anywhere else.
  */
-import type { Snapshot, TableMetadata } from '../iceberg/types.js';
+import type { TableMetadata } from '../iceberg/types.js';
+import { ancestry } from '../table/ancestry.js';
 
 export const SUMMARY = {
   pipeline: 'floe.pipeline',
@@ -13,21 +14,8 @@ export const SUMMARY = {
   cursorValue: 'floe.cursor.value',
 } as const;
 
-/** main's snapshots, newest first. */
-export function ancestry(m: TableMetadata, from: bigint | null = m['current-snapshot-id']): Snapshot[] {
-  const byId = new Map(m.snapshots.map((s) => [s['snapshot-id'], s]));
-  const out: Snapshot[] = [];
-  const seen = new Set<bigint>();
-  let id = from;
-  while (id !== null && id !== undefined && !seen.has(id)) {
-    seen.add(id);
-    const s = byId.get(id);
-    if (!s) break; // expired history ends the walk
-    out.push(s);
-    id = s['parent-snapshot-id'] ?? null;
-  }
-  return out;
-}
+/** Re-exported for the run-state tests; the walk itself lives in table/ancestry.ts. */
+export { ancestry };
 
 export interface PipelineState {
   /** The last committed high-watermark of this pipeline's cursor column, as text. */

@@ -12,22 +12,14 @@
  */
 import { FloeError } from '../errors.js';
 import type { Snapshot, TableMetadata } from '../iceberg/types.js';
+import { ancestry } from './ancestry.js';
 import type { LoadedTable } from './load.js';
 
 /** Snapshots on main committed after `startId`, newest first (all of them if it is gone). */
 export function snapshotsSince(m: TableMetadata, startId: bigint | null): Snapshot[] {
-  const byId = new Map(m.snapshots.map((s) => [s['snapshot-id'], s]));
-  const out: Snapshot[] = [];
-  let id: bigint | null = m.refs['main']?.['snapshot-id'] ?? null;
-  const seen = new Set<bigint>();
-  while (id !== null && id !== startId && !seen.has(id)) {
-    seen.add(id);
-    const s = byId.get(id);
-    if (!s) break;
-    out.push(s);
-    id = s['parent-snapshot-id'] ?? null;
-  }
-  return out;
+  const history = ancestry(m, m.refs['main']?.['snapshot-id'] ?? null);
+  const at = history.findIndex((s) => s['snapshot-id'] === startId);
+  return at < 0 ? history : history.slice(0, at);
 }
 
 /** Throws a non-retryable conflict if a snapshot since `startId` added or removed rows. */

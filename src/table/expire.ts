@@ -18,6 +18,7 @@
  */
 import { usageError } from '../errors.js';
 import type { Snapshot, TableMetadata } from '../iceberg/types.js';
+import { ancestry } from './ancestry.js';
 import type { ReachableFiles } from './reachable.js';
 import type { TableChange } from './updates.js';
 
@@ -84,21 +85,6 @@ export function checkGcEnabled(metadata: TableMetadata, table: string, what: str
   }
 }
 
-/** Walks a snapshot's ancestry, newest first (stops at a missing parent). */
-export function ancestors(metadata: TableMetadata, id: bigint): Snapshot[] {
-  const byId = new Map(metadata.snapshots.map((s) => [s['snapshot-id'], s]));
-  const out: Snapshot[] = [];
-  const seen = new Set<bigint>();
-  let cur = byId.get(id);
-  while (cur && !seen.has(cur['snapshot-id'])) {
-    out.push(cur);
-    seen.add(cur['snapshot-id']);
-    const parent = cur['parent-snapshot-id'];
-    cur = parent === undefined ? undefined : byId.get(parent);
-  }
-  return out;
-}
-
 export function planExpire(metadata: TableMetadata, opts: ExpireOptions, table: string): ExpirePlan {
   validateExpireOptions(opts, table);
   const props = metadata.properties;
@@ -127,7 +113,7 @@ export function planExpire(metadata: TableMetadata, opts: ExpireOptions, table: 
     const olderThan = ref['max-snapshot-age-ms'] !== undefined ? opts.now - ref['max-snapshot-age-ms'] : expireOlderThan;
     const keep = ref['min-snapshots-to-keep'] ?? minKeep;
     let kept = 0;
-    for (const a of ancestors(metadata, ref['snapshot-id'])) {
+    for (const a of ancestry(metadata, ref['snapshot-id'])) {
       referenced.add(a['snapshot-id']);
       if (kept < keep || a['timestamp-ms'] >= olderThan) {
         retained.add(a['snapshot-id']);

@@ -7,7 +7,7 @@
  */
 import { alreadyExists, notFound, usageError } from '../errors.js';
 import type { Snapshot, SnapshotRef, TableMetadata } from '../iceberg/types.js';
-import { ancestors } from './expire.js';
+import { ancestry } from './ancestry.js';
 import { describeRefs } from './snapshot-select.js';
 import type { TableChange, TableRequirement, TableUpdate } from './updates.js';
 
@@ -64,7 +64,7 @@ export interface RollbackPlan {
  */
 export function planRollback(metadata: TableMetadata, target: RollbackTarget, table: string): RollbackPlan {
   const from = currentMain(metadata, table);
-  const history = ancestors(metadata, from);
+  const history = ancestry(metadata, from);
   let to: Snapshot | undefined;
   if ('snapshotId' in target) {
     const s = requireSnapshot(metadata, target.snapshotId, table);
