@@ -21,7 +21,7 @@ import { quoteIdent, quoteLiteral } from '../engine/sql.js';
 import { findPositions, positionFiles, writePositionDeleteFiles } from '../engine/write-deletes.js';
 import { partitionPath } from '../iceberg/partition.js';
 import type { DataFile, IcebergValue, NestedField, Schema } from '../iceberg/types.js';
-import { writeAndCommit, DEFAULT_TARGET_FILE_SIZE, type WriteTableOptions, type WriteTableResult, type SnapshotWrite } from '../ingest/write-table.js';
+import { writeAndCommit, type WriteTableOptions, type WriteTableResult, type SnapshotWrite } from '../ingest/write-table.js';
 import { joinLocation } from '../io/fileio.js';
 import { discardUncommitted } from '../table/commit.js';
 import type { ScanTask } from '../table/delete-index.js';
@@ -29,6 +29,9 @@ import type { LoadedTable } from '../table/load.js';
 import { deleteGranularity, groupByPartition, positionDeleteSummary } from '../table/position-deletes.js';
 import { specById, stagingDir, writeAddedManifest, type StagedManifest } from '../table/snapshot-producer.js';
 import { dataFilesExist, type EntryCheck, validateNewEntries } from './merge-conflicts.js';
+
+/** Iceberg's default for `write.delete.target-file-size-bytes` (Java TableProperties): 64 MiB, not the data files' 512 MiB. */
+const DEFAULT_DELETE_TARGET_FILE_SIZE = 64 * 1024 * 1024;
 
 export interface MergeOnReadInput {
   o: Pick<WriteTableOptions, 'catalog' | 'io' | 'engine' | 'id' | 'summary' | 'events' | 'audit'>;
@@ -86,7 +89,7 @@ export async function mergeOnRead(x: MergeOnReadInput): Promise<Omit<WriteTableR
         dataFiles: g.dataFiles,
         granularity,
         outputDir: staging,
-        targetFileSizeBytes: Number(m.properties['write.delete.target-file-size-bytes'] ?? DEFAULT_TARGET_FILE_SIZE),
+        targetFileSizeBytes: Number(m.properties['write.delete.target-file-size-bytes'] ?? DEFAULT_DELETE_TARGET_FILE_SIZE),
         table: name,
       });
       const dir = deleteDir(table, g.specId, x.schema, g.dataFiles[0]!);
