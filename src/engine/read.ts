@@ -107,13 +107,16 @@ export async function createTableView(
   engine: Engine,
   name: string | readonly string[],
   opts: Omit<TableScanOptions, 'engine'>,
+  /** Rewrites the view's query around the scan (a masked view, governance/views.ts). */
+  wrap?: { sql: (scanSql: string) => Promise<string>; what: string },
 ): Promise<TableScan> {
   const scan = await tableScanSql({ ...opts, engine });
   const parts = typeof name === 'string' ? [name] : [...name];
   if (parts.length > 1) {
     await engine.run(`CREATE SCHEMA IF NOT EXISTS ${parts.slice(0, -1).map(quoteIdent).join('.')}`, `create schema for table ${opts.table}`);
   }
-  await engine.run(`CREATE OR REPLACE VIEW ${parts.map(quoteIdent).join('.')} AS ${scan.sql}`, `create a view of table ${opts.table}`, {
+  const sql = wrap ? await wrap.sql(scan.sql) : scan.sql;
+  await engine.run(`CREATE OR REPLACE VIEW ${parts.map(quoteIdent).join('.')} AS ${sql}`, `create ${wrap?.what ?? 'a view'} of table ${opts.table}`, {
     context: { table: opts.table },
   });
   return scan;

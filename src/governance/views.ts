@@ -5,8 +5,7 @@
  * columns with a policy still to apply (`apply: read`), the table's view is created masked.
  */
 import type { Engine } from '../engine/duckdb.js';
-import { tableScanSql, type TableScan, type TableScanOptions } from '../engine/read.js';
-import { quoteIdent } from '../engine/sql.js';
+import { createTableView, type TableScan, type TableScanOptions } from '../engine/read.js';
 import type { TableMetadata } from '../iceberg/types.js';
 import { applyPoliciesSql } from './apply.js';
 import { piiColumnsFromProperties } from './policy.js';
@@ -26,12 +25,9 @@ export function readMasker(env: Env = process.env): ViewMasker {
 }
 
 /** engine/read.ts createTableView, with the view's query wrapped in the table's masks. */
-export async function createMaskedTableView(engine: Engine, name: readonly string[], opts: Omit<TableScanOptions, 'engine'>, mask: ViewMask): Promise<TableScan> {
-  const scan = await tableScanSql({ ...opts, engine });
-  const present = new Set((await engine.columns(scan.sql, `read the columns of table ${opts.table}`)).map((c) => c.name));
-  if (name.length > 1) await engine.run(`CREATE SCHEMA IF NOT EXISTS ${name.slice(0, -1).map(quoteIdent).join('.')}`, `create schema for table ${opts.table}`);
-  await engine.run(`CREATE OR REPLACE VIEW ${name.map(quoteIdent).join('.')} AS ${mask(scan.sql, present)}`, `create a masked view of table ${opts.table}`, {
-    context: { table: opts.table },
+export function createMaskedTableView(engine: Engine, name: readonly string[], opts: Omit<TableScanOptions, 'engine'>, mask: ViewMask): Promise<TableScan> {
+  return createTableView(engine, name, opts, {
+    what: 'a masked view',
+    sql: async (scanSql) => mask(scanSql, new Set((await engine.columns(scanSql, `read the columns of table ${opts.table}`)).map((c) => c.name))),
   });
-  return scan;
 }
