@@ -281,7 +281,7 @@ function setRef(d: Draft, u: Extract<TableUpdate, { action: 'set-snapshot-ref' }
   if (u.type === 'branch' && u['max-snapshot-age-ms'] !== undefined) ref['max-snapshot-age-ms'] = u['max-snapshot-age-ms'];
   if (u['max-ref-age-ms'] !== undefined) ref['max-ref-age-ms'] = u['max-ref-age-ms'];
   const old = m.refs[name];
-  if (old && JSON.stringify(refKey(old)) === JSON.stringify(refKey(ref))) return;
+  if (old && sameRef(old, ref)) return;
   m.refs = { ...m.refs, [name]: ref };
   if (name === 'main') {
     m['current-snapshot-id'] = id;
@@ -292,7 +292,12 @@ function setRef(d: Draft, u: Extract<TableUpdate, { action: 'set-snapshot-ref' }
   }
 }
 
-const refKey = (r: SnapshotRef) => [String(r['snapshot-id']), r.type, r['min-snapshots-to-keep'], r['max-snapshot-age-ms'], r['max-ref-age-ms']];
+/** Whether two refs point at the same snapshot with the same type and retention settings. */
+export function sameRef(a: SnapshotRef, b: SnapshotRef): boolean {
+  return JSON.stringify(refKey(a)) === JSON.stringify(refKey(b));
+}
+
+const refKey = (r: SnapshotRef) => [String(r['snapshot-id']), r.type, r['min-snapshots-to-keep'] ?? null, r['max-snapshot-age-ms'] ?? null, r['max-ref-age-ms'] ?? null];
 
 function removeRef(d: Draft, name: string): void {
   const refs = { ...d.m.refs };

@@ -8,6 +8,7 @@
 import { alreadyExists, notFound, usageError } from '../errors.js';
 import type { Snapshot, SnapshotRef, TableMetadata } from '../iceberg/types.js';
 import { ancestry } from './ancestry.js';
+import { sameRef } from './apply.js';
 import { describeRefs } from './snapshot-select.js';
 import type { TableChange, TableRequirement, TableUpdate } from './updates.js';
 
@@ -180,12 +181,10 @@ export function planRef(metadata: TableMetadata, type: 'tag' | 'branch', req: Re
     if (req.minSnapshotsToKeep !== undefined) ref['min-snapshots-to-keep'] = req.minSnapshotsToKeep;
     if (req.maxSnapshotAgeMs !== undefined) ref['max-snapshot-age-ms'] = req.maxSnapshotAgeMs;
   }
-  const same = existing && JSON.stringify(refValue(existing)) === JSON.stringify(refValue(ref));
+  const same = existing !== undefined && sameRef(existing, ref);
   const action: RefPlan['action'] = !existing ? 'created' : same ? 'unchanged' : target !== existing['snapshot-id'] ? 'replaced' : 'updated';
   const updates: TableUpdate[] = same
     ? []
     : [{ action: 'set-snapshot-ref', 'ref-name': name, type, 'snapshot-id': target, ...retention(ref) }];
   return { action, name, type, before: existing?.['snapshot-id'] ?? null, after: target, change: { requirements, updates } };
 }
-
-const refValue = (r: SnapshotRef) => [String(r['snapshot-id']), r.type, r['min-snapshots-to-keep'] ?? null, r['max-snapshot-age-ms'] ?? null, r['max-ref-age-ms'] ?? null];
