@@ -121,7 +121,7 @@ async function liveEntries(io: FileIO, m: TableMetadata, mf: ManifestFile): Prom
   return entries.filter((e) => e.status !== ManifestEntryStatus.DELETED);
 }
 
-export async function parentManifests(io: FileIO, m: TableMetadata, parent: Snapshot | undefined): Promise<ManifestFile[]> {
+export async function parentManifests(io: FileIO, parent: Snapshot | undefined): Promise<ManifestFile[]> {
   return (await readParentList(io, parent)).manifests;
 }
 
