@@ -2,10 +2,13 @@
  * Helpers shared by the command registrations: a command's module is imported only when it
  * runs, so `floe --help` never loads DuckDB, SQLite or a driver.
  *
- * Every command runs through the audit wrapper (audit/command-audit.ts): commands that
- * change the warehouse, and `floe check`, get one row in floe.audit_log, whatever their
- * outcome. The audit module is imported only when a command runs, too.
+ * Audited commands (audit/command.ts isAudited: those that change the warehouse, and
+ * `floe check`) run through the audit wrapper (audit/command-audit.ts) and get one row in
+ * floe.audit_log, whatever their outcome. Both are imported only when a command runs, and
+ * the wrapper only for an audited one: read-only commands load audit/command.ts alone.
  */
+import type { CommandLike } from '../audit/command-audit.js';
+
 export type Action = (...args: any[]) => Promise<number | void>;
 
 /** Wraps a lazily imported command so that its returned number becomes the exit code. */
@@ -14,7 +17,7 @@ export function lazy(load: () => Promise<{ default: Action }>): (...args: any[])
     const mod = await load();
     const cmd = args.at(-1);
     let code: number | void;
-    if (cmd && typeof cmd.optsWithGlobals === 'function' && typeof cmd.name === 'function') {
+    if (cmd && typeof cmd.optsWithGlobals === 'function' && typeof cmd.name === 'function' && (await import('../audit/command.js')).isAudited(pathOf(cmd))) {
       const [{ auditCommand }, { exitCodeFor }] = await Promise.all([import('../audit/command-audit.js'), import('./exit.js')]);
       code = await auditCommand(cmd, process.argv.slice(2), exitCodeFor, () => mod.default(...args));
     } else {
@@ -22,6 +25,13 @@ export function lazy(load: () => Promise<{ default: Action }>): (...args: any[])
     }
     if (typeof code === 'number') process.exitCode = code;
   };
+}
+
+/** `floe <path...>` of a commander Command, as audit/command-audit.ts commandPath. */
+function pathOf(cmd: CommandLike): string[] {
+  const path: string[] = [];
+  for (let c: CommandLike | null = cmd; c !== null && c.parent !== null; c = c.parent) path.unshift(c.name());
+  return path;
 }
 
 /** Commander collector for repeatable options. */
