@@ -19,6 +19,7 @@ import { mergeTable } from '../../src/run/merge.js';
 import type { CommitEvents } from '../../src/table/commit.js';
 import { loadTable } from '../../src/table/load.js';
 import { planScan } from '../../src/table/scan.js';
+import { raceOnce } from '../helpers/race.js';
 import { createTestSchema, type TestSchema } from '../catalog/postgres-db.js';
 
 let engine: Engine;
@@ -36,19 +37,6 @@ afterAll(async () => {
 
 const io = new RoutingFileIO();
 const values = (rows: [number, string][]) => `SELECT * FROM (VALUES ${rows.map(([id, v]) => `(${id}::BIGINT, '${v}')`).join(', ')}) AS t(id, v)`;
-
-/** Runs `competitor` once, at the first compare-and-swap of the write under test. */
-function raceWith(competitor: () => Promise<unknown>): CommitEvents & { raced: number } {
-  const ev = {
-    raced: 0,
-    beforeSwap: async ({ attempt }: { attempt: number }) => {
-      if (attempt !== 1) return;
-      ev.raced++;
-      await competitor();
-    },
-  };
-  return ev;
-}
 
 for (const kind of ['sqlite', 'postgres'] as const) {
   describe(`${kind} catalog: a competing commit between plan and swap`, () => {
@@ -88,7 +76,7 @@ for (const kind of ['sqlite', 'postgres'] as const) {
 
     it('an append re-applies on top of a competing append: both land, once each', async () => {
       const id = await fresh([[1, 'a']]);
-      const ev = raceWith(() => write(id, [[2, 'theirs']], 'append'));
+      const ev = raceOnce(() => write(id, [[2, 'theirs']], 'append'));
       const r = await write(id, [[3, 'ours']], 'append', ev);
       expect(ev.raced).toBe(1);
       expect(r.attempts).toBe(2);
@@ -103,7 +91,7 @@ for (const kind of ['sqlite', 'postgres'] as const) {
     it('an overwrite raced by an append fails with kind conflict and loses nothing', async () => {
       const id = await fresh([[1, 'a']]);
       const dataDir = join(warehouse, 'race', id.name, 'data');
-      const ev = raceWith(() => write(id, [[2, 'appended meanwhile']], 'append'));
+      const ev = raceOnce(() => write(id, [[2, 'appended meanwhile']], 'append'));
       const e = await conflict(write(id, [[9, 'replacement']], 'overwrite', ev));
       expect(e.message).toMatch(/concurrent commit .* changed the data while this overwrite ran; nothing was committed/);
       const after = await rowsOf(id);
@@ -118,7 +106,7 @@ for (const kind of ['sqlite', 'postgres'] as const) {
 
     it('a merge re-applies over an append of keys it does not touch', async () => {
       const id = await fresh([[1, 'a'], [2, 'b']]);
-      const ev = raceWith(() => write(id, [[50, 'far away']], 'append'));
+      const ev = raceOnce(() => write(id, [[50, 'far away']], 'append'));
       const r = await merge(id, [[2, 'B'], [3, 'c']], ev);
       expect(r.attempts).toBe(2);
       expect((await rowsOf(id)).rows).toEqual([[1, 'a'], [2, 'B'], [3, 'c'], [50, 'far away']]);
@@ -126,7 +114,7 @@ for (const kind of ['sqlite', 'postgres'] as const) {
 
     it('a merge raced by an append of overlapping keys fails cleanly: no key twice', async () => {
       const id = await fresh([[1, 'a'], [2, 'b']]);
-      const ev = raceWith(() => write(id, [[2, 'theirs']], 'append'));
+      const ev = raceOnce(() => write(id, [[2, 'theirs']], 'append'));
       const e = await conflict(merge(id, [[2, 'ours'], [3, 'c']], ev));
       expect(e.retryable).toBe(false);
       expect((await rowsOf(id)).rows).toEqual([[1, 'a'], [2, 'b'], [2, 'theirs']]);
@@ -135,7 +123,7 @@ for (const kind of ['sqlite', 'postgres'] as const) {
     it('a merge raced by a merge that rewrote its file fails cleanly: no resurrected rows', async () => {
       const id = await fresh([[1, 'a'], [2, 'b'], [3, 'c']]);
       // The competitor rewrites the only data file (updating key 1); ours planned to rewrite it too.
-      const ev = raceWith(() => merge(id, [[1, 'A']]));
+      const ev = raceOnce(() => merge(id, [[1, 'A']]));
       const e = await conflict(merge(id, [[3, 'C']], ev));
       expect(e.message).toMatch(/already removed|overlap/);
       expect((await rowsOf(id)).rows).toEqual([[1, 'A'], [2, 'b'], [3, 'c']]);

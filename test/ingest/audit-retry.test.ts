@@ -13,8 +13,8 @@ import { openCatalog } from '../../src/catalog/open.js';
 import { openEngine, type Engine } from '../../src/engine/duckdb.js';
 import { writeTable, type WriteTableOptions } from '../../src/ingest/write-table.js';
 import { RoutingFileIO } from '../../src/io/resolve.js';
-import type { CommitEvents } from '../../src/table/commit.js';
 import { loadTable } from '../../src/table/load.js';
+import { raceOnce } from '../helpers/race.js';
 
 let engine: Engine;
 let catalog: Catalog;
@@ -47,11 +47,6 @@ function uniqueAudit(seen: { rows: number; duplicates: number }[]): NonNullable<
 describe('an audited append raced by another commit', () => {
   let n = 0;
   const id = () => ({ namespace: ['audit'], name: `t${++n}` });
-  const race = (competitor: () => Promise<unknown>): CommitEvents => ({
-    beforeSwap: async ({ attempt }) => {
-      if (attempt === 1) await competitor();
-    },
-  });
 
   it('re-audits over the new main and still publishes when the checks hold', async () => {
     const t = id();
@@ -60,7 +55,7 @@ describe('an audited append raced by another commit', () => {
     const r = await writeTable({
       catalog, io, engine, id: t, selectSql: values([3]), mode: 'append', warehouse,
       audit: uniqueAudit(seen),
-      events: race(() => writeTable({ catalog, io, engine, id: t, selectSql: values([2]), mode: 'append', warehouse })),
+      events: raceOnce(() => writeTable({ catalog, io, engine, id: t, selectSql: values([2]), mode: 'append', warehouse })),
     });
     expect(seen).toEqual([{ rows: 2, duplicates: 0 }, { rows: 3, duplicates: 0 }]);
     expect(r.published).toBe(true);
@@ -76,7 +71,7 @@ describe('an audited append raced by another commit', () => {
     const r = await writeTable({
       catalog, io, engine, id: t, selectSql: values([5]), mode: 'append', warehouse,
       audit: uniqueAudit(seen),
-      events: race(() => writeTable({ catalog, io, engine, id: t, selectSql: values([5]), mode: 'append', warehouse })),
+      events: raceOnce(() => writeTable({ catalog, io, engine, id: t, selectSql: values([5]), mode: 'append', warehouse })),
     });
     expect(seen).toEqual([{ rows: 2, duplicates: 0 }, { rows: 3, duplicates: 1 }]);
     expect(r.published).toBe(false);

@@ -21,9 +21,10 @@ import { mergeTable } from '../../src/run/merge.js';
 import { parseStrategy } from '../../src/table/compact/strategy.js';
 import { compactTable } from '../../src/table/compact/execute.js';
 import { loadTable } from '../../src/table/load.js';
-import { type CommitEvents, commitTable } from '../../src/table/commit.js';
+import { commitTable } from '../../src/table/commit.js';
 import { planScan } from '../../src/table/scan.js';
 import { FloeError } from '../../src/errors.js';
+import { raceOnce } from '../helpers/race.js';
 
 let dir: string;
 let catalog: Catalog;
@@ -54,18 +55,6 @@ async function rows(id: TableIdentifier): Promise<[number, string][]> {
   await createTableView(engine, ['v', id.name], { io: t.io, metadata: t.metadata, table: name });
   const r = await engine.all(`SELECT k, v FROM v.${id.name} ORDER BY k, v`, 'read');
   return r.map((x) => [Number(x.k), String(x.v)]);
-}
-
-/** Runs `competitor` once, at the first compare-and-swap of the merge under test. */
-function raceOnce(competitor: () => Promise<unknown>): CommitEvents {
-  let raced = false;
-  return {
-    beforeSwap: async () => {
-      if (raced) return;
-      raced = true;
-      await competitor();
-    },
-  };
 }
 
 async function setProperty(id: TableIdentifier, key: string, value: string): Promise<void> {
