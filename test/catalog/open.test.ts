@@ -4,18 +4,10 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openCatalog, parseCatalogUri } from '../../src/catalog/open.js';
 import { FloeError } from '../../src/errors.js';
+import { rejection } from '../helpers/rejection.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'floe-open-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-async function rejection(p: Promise<unknown>): Promise<FloeError> {
-  const e = await p.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  expect(e).toBeInstanceOf(FloeError);
-  return e as FloeError;
-}
 
 describe('catalog URIs', () => {
   it('resolves relative sqlite paths against the folder of floe.yaml', () => {

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Catalog } from '../../src/catalog/catalog.js';
 import { openCatalog } from '../../src/catalog/open.js';
 import { parsePostgresUri } from '../../src/catalog/postgres.js';
-import { FloeError } from '../../src/errors.js';
+import { rejection } from '../helpers/rejection.js';
 import { createTestSchema, PASSWORD_MARK, type TestSchema } from './postgres-db.js';
 
 let db: TestSchema;
@@ -24,15 +24,6 @@ async function catalog(name = 'floe', url = db.url): Promise<Catalog> {
   const c = await openCatalog({ uri: url, name }, '/nowhere');
   open.push(c);
   return c;
-}
-
-async function rejection(p: Promise<unknown>): Promise<FloeError> {
-  const e = await p.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  expect(e).toBeInstanceOf(FloeError);
-  return e as FloeError;
 }
 
 const id = (ns: string, name: string) => ({ namespace: ns.split('.'), name });

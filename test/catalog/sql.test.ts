@@ -5,18 +5,9 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Catalog } from '../../src/catalog/catalog.js';
 import { openCatalog } from '../../src/catalog/open.js';
-import { FloeError } from '../../src/errors.js';
+import { rejection } from '../helpers/rejection.js';
 
 const crm = (name: string) => ({ namespace: ['crm'], name });
-
-async function rejection(p: Promise<unknown>): Promise<FloeError> {
-  const e = await p.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  expect(e).toBeInstanceOf(FloeError);
-  return e as FloeError;
-}
 
 let dir: string;
 let dbPath: string;

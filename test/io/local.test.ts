@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { FloeError } from '../../src/errors.js';
 import type { FileInfo } from '../../src/io/fileio.js';
 import { LocalFileIO, toLocalPath } from '../../src/io/local.js';
+import { rejection } from '../helpers/rejection.js';
 
 const root = mkdtempSync(join(tmpdir(), 'floe-local-io-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -13,15 +14,6 @@ const bytes = (s: string) => new TextEncoder().encode(s);
 const text = (b: Uint8Array) => new TextDecoder().decode(b);
 let n = 0;
 const fresh = () => join(root, `case-${n++}`);
-
-async function rejection(p: Promise<unknown>): Promise<FloeError> {
-  const e = await p.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  expect(e).toBeInstanceOf(FloeError);
-  return e as FloeError;
-}
 
 async function collect(it: AsyncIterable<FileInfo>): Promise<string[]> {
   const out: string[] = [];

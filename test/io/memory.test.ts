@@ -2,19 +2,10 @@ import { readFileSync, writeFileSync, mkdtempSync, rmSync, existsSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FloeError } from '../../src/errors.js';
 import { MemoryFileIO } from '../../src/io/memory.js';
+import { rejection } from '../helpers/rejection.js';
 
 const bytes = (s: string) => new TextEncoder().encode(s);
-
-async function rejection(p: Promise<unknown>): Promise<FloeError> {
-  const e = await p.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  expect(e).toBeInstanceOf(FloeError);
-  return e as FloeError;
-}
 
 describe('MemoryFileIO', () => {
   it('behaves like a FileIO: create-only conflicts, not-found, ranges, prefix listing', async () => {

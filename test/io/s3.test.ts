@@ -8,10 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetObjectCommand, ListMultipartUploadsCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FloeError } from '../../src/errors.js';
 import { S3FileIO } from '../../src/io/s3.js';
 import { s3ClientConfig } from '../../src/io/s3-settings.js';
 import { StageCache } from '../../src/io/stage-cache.js';
+import { rejection } from '../helpers/rejection.js';
 import { createTestBucket, faultProxy, s3Endpoint, TEST_ACCESS_KEY, TEST_SECRET, testSettings } from '../helpers/s3.js';
 
 const enc = (s: string) => new TextEncoder().encode(s);
@@ -34,16 +34,6 @@ afterAll(() => {
 });
 
 const loc = (key: string) => `s3://${bucket}/${key}`;
-
-async function caught(p: Promise<unknown>): Promise<FloeError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(FloeError);
-    return e as FloeError;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('S3FileIO basics', () => {
   it('writes, reads, stats, checks and deletes an object', async () => {
@@ -75,17 +65,17 @@ describe('S3FileIO basics', () => {
   });
 
   it('names the location and the endpoint for a missing file, never the secret', async () => {
-    const e = await caught(io.read(loc('nope/missing.avro')));
+    const e = await rejection(io.read(loc('nope/missing.avro')));
     expect(e.kind).toBe('not-found');
     expect(e.message).toContain(loc('nope/missing.avro'));
     expect(e.message).toContain(s3Endpoint());
     expect(JSON.stringify({ m: e.message, c: e.context, h: e.hint })).not.toContain(TEST_SECRET);
-    const s = await caught(io.stat(loc('nope/missing.avro')));
+    const s = await rejection(io.stat(loc('nope/missing.avro')));
     expect(s.kind).toBe('not-found');
   });
 
   it('reports a missing bucket as not-found naming the location', async () => {
-    const e = await caught(io.read('s3://floe-no-such-bucket-x1/k'));
+    const e = await rejection(io.read('s3://floe-no-such-bucket-x1/k'));
     expect(e.kind).toBe('not-found');
     expect(e.message).toContain('s3://floe-no-such-bucket-x1/k');
   });
@@ -102,7 +92,7 @@ describe('S3FileIO basics', () => {
 describe('create-only writes', () => {
   it('fails the second create with a conflict and keeps the first object', async () => {
     await io.write(loc('meta/v1.metadata.json'), enc('first'), { createOnly: true });
-    const e = await caught(io.write(loc('meta/v1.metadata.json'), enc('second'), { createOnly: true }));
+    const e = await rejection(io.write(loc('meta/v1.metadata.json'), enc('second'), { createOnly: true }));
     expect(e.kind).toBe('conflict');
     expect(e.message).toContain(loc('meta/v1.metadata.json'));
     expect(dec(await io.read(loc('meta/v1.metadata.json')))).toBe('first');
@@ -111,7 +101,7 @@ describe('create-only writes', () => {
   it('head-then-put mode also refuses an existing name', async () => {
     const hp = new S3FileIO(testSettings({ createOnly: 'head-then-put' }));
     await hp.write(loc('meta/hp.json'), enc('a'), { createOnly: true });
-    const e = await caught(hp.write(loc('meta/hp.json'), enc('b'), { createOnly: true }));
+    const e = await rejection(hp.write(loc('meta/hp.json'), enc('b'), { createOnly: true }));
     expect(e.kind).toBe('conflict');
     expect(dec(await io.read(loc('meta/hp.json')))).toBe('a');
     hp.client.destroy();
@@ -134,7 +124,7 @@ describe('create-only writes', () => {
       // Someone else's object under the name, met by a retried PUT: a real conflict.
       lost = false;
       await io.write(loc('meta/lost-response-2.json'), enc('theirs'), { createOnly: true });
-      const e = await caught(pio.write(loc('meta/lost-response-2.json'), enc('mine'), { createOnly: true }));
+      const e = await rejection(pio.write(loc('meta/lost-response-2.json'), enc('mine'), { createOnly: true }));
       expect(e.kind).toBe('conflict');
       expect(dec(await io.read(loc('meta/lost-response-2.json')))).toBe('theirs');
     } finally {
@@ -177,7 +167,7 @@ describe('retries', () => {
     const proxy = await faultProxy(() => '503');
     const pio = new S3FileIO(testSettings({ endpoint: proxy.endpoint, maxAttempts: 2 }));
     try {
-      const e = await caught(pio.read(loc('retry/r.txt')));
+      const e = await rejection(pio.read(loc('retry/r.txt')));
       expect(e.kind).toBe('io');
       expect(e.retryable).toBe(true);
       expect(e.message).toContain(loc('retry/r.txt'));
@@ -192,7 +182,7 @@ describe('retries', () => {
 
   it('reports an unreachable endpoint as io with a hint', async () => {
     const pio = new S3FileIO(testSettings({ endpoint: 'http://127.0.0.1:9', maxAttempts: 1 }));
-    const e = await caught(pio.read(loc('x')));
+    const e = await rejection(pio.read(loc('x')));
     expect(e.kind).toBe('io');
     expect(e.message).toContain('http://127.0.0.1:9');
     expect(e.hint).toMatch(/endpoint/);
@@ -246,7 +236,7 @@ describe('staging and uploads', () => {
     expect(p1).toBe(p2);
     expect(p1.endsWith(`/${bucket}/stage/d.parquet`)).toBe(true);
     expect(readFileSync(p1, 'utf8')).toBe('parquet bytes');
-    const e = await caught(io.localPath(loc('stage/missing.parquet')));
+    const e = await rejection(io.localPath(loc('stage/missing.parquet')));
     expect(e.kind).toBe('not-found');
   });
 
@@ -281,7 +271,7 @@ describe('staging and uploads', () => {
     const f = join(tmp, 'fail.bin');
     writeFileSync(f, 'x');
     try {
-      const e = await caught(pio.putLocalFile(f, loc('up/fail.bin')));
+      const e = await rejection(pio.putLocalFile(f, loc('up/fail.bin')));
       expect(e.kind).toBe('io');
       expect(e.message).toContain(loc('up/fail.bin'));
       expect(await io.exists(loc('up/fail.bin'))).toBe(false);
@@ -308,7 +298,7 @@ describe('credentials', () => {
     try {
       await io.write(loc('creds/p.txt'), enc('via profile'));
       expect(dec(await withProfile.read(loc('creds/p.txt')))).toBe('via profile');
-      const e = await caught(missing.read(loc('creds/p.txt')));
+      const e = await rejection(missing.read(loc('creds/p.txt')));
       expect(e.kind).toBe('io');
       expect(e.retryable).toBe(false);
       expect(e.message).toContain(loc('creds/p.txt'));
