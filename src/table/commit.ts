@@ -73,6 +73,14 @@ export interface CommitEvents {
   beforeSwap?: (info: { attempt: number; table: string }) => Promise<void>;
 }
 
+export interface CommitOptions extends CommitEvents {
+  /**
+   * The table as the caller just loaded it: the first attempt builds on it instead of
+   * loading it again. Retries reload as always.
+   */
+  base?: LoadedTable;
+}
+
 export interface CommitResult {
   table: LoadedTable;
   attempts: number;
@@ -80,18 +88,20 @@ export interface CommitResult {
 
 /**
  * Commits a change built against the latest table state, retrying on conflicts.
- * `build` is called once per attempt with the freshly loaded table.
+ * `build` is called once per attempt with the freshly loaded table (on the first attempt,
+ * `options.base` when given).
  */
 export async function commitTable(
   catalog: Catalog,
   io: FileIO,
   id: TableIdentifier,
   build: (base: LoadedTable) => Promise<TableChange>,
-  events: CommitEvents = {},
+  options: CommitOptions = {},
 ): Promise<CommitResult> {
+  const { base: given, ...events } = options;
   const name = formatTableId(id);
   const started = Date.now();
-  let base = await loadTable(catalog, io, id);
+  let base = given ?? (await loadTable(catalog, io, id));
   let policy = retryPolicy(base.metadata.properties);
   for (let attempt = 0; ; attempt++) {
     try {

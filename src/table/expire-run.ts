@@ -73,7 +73,7 @@ export async function expireSnapshots(catalog: Catalog, io: FileIO, id: TableIde
       planned = b.metadata;
       return expireChange(b.metadata, plan);
     },
-    opts.events,
+    { ...opts.events, base },
   );
   // After the commit: everything the committed metadata and the latest metadata retain stays.
   const latest = await loadTable(catalog, io, id);

@@ -17,7 +17,8 @@ export async function commitPlanned<P extends { change: TableChange }>(
   plan: (t: LoadedTable) => P,
   events: CommitEvents = {},
 ): Promise<{ plan: P; metadataLocation: string | null }> {
-  const first = plan(await loadTable(catalog, io, id));
+  const table = await loadTable(catalog, io, id);
+  const first = plan(table);
   if (first.change.updates.length === 0) return { plan: first, metadataLocation: null };
   let last = first;
   const r = await commitTable(
@@ -28,7 +29,7 @@ export async function commitPlanned<P extends { change: TableChange }>(
       last = plan(base);
       return last.change;
     },
-    events,
+    { ...events, base: table },
   );
   return { plan: last, metadataLocation: r.table.metadataLocation };
 }

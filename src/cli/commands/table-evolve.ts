@@ -108,7 +108,7 @@ export default async function evolve(tableName: string, opts: EvolveOptions, cmd
     const committed = await commitTable(catalog, io, id, async (base) => {
       plan = planOrRefuse(base.metadata, req, tableName).plan;
       return plan.change;
-    });
+    }, { base: table });
     return { plan, after: committed.table.metadata, committed: true, metadataLocation: committed.table.metadataLocation };
   });
   const { plan, after, committed } = result;

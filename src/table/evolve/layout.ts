@@ -113,6 +113,6 @@ async function commitLayout(o: { catalog: Catalog; io: FileIO; id: TableIdentifi
     const plan = planLayout(base.metadata, o.layout, name);
     changes = plan.changes;
     return plan.change;
-  }, o.events);
+  }, { ...o.events, base: current });
   return changes;
 }
