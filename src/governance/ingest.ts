@@ -8,7 +8,7 @@ import type { Catalog } from '../catalog/catalog.js';
 import type { TableIdentifier } from '../iceberg/types.js';
 import type { FileIO } from '../io/fileio.js';
 import { commitTable } from '../table/commit.js';
-import { loadTable } from '../table/load.js';
+import { loadTable, type LoadedTable } from '../table/load.js';
 import type { TableUpdate } from '../table/updates.js';
 import { applyPoliciesSql } from './apply.js';
 import { PII_PREFIX, piiProperties, type PiiColumn } from './policy.js';
@@ -30,9 +30,12 @@ export function piiPropertyUpdates(current: Readonly<Record<string, string>>, co
   return updates;
 }
 
-/** Commits the tag properties when the table's differ; nothing when they match. */
-export async function syncPiiProperties(catalog: Catalog, io: FileIO, id: TableIdentifier, columns: readonly PiiColumn[]): Promise<void> {
-  const t = await loadTable(catalog, io, id);
+/**
+ * Commits the tag properties when the table's differ; nothing when they match. `table`: the
+ * table as the caller's own commit just left it, so it need not be loaded again.
+ */
+export async function syncPiiProperties(catalog: Catalog, io: FileIO, id: TableIdentifier, columns: readonly PiiColumn[], table?: LoadedTable): Promise<void> {
+  const t = table ?? (await loadTable(catalog, io, id));
   if (piiPropertyUpdates(t.metadata.properties, columns).length === 0) return;
-  await commitTable(catalog, io, id, async (base) => ({ requirements: [], updates: piiPropertyUpdates(base.metadata.properties, columns) }));
+  await commitTable(catalog, io, id, async (base) => ({ requirements: [], updates: piiPropertyUpdates(base.metadata.properties, columns) }), { base: t });
 }

@@ -74,6 +74,8 @@ export interface WriteTableResult {
   published?: boolean;
   /** Schema changes committed with the data (add column, widen). */
   schemaChanges: string[];
+  /** The table as this write's commit left it (absent when nothing was committed): later steps start from it instead of loading it again. */
+  committed?: LoadedTable;
 }
 
 export async function writeTable(o: WriteTableOptions): Promise<WriteTableResult> {
@@ -170,8 +172,8 @@ export async function writeAndCommit(
       files.push({ ...wf.dataFile, file_path: location, ...(sortOrder ? { sort_order_id: sortOrder['order-id'] } : {}) });
     }
     if (files.length === 0 && w.skipIfEmpty && !w.removeFiles?.size && !w.deletes?.files.length) {
-      if (pendingCreate) await createTable(o.catalog, o.io, o.id, pendingCreate);
-      return { table: name, snapshotId: m['current-snapshot-id'] ?? 0n, files: 0, rows: 0n, bytes: 0n, attempts: 0 };
+      const committed = pendingCreate ? await createTable(o.catalog, o.io, o.id, pendingCreate) : undefined;
+      return { table: name, snapshotId: m['current-snapshot-id'] ?? 0n, files: 0, rows: 0n, bytes: 0n, attempts: 0, ...(committed ? { committed } : {}) };
     }
     const manifest = files.length ? [await writeAddedManifest(table.io, m, files, 'data', m['default-spec-id'], schema)] : [];
     if (manifest[0]) moved.push(manifest[0].location);
@@ -220,12 +222,13 @@ export async function writeAndCommit(
     };
     let attempts = 1;
     let joinedConcurrentCreate = false;
+    let committed: LoadedTable;
     try {
       if (pendingCreate) {
         // The table and its first snapshot appear in the catalog in one step.
         const first = await build(table);
         try {
-          await createTable(o.catalog, o.io, o.id, { requirements: pendingCreate.requirements, updates: [...pendingCreate.updates, ...first.updates] });
+          committed = await createTable(o.catalog, o.io, o.id, { requirements: pendingCreate.requirements, updates: [...pendingCreate.updates, ...first.updates] });
         } catch (e) {
           // Several appends created the same new table at once: the losers append to the
           // winner's table when it has exactly the layout their files were written for.
@@ -233,12 +236,16 @@ export async function writeAndCommit(
           const theirs = appending ? await loadTable(o.catalog, o.io, o.id).catch(() => undefined) : undefined;
           if (!theirs || !sameNewTableLayout(theirs.metadata, m)) throw e;
           const unused = metadataFiles.splice(0);
-          attempts = 1 + (await commitTable(o.catalog, o.io, o.id, build, o.events)).attempts;
+          const r = await commitTable(o.catalog, o.io, o.id, build, o.events);
+          attempts = 1 + r.attempts;
+          committed = r.table;
           joinedConcurrentCreate = true;
           await Promise.all(unused.map((l) => table.io.delete(l).catch(() => undefined)));
         }
       } else {
-        attempts = (await commitTable(o.catalog, o.io, o.id, build, o.events)).attempts;
+        const r = await commitTable(o.catalog, o.io, o.id, build, o.events);
+        attempts = r.attempts;
+        committed = r.table;
       }
     } catch (e) {
       moved.push(...metadataFiles);
@@ -255,6 +262,7 @@ export async function writeAndCommit(
       bytes: files.reduce((a, f) => a + f.file_size_in_bytes, 0n),
       attempts,
       published: publish,
+      committed,
       ...(joinedConcurrentCreate ? { joinedConcurrentCreate } : {}),
     };
   } catch (e) {

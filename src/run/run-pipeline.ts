@@ -172,7 +172,8 @@ export async function runIngestPipeline(ctx: RunContext, lp: LoadedPipeline): Pr
         ? mergeTable({ ...common, selectSql: good, key: p.target.key ?? [], deleteColumn: p.target.delete_column })
         : writeTable({ ...common, selectSql: good, mode: p.target.mode }));
     const written: WriteTableResult = { ...laid.result, schemaChanges: [...laid.result.schemaChanges, ...laid.changes] };
-    await syncPiiProperties(ctx.catalog, ctx.io, id, pii);
+    // The write's commit left the table current unless the layout was evolved after it.
+    await syncPiiProperties(ctx.catalog, ctx.io, id, pii, laid.changes.length === 0 ? laid.result.committed : undefined);
     if (rejects > 0) await writeRejects(ctx, engine, p, runId, typed, extracted.rejects);
     if (audit?.results) {
       await appendCheckResults({

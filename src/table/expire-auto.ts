@@ -22,5 +22,5 @@ export function expireAfterRunEnabled(metadata: TableMetadata): boolean {
 export async function expireAfterRun(catalog: Catalog, io: FileIO, id: TableIdentifier, now?: () => number): Promise<ExpireResult | null> {
   const t = await loadTable(catalog, io, id);
   if (!expireAfterRunEnabled(t.metadata)) return null;
-  return expireSnapshots(catalog, io, id, { now });
+  return expireSnapshots(catalog, io, id, { now, base: t });
 }

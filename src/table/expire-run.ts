@@ -11,7 +11,7 @@ import type { Snapshot, TableIdentifier, TableMetadata } from '../iceberg/types.
 import type { FileIO } from '../io/fileio.js';
 import { commitTable, type CommitEvents } from './commit.js';
 import { checkGcEnabled, type ExpiredFiles, type ExpireOptions, type ExpirePlan, expireChange, planExpire, planExpiredFiles } from './expire.js';
-import { loadTable } from './load.js';
+import { loadTable, type LoadedTable } from './load.js';
 import { reachableFiles } from './reachable.js';
 import { type DeleteFailure, deleteFiles } from './reachable-delete.js';
 
@@ -20,6 +20,8 @@ export interface ExpireRunOptions extends Omit<ExpireOptions, 'now'> {
   /** Defaults to Date.now(). */
   now?: () => number;
   events?: CommitEvents;
+  /** The table as the caller just loaded it; loaded here when absent. */
+  base?: LoadedTable;
 }
 
 export interface ExpireResult {
@@ -53,7 +55,7 @@ export async function expireSnapshots(catalog: Catalog, io: FileIO, id: TableIde
   const table = formatTableId(id);
   const now = opts.now ?? Date.now;
   const options = (): ExpireOptions => ({ now: now(), olderThanMs: opts.olderThanMs, retainLast: opts.retainLast });
-  const base = await loadTable(catalog, io, id);
+  const base = opts.base ?? (await loadTable(catalog, io, id));
   checkGcEnabled(base.metadata, table, 'expire snapshots of');
   const first = planExpire(base.metadata, options(), table);
   const nothing = first.expire.length === 0 && first.removeRefs.length === 0;
