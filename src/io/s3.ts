@@ -4,9 +4,12 @@
  *
  * - Bodies we send are Buffers (never streams) unless lib-storage splits a large upload
  *   into parts, so no `aws-chunked` framing can end up inside an object (TECH-NOTES).
- * - Create-only writes are conditional PUTs (`If-None-Match: *`). When the SDK retried a PUT
- *   whose first attempt may have landed, a 412 is checked by reading the object back: the
- *   same bytes mean the write was ours.
+ * - Retries are floe's own (s3-retry.ts; the SDK client makes one attempt), so each one can
+ *   be reported to an observer (the CLI's `--json` retry events), and a connection dropped
+ *   while a body is being read is retried like any other network error.
+ * - Create-only writes are conditional PUTs (`If-None-Match: *`). When a retried PUT whose
+ *   earlier attempt may have landed meets a 412, the object is read back: the same bytes
+ *   mean the write was ours.
  * - Errors are FloeError kind `io` (or `not-found`, `conflict`) naming the location and the
  *   endpoint; never a credential.
  */
@@ -28,6 +31,7 @@ import pLimit, { type LimitFunction } from 'p-limit';
 import { conflictError, FloeError, ioError, notFound } from '../errors.js';
 import type { FileInfo, FileIO, WriteOptions } from './fileio.js';
 import { formatS3Location, inSameFolder, listingPlan, parseS3Location, rangeHeader, type S3Location } from './s3-location.js';
+import { withS3Retries, type S3RetryObserver } from './s3-retry.js';
 import { describeEndpoint, s3ClientConfig, type S3Settings } from './s3-settings.js';
 import { StageCache } from './stage-cache.js';
 
@@ -45,7 +49,13 @@ interface SdkError {
 }
 
 const status = (e: unknown) => (e as SdkError)?.$metadata?.httpStatusCode;
-const attemptsOf = (e: unknown) => (e as SdkError)?.$metadata?.attempts ?? 1;
+const bucketOf = (location: string): string | undefined => {
+  try {
+    return parseS3Location(location).bucket;
+  } catch {
+    return undefined;
+  }
+};
 const isMissing = (e: unknown) => status(e) === 404 || ['NoSuchKey', 'NotFound', 'NoSuchBucket'].includes((e as SdkError)?.name ?? '');
 
 export interface S3FileIOOptions {
@@ -55,6 +65,8 @@ export interface S3FileIOOptions {
   cache?: StageCache;
   /** Keys per listing page (S3's maximum and default: 1000); smaller in tests of paging. */
   listPageSize?: number;
+  /** Told about each retry; default the process's observer (s3-retry.ts). */
+  onRetry?: S3RetryObserver;
 }
 
 export class S3FileIO implements FileIO {
@@ -64,14 +76,22 @@ export class S3FileIO implements FileIO {
   private readonly transfers: LimitFunction;
   private cache: StageCache | undefined;
   private readonly listPageSize: number | undefined;
+  private readonly onRetry: S3RetryObserver | undefined;
 
   constructor(settings: S3Settings, o: S3FileIOOptions = {}) {
     this.settings = settings;
-    this.client = o.client ?? new S3Client(s3ClientConfig(settings) as S3ClientConfig);
+    // One attempt per SDK call: floe retries (retry() below), so that retries are visible.
+    this.client = o.client ?? new S3Client({ ...(s3ClientConfig(settings) as S3ClientConfig), maxAttempts: 1 });
     this.endpoint = describeEndpoint(settings);
     this.transfers = pLimit(settings.concurrency);
     this.cache = o.cache;
     this.listPageSize = o.listPageSize;
+    this.onRetry = o.onRetry;
+  }
+
+  /** Runs one request (and the reading of its answer) with retries (s3-retry.ts). */
+  private retry<T>(operation: string, location: string, attempt: (n: number) => Promise<T>): Promise<T> {
+    return withS3Retries({ operation, location, endpoint: this.endpoint, maxAttempts: this.settings.maxAttempts, onRetry: this.onRetry }, attempt);
   }
 
   /** A FloeError for a failed call: the location and the endpoint, the store's error code and status. */
@@ -79,10 +99,11 @@ export class S3FileIO implements FileIO {
     if (e instanceof FloeError) return e;
     const err = e as SdkError;
     const http = status(e);
-    const context = { location, endpoint: this.endpoint, ...(http ? { status: http } : {}) };
+    const bucket = bucketOf(location);
+    const context = { location, endpoint: this.endpoint, ...(bucket ? { bucket } : {}), ...(http ? { status: http } : {}) };
     if (isMissing(e)) {
-      const what = err.name === 'NoSuchBucket' ? `bucket of ${location} does not exist` : `file not found: ${location}`;
-      return notFound(`${what} (${this.endpoint})`, { cause: e, context });
+      const what = err.name === 'NoSuchBucket' ? `bucket ${bucket ?? '?'} does not exist at ${this.endpoint} (${location})` : `file not found: ${location} (${this.endpoint})`;
+      return notFound(what, { cause: e, context });
     }
     const code = err.Code ?? err.name ?? err.code ?? 'error';
     const detail = http ? `${code} (HTTP ${http})` : `${code}${err.message && err.message !== code ? `: ${err.message}` : ''}`;
@@ -94,7 +115,8 @@ export class S3FileIO implements FileIO {
         : http === undefined
           ? 'Check storage.s3.endpoint and that the store is reachable.'
           : undefined;
-    return ioError(`cannot ${op} ${location} at ${this.endpoint}: ${detail}`, { cause: e, context, retryable, hint });
+    const refused = credentials && bucket ? `: the store refused access to bucket ${bucket}` : '';
+    return ioError(`cannot ${op} ${location} at ${this.endpoint}${refused}: ${detail}`, { cause: e, context, retryable, hint });
   }
 
   private loc(location: string): S3Location {
@@ -104,8 +126,10 @@ export class S3FileIO implements FileIO {
   async read(location: string): Promise<Uint8Array> {
     const l = this.loc(location);
     try {
-      const r = await this.client.send(new GetObjectCommand({ Bucket: l.bucket, Key: l.key }));
-      return await r.Body!.transformToByteArray();
+      return await this.retry('read', location, async () => {
+        const r = await this.client.send(new GetObjectCommand({ Bucket: l.bucket, Key: l.key }));
+        return await r.Body!.transformToByteArray();
+      });
     } catch (e) {
       throw this.error('read', location, e);
     }
@@ -116,11 +140,13 @@ export class S3FileIO implements FileIO {
     if (length <= 0) return new Uint8Array(0);
     const l = this.loc(location);
     try {
-      const r = await this.client.send(new GetObjectCommand({ Bucket: l.bucket, Key: l.key, Range: rangeHeader(offset, length) }));
-      const bytes = await r.Body!.transformToByteArray();
-      // A store that ignores Range sends the whole object (200 instead of 206).
-      if (r.ContentRange === undefined && bytes.length > length) return bytes.subarray(offset, offset + length);
-      return bytes;
+      return await this.retry('read', location, async () => {
+        const r = await this.client.send(new GetObjectCommand({ Bucket: l.bucket, Key: l.key, Range: rangeHeader(offset, length) }));
+        const bytes = await r.Body!.transformToByteArray();
+        // A store that ignores Range sends the whole object (200 instead of 206).
+        if (r.ContentRange === undefined && bytes.length > length) return bytes.subarray(offset, offset + length);
+        return bytes;
+      });
     } catch (e) {
       // 416: the range starts at or past the end, which the local FileIO answers with no bytes.
       if (status(e) === 416) return new Uint8Array(0);
@@ -135,15 +161,28 @@ export class S3FileIO implements FileIO {
     // For stores that ignore If-None-Match: a window remains between HEAD and PUT (docs/S3.md).
     if (mode === 'head-then-put' && (await this.exists(location))) throw this.exists_(location);
     const conditional = mode === 'if-none-match';
+    let attempts = 0;
     try {
-      await this.client.send(new PutObjectCommand({ Bucket: l.bucket, Key: l.key, Body: body, ...(conditional ? { IfNoneMatch: '*' } : {}) }));
+      await this.retry('write', location, (n) => {
+        attempts = n;
+        return this.client.send(new PutObjectCommand({ Bucket: l.bucket, Key: l.key, Body: body, ...(conditional ? { IfNoneMatch: '*' } : {}) }));
+      });
     } catch (e) {
       // 409 ConditionalRequestConflict: a concurrent conditional write to the same key.
       if (!conditional || (status(e) !== 412 && status(e) !== 409)) throw this.error('write', location, e);
-      // A retried PUT whose earlier attempt landed meets its own object: compare the bytes.
-      if (attemptsOf(e) > 1 && (await this.sameBytes(location, data))) return;
+      // A retried PUT whose earlier attempt landed (its answer lost) meets its own object:
+      // compare the bytes. Only retryable failures came before, and those may have landed.
+      if (attempts > 1 && (await this.sameBytes(location, data))) return;
       throw this.exists_(location, e);
     }
+  }
+
+  /** The client, with each `send` retried (for lib-storage, which sends through it). */
+  private retryingClient(operation: string, location: string): S3Client {
+    const client = Object.create(this.client) as S3Client;
+    const send = this.client.send.bind(this.client) as (command: unknown) => Promise<unknown>;
+    client.send = ((command: unknown) => this.retry(operation, location, () => send(command))) as S3Client['send'];
+    return client;
   }
 
   private exists_(location: string, cause?: unknown): FloeError {
@@ -161,7 +200,7 @@ export class S3FileIO implements FileIO {
   async exists(location: string): Promise<boolean> {
     const l = this.loc(location);
     try {
-      await this.client.send(new HeadObjectCommand({ Bucket: l.bucket, Key: l.key }));
+      await this.retry('check', location, () => this.client.send(new HeadObjectCommand({ Bucket: l.bucket, Key: l.key })));
       return true;
     } catch (e) {
       if (isMissing(e)) return false;
@@ -172,7 +211,7 @@ export class S3FileIO implements FileIO {
   async stat(location: string): Promise<FileInfo> {
     const l = this.loc(location);
     try {
-      const r = await this.client.send(new HeadObjectCommand({ Bucket: l.bucket, Key: l.key }));
+      const r = await this.retry('stat', location, () => this.client.send(new HeadObjectCommand({ Bucket: l.bucket, Key: l.key })));
       return { location, size: r.ContentLength ?? 0, lastModified: r.LastModified?.getTime() ?? 0 };
     } catch (e) {
       throw this.error('stat', location, e);
@@ -183,7 +222,7 @@ export class S3FileIO implements FileIO {
   async delete(location: string): Promise<void> {
     const l = this.loc(location);
     try {
-      await this.client.send(new DeleteObjectCommand({ Bucket: l.bucket, Key: l.key }));
+      await this.retry('delete', location, () => this.client.send(new DeleteObjectCommand({ Bucket: l.bucket, Key: l.key })));
     } catch (e) {
       if (isMissing(e) && (e as SdkError).name !== 'NoSuchBucket') return;
       throw this.error('delete', location, e);
@@ -210,7 +249,8 @@ export class S3FileIO implements FileIO {
     do {
       let page;
       try {
-        page = await this.client.send(new ListObjectsV2Command({ Bucket: l.bucket, Prefix: keyPrefix, ContinuationToken: token, MaxKeys: this.listPageSize }));
+        const request = { Bucket: l.bucket, Prefix: keyPrefix, ContinuationToken: token, MaxKeys: this.listPageSize };
+        page = await this.retry('list', prefix, () => this.client.send(new ListObjectsV2Command(request)));
       } catch (e) {
         if (isMissing(e) && (e as SdkError).name !== 'NoSuchBucket') return;
         throw this.error('list', prefix, e);
@@ -230,9 +270,13 @@ export class S3FileIO implements FileIO {
     return this.cache.get(location, (tmp) =>
       this.transfers(async () => {
         try {
-          const r = await this.client.send(new GetObjectCommand({ Bucket: l.bucket, Key: l.key }));
-          await pipeline(r.Body as Readable, createWriteStream(tmp, { flags: 'wx' }));
-          return (await fsStat(tmp)).size;
+          return await this.retry('stage', location, async (n) => {
+            // A retry starts the file again: drop what an interrupted download left.
+            if (n > 1) await unlink(tmp).catch(() => undefined);
+            const r = await this.client.send(new GetObjectCommand({ Bucket: l.bucket, Key: l.key }));
+            await pipeline(r.Body as Readable, createWriteStream(tmp, { flags: 'wx' }));
+            return (await fsStat(tmp)).size;
+          });
         } catch (e) {
           throw this.error('stage', location, e);
         }
@@ -250,10 +294,13 @@ export class S3FileIO implements FileIO {
       try {
         const size = (await fsStat(localPath)).size;
         if (size < this.settings.multipartThresholdBytes) {
-          await this.client.send(new PutObjectCommand({ Bucket: l.bucket, Key: l.key, Body: await readFile(localPath) }));
+          const body = await readFile(localPath);
+          await this.retry('upload', location, () => this.client.send(new PutObjectCommand({ Bucket: l.bucket, Key: l.key, Body: body })));
         } else {
           const upload = new Upload({
-            client: this.client,
+            // Each request of the multipart upload (create, every part, complete) is retried
+            // on its own: a part's body is a buffer, so it can be sent again.
+            client: this.retryingClient('upload', location),
             params: { Bucket: l.bucket, Key: l.key, Body: createReadStream(localPath) },
             partSize: this.settings.partSizeBytes,
             queueSize: Math.max(1, Math.min(4, this.settings.concurrency)),
