@@ -1,0 +1,160 @@
+/**
+ * Shared set-up for the multi-process writer tests (writers.test.ts,
+ * compact-during-appends.test.ts): a floe project on a SQLite or Postgres catalog, writer
+ * processes released together at a start barrier, and the read-backs every such test
+ * asserts with — floe's own scan, `floe query` through the built CLI, and PyIceberg.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect } from 'vitest';
+import { parseTableIdentifier } from '../../src/catalog/identifier.js';
+import { openCatalog } from '../../src/catalog/open.js';
+import type { TableMetadata } from '../../src/iceberg/types.js';
+import { RoutingFileIO } from '../../src/io/resolve.js';
+import { loadTable } from '../../src/table/load.js';
+import { planScan } from '../../src/table/scan.js';
+import type { TestSchema } from '../catalog/postgres-db.js';
+import { childEnv, collect, ROOT, spawnFloe, type RunResult } from '../helpers/floe-process.js';
+import { runOracleScript } from '../interop/oracle.js';
+import type { WriterReport, WriterTask } from './writers-plan.js';
+
+const WORKER = join(import.meta.dirname, 'append-worker.ts');
+
+export type CatalogKind = 'sqlite' | 'postgres';
+
+export interface Project {
+  kind: CatalogKind;
+  dir: string;
+  warehouse: string;
+  /** catalog.name */
+  name: string;
+  /** The catalog URI with absolute paths, for processes whose working folder is elsewhere. */
+  uri: string;
+  /** The same catalog as PyIceberg's SqlCatalog (SQLAlchemy) URI. */
+  pyUri: string;
+}
+
+/** A fresh project folder whose floe.yaml points at a new SQLite file or at the test schema `pg`. */
+export function makeProject(kind: CatalogKind, tag: string, pg: TestSchema | undefined): Project {
+  const dir = mkdtempSync(join(tmpdir(), `floe-${tag}-${kind}-`));
+  const warehouse = join(dir, 'warehouse');
+  mkdirSync(warehouse);
+  const name = `${kind}_${tag}`.replace(/[^a-z0-9_]/g, '_');
+  let uri: string;
+  let pyUri: string;
+  if (kind === 'sqlite') {
+    uri = `sqlite:${join(warehouse, 'catalog.db')}`;
+    pyUri = `sqlite:///${join(warehouse, 'catalog.db')}`;
+  } else {
+    if (!pg) throw new Error('a Postgres catalog needs the test schema (createTestSchema)');
+    uri = pg.url;
+    pyUri = `postgresql+psycopg2://${encodeURIComponent(pg.user)}:${encodeURIComponent(pg.password)}@${pg.host}:${pg.port}/${pg.database}?options=-csearch_path%3D${pg.schema}`;
+  }
+  writeFileSync(join(dir, 'floe.yaml'), `warehouse: ./warehouse\ncatalog:\n  uri: ${uri}\n  name: ${name}\n`);
+  return { kind, dir, warehouse, name, uri, pyUri };
+}
+
+export function floe(p: Project, args: readonly string[]): Promise<RunResult> {
+  return collect(spawnFloe(['--project', p.dir, ...args], p.dir));
+}
+
+export async function floeOk(p: Project, args: readonly string[]): Promise<RunResult> {
+  const r = await floe(p, args);
+  expect(r.code, `floe ${args.join(' ')}\n${r.stderr}`).toBe(0);
+  return r;
+}
+
+/** Rows of a `floe query --format json` (the built CLI). */
+export async function queryRows<T = Record<string, unknown>>(p: Project, sql: string): Promise<T[]> {
+  const r = await floeOk(p, ['query', sql, '--format', 'json']);
+  return JSON.parse(r.stdout) as T[];
+}
+
+export interface Writers {
+  /** Resolves when every writer finished; rejects (with its stderr) when one failed. */
+  done: Promise<WriterReport[]>;
+  /** Milliseconds from the release at the barrier to the last writer's exit. */
+  wallMs(): number;
+}
+
+/**
+ * Starts one append-worker.ts process per writer and releases them together once all have
+ * opened the catalog and DuckDB. `holdAfter`: each pauses after that many appends until
+ * `resume(writers)` is called.
+ */
+export async function startWriters(p: Project, table: string, writers: number, appends: number, holdAfter?: number): Promise<Writers & { barrier: string }> {
+  const barrier = mkdtempSync(join(tmpdir(), 'floe-barrier-'));
+  const children = Array.from({ length: writers }, (_, writer) => {
+    const task: WriterTask = { uri: p.uri, name: p.name, warehouse: p.warehouse, table, writer, appends, barrier, holdAfter };
+    return collect(spawn(process.execPath, ['--import', 'tsx', WORKER, JSON.stringify(task)], { cwd: ROOT, env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] }));
+  });
+  let exited = 0;
+  // A writer that dies before the barrier would otherwise leave this waiting for ever.
+  const failedEarly = children.map((c) => c.then((r) => (exited++, r)));
+  const ready = () => Array.from({ length: writers }, (_, w) => existsSync(join(barrier, `ready-${w}`))).every(Boolean);
+  while (!ready()) {
+    if (exited > 0) break;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  writeFileSync(join(barrier, 'go'), '');
+  const released = Date.now();
+  let finished = 0;
+  const done = Promise.all(failedEarly).then((results) => {
+    finished = Date.now();
+    return results.map((r, w) => {
+      if (r.code !== 0) throw new Error(`writer ${w} exited ${r.code ?? r.signal}\n${r.stderr.slice(-3000)}`);
+      return JSON.parse(r.stdout.trim().split('\n').at(-1)!) as WriterReport;
+    });
+  });
+  return { done, barrier, wallMs: () => (finished || Date.now()) - released };
+}
+
+/** Lets writers started with `holdAfter` go on. */
+export function resume(w: { barrier: string }): void {
+  writeFileSync(join(w.barrier, 'resume'), '');
+}
+
+/** The table's metadata and live data files as floe loads and plans them through the catalog. */
+export async function inspect(p: Project, table: string) {
+  const catalog = await openCatalog({ uri: p.uri, name: p.name }, p.dir);
+  try {
+    const t = await loadTable(catalog, new RoutingFileIO(), parseTableIdentifier(table));
+    return { metadata: t.metadata, dataFiles: (await planScan({ io: t.io, metadata: t.metadata, table })).dataFiles };
+  } finally {
+    await catalog.close();
+  }
+}
+
+/** main's snapshots, newest first, following parent-snapshot-id from the branch head. */
+export function mainAncestry(m: TableMetadata): TableMetadata['snapshots'] {
+  const out: TableMetadata['snapshots'] = [];
+  const byId = new Map(m.snapshots.map((s) => [s['snapshot-id'], s] as const));
+  for (let id = m.refs['main']?.['snapshot-id'] ?? m['current-snapshot-id']; id != null; ) {
+    const s = byId.get(id);
+    if (!s) throw new Error(`snapshot ${id} in main's ancestry is not in the metadata`);
+    out.push(s);
+    id = s['parent-snapshot-id'];
+  }
+  return out;
+}
+
+export interface PyIcebergTable {
+  row_count: number;
+  files: string[];
+  rows: Record<string, unknown>[];
+  snapshot_id: string | null;
+}
+
+/** The table through PyIceberg's SqlCatalog on the same catalog (test/crash/pyiceberg_tables.py). */
+export async function pyiceberg(p: Project, table: string): Promise<PyIcebergTable> {
+  const doc = await runOracleScript<{ tables: Record<string, PyIcebergTable> }>(
+    '../../crash/pyiceberg_tables.py',
+    ['--catalog-uri', p.pyUri, '--catalog-name', p.name, '--warehouse', p.warehouse, '--table', table],
+    { timeoutMs: 300_000, needSpark: false },
+  );
+  return doc.tables[table]!;
+}
+
+export const stripScheme = (f: string) => f.replace(/^file:\/\//, '');

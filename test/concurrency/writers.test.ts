@@ -1,0 +1,95 @@
+/**
+ * 8 writer processes × 25 appends each to one table, all started together, on a SQLite
+ * catalog and on a Postgres catalog: 200 commits, and every row present exactly once.
+ *
+ * Writers are separate node processes (append-worker.ts), each opening the real catalog and
+ * running writeTable — the path `floe load` takes — 25 times, so the compare-and-swap
+ * contention is between OS processes on the real catalog. They are not 200 `floe load`
+ * processes because a `floe load` costs ~1.2 s of CPU to start (node, commander, DuckDB) on
+ * this 2-core machine: 200 of them are ≥ 4 min of CPU per catalog before any contention, and
+ * the start-up cost would also spread the commits out so they rarely race. appends.test.ts
+ * covers concurrent `floe load` processes end to end.
+ *
+ * Losers of the swap reload, re-apply and retry (src/table/commit.ts); how many retries
+ * happened is printed, not asserted (timing). Iceberg's default commit.retry.num-retries (4)
+ * is too few for 8 writers appending in a tight loop — some writer loses five swaps in a row
+ * and gives up with a conflict, as Iceberg Java's would — so the table is created with the
+ * retry properties a deployment with this many concurrent writers sets (RETRY_PROPERTIES).
+ */
+import { rmSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestSchema, type TestSchema } from '../catalog/postgres-db.js';
+import { assertBuilt } from '../helpers/floe-process.js';
+import { floeOk, inspect, mainAncestry, makeProject, pyiceberg, queryRows, startWriters, stripScheme, type Project } from './writers-lab.js';
+import { expectedIds, ROWS_PER_APPEND } from './writers-plan.js';
+
+const WRITERS = 8;
+const APPENDS = 25;
+const TABLE = 'race.events';
+/** Many short waits instead of a few long ones: a commit here takes tens of milliseconds. */
+const RETRY_PROPERTIES = ['commit.retry.num-retries=100', 'commit.retry.min-wait-ms=10', 'commit.retry.max-wait-ms=1000'];
+
+let pg: TestSchema;
+const projects: Project[] = [];
+beforeAll(async () => {
+  assertBuilt('test/concurrency');
+  pg = await createTestSchema('writers');
+});
+afterAll(async () => {
+  await pg?.drop();
+  for (const p of projects) rmSync(p.dir, { recursive: true, force: true });
+});
+
+for (const kind of ['sqlite', 'postgres'] as const) {
+  describe(`${WRITERS} writer processes × ${APPENDS} appends, ${kind} catalog`, () => {
+    it(`${WRITERS * APPENDS} commits; every row exactly once; PyIceberg reads the same`, async () => {
+      const p = makeProject(kind, 'writers', pg);
+      projects.push(p);
+      await floeOk(p, ['table', 'create', TABLE, '--column', 'id long required', '--column', 'writer int', '--column', 'append int', ...RETRY_PROPERTIES.flatMap((x) => ['--property', x])]);
+
+      const writers = await startWriters(p, TABLE, WRITERS, APPENDS);
+      const reports = await writers.done;
+      const commits = WRITERS * APPENDS;
+      const retries = reports.reduce((n, r) => n + r.retries, 0);
+      console.log(`${kind} catalog: ${WRITERS} writer processes x ${APPENDS} appends = ${reports.reduce((n, r) => n + r.snapshots.length, 0)} commits, ${retries} commit retries, ${(writers.wallMs() / 1000).toFixed(1)} s wall`);
+
+      // Every append reported its own snapshot.
+      for (const r of reports) expect(r.snapshots, `writer ${r.writer}`).toHaveLength(APPENDS);
+      const reported = reports.flatMap((r) => r.snapshots);
+      expect(new Set(reported).size).toBe(commits);
+
+      // 200 snapshots, all appends, all in main's ancestry, and every reported one among them.
+      const { metadata, dataFiles } = await inspect(p, TABLE);
+      expect(metadata.snapshots).toHaveLength(commits);
+      const ancestry = mainAncestry(metadata);
+      expect(ancestry).toHaveLength(commits);
+      expect(new Set(ancestry.map((s) => s.summary.operation))).toEqual(new Set(['append']));
+      expect(new Set(ancestry.map((s) => String(s['snapshot-id'])))).toEqual(new Set(reported));
+      // Sequence numbers strictly increase along the chain (each commit built on the last).
+      const seqs = ancestry.map((s) => Number(s['sequence-number'])).reverse();
+      expect(seqs).toEqual(Array.from({ length: commits }, (_, i) => i + 1));
+
+      // One data file per append, none listed twice, the records adding up.
+      const files = dataFiles.map((f) => f.file.file_path);
+      expect(files).toHaveLength(commits);
+      expect(new Set(files).size).toBe(commits);
+      expect(dataFiles.reduce((n, f) => n + Number(f.file.record_count), 0)).toBe(commits * ROWS_PER_APPEND);
+
+      // The rows, through the built CLI: exact count, no id twice, exactly the expected ids.
+      const want = expectedIds(WRITERS, APPENDS);
+      expect(await queryRows(p, `SELECT count(*) AS n, count(DISTINCT id) AS ids FROM ${TABLE}`)).toEqual([{ n: want.length, ids: want.length }]);
+      expect(await queryRows(p, `SELECT id, count(*) AS n FROM ${TABLE} GROUP BY id HAVING count(*) > 1`)).toEqual([]);
+      const ids = (await queryRows<{ id: number }>(p, `SELECT id FROM ${TABLE} ORDER BY id`)).map((r) => Number(r.id));
+      expect(ids).toEqual(want);
+      // Each row carries the writer and append that own its id.
+      expect(await queryRows(p, `SELECT count(*) AS n FROM ${TABLE} WHERE id <> writer * 100000 + append * 100 + id % 100`)).toEqual([{ n: 0 }]);
+
+      // PyIceberg opens the same catalog and reads the same snapshot, files and ids.
+      const py = await pyiceberg(p, TABLE);
+      expect(py.snapshot_id).toBe(String(metadata['current-snapshot-id']));
+      expect(py.row_count).toBe(want.length);
+      expect(py.rows.map((r) => Number(r.id)).sort((a, b) => a - b)).toEqual(want);
+      expect(py.files.map(stripScheme).sort()).toEqual(files.map(stripScheme).sort());
+    }, 900_000);
+  });
+}
