@@ -5,13 +5,20 @@
  *
  * | kind                         | canonical value            | match key                                      |
  * |------------------------------|----------------------------|------------------------------------------------|
- * | email, *_email               | trimmed, lower-case address| Gmail/Outlook/iCloud aliasing removed (email.ts)|
+ * | email, *_email               | trimmed, lower-case address| provider aliasing (email.ts), any '+tag' removed|
  * | phone, *_phone               | E.164 (default region US)  | the E.164 value                                |
  * | loyalty_id, *_loyalty*       | trimmed, upper-case        | digits without a letter prefix or leading zeros |
  * | anything else                | trimmed                    | lower-case                                     |
  *
  * Loyalty numbers lose their prefix and leading zeros in spreadsheets ('L00104553' becomes
  * '104553'), so only the number itself is compared.
+ *
+ * Email keys drop a '+tag' (RFC 5233 subaddress) at every domain, not only at the providers
+ * whose aliasing email.ts knows: most mail servers (GMX, Comcast, BT, Fastmail, Proton,
+ * self-hosted Postfix and Exchange) deliver 'mary+shop@' to 'mary@', and people type tags
+ * to sort or trace mail from the shop. Providers that do not deliver tags do not allow '+' in a
+ * mailbox name at all (Yahoo uses '-' for its own disposable addresses, which stay apart), so
+ * the rule cannot join two real mailboxes.
  */
 import { emailMatchKey, normalizeEmail } from '../normalize/email.js';
 import { phoneNormalizer } from '../normalize/phone.js';
@@ -49,7 +56,7 @@ export function identifierKey(kind: string, raw: unknown, options: { phoneRegion
   switch (keyFamily(kind)) {
     case 'email': {
       const n = normalizeEmail(text);
-      return typeof n.value === 'string' ? { value: n.value, key: emailMatchKey(n.value) } : undefined;
+      return typeof n.value === 'string' ? { value: n.value, key: withoutSubaddress(emailMatchKey(n.value)) } : undefined;
     }
     case 'phone': {
       const n = phoneFor(options.phoneRegion ?? 'US')(text);
@@ -63,6 +70,13 @@ export function identifierKey(kind: string, raw: unknown, options: { phoneRegion
     default:
       return { value: text, key: text.toLowerCase() };
   }
+}
+
+/** 'mary+shop@gmx.de' → 'mary@gmx.de'; an address whose local part is only a tag stays as it is. */
+export function withoutSubaddress(address: string): string {
+  const at = address.lastIndexOf('@');
+  const plus = address.indexOf('+');
+  return plus > 0 && plus < at ? address.slice(0, plus) + address.slice(at) : address;
 }
 
 const phones = new Map<string, Normalizer>();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { chooseCuts, type LinkCandidate } from '../../../src/c360/identity/guard.js';
-import { blockKind, identifierKey, keyFamily } from '../../../src/c360/identity/keys.js';
+import { blockKind, identifierKey, keyFamily, withoutSubaddress } from '../../../src/c360/identity/keys.js';
 import { assignKeptIds, freshCustomerId, type Overlap } from '../../../src/c360/identity/stable-ids.js';
 import { UnionFind } from '../../../src/c360/identity/union-find.js';
 import { blockList } from '../../../src/c360/normalize/blocked.js';
@@ -31,6 +31,15 @@ describe('identifier keys', () => {
     expect(identifierKey('email', '  John.Doe+News@GoogleMail.com ')).toEqual({ value: 'john.doe+news@googlemail.com', key: 'johndoe@gmail.com' });
     expect(identifierKey('work_email', 'JohnDoe@gmail.com')?.key).toBe('johndoe@gmail.com');
     expect(identifierKey('email', 'mary-jane@yahoo.com')?.key).not.toBe(identifierKey('email', 'mary-sue@yahoo.com')?.key);
+  });
+
+  it('drops a +tag at every domain, keeping the typed address as the value', () => {
+    expect(identifierKey('email', 'Sophie.Koch+Promo@GMX.de')).toEqual({ value: 'sophie.koch+promo@gmx.de', key: 'sophie.koch@gmx.de' });
+    expect(identifierKey('email', 'maria.smith+spam@comcast.net')?.key).toBe(identifierKey('email', 'Maria.Smith@Comcast.net')?.key);
+    // Dots still matter outside Gmail, and a local part that is only a tag is left alone.
+    expect(identifierKey('email', 'maria.smith+x@comcast.net')?.key).not.toBe(identifierKey('email', 'mariasmith@comcast.net')?.key);
+    expect(withoutSubaddress('+orders@shop.com')).toBe('+orders@shop.com');
+    expect(withoutSubaddress('a+b+c@x.org')).toBe('a@x.org');
   });
 
   it('drops values that are not of their kind: garbage links nothing', () => {
