@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Provisions the interop oracles that read floe's tables through floe's catalog:
 #   .venv/        PyIceberg (SqlCatalog on SQLite and Postgres), pyarrow and pyspark, pinned exactly
-#   .cache/jars/  iceberg-spark-runtime, sqlite-jdbc and the postgresql JDBC driver, fetched with Maven
+#   .cache/jars/  iceberg-spark-runtime, sqlite-jdbc, the postgresql JDBC driver and iceberg-aws-bundle
+#                 (S3FileIO), fetched with Maven
 # Pins: scripts/interop-versions.env and test/interop/py/constraints.txt.
 #
 # Idempotent: a stamp (hash of the pins, the pom and the toolchain) makes a re-run a quick
@@ -27,9 +28,12 @@ done
 # shellcheck source=interop-versions.env
 source "$VERSIONS"
 for v in PYICEBERG_VERSION PYSPARK_VERSION PYARROW_VERSION ICEBERG_VERSION ICEBERG_SPARK_RUNTIME SQLITE_JDBC_VERSION \
-  PSYCOPG2_BINARY_VERSION POSTGRESQL_JDBC_VERSION; do
+  PSYCOPG2_BINARY_VERSION POSTGRESQL_JDBC_VERSION ICEBERG_AWS_BUNDLE_VERSION; do
   [ -n "${!v:-}" ] || die "$v is not set in $VERSIONS"
 done
+
+[ "$ICEBERG_AWS_BUNDLE_VERSION" = "$ICEBERG_VERSION" ] \
+  || die "ICEBERG_AWS_BUNDLE_VERSION ($ICEBERG_AWS_BUNDLE_VERSION) must equal ICEBERG_VERSION ($ICEBERG_VERSION) in $VERSIONS"
 
 # --- toolchain ------------------------------------------------------------------------
 PYTHON=${PYTHON:-python3}
@@ -47,7 +51,7 @@ case "$JAVA_VERSION" in
   *) die "Java $JAVA_VERSION found; Spark $PYSPARK_VERSION with Iceberg $ICEBERG_VERSION is provisioned for Java 17 (or 21)" ;;
 esac
 
-JAR_NAMES=("$ICEBERG_SPARK_RUNTIME-$ICEBERG_VERSION.jar" "sqlite-jdbc-$SQLITE_JDBC_VERSION.jar" "postgresql-$POSTGRESQL_JDBC_VERSION.jar")
+JAR_NAMES=("$ICEBERG_SPARK_RUNTIME-$ICEBERG_VERSION.jar" "sqlite-jdbc-$SQLITE_JDBC_VERSION.jar" "postgresql-$POSTGRESQL_JDBC_VERSION.jar" "iceberg-aws-bundle-$ICEBERG_AWS_BUNDLE_VERSION.jar")
 WANT=$(cat "$VERSIONS" "$CONSTRAINTS" "$POM" "$0" | sha256sum | cut -c1-16)
 WANT="$WANT python=$PY_VERSION java=$JAVA_VERSION"
 
@@ -131,6 +135,15 @@ if ! mvn -B -Dstyle.color=never -f "$POM" dependency:copy \
   -Dsqlite.jdbc.version="$SQLITE_JDBC_VERSION" >>"$MVN_LOG" 2>&1; then
   tail -n 60 "$MVN_LOG" >&2
   die "mvn could not fetch the postgresql JDBC driver (full log: $MVN_LOG)"
+fi
+log "mvn: org.apache.iceberg:iceberg-aws-bundle:$ICEBERG_AWS_BUNDLE_VERSION -> .cache/jars"
+if ! mvn -B -Dstyle.color=never -f "$POM" dependency:copy \
+  -Dartifact="org.apache.iceberg:iceberg-aws-bundle:$ICEBERG_AWS_BUNDLE_VERSION" -DoutputDirectory="$TMP_JARS" \
+  -Diceberg.version="$ICEBERG_VERSION" \
+  -Diceberg.spark.runtime="$ICEBERG_SPARK_RUNTIME" \
+  -Dsqlite.jdbc.version="$SQLITE_JDBC_VERSION" >>"$MVN_LOG" 2>&1; then
+  tail -n 60 "$MVN_LOG" >&2
+  die "mvn could not fetch iceberg-aws-bundle (full log: $MVN_LOG)"
 fi
 for j in "${JAR_NAMES[@]}"; do
   [ -s "$TMP_JARS/$j" ] || die "mvn did not produce $j"
