@@ -4,6 +4,7 @@
  */
 import { FloeError } from '../errors.js';
 import { stringifyJson } from '../iceberg/json.js';
+import { setS3RetryObserver, type S3RetryEvent } from '../io/s3-retry.js';
 
 export interface Output {
   out(text: string): void;
@@ -14,13 +15,32 @@ export interface Output {
 }
 
 export function consoleOutput(json = false): Output {
-  return {
+  const output: Output = {
     json,
     out: (t) => process.stdout.write(t.endsWith('\n') ? t : t + '\n'),
     err: (t) => process.stderr.write(t.endsWith('\n') ? t : t + '\n'),
     event: (type, fields) => {
       if (json) process.stdout.write(stringifyJson({ event: type, time: new Date().toISOString(), ...fields }) + '\n');
     },
+  };
+  // S3 requests retried anywhere in this command become `retry` events (docs/S3.md). The
+  // observer is process-level (see s3-retry.ts for why); only --json output registers one.
+  if (json) setS3RetryObserver((r) => output.event('retry', s3RetryFields(r)));
+  return output;
+}
+
+/** A retried S3 request as the fields of a `retry` event. */
+export function s3RetryFields(r: S3RetryEvent): Record<string, unknown> {
+  return {
+    scope: 's3',
+    operation: r.operation,
+    location: r.location,
+    endpoint: r.endpoint,
+    attempt: r.attempt,
+    max_attempts: r.maxAttempts,
+    wait_ms: r.waitMs,
+    ...(r.status !== undefined ? { status: r.status } : {}),
+    code: r.code,
   };
 }
 

@@ -31,7 +31,7 @@ import pLimit, { type LimitFunction } from 'p-limit';
 import { conflictError, FloeError, ioError, notFound } from '../errors.js';
 import type { FileInfo, FileIO, WriteOptions } from './fileio.js';
 import { formatS3Location, inSameFolder, listingPlan, parseS3Location, rangeHeader, type S3Location } from './s3-location.js';
-import { withS3Retries, type S3RetryObserver } from './s3-retry.js';
+import { s3ErrorInfo, withS3Retries, type S3RetryObserver } from './s3-retry.js';
 import { describeEndpoint, s3ClientConfig, type S3Settings } from './s3-settings.js';
 import { StageCache } from './stage-cache.js';
 
@@ -105,7 +105,7 @@ export class S3FileIO implements FileIO {
       const what = err.name === 'NoSuchBucket' ? `bucket ${bucket ?? '?'} does not exist at ${this.endpoint} (${location})` : `file not found: ${location} (${this.endpoint})`;
       return notFound(what, { cause: e, context });
     }
-    const code = err.Code ?? err.name ?? err.code ?? 'error';
+    const code = s3ErrorInfo(e).code;
     const detail = http ? `${code} (HTTP ${http})` : `${code}${err.message && err.message !== code ? `: ${err.message}` : ''}`;
     const credentials = http === 403 || code === 'CredentialsProviderError' || code === 'InvalidAccessKeyId' || code === 'SignatureDoesNotMatch';
     const retryable = !credentials && (http === undefined || http >= 500 || http === 429 || err.$retryable !== undefined);
