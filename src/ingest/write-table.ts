@@ -60,6 +60,8 @@ export interface WriteTableOptions {
   schemaPolicy?: SchemaChangePolicy;
   /** Write-audit-publish hook; see SnapshotWrite.audit. */
   audit?: SnapshotWrite['audit'];
+  /** Called once the data files are written, before anything is committed; see SnapshotWrite.beforeCommit. */
+  beforeCommit?: SnapshotWrite['beforeCommit'];
 }
 
 export interface WriteTableResult {
@@ -95,6 +97,7 @@ export async function writeTable(o: WriteTableOptions): Promise<WriteTableResult
     replaceAll: o.mode === 'overwrite',
     skipIfEmpty: o.mode === 'append',
     audit: o.audit,
+    beforeCommit: o.beforeCommit,
     // An overwrite retried over a concurrent append would delete it (table/conflicts.ts).
     validate: o.mode === 'overwrite' ? async (base) => validateNoConcurrentDataChanges(base, startId, name) : undefined,
   }, pendingCreate);
@@ -125,6 +128,14 @@ export interface SnapshotWrite {
    * stays inspectable by id until it expires.
    */
   audit?: (snapshotSql: string, newFilesSql: string, snapshotId: bigint, schema: Schema) => Promise<{ summary: Record<string, string>; publish: boolean }>;
+  /**
+   * Called once, after the data files are written to the local staging folder and before they
+   * reach the table's location, the audit and the commit, with the data files the snapshot
+   * would add (file_path still the staged path; none for an empty write). A throw commits
+   * nothing: the staged files are removed and the error is rethrown. Pipeline runs use it to
+   * enforce reject limits counted by the same scan that wrote the rows.
+   */
+  beforeCommit?: (files: readonly DataFile[]) => Promise<void>;
 }
 
 /** Writes the rows as data files of `table`, then commits one snapshot with them. */
@@ -162,6 +173,7 @@ export async function writeAndCommit(
       // Clustering on write: files of a sorted table are sorted by its default order.
       orderBy: sortOrder ? sortOrderSql(sortOrder, schema) : undefined,
     });
+    await w.beforeCommit?.(written.map((wf) => wf.dataFile));
     const files: DataFile[] = [];
     for (const wf of written) {
       if (wf.dataFile.record_count === 0n) continue;

@@ -14,6 +14,8 @@ export interface NormalizePlan {
   select: string;
   /** A VARCHAR expression: NULL for a good row, else why it is rejected. */
   rejectReason: string;
+  /** Whether any row can be rejected by these rules (a declared type); when not, rejectReason is constant NULL. */
+  rowRejects: boolean;
   /** Target column name of each source column. */
   targetNames: Map<string, string>;
 }
@@ -66,6 +68,7 @@ export function planNormalize(sourceColumns: readonly string[], rules: Record<st
   return {
     select: items.join(', '),
     rejectReason: reasons.length ? `NULLIF(concat_ws('; ', ${reasons.join(', ')}), '')` : 'CAST(NULL AS VARCHAR)',
+    rowRejects: reasons.length > 0,
     targetNames,
   };
 }

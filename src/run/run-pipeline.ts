@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import type { Catalog } from '../catalog/catalog.js';
 import { parseTableIdentifier } from '../catalog/identifier.js';
 import { FloeError, sourceError } from '../errors.js';
+import type { DataFile } from '../iceberg/types.js';
 import { openEngine, runMemoryLimit, type Engine } from '../engine/duckdb.js';
 import { quoteIdent, quoteLiteral } from '../engine/sql.js';
 import { registerFloeFunctions } from '../engine/udf.js';
@@ -28,14 +29,16 @@ import type { ProjectConfig } from '../pipeline/project.js';
 import type { IngestPipeline } from '../pipeline/schema-pipeline.js';
 import type { Redactor } from '../pipeline/secrets.js';
 import { createSource } from '../sources/index.js';
-import { SOURCE_FILE_COLUMN } from '../sources/source.js';
+import { SOURCE_FILE_COLUMN, type Extracted } from '../sources/source.js';
 import { loadTable } from '../table/load.js';
 import { writeWithLayout } from '../table/evolve/layout.js';
 import { ingestPiiSql, syncPiiProperties } from '../governance/ingest.js';
 import { piiColumns, piiProperties } from '../governance/policy.js';
+import { chooseIngestPath } from './ingest-path.js';
 import { acquireTableLock } from './lock.js';
 import { mergeTable } from './merge.js';
-import { planNormalize } from './normalize.js';
+import { planNormalize, type NormalizePlan } from './normalize.js';
+import { checkRejects } from './reject-limits.js';
 import { readState, stateSummary } from './state.js';
 import { registerNormalizers } from './udf-normalize.js';
 
@@ -111,40 +114,28 @@ export async function runIngestPipeline(ctx: RunContext, lp: LoadedPipeline): Pr
     const norm = planNormalize(columns, p.columns, p.name);
     const cursorType = sourceColumns.find((c) => c.name === cursorColumn)?.type.toString();
     const cursorTarget = cursorColumn ? norm.targetNames.get(cursorColumn) ?? cursorColumn : undefined;
-    const typed = engine.uniqueName('typed');
     if (cursorColumn && !cursorType) throw sourceError(`pipeline ${p.name}: the incremental cursor column "${cursorColumn}" is not in the source`, { context: { pipeline: p.name } });
-    await engine.run(
-      `CREATE TEMP TABLE ${quoteIdent(typed)} AS SELECT ${norm.select}, ${norm.rejectReason} AS ${REJECT}, ` +
-        `CASE WHEN ${REJECT} IS NOT NULL THEN CAST(to_json({${columns.map((c) => `${quoteLiteral(c)}: __src.${quoteIdent(c)}`).join(', ')}}) AS VARCHAR) END AS ${RAW}, ` +
-        `${hasFile ? `__src.${SOURCE_FILE_COLUMN}` : 'CAST(NULL AS VARCHAR)'} AS ${FILE} FROM ${quoteIdent(extracted.relation)} AS __src`,
-      `normalise the rows of ${p.name}`,
-      { kind: 'source', context: { pipeline: p.name } },
-    );
-    await extracted.afterScan?.();
-    if (p.target.mode === 'merge') {
-      // A NULL key can never match an existing row: it would be added again on every run.
-      for (const k of p.target.key ?? []) {
-        await engine.run(
-          `UPDATE ${quoteIdent(typed)} SET ${REJECT} = coalesce(${REJECT} || '; ', '') || 'merge key ${k.replace(/'/g, "''")} is NULL', ${RAW} = coalesce(${RAW}, CAST(to_json(${quoteIdent(typed)}) AS VARCHAR)) WHERE ${quoteIdent(k)} IS NULL`,
-          `check the merge keys of ${p.name}`,
-        );
-      }
-    }
-    const counts = await countRows(engine, typed, extracted.rejects);
-    const rejects = counts.converted + counts.parse;
-    const rowsRead = counts.total + counts.parse;
-    checkRejects(p, rejects, rowsRead);
-    let good = `SELECT * EXCLUDE (${REJECT}, ${RAW}, ${FILE}) FROM ${quoteIdent(typed)} WHERE ${REJECT} IS NULL`;
-    if (cursorTarget && after !== null) {
-      // The cursor is compared after normalisation, in the column's final type, which is also
-      // the form its high-watermark is stored in; database sources push a looser filter down.
-      const t = (await engine.columns(`SELECT ${quoteIdent(cursorTarget)} FROM ${quoteIdent(typed)}`, 'read the cursor type')).at(0)?.type.toString();
-      good += ` AND ${quoteIdent(cursorTarget)} > CAST(${quoteLiteral(after)} AS ${t})`;
-    }
-    if (p.target.key?.length) {
-      // The greatest cursor wins; among equal cursors (or without one) the later source row.
-      const order = `${cursorTarget ? `${quoteIdent(cursorTarget)} DESC NULLS LAST, ` : ''}rowid DESC`;
-      good += ` QUALIFY row_number() OVER (PARTITION BY ${p.target.key.map(quoteIdent).join(', ')} ORDER BY ${order}) = 1`;
+    const path = chooseIngestPath({ rowRejects: norm.rowRejects, mode: p.target.mode, key: p.target.key ?? [], incremental: cursorColumn !== undefined });
+    // Set before the commit: by the materialised pass, or by the streamed write's beforeCommit hook.
+    const tally = { rowsRead: 0, rejects: 0 };
+    let staged: Staged | undefined;
+    let good: string;
+    let beforeCommit: ((files: readonly DataFile[]) => Promise<void>) | undefined;
+    if (path.kind === 'stream') {
+      // One scan: the write reads the source through the normalisation. Parse rejects are
+      // known once that scan is done; the limits are checked before anything is committed.
+      good = `SELECT ${norm.select} FROM ${quoteIdent(extracted.relation)}`;
+      beforeCommit = async (files) => {
+        await extracted.afterScan?.();
+        const parse = await countParseRejects(engine, extracted.rejects);
+        tally.rejects = parse;
+        tally.rowsRead = Number(files.reduce((n, f) => n + f.record_count, 0n)) + parse;
+        checkRejects(p, tally.rejects, tally.rowsRead);
+      };
+    } else {
+      staged = await materialise(engine, p, extracted, norm, columns, hasFile, cursorTarget, after);
+      Object.assign(tally, staged.tally);
+      good = staged.good;
     }
     const cursorValue = cursorTarget ? await maxCursor(engine, good, cursorTarget) : undefined;
     // PII columns with `apply: ingest` are hashed/masked/redacted before they are written (docs/GOVERNANCE.md).
@@ -170,11 +161,11 @@ export async function runIngestPipeline(ctx: RunContext, lp: LoadedPipeline): Pr
     const laid = await writeWithLayout({ catalog: ctx.catalog, io: ctx.io, id, layout: common, events: common.events }, (): Promise<WriteTableResult> =>
       p.target.mode === 'merge'
         ? mergeTable({ ...common, selectSql: good, key: p.target.key ?? [], deleteColumn: p.target.delete_column })
-        : writeTable({ ...common, selectSql: good, mode: p.target.mode }));
+        : writeTable({ ...common, selectSql: good, mode: p.target.mode, beforeCommit }));
     const written: WriteTableResult = { ...laid.result, schemaChanges: [...laid.result.schemaChanges, ...laid.changes] };
     // The write's commit left the table current unless the layout was evolved after it.
     await syncPiiProperties(ctx.catalog, ctx.io, id, pii, laid.changes.length === 0 ? laid.result.committed : undefined);
-    if (rejects > 0) await writeRejects(ctx, engine, p, runId, typed, extracted.rejects);
+    if (tally.rejects > 0) await writeRejects(ctx, engine, p, runId, staged?.typed, extracted.rejects);
     if (audit?.results) {
       await appendCheckResults({
         catalog: ctx.catalog,
@@ -195,9 +186,9 @@ export async function runIngestPipeline(ctx: RunContext, lp: LoadedPipeline): Pr
     return {
       ...base,
       status: 'ok',
-      rowsRead,
+      rowsRead: tally.rowsRead,
       rowsWritten: written.rows,
-      rejects,
+      rejects: tally.rejects,
       snapshotId: written.files > 0 || p.target.mode !== 'append' ? written.snapshotId : existing?.metadata['current-snapshot-id'] ?? null,
       durationMs: Date.now() - started,
       schemaChanges: written.schemaChanges,
@@ -238,6 +229,65 @@ export function checkAuditor(ctx: RunContext, engine: Engine, p: Pick<IngestPipe
   return state;
 }
 
+/** The normalised rows staged in a temp table, and the query of those to write. */
+interface Staged {
+  typed: string;
+  good: string;
+  tally: { rowsRead: number; rejects: number };
+}
+
+/**
+ * The materialised path (ingest-path.ts): every normalised row with its reject reason is
+ * staged once, rejects are counted and the limits checked before anything is written, and
+ * the rows to write are the staged good ones, cursor-filtered and deduplicated.
+ */
+async function materialise(
+  engine: Engine,
+  p: IngestPipeline,
+  extracted: Extracted,
+  norm: NormalizePlan,
+  columns: readonly string[],
+  hasFile: boolean,
+  cursorTarget: string | undefined,
+  after: string | null,
+): Promise<Staged> {
+  const typed = engine.uniqueName('typed');
+  await engine.run(
+    `CREATE TEMP TABLE ${quoteIdent(typed)} AS SELECT ${norm.select}, ${norm.rejectReason} AS ${REJECT}, ` +
+      `CASE WHEN ${REJECT} IS NOT NULL THEN CAST(to_json({${columns.map((c) => `${quoteLiteral(c)}: __src.${quoteIdent(c)}`).join(', ')}}) AS VARCHAR) END AS ${RAW}, ` +
+      `${hasFile ? `__src.${SOURCE_FILE_COLUMN}` : 'CAST(NULL AS VARCHAR)'} AS ${FILE} FROM ${quoteIdent(extracted.relation)} AS __src`,
+    `normalise the rows of ${p.name}`,
+    { kind: 'source', context: { pipeline: p.name } },
+  );
+  await extracted.afterScan?.();
+  if (p.target.mode === 'merge') {
+    // A NULL key can never match an existing row: it would be added again on every run.
+    for (const k of p.target.key ?? []) {
+      await engine.run(
+        `UPDATE ${quoteIdent(typed)} SET ${REJECT} = coalesce(${REJECT} || '; ', '') || 'merge key ${k.replace(/'/g, "''")} is NULL', ${RAW} = coalesce(${RAW}, CAST(to_json(${quoteIdent(typed)}) AS VARCHAR)) WHERE ${quoteIdent(k)} IS NULL`,
+        `check the merge keys of ${p.name}`,
+      );
+    }
+  }
+  const counts = await countRows(engine, typed, extracted.rejects);
+  const rejects = counts.converted + counts.parse;
+  const rowsRead = counts.total + counts.parse;
+  checkRejects(p, rejects, rowsRead);
+  let good = `SELECT * EXCLUDE (${REJECT}, ${RAW}, ${FILE}) FROM ${quoteIdent(typed)} WHERE ${REJECT} IS NULL`;
+  if (cursorTarget && after !== null) {
+    // The cursor is compared after normalisation, in the column's final type, which is also
+    // the form its high-watermark is stored in; database sources push a looser filter down.
+    const t = (await engine.columns(`SELECT ${quoteIdent(cursorTarget)} FROM ${quoteIdent(typed)}`, 'read the cursor type')).at(0)?.type.toString();
+    good += ` AND ${quoteIdent(cursorTarget)} > CAST(${quoteLiteral(after)} AS ${t})`;
+  }
+  if (p.target.key?.length) {
+    // The greatest cursor wins; among equal cursors (or without one) the later source row.
+    const order = `${cursorTarget ? `${quoteIdent(cursorTarget)} DESC NULLS LAST, ` : ''}rowid DESC`;
+    good += ` QUALIFY row_number() OVER (PARTITION BY ${p.target.key.map(quoteIdent).join(', ')} ORDER BY ${order}) = 1`;
+  }
+  return { typed, good, tally: { rowsRead, rejects } };
+}
+
 async function countRows(engine: Engine, typed: string, parseRejects: string | undefined) {
   const r = await engine.all(
     `SELECT count(*)::BIGINT AS total, count(${REJECT})::BIGINT AS converted${parseRejects ? `, (SELECT count(*) FROM ${quoteIdent(parseRejects)})::BIGINT AS parse` : ''} FROM ${quoteIdent(typed)}`,
@@ -247,17 +297,11 @@ async function countRows(engine: Engine, typed: string, parseRejects: string | u
   return { total: Number(row.total ?? 0), converted: Number(row.converted ?? 0), parse: Number(row.parse ?? 0) };
 }
 
-function checkRejects(p: IngestPipeline, rejects: number, rowsRead: number): void {
-  const ratio = rowsRead === 0 ? 0 : rejects / rowsRead;
-  const maxRatio = p.rejects?.max_ratio ?? (p.rejects?.max_count === undefined ? 0 : undefined);
-  const overRatio = maxRatio !== undefined && ratio > maxRatio;
-  const overCount = p.rejects?.max_count !== undefined && rejects > p.rejects.max_count;
-  if (rejects > 0 && (overRatio || overCount)) {
-    throw sourceError(
-      `pipeline ${p.name}: ${rejects} of ${rowsRead} rows are malformed (${(ratio * 100).toFixed(2)}%), above the limit of ${overCount ? `${p.rejects?.max_count} rows` : `${((maxRatio ?? 0) * 100).toFixed(2)}%`}; nothing was committed`,
-      { context: { pipeline: p.name, rejects, rows: rowsRead }, hint: 'Fix the source, or raise rejects.max_ratio / rejects.max_count in the pipeline file.' },
-    );
-  }
+/** Rows the source's reader could not parse (its rejects relation, filled by the scan). */
+async function countParseRejects(engine: Engine, parseRejects: string | undefined): Promise<number> {
+  if (!parseRejects) return 0;
+  const r = await engine.all(`SELECT count(*)::BIGINT AS n FROM ${quoteIdent(parseRejects)}`, 'count the rows the source could not parse');
+  return Number(r[0]?.n ?? 0);
 }
 
 async function maxCursor(engine: Engine, good: string, column: string): Promise<string | undefined> {
@@ -270,12 +314,12 @@ async function maxCursor(engine: Engine, good: string, column: string): Promise<
 }
 
 /** Quarantine: `<namespace>.<table>__rejects`, with where each row came from and why. */
-async function writeRejects(ctx: RunContext, engine: Engine, p: IngestPipeline, runId: string, typed: string, parseRejects: string | undefined) {
+async function writeRejects(ctx: RunContext, engine: Engine, p: IngestPipeline, runId: string, typed: string | undefined, parseRejects: string | undefined) {
   const target = parseTableIdentifier(`${p.target.table}__rejects`);
   const meta = `${quoteLiteral(p.name)} AS pipeline, ${quoteLiteral(runId)} AS run_id, now()::TIMESTAMPTZ AS rejected_at`;
-  const parts = [
-    `SELECT ${meta}, ${FILE} AS source, NULL::BIGINT AS line, ${RAW} AS raw, ${REJECT} AS reason FROM ${quoteIdent(typed)} WHERE ${REJECT} IS NOT NULL`,
-  ];
+  const parts: string[] = [];
+  // The typed (materialised) rows' own rejects, first; a streamed run has only parse rejects.
+  if (typed) parts.push(`SELECT ${meta}, ${FILE} AS source, NULL::BIGINT AS line, ${RAW} AS raw, ${REJECT} AS reason FROM ${quoteIdent(typed)} WHERE ${REJECT} IS NOT NULL`);
   if (parseRejects) parts.push(`SELECT ${meta}, source, line, raw, reason FROM ${quoteIdent(parseRejects)}`);
   try {
     await writeTable({

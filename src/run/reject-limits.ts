@@ -1,0 +1,20 @@
+/**
+ * A pipeline's `rejects:` limits. Pure: given the rows read and the rows rejected (parse
+ * errors, failed conversions, NULL merge keys), throws when the run must commit nothing.
+ * Without `rejects:` any reject fails the run; `max_ratio` and `max_count` raise the limit.
+ */
+import { sourceError } from '../errors.js';
+import type { IngestPipeline } from '../pipeline/schema-pipeline.js';
+
+export function checkRejects(p: Pick<IngestPipeline, 'name' | 'rejects'>, rejects: number, rowsRead: number): void {
+  const ratio = rowsRead === 0 ? 0 : rejects / rowsRead;
+  const maxRatio = p.rejects?.max_ratio ?? (p.rejects?.max_count === undefined ? 0 : undefined);
+  const overRatio = maxRatio !== undefined && ratio > maxRatio;
+  const overCount = p.rejects?.max_count !== undefined && rejects > p.rejects.max_count;
+  if (rejects > 0 && (overRatio || overCount)) {
+    throw sourceError(
+      `pipeline ${p.name}: ${rejects} of ${rowsRead} rows are malformed (${(ratio * 100).toFixed(2)}%), above the limit of ${overCount ? `${p.rejects?.max_count} rows` : `${((maxRatio ?? 0) * 100).toFixed(2)}%`}; nothing was committed`,
+      { context: { pipeline: p.name, rejects, rows: rowsRead }, hint: 'Fix the source, or raise rejects.max_ratio / rejects.max_count in the pipeline file.' },
+    );
+  }
+}
