@@ -15,6 +15,7 @@ const input = z.strictObject({
   identifiers: mapping('identifier kind (email, phone, device_id, loyalty_id, ...)').refine((m) => Object.keys(m).length > 0, 'list at least one identifier'),
   attributes: mapping('profile attribute').default({}),
   updated_at: columnName.optional().describe('Column used by most_recent survivorship'),
+  phone_region: columnName.optional().describe("Column with each record's region for phones written without a country code: a country code or name, or a locale such as en-GB (default US)"),
 });
 
 const strategy = z.enum(['most_recent', 'most_frequent', 'source_priority']);

@@ -34,7 +34,7 @@ export async function openIdentityInputs(engine: Engine, catalog: Catalog, io: F
     const table = await loadTable(catalog, io, id);
     const relation = `__id_input_${n}`;
     await createTableView(engine, relation, { io, metadata: table.metadata, table: input.table });
-    out.push({ table: input.table, relation, sourceId: input.source_id, identifiers: input.identifiers, attributes: input.attributes, ...(input.updated_at ? { updatedAt: input.updated_at } : {}) });
+    out.push({ table: input.table, relation, sourceId: input.source_id, identifiers: input.identifiers, attributes: input.attributes, ...(input.updated_at ? { updatedAt: input.updated_at } : {}), ...(input.phone_region ? { phoneRegion: input.phone_region } : {}) });
   }
   return out;
 }

@@ -1,6 +1,6 @@
 /**
  * `floe validate` for identity pipelines: every column an input names (source_id,
- * identifiers, attributes, updated_at) must be in the input table. Checked against the
+ * identifiers, attributes, updated_at, phone_region) must be in the input table. Checked against the
  * catalog when the table already exists there; a table not created yet is checked by the run.
  * Only an existing SQLite catalog file is opened, read-only in effect (no table is created),
  * so validate never creates a warehouse or reaches a database server.
@@ -31,6 +31,7 @@ function namedColumns(p: IdentityPipeline): { input: number; table: string; colu
     ...Object.entries(i.identifiers).map(([k, c]) => ({ input: n, table: i.table, column: c, path: ['inputs', n, 'identifiers', k] })),
     ...Object.entries(i.attributes).map(([k, c]) => ({ input: n, table: i.table, column: c, path: ['inputs', n, 'attributes', k] })),
     ...(i.updated_at ? [{ input: n, table: i.table, column: i.updated_at, path: ['inputs', n, 'updated_at'] }] : []),
+    ...(i.phone_region ? [{ input: n, table: i.table, column: i.phone_region, path: ['inputs', n, 'phone_region'] }] : []),
   ]);
 }
 

@@ -44,6 +44,10 @@ describe('identity pipelines through the CLI', () => {
     const r = await p.floe(['validate']);
     expect(r.code, show(r)).toBe(2);
     expect(r.stderr).toMatch(/people\.yaml:6:\d+: inputs\.0\.identifiers\.email: column 'e_mail' is not in table raw\.crm \(did you mean 'email'\?\)|people\.yaml:6:\d+.*column 'e_mail' is not in table raw\.crm/);
+    await p.pipeline('people', IDENTITY().replace('    updated_at: updated_at\n', '    updated_at: updated_at\n    phone_region: country\n'));
+    const region = await p.floe(['validate']);
+    expect(region.code, show(region)).toBe(2);
+    expect(region.stderr).toMatch(/people\.yaml:9:\d+.*inputs\.0\.phone_region: column 'country' is not in table raw\.crm/);
     await p.pipeline('people', IDENTITY());
     const ok = await p.floe(['validate']);
     expect(ok.code, show(ok)).toBe(0);

@@ -8,7 +8,7 @@ import { cp, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import YAML from 'yaml';
-import { blockKind, identifierKey, keyFamily } from '../../src/c360/identity/keys.js';
+import { blockKind, identifierKey, keyFamily, phoneRegionOf } from '../../src/c360/identity/keys.js';
 import { UnionFind } from '../../src/c360/identity/union-find.js';
 import { blockList } from '../../src/c360/normalize/blocked.js';
 import { assertBuilt, events, type Project, ROOT, type RunResult, show, useProjects } from './helpers.js';
@@ -39,13 +39,14 @@ SELECT (SELECT count(*) FROM gt) AS truth_records, (SELECT count(*) FROM j) AS s
  */
 async function identifierCeiling(p: Project): Promise<{ reachable: number; truth: number; anonymousDevicePairs: number }> {
   const pipeline = YAML.parse(await readFile(path.join(ROOT, 'pipelines/customer_identity.yaml'), 'utf8')) as {
-    inputs: { table: string; source_id: string; identifiers: Record<string, string> }[];
+    inputs: { table: string; source_id: string; identifiers: Record<string, string>; phone_region?: string }[];
     match: { block_values?: Record<string, string[]> };
   };
   const kinds = [...new Set(pipeline.inputs.flatMap((i) => Object.keys(i.identifiers)))];
   const col = (c: string) => c.split('.').map((x) => `"${x}"`).join('.');
   const selects = pipeline.inputs.map(
-    (i) => `SELECT '${i.table}' AS source_table, CAST(${col(i.source_id)} AS VARCHAR) AS source_id, ${kinds.map((k) => `CAST(${k in i.identifiers ? col(i.identifiers[k]!) : 'NULL'} AS VARCHAR) AS "${k}"`).join(', ')} FROM ${i.table}`,
+    (i) =>
+      `SELECT '${i.table}' AS source_table, CAST(${col(i.source_id)} AS VARCHAR) AS source_id, CAST(${i.phone_region ? col(i.phone_region) : 'NULL'} AS VARCHAR) AS __region, ${kinds.map((k) => `CAST(${k in i.identifiers ? col(i.identifiers[k]!) : 'NULL'} AS VARCHAR) AS "${k}"`).join(', ')} FROM ${i.table}`,
   );
   const rows = await p.query(
     `WITH gt AS (SELECT * FROM read_csv('${TRUTH}', all_varchar = true)) SELECT g.person_id, r.* FROM (${selects.join(' UNION ALL ')}) r JOIN gt g USING (source_table, source_id)`,
@@ -58,7 +59,8 @@ async function identifierCeiling(p: Project): Promise<{ reachable: number; truth
   const identified = new Array<boolean>(rows.length).fill(false);
   rows.forEach((r, i) => {
     for (const k of kinds) {
-      const key = identifierKey(k, r[k]);
+      const phoneRegion = phoneRegionOf(r.__region as string | null);
+      const key = identifierKey(k, r[k], phoneRegion ? { phoneRegion } : {});
       if (!key || blocks.isBlocked(blockKind(k), key.value)) continue;
       if (keyFamily(k) !== 'other') identified[i] = true;
       const at = `${r.person_id}\u0000${k}\u0000${key.key}`;

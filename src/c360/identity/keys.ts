@@ -6,7 +6,7 @@
  * | kind                         | canonical value            | match key                                      |
  * |------------------------------|----------------------------|------------------------------------------------|
  * | email, *_email               | trimmed, lower-case address| provider aliasing (email.ts), any '+tag' removed|
- * | phone, *_phone               | E.164 (default region US)  | the E.164 value                                |
+ * | phone, *_phone               | E.164 (record's region, US)| the E.164 value                                |
  * | loyalty_id, *_loyalty*       | trimmed, upper-case        | digits without a letter prefix or leading zeros |
  * | anything else                | trimmed                    | lower-case                                     |
  *
@@ -21,6 +21,8 @@
  * the rule cannot join two real mailboxes.
  */
 import { emailMatchKey, normalizeEmail } from '../normalize/email.js';
+import { isSupportedCountry } from 'libphonenumber-js/max';
+import { normalizeCountry } from '../normalize/country.js';
 import { phoneNormalizer } from '../normalize/phone.js';
 import type { Normalizer } from '../normalize/types.js';
 import { cleanText, isPlaceholder } from '../normalize/text.js';
@@ -48,6 +50,28 @@ export interface IdentifierKey {
   key: string;
 }
 
+/** The region phones written without a country code are read in when a record names none. */
+export const DEFAULT_PHONE_REGION = 'US';
+
+const regions = new Map<string, string | undefined>();
+
+/**
+ * A record's region for reading national phone numbers, from what its `phone_region` column
+ * holds: an ISO 3166 code ('GB', 'DEU'), a country name in the forms `normalize: country`
+ * reads ('Deutschland', 'U.K.'), or a locale with a region ('en-GB', 'de_DE'). undefined when
+ * it names no country with a numbering plan; the record then uses DEFAULT_PHONE_REGION.
+ */
+export function phoneRegionOf(text: string | null | undefined): string | undefined {
+  if (text === null || text === undefined) return undefined;
+  const t = text.trim();
+  if (regions.has(t)) return regions.get(t);
+  const locale = /^[A-Za-z]{2,3}[-_]([A-Za-z]{2})$/.exec(t);
+  const code = locale ? locale[1]!.toUpperCase() : normalizeCountry(t).value;
+  const region = typeof code === 'string' && isSupportedCountry(code) ? code : undefined;
+  if (regions.size < 10_000) regions.set(t, region);
+  return region;
+}
+
 /** undefined for a missing or unusable value. */
 export function identifierKey(kind: string, raw: unknown, options: { phoneRegion?: string } = {}): IdentifierKey | undefined {
   if (raw === null || raw === undefined) return undefined;
@@ -59,7 +83,7 @@ export function identifierKey(kind: string, raw: unknown, options: { phoneRegion
       return typeof n.value === 'string' ? { value: n.value, key: withoutSubaddress(emailMatchKey(n.value)) } : undefined;
     }
     case 'phone': {
-      const n = phoneFor(options.phoneRegion ?? 'US')(text);
+      const n = phoneFor(options.phoneRegion ?? DEFAULT_PHONE_REGION)(text);
       return typeof n.value === 'string' ? { value: n.value, key: n.value } : undefined;
     }
     case 'loyalty': {

@@ -3,7 +3,7 @@
  * (source_table, source_id) order, and every identifier value a (record, kind, value, key,
  * blocked) row. Attributes stay as text for survivorship.
  *
- *   __id_rec (rec, input, source_table, source_id, updated_at, a0, a1, ...)
+ *   __id_rec (rec, input, source_table, source_id, updated_at, phone_region, a0, a1, ...)
  *   __id_ids (rec, kind, value, key, blocked)
  */
 import type { Engine } from '../../engine/duckdb.js';
@@ -21,6 +21,8 @@ export interface ResolveInput {
   identifiers: Record<string, string>;
   attributes: Record<string, string>;
   updatedAt?: string;
+  /** Column with each record's region for phones without a country code (keys.ts phoneRegionOf). */
+  phoneRegion?: string;
 }
 
 /** A column reference; 'requester.email' reads field email of struct column requester. */
@@ -48,6 +50,7 @@ export async function stageRecords(engine: Engine, inputs: readonly ResolveInput
       `${quoteLiteral(input.table)} AS source_table`,
       `CAST(${col(input.sourceId)} AS VARCHAR) AS source_id`,
       `${input.updatedAt ? `TRY_CAST(${col(input.updatedAt)} AS TIMESTAMPTZ)` : 'CAST(NULL AS TIMESTAMPTZ)'} AS updated_at`,
+      `${input.phoneRegion ? `CAST(${col(input.phoneRegion)} AS VARCHAR)` : 'CAST(NULL AS VARCHAR)'} AS phone_region`,
       ...attributes.map((a, i) => `${a in input.attributes ? `CAST(${col(input.attributes[a]!)} AS VARCHAR)` : 'CAST(NULL AS VARCHAR)'} AS a${i}`),
       ...kinds.map((k, i) => `${k in input.identifiers ? `CAST(${col(input.identifiers[k]!)} AS VARCHAR)` : 'CAST(NULL AS VARCHAR)'} AS i${i}`),
     ];
@@ -59,10 +62,10 @@ export async function stageRecords(engine: Engine, inputs: readonly ResolveInput
     `CREATE OR REPLACE TEMP TABLE ${REC} AS SELECT CAST(row_number() OVER (ORDER BY source_table, source_id) - 1 AS INTEGER) AS rec, * FROM (${parts.join(' UNION ALL ')}) ORDER BY rec`,
     'stage the identity input records',
   );
-  for (const [i, k] of kinds.entries()) idParts.push(`SELECT rec, ${quoteLiteral(k)} AS kind, i${i} AS raw FROM ${REC} WHERE i${i} IS NOT NULL`);
+  for (const [i, k] of kinds.entries()) idParts.push(`SELECT rec, ${quoteLiteral(k)} AS kind, i${i} AS raw, phone_region FROM ${REC} WHERE i${i} IS NOT NULL`);
   await engine.run(
     `CREATE OR REPLACE TEMP TABLE ${IDS} AS SELECT rec, kind, value, key, ${ID_BLOCKED}(kind, value) AS blocked FROM (` +
-      `SELECT rec, kind, ${ID_VALUE}(kind, raw) AS value, ${ID_KEY}(kind, raw) AS key FROM (${idParts.join(' UNION ALL ')})) WHERE key IS NOT NULL`,
+      `SELECT rec, kind, ${ID_VALUE}(kind, raw, phone_region) AS value, ${ID_KEY}(kind, raw, phone_region) AS key FROM (${idParts.join(' UNION ALL ')})) WHERE key IS NOT NULL`,
     'compute the identifier match keys',
   );
   return { kinds, attributes };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { chooseCuts, type LinkCandidate } from '../../../src/c360/identity/guard.js';
-import { blockKind, identifierKey, keyFamily, withoutSubaddress } from '../../../src/c360/identity/keys.js';
+import { blockKind, identifierKey, keyFamily, phoneRegionOf, withoutSubaddress } from '../../../src/c360/identity/keys.js';
 import { assignKeptIds, freshCustomerId, type Overlap } from '../../../src/c360/identity/stable-ids.js';
 import { UnionFind } from '../../../src/c360/identity/union-find.js';
 import { blockList } from '../../../src/c360/normalize/blocked.js';
@@ -53,6 +53,14 @@ describe('identifier keys', () => {
   it('reads phones as E.164 with region US', () => {
     expect(identifierKey('phone', '(415) 555-2671')).toEqual({ value: '+14155552671', key: '+14155552671' });
     expect(identifierKey('phone', '+44 7400 123456')?.key).toBe('+447400123456');
+  });
+
+  it("reads national phone numbers in the record's region when one is given", () => {
+    expect(identifierKey('phone', '020 8384 5999')).toBeUndefined(); // not a US number
+    expect(identifierKey('phone', '020 8384 5999', { phoneRegion: 'GB' })?.key).toBe('+442083845999');
+    expect(identifierKey('phone', '+1 415 555 2671', { phoneRegion: 'GB' })?.key).toBe('+14155552671'); // a country code wins
+    expect(['en-GB', 'de_DE', 'GB', 'gbr', 'DEU', 'Deutschland', 'U.K.', ' fr '].map(phoneRegionOf)).toEqual(['GB', 'DE', 'GB', 'GB', 'DE', 'DE', 'GB', 'FR']);
+    expect([null, '', 'Atlantis', 'en', 'xx-ZZ'].map(phoneRegionOf)).toEqual([undefined, undefined, undefined, undefined, undefined]);
   });
 
   it('compares loyalty numbers without their prefix and leading zeros', () => {

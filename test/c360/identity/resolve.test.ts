@@ -52,6 +52,19 @@ describe('resolveIdentities', () => {
     expect(r.blocked['reserved-domain']).toBe(2);
   });
 
+  it("reads each record's national phone numbers in its phone_region, and in US without one", async () => {
+    await engine.run(`CREATE TABLE tickets AS SELECT * FROM (VALUES ('T1', '020 8384 5999', 'en-GB'), ('T2', '(415) 555-0000', NULL), ('T3', '020 8384 5999', NULL)) t(ticket_id, phone, locale)`, 'test');
+    await engine.run(`UPDATE billing SET phone = '+44 20 8384 5999' WHERE account_id = 'A3'`, 'test');
+    const tickets: ResolveInput = { table: 'support.tickets', relation: 'tickets', sourceId: 'ticket_id', identifiers: { phone: 'phone' }, attributes: {}, phoneRegion: 'locale' };
+    await resolveIdentities(engine, options({ inputs: [...inputs, tickets] }));
+    const g = await groups();
+    expect(g).toContainEqual(['billing.accounts:A3', 'support.tickets:T1']); // +442083845999
+    expect(g).toContainEqual(['billing.accounts:A1', 'crm.contacts:3', 'support.tickets:T2']);
+    expect(g).toContainEqual(['support.tickets:T3']); // no region: not a US number, links nothing
+    const [ids] = await engine.all(`SELECT count(*) FILTER (WHERE kind = 'phone' AND value = '+442083845999') AS gb FROM __id_ids`, 'read');
+    expect(Number(ids!.gb)).toBe(2);
+  });
+
   it("honours the pipeline's block_values", async () => {
     await resolveIdentities(engine, options({ blockValues: { phone: ['+14155550000'] } }));
     expect((await groups()).some((g) => g.includes('crm.contacts:3') && g.includes('billing.accounts:A1'))).toBe(false);
