@@ -4,7 +4,9 @@
  * column overlap the incoming keys' [min, max] (spec: "Manifests" lower/upper bounds;
  * truncated string bounds stay conservative). The candidates' rows whose key is not
  * incoming are kept, the incoming rows are added, and one `overwrite` snapshot removes the
- * candidates and adds the new files.
+ * candidates and adds the new files. Candidates whose bounds overlap [min, max] but hold no
+ * single incoming key are dropped too (merge-prune.ts). Of the candidates' rows, only those
+ * within the incoming keys' range go through the anti-join (merge-rewrite.ts).
  *
  * With `deleteColumn`, an incoming row whose marker is true deletes the row with its key:
  * its key takes part in the anti-join like any other, but the row itself is not added, and
@@ -38,6 +40,8 @@ import { currentSchema, nextSchemaId } from '../table/snapshot-producer.js';
 import { mergeWriteMode } from '../table/position-deletes.js';
 import { type EntryCheck, noNewDeletesForDataFiles, validateNewEntries } from './merge-conflicts.js';
 import { mergeOnRead, mergeOnReadObstacle } from './merge-on-read.js';
+import { candidatesHoldingKeys } from './merge-prune.js';
+import { keyBoundVariables, rewriteSql } from './merge-rewrite.js';
 
 export interface MergeOptions extends Omit<WriteTableOptions, 'mode'> {
   key: string[];
@@ -82,8 +86,11 @@ export async function mergeTable(o: MergeOptions): Promise<WriteTableResult> {
   });
   const range = await keyRange(o.engine, incoming, keys[0]!.id, keys[0]!.type as string, o.key[0]!);
   const plan = await planScan({ io: table.io, metadata: m, table: name });
-  const candidates = plan.dataFiles.filter((t) => range !== null && mayContain(t.file, range));
-  const keyList = o.key.map(quoteIdent).join(', ');
+  // The first key as a top-level column of both the table and the input: what the per-key pruning and the rewrite's split need.
+  const first = keys[0]!;
+  const topKey = typeof first.type === 'string' && r.schema.fields.some((f) => f.id === first.id) && tableSchema.fields.some((f) => f.id === first.id);
+  let candidates = plan.dataFiles.filter((t) => range !== null && mayContain(t.file, range));
+  if (candidates.length && topKey) candidates = await candidatesHoldingKeys(o.engine, incoming, { fieldId: first.id, type: first.type as string, name: o.key[0]! }, candidates, name);
   const carried = r.schema.fields.map((f) => (tableSchema.fields.some((t) => t.id === f.id) ? quoteIdent(tableSchema.fields.find((t) => t.id === f.id)!.name) : `NULL`) + ` AS ${quoteIdent(f.name)}`);
   let selectSql = `SELECT * EXCLUDE (${DELETE}) FROM ${quoteIdent(incoming)} WHERE NOT ${DELETE}`;
   const startId = m['current-snapshot-id'];
@@ -100,23 +107,30 @@ export async function mergeTable(o: MergeOptions): Promise<WriteTableResult> {
     }
     // Otherwise copy-on-write below: the same rows, only slower (the obstacle is not an error).
   }
-  if (candidates.length) {
-    const scan = await tableScanSql({ engine: o.engine, io: table.io, metadata: m, table: name, plan: { ...plan, dataFiles: candidates } });
-    selectSql = `SELECT ${carried.join(', ')} FROM (${scan.sql}) AS __old ANTI JOIN ${quoteIdent(incoming)} AS __in USING (${keyList}) UNION ALL ${selectSql}`;
+  let split: Awaited<ReturnType<typeof keyBoundVariables>> | undefined;
+  try {
+    if (candidates.length) {
+      const scan = await tableScanSql({ engine: o.engine, io: table.io, metadata: m, table: name, plan: { ...plan, dataFiles: candidates } });
+      // Only rows within the incoming key range can match: the others skip the anti-join (merge-rewrite.ts).
+      if (range !== null && topKey) split = await keyBoundVariables(o.engine, incoming, o.key[0]!);
+      selectSql = rewriteSql({ scanSql: scan.sql, carried, keys: o.key, incoming, insertSql: selectSql, bounds: split?.bounds });
+    }
+    const rewritten = new Set(candidates.map((t) => t.file.file_path));
+    const result = await writeAndCommit(o, table, {
+      selectSql,
+      schema: r.schema,
+      evolved: r.evolved,
+      operation: candidates.length ? 'overwrite' : 'append',
+      // File-scoped position deletes of rewritten files go with them (their rows are already applied).
+      removeFiles: new Set([...rewritten, ...danglingDeletes(plan.deleteFiles, rewritten)]),
+      validate: (base) => validateNewEntries(base, startId, [noConflictingAppends(range, name), noNewDeletesForDataFiles(rewritten, name)]),
+      skipIfEmpty: true,
+      audit: o.audit,
+    });
+    return { ...result, created: false, schemaChanges: r.changes };
+  } finally {
+    await split?.drop();
   }
-  const rewritten = new Set(candidates.map((t) => t.file.file_path));
-  const result = await writeAndCommit(o, table, {
-    selectSql,
-    schema: r.schema,
-    evolved: r.evolved,
-    operation: candidates.length ? 'overwrite' : 'append',
-    // File-scoped position deletes of rewritten files go with them (their rows are already applied).
-    removeFiles: new Set([...rewritten, ...danglingDeletes(plan.deleteFiles, rewritten)]),
-    validate: (base) => validateNewEntries(base, startId, [noConflictingAppends(range, name), noNewDeletesForDataFiles(rewritten, name)]),
-    skipIfEmpty: true,
-    audit: o.audit,
-  });
-  return { ...result, created: false, schemaChanges: r.changes };
 }
 
 /** Position delete files that name only data files in `removed`. */
