@@ -21,8 +21,12 @@ export interface S3Settings {
   profile?: string;
   /** `when_required` turns off the SDK's default flexible checksums (S3-compatible stores). */
   checksum: 'when_required' | 'when_supported';
-  /** Attempts per request, the first included (SDK standard retry: exponential backoff, full jitter). */
+  /** Attempts per request, the first included (floe's retries, s3-retry.ts: exponential backoff, full jitter). */
   maxAttempts: number;
+  /** A connection not established within this many milliseconds fails the attempt (retryable). */
+  connectTimeoutMs: number;
+  /** A connection silent for this many milliseconds, sending or receiving, fails the attempt (retryable). */
+  idleTimeoutMs: number;
   /** How a create-only write is made exclusive (docs/S3.md). */
   createOnly: CreateOnlyMode;
   /** Upper bound of the local stage cache, in bytes. */
@@ -41,6 +45,8 @@ export const DEFAULT_S3_SETTINGS: S3Settings = {
   pathStyle: false,
   checksum: 'when_required',
   maxAttempts: 5,
+  connectTimeoutMs: 10_000,
+  idleTimeoutMs: 60_000,
   createOnly: 'if-none-match',
   cacheMaxBytes: 2048 * MB,
   multipartThresholdBytes: 16 * MB,
@@ -61,6 +67,8 @@ export function s3SettingsFromProject(s: S3Storage | undefined): S3Settings {
     profile: s.profile,
     checksum: s.checksum,
     maxAttempts: s.max_attempts,
+    connectTimeoutMs: DEFAULT_S3_SETTINGS.connectTimeoutMs,
+    idleTimeoutMs: DEFAULT_S3_SETTINGS.idleTimeoutMs,
     createOnly: s.create_only,
     cacheMaxBytes: s.cache_size_mb * MB,
     multipartThresholdBytes: s.multipart_threshold_mb * MB,
@@ -91,6 +99,8 @@ export interface S3ClientConfigLike {
   responseChecksumValidation: 'WHEN_REQUIRED' | 'WHEN_SUPPORTED';
   credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
   profile?: string;
+  /** NodeHttpHandler options: `socketTimeout` is the idle timeout of a connection. */
+  requestHandler: { connectionTimeout: number; socketTimeout: number };
 }
 
 export function s3ClientConfig(s: S3Settings): S3ClientConfigLike {
@@ -98,12 +108,14 @@ export function s3ClientConfig(s: S3Settings): S3ClientConfigLike {
   const config: S3ClientConfigLike = {
     region: s.region,
     forcePathStyle: s.pathStyle,
-    // The SDK's standard mode retries 5xx, throttling and transient network errors with
-    // exponential backoff and full jitter; the attempt count is ours to set.
+    // For clients other than the S3 FileIO's (tests, tools): the SDK's standard mode retries
+    // 5xx, throttling and transient network errors. The FileIO sets 1 and retries itself.
     maxAttempts: s.maxAttempts,
     retryMode: 'standard',
     requestChecksumCalculation: checksum,
     responseChecksumValidation: checksum,
+    // Without these a store that accepts a connection and then goes silent hangs a command.
+    requestHandler: { connectionTimeout: s.connectTimeoutMs, socketTimeout: s.idleTimeoutMs },
   };
   if (s.endpoint) config.endpoint = s.endpoint;
   if (s.accessKeyId && s.secretAccessKey) {

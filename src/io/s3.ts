@@ -103,7 +103,8 @@ export class S3FileIO implements FileIO {
     const context = { location, endpoint: this.endpoint, ...(bucket ? { bucket } : {}), ...(http ? { status: http } : {}) };
     if (isMissing(e)) {
       const what = err.name === 'NoSuchBucket' ? `bucket ${bucket ?? '?'} does not exist at ${this.endpoint} (${location})` : `file not found: ${location} (${this.endpoint})`;
-      return notFound(what, { cause: e, context });
+      const hint = err.name === 'NoSuchBucket' ? 'Create the bucket, or correct the warehouse (or the location) in floe.yaml or the pipeline.' : undefined;
+      return notFound(what, { cause: e, context, hint });
     }
     const code = s3ErrorInfo(e).code;
     const detail = http ? `${code} (HTTP ${http})` : `${code}${err.message && err.message !== code ? `: ${err.message}` : ''}`;

@@ -9,7 +9,9 @@
  * - `lost`: forwards the request, so the store applies it, then closes the connection
  *   without answering (the case of a PUT that landed but whose answer never arrived);
  * - `cut`: forwards the request, then sends the status, the headers and half of the body
- *   before closing the connection (an answer cut off while being read).
+ *   before closing the connection (an answer cut off while being read);
+ * - `hang`: never answers (a store gone silent); not in the default mix, since the client
+ *   waits for its idle timeout.
  *
  * One request (method and path) is never failed more than `maxStreak` times in a row, so
  * a client with more attempts than that always gets through: the tests cannot flake on an
@@ -19,7 +21,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { s3Endpoint } from './s3.js';
 
-export type Fault = '500' | '503' | 'drop' | 'lost' | 'cut';
+export type Fault = '500' | '503' | 'drop' | 'lost' | 'cut' | 'hang';
+/** The default mix. */
 export const FAULTS: readonly Fault[] = ['500', '503', 'drop', 'lost', 'cut'];
 
 export interface FaultProxyOptions {
@@ -74,7 +77,7 @@ export async function s3FaultProxy(o: FaultProxyOptions): Promise<S3FaultProxy> 
   const kinds = o.faults ?? FAULTS;
   const maxStreak = o.maxStreak ?? 2;
   const streaks = new Map<string, number>();
-  const counts: Record<Fault, number> = { '500': 0, '503': 0, drop: 0, lost: 0, cut: 0 };
+  const counts: Record<Fault, number> = { '500': 0, '503': 0, drop: 0, lost: 0, cut: 0, hang: 0 };
   let requests = 0;
   let enabled = true;
 
@@ -99,6 +102,7 @@ export async function s3FaultProxy(o: FaultProxyOptions): Promise<S3FaultProxy> 
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       if (fault === 'drop') return req.socket.destroy();
+      if (fault === 'hang') return;
       if (fault === '500' || fault === '503') {
         const e = fault === '500' ? s3Error(500, 'InternalError', 'injected by the test proxy') : s3Error(503, 'SlowDown', 'injected by the test proxy');
         res.writeHead(e.status, { 'content-type': 'application/xml', 'content-length': Buffer.byteLength(e.body) });

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { S3FileIO } from '../../src/io/s3.js';
 import { isRetryableS3Error, S3_RETRY_CAP_MS, s3RetryWaitMs, setS3RetryObserver, withS3Retries, type S3RetryEvent } from '../../src/io/s3-retry.js';
+import { DEFAULT_S3_SETTINGS, s3ClientConfig, type S3Settings } from '../../src/io/s3-settings.js';
 import { StageCache } from '../../src/io/stage-cache.js';
 import { rejection } from '../helpers/rejection.js';
 import { createTestBucket, testSettings } from '../helpers/s3.js';
@@ -106,6 +107,17 @@ describe('the retry policy', () => {
     expect(waits).toEqual([]);
   });
 
+  it('the FileIO\'s SDK client makes one attempt per call and carries the connect and idle timeouts', async () => {
+    const io = new S3FileIO(testSettings({ maxAttempts: 4, connectTimeoutMs: 1234, idleTimeoutMs: 5678 }));
+    try {
+      expect(await io.client.config.maxAttempts()).toBe(1);
+      expect(s3ClientConfig(io.settings).requestHandler).toEqual({ connectionTimeout: 1234, socketTimeout: 5678 });
+      expect(s3ClientConfig(DEFAULT_S3_SETTINGS).requestHandler).toEqual({ connectionTimeout: 10_000, socketTimeout: 60_000 });
+    } finally {
+      io.client.destroy();
+    }
+  });
+
   it('without an observer of its own, reports to the process observer', async () => {
     const seen: S3RetryEvent[] = [];
     const previous = setS3RetryObserver((e) => seen.push(e));
@@ -124,10 +136,10 @@ describe('the retry policy', () => {
 });
 
 /** A FileIO through a proxy that fails every request (method and path) exactly once with `fault`. */
-async function onceEach(fault: Fault) {
+async function onceEach(fault: Fault, over: Partial<S3Settings> = {}) {
   const proxy = await s3FaultProxy({ rate: 1, seed: 1, faults: [fault], maxStreak: 1 });
   const events: S3RetryEvent[] = [];
-  const io = new S3FileIO(testSettings({ endpoint: proxy.endpoint, maxAttempts: 3 }), {
+  const io = new S3FileIO(testSettings({ endpoint: proxy.endpoint, maxAttempts: 3, ...over }), {
     onRetry: (e) => events.push(e),
     cache: new StageCache({ maxBytes: 1 << 20, parentDir: tmp }),
   });
@@ -201,6 +213,23 @@ describe('each fault on each operation', () => {
       const e = await rejection(f.io.write(loc('faults/lost-theirs.json'), enc('mine'), { createOnly: true }));
       expect(e.kind).toBe('conflict');
       expect(dec(await direct.read(loc('faults/lost-theirs.json')))).toBe('theirs');
+    } finally {
+      await f.close();
+    }
+  });
+
+  it('hang: a store gone silent fails the attempt after the idle timeout, and the next attempt succeeds', async () => {
+    const f = await onceEach('hang', { idleTimeoutMs: 300 });
+    try {
+      await f.io.write(loc('faults/hang/a.json'), enc('{"a":1}'), { createOnly: true });
+      expect(dec(await f.io.read(loc('faults/hang/a.json')))).toBe('{"a":1}');
+      expect(await f.io.exists(loc('faults/hang/a.json'))).toBe(true);
+      expect(f.proxy.injected().hang).toBe(3);
+      expect(f.events.map((e) => [e.operation, e.attempt, e.code])).toEqual([
+        ['write', 1, 'TimeoutError'],
+        ['read', 1, 'TimeoutError'],
+        ['check', 1, 'TimeoutError'],
+      ]);
     } finally {
       await f.close();
     }
