@@ -24,6 +24,7 @@ import type { FileIO } from '../io/fileio.js';
 import { joinLocation } from '../io/fileio.js';
 import { applyChange } from './apply.js';
 import { loadTable, type LoadedTable } from './load.js';
+import { rememberMetadata } from './metadata-cache.js';
 import type { TableChange } from './updates.js';
 
 export interface RetryPolicy {
@@ -109,10 +110,13 @@ export async function commitTable(
       const now = Math.max(Date.now(), base.metadata['last-updated-ms']);
       const next = applyChange(base.metadata, change, { metadataLocation: base.metadataLocation, now });
       const location = nextMetadataLocation(next.location, base.metadataLocation, next);
-      await base.io.write(location, new TextEncoder().encode(serializeTableMetadata(next)), { createOnly: true });
+      const bytes = new TextEncoder().encode(serializeTableMetadata(next, base.metadata));
+      await base.io.write(location, bytes, { createOnly: true });
       await events.beforeSwap?.({ attempt: attempt + 1, table: name });
       const ours = { location, snapshotIds: addedSnapshotIds(base.metadata, next) };
       if (await swapOrVerify(catalog, io, id, base.metadataLocation, ours)) {
+        // The next load of this table in this process reads these bytes: it reuses `next`.
+        rememberMetadata(location, bytes, next);
         await deleteDroppedMetadataFiles(base.io, base.metadata, next);
         return { table: { ...base, metadataLocation: location, metadata: next }, attempts: attempt + 1 };
       }
@@ -250,7 +254,8 @@ async function swapOrVerify(catalog: Catalog, io: FileIO, id: TableIdentifier, e
 export async function createTable(catalog: Catalog, io: FileIO, id: TableIdentifier, change: TableChange): Promise<LoadedTable> {
   const metadata = applyChange(null, change, { metadataLocation: null, now: Date.now() });
   const location = nextMetadataLocation(metadata.location, null, metadata);
-  await io.write(location, new TextEncoder().encode(serializeTableMetadata(metadata)), { createOnly: true });
+  const bytes = new TextEncoder().encode(serializeTableMetadata(metadata));
+  await io.write(location, bytes, { createOnly: true });
   try {
     await catalog.createTable(id, location);
   } catch (e) {
@@ -267,5 +272,6 @@ export async function createTable(catalog: Catalog, io: FileIO, id: TableIdentif
     await io.delete(location).catch(() => undefined);
     throw e;
   }
+  rememberMetadata(location, bytes, metadata);
   return { id, metadataLocation: location, metadata, io };
 }

@@ -9,6 +9,7 @@ import type { TableIdentifier, TableMetadata } from '../iceberg/types.js';
 import { decodeMetadataFile } from '../iceberg/metadata-json.js';
 import type { FileIO } from '../io/fileio.js';
 import { MappedFileIO } from '../io/mapped.js';
+import { cachedMetadata, rememberMetadata } from './metadata-cache.js';
 
 export interface LoadedTable {
   id: TableIdentifier;
@@ -39,5 +40,10 @@ export async function readMetadataFile(io: FileIO, location: string, tableName?:
     }
     throw e;
   }
-  return decodeMetadataFile(bytes, location);
+  // The same bytes as a file this process read or wrote before: its parse (metadata-cache.ts).
+  const known = cachedMetadata(location, bytes);
+  if (known !== undefined) return known;
+  const metadata = decodeMetadataFile(bytes, location);
+  rememberMetadata(location, bytes, metadata);
+  return metadata;
 }
