@@ -139,6 +139,34 @@ describe('10% of S3 requests failing', () => {
   }, 300_000);
 });
 
+describe('a create-only PUT whose answer is lost after it landed', () => {
+  it('load: every metadata file write meets its own object on the retry (412, same bytes) and the commit goes through once', async () => {
+    const bucket = await createTestBucket('floe-cli-s3-lost');
+    // Each metadata.json PUT is applied by the store, then its answer is lost, once.
+    const proxy = await s3FaultProxy({ rate: 1, seed: 3, faults: ['lost'], maxStreak: 1, eligible: (m, p) => m === 'PUT' && /\.metadata\.json/.test(p) });
+    try {
+      const dir = await tmp();
+      await mkdir(path.join(dir, 'warehouse'));
+      await writeFile(path.join(dir, 'floe.yaml'), floeYaml({ warehouse: `s3://${bucket}/wh`, endpoint: proxy.endpoint, catalog: './warehouse/catalog.db', maxAttempts: 3 }));
+      await writeFile(path.join(dir, 'a.csv'), smallCsv(4));
+      await writeFile(path.join(dir, 'b.csv'), smallCsv(2, 4));
+      for (const f of ['a.csv', 'b.csv']) {
+        const r = await floeIn(dir, ['load', 'raw.lost', path.join(dir, f), '--json'], { env: ENV });
+        expect(r.code, show(r)).toBe(0);
+        const retries = eventsOf(r).filter((e) => e.event === 'retry' && e.scope === 's3' && /raw\/lost\/metadata\/.*\.metadata\.json$/.test(String(e.location)));
+        expect(retries.map((e) => [e.operation, e.attempt, e.code])).toEqual([['write', 1, 'ECONNRESET']]);
+      }
+      expect(proxy.injected().lost).toBeGreaterThanOrEqual(2);
+      const q = await floeIn(dir, ['query', 'SELECT id FROM raw.lost ORDER BY id', '--format', 'csv'], { env: ENV });
+      expect(q.stdout.trim().split('\n'), show(q)).toEqual(['id', '0', '1', '2', '3', '4', '5']);
+      const snaps = await floeIn(dir, ['snapshots', 'raw.lost', '--json'], { env: ENV });
+      expect((JSON.parse(snaps.stdout) as unknown[]).length, show(snaps)).toBe(2);
+    } finally {
+      await proxy.close();
+    }
+  }, 180_000);
+});
+
 describe('S3 failures that retrying cannot fix', () => {
   let auth: AuthS3Server;
   let project: string;

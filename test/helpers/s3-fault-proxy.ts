@@ -34,6 +34,8 @@ export interface FaultProxyOptions {
   faults?: readonly Fault[];
   /** Consecutive faults for one method and path at most (default 2). */
   maxStreak?: number;
+  /** Which requests may be failed; default all. */
+  eligible?: (method: string, path: string) => boolean;
   /** The S3 server; default FLOE_TEST_S3_ENDPOINT. */
   upstream?: string;
 }
@@ -97,7 +99,8 @@ export async function s3FaultProxy(o: FaultProxyOptions): Promise<S3FaultProxy> 
 
   const server = http.createServer((req, res) => {
     requests++;
-    const fault = decide(`${req.method} ${req.url}`);
+    const eligible = o.eligible?.(req.method ?? '', req.url ?? '') ?? true;
+    const fault = eligible ? decide(`${req.method} ${req.url}`) : undefined;
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
