@@ -16,7 +16,9 @@ import { assertBuilt, events, type Project, ROOT, type RunResult, show, useProje
 beforeAll(assertBuilt);
 const newProject = useProjects();
 const TRUTH = path.join(ROOT, 'examples/c360/data/ground_truth.csv').replace(/'/g, "''");
-const INGEST = ['crm_contacts', 'billing_accounts', 'support_tickets', 'web_events'];
+const INGEST = ['crm_contacts', 'billing_accounts', 'billing_invoices', 'support_tickets', 'web_events'];
+/** Invoices are records of the identity map too (they tie order numbers to accounts) but not of the ground truth. */
+const INVOICES = 7118;
 
 /** Pairwise scores over the records of the ground truth (examples/c360/README.md, "Ground truth"). */
 const SCORE = `
@@ -48,8 +50,12 @@ async function identifierCeiling(p: Project): Promise<{ reachable: number; truth
     (i) =>
       `SELECT '${i.table}' AS source_table, CAST(${col(i.source_id)} AS VARCHAR) AS source_id, CAST(${i.phone_region ? col(i.phone_region) : 'NULL'} AS VARCHAR) AS __region, ${kinds.map((k) => `CAST(${k in i.identifiers ? col(i.identifiers[k]!) : 'NULL'} AS VARCHAR) AS "${k}"`).join(', ')} FROM ${i.table}`,
   );
+  // Invoices are in no ground truth: one belongs to its account's person, and joins records only as a bridge.
   const rows = await p.query(
-    `WITH gt AS (SELECT * FROM read_csv('${TRUTH}', all_varchar = true)) SELECT g.person_id, r.* FROM (${selects.join(' UNION ALL ')}) r JOIN gt g USING (source_table, source_id)`,
+    `WITH gt AS (SELECT * FROM read_csv('${TRUTH}', all_varchar = true)) ` +
+      `SELECT coalesce(g.person_id, a.person_id) AS person_id, g.person_id IS NOT NULL AS scored, r.* FROM (${selects.join(' UNION ALL ')}) r ` +
+      `LEFT JOIN gt g USING (source_table, source_id) LEFT JOIN gt a ON r.source_table = 'billing.invoices' AND a.source_table = 'billing.accounts' AND a.source_id = r.account_id ` +
+      `WHERE coalesce(g.person_id, a.person_id) IS NOT NULL`,
   );
   const user: Record<string, string[]> = {};
   for (const [k, v] of Object.entries(pipeline.match.block_values ?? {})) (user[blockKind(k)] ??= []).push(...v);
@@ -73,6 +79,7 @@ async function identifierCeiling(p: Project): Promise<{ reachable: number; truth
   const groups = new Map<string, { n: number; identified: boolean; web: boolean }>();
   const persons = new Map<string, number>();
   rows.forEach((r, i) => {
+    if (!r.scored) return;
     const g = groups.get(`${r.person_id}:${labels[i]}`) ?? { n: 0, identified: false, web: true };
     g.n++;
     g.identified ||= identified[i]!;
@@ -120,7 +127,7 @@ describe('customer_identity over the example data', () => {
     const at = (type: string, pipeline: string) => evs.findIndex((e) => e.event === type && e.pipeline === pipeline);
     for (const upstream of INGEST) expect(at('start', 'customer_identity')).toBeGreaterThan(at('commit', upstream));
     const identity = evs.find((e) => e.event === 'identity')!;
-    expect(identity).toMatchObject({ pipeline: 'customer_identity', records: 1960 + 1598 + 1050 + 7852 });
+    expect(identity).toMatchObject({ pipeline: 'customer_identity', records: 1960 + 1598 + INVOICES + 1050 + 7852 });
     expect(identity.blocked['reserved-domain']).toBeGreaterThan(0);
     expect(identity.blocked['repeated-characters']).toBeGreaterThan(0); // the zeroed advertising id
     expect(evs.filter((e) => e.event === 'check' && e.pipeline === 'customer_identity').map((e) => e.status)).toEqual(['pass', 'pass', 'pass']);
@@ -129,7 +136,7 @@ describe('customer_identity over the example data', () => {
   it('writes identity_map with exactly (source_table, source_id, customer_id), one row per record', async () => {
     expect(await p.columns('c360.identity_map')).toEqual(['source_table string', 'source_id string', 'customer_id string']);
     const [c] = await p.query(`SELECT count(*) AS n, count(DISTINCT (source_table, source_id)) AS keys, count(customer_id) AS ids FROM c360.identity_map`);
-    expect(c).toEqual({ n: 12460, keys: 12460, ids: 12460 });
+    expect(c).toEqual({ n: 12460 + INVOICES, keys: 12460 + INVOICES, ids: 12460 + INVOICES });
   });
 
   it('writes one golden record per customer', async () => {
@@ -137,7 +144,7 @@ describe('customer_identity over the example data', () => {
       `SELECT (SELECT count(*) FROM c360.customers) AS profiles, (SELECT count(DISTINCT customer_id) FROM c360.customers) AS ids,
               (SELECT count(DISTINCT customer_id) FROM c360.identity_map) AS mapped, (SELECT sum(source_records) FROM c360.customers) AS records`,
     );
-    expect(c).toEqual({ profiles: c!.mapped, ids: c!.mapped, mapped: c!.mapped, records: 12460 });
+    expect(c).toEqual({ profiles: c!.mapped, ids: c!.mapped, mapped: c!.mapped, records: 12460 + INVOICES });
     const cols = await p.columns('c360.customers');
     expect(cols.slice(0, 4)).toEqual(['customer_id string', 'email string', 'phone string', 'loyalty_id string']);
     expect(cols.at(-1)).toBe('source_records long');
@@ -155,7 +162,7 @@ describe('customer_identity over the example data', () => {
     expect(Number(s!.truth)).toBe(c.truth);
     expect(Number(s!.precision)).toBeGreaterThanOrEqual(0.99);
     expect(Number(s!.tp) / c.reachable).toBeGreaterThanOrEqual(0.99);
-    expect(Number(s!.recall)).toBeGreaterThanOrEqual(0.915);
+    expect(Number(s!.recall)).toBeGreaterThanOrEqual(0.92);
   });
 
   it('never links test records to each other or to people through blocked values', async () => {
@@ -185,7 +192,7 @@ describe('customer_identity over the example data', () => {
       // A customer of exactly one contact and one account: the account loses its identifiers.
       const [s] = await p.query(
         `SELECT m.customer_id, max(source_id) FILTER (WHERE source_table = 'billing.accounts') AS account FROM c360.identity_map m
-         GROUP BY 1 HAVING count(*) = 2 AND count(*) FILTER (WHERE source_table = 'billing.accounts') = 1 AND count(*) FILTER (WHERE source_table = 'crm.contacts') = 1
+         GROUP BY 1 HAVING count(*) FILTER (WHERE source_table <> 'billing.invoices') = 2 AND count(*) FILTER (WHERE source_table = 'billing.accounts') = 1 AND count(*) FILTER (WHERE source_table = 'crm.contacts') = 1
          ORDER BY 1 LIMIT 1`,
       );
       splitCustomer = String(s!.customer_id);
@@ -239,7 +246,7 @@ describe('customer_identity over the example data', () => {
       const e = JSON.parse(r.stdout);
       expect(e.customer_id).toBe(survivor);
       const merge = e.records.find((x: any) => x.source_id === 'ACC-990001');
-      expect(merge.identifiers.map((i: any) => i.kind).sort()).toEqual(['email', 'loyalty_id']);
+      expect(merge.identifiers.map((i: any) => i.kind).sort()).toEqual(['account_id', 'email', 'loyalty_id']);
       const linkKinds = e.links.filter((l: any) => l.records.includes('billing.accounts:ACC-990001') && !l.ignored).map((l: any) => l.kind);
       expect(linkKinds).toEqual(expect.arrayContaining(['email', 'loyalty_id']));
       const text = await p.floe(['identity', 'explain', survivor]);
