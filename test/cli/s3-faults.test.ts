@@ -115,12 +115,14 @@ describe('10% of S3 requests failing', () => {
     return r.stdout.trim().split('\n');
   }
 
-  it('load, load again, run and compact succeed with exactly the expected rows, and --json shows the retries', async () => {
+  it('load, load again, run, compact and maintain orphans succeed with exactly the expected rows, and --json shows the retries', async () => {
     const steps = [
       await throughFaults(['load', 'raw.people', path.join(faulty, 'a.csv')]),
       await throughFaults(['load', 'raw.people', path.join(faulty, 'b.csv')]),
       await throughFaults(['run', 'orders']),
       await throughFaults(['compact', 'raw.people', '--rewrite-all']),
+      // Lists every object under the table; finds no orphan, so deletes nothing.
+      await throughFaults(['maintain', 'orphans', 'raw.people', '--older-than', '0s', '--allow-recent']),
     ];
     const injected = steps.reduce((n, s) => n + s.injected, 0);
     const retries = steps.reduce((n, s) => n + s.retries.length, 0);
@@ -132,6 +134,9 @@ describe('10% of S3 requests failing', () => {
     // Read through the store directly: no duplicated and no missing rows.
     expect(await rows('SELECT id, name FROM raw.people ORDER BY id')).toEqual(['id,name', ...Array.from({ length: 9 }, (_, i) => `${i},name-${i}`)]);
     expect(await rows('SELECT id, amount FROM raw.orders ORDER BY id')).toEqual(['id,amount', '1,10', '2,20', '3,30']);
+    // Queries through the faults read the same rows (no --json there: retries stay silent).
+    const q = await floeIn(faulty, ['query', 'SELECT count(*) AS n, count(DISTINCT id) AS d FROM raw.people', '--format', 'csv'], { env: ENV });
+    expect(q.stdout.trim().split('\n'), show(q)).toEqual(['n,d', '9,9']);
     // One snapshot per load and one for the compaction: no commit was made twice.
     const snaps = await floeIn(direct, ['snapshots', 'raw.people', '--json'], { env: ENV });
     expect(snaps.code, show(snaps)).toBe(0);
