@@ -12,7 +12,7 @@ import type { Catalog } from '../../src/catalog/catalog.js';
 import { openCatalog } from '../../src/catalog/open.js';
 import { openEngine, type Engine } from '../../src/engine/duckdb.js';
 import { createTableView } from '../../src/engine/read.js';
-import { toBinary } from '../../src/iceberg/conversions.js';
+import { fromBinary, toBinary } from '../../src/iceberg/conversions.js';
 import type { DataFile, TableIdentifier } from '../../src/iceberg/types.js';
 import { writeTable } from '../../src/ingest/write-table.js';
 import { LocalFileIO } from '../../src/io/local.js';
@@ -112,6 +112,26 @@ describe('per-key pruning of merge candidates', () => {
     expect((await lastSummary(gap)).operation).toBe('append');
   });
 
+  it('prunes by string and timestamp keys too', async () => {
+    const str = { namespace: ['rw'], name: 'strings' };
+    for (const p of ['a', 'c', 'e']) await append(str, `SELECT '${p}' || lpad(i::VARCHAR, 2, '0') AS k, 'old' AS v FROM range(0, 20) t(i)`);
+    // 'a05' and 'e30' span every file; 'c..' holds neither; 'e30' is beyond 'e19', so only the 'a' file is rewritten.
+    await mergeTable({ ...base(str), selectSql: `SELECT * FROM (VALUES ('a05', 'new'), ('e30', 'new')) t(k, v)`, key: ['k'] });
+    let s = await lastSummary(str);
+    expect([s['deleted-data-files'], s['added-data-files'], s['total-records']]).toEqual(['1', '1', '61']);
+    expect(await read(str, `SELECT string_agg(k, ',' ORDER BY k) AS ks FROM $t WHERE v = 'new'`)).toEqual([{ ks: 'a05,e30' }]);
+
+    const ts = { namespace: ['rw'], name: 'times' };
+    for (const day of ['2024-01-01', '2024-03-01', '2024-05-01']) {
+      await append(ts, `SELECT TIMESTAMP '${day}' + to_minutes(i) AS happened, i::INTEGER AS n FROM range(0, 10) t(i)`);
+    }
+    // The first and last files hold a key; the March file lies between them and is kept.
+    await mergeTable({ ...base(ts), selectSql: `SELECT * FROM (VALUES (TIMESTAMP '2024-01-01 00:03:00', 100), (TIMESTAMP '2024-05-01 00:09:00', 900)) t(happened, n)`, key: ['happened'] });
+    s = await lastSummary(ts);
+    expect([s['deleted-data-files'], s['added-data-files'], s['total-records']]).toEqual(['2', '1', '30']);
+    expect(await read(ts, `SELECT count(*) AS n, sum(n) AS total FROM $t`)).toEqual([{ n: 30n, total: 135n - 3n - 9n + 100n + 900n }]);
+  });
+
   it('keeps files it cannot judge: no bounds for the key, or a key type outside the exact set', async () => {
     const long = (n: bigint) => toBinary('long', n);
     const task = (lo?: bigint, hi?: bigint): ScanTask => ({
@@ -140,6 +160,32 @@ describe('per-key pruning of merge candidates', () => {
     await engine.run(`CREATE TEMP TABLE prune_keys AS SELECT * FROM (VALUES (15::BIGINT), (NULL)) t(k)`, 'stage');
     const kept = await candidatesHoldingKeys(engine, 'prune_keys', { fieldId: 1, type: 'long', name: 'k' }, tasks, 't');
     expect(kept.map((t) => t.file.file_path)).toEqual(['f10', 'f20', 'fundefined']);
+  });
+});
+
+describe('per-key pruning with merge-on-read', () => {
+  it('stays exact when the candidates are pruned per key: deletes only against files holding a key', async () => {
+    const id = { namespace: ['rw'], name: 'mor' };
+    for (const lo of [0, 100, 200]) {
+      await writeTable({
+        ...base(id),
+        selectSql: `SELECT i::BIGINT AS id, 'v' || i AS v FROM range(${lo}, ${lo + 100}) t(i)`,
+        mode: 'append',
+        properties: { 'write.merge.mode': 'merge-on-read' },
+      });
+    }
+    const t0 = await loadTable(catalog, io, id);
+    const files = (await planScan({ io, metadata: t0.metadata, table: id.name })).dataFiles;
+    await mergeTable({ ...base(id), selectSql: `SELECT * FROM (VALUES (5::BIGINT, 'new5'), (250, 'new250')) t(id, v)`, key: ['id'] });
+    const t1 = await loadTable(catalog, io, id);
+    const plan = await planScan({ io, metadata: t1.metadata, table: id.name });
+    expect(plan.dataFiles.map((d) => d.file.file_path)).toEqual(expect.arrayContaining(files.map((f) => f.file.file_path)));
+    // Deletes apply to the files of 0..99 and 200..299 only.
+    const withDeletes = plan.dataFiles.filter((d) => d.deletes.length > 0).map((d) => String(fromBinary('long', d.file.lower_bounds!.get(1)!)));
+    expect(withDeletes.sort()).toEqual(['0', '200']);
+    expect(await read(id, `SELECT count(*) AS n, count(DISTINCT id) AS d, string_agg(v, ',' ORDER BY id) FILTER (WHERE v LIKE 'new%') AS changed FROM $t`)).toEqual([
+      { n: 300n, d: 300n, changed: 'new5,new250' },
+    ]);
   });
 });
 
