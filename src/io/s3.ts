@@ -31,7 +31,7 @@ import pLimit, { type LimitFunction } from 'p-limit';
 import { conflictError, FloeError, ioError, notFound } from '../errors.js';
 import type { FileInfo, FileIO, WriteOptions } from './fileio.js';
 import { formatS3Location, inSameFolder, listingPlan, parseS3Location, rangeHeader, type S3Location } from './s3-location.js';
-import { s3ErrorInfo, withS3Retries, type S3RetryObserver } from './s3-retry.js';
+import { isRetryableS3Error, s3ErrorInfo, withS3Retries, type S3RetryObserver } from './s3-retry.js';
 import { describeEndpoint, s3ClientConfig, type S3Settings } from './s3-settings.js';
 import { StageCache } from './stage-cache.js';
 
@@ -109,7 +109,8 @@ export class S3FileIO implements FileIO {
     const code = s3ErrorInfo(e).code;
     const detail = http ? `${code} (HTTP ${http})` : `${code}${err.message && err.message !== code ? `: ${err.message}` : ''}`;
     const credentials = http === 403 || code === 'CredentialsProviderError' || code === 'InvalidAccessKeyId' || code === 'SignatureDoesNotMatch';
-    const retryable = !credentials && (http === undefined || http >= 500 || http === 429 || err.$retryable !== undefined);
+    // Whether running the command again later may succeed: what a request retries, and any network failure.
+    const retryable = !credentials && (http === undefined || isRetryableS3Error(e));
     const hint =
       credentials
         ? 'Check the S3 credentials (storage.s3 in floe.yaml, AWS_* environment variables or the shared AWS profile) and the bucket policy.'
