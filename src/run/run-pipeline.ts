@@ -3,8 +3,13 @@
  * normalise, quarantine malformed rows, dedupe, then write (append | overwrite | merge)
  * with the new cursor and run id in the same snapshot.
  *
- * Nothing reaches the target unless the whole run succeeds: the rejects ratio is checked
- * before the commit, and a failed commit leaves the table as it was.
+ * Two paths (ingest-path.ts): a run whose rows only the source's reader can reject streams
+ * the source through the normalisation straight into the write (one scan); any other run
+ * stages the normalised rows first (materialise) to count, filter and dedupe them.
+ *
+ * Nothing reaches the target unless the whole run succeeds: the reject limits are checked
+ * before the commit (before the write, or in the streamed write's beforeCommit hook), and a
+ * failed commit leaves the table as it was.
  */
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
