@@ -25,6 +25,9 @@ import type { ScanTask } from '../table/delete-index.js';
 /** Key types whose bound literals round-trip exactly and compare in DuckDB as in Iceberg. */
 const PRUNABLE = new Set(['int', 'long', 'string', 'date', 'timestamp', 'timestamptz']);
 
+/** Files per statement. */
+export const BATCH = 5000;
+
 export interface KeyColumn {
   fieldId: number;
   type: string;
@@ -64,15 +67,19 @@ export function boundLiterals(candidates: readonly ScanTask[], key: KeyColumn): 
 export async function candidatesHoldingKeys(engine: Engine, incoming: string, key: KeyColumn, candidates: readonly ScanTask[], table: string): Promise<ScanTask[]> {
   const bounded = boundLiterals(candidates, key).filter((b): b is Bounded => b !== undefined);
   if (bounded.length === 0) return [...candidates];
-  const files = `(VALUES ${bounded.map((b) => `(${b.index}, ${b.lower}, ${b.upper})`).join(', ')}) AS __f(i, lo, hi)`;
   const k = quoteIdent(key.name);
-  const rows = await engine.all(
-    `SELECT DISTINCT __f.i AS i FROM ${files} ASOF JOIN (SELECT ${k} AS k FROM ${quoteIdent(incoming)} WHERE ${k} IS NOT NULL) AS __k ` +
-      `ON __f.lo <= __k.k WHERE __k.k <= __f.hi`,
-    `find the data files of ${table} that hold the merge keys`,
-    { context: { table } },
-  );
-  const hit = new Set(rows.map((r) => Number(r.i)));
+  const hit = new Set<number>();
+  // Batches keep each statement's VALUES list small for tables of very many files.
+  for (let at = 0; at < bounded.length; at += BATCH) {
+    const files = `(VALUES ${bounded.slice(at, at + BATCH).map((b) => `(${b.index}, ${b.lower}, ${b.upper})`).join(', ')}) AS __f(i, lo, hi)`;
+    const rows = await engine.all(
+      `SELECT DISTINCT __f.i AS i FROM ${files} ASOF JOIN (SELECT ${k} AS k FROM ${quoteIdent(incoming)} WHERE ${k} IS NOT NULL) AS __k ` +
+        `ON __f.lo <= __k.k WHERE __k.k <= __f.hi`,
+      `find the data files of ${table} that hold the merge keys`,
+      { context: { table } },
+    );
+    for (const r of rows) hit.add(Number(r.i));
+  }
   const checked = new Set(bounded.map((b) => b.index));
   return candidates.filter((_, i) => !checked.has(i) || hit.has(i));
 }

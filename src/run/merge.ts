@@ -30,10 +30,10 @@ import { schemaFromColumns } from '../engine/infer-schema.js';
 import { icebergValueOf } from '../engine/types.js';
 import { compareValues, fromBinary } from '../iceberg/conversions.js';
 import { fieldByPath } from '../iceberg/schema.js';
-import { DataFileContent, ManifestEntryStatus, type DataFile, type IcebergValue, type NestedField } from '../iceberg/types.js';
+import { DataFileContent, ManifestEntryStatus, type DataFile, type IcebergValue, type NestedField, type Schema } from '../iceberg/types.js';
 import { writeAndCommit, writeTable, type WriteTableOptions, type WriteTableResult } from '../ingest/write-table.js';
 import { reconcileColumns } from '../ingest/reconcile.js';
-import { loadTable } from '../table/load.js';
+import { loadTable, type LoadedTable } from '../table/load.js';
 import { planScan, type ScanDelete } from '../table/scan.js';
 import { referencedDataFile } from '../table/delete-index.js';
 import { currentSchema, nextSchemaId } from '../table/snapshot-producer.js';
@@ -79,6 +79,26 @@ export async function mergeTable(o: MergeOptions): Promise<WriteTableResult> {
     `stage the rows to merge into ${name}`,
     { kind: 'source', context: { table: name } },
   );
+  try {
+    return await mergeStaged({ o, name, table, tableSchema, r, incoming });
+  } finally {
+    await o.engine.run(`DROP TABLE IF EXISTS ${quoteIdent(incoming)}`, 'drop the staged merge rows').catch(() => undefined);
+  }
+}
+
+interface Staged {
+  o: MergeOptions;
+  name: string;
+  table: LoadedTable;
+  tableSchema: Schema;
+  r: ReturnType<typeof reconcileColumns>;
+  /** The temp table of incoming rows: the reconciled columns plus the delete marker. */
+  incoming: string;
+}
+
+/** The merge of rows staged in `incoming`: candidates, then merge-on-read or a copy-on-write rewrite. */
+async function mergeStaged({ o, name, table, tableSchema, r, incoming }: Staged): Promise<WriteTableResult> {
+  const m = table.metadata;
   const keys = o.key.map((k) => {
     const f = fieldByPath(r.schema, k);
     if (!f) throw new FloeError('config', `merge key "${k}" is not a column of ${name}`, { context: { table: name } });

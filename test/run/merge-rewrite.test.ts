@@ -17,7 +17,7 @@ import type { DataFile, TableIdentifier } from '../../src/iceberg/types.js';
 import { writeTable } from '../../src/ingest/write-table.js';
 import { LocalFileIO } from '../../src/io/local.js';
 import { mergeTable } from '../../src/run/merge.js';
-import { boundLiterals, candidatesHoldingKeys } from '../../src/run/merge-prune.js';
+import { BATCH, boundLiterals, candidatesHoldingKeys } from '../../src/run/merge-prune.js';
 import { rewriteSql } from '../../src/run/merge-rewrite.js';
 import type { ScanTask } from '../../src/table/delete-index.js';
 import { loadTable } from '../../src/table/load.js';
@@ -160,6 +160,12 @@ describe('per-key pruning of merge candidates', () => {
     await engine.run(`CREATE TEMP TABLE prune_keys AS SELECT * FROM (VALUES (15::BIGINT), (NULL)) t(k)`, 'stage');
     const kept = await candidatesHoldingKeys(engine, 'prune_keys', { fieldId: 1, type: 'long', name: 'k' }, tasks, 't');
     expect(kept.map((t) => t.file.file_path)).toEqual(['f10', 'f20', 'fundefined']);
+
+    // More files than one statement takes: every batch is checked, and the order is kept.
+    const many = Array.from({ length: BATCH * 2 + 7 }, (_, i) => task(BigInt(i * 10), BigInt(i * 10 + 5)));
+    await engine.run(`CREATE TEMP TABLE prune_many AS SELECT * FROM (VALUES (3::BIGINT), (${BATCH * 10 + 4}), (${BATCH * 10 + 8}), (${(BATCH * 2 + 6) * 10})) t(k)`, 'stage');
+    const hits = await candidatesHoldingKeys(engine, 'prune_many', { fieldId: 1, type: 'long', name: 'k' }, many, 't');
+    expect(hits.map((t) => t.file.file_path)).toEqual(['f0', `f${BATCH * 10}`, `f${(BATCH * 2 + 6) * 10}`]);
   });
 });
 
@@ -230,12 +236,14 @@ describe('the copy-on-write rewrite split on the key range', () => {
     ]);
   });
 
-  it('drops its bound variables after the merge', async () => {
+  it('drops its bound variables and staged rows after the merge', async () => {
     const id = { namespace: ['rw'], name: 'vars' };
     await append(id, `SELECT i::BIGINT AS id FROM range(0, 10) t(i)`);
     await mergeTable({ ...base(id), selectSql: `SELECT 3::BIGINT AS id`, key: ['id'] });
     const vars = await engine.all(`SELECT count(*) AS n FROM duckdb_variables() WHERE name LIKE '__floe_merge_%'`, 'vars');
     expect(vars).toEqual([{ n: 0n }]);
+    const staged = await engine.all(`SELECT count(*) AS n FROM duckdb_tables() WHERE table_name LIKE '__floe_merge_%'`, 'tables');
+    expect(staged).toEqual([{ n: 0n }]);
   });
 
   it('without bounds, the SQL is one anti-join over all candidate rows', () => {
