@@ -9,7 +9,7 @@
 import type { DuckDBConnection, DuckDBDataChunk } from '@duckdb/node-api';
 import { DuckDBScalarFunction, VARCHAR } from '@duckdb/node-api';
 import { type BlockLists, blockList } from '../normalize/blocked.js';
-import { blockKind, identifierKey, phoneRegionOf } from './keys.js';
+import { blockKind, identifierKey, keyFamily, phoneRegionOf } from './keys.js';
 
 export const ID_VALUE = '__floe_id_value';
 export const ID_KEY = '__floe_id_key';
@@ -63,7 +63,7 @@ function ternary(name: string, f: (kind: string, raw: string, region: string | n
 }
 
 const keyOf = (kind: string, raw: string, region: string | null) => {
-  const phoneRegion = phoneRegionOf(region);
+  const phoneRegion = keyFamily(kind) === 'phone' ? phoneRegionOf(region) : undefined;
   return identifierKey(kind, raw, phoneRegion ? { phoneRegion } : {});
 };
 
