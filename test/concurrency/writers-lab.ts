@@ -66,6 +66,35 @@ export async function floeOk(p: Project, args: readonly string[]): Promise<RunRe
   return r;
 }
 
+/**
+ * Iceberg's default commit.retry.num-retries (4) is too few for several writers appending in
+ * a tight loop: some writer loses five swaps in a row and gives up with a conflict, as
+ * Iceberg Java's would. Tables under these tests get the retry properties a deployment with
+ * this many concurrent writers sets — many short waits, since a commit takes tens of ms.
+ */
+export const RETRY_PROPERTIES = ['commit.retry.num-retries=100', 'commit.retry.min-wait-ms=10', 'commit.retry.max-wait-ms=1000'];
+
+/** `floe table create <table>` with the columns append-worker.ts writes and RETRY_PROPERTIES. */
+export async function createEventsTable(p: Project, table: string): Promise<void> {
+  await floeOk(p, ['table', 'create', table, '--column', 'id long required', '--column', 'writer int', '--column', 'append int', ...RETRY_PROPERTIES.flatMap((x) => ['--property', x])]);
+}
+
+/**
+ * The table's rows checked in one `floe query` (each one reads every manifest): row count,
+ * distinct ids, ids present more than once (GROUP BY id HAVING count(*) > 1), rows whose
+ * writer/append columns do not match their id, and the ids in order.
+ */
+export async function rowCheck(p: Project, table: string): Promise<{ n: number; ids: number; twice: number; misplaced: number; idList: number[] }> {
+  const [q] = await queryRows<{ n: number; ids: number; twice: number; misplaced: number; id_list: string | null }>(
+    p,
+    `SELECT (SELECT count(*) FROM ${table}) AS n, (SELECT count(DISTINCT id) FROM ${table}) AS ids, ` +
+      `(SELECT count(*) FROM (SELECT id FROM ${table} GROUP BY id HAVING count(*) > 1)) AS twice, ` +
+      `(SELECT count(*) FROM ${table} WHERE id <> writer * 100000 + append * 100 + id % 100) AS misplaced, ` +
+      `(SELECT string_agg(id::VARCHAR, ',' ORDER BY id) FROM ${table}) AS id_list`,
+  );
+  return { n: Number(q!.n), ids: Number(q!.ids), twice: Number(q!.twice), misplaced: Number(q!.misplaced), idList: q!.id_list ? q!.id_list.split(',').map(Number) : [] };
+}
+
 /** Rows of a `floe query --format json` (the built CLI). */
 export async function queryRows<T = Record<string, unknown>>(p: Project, sql: string): Promise<T[]> {
   const r = await floeOk(p, ['query', sql, '--format', 'json']);
@@ -131,11 +160,11 @@ export async function inspect(p: Project, table: string) {
 export function mainAncestry(m: TableMetadata): TableMetadata['snapshots'] {
   const out: TableMetadata['snapshots'] = [];
   const byId = new Map(m.snapshots.map((s) => [s['snapshot-id'], s] as const));
-  for (let id = m.refs['main']?.['snapshot-id'] ?? m['current-snapshot-id']; id != null; ) {
+  for (let id: bigint | null = m.refs['main']?.['snapshot-id'] ?? m['current-snapshot-id'] ?? null; id != null; ) {
     const s = byId.get(id);
     if (!s) throw new Error(`snapshot ${id} in main's ancestry is not in the metadata`);
     out.push(s);
-    id = s['parent-snapshot-id'];
+    id = s['parent-snapshot-id'] ?? null;
   }
   return out;
 }

@@ -31,8 +31,15 @@ import { planScan } from '../../src/table/scan.js';
 import { collect, spawnFloe, type RunResult } from '../helpers/floe-process.js';
 import { runOracleScript } from '../interop/oracle.js';
 
-/** Kills per command: FLOE_CRASH_KILLS (default 12, at most 40) FileIO kill points plus 2 timed kills. */
-export const MAX_IO_KILLS = Math.min(40, Math.max(1, Number(process.env.FLOE_CRASH_KILLS ?? 12)));
+/**
+ * Kills per command: FLOE_CRASH_KILLS (default 21, 3 to 80). Five commands are killed (load
+ * creating a table, load appending, run merging, compact, maintain expire), so a default
+ * run of test/crash makes 105 kill injections. Each command gets up to KILLS - TIMED_KILLS
+ * FileIO kill points (all of its operations when it performs fewer) and timed kills for the
+ * rest of its budget.
+ */
+export const KILLS_PER_COMMAND = Math.min(80, Math.max(3, Number(process.env.FLOE_CRASH_KILLS ?? 21)));
+/** At least this many of a command's kills are timed (the parent's SIGKILL at a seeded moment). */
 export const TIMED_KILLS = 2;
 
 export interface TableState {
@@ -77,10 +84,17 @@ export function seeded(seed: number): () => number {
 /** Where a command is killed: right after its nth FileIO operation, or after `ms` milliseconds. */
 export type Kill = { io: number } | { ms: number };
 
-/** The sampled FileIO kill points of a command doing `ops` operations, then TIMED_KILLS seeded moments within its `ms`. */
-export function kills(ops: number, ms: number, seed: number): Kill[] {
+/**
+ * A command's `total` kills: its FileIO kill points (killPoints: all of them when it does
+ * fewer than total - TIMED_KILLS operations), then timed kills filling the budget, one in
+ * each equal slice of the uninterrupted run's `ms` at a seeded offset (stratified, so they
+ * do not bunch up in start-up).
+ */
+export function kills(ops: number, ms: number, seed: number, total = KILLS_PER_COMMAND): Kill[] {
   const random = seeded(seed);
-  return [...killPoints(ops, MAX_IO_KILLS).map((io) => ({ io })), ...Array.from({ length: TIMED_KILLS }, () => ({ ms: Math.floor(random() * ms) }))];
+  const io = killPoints(ops, Math.max(1, total - TIMED_KILLS)).map((n): Kill => ({ io: n }));
+  const timed = total - io.length;
+  return [...io, ...Array.from({ length: timed }, (_, i): Kill => ({ ms: Math.floor(((i + random()) * ms) / timed) }))];
 }
 
 /** `<what> killed after FileIO op n/ops` or `<what> killed by the parent after ms ms`, for assertion messages. */
@@ -196,6 +210,34 @@ export class CrashLab {
     });
   }
 
+  /**
+   * The state a kill at `k` left in `table`, checked (assertBeforeOrAfter) and recorded in
+   * `tally`; a table that no longer loads in floe is recorded as corrupt and fails.
+   */
+  async checkKill(
+    tally: KillTally,
+    k: Kill,
+    table: string,
+    before: TableState | 'absent',
+    afterRows: readonly string[],
+    r: RunResult,
+    /** For commands that keep the rows (compact, expire): whether `state` is the committed one. */
+    committed?: (state: TableState) => boolean,
+  ): Promise<{ outcome: 'before' | 'after'; state: TableState }> {
+    const label = killLabel(tally.command, k, tally.ops);
+    let state: TableState;
+    try {
+      state = await this.state(table);
+    } catch (e) {
+      tally.record(k, 'corrupt');
+      throw new Error(`${label}: corrupt: ${table} does not load: ${(e as Error).message}\nexit ${r.code ?? r.signal}\n${r.stderr.slice(-2000)}`);
+    }
+    let verdict = classify(state, before, afterRows);
+    if (committed && (verdict === 'before' || verdict === 'after')) verdict = committed(state) ? 'after' : 'before';
+    tally.record(k, verdict);
+    return { outcome: assertVerdict(label, verdict, state, before, afterRows, r), state };
+  }
+
   /** An append committed in this process (set-up between attempts, not under test). */
   async append(table: string, selectSql: string): Promise<void> {
     const engine = await this.openEngine();
@@ -222,28 +264,85 @@ export class CrashLab {
   }
 }
 
-export interface AttemptLog {
-  kill: string;
-  outcome: 'before' | 'after';
-  exit: string;
+/** What a kill left: the rows before, the rows after, or a broken guarantee. */
+export type Verdict = 'before' | 'after' | 'corrupt' | 'lost' | 'duplicated';
+
+/**
+ * Classifies a loadable table state against the rows before and after the command:
+ * `duplicated` when a data file is listed twice or a row occurs more often than in both
+ * `before` and `after`; `lost` when it is neither (rows missing or changed); a state that
+ * does not load at all is `corrupt` (CrashLab.checkKill).
+ */
+export function classify(state: TableState, before: TableState | 'absent', afterRows: readonly string[]): Verdict {
+  if (new Set(state.files).size !== state.files.length) return 'duplicated';
+  const same = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
+  if (state.exists && same(state.rows, afterRows)) return 'after';
+  if (before === 'absent' ? !state.exists : state.exists && same(state.rows, before.rows)) return 'before';
+  const counts = (rows: readonly string[]) => rows.reduce((m, r) => m.set(r, (m.get(r) ?? 0) + 1), new Map<string, number>());
+  const b = counts(before === 'absent' ? [] : before.rows);
+  const a = counts(afterRows);
+  for (const [row, n] of counts(state.rows)) if (n > 1 && n > Math.max(b.get(row) ?? 0, a.get(row) ?? 0)) return 'duplicated';
+  return 'lost';
+}
+
+/** The kills of one command and what each left; its line() is the figure the CI log shows. */
+export class KillTally {
+  readonly counts: Record<Verdict, number> = { before: 0, after: 0, corrupt: 0, lost: 0, duplicated: 0 };
+  io = 0;
+  timed = 0;
+
+  constructor(
+    readonly command: string,
+    /** FileIO operations of an uninterrupted run. */
+    readonly ops: number,
+  ) {
+    TALLIES.push(this);
+  }
+
+  get kills(): number {
+    return this.io + this.timed;
+  }
+
+  record(k: Kill, v: Verdict): void {
+    if ('io' in k) this.io++;
+    else this.timed++;
+    this.counts[v]++;
+  }
+
+  line(): string {
+    const c = this.counts;
+    return `crash figures: ${this.command}: ${this.kills} kills (${this.io} after FileIO ops of ${this.ops}, ${this.timed} timed) -> ${c.before} before, ${c.after} after; corrupt ${c.corrupt}, lost ${c.lost}, duplicated ${c.duplicated}`;
+  }
+}
+
+/** Every KillTally of this test file, in creation order. */
+export const TALLIES: KillTally[] = [];
+
+/** One line over TALLIES: the file's total, for the CI log. */
+export function talliesLine(file: string): string {
+  const sum = (f: (t: KillTally) => number) => TALLIES.reduce((n, t) => n + f(t), 0);
+  return `crash figures: ${file} total: ${sum((t) => t.kills)} kills over ${TALLIES.length} commands -> ${sum((t) => t.counts.before)} before, ${sum((t) => t.counts.after)} after; corrupt ${sum((t) => t.counts.corrupt)}, lost ${sum((t) => t.counts.lost)}, duplicated ${sum((t) => t.counts.duplicated)}`;
 }
 
 /**
  * Checks a table state left by a killed (or finished) command: loadable, no data file twice,
- * rows exactly `before`'s or exactly `after`'s. Returns which one it is.
+ * rows exactly `before`'s or exactly `after`'s; a command that exited 0 must have committed.
+ * Returns which one it is.
  */
 export function assertBeforeOrAfter(label: string, state: TableState, before: TableState | 'absent', afterRows: readonly string[], r: RunResult): 'before' | 'after' {
-  const beforeRows = before === 'absent' ? null : before.rows;
-  expect(new Set(state.files).size, `${label}: a data file is listed twice`).toBe(state.files.length);
-  const isAfter = state.exists && state.rows.length === afterRows.length && state.rows.every((x, i) => x === afterRows[i]);
-  const isBefore = beforeRows === null ? !state.exists : state.exists && state.rows.length === beforeRows.length && state.rows.every((x, i) => x === beforeRows[i]);
-  if (!isAfter && !isBefore) {
+  return assertVerdict(label, classify(state, before, afterRows), state, before, afterRows, r);
+}
+
+/** Throws unless `verdict` is before or after; a command that exited 0 must be after. */
+export function assertVerdict(label: string, verdict: Verdict, state: TableState, before: TableState | 'absent', afterRows: readonly string[], r: RunResult): 'before' | 'after' {
+  if (verdict !== 'before' && verdict !== 'after') {
+    const beforeRows = before === 'absent' ? null : before.rows;
     throw new Error(
-      `${label}: the table holds neither the rows before (${beforeRows ? checksum(beforeRows) : 'absent'}) nor after (${checksum(afterRows)}) the command: ` +
-        `${state.exists ? `${state.rows.length} rows, checksum ${state.checksum}` : 'absent'}\nexit ${r.code ?? r.signal}\n${r.stderr.slice(-2000)}`,
+      `${label}: ${verdict}: the table holds neither the rows before (${beforeRows ? checksum(beforeRows) : 'absent'}) nor after (${checksum(afterRows)}) the command: ` +
+        `${state.exists ? `${state.rows.length} rows, ${state.files.length} data files, checksum ${state.checksum}` : 'absent'}\nexit ${r.code ?? r.signal}\n${r.stderr.slice(-2000)}`,
     );
   }
   // A command that exited 0 committed: its rows must be there.
-  if (r.code === 0) expect(isAfter, `${label}: exited 0 but the table does not hold the rows after`).toBe(true);
-  return isAfter ? 'after' : 'before';
+  if (r.code === 0) expect(verdict, `${label}: exited 0 but the table does not hold the rows after`).toBe('after');
+  return verdict;
 }

@@ -1,18 +1,20 @@
 /**
  * Crash safety of `floe run` (an ingest pipeline in merge mode), `floe compact` and
- * `floe maintain expire`: each killed after every sampled FileIO operation (and twice at a
- * seeded random moment) leaves the table loadable with exactly the rows before or after,
+ * `floe maintain expire`: each killed after every sampled FileIO operation (and at seeded
+ * moments by the parent) leaves the table loadable with exactly the rows before or after,
  * no data file twice, and able to take the next command. Then PyIceberg loads all three
- * tables in one process, and `floe maintain orphans` leaves the rows as they were.
+ * tables in one process, and `floe maintain orphans` leaves the rows as they were. Each
+ * command prints its figure (kills, before/after, corrupt/lost/duplicated) to the log.
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { assertBuilt } from '../helpers/floe-process.js';
-import { assertBeforeOrAfter, CrashLab, killLabel, kills } from './harness.js';
+import { CrashLab, killLabel, KillTally, kills, talliesLine } from './harness.js';
 
 const lab = new CrashLab('maint');
-afterAll(() => lab.remove());
-
-const count = (xs: string[], x: string) => xs.filter((y) => y === x).length;
+afterAll(() => {
+  console.log(talliesLine('test/crash/maintenance.test.ts'));
+  lab.remove();
+});
 
 describe('floe run (merge pipeline), killed at every sampled FileIO operation', () => {
   it('leaves exactly the rows before or after the merge', async () => {
@@ -36,7 +38,7 @@ describe('floe run (merge pipeline), killed at every sampled FileIO operation', 
     const ref = batch(1);
     const { ops, ms } = await lab.countOps(['run', 'contacts']);
     for (const [k, v] of ref) table.set(k, v);
-    const outcomes: string[] = [];
+    const tally = new KillTally('run (merge)', ops);
     let i = 2;
     for (const k of kills(ops, ms, 7)) {
       const input = batch(i++);
@@ -44,13 +46,11 @@ describe('floe run (merge pipeline), killed at every sampled FileIO operation', 
       const expected = new Map(table);
       for (const [key, v] of input) expected.set(key, v);
       const afterRows = [...expected].map(([id, email]) => JSON.stringify({ id, email })).sort();
-      const r = await lab.killAt(['run', 'contacts'], k);
-      const outcome = assertBeforeOrAfter(killLabel('merge run', k, ops), await lab.state('crash.contacts'), before, afterRows, r);
+      const { outcome } = await lab.checkKill(tally, k, 'crash.contacts', before, afterRows, await lab.killAt(['run', 'contacts'], k));
       if (outcome === 'after') for (const [key, v] of input) table.set(key, v);
-      outcomes.push(outcome);
     }
-    console.log(`run (merge): ${ops} FileIO ops uninterrupted; ${outcomes.length} kills -> ${count(outcomes, 'before')} before, ${count(outcomes, 'after')} after`);
-    expect(outcomes).toContain('before');
+    console.log(tally.line());
+    expect(tally.counts.before).toBeGreaterThan(0);
     // The next run takes over the dead run's lock and merges.
     const last = batch(i);
     await lab.ok(['run', 'contacts']);
@@ -70,24 +70,23 @@ describe('floe compact, killed at every sampled FileIO operation', () => {
     const after = await lab.state('crash.compacted');
     expect(after.files).toHaveLength(1);
     let from = 10;
-    const outcomes: string[] = [];
+    // The rows do not change: "after" is a committed rewrite (a new metadata file).
+    const tally = new KillTally('compact', ops);
+    let replaced = true;
     for (const k of kills(ops, ms, 11)) {
       // New small files only after a compaction: the work (and the FileIO count) stays that
       // of the counted run, so the kill points cover it from start to end.
-      if (outcomes.length === 0 || outcomes.at(-1) === 'after') await smallFiles(from);
+      if (replaced) await smallFiles(from);
       from += 10;
       const before = await lab.state('crash.compacted');
-      const r = await lab.killAt(args, k);
-      const state = await lab.state('crash.compacted');
-      assertBeforeOrAfter(killLabel('compact', k, ops), state, before, before.rows, r);
+      const { state, outcome } = await lab.checkKill(tally, k, 'crash.compacted', before, before.rows, await lab.killAt(args, k), (s) => s.metadataLocation !== before.metadataLocation);
       // Either nothing changed, or the files were replaced (fewer of them, same rows).
-      const replaced = state.metadataLocation !== before.metadataLocation;
+      replaced = outcome === 'after';
       if (replaced) expect(state.files.length).toBeLessThan(before.files.length);
       else expect(state.files).toEqual(before.files);
-      outcomes.push(replaced ? 'after' : 'before');
     }
-    console.log(`compact: ${ops} FileIO ops uninterrupted; ${outcomes.length} kills -> ${count(outcomes, 'before')} before, ${count(outcomes, 'after')} after`);
-    expect(outcomes).toContain('before');
+    console.log(tally.line());
+    expect(tally.counts.before).toBeGreaterThan(0);
     await lab.ok(args);
     expect((await lab.state('crash.compacted')).files).toHaveLength(1);
   }, 900_000);
@@ -104,19 +103,19 @@ describe('floe maintain expire, killed at every sampled FileIO operation', () =>
     const { ops, ms } = await lab.countOps(args);
     expect((await lab.state('crash.expiring')).snapshots).toBe(1);
     let from = 10;
-    const outcomes: string[] = [];
+    // The rows do not change: "after" is the snapshots expired.
+    const tally = new KillTally('maintain expire', ops);
+    let expired = true;
     for (const k of kills(ops, ms, 13)) {
-      if (outcomes.length === 0 || outcomes.at(-1) === 'after') await appendTwo(from);
+      if (expired) await appendTwo(from);
       from += 10;
       const before = await lab.state('crash.expiring');
-      const r = await lab.killAt(args, k);
-      const state = await lab.state('crash.expiring');
-      assertBeforeOrAfter(killLabel('expire', k, ops), state, before, before.rows, r);
-      expect([before.snapshots, 1], killLabel('expire', k, ops)).toContain(state.snapshots);
-      outcomes.push(state.snapshots === 1 ? 'after' : 'before');
+      const { state, outcome } = await lab.checkKill(tally, k, 'crash.expiring', before, before.rows, await lab.killAt(args, k), (s) => s.snapshots === 1);
+      expect([before.snapshots, 1], killLabel('maintain expire', k, ops)).toContain(state.snapshots);
+      expired = outcome === 'after';
     }
-    console.log(`maintain expire: ${ops} FileIO ops uninterrupted; ${outcomes.length} kills -> ${count(outcomes, 'before')} before, ${count(outcomes, 'after')} after`);
-    expect(outcomes).toContain('before');
+    console.log(tally.line());
+    expect(tally.counts.before).toBeGreaterThan(0);
   }, 900_000);
 });
 
