@@ -13,6 +13,7 @@
  * - Errors are FloeError kind `io` (or `not-found`, `conflict`) naming the location and the
  *   endpoint; never a credential.
  */
+import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { stat as fsStat, readFile, unlink } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
@@ -48,6 +49,13 @@ interface SdkError {
   $metadata?: { httpStatusCode?: number; attempts?: number };
 }
 
+/** What lib-storage sends to complete a multipart upload (the fields used here). */
+interface CompleteInput {
+  Bucket: string;
+  Key: string;
+  MultipartUpload?: { Parts?: { ETag?: string; PartNumber?: number }[] };
+}
+
 const status = (e: unknown) => (e as SdkError)?.$metadata?.httpStatusCode;
 const bucketOf = (location: string): string | undefined => {
   try {
@@ -56,7 +64,11 @@ const bucketOf = (location: string): string | undefined => {
     return undefined;
   }
 };
-const isMissing = (e: unknown) => status(e) === 404 || ['NoSuchKey', 'NotFound', 'NoSuchBucket'].includes((e as SdkError)?.name ?? '');
+/** A missing object or bucket (not a 404 NoSuchUpload: that is a failed multipart upload). */
+const isMissing = (e: unknown) => {
+  const name = (e as SdkError)?.name ?? '';
+  return ['NoSuchKey', 'NotFound', 'NoSuchBucket'].includes(name) || (status(e) === 404 && name !== 'NoSuchUpload');
+};
 
 export interface S3FileIOOptions {
   /** A client to use instead of one built from the settings (tests inject middleware). */
@@ -182,9 +194,41 @@ export class S3FileIO implements FileIO {
   /** The client, with each `send` retried (for lib-storage, which sends through it). */
   private retryingClient(operation: string, location: string): S3Client {
     const client = Object.create(this.client) as S3Client;
-    const send = this.client.send.bind(this.client) as (command: unknown) => Promise<unknown>;
-    client.send = ((command: unknown) => this.retry(operation, location, () => send(command))) as S3Client['send'];
+    const send = this.client.send.bind(this.client) as (command: { input?: unknown }) => Promise<unknown>;
+    client.send = (async (command: { input?: unknown }) => {
+      let attempts = 0;
+      try {
+        return await this.retry(operation, location, (n) => {
+          attempts = n;
+          return send(command);
+        });
+      } catch (e) {
+        // A completion that landed but whose answer was lost: its retry finds the upload gone.
+        const input = command.input as CompleteInput | undefined;
+        if (attempts > 1 && (e as SdkError).name === 'NoSuchUpload' && input?.MultipartUpload?.Parts && (await this.completedAs(input, location))) {
+          return { Bucket: input.Bucket, Key: input.Key };
+        }
+        throw e;
+      }
+    }) as S3Client['send'];
     return client;
+  }
+
+  /**
+   * Whether the object now is the one this multipart completion makes: S3's multipart ETag
+   * is the MD5 of the parts' MD5s, then a dash and the number of parts.
+   */
+  private async completedAs(input: CompleteInput, location: string): Promise<boolean> {
+    const parts = input.MultipartUpload!.Parts!;
+    const digests = parts.map((p) => Buffer.from((p.ETag ?? '').replace(/"/g, ''), 'hex'));
+    if (digests.some((d) => d.length !== 16)) return false;
+    const expected = `"${createHash('md5').update(Buffer.concat(digests)).digest('hex')}-${parts.length}"`;
+    try {
+      const head = await this.retry('check', location, () => this.client.send(new HeadObjectCommand({ Bucket: input.Bucket, Key: input.Key })));
+      return head.ETag === expected;
+    } catch {
+      return false;
+    }
   }
 
   private exists_(location: string, cause?: unknown): FloeError {

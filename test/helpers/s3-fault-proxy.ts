@@ -11,7 +11,9 @@
  * - `cut`: forwards the request, then sends the status, the headers and half of the body
  *   before closing the connection (an answer cut off while being read);
  * - `hang`: never answers (a store gone silent); not in the default mix, since the client
- *   waits for its idle timeout.
+ *   waits for its idle timeout;
+ * - `no-such-upload`: answers 404 NoSuchUpload without forwarding (how some stores answer a
+ *   repeated multipart completion); only through `script`.
  *
  * One request (method and path) is never failed more than `maxStreak` times in a row, so
  * a client with more attempts than that always gets through: the tests cannot flake on an
@@ -21,7 +23,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { s3Endpoint } from './s3.js';
 
-export type Fault = '500' | '503' | 'drop' | 'lost' | 'cut' | 'hang';
+export type Fault = '500' | '503' | 'drop' | 'lost' | 'cut' | 'hang' | 'no-such-upload';
 /** The default mix. */
 export const FAULTS: readonly Fault[] = ['500', '503', 'drop', 'lost', 'cut'];
 
@@ -34,6 +36,8 @@ export interface FaultProxyOptions {
   faults?: readonly Fault[];
   /** Consecutive faults for one method and path at most (default 2). */
   maxStreak?: number;
+  /** Decides instead of the seeded draws: the fault for the n-th eligible request, or undefined to pass it. */
+  script?: (method: string, path: string, n: number) => Fault | undefined;
   /** Which requests may be failed; default all. */
   eligible?: (method: string, path: string) => boolean;
   /** The S3 server; default FLOE_TEST_S3_ENDPOINT. */
@@ -79,7 +83,8 @@ export async function s3FaultProxy(o: FaultProxyOptions): Promise<S3FaultProxy> 
   const kinds = o.faults ?? FAULTS;
   const maxStreak = o.maxStreak ?? 2;
   const streaks = new Map<string, number>();
-  const counts: Record<Fault, number> = { '500': 0, '503': 0, drop: 0, lost: 0, cut: 0, hang: 0 };
+  const counts: Record<Fault, number> = { '500': 0, '503': 0, drop: 0, lost: 0, cut: 0, hang: 0, 'no-such-upload': 0 };
+  let scripted = 0;
   let requests = 0;
   let enabled = true;
 
@@ -100,12 +105,23 @@ export async function s3FaultProxy(o: FaultProxyOptions): Promise<S3FaultProxy> 
   const server = http.createServer((req, res) => {
     requests++;
     const eligible = o.eligible?.(req.method ?? '', req.url ?? '') ?? true;
-    const fault = eligible ? decide(`${req.method} ${req.url}`) : undefined;
+    let fault: Fault | undefined;
+    if (eligible && o.script) {
+      fault = enabled ? o.script(req.method ?? '', req.url ?? '', ++scripted) : undefined;
+      if (fault) counts[fault]++;
+    } else if (eligible) {
+      fault = decide(`${req.method} ${req.url}`);
+    }
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       if (fault === 'drop') return req.socket.destroy();
       if (fault === 'hang') return;
+      if (fault === 'no-such-upload') {
+        const e = s3Error(404, 'NoSuchUpload', 'The specified multipart upload does not exist.');
+        res.writeHead(e.status, { 'content-type': 'application/xml', 'content-length': Buffer.byteLength(e.body) });
+        return res.end(e.body);
+      }
       if (fault === '500' || fault === '503') {
         const e = fault === '500' ? s3Error(500, 'InternalError', 'injected by the test proxy') : s3Error(503, 'SlowDown', 'injected by the test proxy');
         res.writeHead(e.status, { 'content-type': 'application/xml', 'content-length': Buffer.byteLength(e.body) });

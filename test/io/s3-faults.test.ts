@@ -218,6 +218,42 @@ describe('each fault on each operation', () => {
     }
   });
 
+  it('lost: a multipart upload whose completion landed but whose answer was lost is complete, byte for byte', async () => {
+    const MB = 1024 * 1024;
+    // Only the completion (POST …?uploadId=…) fails: applied by the store, its answer lost;
+    // then the retry meets an upload that is gone (as MinIO answers; moto and AWS repeat the success).
+    const proxy = await s3FaultProxy({
+      rate: 1,
+      seed: 4,
+      eligible: (m, p) => m === 'POST' && /[?&]uploadId=/.test(p),
+      // The second upload's completion: a 503 (not applied), then the upload gone.
+      script: (_m, _p, n) => (['lost', 'no-such-upload', '503', 'no-such-upload'] as const)[n - 1],
+    });
+    const events: S3RetryEvent[] = [];
+    const io = new S3FileIO(testSettings({ endpoint: proxy.endpoint, maxAttempts: 3, multipartThresholdBytes: 5 * MB, partSizeBytes: 5 * MB }), { onRetry: (e) => events.push(e) });
+    try {
+      const data = randomBytes(11 * MB);
+      const local = join(tmp, 'multipart-lost.bin');
+      writeFileSync(local, data);
+      await io.putLocalFile(local, loc('faults/multipart-lost.bin'));
+      expect(proxy.injected()).toMatchObject({ lost: 1, 'no-such-upload': 1 });
+      expect(events.map((e) => [e.operation, e.attempt, e.code])).toEqual([['upload', 1, 'ECONNRESET']]);
+      expect(Buffer.compare(Buffer.from(await direct.read(loc('faults/multipart-lost.bin'))), data)).toBe(0);
+      // The retry finds the upload gone and another object under the key (its ETag is not
+      // this completion's): the upload fails, and the other object stays.
+      const again = join(tmp, 'multipart-lost-2.bin');
+      writeFileSync(again, randomBytes(11 * MB));
+      await direct.write(loc('faults/multipart-other.bin'), enc('someone else'));
+      const e = await rejection(io.putLocalFile(again, loc('faults/multipart-other.bin')));
+      expect(e.kind).toBe('io');
+      expect(e.message).toContain('NoSuchUpload');
+      expect(dec(await direct.read(loc('faults/multipart-other.bin')))).toBe('someone else');
+    } finally {
+      io.client.destroy();
+      await proxy.close();
+    }
+  });
+
   it('hang: a store gone silent fails the attempt after the idle timeout, and the next attempt succeeds', async () => {
     const f = await onceEach('hang', { idleTimeoutMs: 300 });
     try {
