@@ -161,6 +161,22 @@ describe('per-key pruning of merge candidates', () => {
     const kept = await candidatesHoldingKeys(engine, 'prune_keys', { fieldId: 1, type: 'long', name: 'k' }, tasks, 't');
     expect(kept.map((t) => t.file.file_path)).toEqual(['f10', 'f20', 'fundefined']);
 
+    // Dates and instants: the bound literals compare exactly with DuckDB's values.
+    const typed = (type: 'date' | 'timestamptz', lo: number | bigint, hi: number | bigint, path: string): ScanTask => {
+      const t = task();
+      return { ...t, file: { ...t.file, file_path: path, lower_bounds: new Map([[1, toBinary(type, lo)]]), upper_bounds: new Map([[1, toBinary(type, hi)]]) } };
+    };
+    // 19723 = 2024-01-01; 19754 = 2024-02-01.
+    const days = [typed('date', 19723, 19753, 'jan'), typed('date', 19754, 19782, 'feb')];
+    await engine.run(`CREATE TEMP TABLE prune_dates AS SELECT DATE '2024-01-31' AS k`, 'stage');
+    expect((await candidatesHoldingKeys(engine, 'prune_dates', { fieldId: 1, type: 'date', name: 'k' }, days, 't')).map((t) => t.file.file_path)).toEqual(['jan']);
+    const us = 1_704_067_200_000_000n; // 2024-01-01T00:00:00Z
+    const instants = [typed('timestamptz', us, us + 999_999n, 'first-second'), typed('timestamptz', us + 1_000_000n, us + 1_999_999n, 'next-second')];
+    await engine.run(`CREATE TEMP TABLE prune_instants AS SELECT TIMESTAMPTZ '2024-01-01 00:00:01+00' AS k`, 'stage');
+    expect((await candidatesHoldingKeys(engine, 'prune_instants', { fieldId: 1, type: 'timestamptz', name: 'k' }, instants, 't')).map((t) => t.file.file_path)).toEqual([
+      'next-second',
+    ]);
+
     // More files than one statement takes: every batch is checked, and the order is kept.
     const many = Array.from({ length: BATCH * 2 + 7 }, (_, i) => task(BigInt(i * 10), BigInt(i * 10 + 5)));
     await engine.run(`CREATE TEMP TABLE prune_many AS SELECT * FROM (VALUES (3::BIGINT), (${BATCH * 10 + 4}), (${BATCH * 10 + 8}), (${(BATCH * 2 + 6) * 10})) t(k)`, 'stage');
