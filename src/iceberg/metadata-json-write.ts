@@ -9,12 +9,13 @@
  * - v1/v2 write `current-snapshot-id: -1` when there is none, v3 writes null (Appendix F);
  * - v3 writes `next-row-id` and snapshot `first-row-id` / `added-rows`.
  */
+import { randomUUID } from 'node:crypto';
 import type { PartitionField, PartitionSpec, Snapshot, SnapshotRef, SortOrder, TableMetadata } from './types.js';
 import { jsonLong, markedTree, stringifyJson } from './json.js';
 import { schemaToJson } from './schema-json.js';
 import type { SnapshotWithManifests } from './metadata-json.js';
 import { internalError } from '../errors.js';
-import { metadataLogEntryText, snapshotLogEntryText, snapshotTexts } from './snapshot-text.js';
+import { snapshotsText } from './snapshot-text.js';
 
 function partitionFieldToJson(f: PartitionField): unknown {
   // Appendix C, Partition Specs note 1: multi-argument transforms write only source-ids.
@@ -71,75 +72,64 @@ function refToJson(r: SnapshotRef): unknown {
   return o;
 }
 
-/** The metadata's top-level keys in Iceberg Java's order; the three lists that grow with history are `Bulk`. */
-type Bulk = { readonly bulk: 'snapshots' | 'snapshot-log' | 'metadata-log' };
-const SNAPSHOTS: Bulk = { bulk: 'snapshots' };
-const SNAPSHOT_LOG: Bulk = { bulk: 'snapshot-log' };
-const METADATA_LOG: Bulk = { bulk: 'metadata-log' };
+/** The metadata as a JSON object tree (bigints or `jsonLong`s for longs), ready for stringifyJson. */
+export function tableMetadataToJson(m: TableMetadata): Record<string, unknown> {
+  return metadataTree(m, markedTree(m.snapshots.map((s) => snapshotToJson(s, m['format-version']))));
+}
 
-function metadataEntries(m: TableMetadata): [string, unknown][] {
+/** The tree of tableMetadataToJson, with `snapshots` as its snapshots value. */
+function metadataTree(m: TableMetadata, snapshots: unknown): Record<string, unknown> {
   const v = m['format-version'];
   const current = m['current-snapshot-id'];
   if ((m.refs.main?.['snapshot-id'] ?? null) !== current) {
     throw internalError(`table metadata for ${m.location}: current-snapshot-id ${current ?? 'none'} differs from refs.main`);
   }
-  const o: [string, unknown][] = [['format-version', v]];
+  const o: Record<string, unknown> = { 'format-version': v };
   // v1 tables may have no uuid (parse keeps ''); v2 and later require one.
-  if (m['table-uuid'] !== '' || v > 1) o.push(['table-uuid', m['table-uuid']]);
-  o.push(['location', m.location]);
-  if (v > 1) o.push(['last-sequence-number', m['last-sequence-number']]);
-  o.push(['last-updated-ms', m['last-updated-ms']], ['last-column-id', m['last-column-id']]);
+  if (m['table-uuid'] !== '' || v > 1) o['table-uuid'] = m['table-uuid'];
+  o.location = m.location;
+  if (v > 1) o['last-sequence-number'] = m['last-sequence-number'];
+  o['last-updated-ms'] = m['last-updated-ms'];
+  o['last-column-id'] = m['last-column-id'];
   if (v === 1) {
     const schema = m.schemas.find((s) => s['schema-id'] === m['current-schema-id']);
-    if (schema) o.push(['schema', schemaToJson(schema)]);
+    if (schema) o.schema = schemaToJson(schema);
   }
-  o.push(['current-schema-id', m['current-schema-id']], ['schemas', m.schemas.map(schemaToJson)]);
+  o['current-schema-id'] = m['current-schema-id'];
+  o.schemas = m.schemas.map(schemaToJson);
   if (v === 1) {
     const spec = m['partition-specs'].find((s) => s['spec-id'] === m['default-spec-id']);
-    if (spec) o.push(['partition-spec', spec.fields.map(partitionFieldToJson)]);
+    if (spec) o['partition-spec'] = spec.fields.map(partitionFieldToJson);
   }
-  o.push(
-    ['default-spec-id', m['default-spec-id']],
-    ['partition-specs', m['partition-specs'].map(specToJson)],
-    ['last-partition-id', m['last-partition-id']],
-    ['default-sort-order-id', m['default-sort-order-id']],
-    ['sort-orders', m['sort-orders'].map(sortOrderToJson)],
-    ['properties', m.properties],
-    ['current-snapshot-id', current ?? (v >= 3 ? null : -1)],
-  );
-  if (v >= 3) o.push(['next-row-id', m['next-row-id'] ?? 0n]);
-  o.push(
-    ['refs', Object.fromEntries(Object.entries(m.refs).map(([k, r]) => [k, refToJson(r)]))],
-    ['snapshots', SNAPSHOTS],
-    [
-      'statistics',
-      (m.statistics ?? []).map((s) => ({
-        'snapshot-id': s['snapshot-id'],
-        'statistics-path': s['statistics-path'],
-        'file-size-in-bytes': s['file-size-in-bytes'],
-        'file-footer-size-in-bytes': s['file-footer-size-in-bytes'],
-        'blob-metadata': s['blob-metadata'],
-      })),
-    ],
-    ['partition-statistics', m['partition-statistics'] ?? []],
-    ['snapshot-log', SNAPSHOT_LOG],
-    ['metadata-log', METADATA_LOG],
-  );
+  o['default-spec-id'] = m['default-spec-id'];
+  o['partition-specs'] = m['partition-specs'].map(specToJson);
+  o['last-partition-id'] = m['last-partition-id'];
+  o['default-sort-order-id'] = m['default-sort-order-id'];
+  o['sort-orders'] = m['sort-orders'].map(sortOrderToJson);
+  o.properties = m.properties;
+  o['current-snapshot-id'] = current ?? (v >= 3 ? null : -1);
+  if (v >= 3) o['next-row-id'] = m['next-row-id'] ?? 0n;
+  o.refs = Object.fromEntries(Object.entries(m.refs).map(([k, r]) => [k, refToJson(r)]));
+  o.snapshots = snapshots;
+  o.statistics = (m.statistics ?? []).map((s) => ({
+    'snapshot-id': s['snapshot-id'],
+    'statistics-path': s['statistics-path'],
+    'file-size-in-bytes': s['file-size-in-bytes'],
+    'file-footer-size-in-bytes': s['file-footer-size-in-bytes'],
+    'blob-metadata': s['blob-metadata'],
+  }));
+  o['partition-statistics'] = m['partition-statistics'] ?? [];
+  o['snapshot-log'] = markedTree(m['snapshot-log'].map((e) => ({ 'timestamp-ms': e['timestamp-ms'], 'snapshot-id': jsonLong(e['snapshot-id']) })));
+  o['metadata-log'] = markedTree(m['metadata-log'].map((e) => ({ 'timestamp-ms': e['timestamp-ms'], 'metadata-file': e['metadata-file'] })));
   return o;
 }
 
-/** The metadata as a JSON object tree (bigints or `jsonLong`s for longs), ready for stringifyJson. */
-export function tableMetadataToJson(m: TableMetadata): Record<string, unknown> {
-  const v = m['format-version'];
-  const o: Record<string, unknown> = {};
-  for (const [k, x] of metadataEntries(m)) {
-    if (x === SNAPSHOTS) o[k] = markedTree(m.snapshots.map((s) => snapshotToJson(s, v)));
-    else if (x === SNAPSHOT_LOG) o[k] = markedTree(m['snapshot-log'].map((e) => ({ 'timestamp-ms': e['timestamp-ms'], 'snapshot-id': jsonLong(e['snapshot-id']) })));
-    else if (x === METADATA_LOG) o[k] = markedTree(m['metadata-log'].map((e) => ({ 'timestamp-ms': e['timestamp-ms'], 'metadata-file': e['metadata-file'] })));
-    else o[k] = x;
-  }
-  return o;
-}
+/**
+ * Stands for the snapshots array in the tree serializeTableMetadata stringifies; its text is
+ * put in its place afterwards. The random part keeps any string a table holds from being it.
+ */
+const SNAPSHOTS_SLOT = `\u0000floe-snapshots:${randomUUID()}`;
+const SNAPSHOTS_SLOT_JSON = JSON.stringify(SNAPSHOTS_SLOT);
 
 /**
  * Serialises table metadata as spec JSON text (longs exact). Compact, as Iceberg Java and
@@ -147,22 +137,15 @@ export function tableMetadataToJson(m: TableMetadata): Record<string, unknown> {
  * commit reads and writes the whole file, so indentation (a quarter of its size) would cost
  * on every commit. `jq .` shows it indented.
  *
- * The same text as `stringifyJson(tableMetadataToJson(m))`, byte for byte, built faster: the
- * snapshots and both logs are written as text directly (no object per entry, no marker pass
- * over the whole file), and snapshot texts are remembered (snapshot-text.ts): `base`, the
- * metadata `m` was derived from, lets the snapshots they share be written from memory.
+ * The same text as `stringifyJson(tableMetadataToJson(m))`, byte for byte. `base`, the
+ * metadata `m` was derived from (a commit's base), lets the snapshots array text be reused:
+ * when the base's snapshots text is known to this process, only the new snapshots are
+ * serialised (snapshot-text.ts).
  */
 export function serializeTableMetadata(m: TableMetadata, base?: TableMetadata | null): string {
-  const v = m['format-version'];
-  const parts: string[] = [];
-  for (const [k, x] of metadataEntries(m)) {
-    let text: string | undefined;
-    if (x === SNAPSHOTS) text = `[${snapshotTexts(m.snapshots, v, base?.snapshots).join(',')}]`;
-    else if (x === SNAPSHOT_LOG) text = `[${m['snapshot-log'].map(snapshotLogEntryText).join(',')}]`;
-    else if (x === METADATA_LOG) text = `[${m['metadata-log'].map(metadataLogEntryText).join(',')}]`;
-    else text = x === undefined ? undefined : stringifyJson(x);
-    // JSON.stringify leaves out a key whose value has no JSON form (undefined).
-    if (text !== undefined) parts.push(`${JSON.stringify(k)}:${text}`);
-  }
-  return `{${parts.join(',')}}`;
+  const snapshots = snapshotsText(m.snapshots, m['format-version'], snapshotToJson, base?.snapshots);
+  const text = stringifyJson(metadataTree(m, SNAPSHOTS_SLOT));
+  const at = text.indexOf(SNAPSHOTS_SLOT_JSON);
+  if (at < 0) throw internalError(`table metadata for ${m.location}: the snapshots were not written`);
+  return text.slice(0, at) + snapshots + text.slice(at + SNAPSHOTS_SLOT_JSON.length);
 }

@@ -1,99 +1,70 @@
 /**
- * The JSON text of the snapshots and of the log entries in table metadata, written directly
- * (metadata-json-write.ts): exactly what JSON.stringify gives for the object trees
- * `snapshotToJson` and the log mappers build, longs as exact integer literals.
+ * The JSON text of a table's snapshots array, remembered per array so that a commit does not
+ * serialise its whole history again (metadata-json-write.ts).
  *
- * The snapshots' texts are remembered per snapshots array (a WeakMap keyed by the array, so
- * one entry per metadata version, not one per snapshot). New metadata carries its base's
- * snapshot objects over (apply.ts copies the array and replaces elements, never edits them),
- * so serialising it with its base reuses the text of every snapshot the two share, and only
- * the new snapshots are written: a commit's serialisation no longer grows with the history
- * when the base was serialised or committed in this process before. A remembered text is used
- * only for the very object it was made from at the same position (arrays edited in place are
- * caught that way); a Snapshot object must not be edited after it is in table metadata.
+ * New metadata carries its base's snapshot objects over: apply.ts appends to a copy of the
+ * array and replaces elements, never edits them. So when the base's array text is known (the
+ * base was committed or serialised by this process), the text of `[...base, s1, …]` is that
+ * text with the new snapshots' text appended; only those are serialised. A remembered text is
+ * used only while every element is still the very object it was made from (arrays edited in
+ * place are caught that way); a Snapshot object must not be edited once it is in metadata.
+ *
+ * Snapshots are serialised by one native JSON.stringify over their object trees (the
+ * `snapshotJson` of metadata-json-write.ts), much faster than building text in script.
  */
-import type { MetadataLogEntry, Snapshot, SnapshotLogEntry } from './types.js';
-import type { SnapshotWithManifests } from './metadata-json.js';
+import type { Snapshot } from './types.js';
+import { markedTree, stringifyJson } from './json.js';
 
-/** A long's JSON text: a bigint as its exact integer literal; anything else as JSON.stringify writes it. */
-const long = (v: unknown): string | undefined => (typeof v === 'bigint' ? v.toString() : JSON.stringify(v));
-
-/** `{"k":v,…}` from entries whose text is already JSON; entries without text are left out, as JSON.stringify does. */
-function objectText(entries: readonly (readonly [string, string | undefined])[]): string {
-  const parts: string[] = [];
-  for (const [k, text] of entries) if (text !== undefined) parts.push(`"${k}":${text}`);
-  return `{${parts.join(',')}}`;
-}
-
-/** A snapshot as metadata JSON text for format version `version` (keys in Iceberg Java's order). */
-export function snapshotText(snapshot: Snapshot, version: number): string {
-  const s = snapshot as SnapshotWithManifests;
-  // Appendix E: v1 writers should not write sequence-number; v1 snapshots read back as 0.
-  const writesSequence = version > 1 || s['sequence-number'] > 0n;
-  const inline = s['manifest-list'] === '' && s.manifests !== undefined;
-  return objectText([
-    ['sequence-number', writesSequence ? long(s['sequence-number']) : undefined],
-    ['snapshot-id', long(s['snapshot-id'])],
-    ['parent-snapshot-id', s['parent-snapshot-id'] === undefined ? undefined : long(s['parent-snapshot-id'])],
-    ['timestamp-ms', JSON.stringify(s['timestamp-ms'])],
-    // A string map (metadata-json.ts and summary.ts make every value a string).
-    ['summary', JSON.stringify(s.summary)],
-    inline ? ['manifests', JSON.stringify(s.manifests)] : ['manifest-list', JSON.stringify(s['manifest-list'])],
-    ['schema-id', JSON.stringify(s['schema-id'])],
-    ['first-row-id', s['first-row-id'] === undefined ? undefined : long(s['first-row-id'])],
-    ['added-rows', s['added-rows'] === undefined ? undefined : long(s['added-rows'])],
-  ]);
-}
-
-/** Texts of a snapshots array, element by element: the elements as they were, and the format version. */
-interface Texts {
+interface Known {
   version: number;
+  /** The elements the text was made from, in order. */
   items: readonly Snapshot[];
-  texts: readonly string[];
+  text: string;
 }
 
-const known = new WeakMap<readonly Snapshot[], Texts>();
+const known = new WeakMap<readonly Snapshot[], Known>();
 
-/** The remembered text of `snapshots[i]`, if that element is still the object it was made from. */
-function knownText(t: Texts | undefined, version: number, i: number, s: Snapshot): string | undefined {
-  return t !== undefined && t.version === version && t.items[i] === s ? t.texts[i] : undefined;
+/** The remembered text of `snapshots`' first `k.items.length` elements, if still valid. */
+function prefixText(k: Known | undefined, snapshots: readonly Snapshot[], version: number): string | undefined {
+  if (k === undefined || k.version !== version || k.items.length > snapshots.length) return undefined;
+  for (let i = 0; i < k.items.length; i++) if (k.items[i] !== snapshots[i]) return undefined;
+  return k.text;
+}
+
+/** `a` and `b` are array texts: one array text with the elements of both. */
+function concatArrays(a: string, b: string): string {
+  if (a === '[]') return b;
+  if (b === '[]') return a;
+  return `${a.slice(0, -1)},${b.slice(1)}`;
 }
 
 /**
- * The texts of `snapshots` for `version`, reusing those remembered for the same array or for
- * `base` (the snapshots of the metadata it was derived from) wherever the same object sits at
- * the same position. Both arrays have their texts remembered afterwards.
+ * The JSON text of `snapshots` written for format version `version`; `toJson` gives a
+ * snapshot's object tree (longs as `jsonLong`). `base` is the snapshots array of the
+ * metadata these were derived from: when it is a prefix of `snapshots`, its text is reused
+ * (or made and remembered now, for the next commit on the same base).
  */
-export function snapshotTexts(snapshots: readonly Snapshot[], version: number, base?: readonly Snapshot[]): string[] {
+export function snapshotsText(
+  snapshots: readonly Snapshot[],
+  version: number,
+  toJson: (s: Snapshot, version: number) => unknown,
+  base?: readonly Snapshot[],
+): string {
   const own = known.get(snapshots);
-  const from = base === undefined ? undefined : known.get(base);
-  let sharesBase = base !== undefined && base.length <= snapshots.length;
-  const texts = snapshots.map((s, i) => {
-    if (sharesBase && base![i] !== s && i < base!.length) sharesBase = false;
-    return knownText(own, version, i, s) ?? knownText(from, version, i, s) ?? snapshotText(s, version);
-  });
-  known.set(snapshots, { version, items: snapshots.slice(), texts });
-  // The base's snapshots are a prefix of these: their texts are known now too.
-  if (base !== undefined && sharesBase) known.set(base, { version, items: base.slice(), texts: texts.slice(0, base.length) });
-  return texts;
-}
-
-export function snapshotLogEntryText(e: SnapshotLogEntry): string {
-  const ts = e['timestamp-ms'];
-  const id = e['snapshot-id'];
-  if (typeof id === 'bigint' && Number.isSafeInteger(ts)) return `{"timestamp-ms":${ts},"snapshot-id":${id}}`;
-  return objectText([
-    ['timestamp-ms', JSON.stringify(ts)],
-    ['snapshot-id', long(id)],
-  ]);
-}
-
-export function metadataLogEntryText(e: MetadataLogEntry): string {
-  const ts = e['timestamp-ms'];
-  const file = e['metadata-file'];
-  if (typeof file === 'string' && Number.isSafeInteger(ts)) return `{"timestamp-ms":${ts},"metadata-file":${JSON.stringify(file)}}`;
-  return objectText([
-    ['timestamp-ms', JSON.stringify(ts)],
-    ['metadata-file', JSON.stringify(file)],
-  ]);
+  if (own !== undefined && own.items.length === snapshots.length && prefixText(own, snapshots, version) !== undefined) return own.text;
+  const write = (list: readonly Snapshot[]) => stringifyJson(markedTree(list.map((s) => toJson(s, version))));
+  let text: string;
+  const isPrefix = base !== undefined && base.length <= snapshots.length && base.every((s, i) => snapshots[i] === s);
+  if (isPrefix) {
+    let head = prefixText(known.get(base), base, version);
+    if (head === undefined || known.get(base)!.items.length !== base.length) {
+      head = write(base);
+      known.set(base, { version, items: base.slice(), text: head });
+    }
+    text = concatArrays(head, write(snapshots.slice(base.length)));
+  } else {
+    text = write(snapshots);
+  }
+  known.set(snapshots, { version, items: snapshots.slice(), text });
+  return text;
 }
