@@ -5,9 +5,11 @@
  * Writers are separate node processes (append-worker.ts), each opening the real catalog and
  * running writeTable — the path `floe load` takes — 25 times, so the compare-and-swap
  * contention is between OS processes on the real catalog. They are not 200 `floe load`
- * processes because a `floe load` costs ~1.2 s of CPU to start (node, commander, DuckDB) on
- * this 2-core machine: 200 of them are ≥ 4 min of CPU per catalog before any contention, and
- * the start-up cost would also spread the commits out so they rarely race. appends.test.ts
+ * processes because one costs ~1.2 s of CPU just to start (node, commander, DuckDB;
+ * measured): 200 of them are ~4 CPU-minutes per catalog, over 2 minutes of wall time on both
+ * cores of an idle 2-core machine and several times that on a shared one, and the start-up
+ * would spread the commits out so they seldom race. Here the 8 processes start once (before
+ * the barrier) and the 200 appends take ~25 s of wall time. appends.test.ts
  * covers concurrent `floe load` processes end to end.
  *
  * Losers of the swap reload, re-apply and retry (src/table/commit.ts); how many retries
