@@ -6,9 +6,10 @@ import { decodeMetadataFile, parseTableMetadata, serializeTableMetadata } from '
 import { tableMetadataToJson } from '../../src/iceberg/metadata-json-write.js';
 import type { Snapshot, TableMetadata } from '../../src/iceberg/types.js';
 
-// serializeTableMetadata writes the snapshots and logs as text directly and remembers snapshot
-// texts; these tests hold it to the object-tree form (stringifyJson of tableMetadataToJson),
-// byte for byte, on every fixture and on synthetic histories.
+// serializeTableMetadata splices in the snapshots array text, remembered per array and reused
+// from the commit's base (snapshot-text.ts); these tests hold it to the object-tree form
+// (stringifyJson of tableMetadataToJson), byte for byte, on every fixture and on synthetic
+// histories, and check that a remembered text is never used for an array that changed.
 
 const ROOT = join(import.meta.dirname, '../../../shared/fixtures/iceberg');
 const walk = (dir: string): string[] =>
@@ -112,7 +113,7 @@ describe('serializeTableMetadata writes what the object-tree form writes, byte f
   });
 });
 
-describe('serializeTableMetadata with a base reuses snapshot texts, never stale ones', () => {
+describe('serializeTableMetadata with a base reuses the snapshots text, never a stale one', () => {
   it('writes metadata derived from a base exactly as without the base', () => {
     const base = history(50);
     serializeTableMetadata(base);
@@ -145,6 +146,16 @@ describe('serializeTableMetadata with a base reuses snapshot texts, never stale 
     const second = serializeTableMetadata(m);
     expect(second).not.toBe(first);
     expect(second).toBe(reference(m));
+  });
+
+  it('writes metadata whose snapshots are not an extension of the base (expired, replaced) in full', () => {
+    const base = history(30);
+    serializeTableMetadata(base);
+    const expired: TableMetadata = { ...base, snapshots: base.snapshots.slice(10), 'snapshot-log': base['snapshot-log'].slice(10) };
+    expect(serializeTableMetadata(expired, base)).toBe(reference(expired));
+    const replaced: TableMetadata = { ...base, snapshots: base.snapshots.map((s, i) => (i === 0 ? { ...s, summary: { operation: 'replace' } } : s)) };
+    expect(serializeTableMetadata(replaced, base)).toBe(reference(replaced));
+    expect(serializeTableMetadata(base, expired)).toBe(reference(base));
   });
 
   it('writes a v1 table upgraded to v2 with sequence numbers (texts are per format version)', () => {
