@@ -4,12 +4,14 @@
  * floe operation PyIceberg loads the table through the same catalog and reads it with its own
  * S3 FileIO (pyarrow's S3FileSystem: s3.endpoint, keys, region, path-style), and must return
  * exactly floe's rows. At the end Spark reads the tables with Iceberg's S3FileIO (one JVM),
- * appends to one of them, and floe and PyIceberg read Spark's commit back.
+ * appends to one and deletes (merge-on-read) from another, and floe and PyIceberg read
+ * Spark's commits back.
  *
  *   ns.orders  load (partitioned by region) → evolve (add + rename column, spec region +
  *              bucket(4, id)) → load → merge (copy-on-write) → compact → tag the first
  *              snapshot, roll back before the compaction, expire
- *   ns.mor     load → merge-on-read merge (position delete files)
+ *   ns.mor     load → merge-on-read merge (position delete files) → Spark DELETE (its own
+ *              position delete files) → floe compact (all deletes applied and dropped)
  *   ns.ovw     load → load --mode overwrite → Spark append
  *
  * Time travel: by snapshot id (ns.orders, ns.ovw) and by tag (ns.orders).
@@ -50,9 +52,8 @@ const steps: Record<string, Step> = {};
 let expired: { expired_snapshots: string[] };
 let objectsAfterExpire: string[];
 let compactOnlyFiles: string[];
-let spark: { ord: SparkTableRead; ordTag: SparkSqlResult; mor: SparkTableRead; ovw: SparkTableRead; ovwFirst: SparkTableRead; appended: SparkAppendResult; ovwAfter: SparkTableRead } | undefined;
+let spark: { ord: SparkTableRead; ordTag: SparkSqlResult; mor: SparkTableRead; ovw: SparkTableRead; ovwFirst: SparkTableRead; appended: SparkAppendResult; ovwAfter: SparkTableRead; morAfterDelete: SparkTableRead } | undefined;
 let sparkError: unknown;
-let afterSpark: Step | undefined;
 
 const SPARK_ROWS: CanonicalRow[] = [
   { id: '900', region: 'spark', amount: 9.5, ts: '2025-06-01T00:00:00.000000' },
@@ -179,12 +180,21 @@ setupOnce(async () => {
         { op: 'read', table: OVW, snapshot_id: firstOvw, with_rows: true },
         { op: 'append', table: OVW, rows: SPARK_ROWS },
         { op: 'read', table: OVW, with_rows: true },
+        // Iceberg Java's own position delete files in the bucket, on top of floe's.
+        { op: 'sql', sql: `ALTER TABLE ${s3.catalogName}.${MOR} SET TBLPROPERTIES ('write.delete.mode' = 'merge-on-read')` },
+        { op: 'sql', sql: `DELETE FROM ${s3.catalogName}.${MOR} WHERE id IN (3, 12)` },
+        { op: 'read', table: MOR, with_rows: true },
       ],
       SPARK_TIMEOUT - 60_000,
     );
-    const [ord, ordTag, mor, ovw, ovwFirst, appended, ovwAfter] = r.results as [SparkTableRead, SparkSqlResult, SparkTableRead, SparkTableRead, SparkTableRead, SparkAppendResult, SparkTableRead];
-    spark = { ord, ordTag, mor, ovw, ovwFirst, appended, ovwAfter };
-    afterSpark = await capture('after-spark', OVW);
+    const [ord, ordTag, mor, ovw, ovwFirst, appended, ovwAfter, , , morAfterDelete] = r.results as [
+      SparkTableRead, SparkSqlResult, SparkTableRead, SparkTableRead, SparkTableRead, SparkAppendResult, SparkTableRead, SparkSqlResult, SparkSqlResult, SparkTableRead,
+    ];
+    spark = { ord, ordTag, mor, ovw, ovwFirst, appended, ovwAfter, morAfterDelete };
+    await capture('after-spark', OVW);
+    await capture('spark-delete', MOR);
+    await p.ok(['compact', MOR, '--rewrite-all']);
+    await capture('mor-compact', MOR);
   } catch (e) {
     sparkError = e;
   }
@@ -308,10 +318,29 @@ describe('Spark with Iceberg S3FileIO on the same tables', () => {
   it("appends through floe's catalog into the bucket; floe and PyIceberg read Spark's rows", () => {
     const sp = sparkOrThrow();
     expect(sp.appended.appended).toBe(SPARK_ROWS.length);
-    const s = afterSpark!;
+    const s = steps['after-spark']!;
     expect(s.snapshotId).toBe(sp.appended.snapshot_id);
     expect(ids(s.rows)).toEqual([...range(100, 103), 900, 901]);
     expectSameRows(`${OVW} after Spark's append`, s.rows, sp.ovwAfter.rows, 'Spark (S3FileIO)');
     expectPyIcebergCurrent('after-spark');
+  });
+
+  it("deletes with merge-on-read; floe and PyIceberg apply Spark's and floe's delete files, then floe compacts them away", () => {
+    const sp = sparkOrThrow();
+    const s = steps['spark-delete']!;
+    const expected = steps.mor!.rows.filter((r) => ![3, 12].includes(Number(r.id)));
+    expect(ids(s.rows)).toEqual(ids(expected));
+    expectSameRows(`${MOR} after Spark's delete`, expected, s.rows, 'floe query');
+    expectSameRows(`${MOR} after Spark's delete`, s.rows, sp.morAfterDelete.rows, 'Spark (S3FileIO)');
+    expectPyIcebergCurrent('spark-delete');
+    // Spark wrote a delete file of its own (with file granularity it may fold floe's deletes
+    // for the same data file into it and drop floe's file): the set changed, two more deletes.
+    expect(s.py.delete_files).not.toEqual(steps.mor!.py.delete_files);
+    const totalDeletes = (x: Step) => Number(x.snapshots.at(-1)!.summary['total-position-deletes']);
+    expect(totalDeletes(s)).toBe(totalDeletes(steps.mor!) + 2);
+    const c = expectPyIcebergCurrent('mor-compact');
+    expect(c.snapshots.at(-1)!.summary.operation).toBe('replace');
+    expect(c.py.delete_files).toEqual([]);
+    expect(c.rows).toEqual(s.rows);
   });
 });
