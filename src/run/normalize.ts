@@ -4,6 +4,7 @@
  * the reject-reason expression. Rows whose value cannot be converted to the declared type
  * are not silently nulled: they get a reason and go to quarantine (`<table>__rejects`).
  */
+import type { DuckDBConnection } from '@duckdb/node-api';
 import { configError } from '../errors.js';
 import { quoteIdent, quoteLiteral } from '../engine/sql.js';
 import { duckdbTypeSql } from '../engine/types.js';
@@ -28,6 +29,19 @@ export const NORMALIZER_FUNCTIONS = {
   timestamp: 'floe_norm_timestamp',
   name: 'floe_norm_name',
 } as const;
+
+/**
+ * Whether any rule calls a normaliser: only then must udf-normalize.ts (and the phone,
+ * email, country and timestamp libraries behind it, ~100 modules) be loaded and registered.
+ */
+export function usesNormalizers(rules: Record<string, ColumnRule>): boolean {
+  return Object.values(rules).some((r) => r.normalize !== undefined);
+}
+
+/** Registers the normaliser functions on a connection when `rules` use them; loads their libraries only then. */
+export async function registerNormalizersFor(connection: DuckDBConnection, rules: Record<string, ColumnRule>): Promise<void> {
+  if (usesNormalizers(rules)) (await import('./udf-normalize.js')).registerNormalizers(connection);
+}
 
 export function planNormalize(sourceColumns: readonly string[], rules: Record<string, ColumnRule>, pipeline: string): NormalizePlan {
   const known = new Set(sourceColumns);

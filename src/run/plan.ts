@@ -21,8 +21,7 @@ import { isMissingColumn, planLayout } from '../table/evolve/layout.js';
 import { loadTable } from '../table/load.js';
 import { currentSchema } from '../table/snapshot-producer.js';
 import { planIdentity } from './identity-plan.js';
-import { planNormalize } from './normalize.js';
-import { registerNormalizers } from './udf-normalize.js';
+import { planNormalize, registerNormalizersFor } from './normalize.js';
 
 export interface PipelinePlan {
   pipeline: string;
@@ -82,7 +81,7 @@ export async function planPipeline(lp: LoadedPipeline, catalog: Catalog, io: Fil
   }
   const engine = await openEngine({ threads: 1 });
   try {
-    registerNormalizers(engine.connection);
+    await registerNormalizersFor(engine.connection, p.columns);
     const extracted = await (await createSource(p.source, lp.resolved, catalog, io)).extract({ engine, projectDir, pipeline: lp.name, redact });
     out.source = `${p.source.kind}: ${redact(extracted.describe)}`;
     const cols = await engine.columns(`SELECT * FROM ${quoteIdent(extracted.relation)}`, `describe the source of ${lp.name}`, { kind: 'source' });

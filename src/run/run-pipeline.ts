@@ -42,10 +42,9 @@ import { piiColumns, piiProperties } from '../governance/policy.js';
 import { chooseIngestPath } from './ingest-path.js';
 import { acquireTableLock } from './lock.js';
 import { mergeTable } from './merge.js';
-import { planNormalize, type NormalizePlan } from './normalize.js';
+import { planNormalize, registerNormalizersFor, type NormalizePlan } from './normalize.js';
 import { checkRejects } from './reject-limits.js';
 import { readState, stateSummary } from './state.js';
-import { registerNormalizers } from './udf-normalize.js';
 
 export interface RunContext {
   project: ProjectConfig;
@@ -92,7 +91,7 @@ export async function runIngestPipeline(ctx: RunContext, lp: LoadedPipeline): Pr
   const engine = await openEngine({ memoryLimit: runMemoryLimit(), spill: true });
   try {
     registerFloeFunctions(engine.connection);
-    registerNormalizers(engine.connection);
+    await registerNormalizersFor(engine.connection, p.columns);
     const existing = (await ctx.catalog.tableExists(id)) ? await loadTable(ctx.catalog, ctx.io, id) : undefined;
     const cursorColumn = 'incremental' in p.source ? p.source.incremental?.cursor : undefined;
     const state = readState(existing?.metadata, p.name, cursorColumn);
