@@ -50,9 +50,10 @@ export default async function load(tableName: string, files: string[], opts: Loa
         e instanceof FloeError && (e.kind === 'source' || e.kind === 'io' || e.kind === 'corrupt') && !paths.some((p) => e.message.includes(p)) && !/\.metadata\.json|\.avro\b/.test(e.message)
           ? new FloeError(e.kind, `${e.message} (input: ${paths.join(', ')})`, { cause: e, context: e.context, hint: e.hint })
           : e;
-      return endOnError(out, started)(named);
+      throw named;
     }
-  });
+    // Also when the project's catalog cannot be opened: --json readers always get an end event.
+  }).catch(endOnError(out, started));
   async function loadInto(catalog: Catalog, io: FileIO, warehouse: string) {
     const engine = await openEngine();
     try {

@@ -14,7 +14,7 @@ import { validateProject } from '../../pipeline/load.js';
 import { runPipelines, type RunOutcome } from '../../run/runner.js';
 import { EXIT_CHECK_FAILED, EXIT_FAILURE, EXIT_USAGE, exitCodeFor } from '../exit.js';
 import { globalsOf } from '../context.js';
-import { consoleOutput, formatTable } from '../output.js';
+import { consoleOutput, formatTable, endOnError } from '../output.js';
 
 interface RunOptions {
   all?: boolean;
@@ -40,7 +40,8 @@ export default async function run(names: string[], opts: RunOptions, cmd: Comman
     out.event('end', { status: 'invalid', errors: load.diagnostics.length });
     return EXIT_USAGE;
   }
-  const catalog = await openCatalog(load.project.catalog, load.project.dir);
+  // A catalog that cannot be opened still ends the --json stream with an end event.
+  const catalog = await openCatalog(load.project.catalog, load.project.dir).catch(endOnError(out, started));
   const spinner = !opts.json && process.stderr.isTTY ? (await import('ora')).default({ stream: process.stderr }).start(`running ${load.pipelines.length} pipeline(s)`) : undefined;
   let outcomes: RunOutcome[];
   try {
