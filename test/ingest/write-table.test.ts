@@ -1,9 +1,6 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Catalog } from '../../src/catalog/catalog.js';
-import { openCatalog } from '../../src/catalog/open.js';
 import { openEngine, type Engine } from '../../src/engine/duckdb.js';
 import { writeTable } from '../../src/ingest/write-table.js';
 import { readManifest } from '../../src/iceberg/manifest.js';
@@ -12,11 +9,11 @@ import { ManifestEntryStatus } from '../../src/iceberg/types.js';
 import { LocalFileIO } from '../../src/io/local.js';
 import { createTableView } from '../../src/engine/read.js';
 import { loadTable } from '../../src/table/load.js';
+import { openWriteLab, type WriteLab } from '../helpers/write-lab.js';
 
 const id = { namespace: ['raw'], name: 'events' };
-let dir: string;
-let catalog: Catalog;
-let engine: Engine;
+let lab: WriteLab;
+let dir: string, catalog: Catalog, engine: Engine; // lab's, set in beforeAll
 const io = new LocalFileIO();
 
 async function rows(): Promise<number> {
@@ -31,15 +28,10 @@ const gen = (from: number, n: number) =>
   `SELECT (i)::BIGINT AS k, 'v' || i AS v, TIMESTAMP '2024-01-01' + to_days((i % 40)::INTEGER) AS ts FROM range(${from}, ${from + n}) t(i)`;
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'floe-write-'));
-  catalog = await openCatalog({ uri: `sqlite:${join(dir, 'catalog.db')}`, name: 'floe' }, dir);
-  engine = await openEngine({ threads: 1 });
+  lab = await openWriteLab('floe-write-');
+  ({ dir, catalog, engine } = lab);
 });
-afterAll(async () => {
-  engine.close();
-  await catalog.close();
-  await rm(dir, { recursive: true, force: true });
-});
+afterAll(() => lab.close());
 
 describe('writeTable', () => {
   it('creates a partitioned table, appends, and overwrites, with exact summaries', async () => {

@@ -3,13 +3,11 @@
  * it sees the written files' row counts, and a throw from it commits nothing and leaves no
  * file under the table's location.
  */
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Catalog } from '../../src/catalog/catalog.js';
-import { openCatalog } from '../../src/catalog/open.js';
-import { openEngine, type Engine } from '../../src/engine/duckdb.js';
+import type { Engine } from '../../src/engine/duckdb.js';
 import { FloeError } from '../../src/errors.js';
 import { writeTable } from '../../src/ingest/write-table.js';
 import { LocalFileIO } from '../../src/io/local.js';
@@ -17,6 +15,7 @@ import { chooseIngestPath } from '../../src/run/ingest-path.js';
 import { planNormalize } from '../../src/run/normalize.js';
 import { checkRejects } from '../../src/run/reject-limits.js';
 import { loadTable } from '../../src/table/load.js';
+import { openWriteLab, type WriteLab } from '../helpers/write-lab.js';
 
 describe('chooseIngestPath', () => {
   const plain = { rowRejects: false, mode: 'append' as const, key: [], incremental: false };
@@ -64,19 +63,13 @@ describe('checkRejects', () => {
 describe('writeTable beforeCommit', () => {
   const id = { namespace: ['raw'], name: 'hooked' };
   const io = new LocalFileIO();
-  let dir: string;
-  let catalog: Catalog;
-  let engine: Engine;
+  let lab: WriteLab;
+  let dir: string, catalog: Catalog, engine: Engine; // lab's, set in beforeAll
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'floe-hook-'));
-    catalog = await openCatalog({ uri: `sqlite:${join(dir, 'catalog.db')}`, name: 'floe' }, dir);
-    engine = await openEngine({ threads: 1 });
+    lab = await openWriteLab('floe-hook-');
+    ({ dir, catalog, engine } = lab);
   });
-  afterAll(async () => {
-    engine.close();
-    await catalog.close();
-    await rm(dir, { recursive: true, force: true });
-  });
+  afterAll(() => lab.close());
   const base = () => ({ catalog, io, engine, id, warehouse: join(dir, 'wh') });
   const rows = (n: number) => `SELECT i::BIGINT AS k FROM range(${n}) t(i)`;
   const files = async () => (await readdir(join(dir, 'wh'), { recursive: true }).catch(() => [] as string[])).filter((f) => f.endsWith('.parquet')).sort();

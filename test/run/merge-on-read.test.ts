@@ -3,13 +3,10 @@
  * never a rewritten data file; exact rows over several merges, the delete files' schema and
  * metadata, conflicts, and compaction afterwards.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Catalog } from '../../src/catalog/catalog.js';
-import { openCatalog } from '../../src/catalog/open.js';
-import { openEngine, type Engine } from '../../src/engine/duckdb.js';
+import type { Engine } from '../../src/engine/duckdb.js';
 import { createTableView } from '../../src/engine/read.js';
 import { quoteLiteral } from '../../src/engine/sql.js';
 import { readManifest } from '../../src/iceberg/manifest.js';
@@ -25,23 +22,18 @@ import { commitTable } from '../../src/table/commit.js';
 import { planScan } from '../../src/table/scan.js';
 import { FloeError } from '../../src/errors.js';
 import { raceOnce } from '../helpers/race.js';
+import { openWriteLab, type WriteLab } from '../helpers/write-lab.js';
 
-let dir: string;
-let catalog: Catalog;
-let engine: Engine;
+let lab: WriteLab;
+let dir: string, catalog: Catalog, engine: Engine; // lab's, set in beforeAll
 const io = new LocalFileIO();
 const MOR = { 'write.merge.mode': 'merge-on-read' };
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'floe-mor-'));
-  catalog = await openCatalog({ uri: `sqlite:${join(dir, 'catalog.db')}`, name: 'floe' }, dir);
-  engine = await openEngine({ threads: 1 });
+  lab = await openWriteLab('floe-mor-');
+  ({ dir, catalog, engine } = lab);
 });
-afterAll(async () => {
-  engine.close();
-  await catalog.close();
-  await rm(dir, { recursive: true, force: true });
-});
+afterAll(() => lab.close());
 
 const base = (id: TableIdentifier) => ({ catalog, io, engine, id, warehouse: join(dir, 'wh') });
 const values = (rows: [number, string, boolean?][]) =>

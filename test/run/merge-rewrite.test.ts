@@ -4,13 +4,10 @@
  * Library level (mergeTable on a local warehouse): exact rows, files removed and added,
  * edge keys (NULL keys in the table, keys at the range's ends, composite and string keys).
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Catalog } from '../../src/catalog/catalog.js';
-import { openCatalog } from '../../src/catalog/open.js';
-import { openEngine, type Engine } from '../../src/engine/duckdb.js';
+import type { Engine } from '../../src/engine/duckdb.js';
 import { createTableView } from '../../src/engine/read.js';
 import { fromBinary, toBinary } from '../../src/iceberg/conversions.js';
 import type { DataFile, TableIdentifier } from '../../src/iceberg/types.js';
@@ -22,22 +19,17 @@ import { rewriteSql } from '../../src/run/merge-rewrite.js';
 import type { ScanTask } from '../../src/table/delete-index.js';
 import { loadTable } from '../../src/table/load.js';
 import { planScan } from '../../src/table/scan.js';
+import { openWriteLab, type WriteLab } from '../helpers/write-lab.js';
 
-let dir: string;
-let catalog: Catalog;
-let engine: Engine;
+let lab: WriteLab;
+let dir: string, catalog: Catalog, engine: Engine; // lab's, set in beforeAll
 const io = new LocalFileIO();
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'floe-merge-rw-'));
-  catalog = await openCatalog({ uri: `sqlite:${join(dir, 'catalog.db')}`, name: 'floe' }, dir);
-  engine = await openEngine({ threads: 1 });
+  lab = await openWriteLab('floe-merge-rw-');
+  ({ dir, catalog, engine } = lab);
 });
-afterAll(async () => {
-  engine.close();
-  await catalog.close();
-  await rm(dir, { recursive: true, force: true });
-});
+afterAll(() => lab.close());
 
 const base = (id: TableIdentifier) => ({ catalog, io, engine, id, warehouse: join(dir, 'wh') });
 const append = (id: TableIdentifier, selectSql: string) => writeTable({ ...base(id), selectSql, mode: 'append' });
