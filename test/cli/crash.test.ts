@@ -31,6 +31,7 @@ import {
   type RunResult,
   type TableState,
 } from './helpers.js';
+import { seeded } from '../helpers/random.js';
 
 const T = 'raw.big';
 /** Large enough that a load takes seconds on 2 cores (DESIGN: the CI machine). */
@@ -46,19 +47,8 @@ let small: string;
 /** The table state every kill must leave (updated when a load did complete). */
 let current: TableState;
 
-/** mulberry32: reproducible kill times from a printed seed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const seed = Number(process.env.CRASH_TEST_SEED ?? Date.now() % 1_000_000);
-const random = rng(seed);
+const random = seeded(seed); // reproducible kill times from the printed seed
 const between = (lo: number, hi: number) => Math.round(lo + random() * (hi - lo));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -29,6 +29,7 @@ import { prepareViews } from '../../src/query/query.js';
 import { loadTable } from '../../src/table/load.js';
 import { planScan } from '../../src/table/scan.js';
 import { collect, spawnFloe, type RunResult } from '../helpers/floe-process.js';
+import { seeded } from '../helpers/random.js';
 import { runOracleScript } from '../interop/oracle.js';
 
 /**
@@ -67,18 +68,6 @@ export function killPoints(total: number, max: number): number[] {
   const spread = max - tail;
   for (let i = 0; i < spread; i++) points.add(1 + Math.floor((i * (total - tail - 1)) / Math.max(1, spread - 1)));
   return [...points].sort((a, b) => a - b);
-}
-
-/** A seeded generator (mulberry32): the timed kills are the same on every run. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Where a command is killed: right after its nth FileIO operation, or after `ms` milliseconds. */

@@ -22,6 +22,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { s3Endpoint } from './s3.js';
+import { seeded } from './random.js';
 
 export type Fault = '500' | '503' | 'drop' | 'lost' | 'cut' | 'hang' | 'no-such-upload';
 /** The default mix. */
@@ -55,18 +56,6 @@ export interface S3FaultProxy {
   /** Turns injection on or off (on at the start). */
   setEnabled(on: boolean): void;
   close(): Promise<void>;
-}
-
-/** mulberry32: a small seeded generator of numbers in [0, 1). */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function s3Error(status: number, code: string, message: string): { status: number; body: string } {

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Engine, openEngine } from '../../../src/engine/duckdb.js';
 import { writeTable } from '../../../src/ingest/write-table.js';
 import { prepareViews } from '../../../src/query/query.js';
+import { seeded } from '../../helpers/random.js';
 import { type Fixture, openFixture } from './fixture.js';
 
 let f: Fixture;
@@ -19,18 +20,6 @@ afterAll(async () => {
   engine?.close();
   await f?.close();
 });
-
-/** mulberry32: a small seeded PRNG, so a failure reproduces. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const ROWS = 400;
 const source = (part: number, parts: number) => `
@@ -110,7 +99,7 @@ describe('pruned results equal unpruned results', () => {
     // Every row, read once without pruning: the reference each pruned query is checked against.
     const all = await ids('SELECT * FROM ns.p', false);
     await engine.run('CREATE OR REPLACE TABLE ref_p AS SELECT * FROM ns.p', 'reference rows');
-    const r = prng(20_261_129);
+    const r = seeded(20_261_129);
     let pruned = 0;
     for (let i = 0; i < 120; i++) {
       const where = randomFilter(r);
