@@ -11,11 +11,8 @@
  * it; the writers append before the pause while the first compactions run, and compactions
  * keep running until the last writer is done.
  */
-import { rmSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestSchema, type TestSchema } from '../catalog/postgres-db.js';
-import { assertBuilt } from '../helpers/floe-process.js';
-import { createEventsTable, floe, inspect, mainAncestry, makeProject, pyiceberg, resume, rowCheck, startWriters, stripScheme, type Project } from './writers-lab.js';
+import { describe, expect, it } from 'vitest';
+import { floe, inspect, mainAncestry, pyiceberg, resume, rowCheck, startWriters, stripScheme, useEventsProjects } from './writers-lab.js';
 import { expectedIds, ROWS_PER_APPEND } from './writers-plan.js';
 
 const WRITERS = 4;
@@ -25,23 +22,12 @@ const HOLD_AFTER = 4;
 const GIVE_UP_AFTER = 20;
 const TABLE = 'race.events';
 
-let pg: TestSchema;
-const projects: Project[] = [];
-beforeAll(async () => {
-  assertBuilt('test/concurrency');
-  pg = await createTestSchema('compact_appends');
-});
-afterAll(async () => {
-  await pg?.drop();
-  for (const p of projects) rmSync(p.dir, { recursive: true, force: true });
-});
+const eventsProject = useEventsProjects('compact_appends');
 
 for (const kind of ['sqlite', 'postgres'] as const) {
   describe(`floe compact while ${WRITERS} writer processes append, ${kind} catalog`, () => {
     it('every appended row exactly once; compactions committed between the appends', async () => {
-      const p = makeProject(kind, 'compact_appends', pg);
-      projects.push(p);
-      await createEventsTable(p, TABLE);
+      const p = await eventsProject(kind, TABLE);
 
       const writers = await startWriters(p, TABLE, WRITERS, APPENDS, HOLD_AFTER);
       let writing = true;

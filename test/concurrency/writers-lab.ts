@@ -5,18 +5,18 @@
  * asserts with — floe's own scan, `floe query` through the built CLI, and PyIceberg.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { parseTableIdentifier } from '../../src/catalog/identifier.js';
 import { openCatalog } from '../../src/catalog/open.js';
 import type { TableMetadata } from '../../src/iceberg/types.js';
 import { RoutingFileIO } from '../../src/io/resolve.js';
 import { loadTable } from '../../src/table/load.js';
 import { planScan } from '../../src/table/scan.js';
-import type { TestSchema } from '../catalog/postgres-db.js';
-import { childEnv, collect, ROOT, spawnFloe, type RunResult } from '../helpers/floe-process.js';
+import { createTestSchema, type TestSchema } from '../catalog/postgres-db.js';
+import { assertBuilt, childEnv, collect, ROOT, spawnFloe, type RunResult } from '../helpers/floe-process.js';
 import { runOracleScript } from '../interop/oracle.js';
 import type { WriterReport, WriterTask } from './writers-plan.js';
 
@@ -54,6 +54,30 @@ export function makeProject(kind: CatalogKind, tag: string, pg: TestSchema | und
   }
   writeFileSync(join(dir, 'floe.yaml'), `warehouse: ./warehouse\ncatalog:\n  uri: ${uri}\n  name: ${name}\n`);
   return { kind, dir, warehouse, name, uri, pyUri };
+}
+
+/**
+ * Registers the suite's hooks — the built CLI must be there; a Postgres test schema named
+ * `tag` is created before and dropped after, with every project folder — and returns what
+ * makes a project of `kind` (makeProject) holding `table` (createEventsTable).
+ */
+export function useEventsProjects(tag: string): (kind: CatalogKind, table: string) => Promise<Project> {
+  let pg: TestSchema;
+  const projects: Project[] = [];
+  beforeAll(async () => {
+    assertBuilt('test/concurrency');
+    pg = await createTestSchema(tag);
+  });
+  afterAll(async () => {
+    await pg?.drop();
+    for (const p of projects) rmSync(p.dir, { recursive: true, force: true });
+  });
+  return async (kind, table) => {
+    const p = makeProject(kind, tag, pg);
+    projects.push(p);
+    await createEventsTable(p, table);
+    return p;
+  };
 }
 
 export function floe(p: Project, args: readonly string[]): Promise<RunResult> {

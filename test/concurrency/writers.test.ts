@@ -16,34 +16,20 @@
  * happened is printed, not asserted (timing). The table gets RETRY_PROPERTIES (writers-lab.ts):
  * with Iceberg's default of 4 retries some of 8 tight-loop writers give up with a conflict.
  */
-import { rmSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestSchema, type TestSchema } from '../catalog/postgres-db.js';
-import { assertBuilt } from '../helpers/floe-process.js';
-import { createEventsTable, inspect, mainAncestry, makeProject, pyiceberg, rowCheck, startWriters, stripScheme, type Project } from './writers-lab.js';
+import { describe, expect, it } from 'vitest';
+import { inspect, mainAncestry, pyiceberg, rowCheck, startWriters, stripScheme, useEventsProjects } from './writers-lab.js';
 import { expectedIds, ROWS_PER_APPEND } from './writers-plan.js';
 
 const WRITERS = 8;
 const APPENDS = 25;
 const TABLE = 'race.events';
 
-let pg: TestSchema;
-const projects: Project[] = [];
-beforeAll(async () => {
-  assertBuilt('test/concurrency');
-  pg = await createTestSchema('writers');
-});
-afterAll(async () => {
-  await pg?.drop();
-  for (const p of projects) rmSync(p.dir, { recursive: true, force: true });
-});
+const eventsProject = useEventsProjects('writers');
 
 for (const kind of ['sqlite', 'postgres'] as const) {
   describe(`${WRITERS} writer processes × ${APPENDS} appends, ${kind} catalog`, () => {
     it(`${WRITERS * APPENDS} commits; every row exactly once; PyIceberg reads the same`, async () => {
-      const p = makeProject(kind, 'writers', pg);
-      projects.push(p);
-      await createEventsTable(p, TABLE);
+      const p = await eventsProject(kind, TABLE);
 
       const spawned = Date.now();
       const writers = await startWriters(p, TABLE, WRITERS, APPENDS);
