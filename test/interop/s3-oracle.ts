@@ -20,7 +20,7 @@ import { createTestBucket, s3Endpoint, TEST_ACCESS_KEY, TEST_SECRET, testSetting
 import { FloeProject } from './helpers/floe-cli.js';
 import {
   type CanonicalRow,
-  type ColumnSummary,
+  type PyIcebergReadResult,
   JARS_DIR,
   type SparkOp,
   type SparkOpResult,
@@ -116,18 +116,12 @@ export interface S3Read {
   ref?: string;
 }
 
-export interface S3PyIcebergRead {
-  table: string;
-  metadata_location: string;
-  snapshot_id: string | null;
-  schema: { name: string; type: string; field_id: number; required: boolean }[];
-  row_count: number;
-  files_scanned: number;
+/** A read as pyicebergRead reports it (always with rows), plus the files the scan planned. */
+export interface S3PyIcebergRead extends Omit<PyIcebergReadResult, 'rows' | 'elapsed_s'> {
   /** The data files the scan planned (s3:// locations, sorted). */
   data_files: string[];
   /** The delete files applied to them (s3:// locations, sorted). */
   delete_files: string[];
-  columns: Record<string, ColumnSummary>;
   /** Canonical rows, sorted canonically. */
   rows: CanonicalRow[];
 }
