@@ -13,9 +13,10 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { S3FileIO } from '../../src/io/s3.js';
 import { freePort, startAuthS3Server, type AuthS3Server } from '../helpers/s3-auth-server.js';
-import { createTestBucket, s3Endpoint, TEST_ACCESS_KEY, TEST_SECRET, testSettings } from '../helpers/s3.js';
+import { createTestBucket, s3Endpoint, TEST_SECRET, testSettings } from '../helpers/s3.js';
 import { s3FaultProxy, type S3FaultProxy } from '../helpers/s3-fault-proxy.js';
 import { assertBuilt, catalogTables, expectFailure, floeIn, type RunResult, show, smallCsv, useTmpDirs } from './helpers.js';
+import { S3_ENV, s3FloeYaml } from './s3-project.js';
 
 const tmp = useTmpDirs('floe-cli-s3-faults-');
 const enc = (s: string) => new TextEncoder().encode(s);
@@ -30,24 +31,6 @@ const eventsOf = (r: RunResult): Event[] =>
     .split('\n')
     .filter((l) => l.trim())
     .map((l) => JSON.parse(l) as Event);
-
-function floeYaml(o: { warehouse: string; endpoint: string; catalog: string; keyVar?: string; secretVar?: string; maxAttempts?: number }): string {
-  return [
-    `warehouse: ${o.warehouse}`,
-    'catalog:',
-    `  uri: sqlite:${o.catalog}`,
-    'storage:',
-    '  s3:',
-    `    endpoint: ${o.endpoint}`,
-    '    path_style: true',
-    `    access_key_id: \${${o.keyVar ?? 'S3_TEST_KEY'}}`,
-    `    secret_access_key: \${${o.secretVar ?? 'S3_TEST_SECRET'}}`,
-    ...(o.maxAttempts ? [`    max_attempts: ${o.maxAttempts}`] : []),
-    '',
-  ].join('\n');
-}
-
-const ENV = { S3_TEST_KEY: TEST_ACCESS_KEY, S3_TEST_SECRET: TEST_SECRET };
 
 beforeAll(() => assertBuilt());
 
@@ -67,8 +50,8 @@ describe('10% of S3 requests failing', () => {
     faulty = await tmp();
     direct = await tmp();
     const warehouse = `s3://${bucket}/wh`;
-    await writeFile(path.join(faulty, 'floe.yaml'), floeYaml({ warehouse, endpoint: proxy.endpoint, catalog, maxAttempts: 4 }));
-    await writeFile(path.join(direct, 'floe.yaml'), floeYaml({ warehouse, endpoint: s3Endpoint(), catalog }));
+    await writeFile(path.join(faulty, 'floe.yaml'), s3FloeYaml({ warehouse, endpoint: proxy.endpoint, catalog, maxAttempts: 4 }));
+    await writeFile(path.join(direct, 'floe.yaml'), s3FloeYaml({ warehouse, endpoint: s3Endpoint(), catalog }));
     await mkdir(path.join(faulty, 'pipelines'));
     await writeFile(
       path.join(faulty, 'pipelines', 'orders.yaml'),
@@ -87,7 +70,7 @@ describe('10% of S3 requests failing', () => {
   /** Runs a --json command through the proxy; returns its s3 retry events and the faults injected meanwhile. */
   async function throughFaults(args: string[]): Promise<{ retries: Event[]; injected: number }> {
     const before = proxy.injectedTotal();
-    const r = await floeIn(faulty, [...args, '--json'], { env: ENV });
+    const r = await floeIn(faulty, [...args, '--json'], { env: S3_ENV });
     expect(r.code, show(r)).toBe(0);
     expect(r.stdout + r.stderr).not.toContain(TEST_SECRET);
     const events = eventsOf(r);
@@ -110,7 +93,7 @@ describe('10% of S3 requests failing', () => {
   }
 
   async function rows(sql: string): Promise<string[]> {
-    const r = await floeIn(direct, ['query', sql, '--format', 'csv'], { env: ENV });
+    const r = await floeIn(direct, ['query', sql, '--format', 'csv'], { env: S3_ENV });
     expect(r.code, show(r)).toBe(0);
     return r.stdout.trim().split('\n');
   }
@@ -135,10 +118,10 @@ describe('10% of S3 requests failing', () => {
     expect(await rows('SELECT id, name FROM raw.people ORDER BY id')).toEqual(['id,name', ...Array.from({ length: 9 }, (_, i) => `${i},name-${i}`)]);
     expect(await rows('SELECT id, amount FROM raw.orders ORDER BY id')).toEqual(['id,amount', '1,10', '2,20', '3,30']);
     // Queries through the faults read the same rows (no --json there: retries stay silent).
-    const q = await floeIn(faulty, ['query', 'SELECT count(*) AS n, count(DISTINCT id) AS d FROM raw.people', '--format', 'csv'], { env: ENV });
+    const q = await floeIn(faulty, ['query', 'SELECT count(*) AS n, count(DISTINCT id) AS d FROM raw.people', '--format', 'csv'], { env: S3_ENV });
     expect(q.stdout.trim().split('\n'), show(q)).toEqual(['n,d', '9,9']);
     // One snapshot per load and one for the compaction: no commit was made twice.
-    const snaps = await floeIn(direct, ['snapshots', 'raw.people', '--json'], { env: ENV });
+    const snaps = await floeIn(direct, ['snapshots', 'raw.people', '--json'], { env: S3_ENV });
     expect(snaps.code, show(snaps)).toBe(0);
     expect((JSON.parse(snaps.stdout) as unknown[]).length).toBe(3);
   }, 300_000);
@@ -152,19 +135,19 @@ describe('a create-only PUT whose answer is lost after it landed', () => {
     try {
       const dir = await tmp();
       await mkdir(path.join(dir, 'warehouse'));
-      await writeFile(path.join(dir, 'floe.yaml'), floeYaml({ warehouse: `s3://${bucket}/wh`, endpoint: proxy.endpoint, catalog: './warehouse/catalog.db', maxAttempts: 3 }));
+      await writeFile(path.join(dir, 'floe.yaml'), s3FloeYaml({ warehouse: `s3://${bucket}/wh`, endpoint: proxy.endpoint, catalog: './warehouse/catalog.db', maxAttempts: 3 }));
       await writeFile(path.join(dir, 'a.csv'), smallCsv(4));
       await writeFile(path.join(dir, 'b.csv'), smallCsv(2, 4));
       for (const f of ['a.csv', 'b.csv']) {
-        const r = await floeIn(dir, ['load', 'raw.lost', path.join(dir, f), '--json'], { env: ENV });
+        const r = await floeIn(dir, ['load', 'raw.lost', path.join(dir, f), '--json'], { env: S3_ENV });
         expect(r.code, show(r)).toBe(0);
         const retries = eventsOf(r).filter((e) => e.event === 'retry' && e.scope === 's3' && /raw\/lost\/metadata\/.*\.metadata\.json$/.test(String(e.location)));
         expect(retries.map((e) => [e.operation, e.attempt, e.code])).toEqual([['write', 1, 'ECONNRESET']]);
       }
       expect(proxy.injected().lost).toBeGreaterThanOrEqual(2);
-      const q = await floeIn(dir, ['query', 'SELECT id FROM raw.lost ORDER BY id', '--format', 'csv'], { env: ENV });
+      const q = await floeIn(dir, ['query', 'SELECT id FROM raw.lost ORDER BY id', '--format', 'csv'], { env: S3_ENV });
       expect(q.stdout.trim().split('\n'), show(q)).toEqual(['id', '0', '1', '2', '3', '4', '5']);
-      const snaps = await floeIn(dir, ['snapshots', 'raw.lost', '--json'], { env: ENV });
+      const snaps = await floeIn(dir, ['snapshots', 'raw.lost', '--json'], { env: S3_ENV });
       expect((JSON.parse(snaps.stdout) as unknown[]).length, show(snaps)).toBe(2);
     } finally {
       await proxy.close();
@@ -192,7 +175,7 @@ describe('S3 failures that retrying cannot fix', () => {
   }
 
   it('bad credentials: exit 1 naming the endpoint and the bucket, without retries and without the secret', async () => {
-    const yaml = floeYaml({ warehouse: `s3://${auth.bucket}/wh`, endpoint: auth.endpoint, catalog: './warehouse/catalog.db', keyVar: 'AUTH_KEY', secretVar: 'AUTH_SECRET' });
+    const yaml = s3FloeYaml({ warehouse: `s3://${auth.bucket}/wh`, endpoint: auth.endpoint, catalog: './warehouse/catalog.db', keyVar: 'AUTH_KEY', secretVar: 'AUTH_SECRET' });
     const dir = await projectWith(yaml);
     const csv = path.join(project, 'people.csv');
     // The right keys work against this server, so the failure below is the secret's.
@@ -218,8 +201,8 @@ describe('S3 failures that retrying cannot fix', () => {
 
   it('a missing bucket: exit 1 naming the bucket and the endpoint', async () => {
     const missing = 'floe-no-such-bucket-e2e';
-    const dir = await projectWith(floeYaml({ warehouse: `s3://${missing}/wh`, endpoint: s3Endpoint(), catalog: './warehouse/catalog.db' }));
-    const r = await floeIn(dir, ['load', 'raw.people', path.join(project, 'people.csv')], { env: ENV });
+    const dir = await projectWith(s3FloeYaml({ warehouse: `s3://${missing}/wh`, endpoint: s3Endpoint(), catalog: './warehouse/catalog.db' }));
+    const r = await floeIn(dir, ['load', 'raw.people', path.join(project, 'people.csv')], { env: S3_ENV });
     expectFailure(r, 1, [`bucket ${missing} does not exist`, s3Endpoint()]);
     expect(r.stdout + r.stderr).not.toContain(TEST_SECRET);
     expect(catalogTables(dir)).not.toContain('raw.people');
@@ -227,10 +210,10 @@ describe('S3 failures that retrying cannot fix', () => {
 
   it('an unreachable endpoint: exit 1 naming it, after the default retry budget only (seconds, not minutes)', async () => {
     const closed = `http://127.0.0.1:${await freePort()}`;
-    const yaml = floeYaml({ warehouse: 's3://floe-unreachable/wh', endpoint: closed, catalog: './warehouse/catalog.db' });
+    const yaml = s3FloeYaml({ warehouse: 's3://floe-unreachable/wh', endpoint: closed, catalog: './warehouse/catalog.db' });
     const dir = await projectWith(yaml);
     const started = Date.now();
-    const r = await floeIn(dir, ['load', 'raw.people', path.join(project, 'people.csv'), '--json'], { env: ENV });
+    const r = await floeIn(dir, ['load', 'raw.people', path.join(project, 'people.csv'), '--json'], { env: S3_ENV });
     const elapsed = Date.now() - started;
     expect(r.code, show(r)).toBe(1);
     expect(r.stderr, show(r)).toContain(closed);

@@ -9,12 +9,12 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { S3FileIO } from '../../src/io/s3.js';
-import { createTestBucket, faultProxy, type FaultProxy, s3Endpoint, TEST_ACCESS_KEY, TEST_SECRET, testSettings } from '../helpers/s3.js';
+import { createTestBucket, faultProxy, type FaultProxy, s3Endpoint, TEST_SECRET, testSettings } from '../helpers/s3.js';
 import { pyicebergReadS3 } from '../helpers/s3-pyiceberg.js';
 import { assertBuilt, catalogPointer, catalogTables, expectFailure, floeIn, show, smallCsv, useTmpDirs } from './helpers.js';
+import { S3_ENV, s3FloeYaml } from './s3-project.js';
 
 const tmp = useTmpDirs('floe-cli-s3-');
-const ENV = { S3_TEST_KEY: TEST_ACCESS_KEY, S3_TEST_SECRET: TEST_SECRET };
 const enc = (s: string) => new TextEncoder().encode(s);
 
 let bucket: string;
@@ -22,24 +22,9 @@ let io: S3FileIO;
 let project: string;
 let warehouse: string;
 
-function floeYaml(o: { endpoint: string; catalog: string; extra?: string }): string {
-  return [
-    `warehouse: ${warehouse}`,
-    'catalog:',
-    `  uri: sqlite:${o.catalog}`,
-    'storage:',
-    '  s3:',
-    `    endpoint: ${o.endpoint}`,
-    '    path_style: true',
-    '    access_key_id: ${S3_TEST_KEY}',
-    '    secret_access_key: ${S3_TEST_SECRET}',
-    '    max_attempts: 2',
-    ...(o.extra ? [o.extra] : []),
-    '',
-  ].join('\n');
-}
+const floeYaml = (o: { endpoint: string; catalog: string; extra?: string }) => s3FloeYaml({ warehouse, ...o, maxAttempts: 2 });
 
-const run = (args: string[], dir = project) => floeIn(dir, args, { env: ENV });
+const run = (args: string[], dir = project) => floeIn(dir, args, { env: S3_ENV });
 
 async function csvRows(dir: string, sql: string): Promise<string[]> {
   const r = await run(['query', sql, '--format', 'csv'], dir);
@@ -142,7 +127,7 @@ describe('an s3:// warehouse', () => {
 
   it('query stages data files in a temporary cache that is gone when the command ends', async () => {
     const tmpRoot = await tmp();
-    const r = await floeIn(project, ['query', 'SELECT sum(amount) AS s FROM raw.orders', '--format', 'csv'], { env: { ...ENV, TMPDIR: tmpRoot } });
+    const r = await floeIn(project, ['query', 'SELECT sum(amount) AS s FROM raw.orders', '--format', 'csv'], { env: { ...S3_ENV, TMPDIR: tmpRoot } });
     expect(r.code, show(r)).toBe(0);
     expect(r.stdout.trim().split('\n')).toEqual(['s', '60']);
     expect(readdirSync(tmpRoot).filter((n) => n.startsWith('floe-'))).toEqual([]);
