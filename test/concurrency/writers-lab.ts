@@ -18,7 +18,7 @@ import { planScan } from '../../src/table/scan.js';
 import { createTestSchema, type TestSchema } from '../catalog/postgres-db.js';
 import { assertBuilt, childEnv, collect, ROOT, spawnFloe, type RunResult } from '../helpers/floe-process.js';
 import { runOracleScript } from '../interop/oracle.js';
-import type { WriterReport, WriterTask } from './writers-plan.js';
+import { expectedIds, type WriterReport, type WriterTask } from './writers-plan.js';
 
 const WORKER = join(import.meta.dirname, 'append-worker.ts');
 
@@ -211,3 +211,21 @@ export async function pyiceberg(p: Project, table: string): Promise<PyIcebergTab
 }
 
 export const stripScheme = (f: string) => f.replace(/^file:\/\//, '');
+
+/**
+ * The rows `writers` × `appends` appended (expectedIds), through the built CLI: exact count,
+ * no id twice (GROUP BY id HAVING count(*) > 1 is empty), exactly the expected ids, each row
+ * where its writer put it. Then PyIceberg opens the same catalog and reads the same snapshot,
+ * ids and live files (`files`, floe's scan).
+ */
+export async function expectRowsEverywhere(p: Project, table: string, writers: number, appends: number, metadata: TableMetadata, files: string[]): Promise<{ want: number[]; py: PyIcebergTable }> {
+  const want = expectedIds(writers, appends);
+  const { idList, ...counts } = await rowCheck(p, table);
+  expect(counts).toEqual({ n: want.length, ids: want.length, twice: 0, misplaced: 0 });
+  expect(idList).toEqual(want);
+  const py = await pyiceberg(p, table);
+  expect(py.snapshot_id).toBe(String(metadata['current-snapshot-id']));
+  expect(py.rows.map((r) => Number(r.id)).sort((a, b) => a - b)).toEqual(want);
+  expect(py.files.map(stripScheme).sort()).toEqual(files.map(stripScheme).sort());
+  return { want, py };
+}
