@@ -67,8 +67,9 @@ moto_ok() { curl -fsS --max-time 3 "$S3_ENDPOINT/" 2>/dev/null | grep -q ListAll
 
 # --- moto (S3) --------------------------------------------------------------------------
 moto_installed() { [ -x "$MOTO_VENV/bin/moto_server" ] && [ "$("$MOTO_VENV/bin/python" -c 'import importlib.metadata as m; print(m.version("moto"))' 2>/dev/null)" = "$MOTO_VERSION" ]; }
-start_moto() {
-  command -v curl >/dev/null || die "curl is needed to check the moto S3 test server"
+# The venv is needed even when a moto server already answers (say, one started from another
+# checkout): test/helpers/s3-auth-server.ts starts its own signature-checking moto from it.
+install_moto() {
   if ! moto_installed; then
     log "installing moto[server]==$MOTO_VERSION into $MOTO_VENV"
     command -v python3 >/dev/null || die "python3 is needed for the moto S3 test server"
@@ -77,6 +78,10 @@ start_moto() {
       || { tail -n 30 "$ROOT/.cache/moto-install.log" >&2; die "pip install moto[server]==$MOTO_VERSION failed"; }
     moto_installed || die "moto $MOTO_VERSION is not what $MOTO_VENV holds after installing it"
   fi
+}
+start_moto() {
+  command -v curl >/dev/null || die "curl is needed to check the moto S3 test server"
+  install_moto
   log "starting moto_server $MOTO_VERSION on $S3_ENDPOINT"
   # Loopback only; setsid + nohup: it outlives this script. Its state is in memory only.
   setsid nohup "$MOTO_VENV/bin/moto_server" -H 127.0.0.1 -p "$S3_PORT" </dev/null >"$MOTO_LOG" 2>&1 &
@@ -91,6 +96,7 @@ start_moto() {
 
 # --- fast path --------------------------------------------------------------------------
 if pg_ok && my_ok && moto_ok; then
+  install_moto
   write_env
   log "already running: postgres 127.0.0.1:$PG_PORT, mariadb 127.0.0.1:$MY_PORT, moto $S3_ENDPOINT ($ENV_FILE)"
   exit 0
