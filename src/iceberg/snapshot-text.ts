@@ -24,10 +24,11 @@ interface Known {
 
 const known = new WeakMap<readonly Snapshot[], Known>();
 
-/** The remembered text of `snapshots`' first `k.items.length` elements, if still valid. */
-function prefixText(k: Known | undefined, snapshots: readonly Snapshot[], version: number): string | undefined {
-  if (k === undefined || k.version !== version || k.items.length > snapshots.length) return undefined;
-  for (let i = 0; i < k.items.length; i++) if (k.items[i] !== snapshots[i]) return undefined;
+/** The remembered text of exactly `list`, if every element is still the object it was made from. */
+function rememberedText(list: readonly Snapshot[], version: number): string | undefined {
+  const k = known.get(list);
+  if (k === undefined || k.version !== version || k.items.length !== list.length) return undefined;
+  for (let i = 0; i < list.length; i++) if (k.items[i] !== list[i]) return undefined;
   return k.text;
 }
 
@@ -50,14 +51,14 @@ export function snapshotsText(
   toJson: (s: Snapshot, version: number) => unknown,
   base?: readonly Snapshot[],
 ): string {
-  const own = known.get(snapshots);
-  if (own !== undefined && own.items.length === snapshots.length && prefixText(own, snapshots, version) !== undefined) return own.text;
+  const own = rememberedText(snapshots, version);
+  if (own !== undefined) return own;
   const write = (list: readonly Snapshot[]) => stringifyJson(markedTree(list.map((s) => toJson(s, version))));
   let text: string;
   const isPrefix = base !== undefined && base.length <= snapshots.length && base.every((s, i) => snapshots[i] === s);
   if (isPrefix) {
-    let head = prefixText(known.get(base), base, version);
-    if (head === undefined || known.get(base)!.items.length !== base.length) {
+    let head = rememberedText(base, version);
+    if (head === undefined) {
       head = write(base);
       known.set(base, { version, items: base.slice(), text: head });
     }

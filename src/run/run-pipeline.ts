@@ -293,12 +293,9 @@ async function materialise(
 }
 
 async function countRows(engine: Engine, typed: string, parseRejects: string | undefined) {
-  const r = await engine.all(
-    `SELECT count(*)::BIGINT AS total, count(${REJECT})::BIGINT AS converted${parseRejects ? `, (SELECT count(*) FROM ${quoteIdent(parseRejects)})::BIGINT AS parse` : ''} FROM ${quoteIdent(typed)}`,
-    'count the extracted rows',
-  );
+  const r = await engine.all(`SELECT count(*)::BIGINT AS total, count(${REJECT})::BIGINT AS converted FROM ${quoteIdent(typed)}`, 'count the extracted rows');
   const row = r[0] ?? {};
-  return { total: Number(row.total ?? 0), converted: Number(row.converted ?? 0), parse: Number(row.parse ?? 0) };
+  return { total: Number(row.total ?? 0), converted: Number(row.converted ?? 0), parse: await countParseRejects(engine, parseRejects) };
 }
 
 /** Rows the source's reader could not parse (its rejects relation, filled by the scan). */
