@@ -48,7 +48,7 @@ export function retryPolicy(properties: Record<string, string>): RetryPolicy {
   };
 }
 
-/** Exponential backoff with full jitter, capped at maxWaitMs. */
+/** Exponential backoff with "equal" jitter (half the step fixed, half random), between minWaitMs and maxWaitMs. */
 export function backoffMs(attempt: number, p: RetryPolicy, random = Math.random): number {
   const exp = Math.min(p.maxWaitMs, p.minWaitMs * 2 ** attempt);
   return Math.max(p.minWaitMs, Math.floor(exp * (0.5 + random() / 2)));
