@@ -7,8 +7,9 @@
  * What is retried: 5xx answers, 429 and throttling codes, request timeouts and transient
  * network errors (a reset or refused connection, a socket closed before the whole answer
  * arrived). Never 4xx answers such as 403 (credentials) or 404 (not found), and never a
- * missing credential. Waits grow exponentially with full jitter.
+ * missing credential. Waits grow exponentially with full jitter (src/backoff.ts).
  */
+import { type Backoff, backoffWait, type RandomSource } from '../backoff.js';
 
 /** One retry of one S3 request: the attempt that failed, and the wait before the next one. */
 export interface S3RetryEvent {
@@ -55,10 +56,12 @@ export function s3RetryObserver(): S3RetryObserver | undefined {
 export const S3_RETRY_BASE_MS = 100;
 export const S3_RETRY_CAP_MS = 20_000;
 
-/** Full jitter: a random wait between 0 and min(cap, base × 2^(attempt−1)). */
-export function s3RetryWaitMs(attempt: number, random: () => number = Math.random): number {
-  const ceiling = Math.min(S3_RETRY_CAP_MS, S3_RETRY_BASE_MS * 2 ** Math.max(0, attempt - 1));
-  return Math.floor(random() * ceiling);
+/** Full jitter (src/backoff.ts says why): parallel requests failing together retry spread out. */
+export const S3_BACKOFF: Backoff = { baseMs: S3_RETRY_BASE_MS, capMs: S3_RETRY_CAP_MS, jitter: 'full' };
+
+/** A random wait between 0 and min(cap, base × 2^(attempt−1)), after failed attempt `attempt`. */
+export function s3RetryWaitMs(attempt: number, random: RandomSource = Math.random): number {
+  return backoffWait(S3_BACKOFF, attempt, random);
 }
 
 interface ErrorLike {

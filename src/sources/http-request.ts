@@ -4,11 +4,11 @@
  *
  * - Retried: 408, 429 and 5xx responses, network errors and timeouts. Any other status fails
  *   at once: repeating a 404 or a 401 only delays the message.
- * - The wait before retry n is `backoff · 2^(n-1)`, unless the response says `Retry-After`
- *   (RFC 9110 §10.2.3, seconds or an HTTP date), which wins. A server-asked wait is capped at
- *   MAX_WAIT_MS and at what is left of the request's waiting budget: the larger of
- *   MAX_WAIT_MS and the whole backoff schedule. A server asking for an hour fails the run in
- *   minutes instead of holding the table lock for that hour.
+ * - The wait before retry n is `backoff · 2^(n-1)` (src/backoff.ts, no jitter), unless the
+ *   response says `Retry-After` (RFC 9110 §10.2.3, seconds or an HTTP date), which wins. A
+ *   server-asked wait is capped at MAX_WAIT_MS and at what is left of the request's waiting
+ *   budget: the larger of MAX_WAIT_MS and the whole backoff schedule. A server asking for an
+ *   hour fails the run in minutes instead of holding the table lock for that hour.
  * - The timeout covers an attempt end to end: redirects, headers and the whole body.
  * - Redirects are followed here (at most MAX_REDIRECTS), not by fetch: fetch keeps custom
  *   headers such as `X-Api-Key` across origins, so a redirect to another origin here drops
@@ -17,6 +17,7 @@
  *   pass through the redactor; the response body excerpt of a failure does too.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import { backoffWait } from '../backoff.js';
 import { type FloeError, sourceError } from '../errors.js';
 import { looksSecretName, type Redactor, redactUrl } from '../pipeline/secrets.js';
 
@@ -91,8 +92,11 @@ function maskParam(pair: string): string {
   return looksSecretName(name) ? `${pair.slice(0, eq)}=***` : pair;
 }
 
-/** The delay before retry `n` (1-based) without Retry-After: backoff doubled each time, capped. */
-export const backoffDelay = (backoff: number, n: number) => Math.min(backoff * 2 ** (n - 1), MAX_WAIT_MS);
+/**
+ * The delay before retry `n` (1-based) without Retry-After: backoff doubled each time, capped.
+ * No jitter (src/backoff.ts says why): one extract sends one request at a time.
+ */
+export const backoffDelay = (backoff: number, n: number) => backoffWait({ baseMs: backoff, capMs: MAX_WAIT_MS, jitter: 'none' }, n);
 
 /** The waiting budget of one request: MAX_WAIT_MS, or the whole backoff schedule when that is longer. */
 export function retryBudget(max: number, backoff: number): number {

@@ -15,6 +15,7 @@
  * written by a losing attempt are orphans that `floe maintain orphans` removes.
  */
 import { randomUUID } from 'node:crypto';
+import { backoffWait } from '../backoff.js';
 import type { Catalog } from '../catalog/catalog.js';
 import { formatTableId } from '../catalog/catalog.js';
 import { conflictError, FloeError } from '../errors.js';
@@ -48,10 +49,12 @@ export function retryPolicy(properties: Record<string, string>): RetryPolicy {
   };
 }
 
-/** Exponential backoff with "equal" jitter (half the step fixed, half random), between minWaitMs and maxWaitMs. */
+/**
+ * The wait after failed attempt `attempt` (0 for the first): exponential backoff with "equal"
+ * jitter (half the step fixed, half random; src/backoff.ts says why), between minWaitMs and maxWaitMs.
+ */
 export function backoffMs(attempt: number, p: RetryPolicy, random = Math.random): number {
-  const exp = Math.min(p.maxWaitMs, p.minWaitMs * 2 ** attempt);
-  return Math.max(p.minWaitMs, Math.floor(exp * (0.5 + random() / 2)));
+  return backoffWait({ baseMs: p.minWaitMs, capMs: p.maxWaitMs, floorMs: p.minWaitMs, jitter: 'equal' }, attempt + 1, random);
 }
 
 /** `00042-<uuid>.metadata.json`: the version follows the previous file's number. */
