@@ -23,9 +23,9 @@ export interface S3Settings {
   checksum: 'when_required' | 'when_supported';
   /** Attempts per request, the first included (floe's retries, s3-retry.ts: exponential backoff, full jitter). */
   maxAttempts: number;
-  /** A connection not established within this many milliseconds fails the attempt (retryable). */
+  /** A connection not established within this many milliseconds fails the attempt (retryable); `connect_timeout`. */
   connectTimeoutMs: number;
-  /** A connection silent for this many milliseconds, sending or receiving, fails the attempt (retryable). */
+  /** A connection silent for this many milliseconds, sending or receiving, fails the attempt (retryable); `idle_timeout`. */
   idleTimeoutMs: number;
   /** How a create-only write is made exclusive (docs/S3.md). */
   createOnly: CreateOnlyMode;
@@ -67,8 +67,8 @@ export function s3SettingsFromProject(s: S3Storage | undefined): S3Settings {
     profile: s.profile,
     checksum: s.checksum,
     maxAttempts: s.max_attempts,
-    connectTimeoutMs: DEFAULT_S3_SETTINGS.connectTimeoutMs,
-    idleTimeoutMs: DEFAULT_S3_SETTINGS.idleTimeoutMs,
+    connectTimeoutMs: s.connect_timeout,
+    idleTimeoutMs: s.idle_timeout,
     createOnly: s.create_only,
     cacheMaxBytes: s.cache_size_mb * MB,
     multipartThresholdBytes: s.multipart_threshold_mb * MB,

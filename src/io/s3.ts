@@ -127,7 +127,9 @@ export class S3FileIO implements FileIO {
       credentials
         ? 'Check the S3 credentials (storage.s3 in floe.yaml, AWS_* environment variables or the shared AWS profile) and the bucket policy.'
         : http === undefined
-          ? 'Check storage.s3.endpoint and that the store is reachable.'
+          ? code === 'TimeoutError'
+            ? 'Check storage.s3.endpoint and that the store is reachable; storage.s3.connect_timeout and idle_timeout set how long each attempt waits.'
+            : 'Check storage.s3.endpoint and that the store is reachable.'
           : undefined;
     const refused = credentials && bucket ? `: the store refused access to bucket ${bucket}` : '';
     return ioError(`cannot ${op} ${location} at ${this.endpoint}${refused}: ${detail}`, { cause: e, context, retryable, hint });

@@ -4,9 +4,29 @@
  * of floe.yaml.
  */
 import { z } from 'zod';
+import { tryParseDuration } from './duration.js';
 import { evenWithErrors, urlString } from './schema-common.js';
 
 const CATALOG_URI = /^(jdbc:)?(sqlite:|postgres(ql)?:\/\/)/i;
+
+/**
+ * The longest S3 timeout accepted. Longer than any sensible wait, and far below the 24.8 days
+ * where Node's timers overflow and would fire at once.
+ */
+const MAX_S3_TIMEOUT_MS = 3_600_000;
+
+/** A timeout of the S3 client: a positive duration up to an hour, written with a unit; the parsed value is milliseconds. */
+const s3Timeout = (dflt: string, what: string) =>
+  z
+    .string()
+    .superRefine((text, ctx) => {
+      const ms = tryParseDuration(text);
+      if (ms === undefined) ctx.addIssue({ code: 'custom', message: `invalid duration '${text}': expected a duration with a unit, e.g. 500ms, 10s or 2m` });
+      else if (ms <= 0 || ms > MAX_S3_TIMEOUT_MS) ctx.addIssue({ code: 'custom', message: `'${text}' is out of range: a timeout must be more than 0s and at most 1h` });
+    })
+    .transform((text) => tryParseDuration(text)!)
+    .prefault(dflt)
+    .describe(`${what} (default ${dflt}); a duration with a unit: ms, s, m or h`);
 
 const s3 = z
   .strictObject({
@@ -29,6 +49,8 @@ const s3 = z
     multipart_threshold_mb: z.number().int().min(5).default(16).describe('Files at least this large are uploaded in parts'),
     part_size_mb: z.number().int().min(5).default(8).describe('Multipart part size in MiB (S3 minimum: 5)'),
     max_concurrency: z.number().int().min(1).max(64).default(8).describe('Parallel S3 transfers'),
+    connect_timeout: s3Timeout('10s', 'A connection not established within this time fails the attempt, which is retried'),
+    idle_timeout: s3Timeout('60s', 'A connection silent (nothing sent or received) for this long fails the attempt, which is retried'),
   })
   .superRefine((v, ctx) => {
     if ((v.access_key_id === undefined) !== (v.secret_access_key === undefined)) {
