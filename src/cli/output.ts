@@ -44,6 +44,45 @@ export function s3RetryFields(r: S3RetryEvent): Record<string, unknown> {
   };
 }
 
+/**
+ * For commands without NDJSON events (`query`, `check`), whose stdout may be machine output
+ * (`--format json|csv|junit`): counts the S3 requests retried while `run` runs, then prints
+ * one summary line on stderr, also when the command fails. Nothing when nothing was retried.
+ * A line per retry would bury a query's output under a flaky store's noise; one line says
+ * that the store misbehaved and how, which is what a person reading a slow query needs.
+ */
+export async function reportingS3Retries<T>(out: Output, run: () => Promise<T>): Promise<T> {
+  const retries: S3RetryEvent[] = [];
+  const previous = setS3RetryObserver((r) => retries.push(r));
+  try {
+    return await run();
+  } finally {
+    setS3RetryObserver(previous);
+    const line = s3RetrySummary(retries);
+    if (line !== undefined) out.err(line);
+  }
+}
+
+/**
+ * `floe: warning: retried 3 S3 requests at http://minio:9000 (4 retries: 2 InternalError,
+ * 1 SlowDown, 1 ECONNRESET)`; undefined for none. A request counts once however often it
+ * was retried (its first retry is the one with attempt 1).
+ */
+export function s3RetrySummary(retries: readonly S3RetryEvent[]): string | undefined {
+  if (retries.length === 0) return undefined;
+  const requests = retries.filter((r) => r.attempt === 1).length || 1;
+  const endpoints = [...new Set(retries.map((r) => r.endpoint))];
+  const codes = new Map<string, number>();
+  for (const r of retries) {
+    const code = r.status !== undefined && !r.code.includes(String(r.status)) ? `${r.code} (HTTP ${r.status})` : r.code;
+    codes.set(code, (codes.get(code) ?? 0) + 1);
+  }
+  const causes = [...codes].sort((a, b) => b[1] - a[1]).map(([code, n]) => `${n} ${code}`);
+  const what = `${requests} S3 request${requests === 1 ? '' : 's'}`;
+  const times = `${retries.length} ${retries.length === 1 ? 'retry' : 'retries'}`;
+  return `floe: warning: retried ${what} at ${endpoints.join(', ')} (${times}: ${causes.join(', ')})`;
+}
+
 /** A `.catch()` handler: the NDJSON `end` event of a failed command, then the error again. */
 export function endOnError(out: Output, started: number): (e: unknown) => never {
   return (e) => {

@@ -25,7 +25,7 @@ import { type Check, checkItem, checkList } from '../../pipeline/schema-checks.j
 import { loadTable } from '../../table/load.js';
 import { globalsOf, type ProjectContext, withProject } from '../context.js';
 import { EXIT_USAGE } from '../exit.js';
-import { consoleOutput, type Output } from '../output.js';
+import { consoleOutput, type Output, reportingS3Retries } from '../output.js';
 
 interface CheckOptions {
   all?: boolean;
@@ -86,7 +86,8 @@ export default async function check(tables: string[], opts: CheckOptions, cmd: C
     return 0;
   }
 
-  return withProject(globals, async (ctx) => {
+  // Retried S3 requests: one summary line on stderr at the end (stdout may be JSON or JUnit).
+  return reportingS3Retries(out, () => withProject(globals, async (ctx) => {
     const engine = await openEngine();
     try {
       const history = await historyLookup({ engine, catalog: ctx.catalog, io: ctx.io });
@@ -116,7 +117,7 @@ export default async function check(tables: string[], opts: CheckOptions, cmd: C
     } finally {
       engine.close();
     }
-  });
+  }));
 }
 
 /** The ad-hoc flags as check items, validated by the pipeline file's own schema and named the same way. */

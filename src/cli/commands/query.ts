@@ -17,7 +17,7 @@ import { explainJson, explainText, findDamagedFile, prepareViews } from '../../q
 import { readMasker } from '../../governance/views.js';
 import { parseAsOf, parseSnapshotSelector, type SnapshotSelector } from '../../table/snapshot-select.js';
 import { globalsOf, withProject } from '../context.js';
-import { consoleOutput, formatTable } from '../output.js';
+import { consoleOutput, formatTable, reportingS3Retries } from '../output.js';
 
 interface QueryOptions {
   snapshot?: string;
@@ -41,7 +41,8 @@ export default async function query(sql: string, opts: QueryOptions, cmd: Comman
   const body = sql.trim().replace(/;\s*$/, '');
   // The engine classifies failures: errors in the user's SQL (syntax, unknown names) exit 2,
   // errors reading data (a damaged file, a failed conversion) exit 1.
-  await withProject(globalsOf(cmd), async ({ catalog, io }) => {
+  // Retried S3 requests: one summary line on stderr at the end (stdout holds the result).
+  await reportingS3Retries(out, () => withProject(globalsOf(cmd), async ({ catalog, io }) => {
     const engine = await openEngine();
     try {
       const masking = opts.mask ? { mask: readMasker() } : {};
@@ -92,7 +93,7 @@ export default async function query(sql: string, opts: QueryOptions, cmd: Comman
         out.err(`wrote ${resolve(opts.out)}`);
       } else out.out(text);
     }
-  });
+  }));
   return 0;
 }
 
