@@ -10,8 +10,19 @@
 import { corruptError } from '../errors.js';
 
 export function parseJson(text: string, source = 'JSON'): unknown {
-  const fast = parseNative(text);
-  if (fast.ok) return fast.value;
+  return parseJsonMembers(text, source, []).value;
+}
+
+/**
+ * Parses like parseJson, and also gives the text of the top-level object's members named in
+ * `keys` (their values exactly as written, whitespace trimmed), for callers that can reuse
+ * it instead of serialising the parsed value again. A member that is missing, or given twice,
+ * has no text.
+ */
+export function parseJsonMembers(text: string, source: string, keys: readonly string[]): { value: unknown; members: Map<string, string> } {
+  const fast = parseNative(text, keys);
+  if (fast !== undefined) return fast;
+  const members = new Map<string, string>();
   // The exact parser below: invalid JSON gets its line and column from it.
   let i = 0;
   const fail = (what: string): never => {
@@ -34,15 +45,19 @@ export function parseJson(text: string, source = 'JSON'): unknown {
       else return;
     }
   };
+  let depth = 0;
+  const seen = new Set<string>();
   const value = (): unknown => {
     ws();
     const c = text[i];
     if (c === '{') {
       i++;
+      depth++;
       const obj: Record<string, unknown> = {};
       ws();
       if (text[i] === '}') {
         i++;
+        depth--;
         return obj;
       }
       for (;;) {
@@ -52,7 +67,14 @@ export function parseJson(text: string, source = 'JSON'): unknown {
         ws();
         if (text[i] !== ':') fail("expected ':'");
         i++;
+        ws();
+        const from = i;
         const v = value();
+        if (depth === 1 && keys.includes(key)) {
+          if (seen.has(key)) members.delete(key);
+          else members.set(key, text.slice(from, i));
+          seen.add(key);
+        }
         // A "__proto__" key must become an own property, not the object's prototype.
         if (key === '__proto__') Object.defineProperty(obj, key, { value: v, enumerable: true, writable: true, configurable: true });
         else obj[key] = v;
@@ -63,6 +85,7 @@ export function parseJson(text: string, source = 'JSON'): unknown {
         }
         if (text[i] === '}') {
           i++;
+          depth--;
           return obj;
         }
         fail("expected ',' or '}'");
@@ -70,10 +93,12 @@ export function parseJson(text: string, source = 'JSON'): unknown {
     }
     if (c === '[') {
       i++;
+      depth++;
       const arr: unknown[] = [];
       ws();
       if (text[i] === ']') {
         i++;
+        depth--;
         return arr;
       }
       for (;;) {
@@ -85,6 +110,7 @@ export function parseJson(text: string, source = 'JSON'): unknown {
         }
         if (text[i] === ']') {
           i++;
+          depth--;
           return arr;
         }
         fail("expected ',' or ']'");
@@ -144,68 +170,196 @@ export function parseJson(text: string, source = 'JSON'): unknown {
   const out = value();
   ws();
   if (i !== text.length) fail('trailing characters');
-  return out;
+  return { value: out, members };
 }
 
-const LONG_MARKER = '\u0000floe-long:';
+/**
+ * What a scan of JSON text finds besides the structure JSON.parse builds: the exact value of
+ * every number literal JSON.parse would round (an integer of 16 digits or more, or any literal
+ * that is an integer of magnitude 1e15 or more), in document order; how many object keys there
+ * are; and where the wanted top-level members' values are.
+ */
+interface TextScan {
+  /** For each number literal whose value is an integer of magnitude ≥ 1e15: its exact value. */
+  large: (number | bigint)[];
+  keys: number;
+  members: Map<string, string>;
+}
+
+const LARGE = 1e15;
+
+/**
+ * One pass over the text that skips strings by their closing quote. It does not validate:
+ * it runs only on text JSON.parse accepted (anything else goes to the exact parser), whose
+ * tokens it then reads correctly. Undefined when a string never ends.
+ */
+function scanText(text: string, wanted: readonly string[]): TextScan | undefined {
+  const n = text.length;
+  const large: (number | bigint)[] = [];
+  const members = new Map<string, string>();
+  const seen = new Set<string>();
+  let keys = 0;
+  let depth = 0;
+  // At depth 1: the last key's bounds, and where the current member's value starts (-1: none).
+  let keyFrom = 0;
+  let keyTo = 0;
+  let valueFrom = -1;
+  const endMember = (to: number) => {
+    if (wanted.length === 0) return;
+    const key = text.slice(keyFrom, keyTo);
+    if (!wanted.includes(key)) return;
+    if (seen.has(key)) members.delete(key);
+    else members.set(key, text.slice(valueFrom, to).trim());
+    seen.add(key);
+  };
+  let i = 0;
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    // Most frequent first: whitespace, strings, numbers.
+    if (c <= 32) {
+      i++;
+      continue;
+    }
+    if (c === 34) {
+      // A quote ends the string unless an odd number of backslashes precede it.
+      let q = i + 1;
+      for (;;) {
+        q = text.indexOf('"', q);
+        if (q < 0) return undefined;
+        if (text.charCodeAt(q - 1) !== 92) break;
+        let b = q - 2;
+        while (text.charCodeAt(b) === 92) b--;
+        if (((q - 1 - b) & 1) === 0) break;
+        q++;
+      }
+      if (depth === 1 && valueFrom < 0) {
+        keyFrom = i + 1;
+        keyTo = q;
+      }
+      i = q + 1;
+      continue;
+    }
+    if (c >= 45 && c <= 57) {
+      // A number ('-' or a digit first; '.' and '/' never start a token): its integer
+      // digits, then maybe a fraction and an exponent.
+      let j = i + 1;
+      while (j < n) {
+        const d = text.charCodeAt(j);
+        if (d > 57 || d < 48) break;
+        j++;
+      }
+      const digits = c === 45 ? j - i - 1 : j - i;
+      let plain = true;
+      while (j < n) {
+        const d = text.charCodeAt(j);
+        if ((d >= 48 && d <= 57) || d === 46 || d === 101 || d === 69 || d === 43 || d === 45) plain = false;
+        else break;
+        j++;
+      }
+      // Only 16+ integer digits or an exponent can reach 1e15.
+      if (digits >= 16 || !plain) {
+        const lit = text.slice(i, j);
+        const v = Number(lit);
+        if (Number.isInteger(v) && (v >= LARGE || v <= -LARGE)) large.push(plain && !Number.isSafeInteger(v) ? BigInt(lit) : v);
+      }
+      i = j;
+      continue;
+    }
+    if (c === 58) {
+      keys++;
+      if (depth === 1) valueFrom = i + 1;
+    } else if (c === 44) {
+      if (depth === 1 && valueFrom >= 0) {
+        endMember(i);
+        valueFrom = -1;
+      }
+    } else if (c === 123 || c === 91) depth++;
+    else if (c === 125 || c === 93) {
+      if (depth === 1 && valueFrom >= 0) {
+        endMember(i);
+        valueFrom = -1;
+      }
+      depth--;
+    }
+    i++;
+  }
+  return { large, keys, members };
+}
 
 /**
  * The fast path (metadata files grow with every snapshot, and a commit parses one): native
- * JSON.parse. Integer literals of 16 digits or more — the only ones that can exceed 2^53 —
- * are first turned into marked strings and revived after: a safe integer as a
- * number, else a bigint, exactly as the parser below returns them. Text with an escaped NUL
- * (which could forge a marker) or that JSON.parse rejects goes to the exact parser.
+ * JSON.parse, then the numbers it rounded put back exactly from a scan of the text. JSON.parse
+ * keeps keys and elements in document order, so the n-th integer of magnitude ≥ 1e15 met in a
+ * walk of the result is the n-th such literal in the text. Where that pairing could go wrong —
+ * an object with a duplicate key (fewer keys than the text has), or a key that looks like an
+ * array index (such keys are enumerated first) — or where JSON.parse rejects the text, it gives
+ * undefined and the exact parser takes over.
  */
-function parseNative(text: string): { ok: true; value: unknown } | { ok: false } {
-  if (text.includes('\\u0000')) return { ok: false };
-  // A number token follows ':', '[' or ',' and precedes ',', '}' or ']'. The same characters
-  // inside a string would get an unescaped quote and a backslash outside the string, which
-  // JSON.parse rejects: such text then takes the exact parser.
-  const prepared = text.replace(/([:,[]\s*)(-?\d{16,})(?=\s*[,}\]])/g, '$1"\\u0000floe-long:$2"');
-  const marked = prepared.length !== text.length;
+function parseNative(text: string, wanted: readonly string[]): { value: unknown; members: Map<string, string> } | undefined {
+  let value: unknown;
   try {
-    const value: unknown = JSON.parse(prepared);
-    return { ok: true, value: marked ? reviveLongs(value) : value };
+    value = JSON.parse(text);
   } catch {
-    return { ok: false };
+    return undefined;
   }
+  const scan = scanText(text, wanted);
+  if (scan === undefined) return undefined;
+  if (scan.large.length === 0) return { value, members: scan.members };
+  const restore = new LargeRestore(scan.large);
+  const top = restore.value(value);
+  if (restore.failed || restore.next !== scan.large.length || restore.keys !== scan.keys) return undefined;
+  return { value: top, members: scan.members };
 }
 
-/**
- * Replaces marked strings by their integer, in place (faster than a JSON.parse reviver).
- * Plain assignment keeps the parsed objects' fast shapes; only a "__proto__" key (an own
- * property from JSON.parse) needs defineProperty, since assigning it would set the prototype.
- */
-function reviveLongs(v: unknown): unknown {
-  if (typeof v === 'string') return reviveMarked(v);
-  if (Array.isArray(v)) {
-    for (let i = 0; i < v.length; i++) {
-      const x: unknown = v[i];
-      if (typeof x === 'string') {
-        if (x.charCodeAt(0) === 0) v[i] = reviveMarked(x);
-      } else if (typeof x === 'object' && x !== null) reviveLongs(x);
+/** Walks a JSON.parse result in document order, replacing each large integer by its exact value. */
+class LargeRestore {
+  next = 0;
+  keys = 0;
+  failed = false;
+  constructor(private readonly large: readonly (number | bigint)[]) {}
+
+  private exact(x: number): number | bigint {
+    const y = this.large[this.next++];
+    // The pairing must agree with what JSON.parse read; anything else means it is off.
+    if (y === undefined || (typeof y === 'number' ? y !== x : Number(y) !== x)) {
+      this.failed = true;
+      return x;
     }
-  } else if (v !== null && typeof v === 'object') {
+    return y;
+  }
+
+  value(v: unknown): unknown {
+    if (typeof v === 'number') return Number.isInteger(v) && (v >= LARGE || v <= -LARGE) ? this.exact(v) : v;
+    if (typeof v !== 'object' || v === null || this.failed) return v;
+    if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) {
+        const x: unknown = v[i];
+        if (typeof x === 'number') {
+          if (Number.isInteger(x) && (x >= LARGE || x <= -LARGE)) v[i] = this.exact(x);
+        } else if (typeof x === 'object' && x !== null) this.value(x);
+      }
+      return v;
+    }
     const o = v as Record<string, unknown>;
     for (const k in o) {
+      this.keys++;
+      const first = k.charCodeAt(0);
+      if (first >= 48 && first <= 57) {
+        this.failed = true;
+        return v;
+      }
       const x = o[k];
-      if (typeof x === 'string') {
-        if (x.charCodeAt(0) !== 0) continue;
-        const y = reviveMarked(x);
+      if (typeof x === 'number') {
+        if (!Number.isInteger(x) || (x < LARGE && x > -LARGE)) continue;
+        const y = this.exact(x);
         if (y === x) continue;
+        // An own "__proto__" key must stay a property; assigning it would set the prototype.
         if (k === '__proto__') Object.defineProperty(o, k, { value: y, enumerable: true, writable: true, configurable: true });
         else o[k] = y;
-      } else if (typeof x === 'object' && x !== null) reviveLongs(x); // objects are revived in place
+      } else if (typeof x === 'object' && x !== null) this.value(x);
     }
+    return v;
   }
-  return v;
-}
-
-function reviveMarked(v: string): unknown {
-  if (!v.startsWith(LONG_MARKER)) return v;
-  const lit = v.slice(LONG_MARKER.length);
-  const n = Number(lit);
-  return Number.isSafeInteger(n) ? n : BigInt(lit);
 }
 
 const BIGINT_MARKER = '\u0000bigint:';

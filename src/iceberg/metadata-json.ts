@@ -24,7 +24,8 @@ import type {
   StatisticsFile,
   TableMetadata,
 } from './types.js';
-import { parseJson, stringifyJson, toLong } from './json.js';
+import { parseJsonMembers, stringifyJson, toLong } from './json.js';
+import { rememberSnapshotsText } from './snapshot-text.js';
 import { corruptError, isFloeError, unsupportedError } from '../errors.js';
 import { type JsonSite, asArray, asInt, asObject, asString, at, corruptAt, parseSchema, schemaToJson } from './schema-json.js';
 
@@ -135,6 +136,21 @@ function parseSummary(v: unknown, s: JsonSite): Snapshot['summary'] {
   return out as Snapshot['summary'];
 }
 
+/** The keys of a snapshot that floe reads; a snapshot with others is not written back as read. */
+const SNAPSHOT_KEYS = new Set(['sequence-number', 'snapshot-id', 'parent-snapshot-id', 'timestamp-ms', 'summary', 'manifest-list', 'manifests', 'schema-id', 'first-row-id', 'added-rows']);
+
+/**
+ * Whether writing `snap` (parsed from `o`) back gives the same JSON value as `o`: no key floe
+ * drops, no summary value turned into a string, no default filled in. Only then may the text
+ * a snapshot was read from stand for it when the metadata is written again (snapshot-text.ts).
+ */
+function writesBackAsRead(o: Record<string, unknown>, snap: Snapshot, version: number): boolean {
+  for (const k in o) if (!SNAPSHOT_KEYS.has(k) || o[k] === null) return false;
+  if (snap.summary !== o.summary || typeof o['timestamp-ms'] !== 'number') return false;
+  // v1 files omit sequence-number, and floe writes it back only when it is above 0.
+  return version === 1 ? o['sequence-number'] === undefined : o['sequence-number'] !== undefined;
+}
+
 function parseSnapshot(v: unknown, s: JsonSite): Snapshot {
   const o = asObject(v, s);
   const snap: SnapshotWithManifests = {
@@ -199,7 +215,8 @@ const list = <T>(o: Record<string, unknown>, key: string, s: JsonSite, read: (v:
 /** Parses metadata JSON text read from `location` (named in every error). */
 export function parseTableMetadata(text: string, location: string): TableMetadata {
   const root: JsonSite = { file: location, path: '' };
-  const o = asObject(parseJson(text, location), root);
+  const parsed = parseJsonMembers(text, location, ['snapshots']);
+  const o = asObject(parsed.value, root);
   const need = (key: string) => {
     if (o[key] === undefined || o[key] === null) throw corruptAt(at(root, key), 'is required but missing');
     return o[key];
@@ -267,6 +284,14 @@ export function parseTableMetadata(text: string, location: string): TableMetadat
   }
 
   const snapshots = list(o, 'snapshots', root, parseSnapshot);
+  // The snapshots array as written in the file stands for itself when the metadata is written
+  // again, so a commit does not serialise the table's whole history (snapshot-text.ts).
+  const snapshotsText = parsed.members.get('snapshots');
+  // Indented text is written again compact, once (the next commit then reuses that).
+  if (snapshotsText !== undefined && snapshotsText.startsWith('[') && !snapshotsText.includes('\n')) {
+    const raw = o.snapshots as Record<string, unknown>[];
+    if (snapshots.every((snap, i) => writesBackAsRead(raw[i]!, snap, version))) rememberSnapshotsText(snapshots, version, snapshotsText);
+  }
   // Appendix F: -1, null and a missing value all mean "no current snapshot".
   const currentSnapshotId0: bigint | null = o['current-snapshot-id'] === undefined || o['current-snapshot-id'] === null
     ? null

@@ -32,10 +32,23 @@ function rememberedText(list: readonly Snapshot[], version: number): string | un
   return k.text;
 }
 
+/**
+ * Remembers `text` as the snapshots array text of `list`, for format version `version`: the
+ * array as read from a metadata file (metadata-json.ts), when every snapshot in it writes back
+ * as it was read. The text may then differ from what floe would write in spacing and key order,
+ * never in value.
+ */
+export function rememberSnapshotsText(list: readonly Snapshot[], version: number, text: string): void {
+  known.set(list, { version, items: list.slice(), text });
+}
+
+/** Whether an array text (a read one may hold whitespace) has no elements. */
+const isEmptyArray = (t: string) => /^\[\s*\]$/.test(t);
+
 /** `a` and `b` are array texts: one array text with the elements of both. */
 function concatArrays(a: string, b: string): string {
-  if (a === '[]') return b;
-  if (b === '[]') return a;
+  if (isEmptyArray(a)) return b;
+  if (isEmptyArray(b)) return a;
   return `${a.slice(0, -1)},${b.slice(1)}`;
 }
 

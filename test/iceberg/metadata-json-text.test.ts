@@ -77,7 +77,14 @@ describe('serializeTableMetadata writes what the object-tree form writes, byte f
     } catch {
       return; // not table metadata (metadata-json.test.ts covers those)
     }
-    expect(serializeTableMetadata(m)).toBe(reference(m));
+    // Snapshots not read from a file (fresh objects): the object-tree form, byte for byte.
+    const fresh = { ...m, snapshots: m.snapshots.map((s) => ({ ...s })) };
+    expect(serializeTableMetadata(fresh)).toBe(reference(fresh));
+    // As read: the file's own snapshots text may stand in (other writers order keys and space
+    // differently), so the value is the same, not the bytes.
+    const text = serializeTableMetadata(m);
+    expect(JSON.parse(text)).toEqual(JSON.parse(reference(m)));
+    expect(parseTableMetadata(text, path)).toEqual(m);
   });
 
   it.each([1, 2, 3] as const)('v%s with 1,000 snapshots, ids up to 2^63-1, round-trips exactly', (version) => {
@@ -165,5 +172,85 @@ describe('serializeTableMetadata with a base reuses the snapshots text, never a 
     const text = serializeTableMetadata(v2, v1);
     expect(text).toBe(reference(v2));
     expect(text).toContain('"sequence-number":0');
+  });
+});
+
+describe('a metadata file read back writes its snapshots as they were read', () => {
+  /** Next metadata as a commit makes it: one more snapshot, the base's array extended. */
+  const extend = (base: TableMetadata): TableMetadata => {
+    const added: Snapshot = { ...base.snapshots[0]!, 'snapshot-id': 17n, 'parent-snapshot-id': MAX_LONG, 'sequence-number': 99n, summary: { operation: 'append' } };
+    return { ...base, snapshots: [...base.snapshots, added], 'current-snapshot-id': 17n, refs: { main: { 'snapshot-id': 17n, type: 'branch' } } };
+  };
+  /** The snapshots array text of a compact file floe wrote. */
+  const sliceSnapshots = (t: string) => {
+    const from = t.indexOf('"snapshots":') + '"snapshots":'.length;
+    return t.slice(from, t.indexOf('],"statistics"', from) + 1);
+  };
+  /** A file's text with whitespace (`sep`) between its snapshots, as some writers write it. */
+  const withSpacedSnapshots = (m: TableMetadata, sep: string) => {
+    const text = serializeTableMetadata({ ...m, snapshots: m.snapshots.map((s) => ({ ...s })) });
+    const compact = sliceSnapshots(text);
+    const spaced = compact.replace(/\},\{"sequence-number"/g, `},${sep}{"sequence-number"`).replace(/^\[/, `[${sep}`).replace(/\]$/, `${sep}]`);
+    return { text: text.replace(compact, spaced), spaced };
+  };
+
+  it('reuses a file floe wrote byte for byte, and extends it for the next commit', () => {
+    const text = serializeTableMetadata({ ...history(40), snapshots: history(40).snapshots.map((s) => ({ ...s })) });
+    const read = parseTableMetadata(text, 'f.metadata.json');
+    expect(serializeTableMetadata(read)).toBe(text);
+    const next = extend(read);
+    const written = serializeTableMetadata(next, read);
+    expect(written).toBe(reference(next));
+    expect(parseTableMetadata(written, 'g.metadata.json')).toEqual(next);
+  });
+
+  it('keeps another writer’s spacing on one line for the snapshots it read, with the same values', () => {
+    const m = history(5);
+    const { text, spaced } = withSpacedSnapshots(m, ' ');
+    expect(text).toContain(spaced);
+    const read = parseTableMetadata(text, 'f.metadata.json');
+    const next = extend(read);
+    const written = serializeTableMetadata(next, read);
+    // The spaced text is there as read, followed by the new snapshot, and the whole reads back exactly.
+    expect(written).toContain(spaced.slice(0, -1));
+    expect(written).not.toBe(reference(next));
+    expect(parseTableMetadata(written, 'g.metadata.json')).toEqual(next);
+    expect(JSON.parse(written)).toEqual(JSON.parse(reference(next)));
+  });
+
+  it('writes indented snapshots compact (once: the next commit reuses the compact text)', () => {
+    const m = history(5);
+    const { text, spaced } = withSpacedSnapshots(m, '\n  ');
+    expect(text).toContain(spaced);
+    const read = parseTableMetadata(text, 'f.metadata.json');
+    const next = extend(read);
+    expect(serializeTableMetadata(next, read)).toBe(reference(next));
+  });
+
+  it('extends an empty snapshots array written with whitespace', () => {
+    const empty = history(0);
+    const text = serializeTableMetadata(empty).replace('"snapshots":[]', '"snapshots":[  ]');
+    expect(text).toContain('[  ]');
+    const read = parseTableMetadata(text, 'f.metadata.json');
+    const added: Snapshot = { 'snapshot-id': 5n, 'sequence-number': 1n, 'timestamp-ms': 1, 'manifest-list': 'm.avro', summary: { operation: 'append' } };
+    const next: TableMetadata = { ...read, snapshots: [added], 'current-snapshot-id': 5n, refs: { main: { 'snapshot-id': 5n, type: 'branch' } } };
+    expect(parseTableMetadata(serializeTableMetadata(next, read), 'g').snapshots).toEqual([added]);
+  });
+
+  it.each([
+    ['a key floe does not read', (s: Record<string, unknown>) => ({ ...s, 'key-id': 'k1' })],
+    ['a number in the summary', (s: Record<string, unknown>) => ({ ...s, summary: { ...(s.summary as object), 'added-records': 7 } })],
+    ['a v2 snapshot without sequence-number', (s: Record<string, unknown>) => Object.fromEntries(Object.entries(s).filter(([k]) => k !== 'sequence-number'))],
+    ['a null parent', (s: Record<string, unknown>) => ({ ...s, 'parent-snapshot-id': null })],
+  ])('normalises every snapshot when one has %s', (_what, edit) => {
+    const m = history(4);
+    const tree = JSON.parse(serializeTableMetadata({ ...m, snapshots: m.snapshots.map((s) => ({ ...s })) }).replace(/([:,[])(\d{16,})(?=[,}\]])/g, '$1"$2"')) as Record<string, unknown>;
+    const snaps = tree.snapshots as Record<string, unknown>[];
+    snaps[1] = edit(snaps[1]!);
+    // Longs were quoted to survive JSON.parse; unquote them again.
+    const text = JSON.stringify(tree).replace(/"(\d{16,})"/g, '$1');
+    const read = parseTableMetadata(text, 'f.metadata.json');
+    const written = serializeTableMetadata(read);
+    expect(written).toBe(reference(read));
   });
 });
