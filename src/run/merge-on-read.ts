@@ -7,7 +7,7 @@
  *
  * Finding the rows reads only the key columns of the candidates, by field id, with their row
  * positions; rows an existing position delete already removes are skipped, so no row is
- * deleted twice. Candidates that floe cannot handle this way — a data file without field
+ * deleted twice (merge-positions.ts). Candidates that floe cannot handle this way — a data file without field
  * ids for the key, or with equality deletes applying to it — make the whole merge fall
  * back to copy-on-write (the caller's path); `prepareMergeOnRead` returns undefined then.
  *
@@ -18,7 +18,6 @@ import { rm } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { Engine } from '../engine/duckdb.js';
 import { quoteIdent, quoteLiteral } from '../engine/sql.js';
-import { findPositions, positionFiles, writePositionDeleteFiles } from '../engine/write-deletes.js';
 import { partitionPath } from '../iceberg/partition.js';
 import type { DataFile, IcebergValue, NestedField, Schema } from '../iceberg/types.js';
 import { writeAndCommit, type WriteTableOptions, type WriteTableResult, type SnapshotWrite } from '../ingest/write-table.js';
@@ -29,6 +28,7 @@ import type { LoadedTable } from '../table/load.js';
 import { deleteGranularity, groupByPartition, positionDeleteSummary } from '../table/position-deletes.js';
 import { specById, stagingDir, writeAddedManifest, type StagedManifest } from '../table/snapshot-producer.js';
 import { dataFilesExist, type EntryCheck, validateNewEntries } from './merge-conflicts.js';
+import { deleteWrites, stagePositions, writePositionDeletes } from './merge-positions.js';
 
 /** Iceberg's default for `write.delete.target-file-size-bytes` (Java TableProperties): 64 MiB, not the data files' 512 MiB. */
 const DEFAULT_DELETE_TARGET_FILE_SIZE = 64 * 1024 * 1024;
@@ -75,29 +75,32 @@ export async function mergeOnRead(x: MergeOnReadInput): Promise<Omit<WriteTableR
   const m = table.metadata;
   const stored = new Set(x.candidates.flatMap((t) => [t.file.file_path, ...t.deletes.map((d) => d.file.file_path)]));
   const local = new Map(await Promise.all([...stored].map(async (l) => [l, await table.io.localPath(l)] as const)));
-  const positions = await findPositions({ engine: o.engine, tasks: x.candidates, local, keys: x.keys, incoming: x.incoming, range: x.range, table: name });
+  const positions = await stagePositions({ engine: o.engine, tasks: x.candidates, local, keys: x.keys, incoming: x.incoming, range: x.range, table: name });
   const staging = stagingDir(m.location);
   const placed: string[] = [];
   try {
-    const targets = await positionFiles(o.engine, positions);
+    const targets = new Set([...positions.counts.keys()].map((i) => x.candidates[i]!.file.file_path));
+    const index = new Map(x.candidates.map((t, i) => [t.file.file_path, i] as const));
     const deleteFiles: { file: DataFile; specId: number }[] = [];
     const granularity = deleteGranularity(m.properties, name);
     for (const g of groupByPartition(x.candidates, targets)) {
-      const written = await writePositionDeleteFiles({
-        engine: o.engine,
-        positions,
-        dataFiles: g.dataFiles,
-        granularity,
-        outputDir: staging,
-        targetFileSizeBytes: Number(m.properties['write.delete.target-file-size-bytes'] ?? DEFAULT_DELETE_TARGET_FILE_SIZE),
-        table: name,
-      });
       const dir = deleteDir(table, g.specId, x.schema, g.dataFiles[0]!);
-      for (const w of written) {
-        const location = joinLocation(dir, basename(w.localPath));
-        await table.io.putLocalFile(w.localPath, location);
-        placed.push(location);
-        deleteFiles.push({ file: { ...w.deleteFile, file_path: location }, specId: g.specId });
+      for (const batch of deleteWrites(g.dataFiles.map((f) => index.get(f.file_path)!), granularity)) {
+        const written = await writePositionDeletes({
+          engine: o.engine,
+          positions,
+          tasks: x.candidates,
+          ...batch,
+          outputDir: staging,
+          targetFileSizeBytes: Number(m.properties['write.delete.target-file-size-bytes'] ?? DEFAULT_DELETE_TARGET_FILE_SIZE),
+          table: name,
+        });
+        for (const w of written) {
+          const location = joinLocation(dir, basename(w.localPath));
+          await table.io.putLocalFile(w.localPath, location);
+          placed.push(location);
+          deleteFiles.push({ file: { ...w.deleteFile, file_path: location }, specId: g.specId });
+        }
       }
     }
     // One delete manifest per partition spec: a manifest's entries share its spec.
@@ -130,7 +133,7 @@ export async function mergeOnRead(x: MergeOnReadInput): Promise<Omit<WriteTableR
     throw e;
   } finally {
     await rm(staging, { recursive: true, force: true }).catch(() => undefined);
-    await o.engine.run(`DROP TABLE IF EXISTS ${quoteIdent(positions)}`, 'drop the merge positions').catch(() => undefined);
+    await o.engine.run(`DROP TABLE IF EXISTS ${quoteIdent(positions.relation)}`, 'drop the merge positions').catch(() => undefined);
   }
 }
 

@@ -21,11 +21,7 @@ import { openEngine, runMemoryLimit, type Engine } from '../engine/duckdb.js';
 import { quoteIdent, quoteLiteral } from '../engine/sql.js';
 import { registerFloeFunctions } from '../engine/udf.js';
 import { writeTable, type WriteTableOptions, type WriteTableResult } from '../ingest/write-table.js';
-import { evaluateChecks } from '../checks/evaluate.js';
-import { appendCheckResults, historyLookup } from '../checks/history.js';
-import { shouldPublish, summarizeResults } from '../checks/results.js';
 import type { CheckResult } from '../checks/types.js';
-import { prepareCheckViews } from '../checks/views.js';
 import type { FileIO } from '../io/fileio.js';
 import { isLocalLocation, toLocalPath } from '../io/local.js';
 import { unboundPartitionField, unboundSortField } from '../pipeline/expressions.js';
@@ -171,6 +167,7 @@ export async function runIngestPipeline(ctx: RunContext, lp: LoadedPipeline): Pr
     await syncPiiProperties(ctx.catalog, ctx.io, id, pii, laid.changes.length === 0 ? laid.result.committed : undefined);
     if (tally.rejects > 0) await writeRejects(ctx, engine, p, runId, staged?.typed, extracted.rejects);
     if (audit?.results) {
+      const { appendCheckResults } = await import('../checks/history.js');
       await appendCheckResults({
         catalog: ctx.catalog,
         io: ctx.io,
@@ -207,6 +204,10 @@ export async function runIngestPipeline(ctx: RunContext, lp: LoadedPipeline): Pr
 export function checkAuditor(ctx: RunContext, engine: Engine, p: Pick<IngestPipeline, 'checks'> & { target: { table: string } }) {
   const state: { results?: CheckResult[]; audit: NonNullable<WriteTableOptions['audit']> } = {
     audit: async (snapshotSql, newFilesSql, snapshotId, schema) => {
+      // The checks' modules load only for pipelines that have checks.
+      const [{ prepareCheckViews }, { evaluateChecks }, { historyLookup }, { shouldPublish, summarizeResults }] = await Promise.all([
+        import('../checks/views.js'), import('../checks/evaluate.js'), import('../checks/history.js'), import('../checks/results.js'),
+      ]);
       const whole = engine.uniqueName('audit_table');
       const batch = engine.uniqueName('audit_batch');
       await engine.run(`CREATE OR REPLACE TEMP VIEW ${quoteIdent(whole)} AS ${snapshotSql}`, `stage the audit of ${p.target.table}`);

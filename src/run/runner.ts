@@ -6,7 +6,6 @@
 import pLimit from 'p-limit';
 import { FloeError } from '../errors.js';
 import type { LoadedPipeline, ProjectLoad } from '../pipeline/load.js';
-import { runIdentityPipeline } from './identity-run.js';
 import { type PipelineRunResult, type RunContext, runIngestPipeline } from './run-pipeline.js';
 import { parseTableIdentifier } from '../catalog/identifier.js';
 import { expireAfterRun } from '../table/expire-auto.js';
@@ -37,7 +36,8 @@ export async function runPipelines(ctx: RunContext, load: ProjectLoad, concurren
       return limit(async () => {
         ctx.onEvent?.('start', { pipeline: lp.name, table });
         try {
-          const result = lp.pipeline.kind === 'identity' ? await runIdentityPipeline(ctx, lp) : await runIngestPipeline(ctx, lp);
+          // Identity resolution (and its normaliser libraries) loads only for identity pipelines.
+          const result = lp.pipeline.kind === 'identity' ? await (await import('./identity-run.js')).runIdentityPipeline(ctx, lp) : await runIngestPipeline(ctx, lp);
           ctx.onEvent?.(result.status === 'skipped' ? 'skip' : 'commit', {
             pipeline: lp.name,
             table,
