@@ -26,7 +26,7 @@ import { syntheticTable } from '../lib/synthetic-table.js';
 import type { Case, CaseResult, Contender, GoalResult, Scenario, ScenarioContext } from '../lib/types.js';
 import { floeUnavailable, optional, writeCachedScript } from './common.js';
 
-const TEMPLATE_VERSION = 2;
+const TEMPLATE_VERSION = 3;
 const TIMEOUT_MS = 10 * 60_000;
 
 function sizes(quick: boolean): { snapshots: number[]; files: number[] } {

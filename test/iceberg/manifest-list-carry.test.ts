@@ -2,6 +2,7 @@ import { inflateRawSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import {
   UNASSIGNED_SEQUENCE_NUMBER,
+  MAX_SMALL_BLOCKS,
   copyableManifestList,
   readManifestList,
   writeManifestList,
@@ -186,5 +187,39 @@ describe('writeManifestList with parentList (an append copies the parent list bl
     }
     expect(isFloeError(err, 'corrupt')).toBe(true);
     expect((err as Error).message).toMatch(/parent\.avro: not a readable Avro file: block 0 is not followed by the sync marker/);
+  });
+});
+
+describe('a long run of appends', () => {
+  it(`keeps fewer than ${MAX_SMALL_BLOCKS} small blocks: the list is encoded afresh when the parent has that many`, () => {
+    let parent: Uint8Array | undefined;
+    let carried: ManifestFile[] = [];
+    const blockCounts: number[] = [];
+    const smallCounts: number[] = [];
+    for (let i = 0; i < 100; i++) {
+      const snapshotId = 1000n + BigInt(i);
+      const bytes = writeManifestList({
+        snapshotId,
+        parentSnapshotId: i === 0 ? null : snapshotId - 1n,
+        sequenceNumber: BigInt(i + 1),
+        formatVersion: 2,
+        manifests: [manifest(i + 1, snapshotId, UNASSIGNED_SEQUENCE_NUMBER), ...carried],
+        ...(parent ? { parentList: { bytes: parent, location: `snap-${i - 1}.avro` } } : {}),
+      });
+      const blocks = readAvroBlocks(bytes, `snap-${i}.avro`).blocks;
+      blockCounts.push(blocks.length);
+      smallCounts.push(blocks.filter((b) => b.count < 64).length);
+      carried = readManifestList(bytes, `snap-${i}.avro`) as ManifestFile[];
+      expect(carried.map((m) => m.added_snapshot_id)).toEqual(Array.from({ length: i + 1 }, (_, k) => snapshotId - BigInt(k)));
+      parent = bytes;
+    }
+    // Copies add a block per append; every MAX_SMALL_BLOCKS-th append encodes the list afresh (one block here).
+    expect(Math.max(...smallCounts)).toBe(MAX_SMALL_BLOCKS);
+    // Past 64 entries a fresh encoding's block is not small; the small ones after it still cycle.
+    expect(blockCounts.slice(64, 66)).toEqual([1, 2]);
+    expect(Math.max(...blockCounts)).toBe(MAX_SMALL_BLOCKS + 1);
+    expect(blockCounts.slice(0, MAX_SMALL_BLOCKS + 2)).toEqual([...Array.from({ length: MAX_SMALL_BLOCKS }, (_, k) => k + 1), 1, 2]);
+    expect(carried).toHaveLength(100);
+    expect(carried.map((m) => m.sequence_number)).toEqual(Array.from({ length: 100 }, (_, k) => BigInt(100 - k)));
   });
 });
