@@ -7,8 +7,11 @@
  * The table is written once (floe's library, 8 MiB target files, so a merge can rewrite only
  * the files its keys fall in) and cached in .cache/bench/merge-upsert/. Before every run the
  * table is put back: the catalog pointer returns to the original metadata file and every file
- * a run added is deleted, so each run starts from the same table. The merge-on-read contender
- * sets `write.merge.mode = merge-on-read` on the table before its (timed) run.
+ * a run added is deleted, so each run starts from the same table. floe's command audit log
+ * (floe.audit_log, appended to by every contender's command) is put back the same way to its
+ * state after the first run that created it, so it does not grow from run to run and bench
+ * session to session. The merge-on-read contender sets `write.merge.mode = merge-on-read` on
+ * the table before its (timed) run.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -26,6 +29,7 @@ import { expectRows, floeArgv, floeUnavailable, optional, writeProject } from '.
 const TEMPLATE_VERSION = 1;
 const TIMEOUT_MS = 30 * 60_000;
 const ID = { namespace: ['bench'], name: 'big' };
+const AUDIT_LOG = { namespace: ['floe'], name: 'audit_log' };
 
 const rowsFor = (quick: boolean): number => (quick ? 200_000 : 10_000_000);
 
@@ -106,10 +110,15 @@ export const mergeUpsert: Scenario = {
   },
 };
 
-/** The table's original state: its metadata location and every file under it. */
-interface Original {
+/** A table's state to return to: its metadata location and every file under its folder. */
+interface TableState {
   metadataLocation: string;
   files: string[];
+}
+
+/** The bench table's original state, and the audit log's once a run has created it. */
+interface Original extends TableState {
+  audit?: TableState;
 }
 
 function listFiles(dir: string): string[] {
@@ -126,18 +135,31 @@ function listFiles(dir: string): string[] {
 }
 
 async function restore(dir: string): Promise<void> {
-  const original = JSON.parse(readFileSync(join(dir, 'ORIGINAL.json'), 'utf8')) as Original;
+  const originalFile = join(dir, 'ORIGINAL.json');
+  const original = JSON.parse(readFileSync(originalFile, 'utf8')) as Original;
+  const auditDir = join(dir, 'warehouse', 'floe', 'audit_log');
   const catalog = await openCatalog({ uri: 'sqlite:./warehouse/catalog.db', name: 'floe' }, dir);
   try {
-    const now = (await catalog.getTable(ID)).metadataLocation;
-    if (now !== original.metadataLocation && !(await catalog.swapMetadataLocation(ID, now, original.metadataLocation))) {
-      throw new Error(`cannot restore ${dir}: the catalog pointer moved`);
+    await putBack(catalog, ID, original, join(dir, 'warehouse', 'bench', 'big'));
+    if (original.audit) await putBack(catalog, AUDIT_LOG, original.audit, auditDir);
+    else if (await catalog.tableExists(AUDIT_LOG)) {
+      // The first run created the audit log: later runs start from this state of it.
+      original.audit = { metadataLocation: (await catalog.getTable(AUDIT_LOG)).metadataLocation, files: listFiles(auditDir) };
+      writeFileSync(originalFile, JSON.stringify(original));
     }
   } finally {
     await catalog.close();
   }
-  const keep = new Set(original.files);
-  for (const f of listFiles(join(dir, 'warehouse', 'bench', 'big'))) if (!keep.has(f)) rmSync(f, { force: true });
+}
+
+/** Points the catalog at `state`'s metadata again and deletes every file added under `folder` since. */
+async function putBack(catalog: Awaited<ReturnType<typeof openCatalog>>, id: typeof ID, state: TableState, folder: string): Promise<void> {
+  const now = (await catalog.getTable(id)).metadataLocation;
+  if (now !== state.metadataLocation && !(await catalog.swapMetadataLocation(id, now, state.metadataLocation))) {
+    throw new Error(`cannot restore ${id.namespace.join('.')}.${id.name} in ${folder}: the catalog pointer moved`);
+  }
+  const keep = new Set(state.files);
+  for (const f of listFiles(folder)) if (!keep.has(f)) rmSync(f, { force: true });
 }
 
 async function setTableProperties(dir: string, updates: Record<string, string>): Promise<void> {
