@@ -32,6 +32,11 @@ export interface WriteManifestListOptions {
    * schema, another codec) takes the ordinary path.
    */
   parentList?: { bytes: Uint8Array; location: string };
+  /**
+   * The parent list's blocks as `copyableManifestList` gave them, when `manifests` holds only
+   * the new entries: the parent's entries follow them without being decoded at all.
+   */
+  parentBlocks?: AvroRawFile;
 }
 
 /**
@@ -65,6 +70,11 @@ function manifestListSchemaText(): string {
   return (schemaText ??= JSON.stringify(manifestFileSchemaV2()));
 }
 
+/** How many entries a list's blocks hold. */
+export function carriedEntries(raw: AvroRawFile): number {
+  return raw.blocks.reduce((n, b) => n + b.count, 0);
+}
+
 export function writeManifestList(opts: WriteManifestListOptions): Uint8Array {
   if (opts.formatVersion !== 2) throw internalError(`floe writes v2 manifest lists, not v${String(opts.formatVersion)}`);
   const seq = (v: bigint, m: ManifestFile) => {
@@ -75,12 +85,19 @@ export function writeManifestList(opts: WriteManifestListOptions): Uint8Array {
     return opts.sequenceNumber;
   };
   const codec = opts.codec ?? 'deflate';
-  const parent = opts.parentList ? copyableManifestList(opts.parentList.bytes, opts.parentList.location, codec) : undefined;
-  const carried = parent ? parent.blocks.reduce((n, b) => n + b.count, 0) : 0;
-  if (carried > opts.manifests.length) {
-    throw internalError(`${opts.parentList!.location}: the parent list has ${carried} manifests, more than the ${opts.manifests.length} of the new list`);
+  let parent: AvroRawFile | undefined;
+  let encoded = opts.manifests;
+  if (opts.parentBlocks) {
+    if (opts.parentBlocks.codec !== codec) throw internalError(`the parent list's blocks are ${opts.parentBlocks.codec}, not ${codec}`);
+    parent = opts.parentBlocks;
+  } else if (opts.parentList) {
+    parent = copyableManifestList(opts.parentList.bytes, opts.parentList.location, codec);
+    const carried = parent ? carriedEntries(parent) : 0;
+    if (carried > opts.manifests.length) {
+      throw internalError(`${opts.parentList.location}: the parent list has ${carried} manifests, more than the ${opts.manifests.length} of the new list`);
+    }
+    encoded = parent ? opts.manifests.slice(0, opts.manifests.length - carried) : opts.manifests;
   }
-  const encoded = parent ? opts.manifests.slice(0, opts.manifests.length - carried) : opts.manifests;
   const records = encoded.map((m) => ({
     ...m,
     sequence_number: seq(m.sequence_number, m),

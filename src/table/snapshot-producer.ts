@@ -16,7 +16,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pLimit from 'p-limit';
 import { readManifest, toManifestFile, writeManifest, type ManifestSummary } from '../iceberg/manifest.js';
-import { hasKnownCounts, readManifestList, writeManifestList } from '../iceberg/manifest-list.js';
+import { copyableManifestList, hasKnownCounts, readManifestList, writeManifestList } from '../iceberg/manifest-list.js';
+import type { AvroRawFile } from '../iceberg/avro/container.js';
 import { partitionType } from '../iceberg/partition.js';
 import type { DataFile, ManifestEntry, ManifestFile, PartitionSpec, Schema, Snapshot, SnapshotOperation, TableMetadata } from '../iceberg/types.js';
 import { ManifestContent, ManifestEntryStatus } from '../iceberg/types.js';
@@ -25,7 +26,7 @@ import { joinLocation } from '../io/fileio.js';
 import { isLocalLocation, toLocalPath } from '../io/local.js';
 import { FloeError, internalError, unsupportedError } from '../errors.js';
 import type { LoadedTable } from './load.js';
-import { snapshotSummary } from './summary.js';
+import { ENGINE_NAME, type ListTotals, snapshotSummary } from './summary.js';
 import type { TableChange } from './updates.js';
 
 /** A manifest written in phase 1. */
@@ -132,7 +133,10 @@ async function readParentList(
 ): Promise<{ manifests: ManifestFile[]; list?: { bytes: Uint8Array; location: string } }> {
   if (!parent) return { manifests: [] };
   const location = parent['manifest-list'];
-  const bytes = await io.read(location);
+  return decodeParentList(await io.read(location), location);
+}
+
+function decodeParentList(bytes: Uint8Array, location: string): { manifests: ManifestFile[]; list: { bytes: Uint8Array; location: string } } {
   const manifests = readManifestList(bytes, location).map((e) => {
     // v1 lists may leave the counts unknown; a v2 list must state them (spec: "Manifest Lists").
     if (!hasKnownCounts(e)) {
@@ -143,6 +147,36 @@ async function readParentList(
     return e;
   });
   return { manifests, list: { bytes, location } };
+}
+
+/**
+ * The parent list of an append that need not be decoded: its blocks can be copied as they
+ * are (copyableManifestList), and the parent's summary — written by floe, which computes its
+ * totals exactly from that very list — gives the totals the new summary builds on. Undefined
+ * otherwise (another writer's parent, a list that must be encoded afresh), with the bytes read.
+ */
+async function carriedParentList(
+  io: FileIO,
+  parent: Snapshot,
+): Promise<{ carried: { blocks: AvroRawFile; totals: ListTotals } } | { bytes: Uint8Array }> {
+  const location = parent['manifest-list'];
+  const bytes = await io.read(location);
+  const totals = floeListTotals(parent.summary);
+  const blocks = totals ? copyableManifestList(bytes, location, 'deflate') : undefined;
+  return blocks && totals ? { carried: { blocks, totals } } : { bytes };
+}
+
+/** The manifest-list totals a floe summary states (summary.ts sets all three on every snapshot). */
+function floeListTotals(summary: Snapshot['summary']): ListTotals | undefined {
+  if (summary['engine-name'] !== ENGINE_NAME) return undefined;
+  const n = (key: string) => {
+    const v = summary[key];
+    return v !== undefined && /^\d+$/.test(v) ? BigInt(v) : undefined;
+  };
+  const dataFiles = n('total-data-files');
+  const records = n('total-records');
+  const deleteFiles = n('total-delete-files');
+  return dataFiles === undefined || records === undefined || deleteFiles === undefined ? undefined : { dataFiles, records, deleteFiles };
 }
 
 /**
@@ -159,12 +193,20 @@ export async function buildSnapshotChange(base: LoadedTable, plan: SnapshotPlan)
   const inherited = { added_snapshot_id: plan.snapshotId, sequence_number: sequenceNumber };
   const added = plan.added.map((s) => toManifestFile(s.summary, { manifest_path: s.location, ...inherited }));
 
-  const parentList = await readParentList(io, parent);
+  const remove = plan.replaceAll ? undefined : plan.removeFiles;
+  const removes = plan.replaceAll === true || (remove !== undefined && remove.size > 0);
+  // An append carries the parent's manifests over unchanged: often without decoding them.
+  const fast = !removes && parent ? await carriedParentList(io, parent) : undefined;
+  const carried = fast && 'carried' in fast ? fast.carried : undefined;
+  const parentList = carried
+    ? { manifests: [] }
+    : fast && 'bytes' in fast
+      ? decodeParentList(fast.bytes, parent!['manifest-list'])
+      : await readParentList(io, parent);
   const previous = parentList.manifests;
   const removedFiles: DataFile[] = [];
   let kept: ManifestFile[] = previous;
-  const remove = plan.replaceAll ? undefined : plan.removeFiles;
-  if (plan.replaceAll || (remove && remove.size > 0)) {
+  if (removes) {
     const limit = pLimit(4);
     const schema = currentSchema(m);
     const found = new Set<string>();
@@ -220,7 +262,7 @@ export async function buildSnapshotChange(base: LoadedTable, plan: SnapshotPlan)
     formatVersion: 2,
     manifests,
     // Unchanged parent manifests (an append): the writer copies the parent list's blocks.
-    ...(kept === previous && parentList.list ? { parentList: parentList.list } : {}),
+    ...(carried ? { parentBlocks: carried.blocks } : kept === previous && parentList.list ? { parentList: parentList.list } : {}),
   });
   await io.write(listLocation, listBytes, { createOnly: true });
   plan.written?.push(listLocation);
@@ -237,6 +279,7 @@ export async function buildSnapshotChange(base: LoadedTable, plan: SnapshotPlan)
       removed: removedFiles,
       parent: parent?.summary,
       manifests,
+      ...(carried ? { carried: carried.totals } : {}),
       extra: plan.summary,
     }),
     'schema-id': m['current-schema-id'],

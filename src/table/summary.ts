@@ -9,12 +9,25 @@ import { DataFileContent, ManifestContent } from '../iceberg/types.js';
 export const ENGINE_NAME = 'floe';
 export const ENGINE_VERSION = '0.1.0';
 
+/** What a manifest list's entries add up to: live data files, their records, live delete files. */
+export interface ListTotals {
+  dataFiles: bigint;
+  records: bigint;
+  deleteFiles: bigint;
+}
+
 export interface SummaryInput {
   operation: SnapshotOperation;
   added: readonly DataFile[];
   removed: readonly DataFile[];
   parent: Record<string, string> | undefined;
+  /** The new manifest list's entries; without `carried`, all of them. */
   manifests: readonly ManifestFile[];
+  /**
+   * The totals of the parent list's entries when `manifests` holds only the entries added on
+   * top of it (an append that copies the parent list undecoded; snapshot-producer.ts).
+   */
+  carried?: ListTotals;
   /** Extra keys (floe.* state, run ids, check counts); they never override the metrics. */
   extra?: Record<string, string>;
 }
@@ -46,9 +59,9 @@ export function snapshotSummary(input: SummaryInput): SnapshotSummary {
 
   // Totals: the live counts are exact from the manifest list; sizes and delete counts carry
   // over from the parent, since the manifest list does not hold them.
-  let totalFiles = 0n;
-  let totalRecords = 0n;
-  let totalDeleteFiles = 0n;
+  let totalFiles = input.carried?.dataFiles ?? 0n;
+  let totalRecords = input.carried?.records ?? 0n;
+  let totalDeleteFiles = input.carried?.deleteFiles ?? 0n;
   for (const m of input.manifests) {
     const files = BigInt(m.added_files_count + m.existing_files_count);
     if (m.content === ManifestContent.DATA) {
