@@ -16,10 +16,8 @@
  * All are deterministic, and NULL in either argument gives NULL. DuckDB folds constant NULLs
  * itself but passes NULL rows of a column to the function, so each row checks validity.
  */
-import {
-  BIGINT, BLOB, DuckDBBlobVector, type DuckDBConnection, type DuckDBDataChunk, type DuckDBType, DuckDBScalarFunction,
-  type DuckDBVector, INTEGER, VARCHAR,
-} from '@duckdb/node-api';
+import type { DuckDBBlobVector, DuckDBConnection, DuckDBDataChunk, DuckDBScalarFunction, DuckDBType, DuckDBVector } from '@duckdb/node-api';
+import { duckdbApi } from './duckdb.js';
 import { murmur3Bytes, murmur3Int, murmur3Long, murmur3String } from '../iceberg/murmur3.js';
 import { decimalToBytes } from '../iceberg/conversions.js';
 import { bucketOfHash } from '../iceberg/transforms/bucket.js';
@@ -30,6 +28,7 @@ export const BUCKET_DECIMAL_FUNCTION = 'floe_bucket_decimal';
 type Reader = (column: DuckDBVector, row: number) => number | null;
 
 function bucketFunction(name: string, parameterType: DuckDBType, hashAt: Reader): DuckDBScalarFunction {
+  const { DuckDBScalarFunction, INTEGER } = duckdbApi();
   return DuckDBScalarFunction.create({
     name,
     returnType: INTEGER,
@@ -62,6 +61,7 @@ function unscaledOf(text: string): bigint {
 }
 
 export function bucketFunctions(): DuckDBScalarFunction[] {
+  const { BIGINT, BLOB, INTEGER, VARCHAR } = duckdbApi();
   const item = <T>(c: DuckDBVector, r: number) => c.getItem(r) as T | null;
   return [
     bucketFunction(BUCKET_FUNCTION, INTEGER, (c, r) => {

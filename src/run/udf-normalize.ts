@@ -4,12 +4,13 @@
  * batch, without rows being collected in JS. A value the normaliser rejects (an invalid
  * email or phone) becomes NULL, as the normalisers define.
  */
-import type { DuckDBConnection, DuckDBDataChunk } from '@duckdb/node-api';
-import { DuckDBScalarFunction, VARCHAR } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBDataChunk, DuckDBScalarFunction } from '@duckdb/node-api';
+import { duckdbApi } from '../engine/duckdb.js';
 import { normalizerFor, type NormalizeKind, type Normalizer } from '../c360/normalize/index.js';
 import { NORMALIZER_FUNCTIONS } from './normalize.js';
 
 function fn(kind: NormalizeKind, withOption: boolean): DuckDBScalarFunction {
+  const { DuckDBScalarFunction, VARCHAR } = duckdbApi();
   const cache = new Map<string, Normalizer>();
   const normalizer = (option: string | null) => {
     const key = option ?? '';

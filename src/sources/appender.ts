@@ -14,14 +14,13 @@
  */
 import type { DuckDBAppender, DuckDBDataChunk, DuckDBType } from '@duckdb/node-api';
 import { FloeError, sourceError } from '../errors.js';
+import { duckdbApi } from '../engine/duckdb.js';
 import { quoteIdent } from '../engine/sql.js';
 import type { SourceContext } from './source.js';
 import { type ColumnPlan, decimalTypeParts, ValueMisfit, type Wire } from './sql-types.js';
 
 type Api = typeof import('@duckdb/node-api');
-let apiPromise: Promise<Api> | undefined;
-// Lazy, like src/engine/duckdb.ts: loading a source module must not load the native binding.
-const loadApi = () => (apiPromise ??= import('@duckdb/node-api'));
+
 
 /** DuckDB's vector size: the most rows one data chunk holds. */
 const CHUNK_ROWS = 2048;
@@ -50,7 +49,8 @@ export interface StageOptions {
 }
 
 export async function createStage(ctx: SourceContext, columns: readonly ColumnPlan[], options: StageOptions): Promise<Stage> {
-  const api = await loadApi();
+  // Loaded on first use (engine/duckdb.ts): loading a source module must not load the native binding.
+  const api = duckdbApi();
   checkNames(ctx, columns, options.describe);
   const relation = ctx.engine.uniqueName(options.stem);
   const ddl = columns.map((c) => `${quoteIdent(c.name)} ${c.type}`).join(', ');

@@ -6,8 +6,8 @@
  *   __floe_id_key(kind, raw, region)     match key or NULL
  *   __floe_id_blocked(kind, v)   why the canonical value may not link records, or NULL
  */
-import type { DuckDBConnection, DuckDBDataChunk } from '@duckdb/node-api';
-import { DuckDBScalarFunction, VARCHAR } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBDataChunk, DuckDBScalarFunction } from '@duckdb/node-api';
+import { duckdbApi } from '../../engine/duckdb.js';
 import { type BlockLists, blockList } from '../normalize/blocked.js';
 import { blockKind, identifierKey, keyFamily, phoneRegionOf } from './keys.js';
 
@@ -16,6 +16,7 @@ export const ID_KEY = '__floe_id_key';
 export const ID_BLOCKED = '__floe_id_blocked';
 
 function binary(name: string, f: (kind: string, value: string) => string | null | undefined): DuckDBScalarFunction {
+  const { DuckDBScalarFunction, VARCHAR } = duckdbApi();
   return DuckDBScalarFunction.create({
     name,
     returnType: VARCHAR,
@@ -39,6 +40,7 @@ function binary(name: string, f: (kind: string, value: string) => string | null 
 
 /** (kind, raw, region text) → value; the region only matters for phones. */
 function ternary(name: string, f: (kind: string, raw: string, region: string | null) => string | null | undefined): DuckDBScalarFunction {
+  const { DuckDBScalarFunction, VARCHAR } = duckdbApi();
   return DuckDBScalarFunction.create({
     name,
     returnType: VARCHAR,
