@@ -47,6 +47,8 @@ export function parseJsonMembers(text: string, source: string, keys: readonly st
   };
   let depth = 0;
   const seen = new Set<string>();
+  /** Raw control characters met in strings so far (JSON.parse rejects them). */
+  let controls = 0;
   const value = (): unknown => {
     ws();
     const c = text[i];
@@ -69,9 +71,12 @@ export function parseJsonMembers(text: string, source: string, keys: readonly st
         i++;
         ws();
         const from = i;
+        const controlsBefore = controls;
         const v = value();
         if (depth === 1 && keys.includes(key)) {
-          if (seen.has(key)) members.delete(key);
+          // A value with a raw control character in a string (read leniently here, but not
+          // JSON) has no text: it is written again from the parsed value, escaped.
+          if (seen.has(key) || controls !== controlsBefore) members.delete(key);
           else members.set(key, text.slice(from, i));
           seen.add(key);
         }
@@ -143,7 +148,10 @@ export function parseJsonMembers(text: string, source: string, keys: readonly st
       if (ch === 92) {
         escaped = true;
         i += 2;
-      } else i++;
+      } else {
+        if (ch < 32) controls++;
+        i++;
+      }
     }
     i++;
     const lit = text.slice(start, i);
@@ -206,7 +214,9 @@ function scanText(text: string, wanted: readonly string[]): TextScan | undefined
   let valueFrom = -1;
   const endMember = (to: number) => {
     if (wanted.length === 0) return;
-    const key = text.slice(keyFrom, keyTo);
+    // A key with escapes ("snap\u0073hots") is the key it decodes to, as JSON.parse reads it.
+    const rawKey = text.slice(keyFrom, keyTo);
+    const key = rawKey.includes('\\') ? (JSON.parse(`"${rawKey}"`) as string) : rawKey;
     if (!wanted.includes(key)) return;
     if (seen.has(key)) members.delete(key);
     else members.set(key, text.slice(valueFrom, to).trim());
