@@ -8,8 +8,9 @@
  *   file_row_number = true)`), keeps the rows whose key is incoming and that no existing
  *   position delete already removes (a row is never deleted twice), and stages them as
  *   `(file INTEGER, pos BIGINT)`: the data file as its index among the candidates, not its
- *   path. A path repeated on every row made the staging and the sorted write carry
- *   ~100 bytes a row for nothing.
+ *   path. Carrying the path on every row made both the staging and the sorted write about
+ *   three times slower (measured, 50k positions of one file on 2 busy cores: staging 63 → 23
+ *   ms, write 69 → 22 ms).
  * - `writePositionDeletes` writes one data file's positions with its path as a constant
  *   column, sorted by pos alone (the spec's order when file_path is one value). Per-partition
  *   granularity (`write.delete.granularity`) writes the data files of a partition together,
@@ -53,7 +54,7 @@ export interface StagedPositions {
 }
 
 /** The SELECT of `(file, pos)` for the tasks at `indexes`, which share their existing deletes. */
-export function positionsSql(o: StagePositionsInput, indexes: readonly number[]): string {
+function positionsSql(o: StagePositionsInput, indexes: readonly number[]): string {
   const tasks = indexes.map((i) => o.tasks[i]!);
   const entries = o.keys.map((k, i) => ({ id: k.id, alias: `__k${i}`, type: duckdbTypeSql(k.type) }));
   const locals = tasks.map((t) => o.local.get(t.file.file_path)!);
