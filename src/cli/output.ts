@@ -64,6 +64,15 @@ export async function reportingS3Retries<T>(out: Output, run: () => Promise<T>):
 }
 
 /**
+ * reportingS3Retries for a command whose `--json` output is an NDJSON stream (its output came
+ * from `consoleOutput(true)`): with `--json` each retry is already a `retry` event, so the
+ * summary line is printed only for the text output, and never twice.
+ */
+export function reportingS3RetriesUnlessJson<T>(out: Output, run: () => Promise<T>): Promise<T> {
+  return out.json ? run() : reportingS3Retries(out, run);
+}
+
+/**
  * `floe: warning: retried 3 S3 requests at http://minio:9000 (4 retries: 2 InternalError,
  * 1 SlowDown, 1 ECONNRESET)`; undefined for none. A request counts once however often it
  * was retried (its first retry is the one with attempt 1).

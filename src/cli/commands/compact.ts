@@ -11,7 +11,7 @@ import { bytesToHex } from '../../iceberg/conversions.js';
 import { compactTable, type CompactResult } from '../../table/compact/execute.js';
 import { describeStrategy, parseStrategy } from '../../table/compact/strategy.js';
 import { globalsOf, withProject } from '../context.js';
-import { consoleOutput, endOnError, formatBytes, formatTable } from '../output.js';
+import { consoleOutput, endOnError, formatBytes, formatTable, reportingS3RetriesUnlessJson } from '../output.js';
 
 export interface CompactCliOptions {
   strategy?: string;
@@ -60,55 +60,58 @@ function positiveInt(text: string | undefined, option: string): number | undefin
 
 export default async function compact(tableName: string, opts: CompactCliOptions, cmd: Command): Promise<number> {
   const out = consoleOutput(opts.json);
-  const id = parseTableIdentifier(tableName);
-  const strategy = parseStrategy({ strategy: opts.strategy, sort: opts.sort, zorder: opts.zorder });
-  const size = (v: string | undefined, option: string) => (v === undefined ? undefined : parseSize(v, option));
-  const options = {
-    strategy,
-    targetFileSizeBytes: size(opts.targetFileSize, '--target-file-size'),
-    minFileSizeBytes: size(opts.minFileSize, '--min-file-size'),
-    maxFileSizeBytes: size(opts.maxFileSize, '--max-file-size'),
-    maxFileGroupSizeBytes: size(opts.maxGroupSize, '--max-group-size'),
-    minInputFiles: positiveInt(opts.minInputFiles, '--min-input-files'),
-    deleteFileThreshold: positiveInt(opts.deleteFileThreshold, '--delete-file-threshold'),
-    maxCommits: positiveInt(opts.maxCommits, '--max-commits'),
-    commitEvery: positiveInt(opts.commitEvery, '--commit-every'),
-    partialProgress: opts.partialProgress === true,
-    rewriteAll: opts.rewriteAll === true,
-    rewriteToCurrentSpec: opts.rewriteToCurrentSpec === true,
-    dryRun: opts.dryRun === true,
-    ...(opts.where !== undefined ? { where: opts.where } : {}),
-  };
-  if (options.maxCommits !== undefined && !options.partialProgress) throw usageError('--max-commits applies with --partial-progress');
-  if (options.where !== undefined && options.where.trim() === '') throw usageError('--where: the predicate is empty');
-  const started = Date.now();
-  out.event('start', { command: 'compact', table: tableName, strategy: opts.strategy ?? strategy.kind, dry_run: options.dryRun });
-  const result = await withProject(globalsOf(cmd), async ({ catalog, io }) => {
-    const engine = await openEngine();
-    try {
-      return await compactTable({
-        ...options, catalog, io, engine, id,
-        events: {
-          onRetry: (r) => out.event('retry', { table: r.table, attempt: r.attempt, wait_ms: r.waitMs }),
-          onPlan: (p) => out.event('plan', {
-            table: tableName, strategy: describeStrategy(strategy), dry_run: options.dryRun, files: p.totalFiles,
-            candidate_files: p.candidateFiles, skipped_groups: p.skippedGroups, target_file_size_bytes: p.thresholds.target,
-            groups: p.groups.map((g) => ({ spec_id: g.specId, partition: g.partition, files: g.files.length, bytes: g.sizeBytes, records: g.records, reason: g.reason })),
-          }),
-          onCommit: (c) => out.event('commit', {
-            table: tableName, snapshot_id: c.snapshotId, groups: c.groups, rewritten_data_files: c.rewrittenDataFiles,
-            added_data_files: c.addedDataFiles, removed_delete_files: c.removedDeleteFiles, rewritten_records: c.rewrittenRecords,
-            added_records: c.addedRecords, rewritten_bytes: c.rewrittenBytes, added_bytes: c.addedBytes, attempts: c.attempts,
-          }),
-        },
-      });
-    } finally {
-      engine.close();
-    }
-  }).catch(endOnError(out, started));
-  report(result, out, opts.json === true);
-  out.event('end', { status: 'ok', duration_ms: Date.now() - started });
-  return 0;
+  // Retried S3 requests: one summary line on stderr at the end; with --json they are retry events.
+  return reportingS3RetriesUnlessJson(out, async () => {
+    const id = parseTableIdentifier(tableName);
+    const strategy = parseStrategy({ strategy: opts.strategy, sort: opts.sort, zorder: opts.zorder });
+    const size = (v: string | undefined, option: string) => (v === undefined ? undefined : parseSize(v, option));
+    const options = {
+      strategy,
+      targetFileSizeBytes: size(opts.targetFileSize, '--target-file-size'),
+      minFileSizeBytes: size(opts.minFileSize, '--min-file-size'),
+      maxFileSizeBytes: size(opts.maxFileSize, '--max-file-size'),
+      maxFileGroupSizeBytes: size(opts.maxGroupSize, '--max-group-size'),
+      minInputFiles: positiveInt(opts.minInputFiles, '--min-input-files'),
+      deleteFileThreshold: positiveInt(opts.deleteFileThreshold, '--delete-file-threshold'),
+      maxCommits: positiveInt(opts.maxCommits, '--max-commits'),
+      commitEvery: positiveInt(opts.commitEvery, '--commit-every'),
+      partialProgress: opts.partialProgress === true,
+      rewriteAll: opts.rewriteAll === true,
+      rewriteToCurrentSpec: opts.rewriteToCurrentSpec === true,
+      dryRun: opts.dryRun === true,
+      ...(opts.where !== undefined ? { where: opts.where } : {}),
+    };
+    if (options.maxCommits !== undefined && !options.partialProgress) throw usageError('--max-commits applies with --partial-progress');
+    if (options.where !== undefined && options.where.trim() === '') throw usageError('--where: the predicate is empty');
+    const started = Date.now();
+    out.event('start', { command: 'compact', table: tableName, strategy: opts.strategy ?? strategy.kind, dry_run: options.dryRun });
+    const result = await withProject(globalsOf(cmd), async ({ catalog, io }) => {
+      const engine = await openEngine();
+      try {
+        return await compactTable({
+          ...options, catalog, io, engine, id,
+          events: {
+            onRetry: (r) => out.event('retry', { table: r.table, attempt: r.attempt, wait_ms: r.waitMs }),
+            onPlan: (p) => out.event('plan', {
+              table: tableName, strategy: describeStrategy(strategy), dry_run: options.dryRun, files: p.totalFiles,
+              candidate_files: p.candidateFiles, skipped_groups: p.skippedGroups, target_file_size_bytes: p.thresholds.target,
+              groups: p.groups.map((g) => ({ spec_id: g.specId, partition: g.partition, files: g.files.length, bytes: g.sizeBytes, records: g.records, reason: g.reason })),
+            }),
+            onCommit: (c) => out.event('commit', {
+              table: tableName, snapshot_id: c.snapshotId, groups: c.groups, rewritten_data_files: c.rewrittenDataFiles,
+              added_data_files: c.addedDataFiles, removed_delete_files: c.removedDeleteFiles, rewritten_records: c.rewrittenRecords,
+              added_records: c.addedRecords, rewritten_bytes: c.rewrittenBytes, added_bytes: c.addedBytes, attempts: c.attempts,
+            }),
+          },
+        });
+      } finally {
+        engine.close();
+      }
+    }).catch(endOnError(out, started));
+    report(result, out, opts.json === true);
+    out.event('end', { status: 'ok', duration_ms: Date.now() - started });
+    return 0;
+  });
 }
 
 function report(r: CompactResult, out: ReturnType<typeof consoleOutput>, json: boolean): void {

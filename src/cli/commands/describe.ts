@@ -4,19 +4,22 @@ import { stringifyJson } from '../../iceberg/json.js';
 import type { IcebergType, NestedField, TableMetadata } from '../../iceberg/types.js';
 import { loadTable } from '../../table/load.js';
 import { globalsOf, withProject } from '../context.js';
-import { consoleOutput } from '../output.js';
+import { consoleOutput, reportingS3Retries } from '../output.js';
 
 export default async function describe(tableName: string, opts: { json?: boolean }, cmd: Command): Promise<number> {
   const out = consoleOutput();
-  const id = parseTableIdentifier(tableName);
-  const table = await withProject(globalsOf(cmd), ({ catalog, io }) => loadTable(catalog, io, id));
-  const m = table.metadata;
-  if (opts.json) {
-    out.out(stringifyJson({ table: tableName, 'metadata-location': table.metadataLocation, metadata: m }, 2));
+  // Retried S3 requests: one summary line on stderr at the end (stdout unchanged).
+  return reportingS3Retries(out, async () => {
+    const id = parseTableIdentifier(tableName);
+    const table = await withProject(globalsOf(cmd), ({ catalog, io }) => loadTable(catalog, io, id));
+    const m = table.metadata;
+    if (opts.json) {
+      out.out(stringifyJson({ table: tableName, 'metadata-location': table.metadataLocation, metadata: m }, 2));
+      return 0;
+    }
+    out.out(describeText(tableName, table.metadataLocation, m));
     return 0;
-  }
-  out.out(describeText(tableName, table.metadataLocation, m));
-  return 0;
+  });
 }
 
 export function describeText(name: string, metadataLocation: string, m: TableMetadata): string {

@@ -11,38 +11,41 @@ import type { IdentityPipeline } from '../../pipeline/schema-pipeline.js';
 import { changesTable, openIdentityInputs, openOutputView } from '../../run/identity-inputs.js';
 import { globalsOf } from '../context.js';
 import { EXIT_USAGE } from '../exit.js';
-import { consoleOutput, formatTable } from '../output.js';
+import { consoleOutput, formatTable, reportingS3Retries } from '../output.js';
 
 export default async function identityExplain(customerId: string, opts: { pipeline?: string; json?: boolean }, cmd: Command): Promise<number> {
   const out = consoleOutput();
-  const load = await validateProject(globalsOf(cmd).project);
-  if (hasErrors(load.diagnostics) || !load.project) {
-    for (const d of load.diagnostics) out.err(formatDiagnostic(d));
-    return EXIT_USAGE;
-  }
-  const identity = load.pipelines.filter((lp) => lp.pipeline.kind === 'identity');
-  const chosen = opts.pipeline ? identity.filter((lp) => lp.name === opts.pipeline) : identity;
-  if (chosen.length !== 1) {
-    const names = identity.map((lp) => lp.name).join(', ') || 'none';
-    throw usageError(opts.pipeline ? `no identity pipeline named '${opts.pipeline}' (identity pipelines: ${names})` : chosen.length === 0 ? 'the project has no identity pipeline' : `the project has several identity pipelines (${names}): choose one with --pipeline`);
-  }
-  const lp = chosen[0]!;
-  const p = lp.pipeline as IdentityPipeline;
-  const catalog = await openCatalog(load.project.catalog, load.project.dir);
-  const io = RoutingFileIO.forStorage(load.project.storage);
-  const engine = await openEngine({ threads: 1 });
-  try {
-    const map = await openOutputView(engine, catalog, io, p.outputs.identity_map, '__id_map');
-    if (!map) throw notFound(`pipeline ${lp.name} has not run yet: ${p.outputs.identity_map} does not exist`, { hint: `floe run ${lp.name}` });
-    const changes = await openOutputView(engine, catalog, io, changesTable(p), '__id_changes');
-    const inputs = await openIdentityInputs(engine, catalog, io, lp.name, p);
-    const e = await explainCustomer(engine, { customerId, map, mapTable: p.outputs.identity_map, inputs, blockValues: p.match.block_values, ...(changes ? { changes } : {}) });
-    out.out(opts.json ? JSON.stringify(e, null, 2) : explanationText(e));
-    return 0;
-  } finally {
-    engine.close();
-    await catalog.close();
-  }
+  // Retried S3 requests: one summary line on stderr at the end (stdout unchanged).
+  return reportingS3Retries(out, async () => {
+    const load = await validateProject(globalsOf(cmd).project);
+    if (hasErrors(load.diagnostics) || !load.project) {
+      for (const d of load.diagnostics) out.err(formatDiagnostic(d));
+      return EXIT_USAGE;
+    }
+    const identity = load.pipelines.filter((lp) => lp.pipeline.kind === 'identity');
+    const chosen = opts.pipeline ? identity.filter((lp) => lp.name === opts.pipeline) : identity;
+    if (chosen.length !== 1) {
+      const names = identity.map((lp) => lp.name).join(', ') || 'none';
+      throw usageError(opts.pipeline ? `no identity pipeline named '${opts.pipeline}' (identity pipelines: ${names})` : chosen.length === 0 ? 'the project has no identity pipeline' : `the project has several identity pipelines (${names}): choose one with --pipeline`);
+    }
+    const lp = chosen[0]!;
+    const p = lp.pipeline as IdentityPipeline;
+    const catalog = await openCatalog(load.project.catalog, load.project.dir);
+    const io = RoutingFileIO.forStorage(load.project.storage);
+    const engine = await openEngine({ threads: 1 });
+    try {
+      const map = await openOutputView(engine, catalog, io, p.outputs.identity_map, '__id_map');
+      if (!map) throw notFound(`pipeline ${lp.name} has not run yet: ${p.outputs.identity_map} does not exist`, { hint: `floe run ${lp.name}` });
+      const changes = await openOutputView(engine, catalog, io, changesTable(p), '__id_changes');
+      const inputs = await openIdentityInputs(engine, catalog, io, lp.name, p);
+      const e = await explainCustomer(engine, { customerId, map, mapTable: p.outputs.identity_map, inputs, blockValues: p.match.block_values, ...(changes ? { changes } : {}) });
+      out.out(opts.json ? JSON.stringify(e, null, 2) : explanationText(e));
+      return 0;
+    } finally {
+      engine.close();
+      await catalog.close();
+    }
+  });
 }
 
 export function explanationText(e: Explanation): string {

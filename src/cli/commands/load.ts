@@ -14,7 +14,7 @@ import { writeTable } from '../../ingest/write-table.js';
 import { splitObjectStorePaths, stageObjectFiles } from '../../io/s3-glob.js';
 import { parsePartitionExpr, unboundPartitionField } from '../../pipeline/expressions.js';
 import { globalsOf, withProject } from '../context.js';
-import { consoleOutput, endOnError, formatBytes } from '../output.js';
+import { consoleOutput, endOnError, formatBytes, reportingS3RetriesUnlessJson } from '../output.js';
 
 interface LoadOptions {
   mode: 'append' | 'overwrite';
@@ -25,67 +25,70 @@ interface LoadOptions {
 
 export default async function load(tableName: string, files: string[], opts: LoadOptions, cmd: Command): Promise<number> {
   const out = consoleOutput(opts.json);
-  const id = parseTableIdentifier(tableName);
-  const partitionBy = (opts.partitionBy ?? []).map((text) => {
-    const p = parsePartitionExpr(text);
-    if (!p.ok) throw usageError(`--partition-by: ${p.problem}`);
-    return unboundPartitionField(p.value);
+  // Retried S3 requests: one summary line on stderr at the end; with --json they are retry events.
+  return reportingS3RetriesUnlessJson(out, async () => {
+    const id = parseTableIdentifier(tableName);
+    const partitionBy = (opts.partitionBy ?? []).map((text) => {
+      const p = parsePartitionExpr(text);
+      if (!p.ok) throw usageError(`--partition-by: ${p.problem}`);
+      return unboundPartitionField(p.value);
+    });
+    // s3:// inputs (files or globs) are staged through the project's FileIO once it is open.
+    const { remote, local } = splitObjectStorePaths(files);
+    let paths = await resolveFiles(local);
+    const formats = new Set([...paths, ...remote].map((p) => opts.format ?? detectFormat(p)));
+    if (formats.size > 1) throw usageError(`the files mix formats (${[...formats].join(', ')}); load one format at a time or give --format`);
+    const format = [...formats][0]!;
+    const started = Date.now();
+    out.event('start', { command: 'load', table: tableName, files: paths.length + remote.length, format });
+    const result = await withProject(globalsOf(cmd), async ({ catalog, io, project }) => {
+      try {
+        if (remote.length) paths = [...paths, ...(await stageObjectFiles(io, remote))];
+        return await loadInto(catalog, io, project.paths.warehouse);
+      } catch (err) {
+        const e = format === 'csv' ? await explainCsvFailure(err, paths) : err;
+        // DuckDB does not always say which file it failed on; the user needs to know.
+        const named =
+          e instanceof FloeError && (e.kind === 'source' || e.kind === 'io' || e.kind === 'corrupt') && !paths.some((p) => e.message.includes(p)) && !/\.metadata\.json|\.avro\b/.test(e.message)
+            ? new FloeError(e.kind, `${e.message} (input: ${paths.join(', ')})`, { cause: e, context: e.context, hint: e.hint })
+            : e;
+        throw named;
+      }
+      // Also when the project's catalog cannot be opened: --json readers always get an end event.
+    }).catch(endOnError(out, started));
+    async function loadInto(catalog: Catalog, io: FileIO, warehouse: string) {
+      const engine = await openEngine();
+      try {
+        return await writeTable({
+          catalog,
+          io,
+          engine,
+          id,
+          selectSql: fileSourceSql(paths, { format }),
+          mode: opts.mode,
+          warehouse,
+          partitionBy,
+          events: { onRetry: (r) => out.event('retry', { table: r.table, attempt: r.attempt, wait_ms: r.waitMs }) },
+        });
+      } finally {
+        engine.close();
+      }
+    }
+    const seconds = (Date.now() - started) / 1000;
+    out.event('commit', { table: result.table, snapshot_id: result.snapshotId, files: result.files, rows: result.rows, bytes: result.bytes });
+    out.event('end', { status: 'ok', duration_ms: Date.now() - started });
+    if (!opts.json) {
+      if (result.files === 0 && opts.mode === 'append') {
+        out.err(`${result.table}: the input has no rows; nothing was committed`);
+      } else {
+        out.out(
+          `${result.created ? 'created' : opts.mode === 'overwrite' ? 'overwrote' : 'appended to'} ${result.table}: ` +
+            `${result.rows} rows in ${result.files} file(s), ${formatBytes(result.bytes)}, snapshot ${result.snapshotId} ` +
+            `(${seconds.toFixed(1)} s${result.attempts > 1 ? `, ${result.attempts} commit attempts` : ''})`,
+        );
+      }
+    }
+    return 0;
   });
-  // s3:// inputs (files or globs) are staged through the project's FileIO once it is open.
-  const { remote, local } = splitObjectStorePaths(files);
-  let paths = await resolveFiles(local);
-  const formats = new Set([...paths, ...remote].map((p) => opts.format ?? detectFormat(p)));
-  if (formats.size > 1) throw usageError(`the files mix formats (${[...formats].join(', ')}); load one format at a time or give --format`);
-  const format = [...formats][0]!;
-  const started = Date.now();
-  out.event('start', { command: 'load', table: tableName, files: paths.length + remote.length, format });
-  const result = await withProject(globalsOf(cmd), async ({ catalog, io, project }) => {
-    try {
-      if (remote.length) paths = [...paths, ...(await stageObjectFiles(io, remote))];
-      return await loadInto(catalog, io, project.paths.warehouse);
-    } catch (err) {
-      const e = format === 'csv' ? await explainCsvFailure(err, paths) : err;
-      // DuckDB does not always say which file it failed on; the user needs to know.
-      const named =
-        e instanceof FloeError && (e.kind === 'source' || e.kind === 'io' || e.kind === 'corrupt') && !paths.some((p) => e.message.includes(p)) && !/\.metadata\.json|\.avro\b/.test(e.message)
-          ? new FloeError(e.kind, `${e.message} (input: ${paths.join(', ')})`, { cause: e, context: e.context, hint: e.hint })
-          : e;
-      throw named;
-    }
-    // Also when the project's catalog cannot be opened: --json readers always get an end event.
-  }).catch(endOnError(out, started));
-  async function loadInto(catalog: Catalog, io: FileIO, warehouse: string) {
-    const engine = await openEngine();
-    try {
-      return await writeTable({
-        catalog,
-        io,
-        engine,
-        id,
-        selectSql: fileSourceSql(paths, { format }),
-        mode: opts.mode,
-        warehouse,
-        partitionBy,
-        events: { onRetry: (r) => out.event('retry', { table: r.table, attempt: r.attempt, wait_ms: r.waitMs }) },
-      });
-    } finally {
-      engine.close();
-    }
-  }
-  const seconds = (Date.now() - started) / 1000;
-  out.event('commit', { table: result.table, snapshot_id: result.snapshotId, files: result.files, rows: result.rows, bytes: result.bytes });
-  out.event('end', { status: 'ok', duration_ms: Date.now() - started });
-  if (!opts.json) {
-    if (result.files === 0 && opts.mode === 'append') {
-      out.err(`${result.table}: the input has no rows; nothing was committed`);
-    } else {
-      out.out(
-        `${result.created ? 'created' : opts.mode === 'overwrite' ? 'overwrote' : 'appended to'} ${result.table}: ` +
-          `${result.rows} rows in ${result.files} file(s), ${formatBytes(result.bytes)}, snapshot ${result.snapshotId} ` +
-          `(${seconds.toFixed(1)} s${result.attempts > 1 ? `, ${result.attempts} commit attempts` : ''})`,
-      );
-    }
-  }
-  return 0;
 }
 

@@ -8,7 +8,7 @@ import { parseTableIdentifier } from '../../catalog/identifier.js';
 import { countExpiredFiles, validateExpireOptions } from '../../table/expire.js';
 import { expireSnapshots } from '../../table/expire-run.js';
 import { globalsOf, withProject } from '../context.js';
-import { consoleOutput, endOnError } from '../output.js';
+import { consoleOutput, endOnError, reportingS3RetriesUnlessJson } from '../output.js';
 import { countOption, durationOption, iso, plural } from './maintain-common.js';
 
 interface ExpireCliOptions {
@@ -20,53 +20,56 @@ interface ExpireCliOptions {
 
 export default async function maintainExpire(tableName: string, opts: ExpireCliOptions, cmd: Command): Promise<number> {
   const out = consoleOutput(!!opts.json);
-  const id = parseTableIdentifier(tableName);
-  const olderThanMs = durationOption('--older-than', opts.olderThan);
-  const retainLast = countOption('--retain-last', opts.retainLast, 0);
-  validateExpireOptions({ olderThanMs, retainLast }, tableName);
-  const started = Date.now();
-  out.event('start', { command: 'maintain expire', table: tableName, dry_run: !!opts.dryRun });
-  const r = await withProject(globalsOf(cmd), ({ catalog, io }) =>
-    expireSnapshots(catalog, io, id, {
-      olderThanMs,
-      retainLast,
-      dryRun: opts.dryRun,
-      events: { onRetry: (e) => out.event('retry', { table: e.table, attempt: e.attempt, wait_ms: e.waitMs }) },
-    }),
-  ).catch(endOnError(out, started));
-  const expiredIds = r.plan.expire.map((s) => s['snapshot-id']);
-  if (r.metadataLocation) out.event('commit', { table: r.table, metadata_location: r.metadataLocation, expired_snapshots: expiredIds, removed_refs: r.plan.removeRefs });
-  out.event('end', {
-    status: 'ok',
-    dry_run: r.dryRun,
-    table: r.table,
-    expired_snapshots: expiredIds,
-    retained_snapshots: r.plan.retain,
-    removed_refs: r.plan.removeRefs,
-    expire_older_than: iso(r.plan.expireOlderThanMs),
-    min_snapshots_to_keep: r.plan.minSnapshotsToKeep,
-    files: {
-      data_and_delete_files: r.files.contentFiles,
-      manifests: r.files.manifests,
-      manifest_lists: r.files.manifestLists,
-      statistics_files: r.files.statisticsFiles,
-    },
-    failed_deletes: r.failedDeletes,
-    duration_ms: Date.now() - started,
-  });
-  if (opts.json) return 0;
-  const would = r.dryRun ? 'would ' : '';
-  if (expiredIds.length === 0 && r.plan.removeRefs.length === 0) {
-    out.err(`${r.table}: no snapshot is older than ${iso(r.plan.expireOlderThanMs)} beyond the last ${r.plan.minSnapshotsToKeep} of each branch; nothing to expire`);
+  // Retried S3 requests: one summary line on stderr at the end; with --json they are retry events.
+  return reportingS3RetriesUnlessJson(out, async () => {
+    const id = parseTableIdentifier(tableName);
+    const olderThanMs = durationOption('--older-than', opts.olderThan);
+    const retainLast = countOption('--retain-last', opts.retainLast, 0);
+    validateExpireOptions({ olderThanMs, retainLast }, tableName);
+    const started = Date.now();
+    out.event('start', { command: 'maintain expire', table: tableName, dry_run: !!opts.dryRun });
+    const r = await withProject(globalsOf(cmd), ({ catalog, io }) =>
+      expireSnapshots(catalog, io, id, {
+        olderThanMs,
+        retainLast,
+        dryRun: opts.dryRun,
+        events: { onRetry: (e) => out.event('retry', { table: e.table, attempt: e.attempt, wait_ms: e.waitMs }) },
+      }),
+    ).catch(endOnError(out, started));
+    const expiredIds = r.plan.expire.map((s) => s['snapshot-id']);
+    if (r.metadataLocation) out.event('commit', { table: r.table, metadata_location: r.metadataLocation, expired_snapshots: expiredIds, removed_refs: r.plan.removeRefs });
+    out.event('end', {
+      status: 'ok',
+      dry_run: r.dryRun,
+      table: r.table,
+      expired_snapshots: expiredIds,
+      retained_snapshots: r.plan.retain,
+      removed_refs: r.plan.removeRefs,
+      expire_older_than: iso(r.plan.expireOlderThanMs),
+      min_snapshots_to_keep: r.plan.minSnapshotsToKeep,
+      files: {
+        data_and_delete_files: r.files.contentFiles,
+        manifests: r.files.manifests,
+        manifest_lists: r.files.manifestLists,
+        statistics_files: r.files.statisticsFiles,
+      },
+      failed_deletes: r.failedDeletes,
+      duration_ms: Date.now() - started,
+    });
+    if (opts.json) return 0;
+    const would = r.dryRun ? 'would ' : '';
+    if (expiredIds.length === 0 && r.plan.removeRefs.length === 0) {
+      out.err(`${r.table}: no snapshot is older than ${iso(r.plan.expireOlderThanMs)} beyond the last ${r.plan.minSnapshotsToKeep} of each branch; nothing to expire`);
+      return 0;
+    }
+    if (r.plan.removeRefs.length > 0) out.out(`${r.table}: ${would}remove expired refs: ${r.plan.removeRefs.join(', ')}`);
+    out.out(`${r.table}: ${would}expire ${plural(expiredIds.length, 'snapshot')}${expiredIds.length ? `: ${expiredIds.join(', ')}` : ''}; ${r.plan.retain.length} kept`);
+    out.out(
+      `${r.table}: ${r.dryRun ? 'would delete' : 'deleted'} ${plural(r.files.contentFiles.length, 'data/delete file')}, ${plural(r.files.manifests.length, 'manifest')}, ` +
+        `${plural(r.files.manifestLists.length, 'manifest list')}, ${plural(r.files.statisticsFiles.length, 'statistics file')} (${countExpiredFiles(r.files)} in all)`,
+    );
+    if (r.dryRun) for (const f of [...r.files.contentFiles, ...r.files.manifests, ...r.files.manifestLists, ...r.files.statisticsFiles]) out.out(`  ${f}`);
+    for (const f of r.failedDeletes) out.err(`warning: could not delete ${f.location}: ${f.message} (floe maintain orphans removes it later)`);
     return 0;
-  }
-  if (r.plan.removeRefs.length > 0) out.out(`${r.table}: ${would}remove expired refs: ${r.plan.removeRefs.join(', ')}`);
-  out.out(`${r.table}: ${would}expire ${plural(expiredIds.length, 'snapshot')}${expiredIds.length ? `: ${expiredIds.join(', ')}` : ''}; ${r.plan.retain.length} kept`);
-  out.out(
-    `${r.table}: ${r.dryRun ? 'would delete' : 'deleted'} ${plural(r.files.contentFiles.length, 'data/delete file')}, ${plural(r.files.manifests.length, 'manifest')}, ` +
-      `${plural(r.files.manifestLists.length, 'manifest list')}, ${plural(r.files.statisticsFiles.length, 'statistics file')} (${countExpiredFiles(r.files)} in all)`,
-  );
-  if (r.dryRun) for (const f of [...r.files.contentFiles, ...r.files.manifests, ...r.files.manifestLists, ...r.files.statisticsFiles]) out.out(`  ${f}`);
-  for (const f of r.failedDeletes) out.err(`warning: could not delete ${f.location}: ${f.message} (floe maintain orphans removes it later)`);
-  return 0;
+  });
 }

@@ -7,45 +7,48 @@ import type { Command } from 'commander';
 import { parseTableIdentifier } from '../../catalog/identifier.js';
 import { type ManifestRewritePlan, planManifestRewrite, rewriteManifests } from '../../table/rewrite-manifests-run.js';
 import { globalsOf, withProject } from '../context.js';
-import { consoleOutput, endOnError, type Output } from '../output.js';
+import { consoleOutput, endOnError, type Output, reportingS3RetriesUnlessJson } from '../output.js';
 import { plural } from './maintain-common.js';
 
 export default async function maintainManifests(tableName: string, opts: { dryRun?: boolean; json?: boolean }, cmd: Command): Promise<number> {
   const out = consoleOutput(!!opts.json);
-  const id = parseTableIdentifier(tableName);
-  const started = Date.now();
-  out.event('start', { command: 'maintain manifests', table: tableName, dry_run: !!opts.dryRun });
-  if (opts.dryRun) {
-    const plan = await withProject(globalsOf(cmd), ({ catalog, io }) => planManifestRewrite(catalog, io, id)).catch(endOnError(out, started));
-    printPlan(out, plan, started);
+  // Retried S3 requests: one summary line on stderr at the end; with --json they are retry events.
+  return reportingS3RetriesUnlessJson(out, async () => {
+    const id = parseTableIdentifier(tableName);
+    const started = Date.now();
+    out.event('start', { command: 'maintain manifests', table: tableName, dry_run: !!opts.dryRun });
+    if (opts.dryRun) {
+      const plan = await withProject(globalsOf(cmd), ({ catalog, io }) => planManifestRewrite(catalog, io, id)).catch(endOnError(out, started));
+      printPlan(out, plan, started);
+      return 0;
+    }
+    const r = await withProject(globalsOf(cmd), ({ catalog, io }) =>
+      rewriteManifests(catalog, io, id, { onRetry: (e) => out.event('retry', { table: e.table, attempt: e.attempt, wait_ms: e.waitMs }) }),
+    ).catch(endOnError(out, started));
+    if (r.rewritten) {
+      out.event('commit', {
+        table: r.table,
+        snapshot_id: r.snapshotId,
+        operation: 'replace',
+        manifests_replaced: r.manifestsReplaced,
+        manifests_created: r.manifestsCreated,
+        manifests_kept: r.manifestsKept,
+        entries: r.entries,
+        rows: r.records,
+      });
+    }
+    out.event('end', { status: 'ok', dry_run: false, table: r.table, rewritten: r.rewritten, duration_ms: Date.now() - started });
+    if (opts.json) return 0;
+    if (!r.rewritten) {
+      out.err(`${r.table}: the data manifests are already one per partition spec; nothing to rewrite`);
+      return 0;
+    }
+    out.out(
+      `${r.table}: replaced ${plural(r.manifestsReplaced, 'data manifest')} with ${r.manifestsCreated} clustered by partition ` +
+        `(${r.entries} entries, ${r.records} rows; ${r.manifestsKept} delete manifests kept) in snapshot ${r.snapshotId}`,
+    );
     return 0;
-  }
-  const r = await withProject(globalsOf(cmd), ({ catalog, io }) =>
-    rewriteManifests(catalog, io, id, { onRetry: (e) => out.event('retry', { table: e.table, attempt: e.attempt, wait_ms: e.waitMs }) }),
-  ).catch(endOnError(out, started));
-  if (r.rewritten) {
-    out.event('commit', {
-      table: r.table,
-      snapshot_id: r.snapshotId,
-      operation: 'replace',
-      manifests_replaced: r.manifestsReplaced,
-      manifests_created: r.manifestsCreated,
-      manifests_kept: r.manifestsKept,
-      entries: r.entries,
-      rows: r.records,
-    });
-  }
-  out.event('end', { status: 'ok', dry_run: false, table: r.table, rewritten: r.rewritten, duration_ms: Date.now() - started });
-  if (opts.json) return 0;
-  if (!r.rewritten) {
-    out.err(`${r.table}: the data manifests are already one per partition spec; nothing to rewrite`);
-    return 0;
-  }
-  out.out(
-    `${r.table}: replaced ${plural(r.manifestsReplaced, 'data manifest')} with ${r.manifestsCreated} clustered by partition ` +
-      `(${r.entries} entries, ${r.records} rows; ${r.manifestsKept} delete manifests kept) in snapshot ${r.snapshotId}`,
-  );
-  return 0;
+  });
 }
 
 function printPlan(out: Output, p: ManifestRewritePlan, started: number): void {

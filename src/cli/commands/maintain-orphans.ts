@@ -9,7 +9,7 @@ import { parseTableIdentifier } from '../../catalog/identifier.js';
 import { removeOrphanFiles } from '../../table/orphans-run.js';
 import { checkOrphanAge, ORPHAN_DEFAULT_AGE_MS } from '../../table/orphans.js';
 import { globalsOf, withProject } from '../context.js';
-import { consoleOutput, endOnError, formatBytes } from '../output.js';
+import { consoleOutput, endOnError, formatBytes, reportingS3RetriesUnlessJson } from '../output.js';
 import { durationOption, iso, plural } from './maintain-common.js';
 
 interface OrphanCliOptions {
@@ -21,34 +21,37 @@ interface OrphanCliOptions {
 
 export default async function maintainOrphans(tableName: string, opts: OrphanCliOptions, cmd: Command): Promise<number> {
   const out = consoleOutput(!!opts.json);
-  const id = parseTableIdentifier(tableName);
-  const olderThanMs = durationOption('--older-than', opts.olderThan) ?? ORPHAN_DEFAULT_AGE_MS;
-  checkOrphanAge(olderThanMs, !!opts.allowRecent, tableName, opts.olderThan);
-  const started = Date.now();
-  out.event('start', { command: 'maintain orphans', table: tableName, dry_run: !!opts.dryRun });
-  const r = await withProject(globalsOf(cmd), ({ catalog, io }) => removeOrphanFiles(catalog, io, id, { olderThanMs, dryRun: opts.dryRun })).catch(endOnError(out, started));
-  const bytes = r.plan.delete.reduce((a, f) => a + f.size, 0);
-  out.event('end', {
-    status: 'ok',
-    dry_run: r.dryRun,
-    table: r.table,
-    location: r.location,
-    older_than: iso(r.plan.cutoffMs),
-    listed: r.plan.listed,
-    referenced: r.plan.referenced,
-    orphans: r.plan.delete.map((f) => ({ location: f.location, size: f.size, last_modified: iso(f.lastModified) })),
-    deleted: r.deleted,
-    too_young: r.plan.tooYoung.map((f) => f.location),
-    failed_deletes: r.failedDeletes,
-    duration_ms: Date.now() - started,
+  // Retried S3 requests: one summary line on stderr at the end; with --json they are retry events.
+  return reportingS3RetriesUnlessJson(out, async () => {
+    const id = parseTableIdentifier(tableName);
+    const olderThanMs = durationOption('--older-than', opts.olderThan) ?? ORPHAN_DEFAULT_AGE_MS;
+    checkOrphanAge(olderThanMs, !!opts.allowRecent, tableName, opts.olderThan);
+    const started = Date.now();
+    out.event('start', { command: 'maintain orphans', table: tableName, dry_run: !!opts.dryRun });
+    const r = await withProject(globalsOf(cmd), ({ catalog, io }) => removeOrphanFiles(catalog, io, id, { olderThanMs, dryRun: opts.dryRun })).catch(endOnError(out, started));
+    const bytes = r.plan.delete.reduce((a, f) => a + f.size, 0);
+    out.event('end', {
+      status: 'ok',
+      dry_run: r.dryRun,
+      table: r.table,
+      location: r.location,
+      older_than: iso(r.plan.cutoffMs),
+      listed: r.plan.listed,
+      referenced: r.plan.referenced,
+      orphans: r.plan.delete.map((f) => ({ location: f.location, size: f.size, last_modified: iso(f.lastModified) })),
+      deleted: r.deleted,
+      too_young: r.plan.tooYoung.map((f) => f.location),
+      failed_deletes: r.failedDeletes,
+      duration_ms: Date.now() - started,
+    });
+    const code = r.failedDeletes.length > 0 ? 1 : 0;
+    if (opts.json) return code;
+    const verb = r.dryRun ? 'would delete' : 'deleted';
+    out.out(`${r.table}: ${r.plan.listed} files under ${r.location}, ${r.plan.referenced} referenced`);
+    out.out(`${r.table}: ${verb} ${plural(r.dryRun ? r.plan.delete.length : r.deleted.length, 'orphan file')} (${formatBytes(bytes)}) last modified before ${iso(r.plan.cutoffMs)}`);
+    for (const f of r.plan.delete) out.out(`  ${f.location}`);
+    if (r.plan.tooYoung.length > 0) out.out(`${r.table}: kept ${plural(r.plan.tooYoung.length, 'unreferenced file')} younger than the threshold (possibly a write in progress)`);
+    for (const f of r.failedDeletes) out.err(`warning: could not delete ${f.location}: ${f.message}`);
+    return code;
   });
-  const code = r.failedDeletes.length > 0 ? 1 : 0;
-  if (opts.json) return code;
-  const verb = r.dryRun ? 'would delete' : 'deleted';
-  out.out(`${r.table}: ${r.plan.listed} files under ${r.location}, ${r.plan.referenced} referenced`);
-  out.out(`${r.table}: ${verb} ${plural(r.dryRun ? r.plan.delete.length : r.deleted.length, 'orphan file')} (${formatBytes(bytes)}) last modified before ${iso(r.plan.cutoffMs)}`);
-  for (const f of r.plan.delete) out.out(`  ${f.location}`);
-  if (r.plan.tooYoung.length > 0) out.out(`${r.table}: kept ${plural(r.plan.tooYoung.length, 'unreferenced file')} younger than the threshold (possibly a write in progress)`);
-  for (const f of r.failedDeletes) out.err(`warning: could not delete ${f.location}: ${f.message}`);
-  return code;
 }

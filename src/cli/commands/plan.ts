@@ -7,30 +7,33 @@ import { validateProject } from '../../pipeline/load.js';
 import { planPipeline } from '../../run/plan.js';
 import { EXIT_FAILURE, EXIT_USAGE } from '../exit.js';
 import { globalsOf } from '../context.js';
-import { consoleOutput } from '../output.js';
+import { consoleOutput, reportingS3Retries } from '../output.js';
 
 export default async function plan(names: string[], opts: { json?: boolean }, cmd: Command): Promise<number> {
   const out = consoleOutput();
-  const load = await validateProject(globalsOf(cmd).project, { select: names });
-  if (hasErrors(load.diagnostics) || !load.project) {
-    for (const d of load.diagnostics) out.err(formatDiagnostic(d));
-    return EXIT_USAGE;
-  }
-  const catalog = await openCatalog(load.project.catalog, load.project.dir);
-  const io = RoutingFileIO.forStorage(load.project.storage);
-  try {
-    const plans = [];
-    for (const lp of load.pipelines) plans.push(await planPipeline(lp, catalog, io, load.project.dir, load.redact));
-    if (opts.json) out.out(JSON.stringify(plans, null, 2));
-    else {
-      for (const p of plans) {
-        out.out(`${p.pipeline}: ${p.source} → ${p.target} (${p.mode}${p.tableExists ? '' : ', new table'})`);
-        for (const line of [...p.schema, ...p.partitioning, ...p.sortOrder]) out.out(`  ${line}`);
-        for (const problem of p.problems) out.out(`  problem: ${problem}`);
-      }
+  // Retried S3 requests: one summary line on stderr at the end (stdout unchanged).
+  return reportingS3Retries(out, async () => {
+    const load = await validateProject(globalsOf(cmd).project, { select: names });
+    if (hasErrors(load.diagnostics) || !load.project) {
+      for (const d of load.diagnostics) out.err(formatDiagnostic(d));
+      return EXIT_USAGE;
     }
-    return plans.some((p) => p.problems.length) ? EXIT_FAILURE : 0;
-  } finally {
-    await catalog.close();
-  }
+    const catalog = await openCatalog(load.project.catalog, load.project.dir);
+    const io = RoutingFileIO.forStorage(load.project.storage);
+    try {
+      const plans = [];
+      for (const lp of load.pipelines) plans.push(await planPipeline(lp, catalog, io, load.project.dir, load.redact));
+      if (opts.json) out.out(JSON.stringify(plans, null, 2));
+      else {
+        for (const p of plans) {
+          out.out(`${p.pipeline}: ${p.source} → ${p.target} (${p.mode}${p.tableExists ? '' : ', new table'})`);
+          for (const line of [...p.schema, ...p.partitioning, ...p.sortOrder]) out.out(`  ${line}`);
+          for (const problem of p.problems) out.out(`  problem: ${problem}`);
+        }
+      }
+      return plans.some((p) => p.problems.length) ? EXIT_FAILURE : 0;
+    } finally {
+      await catalog.close();
+    }
+  });
 }

@@ -14,7 +14,7 @@ import { validateProject } from '../../pipeline/load.js';
 import { runPipelines, type RunOutcome } from '../../run/runner.js';
 import { EXIT_CHECK_FAILED, EXIT_FAILURE, EXIT_USAGE, exitCodeFor } from '../exit.js';
 import { globalsOf } from '../context.js';
-import { consoleOutput, formatTable, endOnError } from '../output.js';
+import { consoleOutput, formatTable, endOnError, reportingS3RetriesUnlessJson } from '../output.js';
 
 interface RunOptions {
   all?: boolean;
@@ -28,71 +28,74 @@ interface RunOptions {
 
 export default async function run(names: string[], opts: RunOptions, cmd: Command): Promise<number> {
   const out = consoleOutput(opts.json);
-  if (names.length === 0 && !opts.all) throw usageError('name the pipelines to run, or give --all');
-  if (names.length > 0 && opts.all) throw usageError('give pipeline names or --all, not both');
-  const concurrency = Number(opts.concurrency);
-  if (!Number.isInteger(concurrency) || concurrency < 1) throw usageError(`--concurrency must be a positive integer, got ${opts.concurrency}`);
-  const lockTimeoutMs = parseDuration(opts.lockTimeout);
-  const started = Date.now();
-  const load = await validateProject(globalsOf(cmd).project, { select: names });
-  if (hasErrors(load.diagnostics) || !load.project) {
-    for (const d of load.diagnostics) out.err(load.redact(formatDiagnostic(d)));
-    out.event('end', { status: 'invalid', errors: load.diagnostics.length });
-    return EXIT_USAGE;
-  }
-  // A catalog that cannot be opened still ends the --json stream with an end event.
-  const catalog = await openCatalog(load.project.catalog, load.project.dir).catch(endOnError(out, started));
-  const spinner = !opts.json && process.stderr.isTTY ? (await import('ora')).default({ stream: process.stderr }).start(`running ${load.pipelines.length} pipeline(s)`) : undefined;
-  let outcomes: RunOutcome[];
-  try {
-    outcomes = await runPipelines(
-      {
-        project: load.project,
-        catalog,
-        io: RoutingFileIO.forStorage(load.project.storage),
-        redact: load.redact,
-        fullRefresh: opts.fullRefresh,
-        runId: opts.runId,
-        lockTimeoutMs,
-        noAudit: opts.audit === false,
-        onEvent: (type, fields) => {
-          out.event(type, fields);
-          if (spinner && type === 'start') spinner.text = `running ${String(fields.pipeline)}`;
-        },
-      },
-      load,
-      concurrency,
-    );
-  } finally {
-    spinner?.stop();
-    await catalog.close();
-  }
-  const failed = outcomes.filter((o) => o.status === 'failed');
-  out.event('end', { status: failed.length ? 'failed' : 'ok', pipelines: outcomes.length, failed: failed.length, duration_ms: Date.now() - started });
-  if (!opts.json) {
-    for (const o of outcomes) {
-      if (o.error) out.err(load.redact(`floe: ${o.pipeline}: ${o.error.message}${o.error.hint ? `\n  hint: ${o.error.hint}` : ''}`));
+  // Retried S3 requests: one summary line on stderr at the end; with --json they are retry events.
+  return reportingS3RetriesUnlessJson(out, async () => {
+    if (names.length === 0 && !opts.all) throw usageError('name the pipelines to run, or give --all');
+    if (names.length > 0 && opts.all) throw usageError('give pipeline names or --all, not both');
+    const concurrency = Number(opts.concurrency);
+    if (!Number.isInteger(concurrency) || concurrency < 1) throw usageError(`--concurrency must be a positive integer, got ${opts.concurrency}`);
+    const lockTimeoutMs = parseDuration(opts.lockTimeout);
+    const started = Date.now();
+    const load = await validateProject(globalsOf(cmd).project, { select: names });
+    if (hasErrors(load.diagnostics) || !load.project) {
+      for (const d of load.diagnostics) out.err(load.redact(formatDiagnostic(d)));
+      out.event('end', { status: 'invalid', errors: load.diagnostics.length });
+      return EXIT_USAGE;
     }
-    out.out(
-      formatTable(
-        ['pipeline', 'table', 'status', 'rows_read', 'rows_written', 'rejects', 'snapshot_id', 'duration'],
-        outcomes.map((o) => [
-          o.pipeline,
-          o.table,
-          o.status,
-          o.result?.rowsRead ?? '',
-          o.result?.rowsWritten ?? '',
-          o.result?.rejects ?? '',
-          o.result?.snapshotId ?? '',
-          o.result ? `${(o.result.durationMs / 1000).toFixed(1)} s` : '',
-        ]),
-      ),
-    );
-  }
-  if (failed.length === 0) return 0;
-  // A config error outranks a failure, which outranks a failed check (exit 3).
-  const codes = failed.map((o) => (o.error ? exitCodeFor(o.error.kind) : EXIT_FAILURE));
-  if (codes.includes(EXIT_USAGE)) return EXIT_USAGE;
-  if (codes.includes(EXIT_FAILURE)) return EXIT_FAILURE;
-  return EXIT_CHECK_FAILED;
+    // A catalog that cannot be opened still ends the --json stream with an end event.
+    const catalog = await openCatalog(load.project.catalog, load.project.dir).catch(endOnError(out, started));
+    const spinner = !opts.json && process.stderr.isTTY ? (await import('ora')).default({ stream: process.stderr }).start(`running ${load.pipelines.length} pipeline(s)`) : undefined;
+    let outcomes: RunOutcome[];
+    try {
+      outcomes = await runPipelines(
+        {
+          project: load.project,
+          catalog,
+          io: RoutingFileIO.forStorage(load.project.storage),
+          redact: load.redact,
+          fullRefresh: opts.fullRefresh,
+          runId: opts.runId,
+          lockTimeoutMs,
+          noAudit: opts.audit === false,
+          onEvent: (type, fields) => {
+            out.event(type, fields);
+            if (spinner && type === 'start') spinner.text = `running ${String(fields.pipeline)}`;
+          },
+        },
+        load,
+        concurrency,
+      );
+    } finally {
+      spinner?.stop();
+      await catalog.close();
+    }
+    const failed = outcomes.filter((o) => o.status === 'failed');
+    out.event('end', { status: failed.length ? 'failed' : 'ok', pipelines: outcomes.length, failed: failed.length, duration_ms: Date.now() - started });
+    if (!opts.json) {
+      for (const o of outcomes) {
+        if (o.error) out.err(load.redact(`floe: ${o.pipeline}: ${o.error.message}${o.error.hint ? `\n  hint: ${o.error.hint}` : ''}`));
+      }
+      out.out(
+        formatTable(
+          ['pipeline', 'table', 'status', 'rows_read', 'rows_written', 'rejects', 'snapshot_id', 'duration'],
+          outcomes.map((o) => [
+            o.pipeline,
+            o.table,
+            o.status,
+            o.result?.rowsRead ?? '',
+            o.result?.rowsWritten ?? '',
+            o.result?.rejects ?? '',
+            o.result?.snapshotId ?? '',
+            o.result ? `${(o.result.durationMs / 1000).toFixed(1)} s` : '',
+          ]),
+        ),
+      );
+    }
+    if (failed.length === 0) return 0;
+    // A config error outranks a failure, which outranks a failed check (exit 3).
+    const codes = failed.map((o) => (o.error ? exitCodeFor(o.error.kind) : EXIT_FAILURE));
+    if (codes.includes(EXIT_USAGE)) return EXIT_USAGE;
+    if (codes.includes(EXIT_FAILURE)) return EXIT_FAILURE;
+    return EXIT_CHECK_FAILED;
+  });
 }

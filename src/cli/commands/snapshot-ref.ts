@@ -3,44 +3,47 @@ import type { Command } from 'commander';
 import { parseTableIdentifier } from '../../catalog/identifier.js';
 import { planRef, type RefRequest } from '../../table/refs.js';
 import { globalsOf, withProject } from '../context.js';
-import { consoleOutput } from '../output.js';
+import { consoleOutput, reportingS3RetriesUnlessJson } from '../output.js';
 import { commitPlanned } from './snapshot-common.js';
 
 export async function runRefCommand(type: 'tag' | 'branch', tableName: string, req: RefRequest, json: boolean, cmd: Command): Promise<number> {
   const out = consoleOutput(json);
-  const id = parseTableIdentifier(tableName);
-  const { plan, metadataLocation } = await withProject(globalsOf(cmd), ({ catalog, io }) => commitPlanned(catalog, io, id, (t) => planRef(t.metadata, type, req, tableName)));
-  if (json) {
-    out.event('end', {
-      status: 'ok',
-      command: `snapshot ${type}`,
-      table: tableName,
-      ref: plan.name,
-      type,
-      action: plan.action,
-      before: plan.before,
-      after: plan.after,
-      metadata_location: metadataLocation,
-    });
+  // Retried S3 requests: one summary line on stderr at the end; with --json they are retry events.
+  return reportingS3RetriesUnlessJson(out, async () => {
+    const id = parseTableIdentifier(tableName);
+    const { plan, metadataLocation } = await withProject(globalsOf(cmd), ({ catalog, io }) => commitPlanned(catalog, io, id, (t) => planRef(t.metadata, type, req, tableName)));
+    if (json) {
+      out.event('end', {
+        status: 'ok',
+        command: `snapshot ${type}`,
+        table: tableName,
+        ref: plan.name,
+        type,
+        action: plan.action,
+        before: plan.before,
+        after: plan.after,
+        metadata_location: metadataLocation,
+      });
+      return 0;
+    }
+    const what = `${type} '${plan.name}'`;
+    switch (plan.action) {
+      case 'created':
+        out.out(`${tableName}: created ${what} at snapshot ${plan.after}`);
+        break;
+      case 'replaced':
+        out.out(`${tableName}: moved ${what} from snapshot ${plan.before} to ${plan.after}`);
+        break;
+      case 'updated':
+        out.out(`${tableName}: updated the retention of ${what} (snapshot ${plan.after})`);
+        break;
+      case 'dropped':
+        out.out(`${tableName}: dropped ${what} (it pointed at snapshot ${plan.before})`);
+        break;
+      case 'unchanged':
+        out.err(`${tableName}: ${what} is already at snapshot ${plan.after} with these settings; nothing changed`);
+        break;
+    }
     return 0;
-  }
-  const what = `${type} '${plan.name}'`;
-  switch (plan.action) {
-    case 'created':
-      out.out(`${tableName}: created ${what} at snapshot ${plan.after}`);
-      break;
-    case 'replaced':
-      out.out(`${tableName}: moved ${what} from snapshot ${plan.before} to ${plan.after}`);
-      break;
-    case 'updated':
-      out.out(`${tableName}: updated the retention of ${what} (snapshot ${plan.after})`);
-      break;
-    case 'dropped':
-      out.out(`${tableName}: dropped ${what} (it pointed at snapshot ${plan.before})`);
-      break;
-    case 'unchanged':
-      out.err(`${tableName}: ${what} is already at snapshot ${plan.after} with these settings; nothing changed`);
-      break;
-  }
-  return 0;
+  });
 }

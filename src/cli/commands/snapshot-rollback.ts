@@ -5,7 +5,7 @@ import { FloeError, usageError } from '../../errors.js';
 import { planRollback, type RollbackTarget } from '../../table/refs.js';
 import { parseAsOf } from '../../table/snapshot-select.js';
 import { globalsOf, withProject } from '../context.js';
-import { consoleOutput } from '../output.js';
+import { consoleOutput, reportingS3RetriesUnlessJson } from '../output.js';
 import { iso, snapshotIdOption } from './maintain-common.js';
 import { commitPlanned } from './snapshot-common.js';
 
@@ -28,22 +28,25 @@ function target(opts: RollbackCliOptions): RollbackTarget {
 
 export default async function snapshotRollback(tableName: string, opts: RollbackCliOptions, cmd: Command): Promise<number> {
   const out = consoleOutput(!!opts.json);
-  const id = parseTableIdentifier(tableName);
-  const to = target(opts);
-  const { plan, metadataLocation } = await withProject(globalsOf(cmd), ({ catalog, io }) => commitPlanned(catalog, io, id, (t) => planRollback(t.metadata, to, tableName)));
-  const result = {
-    table: tableName,
-    from_snapshot: plan.from,
-    to_snapshot: plan.to['snapshot-id'],
-    to_committed_at: iso(plan.to['timestamp-ms']),
-    changed: metadataLocation !== null,
-    metadata_location: metadataLocation,
-  };
-  if (opts.json) {
-    out.event('end', { status: 'ok', command: 'snapshot rollback', ...result });
+  // Retried S3 requests: one summary line on stderr at the end; with --json they are retry events.
+  return reportingS3RetriesUnlessJson(out, async () => {
+    const id = parseTableIdentifier(tableName);
+    const to = target(opts);
+    const { plan, metadataLocation } = await withProject(globalsOf(cmd), ({ catalog, io }) => commitPlanned(catalog, io, id, (t) => planRollback(t.metadata, to, tableName)));
+    const result = {
+      table: tableName,
+      from_snapshot: plan.from,
+      to_snapshot: plan.to['snapshot-id'],
+      to_committed_at: iso(plan.to['timestamp-ms']),
+      changed: metadataLocation !== null,
+      metadata_location: metadataLocation,
+    };
+    if (opts.json) {
+      out.event('end', { status: 'ok', command: 'snapshot rollback', ...result });
+      return 0;
+    }
+    if (!result.changed) out.err(`${tableName}: main is already at snapshot ${plan.to['snapshot-id']}; nothing to roll back`);
+    else out.out(`${tableName}: rolled main back from snapshot ${plan.from} to ${plan.to['snapshot-id']} (committed ${result.to_committed_at})`);
     return 0;
-  }
-  if (!result.changed) out.err(`${tableName}: main is already at snapshot ${plan.to['snapshot-id']}; nothing to roll back`);
-  else out.out(`${tableName}: rolled main back from snapshot ${plan.from} to ${plan.to['snapshot-id']} (committed ${result.to_committed_at})`);
-  return 0;
+  });
 }

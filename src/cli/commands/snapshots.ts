@@ -3,39 +3,42 @@ import { parseTableIdentifier } from '../../catalog/identifier.js';
 import { stringifyJson } from '../../iceberg/json.js';
 import { loadTable } from '../../table/load.js';
 import { globalsOf, withProject } from '../context.js';
-import { consoleOutput, formatTable } from '../output.js';
+import { consoleOutput, formatTable, reportingS3Retries } from '../output.js';
 
 export default async function snapshots(tableName: string, opts: { json?: boolean }, cmd: Command): Promise<number> {
   const out = consoleOutput();
-  const id = parseTableIdentifier(tableName);
-  const { metadata: m } = await withProject(globalsOf(cmd), ({ catalog, io }) => loadTable(catalog, io, id));
-  const refsBySnapshot = new Map<bigint, string[]>();
-  for (const [name, ref] of Object.entries(m.refs)) {
-    refsBySnapshot.set(ref['snapshot-id'], [...(refsBySnapshot.get(ref['snapshot-id']) ?? []), name]);
-  }
-  const list = [...m.snapshots].sort((a, b) => a['timestamp-ms'] - b['timestamp-ms'] || Number(a['sequence-number'] - b['sequence-number']));
-  if (opts.json) {
-    out.out(stringifyJson(list.map((s) => ({ ...s, refs: refsBySnapshot.get(s['snapshot-id']) ?? [] })), 2));
+  // Retried S3 requests: one summary line on stderr at the end (stdout unchanged).
+  return reportingS3Retries(out, async () => {
+    const id = parseTableIdentifier(tableName);
+    const { metadata: m } = await withProject(globalsOf(cmd), ({ catalog, io }) => loadTable(catalog, io, id));
+    const refsBySnapshot = new Map<bigint, string[]>();
+    for (const [name, ref] of Object.entries(m.refs)) {
+      refsBySnapshot.set(ref['snapshot-id'], [...(refsBySnapshot.get(ref['snapshot-id']) ?? []), name]);
+    }
+    const list = [...m.snapshots].sort((a, b) => a['timestamp-ms'] - b['timestamp-ms'] || Number(a['sequence-number'] - b['sequence-number']));
+    if (opts.json) {
+      out.out(stringifyJson(list.map((s) => ({ ...s, refs: refsBySnapshot.get(s['snapshot-id']) ?? [] })), 2));
+      return 0;
+    }
+    if (list.length === 0) {
+      out.err(`table ${tableName} has no snapshots yet`);
+      return 0;
+    }
+    out.out(
+      formatTable(
+        ['snapshot_id', 'parent_id', 'seq', 'committed_at', 'operation', 'added_rows', 'total_rows', 'refs'],
+        list.map((s) => [
+          s['snapshot-id'],
+          s['parent-snapshot-id'] ?? null,
+          s['sequence-number'],
+          new Date(s['timestamp-ms']).toISOString(),
+          s.summary.operation,
+          s.summary['added-records'] ?? '',
+          s.summary['total-records'] ?? '',
+          (refsBySnapshot.get(s['snapshot-id']) ?? []).map((r) => (m.refs[r]?.type === 'tag' ? `${r} (tag)` : r)).join(', '),
+        ]),
+      ),
+    );
     return 0;
-  }
-  if (list.length === 0) {
-    out.err(`table ${tableName} has no snapshots yet`);
-    return 0;
-  }
-  out.out(
-    formatTable(
-      ['snapshot_id', 'parent_id', 'seq', 'committed_at', 'operation', 'added_rows', 'total_rows', 'refs'],
-      list.map((s) => [
-        s['snapshot-id'],
-        s['parent-snapshot-id'] ?? null,
-        s['sequence-number'],
-        new Date(s['timestamp-ms']).toISOString(),
-        s.summary.operation,
-        s.summary['added-records'] ?? '',
-        s.summary['total-records'] ?? '',
-        (refsBySnapshot.get(s['snapshot-id']) ?? []).map((r) => (m.refs[r]?.type === 'tag' ? `${r} (tag)` : r)).join(', '),
-      ]),
-    ),
-  );
-  return 0;
+  });
 }

@@ -19,7 +19,7 @@ import { columnTypeProblem } from '../../pipeline/column-type.js';
 import { createTable } from '../../table/commit.js';
 import { parseAddColumn, parsePair, parsePartitionField, parseSortField } from '../../table/evolve/parse.js';
 import { globalsOf, withProject } from '../context.js';
-import { consoleOutput } from '../output.js';
+import { consoleOutput, reportingS3RetriesUnlessJson } from '../output.js';
 
 interface CreateOptions {
   column?: string[];
@@ -48,32 +48,35 @@ export function schemaFromColumns(columns: readonly string[]): StructType {
 
 export default async function create(tableName: string, opts: CreateOptions, cmd: Command): Promise<number> {
   const out = consoleOutput(opts.json);
-  const id = parseTableIdentifier(tableName);
-  const schema = schemaFromColumns(opts.column ?? []);
-  const partitionBy = (opts.partitionBy ?? []).map((t) => parsePartitionField('--partition-by', t));
-  const sortBy = (opts.sortBy ?? []).map((t) => parseSortField('--sort-by', t));
-  const properties = Object.fromEntries((opts.property ?? []).map((t) => parsePair('--property', t, 'key=value')).map(({ key, value }) => [key, value]));
-  const name = formatTableId(id);
-  return withProject(globalsOf(cmd), async ({ catalog, io, project }) => {
-    if (await catalog.tableExists(id)) {
-      if (opts.ifNotExists) {
-        out.event('end', { command: 'table create', table: name, created: false });
-        if (!out.json) out.out(`${name} already exists; nothing changed (--if-not-exists)`);
-        return 0;
+  // Retried S3 requests: one summary line on stderr at the end; with --json they are retry events.
+  return reportingS3RetriesUnlessJson(out, async () => {
+    const id = parseTableIdentifier(tableName);
+    const schema = schemaFromColumns(opts.column ?? []);
+    const partitionBy = (opts.partitionBy ?? []).map((t) => parsePartitionField('--partition-by', t));
+    const sortBy = (opts.sortBy ?? []).map((t) => parseSortField('--sort-by', t));
+    const properties = Object.fromEntries((opts.property ?? []).map((t) => parsePair('--property', t, 'key=value')).map(({ key, value }) => [key, value]));
+    const name = formatTableId(id);
+    return withProject(globalsOf(cmd), async ({ catalog, io, project }) => {
+      if (await catalog.tableExists(id)) {
+        if (opts.ifNotExists) {
+          out.event('end', { command: 'table create', table: name, created: false });
+          if (!out.json) out.out(`${name} already exists; nothing changed (--if-not-exists)`);
+          return 0;
+        }
+        throw new FloeError('already-exists', `table ${name} already exists`, { hint: 'use --if-not-exists to accept an existing table, or `floe table evolve` to change it' });
       }
-      throw new FloeError('already-exists', `table ${name} already exists`, { hint: 'use --if-not-exists to accept an existing table, or `floe table evolve` to change it' });
-    }
-    let change;
-    try {
-      change = createTableChange({ location: joinLocation(project.paths.warehouse, ...id.namespace, id.name), schema, partitionBy, sortBy, properties });
-    } catch (e) {
-      // A partition or sort field over a column the schema lacks is a mistake on the command line.
-      if (e instanceof FloeError && e.kind === 'schema') throw usageError(`${name}: ${e.message}`, { hint: e.hint });
-      throw e;
-    }
-    const table = await createTable(catalog, io, id, change);
-    out.event('end', { command: 'table create', table: name, created: true, location: table.metadata.location, columns: schema.fields.length });
-    if (!out.json) out.out(`created ${name} (${schema.fields.length} columns) at ${table.metadata.location}`);
-    return 0;
+      let change;
+      try {
+        change = createTableChange({ location: joinLocation(project.paths.warehouse, ...id.namespace, id.name), schema, partitionBy, sortBy, properties });
+      } catch (e) {
+        // A partition or sort field over a column the schema lacks is a mistake on the command line.
+        if (e instanceof FloeError && e.kind === 'schema') throw usageError(`${name}: ${e.message}`, { hint: e.hint });
+        throw e;
+      }
+      const table = await createTable(catalog, io, id, change);
+      out.event('end', { command: 'table create', table: name, created: true, location: table.metadata.location, columns: schema.fields.length });
+      if (!out.json) out.out(`created ${name} (${schema.fields.length} columns) at ${table.metadata.location}`);
+      return 0;
+    });
   });
 }

@@ -18,7 +18,7 @@ import { describeSortOrder } from '../../table/evolve/sort-update.js';
 import { loadTable } from '../../table/load.js';
 import { currentSchema, specById } from '../../table/snapshot-producer.js';
 import { globalsOf, withProject } from '../context.js';
-import { consoleOutput } from '../output.js';
+import { consoleOutput, reportingS3Retries } from '../output.js';
 
 export interface EvolveOptions {
   addColumn: string[];
@@ -97,57 +97,60 @@ function layout(m: TableMetadata) {
 
 export default async function evolve(tableName: string, opts: EvolveOptions, cmd: Command): Promise<number> {
   const out = consoleOutput();
-  const id = parseTableIdentifier(tableName);
-  const req = requestFromOptions(opts);
-  const result = await withProject(globalsOf(cmd), async ({ catalog, io }) => {
-    const table = await loadTable(catalog, io, id);
-    // The trial result is the layout shown: only its schema, spec and order ids are printed.
-    const trial = planOrRefuse(table.metadata, req, tableName);
-    let plan = trial.plan;
-    if (opts.dryRun || plan.change.updates.length === 0) return { plan, after: trial.after, committed: false };
-    const committed = await commitTable(catalog, io, id, async (base) => {
-      plan = planOrRefuse(base.metadata, req, tableName).plan;
-      return plan.change;
-    }, { base: table });
-    return { plan, after: committed.table.metadata, committed: true, metadataLocation: committed.table.metadataLocation };
-  });
-  const { plan, after, committed } = result;
-  if (plan.changes.some((c) => /^widen column .*: int → long$/.test(c)) && after.properties['read.parquet.vectorization.enabled'] !== 'false') {
-    out.err(
-      'note: Spark with Iceberg 1.10.1 or older fails to read an int column widened to long from files floe wrote before (apache/iceberg#16341); ' +
-        'if Spark reads this table, set --set-property read.parquet.vectorization.enabled=false (see docs/EVOLUTION.md)',
-    );
-  }
-  if (opts.json) {
+  // Retried S3 requests: one summary line on stderr at the end (stdout unchanged).
+  return reportingS3Retries(out, async () => {
+    const id = parseTableIdentifier(tableName);
+    const req = requestFromOptions(opts);
+    const result = await withProject(globalsOf(cmd), async ({ catalog, io }) => {
+      const table = await loadTable(catalog, io, id);
+      // The trial result is the layout shown: only its schema, spec and order ids are printed.
+      const trial = planOrRefuse(table.metadata, req, tableName);
+      let plan = trial.plan;
+      if (opts.dryRun || plan.change.updates.length === 0) return { plan, after: trial.after, committed: false };
+      const committed = await commitTable(catalog, io, id, async (base) => {
+        plan = planOrRefuse(base.metadata, req, tableName).plan;
+        return plan.change;
+      }, { base: table });
+      return { plan, after: committed.table.metadata, committed: true, metadataLocation: committed.table.metadataLocation };
+    });
+    const { plan, after, committed } = result;
+    if (plan.changes.some((c) => /^widen column .*: int → long$/.test(c)) && after.properties['read.parquet.vectorization.enabled'] !== 'false') {
+      out.err(
+        'note: Spark with Iceberg 1.10.1 or older fails to read an int column widened to long from files floe wrote before (apache/iceberg#16341); ' +
+          'if Spark reads this table, set --set-property read.parquet.vectorization.enabled=false (see docs/EVOLUTION.md)',
+      );
+    }
+    if (opts.json) {
+      out.out(
+        stringifyJson(
+          {
+            table: tableName,
+            dry_run: Boolean(opts.dryRun),
+            committed,
+            changes: plan.changes,
+            requirements: plan.change.requirements,
+            updates: plan.change.updates,
+            result: layout(after),
+            ...(result.metadataLocation ? { 'metadata-location': result.metadataLocation } : {}),
+          },
+          2,
+        ),
+      );
+      return 0;
+    }
+    if (plan.changes.length === 0) {
+      out.out(`${tableName}: nothing to change; the table already has this layout`);
+      return 0;
+    }
+    const l = layout(after);
     out.out(
-      stringifyJson(
-        {
-          table: tableName,
-          dry_run: Boolean(opts.dryRun),
-          committed,
-          changes: plan.changes,
-          requirements: plan.change.requirements,
-          updates: plan.change.updates,
-          result: layout(after),
-          ...(result.metadataLocation ? { 'metadata-location': result.metadataLocation } : {}),
-        },
-        2,
-      ),
+      [
+        `${opts.dryRun ? 'would evolve' : 'evolved'} ${tableName}:`,
+        ...plan.changes.map((c) => `  ${c}`),
+        `now: schema ${l['schema-id']}, partition spec ${l['spec-id']} [${l.partitioning}], sort order ${l['sort-order-id']} [${l.sorting}]`,
+        ...(opts.dryRun ? ['(dry run: nothing was committed)'] : []),
+      ].join('\n'),
     );
     return 0;
-  }
-  if (plan.changes.length === 0) {
-    out.out(`${tableName}: nothing to change; the table already has this layout`);
-    return 0;
-  }
-  const l = layout(after);
-  out.out(
-    [
-      `${opts.dryRun ? 'would evolve' : 'evolved'} ${tableName}:`,
-      ...plan.changes.map((c) => `  ${c}`),
-      `now: schema ${l['schema-id']}, partition spec ${l['spec-id']} [${l.partitioning}], sort order ${l['sort-order-id']} [${l.sorting}]`,
-      ...(opts.dryRun ? ['(dry run: nothing was committed)'] : []),
-    ].join('\n'),
-  );
-  return 0;
+  });
 }

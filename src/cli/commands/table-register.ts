@@ -13,7 +13,7 @@ import { notFound, usageError } from '../../errors.js';
 import { MappedFileIO } from '../../io/mapped.js';
 import { readMetadataFile } from '../../table/load.js';
 import { globalsOf, withProject } from '../context.js';
-import { consoleOutput } from '../output.js';
+import { consoleOutput, reportingS3Retries } from '../output.js';
 
 export default async function register(
   tableName: string,
@@ -22,28 +22,31 @@ export default async function register(
   cmd: Command,
 ): Promise<number> {
   const out = consoleOutput();
-  const id = parseTableIdentifier(tableName);
-  const mappings = opts.mapLocation.map(parseMapping);
-  const location = await resolveMetadataFile(metadataFile);
-  await withProject(globalsOf(cmd), async ({ catalog, io }) => {
-    const tableIO = mappings.length ? new MappedFileIO(io, mappings) : io;
-    const metadata = await readMetadataFile(io, location);
-    // Prove the mapping works before adopting: the current manifest list must be readable.
-    const current = metadata.snapshots.find((s) => s['snapshot-id'] === metadata['current-snapshot-id']);
-    if (current && current['manifest-list'] && !(await tableIO.exists(current['manifest-list']))) {
-      throw notFound(`table ${tableName}: the current snapshot's manifest list is not found at ${current['manifest-list']}`, {
-        hint: 'Its stored locations point elsewhere; add --map-location STORED_PREFIX=ACTUAL_PREFIX.',
-        context: { table: tableName, file: current['manifest-list'] },
-      });
-    }
-    if (!(await catalog.namespaceExists(id.namespace))) await catalog.createNamespace(id.namespace);
-    await catalog.createTable(id, location);
-    if (mappings.length) await catalog.setLocationMappings(id, mappings);
-    out.out(
-      `registered ${tableName} from ${location} (format v${metadata['format-version']}, ${metadata.snapshots.length} snapshots${mappings.length ? `, ${mappings.length} location mapping(s)` : ''})`,
-    );
+  // Retried S3 requests: one summary line on stderr at the end (stdout unchanged).
+  return reportingS3Retries(out, async () => {
+    const id = parseTableIdentifier(tableName);
+    const mappings = opts.mapLocation.map(parseMapping);
+    const location = await resolveMetadataFile(metadataFile);
+    await withProject(globalsOf(cmd), async ({ catalog, io }) => {
+      const tableIO = mappings.length ? new MappedFileIO(io, mappings) : io;
+      const metadata = await readMetadataFile(io, location);
+      // Prove the mapping works before adopting: the current manifest list must be readable.
+      const current = metadata.snapshots.find((s) => s['snapshot-id'] === metadata['current-snapshot-id']);
+      if (current && current['manifest-list'] && !(await tableIO.exists(current['manifest-list']))) {
+        throw notFound(`table ${tableName}: the current snapshot's manifest list is not found at ${current['manifest-list']}`, {
+          hint: 'Its stored locations point elsewhere; add --map-location STORED_PREFIX=ACTUAL_PREFIX.',
+          context: { table: tableName, file: current['manifest-list'] },
+        });
+      }
+      if (!(await catalog.namespaceExists(id.namespace))) await catalog.createNamespace(id.namespace);
+      await catalog.createTable(id, location);
+      if (mappings.length) await catalog.setLocationMappings(id, mappings);
+      out.out(
+        `registered ${tableName} from ${location} (format v${metadata['format-version']}, ${metadata.snapshots.length} snapshots${mappings.length ? `, ${mappings.length} location mapping(s)` : ''})`,
+      );
+    });
+    return 0;
   });
-  return 0;
 }
 
 function parseMapping(text: string): LocationMapping {
