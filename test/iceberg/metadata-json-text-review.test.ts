@@ -1,6 +1,7 @@
+import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { stringifyJson } from '../../src/iceberg/json.js';
-import { parseTableMetadata, serializeTableMetadata } from '../../src/iceberg/metadata-json.js';
+import { decodeMetadataFile, parseTableMetadata, serializeTableMetadata } from '../../src/iceberg/metadata-json.js';
 import { tableMetadataToJson } from '../../src/iceberg/metadata-json-write.js';
 import type { Snapshot, TableMetadata } from '../../src/iceberg/types.js';
 
@@ -105,6 +106,18 @@ describe('a read snapshots array text stands in only for the array that was pars
     expect(read.snapshots).toEqual([]);
     const added: Snapshot = { 'snapshot-id': 3n, 'sequence-number': 1n, 'timestamp-ms': 1, 'manifest-list': 'm.avro', summary: { operation: 'append' } };
     const next: TableMetadata = { ...read, 'last-sequence-number': 1n, snapshots: [...read.snapshots, added], 'current-snapshot-id': 3n, refs: { main: { 'snapshot-id': 3n, type: 'branch' } } };
+    expectWrittenAs(serializeTableMetadata(next, read), next);
+  });
+
+  it('reads a gzip file with a BOM and CRLF line ends around one-line snapshots, and writes the same snapshots', () => {
+    const snaps = `[${snap('9223372036854775806')},${snap('-9007199254740993')}]`;
+    const text = `\uFEFF${file(`"snapshots":${snaps}`, '-9007199254740993')}`.replace(/,"(schemas|properties|refs|snapshot-log)"/g, ',\r\n  "$1"');
+    const read = decodeMetadataFile(gzipSync(Buffer.from(text, 'utf8')), 'f.gz.metadata.json');
+    expect(read.snapshots.map((s) => s['snapshot-id'])).toEqual([9223372036854775806n, -9007199254740993n]);
+    const written = serializeTableMetadata(read);
+    expect(written).toContain(snaps);
+    expectWrittenAs(written, read);
+    const next = extend(read);
     expectWrittenAs(serializeTableMetadata(next, read), next);
   });
 });
