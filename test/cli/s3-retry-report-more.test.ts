@@ -229,6 +229,31 @@ describe('commands without NDJSON output through a store that fails some request
     expect(json.r.stderr, show(json.r)).not.toMatch(/retried|S3 request/);
   }, 120_000);
 
+  it('table evolve --json: its one JSON document on stdout, the summary on stderr', async () => {
+    const writes: Rule = (m, k) => m === 'PUT' && k.includes(under('raw.people')) && k.endsWith('.metadata.json');
+    const { r, injected } = await withFaults(project, ['table', 'evolve', 'raw.people', '--add-column', 'note string', '--json'], writes, '500');
+    expect(r.code, show(r)).toBe(0);
+    expect(injected).toBe(1);
+    const doc = JSON.parse(r.stdout) as { table: string; committed: boolean; changes: string[] };
+    expect([doc.table, doc.committed, doc.changes.length]).toEqual(['raw.people', true, 1]);
+    expect(doc.changes[0]).toContain('note');
+    expect(summaryLines(r.stderr), show(r)).toEqual([summary(1, 'InternalError (HTTP 500)')]);
+    const cols = await ok(['query', "SELECT count(*) AS n FROM raw.people WHERE note IS NULL", '--format', 'csv']);
+    expect(cols.stdout.trim().split('\n')).toEqual(['n', '9']);
+  }, 120_000);
+
+  it('maintain orphans: a failed listing is retried; the report on stdout, the summary on stderr', async () => {
+    // Listings go to the bucket itself (ListObjectsV2 with a prefix).
+    const listings: Rule = (m, k) => m === 'GET' && (k === `/${bucket}` || k === `/${bucket}/`);
+    const { r, injected } = await withFaults(project, ['maintain', 'orphans', 'raw.people', '--older-than', '0s', '--allow-recent'], listings);
+    expect(r.code, show(r)).toBe(0);
+    expect(injected).toBe(1);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines[0], show(r)).toMatch(new RegExp(`^raw\\.people: \\d+ files under s3://${bucket}/wh/raw/people, \\d+ referenced$`));
+    expect(lines.slice(1), show(r)).toEqual([expect.stringMatching(/^raw\.people: deleted 0 orphan files \(0 B\) last modified before /)]);
+    expect(summaryLines(r.stderr), show(r)).toEqual([summary(1, 'SlowDown (HTTP 503)')]);
+  }, 120_000);
+
   it('a request whose attempts run out: the summary, then the error, exit 1; table drop --purge then deletes through the faults', async () => {
     // max_attempts 2, and the metadata file fails twice: one retry, then the drop fails before changing anything.
     const { r, injected } = await withFaults(fragile, ['table', 'drop', 'raw.people', '--purge'], metadataGet('raw.people'), '503', 2);
