@@ -7,6 +7,7 @@
  * The parse boundary (metadata-json.ts) then converts the fields the spec declares as
  * long to bigint unconditionally, so callers never see "sometimes number, sometimes bigint".
  */
+import { randomBytes } from 'node:crypto';
 import { corruptError } from '../errors.js';
 
 export function parseJson(text: string, source = 'JSON'): unknown {
@@ -372,7 +373,14 @@ class LargeRestore {
   }
 }
 
-const BIGINT_MARKER = '\u0000bigint:';
+/**
+ * Marks a long in the copy stringifyJson writes. The random part keeps a string a table holds
+ * (a property or summary value "\u0000bigint:5") from being taken for a long and written as a
+ * number.
+ */
+const BIGINT_MARKER = `\u0000bigint:${randomBytes(8).toString('hex')}:`;
+/** The marker as JSON.stringify writes it in a string literal (NUL escaped), in a RegExp. */
+const MARKED_LONG = new RegExp(`"${JSON.stringify(BIGINT_MARKER).slice(1, -1).replace(/\\/g, '\\\\')}(-?\\d+)"`, 'g');
 
 /** JSON.stringify with bigint written as an exact integer literal. */
 export function stringifyJson(value: unknown, indent?: number): string {
@@ -380,7 +388,7 @@ export function stringifyJson(value: unknown, indent?: number): string {
   // function is much faster than calling one for every key of a large metadata file.
   const s = JSON.stringify(markBigints(value), null, indent);
   // JSON.stringify escapes the NUL of the marker as the six characters \u0000.
-  return s.replace(/"\\u0000bigint:(-?\d+)"/g, '$1');
+  return s.replace(MARKED_LONG, '$1');
 }
 
 const markedTrees = new WeakSet<object>();

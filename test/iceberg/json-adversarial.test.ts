@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseJson, parseJsonMembers } from '../../src/iceberg/json.js';
+import { jsonLong, markedTree, parseJson, parseJsonMembers, stringifyJson } from '../../src/iceberg/json.js';
 import { seeded } from '../helpers/random.js';
 
 // Review tests for the native-parse-then-restore path of json.ts: documents are generated as
@@ -155,5 +155,15 @@ describe('parseJson on documents as other writers write them', () => {
       const r = parseJsonMembers(text, 't', ['snapshots', 'refs']);
       for (const name of ['snapshots', 'refs']) expect(r.members.get(name), text).toBe(want.get(name));
     }
+  });
+});
+
+describe('stringifyJson on strings that look like its own long markers', () => {
+  it('writes them as the strings they are, next to real longs', () => {
+    const look = '\u0000bigint:5';
+    expect(stringifyJson({ a: look, b: 5n, c: [look, -(2n ** 63n)] })).toBe('{"a":"\\u0000bigint:5","b":5,"c":["\\u0000bigint:5",-9223372036854775808]}');
+    // Inside a tree declared marked (snapshots, logs), where strings are not looked at.
+    const tree = markedTree({ id: jsonLong(9223372036854775807n), summary: { note: look, n: '-\u0000bigint:1' } });
+    expect(parseJson(stringifyJson({ snapshots: [tree] }))).toEqual({ snapshots: [{ id: 9223372036854775807n, summary: { note: look, n: '-\u0000bigint:1' } }] });
   });
 });

@@ -120,4 +120,16 @@ describe('a read snapshots array text stands in only for the array that was pars
     const next = extend(read);
     expectWrittenAs(serializeTableMetadata(next, read), next);
   });
+
+  it('writes summary and property strings that look like long markers as strings', () => {
+    const text = file(`"snapshots":[${snap('1', ',"x":"\\u0000bigint:5"')},${snap('9223372036854775807')}]`, '9223372036854775807').replace('"properties":{}', '"properties":{"p":"\\u0000bigint:7"}');
+    const read = parseTableMetadata(text, 'f.metadata.json');
+    expect(read.snapshots[0]!.summary.x).toBe('\u0000bigint:5');
+    expect(read.properties.p).toBe('\u0000bigint:7');
+    // Fresh snapshot objects: the snapshots are serialised, not their text reused.
+    const fresh = { ...read, snapshots: read.snapshots.map((s) => ({ ...s })) };
+    expectWrittenAs(serializeTableMetadata(fresh), fresh);
+    const next = extend(read);
+    expectWrittenAs(serializeTableMetadata(next, read), next);
+  });
 });
