@@ -33,7 +33,7 @@ import { joinLocation } from '../io/fileio.js';
 import { commitTable, createTable, type CommitEvents, discardUncommitted } from '../table/commit.js';
 import { validateNoConcurrentDataChanges } from '../table/conflicts.js';
 import { loadTable, type LoadedTable } from '../table/load.js';
-import { buildSnapshotChange, currentSchema, newSnapshotId, nextSchemaId, specById, stagingDir, writeAddedManifest, type StagedManifest } from '../table/snapshot-producer.js';
+import { buildSnapshotChange, currentSchema, newSnapshotId, nextSchemaId, nextSequenceNumber, specById, stagingDir, writeAddedManifest, type StagedManifest } from '../table/snapshot-producer.js';
 import { defaultSortOrder, sortOrderSql } from '../table/evolve/sort-sql.js';
 import { reconcileColumns, type SchemaChangePolicy } from './reconcile.js';
 
@@ -291,7 +291,7 @@ async function auditSql(engine: Engine, table: LoadedTable, files: DataFile[], w
   const m = table.metadata;
   const name = formatTableId(table.id);
   const plan = await planScan({ io: table.io, metadata: m, table: name });
-  const seq = m['last-sequence-number'] + 1n;
+  const seq = nextSequenceNumber(m);
   const added: ScanTask[] = files.map((file) => ({ file, dataSequenceNumber: seq, specId: m['default-spec-id'], deletes: [] }));
   // New position deletes name their data files, so applying them to every kept file is exact.
   const newDeletes = (w.deletes?.files ?? []).map((file) => ({ file, dataSequenceNumber: seq, specId: m['default-spec-id'], kind: 'position' as const }));

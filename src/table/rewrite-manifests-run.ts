@@ -23,7 +23,7 @@ import { type LoadedTable, loadTable } from './load.js';
 import { manifestEntries } from './reachable.js';
 import { retention } from './refs.js';
 import { asExisting, clusterEntries, entriesPerManifest, targetSizeBytes } from './rewrite-manifests.js';
-import { currentSchema, newSnapshotId, parentManifests, specById } from './snapshot-producer.js';
+import { currentSchema, newSnapshotId, nextSequenceNumber, parentManifests, specById } from './snapshot-producer.js';
 import { snapshotSummary } from './summary.js';
 import type { TableChange } from './updates.js';
 
@@ -128,7 +128,7 @@ async function buildRewrite(t: LoadedTable, table: string, written: string[]): P
   const kept = manifests.filter((x) => x.content !== ManifestContent.DATA);
   const { bySpec, entryCount, perManifest } = await readDataEntries(t, data);
   const snapshotId = newSnapshotId(m);
-  const sequenceNumber = m['last-sequence-number'] + 1n;
+  const sequenceNumber = nextSequenceNumber(m);
   const schema = currentSchema(m);
   const created: ManifestFile[] = [];
   for (const [specId, entries] of [...bySpec.entries()].sort(([a], [b]) => a - b)) {

@@ -59,6 +59,15 @@ export function currentSchema(m: TableMetadata): Schema {
   return s;
 }
 
+/**
+ * The sequence number of the next snapshot: one above the table's last, or 0 in a v1 table
+ * (Appendix E: v1 writers do not write sequence numbers, and readers give v1 snapshots and
+ * files 0; the table's last-sequence-number stays 0 until an upgrade to v2).
+ */
+export function nextSequenceNumber(m: TableMetadata): bigint {
+  return m['format-version'] === 1 ? 0n : m['last-sequence-number'] + 1n;
+}
+
 /** The id a newly added schema gets: one above every schema the table has had. */
 export function nextSchemaId(m: TableMetadata): number {
   return Math.max(...m.schemas.map((x) => x['schema-id'])) + 1;
@@ -189,7 +198,7 @@ export async function buildSnapshotChange(base: LoadedTable, plan: SnapshotPlan)
   const branch = plan.branch ?? 'main';
   const parentId = m.refs[branch]?.['snapshot-id'] ?? null;
   const parent = parentId === null ? undefined : m.snapshots.find((s) => s['snapshot-id'] === parentId);
-  const sequenceNumber = m['last-sequence-number'] + 1n;
+  const sequenceNumber = nextSequenceNumber(m);
   const inherited = { added_snapshot_id: plan.snapshotId, sequence_number: sequenceNumber };
   const added = plan.added.map((s) => toManifestFile(s.summary, { manifest_path: s.location, ...inherited }));
 
