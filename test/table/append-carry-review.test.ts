@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { manifestListOf } from '../helpers/list-totals.js';
 import { openCatalog } from '../../src/catalog/open.js';
 import { createTableChange } from '../../src/iceberg/metadata-builder.js';
 import { decodeMetadataFile } from '../../src/iceberg/metadata-json.js';
@@ -31,25 +32,7 @@ const file = (content: DataFileContent, records: bigint, location = 'file:///wh/
   file_size_in_bytes: 500n + records,
 });
 
-async function listOf(io: MemoryFileIO, s: Snapshot) {
-  const bytes = await io.read(s['manifest-list']);
-  const entries = readManifestList(bytes, s['manifest-list']);
-  let files = 0n;
-  let records = 0n;
-  let deletes = 0n;
-  for (const e of entries) {
-    const live = BigInt(e.added_files_count! + e.existing_files_count!);
-    if (e.content === ManifestContent.DATA) {
-      files += live;
-      records += e.added_rows_count! + e.existing_rows_count!;
-    } else deletes += live;
-  }
-  return {
-    totals: { 'total-data-files': String(files), 'total-records': String(records), 'total-delete-files': String(deletes) },
-    paths: entries.map((e) => e.manifest_path),
-    blocks: readAvroBlocks(bytes, s['manifest-list']).blocks.length,
-  };
-}
+const listOf = manifestListOf;
 
 const totalsOf = (s: Snapshot) => ({
   'total-data-files': s.summary['total-data-files'],
