@@ -10,20 +10,17 @@
  * first `n` requests of each object that a test's rule picks fail, so each test knows what
  * was injected and the summary must say exactly that.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestBucket, TEST_SECRET } from '../helpers/s3.js';
-import { type Fault, s3FaultProxy, type S3FaultProxy } from '../helpers/s3-fault-proxy.js';
+import type { Fault, S3FaultProxy } from '../helpers/s3-fault-proxy.js';
 import { assertBuilt, floeIn, type RunResult, show, smallCsv, useTmpDirs } from './helpers.js';
-import { S3_ENV, s3FloeYaml } from './s3-project.js';
+import { type Rule, type ScriptedS3, scriptedS3Projects } from './s3-scripted.js';
+import { S3_ENV } from './s3-project.js';
 
 const tmp = useTmpDirs('floe-cli-s3-retry-report-more-');
 
 beforeAll(() => assertBuilt());
-
-/** Which requests fail: the method and the path (with the bucket, without the query). */
-type Rule = (method: string, key: string) => boolean;
 
 interface Event {
   event: string;
@@ -35,35 +32,11 @@ describe('commands without NDJSON output through a store that fails some request
   let bucket: string;
   let project: string;
   let fragile: string;
-  /** Requests failed so far, by method and object. */
-  const failed = new Map<string, number>();
-  let rule: Rule = () => false;
-  let times = 1;
-  let fault: Fault = '503';
+  let faults: ScriptedS3;
 
   beforeAll(async () => {
-    bucket = await createTestBucket('floe-cli-s3-retry-more');
-    proxy = await s3FaultProxy({
-      rate: 0,
-      seed: 1,
-      script: (method, p) => {
-        const key = p.replace(/\?.*$/, '');
-        if (!rule(method, key)) return undefined;
-        const n = failed.get(`${method} ${key}`) ?? 0;
-        if (n >= times) return undefined;
-        failed.set(`${method} ${key}`, n + 1);
-        return fault;
-      },
-    });
-    proxy.setEnabled(false);
-    const catalog = path.join(await tmp(), 'catalog.db');
-    project = await tmp();
-    fragile = await tmp();
-    const warehouse = `s3://${bucket}/wh`;
-    await writeFile(path.join(project, 'floe.yaml'), s3FloeYaml({ warehouse, endpoint: proxy.endpoint, catalog }));
-    // The same tables with two attempts per request.
-    await writeFile(path.join(fragile, 'floe.yaml'), s3FloeYaml({ warehouse, endpoint: proxy.endpoint, catalog, maxAttempts: 2 }));
-    await mkdir(path.join(project, 'pipelines'));
+    faults = await scriptedS3Projects('floe-cli-s3-retry-more', tmp);
+    ({ proxy, bucket, project, fragile } = faults);
     await writeFile(path.join(project, 'pipelines', 'orders.yaml'), ['source: { kind: csv, path: orders.csv }', 'target: { table: raw.orders, mode: append }', ''].join('\n'));
     await writeFile(path.join(project, 'orders.csv'), 'id,amount\n1,10\n2,20\n3,30\n');
     await writeFile(path.join(project, 'a.csv'), smallCsv(4));
@@ -80,22 +53,7 @@ describe('commands without NDJSON output through a store that fails some request
   });
 
   /** Runs a command with the faults on: the first `n` requests of each object `which` picks fail with `kind`. */
-  async function withFaults(dir: string, args: string[], which: Rule, kind: Fault = '503', n = 1) {
-    failed.clear();
-    rule = which;
-    fault = kind;
-    times = n;
-    const before = proxy.injectedTotal();
-    proxy.setEnabled(true);
-    try {
-      const r = await floeIn(dir, args, { env: S3_ENV });
-      expect(r.stdout + r.stderr).not.toContain(TEST_SECRET);
-      return { r, injected: proxy.injectedTotal() - before };
-    } finally {
-      proxy.setEnabled(false);
-      rule = () => false;
-    }
-  }
+  const withFaults = (dir: string, args: string[], which: Rule, kind: Fault = '503', n = 1) => faults.withFaults(dir, args, which, kind, n);
 
   /** Runs a command without faults; it must succeed. */
   async function ok(args: string[]): Promise<RunResult> {

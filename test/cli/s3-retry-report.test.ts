@@ -6,14 +6,14 @@
  * scripted: the first GET of each metadata file and each data file of the table fails once
  * with 503 SlowDown, so the counts are exact.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { s3RetrySummary } from '../../src/cli/output.js';
-import { createTestBucket, TEST_SECRET } from '../helpers/s3.js';
-import { type Fault, s3FaultProxy, type S3FaultProxy } from '../helpers/s3-fault-proxy.js';
+import type { Fault, S3FaultProxy } from '../helpers/s3-fault-proxy.js';
 import { assertBuilt, floeIn, show, smallCsv, useTmpDirs } from './helpers.js';
-import { S3_ENV, s3FloeYaml } from './s3-project.js';
+import { type Rule, type ScriptedS3, scriptedS3Projects } from './s3-scripted.js';
+import { S3_ENV } from './s3-project.js';
 
 const tmp = useTmpDirs('floe-cli-s3-retry-report-');
 
@@ -49,35 +49,11 @@ describe('floe query and floe check through a store that fails some reads', () =
   let bucket: string;
   let project: string;
   let fragile: string;
-  /** GETs of each table file failed so far; the first `times` GETs of each one fail. */
-  const failed = new Map<string, number>();
-  let times = 1;
-  /** What a failing GET gets. */
-  let fault: Fault = '503';
+  let faults: ScriptedS3;
 
   beforeAll(async () => {
-    bucket = await createTestBucket('floe-cli-s3-retry-report');
-    proxy = await s3FaultProxy({
-      rate: 0,
-      seed: 1,
-      eligible: (method, p) => method === 'GET' && p.includes('/wh/raw/people/') && /\.(metadata\.json|parquet)(\?|$)/.test(p),
-      script: (_method, p) => {
-        const key = p.replace(/\?.*$/, '');
-        const n = failed.get(key) ?? 0;
-        if (n >= times) return undefined;
-        failed.set(key, n + 1);
-        return fault;
-      },
-    });
-    proxy.setEnabled(false);
-    const catalog = path.join(await tmp(), 'catalog.db');
-    project = await tmp();
-    fragile = await tmp();
-    const warehouse = `s3://${bucket}/wh`;
-    await writeFile(path.join(project, 'floe.yaml'), s3FloeYaml({ warehouse, endpoint: proxy.endpoint, catalog }));
-    // The same tables with two attempts per request.
-    await writeFile(path.join(fragile, 'floe.yaml'), s3FloeYaml({ warehouse, endpoint: proxy.endpoint, catalog, maxAttempts: 2 }));
-    await mkdir(path.join(project, 'pipelines'));
+    faults = await scriptedS3Projects('floe-cli-s3-retry-report', tmp);
+    ({ proxy, bucket, project, fragile } = faults);
     await writeFile(path.join(project, 'people.csv'), smallCsv(4));
     const load = await floeIn(project, ['load', 'raw.people', path.join(project, 'people.csv')], { env: S3_ENV });
     expect(load.code, show(load)).toBe(0);
@@ -86,21 +62,10 @@ describe('floe query and floe check through a store that fails some reads', () =
     await proxy?.close();
   });
 
+  /** The table's metadata and data files. */
+  const tableFiles: Rule = (method, key) => method === 'GET' && key.includes('/wh/raw/people/') && /\.(metadata\.json|parquet)$/.test(key);
   /** Runs a command with the faults on, each table file failing its first `n` GETs with `kind`. */
-  async function withFaults(dir: string, args: string[], kind: Fault = '503', n = 1) {
-    failed.clear();
-    fault = kind;
-    times = n;
-    const before = proxy.injectedTotal();
-    proxy.setEnabled(true);
-    try {
-      const r = await floeIn(dir, args, { env: S3_ENV });
-      expect(r.stdout + r.stderr).not.toContain(TEST_SECRET);
-      return { r, injected: proxy.injectedTotal() - before };
-    } finally {
-      proxy.setEnabled(false);
-    }
-  }
+  const withFaults = (dir: string, args: string[], kind: Fault = '503', n = 1) => faults.withFaults(dir, args, tableFiles, kind, n);
 
   const summaryLines = (stderr: string) => stderr.split('\n').filter((l) => l.includes('S3 request'));
 
