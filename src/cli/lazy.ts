@@ -18,8 +18,13 @@ export function lazy(load: () => Promise<{ default: Action }>): (...args: any[])
     const cmd = args.at(-1);
     let code: number | void;
     if (cmd && typeof cmd.optsWithGlobals === 'function' && typeof cmd.name === 'function' && (await import('../audit/command.js')).isAudited(pathOf(cmd))) {
-      const [{ auditCommand }, { exitCodeFor }] = await Promise.all([import('../audit/command-audit.js'), import('./exit.js')]);
-      code = await auditCommand(cmd, process.argv.slice(2), exitCodeFor, () => mod.default(...args));
+      const [{ auditCommand }, { exitCodeFor }, { withDeferredS3Summary }] = await Promise.all([
+        import('../audit/command-audit.js'),
+        import('./exit.js'),
+        import('./output.js'),
+      ]);
+      // The S3 retry line (output.ts) then covers the audit record's requests too.
+      code = await withDeferredS3Summary(() => auditCommand(cmd, process.argv.slice(2), exitCodeFor, () => mod.default(...args)));
     } else {
       code = await mod.default(...args);
     }

@@ -4,7 +4,7 @@
  */
 import { FloeError } from '../errors.js';
 import { stringifyJson } from '../iceberg/json.js';
-import { setS3RetryObserver, type S3RetryEvent } from '../io/s3-retry.js';
+import { s3RetryObserver, setS3RetryObserver, type S3RetryEvent } from '../io/s3-retry.js';
 
 export interface Output {
   out(text: string): void;
@@ -57,9 +57,43 @@ export async function reportingS3Retries<T>(out: Output, run: () => Promise<T>):
   try {
     return await run();
   } finally {
-    setS3RetryObserver(previous);
-    const line = s3RetrySummary(retries);
-    if (line !== undefined) out.err(line);
+    const scope = deferredSummary;
+    if (scope === undefined) {
+      setS3RetryObserver(previous);
+      const line = s3RetrySummary(retries);
+      if (line !== undefined) out.err(line);
+    } else {
+      // What runs after the command in the scope (its audit record) is counted in the same line.
+      scope.retries.push(...retries);
+      scope.out = out;
+      setS3RetryObserver((r) => {
+        scope.retries.push(r);
+        previous?.(r);
+      });
+    }
+  }
+}
+
+/** Set while withDeferredS3Summary runs: the retries so far, and the output of the command that reports them. */
+let deferredSummary: { retries: S3RetryEvent[]; out?: Output } | undefined;
+
+/**
+ * Runs a command together with what follows it in the same process — its row in
+ * floe.audit_log (cli/lazy.ts) — so that the summary line of reportingS3Retries also counts
+ * the S3 requests retried after the command returned, and is printed once, at the very end
+ * (before the error of a failed command, which propagates after this).
+ */
+export async function withDeferredS3Summary<T>(run: () => Promise<T>): Promise<T> {
+  const before = s3RetryObserver();
+  const scope: { retries: S3RetryEvent[]; out?: Output } = { retries: [] };
+  deferredSummary = scope;
+  try {
+    return await run();
+  } finally {
+    deferredSummary = undefined;
+    setS3RetryObserver(before);
+    const line = scope.out === undefined ? undefined : s3RetrySummary(scope.retries);
+    if (line !== undefined) scope.out!.err(line);
   }
 }
 

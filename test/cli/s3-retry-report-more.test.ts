@@ -187,6 +187,19 @@ describe('commands without NDJSON output through a store that fails some request
     expect(json.r.stderr, show(json.r)).not.toMatch(/retried|S3 request/);
   }, 120_000);
 
+  it("snapshot tag: the line also counts the retries of the command's audit-log record, written after its work", async () => {
+    const own: Rule = (m, k) => m === 'PUT' && k.includes(under('raw.people')) && k.endsWith('.metadata.json');
+    const audit: Rule = (m, k) => m === 'PUT' && k.includes(under('floe.audit_log')) && k.endsWith('.metadata.json');
+    const rows = async () => Number((await ok(['query', 'SELECT count(*) AS n FROM floe.audit_log', '--format', 'csv'])).stdout.trim().split('\n')[1]);
+    const before = await rows();
+    const r = await withFaults(project, ['snapshot', 'tag', 'raw.people', 'audited'], (m, k) => own(m, k) || audit(m, k), '503');
+    expect(r.r.code, show(r.r)).toBe(0);
+    // One for the tag's metadata file, one for the audit log's.
+    expect(r.injected).toBe(2);
+    expect(summaryLines(r.r.stderr), show(r.r)).toEqual([summary(2, 'SlowDown (HTTP 503)')]);
+    expect(await rows()).toBe(before + 1);
+  }, 120_000);
+
   it('table evolve --json: its one JSON document on stdout, the summary on stderr', async () => {
     const writes: Rule = (m, k) => m === 'PUT' && k.includes(under('raw.people')) && k.endsWith('.metadata.json');
     const { r, injected } = await withFaults(project, ['table', 'evolve', 'raw.people', '--add-column', 'note string', '--json'], writes, '500');
