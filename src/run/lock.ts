@@ -2,10 +2,14 @@
  * A per-table lock so that two overlapping cron runs never both write the same table.
  * The catalog's compare-and-swap already keeps the table consistent; the lock keeps the
  * *work* from being done twice (two runs reading the same cursor and appending the same
- * rows). It is a file created with O_EXCL beside the catalog, holding the owner's pid and
- * host; a lock whose process is gone on this host is stale and taken over.
+ * rows). It is a file beside the catalog holding the owner's pid and host, put in place
+ * whole: written under a temporary name, then hard-linked to the lock's name, which fails if
+ * the lock exists. So a lock is never seen empty (an O_EXCL create followed by a write could
+ * be read, or left by a killed process, before the write). A lock whose process is gone on
+ * this host is stale and taken over.
  */
-import { mkdir, open, readFile, unlink } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { FloeError } from '../errors.js';
@@ -28,13 +32,15 @@ export async function acquireTableLock(dir: string, table: string, timeoutMs: nu
   const file = join(dir, `${table}.lock`);
   const deadline = Date.now() + timeoutMs;
   for (;;) {
+    const staged = join(dir, `.${table}.${process.pid}.${randomUUID()}.tmp`);
+    await writeFile(staged, JSON.stringify({ pid: process.pid, host: hostname(), since: new Date().toISOString() }));
     try {
-      const h = await open(file, 'wx');
-      await h.writeFile(JSON.stringify({ pid: process.pid, host: hostname(), since: new Date().toISOString() }));
-      await h.close();
+      await link(staged, file);
       return { release: () => unlink(file).catch(() => undefined) };
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    } finally {
+      await unlink(staged).catch(() => undefined);
     }
     const owner = await readFile(file, 'utf8').then((t) => JSON.parse(t) as { pid: number; host: string; since: string }).catch(() => null);
     if (owner && owner.host === hostname() && !alive(owner.pid)) {
