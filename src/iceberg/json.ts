@@ -14,6 +14,22 @@ export function parseJson(text: string, source = 'JSON'): unknown {
   return parseJsonMembers(text, source, []).value;
 }
 
+/** The texts of the wanted top-level members, as a parse meets them; one met twice has none. */
+class MemberTexts {
+  readonly texts = new Map<string, string>();
+  private readonly seen = new Set<string>();
+  constructor(private readonly wanted: readonly string[]) {}
+
+  /** `key`'s value as written, or undefined when it cannot be reused as it is. */
+  meet(key: string, text: () => string | undefined): void {
+    if (!this.wanted.includes(key)) return;
+    const t = this.seen.has(key) ? undefined : text();
+    if (t === undefined) this.texts.delete(key);
+    else this.texts.set(key, t);
+    this.seen.add(key);
+  }
+}
+
 /**
  * Parses like parseJson, and also gives the text of the top-level object's members named in
  * `keys` (their values exactly as written, whitespace trimmed), for callers that can reuse
@@ -23,7 +39,7 @@ export function parseJson(text: string, source = 'JSON'): unknown {
 export function parseJsonMembers(text: string, source: string, keys: readonly string[]): { value: unknown; members: Map<string, string> } {
   const fast = parseNative(text, keys);
   if (fast !== undefined) return fast;
-  const members = new Map<string, string>();
+  const members = new MemberTexts(keys);
   // The exact parser below: invalid JSON gets its line and column from it.
   let i = 0;
   const fail = (what: string): never => {
@@ -47,7 +63,6 @@ export function parseJsonMembers(text: string, source: string, keys: readonly st
     }
   };
   let depth = 0;
-  const seen = new Set<string>();
   /** Raw control characters met in strings so far (JSON.parse rejects them). */
   let controls = 0;
   const value = (): unknown => {
@@ -74,13 +89,9 @@ export function parseJsonMembers(text: string, source: string, keys: readonly st
         const from = i;
         const controlsBefore = controls;
         const v = value();
-        if (depth === 1 && keys.includes(key)) {
-          // A value with a raw control character in a string (read leniently here, but not
-          // JSON) has no text: it is written again from the parsed value, escaped.
-          if (seen.has(key) || controls !== controlsBefore) members.delete(key);
-          else members.set(key, text.slice(from, i));
-          seen.add(key);
-        }
+        // A value with a raw control character in a string (read leniently here, but not
+        // JSON) has no text: it is written again from the parsed value, escaped.
+        if (depth === 1) members.meet(key, () => (controls === controlsBefore ? text.slice(from, i) : undefined));
         // A "__proto__" key must become an own property, not the object's prototype.
         if (key === '__proto__') Object.defineProperty(obj, key, { value: v, enumerable: true, writable: true, configurable: true });
         else obj[key] = v;
@@ -179,7 +190,7 @@ export function parseJsonMembers(text: string, source: string, keys: readonly st
   const out = value();
   ws();
   if (i !== text.length) fail('trailing characters');
-  return { value: out, members };
+  return { value: out, members: members.texts };
 }
 
 /**
@@ -205,8 +216,7 @@ const LARGE = 1e15;
 function scanText(text: string, wanted: readonly string[]): TextScan | undefined {
   const n = text.length;
   const large: (number | bigint)[] = [];
-  const members = new Map<string, string>();
-  const seen = new Set<string>();
+  const members = new MemberTexts(wanted);
   let keys = 0;
   let depth = 0;
   // At depth 1: the last key's bounds, and where the current member's value starts (-1: none).
@@ -218,10 +228,7 @@ function scanText(text: string, wanted: readonly string[]): TextScan | undefined
     // A key with escapes ("snap\u0073hots") is the key it decodes to, as JSON.parse reads it.
     const rawKey = text.slice(keyFrom, keyTo);
     const key = rawKey.includes('\\') ? (JSON.parse(`"${rawKey}"`) as string) : rawKey;
-    if (!wanted.includes(key)) return;
-    if (seen.has(key)) members.delete(key);
-    else members.set(key, text.slice(valueFrom, to).trim());
-    seen.add(key);
+    members.meet(key, () => text.slice(valueFrom, to).trim());
   };
   let i = 0;
   while (i < n) {
@@ -294,7 +301,7 @@ function scanText(text: string, wanted: readonly string[]): TextScan | undefined
     }
     i++;
   }
-  return { large, keys, members };
+  return { large, keys, members: members.texts };
 }
 
 /**

@@ -73,12 +73,12 @@ export function snapshotsText(
     let head = rememberedText(base, version);
     if (head === undefined) {
       head = write(base);
-      known.set(base, { version, items: base.slice(), text: head });
+      rememberSnapshotsText(base, version, head);
     }
     text = concatArrays(head, write(snapshots.slice(base.length)));
   } else {
     text = write(snapshots);
   }
-  known.set(snapshots, { version, items: snapshots.slice(), text });
+  rememberSnapshotsText(snapshots, version, text);
   return text;
 }

@@ -132,20 +132,30 @@ async function liveEntries(io: FileIO, m: TableMetadata, mf: ManifestFile): Prom
 }
 
 export async function parentManifests(io: FileIO, parent: Snapshot | undefined): Promise<ManifestFile[]> {
-  return (await readParentList(io, parent)).manifests;
+  return (await readParentList(io, parent, false)).manifests;
 }
 
-/** The parent's manifest list: its entries, and its bytes (an append copies them, see writeManifestList). */
-async function readParentList(
-  io: FileIO,
-  parent: Snapshot | undefined,
-): Promise<{ manifests: ManifestFile[]; list?: { bytes: Uint8Array; location: string } }> {
+interface ParentList {
+  /** The parent's entries, decoded; empty when `carried`. */
+  manifests: ManifestFile[];
+  /** Its bytes (an append copies its blocks, see writeManifestList). */
+  list?: { bytes: Uint8Array; location: string };
+  /**
+   * For an `append`, when the list need not be decoded at all: its blocks can be copied as
+   * they are (copyableManifestList), and the parent's summary — written by floe, which counts
+   * its totals exactly from that very list — gives the totals the new summary builds on.
+   */
+  carried?: { blocks: AvroRawFile; totals: ListTotals };
+}
+
+/** The parent's manifest list, read once; decoded unless an append can carry it as it is. */
+async function readParentList(io: FileIO, parent: Snapshot | undefined, append: boolean): Promise<ParentList> {
   if (!parent) return { manifests: [] };
   const location = parent['manifest-list'];
-  return decodeParentList(await io.read(location), location);
-}
-
-function decodeParentList(bytes: Uint8Array, location: string): { manifests: ManifestFile[]; list: { bytes: Uint8Array; location: string } } {
+  const bytes = await io.read(location);
+  const totals = append ? floeListTotals(parent.summary) : undefined;
+  const blocks = totals ? copyableManifestList(bytes, location, 'deflate') : undefined;
+  if (totals && blocks) return { manifests: [], carried: { blocks, totals } };
   const manifests = readManifestList(bytes, location).map((e) => {
     // v1 lists may leave the counts unknown; a v2 list must state them (spec: "Manifest Lists").
     if (!hasKnownCounts(e)) {
@@ -156,23 +166,6 @@ function decodeParentList(bytes: Uint8Array, location: string): { manifests: Man
     return e;
   });
   return { manifests, list: { bytes, location } };
-}
-
-/**
- * The parent list of an append that need not be decoded: its blocks can be copied as they
- * are (copyableManifestList), and the parent's summary — written by floe, which computes its
- * totals exactly from that very list — gives the totals the new summary builds on. Undefined
- * otherwise (another writer's parent, a list that must be encoded afresh), with the bytes read.
- */
-async function carriedParentList(
-  io: FileIO,
-  parent: Snapshot,
-): Promise<{ carried: { blocks: AvroRawFile; totals: ListTotals } } | { bytes: Uint8Array }> {
-  const location = parent['manifest-list'];
-  const bytes = await io.read(location);
-  const totals = floeListTotals(parent.summary);
-  const blocks = totals ? copyableManifestList(bytes, location, 'deflate') : undefined;
-  return blocks && totals ? { carried: { blocks, totals } } : { bytes };
 }
 
 /** The manifest-list totals a floe summary states (summary.ts sets all three on every snapshot). */
@@ -205,13 +198,8 @@ export async function buildSnapshotChange(base: LoadedTable, plan: SnapshotPlan)
   const remove = plan.replaceAll ? undefined : plan.removeFiles;
   const removes = plan.replaceAll === true || (remove !== undefined && remove.size > 0);
   // An append carries the parent's manifests over unchanged: often without decoding them.
-  const fast = !removes && parent ? await carriedParentList(io, parent) : undefined;
-  const carried = fast && 'carried' in fast ? fast.carried : undefined;
-  const parentList = carried
-    ? { manifests: [] }
-    : fast && 'bytes' in fast
-      ? decodeParentList(fast.bytes, parent!['manifest-list'])
-      : await readParentList(io, parent);
+  const parentList = await readParentList(io, parent, !removes);
+  const carried = parentList.carried;
   const previous = parentList.manifests;
   const removedFiles: DataFile[] = [];
   let kept: ManifestFile[] = previous;
