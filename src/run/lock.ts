@@ -5,18 +5,28 @@
  * rows). It is a file beside the catalog holding the owner's pid and host, put in place
  * whole: written under a temporary name, then hard-linked to the lock's name, which fails if
  * the lock exists. So a lock is never seen empty (an O_EXCL create followed by a write could
- * be read, or left by a killed process, before the write). A lock whose process is gone on
- * this host is stale and taken over. Where the file system has no hard links, the lock is an
- * exclusive create followed by the write.
+ * be read, or left by a killed process, before the write). Where the file system has no hard
+ * links, the lock is an exclusive create followed by the write.
+ *
+ * A lock whose process is gone on this host is stale and taken over. It is moved aside under
+ * a unique name first and removed only if it is still the stale lock that was read: several
+ * runs can find the same stale lock, and one that deleted the lock's name could delete the
+ * lock another of them had just placed.
  */
 import { randomUUID } from 'node:crypto';
-import { link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
+import { link, mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { FloeError } from '../errors.js';
 
 export interface TableLock {
   release(): Promise<void>;
+}
+
+interface Owner {
+  pid: number;
+  host: string;
+  since: string;
 }
 
 function alive(pid: number): boolean {
@@ -31,6 +41,23 @@ function alive(pid: number): boolean {
 /** Codes of a file system that has no hard links (some network and FAT mounts). */
 const NO_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS']);
 
+function noLinks(e: unknown): boolean {
+  return NO_LINKS.has((e as NodeJS.ErrnoException).code ?? '');
+}
+
+function missing(e: unknown): boolean {
+  return (e as NodeJS.ErrnoException).code === 'ENOENT';
+}
+
+function parseOwner(text: string): Owner | null {
+  try {
+    const o = JSON.parse(text) as Partial<Owner>;
+    return typeof o.pid === 'number' && typeof o.host === 'string' ? { pid: o.pid, host: o.host, since: String(o.since ?? '') } : null;
+  } catch {
+    return null;
+  }
+}
+
 /**
  * Puts the lock file in place with its content, or gives false when it exists. Where hard
  * links are not supported, falls back to an exclusive create followed by the write.
@@ -42,9 +69,8 @@ async function placeLock(dir: string, table: string, file: string, owner: string
     await link(staged, file);
     return true;
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code ?? '';
-    if (code === 'EEXIST') return false;
-    if (!NO_LINKS.has(code)) throw e;
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    if (!noLinks(e)) throw e;
   } finally {
     await unlink(staged).catch(() => undefined);
   }
@@ -57,16 +83,51 @@ async function placeLock(dir: string, table: string, file: string, owner: string
   }
 }
 
+/**
+ * Removes the lock file if it still holds `staleText`; gives whether it did. The file is
+ * renamed to a unique name (one atomic step that only one run can take) and checked there;
+ * a lock that another run placed since `staleText` was read is put back.
+ */
+export async function breakStaleLock(file: string, staleText: string): Promise<boolean> {
+  const aside = `${file}.${process.pid}.${randomUUID()}.stale`;
+  try {
+    await rename(file, aside);
+  } catch (e) {
+    if (missing(e)) return false; // another run took it over first
+    throw e;
+  }
+  const text = await readFile(aside, 'utf8');
+  if (text !== staleText) {
+    // A live lock placed after the stale one was read: back under its name.
+    try {
+      await link(aside, file);
+    } catch (e) {
+      if (noLinks(e)) await rename(aside, file);
+      else if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+  }
+  await unlink(aside).catch(() => undefined);
+  return text === staleText;
+}
+
 export async function acquireTableLock(dir: string, table: string, timeoutMs: number, pollMs = 250): Promise<TableLock> {
   await mkdir(dir, { recursive: true });
   const file = join(dir, `${table}.lock`);
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const mine = JSON.stringify({ pid: process.pid, host: hostname(), since: new Date().toISOString() });
-    if (await placeLock(dir, table, file, mine)) return { release: () => unlink(file).catch(() => undefined) };
-    const owner = await readFile(file, 'utf8').then((t) => JSON.parse(t) as { pid: number; host: string; since: string }).catch(() => null);
+    // Read first: a run waiting on a held lock stages no file per poll.
+    const text = await readFile(file, 'utf8').catch((e: unknown) => {
+      if (missing(e)) return null;
+      throw e;
+    });
+    if (text === null) {
+      const mine = JSON.stringify({ pid: process.pid, host: hostname(), since: new Date().toISOString() });
+      if (await placeLock(dir, table, file, mine)) return { release: () => unlink(file).catch(() => undefined) };
+      continue; // placed by another run since the read: read its owner
+    }
+    const owner = parseOwner(text);
     if (owner && owner.host === hostname() && !alive(owner.pid)) {
-      await unlink(file).catch(() => undefined); // stale: its process died
+      await breakStaleLock(file, text);
       continue;
     }
     if (Date.now() >= deadline) {
