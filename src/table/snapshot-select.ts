@@ -34,21 +34,46 @@ export interface SelectedSnapshot {
 }
 
 /**
- * Parses the text of `--as-of`: an ISO-8601 time (`2024-05-01T12:00:00Z`; a date alone
+ * Parses the text of `--as-of` (or another time option, named by `option`): an ISO-8601 time
+ * (`2024-05-01T12:00:00Z`, `2024-05-01 12:00`, with an optional fraction and zone; a date alone
  * means midnight UTC) or milliseconds since the epoch. Times without a zone are UTC.
+ *
+ * Strict on purpose: `Date.parse` alone reads `-5` as May 2001 and `2026-02-30` as March 2,
+ * and a time-travel read or a rollback to a time nobody meant is worse than an error.
  */
-export function parseAsOf(text: string): number {
+export function parseAsOf(text: string, option = '--as-of'): number {
   const t = text.trim();
-  if (/^\d+$/.test(t)) return Number(t);
-  const hasZone = /(Z|[+-]\d{2}:?\d{2})$/i.test(t);
-  const iso = /^\d{4}-\d{2}-\d{2}$/.test(t) ? `${t}T00:00:00Z` : hasZone ? t : `${t.replace(' ', 'T')}Z`;
-  const ms = Date.parse(iso);
-  if (Number.isNaN(ms)) {
-    throw usageError(`--as-of '${text}' is not a time`, {
+  const bad = (why?: string) =>
+    usageError(`${option} '${text}' is not a time${why ? `: ${why}` : ''}`, {
       hint: 'give an ISO-8601 time such as 2024-05-01T12:00:00Z, a date, or milliseconds since the epoch',
     });
+  if (/^\d+$/.test(t)) {
+    const ms = Number(t);
+    // The range of a JavaScript Date (and of every timestamp-ms floe writes).
+    if (!Number.isSafeInteger(ms) || ms > MAX_EPOCH_MS) throw bad('beyond the largest time (year 275760)');
+    return ms;
   }
-  return ms;
+  const m = ISO_TIME.exec(t);
+  if (!m) throw bad();
+  const [, y, mo, d, h = '00', mi = '00', s = '00', frac = '', zone = 'Z'] = m;
+  const [year, month, day, hour, minute, second] = [y, mo, d, h, mi, s].map(Number) as [number, number, number, number, number, number];
+  if (hour > 23 || minute > 59 || second > 59) throw bad(`${h}:${mi}:${s} is not a time of day`);
+  const ms = Date.UTC(year, month - 1, day, hour, minute, second, Number(frac.padEnd(3, '0').slice(0, 3)));
+  // Date.UTC rolls over (February 30 → March 2): refuse a date it had to move.
+  const back = new Date(ms);
+  if (back.getUTCFullYear() !== year || back.getUTCMonth() !== month - 1 || back.getUTCDate() !== day) throw bad(`${y}-${mo}-${d} is not a calendar date`);
+  return ms - zoneOffsetMs(zone);
+}
+
+const MAX_EPOCH_MS = 8.64e15;
+/** yyyy-mm-dd[( |T)hh:mm[:ss[.fraction]]][Z|±hh[:]mm] */
+const ISO_TIME = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/i;
+
+function zoneOffsetMs(zone: string): number {
+  if (zone.toUpperCase() === 'Z') return 0;
+  const sign = zone.startsWith('-') ? -1 : 1;
+  const digits = zone.slice(1).replace(':', '');
+  return sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2) || '0')) * 60_000;
 }
 
 /** Parses a snapshot id given on the command line; ids are 64-bit, so never via Number. */

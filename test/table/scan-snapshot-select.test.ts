@@ -105,6 +105,31 @@ describe('parsing --as-of and --snapshot', () => {
     expect(() => parseAsOf('yesterday')).toThrow(/--as-of 'yesterday' is not a time/);
   });
 
+  it('reads fractions and zones exactly', () => {
+    expect(parseAsOf('2024-05-01T12:00:00.250Z')).toBe(Date.UTC(2024, 4, 1, 12, 0, 0, 250));
+    expect(parseAsOf('2024-05-01T12:00:00.123456789Z')).toBe(Date.UTC(2024, 4, 1, 12, 0, 0, 123));
+    expect(parseAsOf('2024-05-01T12:00')).toBe(Date.UTC(2024, 4, 1, 12));
+    expect(parseAsOf('2024-05-01T07:30:00-0430')).toBe(Date.UTC(2024, 4, 1, 12));
+    expect(parseAsOf('2024-05-01T14:00:00+02')).toBe(Date.UTC(2024, 4, 1, 12));
+  });
+
+  it('refuses what Date.parse would bend into some other time', () => {
+    // Date.parse('-5Z') is May 2001; '2026-02-30' rolls over to March 2.
+    expect(() => parseAsOf('-5')).toThrow(/--as-of '-5' is not a time/);
+    expect(() => parseAsOf('2026-02-30')).toThrow(/2026-02-30 is not a calendar date/);
+    expect(() => parseAsOf('2026-04-31T10:00:00Z')).toThrow(/not a calendar date/);
+    expect(() => parseAsOf('2024-01-01T24:00:00Z')).toThrow(/24:00:00 is not a time of day/);
+    expect(() => parseAsOf('2024-01-01T10:61:00Z')).toThrow(/is not a time of day/);
+    expect(() => parseAsOf('2024-05')).toThrow(/is not a time/);
+    expect(() => parseAsOf('May 5 2024')).toThrow(/is not a time/);
+    expect(() => parseAsOf('2026-1-1')).toThrow(/is not a time/);
+    expect(() => parseAsOf('99999999999999999999')).toThrow(/beyond the largest time/);
+  });
+
+  it('names the option it parses', () => {
+    expect(() => parseAsOf('soon', '--to-time')).toThrow(/--to-time 'soon' is not a time/);
+  });
+
   it('keeps 64-bit snapshot ids exact', () => {
     expect(parseSnapshotId('7505300640432048841')).toBe(7505300640432048841n);
     expect(() => parseSnapshotId('12abc')).toThrow(/not a snapshot id/);

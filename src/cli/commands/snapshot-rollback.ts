@@ -1,7 +1,7 @@
 /** `floe snapshot rollback <table> (--to-snapshot ID | --to-time TIME) [--json]`: moves main back to an ancestor. */
 import type { Command } from 'commander';
 import { parseTableIdentifier } from '../../catalog/identifier.js';
-import { FloeError, usageError } from '../../errors.js';
+import { usageError } from '../../errors.js';
 import { planRollback, type RollbackTarget } from '../../table/refs.js';
 import { parseAsOf } from '../../table/snapshot-select.js';
 import { globalsOf, withProject } from '../context.js';
@@ -18,12 +18,7 @@ interface RollbackCliOptions {
 function target(opts: RollbackCliOptions): RollbackTarget {
   if ((opts.toSnapshot === undefined) === (opts.toTime === undefined)) throw usageError('give exactly one of --to-snapshot ID or --to-time TIME');
   if (opts.toSnapshot !== undefined) return { snapshotId: snapshotIdOption('--to-snapshot', opts.toSnapshot)! };
-  try {
-    return { timestampMs: parseAsOf(opts.toTime!) };
-  } catch (e) {
-    if (e instanceof FloeError) throw usageError(`--to-time '${opts.toTime}' is not a time`, { hint: e.hint });
-    throw e;
-  }
+  return { timestampMs: parseAsOf(opts.toTime!, '--to-time') };
 }
 
 export default async function snapshotRollback(tableName: string, opts: RollbackCliOptions, cmd: Command): Promise<number> {
