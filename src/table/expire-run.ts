@@ -9,6 +9,7 @@ import type { Catalog } from '../catalog/catalog.js';
 import { formatTableId } from '../catalog/catalog.js';
 import type { Snapshot, TableIdentifier, TableMetadata } from '../iceberg/types.js';
 import type { FileIO } from '../io/fileio.js';
+import { FloeError } from '../errors.js';
 import { commitTable, type CommitEvents } from './commit.js';
 import { checkGcEnabled, type ExpiredFiles, type ExpireOptions, type ExpirePlan, expireChange, planExpire, planExpiredFiles } from './expire.js';
 import { loadTable, type LoadedTable } from './load.js';
@@ -36,19 +37,33 @@ export interface ExpireResult {
 }
 
 /** Files reached only by `expired`, measured against every snapshot in `retainedFrom`. */
-async function expiredFiles(io: FileIO, metadata: TableMetadata, expired: readonly Snapshot[], retainedFrom: readonly TableMetadata[]): Promise<ExpiredFiles> {
+async function expiredFiles(io: FileIO, table: string, metadata: TableMetadata, expired: readonly Snapshot[], retainedFrom: readonly TableMetadata[]): Promise<ExpiredFiles> {
   // Nothing expired reaches nothing: no need to read every retained manifest to subtract from it.
   if (expired.length === 0) return { contentFiles: [], manifests: [], manifestLists: [], statisticsFiles: [] };
   const gone = new Set(expired.map((s) => s['snapshot-id']));
   const retainedById = new Map<bigint, Snapshot>();
   for (const m of retainedFrom) for (const s of m.snapshots) if (!gone.has(s['snapshot-id'])) retainedById.set(s['snapshot-id'], s);
   // Statistics of expired snapshots are listed in the metadata they were expired from.
-  const expiredReach = await reachableFiles(io, metadata, expired, { entries: 'all' });
-  const retainedReach = await reachableFiles(io, retainedFrom[retainedFrom.length - 1] ?? metadata, [...retainedById.values()], { entries: 'live' });
+  const expiredReach = await reachableFiles(io, metadata, expired, { entries: 'all', table });
+  const retainedReach = await reachableFiles(io, retainedFrom[retainedFrom.length - 1] ?? metadata, [...retainedById.values()], { entries: 'live', table });
   for (const m of retainedFrom) {
     for (const s of m.statistics ?? []) if (retainedById.has(s['snapshot-id'])) retainedReach.statisticsFiles.add(s['statistics-path']);
   }
   return planExpiredFiles(expiredReach, retainedReach);
+}
+
+function sameSnapshots(a: readonly Snapshot[], b: readonly Snapshot[]): boolean {
+  return a.length === b.length && a.every((s, i) => s['snapshot-id'] === b[i]!['snapshot-id']);
+}
+
+/** The expiry is committed, its clean-up could not be planned: say both, keep the cause's kind. */
+function rethrowAfterCommit(e: unknown, table: string, expired: number, metadataLocation: string): FloeError {
+  const cause = e instanceof Error ? e.message : String(e);
+  return new FloeError(e instanceof FloeError ? e.kind : 'internal', `table ${table}: expired ${expired} snapshot(s) (committed ${metadataLocation}), but deleted none of their files: ${cause}`, {
+    cause: e,
+    context: { ...(e instanceof FloeError ? e.context : {}), table, metadata: metadataLocation },
+    hint: 'the expiry itself is committed; files it left behind are removed by `floe maintain orphans` once the table reads cleanly again',
+  });
 }
 
 export async function expireSnapshots(catalog: Catalog, io: FileIO, id: TableIdentifier, opts: ExpireRunOptions = {}): Promise<ExpireResult> {
@@ -59,10 +74,10 @@ export async function expireSnapshots(catalog: Catalog, io: FileIO, id: TableIde
   checkGcEnabled(base.metadata, table, 'expire snapshots of');
   const first = planExpire(base.metadata, options(), table);
   const nothing = first.expire.length === 0 && first.removeRefs.length === 0;
-  if (opts.dryRun || nothing) {
-    const files = await expiredFiles(base.io, base.metadata, first.expire, [base.metadata]);
-    return { table, plan: first, files, metadataLocation: null, failedDeletes: [], dryRun: !!opts.dryRun };
-  }
+  // Planned before the commit too: a manifest list or manifest that cannot be read (so no
+  // one can tell which files are still referenced) fails the command with the table unchanged.
+  const before = await expiredFiles(base.io, table, base.metadata, first.expire, [base.metadata]);
+  if (opts.dryRun || nothing) return { table, plan: first, files: before, metadataLocation: null, failedDeletes: [], dryRun: !!opts.dryRun };
   let plan = first;
   let planned: TableMetadata = base.metadata;
   const result = await commitTable(
@@ -78,8 +93,17 @@ export async function expireSnapshots(catalog: Catalog, io: FileIO, id: TableIde
     { ...opts.events, base },
   );
   // After the commit: everything the committed metadata and the latest metadata retain stays.
-  const latest = await loadTable(catalog, io, id);
-  const files = await expiredFiles(result.table.io, planned, plan.expire, [result.table.metadata, latest.metadata]);
+  // Unchanged plan, base and no later commit: the committed metadata retains exactly what the
+  // pre-commit plan measured against, so its answer stands.
+  let files: ExpiredFiles;
+  try {
+    const latest = await loadTable(catalog, io, id);
+    const unchanged =
+      planned === base.metadata && latest.metadataLocation === result.table.metadataLocation && sameSnapshots(plan.expire, first.expire);
+    files = unchanged ? before : await expiredFiles(result.table.io, table, planned, plan.expire, [result.table.metadata, latest.metadata]);
+  } catch (e) {
+    throw rethrowAfterCommit(e, table, plan.expire.length, result.table.metadataLocation);
+  }
   const outcome = await deleteFiles(result.table.io, [...files.contentFiles, ...files.manifests, ...files.manifestLists, ...files.statisticsFiles]);
   const done = new Set(outcome.deleted);
   const keep = (l: string[]) => l.filter((x) => done.has(x));

@@ -43,7 +43,28 @@ export async function readMetadataFile(io: FileIO, location: string, tableName?:
   // The same bytes as a file this process read or wrote before: its parse (metadata-cache.ts).
   const known = cachedMetadata(location, bytes);
   if (known !== undefined) return known;
-  const metadata = decodeMetadataFile(bytes, location);
+  let metadata: TableMetadata;
+  try {
+    metadata = decodeMetadataFile(bytes, location);
+  } catch (e) {
+    throw tableName === undefined || !(e instanceof FloeError) ? e : damagedMetadata(e, tableName, location);
+  }
   rememberMetadata(location, bytes, metadata);
   return metadata;
+}
+
+/**
+ * A metadata file that does not decode (truncated, not JSON, a format-version from the future,
+ * fields that contradict each other), told as a fact about the table the catalog points there.
+ */
+function damagedMetadata(e: FloeError, table: string, location: string): FloeError {
+  return new FloeError(e.kind, `table ${table}: ${e.message}`, {
+    cause: e,
+    context: { ...e.context, table, file: location },
+    hint:
+      e.hint ??
+      (e.kind === 'corrupt'
+        ? `the catalog points at this metadata file; to go back to an earlier one from the same folder, \`floe table drop ${table}\` (without --purge) and \`floe table register ${table} <earlier .metadata.json>\``
+        : undefined),
+  });
 }

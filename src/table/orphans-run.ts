@@ -51,7 +51,7 @@ export async function removeOrphanFiles(catalog: Catalog, io: FileIO, id: TableI
   }
   const metadatas = before.metadataLocation === t.metadataLocation ? [t.metadata] : [before.metadata, t.metadata];
   for (const m of metadatas) {
-    const reach = await reachableFiles(t.io, m, m.snapshots, { entries: 'all' });
+    const reach = await reachableFiles(t.io, m, m.snapshots, { entries: 'all', table });
     for (const set of [reach.manifestLists, reach.manifests, reach.contentFiles, reach.statisticsFiles]) for (const l of set.locations()) referenced.add(l);
   }
   const nested = await nestedTableRoots(catalog, id, location);

@@ -15,6 +15,7 @@ import { readManifestList } from '../iceberg/manifest-list.js';
 import { snapshotManifests } from '../iceberg/metadata-json.js';
 import { type ManifestEntry, ManifestEntryStatus, type Snapshot, type TableMetadata } from '../iceberg/types.js';
 import type { FileIO } from '../io/fileio.js';
+import { rethrow, withContext } from './read-context.js';
 
 /** One manifest as a snapshot lists it. */
 export interface ManifestRef {
@@ -59,7 +60,7 @@ export class LocationSet {
 }
 
 /** The manifests a snapshot lists (read from its manifest list, or inline in a v1 snapshot). */
-async function snapshotManifestRefs(io: FileIO, snapshot: Snapshot): Promise<ManifestRef[]> {
+async function snapshotManifestRefs(io: FileIO, snapshot: Snapshot, table: string | undefined): Promise<ManifestRef[]> {
   const list = snapshot['manifest-list'];
   if (list === '') {
     return (snapshotManifests(snapshot) ?? []).map((path) => ({
@@ -69,21 +70,34 @@ async function snapshotManifestRefs(io: FileIO, snapshot: Snapshot): Promise<Man
       specId: undefined,
     }));
   }
-  return readManifestList(await io.read(list), list).map((e) => ({
-    path: e.manifest_path,
-    addedSnapshotId: e.added_snapshot_id,
-    sequenceNumber: e.sequence_number,
-    specId: e.partition_spec_id,
-  }));
+  const id = String(snapshot['snapshot-id']);
+  const where = (what: string) => `${table === undefined ? '' : `table ${table}, `}snapshot ${id}: ${what}`;
+  const bytes = await withContext(io.read(list), where(`cannot read manifest list ${list}`), table ?? '', id);
+  try {
+    return readManifestList(bytes, list).map((e) => ({
+      path: e.manifest_path,
+      addedSnapshotId: e.added_snapshot_id,
+      sequenceNumber: e.sequence_number,
+      specId: e.partition_spec_id,
+    }));
+  } catch (e) {
+    throw rethrow(e, where(`cannot decode manifest list ${list}`), table ?? '', id);
+  }
 }
 
-/** Every entry of a manifest (any status), with inherited values filled in. */
-export async function manifestEntries(io: FileIO, metadata: TableMetadata, ref: ManifestRef): Promise<ManifestEntry[]> {
-  const bytes = await io.read(ref.path);
-  return readManifest(bytes, ref.path, {
-    manifest: { added_snapshot_id: ref.addedSnapshotId, sequence_number: ref.sequenceNumber, partition_spec_id: ref.specId ?? -1 },
-    specById: (id) => (ref.specId === undefined ? undefined : metadata['partition-specs'].find((s) => s['spec-id'] === id)),
-  });
+/**
+ * Every entry of a manifest (any status), with inherited values filled in. With `table`, a
+ * failure names the table and the snapshot that added the manifest.
+ */
+export async function manifestEntries(io: FileIO, metadata: TableMetadata, ref: ManifestRef, table?: string): Promise<ManifestEntry[]> {
+  const read = async () =>
+    readManifest(await io.read(ref.path), ref.path, {
+      manifest: { added_snapshot_id: ref.addedSnapshotId, sequence_number: ref.sequenceNumber, partition_spec_id: ref.specId ?? -1 },
+      specById: (id) => (ref.specId === undefined ? undefined : metadata['partition-specs'].find((s) => s['spec-id'] === id)),
+    });
+  if (table === undefined) return read();
+  const id = String(ref.addedSnapshotId);
+  return withContext(read(), `table ${table}, snapshot ${id}: cannot read manifest ${ref.path}`, table, id);
 }
 
 export interface ReachableFiles {
@@ -103,6 +117,8 @@ export interface ReachOptions {
   entries: 'live' | 'all';
   /** Manifest lists and manifests read at once (default 8); each manifest is read once. */
   concurrency?: number;
+  /** The table's name, for errors: a manifest list or manifest that cannot be read names it and its snapshot. */
+  table?: string;
 }
 
 function emptyReachable(): ReachableFiles {
@@ -114,7 +130,7 @@ export async function reachableFiles(io: FileIO, metadata: TableMetadata, snapsh
   const out = emptyReachable();
   const limit = pLimit(opts.concurrency ?? 8);
   const manifests = new Map<string, ManifestRef>();
-  const lists = await Promise.all(snapshots.map((s) => limit(() => snapshotManifestRefs(io, s))));
+  const lists = await Promise.all(snapshots.map((s) => limit(() => snapshotManifestRefs(io, s, opts.table))));
   snapshots.forEach((s, i) => {
     if (s['manifest-list'] !== '') out.manifestLists.add(s['manifest-list']);
     for (const ref of lists[i]!) {
@@ -126,7 +142,7 @@ export async function reachableFiles(io: FileIO, metadata: TableMetadata, snapsh
   await Promise.all(
     [...manifests.values()].map((ref) =>
       limit(async () => {
-        for (const e of await manifestEntries(io, metadata, ref)) {
+        for (const e of await manifestEntries(io, metadata, ref, opts.table)) {
           if (opts.entries === 'all' || e.status !== ManifestEntryStatus.DELETED) out.contentFiles.add(e.data_file.file_path);
         }
       }),

@@ -92,7 +92,7 @@ async function readDataEntries(t: LoadedTable, data: readonly ManifestFile[]): P
   const read = await Promise.all(
     data.map((mf) =>
       limit(() =>
-        manifestEntries(t.io, t.metadata, { path: mf.manifest_path, addedSnapshotId: mf.added_snapshot_id, sequenceNumber: mf.sequence_number, specId: mf.partition_spec_id }),
+        manifestEntries(t.io, t.metadata, { path: mf.manifest_path, addedSnapshotId: mf.added_snapshot_id, sequenceNumber: mf.sequence_number, specId: mf.partition_spec_id }, formatTableId(t.id)),
       ),
     ),
   );

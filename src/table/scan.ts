@@ -21,7 +21,7 @@
  * delete files. A wrong answer is never an option.
  */
 import pLimit from 'p-limit';
-import { corruptError, FloeError, unsupportedError } from '../errors.js';
+import { corruptError, unsupportedError } from '../errors.js';
 import { metaString, readAvroFile } from '../iceberg/avro/index.js';
 import { readManifest } from '../iceberg/manifest.js';
 import { type ManifestListEntry, mayHaveLiveFiles, readManifestList } from '../iceberg/manifest-list.js';
@@ -38,6 +38,7 @@ import {
 import type { FileIO } from '../io/fileio.js';
 import { bind, type BoundExpr, formatExpr, metricsMightMatch, partitionMightMatch, projectInclusive, summariesMightMatch, TRUE, type UnboundExpr } from './expr/index.js';
 import { assignDeletes, type LiveFile, type ScanDelete, type ScanTask } from './delete-index.js';
+import { rethrow, withContext } from './read-context.js';
 import { type SnapshotSelector, selectSnapshot } from './snapshot-select.js';
 
 export type { ScanDelete, ScanTask } from './delete-index.js';
@@ -243,24 +244,4 @@ function checkDeleteFile(f: LiveFile, m: ManifestListEntry, where: (w: string) =
       context: { table, file: file.file_path },
     });
   }
-}
-
-async function withContext<T>(p: Promise<T>, message: string, table: string, snapshot: string): Promise<T> {
-  try {
-    return await p;
-  } catch (e) {
-    throw rethrow(e, message, table, snapshot);
-  }
-}
-
-/** Keeps the kind of a FloeError (not-found stays not-found) and prefixes what floe was doing. */
-function rethrow(e: unknown, message: string, table: string, snapshot: string): FloeError {
-  const inner = e instanceof Error ? e.message : String(e);
-  const kind = e instanceof FloeError ? e.kind : 'corrupt';
-  return new FloeError(kind, `${message}: ${inner}`, {
-    cause: e,
-    context: { ...(e instanceof FloeError ? e.context : {}), table, snapshot },
-    ...(e instanceof FloeError && e.hint !== undefined ? { hint: e.hint } : {}),
-    retryable: e instanceof FloeError ? e.retryable : false,
-  });
 }
