@@ -7,8 +7,9 @@
  * - The command's own result always wins: a failure to write the log is a warning on stderr,
  *   and the command's error or exit code is passed on unchanged.
  * - lazy.ts loads this module for every command, read-only ones included: only the light
- *   pieces are imported here; what writes the record (DuckDB, the table writer, metadata
- *   reads) is imported by record(), for audited commands only.
+ *   pieces are imported here; what writes the record (the Parquet writer, metadata reads and
+ *   commits) is imported by record(), for audited commands only. The record needs no DuckDB
+ *   session (log.ts).
  * - A command that cannot open its project (no floe.yaml) has nowhere to be recorded. A
  *   command refused with a usage or configuration error (exit 2) is recorded once the audit
  *   log exists; it does not create the table by itself.
@@ -99,9 +100,8 @@ async function record(a: {
   exitCode: number;
   error: unknown;
 }): Promise<void> {
-  const [{ openProject }, { openEngine }, { describeChanges }, { appendAuditRecord }] = await Promise.all([
+  const [{ openProject }, { describeChanges }, { appendAuditRecord }] = await Promise.all([
     import('../cli/context.js'),
-    import('../engine/duckdb.js'),
     import('./changes.js'),
     import('./log.js'),
   ]);
@@ -136,12 +136,7 @@ async function record(a: {
       errorMessage: err === undefined ? null : redact(err instanceof Error ? err.message : String(err)),
       floeVersion: ENGINE_VERSION,
     };
-    const engine = await openEngine({ threads: 1 });
-    try {
-      await appendAuditRecord({ catalog: project.catalog, io: project.io, engine, warehouse: project.project.paths.warehouse, record: rec });
-    } finally {
-      engine.close();
-    }
+    await appendAuditRecord({ catalog: project.catalog, io: project.io, warehouse: project.project.paths.warehouse, record: rec });
   } finally {
     await project.close();
   }

@@ -1,8 +1,11 @@
 /**
- * The audit log: one row per audited floe command in the Iceberg table floe.audit_log,
- * appended the way floe.check_results is (checks/history.ts): one DuckDB `SELECT ... FROM
- * (VALUES ...)` with every column cast to its type, written by ingest/write-table.ts in one
- * snapshot, the table created on first use.
+ * The audit log: one row per audited floe command in the Iceberg table floe.audit_log, in one
+ * snapshot per command, the table created on first use.
+ *
+ * The row is written without DuckDB (append.ts, parquet.ts): a command's record then costs
+ * no DuckDB session of its own. Only a table append.ts cannot write (partitioned, or given a
+ * column type it does not cover) goes through DuckDB and ingest/write-table.ts as
+ * floe.check_results does: one `SELECT ... FROM (VALUES ...)` with every column cast.
  *
  * Columns (readers must not rely on their order; later versions may add columns):
  *   audit_id, started_at, finished_at, duration_ms, actor, actor_kind, ci_system, ci_job,
@@ -10,11 +13,11 @@
  *   rows_deleted, changes, outcome, exit_code, error_kind, error_message, floe_version
  */
 import type { Catalog } from '../catalog/catalog.js';
-import type { Engine } from '../engine/duckdb.js';
 import { quoteIdent, quoteLiteral } from '../engine/sql.js';
-import { writeTable, type WriteTableResult } from '../ingest/write-table.js';
+import type { IcebergValue, PrimitiveType } from '../iceberg/types.js';
 import type { FileIO } from '../io/fileio.js';
 import type { AuditActor } from './actor.js';
+import { appendRowsWithoutEngine, type RowColumn } from './append.js';
 import type { TableChange } from './changes.js';
 import { AUDIT_LOG_TABLE } from './command.js';
 import type { ReportedTable } from './context.js';
@@ -39,7 +42,8 @@ export interface AuditRecord {
   floeVersion: string;
 }
 
-const COLUMNS: [name: string, type: string][] = [
+/** Name and DuckDB type; the Iceberg type follows (ICEBERG_TYPE), as a table created from the DuckDB query gets it. */
+const COLUMNS: [name: string, type: 'VARCHAR' | 'TIMESTAMPTZ' | 'BIGINT' | 'INTEGER'][] = [
   ['audit_id', 'VARCHAR'],
   ['started_at', 'TIMESTAMPTZ'],
   ['finished_at', 'TIMESTAMPTZ'],
@@ -64,6 +68,11 @@ const COLUMNS: [name: string, type: string][] = [
   ['error_message', 'VARCHAR'],
   ['floe_version', 'VARCHAR'],
 ];
+
+const ICEBERG_TYPE: Record<(typeof COLUMNS)[number][1], PrimitiveType> = { VARCHAR: 'string', TIMESTAMPTZ: 'timestamptz', BIGINT: 'long', INTEGER: 'int' };
+
+/** The audit log's columns as append.ts takes them. */
+export const AUDIT_COLUMNS: readonly RowColumn[] = COLUMNS.map(([name, type]) => ({ name, type: ICEBERG_TYPE[type] }));
 
 const text = (v: string | null | undefined) => (v === null || v === undefined ? 'NULL' : quoteLiteral(v.replaceAll('\0', '')));
 const num = (v: number | bigint | null | undefined) => (v === null || v === undefined ? 'NULL' : v.toString());
@@ -108,7 +117,42 @@ export function summarize(r: Pick<AuditRecord, 'changes' | 'reported'>): {
   return { tables: [...tables], snapshotIds, rowsAdded: added, rowsDeleted: deleted, changes };
 }
 
-/** The record as one DuckDB query returning one row. */
+/**
+ * The record's values in column order, as written: text without NUL characters, timestamps
+ * in microseconds, longs as bigint.
+ */
+export function auditRecordValues(r: AuditRecord): IcebergValue[] {
+  const s = summarize(r);
+  const t = (v: string | null | undefined): string | null => (v === null || v === undefined ? null : v.replaceAll('\0', ''));
+  const long = (v: number | null): bigint | null => (v === null ? null : BigInt(v));
+  return [
+    t(r.auditId),
+    BigInt(r.startedMs) * 1000n,
+    BigInt(r.finishedMs) * 1000n,
+    BigInt(Math.max(0, r.finishedMs - r.startedMs)),
+    t(r.actor.actor),
+    t(r.actor.kind),
+    t(r.actor.ciSystem),
+    t(r.actor.ciJob),
+    t(r.actor.osUser),
+    t(r.host),
+    t(r.command),
+    t(JSON.stringify(r.arguments)),
+    t(r.project),
+    t(s.tables.join(',')),
+    t(s.snapshotIds.join(',')),
+    long(s.rowsAdded),
+    long(s.rowsDeleted),
+    t(JSON.stringify(s.changes)),
+    t(r.outcome),
+    r.exitCode,
+    t(r.errorKind),
+    t(r.errorMessage),
+    t(r.floeVersion),
+  ];
+}
+
+/** The record as one DuckDB query returning one row (the DuckDB path of appendAuditRecord). */
 export function auditRecordSql(r: AuditRecord): string {
   const s = summarize(r);
   const values = [
@@ -144,21 +188,35 @@ export function auditRecordSql(r: AuditRecord): string {
 export interface AppendAuditOptions {
   catalog: Catalog;
   io: FileIO;
-  engine: Engine;
   warehouse: string;
   record: AuditRecord;
 }
 
 /** Appends the record to floe.audit_log (created on first use) in one snapshot. */
-export function appendAuditRecord(o: AppendAuditOptions): Promise<WriteTableResult> {
-  return writeTable({
+export async function appendAuditRecord(o: AppendAuditOptions): Promise<void> {
+  const done = await appendRowsWithoutEngine({
     catalog: o.catalog,
     io: o.io,
-    engine: o.engine,
     id: AUDIT_LOG_TABLE,
-    selectSql: auditRecordSql(o.record),
-    mode: 'append',
     warehouse: o.warehouse,
-    schemaPolicy: 'add_columns',
+    columns: AUDIT_COLUMNS,
+    rows: [auditRecordValues(o.record)],
   });
+  if (done) return;
+  const [{ openEngine }, { writeTable }] = await Promise.all([import('../engine/duckdb.js'), import('../ingest/write-table.js')]);
+  const engine = await openEngine({ threads: 1 });
+  try {
+    await writeTable({
+      catalog: o.catalog,
+      io: o.io,
+      engine,
+      id: AUDIT_LOG_TABLE,
+      selectSql: auditRecordSql(o.record),
+      mode: 'append',
+      warehouse: o.warehouse,
+      schemaPolicy: 'add_columns',
+    });
+  } finally {
+    engine.close();
+  }
 }
