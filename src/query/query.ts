@@ -11,7 +11,7 @@ import type { Catalog } from '../catalog/catalog.js';
 import { formatTableId } from '../catalog/catalog.js';
 import type { Engine } from '../engine/duckdb.js';
 import { quoteLiteral } from '../engine/sql.js';
-import { corruptError, type FloeError } from '../errors.js';
+import { corruptError, FloeError, usageError } from '../errors.js';
 import { createTableView } from '../engine/read.js';
 import type { TableIdentifier } from '../iceberg/types.js';
 import type { FileIO } from '../io/fileio.js';
@@ -143,4 +143,65 @@ export async function findDamagedFile(engine: Engine, views: readonly PreparedVi
     }
   }
   return cause;
+}
+
+/** DuckDB's own schemas: a name in them is never a catalog table. */
+const DUCKDB_SCHEMAS = new Set(['main', 'information_schema', 'pg_catalog', 'temp', 'system']);
+
+/**
+ * The qualified table names (`ns.t`, `"ns"."t"`, `a.ns.t`) a query reads, from DuckDB's parse
+ * tree; names in DuckDB's own schemas are left out. Empty when the SQL does not parse.
+ */
+export async function qualifiedTableNames(engine: Engine, sql: string): Promise<TableIdentifier[]> {
+  let text: string;
+  try {
+    const rows = await engine.all(`SELECT json_serialize_sql(${quoteLiteral(sql)}) AS j`, 'parse the query');
+    text = String(rows[0]?.j ?? '');
+  } catch {
+    return [];
+  }
+  let tree: unknown;
+  try {
+    tree = JSON.parse(text);
+  } catch {
+    return [];
+  }
+  const out: TableIdentifier[] = [];
+  const walk = (n: unknown): void => {
+    if (Array.isArray(n)) return n.forEach(walk);
+    if (!n || typeof n !== 'object') return;
+    const node = n as Record<string, unknown>;
+    if (node.type === 'BASE_TABLE' && typeof node.table_name === 'string') {
+      const namespace = [node.catalog_name, node.schema_name].map((x) => (typeof x === 'string' ? x : '')).filter((x) => x !== '');
+      if (namespace.length > 0 && !DUCKDB_SCHEMAS.has(namespace[namespace.length - 1]!.toLowerCase())) out.push({ namespace, name: node.table_name });
+      return;
+    }
+    Object.values(node).forEach(walk);
+  };
+  walk(tree);
+  return out;
+}
+
+/**
+ * A failed `floe query` told in floe's terms where DuckDB's words mislead: a table missing
+ * from the catalog is not-found naming the table and catalog (DuckDB says `schema "ns" does
+ * not exist`, or names only the bare table); an empty text and several statements are usage
+ * errors. Anything else is returned as it was.
+ */
+export async function explainQueryError(engine: Engine, catalog: Catalog, sql: string, e: FloeError): Promise<FloeError> {
+  if (/Cannot prepare multiple statements|multiple statements/i.test(e.message)) {
+    return usageError('floe query runs one SQL statement; run each statement with its own floe query', { cause: e });
+  }
+  if (/No statement to prepare/i.test(e.message)) return usageError('the SQL text holds no statement (only comments?)', { cause: e });
+  if (!/Catalog Error: Table with name/.test(e.message)) return e;
+  const known = new Set((await catalog.listTables()).map((id) => formatTableId(id).toLowerCase()));
+  for (const id of await qualifiedTableNames(engine, sql)) {
+    if (known.has(formatTableId(id).toLowerCase())) continue;
+    try {
+      await catalog.getTable(id);
+    } catch (missing) {
+      if (missing instanceof FloeError && missing.kind === 'not-found') return missing;
+    }
+  }
+  return e;
 }

@@ -4,35 +4,41 @@
  * collect the rows. --mask reads PII-tagged columns through their policies (governance/views.ts).
  */
 import { createReadStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Command } from 'commander';
 import { FloeError, usageError } from '../../errors.js';
 import { openEngine } from '../../engine/duckdb.js';
 import { quoteLiteral } from '../../engine/sql.js';
 import { toCellText, toJsonValue } from '../../engine/values.js';
-import { explainJson, explainText, findDamagedFile, prepareViews } from '../../query/query.js';
+import { explainJson, explainQueryError, explainText, findDamagedFile, prepareViews } from '../../query/query.js';
 import { readMasker } from '../../governance/views.js';
 import { parseAsOf, parseSnapshotSelector, type SnapshotSelector } from '../../table/snapshot-select.js';
 import { globalsOf, withProject } from '../context.js';
 import { consoleOutput, formatTable, reportingS3Retries } from '../output.js';
+import { checkOutTarget, formatForOut, type QueryFormat, writeReplacing } from './query-out.js';
 
 interface QueryOptions {
   snapshot?: string;
   asOf?: string;
-  format: 'table' | 'csv' | 'json' | 'parquet';
+  format: QueryFormat;
   out?: string;
   explain?: boolean;
   /** Read PII-tagged columns through their policies (docs/GOVERNANCE.md). */
   mask?: boolean;
 }
 
-export default async function query(sql: string, opts: QueryOptions, cmd: Command): Promise<number> {
+export default async function query(sql: string, given: QueryOptions, cmd: Command): Promise<number> {
   const out = consoleOutput();
+  // Without --format, --out FILE's extension (.csv, .json, .parquet) picks it.
+  const implied = given.out && cmd.getOptionValueSource('format') !== 'cli' ? formatForOut(given.out) : undefined;
+  const opts: QueryOptions = implied ? { ...given, format: implied } : given;
   if (opts.snapshot && opts.asOf) throw usageError('give --snapshot or --as-of, not both');
   if (opts.format === 'parquet' && !opts.out) throw usageError('--format parquet needs --out FILE');
+  if (sql.trim().replace(/;\s*$/, '').trim() === '') throw usageError('the SQL text is empty: give one statement, e.g. floe query "SELECT count(*) FROM ns.t"');
+  const outTarget = opts.out && !opts.explain ? await checkOutTarget(opts.out) : undefined;
   const selector: SnapshotSelector | undefined = opts.snapshot
     ? parseSnapshotSelector(opts.snapshot)
     : opts.asOf
@@ -56,6 +62,7 @@ export default async function query(sql: string, opts: QueryOptions, cmd: Comman
         await runQuery();
       } catch (e) {
         if (e instanceof FloeError && (e.kind === 'corrupt' || e.kind === 'io') && !e.message.includes('.parquet')) throw await findDamagedFile(engine, views, e);
+        if (e instanceof FloeError) throw await explainQueryError(engine, catalog, body, e);
         throw e;
       }
     } finally {
@@ -65,15 +72,20 @@ export default async function query(sql: string, opts: QueryOptions, cmd: Comman
       if (opts.format === 'csv' || opts.format === 'parquet') {
         // DuckDB opens its target with truncation, so stdout goes through a temp file:
         // COPY to /dev/stdout would clobber a log file that stdout is redirected to.
-        const tmp = opts.out ? undefined : await mkdtemp(join(tmpdir(), 'floe-query-'));
-        const target = opts.out ? resolve(opts.out) : join(tmp!, 'out.csv');
         const format = opts.format === 'csv' ? 'FORMAT csv, HEADER true' : 'FORMAT parquet, COMPRESSION zstd';
+        const copy = (target: string) => engine.run(`COPY (${body}) TO ${quoteLiteral(target)} (${format})`, 'run the query', {});
+        if (outTarget) {
+          await writeReplacing(outTarget, copy);
+          out.err(`wrote ${outTarget}`);
+          return;
+        }
+        const tmp = await mkdtemp(join(tmpdir(), 'floe-query-'));
         try {
-          await engine.run(`COPY (${body}) TO ${quoteLiteral(target)} (${format})`, 'run the query', {});
-          if (tmp) await pipeline(createReadStream(target), process.stdout, { end: false });
-          else out.err(`wrote ${target}`);
+          const target = join(tmp, 'out.csv');
+          await copy(target);
+          await pipeline(createReadStream(target), process.stdout, { end: false });
         } finally {
-          if (tmp) await rm(tmp, { recursive: true, force: true });
+          await rm(tmp, { recursive: true, force: true });
         }
         return;
       }
@@ -87,10 +99,9 @@ export default async function query(sql: string, opts: QueryOptions, cmd: Comman
         text = formatTable(names, rows.map((r) => names.map((n) => toCellText(r[n] ?? null))));
         text += `\n(${rows.length} row${rows.length === 1 ? '' : 's'})`;
       }
-      if (opts.out) {
-        const { writeFile } = await import('node:fs/promises');
-        await writeFile(resolve(opts.out), text + '\n');
-        out.err(`wrote ${resolve(opts.out)}`);
+      if (outTarget) {
+        await writeReplacing(outTarget, (tmp) => writeFile(tmp, text + '\n'));
+        out.err(`wrote ${outTarget}`);
       } else out.out(text);
     }
   }));
