@@ -2,11 +2,11 @@
  * Local CSV, JSON Lines, JSON and Parquet files as a DuckDB query, read by DuckDB's own
  * readers (no rows pass through JS). Used by `floe load`; pipeline sources build on it.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { FloeError, notFound, usageError } from '../errors.js';
-import { openEngine } from '../engine/duckdb.js';
+import { notFound, usageError } from '../errors.js';
 import { quoteLiteral } from '../engine/sql.js';
+import { jsonLinesReadSql } from '../sources/json-read.js';
 
 export type FileFormat = 'csv' | 'jsonl' | 'json' | 'parquet';
 
@@ -69,38 +69,11 @@ export function fileSourceSql(files: readonly string[], o: FileSourceOptions): s
       return `SELECT * FROM read_csv(${list}, ${opts.join(', ')})`;
     }
     case 'jsonl':
-      return `SELECT * FROM read_json(${list}, format = 'newline_delimited', union_by_name = true)`;
+      // Records only, typed from all of them (src/sources/json-read.ts).
+      return `SELECT * FROM ${jsonLinesReadSql(files)}`;
     case 'json':
-      return `SELECT * FROM read_json(${list}, format = 'auto', union_by_name = true)`;
+      return `SELECT * FROM read_json(${list}, format = 'auto', union_by_name = true, sample_size = -1)`;
     case 'parquet':
       return `SELECT * FROM read_parquet(${list}, union_by_name = true)`;
   }
-}
-
-/**
- * DuckDB's CSV sniffer fails without a line number when a malformed row falls inside its
- * sample. Reading the files again as plain text with a one-line sample turns that into the
- * reader's own error, which names the file and the line.
- */
-export async function explainCsvFailure(err: unknown, paths: string[]): Promise<unknown> {
-  if (!(err instanceof FloeError) || !/Error when sniffing file/.test(err.message)) return err;
-  const engine = await openEngine({ threads: 1 });
-  try {
-    for (const p of paths) {
-      const delim = /\.tsv/i.test(p) ? '\t' : ',';
-      // No sniffing at all: the header's names as text columns, so only the structure is checked.
-      const header = (await readFile(p, 'utf8').then((t) => t.slice(0, 65536).split(/\r?\n/)[0] ?? '')).split(delim);
-      const columns = header.map((h, i) => `${quoteLiteral(h.replace(/^"|"$/g, '') || `column${i}`)}: 'VARCHAR'`).join(', ');
-      await engine.run(
-        `SELECT count(*) FROM read_csv(${quoteLiteral(p)}, delim = ${quoteLiteral(delim)}, quote = '"', header = true, auto_detect = false, columns = {${columns}})`,
-        `read ${p}`,
-        { kind: 'source' },
-      );
-    }
-  } catch (e) {
-    return e;
-  } finally {
-    engine.close();
-  }
-  return err;
 }

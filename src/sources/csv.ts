@@ -5,6 +5,8 @@
  * scans, so each extraction names its own pair and the rejects view is DISTINCT).
  */
 import { duckdbTypeSql } from '../engine/types.js';
+import { FloeError } from '../errors.js';
+import { explainReadFailure, refuseEmptyCsv } from '../ingest/explain-read.js';
 import type { Source as SourceConfig } from '../pipeline/schema-source.js';
 import { quoteIdent, quoteLiteral } from '../engine/sql.js';
 import { describeFiles, expandFiles, sourceFiles } from './files.js';
@@ -39,12 +41,22 @@ export function csvSource(config: CsvConfig): Source {
       // One reader per file, unioned by name, so files may differ in their columns (DuckDB
       // refuses store_rejects together with union_by_name).
       const expanded = await expandFiles(ctx, files);
+      await refuseEmptyCsv(expanded);
       const readers = expanded.map((f) => `SELECT * FROM read_csv(${quoteLiteral(f)}, ${options.join(', ')})`);
-      await ctx.engine.run(
-        `CREATE OR REPLACE TEMP VIEW ${quoteIdent(relation)} AS ${readers.join(' UNION ALL BY NAME ')}`,
-        `read the CSV files of pipeline ${ctx.pipeline}`,
-        { kind: 'source', context: { pipeline: ctx.pipeline, files: describeFiles(files) } },
-      );
+      try {
+        await ctx.engine.run(
+          `CREATE OR REPLACE TEMP VIEW ${quoteIdent(relation)} AS ${readers.join(' UNION ALL BY NAME ')}`,
+          `read the CSV files of pipeline ${ctx.pipeline}`,
+          { kind: 'source', context: { pipeline: ctx.pipeline, files: describeFiles(files) } },
+        );
+      } catch (e) {
+        // A malformed row inside the sniffer's sample: read again without sniffing, for its line.
+        const dialect = { delimiter: config.delimiter, quote: config.quote, escape: config.escape, skip: config.skip, encoding: config.encoding };
+        const explained = await explainReadFailure(e, expanded, 'csv', () => dialect);
+        throw explained instanceof FloeError && explained !== e
+          ? new FloeError(explained.kind, `pipeline ${ctx.pipeline}: ${explained.message}`, { cause: e, context: { pipeline: ctx.pipeline, ...explained.context } })
+          : e;
+      }
       const rejects = ctx.engine.uniqueName('csv_rejects');
       // DuckDB creates the reject tables when the scan runs, so the view over them is made
       // after the runner has scanned the source.

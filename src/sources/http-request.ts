@@ -162,10 +162,17 @@ async function attemptOnce(req: HttpRequest, opts: RequestOptions): Promise<Atte
     if (timeout.aborted) return { kind: 'retry', method, url, reason: `no complete response within ${opts.timeoutMs} ms`, cause: e };
     const code = errorCode(e);
     if (e instanceof TypeError && (code !== undefined || e.message === 'fetch failed' || e.message === 'terminated')) {
-      return { kind: 'retry', method, url, reason: `network error${code ? ` (${code})` : ''}`, cause: e };
+      // Without a code (fetch refusing a port such as 1 or 6000, say), the cause's text says why.
+      const why = code ?? causeMessage(e);
+      return { kind: 'retry', method, url, reason: `network error${why ? ` (${why})` : ''}`, cause: e };
     }
     return { kind: 'fail', method, url, reason: `the request could not be sent: ${e instanceof Error ? e.message : String(e)}`, cause: e };
   }
+}
+
+function causeMessage(e: unknown): string | undefined {
+  const cause = (e as { cause?: unknown } | undefined)?.cause;
+  return cause instanceof Error && cause.message ? cause.message : undefined;
 }
 
 function errorCode(e: unknown): string | undefined {

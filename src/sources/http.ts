@@ -21,20 +21,20 @@
  * Incremental reads: an API has no generic "newer than" filter, so this source reads every
  * page and the runner applies `cursor > after` in SQL, as for every source kind.
  */
-import { createHash, randomUUID } from 'node:crypto';
-import { rmSync } from 'node:fs';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { createHash } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { quoteIdent } from '../engine/sql.js';
 import { configError, sourceError } from '../errors.js';
 import type { Source as SourceConfig } from '../pipeline/schema-source.js';
 import { collectSecrets, createRedactor, type Redactor } from '../pipeline/secrets.js';
 import { fileListSql } from './files.js';
+import { jsonLinesReadSql, textJsonColumns } from './json-read.js';
 import { type FoundValue, JsonSyntaxError, type JsonSpan, oneLine, scalarText, scanJson } from './http-json.js';
 import { createPager } from './http-paging.js';
 import { type HttpRequest, type HttpResponse, request, safeUrl } from './http-request.js';
 import type { Extracted, Source, SourceContext } from './source.js';
+import { removeTempDir, tempDir } from './temp-dir.js';
 
 type HttpConfig = Extract<SourceConfig, { kind: 'http' }>;
 
@@ -47,19 +47,26 @@ export function httpSource(config: HttpConfig): Source {
     async extract(ctx: SourceContext): Promise<Extracted> {
       // The pipeline's own secret values (an Authorization header, a password in the URL) are
       // masked here too, whatever the context's redactor knows.
-      const own = createRedactor(collectSecrets([], config));
-      const redact: Redactor = (t) => ctx.redact(own(t));
+      // So is the Basic credential made from a user and password in the URL: a server that
+      // echoes the Authorization header in an error body must not print it (base64 is no mask).
       const req = buildRequest(config, ctx.pipeline);
+      const own = createRedactor(collectSecrets([], config, { headers: { authorization: req.headers.authorization } }));
+      const redact: Redactor = (t) => ctx.redact(own(t));
       const where = safeUrl(req.url);
-      const dir = await tempDir();
+      const dir = await tempDir('http');
       try {
         const read = await readPages(config, req, dir, { ...ctx, redact });
         const relation = ctx.engine.uniqueName('http');
         // An API that returned no records still gives a (one-column, empty) relation.
-        const files = read.files.length ? read.files : [await emptyFile(dir)];
+        // Every record is an object (readPage checked it), so the reader is asked for records,
+        // typed from all of them, and mixed-type columns become text (json-read.ts).
+        const what = `read the records fetched by pipeline ${ctx.pipeline}`;
+        const select = read.files.length
+          ? await textJsonColumns(ctx.engine, `SELECT * FROM ${jsonLinesReadSql(read.files)}`, what)
+          : `SELECT * FROM read_json(${fileListSql([await emptyFile(dir)])}, format = 'newline_delimited')`;
         await ctx.engine.run(
-          `CREATE OR REPLACE TEMP VIEW ${quoteIdent(relation)} AS SELECT * FROM read_json(${fileListSql(files)}, format = 'newline_delimited', union_by_name = true)`,
-          `read the records fetched by pipeline ${ctx.pipeline}`,
+          `CREATE OR REPLACE TEMP VIEW ${quoteIdent(relation)} AS ${select}`,
+          what,
           { kind: 'source', context: { pipeline: ctx.pipeline, url: redact(where) } },
         );
         const stats = `${read.pages} page${read.pages === 1 ? '' : 's'}, ${read.records} record${read.records === 1 ? '' : 's'}, ${read.retries} retr${read.retries === 1 ? 'y' : 'ies'}`;
@@ -206,28 +213,6 @@ function buildRequest(config: HttpConfig, pipeline: string): HttpRequest {
   }
   headers['content-type'] ??= 'application/json';
   return { url, method: config.method, headers, body: JSON.stringify(config.body) };
-}
-
-// Temp folders still on disk; the exit hook removes them (synchronously: 'exit' cannot wait).
-const live = new Set<string>();
-let hooked = false;
-
-async function tempDir(): Promise<string> {
-  const dir = join(tmpdir(), `floe-http-${randomUUID()}`);
-  await mkdir(dir, { recursive: true });
-  live.add(dir);
-  if (!hooked) {
-    hooked = true;
-    process.on('exit', () => {
-      for (const d of live) rmSync(d, { recursive: true, force: true });
-    });
-  }
-  return dir;
-}
-
-async function removeTempDir(dir: string): Promise<void> {
-  live.delete(dir);
-  await rm(dir, { recursive: true, force: true });
 }
 
 async function emptyFile(dir: string): Promise<string> {

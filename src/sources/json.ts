@@ -1,11 +1,21 @@
 /**
  * `kind: jsonl` and `kind: json`, read by DuckDB's JSON reader. `records_path` (a dot path
  * such as `data.items`) selects the array of records inside each document.
+ *
+ * JSON Lines files are checked line by line first (jsonl-lines.ts): a line that is not one
+ * JSON object (malformed, an array or a scalar, invalid UTF-8) is a reject with its file and
+ * line, and DuckDB reads the other lines strictly, so no value is ever turned into NULL. A
+ * malformed `.json` document fails the run with DuckDB's message, which names the file.
  */
+import { basename, join } from 'node:path';
+import { sourceError } from '../errors.js';
 import type { Source as SourceConfig } from '../pipeline/schema-source.js';
 import { quoteIdent, quoteLiteral } from '../engine/sql.js';
 import { describeFiles, expandFiles, fileListSql, sourceFiles } from './files.js';
+import { jsonLinesReadSql, textJsonColumns } from './json-read.js';
+import { scanJsonLines, writeWithoutLines } from './jsonl-lines.js';
 import { SOURCE_FILE_COLUMN, type Extracted, type Source, type SourceContext } from './source.js';
+import { removeTempDir, tempDir } from './temp-dir.js';
 
 type JsonConfig = Extract<SourceConfig, { kind: 'json' | 'jsonl' }>;
 
@@ -14,37 +24,82 @@ export function jsonSource(config: JsonConfig): Source {
     kind: config.kind,
     async extract(ctx: SourceContext): Promise<Extracted> {
       const files = await sourceFiles(config.path, ctx);
+      if (config.kind === 'jsonl' && !config.records_path) return jsonLines(ctx, files);
       const format = config.kind === 'jsonl' ? 'newline_delimited' : 'auto';
-      // JSON Lines: a malformed line is skipped by the reader and quarantined from a raw
-      // line scan below, with its line number; a malformed .json document still fails.
-      const lenient = config.kind === 'jsonl' ? ', ignore_errors = true' : '';
-      let select = `SELECT * FROM read_json(${fileListSql(files)}, format = '${format}', union_by_name = true, filename = '${SOURCE_FILE_COLUMN}'${lenient})`;
-      // ignore_errors leaves an all-NULL row where a malformed line was; the line itself is
-      // quarantined below, so that row is dropped here.
-      if (lenient) select = `SELECT * FROM (${select}) AS __r WHERE NOT regexp_matches(CAST(to_json(__r) AS VARCHAR), '^\\{("(?:[^"\\\\]|\\\\.)*":null,)*"${SOURCE_FILE_COLUMN}":"(?:[^"\\\\]|\\\\.)*"\\}$')`;
+      let select = `SELECT * FROM read_json(${fileListSql(files)}, format = '${format}', union_by_name = true, sample_size = -1, filename = '${SOURCE_FILE_COLUMN}')`;
       if (config.records_path) {
         // Each document is read as one row; the records array is unnested into rows.
         const path = config.records_path.split('.').map(quoteIdent).join('.');
-        select = `SELECT unnest(__r, recursive := false) FROM (SELECT unnest(${path}) AS __r FROM read_json(${fileListSql(files)}, format = '${format}', records = true, union_by_name = true) AS __doc)`;
+        select = `SELECT unnest(__r, recursive := false) FROM (SELECT unnest(${path}) AS __r FROM read_json(${fileListSql(files)}, format = '${format}', records = true, union_by_name = true, sample_size = -1) AS __doc)`;
       }
       const relation = ctx.engine.uniqueName(config.kind);
-      await ctx.engine.run(`CREATE OR REPLACE TEMP VIEW ${quoteIdent(relation)} AS ${select}`, `read the JSON files of pipeline ${ctx.pipeline}`, {
-        kind: 'source',
-        context: { pipeline: ctx.pipeline, files: describeFiles(files) },
-      });
-      if (config.kind !== 'jsonl') return { relation, describe: describeFiles(files) };
-      const rejects = ctx.engine.uniqueName('jsonl_rejects');
-      const expanded = await expandFiles(ctx, files);
-      const lines = expanded.map(
-        (f) =>
-          `SELECT ${quoteLiteral(f)} AS source, row_number() OVER ()::BIGINT AS line, raw FROM read_csv(${quoteLiteral(f)}, columns = {'raw': 'VARCHAR'}, header = false, delim = ${quoteLiteral('\u0001')}, quote = '', escape = '', auto_detect = false)`,
-      );
-      await ctx.engine.run(
-        `CREATE OR REPLACE TEMP VIEW ${quoteIdent(rejects)} AS SELECT source, line, raw, 'malformed JSON' AS reason FROM (${lines.join(' UNION ALL ')}) WHERE trim(raw) <> '' AND NOT json_valid(raw)`,
-        `scan the JSON lines of pipeline ${ctx.pipeline}`,
-        { kind: 'source' },
-      );
-      return { relation, rejects, describe: describeFiles(files) };
+      const what = `read the JSON files of pipeline ${ctx.pipeline}`;
+      const context = { kind: 'source' as const, context: { pipeline: ctx.pipeline, files: describeFiles(files) } };
+      select = await textJsonColumns(ctx.engine, select, what).catch((e: unknown) => Promise.reject(named(e, files)));
+      await ctx.engine.run(`CREATE OR REPLACE TEMP VIEW ${quoteIdent(relation)} AS ${select}`, what, context);
+      return { relation, describe: describeFiles(files) };
     },
   };
+}
+
+/** Adds the files to a DuckDB message that does not name one (a bind error over several files). */
+function named(e: unknown, files: readonly string[]): unknown {
+  if (!(e instanceof Error) || files.some((f) => e.message.includes(f))) return e;
+  e.message = `${e.message} (files: ${describeFiles(files)})`;
+  return e;
+}
+
+async function jsonLines(ctx: SourceContext, patterns: readonly string[]): Promise<Extracted> {
+  const files = await expandFiles(ctx, patterns);
+  const rejects = ctx.engine.uniqueName('jsonl_rejects');
+  await ctx.engine.run(
+    `CREATE TEMP TABLE ${quoteIdent(rejects)} (source VARCHAR, line BIGINT, raw VARCHAR, reason VARCHAR)`,
+    'prepare the JSON Lines rejects table',
+  );
+  const dir = await tempDir('jsonl');
+  try {
+    const read: { file: string; copy?: string }[] = [];
+    for (const [i, file] of files.entries()) {
+      const scan = await scanJsonLines(ctx.engine, file, ctx.signal);
+      if (scan.rejects.length) {
+        for (let at = 0; at < scan.rejects.length; at += 200) {
+          const rows = scan.rejects.slice(at, at + 200).map((r) => `(${quoteLiteral(file)}, ${r.line}, ${quoteLiteral(r.raw)}, ${quoteLiteral(r.reason)})`);
+          await ctx.engine.run(`INSERT INTO ${quoteIdent(rejects)} VALUES ${rows.join(', ')}`, `keep the rejected lines of ${file}`);
+        }
+        // Bad lines are blanked in a private copy, which DuckDB reads instead.
+        if (scan.records > 0) {
+          const copy = join(dir, `${i}-${basename(file)}`);
+          await writeWithoutLines(file, copy, new Set(scan.rejects.map((r) => r.line)), ctx.signal);
+          read.push({ file, copy });
+        }
+      } else if (scan.records > 0) read.push({ file });
+    }
+    if (read.length === 0) {
+      const first = await ctx.engine.all(`SELECT source, line, reason FROM ${quoteIdent(rejects)} ORDER BY source, line LIMIT 1`, 'read the first rejected line');
+      const why = first[0] ? `every line is rejected (the first, ${String(first[0].source)}:${String(first[0].line)}: ${String(first[0].reason)})` : files.length === 1 ? 'the file is empty' : 'the files are empty';
+      throw sourceError(`pipeline ${ctx.pipeline}: no JSON object in ${describeFiles(files)}: ${why}`, {
+        context: { pipeline: ctx.pipeline, files: describeFiles(files) },
+        hint: 'Without a record floe cannot tell the columns; check the export that wrote the files.',
+      });
+    }
+    // The copies' rows name the file they were copied from.
+    const copies = read.filter((r) => r.copy);
+    const fileColumn = copies.length
+      ? `CASE ${SOURCE_FILE_COLUMN} ${copies.map((r) => `WHEN ${quoteLiteral(r.copy!)} THEN ${quoteLiteral(r.file)}`).join(' ')} ELSE ${SOURCE_FILE_COLUMN} END`
+      : undefined;
+    let select = `SELECT * FROM ${jsonLinesReadSql(read.map((r) => r.copy ?? r.file), SOURCE_FILE_COLUMN)}`;
+    if (fileColumn) select = `SELECT * REPLACE (${fileColumn} AS ${SOURCE_FILE_COLUMN}) FROM (${select})`;
+    const what = `read the JSON Lines files of pipeline ${ctx.pipeline}`;
+    select = await textJsonColumns(ctx.engine, select, what);
+    const relation = ctx.engine.uniqueName('jsonl');
+    await ctx.engine.run(`CREATE OR REPLACE TEMP VIEW ${quoteIdent(relation)} AS ${select}`, what, {
+      kind: 'source',
+      context: { pipeline: ctx.pipeline, files: describeFiles(files) },
+    });
+    if (copies.length === 0) await removeTempDir(dir);
+    return { relation, rejects, describe: describeFiles(files), afterScan: copies.length ? () => removeTempDir(dir) : undefined };
+  } catch (e) {
+    await removeTempDir(dir);
+    throw e;
+  }
 }

@@ -9,7 +9,9 @@ import type { Catalog } from '../../catalog/catalog.js';
 import { FloeError, usageError } from '../../errors.js';
 import type { FileIO } from '../../io/fileio.js';
 import { openEngine } from '../../engine/duckdb.js';
-import { detectFormat, explainCsvFailure, fileSourceSql, resolveFiles, type FileFormat } from '../../ingest/file-source.js';
+import { explainReadFailure, expandGlobs, refuseEmptyCsv } from '../../ingest/explain-read.js';
+import { detectFormat, fileSourceSql, resolveFiles, type FileFormat } from '../../ingest/file-source.js';
+import { textJsonColumns } from '../../sources/json-read.js';
 import { writeTable } from '../../ingest/write-table.js';
 import { splitObjectStorePaths, stageObjectFiles } from '../../io/s3-glob.js';
 import { parsePartitionExpr, unboundPartitionField } from '../../pipeline/expressions.js';
@@ -46,7 +48,7 @@ export default async function load(tableName: string, files: string[], opts: Loa
         if (remote.length) paths = [...paths, ...(await stageObjectFiles(io, remote))];
         return await loadInto(catalog, io, project.paths.warehouse);
       } catch (err) {
-        const e = format === 'csv' ? await explainCsvFailure(err, paths) : err;
+        const e = await explainReadFailure(err, paths, format);
         // DuckDB does not always say which file it failed on; the user needs to know.
         const named =
           e instanceof FloeError && (e.kind === 'source' || e.kind === 'io' || e.kind === 'corrupt') && !paths.some((p) => e.message.includes(p)) && !/\.metadata\.json|\.avro\b/.test(e.message)
@@ -59,12 +61,16 @@ export default async function load(tableName: string, files: string[], opts: Loa
     async function loadInto(catalog: Catalog, io: FileIO, warehouse: string) {
       const engine = await openEngine();
       try {
+        if (format === 'csv') await refuseEmptyCsv(await expandGlobs(engine, paths));
+        const read = fileSourceSql(paths, { format });
+        // Mixed-type JSON columns as text, not as JSON with quoted strings (json-read.ts).
+        const selectSql = format === 'json' || format === 'jsonl' ? await textJsonColumns(engine, read, `read the input of ${tableName}`) : read;
         return await writeTable({
           catalog,
           io,
           engine,
           id,
-          selectSql: fileSourceSql(paths, { format }),
+          selectSql,
           mode: opts.mode,
           warehouse,
           partitionBy,

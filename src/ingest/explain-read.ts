@@ -1,0 +1,113 @@
+/**
+ * Turning a failed read of input files into a message that names the file and the line.
+ *
+ * DuckDB does not always say where: its CSV sniffer fails without a line when a malformed row
+ * (an unterminated quote, a ragged row) falls inside its sample, and its JSON reader refuses a
+ * JSON Lines file holding a line that is not an object without naming the line. On such a
+ * failure the files are read again in a way that does name it: the CSV files without
+ * sniffing, the JSON Lines files line by line (src/sources/jsonl-lines.ts).
+ */
+import { open, stat } from 'node:fs/promises';
+import { FloeError, sourceError } from '../errors.js';
+import type { Engine } from '../engine/duckdb.js';
+import { openEngine } from '../engine/duckdb.js';
+import { quoteLiteral } from '../engine/sql.js';
+import { scanJsonLines } from '../sources/jsonl-lines.js';
+
+/** The CSV dialect a file was read with; defaults as RFC 4180. */
+export interface CsvDialect {
+  delimiter: string;
+  quote: string;
+  escape: string;
+  skip: number;
+  encoding: string;
+}
+
+export const rfc4180 = (path: string): CsvDialect => ({ delimiter: /\.tsv/i.test(path) ? '\t' : ',', quote: '"', escape: '"', skip: 0, encoding: 'utf-8' });
+
+/** Globs expanded by DuckDB (an unmatched pattern gives nothing). */
+export async function expandGlobs(engine: Engine, paths: readonly string[]): Promise<string[]> {
+  if (paths.length === 0) return [];
+  const rows = await engine.all(`SELECT DISTINCT file FROM glob([${paths.map(quoteLiteral).join(', ')}]) ORDER BY file`, 'list the input files', { kind: 'source' });
+  return rows.map((r) => String(r.file));
+}
+
+/**
+ * A zero-byte CSV file has no header, so DuckDB would invent a `column0` and a new table would
+ * be created with it: refused, naming the file.
+ */
+export async function refuseEmptyCsv(files: readonly string[]): Promise<void> {
+  for (const f of files) {
+    const info = await stat(f).catch(() => undefined);
+    if (info?.isFile() && info.size === 0) {
+      throw sourceError(`${f} is empty (0 bytes): a CSV file starts with its header line`, {
+        context: { file: f },
+        hint: 'Check the export that wrote it, or leave the file out.',
+      });
+    }
+  }
+}
+
+/** The first line of a file, read from its first 64 KiB only. */
+async function firstLine(path: string): Promise<string> {
+  const h = await open(path, 'r');
+  try {
+    const buf = Buffer.alloc(65536);
+    const { bytesRead } = await h.read(buf, 0, buf.length, 0);
+    return (buf.subarray(0, bytesRead).toString('utf8').split(/\r?\n/)[0] ?? '').replace(/^\uFEFF/, '');
+  } finally {
+    await h.close();
+  }
+}
+
+/**
+ * A better error for `err`, when the files can be read in a way that says where they are
+ * wrong; else `err` itself. `dialect` gives the CSV options the failed read used.
+ */
+export async function explainReadFailure(err: unknown, paths: readonly string[], format: 'csv' | 'jsonl' | 'json' | 'parquet', dialect?: (file: string) => CsvDialect): Promise<unknown> {
+  if (!(err instanceof FloeError)) return err;
+  const csv = format === 'csv' && /Error when sniffing file/.test(err.message);
+  const jsonl = format === 'jsonl' && /expected records|non-record JSON|Malformed JSON|JSON transform error/.test(err.message);
+  if (!csv && !jsonl) return err;
+  const engine = await openEngine({ threads: 1 });
+  try {
+    const files = await expandGlobs(engine, paths);
+    let records = 0;
+    for (const f of files) {
+      if (jsonl) {
+        const scan = await scanJsonLines(engine, f);
+        records += scan.records;
+        const bad = scan.rejects[0];
+        if (bad) {
+          return sourceError(`${f}:${bad.line}: ${bad.reason}: ${bad.raw.slice(0, 120)}`, {
+            cause: err,
+            context: { file: f, line: bad.line },
+            hint: 'Every line of a JSON Lines file is one JSON object. A pipeline (kind: jsonl) can quarantine such lines with a rejects: limit.',
+          });
+        }
+        continue;
+      }
+      const d = dialect?.(f) ?? rfc4180(f);
+      // No sniffing at all: the header's names as text columns, so only the structure is checked.
+      const header = (await firstLine(f)).split(d.delimiter);
+      const columns = header.map((h, i) => `${quoteLiteral(h.replace(/^"|"$/g, '') || `column${i}`)}: 'VARCHAR'`).join(', ');
+      await engine.run(
+        `SELECT count(*) FROM read_csv(${quoteLiteral(f)}, delim = ${quoteLiteral(d.delimiter)}, quote = ${quoteLiteral(d.quote)}, escape = ${quoteLiteral(d.escape)}, skip = ${d.skip}, encoding = ${quoteLiteral(d.encoding)}, header = true, auto_detect = false, columns = {${columns}})`,
+        `read ${f}`,
+        { kind: 'source', context: { file: f } },
+      );
+    }
+    if (jsonl && records === 0) {
+      return sourceError(`no JSON object in ${files.join(', ')}: ${files.length === 1 ? 'the file is' : 'the files are'} empty`, {
+        cause: err,
+        context: { files: files.join(', ') },
+        hint: 'Without a record floe cannot tell the columns; check the export that wrote the files.',
+      });
+    }
+  } catch (e) {
+    return e;
+  } finally {
+    engine.close();
+  }
+  return err;
+}
