@@ -32,12 +32,9 @@ import type { Redactor } from '../pipeline/secrets.js';
 import { createSource } from '../sources/index.js';
 import { SOURCE_FILE_COLUMN, type Extracted } from '../sources/source.js';
 import { loadTable } from '../table/load.js';
-import { writeWithLayout } from '../table/evolve/layout.js';
-import { ingestPiiSql, syncPiiProperties } from '../governance/ingest.js';
-import { piiColumns, piiProperties } from '../governance/policy.js';
+import { PII_PREFIX, piiColumns, piiProperties } from '../governance/policy.js';
 import { chooseIngestPath } from './ingest-path.js';
 import { acquireTableLock } from './lock.js';
-import { mergeTable } from './merge.js';
 import { planNormalize, registerNormalizersFor, type NormalizePlan } from './normalize.js';
 import { checkRejects } from './reject-limits.js';
 import { readState, stateSummary } from './state.js';
@@ -67,6 +64,8 @@ export interface PipelineRunResult {
   durationMs: number;
   schemaChanges: string[];
   note?: string;
+  /** The target's properties as the run's commit left them; absent when not known without reading the table again. */
+  tableProperties?: Readonly<Record<string, string>>;
 }
 
 const REJECT = '__floe_reject';
@@ -140,7 +139,8 @@ export async function runIngestPipeline(ctx: RunContext, lp: LoadedPipeline): Pr
     const cursorValue = cursorTarget ? await maxCursor(engine, good, cursorTarget) : undefined;
     // PII columns with `apply: ingest` are hashed/masked/redacted before they are written (docs/GOVERNANCE.md).
     const pii = piiColumns(p.columns);
-    good = ingestPiiSql(good, pii, p.target.table);
+    // The governance modules load only for pipelines with PII rules, or tables that had them.
+    if (pii.some((c) => c.apply === 'ingest')) good = (await import('../governance/ingest.js')).ingestPiiSql(good, pii, p.target.table);
     const summary = stateSummary(p.name, runId, cursorColumn, cursorValue ?? after);
     const audit = p.checks.length && !ctx.noAudit ? checkAuditor(ctx, engine, p) : undefined;
     const common = {
@@ -157,14 +157,21 @@ export async function runIngestPipeline(ctx: RunContext, lp: LoadedPipeline): Pr
       audit: audit?.audit,
       events: { onRetry: (r: { attempt: number; waitMs: number; table: string }) => ctx.onEvent?.('retry', { ...r }) },
     };
-    // A changed partition_by / sort_by evolves the table's layout with this run (table/evolve/layout.ts).
-    const laid = await writeWithLayout({ catalog: ctx.catalog, io: ctx.io, id, layout: common, events: common.events }, (): Promise<WriteTableResult> =>
+    const write = (): Promise<WriteTableResult> =>
       p.target.mode === 'merge'
-        ? mergeTable({ ...common, selectSql: good, key: p.target.key ?? [], deleteColumn: p.target.delete_column })
-        : writeTable({ ...common, selectSql: good, mode: p.target.mode, beforeCommit }));
+        ? import('./merge.js').then((m) => m.mergeTable({ ...common, selectSql: good, key: p.target.key ?? [], deleteColumn: p.target.delete_column }))
+        : writeTable({ ...common, selectSql: good, mode: p.target.mode, beforeCommit });
+    // A declared partition_by / sort_by evolves the table's layout with this run
+    // (table/evolve/layout.ts); without one the layout is left alone, and those modules are not loaded.
+    const laid = p.target.partition_by.length > 0 || p.target.sort_by.length > 0
+      ? await (await import('../table/evolve/layout.js')).writeWithLayout({ catalog: ctx.catalog, io: ctx.io, id, layout: common, events: common.events }, write)
+      : { result: await write(), changes: [] as string[] };
     const written: WriteTableResult = { ...laid.result, schemaChanges: [...laid.result.schemaChanges, ...laid.changes] };
     // The write's commit left the table current unless the layout was evolved after it.
-    await syncPiiProperties(ctx.catalog, ctx.io, id, pii, laid.changes.length === 0 ? laid.result.committed : undefined);
+    const committed = laid.changes.length === 0 ? laid.result.committed : undefined;
+    if (pii.length > 0 || !committed || Object.keys(committed.metadata.properties).some((k) => k.startsWith(PII_PREFIX))) {
+      await (await import('../governance/ingest.js')).syncPiiProperties(ctx.catalog, ctx.io, id, pii, committed);
+    }
     if (tally.rejects > 0) await writeRejects(ctx, engine, p, runId, staged?.typed, extracted.rejects);
     if (audit?.results) {
       const { appendCheckResults } = await import('../checks/history.js');
@@ -193,6 +200,7 @@ export async function runIngestPipeline(ctx: RunContext, lp: LoadedPipeline): Pr
       snapshotId: written.files > 0 || p.target.mode !== 'append' ? written.snapshotId : existing?.metadata['current-snapshot-id'] ?? null,
       durationMs: Date.now() - started,
       schemaChanges: written.schemaChanges,
+      ...(committed ? { tableProperties: committed.metadata.properties } : {}),
     };
   } finally {
     engine.close();

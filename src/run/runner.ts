@@ -8,7 +8,6 @@ import { FloeError } from '../errors.js';
 import type { LoadedPipeline, ProjectLoad } from '../pipeline/load.js';
 import { type PipelineRunResult, type RunContext, runIngestPipeline } from './run-pipeline.js';
 import { parseTableIdentifier } from '../catalog/identifier.js';
-import { expireAfterRun } from '../table/expire-auto.js';
 
 export interface RunOutcome {
   pipeline: string;
@@ -49,7 +48,7 @@ export async function runPipelines(ctx: RunContext, load: ProjectLoad, concurren
             duration_ms: result.durationMs,
             ...(result.note ? { note: result.note } : {}),
           });
-          if (result.status === 'ok' && result.snapshotId !== null) await maintainAfterRun(ctx, lp.name, table);
+          if (result.status === 'ok' && result.snapshotId !== null && mayExpireAfterRun(result)) await maintainAfterRun(ctx, lp.name, table);
           return { pipeline: lp.name, table, status: result.status, result };
         } catch (e) {
           const error = e instanceof FloeError ? e : new FloeError('internal', e instanceof Error ? e.message : String(e), { cause: e });
@@ -65,11 +64,20 @@ export async function runPipelines(ctx: RunContext, load: ProjectLoad, concurren
 }
 
 /**
+ * False when the run's commit shows the table without `floe.maintain.expire.after-run`
+ * (table/expire-auto.ts): then neither the expiry's modules nor the table are loaded again.
+ */
+function mayExpireAfterRun(result: PipelineRunResult): boolean {
+  return result.tableProperties === undefined || 'floe.maintain.expire.after-run' in result.tableProperties;
+}
+
+/**
  * `floe.maintain.expire.after-run=true` on the table: expire by its retention properties after
  * the run's commit (docs/MAINTENANCE.md). A failure is a warning; the commit stands.
  */
 async function maintainAfterRun(ctx: RunContext, pipeline: string, table: string): Promise<void> {
   try {
+    const { expireAfterRun } = await import('../table/expire-auto.js');
     const r = await expireAfterRun(ctx.catalog, ctx.io, parseTableIdentifier(table));
     if (r && (r.plan.expire.length > 0 || r.plan.removeRefs.length > 0)) {
       const f = r.files;
