@@ -24,7 +24,8 @@ export default async function maintainExpire(tableName: string, opts: ExpireCliO
   return reportingS3RetriesUnlessJson(out, async () => {
     const id = parseTableIdentifier(tableName);
     const olderThanMs = durationOption('--older-than', opts.olderThan);
-    const retainLast = countOption('--retain-last', opts.retainLast, 0);
+    // Any whole number here: validateExpireOptions says why 0 or less cannot be (one message for both).
+    const retainLast = countOption('--retain-last', opts.retainLast, Number.MIN_SAFE_INTEGER);
     validateExpireOptions({ olderThanMs, retainLast }, tableName);
     const started = Date.now();
     out.event('start', { command: 'maintain expire', table: tableName, dry_run: !!opts.dryRun });

@@ -35,7 +35,7 @@ export function schemaFromColumns(columns: readonly string[]): StructType {
   if (columns.length === 0) throw usageError('give the table at least one --column "name type", e.g. --column "id long required" --column "email string"');
   const fields: NestedField[] = [];
   for (const text of columns) {
-    const c = parseAddColumn(text);
+    const c = parseAddColumn(text, '--column');
     if (c.position) throw usageError(`--column '${text}': first/after do not apply here; columns are created in the order given`);
     if (c.name.includes('.')) throw usageError(`--column '${text}': nested columns are not supported by table create; name a top-level column`);
     const problem = columnTypeProblem(c.type);

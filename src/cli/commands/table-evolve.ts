@@ -40,7 +40,7 @@ const isNone = (list: string[] | undefined) => list?.length === 1 && /^none$/i.t
 /** The options as an EvolveRequest; usage errors for unreadable values or an empty request. */
 function requestFromOptions(o: EvolveOptions): EvolveRequest {
   const req: EvolveRequest = {
-    addColumns: o.addColumn.map(parseAddColumn),
+    addColumns: o.addColumn.map((t) => parseAddColumn(t)),
     renameColumns: o.renameColumn.map((t) => parsePair('--rename-column', t, 'old=new')).map((p) => ({ from: p.key, to: p.value })),
     dropColumns: o.dropColumn.map((s) => s.trim()),
     widenColumns: o.widenColumn.map((t) => parsePair('--widen-column', t, 'name=type')).map((p) => ({ name: p.key, type: p.value })),

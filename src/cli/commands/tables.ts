@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { parseNamespace } from '../../catalog/identifier.js';
 import { formatTableId } from '../../catalog/catalog.js';
+import { notFound } from '../../errors.js';
 import { stringifyJson } from '../../iceberg/json.js';
 import { globalsOf, withProject } from '../context.js';
 import { consoleOutput } from '../output.js';
@@ -8,7 +9,16 @@ import { consoleOutput } from '../output.js';
 export default async function tables(namespace: string | undefined, opts: { json?: boolean }, cmd: Command): Promise<number> {
   const out = consoleOutput();
   const names = await withProject(globalsOf(cmd), async ({ catalog }) => {
-    const ids = await catalog.listTables(namespace ? parseNamespace(namespace) : undefined);
+    const ns = namespace ? parseNamespace(namespace) : undefined;
+    const ids = await catalog.listTables(ns);
+    // An empty namespace lists nothing; one the catalog has never heard of is a mistyped name.
+    if (ns && ids.length === 0 && !(await catalog.namespaceExists(ns))) {
+      const known = (await catalog.listNamespaces()).map((n) => n.join('.')).sort();
+      throw notFound(`namespace ${namespace} does not exist in catalog "${catalog.name}"`, {
+        context: { namespace, catalog: catalog.name },
+        hint: known.length ? `its namespaces are: ${known.join(', ')}` : 'the catalog has no namespaces yet',
+      });
+    }
     return ids.map(formatTableId).sort();
   });
   if (opts.json) out.out(stringifyJson(names));

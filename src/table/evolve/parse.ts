@@ -13,9 +13,10 @@ import type { AddColumn } from './schema-update.js';
 
 const ADD = /^\s*("[^"]+"|\S+)\s+((?:decimal)\s*\(\s*\d+\s*,\s*\d+\s*\)|fixed\s*\[\s*\d+\s*\]|[A-Za-z_][A-Za-z0-9_]*)(.*)$/is;
 
-export function parseAddColumn(text: string): AddColumn {
+/** `option` names the flag in errors: `--add-column` (table evolve) or `--column` (table create). */
+export function parseAddColumn(text: string, option = '--add-column'): AddColumn {
   const m = ADD.exec(text);
-  if (!m) throw usageError(`--add-column '${text}': expected "name type [required] [first | after col] [doc 'text']", e.g. "email string after name"`);
+  if (!m) throw usageError(`${option} '${text}': expected "name type [required] [first | after col] [doc 'text']", e.g. "email string after name"`);
   const name = m[1]!.replace(/^"|"$/g, '');
   const out: AddColumn = { name, type: m[2]!.replace(/\s+/g, '').toLowerCase() };
   let rest = m[3]!.trim();
@@ -32,7 +33,7 @@ export function parseAddColumn(text: string): AddColumn {
     } else if ((k = /^doc\s+(?:'([^']*)'|"([^"]*)"|(.+))\s*/is.exec(rest))) {
       out.doc = (k[1] ?? k[2] ?? k[3] ?? '').trim();
     } else {
-      throw usageError(`--add-column '${text}': cannot read '${rest}'; expected required, first, after <column> or doc '<text>'`);
+      throw usageError(`${option} '${text}': cannot read '${rest}'; expected required, first, after <column> or doc '<text>'`);
     }
     rest = rest.slice(k[0].length).trim();
   }

@@ -75,13 +75,29 @@ export function updateSchema(base: Schema, lastColumnId: number, c: SchemaChange
   const fail = (msg: string, column: string, hint?: string): never => {
     throw schemaError(`table ${table}: ${msg}`, { context: { table, column }, hint });
   };
+  // Renames apply before drops, widenings and make-optional, which then use the new names.
+  const renamedAway = (name: string) => (c.renameColumns ?? []).find((r) => r.from === name && r.to !== name && fieldByPath(schema, name) === undefined);
   const find = (name: string, verb: string) => {
     const f = fieldByPath(schema, name);
+    const moved = !f || !f.field ? renamedAway(name) : undefined;
+    if (moved) fail(`cannot ${verb} column '${name}': the same change renames it to '${moved.to}'; name it '${moved.to}' (renames apply first)`, name);
     if (!f || !f.field) fail(`cannot ${verb} column '${name}': no such column`, name);
     const at = locate(schema, f!.id)!;
     return { indexed: f!, ...at, field: at.parent.fields[at.index] as NestedField };
   };
   const identifiers = new Set(schema['identifier-field-ids'] ?? []);
+  // The same column twice in one kind of change is a slip in the request, not a clash with the table.
+  const twice = (names: string[], verb: string) => {
+    const seen = new Set<string>();
+    for (const n of names) {
+      if (seen.has(n)) fail(`column '${n}' is ${verb} twice in the same change`, n);
+      seen.add(n);
+    }
+  };
+  twice((c.addColumns ?? []).map((a) => a.name), 'added');
+  twice((c.renameColumns ?? []).map((r) => r.from), 'renamed');
+  twice(c.dropColumns ?? [], 'dropped');
+  twice((c.widenColumns ?? []).map((w) => w.name), 'widened');
 
   for (const a of c.addColumns ?? []) {
     const parts = a.name.split('.');

@@ -132,6 +132,21 @@ describe('schema evolution', () => {
     schemaErr(() => planEvolution(table(), { dropColumns: ['nope'] }, 'ns.t'), /cannot drop column 'nope': no such column/);
   });
 
+  it('names a column given twice, or named by its old name after a rename in the same change', () => {
+    schemaErr(() => planEvolution(table(), { addColumns: [{ name: 'x', type: 'long' }, { name: 'x', type: 'long' }] }, 'ns.t'), /table ns\.t: column 'x' is added twice in the same change/);
+    schemaErr(() => planEvolution(table(), { dropColumns: ['n', 'n'] }, 'ns.t'), /column 'n' is dropped twice/);
+    schemaErr(() => planEvolution(table(), { renameColumns: [{ from: 'n', to: 'a' }, { from: 'n', to: 'b' }] }, 'ns.t'), /column 'n' is renamed twice/);
+    schemaErr(() => planEvolution(table(), { widenColumns: [{ name: 'n', type: 'long' }, { name: 'n', type: 'long' }] }, 'ns.t'), /column 'n' is widened twice/);
+    // DuckDB-style 'no such column' for a column that exists would send the user looking in the wrong place.
+    schemaErr(
+      () => planEvolution(table(), { renameColumns: [{ from: 'n', to: 'm' }], dropColumns: ['n'] }, 'ns.t'),
+      /cannot drop column 'n': the same change renames it to 'm'; name it 'm'/,
+    );
+    // Under the new name it works.
+    const next = evolve(table(), { renameColumns: [{ from: 'n', to: 'm' }], widenColumns: [{ name: 'm', type: 'long' }] }).next;
+    expect(cur(next).fields.find((f) => f.name === 'm')?.type).toBe('long');
+  });
+
   it('refuses to drop a partition source, a sort column or an identifier field, or to make an identifier optional', () => {
     schemaErr(() => planEvolution(table(), { dropColumns: ['ts'] }, 'ns.t'), /cannot drop column 'ts': partition field 'ts_day' of spec 0 uses it/);
     schemaErr(() => planEvolution(table(2, { sorted: true }), { dropColumns: ['n'] }, 'ns.t'), /cannot drop column 'n': the table's sort order 1 uses it/);

@@ -1,0 +1,106 @@
+/**
+ * Table commands against bad input and damaged tables: each fails with DESIGN §3's exit code,
+ * names the table / snapshot / file / option, and a refused write leaves the table as it was
+ * (same catalog pointer, same snapshots).
+ */
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { assertBuilt, catalogPointer, expectFailure, floeIn, show, smallCsv, tableState, useTmpDirs, writeProject } from '../cli/helpers.js';
+
+const tmp = useTmpDirs('floe-ops-tables-');
+let project: string;
+let csv: string;
+
+async function loaded(table: string, times = 2): Promise<void> {
+  for (let i = 0; i < times; i++) {
+    const r = await floeIn(project, ['load', table, csv]);
+    expect(r.code, show(r)).toBe(0);
+  }
+}
+
+async function snapshotsJson(table: string): Promise<{ 'snapshot-id': bigint | number; 'manifest-list': string }[]> {
+  const r = await floeIn(project, ['snapshots', table, '--json']);
+  expect(r.code, show(r)).toBe(0);
+  // Ids as text: they pass 2^53.
+  return JSON.parse(r.stdout.replace(/("snapshot-id"|"parent-snapshot-id"):\s*(\d+)/g, '$1: "$2"')) as never;
+}
+
+beforeAll(async () => {
+  assertBuilt();
+  project = await writeProject(await tmp());
+  csv = path.join(project, 'a.csv');
+  await writeFile(csv, smallCsv(5));
+});
+
+describe('floe tables', () => {
+  it('an unknown namespace is not-found naming it and the known ones; a known one lists its tables', async () => {
+    await loaded('raw.listed', 1);
+    expectFailure(await floeIn(project, ['tables', 'nons']), 1, ['namespace nons does not exist in catalog "floe"', 'raw']);
+    const r = await floeIn(project, ['tables', 'raw']);
+    expect(r.code, show(r)).toBe(0);
+    expect(r.stdout.split('\n')).toContain('raw.listed');
+  });
+});
+
+describe('floe table create / evolve: slips in the request', () => {
+  it('a --column without a type names --column (not --add-column)', async () => {
+    const r = await floeIn(project, ['table', 'create', 'raw.c', '--column', 'id']);
+    expectFailure(r, 2, ["--column 'id': expected"]);
+    expect(r.stderr).not.toContain('--add-column');
+    expect(catalogPointer(project, 'raw.c')).toBeNull();
+  });
+
+  it('dropping a column twice, or by its old name after a rename, is refused and changes nothing', async () => {
+    await loaded('raw.ev', 1);
+    const before = await tableState(project, 'raw.ev');
+    expectFailure(await floeIn(project, ['table', 'evolve', 'raw.ev', '--drop-column', 'name', '--drop-column', 'name']), 2, [
+      "table raw.ev: column 'name' is dropped twice in the same change",
+    ]);
+    expectFailure(await floeIn(project, ['table', 'evolve', 'raw.ev', '--rename-column', 'name=label', '--drop-column', 'name']), 2, [
+      "cannot drop column 'name': the same change renames it to 'label'",
+    ]);
+    expectFailure(await floeIn(project, ['table', 'evolve', 'raw.ev', '--add-column', 'x long', '--add-column', 'x string']), 2, [
+      "column 'x' is added twice",
+    ]);
+    expect(await tableState(project, 'raw.ev')).toEqual(before);
+  });
+});
+
+describe('floe maintain expire: nonsense options', () => {
+  it('--retain-last -1 is a usage error that says why, naming the table', async () => {
+    await loaded('raw.opt', 1);
+    expectFailure(await floeIn(project, ['maintain', 'expire', 'raw.opt', '--retain-last', '-1']), 2, ['--retain-last -1 for table raw.opt is negative: give 1 or more']);
+    expectFailure(await floeIn(project, ['maintain', 'expire', 'raw.opt', '--older-than', '5x']), 2, ["--older-than '5x' is not a duration"]);
+  });
+});
+
+describe('a damaged table', () => {
+  it('expire with the current manifest list gone: exit 1 naming table, snapshot and file; nothing committed or deleted', async () => {
+    await loaded('raw.dmg', 3);
+    const snaps = await snapshotsJson('raw.dmg');
+    const current = snaps[snaps.length - 1]!;
+    const pointer = catalogPointer(project, 'raw.dmg');
+    await rm(current['manifest-list'].replace(/^file:(\/\/)?/, ''));
+    const r = await floeIn(project, ['maintain', 'expire', 'raw.dmg', '--older-than', '0s', '--retain-last', '1']);
+    expectFailure(r, 1, [`table raw.dmg, snapshot ${current['snapshot-id']}: cannot read manifest list`]);
+    expect(catalogPointer(project, 'raw.dmg')).toBe(pointer);
+    const after = await snapshotsJson('raw.dmg');
+    expect(after.map((s) => s['snapshot-id'])).toEqual(snaps.map((s) => s['snapshot-id']));
+    // The older snapshots still read: their files were not touched.
+    const old = await floeIn(project, ['query', 'SELECT count(*) AS n FROM raw.dmg', '--snapshot', String(snaps[0]!['snapshot-id']), '--format', 'csv']);
+    expect(old.stdout, show(old)).toBe('n\n5\n');
+  });
+
+  it('a truncated metadata file: every command names the table and the file', async () => {
+    await loaded('raw.trunc', 1);
+    const pointer = catalogPointer(project, 'raw.trunc')!;
+    const file = pointer.replace(/^file:(\/\/)?/, '');
+    const text = await readFile(file, 'utf8');
+    await writeFile(file, text.slice(0, 200));
+    for (const args of [['snapshots', 'raw.trunc'], ['query', 'SELECT count(*) FROM raw.trunc'], ['compact', 'raw.trunc'], ['maintain', 'orphans', 'raw.trunc', '--dry-run']]) {
+      expectFailure(await floeIn(project, args), 1, [`table raw.trunc: ${file}: invalid JSON at line 1, column 201`]);
+    }
+    await writeFile(file, text);
+  });
+});
