@@ -66,6 +66,9 @@ async function firstLine(path: string): Promise<string> {
  */
 export async function explainReadFailure(err: unknown, paths: readonly string[], format: 'csv' | 'jsonl' | 'json' | 'parquet', dialect?: (file: string) => CsvDialect): Promise<unknown> {
   if (!(err instanceof FloeError)) return err;
+  if (format === 'json' && /expected records, but got non-record JSON/.test(err.message)) {
+    return sourceError(`${paths.join(', ')}: a JSON document must be an object or an array of objects`, { cause: err, context: { files: paths.join(', ') } });
+  }
   const csv = format === 'csv' && /Error when sniffing file/.test(err.message);
   const jsonl = format === 'jsonl' && /expected records|non-record JSON|Malformed JSON|JSON transform error/.test(err.message);
   if (!csv && !jsonl) return err;

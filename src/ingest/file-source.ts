@@ -72,7 +72,7 @@ export function fileSourceSql(files: readonly string[], o: FileSourceOptions): s
       // Records only, typed from all of them (src/sources/json-read.ts).
       return `SELECT * FROM ${jsonLinesReadSql(files)}`;
     case 'json':
-      return `SELECT * FROM read_json(${list}, format = 'auto', union_by_name = true, sample_size = -1)`;
+      return `SELECT * FROM read_json(${list}, format = 'auto', records = 'true', union_by_name = true, sample_size = -1)`;
     case 'parquet':
       return `SELECT * FROM read_parquet(${list}, union_by_name = true)`;
   }

@@ -26,7 +26,9 @@ export function jsonSource(config: JsonConfig): Source {
       const files = await sourceFiles(config.path, ctx);
       if (config.kind === 'jsonl' && !config.records_path) return jsonLines(ctx, files);
       const format = config.kind === 'jsonl' ? 'newline_delimited' : 'auto';
-      let select = `SELECT * FROM read_json(${fileListSql(files)}, format = '${format}', union_by_name = true, sample_size = -1, filename = '${SOURCE_FILE_COLUMN}')`;
+      // records = 'true': a document that is not an object or an array of objects is an error,
+      // not a table with a single `json` column.
+      let select = `SELECT * FROM read_json(${fileListSql(files)}, format = '${format}', records = 'true', union_by_name = true, sample_size = -1, filename = '${SOURCE_FILE_COLUMN}')`;
       if (config.records_path) {
         // Each document is read as one row; the records array is unnested into rows.
         const path = config.records_path.split('.').map(quoteIdent).join('.');
@@ -45,6 +47,12 @@ export function jsonSource(config: JsonConfig): Source {
 /** Adds the files to a DuckDB message that does not name one (a bind error over several files). */
 function named(e: unknown, files: readonly string[]): unknown {
   if (!(e instanceof Error) || files.some((f) => e.message.includes(f))) return e;
+  if (/expected records, but got non-record JSON/.test(e.message)) {
+    return sourceError(`${describeFiles(files)}: a JSON document must be an object or an array of objects (records_path selects an array inside it)`, {
+      cause: e,
+      context: { files: describeFiles(files) },
+    });
+  }
   e.message = `${e.message} (files: ${describeFiles(files)})`;
   return e;
 }

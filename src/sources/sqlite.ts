@@ -8,7 +8,7 @@
  * type, and a column that turns out to hold values its type cannot (text in an INTEGER
  * column) becomes VARCHAR, rows already staged included (docs/SOURCE-TYPES.md).
  */
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Database, Statement } from 'better-sqlite3';
 import { FloeError, notFound, sourceError } from '../errors.js';
@@ -29,6 +29,14 @@ export function sqliteSource(config: SqliteConfig): Source {
       const describe = `sqlite ${file}`;
       if (!existsSync(file)) {
         throw notFound(`pipeline ${ctx.pipeline}: SQLite database ${file} does not exist`, { context: { pipeline: ctx.pipeline, file } });
+      }
+      // SQLite opens a zero-byte file as an empty database, so the query would fail with
+      // "no such table" and hide that the file was never written (a failed copy, a wrong path).
+      if (statSync(file).size === 0) {
+        throw sourceError(`pipeline ${ctx.pipeline}: SQLite database ${file} is empty (0 bytes)`, {
+          context: { pipeline: ctx.pipeline, file },
+          hint: 'Check the path in connection: and the job that writes the file.',
+        });
       }
       const { default: BetterSqlite3 } = await import('better-sqlite3');
       let db: Database;

@@ -133,3 +133,29 @@ describe('CSV sources and bad files', () => {
     expect(await p.snapshots('raw.orders')).toEqual(before);
   });
 });
+
+describe('JSON documents and SQLite files that are not what they claim', () => {
+  let p: Project;
+  beforeAll(async () => {
+    p = await newProject();
+  });
+
+  it('a JSON document that is an array of scalars fails a run and a load naming the file; no single-column json table appears', async () => {
+    await p.write('data/scalars.json', '[1, 2, 3]');
+    await p.pipeline('scalars', 'source: { kind: json, path: data/scalars.json }\ntarget: { table: raw.scalars }\n');
+    const r = await p.run(['scalars'], 1);
+    expect(r.stderr).toContain(`${p.path('data/scalars.json')}: a JSON document must be an object or an array of objects`);
+    const l = await p.floe(['load', 'raw.scalars', p.path('data/scalars.json')]);
+    expect(l.code, show(l)).toBe(1);
+    expect(l.stderr).toContain(`${p.path('data/scalars.json')}: a JSON document must be an object or an array of objects`);
+    expect(await p.exists('raw.scalars')).toBe(false);
+  });
+
+  it('a zero-byte SQLite file is reported as empty, not as a missing table', async () => {
+    await p.write('data/crm.db', '');
+    await p.pipeline('crm', 'source: { kind: sqlite, connection: data/crm.db, table: contacts }\ntarget: { table: raw.crm }\n');
+    const r = await p.run(['crm'], 1);
+    expect(r.stderr).toContain(`SQLite database ${p.path('data/crm.db')} is empty (0 bytes)`);
+    expect(await p.exists('raw.crm')).toBe(false);
+  });
+});
