@@ -73,7 +73,7 @@ async function mainManifests(t: LoadedTable, table: string): Promise<{ parent: S
   const id = t.metadata.refs.main?.['snapshot-id'];
   const parent = id === undefined ? undefined : t.metadata.snapshots.find((x) => x['snapshot-id'] === id);
   if (!parent) throw notFound(`table ${table} has no snapshots yet; there are no manifests to rewrite`, { context: { table } });
-  return { parent, manifests: await parentManifests(t.io, parent) };
+  return { parent, manifests: await parentManifests(t.io, parent, formatTableId(t.id)) };
 }
 
 /** Already clustered: at most one data manifest per spec and no deleted entries to drop. */

@@ -26,6 +26,7 @@ import { joinLocation } from '../io/fileio.js';
 import { isLocalLocation, toLocalPath } from '../io/local.js';
 import { FloeError, internalError, unsupportedError } from '../errors.js';
 import type { LoadedTable } from './load.js';
+import { rethrow, withContext } from './read-context.js';
 import { ENGINE_NAME, type ListTotals, snapshotSummary } from './summary.js';
 import type { TableChange } from './updates.js';
 
@@ -122,17 +123,20 @@ export interface SnapshotPlan {
 }
 
 /** Live entries of a manifest, with inherited values made explicit. */
-async function liveEntries(io: FileIO, m: TableMetadata, mf: ManifestFile): Promise<ManifestEntry[]> {
-  const bytes = await io.read(mf.manifest_path);
-  const entries = readManifest(bytes, mf.manifest_path, {
-    manifest: mf,
-    specById: (id) => m['partition-specs'].find((s) => s['spec-id'] === id),
-  });
+async function liveEntries(io: FileIO, m: TableMetadata, mf: ManifestFile, table: string): Promise<ManifestEntry[]> {
+  const read = async () =>
+    readManifest(await io.read(mf.manifest_path), mf.manifest_path, {
+      manifest: mf,
+      specById: (id) => m['partition-specs'].find((s) => s['spec-id'] === id),
+    });
+  const id = String(mf.added_snapshot_id);
+  const entries = await withContext(read(), `table ${table}, snapshot ${id}: cannot read manifest ${mf.manifest_path}`, table, id);
   return entries.filter((e) => e.status !== ManifestEntryStatus.DELETED);
 }
 
-export async function parentManifests(io: FileIO, parent: Snapshot | undefined): Promise<ManifestFile[]> {
-  return (await readParentList(io, parent, false)).manifests;
+/** The manifests of `parent` (the snapshot a new one builds on); `table` names it in errors. */
+export async function parentManifests(io: FileIO, parent: Snapshot | undefined, table: string): Promise<ManifestFile[]> {
+  return (await readParentList(io, parent, false, table)).manifests;
 }
 
 interface ParentList {
@@ -149,10 +153,20 @@ interface ParentList {
 }
 
 /** The parent's manifest list, read once; decoded unless an append can carry it as it is. */
-async function readParentList(io: FileIO, parent: Snapshot | undefined, append: boolean): Promise<ParentList> {
+async function readParentList(io: FileIO, parent: Snapshot | undefined, append: boolean, table: string): Promise<ParentList> {
   if (!parent) return { manifests: [] };
   const location = parent['manifest-list'];
-  const bytes = await io.read(location);
+  const id = String(parent['snapshot-id']);
+  // A parent that cannot be read fails the write before anything is committed; say where.
+  const bytes = await withContext(io.read(location), `table ${table}, snapshot ${id}: cannot read manifest list ${location}`, table, id);
+  try {
+    return decodeParentList(bytes, location, parent, append);
+  } catch (e) {
+    throw e instanceof FloeError && e.kind === 'unsupported' ? e : rethrow(e, `table ${table}, snapshot ${id}: cannot decode manifest list ${location}`, table, id);
+  }
+}
+
+function decodeParentList(bytes: Uint8Array, location: string, parent: Snapshot, append: boolean): ParentList {
   const totals = append ? floeListTotals(parent.summary) : undefined;
   const blocks = totals ? copyableManifestList(bytes, location, 'deflate') : undefined;
   if (totals && blocks) return { manifests: [], carried: { blocks, totals } };
@@ -198,7 +212,8 @@ export async function buildSnapshotChange(base: LoadedTable, plan: SnapshotPlan)
   const remove = plan.replaceAll ? undefined : plan.removeFiles;
   const removes = plan.replaceAll === true || (remove !== undefined && remove.size > 0);
   // An append carries the parent's manifests over unchanged: often without decoding them.
-  const parentList = await readParentList(io, parent, !removes);
+  const table = [...base.id.namespace, base.id.name].join('.');
+  const parentList = await readParentList(io, parent, !removes, table);
   const carried = parentList.carried;
   const previous = parentList.manifests;
   const removedFiles: DataFile[] = [];
@@ -212,7 +227,7 @@ export async function buildSnapshotChange(base: LoadedTable, plan: SnapshotPlan)
     const settled = await Promise.allSettled(
       previous.map((mf) =>
         limit(async () => {
-          const live = await liveEntries(io, m, mf);
+          const live = await liveEntries(io, m, mf, table);
           const hit = plan.replaceAll ? live : live.filter((e) => remove!.has(e.data_file.file_path));
           // A manifest none of whose files is removed is reused as it is.
           if (hit.length === 0) return plan.replaceAll ? null : mf;

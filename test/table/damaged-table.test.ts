@@ -7,7 +7,7 @@ import { FloeError } from '../../src/errors.js';
 import { expireSnapshots } from '../../src/table/expire-run.js';
 import { removeOrphanFiles } from '../../src/table/orphans-run.js';
 import type { MemoryFileIO } from '../../src/io/memory.js';
-import { append, DAY, load, memTable } from './reachable-helpers.js';
+import { append, commitFiles, DAY, load, memTable } from './reachable-helpers.js';
 
 const NOW = Date.UTC(2026, 0, 31);
 
@@ -95,5 +95,26 @@ describe('a metadata file that does not decode', () => {
     await t.io.write(metadataLocation, new TextEncoder().encode(text));
     const e = await caught(load(t));
     expect(e.message).toMatch(/^table ns\.t: .*format-version 7/);
+  });
+});
+
+describe('a write on a table whose current manifest list is missing', () => {
+  it('fails before committing, naming the table, the snapshot and the file', async () => {
+    const t = await threeSnapshots();
+    const before = await load(t);
+    const current = before.metadata.snapshots.at(-1)!;
+    await t.io.delete(current['manifest-list']);
+    const e = await caught(append(t, ['f9'], { at: NOW }));
+    expect(e.message).toContain(`table ns.t, snapshot ${current['snapshot-id']}: cannot read manifest list ${current['manifest-list']}`);
+    const after = await load(t);
+    expect(after.metadataLocation).toBe(before.metadataLocation);
+  });
+
+  it('an overwrite names the manifest it cannot read', async () => {
+    const t = await threeSnapshots();
+    const manifests = (await listAll(t.io)).filter((l) => /-m\d+\.avro$/.test(l));
+    await t.io.delete(manifests[0]!);
+    const e = await caught(commitFiles(t, [], { replaceAll: true, at: NOW }));
+    expect(e.message).toMatch(/^table ns\.t, snapshot \d+: cannot read manifest /);
   });
 });
