@@ -14,10 +14,12 @@ export type Action = (...args: any[]) => Promise<number | void>;
 /** Wraps a lazily imported command so that its returned number becomes the exit code. */
 export function lazy(load: () => Promise<{ default: Action }>): (...args: any[]) => Promise<void> {
   return async (...args: any[]) => {
-    const mod = await load();
     const cmd = args.at(-1);
+    const isCommand = cmd && typeof cmd.optsWithGlobals === 'function' && typeof cmd.name === 'function';
+    // The command's module graph and the audit check load together.
+    const [mod, audit] = await Promise.all([load(), isCommand ? import('../audit/command.js') : undefined]);
     let code: number | void;
-    if (cmd && typeof cmd.optsWithGlobals === 'function' && typeof cmd.name === 'function' && (await import('../audit/command.js')).isAudited(pathOf(cmd))) {
+    if (isCommand && audit!.isAudited(pathOf(cmd))) {
       const [{ auditCommand }, { exitCodeFor }, { withDeferredS3Summary }] = await Promise.all([
         import('../audit/command-audit.js'),
         import('./exit.js'),

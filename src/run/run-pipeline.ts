@@ -82,12 +82,20 @@ export async function runIngestPipeline(ctx: RunContext, lp: LoadedPipeline): Pr
   const started = Date.now();
   const id = parseTableIdentifier(p.target.table);
   const lock = await acquireTableLock(lockDir(ctx.project), p.target.table, ctx.lockTimeoutMs);
-  // Bounded: staged rows and the normalised copy spill to a temp folder beyond the limit.
-  const engine = await openEngine({ memoryLimit: runMemoryLimit(), spill: true });
+  let session: Engine | undefined;
   try {
+    // DuckDB creates its instance off the main thread: the table's metadata is read meanwhile.
+    const [opened, loaded] = await Promise.allSettled([
+      // Bounded: staged rows and the normalised copy spill to a temp folder beyond the limit.
+      openEngine({ memoryLimit: runMemoryLimit(), spill: true }),
+      (async () => ((await ctx.catalog.tableExists(id)) ? loadTable(ctx.catalog, ctx.io, id) : undefined))(),
+    ]);
+    if (opened.status === 'rejected') throw opened.reason;
+    const engine = (session = opened.value);
+    if (loaded.status === 'rejected') throw loaded.reason;
+    const existing = loaded.value;
     registerFloeFunctions(engine.connection);
     await registerNormalizersFor(engine.connection, p.columns);
-    const existing = (await ctx.catalog.tableExists(id)) ? await loadTable(ctx.catalog, ctx.io, id) : undefined;
     const cursorColumn = 'incremental' in p.source ? p.source.incremental?.cursor : undefined;
     const state = readState(existing?.metadata, p.name, cursorColumn);
     const runId = ctx.runId ?? randomUUID();
@@ -203,7 +211,7 @@ export async function runIngestPipeline(ctx: RunContext, lp: LoadedPipeline): Pr
       ...(committed ? { tableProperties: committed.metadata.properties } : {}),
     };
   } finally {
-    engine.close();
+    session?.close();
     await lock.release();
   }
 }
