@@ -31,6 +31,8 @@ export interface PostgresTarget {
   password: string | undefined;
   /** Query parameters other than user/password (sslmode, …). */
   params: Record<string, string>;
+  /** The schema of the catalog tables, from `currentSchema=` or `options=-c search_path=…`; else the login's default. */
+  schema: string | undefined;
   /** `host:port/database` (with `?currentSchema=…` when one is set), safe to print. */
   display: string;
 }
@@ -78,7 +80,7 @@ export function parsePostgresUri(uri: string): PostgresTarget {
   }
   const schema = params.currentSchema ?? /search_path\s*=\s*([^\s,]+)/.exec(params.options ?? '')?.[1];
   const display = `${host}:${port}/${database}${schema ? `?currentSchema=${schema}` : ''}`;
-  return { host, port, database, user, password, params, display };
+  return { host, port, database, user, password, params, schema, display };
 }
 
 /** Connects (checking the server answers) and returns the catalog connection. */
@@ -184,6 +186,10 @@ export class PostgresConnection implements SqlConnection {
     await this.pool.end().catch(() => undefined);
   }
 
+  setupError(e: unknown): FloeError | undefined {
+    return setupError(this.target, e);
+  }
+
   /** Driver errors keep their SQLSTATE code (the dialect classifies them) but lose any password. */
   private scrub(e: unknown): unknown {
     if (e instanceof FloeError) return e;
@@ -205,6 +211,38 @@ function isConnectionFailure(e: unknown): boolean {
   if (/^08|^57P0[1-3]$/.test(code)) return true;
   const msg = e instanceof Error ? e.message : '';
   return /Connection terminated|timeout expired|connection timeout/i.test(msg);
+}
+
+/**
+ * The catalog tables could not be created because of how the database is set up: the schema
+ * that `currentSchema=` / the search_path names does not exist (3F000, "no schema has been
+ * selected to create in"), or the login may not create tables in it (42501). Like a missing
+ * database these are `config` errors: retrying cannot help, floe.yaml or the database must
+ * change. Undefined for any other error.
+ */
+export function setupError(target: PostgresTarget, e: unknown): FloeError | undefined {
+  const code = driverCode(e);
+  const where = `the Postgres catalog ${target.display}`;
+  const context = { catalog: target.display, code };
+  if (code === '3F000') {
+    const what = target.schema ? `schema ${target.schema} does not exist` : 'no schema of the login\'s search_path exists';
+    return configError(`cannot create the catalog tables in ${where}: ${what} (${code})`, {
+      cause: e,
+      context,
+      hint: target.schema
+        ? `Create it first (CREATE SCHEMA ${target.schema}), or correct currentSchema in catalog.uri; floe creates the catalog tables, not the schema.`
+        : 'Name an existing schema with ?currentSchema=NAME in catalog.uri; floe creates the catalog tables, not the schema.',
+    });
+  }
+  if (code === '42501') {
+    const schema = target.schema ?? 'public';
+    return configError(`cannot create the catalog tables in ${where}: the login${target.user ? ` ${target.user}` : ''} may not create the catalog tables in schema ${schema} (${code})`, {
+      cause: e,
+      context,
+      hint: `GRANT CREATE ON SCHEMA ${schema} TO ${target.user ?? '<user>'}, or create the tables beforehand with the DDL in docs/CATALOG.md.`,
+    });
+  }
+  return undefined;
 }
 
 /**

@@ -8,6 +8,8 @@
  * Two connections implement it: sqlite.ts (better-sqlite3) and postgres.ts (pg).
  */
 
+import type { FloeError } from '../errors.js';
+
 export type SqlValue = string | number | null;
 export type SqlRow = Record<string, unknown>;
 
@@ -27,6 +29,11 @@ export interface SqlConnection extends SqlExecutor {
    */
   transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T>;
   close(): Promise<void>;
+  /**
+   * When creating the catalog tables failed because of the database's set-up (a missing
+   * schema, no CREATE privilege), the configuration error that says what to change.
+   */
+  setupError?(e: unknown): FloeError | undefined;
 }
 
 export interface SqlDialect {

@@ -94,7 +94,7 @@ export class SqlCatalog implements Catalog {
       } catch (e) {
         // A read-only catalog someone else created: reading it works without our side table.
         const readable = missing.every(([t]) => t === MAPPINGS);
-        if (!(readable && d.isReadOnly(e))) throw wrap(conn, e, 'create the catalog tables');
+        if (!(readable && d.isReadOnly(e))) throw conn.setupError?.(e) ?? wrap(conn, e, 'create the catalog tables');
       }
     }
     const columns = await conn.query<{ name: string }>(d.placeholders(d.columnsSql), [TABLES]);
