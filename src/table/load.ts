@@ -36,6 +36,7 @@ export async function readMetadataFile(io: FileIO, location: string, tableName?:
       throw new FloeError('corrupt', `table ${tableName}: its current metadata file is missing: ${location}`, {
         cause: e,
         context: { table: tableName, file: location },
+        hint: goBackHint(tableName),
       });
     }
     throw e;
@@ -63,8 +64,11 @@ function damagedMetadata(e: FloeError, table: string, location: string): FloeErr
     context: { ...e.context, table, file: location },
     hint:
       e.hint ??
-      (e.kind === 'corrupt'
-        ? `the catalog points at this metadata file; to go back to an earlier one from the same folder, \`floe table drop ${table}\` (without --purge) and \`floe table register ${table} <earlier .metadata.json>\``
-        : undefined),
+      (e.kind === 'corrupt' ? goBackHint(table) : undefined),
   });
+}
+
+/** How to point the catalog at an earlier metadata file of the table (its data files stay). */
+function goBackHint(table: string): string {
+  return `the catalog points at this metadata file; to go back to an earlier one from the same folder, \`floe table drop ${table}\` (without --purge) and \`floe table register ${table} <earlier .metadata.json>\``;
 }

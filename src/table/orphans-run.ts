@@ -8,13 +8,13 @@
  */
 import type { Catalog } from '../catalog/catalog.js';
 import { formatTableId } from '../catalog/catalog.js';
-import { isFloeError } from '../errors.js';
 import type { TableIdentifier } from '../iceberg/types.js';
 import type { FileInfo, FileIO } from '../io/fileio.js';
 import { checkGcEnabled } from './expire.js';
 import { loadTable } from './load.js';
 import { isTableBookkeeping, ORPHAN_DEFAULT_AGE_MS, type OrphanPlan, planOrphans } from './orphans.js';
-import { LocationSet, locationKey, reachableFiles } from './reachable.js';
+import { LocationSet, reachableFiles } from './reachable.js';
+import { nestedTableRoots, underAny } from './table-roots.js';
 import { type DeleteFailure, deleteFiles } from './reachable-delete.js';
 
 export interface OrphanRunOptions {
@@ -59,33 +59,4 @@ export async function removeOrphanFiles(catalog: Catalog, io: FileIO, id: TableI
   if (opts.dryRun) return { table, location, plan, deleted: [], failedDeletes: [], dryRun: true };
   const outcome = await deleteFiles(t.io, plan.delete.map((f) => f.location));
   return { table, location, plan, deleted: outcome.deleted, failedDeletes: outcome.failed, dryRun: false };
-}
-
-/**
- * Roots of other catalog tables that live under this table's location (a table `ns.t` at
- * `wh/ns/t` and a table `ns.t.x` at `wh/ns/t/x`): their files are never this table's orphans.
- * A table's root is taken from its metadata location (`<root>/metadata/...`).
- */
-async function nestedTableRoots(catalog: Catalog, self: TableIdentifier, location: string): Promise<string[]> {
-  const prefix = `${locationKey(location)}/`;
-  const roots: string[] = [];
-  for (const other of await catalog.listTables()) {
-    if (formatTableId(other) === formatTableId(self)) continue;
-    // A table dropped since the listing has no files to protect; any other failure (a
-    // catalog blip) must stop the sweep, or the nested table's files would look orphaned.
-    const entry = await catalog.getTable(other).catch((e: unknown) => {
-      if (isFloeError(e, 'not-found')) return null;
-      throw e;
-    });
-    const key = entry ? locationKey(entry.metadataLocation) : '';
-    const i = key.lastIndexOf('/metadata/');
-    const root = i > 0 ? key.slice(0, i + 1) : '';
-    if (root.startsWith(prefix)) roots.push(root);
-  }
-  return roots;
-}
-
-function underAny(location: string, roots: readonly string[]): boolean {
-  const k = locationKey(location);
-  return roots.some((r) => k.startsWith(r));
 }

@@ -3,7 +3,7 @@
  * names the table / snapshot / file / option, and a refused write leaves the table as it was
  * (same catalog pointer, same snapshots).
  */
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { assertBuilt, catalogPointer, expectFailure, floeIn, show, smallCsv, tableState, useTmpDirs, writeProject } from '../cli/helpers.js';
@@ -102,5 +102,45 @@ describe('a damaged table', () => {
       expectFailure(await floeIn(project, args), 1, [`table raw.trunc: ${file}: invalid JSON at line 1, column 201`]);
     }
     await writeFile(file, text);
+  });
+});
+
+describe('floe table drop', () => {
+  it('--purge of ns.t keeps the files of ns.t.x, which lives in its folder', async () => {
+    await loaded('raw.nest', 1);
+    await loaded('raw.nest.child', 1);
+    const r = await floeIn(project, ['table', 'drop', 'raw.nest', '--purge']);
+    expect(r.code, show(r)).toBe(0);
+    expect(r.stderr).toContain('another catalog table lives there');
+    // Every file the child's current snapshot reads is still there (a three-part name is not
+    // queryable through DuckDB, so the files are checked directly).
+    const snaps = await snapshotsJson('raw.nest.child');
+    expect(snaps).toHaveLength(1);
+    const childDir = path.join(project, 'warehouse', 'raw', 'nest', 'child');
+    const left = await readdir(childDir, { recursive: true });
+    expect(left.filter((f) => f.endsWith('.parquet'))).toHaveLength(1);
+    expect(left.filter((f) => f.endsWith('.metadata.json'))).toHaveLength(1);
+    await readFile(snaps[0]!['manifest-list'].replace(/^file:(\/\/)?/, ''));
+    // And nothing of raw.nest's own is left.
+    const own = (await readdir(path.join(project, 'warehouse', 'raw', 'nest'), { recursive: true })).filter((f) => !f.startsWith('child'));
+    expect(own.filter((f) => /\.(parquet|avro|json)$/.test(f))).toEqual([]);
+  });
+
+  it('a table whose metadata file is damaged can be dropped and registered again at an earlier metadata file', async () => {
+    await loaded('raw.back', 2);
+    const pointer = catalogPointer(project, 'raw.back')!.replace(/^file:(\/\/)?/, '');
+    await writeFile(pointer, '{"format-version": 2,');
+    const r = await floeIn(project, ['table', 'drop', 'raw.back']);
+    expect(r.code, show(r)).toBe(0);
+    expect(r.stdout).toContain('dropped raw.back from the catalog; its files remain');
+    // The metadata file before the damaged one: the first load's (one snapshot, 5 rows).
+    const folder = path.dirname(pointer);
+    const files = (await readdir(folder)).filter((f) => f.endsWith('.metadata.json')).sort();
+    expect(files).toHaveLength(2);
+    const first = files[0]!;
+    const reg = await floeIn(project, ['table', 'register', 'raw.back', path.join(folder, first)]);
+    expect(reg.code, show(reg)).toBe(0);
+    const q = await floeIn(project, ['query', 'SELECT count(*) AS n FROM raw.back', '--format', 'csv']);
+    expect(q.stdout, show(q)).toBe('n\n5\n');
   });
 });

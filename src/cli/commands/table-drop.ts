@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { parseTableIdentifier } from '../../catalog/identifier.js';
-import { loadTable } from '../../table/load.js';
+import { dropTable } from '../../table/drop.js';
 import { globalsOf, withProject } from '../context.js';
 import { consoleOutput, reportingS3Retries } from '../output.js';
 
@@ -9,20 +9,16 @@ export default async function drop(tableName: string, opts: { purge?: boolean },
   // Retried S3 requests: one summary line on stderr at the end (stdout unchanged).
   return reportingS3Retries(out, async () => {
     const id = parseTableIdentifier(tableName);
-    await withProject(globalsOf(cmd), async ({ catalog, io }) => {
-      const table = await loadTable(catalog, io, id);
-      await catalog.dropTable(id);
-      if (!opts.purge) {
-        out.out(`dropped ${tableName} from the catalog; its files remain under ${table.metadata.location}`);
-        return;
-      }
-      let n = 0;
-      for await (const f of table.io.list(table.metadata.location)) {
-        await table.io.delete(f.location);
-        n++;
-      }
-      out.out(`dropped ${tableName} and deleted ${n} files under ${table.metadata.location}`);
-    });
-    return 0;
+    const r = await withProject(globalsOf(cmd), ({ catalog, io }) => dropTable(catalog, io, id, { purge: opts.purge }));
+    if (r.unreadable) {
+      out.out(`dropped ${tableName} from the catalog; its files remain (its metadata could not be read: ${r.unreadable.message})`);
+    } else if (!r.purged) {
+      out.out(`dropped ${tableName} from the catalog; its files remain under ${r.location}`);
+    } else {
+      out.out(`dropped ${tableName} and deleted ${r.deleted.length} files under ${r.location}`);
+      for (const root of r.keptForOtherTables) out.err(`floe: kept ${root}: another catalog table lives there`);
+      for (const f of r.failedDeletes) out.err(`floe: could not delete ${f.location}: ${f.message}`);
+    }
+    return r.failedDeletes.length > 0 ? 1 : 0;
   });
 }

@@ -1,0 +1,63 @@
+/**
+ * Dropping a table: the catalog entry goes first (one statement, atomic), then with purge the
+ * files under the table's location. Dropping without purge never needs the metadata, so a
+ * table whose metadata file is damaged or gone can still be dropped (and registered again at
+ * an earlier metadata file). Purge needs the metadata's location and refuses without it:
+ * guessing a folder to delete is not a risk worth taking.
+ *
+ * Purge deletes only what is the table's own: files under `<location>/` (never a sibling such
+ * as `<location>2/`), leaving the folders of other catalog tables that live there (a nested
+ * namespace's table `ns.t.x` at `<location>/x`, or a second entry registered at the location).
+ */
+import type { Catalog } from '../catalog/catalog.js';
+import { formatTableId } from '../catalog/catalog.js';
+import { FloeError } from '../errors.js';
+import type { TableIdentifier } from '../iceberg/types.js';
+import type { FileIO } from '../io/fileio.js';
+import { loadTable } from './load.js';
+import { type DeleteFailure, deleteFiles } from './reachable-delete.js';
+import { nestedTableRoots, underAny } from './table-roots.js';
+
+export interface DropResult {
+  table: string;
+  /** The table's location; null when its metadata could not be read (drop without purge only). */
+  location: string | null;
+  /** Why the metadata could not be read, when it could not. */
+  unreadable: FloeError | null;
+  purged: boolean;
+  deleted: string[];
+  failedDeletes: DeleteFailure[];
+  /** Roots of other tables under the location whose files were left alone. */
+  keptForOtherTables: string[];
+}
+
+export async function dropTable(catalog: Catalog, io: FileIO, id: TableIdentifier, opts: { purge?: boolean } = {}): Promise<DropResult> {
+  const table = formatTableId(id);
+  // Not-found (no such table) and catalog failures stop here, before anything changes.
+  await catalog.getTable(id);
+  let loaded: Awaited<ReturnType<typeof loadTable>> | null = null;
+  let unreadable: FloeError | null = null;
+  try {
+    loaded = await loadTable(catalog, io, id);
+  } catch (e) {
+    if (!(e instanceof FloeError) || !(e.kind === 'corrupt' || e.kind === 'unsupported' || e.kind === 'not-found')) throw e;
+    if (opts.purge) {
+      throw new FloeError(e.kind, `${e.message}; not purging table ${table}: without its metadata floe cannot tell which files are the table's`, {
+        cause: e,
+        context: { ...e.context, table },
+        hint: `drop it without --purge (the catalog entry goes, every file stays), then delete its folder yourself if nothing else lives there`,
+      });
+    }
+    unreadable = e;
+  }
+  const location = loaded ? loaded.metadata.location.replace(/\/+$/, '') : null;
+  const others = opts.purge && location ? await nestedTableRoots(catalog, id, location) : [];
+  await catalog.dropTable(id);
+  if (!opts.purge || !loaded || !location) {
+    return { table, location, unreadable, purged: false, deleted: [], failedDeletes: [], keptForOtherTables: [] };
+  }
+  const files: string[] = [];
+  for await (const f of loaded.io.list(`${location}/`)) if (!underAny(f.location, others)) files.push(f.location);
+  const outcome = await deleteFiles(loaded.io, files);
+  return { table, location, unreadable, purged: true, deleted: outcome.deleted, failedDeletes: outcome.failed, keptForOtherTables: others };
+}
