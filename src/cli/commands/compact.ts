@@ -40,6 +40,8 @@ const UNITS: Record<string, bigint> = {
   kib: 1024n, mib: 1024n ** 2n, gib: 1024n ** 3n, tib: 1024n ** 4n,
 };
 
+const MAX_LONG = 2n ** 63n - 1n;
+
 /** `536870912`, `512MiB`, `512m`, `128MB` (decimal), `1.5GiB`. */
 export function parseSize(text: string, option: string): bigint {
   const m = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(text);
@@ -49,12 +51,14 @@ export function parseSize(text: string, option: string): bigint {
   const scale = 10n ** BigInt(frac.length);
   const bytes = (BigInt(whole! + frac) * unit) / scale;
   if (bytes <= 0n) throw usageError(`${option}: the size must be positive, got '${text}'`);
+  // Sizes are Iceberg longs (write.target-file-size-bytes); beyond one nothing is meant.
+  if (bytes > MAX_LONG) throw usageError(`${option}: '${text}' is larger than the largest size (2^63-1 bytes, 8 EiB)`);
   return bytes;
 }
 
 function positiveInt(text: string | undefined, option: string): number | undefined {
   if (text === undefined) return undefined;
-  if (!/^\d+$/.test(text.trim()) || Number(text) < 1) throw usageError(`${option}: expected a positive integer, got '${text}'`);
+  if (!/^\d+$/.test(text.trim()) || Number(text) < 1 || !Number.isSafeInteger(Number(text))) throw usageError(`${option}: expected a positive integer, got '${text}'`);
   return Number(text);
 }
 

@@ -3,11 +3,17 @@ import { usageError } from '../../errors.js';
 import { DURATION_HINT, tryParseDuration } from '../../pipeline/duration.js';
 import { parseSnapshotId } from '../../table/snapshot-select.js';
 
+/** 100,000 years: far beyond any table's history, well inside the range of a Date. */
+const MAX_DURATION_DAYS = 36_500_000;
+const MAX_DURATION_MS = MAX_DURATION_DAYS * 86_400_000;
+
 /** A duration option (`--older-than 3d`) in milliseconds; a usage error naming the option otherwise. */
 export function durationOption(flag: string, text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   const ms = tryParseDuration(text);
   if (ms === undefined) throw usageError(`${flag} '${text}' is not a duration: expected ${DURATION_HINT}`);
+  // Counted back from now, a longer one leaves the range of a time (and of timestamp-ms).
+  if (!Number.isSafeInteger(ms) || ms > MAX_DURATION_MS) throw usageError(`${flag} '${text}' is longer than floe can count back from now (at most ${MAX_DURATION_DAYS}d)`);
   return ms;
 }
 
