@@ -144,3 +144,14 @@ describe('floe table drop', () => {
     expect(q.stdout, show(q)).toBe('n\n5\n');
   });
 });
+
+describe('floe table register: bad metadata files', () => {
+  it('a missing or undecodable metadata file names the table being registered and the file; nothing is registered', async () => {
+    const missing = path.join(project, 'nope.metadata.json');
+    expectFailure(await floeIn(project, ['table', 'register', 'raw.reg', missing]), 1, [`cannot register raw.reg: metadata file not found: ${missing}`]);
+    const bad = path.join(project, 'bad.metadata.json');
+    await writeFile(bad, '{"format-version": 2, "table-uuid": ');
+    expectFailure(await floeIn(project, ['table', 'register', 'raw.reg', bad]), 1, [`cannot register raw.reg: ${bad}: invalid JSON at line 1`]);
+    expect(catalogPointer(project, 'raw.reg')).toBeNull();
+  });
+});

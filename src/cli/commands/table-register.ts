@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { LocationMapping } from '../../catalog/catalog.js';
 import { parseTableIdentifier } from '../../catalog/identifier.js';
-import { notFound, usageError } from '../../errors.js';
+import { FloeError, notFound, usageError } from '../../errors.js';
 import { MappedFileIO } from '../../io/mapped.js';
 import { readMetadataFile } from '../../table/load.js';
 import { globalsOf, withProject } from '../context.js';
@@ -26,10 +26,17 @@ export default async function register(
   return reportingS3Retries(out, async () => {
     const id = parseTableIdentifier(tableName);
     const mappings = opts.mapLocation.map(parseMapping);
-    const location = await resolveMetadataFile(metadataFile);
+    const location = await resolveMetadataFile(metadataFile).catch((e: unknown) => {
+      if (e instanceof FloeError) throw new FloeError(e.kind, `cannot register ${tableName}: ${e.message}`, { cause: e, context: { ...e.context, table: tableName } });
+      throw e;
+    });
     await withProject(globalsOf(cmd), async ({ catalog, io }) => {
       const tableIO = mappings.length ? new MappedFileIO(io, mappings) : io;
-      const metadata = await readMetadataFile(io, location);
+      const metadata = await readMetadataFile(io, location).catch((e: unknown) => {
+        // The file was read for this table: say so (the file is already in the message).
+        if (!(e instanceof FloeError)) throw e;
+        throw new FloeError(e.kind, `cannot register ${tableName}: ${e.message}`, { cause: e, context: { ...e.context, table: tableName }, ...(e.hint ? { hint: e.hint } : {}) });
+      });
       // Prove the mapping works before adopting: the current manifest list must be readable.
       const current = metadata.snapshots.find((s) => s['snapshot-id'] === metadata['current-snapshot-id']);
       if (current && current['manifest-list'] && !(await tableIO.exists(current['manifest-list']))) {
