@@ -26,10 +26,11 @@
  * itself or below it (JdbcCatalog.namespaceExists).
  */
 import type { Catalog, CatalogTableEntry, LocationMapping } from './catalog.js';
-import { alreadyExists, corruptError, FloeError, ioError, notFound } from '../errors.js';
+import { alreadyExists, configError, corruptError, FloeError, ioError, notFound } from '../errors.js';
 import type { TableIdentifier } from '../iceberg/types.js';
 import { formatNamespace, formatTableIdentifier, validateNamespace, validateTableIdentifier } from './identifier.js';
 import { escapeLike, insertIgnoreSql, upsertSql, type SqlConnection, type SqlExecutor } from './sql-dialect.js';
+import { rootsOverlap, tableRoot } from './table-root.js';
 
 const TABLES = 'iceberg_tables';
 const NS_PROPS = 'iceberg_namespace_properties';
@@ -185,6 +186,8 @@ export class SqlCatalog implements Catalog {
     ]);
     try {
       await this.write('create table ' + table, async (tx) => {
+        // Checked under the write lock, so two catalogs creating at once cannot both pass.
+        await this.refuseSharedFolder(tx, table, metadataLocation);
         await tx.execute(this.sql(`INSERT INTO ${TABLES} (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`), values);
         // PyIceberg refuses to create a table in a namespace it cannot see as created, and a
         // namespace known only through its tables disappears with its last table.
@@ -198,6 +201,33 @@ export class SqlCatalog implements Catalog {
         });
       }
       throw e;
+    }
+  }
+
+  /**
+   * Refuses a table whose folder is, holds or lies in the folder of a table of another catalog
+   * name in this database (table-root.ts: the orphan sweep and `table drop --purge` of one
+   * catalog would delete the other's files). Entries of this catalog may share a folder:
+   * the commands that delete files know them.
+   */
+  private async refuseSharedFolder(tx: SqlExecutor, table: string, metadataLocation: string): Promise<void> {
+    const root = tableRoot(metadataLocation);
+    if (root === undefined) return;
+    const rows = await tx.query<{ catalog_name: string; table_namespace: string; table_name: string; metadata_location: string }>(
+      this.sql(`SELECT catalog_name, table_namespace, table_name, metadata_location FROM ${TABLES} WHERE catalog_name <> ? AND metadata_location IS NOT NULL${this.onlyTables()}`),
+      [this.name],
+    );
+    for (const r of rows) {
+      const other = tableRoot(r.metadata_location);
+      if (other === undefined || !rootsOverlap(root, other)) continue;
+      const otherTable = `${r.table_namespace}.${r.table_name}`;
+      throw configError(
+        `cannot create ${table} in catalog "${this.name}" at ${root}: that folder ${other === root ? 'is' : root.startsWith(other) ? 'lies in' : 'holds'} the folder ${other} of table ${otherTable} of catalog "${r.catalog_name}" in the same ${this.conn.description}`,
+        {
+          context: { table, catalog: this.name, location: root, otherTable, otherCatalog: r.catalog_name },
+          hint: `Give each catalog name its own warehouse (floe.yaml \`warehouse:\`), or use catalog.name "${r.catalog_name}": the orphan sweep and \`table drop --purge\` of one catalog would delete the other's files.`,
+        },
+      );
     }
   }
 
