@@ -194,7 +194,10 @@ export async function explainQueryError(engine: Engine, catalog: Catalog, sql: s
   }
   if (/No statement to prepare/i.test(e.message)) return usageError('the SQL text holds no statement (only comments?)', { cause: e });
   if (!/Catalog Error: Table with name/.test(e.message)) return e;
-  const known = new Set((await catalog.listTables()).map((id) => formatTableId(id).toLowerCase()));
+  // Only a better message: if the catalog cannot be listed now, DuckDB's words stand.
+  const listed = await catalog.listTables().catch(() => null);
+  if (listed === null) return e;
+  const known = new Set(listed.map((id) => formatTableId(id).toLowerCase()));
   for (const id of await qualifiedTableNames(engine, sql)) {
     if (known.has(formatTableId(id).toLowerCase())) continue;
     try {
