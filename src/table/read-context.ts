@@ -17,7 +17,8 @@ export async function withContext<T>(p: Promise<T>, message: string, table: stri
 
 /** Keeps the kind of a FloeError (not-found stays not-found) and prefixes what floe was doing. */
 export function rethrow(e: unknown, message: string, table: string, snapshot: string): FloeError {
-  const inner = e instanceof Error ? e.message : String(e);
+  // "cannot read manifest list <f>: file not found: <f>" says the path once.
+  const inner = dropRepeatedPaths(e instanceof Error ? e.message : String(e), message);
   const kind = e instanceof FloeError ? e.kind : 'corrupt';
   return new FloeError(kind, `${message}: ${inner}`, {
     cause: e,
@@ -25,4 +26,14 @@ export function rethrow(e: unknown, message: string, table: string, snapshot: st
     ...(e instanceof FloeError && e.hint !== undefined ? { hint: e.hint } : {}),
     retryable: e instanceof FloeError ? e.retryable : false,
   });
+}
+
+/** `inner` without the file locations `outer` already names (`file not found: <f>` → `file not found`). */
+function dropRepeatedPaths(inner: string, outer: string): string {
+  let out = inner;
+  for (const word of inner.split(/\s+/)) {
+    const path = word.replace(/[,;)]+$/, '');
+    if (path.includes('/') && outer.includes(path)) out = out.replace(`: ${path}`, '').replace(` ${path}`, '');
+  }
+  return out;
 }

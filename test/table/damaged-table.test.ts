@@ -42,6 +42,8 @@ describe('expiry on a table whose current manifest list is missing', () => {
     const e = await caught(expireSnapshots(t.catalog, t.io, t.id, { olderThanMs: DAY, retainLast: 1, now: () => NOW }));
     expect(e.message).toContain(`table ns.t, snapshot ${current['snapshot-id']}: cannot read manifest list ${current['manifest-list']}`);
     expect(e.context).toMatchObject({ table: 'ns.t', snapshot: String(current['snapshot-id']) });
+    // The path once, not again in the cause's words.
+    expect(e.message.split(current['manifest-list']).length).toBe(2);
     // Nothing was committed: the same metadata file and all three snapshots.
     const after = await load(t);
     expect(after.metadataLocation).toBe(before.metadataLocation);
