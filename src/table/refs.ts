@@ -46,6 +46,20 @@ function validateRefName(name: string, table: string): void {
   }
 }
 
+/**
+ * `--snapshot 12345` reads digits as a snapshot id: a new ref named so would be shadowed by
+ * any snapshot with that id, so floe does not create one (one another engine made can still
+ * be moved, dropped and read).
+ */
+function validateNewRefName(name: string, table: string): void {
+  if (/^-?\d+$/.test(name)) {
+    throw usageError(`'${name}' is not a valid name for a new branch or tag of table ${table}: a name of digits only reads as a snapshot id`, {
+      context: { table, ref: name },
+      hint: `give it a letter, e.g. v${name.replace(/^-/, '')}`,
+    });
+  }
+}
+
 // ---------------------------------------------------------------------------------------
 // Rollback
 // ---------------------------------------------------------------------------------------
@@ -135,6 +149,7 @@ export function planRef(metadata: TableMetadata, type: 'tag' | 'branch', req: Re
   const { name } = req;
   validateRefName(name, table);
   const existing = metadata.refs[name];
+  if (!existing && !req.drop) validateNewRefName(name, table);
   if (existing && existing.type !== type) {
     throw usageError(`table ${table}: '${name}' is a ${existing.type}, not a ${type}`, {
       context: { table, ref: name },

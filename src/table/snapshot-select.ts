@@ -102,6 +102,12 @@ export function selectSnapshot(metadata: TableMetadata, selector: SnapshotSelect
       return { snapshot: snapshotById(metadata, id, table), schema: current, timeTravel: false };
     }
     case 'id': {
+      // Digits are a snapshot id first; a ref named with digits only (other engines allow
+      // one) is read when no snapshot has that id, rather than being unreachable.
+      const named = String(selector.snapshotId);
+      if (!metadata.snapshots.some((s) => s['snapshot-id'] === selector.snapshotId) && metadata.refs[named]) {
+        return selectSnapshot(metadata, { kind: 'ref', name: named }, table);
+      }
       const snapshot = snapshotById(metadata, selector.snapshotId, table);
       return { snapshot, schema: snapshotSchema(metadata, snapshot, table), timeTravel: true };
     }

@@ -106,4 +106,20 @@ describe('tags and branches', () => {
     expect(e.message).toBe("table ns.t has no branch or tag named 'nope'");
     expect(e.hint).toBe('its refs are: first, main');
   });
+
+  it('refuses to create a ref named with digits only, and still reads one another engine made', async () => {
+    const { t, s } = await three();
+    const m0 = (await load(t)).metadata;
+    expect(error(() => planRef(m0, 'tag', { name: '12345', snapshotId: s[0] }, 'ns.t')).message).toMatch(/'12345' is not a valid name for a new branch or tag of table ns\.t: a name of digits only reads as a snapshot id/);
+    expect(error(() => planRef(m0, 'branch', { name: '7' }, 'ns.t')).hint).toBe('give it a letter, e.g. v7');
+    // A numeric tag written by another engine: `--snapshot 12345` reaches it when no snapshot has that id.
+    const m = { ...m0, refs: { ...m0.refs, '12345': { 'snapshot-id': s[0]!, type: 'tag' as const } } };
+    expect(selectSnapshot(m, parseSnapshotSelector('12345'), 'ns.t').snapshot!['snapshot-id']).toBe(s[0]);
+    // A snapshot id still wins over a ref of the same digits.
+    const clash = { ...m0, refs: { ...m0.refs, [String(s[1])]: { 'snapshot-id': s[0]!, type: 'tag' as const } } };
+    expect(selectSnapshot(clash, parseSnapshotSelector(String(s[1])), 'ns.t').snapshot!['snapshot-id']).toBe(s[1]);
+    // And it can be dropped.
+    const dropped = planRef(m, 'tag', { name: '12345', drop: true }, 'ns.t');
+    expect(dropped.after).toBeNull();
+  });
 });
