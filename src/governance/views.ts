@@ -8,8 +8,8 @@ import type { Engine } from '../engine/duckdb.js';
 import { createTableView, type TableScan, type TableScanOptions } from '../engine/read.js';
 import type { TableMetadata } from '../iceberg/types.js';
 import { applyPoliciesSql } from './apply.js';
-import { piiColumnsFromProperties } from './policy.js';
 import type { Env } from './salt.js';
+import { readMaskColumns } from './tags.js';
 
 /** Wraps a table's scan query in its masks; null when the table has nothing to mask. */
 export type ViewMask = (scanSql: string, columns: ReadonlySet<string>) => string;
@@ -18,7 +18,8 @@ export type ViewMasker = (metadata: TableMetadata, table: string) => ViewMask | 
 /** The masker for reads under this environment (the hash salts come from it). */
 export function readMasker(env: Env = process.env): ViewMasker {
   return (metadata, table) => {
-    const columns = piiColumnsFromProperties(metadata.properties).filter((c) => c.apply === 'read' && c.policy !== 'none');
+    // Tags follow renamed columns, and one floe cannot read fails the read (tags.ts).
+    const columns = readMaskColumns(metadata, table);
     if (columns.length === 0) return null;
     return (scanSql, present) => applyPoliciesSql(scanSql, columns, table, env, present);
   };

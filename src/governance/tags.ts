@@ -1,0 +1,76 @@
+/**
+ * The PII tags a masked read applies to a table as it is now (`floe query --mask`, the
+ * sources of `sql` pipelines; views.ts).
+ *
+ * Tags are table properties keyed by column name (`floe.pii.<column>`, policy.ts), but a
+ * column's name can change while its data stays: `floe table evolve --rename-column
+ * email=mail` keeps `floe.pii.email`. A tag therefore follows the field ids its column name
+ * had in any of the table's schemas (Iceberg keeps them all; spec "Schema Evolution": a
+ * rename changes the name, never the id), and masks the current column with that id as well
+ * as a current column of that name. A dropped column has nothing left to mask.
+ *
+ * Reads fail closed: a tag whose value floe cannot read is a configuration error, never a
+ * column shown unmasked. Pure: no IO.
+ */
+import { configError } from '../errors.js';
+import type { Schema } from '../iceberg/types.js';
+import { DEFAULT_SALT_ENV, PII_POLICIES, PII_PREFIX, type PiiColumn, type PiiPolicy } from './policy.js';
+
+export interface TaggedTable {
+  schemas: readonly Schema[];
+  'current-schema-id': number;
+  properties: Readonly<Record<string, string>>;
+}
+
+/** Stricter policies win when two tags reach one column (a rename and a new tag). */
+const STRICTNESS: Record<PiiPolicy, number> = { none: 0, mask: 1, hash: 2, redact: 3 };
+
+/** Every `floe.pii.<column>` tag of the table's properties; a value floe cannot read throws. */
+function readTags(t: TaggedTable, table: string): PiiColumn[] {
+  const out: PiiColumn[] = [];
+  for (const [key, value] of Object.entries(t.properties)) {
+    if (!key.startsWith(PII_PREFIX) || key.endsWith('.salt-env')) continue;
+    const column = key.slice(PII_PREFIX.length);
+    const [tag, policy, apply, ...rest] = value.split(':');
+    const ok =
+      tag !== undefined && tag.trim() !== '' && (PII_POLICIES as readonly string[]).includes(policy ?? '') && (apply === undefined || apply === 'ingest' || apply === 'read') && rest.length === 0;
+    if (!ok) {
+      throw configError(`table ${table}: property ${key} = '${value}' is not a PII tag (<tag>:<policy>, policy one of ${PII_POLICIES.join(', ')}); its column cannot be masked`, {
+        context: { table, property: key },
+        hint: `Correct it, e.g. floe table evolve ${table} --set-property ${key}=text:mask`,
+      });
+    }
+    out.push({
+      column,
+      tag,
+      policy: policy as PiiPolicy,
+      apply: apply === 'ingest' ? 'ingest' : 'read',
+      saltEnv: t.properties[`${key}.salt-env`] ?? DEFAULT_SALT_ENV,
+    });
+  }
+  return out;
+}
+
+/**
+ * The current columns to mask on read, one entry each (the strictest tag that reaches it),
+ * sorted by column: tags applied at read with a policy other than `none`.
+ */
+export function readMaskColumns(t: TaggedTable, table: string): PiiColumn[] {
+  const tags = readTags(t, table).filter((c) => c.apply === 'read' && c.policy !== 'none');
+  if (tags.length === 0) return [];
+  const current = t.schemas.find((s) => s['schema-id'] === t['current-schema-id']) ?? t.schemas[t.schemas.length - 1];
+  if (!current) return [];
+  // Only top-level columns can be tagged (policy.ts), so only top-level names are followed.
+  const idsByName = new Map<string, Set<number>>();
+  for (const s of t.schemas) for (const f of s.fields) idsByName.set(f.name, (idsByName.get(f.name) ?? new Set()).add(f.id));
+  const byColumn = new Map<string, PiiColumn>();
+  for (const tag of tags) {
+    const ids = idsByName.get(tag.column) ?? new Set<number>();
+    for (const f of current.fields) {
+      if (f.name !== tag.column && !ids.has(f.id)) continue;
+      const seen = byColumn.get(f.name);
+      if (seen === undefined || STRICTNESS[tag.policy] > STRICTNESS[seen.policy]) byColumn.set(f.name, { ...tag, column: f.name });
+    }
+  }
+  return [...byColumn.values()].sort((a, b) => a.column.localeCompare(b.column));
+}
