@@ -155,3 +155,18 @@ describe('floe table register: bad metadata files', () => {
     expect(catalogPointer(project, 'raw.reg')).toBeNull();
   });
 });
+
+describe('floe snapshot rollback to a damaged snapshot', () => {
+  it('is refused before main moves, naming the snapshot and its missing manifest list', async () => {
+    await loaded('raw.rb', 2);
+    const snaps = await snapshotsJson('raw.rb');
+    const pointer = catalogPointer(project, 'raw.rb');
+    const target = snaps[0]!;
+    await rm(target['manifest-list'].replace(/^file:(\/\/)?/, ''));
+    const r = await floeIn(project, ['snapshot', 'rollback', 'raw.rb', '--to-snapshot', String(target['snapshot-id'])]);
+    expectFailure(r, 1, [`table raw.rb: cannot roll back to snapshot ${target['snapshot-id']}: its manifest list`, 'is missing']);
+    expect(catalogPointer(project, 'raw.rb')).toBe(pointer);
+    const q = await floeIn(project, ['query', 'SELECT count(*) AS n FROM raw.rb', '--format', 'csv']);
+    expect(q.stdout, show(q)).toBe('n\n10\n');
+  });
+});

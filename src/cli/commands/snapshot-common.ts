@@ -16,10 +16,13 @@ export async function commitPlanned<P extends { change: TableChange }>(
   id: TableIdentifier,
   plan: (t: LoadedTable) => P,
   events: CommitEvents = {},
+  /** Checks the first plan against the files before anything is committed (throws to refuse). */
+  verify?: (t: LoadedTable, p: P) => Promise<void>,
 ): Promise<{ plan: P; metadataLocation: string | null }> {
   const table = await loadTable(catalog, io, id);
   const first = plan(table);
   if (first.change.updates.length === 0) return { plan: first, metadataLocation: null };
+  if (verify) await verify(table, first);
   let last = first;
   const r = await commitTable(
     catalog,

@@ -1,7 +1,9 @@
 /** `floe snapshot rollback <table> (--to-snapshot ID | --to-time TIME) [--json]`: moves main back to an ancestor. */
 import type { Command } from 'commander';
 import { parseTableIdentifier } from '../../catalog/identifier.js';
-import { usageError } from '../../errors.js';
+import { corruptError, usageError } from '../../errors.js';
+import type { Snapshot } from '../../iceberg/types.js';
+import type { LoadedTable } from '../../table/load.js';
 import { planRollback, type RollbackTarget } from '../../table/refs.js';
 import { parseAsOf } from '../../table/snapshot-select.js';
 import { globalsOf, withProject } from '../context.js';
@@ -21,13 +23,29 @@ function target(opts: RollbackCliOptions): RollbackTarget {
   return { timestampMs: parseAsOf(opts.toTime!, '--to-time') };
 }
 
+/**
+ * A rollback only moves a pointer, so a target whose manifest list is gone would make main
+ * unreadable at once: refused, naming the snapshot and the file, with the table unchanged.
+ */
+async function readableTarget(t: LoadedTable, to: Snapshot, table: string): Promise<void> {
+  const list = to['manifest-list'];
+  if (list && !(await t.io.exists(list))) {
+    throw corruptError(`table ${table}: cannot roll back to snapshot ${to['snapshot-id']}: its manifest list ${list} is missing`, {
+      context: { table, snapshot: String(to['snapshot-id']), file: list },
+      hint: 'pick another snapshot with `floe snapshots <table>`; main stays where it is',
+    });
+  }
+}
+
 export default async function snapshotRollback(tableName: string, opts: RollbackCliOptions, cmd: Command): Promise<number> {
   const out = consoleOutput(!!opts.json);
   // Retried S3 requests: one summary line on stderr at the end; with --json they are retry events.
   return reportingS3RetriesUnlessJson(out, async () => {
     const id = parseTableIdentifier(tableName);
     const to = target(opts);
-    const { plan, metadataLocation } = await withProject(globalsOf(cmd), ({ catalog, io }) => commitPlanned(catalog, io, id, (t) => planRollback(t.metadata, to, tableName)));
+    const { plan, metadataLocation } = await withProject(globalsOf(cmd), ({ catalog, io }) =>
+      commitPlanned(catalog, io, id, (t) => planRollback(t.metadata, to, tableName), {}, (t, p) => readableTarget(t, p.to, tableName)),
+    );
     const result = {
       table: tableName,
       from_snapshot: plan.from,
