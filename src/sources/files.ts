@@ -5,18 +5,20 @@
 import { internalError, notFound } from '../errors.js';
 import { resolveFiles } from '../ingest/file-source.js';
 import { quoteLiteral } from '../engine/sql.js';
-import { splitObjectStorePaths, stageObjectFiles } from '../io/s3-glob.js';
+import { splitObjectStorePaths } from '../io/s3-glob.js';
+import { stageRemote } from './staged.js';
 import type { SourceContext } from './source.js';
 
 /**
  * Local paths DuckDB can read: local files and globs resolved against the project folder;
- * s3:// files and globs listed and staged into the local stage cache through the FileIO.
+ * s3:// files and globs listed and staged into the local stage cache through the FileIO
+ * (staged.ts remembers their locations for messages and the file column).
  */
 export async function sourceFiles(paths: readonly string[], ctx: SourceContext): Promise<string[]> {
   const { remote, local } = splitObjectStorePaths(paths);
   if (remote.length === 0) return resolveFiles(paths, ctx.projectDir);
   if (!ctx.io) throw internalError(`pipeline ${ctx.pipeline}: no FileIO to read ${remote[0]}`);
-  const staged = await stageObjectFiles(ctx.io, remote);
+  const staged = await stageRemote(ctx.io, remote);
   return [...(await resolveFiles(local, ctx.projectDir)), ...staged];
 }
 

@@ -5,16 +5,18 @@ import type { FileIO } from '../io/fileio.js';
 import type { LoadedPipeline } from '../pipeline/load.js';
 import type { Source as SourceConfig } from '../pipeline/schema-source.js';
 import type { Source } from './source.js';
+import { namingLocations } from './staged.js';
 
 export async function createSource(config: SourceConfig, resolved: LoadedPipeline['resolved'], catalog: Catalog, io: FileIO): Promise<Source> {
   switch (config.kind) {
+    // File sources name s3:// inputs by their location, not by their local stage path.
     case 'csv':
-      return (await import('./csv.js')).csvSource({ ...config, path: resolved.paths ?? config.path });
+      return namingLocations((await import('./csv.js')).csvSource({ ...config, path: resolved.paths ?? config.path }));
     case 'json':
     case 'jsonl':
-      return (await import('./json.js')).jsonSource({ ...config, path: resolved.paths ?? config.path });
+      return namingLocations((await import('./json.js')).jsonSource({ ...config, path: resolved.paths ?? config.path }));
     case 'parquet':
-      return (await import('./parquet.js')).parquetSource({ ...config, path: resolved.paths ?? config.path });
+      return namingLocations((await import('./parquet.js')).parquetSource({ ...config, path: resolved.paths ?? config.path }));
     case 'sql':
       return (await import('./sql.js')).sqlSource(config, catalog, io);
     default:

@@ -13,7 +13,8 @@ import { explainReadFailure, expandGlobs, refuseEmptyCsv } from '../../ingest/ex
 import { detectFormat, fileSourceSql, resolveFiles, type FileFormat } from '../../ingest/file-source.js';
 import { textJsonColumns } from '../../sources/json-read.js';
 import { writeTable } from '../../ingest/write-table.js';
-import { splitObjectStorePaths, stageObjectFiles } from '../../io/s3-glob.js';
+import { splitObjectStorePaths } from '../../io/s3-glob.js';
+import { errorWithLocations, locationOf, stageRemote } from '../../sources/staged.js';
 import { parsePartitionExpr, unboundPartitionField } from '../../pipeline/expressions.js';
 import { globalsOf, withProject } from '../context.js';
 import { consoleOutput, endOnError, formatBytes, reportingS3RetriesUnlessJson } from '../output.js';
@@ -45,14 +46,16 @@ export default async function load(tableName: string, files: string[], opts: Loa
     out.event('start', { command: 'load', table: tableName, files: paths.length + remote.length, format });
     const result = await withProject(globalsOf(cmd), async ({ catalog, io, project }) => {
       try {
-        if (remote.length) paths = [...paths, ...(await stageObjectFiles(io, remote))];
+        if (remote.length) paths = [...paths, ...(await stageRemote(io, remote))];
         return await loadInto(catalog, io, project.paths.warehouse);
       } catch (err) {
-        const e = await explainReadFailure(err, paths, format);
+        // s3:// inputs are named by their location, not by their local stage path.
+        const e = errorWithLocations(await explainReadFailure(err, paths, format));
         // DuckDB does not always say which file it failed on; the user needs to know.
+        const shown = paths.map(locationOf);
         const named =
-          e instanceof FloeError && (e.kind === 'source' || e.kind === 'io' || e.kind === 'corrupt') && !paths.some((p) => e.message.includes(p)) && !/\.metadata\.json|\.avro\b/.test(e.message)
-            ? new FloeError(e.kind, `${e.message} (input: ${paths.join(', ')})`, { cause: e, context: e.context, hint: e.hint })
+          e instanceof FloeError && (e.kind === 'source' || e.kind === 'io' || e.kind === 'corrupt') && !shown.some((p) => e.message.includes(p)) && !/\.metadata\.json|\.avro\b/.test(e.message)
+            ? new FloeError(e.kind, `${e.message} (input: ${shown.join(', ')})`, { cause: e, context: e.context, hint: e.hint })
             : e;
         throw named;
       }
