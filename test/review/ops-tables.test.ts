@@ -51,6 +51,12 @@ describe('floe table create / evolve: slips in the request', () => {
     expect(catalogPointer(project, 'raw.c')).toBeNull();
   });
 
+  it('a v3-only type on a v2 table is a usage error naming the table and the column; nothing is created', async () => {
+    const r = await floeIn(project, ['table', 'create', 'raw.ns3', '--column', 'a timestamp_ns']);
+    expectFailure(r, 2, ["table raw.ns3: column 'a' has type timestamp_ns, which needs format version 3", '--property format-version=3']);
+    expect(catalogPointer(project, 'raw.ns3')).toBeNull();
+  });
+
   it('dropping a column twice, or by its old name after a rename, is refused and changes nothing', async () => {
     await loaded('raw.ev', 1);
     const before = await tableState(project, 'raw.ev');

@@ -13,6 +13,7 @@ import { formatTableId } from '../../catalog/catalog.js';
 import { parseTableIdentifier } from '../../catalog/identifier.js';
 import { FloeError, usageError } from '../../errors.js';
 import { createTableChange } from '../../iceberg/metadata-builder.js';
+import { v3Features } from '../../iceberg/schema.js';
 import type { NestedField, StructType } from '../../iceberg/types.js';
 import { joinLocation } from '../../io/fileio.js';
 import { columnTypeProblem } from '../../pipeline/column-type.js';
@@ -72,6 +73,14 @@ export default async function create(tableName: string, opts: CreateOptions, cmd
         // A partition or sort field over a column the schema lacks is a mistake on the command line.
         if (e instanceof FloeError && e.kind === 'schema') throw usageError(`${name}: ${e.message}`, { hint: e.hint });
         throw e;
+      }
+      // A v3-only type on a v2 table is a slip on the command line, found before anything is written.
+      const version = Number(properties['format-version'] ?? 2);
+      const v3 = version < 3 ? v3Features(schema) : [];
+      if (v3.length > 0) {
+        throw usageError(`table ${name}: ${v3[0]}, which needs format version 3 (this table would be v${version})`, {
+          hint: 'give --property format-version=3, or a v2 type (timestamp, timestamptz)',
+        });
       }
       const table = await createTable(catalog, io, id, change);
       out.event('end', { command: 'table create', table: name, created: true, location: table.metadata.location, columns: schema.fields.length });

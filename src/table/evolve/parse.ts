@@ -17,6 +17,8 @@ const ADD = /^\s*("[^"]+"|\S+)\s+((?:decimal)\s*\(\s*\d+\s*,\s*\d+\s*\)|fixed\s*
 export function parseAddColumn(text: string, option = '--add-column'): AddColumn {
   const m = ADD.exec(text);
   if (!m) throw usageError(`${option} '${text}': expected "name type [required] [first | after col] [doc 'text']", e.g. "email string after name"`);
+  // list<...>, map<...>, struct<...>: a nested type, which these options do not take.
+  if (/^\s*</.test(m[3]!)) throw usageError(`${option} '${text}': nested types (${m[2]}<...>) are not supported here; give a primitive type such as string, long or timestamptz`);
   const name = m[1]!.replace(/^"|"$/g, '');
   const out: AddColumn = { name, type: m[2]!.replace(/\s+/g, '').toLowerCase() };
   let rest = m[3]!.trim();

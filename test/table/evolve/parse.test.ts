@@ -10,6 +10,8 @@ describe('evolve option parsing', () => {
     expect(parseAddColumn('h fixed[16]')).toEqual({ name: 'h', type: 'fixed[16]' });
     expect(() => parseAddColumn('lonely')).toThrow(/--add-column 'lonely': expected/);
     expect(() => parseAddColumn('x int sideways')).toThrow(/cannot read 'sideways'/);
+    expect(() => parseAddColumn('tags list<string>', '--column')).toThrow(/--column 'tags list<string>': nested types \(list<\.\.\.>\) are not supported here/);
+    expect(() => parseAddColumn('lonely', '--column')).toThrow(/^--column 'lonely': expected/);
   });
 
   it('reads pairs, partition fields and sort fields', () => {
