@@ -4,7 +4,8 @@
  * parse. Each fails with the exit code of DESIGN §3 and names what was wrong; an existing
  * --out file survives a failed query untouched.
  */
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { assertBuilt, expectFailure, floeIn, show, smallCsv, useTmpDirs, writeProject } from '../cli/helpers.js';
@@ -75,6 +76,16 @@ describe('floe query --out', () => {
     expect(ok.code, show(ok)).toBe(0);
     expect(await readFile(target, 'utf8')).toBe('id\n0\n1\n2\n');
     expect(await readdir(dir)).toEqual(['result.csv']);
+  });
+
+  it('a named pipe stays a pipe: written through, not renamed over', async () => {
+    const fifo = path.join(project, 'pipe.json');
+    execFileSync('mkfifo', [fifo]);
+    const reading = readFile(fifo, 'utf8');
+    const r = await floeIn(project, ['query', 'SELECT 7 AS n', '--out', fifo]);
+    expect(r.code, show(r)).toBe(0);
+    expect(JSON.parse(await reading)).toEqual([{ n: 7 }]);
+    expect((await stat(fifo)).isFIFO()).toBe(true);
   });
 
   it('without --format, the extension of --out picks it', async () => {

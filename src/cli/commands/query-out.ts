@@ -33,9 +33,14 @@ export async function checkOutTarget(out: string): Promise<string> {
 
 /**
  * Runs `write(tmp)` to a temporary file beside `target` and renames it over `target` when it
- * succeeded; on failure the temporary file is removed and `target` is untouched.
+ * succeeded; on failure the temporary file is removed and `target` is untouched. A target that
+ * exists and is not a regular file (a device, a pipe) is written directly.
  */
 export async function writeReplacing(target: string, write: (tmp: string) => Promise<void>): Promise<void> {
+  // /dev/stdout, a named pipe, a terminal: written as they are; renaming over one would
+  // replace the device or pipe with a plain file.
+  const existing = await stat(target).catch(() => null);
+  if (existing && !existing.isFile()) return write(target);
   const tmp = join(dirname(target), `.${basename(target)}.${randomBytes(6).toString('hex')}.floe-tmp`);
   try {
     await write(tmp);
