@@ -70,7 +70,7 @@ export function fileSourceSql(files: readonly string[], o: FileSourceOptions): s
     }
     case 'jsonl':
       // Records only, typed from all of them (src/sources/json-read.ts).
-      return `SELECT * FROM ${jsonLinesReadSql(files)}`;
+      return `SELECT * FROM ${jsonLinesReadSql(files, { sampleAll: true })}`;
     case 'json':
       return `SELECT * FROM read_json(${list}, format = 'auto', records = 'true', union_by_name = true, sample_size = -1)`;
     case 'parquet':

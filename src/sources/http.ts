@@ -30,6 +30,7 @@ import type { Source as SourceConfig } from '../pipeline/schema-source.js';
 import { collectSecrets, createRedactor, type Redactor } from '../pipeline/secrets.js';
 import { fileListSql } from './files.js';
 import { jsonLinesReadSql, textJsonColumns } from './json-read.js';
+import { SAMPLE_RECORDS } from './jsonl-lines.js';
 import { type FoundValue, JsonSyntaxError, type JsonSpan, oneLine, scalarText, scanJson } from './http-json.js';
 import { createPager } from './http-paging.js';
 import { type HttpRequest, type HttpResponse, request, safeUrl } from './http-request.js';
@@ -58,11 +59,12 @@ export function httpSource(config: HttpConfig): Source {
         const read = await readPages(config, req, dir, { ...ctx, redact });
         const relation = ctx.engine.uniqueName('http');
         // An API that returned no records still gives a (one-column, empty) relation.
-        // Every record is an object (readPage checked it), so the reader is asked for records,
-        // typed from all of them, and mixed-type columns become text (json-read.ts).
+        // Every record is an object (readPage checked it), so the reader is asked for records;
+        // each page is a file, sampled whole unless it is larger than the reader's sample, and
+        // mixed-type columns become text (json-read.ts).
         const what = `read the records fetched by pipeline ${ctx.pipeline}`;
         const select = read.files.length
-          ? await textJsonColumns(ctx.engine, `SELECT * FROM ${jsonLinesReadSql(read.files)}`, what)
+          ? await textJsonColumns(ctx.engine, `SELECT * FROM ${jsonLinesReadSql(read.files, { sampleAll: read.largestPage > SAMPLE_RECORDS })}`, what)
           : `SELECT * FROM read_json(${fileListSql([await emptyFile(dir)])}, format = 'newline_delimited')`;
         await ctx.engine.run(
           `CREATE OR REPLACE TEMP VIEW ${quoteIdent(relation)} AS ${select}`,
@@ -88,6 +90,8 @@ interface ReadResult {
   files: string[];
   pages: number;
   records: number;
+  /** Records of the largest page. */
+  largestPage: number;
   retries: number;
   /** Why paging stopped early, when it did (max_pages). */
   stopped?: string;
@@ -95,7 +99,7 @@ interface ReadResult {
 
 async function readPages(config: HttpConfig, first: HttpRequest, dir: string, ctx: SourceContext): Promise<ReadResult> {
   const pager = createPager(config.pagination);
-  const out: ReadResult = { files: [], pages: 0, records: 0, retries: 0 };
+  const out: ReadResult = { files: [], pages: 0, records: 0, largestPage: 0, retries: 0 };
   let url = pager.first(first.url);
   for (;;) {
     ctx.signal?.throwIfAborted();
@@ -117,6 +121,7 @@ async function readPages(config: HttpConfig, first: HttpRequest, dir: string, ct
       await writeFile(file, `${page.lines.join('\n')}\n`);
       out.files.push(file);
       out.records += page.lines.length;
+      out.largestPage = Math.max(out.largestPage, page.lines.length);
     }
     ctx.onProgress?.(out.records);
     const step = pager.next(

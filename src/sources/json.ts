@@ -67,8 +67,10 @@ async function jsonLines(ctx: SourceContext, patterns: readonly string[]): Promi
   const dir = await tempDir('jsonl');
   try {
     const read: { file: string; copy?: string }[] = [];
+    let sampleAll = false;
     for (const [i, file] of files.entries()) {
       const scan = await scanJsonLines(ctx.engine, file, ctx.signal);
+      sampleAll ||= scan.needsFullSample;
       if (scan.rejects.length) {
         for (let at = 0; at < scan.rejects.length; at += 200) {
           const rows = scan.rejects.slice(at, at + 200).map((r) => `(${quoteLiteral(file)}, ${r.line}, ${quoteLiteral(r.raw)}, ${quoteLiteral(r.reason)})`);
@@ -95,7 +97,7 @@ async function jsonLines(ctx: SourceContext, patterns: readonly string[]): Promi
     const fileColumn = copies.length
       ? `CASE ${SOURCE_FILE_COLUMN} ${copies.map((r) => `WHEN ${quoteLiteral(r.copy!)} THEN ${quoteLiteral(r.file)}`).join(' ')} ELSE ${SOURCE_FILE_COLUMN} END`
       : undefined;
-    let select = `SELECT * FROM ${jsonLinesReadSql(read.map((r) => r.copy ?? r.file), SOURCE_FILE_COLUMN)}`;
+    let select = `SELECT * FROM ${jsonLinesReadSql(read.map((r) => r.copy ?? r.file), { filenameColumn: SOURCE_FILE_COLUMN, sampleAll })}`;
     if (fileColumn) select = `SELECT * REPLACE (${fileColumn} AS ${SOURCE_FILE_COLUMN}) FROM (${select})`;
     const what = `read the JSON Lines files of pipeline ${ctx.pipeline}`;
     select = await textJsonColumns(ctx.engine, select, what);

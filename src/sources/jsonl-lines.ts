@@ -34,6 +34,13 @@ export interface LineScan {
   /** Lines holding one JSON object. */
   records: number;
   rejects: LineReject[];
+  /**
+   * DuckDB's default sample (the first SAMPLE_RECORDS records of a file) would miss something:
+   * a top-level key first seen after it, or a key whose values have more than one JSON type
+   * (`1` and `"x"`), which a sampled type would refuse past the sample. The reader then types
+   * the columns from every record instead, at the cost of one more pass per bind.
+   */
+  needsFullSample: boolean;
 }
 
 const NEWLINE = 0x0a;
@@ -71,12 +78,60 @@ function kindOf(v: unknown): string {
   return typeof v === 'string' ? 'a string' : typeof v === 'number' ? 'a number' : typeof v === 'boolean' ? 'a boolean' : typeof v;
 }
 
+/** DuckDB's JSON reader's default `sample_size`, in records. */
+export const SAMPLE_RECORDS = 20_480;
+
+// Strings DuckDB may type as DATE, TIME or TIMESTAMP when its sample holds only such strings.
+const TEMPORAL = /^\s*(\d{4}-\d{2}-\d{2}|\d{1,2}:\d{2})/;
+
+function jsonKind(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'array';
+  if (typeof v === 'number') return Number.isInteger(v) ? 'integer' : 'number';
+  if (typeof v === 'string') return TEMPORAL.test(v) ? 'temporal string' : 'string';
+  return typeof v;
+}
+
+/**
+ * Every key path (`a`, `a.b`, `a[].c`) and value kind of a file's records, with the record
+ * that showed it first, for LineScan.needsFullSample: a path or kind first shown past the
+ * sample is one DuckDB's sampled types would drop or refuse. Mixes inside the sample are
+ * DuckDB's to resolve (DOUBLE for integers and decimals, JSON for the rest).
+ */
+class Shape {
+  private readonly seen = new Set<string>();
+
+  /** Adds the n-th record; true when the default sample would not type it right. */
+  add(record: Record<string, unknown>, n: number): boolean {
+    return this.walk(record, '', n);
+  }
+
+  private walk(v: unknown, path: string, n: number): boolean {
+    const kind = jsonKind(v);
+    if (kind !== 'null') {
+      const key = `${path}\u0000${kind}`;
+      if (!this.seen.has(key)) {
+        if (n > SAMPLE_RECORDS) return true;
+        this.seen.add(key);
+      }
+    }
+    if (kind === 'array') {
+      for (const item of v as unknown[]) if (this.walk(item, `${path}[]`, n)) return true;
+    } else if (kind === 'object') {
+      for (const [k, item] of Object.entries(v as Record<string, unknown>)) if (this.walk(item, `${path}.${k}`, n)) return true;
+    }
+    return false;
+  }
+}
+
 /** Streams one JSON Lines file; see the header. */
 export async function scanJsonLines(engine: Engine, file: string, signal?: AbortSignal): Promise<LineScan> {
   const rejects: LineReject[] = [];
   // Lines that look like objects but that JSON.parse refused: DuckDB decides.
   const unsure: { line: number; text: string }[] = [];
   let records = 0;
+  let needsFullSample = false;
+  const shape = new Shape();
   for await (const batch of lineBatches(file, signal)) {
     for (const [line, bytes] of batch) {
       if (!isUtf8(bytes)) {
@@ -94,8 +149,10 @@ export async function scanJsonLines(engine: Engine, file: string, signal?: Abort
         else rejects.push({ line, raw: clip(text), reason: 'malformed JSON' });
         continue;
       }
-      if (value !== null && typeof value === 'object' && !Array.isArray(value)) records++;
-      else rejects.push({ line, raw: clip(text), reason: `not a JSON object (${kindOf(value)}); each line must be one object` });
+      if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+        records++;
+        if (!needsFullSample) needsFullSample = shape.add(value as Record<string, unknown>, records);
+      } else rejects.push({ line, raw: clip(text), reason: `not a JSON object (${kindOf(value)}); each line must be one object` });
     }
   }
   for (let i = 0; i < unsure.length; i += 500) {
@@ -107,12 +164,16 @@ export async function scanJsonLines(engine: Engine, file: string, signal?: Abort
     );
     for (const r of rows) {
       const u = batch[Number(r.i)]!;
-      if (r.ok === true) records++;
+      if (r.ok === true) {
+        records++;
+        // Not JSON.parse-able (NaN, trailing commas): its keys are unknown here.
+        needsFullSample = true;
+      }
       else rejects.push({ line: u.line, raw: clip(u.text), reason: 'malformed JSON' });
     }
   }
   rejects.sort((a, b) => a.line - b.line);
-  return { records, rejects };
+  return { records, rejects, needsFullSample };
 }
 
 /** Writes `file` to `dest` with the given lines emptied (kept as empty lines, so numbering holds). */
