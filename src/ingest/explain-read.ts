@@ -12,7 +12,7 @@ import { FloeError, sourceError } from '../errors.js';
 import type { Engine } from '../engine/duckdb.js';
 import { openEngine } from '../engine/duckdb.js';
 import { quoteLiteral } from '../engine/sql.js';
-import { scanJsonLines } from '../sources/jsonl-lines.js';
+import { type LineReject, scanJsonLines } from '../sources/jsonl-lines.js';
 
 /** The CSV dialect a file was read with; defaults as RFC 4180. */
 export interface CsvDialect {
@@ -78,9 +78,14 @@ export async function explainReadFailure(err: unknown, paths: readonly string[],
     let records = 0;
     for (const f of files) {
       if (jsonl) {
-        const scan = await scanJsonLines(engine, f);
+        // Only the first rejected line is kept: the file may be all garbage.
+        let bad: LineReject | undefined;
+        const scan = await scanJsonLines(engine, f, {
+          onRejects: async (batch) => {
+            for (const r of batch) if (!bad || r.line < bad.line) bad = r;
+          },
+        });
         records += scan.records;
-        const bad = scan.rejects[0];
         if (bad) {
           return sourceError(`${f}:${bad.line}: ${bad.reason}: ${bad.raw.slice(0, 120)}`, {
             cause: err,

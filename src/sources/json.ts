@@ -13,7 +13,7 @@ import type { Source as SourceConfig } from '../pipeline/schema-source.js';
 import { quoteIdent, quoteLiteral } from '../engine/sql.js';
 import { describeFiles, expandFiles, fileListSql, sourceFiles } from './files.js';
 import { jsonLinesReadSql, textJsonColumns } from './json-read.js';
-import { scanJsonLines, writeWithoutLines } from './jsonl-lines.js';
+import { type LineReject, scanJsonLines, writeWithoutLines } from './jsonl-lines.js';
 import { SOURCE_FILE_COLUMN, type Extracted, type Source, type SourceContext } from './source.js';
 import { removeTempDir, tempDir } from './temp-dir.js';
 
@@ -64,22 +64,28 @@ async function jsonLines(ctx: SourceContext, patterns: readonly string[]): Promi
     `CREATE TEMP TABLE ${quoteIdent(rejects)} (source VARCHAR, line BIGINT, raw VARCHAR, reason VARCHAR)`,
     'prepare the JSON Lines rejects table',
   );
-  const dir = await tempDir('jsonl');
+  // Made only when a file needs a cleaned copy (a killed run leaves at most that behind).
+  let dir: string | undefined;
   try {
     const read: { file: string; copy?: string }[] = [];
     let sampleAll = false;
     for (const [i, file] of files.entries()) {
-      const scan = await scanJsonLines(ctx.engine, file, ctx.signal);
-      sampleAll ||= scan.needsFullSample;
-      if (scan.rejects.length) {
-        for (let at = 0; at < scan.rejects.length; at += 200) {
-          const rows = scan.rejects.slice(at, at + 200).map((r) => `(${quoteLiteral(file)}, ${r.line}, ${quoteLiteral(r.raw)}, ${quoteLiteral(r.reason)})`);
+      const bad = new Set<number>();
+      const keep = async (batch: LineReject[]) => {
+        for (let at = 0; at < batch.length; at += 200) {
+          const rows = batch.slice(at, at + 200).map((r) => `(${quoteLiteral(file)}, ${r.line}, ${quoteLiteral(r.raw)}, ${quoteLiteral(r.reason)})`);
           await ctx.engine.run(`INSERT INTO ${quoteIdent(rejects)} VALUES ${rows.join(', ')}`, `keep the rejected lines of ${file}`);
         }
+        for (const r of batch) bad.add(r.line);
+      };
+      const scan = await scanJsonLines(ctx.engine, file, { signal: ctx.signal, onRejects: keep });
+      sampleAll ||= scan.needsFullSample;
+      if (bad.size > 0) {
         // Bad lines are blanked in a private copy, which DuckDB reads instead.
         if (scan.records > 0) {
+          dir ??= await tempDir('jsonl');
           const copy = join(dir, `${i}-${basename(file)}`);
-          await writeWithoutLines(file, copy, new Set(scan.rejects.map((r) => r.line)), ctx.signal);
+          await writeWithoutLines(file, copy, bad, ctx.signal);
           read.push({ file, copy });
         }
       } else if (scan.records > 0) read.push({ file });
@@ -106,10 +112,9 @@ async function jsonLines(ctx: SourceContext, patterns: readonly string[]): Promi
       kind: 'source',
       context: { pipeline: ctx.pipeline, files: describeFiles(files) },
     });
-    if (copies.length === 0) await removeTempDir(dir);
-    return { relation, rejects, describe: describeFiles(files), afterScan: copies.length ? () => removeTempDir(dir) : undefined };
+    return { relation, rejects, describe: describeFiles(files), afterScan: dir ? () => removeTempDir(dir!) : undefined };
   } catch (e) {
-    await removeTempDir(dir);
+    if (dir) await removeTempDir(dir);
     throw e;
   }
 }

@@ -125,7 +125,16 @@ class Shape {
 }
 
 /** Streams one JSON Lines file; see the header. */
-export async function scanJsonLines(engine: Engine, file: string, signal?: AbortSignal): Promise<LineScan> {
+export async function scanJsonLines(
+  engine: Engine,
+  file: string,
+  o: {
+    signal?: AbortSignal;
+    /** Takes rejected lines in batches as the scan goes, so a file of garbage is not held in memory; they are then not in the result. */
+    onRejects?: (batch: LineReject[]) => Promise<void>;
+  } = {},
+): Promise<LineScan> {
+  const { signal } = o;
   const rejects: LineReject[] = [];
   // Lines that look like objects but that JSON.parse refused: DuckDB decides.
   const unsure: { line: number; text: string }[] = [];
@@ -154,9 +163,17 @@ export async function scanJsonLines(engine: Engine, file: string, signal?: Abort
         if (!needsFullSample) needsFullSample = shape.add(value as Record<string, unknown>, records);
       } else rejects.push({ line, raw: clip(text), reason: `not a JSON object (${kindOf(value)}); each line must be one object` });
     }
+    if (unsure.length >= 500) await resolve();
+    if (o.onRejects && rejects.length >= 1000) await o.onRejects(rejects.splice(0));
   }
-  for (let i = 0; i < unsure.length; i += 500) {
-    const batch = unsure.slice(i, i + 500);
+  await resolve();
+  rejects.sort((a, b) => a.line - b.line);
+  if (o.onRejects && rejects.length) await o.onRejects(rejects.splice(0));
+  return { records, rejects, needsFullSample };
+
+  async function resolve(): Promise<void> {
+    const batch = unsure.splice(0);
+    if (batch.length === 0) return;
     const rows = await engine.all(
       `SELECT i, CASE WHEN json_valid(t) THEN json_type(t) = 'OBJECT' ELSE false END AS ok FROM (VALUES ${batch.map((u, j) => `(${j}, ${quoteLiteral(u.text)})`).join(', ')}) AS v(i, t) ORDER BY i`,
       `check the JSON lines of ${file}`,
@@ -172,8 +189,6 @@ export async function scanJsonLines(engine: Engine, file: string, signal?: Abort
       else rejects.push({ line: u.line, raw: clip(u.text), reason: 'malformed JSON' });
     }
   }
-  rejects.sort((a, b) => a.line - b.line);
-  return { records, rejects, needsFullSample };
 }
 
 /** Writes `file` to `dest` with the given lines emptied (kept as empty lines, so numbering holds). */

@@ -61,4 +61,25 @@ describe('scanJsonLines', () => {
     // Inside the sample, DuckDB sees the mix itself.
     expect((await scan('early-mix.jsonl', ['{"id":"A-1"}', ...base].join('\n'))).needsFullSample).toBe(false);
   });
+
+  it('hands rejected lines over in batches as it goes, none of them lost or kept twice', async () => {
+    // About 250 KB: several 64 KiB reads.
+    const pad = ' '.repeat(100);
+    const lines = Array.from({ length: 2_500 }, (_, i) => (i % 2 ? `[${i}]${pad}` : `{"id":${i},${pad}`));
+    lines.push('{"id":1}');
+    const file = path.join(dir, 'garbage.jsonl');
+    await writeFile(file, lines.join('\n'));
+    const batches: number[] = [];
+    const seen: number[] = [];
+    const s = await scanJsonLines(engine(), file, {
+      onRejects: async (batch) => {
+        batches.push(batch.length);
+        seen.push(...batch.map((r) => r.line));
+      },
+    });
+    expect(s.records).toBe(1);
+    expect(s.rejects).toEqual([]);
+    expect(batches.length).toBeGreaterThan(1);
+    expect(seen.sort((a, b) => a - b)).toEqual(Array.from({ length: 2_500 }, (_, i) => i + 1));
+  });
 });
