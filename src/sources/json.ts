@@ -37,7 +37,7 @@ export function jsonSource(config: JsonConfig): Source {
       const relation = ctx.engine.uniqueName(config.kind);
       const what = `read the JSON files of pipeline ${ctx.pipeline}`;
       const context = { kind: 'source' as const, context: { pipeline: ctx.pipeline, files: describeFiles(files) } };
-      select = await textJsonColumns(ctx.engine, select, what).catch((e: unknown) => Promise.reject(named(e, files)));
+      select = await textJsonColumns(ctx.engine, select, what).catch((e: unknown) => Promise.reject(named(e, files, config.records_path)));
       await ctx.engine.run(`CREATE OR REPLACE TEMP VIEW ${quoteIdent(relation)} AS ${select}`, what, context);
       return { relation, describe: describeFiles(files) };
     },
@@ -45,8 +45,21 @@ export function jsonSource(config: JsonConfig): Source {
 }
 
 /** Adds the files to a DuckDB message that does not name one (a bind error over several files). */
-function named(e: unknown, files: readonly string[]): unknown {
+function named(e: unknown, files: readonly string[], recordsPath?: string): unknown {
   if (!(e instanceof Error) || files.some((f) => e.message.includes(f))) return e;
+  if (recordsPath !== undefined) {
+    const missing = /Could not find key "([^"]*)" in struct/.exec(e.message);
+    const notList = /UNNEST\(\) can only be applied to lists, structs and NULL, not (\S+)/.exec(e.message);
+    if (missing || notList || /Referenced (column|table) .* not found/.test(e.message)) {
+      const head = recordsPath.split('.')[0];
+      const why = notList ? `is a ${notList[1]!.toLowerCase()}, not an array of records` : `is not in the documents (no key "${missing ? missing[1] : head}")`;
+      return sourceError(`${describeFiles(files)}: records_path "${recordsPath}" ${why}`, {
+        cause: e,
+        context: { files: describeFiles(files), records_path: recordsPath },
+        hint: 'records_path is a dot path from the top of each document to the array of records, e.g. data.items.',
+      });
+    }
+  }
   if (/expected records, but got non-record JSON/.test(e.message)) {
     return sourceError(`${describeFiles(files)}: a JSON document must be an object or an array of objects (records_path selects an array inside it)`, {
       cause: e,

@@ -151,6 +151,21 @@ describe('JSON documents and SQLite files that are not what they claim', () => {
     expect(await p.exists('raw.scalars')).toBe(false);
   });
 
+  it('a records_path that is missing or not an array fails naming the file and the path', async () => {
+    await p.write('data/api.json', '{"data": {"items": 5, "next": null}}');
+    const cases: [string, string][] = [
+      ['data.items', 'records_path "data.items" is a bigint, not an array of records'],
+      ['data.rows', 'records_path "data.rows" is not in the documents (no key "rows")'],
+      ['result.items', 'records_path "result.items" is not in the documents (no key "result")'],
+    ];
+    for (const [i, [path, message]] of cases.entries()) {
+      await p.pipeline(`api${i}`, `source: { kind: json, path: data/api.json, records_path: ${path} }\ntarget: { table: raw.api${i} }\n`);
+      const r = await p.run([`api${i}`], 1);
+      expect(r.stderr).toContain(`${p.path('data/api.json')}: ${message}`);
+      expect(await p.exists(`raw.api${i}`)).toBe(false);
+    }
+  });
+
   it('a zero-byte SQLite file is reported as empty, not as a missing table', async () => {
     await p.write('data/crm.db', '');
     await p.pipeline('crm', 'source: { kind: sqlite, connection: data/crm.db, table: contacts }\ntarget: { table: raw.crm }\n');
