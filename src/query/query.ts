@@ -206,5 +206,15 @@ export async function explainQueryError(engine: Engine, catalog: Catalog, sql: s
       if (missing instanceof FloeError && missing.kind === 'not-found') return missing;
     }
   }
+  // A bare name is never a catalog table (those are ns.table); DuckDB's "did you mean" then
+  // points at its own system tables.
+  const bare = /Table with name "?([^".!\s]+)"? does not exist/.exec(e.message)?.[1];
+  if (bare !== undefined) {
+    return new FloeError('not-found', `table ${bare} does not exist: catalog tables are named namespace.table`, {
+      cause: e,
+      context: { table: bare, catalog: catalog.name },
+      hint: 'Run `floe tables` to list the tables in the catalog, and name one as ns.table in the SQL.',
+    });
+  }
   return e;
 }

@@ -31,6 +31,12 @@ describe('floe query: names that are not in the catalog', () => {
     expectFailure(r, 1, ['table raw.missing does not exist in catalog "floe"']);
   });
 
+  it('a bare name is not-found too, saying how catalog tables are named (DuckDB suggested its system tables)', async () => {
+    const r = await floeIn(project, ['query', 'SELECT * FROM nope']);
+    expectFailure(r, 1, ['table nope does not exist: catalog tables are named namespace.table', 'floe tables']);
+    expect(r.stderr).not.toContain('pg_enum');
+  });
+
   it('a bad column stays a usage error in DuckDB words', async () => {
     expectFailure(await floeIn(project, ['query', 'SELECT nosuch FROM raw.t']), 2, ['nosuch']);
   });
