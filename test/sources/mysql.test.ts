@@ -127,6 +127,19 @@ describe('mysql: incremental', () => {
     expect(await ids((await after('id', '9007199254740993')).relation)).toEqual(['9007199254740994']);
   });
 
+  it('refuses a watermark MySQL would cast to 0 or NULL (every row, or none, read without a word)', async () => {
+    for (const [column, initial, what] of [['id', 'abc', 'an integer'], ['id', '12x', 'an integer']] as const) {
+      const e = await after(column, null, initial).then(() => undefined, (err: unknown) => err);
+      expect(e).toBeInstanceOf(FloeError);
+      expect((e as FloeError).message).toBe(`incremental cursor ${column}: the watermark ${JSON.stringify(initial)} is not ${what}`);
+    }
+    const odd = (initial: string) =>
+      source({ table: T.odd, incremental: { cursor: 'd', initial } }).extract(context(engine(), { cursor: { column: 'd', after: null } }));
+    const e = await odd('1,5').then(() => undefined, (err: unknown) => err);
+    expect((e as FloeError).message).toBe('incremental cursor d: the watermark "1,5" is not a number');
+    expect(await ids((await after('id', null, '4')).relation)).toEqual(['9007199254740993', '9007199254740994']);
+  });
+
   it('starts from incremental.initial, and reads everything without one', async () => {
     expect(await ids((await after('updated_at', null, '2024-01-04')).relation)).toEqual(['9007199254740994']);
     expect((await after('updated_at', null)).rowsRead).toBe(6);
