@@ -62,7 +62,10 @@ export function updatePartitionSpec(m: TableMetadata, schema: Schema, c: Partiti
       throw schemaError(`table ${table}: partition field '${f.name}' uses column id ${f['source-id']}, which this change drops`, { context: { table } });
     }
   }
+  const dropped = new Set<string>();
   for (const name of c.dropPartitionFields ?? []) {
+    if (dropped.has(name)) throw schemaError(`table ${table}: partition field '${name}' is dropped twice in the same change`, { context: { table } });
+    dropped.add(name);
     const i = wanted.findIndex((w) => w.name === name || exprOf(w) === name || (w.name === undefined && defaultMatches(w, name)));
     if (i < 0) {
       const have = live.map((f) => `${f.name} (${describeField(f, schema)})`).join(', ') || 'none';
@@ -73,6 +76,8 @@ export function updatePartitionSpec(m: TableMetadata, schema: Schema, c: Partiti
   for (const a of c.addPartitionFields ?? []) {
     const dup = wanted.find((w) => w.sourceName === a.sourceName && w.transform === a.transform);
     if (dup) {
+      const twice = (c.addPartitionFields ?? []).filter((x) => x.sourceName === a.sourceName && x.transform === a.transform).length > 1;
+      if (twice) throw schemaError(`table ${table}: partition field ${exprOf(a)} is added twice in the same change`, { context: { table } });
       throw schemaError(`table ${table}: cannot add partition field ${exprOf(a)}: the spec already has it${dup.name ? ` as '${dup.name}'` : ''}`, { context: { table } });
     }
     wanted.push(a);

@@ -214,6 +214,12 @@ describe('partition spec evolution', () => {
     schemaErr(() => planEvolution(table(), { dropPartitionFields: ['nope'] }, 'ns.t'), /cannot drop partition field 'nope'.*ts_day \(day\(ts\)\)/);
   });
 
+  it('names a partition field dropped or added twice in one change (not "no such field" while listing it)', () => {
+    schemaErr(() => planEvolution(table(), { dropPartitionFields: ['ts_day', 'ts_day'] }, 'ns.t'), /table ns\.t: partition field 'ts_day' is dropped twice in the same change/);
+    const twice = { sourceName: 'id', transform: 'bucket[4]' };
+    schemaErr(() => planEvolution(table(), { addPartitionFields: [twice, twice] }, 'ns.t'), /partition field bucket\(4, id\) is added twice|partition field .*id.* is added twice/);
+  });
+
   it('refuses fields the schema cannot have', () => {
     schemaErr(() => planEvolution(table(), { addPartitionFields: [{ sourceName: 'nope', transform: 'identity' }] }, 'ns.t'), /ns\.t: partition column 'nope': no such column/);
     schemaErr(() => planEvolution(table(), { addPartitionFields: [{ sourceName: 'score', transform: 'day' }] }, 'ns.t'), /day cannot be applied to a float/);
