@@ -4,7 +4,7 @@
  * and the incremental filter (DESIGN §1 "State lives in the snapshot": rows above the last
  * committed high-watermark, in cursor order, the watermark bound as a parameter, never spliced).
  */
-import { configError } from '../errors.js';
+import { configError, sourceError } from '../errors.js';
 import type { Source as SourceConfig } from '../pipeline/schema-source.js';
 import type { SourceContext } from './source.js';
 
@@ -109,4 +109,22 @@ export function isNetworkError(e: unknown): boolean {
   if (e instanceof AggregateError) return e.errors.some(isNetworkError);
   const code = (e as { code?: unknown } | null)?.code;
   return typeof code === 'string' && NETWORK.has(code);
+}
+
+const INTEGER = /^\s*[+-]?\d+\s*$/;
+const NUMBER = /^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$/;
+
+/**
+ * The watermark text checked against the cursor column's kind. The databases do not all
+ * refuse a bad one: MySQL casts 'abc' to 0 (every row is read), SQLite compares a number with
+ * text as smaller (no row is read). Usually the text is `incremental.initial`.
+ */
+export function checkWatermark(column: string, after: string, kind: 'integer' | 'number' | 'date'): string {
+  const ok = kind === 'integer' ? INTEGER.test(after) : kind === 'number' ? NUMBER.test(after) : /^\s*\d{4}-\d{2}-\d{2}\s*$/.test(after);
+  if (ok) return after.trim();
+  const what = kind === 'integer' ? 'an integer' : kind === 'number' ? 'a number' : 'a date (YYYY-MM-DD)';
+  throw sourceError(`incremental cursor ${column}: the watermark ${JSON.stringify(after)} is not ${what}`, {
+    context: { cursor: column },
+    hint: "On a first run the watermark is incremental.initial: give a value of the cursor column's type.",
+  });
 }

@@ -15,6 +15,7 @@ import { FloeError, sourceError } from '../errors.js';
 import { redactUrl } from '../pipeline/secrets.js';
 import { createStage, type Stage } from './appender.js';
 import {
+  checkWatermark,
   baseQuery,
   cursorColumn,
   cursorStart,
@@ -166,30 +167,11 @@ function toField(f: FieldPacket): MysqlField {
  * with a string as doubles (inexact past 2^53) and reads an offset in datetime text as junk.
  */
 function cursorParam(plan: ColumnPlan, after: string): { param: string; value: string } {
-  // MySQL's CAST does not fail on text it cannot read: 'abc' becomes 0 (every row is read) and
-  // a bad date NULL (no row is). So the watermark (usually incremental.initial) is checked here.
-  const refuse = (what: string) =>
-    sourceError(`incremental cursor ${plan.name}: the watermark ${JSON.stringify(after)} is not ${what}`, {
-      context: { cursor: plan.name },
-      hint: 'On a first run the watermark is incremental.initial: give a value of the cursor column\'s type.',
-    });
-  if (plan.type === 'BIGINT' || plan.type === 'INTEGER') {
-    if (!/^\s*[+-]?\d+\s*$/.test(after)) throw refuse('an integer');
-    return { param: 'CAST(? AS SIGNED)', value: after };
-  }
-  const numeric = /^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$/;
-  if (plan.type.startsWith('DECIMAL')) {
-    if (!numeric.test(after)) throw refuse('a number');
-    return { param: `CAST(? AS ${plan.type.replace(' ', '')})`, value: after };
-  }
-  if (plan.type === 'DOUBLE' || plan.type === 'FLOAT') {
-    if (!numeric.test(after)) throw refuse('a number');
-    return { param: 'CAST(? AS DOUBLE)', value: after };
-  }
-  if (plan.type === 'DATE') {
-    if (!/^\s*\d{4}-\d{2}-\d{2}\s*$/.test(after)) throw refuse('a date (YYYY-MM-DD)');
-    return { param: 'CAST(? AS DATE)', value: after };
-  }
+  // MySQL's CAST does not fail on text it cannot read ('abc' becomes 0): checkWatermark.
+  if (plan.type === 'BIGINT' || plan.type === 'INTEGER') return { param: 'CAST(? AS SIGNED)', value: checkWatermark(plan.name, after, 'integer') };
+  if (plan.type.startsWith('DECIMAL')) return { param: `CAST(? AS ${plan.type.replace(' ', '')})`, value: checkWatermark(plan.name, after, 'number') };
+  if (plan.type === 'DOUBLE' || plan.type === 'FLOAT') return { param: 'CAST(? AS DOUBLE)', value: checkWatermark(plan.name, after, 'number') };
+  if (plan.type === 'DATE') return { param: 'CAST(? AS DATE)', value: checkWatermark(plan.name, after, 'date') };
   if (plan.type === 'TIMESTAMP' || plan.type === 'TIMESTAMPTZ') {
     const micros = parseTimestamp(after);
     if (micros === undefined) throw sourceError(`incremental cursor ${plan.name}: ${JSON.stringify(after)} is not a timestamp`);

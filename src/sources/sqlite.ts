@@ -13,7 +13,7 @@ import path from 'node:path';
 import type { Database, Statement } from 'better-sqlite3';
 import { FloeError, notFound, sourceError } from '../errors.js';
 import { createStage, type Stage } from './appender.js';
-import { baseQuery, cursorColumn, cursorStart, incrementalQuery, type RelationalConfig } from './incremental.js';
+import { baseQuery, checkWatermark, cursorColumn, cursorStart, incrementalQuery, type RelationalConfig } from './incremental.js';
 import type { Extracted, Source, SourceContext } from './source.js';
 import { type SqlitePlan, sqliteColumn, sqliteText } from './sql-types.js';
 
@@ -57,7 +57,10 @@ export function sqliteSource(config: SqliteConfig): Source {
           if (start.after !== null) {
             // Typed like the column, so SQLite compares numbers as numbers (its text > any number).
             const plan = sqliteColumn(declared[c]!.name, declared[c]!.type, undefined);
-            params.push(plan.type === 'BIGINT' ? BigInt(start.after) : plan.type === 'DOUBLE' ? Number(start.after) : start.after);
+            const name = declared[c]!.name;
+            params.push(
+              plan.type === 'BIGINT' ? BigInt(checkWatermark(name, start.after, 'integer')) : plan.type === 'DOUBLE' ? Number(checkWatermark(name, start.after, 'number')) : start.after,
+            );
             stmt = prepare(db, incrementalQuery('sqlite', base, declared[c]!.name, '?'), ctx, describe);
           }
         }

@@ -89,6 +89,16 @@ describe('sqlite: incremental', () => {
   });
 });
 
+describe('sqlite: a bad watermark', () => {
+  it('an incremental.initial that is not a number fails naming the cursor (SQLite would compare it as text and read no row)', async () => {
+    const src = source({ table: 'events', incremental: { cursor: 'id', initial: 'abc' } });
+    const e = await src.extract(context(engine(), { cursor: { column: 'id', after: null } })).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(FloeError);
+    expect((e as FloeError).kind).toBe('source');
+    expect((e as FloeError).message).toBe('incremental cursor id: the watermark "abc" is not an integer');
+  });
+});
+
 describe('sqlite: errors', () => {
   it('names a missing database file', async () => {
     const missing = path.join(dir, 'nope.db');
