@@ -100,7 +100,7 @@ describe('module loading', () => {
     it('loads none of the merge, layout, governance, expiry or checks modules', () => {
       const mods = floeModules(run.modules);
       expect(mods).toContain('run/run-pipeline.js');
-      const unneeded = mods.filter((m) => /^(run\/merge|table\/evolve\/(layout|evolve)|governance\/(ingest|apply)|table\/expire|checks\/|sources\/(postgres|mysql|http|sqlite|sql)\.js|c360\/)/.test(m));
+      const unneeded = mods.filter((m) => /^(run\/merge|table\/evolve\/(layout|evolve)|governance\/(ingest|apply)|table\/expire|checks\/|sources\/(postgres|mysql|http|sqlite|sql)\.js|c360\/identity\/)/.test(m));
       expect(unneeded).toEqual([]);
     });
   });
