@@ -9,6 +9,8 @@ import { checkList } from './schema-checks.js';
 import { columnName, columnType, evenWithErrors, nonNegativeInt, pipelineName, propertyValue, tableName } from './schema-common.js';
 import { identityPipeline } from './schema-identity.js';
 import { sourceSchema } from './schema-source.js';
+import { strptimeToLuxon } from '../c360/normalize/timestamp-format.js';
+import { FloeError } from '../errors.js';
 
 function expression<T>(parse: (s: string) => Parsed<T>) {
   return z.string().transform((s, ctx) => {
@@ -17,6 +19,17 @@ function expression<T>(parse: (s: string) => Parsed<T>) {
     ctx.addIssue({ code: 'custom', message: r.problem });
     return z.NEVER;
   });
+}
+
+/** An IANA zone name the runtime knows (checked without loading a date library). */
+function isTimeZone(zone: string): boolean {
+  if (zone.toUpperCase() === 'UTC') return true;
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 const piiPolicy = z.enum(['hash', 'mask', 'redact', 'none']);
@@ -32,6 +45,11 @@ const columnRule = z
       .optional()
       .describe('Default region for phone numbers written without a country code'),
     format: z.string().min(1).optional().describe('strptime format for normalize: timestamp or date/timestamp types'),
+    zone: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('normalize: timestamp only: the IANA time zone of values written without an offset (default UTC)'),
     pii: z
       .union([
         piiPolicy,
@@ -50,6 +68,19 @@ const columnRule = z
   .superRefine((v, ctx) => {
     if (v.region !== undefined && v.normalize !== 'phone') {
       ctx.addIssue({ code: 'custom', message: 'region only applies with normalize: phone', path: ['region'] });
+    }
+    if (v.zone !== undefined && v.normalize !== 'timestamp') {
+      ctx.addIssue({ code: 'custom', message: 'zone only applies with normalize: timestamp', path: ['zone'] });
+    } else if (v.zone !== undefined && !isTimeZone(v.zone)) {
+      ctx.addIssue({ code: 'custom', message: `'${v.zone}' is not an IANA time zone: use a name such as Europe/Berlin or UTC`, path: ['zone'] });
+    }
+    if (v.format !== undefined && v.normalize === 'timestamp') {
+      // The normaliser's own reading of the pattern (no date library is loaded for it).
+      try {
+        strptimeToLuxon(v.format);
+      } catch (e) {
+        ctx.addIssue({ code: 'custom', message: e instanceof FloeError && e.hint ? `${e.message} (${e.hint})` : e instanceof Error ? e.message : String(e), path: ['format'] });
+      }
     }
   }, evenWithErrors);
 

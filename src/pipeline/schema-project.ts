@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { tryParseDuration } from './duration.js';
 import { evenWithErrors, urlString } from './schema-common.js';
 
-const CATALOG_URI = /^(jdbc:)?(sqlite:|postgres(ql)?:\/\/)/i;
+const CATALOG_URI = /^(jdbc:)?(sqlite:|postgres(ql)?(\+[a-z0-9]+)?:\/\/)/i;
 
 /**
  * The longest S3 timeout accepted. Longer than any sensible wait, and far below the 24.8 days

@@ -18,6 +18,8 @@ export type IngestPath = { kind: 'stream' } | { kind: 'materialise'; why: string
 export interface IngestPathInput {
   /** The `columns:` rules can reject a row (a declared type that may fail to convert). */
   rowRejects: boolean;
+  /** The `columns:` rules normalise: what a normaliser nulls or adjusts is recorded per row. */
+  valueIssues?: boolean;
   mode: 'append' | 'overwrite' | 'merge';
   /** `target.key`: dedupe (and the merge key). */
   key: readonly string[];
@@ -28,6 +30,7 @@ export interface IngestPathInput {
 export function chooseIngestPath(i: IngestPathInput): IngestPath {
   const why: string[] = [];
   if (i.rowRejects) why.push('columns declare types, so rows can be rejected after parsing');
+  if (i.valueIssues) why.push('columns normalise values, and what a normaliser nulls or adjusts is recorded with its row');
   if (i.mode === 'merge') why.push('mode merge');
   if (i.key.length > 0) why.push('rows are deduplicated on target.key');
   if (i.incremental) why.push('the source is incremental');

@@ -17,6 +17,16 @@ export interface NormalizePlan {
   rejectReason: string;
   /** Whether any row can be rejected by these rules (a declared type); when not, rejectReason is constant NULL. */
   rowRejects: boolean;
+  /**
+   * A VARCHAR expression: NULL for a row whose normalisers kept every value as given, else
+   * what they changed: a value nulled because it was invalid ('column email: invalid-email
+   * (not a valid email address)'), a local time shifted or chosen across a daylight-saving
+   * change, a phone extension dropped. The row itself is kept; the reasons are recorded in
+   * the quarantine table beside it.
+   */
+  valueIssues: string;
+  /** Whether any rule normalises (then valueIssues can be non-NULL). */
+  hasValueIssues: boolean;
   /** Target column name of each source column. */
   targetNames: Map<string, string>;
 }
@@ -30,6 +40,26 @@ export const NORMALIZER_FUNCTIONS = {
   name: 'floe_norm_name',
 } as const;
 
+/** floe_norm_issue(kind, value, options): what normalising the value changed or refused, or NULL. */
+export const NORMALIZER_ISSUE_FUNCTION = 'floe_norm_issue';
+
+/**
+ * The options a normaliser function takes after the value, as SQL literals, in the order
+ * udf-normalize.ts declares them: phone (region), timestamp (format, zone).
+ */
+export function normalizerOptions(rule: ColumnRule): string[] {
+  const lit = (v: string | undefined) => (v === undefined ? 'CAST(NULL AS VARCHAR)' : quoteLiteral(v));
+  if (rule.normalize === 'phone') return [quoteLiteral(rule.region ?? 'US')];
+  if (rule.normalize === 'timestamp') return [lit(rule.format), lit(rule.zone)];
+  return [];
+}
+
+/** The options of a rule as the one text argument of floe_norm_issue (JSON, constant per column). */
+function issueOptions(rule: ColumnRule): string {
+  const options = rule.normalize === 'phone' ? { region: rule.region ?? 'US' } : rule.normalize === 'timestamp' ? { format: rule.format, zone: rule.zone } : {};
+  return quoteLiteral(JSON.stringify(options));
+}
+
 /**
  * Whether any rule calls a normaliser: only then must udf-normalize.ts (and the phone,
  * email, country and timestamp libraries behind it, ~100 modules) be loaded and registered.
@@ -38,9 +68,18 @@ export function usesNormalizers(rules: Record<string, ColumnRule>): boolean {
   return Object.values(rules).some((r) => r.normalize !== undefined);
 }
 
-/** Registers the normaliser functions on a connection when `rules` use them; loads their libraries only then. */
-export async function registerNormalizersFor(connection: DuckDBConnection, rules: Record<string, ColumnRule>): Promise<void> {
-  if (usesNormalizers(rules)) (await import('./udf-normalize.js')).registerNormalizers(connection);
+/**
+ * Registers the normaliser functions on a connection when `rules` use them; loads their
+ * libraries only then. Each rule's options are compiled first, so a bad timestamp format or
+ * zone is a config error naming the pipeline and column before any row is read.
+ */
+export async function registerNormalizersFor(connection: DuckDBConnection, rules: Record<string, ColumnRule>, pipeline?: string): Promise<void> {
+  if (!usesNormalizers(rules)) return;
+  const udf = await import('./udf-normalize.js');
+  for (const [column, rule] of Object.entries(rules)) {
+    if (rule.normalize) udf.checkNormalizerRule(rule, `${pipeline ? `pipeline ${pipeline}: ` : ''}column ${column}`);
+  }
+  udf.registerNormalizers(connection);
 }
 
 export function planNormalize(sourceColumns: readonly string[], rules: Record<string, ColumnRule>, pipeline: string): NormalizePlan {
@@ -53,6 +92,7 @@ export function planNormalize(sourceColumns: readonly string[], rules: Record<st
   }
   const items: string[] = [];
   const reasons: string[] = [];
+  const issues: string[] = [];
   const targetNames = new Map<string, string>();
   for (const col of sourceColumns) {
     const rule = rules[col];
@@ -61,12 +101,16 @@ export function planNormalize(sourceColumns: readonly string[], rules: Record<st
     let expr = quoteIdent(col);
     if (rule?.normalize) {
       const fn = NORMALIZER_FUNCTIONS[rule.normalize];
-      const arg = rule.normalize === 'phone' ? `, ${quoteLiteral(rule.region ?? 'US')}` : '';
-      expr = `${fn}(CAST(${expr} AS VARCHAR)${arg})`;
+      const text = `CAST(${expr} AS VARCHAR)`;
+      expr = `${fn}(${[text, ...normalizerOptions(rule)].join(', ')})`;
+      issues.push(
+        `CASE WHEN ${text} IS NOT NULL THEN 'column ${col.replace(/'/g, "''")}: ' || ${NORMALIZER_ISSUE_FUNCTION}(${quoteLiteral(rule.normalize)}, ${text}, ${issueOptions(rule)}) END`,
+      );
     }
     if (rule?.type) {
       const type = duckdbTypeSql(rule.type);
-      const converted = rule.format && /^(date|timestamp)/.test(rule.type)
+      // With normalize: timestamp the format is the normaliser's; its ISO output casts directly.
+      const converted = rule.format && !rule.normalize && /^(date|timestamp)/.test(rule.type)
         ? `TRY_CAST(try_strptime(CAST(${expr} AS VARCHAR), ${quoteLiteral(rule.format)}) AS ${type})`
         : `TRY_CAST(${expr} AS ${type})`;
       reasons.push(
@@ -83,6 +127,8 @@ export function planNormalize(sourceColumns: readonly string[], rules: Record<st
     select: items.join(', '),
     rejectReason: reasons.length ? `NULLIF(concat_ws('; ', ${reasons.join(', ')}), '')` : 'CAST(NULL AS VARCHAR)',
     rowRejects: reasons.length > 0,
+    valueIssues: issues.length ? `NULLIF(concat_ws('; ', ${issues.join(', ')}), '')` : 'CAST(NULL AS VARCHAR)',
+    hasValueIssues: issues.length > 0,
     targetNames,
   };
 }

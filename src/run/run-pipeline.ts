@@ -32,7 +32,7 @@ import type { Redactor } from '../pipeline/secrets.js';
 import { createSource } from '../sources/index.js';
 import { SOURCE_FILE_COLUMN, type Extracted } from '../sources/source.js';
 import { loadTable } from '../table/load.js';
-import { PII_PREFIX, piiColumns, piiProperties } from '../governance/policy.js';
+import { PII_PREFIX, piiColumnOf, piiColumns, piiProperties } from '../governance/policy.js';
 import { chooseIngestPath } from './ingest-path.js';
 import { acquireTableLock } from './lock.js';
 import { planNormalize, registerNormalizersFor, type NormalizePlan } from './normalize.js';
@@ -60,6 +60,8 @@ export interface PipelineRunResult {
   rowsRead: number;
   rowsWritten: bigint;
   rejects: number;
+  /** Rows written with a value a normaliser nulled or adjusted (recorded in the quarantine table, kept = true). */
+  valuesChanged?: number;
   snapshotId: bigint | null;
   durationMs: number;
   schemaChanges: string[];
@@ -69,6 +71,7 @@ export interface PipelineRunResult {
 }
 
 const REJECT = '__floe_reject';
+const ISSUE = '__floe_issue';
 const RAW = '__floe_raw';
 const FILE = '__floe_source_file';
 
@@ -95,7 +98,7 @@ export async function runIngestPipeline(ctx: RunContext, lp: LoadedPipeline): Pr
     if (loaded.status === 'rejected') throw loaded.reason;
     const existing = loaded.value;
     registerFloeFunctions(engine.connection);
-    await registerNormalizersFor(engine.connection, p.columns);
+    await registerNormalizersFor(engine.connection, p.columns, p.name);
     const cursorColumn = 'incremental' in p.source ? p.source.incremental?.cursor : undefined;
     const state = readState(existing?.metadata, p.name, cursorColumn);
     const runId = ctx.runId ?? randomUUID();
@@ -122,9 +125,9 @@ export async function runIngestPipeline(ctx: RunContext, lp: LoadedPipeline): Pr
     const cursorType = sourceColumns.find((c) => c.name === cursorColumn)?.type.toString();
     const cursorTarget = cursorColumn ? norm.targetNames.get(cursorColumn) ?? cursorColumn : undefined;
     if (cursorColumn && !cursorType) throw sourceError(`pipeline ${p.name}: the incremental cursor column "${cursorColumn}" is not in the source`, { context: { pipeline: p.name } });
-    const path = chooseIngestPath({ rowRejects: norm.rowRejects, mode: p.target.mode, key: p.target.key ?? [], incremental: cursorColumn !== undefined });
+    const path = chooseIngestPath({ rowRejects: norm.rowRejects, valueIssues: norm.hasValueIssues, mode: p.target.mode, key: p.target.key ?? [], incremental: cursorColumn !== undefined });
     // Set before the commit: by the materialised pass, or by the streamed write's beforeCommit hook.
-    const tally = { rowsRead: 0, rejects: 0 };
+    const tally = { rowsRead: 0, rejects: 0, valuesChanged: 0 };
     let staged: Staged | undefined;
     let good: string;
     let beforeCommit: ((files: readonly DataFile[]) => Promise<void>) | undefined;
@@ -180,7 +183,7 @@ export async function runIngestPipeline(ctx: RunContext, lp: LoadedPipeline): Pr
     if (pii.length > 0 || !committed || Object.keys(committed.metadata.properties).some((k) => k.startsWith(PII_PREFIX))) {
       await (await import('../governance/ingest.js')).syncPiiProperties(ctx.catalog, ctx.io, id, pii, committed);
     }
-    if (tally.rejects > 0) await writeRejects(ctx, engine, p, runId, staged?.typed, extracted.rejects);
+    if (tally.rejects > 0 || tally.valuesChanged > 0) await writeRejects(ctx, engine, p, runId, staged?.typed, extracted.rejects);
     if (audit?.results) {
       const { appendCheckResults } = await import('../checks/history.js');
       await appendCheckResults({
@@ -205,6 +208,7 @@ export async function runIngestPipeline(ctx: RunContext, lp: LoadedPipeline): Pr
       rowsRead: tally.rowsRead,
       rowsWritten: written.rows,
       rejects: tally.rejects,
+      ...(tally.valuesChanged > 0 ? { valuesChanged: tally.valuesChanged } : {}),
       snapshotId: written.files > 0 || p.target.mode !== 'append' ? written.snapshotId : existing?.metadata['current-snapshot-id'] ?? null,
       durationMs: Date.now() - started,
       schemaChanges: written.schemaChanges,
@@ -254,7 +258,7 @@ export function checkAuditor(ctx: RunContext, engine: Engine, p: Pick<IngestPipe
 interface Staged {
   typed: string;
   good: string;
-  tally: { rowsRead: number; rejects: number };
+  tally: { rowsRead: number; rejects: number; valuesChanged: number };
 }
 
 /**
@@ -274,8 +278,8 @@ async function materialise(
 ): Promise<Staged> {
   const typed = engine.uniqueName('typed');
   await engine.run(
-    `CREATE TEMP TABLE ${quoteIdent(typed)} AS SELECT ${norm.select}, ${norm.rejectReason} AS ${REJECT}, ` +
-      `CASE WHEN ${REJECT} IS NOT NULL THEN CAST(to_json({${columns.map((c) => `${quoteLiteral(c)}: __src.${quoteIdent(c)}`).join(', ')}}) AS VARCHAR) END AS ${RAW}, ` +
+    `CREATE TEMP TABLE ${quoteIdent(typed)} AS SELECT ${norm.select}, ${norm.rejectReason} AS ${REJECT}, ${norm.valueIssues} AS ${ISSUE}, ` +
+      `CASE WHEN ${REJECT} IS NOT NULL THEN ${rawRow(columns, new Set())} WHEN ${ISSUE} IS NOT NULL THEN ${rawRow(columns, piiSourceColumns(p))} END AS ${RAW}, ` +
       `${hasFile ? `__src.${SOURCE_FILE_COLUMN}` : 'CAST(NULL AS VARCHAR)'} AS ${FILE} FROM ${quoteIdent(extracted.relation)} AS __src`,
     `normalise the rows of ${p.name}`,
     { kind: 'source', context: { pipeline: p.name } },
@@ -292,9 +296,10 @@ async function materialise(
   }
   const counts = await countRows(engine, typed, extracted.rejects);
   const rejects = counts.converted + counts.parse;
+  const valuesChanged = counts.changed;
   const rowsRead = counts.total + counts.parse;
   checkRejects(p, rejects, rowsRead);
-  let good = `SELECT * EXCLUDE (${REJECT}, ${RAW}, ${FILE}) FROM ${quoteIdent(typed)} WHERE ${REJECT} IS NULL`;
+  let good = `SELECT * EXCLUDE (${REJECT}, ${ISSUE}, ${RAW}, ${FILE}) FROM ${quoteIdent(typed)} WHERE ${REJECT} IS NULL`;
   if (cursorTarget && after !== null) {
     // The cursor is compared after normalisation, in the column's final type, which is also
     // the form its high-watermark is stored in; database sources push a looser filter down.
@@ -306,13 +311,37 @@ async function materialise(
     const order = `${cursorTarget ? `${quoteIdent(cursorTarget)} DESC NULLS LAST, ` : ''}rowid DESC`;
     good += ` QUALIFY row_number() OVER (PARTITION BY ${p.target.key.map(quoteIdent).join(', ')} ORDER BY ${order}) = 1`;
   }
-  return { typed, good, tally: { rowsRead, rejects } };
+  return { typed, good, tally: { rowsRead, rejects, valuesChanged } };
+}
+
+/**
+ * A source row as JSON text for the quarantine table. `withheld` columns (PII-tagged) show
+ * only that a value was there: a row kept with a nulled or adjusted value is in the target,
+ * where its PII is masked on read, so its record beside it must not hold the raw value.
+ */
+function rawRow(columns: readonly string[], withheld: ReadonlySet<string>): string {
+  const field = (c: string) =>
+    `${quoteLiteral(c)}: ${withheld.has(c) ? `CASE WHEN __src.${quoteIdent(c)} IS NOT NULL THEN '(pii withheld)' END` : `__src.${quoteIdent(c)}`}`;
+  return `CAST(to_json({${columns.map(field).join(', ')}}) AS VARCHAR)`;
+}
+
+/** Source columns whose rule tags them as PII with a policy that hides the value. */
+function piiSourceColumns(p: IngestPipeline): Set<string> {
+  return new Set(Object.entries(p.columns).filter(([c, rule]) => (piiColumnOf(c, rule)?.policy ?? 'none') !== 'none').map(([c]) => c));
 }
 
 async function countRows(engine: Engine, typed: string, parseRejects: string | undefined) {
-  const r = await engine.all(`SELECT count(*)::BIGINT AS total, count(${REJECT})::BIGINT AS converted FROM ${quoteIdent(typed)}`, 'count the extracted rows');
+  const r = await engine.all(
+    `SELECT count(*)::BIGINT AS total, count(${REJECT})::BIGINT AS converted, count(${ISSUE}) FILTER (WHERE ${REJECT} IS NULL)::BIGINT AS changed FROM ${quoteIdent(typed)}`,
+    'count the extracted rows',
+  );
   const row = r[0] ?? {};
-  return { total: Number(row.total ?? 0), converted: Number(row.converted ?? 0), parse: await countParseRejects(engine, parseRejects) };
+  return {
+    total: Number(row.total ?? 0),
+    converted: Number(row.converted ?? 0),
+    changed: Number(row.changed ?? 0),
+    parse: await countParseRejects(engine, parseRejects),
+  };
 }
 
 /** Rows the source's reader could not parse (its rejects relation, filled by the scan). */
@@ -337,8 +366,14 @@ async function writeRejects(ctx: RunContext, engine: Engine, p: IngestPipeline, 
   const meta = `${quoteLiteral(p.name)} AS pipeline, ${quoteLiteral(runId)} AS run_id, now()::TIMESTAMPTZ AS rejected_at`;
   const parts: string[] = [];
   // The typed (materialised) rows' own rejects, first; a streamed run has only parse rejects.
-  if (typed) parts.push(`SELECT ${meta}, ${FILE} AS source, NULL::BIGINT AS line, ${RAW} AS raw, ${REJECT} AS reason FROM ${quoteIdent(typed)} WHERE ${REJECT} IS NOT NULL`);
-  if (parseRejects) parts.push(`SELECT ${meta}, source, line, raw, reason FROM ${quoteIdent(parseRejects)}`);
+  // `kept`: the row went on into the run with the values its reason names nulled or adjusted.
+  if (typed) {
+    parts.push(
+      `SELECT ${meta}, ${FILE} AS source, NULL::BIGINT AS line, ${RAW} AS raw, coalesce(${REJECT}, ${ISSUE}) AS reason, ${REJECT} IS NULL AS kept ` +
+        `FROM ${quoteIdent(typed)} WHERE ${REJECT} IS NOT NULL OR ${ISSUE} IS NOT NULL`,
+    );
+  }
+  if (parseRejects) parts.push(`SELECT ${meta}, source, line, raw, reason, false AS kept FROM ${quoteIdent(parseRejects)}`);
   try {
     await writeTable({
       catalog: ctx.catalog,

@@ -44,6 +44,7 @@ export async function runPipelines(ctx: RunContext, load: ProjectLoad, concurren
             rows_read: result.rowsRead,
             rows_written: result.rowsWritten,
             rejects: result.rejects,
+            ...(result.valuesChanged ? { values_changed: result.valuesChanged } : {}),
             schema_changes: result.schemaChanges,
             duration_ms: result.durationMs,
             ...(result.note ? { note: result.note } : {}),

@@ -2,36 +2,140 @@
  * The Customer 360 normalisers (src/c360/normalize) as DuckDB scalar functions, so a
  * pipeline's `columns: {x: {normalize: ...}}` runs inside the engine's scan, batch by
  * batch, without rows being collected in JS. A value the normaliser rejects (an invalid
- * email or phone) becomes NULL, as the normalisers define.
+ * email or phone) becomes NULL, as the normalisers define; floe_norm_issue says why, so the
+ * run can record it (normalize.ts `valueIssues`).
+ *
+ * The value and its issue are two calls over the same values of a chunk; results are kept
+ * in a small map between them, so each value is normalised once (normalisers are pure).
  */
 import type { DuckDBConnection, DuckDBDataChunk, DuckDBScalarFunction } from '@duckdb/node-api';
 import { duckdbApi } from '../engine/duckdb.js';
-import { normalizerFor, type NormalizeKind, type Normalizer } from '../c360/normalize/index.js';
-import { NORMALIZER_FUNCTIONS } from './normalize.js';
+import { FloeError } from '../errors.js';
+import { describeFlag, describeReject, normalizerFor, type Flag, type Normalized, type NormalizeKind, type Normalizer } from '../c360/normalize/index.js';
+import type { ColumnRule } from '../pipeline/schema-pipeline.js';
+import { NORMALIZER_FUNCTIONS, NORMALIZER_ISSUE_FUNCTION } from './normalize.js';
 
-function fn(kind: NormalizeKind, withOption: boolean): DuckDBScalarFunction {
+/** Flags worth recording: the stored value differs from what the source said, or lost a part. */
+const RECORDED_FLAGS: ReadonlySet<Flag> = new Set(['nonexistent', 'ambiguous', 'extension-dropped']);
+
+/** Options after the value, by kind, in SQL argument order (normalize.ts normalizerOptions). */
+const OPTIONS: Record<NormalizeKind, readonly ('region' | 'format' | 'zone')[]> = {
+  email: [],
+  phone: ['region'],
+  country: [],
+  timestamp: ['format', 'zone'],
+  name: [],
+};
+
+interface Options {
+  region?: string;
+  format?: string;
+  zone?: string;
+}
+
+const compiled = new Map<string, Normalizer>();
+function normalizer(kind: NormalizeKind, options: Options): Normalizer {
+  const key = `${kind}\u0000${options.region ?? ''}\u0000${options.format ?? ''}\u0000${options.zone ?? ''}`;
+  let n = compiled.get(key);
+  if (!n) {
+    n = normalizerFor({ normalize: kind, ...options });
+    compiled.set(key, n);
+  }
+  return n;
+}
+
+/** Recent results by kind, options and value; cleared when it grows past a few chunks. */
+const recent = new Map<string, Normalized>();
+const RECENT_MAX = 16_384;
+function normalize(kind: NormalizeKind, options: Options, value: string): Normalized {
+  const key = `${kind}\u0000${options.region ?? ''}\u0000${options.format ?? ''}\u0000${options.zone ?? ''}\u0000${value}`;
+  let r = recent.get(key);
+  if (!r) {
+    r = normalizer(kind, options)(value);
+    if (recent.size >= RECENT_MAX) recent.clear();
+    recent.set(key, r);
+  }
+  return r;
+}
+
+/** The issue text of one result, or null when the value was kept as given. */
+export function issueOf(r: Normalized): string | null {
+  const parts: string[] = [];
+  if (r.reject) parts.push(`${r.reject} (${describeReject(r.reject)})`);
+  for (const f of r.flags ?? []) if (RECORDED_FLAGS.has(f)) parts.push(`${f} (${describeFlag(f)})`);
+  return parts.length ? parts.join(', ') : null;
+}
+
+/** Compiles a rule's normaliser once, so bad options fail as a config error naming `where`. */
+export function checkNormalizerRule(rule: ColumnRule, where: string): void {
+  if (!rule.normalize) return;
+  try {
+    const timestamp = rule.normalize === 'timestamp';
+    normalizer(rule.normalize, { region: rule.normalize === 'phone' ? rule.region : undefined, format: timestamp ? rule.format : undefined, zone: timestamp ? rule.zone : undefined });
+  } catch (e) {
+    if (e instanceof FloeError) throw new FloeError(e.kind, `${where}: ${e.message}`, { context: e.context, hint: e.hint, cause: e });
+    throw e;
+  }
+}
+
+function valueFunction(kind: NormalizeKind): DuckDBScalarFunction {
   const { DuckDBScalarFunction, VARCHAR } = duckdbApi();
-  const cache = new Map<string, Normalizer>();
-  const normalizer = (option: string | null) => {
-    const key = option ?? '';
-    let n = cache.get(key);
-    if (!n) {
-      n = normalizerFor(kind === 'phone' ? { normalize: kind, region: option ?? undefined } : { normalize: kind });
-      cache.set(key, n);
-    }
-    return n;
-  };
+  const names = OPTIONS[kind];
   return DuckDBScalarFunction.create({
     name: NORMALIZER_FUNCTIONS[kind],
     returnType: VARCHAR,
-    parameterTypes: withOption ? [VARCHAR, VARCHAR] : [VARCHAR],
+    parameterTypes: [VARCHAR, ...names.map(() => VARCHAR)],
     mainFunction: (info, input: DuckDBDataChunk, output) => {
       try {
         const values = input.getColumnVector(0);
-        const options = withOption ? input.getColumnVector(1) : undefined;
+        const vectors = names.map((_, i) => input.getColumnVector(i + 1));
         for (let row = 0; row < input.rowCount; row++) {
           const v = values.getItem(row) as string | null;
-          output.setItem(row, v === null ? null : normalizer((options?.getItem(row) as string | null) ?? null)(v).value);
+          if (v === null) {
+            output.setItem(row, null);
+            continue;
+          }
+          const options: Options = {};
+          names.forEach((name, i) => {
+            const o = vectors[i]!.getItem(row) as string | null;
+            if (o !== null) options[name] = o;
+          });
+          output.setItem(row, normalize(kind, options, v).value);
+        }
+        output.flush();
+      } catch (e) {
+        info.setError(e instanceof Error ? e.message : String(e));
+      }
+    },
+  });
+}
+
+/** floe_norm_issue(kind, value, options JSON): issueOf the normalised value. */
+function issueFunction(): DuckDBScalarFunction {
+  const { DuckDBScalarFunction, VARCHAR } = duckdbApi();
+  const parsed = new Map<string, Options>();
+  return DuckDBScalarFunction.create({
+    name: NORMALIZER_ISSUE_FUNCTION,
+    returnType: VARCHAR,
+    parameterTypes: [VARCHAR, VARCHAR, VARCHAR],
+    mainFunction: (info, input: DuckDBDataChunk, output) => {
+      try {
+        const kinds = input.getColumnVector(0);
+        const values = input.getColumnVector(1);
+        const opts = input.getColumnVector(2);
+        for (let row = 0; row < input.rowCount; row++) {
+          const v = values.getItem(row) as string | null;
+          if (v === null) {
+            output.setItem(row, null);
+            continue;
+          }
+          const text = (opts.getItem(row) as string | null) ?? '{}';
+          let options = parsed.get(text);
+          if (!options) {
+            options = JSON.parse(text) as Options;
+            parsed.set(text, options);
+          }
+          output.setItem(row, issueOf(normalize(kinds.getItem(row) as NormalizeKind, options, v)));
         }
         output.flush();
       } catch (e) {
@@ -42,9 +146,6 @@ function fn(kind: NormalizeKind, withOption: boolean): DuckDBScalarFunction {
 }
 
 export function registerNormalizers(connection: DuckDBConnection): void {
-  connection.registerScalarFunction(fn('email', false));
-  connection.registerScalarFunction(fn('phone', true));
-  connection.registerScalarFunction(fn('country', false));
-  connection.registerScalarFunction(fn('timestamp', false));
-  connection.registerScalarFunction(fn('name', false));
+  for (const kind of Object.keys(OPTIONS) as NormalizeKind[]) connection.registerScalarFunction(valueFunction(kind));
+  connection.registerScalarFunction(issueFunction());
 }

@@ -48,6 +48,12 @@ describe('floe.yaml', () => {
     expect(r.value?.catalog).toEqual({ uri: 'postgresql://floe@pg:5432/floe', name: 'prod' });
   });
 
+  it("accepts PyIceberg's SQLAlchemy postgresql+psycopg2:// form, which the catalog reads", () => {
+    const r = validateProjectText('warehouse: s3://lake/prod\ncatalog: { uri: "postgresql+psycopg2://floe@pg:5432/floe" }\n', '/srv/lake/floe.yaml', {});
+    expect(r.diagnostics).toEqual([]);
+    expect(r.value?.catalog.uri).toBe('postgresql+psycopg2://floe@pg:5432/floe');
+  });
+
   it('accepts the SQLAlchemy sqlite:/// form relative to floe.yaml', () => {
     const r = validateProjectText('catalog: { uri: "sqlite:///meta/catalog.db" }\n', '/srv/lake/floe.yaml', {});
     expect(r.value?.paths.catalog).toBe('/srv/lake/meta/catalog.db');

@@ -72,9 +72,19 @@ describe('the Customer 360 example project', () => {
   });
 
   it('quarantines the 3 account rows with an extra field', async () => {
-    const rows = await p.query(`SELECT reason, line FROM billing.accounts__rejects ORDER BY line`);
+    const rows = await p.query(`SELECT reason, line FROM billing.accounts__rejects WHERE NOT kept ORDER BY line`);
     expect(rows).toHaveLength(3);
     for (const r of rows) expect(String(r.reason)).toMatch(/^TOO MANY COLUMNS/);
+  });
+
+  it('records the account rows written with a value a normaliser nulled or adjusted, kept', async () => {
+    const rows = await p.query(`SELECT reason, raw FROM billing.accounts__rejects WHERE kept`);
+    expect(rows.length).toBeGreaterThan(0);
+    for (const r of rows) expect(String(r.reason)).toMatch(/^column (billing_email|phone|country): (invalid-email|invalid-phone|missing-country-code|unknown-country|extension-dropped) /);
+    // Each such row is in the table, by its id.
+    const ids = rows.map((r) => JSON.parse(String(r.raw)).account_id);
+    const inTable = await p.query(`SELECT count(*) AS n FROM billing.accounts WHERE account_id IN (${ids.map((i) => `'${i}'`).join(', ')})`);
+    expect(Number(inTable[0]!.n)).toBe(new Set(ids).size);
   });
 
   it('normalises CRM emails and countries', async () => {
