@@ -58,6 +58,8 @@ export function parseAsOf(text: string, option = '--as-of'): number {
   const [, y, mo, d, h = '00', mi = '00', s = '00', frac = '', zone = 'Z'] = m;
   const [year, month, day, hour, minute, second] = [y, mo, d, h, mi, s].map(Number) as [number, number, number, number, number, number];
   if (hour > 23 || minute > 59 || second > 59) throw bad(`${h}:${mi}:${s} is not a time of day`);
+  const zoneDigits = zone.toUpperCase() === 'Z' ? '' : zone.slice(1).replace(':', '');
+  if (zoneDigits && (Number(zoneDigits.slice(0, 2)) > 23 || Number(zoneDigits.slice(2) || '0') > 59)) throw bad(`${zone} is not a time zone offset`);
   const ms = Date.UTC(year, month - 1, day, hour, minute, second, Number(frac.padEnd(3, '0').slice(0, 3)));
   // Date.UTC rolls over (February 30 → March 2): refuse a date it had to move.
   const back = new Date(ms);

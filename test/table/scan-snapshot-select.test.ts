@@ -124,6 +124,7 @@ describe('parsing --as-of and --snapshot', () => {
     expect(() => parseAsOf('May 5 2024')).toThrow(/is not a time/);
     expect(() => parseAsOf('2026-1-1')).toThrow(/is not a time/);
     expect(() => parseAsOf('99999999999999999999')).toThrow(/beyond the largest time/);
+    expect(() => parseAsOf('2024-05-01T12:00:00+25:00')).toThrow(/\+25:00 is not a time zone offset/);
   });
 
   it('names the option it parses', () => {
