@@ -5,7 +5,7 @@
  * lines. A forbidden evolution throws a schema error naming the table, the column and the
  * rule; nothing is built, so nothing changes.
  */
-import { schemaError, usageError } from '../../errors.js';
+import { FloeError, schemaError, usageError } from '../../errors.js';
 import type { UnboundSortField } from '../../iceberg/metadata-builder.js';
 import { columnName } from '../../iceberg/schema.js';
 import type { Schema, TableMetadata } from '../../iceberg/types.js';
@@ -69,7 +69,7 @@ export function planEvolution(m: TableMetadata, req: EvolveRequest, table: strin
   }
 
   if (hasPartitionChanges(req)) {
-    const p = updatePartitionSpec(m, schema, req, table);
+    const p = droppedHere(() => updatePartitionSpec(m, schema, req, table), req.dropColumns, table, 'partition by');
     if (p.spec) {
       changes.push(...p.changes);
       requirements.push(
@@ -83,7 +83,7 @@ export function planEvolution(m: TableMetadata, req: EvolveRequest, table: strin
 
   const currentOrder = m['sort-orders'].find((o) => o['order-id'] === m['default-sort-order-id']);
   if (req.sortBy !== undefined) {
-    const s = updateSortOrder(m, schema, req.sortBy, table);
+    const s = droppedHere(() => updateSortOrder(m, schema, req.sortBy!, table), req.dropColumns, table, 'sort by');
     if (s.order) {
       changes.push(...s.changes);
       requirements.push({ type: 'assert-default-sort-order-id', 'default-sort-order-id': m['default-sort-order-id'] });
@@ -111,4 +111,20 @@ export function planEvolution(m: TableMetadata, req: EvolveRequest, table: strin
     for (const [k, v] of Object.entries(changedProps)) changes.push(`set property ${k}=${v}`);
   }
   return { change: { requirements, updates }, changes, schema };
+}
+
+/**
+ * A partition or sort field over a column this same change drops binds to the new schema and
+ * finds "no such column": say that the column is dropped here, not that it never existed.
+ */
+function droppedHere<T>(f: () => T, drops: readonly string[] | undefined, table: string, verb: string): T {
+  try {
+    return f();
+  } catch (e) {
+    const name = e instanceof FloeError && e.kind === 'schema' ? /'([^']+)': no such column/.exec(e.message)?.[1] : undefined;
+    if (name !== undefined && (drops ?? []).includes(name)) {
+      throw schemaError(`table ${table}: cannot ${verb} '${name}': the same change drops that column`, { context: { table, column: name } });
+    }
+    throw e;
+  }
 }

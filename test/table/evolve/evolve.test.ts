@@ -214,6 +214,11 @@ describe('partition spec evolution', () => {
     schemaErr(() => planEvolution(table(), { dropPartitionFields: ['nope'] }, 'ns.t'), /cannot drop partition field 'nope'.*ts_day \(day\(ts\)\)/);
   });
 
+  it('a partition or sort field over a column the same change drops says so', () => {
+    schemaErr(() => planEvolution(table(), { dropColumns: ['n'], partitionBy: [{ sourceName: 'n', transform: 'identity' }] }, 'ns.t'), /table ns\.t: cannot partition by 'n': the same change drops that column/);
+    schemaErr(() => planEvolution(table(), { dropColumns: ['n'], sortBy: [{ sourceName: 'n' }] }, 'ns.t'), /cannot sort by 'n': the same change drops that column/);
+  });
+
   it('names a partition field dropped or added twice in one change (not "no such field" while listing it)', () => {
     schemaErr(() => planEvolution(table(), { dropPartitionFields: ['ts_day', 'ts_day'] }, 'ns.t'), /table ns\.t: partition field 'ts_day' is dropped twice in the same change/);
     const twice = { sourceName: 'id', transform: 'bucket[4]' };
