@@ -6,14 +6,27 @@
 import { sourceError } from '../errors.js';
 import type { IngestPipeline } from '../pipeline/schema-pipeline.js';
 
-export function checkRejects(p: Pick<IngestPipeline, 'name' | 'rejects'>, rejects: number, rowsRead: number): void {
+type Limited = Pick<IngestPipeline, 'name' | 'rejects'>;
+
+function measure(p: Limited, rejects: number, rowsRead: number) {
   const ratio = rowsRead === 0 ? 0 : rejects / rowsRead;
   const maxRatio = p.rejects?.max_ratio ?? (p.rejects?.max_count === undefined ? 0 : undefined);
   const overRatio = maxRatio !== undefined && ratio > maxRatio;
   const overCount = p.rejects?.max_count !== undefined && rejects > p.rejects.max_count;
-  if (rejects > 0 && (overRatio || overCount)) {
+  return { ratio, maxRatio, overCount, over: rejects > 0 && (overRatio || overCount) };
+}
+
+/** Whether the rejects exceed the pipeline's limits (then checkRejects throws). */
+export function rejectsOverLimit(p: Limited, rejects: number, rowsRead: number): boolean {
+  return measure(p, rejects, rowsRead).over;
+}
+
+/** `first`: where and why the first reject failed ('data/a.csv:3: TOO MANY COLUMNS ...'), named in the message. */
+export function checkRejects(p: Limited, rejects: number, rowsRead: number, first?: string): void {
+  const { ratio, maxRatio, overCount, over } = measure(p, rejects, rowsRead);
+  if (over) {
     throw sourceError(
-      `pipeline ${p.name}: ${rejects} of ${rowsRead} rows are malformed (${(ratio * 100).toFixed(2)}%), above the limit of ${overCount ? `${p.rejects?.max_count} rows` : `${((maxRatio ?? 0) * 100).toFixed(2)}%`}; nothing was committed`,
+      `pipeline ${p.name}: ${rejects} of ${rowsRead} rows are malformed (${(ratio * 100).toFixed(2)}%), above the limit of ${overCount ? `${p.rejects?.max_count} rows` : `${((maxRatio ?? 0) * 100).toFixed(2)}%`}${first ? ` (the first: ${first})` : ''}; nothing was committed`,
       { context: { pipeline: p.name, rejects, rows: rowsRead }, hint: 'Fix the source, or raise rejects.max_ratio / rejects.max_count in the pipeline file.' },
     );
   }

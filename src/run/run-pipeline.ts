@@ -15,7 +15,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { Catalog } from '../catalog/catalog.js';
 import { parseTableIdentifier } from '../catalog/identifier.js';
-import { FloeError, sourceError } from '../errors.js';
+import { configError, FloeError, sourceError } from '../errors.js';
 import type { DataFile } from '../iceberg/types.js';
 import { openEngine, runMemoryLimit, type Engine } from '../engine/duckdb.js';
 import { quoteIdent, quoteLiteral } from '../engine/sql.js';
@@ -36,7 +36,7 @@ import { PII_PREFIX, piiColumnOf, piiColumns, piiProperties } from '../governanc
 import { chooseIngestPath } from './ingest-path.js';
 import { acquireTableLock } from './lock.js';
 import { planNormalize, registerNormalizersFor, type NormalizePlan } from './normalize.js';
-import { checkRejects } from './reject-limits.js';
+import { checkRejects, rejectsOverLimit } from './reject-limits.js';
 import { readState, stateSummary } from './state.js';
 
 export interface RunContext {
@@ -106,7 +106,9 @@ export async function runIngestPipeline(ctx: RunContext, lp: LoadedPipeline): Pr
     if (ctx.runId && state.hasRun(ctx.runId)) {
       return { ...base, status: 'skipped', rowsRead: 0, rowsWritten: 0n, snapshotId: existing?.metadata['current-snapshot-id'] ?? null, durationMs: Date.now() - started, note: `run ${ctx.runId} already committed` };
     }
-    const after = ctx.fullRefresh ? null : state.cursor;
+    // Before the first run's watermark (and on --full-refresh), incremental.initial bounds the read.
+    const initial = 'incremental' in p.source ? p.source.incremental?.initial : undefined;
+    const after = (ctx.fullRefresh ? null : state.cursor) ?? (initial === undefined ? null : String(initial));
     const source = await createSource(p.source, lp.resolved, ctx.catalog, ctx.io);
     const extracted = await source.extract({
       engine,
@@ -124,7 +126,11 @@ export async function runIngestPipeline(ctx: RunContext, lp: LoadedPipeline): Pr
     const norm = planNormalize(columns, p.columns, p.name);
     const cursorType = sourceColumns.find((c) => c.name === cursorColumn)?.type.toString();
     const cursorTarget = cursorColumn ? norm.targetNames.get(cursorColumn) ?? cursorColumn : undefined;
-    if (cursorColumn && !cursorType) throw sourceError(`pipeline ${p.name}: the incremental cursor column "${cursorColumn}" is not in the source`, { context: { pipeline: p.name } });
+    if (cursorColumn && !cursorType) {
+      throw configError(`pipeline ${p.name}: the incremental cursor column "${cursorColumn}" is not in the source (it has ${columns.map((c) => `"${c}"`).join(', ')})`, {
+        context: { pipeline: p.name },
+      });
+    }
     const path = chooseIngestPath({ rowRejects: norm.rowRejects, valueIssues: norm.hasValueIssues, mode: p.target.mode, key: p.target.key ?? [], incremental: cursorColumn !== undefined });
     // Set before the commit: by the materialised pass, or by the streamed write's beforeCommit hook.
     const tally = { rowsRead: 0, rejects: 0, valuesChanged: 0 };
@@ -140,7 +146,7 @@ export async function runIngestPipeline(ctx: RunContext, lp: LoadedPipeline): Pr
         const parse = await countParseRejects(engine, extracted.rejects);
         tally.rejects = parse;
         tally.rowsRead = Number(files.reduce((n, f) => n + f.record_count, 0n)) + parse;
-        checkRejects(p, tally.rejects, tally.rowsRead);
+        await enforceRejectLimits(engine, p, tally.rejects, tally.rowsRead, undefined, extracted.rejects);
       };
     } else {
       staged = await materialise(engine, p, extracted, norm, columns, hasFile, cursorTarget, after);
@@ -298,7 +304,7 @@ async function materialise(
   const rejects = counts.converted + counts.parse;
   const valuesChanged = counts.changed;
   const rowsRead = counts.total + counts.parse;
-  checkRejects(p, rejects, rowsRead);
+  await enforceRejectLimits(engine, p, rejects, rowsRead, typed, extracted.rejects);
   let good = `SELECT * EXCLUDE (${REJECT}, ${ISSUE}, ${RAW}, ${FILE}) FROM ${quoteIdent(typed)} WHERE ${REJECT} IS NULL`;
   if (cursorTarget && after !== null) {
     // The cursor is compared after normalisation, in the column's final type, which is also
@@ -342,6 +348,24 @@ async function countRows(engine: Engine, typed: string, parseRejects: string | u
     changed: Number(row.changed ?? 0),
     parse: await countParseRejects(engine, parseRejects),
   };
+}
+
+/** Checks the `rejects:` limits; over them, the error names the first reject (file:line: reason). */
+async function enforceRejectLimits(engine: Engine, p: IngestPipeline, rejects: number, rowsRead: number, typed: string | undefined, parseRejects: string | undefined) {
+  const first = rejectsOverLimit(p, rejects, rowsRead) ? await firstReject(engine, typed, parseRejects).catch(() => undefined) : undefined;
+  checkRejects(p, rejects, rowsRead, first);
+}
+
+async function firstReject(engine: Engine, typed: string | undefined, parseRejects: string | undefined): Promise<string | undefined> {
+  const parts: string[] = [];
+  if (parseRejects) parts.push(`SELECT 0 AS k, source, line, line AS n, reason FROM ${quoteIdent(parseRejects)}`);
+  if (typed) parts.push(`SELECT 1 AS k, ${FILE} AS source, CAST(NULL AS BIGINT) AS line, rowid AS n, ${REJECT} AS reason FROM ${quoteIdent(typed)} WHERE ${REJECT} IS NOT NULL`);
+  if (!parts.length) return undefined;
+  const r = (await engine.all(`SELECT source, line, reason FROM (${parts.join(' UNION ALL ')}) ORDER BY k, source NULLS LAST, n NULLS LAST LIMIT 1`, 'find the first reject'))[0];
+  if (!r) return undefined;
+  const where = [r.source, r.line].filter((x) => x !== null && x !== undefined).map(String).join(':');
+  const reason = String(r.reason ?? '').replace(/\s+/g, ' ').slice(0, 300);
+  return where ? `${where}: ${reason}` : reason;
 }
 
 /** Rows the source's reader could not parse (its rejects relation, filled by the scan). */
