@@ -11,13 +11,23 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DEFAULTS, generate } from './gen/index.js';
 
-const { values } = parseArgs({
-  options: {
-    seed: { type: 'string', default: String(DEFAULTS.seed) },
-    customers: { type: 'string', default: String(DEFAULTS.customers) },
-    out: { type: 'string', default: join(dirname(fileURLToPath(import.meta.url)), 'data') },
-  },
-});
+const USAGE = 'usage: npx tsx examples/c360/generate.ts [--seed N] [--customers N] [--out DIR]';
+
+function args() {
+  try {
+    return parseArgs({
+      options: {
+        seed: { type: 'string', default: String(DEFAULTS.seed) },
+        customers: { type: 'string', default: String(DEFAULTS.customers) },
+        out: { type: 'string', default: join(dirname(fileURLToPath(import.meta.url)), 'data') },
+      },
+    });
+  } catch (e) {
+    console.error(`${e instanceof Error ? e.message : String(e)}\n${USAGE}`);
+    process.exit(2);
+  }
+}
+const { values } = args();
 
 const int = (name: string, v: string) => {
   if (!/^\d+$/.test(v)) {

@@ -24,6 +24,13 @@ function atLeastOne(keys: string[]) {
   };
 }
 
+/** A check with both bounds whose min is above its max can never pass: refused, at max. */
+function minNotAboveMax(v: { min?: unknown; max?: unknown }, ctx: z.RefinementCtx) {
+  if (typeof v.min === 'number' && typeof v.max === 'number' && v.min > v.max) {
+    ctx.addIssue({ code: 'custom', message: `max ${v.max} is below min ${v.min}: the check could never pass`, path: ['max'] });
+  }
+}
+
 const scalar = z.union([z.string(), z.number(), z.boolean()]);
 
 const relationshipTarget = z
@@ -49,7 +56,10 @@ const relationshipTarget = z
 
 /** Parameters of each check kind, as written after the kind key. */
 export const CHECK_PARAMS = {
-  row_count: z.strictObject({ min: nonNegativeInt.optional(), max: nonNegativeInt.optional() }).superRefine(atLeastOne(['min', 'max']), evenWithErrors),
+  row_count: z
+    .strictObject({ min: nonNegativeInt.optional(), max: nonNegativeInt.optional() })
+    .superRefine(atLeastOne(['min', 'max']), evenWithErrors)
+    .superRefine(minNotAboveMax, evenWithErrors),
   freshness: z.strictObject({
     column: columnName.optional().describe('Timestamp column; without it, the age of the latest snapshot'),
     max_age: duration,
@@ -60,7 +70,8 @@ export const CHECK_PARAMS = {
   accepted_values: z.strictObject({ column: columnName, values: z.array(scalar).min(1, 'list at least one value') }),
   range: z
     .strictObject({ column: columnName, min: z.union([z.number(), z.string()]).optional(), max: z.union([z.number(), z.string()]).optional() })
-    .superRefine(atLeastOne(['min', 'max']), evenWithErrors),
+    .superRefine(atLeastOne(['min', 'max']), evenWithErrors)
+    .superRefine(minNotAboveMax, evenWithErrors),
   format: z
     .strictObject({
       column: columnName,

@@ -134,7 +134,7 @@ export async function acquireTableLock(dir: string, table: string, timeoutMs: nu
       throw new FloeError('conflict', `table ${table} is locked by another floe run${owner ? ` (pid ${owner.pid} on ${owner.host}, since ${owner.since})` : ''}; gave up after ${Math.round(timeoutMs / 1000)} s`, {
         retryable: false,
         context: { table, lock: file },
-        hint: 'Wait for the other run to finish, or raise --lock-timeout. If no floe process is running, delete the lock file.',
+        hint: `Wait for the other run to finish, or raise --lock-timeout. If no floe process is running, delete the lock file ${file}.`,
       });
     }
     await new Promise((r) => setTimeout(r, pollMs));

@@ -66,6 +66,17 @@ describe('checks', () => {
   });
 });
 
+describe('bounds that can never pass', () => {
+  it('a row_count or range whose max is below its min is refused at max', () => {
+    const text = `source: { kind: parquet, path: a.parquet }\n${TARGET}checks:\n  - row_count: { min: 5, max: 2 }\n  - range: { column: x, min: 10, max: 1.5 }\n  - range: { column: ts, min: "2020-01-01", max: "2019-01-01" }\n  - row_count: { min: 2, max: 2 }\n`;
+    const r = validatePipelineText(text, '/p/t.yaml', {});
+    expect(r.diagnostics.map((d) => `${d.line}:${d.col} ${d.path}: ${d.message}`)).toEqual([
+      '4:31 checks[0].row_count.max: max 2 is below min 5: the check could never pass',
+      '5:39 checks[1].range.max: max 1.5 is below min 10: the check could never pass',
+    ]);
+  });
+});
+
 describe('unknown keys in a check item', () => {
   it('are read as a misspelt kind, unless closer to severity or name', () => {
     const text = `source: { kind: parquet, path: a.parquet }\n${TARGET}checks:\n  - not_nul: [a]\n    severty: warn\n`;

@@ -122,8 +122,10 @@ function report(r: CompactResult, out: ReturnType<typeof consoleOutput>, json: b
   const p = r.plan;
   if (json) return;
   if (p.groups.length === 0) {
-    const skipped = p.skippedGroups > 0 ? `; ${p.candidateFiles} small or oversized file(s) in ${p.skippedGroups} group(s) below --min-input-files ${p.thresholds.minInputFiles}` : '';
-    out.out(`${r.table}: nothing to compact: ${p.totalFiles} files, all within thresholds${skipped}`);
+    // A group is left alone when it has fewer files than --min-input-files, or is one file alone (rewriting it gives the same file).
+    const why = p.thresholds.minInputFiles > 1 ? `with fewer than --min-input-files ${p.thresholds.minInputFiles} files, or a single file` : 'of a single file, which a rewrite would give back as it is';
+    const detail = p.skippedGroups > 0 ? `; ${p.candidateFiles} small or oversized file(s) in ${p.skippedGroups} group(s) ${why}` : ', all within thresholds';
+    out.out(`${r.table}: nothing to compact: ${p.totalFiles} files${detail}`);
     return;
   }
   if (r.dryRun) {

@@ -84,7 +84,7 @@ export default async function create(tableName: string, opts: CreateOptions, cmd
       }
       const table = await createTable(catalog, io, id, change);
       out.event('end', { command: 'table create', table: name, created: true, location: table.metadata.location, columns: schema.fields.length });
-      if (!out.json) out.out(`created ${name} (${schema.fields.length} columns) at ${table.metadata.location}`);
+      if (!out.json) out.out(`created ${name} (${schema.fields.length} column${schema.fields.length === 1 ? '' : 's'}) at ${table.metadata.location}`);
       return 0;
     });
   });
