@@ -20,7 +20,7 @@ import { ENGINE_VERSION } from '../table/summary.js';
 import { auditActor } from './actor.js';
 import { observeCatalogChanges, type CatalogChange } from '../catalog/observe.js';
 import { AUDIT_LOG_NAME, AUDIT_LOG_TABLE, commandRedactor, isAudited, redactArguments } from './command.js';
-import { AuditContext, setCurrentAudit } from './context.js';
+import { AuditContext, setCurrentAudit, type ReportedError } from './context.js';
 import type { AuditRecord } from './log.js';
 
 /** The part of commander's Command the wrapper needs. */
@@ -90,6 +90,16 @@ export async function auditCommand(
   return result;
 }
 
+/**
+ * error_kind and error_message: the thrown error's, else (a command that ended with a
+ * non-zero exit code without throwing) the failures it reported, joined.
+ */
+function errorColumns(err: unknown, reported: readonly ReportedError[], redact: (s: string) => string): { errorKind: string | null; errorMessage: string | null } {
+  if (err !== undefined) return { errorKind: err instanceof FloeError ? err.kind : 'internal', errorMessage: redact(err instanceof Error ? err.message : String(err)) };
+  if (reported.length === 0) return { errorKind: null, errorMessage: null };
+  return { errorKind: reported[0]!.kind, errorMessage: redact(reported.map((e) => e.message).join('; ')) };
+}
+
 async function record(a: {
   path: string[];
   argv: readonly string[];
@@ -132,8 +142,7 @@ async function record(a: {
       reported: a.ctx.reported,
       outcome: a.exitCode === 0 ? 'ok' : 'failed',
       exitCode: a.exitCode,
-      errorKind: err instanceof FloeError ? err.kind : err === undefined ? null : 'internal',
-      errorMessage: err === undefined ? null : redact(err instanceof Error ? err.message : String(err)),
+      ...errorColumns(err, a.exitCode === 0 ? [] : a.ctx.errors, redact),
       floeVersion: ENGINE_VERSION,
     };
     await appendAuditRecord({ catalog: project.catalog, io: project.io, warehouse: project.project.paths.warehouse, record: rec });

@@ -14,8 +14,19 @@ export interface ReportedTable {
   rows?: number | bigint | null;
 }
 
+export interface ReportedError {
+  kind: string;
+  message: string;
+}
+
 export class AuditContext {
   readonly reported: ReportedTable[] = [];
+  /** Failures of a command that ends with a non-zero exit code rather than an exception (a run's failed pipelines, failed checks). */
+  readonly errors: ReportedError[] = [];
+
+  reportError(kind: string, message: string): void {
+    this.errors.push({ kind, message });
+  }
 
   reportTable(table: string, detail: { snapshotId?: bigint | null; rows?: number | bigint | null } = {}): void {
     this.reported.push({ table, ...detail });

@@ -10,6 +10,7 @@
  * --no-history; failing to record them is a warning, never a change of the verdict.
  */
 import type { Command } from 'commander';
+import { currentAudit } from '../../audit/context.js';
 import { parseTableIdentifier } from '../../catalog/identifier.js';
 import { evaluateChecks } from '../../checks/evaluate.js';
 import { appendCheckResults, historyLookup, type HistoryRun } from '../../checks/history.js';
@@ -113,7 +114,13 @@ export default async function check(tables: string[], opts: CheckOptions, cmd: C
       const all = runs.flatMap((r) => r.results);
       if (opts.history !== false) await recordHistory(ctx, engine, runs, out);
       print(all, opts, snapshots, out);
-      return exitCodeFor(all, opts.warnError === true);
+      const code = exitCodeFor(all, opts.warnError === true);
+      if (code !== 0) {
+        for (const r of all.filter((x) => x.status === 'fail' || x.status === 'error' || (opts.warnError === true && x.status === 'warn'))) {
+          currentAudit()?.reportError(r.status === 'error' ? 'internal' : 'check', `${r.table}: ${r.name}: ${r.message}`);
+        }
+      }
+      return code;
     } finally {
       engine.close();
     }

@@ -11,6 +11,7 @@ import { RoutingFileIO } from '../../io/resolve.js';
 import { formatDiagnostic, hasErrors } from '../../pipeline/diagnostics.js';
 import { parseDuration } from '../../pipeline/duration.js';
 import { validateProject } from '../../pipeline/load.js';
+import { currentAudit } from '../../audit/context.js';
 import { runPipelines, type RunOutcome } from '../../run/runner.js';
 import { EXIT_CHECK_FAILED, EXIT_FAILURE, EXIT_USAGE, exitCodeFor } from '../exit.js';
 import { globalsOf } from '../context.js';
@@ -70,6 +71,8 @@ export default async function run(names: string[], opts: RunOptions, cmd: Comman
       await catalog.close();
     }
     const failed = outcomes.filter((o) => o.status === 'failed');
+    // The run ends with an exit code, not an exception: the audit log records why.
+    for (const o of failed) if (o.error) currentAudit()?.reportError(o.error.kind, `${o.pipeline}: ${load.redact(o.error.message)}`);
     out.event('end', { status: failed.length ? 'failed' : 'ok', pipelines: outcomes.length, failed: failed.length, duration_ms: Date.now() - started });
     if (!opts.json) {
       for (const o of outcomes) {
