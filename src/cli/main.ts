@@ -62,7 +62,7 @@ export function buildProgram(): Command {
 
   program
     .command('load <table> <files...>')
-    .description('ad-hoc load of CSV, JSONL or Parquet files into a table, created from the files\' schema if absent')
+    .description('ad-hoc load of CSV, JSON Lines, JSON or Parquet files into a table, created from the files\' schema if absent')
     .addOption(new Option('--mode <mode>', 'append to or replace the table contents').choices(['append', 'overwrite']).default('append'))
     .option('--partition-by <expr...>', 'partition fields for a new table, e.g. "day(ts)" "bucket(16, id)" country')
     .addOption(new Option('--format <format>', 'input format (default: from the file extension)').choices(['csv', 'jsonl', 'json', 'parquet']))
@@ -125,7 +125,7 @@ export function buildProgram(): Command {
     .action(lazy(() => import('./commands/table-create.js')));
   table
     .command('register <table> <metadata-file>')
-    .description('adopt an existing Iceberg table from its metadata file; no file is rewritten')
+    .description('adopt an existing Iceberg table from its metadata file, or from its folder (version-hint.text, else the highest version); no file is rewritten')
     .option('--map-location <FROM=TO...>', 'read stored locations starting with FROM from TO instead', collect, [])
     .action(lazy(() => import('./commands/table-register.js')));
   table
