@@ -26,14 +26,14 @@ import { DEFAULT_METRICS_MODE, truncateLowerBound, truncateUpperBound } from '..
 import { compareValues, toBinary } from '../iceberg/conversions.js';
 import { stringifyJson } from '../iceberg/json.js';
 import { createTableChange } from '../iceberg/metadata-builder.js';
-import { assignFreshIds, highestFieldId } from '../iceberg/schema.js';
+import { assignFreshIds } from '../iceberg/schema.js';
 import { DataFileContent, type DataFile, type IcebergValue, type NestedField, type PrimitiveType, type Schema, type StructType, type TableIdentifier, type TableMetadata } from '../iceberg/types.js';
 import { reconcileColumns } from '../ingest/reconcile.js';
 import { joinLocation, type FileIO } from '../io/fileio.js';
 import { applyChange } from '../table/apply.js';
 import { commitTable, createTable, discardUncommitted } from '../table/commit.js';
 import { loadTable, type LoadedTable } from '../table/load.js';
-import { buildSnapshotChange, currentSchema, newSnapshotId, nextSchemaId, specById, writeAddedManifest } from '../table/snapshot-producer.js';
+import { buildSnapshotChange, currentSchema, newSnapshotId, nextSchemaId, specById, withEvolvedSchema, writeAddedManifest } from '../table/snapshot-producer.js';
 import { ENGINE_VERSION } from '../table/summary.js';
 import type { TableChange } from '../table/updates.js';
 import { parquetWritable, writeSmallParquet, type SmallParquet } from './parquet.js';
@@ -114,16 +114,8 @@ export async function appendRowsWithoutEngine(o: AppendRowsOptions): Promise<App
         throw new FloeError('conflict', `${name}: the schema or partition spec changed while writing; nothing was committed`, { retryable: false, context: { table: name } });
       }
       const change = await buildSnapshotChange(base, { operation: 'append', snapshotId, added: [manifest], addedFiles: [file], written: metadataFiles });
-      if (!r.evolved) return change;
-      // The evolved schema commits atomically with the row written in it.
-      return {
-        requirements: [...change.requirements, { type: 'assert-current-schema-id', 'current-schema-id': m['current-schema-id'] }],
-        updates: [
-          { action: 'add-schema', schema, 'last-column-id': Math.max(m['last-column-id'], highestFieldId(schema)) },
-          { action: 'set-current-schema', 'schema-id': -1 },
-          ...change.updates.map((u) => (u.action === 'add-snapshot' ? { ...u, snapshot: { ...u.snapshot, 'schema-id': schema['schema-id'] } } : u)),
-        ],
-      };
+      // The evolved schema commits atomically with the data written in it.
+      return r.evolved ? withEvolvedSchema(change, m, schema) : change;
     };
     if (!pendingCreate) {
       const c = await commitTable(o.catalog, o.io, o.id, build);

@@ -23,7 +23,7 @@ import { writeDataFiles, type PartitionColumn } from '../engine/write-parquet.js
 import { createTableChange, type UnboundPartitionField, type UnboundSortField } from '../iceberg/metadata-builder.js';
 import { stringifyJson } from '../iceberg/json.js';
 import { partitionPath } from '../iceberg/partition.js';
-import { fieldById, highestFieldId } from '../iceberg/schema.js';
+import { fieldById } from '../iceberg/schema.js';
 import { resultType } from '../iceberg/transforms/index.js';
 import type { DataFile, Schema, SnapshotOperation, StructType, TableIdentifier, TableMetadata } from '../iceberg/types.js';
 import { applyChange } from '../table/apply.js';
@@ -33,7 +33,7 @@ import { joinLocation } from '../io/fileio.js';
 import { commitTable, createTable, type CommitEvents, discardUncommitted } from '../table/commit.js';
 import { validateNoConcurrentDataChanges } from '../table/conflicts.js';
 import { loadTable, type LoadedTable } from '../table/load.js';
-import { buildSnapshotChange, currentSchema, newSnapshotId, nextSchemaId, nextSequenceNumber, specById, stagingDir, writeAddedManifest, type StagedManifest } from '../table/snapshot-producer.js';
+import { buildSnapshotChange, currentSchema, newSnapshotId, nextSchemaId, nextSequenceNumber, specById, stagingDir, withEvolvedSchema, writeAddedManifest, type StagedManifest } from '../table/snapshot-producer.js';
 import { defaultSortOrder, sortOrderSql } from '../table/evolve/sort-sql.js';
 import { reconcileColumns, type SchemaChangePolicy } from './reconcile.js';
 
@@ -221,16 +221,8 @@ export async function writeAndCommit(
           stageOnly: !publish,
           written: metadataFiles,
         });
-        if (!w.evolved) return change;
         // The evolved schema commits atomically with the data written in it.
-        return {
-          requirements: [...change.requirements, { type: 'assert-current-schema-id', 'current-schema-id': m['current-schema-id'] }],
-          updates: [
-            { action: 'add-schema', schema, 'last-column-id': Math.max(m['last-column-id'], highestFieldId(schema)) },
-            { action: 'set-current-schema', 'schema-id': -1 },
-            ...change.updates.map((u) => (u.action === 'add-snapshot' ? { ...u, snapshot: { ...u.snapshot, 'schema-id': schema['schema-id'] } } : u)),
-          ],
-        };
+        return w.evolved ? withEvolvedSchema(change, m, schema) : change;
     };
     let attempts = 1;
     let joinedConcurrentCreate = false;

@@ -19,6 +19,7 @@ import { readManifest, toManifestFile, writeManifest, type ManifestSummary } fro
 import { copyableManifestList, hasKnownCounts, readManifestList, writeManifestList } from '../iceberg/manifest-list.js';
 import type { AvroRawFile } from '../iceberg/avro/container.js';
 import { partitionType } from '../iceberg/partition.js';
+import { highestFieldId } from '../iceberg/schema.js';
 import type { DataFile, ManifestEntry, ManifestFile, PartitionSpec, Schema, Snapshot, SnapshotOperation, TableMetadata } from '../iceberg/types.js';
 import { ManifestContent, ManifestEntryStatus } from '../iceberg/types.js';
 import type { FileIO } from '../io/fileio.js';
@@ -304,6 +305,22 @@ export async function buildSnapshotChange(base: LoadedTable, plan: SnapshotPlan)
     updates: [
       { action: 'add-snapshot', snapshot },
       ...(plan.stageOnly ? [] : [{ action: 'set-snapshot-ref' as const, 'ref-name': branch, type: 'branch' as const, 'snapshot-id': plan.snapshotId }]),
+    ],
+  };
+}
+
+/**
+ * A snapshot change that also makes `schema` current, in the same commit: the data a write
+ * added in an evolved schema (columns matched by name, new ones added) and the schema commit
+ * together or not at all. `metadata`: the table the schema was evolved from.
+ */
+export function withEvolvedSchema(change: TableChange, metadata: TableMetadata, schema: Schema): TableChange {
+  return {
+    requirements: [...change.requirements, { type: 'assert-current-schema-id', 'current-schema-id': metadata['current-schema-id'] }],
+    updates: [
+      { action: 'add-schema', schema, 'last-column-id': Math.max(metadata['last-column-id'], highestFieldId(schema)) },
+      { action: 'set-current-schema', 'schema-id': -1 },
+      ...change.updates.map((u) => (u.action === 'add-snapshot' ? { ...u, snapshot: { ...u.snapshot, 'schema-id': schema['schema-id'] } } : u)),
     ],
   };
 }
