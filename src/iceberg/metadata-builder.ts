@@ -238,7 +238,7 @@ export function validateTableMetadata(m: TableMetadata): void {
   for (const s of m.schemas) {
     if (highestFieldId(s) > m['last-column-id']) throw bad(`schema ${s['schema-id']} uses field ids above last-column-id ${m['last-column-id']}`);
     const v3 = m['format-version'] < 3 ? v3Features(s) : [];
-    if (v3.length > 0) throw schemaError(`a v${m['format-version']} table cannot hold ${v3[0]}; it needs format version 3`);
+    if (v3.length > 0) throw schemaError(`${v3[0]}, which needs format version 3 (this table is v${m['format-version']})`);
   }
   for (const s of m['partition-specs']) {
     for (const f of s.fields) if (f['field-id'] > m['last-partition-id']) throw bad(`partition field ${f.name} has id ${f['field-id']} above last-partition-id`);

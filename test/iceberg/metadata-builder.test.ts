@@ -124,7 +124,7 @@ describe('newTableMetadata', () => {
 
   it('refuses v3-only types in a v2 table', () => {
     const s: StructType = { type: 'struct', fields: [{ id: 1, name: 'ts', required: false, type: 'timestamp_ns' }] };
-    expect(() => newTableMetadata({ location: '/t', schema: s })).toThrow(/v2 table cannot hold column 'ts' has type timestamp_ns/);
+    expect(() => newTableMetadata({ location: '/t', schema: s })).toThrow("column 'ts' has type timestamp_ns, which needs format version 3 (this table is v2)");
     expect(newTableMetadata({ location: '/t', schema: s, formatVersion: 3 })['format-version']).toBe(3);
   });
 });
