@@ -59,6 +59,8 @@ export interface AppendRowsResult {
   snapshotId: bigint;
   created: boolean;
   attempts: number;
+  /** The table as the append's commit left it (absent when the append created the table). */
+  metadata?: TableMetadata;
 }
 
 /** The schema of the rows, ids 1..n as a table created from them gets (schemaFromColumns). */
@@ -119,7 +121,7 @@ export async function appendRowsWithoutEngine(o: AppendRowsOptions): Promise<App
     };
     if (!pendingCreate) {
       const c = await commitTable(o.catalog, o.io, o.id, build);
-      return { snapshotId, created: false, attempts: c.attempts };
+      return { snapshotId, created: false, attempts: c.attempts, metadata: c.table.metadata };
     }
     // The table and its first snapshot appear in the catalog in one step.
     const first = await build(table);
@@ -134,7 +136,7 @@ export async function appendRowsWithoutEngine(o: AppendRowsOptions): Promise<App
       const unused = metadataFiles.splice(0);
       const c = await commitTable(o.catalog, o.io, o.id, build);
       await Promise.all(unused.map((l) => o.io.delete(l).catch(() => undefined)));
-      return { snapshotId, created: false, attempts: 1 + c.attempts };
+      return { snapshotId, created: false, attempts: 1 + c.attempts, metadata: c.table.metadata };
     }
   } catch (e) {
     // Nothing references these files unless the commit's outcome is unknown (table/commit.ts).

@@ -1,0 +1,72 @@
+/**
+ * Upkeep of `floe.audit_log`. Every audited command appends one row, so the table gains a
+ * small data file, a manifest and a snapshot per command; left alone, a project that runs
+ * floe every few minutes would make every command slower (a longer metadata file to parse
+ * and rewrite on each append) and every read of the log open thousands of files. So after an
+ * append, now and then:
+ *
+ * - with `UPKEEP.compactAt` data files or more in the current snapshot: one binpack
+ *   compaction (every row kept) and a manifest rewrite;
+ * - with `UPKEEP.expireAt` snapshots or more: expiry down to the last `UPKEEP.retain`
+ *   snapshots (every row kept; only older versions of the table go).
+ *
+ * Each is its own commit. The command's record is already committed: a failure here (a
+ * concurrent writer, say) is only a warning, and the next append tries again. The table
+ * property `floe.audit.upkeep=false` turns it off (for a log whose every version must stay).
+ * Planning is pure (`upkeepDue`); the IO is in `runUpkeep`.
+ */
+import type { Catalog } from '../catalog/catalog.js';
+import type { TableIdentifier, TableMetadata } from '../iceberg/types.js';
+import type { FileIO } from '../io/fileio.js';
+
+export const UPKEEP = { compactAt: 200, expireAt: 400, retain: 100 } as const;
+export const UPKEEP_PROPERTY = 'floe.audit.upkeep';
+
+export interface UpkeepDue {
+  compact: boolean;
+  expire: boolean;
+}
+
+/** What the table, as an append just left it, is due for. */
+export function upkeepDue(m: TableMetadata, limits: { compactAt: number; expireAt: number } = UPKEEP): UpkeepDue {
+  if ((m.properties[UPKEEP_PROPERTY] ?? '').trim().toLowerCase() === 'false') return { compact: false, expire: false };
+  const current = m.snapshots.find((s) => s['snapshot-id'] === m['current-snapshot-id']);
+  const files = Number(current?.summary['total-data-files'] ?? 0);
+  return { compact: files >= limits.compactAt, expire: m.snapshots.length >= limits.expireAt };
+}
+
+export interface UpkeepDone {
+  compacted?: { filesBefore: number; filesAfter: number };
+  expired?: number;
+}
+
+/** Runs what `due` says; the modules it needs load only then. */
+export async function runUpkeep(catalog: Catalog, io: FileIO, id: TableIdentifier, due: UpkeepDue, retain: number = UPKEEP.retain): Promise<UpkeepDone> {
+  const done: UpkeepDone = {};
+  if (due.compact) {
+    const [{ openEngine }, { compactTable }, { rewriteManifests }] = await Promise.all([
+      import('../engine/duckdb.js'),
+      import('../table/compact/execute.js'),
+      import('../table/rewrite-manifests-run.js'),
+    ]);
+    const engine = await openEngine({ threads: 1 });
+    try {
+      const r = await compactTable({ catalog, io, engine, id, strategy: { kind: 'binpack' } });
+      const groups = r.plan.groups;
+      done.compacted = {
+        filesBefore: groups.reduce((n, g) => n + g.files.length, 0),
+        filesAfter: r.commits.reduce((n, c) => n + c.addedDataFiles, 0),
+      };
+    } finally {
+      engine.close();
+    }
+    await rewriteManifests(catalog, io, id);
+  }
+  if (due.expire) {
+    const { expireSnapshots } = await import('../table/expire-run.js');
+    const now = Date.now();
+    const r = await expireSnapshots(catalog, io, id, { olderThanMs: 0, retainLast: retain, now: () => now });
+    done.expired = r.plan.expire.length;
+  }
+  return done;
+}
