@@ -60,7 +60,7 @@ async function newLog(records: number): Promise<{ catalog: Catalog; warehouse: s
 async function ids(catalog: Catalog): Promise<string[]> {
   const t = await loadTable(catalog, io, AUDIT_LOG_TABLE);
   await createTableView(engine, 'audit_view', { io: t.io, metadata: t.metadata, table: 'floe.audit_log', snapshot: { kind: 'current' } });
-  return (await engine.all('SELECT audit_id FROM audit_view ORDER BY audit_id')).map((r) => String(r.audit_id));
+  return (await engine.all('SELECT audit_id FROM audit_view ORDER BY audit_id', 'read the audit ids')).map((r) => String(r.audit_id));
 }
 
 function meta(files: number, snapshots: number, properties: Record<string, string> = {}): TableMetadata {
