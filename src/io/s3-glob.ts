@@ -11,7 +11,7 @@ import { isS3Location } from './s3-location.js';
 
 const GLOB_CHAR = /[*?[]/;
 
-/** `paths` split into object-store locations (files or globs, staged by stageObjectFiles) and local ones. */
+/** `paths` split into object-store locations (files or globs, expanded by objectLocations) and local ones. */
 export function splitObjectStorePaths(paths: readonly string[]): { remote: string[]; local: string[] } {
   return { remote: paths.filter(isS3Location), local: paths.filter((p) => !isS3Location(p)) };
 }
@@ -54,11 +54,10 @@ export function globToRegExp(glob: string): RegExp {
 }
 
 /**
- * Local paths of the object-store files named by `paths` (files or globs), staged through
- * `io.localPath`, sorted by location. A glob matching nothing and a missing file are
- * not-found errors naming them.
+ * The object-store locations named by `paths` (files or globs, globs expanded by listing),
+ * unique, each glob's matches sorted. A glob matching nothing is a not-found error naming it.
  */
-export async function stageObjectFiles(io: FileIO, paths: readonly string[]): Promise<string[]> {
+export async function objectLocations(io: FileIO, paths: readonly string[]): Promise<string[]> {
   const locations: string[] = [];
   for (const p of paths) {
     if (!GLOB_CHAR.test(p)) {
@@ -71,6 +70,5 @@ export async function stageObjectFiles(io: FileIO, paths: readonly string[]): Pr
     if (found.length === 0) throw notFound(`no file matches ${p}`, { context: { location: p } });
     locations.push(...found.sort());
   }
-  const unique = [...new Set(locations)];
-  return Promise.all(unique.map((location) => io.localPath(location)));
+  return [...new Set(locations)];
 }

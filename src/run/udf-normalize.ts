@@ -33,9 +33,12 @@ interface Options {
   zone?: string;
 }
 
+/** The cache key of a kind with its options. */
+const optionsKey = (kind: NormalizeKind, o: Options) => `${kind}\u0000${o.region ?? ''}\u0000${o.format ?? ''}\u0000${o.zone ?? ''}`;
+
 const compiled = new Map<string, Normalizer>();
 function normalizer(kind: NormalizeKind, options: Options): Normalizer {
-  const key = `${kind}\u0000${options.region ?? ''}\u0000${options.format ?? ''}\u0000${options.zone ?? ''}`;
+  const key = optionsKey(kind, options);
   let n = compiled.get(key);
   if (!n) {
     n = normalizerFor({ normalize: kind, ...options });
@@ -48,7 +51,7 @@ function normalizer(kind: NormalizeKind, options: Options): Normalizer {
 const recent = new Map<string, Normalized>();
 const RECENT_MAX = 16_384;
 function normalize(kind: NormalizeKind, options: Options, value: string): Normalized {
-  const key = `${kind}\u0000${options.region ?? ''}\u0000${options.format ?? ''}\u0000${options.zone ?? ''}\u0000${value}`;
+  const key = `${optionsKey(kind, options)}\u0000${value}`;
   let r = recent.get(key);
   if (!r) {
     r = normalizer(kind, options)(value);

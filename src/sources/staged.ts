@@ -8,32 +8,18 @@
  * Staged paths are unique per process (a private stage folder), so one process-wide map is
  * exact.
  */
-import { FloeError, notFound } from '../errors.js';
+import { FloeError } from '../errors.js';
 import { quoteIdent, quoteLiteral } from '../engine/sql.js';
 import type { FileIO } from '../io/fileio.js';
-import { globListPrefix, globToRegExp } from '../io/s3-glob.js';
+import { objectLocations } from '../io/s3-glob.js';
 import { SOURCE_FILE_COLUMN, type Extracted, type Source, type SourceContext } from './source.js';
 
 const locations = new Map<string, string>();
-const GLOB_CHAR = /[*?[]/;
 
 /** Local paths of the object-store files named by `paths` (files or globs), sorted by location. */
 export async function stageRemote(io: FileIO, paths: readonly string[]): Promise<string[]> {
-  const found: string[] = [];
-  for (const p of paths) {
-    if (!GLOB_CHAR.test(p)) {
-      found.push(p);
-      continue;
-    }
-    const re = globToRegExp(p);
-    const matched: string[] = [];
-    for await (const f of io.list(globListPrefix(p))) if (re.test(f.location)) matched.push(f.location);
-    if (matched.length === 0) throw notFound(`no file matches ${p}`, { context: { location: p } });
-    found.push(...matched.sort());
-  }
-  const unique = [...new Set(found)];
   return Promise.all(
-    unique.map(async (location) => {
+    (await objectLocations(io, paths)).map(async (location) => {
       const local = await io.localPath(location);
       if (local !== location) locations.set(local, location);
       return local;
