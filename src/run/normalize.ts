@@ -40,24 +40,21 @@ export const NORMALIZER_FUNCTIONS = {
   name: 'floe_norm_name',
 } as const;
 
-/** floe_norm_issue(kind, value, options): what normalising the value changed or refused, or NULL. */
+/** floe_norm_issue(kind, value, option1, option2): what normalising the value changed or refused, or NULL; the options as the kind's own function takes them. */
 export const NORMALIZER_ISSUE_FUNCTION = 'floe_norm_issue';
 
 /**
  * The options a normaliser function takes after the value, as SQL literals, in the order
  * udf-normalize.ts declares them: phone (region), timestamp (format, zone).
  */
+/** normalizerOptions padded to the two option arguments of floe_norm_issue. */
+const issueArgs = (rule: ColumnRule): string[] => [...normalizerOptions(rule), 'CAST(NULL AS VARCHAR)', 'CAST(NULL AS VARCHAR)'].slice(0, 2);
+
 export function normalizerOptions(rule: ColumnRule): string[] {
   const lit = (v: string | undefined) => (v === undefined ? 'CAST(NULL AS VARCHAR)' : quoteLiteral(v));
   if (rule.normalize === 'phone') return [quoteLiteral(rule.region ?? 'US')];
   if (rule.normalize === 'timestamp') return [lit(rule.format), lit(rule.zone)];
   return [];
-}
-
-/** The options of a rule as the one text argument of floe_norm_issue (JSON, constant per column). */
-function issueOptions(rule: ColumnRule): string {
-  const options = rule.normalize === 'phone' ? { region: rule.region ?? 'US' } : rule.normalize === 'timestamp' ? { format: rule.format, zone: rule.zone } : {};
-  return quoteLiteral(JSON.stringify(options));
 }
 
 /**
@@ -104,7 +101,7 @@ export function planNormalize(sourceColumns: readonly string[], rules: Record<st
       const text = `CAST(${expr} AS VARCHAR)`;
       expr = `${fn}(${[text, ...normalizerOptions(rule)].join(', ')})`;
       issues.push(
-        `CASE WHEN ${text} IS NOT NULL THEN 'column ${col.replace(/'/g, "''")}: ' || ${NORMALIZER_ISSUE_FUNCTION}(${quoteLiteral(rule.normalize)}, ${text}, ${issueOptions(rule)}) END`,
+        `CASE WHEN ${text} IS NOT NULL THEN 'column ${col.replace(/'/g, "''")}: ' || ${NORMALIZER_ISSUE_FUNCTION}(${[quoteLiteral(rule.normalize), text, ...issueArgs(rule)].join(', ')}) END`,
       );
     }
     if (rule?.type) {

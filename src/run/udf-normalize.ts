@@ -81,6 +81,16 @@ export function checkNormalizerRule(rule: ColumnRule, where: string): void {
   }
 }
 
+/** The options of one row: the option vectors, in the order `names` gives them. */
+function optionsAt(names: readonly (keyof Options)[], vectors: readonly { getItem(row: number): unknown }[], row: number): Options {
+  const options: Options = {};
+  names.forEach((name, i) => {
+    const o = vectors[i]!.getItem(row) as string | null;
+    if (o !== null) options[name] = o;
+  });
+  return options;
+}
+
 function valueFunction(kind: NormalizeKind): DuckDBScalarFunction {
   const { DuckDBScalarFunction, VARCHAR } = duckdbApi();
   const names = OPTIONS[kind];
@@ -88,22 +98,16 @@ function valueFunction(kind: NormalizeKind): DuckDBScalarFunction {
     name: NORMALIZER_FUNCTIONS[kind],
     returnType: VARCHAR,
     parameterTypes: [VARCHAR, ...names.map(() => VARCHAR)],
+    // An absent option is a NULL argument: DuckDB must still call the function (it would
+    // otherwise return NULL for the row), which handles a NULL value itself.
+    specialHandling: true,
     mainFunction: (info, input: DuckDBDataChunk, output) => {
       try {
         const values = input.getColumnVector(0);
         const vectors = names.map((_, i) => input.getColumnVector(i + 1));
         for (let row = 0; row < input.rowCount; row++) {
           const v = values.getItem(row) as string | null;
-          if (v === null) {
-            output.setItem(row, null);
-            continue;
-          }
-          const options: Options = {};
-          names.forEach((name, i) => {
-            const o = vectors[i]!.getItem(row) as string | null;
-            if (o !== null) options[name] = o;
-          });
-          output.setItem(row, normalize(kind, options, v).value);
+          output.setItem(row, v === null ? null : normalize(kind, optionsAt(names, vectors, row), v).value);
         }
         output.flush();
       } catch (e) {
@@ -113,32 +117,23 @@ function valueFunction(kind: NormalizeKind): DuckDBScalarFunction {
   });
 }
 
-/** floe_norm_issue(kind, value, options JSON): issueOf the normalised value. */
+/** floe_norm_issue(kind, value, option1, option2): issueOf the normalised value; options in the kind's order (OPTIONS). */
 function issueFunction(): DuckDBScalarFunction {
   const { DuckDBScalarFunction, VARCHAR } = duckdbApi();
-  const parsed = new Map<string, Options>();
   return DuckDBScalarFunction.create({
     name: NORMALIZER_ISSUE_FUNCTION,
     returnType: VARCHAR,
-    parameterTypes: [VARCHAR, VARCHAR, VARCHAR],
+    parameterTypes: [VARCHAR, VARCHAR, VARCHAR, VARCHAR],
+    specialHandling: true,
     mainFunction: (info, input: DuckDBDataChunk, output) => {
       try {
         const kinds = input.getColumnVector(0);
         const values = input.getColumnVector(1);
-        const opts = input.getColumnVector(2);
+        const vectors = [input.getColumnVector(2), input.getColumnVector(3)];
         for (let row = 0; row < input.rowCount; row++) {
           const v = values.getItem(row) as string | null;
-          if (v === null) {
-            output.setItem(row, null);
-            continue;
-          }
-          const text = (opts.getItem(row) as string | null) ?? '{}';
-          let options = parsed.get(text);
-          if (!options) {
-            options = JSON.parse(text) as Options;
-            parsed.set(text, options);
-          }
-          output.setItem(row, issueOf(normalize(kinds.getItem(row) as NormalizeKind, options, v)));
+          const kind = kinds.getItem(row) as NormalizeKind;
+          output.setItem(row, v === null ? null : issueOf(normalize(kind, optionsAt(OPTIONS[kind], vectors, row), v)));
         }
         output.flush();
       } catch (e) {

@@ -103,6 +103,17 @@ describe('normaliser value issues', () => {
     for (const raw of ['john at gmail', 'mary@example.org']) expect(all).not.toContain(raw);
   });
 
+  it('normalize: timestamp without format or zone reads the standard forms as UTC (absent options are NULL arguments)', async () => {
+    await p.write('data/plain.csv', ['id,seen', '1,2026-03-08 02:30', '2,2026-03-08T02:30:00+01:00', ''].join('\n'));
+    await p.pipeline('plain', 'source: { kind: csv, path: data/plain.csv }\ncolumns:\n  seen: { normalize: timestamp }\ntarget: { table: crm.plain }\n');
+    const r = await p.floe(['run', 'plain']);
+    expect(r.code, show(r)).toBe(0);
+    expect(await p.query('SELECT id, seen FROM crm.plain ORDER BY id')).toEqual([
+      { id: 1, seen: '2026-03-08T02:30:00.000000Z' },
+      { id: 2, seen: '2026-03-08T01:30:00.000000Z' },
+    ]);
+  });
+
   it('an unknown zone, a zone on another normaliser and an unsupported format fail validate with file:line:col', async () => {
     await p.pipeline(
       'bad',
