@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import pLimit from 'p-limit';
 import type { Catalog } from '../catalog/catalog.js';
 import { formatTableId } from '../catalog/catalog.js';
-import { internalError, notFound, unsupportedError } from '../errors.js';
+import { corruptError, internalError, unsupportedError } from '../errors.js';
 import { toManifestFile, writeManifest } from '../iceberg/manifest.js';
 import { writeManifestList } from '../iceberg/manifest-list.js';
 import { bytesToHex } from '../iceberg/conversions.js';
@@ -27,10 +27,15 @@ import { currentSchema, newSnapshotId, nextSequenceNumber, parentManifests, spec
 import { snapshotSummary } from './summary.js';
 import type { TableChange } from './updates.js';
 
+/** Why a rewrite committed nothing: main has no snapshot, or its data manifests are already clustered. */
+export type NothingToDo = 'no-snapshot' | 'clustered';
+
 export interface RewriteManifestsResult {
   table: string;
-  /** False when the data manifests were already one per partition spec: nothing committed. */
+  /** False when there was nothing to rewrite (see `nothing`): nothing committed. */
   rewritten: boolean;
+  /** Set when `rewritten` is false. */
+  nothing?: NothingToDo;
   snapshotId: bigint | null;
   manifestsReplaced: number;
   manifestsCreated: number;
@@ -48,8 +53,10 @@ interface Attempt {
 /** `dry_run` of `floe maintain manifests`: what a rewrite of the current snapshot would do. */
 export interface ManifestRewritePlan {
   table: string;
-  /** False when the data manifests are already one per partition spec: the rewrite would commit nothing. */
+  /** False when there is nothing to rewrite (see `nothing`): the rewrite would commit nothing. */
   rewrite: boolean;
+  /** Set when `rewrite` is false. */
+  nothing?: NothingToDo;
   /** Data manifests in the current snapshot, and how many the rewrite would write instead. */
   manifestsBefore: number;
   manifestsAfter: number;
@@ -68,11 +75,16 @@ function refuseV3(m: TableMetadata, table: string): void {
   }
 }
 
-/** main's snapshot and the manifests it lists: what a rewrite starts from. */
-async function mainManifests(t: LoadedTable, table: string): Promise<{ parent: Snapshot; manifests: ManifestFile[] }> {
+/**
+ * main's snapshot and the manifests it lists: what a rewrite starts from. Null when main has
+ * no snapshot yet (a new table): there is nothing to rewrite, as Java's RewriteManifests
+ * commits nothing for a table without a current snapshot.
+ */
+async function mainManifests(t: LoadedTable, table: string): Promise<{ parent: Snapshot; manifests: ManifestFile[] } | null> {
   const id = t.metadata.refs.main?.['snapshot-id'];
-  const parent = id === undefined ? undefined : t.metadata.snapshots.find((x) => x['snapshot-id'] === id);
-  if (!parent) throw notFound(`table ${table} has no snapshots yet; there are no manifests to rewrite`, { context: { table } });
+  if (id === undefined) return null;
+  const parent = t.metadata.snapshots.find((x) => x['snapshot-id'] === id);
+  if (!parent) throw corruptError(`table ${table}: main points at snapshot ${id}, which the metadata does not list`, { context: { table, snapshot: String(id) } });
   return { parent, manifests: await parentManifests(t.io, parent, formatTableId(t.id)) };
 }
 
@@ -108,9 +120,10 @@ async function readDataEntries(t: LoadedTable, data: readonly ManifestFile[]): P
   return { bySpec, entryCount, perManifest: entriesPerManifest(targetSizeBytes(t.metadata.properties), bytes, entryCount) };
 }
 
-const unchanged = (table: string, manifests: number): RewriteManifestsResult => ({
+const unchanged = (table: string, manifests: number, nothing: NothingToDo): RewriteManifestsResult => ({
   table,
   rewritten: false,
+  nothing,
   snapshotId: null,
   manifestsReplaced: 0,
   manifestsCreated: 0,
@@ -121,8 +134,10 @@ const unchanged = (table: string, manifests: number): RewriteManifestsResult => 
 
 async function buildRewrite(t: LoadedTable, table: string, written: string[]): Promise<Attempt> {
   const m = t.metadata;
-  const { parent, manifests } = await mainManifests(t, table);
-  if (!needsRewrite(manifests)) return { change: null, result: unchanged(table, manifests.length) };
+  const main = await mainManifests(t, table);
+  if (!main) return { change: null, result: unchanged(table, 0, 'no-snapshot') };
+  const { parent, manifests } = main;
+  if (!needsRewrite(manifests)) return { change: null, result: unchanged(table, manifests.length, 'clustered') };
   refuseV3(m, table);
   const data = manifests.filter((x) => x.content === ManifestContent.DATA);
   const kept = manifests.filter((x) => x.content !== ManifestContent.DATA);
@@ -227,16 +242,18 @@ export async function planManifestRewrite(catalog: Catalog, io: FileIO, id: Tabl
   const table = formatTableId(id);
   const t = await loadTable(catalog, io, id);
   const m = t.metadata;
-  // The same refusals as the rewrite itself, so a dry run predicts its outcome.
-  refuseV3(m, table);
-  const { manifests } = await mainManifests(t, table);
+  const main = await mainManifests(t, table);
+  if (!main) return { table, rewrite: false, nothing: 'no-snapshot', manifestsBefore: 0, manifestsAfter: 0, manifestsKept: 0, entries: 0, liveEntries: 0, partitions: 0 };
+  const { manifests } = main;
+  // The same refusal as the rewrite itself, at the same point, so a dry run predicts its outcome.
+  if (needsRewrite(manifests)) refuseV3(m, table);
   const data = manifests.filter((x) => x.content === ManifestContent.DATA);
   const { bySpec, entryCount, perManifest } = await readDataEntries(t, data);
   const live = [...bySpec.values()].reduce((a, l) => a + l.length, 0);
   const partitions = new Set<string>();
   for (const [specId, list] of bySpec) for (const e of list) partitions.add(`${specId}|${partitionKey(e)}`);
   const plan = { table, manifestsBefore: data.length, manifestsKept: manifests.length - data.length, entries: entryCount, liveEntries: live, partitions: partitions.size };
-  if (!needsRewrite(manifests)) return { ...plan, rewrite: false, manifestsAfter: data.length };
+  if (!needsRewrite(manifests)) return { ...plan, rewrite: false, nothing: 'clustered', manifestsAfter: data.length };
   const schema = currentSchema(m);
   let after = 0;
   for (const [specId, list] of bySpec) after += clusterEntries(partitionType(specById(m, specId), schema), list, perManifest).length;

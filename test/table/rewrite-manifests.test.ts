@@ -3,7 +3,7 @@ import { readManifestList } from '../../src/iceberg/manifest-list.js';
 import { ManifestEntryStatus } from '../../src/iceberg/types.js';
 import { manifestEntries } from '../../src/table/reachable.js';
 import { clusterEntries, entriesPerManifest } from '../../src/table/rewrite-manifests.js';
-import { rewriteManifests } from '../../src/table/rewrite-manifests-run.js';
+import { planManifestRewrite, rewriteManifests } from '../../src/table/rewrite-manifests-run.js';
 import { planScan } from '../../src/table/scan.js';
 import { commitFiles, dataFile, dataPath, load, memTable, type MemTable } from './reachable-helpers.js';
 
@@ -90,8 +90,12 @@ describe('rewriteManifests', () => {
     expect(await liveFiles(t)).toEqual(before);
   });
 
-  it('says so when the table has no snapshot', async () => {
+  it('commits nothing for a table without snapshots, and says why (dry run alike)', async () => {
     const t = await memTable();
-    await expect(rewriteManifests(t.catalog, t.io, t.id)).rejects.toThrow('table ns.t has no snapshots yet');
+    const before = (await load(t)).metadata;
+    const r = await rewriteManifests(t.catalog, t.io, t.id);
+    expect(r).toMatchObject({ rewritten: false, nothing: 'no-snapshot', snapshotId: null });
+    expect(await planManifestRewrite(t.catalog, t.io, t.id)).toMatchObject({ rewrite: false, nothing: 'no-snapshot', manifestsBefore: 0 });
+    expect((await load(t)).metadata['last-updated-ms']).toBe(before['last-updated-ms']);
   });
 });

@@ -121,6 +121,11 @@ export default async function compact(tableName: string, opts: CompactCliOptions
 function report(r: CompactResult, out: ReturnType<typeof consoleOutput>, json: boolean): void {
   const p = r.plan;
   if (json) return;
+  if (p.groups.length === 0 && p.totalFiles === 0) {
+    const why = r.startSnapshotId === null ? 'the table has no snapshots yet' : `snapshot ${r.startSnapshotId} has no data files`;
+    out.out(`${r.table}: nothing to compact: ${why}`);
+    return;
+  }
   if (p.groups.length === 0) {
     // A group is left alone when it has fewer files than --min-input-files, or is one file alone (rewriting it gives the same file).
     const why = p.thresholds.minInputFiles > 1 ? `with fewer than --min-input-files ${p.thresholds.minInputFiles} files, or a single file` : 'of a single file, which a rewrite would give back as it is';

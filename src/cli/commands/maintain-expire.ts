@@ -59,6 +59,10 @@ export default async function maintainExpire(tableName: string, opts: ExpireCliO
     });
     if (opts.json) return 0;
     const would = r.dryRun ? 'would ' : '';
+    if (expiredIds.length === 0 && r.plan.retain.length === 0) {
+      out.err(`${r.table}: the table has no snapshots yet; nothing to expire`);
+      return 0;
+    }
     if (expiredIds.length === 0 && r.plan.removeRefs.length === 0) {
       out.err(`${r.table}: no snapshot is older than ${iso(r.plan.expireOlderThanMs)} beyond the last ${r.plan.minSnapshotsToKeep} of each branch; nothing to expire`);
       return 0;

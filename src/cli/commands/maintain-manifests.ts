@@ -5,7 +5,7 @@
  */
 import type { Command } from 'commander';
 import { parseTableIdentifier } from '../../catalog/identifier.js';
-import { type ManifestRewritePlan, planManifestRewrite, rewriteManifests } from '../../table/rewrite-manifests-run.js';
+import { type ManifestRewritePlan, type NothingToDo, planManifestRewrite, rewriteManifests } from '../../table/rewrite-manifests-run.js';
 import { globalsOf, withProject } from '../context.js';
 import { consoleOutput, endOnError, type Output, reportingS3RetriesUnlessJson } from '../output.js';
 import { plural } from './maintain-common.js';
@@ -37,10 +37,10 @@ export default async function maintainManifests(tableName: string, opts: { dryRu
         rows: r.records,
       });
     }
-    out.event('end', { status: 'ok', dry_run: false, table: r.table, rewritten: r.rewritten, duration_ms: Date.now() - started });
+    out.event('end', { status: 'ok', dry_run: false, table: r.table, rewritten: r.rewritten, ...(r.nothing ? { nothing: r.nothing } : {}), duration_ms: Date.now() - started });
     if (opts.json) return 0;
     if (!r.rewritten) {
-      out.err(`${r.table}: the data manifests are already one per partition spec; nothing to rewrite`);
+      out.err(`${r.table}: ${nothingText(r.nothing)}; nothing to rewrite`);
       return 0;
     }
     out.out(
@@ -51,6 +51,11 @@ export default async function maintainManifests(tableName: string, opts: { dryRu
   });
 }
 
+/** Why there was nothing to rewrite, in words. */
+function nothingText(nothing: NothingToDo | undefined): string {
+  return nothing === 'no-snapshot' ? 'the table has no snapshots yet, so no manifests' : 'the data manifests are already one per partition spec';
+}
+
 function printPlan(out: Output, p: ManifestRewritePlan, started: number): void {
   out.event('end', {
     status: 'ok',
@@ -58,6 +63,7 @@ function printPlan(out: Output, p: ManifestRewritePlan, started: number): void {
     table: p.table,
     rewritten: false,
     would_rewrite: p.rewrite,
+    ...(p.nothing ? { nothing: p.nothing } : {}),
     manifests_before: p.manifestsBefore,
     manifests_after: p.manifestsAfter,
     manifests_kept: p.manifestsKept,
@@ -68,7 +74,7 @@ function printPlan(out: Output, p: ManifestRewritePlan, started: number): void {
   });
   if (out.json) return;
   if (!p.rewrite) {
-    out.out(`${p.table}: the data manifests are already one per partition spec; nothing to rewrite (dry run)`);
+    out.out(`${p.table}: ${nothingText(p.nothing)}; nothing to rewrite (dry run)`);
     return;
   }
   out.out(

@@ -47,7 +47,7 @@ export default async function maintainOrphans(tableName: string, opts: OrphanCli
     const code = r.failedDeletes.length > 0 ? 1 : 0;
     if (opts.json) return code;
     const verb = r.dryRun ? 'would delete' : 'deleted';
-    out.out(`${r.table}: ${r.plan.listed} files under ${r.location}, ${r.plan.referenced} referenced`);
+    out.out(`${r.table}: ${plural(r.plan.listed, 'file')} under ${r.location}, ${r.plan.referenced} referenced`);
     out.out(`${r.table}: ${verb} ${plural(r.dryRun ? r.plan.delete.length : r.deleted.length, 'orphan file')} (${formatBytes(bytes)}) last modified before ${iso(r.plan.cutoffMs)}`);
     for (const f of r.plan.delete) out.out(`  ${f.location}`);
     if (r.plan.tooYoung.length > 0) out.out(`${r.table}: kept ${plural(r.plan.tooYoung.length, 'unreferenced file')} younger than the threshold (possibly a write in progress)`);

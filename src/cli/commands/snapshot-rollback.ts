@@ -1,8 +1,8 @@
 /** `floe snapshot rollback <table> (--to-snapshot ID | --to-time TIME) [--json]`: moves main back to an ancestor. */
 import type { Command } from 'commander';
 import { parseTableIdentifier } from '../../catalog/identifier.js';
-import { corruptError, usageError } from '../../errors.js';
-import type { Snapshot } from '../../iceberg/types.js';
+import { corruptError, notFound, usageError } from '../../errors.js';
+import type { Snapshot, TableMetadata } from '../../iceberg/types.js';
 import type { LoadedTable } from '../../table/load.js';
 import { planRollback, type RollbackTarget } from '../../table/refs.js';
 import { parseAsOf } from '../../table/snapshot-select.js';
@@ -37,6 +37,19 @@ async function readableTarget(t: LoadedTable, to: Snapshot, table: string): Prom
   }
 }
 
+/**
+ * A table without snapshots has no snapshot to move main to. Unlike the maintenance commands'
+ * nothing-to-do, the rollback asked for a target that cannot exist: refused (exit 1), naming it.
+ */
+function noHistoryRefused(t: LoadedTable, to: RollbackTarget, table: string): TableMetadata {
+  if (t.metadata.refs.main !== undefined) return t.metadata;
+  const what = 'snapshotId' in to ? `snapshot ${to.snapshotId}` : `snapshot committed before ${iso(to.timestampMs)}`;
+  throw notFound(`table ${table} has no snapshots yet; there is no ${what} to roll back to`, {
+    context: { table },
+    hint: 'a rollback moves main back along its history; this table has none yet',
+  });
+}
+
 export default async function snapshotRollback(tableName: string, opts: RollbackCliOptions, cmd: Command): Promise<number> {
   const out = consoleOutput(!!opts.json);
   // Retried S3 requests: one summary line on stderr at the end; with --json they are retry events.
@@ -44,7 +57,7 @@ export default async function snapshotRollback(tableName: string, opts: Rollback
     const id = parseTableIdentifier(tableName);
     const to = target(opts);
     const { plan, metadataLocation } = await withProject(globalsOf(cmd), ({ catalog, io }) =>
-      commitPlanned(catalog, io, id, (t) => planRollback(t.metadata, to, tableName), {}, (t, p) => readableTarget(t, p.to, tableName)),
+      commitPlanned(catalog, io, id, (t) => planRollback(noHistoryRefused(t, to, tableName), to, tableName), {}, (t, p) => readableTarget(t, p.to, tableName)),
     );
     const result = {
       table: tableName,
