@@ -5,7 +5,7 @@
  */
 import { formatTable } from '../text-table.js';
 import { stringifyJson } from '../iceberg/json.js';
-import type { CheckResult, Observed } from './types.js';
+import type { CheckProblem, CheckResult, Observed } from './types.js';
 
 export interface Summary {
   passed: number;
@@ -29,8 +29,12 @@ export function summarizeResults(results: readonly CheckResult[]): Summary {
  * DESIGN §3 exit codes: 3 when a check at severity error failed (or a warning, with
  * `--warn-error`), 1 when a check could not be evaluated, 0 otherwise. An evaluation error
  * wins over a failure: the results are incomplete, and what was not evaluated may hide more.
+ * A problem outside the checks wins over both: an invalid project file (a config error) is 2,
+ * since the checks it declares were not run at all; any other problem is 1.
  */
-export function exitCodeFor(results: readonly CheckResult[], warnError = false): number {
+export function exitCodeFor(results: readonly CheckResult[], warnError = false, problems: readonly CheckProblem[] = []): number {
+  if (problems.some((p) => p.kind === 'config' || p.kind === 'usage')) return 2;
+  if (problems.length > 0) return 1;
   const s = summarizeResults(results);
   if (s.errored > 0) return 1;
   if (s.failed > 0 || (warnError && s.warned > 0)) return 3;
@@ -47,9 +51,9 @@ export function shouldPublish(results: readonly CheckResult[]): boolean {
 }
 
 /** The overall verdict in one word, as JSON reports it. */
-export function overallStatus(results: readonly CheckResult[], warnError = false): 'pass' | 'warn' | 'fail' | 'error' {
-  const code = exitCodeFor(results, warnError);
-  if (code === 1) return 'error';
+export function overallStatus(results: readonly CheckResult[], warnError = false, problems: readonly CheckProblem[] = []): 'pass' | 'warn' | 'fail' | 'error' {
+  const code = exitCodeFor(results, warnError, problems);
+  if (code === 1 || code === 2) return 'error';
   if (code === 3) return 'fail';
   return results.some((r) => r.status === 'warn') ? 'warn' : 'pass';
 }
@@ -59,6 +63,19 @@ export interface FormatOptions {
   warnError?: boolean;
   /** The snapshot each table was checked at, by table name. */
   snapshots?: ReadonlyMap<string, bigint | null>;
+  /** What kept checks from running: invalid project files, a failure of the command itself. */
+  problems?: readonly CheckProblem[];
+}
+
+/** `pipelines/x.yaml:8:5: checks[0]: message`, the compiler convention CI annotates from. */
+export function problemText(p: CheckProblem): string {
+  const where = p.file === null ? '' : `${p.file}${p.line !== null && p.line > 0 ? `:${p.line}:${p.col ?? 0}` : ''}: `;
+  return `${where}${p.path ? `${p.path}: ` : ''}${p.message}`;
+}
+
+/** The project files that have problems, each once, in order. */
+function problemFiles(problems: readonly CheckProblem[]): string[] {
+  return [...new Set(problems.flatMap((p) => (p.file === null ? [] : [p.file])))];
 }
 
 const observedText = (v: Observed) => (v === null ? '' : String(v));
@@ -71,16 +88,29 @@ function summaryLine(results: readonly CheckResult[]): string {
 
 /** An aligned table, then one line per check that did not pass, then the totals. */
 export function formatText(results: readonly CheckResult[], options: FormatOptions = {}): string {
-  if (results.length === 0) return 'no checks to run';
+  const problems = options.problems ?? [];
+  if (results.length === 0 && problems.length === 0) return 'no checks to run';
   const header = ['table', 'check', 'status', 'observed', 'expected'];
   const rows = results.map((r) => [r.table, r.name, r.status === 'pass' ? 'pass' : r.status.toUpperCase(), observedText(r.observed), r.expected]);
-  const out = [formatTable(header, rows)];
+  const out = results.length > 0 ? [formatTable(header, rows)] : [];
   const notes = results.filter((r) => r.status !== 'pass');
-  if (notes.length > 0) {
-    out.push('');
+  if (notes.length > 0 || problems.length > 0) {
+    if (out.length > 0) out.push('');
     for (const r of notes) out.push(`${r.status.toUpperCase()} ${r.table} ${r.name}: ${r.message}`);
+    for (const p of problems) out.push(`ERROR ${problemText(p)}`);
   }
-  out.push('', summaryLine(results) + (options.warnError && results.some((r) => r.status === 'warn') ? ' (warnings fail: --warn-error)' : ''));
+  const files = problemFiles(problems).length;
+  const others = problems.filter((p) => p.file === null).length;
+  const extra = [
+    ...(files > 0 ? [`${files} invalid project file${files === 1 ? '' : 's'}`] : []),
+    ...(others > 0 ? [`${others} other problem${others === 1 ? '' : 's'}`] : []),
+  ];
+  out.push(
+    '',
+    (results.length > 0 || extra.length === 0 ? summaryLine(results) : 'no checks ran') +
+      (extra.length > 0 ? `; ${extra.join(', ')}` : '') +
+      (options.warnError && results.some((r) => r.status === 'warn') ? ' (warnings fail: --warn-error)' : ''),
+  );
   if (options.snapshots) {
     const at = [...options.snapshots].map(([t, id]) => `${t} at ${id === null ? 'no snapshot' : `snapshot ${id}`}`);
     if (at.length > 0) out.push(`checked ${at.join(', ')}`);
@@ -97,9 +127,12 @@ export function formatJson(results: readonly CheckResult[], options: FormatOptio
     const id = options.snapshots?.get(t);
     return id === undefined || id === null ? null : String(id);
   };
+  const problems = options.problems ?? [];
   return stringifyJson({
-    status: overallStatus(results, options.warnError),
+    status: overallStatus(results, options.warnError, problems),
     summary: summarizeResults(results),
+    // What kept checks from running; always present, empty when nothing did.
+    problems: problems.map((p) => ({ kind: p.kind, file: p.file, line: p.line, col: p.col, path: p.path, message: p.message })),
     results: results.map((r) => ({
       table: r.table,
       snapshot_id: snapshotOf(r.table),
@@ -123,6 +156,7 @@ export function formatJson(results: readonly CheckResult[], options: FormatOptio
  * unless warnings fail.
  */
 export function formatJunit(results: readonly CheckResult[], options: FormatOptions = {}): string {
+  const problems = options.problems ?? [];
   const failing = (r: CheckResult) => r.status === 'fail' || (r.status === 'warn' && options.warnError === true);
   const seconds = (ms: number) => (ms / 1000).toFixed(3);
   const byTable = new Map<string, CheckResult[]>();
@@ -136,7 +170,12 @@ export function formatJunit(results: readonly CheckResult[], options: FormatOpti
   const attrs = (o: Record<string, string | number>) => Object.entries(o).map(([k, v]) => ` ${k}="${escapeAttr(String(v))}"`).join('');
   const out = ['<?xml version="1.0" encoding="UTF-8"?>'];
   const all = count(results);
-  out.push(`<testsuites${attrs({ name: 'floe check', ...all })}>`);
+  // Problems outside the checks are error testcases: one per invalid project file (suite
+  // "project files"), one per other problem (suite "floe check").
+  const files = problemFiles(problems);
+  const others = problems.filter((p) => p.file === null);
+  const extra = files.length + others.length;
+  out.push(`<testsuites${attrs({ name: 'floe check', tests: all.tests + extra, failures: all.failures, errors: all.errors + extra, time: all.time })}>`);
   for (const [table, rs] of byTable) {
     const c = count(rs);
     const snapshot = options.snapshots?.get(table);
@@ -162,6 +201,20 @@ export function formatJunit(results: readonly CheckResult[], options: FormatOpti
     }
     out.push('  </testsuite>');
   }
+  const problemSuite = (name: string, cases: { name: string; items: readonly CheckProblem[] }[]) => {
+    out.push(`  <testsuite${attrs({ name, tests: cases.length, failures: 0, errors: cases.length, skipped: 0, time: '0.000' })}>`);
+    for (const c of cases) {
+      const first = c.items[0]!;
+      out.push(
+        `    <testcase${attrs({ classname: name, name: c.name, time: '0.000' })}>`,
+        `      <error${attrs({ message: problemText(first), type: first.kind })}>${escapeText(c.items.map(problemText).join('\n'))}</error>`,
+        '    </testcase>',
+      );
+    }
+    out.push('  </testsuite>');
+  };
+  if (files.length > 0) problemSuite('project files', files.map((f) => ({ name: f, items: problems.filter((p) => p.file === f) })));
+  if (others.length > 0) problemSuite('floe check', others.map((p) => ({ name: 'floe check', items: [p] })));
   out.push('</testsuites>');
   return out.join('\n');
 }

@@ -34,6 +34,24 @@ export interface CheckResult {
   durationMs: number;
 }
 
+/**
+ * Something that kept checks from running, reported beside the results so that a CI job
+ * still gets its report: an invalid project file (kind `config`, with its position), or a
+ * failure of the command itself (a catalog that cannot be opened).
+ */
+export interface CheckProblem {
+  /** The FloeError kind: `config` for an invalid file. */
+  kind: string;
+  /** The file, relative to the project folder; null when the problem is not in a file. */
+  file: string | null;
+  /** 1-based; null (or 0) when the problem is about the file as a whole or no file. */
+  line: number | null;
+  col: number | null;
+  /** The field, e.g. `checks[0]`; null when none. */
+  path: string | null;
+  message: string;
+}
+
 /** A DuckDB relation: a view or table name, or its qualified parts (`['crm', 'contacts']`). */
 export type RelationName = string | readonly string[];
 

@@ -4,28 +4,32 @@
  * for CI and cron. Ad-hoc checks as flags (`--freshness updated_at=6h --not-null email
  * --row-count-min 1`) replace the pipeline checks, for a quick CI line.
  *
- * Exit codes: 0 every check passed (warnings allowed) · 3 a check at severity error failed,
- * or a warning with --warn-error · 1 a check could not be evaluated (the reason is printed) ·
- * 2 bad usage or invalid pipeline files. Results are appended to floe.check_results unless
+ * Exit codes, the worst outcome wins: 2 bad usage or an invalid project file · 1 a check could
+ * not be evaluated (the reason is printed), or the command failed · 3 a check at severity
+ * error failed, or a warning with --warn-error · 0 every check passed (warnings allowed).
+ * An invalid pipeline file does not stop the checks of the valid ones: it is reported beside
+ * their results (docs/CHECKS.md). With --format json or junit, stdout is a complete report
+ * even when the command fails. Results are appended to floe.check_results unless
  * --no-history; failing to record them is a warning, never a change of the verdict.
  */
+import path from 'node:path';
 import type { Command } from 'commander';
 import { currentAudit } from '../../audit/context.js';
 import { parseTableIdentifier } from '../../catalog/identifier.js';
 import { evaluateChecks } from '../../checks/evaluate.js';
 import { appendCheckResults, historyLookup, type HistoryRun } from '../../checks/history.js';
-import { exitCodeFor, formatJson, formatJunit, formatText } from '../../checks/results.js';
-import type { CheckResult, SnapshotInfo } from '../../checks/types.js';
+import { exitCodeFor, formatJson, formatJunit, formatText, problemText } from '../../checks/results.js';
+import type { CheckProblem, CheckResult, SnapshotInfo } from '../../checks/types.js';
 import { prepareCheckViews } from '../../checks/views.js';
 import { openEngine, type Engine } from '../../engine/duckdb.js';
 import { createTableView, type TableScan } from '../../engine/read.js';
-import { FloeError, usageError } from '../../errors.js';
-import { formatDiagnostic, hasErrors } from '../../pipeline/diagnostics.js';
+import { type ErrorKind, FloeError, usageError } from '../../errors.js';
+import { type Diagnostic, formatDiagnostic } from '../../pipeline/diagnostics.js';
 import { validateProject } from '../../pipeline/load.js';
+import { findProjectFile } from '../../pipeline/project.js';
 import { type Check, checkItem, checkList } from '../../pipeline/schema-checks.js';
 import { loadTable } from '../../table/load.js';
 import { globalsOf, type ProjectContext, withProject } from '../context.js';
-import { EXIT_USAGE } from '../exit.js';
 import { consoleOutput, type Output, reportingS3Retries } from '../output.js';
 
 interface CheckOptions {
@@ -50,21 +54,46 @@ interface Planned {
 
 export default async function check(tables: string[], opts: CheckOptions, cmd: Command): Promise<number> {
   const out = consoleOutput();
+  const report = { printed: false };
+  try {
+    return await checkTables(tables, opts, cmd, out, report);
+  } catch (e) {
+    // A CI job reads stdout as JSON or JUnit whatever happened: a failure of the command
+    // itself is reported as a problem, then propagates (its message on stderr, its exit code).
+    if (!report.printed && opts.format !== 'text') {
+      const err = e instanceof FloeError ? e : undefined;
+      const message = err ? `${err.message}${err.hint ? ` (${err.hint})` : ''}` : e instanceof Error ? e.message : String(e);
+      print([], opts, new Map(), [{ kind: err?.kind ?? 'internal', file: null, line: null, col: null, path: null, message }], out, { stderr: false });
+    }
+    throw e;
+  }
+}
+
+async function checkTables(tables: string[], opts: CheckOptions, cmd: Command, out: Output, report: { printed: boolean }): Promise<number> {
   if (tables.length === 0 && !opts.all) throw usageError('name the tables to check, or give --all');
   if (tables.length > 0 && opts.all) throw usageError('give table names or --all, not both');
   for (const t of tables) parseTableIdentifier(t);
   const globals = globalsOf(cmd);
   const adHoc = adHocChecks(opts);
+  const done = (results: CheckResult[], snapshots: Map<string, bigint | null>, problems: CheckProblem[]) => {
+    print(results, opts, snapshots, problems, out);
+    report.printed = true;
+    return exitCodeFor(results, opts.warnError === true, problems);
+  };
 
   let plan: Planned[];
+  // Invalid project files: reported beside the results of the valid pipelines, never instead of them.
+  let problems: CheckProblem[] = [];
   if (adHoc.length > 0 && !opts.all) {
     plan = unique(tables).map((table) => ({ table, pipeline: null, checks: adHoc }));
   } else {
     const load = await validateProject(globals.project);
-    if (hasErrors(load.diagnostics) || !load.project) {
-      for (const d of load.diagnostics) out.err(load.redact(formatDiagnostic(d)));
-      return EXIT_USAGE;
-    }
+    const errors = load.diagnostics.filter((d) => d.severity === 'error');
+    for (const d of errors) out.err(load.redact(formatDiagnostic(d)));
+    const projectDir = load.project?.dir ?? path.dirname(await findProjectFile(globals.project));
+    problems = errors.map((d) => problemOf(d, projectDir));
+    // Without floe.yaml there is no catalog to read: the report holds only its problems.
+    if (!load.project) return done([], new Map(), problems);
     const declared: Planned[] = load.pipelines.map((lp) => ({
       table: lp.pipeline.kind === 'identity' ? lp.pipeline.outputs.profiles : lp.pipeline.target.table,
       pipeline: lp.name,
@@ -76,13 +105,17 @@ export default async function check(tables: string[], opts: CheckOptions, cmd: C
       plan = declared.filter((p) => p.checks.length > 0 && (opts.all || tables.includes(p.table)));
       const without = tables.filter((t) => !plan.some((p) => p.table === t));
       if (without.length > 0) {
-        throw usageError(`no checks for ${without.join(', ')}: no pipeline that writes ${without.length === 1 ? 'it' : 'them'} declares checks`, {
-          hint: 'add checks: to the pipeline, or give ad-hoc checks such as --not-null COLUMN or --freshness COLUMN=6h',
-        });
+        const what = `no checks for ${without.join(', ')}: no ${problems.length > 0 ? 'valid ' : ''}pipeline that writes ${without.length === 1 ? 'it' : 'them'} declares checks`;
+        // With invalid files the checks may well be declared in one of them: report those.
+        if (problems.length === 0) {
+          throw usageError(what, { hint: 'add checks: to the pipeline, or give ad-hoc checks such as --not-null COLUMN or --freshness COLUMN=6h' });
+        }
+        out.err(`floe: ${what}`);
       }
     }
   }
   if (plan.length === 0) {
+    if (problems.length > 0) return done([], new Map(), problems);
     out.err('no pipeline declares checks; nothing to check');
     return 0;
   }
@@ -113,18 +146,25 @@ export default async function check(tables: string[], opts: CheckOptions, cmd: C
       }
       const all = runs.flatMap((r) => r.results);
       if (opts.history !== false) await recordHistory(ctx, engine, runs, out);
-      print(all, opts, snapshots, out);
-      const code = exitCodeFor(all, opts.warnError === true);
+      const code = done(all, snapshots, problems);
       if (code !== 0) {
         for (const r of all.filter((x) => x.status === 'fail' || x.status === 'error' || (opts.warnError === true && x.status === 'warn'))) {
           currentAudit()?.reportError(r.status === 'error' ? 'internal' : 'check', `${r.table}: ${r.name}: ${r.message}`);
         }
+        for (const p of problems) currentAudit()?.reportError(p.kind as ErrorKind, problemText(p));
       }
       return code;
     } finally {
       engine.close();
     }
   }));
+}
+
+/** A diagnostic of `floe validate` as a problem of the report, its file relative to the project folder. */
+function problemOf(d: Diagnostic, projectDir: string): CheckProblem {
+  const rel = path.relative(projectDir, d.file);
+  const file = rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel.split(path.sep).join('/') : d.file;
+  return { kind: 'config', file, line: d.line > 0 ? d.line : null, col: d.line > 0 ? d.col : null, path: d.path === '' ? null : d.path, message: d.message };
 }
 
 /** The ad-hoc flags as check items, validated by the pipeline file's own schema and named the same way. */
@@ -204,14 +244,14 @@ async function recordHistory(ctx: ProjectContext, engine: Engine, runs: HistoryR
   }
 }
 
-function print(results: CheckResult[], opts: CheckOptions, snapshots: Map<string, bigint | null>, out: Output): void {
-  const options = { warnError: opts.warnError === true, snapshots };
+function print(results: CheckResult[], opts: CheckOptions, snapshots: Map<string, bigint | null>, problems: CheckProblem[], out: Output, o = { stderr: true }): void {
+  const options = { warnError: opts.warnError === true, snapshots, problems };
   if (opts.format === 'json') out.out(formatJson(results, options));
   else if (opts.format === 'junit') out.out(formatJunit(results, options));
   else out.out(formatText(results, options));
   // Machine-readable output stays on stdout; why a check could not be evaluated also goes to
   // stderr, where CI logs show it.
-  if (opts.format !== 'text') {
+  if (opts.format !== 'text' && o.stderr) {
     for (const r of results) if (r.status === 'error') out.err(`floe: ${r.table} ${r.name}: ${r.message}`);
   }
 }
