@@ -8,7 +8,7 @@ import type { ColumnInfo } from '../engine/duckdb.js';
 import { TYPE_ID } from '../engine/types.js';
 import { schemaError } from '../errors.js';
 import { formatDuration } from '../pipeline/duration.js';
-import { col, resolveColumn, targetFor, toNumber } from './common.js';
+import { col, plural, resolveColumn, targetFor, toNumber } from './common.js';
 import type { Evaluator } from './types.js';
 
 const TEMPORAL = new Set<number>([
@@ -38,6 +38,9 @@ export function ageText(ms: number): string {
 }
 const age = ageText;
 
+/** How far ahead of now a value may be and still count: clocks of source systems drift a little. */
+export const FUTURE_ALLOWANCE_MS = 5 * 60_000;
+
 export const freshness: Evaluator<'freshness'> = async (check, ctx) => {
   const t = targetFor(ctx, 'table');
   const expected = `<= ${formatDuration(check.max_age)}`;
@@ -57,20 +60,31 @@ export const freshness: Evaluator<'freshness'> = async (check, ctx) => {
   const c = resolveColumn(t, check.column, ctx.table);
   assertTemporal(c, ctx.table);
   // DATE and TIMESTAMP (no zone) are read as UTC, like Iceberg's timestamp: the session is UTC.
-  const value = c.type.typeId === TYPE_ID.TIMESTAMP_TZ ? `max(${col(c)})` : `CAST(max(${col(c)}) AS TIMESTAMP)`;
-  const rows = await ctx.all(`SELECT epoch_ms(${value}) AS ms, CAST(max(${col(c)}) AS VARCHAR) AS latest FROM ${t.sql}`);
-  const latest = rows[0]?.latest;
-  if (latest === null || latest === undefined) {
-    return { passed: false, scope: t.scope, observed: null, expected, message: `${c.name} has no values to measure freshness by` };
+  const value = c.type.typeId === TYPE_ID.TIMESTAMP_TZ ? col(c) : `CAST(${col(c)} AS TIMESTAMP)`;
+  // A value in the future says nothing about when data last arrived, and one bad row dated
+  // 2099 would otherwise keep the check passing for ever: such values are left out (and
+  // counted), beyond a small allowance for clocks that are a little ahead.
+  const cutoff = ctx.now + FUTURE_ALLOWANCE_MS;
+  const rows = await ctx.all(
+    `SELECT max(__ms) FILTER (WHERE __ms <= ${cutoff}) AS ms, CAST(max(__v) FILTER (WHERE __ms <= ${cutoff}) AS VARCHAR) AS latest, ` +
+      `count(*) FILTER (WHERE __ms > ${cutoff}) AS future, CAST(max(__v) AS VARCHAR) AS newest ` +
+      `FROM (SELECT ${col(c)} AS __v, epoch_ms(${value}) AS __ms FROM ${t.sql} WHERE ${col(c)} IS NOT NULL)`,
+  );
+  const r = rows[0] ?? {};
+  const future = toNumber(r.future);
+  const ahead = future === 0 ? '' : `${plural(future, 'value')} of ${c.name} in the future (up to ${String(r.newest)}) ${future === 1 ? 'was' : 'were'} left out`;
+  if (r.latest === null || r.latest === undefined) {
+    const message = future === 0 ? `${c.name} has no values to measure freshness by` : `every value of ${c.name} is in the future, so there is nothing to measure freshness by: ${ahead}`;
+    return { passed: false, scope: t.scope, observed: null, expected, message };
   }
-  const ms = ctx.now - toNumber(rows[0]?.ms);
+  const ms = ctx.now - toNumber(r.ms);
   const ok = ms <= check.max_age;
   return {
     passed: ok,
     scope: t.scope,
     observed: age(ms),
     expected,
-    message: `the newest ${c.name} is ${String(latest)}, ${ms < 0 ? age(ms) : `${age(ms)} old`}${ok ? '' : `, older than ${formatDuration(check.max_age)}`}`,
+    message: `the newest ${c.name} is ${String(r.latest)}, ${ms < 0 ? age(ms) : `${age(ms)} old`}${ok ? '' : `, older than ${formatDuration(check.max_age)}`}${ahead ? `; ${ahead}` : ''}`,
   };
 };
 
