@@ -7,10 +7,8 @@
  * column type it does not cover) goes through DuckDB and ingest/write-table.ts as
  * floe.check_results does: one `SELECT ... FROM (VALUES ...)` with every column cast.
  *
- * Columns (readers must not rely on their order; later versions may add columns):
- *   audit_id, started_at, finished_at, duration_ms, actor, actor_kind, ci_system, ci_job,
- *   os_user, host, command, arguments, project, tables, snapshot_ids, rows_added,
- *   rows_deleted, changes, outcome, exit_code, error_kind, error_message, floe_version
+ * Columns: COLUMNS below (readers must not rely on their order; later versions may add
+ * columns).
  */
 import type { Catalog } from '../catalog/catalog.js';
 import { quoteIdent, quoteLiteral } from '../engine/sql.js';
@@ -42,41 +40,6 @@ export interface AuditRecord {
   errorMessage: string | null;
   floeVersion: string;
 }
-
-/** Name and DuckDB type; the Iceberg type follows (ICEBERG_TYPE), as a table created from the DuckDB query gets it. */
-const COLUMNS: [name: string, type: 'VARCHAR' | 'TIMESTAMPTZ' | 'BIGINT' | 'INTEGER'][] = [
-  ['audit_id', 'VARCHAR'],
-  ['started_at', 'TIMESTAMPTZ'],
-  ['finished_at', 'TIMESTAMPTZ'],
-  ['duration_ms', 'BIGINT'],
-  ['actor', 'VARCHAR'],
-  ['actor_kind', 'VARCHAR'],
-  ['ci_system', 'VARCHAR'],
-  ['ci_job', 'VARCHAR'],
-  ['os_user', 'VARCHAR'],
-  ['host', 'VARCHAR'],
-  ['command', 'VARCHAR'],
-  ['arguments', 'VARCHAR'],
-  ['project', 'VARCHAR'],
-  ['tables', 'VARCHAR'],
-  ['snapshot_ids', 'VARCHAR'],
-  ['rows_added', 'BIGINT'],
-  ['rows_deleted', 'BIGINT'],
-  ['changes', 'VARCHAR'],
-  ['outcome', 'VARCHAR'],
-  ['exit_code', 'INTEGER'],
-  ['error_kind', 'VARCHAR'],
-  ['error_message', 'VARCHAR'],
-  ['floe_version', 'VARCHAR'],
-];
-
-const ICEBERG_TYPE: Record<(typeof COLUMNS)[number][1], PrimitiveType> = { VARCHAR: 'string', TIMESTAMPTZ: 'timestamptz', BIGINT: 'long', INTEGER: 'int' };
-
-/** The audit log's columns as append.ts takes them. */
-export const AUDIT_COLUMNS: readonly RowColumn[] = COLUMNS.map(([name, type]) => ({ name, type: ICEBERG_TYPE[type] }));
-
-const text = (v: string | null | undefined) => (v === null || v === undefined ? 'NULL' : quoteLiteral(v.replaceAll('\0', '')));
-const num = (v: number | bigint | null | undefined) => (v === null || v === undefined ? 'NULL' : v.toString());
 
 /** The tables, snapshot ids and row totals of a record: detected changes first, then reports. */
 export function summarize(r: Pick<AuditRecord, 'changes' | 'reported'>): {
@@ -118,71 +81,72 @@ export function summarize(r: Pick<AuditRecord, 'changes' | 'reported'>): {
   return { tables: [...tables], snapshotIds, rowsAdded: added, rowsDeleted: deleted, changes };
 }
 
+type Summary = ReturnType<typeof summarize>;
+
+const text = (v: string | null | undefined): string | null => (v === null || v === undefined ? null : v.replaceAll('\0', ''));
+const long = (v: number | null): bigint | null => (v === null ? null : BigInt(v));
+const micros = (ms: number): bigint => BigInt(ms) * 1000n;
+
+/** DuckDB's name for each type an audit column has; the Iceberg type follows (ICEBERG_TYPE), as a table created from the DuckDB query gets it. */
+type DuckType = 'VARCHAR' | 'TIMESTAMPTZ' | 'BIGINT' | 'INTEGER';
+const ICEBERG_TYPE: Record<DuckType, PrimitiveType> = { VARCHAR: 'string', TIMESTAMPTZ: 'timestamptz', BIGINT: 'long', INTEGER: 'int' };
+
 /**
- * The record's values in column order, as written: text without NUL characters, timestamps
- * in microseconds, longs as bigint.
+ * The one list of the audit log's columns: name, type, and the value a record gives it, as
+ * written (text without NUL characters, timestamps in microseconds, longs as bigint). The
+ * JS-written row (auditRecordValues), the DuckDB query (auditRecordSql) and the schema
+ * (AUDIT_COLUMNS) are all derived from it, so a column cannot be added to one and not another.
  */
+const COLUMNS: readonly { name: string; type: DuckType; value: (r: AuditRecord, s: Summary) => IcebergValue }[] = [
+  { name: 'audit_id', type: 'VARCHAR', value: (r) => text(r.auditId) },
+  { name: 'started_at', type: 'TIMESTAMPTZ', value: (r) => micros(r.startedMs) },
+  { name: 'finished_at', type: 'TIMESTAMPTZ', value: (r) => micros(r.finishedMs) },
+  { name: 'duration_ms', type: 'BIGINT', value: (r) => BigInt(Math.max(0, r.finishedMs - r.startedMs)) },
+  { name: 'actor', type: 'VARCHAR', value: (r) => text(r.actor.actor) },
+  { name: 'actor_kind', type: 'VARCHAR', value: (r) => text(r.actor.kind) },
+  { name: 'ci_system', type: 'VARCHAR', value: (r) => text(r.actor.ciSystem) },
+  { name: 'ci_job', type: 'VARCHAR', value: (r) => text(r.actor.ciJob) },
+  { name: 'os_user', type: 'VARCHAR', value: (r) => text(r.actor.osUser) },
+  { name: 'host', type: 'VARCHAR', value: (r) => text(r.host) },
+  { name: 'command', type: 'VARCHAR', value: (r) => text(r.command) },
+  { name: 'arguments', type: 'VARCHAR', value: (r) => text(JSON.stringify(r.arguments)) },
+  { name: 'project', type: 'VARCHAR', value: (r) => text(r.project) },
+  { name: 'tables', type: 'VARCHAR', value: (_, s) => text(s.tables.join(',')) },
+  { name: 'snapshot_ids', type: 'VARCHAR', value: (_, s) => text(s.snapshotIds.join(',')) },
+  { name: 'rows_added', type: 'BIGINT', value: (_, s) => long(s.rowsAdded) },
+  { name: 'rows_deleted', type: 'BIGINT', value: (_, s) => long(s.rowsDeleted) },
+  { name: 'changes', type: 'VARCHAR', value: (_, s) => text(JSON.stringify(s.changes)) },
+  { name: 'outcome', type: 'VARCHAR', value: (r) => text(r.outcome) },
+  { name: 'exit_code', type: 'INTEGER', value: (r) => r.exitCode },
+  { name: 'error_kind', type: 'VARCHAR', value: (r) => text(r.errorKind) },
+  { name: 'error_message', type: 'VARCHAR', value: (r) => text(r.errorMessage) },
+  { name: 'floe_version', type: 'VARCHAR', value: (r) => text(r.floeVersion) },
+];
+
+/** The audit log's columns as append.ts takes them. */
+export const AUDIT_COLUMNS: readonly RowColumn[] = COLUMNS.map(({ name, type }) => ({ name, type: ICEBERG_TYPE[type] }));
+
+/** The record's values in column order, as written. */
 export function auditRecordValues(r: AuditRecord): IcebergValue[] {
   const s = summarize(r);
-  const t = (v: string | null | undefined): string | null => (v === null || v === undefined ? null : v.replaceAll('\0', ''));
-  const long = (v: number | null): bigint | null => (v === null ? null : BigInt(v));
-  return [
-    t(r.auditId),
-    BigInt(r.startedMs) * 1000n,
-    BigInt(r.finishedMs) * 1000n,
-    BigInt(Math.max(0, r.finishedMs - r.startedMs)),
-    t(r.actor.actor),
-    t(r.actor.kind),
-    t(r.actor.ciSystem),
-    t(r.actor.ciJob),
-    t(r.actor.osUser),
-    t(r.host),
-    t(r.command),
-    t(JSON.stringify(r.arguments)),
-    t(r.project),
-    t(s.tables.join(',')),
-    t(s.snapshotIds.join(',')),
-    long(s.rowsAdded),
-    long(s.rowsDeleted),
-    t(JSON.stringify(s.changes)),
-    t(r.outcome),
-    r.exitCode,
-    t(r.errorKind),
-    t(r.errorMessage),
-    t(r.floeVersion),
-  ];
+  return COLUMNS.map((c) => c.value(r, s));
+}
+
+/** One value of auditRecordValues as the SQL literal the DuckDB path casts to the column's type. */
+function sqlLiteral(type: DuckType, v: IcebergValue): string {
+  if (v === null) return 'NULL';
+  // Whole milliseconds (micros() of a ms time), spelled as before: ISO-8601 in UTC.
+  if (type === 'TIMESTAMPTZ') return quoteLiteral(new Date(Number((v as bigint) / 1000n)).toISOString());
+  if (type === 'VARCHAR') return quoteLiteral(v as string);
+  return (v as bigint | number).toString();
 }
 
 /** The record as one DuckDB query returning one row (the DuckDB path of appendAuditRecord). */
 export function auditRecordSql(r: AuditRecord): string {
   const s = summarize(r);
-  const values = [
-    text(r.auditId),
-    text(new Date(r.startedMs).toISOString()),
-    text(new Date(r.finishedMs).toISOString()),
-    num(Math.max(0, r.finishedMs - r.startedMs)),
-    text(r.actor.actor),
-    text(r.actor.kind),
-    text(r.actor.ciSystem),
-    text(r.actor.ciJob),
-    text(r.actor.osUser),
-    text(r.host),
-    text(r.command),
-    text(JSON.stringify(r.arguments)),
-    text(r.project),
-    text(s.tables.join(',')),
-    text(s.snapshotIds.join(',')),
-    num(s.rowsAdded),
-    num(s.rowsDeleted),
-    text(JSON.stringify(s.changes)),
-    text(r.outcome),
-    num(r.exitCode),
-    text(r.errorKind),
-    text(r.errorMessage),
-    text(r.floeVersion),
-  ];
-  const names = COLUMNS.map(([n]) => quoteIdent(n));
-  const select = COLUMNS.map(([n, t]) => `CAST(${quoteIdent(n)} AS ${t}) AS ${quoteIdent(n)}`).join(', ');
+  const values = COLUMNS.map((c) => sqlLiteral(c.type, c.value(r, s)));
+  const names = COLUMNS.map((c) => quoteIdent(c.name));
+  const select = COLUMNS.map((c) => `CAST(${quoteIdent(c.name)} AS ${c.type}) AS ${quoteIdent(c.name)}`).join(', ');
   return `SELECT ${select} FROM (VALUES (${values.join(', ')})) AS __audit(${names.join(', ')})`;
 }
 
