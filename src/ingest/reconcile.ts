@@ -14,7 +14,7 @@
  * last-column-id, past dropped columns) and types never narrow.
  */
 import { schemaError } from '../errors.js';
-import { quoteIdent } from '../engine/sql.js';
+import { quoteIdent, quoteLiteral } from '../engine/sql.js';
 import { assignFreshIds, highestFieldId, isPromotionAllowed } from '../iceberg/schema.js';
 import type { IcebergType, NestedField, Schema, StructType } from '../iceberg/types.js';
 
@@ -66,7 +66,7 @@ export function reconcileColumns(
       continue;
     }
     used.add(src.name);
-    items.push(`${quoteIdent(src.name)} AS ${quoteIdent(f.name)}`);
+    items.push(`${guardValues(quoteIdent(src.name), src.type, f.name, tableName)} AS ${quoteIdent(f.name)}`);
     const same = shapeNoRequired(src.type) === shapeNoRequired(f.type);
     if (same || isPromotionAllowed(src.type, f.type)) {
       fields.push(f);
@@ -88,7 +88,7 @@ export function reconcileColumns(
       // New columns are optional (spec: only optional fields may be added without a default).
       const added = assignFreshIds({ type: 'struct', fields: [{ ...f, id: 0, required: false }] }, () => next++);
       fields.push(added.fields[0]!);
-      items.push(`${quoteIdent(f.name)} AS ${quoteIdent(f.name)}`);
+      items.push(`${guardValues(quoteIdent(f.name), f.type, f.name, tableName)} AS ${quoteIdent(f.name)}`);
       changes.push(`add column ${f.name} ${typeShape(f.type)}`);
     }
   }
@@ -104,6 +104,24 @@ export function reconcileColumns(
   const evolved = changes.length > 0;
   const schema: Schema = evolved ? { type: 'struct', 'schema-id': nextSchemaId, fields, ...identifier(table) } : table;
   return { projection: items.join(', '), schema, evolved, changes };
+}
+
+/**
+ * `expr`, failing the write when a value has a DuckDB form but no Iceberg one: DuckDB's
+ * infinite dates and timestamps (stored, they are the day and microsecond counts of year
+ * 5881580 and 294247, which floe, PyIceberg and Spark read as finite dates or fail on) and the
+ * time 24:00:00 (86,400,000,000 µs, read back as 00:00:00). Every source reaches the table
+ * through here: a CSV `type: date` column holding `infinity`, a `sql` pipeline, a database.
+ * The CASE costs one comparison per value; other types pass through unchanged.
+ */
+export function guardValues(expr: string, type: IcebergType, column: string, tableName: string): string {
+  if (typeof type !== 'string') return expr;
+  const fail = (what: string) => `error(${quoteLiteral(`cannot write to ${tableName}: column "${column}" holds ${what}, which has no Iceberg value`)})`;
+  if (/^(date|timestamp|timestamptz|timestamp_ns|timestamptz_ns)$/.test(type)) {
+    return `CASE WHEN isinf(${expr}) THEN ${fail(`an infinite ${type}`)} ELSE ${expr} END`;
+  }
+  if (type === 'time') return `CASE WHEN ${expr} >= TIME '24:00:00' THEN ${fail('the time 24:00:00 (Iceberg times are 00:00:00 to 23:59:59.999999)')} ELSE ${expr} END`;
+  return expr;
 }
 
 function identifier(s: Schema): Partial<Schema> {

@@ -13,7 +13,7 @@
  * - Only column types whose text DuckDB's cast reads exactly take this path (copyColumnSql);
  *   a query with any other column (arrays, time, ...) uses the cursor.
  * - A value the cast refuses or that would lose meaning (NaN in numeric(p,s), a BC date or
- *   timestamp, which DuckDB's cast would read as AD) fails the DuckDB load; the rest of the
+ *   timestamp, which DuckDB's cast would read as AD, an infinite one) fails the DuckDB load; the rest of the
  *   COPY is drained (the connection must finish it), the stage is dropped and the extraction
  *   is read again through the cursor path, which converts the value exactly or reports its row
  *   and column as before.
@@ -57,8 +57,9 @@ export function copyColumnSql(column: CopyColumn, col: string): string | undefin
     case 'DATE':
     case 'TIMESTAMP':
     case 'TIMESTAMPTZ':
-      // DuckDB's cast would read '0044-03-15 BC' as 44 AD: refuse, and the cursor path converts it.
-      return `CASE WHEN ends_with(${col}, ' BC') THEN error('BC ${plan.wire.toLowerCase()}') ELSE CAST(${col} AS ${plan.type}) END`;
+      // DuckDB's cast would read '0044-03-15 BC' as 44 AD: refuse, and the cursor path converts
+      // it. 'infinity' has no Iceberg value: refused here, the cursor path names its row.
+      return `CASE WHEN ends_with(${col}, ' BC') OR ends_with(${col}, 'infinity') THEN error('BC ${plan.wire.toLowerCase()} or an infinite one') ELSE CAST(${col} AS ${plan.type}) END`;
     case 'BLOB':
       // bytea in hex output, \x0102…, with its backslash escaped by the text format.
       return `CASE WHEN NOT starts_with(${col}, '\\\\x') THEN error('bytea not in hex output') ELSE unhex(substr(${col}, 4)) END`;

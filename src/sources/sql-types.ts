@@ -67,9 +67,14 @@ export class ValueMisfit extends Error {
 
 // --- dates and times ------------------------------------------------------------------
 
-/** DuckDB's infinite DATE and TIMESTAMP values (Postgres 'infinity' keeps its meaning). */
-export const DATE_INFINITY = 2_147_483_647;
-export const TIMESTAMP_INFINITY = 9_223_372_036_854_775_807n;
+/**
+ * Postgres's `infinity` and `-infinity` dates and timestamps have no Iceberg value: Iceberg
+ * dates and timestamps are plain day and microsecond counts, and DuckDB's infinity sentinels
+ * written as such read back as 5881580-07-11 (floe itself) or fail (PyIceberg, Spark). They
+ * are refused, naming the column (spec "Primitive Types": date, timestamp).
+ */
+const INFINITE = new Set(['infinity', '-infinity', 'Infinity', '-Infinity']);
+const INFINITY_HINT = "map it in the query, e.g. NULLIF(x, 'infinity'), or CASE WHEN isfinite(x) THEN x END";
 // DuckDB's finite TIMESTAMP range: 290309-12-22 (BC) 00:00:00 .. 294247-01-10 04:00:54.775806.
 const TS_MIN = -9_223_372_022_400_000_000n;
 const TS_MAX = 9_223_372_036_854_775_806n;
@@ -100,8 +105,6 @@ const TS_RE = /^(-?\d{4,})-(\d\d)-(\d\d)(?:[ T](\d\d):(\d\d)(?::(\d\d)(?:\.(\d+)
 export function parseTimestamp(text: string): bigint | undefined {
   const fast = fastTimestamp(text);
   if (fast !== undefined) return fast;
-  if (text === 'infinity') return TIMESTAMP_INFINITY;
-  if (text === '-infinity') return -TIMESTAMP_INFINITY;
   const m = TS_RE.exec(text);
   if (!m) return undefined;
   let year = Number(m[1]);
@@ -163,8 +166,6 @@ const DATE_RE = /^(-?\d{4,})-(\d\d)-(\d\d)( BC)?$/;
 
 /** Days since the epoch for `YYYY-MM-DD[ BC]`, or undefined. */
 export function parseDate(text: string): number | undefined {
-  if (text === 'infinity') return DATE_INFINITY;
-  if (text === '-infinity') return -DATE_INFINITY;
   const m = DATE_RE.exec(text);
   if (!m) return undefined;
   const year = m[4] ? 1 - Number(m[1]) : Number(m[1]);
@@ -175,12 +176,17 @@ export function parseDate(text: string): number | undefined {
 
 const TIME_RE = /^(\d\d):(\d\d)(?::(\d\d)(?:\.(\d{1,6}))?)?$/;
 
-/** Microseconds since midnight for `HH:MM[:SS[.ffffff]]` within 00:00:00..24:00:00, or undefined. */
+/**
+ * Microseconds since midnight for `HH:MM[:SS[.ffffff]]` within 00:00:00..23:59:59.999999, or
+ * undefined. Iceberg's `time` is a time of day; `24:00:00` (which Postgres and DuckDB accept)
+ * would be stored as 86,400,000,000 µs, which PyIceberg reads back as 00:00:00 and Java's
+ * LocalTime cannot hold, so it is refused like any other value outside the day.
+ */
 export function parseTime(text: string): bigint | undefined {
   const m = TIME_RE.exec(text);
   if (!m) return undefined;
   const micros = BigInt((Number(m[1]) * 3600 + Number(m[2]) * 60 + Number(m[3] ?? 0)) * 1_000_000 + Number((m[4] ?? '').padEnd(6, '0')));
-  return Number(m[2]) < 60 && Number(m[3] ?? 0) < 60 && micros <= 86_400_000_000n ? micros : undefined;
+  return Number(m[2]) < 60 && Number(m[3] ?? 0) < 60 && micros < 86_400_000_000n ? micros : undefined;
 }
 
 // --- decimals -------------------------------------------------------------------------
@@ -228,39 +234,57 @@ export function decimalColumn(precision: number, scale: number): { type: string;
   return { type: `DECIMAL(${width}, ${s})`, width, scale: s, checked };
 }
 
+/** The hint of a decimal that does not fit, in each server's SQL. */
+export const DECIMAL_HINT = {
+  postgres: 'cast it in the query to a numeric type that holds it, e.g. round(x, 6) or x::numeric(30, 6), or to text',
+  mysql: 'cast it in the query to a decimal that holds it, e.g. CAST(x AS DECIMAL(38, 6)), or to text with CAST(x AS CHAR)',
+} as const;
+
 /** The converter of a decimal column whose values arrive as exact text. */
-export function decimalConverter(width: number, scale: number, checked: boolean): (v: string) => string {
-  const hint = 'cast it in the query to a numeric type that holds it, e.g. round(x, 6) or x::numeric(30, 6), or to text';
+export function decimalConverter(width: number, scale: number, checked: boolean, hint: string = DECIMAL_HINT.postgres): (v: string) => string {
+  const special = (v: string) => v === 'NaN' || v === 'Infinity' || v === '-Infinity';
   if (!checked) {
     return (v) => {
-      if (v === 'NaN' || v === 'Infinity' || v === '-Infinity') throw new ValueMisfit(`${v} has no DECIMAL value`, hint);
+      if (special(v)) throw new ValueMisfit(`${v} has no DECIMAL value`, hint);
       return v;
     };
   }
   return (v) => {
-    if (!decimalFits(v, width, scale)) throw new ValueMisfit(`${v} does not fit DECIMAL(${width}, ${scale}) without rounding`, hint);
+    if (!decimalFits(v, width, scale)) {
+      throw new ValueMisfit(special(v) ? `${v} has no DECIMAL value` : `${v} does not fit DECIMAL(${width}, ${scale}) without rounding`, hint);
+    }
     return v;
   };
 }
 
 // --- shared converters ----------------------------------------------------------------
 
+const infinite = (v: string, what: string): never => {
+  throw new ValueMisfit(`${v} has no Iceberg ${what} value (Iceberg ${what}s are finite)`, INFINITY_HINT);
+};
+
 export const timestampConverter = (v: string): bigint => {
   const micros = parseTimestamp(v);
-  if (micros === undefined) throw new ValueMisfit(`${v} is not a timestamp DuckDB can hold (years 290309 BC to 294247 AD, microseconds)`);
+  if (micros === undefined) {
+    if (INFINITE.has(v)) return infinite(v, 'timestamp');
+    throw new ValueMisfit(`${v} is not a timestamp DuckDB can hold (years 290309 BC to 294247 AD, microseconds)`);
+  }
   return micros;
 };
 
 export const dateConverter = (v: string): number => {
   const days = parseDate(v);
-  if (days === undefined) throw new ValueMisfit(`${v} is not a date`);
+  if (days === undefined) {
+    if (INFINITE.has(v)) return infinite(v, 'date');
+    throw new ValueMisfit(`${v} is not a date`);
+  }
   return days;
 };
 
 export const timeConverter = (v: string): bigint => {
   const micros = parseTime(v);
   if (micros === undefined) {
-    throw new ValueMisfit(`${v} is not a time of day (00:00:00 to 24:00:00)`, 'cast it in the query, e.g. to text or to seconds');
+    throw new ValueMisfit(`${v} is not a time of day (00:00:00 to 23:59:59.999999; Iceberg has no 24:00:00)`, 'cast it in the query, e.g. to text or to seconds');
   }
   return micros;
 };
@@ -367,9 +391,10 @@ const byteaConverter = (v: string): Uint8Array => {
  */
 function pgElementText(oid: number, scalar: Scalar): ((v: string) => string) | undefined {
   if (oid === PG.numeric) return scalar.convert as (v: string) => string;
-  if (oid === PG.date) return (v) => (v.endsWith(' BC') ? `${v.slice(0, -3)} (BC)` : v);
+  if (oid === PG.date) return (v) => (INFINITE.has(v) ? infinite(v, 'date') : v.endsWith(' BC') ? `${v.slice(0, -3)} (BC)` : v);
   if (oid === PG.timestamp || oid === PG.timestamptz) {
     return (v) => {
+      if (INFINITE.has(v)) return infinite(v, 'timestamp');
       if (v.endsWith(' BC')) throw new ValueMisfit('BC timestamps inside arrays are not supported', 'unnest the array in the query');
       return v;
     };
@@ -471,18 +496,26 @@ export const MYSQL_TYPE = {
 const UNSIGNED_FLAG = 32;
 const BINARY_CHARSET = 63;
 
-/** MySQL's "zero" and partly-zero dates ('0000-00-00', '2024-00-10') have no date value. */
+/**
+ * MySQL's "zero" and partly-zero dates ('0000-00-00', '2024-00-10') have no date value. They
+ * are refused rather than read as NULL, which would lose the difference between "no value"
+ * and "zero date" without a word; NULLIF(x, 0) in the query reads a zero date as NULL on
+ * purpose, and CAST(x AS CHAR) keeps the text.
+ */
 const ZERO_DATE = /^\d{4}-(00-\d\d|\d\d-00)/;
-const mysqlTimestamp = (v: string): bigint | null => {
+const ZERO_DATE_HINT = 'select NULLIF(x, 0) in the query to read zero dates as NULL, or CAST(x AS CHAR) to keep the text';
+const zeroDate = (v: string, what: string) =>
+  new ValueMisfit(`${v} is a MySQL zero ${what}, which has no Iceberg value`, ZERO_DATE_HINT);
+const mysqlTimestamp = (v: string): bigint => {
   const micros = parseTimestamp(v);
   if (micros !== undefined) return micros;
-  if (ZERO_DATE.test(v)) return null;
+  if (ZERO_DATE.test(v)) throw zeroDate(v, 'date-time');
   throw new ValueMisfit(`${v} is not a timestamp`);
 };
-const mysqlDate = (v: string): number | null => {
+const mysqlDate = (v: string): number => {
   const days = parseDate(v);
   if (days !== undefined) return days;
-  if (ZERO_DATE.test(v)) return null;
+  if (ZERO_DATE.test(v)) throw zeroDate(v, 'date');
   throw new ValueMisfit(`${v} is not a date`);
 };
 
@@ -529,7 +562,7 @@ export function mysqlColumn(f: MysqlField): ColumnPlan {
       // columnLength counts the digits, a decimal point when scale > 0 and a sign unless unsigned.
       const precision = f.columnLength - (f.decimals > 0 ? 1 : 0) - (unsigned ? 0 : 1);
       const d = decimalColumn(precision, f.decimals);
-      return plan(`decimal(${precision},${f.decimals})${u}`, { type: d.type, wire: 'VARCHAR', convert: decimalConverter(d.width, d.scale, d.checked) });
+      return plan(`decimal(${precision},${f.decimals})${u}`, { type: d.type, wire: 'VARCHAR', convert: decimalConverter(d.width, d.scale, d.checked, DECIMAL_HINT.mysql) });
     }
     case T.DATE:
     case T.NEWDATE:
@@ -626,13 +659,26 @@ const SQLITE_TIMESTAMP: Omit<SqlitePlan, 'name' | 'sourceType'> = {
   convert: timestampConverter,
 };
 
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/**
+ * A blob read as text: its bytes when they are UTF-8, as SQLite's CAST(x AS TEXT) reads them.
+ * Other bytes would become U+FFFD, a silent change, so they are refused.
+ */
+function blobText(v: Uint8Array): string {
+  try {
+    return strictUtf8.decode(v);
+  } catch {
+    throw new ValueMisfit('a blob that is not UTF-8 text, in a column floe reads as text', 'select hex(x) in the query, or keep blobs in a column of their own');
+  }
+}
+
 /** Any SQLite value as text, the way SQLite's CAST(x AS TEXT) reads it. */
 export function sqliteText(name: string, sourceType: string): SqlitePlan {
   return {
     name, sourceType, type: 'VARCHAR', wire: 'VARCHAR',
     accepts: () => true,
-    convert: (v: unknown) =>
-      typeof v === 'string' ? v : typeof v === 'number' ? numberText(v) : isBytes(v) ? Buffer.from(v).toString('utf8') : String(v),
+    convert: (v: unknown) => (typeof v === 'string' ? v : typeof v === 'number' ? numberText(v) : isBytes(v) ? blobText(v) : String(v)),
   };
 }
 

@@ -9,6 +9,7 @@
  * column) becomes VARCHAR, rows already staged included (docs/SOURCE-TYPES.md).
  */
 import { existsSync, statSync } from 'node:fs';
+import { isUtf8 } from 'node:buffer';
 import path from 'node:path';
 import type { Database, Statement } from 'better-sqlite3';
 import { FloeError, notFound, sourceError } from '../errors.js';
@@ -68,6 +69,8 @@ export function sqliteSource(config: SqliteConfig): Source {
 
         let plans: SqlitePlan[] | undefined;
         let batch: unknown[][] = [];
+        // Columns with a text value holding U+FFFD: maybe the driver's replacement of bytes that are not UTF-8.
+        const suspects = new Set<number>();
         const flush = async () => {
           if (!plans) {
             // Columns without a declared type (expressions) take the type of their first value.
@@ -80,6 +83,7 @@ export function sqliteSource(config: SqliteConfig): Source {
               plans[i] = sqliteText(plan.name, plan.sourceType);
               await stage!.retype(i, plans[i]!);
             }
+            if (!suspects.has(i) && batch.some((r) => typeof r[i] === 'string' && (r[i] as string).includes('\uFFFD'))) suspects.add(i);
           }
           stage!.append(batch);
           ctx.onProgress?.(stage!.rows);
@@ -98,6 +102,7 @@ export function sqliteSource(config: SqliteConfig): Source {
           throw sourceError(`pipeline ${ctx.pipeline}: ${describe} failed while reading rows: ${message(e)}`, { cause: e, context: { pipeline: ctx.pipeline } });
         }
         await flush();
+        for (const i of suspects) checkUtf8(db, stmt.source, params, declared[i]!.name, ctx, describe);
         stage!.finish();
         return { relation: stage!.relation, rowsRead: stage!.rows, describe };
       } catch (e) {
@@ -108,6 +113,26 @@ export function sqliteSource(config: SqliteConfig): Source {
       }
     },
   };
+}
+
+/**
+ * SQLite keeps text as the bytes it was given, and better-sqlite3 decodes them as UTF-8,
+ * replacing what is not UTF-8 with U+FFFD: a silent change. When a column's text holds U+FFFD
+ * (rare), its bytes are read again as blobs and checked; bytes that are not UTF-8 fail the run
+ * naming the row and column.
+ */
+function checkUtf8(db: Database, sql: string, params: unknown[], column: string, ctx: SourceContext, describe: string): void {
+  const col = `q."${column.replaceAll('"', '""')}"`;
+  const stmt = db.prepare(`SELECT CASE WHEN typeof(${col}) = 'text' THEN CAST(${col} AS BLOB) END FROM (${sql}) AS q`).raw(true).safeIntegers(true);
+  let row = 0;
+  for (const [bytes] of stmt.iterate(...params) as IterableIterator<[Uint8Array | null]>) {
+    row++;
+    if (bytes === null || isUtf8(bytes)) continue;
+    throw sourceError(
+      `pipeline ${ctx.pipeline}: row ${row} from ${describe}, column ${JSON.stringify(column)}: the text is not valid UTF-8 (0x${Buffer.from(bytes.subarray(0, 20)).toString('hex')}…), and would be changed on its way into the table`,
+      { hint: 'select hex(x) or CAST(x AS BLOB) in the query, or fix the text in the database', context: { pipeline: ctx.pipeline, column, row } },
+    );
+  }
 }
 
 function prepare(db: Database, sql: string, ctx: SourceContext, describe: string): Statement {

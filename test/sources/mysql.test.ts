@@ -12,7 +12,7 @@ import { columnTypes, config, context, PASSWORD_MARK, PROVISION, runId, services
 const engine = useEngine();
 let url: string;
 const prefix = `t_${runId}`;
-const T = { types: `${prefix}_types`, events: `${prefix}_events`, many: `${prefix}_many`, odd: `${prefix}_odd` };
+const T = { types: `${prefix}_types`, events: `${prefix}_events`, many: `${prefix}_many`, odd: `${prefix}_odd`, zero: `${prefix}_zero` };
 let admin: mysql.Connection;
 
 const source = (extra: Record<string, unknown>) => mysqlSource(config({ kind: 'mysql', connection: url, ...extra }));
@@ -41,7 +41,7 @@ setupOnce(async () => {
        'b', 'x,y', b'1', b'1000000001', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'),
       (2, 127, 0, 32767, 8388607, 2147483647, 0, 9223372036854775807, 0,
        '9999999999999999999999999999.9999999999', '-0.000000000000000000000000000001', -0.25, -2.5e-300,
-       '0000-00-00', '0000-00-00 00:00:00', '1970-01-01 00:00:00', '00:00:00', 1901,
+       '1000-01-01', '9999-12-31 23:59:59.999999', '1970-01-01 00:00:00', '00:00:00', 1901,
        '', '', '', X'', X'000000', X'FF', '[]', 'a', '', b'0', b'0', NULL),
       (3, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
        NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
@@ -55,6 +55,9 @@ setupOnce(async () => {
     INSERT INTO ${T.many} SELECT seq, MD5(seq) FROM seq_1_to_25;
     CREATE TABLE ${T.odd} (id INT, flag TINYINT(1), t TIME, d DECIMAL(65,0));
     INSERT INTO ${T.odd} VALUES (1, 2, '838:59:59', 12345678901234567890123456789012345678901234567890);
+    CREATE TABLE ${T.zero} (id INT, dt DATE, dtt DATETIME(6), tsz TIMESTAMP NULL, tm TIME);
+    INSERT INTO ${T.zero} VALUES (1, '2024-01-01', '2024-01-01 00:00:00', '2024-01-01 00:00:00', '24:00:00'),
+      (2, '0000-00-00', '2024-00-10 00:00:00', '0000-00-00 00:00:00', '12:00:00'), (3, NULL, NULL, NULL, NULL);
   `);
 });
 
@@ -93,8 +96,7 @@ describe('mysql: types and values', () => {
       id: '2', ti: '127', tb: 'false', si: '32767', mi: '8388607', i: '2147483647', iu: '0',
       bi: '9223372036854775807', bu: '0', de: '9999999999999999999999999999.9999999999',
       dw: '-0.000000000000000000000000000001', fl: '-0.25', db: '-2.5e-300',
-      // MySQL's zero dates have no value.
-      dt: null, dtt: null, tsz: '1970-01-01 08:00:00+00', tm: '00:00:00', yr: '1901',
+      dt: '1000-01-01', dtt: '9999-12-31 23:59:59.999999', tsz: '1970-01-01 08:00:00+00', tm: '00:00:00', yr: '1901',
       ch: '', vc: '', tx: '', bl: '', bn: '\\x00\\x00\\x00', vb: '\\xFF', js: '[]', en: 'a', st: '', bt1: 'false', bt: '0', u: null,
     });
     expect(Object.entries(r3!).filter(([k, v]) => k !== 'id' && v !== null)).toEqual([]);
@@ -187,6 +189,24 @@ describe('mysql: errors', () => {
     expect(time.message).toMatch(/column "t" \(time → TIME\): 838:59:59 is not a time of day/);
     const wide = await failure(source({ query: `SELECT id, d FROM ${T.odd}` }).extract(context(engine())));
     expect(wide.message).toMatch(/column "d" \(decimal\(65,0\) → DECIMAL\(38, 0\)\).*does not fit/);
+    expect(wide.hint).toMatch(/CAST\(x AS DECIMAL\(38, 6\)\)/);
+    const midnight = await failure(source({ query: `SELECT id, tm FROM ${T.zero}` }).extract(context(engine())));
+    expect(midnight.message).toMatch(/row 1 .*column "tm" \(time → TIME\): 24:00:00 is not a time of day/);
+  });
+
+  it('refuses zero dates rather than read them as NULL, and reads them as NULL when the query says so', async () => {
+    for (const [col, value] of [['dt', '0000-00-00'], ['dtt', '2024-00-10 00:00:00'], ['tsz', '0000-00-00 00:00:00']]) {
+      const e = await failure(source({ query: `SELECT id, ${col} FROM ${T.zero} ORDER BY id` }).extract(context(engine())));
+      expect(e.message).toMatch(new RegExp(`row 2 .*column "${col}" .*: ${value}.* is a MySQL zero date(-time)?, which has no Iceberg value`));
+      expect(e.hint).toMatch(/NULLIF\(x, 0\)/);
+    }
+    const out = await source({ query: `SELECT id, NULLIF(dt, 0) AS dt, NULLIF(tsz, 0) AS tsz FROM ${T.zero}` }).extract(context(engine()));
+    expect(await columnTypes(engine(), out.relation)).toEqual({ id: 'INTEGER', dt: 'DATE', tsz: 'TIMESTAMP WITH TIME ZONE' });
+    expect(await textRows(engine(), out.relation, 'id')).toEqual([
+      { id: '1', dt: '2024-01-01', tsz: '2024-01-01 00:00:00+00' },
+      { id: '2', dt: null, tsz: null },
+      { id: '3', dt: null, tsz: null },
+    ]);
   });
 });
 

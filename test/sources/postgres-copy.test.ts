@@ -34,7 +34,7 @@ const db = usePgSchema('floe_copy', `
        '2024-03-10 02:30:00.123456-08', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', '\\x00ff2c22', '{"a": "x,\\"y\\""}', 4294967295,
        '-12345678901234567890.123456789012345678', '0.12345678901234567890123456789012345678'),
       (2, 32767, 9223372036854775807, '9999999999999999999999999999.9999999999', '12.50', -500,
-       'NaN', '-Infinity', false, '', '', 'infinity', '-infinity', 'infinity', NULL, '\\x', '[]', 0, '-0.000000000000000001', '-0.00000000000000000000000000000000000001'),
+       'NaN', '-Infinity', false, '', '', '5874897-12-31', '0001-01-01 00:00:00', '9999-12-31 23:59:59.999999+00', NULL, '\\x', '[]', 0, '-0.000000000000000001', '-0.00000000000000000000000000000000000001'),
       (3, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL),
       (4, 0, 9007199254740993, '0.0000000001', '0.01', 0, '-0', 'Infinity', NULL, 'NULL', NULL, '2024-02-29', '2024-02-29 12:00:00',
        '1970-01-01 00:00:00+00', NULL, NULL, 'null', NULL, '0', '0.0000000000'),
@@ -67,7 +67,7 @@ describe('postgres COPY path: values', () => {
     expect(a[0]!.t).toBe('a,b"c\nd\\N"');
     expect(a[0]!.tstz).toBe('2024-03-10 10:30:00.123456+00');
     expect(a[0]!.by).toBe('\\x00\\xFF,\\x22');
-    expect(a[1]).toMatchObject({ t: '', ch: '    ', f4: 'nan', f8: '-inf', d: 'infinity', ts: '-infinity', u: null, by: '' });
+    expect(a[1]).toMatchObject({ t: '', ch: '    ', f4: 'nan', f8: '-inf', d: '5874897-12-31', ts: '0001-01-01 00:00:00', tstz: '9999-12-31 23:59:59.999999+00', u: null, by: '' });
     expect(a[3]).toMatchObject({ i8: '9007199254740993', t: 'NULL', ch: null, b: null });
     // DuckDB writes DECIMAL(38, 38) text without the leading zero.
     expect(a.map((r) => [r.nu, r.nx])).toEqual([
@@ -154,6 +154,18 @@ describe('postgres COPY path: fallbacks', () => {
     ]);
     const after = await engine().all(`SELECT table_name FROM duckdb_tables() WHERE temporary`, 'list');
     expect(after.length).toBe(before.length + 1);
+  });
+
+  it('refuses infinite dates and timestamps (no Iceberg value) on either path, naming row and column', async () => {
+    for (const [type, v] of [['date', 'infinity'], ['timestamp', '-infinity'], ['timestamptz', 'infinity']]) {
+      const q = `SELECT * FROM (VALUES (1, '2024-01-01'::${type}), (2, '${v}'::${type})) v(id, x)`;
+      for (const options of [{}, { copy: 'never' } as const]) {
+        const e = await extract({ query: q }, options).catch((x) => x);
+        expect(e, `${type} ${v}`).toBeInstanceOf(FloeError);
+        expect((e as FloeError).message).toMatch(new RegExp(`row 2 .*column "x".*${v} has no Iceberg (date|timestamp) value`));
+        expect((e as FloeError).hint).toMatch(/isfinite/);
+      }
+    }
   });
 
   it('reports a value no path can hold with its row and column, as the cursor path does', async () => {

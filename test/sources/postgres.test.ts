@@ -26,12 +26,12 @@ const db = usePgSchema('floe_src', `
     INSERT INTO types VALUES
       (1, -32768, -9223372036854775808, '-9999999999999999999999999999.9999999999', '12345678901234567890.123456789012345678', 1234500,
        '3.4028235e38', '1.7976931348623157e308', true, 'héllo wörld 🦆 中文', 'a,b"c', 'ab', 'pg_name',
-       '0044-03-15 BC', '24:00:00', '1999-12-31 23:59:59.999999', '2024-03-10 02:30:00.123456-08',
+       '0044-03-15 BC', '23:59:59.999999', '1999-12-31 23:59:59.999999', '2024-03-10 02:30:00.123456-08',
        'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', '\\x00ff10', '{"b": [1, 2.50, "x"],  "a": null}', '{"b": 1, "a": "ü"}',
-       '{1,NULL,3}', '{"a b","c\\"d",NULL,"NULL",""}', '{1.50,-2.25}', '{"2024-01-01 00:00:00+00",infinity}', '{"\\\\x0102",NULL}',
+       '{1,NULL,3}', '{"a b","c\\"d",NULL,"NULL",""}', '{1.50,-2.25}', '{"2024-01-01 00:00:00+00","0001-01-01 00:00:00+00"}', '{"\\\\x0102",NULL}',
        '1 year 2 months 3 days 04:05:06', 'happy', 4294967295),
       (2, 32767, 9223372036854775807, '9999999999999999999999999999.9999999999', '-0.000000000000000001', -500,
-       'NaN', '-Infinity', false, '', '', '', '', 'infinity', '00:00:00', '-infinity', '1970-01-01 00:00:00+00',
+       'NaN', '-Infinity', false, '', '', '', '', '9999-12-31', '00:00:00', '0001-01-01 00:00:00', '1970-01-01 00:00:00+00',
        'A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A12', '\\x', '[]', '{}', '{}', '{}', '{}', '{}', '{}', '-00:00:01', 'sad', 0),
       (3, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
        NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
@@ -66,17 +66,17 @@ describe('postgres: types and values', () => {
       id: '1', i2: '-32768', i8: '-9223372036854775808', n: '-9999999999999999999999999999.9999999999',
       n_plain: '12345678901234567890.123456789012345678', n_neg: '1234500',
       f4: '3.4028235e+38', f8: '1.7976931348623157e+308', b: 'true', t: 'héllo wörld 🦆 中文', vc: 'a,b"c', ch: 'ab   ', nm: 'pg_name',
-      d: '0044-03-15 (BC)', tm: '24:00:00', ts: '1999-12-31 23:59:59.999999', tstz: '2024-03-10 10:30:00.123456+00',
+      d: '0044-03-15 (BC)', tm: '23:59:59.999999', ts: '1999-12-31 23:59:59.999999', tstz: '2024-03-10 10:30:00.123456+00',
       u: 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', by: '\\x00\\xFF\\x10',
       // json keeps its text as stored (spacing, key order); jsonb is Postgres's normal form.
       j: '{"b": [1, 2.50, "x"],  "a": null}', jb: '{"a": "ü", "b": 1}',
-      ai: '[1, NULL, 3]', at: `[a b, 'c"d', NULL, 'NULL', '']`, an: '[1.50, -2.25]', ats: `['2024-01-01 00:00:00+00', infinity]`,
+      ai: '[1, NULL, 3]', at: `[a b, 'c"d', NULL, 'NULL', '']`, an: '[1.50, -2.25]', ats: `['2024-01-01 00:00:00+00', '0001-01-01 00:00:00+00']`,
       aby: '[\\x01\\x02, NULL]', iv: 'P1Y2M3DT4H5M6S', en: 'happy', o: '4294967295',
     });
     expect(r2).toEqual({
       id: '2', i2: '32767', i8: '9223372036854775807', n: '9999999999999999999999999999.9999999999',
       n_plain: '-0.000000000000000001', n_neg: '-500', f4: 'nan', f8: '-inf', b: 'false', t: '', vc: '', ch: '     ', nm: '',
-      d: 'infinity', tm: '00:00:00', ts: '-infinity', tstz: '1970-01-01 00:00:00+00', u: 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a12',
+      d: '9999-12-31', tm: '00:00:00', ts: '0001-01-01 00:00:00', tstz: '1970-01-01 00:00:00+00', u: 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a12',
       by: '', j: '[]', jb: '{}', ai: '[]', at: '[]', an: '[]', ats: '[]', aby: '[]', iv: 'PT-1S', en: 'sad', o: '0',
     });
     expect(Object.entries(r3!).filter(([k, v]) => k !== 'id' && v !== null)).toEqual([]);
@@ -198,6 +198,15 @@ describe('postgres: errors', () => {
     expect(nested.message).toMatch(/column "m".*multi-dimensional/);
     const nan = await failure(source({ query: `SELECT 'NaN'::numeric(10,2) AS x` }).extract(context(engine())));
     expect(nan.message).toMatch(/NaN has no DECIMAL value/);
+  });
+
+  it('refuses 24:00:00 and infinite dates inside arrays: Iceberg has no such values', async () => {
+    const t = await failure(source({ query: `SELECT 1 AS id, '24:00:00'::time AS tm` }).extract(context(engine())));
+    expect(t.message).toMatch(/row 1 .*column "tm" \(time without time zone → TIME\).*no 24:00:00/);
+    const a = await failure(source({ query: `SELECT '{2024-01-01,infinity}'::date[] AS ds` }).extract(context(engine())));
+    expect(a.message).toMatch(/column "ds".*infinity has no Iceberg date value/);
+    const ts = await failure(source({ query: `SELECT '{-infinity}'::timestamptz[] AS ts` }).extract(context(engine())));
+    expect(ts.message).toMatch(/column "ts".*-infinity has no Iceberg timestamp value/);
   });
 
   it('refuses two output columns that DuckDB would take for one', async () => {

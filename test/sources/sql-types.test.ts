@@ -1,7 +1,7 @@
 /** The pure parts of the relational type mapping: text parsers, decimals, arrays, affinity. */
 import { describe, expect, it } from 'vitest';
 import {
-  DATE_INFINITY,
+  dateConverter,
   decimalColumn,
   decimalFits,
   parseDate,
@@ -10,7 +10,8 @@ import {
   parseTimestamp,
   postgresColumn,
   sqliteAffinity,
-  TIMESTAMP_INFINITY,
+  timeConverter,
+  timestampConverter,
   ValueMisfit,
 } from '../../src/sources/sql-types.js';
 
@@ -35,9 +36,11 @@ describe('parseTimestamp', () => {
     expect(parseTimestamp('0001-01-01 00:00:00 BC')).toBe(BigInt(new Date('0000-01-01T00:00:00Z').getTime()) * 1000n);
   });
 
-  it('keeps infinities and refuses what is not a timestamp', () => {
-    expect(parseTimestamp('infinity')).toBe(TIMESTAMP_INFINITY);
-    expect(parseTimestamp('-infinity')).toBe(-TIMESTAMP_INFINITY);
+  it('refuses infinities (no Iceberg value) and what is not a timestamp', () => {
+    expect(parseTimestamp('infinity')).toBeUndefined();
+    expect(parseTimestamp('-infinity')).toBeUndefined();
+    expect(() => timestampConverter('infinity')).toThrow(/infinity has no Iceberg timestamp value/);
+    expect(() => timestampConverter('-infinity')).toThrow(ValueMisfit);
     for (const bad of ['2024-02-30 00:00:00', '2023-02-29', '2024-13-01', '2024-01-01 25:00:00', 'yesterday', '20a4-01-01 00:00:00', '2024-01-01 00:00:00.1234567', '300000-01-01']) {
       expect(parseTimestamp(bad), bad).toBeUndefined();
     }
@@ -47,20 +50,23 @@ describe('parseTimestamp', () => {
 });
 
 describe('parseDate and parseTime', () => {
-  it('reads dates, eras and infinities', () => {
+  it('reads dates and eras, and refuses infinities', () => {
     expect(parseDate('1970-01-02')).toBe(1);
     expect(parseDate('2024-02-29')).toBe(19782);
+    expect(parseDate('0001-01-01')).toBe(-719162);
+    expect(parseDate('9999-12-31')).toBe(2932896);
     expect(parseDate('0044-03-15 BC')).toBe(parseDate('-0043-03-15'));
-    expect(parseDate('infinity')).toBe(DATE_INFINITY);
+    expect(parseDate('infinity')).toBeUndefined();
+    expect(() => dateConverter('-infinity')).toThrow(/-infinity has no Iceberg date value/);
     expect(parseDate('2023-02-29')).toBeUndefined();
   });
 
-  it('reads times of day up to 24:00:00', () => {
+  it('reads times of day up to 23:59:59.999999: Iceberg has no 24:00:00', () => {
     expect(parseTime('00:00:00')).toBe(0n);
     expect(parseTime('23:59:59.999999')).toBe(86_399_999_999n);
-    expect(parseTime('24:00:00')).toBe(86_400_000_000n);
     expect(parseTime('12:30')).toBe(45_000_000_000n);
-    for (const bad of ['24:00:01', '838:59:59', '-01:00:00', '12:60:00']) expect(parseTime(bad), bad).toBeUndefined();
+    for (const bad of ['24:00:00', '24:00:01', '838:59:59', '-01:00:00', '12:60:00']) expect(parseTime(bad), bad).toBeUndefined();
+    expect(() => timeConverter('24:00:00')).toThrow(/not a time of day .*no 24:00:00/);
   });
 });
 

@@ -23,6 +23,12 @@ beforeAll(() => {
       flag BOOLEAN, d DATE, ts DATETIME, n NUMERIC, dec DECIMAL(10,2), anything);
     CREATE TABLE mixed (id INTEGER PRIMARY KEY, qty INTEGER, at TIMESTAMP);
     CREATE TABLE events (id INTEGER, updated_at TEXT);
+    CREATE TABLE odd (id INTEGER PRIMARY KEY, d DATE, t TEXT);
+    INSERT INTO odd VALUES (1, '2024-01-01', 'plain'), (2, 'infinity', 'nul' || char(0) || 'inside'), (3, '0001-01-01', 'ok � kept');
+    CREATE TABLE bad_text (id INTEGER PRIMARY KEY, t TEXT);
+    INSERT INTO bad_text VALUES (1, 'fine'), (2, CAST(x'61ff62' AS TEXT));
+    CREATE TABLE blobs (id INTEGER PRIMARY KEY, t TEXT);
+    INSERT INTO blobs VALUES (1, x'68c3a9'), (2, x'00ff');
   `);
   const ins = db.prepare('INSERT INTO types VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)');
   ins.run(1, 9007199254740993n, 1.5, 0.1, 'héllo 🦆', 'x', Buffer.from([0, 255]), 1, '2024-02-29', '2024-01-01 12:00:00.123456', 12.5, 19.99, 5n);
@@ -61,6 +67,27 @@ describe('sqlite: types and values', () => {
     const rows = await textRows(engine(), out.relation, 'id');
     expect(rows.map((r) => r.qty)).toEqual(['10', '20', 'lots', '40']);
     expect(rows.map((r) => r.at)).toEqual(['2024-01-01 00:00:00', '2024-01-02 00:00:00', 'yesterday', '2024-01-04 00:00:00']);
+  });
+
+  it('reads text "infinity" in a DATE column as text, and keeps NUL and a real U+FFFD in text', async () => {
+    const out = await source({ table: 'odd' }).extract(context(engine()));
+    expect(await columnTypes(engine(), out.relation)).toEqual({ id: 'BIGINT', d: 'VARCHAR', t: 'VARCHAR' });
+    expect(await textRows(engine(), out.relation, 'id')).toEqual([
+      { id: '1', d: '2024-01-01', t: 'plain' },
+      { id: '2', d: 'infinity', t: 'nul\0inside' },
+      { id: '3', d: '0001-01-01', t: 'ok \uFFFD kept' },
+    ]);
+  });
+
+  it('refuses text whose bytes are not UTF-8, and a blob that is not UTF-8 in a text column, naming row and column', async () => {
+    const text = await source({ table: 'bad_text' }).extract(context(engine())).catch((e: unknown) => e);
+    expect(text).toBeInstanceOf(FloeError);
+    expect((text as FloeError).message).toMatch(/row 2 from sqlite .*, column "t": the text is not valid UTF-8 \(0x61ff62/);
+    const blob = await source({ table: 'blobs' }).extract(context(engine())).catch((e: unknown) => e);
+    expect(blob).toBeInstanceOf(FloeError);
+    expect((blob as FloeError).message).toMatch(/row 2 .*column "t" \(TEXT → VARCHAR\): a blob that is not UTF-8 text/);
+    const ok = await source({ query: 'SELECT id, t FROM blobs WHERE id = 1' }).extract(context(engine()));
+    expect(await textRows(engine(), ok.relation, 'id')).toEqual([{ id: '1', t: 'hé' }]);
   });
 
   it('types an expression column by its first value', async () => {
