@@ -19,6 +19,8 @@ import { driverCode, postgresDialect, type SqlConnection, type SqlExecutor, type
 
 /** How long connecting may take before the catalog is reported unreachable. */
 const PG_CONNECT_TIMEOUT_MS = 10_000;
+/** How long to wait for the server session of a dropped connection to end (settleOrphan). */
+const ORPHAN_SETTLE_MS = 10_000;
 /** Arbitrary constant key of the advisory lock that serialises floe's catalog write transactions. */
 const WRITE_LOCK_KEY = 0x666c6f65; // "floe"
 
@@ -144,21 +146,30 @@ export class PostgresConnection implements SqlConnection {
     }
   }
 
+  /**
+   * A write on a client of its own, so that when its connection drops mid-statement the
+   * server session that may still be running it is known (settleOrphan).
+   */
   async execute(sql: string, params: readonly SqlValue[] = []): Promise<number> {
+    const { client, release } = await this.checkout();
+    let result: number;
     try {
-      return (await this.pool.query(sql, params as SqlValue[])).rowCount ?? 0;
+      result = (await client.query(sql, params as SqlValue[])).rowCount ?? 0;
     } catch (e) {
-      throw this.scrub(e);
+      if (!isConnectionFailure(e)) {
+        release(false);
+        throw this.scrub(e);
+      }
+      // Handed back (and discarded) first: settling needs a connection of the pool.
+      release(true);
+      throw await this.settleOrphan(client, e);
     }
+    release(false);
+    return result;
   }
 
   async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
-    let client: PoolClient;
-    try {
-      client = await this.pool.connect();
-    } catch (e) {
-      throw this.scrub(e);
-    }
+    const { client, release } = await this.checkout();
     const tx: SqlExecutor = {
       query: async <R extends SqlRow>(sql: string, params: readonly SqlValue[] = []) => (await client.query(sql, params as SqlValue[])).rows as R[],
       execute: async (sql: string, params: readonly SqlValue[] = []) => (await client.query(sql, params as SqlValue[])).rowCount ?? 0,
@@ -169,16 +180,79 @@ export class PostgresConnection implements SqlConnection {
       await client.query('SELECT pg_advisory_xact_lock($1)', [WRITE_LOCK_KEY]);
       const result = await fn(tx);
       await client.query('COMMIT');
+      release(false);
       return result;
     } catch (e) {
+      if (isConnectionFailure(e)) {
+        // The COMMIT may have reached the server: settle that session before answering
+        // (the broken client is handed back first: settling needs a connection of the pool).
+        release(true);
+        throw await this.settleOrphan(client, e);
+      }
       try {
         await client.query('ROLLBACK');
       } catch {
         broken = true; // the connection itself failed: do not hand it out again
       }
+      release(broken);
       throw this.scrub(e);
-    } finally {
-      client.release(broken);
+    }
+  }
+
+  /**
+   * A client of the pool for a statement or transaction of our own. While it is checked out
+   * the pool does not listen to its errors: a connection that drops mid-statement rejects the
+   * statement and also emits 'error', which must not become an uncaught exception.
+   * `release(true)` discards a broken client instead of handing it out again.
+   */
+  private async checkout(): Promise<{ client: PoolClient; release: (broken: boolean) => void }> {
+    let client: PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (e) {
+      throw this.scrub(e);
+    }
+    const ignore = () => undefined;
+    client.on('error', ignore);
+    return {
+      client,
+      release: (broken) => {
+        if (!broken) client.off('error', ignore);
+        client.release(broken);
+      },
+    };
+  }
+
+  /**
+   * The connection of `client` failed while a statement may still run on the server: a
+   * server finishes (and commits) a statement whose client has gone, for instance one that
+   * waits for a row lock. Until that session has ended, reading the catalog again cannot tell
+   * whether the write happened — the commit loop (table/commit.ts) would read "not yet", call
+   * the write failed, delete its files, and the pointer could move to them a moment later.
+   * So the session is ended here (pg_terminate_backend: a statement still running is rolled
+   * back) and awaited, over a new connection. When that cannot be done or confirmed, the
+   * error says the outcome is unknown (`commitState: 'unknown'`), and the files are kept.
+   */
+  private async settleOrphan(client: PoolClient, e: unknown): Promise<FloeError> {
+    const error = connectError(this.target, e);
+    const pid = (client as PoolClient & { processID?: number | null }).processID;
+    if (typeof pid !== 'number') return unknownOutcome(error);
+    const deadline = Date.now() + ORPHAN_SETTLE_MS;
+    try {
+      for (;;) {
+        // Only a session of this login that is still inside a statement or transaction.
+        const rows = (
+          await this.pool.query(
+            `SELECT pg_terminate_backend(pid) AS ended FROM pg_stat_activity WHERE pid = $1 AND usename = current_user AND state IS DISTINCT FROM 'idle'`,
+            [pid],
+          )
+        ).rows as { ended: boolean }[];
+        if (rows.length === 0) return error;
+        if (Date.now() > deadline) return unknownOutcome(error);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    } catch {
+      return unknownOutcome(error);
     }
   }
 
@@ -197,6 +271,16 @@ export class PostgresConnection implements SqlConnection {
     if (e instanceof Error) e.message = hidePassword(this.target, e.message);
     return e;
   }
+}
+
+/** A connection error after which the statement's effect could not be settled. */
+function unknownOutcome(error: FloeError): FloeError {
+  return new FloeError(error.kind, `${error.message}; whether its last statement took effect is unknown`, {
+    cause: error.cause,
+    retryable: false,
+    context: { ...error.context, commitState: 'unknown' },
+    hint: error.hint,
+  });
 }
 
 /** `text` with every occurrence of the target's password masked. */
@@ -250,8 +334,12 @@ export function setupError(target: PostgresTarget, e: unknown): FloeError | unde
  * missing database or a bad TLS setting is `config` (floe.yaml must change).
  */
 export function connectError(target: PostgresTarget, e: unknown): FloeError {
-  const code = driverCode(e) || 'unknown';
-  const detail = hidePassword(target, e instanceof Error ? e.message : String(e));
+  const message = e instanceof Error ? e.message : String(e);
+  // node-postgres gives its own timeout and lost-connection errors no code.
+  const timedOut = /timeout expired|connection timeout/i.test(message);
+  const lost = /Connection terminated unexpectedly/i.test(message) || /^(ECONNRESET|EPIPE)$/.test(driverCode(e)) || /^57P0[1-3]$/.test(driverCode(e));
+  const code = driverCode(e) || (timedOut ? 'timeout' : lost ? 'connection lost' : 'unknown');
+  const detail = timedOut ? `no answer within ${PG_CONNECT_TIMEOUT_MS / 1000} s` : hidePassword(target, message);
   const where = `the Postgres catalog ${target.display}`;
   const context = { catalog: target.display, code };
   if (code === '28P01' || code === '28000') {
@@ -268,7 +356,7 @@ export function connectError(target: PostgresTarget, e: unknown): FloeError {
       hint: `Create it first (CREATE DATABASE ${target.database}); floe creates the catalog tables, not the database.`,
     });
   }
-  return ioError(`cannot connect to ${where}: ${detail} (${code})`, {
+  return ioError(`${lost ? 'lost the connection to' : 'cannot connect to'} ${where}: ${detail} (${code})`, {
     cause: e,
     retryable: true,
     context,
