@@ -120,6 +120,18 @@ export class S3FileIO implements FileIO {
     }
     const code = s3ErrorInfo(e).code;
     const detail = http ? `${code} (HTTP ${http})` : `${code}${err.message && err.message !== code ? `: ${err.message}` : ''}`;
+    const elsewhere = this.wrongRegion(e);
+    if (elsewhere !== undefined) {
+      const where = elsewhere.region ? `bucket ${bucket ?? '?'} is in region ${elsewhere.region}, not ${this.settings.region}` : `the store sends requests for bucket ${bucket ?? '?'} to another endpoint`;
+      return ioError(`cannot ${op} ${location} at ${this.endpoint}: ${where} (${detail})`, {
+        cause: e,
+        context: { ...context, ...(elsewhere.region ? { bucketRegion: elsewhere.region } : {}) },
+        retryable: false,
+        hint: elsewhere.region
+          ? `Set storage.s3.region: ${elsewhere.region} in floe.yaml${this.settings.endpoint ? ' (and an endpoint of that region, if the store has one per region)' : ''}.`
+          : 'Check storage.s3.region and storage.s3.endpoint in floe.yaml: the bucket is served in another region or at another endpoint.',
+      });
+    }
     const credentials = http === 403 || code === 'CredentialsProviderError' || code === 'InvalidAccessKeyId' || code === 'SignatureDoesNotMatch';
     // Whether running the command again later may succeed: what a request retries, and any network failure.
     const retryable = !credentials && (http === undefined || isRetryableS3Error(e));
@@ -133,6 +145,23 @@ export class S3FileIO implements FileIO {
           : undefined;
     const refused = credentials && bucket ? `: the store refused access to bucket ${bucket}` : '';
     return ioError(`cannot ${op} ${location} at ${this.endpoint}${refused}: ${detail}`, { cause: e, context, retryable, hint });
+  }
+
+  /**
+   * A request sent to the wrong region: S3 answers 301 PermanentRedirect (a HEAD without a
+   * body), or 400 AuthorizationHeaderMalformed / IllegalLocationConstraintException when the
+   * signature names another region. The bucket's region comes in the `x-amz-bucket-region`
+   * header or the error's Region field. Undefined for any other error.
+   */
+  private wrongRegion(e: unknown): { region: string | undefined } | undefined {
+    const err = e as SdkError & { Region?: unknown; $response?: { headers?: Record<string, string | undefined> } };
+    const header = err.$response?.headers?.['x-amz-bucket-region'];
+    const region = typeof header === 'string' && header !== '' ? header : typeof err.Region === 'string' && err.Region !== '' ? err.Region : undefined;
+    const code = s3ErrorInfo(e).code;
+    const redirect = status(e) === 301 || code === 'PermanentRedirect';
+    const signedElsewhere = (code === 'AuthorizationHeaderMalformed' || code === 'IllegalLocationConstraintException') && region !== undefined;
+    if (!redirect && !signedElsewhere) return undefined;
+    return { region: region !== undefined && region !== this.settings.region ? region : undefined };
   }
 
   private loc(location: string): S3Location {
