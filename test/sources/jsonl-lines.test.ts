@@ -38,6 +38,30 @@ describe('scanJsonLines', () => {
     ]);
   });
 
+  it('numbers lines exactly across 64 KiB reads: a line split between reads, bad bytes mid-file, a BOM, a line past 64 KiB', async () => {
+    const filler = (from: number, n: number) => Array.from({ length: n }, (_, i) => `{"id":${from + i},"pad":"${'x'.repeat(60)}"}\n`).join('');
+    const long = `{"id":-1,"big":"${'y'.repeat(100_000)}"}\r\n`;
+    const s = await scan('chunks.jsonl', Buffer.concat([
+      Buffer.from(filler(0, 1500)), // lines 1..1500, ~110 KB: the reads split lines
+      Buffer.from('{"id":"'), Buffer.from([0xff]), Buffer.from('"}\r\n'), // line 1501
+      Buffer.from('\uFEFF{"id":1502}\n'), // a BOM, which trim() removes
+      Buffer.from(long), // line 1503, longer than a read
+      Buffer.from(filler(1504, 1500)),
+      Buffer.from('[1]'), // line 3004, no final newline
+    ]));
+    expect(s.records).toBe(3002);
+    expect(s.rejects.map((r) => [r.line, r.reason])).toEqual([
+      [1501, 'not valid UTF-8'],
+      [3004, 'not a JSON object (an array); each line must be one object'],
+    ]);
+  });
+
+  it('a temporal string past the sample after a leading Unicode space is still told from text', async () => {
+    const base = Array.from({ length: SAMPLE_RECORDS }, (_, i) => `{"id":${i},"at":"2024-01-01"}`);
+    expect((await scan('space-date.jsonl', [...base, '{"id":1,"at":"\u3000 2024-01-02"}'].join('\n'))).needsFullSample).toBe(false);
+    expect((await scan('space-text.jsonl', [...base, '{"id":1,"at":"\u3000 soon"}'].join('\n'))).needsFullSample).toBe(true);
+  });
+
   it('writeWithoutLines blanks the given lines and keeps the others byte for byte', async () => {
     const src = path.join(dir, 'copy-src.jsonl');
     const dest = path.join(dir, 'copy-dest.jsonl');
