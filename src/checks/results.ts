@@ -86,12 +86,26 @@ function summaryLine(results: readonly CheckResult[]): string {
   return `${n} check${n === 1 ? '' : 's'}: ${s.passed} passed, ${s.warned} warned, ${s.failed} failed, ${s.errored} could not be evaluated`;
 }
 
+/**
+ * Text for a terminal: control characters from the data (an ESC that starts a terminal
+ * escape sequence, a carriage return that overwrites the line) are shown as `\u001b`
+ * instead of acting on the terminal; line breaks and tabs stay.
+ */
+export function terminalText(s: string): string {
+  return s.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 /** An aligned table, then one line per check that did not pass, then the totals. */
 export function formatText(results: readonly CheckResult[], options: FormatOptions = {}): string {
+  return terminalText(textReport(results, options));
+}
+
+function textReport(results: readonly CheckResult[], options: FormatOptions): string {
   const problems = options.problems ?? [];
   if (results.length === 0 && problems.length === 0) return 'no checks to run';
   const header = ['table', 'check', 'status', 'observed', 'expected'];
-  const rows = results.map((r) => [r.table, r.name, r.status === 'pass' ? 'pass' : r.status.toUpperCase(), observedText(r.observed), r.expected]);
+  // Cells are made safe before they are measured, so the columns still line up.
+  const rows = results.map((r) => [r.table, r.name, r.status === 'pass' ? 'pass' : r.status.toUpperCase(), observedText(r.observed), r.expected].map(terminalText));
   const out = results.length > 0 ? [formatTable(header, rows)] : [];
   const notes = results.filter((r) => r.status !== 'pass');
   if (notes.length > 0 || problems.length > 0) {

@@ -24,7 +24,7 @@ export const volume: Evaluator<'volume'> = async (check, ctx) => {
   ).slice(0, check.window);
   const rows = t.scope === 'batch' ? 'new rows' : 'rows';
   if (previous.length === 0) {
-    return { passed: true, scope: t.scope, observed: n, expected: `within ${limit} of the median of the last ${check.window} runs`, message: `${n} ${rows}; no earlier runs to compare with, so this run starts the baseline` };
+    return { passed: true, scope: t.scope, observed: n, expected: `within ${limit} of the median of the last ${check.window === 1 ? 'run' : `${check.window} runs`}`, message: `${n} ${rows}; no earlier runs to compare with, so this run starts the baseline` };
   }
   const base = median(previous);
   const change = base === 0 ? (n === 0 ? 0 : Infinity) : ((n - base) / base) * 100;

@@ -12,13 +12,14 @@
  * even when the command fails. Results are appended to floe.check_results unless
  * --no-history; failing to record them is a warning, never a change of the verdict.
  */
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { currentAudit } from '../../audit/context.js';
 import { parseTableIdentifier } from '../../catalog/identifier.js';
 import { evaluateChecks } from '../../checks/evaluate.js';
 import { appendCheckResults, historyLookup, type HistoryRun } from '../../checks/history.js';
-import { exitCodeFor, formatJson, formatJunit, formatText, problemText } from '../../checks/results.js';
+import { exitCodeFor, formatJson, formatJunit, formatText, problemText, terminalText } from '../../checks/results.js';
 import type { CheckProblem, CheckResult, SnapshotInfo } from '../../checks/types.js';
 import { prepareCheckViews } from '../../checks/views.js';
 import { openEngine, type Engine } from '../../engine/duckdb.js';
@@ -26,6 +27,7 @@ import { createTableView, type TableScan } from '../../engine/read.js';
 import { type ErrorKind, FloeError, usageError } from '../../errors.js';
 import { type Diagnostic, formatDiagnostic } from '../../pipeline/diagnostics.js';
 import { validateProject } from '../../pipeline/load.js';
+import { locate, parseYaml, type YamlSource } from '../../pipeline/parse.js';
 import { findProjectFile } from '../../pipeline/project.js';
 import { type Check, checkItem, checkList } from '../../pipeline/schema-checks.js';
 import { loadTable } from '../../table/load.js';
@@ -50,6 +52,8 @@ interface Planned {
   table: string;
   pipeline: string | null;
   checks: Check[];
+  /** The pipeline file that declares the checks (absolute); none for ad-hoc flags. */
+  file?: string;
 }
 
 export default async function check(tables: string[], opts: CheckOptions, cmd: Command): Promise<number> {
@@ -98,6 +102,7 @@ async function checkTables(tables: string[], opts: CheckOptions, cmd: Command, o
       table: lp.pipeline.kind === 'identity' ? lp.pipeline.outputs.profiles : lp.pipeline.target.table,
       pipeline: lp.name,
       checks: lp.pipeline.checks,
+      file: lp.file,
     }));
     if (adHoc.length > 0) {
       plan = unique(declared.map((p) => p.table)).map((table) => ({ table, pipeline: null, checks: adHoc }));
@@ -141,6 +146,7 @@ async function checkTables(tables: string[], opts: CheckOptions, cmd: Command, o
           // A referenced table that cannot be loaded is reported by the checks that read it.
           await prepareCheckViews(engine, ctx.catalog, ctx.io, p.checks, { table: p.table, relation }).catch(() => undefined);
           results = await evaluateChecks({ engine, checks: p.checks, relation, table: p.table, snapshot, schema: scan.schema, history });
+          if (p.file) results = await withDeclaration(results, p.file, ctx.project.dir);
         }
         runs.push({ pipeline: p.pipeline, snapshotId: snapshots.get(p.table) ?? null, checkedAt: started, results });
       }
@@ -160,11 +166,37 @@ async function checkTables(tables: string[], opts: CheckOptions, cmd: Command, o
   }));
 }
 
+/**
+ * A check that could not be evaluated (SQL DuckDB rejects, a column the table lacks) is a
+ * mistake in the pipeline file: its message says where the check is declared, as
+ * `file:line:col`, so CI points at the line to edit.
+ */
+async function withDeclaration(results: CheckResult[], file: string, projectDir: string): Promise<CheckResult[]> {
+  if (!results.some((r) => r.status === 'error')) return results;
+  let source: YamlSource;
+  try {
+    source = parseYaml(await readFile(file, 'utf8'), file).source;
+  } catch {
+    return results;
+  }
+  const shown = relativeTo(projectDir, file);
+  // Results come in the order of the pipeline's checks: one result per item of `checks:`.
+  return results.map((r, i) => {
+    if (r.status !== 'error') return r;
+    const at = locate(source, ['checks', i]);
+    return { ...r, message: `${r.message} (check declared at ${shown}:${at.line}:${at.col})` };
+  });
+}
+
+/** `file` relative to the project folder, with forward slashes; absolute when it lies outside. */
+function relativeTo(projectDir: string, file: string): string {
+  const rel = path.relative(projectDir, file);
+  return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel.split(path.sep).join('/') : file;
+}
+
 /** A diagnostic of `floe validate` as a problem of the report, its file relative to the project folder. */
 function problemOf(d: Diagnostic, projectDir: string): CheckProblem {
-  const rel = path.relative(projectDir, d.file);
-  const file = rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel.split(path.sep).join('/') : d.file;
-  return { kind: 'config', file, line: d.line > 0 ? d.line : null, col: d.line > 0 ? d.col : null, path: d.path === '' ? null : d.path, message: d.message };
+  return { kind: 'config', file: relativeTo(projectDir, d.file), line: d.line > 0 ? d.line : null, col: d.line > 0 ? d.col : null, path: d.path === '' ? null : d.path, message: d.message };
 }
 
 /** The ad-hoc flags as check items, validated by the pipeline file's own schema and named the same way. */
@@ -252,6 +284,6 @@ function print(results: CheckResult[], opts: CheckOptions, snapshots: Map<string
   // Machine-readable output stays on stdout; why a check could not be evaluated also goes to
   // stderr, where CI logs show it.
   if (opts.format !== 'text' && o.stderr) {
-    for (const r of results) if (r.status === 'error') out.err(`floe: ${r.table} ${r.name}: ${r.message}`);
+    for (const r of results) if (r.status === 'error') out.err(terminalText(`floe: ${r.table} ${r.name}: ${r.message}`));
   }
 }

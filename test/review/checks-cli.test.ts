@@ -1,0 +1,133 @@
+/**
+ * `floe check` and the run's audit as CI and cron use them: a broken check points at the
+ * line that declares it; data never drives the terminal; a merge-on-read table is checked as
+ * its merged rows; a run killed during its audit leaves `main` and the snapshot list as they
+ * were, and the next run publishes.
+ */
+import { readdirSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { assertBuilt, floeIn, show, startFloe, tableState, useTmpDirs, writeProject } from '../cli/helpers.js';
+import { collect } from '../helpers/floe-process.js';
+
+const tmp = useTmpDirs('floe-check-cli-');
+
+async function project(): Promise<string> {
+  const dir = await writeProject(await tmp());
+  await mkdir(path.join(dir, 'data'));
+  await mkdir(path.join(dir, 'pipelines'));
+  return dir;
+}
+
+const ingest = (table: string, extra: string, checks: string) =>
+  `name: ${table.split('.')[1]}\nsource:\n  kind: csv\n  path: data/${table.split('.')[1]}.csv\ntarget:\n  table: ${table}\n${extra}checks:\n${checks}`;
+
+beforeAll(() => assertBuilt());
+
+describe('a check that cannot be evaluated', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await project();
+    await writeFile(path.join(dir, 'data', 'codes.csv'), 'id,code\n1,A\n2,B\n');
+    const r = await floeIn(dir, ['load', 'crm.codes', path.join(dir, 'data', 'codes.csv')]);
+    expect(r.code, show(r)).toBe(0);
+    // Line 8: row_count; line 9: the sql check naming a column the table lacks; line 11: not_null of a missing column.
+    await writeFile(
+      path.join(dir, 'pipelines', 'codes.yaml'),
+      ingest('crm.codes', '', '  - row_count: { min: 1 }\n  - sql: "SELECT count(*) FROM {{ this }} WHERE colour = \'red\'"\n    name: no_red\n  - not_null: [id, kode]\n'),
+    );
+  });
+
+  it('names the file, line and column that declare it, exit 1', async () => {
+    const r = await floeIn(dir, ['check', 'crm.codes', '--no-history']);
+    expect(r.code, show(r)).toBe(1);
+    expect(r.stdout).toMatch(/ERROR crm\.codes no_red: could not be evaluated: .*colour[\s\S]*\(check declared at pipelines\/codes\.yaml:9:5\)/);
+    expect(r.stdout).toMatch(/ERROR crm\.codes not_null\(id,kode\): could not be evaluated: column 'kode' does not exist in table crm\.codes \(did you mean 'code'\?\).*\(check declared at pipelines\/codes\.yaml:11:5\)/);
+    const j = await floeIn(dir, ['check', 'crm.codes', '--no-history', '--format', 'json']);
+    expect(j.code, show(j)).toBe(1);
+    const results = JSON.parse(j.stdout).results;
+    expect(results.map((x: any) => [x.name, x.status])).toEqual([['row_count', 'pass'], ['no_red', 'error'], ['not_null(id,kode)', 'error']]);
+    expect(results[1].message).toContain('(check declared at pipelines/codes.yaml:9:5)');
+    expect(j.stderr).toContain('pipelines/codes.yaml:11:5');
+  });
+});
+
+describe('text output on a terminal', () => {
+  it('shows control characters from the data as \\u escapes, never raw, and keeps the columns aligned', async () => {
+    const dir = await project();
+    await writeFile(path.join(dir, 'data', 't.csv'), 'id\n1\n');
+    const r0 = await floeIn(dir, ['load', 'crm.t', path.join(dir, 'data', 't.csv')]);
+    expect(r0.code, show(r0)).toBe(0);
+    await writeFile(path.join(dir, 'pipelines', 't.yaml'), ingest('crm.t', '', `  - sql: "SELECT chr(27) || '[2J' || chr(13) || 'x'"\n    name: esc\n  - row_count: { min: 1 }\n`));
+    const r = await floeIn(dir, ['check', 'crm.t', '--no-history']);
+    expect(r.code, show(r)).toBe(3);
+    // eslint-disable-next-line no-control-regex
+    expect(r.stdout).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f]/);
+    expect(r.stdout).toContain('FAIL crm.t esc: the query returned \\u001b[2J\\u000dx, expected 0');
+    const lines = r.stdout.split('\n');
+    const at = lines[0]!.indexOf('expected');
+    expect(lines[2]!.slice(at)).toBe('= 0');
+    expect(lines[3]!.slice(at)).toBe('>= 1');
+  });
+});
+
+describe('a merge-on-read table', () => {
+  it('is checked as its merged rows, by floe check and by the run\'s audit', async () => {
+    const dir = await project();
+    const csv = path.join(dir, 'data', 'c.csv');
+    await writeFile(
+      path.join(dir, 'pipelines', 'c.yaml'),
+      ingest('crm.c', '  mode: merge\n  key: [id]\n  properties: { write.merge.mode: merge-on-read }\n', `  - unique: id\n  - row_count: { max: 3 }\n  - sql: "SELECT count(*) FROM {{ this }} WHERE email = 'old@x.com'"\n    name: no_old\n`),
+    );
+    await writeFile(csv, 'id,email\n1,a@x.com\n2,old@x.com\n');
+    // The first run holds old@x.com: no_old fails and main does not move... so publish it without the audit.
+    const first = await floeIn(dir, ['run', 'c', '--no-audit']);
+    expect(first.code, show(first)).toBe(0);
+    await writeFile(csv, 'id,email\n2,new@x.com\n3,c@x.com\n');
+    const second = await floeIn(dir, ['run', 'c']);
+    // Unmerged, the table would hold 4 rows with id 2 twice and old@x.com: all three checks would fail.
+    expect(second.code, show(second)).toBe(0);
+    const files = readdirSync(path.join(dir, 'warehouse', 'crm', 'c', 'data'));
+    expect(files.filter((f) => f.includes('-deletes-'))).toHaveLength(1);
+    const r = await floeIn(dir, ['check', 'crm.c', '--format', 'json', '--no-history']);
+    expect(r.code, show(r)).toBe(0);
+    expect(JSON.parse(r.stdout).results.map((x: any) => [x.name, x.status, x.observed])).toEqual([
+      ['unique(id)', 'pass', 0],
+      ['row_count', 'pass', 3],
+      ['no_old', 'pass', 0],
+    ]);
+  });
+});
+
+describe('a run killed during its audit', () => {
+  it('leaves main and the snapshots as they were; the next run audits and publishes', async () => {
+    const dir = await project();
+    const csv = path.join(dir, 'data', 'k.csv');
+    await writeFile(csv, 'id\n1\n');
+    // A check that runs for minutes: the process is killed while it runs.
+    const slow = '  - row_count: { min: 1 }\n  - sql: "SELECT count(*) FROM {{ this }}, range(100000000000) AS r(n) WHERE n < 0"\n    name: slow\n';
+    await writeFile(path.join(dir, 'pipelines', 'k.yaml'), ingest('crm.k', '', slow));
+    const first = await floeIn(dir, ['run', 'k', '--no-audit']);
+    expect(first.code, show(first)).toBe(0);
+    const before = await tableState(dir, 'crm.k');
+    await writeFile(csv, 'id\n2\n3\n');
+    const child = startFloe(['--project', dir, 'run', 'k']);
+    const done = collect(child);
+    // The data file of the second run is written before its audit starts.
+    const dataDir = path.join(dir, 'warehouse', 'crm', 'k', 'data');
+    const parquet = () => readdirSync(dataDir).filter((f) => f.endsWith('.parquet')).length;
+    for (let i = 0; i < 600 && parquet() < 2; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(parquet()).toBeGreaterThanOrEqual(2);
+    child.kill('SIGKILL');
+    const killed = await done;
+    expect(killed.signal).toBe('SIGKILL');
+    expect(await tableState(dir, 'crm.k')).toEqual(before);
+    await writeFile(path.join(dir, 'pipelines', 'k.yaml'), ingest('crm.k', '', '  - row_count: { min: 1 }\n'));
+    const again = await floeIn(dir, ['run', 'k']);
+    expect(again.code, show(again)).toBe(0);
+    const after = await tableState(dir, 'crm.k');
+    expect(after.rows).toBe(3n);
+    expect(JSON.parse(after.snapshots)).toHaveLength(JSON.parse(before.snapshots).length + 1);
+  });
+});
