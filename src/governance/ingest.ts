@@ -13,29 +13,46 @@ import type { TableUpdate } from '../table/updates.js';
 import { applyPoliciesSql } from './apply.js';
 import { PII_PREFIX, piiProperties, type PiiColumn } from './policy.js';
 import type { Env } from './salt.js';
+import { tableHadColumn } from './tags.js';
 
 /** The rows to write with the `apply: ingest` policies applied. */
 export function ingestPiiSql(selectSql: string, columns: readonly PiiColumn[], table: string, env: Env = process.env): string {
   return applyPoliciesSql(selectSql, columns.filter((c) => c.apply === 'ingest'), table, env);
 }
 
-/** Pure: the property updates that make `current` record exactly `columns`' tags. */
-export function piiPropertyUpdates(current: Readonly<Record<string, string>>, columns: readonly PiiColumn[]): TableUpdate[] {
+/**
+ * Pure: the property updates that make `current` record `columns`' tags. A tag the pipeline
+ * no longer declares is removed, except when `keep(column)` says the table holds or held that
+ * column: a pipeline that renames its tagged `email` to `mail` leaves the old `email` column
+ * with its raw values in the table, and a column dropped since is still in the snapshots
+ * written before (time travel); dropping the tag would unmask them. To un-tag a column,
+ * declare it `pii: none`.
+ */
+export function piiPropertyUpdates(current: Readonly<Record<string, string>>, columns: readonly PiiColumn[], keep: (column: string) => boolean = () => false): TableUpdate[] {
   const wanted = piiProperties(columns);
   const set = Object.fromEntries(Object.entries(wanted).filter(([k, v]) => current[k] !== v));
-  const removals = Object.keys(current).filter((k) => k.startsWith(PII_PREFIX) && !(k in wanted));
+  const columnOf = (k: string) => {
+    const rest = k.slice(PII_PREFIX.length);
+    return rest.endsWith(SALT_ENV_SUFFIX) && `${PII_PREFIX}${rest.slice(0, -SALT_ENV_SUFFIX.length)}` in current ? rest.slice(0, -SALT_ENV_SUFFIX.length) : rest;
+  };
+  const declared = new Set(columns.map((c) => c.column));
+  const removals = Object.keys(current).filter((k) => k.startsWith(PII_PREFIX) && !(k in wanted) && (declared.has(columnOf(k)) || !keep(columnOf(k))));
   const updates: TableUpdate[] = [];
   if (Object.keys(set).length) updates.push({ action: 'set-properties', updates: set });
   if (removals.length) updates.push({ action: 'remove-properties', removals });
   return updates;
 }
 
+const SALT_ENV_SUFFIX = '.salt-env';
+
 /**
  * Commits the tag properties when the table's differ; nothing when they match. `table`: the
- * table as the caller's own commit just left it, so it need not be loaded again.
+ * table as the caller's own commit just left it, so it need not be loaded again. Tags of
+ * columns the pipeline no longer declares but the table has or had are kept (piiPropertyUpdates).
  */
 export async function syncPiiProperties(catalog: Catalog, io: FileIO, id: TableIdentifier, columns: readonly PiiColumn[], table?: LoadedTable): Promise<void> {
   const t = table ?? (await loadTable(catalog, io, id));
-  if (piiPropertyUpdates(t.metadata.properties, columns).length === 0) return;
-  await commitTable(catalog, io, id, async (base) => ({ requirements: [], updates: piiPropertyUpdates(base.metadata.properties, columns) }), { base: t });
+  const updatesFor = (m: LoadedTable['metadata']) => piiPropertyUpdates(m.properties, columns, (column) => tableHadColumn(m, column));
+  if (updatesFor(t.metadata).length === 0) return;
+  await commitTable(catalog, io, id, async (base) => ({ requirements: [], updates: updatesFor(base.metadata) }), { base: t });
 }

@@ -51,26 +51,45 @@ function readTags(t: TaggedTable, table: string): PiiColumn[] {
   return out;
 }
 
+/** The tags applied at read with a policy other than `none`: what a masked read must apply. */
+export function readTagsToApply(t: TaggedTable, table: string): PiiColumn[] {
+  return readTags(t, table).filter((c) => c.apply === 'read' && c.policy !== 'none');
+}
+
 /**
- * The current columns to mask on read, one entry each (the strictest tag that reaches it),
- * sorted by column: tags applied at read with a policy other than `none`.
+ * The columns to mask on read, one entry each (the strictest tag that reaches it), sorted by
+ * column: tags applied at read with a policy other than `none`. `readSchema` is the schema the
+ * rows are read with: the current one by default, the snapshot's own for time travel
+ * (snapshot-select.ts), where a column may still carry a name it has since lost, or still
+ * exist after the current schema dropped it. Names compare case-insensitively (DuckDB binds
+ * them so), so a tag never misses its column by case.
  */
-export function readMaskColumns(t: TaggedTable, table: string): PiiColumn[] {
-  const tags = readTags(t, table).filter((c) => c.apply === 'read' && c.policy !== 'none');
+export function readMaskColumns(t: TaggedTable, table: string, readSchema?: Schema): PiiColumn[] {
+  const tags = readTagsToApply(t, table);
   if (tags.length === 0) return [];
-  const current = t.schemas.find((s) => s['schema-id'] === t['current-schema-id']) ?? t.schemas[t.schemas.length - 1];
-  if (!current) return [];
+  const read = readSchema ?? t.schemas.find((s) => s['schema-id'] === t['current-schema-id']) ?? t.schemas[t.schemas.length - 1];
+  if (!read) return [];
   // Only top-level columns can be tagged (policy.ts), so only top-level names are followed.
   const idsByName = new Map<string, Set<number>>();
-  for (const s of t.schemas) for (const f of s.fields) idsByName.set(f.name, (idsByName.get(f.name) ?? new Set()).add(f.id));
+  for (const s of [...t.schemas, read]) for (const f of s.fields) idsByName.set(f.name.toLowerCase(), (idsByName.get(f.name.toLowerCase()) ?? new Set()).add(f.id));
   const byColumn = new Map<string, PiiColumn>();
   for (const tag of tags) {
-    const ids = idsByName.get(tag.column) ?? new Set<number>();
-    for (const f of current.fields) {
-      if (f.name !== tag.column && !ids.has(f.id)) continue;
+    const name = tag.column.toLowerCase();
+    const ids = idsByName.get(name) ?? new Set<number>();
+    for (const f of read.fields) {
+      if (f.name.toLowerCase() !== name && !ids.has(f.id)) continue;
       const seen = byColumn.get(f.name);
       if (seen === undefined || STRICTNESS[tag.policy] > STRICTNESS[seen.policy]) byColumn.set(f.name, { ...tag, column: f.name });
     }
   }
   return [...byColumn.values()].sort((a, b) => a.column.localeCompare(b.column));
+}
+
+/**
+ * True when a column of that name (any case) is in any of the table's schemas: its values may
+ * still be read, today or by time travel to a snapshot written with it.
+ */
+export function tableHadColumn(t: Pick<TaggedTable, 'schemas'>, column: string): boolean {
+  const name = column.toLowerCase();
+  return t.schemas.some((s) => s.fields.some((f) => f.name.toLowerCase() === name));
 }

@@ -6,22 +6,27 @@
  */
 import type { Engine } from '../engine/duckdb.js';
 import { createTableView, type TableScan, type TableScanOptions } from '../engine/read.js';
-import type { TableMetadata } from '../iceberg/types.js';
+import type { Schema, TableMetadata } from '../iceberg/types.js';
 import { applyPoliciesSql } from './apply.js';
 import type { Env } from './salt.js';
-import { readMaskColumns } from './tags.js';
+import { readMaskColumns, readTagsToApply } from './tags.js';
 
-/** Wraps a table's scan query in its masks; null when the table has nothing to mask. */
-export type ViewMask = (scanSql: string, columns: ReadonlySet<string>) => string;
+/**
+ * Wraps a table's scan query in its masks. `schema`: the schema the scan reads with (a time
+ * travel read uses the snapshot's, whose columns may have other names than today's).
+ */
+export type ViewMask = (scanSql: string, columns: ReadonlySet<string>, schema?: Schema) => string;
+/** The table's masks, or null when no tag of the table is applied at read. */
 export type ViewMasker = (metadata: TableMetadata, table: string) => ViewMask | null;
 
 /** The masker for reads under this environment (the hash salts come from it). */
 export function readMasker(env: Env = process.env): ViewMasker {
   return (metadata, table) => {
-    // Tags follow renamed columns, and one floe cannot read fails the read (tags.ts).
-    const columns = readMaskColumns(metadata, table);
-    if (columns.length === 0) return null;
-    return (scanSql, present) => applyPoliciesSql(scanSql, columns, table, env, present);
+    // A tag floe cannot read fails the read (tags.ts). Which columns a tag reaches depends on
+    // the schema the view reads with, so that is settled per view: a tagged column since
+    // dropped or renamed is still masked in a snapshot that has it under its old name.
+    if (readTagsToApply(metadata, table).length === 0) return null;
+    return (scanSql, present, schema) => applyPoliciesSql(scanSql, readMaskColumns(metadata, table, schema), table, env, present);
   };
 }
 
@@ -29,6 +34,6 @@ export function readMasker(env: Env = process.env): ViewMasker {
 export function createMaskedTableView(engine: Engine, name: readonly string[], opts: Omit<TableScanOptions, 'engine'>, mask: ViewMask): Promise<TableScan> {
   return createTableView(engine, name, opts, {
     what: 'a masked view',
-    sql: async (scanSql) => mask(scanSql, new Set((await engine.columns(scanSql, `read the columns of table ${opts.table}`)).map((c) => c.name))),
+    sql: async (scanSql) => mask(scanSql, new Set((await engine.columns(scanSql, `read the columns of table ${opts.table}`)).map((c) => c.name)), opts.plan?.schema),
   });
 }

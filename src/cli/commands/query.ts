@@ -58,6 +58,8 @@ export default async function query(sql: string, given: QueryOptions, cmd: Comma
         return;
       }
       const views = await prepareViews(engine, catalog, io, body, selector, masking);
+      // Under --mask the query may read only the masked views (governance/masked-query.ts).
+      if (opts.mask) await (await import('../../governance/masked-query.js')).checkMaskedQuery(engine, body, views.map((v) => v.table));
       try {
         await runQuery();
       } catch (e) {
