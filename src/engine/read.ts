@@ -44,6 +44,7 @@ import {
 } from './read-parquet-schema.js';
 import { type FileProjection, projectFile, schemaMapSql } from './read-projection.js';
 import { quoteIdent, quoteLiteral } from './sql.js';
+import { viewTarget } from './read-view-name.js';
 
 export interface TableScanOptions {
   engine: Engine;
@@ -102,7 +103,10 @@ export async function tableScanSql(opts: TableScanOptions): Promise<TableScan> {
   return result(`SELECT ${outer} FROM (${body}) AS __scan`, applied.size);
 }
 
-/** Creates (or replaces) a view over the snapshot; `name` is `[schema, view]` or a bare view name. */
+/**
+ * Creates (or replaces) a view over the snapshot; `name` is the table's `[...namespace, name]`
+ * (one or two namespace levels) or a bare view name.
+ */
 export async function createTableView(
   engine: Engine,
   name: string | readonly string[],
@@ -110,15 +114,14 @@ export async function createTableView(
   /** Rewrites the view's query around the scan (a masked view, governance/views.ts). */
   wrap?: { sql: (scanSql: string) => Promise<string>; what: string },
 ): Promise<TableScan> {
+  // Nested namespaces (`a.b.t`) become DuckDB database.schema.view (read-view-name.ts).
+  const target = await viewTarget(engine, typeof name === 'string' ? [name] : name, opts.table);
   const scan = await tableScanSql({ ...opts, engine });
-  const parts = typeof name === 'string' ? [name] : [...name];
-  if (parts.length > 1) {
-    await engine.run(`CREATE SCHEMA IF NOT EXISTS ${parts.slice(0, -1).map(quoteIdent).join('.')}`, `create schema for table ${opts.table}`);
-  }
   const sql = wrap ? await wrap.sql(scan.sql) : scan.sql;
-  await engine.run(`CREATE OR REPLACE VIEW ${parts.map(quoteIdent).join('.')} AS ${sql}`, `create ${wrap?.what ?? 'a view'} of table ${opts.table}`, {
+  await engine.run(`CREATE OR REPLACE VIEW ${target.sql} AS ${sql}`, `create ${wrap?.what ?? 'a view'} of table ${opts.table}`, {
     context: { table: opts.table },
   });
+  target.created(sql);
   return scan;
 }
 

@@ -26,13 +26,22 @@ import { createMaskedTableView, type ViewMasker } from '../governance/views.js';
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /**
+ * One part of a dotted name as SQL may spell it: bare, or double-quoted with `""` for a quote
+ * (sqlNamesOnly has already unquoted simple identifiers such as `"raw"`).
+ */
+const namePattern = (part: string) => {
+  const quoted = `"${escape(part.replace(/"/g, '""'))}"`;
+  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(part) ? escape(part) : `(?:${quoted}|${escape(part)})`;
+};
+
+/**
  * The catalog tables a SQL text refers to, by their dotted names (any namespace depth),
  * ignoring names inside comments and string literals (the same reading as the run order's).
  */
 export function referencedTables(sql: string, tables: readonly TableIdentifier[]): TableIdentifier[] {
   const code = sqlNamesOnly(sql);
   return tables.filter((id) => {
-    const dotted = [...id.namespace, id.name].map(escape).join('\\s*\\.\\s*');
+    const dotted = [...id.namespace, id.name].map(namePattern).join('\\s*\\.\\s*');
     return new RegExp(`(?<![\\w.])${dotted}(?![\\w])`, 'i').test(code);
   });
 }
@@ -69,7 +78,10 @@ export async function prepareViews(
   const ids = referencedTables(sql, await catalog.listTables());
   const filters = options.prune === false ? undefined : await queryFilters(engine, sql, ids);
   const out: PreparedView[] = [];
-  for (const id of ids) {
+  // Nested namespaces first: their databases are attached before flat tables that share the
+  // first level are placed (engine/read-view-name.ts), so no view has to move.
+  const ordered = [...ids].sort((a, b) => b.namespace.length - a.namespace.length);
+  for (const id of ordered) {
     const table = await loadTable(catalog, io, id);
     const name = formatTableId(id);
     const mask = options.mask?.(table.metadata, name) ?? null;

@@ -12,7 +12,8 @@ import type { Command } from 'commander';
 import { FloeError, usageError } from '../../errors.js';
 import { openEngine } from '../../engine/duckdb.js';
 import { quoteLiteral } from '../../engine/sql.js';
-import { toCellText, toJsonValue } from '../../engine/values.js';
+import { type JsonValue, toJsonValue } from '../../engine/values.js';
+import { float32Narrower } from '../../query/float32.js';
 import { explainJson, explainQueryError, explainText, findDamagedFile, prepareViews } from '../../query/query.js';
 import { readMasker } from '../../governance/views.js';
 import { parseAsOf, parseSnapshotSelector, type SnapshotSelector } from '../../table/snapshot-select.js';
@@ -94,11 +95,14 @@ export default async function query(sql: string, given: QueryOptions, cmd: Comma
       const columns = await engine.columns(body, 'run the query', {});
       const rows = await engine.all(body, 'run the query', {});
       const names = columns.map((c) => c.name);
+      // float (32-bit) columns print their own shortest digits, not the widened double's.
+      const narrow = columns.map((c) => float32Narrower(c.type) ?? ((v: JsonValue) => v));
+      const values = (r: (typeof rows)[number]) => names.map((n, i) => narrow[i]!(toJsonValue(r[n] ?? null)));
       let text: string;
       if (opts.format === 'json') {
-        text = jsonRows(rows.map((r) => Object.fromEntries(names.map((n) => [n, toJsonValue(r[n] ?? null)]))));
+        text = jsonRows(rows.map((r) => Object.fromEntries(values(r).map((v, i) => [names[i]!, v]))));
       } else {
-        text = formatTable(names, rows.map((r) => names.map((n) => toCellText(r[n] ?? null))));
+        text = formatTable(names, rows.map((r) => values(r).map(cellText)));
         text += `\n(${rows.length} row${rows.length === 1 ? '' : 's'})`;
       }
       if (outTarget) {
@@ -108,6 +112,12 @@ export default async function query(sql: string, given: QueryOptions, cmd: Comma
     }
   }));
   return 0;
+}
+
+/** A table cell: NULL, nested values as JSON, everything else as its text. */
+function cellText(j: JsonValue): string {
+  if (j === null) return 'NULL';
+  return typeof j === 'object' ? JSON.stringify(j) : String(j);
 }
 
 /** JSON.stringify, except that -0 stays -0 (a float value Iceberg bounds tell apart from 0). */
