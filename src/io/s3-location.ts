@@ -50,3 +50,25 @@ export function listingPlan(key: string): { folder: string; partial: string | un
 export function inSameFolder(partial: string, key: string): boolean {
   return key.startsWith(partial) && !key.slice(partial.length).includes('/');
 }
+
+/**
+ * Why `location`, a warehouse from floe.yaml, would make tables other engines cannot read, or
+ * is an S3 URL with a typo; undefined when it is fine (or not meant for S3). Table locations
+ * are `<warehouse>/<namespace>/<table>` as written: an empty path segment (`s3://b//wh`,
+ * `s3://b/a//c`) becomes part of every object key, which PyIceberg's pyarrow S3 filesystem
+ * refuses ("Empty path component"). Trailing slashes are fine (they are dropped when joining).
+ */
+export function s3WarehouseProblem(location: string): string | undefined {
+  if (/^s3[an]?:(?!\/\/)/i.test(location)) {
+    return `${location} is not an s3:// URL (a slash is missing): write s3://bucket/prefix, or ./${location} for a local folder`;
+  }
+  const m = S3_URI.exec(location);
+  if (!m) return undefined;
+  if (!m[2]) return `${location} names no bucket: write s3://bucket/prefix`;
+  const key = (m[3] ?? '').replace(/\/+$/, '');
+  if (key.startsWith('/') || key.includes('//')) {
+    const fixed = `${m[1]}://${m[2]}/${key.split('/').filter((s) => s !== '').join('/')}`;
+    return `${location} has an empty path segment ('//'), which would be part of every object key and which PyIceberg cannot read: write ${fixed}`;
+  }
+  return undefined;
+}

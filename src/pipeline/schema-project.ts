@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { tryParseDuration } from './duration.js';
 import { evenWithErrors, urlString } from './schema-common.js';
+import { s3WarehouseProblem } from '../io/s3-location.js';
 
 const CATALOG_URI = /^(jdbc:)?(sqlite:|postgres(ql)?(\+[a-z0-9]+)?:\/\/)/i;
 
@@ -69,6 +70,8 @@ export const projectSchema = z
         if (scheme !== undefined && scheme !== 's3' && scheme !== 'file') {
           ctx.addIssue({ code: 'custom', message: `unsupported warehouse scheme '${scheme}://': use a local path or s3://bucket/prefix` });
         }
+        const s3Problem = s3WarehouseProblem(w);
+        if (s3Problem !== undefined) ctx.addIssue({ code: 'custom', message: s3Problem });
       })
       .default('./warehouse')
       .describe('Folder or s3://bucket/prefix that holds table data and metadata'),
