@@ -10,8 +10,9 @@ export type Env = Readonly<Record<string, string | undefined>>;
 
 export function saltFor(c: Pick<PiiColumn, 'column' | 'saltEnv'>, table: string, env: Env): string {
   const salt = env[c.saltEnv];
-  if (salt === undefined || salt === '') {
-    throw configError(`table ${table}: column ${c.column} is hashed (pii policy hash) but the salt variable ${c.saltEnv} is not set`, {
+  // A blank salt is as good as none: anyone can compute sha256('   ' || email).
+  if (salt === undefined || salt.trim() === '') {
+    throw configError(`table ${table}: column ${c.column} is hashed (pii policy hash) but the salt variable ${c.saltEnv} is ${salt === undefined || salt === '' ? 'not set' : 'blank'}`, {
       context: { table, column: c.column },
       hint: `export ${c.saltEnv}=<a long random secret>; the same salt must be used for every run, or hashes stop matching`,
     });

@@ -6,7 +6,8 @@
  *           the same hash, so hashed columns still join and count distinct.
  * - mask:   email `j***@example.com` (first character and domain kept); phone
  *           `+1******2671` (first two and last four characters kept, one * per hidden
- *           character); anything else keeps its first and last character: `J***n`.
+ *           character; a phone of 7 to 11 characters keeps only its last two, so that no
+ *           more than half of it shows); anything else keeps its first and last character: `J***n`.
  *           Values of three characters or fewer become `***`.
  * - redact: NULL (of the column's own type).
  * - none:   the value unchanged (the column is only classified).
@@ -20,10 +21,17 @@ export function maskSql(v: string, tag: string): string {
   const s = `CAST(${v} AS VARCHAR)`;
   const generic = `CASE WHEN length(${s}) <= 3 THEN '***' ELSE left(${s}, 1) || '***' || right(${s}, 1) END`;
   if (tag === 'email') {
-    return `CASE WHEN ${v} IS NULL THEN NULL WHEN strpos(${s}, '@') > 1 THEN left(${s}, 1) || '***' || substr(${s}, strpos(${s}, '@')) ELSE ${generic} END`;
+    // The domain is what follows the last '@' (a quoted local part may hold one: "a@b"@x.io).
+    return `CASE WHEN ${v} IS NULL THEN NULL WHEN ${s} LIKE '_%@%' THEN left(${s}, 1) || '***' || regexp_extract(${s}, '@[^@]*$') ELSE ${generic} END`;
   }
   if (tag === 'phone') {
-    return `CASE WHEN ${v} IS NULL THEN NULL WHEN length(${s}) <= 6 THEN '***' ELSE left(${s}, 2) || repeat('*', length(${s}) - 6) || right(${s}, 4) END`;
+    // Never more than half the characters shown: 7 to 11 characters (a local or national
+    // number) keep only their last two; E.164 numbers (12 and more) their first two and last four.
+    return (
+      `CASE WHEN ${v} IS NULL THEN NULL WHEN length(${s}) <= 6 THEN '***' ` +
+      `WHEN length(${s}) < 12 THEN repeat('*', length(${s}) - 2) || right(${s}, 2) ` +
+      `ELSE left(${s}, 2) || repeat('*', length(${s}) - 6) || right(${s}, 4) END`
+    );
   }
   return `CASE WHEN ${v} IS NULL THEN NULL ELSE ${generic} END`;
 }
