@@ -45,14 +45,17 @@ export default async function load(tableName: string, files: string[], opts: Loa
     const started = Date.now();
     out.event('start', { command: 'load', table: tableName, files: paths.length + remote.length, format });
     const result = await withProject(globalsOf(cmd), async ({ catalog, io, project }) => {
+      let staged = remote.length === 0;
       try {
         if (remote.length) paths = [...paths, ...(await stageRemote(io, remote))];
+        staged = true;
         return await loadInto(catalog, io, project.paths.warehouse);
       } catch (err) {
         // s3:// inputs are named by their location, not by their local stage path.
         const e = errorWithLocations(await explainReadFailure(err, paths, format));
         // DuckDB does not always say which file it failed on; the user needs to know.
-        const shown = paths.map(locationOf);
+        // When staging the s3:// inputs failed, `paths` holds only the local ones (maybe none).
+        const shown = staged ? paths.map(locationOf) : [...paths.map(locationOf), ...remote];
         const named =
           e instanceof FloeError && (e.kind === 'source' || e.kind === 'io' || e.kind === 'corrupt') && !shown.some((p) => e.message.includes(p)) && !/\.metadata\.json|\.avro\b/.test(e.message)
             ? new FloeError(e.kind, `${e.message} (input: ${shown.join(', ')})`, { cause: e, context: e.context, hint: e.hint })
