@@ -1,9 +1,14 @@
 /**
  * The orphan sweep: list every file under the table location, collect every location the
  * table's metadata references (every metadata file in the metadata log and the current one,
- * every snapshot's manifest list, every manifest, every data and delete file in them, with
- * any entry status, and statistics files), and delete the unreferenced files older than the
- * threshold. Any metadata that cannot be read, and any catalog lookup of another table that
+ * every snapshot's manifest list, every manifest, every data and delete file some snapshot
+ * reads, and statistics files), and delete the unreferenced files older than the threshold.
+ *
+ * A data or delete file that only DELETED manifest entries name is read by no snapshot: it is
+ * exactly what expiry deletes once the last snapshot reading it goes (expire-run.ts), and an
+ * orphan when that expiry was killed after its commit or a delete failed. Counting such
+ * entries as references would keep those files forever (Java's DeleteOrphanFiles reads live
+ * entries only, too). Any metadata that cannot be read, and any catalog lookup of another table that
  * fails for a reason other than not-found, stops the sweep before anything is deleted.
  */
 import type { Catalog } from '../catalog/catalog.js';
@@ -51,7 +56,7 @@ export async function removeOrphanFiles(catalog: Catalog, io: FileIO, id: TableI
   }
   const metadatas = before.metadataLocation === t.metadataLocation ? [t.metadata] : [before.metadata, t.metadata];
   for (const m of metadatas) {
-    const reach = await reachableFiles(t.io, m, m.snapshots, { entries: 'all', table });
+    const reach = await reachableFiles(t.io, m, m.snapshots, { entries: 'live', table });
     for (const set of [reach.manifestLists, reach.manifests, reach.contentFiles, reach.statisticsFiles]) for (const l of set.locations()) referenced.add(l);
   }
   const nested = await nestedTableRoots(catalog, id, location);

@@ -111,8 +111,9 @@ export interface ReachableFiles {
 
 export interface ReachOptions {
   /**
-   * 'live': only files a snapshot reads (ADDED and EXISTING entries) count; what expiry keeps.
-   * 'all': DELETED entries count too; what the orphan sweep keeps (the most cautious answer).
+   * 'live': only files a snapshot reads (ADDED and EXISTING entries) count; what expiry and
+   *   the orphan sweep keep.
+   * 'all': DELETED entries count too; what expired snapshots reach (their removed files go).
    */
   entries: 'live' | 'all';
   /** Manifest lists and manifests read at once (default 8); each manifest is read once. */

@@ -6,11 +6,12 @@ import type { FileInfo } from '../../src/io/fileio.js';
 import { MemoryFileIO } from '../../src/io/memory.js';
 import { createTableChange } from '../../src/iceberg/metadata-builder.js';
 import { createTable } from '../../src/table/commit.js';
+import { expireChange, planExpire } from '../../src/table/expire.js';
 import { expireSnapshots } from '../../src/table/expire-run.js';
 import { checkOrphanAge, isTableBookkeeping, ORPHAN_DEFAULT_AGE_MS, ORPHAN_MIN_AGE_MS, planOrphans } from '../../src/table/orphans.js';
 import { removeOrphanFiles } from '../../src/table/orphans-run.js';
 import { LocationSet, locationKey } from '../../src/table/reachable.js';
-import { append, commitFiles, DAY, dataFile, dataPath, LOCATION, load, memTable } from './reachable-helpers.js';
+import { append, commitChange, commitFiles, DAY, dataFile, dataPath, LOCATION, load, memTable } from './reachable-helpers.js';
 
 /** A MemoryFileIO whose listing reports chosen modification times (default: 10 days ago). */
 class AgedIO extends MemoryFileIO {
@@ -105,8 +106,8 @@ describe('removeOrphanFiles', () => {
     for (const l of oldOrphans) expect(await io.exists(l)).toBe(false);
     expect(await io.exists(young)).toBe(true);
     expect(await io.exists('file:///wh/ns/t2/data/x.parquet')).toBe(true);
-    // Every metadata file in the log, every manifest (list) and data file, including `a`,
-    // which a DELETED entry still names, survives.
+    // Every metadata file in the log, every manifest (list) and data file survives, including
+    // `a`: a later snapshot's DELETED entry names it, and the first snapshot still reads it.
     for (const l of referenced) expect(await io.exists(l), l).toBe(true);
     expect(referenced).toContain(dataPath('a'));
     const m = (await load(at)).metadata;
@@ -128,6 +129,27 @@ describe('removeOrphanFiles', () => {
     expect(r.plan.delete).toEqual([]);
     expect(await t.io.exists(dataPath('a'))).toBe(false);
     expect(await t.io.exists(dataPath('b'))).toBe(true);
+  });
+
+  it('removes what an expiry killed after its commit left behind: files only DELETED entries name', async () => {
+    const t = await memTable();
+    await append(t, ['a', 'b'], { at: Date.now() - 10 * DAY });
+    await commitFiles(t, [await dataFile(t, 'c')], { remove: [dataPath('a')] });
+    // The expiry's commit without its deletes (a process killed in between, or deletes that failed).
+    const before = await load(t);
+    const plan = planExpire(before.metadata, { now: Date.now(), olderThanMs: 0, retainLast: 1 }, 'ns.t');
+    expect(plan.expire).toHaveLength(1);
+    await commitChange(t, (b) => expireChange(b.metadata, plan));
+    const expiredList = before.metadata.snapshots[0]!['manifest-list'];
+    expect(await t.io.exists(dataPath('a'))).toBe(true);
+    const r = await removeOrphanFiles(t.catalog, t.io, t.id, { olderThanMs: 0, now: () => Date.now() + 1000 });
+    // `a`, named now only by a DELETED entry of the current snapshot, and the expired manifest list go.
+    expect(r.deleted).toContain(dataPath('a'));
+    expect(r.deleted).toContain(expiredList);
+    for (const name of ['b', 'c']) expect(await t.io.exists(dataPath(name)), name).toBe(true);
+    // What the table reads is all there.
+    const m = (await load(t)).metadata;
+    expect(await t.io.exists(m.snapshots[0]!['manifest-list'])).toBe(true);
   });
 
   it("never touches the files of another table nested under the table's location", async () => {
