@@ -505,7 +505,10 @@ export function toCanonical(value: unknown, type: IcebergType): CanonicalValue {
       return BigInt(value as bigint | number | string).toString();
     case 'float':
     case 'double': {
-      const x = typeof value === 'number' ? value : Number(value);
+      const n = typeof value === 'number' ? value : Number(value);
+      // floe query prints a float (32-bit) as its shortest decimal (0.1); the canonical value
+      // is that binary32 widened, as PyIceberg and Spark give it (0.10000000149011612).
+      const x = t === 'float' ? Math.fround(n) : n;
       if (Number.isNaN(x)) return 'NaN';
       if (x === Infinity) return 'Infinity';
       if (x === -Infinity) return '-Infinity';
