@@ -110,6 +110,7 @@ export function buildProgram(): Command {
     .option('--row-count-min <n>', 'ad-hoc: at least n rows')
     .option('--row-count-max <n>', 'ad-hoc: at most n rows')
     .option('--no-history', 'do not record the results in floe.check_results')
+    .option('--out <file>', 'write the report to this file instead of stdout (whole or not at all; its folder must exist)')
     .action(lazy(() => import('./commands/check.js')));
 
   const table = program.command('table').description('create, register (adopt), evolve and drop tables');

@@ -5,6 +5,7 @@
  * error naming file:line:col; the exit code is the worst outcome (2 for invalid files).
  */
 import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
@@ -120,5 +121,72 @@ describe('floe check --format json|junit keeps stdout a report when it cannot ru
     expect(x.code).toBe(r.code);
     expect(strictXmlProblem(x.stdout), x.stdout).toBe('');
     expect(parser.parse(x.stdout).testsuites.testsuite[0]).toMatchObject({ name: 'floe check', errors: '1' });
+  });
+});
+
+describe('floe check --out FILE', () => {
+  it('writes the whole report to FILE, nothing on stdout, and says where on stderr', async () => {
+    const out = path.join(await tmp(), 'report.xml');
+    const r = await floeIn(project, ['check', '--all', '--format', 'junit', '--no-history', '--out', out]);
+    expect(r.code, show(r)).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain(`wrote the junit report to ${out}`);
+    const xml = readFileSync(out, 'utf8');
+    expect(strictXmlProblem(xml), xml).toBe('');
+    expect(parser.parse(xml).testsuites).toMatchObject({ tests: '3', failures: '1', errors: '1' });
+    expect(readdirSync(path.dirname(out))).toEqual(['report.xml']);
+  });
+
+  it('fails before doing any work when the folder is missing, is a file, or FILE is a folder (exit 2)', async () => {
+    const dir = await tmp();
+    const missing = path.join(dir, 'no', 'such', 'report.json');
+    const r = await floeIn(project, ['check', '--all', '--format', 'json', '--out', missing]);
+    expect(r.code, show(r)).toBe(2);
+    expect(r.stderr).toContain(`--out ${missing}: the folder ${path.dirname(missing)} does not exist`);
+    expect(r.stdout).toBe('');
+    // Before any work: not even the project's files were read (the broken one is not mentioned).
+    expect(r.stderr).not.toContain('not_nul');
+    await writeFile(path.join(dir, 'plain'), 'x');
+    const r2 = await floeIn(project, ['check', '--all', '--out', path.join(dir, 'plain', 'r.json')]);
+    expect(r2.code, show(r2)).toBe(2);
+    expect(r2.stderr).toContain('is not a folder');
+    const r3 = await floeIn(project, ['check', '--all', '--out', dir]);
+    expect(r3.code, show(r3)).toBe(2);
+    expect(r3.stderr).toContain('is a folder; give a file name');
+    expect(readdirSync(dir)).toEqual(['plain']);
+  });
+
+  it('a folder that cannot be written in fails before any work', async () => {
+    // /proc is a folder no one can create files in, root included.
+    const r = await floeIn(project, ['check', '--all', '--format', 'json', '--out', '/proc/floe-report.json']);
+    expect(r.code, show(r)).toBe(2);
+    expect(r.stderr).toContain('--out /proc/floe-report.json: cannot write in /proc');
+    expect(r.stderr).not.toContain('not_nul');
+  });
+
+  it('a command that fails still writes a whole report; an existing FILE is replaced only by a whole one', async () => {
+    const dir = await tmp();
+    const out = path.join(dir, 'r.json');
+    await writeFile(out, 'previous');
+    const r = await floeIn(project, ['check', 'not-a-table-name', '--row-count-min', '1', '--format', 'json', '--out', out]);
+    expect(r.code, show(r)).toBe(2);
+    expect(JSON.parse(readFileSync(out, 'utf8'))).toMatchObject({ status: 'error', results: [], problems: [{ kind: 'config', file: null }] });
+    expect(readdirSync(dir)).toEqual(['r.json']);
+  });
+});
+
+describe('floe check with nothing to check', () => {
+  it('still prints an empty report in JSON and JUnit, exit 0', async () => {
+    const dir = await writeProject(await tmp());
+    await mkdir(path.join(dir, 'pipelines'));
+    await writeFile(path.join(dir, 'pipelines', 'plain.yaml'), 'name: plain\nsource:\n  kind: csv\n  path: data/x.csv\ntarget:\n  table: crm.plain\n');
+    const j = await floeIn(dir, ['check', '--all', '--format', 'json']);
+    expect(j.code, show(j)).toBe(0);
+    expect(JSON.parse(j.stdout)).toEqual({ status: 'pass', summary: { passed: 0, warned: 0, failed: 0, errored: 0 }, problems: [], results: [] });
+    expect(j.stderr).toContain('no pipeline declares checks');
+    const x = await floeIn(dir, ['check', '--all', '--format', 'junit']);
+    expect(x.code, show(x)).toBe(0);
+    expect(strictXmlProblem(x.stdout), x.stdout).toBe('');
+    expect(parser.parse(x.stdout).testsuites).toMatchObject({ name: 'floe check', tests: '0', failures: '0', errors: '0' });
   });
 });

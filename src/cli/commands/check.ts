@@ -21,6 +21,7 @@ import { evaluateChecks } from '../../checks/evaluate.js';
 import { appendCheckResults, historyLookup, type HistoryRun } from '../../checks/history.js';
 import { exitCodeFor, formatJson, formatJunit, formatText, problemText, terminalText } from '../../checks/results.js';
 import type { CheckProblem, CheckResult, SnapshotInfo } from '../../checks/types.js';
+import { openReportFile, type ReportFile } from '../../checks/report-file.js';
 import { prepareCheckViews } from '../../checks/views.js';
 import { openEngine, type Engine } from '../../engine/duckdb.js';
 import { createTableView, type TableScan } from '../../engine/read.js';
@@ -45,6 +46,8 @@ interface CheckOptions {
   rowCountMax?: string;
   /** false with --no-history */
   history?: boolean;
+  /** --out FILE: the report goes there (whole, or not at all) instead of stdout. */
+  out?: string;
 }
 
 /** One set of checks on one table: a pipeline's, or the ad-hoc flags'. */
@@ -56,32 +59,57 @@ interface Planned {
   file?: string;
 }
 
+/** The report once made: printed by the caller, to stdout or to --out FILE. */
+interface Report {
+  body?: string;
+}
+
 export default async function check(tables: string[], opts: CheckOptions, cmd: Command): Promise<number> {
   const out = consoleOutput();
-  const report = { printed: false };
+  const report: Report = {};
+  // --out is checked, and its temporary file made, before any work: a path that cannot be
+  // written fails now, not after every check has run.
+  const file = opts.out === undefined ? undefined : await openReportFile(opts.out);
   try {
-    return await checkTables(tables, opts, cmd, out, report);
-  } catch (e) {
-    // A CI job reads stdout as JSON or JUnit whatever happened: a failure of the command
-    // itself is reported as a problem, then propagates (its message on stderr, its exit code).
-    if (!report.printed && opts.format !== 'text') {
-      const err = e instanceof FloeError ? e : undefined;
-      const message = err ? `${err.message}${err.hint ? ` (${err.hint})` : ''}` : e instanceof Error ? e.message : String(e);
-      print([], opts, new Map(), [{ kind: err?.kind ?? 'internal', file: null, line: null, col: null, path: null, message }], out, { stderr: false });
+    let code: number;
+    try {
+      code = await checkTables(tables, opts, cmd, out, report);
+    } catch (e) {
+      // A CI job reads JSON or JUnit whatever happened: a failure of the command itself is
+      // reported as a problem, then propagates (its message on stderr, its exit code).
+      if (report.body === undefined && opts.format !== 'text') {
+        const err = e instanceof FloeError ? e : undefined;
+        const message = err ? `${err.message}${err.hint ? ` (${err.hint})` : ''}` : e instanceof Error ? e.message : String(e);
+        report.body = render([], opts, new Map(), [{ kind: err?.kind ?? 'internal', file: null, line: null, col: null, path: null, message }]);
+      }
+      if (report.body !== undefined) await emit(report.body, file, opts, out).catch(() => undefined);
+      throw e;
     }
-    throw e;
+    if (report.body !== undefined) await emit(report.body, file, opts, out);
+    return code;
+  } finally {
+    await file?.discard();
   }
 }
 
-async function checkTables(tables: string[], opts: CheckOptions, cmd: Command, out: Output, report: { printed: boolean }): Promise<number> {
+async function emit(body: string, file: ReportFile | undefined, opts: CheckOptions, out: Output): Promise<void> {
+  if (!file) return out.out(body);
+  await file.commit(body.endsWith('\n') ? body : `${body}\n`);
+  out.err(`floe: wrote the ${opts.format} report to ${file.target}`);
+}
+
+async function checkTables(tables: string[], opts: CheckOptions, cmd: Command, out: Output, report: Report): Promise<number> {
   if (tables.length === 0 && !opts.all) throw usageError('name the tables to check, or give --all');
   if (tables.length > 0 && opts.all) throw usageError('give table names or --all, not both');
   for (const t of tables) parseTableIdentifier(t);
   const globals = globalsOf(cmd);
   const adHoc = adHocChecks(opts);
   const done = (results: CheckResult[], snapshots: Map<string, bigint | null>, problems: CheckProblem[]) => {
-    print(results, opts, snapshots, problems, out);
-    report.printed = true;
+    report.body = render(results, opts, snapshots, problems);
+    // Why a check could not be evaluated also goes to stderr, where CI logs show it.
+    if (opts.format !== 'text') {
+      for (const r of results) if (r.status === 'error') out.err(terminalText(`floe: ${r.table} ${r.name}: ${r.message}`));
+    }
     return exitCodeFor(results, opts.warnError === true, problems);
   };
 
@@ -120,9 +148,9 @@ async function checkTables(tables: string[], opts: CheckOptions, cmd: Command, o
     }
   }
   if (plan.length === 0) {
-    if (problems.length > 0) return done([], new Map(), problems);
-    out.err('no pipeline declares checks; nothing to check');
-    return 0;
+    if (problems.length === 0) out.err('no pipeline declares checks; nothing to check');
+    // Still a report: a CI job that reads JSON or JUnit must find one, with no test in it.
+    return done([], new Map(), problems);
   }
 
   // Retried S3 requests: one summary line on stderr at the end (stdout may be JSON or JUnit).
@@ -276,14 +304,9 @@ async function recordHistory(ctx: ProjectContext, engine: Engine, runs: HistoryR
   }
 }
 
-function print(results: CheckResult[], opts: CheckOptions, snapshots: Map<string, bigint | null>, problems: CheckProblem[], out: Output, o = { stderr: true }): void {
+function render(results: CheckResult[], opts: CheckOptions, snapshots: Map<string, bigint | null>, problems: CheckProblem[]): string {
   const options = { warnError: opts.warnError === true, snapshots, problems };
-  if (opts.format === 'json') out.out(formatJson(results, options));
-  else if (opts.format === 'junit') out.out(formatJunit(results, options));
-  else out.out(formatText(results, options));
-  // Machine-readable output stays on stdout; why a check could not be evaluated also goes to
-  // stderr, where CI logs show it.
-  if (opts.format !== 'text' && o.stderr) {
-    for (const r of results) if (r.status === 'error') out.err(terminalText(`floe: ${r.table} ${r.name}: ${r.message}`));
-  }
+  if (opts.format === 'json') return formatJson(results, options);
+  if (opts.format === 'junit') return formatJunit(results, options);
+  return formatText(results, options);
 }
