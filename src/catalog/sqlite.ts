@@ -6,10 +6,10 @@
  * WAL mode (readers never block the writer) and a busy timeout (a writer waits for the
  * lock instead of failing at once).
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
-import { FloeError, ioError } from '../errors.js';
+import { configError, FloeError, ioError } from '../errors.js';
 import { sqliteDialect, type SqlConnection, type SqlExecutor, type SqlRow, type SqlValue } from './sql-dialect.js';
 
 /** How long a writer waits for another process's lock before giving up. */
@@ -33,6 +33,7 @@ export async function openSqlite(path: string, options: SqliteOptions = {}): Pro
     });
   }
   const memory = path === ':memory:';
+  if (!memory) refuseNonFile(path);
   try {
     if (!memory && !options.mustExist) mkdirSync(dirname(path), { recursive: true });
     const db = new Database(path, {
@@ -55,6 +56,34 @@ export async function openSqlite(path: string, options: SqliteOptions = {}): Pro
       cause: e,
       context: { file: path, code },
     });
+  }
+}
+
+/**
+ * A catalog path that is a folder, or lies under a file, is a mistake in catalog.uri: say so
+ * (SQLite's own words are "unable to open database file" and mkdir's EEXIST).
+ */
+function refuseNonFile(path: string): void {
+  const hint = 'catalog.uri names the SQLite catalog file, for example `uri: sqlite:./warehouse/catalog.db`.';
+  const stat = (p: string) => {
+    try {
+      return statSync(p);
+    } catch {
+      return undefined; // missing, or under a file (ENOTDIR): the loop below tells which
+    }
+  };
+  if (stat(path)?.isDirectory()) {
+    throw configError(`the SQLite catalog ${path} is a folder, not a database file`, { context: { file: path, field: 'catalog.uri' }, hint });
+  }
+  for (let dir = dirname(path); ; dir = dirname(dir)) {
+    const st = stat(dir);
+    if (st !== undefined) {
+      if (!st.isDirectory()) {
+        throw configError(`cannot open the SQLite catalog ${path}: ${dir} is a file, not a folder`, { context: { file: path, field: 'catalog.uri' }, hint });
+      }
+      return;
+    }
+    if (dirname(dir) === dir) return;
   }
 }
 
