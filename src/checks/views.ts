@@ -7,6 +7,7 @@
  */
 import type { Catalog } from '../catalog/catalog.js';
 import { formatTableId } from '../catalog/catalog.js';
+import { parseTableIdentifier } from '../catalog/identifier.js';
 import type { Engine } from '../engine/duckdb.js';
 import { createTableView } from '../engine/read.js';
 import { quoteIdent } from '../engine/sql.js';
@@ -38,7 +39,11 @@ export async function prepareCheckViews(engine: Engine, catalog: Catalog, io: Fi
   const text = referencingSql(checks);
   if (text === '') return [];
   const prepared: string[] = [];
-  for (const id of referencedTables(text, await catalog.listTables())) {
+  // The checked table is a candidate even when the catalog does not list it yet: on the first
+  // run of a pipeline the audit runs before the commit that creates the table.
+  const tables = await catalog.listTables();
+  if (!tables.some((id) => formatTableId(id) === o.table)) tables.push(parseTableIdentifier(o.table));
+  for (const id of referencedTables(text, tables)) {
     const name = formatTableId(id);
     const parts = [...id.namespace, id.name];
     if (name === o.table) {

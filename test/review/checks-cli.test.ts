@@ -131,3 +131,31 @@ describe('a run killed during its audit', () => {
     expect(JSON.parse(after.snapshots)).toHaveLength(JSON.parse(before.snapshots).length + 1);
   });
 });
+
+describe('the first run of a pipeline whose checks name its own table', () => {
+  it('audits the staged rows under the table\'s name although the table is not in the catalog yet, and publishes', async () => {
+    const dir = await project();
+    await writeFile(path.join(dir, 'data', 'n.csv'), 'id,email\n1,a@x.com\n2,b@x.com\n');
+    await writeFile(
+      path.join(dir, 'pipelines', 'n.yaml'),
+      ingest('crm.n', '', '  - sql: "SELECT count(*) FROM crm.n WHERE email IS NULL"\n    name: named\n  - relationships: { column: id, to: crm.n.id }\n'),
+    );
+    const r = await floeIn(dir, ['run', 'n', '--json']);
+    expect(r.code, show(r)).toBe(0);
+    const checks = r.stdout.split('\n').filter((l) => l.includes('"event":"check"')).map((l) => JSON.parse(l));
+    expect(checks.map((c) => [c.check, c.status])).toEqual([['named', 'pass'], ['relationships(id)', 'pass']]);
+    const state = await tableState(dir, 'crm.n');
+    expect(state.rows).toBe(2n);
+    // And the same check still fails on the staged rows when they break it.
+    await writeFile(path.join(dir, 'data', 'n.csv'), 'id,email\n3,\n');
+    const bad = await floeIn(dir, ['run', 'n']);
+    expect(bad.code, show(bad)).toBe(3);
+    expect(bad.stderr).toContain('named (the query returned 1, expected 0)');
+    // main stays; the staged snapshot is kept beside it, with no ref.
+    const after = await tableState(dir, 'crm.n');
+    expect(after.rows).toBe(2n);
+    const main = (snaps: string) => snaps.match(/"snapshot-id": (\d+)[^{}]*?"refs": \[\s*"main"/s)?.[1];
+    expect(main(after.snapshots)).toBe(main(state.snapshots));
+    expect(JSON.parse(after.snapshots)).toHaveLength(2);
+  });
+});
