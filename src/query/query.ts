@@ -42,7 +42,9 @@ export function referencedTables(sql: string, tables: readonly TableIdentifier[]
   const code = sqlNamesOnly(sql);
   return tables.filter((id) => {
     const dotted = [...id.namespace, id.name].map(namePattern).join('\\s*\\.\\s*');
-    return new RegExp(`(?<![\\w.])${dotted}(?![\\w])`, 'i').test(code);
+    // Not inside a longer dotted name on either side: `a.b` is no reference to the table a.b
+    // when the SQL names a.b.t (a table in namespace a.b), nor `b.t` in a.b.t.
+    return new RegExp(`(?<![\\w.])${dotted}(?![\\w]|\\s*\\.)`, 'i').test(code);
   });
 }
 

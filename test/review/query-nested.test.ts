@@ -36,6 +36,9 @@ beforeAll(async () => {
   beforeSecond = new Date().toISOString();
   // The second load's commit is a new process's, so well after beforeSecond.
   await ok(['load', 'sales.eu.orders', await csv('more.csv', 'id,region\n5,eu\n')]);
+  // A flat table named like the nested namespace, made after beforeSecond: a query of
+  // sales.eu.orders must not open it (it has no snapshot at beforeSecond).
+  await ok(['load', 'sales.eu', flat]);
   await ok(['load', 'sales-eu.my orders.t', nested]);
   await ok(['load', 'crm.people.contacts', pii]);
   await ok(['table', 'evolve', 'crm.people.contacts', '--set-property', 'floe.pii.email=email:mask']);
@@ -73,6 +76,7 @@ describe('floe query: tables in two-level namespaces', () => {
 
   it('--as-of reads the nested table as it was', async () => {
     expect(await json('SELECT count(*) AS n FROM sales.eu.orders', '--as-of', beforeSecond)).toEqual([{ n: 3 }]);
+    expect(await json('SELECT count(*) AS n FROM "sales"."eu"."orders"', '--as-of', beforeSecond)).toEqual([{ n: 3 }]);
     expect(await json('SELECT o.id FROM sales.eu.orders o JOIN sales.names USING (id) ORDER BY 1', '--as-of', beforeSecond)).toEqual([{ id: 1 }, { id: 2 }]);
   });
 
@@ -81,9 +85,13 @@ describe('floe query: tables in two-level namespaces', () => {
     expect(await json('SELECT email FROM crm.people.contacts')).toEqual([{ email: 'ann@example.com' }]);
   });
 
-  it('--explain plans a nested table', async () => {
+  it('--explain plans a nested table, and not a flat table whose name is a prefix of it', async () => {
     const plan = await json(`SELECT * FROM sales.eu.orders WHERE id = 5`, '--explain');
+    expect(plan).toHaveLength(1);
     expect(plan).toMatchObject([{ table: 'sales.eu.orders', data_files_kept: 1, data_files_total: 2 }]);
+    // Both, when both are named.
+    const both = await json(`SELECT * FROM sales.eu.orders o JOIN sales.eu e USING (id)`, '--explain');
+    expect(both.map((p) => p.table).sort()).toEqual(['sales.eu', 'sales.eu.orders']);
   });
 
   it('a first level that is DuckDB’s own database name (memory) reads too', async () => {
