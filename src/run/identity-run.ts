@@ -78,7 +78,13 @@ export async function runIdentityPipeline(ctx: RunContext, lp: LoadedPipeline): 
       cuts: r.cuts.length,
       rounds: r.rounds,
       unresolved: r.unresolved,
+      without_id: r.inputRows.reduce((n, i) => n + i.withoutId, 0),
+      duplicate_ids: r.inputRows.reduce((n, i) => n + i.duplicateIds, 0),
     });
+    for (const i of r.inputRows) {
+      // Rows that are not records are never dropped silently (docs/IDENTITY.md, "Inputs").
+      if (i.withoutId > 0) ctx.onEvent?.('warning', { pipeline: p.name, table: i.table, message: `${i.withoutId} of ${i.rows} rows of ${i.table} have no source id (NULL or blank) and were skipped: they are not in the identity map` });
+    }
     for (const c of r.cuts.slice(0, MAX_CUT_EVENTS)) {
       ctx.onEvent?.('cut', { pipeline: p.name, kind: c.kind, value: c.key, over_kind: c.overKind, limit: c.limit, had: c.had, bridged: c.bridged, records: c.records });
     }
@@ -106,6 +112,7 @@ export async function runIdentityPipeline(ctx: RunContext, lp: LoadedPipeline): 
       schemaPolicy: 'fail',
     });
     await writeChanges(p, runId, r.cuts, common);
+    const skipped = r.inputRows.reduce((n, i) => n + i.withoutId, 0);
     return {
       ...base,
       status: 'ok',
@@ -114,7 +121,7 @@ export async function runIdentityPipeline(ctx: RunContext, lp: LoadedPipeline): 
       snapshotId: profiles.snapshotId,
       durationMs: Date.now() - started,
       schemaChanges: profiles.schemaChanges,
-      note: `${r.records} records → ${r.components} customers (${r.kept} ids kept, ${r.fresh} new)${r.cuts.length ? `, ${r.cuts.length} links cut by max_per_profile` : ''}`,
+      note: `${r.records} records → ${r.components} customers (${r.kept} ids kept, ${r.fresh} new)${r.cuts.length ? `, ${r.cuts.length} links cut by max_per_profile` : ''}${skipped ? `, ${skipped} rows without a source id skipped` : ''}`,
     };
   } finally {
     engine.close();

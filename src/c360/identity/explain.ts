@@ -51,6 +51,8 @@ export interface ExplainOptions {
   blockValues: BlockLists;
   /** Relation with the identity_changes rows, for the cut links; optional. */
   changes?: string;
+  /** The run that wrote the identity map: only its cuts are shown (changes holds every run's). */
+  runId?: string;
 }
 
 export async function explainCustomer(engine: Engine, o: ExplainOptions): Promise<Explanation> {
@@ -92,7 +94,8 @@ export async function explainCustomer(engine: Engine, o: ExplainOptions): Promis
   }
   const cut = new Set<string>();
   if (o.changes) {
-    const rows = await engine.all(`SELECT DISTINCT identifier_kind AS kind, identifier_value AS key FROM ${quoteIdent(o.changes)} WHERE change = 'cut'`, 'read the cut links');
+    const run = o.runId !== undefined ? ` AND run_id = ${quoteLiteral(o.runId)}` : '';
+    const rows = await engine.all(`SELECT DISTINCT identifier_kind AS kind, identifier_value AS key FROM ${quoteIdent(o.changes)} WHERE change = 'cut'${run}`, 'read the cut links');
     for (const r of rows) cut.add(`${r.kind}\u0000${r.key}`);
   }
   const shared = [...links.entries()]

@@ -38,6 +38,36 @@ function profileColumns(inputs: readonly Pick<ResolveInput, 'identifiers' | 'att
   return { kinds, attributes };
 }
 
+/** SQL: the source id column holds an id (not NULL, not blank). */
+const hasIdSql = (column: string) => `${column} IS NOT NULL AND trim(CAST(${column} AS VARCHAR)) <> ''`;
+
+export interface InputRowCounts {
+  table: string;
+  /** Rows of the input. */
+  rows: number;
+  /** Rows without a source id (NULL or blank): not records, not in the identity map. */
+  withoutId: number;
+  /** Rows whose source id an earlier version of the record already has (only the latest counts). */
+  duplicateIds: number;
+}
+
+/** Per input: rows, rows without a source id, and rows that repeat a source id. */
+export async function countInputRows(engine: Engine, inputs: readonly ResolveInput[]): Promise<InputRowCounts[]> {
+  const out: InputRowCounts[] = [];
+  for (const input of inputs) {
+    const cols = (await engine.columns(`SELECT * FROM ${quoteIdent(input.relation)}`, `read the columns of ${input.table}`)).map((c) => c.name);
+    const id = columnSql(input.sourceId, cols);
+    const rows = await engine.all(
+      `SELECT count(*)::BIGINT AS n, count(*) FILTER (WHERE NOT (${hasIdSql(id)}))::BIGINT AS without_id, count(DISTINCT CASE WHEN ${hasIdSql(id)} THEN CAST(${id} AS VARCHAR) END)::BIGINT AS ids FROM ${quoteIdent(input.relation)}`,
+      `count the rows of ${input.table}`,
+    );
+    const n = Number(rows[0]?.n ?? 0);
+    const withoutId = Number(rows[0]?.without_id ?? 0);
+    out.push({ table: input.table, rows: n, withoutId, duplicateIds: n - withoutId - Number(rows[0]?.ids ?? 0) });
+  }
+  return out;
+}
+
 export async function stageRecords(engine: Engine, inputs: readonly ResolveInput[], options: { where?: (input: ResolveInput, col: (column: string) => string) => string | undefined } = {}): Promise<{ kinds: string[]; attributes: string[] }> {
   const { kinds, attributes } = profileColumns(inputs);
   const parts: string[] = [];
@@ -54,9 +84,14 @@ export async function stageRecords(engine: Engine, inputs: readonly ResolveInput
       ...attributes.map((a, i) => `${a in input.attributes ? `CAST(${col(input.attributes[a]!)} AS VARCHAR)` : 'CAST(NULL AS VARCHAR)'} AS a${i}`),
       ...kinds.map((k, i) => `${k in input.identifiers ? `CAST(${col(input.identifiers[k]!)} AS VARCHAR)` : 'CAST(NULL AS VARCHAR)'} AS i${i}`),
     ];
-    const where = [`${col(input.sourceId)} IS NOT NULL`, options.where?.(input, col)].filter(Boolean).join(' AND ');
-    // One record per source id: the latest version when an input repeats an id.
-    parts.push(`SELECT * FROM (SELECT ${select.join(', ')} FROM ${quoteIdent(input.relation)} WHERE ${where}) QUALIFY row_number() OVER (PARTITION BY source_id ORDER BY updated_at DESC NULLS LAST) = 1`);
+    // A row without a source id (NULL, '' or only blanks) cannot be a record: it could never be
+    // told apart from another one, and all of them would collapse into one. Counted as skipped.
+    const where = [hasIdSql(col(input.sourceId)), options.where?.(input, col)].filter(Boolean).join(' AND ');
+    // One record per source id: the latest version when an input repeats an id; among versions
+    // equally recent, the one with the smallest values, so that the choice (and the links it
+    // makes) does not depend on the order DuckDB's threads read the rows in.
+    const tieBreak = [...kinds.map((_k, i) => `i${i}`), ...attributes.map((_a, i) => `a${i}`), 'phone_region'].map((c) => `${c} ASC NULLS LAST`).join(', ');
+    parts.push(`SELECT * FROM (SELECT ${select.join(', ')} FROM ${quoteIdent(input.relation)} WHERE ${where}) QUALIFY row_number() OVER (PARTITION BY source_id ORDER BY updated_at DESC NULLS LAST, ${tieBreak}) = 1`);
   }
   await engine.run(
     `CREATE OR REPLACE TEMP TABLE ${REC} AS SELECT CAST(row_number() OVER (ORDER BY source_table, source_id) - 1 AS INTEGER) AS rec, * FROM (${parts.join(' UNION ALL ')}) ORDER BY rec`,

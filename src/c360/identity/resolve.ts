@@ -14,7 +14,7 @@ import type { Engine } from '../../engine/duckdb.js';
 import type { BlockLists } from '../normalize/blocked.js';
 import { assignCustomerIds, type AssignResult } from './assign.js';
 import { type ComponentsResult, computeComponents } from './components.js';
-import { type ResolveInput, stageRecords } from './records.js';
+import { countInputRows, type InputRowCounts, type ResolveInput, stageRecords } from './records.js';
 import { buildProfiles, type SurvivorshipConfig } from './survive.js';
 import { registerIdentityFunctions } from './udf.js';
 
@@ -30,10 +30,13 @@ export interface ResolveOptions {
 export interface ResolveResult extends ComponentsResult, AssignResult {
   identifiers: number;
   blocked: Record<string, number>;
+  /** Per input: rows, rows without a source id (skipped), rows repeating a source id. */
+  inputRows: InputRowCounts[];
 }
 
 export async function resolveIdentities(engine: Engine, o: ResolveOptions): Promise<ResolveResult> {
   registerIdentityFunctions(engine.connection, o.blockValues);
+  const inputRows = await countInputRows(engine, o.inputs);
   const columns = await stageRecords(engine, o.inputs);
   const counts = await engine.all(`SELECT coalesce(blocked, '') AS reason, count(*)::BIGINT AS n FROM __id_ids GROUP BY 1 ORDER BY 1`, 'count the identifier values');
   const blocked: Record<string, number> = {};
@@ -45,5 +48,5 @@ export async function resolveIdentities(engine: Engine, o: ResolveOptions): Prom
   const comps = await computeComponents(engine, o.maxPerProfile);
   const assigned = await assignCustomerIds(engine, o.previousMap);
   await buildProfiles(engine, columns, o.survivorship);
-  return { ...comps, ...assigned, identifiers, blocked };
+  return { ...comps, ...assigned, identifiers, blocked, inputRows };
 }

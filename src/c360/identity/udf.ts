@@ -69,13 +69,49 @@ const keyOf = (kind: string, raw: string, region: string | null) => {
   return identifierKey(kind, raw, phoneRegion ? { phoneRegion } : {});
 };
 
-/** `userBlocks` is the pipeline's match.block_values, by identifier kind. */
-export function registerIdentityFunctions(connection: DuckDBConnection, userBlocks: BlockLists): void {
+/**
+ * Why a canonical identifier value may not link records, or undefined. `userBlocks` is the
+ * pipeline's match.block_values, by identifier kind.
+ *
+ * Records are linked by match key, so blocking is by match key too: a listed value blocks
+ * every value with its key, however either is written. 'mary@corp.com' blocks
+ * 'Mary+shop@corp.com'; '(415) 555-2671' blocks '+14155552671' (a listed phone without a
+ * country code is read as US); 'L00104553' blocks '104553'. Otherwise a blocked value's
+ * aliases would still link records to each other. The built-in predicates see the value and,
+ * for emails, its key (so 't.e.s.t@gmail.com' is a test address too).
+ */
+export function identityBlocker(userBlocks: BlockLists): (kind: string, value: string) => string | undefined {
   // The user's lists are keyed by the pipeline's kind names; the built-in ones by family.
   const mapped: Record<string, (string | number)[]> = {};
-  for (const [kind, values] of Object.entries(userBlocks)) (mapped[blockKind(kind)] ??= []).push(...values);
+  const listedKeys = new Map<string, Set<string>>();
+  for (const [kind, values] of Object.entries(userBlocks)) {
+    (mapped[blockKind(kind)] ??= []).push(...values);
+    const keys = listedKeys.get(kind) ?? new Set<string>();
+    for (const v of values) {
+      const k = identifierKey(kind, v)?.key;
+      if (k !== undefined) keys.add(k);
+    }
+    listedKeys.set(kind, keys);
+  }
   const blocks = blockList(mapped);
+  return (kind, value) => {
+    const bk = blockKind(kind);
+    const direct = blocks.isBlocked(bk, value);
+    if (direct) return direct;
+    const listed = listedKeys.get(kind);
+    const email = keyFamily(kind) === 'email';
+    if (!email && !listed?.size) return undefined; // no second parse when nothing can match
+    // The value is canonical already: its key needs no region (a phone is E.164 by now).
+    const key = identifierKey(kind, value)?.key;
+    if (key === undefined) return undefined;
+    if (listed?.has(key)) return 'listed';
+    return email && key !== value ? blocks.isBlocked(bk, key) : undefined;
+  };
+}
+
+export function registerIdentityFunctions(connection: DuckDBConnection, userBlocks: BlockLists): void {
+  const blocked = identityBlocker(userBlocks);
   connection.registerScalarFunction(ternary(ID_VALUE, (k, v, r) => keyOf(k, v, r)?.value));
   connection.registerScalarFunction(ternary(ID_KEY, (k, v, r) => keyOf(k, v, r)?.key));
-  connection.registerScalarFunction(binary(ID_BLOCKED, (k, v) => blocks.isBlocked(blockKind(k), v)));
+  connection.registerScalarFunction(binary(ID_BLOCKED, blocked));
 }

@@ -5,6 +5,9 @@ import { explainCustomer, type Explanation } from '../../c360/identity/explain.j
 import { openEngine } from '../../engine/duckdb.js';
 import { notFound, usageError } from '../../errors.js';
 import { RoutingFileIO } from '../../io/resolve.js';
+import { parseTableIdentifier } from '../../catalog/identifier.js';
+import { loadTable } from '../../table/load.js';
+import { SUMMARY } from '../../run/state.js';
 import { formatDiagnostic, hasErrors } from '../../pipeline/diagnostics.js';
 import { validateProject } from '../../pipeline/load.js';
 import type { IdentityPipeline } from '../../pipeline/schema-pipeline.js';
@@ -13,8 +16,11 @@ import { globalsOf } from '../context.js';
 import { EXIT_USAGE } from '../exit.js';
 import { consoleOutput, formatTable, reportingS3Retries } from '../output.js';
 
-export default async function identityExplain(customerId: string, opts: { pipeline?: string; json?: boolean }, cmd: Command): Promise<number> {
+export default async function identityExplain(given: string, opts: { pipeline?: string; json?: boolean }, cmd: Command): Promise<number> {
   const out = consoleOutput();
+  // Ids are pasted from query output: surrounding blanks are not part of one.
+  const customerId = given.trim();
+  if (customerId === '') throw usageError('give a customer id, e.g. floe identity explain c_1a2b3c4d5e6f7a8b');
   // Retried S3 requests: one summary line on stderr at the end (stdout unchanged).
   return reportingS3Retries(out, async () => {
     const load = await validateProject(globalsOf(cmd).project);
@@ -37,8 +43,21 @@ export default async function identityExplain(customerId: string, opts: { pipeli
       const map = await openOutputView(engine, catalog, io, p.outputs.identity_map, '__id_map');
       if (!map) throw notFound(`pipeline ${lp.name} has not run yet: ${p.outputs.identity_map} does not exist`, { hint: `floe run ${lp.name}` });
       const changes = await openOutputView(engine, catalog, io, changesTable(p), '__id_changes');
+      // The cuts that shaped the map are those of the run that wrote it; identity_changes
+      // holds every run's.
+      const mapTable = await loadTable(catalog, io, parseTableIdentifier(p.outputs.identity_map));
+      const head = mapTable.metadata['current-snapshot-id'];
+      const runId = mapTable.metadata.snapshots.find((x) => x['snapshot-id'] === head)?.summary[SUMMARY.runId];
       const inputs = await openIdentityInputs(engine, catalog, io, lp.name, p);
-      const e = await explainCustomer(engine, { customerId, map, mapTable: p.outputs.identity_map, inputs, blockValues: p.match.block_values, ...(changes ? { changes } : {}) });
+      const e = await explainCustomer(engine, {
+        customerId,
+        map,
+        mapTable: p.outputs.identity_map,
+        inputs,
+        blockValues: p.match.block_values,
+        ...(changes ? { changes } : {}),
+        ...(runId ? { runId } : {}),
+      });
       out.out(opts.json ? JSON.stringify(e, null, 2) : explanationText(e));
       return 0;
     } finally {
