@@ -189,7 +189,7 @@ export async function runIngestPipeline(ctx: RunContext, lp: LoadedPipeline): Pr
     if (pii.length > 0 || !committed || Object.keys(committed.metadata.properties).some((k) => k.startsWith(PII_PREFIX))) {
       await (await import('../governance/ingest.js')).syncPiiProperties(ctx.catalog, ctx.io, id, pii, committed);
     }
-    if (tally.rejects > 0 || tally.valuesChanged > 0) await writeRejects(ctx, engine, p, runId, staged?.typed, extracted.rejects);
+    if (tally.rejects > 0 || tally.valuesChanged > 0) await writeRejects(ctx, engine, p, runId, staged?.typed, extracted.rejects, extracted.lineOf);
     if (audit?.results) {
       const { appendCheckResults } = await import('../checks/history.js');
       await appendCheckResults({
@@ -304,7 +304,7 @@ async function materialise(
   const rejects = counts.converted + counts.parse;
   const valuesChanged = counts.changed;
   const rowsRead = counts.total + counts.parse;
-  await enforceRejectLimits(engine, p, rejects, rowsRead, typed, extracted.rejects);
+  await enforceRejectLimits(engine, p, rejects, rowsRead, typed, extracted.rejects, extracted.lineOf);
   let good = `SELECT * EXCLUDE (${REJECT}, ${ISSUE}, ${RAW}, ${FILE}) FROM ${quoteIdent(typed)} WHERE ${REJECT} IS NULL`;
   if (cursorTarget && after !== null) {
     // The cursor is compared after normalisation, in the column's final type, which is also
@@ -351,15 +351,16 @@ async function countRows(engine: Engine, typed: string, parseRejects: string | u
 }
 
 /** Checks the `rejects:` limits; over them, the error names the first reject (file:line: reason). */
-async function enforceRejectLimits(engine: Engine, p: IngestPipeline, rejects: number, rowsRead: number, typed: string | undefined, parseRejects: string | undefined) {
-  const first = rejectsOverLimit(p, rejects, rowsRead) ? await firstReject(engine, typed, parseRejects).catch(() => undefined) : undefined;
+async function enforceRejectLimits(engine: Engine, p: IngestPipeline, rejects: number, rowsRead: number, typed: string | undefined, parseRejects: string | undefined, lineOf?: Extracted['lineOf']) {
+  const first = rejectsOverLimit(p, rejects, rowsRead) ? await firstReject(engine, typed, parseRejects, lineOf).catch(() => undefined) : undefined;
   checkRejects(p, rejects, rowsRead, first);
 }
 
-async function firstReject(engine: Engine, typed: string | undefined, parseRejects: string | undefined): Promise<string | undefined> {
+/** `lineOf`: the source's line of a typed row from its rowid (typed is filled from the source in one statement, in scan order). */
+async function firstReject(engine: Engine, typed: string | undefined, parseRejects: string | undefined, lineOf?: Extracted['lineOf']): Promise<string | undefined> {
   const parts: string[] = [];
   if (parseRejects) parts.push(`SELECT 0 AS k, source, line, line AS n, reason FROM ${quoteIdent(parseRejects)}`);
-  if (typed) parts.push(`SELECT 1 AS k, ${FILE} AS source, CAST(NULL AS BIGINT) AS line, rowid AS n, ${REJECT} AS reason FROM ${quoteIdent(typed)} WHERE ${REJECT} IS NOT NULL`);
+  if (typed) parts.push(`SELECT 1 AS k, ${FILE} AS source, ${lineOf ? lineOf(`${quoteIdent(typed)}.rowid`) : 'CAST(NULL AS BIGINT)'} AS line, rowid AS n, ${REJECT} AS reason FROM ${quoteIdent(typed)} WHERE ${REJECT} IS NOT NULL`);
   if (!parts.length) return undefined;
   const r = (await engine.all(`SELECT source, line, reason FROM (${parts.join(' UNION ALL ')}) ORDER BY k, source NULLS LAST, n NULLS LAST LIMIT 1`, 'find the first reject'))[0];
   if (!r) return undefined;
@@ -385,7 +386,7 @@ async function maxCursor(engine: Engine, good: string, column: string): Promise<
 }
 
 /** Quarantine: `<namespace>.<table>__rejects`, with where each row came from and why. */
-async function writeRejects(ctx: RunContext, engine: Engine, p: IngestPipeline, runId: string, typed: string | undefined, parseRejects: string | undefined) {
+async function writeRejects(ctx: RunContext, engine: Engine, p: IngestPipeline, runId: string, typed: string | undefined, parseRejects: string | undefined, lineOf?: Extracted['lineOf']) {
   const target = parseTableIdentifier(`${p.target.table}__rejects`);
   const meta = `${quoteLiteral(p.name)} AS pipeline, ${quoteLiteral(runId)} AS run_id, now()::TIMESTAMPTZ AS rejected_at`;
   const parts: string[] = [];
@@ -393,7 +394,7 @@ async function writeRejects(ctx: RunContext, engine: Engine, p: IngestPipeline, 
   // `kept`: the row went on into the run with the values its reason names nulled or adjusted.
   if (typed) {
     parts.push(
-      `SELECT ${meta}, ${FILE} AS source, NULL::BIGINT AS line, ${RAW} AS raw, coalesce(${REJECT}, ${ISSUE}) AS reason, ${REJECT} IS NULL AS kept ` +
+      `SELECT ${meta}, ${FILE} AS source, ${lineOf ? lineOf(`${quoteIdent(typed)}.rowid`) : 'NULL::BIGINT'} AS line, ${RAW} AS raw, coalesce(${REJECT}, ${ISSUE}) AS reason, ${REJECT} IS NULL AS kept ` +
         `FROM ${quoteIdent(typed)} WHERE ${REJECT} IS NOT NULL OR ${ISSUE} IS NOT NULL`,
     );
   }

@@ -70,6 +70,22 @@ function named(e: unknown, files: readonly string[], recordsPath?: string): unkn
   return e;
 }
 
+/**
+ * The reader returns the records of the files in order (files in list order, lines in file
+ * order; DuckDB keeps a scan's order), so a row's position says its line: a table of the runs
+ * of consecutive record lines, and the run at or before the position. The rows blanked in a
+ * copy are gaps between runs, so the lines are the original file's.
+ */
+async function lineMap(ctx: SourceContext, runs: readonly [number, number][]): Promise<(ordinal: string) => string> {
+  const table = ctx.engine.uniqueName('jsonl_lines');
+  await ctx.engine.run(`CREATE TEMP TABLE ${quoteIdent(table)} (pos BIGINT, line BIGINT)`, 'prepare the JSON Lines line map');
+  for (let at = 0; at < runs.length; at += 1000) {
+    const rows = runs.slice(at, at + 1000).map(([pos, line]) => `(${pos}, ${line})`);
+    await ctx.engine.run(`INSERT INTO ${quoteIdent(table)} VALUES ${rows.join(', ')}`, 'fill the JSON Lines line map');
+  }
+  return (ordinal) => `(SELECT arg_max(m.line + (${ordinal} - m.pos), m.pos) FROM ${quoteIdent(table)} AS m WHERE m.pos <= ${ordinal})`;
+}
+
 async function jsonLines(ctx: SourceContext, patterns: readonly string[]): Promise<Extracted> {
   const files = await expandFiles(ctx, patterns);
   const rejects = ctx.engine.uniqueName('jsonl_rejects');
@@ -82,6 +98,9 @@ async function jsonLines(ctx: SourceContext, patterns: readonly string[]): Promi
   try {
     const read: { file: string; copy?: string }[] = [];
     let sampleAll = false;
+    // Where each record the reader will return comes from: (position of the run's first record, its line).
+    let lines: [number, number][] | undefined = [];
+    let position = 0;
     for (const [i, file] of files.entries()) {
       const bad = new Set<number>();
       const keep = async (batch: LineReject[]) => {
@@ -93,6 +112,11 @@ async function jsonLines(ctx: SourceContext, patterns: readonly string[]): Promi
       };
       const scan = await scanJsonLines(ctx.engine, file, { signal: ctx.signal, onRejects: keep });
       sampleAll ||= scan.needsFullSample;
+      if (scan.records > 0) {
+        if (!scan.runs) lines = undefined;
+        else for (const r of scan.runs) lines?.push([position + r.record, r.line]);
+        position += scan.records;
+      }
       if (bad.size > 0) {
         // Bad lines are blanked in a private copy, which DuckDB reads instead.
         if (scan.records > 0) {
@@ -125,7 +149,8 @@ async function jsonLines(ctx: SourceContext, patterns: readonly string[]): Promi
       kind: 'source',
       context: { pipeline: ctx.pipeline, files: describeFiles(files) },
     });
-    return { relation, rejects, describe: describeFiles(files), afterScan: dir ? () => removeTempDir(dir!) : undefined };
+    const lineOf = lines ? await lineMap(ctx, lines) : undefined;
+    return { relation, rejects, lineOf, describe: describeFiles(files), afterScan: dir ? () => removeTempDir(dir!) : undefined };
   } catch (e) {
     if (dir) await removeTempDir(dir);
     throw e;

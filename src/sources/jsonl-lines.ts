@@ -41,6 +41,31 @@ export interface LineScan {
    * the columns from every record instead, at the cost of one more pass per bind.
    */
   needsFullSample: boolean;
+  /**
+   * Where the records are: each run of consecutive record lines as its first line and the
+   * 0-based index of its first record, in order. Record i is line `line + (i - record)` of
+   * the run with the greatest `record` ≤ i. Undefined when the file has more than MAX_GAPS
+   * lines that are not records (then rows have no line).
+   */
+  runs?: { line: number; record: number }[];
+}
+
+/** Past this many blank or rejected lines in a file, LineScan.runs is not kept. */
+export const MAX_GAPS = 1_000_000;
+
+/** The runs of record lines of a file of `lastLine` lines, from its sorted non-record lines. */
+export function recordRuns(gaps: readonly number[], lastLine: number): { line: number; record: number }[] {
+  const runs: { line: number; record: number }[] = [];
+  let prev = 0;
+  let record = 0;
+  for (const g of [...gaps, lastLine + 1]) {
+    if (g > prev + 1) {
+      runs.push({ line: prev + 1, record });
+      record += g - prev - 1;
+    }
+    prev = g;
+  }
+  return runs;
 }
 
 const NEWLINE = 0x0a;
@@ -230,12 +255,20 @@ export async function scanJsonLines(
   let records = 0;
   let needsFullSample = false;
   const shape = new Shape();
+  // Lines that are not records (blank or rejected), for LineScan.runs; undefined past MAX_GAPS.
+  let gaps: number[] | undefined = [];
+  let lastLine = 0;
+  const gap = (line: number) => {
+    if (gaps && gaps.push(line) > MAX_GAPS) gaps = undefined;
+  };
   for await (const { first, lines } of lineTexts(file, signal)) {
     for (let j = 0; j < lines.length; j++) {
       const line = first + j;
       const text = lines[j]!;
+      lastLine = line;
       if (typeof text !== 'string') {
         rejects.push({ line, raw: clip(text.toString('utf8')), reason: 'not valid UTF-8' });
+        gap(line);
         continue;
       }
       let value: unknown;
@@ -245,19 +278,28 @@ export async function scanJsonLines(
         value = JSON.parse(text);
       } catch {
         const body = text.trim();
-        if (body === '') continue;
+        if (body === '') {
+          gap(line);
+          continue;
+        }
         try {
           value = JSON.parse(body);
         } catch {
           if (body.startsWith('{') && !body.includes('\0')) unsure.push({ line, text });
-          else rejects.push({ line, raw: clip(text), reason: 'malformed JSON' });
+          else {
+            rejects.push({ line, raw: clip(text), reason: 'malformed JSON' });
+            gap(line);
+          }
           continue;
         }
       }
       if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
         records++;
         if (!needsFullSample) needsFullSample = shape.add(value as Record<string, unknown>, records);
-      } else rejects.push({ line, raw: clip(text), reason: `not a JSON object (${kindOf(value)}); each line must be one object` });
+      } else {
+        rejects.push({ line, raw: clip(text), reason: `not a JSON object (${kindOf(value)}); each line must be one object` });
+        gap(line);
+      }
     }
     if (unsure.length >= 500) await resolve();
     if (o.onRejects && rejects.length >= 1000) await o.onRejects(rejects.splice(0));
@@ -265,7 +307,8 @@ export async function scanJsonLines(
   await resolve();
   rejects.sort((a, b) => a.line - b.line);
   if (o.onRejects && rejects.length) await o.onRejects(rejects.splice(0));
-  return { records, rejects, needsFullSample };
+  const runs = gaps ? recordRuns(gaps.sort((a, b) => a - b), lastLine) : undefined;
+  return { records, rejects, needsFullSample, runs };
 
   async function resolve(): Promise<void> {
     const batch = unsure.splice(0);
@@ -282,7 +325,10 @@ export async function scanJsonLines(
         // Not JSON.parse-able (NaN, trailing commas): its keys are unknown here.
         needsFullSample = true;
       }
-      else rejects.push({ line: u.line, raw: clip(u.text), reason: 'malformed JSON' });
+      else {
+        rejects.push({ line: u.line, raw: clip(u.text), reason: 'malformed JSON' });
+        gap(u.line);
+      }
     }
   }
 }

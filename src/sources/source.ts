@@ -51,6 +51,15 @@ export interface Extracted {
    * source (file or URL), line (BIGINT, the line or record position), raw (VARCHAR), reason (VARCHAR).
    */
   rejects?: string;
+  /**
+   * The source line of a row, as an SQL expression of its 0-based position `ordinal` in
+   * `relation` (a BIGINT expression, such as the qualified `"t".rowid` of a table the runner
+   * filled from `relation` in one statement: DuckDB keeps the scan's order,
+   * `preserve_insertion_order`). Qualify it: the expression may sit inside a subquery.
+   * For rows the runner rejects after reading (a value that does not convert to a declared
+   * type). Absent when the source cannot tell.
+   */
+  lineOf?: (ordinal: string) => string;
   /** Called once the runner has scanned `relation` (e.g. to expose reject tables the scan filled). */
   afterScan?: () => Promise<void>;
   /** Safe-to-print description: file list, host:port/db, URL without credentials. */
