@@ -54,6 +54,37 @@ const relationshipTarget = z
     return { table: `${parts[0]}.${parts[1]}`, column: parts[2]! };
   });
 
+/** A check's SQL: not blank (a query of spaces is an error of every evaluation). */
+const query = z.string().min(1, 'the query is empty').refine((q) => q.trim() !== '', { error: 'the query is empty' });
+
+/**
+ * The first construct of a regular expression that JavaScript accepts and RE2 does not:
+ * look-ahead and look-behind groups, back-references by number or name. Escaped characters
+ * and character classes are skipped, so `\\(?=` and `[(?=]` are not flagged.
+ */
+export function re2Unsupported(pattern: string): string | undefined {
+  let inClass = false;
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i]!;
+    if (c === '\\') {
+      const next = pattern[i + 1] ?? '';
+      if (!inClass && /[1-9]/.test(next)) return `the back-reference \\${next}`;
+      if (!inClass && next === 'k' && pattern[i + 2] === '<') return 'the named back-reference \\k<...>';
+      i++;
+    } else if (inClass) {
+      if (c === ']') inClass = false;
+    } else if (c === '[') {
+      inClass = true;
+      if (pattern[i + 1] === ']') i++;
+    } else if (c === '(' && pattern[i + 1] === '?') {
+      const rest = pattern.slice(i + 2, i + 4);
+      if (rest.startsWith('=') || rest.startsWith('!')) return `the look-ahead (?${rest[0]}`;
+      if (rest === '<=' || rest === '<!') return `the look-behind (?${rest}`;
+    }
+  }
+  return undefined;
+}
+
 /** Parameters of each check kind, as written after the kind key. */
 export const CHECK_PARAMS = {
   row_count: z
@@ -62,7 +93,8 @@ export const CHECK_PARAMS = {
     .superRefine(minNotAboveMax, evenWithErrors),
   freshness: z.strictObject({
     column: columnName.optional().describe('Timestamp column; without it, the age of the latest snapshot'),
-    max_age: duration,
+    // An age of at most 0 holds only for data stamped this very millisecond: a check that fails every time.
+    max_age: duration.refine((ms) => ms > 0, { error: 'max_age must be more than 0: nothing is that fresh' }),
   }),
   not_null: columnList.describe('Columns that must have no nulls'),
   missing_percent: z.strictObject({ column: columnName, max: percent }),
@@ -82,7 +114,12 @@ export const CHECK_PARAMS = {
             new RegExp(s);
           } catch (e) {
             ctx.addIssue({ code: 'custom', message: `invalid regular expression: ${(e as Error).message}` });
+            return;
           }
+          // DuckDB matches with RE2, which has no look-around and no back-references: found
+          // here rather than as an error of every evaluation.
+          const unsupported = re2Unsupported(s);
+          if (unsupported) ctx.addIssue({ code: 'custom', message: `${unsupported} is not supported: patterns use RE2 syntax (no look-around, no back-references)` });
         })
         .optional(),
       builtin: z.enum(['email', 'e164', 'uuid']).optional(),
@@ -97,7 +134,7 @@ export const CHECK_PARAMS = {
     window: positiveInt.default(1).describe('How many previous snapshots make the average'),
   }),
   // `sql: "SELECT count(*) ..."` passes when the query returns 0 (DESIGN §4), or `expect`.
-  sql: z.union([z.string().min(1), z.strictObject({ query: z.string().min(1), expect: scalar.default(0) })]),
+  sql: z.union([query, z.strictObject({ query, expect: scalar.default(0) })]),
 } as const;
 
 export type CheckKind = keyof typeof CHECK_PARAMS;
