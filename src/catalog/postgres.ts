@@ -19,6 +19,19 @@ import { driverCode, postgresDialect, type SqlConnection, type SqlExecutor, type
 
 /** How long connecting may take before the catalog is reported unreachable. */
 const PG_CONNECT_TIMEOUT_MS = 10_000;
+/**
+ * How long a statement may go unanswered before its connection is taken as lost (a server or
+ * network gone silent mid-command would otherwise hang floe for good): JDBC's `socketTimeout=`
+ * (seconds) in catalog.uri, else this. Catalog statements are tiny; waits for locks end
+ * sooner, at the lock timeout.
+ */
+const PG_QUERY_TIMEOUT_MS = 60_000;
+/**
+ * How long a statement waits for a lock (a commit's row, the write lock of write transactions)
+ * before it fails as busy, like the SQLite catalog's busy timeout; unless catalog.uri's
+ * `options=-c lock_timeout=…` says otherwise.
+ */
+const PG_LOCK_TIMEOUT_MS = 10_000;
 /** How long to wait for the server session of a dropped connection to end (settleOrphan). */
 const ORPHAN_SETTLE_MS = 10_000;
 /** Arbitrary constant key of the advisory lock that serialises floe's catalog write transactions. */
@@ -105,6 +118,8 @@ export async function openPostgres(uri: string): Promise<PostgresConnection> {
     password: target.password,
     max: 4,
     connectionTimeoutMillis: PG_CONNECT_TIMEOUT_MS,
+    query_timeout: queryTimeoutMs(target),
+    keepAlive: true,
     idleTimeoutMillis: 10_000,
     allowExitOnIdle: true,
     application_name: 'floe',
@@ -112,6 +127,7 @@ export async function openPostgres(uri: string): Promise<PostgresConnection> {
   // The schema the catalog tables live in: JDBC's `currentSchema=` or libpq's `options=-c search_path=…`.
   const options = [target.params.options, target.params.currentSchema ? `-c search_path=${target.params.currentSchema}` : undefined].filter(Boolean);
   if (options.length) config.options = options.join(' ');
+  if (!/lock_timeout/.test(target.params.options ?? '')) config.lock_timeout = PG_LOCK_TIMEOUT_MS;
   const ssl = target.params.sslmode;
   if (ssl && ssl !== 'disable') config.ssl = ssl === 'verify-full' || ssl === 'verify-ca' ? { rejectUnauthorized: true } : { rejectUnauthorized: false };
   const pool = new pg.Pool(config);
@@ -283,6 +299,17 @@ function unknownOutcome(error: FloeError): FloeError {
   });
 }
 
+/** JDBC's `socketTimeout=` (seconds, 0 for none) in catalog.uri, else PG_QUERY_TIMEOUT_MS; undefined for none. */
+export function queryTimeoutMs(target: Pick<PostgresTarget, 'params'>): number | undefined {
+  const given = target.params.socketTimeout;
+  if (given === undefined) return PG_QUERY_TIMEOUT_MS;
+  const seconds = Number(given);
+  if (!/^\d+(\.\d+)?$/.test(given.trim()) || !Number.isFinite(seconds)) {
+    throw configError(`catalog.uri: socketTimeout=${given} is not a number of seconds`, { context: { field: 'catalog.uri' } });
+  }
+  return seconds === 0 ? undefined : Math.max(1, Math.round(seconds * 1000));
+}
+
 /** `text` with every occurrence of the target's password masked. */
 function hidePassword(target: PostgresTarget, text: string): string {
   return target.password ? text.split(target.password).join('***') : text;
@@ -294,7 +321,7 @@ function isConnectionFailure(e: unknown): boolean {
   if (/^(ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|EPIPE)$/.test(code)) return true;
   if (/^08|^57P0[1-3]$/.test(code)) return true;
   const msg = e instanceof Error ? e.message : '';
-  return /Connection terminated|timeout expired|connection timeout/i.test(msg);
+  return /Connection terminated|timeout expired|connection timeout|Query read timeout/i.test(msg);
 }
 
 /**
@@ -337,9 +364,14 @@ export function connectError(target: PostgresTarget, e: unknown): FloeError {
   const message = e instanceof Error ? e.message : String(e);
   // node-postgres gives its own timeout and lost-connection errors no code.
   const timedOut = /timeout expired|connection timeout/i.test(message);
-  const lost = /Connection terminated unexpectedly/i.test(message) || /^(ECONNRESET|EPIPE)$/.test(driverCode(e)) || /^57P0[1-3]$/.test(driverCode(e));
-  const code = driverCode(e) || (timedOut ? 'timeout' : lost ? 'connection lost' : 'unknown');
-  const detail = timedOut ? `no answer within ${PG_CONNECT_TIMEOUT_MS / 1000} s` : hidePassword(target, message);
+  const unanswered = /Query read timeout/i.test(message);
+  const lost = unanswered || /Connection terminated unexpectedly/i.test(message) || /^(ECONNRESET|EPIPE)$/.test(driverCode(e)) || /^57P0[1-3]$/.test(driverCode(e));
+  const code = driverCode(e) || (timedOut || unanswered ? 'timeout' : lost ? 'connection lost' : 'unknown');
+  const detail = timedOut
+    ? `no answer within ${PG_CONNECT_TIMEOUT_MS / 1000} s`
+    : unanswered
+      ? `no answer to a statement within ${(queryTimeoutMs(target) ?? 0) / 1000} s`
+      : hidePassword(target, message);
   const where = `the Postgres catalog ${target.display}`;
   const context = { catalog: target.display, code };
   if (code === '28P01' || code === '28000') {
