@@ -199,7 +199,8 @@ export async function qualifiedTableNames(engine: Engine, sql: string): Promise<
 /**
  * A failed `floe query` told in floe's terms where DuckDB's words mislead: a table missing
  * from the catalog is not-found naming the table and catalog (DuckDB says `schema "ns" does
- * not exist`, or names only the bare table); an empty text and several statements are usage
+ * not exist`, `Catalog "a" does not exist` for a.b.t, or names only the bare table); an empty
+ * text and several statements are usage
  * errors. Anything else is returned as it was.
  */
 export async function explainQueryError(engine: Engine, catalog: Catalog, sql: string, e: FloeError): Promise<FloeError> {
@@ -207,7 +208,8 @@ export async function explainQueryError(engine: Engine, catalog: Catalog, sql: s
     return usageError('floe query runs one SQL statement; run each statement with its own floe query', { cause: e });
   }
   if (/No statement to prepare/i.test(e.message)) return usageError('the SQL text holds no statement (only comments?)', { cause: e });
-  if (!/Catalog Error: Table with name/.test(e.message)) return e;
+  // A missing ns.t: `Table with name`; a missing a.b.t: DuckDB has no database `a` (or no schema b in it).
+  if (!/Catalog Error: Table with name|Catalog "[^"]*" does not exist|Catalog Error: Schema with name/.test(e.message)) return e;
   // Only a better message: if the catalog cannot be listed now, DuckDB's words stand.
   const listed = await catalog.listTables().catch(() => null);
   if (listed === null) return e;

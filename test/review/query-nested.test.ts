@@ -99,6 +99,18 @@ describe('floe query: tables in two-level namespaces', () => {
   });
 });
 
+describe('floe query: nested names that are not in the catalog', () => {
+  it('a missing table in a namespace DuckDB has not seen is not-found naming it (DuckDB said the catalog does not exist)', async () => {
+    expectFailure(await floeIn(project, ['query', 'SELECT * FROM nope.deeper.t']), 1, ['table nope.deeper.t does not exist in catalog "floe"']);
+    expectFailure(await floeIn(project, ['query', 'SELECT * FROM sales.names JOIN sales.nope.t USING (id)']), 1, ['table sales.nope.t does not exist in catalog "floe"']);
+  });
+
+  it('a missing table next to a nested one is not-found naming it', async () => {
+    expectFailure(await floeIn(project, ['query', 'SELECT * FROM sales.eu.orders JOIN sales.eu.nope USING (id)']), 1, ['table sales.eu.nope does not exist in catalog "floe"']);
+    expectFailure(await floeIn(project, ['query', 'SELECT * FROM sales.eu.orders JOIN sales.us.orders USING (id)']), 1, ['table sales.us.orders does not exist in catalog "floe"']);
+  });
+});
+
 describe('floe query: nested names DuckDB cannot express', () => {
   it('three namespace levels: unsupported, naming the table', async () => {
     expectFailure(await floeIn(project, ['query', 'SELECT * FROM a.b.c.deep']), 1, ['table a.b.c.deep', 'at most three parts']);
