@@ -114,6 +114,11 @@ export async function compactTable(o: CompactOptions): Promise<CompactResult> {
       appliesTo.set(d.file.file_path, s);
     }
   }
+  // Dangling delete files, which apply to no live data file (another engine's rewrite leaves
+  // them: Java's rewrite_data_files keeps them unless remove-dangling-deletes), go with the
+  // first commit. No data file can come under one later: a new file's data sequence number is
+  // above it, and a rewrite that keeps older ones replaces files that would apply already.
+  for (const d of scanPlan.deleteFiles) if (!appliesTo.has(d.file.file_path)) appliesTo.set(d.file.file_path, new Set());
   const knownDeletes = new Set(scanPlan.deleteFiles.map((d) => d.file.file_path));
   const rewrittenSoFar = new Set<string>();
   const removedDeletes = new Set<string>();

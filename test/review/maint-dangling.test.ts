@@ -1,0 +1,70 @@
+/**
+ * Compaction drops delete files that apply to no live data file ("dangling" deletes, as
+ * another engine's rewrite or delete leaves them), as `floe compact --help` promises: "delete
+ * files that no longer apply to any data file are removed". Deleted rows stay deleted.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openCatalog } from '../../src/catalog/open.js';
+import { openEngine } from '../../src/engine/duckdb.js';
+import type { TableIdentifier } from '../../src/iceberg/types.js';
+import { LocalFileIO } from '../../src/io/local.js';
+import { compactTable } from '../../src/table/compact/execute.js';
+import { parseStrategy } from '../../src/table/compact/strategy.js';
+import { commitTable } from '../../src/table/commit.js';
+import { buildSnapshotChange, newSnapshotId } from '../../src/table/snapshot-producer.js';
+import { appendTinyFiles, checksum, commitFiles, createEmpty, type Env, equalityDeletes, liveFiles, positionDeletes } from '../table/compact/helpers.js';
+
+let dir: string;
+let env: Env;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'floe-maint-dangling-'));
+  const catalog = await openCatalog({ uri: `sqlite:${join(dir, 'catalog.db')}`, name: 'floe' }, dir);
+  env = { catalog, io: new LocalFileIO(), engine: await openEngine({ threads: 2 }), warehouse: join(dir, 'wh') };
+});
+afterAll(async () => {
+  env.engine.close();
+  await env.catalog.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+const id: TableIdentifier = { namespace: ['db'], name: 'dangling' };
+
+/** A commit that removes data files and nothing else (the delete files that applied to them stay). */
+async function removeDataFiles(paths: string[]): Promise<void> {
+  await commitTable(env.catalog, env.io, id, async (base) =>
+    buildSnapshotChange(base, { operation: 'delete', snapshotId: newSnapshotId(base.metadata), added: [], addedFiles: [], removeFiles: new Set(paths) }),
+  );
+}
+
+describe('dangling delete files', () => {
+  it('go with the compaction commit; the rows that other delete files remove stay removed', async () => {
+    await createEmpty(env, id, { partitionBy: [{ sourceName: 'region', transform: 'identity' }] });
+    const files = await appendTinyFiles(env, id, 0, 6, 8); // 6 files in each of 4 regions, 2 rows each
+    const eu = files.filter((f) => f.partition[0] === 'eu');
+    const sa = files.filter((f) => f.partition[0] === 'sa');
+    // Deletes in partition sa (position and equality), and one live position delete in eu.
+    const pos = await positionDeletes(env, id, sa[0]!, [0]);
+    const eq = await equalityDeletes(env, id, sa[1]!, [3]);
+    const live = await positionDeletes(env, id, eu[1]!, [1]);
+    await commitFiles(env, id, [pos, eq, live], 'deletes', 'delete');
+    // Every data file of partition sa goes, its delete files stay behind: they apply to nothing.
+    await removeDataFiles(sa.map((f) => f.file_path));
+    const before = await liveFiles(env, id);
+    expect(before.deletes).toHaveLength(3);
+    expect(before.data.filter((t) => t.deletes.length > 0).every((t) => t.file.partition[0] === 'eu')).toBe(true);
+    expect(before.data.some((t) => t.file.partition[0] === 'sa')).toBe(false);
+    const sum = await checksum(env, id);
+
+    const r = await compactTable({ catalog: env.catalog, io: env.io, engine: env.engine, id, strategy: parseStrategy({}) });
+    expect(r.commits).toHaveLength(1);
+    expect(r.commits[0]!.removedDeleteFiles).toBe(3);
+    const after = await liveFiles(env, id);
+    expect(after.deletes).toHaveLength(0);
+    expect(after.table.metadata.snapshots.at(-1)!.summary['total-delete-files']).toBe('0');
+    expect(await checksum(env, id)).toEqual(sum);
+  });
+});
