@@ -16,7 +16,7 @@ import type { Engine } from '../engine/duckdb.js';
 import { createTableView } from '../engine/read.js';
 import { quoteIdent, quoteLiteral } from '../engine/sql.js';
 import { writeTable, type WriteTableResult } from '../ingest/write-table.js';
-import type { TableIdentifier } from '../iceberg/types.js';
+import type { TableIdentifier, TableMetadata } from '../iceberg/types.js';
 import type { FileIO } from '../io/fileio.js';
 import type { CommitEvents } from '../table/commit.js';
 import { loadTable } from '../table/load.js';
@@ -101,13 +101,23 @@ export interface AppendOptions {
   warehouse: string;
   runs: readonly HistoryRun[];
   events?: CommitEvents;
+  /** When the table's upkeep is due, and what it keeps; default that of floe.audit_log. */
+  upkeep?: { compactAt: number; expireAt: number; retain: number };
 }
 
-/** Appends the results to floe.check_results (created on first use) in one snapshot; null when there were none. */
+/**
+ * Appends the results to floe.check_results (created on first use) in one snapshot; null
+ * when there were none. Each call adds a data file, a manifest and a snapshot: a `floe check`
+ * every few minutes from cron would make every append (and every read of the history)
+ * slower for ever. So, as floe.audit_log does (audit/upkeep.ts), an append that leaves the
+ * table with many data files compacts it, and one that leaves it with many snapshots
+ * expires the older ones; every row stays. The results are committed by then: a failed
+ * upkeep is a warning on stderr, and a later append tries again.
+ */
 export async function appendCheckResults(o: AppendOptions): Promise<WriteTableResult | null> {
   const selectSql = checkResultsSql(o.runs);
   if (selectSql === null) return null;
-  return writeTable({
+  const written = await writeTable({
     catalog: o.catalog,
     io: o.io,
     engine: o.engine,
@@ -119,6 +129,21 @@ export async function appendCheckResults(o: AppendOptions): Promise<WriteTableRe
     schemaPolicy: 'add_columns',
     events: o.events,
   });
+  if (written.committed) await upkeepAfterAppend(o, written.committed.metadata);
+  return written;
+}
+
+async function upkeepAfterAppend(o: AppendOptions, metadata: TableMetadata): Promise<void> {
+  const { upkeepDue, UPKEEP } = await import('../audit/upkeep.js');
+  const limits = o.upkeep ?? UPKEEP;
+  const due = upkeepDue(metadata, limits);
+  if (!due.compact && !due.expire) return;
+  try {
+    const { runUpkeep } = await import('../audit/upkeep.js');
+    await runUpkeep(o.catalog, o.io, CHECK_RESULTS_TABLE, due, limits.retain);
+  } catch (e) {
+    process.stderr.write(`floe: warning: the upkeep of ${CHECK_RESULTS_NAME} (compaction, expiry) did not finish; the next append tries again: ${e instanceof Error ? e.message : String(e)}\n`);
+  }
 }
 
 /**
