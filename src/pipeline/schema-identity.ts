@@ -65,6 +65,17 @@ export const identityPipeline = z
     const isObj = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
     const inputs = Array.isArray(v.inputs) ? v.inputs.filter(isObj) : [];
     const tables = new Set(inputs.map((i) => i.table).filter((t): t is string => typeof t === 'string'));
+    // A record is (source_table, source_id): two inputs over one table would make every row
+    // two records, each in the identity map under its own customer.
+    if (Array.isArray(v.inputs)) {
+      const firstAt = new Map<string, number>();
+      v.inputs.forEach((i, n) => {
+        if (!isObj(i) || typeof i.table !== 'string') return;
+        const first = firstAt.get(i.table);
+        if (first === undefined) firstAt.set(i.table, n);
+        else ctx.addIssue({ code: 'custom', path: ['inputs', n, 'table'], message: `table ${i.table} is already input ${first}: list each table once (its rows are the records of one input)` });
+      });
+    }
     const keysOf = (x: unknown) => (isObj(x) ? Object.keys(x) : []);
     const kinds = new Set(inputs.flatMap((i) => keysOf(i.identifiers)));
     const attrs = new Set([...kinds, ...inputs.flatMap((i) => keysOf(i.attributes))]);

@@ -10,6 +10,8 @@
  * - `match.block_values` compared values as written, while records link by match key: a
  *   blocked 'mary@corp.io' left 'mary+a@' and 'mary+b@' linking each other, a blocked
  *   '415.555.2671' did not block '+14155552671' at all, a blocked 'L00104553' not '104553';
+ * - a table listed as two inputs made every row two records, each under its own customer id
+ *   in the identity map (now refused by `floe validate`);
  * - `floe identity explain` marked links "cut by max_per_profile" that an earlier run cut,
  *   though the run that wrote the map used them; an empty id was "not found" (exit 1) and a
  *   pasted id with blanks around it was not found.
@@ -141,5 +143,19 @@ describe('identity explain', () => {
     const unknown = await p.floe(['identity', 'explain', 'c_0000000000000000'], ENV);
     expect(unknown.code, show(unknown)).toBe(1);
     expect(unknown.stderr).toContain('customer c_0000000000000000 is not in c360.map');
+  }, 60_000);
+});
+
+describe('identity: one input per table', () => {
+  it('floe validate refuses a table listed as two inputs (every row would be two records with two customer ids)', async () => {
+    const p = await newProject();
+    await p.pipeline(
+      'ident',
+      identityYaml('  - table: raw.people\n    source_id: id\n    identifiers: { email: email }\n  - table: raw.people\n    source_id: id\n    identifiers: { email: email2 }\n'),
+    );
+    const r = await p.floe(['validate'], ENV);
+    expect(r.code, show(r)).toBe(2);
+    expect(r.stderr).toContain(`${p.path('pipelines/ident.yaml')}:7:12:`);
+    expect(r.stderr).toContain('table raw.people is already input 0: list each table once');
   }, 60_000);
 });
