@@ -65,7 +65,21 @@ export function readTagsToApply(t: TaggedTable, table: string): PiiColumn[] {
  * them so), so a tag never misses its column by case.
  */
 export function readMaskColumns(t: TaggedTable, table: string, readSchema?: Schema): PiiColumn[] {
-  const tags = readTagsToApply(t, table);
+  return tagsByColumn(readTagsToApply(t, table), t, readSchema);
+}
+
+/**
+ * Every tag of the table (read masks, ingest-applied and `none` classifications) on the
+ * current column it reaches, one per column: read policies by strictness first, then tags
+ * applied at ingest, then `none`. For copying tags to tables built from this one.
+ */
+export function currentColumnTags(t: TaggedTable, table: string): PiiColumn[] {
+  return tagsByColumn(readTags(t, table), t, undefined);
+}
+
+const rank = (c: PiiColumn) => (c.apply === 'read' && c.policy !== 'none' ? 10 + STRICTNESS[c.policy] : c.apply === 'ingest' ? 5 + STRICTNESS[c.policy] : 0);
+
+function tagsByColumn(tags: readonly PiiColumn[], t: TaggedTable, readSchema: Schema | undefined): PiiColumn[] {
   if (tags.length === 0) return [];
   const read = readSchema ?? t.schemas.find((s) => s['schema-id'] === t['current-schema-id']) ?? t.schemas[t.schemas.length - 1];
   if (!read) return [];
@@ -79,7 +93,7 @@ export function readMaskColumns(t: TaggedTable, table: string, readSchema?: Sche
     for (const f of read.fields) {
       if (f.name.toLowerCase() !== name && !ids.has(f.id)) continue;
       const seen = byColumn.get(f.name);
-      if (seen === undefined || STRICTNESS[tag.policy] > STRICTNESS[seen.policy]) byColumn.set(f.name, { ...tag, column: f.name });
+      if (seen === undefined || rank(tag) > rank(seen)) byColumn.set(f.name, { ...tag, column: f.name });
     }
   }
   return [...byColumn.values()].sort((a, b) => a.column.localeCompare(b.column));

@@ -11,6 +11,7 @@ import { notFound } from '../errors.js';
 import type { FileIO } from '../io/fileio.js';
 import type { IdentityPipeline } from '../pipeline/schema-pipeline.js';
 import { loadTable } from '../table/load.js';
+import { currentColumnTags } from '../governance/tags.js';
 
 export type { IdentityPipeline };
 
@@ -34,7 +35,18 @@ export async function openIdentityInputs(engine: Engine, catalog: Catalog, io: F
     const table = await loadTable(catalog, io, id);
     const relation = `__id_input_${n}`;
     await createTableView(engine, relation, { io, metadata: table.metadata, table: input.table });
-    out.push({ table: input.table, relation, sourceId: input.source_id, identifiers: input.identifiers, attributes: input.attributes, ...(input.updated_at ? { updatedAt: input.updated_at } : {}), ...(input.phone_region ? { phoneRegion: input.phone_region } : {}) });
+    // Tags floe cannot read fail here, as a masked read would (tags.ts): never copy values untagged.
+    const tags = currentColumnTags(table.metadata, input.table);
+    out.push({
+      table: input.table,
+      relation,
+      sourceId: input.source_id,
+      identifiers: input.identifiers,
+      attributes: input.attributes,
+      ...(input.updated_at ? { updatedAt: input.updated_at } : {}),
+      ...(input.phone_region ? { phoneRegion: input.phone_region } : {}),
+      ...(tags.length ? { tags } : {}),
+    });
   }
   return out;
 }

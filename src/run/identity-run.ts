@@ -26,7 +26,11 @@ import { FloeError } from '../errors.js';
 import { writeTable, type WriteTableOptions } from '../ingest/write-table.js';
 import type { LoadedPipeline } from '../pipeline/load.js';
 import type { IdentityPipeline } from '../pipeline/schema-pipeline.js';
-import { loadTable } from '../table/load.js';
+import { loadTable, type LoadedTable } from '../table/load.js';
+import type { TableIdentifier } from '../iceberg/types.js';
+import { changesPiiColumns, profilePiiColumns } from '../c360/identity/pii.js';
+import { syncPiiProperties } from '../governance/ingest.js';
+import { PII_PREFIX, piiProperties, type PiiColumn } from '../governance/policy.js';
 import { changesTable, openIdentityInputs, openOutputView } from './identity-inputs.js';
 import { acquireTableLock } from './lock.js';
 import { checkAuditor, lockDir, type PipelineRunResult, type RunContext } from './run-pipeline.js';
@@ -92,7 +96,11 @@ export async function runIdentityPipeline(ctx: RunContext, lp: LoadedPipeline): 
     const events = { onRetry: (x: { attempt: number; waitMs: number; table: string }) => ctx.onEvent?.('retry', { ...x }) };
     const common = { catalog: ctx.catalog, io: ctx.io, engine, warehouse: ctx.project.paths.warehouse, summary, schemaPolicy: 'add_columns' as const, events };
     const audit = p.checks.length && !ctx.noAudit ? checkAuditor(ctx, engine, { checks: p.checks, target: { table: p.outputs.profiles } }) : undefined;
-    const profiles = await writeTable({ ...common, id: profilesId, selectSql: `SELECT * FROM ${PROFILES}`, mode: 'overwrite', audit: audit?.audit });
+    // The profiles and the cut keys copy values of tagged input columns: they carry the tags.
+    const tagged = inputs.map((i) => ({ identifiers: i.identifiers, attributes: i.attributes, tags: i.tags ?? [] }));
+    const profilePii = profilePiiColumns(tagged);
+    const changesPii = changesPiiColumns(tagged);
+    const profiles = await writeTable({ ...common, id: profilesId, selectSql: `SELECT * FROM ${PROFILES}`, mode: 'overwrite', audit: audit?.audit, properties: piiProperties(profilePii) });
     if (audit?.results) {
       await appendCheckResults({ catalog: ctx.catalog, io: ctx.io, engine, warehouse: ctx.project.paths.warehouse, runs: [{ pipeline: p.name, snapshotId: profiles.snapshotId, runId, results: audit.results }] });
       for (const x of audit.results) ctx.onEvent?.('check', { pipeline: p.name, table: p.outputs.profiles, check: x.name, status: x.status, severity: x.severity, observed: x.observed, expected: x.expected });
@@ -104,6 +112,7 @@ export async function runIdentityPipeline(ctx: RunContext, lp: LoadedPipeline): 
         hint: `The profiles are staged as snapshot ${profiles.snapshotId}; inspect them with: floe query "SELECT * FROM ${p.outputs.profiles}" --snapshot ${profiles.snapshotId}`,
       });
     }
+    await syncOutputTags(ctx, profilesId, profilePii, profiles.committed);
     await writeTable({
       ...common,
       id: parseTableIdentifier(p.outputs.identity_map),
@@ -111,7 +120,8 @@ export async function runIdentityPipeline(ctx: RunContext, lp: LoadedPipeline): 
       mode: 'overwrite',
       schemaPolicy: 'fail',
     });
-    await writeChanges(p, runId, r.cuts, common);
+    await writeChanges(p, runId, r.cuts, { ...common, properties: piiProperties(changesPii) });
+    await syncOutputTags(ctx, parseTableIdentifier(changesTable(p)), changesPii, undefined);
     const skipped = r.inputRows.reduce((n, i) => n + i.withoutId, 0);
     return {
       ...base,
@@ -128,6 +138,13 @@ export async function runIdentityPipeline(ctx: RunContext, lp: LoadedPipeline): 
     await rm(spill, { recursive: true, force: true });
     await lock.release();
   }
+}
+
+/** Keeps an output's floe.pii.* properties in step with its inputs' tags (governance/ingest.ts). */
+async function syncOutputTags(ctx: RunContext, id: TableIdentifier, columns: readonly PiiColumn[], committed: LoadedTable | undefined): Promise<void> {
+  const t = committed ?? (await loadTable(ctx.catalog, ctx.io, id));
+  if (columns.length === 0 && !Object.keys(t.metadata.properties).some((k) => k.startsWith(PII_PREFIX))) return;
+  await syncPiiProperties(ctx.catalog, ctx.io, id, columns, t);
 }
 
 async function writeChanges(p: IdentityPipeline, runId: string, cuts: readonly Cut[], common: Omit<WriteTableOptions, 'id' | 'selectSql' | 'mode'>): Promise<void> {

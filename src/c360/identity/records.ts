@@ -8,6 +8,7 @@
  */
 import type { Engine } from '../../engine/duckdb.js';
 import { quoteIdent, quoteLiteral } from '../../engine/sql.js';
+import type { PiiColumn } from '../../governance/policy.js';
 import { ID_BLOCKED, ID_KEY, ID_VALUE } from './udf.js';
 
 export const REC = '__id_rec';
@@ -23,6 +24,8 @@ export interface ResolveInput {
   updatedAt?: string;
   /** Column with each record's region for phones without a country code (keys.ts phoneRegionOf). */
   phoneRegion?: string;
+  /** The input table's PII tags by current column (governance/tags.ts), copied to the outputs (pii.ts). */
+  tags?: readonly PiiColumn[];
 }
 
 /** A column reference; 'requester.email' reads field email of struct column requester. */
