@@ -31,7 +31,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const id: TableIdentifier = { namespace: ['db'], name: 'dangling' };
+let id: TableIdentifier = { namespace: ['db'], name: 'dangling' };
 
 /** A commit that removes data files and nothing else (the delete files that applied to them stay). */
 async function removeDataFiles(paths: string[]): Promise<void> {
@@ -66,5 +66,32 @@ describe('dangling delete files', () => {
     expect(after.deletes).toHaveLength(0);
     expect(after.table.metadata.snapshots.at(-1)!.summary['total-delete-files']).toBe('0');
     expect(await checksum(env, id)).toEqual(sum);
+  });
+
+  it('go in a commit of their own when no file group is due, as after a rewrite by another engine', async () => {
+    id = { namespace: ['db'], name: 'dangling_alone' };
+    await createEmpty(env, id, { partitionBy: [{ sourceName: 'region', transform: 'identity' }] });
+    const files = await appendTinyFiles(env, id, 0, 1, 8); // one file per region: nothing to compact
+    const sa = files.filter((f) => f.partition[0] === 'sa');
+    await commitFiles(env, id, [await positionDeletes(env, id, sa[0]!, [0]), await equalityDeletes(env, id, sa[0]!, [3])], 'deletes', 'delete');
+    await removeDataFiles(sa.map((f) => f.file_path));
+    const sum = await checksum(env, id);
+    const dry = await compactTable({ catalog: env.catalog, io: env.io, engine: env.engine, id, strategy: parseStrategy({}), dryRun: true });
+    expect(dry.plan.groups).toHaveLength(0);
+    expect(dry.danglingDeletes).toHaveLength(2);
+    expect((await liveFiles(env, id)).deletes).toHaveLength(2);
+
+    const r = await compactTable({ catalog: env.catalog, io: env.io, engine: env.engine, id, strategy: parseStrategy({}) });
+    expect(r.commits).toHaveLength(1);
+    expect(r.commits[0]).toMatchObject({ groups: 0, rewrittenDataFiles: 0, addedDataFiles: 0, removedDeleteFiles: 2 });
+    const after = await liveFiles(env, id);
+    expect(after.deletes).toHaveLength(0);
+    expect(after.data).toHaveLength(3);
+    const snap = after.table.metadata.snapshots.at(-1)!;
+    expect(snap.summary).toMatchObject({ operation: 'replace', 'removed-delete-files': '2', 'total-delete-files': '0' });
+    expect(await checksum(env, id)).toEqual(sum);
+    // Then there is nothing left to do.
+    const again = await compactTable({ catalog: env.catalog, io: env.io, engine: env.engine, id, strategy: parseStrategy({}) });
+    expect(again.commits).toHaveLength(0);
   });
 });

@@ -113,7 +113,7 @@ export default async function compact(tableName: string, opts: CompactCliOptions
       }
     }).catch(endOnError(out, started));
     report(result, out, opts.json === true);
-    out.event('end', { status: 'ok', duration_ms: Date.now() - started });
+    out.event('end', { status: 'ok', dangling_delete_files: result.danglingDeletes.length, duration_ms: Date.now() - started });
     return 0;
   });
 }
@@ -121,6 +121,13 @@ export default async function compact(tableName: string, opts: CompactCliOptions
 function report(r: CompactResult, out: ReturnType<typeof consoleOutput>, json: boolean): void {
   const p = r.plan;
   if (json) return;
+  const dangling = r.danglingDeletes.length;
+  if (p.groups.length === 0 && dangling > 0) {
+    const files = `${dangling} dangling delete file(s), which apply to no data file`;
+    if (r.dryRun) out.out(`${r.table}: no file group to rewrite; would remove ${files}`);
+    else out.out(`${r.table}: no file group to rewrite; removed ${files}; snapshot ${r.commits[0]!.snapshotId}`);
+    return;
+  }
   if (p.groups.length === 0 && p.totalFiles === 0) {
     const why = r.startSnapshotId === null ? 'the table has no snapshots yet' : `snapshot ${r.startSnapshotId} has no data files`;
     out.out(`${r.table}: nothing to compact: ${why}`);
@@ -139,6 +146,7 @@ function report(r: CompactResult, out: ReturnType<typeof consoleOutput>, json: b
       ['group', 'spec', 'partition', 'files', 'size', 'rows', 'reason'],
       p.groups.map((g) => [g.index, g.specId, partitionText(g.partition), g.files.length, formatBytes(g.sizeBytes), g.records, g.reason]),
     ));
+    if (dangling > 0) out.out(`${r.table}: would also remove ${dangling} dangling delete file(s), which apply to no data file`);
     return;
   }
   const sum = <K extends 'rewrittenDataFiles' | 'addedDataFiles' | 'removedDeleteFiles'>(k: K) => r.commits.reduce((a, c) => a + c[k], 0);

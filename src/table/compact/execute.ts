@@ -84,6 +84,8 @@ export interface CompactResult {
   /** The snapshot that was read; null for a table without snapshots. */
   startSnapshotId: bigint | null;
   plan: CompactPlan;
+  /** Delete files that apply to no live data file; the first commit removes them (a dry run: would). */
+  danglingDeletes: string[];
   commits: CompactCommit[];
 }
 
@@ -99,13 +101,6 @@ export async function compactTable(o: CompactOptions): Promise<CompactResult> {
     : scanPlan.dataFiles;
   const target = o.targetFileSizeBytes ?? tableTargetSize(m);
   const plan = planCompaction(tasks.map(compactFile), { ...o, targetFileSizeBytes: target, currentSpecId: m['default-spec-id'] });
-  const result: CompactResult = { table: name, strategy: describeStrategy(o.strategy), dryRun: o.dryRun === true, startSnapshotId, plan, commits: [] };
-  o.events?.onPlan?.(plan);
-  if (o.dryRun || plan.groups.length === 0) return result;
-  refuseV3(m, name);
-
-  registerFloeFunctions(o.engine.connection);
-  const byPath = new Map(scanPlan.dataFiles.map((t) => [t.file.file_path, t] as const));
   // Which data files each delete file applies to, at the start snapshot.
   const appliesTo = new Map<string, Set<string>>();
   for (const t of scanPlan.dataFiles) {
@@ -115,15 +110,25 @@ export async function compactTable(o: CompactOptions): Promise<CompactResult> {
       appliesTo.set(d.file.file_path, s);
     }
   }
-  // Dangling delete files, which apply to no live data file (another engine's rewrite leaves
-  // them: Java's rewrite_data_files keeps them unless remove-dangling-deletes), go with the
-  // first commit. No data file can come under one later: a new file's data sequence number is
-  // above it, and a rewrite that keeps older ones replaces files that would apply already.
-  for (const d of scanPlan.deleteFiles) if (!appliesTo.has(d.file.file_path)) appliesTo.set(d.file.file_path, new Set());
+  // Dangling delete files apply to no live data file (another engine's rewrite leaves them:
+  // Java's rewrite_data_files keeps them unless remove-dangling-deletes). They go with the
+  // first commit, or in a commit of their own when no file group is due. No data file can
+  // come under one later: a new file's data sequence number is above it, and a rewrite that
+  // keeps older ones replaces files it would apply to already.
+  const danglingDeletes = scanPlan.deleteFiles.map((d) => d.file.file_path).filter((p) => !appliesTo.has(p)).sort();
+  for (const p of danglingDeletes) appliesTo.set(p, new Set());
+  const result: CompactResult = { table: name, strategy: describeStrategy(o.strategy), dryRun: o.dryRun === true, startSnapshotId, plan, danglingDeletes, commits: [] };
+  o.events?.onPlan?.(plan);
+  if (o.dryRun || (plan.groups.length === 0 && danglingDeletes.length === 0)) return result;
+  refuseV3(m, name);
+
+  registerFloeFunctions(o.engine.connection);
+  const byPath = new Map(scanPlan.dataFiles.map((t) => [t.file.file_path, t] as const));
   const knownDeletes = new Set(scanPlan.deleteFiles.map((d) => d.file.file_path));
   const rewrittenSoFar = new Set<string>();
   const removedDeletes = new Set<string>();
   const batches = commitBatches(plan.groups, o);
+  if (batches.length === 0) batches.push([]); // only dangling delete files to remove
   for (let i = 0; i < batches.length; i++) {
     const batch = batches[i]!;
     try {
