@@ -41,6 +41,18 @@ export function toLocalPath(location: string): string {
   return path;
 }
 
+/** What the commonest errno codes mean, for messages. */
+const ERRNO_WORDS: Record<string, string> = {
+  EISDIR: 'it is a folder, not a file',
+  ENOTDIR: 'a part of the path is a file, not a folder',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  ENOSPC: 'no space left on the device',
+  EROFS: 'read-only file system',
+  EDQUOT: 'disk quota exceeded',
+  EMFILE: 'too many open files',
+};
+
 const RETRYABLE = new Set(['EAGAIN', 'EBUSY', 'EMFILE', 'ENFILE', 'ETIMEDOUT', 'EINTR']);
 
 /** A missing file is `not-found`; anything else is `io` naming the location and errno code. */
@@ -50,7 +62,8 @@ export function fsError(op: string, location: string, e: unknown): FloeError {
   if (code === 'ENOENT') {
     return notFound(`file not found: ${location}`, { cause: e, context: { location, code } });
   }
-  return ioError(`cannot ${op} ${location}: ${code}`, {
+  const plain = ERRNO_WORDS[code];
+  return ioError(`cannot ${op} ${location}: ${code}${plain ? ` (${plain})` : ''}`, {
     cause: e,
     context: { location, code },
     retryable: RETRYABLE.has(code),

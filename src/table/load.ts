@@ -39,6 +39,16 @@ export async function readMetadataFile(io: FileIO, location: string, tableName?:
         hint: goBackHint(tableName),
       });
     }
+    // Any other failure (storage refused, a scheme floe cannot read, a folder): still a fact
+    // about the table whose pointer this is.
+    if (e instanceof FloeError && tableName && !e.message.startsWith(`table ${tableName}`)) {
+      throw new FloeError(e.kind, `table ${tableName}: cannot read its current metadata file: ${e.message}`, {
+        cause: e,
+        retryable: e.retryable,
+        context: { ...e.context, table: tableName, file: location },
+        hint: e.hint,
+      });
+    }
     throw e;
   }
   // The same bytes as a file this process read or wrote before: its parse (metadata-cache.ts).
