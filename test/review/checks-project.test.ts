@@ -4,22 +4,16 @@
  * of the valid pipelines still run and are reported; each broken file is reported as an
  * error naming file:line:col; the exit code is the worst outcome (2 for invalid files).
  */
-import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { assertBuilt, floeIn, show, useTmpDirs, writeProject } from '../cli/helpers.js';
+import { strictXmlProblem } from './checks-xml.js';
 
 const tmp = useTmpDirs('floe-check-project-');
 const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '', isArray: (n) => ['testsuite', 'testcase'].includes(n) });
-
-/** Parses with Python's expat, a strict XML 1.0 parser; returns its complaint, or '' when well formed. */
-export function strictXmlProblem(xml: string): string {
-  const r = spawnSync('python3', ['-c', 'import sys, xml.dom.minidom; xml.dom.minidom.parseString(sys.stdin.buffer.read())'], { input: Buffer.from(xml, 'utf8') });
-  return r.status === 0 ? '' : r.stderr.toString().trim().split('\n').at(-1) ?? 'unknown';
-}
 
 const CONTACTS = 'id,email,updated_at\n1,a@example.com,2020-01-01 10:00:00\n2,,2020-01-02 10:00:00\n';
 const CONTACTS_PIPELINE = 'name: contacts\nsource:\n  kind: csv\n  path: data/contacts.csv\ntarget:\n  table: crm.contacts\nchecks:\n  - row_count: { min: 1 }\n  - not_null: email\n';
