@@ -7,6 +7,7 @@
  */
 import type { DuckDBType } from '@duckdb/node-api';
 import type { JsonValue } from '../engine/values.js';
+import { shortestOfLength } from './float32-exact.js';
 
 // DuckDBTypeId values (node-api enum), without loading the module for one constant each.
 const FLOAT = 10;
@@ -19,95 +20,90 @@ const ARRAY = 33;
  * The shortest decimal that rounds to the binary32 `v` (v is that binary32 widened), as the
  * double nearest to it, so JSON.stringify prints exactly those digits. Of the shortest
  * candidates the one closest to v, and of two as close the one with an even last digit (as
- * Java's Float.toString and Arrow give it). All comparisons are exact (BigInt fractions):
- * going through Number() would round twice.
+ * Java's Float.toString and Arrow give it).
+ *
+ * The nearest decimal of each length is read off the double's own shortest digits D
+ * (String(x): cheap, where toPrecision() costs microseconds): rounding D to p digits
+ * rounds v the same way unless D has only one digit more, since a midpoint between p-digit
+ * decimals lying between v and D would be a shorter text of v than D. The candidate is tried
+ * through Number() and Math.fround, which rounds twice (decimal → double → binary32) and can
+ * mislead only when the double lands exactly on a rounding boundary. Those cases, and a miss
+ * at a power of two (its rounding interval is lopsided, so a neighbour of the nearest decimal
+ * may be inside it), are settled exactly by float32-exact.ts.
  */
 export function shortestFloat32(v: number): number {
   if (!Number.isFinite(v) || v === 0 || Math.fround(v) !== v) return v;
-  const b = binary32(Math.abs(v));
-  for (let digits = 1; digits <= 9; digits++) {
-    let best: Decimal | undefined;
-    for (const c of neighbours(Math.abs(v), digits)) {
-      if (!roundsTo(c, b)) continue;
-      const order = best === undefined ? -1 : compareDistance(c, best, b);
-      if (order < 0 || (order === 0 && c.m % 2n === 0n)) best = c;
+  const x = Math.abs(v);
+  const sign = v < 0 ? -1 : 1;
+  const { digits, e10 } = shortestDigits(x);
+  let bounds: ReturnType<typeof roundingBounds> | undefined;
+  /** The nearest p-digit decimal if it rounds to x, FAIL if none of p digits does, or UNSURE. */
+  const nearest = (p: number): number | typeof FAIL | typeof UNSURE => {
+    if (p >= digits.length) return x; // x's own shortest digits are short enough
+    const rest = digits.slice(p);
+    if (rest.length === 1) return UNSURE;
+    const head = Number(digits.slice(0, p)) + (rest[0]! >= '5' ? 1 : 0);
+    const c = Number(`${head}e${e10 - p + 1}`);
+    bounds ??= roundingBounds(x);
+    if (c === bounds.low || c === bounds.high) return UNSURE;
+    if (Math.fround(c) === x) return c;
+    return bounds.lopsided ? UNSURE : FAIL;
+  };
+  // If p digits round-trip, so do p + 1 (the p-digit decimal is one of them): binary search.
+  let lo = 1;
+  let hi = 9;
+  let found: number | undefined;
+  let sure = true;
+  while (lo <= hi && sure) {
+    const mid = (lo + hi) >> 1;
+    const r = nearest(mid);
+    if (r === UNSURE) sure = false;
+    else if (r === FAIL) lo = mid + 1;
+    else {
+      found = r;
+      hi = mid - 1;
     }
-    if (best !== undefined) return Number(`${v < 0 ? '-' : ''}${best.m}e${best.k}`);
+  }
+  if (sure && found !== undefined) return sign * found;
+  // Rare: length by length, settling the unsure ones exactly.
+  for (let p = 1; p <= 9; p++) {
+    const r = nearest(p);
+    if (r === FAIL) continue;
+    const c = r === UNSURE ? shortestOfLength(x, p) : r;
+    if (c !== undefined) return sign * c;
   }
   return v; // 9 significant digits always round-trip a binary32; not reached
 }
 
-/** m × 10^k, m > 0. */
-interface Decimal {
-  m: bigint;
-  k: number;
-}
+const FAIL = Symbol('fail');
+const UNSURE = Symbol('unsure');
 
 /**
- * A positive binary32 as M × 2^E, with the bounds of the decimals that round to it:
- * (4M - low) × 2^(E-2) to (4M + 2) × 2^(E-2), the bounds themselves included when M is even
- * (ties go to the even binary32). At a power of two the gap below is half the gap above.
+ * The significant digits of a positive double's shortest text and the power of ten of the
+ * first: 0.0125 → ('125', -2). From String(x), which V8 makes fast; toExponential() is not.
  */
-interface Binary32 {
-  M: bigint;
-  E: number;
-  low: bigint;
+function shortestDigits(x: number): { digits: string; e10: number } {
+  const text = String(x);
+  const e = text.indexOf('e');
+  if (e >= 0) return { digits: text.slice(0, e).replace('.', ''), e10: Number(text.slice(e + 1)) };
+  const dot = text.indexOf('.');
+  const int = dot < 0 ? text : text.slice(0, dot);
+  const all = (int + (dot < 0 ? '' : text.slice(dot + 1))).replace(/0+$/, '');
+  const lead = /^0*/.exec(all)![0].length;
+  return { digits: all.slice(lead), e10: int.length - 1 - lead };
 }
 
-function binary32(x: number): Binary32 {
-  const view = new DataView(new ArrayBuffer(4));
+const view = new DataView(new ArrayBuffer(4));
+
+/** The midpoints between a positive binary32 and its neighbours, exact as doubles. */
+function roundingBounds(x: number): { low: number; high: number; lopsided: boolean } {
   view.setFloat32(0, x);
   const bits = view.getUint32(0);
-  const exp = (bits >>> 23) & 0xff;
-  const frac = BigInt(bits & 0x7fffff);
-  if (exp === 0) return { M: frac, E: -149, low: 2n };
-  return { M: frac | 0x800000n, E: exp - 150, low: frac === 0n && exp > 1 ? 1n : 2n };
-}
-
-/** a × 2^e and c = m × 10^k as one fraction pair over a common denominator: [c, a]. */
-function scaled(c: Decimal, a: bigint, e: number): [bigint, bigint] {
-  let cn = c.m;
-  let an = a;
-  if (c.k >= 0) cn *= 10n ** BigInt(c.k);
-  else an *= 10n ** BigInt(-c.k);
-  if (e >= 0) an *= 2n ** BigInt(e);
-  else cn *= 2n ** BigInt(-e);
-  return [cn, an];
-}
-
-function roundsTo(c: Decimal, b: Binary32): boolean {
-  const [c1, lo] = scaled(c, 4n * b.M - b.low, b.E - 2);
-  const [c2, hi] = scaled(c, 4n * b.M + 2n, b.E - 2);
-  const even = b.M % 2n === 0n;
-  return (even ? c1 >= lo : c1 > lo) && (even ? c2 <= hi : c2 < hi);
-}
-
-/** Sign of |x - v| - |y - v|. */
-function compareDistance(x: Decimal, y: Decimal, b: Binary32): number {
-  const dist = (c: Decimal): [bigint, bigint] => {
-    // |c - v| as a fraction n / d.
-    const [cn, vn] = scaled(c, b.M, b.E);
-    const d = (c.k < 0 ? 10n ** BigInt(-c.k) : 1n) * (b.E < 0 ? 2n ** BigInt(-b.E) : 1n);
-    const n = cn - vn;
-    return [n < 0n ? -n : n, d];
-  };
-  const [xn, xd] = dist(x);
-  const [yn, yd] = dist(y);
-  const diff = xn * yd - yn * xd;
-  return diff < 0n ? -1 : diff > 0n ? 1 : 0;
-}
-
-/**
- * x rounded to `digits` significant digits, and the decimals one unit in the last place
- * below and above it: near a power of two the rounding interval of a binary32 is lopsided,
- * so the nearest decimal of a length can miss it while a neighbour is inside, and on a tie
- * the nearest is rounded up where the even neighbour is wanted.
- */
-function neighbours(x: number, digits: number): Decimal[] {
-  const [mantissa, exponent] = x.toExponential(digits - 1).split('e') as [string, string];
-  const m = BigInt(mantissa.replace('.', ''));
-  const k = Number(exponent) - (digits - 1);
-  return [m, m - 1n, m + 1n].filter((n) => n > 0n).map((n) => ({ m: n, k }));
+  view.setUint32(0, bits - 1);
+  const down = view.getFloat32(0); // 0 below the least subnormal
+  view.setUint32(0, bits + 1);
+  const up = view.getFloat32(0); // Infinity above the greatest
+  return { low: (x + down) / 2, high: (x + up) / 2, lopsided: x - down !== up - x };
 }
 
 /**
