@@ -11,7 +11,7 @@ import { commitTable } from '../table/commit.js';
 import { loadTable, type LoadedTable } from '../table/load.js';
 import type { TableUpdate } from '../table/updates.js';
 import { applyPoliciesSql } from './apply.js';
-import { PII_PREFIX, piiProperties, type PiiColumn } from './policy.js';
+import { DEFAULT_SALT_ENV, PII_PREFIX, piiProperties, type PiiColumn } from './policy.js';
 import type { Env } from './salt.js';
 import { tableHadColumn } from './tags.js';
 
@@ -55,4 +55,16 @@ export async function syncPiiProperties(catalog: Catalog, io: FileIO, id: TableI
   const updatesFor = (m: LoadedTable['metadata']) => piiPropertyUpdates(m.properties, columns, (column) => tableHadColumn(m, column));
   if (updatesFor(t.metadata).length === 0) return;
   await commitTable(catalog, io, id, async (base) => ({ requirements: [], updates: updatesFor(base.metadata) }), { base: t });
+}
+
+/**
+ * The tags of a pipeline's quarantine table `<table>__rejects`: its `raw` column holds each
+ * rejected row as it arrived, PII columns included, and `reason` may quote a value that failed
+ * to convert. When the pipeline tags any column with a policy other than `none`, both are
+ * masked on read like the table itself (`floe query --mask`); without --mask they read as they
+ * are, for whoever fixes the source.
+ */
+export function rejectsPiiColumns(columns: readonly PiiColumn[]): PiiColumn[] {
+  if (!columns.some((c) => c.policy !== 'none')) return [];
+  return ['raw', 'reason'].map((column) => ({ column, tag: 'text', policy: 'mask' as const, apply: 'read' as const, saltEnv: DEFAULT_SALT_ENV }));
 }

@@ -59,7 +59,7 @@ export function maskedQueryProblems(tree: unknown, views: readonly string[]): Ma
       const parts = [node.catalog_name, node.schema_name, node.table_name].map((x) => (typeof x === 'string' ? x : '')).filter((x) => x !== '');
       const name = parts.join('.');
       const ok = parts.length === 1 ? scope.has(name.toLowerCase()) : parts.length >= 2 && allowed.has(name.toLowerCase());
-      if (!ok) problems.push({ what: parts.length === 1 ? `'${name}' (not a catalog table: a file or a DuckDB table)` : `${name} (not a catalog table of this query)` });
+      if (!ok) problems.push({ what: parts.length === 1 ? `'${name}' (not a catalog table: a file or a DuckDB table)` : `${name} (not a catalog table floe has opened for this query)` });
     } else if (node.type === 'TABLE_FUNCTION') {
       const fn = node.function as { function_name?: unknown } | undefined;
       const name = String(fn?.function_name ?? '').toLowerCase();

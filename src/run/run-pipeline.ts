@@ -399,8 +399,11 @@ async function writeRejects(ctx: RunContext, engine: Engine, p: IngestPipeline, 
     );
   }
   if (parseRejects) parts.push(`SELECT ${meta}, source, line, raw, reason, false AS kept FROM ${quoteIdent(parseRejects)}`);
+  // A pipeline with PII columns tags the raw rows and reasons of its rejects (docs/GOVERNANCE.md).
+  const pii = piiColumns(p.columns).some((c) => c.policy !== 'none') ? await import('../governance/ingest.js') : undefined;
+  const rejectsPii = pii ? pii.rejectsPiiColumns(piiColumns(p.columns)) : [];
   try {
-    await writeTable({
+    const written = await writeTable({
       catalog: ctx.catalog,
       io: ctx.io,
       engine,

@@ -7,6 +7,9 @@
  * before: `floe query --mask` then printed them. A tag now stays while the table has (or had,
  * for time travel) its column; a `none` tag (`pii: none`, or `--set-property
  * floe.pii.email=text:none`) un-tags explicitly.
+ *
+ * Also: `<table>__rejects` kept the raw text of rejected rows, PII included, and --mask
+ * printed it; a pipeline with PII columns now tags its `raw` and `reason` columns.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { piiPropertyUpdates } from '../../src/governance/ingest.js';
@@ -44,6 +47,19 @@ describe('PII tags across pipeline versions', () => {
     const plain = await p.floe(['query', 'SELECT email FROM raw.c WHERE id = 1', '--mask', '--format', 'csv'], ENV);
     expect(plain.stdout).toContain('john.smith@corp.io');
   }, 180_000);
+
+  it('the rejects table of a pipeline with PII columns is masked too: its raw rows and reasons', async () => {
+    const p = await newProject();
+    await p.write('data/c.csv', 'id,email,phone\n1,john.smith@corp.io,+14155552671\nx,mary.jones@corp.io,+442079460958\n');
+    await p.pipeline('c', 'name: c\nsource: { kind: csv, path: data/c.csv, columns: { id: long } }\ncolumns:\n  email: { pii: email }\n  phone: { pii: phone }\ntarget: { table: raw.c, mode: append }\nrejects: { max_ratio: 1 }\n');
+    await p.run(['c'], 0, ENV);
+    const plain = await p.floe(['query', 'SELECT raw, reason FROM raw.c__rejects', '--format', 'csv'], ENV);
+    expect(plain.stdout).toContain('mary.jones@corp.io'); // the quarantine keeps the row as it came
+    const r = await p.floe(['query', 'SELECT raw, reason FROM raw.c__rejects', '--mask', '--format', 'csv'], ENV);
+    expect(r.code, show(r)).toBe(0);
+    for (const v of ['mary.jones@corp.io', '+442079460958', 'john.smith@corp.io']) expect(r.stdout).not.toContain(v);
+    expect(r.stdout).toContain('x***8');
+  }, 120_000);
 
   it('property updates keep the tags of columns the table has or had, unless the pipeline declares them', () => {
     const cols = piiColumns({ mail: { pii: 'email' } });
