@@ -412,7 +412,9 @@ async function writeRejects(ctx: RunContext, engine: Engine, p: IngestPipeline, 
       selectSql: parts.join(' UNION ALL '),
       mode: 'append',
       schemaPolicy: 'add_columns',
+      properties: piiProperties(rejectsPii),
     });
+    if (pii) await pii.syncPiiProperties(ctx.catalog, ctx.io, target, rejectsPii, written.committed);
   } catch (e) {
     throw e instanceof FloeError ? e : sourceError(`pipeline ${p.name}: could not write the rejects table`, { cause: e });
   }
