@@ -21,6 +21,7 @@ import { openEngine, runMemoryLimit, type Engine } from '../engine/duckdb.js';
 import { quoteIdent, quoteLiteral } from '../engine/sql.js';
 import { registerFloeFunctions } from '../engine/udf.js';
 import { writeTable, type WriteTableOptions, type WriteTableResult } from '../ingest/write-table.js';
+import { mergeBatchSql } from '../checks/batch.js';
 import type { CheckResult } from '../checks/types.js';
 import type { FileIO } from '../io/fileio.js';
 import { isLocalLocation, toLocalPath } from '../io/local.js';
@@ -159,7 +160,8 @@ export async function runIngestPipeline(ctx: RunContext, lp: LoadedPipeline): Pr
     // The governance modules load only for pipelines with PII rules, or tables that had them.
     if (pii.some((c) => c.apply === 'ingest')) good = (await import('../governance/ingest.js')).ingestPiiSql(good, pii, p.target.table);
     const summary = stateSummary(p.name, runId, cursorColumn, cursorValue ?? after);
-    const audit = p.checks.length && !ctx.noAudit ? checkAuditor(ctx, engine, p) : undefined;
+    // A merge's batch is the rows it brought, not its rewritten files (checks/batch.ts).
+    const audit = p.checks.length && !ctx.noAudit ? checkAuditor(ctx, engine, p, p.target.mode === 'merge' ? mergeBatchSql(good, p.target.delete_column) : undefined) : undefined;
     const common = {
       catalog: ctx.catalog,
       io: ctx.io,
@@ -227,7 +229,7 @@ export async function runIngestPipeline(ctx: RunContext, lp: LoadedPipeline): Pr
 }
 
 /** Write-audit-publish: the pipeline's checks over exactly the rows of the snapshot being written. */
-export function checkAuditor(ctx: RunContext, engine: Engine, p: Pick<IngestPipeline, 'checks'> & { target: { table: string } }) {
+export function checkAuditor(ctx: RunContext, engine: Engine, p: Pick<IngestPipeline, 'checks'> & { target: { table: string } }, batchSql?: string) {
   const state: { results?: CheckResult[]; audit: NonNullable<WriteTableOptions['audit']> } = {
     audit: async (snapshotSql, newFilesSql, snapshotId, schema) => {
       // The checks' modules load only for pipelines that have checks.
@@ -237,7 +239,7 @@ export function checkAuditor(ctx: RunContext, engine: Engine, p: Pick<IngestPipe
       const whole = engine.uniqueName('audit_table');
       const batch = engine.uniqueName('audit_batch');
       await engine.run(`CREATE OR REPLACE TEMP VIEW ${quoteIdent(whole)} AS ${snapshotSql}`, `stage the audit of ${p.target.table}`);
-      await engine.run(`CREATE OR REPLACE TEMP VIEW ${quoteIdent(batch)} AS ${newFilesSql}`, `stage the audit of ${p.target.table}`);
+      await engine.run(`CREATE OR REPLACE TEMP VIEW ${quoteIdent(batch)} AS ${batchSql ?? newFilesSql}`, `stage the audit of ${p.target.table}`);
       await prepareCheckViews(engine, ctx.catalog, ctx.io, p.checks, { table: p.target.table, relation: whole });
       const results = await evaluateChecks({
         engine,

@@ -159,3 +159,47 @@ describe('the first run of a pipeline whose checks name its own table', () => {
     expect(JSON.parse(after.snapshots)).toHaveLength(2);
   });
 });
+
+describe('a copy-on-write merge', () => {
+  it('audits the rows the run brought as its batch, not the old rows carried into rewritten files', async () => {
+    const dir = await project();
+    const csv = path.join(dir, 'data', 'm.csv');
+    let rows = 'id,email\n';
+    for (let i = 0; i < 200; i++) rows += `${i},${i === 7 ? '' : `u${i}@x.com`}\n`;
+    await writeFile(csv, rows);
+    await writeFile(path.join(dir, 'pipelines', 'm.yaml'), ingest('crm.m', '  mode: merge\n  key: [id]\n', '  - not_null: email\n  - volume: { max_change: 50% }\n'));
+    // Row 7 arrived before the not_null check was declared: it is in the table, without an email.
+    const first = await floeIn(dir, ['run', 'm', '--no-audit']);
+    expect(first.code, show(first)).toBe(0);
+    // An upsert of key 5 rewrites the one data file, row 7 included.
+    await writeFile(csv, 'id,email\n5,new@x.com\n');
+    const r = await floeIn(dir, ['run', 'm', '--json']);
+    expect(r.code, show(r)).toBe(0);
+    const checks = r.stdout.split('\n').filter((l) => l.includes('"event":"check"')).map((l) => JSON.parse(l));
+    expect(checks.map((c) => [c.check, c.status, c.observed])).toEqual([['not_null(email)', 'pass', 0], ['volume', 'pass', 1]]);
+    expect(await floeIn(dir, ['query', 'SELECT email FROM crm.m WHERE id = 5', '--format', 'csv']).then((q) => q.stdout.trim())).toBe('email\nnew@x.com');
+    // A bad upsert still fails on its own rows, and main stays.
+    await writeFile(csv, 'id,email\n6,\n');
+    const bad = await floeIn(dir, ['run', 'm']);
+    expect(bad.code, show(bad)).toBe(3);
+    expect(bad.stderr).toContain('not_null(email) (email has 1 null)');
+  });
+});
+
+describe('a merge with a delete column', () => {
+  it('leaves the deletions out of the batch: a delete row without an email passes not_null', async () => {
+    const dir = await project();
+    const csv = path.join(dir, 'data', 'd.csv');
+    await writeFile(csv, 'id,email,gone\n1,a@x.com,false\n2,b@x.com,false\n');
+    await writeFile(path.join(dir, 'pipelines', 'd.yaml'), ingest('crm.d', '  mode: merge\n  key: [id]\n  delete_column: gone\n', '  - not_null: email\n  - volume: { max_change: 100% }\n'));
+    const first = await floeIn(dir, ['run', 'd']);
+    expect(first.code, show(first)).toBe(0);
+    await writeFile(csv, 'id,email,gone\n1,,true\n3,c@x.com,false\n');
+    const r = await floeIn(dir, ['run', 'd', '--json']);
+    expect(r.code, show(r)).toBe(0);
+    const checks = r.stdout.split('\n').filter((l) => l.includes('"event":"check"')).map((l) => JSON.parse(l));
+    expect(checks.map((c) => [c.check, c.status, c.observed])).toEqual([['not_null(email)', 'pass', 0], ['volume', 'pass', 1]]);
+    const q = await floeIn(dir, ['query', 'SELECT id FROM crm.d ORDER BY id', '--format', 'csv']);
+    expect(q.stdout.trim()).toBe('id\n2\n3');
+  });
+});
