@@ -107,9 +107,10 @@ export function planNormalize(sourceColumns: readonly string[], rules: Record<st
     if (rule?.type) {
       const type = duckdbTypeSql(rule.type);
       // With normalize: timestamp the format is the normaliser's; its ISO output casts directly.
-      const converted = rule.format && !rule.normalize && /^(date|timestamp)/.test(rule.type)
+      const cast = rule.format && !rule.normalize && /^(date|timestamp)/.test(rule.type)
         ? `TRY_CAST(try_strptime(CAST(${expr} AS VARCHAR), ${quoteLiteral(rule.format)}) AS ${type})`
         : `TRY_CAST(${expr} AS ${type})`;
+      const converted = withoutUnrepresentable(cast, rule.type);
       reasons.push(
         `CASE WHEN ${expr} IS NOT NULL AND ${converted} IS NULL THEN 'column ${col.replace(/'/g, "''")}: cannot convert ' || left(CAST(${expr} AS VARCHAR), 200) || ' to ${rule.type}' END`,
       );
@@ -128,4 +129,15 @@ export function planNormalize(sourceColumns: readonly string[], rules: Record<st
     hasValueIssues: issues.length > 0,
     targetNames,
   };
+}
+
+/**
+ * DuckDB casts 'infinity' to an infinite date or timestamp and '24:00:00' to a time past the
+ * day; Iceberg holds neither (the write-time guard in ingest/reconcile.ts would fail the whole
+ * run). Made NULL here, such a value becomes a row reject like any other that does not convert.
+ */
+function withoutUnrepresentable(cast: string, type: string): string {
+  if (/^(date|timestamp)/.test(type)) return `CASE WHEN isinf(${cast}) THEN NULL ELSE ${cast} END`;
+  if (type === 'time') return `CASE WHEN ${cast} >= TIME '24:00:00' THEN NULL ELSE ${cast} END`;
+  return cast;
 }
