@@ -12,6 +12,8 @@
  *   '415.555.2671' did not block '+14155552671' at all, a blocked 'L00104553' not '104553';
  * - a table listed as two inputs made every row two records, each under its own customer id
  *   in the identity map (now refused by `floe validate`);
+ * - a phone or loyalty number held in a DOUBLE column (JSON, spreadsheet exports) was read as
+ *   '4155552671.0', which is no phone and matched no loyalty number;
  * - `floe identity explain` marked links "cut by max_per_profile" that an earlier run cut,
  *   though the run that wrote the map used them; an empty id was "not found" (exit 1) and a
  *   pasted id with blanks around it was not found.
@@ -158,4 +160,25 @@ describe('identity: one input per table', () => {
     expect(r.stderr).toContain(`${p.path('pipelines/ident.yaml')}:7:12:`);
     expect(r.stderr).toContain('table raw.people is already input 0: list each table once');
   }, 60_000);
+});
+
+describe('identity: identifier columns that are not text', () => {
+  it('a phone or loyalty number held as a floating-point number matches the same number written as text', async () => {
+    const p = await newProject();
+    await p.write('data/app.jsonl', '{"uid": 1, "phone": 4155552671.0, "loyalty": 104553.0}\n{"uid": 2, "phone": 2125550000.5, "loyalty": 7.25}\n');
+    await p.pipeline('app', 'name: app\nsource: { kind: jsonl, path: data/app.jsonl }\ntarget: { table: raw.app, mode: overwrite }\n');
+    await csvTable(p, 'crm', 'cid,phone,loyalty\nT1,(415) 555-2671,\nT2,,L00104553\n', ', columns: { cid: string, phone: string, loyalty: string }');
+    await p.pipeline(
+      'ident',
+      identityYaml('  - table: raw.app\n    source_id: uid\n    identifiers: { phone: phone, loyalty_id: loyalty }\n  - table: raw.crm\n    source_id: cid\n    identifiers: { phone: phone, loyalty_id: loyalty }\n'),
+    );
+    await p.run(['app', 'crm', 'ident'], 0, ENV);
+    expect(await p.columns('raw.app')).toEqual(['uid long', 'phone double', 'loyalty double']);
+    const rows = await p.queryCli('SELECT source_table, source_id, customer_id FROM c360.map ORDER BY source_table, source_id');
+    const of = (id: string) => rows.find((r) => r.source_id === id)!.customer_id;
+    expect(of('T1')).toBe(of('1'));
+    expect(of('T2')).toBe(of('1'));
+    expect(of('2')).not.toBe(of('1'));
+    expect(await p.queryCli("SELECT phone, loyalty_id FROM c360.people WHERE source_records = 3")).toEqual([{ phone: '+14155552671', loyalty_id: expect.stringMatching(/^(104553|L00104553)$/) }]);
+  }, 120_000);
 });

@@ -41,6 +41,17 @@ function profileColumns(inputs: readonly Pick<ResolveInput, 'identifiers' | 'att
   return { kinds, attributes };
 }
 
+/**
+ * An identifier column as text. A number held in a floating or decimal column is written
+ * without its fraction when it has none: a phone or loyalty number read as DOUBLE (a JSON or
+ * spreadsheet export) is '4155552671', not '4155552671.0', so it parses and matches the same
+ * number held as an integer or text elsewhere.
+ */
+function identifierText(expr: string, type: string | undefined): string {
+  if (type === undefined || !/^(DOUBLE|FLOAT|REAL|DECIMAL)/i.test(type)) return `CAST(${expr} AS VARCHAR)`;
+  return `CASE WHEN isfinite(CAST(${expr} AS DOUBLE)) AND ${expr} = trunc(${expr}) AND abs(${expr}) < 1e30 THEN CAST(CAST(${expr} AS HUGEINT) AS VARCHAR) ELSE CAST(${expr} AS VARCHAR) END`;
+}
+
 /** SQL: the source id column holds an id (not NULL, not blank). */
 const hasIdSql = (column: string) => `${column} IS NOT NULL AND trim(CAST(${column} AS VARCHAR)) <> ''`;
 
@@ -78,6 +89,10 @@ export async function stageRecords(engine: Engine, inputs: readonly ResolveInput
   for (const [n, input] of inputs.entries()) {
     const cols = (await engine.columns(`SELECT * FROM ${quoteIdent(input.relation)}`, `read the columns of ${input.table}`)).map((c) => c.name);
     const col = (c: string) => columnSql(c, cols);
+    // The identifier columns' types (struct fields included), for identifierText.
+    const named = Object.entries(input.identifiers);
+    const typed = named.length ? await engine.columns(`SELECT ${named.map(([, c], i) => `${col(c)} AS ${quoteIdent(`t${i}`)}`).join(', ')} FROM ${quoteIdent(input.relation)}`, `read the identifier types of ${input.table}`) : [];
+    const idTypes = new Map(named.map(([k], i) => [k, String(typed[i]?.type ?? '')]));
     const select = [
       `${n} AS input`,
       `${quoteLiteral(input.table)} AS source_table`,
@@ -85,7 +100,7 @@ export async function stageRecords(engine: Engine, inputs: readonly ResolveInput
       `${input.updatedAt ? `TRY_CAST(${col(input.updatedAt)} AS TIMESTAMPTZ)` : 'CAST(NULL AS TIMESTAMPTZ)'} AS updated_at`,
       `${input.phoneRegion ? `CAST(${col(input.phoneRegion)} AS VARCHAR)` : 'CAST(NULL AS VARCHAR)'} AS phone_region`,
       ...attributes.map((a, i) => `${a in input.attributes ? `CAST(${col(input.attributes[a]!)} AS VARCHAR)` : 'CAST(NULL AS VARCHAR)'} AS a${i}`),
-      ...kinds.map((k, i) => `${k in input.identifiers ? `CAST(${col(input.identifiers[k]!)} AS VARCHAR)` : 'CAST(NULL AS VARCHAR)'} AS i${i}`),
+      ...kinds.map((k, i) => `${k in input.identifiers ? identifierText(col(input.identifiers[k]!), idTypes.get(k)) : 'CAST(NULL AS VARCHAR)'} AS i${i}`),
     ];
     // A row without a source id (NULL, '' or only blanks) cannot be a record: it could never be
     // told apart from another one, and all of them would collapse into one. Counted as skipped.
