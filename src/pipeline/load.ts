@@ -34,6 +34,8 @@ export interface LoadOptions {
    * lie outside the pipelines folder). Every file is still read, for names and run order.
    */
   select?: string[];
+  /** Parse the query of every `sql` check with DuckDB (`floe validate`; checks/validate-sql.ts). */
+  checkSql?: boolean;
 }
 
 export interface ProjectLoad {
@@ -142,6 +144,13 @@ export async function loadProject(projectPath?: string, options: LoadOptions = {
   // Identity inputs' columns against the tables already in the catalog (src/run/identity-validate.ts).
   const identityFiles = valid.flatMap((e) => (e.loaded.pipeline.kind === 'identity' ? [{ file: e.file, source: e.source!, pipeline: e.loaded.pipeline }] : []));
   if (identityFiles.length && proj.value) diagnostics.push(...(await (await import('../run/identity-validate.js')).identityColumnDiagnostics(proj.value, identityFiles)));
+
+  // The queries of sql checks, parsed by DuckDB: only for `floe validate`, which is the one command that loads no engine otherwise.
+  const sqlFiles = options.checkSql ? valid.flatMap((e) => (e.loaded.pipeline.checks.some((c) => c.kind === 'sql') ? [{ file: e.file, source: e.source!, checks: e.loaded.pipeline.checks }] : [])) : [];
+  if (sqlFiles.length) {
+    const { sqlCheckDiagnostics, withDuckDBParser } = await import('../checks/validate-sql.js');
+    diagnostics.push(...(await withDuckDBParser((parse) => sqlCheckDiagnostics(sqlFiles, parse))));
+  }
 
   const order = runOrder(
     valid.map((e) => {

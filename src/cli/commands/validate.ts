@@ -8,7 +8,7 @@ import { consoleOutput } from '../output.js';
 
 export default async function validate(pipelines: string[], opts: { json?: boolean }, cmd: Command): Promise<number> {
   const out = consoleOutput();
-  const load = await validateProject(globalsOf(cmd).project, { select: pipelines });
+  const load = await validateProject(globalsOf(cmd).project, { select: pipelines, checkSql: true });
   const errors = hasErrors(load.diagnostics);
   if (opts.json) {
     out.out(JSON.stringify({ ok: !errors, pipelines: load.pipelines.map((p) => p.name), diagnostics: load.diagnostics }, null, 2));
