@@ -11,6 +11,8 @@
  *   file is deleted, the others stay, the tag still reads; the orphan sweep then finds
  *   nothing, and leaves the sibling table ns.rb_x (whose folder shares the prefix) alone.
  * - ns.gone: a merge-on-read merge deletes every row, then compaction: no file left at all.
+ * - ns.sp: Spark deletes rows (position deletes) and rewrites every file, which leaves the
+ *   delete files dangling; `floe compact` then removes them and PyIceberg reads the same rows.
  */
 import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -88,6 +90,7 @@ let dels: { pre: string; before: CanonicalRow[]; deleteFilesBefore: number; comp
 let sorted: { rows: CanonicalRow[]; snap: SnapshotInfo };
 let rb: { s: string[]; expire: Record<string, unknown>; rows: number[]; atTag: number[]; dataFiles: string[]; b3File: string[]; orphans: Record<string, unknown>; siblingRows: number };
 let gone: { compact: Record<string, unknown>; snap: SnapshotInfo; rows: number };
+let sp: { sparkDeleteFiles: number; end: Record<string, unknown>; deleteFilesAfter: number; rows: number[]; py: PyIcebergReadResult };
 let py: Record<'dels' | 'sorted' | 'rb' | 'gone', PyIcebergReadResult>;
 let spark: {
   delsPre: SparkTableRead; dels: SparkTableRead; delsSpecs: SparkSqlResult; delsDeletes: SparkSqlResult; sorted: SparkTableRead; sortedFiles: SparkSqlResult;
@@ -168,6 +171,10 @@ setupOnce(async () => {
   const goneCompact = events((await project.ok(['compact', 'ns.gone', '--json'])).stdout).find((e) => e.event === 'commit')!;
   gone = { compact: goneCompact, snap: (await project.snapshots('ns.gone')).at(-1)!, rows: (await project.query('SELECT * FROM ns.gone')).length };
 
+  // ns.sp: Spark deletes (merge-on-read) and rewrites every file; floe then compacts -------
+  for (let b = 0; b < 3; b++) await project.load('ns.sp', [await parquet(`p${b}`, b * 10, 10)]);
+  await project.ok(['table', 'evolve', 'ns.sp', '--set-property', 'write.delete.mode=merge-on-read']);
+
   // The oracles ------------------------------------------------------------------------
   py = {
     dels: await pyicebergRead({ ...project.catalog, table: 'ns.dels' }),
@@ -190,12 +197,25 @@ setupOnce(async () => {
       { op: 'read', table: 'ns.rb', snapshot_id: s[0]!, with_rows: true },
       { op: 'read', table: 'ns.gone', with_rows: true },
       { op: 'sql', sql: `SELECT (SELECT count(*) FROM ${cat}.ns.gone.files) AS files, (SELECT count(*) FROM ${cat}.ns.gone.delete_files) AS deletes` },
+      { op: 'sql', sql: `DELETE FROM ${cat}.ns.sp WHERE id IN (1, 12)` },
+      { op: 'sql', sql: `CALL ${cat}.system.rewrite_data_files(table => 'ns.sp', options => map('rewrite-all', 'true'))` },
+      { op: 'sql', sql: `SELECT count(*) AS n FROM ${cat}.ns.sp.delete_files` },
     ],
   });
-  const [delsPre, delsNow, delsSpecs, delsDeletes, sortedRead, sortedFiles, rbNow, rbTag, goneRead, goneFiles] = r.results as [
+  const [delsPre, delsNow, delsSpecs, delsDeletes, sortedRead, sortedFiles, rbNow, rbTag, goneRead, goneFiles, , , spDeletes] = r.results as [
     SparkTableRead, SparkTableRead, SparkSqlResult, SparkSqlResult, SparkTableRead, SparkSqlResult, SparkTableRead, SparkTableRead, SparkTableRead, SparkSqlResult,
+    SparkSqlResult, SparkSqlResult, SparkSqlResult,
   ];
   spark = { delsPre, dels: delsNow, delsSpecs, delsDeletes, sorted: sortedRead, sortedFiles, rb: rbNow, rbTag, gone: goneRead, goneFiles };
+  // After Spark: floe compacts the table Spark's rewrite left with dangling delete files.
+  const spEnd = events((await project.ok(['compact', 'ns.sp', '--json'])).stdout).find((e) => e.event === 'end')!;
+  sp = {
+    sparkDeleteFiles: Number(spDeletes.rows[0]!.n),
+    end: spEnd,
+    deleteFilesAfter: await liveDeleteFiles('ns.sp'),
+    rows: (await project.query('SELECT id FROM ns.sp')).map((x) => Number(x.id)).sort((a, b) => a - b),
+    py: await pyicebergRead({ ...project.catalog, table: 'ns.sp' }),
+  };
 }, 1_500_000);
 
 afterAll(() => project?.remove());
@@ -294,5 +314,16 @@ describe('compaction of a table whose every row is deleted', () => {
     expect(spark.goneFiles.rows.map((r) => [Number(r.files), Number(r.deletes)])).toEqual([[0, 0]]);
     expect(py.gone.snapshot_id).toBe(gone.snap['snapshot-id']);
     expect(py.gone.row_count).toBe(0);
+  });
+});
+
+describe("dangling delete files left by Spark's rewrite_data_files", () => {
+  it('floe compact removes them in a commit of their own; the deleted rows stay deleted for floe and PyIceberg', () => {
+    expect(sp.sparkDeleteFiles).toBeGreaterThan(0);
+    expect(sp.end.dangling_delete_files).toBe(sp.sparkDeleteFiles);
+    expect(sp.deleteFilesAfter).toBe(0);
+    const want = [...Array(30).keys()].filter((i) => i !== 1 && i !== 12);
+    expect(sp.rows).toEqual(want);
+    expect(ids(sp.py.rows)).toEqual(want);
   });
 });
