@@ -2,7 +2,8 @@
  * PII tags through an identity pipeline. Found in review: the profiles table copied raw emails,
  * phones and names out of tagged input columns but carried no tag, so
  * `floe query --mask "SELECT * FROM c360.people"` printed every golden record's raw values,
- * and identity_changes.identifier_value printed the cut phone numbers.
+ * and identity_changes.identifier_value printed the cut phone numbers. `floe identity explain`
+ * had no way to show a customer without raw identifiers: it now takes --mask.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { assertBuilt, type Project, show, useProjects } from '../run/helpers.js';
@@ -57,5 +58,20 @@ describe('identity outputs carry the PII tags of their inputs', () => {
     }
     const cut = await p.floe(['query', "SELECT identifier_value FROM c360.identity_changes WHERE change = 'cut'", '--mask', '--format', 'json'], ENV);
     expect(JSON.parse(cut.stdout)).toEqual([{ identifier_value: '+***1' }]);
+  }, 60_000);
+
+  it('floe identity explain --mask shows the tagged identifiers masked; without it, raw', async () => {
+    const [row] = await p.queryCli("SELECT customer_id FROM c360.map WHERE source_id = 'c1'");
+    const id = String(row!.customer_id);
+    const raw = await p.floe(['identity', 'explain', id], ENV);
+    expect(raw.code, show(raw)).toBe(0);
+    expect(raw.stdout).toContain('ann.lee@corp.io');
+    for (const args of [['--mask'], ['--mask', '--json']]) {
+      const r = await p.floe(['identity', 'explain', id, ...args], ENV);
+      expect(r.code, show(r)).toBe(0);
+      for (const v of ['ann.lee@corp.io', 'ann.lee.work@corp.io', '+14155552671']) expect(r.stdout, `${args.join(' ')} shows ${v}`).not.toContain(v);
+      expect(r.stdout).toContain('a***@corp.io');
+      expect(r.stdout).toContain('+1******2671');
+    }
   }, 60_000);
 });

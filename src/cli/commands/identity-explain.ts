@@ -16,7 +16,7 @@ import { globalsOf } from '../context.js';
 import { EXIT_USAGE } from '../exit.js';
 import { consoleOutput, formatTable, reportingS3Retries } from '../output.js';
 
-export default async function identityExplain(given: string, opts: { pipeline?: string; json?: boolean }, cmd: Command): Promise<number> {
+export default async function identityExplain(given: string, opts: { pipeline?: string; json?: boolean; mask?: boolean }, cmd: Command): Promise<number> {
   const out = consoleOutput();
   // Ids are pasted from query output: surrounding blanks are not part of one.
   const customerId = given.trim();
@@ -58,7 +58,11 @@ export default async function identityExplain(given: string, opts: { pipeline?: 
         ...(changes ? { changes } : {}),
         ...(runId ? { runId } : {}),
       });
-      out.out(opts.json ? JSON.stringify(e, null, 2) : explanationText(e));
+      // --mask: identifiers of PII-tagged input columns through their policies, as floe query --mask shows them.
+      const shown = opts.mask
+        ? await (await import('../../c360/identity/explain-mask.js')).maskExplanation(engine, e, inputs.map((i) => ({ table: i.table, identifiers: i.identifiers, attributes: i.attributes, tags: i.tags ?? [] })))
+        : e;
+      out.out(opts.json ? JSON.stringify(shown, null, 2) : explanationText(shown));
       return 0;
     } finally {
       engine.close();

@@ -9,5 +9,6 @@ export function registerIdentity(program: Command): void {
     .description("a customer's source records, their identifiers, and the shared identifier values that linked them")
     .option('--pipeline <name>', 'the identity pipeline (needed when the project has several)')
     .option('--json', 'print JSON')
+    .option('--mask', 'show identifier values of PII-tagged input columns through their policies, as floe query --mask does')
     .action(lazy(() => import('../commands/identity-explain.js')));
 }

@@ -1,0 +1,51 @@
+/**
+ * `floe identity explain --mask`: the explanation with the identifier values and match keys
+ * of PII-tagged input columns replaced by their policies, as `floe query --mask` shows the
+ * inputs (docs/GOVERNANCE.md). A kind is masked for every record when any input tags the
+ * column it reads for that kind (pii.ts decides the tag), so that a link's key, shared by
+ * records of several inputs, never shows raw. The policies run in DuckDB (governance/sql.ts),
+ * a handful of values.
+ */
+import type { Engine } from '../../engine/duckdb.js';
+import { quoteLiteral } from '../../engine/sql.js';
+import type { PiiColumn } from '../../governance/policy.js';
+import { saltFor, type Env } from '../../governance/salt.js';
+import { policySql } from '../../governance/sql.js';
+import type { Explanation } from './explain.js';
+import { profilePiiColumns, type TaggedInput } from './pii.js';
+
+export async function maskExplanation(engine: Engine, e: Explanation, inputs: readonly (TaggedInput & { table: string })[], env: Env = process.env): Promise<Explanation> {
+  const byKind = new Map<string, { c: PiiColumn; table: string }>();
+  for (const input of inputs) {
+    for (const c of profilePiiColumns([{ ...input, attributes: {} }])) {
+      if (c.apply !== 'read' || c.policy === 'none') continue;
+      const seen = byKind.get(c.column);
+      if (!seen || rank(c) > rank(seen.c)) byKind.set(c.column, { c, table: input.table });
+    }
+  }
+  if (byKind.size === 0) return e;
+  const cache = new Map<string, string | null>();
+  const mask = async (kind: string, value: string): Promise<string> => {
+    const m = byKind.get(kind);
+    if (!m) return value;
+    const k = `${kind}\u0000${value}`;
+    if (!cache.has(k)) {
+      const salt = m.c.policy === 'hash' ? saltFor(m.c, m.table, env) : undefined;
+      const rows = await engine.all(`SELECT ${policySql(quoteLiteral(value), m.c, salt)} AS v`, 'mask an identifier value');
+      cache.set(k, rows[0]?.v === null || rows[0]?.v === undefined ? null : String(rows[0].v));
+    }
+    return cache.get(k) ?? '(redacted)';
+  };
+  const records = [];
+  for (const r of e.records) {
+    const identifiers = [];
+    for (const i of r.identifiers) identifiers.push({ ...i, value: await mask(i.kind, i.value), key: await mask(i.kind, i.key) });
+    records.push({ ...r, identifiers });
+  }
+  const links = [];
+  for (const l of e.links) links.push({ ...l, key: await mask(l.kind, l.key) });
+  return { ...e, records, links };
+}
+
+const STRICTNESS = { none: 0, mask: 1, hash: 2, redact: 3 } as const;
+const rank = (c: PiiColumn) => STRICTNESS[c.policy];
