@@ -4,8 +4,8 @@
  */
 import type { Catalog } from '../catalog/catalog.js';
 import { formatTableId } from '../catalog/catalog.js';
-import { FloeError } from '../errors.js';
-import type { TableIdentifier, TableMetadata } from '../iceberg/types.js';
+import { corruptError, FloeError } from '../errors.js';
+import type { Snapshot, TableIdentifier, TableMetadata } from '../iceberg/types.js';
 import { decodeMetadataFile } from '../iceberg/metadata-json.js';
 import type { FileIO } from '../io/fileio.js';
 import { MappedFileIO } from '../io/mapped.js';
@@ -57,11 +57,35 @@ export async function readMetadataFile(io: FileIO, location: string, tableName?:
   let metadata: TableMetadata;
   try {
     metadata = decodeMetadataFile(bytes, location);
+    refuseInconsistentSnapshots(metadata, location);
   } catch (e) {
     throw tableName === undefined || !(e instanceof FloeError) ? e : damagedMetadata(e, tableName, location);
   }
   rememberMetadata(location, bytes, metadata);
   return metadata;
+}
+
+/**
+ * Damage the decoder lets through but a commit must not build on (Iceberg Java refuses to
+ * load both): a snapshot id listed twice (which one would a ref mean?), and a snapshot whose
+ * sequence number is above last-sequence-number, "the table's highest assigned sequence
+ * number" — the next commit would reuse a number its ancestors already have, and deletes
+ * would apply in the wrong order.
+ */
+function refuseInconsistentSnapshots(m: TableMetadata, location: string): void {
+  const seen = new Set<bigint>();
+  let top: Snapshot | undefined;
+  for (const s of m.snapshots) {
+    if (seen.has(s['snapshot-id'])) throw corruptError(`${location}: snapshots lists snapshot ${s['snapshot-id']} twice`, { context: { file: location } });
+    seen.add(s['snapshot-id']);
+    if (s['sequence-number'] > (top?.['sequence-number'] ?? m['last-sequence-number'])) top = s;
+  }
+  if (top !== undefined) {
+    throw corruptError(
+      `${location}: last-sequence-number is ${m['last-sequence-number']}, below the sequence number ${top['sequence-number']} of snapshot ${top['snapshot-id']}`,
+      { context: { file: location } },
+    );
+  }
 }
 
 /**
