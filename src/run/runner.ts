@@ -15,6 +15,8 @@ export interface RunOutcome {
   status: 'ok' | 'skipped' | 'failed';
   result?: PipelineRunResult;
   error?: FloeError;
+  /** For a pipeline skipped because an upstream one failed: the pipeline that failed. */
+  failedUpstream?: string;
 }
 
 export async function runPipelines(ctx: RunContext, load: ProjectLoad, concurrency: number): Promise<RunOutcome[]> {
@@ -30,7 +32,13 @@ export async function runPipelines(ctx: RunContext, load: ProjectLoad, concurren
       const table = lp.pipeline.kind === 'ingest' ? lp.pipeline.target.table : lp.pipeline.outputs.profiles;
       const failed = upstream.find((u) => u.status === 'failed' || (u.status === 'skipped' && u.error !== undefined)); // not run on stale input, transitively
       if (failed) {
-        return { pipeline: lp.name, table, status: 'skipped', error: new FloeError('source', `not run: upstream pipeline ${failed.pipeline} failed`) };
+        // The pipeline that failed, also when `failed` was itself skipped because of it.
+        const root = failed.failedUpstream ?? failed.pipeline;
+        const why = failed.status === 'failed' ? `upstream pipeline ${root} failed` : `upstream pipeline ${failed.pipeline} was not run (${root} failed)`;
+        const error = new FloeError('source', `not run: ${why}`, { context: { pipeline: lp.name, upstream: failed.pipeline } });
+        // --json reports every pipeline's outcome: a pipeline not run still gets its event.
+        ctx.onEvent?.('skip', { pipeline: lp.name, table, reason: 'upstream-failed', upstream: failed.pipeline, failed_pipeline: root, note: error.message });
+        return { pipeline: lp.name, table, status: 'skipped', error, failedUpstream: root };
       }
       return limit(async () => {
         ctx.onEvent?.('start', { pipeline: lp.name, table });

@@ -73,7 +73,9 @@ export default async function run(names: string[], opts: RunOptions, cmd: Comman
     const failed = outcomes.filter((o) => o.status === 'failed');
     // The run ends with an exit code, not an exception: the audit log records why.
     for (const o of failed) if (o.error) currentAudit()?.reportError(o.error.kind, `${o.pipeline}: ${load.redact(o.error.message)}`);
-    out.event('end', { status: failed.length ? 'failed' : 'ok', pipelines: outcomes.length, failed: failed.length, duration_ms: Date.now() - started });
+    // Not run because an upstream pipeline failed (each also had its skip event).
+    const notRun = outcomes.filter((o) => o.status === 'skipped' && o.failedUpstream !== undefined).length;
+    out.event('end', { status: failed.length ? 'failed' : 'ok', pipelines: outcomes.length, failed: failed.length, not_run: notRun, duration_ms: Date.now() - started });
     if (!opts.json) {
       for (const o of outcomes) {
         if (o.error) out.err(load.redact(`floe: ${o.pipeline}: ${o.error.message}${o.error.hint ? `\n  hint: ${o.error.hint}` : ''}`));
