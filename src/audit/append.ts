@@ -78,7 +78,8 @@ export async function appendRowsWithoutEngine(o: AppendRowsOptions): Promise<App
   const r = reconcileColumns(currentSchema(m), incoming, name, 'add_columns', nextSchemaId(m), m['last-column-id']);
   const schema = r.schema;
   const spec = specById(m, m['default-spec-id']);
-  if (spec.fields.length > 0 || !schema.fields.every((f) => typeof f.type === 'string' && parquetWritable(f.type))) return undefined;
+  // A value cast (reconcile.ts exactValueCast) is SQL: the DuckDB writer applies and checks it.
+  if (spec.fields.length > 0 || r.casts.length > 0 || !schema.fields.every((f) => typeof f.type === 'string' && parquetWritable(f.type))) return undefined;
 
   // Each table column takes the rows' column of its name (reconcileColumns matched it so),
   // promoted to the table's type (int → long); columns the rows lack are NULL.

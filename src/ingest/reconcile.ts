@@ -15,6 +15,7 @@
  */
 import { schemaError } from '../errors.js';
 import { quoteIdent, quoteLiteral } from '../engine/sql.js';
+import { duckdbTypeSql } from '../engine/types.js';
 import { assignFreshIds, highestFieldId, isPromotionAllowed } from '../iceberg/schema.js';
 import type { IcebergType, NestedField, Schema, StructType } from '../iceberg/types.js';
 
@@ -39,6 +40,8 @@ export interface Reconciled {
   evolved: boolean;
   /** Human-readable changes, for `floe plan` and run output. */
   changes: string[];
+  /** Input columns written into a table column of another type by an exact value cast (exactValueCast), for `floe plan`. */
+  casts: string[];
 }
 
 export function reconcileColumns(
@@ -57,6 +60,7 @@ export function reconcileColumns(
   const used = new Set<string>();
   const items: string[] = [];
   const fields: NestedField[] = [];
+  const casts: string[] = [];
   for (const f of table.fields) {
     const src = byName.get(f.name) ?? byLower.get(f.name.toLowerCase());
     if (!src) {
@@ -66,13 +70,19 @@ export function reconcileColumns(
       continue;
     }
     used.add(src.name);
-    items.push(`${guardValues(quoteIdent(src.name), src.type, f.name, tableName)} AS ${quoteIdent(f.name)}`);
     const same = shapeNoRequired(src.type) === shapeNoRequired(f.type);
+    const widen = !same && !isPromotionAllowed(src.type, f.type) && policy === 'add_columns' && typeof src.type === 'string' && isPromotionAllowed(f.type, src.type);
+    const exact = same || widen || isPromotionAllowed(src.type, f.type) ? undefined : exactValueCast(quoteIdent(src.name), src.type, f.type, f.name, tableName);
+    items.push(`${exact ?? guardValues(quoteIdent(src.name), src.type, f.name, tableName)} AS ${quoteIdent(f.name)}`);
     if (same || isPromotionAllowed(src.type, f.type)) {
       fields.push(f);
-    } else if (policy === 'add_columns' && typeof src.type === 'string' && isPromotionAllowed(f.type, src.type)) {
+    } else if (widen) {
       fields.push({ ...f, type: src.type });
       changes.push(`widen ${f.name}: ${typeShape(f.type)} → ${typeShape(src.type)}`);
+    } else if (exact !== undefined) {
+      // Written in the table's type; a value that does not fit it exactly fails the write.
+      fields.push(f);
+      casts.push(`write ${f.name} (input ${typeShape(src.type)}) as ${typeShape(f.type)}: ${src.type === 'string' ? 'only if every value is NULL' : 'only values that fit exactly'}`);
     } else {
       problems.push(`column "${f.name}": the input has type ${typeShape(src.type)}, the table ${tableName} has ${typeShape(f.type)}`);
       fields.push(f);
@@ -103,7 +113,7 @@ export function reconcileColumns(
   }
   const evolved = changes.length > 0;
   const schema: Schema = evolved ? { type: 'struct', 'schema-id': nextSchemaId, fields, ...identifier(table) } : table;
-  return { projection: items.join(', '), schema, evolved, changes };
+  return { projection: items.join(', '), schema, evolved, changes, casts };
 }
 
 /**
@@ -122,6 +132,40 @@ export function guardValues(expr: string, type: IcebergType, column: string, tab
   }
   if (type === 'time') return `CASE WHEN ${expr} >= TIME '24:00:00' THEN ${fail('the time 24:00:00 (Iceberg times are 00:00:00 to 23:59:59.999999)')} ELSE ${expr} END`;
   return expr;
+}
+
+/** The integers every value of these types holds exactly: [min, max]. */
+const EXACT_INTEGERS: Record<string, readonly [bigint, bigint]> = {
+  int: [-(2n ** 31n), 2n ** 31n - 1n],
+  float: [-(2n ** 24n), 2n ** 24n],
+  double: [-(2n ** 53n), 2n ** 53n],
+};
+
+/**
+ * SQL writing an input column into an existing table column of another type without changing
+ * any value, or undefined when there is no such cast. File sources infer types from the
+ * values at hand, so a column's inferred type can change from one file to the next:
+ * - a string input column (a CSV column that is empty in this file is inferred as text) is
+ *   written into a column of another type when every value is NULL;
+ * - whole numbers (int, long: a CSV double column whose values today have no fraction) are
+ *   written into an int, float, double or decimal column when they fit it exactly.
+ * Any other value fails the write, naming the column, both types and the value. These are
+ * value casts, not schema changes: the table keeps its type (the spec's "Schema Evolution"
+ * has no long → double promotion).
+ */
+export function exactValueCast(expr: string, from: IcebergType, to: IcebergType, column: string, tableName: string): string | undefined {
+  if (typeof from !== 'string' || typeof to !== 'string') return undefined;
+  const fail = (rule: string) =>
+    `error(${quoteLiteral(`cannot write to ${tableName}: column "${column}": the input has type ${typeShape(from)}, the table ${tableName} has ${typeShape(to)}, and the value `)} || CAST(${expr} AS VARCHAR) || ${quoteLiteral(` ${rule}`)})`;
+  if (from === 'string' && to !== 'string') {
+    return `CAST(CASE WHEN ${expr} IS NULL THEN NULL ELSE ${fail(`is not NULL (a string input column is written into a column of type ${typeShape(to)} only when all its values are NULL)`)} END AS ${duckdbTypeSql(to)})`;
+  }
+  if (from !== 'int' && from !== 'long') return undefined;
+  const decimal = /^decimal\(\s*(\d+)\s*,\s*(\d+)\s*\)$/.exec(to.trim());
+  const digits = decimal ? BigInt(Number(decimal[1]) - Number(decimal[2])) : undefined;
+  const range = digits !== undefined ? ([-(10n ** digits - 1n), 10n ** digits - 1n] as const) : EXACT_INTEGERS[to];
+  if (range === undefined || (from === 'int' && to === 'int')) return undefined;
+  return `CAST(CASE WHEN ${expr} NOT BETWEEN ${range[0]} AND ${range[1]} THEN ${fail('does not fit it exactly')} ELSE ${expr} END AS ${duckdbTypeSql(to)})`;
 }
 
 function identifier(s: Schema): Partial<Schema> {

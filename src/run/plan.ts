@@ -92,7 +92,7 @@ export async function planPipeline(lp: LoadedPipeline, catalog: Catalog, io: Fil
       out.schema = incoming.fields.map((f) => `create column ${f.name} ${typeof f.type === 'string' ? f.type : f.type.type}`);
     } else {
       const r = reconcileColumns(currentSchema(table.metadata), incoming, p.target.table, p.target.on_schema_change, undefined, table.metadata['last-column-id']);
-      out.schema = r.changes.length ? r.changes : ['no schema change'];
+      out.schema = [...(r.changes.length ? r.changes : ['no schema change']), ...r.casts];
     }
   } catch (e) {
     out.problems.push(redact(e instanceof FloeError ? e.message : String(e)));
