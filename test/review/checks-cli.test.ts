@@ -62,7 +62,6 @@ describe('text output on a terminal', () => {
     await writeFile(path.join(dir, 'pipelines', 't.yaml'), ingest('crm.t', '', `  - sql: "SELECT chr(27) || '[2J' || chr(13) || 'x'"\n    name: esc\n  - row_count: { min: 1 }\n`));
     const r = await floeIn(dir, ['check', 'crm.t', '--no-history']);
     expect(r.code, show(r)).toBe(3);
-    // eslint-disable-next-line no-control-regex
     expect(r.stdout).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f]/);
     expect(r.stdout).toContain('FAIL crm.t esc: the query returned \\u001b[2J\\u000dx, expected 0');
     const lines = r.stdout.split('\n');

@@ -53,7 +53,6 @@ describe('reports with hostile text', () => {
   });
 
   it('text has no control character but line breaks and tabs', () => {
-    // eslint-disable-next-line no-control-regex
     expect(formatText(all, { problems })).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
   });
 });

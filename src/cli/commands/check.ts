@@ -8,8 +8,8 @@
  * not be evaluated (the reason is printed), or the command failed · 3 a check at severity
  * error failed, or a warning with --warn-error · 0 every check passed (warnings allowed).
  * An invalid pipeline file does not stop the checks of the valid ones: it is reported beside
- * their results (docs/CHECKS.md). With --format json or junit, stdout is a complete report
- * even when the command fails. Results are appended to floe.check_results unless
+ * their results (docs/CHECKS.md). With --format json or junit, stdout (or --out FILE, written
+ * whole or not at all) is a complete report even when the command fails. Results are appended to floe.check_results unless
  * --no-history; failing to record them is a warning, never a change of the verdict.
  */
 import { readFile } from 'node:fs/promises';
