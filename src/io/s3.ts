@@ -116,7 +116,8 @@ export class S3FileIO implements FileIO {
     if (isMissing(e)) {
       const what = err.name === 'NoSuchBucket' ? `bucket ${bucket ?? '?'} does not exist at ${this.endpoint} (${location})` : `file not found: ${location} (${this.endpoint})`;
       const hint = err.name === 'NoSuchBucket' ? 'Create the bucket, or correct the warehouse (or the location) in floe.yaml or the pipeline.' : undefined;
-      return notFound(what, { cause: e, context, hint });
+      // `missing: 'bucket'`: readers tell a missing bucket (a setting) from a missing file (damage).
+      return notFound(what, { cause: e, context: err.name === 'NoSuchBucket' ? { ...context, missing: 'bucket' } : context, hint });
     }
     const code = s3ErrorInfo(e).code;
     const detail = http ? `${code} (HTTP ${http})` : `${code}${err.message && err.message !== code ? `: ${err.message}` : ''}`;

@@ -32,7 +32,9 @@ export async function readMetadataFile(io: FileIO, location: string, tableName?:
   try {
     bytes = await io.read(location);
   } catch (e) {
-    if (e instanceof FloeError && e.kind === 'not-found' && tableName) {
+    // A missing bucket is not a missing file: going back to an earlier metadata file cannot help.
+    const bucketGone = e instanceof FloeError && e.context.missing === 'bucket';
+    if (e instanceof FloeError && e.kind === 'not-found' && tableName && !bucketGone) {
       throw new FloeError('corrupt', `table ${tableName}: its current metadata file is missing: ${location}`, {
         cause: e,
         context: { table: tableName, file: location },
