@@ -45,7 +45,7 @@ export default async function maintainManifests(tableName: string, opts: { dryRu
     }
     out.out(
       `${r.table}: replaced ${plural(r.manifestsReplaced, 'data manifest')} with ${r.manifestsCreated} clustered by partition ` +
-        `(${r.entries} entries, ${r.records} rows; ${r.manifestsKept} delete manifests kept) in snapshot ${r.snapshotId}`,
+        `(${r.entries} ${r.entries === 1 ? 'entry' : 'entries'}, ${r.records} rows; ${plural(r.manifestsKept, 'delete manifest')} kept) in snapshot ${r.snapshotId}`,
     );
     return 0;
   });
