@@ -30,6 +30,7 @@ import { loadTable, type LoadedTable } from '../table/load.js';
 import type { TableIdentifier } from '../iceberg/types.js';
 import { changesPiiColumns, profilePiiColumns } from '../c360/identity/pii.js';
 import { syncPiiProperties } from '../governance/ingest.js';
+import { maskSql } from '../governance/sql.js';
 import { PII_PREFIX, piiProperties, type PiiColumn } from '../governance/policy.js';
 import { changesTable, openIdentityInputs, openOutputView } from './identity-inputs.js';
 import { acquireTableLock } from './lock.js';
@@ -89,17 +90,21 @@ export async function runIdentityPipeline(ctx: RunContext, lp: LoadedPipeline): 
       // Rows that are not records are never dropped silently (docs/IDENTITY.md, "Inputs").
       if (i.withoutId > 0) ctx.onEvent?.('warning', { pipeline: p.name, table: i.table, message: `${i.withoutId} of ${i.rows} rows of ${i.table} have no source id (NULL or blank) and were skipped: they are not in the identity map` });
     }
+    // The profiles and the cut keys copy values of tagged input columns: they carry the tags.
+    const tagged = inputs.map((i) => ({ identifiers: i.identifiers, attributes: i.attributes, tags: i.tags ?? [] }));
+    const profilePii = profilePiiColumns(tagged);
+    const changesPii = changesPiiColumns(tagged);
+    // A cut event names the key; run logs are outputs too, so a key of a PII-tagged kind is masked.
+    const maskedKinds = new Map(profilePii.filter((c) => c.apply === 'read' && c.policy !== 'none').map((c) => [c.column, c.tag]));
     for (const c of r.cuts.slice(0, MAX_CUT_EVENTS)) {
-      ctx.onEvent?.('cut', { pipeline: p.name, kind: c.kind, value: c.key, over_kind: c.overKind, limit: c.limit, had: c.had, bridged: c.bridged, records: c.records });
+      const tag = maskedKinds.get(c.kind);
+      const value = tag === undefined ? c.key : String((await engine.all(`SELECT ${maskSql(quoteLiteral(c.key), tag)} AS v`, 'mask a cut key'))[0]?.v ?? '***');
+      ctx.onEvent?.('cut', { pipeline: p.name, kind: c.kind, value, over_kind: c.overKind, limit: c.limit, had: c.had, bridged: c.bridged, records: c.records });
     }
     const summary = stateSummary(p.name, runId);
     const events = { onRetry: (x: { attempt: number; waitMs: number; table: string }) => ctx.onEvent?.('retry', { ...x }) };
     const common = { catalog: ctx.catalog, io: ctx.io, engine, warehouse: ctx.project.paths.warehouse, summary, schemaPolicy: 'add_columns' as const, events };
     const audit = p.checks.length && !ctx.noAudit ? checkAuditor(ctx, engine, { checks: p.checks, target: { table: p.outputs.profiles } }) : undefined;
-    // The profiles and the cut keys copy values of tagged input columns: they carry the tags.
-    const tagged = inputs.map((i) => ({ identifiers: i.identifiers, attributes: i.attributes, tags: i.tags ?? [] }));
-    const profilePii = profilePiiColumns(tagged);
-    const changesPii = changesPiiColumns(tagged);
     const profiles = await writeTable({ ...common, id: profilesId, selectSql: `SELECT * FROM ${PROFILES}`, mode: 'overwrite', audit: audit?.audit, properties: piiProperties(profilePii) });
     if (audit?.results) {
       await appendCheckResults({ catalog: ctx.catalog, io: ctx.io, engine, warehouse: ctx.project.paths.warehouse, runs: [{ pipeline: p.name, snapshotId: profiles.snapshotId, runId, results: audit.results }] });

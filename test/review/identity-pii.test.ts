@@ -2,11 +2,11 @@
  * PII tags through an identity pipeline. Found in review: the profiles table copied raw emails,
  * phones and names out of tagged input columns but carried no tag, so
  * `floe query --mask "SELECT * FROM c360.people"` printed every golden record's raw values,
- * and identity_changes.identifier_value printed the cut phone numbers. `floe identity explain`
+ * and identity_changes.identifier_value and the run's `cut` events printed the cut phone numbers. `floe identity explain`
  * had no way to show a customer without raw identifiers: it now takes --mask.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { assertBuilt, type Project, show, useProjects } from '../run/helpers.js';
+import { assertBuilt, events, type Project, show, useProjects } from '../run/helpers.js';
 
 beforeAll(assertBuilt);
 const newProject = useProjects();
@@ -58,6 +58,13 @@ describe('identity outputs carry the PII tags of their inputs', () => {
     }
     const cut = await p.floe(['query', "SELECT identifier_value FROM c360.identity_changes WHERE change = 'cut'", '--mask', '--format', 'json'], ENV);
     expect(JSON.parse(cut.stdout)).toEqual([{ identifier_value: '+***1' }]);
+  }, 60_000);
+
+  it("the run's cut event masks a key of a tagged kind (run logs are outputs too)", async () => {
+    const r = await p.run(['ident', '--json'], 0, ENV);
+    const cut = events(r.stdout).find((e) => e.event === 'cut');
+    expect(cut).toMatchObject({ kind: 'phone', value: '+1******2671', over_kind: 'email' });
+    for (const v of RAW) expect(r.stdout).not.toContain(v);
   }, 60_000);
 
   it('floe identity explain --mask shows the tagged identifiers masked; without it, raw', async () => {
