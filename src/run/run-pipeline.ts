@@ -109,7 +109,14 @@ export async function runIngestPipeline(ctx: RunContext, lp: LoadedPipeline): Pr
     }
     // Before the first run's watermark (and on --full-refresh), incremental.initial bounds the read.
     const initial = 'incremental' in p.source ? p.source.incremental?.initial : undefined;
-    const after = (ctx.fullRefresh ? null : state.cursor) ?? (initial === undefined ? null : String(initial));
+    // The snapshot that carried the cursor was expired: resume after the table's greatest cursor value (state-recover.ts).
+    const recovered = cursorColumn && existing && state.historyExpired && !ctx.fullRefresh
+      ? await (await import('./state-recover.js')).recoverCursor(engine, existing, p.target.table, p.columns[cursorColumn]?.rename ?? cursorColumn)
+      : undefined;
+    if (recovered !== undefined) {
+      ctx.onEvent?.('warning', { pipeline: p.name, table: p.target.table, message: ctx.redact(`the snapshot holding the incremental cursor of pipeline ${p.name} has been expired; reading rows with ${cursorColumn} above ${recovered}, the greatest value in ${p.target.table}`) });
+    }
+    const after = (ctx.fullRefresh ? null : state.cursor ?? recovered ?? null) ?? (initial === undefined ? null : String(initial));
     const source = await createSource(p.source, lp.resolved, ctx.catalog, ctx.io);
     const extracted = await source.extract({
       engine,

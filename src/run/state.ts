@@ -20,6 +20,14 @@ export { ancestry };
 export interface PipelineState {
   /** The last committed high-watermark of this pipeline's cursor column, as text. */
   cursor: string | null;
+  /**
+   * No cursor was found, and main's history does not reach back to the table's first
+   * snapshot (its oldest remaining ancestor has an expired parent): the snapshot that held the
+   * cursor may have been expired — a compaction or another pipeline's commit after this
+   * pipeline's last run, then `floe maintain expire`. Then a missing cursor does not mean that
+   * the pipeline never ran (recoverCursor in state-recover.ts).
+   */
+  historyExpired: boolean;
   /** Whether a snapshot with this run id is already on main. */
   hasRun(runId: string): boolean;
 }
@@ -36,7 +44,9 @@ export function readState(m: TableMetadata | undefined, pipeline: string, cursor
     }
   }
   const runIds = new Set(history.filter((s) => s.summary[SUMMARY.pipeline] === pipeline).map((s) => s.summary[SUMMARY.runId]));
-  return { cursor, hasRun: (id) => runIds.has(id) };
+  const oldest = history.at(-1);
+  const historyExpired = cursor === null && oldest !== undefined && oldest['parent-snapshot-id'] !== undefined && oldest['parent-snapshot-id'] !== null;
+  return { cursor, historyExpired, hasRun: (id) => runIds.has(id) };
 }
 
 export function stateSummary(pipeline: string, runId: string, cursorColumn?: string, cursorValue?: string | null): Record<string, string> {

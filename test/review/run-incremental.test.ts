@@ -1,0 +1,56 @@
+/**
+ * Incremental state across table upkeep: the cursor lives in the summary of the snapshot
+ * that carried the pipeline's last rows. A compaction (or another pipeline's commit) after it,
+ * then `floe maintain expire`, removes that snapshot; the next run must neither read every
+ * row again (duplicates in append mode) nor skip new ones.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { assertBuilt, events, show, useProjects } from '../run/helpers.js';
+
+beforeAll(assertBuilt);
+const newProject = useProjects();
+
+describe('an incremental cursor whose snapshot was expired', () => {
+  it('resumes after the greatest cursor value in the table, with a warning; no row twice, no new row lost', async () => {
+    const p = await newProject();
+    await p.pipeline('ev', 'source: { kind: csv, path: data/ev.csv, incremental: { cursor: ts } }\ncolumns: { ts: { type: long, rename: seq } }\ntarget: { table: raw.ev }\n');
+    await p.write('data/ev.csv', 'id,ts\n1,1\n2,2\n');
+    await p.run(['ev']);
+    await p.write('data/ev.csv', 'id,ts\n1,1\n2,2\n3,3\n');
+    await p.run(['ev']);
+    const c = await p.floe(['compact', 'raw.ev', '--min-input-files', '2']);
+    expect(c.code, show(c)).toBe(0);
+    const x = await p.floe(['maintain', 'expire', 'raw.ev', '--older-than', '0s', '--retain-last', '1']);
+    expect(x.code, show(x)).toBe(0);
+    // Only the compaction's snapshot is left: no cursor in main's history.
+    expect((await p.snapshots('raw.ev')).map((s) => s.summary.operation)).toEqual(['replace']);
+
+    await p.write('data/ev.csv', 'id,ts\n1,1\n2,2\n3,3\n4,4\n');
+    const r = await p.run(['ev', '--json']);
+    const warning = events(r.stdout).find((e) => e.event === 'warning');
+    expect(warning?.message, r.stdout).toContain('reading rows with ts above 3, the greatest value in raw.ev');
+    expect(events(r.stdout).find((e) => e.event === 'commit')).toMatchObject({ rows_written: 1 });
+    expect(await p.query('SELECT id, count(*) AS n FROM raw.ev GROUP BY id ORDER BY id')).toEqual([1, 2, 3, 4].map((id) => ({ id, n: 1 })));
+    expect((await p.snapshots('raw.ev')).at(-1)!.summary['floe.cursor.value']).toBe('4');
+
+    // Text mode says it on stderr; --full-refresh still reads everything.
+    const again = await p.run(['ev']);
+    expect(again.stderr).not.toContain('warning');
+    await p.run(['ev', '--full-refresh']);
+    expect(await p.query('SELECT count(*) AS n FROM raw.ev')).toEqual([{ n: 8 }]);
+  });
+
+  it('without --json the warning is printed on stderr', async () => {
+    const p = await newProject();
+    await p.pipeline('ev', 'source: { kind: csv, path: data/ev.csv, incremental: { cursor: ts } }\ncolumns: { ts: { type: long } }\ntarget: { table: raw.ev }\n');
+    await p.write('data/ev.csv', 'id,ts\n1,1\n');
+    await p.run(['ev']);
+    await p.write('data/ev.csv', 'id,ts\n1,1\n2,2\n');
+    await p.run(['ev']);
+    expect((await p.floe(['compact', 'raw.ev', '--min-input-files', '2'])).code).toBe(0);
+    expect((await p.floe(['maintain', 'expire', 'raw.ev', '--older-than', '0s', '--retain-last', '1'])).code).toBe(0);
+    const r = await p.run(['ev']);
+    expect(r.stderr).toContain('floe: ev: warning: the snapshot holding the incremental cursor of pipeline ev has been expired');
+    expect(await p.query('SELECT count(*) AS n FROM raw.ev')).toEqual([{ n: 2 }]);
+  });
+});
