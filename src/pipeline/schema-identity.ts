@@ -106,6 +106,13 @@ export const identityPipeline = z
       if (first < i) ctx.addIssue({ code: 'custom', path: ['outputs', outKeys[i]!], message: `${outKeys[i]} and ${outKeys[first]} must be different tables` });
       if (tables.has(t)) ctx.addIssue({ code: 'custom', path: ['outputs', outKeys[i]!], message: `'${t}' is also an input` });
     });
+    // The profile column of a kind holds identifier values only: an attribute of that name
+    // (in any input) would be dropped without a word.
+    inputs.forEach((i, n) => {
+      for (const a of keysOf(i.attributes)) {
+        if (kinds.has(a)) ctx.addIssue({ code: 'custom', path: ['inputs', n, 'attributes', a], params: { at: 'key' }, message: `attribute '${a}' has the name of an identifier kind, whose profile column takes identifier values only: list the column under identifiers, or give the attribute another name` });
+      }
+    });
     for (const a of attrs) {
       if (RESERVED_COLUMNS.includes(a)) ctx.addIssue({ code: 'custom', path: ['inputs'], message: `'${a}' cannot be an identifier or attribute name: profiles has a column of that name` });
     }

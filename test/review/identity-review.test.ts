@@ -14,6 +14,7 @@
  *   in the identity map (now refused by `floe validate`);
  * - a phone or loyalty number held in a DOUBLE column (JSON, spreadsheet exports) was read as
  *   '4155552671.0', which is no phone and matched no loyalty number;
+ * - an attribute named like an identifier kind was dropped without a word (now refused);
  * - `floe identity explain` marked links "cut by max_per_profile" that an earlier run cut,
  *   though the run that wrote the map used them; an empty id was "not found" (exit 1) and a
  *   pasted id with blanks around it was not found.
@@ -181,4 +182,18 @@ describe('identity: identifier columns that are not text', () => {
     expect(of('2')).not.toBe(of('1'));
     expect(await p.queryCli("SELECT phone, loyalty_id FROM c360.people WHERE source_records = 3")).toEqual([{ phone: '+14155552671', loyalty_id: expect.stringMatching(/^(104553|L00104553)$/) }]);
   }, 120_000);
+});
+
+describe('identity: attribute names', () => {
+  it('floe validate refuses an attribute named like an identifier kind (its values were dropped without a word)', async () => {
+    const p = await newProject();
+    await p.pipeline(
+      'ident',
+      identityYaml('  - table: raw.a\n    source_id: id\n    identifiers: { phone: phone }\n    attributes: { email: contact_email }\n  - table: raw.b\n    source_id: id\n    identifiers: { email: email }\n'),
+    );
+    const r = await p.floe(['validate'], ENV);
+    expect(r.code, show(r)).toBe(2);
+    expect(r.stderr).toContain(`${p.path('pipelines/ident.yaml')}:7:19:`);
+    expect(r.stderr).toContain("attribute 'email' has the name of an identifier kind");
+  }, 60_000);
 });
