@@ -54,3 +54,21 @@ describe('an incremental cursor whose snapshot was expired', () => {
     expect(await p.query('SELECT count(*) AS n FROM raw.ev')).toEqual([{ n: 2 }]);
   });
 });
+
+describe('rows whose incremental cursor is NULL', () => {
+  it('are read by the first run; a later run that leaves them out says how many, in --json and on stderr', async () => {
+    const p = await newProject();
+    await p.pipeline('ev', 'source: { kind: csv, path: data/ev.csv, incremental: { cursor: ts } }\ncolumns: { ts: { type: long } }\ntarget: { table: raw.ev }\n');
+    await p.write('data/ev.csv', 'id,ts\n1,1\n2,\n');
+    await p.run(['ev']);
+    expect(await p.query('SELECT id FROM raw.ev ORDER BY id')).toEqual([{ id: 1 }, { id: 2 }]);
+    await p.write('data/ev.csv', 'id,ts\n1,1\n2,\n3,5\n4,\n');
+    const r = await p.run(['ev', '--json']);
+    const warning = events(r.stdout).find((e) => e.event === 'warning');
+    expect(warning, r.stdout).toMatchObject({ pipeline: 'ev', rows_not_read: 2 });
+    expect(warning!.message).toContain('2 row(s) with a NULL ts were not read');
+    expect(await p.query('SELECT id FROM raw.ev ORDER BY id')).toEqual([{ id: 1 }, { id: 2 }, { id: 3 }]);
+    const text = await p.run(['ev']);
+    expect(text.stderr).toContain('floe: ev: warning: 2 row(s) with a NULL ts were not read');
+  });
+});
