@@ -22,13 +22,17 @@ export function maskSql(v: string, tag: string): string {
   const generic = `CASE WHEN length(${s}) <= 3 THEN '***' ELSE left(${s}, 1) || '***' || right(${s}, 1) END`;
   if (tag === 'email') {
     // The domain is what follows the last '@' (a quoted local part may hold one: "a@b"@x.io).
-    return `CASE WHEN ${v} IS NULL THEN NULL WHEN ${s} LIKE '_%@%' THEN left(${s}, 1) || '***' || regexp_extract(${s}, '@[^@]*$') ELSE ${generic} END`;
+    // Only a value that looks like one address: the text of a struct or list, or a display
+    // name with an address, would show everything after its last '@'.
+    return `CASE WHEN ${v} IS NULL THEN NULL WHEN ${s} LIKE '_%@%' AND NOT regexp_matches(${s}, '[\\s{}\\[\\]<>,;]') THEN left(${s}, 1) || '***' || regexp_extract(${s}, '@[^@]*$') ELSE ${generic} END`;
   }
   if (tag === 'phone') {
     // Never more than half the characters shown: 7 to 11 characters (a local or national
     // number) keep only their last two; E.164 numbers (12 and more) their first two and last four.
     return (
       `CASE WHEN ${v} IS NULL THEN NULL WHEN length(${s}) <= 6 THEN '***' ` +
+      // Not a phone number (the text of a struct, a note): the generic mask.
+      `WHEN NOT regexp_full_match(${s}, '[0-9+()./ -]+') THEN ${generic} ` +
       `WHEN length(${s}) < 12 THEN repeat('*', length(${s}) - 2) || right(${s}, 2) ` +
       `ELSE left(${s}, 2) || repeat('*', length(${s}) - 6) || right(${s}, 4) END`
     );

@@ -88,7 +88,10 @@ function tagsByColumn(tags: readonly PiiColumn[], t: TaggedTable, readSchema: Sc
   for (const s of [...t.schemas, read]) for (const f of s.fields) idsByName.set(f.name.toLowerCase(), (idsByName.get(f.name.toLowerCase()) ?? new Set()).add(f.id));
   const byColumn = new Map<string, PiiColumn>();
   for (const tag of tags) {
-    const name = tag.column.toLowerCase();
+    let name = tag.column.toLowerCase();
+    // A tag naming a field inside a struct ('requester.email', set by hand) cannot mask the
+    // field alone: it masks the whole top-level column rather than nothing.
+    for (let dot = name.lastIndexOf('.'); !idsByName.has(name) && dot > 0; dot = name.lastIndexOf('.')) name = name.slice(0, dot);
     const ids = idsByName.get(name) ?? new Set<number>();
     for (const f of read.fields) {
       if (f.name.toLowerCase() !== name && !ids.has(f.id)) continue;

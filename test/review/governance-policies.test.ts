@@ -4,7 +4,9 @@
  * Found in review: a phone of 7 to 11 characters kept its first two and last four, so a
  * 7-digit local number showed six of its seven digits ('5552671' → '55*2671'); an email whose
  * local part holds an '@' (a quoted local part) showed part of it after the first '@'; a salt
- * of only spaces was accepted as a salt.
+ * of only spaces was accepted as a salt; a struct column tagged `email` showed everything after
+ * the last '@' of its text (other fields included), and one tagged `phone` its last four
+ * characters.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openEngine, type Engine } from '../../src/engine/duckdb.js';
@@ -41,6 +43,14 @@ describe('mask on odd values', () => {
     expect(await mask('@corp.io', 'email')).toBe('@***o');
     expect(await mask('no-at-sign', 'email')).toBe('n***n');
     expect(await mask('ab', 'email')).toBe('***');
+  });
+
+  it('a struct tagged email or phone is masked whole: nothing after its last @, no trailing digits', async () => {
+    const rows = await engine.all(
+      `SELECT ${maskSql("{'email': 'ann@corp.io', 'name': 'Ann Lee'}", 'email')} AS e, ${maskSql("{'phone': '+14155552671', 'name': 'Ann Lee'}", 'phone')} AS p, ${maskSql(quoteLiteral('Ann Lee <ann@corp.io>'), 'email')} AS d`,
+      'test',
+    );
+    expect(rows).toEqual([{ e: '{***}', p: '{***}', d: 'A***>' }]);
   });
 
   it('masks non-ASCII and non-string values as text', async () => {
