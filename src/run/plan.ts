@@ -13,6 +13,7 @@ import { quoteIdent } from '../engine/sql.js';
 import { reconcileColumns } from '../ingest/reconcile.js';
 import type { FileIO } from '../io/fileio.js';
 import { unboundPartitionField, unboundSortField } from '../pipeline/expressions.js';
+import { readsTables } from '../pipeline/order.js';
 import type { LoadedPipeline } from '../pipeline/load.js';
 import type { Redactor } from '../pipeline/secrets.js';
 import { createSource } from '../sources/index.js';
@@ -37,7 +38,15 @@ export interface PipelinePlan {
 
 const LAZY_SOURCES = new Set(['csv', 'json', 'jsonl', 'parquet', 'sql']);
 
-export async function planPipeline(lp: LoadedPipeline, catalog: Catalog, io: FileIO, projectDir: string, redact: Redactor): Promise<PipelinePlan> {
+export async function planPipeline(
+  lp: LoadedPipeline,
+  catalog: Catalog,
+  io: FileIO,
+  projectDir: string,
+  redact: Redactor,
+  /** Tables that other pipelines of the same plan write (table → pipeline): they run first (pipeline/order.ts). */
+  writtenBy: ReadonlyMap<string, string> = new Map(),
+): Promise<PipelinePlan> {
   const p = lp.pipeline;
   if (p.kind !== 'ingest') {
     const ip = await planIdentity(lp, catalog, io);
@@ -78,6 +87,24 @@ export async function planPipeline(lp: LoadedPipeline, catalog: Catalog, io: Fil
   if (!LAZY_SOURCES.has(p.source.kind)) {
     out.source = `${p.source.kind} (not contacted by plan)`;
     return out;
+  }
+  if (p.source.kind === 'sql') {
+    // A table the run creates before this pipeline (an upstream pipeline's target) cannot be
+    // described yet; `floe run` of the same pipelines orders them, so it is not a problem.
+    // (Names the SQL uses that no pipeline writes, `alias.column` among them, are left to DuckDB.)
+    const later: string[] = [];
+    const tables: string[] = [];
+    for (const t of readsTables(p)) {
+      const writer = writtenBy.get(t);
+      const exists = await catalog.tableExists(parseTableIdentifier(t));
+      if (exists || writer !== undefined) tables.push(t);
+      if (writer !== undefined && writer !== lp.name && !exists) later.push(t);
+    }
+    if (later.length > 0) {
+      out.source = `sql: query over ${tables.join(', ')}`;
+      out.schema = [`columns known once ${later.map((t) => `${writtenBy.get(t)} has created ${t}`).join(' and ')} (it runs first)`];
+      return out;
+    }
   }
   const engine = await openEngine({ threads: 1 });
   try {

@@ -4,6 +4,7 @@ import { openCatalog } from '../../catalog/open.js';
 import { RoutingFileIO } from '../../io/resolve.js';
 import { formatDiagnostic, hasErrors } from '../../pipeline/diagnostics.js';
 import { validateProject } from '../../pipeline/load.js';
+import { writesTables } from '../../pipeline/order.js';
 import { planPipeline } from '../../run/plan.js';
 import { EXIT_FAILURE, EXIT_USAGE } from '../exit.js';
 import { globalsOf } from '../context.js';
@@ -22,7 +23,9 @@ export default async function plan(names: string[], opts: { json?: boolean }, cm
     const io = RoutingFileIO.forStorage(load.project.storage);
     try {
       const plans = [];
-      for (const lp of load.pipelines) plans.push(await planPipeline(lp, catalog, io, load.project.dir, load.redact));
+      // The tables the planned pipelines write: a sql pipeline reading one of them runs after its writer.
+      const writtenBy = new Map(load.pipelines.flatMap((lp) => writesTables(lp.pipeline).map((t) => [t, lp.name] as const)));
+      for (const lp of load.pipelines) plans.push(await planPipeline(lp, catalog, io, load.project.dir, load.redact, writtenBy));
       if (opts.json) out.out(JSON.stringify(plans, null, 2));
       else {
         for (const p of plans) {
