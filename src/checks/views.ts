@@ -10,6 +10,7 @@ import { formatTableId } from '../catalog/catalog.js';
 import { parseTableIdentifier } from '../catalog/identifier.js';
 import type { Engine } from '../engine/duckdb.js';
 import { createTableView } from '../engine/read.js';
+import { viewTarget } from '../engine/read-view-name.js';
 import { quoteIdent } from '../engine/sql.js';
 import type { FileIO } from '../io/fileio.js';
 import { referencedTables } from '../query/query.js';
@@ -52,8 +53,11 @@ export async function prepareCheckViews(engine: Engine, catalog: Catalog, io: Fi
         // contacts` would bind `contacts` to itself inside schema crm (infinite recursion).
         const alias = engine.uniqueName('checked');
         await engine.run(`CREATE OR REPLACE TEMP VIEW ${quoteIdent(alias)} AS SELECT * FROM ${relationSql(o.relation)}`, `create a view of table ${name} under check`);
-        await engine.run(`CREATE SCHEMA IF NOT EXISTS ${id.namespace.map(quoteIdent).join('.')}`, `create schema for table ${name}`);
-        await engine.run(`CREATE OR REPLACE VIEW ${relationSql(parts)} AS SELECT * FROM temp.main.${quoteIdent(alias)}`, `create a view of table ${name} under check`);
+        // Placed as every table view is, so a nested `a.b.t` read beside `a.t` finds it.
+        const target = await viewTarget(engine, parts, name);
+        const sql = `SELECT * FROM temp.main.${quoteIdent(alias)}`;
+        await engine.run(`CREATE OR REPLACE VIEW ${target.sql} AS ${sql}`, `create a view of table ${name} under check`, { context: { table: name } });
+        target.created(sql);
       }
       continue;
     }
