@@ -73,7 +73,8 @@ export function reconcileColumns(
     const same = shapeNoRequired(src.type) === shapeNoRequired(f.type);
     const widen = !same && !isPromotionAllowed(src.type, f.type) && policy === 'add_columns' && typeof src.type === 'string' && isPromotionAllowed(f.type, src.type);
     const exact = same || widen || isPromotionAllowed(src.type, f.type) ? undefined : exactValueCast(quoteIdent(src.name), src.type, f.type, f.name, tableName);
-    items.push(`${exact ?? guardValues(quoteIdent(src.name), src.type, f.name, tableName)} AS ${quoteIdent(f.name)}`);
+    const value = exact ?? guardValues(quoteIdent(src.name), src.type, f.name, tableName);
+    items.push(`${f.required ? requireValue(value, f.name, tableName) : value} AS ${quoteIdent(f.name)}`);
     if (same || isPromotionAllowed(src.type, f.type)) {
       fields.push(f);
     } else if (widen) {
@@ -132,6 +133,15 @@ export function guardValues(expr: string, type: IcebergType, column: string, tab
   }
   if (type === 'time') return `CASE WHEN ${expr} >= TIME '24:00:00' THEN ${fail('the time 24:00:00 (Iceberg times are 00:00:00 to 23:59:59.999999)')} ELSE ${expr} END`;
   return expr;
+}
+
+/**
+ * `expr`, failing the write on a NULL: a required column (spec "Schemas and Data Types":
+ * required fields are never null) takes no NULL, which Parquet would store and readers then
+ * trust to be absent.
+ */
+function requireValue(expr: string, column: string, tableName: string): string {
+  return `CASE WHEN (${expr}) IS NULL THEN error(${quoteLiteral(`cannot write to ${tableName}: column "${column}" is required, but the input has a NULL in it`)}) ELSE (${expr}) END`;
 }
 
 /** The integers every value of these types holds exactly: [min, max]. */

@@ -77,3 +77,22 @@ describe('CSV type drift between runs', () => {
     ]);
   });
 });
+
+describe('a required column', () => {
+  it('takes no NULL: the write fails naming the table and column, and nothing is committed', async () => {
+    const p = await newProject();
+    const c = await p.floe(['table', 'create', 'a.req', '--column', 'id long required', '--column', 'v double']);
+    expect(c.code, c.stderr).toBe(0);
+    await p.pipeline('r', 'source: { kind: csv, path: data/r.csv }\ntarget: { table: a.req }\n');
+    await p.write('data/r.csv', 'id,v\n,1.5\n2,2.5\n');
+    const r = await p.run(['r'], 1);
+    expect(r.stderr).toContain('cannot write to a.req: column "id" is required, but the input has a NULL in it');
+    // An all-empty column (read as text) is no way around it.
+    await p.write('data/r.csv', 'id,v\n,1.5\n');
+    expect((await p.run(['r'], 1)).stderr).toContain('column "id" is required, but the input has a NULL in it');
+    expect(await p.query('SELECT count(*) AS n FROM a.req')).toEqual([{ n: 0 }]);
+    await p.write('data/r.csv', 'id,v\n1,1.5\n');
+    await p.run(['r']);
+    expect(await p.query('SELECT id, v FROM a.req')).toEqual([{ id: 1, v: 1.5 }]);
+  });
+});
