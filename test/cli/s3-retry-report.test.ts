@@ -113,6 +113,7 @@ describe('floe query and floe check through a store that fails some reads', () =
     expect(r.stdout).toBe('');
     const lines = r.stderr.trim().split('\n');
     expect(lines[0], show(r)).toBe(`floe: warning: retried 1 S3 request at ${proxy.endpoint} (1 retry: 1 SlowDown (HTTP 503))`);
-    expect(lines[1]).toMatch(new RegExp(`^floe: cannot read s3://${bucket}/wh/raw/people/metadata/.*\\.metadata\\.json at ${proxy.endpoint.replace(/\./g, '\\.')}: SlowDown \\(HTTP 503\\)`));
+    // The table is named first (load.ts), then the storage error.
+    expect(lines[1]).toMatch(new RegExp(`^floe: table raw\\.people: cannot read its current metadata file: cannot read s3://${bucket}/wh/raw/people/metadata/.*\\.metadata\\.json at ${proxy.endpoint.replace(/\./g, '\\.')}: SlowDown \\(HTTP 503\\)`));
   }, 60_000);
 });
