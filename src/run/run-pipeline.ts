@@ -159,6 +159,9 @@ export async function runIngestPipeline(ctx: RunContext, lp: LoadedPipeline): Pr
     } else {
       staged = await materialise(engine, p, extracted, norm, columns, hasFile, cursorTarget, after);
       // Not silently: a NULL cursor is never above the watermark, so such rows are read only by a first run or --full-refresh.
+      if (staged.behind !== undefined) {
+        ctx.onEvent?.('warning', { pipeline: p.name, table: p.target.table, message: `the source's greatest ${cursorColumn} (${staged.behind}) is below the last committed cursor (${after}), so no row was read: if the source was reset or replaced, run with --full-refresh` });
+      }
       if (staged.nullCursor > 0) {
         ctx.onEvent?.('warning', { pipeline: p.name, table: p.target.table, rows_not_read: staged.nullCursor, message: `${staged.nullCursor} row(s) with a NULL ${cursorColumn} were not read: an incremental run reads only rows whose cursor is above the last one (${after}); --full-refresh reads them` });
       }
@@ -280,6 +283,8 @@ interface Staged {
   tally: { rowsRead: number; rejects: number; valuesChanged: number };
   /** Rows left out because their incremental cursor is NULL (never above a watermark). */
   nullCursor: number;
+  /** The source's greatest cursor when it is below the watermark (the source went backwards). */
+  behind?: string;
 }
 
 /**
@@ -322,20 +327,27 @@ async function materialise(
   await enforceRejectLimits(engine, p, rejects, rowsRead, typed, extracted.rejects, extracted.lineOf);
   let good = `SELECT * EXCLUDE (${REJECT}, ${ISSUE}, ${RAW}, ${FILE}) FROM ${quoteIdent(typed)} WHERE ${REJECT} IS NULL`;
   let nullCursor = 0;
+  let behind: string | undefined;
   if (cursorTarget && after !== null) {
     // The cursor is compared after normalisation, in the column's final type, which is also
     // the form its high-watermark is stored in; database sources push a looser filter down.
     const t = (await engine.columns(`SELECT ${quoteIdent(cursorTarget)} FROM ${quoteIdent(typed)}`, 'read the cursor type')).at(0)?.type.toString();
     good += ` AND ${quoteIdent(cursorTarget)} > CAST(${quoteLiteral(after)} AS ${t})`;
-    const n = await engine.all(`SELECT count(*)::BIGINT AS n FROM ${quoteIdent(typed)} WHERE ${REJECT} IS NULL AND ${quoteIdent(cursorTarget)} IS NULL`, 'count the rows without a cursor value');
+    const c = quoteIdent(cursorTarget);
+    const n = await engine.all(
+      `SELECT count(*) FILTER (WHERE ${c} IS NULL)::BIGINT AS n, CAST(max(${c}) AS VARCHAR) AS top, max(${c}) < CAST(${quoteLiteral(after)} AS ${t}) AS behind FROM ${quoteIdent(typed)} WHERE ${REJECT} IS NULL`,
+      'count the rows without a cursor value',
+    );
     nullCursor = Number(n[0]?.n ?? 0);
+    // Every cursor below the watermark: the source was reset or replaced (file sources see it; databases filter first).
+    if (n[0]?.behind === true) behind = String(n[0]?.top);
   }
   if (p.target.key?.length) {
     // The greatest cursor wins; among equal cursors (or without one) the later source row.
     const order = `${cursorTarget ? `${quoteIdent(cursorTarget)} DESC NULLS LAST, ` : ''}rowid DESC`;
     good += ` QUALIFY row_number() OVER (PARTITION BY ${p.target.key.map(quoteIdent).join(', ')} ORDER BY ${order}) = 1`;
   }
-  return { typed, good, tally: { rowsRead, rejects, valuesChanged }, nullCursor };
+  return { typed, good, tally: { rowsRead, rejects, valuesChanged }, nullCursor, behind };
 }
 
 /**

@@ -72,3 +72,19 @@ describe('rows whose incremental cursor is NULL', () => {
     expect(text.stderr).toContain('floe: ev: warning: 2 row(s) with a NULL ts were not read');
   });
 });
+
+describe('a cursor that goes backwards', () => {
+  it('a file source whose every cursor is below the watermark reads nothing and says so', async () => {
+    const p = await newProject();
+    await p.pipeline('ev', 'source: { kind: csv, path: data/ev.csv, incremental: { cursor: ts } }\ncolumns: { ts: { type: long } }\ntarget: { table: raw.ev }\n');
+    await p.write('data/ev.csv', 'id,ts\n1,100\n2,200\n');
+    await p.run(['ev']);
+    // The export was regenerated with a new numbering.
+    await p.write('data/ev.csv', 'id,ts\n3,1\n4,2\n');
+    const r = await p.run(['ev', '--json']);
+    const warning = events(r.stdout).find((e) => e.event === 'warning');
+    expect(warning?.message, r.stdout).toContain("the source's greatest ts (2) is below the last committed cursor (200), so no row was read");
+    expect(await p.query('SELECT count(*) AS n FROM raw.ev')).toEqual([{ n: 2 }]);
+    expect((await p.snapshots('raw.ev')).at(-1)!.summary['floe.cursor.value']).toBe('200');
+  });
+});
