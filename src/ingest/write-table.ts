@@ -33,7 +33,7 @@ import { joinLocation } from '../io/fileio.js';
 import { commitTable, createTable, type CommitEvents, discardUncommitted } from '../table/commit.js';
 import { validateNoConcurrentDataChanges } from '../table/conflicts.js';
 import { loadTable, type LoadedTable } from '../table/load.js';
-import { buildSnapshotChange, currentSchema, newSnapshotId, nextSchemaId, nextSequenceNumber, specById, stagingDir, withEvolvedSchema, writeAddedManifest, type StagedManifest } from '../table/snapshot-producer.js';
+import { buildSnapshotChange, currentSchema, newSnapshotId, nextSchemaId, nextSequenceNumber, refuseRowLineage, specById, stagingDir, withEvolvedSchema, writeAddedManifest, type StagedManifest } from '../table/snapshot-producer.js';
 import { defaultSortOrder, sortOrderSql } from '../table/evolve/sort-sql.js';
 import { reconcileColumns, type SchemaChangePolicy } from './reconcile.js';
 
@@ -87,6 +87,7 @@ export async function writeTable(o: WriteTableOptions): Promise<WriteTableResult
   const { table, pendingCreate } = await loadOrCreate(o, incoming);
   const created = pendingCreate !== undefined;
   const m = table.metadata;
+  refuseRowLineage(m, name, 'writes to');
   const r = reconcileColumns(currentSchema(m), incoming, name, o.schemaPolicy ?? 'fail', nextSchemaId(m), m['last-column-id']);
   const startId = m.refs.main?.['snapshot-id'] ?? null;
   const result = await writeAndCommit(o, table, {

@@ -36,7 +36,7 @@ import { reconcileColumns } from '../ingest/reconcile.js';
 import { loadTable, type LoadedTable } from '../table/load.js';
 import { planScan, type ScanDelete } from '../table/scan.js';
 import { referencedDataFile } from '../table/delete-index.js';
-import { currentSchema, nextSchemaId } from '../table/snapshot-producer.js';
+import { currentSchema, nextSchemaId, refuseRowLineage } from '../table/snapshot-producer.js';
 import { mergeWriteMode } from '../table/position-deletes.js';
 import { type EntryCheck, noNewDeletesForDataFiles, validateNewEntries } from './merge-conflicts.js';
 import { mergeOnRead, mergeOnReadObstacle } from './merge-on-read.js';
@@ -71,6 +71,7 @@ export async function mergeTable(o: MergeOptions): Promise<WriteTableResult> {
   if (o.deleteColumn !== undefined) columns = columns.filter((c) => c.name !== o.deleteColumn);
   const table = await loadTable(o.catalog, o.io, o.id);
   const m = table.metadata;
+  refuseRowLineage(m, name, 'merges into');
   const tableSchema = currentSchema(m);
   const r = reconcileColumns(tableSchema, schemaFromColumns(columns), name, o.schemaPolicy ?? 'fail', nextSchemaId(m), m['last-column-id']);
   const incoming = o.engine.uniqueName('merge_in');

@@ -46,6 +46,20 @@ export function stagingDir(tableLocation: string): string {
   return isLocalLocation(tableLocation) ? join(toLocalPath(tableLocation), 'data', `.staging-${id}`) : join(tmpdir(), `floe-staging-${id}`);
 }
 
+/**
+ * A format v3 table needs row lineage on every new snapshot (spec: "Row Lineage": the
+ * snapshot's first-row-id and added-rows, first_row_id on its data manifests, next-row-id on
+ * the table), which floe does not write yet. Writers call this before writing any file, so
+ * the refusal is a clear `unsupported` error and nothing is left behind.
+ */
+export function refuseRowLineage(m: TableMetadata, table: string, what: string): void {
+  if (m['format-version'] < 3) return;
+  throw unsupportedError(`table ${table} is format v3; floe ${what} v1 and v2 tables only (it does not write v3 row lineage yet)`, {
+    context: { table, 'format-version': String(m['format-version']) },
+    hint: 'write it with an engine that writes v3 (Spark, PyIceberg), or create the table with format-version=2',
+  });
+}
+
 /** A random positive 63-bit snapshot id that the table does not use yet. */
 export function newSnapshotId(metadata: TableMetadata): bigint {
   const used = new Set(metadata.snapshots.map((s) => s['snapshot-id']));
