@@ -60,7 +60,7 @@ export async function runPipelines(ctx: RunContext, load: ProjectLoad, concurren
           if (result.status === 'ok' && result.snapshotId !== null && mayExpireAfterRun(result)) await maintainAfterRun(ctx, lp.name, table);
           return { pipeline: lp.name, table, status: result.status, result };
         } catch (e) {
-          const error = e instanceof FloeError ? e : new FloeError('internal', e instanceof Error ? e.message : String(e), { cause: e });
+          const error = withSourcePath(e instanceof FloeError ? e : new FloeError('internal', e instanceof Error ? e.message : String(e), { cause: e }), lp);
           ctx.onEvent?.('error', { pipeline: lp.name, table, kind: error.kind, message: ctx.redact(error.message) });
           return { pipeline: lp.name, table, status: 'failed', error };
         }
@@ -101,4 +101,17 @@ async function maintainAfterRun(ctx: RunContext, pipeline: string, table: string
   } catch (e) {
     ctx.onEvent?.('warning', { pipeline, table, message: ctx.redact(`expiry after the run failed: ${e instanceof Error ? e.message : String(e)}`) });
   }
+}
+
+/**
+ * A write refused for a column (schema drift: a type the table cannot take, a value that does
+ * not fit, a NULL in a required column) names the pipeline's input files too, so the person
+ * on call knows which export changed. DuckDB reads a glob's files as one relation, so the
+ * path is the pipeline's, not the one file.
+ */
+function withSourcePath(error: FloeError, lp: LoadedPipeline): FloeError {
+  const p = lp.pipeline;
+  if (p.kind !== 'ingest' || !('path' in p.source) || !/cannot write to \S+: column "/.test(error.message)) return error;
+  const paths = [p.source.path].flat().join(', ');
+  return new FloeError(error.kind, `${error.message} (input: ${p.source.kind} ${paths})`, { cause: error, context: { ...error.context, source: paths }, hint: error.hint, retryable: error.retryable });
 }

@@ -48,6 +48,7 @@ describe('CSV type drift between runs', () => {
     await p.write('data/t.csv', 'id,score,price,name\n6,1,9007199254740993,fay\n');
     const r = await p.run(['t'], 1);
     expect(r.stderr).toContain('column "price": the input has type long, the table raw.t has double, and the value 9007199254740993 does not fit it exactly');
+    expect(r.stderr).toContain('(input: csv data/t.csv)');
     expect(await p.pointer('raw.t')).toBe(pointer);
   });
 
@@ -62,7 +63,7 @@ describe('CSV type drift between runs', () => {
   it('a fraction in a long column is still refused (long → double is no Iceberg promotion)', async () => {
     await p.write('data/t.csv', 'id,score,price,name\n8.5,1,1,hal\n');
     const r = await p.run(['t'], 1);
-    expect(r.stderr).toMatch(/column "id": the input has type double, the table raw\.t has long/);
+    expect(r.stderr).toMatch(/column "id": the input has type double, the table raw\.t has long \(input: csv data\/t\.csv\)/);
   });
 
   it('PyIceberg reads the same rows and the unchanged schema', async () => {
