@@ -97,3 +97,27 @@ describe('a required column', () => {
     expect(await p.query('SELECT id, v FROM a.req')).toEqual([{ id: 1, v: 1.5 }]);
   });
 });
+
+describe('whole numbers into int, decimal and float columns', () => {
+  it('are written when they fit exactly (floe load too); the first that does not fails naming it', async () => {
+    const p = await newProject();
+    expect((await p.floe(['table', 'create', 'a.dec', '--column', 'id int', '--column', 'amt decimal(5,2)', '--column', 'f float'])).code).toBe(0);
+    await p.write('d1.csv', 'id,amt,f\n1,999,16777216\n-2147483648,-999,-16777216\n');
+    const ok = await p.floe(['load', 'a.dec', p.path('d1.csv')]);
+    expect(ok.code, ok.stderr).toBe(0);
+    for (const [row, message] of [
+      ['1,1000,1', 'column "amt": the input has type long, the table a.dec has decimal(5,2), and the value 1000 does not fit it exactly'],
+      ['3000000000,1,1', 'column "id": the input has type long, the table a.dec has int, and the value 3000000000 does not fit it exactly'],
+      ['1,1,16777217', 'column "f": the input has type long, the table a.dec has float, and the value 16777217 does not fit it exactly'],
+    ] as const) {
+      await p.write('d2.csv', `id,amt,f\n${row}\n`);
+      const r = await p.floe(['load', 'a.dec', p.path('d2.csv')]);
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr).toContain(message);
+    }
+    expect(await p.query('SELECT id, CAST(amt AS VARCHAR) AS amt, f FROM a.dec ORDER BY id')).toEqual([
+      { id: -2147483648, amt: '-999.00', f: -16777216 },
+      { id: 1, amt: '999.00', f: 16777216 },
+    ]);
+  });
+});
