@@ -88,3 +88,29 @@ describe('a cursor that goes backwards', () => {
     expect((await p.snapshots('raw.ev')).at(-1)!.summary['floe.cursor.value']).toBe('200');
   });
 });
+
+describe('an incremental append killed at any point', () => {
+  it('then run again: every row of the cumulative export exactly once, the cursor at its greatest value', async () => {
+    const p = await newProject();
+    await p.pipeline('ev', 'source: { kind: csv, path: data/ev.csv, incremental: { cursor: ts } }\ncolumns: { ts: { type: long } }\ntarget: { table: raw.ev }\n');
+    const rows = ['1,1', '2,2'];
+    const write = () => p.write('data/ev.csv', `id,ts\n${rows.join('\n')}\n`);
+    await write();
+    await p.run(['ev']);
+    let killed = 0;
+    for (const n of [1, 2, 4, 6, 8, 10, 12, 14, 16, 20]) {
+      const next = rows.length + 1;
+      rows.push(`${next},${next}`, `${next + 1},${next + 1}`);
+      await write();
+      const k = await p.floe(['run', 'ev'], { FLOE_FAULT_KILL_AFTER_IO: String(n) });
+      if (k.signal === 'SIGKILL' || k.code === 137) killed++;
+      else expect(k.code, show(k)).toBe(0);
+      await p.run(['ev']);
+      expect(await p.query('SELECT count(*) AS n, count(DISTINCT id) AS ids, max(ts) AS top FROM raw.ev'), `after a kill at FileIO operation ${n}`).toEqual([
+        { n: rows.length, ids: rows.length, top: rows.length },
+      ]);
+      expect((await p.snapshots('raw.ev')).at(-1)!.summary['floe.cursor.value']).toBe(String(rows.length));
+    }
+    expect(killed).toBeGreaterThan(3);
+  });
+});
