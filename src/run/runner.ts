@@ -8,6 +8,7 @@ import { FloeError } from '../errors.js';
 import type { LoadedPipeline, ProjectLoad } from '../pipeline/load.js';
 import { type PipelineRunResult, type RunContext, runIngestPipeline } from './run-pipeline.js';
 import { parseTableIdentifier } from '../catalog/identifier.js';
+import { writesTables } from '../pipeline/order.js';
 
 export interface RunOutcome {
   pipeline: string;
@@ -23,6 +24,19 @@ export async function runPipelines(ctx: RunContext, load: ProjectLoad, concurren
   const byName = new Map(load.pipelines.map((p) => [p.name, p]));
   const done = new Map<string, Promise<RunOutcome>>();
   const limit = pLimit(Math.max(1, concurrency));
+  // Pipelines writing the same table run one after another in run order (dependencies first,
+  // then by name), whatever the outcome: the table lock would serialise them anyway, but in
+  // whichever order they reached it, so an overwrite and an append left different tables from
+  // one run to the next.
+  const position = new Map(load.order.order.map((n, i) => [n, i]));
+  const writers = new Map<string, string[]>();
+  for (const lp of [...load.pipelines].sort((a, b) => (position.get(a.name) ?? 0) - (position.get(b.name) ?? 0))) {
+    for (const t of writesTables(lp.pipeline)) writers.set(t, [...(writers.get(t) ?? []), lp.name]);
+  }
+  const sameTableBefore = (lp: LoadedPipeline) => [...new Set(writesTables(lp.pipeline).flatMap((t) => {
+    const list = writers.get(t) ?? [];
+    return list.slice(0, list.indexOf(lp.name));
+  }))];
   const run = (lp: LoadedPipeline): Promise<RunOutcome> => {
     const existing = done.get(lp.name);
     if (existing) return existing;
@@ -40,6 +54,7 @@ export async function runPipelines(ctx: RunContext, load: ProjectLoad, concurren
         ctx.onEvent?.('skip', { pipeline: lp.name, table, reason: 'upstream-failed', upstream: failed.pipeline, failed_pipeline: root, note: error.message });
         return { pipeline: lp.name, table, status: 'skipped', error, failedUpstream: root };
       }
+      await Promise.all(sameTableBefore(lp).map((n) => run(byName.get(n)!)));
       return limit(async () => {
         ctx.onEvent?.('start', { pipeline: lp.name, table });
         try {

@@ -38,3 +38,35 @@ describe('run --all with a failing upstream pipeline', () => {
     expect(text.stderr).toContain('agg2: not run: upstream pipeline agg was not run (cust failed)');
   });
 });
+
+describe('run --all with two pipelines writing one table', () => {
+  it('runs them one after another in run order (by name), so an overwrite and an append give the same table every time', async () => {
+    const p = await newProject();
+    await p.write('data/a.csv', 'id\n1\n2\n');
+    await p.write('data/b.csv', 'id\n3\n');
+    await p.pipeline('a_full', 'source: { kind: csv, path: data/a.csv }\ntarget: { table: raw.t, mode: overwrite }\n');
+    await p.pipeline('b_delta', 'source: { kind: csv, path: data/b.csv }\ntarget: { table: raw.t }\n');
+    await p.write('data/c.csv', 'id\n9\n');
+    await p.pipeline('c_other', 'source: { kind: csv, path: data/c.csv }\ntarget: { table: raw.other }\n');
+    for (let i = 0; i < 2; i++) {
+      const r = await p.run(['--all', '--concurrency', '3', '--json']);
+      const evs = events(r.stdout);
+      const at = (type: string, name: string) => evs.findIndex((e) => e.event === type && e.pipeline === name);
+      expect(at('start', 'b_delta'), r.stdout).toBeGreaterThan(at('commit', 'a_full'));
+      // Pipelines of other tables are not held back.
+      expect(at('start', 'c_other'), r.stdout).toBeLessThan(at('commit', 'a_full'));
+      expect(await p.query('SELECT id FROM raw.t ORDER BY id')).toEqual([{ id: 1 }, { id: 2 }, { id: 3 }]);
+    }
+  });
+
+  it('a failure of the first does not skip the second: it does not read the first one\'s rows', async () => {
+    const p = await newProject();
+    await p.write('data/b.csv', 'id\n3\n');
+    await p.pipeline('a_full', 'source: { kind: csv, path: data/missing.csv }\ntarget: { table: raw.t, mode: overwrite }\n');
+    await p.pipeline('b_delta', 'source: { kind: csv, path: data/b.csv }\ntarget: { table: raw.t }\n');
+    const r = await p.run(['--all', '--json'], 1);
+    const evs = events(r.stdout);
+    expect(evs.find((e) => e.event === 'commit' && e.pipeline === 'b_delta'), r.stdout).toBeDefined();
+    expect(evs.findIndex((e) => e.event === 'start' && e.pipeline === 'b_delta')).toBeGreaterThan(evs.findIndex((e) => e.event === 'error' && e.pipeline === 'a_full'));
+  });
+});
