@@ -15,7 +15,7 @@ export const acceptedValues: Evaluator<'accepted_values'> = async (check, ctx) =
   const n = toNumber((await ctx.all(`SELECT count(*) AS n FROM ${t.sql} WHERE ${where}`))[0]?.n);
   const expected = `0 rows outside [${listText(check.values.map(String))}]`;
   if (n === 0) return { passed: true, scope: t.scope, observed: 0, expected, message: `every ${c.name} is an accepted value` };
-  const seen = await examples(ctx, t.sql, col(c), where);
+  const seen = await examples(ctx, c.name, t.sql, col(c), where);
   return {
     passed: false,
     scope: t.scope,

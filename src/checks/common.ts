@@ -94,9 +94,11 @@ export function substitute(sql: string, ctx: CheckContext): string {
 /**
  * Most common offending values with their counts, for kinds whose values are codes or keys
  * (accepted_values, relationships); never used for free text such as emails, which is why
- * format and unique report counts only.
+ * format and unique report counts only. The values of a PII-tagged `column` are never
+ * quoted (messages reach check output and floe.check_results, which no mask covers).
  */
-export async function examples(ctx: CheckContext, from: string, expr: string, where: string, limit = 5): Promise<string> {
+export async function examples(ctx: CheckContext, column: string, from: string, expr: string, where: string, limit = 5): Promise<string> {
+  if ((await ctx.withheld?.())?.has(column.toLowerCase())) return '(values withheld: PII column)';
   const rows = await ctx.all(
     `SELECT CAST(${expr} AS VARCHAR) AS v, count(*) AS n FROM ${from} WHERE ${where} GROUP BY 1 ORDER BY n DESC, v LIMIT ${limit}`,
   );

@@ -85,6 +85,7 @@ export async function evaluateChecks(o: EvaluateOptions): Promise<CheckResult[]>
       whole,
       batch,
       all: (q) => o.engine.all(q, `evaluate check ${check.name} on ${o.table}`, { context: { table: o.table, check: check.name } }),
+      ...(o.withheld ? { withheld: o.withheld } : {}),
     };
     try {
       const outcome: Outcome = await (EVALUATORS[check.kind] as Evaluator<CheckKind>)(check as never, ctx);

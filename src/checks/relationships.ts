@@ -18,7 +18,7 @@ export const relationships: Evaluator<'relationships'> = async (check, ctx) => {
   const n = toNumber((await ctx.all(`SELECT count(*) AS n FROM ${from} WHERE ${where}`))[0]?.n);
   const expected = `0 rows without a match in ${ref}`;
   if (n === 0) return { passed: true, scope: t.scope, observed: 0, expected, message: `every ${c.name} exists in ${ref}` };
-  const seen = await examples(ctx, from, `__c.${col(c)}`, where);
+  const seen = await examples(ctx, c.name, from, `__c.${col(c)}`, where);
   return { passed: false, scope: t.scope, observed: n, expected, message: `${plural(n, 'row')} with ${c.name} not in ${ref}: ${seen}` };
 };
 

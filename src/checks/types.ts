@@ -92,6 +92,11 @@ export interface EvaluateOptions {
   history?: VolumeHistory;
   /** "Now" in epoch milliseconds, for freshness; default Date.now(). */
   now?: number;
+  /**
+   * The columns (lower-cased) whose values messages must not quote: PII-tagged columns
+   * (withheldColumns). Asked only when a message would quote values.
+   */
+  withheld?: () => Promise<ReadonlySet<string>>;
 }
 
 /** A relation ready for SQL, with its columns. */
@@ -115,6 +120,8 @@ export interface CheckContext {
   batch?: Target;
   /** Runs a query for the check being evaluated; errors name the check and table. */
   all(sql: string): Promise<Record<string, unknown>[]>;
+  /** See EvaluateOptions.withheld. */
+  withheld?: () => Promise<ReadonlySet<string>>;
 }
 
 /** An evaluator's verdict; evaluate.ts adds status, severity, timing. */

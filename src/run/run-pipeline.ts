@@ -243,7 +243,7 @@ export async function runIngestPipeline(ctx: RunContext, lp: LoadedPipeline): Pr
 }
 
 /** Write-audit-publish: the pipeline's checks over exactly the rows of the snapshot being written. */
-export function checkAuditor(ctx: RunContext, engine: Engine, p: Pick<IngestPipeline, 'checks'> & { target: { table: string } }, batchSql?: string) {
+export function checkAuditor(ctx: RunContext, engine: Engine, p: Pick<IngestPipeline, 'checks'> & Partial<Pick<IngestPipeline, 'columns'>> & { target: { table: string } }, batchSql?: string) {
   const state: { results?: CheckResult[]; audit: NonNullable<WriteTableOptions['audit']> } = {
     audit: async (snapshotSql, newFilesSql, snapshotId, schema) => {
       // The checks' modules load only for pipelines that have checks.
@@ -264,6 +264,13 @@ export function checkAuditor(ctx: RunContext, engine: Engine, p: Pick<IngestPipe
         snapshot: { id: snapshotId, timestampMs: Date.now() },
         schema,
         history: await historyLookup({ engine, catalog: ctx.catalog, io: ctx.io }),
+        // Check messages never quote values of PII columns: the pipeline's own tags and the table's.
+        withheld: async () => {
+          const { withheldColumns } = await import('../checks/withheld.js');
+          const id = parseTableIdentifier(p.target.table);
+          const tagged = (await ctx.catalog.tableExists(id)) ? (await loadTable(ctx.catalog, ctx.io, id)).metadata : undefined;
+          return withheldColumns(p.target.table, tagged, piiColumns(p.columns ?? {}));
+        },
       });
       state.results = results;
       const s = summarizeResults(results);

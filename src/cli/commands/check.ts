@@ -23,6 +23,7 @@ import { exitCodeFor, formatJson, formatJunit, formatText, problemText, terminal
 import type { CheckProblem, CheckResult, SnapshotInfo } from '../../checks/types.js';
 import { openReportFile, type ReportFile } from '../../checks/report-file.js';
 import { prepareCheckViews } from '../../checks/views.js';
+import { withheldColumns } from '../../checks/withheld.js';
 import { openEngine, type Engine } from '../../engine/duckdb.js';
 import { createTableView, type TableScan } from '../../engine/read.js';
 import { type ErrorKind, FloeError, usageError } from '../../errors.js';
@@ -161,9 +162,10 @@ async function checkTables(tables: string[], opts: CheckOptions, cmd: Command, o
       const runs: HistoryRun[] = [];
       const snapshots = new Map<string, bigint | null>();
       const scans = new Map<string, TableScan | FloeError>();
+      const withheld = new Map<string, Set<string>>();
       for (const p of plan) {
         const started = Date.now();
-        const scan = await scanOf(ctx, engine, p.table, scans);
+        const scan = await scanOf(ctx, engine, p.table, scans, withheld);
         let results: CheckResult[];
         if (scan instanceof FloeError) {
           results = p.checks.map((c) => unevaluated(c, p.table, scan));
@@ -173,7 +175,8 @@ async function checkTables(tables: string[], opts: CheckOptions, cmd: Command, o
           const relation = p.table.split('.');
           // A referenced table that cannot be loaded is reported by the checks that read it.
           await prepareCheckViews(engine, ctx.catalog, ctx.io, p.checks, { table: p.table, relation }).catch(() => undefined);
-          results = await evaluateChecks({ engine, checks: p.checks, relation, table: p.table, snapshot, schema: scan.schema, history });
+          const tagged = withheld.get(p.table) ?? new Set<string>();
+          results = await evaluateChecks({ engine, checks: p.checks, relation, table: p.table, snapshot, schema: scan.schema, history, withheld: async () => tagged });
           if (p.file) results = await withDeclaration(results, p.file, ctx.project.dir);
         }
         runs.push({ pipeline: p.pipeline, snapshotId: snapshots.get(p.table) ?? null, checkedAt: started, results });
@@ -261,7 +264,8 @@ const columnsOf = (v: string) => v.split(',').map((c) => c.trim()).filter((c) =>
 const unique = <T>(xs: readonly T[]) => [...new Set(xs)];
 
 /** A view `ns.table` of the table's current snapshot, made once per table; a missing table becomes the reason. */
-async function scanOf(ctx: ProjectContext, engine: Engine, table: string, cache: Map<string, TableScan | FloeError>): Promise<TableScan | FloeError> {
+/** The table's rows as a view, once per table; `withheld` gets its PII-tagged columns (check messages never quote their values). */
+async function scanOf(ctx: ProjectContext, engine: Engine, table: string, cache: Map<string, TableScan | FloeError>, withheld: Map<string, Set<string>>): Promise<TableScan | FloeError> {
   const hit = cache.get(table);
   if (hit) return hit;
   let scan: TableScan | FloeError;
@@ -272,6 +276,7 @@ async function scanOf(ctx: ProjectContext, engine: Engine, table: string, cache:
     } else {
       const t = await loadTable(ctx.catalog, ctx.io, id);
       scan = await createTableView(engine, [...id.namespace, id.name], { io: t.io, metadata: t.metadata, table });
+      withheld.set(table, withheldColumns(table, t.metadata));
     }
   } catch (e) {
     if (!(e instanceof FloeError)) throw e;
