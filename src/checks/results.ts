@@ -47,7 +47,27 @@ export function exitCodeFor(results: readonly CheckResult[], warnError = false, 
  * unknown. A warn-severity check never blocks, even when it errored.
  */
 export function shouldPublish(results: readonly CheckResult[]): boolean {
-  return !results.some((r) => r.status === 'fail' || (r.status === 'error' && r.severity === 'error'));
+  return !results.some(blocks);
+}
+
+function blocks(r: CheckResult): boolean {
+  return r.status === 'fail' || (r.status === 'error' && r.severity === 'error');
+}
+
+/**
+ * Why an audit kept `main` where it was, for the run's error: the checks that failed and the
+ * severity-error checks that could not be evaluated, each with its message ("2 checks failed:
+ * a (…); b (…); 1 could not be evaluated: c (…)"). Warnings and warn-level errors, which did
+ * not block, are left out.
+ */
+export function blockingText(results: readonly CheckResult[]): string {
+  const line = (r: CheckResult) => `${r.name} (${r.message})`;
+  const failed = results.filter((r) => blocks(r) && r.status === 'fail');
+  const errored = results.filter((r) => blocks(r) && r.status === 'error');
+  const parts: string[] = [];
+  if (failed.length) parts.push(`${failed.length} check${failed.length === 1 ? '' : 's'} failed: ${failed.map(line).join('; ')}`);
+  if (errored.length) parts.push(`${errored.length}${failed.length ? '' : ` check${errored.length === 1 ? '' : 's'}`} could not be evaluated: ${errored.map(line).join('; ')}`);
+  return parts.join('; ');
 }
 
 /** The overall verdict in one word, as JSON reports it. */

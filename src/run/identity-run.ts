@@ -111,8 +111,8 @@ export async function runIdentityPipeline(ctx: RunContext, lp: LoadedPipeline): 
       for (const x of audit.results) ctx.onEvent?.('check', { pipeline: p.name, table: p.outputs.profiles, check: x.name, status: x.status, severity: x.severity, observed: x.observed, expected: x.expected });
     }
     if (profiles.published === false && audit?.results) {
-      const failed = audit.results.filter((x) => x.status === 'fail' || x.status === 'error').map((x) => `${x.name} (${x.message})`);
-      throw new FloeError('check', `pipeline ${p.name}: ${failed.length} check(s) failed, so main of ${p.outputs.profiles} was not moved and ${p.outputs.identity_map} was not written: ${failed.join('; ')}`, {
+      const { blockingText } = await import('../checks/results.js');
+      throw new FloeError('check', `pipeline ${p.name}: main of ${p.outputs.profiles} was not moved and ${p.outputs.identity_map} was not written: ${blockingText(audit.results)}`, {
         context: { pipeline: p.name, table: p.outputs.profiles, snapshot: String(profiles.snapshotId) },
         hint: `The profiles are staged as snapshot ${profiles.snapshotId}; inspect them with: floe query "SELECT * FROM ${p.outputs.profiles}" --snapshot ${profiles.snapshotId}`,
       });

@@ -218,8 +218,8 @@ export async function runIngestPipeline(ctx: RunContext, lp: LoadedPipeline): Pr
       for (const r of audit.results) ctx.onEvent?.('check', { pipeline: p.name, table: p.target.table, check: r.name, status: r.status, severity: r.severity, observed: r.observed, expected: r.expected });
     }
     if (written.published === false && audit?.results) {
-      const failed = audit.results.filter((r) => r.status === 'fail' || r.status === 'error').map((r) => `${r.name} (${r.message})`);
-      throw new FloeError('check', `pipeline ${p.name}: ${failed.length} check(s) failed, so main was not moved: ${failed.join('; ')}`, {
+      const { blockingText } = await import('../checks/results.js');
+      throw new FloeError('check', `pipeline ${p.name}: main was not moved: ${blockingText(audit.results)}`, {
         context: { pipeline: p.name, table: p.target.table, snapshot: String(written.snapshotId) },
         hint: `The data is staged as snapshot ${written.snapshotId}; inspect it with: floe query "SELECT * FROM ${p.target.table}" --snapshot ${written.snapshotId}`,
       });
