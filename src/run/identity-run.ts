@@ -108,7 +108,7 @@ export async function runIdentityPipeline(ctx: RunContext, lp: LoadedPipeline): 
     const profiles = await writeTable({ ...common, id: profilesId, selectSql: `SELECT * FROM ${PROFILES}`, mode: 'overwrite', audit: audit?.audit, properties: piiProperties(profilePii) });
     if (audit?.results) {
       await appendCheckResults({ catalog: ctx.catalog, io: ctx.io, engine, warehouse: ctx.project.paths.warehouse, runs: [{ pipeline: p.name, snapshotId: profiles.snapshotId, runId, results: audit.results }] });
-      for (const x of audit.results) ctx.onEvent?.('check', { pipeline: p.name, table: p.outputs.profiles, check: x.name, status: x.status, severity: x.severity, observed: x.observed, expected: x.expected });
+      for (const x of audit.results) ctx.onEvent?.('check', { pipeline: p.name, table: p.outputs.profiles, check: x.name, status: x.status, severity: x.severity, observed: x.observed, expected: x.expected, message: x.message });
     }
     if (profiles.published === false && audit?.results) {
       const { blockingText } = await import('../checks/results.js');

@@ -215,7 +215,7 @@ export async function runIngestPipeline(ctx: RunContext, lp: LoadedPipeline): Pr
         warehouse: ctx.project.paths.warehouse,
         runs: [{ pipeline: p.name, snapshotId: written.snapshotId, runId, results: audit.results }],
       });
-      for (const r of audit.results) ctx.onEvent?.('check', { pipeline: p.name, table: p.target.table, check: r.name, status: r.status, severity: r.severity, observed: r.observed, expected: r.expected });
+      for (const r of audit.results) ctx.onEvent?.('check', { pipeline: p.name, table: p.target.table, check: r.name, status: r.status, severity: r.severity, observed: r.observed, expected: r.expected, message: r.message });
     }
     if (written.published === false && audit?.results) {
       const { blockingText } = await import('../checks/results.js');

@@ -41,7 +41,7 @@ describe('checks reading a nested table under the first namespace level of the c
     const r = await floeIn(dir, ['run', 'n', '--json']);
     expect(r.code, show(r)).toBe(0);
     const check = r.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>).find((e) => e.event === 'check' && e.check === 'known_ids');
-    expect(check, show(r)).toMatchObject({ status: 'warn' });
+    expect(check, show(r)).toMatchObject({ status: 'warn', observed: 1, message: 'the query returned 1, expected 0' });
   });
 
   it('floe check reports the one unknown id', async () => {
