@@ -7,7 +7,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { assertBuilt, floeIn, show, useTmpDirs, writeProject } from '../cli/helpers.js';
+import { assertBuilt, floeIn, type RunResult, show, useTmpDirs, writeProject } from '../cli/helpers.js';
 
 const tmp = useTmpDirs('floe-check-pii-');
 beforeAll(() => assertBuilt());
@@ -16,7 +16,7 @@ const RAW = ['zed.private@example.com', 'amy.secret@example.org'];
 
 describe('check messages and PII-tagged columns', () => {
   let dir: string;
-  let run: { code: number | null; stdout: string; stderr: string };
+  let run: RunResult;
   beforeAll(async () => {
     dir = await writeProject(await tmp());
     await mkdir(path.join(dir, 'data'));

@@ -3,33 +3,16 @@
  * another engine's rewrite or delete leaves them), as `floe compact --help` promises: "delete
  * files that no longer apply to any data file are removed". Deleted rows stay deleted.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openCatalog } from '../../src/catalog/open.js';
-import { openEngine } from '../../src/engine/duckdb.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { TableIdentifier } from '../../src/iceberg/types.js';
-import { LocalFileIO } from '../../src/io/local.js';
 import { compactTable } from '../../src/table/compact/execute.js';
 import { parseStrategy } from '../../src/table/compact/strategy.js';
 import { commitTable } from '../../src/table/commit.js';
 import { buildSnapshotChange, newSnapshotId } from '../../src/table/snapshot-producer.js';
-import { appendTinyFiles, checksum, commitFiles, createEmpty, type Env, equalityDeletes, liveFiles, positionDeletes } from '../table/compact/helpers.js';
+import { appendTinyFiles, checksum, commitFiles, createEmpty, type Env, equalityDeletes, liveFiles, positionDeletes , useCompactEnv } from '../table/compact/helpers.js';
 
-let dir: string;
-let env: Env;
+const env = useCompactEnv('floe-maint-dangling-');
 
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'floe-maint-dangling-'));
-  const catalog = await openCatalog({ uri: `sqlite:${join(dir, 'catalog.db')}`, name: 'floe' }, dir);
-  env = { catalog, io: new LocalFileIO(), engine: await openEngine({ threads: 2 }), warehouse: join(dir, 'wh') };
-});
-afterAll(async () => {
-  env.engine.close();
-  await env.catalog.close();
-  await rm(dir, { recursive: true, force: true });
-});
 
 let id: TableIdentifier = { namespace: ['db'], name: 'dangling' };
 

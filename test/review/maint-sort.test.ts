@@ -7,33 +7,16 @@
  * The data set is one where DuckDB's COPY ... PARTITION_BY wrote a partition as two sorted
  * runs (rows 8017..23, then 9982..): 10,000 rows in 41 partitions of truncate(250, score).
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openCatalog } from '../../src/catalog/open.js';
-import { openEngine } from '../../src/engine/duckdb.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { quoteLiteral } from '../../src/engine/sql.js';
 import type { TableIdentifier } from '../../src/iceberg/types.js';
-import { LocalFileIO } from '../../src/io/local.js';
 import { compactTable } from '../../src/table/compact/execute.js';
 import { parseStrategy } from '../../src/table/compact/strategy.js';
 import { commitTable } from '../../src/table/commit.js';
-import { appendTinyFiles, checksum, createEmpty, type Env, liveFiles } from '../table/compact/helpers.js';
+import { appendTinyFiles, checksum, createEmpty, type Env, liveFiles , useCompactEnv } from '../table/compact/helpers.js';
 
-let dir: string;
-let env: Env;
+const env = useCompactEnv('floe-maint-sort-');
 
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'floe-maint-sort-'));
-  const catalog = await openCatalog({ uri: `sqlite:${join(dir, 'catalog.db')}`, name: 'floe' }, dir);
-  env = { catalog, io: new LocalFileIO(), engine: await openEngine({ threads: 2 }), warehouse: join(dir, 'wh') };
-});
-afterAll(async () => {
-  env.engine.close();
-  await env.catalog.close();
-  await rm(dir, { recursive: true, force: true });
-});
 
 const tid = (name: string): TableIdentifier => ({ namespace: ['db'], name });
 const base = () => ({ catalog: env.catalog, io: env.io, engine: env.engine });

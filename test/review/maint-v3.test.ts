@@ -3,34 +3,19 @@
  * refused as unsupported before any file is written (it failed at the commit with an internal
  * error, "snapshot ... has no first-row-id"), the table unchanged; the dry run still plans.
  */
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openCatalog } from '../../src/catalog/open.js';
-import { openEngine } from '../../src/engine/duckdb.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { FloeError } from '../../src/errors.js';
 import type { TableIdentifier } from '../../src/iceberg/types.js';
-import { LocalFileIO } from '../../src/io/local.js';
 import { compactTable } from '../../src/table/compact/execute.js';
 import { parseStrategy } from '../../src/table/compact/strategy.js';
 import { commitTable } from '../../src/table/commit.js';
 import { loadTable } from '../../src/table/load.js';
-import { appendTinyFiles, createEmpty, type Env } from '../table/compact/helpers.js';
+import { appendTinyFiles, createEmpty, useCompactEnv } from '../table/compact/helpers.js';
 
-let dir: string;
-let env: Env;
+const env = useCompactEnv('floe-maint-v3-');
 
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'floe-maint-v3-'));
-  const catalog = await openCatalog({ uri: `sqlite:${join(dir, 'catalog.db')}`, name: 'floe' }, dir);
-  env = { catalog, io: new LocalFileIO(), engine: await openEngine({ threads: 2 }), warehouse: join(dir, 'wh') };
-});
-afterAll(async () => {
-  env.engine.close();
-  await env.catalog.close();
-  await rm(dir, { recursive: true, force: true });
-});
 
 describe('compact on a format v3 table', () => {
   it('is refused as unsupported, naming the table, with nothing written or committed', async () => {

@@ -1,32 +1,16 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openCatalog } from '../../../src/catalog/open.js';
-import { openEngine } from '../../../src/engine/duckdb.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { quoteLiteral } from '../../../src/engine/sql.js';
 import { FloeError } from '../../../src/errors.js';
-import { LocalFileIO } from '../../../src/io/local.js';
 import { compactTable } from '../../../src/table/compact/execute.js';
 import { parseStrategy } from '../../../src/table/compact/strategy.js';
 import { commitTable } from '../../../src/table/commit.js';
 import { loadTable } from '../../../src/table/load.js';
-import { appendTinyFiles, checksum, commitFiles, createEmpty, type Env, equalityDeletes, liveFiles, positionDeletes } from './helpers.js';
+import { appendTinyFiles, checksum, commitFiles, createEmpty, type Env, equalityDeletes, liveFiles, positionDeletes , useCompactEnv } from './helpers.js';
 
-let dir: string;
-let env: Env;
+const env = useCompactEnv('floe-compact-');
 const KiB = 1024n;
 
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'floe-compact-'));
-  const catalog = await openCatalog({ uri: `sqlite:${join(dir, 'catalog.db')}`, name: 'floe' }, dir);
-  env = { catalog, io: new LocalFileIO(), engine: await openEngine({ threads: 2 }), warehouse: join(dir, 'wh') };
-});
-afterAll(async () => {
-  env.engine.close();
-  await env.catalog.close();
-  await rm(dir, { recursive: true, force: true });
-});
 
 const tid = (name: string) => ({ namespace: ['db'], name });
 const base = () => ({ catalog: env.catalog, io: env.io, engine: env.engine });

@@ -5,11 +5,13 @@
  * reserved field ids.
  */
 import { randomUUID } from 'node:crypto';
-import { stat } from 'node:fs/promises';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import type { Catalog } from '../../../src/catalog/catalog.js';
 import { formatTableId } from '../../../src/catalog/catalog.js';
-import type { Engine } from '../../../src/engine/duckdb.js';
+import { type Engine, openEngine } from '../../../src/engine/duckdb.js';
 import { schemaFromColumns } from '../../../src/engine/infer-schema.js';
 import { createTableView } from '../../../src/engine/read.js';
 import { quoteIdent, quoteLiteral } from '../../../src/engine/sql.js';
@@ -22,6 +24,8 @@ import { resultType } from '../../../src/iceberg/transforms/index.js';
 import { type DataFile, DataFileContent, type TableIdentifier } from '../../../src/iceberg/types.js';
 import type { FileIO } from '../../../src/io/fileio.js';
 import { joinLocation } from '../../../src/io/fileio.js';
+import { LocalFileIO } from '../../../src/io/local.js';
+import { openCatalog } from '../../../src/catalog/open.js';
 import { commitTable, createTable } from '../../../src/table/commit.js';
 import { loadTable, type LoadedTable } from '../../../src/table/load.js';
 import { planScan } from '../../../src/table/scan.js';
@@ -32,6 +36,23 @@ export interface Env {
   io: FileIO;
   engine: Engine;
   warehouse: string;
+}
+
+/** A SQLite catalog, local FileIO and a DuckDB engine in a fresh folder, for the file's tests; filled in beforeAll, closed and removed afterAll. */
+export function useCompactEnv(prefix: string): Env {
+  const env = {} as Env;
+  let dir = '';
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), prefix));
+    const catalog = await openCatalog({ uri: `sqlite:${join(dir, 'catalog.db')}`, name: 'floe' }, dir);
+    Object.assign(env, { catalog, io: new LocalFileIO(), engine: await openEngine({ threads: 2 }), warehouse: join(dir, 'wh') });
+  });
+  afterAll(async () => {
+    env.engine.close();
+    await env.catalog.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+  return env;
 }
 
 /** Rows k in [from, from + n): k, v = 'v'||k, ts spread over days, region of 4, score. */
