@@ -9,7 +9,7 @@ import { compactTable } from '../../src/table/compact/execute.js';
 import { parseStrategy } from '../../src/table/compact/strategy.js';
 import { commitTable } from '../../src/table/commit.js';
 import { buildSnapshotChange, newSnapshotId } from '../../src/table/snapshot-producer.js';
-import { appendTinyFiles, checksum, commitFiles, createEmpty, type Env, equalityDeletes, liveFiles, positionDeletes , useCompactEnv } from '../table/compact/helpers.js';
+import { appendTinyFiles, checksum, commitFiles, createEmpty, equalityDeletes, liveFiles, positionDeletes, useCompactEnv } from '../table/compact/helpers.js';
 
 const env = useCompactEnv('floe-maint-dangling-');
 

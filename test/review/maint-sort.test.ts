@@ -13,7 +13,7 @@ import type { TableIdentifier } from '../../src/iceberg/types.js';
 import { compactTable } from '../../src/table/compact/execute.js';
 import { parseStrategy } from '../../src/table/compact/strategy.js';
 import { commitTable } from '../../src/table/commit.js';
-import { appendTinyFiles, checksum, createEmpty, type Env, liveFiles , useCompactEnv } from '../table/compact/helpers.js';
+import { appendTinyFiles, checksum, createEmpty, liveFiles, useCompactEnv } from '../table/compact/helpers.js';
 
 const env = useCompactEnv('floe-maint-sort-');
 

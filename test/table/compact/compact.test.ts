@@ -6,7 +6,7 @@ import { compactTable } from '../../../src/table/compact/execute.js';
 import { parseStrategy } from '../../../src/table/compact/strategy.js';
 import { commitTable } from '../../../src/table/commit.js';
 import { loadTable } from '../../../src/table/load.js';
-import { appendTinyFiles, checksum, commitFiles, createEmpty, type Env, equalityDeletes, liveFiles, positionDeletes , useCompactEnv } from './helpers.js';
+import { appendTinyFiles, checksum, commitFiles, createEmpty, equalityDeletes, liveFiles, positionDeletes, useCompactEnv } from './helpers.js';
 
 const env = useCompactEnv('floe-compact-');
 const KiB = 1024n;
