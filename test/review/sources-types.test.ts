@@ -188,12 +188,12 @@ describe('sqlite → Iceberg', () => {
 });
 
 describe('file sources: values with a DuckDB form but no Iceberg one', () => {
-  it('a declared date holding "infinity" or a time 24:00:00 fails the run naming the column, and writes nothing', async () => {
+  it('a declared date holding "infinity" or a time 24:00:00 is a reject naming the column; over the limit, the run writes nothing', async () => {
     const p = await newProject();
     await p.write('data/a.csv', 'id,d,t\n1,2024-01-01,12:00:00\n2,infinity,24:00:00\n');
     const csv = `{ kind: csv, path: data/a.csv }\ncolumns: { d: { type: date } }`;
-    expect(await refused(p, 'inf_csv', csv)).toMatch(/cannot write to rv\.inf_csv: column "d" holds an infinite date, which has no Iceberg value/);
+    expect(await refused(p, 'inf_csv', csv)).toMatch(/column d: cannot convert infinity to date/);
     await p.write('data/b.csv', 'id,t\n1,12:00:00\n2,24:00:00\n');
-    expect(await refused(p, 'midnight_csv', `{ kind: csv, path: data/b.csv }\ncolumns: { t: { type: time } }`)).toMatch(/column "t" holds the time 24:00:00/);
+    expect(await refused(p, 'midnight_csv', `{ kind: csv, path: data/b.csv }\ncolumns: { t: { type: time } }`)).toMatch(/column t: cannot convert 24:00:00 to time/);
   });
 });
