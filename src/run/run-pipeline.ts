@@ -21,7 +21,6 @@ import { openEngine, runMemoryLimit, type Engine } from '../engine/duckdb.js';
 import { quoteIdent, quoteLiteral } from '../engine/sql.js';
 import { registerFloeFunctions } from '../engine/udf.js';
 import { writeTable, type WriteTableOptions, type WriteTableResult } from '../ingest/write-table.js';
-import { mergeBatchSql } from '../checks/batch.js';
 import type { CheckResult } from '../checks/types.js';
 import type { FileIO } from '../io/fileio.js';
 import { isLocalLocation, toLocalPath } from '../io/local.js';
@@ -175,7 +174,9 @@ export async function runIngestPipeline(ctx: RunContext, lp: LoadedPipeline): Pr
     if (pii.some((c) => c.apply === 'ingest')) good = (await import('../governance/ingest.js')).ingestPiiSql(good, pii, p.target.table);
     const summary = stateSummary(p.name, runId, cursorColumn, cursorValue ?? after);
     // A merge's batch is the rows it brought, not its rewritten files (checks/batch.ts).
-    const audit = p.checks.length && !ctx.noAudit ? checkAuditor(ctx, engine, p, p.target.mode === 'merge' ? mergeBatchSql(good, p.target.delete_column) : undefined) : undefined;
+    const audit = p.checks.length && !ctx.noAudit
+      ? checkAuditor(ctx, engine, p, p.target.mode === 'merge' ? (await import('../checks/batch.js')).mergeBatchSql(good, p.target.delete_column) : undefined)
+      : undefined;
     const common = {
       catalog: ctx.catalog,
       io: ctx.io,

@@ -233,7 +233,8 @@ describe('commands without NDJSON output through a store that fails some request
     expect(r.stdout).toBe('');
     const lines = r.stderr.trim().split('\n');
     expect(lines[0], show(r)).toBe(summary(1, 'SlowDown (HTTP 503)'));
-    expect(lines[1]).toMatch(new RegExp(`^floe: cannot read s3://${bucket}/wh/raw/people/metadata/.*\\.metadata\\.json at ${proxy.endpoint.replace(/\./g, '\\.')}: SlowDown \\(HTTP 503\\)`));
+    // The table is named first (load.ts), then the storage error.
+    expect(lines[1]).toMatch(new RegExp(`^floe: table raw\\.people: cannot read its current metadata file: cannot read s3://${bucket}/wh/raw/people/metadata/.*\\.metadata\\.json at ${proxy.endpoint.replace(/\./g, '\\.')}: SlowDown \\(HTTP 503\\)`));
     expect(await peopleIds()).toEqual(['0', '1', '2', '3', '4', '5', '6', '7', '8']);
 
     const drop = await withFaults(project, ['table', 'drop', 'raw.people', '--purge'], (m, k) => m === 'DELETE' && k.includes(under('raw.people')), '500');

@@ -34,7 +34,7 @@ describe('audit log rows of failed commands', () => {
     expect(r.code, show(r)).toBe(3);
     const row = await lastRow('run');
     expect(row).toMatchObject({ outcome: 'failed', exit_code: 3, error_kind: 'check' });
-    expect(String(row!.error_message)).toMatch(/^contacts: pipeline contacts: 1 check\(s\) failed/);
+    expect(String(row!.error_message)).toMatch(/^contacts: pipeline contacts: main was not moved: 1 check failed: unique\(contact_id\)/);
   });
 
   it('a successful command has no error columns', async () => {
