@@ -47,7 +47,7 @@ export function buildProgram(): Command {
     .command('run [pipelines...]')
     .description('run pipelines: extract, normalise, write and commit each target table')
     .option('--all', 'run every pipeline in the project')
-    .option('--full-refresh', 'ignore stored cursors and read sources from the start')
+    .option('--full-refresh', 'ignore stored cursors and read sources from the start; an append pipeline then replaces its table\'s rows (an overwrite snapshot), a merge pipeline upserts them')
     .option('--concurrency <n>', 'pipelines run at once (dependencies still run first)', '2')
     .option('--run-id <id>', 'an id for this run (e.g. Airflow\'s run id); a run id already committed is a no-op')
     .option('--lock-timeout <duration>', 'how long to wait for another run writing the same table', '10m')

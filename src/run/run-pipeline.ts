@@ -116,6 +116,10 @@ export async function runIngestPipeline(ctx: RunContext, lp: LoadedPipeline): Pr
       ctx.onEvent?.('warning', { pipeline: p.name, table: p.target.table, message: ctx.redact(`the snapshot holding the incremental cursor of pipeline ${p.name} has been expired; reading rows with ${cursorColumn} above ${recovered}, the greatest value in ${p.target.table}`) });
     }
     const after = (ctx.fullRefresh ? null : state.cursor ?? recovered ?? null) ?? (initial === undefined ? null : String(initial));
+    // --full-refresh reads every row again: appended, they would all be in the table twice, so
+    // an append pipeline replaces the table's rows instead (one overwrite snapshot). A merge
+    // upserts them as on any run.
+    const mode = ctx.fullRefresh && p.target.mode === 'append' ? 'overwrite' : p.target.mode;
     const source = await createSource(p.source, lp.resolved, ctx.catalog, ctx.io);
     const extracted = await source.extract({
       engine,
@@ -138,7 +142,7 @@ export async function runIngestPipeline(ctx: RunContext, lp: LoadedPipeline): Pr
         context: { pipeline: p.name },
       });
     }
-    const path = chooseIngestPath({ rowRejects: norm.rowRejects, valueIssues: norm.hasValueIssues, mode: p.target.mode, key: p.target.key ?? [], incremental: cursorColumn !== undefined });
+    const path = chooseIngestPath({ rowRejects: norm.rowRejects, valueIssues: norm.hasValueIssues, mode, key: p.target.key ?? [], incremental: cursorColumn !== undefined });
     // Set before the commit: by the materialised pass, or by the streamed write's beforeCommit hook.
     const tally = { rowsRead: 0, rejects: 0, valuesChanged: 0 };
     let staged: Staged | undefined;
@@ -192,9 +196,9 @@ export async function runIngestPipeline(ctx: RunContext, lp: LoadedPipeline): Pr
       events: { onRetry: (r: { attempt: number; waitMs: number; table: string }) => ctx.onEvent?.('retry', { ...r }) },
     };
     const write = (): Promise<WriteTableResult> =>
-      p.target.mode === 'merge'
+      mode === 'merge'
         ? import('./merge.js').then((m) => m.mergeTable({ ...common, selectSql: good, key: p.target.key ?? [], deleteColumn: p.target.delete_column }))
-        : writeTable({ ...common, selectSql: good, mode: p.target.mode, beforeCommit });
+        : writeTable({ ...common, selectSql: good, mode, beforeCommit });
     // A declared partition_by / sort_by evolves the table's layout with this run
     // (table/evolve/layout.ts); without one the layout is left alone, and those modules are not loaded.
     const laid = p.target.partition_by.length > 0 || p.target.sort_by.length > 0
@@ -232,7 +236,7 @@ export async function runIngestPipeline(ctx: RunContext, lp: LoadedPipeline): Pr
       rowsWritten: written.rows,
       rejects: tally.rejects,
       ...(tally.valuesChanged > 0 ? { valuesChanged: tally.valuesChanged } : {}),
-      snapshotId: written.files > 0 || p.target.mode !== 'append' ? written.snapshotId : existing?.metadata['current-snapshot-id'] ?? null,
+      snapshotId: written.files > 0 || mode !== 'append' ? written.snapshotId : existing?.metadata['current-snapshot-id'] ?? null,
       durationMs: Date.now() - started,
       schemaChanges: written.schemaChanges,
       ...(committed ? { tableProperties: committed.metadata.properties } : {}),

@@ -254,8 +254,12 @@ describe('incremental file sources', () => {
     // Nothing newer: a run brings no rows and keeps the cursor.
     await p.run(['events']);
     expect(await p.query('SELECT count(*) AS n FROM raw.events')).toEqual([{ n: 3 }]);
+    // --full-refresh reads every row of both exports again (6) and, the pipeline being an
+    // append, replaces the table's rows with them in one overwrite snapshot; appended, the 3
+    // rows already there would have stayed beside them (9).
     await p.run(['events', '--full-refresh']);
-    expect(await p.query('SELECT count(*) AS n FROM raw.events')).toEqual([{ n: 9 }]);
+    expect(await p.query('SELECT count(*) AS n FROM raw.events')).toEqual([{ n: 6 }]);
+    expect((await p.snapshots('raw.events')).at(-1)!.summary.operation).toBe('overwrite');
   });
 
   it('jsonl and parquet sources accept incremental too (floe validate)', async () => {
