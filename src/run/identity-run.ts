@@ -19,10 +19,8 @@ import { changesSql, RECORD_CUSTOMER } from '../c360/identity/assign.js';
 import type { Cut } from '../c360/identity/components.js';
 import { PROFILES } from '../c360/identity/survive.js';
 import { resolveIdentities } from '../c360/identity/resolve.js';
-import { appendCheckResults } from '../checks/history.js';
 import { openEngine } from '../engine/duckdb.js';
 import { quoteLiteral } from '../engine/sql.js';
-import { FloeError } from '../errors.js';
 import { writeTable, type WriteTableOptions } from '../ingest/write-table.js';
 import type { LoadedPipeline } from '../pipeline/load.js';
 import type { IdentityPipeline } from '../pipeline/schema-pipeline.js';
@@ -34,7 +32,7 @@ import { maskSql } from '../governance/sql.js';
 import { PII_PREFIX, piiProperties, type PiiColumn } from '../governance/policy.js';
 import { changesTable, openIdentityInputs, openOutputView } from './identity-inputs.js';
 import { acquireTableLock } from './lock.js';
-import { checkAuditor, lockDir, type PipelineRunResult, type RunContext } from './run-pipeline.js';
+import { checkAuditor, lockDir, type PipelineRunResult, reportAudit, type RunContext } from './run-pipeline.js';
 import { readState, stateSummary } from './state.js';
 
 /**
@@ -107,15 +105,8 @@ export async function runIdentityPipeline(ctx: RunContext, lp: LoadedPipeline): 
     const audit = p.checks.length && !ctx.noAudit ? checkAuditor(ctx, engine, { checks: p.checks, target: { table: p.outputs.profiles } }) : undefined;
     const profiles = await writeTable({ ...common, id: profilesId, selectSql: `SELECT * FROM ${PROFILES}`, mode: 'overwrite', audit: audit?.audit, properties: piiProperties(profilePii) });
     if (audit?.results) {
-      await appendCheckResults({ catalog: ctx.catalog, io: ctx.io, engine, warehouse: ctx.project.paths.warehouse, runs: [{ pipeline: p.name, snapshotId: profiles.snapshotId, runId, results: audit.results }] });
-      for (const x of audit.results) ctx.onEvent?.('check', { pipeline: p.name, table: p.outputs.profiles, check: x.name, status: x.status, severity: x.severity, observed: x.observed, expected: x.expected, message: x.message });
-    }
-    if (profiles.published === false && audit?.results) {
-      const { blockingText } = await import('../checks/results.js');
-      throw new FloeError('check', `pipeline ${p.name}: main of ${p.outputs.profiles} was not moved and ${p.outputs.identity_map} was not written: ${blockingText(audit.results)}`, {
-        context: { pipeline: p.name, table: p.outputs.profiles, snapshot: String(profiles.snapshotId) },
-        hint: `The profiles are staged as snapshot ${profiles.snapshotId}; inspect them with: floe query "SELECT * FROM ${p.outputs.profiles}" --snapshot ${profiles.snapshotId}`,
-      });
+      const notMoved = `main of ${p.outputs.profiles} was not moved and ${p.outputs.identity_map} was not written`;
+      await reportAudit(ctx, engine, audit.results, { pipeline: p.name, table: p.outputs.profiles, runId, written: profiles, notMoved, staged: ['The profiles are', 'them'] });
     }
     await syncOutputTags(ctx, profilesId, profilePii, profiles.committed);
     await writeTable({

@@ -211,24 +211,7 @@ export async function runIngestPipeline(ctx: RunContext, lp: LoadedPipeline): Pr
       await (await import('../governance/ingest.js')).syncPiiProperties(ctx.catalog, ctx.io, id, pii, committed);
     }
     if (tally.rejects > 0 || tally.valuesChanged > 0) await writeRejects(ctx, engine, p, runId, staged?.typed, extracted.rejects, extracted.lineOf);
-    if (audit?.results) {
-      const { appendCheckResults } = await import('../checks/history.js');
-      await appendCheckResults({
-        catalog: ctx.catalog,
-        io: ctx.io,
-        engine,
-        warehouse: ctx.project.paths.warehouse,
-        runs: [{ pipeline: p.name, snapshotId: written.snapshotId, runId, results: audit.results }],
-      });
-      for (const r of audit.results) ctx.onEvent?.('check', { pipeline: p.name, table: p.target.table, check: r.name, status: r.status, severity: r.severity, observed: r.observed, expected: r.expected, message: r.message });
-    }
-    if (written.published === false && audit?.results) {
-      const { blockingText } = await import('../checks/results.js');
-      throw new FloeError('check', `pipeline ${p.name}: main was not moved: ${blockingText(audit.results)}`, {
-        context: { pipeline: p.name, table: p.target.table, snapshot: String(written.snapshotId) },
-        hint: `The data is staged as snapshot ${written.snapshotId}; inspect it with: floe query "SELECT * FROM ${p.target.table}" --snapshot ${written.snapshotId}`,
-      });
-    }
+    if (audit?.results) await reportAudit(ctx, engine, audit.results, { pipeline: p.name, table: p.target.table, runId, written, notMoved: 'main was not moved', staged: ['The data is', 'it'] });
     return {
       ...base,
       status: 'ok',
@@ -245,6 +228,29 @@ export async function runIngestPipeline(ctx: RunContext, lp: LoadedPipeline): Pr
     session?.close();
     await lock.release();
   }
+}
+
+/**
+ * After an audited write: the results go to floe.check_results and out as `check` events; if
+ * the audit kept main in place, the run fails (exit 3) saying what did not move (`notMoved`)
+ * and how to inspect the staged snapshot (`staged`: its subject and pronoun).
+ */
+export async function reportAudit(
+  ctx: RunContext,
+  engine: Engine,
+  results: CheckResult[],
+  o: { pipeline: string; table: string; runId: string; written: Pick<WriteTableResult, 'snapshotId' | 'published'>; notMoved: string; staged: [string, string] },
+): Promise<void> {
+  const { appendCheckResults } = await import('../checks/history.js');
+  const { snapshotId } = o.written;
+  await appendCheckResults({ catalog: ctx.catalog, io: ctx.io, engine, warehouse: ctx.project.paths.warehouse, runs: [{ pipeline: o.pipeline, snapshotId, runId: o.runId, results }] });
+  for (const r of results) ctx.onEvent?.('check', { pipeline: o.pipeline, table: o.table, check: r.name, status: r.status, severity: r.severity, observed: r.observed, expected: r.expected, message: r.message });
+  if (o.written.published !== false) return;
+  const { blockingText } = await import('../checks/results.js');
+  throw new FloeError('check', `pipeline ${o.pipeline}: ${o.notMoved}: ${blockingText(results)}`, {
+    context: { pipeline: o.pipeline, table: o.table, snapshot: String(snapshotId) },
+    hint: `${o.staged[0]} staged as snapshot ${snapshotId}; inspect ${o.staged[1]} with: floe query "SELECT * FROM ${o.table}" --snapshot ${snapshotId}`,
+  });
 }
 
 /** Write-audit-publish: the pipeline's checks over exactly the rows of the snapshot being written. */
