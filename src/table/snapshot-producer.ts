@@ -52,11 +52,16 @@ export function stagingDir(tableLocation: string): string {
  * the table), which floe does not write yet. Writers call this before writing any file, so
  * the refusal is a clear `unsupported` error and nothing is left behind.
  */
-export function refuseRowLineage(m: TableMetadata, table: string, what: string): void {
+export function refuseRowLineage(
+  m: TableMetadata,
+  table: string,
+  what: string,
+  hint = 'write it with an engine that writes v3 (Spark, PyIceberg), or create the table with format-version=2',
+): void {
   if (m['format-version'] < 3) return;
   throw unsupportedError(`table ${table} is format v3; floe ${what} v1 and v2 tables only (it does not write v3 row lineage yet)`, {
     context: { table, 'format-version': String(m['format-version']) },
-    hint: 'write it with an engine that writes v3 (Spark, PyIceberg), or create the table with format-version=2',
+    hint,
   });
 }
 

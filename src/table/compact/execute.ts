@@ -13,7 +13,7 @@ import { rm } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { Catalog } from '../../catalog/catalog.js';
 import { formatTableId } from '../../catalog/catalog.js';
-import { FloeError, internalError, unsupportedError } from '../../errors.js';
+import { FloeError, internalError } from '../../errors.js';
 import type { Engine } from '../../engine/duckdb.js';
 import { tableScanSql } from '../../engine/read.js';
 import { quoteIdent } from '../../engine/sql.js';
@@ -29,7 +29,7 @@ import { joinLocation } from '../../io/fileio.js';
 import { type CommitEvents, commitTable, discardUncommitted } from '../commit.js';
 import { loadTable, type LoadedTable } from '../load.js';
 import { planScan, type ScanPlan, type ScanTask } from '../scan.js';
-import { buildSnapshotChange, newSnapshotId, specById, stagingDir, writeAddedManifest } from '../snapshot-producer.js';
+import { buildSnapshotChange, newSnapshotId, refuseRowLineage, specById, stagingDir, writeAddedManifest } from '../snapshot-producer.js';
 import { resolveOrder, type ResolvedOrder, zBoundsSql, zOrderSql } from './order-sql.js';
 import { type BatchOptions, commitBatches, type CompactFile, type CompactPlan, type FileGroup, planCompaction, type PlanOptions } from './plan.js';
 import { describeStrategy, type Strategy } from './strategy.js';
@@ -120,7 +120,8 @@ export async function compactTable(o: CompactOptions): Promise<CompactResult> {
   const result: CompactResult = { table: name, strategy: describeStrategy(o.strategy), dryRun: o.dryRun === true, startSnapshotId, plan, danglingDeletes, commits: [] };
   o.events?.onPlan?.(plan);
   if (o.dryRun || (plan.groups.length === 0 && danglingDeletes.length === 0)) return result;
-  refuseV3(m, name);
+  // Refused before any file is written, as `maintain manifests` does; the dry run still plans.
+  refuseRowLineage(m, name, 'compacts', 'compact it with an engine that writes v3, e.g. Spark: CALL system.rewrite_data_files');
 
   registerFloeFunctions(o.engine.connection);
   const byPath = new Map(scanPlan.dataFiles.map((t) => [t.file.file_path, t] as const));
@@ -146,19 +147,6 @@ export async function compactTable(o: CompactOptions): Promise<CompactResult> {
     }
   }
   return result;
-}
-
-/**
- * A v3 snapshot needs row lineage (spec: "Row Lineage": first-row-id on the snapshot and its
- * data manifests), which floe does not write yet: refused before any file is written, as
- * `maintain manifests` does, rather than failing at the commit. The dry run still plans.
- */
-function refuseV3(m: TableMetadata, table: string): void {
-  if (m['format-version'] < 3) return;
-  throw unsupportedError(`table ${table} is format v3; floe compacts v1 and v2 tables only (it does not write v3 row lineage yet)`, {
-    context: { table },
-    hint: 'compact it with an engine that writes v3, e.g. Spark: CALL system.rewrite_data_files',
-  });
 }
 
 function compactFile(t: ScanTask): CompactFile {
