@@ -62,8 +62,8 @@ function blocks(r: CheckResult): boolean {
  */
 export function blockingText(results: readonly CheckResult[]): string {
   const line = (r: CheckResult) => `${r.name} (${r.message})`;
-  const failed = results.filter((r) => blocks(r) && r.status === 'fail');
-  const errored = results.filter((r) => blocks(r) && r.status === 'error');
+  const failed = results.filter((r) => r.status === 'fail');
+  const errored = results.filter((r) => r.status === 'error' && blocks(r));
   const parts: string[] = [];
   if (failed.length) parts.push(`${failed.length} check${failed.length === 1 ? '' : 's'} failed: ${failed.map(line).join('; ')}`);
   if (errored.length) parts.push(`${errored.length}${failed.length ? '' : ` check${errored.length === 1 ? '' : 's'}`} could not be evaluated: ${errored.map(line).join('; ')}`);
