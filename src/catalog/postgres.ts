@@ -300,7 +300,7 @@ function unknownOutcome(error: FloeError): FloeError {
 }
 
 /** JDBC's `socketTimeout=` (seconds, 0 for none) in catalog.uri, else PG_QUERY_TIMEOUT_MS; undefined for none. */
-export function queryTimeoutMs(target: Pick<PostgresTarget, 'params'>): number | undefined {
+function queryTimeoutMs(target: Pick<PostgresTarget, 'params'>): number | undefined {
   const given = target.params.socketTimeout;
   if (given === undefined) return PG_QUERY_TIMEOUT_MS;
   const seconds = Number(given);

@@ -125,7 +125,7 @@ export function reconcileColumns(
  * through here: a CSV `type: date` column holding `infinity`, a `sql` pipeline, a database.
  * The CASE costs one comparison per value; other types pass through unchanged.
  */
-export function guardValues(expr: string, type: IcebergType, column: string, tableName: string): string {
+function guardValues(expr: string, type: IcebergType, column: string, tableName: string): string {
   if (typeof type !== 'string') return expr;
   const fail = (what: string) => `error(${quoteLiteral(`cannot write to ${tableName}: column "${column}" holds ${what}, which has no Iceberg value`)})`;
   if (/^(date|timestamp|timestamptz|timestamp_ns|timestamptz_ns)$/.test(type)) {
@@ -163,7 +163,7 @@ const EXACT_INTEGERS: Record<string, readonly [bigint, bigint]> = {
  * value casts, not schema changes: the table keeps its type (the spec's "Schema Evolution"
  * has no long → double promotion).
  */
-export function exactValueCast(expr: string, from: IcebergType, to: IcebergType, column: string, tableName: string): string | undefined {
+function exactValueCast(expr: string, from: IcebergType, to: IcebergType, column: string, tableName: string): string | undefined {
   if (typeof from !== 'string' || typeof to !== 'string') return undefined;
   const fail = (rule: string) =>
     `error(${quoteLiteral(`cannot write to ${tableName}: column "${column}": the input has type ${typeShape(from)}, the table ${tableName} has ${typeShape(to)}, and the value `)} || CAST(${expr} AS VARCHAR) || ${quoteLiteral(` ${rule}`)})`;

@@ -51,7 +51,7 @@ export interface LineScan {
 }
 
 /** Past this many blank or rejected lines in a file, LineScan.runs is not kept. */
-export const MAX_GAPS = 1_000_000;
+const MAX_GAPS = 1_000_000;
 
 /** The runs of record lines of a file of `lastLine` lines, from its sorted non-record lines. */
 export function recordRuns(gaps: readonly number[], lastLine: number): { line: number; record: number }[] {

@@ -235,7 +235,7 @@ export function decimalColumn(precision: number, scale: number): { type: string;
 }
 
 /** The hint of a decimal that does not fit, in each server's SQL. */
-export const DECIMAL_HINT = {
+const DECIMAL_HINT = {
   postgres: 'cast it in the query to a numeric type that holds it, e.g. round(x, 6) or x::numeric(30, 6), or to text',
   mysql: 'cast it in the query to a decimal that holds it, e.g. CAST(x AS DECIMAL(38, 6)), or to text with CAST(x AS CHAR)',
 } as const;
