@@ -14,7 +14,7 @@ import path from 'node:path';
 import type { Database, Statement } from 'better-sqlite3';
 import { FloeError, notFound, sourceError } from '../errors.js';
 import { createStage, type Stage } from './appender.js';
-import { baseQuery, checkWatermark, cursorColumn, cursorStart, incrementalQuery, type RelationalConfig } from './incremental.js';
+import { baseQuery, checkWatermark, cursorColumn, cursorStart, incrementalQuery, quoteSourceIdent, type RelationalConfig } from './incremental.js';
 import type { Extracted, Source, SourceContext } from './source.js';
 import { type SqlitePlan, sqliteColumn, sqliteText } from './sql-types.js';
 
@@ -122,7 +122,7 @@ export function sqliteSource(config: SqliteConfig): Source {
  * naming the row and column.
  */
 function checkUtf8(db: Database, sql: string, params: unknown[], column: string, ctx: SourceContext, describe: string): void {
-  const col = `q."${column.replaceAll('"', '""')}"`;
+  const col = `q.${quoteSourceIdent('sqlite', column)}`;
   const stmt = db.prepare(`SELECT CASE WHEN typeof(${col}) = 'text' THEN CAST(${col} AS BLOB) END FROM (${sql}) AS q`).raw(true).safeIntegers(true);
   let row = 0;
   for (const [bytes] of stmt.iterate(...params) as IterableIterator<[Uint8Array | null]>) {
