@@ -35,9 +35,8 @@ export function toJsonValue(v: DuckDBValue): JsonValue {
   return text;
 }
 
-/** Text for a table cell. */
-export function toCellText(v: DuckDBValue): string {
-  const j = toJsonValue(v);
+/** Text for a table cell from a value's JSON form: NULL, nested values as JSON, everything else as its text. */
+export function cellText(j: JsonValue): string {
   if (j === null) return 'NULL';
   return typeof j === 'object' ? JSON.stringify(j) : String(j);
 }

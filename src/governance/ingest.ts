@@ -11,7 +11,7 @@ import { commitTable } from '../table/commit.js';
 import { loadTable, type LoadedTable } from '../table/load.js';
 import type { TableUpdate } from '../table/updates.js';
 import { applyPoliciesSql } from './apply.js';
-import { DEFAULT_SALT_ENV, PII_PREFIX, piiProperties, type PiiColumn } from './policy.js';
+import { DEFAULT_SALT_ENV, PII_PREFIX, piiProperties, SALT_ENV_SUFFIX, type PiiColumn } from './policy.js';
 import type { Env } from './salt.js';
 import { tableHadColumn } from './tags.js';
 
@@ -42,8 +42,6 @@ export function piiPropertyUpdates(current: Readonly<Record<string, string>>, co
   if (removals.length) updates.push({ action: 'remove-properties', removals });
   return updates;
 }
-
-const SALT_ENV_SUFFIX = '.salt-env';
 
 /**
  * Commits the tag properties when the table's differ; nothing when they match. `table`: the

@@ -21,7 +21,7 @@ import { usageError } from '../errors.js';
 /** Table functions that produce values from their arguments and read nothing. */
 const SAFE_TABLE_FUNCTIONS = new Set(['range', 'generate_series', 'unnest']);
 
-export interface MaskedQueryProblem {
+interface MaskedQueryProblem {
   /** What the query reads that is not a masked view. */
   what: string;
   /** The text is not a SELECT (COPY, PRAGMA, SET, ATTACH, ...). */
@@ -32,7 +32,7 @@ export interface MaskedQueryProblem {
  * Pure: the problems of a parse tree (json_serialize_sql's output) under --mask, given the
  * catalog tables with masked views (`ns.table`, any case). Empty when the query may run.
  */
-export function maskedQueryProblems(tree: unknown, views: readonly string[]): MaskedQueryProblem[] {
+function maskedQueryProblems(tree: unknown, views: readonly string[]): MaskedQueryProblem[] {
   const allowed = new Set(views.map((v) => v.toLowerCase()));
   const problems: MaskedQueryProblem[] = [];
   const root = tree as { error?: boolean; error_type?: string; error_message?: string; statements?: unknown[] } | null;

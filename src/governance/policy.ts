@@ -17,6 +17,11 @@ export type PiiPolicy = 'hash' | 'mask' | 'redact' | 'none';
 export const PII_POLICIES: readonly PiiPolicy[] = ['hash', 'mask', 'redact', 'none'];
 export const PII_PREFIX = 'floe.pii.';
 export const DEFAULT_SALT_ENV = 'FLOE_PII_SALT';
+/** `floe.pii.<column>.salt-env`: the property naming a hashed column's salt variable. */
+export const SALT_ENV_SUFFIX = '.salt-env';
+
+/** Stricter policies win when two tags reach one column (a rename and a new tag, several inputs). */
+export const POLICY_STRICTNESS: Readonly<Record<PiiPolicy, number>> = { none: 0, mask: 1, hash: 2, redact: 3 };
 
 export interface PiiColumn {
   /** The column in the table. */
@@ -68,7 +73,7 @@ export function piiProperties(columns: readonly PiiColumn[]): Record<string, str
   const out: Record<string, string> = {};
   for (const c of columns) {
     out[`${PII_PREFIX}${c.column}`] = `${c.tag}:${c.policy}${c.apply === 'ingest' ? ':ingest' : ''}`;
-    if (c.policy === 'hash' && c.saltEnv !== DEFAULT_SALT_ENV) out[`${PII_PREFIX}${c.column}.salt-env`] = c.saltEnv;
+    if (c.policy === 'hash' && c.saltEnv !== DEFAULT_SALT_ENV) out[`${PII_PREFIX}${c.column}${SALT_ENV_SUFFIX}`] = c.saltEnv;
   }
   return out;
 }
@@ -77,7 +82,7 @@ export function piiProperties(columns: readonly PiiColumn[]): Record<string, str
 export function piiColumnsFromProperties(properties: Readonly<Record<string, string>>): PiiColumn[] {
   const out: PiiColumn[] = [];
   for (const [key, value] of Object.entries(properties)) {
-    if (!key.startsWith(PII_PREFIX) || key.endsWith('.salt-env')) continue;
+    if (!key.startsWith(PII_PREFIX) || key.endsWith(SALT_ENV_SUFFIX)) continue;
     const column = key.slice(PII_PREFIX.length);
     const [tag, policy, apply] = value.split(':');
     if (!tag || !policy || !(PII_POLICIES as readonly string[]).includes(policy)) continue;
@@ -86,7 +91,7 @@ export function piiColumnsFromProperties(properties: Readonly<Record<string, str
       tag,
       policy: policy as PiiPolicy,
       apply: apply === 'ingest' ? 'ingest' : 'read',
-      saltEnv: properties[`${key}.salt-env`] ?? DEFAULT_SALT_ENV,
+      saltEnv: properties[`${key}${SALT_ENV_SUFFIX}`] ?? DEFAULT_SALT_ENV,
     });
   }
   return out.sort((a, b) => a.column.localeCompare(b.column));

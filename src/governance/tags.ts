@@ -14,16 +14,13 @@
  */
 import { configError } from '../errors.js';
 import type { Schema } from '../iceberg/types.js';
-import { DEFAULT_SALT_ENV, PII_POLICIES, PII_PREFIX, type PiiColumn, type PiiPolicy } from './policy.js';
+import { DEFAULT_SALT_ENV, PII_POLICIES, PII_PREFIX, type PiiColumn, type PiiPolicy, POLICY_STRICTNESS as STRICTNESS } from './policy.js';
 
 export interface TaggedTable {
   schemas: readonly Schema[];
   'current-schema-id': number;
   properties: Readonly<Record<string, string>>;
 }
-
-/** Stricter policies win when two tags reach one column (a rename and a new tag). */
-const STRICTNESS: Record<PiiPolicy, number> = { none: 0, mask: 1, hash: 2, redact: 3 };
 
 /** Every `floe.pii.<column>` tag of the table's properties; a value floe cannot read throws. */
 function readTags(t: TaggedTable, table: string): PiiColumn[] {

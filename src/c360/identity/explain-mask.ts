@@ -8,7 +8,7 @@
  */
 import type { Engine } from '../../engine/duckdb.js';
 import { quoteLiteral } from '../../engine/sql.js';
-import type { PiiColumn } from '../../governance/policy.js';
+import { type PiiColumn, POLICY_STRICTNESS } from '../../governance/policy.js';
 import { saltFor, type Env } from '../../governance/salt.js';
 import { policySql } from '../../governance/sql.js';
 import type { Explanation } from './explain.js';
@@ -47,5 +47,4 @@ export async function maskExplanation(engine: Engine, e: Explanation, inputs: re
   return { ...e, records, links };
 }
 
-const STRICTNESS = { none: 0, mask: 1, hash: 2, redact: 3 } as const;
-const rank = (c: PiiColumn) => STRICTNESS[c.policy];
+const rank = (c: PiiColumn) => POLICY_STRICTNESS[c.policy];

@@ -15,7 +15,7 @@
  * Identifier and attribute columns given as struct paths ('requester.email') carry the tag of
  * their top-level column. Pure: no IO.
  */
-import type { PiiColumn, PiiPolicy } from '../../governance/policy.js';
+import { type PiiColumn, POLICY_STRICTNESS as STRICTNESS } from '../../governance/policy.js';
 import { keyFamily } from './keys.js';
 
 export interface TaggedInput {
@@ -24,8 +24,6 @@ export interface TaggedInput {
   /** The input table's tags by current column name (read masks and ingest/none classifications). */
   tags: readonly PiiColumn[];
 }
-
-const STRICTNESS: Record<PiiPolicy, number> = { none: 0, mask: 1, hash: 2, redact: 3 };
 
 function tagOf(tags: readonly PiiColumn[], column: string): PiiColumn | undefined {
   const top = column.split('.')[0]!.toLowerCase();

@@ -80,7 +80,7 @@ const keyOf = (kind: string, raw: string, region: string | null) => {
  * aliases would still link records to each other. The built-in predicates see the value and,
  * for emails, its key (so 't.e.s.t@gmail.com' is a test address too).
  */
-export function identityBlocker(userBlocks: BlockLists): (kind: string, value: string) => string | undefined {
+function identityBlocker(userBlocks: BlockLists): (kind: string, value: string) => string | undefined {
   // The user's lists are keyed by the pipeline's kind names; the built-in ones by family.
   const mapped: Record<string, (string | number)[]> = {};
   const listedKeys = new Map<string, Set<string>>();

@@ -12,7 +12,7 @@ import type { Command } from 'commander';
 import { FloeError, usageError } from '../../errors.js';
 import { openEngine } from '../../engine/duckdb.js';
 import { quoteLiteral } from '../../engine/sql.js';
-import { type JsonValue, toJsonValue } from '../../engine/values.js';
+import { cellText, type JsonValue, toJsonValue } from '../../engine/values.js';
 import { float32Narrower } from '../../query/float32.js';
 import { explainJson, explainQueryError, explainText, findDamagedFile, prepareViews } from '../../query/query.js';
 import { readMasker } from '../../governance/views.js';
@@ -112,12 +112,6 @@ export default async function query(sql: string, given: QueryOptions, cmd: Comma
     }
   }));
   return 0;
-}
-
-/** A table cell: NULL, nested values as JSON, everything else as its text. */
-function cellText(j: JsonValue): string {
-  if (j === null) return 'NULL';
-  return typeof j === 'object' ? JSON.stringify(j) : String(j);
 }
 
 /** JSON.stringify, except that -0 stays -0 (a float value Iceberg bounds tell apart from 0). */
