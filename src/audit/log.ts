@@ -12,14 +12,14 @@
  */
 import type { Catalog } from '../catalog/catalog.js';
 import { quoteIdent, quoteLiteral } from '../engine/sql.js';
-import type { IcebergValue, PrimitiveType, TableMetadata } from '../iceberg/types.js';
+import type { IcebergValue, PrimitiveType } from '../iceberg/types.js';
 import type { FileIO } from '../io/fileio.js';
 import type { AuditActor } from './actor.js';
 import { appendRowsWithoutEngine, type RowColumn } from './append.js';
 import type { TableChange } from './changes.js';
 import { AUDIT_LOG_NAME, AUDIT_LOG_TABLE } from './command.js';
 import type { ReportedTable } from './context.js';
-import { upkeepDue } from './upkeep.js';
+import { upkeepAfterAppend } from './upkeep.js';
 
 export interface AuditRecord {
   auditId: string;
@@ -168,7 +168,8 @@ export async function appendAuditRecord(o: AppendAuditOptions): Promise<void> {
     rows: [auditRecordValues(o.record)],
   });
   if (done) {
-    if (done.metadata) await upkeepAfterAppend(o, done.metadata);
+    // The log's upkeep (upkeep.ts) when the append left it due.
+    if (done.metadata) await upkeepAfterAppend(o.catalog, o.io, AUDIT_LOG_TABLE, AUDIT_LOG_NAME, done.metadata, 'the next command tries again');
     return;
   }
   const [{ openEngine }, { writeTable }] = await Promise.all([import('../engine/duckdb.js'), import('../ingest/write-table.js')]);
@@ -186,20 +187,5 @@ export async function appendAuditRecord(o: AppendAuditOptions): Promise<void> {
     });
   } finally {
     engine.close();
-  }
-}
-
-/**
- * The log's upkeep (upkeep.ts) when the append left it due: the record is committed, so a
- * failure here is a warning on stderr and the next append tries again.
- */
-async function upkeepAfterAppend(o: AppendAuditOptions, metadata: TableMetadata): Promise<void> {
-  const due = upkeepDue(metadata);
-  if (!due.compact && !due.expire) return;
-  try {
-    const { runUpkeep } = await import('./upkeep.js');
-    await runUpkeep(o.catalog, o.io, AUDIT_LOG_TABLE, due);
-  } catch (e) {
-    process.stderr.write(`floe: warning: the upkeep of ${AUDIT_LOG_NAME} (compaction, expiry) did not finish; the next command tries again: ${e instanceof Error ? e.message : String(e)}\n`);
   }
 }

@@ -70,3 +70,26 @@ export async function runUpkeep(catalog: Catalog, io: FileIO, id: TableIdentifie
   }
   return done;
 }
+
+/**
+ * The upkeep of table `id` (shown as `name`) when an append left it as `metadata` and that is
+ * due. The appended rows are committed by then, so a failure here is a warning on stderr
+ * ending with `retry` (who tries again).
+ */
+export async function upkeepAfterAppend(
+  catalog: Catalog,
+  io: FileIO,
+  id: TableIdentifier,
+  name: string,
+  metadata: TableMetadata,
+  retry: string,
+  limits: { compactAt: number; expireAt: number; retain: number } = UPKEEP,
+): Promise<void> {
+  const due = upkeepDue(metadata, limits);
+  if (!due.compact && !due.expire) return;
+  try {
+    await runUpkeep(catalog, io, id, due, limits.retain);
+  } catch (e) {
+    process.stderr.write(`floe: warning: the upkeep of ${name} (compaction, expiry) did not finish; ${retry}: ${e instanceof Error ? e.message : String(e)}\n`);
+  }
+}

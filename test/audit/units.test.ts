@@ -5,6 +5,7 @@ import type { TableMetadata } from '../../src/iceberg/types.js';
 import { isAudited, redactArguments } from '../../src/audit/command.js';
 import { auditDisabled, commandPath } from '../../src/audit/command-audit.js';
 import { auditRecordSql, summarize } from '../../src/audit/log.js';
+import { okRecord } from './records.js';
 
 describe('auditActor', () => {
   it('is the OS user outside CI', () => {
@@ -75,23 +76,19 @@ describe('the audit record', () => {
   });
 
   it('quotes text as SQL literals', () => {
-    const sql = auditRecordSql({
-      auditId: 'id',
-      startedMs: 0,
-      finishedMs: 5,
-      actor: { actor: "o'brien", kind: 'user', ciSystem: null, ciJob: null, osUser: "o'brien" },
-      host: 'h',
-      command: 'run',
-      arguments: ['run'],
-      project: '/p',
-      changes: [],
-      reported: [],
-      outcome: 'ok',
-      exitCode: 0,
-      errorKind: null,
-      errorMessage: null,
-      floeVersion: '0',
-    });
+    const sql = auditRecordSql(
+      okRecord({
+        auditId: 'id',
+        startedMs: 0,
+        finishedMs: 5,
+        actor: { actor: "o'brien", kind: 'user', ciSystem: null, ciJob: null, osUser: "o'brien" },
+        host: 'h',
+        command: 'run',
+        arguments: ['run'],
+        project: '/p',
+        floeVersion: '0',
+      }),
+    );
     expect(sql).toContain("'o''brien'");
     expect(sql).toMatch(/CAST\("exit_code" AS INTEGER\)/);
   });

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AUDIT_LOG_TABLE } from '../../src/audit/command.js';
 import { appendAuditRecord, type AuditRecord } from '../../src/audit/log.js';
 import { runUpkeep, UPKEEP, UPKEEP_PROPERTY, upkeepDue } from '../../src/audit/upkeep.js';
+import { okRecord } from './records.js';
 import type { Catalog } from '../../src/catalog/catalog.js';
 import { openCatalog } from '../../src/catalog/open.js';
 import { openEngine, type Engine } from '../../src/engine/duckdb.js';
@@ -32,23 +33,18 @@ afterAll(() => {
   rmSync(root, { recursive: true, force: true });
 });
 
-const record = (i: number): AuditRecord => ({
-  auditId: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
-  startedMs: 1_732_800_000_000 + i * 1000,
-  finishedMs: 1_732_800_000_500 + i * 1000,
-  actor: { actor: 'carol', kind: 'user', ciSystem: null, ciJob: null, osUser: 'carol' },
-  host: 'h',
-  command: 'run',
-  arguments: ['run'],
-  project: '/srv/lake',
-  changes: [],
-  reported: [],
-  outcome: 'ok',
-  exitCode: 0,
-  errorKind: null,
-  errorMessage: null,
-  floeVersion: '0.1.0',
-});
+const record = (i: number): AuditRecord =>
+  okRecord({
+    auditId: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+    startedMs: 1_732_800_000_000 + i * 1000,
+    finishedMs: 1_732_800_000_500 + i * 1000,
+    actor: { actor: 'carol', kind: 'user', ciSystem: null, ciJob: null, osUser: 'carol' },
+    host: 'h',
+    command: 'run',
+    arguments: ['run'],
+    project: '/srv/lake',
+    floeVersion: '0.1.0',
+  });
 
 async function newLog(records: number): Promise<{ catalog: Catalog; warehouse: string }> {
   const warehouse = mkdtempSync(join(root, 'w'));
