@@ -126,13 +126,20 @@ export function reconcileColumns(
  * The CASE costs one comparison per value; other types pass through unchanged.
  */
 function guardValues(expr: string, type: IcebergType, column: string, tableName: string): string {
-  if (typeof type !== 'string') return expr;
-  const fail = (what: string) => `error(${quoteLiteral(`cannot write to ${tableName}: column "${column}" holds ${what}, which has no Iceberg value`)})`;
-  if (/^(date|timestamp|timestamptz|timestamp_ns|timestamptz_ns)$/.test(type)) {
-    return `CASE WHEN isinf(${expr}) THEN ${fail(`an infinite ${type}`)} ELSE ${expr} END`;
-  }
-  if (type === 'time') return `CASE WHEN ${expr} >= TIME '24:00:00' THEN ${fail('the time 24:00:00 (Iceberg times are 00:00:00 to 23:59:59.999999)')} ELSE ${expr} END`;
-  return expr;
+  const u = typeof type === 'string' ? unrepresentable(expr, type) : undefined;
+  if (!u) return expr;
+  return `CASE WHEN ${u.when} THEN error(${quoteLiteral(`cannot write to ${tableName}: column "${column}" holds ${u.what}, which has no Iceberg value`)}) ELSE ${expr} END`;
+}
+
+/**
+ * When a value of the primitive `type` has a DuckDB form but no Iceberg one (see guardValues),
+ * as an SQL condition on `expr`, with what such a value is; undefined for other types.
+ * Declared types (run/normalize.ts) turn such values into row rejects with it.
+ */
+export function unrepresentable(expr: string, type: string): { when: string; what: string } | undefined {
+  if (/^(date|timestamp|timestamptz|timestamp_ns|timestamptz_ns)$/.test(type)) return { when: `isinf(${expr})`, what: `an infinite ${type}` };
+  if (type === 'time') return { when: `${expr} >= TIME '24:00:00'`, what: 'the time 24:00:00 (Iceberg times are 00:00:00 to 23:59:59.999999)' };
+  return undefined;
 }
 
 /**

@@ -8,6 +8,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { configError } from '../errors.js';
 import { quoteIdent, quoteLiteral } from '../engine/sql.js';
 import { duckdbTypeSql } from '../engine/types.js';
+import { unrepresentable } from '../ingest/reconcile.js';
 import type { ColumnRule } from '../pipeline/schema-pipeline.js';
 
 export interface NormalizePlan {
@@ -137,7 +138,6 @@ export function planNormalize(sourceColumns: readonly string[], rules: Record<st
  * run). Made NULL here, such a value becomes a row reject like any other that does not convert.
  */
 function withoutUnrepresentable(cast: string, type: string): string {
-  if (/^(date|timestamp)/.test(type)) return `CASE WHEN isinf(${cast}) THEN NULL ELSE ${cast} END`;
-  if (type === 'time') return `CASE WHEN ${cast} >= TIME '24:00:00' THEN NULL ELSE ${cast} END`;
-  return cast;
+  const u = unrepresentable(cast, type);
+  return u ? `CASE WHEN ${u.when} THEN NULL ELSE ${cast} END` : cast;
 }
