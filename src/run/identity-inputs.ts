@@ -10,7 +10,7 @@ import type { Engine } from '../engine/duckdb.js';
 import { notFound } from '../errors.js';
 import type { FileIO } from '../io/fileio.js';
 import type { IdentityPipeline } from '../pipeline/schema-pipeline.js';
-import { loadTable } from '../table/load.js';
+import { loadTable, type LoadedTable } from '../table/load.js';
 import { currentColumnTags } from '../governance/tags.js';
 
 export type { IdentityPipeline };
@@ -51,11 +51,14 @@ export async function openIdentityInputs(engine: Engine, catalog: Catalog, io: F
   return out;
 }
 
-/** A view of an output's current snapshot (the identity map, the changes), or undefined when the table does not exist yet. */
-export async function openOutputView(engine: Engine, catalog: Catalog, io: FileIO, table: string, relation: string): Promise<string | undefined> {
+/**
+ * A view of an output's current snapshot (the identity map, the changes) named `relation`,
+ * with the table as loaded; undefined when the table does not exist yet.
+ */
+export async function openOutputView(engine: Engine, catalog: Catalog, io: FileIO, table: string, relation: string): Promise<{ relation: string; table: LoadedTable } | undefined> {
   const id = parseTableIdentifier(table);
   if (!(await catalog.tableExists(id))) return undefined;
   const loaded = await loadTable(catalog, io, id);
   await createTableView(engine, relation, { io, metadata: loaded.metadata, table });
-  return relation;
+  return { relation, table: loaded };
 }

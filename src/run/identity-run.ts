@@ -61,7 +61,7 @@ export async function runIdentityPipeline(ctx: RunContext, lp: LoadedPipeline): 
       return { ...base, status: 'skipped', rowsRead: 0, rowsWritten: 0n, snapshotId: existing?.metadata['current-snapshot-id'] ?? null, durationMs: Date.now() - started, note: `run ${ctx.runId} already committed` };
     }
     const inputs = await openIdentityInputs(engine, ctx.catalog, ctx.io, p.name, p);
-    const previousMap = ctx.fullRefresh ? undefined : await openOutputView(engine, ctx.catalog, ctx.io, p.outputs.identity_map, '__id_map');
+    const previousMap = ctx.fullRefresh ? undefined : (await openOutputView(engine, ctx.catalog, ctx.io, p.outputs.identity_map, '__id_map'))?.relation;
     const r = await resolveIdentities(engine, {
       inputs,
       blockValues: p.match.block_values,

@@ -5,8 +5,6 @@ import { explainCustomer, type Explanation } from '../../c360/identity/explain.j
 import { openEngine } from '../../engine/duckdb.js';
 import { notFound, usageError } from '../../errors.js';
 import { RoutingFileIO } from '../../io/resolve.js';
-import { parseTableIdentifier } from '../../catalog/identifier.js';
-import { loadTable } from '../../table/load.js';
 import { SUMMARY } from '../../run/state.js';
 import { formatDiagnostic, hasErrors } from '../../pipeline/diagnostics.js';
 import { validateProject } from '../../pipeline/load.js';
@@ -40,18 +38,18 @@ export default async function identityExplain(given: string, opts: { pipeline?: 
     const io = RoutingFileIO.forStorage(load.project.storage);
     const engine = await openEngine({ threads: 1 });
     try {
-      const map = await openOutputView(engine, catalog, io, p.outputs.identity_map, '__id_map');
-      if (!map) throw notFound(`pipeline ${lp.name} has not run yet: ${p.outputs.identity_map} does not exist`, { hint: `floe run ${lp.name}` });
-      const changes = await openOutputView(engine, catalog, io, changesTable(p), '__id_changes');
+      const mapView = await openOutputView(engine, catalog, io, p.outputs.identity_map, '__id_map');
+      if (!mapView) throw notFound(`pipeline ${lp.name} has not run yet: ${p.outputs.identity_map} does not exist`, { hint: `floe run ${lp.name}` });
+      const changes = (await openOutputView(engine, catalog, io, changesTable(p), '__id_changes'))?.relation;
       // The cuts that shaped the map are those of the run that wrote it; identity_changes
       // holds every run's.
-      const mapTable = await loadTable(catalog, io, parseTableIdentifier(p.outputs.identity_map));
+      const mapTable = mapView.table;
       const head = mapTable.metadata['current-snapshot-id'];
       const runId = mapTable.metadata.snapshots.find((x) => x['snapshot-id'] === head)?.summary[SUMMARY.runId];
       const inputs = await openIdentityInputs(engine, catalog, io, lp.name, p);
       const e = await explainCustomer(engine, {
         customerId,
-        map,
+        map: mapView.relation,
         mapTable: p.outputs.identity_map,
         inputs,
         blockValues: p.match.block_values,
