@@ -16,7 +16,7 @@ import type { Engine } from '../engine/duckdb.js';
 import { createTableView } from '../engine/read.js';
 import { quoteIdent, quoteLiteral } from '../engine/sql.js';
 import { writeTable, type WriteTableResult } from '../ingest/write-table.js';
-import type { TableIdentifier, TableMetadata } from '../iceberg/types.js';
+import type { TableIdentifier } from '../iceberg/types.js';
 import type { FileIO } from '../io/fileio.js';
 import type { CommitEvents } from '../table/commit.js';
 import { loadTable } from '../table/load.js';
@@ -129,21 +129,11 @@ export async function appendCheckResults(o: AppendOptions): Promise<WriteTableRe
     schemaPolicy: 'add_columns',
     events: o.events,
   });
-  if (written.committed) await upkeepAfterAppend(o, written.committed.metadata);
-  return written;
-}
-
-async function upkeepAfterAppend(o: AppendOptions, metadata: TableMetadata): Promise<void> {
-  const { upkeepDue, UPKEEP } = await import('../audit/upkeep.js');
-  const limits = o.upkeep ?? UPKEEP;
-  const due = upkeepDue(metadata, limits);
-  if (!due.compact && !due.expire) return;
-  try {
-    const { runUpkeep } = await import('../audit/upkeep.js');
-    await runUpkeep(o.catalog, o.io, CHECK_RESULTS_TABLE, due, limits.retain);
-  } catch (e) {
-    process.stderr.write(`floe: warning: the upkeep of ${CHECK_RESULTS_NAME} (compaction, expiry) did not finish; the next append tries again: ${e instanceof Error ? e.message : String(e)}\n`);
+  if (written.committed) {
+    const { upkeepAfterAppend, UPKEEP } = await import('../audit/upkeep.js');
+    await upkeepAfterAppend(o.catalog, o.io, CHECK_RESULTS_TABLE, CHECK_RESULTS_NAME, written.committed.metadata, 'the next append tries again', o.upkeep ?? UPKEEP);
   }
+  return written;
 }
 
 /**
