@@ -16,6 +16,7 @@ import type {
   MetadataLogEntry,
   PartitionField,
   PartitionSpec,
+  Schema,
   Snapshot,
   SnapshotLogEntry,
   SnapshotRef,
@@ -26,6 +27,7 @@ import type {
 } from './types.js';
 import { parseJsonMembers, stringifyJson, toLong } from './json.js';
 import { rememberSnapshotsText } from './snapshot-text.js';
+import { indexFields } from './schema.js';
 import { corruptError, isFloeError, unsupportedError } from '../errors.js';
 import { type JsonSite, asArray, asInt, asObject, asString, at, corruptAt, parseSchema, schemaToJson } from './schema-json.js';
 
@@ -212,6 +214,78 @@ const list = <T>(o: Record<string, unknown>, key: string, s: JsonSite, read: (v:
   return asArray(v, ls).map((x, i) => read(x, at(ls, i)));
 };
 
+/*
+ * The table's id counters (spec "Table Metadata Fields": last-column-id is "the highest assigned
+ * column ID for the table", last-partition-id "the highest assigned partition field ID across
+ * all partition specs", next-row-id the first row id the next snapshot may assign) must not lie
+ * below an id already assigned: the next change would give a new column, partition field or row
+ * an id that is taken. The spec offers no repair, so such a file is refused as damaged.
+ */
+
+function refuseColumnIdsAbove(lastColumnId: number, schemas: readonly Schema[], s: JsonSite): void {
+  let top: { id: number; path: string; schemaId: number } | undefined;
+  for (const schema of schemas) {
+    for (const f of indexFields(schema)) if (f.id > (top?.id ?? lastColumnId)) top = { id: f.id, path: f.path.join('.'), schemaId: schema['schema-id'] };
+  }
+  if (top !== undefined) {
+    throw corruptAt(s, `is ${lastColumnId}, below field id ${top.id} ('${top.path}' in schema ${top.schemaId}); it must be at least the highest field id the schemas assign`);
+  }
+}
+
+function refusePartitionIdsAbove(lastPartitionId: number, specs: readonly PartitionSpec[], s: JsonSite): void {
+  let top: { id: number; name: string; specId: number } | undefined;
+  for (const spec of specs) {
+    for (const f of spec.fields) if (f['field-id'] > (top?.id ?? lastPartitionId)) top = { id: f['field-id'], name: f.name, specId: spec['spec-id'] };
+  }
+  if (top !== undefined) {
+    throw corruptAt(
+      s,
+      `is ${lastPartitionId}, below partition field id ${top.id} ('${top.name}' in partition spec ${top.specId}); it must be at least the highest partition field id the specs assign`,
+    );
+  }
+}
+
+function refuseRowIdsAbove(nextRowId: bigint, snapshots: readonly Snapshot[], s: JsonSite): void {
+  for (const snap of snapshots) {
+    const first = snap['first-row-id'];
+    if (first === undefined) continue;
+    const end = first + (snap['added-rows'] ?? 0n);
+    if (end > nextRowId) {
+      throw corruptAt(s, `is ${nextRowId}, below the row ids snapshot ${snap['snapshot-id']} assigned (first-row-id ${first}, added-rows ${snap['added-rows'] ?? 0n})`);
+    }
+  }
+}
+
+/**
+ * A parent-snapshot-id chain that comes back to a snapshot it passed: history is a tree
+ * ("Snapshots": each snapshot's parent was the table's state before it), and a loop has no
+ * first snapshot to expire towards or to read changes from. One pass: a snapshot whose chain
+ * was already walked is not walked again.
+ */
+function refuseParentLoops(snapshots: readonly Snapshot[], s: JsonSite): void {
+  const index = new Map<bigint, number>();
+  snapshots.forEach((snap, i) => index.set(snap['snapshot-id'], i));
+  const walkOf = new Map<bigint, number>();
+  snapshots.forEach((start, walk) => {
+    const chain: bigint[] = [];
+    let id: bigint | undefined = start['snapshot-id'];
+    while (id !== undefined && index.has(id) && !walkOf.has(id)) {
+      walkOf.set(id, walk);
+      chain.push(id);
+      id = snapshots[index.get(id)!]!['parent-snapshot-id'];
+    }
+    if (id === undefined || walkOf.get(id) !== walk) return;
+    // The chain came back to `id` in this walk: a loop; name the snapshot whose parent closes it.
+    const loop = chain.slice(chain.indexOf(id));
+    const last = loop[loop.length - 1]!;
+    const shown = loop.length > 6 ? [...loop.slice(0, 5), '…'] : loop;
+    throw corruptAt(
+      at(at(s, index.get(last)!), 'parent-snapshot-id'),
+      `is ${id}, which makes the snapshot history a loop (${[...shown, id].join(' → ')})`,
+    );
+  });
+}
+
 /** Parses metadata JSON text read from `location` (named in every error). */
 export function parseTableMetadata(text: string, location: string): TableMetadata {
   const root: JsonSite = { file: location, path: '' };
@@ -253,6 +327,8 @@ export function parseTableMetadata(text: string, location: string): TableMetadat
   if (!schemas.some((s) => s['schema-id'] === currentSchemaId)) {
     throw corruptAt(at(root, 'current-schema-id'), `names schema ${currentSchemaId}, which is not in schemas`);
   }
+  const lastColumnId = field('last-column-id', asInt) as number;
+  refuseColumnIdsAbove(lastColumnId, schemas, at(root, 'last-column-id'));
 
   // Partition specs: v1 may carry only the deprecated `partition-spec` field list.
   let specs = list(o, 'partition-specs', root, parseSpec);
@@ -268,6 +344,8 @@ export function parseTableMetadata(text: string, location: string): TableMetadat
     throw corruptAt(at(root, 'default-spec-id'), `names spec ${defaultSpecId}, which is not in partition-specs`);
   }
   const highestPartitionId = Math.max(PARTITION_DATA_ID_START - 1, ...specs.flatMap((s) => s.fields.map((f) => f['field-id'])));
+  const lastPartitionId = o['last-partition-id'] === undefined ? highestPartitionId : (field('last-partition-id', asInt) as number);
+  refusePartitionIdsAbove(lastPartitionId, specs, at(root, 'last-partition-id'));
 
   let sortOrders = list(o, 'sort-orders', root, parseSortOrder);
   // Missing sort orders mean unsorted; order id 0 is reserved for it (spec: "Sorting").
@@ -314,10 +392,13 @@ export function parseTableMetadata(text: string, location: string): TableMetadat
   const snapshotIds = new Set(snapshots.map((s) => s['snapshot-id']));
   for (const [name, ref] of Object.entries(refs)) {
     if (!snapshotIds.has(ref['snapshot-id'])) {
-      const where = name === 'main' && o.refs == null ? at(root, 'current-snapshot-id') : at(at(root, 'refs'), name);
+      // A main branch floe made from current-snapshot-id is that field's damage, not a ref's.
+      const where = name === 'main' && main === undefined ? at(root, 'current-snapshot-id') : at(at(root, 'refs'), name);
       throw corruptAt(where, `points at snapshot ${ref['snapshot-id']}, which is not in snapshots`);
     }
   }
+
+  refuseParentLoops(snapshots, at(root, 'snapshots'));
 
   const metadata: TableMetadata = {
     'format-version': version as 1 | 2 | 3,
@@ -327,12 +408,12 @@ export function parseTableMetadata(text: string, location: string): TableMetadat
     // Appendix E: "Table metadata field last-sequence-number must default to 0".
     'last-sequence-number': v1 && o['last-sequence-number'] === undefined ? 0n : (field('last-sequence-number', long) as bigint),
     'last-updated-ms': field('last-updated-ms', millis) as number,
-    'last-column-id': field('last-column-id', asInt) as number,
+    'last-column-id': lastColumnId,
     schemas,
     'current-schema-id': currentSchemaId,
     'partition-specs': specs,
     'default-spec-id': defaultSpecId,
-    'last-partition-id': o['last-partition-id'] === undefined ? highestPartitionId : (field('last-partition-id', asInt) as number),
+    'last-partition-id': lastPartitionId,
     properties,
     'current-snapshot-id': currentSnapshotId,
     snapshots,
@@ -354,6 +435,7 @@ export function parseTableMetadata(text: string, location: string): TableMetadat
   if (version >= 3) {
     // "When a table is upgraded to v3, next-row-id should be initialized to 0" (Appendix E).
     metadata['next-row-id'] = o['next-row-id'] === undefined || o['next-row-id'] === null ? 0n : long(o['next-row-id'], at(root, 'next-row-id'));
+    refuseRowIdsAbove(metadata['next-row-id'], snapshots, at(root, 'next-row-id'));
   }
   return metadata;
 }
