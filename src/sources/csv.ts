@@ -6,9 +6,10 @@
  */
 import { duckdbTypeSql } from '../engine/types.js';
 import { FloeError } from '../errors.js';
-import { explainReadFailure, refuseEmptyCsv } from '../ingest/explain-read.js';
+import { type CsvDialect, explainReadFailure, refuseEmptyCsv } from '../ingest/explain-read.js';
 import type { Source as SourceConfig } from '../pipeline/schema-source.js';
 import { quoteIdent, quoteLiteral } from '../engine/sql.js';
+import { csvRecordsSql, csvUnitsSql } from './csv-lines.js';
 import { describeFiles, expandFiles, sourceFiles } from './files.js';
 import { SOURCE_FILE_COLUMN, type Extracted, type Source, type SourceContext } from './source.js';
 
@@ -42,6 +43,7 @@ export function csvSource(config: CsvConfig): Source {
       // refuses store_rejects together with union_by_name).
       const expanded = await expandFiles(ctx, files);
       await refuseEmptyCsv(expanded);
+      const dialect: CsvDialect = { delimiter: config.delimiter, quote: config.quote, escape: config.escape, encoding: config.encoding, skip: config.skip };
       const readers = expanded.map((f) => `SELECT * FROM read_csv(${quoteLiteral(f)}, ${options.join(', ')})`);
       try {
         await ctx.engine.run(
@@ -51,31 +53,55 @@ export function csvSource(config: CsvConfig): Source {
         );
       } catch (e) {
         // A malformed row inside the sniffer's sample: read again without sniffing, for its line.
-        const dialect = { delimiter: config.delimiter, quote: config.quote, escape: config.escape, skip: config.skip, encoding: config.encoding };
         const explained = await explainReadFailure(e, expanded, 'csv', () => dialect);
         throw explained instanceof FloeError && explained !== e
           ? new FloeError(explained.kind, `pipeline ${ctx.pipeline}: ${explained.message}`, { cause: e, context: { pipeline: ctx.pipeline, ...explained.context } })
           : e;
       }
       const rejects = ctx.engine.uniqueName('csv_rejects');
-      // DuckDB creates the reject tables when the scan runs, so the view over them is made
+      // Where each record starts (csv-lines.ts): views, read only when a reject needs a line.
+      const units = ctx.engine.uniqueName('csv_units');
+      const records = ctx.engine.uniqueName('csv_records');
+      const fileIndex = `(VALUES ${expanded.map((f, i) => `(${quoteLiteral(f)}, ${i})`).join(', ')}) AS fi(file_path, file_index)`;
+      // DuckDB creates the reject tables when the scan runs, so the views over them are made
       // after the runner has scanned the source.
       const afterScan = async () => {
         const present = await ctx.engine.all(
           `SELECT count(*)::INTEGER AS n FROM duckdb_tables() WHERE table_name IN (${quoteLiteral(errors)}, ${quoteLiteral(scans)})`,
           'look for the CSV reject tables',
         );
-        const body =
-          Number(present[0]?.n) === 2
-            ? // One row per bad line: DuckDB reports a short line once per missing column.
-              `SELECT s.file_path AS source, e.line::BIGINT AS line, any_value(e.csv_line) AS raw,
-                 string_agg(DISTINCT e.error_type || coalesce(' in column ' || e.column_name, '') || ': ' || e.error_message, '; ') AS reason
-               FROM ${quoteIdent(errors)} e JOIN ${quoteIdent(scans)} s USING (scan_id, file_id)
-               GROUP BY s.file_path, e.line`
-            : 'SELECT NULL::VARCHAR AS source, NULL::BIGINT AS line, NULL::VARCHAR AS raw, NULL::VARCHAR AS reason WHERE false';
+        const hasTables = Number(present[0]?.n) === 2;
+        const parseRejects = hasTables
+          ? Number((await ctx.engine.all(`SELECT count(*)::BIGINT AS n FROM ${quoteIdent(errors)}`, 'count the CSV parse rejects'))[0]?.n ?? 0) > 0
+          : false;
+        await ctx.engine.run(
+          `CREATE OR REPLACE TEMP VIEW ${quoteIdent(units)} AS ${expanded.map((f, i) => csvUnitsSql(f, i, dialect)).join(' UNION ALL ')}`,
+          'prepare the CSV line map',
+        );
+        // The records DuckDB rejected, as (file_index, unit): its reject table's `line` is its unit.
+        const rejected = `SELECT DISTINCT fi.file_index, e.line AS unit FROM ${quoteIdent(errors)} e JOIN ${quoteIdent(scans)} s USING (scan_id, file_id) JOIN ${fileIndex} USING (file_path)`;
+        await ctx.engine.run(
+          `CREATE OR REPLACE TEMP VIEW ${quoteIdent(records)} AS ${csvRecordsSql(units, config.header, parseRejects ? rejected : undefined)}`,
+          'prepare the CSV record lines',
+        );
+        // A parse reject's line is its record's physical first line (DuckDB's counts a record
+        // holding quoted newlines once). Only looked up when there are parse rejects.
+        const line = parseRejects
+          ? `coalesce((SELECT u.line FROM ${quoteIdent(units)} u JOIN ${fileIndex} ON fi.file_index = u.file_index WHERE fi.file_path = s.file_path AND u.unit = e.line), e.line)`
+          : 'e.line';
+        const body = hasTables
+          ? // One row per bad line: DuckDB reports a short line once per missing column.
+            `SELECT s.file_path AS source, ${line}::BIGINT AS line, any_value(e.csv_line) AS raw,
+               string_agg(DISTINCT e.error_type || coalesce(' in column ' || e.column_name, '') || ': ' || e.error_message, '; ') AS reason
+             FROM ${quoteIdent(errors)} e JOIN ${quoteIdent(scans)} s USING (scan_id, file_id)
+             GROUP BY s.file_path, e.line`
+          : 'SELECT NULL::VARCHAR AS source, NULL::BIGINT AS line, NULL::VARCHAR AS raw, NULL::VARCHAR AS reason WHERE false';
         await ctx.engine.run(`CREATE OR REPLACE TEMP VIEW ${quoteIdent(rejects)} AS ${body}`, 'prepare the CSV rejects view');
       };
-      return { relation, rejects, afterScan, describe: describeFiles(files) };
+      // A row's line: the runner's typed table is filled from `relation` in one statement, in
+      // scan order (files in order, records in file order), so its position finds its record.
+      const lineOf = (ordinal: string) => `(SELECT r.line FROM ${quoteIdent(records)} AS r WHERE r.pos = ${ordinal})`;
+      return { relation, rejects, afterScan, lineOf, describe: describeFiles(files) };
     },
   };
 }
