@@ -42,6 +42,9 @@ export function schemaFromColumns(columns: readonly string[]): StructType {
     const problem = columnTypeProblem(c.type);
     if (problem !== null) throw usageError(`--column '${text}': ${problem}`);
     if (fields.some((f) => f.name === c.name)) throw usageError(`--column '${text}': column '${c.name}' is given twice`);
+    // DuckDB (floe query), Spark and Trino match names without case: `id` and `ID` would read as one column.
+    const twin = fields.find((f) => f.name.toLowerCase() === c.name.toLowerCase());
+    if (twin) throw usageError(`--column '${text}': column '${c.name}' differs from column '${twin.name}' only in case`, { hint: 'DuckDB, Spark and Trino match column names without case; pick a name that differs in more than case' });
     fields.push({ id: fields.length + 1, name: c.name, required: c.required === true, type: c.type, ...(c.doc ? { doc: c.doc } : {}) });
   }
   return { type: 'struct', fields };

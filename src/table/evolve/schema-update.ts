@@ -8,6 +8,10 @@
  * - added columns are optional (a required column needs an initial-default, which floe does
  *   not write); the name must be free in its struct;
  * - a rename must not take a name a sibling already has;
+ * - nor may an added or renamed column differ from a sibling's name only in case (`id` and
+ *   `ID`): DuckDB (floe query), Spark and Trino resolve names without case, so such a table
+ *   would read one column where the user meant the other. Clashes a table already has (from
+ *   another engine) are left alone;
  * - a widening must be one of the spec's promotions: int → long, float → double,
  *   decimal(P, S) → decimal(P', S) with P' > P;
  * - identifier fields stay required and cannot be dropped; a column used by a partition spec
@@ -111,6 +115,8 @@ export function updateSchema(base: Schema, lastColumnId: number, c: SchemaChange
     }
     if (leaf === '') fail(`cannot add a column with an empty name`, a.name);
     if (parent.fields.some((f) => f.name === leaf)) fail(`cannot add column '${a.name}': a column with that name already exists`, a.name);
+    const folded = caseTwin(parent, leaf);
+    if (folded) fail(`cannot add column '${a.name}': it differs from column '${folded.name}' only in case`, a.name, CASE_HINT);
     try {
       parsePrimitive(a.type);
     } catch {
@@ -141,6 +147,8 @@ export function updateSchema(base: Schema, lastColumnId: number, c: SchemaChange
     if (r.to === '' || r.to.includes('.')) fail(`cannot rename '${r.from}' to '${r.to}': the new name must be a non-empty name without dots`, r.from);
     if (r.to === field.name) continue;
     if (parent.fields.some((f) => f.name === r.to)) fail(`cannot rename '${r.from}' to '${r.to}': a column named '${r.to}' already exists`, r.from);
+    const folded = caseTwin(parent, r.to, field);
+    if (folded) fail(`cannot rename '${r.from}' to '${r.to}': it differs from column '${folded.name}' only in case`, r.from, CASE_HINT);
     field.name = r.to;
     changes.push(`rename column ${r.from} → ${r.to} (id ${field.id})`);
   }
@@ -186,6 +194,14 @@ export function updateSchema(base: Schema, lastColumnId: number, c: SchemaChange
   }
 
   return { schema, lastColumnId: last, changes, dropped };
+}
+
+const CASE_HINT = 'DuckDB (floe query), Spark and Trino match column names without case; pick a name that differs in more than case';
+
+/** A sibling (other than `self`) whose name equals `name` ignoring case. */
+function caseTwin(parent: StructType, name: string, self?: NestedField): NestedField | undefined {
+  const folded = name.toLowerCase();
+  return parent.fields.find((f) => f !== self && f.name.toLowerCase() === folded);
 }
 
 function locateStruct(schema: StructType, id: number): StructType {
