@@ -5,7 +5,7 @@
  * the ref's current value, so a concurrent commit makes the commit loop re-plan it against
  * the new table state.
  */
-import { alreadyExists, notFound, usageError } from '../errors.js';
+import { alreadyExists, FloeError, notFound, usageError } from '../errors.js';
 import type { Snapshot, SnapshotRef, TableMetadata } from '../iceberg/types.js';
 import { ancestry } from './ancestry.js';
 import { sameRef } from './apply.js';
@@ -77,8 +77,9 @@ export interface RollbackPlan {
  * target is the newest ancestor committed strictly before that time. Rolling back to the
  * current snapshot is a no-op plan (no updates).
  */
-export function planRollback(metadata: TableMetadata, target: RollbackTarget, table: string): RollbackPlan {
+export function planRollback(metadata: TableMetadata, target: RollbackTarget, table: string, expectedFrom?: bigint): RollbackPlan {
   const from = currentMain(metadata, table);
+  if (expectedFrom !== undefined && from !== expectedFrom) throw refMoved(table, MAIN_BRANCH, expectedFrom, from, 'roll back');
   const history = ancestry(metadata, from);
   let to: Snapshot | undefined;
   if ('snapshotId' in target) {
@@ -103,6 +104,21 @@ export function planRollback(metadata: TableMetadata, target: RollbackTarget, ta
   const updates: TableUpdate[] =
     to['snapshot-id'] === from ? [] : [{ action: 'set-snapshot-ref', 'ref-name': MAIN_BRANCH, type: 'branch', 'snapshot-id': to['snapshot-id'], ...retention(metadata.refs[MAIN_BRANCH]) }];
   return { from, to, change: { requirements: [uuid(metadata), guard(metadata, MAIN_BRANCH)], updates } };
+}
+
+/**
+ * A retried commit re-plans on the table as it is now. When another writer moved the ref in
+ * between, the change the user asked for was decided on a state that is gone: carrying it out
+ * would silently undo that writer's commit (a rollback or a branch move would drop its
+ * snapshot from the branch). Not retryable: the user decides again.
+ */
+function refMoved(table: string, ref: string, was: bigint | null, now: bigint | null, verb: string): FloeError {
+  const at = (id: bigint | null) => (id === null ? 'nowhere (it did not exist)' : `snapshot ${id}`);
+  return new FloeError('conflict', `table ${table}: another writer moved ${ref} from ${at(was)} to ${at(now)} while this command ran; not going to ${verb} over that commit`, {
+    retryable: false,
+    context: { table, ref, expected: was === null ? null : String(was), actual: now === null ? null : String(now) },
+    hint: 'look at `floe snapshots <table>` and run the command again if it still applies; the table is unchanged by this command',
+  });
 }
 
 /** The retention settings of a ref, carried over when the ref moves. */
@@ -131,6 +147,11 @@ export interface RefRequest {
   /** Branches only. */
   minSnapshotsToKeep?: number;
   maxSnapshotAgeMs?: number;
+  /**
+   * On a retried commit: the snapshot the ref held when the command first planned (null: it
+   * did not exist). A ref another writer moved since then is a conflict, not a silent overwrite.
+   */
+  expectedBefore?: bigint | null;
 }
 
 export interface RefPlan {
@@ -149,6 +170,10 @@ export function planRef(metadata: TableMetadata, type: 'tag' | 'branch', req: Re
   const { name } = req;
   validateRefName(name, table);
   const existing = metadata.refs[name];
+  const before = existing?.['snapshot-id'] ?? null;
+  if (req.expectedBefore !== undefined && before !== req.expectedBefore) {
+    throw refMoved(table, `${existing?.type ?? type} '${name}'`, req.expectedBefore, before, req.drop ? 'drop it' : 'change it');
+  }
   if (!existing && !req.drop) validateNewRefName(name, table);
   if (existing && existing.type !== type) {
     throw usageError(`table ${table}: '${name}' is a ${existing.type}, not a ${type}`, {

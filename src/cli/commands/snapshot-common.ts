@@ -14,7 +14,8 @@ export async function commitPlanned<P extends { change: TableChange }>(
   catalog: Catalog,
   io: FileIO,
   id: TableIdentifier,
-  plan: (t: LoadedTable) => P,
+  /** Called with the first plan on every retry, so a retry can hold on to what was decided first. */
+  plan: (t: LoadedTable, first?: P) => P,
   events: CommitEvents = {},
   /** Checks the first plan against the files before anything is committed (throws to refuse). */
   verify?: (t: LoadedTable, p: P) => Promise<void>,
@@ -29,7 +30,7 @@ export async function commitPlanned<P extends { change: TableChange }>(
     io,
     id,
     async (base) => {
-      last = plan(base);
+      last = base === table ? first : plan(base, first);
       return last.change;
     },
     { ...events, base: table },

@@ -1,17 +1,29 @@
 /** The shared body of `floe snapshot tag` and `floe snapshot branch`. */
 import type { Command } from 'commander';
 import { parseTableIdentifier } from '../../catalog/identifier.js';
-import { planRef, type RefRequest } from '../../table/refs.js';
+import type { LoadedTable } from '../../table/load.js';
+import { planRef, type RefPlan, type RefRequest } from '../../table/refs.js';
 import { globalsOf, withProject } from '../context.js';
 import { consoleOutput, reportingS3RetriesUnlessJson } from '../output.js';
 import { commitPlanned } from './snapshot-common.js';
+
+/**
+ * A retry does what was decided on the first attempt: the same target snapshot (the current
+ * snapshot then, when none was given), and only if no other writer moved the ref meanwhile.
+ */
+export function refPlanner(type: 'tag' | 'branch', req: RefRequest, table: string): (t: LoadedTable, first?: RefPlan) => RefPlan {
+  return (t, first) => {
+    const again: RefRequest = first ? { ...req, ...(req.drop || first.after === null ? {} : { snapshotId: first.after }), expectedBefore: first.before } : req;
+    return planRef(t.metadata, type, again, table);
+  };
+}
 
 export async function runRefCommand(type: 'tag' | 'branch', tableName: string, req: RefRequest, json: boolean, cmd: Command): Promise<number> {
   const out = consoleOutput(json);
   // Retried S3 requests: one summary line on stderr at the end; with --json they are retry events.
   return reportingS3RetriesUnlessJson(out, async () => {
     const id = parseTableIdentifier(tableName);
-    const { plan, metadataLocation } = await withProject(globalsOf(cmd), ({ catalog, io }) => commitPlanned(catalog, io, id, (t) => planRef(t.metadata, type, req, tableName)));
+    const { plan, metadataLocation } = await withProject(globalsOf(cmd), ({ catalog, io }) => commitPlanned(catalog, io, id, refPlanner(type, req, tableName)));
     if (json) {
       out.event('end', {
         status: 'ok',

@@ -4,7 +4,7 @@ import { parseTableIdentifier } from '../../catalog/identifier.js';
 import { corruptError, notFound, usageError } from '../../errors.js';
 import type { Snapshot, TableMetadata } from '../../iceberg/types.js';
 import type { LoadedTable } from '../../table/load.js';
-import { planRollback, type RollbackTarget } from '../../table/refs.js';
+import { planRollback, type RollbackPlan, type RollbackTarget } from '../../table/refs.js';
 import { parseAsOf } from '../../table/snapshot-select.js';
 import { globalsOf, withProject } from '../context.js';
 import { consoleOutput, reportingS3RetriesUnlessJson } from '../output.js';
@@ -50,6 +50,15 @@ function noHistoryRefused(t: LoadedTable, to: RollbackTarget, table: string): Ta
   });
 }
 
+/**
+ * The rollback as planned on each commit attempt. A retry keeps the first plan's starting
+ * point: if another writer moved main meanwhile, the rollback fails (exit 1) instead of
+ * dropping that writer's snapshot from main.
+ */
+export function rollbackPlanner(to: RollbackTarget, table: string): (t: LoadedTable, first?: RollbackPlan) => RollbackPlan {
+  return (t, first) => planRollback(noHistoryRefused(t, to, table), to, table, first?.from);
+}
+
 export default async function snapshotRollback(tableName: string, opts: RollbackCliOptions, cmd: Command): Promise<number> {
   const out = consoleOutput(!!opts.json);
   // Retried S3 requests: one summary line on stderr at the end; with --json they are retry events.
@@ -57,7 +66,7 @@ export default async function snapshotRollback(tableName: string, opts: Rollback
     const id = parseTableIdentifier(tableName);
     const to = target(opts);
     const { plan, metadataLocation } = await withProject(globalsOf(cmd), ({ catalog, io }) =>
-      commitPlanned(catalog, io, id, (t) => planRollback(noHistoryRefused(t, to, tableName), to, tableName), {}, (t, p) => readableTarget(t, p.to, tableName)),
+      commitPlanned(catalog, io, id, rollbackPlanner(to, tableName), {}, (t, p) => readableTarget(t, p.to, tableName)),
     );
     const result = {
       table: tableName,
