@@ -4,8 +4,11 @@
  *
  * - page: `param` counts up from `start` (with `size_param=size` when both are set); an empty
  *   page ends paging. A short page does not: many APIs cap the page size below what was asked.
- * - offset: `param` advances by the records received, `limit_param=limit` on every request;
- *   a page with fewer than `limit` records is the last.
+ * - offset: `param` advances by the records received, `limit_param=limit` on every request.
+ *   An empty page is the last, and so is a page with fewer than `limit` records when an
+ *   earlier page held more: many APIs cap the limit (ask 1000, get 100 per page), so a short
+ *   first page, or a run of equally short ones, may be the cap rather than the end, and the
+ *   next offset is read to find out (one request more when the whole result is one page).
  * - cursor: the value at `cursor_path` of each body goes into `param`; absent, null or ""
  *   ends paging.
  * - link: the `rel="next"` target of the `Link` header (RFC 8288), resolved against the URL
@@ -80,10 +83,13 @@ export function createPager(p: HttpPagination | undefined): Pager {
     }
     case 'offset': {
       let offset = 0;
+      let largest = 0;
       return {
         first: (base) => withParam(withParam(base, p.param, 0), p.limit_param, p.limit),
         next: (page, requested) => {
-          if (page.records < p.limit) return { kind: 'done', reason: `a page of fewer than ${p.limit} records` };
+          if (page.records === 0) return { kind: 'done', reason: 'empty page' };
+          if (page.records < p.limit && page.records < largest) return { kind: 'done', reason: `a page of fewer than ${p.limit} records` };
+          largest = Math.max(largest, page.records);
           const stop = maxed() ?? repeated(page, p.param);
           if (stop) return stop;
           // By the records received, not by `limit`: an API that sends more than asked is not re-read.
