@@ -15,8 +15,15 @@
  *   every configured header instead.
  * - Messages name the URL without user info and with secret-looking query values masked, then
  *   pass through the redactor; the response body excerpt of a failure does too.
+ * - The body is read as bytes, at most `maxBodyBytes` (MAX_BODY_BYTES) of them: a page beyond
+ *   that fails naming the limit instead of exhausting memory (the text, its records and their
+ *   NDJSON lines are all in memory at once, and V8 strings end at about 512 MiB). It is then
+ *   decoded by the `charset` of its Content-Type (UTF-8 when there is none, RFC 8259 §8.1),
+ *   strictly: bytes that are not valid in that encoding fail the page naming the byte, instead
+ *   of becoming U+FFFD in the table.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import { TextDecoder } from 'node:util';
 import { backoffWait } from '../backoff.js';
 import { type FloeError, sourceError } from '../errors.js';
 import { looksSecretName, type Redactor, redactUrl } from '../pipeline/secrets.js';
@@ -24,6 +31,10 @@ import { looksSecretName, type Redactor, redactUrl } from '../pipeline/secrets.j
 /** The longest single wait, and the least waiting budget of a request (5 minutes). */
 export const MAX_WAIT_MS = 5 * 60_000;
 const MAX_REDIRECTS = 10;
+/** The largest response body read (256 MiB); see the module comment. */
+export const MAX_BODY_BYTES = 256 * 1024 * 1024;
+/** What is read of a failed response: enough for the excerpt of its message. */
+const ERROR_BODY_BYTES = 64 * 1024;
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 /** Headers kept when a redirect leaves the configured origin. */
 const NEUTRAL_HEADERS = new Set(['accept', 'content-type', 'user-agent']);
@@ -52,11 +63,23 @@ export interface RequestOptions {
   redact: Redactor;
   signal?: AbortSignal;
   onRetry?: (retry: { attempt: number; waitMs: number; reason: string }) => void;
+  /** The largest body accepted; MAX_BODY_BYTES unless a test says otherwise. */
+  maxBodyBytes?: number;
 }
 
 type Attempt =
   | { kind: 'ok'; status: number; headers: Headers; text: string; url: URL }
-  | { kind: 'retry' | 'fail'; method: string; url: URL; reason: string; status?: number; excerpt?: string; retryAfter?: number | null; cause?: unknown };
+  | {
+      kind: 'retry' | 'fail';
+      method: string;
+      url: URL;
+      reason: string;
+      status?: number;
+      excerpt?: string;
+      retryAfter?: number | null;
+      cause?: unknown;
+      hint?: string;
+    };
 
 /**
  * Milliseconds to wait according to a Retry-After value, or null when there is none or it is
@@ -73,23 +96,39 @@ export function parseRetryAfter(header: string | null | undefined, now: number):
   return Number.isNaN(t) ? null : Math.max(0, t - now);
 }
 
-/** The URL as it may be printed: no user info, no fragment, secret-looking query values masked. */
-export function safeUrl(url: URL | string): string {
+/**
+ * The URL as it may be printed: no user info, no fragment, secret-looking query values masked.
+ * With `redact`, so is every query value the redactor would mask once percent-decoded: a
+ * secret such as `ab+c/d==` appears in the URL as `ab%2Bc%2Fd%3D%3D`, which the redactor,
+ * knowing only the value, would let through.
+ */
+export function safeUrl(url: URL | string, redact?: Redactor): string {
   const u = new URL(url);
-  const query = u.search.length > 1 ? `?${u.search.slice(1).split('&').map(maskParam).join('&')}` : '';
+  const query = u.search.length > 1 ? `?${u.search.slice(1).split('&').map((p) => maskParam(p, redact)).join('&')}` : '';
   return redactUrl(`${u.origin}${u.pathname}${query}`);
 }
 
-function maskParam(pair: string): string {
+const formDecode = (s: string): string | undefined => {
+  try {
+    return decodeURIComponent(s.replaceAll('+', ' '));
+  } catch {
+    return undefined;
+  }
+};
+
+function maskParam(pair: string, redact: Redactor | undefined): string {
   const eq = pair.indexOf('=');
   if (eq < 0) return pair;
-  let name = pair.slice(0, eq);
-  try {
-    name = decodeURIComponent(name.replaceAll('+', ' '));
-  } catch {
-    // keep the raw name
+  const name = formDecode(pair.slice(0, eq)) ?? pair.slice(0, eq);
+  if (looksSecretName(name)) return `${pair.slice(0, eq)}=***`;
+  if (redact !== undefined) {
+    const raw = pair.slice(eq + 1);
+    // Both readings of '+': a space (form encoding) and itself (a value set by hand in the url).
+    for (const value of [formDecode(raw), formDecode(raw.replaceAll('+', '%2B'))]) {
+      if (value !== undefined && value !== raw && redact(value) !== value) return `${pair.slice(0, eq)}=***`;
+    }
   }
-  return looksSecretName(name) ? `${pair.slice(0, eq)}=***` : pair;
+  return pair;
 }
 
 /**
@@ -149,8 +188,23 @@ async function attemptOnce(req: HttpRequest, opts: RequestOptions): Promise<Atte
         url = next;
         continue;
       }
-      const text = await res.text();
-      if (res.ok) return { kind: 'ok', status: res.status, headers: res.headers, text, url };
+      if (res.ok) {
+        const limit = opts.maxBodyBytes ?? MAX_BODY_BYTES;
+        const bytes = await readBody(res, limit);
+        if (bytes === null) {
+          return {
+            kind: 'fail',
+            method,
+            url,
+            reason: `the response body is larger than ${sizeText(limit)}, more than floe reads as one page`,
+            hint: 'Ask the API for smaller pages: a page size or limit parameter (pagination size or limit, or params).',
+          };
+        }
+        const decoded = decodeBody(bytes, res.headers.get('content-type'));
+        if (typeof decoded !== 'string') return { kind: 'fail', method, url, reason: decoded.reason, hint: decoded.hint };
+        return { kind: 'ok', status: res.status, headers: res.headers, text: decoded, url };
+      }
+      const text = new TextDecoder().decode((await readBody(res, ERROR_BODY_BYTES, true)) ?? new Uint8Array());
       const retry = res.status === 408 || res.status === 429 || res.status >= 500;
       const reason = `${res.status} ${res.statusText}`.trim();
       const retryAfter = retry ? parseRetryAfter(res.headers.get('retry-after'), Date.now()) : null;
@@ -168,6 +222,109 @@ async function attemptOnce(req: HttpRequest, opts: RequestOptions): Promise<Atte
     }
     return { kind: 'fail', method, url, reason: `the request could not be sent: ${e instanceof Error ? e.message : String(e)}`, cause: e };
   }
+}
+
+/**
+ * The body's bytes, or null when there are more than `limit` (the rest is not read). With
+ * `truncate`, the first `limit` bytes instead of null (an error body only feeds an excerpt).
+ */
+async function readBody(res: Response, limit: number, truncate = false): Promise<Uint8Array | null> {
+  const declared = Number(res.headers.get('content-length'));
+  if (!truncate && Number.isFinite(declared) && declared > limit) {
+    await res.body?.cancel();
+    return null;
+  }
+  if (res.body === null) return new Uint8Array();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = res.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel();
+      if (!truncate) return null;
+      break;
+    }
+  }
+  const all = Buffer.concat(chunks, size);
+  return truncate && size > limit ? all.subarray(0, limit) : all;
+}
+
+/** `256 MiB`, `64 KiB`, `100 bytes`. */
+function sizeText(bytes: number): string {
+  if (bytes >= 1024 * 1024 && bytes % (1024 * 1024) === 0) return `${bytes / (1024 * 1024)} MiB`;
+  if (bytes >= 1024 && bytes % 1024 === 0) return `${bytes / 1024} KiB`;
+  return `${bytes} bytes`;
+}
+
+/** The `charset` parameter of a Content-Type (RFC 9110 §8.3.1), lower case, or undefined. */
+export function charsetOf(contentType: string | null): string | undefined {
+  const m = contentType === null ? null : /;\s*charset\s*=\s*(?:"([^"]*)"|([^;\s]+))/i.exec(contentType);
+  const v = m ? (m[1] ?? m[2] ?? '').trim().toLowerCase() : '';
+  return v === '' ? undefined : v;
+}
+
+/**
+ * The body as text in the encoding its Content-Type names (UTF-8 without a charset), or why it
+ * cannot be. Strict: an invalid byte is an error, never a replacement character.
+ */
+export function decodeBody(bytes: Uint8Array, contentType: string | null): string | { reason: string; hint: string } {
+  const charset = charsetOf(contentType);
+  let decoder: TextDecoder;
+  try {
+    decoder = new TextDecoder(charset ?? 'utf-8', { fatal: true });
+  } catch {
+    return {
+      reason: `the response names charset ${JSON.stringify(charset)} (content-type ${contentType}), which floe cannot decode`,
+      hint: 'JSON APIs send UTF-8 (RFC 8259); ask the API for UTF-8 (an Accept-Charset header or a parameter).',
+    };
+  }
+  try {
+    return decoder.decode(bytes);
+  } catch {
+    const utf8 = decoder.encoding === 'utf-8';
+    const at = utf8 ? ` at byte ${invalidUtf8At(bytes)}` : '';
+    return {
+      reason: `the response body is not valid ${decoder.encoding}${at} (${contentType ? `content-type ${contentType}` : 'no content-type'})`,
+      hint: utf8
+        ? 'An API that sends another encoding must name it in its Content-Type (charset=iso-8859-1, say); floe does not guess one.'
+        : 'The body does not match the charset its Content-Type names.',
+    };
+  }
+}
+
+/** The offset of the first byte that does not belong to a well-formed UTF-8 sequence (RFC 3629 §4), or -1. */
+export function invalidUtf8At(b: Uint8Array): number {
+  let i = 0;
+  while (i < b.length) {
+    const c = b[i]!;
+    if (c < 0x80) {
+      i++;
+      continue;
+    }
+    let need: number;
+    let lo = 0x80;
+    let hi = 0xbf;
+    if (c >= 0xc2 && c <= 0xdf) need = 1;
+    else if (c >= 0xe0 && c <= 0xef) {
+      need = 2;
+      if (c === 0xe0) lo = 0xa0; // overlong
+      if (c === 0xed) hi = 0x9f; // surrogates
+    } else if (c >= 0xf0 && c <= 0xf4) {
+      need = 3;
+      if (c === 0xf0) lo = 0x90; // overlong
+      if (c === 0xf4) hi = 0x8f; // beyond U+10FFFF
+    } else return i;
+    for (let k = 1; k <= need; k++) {
+      const x = b[i + k];
+      if (x === undefined || x < (k === 1 ? lo : 0x80) || x > (k === 1 ? hi : 0xbf)) return i;
+    }
+    i += need + 1;
+  }
+  return -1;
 }
 
 function causeMessage(e: unknown): string | undefined {
@@ -188,16 +345,16 @@ function excerpt(text: string): string | undefined {
 }
 
 function failure(r: Extract<Attempt, { kind: 'retry' | 'fail' }>, attempts: number, opts: RequestOptions): FloeError {
-  const url = safeUrl(r.url);
+  const url = safeUrl(r.url, opts.redact);
   const what = r.status === undefined ? `failed: ${r.reason}` : `returned ${r.reason}`;
   const exhausted = r.kind === 'retry';
   const message = exhausted
     ? `pipeline ${opts.pipeline}: ${r.method} ${url} failed after ${attempts} attempts; the last one ${what}${r.excerpt ? `: ${r.excerpt}` : ''}`
     : `pipeline ${opts.pipeline}: ${r.method} ${url} ${what}${r.excerpt ? `: ${r.excerpt}` : ''} (attempt ${attempts}; not retried)`;
-  let hint: string | undefined;
-  if (exhausted) hint = 'The API kept failing: check that it is up, or raise retries.max, retries.backoff or timeout in the pipeline file.';
-  else if (r.status === 401 || r.status === 403) hint = 'Check the credentials in the pipeline headers and the environment variables they read.';
-  else if (r.status === 404) hint = 'Check the url of the source.';
+  let hint = r.hint;
+  if (hint === undefined && exhausted) hint = 'The API kept failing: check that it is up, or raise retries.max, retries.backoff or timeout in the pipeline file.';
+  else if (hint === undefined && (r.status === 401 || r.status === 403)) hint = 'Check the credentials in the pipeline headers and the environment variables they read.';
+  else if (hint === undefined && r.status === 404) hint = 'Check the url of the source.';
   return sourceError(opts.redact(message), {
     cause: r.cause,
     retryable: exhausted,

@@ -11,15 +11,20 @@
  * `records_path` absent: a body that is an array holds the records; an object is one record.
  * Present: the value there is an array of records, an object (one record), or null (none). A
  * path missing from the first page is an error (a typo would otherwise load nothing); missing
- * from a later page, it is an empty page.
+ * from a later page, it is an empty page (APIs that omit empty lists, such as Google's, end
+ * that way). A page whose records are missing or empty while its body has a top-level `error`
+ * or `errors` member that is not empty is a failure, not the end of the data: APIs answer a
+ * failed page with `200 OK` and `{"error": …}` often enough, and reading that as "no more
+ * records" would commit a silently truncated table.
  *
  * Lifetime of the files: the view reads them whenever it is scanned, so they stay until
  * `afterScan` (the runner calls it once it has copied the relation into its own table), and
  * a process 'exit' hook removes what is left (a run that failed before the scan, `floe plan`).
  * A SIGKILL leaves the folder behind in the temp dir.
  *
- * Incremental reads: an API has no generic "newer than" filter, so this source reads every
- * page and the runner applies `cursor > after` in SQL, as for every source kind.
+ * Incremental reads: there are none (the schema has no `incremental:` for http); every run
+ * reads every page. Nothing is committed before the last page is read, so a run that fails on
+ * page 40 leaves the table as it was and the next run starts from page 1.
  */
 import { createHash } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
@@ -53,7 +58,7 @@ export function httpSource(config: HttpConfig): Source {
       const req = buildRequest(config, ctx.pipeline);
       const own = createRedactor(collectSecrets([], config, { headers: { authorization: req.headers.authorization } }));
       const redact: Redactor = (t) => ctx.redact(own(t));
-      const where = safeUrl(req.url);
+      const where = safeUrl(req.url, redact);
       const dir = await tempDir('http');
       try {
         const read = await readPages(config, req, dir, { ...ctx, redact });
@@ -133,8 +138,8 @@ async function readPages(config: HttpConfig, first: HttpRequest, dir: string, ct
       return out;
     }
     if (step.kind === 'error') {
-      throw sourceError(ctx.redact(`pipeline ${ctx.pipeline}: ${step.detail} (last request: ${first.method} ${safeUrl(url)})`), {
-        context: { pipeline: ctx.pipeline, url: ctx.redact(safeUrl(url)), page: out.pages },
+      throw sourceError(ctx.redact(`pipeline ${ctx.pipeline}: ${step.detail} (last request: ${first.method} ${safeUrl(url, ctx.redact)})`), {
+        context: { pipeline: ctx.pipeline, url: ctx.redact(safeUrl(url, ctx.redact)), page: out.pages },
         hint: 'Check the pagination settings of the source against the API documentation; max_pages bounds a read.',
       });
     }
@@ -151,16 +156,18 @@ interface Page {
 const dotPath = (p: string | undefined): string[] => (p === undefined ? [] : p.split('.'));
 
 function readPage(res: HttpResponse, config: HttpConfig, n: number, ctx: SourceContext): Page {
-  const at = `page ${n} (${safeUrl(res.url)})`;
+  const at = `page ${n} (${safeUrl(res.url, ctx.redact)})`;
   const fail = (msg: string, hint?: string) =>
-    sourceError(ctx.redact(`pipeline ${ctx.pipeline}: ${msg}`), { context: { pipeline: ctx.pipeline, url: ctx.redact(safeUrl(res.url)), page: n }, hint });
+    sourceError(ctx.redact(`pipeline ${ctx.pipeline}: ${msg}`), { context: { pipeline: ctx.pipeline, url: ctx.redact(safeUrl(res.url, ctx.redact)), page: n }, hint });
   const text = res.text.charCodeAt(0) === 0xfeff ? res.text.slice(1) : res.text;
   // 204 No Content, or an empty body: a page without records.
   if (text.trim() === '') return { lines: [], fingerprint: '' };
   const cursorPath = config.pagination?.kind === 'cursor' ? dotPath(config.pagination.cursor_path) : undefined;
   let found: (FoundValue | undefined)[];
+  // The error members are only looked at beside a records_path: without one, an object body is a record.
+  const errorPaths = config.records_path === undefined ? [] : [['error'], ['errors']];
   try {
-    found = scanJson(text, cursorPath ? [dotPath(config.records_path), cursorPath] : [dotPath(config.records_path)]);
+    found = scanJson(text, [dotPath(config.records_path), ...errorPaths, ...(cursorPath ? [cursorPath] : [])]);
   } catch (e) {
     if (!(e instanceof JsonSyntaxError)) throw e;
     const type = res.headers.get('content-type');
@@ -168,6 +175,15 @@ function readPage(res: HttpResponse, config: HttpConfig, n: number, ctx: SourceC
     throw fail(`${at} is not JSON (${e.message} at character ${e.offset}${type ? `; content-type ${type}` : ''}): ${start}`);
   }
   const records = found[0];
+  const reported = errorPaths.findIndex((_, i) => found[1 + i] !== undefined && !emptyJson(text, found[1 + i]!));
+  if (reported >= 0 && (records === undefined || records.kind === 'null' || (records.kind === 'array' && records.items?.length === 0))) {
+    const v = found[1 + reported]!;
+    const member = `"${errorPaths[reported]![0]}": ${text.slice(v.start, v.end).replace(/\s+/g, ' ')}`;
+    throw fail(
+      `${at} has no records and reports an error: ${member.length > 200 ? `${member.slice(0, 200)}…` : member}`,
+      'The API answered with an error inside a successful response; nothing was written. Run again once the API recovers.',
+    );
+  }
   let spans: JsonSpan[];
   if (records === undefined) {
     if (n === 1) throw fail(`${at} has no "${config.records_path}"${topKeys(text)}`, 'records_path is a dot path from the top of the response body, e.g. data.items.');
@@ -182,10 +198,17 @@ function readPage(res: HttpResponse, config: HttpConfig, n: number, ctx: SourceC
     lines.push(oneLine(text.slice(s.start, s.end)));
   }
   const fingerprint = createHash('sha256').update(lines.join('\n')).digest('hex');
-  const c = cursorPath ? found[1] : undefined;
+  const c = cursorPath ? found[1 + errorPaths.length] : undefined;
   if (c === undefined || c.kind === 'null') return { lines, cursor: c === undefined ? undefined : null, fingerprint };
   if (c.kind === 'object' || c.kind === 'array') throw fail(`${at}: the cursor at "${cursorPath!.join('.')}" is an ${c.kind}, not a value`);
   return { lines, cursor: scalarText(text, c), fingerprint };
+}
+
+/** null, false, "", [] or {}: an `error` member that reports nothing. */
+function emptyJson(text: string, v: FoundValue): boolean {
+  if (v.kind === 'null') return true;
+  const t = text.slice(v.start, v.end).replace(/\s+/g, '');
+  return t === 'false' || t === '""' || t === '[]' || t === '{}';
 }
 
 /** " (its top-level keys: a, b, c)" for a message, when the body is an object. */

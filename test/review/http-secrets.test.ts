@@ -1,0 +1,75 @@
+/**
+ * Secrets of the http source that reach a URL percent-encoded: a token with `+`, `/` or `=`
+ * (base64) set as a query parameter is sent as `%2B`, `%2F`, `%3D`, a form the redactor,
+ * which knows the value as the environment gave it, does not recognise. Failures must mask
+ * it whatever the parameter is called. A node:http server on 127.0.0.1 in this file.
+ */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FloeError } from '../../src/errors.js';
+import { type Source as SourceConfig, sourceSchema } from '../../src/pipeline/schema-source.js';
+import { createRedactor } from '../../src/pipeline/secrets.js';
+import { httpSource } from '../../src/sources/http.js';
+import { safeUrl } from '../../src/sources/http-request.js';
+import { context, useEngine } from '../sources/helpers.js';
+
+type HttpConfig = Extract<SourceConfig, { kind: 'http' }>;
+
+const engine = useEngine();
+let origin = '';
+const server = createServer((req, res) => {
+  const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+  if (url.pathname === '/page2') {
+    const p = url.searchParams.get('page');
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(p === '1' ? '[{"id":1}]' : '<html>oops</html>');
+    return;
+  }
+  res.writeHead(400, { 'content-type': 'text/plain' });
+  res.end('invalid request');
+});
+beforeAll(async () => {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+});
+
+const SECRET = 'Zm9v+YmFy/c2VjcmV0==';
+const ENCODED = encodeURIComponent(SECRET);
+// As the runner builds it: the value of an interpolated variable with a secret-looking name.
+const redact = createRedactor([SECRET]);
+
+async function failure(p: Promise<unknown>): Promise<FloeError> {
+  const e = await p.then(() => undefined, (err: unknown) => err);
+  expect(e).toBeInstanceOf(FloeError);
+  return e as FloeError;
+}
+const config = (path: string, extra: Record<string, unknown>) =>
+  sourceSchema.parse({ kind: 'http', url: `${origin}${path}`, retries: { max: 0, backoff: '5ms' }, timeout: '5s', ...extra }) as HttpConfig;
+
+describe('a secret that is percent-encoded in the URL', () => {
+  it('is masked in a 4xx failure under a parameter name that does not look secret (params)', async () => {
+    const e = await failure(httpSource(config('/api', { params: { appid: SECRET, q: 'a b' } })).extract(context(engine(), { redact })));
+    const all = JSON.stringify({ m: e.message, c: e.context });
+    expect(all).not.toContain(ENCODED);
+    expect(all).not.toContain(SECRET);
+    expect(e.message).toContain(`GET ${origin}/api?appid=***&q=a+b returned 400 Bad Request: invalid request (attempt 1; not retried)`);
+  });
+
+  it('is masked when written into the url by hand, and in a page error', async () => {
+    const e = await failure(httpSource(config(`/page2?sid=${ENCODED}`, { pagination: { kind: 'page' } })).extract(context(engine(), { redact })));
+    expect(JSON.stringify({ m: e.message, c: e.context })).not.toContain(ENCODED);
+    expect(e.message).toContain(`page 2 (${origin}/page2?sid=***&page=2) is not JSON`);
+  });
+
+  it('safeUrl leaves values the redactor does not know as they are', () => {
+    expect(safeUrl(`https://api.test/x?q=${encodeURIComponent('a/b=c')}&n=1`, redact)).toBe('https://api.test/x?q=a%2Fb%3Dc&n=1');
+    expect(safeUrl(`https://api.test/x?appid=${ENCODED}`, redact)).toBe('https://api.test/x?appid=***');
+    // A "+" written by hand in a URL reads as itself too.
+    expect(safeUrl(`https://api.test/x?appid=${SECRET.replaceAll('/', '%2F').replaceAll('=', '%3D')}`, redact)).toBe('https://api.test/x?appid=***');
+  });
+});
