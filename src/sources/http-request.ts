@@ -2,8 +2,13 @@
  * One logical request of the http source: Node's fetch, a timeout per attempt, retries with
  * exponential backoff, redirects followed by hand.
  *
- * - Retried: 408, 429 and 5xx responses, network errors and timeouts. Any other status fails
- *   at once: repeating a 404 or a 401 only delays the message.
+ * - Retried: 408, 429 and 5xx responses, network errors and timeouts, and a 403 that is a
+ *   rate limit (it has `Retry-After`, or `X-RateLimit-Remaining: 0`, as GitHub answers when
+ *   the hourly quota is spent). Any other status fails at once: repeating a 404 or a 401 only
+ *   delays the message.
+ * - A rate-limited answer (403 or 429 with `X-RateLimit-Remaining: 0`) without `Retry-After`
+ *   waits until its `X-RateLimit-Reset` (epoch seconds, or seconds from now when small),
+ *   capped as below; the failure says when the quota resets.
  * - The wait before retry n is `backoff · 2^(n-1)` (src/backoff.ts, no jitter), unless the
  *   response says `Retry-After` (RFC 9110 §10.2.3, seconds or an HTTP date), which wins. A
  *   server-asked wait is capped at MAX_WAIT_MS and at what is left of the request's waiting
@@ -94,6 +99,22 @@ export function parseRetryAfter(header: string | null | undefined, now: number):
   if (!/^[A-Za-z]{3}/.test(v)) return null;
   const t = Date.parse(v);
   return Number.isNaN(t) ? null : Math.max(0, t - now);
+}
+
+/**
+ * What a response says about a rate limit: undefined when nothing (no `Retry-After`, and
+ * `X-RateLimit-Remaining` absent or above 0); else the wait until `X-RateLimit-Reset` when
+ * the quota is spent, and a note for the message.
+ */
+export function rateLimit(headers: Headers, now: number): { waitMs: number | null; note?: string } | undefined {
+  const spent = headers.get('x-ratelimit-remaining')?.trim() === '0';
+  if (!spent) return headers.has('retry-after') ? { waitMs: null } : undefined;
+  const reset = headers.get('x-ratelimit-reset')?.trim();
+  if (reset === undefined || !/^\d+$/.test(reset)) return { waitMs: null, note: 'rate limit reached' };
+  const n = Number(reset);
+  // Epoch seconds (GitHub, Twitter) or, for a small number, seconds from now (the IETF RateLimit drafts).
+  const at = n > 1e9 ? n * 1000 : now + n * 1000;
+  return { waitMs: Math.max(0, at - now), note: `rate limit reached; it resets at ${new Date(at).toISOString()}` };
 }
 
 /**
@@ -205,10 +226,13 @@ async function attemptOnce(req: HttpRequest, opts: RequestOptions): Promise<Atte
         return { kind: 'ok', status: res.status, headers: res.headers, text: decoded, url };
       }
       const text = new TextDecoder().decode((await readBody(res, ERROR_BODY_BYTES, true)) ?? new Uint8Array());
-      const retry = res.status === 408 || res.status === 429 || res.status >= 500;
-      const reason = `${res.status} ${res.statusText}`.trim();
-      const retryAfter = retry ? parseRetryAfter(res.headers.get('retry-after'), Date.now()) : null;
-      return { kind: retry ? 'retry' : 'fail', method, url, status: res.status, reason, excerpt: excerpt(text), retryAfter };
+      const now = Date.now();
+      const limited = rateLimit(res.headers, now);
+      const retry = res.status === 408 || res.status === 429 || res.status >= 500 || (res.status === 403 && limited !== undefined);
+      const reason = `${res.status} ${res.statusText}`.trim() + (limited?.note ? ` (${limited.note})` : '');
+      const retryAfter = retry ? (parseRetryAfter(res.headers.get('retry-after'), now) ?? limited?.waitMs ?? null) : null;
+      const hint = limited?.note ? 'The API rate limit was reached: run again after it resets, or use fewer requests (a larger page size).' : undefined;
+      return { kind: retry ? 'retry' : 'fail', method, url, status: res.status, reason, excerpt: excerpt(text), retryAfter, hint };
     }
   } catch (e) {
     // Ctrl-C or a lock timeout: stop, do not retry.
