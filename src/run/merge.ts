@@ -34,7 +34,7 @@ import { DataFileContent, ManifestEntryStatus, type DataFile, type IcebergValue,
 import { writeAndCommit, writeTable, type WriteTableOptions, type WriteTableResult } from '../ingest/write-table.js';
 import { reconcileColumns } from '../ingest/reconcile.js';
 import { loadTable, type LoadedTable } from '../table/load.js';
-import { planScan, type ScanDelete } from '../table/scan.js';
+import { planScan, type ScanDelete, type ScanPlan } from '../table/scan.js';
 import { referencedDataFile } from '../table/delete-index.js';
 import { currentSchema, nextSchemaId, refuseRowLineage } from '../table/snapshot-producer.js';
 import { mergeWriteMode } from '../table/position-deletes.js';
@@ -60,28 +60,39 @@ interface KeyRange {
 
 export async function mergeTable(o: MergeOptions): Promise<WriteTableResult> {
   const name = formatTableId(o.id);
-  let columns = await o.engine.columns(o.selectSql, `read the input of ${name}`, { kind: 'source' });
+  // DuckDB prepares the input off the main thread: the table's metadata is read meanwhile.
+  // Errors keep their order: the input's first, then the table's.
+  const [described, loaded] = await Promise.allSettled([
+    o.engine.columns(o.selectSql, `read the input of ${name}`, { kind: 'source' }),
+    (async () => ((await o.catalog.tableExists(o.id)) ? loadTable(o.catalog, o.io, o.id) : undefined))(),
+  ]);
+  if (described.status === 'rejected') throw described.reason;
+  let columns = described.value;
   const marker = o.deleteColumn === undefined ? 'FALSE' : deleteMarker(columns.map((c) => c.name), o.deleteColumn, name);
   const inputSql = o.deleteColumn === undefined ? o.selectSql : `SELECT * EXCLUDE (${quoteIdent(o.deleteColumn)}) FROM (${o.selectSql}) AS __floe_in`;
-  if (!(await o.catalog.tableExists(o.id))) {
+  if (loaded.status === 'rejected') throw loaded.reason;
+  const table = loaded.value;
+  if (table === undefined) {
     // A new table: deletions have nothing to delete.
     const upserts = o.deleteColumn === undefined ? o.selectSql : `${inputSql} WHERE NOT coalesce(${marker}, FALSE)`;
     return writeTable({ ...o, selectSql: upserts, mode: 'append' });
   }
   if (o.deleteColumn !== undefined) columns = columns.filter((c) => c.name !== o.deleteColumn);
-  const table = await loadTable(o.catalog, o.io, o.id);
   const m = table.metadata;
   refuseRowLineage(m, name, 'merges into');
   const tableSchema = currentSchema(m);
   const r = reconcileColumns(tableSchema, schemaFromColumns(columns), name, o.schemaPolicy ?? 'fail', nextSchemaId(m), m['last-column-id']);
   const incoming = o.engine.uniqueName('merge_in');
+  // The scan is planned (manifests read on the main thread) while DuckDB stages the rows.
+  const planned = planScan({ io: table.io, metadata: m, table: name });
+  planned.catch(() => undefined); // awaited by mergeStaged; a failed staging must not leave it unhandled
   await o.engine.run(
     `CREATE TEMP TABLE ${quoteIdent(incoming)} AS SELECT ${r.projection}, coalesce(${marker}, FALSE) AS ${DELETE} FROM (${o.selectSql}) AS __floe_in`,
     `stage the rows to merge into ${name}`,
     { kind: 'source', context: { table: name } },
   );
   try {
-    return await mergeStaged({ o, name, table, tableSchema, r, incoming });
+    return await mergeStaged({ o, name, table, tableSchema, r, incoming, planned });
   } finally {
     await o.engine.run(`DROP TABLE IF EXISTS ${quoteIdent(incoming)}`, 'drop the staged merge rows').catch(() => undefined);
   }
@@ -95,10 +106,12 @@ interface Staged {
   r: ReturnType<typeof reconcileColumns>;
   /** The temp table of incoming rows: the reconciled columns plus the delete marker. */
   incoming: string;
+  /** The scan plan of the table's current snapshot. */
+  planned: Promise<ScanPlan>;
 }
 
 /** The merge of rows staged in `incoming`: candidates, then merge-on-read or a copy-on-write rewrite. */
-async function mergeStaged({ o, name, table, tableSchema, r, incoming }: Staged): Promise<WriteTableResult> {
+async function mergeStaged({ o, name, table, tableSchema, r, incoming, planned }: Staged): Promise<WriteTableResult> {
   const m = table.metadata;
   const keys = o.key.map((k) => {
     const f = fieldByPath(r.schema, k);
@@ -106,7 +119,7 @@ async function mergeStaged({ o, name, table, tableSchema, r, incoming }: Staged)
     return f;
   });
   const range = await keyRange(o.engine, incoming, keys[0]!.id, keys[0]!.type as string, o.key[0]!);
-  const plan = await planScan({ io: table.io, metadata: m, table: name });
+  const plan = await planned;
   // The first key as a top-level column of both the table and the input: what the per-key pruning and the rewrite's split need.
   const first = keys[0]!;
   const topKey = typeof first.type === 'string' && r.schema.fields.some((f) => f.id === first.id) && tableSchema.fields.some((f) => f.id === first.id);
