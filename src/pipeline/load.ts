@@ -152,6 +152,13 @@ export async function loadProject(projectPath?: string, options: LoadOptions = {
     diagnostics.push(...(await withDuckDBParser((parse) => sqlCheckDiagnostics(sqlFiles, parse))));
   }
 
+  // What sql pipelines read: catalog tables only, never files (governance/sql-pipeline.ts); refused before any run.
+  const sqlPipelines = valid.flatMap((e) => {
+    const p = e.loaded.pipeline;
+    return p.kind === 'ingest' && p.source.kind === 'sql' ? [{ file: e.file, source: e.source!, query: p.source.query }] : [];
+  });
+  if (sqlPipelines.length) diagnostics.push(...(await (await import('../governance/sql-pipeline.js')).sqlPipelineDiagnostics(sqlPipelines)));
+
   const order = runOrder(
     valid.map((e) => {
       const path = e.loaded.pipeline.kind === 'identity' ? ['inputs'] : ['source', 'query'];

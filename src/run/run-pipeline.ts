@@ -174,6 +174,8 @@ export async function runIngestPipeline(ctx: RunContext, lp: LoadedPipeline): Pr
     const cursorValue = cursorTarget ? await maxCursor(engine, good, cursorTarget) : undefined;
     // PII columns with `apply: ingest` are hashed/masked/redacted before they are written (docs/GOVERNANCE.md).
     const pii = piiColumns(p.columns);
+    // A sql source's columns derived from tagged inputs carry their tags (governance/sql-tags.ts): recorded with the declared ones, not applied again.
+    const tags = extracted.inheritedPii ? (await import('../governance/sql-tags.js')).withInheritedTags(pii, extracted.inheritedPii, (c) => norm.targetNames.get(c)) : pii;
     // The governance modules load only for pipelines with PII rules, or tables that had them.
     if (pii.some((c) => c.apply === 'ingest')) good = (await import('../governance/ingest.js')).ingestPiiSql(good, pii, p.target.table);
     const summary = stateSummary(p.name, runId, cursorColumn, cursorValue ?? after);
@@ -189,7 +191,7 @@ export async function runIngestPipeline(ctx: RunContext, lp: LoadedPipeline): Pr
       warehouse: ctx.project.paths.warehouse,
       partitionBy: p.target.partition_by.map(unboundPartitionField),
       sortBy: p.target.sort_by.map(unboundSortField),
-      properties: { ...p.target.properties, ...piiProperties(pii) },
+      properties: { ...p.target.properties, ...piiProperties(tags) },
       summary,
       schemaPolicy: p.target.on_schema_change,
       audit: audit?.audit,
@@ -207,8 +209,8 @@ export async function runIngestPipeline(ctx: RunContext, lp: LoadedPipeline): Pr
     const written: WriteTableResult = { ...laid.result, schemaChanges: [...laid.result.schemaChanges, ...laid.changes] };
     // The write's commit left the table current unless the layout was evolved after it.
     const committed = laid.changes.length === 0 ? laid.result.committed : undefined;
-    if (pii.length > 0 || !committed || Object.keys(committed.metadata.properties).some((k) => k.startsWith(PII_PREFIX))) {
-      await (await import('../governance/ingest.js')).syncPiiProperties(ctx.catalog, ctx.io, id, pii, committed);
+    if (tags.length > 0 || !committed || Object.keys(committed.metadata.properties).some((k) => k.startsWith(PII_PREFIX))) {
+      await (await import('../governance/ingest.js')).syncPiiProperties(ctx.catalog, ctx.io, id, tags, committed);
     }
     if (tally.rejects > 0 || tally.valuesChanged > 0) await writeRejects(ctx, engine, p, runId, staged?.typed, extracted.rejects, extracted.lineOf);
     if (audit?.results) await reportAudit(ctx, engine, audit.results, { pipeline: p.name, table: p.target.table, runId, written, notMoved: 'main was not moved', staged: ['The data is', 'it'] });

@@ -8,6 +8,7 @@
  * One file per kind: csv, jsonl, json, parquet, postgres, mysql, sqlite, http, sql.
  */
 import type { Engine } from '../engine/duckdb.js';
+import type { PiiColumn } from '../governance/policy.js';
 import type { FileIO } from '../io/fileio.js';
 import type { Source as SourceConfig } from '../pipeline/schema-source.js';
 import type { Redactor } from '../pipeline/secrets.js';
@@ -64,6 +65,12 @@ export interface Extracted {
   afterScan?: () => Promise<void>;
   /** Safe-to-print description: file list, host:port/db, URL without credentials. */
   describe: string;
+  /**
+   * PII tags the source's columns carry from the tables it read (by source column name; a sql
+   * source's output derived from tagged columns, governance/sql-tags.ts). Recorded on the
+   * target with the pipeline's own `pii:` rules; already applied to the values.
+   */
+  inheritedPii?: PiiColumn[];
 }
 
 export interface Source {

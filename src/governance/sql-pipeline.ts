@@ -1,0 +1,167 @@
+/**
+ * What a `sql` pipeline's query may read. Its catalog tables are read through their masked
+ * views (views.ts), so a curated table never holds a raw value of a PII-tagged column; a file
+ * read would bypass that: `read_parquet` of a tagged table's own data files gives the raw
+ * values, and a file outside the warehouse has no tags at all. So a sql pipeline reads catalog
+ * tables only (sql-reads.ts): files (`read_parquet`, `read_csv`, `glob`, `FROM 'x.parquet'`),
+ * DuckDB's catalog functions and schemas (they print the masked views' SQL, hash salts
+ * included), other table functions and statements other than one SELECT are refused:
+ *
+ * - by `floe validate`, `floe run` and every command that loads the project, before anything
+ *   runs, at the file, line and column of the offending name (sqlPipelineDiagnostics);
+ * - again when the pipeline runs, against the catalog tables it really opened
+ *   (checkSqlPipelineQuery), for callers that did not load the project.
+ *
+ * Files are brought in by a file pipeline (`kind: csv`, `parquet`, ...), whose columns can be
+ * tagged; the sql pipeline then reads its table.
+ */
+import type { Engine } from '../engine/duckdb.js';
+import { quoteIdent } from '../engine/sql.js';
+import { configError } from '../errors.js';
+import type { TableMetadata } from '../iceberg/types.js';
+import type { Diagnostic } from '../pipeline/diagnostics.js';
+import { locate, position, scalarAt, type YamlSource } from '../pipeline/parse.js';
+import type { PiiColumn } from './policy.js';
+import type { Env } from './salt.js';
+import { outputLineage } from './sql-lineage.js';
+import { charIndex, lineCol, parseTree, readProblems, type ReadProblem } from './sql-reads.js';
+import { inheritedTags, type TaggedInput } from './sql-tags.js';
+import { currentColumnTags } from './tags.js';
+import { readMasker, type ViewMasker } from './views.js';
+
+export interface SqlPipelineFile {
+  file: string;
+  source: YamlSource;
+  /** The pipeline's source.query, as loaded (after ${VAR} interpolation). */
+  query: string;
+}
+
+/** The query as the run hands it to DuckDB: without a trailing `;`. Leading text is kept so offsets match. */
+export const runnableQuery = (query: string): string => query.trimEnd().replace(/;\s*$/, '');
+
+const HINT =
+  'A sql pipeline reads catalog tables by name (ns.table), through their PII masks. Load files with a file pipeline (kind: csv, parquet, json, jsonl) and read its table; write one SELECT (WITH ... SELECT).';
+
+/** The sentence for one problem. */
+function describe(p: ReadProblem): string {
+  switch (p.kind) {
+    case 'statement':
+      return `${p.what}: a sql pipeline runs one SELECT (or WITH ... SELECT)`;
+    case 'statements':
+      return `${p.what}: a sql pipeline runs one SELECT (or WITH ... SELECT)`;
+    case 'file':
+      return `reads ${p.what}: a sql pipeline may not read files, the warehouse's own data files included (they hold the raw values of PII-tagged columns)`;
+    case 'function':
+      return `reads ${p.what}: a sql pipeline reads only catalog tables (DuckDB's catalog functions would show the masked views' SQL, hash salts included)`;
+    case 'relation':
+      return `reads ${p.what}: a sql pipeline reads only catalog tables (ns.table)`;
+  }
+}
+
+/** The problems of a query, with their character index in `query`. */
+async function problemsOf(engine: Engine, query: string, views?: readonly string[]): Promise<(ReadProblem & { index?: number })[]> {
+  const problems = readProblems(await parseTree(engine, query), views);
+  return problems.map((p) => ({ ...p, ...(p.at !== undefined ? { index: charIndex(query, p.at) } : {}) }));
+}
+
+/**
+ * Refuses (configuration error, exit 2) a sql pipeline's query that reads anything but the
+ * catalog tables of `views` (the tables floe opened for it). The message names the pipeline
+ * and the line and column in the query.
+ */
+export async function checkSqlPipelineQuery(engine: Engine, query: string, pipeline: string, views: readonly string[]): Promise<void> {
+  const problems = await problemsOf(engine, query, views);
+  if (problems.length === 0) return;
+  const first = problems[0]!;
+  const where = first.index !== undefined ? (({ line, col }) => ` (query line ${line}, column ${col})`)(lineCol(query, first.index)) : '';
+  throw configError(`pipeline ${pipeline}${where}: ${describe(first)}${problems.length > 1 ? ` (and ${problems.length - 1} more)` : ''}`, {
+    context: { pipeline, reads: [...new Set(problems.map((p) => p.what))].join(', ') },
+    hint: HINT,
+  });
+}
+
+/**
+ * Where a character index of the query value is in the pipeline file. The name at that index
+ * is looked up in the scalar's own text (block, quoted or plain: indentation and folding move
+ * characters, names stay whole): the n-th occurrence in the value is the n-th in the text.
+ * Falls back to the start of the value.
+ */
+export function queryPosition(source: YamlSource, query: string, index: number): { line: number; col: number } {
+  const path = ['source', 'query'];
+  const node = scalarAt(source, path);
+  const range = node?.range;
+  if (!range) return locate(source, path);
+  const raw = source.text.slice(range[0], range[1]);
+  const rest = query.slice(index);
+  const skip = /^['"]/.test(rest) ? 1 : 0;
+  const token = /^[A-Za-z0-9_$\\/.:-]+/.exec(rest.slice(skip))?.[0];
+  if (!token) return position(source, range[0]);
+  let nth = 0;
+  for (let i = query.indexOf(token); i !== -1 && i <= index + skip; i = query.indexOf(token, i + 1)) nth++;
+  let at = -1;
+  for (let k = 0; k < nth; k++) {
+    at = raw.indexOf(token, at + 1);
+    if (at === -1) return position(source, range[0]);
+  }
+  // Point at the quote that opens a string ('x.parquet'), as the query text does.
+  return position(source, range[0] + at - (skip && /['"]/.test(raw[at - 1] ?? '') ? 1 : 0));
+}
+
+/**
+ * `floe validate` (and every command that loads the project): the problems of each sql
+ * pipeline's query, at file:line:col. One DuckDB session parses every query.
+ */
+export async function sqlPipelineDiagnostics(files: readonly SqlPipelineFile[]): Promise<Diagnostic[]> {
+  if (files.length === 0) return [];
+  const { openEngine } = await import('../engine/duckdb.js');
+  const engine = await openEngine({ threads: 1 });
+  const out: Diagnostic[] = [];
+  try {
+    for (const f of files) {
+      const query = runnableQuery(f.query);
+      for (const p of await problemsOf(engine, query)) {
+        const at = p.index !== undefined ? queryPosition(f.source, query, p.index) : locate(f.source, ['source', 'query']);
+        out.push({ file: f.file, ...at, path: 'source.query', message: describe(p), severity: 'error' });
+      }
+    }
+  } finally {
+    engine.close();
+  }
+  return out;
+}
+
+export interface SqlPipelineReads {
+  /** The masker for prepareViews: the tables' masks (views.ts), noting each table it is asked about. */
+  mask: ViewMasker;
+  /** checkSqlPipelineQuery against the tables prepareViews opened. */
+  check(engine: Engine, query: string, pipeline: string, views: readonly string[]): Promise<void>;
+  /**
+   * The tags the query's output columns inherit (sql-tags.ts), by the column names of
+   * `relation` (the query's result); empty when no table it reads has a tag.
+   */
+  outputTags(engine: Engine, query: string, relation: string): Promise<PiiColumn[]>;
+}
+
+/** Governance of one sql pipeline run: the masks of its reads, the check, the inherited tags. */
+export function sqlPipelineReads(env: Env = process.env): SqlPipelineReads {
+  const read = readMasker(env);
+  const tables = new Map<string, TableMetadata>();
+  return {
+    mask: (metadata, table) => {
+      tables.set(table, metadata);
+      return read(metadata, table);
+    },
+    check: checkSqlPipelineQuery,
+    async outputTags(engine, query, relation) {
+      const inputs: TaggedInput[] = [...tables].map(([table, m]) => ({
+        table,
+        columns: (m.schemas.find((s) => s['schema-id'] === m['current-schema-id']) ?? m.schemas[m.schemas.length - 1])?.fields.map((f) => f.name) ?? [],
+        tags: currentColumnTags(m, table),
+      }));
+      if (!inputs.some((i) => i.tags.length > 0)) return [];
+      const outputs = (await engine.columns(`SELECT * FROM ${quoteIdent(relation)}`, 'describe the query of a sql pipeline')).map((c) => c.name);
+      const lineage = outputLineage(await parseTree(engine, query), new Map(inputs.map((i) => [i.table, { columns: i.columns }])), query);
+      return inheritedTags(outputs, lineage, inputs);
+    },
+  };
+}
