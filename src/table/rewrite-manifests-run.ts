@@ -1,6 +1,7 @@
 /**
  * `floe maintain manifests`: rewrites the current snapshot's data manifests clustered by
- * partition (rewrite-manifests.ts) and commits them as a `replace` snapshot on main (spec:
+ * partition, leaves out manifests without live files (rewrite-manifests.ts, selectManifests)
+ * and commits the result as a `replace` snapshot on main (spec:
  * "Snapshots", operation replace: "data and delete files were added and removed without
  * changing table data"). Manifests are rewritten on every commit attempt against that
  * attempt's base; files of a losing attempt are deleted. `planManifestRewrite` is the dry
@@ -10,24 +11,27 @@ import { randomUUID } from 'node:crypto';
 import pLimit from 'p-limit';
 import type { Catalog } from '../catalog/catalog.js';
 import { formatTableId } from '../catalog/catalog.js';
-import { corruptError, internalError, unsupportedError } from '../errors.js';
+import { corruptError, internalError } from '../errors.js';
 import { toManifestFile, writeManifest } from '../iceberg/manifest.js';
 import { writeManifestList } from '../iceberg/manifest-list.js';
 import { bytesToHex } from '../iceberg/conversions.js';
 import { partitionType } from '../iceberg/partition.js';
-import { type ManifestEntry, type ManifestFile, ManifestContent, type Snapshot, type TableIdentifier, type TableMetadata } from '../iceberg/types.js';
+import type { ManifestEntry, ManifestFile, Snapshot, TableIdentifier, TableMetadata } from '../iceberg/types.js';
 import type { FileIO } from '../io/fileio.js';
 import { joinLocation } from '../io/fileio.js';
 import { commitTable, type CommitEvents, discardUncommitted } from './commit.js';
 import { type LoadedTable, loadTable } from './load.js';
 import { manifestEntries } from './reachable.js';
 import { retention } from './refs.js';
-import { asExisting, clusterEntries, entriesPerManifest, targetSizeBytes } from './rewrite-manifests.js';
-import { currentSchema, newSnapshotId, nextSequenceNumber, parentManifests, specById } from './snapshot-producer.js';
+import { asExisting, clusterEntries, entriesPerManifest, selectManifests, targetSizeBytes } from './rewrite-manifests.js';
+import { currentSchema, newSnapshotId, nextSequenceNumber, parentManifests, refuseRowLineage, specById } from './snapshot-producer.js';
 import { snapshotSummary } from './summary.js';
 import type { TableChange } from './updates.js';
 
-/** Why a rewrite committed nothing: main has no snapshot, or its data manifests are already clustered. */
+/**
+ * Why a rewrite committed nothing: main has no snapshot, or its data manifests are already
+ * clustered and every manifest has live files.
+ */
 export type NothingToDo = 'no-snapshot' | 'clustered';
 
 export interface RewriteManifestsResult {
@@ -37,9 +41,13 @@ export interface RewriteManifestsResult {
   /** Set when `rewritten` is false. */
   nothing?: NothingToDo;
   snapshotId: bigint | null;
+  /** Data manifests rewritten into `manifestsCreated` new ones. */
   manifestsReplaced: number;
   manifestsCreated: number;
+  /** Delete manifests listed again as they are. */
   manifestsKept: number;
+  /** Manifests (data or delete) without live files, left out of the new snapshot. */
+  manifestsDropped: number;
   entries: number;
   records: bigint;
 }
@@ -57,11 +65,13 @@ export interface ManifestRewritePlan {
   rewrite: boolean;
   /** Set when `rewrite` is false. */
   nothing?: NothingToDo;
-  /** Data manifests in the current snapshot, and how many the rewrite would write instead. */
+  /** Data manifests with live files in the current snapshot, and how many the rewrite would write instead. */
   manifestsBefore: number;
   manifestsAfter: number;
-  /** Delete manifests, carried over unchanged. */
+  /** Delete manifests with live files, carried over unchanged. */
   manifestsKept: number;
+  /** Manifests (data or delete) without live files, which the rewrite would leave out. */
+  manifestsDropped: number;
   /** Entries read from the data manifests (any status), and the live ones carried over. */
   entries: number;
   liveEntries: number;
@@ -69,10 +79,9 @@ export interface ManifestRewritePlan {
   partitions: number;
 }
 
+/** A v3 rewrite would need row lineage on its manifests (first_row_id), which floe does not write yet. */
 function refuseV3(m: TableMetadata, table: string): void {
-  if (m['format-version'] >= 3) {
-    throw unsupportedError(`table ${table} is format v3; floe rewrites manifests of v1 and v2 tables only`, { context: { table } });
-  }
+  refuseRowLineage(m, table, 'rewrites manifests of', 'rewrite them with an engine that writes v3, e.g. Spark: CALL system.rewrite_manifests');
 }
 
 /**
@@ -86,13 +95,6 @@ async function mainManifests(t: LoadedTable, table: string): Promise<{ parent: S
   const parent = t.metadata.snapshots.find((x) => x['snapshot-id'] === id);
   if (!parent) throw corruptError(`table ${table}: main points at snapshot ${id}, which the metadata does not list`, { context: { table, snapshot: String(id) } });
   return { parent, manifests: await parentManifests(t.io, parent, formatTableId(t.id)) };
-}
-
-/** Already clustered: at most one data manifest per spec and no deleted entries to drop. */
-function needsRewrite(manifests: readonly ManifestFile[]): boolean {
-  const data = manifests.filter((m) => m.content === ManifestContent.DATA);
-  const specs = new Set(data.map((m) => m.partition_spec_id));
-  return specs.size !== data.length || data.some((m) => m.deleted_files_count > 0);
 }
 
 /**
@@ -128,6 +130,7 @@ const unchanged = (table: string, manifests: number, nothing: NothingToDo): Rewr
   manifestsReplaced: 0,
   manifestsCreated: 0,
   manifestsKept: manifests,
+  manifestsDropped: 0,
   entries: 0,
   records: 0n,
 });
@@ -137,10 +140,10 @@ async function buildRewrite(t: LoadedTable, table: string, written: string[]): P
   const main = await mainManifests(t, table);
   if (!main) return { change: null, result: unchanged(table, 0, 'no-snapshot') };
   const { parent, manifests } = main;
-  if (!needsRewrite(manifests)) return { change: null, result: unchanged(table, manifests.length, 'clustered') };
+  const selection = selectManifests(manifests);
+  if (!selection.needed) return { change: null, result: unchanged(table, manifests.length, 'clustered') };
   refuseV3(m, table);
-  const data = manifests.filter((x) => x.content === ManifestContent.DATA);
-  const kept = manifests.filter((x) => x.content !== ManifestContent.DATA);
+  const { rewrite: data, keep: kept, drop: dropped } = selection;
   const { bySpec, entryCount, perManifest } = await readDataEntries(t, data);
   const snapshotId = newSnapshotId(m);
   const sequenceNumber = nextSequenceNumber(m);
@@ -169,7 +172,8 @@ async function buildRewrite(t: LoadedTable, table: string, written: string[]): P
   const summaryExtra = {
     'manifests-created': String(created.length),
     'manifests-kept': String(kept.length),
-    'manifests-replaced': String(data.length),
+    // Every manifest the new list no longer names: the rewritten ones and those without live files.
+    'manifests-replaced': String(data.length + dropped.length),
     'entries-processed': String(entryCount),
   };
   const snapshot: Snapshot = {
@@ -199,6 +203,7 @@ async function buildRewrite(t: LoadedTable, table: string, written: string[]): P
       manifestsReplaced: data.length,
       manifestsCreated: created.length,
       manifestsKept: kept.length,
+      manifestsDropped: dropped.length,
       entries: entryCount,
       records: rows(created),
     },
@@ -243,17 +248,19 @@ export async function planManifestRewrite(catalog: Catalog, io: FileIO, id: Tabl
   const t = await loadTable(catalog, io, id);
   const m = t.metadata;
   const main = await mainManifests(t, table);
-  if (!main) return { table, rewrite: false, nothing: 'no-snapshot', manifestsBefore: 0, manifestsAfter: 0, manifestsKept: 0, entries: 0, liveEntries: 0, partitions: 0 };
-  const { manifests } = main;
+  if (!main) {
+    return { table, rewrite: false, nothing: 'no-snapshot', manifestsBefore: 0, manifestsAfter: 0, manifestsKept: 0, manifestsDropped: 0, entries: 0, liveEntries: 0, partitions: 0 };
+  }
+  const selection = selectManifests(main.manifests);
   // The same refusal as the rewrite itself, at the same point, so a dry run predicts its outcome.
-  if (needsRewrite(manifests)) refuseV3(m, table);
-  const data = manifests.filter((x) => x.content === ManifestContent.DATA);
+  if (selection.needed) refuseV3(m, table);
+  const { rewrite: data, keep: kept, drop: dropped } = selection;
   const { bySpec, entryCount, perManifest } = await readDataEntries(t, data);
   const live = [...bySpec.values()].reduce((a, l) => a + l.length, 0);
   const partitions = new Set<string>();
   for (const [specId, list] of bySpec) for (const e of list) partitions.add(`${specId}|${partitionKey(e)}`);
-  const plan = { table, manifestsBefore: data.length, manifestsKept: manifests.length - data.length, entries: entryCount, liveEntries: live, partitions: partitions.size };
-  if (!needsRewrite(manifests)) return { ...plan, rewrite: false, nothing: 'clustered', manifestsAfter: data.length };
+  const plan = { table, manifestsBefore: data.length, manifestsKept: kept.length, manifestsDropped: dropped.length, entries: entryCount, liveEntries: live, partitions: partitions.size };
+  if (!selection.needed) return { ...plan, rewrite: false, nothing: 'clustered', manifestsAfter: data.length };
   const schema = currentSchema(m);
   let after = 0;
   for (const [specId, list] of bySpec) after += clusterEntries(partitionType(specById(m, specId), schema), list, perManifest).length;

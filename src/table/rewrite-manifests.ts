@@ -3,14 +3,17 @@
  * by partition spec and sorted by partition value, cut into manifests of about the target
  * size (`commit.manifest.target-size-bytes`, Iceberg's default 8 MiB) at partition
  * boundaries where possible. Readers that prune by the manifest list's partition summaries
- * then skip whole manifests. Delete manifests are kept as they are.
+ * then skip whole manifests. Delete manifests with live files are kept as they are; a
+ * manifest, data or delete, with no live file (every entry DELETED, or none at all) is left out
+ * of the new manifest list: it adds nothing to what the snapshot reads, and Iceberg Java's
+ * snapshot producers likewise keep only manifests with live files or written by the commit.
  *
  * Entries keep their snapshot id and both sequence numbers (they become EXISTING), so the
  * rewritten snapshot reads exactly the same rows with the same delete semantics (spec:
  * "Sequence Number Inheritance"; Java's RewriteManifests).
  */
 import { compareValues } from '../iceberg/conversions.js';
-import { type ManifestEntry, ManifestEntryStatus, type PrimitiveType, type StructType } from '../iceberg/types.js';
+import { ManifestContent, type ManifestEntry, ManifestEntryStatus, type ManifestFile, type PrimitiveType, type StructType } from '../iceberg/types.js';
 
 export const MANIFEST_TARGET_SIZE = 'commit.manifest.target-size-bytes';
 export const MANIFEST_TARGET_SIZE_DEFAULT = 8 * 1024 * 1024;
@@ -18,6 +21,39 @@ export const MANIFEST_TARGET_SIZE_DEFAULT = 8 * 1024 * 1024;
 export interface ManifestGroup {
   specId: number;
   entries: ManifestEntry[];
+}
+
+/** What a rewrite does with each manifest of the current snapshot. */
+export interface ManifestSelection {
+  /** Data manifests with live files: read, their live entries clustered into new manifests. */
+  rewrite: ManifestFile[];
+  /** Delete manifests with live files: listed again as they are. */
+  keep: ManifestFile[];
+  /** Manifests with no ADDED or EXISTING entry: not listed in the new snapshot. */
+  drop: ManifestFile[];
+  /**
+   * Whether a rewrite changes anything: a manifest to drop, more than one data manifest for a
+   * partition spec, or a data manifest with DELETED entries. Otherwise it would only write
+   * the same manifests again.
+   */
+  needed: boolean;
+}
+
+/**
+ * Whether a manifest lists a file the snapshot reads, from the manifest list's counts (spec:
+ * "Manifest Lists": added_files_count and existing_files_count are the ADDED and EXISTING
+ * entries; DELETED entries only record what that manifest's snapshot removed).
+ */
+export const hasLiveFiles = (m: ManifestFile): boolean => m.added_files_count + m.existing_files_count > 0;
+
+export function selectManifests(manifests: readonly ManifestFile[]): ManifestSelection {
+  const drop = manifests.filter((m) => !hasLiveFiles(m));
+  const live = manifests.filter(hasLiveFiles);
+  const rewrite = live.filter((m) => m.content === ManifestContent.DATA);
+  const keep = live.filter((m) => m.content !== ManifestContent.DATA);
+  const specs = new Set(rewrite.map((m) => m.partition_spec_id));
+  const needed = drop.length > 0 || specs.size !== rewrite.length || rewrite.some((m) => m.deleted_files_count > 0);
+  return { rewrite, keep, drop, needed };
 }
 
 /** Live entries as EXISTING, with every inherited value explicit. */

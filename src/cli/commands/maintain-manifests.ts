@@ -1,7 +1,8 @@
 /**
  * `floe maintain manifests <table> [--dry-run] [--json]`: rewrites the current data manifests
- * clustered by partition. With --dry-run it prints the plan (data manifests now → after,
- * entries, partitions; planManifestRewrite) and commits nothing.
+ * clustered by partition and leaves out manifests without live files. With --dry-run it
+ * prints the plan (data manifests now → after, entries, partitions, manifests to drop;
+ * planManifestRewrite) and commits nothing.
  */
 import type { Command } from 'commander';
 import { parseTableIdentifier } from '../../catalog/identifier.js';
@@ -33,6 +34,7 @@ export default async function maintainManifests(tableName: string, opts: { dryRu
         manifests_replaced: r.manifestsReplaced,
         manifests_created: r.manifestsCreated,
         manifests_kept: r.manifestsKept,
+        manifests_dropped: r.manifestsDropped,
         entries: r.entries,
         rows: r.records,
       });
@@ -45,10 +47,15 @@ export default async function maintainManifests(tableName: string, opts: { dryRu
     }
     out.out(
       `${r.table}: replaced ${plural(r.manifestsReplaced, 'data manifest')} with ${r.manifestsCreated} clustered by partition ` +
-        `(${r.entries} ${r.entries === 1 ? 'entry' : 'entries'}, ${r.records} rows; ${plural(r.manifestsKept, 'delete manifest')} kept) in snapshot ${r.snapshotId}`,
+        `(${r.entries} ${r.entries === 1 ? 'entry' : 'entries'}, ${r.records} rows; ${plural(r.manifestsKept, 'delete manifest')} kept${dropped(r.manifestsDropped)}) in snapshot ${r.snapshotId}`,
     );
     return 0;
   });
+}
+
+/** The manifests left out, when there are any: ", 2 manifests without live files dropped". */
+function dropped(n: number, verb = 'dropped'): string {
+  return n === 0 ? '' : `, ${plural(n, 'manifest')} without live files ${verb}`;
 }
 
 /** Why there was nothing to rewrite, in words. */
@@ -67,6 +74,7 @@ function printPlan(out: Output, p: ManifestRewritePlan, started: number): void {
     manifests_before: p.manifestsBefore,
     manifests_after: p.manifestsAfter,
     manifests_kept: p.manifestsKept,
+    manifests_dropped: p.manifestsDropped,
     entries: p.entries,
     live_entries: p.liveEntries,
     partitions: p.partitions,
@@ -80,6 +88,6 @@ function printPlan(out: Output, p: ManifestRewritePlan, started: number): void {
   out.out(
     `${p.table}: would replace ${plural(p.manifestsBefore, 'data manifest')} with ${p.manifestsAfter} clustered by partition ` +
       `(${p.entries} ${p.entries === 1 ? 'entry' : 'entries'} read, ${p.liveEntries} live, ${plural(p.partitions, 'partition')}; ` +
-      `${plural(p.manifestsKept, 'delete manifest')} kept); dry run, nothing committed`,
+      `${plural(p.manifestsKept, 'delete manifest')} kept${dropped(p.manifestsDropped, 'to drop')}); dry run, nothing committed`,
   );
 }
