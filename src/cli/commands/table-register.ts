@@ -7,11 +7,12 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import type { LocationMapping } from '../../catalog/catalog.js';
+import { formatTableId, type Catalog, type LocationMapping } from '../../catalog/catalog.js';
 import { parseTableIdentifier } from '../../catalog/identifier.js';
-import { FloeError, notFound, usageError } from '../../errors.js';
+import { alreadyExists, FloeError, isFloeError, notFound, usageError } from '../../errors.js';
 import { MappedFileIO } from '../../io/mapped.js';
 import { readMetadataFile } from '../../table/load.js';
+import { locationKey } from '../../table/reachable.js';
 import { globalsOf, withProject } from '../context.js';
 import { consoleOutput, reportingS3Retries } from '../output.js';
 
@@ -39,12 +40,27 @@ export default async function register(
       });
       // Prove the mapping works before adopting: the current manifest list must be readable.
       const current = metadata.snapshots.find((s) => s['snapshot-id'] === metadata['current-snapshot-id']);
-      if (current && current['manifest-list'] && !(await tableIO.exists(current['manifest-list']))) {
-        throw notFound(`table ${tableName}: the current snapshot's manifest list is not found at ${current['manifest-list']}`, {
-          hint: 'Its stored locations point elsewhere; add --map-location STORED_PREFIX=ACTUAL_PREFIX.',
-          context: { table: tableName, file: current['manifest-list'] },
+      const list = current?.['manifest-list'];
+      if (list) {
+        const hint = mappingHint(metadata.location, location, mappings);
+        const found = await tableIO.exists(list).catch((e: unknown) => {
+          // Stored locations in a store floe cannot reach (another cloud, no credentials) are the usual reason after a copy.
+          if (!(e instanceof FloeError)) throw e;
+          throw new FloeError(e.kind, `cannot register ${tableName}: the current snapshot's manifest list ${list} cannot be read: ${e.message}`, {
+            cause: e,
+            context: { ...e.context, table: tableName, file: list },
+            hint: hint ?? e.hint,
+          });
         });
+        if (!found) {
+          throw notFound(`cannot register ${tableName}: the current snapshot's manifest list is not found at ${list}`, {
+            hint: hint ?? 'Its stored locations point elsewhere; add --map-location STORED_PREFIX=ACTUAL_PREFIX.',
+            context: { table: tableName, file: list },
+          });
+        }
       }
+      // Without a mapping, new commits go to the stored location: that must not be another entry's either.
+      await refuseSecondEntry(catalog, tableName, location, mappings.length ? undefined : metadata.location);
       if (!(await catalog.namespaceExists(id.namespace))) await catalog.createNamespace(id.namespace);
       await catalog.createTable(id, location);
       if (mappings.length) await catalog.setLocationMappings(id, mappings);
@@ -54,6 +70,56 @@ export default async function register(
     });
     return 0;
   });
+}
+
+/**
+ * The metadata file lies in `<root>/metadata/` but the metadata says the table lives elsewhere
+ * (copied from another warehouse or bucket): the --map-location that reads it from here.
+ */
+function mappingHint(stored: string, metadataFile: string, mappings: readonly LocationMapping[]): string | undefined {
+  const key = metadataFile.replace(/^file:(\/\/)?/, '');
+  const i = key.lastIndexOf('/metadata/');
+  if (i <= 0) return undefined;
+  const root = key.slice(0, i);
+  const from = stored.replace(/\/+$/, '');
+  if (from === root || from.replace(/^file:(\/\/)?/, '') === root || mappings.some((m) => from.startsWith(m.from))) return undefined;
+  return `its metadata says the table lives at ${from}, but the metadata file is under ${root}; if the table was copied here, add --map-location ${from}=${root}`;
+}
+
+/**
+ * Two catalog entries over the same table files would be two tables that each think they own
+ * them: a commit to one is invisible to the other, and expiring one deletes files the other
+ * still reads. Registering a metadata file from the metadata folder of a table this catalog
+ * already has is refused (to move a table back to an earlier metadata file, drop it first).
+ */
+async function refuseSecondEntry(catalog: Catalog, tableName: string, metadataFile: string, writesTo: string | undefined): Promise<void> {
+  const roots = new Set([metadataRoot(metadataFile), writesTo === undefined ? undefined : `${locationKey(writesTo).replace(/\/+$/, '')}/`]);
+  roots.delete(undefined);
+  if (roots.size === 0) return;
+  for (const other of await catalog.listTables()) {
+    const entry = await catalog.getTable(other).catch((e: unknown) => {
+      if (isFloeError(e, 'not-found')) return null;
+      throw e;
+    });
+    if (!entry) continue;
+    // A table adopted with --map-location stores locations that are read from elsewhere: compare where its files really are.
+    const mapped = (await catalog.getLocationMappings(other)).find((m) => entry.metadataLocation.startsWith(m.from));
+    const actual = mapped ? mapped.to + entry.metadataLocation.slice(mapped.from.length) : entry.metadataLocation;
+    if (roots.has(metadataRoot(entry.metadataLocation)) || roots.has(metadataRoot(actual))) {
+      const name = formatTableId(other);
+      throw alreadyExists(`cannot register ${tableName}: ${metadataFile} is a metadata file of table ${name}, which this catalog already has (at ${entry.metadataLocation})`, {
+        context: { table: tableName, file: metadataFile, other: name },
+        hint: `two catalog entries over the same files would overwrite each other's history; to go back to this metadata file, \`floe table drop ${name}\` (without --purge) and register it again`,
+      });
+    }
+  }
+}
+
+/** `<root>/` of a metadata file in `<root>/metadata/`, as a location key; undefined otherwise. */
+function metadataRoot(metadataFile: string): string | undefined {
+  const key = locationKey(metadataFile);
+  const i = key.lastIndexOf('/metadata/');
+  return i > 0 ? key.slice(0, i + 1) : undefined;
 }
 
 function parseMapping(text: string): LocationMapping {
