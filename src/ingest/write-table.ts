@@ -62,6 +62,13 @@ export interface WriteTableOptions {
   audit?: SnapshotWrite['audit'];
   /** Called once the data files are written, before anything is committed; see SnapshotWrite.beforeCommit. */
   beforeCommit?: SnapshotWrite['beforeCommit'];
+  /**
+   * Called on every commit attempt (and on the commit that creates the table) with the change
+   * built against that attempt's base: returns it, amended. Pipeline runs add table properties
+   * that must commit atomically with the data and be derived from the latest base (the run-id
+   * record, pending quarantine rows: src/run/run-ids.ts, src/run/rejects-pending.ts).
+   */
+  amendChange?: (base: TableMetadata, change: TableChange) => TableChange;
 }
 
 export interface WriteTableResult {
@@ -141,7 +148,7 @@ export interface SnapshotWrite {
 
 /** Writes the rows as data files of `table`, then commits one snapshot with them. */
 export async function writeAndCommit(
-  o: Pick<WriteTableOptions, 'catalog' | 'io' | 'engine' | 'id' | 'summary' | 'events'>,
+  o: Pick<WriteTableOptions, 'catalog' | 'io' | 'engine' | 'id' | 'summary' | 'events' | 'amendChange'>,
   table: LoadedTable,
   w: SnapshotWrite,
   pendingCreate?: TableChange,
@@ -223,7 +230,8 @@ export async function writeAndCommit(
           written: metadataFiles,
         });
         // The evolved schema commits atomically with the data written in it.
-        return w.evolved ? withEvolvedSchema(change, m, schema) : change;
+        const built = w.evolved ? withEvolvedSchema(change, m, schema) : change;
+        return o.amendChange ? o.amendChange(base.metadata, built) : built;
     };
     let attempts = 1;
     let joinedConcurrentCreate = false;

@@ -32,7 +32,8 @@ import { maskSql } from '../governance/sql.js';
 import { PII_PREFIX, piiProperties, type PiiColumn } from '../governance/policy.js';
 import { changesTable, openIdentityInputs, openOutputView } from './identity-inputs.js';
 import { acquireTableLock } from './lock.js';
-import { checkAuditor, lockDir, type PipelineRunResult, reportAudit, type RunContext } from './run-pipeline.js';
+import { checkAuditor, checkRunId, lockDir, type PipelineRunResult, reportAudit, type RunContext } from './run-pipeline.js';
+import { withRunIds } from './run-ids.js';
 import { readState, stateSummary } from './state.js';
 
 /**
@@ -57,8 +58,10 @@ export async function runIdentityPipeline(ctx: RunContext, lp: LoadedPipeline): 
     const existing = (await ctx.catalog.tableExists(profilesId)) ? await loadTable(ctx.catalog, ctx.io, profilesId) : undefined;
     const runId = ctx.runId ?? randomUUID();
     const base = { pipeline: p.name, table: p.outputs.profiles, rejects: 0, schemaChanges: [] as string[] };
-    if (ctx.runId && readState(existing?.metadata, p.name, undefined).hasRun(ctx.runId)) {
-      return { ...base, status: 'skipped', rowsRead: 0, rowsWritten: 0n, snapshotId: existing?.metadata['current-snapshot-id'] ?? null, durationMs: Date.now() - started, note: `run ${ctx.runId} already committed` };
+    // The run id is recorded on profiles, whose commit comes first (run-ids.ts).
+    const done = ctx.runId ? checkRunId(readState(existing?.metadata, p.name, undefined), p.name, p.outputs.profiles, ctx.runId) : undefined;
+    if (done) {
+      return { ...base, status: 'skipped', rowsRead: 0, rowsWritten: 0n, snapshotId: existing?.metadata['current-snapshot-id'] ?? null, durationMs: Date.now() - started, note: done };
     }
     const inputs = await openIdentityInputs(engine, ctx.catalog, ctx.io, p.name, p);
     const previousMap = ctx.fullRefresh ? undefined : (await openOutputView(engine, ctx.catalog, ctx.io, p.outputs.identity_map, '__id_map'))?.relation;
@@ -103,7 +106,15 @@ export async function runIdentityPipeline(ctx: RunContext, lp: LoadedPipeline): 
     const events = { onRetry: (x: { attempt: number; waitMs: number; table: string }) => ctx.onEvent?.('retry', { ...x }) };
     const common = { catalog: ctx.catalog, io: ctx.io, engine, warehouse: ctx.project.paths.warehouse, summary, schemaPolicy: 'add_columns' as const, events };
     const audit = p.checks.length && !ctx.noAudit ? checkAuditor(ctx, engine, { checks: p.checks, target: { table: p.outputs.profiles } }) : undefined;
-    const profiles = await writeTable({ ...common, id: profilesId, selectSql: `SELECT * FROM ${PROFILES}`, mode: 'overwrite', audit: audit?.audit, properties: piiProperties(profilePii) });
+    const profiles = await writeTable({
+      ...common,
+      id: profilesId,
+      selectSql: `SELECT * FROM ${PROFILES}`,
+      mode: 'overwrite',
+      audit: audit?.audit,
+      properties: piiProperties(profilePii),
+      amendChange: (b, change) => withRunIds(b, change, p.name, ctx.runId),
+    });
     if (audit?.results) {
       const notMoved = `main of ${p.outputs.profiles} was not moved and ${p.outputs.identity_map} was not written`;
       await reportAudit(ctx, engine, audit.results, { pipeline: p.name, table: p.outputs.profiles, runId, written: profiles, notMoved, staged: ['The profiles are', 'them'] });

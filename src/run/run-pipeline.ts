@@ -15,8 +15,9 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { Catalog } from '../catalog/catalog.js';
 import { parseTableIdentifier } from '../catalog/identifier.js';
-import { configError, FloeError, sourceError } from '../errors.js';
-import type { DataFile } from '../iceberg/types.js';
+import { configError, FloeError } from '../errors.js';
+import type { DataFile, TableIdentifier, TableMetadata } from '../iceberg/types.js';
+import type { TableChange } from '../table/updates.js';
 import { openEngine, runMemoryLimit, type Engine } from '../engine/duckdb.js';
 import { quoteIdent, quoteLiteral } from '../engine/sql.js';
 import { registerFloeFunctions } from '../engine/udf.js';
@@ -32,12 +33,14 @@ import type { Redactor } from '../pipeline/secrets.js';
 import { createSource } from '../sources/index.js';
 import { SOURCE_FILE_COLUMN, type Extracted } from '../sources/source.js';
 import { loadTable } from '../table/load.js';
-import { PII_PREFIX, piiColumnOf, piiColumns, piiProperties } from '../governance/policy.js';
+import { PII_PREFIX, piiColumnOf, piiColumns, piiProperties, type PiiColumn } from '../governance/policy.js';
 import { chooseIngestPath } from './ingest-path.js';
 import { acquireTableLock } from './lock.js';
 import { planNormalize, registerNormalizersFor, type NormalizePlan } from './normalize.js';
 import { checkRejects, rejectsOverLimit } from './reject-limits.js';
-import { readState, stateSummary } from './state.js';
+import { finishRejects, discardStaged, recoverPendingRejects, rejectsTableName, stageRejects, withPending, type StagedRejects } from './rejects-pending.js';
+import { withRunIds } from './run-ids.js';
+import { readState, stateSummary, type PipelineState } from './state.js';
 
 export interface RunContext {
   project: ProjectConfig;
@@ -103,8 +106,14 @@ export async function runIngestPipeline(ctx: RunContext, lp: LoadedPipeline): Pr
     const state = readState(existing?.metadata, p.name, cursorColumn);
     const runId = ctx.runId ?? randomUUID();
     const base = { pipeline: p.name, table: p.target.table, rejects: 0, schemaChanges: [] as string[] };
-    if (ctx.runId && state.hasRun(ctx.runId)) {
-      return { ...base, status: 'skipped', rowsRead: 0, rowsWritten: 0n, snapshotId: existing?.metadata['current-snapshot-id'] ?? null, durationMs: Date.now() - started, note: `run ${ctx.runId} already committed` };
+    // Quarantined rows a killed or failed run still owes the rejects table (rejects-pending.ts).
+    const quarantine = { catalog: ctx.catalog, io: ctx.io, engine, warehouse: ctx.project.paths.warehouse, table: p.target.table };
+    for (const r of await recoverPendingRejects(quarantine, existing?.metadata)) {
+      ctx.onEvent?.('warning', { pipeline: p.name, table: p.target.table, message: `added ${r.rows} quarantined row(s) of run ${r.runId} of pipeline ${r.pipeline} to ${rejectsTableName(p.target.table)}: that run committed ${p.target.table} but was stopped before its rejects were written` });
+    }
+    if (ctx.runId) {
+      const skipped = checkRunId(state, p.name, p.target.table, ctx.runId);
+      if (skipped) return { ...base, status: 'skipped', rowsRead: 0, rowsWritten: 0n, snapshotId: existing?.metadata['current-snapshot-id'] ?? null, durationMs: Date.now() - started, note: skipped };
     }
     // Before the first run's watermark (and on --full-refresh), incremental.initial bounds the read.
     const initial = 'incremental' in p.source ? p.source.incremental?.initial : undefined;
@@ -148,6 +157,11 @@ export async function runIngestPipeline(ctx: RunContext, lp: LoadedPipeline): Pr
     let staged: Staged | undefined;
     let good: string;
     let beforeCommit: ((files: readonly DataFile[]) => Promise<void>) | undefined;
+    // The rows for the quarantine, staged before the target commit, which names them.
+    let rejected: StagedRejects | undefined;
+    const stage = async (typed: string | undefined) => {
+      rejected = await stageRejects(engine, ctx.io, { ...quarantine, runId, ...(await rejectsSql(p, runId, typed, extracted.rejects, extracted.lineOf)) });
+    };
     if (path.kind === 'stream') {
       // One scan: the write reads the source through the normalisation. Parse rejects are
       // known once that scan is done; the limits are checked before anything is committed.
@@ -158,6 +172,7 @@ export async function runIngestPipeline(ctx: RunContext, lp: LoadedPipeline): Pr
         tally.rejects = parse;
         tally.rowsRead = Number(files.reduce((n, f) => n + f.record_count, 0n)) + parse;
         await enforceRejectLimits(engine, p, tally.rejects, tally.rowsRead, undefined, extracted.rejects);
+        if (tally.rejects > 0) await stage(undefined);
       };
     } else {
       staged = await materialise(engine, p, extracted, norm, columns, hasFile, cursorTarget, after);
@@ -170,6 +185,7 @@ export async function runIngestPipeline(ctx: RunContext, lp: LoadedPipeline): Pr
       }
       Object.assign(tally, staged.tally);
       good = staged.good;
+      if (tally.rejects > 0 || tally.valuesChanged > 0) await stage(staged.typed);
     }
     const cursorValue = cursorTarget ? await maxCursor(engine, good, cursorTarget) : undefined;
     // PII columns with `apply: ingest` are hashed/masked/redacted before they are written (docs/GOVERNANCE.md).
@@ -196,6 +212,8 @@ export async function runIngestPipeline(ctx: RunContext, lp: LoadedPipeline): Pr
       schemaPolicy: p.target.on_schema_change,
       audit: audit?.audit,
       events: { onRetry: (r: { attempt: number; waitMs: number; table: string }) => ctx.onEvent?.('retry', { ...r }) },
+      // Committed with the data, from each attempt's base: the run-id record and the quarantine owed.
+      amendChange: (b: TableMetadata, change: TableChange) => withPending(b, withRunIds(b, change, p.name, ctx.runId), p.name, rejected?.entry),
     };
     const write = (): Promise<WriteTableResult> =>
       mode === 'merge'
@@ -203,16 +221,23 @@ export async function runIngestPipeline(ctx: RunContext, lp: LoadedPipeline): Pr
         : writeTable({ ...common, selectSql: good, mode, beforeCommit });
     // A declared partition_by / sort_by evolves the table's layout with this run
     // (table/evolve/layout.ts); without one the layout is left alone, and those modules are not loaded.
-    const laid = p.target.partition_by.length > 0 || p.target.sort_by.length > 0
-      ? await (await import('../table/evolve/layout.js')).writeWithLayout({ catalog: ctx.catalog, io: ctx.io, id, layout: common, events: common.events }, write)
-      : { result: await write(), changes: [] as string[] };
+    let laid: { result: WriteTableResult; changes: string[] };
+    try {
+      laid = p.target.partition_by.length > 0 || p.target.sort_by.length > 0
+        ? await (await import('../table/evolve/layout.js')).writeWithLayout({ catalog: ctx.catalog, io: ctx.io, id, layout: common, events: common.events }, write)
+        : { result: await write(), changes: [] as string[] };
+    } catch (e) {
+      // The layout may fail after the data committed: then the next run finds the rows owed.
+      if (!(await committedRun(ctx, id, p.name, runId))) await discardStaged(ctx.io, rejected, e);
+      throw e;
+    }
     const written: WriteTableResult = { ...laid.result, schemaChanges: [...laid.result.schemaChanges, ...laid.changes] };
     // The write's commit left the table current unless the layout was evolved after it.
     const committed = laid.changes.length === 0 ? laid.result.committed : undefined;
     if (tags.length > 0 || !committed || Object.keys(committed.metadata.properties).some((k) => k.startsWith(PII_PREFIX))) {
       await (await import('../governance/ingest.js')).syncPiiProperties(ctx.catalog, ctx.io, id, tags, committed);
     }
-    if (tally.rejects > 0 || tally.valuesChanged > 0) await writeRejects(ctx, engine, p, runId, staged?.typed, extracted.rejects, extracted.lineOf);
+    if (rejected) await finishRejects(quarantine, p.name, rejected, written.snapshotId);
     if (audit?.results) await reportAudit(ctx, engine, audit.results, { pipeline: p.name, table: p.target.table, runId, written, notMoved: 'main was not moved', staged: ['The data is', 'it'] });
     return {
       ...base,
@@ -435,37 +460,49 @@ async function maxCursor(engine: Engine, good: string, column: string): Promise<
   return typeof v === 'string' ? v : undefined;
 }
 
-/** Quarantine: `<namespace>.<table>__rejects`, with where each row came from and why. */
-async function writeRejects(ctx: RunContext, engine: Engine, p: IngestPipeline, runId: string, typed: string | undefined, parseRejects: string | undefined, lineOf?: Extracted['lineOf']) {
-  const target = parseTableIdentifier(`${p.target.table}__rejects`);
+/**
+ * Quarantine: the rows for `<namespace>.<table>__rejects`, with where each row came from and
+ * why, and that table's PII tags. Staged and written by rejects-pending.ts.
+ */
+async function rejectsSql(p: IngestPipeline, runId: string, typed: string | undefined, parseRejects: string | undefined, lineOf?: Extracted['lineOf']): Promise<{ selectSql: string; pii: PiiColumn[] }> {
   const meta = `${quoteLiteral(p.name)} AS pipeline, ${quoteLiteral(runId)} AS run_id, now()::TIMESTAMPTZ AS rejected_at`;
   const parts: string[] = [];
   // The typed (materialised) rows' own rejects, first; a streamed run has only parse rejects.
   // `kept`: the row went on into the run with the values its reason names nulled or adjusted.
   if (typed) {
     parts.push(
-      `SELECT ${meta}, ${FILE} AS source, ${lineOf ? lineOf(`${quoteIdent(typed)}.rowid`) : 'NULL::BIGINT'} AS line, ${RAW} AS raw, coalesce(${REJECT}, ${ISSUE}) AS reason, ${REJECT} IS NULL AS kept ` +
+      `SELECT ${meta}, ${FILE} AS source, ${lineOf ? `CAST(${lineOf(`${quoteIdent(typed)}.rowid`)} AS BIGINT)` : 'NULL::BIGINT'} AS line, ${RAW} AS raw, coalesce(${REJECT}, ${ISSUE}) AS reason, ${REJECT} IS NULL AS kept ` +
         `FROM ${quoteIdent(typed)} WHERE ${REJECT} IS NOT NULL OR ${ISSUE} IS NOT NULL`,
     );
   }
-  if (parseRejects) parts.push(`SELECT ${meta}, source, line, raw, reason, false AS kept FROM ${quoteIdent(parseRejects)}`);
+  if (parseRejects) parts.push(`SELECT ${meta}, source, CAST(line AS BIGINT) AS line, raw, reason, false AS kept FROM ${quoteIdent(parseRejects)}`);
   // A pipeline with PII columns tags the raw rows and reasons of its rejects (docs/GOVERNANCE.md).
-  const pii = piiColumns(p.columns).some((c) => c.policy !== 'none') ? await import('../governance/ingest.js') : undefined;
-  const rejectsPii = pii ? pii.rejectsPiiColumns(piiColumns(p.columns)) : [];
+  const tagged = piiColumns(p.columns);
+  const pii = tagged.some((c) => c.policy !== 'none') ? (await import('../governance/ingest.js')).rejectsPiiColumns(tagged) : [];
+  return { selectSql: parts.join(' UNION ALL '), pii };
+}
+
+/**
+ * A rerun of a caller-chosen run id: the skip note when that run is committed, undefined when
+ * it is new; an error when the table can no longer tell (run-ids.ts).
+ */
+export function checkRunId(state: PipelineState, pipeline: string, table: string, runId: string): string | undefined {
+  const status = state.runStatus(runId);
+  if (status === 'committed') return `run ${runId} already committed`;
+  if (status === 'new') return undefined;
+  throw new FloeError('conflict', `pipeline ${pipeline}: cannot tell whether run ${runId} was already committed to ${table}: its history was expired before floe recorded the run ids of ${pipeline}; nothing was written`, {
+    retryable: false,
+    context: { pipeline, table, runId },
+    hint: `If run ${runId} is not in ${table}, run the pipeline once without --run-id: that starts the record (run ids of runs expired before it then count as new).`,
+  });
+}
+
+/** Whether main now holds this run's snapshot (after a failure that may have followed the commit). */
+async function committedRun(ctx: RunContext, id: TableIdentifier, pipeline: string, runId: string): Promise<boolean> {
   try {
-    const written = await writeTable({
-      catalog: ctx.catalog,
-      io: ctx.io,
-      engine,
-      id: target,
-      warehouse: ctx.project.paths.warehouse,
-      selectSql: parts.join(' UNION ALL '),
-      mode: 'append',
-      schemaPolicy: 'add_columns',
-      properties: piiProperties(rejectsPii),
-    });
-    if (pii) await pii.syncPiiProperties(ctx.catalog, ctx.io, target, rejectsPii, written.committed);
-  } catch (e) {
-    throw e instanceof FloeError ? e : sourceError(`pipeline ${p.name}: could not write the rejects table`, { cause: e });
+    if (!(await ctx.catalog.tableExists(id))) return false;
+    return readState((await loadTable(ctx.catalog, ctx.io, id)).metadata, pipeline, undefined).hasRun(runId);
+  } catch {
+    return true; // cannot tell: keep the staged rows for the next run to decide
   }
 }

@@ -1,11 +1,13 @@
 /**
  * Incremental state lives in the snapshot (DESIGN §1): the cursor's high-watermark and the
  * run id are summary keys of the snapshot that carries the data, so state and data commit
- * atomically. Reading it back walks main's ancestry from the current snapshot; nothing is
- * kept anywhere else.
+ * atomically. Reading it back walks main's ancestry from the current snapshot. Run ids are
+ * also recorded in a table property written by the same commit, so that they outlive
+ * `floe maintain expire` (run-ids.ts).
  */
 import type { TableMetadata } from '../iceberg/types.js';
 import { ancestry } from '../table/ancestry.js';
+import { runIdStatus, type RunIdStatus } from './run-ids.js';
 
 export const SUMMARY = {
   pipeline: 'floe.pipeline',
@@ -28,7 +30,12 @@ export interface PipelineState {
    * the pipeline never ran (recoverCursor in state-recover.ts).
    */
   historyExpired: boolean;
-  /** Whether a snapshot with this run id is already on main. */
+  /**
+   * Whether this run id was committed to main: by a main ancestor's summary, or by the
+   * run-id record that survives expiry (run-ids.ts). `unknown` when neither can tell.
+   */
+  runStatus(runId: string): RunIdStatus;
+  /** runStatus(runId) === 'committed'. */
   hasRun(runId: string): boolean;
 }
 
@@ -43,10 +50,10 @@ export function readState(m: TableMetadata | undefined, pipeline: string, cursor
       break;
     }
   }
-  const runIds = new Set(history.filter((s) => s.summary[SUMMARY.pipeline] === pipeline).map((s) => s.summary[SUMMARY.runId]));
   const oldest = history.at(-1);
   const historyExpired = cursor === null && oldest !== undefined && oldest['parent-snapshot-id'] !== undefined && oldest['parent-snapshot-id'] !== null;
-  return { cursor, historyExpired, hasRun: (id) => runIds.has(id) };
+  const runStatus = (id: string) => runIdStatus(m, pipeline, id);
+  return { cursor, historyExpired, runStatus, hasRun: (id) => runStatus(id) === 'committed' };
 }
 
 export function stateSummary(pipeline: string, runId: string, cursorColumn?: string, cursorValue?: string | null): Record<string, string> {

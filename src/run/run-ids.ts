@@ -1,0 +1,143 @@
+/**
+ * The run-id record: which run ids a pipeline committed to a table, kept where expiry cannot
+ * remove it (pure; state.ts reads it, the run's commit writes it).
+ *
+ * A run id is first of all a summary key of the snapshot that carries the run's data
+ * (state.ts). `floe maintain expire` removes old snapshots, and with them that evidence; a
+ * rerun of an expired run id would then append its rows a second time. So every run's commit
+ * also updates the table property `floe.run-ids.<pipeline>`: a JSON array of
+ * `[run id, snapshot timestamp-ms]`, oldest first, holding the last RUN_IDS_KEPT run ids
+ * that moved main. It is computed from the base of each commit attempt (the CAS loop in
+ * table/commit.ts rebuilds it after a conflict), so concurrent commits of other pipelines
+ * never drop an entry, and it commits in the same metadata file as the data.
+ *
+ * Tables written before the record existed: the first run commit that sees main's whole
+ * history (nothing expired yet) folds every pipeline's run ids from it and sets the marker
+ * `floe.run-ids` = `complete` (every pipeline with runs on the table has a record). A
+ * pipeline's first commit otherwise starts its own record from what history remains.
+ *
+ * What a run id is, given the table (runIdStatus):
+ * - `committed`: a main ancestor carries it, or the record holds it with a timestamp at or
+ *   before main's oldest remaining ancestor (its snapshot was expired off main's history);
+ * - `new`: nothing holds it and the record is known to cover the pipeline's runs: main's
+ *   history is complete, or the pipeline has a record, or the table has the marker. A recorded
+ *   run id whose snapshot is newer than the oldest ancestor but not on main was rolled back
+ *   (`floe snapshot rollback`): it is new again;
+ * - `unknown`: main's history was expired and nothing recorded this pipeline's runs before
+ *   (a table last written by an older floe): the run id may have been committed and expired.
+ *   Runs refuse such a run id rather than risk appending twice (run-pipeline.ts).
+ *
+ * Bounded growth: RUN_IDS_KEPT entries per pipeline (about 12 KiB of metadata for Airflow
+ * run ids). A run id older than that many later runs of its pipeline, whose snapshot is also
+ * expired, is no longer known and counts as new.
+ */
+import type { Snapshot, TableMetadata } from '../iceberg/types.js';
+import { ancestry } from '../table/ancestry.js';
+import type { TableChange, TableUpdate } from '../table/updates.js';
+
+/** Table property `floe.run-ids.<pipeline>`: the pipeline's last run ids. */
+export const RUN_IDS_PREFIX = 'floe.run-ids.';
+/** Table property `floe.run-ids` = `complete`: every pipeline that committed runs has a record. */
+export const RUN_IDS_MARKER = 'floe.run-ids';
+/** Run ids kept per pipeline. */
+export const RUN_IDS_KEPT = 200;
+
+const PIPELINE = 'floe.pipeline';
+const RUN_ID = 'floe.run-id';
+
+export type RunEntry = readonly [runId: string, timestampMs: number];
+
+export type RunIdStatus = 'committed' | 'new' | 'unknown';
+
+export function runIdsKey(pipeline: string): string {
+  return RUN_IDS_PREFIX + pipeline;
+}
+
+/** The record of `pipeline`, or undefined when the table has none (or it does not parse: then it is rebuilt). */
+export function readRunIds(properties: Readonly<Record<string, string>>, pipeline: string): RunEntry[] | undefined {
+  const text = properties[runIdsKey(pipeline)];
+  if (text === undefined) return undefined;
+  try {
+    const v: unknown = JSON.parse(text);
+    if (!Array.isArray(v)) return undefined;
+    return v.filter((e): e is [string, number] => Array.isArray(e) && typeof e[0] === 'string' && typeof e[1] === 'number');
+  } catch {
+    return undefined;
+  }
+}
+
+function serialize(entries: readonly RunEntry[]): string {
+  return JSON.stringify(entries.slice(-RUN_IDS_KEPT));
+}
+
+/** Main's history reaches the table's first snapshot (or there is none): nothing was expired. */
+export function historyComplete(history: readonly Snapshot[]): boolean {
+  const oldest = history.at(-1);
+  return oldest === undefined || oldest['parent-snapshot-id'] === undefined || oldest['parent-snapshot-id'] === null;
+}
+
+/** The run ids of `pipeline` still on main's history, oldest first. */
+function historyRuns(history: readonly Snapshot[], pipeline: string): RunEntry[] {
+  const out: RunEntry[] = [];
+  for (const s of history) {
+    const id = s.summary[RUN_ID];
+    if (s.summary[PIPELINE] === pipeline && id !== undefined) out.push([id, s['timestamp-ms']]);
+  }
+  return out.reverse();
+}
+
+export function runIdStatus(m: TableMetadata | undefined, pipeline: string, runId: string): RunIdStatus {
+  if (!m) return 'new';
+  const history = ancestry(m);
+  if (history.some((s) => s.summary[PIPELINE] === pipeline && s.summary[RUN_ID] === runId)) return 'committed';
+  const complete = historyComplete(history);
+  const properties = m.properties ?? {};
+  const record = readRunIds(properties, pipeline);
+  const entry = record?.findLast((e) => e[0] === runId);
+  const oldest = history.at(-1);
+  // Not on main: expired off its history (older than what remains), or rolled back (newer).
+  if (entry && !complete && oldest && entry[1] <= oldest['timestamp-ms']) return 'committed';
+  if (complete || record !== undefined || properties[RUN_IDS_MARKER] === 'complete') return 'new';
+  return 'unknown';
+}
+
+/**
+ * The property updates the commit `change` (built on `base`) carries for `pipeline`: its
+ * record with `runId` added when the change moves main to a snapshot of this run (a staged,
+ * unpublished snapshot is not a committed run), started from history when absent; on a base
+ * with its whole history, the marker and every other pipeline's record as well.
+ * `runId` undefined: the run's id was not chosen by the caller and is never asked for again.
+ */
+export function runIdUpdates(base: TableMetadata, change: TableChange, pipeline: string, runId: string | undefined): TableUpdate[] {
+  const history = ancestry(base);
+  const updates: Record<string, string> = {};
+  const existing = readRunIds(base.properties, pipeline);
+  let record = existing ?? historyRuns(history, pipeline);
+  const moved = runId === undefined ? undefined : snapshotMovingMain(change, pipeline, runId);
+  if (runId !== undefined && moved) record = [...record.filter((e) => e[0] !== runId), [runId, moved['timestamp-ms']]];
+  if (existing === undefined || moved) updates[runIdsKey(pipeline)] = serialize(record);
+  if (base.properties[RUN_IDS_MARKER] !== 'complete' && historyComplete(history)) {
+    updates[RUN_IDS_MARKER] = 'complete';
+    const others = new Set(history.map((s) => s.summary[PIPELINE]).filter((p): p is string => p !== undefined && p !== pipeline));
+    for (const other of others) {
+      if (readRunIds(base.properties, other) === undefined) updates[runIdsKey(other)] = serialize(historyRuns(history, other));
+    }
+  }
+  return Object.keys(updates).length ? [{ action: 'set-properties', updates }] : [];
+}
+
+/** The snapshot `change` adds for this run when it also sets main to it. */
+function snapshotMovingMain(change: TableChange, pipeline: string, runId: string): Snapshot | undefined {
+  const main = change.updates.find((u) => u.action === 'set-snapshot-ref' && u['ref-name'] === 'main');
+  if (!main || main.action !== 'set-snapshot-ref') return undefined;
+  for (const u of change.updates) {
+    if (u.action === 'add-snapshot' && u.snapshot['snapshot-id'] === main['snapshot-id'] && u.snapshot.summary[PIPELINE] === pipeline && u.snapshot.summary[RUN_ID] === runId) return u.snapshot;
+  }
+  return undefined;
+}
+
+/** `change` with the run-id record's updates appended (the amendChange hook of writeTable). */
+export function withRunIds(base: TableMetadata, change: TableChange, pipeline: string, runId: string | undefined): TableChange {
+  const extra = runIdUpdates(base, change, pipeline, runId);
+  return extra.length ? { ...change, updates: [...change.updates, ...extra] } : change;
+}
