@@ -22,6 +22,21 @@ export interface FoundValue extends JsonSpan {
   items?: JsonSpan[];
 }
 
+/**
+ * A key twice in one object at or below a requested value. JSON.parse would keep the last,
+ * DuckDB's reader refuses the record; either way the data is ambiguous, so the page fails
+ * naming the key instead of a later error about a temp file.
+ */
+export class JsonDuplicateKeyError extends Error {
+  constructor(
+    readonly key: string,
+    readonly offset: number,
+  ) {
+    super(`the key ${JSON.stringify(key)} appears twice in one object`);
+    this.name = 'JsonDuplicateKeyError';
+  }
+}
+
 /** Malformed JSON; `offset` is the character where reading stopped. */
 export class JsonSyntaxError extends Error {
   constructor(
@@ -45,7 +60,8 @@ const NONE: readonly Target[] = [];
 /**
  * Validates `text` as one JSON document and finds the value at each path (a list of object
  * keys; `[]` is the document itself). A path that does not exist gives undefined. When a
- * key repeats, the last occurrence wins, as with JSON.parse.
+ * key repeats on the way to a path, the last occurrence wins, as with JSON.parse; a key
+ * repeated inside a found value (a record) throws JsonDuplicateKeyError.
  */
 export function scanJson(text: string, paths: readonly (readonly string[])[]): (FoundValue | undefined)[] {
   const found: (FoundValue | undefined)[] = paths.map(() => undefined);
@@ -84,18 +100,20 @@ class Scanner {
     }
   }
 
-  value(targets: readonly Target[]): void {
+  /** `inFound`: the value lies inside a value at a requested path, where keys must be unique. */
+  value(targets: readonly Target[], inFound = false): void {
     const t = this.text;
     const start = this.i;
     const c = t[start];
     let kind: JsonKind;
     let items: JsonSpan[] | undefined;
+    const found = inFound || targets.some((x) => x.rest.length === 0);
     if (c === '{') {
       kind = 'object';
-      this.object(targets);
+      this.object(targets, found);
     } else if (c === '[') {
       kind = 'array';
-      items = this.array(targets.some((x) => x.rest.length === 0));
+      items = this.array(targets.some((x) => x.rest.length === 0), found);
     } else if (c === '"') {
       kind = 'string';
       this.string();
@@ -116,7 +134,7 @@ class Scanner {
     }
   }
 
-  private object(targets: readonly Target[]): void {
+  private object(targets: readonly Target[], inFound: boolean): void {
     this.i++;
     this.ws();
     if (this.text[this.i] === '}') {
@@ -124,15 +142,21 @@ class Scanner {
       return;
     }
     const deeper = targets.filter((x) => x.rest.length > 0);
+    const keys = inFound ? new Set<string>() : undefined;
     for (;;) {
       if (this.text[this.i] !== '"') this.fail('expected a string key');
+      const at = this.i;
       const key = this.string();
+      if (keys !== undefined) {
+        if (keys.has(key)) throw new JsonDuplicateKeyError(key, at);
+        keys.add(key);
+      }
       this.ws();
       if (this.text[this.i] !== ':') this.fail("expected ':'");
       this.i++;
       this.ws();
       const sub = deeper.length === 0 ? NONE : deeper.filter((x) => x.rest[0] === key).map((x) => ({ index: x.index, rest: x.rest.slice(1) }));
-      this.value(sub);
+      this.value(sub, inFound);
       this.ws();
       const sep = this.text[this.i];
       this.i++;
@@ -145,7 +169,7 @@ class Scanner {
     }
   }
 
-  private array(collect: boolean): JsonSpan[] | undefined {
+  private array(collect: boolean, inFound: boolean): JsonSpan[] | undefined {
     const items: JsonSpan[] | undefined = collect ? [] : undefined;
     this.i++;
     this.ws();
@@ -155,7 +179,7 @@ class Scanner {
     }
     for (;;) {
       const start = this.i;
-      this.value(NONE);
+      this.value(NONE, inFound);
       items?.push({ kind: kindAt(this.text, start), start, end: this.i });
       this.ws();
       const sep = this.text[this.i];

@@ -36,7 +36,7 @@ import { collectSecrets, createRedactor, type Redactor } from '../pipeline/secre
 import { fileListSql } from './files.js';
 import { jsonLinesReadSql, textJsonColumns } from './json-read.js';
 import { SAMPLE_RECORDS } from './jsonl-lines.js';
-import { type FoundValue, JsonSyntaxError, type JsonSpan, oneLine, scalarText, scanJson } from './http-json.js';
+import { type FoundValue, JsonDuplicateKeyError, JsonSyntaxError, type JsonSpan, oneLine, scalarText, scanJson } from './http-json.js';
 import { createPager } from './http-paging.js';
 import { type HttpRequest, type HttpResponse, request, safeUrl } from './http-request.js';
 import type { Extracted, Source, SourceContext } from './source.js';
@@ -62,6 +62,12 @@ export function httpSource(config: HttpConfig): Source {
       const dir = await tempDir('http');
       try {
         const read = await readPages(config, req, dir, { ...ctx, redact });
+        if (read.records > 0 && !read.fields) {
+          throw sourceError(redact(`pipeline ${ctx.pipeline}: the ${read.records} record${read.records === 1 ? '' : 's'} of ${config.method} ${where} ${read.records === 1 ? 'is an empty object' : 'are all empty objects'}, with no field to make a column of`), {
+            context: { pipeline: ctx.pipeline, url: redact(where) },
+            hint: 'Check records_path: it should point at the array of records, not at an object around it.',
+          });
+        }
         const relation = ctx.engine.uniqueName('http');
         // An API that returned no records still gives a (one-column, empty) relation.
         // Every record is an object (readPage checked it), so the reader is asked for records;
@@ -100,11 +106,13 @@ interface ReadResult {
   retries: number;
   /** Why paging stopped early, when it did (max_pages). */
   stopped?: string;
+  /** Whether some record has a field (DuckDB cannot type records that are all `{}`). */
+  fields: boolean;
 }
 
 async function readPages(config: HttpConfig, first: HttpRequest, dir: string, ctx: SourceContext): Promise<ReadResult> {
   const pager = createPager(config.pagination);
-  const out: ReadResult = { files: [], pages: 0, records: 0, largestPage: 0, retries: 0 };
+  const out: ReadResult = { files: [], pages: 0, records: 0, largestPage: 0, retries: 0, fields: false };
   let url = pager.first(first.url);
   for (;;) {
     ctx.signal?.throwIfAborted();
@@ -127,6 +135,7 @@ async function readPages(config: HttpConfig, first: HttpRequest, dir: string, ct
       out.files.push(file);
       out.records += page.lines.length;
       out.largestPage = Math.max(out.largestPage, page.lines.length);
+      out.fields ||= page.lines.some((l) => !/^\{\s*\}$/.test(l));
     }
     ctx.onProgress?.(out.records);
     const step = pager.next(
@@ -169,6 +178,9 @@ function readPage(res: HttpResponse, config: HttpConfig, n: number, ctx: SourceC
   try {
     found = scanJson(text, [dotPath(config.records_path), ...errorPaths, ...(cursorPath ? [cursorPath] : [])]);
   } catch (e) {
+    if (e instanceof JsonDuplicateKeyError) {
+      throw fail(`${at} has an object with the key ${JSON.stringify(e.key)} twice (at character ${e.offset}): ${text.slice(Math.max(0, e.offset - 60), e.offset + 60).replace(/\s+/g, ' ')}`, 'A record must name each field once; ask the API provider, floe does not pick one of the values.');
+    }
     if (!(e instanceof JsonSyntaxError)) throw e;
     const type = res.headers.get('content-type');
     const start = text.slice(0, 120).replace(/\s+/g, ' ');

@@ -174,3 +174,31 @@ describe('an error inside a 200 answer', () => {
     expect(await textRows(engine(), out.relation, 'id')).toEqual([{ id: '1', error: 'E42' }]);
   });
 });
+
+describe('records DuckDB could not take', () => {
+  it('a record naming a field twice fails the page naming the key, not a later read of a temp file', async () => {
+    routes.set('/dup', send(200, { 'content-type': 'application/json' }, '{"meta": {"n": 1}, "data": [{"id": 1, "a": 1}, {"id": 2, "a": 1, "b": {"c": 1, "c": 2}}]}'));
+    const e = await failure(extract(config('/dup', { records_path: 'data' })));
+    expect(e.kind).toBe('source');
+    expect(e.message).toContain(`page 1 (${origin}/dup) has an object with the key "c" twice (at character 79)`);
+    expect(e.message).not.toContain('floe-http-');
+  });
+
+  it('a key repeated outside the records is left alone, the last one winning as in JSON.parse', async () => {
+    routes.set('/dup-meta', send(200, { 'content-type': 'application/json' }, '{"data": [{"id": 1}], "meta": {"n": 1, "n": 2}, "data": [{"id": 2}]}'));
+    const out = await extract(config('/dup-meta', { records_path: 'data' }));
+    expect(await textRows(engine(), out.relation, 'id')).toEqual([{ id: '2' }]);
+  });
+
+  it('records that are all empty objects fail naming the URL; one empty record among others is a row of NULLs', async () => {
+    routes.set('/hollow', send(200, { 'content-type': 'application/json' }, '{"data": {}, "list": [{}, { }]}'));
+    const e = await failure(extract(config('/hollow', { records_path: 'data' })));
+    expect(e.message).toContain(`the 1 record of GET ${origin}/hollow is an empty object, with no field to make a column of`);
+    expect(e.hint).toContain('records_path');
+    const e2 = await failure(extract(config('/hollow', { records_path: 'list' })));
+    expect(e2.message).toContain(`the 2 records of GET ${origin}/hollow are all empty objects`);
+    routes.set('/sparse', send(200, { 'content-type': 'application/json' }, '[{}, {"id": 2}]'));
+    const out = await extract(config('/sparse'));
+    expect(await textRows(engine(), out.relation, 'id')).toEqual([{ id: '2' }, { id: null }]);
+  });
+});
