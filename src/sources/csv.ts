@@ -9,7 +9,7 @@ import { FloeError } from '../errors.js';
 import { type CsvDialect, explainReadFailure, refuseEmptyCsv } from '../ingest/explain-read.js';
 import type { Source as SourceConfig } from '../pipeline/schema-source.js';
 import { quoteIdent, quoteLiteral } from '../engine/sql.js';
-import { csvRecordsSql, csvUnitsSql } from './csv-lines.js';
+import { type CsvLineViews, csvLineViews } from './csv-lines.js';
 import { describeFiles, expandFiles, sourceFiles } from './files.js';
 import { SOURCE_FILE_COLUMN, type Extracted, type Source, type SourceContext } from './source.js';
 
@@ -60,9 +60,8 @@ export function csvSource(config: CsvConfig): Source {
       }
       const rejects = ctx.engine.uniqueName('csv_rejects');
       // Where each record starts (csv-lines.ts): views, read only when a reject needs a line.
-      const units = ctx.engine.uniqueName('csv_units');
-      const records = ctx.engine.uniqueName('csv_records');
       const fileIndex = `(VALUES ${expanded.map((f, i) => `(${quoteLiteral(f)}, ${i})`).join(', ')}) AS fi(file_path, file_index)`;
+      let lines: CsvLineViews | undefined;
       // DuckDB creates the reject tables when the scan runs, so the views over them are made
       // after the runner has scanned the source.
       const afterScan = async () => {
@@ -74,33 +73,26 @@ export function csvSource(config: CsvConfig): Source {
         const parseRejects = hasTables
           ? Number((await ctx.engine.all(`SELECT count(*)::BIGINT AS n FROM ${quoteIdent(errors)}`, 'count the CSV parse rejects'))[0]?.n ?? 0) > 0
           : false;
-        await ctx.engine.run(
-          `CREATE OR REPLACE TEMP VIEW ${quoteIdent(units)} AS ${expanded.map((f, i) => csvUnitsSql(f, i, dialect)).join(' UNION ALL ')}`,
-          'prepare the CSV line map',
-        );
         // The records DuckDB rejected, as (file_index, unit): its reject table's `line` is its unit.
         const rejected = `SELECT DISTINCT fi.file_index, e.line AS unit FROM ${quoteIdent(errors)} e JOIN ${quoteIdent(scans)} s USING (scan_id, file_id) JOIN ${fileIndex} USING (file_path)`;
-        await ctx.engine.run(
-          `CREATE OR REPLACE TEMP VIEW ${quoteIdent(records)} AS ${csvRecordsSql(units, config.header, parseRejects ? rejected : undefined)}`,
-          'prepare the CSV record lines',
-        );
+        lines = csvLineViews(expanded, dialect, config.header, (prefix) => ctx.engine.uniqueName(prefix), parseRejects ? rejected : undefined);
+        for (const [name, sql] of lines.views) await ctx.engine.run(`CREATE OR REPLACE TEMP VIEW ${quoteIdent(name)} AS ${sql}`, 'prepare the CSV line map');
         // A parse reject's line is its record's physical first line (DuckDB's counts a record
         // holding quoted newlines once). Only looked up when there are parse rejects.
-        const line = parseRejects
-          ? `coalesce((SELECT u.line FROM ${quoteIdent(units)} u JOIN ${fileIndex} ON fi.file_index = u.file_index WHERE fi.file_path = s.file_path AND u.unit = e.line), e.line)`
-          : 'e.line';
+        const line = parseRejects ? `coalesce(${lines.lineOfUnit('fi.file_index', 'e.line')}, e.line)` : 'e.line';
         const body = hasTables
           ? // One row per bad line: DuckDB reports a short line once per missing column.
             `SELECT s.file_path AS source, ${line}::BIGINT AS line, any_value(e.csv_line) AS raw,
                string_agg(DISTINCT e.error_type || coalesce(' in column ' || e.column_name, '') || ': ' || e.error_message, '; ') AS reason
-             FROM ${quoteIdent(errors)} e JOIN ${quoteIdent(scans)} s USING (scan_id, file_id)
-             GROUP BY s.file_path, e.line`
+             FROM ${quoteIdent(errors)} e JOIN ${quoteIdent(scans)} s USING (scan_id, file_id) JOIN ${fileIndex} USING (file_path)
+             GROUP BY s.file_path, fi.file_index, e.line`
           : 'SELECT NULL::VARCHAR AS source, NULL::BIGINT AS line, NULL::VARCHAR AS raw, NULL::VARCHAR AS reason WHERE false';
         await ctx.engine.run(`CREATE OR REPLACE TEMP VIEW ${quoteIdent(rejects)} AS ${body}`, 'prepare the CSV rejects view');
       };
       // A row's line: the runner's typed table is filled from `relation` in one statement, in
       // scan order (files in order, records in file order), so its position finds its record.
-      const lineOf = (ordinal: string) => `(SELECT r.line FROM ${quoteIdent(records)} AS r WHERE r.pos = ${ordinal})`;
+      // The runner asks only after afterScan.
+      const lineOf = (ordinal: string) => (lines ? lines.lineOfRecord(ordinal) : 'CAST(NULL AS BIGINT)');
       return { relation, rejects, afterScan, lineOf, describe: describeFiles(files) };
     },
   };
