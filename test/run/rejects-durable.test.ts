@@ -77,7 +77,8 @@ describe('rejected rows across kills', () => {
     expect(target).toBeLessThan(rejects);
     expect(rejects).toBeLessThan(removed);
     // Every operation from the staging to the cleanup, and the last one before the staging.
-    points = Array.from({ length: removed - staged + 2 }, (_, i) => staged - 1 + i);
+    const first = Math.max(1, staged - 1);
+    points = Array.from({ length: removed - first + 1 }, (_, i) => first + i);
   });
 
   it('every kill point: a rerun with the same --run-id leaves the good rows once and the rejects once', async () => {
