@@ -87,7 +87,7 @@ export function planRollback(metadata: TableMetadata, target: RollbackTarget, ta
     if (!history.some((a) => a['snapshot-id'] === s['snapshot-id'])) {
       throw usageError(`table ${table}: snapshot ${s['snapshot-id']} is not an ancestor of the current snapshot ${from}; rollback only moves main back along its history`, {
         context: { table, snapshot: String(s['snapshot-id']) },
-        hint: 'to read another branch of history, create a branch at that snapshot: floe snapshot branch <table> <name> --snapshot ID',
+        hint: `to read it, create a branch there: floe snapshot branch ${table} <name> --snapshot ${s['snapshot-id']}; to make it current anyway (say, to undo a rollback): floe snapshot branch ${table} main --snapshot ${s['snapshot-id']} --replace`,
       });
     }
     to = s;
@@ -121,6 +121,28 @@ function refMoved(table: string, ref: string, was: bigint | null, now: bigint | 
   });
 }
 
+/** The snapshot a fast-forward moves the branch to, after checking it only moves forward. */
+function fastForwardTarget(metadata: TableMetadata, req: RefRequest, existing: SnapshotRef | undefined, table: string): bigint {
+  const from = req.name;
+  const to = req.fastForwardTo!;
+  if (req.snapshotId !== undefined || req.replace) throw usageError(`--fast-forward takes no --snapshot or --replace: it moves branch '${from}' to the head of '${to}'`, { context: { table, ref: from } });
+  if (!existing) throw notFound(`table ${table} has no branch named '${from}' to fast-forward`, { context: { table, ref: from }, hint: describeRefs(metadata) });
+  if (existing.type !== 'branch') throw usageError(`table ${table}: '${from}' is a tag; only a branch can be fast-forwarded`, { context: { table, ref: from } });
+  const source = metadata.refs[to];
+  if (!source) throw notFound(`table ${table} has no branch or tag named '${to}'`, { context: { table, ref: to }, hint: describeRefs(metadata) });
+  const target = source['snapshot-id'];
+  if (req.expectedFastForwardTarget !== undefined && target !== req.expectedFastForwardTarget) {
+    throw refMoved(table, `${source.type} '${to}'`, req.expectedFastForwardTarget, target, `fast-forward '${from}' to it`);
+  }
+  if (!ancestry(metadata, target).some((a) => a['snapshot-id'] === existing['snapshot-id'])) {
+    throw usageError(`table ${table}: cannot fast-forward branch '${from}' to '${to}' (snapshot ${target}): ${from}'s snapshot ${existing['snapshot-id']} is not an ancestor of it`, {
+      context: { table, ref: from },
+      hint: `'${from}' has commits that '${to}' lacks; to move it anyway (dropping them from '${from}'), give --snapshot ${target} --replace`,
+    });
+  }
+  return target;
+}
+
 /** The retention settings of a ref, carried over when the ref moves. */
 export function retention(ref: SnapshotRef | undefined): Pick<SnapshotRef, 'max-ref-age-ms' | 'max-snapshot-age-ms' | 'min-snapshots-to-keep'> {
   const out: Pick<SnapshotRef, 'max-ref-age-ms' | 'max-snapshot-age-ms' | 'min-snapshots-to-keep'> = {};
@@ -152,6 +174,14 @@ export interface RefRequest {
    * did not exist). A ref another writer moved since then is a conflict, not a silent overwrite.
    */
   expectedBefore?: bigint | null;
+  /**
+   * Branches only: move this existing branch to the head of that branch or tag, only if the
+   * branch's snapshot is an ancestor of it (Java ManageSnapshots.fastForwardBranch): publishing
+   * an audited branch to main without dropping anything main has.
+   */
+  fastForwardTo?: string;
+  /** On a retried fast-forward: the head of `fastForwardTo` when the command first planned. */
+  expectedFastForwardTarget?: bigint;
 }
 
 export interface RefPlan {
@@ -185,8 +215,8 @@ export function planRef(metadata: TableMetadata, type: 'tag' | 'branch', req: Re
   const retentionGiven = req.maxRefAgeMs !== undefined || req.minSnapshotsToKeep !== undefined || req.maxSnapshotAgeMs !== undefined;
   if (req.drop) {
     if (name === MAIN_BRANCH) throw usageError(`table ${table}: the main branch cannot be dropped`, { context: { table, ref: name } });
-    if (req.snapshotId !== undefined || req.replace || retentionGiven) {
-      throw usageError(`--drop takes no --snapshot, --replace or retention options`, { context: { table, ref: name } });
+    if (req.snapshotId !== undefined || req.replace || retentionGiven || req.fastForwardTo !== undefined) {
+      throw usageError(`--drop takes no --snapshot, --replace, --fast-forward or retention options`, { context: { table, ref: name } });
     }
     if (!existing) {
       throw notFound(`table ${table} has no ${type} named '${name}'`, { context: { table, ref: name }, hint: describeRefs(metadata) });
@@ -201,15 +231,15 @@ export function planRef(metadata: TableMetadata, type: 'tag' | 'branch', req: Re
     };
   }
   if (type === 'tag' && name === MAIN_BRANCH) throw usageError(`table ${table}: 'main' is the main branch and cannot be a tag`, { context: { table } });
-  const target = req.snapshotId ?? existing?.['snapshot-id'] ?? currentMain(metadata, table);
+  const target = req.fastForwardTo !== undefined ? fastForwardTarget(metadata, req, existing, table) : (req.snapshotId ?? existing?.['snapshot-id'] ?? currentMain(metadata, table));
   requireSnapshot(metadata, target, table);
-  if (existing && target !== existing['snapshot-id'] && !req.replace) {
+  if (existing && target !== existing['snapshot-id'] && !req.replace && req.fastForwardTo === undefined) {
     throw alreadyExists(`table ${table} already has a ${type} '${name}' at snapshot ${existing['snapshot-id']}`, {
       context: { table, ref: name },
       hint: `give --replace to move it to snapshot ${target}`,
     });
   }
-  if (existing && !req.replace && !retentionGiven) {
+  if (existing && !req.replace && !retentionGiven && req.fastForwardTo === undefined) {
     throw alreadyExists(`table ${table} already has a ${type} '${name}' at snapshot ${existing['snapshot-id']}`, {
       context: { table, ref: name },
       hint: '--replace moves it, --drop removes it, retention options change its retention',

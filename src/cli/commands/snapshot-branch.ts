@@ -1,6 +1,6 @@
 /**
  * `floe snapshot branch <table> <name> [--snapshot ID] [--retain-last N] [--max-snapshot-age DUR]
- * [--retain DUR] [--replace] [--drop] [--json]`.
+ * [--retain DUR] [--replace] [--fast-forward REF] [--drop] [--json]`.
  */
 import type { Command } from 'commander';
 import { countOption, durationOption, snapshotIdOption } from './maintain-common.js';
@@ -12,6 +12,7 @@ interface BranchCliOptions {
   maxSnapshotAge?: string;
   retain?: string;
   replace?: boolean;
+  fastForward?: string;
   drop?: boolean;
   json?: boolean;
 }
@@ -27,6 +28,7 @@ export default async function snapshotBranch(tableName: string, name: string, op
       maxSnapshotAgeMs: durationOption('--max-snapshot-age', opts.maxSnapshotAge),
       maxRefAgeMs: durationOption('--retain', opts.retain),
       replace: opts.replace,
+      ...(opts.fastForward !== undefined ? { fastForwardTo: opts.fastForward } : {}),
       drop: opts.drop,
     },
     !!opts.json,

@@ -13,7 +13,10 @@ import { commitPlanned } from './snapshot-common.js';
  */
 export function refPlanner(type: 'tag' | 'branch', req: RefRequest, table: string): (t: LoadedTable, first?: RefPlan) => RefPlan {
   return (t, first) => {
-    const again: RefRequest = first ? { ...req, ...(req.drop || first.after === null ? {} : { snapshotId: first.after }), expectedBefore: first.before } : req;
+    if (!first) return planRef(t.metadata, type, req, table);
+    // A fast-forward re-checks its source instead: it must not have moved either.
+    const target = req.drop || first.after === null ? {} : req.fastForwardTo !== undefined ? { expectedFastForwardTarget: first.after } : { snapshotId: first.after };
+    const again: RefRequest = { ...req, ...target, expectedBefore: first.before };
     return planRef(t.metadata, type, again, table);
   };
 }

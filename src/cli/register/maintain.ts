@@ -64,7 +64,17 @@ export function registerMaintain(program: Command): void {
     .option('--max-snapshot-age <duration>', 'expiry keeps this branch\'s snapshots younger than this (max-snapshot-age-ms)')
     .option('--retain <duration>', 'keep the branch itself for this long after its head was committed (max-ref-age-ms)')
     .option('--replace', 'move an existing branch to --snapshot')
+    .option('--fast-forward <ref>', 'move the existing branch to the head of this branch or tag, only if that only adds snapshots (publish an audited branch)')
     .option('--drop', 'remove the branch (never main)')
     .option('--json', 'print the result as JSON')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  floe snapshot branch sales.orders audit                         # a branch at the current snapshot
+  floe snapshot branch sales.orders main --fast-forward audit     # publish it: main moves to audit's head
+  floe snapshot branch sales.orders main --snapshot ID --replace  # make any snapshot current (undo a rollback)
+  floe snapshot branch sales.orders audit --retain-last 5 --max-snapshot-age 7d`,
+    )
     .action(lazy(() => import('../commands/snapshot-branch.js')));
 }
