@@ -94,8 +94,10 @@ const pagination = z.discriminatedUnion('kind', [
   }),
   z.strictObject({
     kind: z.literal('cursor'),
-    param: str.describe('Query parameter that carries the cursor'),
-    cursor_path: str.describe('Dot path of the next cursor in the response body; absent or null ends paging'),
+    param: str
+      .optional()
+      .describe('Query parameter that carries the cursor; without it, the value at cursor_path is the URL of the next page (absolute, or relative to the page)'),
+    cursor_path: str.describe('Dot path of the next cursor (or next page URL) in the response body; absent or null ends paging'),
     max_pages: positiveInt.optional(),
   }),
   // RFC 8288 `Link: <...>; rel="next"` headers, as GitHub and many REST APIs send them.

@@ -10,7 +10,9 @@
  *   first page, or a run of equally short ones, may be the cap rather than the end, and the
  *   next offset is read to find out (one request more when the whole result is one page).
  * - cursor: the value at `cursor_path` of each body goes into `param`; absent, null or ""
- *   ends paging.
+ *   ends paging. Without `param` the value is the next page's URL, as many APIs put it in
+ *   the body (`next`, `links.next`, `nextRecordsUrl`): absolute, or relative to the page
+ *   (starting with `/` or `?`), followed like a Link header's.
  * - link: the `rel="next"` target of the `Link` header (RFC 8288), resolved against the URL
  *   the response came from; no such link ends paging.
  *
@@ -98,7 +100,27 @@ export function createPager(p: HttpPagination | undefined): Pager {
         },
       };
     }
-    case 'cursor':
+    case 'cursor': {
+      const param = p.param;
+      if (param === undefined) {
+        return {
+          first: (base) => {
+            seen.add(base.href);
+            return base;
+          },
+          next: (page) => {
+            const ref = page.cursor;
+            if (ref === undefined || ref === null || ref === '') return { kind: 'done', reason: 'no next page URL' };
+            const stop = maxed();
+            if (stop) return stop;
+            // A bare token resolves as a relative path too; refusing it names the missing `param` instead of requesting a wrong URL.
+            if (!/^(https?:\/\/|\/|\?)/i.test(ref)) {
+              return { kind: 'error', detail: `the value at "${p.cursor_path}" of page ${pages}, ${JSON.stringify(ref.length > 60 ? `${ref.slice(0, 60)}…` : ref)}, is not a URL; give pagination.param to send it as a query parameter` };
+            }
+            return follow(ref, page, `the next page URL at "${p.cursor_path}"`);
+          },
+        };
+      }
       return {
         first: (base) => base,
         next: (page, requested) => {
@@ -107,9 +129,10 @@ export function createPager(p: HttpPagination | undefined): Pager {
           if (stop) return stop;
           if (seen.has(page.cursor)) return { kind: 'error', detail: `the API returned the cursor ${JSON.stringify(page.cursor)} a second time after ${pages} pages; paging would never end` };
           seen.add(page.cursor);
-          return { kind: 'next', url: withParam(requested, p.param, page.cursor) };
+          return { kind: 'next', url: withParam(requested, param, page.cursor) };
         },
       };
+    }
     case 'link':
       return {
         first: (base) => {
@@ -121,19 +144,24 @@ export function createPager(p: HttpPagination | undefined): Pager {
           if (ref === null) return { kind: 'done', reason: 'no next link' };
           const stop = maxed();
           if (stop) return stop;
-          let url: URL;
-          try {
-            url = new URL(ref, page.url);
-          } catch {
-            return { kind: 'error', detail: `the next link of page ${pages} is not a URL` };
-          }
-          // The pipeline's headers (credentials included) are only ever sent to the configured origin.
-          if (url.origin !== page.url.origin) return { kind: 'error', detail: `the next link of page ${pages} points to another origin (${url.origin}); floe does not send the pipeline's headers there` };
-          if (seen.has(url.href)) return { kind: 'error', detail: `the next link of page ${pages} points to a page already read; paging would never end` };
-          seen.add(url.href);
-          return { kind: 'next', url };
+          return follow(ref, page, 'the next link');
         },
       };
+  }
+
+  /** A next-page reference resolved against the page it came from: same origin, never seen before. */
+  function follow(ref: string, page: PageOutcome, what: string): Step {
+    let url: URL;
+    try {
+      url = new URL(ref, page.url);
+    } catch {
+      return { kind: 'error', detail: `${what} of page ${pages} is not a URL` };
+    }
+    // The pipeline's headers (credentials included) are only ever sent to the configured origin.
+    if (url.origin !== page.url.origin) return { kind: 'error', detail: `${what} of page ${pages} points to another origin (${url.origin}); floe does not send the pipeline's headers there` };
+    if (seen.has(url.href)) return { kind: 'error', detail: `${what} of page ${pages} points to a page already read; paging would never end` };
+    seen.add(url.href);
+    return { kind: 'next', url };
   }
 }
 

@@ -2,7 +2,9 @@
  * Pagination of the http source as a data engineer meets it: an offset API that caps the
  * limit below what was asked (ask 20, get 10) must still be read to the end, not stop after
  * its first "short" page; a result that fits in one page costs one request more, never a
- * missing row. Also the pure pager rule, and the loops that must fail instead of never ending.
+ * missing row. Also the pure pager rule, the loops that must fail instead of never ending, and
+ * cursor paging without `param`, where the body holds the next page's URL (`next`,
+ * `nextRecordsUrl`, `links.next`).
  * A node:http server on 127.0.0.1 in this file.
  */
 import { createServer, type ServerResponse } from 'node:http';
@@ -130,5 +132,45 @@ describe('loops and ends', () => {
     const e = await failure(ids(config('/ring?page=1', { pagination: { kind: 'link' } })));
     expect(e.message).toContain('the next link of page 3 points to a page already read; paging would never end');
     expect(hits.get('/ring')).toHaveLength(3);
+  });
+});
+
+describe('cursor pagination without param: the next page URL in the body', () => {
+  it('follows an absolute next URL (Django REST framework style) until it is null', async () => {
+    routes.set('/drf', (url, res) => {
+      const page = Number(url.searchParams.get('page') ?? '1');
+      json(res, { count: 5, next: page < 3 ? `${origin}/drf?page=${page + 1}&page_size=2` : null, results: range(5).slice((page - 1) * 2, page * 2).map((id) => ({ id })) });
+    });
+    expect(await ids(config('/drf', { records_path: 'results', pagination: { kind: 'cursor', cursor_path: 'next' } }))).toEqual(range(5));
+    expect(hits.get('/drf')!.map((u) => u.search)).toEqual(['', '?page=2&page_size=2', '?page=3&page_size=2']);
+  });
+
+  it('follows a relative URL, a path (nextRecordsUrl) or a query (links.next), at a nested path', async () => {
+    routes.set('/query', (_url, res) => json(res, { records: [{ id: 1 }], nextRecordsUrl: '/sf/01gD0000002HU6KIAW-2000' }));
+    // The answering URL is /query; its next is a path on the same origin.
+    routes.set('/sf/01gD0000002HU6KIAW-2000', (_url, res) => json(res, { records: [{ id: 2 }], done: true }));
+    expect(await ids(config('/query', { records_path: 'records', pagination: { kind: 'cursor', cursor_path: 'nextRecordsUrl' } }))).toEqual([1, 2]);
+
+    routes.set('/jsonapi', (url, res) => {
+      const c = url.searchParams.get('page[cursor]');
+      json(res, { data: [{ id: c === null ? 1 : 2 }], links: { next: c === null ? '?page[cursor]=abc%3D' : null } });
+    });
+    expect(await ids(config('/jsonapi', { records_path: 'data', pagination: { kind: 'cursor', cursor_path: 'links.next' } }))).toEqual([1, 2]);
+    expect(hits.get('/jsonapi')!.map((u) => u.searchParams.get('page[cursor]'))).toEqual([null, 'abc=']);
+  });
+
+  it('a next URL seen before, on another origin, or a bare token fails naming what to change', async () => {
+    routes.set('/again', (_url, res) => json(res, { data: [{ id: 1 }], next: '/again?p=2' }));
+    const loop = await failure(ids(config('/again', { records_path: 'data', pagination: { kind: 'cursor', cursor_path: 'next' } })));
+    expect(loop.message).toContain('the next page URL at "next" of page 2 points to a page already read; paging would never end');
+
+    routes.set('/away', (_url, res) => json(res, { data: [{ id: 1 }], next: 'https://elsewhere.test/items?page=2' }));
+    const away = await failure(ids(config('/away', { records_path: 'data', pagination: { kind: 'cursor', cursor_path: 'next' } })));
+    expect(away.message).toContain("points to another origin (https://elsewhere.test); floe does not send the pipeline's headers there");
+
+    routes.set('/token', (_url, res) => json(res, { data: [{ id: 1 }], next: 'eyJpZCI6MTB9' }));
+    const token = await failure(ids(config('/token', { records_path: 'data', pagination: { kind: 'cursor', cursor_path: 'next' } })));
+    expect(token.message).toContain('the value at "next" of page 1, "eyJpZCI6MTB9", is not a URL; give pagination.param to send it as a query parameter');
+    expect(hits.get('/token')).toHaveLength(1);
   });
 });
