@@ -42,10 +42,12 @@ export const runnableQuery = (query: string): string => query.trimEnd().replace(
 const HINT =
   'A sql pipeline reads catalog tables by name (ns.table), through their PII masks. Load files with a file pipeline (kind: csv, parquet, json, jsonl) and read its table; write one SELECT (WITH ... SELECT).';
 
-/** The sentence for one problem. */
-function describe(p: ReadProblem): string {
+/** The sentence for one problem; `query` for the PIVOT note. */
+function describe(p: ReadProblem, query = ''): string {
   switch (p.kind) {
     case 'statement':
+      // DuckDB cannot serialise PIVOT / UNPIVOT, even inside a SELECT, so what they read cannot be checked.
+      if (/\b(un)?pivot\b/i.test(query)) return `${p.what} (DuckDB cannot show what a PIVOT or UNPIVOT reads, so floe cannot check it): a sql pipeline runs one SELECT; write the pivot as conditional aggregates, sum(x) FILTER (WHERE k = 'a') AS a`;
       return `${p.what}: a sql pipeline runs one SELECT (or WITH ... SELECT)`;
     case 'statements':
       return `${p.what}: a sql pipeline runs one SELECT (or WITH ... SELECT)`;
@@ -74,7 +76,7 @@ export async function checkSqlPipelineQuery(engine: Engine, query: string, pipel
   if (problems.length === 0) return;
   const first = problems[0]!;
   const where = first.index !== undefined ? (({ line, col }) => ` (query line ${line}, column ${col})`)(lineCol(query, first.index)) : '';
-  throw configError(`pipeline ${pipeline}${where}: ${describe(first)}${problems.length > 1 ? ` (and ${problems.length - 1} more)` : ''}`, {
+  throw configError(`pipeline ${pipeline}${where}: ${describe(first, query)}${problems.length > 1 ? ` (and ${problems.length - 1} more)` : ''}`, {
     context: { pipeline, reads: [...new Set(problems.map((p) => p.what))].join(', ') },
     hint: HINT,
   });
@@ -121,7 +123,7 @@ export async function sqlPipelineDiagnostics(files: readonly SqlPipelineFile[]):
       const query = runnableQuery(f.query);
       for (const p of await problemsOf(engine, query)) {
         const at = p.index !== undefined ? queryPosition(f.source, query, p.index) : locate(f.source, ['source', 'query']);
-        out.push({ file: f.file, ...at, path: 'source.query', message: describe(p), severity: 'error' });
+        out.push({ file: f.file, ...at, path: 'source.query', message: describe(p, query), severity: 'error' });
       }
     }
   } finally {

@@ -193,6 +193,10 @@ describe('the run-time check (for callers that did not load the project)', () =>
       message: expect.stringMatching(/^pipeline leak \(query line 2, column 24\): reads the table function read_parquet\(\)/),
     });
     await expect(checkSqlPipelineQuery(engine, 'SELECT id FROM raw.contacts', 'ok', ['raw.contacts'])).resolves.toBeUndefined();
+    // PIVOT does not serialise, so what it reads cannot be checked: refused, with the rewrite to use.
+    await expect(checkSqlPipelineQuery(engine, 'SELECT * FROM (PIVOT raw.contacts ON country USING count(*))', 'p', ['raw.contacts'])).rejects.toMatchObject({
+      message: expect.stringContaining('write the pivot as conditional aggregates'),
+    });
     // A qualified name that is not one of the tables floe opened (main., a DuckDB temp table) is refused too.
     await expect(checkSqlPipelineQuery(engine, 'SELECT * FROM main.x', 'p', ['raw.contacts'])).rejects.toMatchObject({ message: expect.stringContaining('main.x (not a catalog table)') });
   });
