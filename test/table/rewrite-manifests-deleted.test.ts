@@ -112,7 +112,7 @@ describe('rewriteManifests with a delete manifest whose files were all removed',
     // Both us delete files are removed: their manifest is written again with every entry DELETED.
     await commitFiles(t, [], { remove: gone.map((f) => f.file_path) });
     const before = await currentList(t);
-    expect(before.list.map((m) => [m.content, m.added_files_count + m.existing_files_count!, m.deleted_files_count])).toEqual([
+    expect(before.list.map((m) => [m.content, m.added_files_count! + m.existing_files_count!, m.deleted_files_count])).toEqual([
       [ManifestContent.DELETES, 0, 2],
       [ManifestContent.DELETES, 1, 0],
       [ManifestContent.DATA, 2, 0],
