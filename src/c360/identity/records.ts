@@ -65,24 +65,21 @@ export interface InputRowCounts {
   duplicateIds: number;
 }
 
-/** Per input: rows, rows without a source id, and rows that repeat a source id. */
-export async function countInputRows(engine: Engine, inputs: readonly ResolveInput[]): Promise<InputRowCounts[]> {
-  const out: InputRowCounts[] = [];
-  for (const input of inputs) {
-    const cols = (await engine.columns(`SELECT * FROM ${quoteIdent(input.relation)}`, `read the columns of ${input.table}`)).map((c) => c.name);
-    const id = columnSql(input.sourceId, cols);
-    const rows = await engine.all(
-      `SELECT count(*)::BIGINT AS n, count(*) FILTER (WHERE NOT (${hasIdSql(id)}))::BIGINT AS without_id, count(DISTINCT CASE WHEN ${hasIdSql(id)} THEN CAST(${id} AS VARCHAR) END)::BIGINT AS ids FROM ${quoteIdent(input.relation)}`,
-      `count the rows of ${input.table}`,
-    );
-    const n = Number(rows[0]?.n ?? 0);
-    const withoutId = Number(rows[0]?.without_id ?? 0);
-    out.push({ table: input.table, rows: n, withoutId, duplicateIds: n - withoutId - Number(rows[0]?.ids ?? 0) });
-  }
-  return out;
-}
+/** Working table of stageRecords: one row per record, plus one per input for its rows without an id. */
+const STAGE = '__id_stage';
 
-export async function stageRecords(engine: Engine, inputs: readonly ResolveInput[], options: { where?: (input: ResolveInput, col: (column: string) => string) => string | undefined } = {}): Promise<{ kinds: string[]; attributes: string[] }> {
+/**
+ * Stages the records (REC) and identifier keys (IDS), and counts per input its rows, rows
+ * without a source id and rows that repeat a source id, from the same single scan of each
+ * input: the row kept for each source id carries how many rows had that id, and the rows
+ * without an id collapse into one row carrying their number. `where` narrows the rows read
+ * (the counts are then of those rows).
+ */
+export async function stageRecords(
+  engine: Engine,
+  inputs: readonly ResolveInput[],
+  options: { where?: (input: ResolveInput, col: (column: string) => string) => string | undefined } = {},
+): Promise<{ kinds: string[]; attributes: string[]; inputRows: InputRowCounts[] }> {
   const { kinds, attributes } = profileColumns(inputs);
   const parts: string[] = [];
   const idParts: string[] = [];
@@ -103,23 +100,40 @@ export async function stageRecords(engine: Engine, inputs: readonly ResolveInput
       ...kinds.map((k, i) => `${k in input.identifiers ? identifierText(col(input.identifiers[k]!), idTypes.get(k)) : 'CAST(NULL AS VARCHAR)'} AS i${i}`),
     ];
     // A row without a source id (NULL, '' or only blanks) cannot be a record: it could never be
-    // told apart from another one, and all of them would collapse into one. Counted as skipped.
-    const where = [hasIdSql(col(input.sourceId)), options.where?.(input, col)].filter(Boolean).join(' AND ');
+    // told apart from another one, and all of them would collapse into one. Counted as skipped:
+    // they share one window partition, whose single kept row carries their number.
+    select.push(`${hasIdSql(col(input.sourceId))} AS __has_id`);
+    const where = options.where?.(input, col);
     // One record per source id: the latest version when an input repeats an id; among versions
     // equally recent, the one with the smallest values, so that the choice (and the links it
     // makes) does not depend on the order DuckDB's threads read the rows in.
     const tieBreak = [...kinds.map((_k, i) => `i${i}`), ...attributes.map((_a, i) => `a${i}`), 'phone_region'].map((c) => `${c} ASC NULLS LAST`).join(', ');
-    parts.push(`SELECT * FROM (SELECT ${select.join(', ')} FROM ${quoteIdent(input.relation)} WHERE ${where}) QUALIFY row_number() OVER (PARTITION BY source_id ORDER BY updated_at DESC NULLS LAST, ${tieBreak}) = 1`);
+    const byId = 'PARTITION BY __has_id, CASE WHEN __has_id THEN source_id END';
+    parts.push(
+      `SELECT *, count(*) OVER (${byId}) AS __rows FROM (SELECT ${select.join(', ')} FROM ${quoteIdent(input.relation)}${where ? ` WHERE ${where}` : ''}) ` +
+        `QUALIFY row_number() OVER (${byId} ORDER BY updated_at DESC NULLS LAST, ${tieBreak}) = 1`,
+    );
   }
+  await engine.run(`CREATE OR REPLACE TEMP TABLE ${STAGE} AS ${parts.join(' UNION ALL ')}`, 'stage the identity input records');
+  const counted = await engine.all(
+    `SELECT input, sum(__rows)::BIGINT AS n, coalesce(sum(__rows) FILTER (WHERE NOT __has_id), 0)::BIGINT AS without_id, coalesce(sum(__rows - 1) FILTER (WHERE __has_id), 0)::BIGINT AS duplicates FROM ${STAGE} GROUP BY input`,
+    'count the identity input rows',
+  );
+  const byInput = new Map(counted.map((r) => [Number(r.input), r]));
+  const inputRows = inputs.map((input, n) => {
+    const r = byInput.get(n);
+    return { table: input.table, rows: Number(r?.n ?? 0), withoutId: Number(r?.without_id ?? 0), duplicateIds: Number(r?.duplicates ?? 0) };
+  });
   await engine.run(
-    `CREATE OR REPLACE TEMP TABLE ${REC} AS SELECT CAST(row_number() OVER (ORDER BY source_table, source_id) - 1 AS INTEGER) AS rec, * FROM (${parts.join(' UNION ALL ')}) ORDER BY rec`,
+    `CREATE OR REPLACE TEMP TABLE ${REC} AS SELECT CAST(row_number() OVER (ORDER BY source_table, source_id) - 1 AS INTEGER) AS rec, * EXCLUDE (__has_id, __rows) FROM ${STAGE} WHERE __has_id ORDER BY rec`,
     'stage the identity input records',
   );
+  await engine.run(`DROP TABLE ${STAGE}`, 'drop the identity staging table');
   for (const [i, k] of kinds.entries()) idParts.push(`SELECT rec, ${quoteLiteral(k)} AS kind, i${i} AS raw, phone_region FROM ${REC} WHERE i${i} IS NOT NULL`);
   await engine.run(
     `CREATE OR REPLACE TEMP TABLE ${IDS} AS SELECT rec, kind, value, key, ${ID_BLOCKED}(kind, value) AS blocked FROM (` +
       `SELECT rec, kind, ${ID_VALUE}(kind, raw, phone_region) AS value, ${ID_KEY}(kind, raw, phone_region) AS key FROM (${idParts.join(' UNION ALL ')})) WHERE key IS NOT NULL`,
     'compute the identifier match keys',
   );
-  return { kinds, attributes };
+  return { kinds, attributes, inputRows };
 }

@@ -14,7 +14,7 @@ import type { Engine } from '../../engine/duckdb.js';
 import type { BlockLists } from '../normalize/blocked.js';
 import { assignCustomerIds, type AssignResult } from './assign.js';
 import { type ComponentsResult, computeComponents } from './components.js';
-import { countInputRows, type InputRowCounts, type ResolveInput, stageRecords } from './records.js';
+import { type InputRowCounts, type ResolveInput, stageRecords } from './records.js';
 import { buildProfiles, type SurvivorshipConfig } from './survive.js';
 import { registerIdentityFunctions } from './udf.js';
 
@@ -36,8 +36,8 @@ export interface ResolveResult extends ComponentsResult, AssignResult {
 
 export async function resolveIdentities(engine: Engine, o: ResolveOptions): Promise<ResolveResult> {
   registerIdentityFunctions(engine.connection, o.blockValues);
-  const inputRows = await countInputRows(engine, o.inputs);
-  const columns = await stageRecords(engine, o.inputs);
+  // One scan of each input stages its records and counts its rows (records.ts).
+  const { inputRows, ...columns } = await stageRecords(engine, o.inputs);
   const counts = await engine.all(`SELECT coalesce(blocked, '') AS reason, count(*)::BIGINT AS n FROM __id_ids GROUP BY 1 ORDER BY 1`, 'count the identifier values');
   const blocked: Record<string, number> = {};
   let identifiers = 0;
