@@ -8,6 +8,9 @@
  *
  * A node:http server on 127.0.0.1 in this file (bytes, not strings, so encodings are exact).
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
@@ -18,6 +21,12 @@ import { httpSource } from '../../src/sources/http.js';
 import { charsetOf, decodeBody, invalidUtf8At, request } from '../../src/sources/http-request.js';
 import type { Extracted } from '../../src/sources/source.js';
 import { context, textRows, useEngine } from '../sources/helpers.js';
+
+// This file's temp folders (the source's floe-http-* pages, projects) live in a private TMPDIR:
+// test/sources/http.test.ts counts floe-http-* folders in the shared one while it runs.
+const privateTmp = mkdtempSync(join(tmpdir(), 'floe-review-http-'));
+process.env.TMPDIR = privateTmp;
+afterAll(() => rmSync(privateTmp, { recursive: true, force: true }));
 
 type HttpConfig = Extract<SourceConfig, { kind: 'http' }>;
 type Handler = (req: IncomingMessage, res: ServerResponse, url: URL) => void;
@@ -200,5 +209,18 @@ describe('records DuckDB could not take', () => {
     routes.set('/sparse', send(200, { 'content-type': 'application/json' }, '[{}, {"id": 2}]'));
     const out = await extract(config('/sparse'));
     expect(await textRows(engine(), out.relation, 'id')).toEqual([{ id: '2' }, { id: null }]);
+  });
+});
+
+describe('a large page', () => {
+  it('is written to its NDJSON file in chunks without losing or splitting a record', async () => {
+    // About 5 MB: more than one 4 MB chunk of lines.
+    const n = 40_000;
+    const pad = 'x'.repeat(100);
+    routes.set('/large', send(200, { 'content-type': 'application/json' }, `{"data":[${Array.from({ length: n }, (_, i) => `{"id":${i + 1},"pad":"${pad}"}`).join(',\n  ')}]}`));
+    const out = await extract(config('/large', { records_path: 'data' }));
+    expect(out.rowsRead).toBe(n);
+    const rows = await engine().all(`SELECT count(*)::INTEGER AS n, count(DISTINCT id)::INTEGER AS d, min(id)::INTEGER AS lo, max(id)::INTEGER AS hi, min(length(pad))::INTEGER AS p FROM "${out.relation}"`, 'count');
+    expect(rows).toEqual([{ n, d: n, lo: 1, hi: n, p: 100 }]);
   });
 });

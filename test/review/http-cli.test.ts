@@ -5,10 +5,19 @@
  * halfway through paging leaves the table exactly as it was (no snapshot, same rows), and the
  * next run commits every row once; tokens never reach stderr, percent-encoded or not.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertBuilt, show, useProjects } from '../run/helpers.js';
+
+// This file's temp folders (the source's floe-http-* pages, projects) live in a private TMPDIR:
+// test/sources/http.test.ts counts floe-http-* folders in the shared one while it runs.
+const privateTmp = mkdtempSync(join(tmpdir(), 'floe-review-http-'));
+process.env.TMPDIR = privateTmp;
+afterAll(() => rmSync(privateTmp, { recursive: true, force: true }));
 
 beforeAll(assertBuilt);
 const newProject = useProjects();

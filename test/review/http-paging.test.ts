@@ -7,6 +7,9 @@
  * `nextRecordsUrl`, `links.next`).
  * A node:http server on 127.0.0.1 in this file.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -16,6 +19,12 @@ import { httpSource } from '../../src/sources/http.js';
 import { createPager } from '../../src/sources/http-paging.js';
 import type { Extracted } from '../../src/sources/source.js';
 import { context, textRows, useEngine } from '../sources/helpers.js';
+
+// This file's temp folders (the source's floe-http-* pages, projects) live in a private TMPDIR:
+// test/sources/http.test.ts counts floe-http-* folders in the shared one while it runs.
+const privateTmp = mkdtempSync(join(tmpdir(), 'floe-review-http-'));
+process.env.TMPDIR = privateTmp;
+afterAll(() => rmSync(privateTmp, { recursive: true, force: true }));
 
 type HttpConfig = Extract<SourceConfig, { kind: 'http' }>;
 

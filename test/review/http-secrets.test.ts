@@ -4,6 +4,9 @@
  * which knows the value as the environment gave it, does not recognise. Failures must mask
  * it whatever the parameter is called. A node:http server on 127.0.0.1 in this file.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,6 +16,12 @@ import { createRedactor } from '../../src/pipeline/secrets.js';
 import { httpSource } from '../../src/sources/http.js';
 import { safeUrl } from '../../src/sources/http-request.js';
 import { context, useEngine } from '../sources/helpers.js';
+
+// This file's temp folders (the source's floe-http-* pages, projects) live in a private TMPDIR:
+// test/sources/http.test.ts counts floe-http-* folders in the shared one while it runs.
+const privateTmp = mkdtempSync(join(tmpdir(), 'floe-review-http-'));
+process.env.TMPDIR = privateTmp;
+afterAll(() => rmSync(privateTmp, { recursive: true, force: true }));
 
 type HttpConfig = Extract<SourceConfig, { kind: 'http' }>;
 
