@@ -103,6 +103,22 @@ export function updateSchema(base: Schema, lastColumnId: number, c: SchemaChange
   twice(c.dropColumns ?? [], 'dropped');
   twice((c.widenColumns ?? []).map((w) => w.name), 'widened');
 
+  // List elements and map keys and values have no struct field of their own: their type and
+  // optionality live on the list or map (spec "Nested Types"). Values and elements may be
+  // widened and made optional; keys never change; none of them can be renamed or dropped alone.
+  const slotOf = (name: string, verb: string) => {
+    const f = fieldByPath(schema, name);
+    if (!f || f.field) return undefined;
+    const slot = slotIn(schema, f.id)!;
+    const what = slot.kind === 'key' ? 'a map key' : slot.kind === 'value' ? 'a map value' : 'a list element';
+    const whole = f.path.slice(0, -1).join('.');
+    if (verb === 'rename' || verb === 'drop') fail(`cannot ${verb} '${name}': it is ${what}, which has no name of its own; ${verb} '${whole}' instead`, name);
+    if (slot.kind === 'key') fail(`cannot ${verb} '${name}': map keys never change (spec "Schema Evolution")`, name);
+    return { slot, indexed: f };
+  };
+  for (const r of c.renameColumns ?? []) slotOf(r.from, 'rename');
+  for (const d of c.dropColumns ?? []) slotOf(d, 'drop');
+
   for (const a of c.addColumns ?? []) {
     const parts = a.name.split('.');
     const leaf = parts.pop()!;
@@ -153,7 +169,25 @@ export function updateSchema(base: Schema, lastColumnId: number, c: SchemaChange
     changes.push(`rename column ${r.from} → ${r.to} (id ${field.id})`);
   }
 
+
   for (const w of c.widenColumns ?? []) {
+    const nested = slotOf(w.name, 'widen');
+    if (nested) {
+      const { slot } = nested;
+      const from = slot.get();
+      const to = w.type.replace(/\s+/g, '');
+      if (typeof from !== 'string') fail(`cannot change the type of '${w.name}': it is a ${from.type}, not a primitive`, w.name);
+      try {
+        parsePrimitive(to);
+      } catch {
+        fail(`cannot widen '${w.name}': unknown type '${w.type}'`, w.name);
+      }
+      if ((from as string).replace(/\s+/g, '') === to) continue;
+      if (!isPromotionAllowed(from, to, 2)) fail(`cannot change '${w.name}' from ${from as string} to ${to}: not an allowed type promotion (spec "Schema Evolution" allows int → long, float → double, decimal(P,S) → decimal(P',S) with P' > P; types never narrow)`, w.name);
+      slot.set(to);
+      changes.push(`widen ${w.name}: ${from as string} → ${to}`);
+      continue;
+    }
     const { field } = find(w.name, 'widen');
     const to = w.type.replace(/\s+/g, '');
     if (typeof field.type !== 'string') fail(`cannot change the type of '${w.name}': it is a ${field.type.type}, not a primitive`, w.name);
@@ -175,6 +209,13 @@ export function updateSchema(base: Schema, lastColumnId: number, c: SchemaChange
   }
 
   for (const name of c.makeOptional ?? []) {
+    const nested = slotOf(name, 'make optional');
+    if (nested) {
+      if (!nested.slot.required()) continue;
+      nested.slot.makeOptional();
+      changes.push(`make ${name} optional`);
+      continue;
+    }
     const { field } = find(name, 'make optional');
     if (!field.required) continue;
     if (identifiers.has(field.id)) fail(`cannot make '${name}' optional: it is an identifier field, and identifier fields must be required`, name);
@@ -202,6 +243,39 @@ const CASE_HINT = 'DuckDB (floe query), Spark and Trino match column names witho
 function caseTwin(parent: StructType, name: string, self?: NestedField): NestedField | undefined {
   const folded = name.toLowerCase();
   return parent.fields.find((f) => f !== self && f.name.toLowerCase() === folded);
+}
+
+/** The list or map that holds a list element, map key or map value id, as a mutable slot. */
+interface Slot {
+  kind: 'element' | 'key' | 'value';
+  get(): IcebergType;
+  set(t: IcebergType): void;
+  required(): boolean;
+  makeOptional(): void;
+}
+
+function slotIn(t: IcebergType, id: number): Slot | undefined {
+  if (isStruct(t)) {
+    for (const f of t.fields) {
+      const s = slotIn(f.type, id);
+      if (s) return s;
+    }
+    return undefined;
+  }
+  if (isList(t)) {
+    if (t['element-id'] === id) {
+      return { kind: 'element', get: () => t.element, set: (x) => (t.element = x), required: () => t['element-required'], makeOptional: () => (t['element-required'] = false) };
+    }
+    return slotIn(t.element, id);
+  }
+  if (isMap(t)) {
+    if (t['key-id'] === id) return { kind: 'key', get: () => t.key, set: (x) => (t.key = x), required: () => true, makeOptional: () => undefined };
+    if (t['value-id'] === id) {
+      return { kind: 'value', get: () => t.value, set: (x) => (t.value = x), required: () => t['value-required'], makeOptional: () => (t['value-required'] = false) };
+    }
+    return slotIn(t.key, id) ?? slotIn(t.value, id);
+  }
+  return undefined;
 }
 
 function locateStruct(schema: StructType, id: number): StructType {
