@@ -1,5 +1,5 @@
 /**
- * Durable quarantine (docs/RUNS.md "Rejected rows"): a run's rejected rows reach
+ * Durable quarantine: a run's rejected rows reach
  * `<table>__rejects` exactly once if and only if the run's commit to the target landed, across
  * a kill or a failure at any single point. Two tables cannot commit in one step, so:
  *

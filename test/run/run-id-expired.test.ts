@@ -81,4 +81,23 @@ describe('run ids outlive snapshot expiry', () => {
     await p.run(['events', '--run-id', 'new-1']);
     expect(await count(p, 'raw.events')).toBe(8);
   });
+
+  it('identity pipelines: a rerun of an expired run id is skipped; profiles and identity_changes unchanged', async () => {
+    const p = await newProject();
+    await p.write('crm.csv', 'id,email\n1,ann@x.com\n2,ANN@x.com\n3,bob@y.com\n');
+    const loaded = await p.floe(['load', 'raw.crm', p.path('crm.csv')]);
+    expect(loaded.code, show(loaded)).toBe(0);
+    await p.pipeline('people', 'kind: identity\ninputs:\n  - table: raw.crm\n    source_id: id\n    identifiers: { email: email }\noutputs:\n  identity_map: c360.map\n  profiles: c360.people\n');
+    await p.run(['people', '--run-id', 'i1']);
+    await p.run(['people', '--run-id', 'i2']);
+    expect((await p.floe(['maintain', 'expire', 'c360.people', '--older-than', '0s', '--retain-last', '1'])).code).toBe(0);
+    expect((await p.snapshots('c360.people')).map((s) => s.summary['floe.run-id'])).toEqual(['i2']);
+    const changes = await count(p, 'c360.identity_changes');
+    const pointer = await p.pointer('c360.people');
+    const again = await p.run(['people', '--run-id', 'i1', '--json']);
+    expect(events(again.stdout).find((e) => e.event === 'skip')?.note, show(again)).toBe('run i1 already committed');
+    expect(await p.pointer('c360.people')).toBe(pointer);
+    expect(await count(p, 'c360.identity_changes')).toBe(changes);
+    expect(await count(p, 'c360.people')).toBe(2);
+  });
 });
