@@ -372,9 +372,12 @@ function failure(r: Extract<Attempt, { kind: 'retry' | 'fail' }>, attempts: numb
   const url = safeUrl(r.url, opts.redact);
   const what = r.status === undefined ? `failed: ${r.reason}` : `returned ${r.reason}`;
   const exhausted = r.kind === 'retry';
-  const message = exhausted
-    ? `pipeline ${opts.pipeline}: ${r.method} ${url} failed after ${attempts} attempts; the last one ${what}${r.excerpt ? `: ${r.excerpt}` : ''}`
-    : `pipeline ${opts.pipeline}: ${r.method} ${url} ${what}${r.excerpt ? `: ${r.excerpt}` : ''} (attempt ${attempts}; not retried)`;
+  const body = r.excerpt ? `: ${r.excerpt}` : '';
+  const message = !exhausted
+    ? `pipeline ${opts.pipeline}: ${r.method} ${url} ${what}${body} (attempt ${attempts}; not retried)`
+    : attempts === 1
+      ? `pipeline ${opts.pipeline}: ${r.method} ${url} ${what}${body} (not retried: retries.max is 0)`
+      : `pipeline ${opts.pipeline}: ${r.method} ${url} failed after ${attempts} attempts; the last one ${what}${body}`;
   let hint = r.hint;
   if (hint === undefined && exhausted) hint = 'The API kept failing: check that it is up, or raise retries.max, retries.backoff or timeout in the pipeline file.';
   else if (hint === undefined && (r.status === 401 || r.status === 403)) hint = 'Check the credentials in the pipeline headers and the environment variables they read.';

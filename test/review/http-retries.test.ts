@@ -165,3 +165,16 @@ describe('transient failures', () => {
     expect(e.retryable).toBe(true);
   });
 });
+
+describe('retries.max: 0', () => {
+  it('a retryable failure is reported once, saying it was not retried and why', async () => {
+    routes.set('/once', (_req, res) => {
+      res.writeHead(503, { 'content-type': 'text/plain' });
+      res.end('maintenance');
+    });
+    const e = await failure(ids(config('/once', { retries: { max: 0, backoff: '5ms' } })));
+    expect(e.message).toContain(`GET ${origin}/once returned 503 Service Unavailable: maintenance (not retried: retries.max is 0)`);
+    expect(e.message).not.toContain('attempts');
+    expect(hits.get('/once')).toBe(1);
+  });
+});
