@@ -50,10 +50,10 @@ function pendingFiles(p: Project): string[] {
 }
 
 /** The FileIO operations of an uninterrupted run, as `n op location` lines. */
-async function ioLog(): Promise<string[]> {
-  const p = await ordersProject();
+async function ioLog(project = ordersProject, pipeline = 'orders'): Promise<string[]> {
+  const p = await project();
   const log = p.path('io.log');
-  const r = await p.floe(['run', 'orders', '--run-id', 'r1'], { FLOE_FAULT_IO_LOG: log });
+  const r = await p.floe(['run', pipeline, '--run-id', 'r1'], { FLOE_FAULT_IO_LOG: log });
   expect(r.code, show(r)).toBe(0);
   const { readFileSync } = await import('node:fs');
   return readFileSync(log, 'utf8').trim().split('\n');
@@ -117,6 +117,34 @@ describe('rejected rows across kills', () => {
     expect(pendingFiles(p)).toEqual([]);
     // The rejects' snapshots name their runs.
     expect((await p.snapshots('sales.orders__rejects')).map((s) => s.summary['floe.run-id'])).toEqual(['r1', 'r2']);
+  });
+});
+
+describe('a streamed run (parse rejects only, counted in the write\'s beforeCommit)', () => {
+  const tickets = async () => {
+    const p = await newProject();
+    await p.write('data/t.jsonl', ['{"id": 1, "s": "a"}', '{"id": 2, "s": "broken', '{"id": 3, "s": "c"}', ''].join('\n'));
+    await p.pipeline('tickets', 'source: { kind: jsonl, path: data/t.jsonl }\ntarget: { table: sales.orders, mode: append }\nrejects: { max_ratio: 0.5 }\n');
+    return p;
+  };
+
+  it('killed right after its staging, and right after the target commit: a rerun leaves 2 rows and 1 reject', async () => {
+    const ops = await ioLog(tickets, 'tickets');
+    const staged = ops.findIndex((l) => /^\d+ putLocalFile .*\.floe-pending-rejects\//.test(l)) + 1;
+    const target = ops.findIndex((l) => /\/sales\/orders\/metadata\/[^/]*\.metadata\.json$/.test(l)) + 1;
+    expect(staged, ops.join('\n')).toBeGreaterThan(0);
+    expect(target, ops.join('\n')).toBeGreaterThan(staged);
+    for (const [k, committed] of [[staged, false], [target + 1, true]] as const) {
+      const p = await tickets();
+      const killed = await p.floe(['run', 'tickets', '--run-id', 'r1'], { FLOE_FAULT_KILL_AFTER_IO: String(k) });
+      expect(killed.signal, show(killed)).toBe('SIGKILL');
+      expect(await p.exists('sales.orders')).toBe(committed);
+      const rerun = await p.floe(['run', 'tickets', '--run-id', 'r1']);
+      expect(rerun.code, show(rerun)).toBe(0);
+      expect(await count(p, 'SELECT count(*) AS n FROM sales.orders'), `kill after op ${k}`).toBe(2);
+      expect(await rejectsByRun(p), `kill after op ${k}`).toEqual({ r1: 1 });
+      expect(pendingFiles(p)).toEqual([]);
+    }
   });
 });
 
