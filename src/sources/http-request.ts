@@ -11,9 +11,10 @@
  *   capped as below; the failure says when the quota resets.
  * - The wait before retry n is `backoff · 2^(n-1)` (src/backoff.ts, no jitter), unless the
  *   response says `Retry-After` (RFC 9110 §10.2.3, seconds or an HTTP date), which wins. A
- *   server-asked wait is capped at MAX_WAIT_MS and at what is left of the request's waiting
- *   budget: the larger of MAX_WAIT_MS and the whole backoff schedule. A server asking for an
- *   hour fails the run in minutes instead of holding the table lock for that hour.
+ *   request's waiting budget is the larger of MAX_WAIT_MS and the whole backoff schedule. A
+ *   server asking for more than MAX_WAIT_MS, or than what is left of the budget, fails the
+ *   request at once, saying how long it asked: waiting less and retrying would only meet the
+ *   same refusal, and waiting an hour would hold the table lock for that hour.
  * - The timeout covers an attempt end to end: redirects, headers and the whole body.
  * - Redirects are followed here (at most MAX_REDIRECTS), not by fetch: fetch keeps custom
  *   headers such as `X-Api-Key` across origins, so a redirect to another origin here drops
@@ -176,6 +177,13 @@ export async function request(req: HttpRequest, opts: RequestOptions): Promise<H
     const r = await attemptOnce(req, opts);
     if (r.kind === 'ok') return { status: r.status, headers: r.headers, text: r.text, url: r.url, attempts: attempt };
     if (r.kind === 'fail' || attempt > opts.retries.max) throw failure(r, attempt, opts);
+    // A wait the server asks for that floe would cut short ends the request now: retrying
+    // early only meets the same refusal (and hammers an API that asked for a pause).
+    const asked = r.retryAfter ?? null;
+    const allowed = Math.min(budget, MAX_WAIT_MS);
+    if (asked !== null && asked > allowed) {
+      throw failure(r, attempt, opts, `the API asks to wait ${Math.ceil(asked / 1000)} s before another attempt, longer than the ${Math.floor(allowed / 1000)} s floe still waits for this request`);
+    }
     const wait = retryWait(attempt, opts.retries.backoff, r.retryAfter ?? null, budget);
     budget -= wait;
     opts.onRetry?.({ attempt, waitMs: wait, reason: r.reason });
@@ -368,18 +376,22 @@ function excerpt(text: string): string | undefined {
   return t.length > 200 ? `${t.slice(0, 200)}…` : t;
 }
 
-function failure(r: Extract<Attempt, { kind: 'retry' | 'fail' }>, attempts: number, opts: RequestOptions): FloeError {
+/** `tooLong`: why a retryable failure was not retried (the server asked for a longer wait than floe gives). */
+function failure(r: Extract<Attempt, { kind: 'retry' | 'fail' }>, attempts: number, opts: RequestOptions, tooLong?: string): FloeError {
   const url = safeUrl(r.url, opts.redact);
   const what = r.status === undefined ? `failed: ${r.reason}` : `returned ${r.reason}`;
   const exhausted = r.kind === 'retry';
   const body = r.excerpt ? `: ${r.excerpt}` : '';
-  const message = !exhausted
+  const message = tooLong !== undefined
+    ? `pipeline ${opts.pipeline}: ${r.method} ${url} ${what}${body} (attempt ${attempts}; not retried: ${tooLong})`
+    : !exhausted
     ? `pipeline ${opts.pipeline}: ${r.method} ${url} ${what}${body} (attempt ${attempts}; not retried)`
     : attempts === 1
       ? `pipeline ${opts.pipeline}: ${r.method} ${url} ${what}${body} (not retried: retries.max is 0)`
       : `pipeline ${opts.pipeline}: ${r.method} ${url} failed after ${attempts} attempts; the last one ${what}${body}`;
   let hint = r.hint;
-  if (hint === undefined && exhausted) hint = 'The API kept failing: check that it is up, or raise retries.max, retries.backoff or timeout in the pipeline file.';
+  if (hint === undefined && tooLong !== undefined) hint = 'Run the pipeline again once the API accepts requests again.';
+  else if (hint === undefined && exhausted) hint = 'The API kept failing: check that it is up, or raise retries.max, retries.backoff or timeout in the pipeline file.';
   else if (hint === undefined && (r.status === 401 || r.status === 403)) hint = 'Check the credentials in the pipeline headers and the environment variables they read.';
   else if (hint === undefined && r.status === 404) hint = 'Check the url of the source.';
   return sourceError(opts.redact(message), {

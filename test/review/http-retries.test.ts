@@ -178,3 +178,29 @@ describe('retries.max: 0', () => {
     expect(hits.get('/once')).toBe(1);
   });
 });
+
+describe('a server asking for a longer wait than floe gives', () => {
+  it('fails at once with the wait it asked, instead of retrying early into the same refusal', async () => {
+    routes.set('/later', (_req, res) => {
+      res.writeHead(429, { 'retry-after': '3600' });
+      res.end('{"message":"come back in an hour"}');
+    });
+    const e = await failure(ids(config('/later')));
+    expect(e.message).toContain(`GET ${origin}/later returned 429 Too Many Requests: {"message":"come back in an hour"} (attempt 1; not retried: the API asks to wait 3600 s before another attempt, longer than the 300 s floe still waits for this request)`);
+    expect(e.hint).toContain('once the API accepts requests again');
+    expect(e.retryable).toBe(true);
+    expect(hits.get('/later')).toBe(1);
+
+    // GitHub's spent quota resetting in an hour: the same, with the reset time.
+    const reset = Math.floor(Date.now() / 1000) + 3600;
+    routes.set('/gh-hour', (_req, res) => {
+      res.writeHead(403, { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(reset) });
+      res.end('{"message":"API rate limit exceeded"}');
+    });
+    const gh = await failure(ids(config('/gh-hour')));
+    expect(gh.message).toContain(`returned 403 Forbidden (rate limit reached; it resets at ${new Date(reset * 1000).toISOString()})`);
+    expect(gh.message).toMatch(/not retried: the API asks to wait 3[56]\d\d s before another attempt/);
+    expect(gh.hint).toContain('rate limit was reached');
+    expect(hits.get('/gh-hour')).toBe(1);
+  });
+});
