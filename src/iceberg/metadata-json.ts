@@ -257,6 +257,21 @@ function refuseRowIdsAbove(nextRowId: bigint, snapshots: readonly Snapshot[], s:
 }
 
 /**
+ * An id listed twice among schemas, partition specs or sort orders: which one would
+ * current-schema-id, default-spec-id, a manifest's spec id or a data file's sort order mean?
+ * (Floe would take the first; Iceberg Java refuses to index such a list.)
+ */
+function refuseRepeatedIds<T>(items: readonly T[], idOf: (x: T) => number, s: JsonSite, key: string, what: string): void {
+  const first = new Map<number, number>();
+  items.forEach((x, i) => {
+    const id = idOf(x);
+    const seen = first.get(id);
+    if (seen !== undefined) throw corruptAt(at(at(s, i), key), `is ${id}, the id of ${s.path}[${seen}] too: each ${what} needs its own id`);
+    first.set(id, i);
+  });
+}
+
+/**
  * A parent-snapshot-id chain that comes back to a snapshot it passed: history is a tree
  * ("Snapshots": each snapshot's parent was the table's state before it), and a loop has no
  * first snapshot to expire towards or to read changes from. One pass: a snapshot whose chain
@@ -324,6 +339,7 @@ export function parseTableMetadata(text: string, location: string): TableMetadat
     schemas = [schema];
     currentSchemaId = schema['schema-id'];
   }
+  refuseRepeatedIds(schemas, (x) => x['schema-id'], at(root, 'schemas'), 'schema-id', 'schema');
   if (!schemas.some((s) => s['schema-id'] === currentSchemaId)) {
     throw corruptAt(at(root, 'current-schema-id'), `names schema ${currentSchemaId}, which is not in schemas`);
   }
@@ -340,6 +356,7 @@ export function parseTableMetadata(text: string, location: string): TableMetadat
     specs = [{ 'spec-id': 0, fields: parsePartitionFields(need('partition-spec'), at(root, 'partition-spec')) }];
     defaultSpecId = 0;
   }
+  refuseRepeatedIds(specs, (x) => x['spec-id'], at(root, 'partition-specs'), 'spec-id', 'partition spec');
   if (!specs.some((s) => s['spec-id'] === defaultSpecId)) {
     throw corruptAt(at(root, 'default-spec-id'), `names spec ${defaultSpecId}, which is not in partition-specs`);
   }
@@ -351,6 +368,7 @@ export function parseTableMetadata(text: string, location: string): TableMetadat
   // Missing sort orders mean unsorted; order id 0 is reserved for it (spec: "Sorting").
   if (sortOrders.length === 0) sortOrders = [{ 'order-id': 0, fields: [] }];
   const defaultSortOrderId = o['default-sort-order-id'] === undefined ? (sortOrders[0]?.['order-id'] ?? 0) : (field('default-sort-order-id', asInt) as number);
+  refuseRepeatedIds(sortOrders, (x) => x['order-id'], at(root, 'sort-orders'), 'order-id', 'sort order');
   if (!sortOrders.some((s) => s['order-id'] === defaultSortOrderId)) {
     throw corruptAt(at(root, 'default-sort-order-id'), `names sort order ${defaultSortOrderId}, which is not in sort-orders`);
   }
@@ -399,12 +417,15 @@ export function parseTableMetadata(text: string, location: string): TableMetadat
   }
 
   refuseParentLoops(snapshots, at(root, 'snapshots'));
+  const tableLocation = field('location', asString) as string;
+  // Every file of the table is written under it; an empty one would put them nowhere.
+  if (tableLocation.trim() === '') throw corruptAt(at(root, 'location'), 'must not be empty');
 
   const metadata: TableMetadata = {
     'format-version': version as 1 | 2 | 3,
     // v1 made the uuid optional; '' marks "none" and is not written back.
     'table-uuid': v1 && o['table-uuid'] === undefined ? '' : (field('table-uuid', asString) as string),
-    location: field('location', asString) as string,
+    location: tableLocation,
     // Appendix E: "Table metadata field last-sequence-number must default to 0".
     'last-sequence-number': v1 && o['last-sequence-number'] === undefined ? 0n : (field('last-sequence-number', long) as bigint),
     'last-updated-ms': field('last-updated-ms', millis) as number,

@@ -1,8 +1,8 @@
 /**
  * The invariant checks of metadata parsing on hand-written metadata, for the cases a floe-made
- * table cannot show on the command line: nested field ids, v3 row ids, self-parents and long
- * loops, and the counters that are fine as they are (unpartitioned tables, v1 files without
- * last-partition-id).
+ * table cannot show on the command line: nested field ids, v3 row ids, repeated schema and
+ * sort order ids, self-parents and long loops, and the counters that are fine as they are
+ * (unpartitioned tables, v1 files without last-partition-id).
  */
 import { describe, expect, it } from 'vitest';
 import { parseTableMetadata } from '../../src/iceberg/metadata-json.js';
@@ -125,6 +125,23 @@ describe('id counters', () => {
     const e = refusal(metadata({ 'format-version': 3, 'next-row-id': 7 }, snaps));
     expect(e.kind).toBe('corrupt');
     expect(e.message).toBe(`${FILE}: next-row-id is 7, below the row ids snapshot 2 assigned (first-row-id 5, added-rows 3)`);
+  });
+});
+
+describe('ids listed twice', () => {
+  it('a schema id', () => {
+    const o = JSON.parse(metadata({})) as { schemas: unknown[] };
+    o.schemas.push({ type: 'struct', 'schema-id': 0, fields: [] });
+    const e = refusal(JSON.stringify(o));
+    expect(e.kind).toBe('corrupt');
+    expect(e.message).toBe(`${FILE}: schemas[1].schema-id is 0, the id of schemas[0] too: each schema needs its own id`);
+    expect(e.context).toMatchObject({ field: 'schemas[1].schema-id' });
+  });
+
+  it('a sort order id', () => {
+    const orders = [{ 'order-id': 0, fields: [] }, { 'order-id': 2, fields: [] }, { 'order-id': 2, fields: [] }];
+    const e = refusal(metadata({ 'sort-orders': orders }));
+    expect(e.message).toBe(`${FILE}: sort-orders[2].order-id is 2, the id of sort-orders[1] too: each sort order needs its own id`);
   });
 });
 

@@ -139,6 +139,19 @@ describe('ids that name entries the metadata does not have', () => {
   }, 60_000);
 });
 
+describe('ids listed twice, and an empty location', () => {
+  it('a partition spec id listed twice (floe wrote unpartitioned files into the partitioned table)', async () => {
+    await expectRefused(
+      (t) => t.replace('"partition-specs":[', '"partition-specs":[{"spec-id":0,"fields":[]},'),
+      'partition-specs[1].spec-id is 0, the id of partition-specs[0] too: each partition spec needs its own id',
+    );
+  }, 60_000);
+
+  it('an empty location (a write failed with an internal error)', async () => {
+    await expectRefused((t) => t.replace(/"location":"[^"]*"/, '"location":""'), 'location must not be empty');
+  }, 60_000);
+});
+
 describe('snapshot history', () => {
   it('a parent-snapshot-id chain that loops', async () => {
     await expectRefused(
