@@ -31,6 +31,7 @@ export interface EvolveOptions {
   dropPartitionField: string[];
   sortBy?: string[];
   setProperty: string[];
+  removeProperty: string[];
   dryRun?: boolean;
   json?: boolean;
 }
@@ -48,12 +49,15 @@ function requestFromOptions(o: EvolveOptions): EvolveRequest {
     addPartitionFields: o.addPartitionField.map((t) => parsePartitionField('--add-partition-field', t)),
     dropPartitionFields: o.dropPartitionField.map((s) => s.trim()),
     setProperties: Object.fromEntries(o.setProperty.map((t) => parsePair('--set-property', t, 'key=value')).map((p) => [p.key, p.value])),
+    removeProperties: (o.removeProperty ?? []).map((s) => s.trim()),
   };
+  const blank = req.removeProperties!.find((k) => k === '');
+  if (blank !== undefined) throw usageError('--remove-property needs a property key');
   if (o.partitionBy) req.partitionBy = isNone(o.partitionBy) ? [] : o.partitionBy.map((t) => parsePartitionField('--partition-by', t));
   if (o.sortBy) req.sortBy = isNone(o.sortBy) ? [] : o.sortBy.map((t) => parseSortField('--sort-by', t));
   const asked =
     o.addColumn.length + o.renameColumn.length + o.dropColumn.length + o.widenColumn.length + o.makeOptional.length +
-    o.addPartitionField.length + o.dropPartitionField.length + o.setProperty.length + (o.partitionBy ? 1 : 0) + (o.sortBy ? 1 : 0);
+    o.addPartitionField.length + o.dropPartitionField.length + o.setProperty.length + (o.removeProperty ?? []).length + (o.partitionBy ? 1 : 0) + (o.sortBy ? 1 : 0);
   if (asked === 0) throw usageError('floe table evolve: nothing to change; give at least one option such as --add-column or --partition-by (see --help)');
   return req;
 }

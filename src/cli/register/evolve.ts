@@ -16,6 +16,7 @@ export function registerEvolve(table: Command): void {
     .option('--drop-partition-field <name>', 'remove a partition field by name (or expression, e.g. "day(ts)")', collect, [])
     .option('--sort-by <expr...>', 'replace the sort order: "col [asc|desc] [nulls first|last]"...; "none" for unsorted')
     .option('--set-property <key=value>', 'set a table property', collect, [])
+    .option('--remove-property <key>', 'remove a table property (nothing changes when it is not set)', collect, [])
     .option('--dry-run', 'show the changes and the resulting layout; commit nothing')
     .option('--json', 'print JSON')
     .addHelpText(
@@ -29,7 +30,8 @@ Examples:
   floe table evolve sales.orders --add-column "channel string after id" --widen-column qty=long
   floe table evolve sales.orders --rename-column cust=customer_id --drop-column legacy_flag
   floe table evolve sales.orders --partition-by "month(order_ts)" "bucket(16, customer_id)"
-  floe table evolve sales.orders --sort-by "order_ts desc" --dry-run`,
+  floe table evolve sales.orders --sort-by "order_ts desc" --dry-run
+  floe table evolve sales.orders --remove-property floe.maintain.expire.after-run`,
     )
     .action(lazy(() => import('../commands/table-evolve.js')));
 }

@@ -19,6 +19,8 @@ export interface EvolveRequest extends SchemaChanges, PartitionChanges {
   /** Replace the sort order; an empty list makes the table unsorted. */
   sortBy?: UnboundSortField[];
   setProperties?: Record<string, string>;
+  /** Property keys to remove; a key the table does not have is not a change. */
+  removeProperties?: string[];
 }
 
 export interface EvolutionPlan {
@@ -105,10 +107,19 @@ export function planEvolution(m: TableMetadata, req: EvolveRequest, table: strin
   for (const k of keys) {
     if (RESERVED_PROPERTIES.has(k)) throw usageError(`table ${table}: property '${k}' is reserved and cannot be set with --set-property`, { context: { table } });
   }
+  for (const k of req.removeProperties ?? []) {
+    if (RESERVED_PROPERTIES.has(k)) throw usageError(`table ${table}: property '${k}' is reserved and cannot be removed with --remove-property`, { context: { table } });
+    if (k in props) throw usageError(`table ${table}: property '${k}' is both set and removed in the same change`, { context: { table } });
+  }
   const changedProps = Object.fromEntries(Object.entries(props).filter(([k, v]) => m.properties[k] !== v));
   if (Object.keys(changedProps).length) {
     updates.push({ action: 'set-properties', updates: changedProps });
     for (const [k, v] of Object.entries(changedProps)) changes.push(`set property ${k}=${v}`);
+  }
+  const removals = [...new Set(req.removeProperties ?? [])].filter((k) => Object.prototype.hasOwnProperty.call(m.properties, k));
+  if (removals.length) {
+    updates.push({ action: 'remove-properties', removals });
+    for (const k of removals) changes.push(`remove property ${k} (was ${m.properties[k]})`);
   }
   return { change: { requirements, updates }, changes, schema };
 }
