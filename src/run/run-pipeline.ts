@@ -482,11 +482,18 @@ async function rejectsSql(p: IngestPipeline, runId: string, typed: string | unde
   return { selectSql: parts.join(' UNION ALL '), pii };
 }
 
+/** Longest accepted --run-id (Airflow's run ids are at most 250 characters). */
+export const MAX_RUN_ID_LENGTH = 256;
+
 /**
  * A rerun of a caller-chosen run id: the skip note when that run is committed, undefined when
  * it is new; an error when the table can no longer tell (run-ids.ts).
  */
 export function checkRunId(state: PipelineState, pipeline: string, table: string, runId: string): string | undefined {
+  // The table keeps the last run ids in its metadata (run-ids.ts): each must stay small.
+  if (runId.length > MAX_RUN_ID_LENGTH) {
+    throw new FloeError('usage', `--run-id is ${runId.length} characters long; at most ${MAX_RUN_ID_LENGTH} are accepted`, { context: { pipeline, table } });
+  }
   const status = state.runStatus(runId);
   if (status === 'committed') return `run ${runId} already committed`;
   if (status === 'new') return undefined;

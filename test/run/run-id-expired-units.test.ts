@@ -128,3 +128,25 @@ describe('runIdStatus', () => {
     expect(runIdStatus(table([snap(3, 2, 'p', 'r3')], 3, { 'floe.run-ids.p': '{' }), 'p', 'old')).toBe('unknown');
   });
 });
+
+describe('checkRunId (what a run does with a caller-chosen run id)', () => {
+  it('skips a committed one, runs a new one, refuses an unknown one with kind conflict, and refuses an over-long one', async () => {
+    const { checkRunId } = await import('../../src/run/run-pipeline.js');
+    const { readState } = await import('../../src/run/state.js');
+    const { FloeError } = await import('../../src/errors.js');
+    const expired = table([snap(3, 2, 'p', 'r3')], 3);
+    expect(checkRunId(readState(expired, 'p', undefined), 'p', 'ns.t', 'r3')).toBe('run r3 already committed');
+    expect(checkRunId(readState(table([snap(1, null, 'p', 'r1')], 1), 'p', undefined), 'p', 'ns.t', 'r2')).toBeUndefined();
+    const unknown = (() => {
+      try {
+        checkRunId(readState(expired, 'p', undefined), 'p', 'ns.t', 'old');
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(unknown).toBeInstanceOf(FloeError);
+    expect((unknown as InstanceType<typeof FloeError>).kind).toBe('conflict');
+    expect((unknown as Error).message).toBe('pipeline p: cannot tell whether run old was already committed to ns.t: its history was expired before floe recorded the run ids of p; nothing was written');
+    expect(() => checkRunId(readState(undefined, 'p', undefined), 'p', 'ns.t', 'x'.repeat(257))).toThrow(/--run-id is 257 characters long; at most 256/);
+  });
+});
