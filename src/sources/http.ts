@@ -162,7 +162,27 @@ interface Page {
   fingerprint: string;
 }
 
-const dotPath = (p: string | undefined): string[] => (p === undefined ? [] : p.split('.'));
+/**
+ * The readings of a dot path, the fully nested one first: `a.b.c` is a → b → c, and then
+ * a → "b.c", "a.b" → c and "a.b.c", for keys that hold dots themselves (Microsoft Graph's
+ * next link is the one key `@odata.nextLink`). The first reading the body has wins.
+ */
+export function dotPaths(p: string | undefined): string[][] {
+  if (p === undefined) return [[]];
+  const parts = p.split('.');
+  // 2^(n-1) readings: beyond 6 segments only the nested one.
+  if (parts.length > 6) return [parts];
+  const out: string[][] = [];
+  for (let joined = 0; joined < 2 ** (parts.length - 1); joined++) {
+    const path = [parts[0]!];
+    for (let i = 1; i < parts.length; i++) {
+      if (joined & (1 << (i - 1))) path[path.length - 1] += `.${parts[i]}`;
+      else path.push(parts[i]!);
+    }
+    out.push(path);
+  }
+  return out;
+}
 
 function readPage(res: HttpResponse, config: HttpConfig, n: number, ctx: SourceContext): Page {
   const at = `page ${n} (${safeUrl(res.url, ctx.redact)})`;
@@ -171,12 +191,14 @@ function readPage(res: HttpResponse, config: HttpConfig, n: number, ctx: SourceC
   const text = res.text.charCodeAt(0) === 0xfeff ? res.text.slice(1) : res.text;
   // 204 No Content, or an empty body: a page without records.
   if (text.trim() === '') return { lines: [], fingerprint: '' };
-  const cursorPath = config.pagination?.kind === 'cursor' ? dotPath(config.pagination.cursor_path) : undefined;
+  const cursorPath = config.pagination?.kind === 'cursor' ? config.pagination.cursor_path : undefined;
+  const cursorPaths = cursorPath === undefined ? [] : dotPaths(cursorPath);
+  const recordPaths = dotPaths(config.records_path);
   let found: (FoundValue | undefined)[];
   // The error members are only looked at beside a records_path: without one, an object body is a record.
   const errorPaths = config.records_path === undefined ? [] : [['error'], ['errors']];
   try {
-    found = scanJson(text, [dotPath(config.records_path), ...errorPaths, ...(cursorPath ? [cursorPath] : [])]);
+    found = scanJson(text, [...recordPaths, ...errorPaths, ...cursorPaths]);
   } catch (e) {
     if (e instanceof JsonDuplicateKeyError) {
       throw fail(`${at} has an object with the key ${JSON.stringify(e.key)} twice (at character ${e.offset}): ${text.slice(Math.max(0, e.offset - 60), e.offset + 60).replace(/\s+/g, ' ')}`, 'A record must name each field once; ask the API provider, floe does not pick one of the values.');
@@ -186,10 +208,11 @@ function readPage(res: HttpResponse, config: HttpConfig, n: number, ctx: SourceC
     const start = text.slice(0, 120).replace(/\s+/g, ' ');
     throw fail(`${at} is not JSON (${e.message} at character ${e.offset}${type ? `; content-type ${type}` : ''}): ${start}`);
   }
-  const records = found[0];
-  const reported = errorPaths.findIndex((_, i) => found[1 + i] !== undefined && !emptyJson(text, found[1 + i]!));
+  const records = found.slice(0, recordPaths.length).find((v) => v !== undefined);
+  const errors = found.slice(recordPaths.length, recordPaths.length + errorPaths.length);
+  const reported = errors.findIndex((v) => v !== undefined && !emptyJson(text, v));
   if (reported >= 0 && (records === undefined || records.kind === 'null' || (records.kind === 'array' && records.items?.length === 0))) {
-    const v = found[1 + reported]!;
+    const v = errors[reported]!;
     const member = `"${errorPaths[reported]![0]}": ${text.slice(v.start, v.end).replace(/\s+/g, ' ')}`;
     throw fail(
       `${at} has no records and reports an error: ${member.length > 200 ? `${member.slice(0, 200)}…` : member}`,
@@ -214,9 +237,9 @@ function readPage(res: HttpResponse, config: HttpConfig, n: number, ctx: SourceC
     hash.update(line).update('\n');
   }
   const fingerprint = hash.digest('hex');
-  const c = cursorPath ? found[1 + errorPaths.length] : undefined;
+  const c = found.slice(recordPaths.length + errorPaths.length).find((v) => v !== undefined);
   if (c === undefined || c.kind === 'null') return { lines, cursor: c === undefined ? undefined : null, fingerprint };
-  if (c.kind === 'object' || c.kind === 'array') throw fail(`${at}: the cursor at "${cursorPath!.join('.')}" is an ${c.kind}, not a value`);
+  if (c.kind === 'object' || c.kind === 'array') throw fail(`${at}: the cursor at "${cursorPath}" is an ${c.kind}, not a value`);
   return { lines, cursor: scalarText(text, c), fingerprint };
 }
 

@@ -183,3 +183,25 @@ describe('cursor pagination without param: the next page URL in the body', () =>
     expect(hits.get('/token')).toHaveLength(1);
   });
 });
+
+describe('paths whose keys hold dots', () => {
+  it('reads Microsoft Graph paging: records in value, the next page at the one key @odata.nextLink', async () => {
+    routes.set('/graph', (url, res) => {
+      const skip = url.searchParams.get('$skiptoken');
+      json(res, {
+        '@odata.context': `${origin}/$metadata#users`,
+        value: [{ id: skip === null ? 1 : 2 }],
+        ...(skip === null ? { '@odata.nextLink': `${origin}/graph?$skiptoken=X'4453'` } : {}),
+      });
+    });
+    expect(await ids(config('/graph', { records_path: 'value', pagination: { kind: 'cursor', cursor_path: '@odata.nextLink' } }))).toEqual([1, 2]);
+    expect(hits.get('/graph')).toHaveLength(2);
+  });
+
+  it('prefers the nested reading, and finds a dotted key below a nested one', async () => {
+    routes.set('/dots', (_url, res) => json(res, { a: { b: [{ id: 1 }], 'b.c': [{ id: 9 }] }, 'a.b': [{ id: 7 }], meta: { 'x.y': [{ id: 5 }] } }));
+    expect(await ids(config('/dots', { records_path: 'a.b' }))).toEqual([1]);
+    expect(await ids(config('/dots', { records_path: 'a.b.c' }))).toEqual([9]);
+    expect(await ids(config('/dots', { records_path: 'meta.x.y' }))).toEqual([5]);
+  });
+});
