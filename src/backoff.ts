@@ -13,8 +13,9 @@
  *   noticeably (a full-jitter draw near 0 would retry at once into the same race), and the
  *   random half still separates writers that lost together.
  * - HTTP sources (sources/http-request.ts): `none`. One extract makes one request at a
- *   time, so there is no crowd of retries to spread; the API's `Retry-After`, when given,
- *   replaces the wait entirely (the caller decides that), and fixed waits make the
+ *   time, so there is no crowd of retries to spread; the API's `Retry-After` (or a spent
+ *   quota's `X-RateLimit-Reset`), when given, replaces the wait entirely (the caller decides
+ *   that), and fixed waits make the
  *   pipeline's `retries.backoff` mean exactly what it says.
  *
  * The jitter variants are those of "Exponential Backoff And Jitter" (AWS Architecture Blog,
