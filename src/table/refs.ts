@@ -143,6 +143,25 @@ function fastForwardTarget(metadata: TableMetadata, req: RefRequest, existing: S
   return target;
 }
 
+/**
+ * Retention values must be positive: Iceberg Java's SnapshotRef builder (which reads every
+ * ref of a metadata file) refuses 0, so a `--retain 0s` ref would make the table unloadable
+ * in Spark and Trino. (A zero --retain-last is refused where the option is read.)
+ */
+function validateRetention(req: RefRequest, table: string): void {
+  const zero = (what: string, v: number | undefined) => {
+    if (v !== undefined && !(v > 0)) {
+      throw usageError(`${what} must be longer than 0 for table ${table}'s ${req.name}: Iceberg readers refuse a ref that expires at once`, {
+        context: { table, ref: req.name },
+        hint: 'give at least 1s; to remove the ref now, use --drop',
+      });
+    }
+  };
+  zero('--retain', req.maxRefAgeMs);
+  zero('--max-snapshot-age', req.maxSnapshotAgeMs);
+  if (req.minSnapshotsToKeep !== undefined && !(req.minSnapshotsToKeep >= 1)) throw usageError(`--retain-last must be 1 or more for table ${table}'s ${req.name}`, { context: { table, ref: req.name } });
+}
+
 /** The retention settings of a ref, carried over when the ref moves. */
 export function retention(ref: SnapshotRef | undefined): Pick<SnapshotRef, 'max-ref-age-ms' | 'max-snapshot-age-ms' | 'min-snapshots-to-keep'> {
   const out: Pick<SnapshotRef, 'max-ref-age-ms' | 'max-snapshot-age-ms' | 'min-snapshots-to-keep'> = {};
@@ -211,6 +230,7 @@ export function planRef(metadata: TableMetadata, type: 'tag' | 'branch', req: Re
       hint: `use floe snapshot ${existing.type} to change it`,
     });
   }
+  validateRetention(req, table);
   const requirements = [uuid(metadata), guard(metadata, name)];
   const retentionGiven = req.maxRefAgeMs !== undefined || req.minSnapshotsToKeep !== undefined || req.maxSnapshotAgeMs !== undefined;
   if (req.drop) {

@@ -114,3 +114,16 @@ describe('floe snapshot branch --fast-forward (CLI)', () => {
     expect(q.stdout, show(q)).toBe('n\n2\n');
   });
 });
+
+describe('ref retention must be positive (Iceberg Java refuses to load a ref with 0)', () => {
+  it('refuses --retain 0s and --max-snapshot-age 0s, changing nothing', async () => {
+    const { t } = await table();
+    const m = (await load(t)).metadata;
+    const tag = error(() => planRef(m, 'tag', { name: 'gone', maxRefAgeMs: 0 }, 'ns.t'));
+    expect(tag.kind).toBe('usage');
+    expect(tag.message).toBe("--retain must be longer than 0 for table ns.t's gone: Iceberg readers refuse a ref that expires at once");
+    expect(error(() => planRef(m, 'branch', { name: 'b', maxSnapshotAgeMs: 0 }, 'ns.t')).message).toContain('--max-snapshot-age must be longer than 0');
+    expect(error(() => planRef(m, 'branch', { name: 'main', minSnapshotsToKeep: 0, replace: true }, 'ns.t')).message).toContain('--retain-last must be 1 or more');
+    expect(planRef(m, 'tag', { name: 'kept', maxRefAgeMs: 1000 }, 'ns.t').change.updates).toHaveLength(1);
+  });
+});
