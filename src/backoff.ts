@@ -15,8 +15,7 @@
  * - HTTP sources (sources/http-request.ts): `none`. One extract makes one request at a
  *   time, so there is no crowd of retries to spread; the API's `Retry-After` (or a spent
  *   quota's `X-RateLimit-Reset`), when given, replaces the wait entirely (the caller decides
- *   that), and fixed waits make the
- *   pipeline's `retries.backoff` mean exactly what it says.
+ *   that), and fixed waits make the pipeline's `retries.backoff` mean exactly what it says.
  *
  * The jitter variants are those of "Exponential Backoff And Jitter" (AWS Architecture Blog,
  * 2015): full = random(0, step), equal = step/2 + random(0, step/2).
