@@ -222,11 +222,22 @@ const list = <T>(o: Record<string, unknown>, key: string, s: JsonSite, read: (v:
  * an id that is taken. The spec offers no repair, so such a file is refused as damaged.
  */
 
-function refuseColumnIdsAbove(lastColumnId: number, schemas: readonly Schema[], s: JsonSite): void {
+/**
+ * Also refuses a schema that gives one field id to two fields (spec "Schemas": ids are unique
+ * in the table schema): a data file's column could be either one.
+ */
+function refuseColumnIdsAbove(lastColumnId: number, schemas: readonly Schema[], s: JsonSite, schemaSite: (i: number) => JsonSite): void {
   let top: { id: number; path: string; schemaId: number } | undefined;
-  for (const schema of schemas) {
-    for (const f of indexFields(schema)) if (f.id > (top?.id ?? lastColumnId)) top = { id: f.id, path: f.path.join('.'), schemaId: schema['schema-id'] };
-  }
+  schemas.forEach((schema, i) => {
+    const seen = new Map<number, string>();
+    for (const f of indexFields(schema)) {
+      const path = f.path.join('.');
+      const other = seen.get(f.id);
+      if (other !== undefined) throw corruptAt(schemaSite(i), `(schema ${schema['schema-id']}) gives field id ${f.id} to both '${other}' and '${path}'`);
+      seen.set(f.id, path);
+      if (f.id > (top?.id ?? lastColumnId)) top = { id: f.id, path, schemaId: schema['schema-id'] };
+    }
+  });
   if (top !== undefined) {
     throw corruptAt(s, `is ${lastColumnId}, below field id ${top.id} ('${top.path}' in schema ${top.schemaId}); it must be at least the highest field id the schemas assign`);
   }
@@ -330,12 +341,14 @@ export function parseTableMetadata(text: string, location: string): TableMetadat
   // Schemas: v1 may carry only the deprecated `schema` (Appendix E).
   let schemas = list(o, 'schemas', root, (v, s) => parseSchema(v, s));
   let currentSchemaId: number;
+  let fromSchemaField = false;
   if (schemas.length > 0 || !v1) {
     if (schemas.length === 0) throw corruptAt(at(root, 'schemas'), 'must list at least one schema');
     currentSchemaId =
       o['current-schema-id'] === undefined && v1 ? (schemas[0]?.['schema-id'] ?? 0) : (field('current-schema-id', asInt) as number);
   } else {
     const schema = parseSchema(need('schema'), at(root, 'schema'));
+    fromSchemaField = true;
     schemas = [schema];
     currentSchemaId = schema['schema-id'];
   }
@@ -344,7 +357,9 @@ export function parseTableMetadata(text: string, location: string): TableMetadat
     throw corruptAt(at(root, 'current-schema-id'), `names schema ${currentSchemaId}, which is not in schemas`);
   }
   const lastColumnId = field('last-column-id', asInt) as number;
-  refuseColumnIdsAbove(lastColumnId, schemas, at(root, 'last-column-id'));
+  // A v1 file may carry its one schema as `schema` (read above when `schemas` is absent).
+  const schemaSite = (i: number) => (fromSchemaField ? at(root, 'schema') : at(at(root, 'schemas'), i));
+  refuseColumnIdsAbove(lastColumnId, schemas, at(root, 'last-column-id'), schemaSite);
 
   // Partition specs: v1 may carry only the deprecated `partition-spec` field list.
   let specs = list(o, 'partition-specs', root, parseSpec);

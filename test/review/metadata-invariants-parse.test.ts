@@ -138,6 +138,24 @@ describe('ids listed twice', () => {
     expect(e.context).toMatchObject({ field: 'schemas[1].schema-id' });
   });
 
+  it('a field id, nested or not, within one schema', () => {
+    const o = JSON.parse(metadata({})) as { schemas: { fields: { id: number; type: unknown }[] }[] };
+    o.schemas[0]!.fields[1]!.type = { type: 'list', 'element-id': 1, element: 'string', 'element-required': false };
+    const e = refusal(JSON.stringify(o));
+    expect(e.kind).toBe('corrupt');
+    expect(e.message).toBe(`${FILE}: schemas[0] (schema 0) gives field id 1 to both 'id' and 'tags.element'`);
+  });
+
+  it('a field id in the one schema of a v1 file', () => {
+    const o = JSON.parse(metadata({ 'format-version': 1 })) as Record<string, unknown>;
+    const [schema] = o.schemas as { fields: { id: number }[] }[];
+    schema!.fields[1]!.id = 1;
+    delete o.schemas;
+    delete o['current-schema-id'];
+    o.schema = schema;
+    expect(refusal(JSON.stringify(o)).message).toBe(`${FILE}: schema (schema 0) gives field id 1 to both 'id' and 'tags'`);
+  });
+
   it('a sort order id', () => {
     const orders = [{ 'order-id': 0, fields: [] }, { 'order-id': 2, fields: [] }, { 'order-id': 2, fields: [] }];
     const e = refusal(metadata({ 'sort-orders': orders }));

@@ -41,7 +41,7 @@ beforeAll(async () => {
   expect(ids).toHaveLength(2);
   [s1, s2] = ids as [string, string];
   // The damage below edits these exact texts; a change in how floe writes metadata must show here.
-  for (const t of ['"last-column-id":3,', '"last-partition-id":1000,', '"default-spec-id":0,', '"current-schema-id":0,', '"default-sort-order-id":0,']) {
+  for (const t of ['{"id":3,"name":"amount"', '"last-column-id":3,', '"last-partition-id":1000,', '"default-spec-id":0,', '"current-schema-id":0,', '"default-sort-order-id":0,']) {
     expect(original).toContain(t);
   }
   expect(original).toContain(`"refs":{"main":{"snapshot-id":${s2},"type":"branch"}}`);
@@ -139,12 +139,16 @@ describe('ids that name entries the metadata does not have', () => {
   }, 60_000);
 });
 
-describe('ids listed twice, and an empty location', () => {
+describe('ids used twice, and an empty location', () => {
   it('a partition spec id listed twice (floe wrote unpartitioned files into the partitioned table)', async () => {
     await expectRefused(
       (t) => t.replace('"partition-specs":[', '"partition-specs":[{"spec-id":0,"fields":[]},'),
       'partition-specs[1].spec-id is 0, the id of partition-specs[0] too: each partition spec needs its own id',
     );
+  }, 60_000);
+
+  it('a field id given to two columns (a write failed in DuckDB: "Duplicate field_id")', async () => {
+    await expectRefused((t) => t.replace('{"id":3,"name":"amount"', '{"id":2,"name":"amount"'), "schemas[0] (schema 0) gives field id 2 to both 'name' and 'amount'");
   }, 60_000);
 
   it('an empty location (a write failed with an internal error)', async () => {
