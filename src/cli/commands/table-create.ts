@@ -9,12 +9,15 @@
  * --add-column`, and a required column is allowed here because no row predates it.
  */
 import type { Command } from 'commander';
-import { formatTableId } from '../../catalog/catalog.js';
+import { formatTableId, type Catalog } from '../../catalog/catalog.js';
 import { parseTableIdentifier } from '../../catalog/identifier.js';
 import { FloeError, usageError } from '../../errors.js';
 import { createTableChange } from '../../iceberg/metadata-builder.js';
 import { v3Features } from '../../iceberg/schema.js';
-import type { NestedField, StructType } from '../../iceberg/types.js';
+import type { NestedField, StructType, TableIdentifier } from '../../iceberg/types.js';
+import type { FileIO } from '../../io/fileio.js';
+import type { LoadedTable } from '../../table/load.js';
+import type { TableChange } from '../../table/updates.js';
 import { joinLocation } from '../../io/fileio.js';
 import { columnTypeProblem } from '../../pipeline/column-type.js';
 import { createTable } from '../../table/commit.js';
@@ -48,6 +51,20 @@ export function schemaFromColumns(columns: readonly string[]): StructType {
     fields.push({ id: fields.length + 1, name: c.name, required: c.required === true, type: c.type, ...(c.doc ? { doc: c.doc } : {}) });
   }
   return { type: 'struct', fields };
+}
+
+/**
+ * Creates the table; with `ifNotExists`, another process creating it between the existence
+ * check and the catalog insert is the same success as finding it there (null: not created).
+ * createTable has already removed this attempt's metadata file.
+ */
+export async function createUnlessRaced(catalog: Catalog, io: FileIO, id: TableIdentifier, change: TableChange, ifNotExists: boolean): Promise<LoadedTable | null> {
+  try {
+    return await createTable(catalog, io, id, change);
+  } catch (e) {
+    if (ifNotExists && e instanceof FloeError && e.kind === 'already-exists') return null;
+    throw e;
+  }
 }
 
 export default async function create(tableName: string, opts: CreateOptions, cmd: Command): Promise<number> {
@@ -85,7 +102,12 @@ export default async function create(tableName: string, opts: CreateOptions, cmd
           hint: 'give --property format-version=3, or a v2 type (timestamp, timestamptz)',
         });
       }
-      const table = await createTable(catalog, io, id, change);
+      const table = await createUnlessRaced(catalog, io, id, change, !!opts.ifNotExists);
+      if (table === null) {
+        out.event('end', { command: 'table create', table: name, created: false });
+        if (!out.json) out.out(`${name} already exists; nothing changed (--if-not-exists)`);
+        return 0;
+      }
       out.event('end', { command: 'table create', table: name, created: true, location: table.metadata.location, columns: schema.fields.length });
       if (!out.json) out.out(`created ${name} (${schema.fields.length} column${schema.fields.length === 1 ? '' : 's'}) at ${table.metadata.location}`);
       return 0;
