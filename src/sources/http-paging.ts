@@ -54,6 +54,13 @@ export function createPager(p: HttpPagination | undefined): Pager {
   let pages = 0;
   let previous: string | undefined;
   const seen = new Set<string>();
+  /** The configured origin, the only one followed links may lead to (set by `first`). */
+  let origin: string | undefined;
+  const start = (base: URL): URL => {
+    origin = base.origin;
+    seen.add(base.href);
+    return base;
+  };
   const maxed = (): Step | undefined => {
     pages++;
     return p?.max_pages !== undefined && pages >= p.max_pages ? { kind: 'done', reason: `max_pages (${p.max_pages}) reached` } : undefined;
@@ -104,10 +111,7 @@ export function createPager(p: HttpPagination | undefined): Pager {
       const param = p.param;
       if (param === undefined) {
         return {
-          first: (base) => {
-            seen.add(base.href);
-            return base;
-          },
+          first: start,
           next: (page) => {
             const ref = page.cursor;
             if (ref === undefined || ref === null || ref === '') return { kind: 'done', reason: 'no next page URL' };
@@ -135,10 +139,7 @@ export function createPager(p: HttpPagination | undefined): Pager {
     }
     case 'link':
       return {
-        first: (base) => {
-          seen.add(base.href);
-          return base;
-        },
+        first: start,
         next: (page) => {
           const ref = nextLinkUrl(page.link);
           if (ref === null) return { kind: 'done', reason: 'no next link' };
@@ -157,8 +158,11 @@ export function createPager(p: HttpPagination | undefined): Pager {
     } catch {
       return { kind: 'error', detail: `${what} of page ${pages} is not a URL` };
     }
-    // The pipeline's headers (credentials included) are only ever sent to the configured origin.
-    if (url.origin !== page.url.origin) return { kind: 'error', detail: `${what} of page ${pages} points to another origin (${url.origin}); floe does not send the pipeline's headers there` };
+    // The pipeline's headers (credentials included) are only ever sent to the configured
+    // origin. Compared with that origin, not the page's: a first page redirected to another
+    // host (the redirect dropped the headers) must not lead the next request there with them.
+    const allowed = origin ?? page.url.origin;
+    if (url.origin !== allowed) return { kind: 'error', detail: `${what} of page ${pages} points to another origin (${url.origin}) than the source's url (${allowed}); floe does not send the pipeline's headers there` };
     if (seen.has(url.href)) return { kind: 'error', detail: `${what} of page ${pages} points to a page already read; paging would never end` };
     seen.add(url.href);
     return { kind: 'next', url };

@@ -1,5 +1,8 @@
 /**
- * Secrets of the http source that reach a URL percent-encoded: a token with `+`, `/` or `=`
+ * Secrets of the http source. A first page redirected to another host must not lead the
+ * next-page request there with the pipeline's headers (the redirect dropped them; a Link or
+ * body next URL on the new host must not bring them back). And secrets that reach a URL
+ * percent-encoded: a token with `+`, `/` or `=`
  * (base64) set as a query parameter is sent as `%2B`, `%2F`, `%3D`, a form the redactor,
  * which knows the value as the environment gave it, does not recognise. Failures must mask
  * it whatever the parameter is called. A node:http server on 127.0.0.1 in this file.
@@ -80,5 +83,42 @@ describe('a secret that is percent-encoded in the URL', () => {
     expect(safeUrl(`https://api.test/x?appid=${ENCODED}`, redact)).toBe('https://api.test/x?appid=***');
     // A "+" written by hand in a URL reads as itself too.
     expect(safeUrl(`https://api.test/x?appid=${SECRET.replaceAll('/', '%2F').replaceAll('=', '%3D')}`, redact)).toBe('https://api.test/x?appid=***');
+  });
+});
+
+describe('a first page redirected to another origin', () => {
+  it('does not send the credentials to that origin when its next links point there', async () => {
+    const seen: (string | undefined)[] = [];
+    const other = createServer((req, res) => {
+      seen.push(req.headers.authorization);
+      const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+      const page = Number(url.searchParams.get('page') ?? '1');
+      res.writeHead(200, { 'content-type': 'application/json', link: `</data?page=${page + 1}>; rel="next"` });
+      res.end(JSON.stringify({ data: [{ id: page }], next: `/data?page=${page + 1}` }));
+    });
+    await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
+    const otherOrigin = `http://127.0.0.1:${(other.address() as AddressInfo).port}`;
+    const moved = createServer((_req, res) => {
+      res.writeHead(302, { location: `${otherOrigin}/data` });
+      res.end();
+    });
+    await new Promise<void>((resolve) => moved.listen(0, '127.0.0.1', resolve));
+    const movedOrigin = `http://127.0.0.1:${(moved.address() as AddressInfo).port}`;
+    try {
+      // max_pages: a regression pages on forever over there instead of failing.
+      for (const pagination of [{ kind: 'link', max_pages: 3 }, { kind: 'cursor', cursor_path: 'next', max_pages: 3 }]) {
+        seen.length = 0;
+        const c = sourceSchema.parse({ kind: 'http', url: `${movedOrigin}/start`, headers: { Authorization: `Bearer ${SECRET}` }, records_path: 'data', pagination, retries: { max: 0 } }) as HttpConfig;
+        const e = await failure(httpSource(c).extract(context(engine(), { redact })));
+        expect(e.message).toContain(`points to another origin (${otherOrigin}) than the source's url (${movedOrigin})`);
+        // Only the redirected first request reached the other host, without the header.
+        expect(seen).toEqual([undefined]);
+      }
+    } finally {
+      other.closeAllConnections();
+      moved.closeAllConnections();
+      await new Promise<void>((resolve) => other.close(() => resolve()));
+      await new Promise<void>((resolve) => moved.close(() => resolve()));
+    }
   });
 });
