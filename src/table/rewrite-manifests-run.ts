@@ -16,7 +16,7 @@ import { toManifestFile, writeManifest } from '../iceberg/manifest.js';
 import { writeManifestList } from '../iceberg/manifest-list.js';
 import { bytesToHex } from '../iceberg/conversions.js';
 import { partitionType } from '../iceberg/partition.js';
-import type { ManifestEntry, ManifestFile, Snapshot, TableIdentifier, TableMetadata } from '../iceberg/types.js';
+import type { ManifestEntry, ManifestFile, Snapshot, TableIdentifier } from '../iceberg/types.js';
 import type { FileIO } from '../io/fileio.js';
 import { joinLocation } from '../io/fileio.js';
 import { commitTable, type CommitEvents, discardUncommitted } from './commit.js';
@@ -79,10 +79,8 @@ export interface ManifestRewritePlan {
   partitions: number;
 }
 
-/** A v3 rewrite would need row lineage on its manifests (first_row_id), which floe does not write yet. */
-function refuseV3(m: TableMetadata, table: string): void {
-  refuseRowLineage(m, table, 'rewrites manifests of', 'rewrite them with an engine that writes v3, e.g. Spark: CALL system.rewrite_manifests');
-}
+/** A v3 rewrite would need row lineage on its manifests (first_row_id), which floe does not write yet: refuseRowLineage's hint. */
+const V3_HINT = 'rewrite them with an engine that writes v3, e.g. Spark: CALL system.rewrite_manifests';
 
 /**
  * main's snapshot and the manifests it lists: what a rewrite starts from. Null when main has
@@ -142,7 +140,7 @@ async function buildRewrite(t: LoadedTable, table: string, written: string[]): P
   const { parent, manifests } = main;
   const selection = selectManifests(manifests);
   if (!selection.needed) return { change: null, result: unchanged(table, manifests.length, 'clustered') };
-  refuseV3(m, table);
+  refuseRowLineage(m, table, 'rewrites manifests of', V3_HINT);
   const { rewrite: data, keep: kept, drop: dropped } = selection;
   const { bySpec, entryCount, perManifest } = await readDataEntries(t, data);
   const snapshotId = newSnapshotId(m);
@@ -253,7 +251,7 @@ export async function planManifestRewrite(catalog: Catalog, io: FileIO, id: Tabl
   }
   const selection = selectManifests(main.manifests);
   // The same refusal as the rewrite itself, at the same point, so a dry run predicts its outcome.
-  if (selection.needed) refuseV3(m, table);
+  if (selection.needed) refuseRowLineage(m, table, 'rewrites manifests of', V3_HINT);
   const { rewrite: data, keep: kept, drop: dropped } = selection;
   const { bySpec, entryCount, perManifest } = await readDataEntries(t, data);
   const live = [...bySpec.values()].reduce((a, l) => a + l.length, 0);
