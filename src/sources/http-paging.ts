@@ -69,7 +69,7 @@ export function createPager(p: HttpPagination | undefined): Pager {
   const repeated = (page: PageOutcome, param: string): Step | undefined => {
     const same = page.fingerprint !== undefined && page.fingerprint === previous;
     previous = page.fingerprint;
-    return same ? { kind: 'error', detail: `page ${pages} returned the same ${page.records} records as the page before; does the API read the "${param}" query parameter?` } : undefined;
+    return same ? { kind: 'error', detail: `page ${pages} returned the same ${page.records} records as the page before; does the API read the "${param}" query parameter? (An API that repeats its last page past the end cannot be paged this way; max_pages bounds the read.)` } : undefined;
   };
 
   switch (p?.kind) {
