@@ -10,6 +10,7 @@ import type { Command } from 'commander';
 import { formatTableId, type Catalog, type LocationMapping } from '../../catalog/catalog.js';
 import { parseTableIdentifier } from '../../catalog/identifier.js';
 import { alreadyExists, FloeError, isFloeError, notFound, usageError } from '../../errors.js';
+import type { FileIO } from '../../io/fileio.js';
 import { MappedFileIO } from '../../io/mapped.js';
 import { readMetadataFile } from '../../table/load.js';
 import { locationKey } from '../../table/reachable.js';
@@ -27,11 +28,13 @@ export default async function register(
   return reportingS3Retries(out, async () => {
     const id = parseTableIdentifier(tableName);
     const mappings = opts.mapLocation.map(parseMapping);
-    const location = await resolveMetadataFile(metadataFile).catch((e: unknown) => {
+    const named = (e: unknown): never => {
       if (e instanceof FloeError) throw new FloeError(e.kind, `cannot register ${tableName}: ${e.message}`, { cause: e, context: { ...e.context, table: tableName } });
       throw e;
-    });
+    };
+    const local = await resolveMetadataFile(metadataFile).catch(named);
     await withProject(globalsOf(cmd), async ({ catalog, io }) => {
+      const location = local ?? (await resolveRemoteMetadataFile(io, metadataFile).catch(named));
       const tableIO = mappings.length ? new MappedFileIO(io, mappings) : io;
       const metadata = await readMetadataFile(io, location).catch((e: unknown) => {
         // The file was read for this table: say so (the file is already in the message).
@@ -131,24 +134,57 @@ function parseMapping(text: string): LocationMapping {
   return { from, to };
 }
 
-async function resolveMetadataFile(arg: string): Promise<string> {
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(arg) && !arg.startsWith('file:')) return arg;
+/** A local metadata file or folder resolved to its metadata file; undefined for a remote location (resolved through the FileIO). */
+async function resolveMetadataFile(arg: string): Promise<string | undefined> {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(arg) && !arg.startsWith('file:')) return undefined;
   const path = resolve(arg.replace(/^file:(\/\/)?/, ''));
   const info = await stat(path).catch(() => null);
   if (!info) throw notFound(`metadata file not found: ${path}`, { context: { file: path } });
   if (!info.isDirectory()) return path;
   const dir = (await stat(join(path, 'metadata')).catch(() => null))?.isDirectory() ? join(path, 'metadata') : path;
   const hint = await readFile(join(dir, 'version-hint.text'), 'utf8').catch(() => null);
-  const names = await readdir(dir);
+  const picked = pickMetadataFile(await readdir(dir), hint);
+  if (!picked) throw notFound(`no metadata file in ${dir}`, { context: { file: dir } });
+  return join(dir, picked);
+}
+
+/**
+ * An `s3://...` argument: a metadata file as given, or a table folder (or its metadata folder)
+ * resolved like a local one, by listing it through the FileIO.
+ */
+async function resolveRemoteMetadataFile(io: FileIO, arg: string): Promise<string> {
+  if (/\.metadata\.json(?:\.gz)?$/.test(arg)) return arg;
+  const folder = arg.replace(/\/+$/, '');
+  const children = async (dir: string) => {
+    const names: string[] = [];
+    for await (const f of io.list(`${dir}/`)) {
+      const rest = f.location.slice(dir.length + 1);
+      if (rest !== '' && !rest.includes('/')) names.push(rest);
+    }
+    return names;
+  };
+  let dir = `${folder}/metadata`;
+  let names = await children(dir);
+  if (names.length === 0) {
+    dir = folder;
+    names = await children(dir);
+  }
+  const hint = names.includes('version-hint.text') ? new TextDecoder().decode(await io.read(`${dir}/version-hint.text`)) : null;
+  const picked = pickMetadataFile(names, hint);
+  if (!picked) throw notFound(`no metadata file in ${folder}/metadata`, { context: { file: folder } });
+  return `${dir}/${picked}`;
+}
+
+/** The metadata file version-hint.text names, else the highest version number; undefined when there is none. */
+function pickMetadataFile(names: readonly string[], hint: string | null): string | undefined {
   if (hint !== null) {
     const v = hint.trim();
     const byHint = names.find((n) => n === `v${v}.metadata.json` || n === `v${v}.gz.metadata.json` || n.startsWith(`${v.padStart(5, '0')}-`));
-    if (byHint) return join(dir, byHint);
+    if (byHint) return byHint;
   }
   const versioned = names
     .map((n) => ({ n, v: /^v?(\d+)(?:-.*)?(?:\.gz)?\.metadata\.json(?:\.gz)?$/.exec(n)?.[1] }))
     .filter((x): x is { n: string; v: string } => x.v !== undefined)
     .sort((a, b) => Number(b.v) - Number(a.v));
-  if (!versioned[0]) throw notFound(`no metadata file in ${dir}`, { context: { file: dir } });
-  return join(dir, versioned[0].n);
+  return versioned[0]?.n;
 }
