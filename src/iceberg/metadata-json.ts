@@ -418,6 +418,9 @@ export function parseTableMetadata(text: string, location: string): TableMetadat
   const main = refs.main;
   if (main === undefined) {
     if (currentSnapshotId !== null) refs.main = { 'snapshot-id': currentSnapshotId, type: 'branch' };
+  } else if (main.type !== 'branch') {
+    // "There is always a main branch reference": a tag cannot move, so no commit could follow it.
+    throw corruptAt(at(at(root, 'refs'), 'main'), `must be a branch (got type '${main.type}')`);
   } else if (main['snapshot-id'] !== currentSnapshotId) {
     // Java rejects this too ("Current snapshot ID does not match main branch").
     throw corruptAt(at(root, 'current-snapshot-id'), `is ${currentSnapshotId ?? 'unset'} but refs.main points at snapshot ${main['snapshot-id']}`);

@@ -131,6 +131,10 @@ describe('ids that name entries the metadata does not have', () => {
     );
   }, 60_000);
 
+  it('main as a tag (a write turned it back into a branch)', async () => {
+    await expectRefused((t) => t.replace(`"main":{"snapshot-id":${s2},"type":"branch"}`, `"main":{"snapshot-id":${s2},"type":"tag"}`), "refs.main must be a branch (got type 'tag')");
+  }, 60_000);
+
   it('a tag naming a missing snapshot', async () => {
     await expectRefused(
       (t) => t.replace(`"type":"branch"}}`, `"type":"branch"},"old":{"snapshot-id":12345,"type":"tag"}}`),
