@@ -7,6 +7,7 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { describeText } from '../../src/cli/commands/describe.js';
 import { commitPlanned } from '../../src/cli/commands/snapshot-common.js';
 import { refPlanner } from '../../src/cli/commands/snapshot-ref.js';
 import { rollbackPlanner } from '../../src/cli/commands/snapshot-rollback.js';
@@ -125,5 +126,18 @@ describe('ref retention must be positive (Iceberg Java refuses to load a ref wit
     expect(error(() => planRef(m, 'branch', { name: 'b', maxSnapshotAgeMs: 0 }, 'ns.t')).message).toContain('--max-snapshot-age must be longer than 0');
     expect(error(() => planRef(m, 'branch', { name: 'main', minSnapshotsToKeep: 0, replace: true }, 'ns.t')).message).toContain('--retain-last must be 1 or more');
     expect(planRef(m, 'tag', { name: 'kept', maxRefAgeMs: 1000 }, 'ns.t').change.updates).toHaveLength(1);
+  });
+});
+
+describe('floe describe shows ref retention', () => {
+  it('lists main first, then refs by name, each with its retention in option words', async () => {
+    const { t, s } = await table();
+    await commitPlanned(t.catalog, t.io, t.id, refPlanner('tag', { name: 'v1', snapshotId: s[0], maxRefAgeMs: 30 * 86_400_000 }, 'ns.t'));
+    await commitPlanned(t.catalog, t.io, t.id, refPlanner('branch', { name: 'audit', minSnapshotsToKeep: 2, maxSnapshotAgeMs: 7 * 86_400_000 }, 'ns.t'));
+    const loaded = await load(t);
+    const text = describeText('ns.t', loaded.metadataLocation, loaded.metadata);
+    expect(text.slice(text.indexOf('refs:'))).toBe(
+      ['refs:', `  main (branch) → ${s[1]}`, `  audit (branch) → ${s[1]}  [retain-last 2, max-snapshot-age 1w]`, `  v1 (tag) → ${s[0]}  [retain 4w2d]`].join('\n'),
+    );
   });
 });

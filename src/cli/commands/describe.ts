@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { parseTableIdentifier } from '../../catalog/identifier.js';
 import { stringifyJson } from '../../iceberg/json.js';
 import type { IcebergType, NestedField, TableMetadata } from '../../iceberg/types.js';
+import { formatDuration } from '../../pipeline/duration.js';
 import { loadTable } from '../../table/load.js';
 import { globalsOf, withProject } from '../context.js';
 import { consoleOutput, reportingS3Retries } from '../output.js';
@@ -54,7 +55,16 @@ export function describeText(name: string, metadataLocation: string, m: TableMet
   const refs = Object.entries(m.refs);
   if (refs.length) {
     lines.push('', 'refs:');
-    for (const [k, r] of refs) lines.push(`  ${k} (${r.type}) → ${r['snapshot-id']}`);
+    // main first, then by name; retention in the words of the snapshot tag/branch options.
+    refs.sort(([a], [b]) => (a === 'main' ? -1 : b === 'main' ? 1 : a < b ? -1 : a > b ? 1 : 0));
+    for (const [k, r] of refs) {
+      const keep = [
+        r['min-snapshots-to-keep'] !== undefined ? `retain-last ${r['min-snapshots-to-keep']}` : '',
+        r['max-snapshot-age-ms'] !== undefined ? `max-snapshot-age ${formatDuration(r['max-snapshot-age-ms'])}` : '',
+        r['max-ref-age-ms'] !== undefined ? `retain ${formatDuration(r['max-ref-age-ms'])}` : '',
+      ].filter(Boolean);
+      lines.push(`  ${k} (${r.type}) → ${r['snapshot-id']}${keep.length ? `  [${keep.join(', ')}]` : ''}`);
+    }
   }
   return lines.join('\n');
 }
