@@ -139,6 +139,17 @@ export async function runIngestPipeline(ctx: RunContext, lp: LoadedPipeline): Pr
       io: ctx.io,
     });
     ctx.onEvent?.('extract', { pipeline: p.name, source: ctx.redact(extracted.describe) });
+    // An empty response says nothing about the columns: writing it would create the table with a
+    // placeholder column, or replace an overwrite table's rows with nothing because of one empty
+    // page. The table is left as it is; the run says so.
+    if (extracted.noRecords) {
+      await extracted.afterScan?.();
+      const note = existing
+        ? `the source returned no records; ${p.target.table} was left as it is${mode === 'overwrite' ? ' (an overwrite from an empty response is not applied)' : ''}`
+        : `the source returned no records; ${p.target.table} is created by the first run that reads some`;
+      if (!existing || mode === 'overwrite') ctx.onEvent?.('warning', { pipeline: p.name, table: p.target.table, message: note });
+      return { ...base, status: 'ok', rowsRead: 0, rowsWritten: 0n, snapshotId: existing?.metadata['current-snapshot-id'] ?? null, durationMs: Date.now() - started, note };
+    }
     const sourceColumns = await engine.columns(`SELECT * FROM ${quoteIdent(extracted.relation)}`, `read the source of ${p.name}`, { kind: 'source' });
     // File sources add the file each row came from; it is kept for quarantine, not written.
     const hasFile = sourceColumns.some((c) => c.name === SOURCE_FILE_COLUMN);

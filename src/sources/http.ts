@@ -88,6 +88,7 @@ export function httpSource(config: HttpConfig): Source {
           rowsRead: read.records,
           describe: redact(`${config.method} ${where} (${stats}${read.stopped ? `; ${read.stopped}` : ''})`),
           afterScan: () => removeTempDir(dir),
+          ...(read.records === 0 ? { noRecords: true } : {}),
         };
       } catch (e) {
         await removeTempDir(dir);

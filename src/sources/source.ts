@@ -71,6 +71,11 @@ export interface Extracted {
    * target with the pipeline's own `pii:` rules; already applied to the values.
    */
   inheritedPii?: PiiColumn[];
+  /**
+   * The source returned no records and cannot say what columns it has (an API's empty
+   * response): `relation` is a placeholder. The runner writes nothing (see run-pipeline.ts).
+   */
+  noRecords?: boolean;
 }
 
 export interface Source {
