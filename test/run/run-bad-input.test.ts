@@ -37,7 +37,8 @@ describe('floe run under bad input', () => {
     await p.pipeline('typed2', 'source: { kind: csv, path: data/t.csv }\ncolumns: { qty: { type: long } }\ntarget: { table: s.typed2 }\nrejects: { max_count: 1 }\n');
     const r2 = await p.floe(['run', 'typed2']);
     expect(r2.code, show(r2)).toBe(1);
-    expect(r2.stderr).toMatch(/\(the first: \S*data\/t\.csv: column qty: cannot convert many to long\)/);
+    // CSV conversion rejects now carry the line their record starts on.
+    expect(r2.stderr).toMatch(/\(the first: \S*data\/t\.csv:3: column qty: cannot convert many to long\)/);
   });
 
   it('incremental.initial bounds the first read of a file source', async () => {
