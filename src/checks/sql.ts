@@ -7,21 +7,34 @@
  * (`SELECT count(*) ...`); any other result is read as its number of rows, so a query that
  * lists offending rows passes when it lists none. The query runs once, wrapped, and its rows
  * are counted by DuckDB. A query DuckDB rejects is an evaluation error, never a pass.
+ *
+ * PII governance: the query reads only the rows under check and catalog tables (no files, no
+ * DuckDB catalog functions: validate-sql.ts checkSqlCheckReads), and a returned value is quoted
+ * (message, `observed`) only when it derives from no PII-tagged column (withheld.ts
+ * sqlValueWithheld); otherwise it is withheld, as other checks withhold tagged values.
  */
 import { toJsonValue } from '../engine/values.js';
+import { outputLineage, type LineageTable } from '../governance/sql-lineage.js';
+import { quoteIdent } from '../engine/sql.js';
 import { substitute, toNumber, valueText } from './common.js';
-import type { Evaluator, Observed } from './types.js';
+import type { CheckContext, Evaluator, Observed } from './types.js';
+import { checkQueryText, checkSqlCheckReads, withPlaceholders } from './validate-sql.js';
+import { sqlValueWithheld } from './withheld.js';
 
 export const sql: Evaluator<'sql'> = async (check, ctx) => {
-  const query = substitute(check.query, ctx).trim().replace(/;\s*$/, '');
+  const written = checkQueryText(check.query);
+  const { text, names } = withPlaceholders(written);
+  const { tree, relations } = await checkSqlCheckReads(ctx.engine, text, check.name, ctx.table);
+  const query = substitute(written, ctx).trim();
   const columns = await ctx.engine.columns(query, `prepare the query of check ${check.name} on ${ctx.table}`);
   const first = columns.length === 1 ? ', first(__v) AS v' : '';
   const row = (await ctx.all(`SELECT count(*) AS n${first} FROM (${query}) AS __q${columns.length === 1 ? '(__v)' : ''}`))[0] ?? {};
   const n = toNumber(row.n);
   const scalar = columns.length === 1 && n === 1;
-  const observed: Observed = scalar ? observedOf(row.v) : n;
   const ok = matches(scalar ? row.v : n, check.expect);
-  const what = scalar ? `returned ${valueText(row.v)}` : `returned ${n} row${n === 1 ? '' : 's'}`;
+  const hidden = scalar && (await withheldValue(ctx, tree, text, names, relations));
+  const observed: Observed = scalar ? (hidden ? null : observedOf(row.v)) : n;
+  const what = scalar ? (hidden ? 'returned a value derived from a PII column (value withheld)' : `returned ${valueText(row.v)}`) : `returned ${n} row${n === 1 ? '' : 's'}`;
   return {
     passed: ok,
     scope: 'table',
@@ -30,6 +43,26 @@ export const sql: Evaluator<'sql'> = async (check, ctx) => {
     message: `the query ${what}${ok ? '' : `, expected ${String(check.expect)}`}`,
   };
 };
+
+/**
+ * Whether the one value the query returned derives from a PII-tagged column (or from a column
+ * whose tags are unknown here). The lineage sees `{{ this }}`, `{{ batch }}` and the checked
+ * table by name with the checked rows' columns, other tables with their views' columns.
+ */
+async function withheldValue(ctx: CheckContext, tree: unknown, text: string, names: ReadonlyMap<string, 'this' | 'batch'>, relations: readonly string[]): Promise<boolean> {
+  const self = new Set([...names.keys(), ctx.table.toLowerCase()]);
+  const tables = new Map<string, LineageTable>();
+  for (const [name, kind] of names) tables.set(name, { columns: (kind === 'batch' ? (ctx.batch ?? ctx.whole) : ctx.whole).columns.map((c) => c.name) });
+  tables.set(ctx.table.toLowerCase(), { columns: ctx.whole.columns.map((c) => c.name) });
+  for (const name of new Set(relations)) {
+    if (tables.has(name)) continue;
+    // A table the check names: its view's columns. One DuckDB cannot describe leaves the lineage unknown (withheld).
+    const cols = await ctx.engine.columns(`SELECT * FROM ${name.split('.').map(quoteIdent).join('.')}`, `describe a table read by a sql check on ${ctx.table}`).catch(() => undefined);
+    if (cols) tables.set(name, { columns: cols.map((c) => c.name) });
+  }
+  const withheld = (await ctx.withheld?.()) ?? new Set<string>();
+  return sqlValueWithheld(outputLineage(tree, tables, text), self, withheld);
+}
 
 function observedOf(v: unknown): Observed {
   const j = toJsonValue((v ?? null) as never);

@@ -4,7 +4,19 @@
  * CI check meets it. Parsing only: which tables and columns a query names is known only
  * against the data, at evaluation. `{{ this }}` and `{{ batch }}` stand for relations and are
  * read as table names.
+ *
+ * What a sql check may read (PII governance): the rows under check (`{{ this }}`,
+ * `{{ batch }}`) and catalog tables by name (`ns.table`), as a `kind: sql` pipeline
+ * (governance/sql-reads.ts). Files (`read_parquet` of the warehouse's data files gives the raw
+ * values of every table, masked or not), DuckDB's catalog functions and schemas
+ * (`duckdb_views()` prints the masked views' SQL, hash salts included), other table functions
+ * and statements other than one SELECT are refused: at every project load, at the check's
+ * file:line:col (sqlCheckReadDiagnostics), and again when the check is evaluated
+ * (checkSqlCheckReads, sql.ts).
  */
+import type { Engine } from '../engine/duckdb.js';
+import { configError } from '../errors.js';
+import { charIndex, lineCol, parseTree, readProblems, type ReadProblem } from '../governance/sql-reads.js';
 import type { Diagnostic } from '../pipeline/diagnostics.js';
 import { locate, type YamlSource } from '../pipeline/parse.js';
 import type { Check } from '../pipeline/schema-checks.js';
@@ -56,4 +68,94 @@ export async function withDuckDBParser<T>(fn: (parse: SqlParser) => Promise<T>):
   } finally {
     engine.close();
   }
+}
+
+/**
+ * The check's query with `{{ this }}` and `{{ batch }}` as qualified names of the same length
+ * (`______.t`, `_______.b`), so DuckDB's offsets in it are those of the query as written.
+ * `names`: each placeholder (lower-case) and what it stands for.
+ */
+export function withPlaceholders(query: string): { text: string; names: Map<string, 'this' | 'batch'> } {
+  const names = new Map<string, 'this' | 'batch'>();
+  const text = query.replace(/\{\{\s*(this|batch)\s*\}\}/g, (m: string, kind: 'this' | 'batch') => {
+    const name = `${'_'.repeat(m.length - 2)}.${kind === 'this' ? 't' : 'b'}`;
+    names.set(name, kind);
+    return name;
+  });
+  return { text, names };
+}
+
+/** The query a check runs: without trailing whitespace and `;` (leading text kept, so offsets match). */
+export const checkQueryText = (query: string): string => query.trimEnd().replace(/;\s*$/, '');
+
+export const SQL_CHECK_READS_HINT =
+  'A sql check reads {{ this }}, {{ batch }} and catalog tables by name (ns.table), in one SELECT (WITH ... SELECT). Load files with a file pipeline (kind: csv, parquet, json, jsonl) and read its table.';
+
+/** The sentence for one thing a check may not read. */
+export function describeCheckRead(p: ReadProblem): string {
+  switch (p.kind) {
+    case 'statement':
+    case 'statements':
+      return `${p.what}: a check runs one SELECT query (or WITH ... SELECT)`;
+    case 'file':
+      return `reads ${p.what}: a sql check may not read files, the warehouse's own data files included (they hold the raw values of PII-tagged columns)`;
+    case 'function':
+      return `reads ${p.what}: a sql check reads only {{ this }}, {{ batch }} and catalog tables (DuckDB's catalog functions would show the masked views' SQL, hash salts included)`;
+    case 'relation':
+      return `reads ${p.what}: a sql check reads only {{ this }}, {{ batch }} and catalog tables (ns.table)`;
+  }
+}
+
+/** ` (query line L, column C)` for a problem DuckDB located, else ''. */
+function whereIn(query: string, p: ReadProblem): string {
+  if (p.at === undefined) return '';
+  const { line, col } = lineCol(query, charIndex(query, p.at));
+  return ` (query line ${line}, column ${col})`;
+}
+
+/**
+ * Every project load: what the sql checks read besides `{{ this }}`, `{{ batch }}` and catalog
+ * tables, at the check's file:line:col. Statements other than SELECT are left to `floe
+ * validate`'s parse (sqlCheckDiagnostics) and to evaluation, which refuses them before running.
+ */
+export async function sqlCheckReadDiagnostics(files: readonly SqlCheckFile[]): Promise<Diagnostic[]> {
+  if (!files.some((f) => f.checks.some((c) => c.kind === 'sql'))) return [];
+  const { openEngine } = await import('../engine/duckdb.js');
+  const engine = await openEngine({ threads: 1 });
+  const out: Diagnostic[] = [];
+  try {
+    for (const f of files) {
+      for (const [i, c] of f.checks.entries()) {
+        if (c.kind !== 'sql') continue;
+        const { text } = withPlaceholders(checkQueryText(c.query));
+        const problems = readProblems(await parseTree(engine, text)).filter((p) => p.kind !== 'statement' && p.kind !== 'statements');
+        const simple = typeof scalarOf(f.source, i) === 'string';
+        const path = simple ? ['checks', i, 'sql'] : ['checks', i, 'sql', 'query'];
+        for (const p of problems) {
+          out.push({ file: f.file, ...locate(f.source, path), path: `checks[${i}].sql${simple ? '' : '.query'}`, message: `${describeCheckRead(p)}${whereIn(text, p)}`, severity: 'error' });
+        }
+      }
+    }
+  } finally {
+    engine.close();
+  }
+  return out;
+}
+
+/**
+ * Evaluation: refuses (configuration error) a check query that reads anything but the rows
+ * under check and catalog tables. Returns the parse tree, and the qualified names it reads.
+ */
+export async function checkSqlCheckReads(engine: Engine, text: string, check: string, table: string): Promise<{ tree: unknown; relations: string[] }> {
+  const tree = await parseTree(engine, text);
+  const relations: string[] = [];
+  const problems = readProblems(tree, undefined, relations);
+  if (problems.length > 0) {
+    const first = problems[0]!;
+    throw configError(`check ${check} on ${table}: ${describeCheckRead(first)}${whereIn(text, first)}${problems.length > 1 ? ` (and ${problems.length - 1} more)` : ''}`, {
+      context: { table, check, reads: [...new Set(problems.map((p) => p.what))].join(', ') },
+      hint: SQL_CHECK_READS_HINT,
+    });
+  }
+  return { tree, relations };
 }

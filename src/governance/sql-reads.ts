@@ -60,9 +60,10 @@ interface Root {
  * Pure: what the parse tree reads besides masked catalog views. `views`: the catalog tables
  * with views (`ns.table`, any case); undefined when they are not known yet (then any
  * qualified name outside DuckDB's own schemas passes). A syntax error is no problem here: it
- * fails the query itself, before it reads anything.
+ * fails the query itself, before it reads anything. `relations`, when given, receives every
+ * qualified name the query reads (`ns.table`, lower-case), allowed or not.
  */
-export function readProblems(tree: unknown, views?: readonly string[]): ReadProblem[] {
+export function readProblems(tree: unknown, views?: readonly string[], relations?: string[]): ReadProblem[] {
   const allowed = views ? new Set(views.map((v) => v.toLowerCase())) : undefined;
   const problems: ReadProblem[] = [];
   const root = tree as Root | null;
@@ -87,6 +88,7 @@ export function readProblems(tree: unknown, views?: readonly string[]): ReadProb
       const parts = [node.catalog_name, node.schema_name, node.table_name].map((x) => (typeof x === 'string' ? x : '')).filter((x) => x !== '');
       const name = parts.join('.');
       const lower = parts.map((p) => p.toLowerCase());
+      if (parts.length > 1) relations?.push(lower.join('.'));
       if (parts.length === 1) {
         if (!scope.has(name.toLowerCase())) {
           const file = /[./\\]/.test(name);

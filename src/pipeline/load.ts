@@ -152,6 +152,10 @@ export async function loadProject(projectPath?: string, options: LoadOptions = {
     diagnostics.push(...(await withDuckDBParser((parse) => sqlCheckDiagnostics(sqlFiles, parse))));
   }
 
+  // What sql checks read: the checked rows and catalog tables only, never files or DuckDB's catalog (checks/validate-sql.ts); refused at every load.
+  const checkReads = valid.flatMap((e) => (e.loaded.pipeline.checks.some((c) => c.kind === 'sql') ? [{ file: e.file, source: e.source!, checks: e.loaded.pipeline.checks }] : []));
+  if (checkReads.length) diagnostics.push(...(await (await import('../checks/validate-sql.js')).sqlCheckReadDiagnostics(checkReads)));
+
   // What sql pipelines read: catalog tables only, never files (governance/sql-pipeline.ts); refused before any run.
   const sqlPipelines = valid.flatMap((e) => {
     const p = e.loaded.pipeline;
