@@ -1,5 +1,5 @@
 /**
- * Schema evolution (spec: "Schema Evolution"): add, rename, drop, widen and make-optional,
+ * Schema evolution (spec: "Schema Evolution"): rename, widen, make-optional, drop and add,
  * applied in that order to a copy of the current schema. Pure.
  *
  * Rules, each a schema error naming the table and the column:
@@ -119,45 +119,6 @@ export function updateSchema(base: Schema, lastColumnId: number, c: SchemaChange
   for (const r of c.renameColumns ?? []) slotOf(r.from, 'rename');
   for (const d of c.dropColumns ?? []) slotOf(d, 'drop');
 
-  for (const a of c.addColumns ?? []) {
-    const parts = a.name.split('.');
-    const leaf = parts.pop()!;
-    let parent: StructType = schema;
-    if (parts.length) {
-      const p = fieldByPath(schema, parts.join('.'));
-      if (!p) fail(`cannot add column '${a.name}': no parent column '${parts.join('.')}'`, a.name);
-      if (!isStruct(p!.type)) fail(`cannot add column '${a.name}': '${parts.join('.')}' is not a struct`, a.name);
-      parent = locateStruct(schema, p!.id);
-    }
-    if (leaf === '') fail(`cannot add a column with an empty name`, a.name);
-    if (parent.fields.some((f) => f.name === leaf)) fail(`cannot add column '${a.name}': a column with that name already exists`, a.name);
-    const folded = caseTwin(parent, leaf);
-    if (folded) fail(`cannot add column '${a.name}': it differs from column '${folded.name}' only in case`, a.name, CASE_HINT);
-    try {
-      parsePrimitive(a.type);
-    } catch {
-      fail(`cannot add column '${a.name}': unknown type '${a.type}'`, a.name, 'use a primitive Iceberg type: boolean, int, long, float, double, decimal(P,S), date, time, timestamp, timestamptz, string, uuid, binary, fixed[L]');
-    }
-    if (a.required) {
-      fail(
-        `cannot add required column '${a.name}' without a default: rows written before it have no value (spec: "Schema Evolution")`,
-        a.name,
-        'add it as an optional column',
-      );
-    }
-    const field: NestedField = { id: ++last, name: leaf, required: false, type: a.type.replace(/\s+/g, ''), ...(a.doc ? { doc: a.doc } : {}) };
-    let at = parent.fields.length;
-    if (a.position && 'first' in a.position) at = 0;
-    if (a.position && 'after' in a.position) {
-      const after = a.position.after;
-      const i = parent.fields.findIndex((f) => f.name === after || [...parts, f.name].join('.') === after);
-      if (i < 0) fail(`cannot add column '${a.name}' after '${after}': no such column in the same struct`, a.name);
-      at = i + 1;
-    }
-    parent.fields.splice(at, 0, field);
-    changes.push(`add column ${a.name} ${field.type} (id ${field.id})${a.position ? ('first' in a.position ? ' first' : ` after ${a.position.after}`) : ''}`);
-  }
-
   for (const r of c.renameColumns ?? []) {
     const { field, parent } = find(r.from, 'rename');
     if (r.to === '' || r.to.includes('.')) fail(`cannot rename '${r.from}' to '${r.to}': the new name must be a non-empty name without dots`, r.from);
@@ -232,6 +193,47 @@ export function updateSchema(base: Schema, lastColumnId: number, c: SchemaChange
     parent.fields.splice(index, 1);
     dropped.push(...ids);
     changes.push(`drop column ${indexed.path.join('.')} (id ${field.id})`);
+  }
+
+  // Adds come last, so a column can be replaced (dropped and added again under its name, with
+  // a new id: old files read null for it) or its name reused after a rename, in one change.
+  for (const a of c.addColumns ?? []) {
+    const parts = a.name.split('.');
+    const leaf = parts.pop()!;
+    let parent: StructType = schema;
+    if (parts.length) {
+      const p = fieldByPath(schema, parts.join('.'));
+      if (!p) fail(`cannot add column '${a.name}': no parent column '${parts.join('.')}'`, a.name);
+      if (!isStruct(p!.type)) fail(`cannot add column '${a.name}': '${parts.join('.')}' is not a struct`, a.name);
+      parent = locateStruct(schema, p!.id);
+    }
+    if (leaf === '') fail(`cannot add a column with an empty name`, a.name);
+    if (parent.fields.some((f) => f.name === leaf)) fail(`cannot add column '${a.name}': a column with that name already exists`, a.name);
+    const folded = caseTwin(parent, leaf);
+    if (folded) fail(`cannot add column '${a.name}': it differs from column '${folded.name}' only in case`, a.name, CASE_HINT);
+    try {
+      parsePrimitive(a.type);
+    } catch {
+      fail(`cannot add column '${a.name}': unknown type '${a.type}'`, a.name, 'use a primitive Iceberg type: boolean, int, long, float, double, decimal(P,S), date, time, timestamp, timestamptz, string, uuid, binary, fixed[L]');
+    }
+    if (a.required) {
+      fail(
+        `cannot add required column '${a.name}' without a default: rows written before it have no value (spec: "Schema Evolution")`,
+        a.name,
+        'add it as an optional column',
+      );
+    }
+    const field: NestedField = { id: ++last, name: leaf, required: false, type: a.type.replace(/\s+/g, ''), ...(a.doc ? { doc: a.doc } : {}) };
+    let at = parent.fields.length;
+    if (a.position && 'first' in a.position) at = 0;
+    if (a.position && 'after' in a.position) {
+      const after = a.position.after;
+      const i = parent.fields.findIndex((f) => f.name === after || [...parts, f.name].join('.') === after);
+      if (i < 0) fail(`cannot add column '${a.name}' after '${after}': no such column in the same struct`, a.name);
+      at = i + 1;
+    }
+    parent.fields.splice(at, 0, field);
+    changes.push(`add column ${a.name} ${field.type} (id ${field.id})${a.position ? ('first' in a.position ? ' first' : ` after ${a.position.after}`) : ''}`);
   }
 
   return { schema, lastColumnId: last, changes, dropped };
