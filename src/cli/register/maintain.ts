@@ -34,7 +34,7 @@ export function registerMaintain(program: Command): void {
     .action(lazy(() => import('../commands/maintain-orphans.js')));
   maintain
     .command('manifests <table>')
-    .description('rewrite the current snapshot\'s data manifests clustered by partition (a "replace" snapshot; same rows)')
+    .description('rewrite the current snapshot\'s data manifests clustered by partition and leave out manifests without live files (a "replace" snapshot; same rows)')
     .option('--dry-run', 'print the plan (data manifests now and after, entries, partitions); write and commit nothing')
     .option('--json', 'print NDJSON events on stdout')
     .action(lazy(() => import('../commands/maintain-manifests.js')));
