@@ -34,7 +34,7 @@ describe('what a sql check may read', () => {
     const cases: [string, RegExp][] = [
       [`SELECT count(*) FROM read_parquet('${file}') WHERE email = '${RAW}'`, /check sql on crm\.c: reads the table function read_parquet\(\): a sql check may not read files.*\(query line 1, column 22\)/],
       [`SELECT count(*) FROM '${file}'`, /reads '.*raw\.parquet' \(not a catalog table: a file\): a sql check may not read files/],
-      [`SELECT count(*) FROM {{ this }}\nWHERE id IN (SELECT 1 FROM duckdb_views())`, /reads the table function duckdb_views\(\).*hash salts included\) \(query line 2, column 27\)/],
+      [`SELECT count(*) FROM {{ this }}\nWHERE id IN (SELECT 1 FROM duckdb_views())`, /reads the table function duckdb_views\(\).*hash salts included\) \(query line 2, column 28\)/],
       [`SELECT count(*) FROM information_schema.views`, /reads information_schema\.views \(DuckDB's own catalog, not a floe table\)/],
       [`SELECT count(*) FROM t`, /reads 't' \(not a catalog table: a file or a DuckDB table\)/],
       [`SELECT count(*) FROM glob('${dir}/*')`, /reads the table function glob\(\)/],
