@@ -118,9 +118,11 @@ export default async function evolve(tableName: string, opts: EvolveOptions, cmd
       return { plan, after: committed.table.metadata, committed: true, metadataLocation: committed.table.metadataLocation };
     });
     const { plan, after, committed } = result;
-    if (plan.changes.some((c) => /^widen column .*: int → long$/.test(c)) && after.properties['read.parquet.vectorization.enabled'] !== 'false') {
+    // Only files written before the widening are affected: a table without snapshots has none.
+    const hasFiles = after.snapshots.length > 0;
+    if (hasFiles && plan.changes.some((c) => /^widen (column )?.*: int → long$/.test(c)) && after.properties['read.parquet.vectorization.enabled'] !== 'false') {
       out.err(
-        'note: Spark with Iceberg 1.10.1 or older fails to read an int column widened to long from files floe wrote before (apache/iceberg#16341); ' +
+        'note: Spark with Iceberg 1.10.1 or older fails to read an int column widened to long from files written before the widening (apache/iceberg#16341); ' +
           'if Spark reads this table, set --set-property read.parquet.vectorization.enabled=false (see docs/EVOLUTION.md)',
       );
     }
