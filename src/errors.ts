@@ -28,6 +28,12 @@ export interface FloeErrorOptions {
   retryable?: boolean;
   /** A hint printed after the message: what the user can do about it. */
   hint?: string;
+  /**
+   * The files or locations (input files, s3:// objects) the failure is about, when the code
+   * that threw knows them; the message names them. Lets a caller add the files it was
+   * reading to an error that does not say which, without reading the message.
+   */
+  files?: readonly string[];
 }
 
 export class FloeError extends Error {
@@ -35,6 +41,8 @@ export class FloeError extends Error {
   readonly context: Record<string, unknown>;
   readonly retryable: boolean;
   readonly hint: string | undefined;
+  /** See FloeErrorOptions.files; empty when the error names no file. */
+  readonly files: readonly string[];
 
   constructor(kind: ErrorKind, message: string, options: FloeErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -43,6 +51,7 @@ export class FloeError extends Error {
     this.context = options.context ?? {};
     this.retryable = options.retryable ?? false;
     this.hint = options.hint;
+    this.files = options.files ?? [];
   }
 }
 

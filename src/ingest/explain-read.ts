@@ -13,6 +13,7 @@ import type { Engine } from '../engine/duckdb.js';
 import { openEngine } from '../engine/duckdb.js';
 import { quoteLiteral } from '../engine/sql.js';
 import { type LineReject, scanJsonLines } from '../sources/jsonl-lines.js';
+import { namingFiles } from './input-errors.js';
 
 /** The CSV dialect a file was read with; defaults as RFC 4180. */
 export interface CsvDialect {
@@ -42,6 +43,7 @@ export async function refuseEmptyCsv(files: readonly string[]): Promise<void> {
     if (info?.isFile() && info.size === 0) {
       throw sourceError(`${f} is empty (0 bytes): a CSV file starts with its header line`, {
         context: { file: f },
+        files: [f],
         hint: 'Check the export that wrote it, or leave the file out.',
       });
     }
@@ -67,16 +69,19 @@ async function firstLine(path: string): Promise<string> {
 export async function explainReadFailure(err: unknown, paths: readonly string[], format: 'csv' | 'jsonl' | 'json' | 'parquet', dialect?: (file: string) => CsvDialect): Promise<unknown> {
   if (!(err instanceof FloeError)) return err;
   if (format === 'json' && /expected records, but got non-record JSON/.test(err.message)) {
-    return sourceError(`${paths.join(', ')}: a JSON document must be an object or an array of objects`, { cause: err, context: { files: paths.join(', ') } });
+    return sourceError(`${paths.join(', ')}: a JSON document must be an object or an array of objects`, { cause: err, context: { files: paths.join(', ') }, files: paths });
   }
   const csv = format === 'csv' && /Error when sniffing file/.test(err.message);
   const jsonl = format === 'jsonl' && /expected records|non-record JSON|Malformed JSON|JSON transform error/.test(err.message);
   if (!csv && !jsonl) return err;
   const engine = await openEngine({ threads: 1 });
+  // The file being read again: its failure (DuckDB names its line) is about it.
+  let reading: string | undefined;
   try {
     const files = await expandGlobs(engine, paths);
     let records = 0;
     for (const f of files) {
+      reading = f;
       if (jsonl) {
         // Only the first rejected line is kept: the file may be all garbage.
         let bad: LineReject | undefined;
@@ -90,6 +95,7 @@ export async function explainReadFailure(err: unknown, paths: readonly string[],
           return sourceError(`${f}:${bad.line}: ${bad.reason}: ${bad.raw.slice(0, 120)}`, {
             cause: err,
             context: { file: f, line: bad.line },
+            files: [f],
             hint: 'Every line of a JSON Lines file is one JSON object. A pipeline (kind: jsonl) can quarantine such lines with a rejects: limit.',
           });
         }
@@ -109,11 +115,12 @@ export async function explainReadFailure(err: unknown, paths: readonly string[],
       return sourceError(`no JSON object in ${files.join(', ')}: ${files.length === 1 ? 'the file is' : 'the files are'} empty`, {
         cause: err,
         context: { files: files.join(', ') },
+        files,
         hint: 'Without a record floe cannot tell the columns; check the export that wrote the files.',
       });
     }
   } catch (e) {
-    return e;
+    return reading ? namingFiles(e, [reading]) : e;
   } finally {
     engine.close();
   }

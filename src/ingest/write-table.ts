@@ -35,6 +35,7 @@ import { validateNoConcurrentDataChanges } from '../table/conflicts.js';
 import { loadTable, type LoadedTable } from '../table/load.js';
 import { buildSnapshotChange, currentSchema, newSnapshotId, nextSchemaId, nextSequenceNumber, refuseRowLineage, specById, stagingDir, withEvolvedSchema, writeAddedManifest, type StagedManifest } from '../table/snapshot-producer.js';
 import { defaultSortOrder, sortOrderSql } from '../table/evolve/sort-sql.js';
+import { readingInputs } from './input-errors.js';
 import { reconcileColumns, type SchemaChangePolicy } from './reconcile.js';
 
 export const DEFAULT_TARGET_FILE_SIZE = 512 * 1024 * 1024; // Iceberg's write.target-file-size-bytes default
@@ -46,6 +47,11 @@ export interface WriteTableOptions {
   id: TableIdentifier;
   /** The rows to write. */
   selectSql: string;
+  /**
+   * The files selectSql reads (`floe load`): a failure while reading them names them
+   * (input-errors.ts); a failure on the table's own files does not.
+   */
+  inputs?: readonly string[];
   mode: 'append' | 'overwrite';
   /** Where new tables go: `<warehouse>/<namespace>/<table>`. */
   warehouse: string;
@@ -89,7 +95,7 @@ export interface WriteTableResult {
 
 export async function writeTable(o: WriteTableOptions): Promise<WriteTableResult> {
   const name = formatTableId(o.id);
-  const columns = await o.engine.columns(o.selectSql, `read the input of ${name}`, { kind: 'source' });
+  const columns = await readingInputs(o.inputs, () => o.engine.columns(o.selectSql, `read the input of ${name}`, { kind: 'source' }));
   const incoming = schemaFromColumns(columns);
   const { table, pendingCreate } = await loadOrCreate(o, incoming);
   const created = pendingCreate !== undefined;
@@ -99,6 +105,7 @@ export async function writeTable(o: WriteTableOptions): Promise<WriteTableResult
   const startId = m.refs.main?.['snapshot-id'] ?? null;
   const result = await writeAndCommit(o, table, {
     selectSql: `SELECT ${r.projection} FROM (${o.selectSql}) AS __floe_in`,
+    inputs: o.inputs,
     schema: r.schema,
     evolved: r.evolved,
     operation: o.mode === 'append' ? 'append' : 'overwrite',
@@ -116,6 +123,8 @@ export async function writeTable(o: WriteTableOptions): Promise<WriteTableResult
 export interface SnapshotWrite {
   /** Rows in exactly `schema`'s columns. */
   selectSql: string;
+  /** The input files selectSql reads, named by a failure to read them (WriteTableOptions.inputs). */
+  inputs?: readonly string[];
   schema: Schema;
   /** `schema` is new: commit it with the data. */
   evolved: boolean;
@@ -169,7 +178,7 @@ export async function writeAndCommit(
   const staging = stagingDir(m.location);
   const moved: string[] = [];
   try {
-    const written = await writeDataFiles({
+    const written = await readingInputs(w.inputs, () => writeDataFiles({
       engine: o.engine,
       selectSql: w.selectSql,
       schema,
@@ -180,7 +189,7 @@ export async function writeAndCommit(
       table: name,
       // Clustering on write: files of a sorted table are sorted by its default order.
       orderBy: sortOrder ? sortOrderSql(sortOrder, schema) : undefined,
-    });
+    }));
     await w.beforeCommit?.(written.map((wf) => wf.dataFile));
     const files: DataFile[] = [];
     for (const wf of written) {

@@ -55,7 +55,7 @@ export function csvSource(config: CsvConfig): Source {
         // A malformed row inside the sniffer's sample: read again without sniffing, for its line.
         const explained = await explainReadFailure(e, expanded, 'csv', () => dialect);
         throw explained instanceof FloeError && explained !== e
-          ? new FloeError(explained.kind, `pipeline ${ctx.pipeline}: ${explained.message}`, { cause: e, context: { pipeline: ctx.pipeline, ...explained.context } })
+          ? new FloeError(explained.kind, `pipeline ${ctx.pipeline}: ${explained.message}`, { cause: e, context: { pipeline: ctx.pipeline, ...explained.context }, files: explained.files })
           : e;
       }
       const rejects = ctx.engine.uniqueName('csv_rejects');

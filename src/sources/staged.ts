@@ -41,9 +41,10 @@ export function withLocations(text: string): string {
 export function errorWithLocations(e: unknown): unknown {
   if (!(e instanceof FloeError) || locations.size === 0) return e;
   const message = withLocations(e.message);
-  if (message === e.message) return e;
+  const files = e.files.map(locationOf);
+  if (message === e.message && files.every((f, i) => f === e.files[i])) return e;
   const context = Object.fromEntries(Object.entries(e.context).map(([k, v]) => [k, typeof v === 'string' ? withLocations(v) : v]));
-  return new FloeError(e.kind, message, { cause: e, context, hint: e.hint, retryable: e.retryable });
+  return new FloeError(e.kind, message, { cause: e, context, hint: e.hint, retryable: e.retryable, files });
 }
 
 /** SQL mapping a file-path column of `files` to their locations (the column itself when none was staged). */

@@ -6,11 +6,12 @@
 import type { Command } from 'commander';
 import { parseTableIdentifier } from '../../catalog/identifier.js';
 import type { Catalog } from '../../catalog/catalog.js';
-import { FloeError, usageError } from '../../errors.js';
+import { usageError } from '../../errors.js';
 import type { FileIO } from '../../io/fileio.js';
 import { openEngine } from '../../engine/duckdb.js';
 import { explainReadFailure, expandGlobs, refuseEmptyCsv } from '../../ingest/explain-read.js';
 import { detectFormat, fileSourceSql, resolveFiles, type FileFormat } from '../../ingest/file-source.js';
+import { aboutInputs, readingInputs } from '../../ingest/input-errors.js';
 import { textJsonColumns } from '../../sources/json-read.js';
 import { writeTable } from '../../ingest/write-table.js';
 import { splitObjectStorePaths } from '../../io/s3-glob.js';
@@ -45,33 +46,35 @@ export default async function load(tableName: string, files: string[], opts: Loa
     const started = Date.now();
     out.event('start', { command: 'load', table: tableName, files: paths.length + remote.length, format });
     const result = await withProject(globalsOf(cmd), async ({ catalog, io, project }) => {
-      let staged = remote.length === 0;
+      if (remote.length) {
+        // A failure while listing or staging the s3:// inputs is about them (by phase, not by
+        // what its message says: input-errors.ts).
+        try {
+          paths = [...paths, ...(await stageRemote(io, remote))];
+        } catch (err) {
+          throw errorWithLocations(aboutInputs(err, [...paths, ...remote]));
+        }
+      }
       try {
-        if (remote.length) paths = [...paths, ...(await stageRemote(io, remote))];
-        staged = true;
         return await loadInto(catalog, io, project.paths.warehouse);
       } catch (err) {
+        // Failures while reading the inputs name them (writeTable's `inputs`); those on the
+        // table's metadata and manifests do not. A malformed row is found again with its line.
         // s3:// inputs are named by their location, not by their local stage path.
-        const e = errorWithLocations(await explainReadFailure(err, paths, format));
-        // DuckDB does not always say which file it failed on; the user needs to know.
-        // When staging the s3:// inputs failed, `paths` holds only the local ones (maybe none).
-        const shown = staged ? paths.map(locationOf) : [...paths.map(locationOf), ...remote];
-        const named =
-          e instanceof FloeError && (e.kind === 'source' || e.kind === 'io' || e.kind === 'corrupt') && !shown.some((p) => e.message.includes(p)) && !/\.metadata\.json|\.avro\b/.test(e.message)
-            ? new FloeError(e.kind, `${e.message} (input: ${shown.join(', ')})`, { cause: e, context: e.context, hint: e.hint })
-            : e;
-        throw named;
+        throw errorWithLocations(await explainReadFailure(err, paths, format));
       }
       // Also when the project's catalog cannot be opened: --json readers always get an end event.
     }).catch(endOnError(out, started));
     async function loadInto(catalog: Catalog, io: FileIO, warehouse: string) {
       const engine = await openEngine();
       try {
-        if (format === 'csv') await refuseEmptyCsv(await expandGlobs(engine, paths));
+        const inputs = paths.map(locationOf);
+        if (format === 'csv') await readingInputs(inputs, async () => refuseEmptyCsv(await expandGlobs(engine, paths)));
         const read = fileSourceSql(paths, { format });
         // Mixed-type JSON columns as text, not as JSON with quoted strings (json-read.ts).
-        const selectSql = format === 'json' || format === 'jsonl' ? await textJsonColumns(engine, read, `read the input of ${tableName}`) : read;
+        const selectSql = format === 'json' || format === 'jsonl' ? await readingInputs(inputs, () => textJsonColumns(engine, read, `read the input of ${tableName}`)) : read;
         return await writeTable({
+          inputs,
           catalog,
           io,
           engine,
