@@ -14,6 +14,7 @@
  * sqlValueWithheld); otherwise it is withheld, as other checks withhold tagged values.
  */
 import { toJsonValue } from '../engine/values.js';
+import { FloeError } from '../errors.js';
 import { outputLineage, type LineageTable } from '../governance/sql-lineage.js';
 import { quoteIdent } from '../engine/sql.js';
 import { substitute, toNumber, valueText } from './common.js';
@@ -28,7 +29,12 @@ export const sql: Evaluator<'sql'> = async (check, ctx) => {
   const query = substitute(written, ctx).trim();
   const columns = await ctx.engine.columns(query, `prepare the query of check ${check.name} on ${ctx.table}`);
   const first = columns.length === 1 ? ', first(__v) AS v' : '';
-  const row = (await ctx.all(`SELECT count(*) AS n${first} FROM (${query}) AS __q${columns.length === 1 ? '(__v)' : ''}`))[0] ?? {};
+  let row: Record<string, unknown>;
+  try {
+    row = (await ctx.all(`SELECT count(*) AS n${first} FROM (${query}) AS __q${columns.length === 1 ? '(__v)' : ''}`))[0] ?? {};
+  } catch (e) {
+    throw await withoutValues(e, ctx, names, relations);
+  }
   const n = toNumber(row.n);
   const scalar = columns.length === 1 && n === 1;
   const ok = matches(scalar ? row.v : n, check.expect);
@@ -43,6 +49,20 @@ export const sql: Evaluator<'sql'> = async (check, ctx) => {
     message: `the query ${what}${ok ? '' : `, expected ${String(check.expect)}`}`,
   };
 };
+
+/**
+ * An error of running the query, without the values DuckDB quotes in it (`Could not convert
+ * string '<value>' to INT32`) when the query reads a PII-tagged column of the checked table or
+ * another table (whose tags are unknown here). The raw error is not kept as the cause.
+ */
+async function withoutValues(e: unknown, ctx: CheckContext, names: ReadonlyMap<string, 'this' | 'batch'>, relations: readonly string[]): Promise<unknown> {
+  if (!(e instanceof FloeError) || !/'/.test(e.message)) return e;
+  const self = new Set([...names.keys(), ctx.table.toLowerCase()]);
+  const tagged = ((await ctx.withheld?.())?.size ?? 0) > 0 || relations.some((r) => !self.has(r));
+  if (!tagged) return e;
+  const message = `${e.message.replace(/'(?:[^']|'')*'/g, "'…'")} (quoted values withheld: the check reads PII-tagged columns)`;
+  return new FloeError(e.kind, message, { context: e.context, ...(e.hint !== undefined ? { hint: e.hint } : {}) });
+}
 
 /**
  * Whether the one value the query returned derives from a PII-tagged column (or from a column

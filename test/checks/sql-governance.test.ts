@@ -81,6 +81,16 @@ describe('values a sql check quotes', () => {
     }
   });
 
+  it('withholds the values DuckDB quotes in an error when the check reads a tagged column', async () => {
+    const r = await run('SELECT count(*) FROM {{ this }} WHERE CAST(email AS INTEGER) > 0');
+    expect(r.status).toBe('error');
+    expect(r.message).toMatch(/Conversion Error.*'…'.*\(quoted values withheld: the check reads PII-tagged columns\)/);
+    expect(r.message).not.toContain(RAW);
+    // Without tagged columns the value is shown, as before.
+    const plain = await one(engine(), 't', { sql: 'SELECT count(*) FROM {{ this }} WHERE CAST(tier AS INTEGER) > 0' }, { table: 'crm.c', withheld: async () => new Set(), now: NOW });
+    expect(plain.message).toMatch(/Could not convert string 'gold' to INT32/);
+  });
+
   it('withholds a value from another table (its tags are unknown to the check) and quotes untagged ones and counts', async () => {
     const other = await run('SELECT max(owner) FROM crm.accounts', 'x');
     expect([other.observed, other.message]).toEqual([null, 'the query returned a value derived from a PII column (value withheld), expected x']);
