@@ -11,7 +11,8 @@ import { open, stat } from 'node:fs/promises';
 import { FloeError, sourceError } from '../errors.js';
 import type { Engine } from '../engine/duckdb.js';
 import { openEngine } from '../engine/duckdb.js';
-import { quoteLiteral } from '../engine/sql.js';
+import { quoteIdent, quoteLiteral } from '../engine/sql.js';
+import { csvLineViews } from '../sources/csv-lines.js';
 import { type LineReject, scanJsonLines } from '../sources/jsonl-lines.js';
 import { namingFiles } from './input-errors.js';
 
@@ -67,6 +68,45 @@ async function firstLine(path: string): Promise<string> {
  * wrong; else `err` itself. `dialect` gives the CSV options the failed read used.
  */
 export async function explainReadFailure(err: unknown, paths: readonly string[], format: 'csv' | 'jsonl' | 'json' | 'parquet', dialect?: (file: string) => CsvDialect): Promise<unknown> {
+  const explained = await explainOnce(err, paths, format, dialect);
+  return format === 'csv' ? withPhysicalLine(explained, paths, dialect) : explained;
+}
+
+/**
+ * DuckDB's "CSV Error on Line: N" counts records (a quoted field holding newlines counts
+ * once, src/sources/csv-lines.ts): the message gets the physical line instead, found by one
+ * more pass over the file, when the failure is in one known file.
+ */
+async function withPhysicalLine(e: unknown, paths: readonly string[], dialect?: (file: string) => CsvDialect): Promise<unknown> {
+  if (!(e instanceof FloeError)) return e;
+  const m = /CSV Error on Line: (\d+)/.exec(e.message);
+  if (!m) return e;
+  const engine = await openEngine({ threads: 1 });
+  try {
+    const named = /\n\s*file = (.+)/.exec(e.message)?.[1]?.trim();
+    const files = named ? [named] : await expandGlobs(engine, paths);
+    if (files.length !== 1) return e;
+    const file = files[0]!;
+    const views = csvLineViews([file], dialect?.(file) ?? rfc4180(file), true, (prefix) => engine.uniqueName(prefix));
+    for (const [name, sql] of views.views) await engine.run(`CREATE TEMP VIEW ${quoteIdent(name)} AS ${sql}`, `map the lines of ${file}`);
+    const r = await engine.all(`SELECT ${views.lineOfUnit('0', m[1]!)} AS line`, `find line ${m[1]} of ${file}`);
+    const line = Number(r[0]?.line);
+    if (!Number.isSafeInteger(line) || line === Number(m[1])) return e;
+    return new FloeError(e.kind, e.message.replace(m[0], `CSV Error on Line: ${line}`), {
+      cause: e,
+      context: { ...e.context, file, line },
+      hint: e.hint,
+      retryable: e.retryable,
+      files: e.files.length ? e.files : [file],
+    });
+  } catch {
+    return e;
+  } finally {
+    engine.close();
+  }
+}
+
+async function explainOnce(err: unknown, paths: readonly string[], format: 'csv' | 'jsonl' | 'json' | 'parquet', dialect?: (file: string) => CsvDialect): Promise<unknown> {
   if (!(err instanceof FloeError)) return err;
   if (format === 'json' && /expected records, but got non-record JSON/.test(err.message)) {
     return sourceError(`${paths.join(', ')}: a JSON document must be an object or an array of objects`, { cause: err, context: { files: paths.join(', ') }, files: paths });

@@ -69,4 +69,15 @@ describe('floe load errors', () => {
     expect(r.stderr, show(r)).not.toContain('(input:');
   });
 
+  it('a malformed CSV row past the sniffed sample, after multi-line quoted fields: its physical line, not DuckDB\'s record count', async () => {
+    // 30 of the rows hold a quoted newline: DuckDB counts each once, the file has a line more for each.
+    const rows = ['id,note,amount'];
+    for (let i = 1; i <= 30_000; i++) rows.push(i % 1000 === 0 ? `${i},"two\nlines",${i}.5` : `${i},n,${i}.5`);
+    rows.push('30001,x,1.5,extra', '30002,x,1.5', '');
+    const bad = path.join(project, 'multi.csv');
+    await writeFile(bad, rows.join('\n'));
+    const r = await floeIn(project, ['load', 'raw.m', bad]);
+    expectFailure(r, 1, [bad, 'CSV Error on Line: 30032', 'Original Line: 30001,x,1.5,extra']);
+    expect(r.stderr).not.toContain('Line: 30002');
+  });
 });
