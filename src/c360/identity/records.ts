@@ -65,9 +65,6 @@ export interface InputRowCounts {
   duplicateIds: number;
 }
 
-/** Working table of stageRecords: one row per record, plus one per input for its rows without an id. */
-const STAGE = '__id_stage';
-
 /**
  * Stages the records (REC) and identifier keys (IDS), and counts per input its rows, rows
  * without a source id and rows that repeat a source id, from the same single scan of each
@@ -114,9 +111,15 @@ export async function stageRecords(
         `QUALIFY row_number() OVER (${byId} ORDER BY updated_at DESC NULLS LAST, ${tieBreak}) = 1`,
     );
   }
-  await engine.run(`CREATE OR REPLACE TEMP TABLE ${STAGE} AS ${parts.join(' UNION ALL ')}`, 'stage the identity input records');
+  // The rows without an id (one per input) get no rec, sort last, are counted and then deleted:
+  // cheaper than staging into a second table and copying the records out of it.
+  await engine.run(
+    `CREATE OR REPLACE TEMP TABLE ${REC} AS SELECT CAST(CASE WHEN __has_id THEN row_number() OVER (PARTITION BY __has_id ORDER BY source_table, source_id) - 1 END AS INTEGER) AS rec, * ` +
+      `FROM (${parts.join(' UNION ALL ')}) ORDER BY rec NULLS LAST`,
+    'stage the identity input records',
+  );
   const counted = await engine.all(
-    `SELECT input, sum(__rows)::BIGINT AS n, coalesce(sum(__rows) FILTER (WHERE NOT __has_id), 0)::BIGINT AS without_id, coalesce(sum(__rows - 1) FILTER (WHERE __has_id), 0)::BIGINT AS duplicates FROM ${STAGE} GROUP BY input`,
+    `SELECT input, sum(__rows)::BIGINT AS n, coalesce(sum(__rows) FILTER (WHERE NOT __has_id), 0)::BIGINT AS without_id, coalesce(sum(__rows - 1) FILTER (WHERE __has_id), 0)::BIGINT AS duplicates FROM ${REC} GROUP BY input`,
     'count the identity input rows',
   );
   const byInput = new Map(counted.map((r) => [Number(r.input), r]));
@@ -124,11 +127,9 @@ export async function stageRecords(
     const r = byInput.get(n);
     return { table: input.table, rows: Number(r?.n ?? 0), withoutId: Number(r?.without_id ?? 0), duplicateIds: Number(r?.duplicates ?? 0) };
   });
-  await engine.run(
-    `CREATE OR REPLACE TEMP TABLE ${REC} AS SELECT CAST(row_number() OVER (ORDER BY source_table, source_id) - 1 AS INTEGER) AS rec, * EXCLUDE (__has_id, __rows) FROM ${STAGE} WHERE __has_id ORDER BY rec`,
-    'stage the identity input records',
-  );
-  await engine.run(`DROP TABLE ${STAGE}`, 'drop the identity staging table');
+  await engine.run(`DELETE FROM ${REC} WHERE rec IS NULL`, 'drop the rows without a source id');
+  await engine.run(`ALTER TABLE ${REC} DROP COLUMN __has_id`, 'finish the identity input records');
+  await engine.run(`ALTER TABLE ${REC} DROP COLUMN __rows`, 'finish the identity input records');
   for (const [i, k] of kinds.entries()) idParts.push(`SELECT rec, ${quoteLiteral(k)} AS kind, i${i} AS raw, phone_region FROM ${REC} WHERE i${i} IS NOT NULL`);
   await engine.run(
     `CREATE OR REPLACE TEMP TABLE ${IDS} AS SELECT rec, kind, value, key, ${ID_BLOCKED}(kind, value) AS blocked FROM (` +
