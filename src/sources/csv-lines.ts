@@ -82,7 +82,15 @@ export interface CsvLineViews {
  * makes a view name. `rejected`, when given, is SQL of DuckDB's rejected records as
  * (file_index, unit).
  */
-export function csvLineViews(files: readonly string[], d: CsvDialect, header: boolean, name: (prefix: string) => string, rejected?: string): CsvLineViews {
+export function csvLineViews(
+  files: readonly string[],
+  d: CsvDialect,
+  header: boolean,
+  name: (prefix: string) => string,
+  rejected?: string,
+  /** A table already holding csvLineSummarySql's rows (the pass made once, when it is sure to be needed). */
+  summaryTable?: string,
+): CsvLineViews {
   const unitRunsView = name('csv_unit_runs');
   const recordRunsView = name('csv_record_runs');
   const summary = 'summary'; // the CTE
@@ -90,7 +98,7 @@ export function csvLineViews(files: readonly string[], d: CsvDialect, header: bo
   // left without a partner (an unterminated quote) runs to the end of the file.
   const paired = `SELECT file_index, n, o, lead(o) OVER (PARTITION BY file_index ORDER BY o) AS closing, row_number() OVER (PARTITION BY file_index ORDER BY o) AS k FROM (SELECT file_index, n, unnest(marks) AS o FROM summary) WHERE o > 0`;
   const base = [
-    `summary AS MATERIALIZED (${csvLineSummarySql(files, d)})`,
+    `summary AS MATERIALIZED (${summaryTable ? `SELECT * FROM ${quoteIdent(summaryTable)}` : csvLineSummarySql(files, d)})`,
     `continued AS (SELECT file_index, unnest(generate_series(o + 1, coalesce(closing, n))) AS line FROM (${paired}) WHERE k % 2 = 1)`,
     `unit_runs AS MATERIALIZED (${runsSql('SELECT file_index, line FROM continued', summary)})`,
   ];

@@ -9,7 +9,7 @@ import { FloeError } from '../errors.js';
 import { type CsvDialect, explainReadFailure, refuseEmptyCsv } from '../ingest/explain-read.js';
 import type { Source as SourceConfig } from '../pipeline/schema-source.js';
 import { quoteIdent, quoteLiteral } from '../engine/sql.js';
-import { type CsvLineViews, csvLineViews } from './csv-lines.js';
+import { type CsvLineViews, csvLineSummarySql, csvLineViews } from './csv-lines.js';
 import { describeFiles, expandFiles, sourceFiles } from './files.js';
 import { SOURCE_FILE_COLUMN, type Extracted, type Source, type SourceContext } from './source.js';
 
@@ -75,7 +75,14 @@ export function csvSource(config: CsvConfig): Source {
           : false;
         // The records DuckDB rejected, as (file_index, unit): its reject table's `line` is its unit.
         const rejected = `SELECT DISTINCT fi.file_index, e.line AS unit FROM ${quoteIdent(errors)} e JOIN ${quoteIdent(scans)} s USING (scan_id, file_id) JOIN ${fileIndex} USING (file_path)`;
-        lines = csvLineViews(expanded, dialect, config.header, (prefix) => ctx.engine.uniqueName(prefix), parseRejects ? rejected : undefined);
+        // Parse rejects are written with their lines, so the one pass over the files is made
+        // now, once, instead of by each query over the views.
+        let summary: string | undefined;
+        if (parseRejects) {
+          summary = ctx.engine.uniqueName('csv_line_summary');
+          await ctx.engine.run(`CREATE TEMP TABLE ${quoteIdent(summary)} AS ${csvLineSummarySql(expanded, dialect)}`, 'map the lines of the CSV files');
+        }
+        lines = csvLineViews(expanded, dialect, config.header, (prefix) => ctx.engine.uniqueName(prefix), parseRejects ? rejected : undefined, summary);
         for (const [name, sql] of lines.views) await ctx.engine.run(`CREATE OR REPLACE TEMP VIEW ${quoteIdent(name)} AS ${sql}`, 'prepare the CSV line map');
         // A parse reject's line is its record's physical first line (DuckDB's counts a record
         // holding quoted newlines once). Only looked up when there are parse rejects.
