@@ -29,7 +29,7 @@ beforeAll(async () => {
 afterAll(() => lab.close());
 
 const id: TableIdentifier = { namespace: ['midx'], name: 't' };
-const base = { catalog, io, engine, id, warehouse: '' };
+const base = { io, id };
 const FILES = 4;
 
 async function plan() {

@@ -73,7 +73,7 @@ describe('the run-id record under concurrent commits', () => {
   });
 
   it('merges record their run ids too: copy-on-write and merge-on-read', async () => {
-    for (const properties of [{}, { 'write.merge.mode': 'merge-on-read' }]) {
+    for (const properties of [{}, { 'write.merge.mode': 'merge-on-read' }] as Record<string, string>[]) {
       const id = fresh();
       await append(id, 'm', 'm1', [1, 2], undefined, properties);
       await mergeTable({ catalog, io, engine, id, selectSql: values([2, 3]), key: ['id'], warehouse, ...run('m', 'm2') });
