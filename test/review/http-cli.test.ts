@@ -5,19 +5,14 @@
  * halfway through paging leaves the table exactly as it was (no snapshot, same rows), and the
  * next run commits every row once; tokens never reach stderr, percent-encoded or not.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { closeLocal, listenLocal, usePrivateTmpdir } from '../helpers/local-http.js';
 import { assertBuilt, show, useProjects } from '../run/helpers.js';
 
 // This file's temp folders (the source's floe-http-* pages, projects) live in a private TMPDIR:
 // test/sources/http.test.ts counts floe-http-* folders in the shared one while it runs.
-const privateTmp = mkdtempSync(join(tmpdir(), 'floe-review-http-'));
-process.env.TMPDIR = privateTmp;
-afterAll(() => rmSync(privateTmp, { recursive: true, force: true }));
+usePrivateTmpdir('floe-review-http-');
 
 beforeAll(assertBuilt);
 const newProject = useProjects();
@@ -51,13 +46,9 @@ const server = createServer((req, res) => {
   res.end(JSON.stringify({ data: page <= 4 ? [1, 2].map((i) => ({ id: page * 10 + i, v: version })) : [] }));
 });
 beforeAll(async () => {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  origin = await listenLocal(server);
 });
-afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-});
+afterAll(() => closeLocal(server));
 
 const pipeline = (mode: string) =>
   [

@@ -7,12 +7,9 @@
  * `nextRecordsUrl`, `links.next`).
  * A node:http server on 127.0.0.1 in this file.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createServer, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { closeLocal, listenLocal, usePrivateTmpdir } from '../helpers/local-http.js';
 import { FloeError } from '../../src/errors.js';
 import { type HttpPagination, type Source as SourceConfig, sourceSchema } from '../../src/pipeline/schema-source.js';
 import { httpSource } from '../../src/sources/http.js';
@@ -22,9 +19,7 @@ import { context, textRows, useEngine } from '../sources/helpers.js';
 
 // This file's temp folders (the source's floe-http-* pages, projects) live in a private TMPDIR:
 // test/sources/http.test.ts counts floe-http-* folders in the shared one while it runs.
-const privateTmp = mkdtempSync(join(tmpdir(), 'floe-review-http-'));
-process.env.TMPDIR = privateTmp;
-afterAll(() => rmSync(privateTmp, { recursive: true, force: true }));
+usePrivateTmpdir('floe-review-http-');
 
 type HttpConfig = Extract<SourceConfig, { kind: 'http' }>;
 
@@ -43,13 +38,9 @@ const server = createServer((req, res) => {
   }
 });
 beforeAll(async () => {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  origin = await listenLocal(server);
 });
-afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-});
+afterAll(() => closeLocal(server));
 
 const json = (res: ServerResponse, body: unknown, headers: Record<string, string> = {}) => {
   res.writeHead(200, { 'content-type': 'application/json', ...headers });

@@ -6,12 +6,9 @@
  * are bounded. A node:http server on 127.0.0.1 in this file; waits are at most a second or two
  * and nothing asserts on timing.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { closeLocal, listenLocal, usePrivateTmpdir } from '../helpers/local-http.js';
 import { FloeError } from '../../src/errors.js';
 import { type Source as SourceConfig, sourceSchema } from '../../src/pipeline/schema-source.js';
 import { httpSource } from '../../src/sources/http.js';
@@ -21,9 +18,7 @@ import { context, textRows, useEngine } from '../sources/helpers.js';
 
 // This file's temp folders (the source's floe-http-* pages, projects) live in a private TMPDIR:
 // test/sources/http.test.ts counts floe-http-* folders in the shared one while it runs.
-const privateTmp = mkdtempSync(join(tmpdir(), 'floe-review-http-'));
-process.env.TMPDIR = privateTmp;
-afterAll(() => rmSync(privateTmp, { recursive: true, force: true }));
+usePrivateTmpdir('floe-review-http-');
 
 type HttpConfig = Extract<SourceConfig, { kind: 'http' }>;
 type Handler = (req: IncomingMessage, res: ServerResponse, n: number) => void;
@@ -44,13 +39,9 @@ const server = createServer((req, res) => {
   }
 });
 beforeAll(async () => {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  origin = await listenLocal(server);
 });
-afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-});
+afterAll(() => closeLocal(server));
 
 const ok = (res: ServerResponse) => {
   res.writeHead(200, { 'content-type': 'application/json' });

@@ -7,12 +7,9 @@
  * which knows the value as the environment gave it, does not recognise. Failures must mask
  * it whatever the parameter is called. A node:http server on 127.0.0.1 in this file.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { closeLocal, listenLocal, usePrivateTmpdir } from '../helpers/local-http.js';
 import { FloeError } from '../../src/errors.js';
 import { type Source as SourceConfig, sourceSchema } from '../../src/pipeline/schema-source.js';
 import { createRedactor } from '../../src/pipeline/secrets.js';
@@ -22,9 +19,7 @@ import { context, useEngine } from '../sources/helpers.js';
 
 // This file's temp folders (the source's floe-http-* pages, projects) live in a private TMPDIR:
 // test/sources/http.test.ts counts floe-http-* folders in the shared one while it runs.
-const privateTmp = mkdtempSync(join(tmpdir(), 'floe-review-http-'));
-process.env.TMPDIR = privateTmp;
-afterAll(() => rmSync(privateTmp, { recursive: true, force: true }));
+usePrivateTmpdir('floe-review-http-');
 
 type HttpConfig = Extract<SourceConfig, { kind: 'http' }>;
 
@@ -42,13 +37,9 @@ const server = createServer((req, res) => {
   res.end('invalid request');
 });
 beforeAll(async () => {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  origin = await listenLocal(server);
 });
-afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-});
+afterAll(() => closeLocal(server));
 
 const SECRET = 'Zm9v+YmFy/c2VjcmV0==';
 const ENCODED = encodeURIComponent(SECRET);
@@ -96,14 +87,12 @@ describe('a first page redirected to another origin', () => {
       res.writeHead(200, { 'content-type': 'application/json', link: `</data?page=${page + 1}>; rel="next"` });
       res.end(JSON.stringify({ data: [{ id: page }], next: `/data?page=${page + 1}` }));
     });
-    await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
-    const otherOrigin = `http://127.0.0.1:${(other.address() as AddressInfo).port}`;
+    const otherOrigin = await listenLocal(other);
     const moved = createServer((_req, res) => {
       res.writeHead(302, { location: `${otherOrigin}/data` });
       res.end();
     });
-    await new Promise<void>((resolve) => moved.listen(0, '127.0.0.1', resolve));
-    const movedOrigin = `http://127.0.0.1:${(moved.address() as AddressInfo).port}`;
+    const movedOrigin = await listenLocal(moved);
     try {
       // max_pages: a regression pages on forever over there instead of failing.
       for (const pagination of [{ kind: 'link', max_pages: 3 }, { kind: 'cursor', cursor_path: 'next', max_pages: 3 }]) {
@@ -115,10 +104,7 @@ describe('a first page redirected to another origin', () => {
         expect(seen).toEqual([undefined]);
       }
     } finally {
-      other.closeAllConnections();
-      moved.closeAllConnections();
-      await new Promise<void>((resolve) => other.close(() => resolve()));
-      await new Promise<void>((resolve) => moved.close(() => resolve()));
+      await Promise.all([closeLocal(other), closeLocal(moved)]);
     }
   });
 });

@@ -4,18 +4,13 @@
  * overwrite replaced the table's rows with nothing because of one empty response. Now the run
  * writes nothing, leaves the table as it is, and says so.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { closeLocal, listenLocal, usePrivateTmpdir } from '../helpers/local-http.js';
 import { assertBuilt, events, show, useProjects } from './helpers.js';
 
 // Private TMPDIR: test/sources/http.test.ts counts floe-http-* folders in the shared one.
-const privateTmp = mkdtempSync(join(tmpdir(), 'floe-http-empty-'));
-process.env.TMPDIR = privateTmp;
-afterAll(() => rmSync(privateTmp, { recursive: true, force: true }));
+usePrivateTmpdir('floe-http-empty-');
 
 beforeAll(assertBuilt);
 const newProject = useProjects();
@@ -27,13 +22,9 @@ const server = createServer((_req, res) => {
   res.end(JSON.stringify({ data: records }));
 });
 beforeAll(async () => {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  origin = await listenLocal(server);
 });
-afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-});
+afterAll(() => closeLocal(server));
 
 const pipeline = (mode: string, columns = '') =>
   ['source:', '  kind: http', `  url: ${origin}/items`, '  records_path: data', `target: { table: raw.items, mode: ${mode} }`, columns, ''].join('\n');

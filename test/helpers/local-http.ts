@@ -1,0 +1,34 @@
+/**
+ * A test file's own raw node:http server and temp folder, for http-source tests that shape the
+ * response byte by byte (charsets, gzip, resets, rate-limit headers). For request/Reply
+ * routing, test/sources/helpers/http-server.ts is simpler.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll } from 'vitest';
+
+/** Listens on 127.0.0.1, port 0; resolves to `http://127.0.0.1:<port>`. */
+export async function listenLocal(server: Server): Promise<string> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+/** Closes the server, dropping kept-alive connections first. */
+export async function closeLocal(server: Server): Promise<void> {
+  server.closeAllConnections();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+}
+
+/**
+ * Gives this test file a private TMPDIR, removed after its tests: the source's floe-http-*
+ * page folders land there, since test/sources/http.test.ts counts them in the shared one.
+ */
+export function usePrivateTmpdir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  process.env.TMPDIR = dir;
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
