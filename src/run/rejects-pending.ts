@@ -36,14 +36,13 @@ import { writeTable } from '../ingest/write-table.js';
 import { joinLocation, type FileIO } from '../io/fileio.js';
 import { loadTable } from '../table/load.js';
 import type { TableChange } from '../table/updates.js';
+import { SUMMARY } from './summary-keys.js';
 
 /** Table property `floe.rejects.pending.<pipeline>` of the target (JSON, PendingRejects). */
 export const PENDING_PREFIX = 'floe.rejects.pending.';
 /** The folder under the warehouse where rejected rows wait for the target commit. */
 export const PENDING_DIR = '.floe-pending-rejects';
 
-const PIPELINE = 'floe.pipeline';
-const RUN_ID = 'floe.run-id';
 
 export interface PendingRejects {
   'run-id': string;
@@ -132,7 +131,7 @@ export async function appendRejects(t: RejectsTarget, pipeline: string, entry: P
     mode: 'append',
     schemaPolicy: 'add_columns',
     properties: piiProperties(entry.pii),
-    summary: { [PIPELINE]: pipeline, [RUN_ID]: entry['run-id'] },
+    summary: { [SUMMARY.pipeline]: pipeline, [SUMMARY.runId]: entry['run-id'] },
   });
   if (entry.pii.length) await (await import('../governance/ingest.js')).syncPiiProperties(t.catalog, t.io, id, entry.pii, written.committed);
 }
@@ -144,7 +143,7 @@ async function rejectsHold(t: RejectsTarget, pipeline: string, runId: string): P
   if (!(await t.catalog.tableExists(id))) return false;
   const table = await loadTable(t.catalog, t.io, id);
   const m = table.metadata;
-  if (m.snapshots.some((s) => s.summary[PIPELINE] === pipeline && s.summary[RUN_ID] === runId)) return true;
+  if (m.snapshots.some((s) => s.summary[SUMMARY.pipeline] === pipeline && s.summary[SUMMARY.runId] === runId)) return true;
   if (m['current-snapshot-id'] === null || m['current-snapshot-id'] === undefined) return false;
   const scan = await tableScanSql({ engine: t.engine, io: table.io, metadata: m, table: name });
   const r = await t.engine.all(

@@ -34,6 +34,7 @@
 import type { Snapshot, TableMetadata } from '../iceberg/types.js';
 import { ancestry } from '../table/ancestry.js';
 import type { TableChange, TableUpdate } from '../table/updates.js';
+import { SUMMARY } from './summary-keys.js';
 
 /** Table property `floe.run-ids.<pipeline>`: the pipeline's last run ids. */
 export const RUN_IDS_PREFIX = 'floe.run-ids.';
@@ -42,8 +43,6 @@ export const RUN_IDS_MARKER = 'floe.run-ids';
 /** Run ids kept per pipeline. */
 export const RUN_IDS_KEPT = 200;
 
-const PIPELINE = 'floe.pipeline';
-const RUN_ID = 'floe.run-id';
 
 export type RunEntry = readonly [runId: string, timestampMs: number];
 
@@ -80,8 +79,8 @@ export function historyComplete(history: readonly Snapshot[]): boolean {
 function historyRuns(history: readonly Snapshot[], pipeline: string): RunEntry[] {
   const out: RunEntry[] = [];
   for (const s of history) {
-    const id = s.summary[RUN_ID];
-    if (s.summary[PIPELINE] === pipeline && id !== undefined) out.push([id, s['timestamp-ms']]);
+    const id = s.summary[SUMMARY.runId];
+    if (s.summary[SUMMARY.pipeline] === pipeline && id !== undefined) out.push([id, s['timestamp-ms']]);
   }
   return out.reverse();
 }
@@ -89,7 +88,7 @@ function historyRuns(history: readonly Snapshot[], pipeline: string): RunEntry[]
 export function runIdStatus(m: TableMetadata | undefined, pipeline: string, runId: string): RunIdStatus {
   if (!m) return 'new';
   const history = ancestry(m);
-  if (history.some((s) => s.summary[PIPELINE] === pipeline && s.summary[RUN_ID] === runId)) return 'committed';
+  if (history.some((s) => s.summary[SUMMARY.pipeline] === pipeline && s.summary[SUMMARY.runId] === runId)) return 'committed';
   const complete = historyComplete(history);
   const properties = m.properties ?? {};
   const record = readRunIds(properties, pipeline);
@@ -118,7 +117,7 @@ export function runIdUpdates(base: TableMetadata, change: TableChange, pipeline:
   if (existing === undefined || moved) updates[runIdsKey(pipeline)] = serialize(record);
   if (base.properties[RUN_IDS_MARKER] !== 'complete' && historyComplete(history)) {
     updates[RUN_IDS_MARKER] = 'complete';
-    const others = new Set(history.map((s) => s.summary[PIPELINE]).filter((p): p is string => p !== undefined && p !== pipeline));
+    const others = new Set(history.map((s) => s.summary[SUMMARY.pipeline]).filter((p): p is string => p !== undefined && p !== pipeline));
     for (const other of others) {
       if (readRunIds(base.properties, other) === undefined) updates[runIdsKey(other)] = serialize(historyRuns(history, other));
     }
@@ -131,7 +130,7 @@ function snapshotMovingMain(change: TableChange, pipeline: string, runId: string
   const main = change.updates.find((u) => u.action === 'set-snapshot-ref' && u['ref-name'] === 'main');
   if (!main || main.action !== 'set-snapshot-ref') return undefined;
   for (const u of change.updates) {
-    if (u.action === 'add-snapshot' && u.snapshot['snapshot-id'] === main['snapshot-id'] && u.snapshot.summary[PIPELINE] === pipeline && u.snapshot.summary[RUN_ID] === runId) return u.snapshot;
+    if (u.action === 'add-snapshot' && u.snapshot['snapshot-id'] === main['snapshot-id'] && u.snapshot.summary[SUMMARY.pipeline] === pipeline && u.snapshot.summary[SUMMARY.runId] === runId) return u.snapshot;
   }
   return undefined;
 }

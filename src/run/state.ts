@@ -8,13 +8,9 @@
 import type { TableMetadata } from '../iceberg/types.js';
 import { ancestry } from '../table/ancestry.js';
 import { runIdStatus, type RunIdStatus } from './run-ids.js';
+import { SUMMARY } from './summary-keys.js';
 
-export const SUMMARY = {
-  pipeline: 'floe.pipeline',
-  runId: 'floe.run-id',
-  cursorColumn: 'floe.cursor.column',
-  cursorValue: 'floe.cursor.value',
-} as const;
+export { SUMMARY };
 
 /** Re-exported for the run-state tests; the walk itself lives in table/ancestry.ts. */
 export { ancestry };
