@@ -4,7 +4,7 @@
  * routing, test/sources/helpers/http-server.ts is simpler.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import type { Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,4 +31,29 @@ export function usePrivateTmpdir(prefix: string): string {
   process.env.TMPDIR = dir;
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   return dir;
+}
+
+/**
+ * A server that answers each path with the handler `routes` holds for it (404 otherwise) and
+ * keeps every request's URL per path in `hits`. `call` applies a handler, so a test file
+ * keeps the handler signature that reads best for it.
+ */
+export function routedServer<H>(call: (handler: H, req: IncomingMessage, res: ServerResponse, url: URL) => void): {
+  server: Server;
+  routes: Map<string, H>;
+  hits: Map<string, URL[]>;
+} {
+  const routes = new Map<string, H>();
+  const hits = new Map<string, URL[]>();
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    hits.set(url.pathname, [...(hits.get(url.pathname) ?? []), url]);
+    const h = routes.get(url.pathname);
+    if (h) call(h, req, res, url);
+    else {
+      res.writeHead(404);
+      res.end();
+    }
+  });
+  return { server, routes, hits };
 }

@@ -8,10 +8,10 @@
  *
  * A node:http server on 127.0.0.1 in this file (bytes, not strings, so encodings are exact).
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { closeLocal, listenLocal, usePrivateTmpdir } from '../helpers/local-http.js';
+import { closeLocal, listenLocal, routedServer, usePrivateTmpdir } from '../helpers/local-http.js';
 import { FloeError } from '../../src/errors.js';
 import { type Source as SourceConfig, sourceSchema } from '../../src/pipeline/schema-source.js';
 import { httpSource } from '../../src/sources/http.js';
@@ -27,19 +27,8 @@ type HttpConfig = Extract<SourceConfig, { kind: 'http' }>;
 type Handler = (req: IncomingMessage, res: ServerResponse, url: URL) => void;
 
 const engine = useEngine();
-const routes = new Map<string, Handler>();
-const hits = new Map<string, URL[]>();
+const { server, routes, hits } = routedServer<Handler>((h, req, res, url) => h(req, res, url));
 let origin = '';
-const server = createServer((req, res) => {
-  const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-  hits.set(url.pathname, [...(hits.get(url.pathname) ?? []), url]);
-  const h = routes.get(url.pathname);
-  if (h) h(req, res, url);
-  else {
-    res.writeHead(404);
-    res.end();
-  }
-});
 beforeAll(async () => {
   origin = await listenLocal(server);
 });

@@ -7,9 +7,9 @@
  * `nextRecordsUrl`, `links.next`).
  * A node:http server on 127.0.0.1 in this file.
  */
-import { createServer, type ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { closeLocal, listenLocal, usePrivateTmpdir } from '../helpers/local-http.js';
+import { closeLocal, listenLocal, routedServer, usePrivateTmpdir } from '../helpers/local-http.js';
 import { FloeError } from '../../src/errors.js';
 import { type HttpPagination, type Source as SourceConfig, sourceSchema } from '../../src/pipeline/schema-source.js';
 import { httpSource } from '../../src/sources/http.js';
@@ -24,19 +24,8 @@ usePrivateTmpdir('floe-review-http-');
 type HttpConfig = Extract<SourceConfig, { kind: 'http' }>;
 
 const engine = useEngine();
-const routes = new Map<string, (url: URL, res: ServerResponse) => void>();
-const hits = new Map<string, URL[]>();
+const { server, routes, hits } = routedServer<(url: URL, res: ServerResponse) => void>((h, _req, res, url) => h(url, res));
 let origin = '';
-const server = createServer((req, res) => {
-  const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-  hits.set(url.pathname, [...(hits.get(url.pathname) ?? []), url]);
-  const h = routes.get(url.pathname);
-  if (h) h(url, res);
-  else {
-    res.writeHead(404);
-    res.end();
-  }
-});
 beforeAll(async () => {
   origin = await listenLocal(server);
 });
