@@ -5,6 +5,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // A failed (timed-out) test describes and kills the children it left running.
+    setupFiles: ['test/setup/hang-report.ts'],
     testTimeout: 120_000,
     hookTimeout: 600_000,
     pool: 'forks',

@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { nodeReportArgs, watchChild } from './hang-watch.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const FLOE_BIN = path.join(ROOT, 'bin', 'floe.js');
@@ -39,7 +40,10 @@ export function childEnv(extra: Record<string, string | undefined> = {}): NodeJS
 
 /** Starts `node bin/floe.js ...args` with piped stdout and stderr. */
 export function spawnFloe(args: readonly string[], cwd: string, env: Record<string, string | undefined> = {}): ChildProcess {
-  return spawn(process.execPath, [FLOE_BIN, ...args], { cwd, env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+  const report = nodeReportArgs();
+  const child = spawn(process.execPath, [...report.args, FLOE_BIN, ...args], { cwd, env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+  watchChild(child, { label: `floe ${args.join(' ')}`, kind: 'node', reportFile: report.reportFile });
+  return child;
 }
 
 /** Collects a started child's output and exit. */

@@ -20,6 +20,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { IcebergType, NestedField } from '../../src/iceberg/types.js';
+import { watchChild } from '../helpers/hang-watch.js';
 
 // ---------------------------------------------------------------------------------------
 // Where things are
@@ -128,8 +129,9 @@ export async function runOracleScript<T>(
       cwd: REPO_ROOT,
       detached: true,
       stdio: ['pipe', 'pipe', 'pipe'],
-      env: { ...process.env, TZ: 'UTC', PYTHONDONTWRITEBYTECODE: '1', PYTHONUNBUFFERED: '1' },
+      env: { ...process.env, TZ: 'UTC', PYTHONDONTWRITEBYTECODE: '1', PYTHONUNBUFFERED: '1', PYTHONFAULTHANDLER: '1' },
     });
+    watchChild(child, { label: `${script} ${args.join(' ')}`, kind: 'python', group: true });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     let timedOut = false;

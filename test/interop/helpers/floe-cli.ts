@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { IcebergType, NestedField, PartitionField } from '../../../src/iceberg/types.js';
+import { nodeReportArgs, watchChild } from '../../helpers/hang-watch.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 export const REPO_ROOT = resolve(HERE, '..', '..', '..');
@@ -89,11 +90,13 @@ export class FloeProject {
     assertBuilt();
     const argv = [FLOE_BIN, '--project', this.dir, ...args];
     return new Promise((resolvePromise, reject) => {
-      const child = spawn(process.execPath, argv, {
+      const report = nodeReportArgs();
+      const child = spawn(process.execPath, [...report.args, ...argv], {
         cwd: this.dir,
         stdio: ['ignore', 'pipe', 'pipe'],
         env: { ...process.env, TZ: FLOE_TZ, NO_COLOR: '1' },
       });
+      watchChild(child, { label: `floe ${args.join(' ')}`, kind: 'node', reportFile: report.reportFile });
       const out: Buffer[] = [];
       const err: Buffer[] = [];
       const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
