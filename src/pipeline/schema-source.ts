@@ -97,7 +97,11 @@ const pagination = z.discriminatedUnion('kind', [
     param: str
       .optional()
       .describe('Query parameter that carries the cursor; without it, the value at cursor_path is the URL of the next page (absolute, or relative to the page)'),
-    cursor_path: str.describe('Dot path of the next cursor (or next page URL) in the response body; absent or null ends paging'),
+    cursor_path: str.describe('Dot path of the next cursor (or next page URL) in the response body; null or "" ends paging'),
+    missing_cursor: z
+      .enum(['error', 'end'])
+      .default('error')
+      .describe('A first page with records but without cursor_path: error (a mistyped path), or end (the API leaves the cursor out of its last page); absent from a later page, it always ends paging'),
     max_pages: positiveInt.optional(),
   }),
   // RFC 8288 `Link: <...>; rel="next"` headers, as GitHub and many REST APIs send them.

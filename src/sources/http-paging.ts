@@ -9,8 +9,11 @@
  *   earlier page held more: many APIs cap the limit (ask 1000, get 100 per page), so a short
  *   first page, or a run of equally short ones, may be the cap rather than the end, and the
  *   next offset is read to find out (one request more when the whole result is one page).
- * - cursor: the value at `cursor_path` of each body goes into `param`; absent, null or ""
- *   ends paging. Without `param` the value is the next page's URL, as many APIs put it in
+ * - cursor: the value at `cursor_path` of each body goes into `param`; null or "" ends
+ *   paging. Absent from a first page that has records, the path is taken for a typo and
+ *   paging fails (a config error), unless `missing_cursor: end` says the API leaves the
+ *   cursor out of its last page (Microsoft Graph, Airtable, HubSpot do); absent from a later
+ *   page it ends paging, the path having been found before. Without `param` the value is the next page's URL, as many APIs put it in
  *   the body (`next`, `links.next`, `nextRecordsUrl`): absolute, or relative to the page
  *   (starting with `/` or `?`), followed like a Link header's.
  * - link: the `rel="next"` target of the `Link` header (RFC 8288), resolved against the URL
@@ -35,7 +38,8 @@ export interface PageOutcome {
   url: URL;
 }
 
-export type Step = { kind: 'next'; url: URL } | { kind: 'done'; reason: string } | { kind: 'error'; detail: string };
+/** `config`: the pipeline's settings are wrong (a config error), not the API's answer. */
+export type Step = { kind: 'next'; url: URL } | { kind: 'done'; reason: string } | { kind: 'error'; detail: string; config?: boolean };
 
 export interface Pager {
   /** The URL of the first request, from the configured URL and params. */
@@ -109,11 +113,18 @@ export function createPager(p: HttpPagination | undefined): Pager {
     }
     case 'cursor': {
       const param = p.param;
+      /** A cursor absent from a first page with records: a mistyped cursor_path, unless the API omits it on its last page. */
+      const absent = (page: PageOutcome): Step | undefined =>
+        page.cursor === undefined && pages === 0 && page.records > 0 && p.missing_cursor !== 'end'
+          ? { kind: 'error', config: true, detail: `pagination.cursor_path "${p.cursor_path}" is not in page 1, which has ${page.records} record${page.records === 1 ? '' : 's'}` }
+          : undefined;
       if (param === undefined) {
         return {
           first: start,
           next: (page) => {
             const ref = page.cursor;
+            const typo = absent(page);
+            if (typo) return typo;
             if (ref === undefined || ref === null || ref === '') return { kind: 'done', reason: 'no next page URL' };
             const stop = maxed();
             if (stop) return stop;
@@ -128,6 +139,8 @@ export function createPager(p: HttpPagination | undefined): Pager {
       return {
         first: (base) => base,
         next: (page, requested) => {
+          const typo = absent(page);
+          if (typo) return typo;
           if (page.cursor === undefined || page.cursor === null || page.cursor === '') return { kind: 'done', reason: 'no next cursor' };
           const stop = maxed();
           if (stop) return stop;

@@ -22,13 +22,16 @@
  * a process 'exit' hook removes what is left (a run that failed before the scan, `floe plan`).
  * A SIGKILL leaves the folder behind in the temp dir.
  *
+ * `cursor_path` absent from a first page that has records is a config error naming the
+ * pipeline file, the path, the page's URL and the body's top-level keys (http-paging.ts).
+ *
  * Incremental reads: there are none (the schema has no `incremental:` for http); every run
  * reads every page. Nothing is committed before the last page is read, so a run that fails on
  * page 40 leaves the table as it was and the next run starts from page 1.
  */
 import { createHash } from 'node:crypto';
 import { open, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { quoteIdent } from '../engine/sql.js';
 import { configError, sourceError } from '../errors.js';
 import type { Source as SourceConfig } from '../pipeline/schema-source.js';
@@ -146,6 +149,15 @@ async function readPages(config: HttpConfig, first: HttpRequest, dir: string, ct
     if (step.kind === 'done') {
       if (step.reason.startsWith('max_pages')) out.stopped = `stopped: ${step.reason}`;
       return out;
+    }
+    if (step.kind === 'error' && step.config) {
+      const file = ctx.pipelineFile === undefined ? '' : ` (${relative(ctx.projectDir, ctx.pipelineFile) || ctx.pipelineFile})`;
+      const at = safeUrl(res.url, ctx.redact);
+      // The URL ends the message: a masked query value runs to the next space.
+      throw configError(ctx.redact(`pipeline ${ctx.pipeline}${file}: ${step.detail}${topKeys(res.text.charCodeAt(0) === 0xfeff ? res.text.slice(1) : res.text)}; the page: ${first.method} ${at}`), {
+        context: { pipeline: ctx.pipeline, url: ctx.redact(at), page: out.pages, ...(ctx.pipelineFile === undefined ? {} : { file: ctx.pipelineFile }) },
+        hint: 'cursor_path is a dot path from the top of the response body, e.g. meta.next_cursor. If the API leaves the cursor out of its last page, set pagination.missing_cursor: end (a null or empty cursor always ends paging).',
+      });
     }
     if (step.kind === 'error') {
       throw sourceError(ctx.redact(`pipeline ${ctx.pipeline}: ${step.detail} (last request: ${first.method} ${safeUrl(url, ctx.redact)})`), {

@@ -27,6 +27,8 @@ export interface SourceContext {
   projectDir: string;
   /** The pipeline's name, for messages. */
   pipeline: string;
+  /** The pipeline file's path, for messages about its settings (absolute, or relative to the project). */
+  pipelineFile?: string;
   /** Set when the pipeline is incremental. The source filters rows with cursor > after. */
   cursor?: CursorState;
   /** Strips secrets from any text before it reaches a message or event. */

@@ -197,7 +197,23 @@ describe('createPager', () => {
     expect(urlOf(pager.next({ records: 1, cursor: 'c1', url: first }, first))).toBe('https://api.test/items?sort=id&after=c1');
     expect(pager.next({ records: 1, cursor: 'c2', url: first }, first).kind).toBe('next');
     expect(pager.next({ records: 1, cursor: 'c1', url: first }, first)).toMatchObject({ kind: 'error' });
-    for (const cursor of [undefined, null, '']) expect(createPager(pagination({ kind: 'cursor', param: 'a', cursor_path: 'n' })).next({ records: 1, cursor, url: first }, first).kind).toBe('done');
+    for (const cursor of [null, '']) expect(createPager(pagination({ kind: 'cursor', param: 'a', cursor_path: 'n' })).next({ records: 1, cursor, url: first }, first).kind).toBe('done');
+  });
+  it('cursor: a path absent from a first page with records is a config error; from an empty or later page, or with missing_cursor: end, the end', () => {
+    const first = base;
+    for (const param of ['a', undefined]) {
+      const p = { kind: 'cursor' as const, cursor_path: 'next_cursor', ...(param ? { param } : {}) };
+      expect(createPager(pagination(p)).next({ records: 2, cursor: undefined, url: first }, first)).toEqual({
+        kind: 'error',
+        config: true,
+        detail: 'pagination.cursor_path "next_cursor" is not in page 1, which has 2 records',
+      });
+      expect(createPager(pagination(p)).next({ records: 0, cursor: undefined, url: first }, first).kind).toBe('done');
+      expect(createPager(pagination({ ...p, missing_cursor: 'end' })).next({ records: 2, cursor: undefined, url: first }, first).kind).toBe('done');
+      const later = createPager(pagination(p));
+      expect(later.next({ records: 2, cursor: param ? 'c1' : '/items?c=1', url: first }, first).kind).toBe('next');
+      expect(later.next({ records: 2, cursor: undefined, url: first }, first).kind).toBe('done');
+    }
   });
   it('link: resolves relative links against the answering URL, refuses loops and other origins', () => {
     const pager = createPager(pagination({ kind: 'link' }));
