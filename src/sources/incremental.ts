@@ -45,9 +45,15 @@ export const derived = (base: string) => `SELECT * FROM (\n${base}\n) AS q`;
 /** Plans without executing: the result's columns and types, no rows. */
 export const describeQuery = (base: string) => `${derived(base)} LIMIT 0`;
 
-/** `… WHERE q.cursor > <param> ORDER BY q.cursor`. */
-export function incrementalQuery(dialect: Dialect, base: string, column: string, param: string): string {
-  const c = `q.${quoteSourceIdent(dialect, column)}`;
+/**
+ * `… WHERE q.cursor > <param> ORDER BY q.cursor`. `key` turns the column reference into what
+ * is compared: a text cursor is compared as its bytes (`COLLATE "C"`, `CAST(… AS BINARY)`),
+ * because the runner keeps the rows above the watermark, and takes the next one, in DuckDB's
+ * byte order; a case-insensitive or linguistic collation would leave out rows that DuckDB
+ * counts as above the watermark (`a` > `Z`), and no later run would read them.
+ */
+export function incrementalQuery(dialect: Dialect, base: string, column: string, param: string, key: (column: string) => string = (c) => c): string {
+  const c = key(`q.${quoteSourceIdent(dialect, column)}`);
   return `${derived(base)}\nWHERE ${c} > ${param}\nORDER BY ${c}`;
 }
 

@@ -24,10 +24,14 @@ import {
   driverMessage,
   incrementalQuery,
   isNetworkError,
+  quoteSourceIdent,
   type RelationalConfig,
 } from './incremental.js';
 import type { Extracted, Source, SourceContext } from './source.js';
 import { type ColumnPlan, MYSQL_TYPE, type MysqlField, mysqlColumn, parseTimestamp } from './sql-types.js';
+
+/** The `binary` character set: its strings are bytes (BLOB). */
+const BINARY_CHARSET = 63;
 
 type MysqlConfig = Extract<RelationalConfig, { kind: 'mysql' }>;
 
@@ -49,14 +53,15 @@ export function mysqlSource(config: MysqlConfig): Source {
         const fields = described.fields.map(toField);
         const plans = fields.map(mysqlColumn);
 
-        let sql = base;
+        // FLOAT text has 6 significant digits (16777216 reads 16777200): read it as DOUBLE, exact.
+        let sql = fields.some((f) => f.columnType === MYSQL_TYPE.FLOAT) ? floatsAsDouble(base, fields) : base;
         const values: string[] = [];
         const start = cursorStart(ctx, config);
         if (start) {
           const c = cursorColumn(plans.map((p) => p.name), start.column, ctx, describe);
           if (start.after !== null) {
-            const { param, value } = cursorParam(plans[c]!, start.after);
-            sql = incrementalQuery('mysql', base, plans[c]!.name, param);
+            const { param, value, key } = cursorParam(plans[c]!, fields[c]!, start.after);
+            sql = incrementalQuery('mysql', sql, plans[c]!.name, param, key);
             values.push(value);
           }
         }
@@ -68,6 +73,16 @@ export function mysqlSource(config: MysqlConfig): Source {
           options.typeCast = (field, next) => (field.type === 'GEOMETRY' ? field.buffer() : next());
         }
         const stream = conn.query(options).stream({ highWaterMark: Math.min(config.batch_size, 10_000) });
+        // mysql2 tells a lost connection (KILL, a server restart, a network cut) only to the
+        // connection, and a streamed query then neither ends nor fails: end the stream with it.
+        const lost = (e?: unknown) => {
+          if (stream.destroyed) return;
+          const err = e instanceof Error ? e : Object.assign(new Error('the server closed the connection'), { code: 'PROTOCOL_CONNECTION_LOST' });
+          stream.destroy(err);
+        };
+        const onEnd = () => lost();
+        conn.on('error', lost);
+        conn.on('end', onEnd);
         let batch: unknown[][] = [];
         try {
           for await (const row of stream) {
@@ -81,6 +96,9 @@ export function mysqlSource(config: MysqlConfig): Source {
           }
         } catch (e) {
           throw wrap(e, ctx, target, 'read rows');
+        } finally {
+          conn.off('error', lost);
+          conn.off('end', onEnd);
         }
         // A destroyed connection may end the stream quietly: never return a partial read.
         ctx.signal?.throwIfAborted();
@@ -163,10 +181,31 @@ function toField(f: FieldPacket): MysqlField {
 }
 
 /**
+ * `base` with each FLOAT column read as DOUBLE. MySQL and MariaDB print a FLOAT with at most
+ * 6 significant digits in the text protocol (123456.789 reads 123457); widening to DOUBLE is
+ * exact and its text round-trips, so the staged FLOAT holds the stored value.
+ */
+export function floatsAsDouble(base: string, fields: readonly MysqlField[]): string {
+  const list = fields.map((f) => {
+    const c = `q.${quoteSourceIdent('mysql', f.name)}`;
+    return f.columnType === MYSQL_TYPE.FLOAT ? `CAST(${c} AS DOUBLE) AS ${quoteSourceIdent('mysql', f.name)}` : c;
+  });
+  return `SELECT ${list.join(', ')} FROM (\n${base}\n) AS q`;
+}
+
+/** A cursor compared as its UTF-8 bytes, as DuckDB compares the staged text (incrementalQuery). */
+const asBytes = (c: string) => `CAST(CONVERT(${c} USING utf8mb4) AS BINARY)`;
+
+/**
  * The watermark (text) as a typed MySQL value. Without a cast MySQL compares a number column
  * with a string as doubles (inexact past 2^53) and reads an offset in datetime text as junk.
+ * Text and MariaDB's UUID compare as bytes: the server's collation may ignore case or
+ * trailing spaces, and MariaDB orders time-based UUIDs by their timestamp, not their text.
  */
-function cursorParam(plan: ColumnPlan, after: string): { param: string; value: string } {
+function cursorParam(plan: ColumnPlan, field: MysqlField, after: string): { param: string; value: string; key?: (c: string) => string } {
+  if ((plan.type === 'VARCHAR' && plan.wire === 'VARCHAR' && field.characterSet !== BINARY_CHARSET) || plan.type === 'UUID') {
+    return { param: 'CAST(? AS BINARY)', value: after, key: asBytes };
+  }
   // MySQL's CAST does not fail on text it cannot read ('abc' becomes 0): checkWatermark.
   if (plan.type === 'BIGINT' || plan.type === 'INTEGER') return { param: 'CAST(? AS SIGNED)', value: checkWatermark(plan.name, after, 'integer') };
   if (plan.type.startsWith('DECIMAL')) return { param: `CAST(? AS ${plan.type.replace(' ', '')})`, value: checkWatermark(plan.name, after, 'number') };
