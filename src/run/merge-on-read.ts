@@ -46,6 +46,8 @@ export interface MergeOnReadInput {
   incoming: string;
   /** SQL of the incoming rows to add (not marked deleted), in `schema`'s columns. */
   insertSql: string;
+  /** Whether `insertSql` has any row (the caller counted them with the key range). */
+  adds: boolean;
   candidates: readonly ScanTask[];
   /** The incoming first key's [min, max], when known. */
   range?: { min: IcebergValue; max: IcebergValue };
@@ -113,8 +115,7 @@ export async function mergeOnRead(x: MergeOnReadInput): Promise<Omit<WriteTableR
     }
     const files = deleteFiles.map((d) => d.file);
     const startId = m['current-snapshot-id'];
-    const inserts = await o.engine.all(`SELECT count(*) AS n FROM (${x.insertSql}) AS __i`, `count the rows to add to ${name}`);
-    const adds = BigInt(inserts[0]?.n as bigint) > 0n;
+    const adds = x.adds;
     const write: SnapshotWrite = {
       selectSql: x.insertSql,
       schema: x.schema,

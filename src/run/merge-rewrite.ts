@@ -13,9 +13,10 @@
  *   file order;
  * - only rows inside it go through the anti-join.
  *
- * The bounds are session variables set from the staged incoming rows (`SET VARIABLE … =
- * (SELECT min(k) …)`), not literals: they hold DuckDB's own typed min and max, so a row equal
- * to an incoming key is always inside them, whatever the key's type. DuckDB folds
+ * The bounds are session variables set from the incoming rows' min and max as DuckDB
+ * computed them (`SET VARIABLE … = (SELECT lo …)` from the merge's one-row summary of its
+ * incoming rows), not literals: they hold DuckDB's own typed values, so a row equal to an
+ * incoming key is always inside them, whatever the key's type. DuckDB folds
  * `getvariable()` to a constant, so the inside branch's filter reaches the Parquet reader and
  * skips row groups by their statistics.
  */
@@ -53,17 +54,17 @@ export function rewriteSql(x: RewriteSqlInput): string {
 }
 
 /**
- * Sets two session variables to the min and max of `column` over `relation`; returns their
- * names and a function that drops them.
+ * Sets two session variables to the `lo` and `hi` of the one-row `summary` (the first key's
+ * incoming min and max); returns their names and a function that drops them.
  */
-export async function keyBoundVariables(engine: Engine, relation: string, column: string): Promise<{ bounds: { min: string; max: string }; drop: () => Promise<void> }> {
+export async function keyBoundVariables(engine: Engine, summary: string): Promise<{ bounds: { min: string; max: string }; drop: () => Promise<void> }> {
   const bounds = { min: engine.uniqueName('merge_min'), max: engine.uniqueName('merge_max') };
   const drop = async () => {
     for (const v of [bounds.min, bounds.max]) await engine.run(`RESET VARIABLE ${quoteIdent(v)}`, 'drop a merge bound').catch(() => undefined);
   };
   try {
-    for (const [v, agg] of [[bounds.min, 'min'], [bounds.max, 'max']] as const) {
-      await engine.run(`SET VARIABLE ${quoteIdent(v)} = (SELECT ${agg}(${quoteIdent(column)}) FROM ${quoteIdent(relation)})`, 'set the bounds of the merge keys');
+    for (const [v, column] of [[bounds.min, 'lo'], [bounds.max, 'hi']] as const) {
+      await engine.run(`SET VARIABLE ${quoteIdent(v)} = (SELECT ${column} FROM ${quoteIdent(summary)})`, 'set the bounds of the merge keys');
     }
   } catch (e) {
     await drop();

@@ -23,14 +23,14 @@
  */
 import { formatTableId } from '../catalog/catalog.js';
 import { FloeError } from '../errors.js';
-import type { Engine } from '../engine/duckdb.js';
+import type { Engine, Row } from '../engine/duckdb.js';
 import { tableScanSql } from '../engine/read.js';
 import { quoteIdent } from '../engine/sql.js';
 import { schemaFromColumns } from '../engine/infer-schema.js';
 import { icebergValueOf } from '../engine/types.js';
 import { compareValues, fromBinary } from '../iceberg/conversions.js';
-import { fieldByPath } from '../iceberg/schema.js';
-import { DataFileContent, ManifestEntryStatus, type DataFile, type IcebergValue, type NestedField, type Schema } from '../iceberg/types.js';
+import { fieldByPath, type IndexedField } from '../iceberg/schema.js';
+import { DataFileContent, ManifestEntryStatus, type DataFile, type PrimitiveType, type IcebergValue, type NestedField, type Schema } from '../iceberg/types.js';
 import { writeAndCommit, writeTable, type WriteTableOptions, type WriteTableResult } from '../ingest/write-table.js';
 import { reconcileColumns } from '../ingest/reconcile.js';
 import { loadTable, type LoadedTable } from '../table/load.js';
@@ -47,6 +47,18 @@ export interface MergeOptions extends Omit<WriteTableOptions, 'mode'> {
   key: string[];
   /** A boolean column of the input: true deletes the row with that key. */
   deleteColumn?: string;
+  /**
+   * `selectSql` reads rows already staged in this engine session (a pipeline run's typed
+   * batch): a deterministic scan that is cheap to repeat. The merge then reads them where
+   * they are, through a view, instead of copying them into a temp table of its own.
+   */
+  staged?: boolean;
+  /**
+   * The table as the caller read it moments before (a pipeline run reads it first): not read
+   * again. A commit made since is a concurrent commit like any other: the merge's conflict
+   * checks run from this table's snapshot on every commit attempt.
+   */
+  table?: LoadedTable;
 }
 
 const DELETE = '__floe_delete';
@@ -64,7 +76,7 @@ export async function mergeTable(o: MergeOptions): Promise<WriteTableResult> {
   // Errors keep their order: the input's first, then the table's.
   const [described, loaded] = await Promise.allSettled([
     o.engine.columns(o.selectSql, `read the input of ${name}`, { kind: 'source' }),
-    (async () => ((await o.catalog.tableExists(o.id)) ? loadTable(o.catalog, o.io, o.id) : undefined))(),
+    (async () => o.table ?? ((await o.catalog.tableExists(o.id)) ? loadTable(o.catalog, o.io, o.id) : undefined))(),
   ]);
   if (described.status === 'rejected') throw described.reason;
   let columns = described.value;
@@ -75,7 +87,8 @@ export async function mergeTable(o: MergeOptions): Promise<WriteTableResult> {
   if (table === undefined) {
     // A new table: deletions have nothing to delete.
     const upserts = o.deleteColumn === undefined ? o.selectSql : `${inputSql} WHERE NOT coalesce(${marker}, FALSE)`;
-    return writeTable({ ...o, selectSql: upserts, mode: 'append' });
+    const { staged: _staged, table: _table, ...write } = o;
+    return writeTable({ ...write, selectSql: upserts, mode: 'append' });
   }
   if (o.deleteColumn !== undefined) columns = columns.filter((c) => c.name !== o.deleteColumn);
   const m = table.metadata;
@@ -86,16 +99,56 @@ export async function mergeTable(o: MergeOptions): Promise<WriteTableResult> {
   // The scan is planned (manifests read on the main thread) while DuckDB stages the rows.
   const planned = planScan({ io: table.io, metadata: m, table: name });
   planned.catch(() => undefined); // awaited by mergeStaged; a failed staging must not leave it unhandled
+  // Rows the caller staged are read in place (a view); others are staged here, once.
+  const kind = o.staged ? 'VIEW' : 'TABLE';
   await o.engine.run(
-    `CREATE TEMP TABLE ${quoteIdent(incoming)} AS SELECT ${r.projection}, coalesce(${marker}, FALSE) AS ${DELETE} FROM (${o.selectSql}) AS __floe_in`,
+    `CREATE TEMP ${kind} ${quoteIdent(incoming)} AS SELECT ${r.projection}, coalesce(${marker}, FALSE) AS ${DELETE} FROM (${o.selectSql}) AS __floe_in`,
     `stage the rows to merge into ${name}`,
     { kind: 'source', context: { table: name } },
   );
   try {
-    return await mergeStaged({ o, name, table, tableSchema, r, incoming, planned });
+    const keys = o.key.map((k) => {
+      const f = fieldByPath(r.schema, k);
+      if (!f) throw new FloeError('config', `merge key "${k}" is not a column of ${name}`, { context: { table: name } });
+      return f;
+    });
+    const summary = await summarise(o.engine, incoming, r.schema, o.key[0]!, name);
+    return await mergeStaged({ o, name, table, tableSchema, r, incoming, keys, summary, planned });
   } finally {
-    await o.engine.run(`DROP TABLE IF EXISTS ${quoteIdent(incoming)}`, 'drop the staged merge rows').catch(() => undefined);
+    await o.engine.run(`DROP ${kind} IF EXISTS ${quoteIdent(incoming)}`, 'drop the staged merge rows').catch(() => undefined);
+    await o.engine.run(`DROP TABLE IF EXISTS ${quoteIdent(`${incoming}_summary`)}`, 'drop the summary of the merge rows').catch(() => undefined);
   }
+}
+
+/**
+ * One pass over the incoming rows: the first key's [min, max] (DuckDB's own typed values) and
+ * how many rows are added (not marked deleted), staged as a one-row table `<incoming>_summary`
+ * (`lo`, `hi`, `adds`). The pass reads every column, so a value the write cannot take (the
+ * projection's checks: an infinite timestamp, a NULL in a required column, a delete marker
+ * that is not a boolean) fails the merge here, before anything is written, also when
+ * `incoming` is a view over the caller's staged rows.
+ */
+async function summarise(engine: Engine, incoming: string, schema: Schema, firstKey: string, name: string): Promise<Summary> {
+  const relation = `${incoming}_summary`;
+  const k = quoteIdent(firstKey);
+  const every = [...schema.fields.map((f) => quoteIdent(f.name)), DELETE].map((c, i) => `count(${c}) AS __c${i}`).join(', ');
+  await engine.run(
+    `CREATE TEMP TABLE ${quoteIdent(relation)} AS SELECT min(${k}) AS lo, max(${k}) AS hi, count(*) FILTER (WHERE NOT ${DELETE})::BIGINT AS adds, ${every} FROM ${quoteIdent(incoming)}`,
+    `stage the rows to merge into ${name}`,
+    { kind: 'source', context: { table: name } },
+  );
+  const row = (await engine.all(`SELECT lo, hi, adds FROM ${quoteIdent(relation)}`, 'read the range of merge keys'))[0] ?? {};
+  return { relation, lo: row.lo ?? null, hi: row.hi ?? null, adds: BigInt(String(row.adds ?? 0)) };
+}
+
+/** The incoming rows' summary (`summarise`). */
+interface Summary {
+  /** The one-row table with columns `lo`, `hi` (the first key's min and max) and `adds`. */
+  relation: string;
+  lo: Row[string];
+  hi: Row[string];
+  /** Rows not marked deleted. */
+  adds: bigint;
 }
 
 interface Staged {
@@ -104,21 +157,19 @@ interface Staged {
   table: LoadedTable;
   tableSchema: Schema;
   r: ReturnType<typeof reconcileColumns>;
-  /** The temp table of incoming rows: the reconciled columns plus the delete marker. */
+  /** The incoming rows (a temp table, or a view over the caller's staged rows): the reconciled columns plus the delete marker. */
   incoming: string;
+  /** The key fields of `r.schema`, in key order. */
+  keys: IndexedField[];
+  summary: Summary;
   /** The scan plan of the table's current snapshot. */
   planned: Promise<ScanPlan>;
 }
 
-/** The merge of rows staged in `incoming`: candidates, then merge-on-read or a copy-on-write rewrite. */
-async function mergeStaged({ o, name, table, tableSchema, r, incoming, planned }: Staged): Promise<WriteTableResult> {
+/** The merge of the rows of `incoming`: candidates, then merge-on-read or a copy-on-write rewrite. */
+async function mergeStaged({ o, name, table, tableSchema, r, incoming, keys, summary, planned }: Staged): Promise<WriteTableResult> {
   const m = table.metadata;
-  const keys = o.key.map((k) => {
-    const f = fieldByPath(r.schema, k);
-    if (!f) throw new FloeError('config', `merge key "${k}" is not a column of ${name}`, { context: { table: name } });
-    return f;
-  });
-  const range = await keyRange(o.engine, incoming, keys[0]!.id, keys[0]!.type as string, o.key[0]!);
+  const range = keyRange(summary, keys[0]!.id, keys[0]!.type as string);
   const plan = await planned;
   // The first key as a top-level column of both the table and the input: what the per-key pruning and the rewrite's split need.
   const first = keys[0]!;
@@ -134,7 +185,7 @@ async function mergeStaged({ o, name, table, tableSchema, r, incoming, planned }
     const obstacle = topKeys ? await mergeOnReadObstacle(o.engine, table, topKeys, candidates) : 'a merge key is a nested field';
     if (obstacle === undefined) {
       const result = await mergeOnRead({
-        o, table, name, schema: r.schema, evolved: r.evolved, incoming, keys: topKeys!, insertSql: selectSql, candidates, range: range ?? undefined,
+        o, table, name, schema: r.schema, evolved: r.evolved, incoming, keys: topKeys!, insertSql: selectSql, adds: summary.adds > 0n, candidates, range: range ?? undefined,
         conflicts: [noConflictingAppends(range, name)],
       });
       return { ...result, created: false, schemaChanges: r.changes };
@@ -146,7 +197,7 @@ async function mergeStaged({ o, name, table, tableSchema, r, incoming, planned }
     if (candidates.length) {
       const scan = await tableScanSql({ engine: o.engine, io: table.io, metadata: m, table: name, plan: { ...plan, dataFiles: candidates } });
       // Only rows within the incoming key range can match: the others skip the anti-join (merge-rewrite.ts).
-      if (range !== null && topKey) split = await keyBoundVariables(o.engine, incoming, o.key[0]!);
+      if (range !== null && topKey) split = await keyBoundVariables(o.engine, summary.relation);
       selectSql = rewriteSql({ scanSql: scan.sql, carried, keys: o.key, incoming, insertSql: selectSql, bounds: split?.bounds });
     }
     const rewritten = new Set(candidates.map((t) => t.file.file_path));
@@ -183,12 +234,9 @@ function deleteMarker(columns: readonly string[], column: string, name: string):
   return `CAST(__floe_in.${quoteIdent(column)} AS BOOLEAN)`;
 }
 
-async function keyRange(engine: Engine, relation: string, fieldId: number, type: string, column: string): Promise<KeyRange | null> {
-  const rows = await engine.all(`SELECT min(${quoteIdent(column)}) AS lo, max(${quoteIdent(column)}) AS hi FROM ${quoteIdent(relation)}`, 'find the range of merge keys');
-  const lo = rows[0]?.lo ?? null;
-  const hi = rows[0]?.hi ?? null;
-  if (lo === null || hi === null) return null;
-  return { fieldId, type, min: icebergValueOf(type, lo), max: icebergValueOf(type, hi) };
+function keyRange(s: Summary, fieldId: number, type: string): KeyRange | null {
+  if (s.lo === null || s.hi === null) return null;
+  return { fieldId, type, min: icebergValueOf(type as PrimitiveType, s.lo), max: icebergValueOf(type as PrimitiveType, s.hi) };
 }
 
 /** False only when the file's bounds prove it holds no key in the range. */

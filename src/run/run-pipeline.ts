@@ -38,7 +38,7 @@ import { chooseIngestPath } from './ingest-path.js';
 import { acquireTableLock } from './lock.js';
 import { planNormalize, registerNormalizersFor, type NormalizePlan } from './normalize.js';
 import { checkRejects, rejectsOverLimit } from './reject-limits.js';
-import { finishRejects, discardStaged, recoverPendingRejects, rejectsTableName, stageRejects, withPending, type StagedRejects } from './rejects-pending.js';
+import { finishRejects, discardStaged, recoverPendingRejects, rejectsTableName, stageNoRejects, stageRejects, withPending, type StagedRejects } from './rejects-pending.js';
 import { withRunIds } from './run-ids.js';
 import { readState, stateSummary, type PipelineState } from './state.js';
 
@@ -107,7 +107,7 @@ export async function runIngestPipeline(ctx: RunContext, lp: LoadedPipeline): Pr
     const runId = ctx.runId ?? randomUUID();
     const base = { pipeline: p.name, table: p.target.table, rejects: 0, schemaChanges: [] as string[] };
     // Quarantined rows a killed or failed run still owes the rejects table (rejects-pending.ts).
-    const quarantine = { catalog: ctx.catalog, io: ctx.io, engine, warehouse: ctx.project.paths.warehouse, table: p.target.table };
+    const quarantine = { catalog: ctx.catalog, io: ctx.io, engine, warehouse: ctx.project.paths.warehouse, table: p.target.table, run: { pipeline: p.name, runId: ctx.runId, base: existing?.metadata } };
     for (const r of await recoverPendingRejects(quarantine, existing?.metadata)) {
       ctx.onEvent?.('warning', { pipeline: p.name, table: p.target.table, message: `added ${r.rows} quarantined row(s) of run ${r.runId} of pipeline ${r.pipeline} to ${rejectsTableName(p.target.table)}: that run committed ${p.target.table} but was stopped before its rejects were written` });
     }
@@ -134,6 +134,7 @@ export async function runIngestPipeline(ctx: RunContext, lp: LoadedPipeline): Pr
       engine,
       projectDir: ctx.project.dir,
       pipeline: p.name,
+      pipelineFile: lp.file,
       cursor: cursorColumn ? { column: cursorColumn, after } : undefined,
       redact: ctx.redact,
       io: ctx.io,
@@ -184,6 +185,7 @@ export async function runIngestPipeline(ctx: RunContext, lp: LoadedPipeline): Pr
         tally.rowsRead = Number(files.reduce((n, f) => n + f.record_count, 0n)) + parse;
         await enforceRejectLimits(engine, p, tally.rejects, tally.rowsRead, undefined, extracted.rejects);
         if (tally.rejects > 0) await stage(undefined);
+        else rejected = await stageNoRejects(quarantine); // a rerun replaces an earlier attempt's rejects by none
       };
     } else {
       staged = await materialise(engine, p, extracted, norm, columns, hasFile, cursorTarget, after);
@@ -197,6 +199,7 @@ export async function runIngestPipeline(ctx: RunContext, lp: LoadedPipeline): Pr
       Object.assign(tally, staged.tally);
       good = staged.good;
       if (tally.rejects > 0 || tally.valuesChanged > 0) await stage(staged.typed);
+      else rejected = await stageNoRejects(quarantine);
     }
     const cursorValue = cursorTarget ? await maxCursor(engine, good, cursorTarget) : undefined;
     // PII columns with `apply: ingest` are hashed/masked/redacted before they are written (docs/GOVERNANCE.md).
@@ -204,7 +207,8 @@ export async function runIngestPipeline(ctx: RunContext, lp: LoadedPipeline): Pr
     // A sql source's columns derived from tagged inputs carry their tags (governance/sql-tags.ts): recorded with the declared ones, not applied again.
     const tags = extracted.inheritedPii ? (await import('../governance/sql-tags.js')).withInheritedTags(pii, extracted.inheritedPii, (c) => norm.targetNames.get(c)) : pii;
     // The governance modules load only for pipelines with PII rules, or tables that had them.
-    if (pii.some((c) => c.apply === 'ingest')) good = (await import('../governance/ingest.js')).ingestPiiSql(good, pii, p.target.table);
+    const piiIngest = pii.some((c) => c.apply === 'ingest');
+    if (piiIngest) good = (await import('../governance/ingest.js')).ingestPiiSql(good, pii, p.target.table);
     const summary = stateSummary(p.name, runId, cursorColumn, cursorValue ?? after);
     // A merge's batch is the rows it brought, not its rewritten files (checks/batch.ts).
     const audit = p.checks.length && !ctx.noAudit
@@ -226,9 +230,16 @@ export async function runIngestPipeline(ctx: RunContext, lp: LoadedPipeline): Pr
       // Committed with the data, from each attempt's base: the run-id record and the quarantine owed.
       amendChange: (b: TableMetadata, change: TableChange) => withPending(b, withRunIds(b, change, p.name, ctx.runId), p.name, rejected?.entry),
     };
+    const mergeInput = {
+      // The rows are staged already (materialise): the merge reads them there instead of copying them again.
+      // Not with PII transforms, which each of the merge's reads would compute again.
+      staged: staged !== undefined && !piiIngest,
+      // The table as this run read it, unless a declared layout may be committed before the write (writeWithLayout).
+      table: p.target.partition_by.length === 0 && p.target.sort_by.length === 0 ? existing : undefined,
+    };
     const write = (): Promise<WriteTableResult> =>
       mode === 'merge'
-        ? import('./merge.js').then((m) => m.mergeTable({ ...common, selectSql: good, key: p.target.key ?? [], deleteColumn: p.target.delete_column }))
+        ? import('./merge.js').then((m) => m.mergeTable({ ...common, selectSql: good, key: p.target.key ?? [], deleteColumn: p.target.delete_column, ...mergeInput }))
         : writeTable({ ...common, selectSql: good, mode, beforeCommit });
     // A declared partition_by / sort_by evolves the table's layout with this run
     // (table/evolve/layout.ts); without one the layout is left alone, and those modules are not loaded.
@@ -381,14 +392,14 @@ async function materialise(
   const valuesChanged = counts.changed;
   const rowsRead = counts.total + counts.parse;
   await enforceRejectLimits(engine, p, rejects, rowsRead, typed, extracted.rejects, extracted.lineOf);
-  let good = `SELECT * EXCLUDE (${REJECT}, ${ISSUE}, ${RAW}, ${FILE}) FROM ${quoteIdent(typed)} WHERE ${REJECT} IS NULL`;
+  let where = `${REJECT} IS NULL`;
   let nullCursor = 0;
   let behind: string | undefined;
   if (cursorTarget && after !== null) {
     // The cursor is compared after normalisation, in the column's final type, which is also
     // the form its high-watermark is stored in; database sources push a looser filter down.
     const t = (await engine.columns(`SELECT ${quoteIdent(cursorTarget)} FROM ${quoteIdent(typed)}`, 'read the cursor type')).at(0)?.type.toString();
-    good += ` AND ${quoteIdent(cursorTarget)} > CAST(${quoteLiteral(after)} AS ${t})`;
+    where += ` AND ${quoteIdent(cursorTarget)} > CAST(${quoteLiteral(after)} AS ${t})`;
     const c = quoteIdent(cursorTarget);
     const n = await engine.all(
       `SELECT count(*) FILTER (WHERE ${c} IS NULL)::BIGINT AS n, CAST(max(${c}) AS VARCHAR) AS top, max(${c}) < CAST(${quoteLiteral(after)} AS ${t}) AS behind FROM ${quoteIdent(typed)} WHERE ${REJECT} IS NULL`,
@@ -398,12 +409,31 @@ async function materialise(
     // Every cursor below the watermark: the source was reset or replaced (file sources see it; databases filter first).
     if (n[0]?.behind === true) behind = String(n[0]?.top);
   }
-  if (p.target.key?.length) {
-    // The greatest cursor wins; among equal cursors (or without one) the later source row.
-    const order = `${cursorTarget ? `${quoteIdent(cursorTarget)} DESC NULLS LAST, ` : ''}rowid DESC`;
-    good += ` QUALIFY row_number() OVER (PARTITION BY ${p.target.key.map(quoteIdent).join(', ')} ORDER BY ${order}) = 1`;
-  }
+  if (p.target.key?.length) where += await dedupe(engine, typed, where, p.target.key, cursorTarget, p.name);
+  const good = `SELECT * EXCLUDE (${REJECT}, ${ISSUE}, ${RAW}, ${FILE}) FROM ${quoteIdent(typed)} WHERE ${where}`;
   return { typed, good, tally: { rowsRead, rejects, valuesChanged }, nullCursor, behind };
+}
+
+/**
+ * Deduplication on `target.key`: the greatest cursor wins; among equal cursors (or without
+ * one) the later source row. The window runs once, here: the rows it drops are staged by
+ * rowid (usually none), and the returned condition leaves them out. `good` then stays a plain
+ * filtered scan of the staged rows, which later steps (the cursor, the audit's batch, the
+ * merge's passes over its incoming rows) read as often as they need without copying them
+ * again or repeating the window.
+ */
+async function dedupe(engine: Engine, typed: string, where: string, key: readonly string[], cursorTarget: string | undefined, pipeline: string): Promise<string> {
+  const order = `${cursorTarget ? `${quoteIdent(cursorTarget)} DESC NULLS LAST, ` : ''}rowid DESC`;
+  const dropped = engine.uniqueName('dup');
+  await engine.run(
+    `CREATE TEMP TABLE ${quoteIdent(dropped)} AS SELECT rowid AS r FROM ${quoteIdent(typed)} WHERE ${where} ` +
+      `QUALIFY row_number() OVER (PARTITION BY ${key.map(quoteIdent).join(', ')} ORDER BY ${order}) > 1`,
+    `find the rows of ${pipeline} that repeat a key`,
+  );
+  const n = Number((await engine.all(`SELECT count(*)::BIGINT AS n FROM ${quoteIdent(dropped)}`, 'count the rows that repeat a key'))[0]?.n ?? 0);
+  if (n > 0) return ` AND ${quoteIdent(typed)}.rowid NOT IN (SELECT r FROM ${quoteIdent(dropped)})`;
+  await engine.run(`DROP TABLE ${quoteIdent(dropped)}`, 'drop the rows that repeat a key');
+  return '';
 }
 
 /**
