@@ -1,0 +1,104 @@
+/**
+ * A merge run copies its batch into a temp table once — the run's typed staging, which the
+ * merge then reads in place — and still merges exactly: the later of two rows with the same
+ * key wins, the audit's checks pass over the batch, both merge modes give the same rows, and
+ * a value the table cannot take fails the run before anything is committed.
+ *
+ * The copies are observed with bench/profile/trace.mjs, the preload that records every DuckDB
+ * statement a floe process runs: a copy of the batch is a `CREATE TEMP TABLE` statement that
+ * selects the batch's `note` column as itself (the key-only tables of the merge — rows that
+ * repeat a key, row positions, the key range — never carry it).
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { assertBuilt, duck, type Project, ROOT, show, sqlString, useProjects } from './helpers.js';
+
+const newProject = useProjects();
+const TRACE = pathToFileURL(join(ROOT, 'bench', 'profile', 'trace.mjs')).href;
+
+/** Runs the pipeline under the statement trace; returns the run and the batch copies it made. */
+async function tracedRun(p: Project, pipeline: string): Promise<{ code: number | null; stderr: string; copies: string[] }> {
+  const out = p.path(`trace-${Date.now()}.txt`);
+  const r = await p.floe(['run', pipeline], { NODE_OPTIONS: `--import=${TRACE}`, TRACE_OUT: out, TRACE_SQL_LEN: '100000' });
+  const trace = await readFile(out, 'utf8');
+  const copies = trace.split('\n').filter((l) => /CREATE TEMP TABLE .* AS SELECT /.test(l) && l.includes('"note" AS "note"'));
+  return { code: r.code, stderr: r.stderr + r.stdout, copies };
+}
+
+const pipelineYaml = (mode: 'copy-on-write' | 'merge-on-read') =>
+  [
+    'source: { kind: csv, path: data/people.csv }',
+    'target:',
+    '  table: crm.people',
+    '  mode: merge',
+    '  key: [id]',
+    '  properties:',
+    `    write.merge.mode: ${mode}`,
+    'checks:',
+    '  - not_null: [note]',
+    '  - row_count: { min: 1 }',
+    '',
+  ].join('\n');
+
+describe.each(['copy-on-write', 'merge-on-read'] as const)('a merge run (%s) stages its batch once', (mode) => {
+  let p: Project;
+  let second: Awaited<ReturnType<typeof tracedRun>>;
+
+  beforeAll(async () => {
+    assertBuilt();
+    p = await newProject();
+    await p.pipeline('people', pipelineYaml(mode));
+    await p.write('data/people.csv', 'id,note\n1,one\n2,two\n3,three\n4,four\n');
+    await p.run(['people']);
+    // 3 is updated, 5 is new and repeated: the later row wins.
+    await p.write('data/people.csv', 'id,note\n3,three-b\n5,five-a\n5,five-b\n');
+    second = await tracedRun(p, 'people');
+  }, 600_000);
+
+  it('merges exactly: the update, the new key once, with its later row', async () => {
+    expect(second.code, second.stderr).toBe(0);
+    const rows = await p.query('SELECT id, note FROM crm.people ORDER BY id');
+    expect(rows.map((r) => [Number(r.id), r.note])).toEqual([[1, 'one'], [2, 'two'], [3, 'three-b'], [4, 'four'], [5, 'five-b']]);
+  });
+
+  it('copies the batch into a temp table once (the typed staging), not again for the merge', () => {
+    expect(second.copies, second.copies.join('\n')).toHaveLength(1);
+    expect(second.copies[0]).toMatch(/__floe_typed/);
+  });
+
+  it('writes the merge as this mode writes it, with the checks passed', async () => {
+    const s = (await p.snapshots('crm.people')).at(-1)!.summary;
+    expect(s.operation).toBe('overwrite');
+    expect(s['floe.checks.passed']).toBe('2');
+    if (mode === 'merge-on-read') {
+      expect(s['added-position-deletes']).toBe('1');
+      expect(s['added-records']).toBe('2');
+    } else {
+      expect(s['deleted-data-files']).toBe('1');
+      expect(s['added-records']).toBe('5');
+    }
+  });
+});
+
+describe('a merge of a value the table cannot take', () => {
+  it('fails before anything is committed, naming the column', async () => {
+    assertBuilt();
+    const p = await newProject();
+    const file = p.path('data/events.parquet');
+    await p.write('data/.keep', '');
+    await p.pipeline('events', 'source: { kind: parquet, path: data/events.parquet }\ntarget: { table: web.events, mode: merge, key: [id] }\n');
+    await duck(`COPY (SELECT 1::BIGINT AS id, TIMESTAMP '2024-01-01' AS seen, 'a' AS note) TO ${sqlString(file)} (FORMAT parquet)`);
+    await p.run(['events']);
+    const pointer = await p.pointer('web.events');
+    const files = await p.dataFiles('web.events');
+    await duck(`COPY (SELECT * FROM (VALUES (1::BIGINT, TIMESTAMP '2024-02-01', 'b'), (2::BIGINT, 'infinity'::TIMESTAMP, 'c')) AS t(id, seen, note)) TO ${sqlString(file)} (FORMAT parquet)`);
+    const r = await p.floe(['run', 'events']);
+    expect(r.code, show(r)).toBe(1);
+    expect(r.stderr).toMatch(/column "seen" holds an infinite timestamp/);
+    expect(r.stderr).toMatch(/stage the rows to merge into web\.events/);
+    expect(await p.pointer('web.events')).toBe(pointer);
+    expect(await p.dataFiles('web.events')).toEqual(files);
+  }, 600_000);
+});
