@@ -11,6 +11,7 @@ import { registerCompact } from './register/compact.js';
 import { registerEvolve } from './register/evolve.js';
 import { registerIdentity } from './register/identity.js';
 import { registerMaintain } from './register/maintain.js';
+import { registerTableCommands } from './register/table.js';
 
 export interface GlobalOptions {
   project?: string;
@@ -114,26 +115,7 @@ export function buildProgram(): Command {
     .action(lazy(() => import('./commands/check.js')));
 
   const table = program.command('table').description('create, register (adopt), evolve and drop tables');
-  table
-    .command('create <table>')
-    .description('create an empty table: columns, partition spec, sort order and properties')
-    .option('--column <spec>', 'a column, in order (repeat): "name type [required] [doc \'text\']", e.g. "id long required", "amount decimal(12,2)"', collect, [])
-    .option('--partition-by <expr...>', 'partition fields, e.g. "day(ts)" "bucket(16, id)" country')
-    .option('--sort-by <field...>', 'the default sort order, "col [asc|desc] [nulls first|last]" (new files are written sorted by it)')
-    .option('--property <key=value>', 'a table property (repeat)', collect, [])
-    .option('--if-not-exists', 'succeed without change when the table already exists')
-    .option('--json', 'print NDJSON events on stdout')
-    .action(lazy(() => import('./commands/table-create.js')));
-  table
-    .command('register <table> <metadata-file>')
-    .description('adopt an existing Iceberg table from its metadata file, or from its folder (version-hint.text, else the highest version); no file is rewritten')
-    .option('--map-location <FROM=TO...>', 'read stored locations starting with FROM from TO instead', collect, [])
-    .action(lazy(() => import('./commands/table-register.js')));
-  table
-    .command('drop <table>')
-    .description('remove a table from the catalog (its files stay; use --purge to delete them)')
-    .option('--purge', 'also delete the table\'s data and metadata files')
-    .action(lazy(() => import('./commands/table-drop.js')));
+  registerTableCommands(table);
   registerEvolve(table);
 
   registerCompact(program);

@@ -8,6 +8,8 @@
  * Purge deletes only what is the table's own: files under `<location>/` (never a sibling such
  * as `<location>2/`), leaving the folders of other catalog tables that live there (a nested
  * namespace's table `ns.t.x` at `<location>/x`, or a second entry registered at the location).
+ * On a local disk it then removes the folders it emptied, up to the table folder itself
+ * (drop-folders.ts); a folder that still holds a file is kept.
  */
 import type { Catalog } from '../catalog/catalog.js';
 import { formatTableId } from '../catalog/catalog.js';
@@ -15,6 +17,7 @@ import { FloeError } from '../errors.js';
 import type { TableIdentifier } from '../iceberg/types.js';
 import type { FileIO } from '../io/fileio.js';
 import { loadTable } from './load.js';
+import { emptiedFolders, removeEmptyFolders } from './drop-folders.js';
 import { type DeleteFailure, deleteFiles } from './reachable-delete.js';
 import { nestedTableRoots, underAny } from './table-roots.js';
 
@@ -27,6 +30,8 @@ export interface DropResult {
   purged: boolean;
   deleted: string[];
   failedDeletes: DeleteFailure[];
+  /** Folders removed because the purge left them empty (local disk only), deepest first. */
+  removedFolders: string[];
   /** Roots of other tables under the location whose files were left alone. */
   keptForOtherTables: string[];
 }
@@ -54,10 +59,20 @@ export async function dropTable(catalog: Catalog, io: FileIO, id: TableIdentifie
   const others = opts.purge && location ? await nestedTableRoots(catalog, id, location) : [];
   await catalog.dropTable(id);
   if (!opts.purge || !loaded || !location) {
-    return { table, location, unreadable, purged: false, deleted: [], failedDeletes: [], keptForOtherTables: [] };
+    return { table, location, unreadable, purged: false, deleted: [], failedDeletes: [], removedFolders: [], keptForOtherTables: [] };
   }
   const files: string[] = [];
   for await (const f of loaded.io.list(`${location}/`)) if (!underAny(f.location, others)) files.push(f.location);
   const outcome = await deleteFiles(loaded.io, files);
-  return { table, location, unreadable, purged: true, deleted: outcome.deleted, failedDeletes: outcome.failed, keptForOtherTables: others };
+  const folders = await removeEmptyFolders(loaded.io, emptiedFolders(location, outcome.deleted));
+  return {
+    table,
+    location,
+    unreadable,
+    purged: true,
+    deleted: outcome.deleted,
+    failedDeletes: [...outcome.failed, ...folders.failed],
+    removedFolders: folders.removed,
+    keptForOtherTables: others,
+  };
 }

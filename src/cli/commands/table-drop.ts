@@ -18,6 +18,12 @@ export default async function drop(tableName: string, opts: { purge?: boolean },
       out.out(`dropped ${tableName} and deleted ${r.deleted.length} files under ${r.location}`);
       for (const root of r.keptForOtherTables) out.err(`floe: kept ${root}: another catalog table lives there`);
       for (const f of r.failedDeletes) out.err(`floe: could not delete ${f.location}: ${f.message}`);
+      // On a local disk the emptied folders go too; a table folder that stays holds other files.
+      const keptFolder =
+        r.removedFolders.length > 0 && r.location !== null && !r.removedFolders.includes(r.location);
+      if (keptFolder && r.keptForOtherTables.length === 0 && r.failedDeletes.length === 0) {
+        out.err(`floe: kept the folder ${r.location}: it is not empty (it holds folders or files that are not the table's)`);
+      }
     }
     return r.failedDeletes.length > 0 ? 1 : 0;
   });
