@@ -11,7 +11,7 @@
  * (dateStrings), session time_zone '+00:00' so TIMESTAMP text is UTC.
  */
 import type { Connection, ConnectionOptions, FieldPacket, QueryOptions } from 'mysql2';
-import { FloeError, sourceError } from '../errors.js';
+import { configError, FloeError, sourceError } from '../errors.js';
 import { redactUrl } from '../pipeline/secrets.js';
 import { createStage, type Stage } from './appender.js';
 import {
@@ -133,7 +133,17 @@ async function connect(config: MysqlConfig, ctx: SourceContext, target: string):
     charset: 'utf8mb4',
     connectTimeout: 30_000,
   };
-  const conn = mysql.createConnection(options);
+  let conn: Connection;
+  try {
+    conn = mysql.createConnection(options);
+  } catch (e) {
+    // mysql2 decodes the URL's user and password itself: a `%` not followed by two hex digits throws.
+    throw configError(`pipeline ${ctx.pipeline}: the connection URL of MySQL at ${target} cannot be read: ${clean(ctx, driverMessage(e))}`, {
+      cause: e,
+      context: { pipeline: ctx.pipeline, database: target },
+      hint: 'percent-encode special characters in the user name and password (% as %25, @ as %40, / as %2F, # as %23)',
+    });
+  }
   // A dropped connection is reported by the pending query; without a listener the 'error'
   // event would crash the process instead.
   conn.on('error', () => undefined);

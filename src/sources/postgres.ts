@@ -85,10 +85,12 @@ export function postgresSource(config: PostgresConfig, options: PostgresSourceOp
           const c = cursorColumn(plans.map((p) => p.name), start.column, ctx, describe);
           if (start.after !== null) {
             // The watermark is text; cast to the column's base type (no typmod, which could round it).
-            sql = incrementalQuery('postgres', base, plans[c]!.name, `CAST($1 AS ${types[c]!.base})`);
+            // Text compares byte by byte, as DuckDB compares it (incrementalQuery).
+            const key = types[c]!.category === 'S' ? (col: string) => `${col} COLLATE "C"` : undefined;
+            sql = incrementalQuery('postgres', base, plans[c]!.name, `CAST($1 AS ${types[c]!.base})`, key);
             params.push(start.after);
             // COPY takes no parameters: the same cast of the watermark as a quoted literal.
-            copySql = incrementalQuery('postgres', base, plans[c]!.name, `CAST(${pgLiteral(start.after)} AS ${types[c]!.base})`);
+            copySql = incrementalQuery('postgres', base, plans[c]!.name, `CAST(${pgLiteral(start.after)} AS ${types[c]!.base})`, key);
           }
         }
 
@@ -206,11 +208,18 @@ async function run<T>(ctx: SourceContext, target: string, call: () => Promise<T>
   } catch (e) {
     if (e instanceof FloeError || (e instanceof Error && e.name === 'AbortError')) throw e;
     const pgError = e as { code?: string; hint?: string; position?: string };
-    const sqlstate = typeof pgError.code === 'string' && /^[0-9A-Z]{5}$/.test(pgError.code) ? ` (SQLSTATE ${pgError.code})` : '';
-    throw sourceError(`pipeline ${ctx.pipeline}: PostgreSQL at ${target} could not ${purpose}: ${clean(ctx, driverMessage(e))}${sqlstate}`, {
+    // A SQLSTATE is five characters; Node's socket codes (EPIPE, ECONNRESET) are not SQLSTATEs.
+    const network = isNetworkError(e);
+    const sqlstate = !network && typeof pgError.code === 'string' && /^[0-9A-Z]{5}$/.test(pgError.code) ? ` (SQLSTATE ${pgError.code})` : '';
+    const lost = network ? ' (the connection to the server was lost)' : '';
+    // Class 08 (connection exception), 57P01..03 (server shut down, backend terminated), and the
+    // driver's own "Connection terminated unexpectedly" (no code): a retry may well work.
+    const transient =
+      network || (typeof pgError.code === 'string' && /^(08...|57P0[123])$/.test(pgError.code)) || (e instanceof Error && /^Connection terminated/.test(e.message));
+    throw sourceError(`pipeline ${ctx.pipeline}: PostgreSQL at ${target} could not ${purpose}: ${clean(ctx, driverMessage(e))}${sqlstate}${lost}`, {
       cause: e,
-      retryable: isNetworkError(e),
-      context: { pipeline: ctx.pipeline, database: target, sqlstate: pgError.code },
+      retryable: transient,
+      context: { pipeline: ctx.pipeline, database: target, ...(network ? { code: pgError.code } : { sqlstate: pgError.code }) },
       hint: pgError.hint ? clean(ctx, pgError.hint) : undefined,
     });
   }

@@ -114,3 +114,17 @@ describe('mysql review: text and UUID cursors compare as DuckDB does', () => {
     expect(await read('u', 'ffffffff-0000-1000-8000-000000000000')).toEqual([]);
   });
 });
+
+describe('mysql review: connection URL', () => {
+  it('reports a password with a bare % as a config error naming the pipeline and server, not a raw URIError', async () => {
+    const e = await source({ connection: 'mysql://floe:p%zz_floe_s3cret_pw@127.0.0.1:1/floe_test', table: 'x' })
+      .extract(context(engine()))
+      .then(() => undefined, (err: unknown) => err);
+    expect(e).toBeInstanceOf(FloeError);
+    const f = e as FloeError;
+    expect(f.kind).toBe('config');
+    expect(f.message).toBe('pipeline test_pipeline: the connection URL of MySQL at 127.0.0.1:1/floe_test cannot be read: URI malformed');
+    expect(f.hint).toMatch(/% as %25/);
+    expect(`${f.message} ${f.hint} ${JSON.stringify(f.context)}`).not.toContain(PASSWORD_MARK);
+  });
+});
