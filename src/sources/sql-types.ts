@@ -240,6 +240,16 @@ const DECIMAL_HINT = {
   mysql: 'cast it in the query to a decimal that holds it, e.g. CAST(x AS DECIMAL(38, 6)), or to text with CAST(x AS CHAR)',
 } as const;
 
+/**
+ * A decimal's text for a message: as it is up to 60 characters; longer (a numeric(1000, 500)
+ * value has 500 fraction digits) its start and its count of integer and fraction digits.
+ */
+function digitsOf(v: string): string {
+  if (v.length <= 60) return v;
+  const [int = '', frac = ''] = v.replace(/^[+-]/, '').split('.');
+  return `${v.slice(0, 40)}… (${int.length} integer and ${frac.length} fraction digits)`;
+}
+
 /** The converter of a decimal column whose values arrive as exact text. */
 export function decimalConverter(width: number, scale: number, checked: boolean, hint: string = DECIMAL_HINT.postgres): (v: string) => string {
   const special = (v: string) => v === 'NaN' || v === 'Infinity' || v === '-Infinity';
@@ -251,7 +261,7 @@ export function decimalConverter(width: number, scale: number, checked: boolean,
   }
   return (v) => {
     if (!decimalFits(v, width, scale)) {
-      throw new ValueMisfit(special(v) ? `${v} has no DECIMAL value` : `${v} does not fit DECIMAL(${width}, ${scale}) without rounding`, hint);
+      throw new ValueMisfit(special(v) ? `${v} has no DECIMAL value` : `${digitsOf(v)} does not fit DECIMAL(${width}, ${scale}) without rounding`, hint);
     }
     return v;
   };

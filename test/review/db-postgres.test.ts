@@ -7,12 +7,18 @@ import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { FloeError } from '../../src/errors.js';
 import { type PostgresSourceOptions, postgresSource } from '../../src/sources/postgres.js';
-import { config, context, PASSWORD_MARK, textRows, useEngine, usePgSchema } from '../sources/helpers.js';
+import { columnTypes, config, context, PASSWORD_MARK, textRows, useEngine, usePgSchema } from '../sources/helpers.js';
 
 const engine = useEngine();
 const db = usePgSchema('floe_rv_pg', `
     CREATE TABLE words (id int PRIMARY KEY, w text COLLATE "en-x-icu", v varchar(10) COLLATE "und-x-icu");
     INSERT INTO words VALUES (1, 'B', 'B'), (2, 'Z', 'Z'), (3, 'a', 'a'), (4, 'b', 'b'), (5, 'é', 'é'), (6, NULL, NULL);
+    CREATE DOMAIN posint AS int4 CHECK (VALUE > 0);
+    CREATE DOMAIN amount AS numeric(12,2);
+    CREATE TABLE odd (id int, d posint, m amount, tz timetz, f4a float4[], ba bool[], ua uuid[], wide numeric(1000,500), n numeric);
+    INSERT INTO odd VALUES (1, 5, 12.34, '10:00:00.5+02', '{1.4e-45,NaN,-Infinity,3.4028235e38}', '{t,f,NULL}',
+      '{a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11}', 0.25, 12345678901234567890.123456789012345678),
+      (2, NULL, NULL, NULL, NULL, NULL, NULL, 1.5, 123456789012345678901234567890.5);
     CREATE TABLE big AS SELECT g AS id, md5(g::text) AS h FROM generate_series(1, 200000) g;
   `);
 
@@ -71,5 +77,30 @@ describe.each(PATHS)('postgres review (%s path)', (_, options) => {
     expect((e as FloeError).message).toMatch(/^pipeline test_pipeline: PostgreSQL at .* could not read rows: division by zero \(SQLSTATE 22012\)$/);
     expect((e as FloeError).retryable).toBe(false);
     expect(await engine().all(`SELECT count(*)::INT AS n FROM duckdb_tables() WHERE temporary`, 'count')).toEqual(before);
+  });
+
+  it('lands domains as their base type, and timetz, float4[], bool[] and uuid[] exactly', async () => {
+    const out = await source({ query: `SELECT id, d, m, tz, f4a, ba, ua FROM ${db.table('odd')}` }, options).extract(context(engine()));
+    expect(await columnTypes(engine(), out.relation)).toEqual({
+      id: 'INTEGER', d: 'INTEGER', m: 'DECIMAL(12,2)', tz: 'VARCHAR', f4a: 'FLOAT[]', ba: 'BOOLEAN[]', ua: 'UUID[]',
+    });
+    expect((await textRows(engine(), out.relation, 'id'))[0]).toEqual({
+      id: '1', d: '5', m: '12.34', tz: '10:00:00.5+02', f4a: '[1e-45, nan, -inf, 3.4028235e+38]', ba: '[true, false, NULL]',
+      ua: '[a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11]',
+    });
+  });
+
+  it('refuses a numeric too wide for its DECIMAL with a short message naming the row and column', async () => {
+    const fail = (column: string) =>
+      source({ query: `SELECT id, ${column} FROM ${db.table('odd')} ORDER BY id` }, options)
+        .extract(context(engine()))
+        .then(() => undefined, (err: unknown) => err as FloeError);
+    const wide = await fail('wide');
+    expect(wide).toBeInstanceOf(FloeError);
+    expect(wide!.message).toMatch(/^pipeline test_pipeline: row 2 from postgres .*, column "wide" \(numeric\(1000,500\) → DECIMAL\(38, 38\)\): 1\.5000+… \(1 integer and 500 fraction digits\) does not fit DECIMAL\(38, 38\) without rounding/);
+    expect(wide!.message.length).toBeLessThan(400);
+    const n = await fail('n');
+    expect(n!.message).toMatch(/row 2 .*column "n" \(numeric → DECIMAL\(38, 18\)\): 123456789012345678901234567890\.5 does not fit DECIMAL\(38, 18\)/);
+    expect(n!.hint).toMatch(/round\(x, 6\)/);
   });
 });
