@@ -4,7 +4,9 @@
  * Each page is fetched (http-request.ts: timeout, retries, Retry-After), its records are cut
  * out of the response text at `records_path` (http-json.ts: no JSON.parse round trip, so
  * 64-bit ids and `10.0` stay as the server wrote them) and written as one NDJSON file per page
- * under `os.tmpdir()/floe-http-<uuid>/`. At most one page is in JS memory. The relation is a
+ * under `os.tmpdir()/floe-http-<uuid>/`. A number DuckDB would read as a double that cannot hold
+ * it (an integer beyond 2^53 in a column with fractions, or beyond 64 bits) is read again from
+ * the pages' text, exactly (json-read.ts). At most one page is in JS memory. The relation is a
  * view over DuckDB's JSON reader with `union_by_name`, so DuckDB types the columns across all
  * pages and a field first seen on page 40 is still a column.
  *
@@ -37,7 +39,7 @@ import { configError, sourceError } from '../errors.js';
 import type { Source as SourceConfig } from '../pipeline/schema-source.js';
 import { collectSecrets, createRedactor, type Redactor } from '../pipeline/secrets.js';
 import { fileListSql } from './files.js';
-import { jsonLinesReadSql, textJsonColumns } from './json-read.js';
+import { jsonLinesReadSql, objectsSql, textJsonColumns } from './json-read.js';
 import { SAMPLE_RECORDS } from './jsonl-lines.js';
 import { type FoundValue, JsonDuplicateKeyError, JsonSyntaxError, type JsonSpan, oneLine, scalarText, scanJson } from './http-json.js';
 import { createPager } from './http-paging.js';
@@ -78,7 +80,10 @@ export function httpSource(config: HttpConfig): Source {
         // mixed-type columns become text (json-read.ts).
         const what = `read the records fetched by pipeline ${ctx.pipeline}`;
         const select = read.files.length
-          ? await textJsonColumns(ctx.engine, `SELECT * FROM ${jsonLinesReadSql(read.files, { sampleAll: read.largestPage > SAMPLE_RECORDS })}`, what)
+          ? await textJsonColumns(ctx.engine, `SELECT * FROM ${jsonLinesReadSql(read.files, { sampleAll: read.largestPage > SAMPLE_RECORDS })}`, what, {
+              objects: objectsSql(read.files, 'newline_delimited'),
+              mayHoldLong: read.longDigits,
+            })
           : `SELECT * FROM read_json(${fileListSql([await emptyFile(dir)])}, format = 'newline_delimited')`;
         await ctx.engine.run(
           `CREATE OR REPLACE TEMP VIEW ${quoteIdent(relation)} AS ${select}`,
@@ -112,11 +117,13 @@ interface ReadResult {
   stopped?: string;
   /** Whether some record has a field (DuckDB cannot type records that are all `{}`). */
   fields: boolean;
+  /** Whether some record holds a run of 16 digits, so maybe an integer a double cannot hold (json-read.ts). */
+  longDigits: boolean;
 }
 
 async function readPages(config: HttpConfig, first: HttpRequest, dir: string, ctx: SourceContext): Promise<ReadResult> {
   const pager = createPager(config.pagination);
-  const out: ReadResult = { files: [], pages: 0, records: 0, largestPage: 0, retries: 0, fields: false };
+  const out: ReadResult = { files: [], pages: 0, records: 0, largestPage: 0, retries: 0, fields: false, longDigits: false };
   let url = pager.first(first.url);
   for (;;) {
     ctx.signal?.throwIfAborted();
@@ -140,6 +147,7 @@ async function readPages(config: HttpConfig, first: HttpRequest, dir: string, ct
       out.records += page.lines.length;
       out.largestPage = Math.max(out.largestPage, page.lines.length);
       out.fields ||= page.lines.some((l) => !/^\{\s*\}$/.test(l));
+      out.longDigits ||= page.lines.some((l) => /\d{16}/.test(l));
     }
     ctx.onProgress?.(out.records);
     const step = pager.next(

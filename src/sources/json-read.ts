@@ -25,15 +25,67 @@ export function jsonLinesReadSql(files: readonly string[], o: { filenameColumn?:
   return `read_json([${files.map(quoteLiteral).join(', ')}], format = 'newline_delimited', records = 'true', union_by_name = true${o.sampleAll ? ', sample_size = -1' : ''}${filename})`;
 }
 
-/** `select` with its JSON-typed output columns turned into text (see the header). */
-export async function textJsonColumns(engine: Engine, select: string, purpose: string): Promise<string> {
+/**
+ * Where the exact text of each record's numbers can be read again, for `textJsonColumns`:
+ * `objects` is SQL of a relation with one `json` column, one row per record of `select`, in
+ * the same order (`objectsSql`). `mayHoldLong` false says the input has no run of 16 digits,
+ * so no number in it a double cannot hold (the smallest, 2^53 + 1, has 16), and saves the
+ * check's read.
+ */
+export interface ExactNumbers {
+  objects: string;
+  mayHoldLong?: boolean;
+}
+
+/** The records of JSON files as raw JSON text, one row each, in the order `read_json` gives them. */
+export function objectsSql(files: readonly string[], format: 'newline_delimited' | 'auto'): string {
+  return `read_json_objects([${files.map(quoteLiteral).join(', ')}], format = '${format}')`;
+}
+
+/**
+ * `select` with its JSON-typed output columns turned into text (see the header), and, given
+ * `exact`, its top-level DOUBLE columns that hold an integer a double cannot hold exactly
+ * (beyond 2^53 in magnitude, or beyond 64 bits, which DuckDB reads as DOUBLE) read again
+ * from the records' text: as decimal(38, 0) when every value is an integer of at most 38
+ * digits, else as text (the number as written). Nothing is rounded without a word; a
+ * pipeline's `columns:` type then converts from the exact value (a long column refuses a
+ * value beyond 64 bits as a conversion reject).
+ */
+export async function textJsonColumns(engine: Engine, select: string, purpose: string, exact?: ExactNumbers): Promise<string> {
   const columns = await engine.columns(select, purpose, { kind: 'source' });
   // The node API reports JSON as VARCHAR with the alias JSON.
   const json = columns.filter((c) => c.type.alias === 'JSON' || c.type.toString() === 'JSON');
-  if (json.length === 0) return select;
   const replace = json.map((c) => {
     const q = `__j.${quoteIdent(c.name)}`;
     return `CASE WHEN json_type(${q}) = 'VARCHAR' THEN ${q} ->> '$' ELSE CAST(${q} AS VARCHAR) END AS ${quoteIdent(c.name)}`;
   });
-  return `SELECT * REPLACE (${replace.join(', ')}) FROM (${select}) AS __j`;
+  const doubles = exact && exact.mayHoldLong !== false ? columns.filter((c) => c.type.toString() === 'DOUBLE').map((c) => c.name) : [];
+  const widened = doubles.length ? await exactDoubles(engine, exact!.objects, doubles, purpose) : [];
+  if (widened.length === 0) return replace.length ? `SELECT * REPLACE (${replace.join(', ')}) FROM (${select}) AS __j` : select;
+  const raw = widened.map((w, i) => `${jsonValueSql('json', w.name)} AS __floe_x${i}`);
+  const exactText = (i: number) => `nullif(__floe_x${i}, 'null')`;
+  replace.push(...widened.map((w, i) => `${w.integers ? `CAST(${exactText(i)} AS DECIMAL(38, 0))` : exactText(i)} AS ${quoteIdent(w.name)}`));
+  return (
+    `SELECT * EXCLUDE (${widened.map((_, i) => `__floe_x${i}`).join(', ')}) REPLACE (${replace.join(', ')}) ` +
+    `FROM (${select}) AS __j POSITIONAL JOIN (SELECT ${raw.join(', ')} FROM ${exact!.objects}) AS __floe_x`
+  );
+}
+
+/** SQL: the JSON text of top-level key `key` of the JSON object text `json` (a JSON Pointer, so any key works). */
+function jsonValueSql(json: string, key: string): string {
+  return `CAST(json_extract(${json}, ${quoteLiteral(`/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`)}) AS VARCHAR)`;
+}
+
+/** The DOUBLE columns among `names` holding an integer a double does not hold exactly, and whether all their values are integers that fit decimal(38, 0). */
+async function exactDoubles(engine: Engine, objects: string, names: readonly string[], purpose: string): Promise<{ name: string; integers: boolean }[]> {
+  const x = (i: number) => `__floe_x${i}`;
+  const isInt = (i: number) => `regexp_full_match(${x(i)}, '-?[0-9]+')`;
+  const big = (i: number) => `TRY_CAST(${x(i)} AS HUGEINT)`;
+  const checks = names.flatMap((_, i) => [
+    `coalesce(bool_or(${isInt(i)} AND (${big(i)} IS NULL OR TRY_CAST(TRY_CAST(${x(i)} AS DOUBLE) AS HUGEINT) IS DISTINCT FROM ${big(i)})), false) AS lossy${i}`,
+    `coalesce(bool_and(${x(i)} IS NULL OR ${x(i)} = 'null' OR (${isInt(i)} AND length(ltrim(${x(i)}, '-')) <= 38)), true) AS ints${i}`,
+  ]);
+  const sql = `SELECT ${checks.join(', ')} FROM (SELECT ${names.map((n, i) => `${jsonValueSql('json', n)} AS ${x(i)}`).join(', ')} FROM ${objects})`;
+  const row = (await engine.all(sql, `${purpose}: look for integers a double cannot hold`, { kind: 'source' }))[0] ?? {};
+  return names.flatMap((name, i) => (row[`lossy${i}`] === true ? [{ name, integers: row[`ints${i}`] === true }] : []));
 }

@@ -12,7 +12,7 @@ import { sourceError } from '../errors.js';
 import type { Source as SourceConfig } from '../pipeline/schema-source.js';
 import { quoteIdent, quoteLiteral } from '../engine/sql.js';
 import { describeFiles, expandFiles, fileListSql, sourceFiles } from './files.js';
-import { jsonLinesReadSql, textJsonColumns } from './json-read.js';
+import { jsonLinesReadSql, objectsSql, textJsonColumns } from './json-read.js';
 import { type LineReject, scanJsonLines, writeWithoutLines } from './jsonl-lines.js';
 import { SOURCE_FILE_COLUMN, type Extracted, type Source, type SourceContext } from './source.js';
 import { removeTempDir, tempDir } from './temp-dir.js';
@@ -37,7 +37,9 @@ export function jsonSource(config: JsonConfig): Source {
       const relation = ctx.engine.uniqueName(config.kind);
       const what = `read the JSON files of pipeline ${ctx.pipeline}`;
       const context = { kind: 'source' as const, context: { pipeline: ctx.pipeline, files: describeFiles(files) } };
-      select = await textJsonColumns(ctx.engine, select, what).catch((e: unknown) => Promise.reject(named(e, files, config.records_path)));
+      // Without records_path each record is one object of the files (read_json_objects gives the same rows).
+      const exact = config.records_path ? undefined : { objects: objectsSql(files, format) };
+      select = await textJsonColumns(ctx.engine, select, what, exact).catch((e: unknown) => Promise.reject(named(e, files, config.records_path)));
       await ctx.engine.run(`CREATE OR REPLACE TEMP VIEW ${quoteIdent(relation)} AS ${select}`, what, context);
       return { relation, describe: describeFiles(files) };
     },
@@ -98,6 +100,7 @@ async function jsonLines(ctx: SourceContext, patterns: readonly string[]): Promi
   try {
     const read: { file: string; copy?: string }[] = [];
     let sampleAll = false;
+    let longDigits = false;
     // Where each record the reader will return comes from: (position of the run's first record, its line).
     let lines: [number, number][] | undefined = [];
     let position = 0;
@@ -112,6 +115,7 @@ async function jsonLines(ctx: SourceContext, patterns: readonly string[]): Promi
       };
       const scan = await scanJsonLines(ctx.engine, file, { signal: ctx.signal, onRejects: keep });
       sampleAll ||= scan.needsFullSample;
+      longDigits ||= scan.longDigits;
       if (scan.records > 0) {
         if (!scan.runs) lines = undefined;
         else for (const r of scan.runs) lines?.push([position + r.record, r.line]);
@@ -143,7 +147,7 @@ async function jsonLines(ctx: SourceContext, patterns: readonly string[]): Promi
     let select = `SELECT * FROM ${jsonLinesReadSql(read.map((r) => r.copy ?? r.file), { filenameColumn: SOURCE_FILE_COLUMN, sampleAll })}`;
     if (fileColumn) select = `SELECT * REPLACE (${fileColumn} AS ${SOURCE_FILE_COLUMN}) FROM (${select})`;
     const what = `read the JSON Lines files of pipeline ${ctx.pipeline}`;
-    select = await textJsonColumns(ctx.engine, select, what);
+    select = await textJsonColumns(ctx.engine, select, what, { objects: objectsSql(read.map((r) => r.copy ?? r.file), 'newline_delimited'), mayHoldLong: longDigits });
     const relation = ctx.engine.uniqueName('jsonl');
     await ctx.engine.run(`CREATE OR REPLACE TEMP VIEW ${quoteIdent(relation)} AS ${select}`, what, {
       kind: 'source',

@@ -48,6 +48,8 @@ export interface LineScan {
    * lines that are not records (then rows have no line).
    */
   runs?: { line: number; record: number }[];
+  /** Some record line holds a run of 16 digits: maybe an integer a double cannot hold (json-read.ts ExactNumbers). */
+  longDigits: boolean;
 }
 
 /** Past this many blank or rejected lines in a file, LineScan.runs is not kept. */
@@ -254,6 +256,7 @@ export async function scanJsonLines(
   const unsure: { line: number; text: string }[] = [];
   let records = 0;
   let needsFullSample = false;
+  let longDigits = false;
   const shape = new Shape();
   // Lines that are not records (blank or rejected), for LineScan.runs; undefined past MAX_GAPS.
   let gaps: number[] | undefined = [];
@@ -296,6 +299,7 @@ export async function scanJsonLines(
       if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
         records++;
         if (!needsFullSample) needsFullSample = shape.add(value as Record<string, unknown>, records);
+        if (!longDigits) longDigits = /\d{16}/.test(text);
       } else {
         rejects.push({ line, raw: clip(text), reason: `not a JSON object (${kindOf(value)}); each line must be one object` });
         gap(line);
@@ -308,7 +312,7 @@ export async function scanJsonLines(
   rejects.sort((a, b) => a.line - b.line);
   if (o.onRejects && rejects.length) await o.onRejects(rejects.splice(0));
   const runs = gaps ? recordRuns(gaps.sort((a, b) => a - b), lastLine) : undefined;
-  return { records, rejects, needsFullSample, runs };
+  return { records, rejects, needsFullSample, runs, longDigits };
 
   async function resolve(): Promise<void> {
     const batch = unsure.splice(0);
@@ -322,6 +326,7 @@ export async function scanJsonLines(
       const u = batch[Number(r.i)]!;
       if (r.ok === true) {
         records++;
+        if (!longDigits) longDigits = /\d{16}/.test(u.text);
         // Not JSON.parse-able (NaN, trailing commas): its keys are unknown here.
         needsFullSample = true;
       }

@@ -12,7 +12,7 @@ import { openEngine } from '../../engine/duckdb.js';
 import { explainReadFailure, expandGlobs, refuseEmptyCsv } from '../../ingest/explain-read.js';
 import { detectFormat, fileSourceSql, resolveFiles, type FileFormat } from '../../ingest/file-source.js';
 import { aboutInputs, readingInputs } from '../../ingest/input-errors.js';
-import { textJsonColumns } from '../../sources/json-read.js';
+import { objectsSql, textJsonColumns } from '../../sources/json-read.js';
 import { writeTable } from '../../ingest/write-table.js';
 import { splitObjectStorePaths } from '../../io/s3-glob.js';
 import { errorWithLocations, locationOf, stageRemote } from '../../sources/staged.js';
@@ -72,7 +72,10 @@ export default async function load(tableName: string, files: string[], opts: Loa
         if (format === 'csv') await readingInputs(inputs, async () => refuseEmptyCsv(await expandGlobs(engine, paths)));
         const read = fileSourceSql(paths, { format });
         // Mixed-type JSON columns as text, not as JSON with quoted strings (json-read.ts).
-        const selectSql = format === 'json' || format === 'jsonl' ? await readingInputs(inputs, () => textJsonColumns(engine, read, `read the input of ${tableName}`)) : read;
+        const selectSql = format === 'json' || format === 'jsonl' ? await readingInputs(inputs, () =>
+                textJsonColumns(engine, read, `read the input of ${tableName}`, { objects: objectsSql(paths, format === 'jsonl' ? 'newline_delimited' : 'auto') }),
+              )
+            : read;
         return await writeTable({
           inputs,
           catalog,
