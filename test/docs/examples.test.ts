@@ -250,5 +250,8 @@ describe('the README Quick tour', () => {
     expect((tour!.match(/^floe /gm) ?? []).length).toBeGreaterThanOrEqual(10);
     // The tour ran to its end: its last command expired (or kept) raw.orders' snapshots.
     expect(r.stderr, show(r)).toContain('+ floe maintain expire raw.orders');
-  });
+    // The tour's comment: `floe run --all` runs the scaffolded pipeline, data/*.csv → raw.example.
+    expect(tour).toContain('data/*.csv → raw.example');
+    expect(r.stdout, show(r)).toMatch(/^example\s+raw\.example\s+ok\s+2\s+2\s/m);
+  }, 300_000);
 });
