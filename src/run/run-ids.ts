@@ -28,9 +28,18 @@
  *   Runs refuse such a run id rather than risk appending twice (run-pipeline.ts).
  *
  * Bounded growth: RUN_IDS_KEPT entries per pipeline (about 12 KiB of metadata for Airflow
- * run ids). A run id older than that many later runs of its pipeline, whose snapshot is also
- * expired, is no longer known and counts as new.
+ * run ids). A run id that falls out of the record leaves its digest (the first 64 bits of its
+ * SHA-256, 11 characters) in the table property `floe.run-id-digests.<pipeline>`, oldest
+ * first, which keeps the last DIGESTS_KEPT of them (about 53 KiB): a run id whose digest is
+ * there, and whose snapshot is not on main's history while that history was expired, is
+ * `committed` too. So a pipeline's last RUN_IDS_KEPT + DIGESTS_KEPT run ids are known; only
+ * a run id older than that many later runs of its pipeline, whose snapshot is also expired,
+ * counts as new. (A chance collision of two 64-bit digests, about one in 10^15 per run at the
+ * full record, would skip a new run.) Refusing every unrecorded run id once the record has
+ * dropped any would refuse every fresh id of a scheduler that makes one per run (Airflow), so
+ * the record keeps digests instead.
  */
+import { createHash } from 'node:crypto';
 import type { Snapshot, TableMetadata } from '../iceberg/types.js';
 import { ancestry } from '../table/ancestry.js';
 import type { TableChange, TableUpdate } from '../table/updates.js';
@@ -42,6 +51,12 @@ export const RUN_IDS_PREFIX = 'floe.run-ids.';
 export const RUN_IDS_MARKER = 'floe.run-ids';
 /** Run ids kept per pipeline. */
 export const RUN_IDS_KEPT = 200;
+/** Table property `floe.run-id-digests.<pipeline>`: digests of the run ids that fell out of the record. */
+export const RUN_ID_DIGESTS_PREFIX = 'floe.run-id-digests.';
+/** Digests kept per pipeline, beyond the RUN_IDS_KEPT run ids. */
+export const DIGESTS_KEPT = 4800;
+/** Characters of one digest: 64 bits in base64url without padding. */
+const DIGEST_CHARS = 11;
 
 
 export type RunEntry = readonly [runId: string, timestampMs: number];
@@ -65,8 +80,38 @@ export function readRunIds(properties: Readonly<Record<string, string>>, pipelin
   }
 }
 
-function serialize(entries: readonly RunEntry[]): string {
-  return JSON.stringify(entries.slice(-RUN_IDS_KEPT));
+export function runIdDigestsKey(pipeline: string): string {
+  return RUN_ID_DIGESTS_PREFIX + pipeline;
+}
+
+/** A run id's digest as stored in `floe.run-id-digests.<pipeline>`. */
+export function runIdDigest(runId: string): string {
+  return createHash('sha256').update(runId, 'utf8').digest().subarray(0, 8).toString('base64url');
+}
+
+/** Whether the digests of `pipeline` hold `runId`'s (only whole, aligned digests count). */
+export function digestsHold(properties: Readonly<Record<string, string>>, pipeline: string, runId: string): boolean {
+  const text = properties[runIdDigestsKey(pipeline)];
+  if (!text) return false;
+  const d = runIdDigest(runId);
+  for (let at = text.indexOf(d); at >= 0; at = text.indexOf(d, at + 1)) if (at % DIGEST_CHARS === 0) return true;
+  return false;
+}
+
+/**
+ * The properties for `record` (any length) of `pipeline` on `base`: its last RUN_IDS_KEPT
+ * entries, and the digests of the ones it drops appended to the pipeline's digests (when
+ * there are any). Pure.
+ */
+function recordUpdates(base: Readonly<Record<string, string>>, pipeline: string, record: readonly RunEntry[]): Record<string, string> {
+  const out: Record<string, string> = { [runIdsKey(pipeline)]: JSON.stringify(record.slice(-RUN_IDS_KEPT)) };
+  const dropped = record.slice(0, Math.max(0, record.length - RUN_IDS_KEPT));
+  if (dropped.length) {
+    const before = base[runIdDigestsKey(pipeline)] ?? '';
+    const all = before.slice(before.length % DIGEST_CHARS) + dropped.map((e) => runIdDigest(e[0])).join('');
+    out[runIdDigestsKey(pipeline)] = all.slice(-DIGESTS_KEPT * DIGEST_CHARS);
+  }
+  return out;
 }
 
 /** Main's history reaches the table's first snapshot (or there is none): nothing was expired. */
@@ -96,6 +141,8 @@ export function runIdStatus(m: TableMetadata | undefined, pipeline: string, runI
   const oldest = history.at(-1);
   // Not on main: expired off its history (older than what remains), or rolled back (newer).
   if (entry && !complete && oldest && entry[1] <= oldest['timestamp-ms']) return 'committed';
+  // Fell out of the record (older than its last RUN_IDS_KEPT runs) and expired off main.
+  if (!entry && !complete && digestsHold(properties, pipeline, runId)) return 'committed';
   if (complete || record !== undefined || properties[RUN_IDS_MARKER] === 'complete') return 'new';
   return 'unknown';
 }
@@ -114,12 +161,12 @@ export function runIdUpdates(base: TableMetadata, change: TableChange, pipeline:
   let record = existing ?? historyRuns(history, pipeline);
   const moved = runId === undefined ? undefined : snapshotMovingMain(change, pipeline, runId);
   if (runId !== undefined && moved) record = [...record.filter((e) => e[0] !== runId), [runId, moved['timestamp-ms']]];
-  if (existing === undefined || moved) updates[runIdsKey(pipeline)] = serialize(record);
+  if (existing === undefined || moved) Object.assign(updates, recordUpdates(base.properties, pipeline, record));
   if (base.properties[RUN_IDS_MARKER] !== 'complete' && historyComplete(history)) {
     updates[RUN_IDS_MARKER] = 'complete';
     const others = new Set(history.map((s) => s.summary[SUMMARY.pipeline]).filter((p): p is string => p !== undefined && p !== pipeline));
     for (const other of others) {
-      if (readRunIds(base.properties, other) === undefined) updates[runIdsKey(other)] = serialize(historyRuns(history, other));
+      if (readRunIds(base.properties, other) === undefined) Object.assign(updates, recordUpdates(base.properties, other, historyRuns(history, other)));
     }
   }
   return Object.keys(updates).length ? [{ action: 'set-properties', updates }] : [];
