@@ -14,9 +14,9 @@ import path from 'node:path';
 import type { Database, Statement } from 'better-sqlite3';
 import { FloeError, notFound, sourceError } from '../errors.js';
 import { createStage, type Stage } from './appender.js';
-import { baseQuery, checkWatermark, cursorColumn, cursorStart, incrementalQuery, quoteSourceIdent, type RelationalConfig } from './incremental.js';
+import { baseQuery, checkWatermark, cursorColumn, cursorStart, derived, incrementalQuery, quoteSourceIdent, type RelationalConfig } from './incremental.js';
 import type { Extracted, Source, SourceContext } from './source.js';
-import { type SqlitePlan, sqliteColumn, sqliteText } from './sql-types.js';
+import { parseTimestamp, type SqlitePlan, sqliteColumn, sqliteText } from './sql-types.js';
 
 type SqliteConfig = Extract<RelationalConfig, { kind: 'sqlite' }>;
 
@@ -62,11 +62,16 @@ export function sqliteSource(config: SqliteConfig): Source {
             params.push(
               plan.type === 'BIGINT' ? BigInt(checkWatermark(name, start.after, 'integer')) : plan.type === 'DOUBLE' ? Number(checkWatermark(name, start.after, 'number')) : start.after,
             );
-            stmt = prepare(db, incrementalQuery('sqlite', base, declared[c]!.name, '?'), ctx, describe);
+            const instant = plan.type === 'TIMESTAMP' && parseTimestamp(start.after) !== undefined;
+            stmt = prepare(db, instant ? instantQuery(base, name) : incrementalQuery('sqlite', base, name, '?'), ctx, describe);
           }
         }
         stmt.raw(true).safeIntegers(true);
 
+        // Columns read as text from the first row: a value met after rows were staged showed
+        // that their type cannot hold every value, and converting the staged rows would not
+        // give their text back (true for 1, 08:00:00 for 10:00:00+02:00, \xC3\xA9 for é).
+        const asText = new Set<number>();
         let plans: SqlitePlan[] | undefined;
         let batch: unknown[][] = [];
         // Columns with a text value holding U+FFFD: maybe the driver's replacement of bytes that are not UTF-8.
@@ -74,12 +79,14 @@ export function sqliteSource(config: SqliteConfig): Source {
         const flush = async () => {
           if (!plans) {
             // Columns without a declared type (expressions) take the type of their first value.
-            plans = declared.map((d, i) => sqliteColumn(d.name, d.type, batch.find((r) => r[i] !== null)?.[i]));
+            plans = declared.map((d, i) => (asText.has(i) ? sqliteText(d.name, d.type || 'no declared type') : sqliteColumn(d.name, d.type, batch.find((r) => r[i] !== null)?.[i])));
             stage = await createStage(ctx, plans, { stem: 'sqlite', describe });
           }
           for (let i = 0; i < plans.length; i++) {
             const plan = plans[i]!;
             if (batch.some((r) => r[i] !== null && !plan.accepts(r[i]))) {
+              // DuckDB's cast of a staged BIGINT is its digits, as SQLite would print them: exact.
+              if (stage!.rows > 0 && plan.type !== 'BIGINT') throw new ReadAsText(i);
               plans[i] = sqliteText(plan.name, plan.sourceType);
               await stage!.retype(i, plans[i]!);
             }
@@ -89,19 +96,32 @@ export function sqliteSource(config: SqliteConfig): Source {
           ctx.onProgress?.(stage!.rows);
           batch = [];
         };
-        try {
-          for (const row of stmt.iterate(...params) as IterableIterator<unknown[]>) {
-            batch.push(row);
-            if (batch.length >= config.batch_size) {
-              ctx.signal?.throwIfAborted();
-              await flush();
+        for (;;) {
+          try {
+            for (const row of stmt.iterate(...params) as IterableIterator<unknown[]>) {
+              batch.push(row);
+              if (batch.length >= config.batch_size) {
+                ctx.signal?.throwIfAborted();
+                await flush();
+              }
             }
+            await flush();
+            break;
+          } catch (e) {
+            if (e instanceof ReadAsText) {
+              // Read again from the start with that column as text (a local file: cheap next to a wrong value).
+              await stage?.abandon();
+              stage = undefined;
+              plans = undefined;
+              batch = [];
+              suspects.clear();
+              asText.add(e.column);
+              continue;
+            }
+            if (e instanceof FloeError || (e instanceof Error && e.name === 'AbortError')) throw e;
+            throw sourceError(`pipeline ${ctx.pipeline}: ${describe} failed while reading rows: ${message(e)}`, { cause: e, context: { pipeline: ctx.pipeline } });
           }
-        } catch (e) {
-          if (e instanceof FloeError || (e instanceof Error && e.name === 'AbortError')) throw e;
-          throw sourceError(`pipeline ${ctx.pipeline}: ${describe} failed while reading rows: ${message(e)}`, { cause: e, context: { pipeline: ctx.pipeline } });
         }
-        await flush();
         for (const i of suspects) checkUtf8(db, stmt.source, params, declared[i]!.name, ctx, describe);
         stage!.finish();
         return { relation: stage!.relation, rowsRead: stage!.rows, describe };
@@ -113,6 +133,20 @@ export function sqliteSource(config: SqliteConfig): Source {
       }
     },
   };
+}
+
+/**
+ * The incremental read of a DATETIME / TIMESTAMP column: compared as instants, not as text,
+ * so `2024-01-05 11:59:00-02:00` (13:59 UTC) is above a 12:00:00 watermark. julianday() reads
+ * ISO 8601 text with `T`, `Z` and offsets, to the millisecond: a second of slack keeps every
+ * row above the watermark (the runner drops the few at or below it, comparing microseconds).
+ * Text julianday() cannot read sorts last and is read (it turns the column into VARCHAR, which
+ * the target's type then refuses, rather than being skipped without a word).
+ */
+function instantQuery(base: string, column: string): string {
+  const c = `q.${quoteSourceIdent('sqlite', column)}`;
+  const key = `coalesce(julianday(${c}), 9e999)`;
+  return `${derived(base)}\nWHERE ${c} IS NOT NULL AND ${key} > julianday(?) - 1.0 / 86400\nORDER BY ${key}`;
 }
 
 /**
@@ -147,3 +181,10 @@ function prepare(db: Database, sql: string, ctx: SourceContext, describe: string
 }
 
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
+/** Thrown inside a read: column `column` must be read as text from the first row. */
+class ReadAsText extends Error {
+  constructor(readonly column: number) {
+    super(`column ${column} is read again as text`);
+  }
+}
