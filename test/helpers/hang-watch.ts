@@ -31,7 +31,8 @@ const TAIL_CHARS = 6000;
 const live = new Set<Watched>();
 let seq = 0;
 
-const REPORT_DIR = path.join(tmpdir(), `floe-test-reports-${process.pid}`);
+// One folder for every worker: file names carry the worker pid; a report is removed with its child.
+const REPORT_DIR = path.join(tmpdir(), 'floe-test-reports');
 
 /** Node options that make the child write a diagnostic report to the returned file on SIGUSR2. */
 export function nodeReportArgs(): { args: string[]; reportFile: string } {
