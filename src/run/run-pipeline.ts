@@ -89,6 +89,9 @@ export async function runIngestPipeline(ctx: RunContext, lp: LoadedPipeline): Pr
   const id = parseTableIdentifier(p.target.table);
   const lock = await acquireTableLock(lockDir(ctx.project), p.target.table, ctx.lockTimeoutMs);
   let session: Engine | undefined;
+  // A merge's modules load while DuckDB starts (off the main thread), not after the staging.
+  const merging = p.target.mode === 'merge' ? import('./merge.js') : undefined;
+  merging?.catch(() => undefined); // awaited by the write; a run that fails before it must not leave it unhandled
   try {
     // DuckDB creates its instance off the main thread: the table's metadata is read meanwhile.
     const [opened, loaded] = await Promise.allSettled([
@@ -239,7 +242,7 @@ export async function runIngestPipeline(ctx: RunContext, lp: LoadedPipeline): Pr
     };
     const write = (): Promise<WriteTableResult> =>
       mode === 'merge'
-        ? import('./merge.js').then((m) => m.mergeTable({ ...common, selectSql: good, key: p.target.key ?? [], deleteColumn: p.target.delete_column, ...mergeInput }))
+        ? (merging ?? import('./merge.js')).then((m) => m.mergeTable({ ...common, selectSql: good, key: p.target.key ?? [], deleteColumn: p.target.delete_column, ...mergeInput }))
         : writeTable({ ...common, selectSql: good, mode, beforeCommit });
     // A declared partition_by / sort_by evolves the table's layout with this run
     // (table/evolve/layout.ts); without one the layout is left alone, and those modules are not loaded.

@@ -8,12 +8,27 @@
  * statement a floe process runs: a copy of the batch is a `CREATE TEMP TABLE` statement that
  * selects the batch's `note` column as itself (the key-only tables of the merge — rows that
  * repeat a key, row positions, the key range — never carry it).
+ *
+ * Through the library: a merge of rows the caller staged (`staged`), with the table the caller
+ * read (`table`), re-applies over a concurrent commit or fails cleanly, and leaves the batch.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTableView } from '../../src/engine/read.js';
+import { FloeError } from '../../src/errors.js';
+import type { TableIdentifier } from '../../src/iceberg/types.js';
+import { writeTable } from '../../src/ingest/write-table.js';
+import { LocalFileIO } from '../../src/io/local.js';
+import { mergeTable } from '../../src/run/merge.js';
+import type { CommitEvents } from '../../src/table/commit.js';
+import { loadTable, type LoadedTable } from '../../src/table/load.js';
+import { raceOnce } from '../helpers/race.js';
+import { openWriteLab, type WriteLab } from '../helpers/write-lab.js';
 import { assertBuilt, duck, type Project, ROOT, show, sqlString, useProjects } from './helpers.js';
+
+const io = new LocalFileIO();
 
 const newProject = useProjects();
 const TRACE = pathToFileURL(join(ROOT, 'bench', 'profile', 'trace.mjs')).href;
@@ -101,4 +116,70 @@ describe('a merge of a value the table cannot take', () => {
     expect(await p.pointer('web.events')).toBe(pointer);
     expect(await p.dataFiles('web.events')).toEqual(files);
   }, 600_000);
+});
+
+describe.each(['copy-on-write', 'merge-on-read'] as const)('mergeTable over rows the caller staged (%s)', (mode) => {
+  let lab: WriteLab;
+  let n = 0;
+  beforeAll(async () => {
+    lab = await openWriteLab('floe-merge-staged-');
+  });
+  afterAll(() => lab.close());
+
+  const values = (rows: [number, string][]) => `SELECT * FROM (VALUES ${rows.map(([k, v]) => `(${k}::BIGINT, ${sqlString(v)})`).join(', ')}) AS t(id, v)`;
+  const base = (id: TableIdentifier) => ({ catalog: lab.catalog, io, engine: lab.engine, id, warehouse: join(lab.dir, 'wh') });
+  const append = (id: TableIdentifier, rows: [number, string][], events?: CommitEvents) => writeTable({ ...base(id), selectSql: values(rows), mode: 'append', events });
+  const fresh = async (rows: [number, string][]) => {
+    const id = { namespace: ['staged'], name: `t${++n}` };
+    await writeTable({ ...base(id), selectSql: values(rows), mode: 'append', properties: { 'write.merge.mode': mode } });
+    return id;
+  };
+  /** The batch in a temp table, as a pipeline run stages it; the merge reads it in place. */
+  const stage = async (rows: [number, string][]) => {
+    const batch = lab.engine.uniqueName('batch');
+    await lab.engine.run(`CREATE TEMP TABLE ${batch} AS ${values(rows)}`, 'stage a batch');
+    return batch;
+  };
+  const merge = (id: TableIdentifier, batch: string, o: { table?: LoadedTable; events?: CommitEvents } = {}) =>
+    mergeTable({ ...base(id), selectSql: `SELECT * FROM ${batch}`, key: ['id'], staged: true, ...o });
+  const rows = async (id: TableIdentifier) => {
+    const t = await loadTable(lab.catalog, io, id);
+    await createTableView(lab.engine, ['v', id.name], { io: t.io, metadata: t.metadata, table: id.name });
+    return (await lab.engine.all(`SELECT id, v FROM v.${id.name} ORDER BY id, v`, 'read')).map((r) => [Number(r.id), r.v]);
+  };
+  const leftovers = async () =>
+    Number((await lab.engine.all(`SELECT count(*) AS n FROM duckdb_views() WHERE view_name LIKE '%merge_in%'`, 'list views'))[0]!.n) +
+    Number((await lab.engine.all(`SELECT count(*) AS n FROM duckdb_tables() WHERE table_name LIKE '%merge_in%'`, 'list tables'))[0]!.n);
+
+  it('re-applies over a concurrent append of other keys, reading the batch where it is', async () => {
+    const id = await fresh([[1, 'a'], [2, 'b']]);
+    const batch = await stage([[2, 'B'], [3, 'c']]);
+    const ev = raceOnce(() => append(id, [[50, 'far away']]));
+    const r = await merge(id, batch, { events: ev });
+    expect(ev.raced).toBe(1);
+    expect(r.attempts).toBe(2);
+    expect(await rows(id)).toEqual([[1, 'a'], [2, 'B'], [3, 'c'], [50, 'far away']]);
+    // The batch is the caller's: still there, unchanged; the merge's view is gone.
+    expect(Number((await lab.engine.all(`SELECT count(*) AS n FROM ${batch}`, 'count'))[0]!.n)).toBe(2);
+    expect(await leftovers()).toBe(0);
+  });
+
+  it('with the table read before a concurrent append of an overlapping key: fails cleanly, nothing committed', async () => {
+    const id = await fresh([[1, 'a'], [2, 'b']]);
+    const read = await loadTable(lab.catalog, io, id);
+    await append(id, [[2, 'theirs']]);
+    const e = await merge(id, await stage([[2, 'ours'], [3, 'c']]), { table: read }).then(() => undefined, (x: unknown) => x);
+    expect(e).toBeInstanceOf(FloeError);
+    expect((e as FloeError).kind).toBe('conflict');
+    expect(await rows(id)).toEqual([[1, 'a'], [2, 'b'], [2, 'theirs']]);
+    expect(await leftovers()).toBe(0);
+  });
+
+  it('with the table read before a concurrent append of other keys: merges on top of it', async () => {
+    const id = await fresh([[1, 'a'], [2, 'b']]);
+    const read = await loadTable(lab.catalog, io, id);
+    await append(id, [[50, 'far away']]);
+    await merge(id, await stage([[1, 'A']]), { table: read });
+    expect(await rows(id)).toEqual([[1, 'A'], [2, 'b'], [50, 'far away']]);
+  });
 });
