@@ -30,7 +30,7 @@ describe('reportAndKillLive', () => {
   });
 
   it('gives a Python child\'s traceback (faulthandler on SIGABRT)', async () => {
-    const child = spawn('python3', ['-c', "import sys, time\nprint('started', file=sys.stderr, flush=True)\ndef wait_forever():\n    time.sleep(600)\nwait_forever()"], {
+    const child = spawn('python3', ['-c', "import sys, time\ndef wait_forever():\n    print('waiting', file=sys.stderr, flush=True)\n    time.sleep(600)\nwait_forever()"], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, PYTHONFAULTHANDLER: '1' },
     });
