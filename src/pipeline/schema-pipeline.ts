@@ -11,6 +11,7 @@ import { identityPipeline } from './schema-identity.js';
 import { sourceSchema } from './schema-source.js';
 import { strptimeToLuxon } from '../c360/normalize/timestamp-format.js';
 import { FloeError } from '../errors.js';
+import { redundantPartitionFields } from '../iceberg/partition-rules.js';
 
 function expression<T>(parse: (s: string) => Parsed<T>) {
   return z.string().transform((s, ctx) => {
@@ -109,6 +110,16 @@ export const targetSchema = z
     }
     if (v.delete_column !== undefined && Array.isArray(v.key) && v.key.includes(v.delete_column)) {
       ctx.addIssue({ code: 'custom', message: 'delete_column cannot be one of the key columns', path: ['delete_column'] });
+    }
+    // Iceberg refuses redundant partition fields, day(ts) with hour(ts) (iceberg/partition-rules.ts).
+    const parts = (Array.isArray(v.partition_by) ? v.partition_by : []).flatMap((p: unknown, i) => {
+      const e = p as { source?: unknown; transform?: unknown; text?: unknown } | null;
+      return e && typeof e.source === 'string' && typeof e.transform === 'string' ? [{ source: e.source, transform: e.transform, text: String(e.text).trim(), i }] : [];
+    });
+    const redundant = redundantPartitionFields(parts);
+    if (redundant) {
+      const { first, second, reason } = redundant;
+      ctx.addIssue({ code: 'custom', path: ['partition_by', second.i], message: `${second.text} is redundant with ${first.text} (partition_by[${first.i}]): ${reason}; keep one of them` });
     }
   }, evenWithErrors);
 

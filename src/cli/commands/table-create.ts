@@ -22,6 +22,7 @@ import { joinLocation } from '../../io/fileio.js';
 import { columnTypeProblem } from '../../pipeline/column-type.js';
 import { createTable } from '../../table/commit.js';
 import { parseAddColumn, parsePair, parsePartitionField, parseSortField } from '../../table/evolve/parse.js';
+import { refuseRedundantOption } from '../../table/evolve/partition-update.js';
 import { globalsOf, withProject } from '../context.js';
 import { consoleOutput, reportingS3RetriesUnlessJson } from '../output.js';
 
@@ -77,6 +78,8 @@ export default async function create(tableName: string, opts: CreateOptions, cmd
     const sortBy = (opts.sortBy ?? []).map((t) => parseSortField('--sort-by', t));
     const properties = Object.fromEntries((opts.property ?? []).map((t) => parsePair('--property', t, 'key=value')).map(({ key, value }) => [key, value]));
     const name = formatTableId(id);
+    // Iceberg refuses redundant partition fields (day(ts) with hour(ts)).
+    refuseRedundantOption(partitionBy, name);
     return withProject(globalsOf(cmd), async ({ catalog, io, project }) => {
       if (await catalog.tableExists(id)) {
         if (opts.ifNotExists) {

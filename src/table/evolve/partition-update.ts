@@ -11,8 +11,9 @@
  *   name a new field wants is renamed `<name>_<field-id>`, as Iceberg Java does.
  * - A spec equal to an existing one is not added again: that spec is made the default.
  */
-import { FloeError, schemaError } from '../../errors.js';
+import { FloeError, schemaError, usageError } from '../../errors.js';
 import { buildPartitionSpec, type UnboundPartitionField } from '../../iceberg/metadata-builder.js';
+import { partitionExprText, redundantPartitionFields } from '../../iceberg/partition-rules.js';
 import { columnName } from '../../iceberg/schema.js';
 import type { PartitionField, PartitionSpec, Schema, TableMetadata } from '../../iceberg/types.js';
 
@@ -62,6 +63,7 @@ export function updatePartitionSpec(m: TableMetadata, schema: Schema, c: Partiti
       throw schemaError(`table ${table}: partition field '${f.name}' uses column id ${f['source-id']}, which this change drops`, { context: { table } });
     }
   }
+  const fromCurrent = new Set(c.partitionBy ? [] : wanted);
   const dropped = new Set<string>();
   for (const name of c.dropPartitionFields ?? []) {
     if (dropped.has(name)) throw schemaError(`table ${table}: partition field '${name}' is dropped twice in the same change`, { context: { table } });
@@ -82,6 +84,8 @@ export function updatePartitionSpec(m: TableMetadata, schema: Schema, c: Partiti
     }
     wanted.push(a);
   }
+
+  refuseRedundant(wanted, new Set(wanted.filter((w) => !fromCurrent.has(w))), table);
 
   const bound = bind(schema, wanted, m, v1 ? [current] : m['partition-specs'], table);
   let fields: PartitionField[];
@@ -108,6 +112,39 @@ export function updatePartitionSpec(m: TableMetadata, schema: Schema, c: Partiti
   const spec = { ...candidate, 'spec-id': specId };
   const line = `partition spec ${current['spec-id']} [${describeSpec(current, schema)}] → ${existing ? 'existing ' : ''}spec ${specId} [${describeSpec(spec, schema)}]`;
   return { spec, reused: existing !== undefined, lastPartitionId: existing ? m['last-partition-id'] : lastPartitionId, changes: [line] };
+}
+
+/**
+ * Refuses a spec with redundant fields (partition-rules.ts), when the pair involves a field
+ * this change adds: `hour(ts)` added to a spec with `day(ts)`, or both in one --partition-by.
+ * A redundant pair the table already has (another engine made it) is left alone.
+ */
+export function refuseRedundant(fields: readonly UnboundPartitionField[], added: ReadonlySet<UnboundPartitionField> | null, table: string): void {
+  const pair = redundantPartitionFields(
+    fields.map((f) => ({ source: f.sourceName, transform: f.transform, f })),
+    added ? (x) => added.has(x.f) : undefined,
+  );
+  if (!pair) return;
+  const text = (f: UnboundPartitionField) => `${partitionExprText(f.sourceName, f.transform)}${f.name ? ` as ${f.name}` : ''}`;
+  const [a, b] = [pair.first.f, pair.second.f];
+  const old = added && !added.has(a) ? a : undefined;
+  const message = old
+    ? `table ${table}: cannot add partition field ${text(b)}: it is redundant with the spec's field ${text(a)}: ${pair.reason}`
+    : `table ${table}: partition fields ${text(a)} and ${text(b)} are redundant: ${pair.reason}`;
+  const hint = old
+    ? `replace it in the same change: --drop-partition-field ${a.name ?? `"${partitionExprText(a.sourceName, a.transform)}"`} --add-partition-field "${partitionExprText(b.sourceName, b.transform)}"`
+    : 'keep one of them; Iceberg refuses redundant partition fields';
+  throw schemaError(message, { context: { table, column: a.sourceName }, hint });
+}
+
+/** The same check for a new table's --partition-by: a slip on the command line (usage, exit 2). */
+export function refuseRedundantOption(fields: readonly UnboundPartitionField[], table: string): void {
+  try {
+    refuseRedundant(fields, null, table);
+  } catch (e) {
+    if (e instanceof FloeError && e.kind === 'schema') throw usageError(e.message, { cause: e, hint: e.hint, context: e.context });
+    throw e;
+  }
 }
 
 function exprOf(w: UnboundPartitionField): string {

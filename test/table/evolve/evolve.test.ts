@@ -182,12 +182,13 @@ describe('partition spec evolution', () => {
       { type: 'assert-default-spec-id', 'default-spec-id': 0 },
       { type: 'assert-last-assigned-partition-id', 'last-assigned-partition-id': 999 + 1 },
     ]);
-    // Drop day(ts), add month(ts), then bring day(ts) back: it gets 1000 again, month keeps 1002.
+    // Drop day(ts), add month(ts), then bring day(ts) back in place of month(ts) (one column
+    // takes one time transform): day gets 1000 again, and month's 1002 stays taken.
     const c = evolve(next, { dropPartitionFields: ['ts_day'], addPartitionFields: [{ sourceName: 'ts', transform: 'month' }] }).next;
     expect(spec(c)['spec-id']).toBe(2);
     expect(spec(c).fields.map((f) => [f.name, f['field-id']])).toEqual([['id_bucket', 1001], ['ts_month', 1002]]);
-    const d = evolve(c, { partitionBy: [{ sourceName: 'ts', transform: 'month' }, { sourceName: 'ts', transform: 'day' }] }).next;
-    expect(spec(d).fields.map((f) => [f.name, f['field-id']])).toEqual([['ts_month', 1002], ['ts_day', 1000]]);
+    const d = evolve(c, { partitionBy: [{ sourceName: 'id', transform: 'bucket[4]' }, { sourceName: 'ts', transform: 'day' }] }).next;
+    expect(spec(d).fields.map((f) => [f.name, f['field-id']])).toEqual([['id_bucket', 1001], ['ts_day', 1000]]);
     expect(d['last-partition-id']).toBe(1002);
     // Partition field ids never collide across specs.
     const byId = new Map<number, string>();
@@ -244,11 +245,11 @@ describe('partition spec evolution', () => {
       { 'source-id': 3, 'field-id': 1000, name: 'ts_day', transform: 'void' },
       { 'source-id': 3, 'field-id': 1001, name: 'ts_month', transform: 'month' },
     ]);
-    // Adding day(ts) again: a new id (v1 does not track ids), and the void field gives up its name.
-    const b = evolve(a, { addPartitionFields: [{ sourceName: 'ts', transform: 'day' }] }).next;
+    // day(ts) again in place of month(ts): a new id (v1 does not track ids), and the void field gives up its name.
+    const b = evolve(a, { dropPartitionFields: ['ts_month'], addPartitionFields: [{ sourceName: 'ts', transform: 'day' }] }).next;
     expect(spec(b).fields).toEqual([
       { 'source-id': 3, 'field-id': 1000, name: 'ts_day_1000', transform: 'void' },
-      { 'source-id': 3, 'field-id': 1001, name: 'ts_month', transform: 'month' },
+      { 'source-id': 3, 'field-id': 1001, name: 'ts_month', transform: 'void' },
       { 'source-id': 3, 'field-id': 1002, name: 'ts_day', transform: 'day' },
     ]);
   });
