@@ -17,6 +17,7 @@ import { writeTable } from '../../ingest/write-table.js';
 import { splitObjectStorePaths } from '../../io/s3-glob.js';
 import { errorWithLocations, locationOf, stageRemote } from '../../sources/staged.js';
 import { parsePartitionExpr, unboundPartitionField } from '../../pipeline/expressions.js';
+import { refuseRedundantOption } from '../../table/evolve/partition-update.js';
 import { globalsOf, withProject } from '../context.js';
 import { consoleOutput, endOnError, formatBytes, reportingS3RetriesUnlessJson } from '../output.js';
 
@@ -37,6 +38,7 @@ export default async function load(tableName: string, files: string[], opts: Loa
       if (!p.ok) throw usageError(`--partition-by: ${p.problem}`);
       return unboundPartitionField(p.value);
     });
+    refuseRedundantOption(partitionBy, tableName);
     // s3:// inputs (files or globs) are staged through the project's FileIO once it is open.
     const { remote, local } = splitObjectStorePaths(files);
     let paths = await resolveFiles(local);
