@@ -189,7 +189,17 @@ async function lookupTypes(client: Client, ctx: SourceContext, target: string, f
     target,
     () =>
       client.query({
-        text: `SELECT format_type(x.o, x.m), format_type(x.o, NULL), t.typcategory, t.typelem, t.typdelim
+        // An array of a domain (posint[]) has the domain as its element: follow the domain
+        // chain to its base type, and take the typmod of the nearest domain that has one.
+        text: `WITH RECURSIVE dom(i, oid, mod, depth) AS (
+                 SELECT x.i, e.typbasetype, e.typtypmod, 1 FROM unnest($1::oid[]) WITH ORDINALITY AS x(o, i)
+                   JOIN pg_type t ON t.oid = x.o JOIN pg_type e ON e.oid = t.typelem WHERE e.typtype = 'd'
+                 UNION ALL
+                 SELECT dom.i, p.typbasetype, CASE WHEN dom.mod >= 0 THEN dom.mod ELSE p.typtypmod END, dom.depth + 1
+                   FROM dom JOIN pg_type p ON p.oid = dom.oid WHERE p.typtype = 'd' AND dom.depth < 32)
+               SELECT format_type(x.o, x.m), format_type(x.o, NULL), t.typcategory,
+                 coalesce((SELECT d.oid FROM dom d WHERE d.i = x.i ORDER BY d.depth DESC LIMIT 1), t.typelem),
+                 coalesce((SELECT d.mod FROM dom d WHERE d.i = x.i ORDER BY d.depth DESC LIMIT 1), -1), t.typdelim
                FROM unnest($1::oid[], $2::int[]) WITH ORDINALITY AS x(o, m, i) JOIN pg_type t ON t.oid = x.o ORDER BY x.i`,
         values: [`{${fields.map((f) => f.dataTypeID).join(',')}}`, `{${fields.map((f) => f.dataTypeModifier).join(',')}}`],
         rowMode: 'array',
@@ -198,7 +208,14 @@ async function lookupTypes(client: Client, ctx: SourceContext, target: string, f
   );
   const rows = result.rows as string[][];
   if (rows.length !== fields.length) throw new FloeError('internal', `pg_type lookup returned ${rows.length} rows for ${fields.length} columns`);
-  return rows.map(([display, base, category, elem, delim]) => ({ display: display!, base: base!, category: category!, elem: Number(elem), delim: delim! }));
+  return rows.map(([display, base, category, elem, elemTypmod, delim]) => ({
+    display: display!,
+    base: base!,
+    category: category!,
+    elem: Number(elem),
+    elemTypmod: Number(elemTypmod),
+    delim: delim!,
+  }));
 }
 
 /** Runs one driver call; a failure becomes a source error naming the pipeline and database. */

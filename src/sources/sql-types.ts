@@ -314,8 +314,10 @@ export interface PgTypeInfo {
   display: string;
   /** typcategory: 'A' array, 'E' enum, 'S' string, 'N' numeric, ... */
   category: string;
-  /** typelem of an array type */
+  /** typelem of an array type; for an array of a domain, the domain's base type */
   elem: number;
+  /** For an array of a domain: the domain's typmod (numeric(12,2) for `amount[]`), else -1. */
+  elemTypmod?: number;
   /** typdelim: the array element delimiter (',' except for box) */
   delim: string;
 }
@@ -418,7 +420,7 @@ export function postgresColumn(name: string, oid: number, typmod: number, info: 
   const sourceType = info?.display ?? `oid ${oid}`;
   if (info?.category !== 'A' || !info.elem) return { name, sourceType, ...pgScalar(oid, typmod) };
   const elemOid = info.elem;
-  const elem = pgScalar(elemOid, typmod);
+  const elem = pgScalar(elemOid, info.elemTypmod !== undefined && info.elemTypmod >= 0 ? info.elemTypmod : typmod);
   const delim = info.delim || ',';
   if (elem.wire === 'BLOB') {
     const convert = (v: string) => parsePgArray(v, delim).map((e) => (e === null ? null : byteaConverter(e)));

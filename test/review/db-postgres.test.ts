@@ -19,6 +19,10 @@ const db = usePgSchema('floe_rv_pg', `
     INSERT INTO odd VALUES (1, 5, 12.34, '10:00:00.5+02', '{1.4e-45,NaN,-Infinity,3.4028235e38}', '{t,f,NULL}',
       '{a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11}', 0.25, 12345678901234567890.123456789012345678),
       (2, NULL, NULL, NULL, NULL, NULL, NULL, 1.5, 123456789012345678901234567890.5);
+    CREATE DOMAIN amount2 AS amount;
+    CREATE DOMAIN stamp AS timestamptz;
+    CREATE TABLE domain_arrays (id int, pa posint[], aa amount[], a2 amount2[], sa stamp[]);
+    INSERT INTO domain_arrays VALUES (1, '{1,2}', '{1.50,NULL}', '{-2.25}', '{"2024-01-01 00:00:00+00"}'), (2, '{}', '{}', '{}', '{infinity}');
     CREATE TABLE big AS SELECT g AS id, md5(g::text) AS h FROM generate_series(1, 200000) g;
   `);
 
@@ -102,5 +106,19 @@ describe.each(PATHS)('postgres review (%s path)', (_, options) => {
     const n = await fail('n');
     expect(n!.message).toMatch(/row 2 .*column "n" \(numeric → DECIMAL\(38, 18\)\): 123456789012345678901234567890\.5 does not fit DECIMAL\(38, 18\)/);
     expect(n!.hint).toMatch(/round\(x, 6\)/);
+  });
+
+  it('types an array of a domain as a list of its base type, as it types the domain itself', async () => {
+    const out = await source({ query: `SELECT id, pa, aa, a2 FROM ${db.table('domain_arrays')}` }, options).extract(context(engine()));
+    expect(await columnTypes(engine(), out.relation)).toEqual({ id: 'INTEGER', pa: 'INTEGER[]', aa: 'DECIMAL(12,2)[]', a2: 'DECIMAL(12,2)[]' });
+    expect(await textRows(engine(), out.relation, 'id')).toEqual([
+      { id: '1', pa: '[1, 2]', aa: '[1.50, NULL]', a2: '[-2.25]' },
+      { id: '2', pa: '[]', aa: '[]', a2: '[]' },
+    ]);
+    // And the checks of the base type apply: an infinite timestamp in a stamp[] is refused.
+    const e = await source({ query: `SELECT id, sa FROM ${db.table('domain_arrays')} ORDER BY id` }, options)
+      .extract(context(engine()))
+      .then(() => undefined, (err: unknown) => err as FloeError);
+    expect(e?.message).toMatch(/row 2 .*column "sa" \([a-z0-9_]+\.stamp\[\] → TIMESTAMPTZ\[\]\): infinity has no Iceberg timestamp value/);
   });
 });
