@@ -4,15 +4,16 @@
  * connection killed mid-read, and text and UUID cursors under the server's collation.
  */
 import mysql from 'mysql2/promise';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FloeError } from '../../src/errors.js';
 import { mysqlSource } from '../../src/sources/mysql.js';
+import { assertBuilt, show, useProjects } from '../run/helpers.js';
 import { columnTypes, config, context, PASSWORD_MARK, PROVISION, runId, services, setupOnce, textRows, useEngine } from '../sources/helpers.js';
 
 const engine = useEngine();
 let url: string;
 let admin: mysql.Connection;
-const T = { floats: `rv_${runId}_floats`, big: `rv_${runId}_big`, words: `rv_${runId}_words` };
+const T = { floats: `rv_${runId}_floats`, big: `rv_${runId}_big`, words: `rv_${runId}_words`, codes: `rv_${runId}_codes` };
 
 const source = (extra: Record<string, unknown>) => mysqlSource(config({ kind: 'mysql', connection: url, ...extra }));
 
@@ -32,6 +33,8 @@ setupOnce(async () => {
     CREATE TABLE ${T.words} (id INT PRIMARY KEY, w VARCHAR(10), u UUID) CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci;
     INSERT INTO ${T.words} VALUES (1, 'B', '00000000-0000-2000-8000-000000000001'), (2, 'Z', 'ffffffff-0000-1000-8000-000000000000'),
       (3, 'a', '00000000-ffff-1000-8000-000000000000'), (4, 'a ', '10000000-0000-4000-8000-000000000000'), (5, 'é', NULL);
+    CREATE TABLE ${T.codes} (code VARCHAR(10) PRIMARY KEY, f FLOAT) COLLATE utf8mb4_general_ci;
+    INSERT INTO ${T.codes} VALUES ('B', 16777215), ('Z', 123456.789e0);
   `);
 });
 
@@ -127,4 +130,26 @@ describe('mysql review: connection URL', () => {
     expect(f.hint).toMatch(/% as %25/);
     expect(`${f.message} ${f.hint} ${JSON.stringify(f.context)}`).not.toContain(PASSWORD_MARK);
   });
+});
+
+describe('mysql review: floe run', () => {
+  beforeAll(assertBuilt);
+  const newProject = useProjects();
+
+  it('lands FLOAT exactly in an Iceberg float, and a later run reads the text cursor rows DuckDB puts above the watermark', async () => {
+    const p = await newProject();
+    const env = { RV_MY: url };
+    await p.pipeline('codes', `source: { kind: mysql, connection: "\${RV_MY}", table: ${T.codes}, incremental: { cursor: code } }\ntarget: { table: raw.codes }\n`);
+    await p.run(['codes'], 0, env);
+    expect(await p.columns('raw.codes')).toEqual(['code string', 'f float']);
+    // 'a' sorts below 'Z' in utf8mb4_general_ci, above it in bytes: the watermark is 'Z'.
+    await admin.query(`INSERT INTO ${T.codes} VALUES ('a', 0.1e0), ('Y', 1)`);
+    const r = await p.floe(['run', 'codes'], env);
+    expect(r.code, show(r)).toBe(0);
+    expect(await p.query('SELECT code, CAST(f AS DOUBLE) AS f FROM raw.codes ORDER BY code')).toEqual([
+      { code: 'B', f: 16777215 },
+      { code: 'Z', f: Math.fround(123456.789) },
+      { code: 'a', f: Math.fround(0.1) },
+    ]);
+  }, 120_000);
 });
