@@ -150,6 +150,14 @@ describe('commands and options in the docs', () => {
     expect(missing).toEqual([]);
   });
 
+  it('the README names every global option', () => {
+    const readme = docs.find((d) => d.name === 'README.md')!.text;
+    const line = /^Global options: [\s\S]*?\n\n/m.exec(readme)?.[0] ?? '';
+    const missing = [...helpOptions(helps.get('')!)].filter((o) => o !== '--help' && !line.includes(`\`${o}`) && !line.includes(`, ${o}`));
+    expect(line).not.toBe('');
+    expect(missing).toEqual([]);
+  });
+
   it('every command is in the README\'s command table', () => {
     const readme = docs.find((d) => d.name === 'README.md')!.text;
     const table = readme.split('## Commands')[1]!.split('\n## ')[0]!;
