@@ -46,6 +46,8 @@ export interface FileSourceOptions {
   /** csv: field delimiter; default sniffed. */
   delimiter?: string;
   header?: boolean;
+  /** A column of this name holds each row's file (DuckDB's `filename` option). */
+  filenameColumn?: string;
 }
 
 function delimiterFor(path: string): string | undefined {
@@ -57,6 +59,7 @@ function delimiterFor(path: string): string | undefined {
 /** The DuckDB table function call reading the files. */
 export function fileSourceSql(files: readonly string[], o: FileSourceOptions): string {
   const list = `[${files.map(quoteLiteral).join(', ')}]`;
+  const filename = o.filenameColumn ? `, filename = ${quoteLiteral(o.filenameColumn)}` : '';
   switch (o.format) {
     case 'csv': {
       const opts = ['union_by_name = true', `header = ${o.header === false ? 'false' : 'true'}`];
@@ -66,14 +69,14 @@ export function fileSourceSql(files: readonly string[], o: FileSourceOptions): s
       const delimiter = o.delimiter ?? delimiterFor(files[0] ?? '');
       // RFC 4180 quoting too: left to the sniffer, a stray quote is read as data.
       if (delimiter !== undefined) opts.push(`delim = ${quoteLiteral(delimiter)}`, `quote = '"'`);
-      return `SELECT * FROM read_csv(${list}, ${opts.join(', ')})`;
+      return `SELECT * FROM read_csv(${list}, ${opts.join(', ')}${filename})`;
     }
     case 'jsonl':
       // Records only, typed from all of them (src/sources/json-read.ts).
-      return `SELECT * FROM ${jsonLinesReadSql(files, { sampleAll: true })}`;
+      return `SELECT * FROM ${jsonLinesReadSql(files, { sampleAll: true, filenameColumn: o.filenameColumn })}`;
     case 'json':
-      return `SELECT * FROM read_json(${list}, format = 'auto', records = 'true', union_by_name = true, sample_size = -1)`;
+      return `SELECT * FROM read_json(${list}, format = 'auto', records = 'true', union_by_name = true, sample_size = -1${filename})`;
     case 'parquet':
-      return `SELECT * FROM read_parquet(${list}, union_by_name = true)`;
+      return `SELECT * FROM read_parquet(${list}, union_by_name = true${filename})`;
   }
 }

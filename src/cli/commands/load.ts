@@ -11,6 +11,7 @@ import type { FileIO } from '../../io/fileio.js';
 import { openEngine } from '../../engine/duckdb.js';
 import { explainReadFailure, expandGlobs, refuseEmptyCsv } from '../../ingest/explain-read.js';
 import { detectFormat, fileSourceSql, resolveFiles, type FileFormat } from '../../ingest/file-source.js';
+import { withValueLine } from '../../ingest/load-lines.js';
 import { aboutInputs, readingInputs } from '../../ingest/input-errors.js';
 import { objectsSql, textJsonColumns } from '../../sources/json-read.js';
 import { writeTable } from '../../ingest/write-table.js';
@@ -74,10 +75,11 @@ export default async function load(tableName: string, files: string[], opts: Loa
         if (format === 'csv') await readingInputs(inputs, async () => refuseEmptyCsv(await expandGlobs(engine, paths)));
         const read = fileSourceSql(paths, { format });
         // Mixed-type JSON columns as text, not as JSON with quoted strings (json-read.ts).
-        const selectSql = format === 'json' || format === 'jsonl' ? await readingInputs(inputs, () =>
-                textJsonColumns(engine, read, `read the input of ${tableName}`, { objects: objectsSql(paths, format === 'jsonl' ? 'newline_delimited' : 'auto') }),
-              )
+        const selectSql =
+          format === 'json' || format === 'jsonl'
+            ? await readingInputs(inputs, () => textJsonColumns(engine, read, `read the input of ${tableName}`, { objects: objectsSql(paths, format === 'jsonl' ? 'newline_delimited' : 'auto') }))
             : read;
+        // A value that does not fit the table's column is named with its file and line (load-lines.ts).
         return await writeTable({
           inputs,
           catalog,
@@ -89,7 +91,7 @@ export default async function load(tableName: string, files: string[], opts: Loa
           warehouse,
           partitionBy,
           events: { onRetry: (r) => out.event('retry', { table: r.table, attempt: r.attempt, wait_ms: r.waitMs }) },
-        });
+        }).catch(async (err: unknown) => Promise.reject(await withValueLine(err, paths, format)));
       } finally {
         engine.close();
       }
