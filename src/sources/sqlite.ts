@@ -63,7 +63,9 @@ export function sqliteSource(config: SqliteConfig): Source {
               plan.type === 'BIGINT' ? BigInt(checkWatermark(name, start.after, 'integer')) : plan.type === 'DOUBLE' ? Number(checkWatermark(name, start.after, 'number')) : start.after,
             );
             const instant = plan.type === 'TIMESTAMP' && parseTimestamp(start.after) !== undefined;
-            stmt = prepare(db, instant ? instantQuery(base, name) : incrementalQuery('sqlite', base, name, '?'), ctx, describe);
+            // BINARY: a column declared COLLATE NOCASE (or RTRIM) would compare text unlike DuckDB (incrementalQuery).
+            const sql = instant ? instantQuery(base, name) : incrementalQuery('sqlite', base, name, '?', (col) => `${col} COLLATE BINARY`);
+            stmt = prepare(db, sql, ctx, describe);
           }
         }
         stmt.raw(true).safeIntegers(true);

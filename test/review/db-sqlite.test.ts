@@ -24,6 +24,8 @@ beforeAll(() => {
   db.exec(`
     CREATE TABLE late (id INTEGER PRIMARY KEY, flag BOOLEAN, at DATETIME, r REAL, b BLOB, n INTEGER);
     CREATE TABLE stamps (id INTEGER PRIMARY KEY, at DATETIME);
+    CREATE TABLE codes (id INTEGER PRIMARY KEY, code TEXT COLLATE NOCASE, padded TEXT COLLATE RTRIM);
+    INSERT INTO codes VALUES (1, 'B', 'a'), (2, 'Z', 'a  '), (3, 'a', 'b'), (4, 'b', NULL);
   `);
   const late = db.prepare('INSERT INTO late VALUES (?,?,?,?,?,?)');
   late.run(1, 1, '2024-01-01T10:00:00+02:00', 2.0, Buffer.from('hé'), 7);
@@ -68,5 +70,16 @@ describe('sqlite review: a DATETIME cursor holding zone offsets', () => {
     expect(above).toEqual(['2', '3', '5']);
     expect(rows.map((r) => r.id)).not.toContain('4');
     expect(rows.map((r) => r.id)).not.toContain('6');
+  });
+
+  it('compares a text cursor byte by byte, whatever the column collation', async () => {
+    const read = async (column: string, after: string) => {
+      const out = await source({ table: 'codes', incremental: { cursor: column } }).extract(context(engine(), { cursor: { column, after } }));
+      return (await textRows(engine(), out.relation, 'id')).map((r) => r.id);
+    };
+    // NOCASE puts 'a' and 'b' below 'Z'; DuckDB, which keeps the watermark, puts them above.
+    expect(await read('code', 'Z')).toEqual(['3', '4']);
+    // RTRIM makes 'a  ' equal to 'a'.
+    expect(await read('padded', 'a')).toEqual(['2', '3']);
   });
 });
