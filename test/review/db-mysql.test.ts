@@ -118,6 +118,16 @@ describe('mysql review: text and UUID cursors compare as DuckDB does', () => {
   });
 });
 
+describe('mysql review: errors', () => {
+  it('names the pipeline, server and code of a table the user may not read', async () => {
+    const e = await source({ table: 'mysql.user' }).extract(context(engine())).then(() => undefined, (err: unknown) => err as FloeError);
+    expect(e).toBeInstanceOf(FloeError);
+    expect(e!.kind).toBe('source');
+    expect(e!.retryable).toBe(false);
+    expect(e!.message).toMatch(/^pipeline test_pipeline: MySQL at 127\.0\.0\.1:\d+\/floe_test could not run the query: SELECT command denied to user 'floe'@'[^']+' for table .*user.* \(ER_TABLEACCESS_DENIED_ERROR\)$/);
+  });
+});
+
 describe('mysql review: connection URL', () => {
   it('reports a password with a bare % as a config error naming the pipeline and server, not a raw URIError', async () => {
     const e = await source({ connection: 'mysql://floe:p%zz_floe_s3cret_pw@127.0.0.1:1/floe_test', table: 'x' })

@@ -121,4 +121,14 @@ describe.each(PATHS)('postgres review (%s path)', (_, options) => {
       .then(() => undefined, (err: unknown) => err as FloeError);
     expect(e?.message).toMatch(/row 2 .*column "sa" \([a-z0-9_]+\.stamp\[\] → TIMESTAMPTZ\[\]\): infinity has no Iceberg timestamp value/);
   });
+
+  it('names the pipeline, server and SQLSTATE of a table the user may not read, and of a missing column', async () => {
+    const denied = await source({ table: 'pg_catalog.pg_authid' }, options).extract(context(engine())).then(() => undefined, (err: unknown) => err as FloeError);
+    expect(denied).toBeInstanceOf(FloeError);
+    expect(denied!.kind).toBe('source');
+    expect(denied!.retryable).toBe(false);
+    expect(denied!.message).toMatch(/^pipeline test_pipeline: PostgreSQL at 127\.0\.0\.1:\d+\/floe_test could not run the query: permission denied for table pg_authid \(SQLSTATE 42501\)$/);
+    const missing = await source({ query: `SELECT id, nope FROM ${db.table('words')}` }, options).extract(context(engine())).then(() => undefined, (err: unknown) => err as FloeError);
+    expect(missing!.message).toMatch(/could not run the query: column "nope" does not exist \(SQLSTATE 42703\)$/);
+  });
 });
