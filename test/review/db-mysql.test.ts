@@ -163,3 +163,16 @@ describe('mysql review: floe run', () => {
     ]);
   }, 120_000);
 });
+describe('mysql review: percent-encoded password', () => {
+  it('connects with every character of the password percent-encoded', async () => {
+    const out = await source({ connection: encodedPassword(url), query: 'SELECT 1 AS one' }).extract(context(engine()));
+    expect(out.rowsRead).toBe(1);
+  });
+});
+
+/** The URL with every character of its password percent-encoded: the drivers must decode it. */
+const encodedPassword = (u: string) => {
+  const url = new URL(u);
+  url.password = [...decodeURIComponent(url.password)].map((c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`).join('');
+  return url.toString();
+};

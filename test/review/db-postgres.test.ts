@@ -131,4 +131,16 @@ describe.each(PATHS)('postgres review (%s path)', (_, options) => {
     const missing = await source({ query: `SELECT id, nope FROM ${db.table('words')}` }, options).extract(context(engine())).then(() => undefined, (err: unknown) => err as FloeError);
     expect(missing!.message).toMatch(/could not run the query: column "nope" does not exist \(SQLSTATE 42703\)$/);
   });
+
+  it('connects with a percent-encoded password', async () => {
+    const out = await postgresSource(config({ kind: 'postgres', connection: encodedPassword(db.url), query: 'SELECT 1 AS one' }), options).extract(context(engine()));
+    expect(out.rowsRead).toBe(1);
+  });
 });
+
+/** The URL with every character of its password percent-encoded: the drivers must decode it. */
+const encodedPassword = (u: string) => {
+  const url = new URL(u);
+  url.password = [...decodeURIComponent(url.password)].map((c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`).join('');
+  return url.toString();
+};
