@@ -6,6 +6,7 @@
 import { formatTable } from '../text-table.js';
 import { stringifyJson } from '../iceberg/json.js';
 import type { CheckProblem, CheckResult, Observed } from './types.js';
+import { EXIT_CHECK_FAILED, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from '../cli/exit.js';
 
 export interface Summary {
   passed: number;
@@ -32,13 +33,13 @@ export function summarizeResults(results: readonly CheckResult[]): Summary {
  * A problem outside the checks wins over both: an invalid project file (a config error) is 2,
  * since the checks it declares were not run at all; any other problem is 1.
  */
-export function exitCodeFor(results: readonly CheckResult[], warnError = false, problems: readonly CheckProblem[] = []): number {
-  if (problems.some((p) => p.kind === 'config' || p.kind === 'usage')) return 2;
-  if (problems.length > 0) return 1;
+export function checkRunExitCode(results: readonly CheckResult[], warnError = false, problems: readonly CheckProblem[] = []): number {
+  if (problems.some((p) => p.kind === 'config' || p.kind === 'usage')) return EXIT_USAGE;
+  if (problems.length > 0) return EXIT_FAILURE;
   const s = summarizeResults(results);
-  if (s.errored > 0) return 1;
-  if (s.failed > 0 || (warnError && s.warned > 0)) return 3;
-  return 0;
+  if (s.errored > 0) return EXIT_FAILURE;
+  if (s.failed > 0 || (warnError && s.warned > 0)) return EXIT_CHECK_FAILED;
+  return EXIT_OK;
 }
 
 /**
@@ -72,9 +73,9 @@ export function blockingText(results: readonly CheckResult[]): string {
 
 /** The overall verdict in one word, as JSON reports it. */
 export function overallStatus(results: readonly CheckResult[], warnError = false, problems: readonly CheckProblem[] = []): 'pass' | 'warn' | 'fail' | 'error' {
-  const code = exitCodeFor(results, warnError, problems);
-  if (code === 1 || code === 2) return 'error';
-  if (code === 3) return 'fail';
+  const code = checkRunExitCode(results, warnError, problems);
+  if (code === EXIT_FAILURE || code === EXIT_USAGE) return 'error';
+  if (code === EXIT_CHECK_FAILED) return 'fail';
   return results.some((r) => r.status === 'warn') ? 'warn' : 'pass';
 }
 

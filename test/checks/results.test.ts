@@ -1,7 +1,7 @@
 /** Summaries, exit codes and the three output formats; JUnit is read back by a real XML parser. */
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
-import { escapeAttr, exitCodeFor, formatJson, formatJunit, formatText, shouldPublish, summarizeResults } from '../../src/checks/results.js';
+import { escapeAttr, checkRunExitCode, formatJson, formatJunit, formatText, shouldPublish, summarizeResults } from '../../src/checks/results.js';
 import type { CheckResult } from '../../src/checks/types.js';
 
 const base = { table: 'crm.contacts', severity: 'error' as const, scope: 'table' as const, durationMs: 12 };
@@ -35,12 +35,12 @@ describe('summaries and exit codes', () => {
   });
 
   it('exits 0 on passes and warnings, 3 on a failure, 1 when a check could not be evaluated', () => {
-    expect(exitCodeFor([pass, warn])).toBe(0);
-    expect(exitCodeFor([pass, warn], true)).toBe(3);
-    expect(exitCodeFor([pass, fail])).toBe(3);
-    expect(exitCodeFor([pass, error])).toBe(1);
-    expect(exitCodeFor([fail, error])).toBe(1);
-    expect(exitCodeFor([])).toBe(0);
+    expect(checkRunExitCode([pass, warn])).toBe(0);
+    expect(checkRunExitCode([pass, warn], true)).toBe(3);
+    expect(checkRunExitCode([pass, fail])).toBe(3);
+    expect(checkRunExitCode([pass, error])).toBe(1);
+    expect(checkRunExitCode([fail, error])).toBe(1);
+    expect(checkRunExitCode([])).toBe(0);
   });
 
   it('publishes unless a check at severity error failed or could not be evaluated', () => {

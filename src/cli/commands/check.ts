@@ -19,7 +19,7 @@ import { currentAudit } from '../../audit/context.js';
 import { parseTableIdentifier } from '../../catalog/identifier.js';
 import { evaluateChecks } from '../../checks/evaluate.js';
 import { appendCheckResults, historyLookup, type HistoryRun } from '../../checks/history.js';
-import { exitCodeFor, formatJson, formatJunit, formatText, problemText, terminalText } from '../../checks/results.js';
+import { checkRunExitCode, formatJson, formatJunit, formatText, problemText, terminalText } from '../../checks/results.js';
 import type { CheckProblem, CheckResult, SnapshotInfo } from '../../checks/types.js';
 import { openReportFile, type ReportFile } from '../../checks/report-file.js';
 import { prepareCheckViews } from '../../checks/views.js';
@@ -111,7 +111,7 @@ async function checkTables(tables: string[], opts: CheckOptions, cmd: Command, o
     if (opts.format !== 'text') {
       for (const r of results) if (r.status === 'error') out.err(terminalText(`floe: ${r.table} ${r.name}: ${r.message}`));
     }
-    return exitCodeFor(results, opts.warnError === true, problems);
+    return checkRunExitCode(results, opts.warnError === true, problems);
   };
 
   let plan: Planned[];
