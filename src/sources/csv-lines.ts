@@ -6,8 +6,15 @@
  * each such record, blank and skipped lines included, a line), so after such a field it is no
  * longer the line an editor shows. The lines are recovered here from the file itself, read by
  * DuckDB's reader as one text column (no quote, a delimiter no text holds) `WITH ORDINALITY`:
- * a line whose quote characters (escaped ones left out) are odd in number opens or closes a
- * quoted field, and the lines after an opening one, up to its closing one, continue a record.
+ * a line whose quote characters at a field's edge (escaped ones left out, quoteCountSql) are
+ * odd in number opens or closes a quoted field, and the lines after an opening one, up to its
+ * closing one, continue a record.
+ *
+ * Not told apart, so the lines after them can be off: a quote that ends an unquoted field
+ * (`12",screen`: DuckDB reads `12"` as text, here it looks like a closing quote) or starts
+ * one after spaces (`a, "b`), and an escape character before a quote outside quoted fields
+ * (`5\",x` reads as text in DuckDB and is skipped here as an escaped quote, which agrees;
+ * `5\\",x` does not).
  *
  * One pass per file keeps only the few lines that matter (odd quote counts, blank lines) and
  * the line count. Everything after it works on those: the lines that start no data record
@@ -22,14 +29,33 @@ import type { CsvDialect } from '../ingest/explain-read.js';
 /** Four control bytes as the delimiter: no CSV line holds them, so each line is one value. */
 const NO_DELIMITER = 'chr(0) || chr(31) || chr(0) || chr(30)';
 
-/** SQL: how many quote characters of `text` open or close a quoted field (escaped ones left out). */
+/** `s` as an RE2 pattern matching it literally. */
+const literal = (s: string) => s.replace(/[\\^$.|?*+()[\]{}-]/g, '\\$&');
+
+/**
+ * SQL: how many quote characters of the line `text` open or close a quoted field. Escaped
+ * quotes are left out first: `escape quote` and `escape escape` when the escape differs from
+ * the quote, `quote quote` pairs when it is the quote itself (a pair is an escaped quote inside
+ * a quoted field, or an empty field, `""`: neither opens nor closes one across lines). Of the
+ * rest, only a quote at a field's edge counts: after the line's start or a delimiter (it
+ * opens), or before a delimiter or the line's end (it closes). DuckDB reads a quote inside an
+ * unquoted field (`5" screen`, `a\"b`) as text, so it counts for nothing here either. A quote
+ * that is both (a field holding just the delimiter, `","`) counts once.
+ */
 function quoteCountSql(text: string, d: CsvDialect): string {
   if (d.quote === '') return '0';
-  const q = quoteLiteral(d.quote);
-  const unescaped = d.escape !== '' && d.escape !== d.quote
-    ? `replace(replace(${text}, ${quoteLiteral(d.escape + d.escape)}, ''), ${quoteLiteral(d.escape + d.quote)}, '')`
-    : text;
-  return `(length(${unescaped}) - length(replace(${unescaped}, ${q}, '')))`;
+  const unescaped =
+    d.escape !== '' && d.escape !== d.quote
+      ? `replace(replace(${text}, ${quoteLiteral(d.escape + d.escape)}, ''), ${quoteLiteral(d.escape + d.quote)}, '')`
+      : `replace(${text}, ${quoteLiteral(d.quote + d.quote)}, '')`;
+  // Each delimiter doubled, so that two quotes around one delimiter both find one of their own.
+  const spaced = `replace(${unescaped}, ${quoteLiteral(d.delimiter)}, ${quoteLiteral(d.delimiter + d.delimiter)})`;
+  const q = literal(d.quote);
+  const sep = literal(d.delimiter);
+  const count = (pattern: string) => `len(regexp_extract_all(${spaced}, ${quoteLiteral(pattern)}))`;
+  const opens = `(?:^|${sep})${q}`;
+  const closes = `${q}(?:${sep}|\r?$)`;
+  return `(${count(opens)} + ${count(closes)} - ${count(`(?:^|${sep})${q}(?:${sep}|\r?$)`)})`;
 }
 
 /**
