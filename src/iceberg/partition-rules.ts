@@ -8,6 +8,7 @@
  * `hour(ts)` is redundant, as is `bucket(16, id)` twice, while `id` with `bucket(16, id)`,
  * or `bucket(16, id)` with `bucket(8, id)`, is not. Pure.
  */
+import type { IcebergType, PartitionSpec, Schema, SortOrder, TableMetadata } from './types.js';
 
 const TIME_TRANSFORMS = new Set(['year', 'month', 'day', 'hour']);
 
@@ -56,4 +57,90 @@ export function partitionExprText(source: string, transform: string): string {
   const m = /^(bucket|truncate)\[(\d+)\]$/.exec(transform);
   if (m) return `${m[1]}(${m[2]}, ${source})`;
   return transform === 'identity' ? source : `${transform}(${source})`;
+}
+
+/**
+ * A default partition field or sort field whose source column the schema does not have.
+ * Iceberg binds the default spec and sort order to the current schema ("Partitioning",
+ * "Sorting"; Java's checkCompatibility): such a table cannot be written until its layout is
+ * changed. It arises when another tool drops a column the layout uses (floe refuses that).
+ */
+export interface MissingLayoutSource {
+  what: 'partition spec' | 'sort order';
+  /** Spec id or sort order id. */
+  id: number;
+  /** The partition field's name, or the sort field's position (1-based) as text. */
+  field: string;
+  transform: string;
+  sourceId: number;
+  /** The column's name in the newest schema that still has it, when one does. */
+  lastName?: string;
+}
+
+const hasId = (t: IcebergType, id: number): boolean => {
+  if (typeof t === 'string') return false;
+  if (t.type === 'struct') return t.fields.some((f) => f.id === id || hasId(f.type, id));
+  if (t.type === 'list') return t['element-id'] === id || hasId(t.element, id);
+  return t['key-id'] === id || t['value-id'] === id || hasId(t.key, id) || hasId(t.value, id);
+};
+
+/** The newest schema's name for a field id (dotted), for messages about a dropped column. */
+export function lastKnownName(m: TableMetadata, id: number): string | undefined {
+  const schemas = [...m.schemas].sort((a, b) => b['schema-id'] - a['schema-id']);
+  for (const s of schemas) {
+    if (!hasId(s, id)) continue;
+    const path = namePath(s, id);
+    if (path) return path.join('.');
+  }
+  return undefined;
+}
+
+function namePath(t: IcebergType, id: number): string[] | undefined {
+  if (typeof t === 'string') return undefined;
+  if (t.type === 'struct') {
+    for (const f of t.fields) {
+      if (f.id === id) return [f.name];
+      const inner = namePath(f.type, id);
+      if (inner) return [f.name, ...inner];
+    }
+    return undefined;
+  }
+  if (t.type === 'list') return t['element-id'] === id ? ['element'] : prefixed('element', namePath(t.element, id));
+  if (t['key-id'] === id) return ['key'];
+  if (t['value-id'] === id) return ['value'];
+  return prefixed('key', namePath(t.key, id)) ?? prefixed('value', namePath(t.value, id));
+}
+
+const prefixed = (p: string, rest: string[] | undefined) => (rest ? [p, ...rest] : undefined);
+
+/**
+ * The default spec's and sort order's fields whose source is not in `schema` (default: the
+ * current schema). Void partition fields (v1's removed fields) need no source.
+ */
+export function missingLayoutSources(
+  m: TableMetadata,
+  layout: { schema?: Schema; spec?: PartitionSpec; order?: SortOrder } = {},
+): MissingLayoutSource[] {
+  const schema = layout.schema ?? m.schemas.find((s) => s['schema-id'] === m['current-schema-id']);
+  if (!schema) return [];
+  const spec = layout.spec ?? m['partition-specs'].find((s) => s['spec-id'] === m['default-spec-id']);
+  const order = layout.order ?? m['sort-orders'].find((o) => o['order-id'] === m['default-sort-order-id']);
+  const out: MissingLayoutSource[] = [];
+  const known = (id: number) => hasId(schema, id);
+  for (const f of spec?.fields ?? []) {
+    if (f.transform === 'void' || known(f['source-id'])) continue;
+    out.push({ what: 'partition spec', id: spec!['spec-id'], field: f.name, transform: f.transform, sourceId: f['source-id'], lastName: lastKnownName(m, f['source-id']) });
+  }
+  (order?.fields ?? []).forEach((f, i) => {
+    if (known(f['source-id'])) return;
+    out.push({ what: 'sort order', id: order!['order-id'], field: String(i + 1), transform: f.transform, sourceId: f['source-id'], lastName: lastKnownName(m, f['source-id']) });
+  });
+  return out;
+}
+
+/** "partition field 'ts_day' (day of column 'ts', id 2)" or "sort field 1 (column id 3)". */
+export function describeMissingSource(p: MissingLayoutSource): string {
+  const column = p.lastName !== undefined ? `column '${p.lastName}', id ${p.sourceId}` : `column id ${p.sourceId}`;
+  const of = p.transform === 'identity' ? column : `${p.transform} of ${column}`;
+  return p.what === 'partition spec' ? `partition field '${p.field}' (${of})` : `sort field ${p.field} (${of})`;
 }

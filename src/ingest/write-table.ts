@@ -35,6 +35,7 @@ import { validateNoConcurrentDataChanges } from '../table/conflicts.js';
 import { loadTable, type LoadedTable } from '../table/load.js';
 import { buildSnapshotChange, currentSchema, newSnapshotId, nextSchemaId, nextSequenceNumber, refuseRowLineage, specById, stagingDir, withEvolvedSchema, writeAddedManifest, type StagedManifest } from '../table/snapshot-producer.js';
 import { defaultSortOrder, sortOrderSql } from '../table/evolve/sort-sql.js';
+import { refuseWriteWithMissingLayoutSource } from '../table/evolve/layout-check.js';
 import { readingInputs } from './input-errors.js';
 import { reconcileColumns, type SchemaChangePolicy } from './reconcile.js';
 
@@ -165,6 +166,8 @@ export async function writeAndCommit(
   const name = formatTableId(o.id);
   const m = table.metadata;
   const schema = w.schema;
+  // A default spec or sort order over a column the schema lacks (left by another tool): refused before any file is written.
+  refuseWriteWithMissingLayoutSource(m, name);
   const spec = specById(m, m['default-spec-id']);
   registerFloeFunctions(o.engine.connection);
   const partition: PartitionColumn[] = spec.fields.map((f) => {

@@ -11,6 +11,8 @@ import { columnName } from '../../iceberg/schema.js';
 import type { Schema, TableMetadata } from '../../iceberg/types.js';
 import { nextSchemaId } from '../snapshot-producer.js';
 import type { TableChange, TableRequirement, TableUpdate } from '../updates.js';
+import { missingLayoutSources } from '../../iceberg/partition-rules.js';
+import { describeMissingSources, missingSourceError } from './layout-check.js';
 import { hasPartitionChanges, updatePartitionSpec, type PartitionChanges } from './partition-update.js';
 import { hasSchemaChanges, updateSchema, type SchemaChanges } from './schema-update.js';
 import { updateSortOrder } from './sort-update.js';
@@ -70,9 +72,12 @@ export function planEvolution(m: TableMetadata, req: EvolveRequest, table: strin
     }
   }
 
+  let specAfter = m['partition-specs'].find((s) => s['spec-id'] === m['default-spec-id']);
+  let orderAfter = m['sort-orders'].find((o) => o['order-id'] === m['default-sort-order-id']);
   if (hasPartitionChanges(req)) {
     const p = droppedHere(() => updatePartitionSpec(m, schema, req, table), req.dropColumns, table, 'partition by');
     if (p.spec) {
+      specAfter = p.spec;
       changes.push(...p.changes);
       requirements.push(
         { type: 'assert-default-spec-id', 'default-spec-id': m['default-spec-id'] },
@@ -87,6 +92,7 @@ export function planEvolution(m: TableMetadata, req: EvolveRequest, table: strin
   if (req.sortBy !== undefined) {
     const s = droppedHere(() => updateSortOrder(m, schema, req.sortBy!, table), req.dropColumns, table, 'sort by');
     if (s.order) {
+      orderAfter = s.order;
       changes.push(...s.changes);
       requirements.push({ type: 'assert-default-sort-order-id', 'default-sort-order-id': m['default-sort-order-id'] });
       if (s.reused) updates.push({ action: 'set-default-sort-order', 'sort-order-id': s.order['order-id'] });
@@ -100,6 +106,14 @@ export function planEvolution(m: TableMetadata, req: EvolveRequest, table: strin
         hint: 'change the sort order first (--sort-by)',
       });
     }
+  }
+
+  // The default spec and sort order this change leaves must bind to the schema it leaves
+  // (Java's checkCompatibility). Only a table another tool left that way fails here; the
+  // message names what to drop, which this same command can do.
+  const after = missingLayoutSources(m, { schema, spec: specAfter, order: orderAfter });
+  if (after.length > 0) {
+    throw missingSourceError(`table ${table}: ${describeMissingSources(after, m['current-schema-id'])}; this change leaves that in place`, table, after);
   }
 
   const props = req.setProperties ?? {};

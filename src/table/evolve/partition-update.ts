@@ -13,9 +13,10 @@
  */
 import { FloeError, schemaError, usageError } from '../../errors.js';
 import { buildPartitionSpec, type UnboundPartitionField } from '../../iceberg/metadata-builder.js';
-import { partitionExprText, redundantPartitionFields } from '../../iceberg/partition-rules.js';
+import { lastKnownName, missingLayoutSources, partitionExprText, redundantPartitionFields } from '../../iceberg/partition-rules.js';
 import { columnName } from '../../iceberg/schema.js';
 import type { PartitionField, PartitionSpec, Schema, TableMetadata } from '../../iceberg/types.js';
+import { describeMissingSources, missingSourceError } from './layout-check.js';
 
 export interface PartitionChanges {
   /** Replace the partition fields with exactly these (an empty list: unpartitioned). */
@@ -55,14 +56,17 @@ export function updatePartitionSpec(m: TableMetadata, schema: Schema, c: Partiti
   const v1 = m['format-version'] === 1;
   const live = current.fields.filter((f) => f.transform !== 'void');
   // The wanted fields, unbound: start from the replacement list or the current live fields.
+  // A current field whose column the schema lacks (another tool dropped it) can only be
+  // dropped: it is named by its old column name for --drop-partition-field "day(ts)".
+  const missing = new Map<UnboundPartitionField, PartitionField>();
   const wanted: UnboundPartitionField[] = c.partitionBy
     ? [...c.partitionBy]
-    : live.map((f) => ({ sourceName: columnName(schema, f['source-id']) ?? '', transform: f.transform, name: f.name }));
-  for (const f of live) {
-    if (!c.partitionBy && !columnName(schema, f['source-id'])) {
-      throw schemaError(`table ${table}: partition field '${f.name}' uses column id ${f['source-id']}, which this change drops`, { context: { table } });
-    }
-  }
+    : live.map((f) => {
+        const column = columnName(schema, f['source-id']);
+        const u = { sourceName: column ?? lastKnownName(m, f['source-id']) ?? `#${f['source-id']}`, transform: f.transform, name: f.name };
+        if (column === undefined) missing.set(u, f);
+        return u;
+      });
   const fromCurrent = new Set(c.partitionBy ? [] : wanted);
   const dropped = new Set<string>();
   for (const name of c.dropPartitionFields ?? []) {
@@ -85,6 +89,11 @@ export function updatePartitionSpec(m: TableMetadata, schema: Schema, c: Partiti
     wanted.push(a);
   }
 
+  const kept = wanted.filter((w) => missing.has(w));
+  if (kept.length > 0) {
+    const problems = missingLayoutSources(m, { schema, spec: { ...current, fields: kept.map((w) => missing.get(w)!) }, order: { 'order-id': 0, fields: [] } });
+    throw missingSourceError(`table ${table}: ${describeMissingSources(problems, m['current-schema-id'])}; this change leaves that in place`, table, problems);
+  }
   refuseRedundant(wanted, new Set(wanted.filter((w) => !fromCurrent.has(w))), table);
 
   const bound = bind(schema, wanted, m, v1 ? [current] : m['partition-specs'], table);
