@@ -135,15 +135,15 @@ export function withPending(base: TableMetadata, change: TableChange, pipeline: 
 /**
  * Whether an earlier attempt of `pipeline`'s run `runId` may have written rejects: a snapshot
  * of that run reached the target (published or not), or the rejects table has a snapshot of
- * it, or its history was expired (then the replacement looks at the rows).
+ * it. Both are metadata, read on every rerun; the rows are not searched unless one says so
+ * (when both snapshots were expired before the rerun, the earlier rows stay: docs/RERUNS.md).
  */
 async function earlierAttempt(t: RejectsTarget, pipeline: string, runId: string): Promise<boolean> {
   const ofRun = (s: { summary: Readonly<Record<string, string>> }) => s.summary[SUMMARY.pipeline] === pipeline && s.summary[SUMMARY.runId] === runId;
   if (t.run?.base?.snapshots.some(ofRun)) return true;
   const id = parseTableIdentifier(rejectsTableName(t.table));
   if (!(await t.catalog.tableExists(id))) return false;
-  const m = (await loadTable(t.catalog, t.io, id)).metadata;
-  return m.snapshots.some(ofRun) || !historyComplete(ancestry(m));
+  return (await loadTable(t.catalog, t.io, id)).metadata.snapshots.some(ofRun);
 }
 
 /** A new staging: the file's location and the attempt id; `replace` when the run is a rerun of a caller-chosen run id with an earlier attempt. */

@@ -96,6 +96,18 @@ describe('a rerun of a run whose checks kept main in place', () => {
     expect(await count(p)).toBe(2);
   });
 
+  it('the target\'s unpublished snapshot expired before the rerun: the rejects table\'s own snapshot names the earlier attempt', async () => {
+    const p = await ordersProject();
+    await p.write('data/orders.csv', BLOCKED);
+    await p.run(['orders', '--run-id', 'r1'], 3);
+    const exp = await p.floe(['maintain', 'expire', 'sales.orders', '--older-than', '0s', '--retain-last', '1']);
+    expect(exp.code, show(exp)).toBe(0);
+    expect((await p.snapshots('sales.orders')).some((s) => s.summary['floe.run-id'] === 'r1')).toBe(false);
+    await p.write('data/orders.csv', FIXED);
+    await p.run(['orders', '--run-id', 'r1']);
+    expect(await rejectsByRun(p)).toEqual({ r0: 1, r1: 1 });
+  });
+
   it('runs without --run-id never replace each other\'s rejects', async () => {
     const p = await ordersProject();
     await p.write('data/orders.csv', BLOCKED);
