@@ -46,15 +46,18 @@ export const derived = (base: string) => `SELECT * FROM (\n${base}\n) AS q`;
 export const describeQuery = (base: string) => `${derived(base)} LIMIT 0`;
 
 /**
- * `… WHERE q.cursor > <param> ORDER BY q.cursor`. `key` turns the column reference into what
+ * `… WHERE (q.cursor > <param> OR q.cursor IS NULL) ORDER BY q.cursor`. Rows with a NULL
+ * cursor are never above a watermark; they are read so that the runner can count them and
+ * say how many it left out (a warning), instead of the database dropping them unseen. `key` turns the column reference into what
  * is compared: a text cursor is compared as its bytes (`COLLATE "C"`, `CAST(… AS BINARY)`),
  * because the runner keeps the rows above the watermark, and takes the next one, in DuckDB's
  * byte order; a case-insensitive or linguistic collation would leave out rows that DuckDB
  * counts as above the watermark (`a` > `Z`), and no later run would read them.
  */
 export function incrementalQuery(dialect: Dialect, base: string, column: string, param: string, key: (column: string) => string = (c) => c): string {
-  const c = key(`q.${quoteSourceIdent(dialect, column)}`);
-  return `${derived(base)}\nWHERE ${c} > ${param}\nORDER BY ${c}`;
+  const col = `q.${quoteSourceIdent(dialect, column)}`;
+  const c = key(col);
+  return `${derived(base)}\nWHERE (${c} > ${param} OR ${col} IS NULL)\nORDER BY ${c}`;
 }
 
 /**

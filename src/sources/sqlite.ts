@@ -143,12 +143,13 @@ export function sqliteSource(config: SqliteConfig): Source {
  * ISO 8601 text with `T`, `Z` and offsets, to the millisecond: a second of slack keeps every
  * row above the watermark (the runner drops the few at or below it, comparing microseconds).
  * Text julianday() cannot read sorts last and is read (it turns the column into VARCHAR, which
- * the target's type then refuses, rather than being skipped without a word).
+ * the target's type then refuses, rather than being skipped without a word); so are NULLs,
+ * which the runner counts and leaves out (incrementalQuery).
  */
 function instantQuery(base: string, column: string): string {
   const c = `q.${quoteSourceIdent('sqlite', column)}`;
   const key = `coalesce(julianday(${c}), 9e999)`;
-  return `${derived(base)}\nWHERE ${c} IS NOT NULL AND ${key} > julianday(?) - 1.0 / 86400\nORDER BY ${key}`;
+  return `${derived(base)}\nWHERE ${key} > julianday(?) - 1.0 / 86400\nORDER BY ${key}`;
 }
 
 /**

@@ -39,9 +39,10 @@ describe.each(PATHS)('postgres review (%s path)', (_, options) => {
   it('reads every row whose text is above the watermark byte by byte, whatever the column collation', async () => {
     // en-x-icu sorts 'a' and 'b' below 'Z'; the runner's watermark and filter are in byte
     // order (DuckDB), so those rows would never be read by a later run.
-    expect(await read('w', 'Z')).toEqual(['3', '4', '5']);
-    expect(await read('v', 'Z')).toEqual(['3', '4', '5']);
-    expect(await read('w', 'b')).toEqual(['5']);
+    // Row 6's NULL comes along for the runner to count in its warning.
+    expect(await read('w', 'Z')).toEqual(['3', '4', '5', '6']);
+    expect(await read('v', 'Z')).toEqual(['3', '4', '5', '6']);
+    expect(await read('w', 'b')).toEqual(['5', '6']);
   });
 
   it('fails a read whose backend is terminated mid-stream, naming the pipeline and server, retryable', async () => {
