@@ -3,7 +3,7 @@
  * only when it runs, so `floe --help` never loads DuckDB, SQLite or a driver.
  * This layer is the only one that prints or exits; commands return data or throw FloeError.
  */
-import { Command, CommanderError, Option } from 'commander';
+import { Argument, Command, CommanderError, Option } from 'commander';
 import { FloeError } from '../errors.js';
 import { EXIT_FAILURE, EXIT_USAGE, exitCodeFor } from './exit.js';
 import { collect, lazy } from './lazy.js';
@@ -57,8 +57,9 @@ export function buildProgram(): Command {
     .action(lazy(() => import('./commands/run.js')));
 
   program
-    .command('schema [which]')
+    .command('schema')
     .description('print the JSON Schema of pipeline files (default) or of floe.yaml ("floe"), for editors')
+    .addArgument(new Argument('[which]', 'which file format').choices(['pipeline', 'floe']).default('pipeline'))
     .action(lazy(() => import('./commands/schema.js')));
 
   program

@@ -221,3 +221,15 @@ describe('--help', () => {
     expect(r.code, show(r)).toBe(0);
   });
 });
+
+describe('floe schema', () => {
+  it('prints the pipeline schema by default, the floe.yaml schema for "floe", and refuses anything else (exit 2)', async () => {
+    const [dflt, pipeline, project, bogus] = await Promise.all([floe(['schema']), floe(['schema', 'pipeline']), floe(['schema', 'floe']), floe(['schema', 'bogus'])]);
+    expect(dflt.code, show(dflt)).toBe(0);
+    expect(dflt.stdout).toBe(pipeline.stdout);
+    expect(JSON.parse(pipeline.stdout).anyOf[0].properties).toHaveProperty('source');
+    expect(JSON.parse(project.stdout).properties).toHaveProperty('warehouse');
+    expectFailure(bogus, 2, ["'bogus'", 'pipeline, floe']);
+    expect(bogus.stdout).toBe('');
+  });
+});
