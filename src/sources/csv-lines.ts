@@ -48,14 +48,13 @@ function quoteCountSql(text: string, d: CsvDialect): string {
     d.escape !== '' && d.escape !== d.quote
       ? `replace(replace(${text}, ${quoteLiteral(d.escape + d.escape)}, ''), ${quoteLiteral(d.escape + d.quote)}, '')`
       : `replace(${text}, ${quoteLiteral(d.quote + d.quote)}, '')`;
-  // Each delimiter doubled, so that two quotes around one delimiter both find one of their own.
+  // One regex pass: an opening quote with the delimiter before it, or a closing one with the
+  // delimiter after it. Each delimiter is doubled first, so that a closing quote and the
+  // next field's opening one do not share theirs; a quote that is both (`","`) matches once.
   const spaced = `replace(${unescaped}, ${quoteLiteral(d.delimiter)}, ${quoteLiteral(d.delimiter + d.delimiter)})`;
   const q = literal(d.quote);
   const sep = literal(d.delimiter);
-  const count = (pattern: string) => `len(regexp_extract_all(${spaced}, ${quoteLiteral(pattern)}))`;
-  const opens = `(?:^|${sep})${q}`;
-  const closes = `${q}(?:${sep}|\r?$)`;
-  return `(${count(opens)} + ${count(closes)} - ${count(`(?:^|${sep})${q}(?:${sep}|\r?$)`)})`;
+  return `len(regexp_extract_all(${spaced}, ${quoteLiteral(`(?:^|${sep})${q}|${q}(?:${sep}|\\r?$)`)}))`;
 }
 
 /**
