@@ -27,8 +27,8 @@
  *
  * A rerun with the same `--run-id` after an attempt whose checks kept `main` in place (that
  * attempt committed its snapshot unpublished, and its rejects) replaces that attempt's rows:
- * its entry says `replace`, also when it has no rejected rows (an empty staged file then
- * stands for "none"), so the run id's rows in the rejects table are always its latest
+ * its entry says `replace`, also when it has no rejected rows (a staged file without rows
+ * then stands for "none"), so the run id's rows in the rejects table are always its latest
  * attempt's.
  */
 import { createHash, randomUUID } from 'node:crypto';
@@ -66,7 +66,7 @@ export const STALE_STAGED_MS = 3 * 24 * 3600 * 1000;
 
 export interface PendingRejects {
   'run-id': string;
-  /** The staged Parquet file (empty, 0 bytes, for a replacement by no rows). */
+  /** The staged Parquet file (without rows for a replacement by none). */
   file: string;
   rows: number;
   /** The rejects table's PII tags (governance/ingest.ts rejectsPiiColumns). */
@@ -176,14 +176,21 @@ export async function stageRejects(engine: Engine, io: FileIO, o: RejectsTarget 
 
 /**
  * A run without rejected rows: when it reruns a caller-chosen run id whose earlier attempt may
- * have written some, an empty staged file and an entry that replaces them by none; otherwise
- * nothing to stage.
+ * have written some, a staged Parquet file without rows and an entry that replaces them by
+ * none; otherwise nothing to stage. (A floe that predates replacements reads the file as no
+ * rows to add.)
  */
 export async function stageNoRejects(t: RejectsTarget): Promise<StagedRejects | undefined> {
   if (!t.run?.runId) return undefined;
   const { file, attempt, replace } = await newStaging(t, { pipeline: t.run.pipeline, runId: t.run.runId });
   if (!replace) return undefined;
-  await t.io.write(file, new Uint8Array(0));
+  const local = join(tmpdir(), `floe-rejects-${process.pid}-${randomUUID()}.parquet`);
+  try {
+    await t.engine.run(`COPY (SELECT NULL::VARCHAR AS pipeline, NULL::VARCHAR AS run_id WHERE false) TO ${quoteLiteral(local)} (FORMAT parquet)`, `stage the rejects of ${t.table}`);
+    await t.io.putLocalFile(local, file);
+  } finally {
+    await rm(local, { force: true }).catch(() => undefined);
+  }
   return { entry: { 'run-id': t.run.runId, file, rows: 0, pii: [], attempt, replace: true } };
 }
 

@@ -4,6 +4,7 @@
  * id's rejected rows once, those of its latest attempt — the same rows for a rerun of the same
  * input, the new ones (or none) for a rerun after the data was fixed. Other runs' rows stay.
  */
+import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { assertBuilt, type Project, show, useProjects } from './helpers.js';
 
@@ -106,6 +107,32 @@ describe('a rerun of a run whose checks kept main in place', () => {
     await p.write('data/orders.csv', FIXED);
     await p.run(['orders', '--run-id', 'r1']);
     expect(await rejectsByRun(p)).toEqual({ r0: 1, r1: 1 });
+  });
+
+  it('a fixed rerun killed right after its target commit: the next run replaces the earlier rejects, not adds to them', async () => {
+    const blocked = async () => {
+      const p = await ordersProject();
+      await p.write('data/orders.csv', BLOCKED);
+      await p.run(['orders', '--run-id', 'r1'], 3);
+      await p.write('data/orders.csv', FIXED);
+      return p;
+    };
+    const scratch = await blocked();
+    const log = scratch.path('io.log');
+    await scratch.run(['orders', '--run-id', 'r1'], 0, { FLOE_FAULT_IO_LOG: log });
+    const ops = readFileSync(log, 'utf8').trim().split('\n');
+    const target = ops.findIndex((l) => /^\d+ write .*\/sales\/orders\/metadata\/[^/]*\.metadata\.json$/.test(l)) + 1;
+    expect(target, ops.join('\n')).toBeGreaterThan(0);
+
+    const p = await blocked();
+    const killed = await p.floe(['run', 'orders', '--run-id', 'r1'], { FLOE_FAULT_KILL_AFTER_IO: String(target + 1) });
+    expect(killed.signal, show(killed)).toBe('SIGKILL');
+    expect(await count(p)).toBe(1 + 3);
+    expect(await rejectsByRun(p)).toEqual({ r0: 1, r1: 2 });
+    const next = await p.run(['orders', '--run-id', 'r1', '--json']);
+    expect(next.stdout).toContain('already committed');
+    expect(await rejectsByRun(p)).toEqual({ r0: 1, r1: 1 });
+    expect(await lines(p, 'r1')).toEqual([3]);
   });
 
   it('runs without --run-id never replace each other\'s rejects', async () => {
