@@ -200,7 +200,10 @@ export function floatsAsDouble(base: string, fields: readonly MysqlField[]): str
     const c = `q.${quoteSourceIdent('mysql', f.name)}`;
     return f.columnType === MYSQL_TYPE.FLOAT ? `CAST(${c} AS DOUBLE) AS ${quoteSourceIdent('mysql', f.name)}` : c;
   });
-  return `SELECT ${list.join(', ')} FROM (\n${base}\n) AS q`;
+  // MariaDB drops an ORDER BY of a derived table unless it has a LIMIT, and the row order
+  // matters (the later row wins a key's duplicates): a LIMIT of every row keeps it.
+  const keepOrder = /\border\s+by\b/i.test(base) && !/\blimit\b/i.test(base) ? '\nLIMIT 18446744073709551615' : '';
+  return `SELECT ${list.join(', ')} FROM (\n${base}${keepOrder}\n) AS q`;
 }
 
 /** A cursor compared as its UTF-8 bytes, as DuckDB compares the staged text (incrementalQuery). */

@@ -67,6 +67,14 @@ describe('mysql review: FLOAT columns', () => {
   });
 });
 
+describe('mysql review: FLOAT columns and the query order', () => {
+  it("keeps the query's ORDER BY (the later row wins a key's duplicates) when FLOAT columns are read as DOUBLE", async () => {
+    const out = await source({ query: `SELECT id, f FROM ${T.floats} ORDER BY id DESC` }).extract(context(engine()));
+    const rows = await engine().all(`SELECT id FROM "${out.relation}" ORDER BY rowid`, 'read in staged order');
+    expect(rows.map((r) => r.id)).toEqual([6, 5, 4, 3, 2, 1]);
+  });
+});
+
 describe('mysql review: connection killed mid-read', () => {
   it('fails the read naming the pipeline and server, instead of hanging or returning part of the rows', async () => {
     let killed = false;
