@@ -25,12 +25,18 @@ export async function createSource(config: SourceConfig, resolved: LoadedPipelin
 }
 
 async function driverSource(config: SourceConfig, resolved: LoadedPipeline['resolved']): Promise<Source> {
-  const modules: Record<string, string> = { postgres: './postgres.js', mysql: './mysql.js', sqlite: './sqlite.js', http: './http.js' };
-  const path = modules[config.kind];
-  if (!path) throw unsupportedError(`source kind ${config.kind} is not supported`);
+  // Literal import() specifiers: the CLI bundle (scripts/bundle.mjs) makes each one a chunk.
+  const modules: Record<string, () => Promise<unknown>> = {
+    postgres: () => import('./postgres.js'),
+    mysql: () => import('./mysql.js'),
+    sqlite: () => import('./sqlite.js'),
+    http: () => import('./http.js'),
+  };
+  const load = modules[config.kind];
+  if (!load) throw unsupportedError(`source kind ${config.kind} is not supported`);
   let mod: Record<string, unknown>;
   try {
-    mod = (await import(path)) as Record<string, unknown>;
+    mod = (await load()) as Record<string, unknown>;
   } catch (e) {
     throw unsupportedError(`source kind ${config.kind} is not available in this build of floe`, { cause: e });
   }

@@ -3,6 +3,11 @@
  * built CLI runs with a preload that records every ES module the loader loads and every
  * CommonJS module in require's cache at exit.
  *
+ * bin/floe.js runs the bundle (dist/bundle/, scripts/bundle.mjs): a loaded chunk counts as
+ * every module esbuild put in it (dist/bundle/meta.json), floe's as dist/<module>.js and
+ * bundled packages' as node_modules/<package>/…, so the rules below read as they did for
+ * tsc's one-file-per-module output, and a chunk that merely holds a module fails them too.
+ *
  * - `floe --help`: commander and the CLI's registration modules only;
  * - `floe run` of a CSV append pipeline without checks, PII rules, layout or expiry: DuckDB,
  *   but no driver, SDK, normaliser library, and none of the merge, layout-evolution,
@@ -51,14 +56,30 @@ afterAll(() => rmSync(traceDir, { recursive: true, force: true }));
 let runs = 0;
 
 /** Runs the CLI with the preload; the loaded modules as paths relative to the repository. */
-async function traced(args: readonly string[], cwd: string): Promise<RunResult & { modules: string[] }> {
+async function traced(args: readonly string[], cwd: string): Promise<RunResult & { files: string[]; modules: string[] }> {
   const log = path.join(traceDir, `run-${++runs}.log`);
   writeFileSync(log, '');
   const child = spawn(process.execPath, ['--import', preload, FLOE_BIN, ...args], { cwd, env: childEnv({ FLOE_TEST_MODULE_LOG: log }), stdio: ['ignore', 'pipe', 'pipe'] });
   const r = await collect(child);
   const root = pathToFileURL(ROOT).href + '/';
-  const modules = [...new Set(readFileSync(log, 'utf8').split('\n').filter((u) => u.startsWith(root)).map((u) => u.slice(root.length)))];
-  return { ...r, modules };
+  const files = [...new Set(readFileSync(log, 'utf8').split('\n').filter((u) => u.startsWith(root)).map((u) => u.slice(root.length)))];
+  return { ...r, files, modules: [...new Set(files.flatMap(bundledModules))] };
+}
+
+const BUNDLE = 'dist/bundle/';
+let chunks: Map<string, string[]> | undefined;
+
+/** A loaded file as the modules in it: a bundle chunk's inputs (meta.json), or the file itself. */
+function bundledModules(file: string): string[] {
+  if (!file.startsWith(BUNDLE)) return [file];
+  chunks ??= new Map(
+    Object.entries((JSON.parse(readFileSync(path.join(ROOT, BUNDLE, 'meta.json'), 'utf8')) as { outputs: Record<string, { inputs: Record<string, unknown> }> }).outputs).map(
+      ([out, o]) => [out, Object.keys(o.inputs).map((i) => i.replace(/^src\/(.*)\.ts$/, 'dist/$1.js'))],
+    ),
+  );
+  const inputs = chunks.get(file);
+  if (inputs === undefined) throw new Error(`${file} is not in ${BUNDLE}meta.json: the bundle and its metafile differ`);
+  return inputs;
 }
 
 const packages = (modules: readonly string[]) =>
@@ -71,6 +92,17 @@ describe('module loading', () => {
     expect(r.code, show(r)).toBe(0);
     expect(packages(r.modules)).toEqual(['commander']);
     for (const m of floeModules(r.modules)) expect(m, m).toMatch(/^(cli\/(main|lazy|exit)\.js|cli\/register\/[a-z-]+\.js|errors\.js)$/);
+    // Sanity for the mapping above: the registrations were found in the bundle's chunks.
+    expect(floeModules(r.modules)).toContain('cli/register/maintain.js');
+  });
+
+  it('bin/floe.js runs the bundle, never tsc\'s per-module output', async () => {
+    const r = await traced(['--version'], ROOT);
+    expect(r.code, show(r)).toBe(0);
+    expect(r.stdout.trim()).toBe('0.1.0');
+    expect(r.files).toContain('dist/bundle/main.js');
+    expect(r.files.filter((f) => f.startsWith('dist/') && !f.startsWith(BUNDLE))).toEqual([]);
+    expect(r.files.filter((f) => f.startsWith('src/'))).toEqual([]);
   });
 
   describe('floe run of a CSV append pipeline', () => {
