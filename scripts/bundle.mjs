@@ -70,8 +70,9 @@ const zodEnglishOnly = {
  */
 export async function bundle(outdir = 'dist/bundle') {
   const target = path.resolve(root, outdir);
-  const next = `${target}.next`;
-  const old = `${target}.old`;
+  // Per process: two builds at once (several people share a working tree) must not mix.
+  const next = `${target}.next-${process.pid}`;
+  const old = `${target}.old-${process.pid}`;
   rmSync(next, { recursive: true, force: true });
   const result = await build({
     absWorkingDir: root,
@@ -96,13 +97,21 @@ export async function bundle(outdir = 'dist/bundle') {
   const rel = (p) => p.replace(path.relative(root, next).split(path.sep).join('/'), path.relative(root, target).split(path.sep).join('/'));
   const meta = { inputs: result.metafile.inputs, outputs: Object.fromEntries(Object.entries(result.metafile.outputs).map(([k, v]) => [rel(k), v])) };
   writeFileSync(path.join(next, 'meta.json'), JSON.stringify(meta));
-  rmSync(old, { recursive: true, force: true });
-  try {
-    renameSync(target, old);
-  } catch (e) {
-    if (e.code !== 'ENOENT') throw e;
+  for (let attempt = 1; ; attempt++) {
+    rmSync(old, { recursive: true, force: true });
+    try {
+      renameSync(target, old);
+    } catch (e) {
+      if (e.code !== 'ENOENT') throw e;
+    }
+    try {
+      renameSync(next, target);
+      break;
+    } catch (e) {
+      // Another build put its bundle in place between the two renames: move that aside too.
+      if ((e.code !== 'ENOTEMPTY' && e.code !== 'EEXIST') || attempt === 5) throw e;
+    }
   }
-  renameSync(next, target);
   rmSync(old, { recursive: true, force: true });
   return result.warnings.length === 0;
 }
