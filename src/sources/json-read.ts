@@ -11,9 +11,13 @@
  *   typed JSON by DuckDB and would reach the table as JSON text, with quotes around the
  *   strings. `textJsonColumns` turns it into text: a string value is its text, any other
  *   value its JSON.
+ * - DuckDB types an integer beyond 64 bits, or any number beside a fraction, as DOUBLE, which
+ *   rounds integers past 2^53. `textJsonColumns`, given where the records' text can be read
+ *   again, reads such a column exactly instead (decimal(38, 0), or the numbers as written).
  */
 import type { Engine } from '../engine/duckdb.js';
 import { quoteIdent, quoteLiteral } from '../engine/sql.js';
+import { sourceError } from '../errors.js';
 
 /**
  * `read_json(...)` over JSON Lines files whose every line is an object (blank lines are
@@ -60,8 +64,16 @@ export async function textJsonColumns(engine: Engine, select: string, purpose: s
     return `CASE WHEN json_type(${q}) = 'VARCHAR' THEN ${q} ->> '$' ELSE CAST(${q} AS VARCHAR) END AS ${quoteIdent(c.name)}`;
   });
   const doubles = exact && exact.mayHoldLong !== false ? columns.filter((c) => c.type.toString() === 'DOUBLE').map((c) => c.name) : [];
-  const widened = doubles.length ? await exactDoubles(engine, exact!.objects, doubles, purpose) : [];
+  const found = doubles.length ? await exactDoubles(engine, exact!.objects, doubles, purpose) : { widened: [], records: 0 };
+  const widened = found.widened;
   if (widened.length === 0) return replace.length ? `SELECT * REPLACE (${replace.join(', ')}) FROM (${select}) AS __j` : select;
+  // The join is by position: both reads must give the same records, or values would land in other rows.
+  const rows = Number((await engine.all(`SELECT count(*)::BIGINT AS n FROM (${select})`, `${purpose}: count the records`, { kind: 'source' }))[0]?.n);
+  if (rows !== found.records) {
+    throw sourceError(`${purpose}: column ${widened.map((w) => w.name).join(', ')} holds integers a double cannot hold, and the records could not be read again exactly (${rows} records, ${found.records} objects)`, {
+      hint: 'Send such numbers as JSON strings, or report this with a sample of the input.',
+    });
+  }
   const raw = widened.map((w, i) => `${jsonValueSql('json', w.name)} AS __floe_x${i}`);
   const exactText = (i: number) => `nullif(__floe_x${i}, 'null')`;
   replace.push(...widened.map((w, i) => `${w.integers ? `CAST(${exactText(i)} AS DECIMAL(38, 0))` : exactText(i)} AS ${quoteIdent(w.name)}`));
@@ -77,7 +89,7 @@ function jsonValueSql(json: string, key: string): string {
 }
 
 /** The DOUBLE columns among `names` holding an integer a double does not hold exactly, and whether all their values are integers that fit decimal(38, 0). */
-async function exactDoubles(engine: Engine, objects: string, names: readonly string[], purpose: string): Promise<{ name: string; integers: boolean }[]> {
+async function exactDoubles(engine: Engine, objects: string, names: readonly string[], purpose: string): Promise<{ widened: { name: string; integers: boolean }[]; records: number }> {
   const x = (i: number) => `__floe_x${i}`;
   const isInt = (i: number) => `regexp_full_match(${x(i)}, '-?[0-9]+')`;
   const big = (i: number) => `TRY_CAST(${x(i)} AS HUGEINT)`;
@@ -85,7 +97,7 @@ async function exactDoubles(engine: Engine, objects: string, names: readonly str
     `coalesce(bool_or(${isInt(i)} AND (${big(i)} IS NULL OR TRY_CAST(TRY_CAST(${x(i)} AS DOUBLE) AS HUGEINT) IS DISTINCT FROM ${big(i)})), false) AS lossy${i}`,
     `coalesce(bool_and(${x(i)} IS NULL OR ${x(i)} = 'null' OR (${isInt(i)} AND length(ltrim(${x(i)}, '-')) <= 38)), true) AS ints${i}`,
   ]);
-  const sql = `SELECT ${checks.join(', ')} FROM (SELECT ${names.map((n, i) => `${jsonValueSql('json', n)} AS ${x(i)}`).join(', ')} FROM ${objects})`;
+  const sql = `SELECT count(*)::BIGINT AS records, ${checks.join(', ')} FROM (SELECT ${names.map((n, i) => `${jsonValueSql('json', n)} AS ${x(i)}`).join(', ')} FROM ${objects})`;
   const row = (await engine.all(sql, `${purpose}: look for integers a double cannot hold`, { kind: 'source' }))[0] ?? {};
-  return names.flatMap((name, i) => (row[`lossy${i}`] === true ? [{ name, integers: row[`ints${i}`] === true }] : []));
+  return { widened: names.flatMap((name, i) => (row[`lossy${i}`] === true ? [{ name, integers: row[`ints${i}`] === true }] : [])), records: Number(row.records) };
 }
