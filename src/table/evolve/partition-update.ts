@@ -41,13 +41,15 @@ export interface PartitionUpdateResult {
 const same = (a: PartitionField, b: PartitionField) => a['source-id'] === b['source-id'] && a.transform === b.transform;
 
 /** `day(ts)`, `bucket[16](id)`, `country`: a field as a person reads it. */
-function describeField(f: PartitionField, schema: Schema): string {
-  const col = columnName(schema, f['source-id']) ?? `#${f['source-id']}`;
+function describeField(f: PartitionField, schema: Schema, m?: TableMetadata): string {
+  const gone = m ? lastKnownName(m, f['source-id']) : undefined;
+  const col = columnName(schema, f['source-id']) ?? (gone !== undefined ? `${gone} [dropped]` : `#${f['source-id']}`);
   return f.transform === 'identity' ? col : `${f.transform}(${col})`;
 }
 
-export function describeSpec(spec: PartitionSpec, schema: Schema): string {
-  return spec.fields.length ? spec.fields.map((f) => `${describeField(f, schema)} as ${f.name}`).join(', ') : 'unpartitioned';
+/** `m`, when given, names a column the schema no longer has by its last name. */
+export function describeSpec(spec: PartitionSpec, schema: Schema, m?: TableMetadata): string {
+  return spec.fields.length ? spec.fields.map((f) => `${describeField(f, schema, m)} as ${f.name}`).join(', ') : 'unpartitioned';
 }
 
 export function updatePartitionSpec(m: TableMetadata, schema: Schema, c: PartitionChanges, table: string): PartitionUpdateResult {
@@ -119,7 +121,7 @@ export function updatePartitionSpec(m: TableMetadata, schema: Schema, c: Partiti
   const existing = m['partition-specs'].find(equal);
   const specId = existing ? existing['spec-id'] : Math.max(...m['partition-specs'].map((s) => s['spec-id'])) + 1;
   const spec = { ...candidate, 'spec-id': specId };
-  const line = `partition spec ${current['spec-id']} [${describeSpec(current, schema)}] → ${existing ? 'existing ' : ''}spec ${specId} [${describeSpec(spec, schema)}]`;
+  const line = `partition spec ${current['spec-id']} [${describeSpec(current, schema, m)}] → ${existing ? 'existing ' : ''}spec ${specId} [${describeSpec(spec, schema)}]`;
   return { spec, reused: existing !== undefined, lastPartitionId: existing ? m['last-partition-id'] : lastPartitionId, changes: [line] };
 }
 

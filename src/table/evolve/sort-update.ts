@@ -5,6 +5,7 @@
  */
 import { FloeError, schemaError } from '../../errors.js';
 import { buildSortOrder, type UnboundSortField } from '../../iceberg/metadata-builder.js';
+import { lastKnownName } from '../../iceberg/partition-rules.js';
 import { columnName } from '../../iceberg/schema.js';
 import type { Schema, SortField, SortOrder, TableMetadata } from '../../iceberg/types.js';
 
@@ -20,11 +21,13 @@ export const sameSortField = (a: SortField, b: SortField) =>
   a['source-id'] === b['source-id'] && a.transform === b.transform && a.direction === b.direction && a['null-order'] === b['null-order'];
 const sameOrder = (a: SortOrder, b: SortOrder) => a.fields.length === b.fields.length && a.fields.every((f, i) => sameSortField(f, b.fields[i]!));
 
-export function describeSortOrder(order: SortOrder, schema: Schema): string {
+/** `m`, when given, names a column the schema no longer has by its last name. */
+export function describeSortOrder(order: SortOrder, schema: Schema, m?: TableMetadata): string {
   if (order.fields.length === 0) return 'unsorted';
   return order.fields
     .map((f) => {
-      const col = columnName(schema, f['source-id']) ?? `#${f['source-id']}`;
+      const gone = m ? lastKnownName(m, f['source-id']) : undefined;
+      const col = columnName(schema, f['source-id']) ?? (gone !== undefined ? `${gone} [dropped]` : `#${f['source-id']}`);
       return `${f.transform === 'identity' ? col : `${f.transform}(${col})`} ${f.direction} ${f['null-order'].replace('-', ' ')}`;
     })
     .join(', ');
@@ -43,6 +46,6 @@ export function updateSortOrder(m: TableMetadata, schema: Schema, sortBy: readon
   const existing = m['sort-orders'].find((o) => sameOrder(o, bound));
   const id = existing ? existing['order-id'] : bound.fields.length === 0 ? 0 : Math.max(0, ...m['sort-orders'].map((o) => o['order-id'])) + 1;
   const order: SortOrder = { ...bound, 'order-id': id };
-  const from = current ? `order ${current['order-id']} [${describeSortOrder(current, schema)}]` : 'no order';
+  const from = current ? `order ${current['order-id']} [${describeSortOrder(current, schema, m)}]` : 'no order';
   return { order, reused: existing !== undefined, changes: [`sort ${from} → ${existing ? 'existing ' : ''}order ${id} [${describeSortOrder(order, schema)}]`] };
 }

@@ -102,6 +102,8 @@ describe('table evolve on such a table', () => {
     for (const name of ['ts_day', 'day(ts)']) {
       const m = broken();
       const plan = planEvolution(m, { dropPartitionFields: [name], sortBy: [] }, 'raw.t');
+      // The gone columns are named by their last names.
+      expect(plan.changes).toEqual(['partition spec 0 [day(ts [dropped]) as ts_day] → spec 1 [unpartitioned]', 'sort order 1 [n [dropped] asc nulls first] → order 0 [unsorted]']);
       const next = applyChange(m, plan.change, { metadataLocation: 's3://wh/t/metadata/1.json', now: 1_700_000_000_001 });
       expect(next['partition-specs'].find((s) => s['spec-id'] === next['default-spec-id'])!.fields).toEqual([]);
       expect(next['default-sort-order-id']).toBe(0);
