@@ -16,6 +16,10 @@
  * rewritten: their matching rows get position deletes and the incoming rows are appended
  * (merge-on-read.ts).
  *
+ * The incoming rows are read where a pipeline run staged them (`staged`: a view over its
+ * typed batch), or copied once into a temp table; one summary pass gives the key range and
+ * the number of rows to add, and checks every value the write will take.
+ *
  * Conflicts (spec "Optimistic concurrency"; Iceberg's validateNoConflictingData): if a
  * concurrent commit removed a candidate, or added files whose key range overlaps the
  * incoming keys, re-applying could resurrect or duplicate rows, so the merge fails cleanly
