@@ -35,7 +35,7 @@ import { validateNoConcurrentDataChanges } from '../table/conflicts.js';
 import { loadTable, type LoadedTable } from '../table/load.js';
 import { buildSnapshotChange, currentSchema, newSnapshotId, nextSchemaId, nextSequenceNumber, refuseRowLineage, specById, stagingDir, withEvolvedSchema, writeAddedManifest, type StagedManifest } from '../table/snapshot-producer.js';
 import { defaultSortOrder, sortOrderSql } from '../table/evolve/sort-sql.js';
-import { refuseWriteWithMissingLayoutSource } from '../table/evolve/layout-check.js';
+import { refuseWriteWithMissingLayoutSource } from '../table/evolve/missing-source.js';
 import { readingInputs } from './input-errors.js';
 import { reconcileColumns, type SchemaChangePolicy } from './reconcile.js';
 

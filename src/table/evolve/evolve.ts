@@ -12,7 +12,7 @@ import type { Schema, TableMetadata } from '../../iceberg/types.js';
 import { nextSchemaId } from '../snapshot-producer.js';
 import type { TableChange, TableRequirement, TableUpdate } from '../updates.js';
 import { missingLayoutSources } from '../../iceberg/partition-rules.js';
-import { describeMissingSources, missingSourceError } from './layout-check.js';
+import { describeMissingSources, missingSourceError } from './missing-source.js';
 import { hasPartitionChanges, updatePartitionSpec, type PartitionChanges } from './partition-update.js';
 import { hasSchemaChanges, updateSchema, type SchemaChanges } from './schema-update.js';
 import { updateSortOrder } from './sort-update.js';

@@ -16,7 +16,7 @@ import { buildPartitionSpec, type UnboundPartitionField } from '../../iceberg/me
 import { lastKnownName, missingLayoutSources, partitionExprText, redundantPartitionFields } from '../../iceberg/partition-rules.js';
 import { columnName } from '../../iceberg/schema.js';
 import type { PartitionField, PartitionSpec, Schema, TableMetadata } from '../../iceberg/types.js';
-import { describeMissingSources, missingSourceError } from './layout-check.js';
+import { describeMissingSources, missingSourceError } from './missing-source.js';
 
 export interface PartitionChanges {
   /** Replace the partition fields with exactly these (an empty list: unpartitioned). */

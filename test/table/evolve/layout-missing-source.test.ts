@@ -11,7 +11,7 @@ import { lastKnownName, missingLayoutSources } from '../../../src/iceberg/partit
 import type { TableMetadata } from '../../../src/iceberg/types.js';
 import { applyChange } from '../../../src/table/apply.js';
 import { planEvolution } from '../../../src/table/evolve/evolve.js';
-import { refuseWriteWithMissingLayoutSource } from '../../../src/table/evolve/layout-check.js';
+import { refuseWriteWithMissingLayoutSource } from '../../../src/table/evolve/missing-source.js';
 
 function healthy(formatVersion: 1 | 2 = 2): TableMetadata {
   return newTableMetadata({
