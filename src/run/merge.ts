@@ -116,7 +116,7 @@ export async function mergeTable(o: MergeOptions): Promise<WriteTableResult> {
       if (!f) throw new FloeError('config', `merge key "${k}" is not a column of ${name}`, { context: { table: name } });
       return f;
     });
-    const summary = await summarise(o.engine, incoming, r.schema, o.key[0]!, name);
+    const summary = await summarise(o.engine, incoming, o.staged ? r.schema : undefined, o.key[0]!, name);
     return await mergeStaged({ o, name, table, tableSchema, r, incoming, keys, summary, planned });
   } finally {
     await o.engine.run(`DROP ${kind} IF EXISTS ${quoteIdent(incoming)}`, 'drop the staged merge rows').catch(() => undefined);
@@ -127,17 +127,18 @@ export async function mergeTable(o: MergeOptions): Promise<WriteTableResult> {
 /**
  * One pass over the incoming rows: the first key's [min, max] (DuckDB's own typed values) and
  * how many rows are added (not marked deleted), staged as a one-row table `<incoming>_summary`
- * (`lo`, `hi`, `adds`). The pass reads every column, so a value the write cannot take (the
- * projection's checks: an infinite timestamp, a NULL in a required column, a delete marker
- * that is not a boolean) fails the merge here, before anything is written, also when
- * `incoming` is a view over the caller's staged rows.
+ * (`lo`, `hi`, `adds`). When `incoming` is a view over the caller's staged rows, `view` is its
+ * schema and the pass reads every column, so a value the write cannot take (the projection's
+ * checks: an infinite timestamp, a NULL in a required column, a delete marker that is not a
+ * boolean) fails the merge here, before anything is written; a temp table's CREATE ran those
+ * checks already.
  */
-async function summarise(engine: Engine, incoming: string, schema: Schema, firstKey: string, name: string): Promise<Summary> {
+async function summarise(engine: Engine, incoming: string, view: Schema | undefined, firstKey: string, name: string): Promise<Summary> {
   const relation = `${incoming}_summary`;
   const k = quoteIdent(firstKey);
-  const every = [...schema.fields.map((f) => quoteIdent(f.name)), DELETE].map((c, i) => `count(${c}) AS __c${i}`).join(', ');
+  const every = view ? [...view.fields.map((f) => quoteIdent(f.name)), DELETE].map((c, i) => `, count(${c}) AS __c${i}`).join('') : '';
   await engine.run(
-    `CREATE TEMP TABLE ${quoteIdent(relation)} AS SELECT min(${k}) AS lo, max(${k}) AS hi, count(*) FILTER (WHERE NOT ${DELETE})::BIGINT AS adds, ${every} FROM ${quoteIdent(incoming)}`,
+    `CREATE TEMP TABLE ${quoteIdent(relation)} AS SELECT min(${k}) AS lo, max(${k}) AS hi, count(*) FILTER (WHERE NOT ${DELETE})::BIGINT AS adds${every} FROM ${quoteIdent(incoming)}`,
     `stage the rows to merge into ${name}`,
     { kind: 'source', context: { table: name } },
   );
