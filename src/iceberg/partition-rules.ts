@@ -8,13 +8,15 @@
  * `hour(ts)` is redundant, as is `bucket(16, id)` twice, while `id` with `bucket(16, id)`,
  * or `bucket(16, id)` with `bucket(8, id)`, is not. Pure.
  */
-import type { IcebergType, PartitionSpec, Schema, SortOrder, TableMetadata } from './types.js';
+import { allFieldIds, columnName } from './schema.js';
+import type { PartitionSpec, Schema, SortOrder, TableMetadata } from './types.js';
 
 const TIME_TRANSFORMS = new Set(['year', 'month', 'day', 'hour']);
+const canonical = (transform: string) => transform.replace(/\s+/g, '').toLowerCase();
 
 /** The transform's dedup name: `time` for year/month/day/hour, else the transform itself. */
 export function dedupName(transform: string): string {
-  const t = transform.replace(/\s+/g, '').toLowerCase();
+  const t = canonical(transform);
   return TIME_TRANSFORMS.has(t) ? 'time' : t;
 }
 
@@ -45,7 +47,7 @@ export function redundantPartitionFields<T extends DedupField>(fields: readonly 
       const b = live[j]!;
       if (a.source !== b.source || dedupName(a.transform) !== dedupName(b.transform)) continue;
       if (added && !added(a) && !added(b)) continue;
-      const same = a.transform.replace(/\s+/g, '').toLowerCase() === b.transform.replace(/\s+/g, '').toLowerCase();
+      const same = canonical(a.transform) === canonical(b.transform);
       return { first: a, second: b, reason: same ? 'the same transform of one column twice' : 'a column takes only one of the time transforms year, month, day and hour' };
     }
   }
@@ -77,41 +79,26 @@ export interface MissingLayoutSource {
   lastName?: string;
 }
 
-const hasId = (t: IcebergType, id: number): boolean => {
-  if (typeof t === 'string') return false;
-  if (t.type === 'struct') return t.fields.some((f) => f.id === id || hasId(f.type, id));
-  if (t.type === 'list') return t['element-id'] === id || hasId(t.element, id);
-  return t['key-id'] === id || t['value-id'] === id || hasId(t.key, id) || hasId(t.value, id);
-};
-
 /** The newest schema's name for a field id (dotted), for messages about a dropped column. */
 export function lastKnownName(m: TableMetadata, id: number): string | undefined {
   const schemas = [...m.schemas].sort((a, b) => b['schema-id'] - a['schema-id']);
   for (const s of schemas) {
-    if (!hasId(s, id)) continue;
-    const path = namePath(s, id);
-    if (path) return path.join('.');
+    const name = columnName(s, id);
+    if (name !== undefined) return name;
   }
   return undefined;
 }
 
-function namePath(t: IcebergType, id: number): string[] | undefined {
-  if (typeof t === 'string') return undefined;
-  if (t.type === 'struct') {
-    for (const f of t.fields) {
-      if (f.id === id) return [f.name];
-      const inner = namePath(f.type, id);
-      if (inner) return [f.name, ...inner];
-    }
-    return undefined;
-  }
-  if (t.type === 'list') return t['element-id'] === id ? ['element'] : prefixed('element', namePath(t.element, id));
-  if (t['key-id'] === id) return ['key'];
-  if (t['value-id'] === id) return ['value'];
-  return prefixed('key', namePath(t.key, id)) ?? prefixed('value', namePath(t.value, id));
+/**
+ * A layout field's column as messages show it: its name in `schema`; else, with `m`, its last
+ * name marked `[dropped]`; else `#<id>`.
+ */
+export function layoutColumnLabel(schema: Schema, id: number, m?: TableMetadata): string {
+  const col = columnName(schema, id);
+  if (col !== undefined) return col;
+  const gone = m ? lastKnownName(m, id) : undefined;
+  return gone !== undefined ? `${gone} [dropped]` : `#${id}`;
 }
-
-const prefixed = (p: string, rest: string[] | undefined) => (rest ? [p, ...rest] : undefined);
 
 /**
  * The default spec's and sort order's fields whose source is not in `schema` (default: the
@@ -126,7 +113,8 @@ export function missingLayoutSources(
   const spec = layout.spec ?? m['partition-specs'].find((s) => s['spec-id'] === m['default-spec-id']);
   const order = layout.order ?? m['sort-orders'].find((o) => o['order-id'] === m['default-sort-order-id']);
   const out: MissingLayoutSource[] = [];
-  const known = (id: number) => hasId(schema, id);
+  const ids = new Set(allFieldIds(schema));
+  const known = (id: number) => ids.has(id);
   for (const f of spec?.fields ?? []) {
     if (f.transform === 'void' || known(f['source-id'])) continue;
     out.push({ what: 'partition spec', id: spec!['spec-id'], field: f.name, transform: f.transform, sourceId: f['source-id'], lastName: lastKnownName(m, f['source-id']) });

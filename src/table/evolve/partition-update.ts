@@ -13,7 +13,7 @@
  */
 import { FloeError, schemaError, usageError } from '../../errors.js';
 import { buildPartitionSpec, type UnboundPartitionField } from '../../iceberg/metadata-builder.js';
-import { lastKnownName, missingLayoutSources, partitionExprText, redundantPartitionFields } from '../../iceberg/partition-rules.js';
+import { lastKnownName, layoutColumnLabel, missingLayoutSources, partitionExprText, redundantPartitionFields } from '../../iceberg/partition-rules.js';
 import { columnName } from '../../iceberg/schema.js';
 import type { PartitionField, PartitionSpec, Schema, TableMetadata } from '../../iceberg/types.js';
 import { describeMissingSources, missingSourceError } from './missing-source.js';
@@ -42,8 +42,7 @@ const same = (a: PartitionField, b: PartitionField) => a['source-id'] === b['sou
 
 /** `day(ts)`, `bucket[16](id)`, `country`: a field as a person reads it. */
 function describeField(f: PartitionField, schema: Schema, m?: TableMetadata): string {
-  const gone = m ? lastKnownName(m, f['source-id']) : undefined;
-  const col = columnName(schema, f['source-id']) ?? (gone !== undefined ? `${gone} [dropped]` : `#${f['source-id']}`);
+  const col = layoutColumnLabel(schema, f['source-id'], m);
   return f.transform === 'identity' ? col : `${f.transform}(${col})`;
 }
 

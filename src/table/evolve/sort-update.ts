@@ -5,8 +5,7 @@
  */
 import { FloeError, schemaError } from '../../errors.js';
 import { buildSortOrder, type UnboundSortField } from '../../iceberg/metadata-builder.js';
-import { lastKnownName } from '../../iceberg/partition-rules.js';
-import { columnName } from '../../iceberg/schema.js';
+import { layoutColumnLabel } from '../../iceberg/partition-rules.js';
 import type { Schema, SortField, SortOrder, TableMetadata } from '../../iceberg/types.js';
 
 export interface SortUpdateResult {
@@ -26,8 +25,7 @@ export function describeSortOrder(order: SortOrder, schema: Schema, m?: TableMet
   if (order.fields.length === 0) return 'unsorted';
   return order.fields
     .map((f) => {
-      const gone = m ? lastKnownName(m, f['source-id']) : undefined;
-      const col = columnName(schema, f['source-id']) ?? (gone !== undefined ? `${gone} [dropped]` : `#${f['source-id']}`);
+      const col = layoutColumnLabel(schema, f['source-id'], m);
       return `${f.transform === 'identity' ? col : `${f.transform}(${col})`} ${f.direction} ${f['null-order'].replace('-', ' ')}`;
     })
     .join(', ');
