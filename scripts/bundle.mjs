@@ -66,7 +66,8 @@ const zodEnglishOnly = {
 /**
  * Writes the bundle to `outdir` (relative to the repository). It is built next to it and
  * then swapped in, so that a floe process started meanwhile never sees half a bundle.
- * Returns false when esbuild warned (a warning is a defect: e.g. an import() it cannot follow).
+ * Returns false when esbuild failed (the bundle in place is kept) or warned (a warning is a
+ * defect: e.g. an import() it cannot follow).
  */
 export async function bundle(outdir = 'dist/bundle') {
   const target = path.resolve(root, outdir);
@@ -74,25 +75,33 @@ export async function bundle(outdir = 'dist/bundle') {
   const next = `${target}.next-${process.pid}`;
   const old = `${target}.old-${process.pid}`;
   rmSync(next, { recursive: true, force: true });
-  const result = await build({
-    absWorkingDir: root,
-    entryPoints: { main: 'src/cli/main.ts' },
-    outdir: next,
-    bundle: true,
-    splitting: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'node20',
-    external: EXTERNAL,
-    sourcemap: 'linked',
-    sourcesContent: false,
-    chunkNames: 'chunks/[name]-[hash]',
-    metafile: true,
-    legalComments: 'none',
-    logLevel: 'warning',
-    plugins: [zodEnglishOnly],
-    banner: { js: "import { createRequire as __floeCreateRequire } from 'node:module';\nconst require = __floeCreateRequire(import.meta.url);" },
-  });
+  let result;
+  try {
+    result = await build({
+      absWorkingDir: root,
+      entryPoints: { main: 'src/cli/main.ts' },
+      outdir: next,
+      bundle: true,
+      splitting: true,
+      format: 'esm',
+      platform: 'node',
+      target: 'node20',
+      external: EXTERNAL,
+      sourcemap: 'linked',
+      sourcesContent: false,
+      chunkNames: 'chunks/[name]-[hash]',
+      metafile: true,
+      legalComments: 'none',
+      logLevel: 'warning',
+      plugins: [zodEnglishOnly],
+      banner: { js: "import { createRequire as __floeCreateRequire } from 'node:module';\nconst require = __floeCreateRequire(import.meta.url);" },
+    });
+  } catch {
+    // esbuild has printed its errors (logLevel): the build fails without a stack, and the
+    // bundle in place stays as it was.
+    rmSync(next, { recursive: true, force: true });
+    return false;
+  }
   // The metafile names outputs by where they were built; the test reads them where they run.
   const rel = (p) => p.replace(path.relative(root, next).split(path.sep).join('/'), path.relative(root, target).split(path.sep).join('/'));
   const meta = { inputs: result.metafile.inputs, outputs: Object.fromEntries(Object.entries(result.metafile.outputs).map(([k, v]) => [rel(k), v])) };
