@@ -14,7 +14,7 @@ import path from 'node:path';
 import type { Database, Statement } from 'better-sqlite3';
 import { FloeError, notFound, sourceError } from '../errors.js';
 import { createStage, type Stage } from './appender.js';
-import { baseQuery, checkWatermark, cursorColumn, cursorStart, derived, incrementalQuery, quoteSourceIdent, type RelationalConfig } from './incremental.js';
+import { baseQuery, checkWatermark, cursorColumn, cursorStart, incrementalQuery, quoteSourceIdent, type RelationalConfig } from './incremental.js';
 import type { Extracted, Source, SourceContext } from './source.js';
 import { parseTimestamp, type SqlitePlan, sqliteColumn, sqliteText } from './sql-types.js';
 
@@ -63,8 +63,17 @@ export function sqliteSource(config: SqliteConfig): Source {
               plan.type === 'BIGINT' ? BigInt(checkWatermark(name, start.after, 'integer')) : plan.type === 'DOUBLE' ? Number(checkWatermark(name, start.after, 'number')) : start.after,
             );
             const instant = plan.type === 'TIMESTAMP' && parseTimestamp(start.after) !== undefined;
-            // BINARY: a column declared COLLATE NOCASE (or RTRIM) would compare text unlike DuckDB (incrementalQuery).
-            const sql = instant ? instantQuery(base, name) : incrementalQuery('sqlite', base, name, '?', (col) => `${col} COLLATE BINARY`);
+            // A DATETIME / TIMESTAMP column compares as instants, not as text, so
+            // `2024-01-05 11:59:00-02:00` (13:59 UTC) is above a 12:00:00 watermark: julianday()
+            // reads ISO 8601 text with `T`, `Z` and offsets, to the millisecond, and a second of
+            // slack keeps every row above the watermark (the runner drops the few at or below it,
+            // comparing microseconds). Text julianday() cannot read sorts last and is read (it
+            // turns the column into VARCHAR, which the target's type then refuses, rather than
+            // being skipped without a word). Other text compares as BINARY: a column declared
+            // COLLATE NOCASE (or RTRIM) would compare unlike DuckDB (incrementalQuery).
+            const sql = instant
+              ? incrementalQuery('sqlite', base, name, 'julianday(?) - 1.0 / 86400', (col) => `coalesce(julianday(${col}), 9e999)`)
+              : incrementalQuery('sqlite', base, name, '?', (col) => `${col} COLLATE BINARY`);
             stmt = prepare(db, sql, ctx, describe);
           }
         }
@@ -135,21 +144,6 @@ export function sqliteSource(config: SqliteConfig): Source {
       }
     },
   };
-}
-
-/**
- * The incremental read of a DATETIME / TIMESTAMP column: compared as instants, not as text,
- * so `2024-01-05 11:59:00-02:00` (13:59 UTC) is above a 12:00:00 watermark. julianday() reads
- * ISO 8601 text with `T`, `Z` and offsets, to the millisecond: a second of slack keeps every
- * row above the watermark (the runner drops the few at or below it, comparing microseconds).
- * Text julianday() cannot read sorts last and is read (it turns the column into VARCHAR, which
- * the target's type then refuses, rather than being skipped without a word); so are NULLs,
- * which the runner counts and leaves out (incrementalQuery).
- */
-function instantQuery(base: string, column: string): string {
-  const c = `q.${quoteSourceIdent('sqlite', column)}`;
-  const key = `coalesce(julianday(${c}), 9e999)`;
-  return `${derived(base)}\nWHERE ${key} > julianday(?) - 1.0 / 86400\nORDER BY ${key}`;
 }
 
 /**
