@@ -46,10 +46,10 @@ import type { TableMetadata } from '../iceberg/types.js';
 import { joinLocation, type FileIO } from '../io/fileio.js';
 import { ancestry } from '../table/ancestry.js';
 import { loadTable } from '../table/load.js';
+import { currentSchema } from '../table/snapshot-producer.js';
 import type { TableChange } from '../table/updates.js';
 import { attemptWritten, putRejects, rejectsTableName, type RejectsTable } from './rejects-write.js';
-import { historyComplete } from './run-ids.js';
-import { SUMMARY } from './summary-keys.js';
+import { historyComplete, ofRun } from './run-ids.js';
 
 export { rejectsTableName };
 
@@ -97,7 +97,7 @@ function pendingFolder(warehouse: string, table: string): string {
 }
 
 /** The start of the names of the files a run stages: a digest of its pipeline and run id. */
-export function runScope(pipeline: string, runId: string): string {
+function runScope(pipeline: string, runId: string): string {
   return createHash('sha256').update(`${pipeline}\n${runId}`, 'utf8').digest('hex').slice(0, 16);
 }
 
@@ -139,11 +139,11 @@ export function withPending(base: TableMetadata, change: TableChange, pipeline: 
  * (when both snapshots were expired before the rerun, the earlier rows stay: docs/RERUNS.md).
  */
 async function earlierAttempt(t: RejectsTarget, pipeline: string, runId: string): Promise<boolean> {
-  const ofRun = (s: { summary: Readonly<Record<string, string>> }) => s.summary[SUMMARY.pipeline] === pipeline && s.summary[SUMMARY.runId] === runId;
-  if (t.run?.base?.snapshots.some(ofRun)) return true;
+  const of = ofRun(pipeline, runId);
+  if (t.run?.base?.snapshots.some(of)) return true;
   const id = parseTableIdentifier(rejectsTableName(t.table));
   if (!(await t.catalog.tableExists(id))) return false;
-  return (await loadTable(t.catalog, t.io, id)).metadata.snapshots.some(ofRun);
+  return (await loadTable(t.catalog, t.io, id)).metadata.snapshots.some(of);
 }
 
 /** A new staging: the file's location and the attempt id; `replace` when the run is a rerun of a caller-chosen run id with an earlier attempt. */
@@ -152,6 +152,17 @@ async function newStaging(t: RejectsTarget, o: { pipeline: string; runId: string
   const file = joinLocation(pendingFolder(t.warehouse, t.table), `${runScope(o.pipeline, o.runId)}-${attempt}.parquet`);
   const replace = t.run?.runId === o.runId && (await earlierAttempt(t, o.pipeline, o.runId));
   return { file, attempt, replace };
+}
+
+/** Writes `from` (a relation, or a query in parentheses) as one Parquet file at `file`, through a local temp file. */
+async function putParquet(engine: Engine, io: FileIO, from: string, file: string, purpose: string): Promise<void> {
+  const local = join(tmpdir(), `floe-rejects-${process.pid}-${randomUUID()}.parquet`);
+  try {
+    await engine.run(`COPY ${from} TO ${quoteLiteral(local)} (FORMAT parquet)`, purpose);
+    await io.putLocalFile(local, file);
+  } finally {
+    await rm(local, { force: true }).catch(() => undefined);
+  }
 }
 
 /**
@@ -164,13 +175,7 @@ export async function stageRejects(engine: Engine, io: FileIO, o: RejectsTarget 
   const rows = Number((await engine.all(`SELECT count(*)::BIGINT AS n FROM ${quoteIdent(relation)}`, 'count the rejected rows'))[0]?.n ?? 0);
   const pipeline = o.run?.pipeline ?? '';
   const { file, attempt, replace } = await newStaging(o, { pipeline, runId: o.runId });
-  const local = join(tmpdir(), `floe-rejects-${process.pid}-${randomUUID()}.parquet`);
-  try {
-    await engine.run(`COPY ${quoteIdent(relation)} TO ${quoteLiteral(local)} (FORMAT parquet)`, `stage the rejected rows of ${o.table}`);
-    await io.putLocalFile(local, file);
-  } finally {
-    await rm(local, { force: true }).catch(() => undefined);
-  }
+  await putParquet(engine, io, quoteIdent(relation), file, `stage the rejected rows of ${o.table}`);
   return { relation, entry: { 'run-id': o.runId, file, rows, pii: o.pii, attempt, ...(replace ? { replace } : {}) } };
 }
 
@@ -184,18 +189,12 @@ export async function stageNoRejects(t: RejectsTarget): Promise<StagedRejects | 
   if (!t.run?.runId) return undefined;
   const { file, attempt, replace } = await newStaging(t, { pipeline: t.run.pipeline, runId: t.run.runId });
   if (!replace) return undefined;
-  const local = join(tmpdir(), `floe-rejects-${process.pid}-${randomUUID()}.parquet`);
-  try {
-    await t.engine.run(`COPY (SELECT NULL::VARCHAR AS pipeline, NULL::VARCHAR AS run_id WHERE false) TO ${quoteLiteral(local)} (FORMAT parquet)`, `stage the rejects of ${t.table}`);
-    await t.io.putLocalFile(local, file);
-  } finally {
-    await rm(local, { force: true }).catch(() => undefined);
-  }
+  await putParquet(t.engine, t.io, '(SELECT NULL::VARCHAR AS pipeline, NULL::VARCHAR AS run_id WHERE false)', file, `stage the rejects of ${t.table}`);
   return { entry: { 'run-id': t.run.runId, file, rows: 0, pii: [], attempt, replace: true } };
 }
 
 /** Appends (or, for a replacement, replaces) the staged rows in one snapshot that names the run and the attempt. */
-export async function appendRejects(t: RejectsTable, pipeline: string, entry: PendingRejects, selectSql: string | undefined): Promise<void> {
+async function appendRejects(t: RejectsTable, pipeline: string, entry: PendingRejects, selectSql: string | undefined): Promise<void> {
   await putRejects(t, { pipeline, runId: entry['run-id'], attempt: entry.attempt, pii: entry.pii, selectSql: entry.rows > 0 ? selectSql : undefined, replace: entry.replace === true });
 }
 
@@ -211,9 +210,9 @@ async function rejectsHold(t: RejectsTable, pipeline: string, entry: PendingReje
   const table = await loadTable(t.catalog, t.io, id);
   const m = table.metadata;
   const runId = entry['run-id'];
-  if (entry.attempt !== undefined ? attemptWritten(m.snapshots, entry.attempt) : m.snapshots.some((s) => s.summary[SUMMARY.pipeline] === pipeline && s.summary[SUMMARY.runId] === runId)) return true;
+  if (entry.attempt !== undefined ? attemptWritten(m.snapshots, entry.attempt) : m.snapshots.some(ofRun(pipeline, runId))) return true;
   if (entry.replace || historyComplete(ancestry(m)) || m['current-snapshot-id'] === null || m['current-snapshot-id'] === undefined) return false;
-  if (!m.schemas.find((s) => s['schema-id'] === m['current-schema-id'])?.fields.some((f) => f.name === 'run_id')) return false;
+  if (!currentSchema(m).fields.some((f) => f.name === 'run_id')) return false;
   const scan = await tableScanSql({ engine: t.engine, io: table.io, metadata: m, table: name });
   const r = await t.engine.all(
     `SELECT count(*)::BIGINT AS n FROM (${scan.sql}) AS __r WHERE pipeline = ${quoteLiteral(pipeline)} AND run_id = ${quoteLiteral(runId)}`,

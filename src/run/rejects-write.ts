@@ -23,7 +23,7 @@ import { loadOrCreate, writeAndCommit } from '../ingest/write-table.js';
 import { reconcileColumns } from '../ingest/reconcile.js';
 import { loadTable, type LoadedTable } from '../table/load.js';
 import { and, pred } from '../table/expr/expr.js';
-import { planScan, type ScanTask } from '../table/scan.js';
+import { planScan } from '../table/scan.js';
 import { currentSchema, nextSchemaId, refuseRowLineage } from '../table/snapshot-producer.js';
 import type { Catalog } from '../catalog/catalog.js';
 import type { Engine } from '../engine/duckdb.js';
@@ -31,7 +31,7 @@ import type { FileIO } from '../io/fileio.js';
 import { SUMMARY } from './summary-keys.js';
 
 /** Snapshot summary key of a rejects write: the staging attempt whose rows it holds. */
-export const REJECTS_ATTEMPT = 'floe.rejects.attempt';
+const REJECTS_ATTEMPT = 'floe.rejects.attempt';
 
 export interface RejectsTable {
   catalog: Catalog;
@@ -133,15 +133,15 @@ async function earlierRows(t: RejectsTable, table: LoadedTable, name: string, pi
   ]);
   const plan = await planScan({ io: table.io, metadata: m, table: name, filter });
   const ours = `pipeline = ${quoteLiteral(pipeline)} AND run_id = ${quoteLiteral(runId)}`;
-  const sqlOf = async (tasks: ScanTask[]) => (await tableScanSql({ engine: t.engine, io: table.io, metadata: m, table: name, plan: { ...plan, dataFiles: tasks } })).sql;
-  const holding: ScanTask[] = [];
-  for (const task of plan.dataFiles) {
-    const n = await t.engine.all(`SELECT count(*)::BIGINT AS n FROM (${await sqlOf([task])}) AS __r WHERE ${ours}`, `look for run ${runId} in ${name}`);
-    if (Number(n[0]?.n ?? 0) > 0) holding.push(task);
-  }
+  if (!plan.dataFiles.length) return undefined;
+  // A scan per file (a row does not say which file holds it), all looked through in one query.
+  const scans: string[] = [];
+  for (const task of plan.dataFiles) scans.push((await tableScanSql({ engine: t.engine, io: table.io, metadata: m, table: name, plan: { ...plan, dataFiles: [task] } })).sql);
+  const found = await t.engine.all(scans.map((sql, i) => `(SELECT ${i} AS i FROM (${sql}) AS __r WHERE ${ours} LIMIT 1)`).join(' UNION ALL '), `look for run ${runId} in ${name}`);
+  const holding = found.map((r) => Number(r.i));
   if (!holding.length) return undefined;
   return {
-    files: new Set(holding.map((h) => h.file.file_path)),
-    keptSql: `SELECT * FROM (${await sqlOf(holding)}) AS __k WHERE pipeline IS DISTINCT FROM ${quoteLiteral(pipeline)} OR run_id IS DISTINCT FROM ${quoteLiteral(runId)}`,
+    files: new Set(holding.map((i) => plan.dataFiles[i]!.file.file_path)),
+    keptSql: `SELECT * FROM (${holding.map((i) => scans[i]).join(' UNION ALL ')}) AS __k WHERE pipeline IS DISTINCT FROM ${quoteLiteral(pipeline)} OR run_id IS DISTINCT FROM ${quoteLiteral(runId)}`,
   };
 }

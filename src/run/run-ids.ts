@@ -52,7 +52,7 @@ export const RUN_IDS_MARKER = 'floe.run-ids';
 /** Run ids kept per pipeline. */
 export const RUN_IDS_KEPT = 200;
 /** Table property `floe.run-id-digests.<pipeline>`: digests of the run ids that fell out of the record. */
-export const RUN_ID_DIGESTS_PREFIX = 'floe.run-id-digests.';
+const RUN_ID_DIGESTS_PREFIX = 'floe.run-id-digests.';
 /** Digests kept per pipeline, beyond the RUN_IDS_KEPT run ids. */
 export const DIGESTS_KEPT = 4800;
 /** Characters of one digest: 64 bits in base64url without padding. */
@@ -120,6 +120,11 @@ export function historyComplete(history: readonly Snapshot[]): boolean {
   return oldest === undefined || oldest['parent-snapshot-id'] === undefined || oldest['parent-snapshot-id'] === null;
 }
 
+/** A test of whether a snapshot was committed by `pipeline`'s run `runId` (its summary says so). */
+export function ofRun(pipeline: string, runId: string): (s: { summary: Readonly<Record<string, string>> }) => boolean {
+  return (s) => s.summary[SUMMARY.pipeline] === pipeline && s.summary[SUMMARY.runId] === runId;
+}
+
 /** The run ids of `pipeline` still on main's history, oldest first. */
 function historyRuns(history: readonly Snapshot[], pipeline: string): RunEntry[] {
   const out: RunEntry[] = [];
@@ -133,7 +138,7 @@ function historyRuns(history: readonly Snapshot[], pipeline: string): RunEntry[]
 export function runIdStatus(m: TableMetadata | undefined, pipeline: string, runId: string): RunIdStatus {
   if (!m) return 'new';
   const history = ancestry(m);
-  if (history.some((s) => s.summary[SUMMARY.pipeline] === pipeline && s.summary[SUMMARY.runId] === runId)) return 'committed';
+  if (history.some(ofRun(pipeline, runId))) return 'committed';
   const complete = historyComplete(history);
   const properties = m.properties ?? {};
   const record = readRunIds(properties, pipeline);

@@ -195,7 +195,7 @@ function toField(f: FieldPacket): MysqlField {
  * 6 significant digits in the text protocol (123456.789 reads 123457); widening to DOUBLE is
  * exact and its text round-trips, so the staged FLOAT holds the stored value.
  */
-export function floatsAsDouble(base: string, fields: readonly MysqlField[]): string {
+function floatsAsDouble(base: string, fields: readonly MysqlField[]): string {
   const list = fields.map((f) => {
     const c = `q.${quoteSourceIdent('mysql', f.name)}`;
     return f.columnType === MYSQL_TYPE.FLOAT ? `CAST(${c} AS DOUBLE) AS ${quoteSourceIdent('mysql', f.name)}` : c;
