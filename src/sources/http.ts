@@ -39,7 +39,7 @@ import { configError, sourceError } from '../errors.js';
 import type { Source as SourceConfig } from '../pipeline/schema-source.js';
 import { collectSecrets, createRedactor, type Redactor } from '../pipeline/secrets.js';
 import { fileListSql } from './files.js';
-import { jsonLinesReadSql, objectsSql, textJsonColumns } from './json-read.js';
+import { jsonLinesReadSql, mayHoldLongInteger, objectsSql, textJsonColumns } from './json-read.js';
 import { SAMPLE_RECORDS } from './jsonl-lines.js';
 import { type FoundValue, JsonDuplicateKeyError, JsonSyntaxError, type JsonSpan, oneLine, scalarText, scanJson } from './http-json.js';
 import { createPager } from './http-paging.js';
@@ -117,7 +117,7 @@ interface ReadResult {
   stopped?: string;
   /** Whether some record has a field (DuckDB cannot type records that are all `{}`). */
   fields: boolean;
-  /** Whether some record holds a run of 16 digits, so maybe an integer a double cannot hold (json-read.ts). */
+  /** Whether some record holds an integer of 16 digits, so maybe one a double cannot hold (json-read.ts mayHoldLongInteger). */
   longDigits: boolean;
 }
 
@@ -147,7 +147,7 @@ async function readPages(config: HttpConfig, first: HttpRequest, dir: string, ct
       out.records += page.lines.length;
       out.largestPage = Math.max(out.largestPage, page.lines.length);
       out.fields ||= page.lines.some((l) => !/^\{\s*\}$/.test(l));
-      out.longDigits ||= page.lines.some((l) => /\d{16}/.test(l));
+      out.longDigits ||= page.lines.some(mayHoldLongInteger);
     }
     ctx.onProgress?.(out.records);
     const step = pager.next(

@@ -30,11 +30,18 @@ export function jsonLinesReadSql(files: readonly string[], o: { filenameColumn?:
 }
 
 /**
+ * Whether JSON text holds a run of 16 digits that is not a fraction's (no `.` or digit before
+ * it): maybe an integer a double cannot hold (the smallest, 2^53 + 1, has 16). A fraction's
+ * digits do not count: a double as most writers print it has 16 or 17 of them.
+ */
+export const mayHoldLongInteger = (text: string): boolean => /(?<![.\d])\d{16}/.test(text);
+
+/**
  * Where the exact text of each record's numbers can be read again, for `textJsonColumns`:
  * `objects` is SQL of a relation with one `json` column, one row per record of `select`, in
- * the same order (`objectsSql`). `mayHoldLong` false says the input has no run of 16 digits,
- * so no number in it a double cannot hold (the smallest, 2^53 + 1, has 16), and saves the
- * check's read.
+ * the same order (`objectsSql`). `mayHoldLong` false says no record's text holds an integer
+ * of 16 digits (mayHoldLongInteger), so no number in it a double cannot hold, and saves the
+ * check's reads.
  */
 export interface ExactNumbers {
   objects: string;
@@ -64,11 +71,22 @@ export async function textJsonColumns(engine: Engine, select: string, purpose: s
     return `CASE WHEN json_type(${q}) = 'VARCHAR' THEN ${q} ->> '$' ELSE CAST(${q} AS VARCHAR) END AS ${quoteIdent(c.name)}`;
   });
   const doubles = exact && exact.mayHoldLong !== false ? columns.filter((c) => c.type.toString() === 'DOUBLE').map((c) => c.name) : [];
-  const found = doubles.length ? await exactDoubles(engine, exact!.objects, doubles, purpose) : { widened: [], records: 0 };
+  // A double that rounds an integer is at least 2^53 in magnitude: one read of the typed
+  // records (it also counts them, for the join below) finds the columns that may hold one,
+  // so the records' text is parsed again, per column, only when some value is that large.
+  const gate: Record<string, unknown> = doubles.length
+    ? ((await engine.all(
+        `SELECT count(*)::BIGINT AS n, ${doubles.map((n, i) => `coalesce(max(abs(__j.${quoteIdent(n)})) >= 9007199254740992, false) AS big${i}`).join(', ')} FROM (${select}) AS __j`,
+        `${purpose}: look for numbers a double may have rounded`,
+        { kind: 'source' },
+      ))[0] ?? {})
+    : {};
+  const large = doubles.filter((_, i) => gate[`big${i}`] === true);
+  const found = large.length ? await exactDoubles(engine, exact!.objects, large, purpose) : { widened: [], records: 0 };
   const widened = found.widened;
   if (widened.length === 0) return replace.length ? `SELECT * REPLACE (${replace.join(', ')}) FROM (${select}) AS __j` : select;
   // The join is by position: both reads must give the same records, or values would land in other rows.
-  const rows = Number((await engine.all(`SELECT count(*)::BIGINT AS n FROM (${select})`, `${purpose}: count the records`, { kind: 'source' }))[0]?.n);
+  const rows = Number(gate.n);
   if (rows !== found.records) {
     throw sourceError(`${purpose}: column ${widened.map((w) => w.name).join(', ')} holds integers a double cannot hold, and the records could not be read again exactly (${rows} records, ${found.records} objects)`, {
       hint: 'Send such numbers as JSON strings, or report this with a sample of the input.',

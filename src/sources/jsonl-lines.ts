@@ -20,6 +20,7 @@ import { once } from 'node:events';
 import { finished } from 'node:stream/promises';
 import type { Engine } from '../engine/duckdb.js';
 import { quoteLiteral } from '../engine/sql.js';
+import { mayHoldLongInteger } from './json-read.js';
 
 /** A reject's raw text is cut to this many characters (a binary file can be one huge "line"). */
 export const MAX_RAW_CHARS = 64 * 1024;
@@ -48,7 +49,7 @@ export interface LineScan {
    * lines that are not records (then rows have no line).
    */
   runs?: { line: number; record: number }[];
-  /** Some record line holds a run of 16 digits: maybe an integer a double cannot hold (json-read.ts ExactNumbers). */
+  /** Some record line holds an integer of 16 digits: maybe one a double cannot hold (json-read.ts mayHoldLongInteger). */
   longDigits: boolean;
 }
 
@@ -299,7 +300,7 @@ export async function scanJsonLines(
       if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
         records++;
         if (!needsFullSample) needsFullSample = shape.add(value as Record<string, unknown>, records);
-        if (!longDigits) longDigits = /\d{16}/.test(text);
+        if (!longDigits) longDigits = mayHoldLongInteger(text);
       } else {
         rejects.push({ line, raw: clip(text), reason: `not a JSON object (${kindOf(value)}); each line must be one object` });
         gap(line);
@@ -326,7 +327,7 @@ export async function scanJsonLines(
       const u = batch[Number(r.i)]!;
       if (r.ok === true) {
         records++;
-        if (!longDigits) longDigits = /\d{16}/.test(u.text);
+        if (!longDigits) longDigits = mayHoldLongInteger(u.text);
         // Not JSON.parse-able (NaN, trailing commas): its keys are unknown here.
         needsFullSample = true;
       }
