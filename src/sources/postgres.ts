@@ -197,10 +197,10 @@ async function lookupTypes(client: Client, ctx: SourceContext, target: string, f
                  UNION ALL
                  SELECT dom.i, p.typbasetype, CASE WHEN dom.mod >= 0 THEN dom.mod ELSE p.typtypmod END, dom.depth + 1
                    FROM dom JOIN pg_type p ON p.oid = dom.oid WHERE p.typtype = 'd' AND dom.depth < 32)
-               SELECT format_type(x.o, x.m), format_type(x.o, NULL), t.typcategory,
-                 coalesce((SELECT d.oid FROM dom d WHERE d.i = x.i ORDER BY d.depth DESC LIMIT 1), t.typelem),
-                 coalesce((SELECT d.mod FROM dom d WHERE d.i = x.i ORDER BY d.depth DESC LIMIT 1), -1), t.typdelim
-               FROM unnest($1::oid[], $2::int[]) WITH ORDINALITY AS x(o, m, i) JOIN pg_type t ON t.oid = x.o ORDER BY x.i`,
+               SELECT format_type(x.o, x.m), format_type(x.o, NULL), t.typcategory, coalesce(b.oid, t.typelem), coalesce(b.mod, -1), t.typdelim
+               FROM unnest($1::oid[], $2::int[]) WITH ORDINALITY AS x(o, m, i) JOIN pg_type t ON t.oid = x.o
+                 LEFT JOIN LATERAL (SELECT d.oid, d.mod FROM dom d WHERE d.i = x.i ORDER BY d.depth DESC LIMIT 1) b ON true
+               ORDER BY x.i`,
         values: [`{${fields.map((f) => f.dataTypeID).join(',')}}`, `{${fields.map((f) => f.dataTypeModifier).join(',')}}`],
         rowMode: 'array',
       }),
