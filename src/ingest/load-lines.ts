@@ -20,7 +20,7 @@ import { openEngine } from '../engine/duckdb.js';
 import { quoteIdent, quoteLiteral } from '../engine/sql.js';
 import { csvLineViews } from '../sources/csv-lines.js';
 import { scanJsonLines } from '../sources/jsonl-lines.js';
-import { type CsvDialect, rfc4180 } from './explain-read.js';
+import { rfc4180 } from './explain-read.js';
 import { type FileFormat, fileSourceSql } from './file-source.js';
 
 const FILE = '__floe_load_file';
@@ -34,13 +34,13 @@ export function failedValue(message: string): { column: string; value?: string }
 }
 
 /** `err` with the file and line (or record) of the value it names, when it names one; else `err`. */
-export async function withValueLine(err: unknown, paths: readonly string[], format: FileFormat, dialect?: (file: string) => CsvDialect): Promise<unknown> {
+export async function withValueLine(err: unknown, paths: readonly string[], format: FileFormat): Promise<unknown> {
   if (!(err instanceof FloeError) || /^[^\s:]+:\d+: /.test(err.message)) return err;
   const failed = failedValue(err.message);
   if (!failed) return err;
   const engine = await openEngine({ threads: 1 });
   try {
-    const at = await locate(engine, paths, format, failed, dialect);
+    const at = await locate(engine, paths, format, failed);
     if (!at) return err;
     const where = at.line !== undefined ? `${at.file}:${at.line}` : `${at.file} (${format === 'parquet' ? 'row' : 'record'} ${at.index + 1})`;
     // DuckDB's wrapping ("could not write Parquet data files ... Invalid Input Error:") and the
@@ -62,13 +62,7 @@ export async function withValueLine(err: unknown, paths: readonly string[], form
 }
 
 /** The file of the first row holding the value, its 0-based index among the file's rows, and its physical line where the format has lines. */
-async function locate(
-  engine: Engine,
-  paths: readonly string[],
-  format: FileFormat,
-  failed: { column: string; value?: string },
-  dialect?: (file: string) => CsvDialect,
-): Promise<{ file: string; index: number; line?: number } | undefined> {
+async function locate(engine: Engine, paths: readonly string[], format: FileFormat, failed: { column: string; value?: string }): Promise<{ file: string; index: number; line?: number } | undefined> {
   const read = fileSourceSql(paths, { format, filenameColumn: FILE });
   const columns = await engine.columns(read, 'list the input columns');
   // The table column's name is matched case-insensitively to the input's, as reconcile.ts does.
@@ -88,7 +82,7 @@ async function locate(
   const file = String(row.f);
   const index = Number(row.k);
   if (format === 'csv') {
-    const views = csvLineViews([file], dialect?.(file) ?? rfc4180(file), true, (prefix) => engine.uniqueName(prefix));
+    const views = csvLineViews([file], rfc4180(file), true, (prefix) => engine.uniqueName(prefix));
     for (const [view, sql] of views.views) await engine.run(`CREATE TEMP VIEW ${quoteIdent(view)} AS ${sql}`, `map the lines of ${file}`);
     const line = Number((await engine.all(`SELECT ${views.lineOfRecord(String(index))} AS line`, `find the line of record ${index + 1} of ${file}`))[0]?.line);
     return { file, index, ...(Number.isSafeInteger(line) ? { line } : {}) };
