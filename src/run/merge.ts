@@ -91,8 +91,7 @@ export async function mergeTable(o: MergeOptions): Promise<WriteTableResult> {
   if (table === undefined) {
     // A new table: deletions have nothing to delete.
     const upserts = o.deleteColumn === undefined ? o.selectSql : `${inputSql} WHERE NOT coalesce(${marker}, FALSE)`;
-    const { staged: _staged, table: _table, ...write } = o;
-    return writeTable({ ...write, selectSql: upserts, mode: 'append' });
+    return writeTable({ ...o, selectSql: upserts, mode: 'append' });
   }
   if (o.deleteColumn !== undefined) columns = columns.filter((c) => c.name !== o.deleteColumn);
   const m = table.metadata;
