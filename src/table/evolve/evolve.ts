@@ -8,11 +8,11 @@
 import { FloeError, schemaError, usageError } from '../../errors.js';
 import type { UnboundSortField } from '../../iceberg/metadata-builder.js';
 import { columnName } from '../../iceberg/schema.js';
-import type { Schema, TableMetadata } from '../../iceberg/types.js';
+import type { PartitionSpec, Schema, SortOrder, TableMetadata } from '../../iceberg/types.js';
 import { nextSchemaId } from '../snapshot-producer.js';
 import type { TableChange, TableRequirement, TableUpdate } from '../updates.js';
 import { missingLayoutSources } from '../../iceberg/partition-rules.js';
-import { describeMissingSources, missingSourceError } from './missing-source.js';
+import { leftInPlaceError } from './missing-source.js';
 import { hasPartitionChanges, updatePartitionSpec, type PartitionChanges } from './partition-update.js';
 import { hasSchemaChanges, updateSchema, type SchemaChanges } from './schema-update.js';
 import { updateSortOrder } from './sort-update.js';
@@ -72,8 +72,9 @@ export function planEvolution(m: TableMetadata, req: EvolveRequest, table: strin
     }
   }
 
-  let specAfter = m['partition-specs'].find((s) => s['spec-id'] === m['default-spec-id']);
-  let orderAfter = m['sort-orders'].find((o) => o['order-id'] === m['default-sort-order-id']);
+  // The default spec and sort order this change makes; unset: the table's own stay.
+  let specAfter: PartitionSpec | undefined;
+  let orderAfter: SortOrder | undefined;
   if (hasPartitionChanges(req)) {
     const p = droppedHere(() => updatePartitionSpec(m, schema, req, table), req.dropColumns, table, 'partition by');
     if (p.spec) {
@@ -112,9 +113,7 @@ export function planEvolution(m: TableMetadata, req: EvolveRequest, table: strin
   // (Java's checkCompatibility). Only a table another tool left that way fails here; the
   // message names what to drop, which this same command can do.
   const after = missingLayoutSources(m, { schema, spec: specAfter, order: orderAfter });
-  if (after.length > 0) {
-    throw missingSourceError(`table ${table}: ${describeMissingSources(after, m['current-schema-id'])}; this change leaves that in place`, table, after);
-  }
+  if (after.length > 0) throw leftInPlaceError(m, table, after);
 
   const props = req.setProperties ?? {};
   const keys = Object.keys(props);

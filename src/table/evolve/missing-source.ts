@@ -11,7 +11,7 @@ import { describeMissingSource, missingLayoutSources, type MissingLayoutSource }
 import type { TableMetadata } from '../../iceberg/types.js';
 
 /** "its default partition spec 0 has partition field 'ts_day' (day of column 'ts', id 2)". */
-export function describeMissingSources(problems: readonly MissingLayoutSource[], schemaId: number): string {
+function describeMissingSources(problems: readonly MissingLayoutSource[], schemaId: number): string {
   const parts: string[] = [];
   for (const what of ['partition spec', 'sort order'] as const) {
     const of = problems.filter((p) => p.what === what);
@@ -22,7 +22,7 @@ export function describeMissingSources(problems: readonly MissingLayoutSource[],
 }
 
 /** The options of `floe table evolve` that take the missing columns out of the layout. */
-export function repairHint(table: string, problems: readonly MissingLayoutSource[]): string {
+function repairHint(table: string, problems: readonly MissingLayoutSource[]): string {
   const options = [
     ...problems.filter((p) => p.what === 'partition spec').map((p) => `--drop-partition-field ${p.field}`),
     ...(problems.some((p) => p.what === 'sort order') ? ['--sort-by none'] : []),
@@ -37,7 +37,12 @@ export function refuseWriteWithMissingLayoutSource(m: TableMetadata, table: stri
   throw missingSourceError(`cannot write to table ${table}: ${describeMissingSources(problems, m['current-schema-id'])}`, table, problems);
 }
 
-export function missingSourceError(message: string, table: string, problems: readonly MissingLayoutSource[]): FloeError {
+/** A `table evolve` change that leaves the default spec or sort order over a missing column. */
+export function leftInPlaceError(m: TableMetadata, table: string, problems: readonly MissingLayoutSource[]): FloeError {
+  return missingSourceError(`table ${table}: ${describeMissingSources(problems, m['current-schema-id'])}; this change leaves that in place`, table, problems);
+}
+
+function missingSourceError(message: string, table: string, problems: readonly MissingLayoutSource[]): FloeError {
   const first = problems[0]!;
   return schemaError(message, {
     context: { table, [first.what === 'partition spec' ? 'spec' : 'sort_order']: String(first.id), column: first.lastName ?? `id ${first.sourceId}` },

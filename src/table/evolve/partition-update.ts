@@ -16,7 +16,7 @@ import { buildPartitionSpec, type UnboundPartitionField } from '../../iceberg/me
 import { lastKnownName, layoutColumnLabel, missingLayoutSources, partitionExprText, redundantPartitionFields } from '../../iceberg/partition-rules.js';
 import { columnName } from '../../iceberg/schema.js';
 import type { PartitionField, PartitionSpec, Schema, TableMetadata } from '../../iceberg/types.js';
-import { describeMissingSources, missingSourceError } from './missing-source.js';
+import { leftInPlaceError } from './missing-source.js';
 
 export interface PartitionChanges {
   /** Replace the partition fields with exactly these (an empty list: unpartitioned). */
@@ -93,7 +93,7 @@ export function updatePartitionSpec(m: TableMetadata, schema: Schema, c: Partiti
   const kept = wanted.filter((w) => missing.has(w));
   if (kept.length > 0) {
     const problems = missingLayoutSources(m, { schema, spec: { ...current, fields: kept.map((w) => missing.get(w)!) }, order: { 'order-id': 0, fields: [] } });
-    throw missingSourceError(`table ${table}: ${describeMissingSources(problems, m['current-schema-id'])}; this change leaves that in place`, table, problems);
+    throw leftInPlaceError(m, table, problems);
   }
   refuseRedundant(wanted, new Set(wanted.filter((w) => !fromCurrent.has(w))), table);
 
@@ -129,7 +129,7 @@ export function updatePartitionSpec(m: TableMetadata, schema: Schema, c: Partiti
  * this change adds: `hour(ts)` added to a spec with `day(ts)`, or both in one --partition-by.
  * A redundant pair the table already has (another engine made it) is left alone.
  */
-export function refuseRedundant(fields: readonly UnboundPartitionField[], added: ReadonlySet<UnboundPartitionField> | null, table: string): void {
+function refuseRedundant(fields: readonly UnboundPartitionField[], added: ReadonlySet<UnboundPartitionField> | null, table: string): void {
   const pair = redundantPartitionFields(
     fields.map((f) => ({ source: f.sourceName, transform: f.transform, f })),
     added ? (x) => added.has(x.f) : undefined,
