@@ -162,7 +162,7 @@ async function readPages(config: HttpConfig, first: HttpRequest, dir: string, ct
       const file = ctx.pipelineFile === undefined ? '' : ` (${relative(ctx.projectDir, ctx.pipelineFile) || ctx.pipelineFile})`;
       const at = safeUrl(res.url, ctx.redact);
       // The URL ends the message: a masked query value runs to the next space.
-      throw configError(ctx.redact(`pipeline ${ctx.pipeline}${file}: ${step.detail}${topKeys(res.text.charCodeAt(0) === 0xfeff ? res.text.slice(1) : res.text)}; the page: ${first.method} ${at}`), {
+      throw configError(ctx.redact(`pipeline ${ctx.pipeline}${file}: ${step.detail}${topKeys(bodyText(res))}; the page: ${first.method} ${at}`), {
         context: { pipeline: ctx.pipeline, url: ctx.redact(at), page: out.pages, ...(ctx.pipelineFile === undefined ? {} : { file: ctx.pipelineFile }) },
         hint: 'cursor_path is a dot path from the top of the response body, e.g. meta.next_cursor. If the API leaves the cursor out of its last page, set pagination.missing_cursor: end (a null or empty cursor always ends paging).',
       });
@@ -205,11 +205,14 @@ export function dotPaths(p: string | undefined): string[][] {
   return out;
 }
 
+/** The response body without a leading byte order mark. */
+const bodyText = (res: HttpResponse): string => (res.text.charCodeAt(0) === 0xfeff ? res.text.slice(1) : res.text);
+
 function readPage(res: HttpResponse, config: HttpConfig, n: number, ctx: SourceContext): Page {
   const at = `page ${n} (${safeUrl(res.url, ctx.redact)})`;
   const fail = (msg: string, hint?: string) =>
     sourceError(ctx.redact(`pipeline ${ctx.pipeline}: ${msg}`), { context: { pipeline: ctx.pipeline, url: ctx.redact(safeUrl(res.url, ctx.redact)), page: n }, hint });
-  const text = res.text.charCodeAt(0) === 0xfeff ? res.text.slice(1) : res.text;
+  const text = bodyText(res);
   // 204 No Content, or an empty body: a page without records.
   if (text.trim() === '') return { lines: [], fingerprint: '' };
   const cursorPath = config.pagination?.kind === 'cursor' ? config.pagination.cursor_path : undefined;

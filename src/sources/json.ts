@@ -144,10 +144,11 @@ async function jsonLines(ctx: SourceContext, patterns: readonly string[]): Promi
     const fileColumn = copies.length
       ? `CASE ${SOURCE_FILE_COLUMN} ${copies.map((r) => `WHEN ${quoteLiteral(r.copy!)} THEN ${quoteLiteral(r.file)}`).join(' ')} ELSE ${SOURCE_FILE_COLUMN} END`
       : undefined;
-    let select = `SELECT * FROM ${jsonLinesReadSql(read.map((r) => r.copy ?? r.file), { filenameColumn: SOURCE_FILE_COLUMN, sampleAll })}`;
+    const readFiles = read.map((r) => r.copy ?? r.file);
+    let select = `SELECT * FROM ${jsonLinesReadSql(readFiles, { filenameColumn: SOURCE_FILE_COLUMN, sampleAll })}`;
     if (fileColumn) select = `SELECT * REPLACE (${fileColumn} AS ${SOURCE_FILE_COLUMN}) FROM (${select})`;
     const what = `read the JSON Lines files of pipeline ${ctx.pipeline}`;
-    select = await textJsonColumns(ctx.engine, select, what, { objects: objectsSql(read.map((r) => r.copy ?? r.file), 'newline_delimited'), mayHoldLong: longDigits });
+    select = await textJsonColumns(ctx.engine, select, what, { objects: objectsSql(readFiles, 'newline_delimited'), mayHoldLong: longDigits });
     const relation = ctx.engine.uniqueName('jsonl');
     await ctx.engine.run(`CREATE OR REPLACE TEMP VIEW ${quoteIdent(relation)} AS ${select}`, what, {
       kind: 'source',
