@@ -68,25 +68,27 @@ export function attemptWritten(snapshots: readonly { summary: Readonly<Record<st
   return attempt !== undefined && snapshots.some((s) => s.summary[REJECTS_ATTEMPT] === attempt);
 }
 
-/** Writes the rows (see the header); false when nothing had to be committed. */
-export async function putRejects(t: RejectsTable, w: RejectsWrite): Promise<boolean> {
+/** Writes the rows (see the header), unless they are there already or there is nothing to change. */
+export async function putRejects(t: RejectsTable, w: RejectsWrite): Promise<void> {
   const id = parseTableIdentifier(rejectsTableName(t.table));
   const name = formatTableId(id);
   const summary = { [SUMMARY.pipeline]: w.pipeline, [SUMMARY.runId]: w.runId, ...(w.attempt ? { [REJECTS_ATTEMPT]: w.attempt } : {}) };
+  const incoming = w.selectSql === undefined ? undefined : schemaFromColumns(await t.engine.columns(w.selectSql, `read the rejected rows for ${name}`));
   for (let round = 1; ; round++) {
-    const exists = await t.catalog.tableExists(id);
-    if (!exists && w.selectSql === undefined) return false;
-    const columns = w.selectSql === undefined ? undefined : await t.engine.columns(w.selectSql, `read the rejected rows for ${name}`);
-    const { table, pendingCreate } = exists
-      ? { table: await loadTable(t.catalog, t.io, id), pendingCreate: undefined }
-      : await loadOrCreate({ catalog: t.catalog, io: t.io, id, warehouse: t.warehouse, properties: piiProperties(w.pii) }, schemaFromColumns(columns!));
+    // Without rows to add, a table that does not exist has nothing to replace either.
+    const loaded = incoming
+      ? await loadOrCreate({ catalog: t.catalog, io: t.io, id, warehouse: t.warehouse, properties: piiProperties(w.pii) }, incoming)
+      : (await t.catalog.tableExists(id)) ? { table: await loadTable(t.catalog, t.io, id) } : undefined;
+    if (!loaded) return;
+    const { table, pendingCreate } = loaded;
+    const exists = pendingCreate === undefined;
     const m = table.metadata;
-    if (attemptWritten(m.snapshots, w.attempt)) return false;
+    if (attemptWritten(m.snapshots, w.attempt)) return;
     refuseRowLineage(m, name, 'writes to');
     const removal = exists && w.replace ? await earlierRows(t, table, name, w.pipeline, w.runId) : undefined;
-    if (w.selectSql === undefined && !removal) return false;
+    if (!incoming && !removal) return;
     const schema = currentSchema(m);
-    const r = columns ? reconcileColumns(schema, schemaFromColumns(columns), name, 'add_columns', nextSchemaId(m), m['last-column-id']) : undefined;
+    const r = incoming ? reconcileColumns(schema, incoming, name, 'add_columns', nextSchemaId(m), m['last-column-id']) : undefined;
     const added = r ? `SELECT ${r.projection} FROM (${w.selectSql}) AS __floe_in` : undefined;
     const selectSql = [added, removal?.keptSql].filter((s): s is string => s !== undefined).join(' UNION ALL BY NAME ');
     const planned = m['current-snapshot-id'] ?? null;
@@ -109,9 +111,9 @@ export async function putRejects(t: RejectsTable, w: RejectsWrite): Promise<bool
         pendingCreate,
       );
       if (w.pii.length) await (await import('../governance/ingest.js')).syncPiiProperties(t.catalog, t.io, id, w.pii, written.committed);
-      return written.committed !== undefined;
+      return;
     } catch (e) {
-      if (e instanceof AlreadyWritten) return false;
+      if (e instanceof AlreadyWritten) return;
       if (e instanceof Replan && round < 5) continue;
       if (e instanceof Replan) throw new FloeError('conflict', `${name}: other writers kept changing the table while the rejected rows of run ${w.runId} of pipeline ${w.pipeline} replaced an earlier attempt's`, { context: { table: name, pipeline: w.pipeline, runId: w.runId } });
       throw e;
