@@ -4,11 +4,10 @@
  * the table location, never one that still holds something, never anything on a FileIO that
  * is not the local disk.
  */
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openCatalog } from '../../src/catalog/open.js';
 import { createTableChange } from '../../src/iceberg/metadata-builder.js';
 import { LocalFileIO } from '../../src/io/local.js';
@@ -17,16 +16,9 @@ import { MemoryFileIO } from '../../src/io/memory.js';
 import { createTable } from '../../src/table/commit.js';
 import { emptiedFolders, removeEmptyFolders } from '../../src/table/drop-folders.js';
 import { dropTable } from '../../src/table/drop.js';
+import { useTmpDirs } from '../cli/helpers.js';
 
-const dirs: string[] = [];
-afterAll(async () => {
-  await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
-});
-async function tmp(): Promise<string> {
-  const d = await mkdtemp(path.join(tmpdir(), 'floe-drop-folders-'));
-  dirs.push(d);
-  return d;
-}
+const tmp = useTmpDirs('floe-drop-folders-');
 
 describe('emptiedFolders (pure)', () => {
   it('lists every folder that held a deleted file, up to the location, deepest first', () => {

@@ -5,13 +5,13 @@
  * replacing the order — which used to be refused too ("which this change drops").
  */
 import { describe, expect, it } from 'vitest';
-import { FloeError } from '../../../src/errors.js';
 import { newTableMetadata } from '../../../src/iceberg/metadata-builder.js';
 import { lastKnownName, missingLayoutSources } from '../../../src/iceberg/partition-rules.js';
 import type { TableMetadata } from '../../../src/iceberg/types.js';
 import { applyChange } from '../../../src/table/apply.js';
 import { planEvolution } from '../../../src/table/evolve/evolve.js';
 import { refuseWriteWithMissingLayoutSource } from '../../../src/table/evolve/missing-source.js';
+import { refused } from './refused.js';
 
 function healthy(formatVersion: 1 | 2 = 2): TableMetadata {
   return newTableMetadata({
@@ -37,16 +37,6 @@ function broken(formatVersion: 1 | 2 = 2): TableMetadata {
   const m = healthy(formatVersion);
   const s0 = m.schemas[0]!;
   return { ...m, schemas: [s0, { ...s0, 'schema-id': 1, fields: s0.fields.filter((f) => f.name === 'id') }], 'current-schema-id': 1 };
-}
-
-function refused(fn: () => unknown): FloeError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(FloeError);
-    return e as FloeError;
-  }
-  throw new Error('expected a refusal');
 }
 
 describe('missingLayoutSources (pure)', () => {

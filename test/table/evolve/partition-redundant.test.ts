@@ -5,13 +5,13 @@
  * `table create`/`load --partition-by`, and pipeline validation of `partition_by`.
  */
 import { describe, expect, it } from 'vitest';
-import { FloeError } from '../../../src/errors.js';
 import { newTableMetadata } from '../../../src/iceberg/metadata-builder.js';
 import { dedupName, partitionExprText, redundantPartitionFields } from '../../../src/iceberg/partition-rules.js';
 import type { TableMetadata } from '../../../src/iceberg/types.js';
 import { formatDiagnostic, validatePipelineText } from '../../../src/pipeline/index.js';
 import { planEvolution } from '../../../src/table/evolve/evolve.js';
 import { refuseRedundantOption } from '../../../src/table/evolve/partition-update.js';
+import { refused } from './refused.js';
 
 const f = (source: string | number, transform: string) => ({ source, transform });
 
@@ -69,16 +69,6 @@ function table(partitionBy: { sourceName: string; transform: string; name?: stri
     formatVersion: 2,
     now: 1_700_000_000_000,
   });
-}
-
-function refused(fn: () => unknown): FloeError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(FloeError);
-    return e as FloeError;
-  }
-  throw new Error('expected a refusal');
 }
 
 describe('table evolve refuses redundant partition fields', () => {
