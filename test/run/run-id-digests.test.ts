@@ -5,7 +5,7 @@
  * still run.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Snapshot, TableMetadata } from '../../src/iceberg/types.js';
+import type { TableMetadata } from '../../src/iceberg/types.js';
 import {
   DIGESTS_KEPT,
   digestsHold,
@@ -17,28 +17,8 @@ import {
   runIdStatus,
   withRunIds,
 } from '../../src/run/run-ids.js';
-import type { TableChange } from '../../src/table/updates.js';
 import { assertBuilt, events, type Project, show, useProjects } from './helpers.js';
-
-function snap(id: number, parent: number | null, pipeline?: string, runId?: string): Snapshot {
-  return {
-    'snapshot-id': BigInt(id),
-    ...(parent === null ? {} : { 'parent-snapshot-id': BigInt(parent) }),
-    'sequence-number': BigInt(id),
-    'timestamp-ms': id * 1000,
-    'manifest-list': `s${id}.avro`,
-    summary: { operation: 'append', ...(pipeline ? { 'floe.pipeline': pipeline } : {}), ...(runId ? { 'floe.run-id': runId } : {}) },
-    'schema-id': 0,
-  } as Snapshot;
-}
-
-const table = (snapshots: Snapshot[], current: number | null, properties: Record<string, string> = {}) =>
-  ({ snapshots, 'current-snapshot-id': current === null ? null : BigInt(current), properties }) as unknown as TableMetadata;
-
-const commitOf = (s: Snapshot): TableChange => ({
-  requirements: [],
-  updates: [{ action: 'add-snapshot', snapshot: s }, { action: 'set-snapshot-ref', 'ref-name': 'main', type: 'branch', 'snapshot-id': s['snapshot-id'] }],
-});
+import { commitOf, snap, table } from './run-id-fixtures.js';
 
 /** `n` runs of pipeline p (run ids r1..rn) committed one after the other; then every snapshot but the last expired. */
 function afterRuns(n: number, first = 1): TableMetadata {

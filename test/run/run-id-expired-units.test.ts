@@ -6,30 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { Snapshot, TableMetadata } from '../../src/iceberg/types.js';
 import { readRunIds, RUN_IDS_KEPT, RUN_IDS_MARKER, runIdStatus, runIdUpdates, withRunIds } from '../../src/run/run-ids.js';
 import type { TableChange } from '../../src/table/updates.js';
-
-function snap(id: number, parent: number | null, pipeline?: string, runId?: string): Snapshot {
-  return {
-    'snapshot-id': BigInt(id),
-    ...(parent === null ? {} : { 'parent-snapshot-id': BigInt(parent) }),
-    'sequence-number': BigInt(id),
-    'timestamp-ms': id * 1000,
-    'manifest-list': `s${id}.avro`,
-    summary: { operation: 'append', ...(pipeline ? { 'floe.pipeline': pipeline } : {}), ...(runId ? { 'floe.run-id': runId } : {}) },
-    'schema-id': 0,
-  } as Snapshot;
-}
-
-function table(snapshots: Snapshot[], current: number | null, properties: Record<string, string> = {}): TableMetadata {
-  return { snapshots, 'current-snapshot-id': current === null ? null : BigInt(current), properties } as unknown as TableMetadata;
-}
-
-/** A commit adding snapshot `s`; `publish`: it also moves main there. */
-function commitOf(s: Snapshot, publish = true): TableChange {
-  return {
-    requirements: [],
-    updates: [{ action: 'add-snapshot', snapshot: s }, ...(publish ? [{ action: 'set-snapshot-ref' as const, 'ref-name': 'main', type: 'branch' as const, 'snapshot-id': s['snapshot-id'] }] : [])],
-  };
-}
+import { commitOf, snap, table } from './run-id-fixtures.js';
 
 /** The table after applying the property updates of `change` (only those matter here). */
 function applied(base: TableMetadata, change: TableChange, newSnapshot: Snapshot): TableMetadata {
