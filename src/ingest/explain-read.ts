@@ -27,6 +27,27 @@ export interface CsvDialect {
 
 export const rfc4180 = (path: string): CsvDialect => ({ delimiter: /\.tsv/i.test(path) ? '\t' : ',', quote: '"', escape: '"', skip: 0, encoding: 'utf-8' });
 
+/**
+ * The dialect `floe load` reads a file with (file-source.ts): RFC 4180 with the extension's
+ * delimiter for `.csv` and `.tsv`, else what DuckDB's sniffer finds (a `;`-separated `.txt`).
+ */
+export async function loadCsvDialect(engine: Engine, file: string): Promise<CsvDialect> {
+  const d = rfc4180(file);
+  if (/\.(csv|tsv)(\.(gz|zst))?$/i.test(file)) return d;
+  const r = (await engine.all(`SELECT Delimiter AS d, Quote AS q, Escape AS e FROM sniff_csv(${quoteLiteral(file)})`, `sniff the CSV dialect of ${file}`))[0];
+  const given = (v: unknown) => (typeof v === 'string' && v.length > 0 && v !== '(empty)' ? v : undefined);
+  const quote = given(r?.q) ?? d.quote;
+  return { ...d, delimiter: given(r?.d) ?? d.delimiter, quote, escape: given(r?.e) ?? quote };
+}
+
+/** The physical line `pick` selects from a file's line map (csv-lines.ts), by one pass over the file. */
+export async function csvLineOf(engine: Engine, file: string, d: CsvDialect, pick: (views: ReturnType<typeof csvLineViews>) => string, what: string): Promise<number | undefined> {
+  const views = csvLineViews([file], d, true, (prefix) => engine.uniqueName(prefix));
+  for (const [name, sql] of views.views) await engine.run(`CREATE TEMP VIEW ${quoteIdent(name)} AS ${sql}`, `map the lines of ${file}`);
+  const line = Number((await engine.all(`SELECT ${pick(views)} AS line`, what))[0]?.line);
+  return Number.isSafeInteger(line) ? line : undefined;
+}
+
 /** Globs expanded by DuckDB (an unmatched pattern gives nothing). */
 export async function expandGlobs(engine: Engine, paths: readonly string[]): Promise<string[]> {
   if (paths.length === 0) return [];
@@ -87,11 +108,9 @@ async function withPhysicalLine(e: unknown, paths: readonly string[], dialect?: 
     const files = named ? [named] : await expandGlobs(engine, paths);
     if (files.length !== 1) return e;
     const file = files[0]!;
-    const views = csvLineViews([file], dialect?.(file) ?? rfc4180(file), true, (prefix) => engine.uniqueName(prefix));
-    for (const [name, sql] of views.views) await engine.run(`CREATE TEMP VIEW ${quoteIdent(name)} AS ${sql}`, `map the lines of ${file}`);
-    const r = await engine.all(`SELECT ${views.lineOfUnit('0', m[1]!)} AS line`, `find line ${m[1]} of ${file}`);
-    const line = Number(r[0]?.line);
-    if (!Number.isSafeInteger(line) || line === Number(m[1])) return e;
+    const d = dialect?.(file) ?? (await loadCsvDialect(engine, file));
+    const line = await csvLineOf(engine, file, d, (views) => views.lineOfUnit('0', m[1]!), `find line ${m[1]} of ${file}`);
+    if (line === undefined || line === Number(m[1])) return e;
     return new FloeError(e.kind, e.message.replace(m[0], `CSV Error on Line: ${line}`), {
       cause: e,
       context: { ...e.context, file, line },

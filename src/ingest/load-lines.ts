@@ -18,9 +18,8 @@ import { FloeError } from '../errors.js';
 import type { Engine } from '../engine/duckdb.js';
 import { openEngine } from '../engine/duckdb.js';
 import { quoteIdent, quoteLiteral } from '../engine/sql.js';
-import { csvLineViews } from '../sources/csv-lines.js';
 import { scanJsonLines } from '../sources/jsonl-lines.js';
-import { rfc4180 } from './explain-read.js';
+import { csvLineOf, loadCsvDialect } from './explain-read.js';
 import { type FileFormat, fileSourceSql } from './file-source.js';
 
 const FILE = '__floe_load_file';
@@ -82,10 +81,8 @@ async function locate(engine: Engine, paths: readonly string[], format: FileForm
   const file = String(row.f);
   const index = Number(row.k);
   if (format === 'csv') {
-    const views = csvLineViews([file], rfc4180(file), true, (prefix) => engine.uniqueName(prefix));
-    for (const [view, sql] of views.views) await engine.run(`CREATE TEMP VIEW ${quoteIdent(view)} AS ${sql}`, `map the lines of ${file}`);
-    const line = Number((await engine.all(`SELECT ${views.lineOfRecord(String(index))} AS line`, `find the line of record ${index + 1} of ${file}`))[0]?.line);
-    return { file, index, ...(Number.isSafeInteger(line) ? { line } : {}) };
+    const line = await csvLineOf(engine, file, await loadCsvDialect(engine, file), (views) => views.lineOfRecord(String(index)), `find the line of record ${index + 1} of ${file}`);
+    return { file, index, ...(line !== undefined ? { line } : {}) };
   }
   if (format === 'jsonl') {
     const scan = await scanJsonLines(engine, file, {});

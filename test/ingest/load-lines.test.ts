@@ -44,6 +44,13 @@ describe('floe load: the line of a value that does not fit the table', () => {
     expect(stderr).toContain(`${file}:6: cannot write to raw.t: column "n": the input has type long, the table raw.t has int, and the value 3000000000 does not fit it exactly`);
   });
 
+  it('CSV in a .txt file: the line under the delimiter DuckDB sniffed, not a comma', async () => {
+    // With ',' assumed, the quoted field below would not be seen (its quote is not at a
+    // field's edge), and the line would come out as 4.
+    const { file, stderr } = await loadFails('e.txt', 'id;note;n\n1;"a,b\nc";5\n2;"x\ny";3000000000\n');
+    expect(stderr).toContain(`${file}:4: cannot write to raw.t: column "n"`);
+  });
+
   it('CSV: a NULL in a required column', async () => {
     const { file, stderr } = await loadFails('b.csv', 'id,note,n\n1,a,1\n,"b\nc",2\n');
     expect(stderr).toContain(`${file}:3: cannot write to raw.t: column "id" is required, but the input has a NULL in it`);
