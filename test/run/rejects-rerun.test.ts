@@ -27,7 +27,7 @@ async function ordersProject(): Promise<Project> {
   return p;
 }
 
-/** Rejected rows per run id, with their reasons' first words. */
+/** Rejected rows per run id. */
 async function rejectsByRun(p: Project): Promise<Record<string, number>> {
   const rows = await p.query('SELECT run_id, count(*) AS n FROM sales.orders__rejects GROUP BY run_id ORDER BY run_id');
   return Object.fromEntries(rows.map((r) => [String(r.run_id), Number(r.n)]));
