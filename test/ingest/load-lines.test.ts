@@ -45,8 +45,8 @@ describe('floe load: the line of a value that does not fit the table', () => {
   });
 
   it('CSV in a .txt file: the line under the delimiter DuckDB sniffed, not a comma', async () => {
-    // With ',' assumed, the quoted field below would not be seen (its quote is not at a
-    // field's edge), and the line would come out as 4.
+    // With ',' assumed, the quoted fields below would not be seen (their quotes are not at a
+    // field's edge), and the line would come out as 3.
     const { file, stderr } = await loadFails('e.txt', 'id;note;n\n1;"a,b\nc";5\n2;"x\ny";3000000000\n');
     expect(stderr).toContain(`${file}:4: cannot write to raw.t: column "n"`);
   });
