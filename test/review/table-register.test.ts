@@ -59,6 +59,8 @@ describe('floe table register', () => {
     expect(q.stdout, show(q)).toBe('s\n30\n');
     // And a second entry over the copy is refused, although its stored locations name the old place.
     expectFailure(await floeIn(project, ['table', 'register', 'raw.moved2', copy, '--map-location', `${stored}=${copy}`]), 1, ['is a metadata file of table raw.moved']);
+    // --map-location takes one FROM=TO per use, so it may come before the folder.
+    expectFailure(await floeIn(project, ['table', 'register', 'raw.moved2', '--map-location', `${stored}=${copy}`, copy]), 1, ['is a metadata file of table raw.moved']);
   });
 
   it('a name the catalog already has is refused (exit 1) and the existing table is untouched', async () => {

@@ -30,7 +30,7 @@ Examples:
   table
     .command('register <table> <metadata-file>')
     .description('adopt an existing Iceberg table from its metadata file, or from its folder (version-hint.text, else the highest version); no file is rewritten')
-    .option('--map-location <FROM=TO...>', 'read stored locations starting with FROM from TO instead', collect, [])
+    .option('--map-location <FROM=TO>', 'read stored locations starting with FROM from TO instead (repeatable)', collect, [])
     .addHelpText(
       'after',
       `
