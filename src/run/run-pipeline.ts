@@ -200,6 +200,7 @@ export async function runIngestPipeline(ctx: RunContext, lp: LoadedPipeline): Pr
         ctx.onEvent?.('warning', { pipeline: p.name, table: p.target.table, rows_not_read: staged.nullCursor, message: `${staged.nullCursor} row(s) with a NULL ${cursorColumn} were not read: an incremental run reads only rows whose cursor is above the last one (${after}); --full-refresh reads them` });
       }
       Object.assign(tally, staged.tally);
+      ctx.onEvent?.('progress', { pipeline: p.name, table: p.target.table, phase: 'staged', rows_read: tally.rowsRead, rejects: tally.rejects });
       good = staged.good;
       if (tally.rejects > 0 || tally.valuesChanged > 0) await stage(staged.typed);
       else rejected = await stageNoRejects(quarantine);
@@ -247,6 +248,7 @@ export async function runIngestPipeline(ctx: RunContext, lp: LoadedPipeline): Pr
     // A declared partition_by / sort_by evolves the table's layout with this run
     // (table/evolve/layout.ts); without one the layout is left alone, and those modules are not loaded.
     let laid: { result: WriteTableResult; changes: string[] };
+    ctx.onEvent?.('progress', { pipeline: p.name, table: p.target.table, phase: 'write', mode });
     try {
       laid = p.target.partition_by.length > 0 || p.target.sort_by.length > 0
         ? await (await import('../table/evolve/layout.js')).writeWithLayout({ catalog: ctx.catalog, io: ctx.io, id, layout: common, events: common.events }, write)

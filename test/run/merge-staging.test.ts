@@ -118,6 +118,24 @@ describe('a merge of a value the table cannot take', () => {
   }, 600_000);
 });
 
+describe('a merge run with --json', () => {
+  it('reports progress: the rows staged, then the write, before the commit', async () => {
+    assertBuilt();
+    const p = await newProject();
+    const file = p.path('data/events.parquet');
+    await p.write('data/.keep', '');
+    await p.pipeline('events', 'source: { kind: parquet, path: data/events.parquet }\ntarget: { table: web.events, mode: merge, key: [id] }\n');
+    await duck(`COPY (SELECT * FROM (VALUES (1::BIGINT, 'a'), (2::BIGINT, 'b'), (2::BIGINT, 'c')) AS t(id, note)) TO ${sqlString(file)} (FORMAT parquet)`);
+    const r = await p.floe(['run', 'events', '--json']);
+    expect(r.code, show(r)).toBe(0);
+    const evs = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const kinds = evs.map((e) => (e.event === 'progress' ? `progress:${String(e.phase)}` : String(e.event)));
+    expect(kinds.filter((k) => k !== 'check' && k !== 'retry')).toEqual(['start', 'extract', 'progress:staged', 'progress:write', 'commit', 'end']);
+    expect(evs.find((e) => e.phase === 'staged')).toMatchObject({ pipeline: 'events', table: 'web.events', rows_read: 3, rejects: 0 });
+    expect(evs.find((e) => e.phase === 'write')).toMatchObject({ pipeline: 'events', table: 'web.events', mode: 'merge' });
+  }, 600_000);
+});
+
 describe.each(['copy-on-write', 'merge-on-read'] as const)('mergeTable over rows the caller staged (%s)', (mode) => {
   let lab: WriteLab;
   let n = 0;

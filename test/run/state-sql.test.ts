@@ -195,6 +195,13 @@ describe('sql pipelines', () => {
     expect(evs.filter((e) => e.event === 'commit')).toHaveLength(4);
     expect(evs.filter((e) => e.event === 'end')).toHaveLength(1);
     expect(evs.at(-1)).toMatchObject({ event: 'end', status: 'ok', pipelines: 4, failed: 0 });
+    // progress (DESIGN §3): each pipeline says when it starts writing, after its extract and before its commit.
+    for (const name of ['z_orders', 'a_totals', 'b_count', 'c_alone']) {
+      const at = (type: string) => evs.findIndex((e) => e.event === type && e.pipeline === name);
+      expect(evs.filter((e) => e.event === 'progress' && e.pipeline === name && e.phase === 'write'), name).toHaveLength(1);
+      expect(at('progress')).toBeGreaterThan(at('extract'));
+      expect(evs.findIndex((e) => e.event === 'progress' && e.pipeline === name && e.phase === 'write')).toBeLessThan(at('commit'));
+    }
     const commit = evs.find((e) => e.event === 'commit' && e.pipeline === 'z_orders')!;
     expect(commit).toMatchObject({ table: 'raw.orders', rows_read: 3, rows_written: 3, rejects: 0, schema_changes: [] });
     // The snapshot id is an exact long, the one on the table.

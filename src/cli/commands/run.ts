@@ -61,6 +61,7 @@ export default async function run(names: string[], opts: RunOptions, cmd: Comman
           onEvent: (type, fields) => {
             out.event(type, fields);
             if (spinner && type === 'start') spinner.text = `running ${String(fields.pipeline)}`;
+            if (spinner && type === 'progress') spinner.text = `running ${String(fields.pipeline)}: ${fields.phase === 'write' ? 'writing' : 'rows staged'}`;
             // Without --json a warning event (a recovered cursor, a failed expiry after the run) goes to stderr.
             if (!opts.json && type === 'warning') out.err(`floe: ${String(fields.pipeline)}: warning: ${String(fields.message)}`);
           },
