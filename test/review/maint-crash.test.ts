@@ -107,7 +107,11 @@ describe('compaction racing appends', () => {
     for (const l of loads) expect(l!.code, show(l!)).toBe(0);
     expect(compact!.code, show(compact!)).toBe(0);
     const commit = compact!.stdout.trim().split('\n').map((l) => JSON.parse(l.replace(/(:\s*)(\d{16,})/g, '$1"$2"')) as Record<string, unknown>).find((e) => e.event === 'commit');
-    expect(commit, show(compact!)).toMatchObject({ rewritten_data_files: 8, added_records: 80 });
+    // It rewrites the 8 small files and any of the loads (10 rows each) that committed before it planned.
+    const rewritten = Number(commit?.rewritten_data_files);
+    expect(rewritten, show(compact!)).toBeGreaterThanOrEqual(8);
+    expect(rewritten, show(compact!)).toBeLessThanOrEqual(11);
+    expect(commit, show(compact!)).toMatchObject({ added_records: rewritten * 10 });
     const n = await ok(['query', `SELECT count(*) AS n, count(DISTINCT id) AS d, min(id) AS lo, max(id) AS hi FROM ${T}`, '--format', 'csv']);
     expect(n.stdout.trim().split('\n')[1]).toBe('110,110,0,1029');
     // The replace snapshot sits in main's history with the three appends, whatever their order.
