@@ -37,6 +37,12 @@ export interface FileIO {
    * renames or copies; object stores upload.
    */
   putLocalFile(localPath: string, location: string): Promise<void>;
+  /**
+   * Removes the folder at `location` if it is empty; true when it did. Only storage with
+   * folders (the local disk) has them; a folder that holds something, or is gone, is left and
+   * gives false. Absent on object stores, which have no folders.
+   */
+  removeEmptyFolder?(location: string): Promise<boolean>;
 }
 
 /** Joins a location and a relative path with exactly one slash. */

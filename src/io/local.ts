@@ -150,6 +150,18 @@ export class LocalFileIO implements FileIO {
     }
   }
 
+  async removeEmptyFolder(location: string): Promise<boolean> {
+    if (!isLocalLocation(location)) return false;
+    try {
+      await fs.rmdir(toLocalPath(location));
+      return true;
+    } catch (e) {
+      // Not empty (another file, another table), already gone, or a file: left alone.
+      if (['ENOTEMPTY', 'EEXIST', 'ENOENT', 'ENOTDIR'].includes(errno(e) ?? '')) return false;
+      throw fsError('remove the empty folder', location, e);
+    }
+  }
+
   /**
    * Every file under `prefix`. When the prefix names a folder (or ends with '/'), that
    * folder is listed recursively; `…/t` never picks up a sibling `…/t2/`, so an orphan sweep

@@ -56,6 +56,10 @@ export class MappedFileIO implements FileIO {
     return this.inner.delete(this.map(location));
   }
 
+  async removeEmptyFolder(location: string): Promise<boolean> {
+    return (await this.inner.removeEmptyFolder?.(this.map(location))) ?? false;
+  }
+
   /**
    * Lists under the rewritten prefix and maps results back into the caller's vocabulary,
    * so they compare equal to the locations stored in the table's metadata.

@@ -77,6 +77,9 @@ export class RoutingFileIO implements FileIO {
   async *list(prefix: string): AsyncIterable<FileInfo> {
     yield* this.io(prefix).list(prefix);
   }
+  async removeEmptyFolder(location: string): Promise<boolean> {
+    return (await this.io(location).removeEmptyFolder?.(location)) ?? false;
+  }
   async localPath(location: string): Promise<string> {
     return this.io(location).localPath(location);
   }

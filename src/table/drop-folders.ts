@@ -1,18 +1,16 @@
 /**
  * The folders `floe table drop --purge` leaves behind on a local disk: once the table's files
  * are deleted, `data/ts_day=…/`, `data/`, `metadata/` and the table folder itself are empty.
- * Object stores have no folders, so this applies to local locations only.
+ * Object stores have no folders, so this applies where the FileIO can remove a folder
+ * (`FileIO.removeEmptyFolder`: the local disk, also behind a location mapping).
  *
  * Which folders: only those that held a file the purge deleted, and their parents up to and
  * including the table location — never a folder above the location, never one the purge did
- * not touch. A folder is removed with rmdir, which refuses a folder that is not empty, so a
- * folder that still holds a file floe did not write (or another table's files) is kept.
+ * not touch. Only an empty folder is removed, so a folder that still holds a file floe did
+ * not write (or another table's files) is kept.
  */
-import * as fs from 'node:fs/promises';
+import { FloeError } from '../errors.js';
 import type { FileIO } from '../io/fileio.js';
-import { isLocalLocation, LocalFileIO, toLocalPath } from '../io/local.js';
-import { MappedFileIO } from '../io/mapped.js';
-import { RoutingFileIO } from '../io/resolve.js';
 
 /**
  * The folders under `location` (inclusive) that held one of `deleted`, deepest first. Pure;
@@ -36,20 +34,6 @@ export function emptiedFolders(location: string, deleted: readonly string[]): st
   return [...folders].sort((a, b) => depth(b) - depth(a) || (a < b ? -1 : a > b ? 1 : 0));
 }
 
-/** The local path behind `location` when `io` stores it on this machine's disk; else undefined. */
-function diskPath(io: FileIO, location: string): string | undefined {
-  let inner = io;
-  let at = location;
-  while (inner instanceof MappedFileIO) {
-    at = inner.map(at);
-    inner = inner.inner;
-  }
-  if (!(inner instanceof LocalFileIO || inner instanceof RoutingFileIO)) return undefined;
-  if (!isLocalLocation(at)) return undefined;
-  const path = toLocalPath(at).replace(/\/+$/, '');
-  return path === '' ? undefined : path;
-}
-
 export interface FolderCleanup {
   removed: string[];
   /** Folders that could not be removed for another reason than holding files (permissions, ...). */
@@ -59,17 +43,13 @@ export interface FolderCleanup {
 /** Removes each folder that is empty, in the order given (deepest first); others stay. */
 export async function removeEmptyFolders(io: FileIO, folders: readonly string[]): Promise<FolderCleanup> {
   const out: FolderCleanup = { removed: [], failed: [] };
+  if (!io.removeEmptyFolder) return out;
   for (const folder of folders) {
-    const path = diskPath(io, folder);
-    if (path === undefined) continue;
     try {
-      await fs.rmdir(path);
-      out.removed.push(folder);
+      if (await io.removeEmptyFolder(folder)) out.removed.push(folder);
     } catch (e) {
-      const code = (e as NodeJS.ErrnoException)?.code;
-      // Not empty (another file, another table) or already gone: keep going, nothing to report.
-      if (code === 'ENOTEMPTY' || code === 'EEXIST' || code === 'ENOENT' || code === 'ENOTDIR') continue;
-      out.failed.push({ location: folder, message: `cannot remove the empty folder: ${code ?? String(e)}` });
+      const code = e instanceof FloeError ? e.context.code : undefined;
+      out.failed.push({ location: folder, message: `cannot remove the empty folder: ${code ?? (e instanceof Error ? e.message : String(e))}` });
     }
   }
   return out;
