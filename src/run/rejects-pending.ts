@@ -169,7 +169,8 @@ async function putParquet(engine: Engine, io: FileIO, from: string, file: string
  * Runs `selectSql` once into a temp table (its `rejected_at` fixed) and stages those rows as
  * one Parquet file: what the target commit will name. `pii`: the rejects table's tags.
  */
-export async function stageRejects(engine: Engine, io: FileIO, o: RejectsTarget & { runId: string; selectSql: string; pii: PiiColumn[] }): Promise<StagedRejects> {
+export async function stageRejects(o: RejectsTarget & { runId: string; selectSql: string; pii: PiiColumn[] }): Promise<StagedRejects> {
+  const { engine, io } = o;
   const relation = engine.uniqueName('rejects');
   await engine.run(`CREATE TEMP TABLE ${quoteIdent(relation)} AS ${o.selectSql}`, `stage the rejected rows of ${o.table}`);
   const rows = Number((await engine.all(`SELECT count(*)::BIGINT AS n FROM ${quoteIdent(relation)}`, 'count the rejected rows'))[0]?.n ?? 0);

@@ -174,8 +174,9 @@ export async function runIngestPipeline(ctx: RunContext, lp: LoadedPipeline): Pr
     let beforeCommit: ((files: readonly DataFile[]) => Promise<void>) | undefined;
     // The rows for the quarantine, staged before the target commit, which names them.
     let rejected: StagedRejects | undefined;
-    const stage = async (typed: string | undefined) => {
-      rejected = await stageRejects(engine, ctx.io, { ...quarantine, runId, ...(await rejectsSql(p, runId, typed, extracted.rejects, extracted.lineOf)) });
+    // With no rejected row, a rerun of a --run-id still replaces an earlier attempt's rejects by none.
+    const stage = async (any: boolean, typed: string | undefined) => {
+      rejected = any ? await stageRejects({ ...quarantine, runId, ...(await rejectsSql(p, runId, typed, extracted.rejects, extracted.lineOf)) }) : await stageNoRejects(quarantine);
     };
     if (path.kind === 'stream') {
       // One scan: the write reads the source through the normalisation. Parse rejects are
@@ -187,8 +188,7 @@ export async function runIngestPipeline(ctx: RunContext, lp: LoadedPipeline): Pr
         tally.rejects = parse;
         tally.rowsRead = Number(files.reduce((n, f) => n + f.record_count, 0n)) + parse;
         await enforceRejectLimits(engine, p, tally.rejects, tally.rowsRead, undefined, extracted.rejects);
-        if (tally.rejects > 0) await stage(undefined);
-        else rejected = await stageNoRejects(quarantine); // a rerun replaces an earlier attempt's rejects by none
+        await stage(tally.rejects > 0, undefined);
       };
     } else {
       staged = await materialise(engine, p, extracted, norm, columns, hasFile, cursorTarget, after);
@@ -202,8 +202,7 @@ export async function runIngestPipeline(ctx: RunContext, lp: LoadedPipeline): Pr
       Object.assign(tally, staged.tally);
       ctx.onEvent?.('progress', { pipeline: p.name, table: p.target.table, phase: 'staged', rows_read: tally.rowsRead, rejects: tally.rejects });
       good = staged.good;
-      if (tally.rejects > 0 || tally.valuesChanged > 0) await stage(staged.typed);
-      else rejected = await stageNoRejects(quarantine);
+      await stage(tally.rejects > 0 || tally.valuesChanged > 0, staged.typed);
     }
     const cursorValue = cursorTarget ? await maxCursor(engine, good, cursorTarget) : undefined;
     // PII columns with `apply: ingest` are hashed/masked/redacted before they are written (docs/GOVERNANCE.md).

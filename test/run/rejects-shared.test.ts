@@ -67,7 +67,7 @@ for (const storage of ['local', 's3'] as const) {
       const metadata = async () => (await loadTable(catalog, io, id)).metadata;
       /** Host B: stages its rejects (not committed yet). */
       const stage = async (pipeline: string, runId: string, lines: number[]) =>
-        stageRejects(engine, io, { ...target(pipeline, runId, await metadata()), runId, selectSql: rejectsSql(pipeline, runId, lines), pii: [] });
+        stageRejects({ ...target(pipeline, runId, await metadata()), runId, selectSql: rejectsSql(pipeline, runId, lines), pii: [] });
       /** Host B: its target commit, naming the staged rows. */
       const commit = async (pipeline: string, runId: string, staged: StagedRejects) =>
         writeTable({
