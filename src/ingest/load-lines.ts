@@ -21,14 +21,20 @@ import { quoteIdent, quoteLiteral } from '../engine/sql.js';
 import { scanJsonLines } from '../sources/jsonl-lines.js';
 import { csvLineOf, loadCsvDialect } from './explain-read.js';
 import { type FileFormat, fileSourceSql } from './file-source.js';
+import { VALUE_ERRORS } from './reconcile.js';
+import { escapeRegExp } from '../regexp.js';
 
 const FILE = '__floe_load_file';
 
+const COLUMN = 'cannot write to \\S+: column "((?:[^"]|"")+)"';
+const VALUE_ERROR = new RegExp(`${COLUMN}: the input has type .*?, and the value ([\\s\\S]*?) (?:${escapeRegExp(VALUE_ERRORS.notExact)}|${escapeRegExp(VALUE_ERRORS.notNull)} \\()`);
+const REQUIRED_ERROR = new RegExp(`${COLUMN} ${escapeRegExp(VALUE_ERRORS.requiredNull)}`);
+
 /** What a failed value says: the column, and the value as text (undefined for a NULL in a required column). */
 export function failedValue(message: string): { column: string; value?: string } | undefined {
-  const value = /cannot write to \S+: column "((?:[^"]|"")+)": the input has type .*?, and the value ([\s\S]*?) (?:does not fit it exactly|is not NULL \()/.exec(message);
+  const value = VALUE_ERROR.exec(message);
   if (value) return { column: value[1]!, value: value[2]! };
-  const required = /cannot write to \S+: column "((?:[^"]|"")+)" is required, but the input has a NULL in it/.exec(message);
+  const required = REQUIRED_ERROR.exec(message);
   return required ? { column: required[1]! } : undefined;
 }
 

@@ -148,8 +148,19 @@ export function unrepresentable(expr: string, type: string): { when: string; wha
  * trust to be absent.
  */
 function requireValue(expr: string, column: string, tableName: string): string {
-  return `CASE WHEN (${expr}) IS NULL THEN error(${quoteLiteral(`cannot write to ${tableName}: column "${column}" is required, but the input has a NULL in it`)}) ELSE (${expr}) END`;
+  return `CASE WHEN (${expr}) IS NULL THEN error(${quoteLiteral(`cannot write to ${tableName}: column "${column}" ${VALUE_ERRORS.requiredNull}`)}) ELSE (${expr}) END`;
 }
+
+/**
+ * The endings of the write's value errors (`cannot write to T: column "c" …`), which
+ * `floe load` reads back to find the file and line of the value (load-lines.ts).
+ */
+export const VALUE_ERRORS = {
+  /** After `: the input has type X, the table T has Y, and the value V`. */
+  notExact: 'does not fit it exactly',
+  notNull: 'is not NULL',
+  requiredNull: 'is required, but the input has a NULL in it',
+} as const;
 
 /** The integers every value of these types holds exactly: [min, max]. */
 const EXACT_INTEGERS: Record<string, readonly [bigint, bigint]> = {
@@ -175,14 +186,14 @@ function exactValueCast(expr: string, from: IcebergType, to: IcebergType, column
   const fail = (rule: string) =>
     `error(${quoteLiteral(`cannot write to ${tableName}: column "${column}": the input has type ${typeShape(from)}, the table ${tableName} has ${typeShape(to)}, and the value `)} || CAST(${expr} AS VARCHAR) || ${quoteLiteral(` ${rule}`)})`;
   if (from === 'string' && to !== 'string') {
-    return `CAST(CASE WHEN ${expr} IS NULL THEN NULL ELSE ${fail(`is not NULL (a string input column is written into a column of type ${typeShape(to)} only when all its values are NULL)`)} END AS ${duckdbTypeSql(to)})`;
+    return `CAST(CASE WHEN ${expr} IS NULL THEN NULL ELSE ${fail(`${VALUE_ERRORS.notNull} (a string input column is written into a column of type ${typeShape(to)} only when all its values are NULL)`)} END AS ${duckdbTypeSql(to)})`;
   }
   if (from !== 'int' && from !== 'long') return undefined;
   const decimal = /^decimal\(\s*(\d+)\s*,\s*(\d+)\s*\)$/.exec(to.trim());
   const digits = decimal ? BigInt(Number(decimal[1]) - Number(decimal[2])) : undefined;
   const range = digits !== undefined ? ([-(10n ** digits - 1n), 10n ** digits - 1n] as const) : EXACT_INTEGERS[to];
   if (range === undefined || (from === 'int' && to === 'int')) return undefined;
-  return `CAST(CASE WHEN ${expr} NOT BETWEEN ${range[0]} AND ${range[1]} THEN ${fail('does not fit it exactly')} ELSE ${expr} END AS ${duckdbTypeSql(to)})`;
+  return `CAST(CASE WHEN ${expr} NOT BETWEEN ${range[0]} AND ${range[1]} THEN ${fail(VALUE_ERRORS.notExact)} ELSE ${expr} END AS ${duckdbTypeSql(to)})`;
 }
 
 function identifier(s: Schema): Partial<Schema> {

@@ -12,6 +12,7 @@
  *   an `Authorization` header).
  */
 import type { Interpolation } from './interpolate.js';
+import { escapeRegExp } from '../regexp.js';
 
 export type Redactor = (text: string) => string;
 
@@ -61,7 +62,7 @@ export function urlSecrets(text: string): string[] {
 export function createRedactor(secrets: Iterable<string>): Redactor {
   const values = [...new Set([...secrets].filter((s) => s.length >= 4))].sort((a, b) => b.length - a.length);
   if (values.length === 0) return redactUrl;
-  const re = new RegExp(values.map((v) => v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'g');
+  const re = new RegExp(values.map(escapeRegExp).join('|'), 'g');
   return (text: string) => redactUrl(text).replace(re, '***');
 }
 

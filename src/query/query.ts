@@ -22,16 +22,15 @@ import type { SnapshotSelector } from '../table/snapshot-select.js';
 import { sqlNamesOnly } from '../pipeline/order.js';
 import { queryFilters } from './predicates.js';
 import { createMaskedTableView, type ViewMasker } from '../governance/views.js';
-
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+import { escapeRegExp } from '../regexp.js';
 
 /**
  * One part of a dotted name as SQL may spell it: bare, or double-quoted with `""` for a quote
  * (sqlNamesOnly has already unquoted simple identifiers such as `"raw"`).
  */
 const namePattern = (part: string) => {
-  const quoted = `"${escape(part.replace(/"/g, '""'))}"`;
-  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(part) ? escape(part) : `(?:${quoted}|${escape(part)})`;
+  const quoted = `"${escapeRegExp(part.replace(/"/g, '""'))}"`;
+  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(part) ? escapeRegExp(part) : `(?:${quoted}|${escapeRegExp(part)})`;
 };
 
 /**
