@@ -58,7 +58,6 @@ export const DIGESTS_KEPT = 4800;
 /** Characters of one digest: 64 bits in base64url without padding. */
 const DIGEST_CHARS = 11;
 
-
 export type RunEntry = readonly [runId: string, timestampMs: number];
 
 export type RunIdStatus = 'committed' | 'new' | 'unknown';
@@ -182,7 +181,7 @@ function snapshotMovingMain(change: TableChange, pipeline: string, runId: string
   const main = change.updates.find((u) => u.action === 'set-snapshot-ref' && u['ref-name'] === 'main');
   if (!main || main.action !== 'set-snapshot-ref') return undefined;
   for (const u of change.updates) {
-    if (u.action === 'add-snapshot' && u.snapshot['snapshot-id'] === main['snapshot-id'] && u.snapshot.summary[SUMMARY.pipeline] === pipeline && u.snapshot.summary[SUMMARY.runId] === runId) return u.snapshot;
+    if (u.action === 'add-snapshot' && u.snapshot['snapshot-id'] === main['snapshot-id'] && ofRun(pipeline, runId)(u.snapshot)) return u.snapshot;
   }
   return undefined;
 }
