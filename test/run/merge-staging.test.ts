@@ -97,13 +97,18 @@ describe.each(['copy-on-write', 'merge-on-read'] as const)('a merge run (%s) sta
   });
 });
 
+/** A project whose pipeline `events` merges data/events.parquet (`file`) into web.events on `id`. */
+async function eventsProject() {
+  assertBuilt();
+  const p = await newProject();
+  await p.write('data/.keep', '');
+  await p.pipeline('events', 'source: { kind: parquet, path: data/events.parquet }\ntarget: { table: web.events, mode: merge, key: [id] }\n');
+  return { p, file: p.path('data/events.parquet') };
+}
+
 describe('a merge of a value the table cannot take', () => {
   it('fails before anything is committed, naming the column', async () => {
-    assertBuilt();
-    const p = await newProject();
-    const file = p.path('data/events.parquet');
-    await p.write('data/.keep', '');
-    await p.pipeline('events', 'source: { kind: parquet, path: data/events.parquet }\ntarget: { table: web.events, mode: merge, key: [id] }\n');
+    const { p, file } = await eventsProject();
     await duck(`COPY (SELECT 1::BIGINT AS id, TIMESTAMP '2024-01-01' AS seen, 'a' AS note) TO ${sqlString(file)} (FORMAT parquet)`);
     await p.run(['events']);
     const pointer = await p.pointer('web.events');
@@ -120,11 +125,7 @@ describe('a merge of a value the table cannot take', () => {
 
 describe('a merge run with --json', () => {
   it('reports progress: the rows staged, then the write, before the commit', async () => {
-    assertBuilt();
-    const p = await newProject();
-    const file = p.path('data/events.parquet');
-    await p.write('data/.keep', '');
-    await p.pipeline('events', 'source: { kind: parquet, path: data/events.parquet }\ntarget: { table: web.events, mode: merge, key: [id] }\n');
+    const { p, file } = await eventsProject();
     await duck(`COPY (SELECT * FROM (VALUES (1::BIGINT, 'a'), (2::BIGINT, 'b'), (2::BIGINT, 'c')) AS t(id, note)) TO ${sqlString(file)} (FORMAT parquet)`);
     const r = await p.floe(['run', 'events', '--json']);
     expect(r.code, show(r)).toBe(0);
