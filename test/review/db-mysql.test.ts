@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FloeError } from '../../src/errors.js';
 import { mysqlSource } from '../../src/sources/mysql.js';
 import { assertBuilt, show, useProjects } from '../run/helpers.js';
-import { columnTypes, config, context, PASSWORD_MARK, PROVISION, runId, services, setupOnce, textRows, useEngine } from '../sources/helpers.js';
+import { columnTypes, config, context, encodedPassword, PASSWORD_MARK, PROVISION, runId, services, setupOnce, textRows, useEngine } from '../sources/helpers.js';
 
 const engine = useEngine();
 let url: string;
@@ -178,10 +178,3 @@ describe('mysql review: percent-encoded password', () => {
     expect(out.rowsRead).toBe(1);
   });
 });
-
-/** The URL with every character of its password percent-encoded: the drivers must decode it. */
-const encodedPassword = (u: string) => {
-  const url = new URL(u);
-  url.password = [...decodeURIComponent(url.password)].map((c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`).join('');
-  return url.toString();
-};

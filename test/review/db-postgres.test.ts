@@ -7,7 +7,7 @@ import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { FloeError } from '../../src/errors.js';
 import { type PostgresSourceOptions, postgresSource } from '../../src/sources/postgres.js';
-import { columnTypes, config, context, PASSWORD_MARK, textRows, useEngine, usePgSchema } from '../sources/helpers.js';
+import { columnTypes, config, context, encodedPassword, PASSWORD_MARK, textRows, useEngine, usePgSchema } from '../sources/helpers.js';
 
 const engine = useEngine();
 const db = usePgSchema('floe_rv_pg', `
@@ -139,10 +139,3 @@ describe.each(PATHS)('postgres review (%s path)', (_, options) => {
     expect(out.rowsRead).toBe(1);
   });
 });
-
-/** The URL with every character of its password percent-encoded: the drivers must decode it. */
-const encodedPassword = (u: string) => {
-  const url = new URL(u);
-  url.password = [...decodeURIComponent(url.password)].map((c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`).join('');
-  return url.toString();
-};

@@ -131,3 +131,10 @@ export function usePgSchema(prefix: string, ddl: string): PgSchema {
   });
   return db;
 }
+
+/** The URL with every character of its password percent-encoded: the drivers must decode it. */
+export function encodedPassword(u: string): string {
+  const url = new URL(u);
+  url.password = [...decodeURIComponent(url.password)].map((c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`).join('');
+  return url.toString();
+}
