@@ -268,3 +268,10 @@ export function events(stdout: string): Record<string, any>[] {
 export function byKey<T extends Record<string, unknown>>(rows: T[], key: string): T[] {
   return [...rows].sort((a, b) => (Number(a[key]) - Number(b[key])) || String(a[key]).localeCompare(String(b[key])));
 }
+
+/** Rows of `sales.orders__rejects` by run id (none while the table does not exist). */
+export async function rejectsByRun(p: Project): Promise<Record<string, number>> {
+  if (!(await p.exists('sales.orders__rejects'))) return {};
+  const rows = await p.query('SELECT run_id, count(*) AS n FROM sales.orders__rejects GROUP BY run_id ORDER BY run_id');
+  return Object.fromEntries(rows.map((r) => [String(r.run_id), Number(r.n)]));
+}

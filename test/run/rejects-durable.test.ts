@@ -8,7 +8,7 @@
  */
 import { readdirSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { assertBuilt, type Project, show, useProjects } from './helpers.js';
+import { assertBuilt, type Project, rejectsByRun, show, useProjects } from './helpers.js';
 
 beforeAll(assertBuilt);
 const newProject = useProjects();
@@ -34,13 +34,7 @@ async function ordersProject(): Promise<Project> {
 
 const count = async (p: Project, sql: string) => Number((await p.query(sql))[0]!.n);
 
-/** Rejected rows per run id. */
-async function rejectsByRun(p: Project): Promise<Record<string, number>> {
-  if (!(await p.exists('sales.orders__rejects'))) return {};
-  const rows = await p.query('SELECT run_id, count(*) AS n FROM sales.orders__rejects GROUP BY run_id ORDER BY run_id');
-  return Object.fromEntries(rows.map((r) => [String(r.run_id), Number(r.n)]));
-}
-
+/** The files staged and not yet cleaned up. */
 function pendingFiles(p: Project): string[] {
   try {
     return readdirSync(p.path('warehouse/.floe-pending-rejects/sales.orders'));

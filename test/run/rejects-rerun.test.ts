@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { assertBuilt, type Project, show, useProjects } from './helpers.js';
+import { assertBuilt, type Project, rejectsByRun, show, useProjects } from './helpers.js';
 
 beforeAll(assertBuilt);
 const newProject = useProjects();
@@ -25,12 +25,6 @@ async function ordersProject(): Promise<Project> {
   await p.write('data/orders.csv', ['id,item,qty', '10,melon,1', '11,lime,x', ''].join('\n'));
   await p.run(['orders', '--run-id', 'r0']);
   return p;
-}
-
-/** Rejected rows per run id. */
-async function rejectsByRun(p: Project): Promise<Record<string, number>> {
-  const rows = await p.query('SELECT run_id, count(*) AS n FROM sales.orders__rejects GROUP BY run_id ORDER BY run_id');
-  return Object.fromEntries(rows.map((r) => [String(r.run_id), Number(r.n)]));
 }
 
 const lines = async (p: Project, runId: string) =>
