@@ -14,6 +14,7 @@ import { openEngine } from '../engine/duckdb.js';
 import { quoteIdent, quoteLiteral } from '../engine/sql.js';
 import { csvLineViews } from '../sources/csv-lines.js';
 import { type LineReject, scanJsonLines } from '../sources/jsonl-lines.js';
+import { delimiterFor } from './file-source.js';
 import { namingFiles } from './input-errors.js';
 
 /** The CSV dialect a file was read with; defaults as RFC 4180. */
@@ -33,7 +34,7 @@ export const rfc4180 = (path: string): CsvDialect => ({ delimiter: /\.tsv/i.test
  */
 export async function loadCsvDialect(engine: Engine, file: string): Promise<CsvDialect> {
   const d = rfc4180(file);
-  if (/\.(csv|tsv)(\.(gz|zst))?$/i.test(file)) return d;
+  if (delimiterFor(file) !== undefined) return d;
   const r = (await engine.all(`SELECT Delimiter AS d, Quote AS q, Escape AS e FROM sniff_csv(${quoteLiteral(file)})`, `sniff the CSV dialect of ${file}`))[0];
   const given = (v: unknown) => (typeof v === 'string' && v.length > 0 && v !== '(empty)' ? v : undefined);
   const quote = given(r?.q) ?? d.quote;

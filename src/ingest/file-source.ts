@@ -50,7 +50,8 @@ export interface FileSourceOptions {
   filenameColumn?: string;
 }
 
-function delimiterFor(path: string): string | undefined {
+/** The delimiter a file's extension gives (`.csv`, `.tsv`, also compressed); else undefined (sniffed). */
+export function delimiterFor(path: string): string | undefined {
   if (/\.csv(\.(gz|zst))?$/i.test(path)) return ',';
   if (/\.tsv(\.(gz|zst))?$/i.test(path)) return '\t';
   return undefined;
