@@ -1,7 +1,7 @@
 /**
  * Where a floe process's wall time goes: a preload that records, from process start,
  * the wall and process CPU time (all threads) of
- *   - the require of @duckdb/node-api and DuckDBInstance.create,
+ *   - the require of @duckdb/node-api (or the CLI's bundle of it) and DuckDBInstance.create,
  *   - every DuckDB statement (run, runAndReadAll, prepare), with its SQL cut to TRACE_SQL_LEN,
  *   - marks a investigation adds to dist/ by hand: `globalThis.__floeMark?.('label')`,
  * and writes them to TRACE_OUT (default ./floe-trace.txt) at exit.
@@ -65,8 +65,10 @@ function instrument(api) {
 
 const load = Module._load;
 let loaded = false;
+// The CLI loads its one-file bundle of the API (dist/bundle/duckdb-api.cjs, see engine/duckdb.ts).
+const isApi = (request) => request === '@duckdb/node-api' || String(request).endsWith('/duckdb-api.cjs');
 Module._load = function (request, ...rest) {
-  if (request !== '@duckdb/node-api' || loaded) return load.call(this, request, ...rest);
+  if (!isApi(request) || loaded) return load.call(this, request, ...rest);
   loaded = true;
   mark('require @duckdb/node-api: start');
   const api = load.call(this, request, ...rest);

@@ -89,9 +89,14 @@ export interface Engine {
 type DuckDBApi = typeof import('@duckdb/node-api');
 let api: DuckDBApi | undefined;
 
-/** `@duckdb/node-api`, loaded on first use; every module takes its values from here (see the header). */
+/**
+ * `@duckdb/node-api`, loaded on first use; every module takes its values from here (see the header).
+ * The CLI (bin/floe.js) names a one-file bundle of it (scripts/bundle.mjs), which loads in half
+ * the time of the package's own 120-odd modules; a library user gets the package.
+ */
 export function duckdbApi(): DuckDBApi {
-  return (api ??= createRequire(import.meta.url)('@duckdb/node-api') as DuckDBApi);
+  const bundled = (globalThis as { __floeDuckDBApi?: string }).__floeDuckDBApi;
+  return (api ??= createRequire(import.meta.url)(bundled ?? '@duckdb/node-api') as DuckDBApi);
 }
 const loadDuckDB = async () => duckdbApi();
 

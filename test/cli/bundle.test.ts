@@ -18,6 +18,8 @@ interface Metafile {
 }
 
 const BUNDLE = path.join(ROOT, 'dist', 'bundle');
+/** DuckDB's JavaScript API, bundled on its own (scripts/bundle.mjs). */
+const API = 'dist/bundle/duckdb-api.cjs';
 let meta: Metafile;
 const newProject = useProjects();
 
@@ -38,7 +40,7 @@ describe('the CLI bundle', () => {
   it('imports at run time only node built-ins and packages that are dependencies of floe', () => {
     const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
     const external = new Set<string>();
-    for (const o of Object.values(meta.outputs)) for (const i of o.imports) if (i.external) external.add(i.path);
+    for (const [out, o] of Object.entries(meta.outputs)) if (out !== API) for (const i of o.imports) if (i.external) external.add(i.path);
     const packages = [...new Set([...external].flatMap((s) => packageOf(s) ?? []))].sort();
     // DuckDB loads through createRequire (engine/duckdb.ts), so it is in no import list.
     expect(packages).toEqual(expect.arrayContaining(['@aws-sdk/client-s3', 'better-sqlite3', 'mysql2', 'pg']));
@@ -48,7 +50,8 @@ describe('the CLI bundle', () => {
 
   it('bundles the pure-JS packages and keeps none of zod\'s locales but English', () => {
     const bundled = new Map<string, number>();
-    for (const o of Object.values(meta.outputs)) {
+    for (const [out, o] of Object.entries(meta.outputs)) {
+      if (out === API) continue;
       for (const [input, { bytesInOutput }] of Object.entries(o.inputs)) bundled.set(input, (bundled.get(input) ?? 0) + bytesInOutput);
     }
     const pkgs = new Set([...bundled.keys()].flatMap((i) => /^node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(i)?.[1] ?? []));
@@ -58,6 +61,23 @@ describe('the CLI bundle', () => {
     const locales = [...bundled].filter(([i, bytes]) => /node_modules\/zod\/.*\/locales\//.test(i) && bytes > 0).map(([i]) => i);
     expect(locales.filter((i) => !i.startsWith('zod-locales:')).map((i) => path.basename(i))).toEqual(['en.js']);
     expect(locales.filter((i) => i.startsWith('zod-locales:')).map((i) => path.basename(i))).toEqual(['index.js']);
+  });
+
+  it("bundles DuckDB's JavaScript API into one file that needs only the native binding", () => {
+    const api = meta.outputs[API];
+    expect(api, `${API} in meta.json`).toBeDefined();
+    const inputs = Object.keys(api!.inputs);
+    expect(inputs).toContain('node_modules/@duckdb/node-api/lib/index.js');
+    expect(inputs).toContain('node_modules/@duckdb/node-bindings/duckdb.js');
+    expect(inputs.filter((i) => !i.startsWith('node_modules/'))).toEqual([]);
+    // Left to run time: Node's built-ins and the platform packages' duckdb.node.
+    const external = api!.imports.filter((i) => i.external && !isBuiltin(i.path)).map((i) => i.path);
+    expect(external.length).toBeGreaterThan(0);
+    for (const e of external) expect(e).toMatch(/^@duckdb\/node-bindings-[a-z0-9-]+\/duckdb\.node$/);
+    // None of floe's own chunks holds a copy of it.
+    for (const [out, o] of Object.entries(meta.outputs)) {
+      if (out !== API) expect(Object.keys(o.inputs).filter((i) => i.includes('@duckdb/')), out).toEqual([]);
+    }
   });
 
   it('prints help and version', async () => {

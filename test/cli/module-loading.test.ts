@@ -124,6 +124,9 @@ describe('module loading', () => {
     it('loads DuckDB but no driver, SDK or normaliser library', () => {
       const loaded = packages(run.modules);
       expect(loaded).toContain('@duckdb/node-api');
+      // From the CLI's one-file bundle of it, not the package's own modules.
+      expect(run.files).toContain('dist/bundle/duckdb-api.cjs');
+      expect(run.files.filter((f) => f.startsWith('node_modules/@duckdb/node-api/'))).toEqual([]);
       for (const heavy of ['@aws-sdk/client-s3', '@aws-sdk/lib-storage', 'pg', 'pg-cursor', 'pg-copy-streams', 'mysql2', 'libphonenumber-js', 'luxon', 'validator', 'i18n-iso-countries', 'ora']) {
         expect(loaded, heavy).not.toContain(heavy);
       }
