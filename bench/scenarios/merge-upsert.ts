@@ -19,7 +19,7 @@
  * of the merge-on-read ratio, reported as information.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { openCatalog } from '../../src/catalog/open.js';
 import { openEngine } from '../../src/engine/duckdb.js';
 import { quoteLiteral } from '../../src/engine/sql.js';
@@ -157,7 +157,12 @@ function listFiles(dir: string): string[] {
   return out;
 }
 
-export async function restore(dir: string): Promise<void> {
+/**
+ * Puts the template in `dir` back to its original state (see the header). ORIGINAL.json lists
+ * absolute paths, so `dir` is made absolute first: a relative one would match none of them.
+ */
+export async function restore(folder: string): Promise<void> {
+  const dir = resolve(folder);
   const originalFile = join(dir, 'ORIGINAL.json');
   const original = JSON.parse(readFileSync(originalFile, 'utf8')) as Original;
   const auditDir = join(dir, 'warehouse', 'floe', 'audit_log');
@@ -182,7 +187,12 @@ async function putBack(catalog: Awaited<ReturnType<typeof openCatalog>>, id: typ
     throw new Error(`cannot restore ${id.namespace.join('.')}.${id.name} in ${folder}: the catalog pointer moved`);
   }
   const keep = new Set(state.files);
-  for (const f of listFiles(folder)) if (!keep.has(f)) rmSync(f, { force: true });
+  const present = listFiles(folder);
+  // Never delete a whole table: a listing that shares no file with the saved state is the wrong folder.
+  if (state.files.length > 0 && !present.some((f) => keep.has(f))) {
+    throw new Error(`cannot restore ${id.namespace.join('.')}.${id.name}: none of the files saved in ORIGINAL.json is in ${folder}`);
+  }
+  for (const f of present) if (!keep.has(f)) rmSync(f, { force: true });
 }
 
 export async function setTableProperties(dir: string, updates: Record<string, string>): Promise<void> {
@@ -216,7 +226,7 @@ async function oneRowPipeline(dir: string, rows: number): Promise<void> {
   writeFileSync(yaml, ['source:', '  kind: parquet', `  path: ${JSON.stringify(file)}`, 'target:', '  table: bench.big', '  mode: merge', '  key: [id]', ''].join('\n'));
 }
 
-async function template(ctx: ScenarioContext, rows: number): Promise<{ dir: string; merged: string }> {
+export async function template(ctx: ScenarioContext, rows: number): Promise<{ dir: string; merged: string }> {
   const dir = join(ctx.cacheDir, 'merge-upsert', `v${TEMPLATE_VERSION}-r${rows}`);
   const merged = join(dir, 'merged.parquet');
   if (existsSync(join(dir, 'ORIGINAL.json'))) return { dir, merged };
