@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Command } from 'commander';
 import { FloeError, usageError } from '../../errors.js';
-import { openEngine } from '../../engine/duckdb.js';
+import { openEngine, wrapDuckDBError } from '../../engine/duckdb.js';
 import { quoteLiteral } from '../../engine/sql.js';
 import { cellText, type JsonValue, toJsonValue } from '../../engine/values.js';
 import { float32Narrower } from '../../query/float32.js';
@@ -92,15 +92,21 @@ export default async function query(sql: string, given: QueryOptions, cmd: Comma
         }
         return;
       }
-      const columns = await engine.columns(body, 'run the query', {});
-      const rows = await engine.all(body, 'run the query', {});
-      const names = columns.map((c) => c.name);
+      // Rows by position, not by name: a result may name two columns alike (`SELECT 1 a, 2 a`,
+      // a join's `a.id, b.id`), and rows keyed by name would show the first one's value twice.
+      const reader = await engine.connection.runAndReadAll(body).catch((e: unknown) => {
+        throw wrapDuckDBError(e, 'run the query');
+      });
+      const names = reader.columnNames();
+      const rows = reader.getRows();
       // float (32-bit) columns print their own shortest digits, not the widened double's.
-      const narrow = columns.map((c) => float32Narrower(c.type) ?? ((v: JsonValue) => v));
-      const values = (r: (typeof rows)[number]) => names.map((n, i) => narrow[i]!(toJsonValue(r[n] ?? null)));
+      const narrow = reader.columnTypes().map((t) => float32Narrower(t) ?? ((v: JsonValue) => v));
+      const values = (r: (typeof rows)[number]) => names.map((_n, i) => narrow[i]!(toJsonValue(r[i] ?? null)));
       let text: string;
       if (opts.format === 'json') {
-        text = jsonRows(rows.map((r) => Object.fromEntries(values(r).map((v, i) => [names[i]!, v]))));
+        // JSON keys must differ: a repeated name gets _1, _2, ... as in the csv header DuckDB writes.
+        const keys = uniqueKeys(names);
+        text = jsonRows(rows.map((r) => Object.fromEntries(values(r).map((v, i) => [keys[i]!, v]))));
       } else {
         text = formatTable(names, rows.map((r) => values(r).map(cellText)));
         text += `\n(${rows.length} row${rows.length === 1 ? '' : 's'})`;
@@ -112,6 +118,23 @@ export default async function query(sql: string, given: QueryOptions, cmd: Comma
     }
   }));
   return 0;
+}
+
+/** Column names made unique the way DuckDB's csv header does it: the second `a` is `a_1`. */
+function uniqueKeys(names: readonly string[]): string[] {
+  const taken = new Set(names);
+  const seen = new Set<string>();
+  return names.map((n) => {
+    if (!seen.has(n)) {
+      seen.add(n);
+      return n;
+    }
+    let i = 1;
+    while (taken.has(`${n}_${i}`)) i++;
+    const key = `${n}_${i}`;
+    taken.add(key);
+    return key;
+  });
 }
 
 /** JSON.stringify, except that -0 stays -0 (a float value Iceberg bounds tell apart from 0). */

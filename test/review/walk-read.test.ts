@@ -1,0 +1,38 @@
+/**
+ * The reading commands tried the way a data engineer new to floe would, following README.md
+ * and docs/QUERY.md literally: output formats, time travel, and damaged tables.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { assertBuilt, type Project, show, useProjects } from '../run/helpers.js';
+
+const newProject = useProjects();
+let p: Project;
+
+const CSV = 'id,name\n1,alice\n2,bob\n';
+
+beforeAll(async () => {
+  assertBuilt();
+  p = await newProject();
+  await p.write('a.csv', CSV);
+  for (let i = 0; i < 2; i++) {
+    const r = await p.floe(['load', 'raw.t', p.path('a.csv')]);
+    expect(r.code, show(r)).toBe(0);
+  }
+});
+
+describe('floe query: columns named alike', () => {
+  it('the table format shows each column its own value', async () => {
+    const r = await p.floe(['query', 'SELECT 1 AS a, 2 AS a']);
+    expect(r.code, show(r)).toBe(0);
+    expect(r.stdout.split('\n')[2]!.trim().split(/\s+/)).toEqual(['1', '2']);
+  });
+
+  it('json keeps every column, the repeated name as a_1 like the csv header', async () => {
+    const r = await p.floe(['query', 'SELECT 1 AS a, 2 AS a, 3 AS a_1', '--format', 'json']);
+    expect(r.code, show(r)).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual([{ a: 1, a_2: 2, a_1: 3 }]);
+    const csv = await p.floe(['query', 'SELECT x.id, y.id FROM raw.t x JOIN raw.t y ON x.id + 1 = y.id LIMIT 1', '--format', 'json']);
+    expect(csv.code, show(csv)).toBe(0);
+    expect(JSON.parse(csv.stdout)).toEqual([{ id: 1, id_1: 2 }]);
+  });
+});
