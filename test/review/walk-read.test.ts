@@ -36,3 +36,24 @@ describe('floe query: columns named alike', () => {
     expect(JSON.parse(csv.stdout)).toEqual([{ id: 1, id_1: 2 }]);
   });
 });
+
+describe('floe query: an empty time-travel value', () => {
+  it('--as-of "" is a usage error, not the current snapshot', async () => {
+    const r = await p.floe(['query', 'SELECT count(*) AS n FROM raw.t', '--as-of', '', '--format', 'json']);
+    expect(r.code, show(r)).toBe(2);
+    expect(r.stderr).toContain("--as-of '' is not a time");
+    expect(r.stdout).toBe('');
+  });
+
+  it('--snapshot "" is a usage error, not the current snapshot', async () => {
+    const r = await p.floe(['query', 'SELECT count(*) AS n FROM raw.t', '--snapshot', '', '--format', 'json']);
+    expect(r.code, show(r)).toBe(2);
+    expect(r.stderr).toContain('--snapshot needs a snapshot id, a tag or a branch name');
+  });
+
+  it('--snapshot "" with --as-of is "not both"', async () => {
+    const r = await p.floe(['query', 'SELECT 1', '--snapshot', '', '--as-of', '2026-01-01']);
+    expect(r.code, show(r)).toBe(2);
+    expect(r.stderr).toContain('give --snapshot or --as-of, not both');
+  });
+});

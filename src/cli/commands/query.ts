@@ -36,13 +36,14 @@ export default async function query(sql: string, given: QueryOptions, cmd: Comma
   // Without --format, --out FILE's extension (.csv, .json, .parquet) picks it.
   const implied = given.out && cmd.getOptionValueSource('format') !== 'cli' ? formatForOut(given.out) : undefined;
   const opts: QueryOptions = implied ? { ...given, format: implied } : given;
-  if (opts.snapshot && opts.asOf) throw usageError('give --snapshot or --as-of, not both');
+  // An empty value is given too (`--as-of "$T"` with T unset): it is refused below, never read as no option.
+  if (opts.snapshot !== undefined && opts.asOf !== undefined) throw usageError('give --snapshot or --as-of, not both');
   if (opts.format === 'parquet' && !opts.out) throw usageError('--format parquet needs --out FILE');
   if (sql.trim().replace(/;\s*$/, '').trim() === '') throw usageError('the SQL text is empty: give one statement, e.g. floe query "SELECT count(*) FROM ns.t"');
   const outTarget = opts.out && !opts.explain ? await checkOutTarget(opts.out) : undefined;
-  const selector: SnapshotSelector | undefined = opts.snapshot
+  const selector: SnapshotSelector | undefined = opts.snapshot !== undefined
     ? parseSnapshotSelector(opts.snapshot)
-    : opts.asOf
+    : opts.asOf !== undefined
       ? { kind: 'as-of', timestampMs: parseAsOf(opts.asOf) }
       : undefined;
   const body = sql.trim().replace(/;\s*$/, '');
