@@ -170,7 +170,7 @@ async function prepare(opts: TableScanOptions, plan: ScanPlan): Promise<ReadCont
     needSchema.add(local.get(t.file.file_path)!);
     for (const d of t.deletes) if (d.kind === 'equality') needSchema.add(local.get(d.file.file_path)!);
   }
-  const rows = await readSchemas(opts, [...needSchema], local);
+  const rows = await readSchemas(opts, [...needSchema], local, plan.snapshot);
   let mapping: NameMapping | undefined | null = null; // null: not parsed yet
   const columns = new Map<string, { mode: 'ids' | 'names'; columns: PhysicalColumn[] }>();
   for (const [path, fileRows] of rows) {
@@ -186,7 +186,7 @@ async function prepare(opts: TableScanOptions, plan: ScanPlan): Promise<ReadCont
 }
 
 /** parquet_schema() of every file, a few hundred paths per query. */
-async function readSchemas(opts: TableScanOptions, paths: string[], local: Map<string, string>) {
+async function readSchemas(opts: TableScanOptions, paths: string[], local: Map<string, string>, snapshot: Snapshot | null) {
   const rows: Record<string, unknown>[] = [];
   for (let i = 0; i < paths.length; i += 500) {
     const chunk = paths.slice(i, i + 500);
@@ -196,19 +196,21 @@ async function readSchemas(opts: TableScanOptions, paths: string[], local: Map<s
     try {
       rows.push(...(await opts.engine.all(sql, `read the Parquet schemas of table ${opts.table}`, { context: { table: opts.table } })));
     } catch (e) {
-      throw await explainMissing(e, opts, chunk, local);
+      throw await explainMissing(e, opts, chunk, local, snapshot);
     }
   }
   return groupSchemaRows(rows);
 }
 
 /** Turns DuckDB's "no files found" into a not-found naming the file as the table stores it. */
-async function explainMissing(e: unknown, opts: TableScanOptions, chunk: string[], local: Map<string, string>): Promise<unknown> {
+async function explainMissing(e: unknown, opts: TableScanOptions, chunk: string[], local: Map<string, string>, snapshot: Snapshot | null): Promise<unknown> {
   const byLocal = new Map([...local].map(([stored, path]) => [path, stored]));
+  // The snapshot too, as for a missing manifest: an older snapshot may not reach the file.
+  const at = snapshot ? `table ${opts.table}, snapshot ${snapshot['snapshot-id']}` : `table ${opts.table}`;
   for (const path of chunk) {
     const stored = byLocal.get(path) ?? path;
     if (!(await opts.io.exists(stored).catch(() => true))) {
-      return notFound(`table ${opts.table}: file ${stored} is missing${stored === path ? '' : ` (looked for it at ${path})`}`, {
+      return notFound(`${at}: file ${stored} is missing${stored === path ? '' : ` (looked for it at ${path})`}`, {
         cause: e,
         context: { table: opts.table, file: stored, localPath: path },
         hint: 'the table references a file that is not there; check the table location or its --map-location mappings',

@@ -2,6 +2,7 @@
  * The reading commands tried the way a data engineer new to floe would, following README.md
  * and docs/QUERY.md literally: output formats, time travel, and damaged tables.
  */
+import { rm } from 'node:fs/promises';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { assertBuilt, type Project, show, useProjects } from '../run/helpers.js';
 
@@ -55,5 +56,34 @@ describe('floe query: an empty time-travel value', () => {
     const r = await p.floe(['query', 'SELECT 1', '--snapshot', '', '--as-of', '2026-01-01']);
     expect(r.code, show(r)).toBe(2);
     expect(r.stderr).toContain('give --snapshot or --as-of, not both');
+  });
+});
+
+describe('a missing data file', () => {
+  it('names the table, the snapshot and the file; an older snapshot without it still reads', async () => {
+    const q = await newProject();
+    await q.write('a.csv', CSV);
+    const load = async () => {
+      const r = await q.floe(['load', 'raw.k', q.path('a.csv')]);
+      expect(r.code, show(r)).toBe(0);
+    };
+    await load();
+    const olderFiles = new Set(await q.dataFiles('raw.k'));
+    await load();
+    const added = (await q.dataFiles('raw.k')).find((f) => !olderFiles.has(f))!;
+    const [older, current] = (await q.snapshots('raw.k')).map((s) => s['snapshot-id']);
+    await rm(added);
+    for (const args of [
+      ['query', 'SELECT count(*) FROM raw.k'],
+      ['query', 'SELECT * FROM raw.k', '--format', 'csv'],
+      ['check', 'raw.k', '--row-count-min', '1', '--no-history'],
+    ]) {
+      const r = await q.floe(args);
+      expect(r.code, show(r)).toBe(1);
+      expect(r.stdout + r.stderr, show(r)).toContain(`table raw.k, snapshot ${current}: file ${added} is missing`);
+    }
+    const r = await q.floe(['query', 'SELECT count(*) AS n FROM raw.k', '--snapshot', older!, '--format', 'json']);
+    expect(r.code, show(r)).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual([{ n: 2 }]);
   });
 });
