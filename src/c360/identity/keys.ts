@@ -96,8 +96,12 @@ export function identifierKey(kind: string, raw: unknown, options: { phoneRegion
   }
 }
 
-/** 'mary+shop@gmx.de' → 'mary@gmx.de'; an address whose local part is only a tag stays as it is. */
+/**
+ * 'mary+shop@gmx.de' → 'mary@gmx.de'; an address whose local part is only a tag stays as it
+ * is, and so does a quoted local part ('"john+doe"@x.com'), where '+' is part of the name.
+ */
 export function withoutSubaddress(address: string): string {
+  if (address.startsWith('"')) return address;
   const at = address.lastIndexOf('@');
   const plus = address.indexOf('+');
   return plus > 0 && plus < at ? address.slice(0, plus) + address.slice(at) : address;

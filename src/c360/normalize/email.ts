@@ -9,6 +9,7 @@
 // typings describe, so `.default` is right both for TypeScript and at run time.
 import isEmailModule, { type IsEmailOptions } from 'validator/lib/isEmail.js';
 import normalizeEmailModule, { type NormalizeEmailOptions } from 'validator/lib/normalizeEmail.js';
+import { domainToUnicode } from 'node:url';
 
 const isEmail = isEmailModule.default;
 const normalize = normalizeEmailModule.default;
@@ -46,12 +47,26 @@ const MATCH_KEY: NormalizeEmailOptions = {
 };
 
 /**
+ * An internationalised domain in one form: 'xn--mller-kva.de' (the ASCII form that DNS and
+ * many forms store) is 'müller.de' (RFC 5891), so both spellings of one mailbox meet. Labels
+ * that are not valid punycode leave the domain as it is.
+ */
+function unicodeDomain(address: string): string {
+  const at = address.lastIndexOf('@');
+  const domain = address.slice(at + 1);
+  if (at < 0 || !domain.includes('xn--')) return address;
+  const unicode = domainToUnicode(domain);
+  return unicode === '' ? address : `${address.slice(0, at)}@${unicode.toLowerCase()}`;
+}
+
+/**
  * The identity match key of an address that is already valid and lower-cased. Only for
  * comparing; never store or send mail to it.
  */
 export function emailMatchKey(address: string): string {
-  const key = normalize(address, MATCH_KEY);
-  return key === false ? address : key;
+  const unicode = unicodeDomain(address);
+  const key = normalize(unicode, MATCH_KEY);
+  return key === false ? unicode : key;
 }
 
 /**
