@@ -1,11 +1,11 @@
 /**
  * Identifier keys and normalisers of the Customer 360 example, at their edges: addresses
  * whose domain is written in Unicode or in its ASCII (punycode) form, quoted local parts,
- * and the ISO 3166 short names
- * of countries.
+ * and the ISO 3166 short names of countries.
  */
 import { describe, expect, it } from 'vitest';
-import { identifierKey, withoutSubaddress } from '../../src/c360/identity/keys.js';
+import { identifierKey, phoneRegionOf, withoutSubaddress } from '../../src/c360/identity/keys.js';
+import { normalizeCountry } from '../../src/c360/normalize/country.js';
 import { emailMatchKey, normalizeEmail } from '../../src/c360/normalize/email.js';
 
 describe('email match keys of internationalised domains', () => {
@@ -37,5 +37,35 @@ describe('email match keys of quoted local parts', () => {
     expect(withoutSubaddress('"john+doe"@x.com')).toBe('"john+doe"@x.com');
     // An unquoted tag is still dropped.
     expect(withoutSubaddress('john+doe@x.com')).toBe('john@x.com');
+  });
+});
+
+describe('countries by their ISO 3166 short names', () => {
+  it.each([
+    ['Viet Nam', 'VN'],
+    ['United Kingdom of Great Britain and Northern Ireland', 'GB'],
+    ['Bolivia (Plurinational State of)', 'BO'],
+    ['Iran (Islamic Republic of)', 'IR'],
+    ['Venezuela (Bolivarian Republic of)', 'VE'],
+    ['Tanzania, United Republic of', 'TZ'],
+    ['United States of America (the)', 'US'],
+    ['États-Unis', 'US'],
+  ])('reads %s as %s', (name, code) => {
+    expect(normalizeCountry(name).value).toBe(code);
+    expect(phoneRegionOf(name)).toBe(code);
+  });
+
+  it('still rejects a qualified name whose short form is two countries', () => {
+    // 'Congo' is CG or CD, 'Korea' KR or KP: no guess.
+    expect(normalizeCountry('Congo, Democratic Republic of the')).toMatchObject({ value: null, reject: 'unknown-country' });
+    expect(normalizeCountry('Korea (the Republic of)')).toMatchObject({ value: null, reject: 'unknown-country' });
+  });
+});
+
+describe('countries with a qualifier that is not ISO style', () => {
+  it('does not read a place and its country as the first part', () => {
+    expect(normalizeCountry('Georgia, USA').value).toBeNull();
+    expect(normalizeCountry('Georgia (USA)').value).toBeNull();
+    expect(normalizeCountry('Virgin Islands (British)').value).toBe('VG'); // a name of its own
   });
 });

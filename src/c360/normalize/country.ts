@@ -29,6 +29,11 @@ export const COUNTRY_ALIASES: Readonly<Record<string, string>> = {
   holland: 'NL',
   eire: 'IE', // Éire, the state's name in Irish (Bunreacht na hÉireann, Art. 4)
   el: 'GR',
+  // ISO 3166-1 short names that i18n-iso-countries does not list, and the everyday French
+  // name of the US (the package has only 'États-Unis d'Amérique').
+  'viet nam': 'VN',
+  'united kingdom of great britain and northern ireland': 'GB',
+  'etats unis': 'US',
 };
 
 /**
@@ -93,6 +98,13 @@ export function normalizeCountry(input: unknown): Normalized {
   else if (/^\d{1,3}$/.test(k)) code = lib.numericToAlpha2(k.padStart(3, '0'));
   // Names are tried whenever the codes fail: 'UAE' is not an alpha-3 code but is an English name.
   code ??= nameIndex().get(k) || undefined;
+  // ISO 3166 qualifies short names: 'Bolivia (Plurinational State of)', 'Tanzania, United
+  // Republic of'. Without the qualifier the name must still mean one country ('Congo' does not).
+  if (code === undefined) {
+    // Only ISO's own qualifiers ('(the)', '… of', '… of the'): 'Georgia, USA' is not Georgia.
+    const short = key(p.text.replace(/\s*\((?:the|[^()]*\bof(?: the)?)\)$/i, '').replace(/,[^,]*\bof(?: the)?$/i, ''));
+    if (short !== k && short !== '') code = COUNTRY_ALIASES[short] ?? (nameIndex().get(short) || undefined);
+  }
   return code === undefined ? { value: null, reject: 'unknown-country' } : { value: code };
 }
 
