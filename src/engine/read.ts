@@ -194,7 +194,7 @@ async function readSchemas(opts: TableScanOptions, paths: string[], local: Map<s
       'SELECT file_name, name, field_id, num_children, repetition_type, converted_type, logical_type, duckdb_type, column_id ' +
       `FROM parquet_schema([${chunk.map(quoteLiteral).join(', ')}])`;
     try {
-      rows.push(...(await opts.engine.all(sql, `read the Parquet schemas of table ${opts.table}`, { context: { table: opts.table } })));
+      rows.push(...(await opts.engine.all(sql, `read the Parquet schemas of table ${opts.table}${snapshot ? `, snapshot ${snapshot['snapshot-id']}` : ''}`, { context: { table: opts.table } })));
     } catch (e) {
       throw await explainMissing(e, opts, chunk, local, snapshot);
     }

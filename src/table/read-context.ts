@@ -32,8 +32,11 @@ export function rethrow(e: unknown, message: string, table: string, snapshot: st
 function dropRepeatedPaths(inner: string, outer: string): string {
   let out = inner;
   for (const word of inner.split(/\s+/)) {
-    const path = word.replace(/[,;)]+$/, '');
-    if (path.includes('/') && outer.includes(path)) out = out.replace(`: ${path}`, '').replace(` ${path}`, '');
+    const path = word.replace(/[,;:)]+$/, '');
+    if (!path.includes('/') || !outer.includes(path)) continue;
+    // The Avro decoder starts with the path (`<f>: not a readable Avro file: ...`).
+    if (out.startsWith(`${path}: `)) out = out.slice(path.length + 2);
+    else out = out.replace(`: ${path}`, '').replace(` ${path}`, '');
   }
   return out;
 }

@@ -2,7 +2,8 @@
  * The reading commands tried the way a data engineer new to floe would, following README.md
  * and docs/QUERY.md literally: output formats, time travel, and damaged tables.
  */
-import { rm } from 'node:fs/promises';
+import { readdir, rm, truncate } from 'node:fs/promises';
+import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { assertBuilt, type Project, show, useProjects } from '../run/helpers.js';
 
@@ -85,5 +86,44 @@ describe('a missing data file', () => {
     const r = await q.floe(['query', 'SELECT count(*) AS n FROM raw.k', '--snapshot', older!, '--format', 'json']);
     expect(r.code, show(r)).toBe(0);
     expect(JSON.parse(r.stdout)).toEqual([{ n: 2 }]);
+  });
+});
+
+describe('damaged files', () => {
+  /** raw.d with two loads: its snapshot ids, and the data file the second load added. */
+  async function twoLoads() {
+    const q = await newProject();
+    await q.write('a.csv', CSV);
+    const load = async () => {
+      const r = await q.floe(['load', 'raw.d', q.path('a.csv')]);
+      expect(r.code, show(r)).toBe(0);
+    };
+    await load();
+    const olderFiles = new Set(await q.dataFiles('raw.d'));
+    await load();
+    const added = (await q.dataFiles('raw.d')).find((f) => !olderFiles.has(f))!;
+    const [, current] = (await q.snapshots('raw.d')).map((s) => s['snapshot-id']);
+    return { q, added, current: current! };
+  }
+
+  it('a data file cut short is named with the table and the snapshot', async () => {
+    const { q, added, current } = await twoLoads();
+    await truncate(added, 100);
+    const r = await q.floe(['query', 'SELECT count(*) FROM raw.d']);
+    expect(r.code, show(r)).toBe(1);
+    expect(r.stderr).toContain(`table raw.d, snapshot ${current}: `);
+    expect(r.stderr).toContain(added);
+  });
+
+  it('a manifest cut short is named once, after the table and the snapshot', async () => {
+    const { q, current } = await twoLoads();
+    const folder = q.path('warehouse/raw/d/metadata');
+    const manifests = (await readdir(folder)).filter((f) => f.endsWith('-m0.avro'));
+    for (const m of manifests) await truncate(path.join(folder, m), 200);
+    const r = await q.floe(['query', 'SELECT count(*) FROM raw.d']);
+    expect(r.code, show(r)).toBe(1);
+    const line = r.stderr.split('\n')[0]!;
+    expect(line).toMatch(new RegExp(`^floe: table raw\\.d, snapshot ${current}: cannot decode manifest \\S+-m0\\.avro: not a readable Avro file: truncated`));
+    expect(line.split('-m0.avro').length, line).toBe(2);
   });
 });
