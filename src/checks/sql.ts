@@ -14,7 +14,7 @@
  * sqlValueWithheld); otherwise it is withheld, as other checks withhold tagged values.
  */
 import { toJsonValue } from '../engine/values.js';
-import { FloeError } from '../errors.js';
+import { FloeError, notFound } from '../errors.js';
 import { outputLineage, type LineageTable } from '../governance/sql-lineage.js';
 import { quoteIdent } from '../engine/sql.js';
 import { substitute, toNumber, valueText } from './common.js';
@@ -27,7 +27,9 @@ export const sql: Evaluator<'sql'> = async (check, ctx) => {
   const { text, names } = withPlaceholders(written);
   const { tree, relations } = await checkSqlCheckReads(ctx.engine, text, check.name, ctx.table);
   const query = substitute(written, ctx).trim();
-  const columns = await ctx.engine.columns(query, `prepare the query of check ${check.name} on ${ctx.table}`);
+  const columns = await ctx.engine.columns(query, `prepare the query of check ${check.name} on ${ctx.table}`).catch(async (e: unknown) => {
+    throw (e instanceof FloeError && /Catalog Error/.test(e.message) ? await missingTable(ctx, relations, names) : undefined) ?? e;
+  });
   const first = columns.length === 1 ? ', first(__v) AS v' : '';
   let row: Record<string, unknown>;
   try {
@@ -49,6 +51,22 @@ export const sql: Evaluator<'sql'> = async (check, ctx) => {
     message: `the query ${what}${ok ? '' : `, expected ${String(check.expect)}`}`,
   };
 };
+
+/**
+ * A catalog table the query names that has no view: it is not in the catalog. DuckDB would
+ * say `Table with name nope does not exist! Did you mean "pg_catalog.pg_enum"?`.
+ */
+async function missingTable(ctx: CheckContext, relations: readonly string[], names: ReadonlyMap<string, 'this' | 'batch'>): Promise<FloeError | undefined> {
+  for (const r of relations) {
+    if (names.has(r) || r === ctx.table.toLowerCase()) continue;
+    try {
+      await ctx.engine.columns(`SELECT * FROM ${r.split('.').map(quoteIdent).join('.')}`, 'find a table the query reads');
+    } catch {
+      return notFound(`the query reads table ${r}, which is not in the catalog (check the name with floe tables)`, { context: { table: ctx.table } });
+    }
+  }
+  return undefined;
+}
 
 /**
  * An error of running the query, without the values DuckDB quotes in it (`Could not convert

@@ -127,3 +127,17 @@ describe('damaged files', () => {
     expect(line.split('-m0.avro').length, line).toBe(2);
   });
 });
+
+describe('floe check: a sql check naming a table that is not in the catalog', () => {
+  it('is an error naming the table, not DuckDB guessing at its own system tables', async () => {
+    await p.pipeline(
+      'tcheck',
+      `name: tcheck\nsource:\n  kind: csv\n  path: a.csv\ntarget:\n  table: raw.t\n  mode: append\nchecks:\n  - sql: "SELECT count(*) FROM {{ this }} JOIN raw.nope USING (id)"\n`,
+    );
+    const r = await p.floe(['check', 'raw.t', '--no-history']);
+    expect(r.code, show(r)).toBe(1);
+    expect(r.stdout).toContain('the query reads table raw.nope, which is not in the catalog');
+    expect(r.stdout).toContain('(check declared at pipelines/tcheck.yaml:9:5)');
+    expect(r.stdout + r.stderr).not.toContain('pg_enum');
+  });
+});
