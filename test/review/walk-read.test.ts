@@ -2,7 +2,7 @@
  * The reading commands tried the way a data engineer new to floe would, following README.md
  * and docs/QUERY.md literally: output formats, time travel, and damaged tables.
  */
-import { readdir, rm, truncate } from 'node:fs/promises';
+import { readdir, readFile, rm, truncate } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { assertBuilt, type Project, show, useProjects } from '../run/helpers.js';
@@ -139,5 +139,23 @@ describe('floe check: a sql check naming a table that is not in the catalog', ()
     expect(r.stdout).toContain('the query reads table raw.nope, which is not in the catalog');
     expect(r.stdout).toContain('(check declared at pipelines/tcheck.yaml:9:5)');
     expect(r.stdout + r.stderr).not.toContain('pg_enum');
+  });
+});
+
+describe('floe query --explain', () => {
+  it('--out FILE gets the plan (it was printed to stdout and FILE never written)', async () => {
+    const target = p.path('plan.json');
+    const r = await p.floe(['query', 'SELECT count(*) FROM raw.t', '--explain', '--out', target]);
+    expect(r.code, show(r)).toBe(0);
+    expect(r.stdout).toBe('');
+    const plan = JSON.parse(await readFile(target, 'utf8')) as { table: string; data_files_total: number }[];
+    expect(plan.map((t) => [t.table, t.data_files_total])).toEqual([['raw.t', 2]]);
+  });
+
+  it('--format csv is a usage error, not a plan printed as text', async () => {
+    const r = await p.floe(['query', 'SELECT count(*) FROM raw.t', '--explain', '--format', 'csv']);
+    expect(r.code, show(r)).toBe(2);
+    expect(r.stderr).toContain('--explain prints the scan plan as text (--format table) or JSON (--format json), not csv');
+    expect(r.stdout).toBe('');
   });
 });

@@ -38,9 +38,13 @@ export default async function query(sql: string, given: QueryOptions, cmd: Comma
   const opts: QueryOptions = implied ? { ...given, format: implied } : given;
   // An empty value is given too (`--as-of "$T"` with T unset): it is refused below, never read as no option.
   if (opts.snapshot !== undefined && opts.asOf !== undefined) throw usageError('give --snapshot or --as-of, not both');
+  // --explain prints a plan, not rows: it goes to --out FILE too, as text or JSON.
+  if (opts.explain && (opts.format === 'csv' || opts.format === 'parquet')) {
+    throw usageError(`--explain prints the scan plan as text (--format table) or JSON (--format json), not ${opts.format}`);
+  }
   if (opts.format === 'parquet' && !opts.out) throw usageError('--format parquet needs --out FILE');
   if (sql.trim().replace(/;\s*$/, '').trim() === '') throw usageError('the SQL text is empty: give one statement, e.g. floe query "SELECT count(*) FROM ns.t"');
-  const outTarget = opts.out && !opts.explain ? await checkOutTarget(opts.out) : undefined;
+  const outTarget = opts.out ? await checkOutTarget(opts.out) : undefined;
   const selector: SnapshotSelector | undefined = opts.snapshot !== undefined
     ? parseSnapshotSelector(opts.snapshot)
     : opts.asOf !== undefined
@@ -56,7 +60,11 @@ export default async function query(sql: string, given: QueryOptions, cmd: Comma
       const masking = opts.mask ? { mask: readMasker() } : {};
       if (opts.explain) {
         const planned = await prepareViews(engine, catalog, io, body, selector, { planOnly: true, ...masking });
-        out.out(opts.format === 'json' ? JSON.stringify(explainJson(planned), null, 2) : explainText(planned));
+        const text = opts.format === 'json' ? JSON.stringify(explainJson(planned), null, 2) : explainText(planned);
+        if (outTarget) {
+          await writeReplacing(outTarget, (tmp) => writeFile(tmp, text + '\n'));
+          out.err(`wrote ${outTarget}`);
+        } else out.out(text);
         return;
       }
       const views = await prepareViews(engine, catalog, io, body, selector, masking);
