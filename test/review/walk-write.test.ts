@@ -1,0 +1,97 @@
+/**
+ * The writing commands as someone meets them the first time, following the README:
+ * `floe init` in a folder that already holds something, `floe load` of files whose shape
+ * does not match, `floe table evolve` with a slip in a column name.
+ */
+import { readFile, stat } from 'node:fs/promises';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { assertBuilt, collect, show, startFloe, useProjects } from '../run/helpers.js';
+
+beforeAll(assertBuilt);
+const newProject = useProjects();
+
+describe('floe init', () => {
+  it('in a folder that already has pipelines/example.yaml: creates floe.yaml, keeps the file, exits 0', async () => {
+    const p = await newProject();
+    const dir = p.path('fresh');
+    await p.write('fresh/pipelines/example.yaml', 'name: mine\n');
+    const r = await collect(startFloe(['init', dir]));
+    expect(r.code, show(r)).toBe(0);
+    expect(r.stdout).toContain('kept the existing');
+    expect(await readFile(p.path('fresh/pipelines/example.yaml'), 'utf8')).toBe('name: mine\n');
+    expect(await readFile(p.path('fresh/floe.yaml'), 'utf8')).toContain('warehouse: ./warehouse');
+    // The project works: validate reads the kept pipeline.
+    const v = await collect(startFloe(['--project', dir, 'validate']));
+    expect(v.stderr + v.stdout).not.toContain('internal error');
+  });
+
+  it('given a file instead of a folder: a usage error naming it (exit 2), nothing written', async () => {
+    const p = await newProject();
+    const file = await p.write('not-a-folder', 'x\n');
+    const r = await collect(startFloe(['init', file]));
+    expect(r.code, show(r)).toBe(2);
+    expect(r.stderr).toContain(`${file} is not a folder`);
+    expect(r.stderr).not.toContain('internal error');
+    expect(await readFile(file, 'utf8')).toBe('x\n');
+  });
+
+  it('where pipelines is a file: refused before floe.yaml is written', async () => {
+    const p = await newProject();
+    await p.write('odd/pipelines', 'x\n');
+    const r = await collect(startFloe(['init', p.path('odd')]));
+    expect(r.code, show(r)).toBe(2);
+    expect(r.stderr).toContain('pipelines is not a folder');
+    expect(await stat(p.path('odd/floe.yaml')).catch(() => null)).toBeNull();
+  });
+});
+
+describe('floe load', () => {
+  it('a ;-separated file named .csv is an error naming the line, not a file read from its second data line', async () => {
+    const p = await newProject();
+    // Read with a comma, line 1 has one field and lines 2-3 two: DuckDB's sniffer skipped
+    // line 1 and took line 2 as the header, loading 1 row of 3 without a word.
+    const f = await p.write('data/semi.csv', 'id;name;amt\n1;"a;b";1,5\n2;"c";2,5\n');
+    const r = await p.floe(['load', 'raw.semi', f]);
+    expect(r.code, show(r)).toBe(1);
+    expect(r.stderr).toContain(f);
+    expect(r.stderr).toMatch(/Line: 2/);
+    expect(await p.exists('raw.semi')).toBe(false);
+  });
+
+  it('a column whose type the table cannot take names the input file', async () => {
+    const p = await newProject();
+    const a = await p.write('data/a.csv', 'id,amt\n1,1\n');
+    const b = await p.write('data/b.csv', 'id,amt\n2,1.5\n');
+    const c = await p.write('data/c.csv', 'id,amt,extra\n3,1,x\n');
+    expect((await p.floe(['load', 'raw.l', a])).code).toBe(0);
+    const typed = await p.floe(['load', 'raw.l', b]);
+    expect(typed.code, show(typed)).toBe(1);
+    expect(typed.stderr).toContain('column "amt": the input has type double, the table raw.l has long');
+    expect(typed.stderr).toContain(`(input: ${b})`);
+    const extra = await p.floe(['load', 'raw.l', c]);
+    expect(extra.code, show(extra)).toBe(1);
+    expect(extra.stderr).toContain(`"extra" that raw.l does not have (input: ${c})`);
+    expect(await p.query('SELECT count(*)::INT AS n FROM raw.l')).toEqual([{ n: 1 }]);
+  });
+
+  it('a file with only a header creates the table and says so (it does not claim nothing happened)', async () => {
+    const p = await newProject();
+    const f = await p.write('data/h.csv', 'a,b\n');
+    const r = await p.floe(['load', 'raw.h', f]);
+    expect(r.code, show(r)).toBe(0);
+    expect(await p.exists('raw.h')).toBe(true);
+    expect(r.stderr).toContain('created raw.h');
+    expect(r.stderr).not.toContain('nothing was committed');
+  });
+});
+
+describe('floe table evolve', () => {
+  it('renaming a column that does not exist says so', async () => {
+    const p = await newProject();
+    expect((await p.floe(['table', 'create', 'ns.t', '--column', 'id long'])).code).toBe(0);
+    const r = await p.floe(['table', 'evolve', 'ns.t', '--rename-column', 'nope=x']);
+    expect(r.code, show(r)).toBe(2);
+    expect(r.stderr).toContain("cannot rename column 'nope': no such column");
+    expect(r.stderr).not.toContain('the same change renames it');
+  });
+});
