@@ -63,7 +63,10 @@ export function fileSourceSql(files: readonly string[], o: FileSourceOptions): s
   const filename = o.filenameColumn ? `, filename = ${quoteLiteral(o.filenameColumn)}` : '';
   switch (o.format) {
     case 'csv': {
-      const opts = ['union_by_name = true', `header = ${o.header === false ? 'false' : 'true'}`];
+      // skip = 0: left to the sniffer, lines before the first one of the dominant column count
+      // (a header that does not split on the delimiter, say) are skipped without a word, and
+      // the next data line becomes the header.
+      const opts = ['union_by_name = true', `header = ${o.header === false ? 'false' : 'true'}`, 'skip = 0'];
       // With the delimiter known from the extension, a malformed row inside DuckDB's sniffing
       // sample is an error naming its line, instead of making the sniffer fall back to reading
       // every line as one text column.
