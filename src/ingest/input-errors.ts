@@ -34,3 +34,15 @@ export async function readingInputs<T>(inputs: readonly string[] | undefined, re
     throw aboutInputs(e, inputs);
   }
 }
+
+/**
+ * `e`, a write refused for the input's columns (a type the table cannot take, a column it
+ * lacks), naming `inputs`, as `floe run` names its pipeline's (runner.ts): the person who
+ * ran the command learns which of the files changed shape. One that already names its file
+ * (file:line of a value, load-lines.ts) is left as it is.
+ */
+export function aboutInputColumns(e: unknown, inputs: readonly string[]): unknown {
+  if (!(e instanceof FloeError) || e.kind !== 'schema' || e.files.length > 0 || inputs.length === 0) return e;
+  if (!/^cannot write to \S+: (column "|the input has column)/.test(e.message)) return e;
+  return new FloeError(e.kind, `${e.message} (input: ${inputs.join(', ')})`, { cause: e, context: e.context, hint: e.hint, retryable: e.retryable, files: inputs });
+}

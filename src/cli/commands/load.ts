@@ -12,7 +12,7 @@ import { openEngine } from '../../engine/duckdb.js';
 import { explainReadFailure, expandGlobs, refuseEmptyCsv } from '../../ingest/explain-read.js';
 import { detectFormat, fileSourceSql, resolveFiles, type FileFormat } from '../../ingest/file-source.js';
 import { withValueLine } from '../../ingest/load-lines.js';
-import { aboutInputs, readingInputs } from '../../ingest/input-errors.js';
+import { aboutInputColumns, aboutInputs, readingInputs } from '../../ingest/input-errors.js';
 import { objectsSql, textJsonColumns } from '../../sources/json-read.js';
 import { writeTable } from '../../ingest/write-table.js';
 import { splitObjectStorePaths } from '../../io/s3-glob.js';
@@ -91,7 +91,7 @@ export default async function load(tableName: string, files: string[], opts: Loa
           warehouse,
           partitionBy,
           events: { onRetry: (r) => out.event('retry', { table: r.table, attempt: r.attempt, wait_ms: r.waitMs }) },
-        }).catch(async (err: unknown) => Promise.reject(await withValueLine(err, paths, format)));
+        }).catch(async (err: unknown) => Promise.reject(aboutInputColumns(await withValueLine(err, paths, format), inputs)));
       } finally {
         engine.close();
       }
@@ -101,7 +101,8 @@ export default async function load(tableName: string, files: string[], opts: Loa
     out.event('end', { status: 'ok', duration_ms: Date.now() - started });
     if (!opts.json) {
       if (result.files === 0 && opts.mode === 'append') {
-        out.err(`${result.table}: the input has no rows; nothing was committed`);
+        // The table may have been created from the input's columns: say so, it now exists.
+        out.err(result.created ? `created ${result.table} from the input's columns; the input has no rows, so the table has no snapshot yet` : `${result.table}: the input has no rows; nothing was committed`);
       } else {
         out.out(
           `${result.created ? 'created' : opts.mode === 'overwrite' ? 'overwrote' : 'appended to'} ${result.table}: ` +
