@@ -83,7 +83,8 @@ export function updateSchema(base: Schema, lastColumnId: number, c: SchemaChange
   const renamedAway = (name: string) => (c.renameColumns ?? []).find((r) => r.from === name && r.to !== name && fieldByPath(schema, name) === undefined);
   const find = (name: string, verb: string) => {
     const f = fieldByPath(schema, name);
-    const moved = !f || !f.field ? renamedAway(name) : undefined;
+    // Not for a rename itself: the rename found would be this very one, of a column that does not exist.
+    const moved = verb !== 'rename' && (!f || !f.field) ? renamedAway(name) : undefined;
     if (moved) fail(`cannot ${verb} column '${name}': the same change renames it to '${moved.to}'; name it '${moved.to}' (renames apply first)`, name);
     if (!f || !f.field) fail(`cannot ${verb} column '${name}': no such column`, name);
     const at = locate(schema, f!.id)!;
