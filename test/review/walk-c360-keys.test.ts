@@ -69,3 +69,12 @@ describe('countries with a qualifier that is not ISO style', () => {
     expect(normalizeCountry('Virgin Islands (British)').value).toBe('VG'); // a name of its own
   });
 });
+
+describe('phone_region from a locale', () => {
+  it("reads the region of a locale written with 'UK', as normalize: country and the phone region option read 'UK'", () => {
+    expect(phoneRegionOf('UK')).toBe('GB');
+    expect(phoneRegionOf('en-UK')).toBe('GB');
+    expect(phoneRegionOf('en_uk')).toBe('GB');
+    expect(identifierKey('phone', '020 8384 5999', { phoneRegion: phoneRegionOf('en-UK')! })?.key).toBe('+442083845999');
+  });
+});

@@ -22,7 +22,7 @@
  */
 import { emailMatchKey, normalizeEmail } from '../normalize/email.js';
 import { isSupportedCountry } from 'libphonenumber-js/max';
-import { normalizeCountry } from '../normalize/country.js';
+import { COUNTRY_ALIASES, normalizeCountry } from '../normalize/country.js';
 import { phoneNormalizer } from '../normalize/phone.js';
 import type { Normalizer } from '../normalize/types.js';
 import { cleanText, isPlaceholder } from '../normalize/text.js';
@@ -66,7 +66,8 @@ export function phoneRegionOf(text: string | null | undefined): string | undefin
   const t = text.trim();
   if (regions.has(t)) return regions.get(t);
   const locale = /^[A-Za-z]{2,3}[-_]([A-Za-z]{2})$/.exec(t);
-  const code = locale ? locale[1]!.toUpperCase() : normalizeCountry(t).value;
+  // A locale's region goes through the country aliases too: 'en-UK' is common, if not ISO.
+  const code = locale ? (COUNTRY_ALIASES[locale[1]!.toLowerCase()] ?? locale[1]!.toUpperCase()) : normalizeCountry(t).value;
   const region = typeof code === 'string' && isSupportedCountry(code) ? code : undefined;
   if (regions.size < 10_000) regions.set(t, region);
   return region;
