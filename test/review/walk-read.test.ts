@@ -159,3 +159,22 @@ describe('floe query --explain', () => {
     expect(r.stdout).toBe('');
   });
 });
+
+describe('floe compact --dry-run on a partitioned table', () => {
+  it('shows each group\'s partition as partition paths do (ts_day=2024-05-01), not as stored (19844)', async () => {
+    const q = await newProject();
+    await q.write('d.csv', 'id,ts\n1,2024-05-01 10:00:00\n2,2024-05-02 11:00:00\n');
+    for (let i = 0; i < 5; i++) {
+      const r = await q.floe(['load', 'raw.p', q.path('d.csv'), '--partition-by', 'day(ts)']);
+      expect(r.code, show(r)).toBe(0);
+    }
+    const r = await q.floe(['compact', 'raw.p', '--dry-run']);
+    expect(r.code, show(r)).toBe(0);
+    const rows = r.stdout.split('\n').filter((l) => /^\d+\s/.test(l));
+    expect(rows.map((l) => l.split(/\s{2,}/)[2]).sort(), r.stdout).toEqual(['ts_day=2024-05-01', 'ts_day=2024-05-02']);
+    const j = await q.floe(['compact', 'raw.p', '--dry-run', '--json']);
+    expect(j.code, show(j)).toBe(0);
+    const plan = j.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { event: string; groups?: { partition: unknown[]; partition_path: string }[] }).find((e) => e.event === 'plan')!;
+    expect(plan.groups!.map((g) => [g.partition, g.partition_path]).sort()).toEqual([[[19844], 'ts_day=2024-05-01'], [[19845], 'ts_day=2024-05-02']]);
+  });
+});

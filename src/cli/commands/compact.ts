@@ -7,7 +7,6 @@ import type { Command } from 'commander';
 import { parseTableIdentifier } from '../../catalog/identifier.js';
 import { openEngine } from '../../engine/duckdb.js';
 import { usageError } from '../../errors.js';
-import { bytesToHex } from '../../iceberg/conversions.js';
 import { compactTable, type CompactResult } from '../../table/compact/execute.js';
 import { describeStrategy, parseStrategy } from '../../table/compact/strategy.js';
 import { globalsOf, withProject } from '../context.js';
@@ -96,10 +95,10 @@ export default async function compact(tableName: string, opts: CompactCliOptions
           ...options, catalog, io, engine, id,
           events: {
             onRetry: (r) => out.event('retry', { table: r.table, attempt: r.attempt, wait_ms: r.waitMs }),
-            onPlan: (p) => out.event('plan', {
+            onPlan: (p, partitions) => out.event('plan', {
               table: tableName, strategy: describeStrategy(strategy), dry_run: options.dryRun, files: p.totalFiles,
               candidate_files: p.candidateFiles, skipped_groups: p.skippedGroups, target_file_size_bytes: p.thresholds.target,
-              groups: p.groups.map((g) => ({ spec_id: g.specId, partition: g.partition, files: g.files.length, bytes: g.sizeBytes, records: g.records, reason: g.reason })),
+              groups: p.groups.map((g, i) => ({ spec_id: g.specId, partition: g.partition, partition_path: partitions[i], files: g.files.length, bytes: g.sizeBytes, records: g.records, reason: g.reason })),
             }),
             onCommit: (c) => out.event('commit', {
               table: tableName, snapshot_id: c.snapshotId, groups: c.groups, rewritten_data_files: c.rewrittenDataFiles,
@@ -144,7 +143,7 @@ function report(r: CompactResult, out: ReturnType<typeof consoleOutput>, json: b
     out.out(`${r.table}: would rewrite ${p.groups.reduce((a, g) => a + g.files.length, 0)} of ${p.totalFiles} data files in ${p.groups.length} group(s) (${r.strategy}, target ${formatBytes(p.thresholds.target)}):`);
     out.out(formatTable(
       ['group', 'spec', 'partition', 'files', 'size', 'rows', 'reason'],
-      p.groups.map((g) => [g.index, g.specId, partitionText(g.partition), g.files.length, formatBytes(g.sizeBytes), g.records, g.reason]),
+      p.groups.map((g, i) => [g.index, g.specId, r.partitions[i] || '(unpartitioned)', g.files.length, formatBytes(g.sizeBytes), g.records, g.reason]),
     ));
     if (dangling > 0) out.out(`${r.table}: would also remove ${dangling} dangling delete file(s), which apply to no data file`);
     return;
@@ -159,9 +158,4 @@ function report(r: CompactResult, out: ReturnType<typeof consoleOutput>, json: b
       `${deletes > 0 ? `, ${deletes} delete file(s) removed` : ''}; ` +
       `${r.commits.length === 1 ? `snapshot ${r.commits[0]!.snapshotId}` : `${r.commits.length} snapshots: ${r.commits.map((c) => c.snapshotId).join(', ')}`}`,
   );
-}
-
-function partitionText(values: readonly unknown[]): string {
-  if (values.length === 0) return '(unpartitioned)';
-  return values.map((v) => (v instanceof Uint8Array ? `0x${bytesToHex(v)}` : v === null ? 'null' : String(v))).join(', ');
 }

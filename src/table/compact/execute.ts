@@ -22,7 +22,7 @@ import { registerFloeFunctions } from '../../engine/udf.js';
 import { type PartitionColumn, writeDataFiles } from '../../engine/write-parquet.js';
 import { partitionPath } from '../../iceberg/partition.js';
 import { fieldById } from '../../iceberg/schema.js';
-import { resultType } from '../../iceberg/transforms/index.js';
+import { resultType, toHumanString } from '../../iceberg/transforms/index.js';
 import type { DataFile, Schema, TableIdentifier, TableMetadata } from '../../iceberg/types.js';
 import type { FileIO } from '../../io/fileio.js';
 import { joinLocation } from '../../io/fileio.js';
@@ -56,7 +56,7 @@ export interface CompactOptions extends Omit<PlanOptions, 'targetFileSizeBytes' 
   dryRun?: boolean;
   events?: CommitEvents & {
     /** The plan, before anything is written. */
-    onPlan?: (plan: CompactPlan) => void;
+    onPlan?: (plan: CompactPlan, partitions: readonly string[]) => void;
     onCommit?: (c: CompactCommit) => void;
   };
   /** Called after a batch's files are written, before its commit (tests use it to race a writer). */
@@ -84,6 +84,8 @@ export interface CompactResult {
   /** The snapshot that was read; null for a table without snapshots. */
   startSnapshotId: bigint | null;
   plan: CompactPlan;
+  /** Each group's partition as people read it (`ts_day=2024-05-01`), in plan.groups order; '' unpartitioned. */
+  partitions: string[];
   /** Delete files that apply to no live data file; the first commit removes them (a dry run: would). */
   danglingDeletes: string[];
   commits: CompactCommit[];
@@ -117,8 +119,9 @@ export async function compactTable(o: CompactOptions): Promise<CompactResult> {
   // keeps older ones replaces files it would apply to already.
   const danglingDeletes = scanPlan.deleteFiles.map((d) => d.file.file_path).filter((p) => !appliesTo.has(p)).sort();
   for (const p of danglingDeletes) appliesTo.set(p, new Set());
-  const result: CompactResult = { table: name, strategy: describeStrategy(o.strategy), dryRun: o.dryRun === true, startSnapshotId, plan, danglingDeletes, commits: [] };
-  o.events?.onPlan?.(plan);
+  const partitions = plan.groups.map((g) => partitionLabel(m, scanPlan.schema, g));
+  const result: CompactResult = { table: name, strategy: describeStrategy(o.strategy), dryRun: o.dryRun === true, startSnapshotId, plan, partitions, danglingDeletes, commits: [] };
+  o.events?.onPlan?.(plan, partitions);
   if (o.dryRun || (plan.groups.length === 0 && danglingDeletes.length === 0)) return result;
   // Refused before any file is written, as `maintain manifests` does; the dry run still plans.
   refuseRowLineage(m, name, 'compacts', 'compact it with an engine that writes v3, e.g. Spark: CALL system.rewrite_data_files');
@@ -316,4 +319,26 @@ function toNum(v: unknown): number | null {
 
 function missing(path: string): never {
   throw internalError(`compaction planned file ${path}, which the scan does not list`);
+}
+
+/**
+ * A group's partition in the words of partition paths (`ts_day=2024-05-01, id_bucket=3`;
+ * spec: "Partition Transforms" human strings), not the stored values (a day is 19844).
+ */
+function partitionLabel(m: TableMetadata, schema: Schema, g: FileGroup): string {
+  const spec = m['partition-specs'].find((s) => s['spec-id'] === g.specId);
+  if (!spec || spec.fields.length === 0) return '';
+  return spec.fields
+    .map((f, i) => {
+      const v = g.partition[i] ?? null;
+      const source = fieldById(schema, f['source-id']);
+      let text: string;
+      try {
+        text = source && typeof source.type === 'string' ? toHumanString(f.transform, source.type, v) : String(v);
+      } catch {
+        text = String(v);
+      }
+      return `${f.name}=${text}`;
+    })
+    .join(', ');
 }
