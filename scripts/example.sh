@@ -29,6 +29,7 @@ show query "SELECT table_name, count(*) FILTER (WHERE status = 'pass') AS passed
 echo
 echo "== example queries"
 show query "SELECT count(*) AS accounts, sum(net_revenue) AS net_revenue FROM c360.account_revenue"
+# account_revenue is a sql pipeline: it reads billing.accounts through its PII masks, so it stores billing_email masked.
 show query "SELECT account_id, billing_email, net_revenue, payments FROM c360.account_revenue ORDER BY net_revenue DESC LIMIT 5"
 show query "SELECT country, count(*) AS contacts FROM crm.contacts GROUP BY country ORDER BY contacts DESC LIMIT 5" || true
 show query "SELECT contact_id, email, phone FROM crm.contacts ORDER BY contact_id LIMIT 3" --mask
