@@ -95,3 +95,21 @@ describe('floe table evolve', () => {
     expect(r.stderr).not.toContain('the same change renames it');
   });
 });
+
+describe('floe load --partition-by on an existing table', () => {
+  it('is refused when it differs from the table\'s spec (it was ignored without a word), and accepted when it is the same', async () => {
+    const p = await newProject();
+    const f = await p.write('data/o.csv', 'id,ts\n1,2026-11-01T09:15:00Z\n');
+    expect((await p.floe(['load', 'raw.o', f, '--partition-by', 'day(ts)'])).code).toBe(0);
+    // The same spec again, as a script run twice gives it: appended.
+    const again = await p.floe(['load', 'raw.o', f, '--partition-by', 'day(ts)']);
+    expect(again.code, show(again)).toBe(0);
+    const other = await p.floe(['load', 'raw.o', f, '--partition-by', 'bucket(4, id)']);
+    expect(other.code, show(other)).toBe(2);
+    expect(other.stderr).toContain('raw.o already exists, partitioned as [day(ts) as ts_day]');
+    expect(other.stderr).toContain('floe table evolve raw.o --partition-by "bucket(4, id)"');
+    expect(await p.query('SELECT count(*)::INT AS n FROM raw.o')).toEqual([{ n: 2 }]);
+    const m = await p.metadata('raw.o');
+    expect(m['partition-specs']).toHaveLength(1);
+  });
+});

@@ -18,7 +18,9 @@ import { writeTable } from '../../ingest/write-table.js';
 import { splitObjectStorePaths } from '../../io/s3-glob.js';
 import { errorWithLocations, locationOf, stageRemote } from '../../sources/staged.js';
 import { parsePartitionExpr, unboundPartitionField } from '../../pipeline/expressions.js';
-import { refuseRedundantOption } from '../../table/evolve/partition-update.js';
+import { describeSpec, refuseRedundantOption } from '../../table/evolve/partition-update.js';
+import { planLayout } from '../../table/evolve/layout.js';
+import { loadTable } from '../../table/load.js';
 import { globalsOf, withProject } from '../context.js';
 import { consoleOutput, endOnError, formatBytes, reportingS3RetriesUnlessJson } from '../output.js';
 
@@ -58,6 +60,7 @@ export default async function load(tableName: string, files: string[], opts: Loa
           throw errorWithLocations(aboutInputs(err, [...paths, ...remote]));
         }
       }
+      if (partitionBy.length && (await catalog.tableExists(id))) await refuseOtherPartitioning(catalog, io);
       try {
         return await loadInto(catalog, io, project.paths.warehouse);
       } catch (err) {
@@ -68,6 +71,27 @@ export default async function load(tableName: string, files: string[], opts: Loa
       }
       // Also when the project's catalog cannot be opened: --json readers always get an end event.
     }).catch(endOnError(out, started));
+    /**
+     * --partition-by partitions the table a load creates. Given for an existing table whose
+     * spec it does not match, it would be ignored without a word: refused instead, pointing
+     * at `floe table evolve` (the same spec given again, as a re-run script does, is fine).
+     */
+    async function refuseOtherPartitioning(catalog: Catalog, io: FileIO) {
+      const { metadata } = await loadTable(catalog, io, id);
+      const spec = metadata['partition-specs'].find((s) => s['spec-id'] === metadata['default-spec-id']);
+      const schema = metadata.schemas.find((s) => s['schema-id'] === metadata['current-schema-id']);
+      let differs: boolean;
+      try {
+        differs = planLayout(metadata, { partitionBy, sortBy: [] }, tableName).changes.length > 0;
+      } catch {
+        differs = true;
+      }
+      if (!differs) return;
+      throw usageError(
+        `${tableName} already exists, ${!spec || !schema ? 'partitioned otherwise' : spec.fields.length ? `partitioned as [${describeSpec(spec, schema, metadata)}]` : 'unpartitioned'}; --partition-by only partitions a table that floe load creates`,
+        { hint: `Leave --partition-by out to load into the table as it is, or change its spec first: floe table evolve ${tableName} --partition-by ${(opts.partitionBy ?? []).map((e) => JSON.stringify(e)).join(' ')}` },
+      );
+    }
     async function loadInto(catalog: Catalog, io: FileIO, warehouse: string) {
       const engine = await openEngine();
       try {
