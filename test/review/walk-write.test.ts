@@ -5,7 +5,7 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { assertBuilt, collect, show, startFloe, useProjects } from '../run/helpers.js';
+import { assertBuilt, collect, events, show, startFloe, useProjects } from '../run/helpers.js';
 
 beforeAll(assertBuilt);
 const newProject = useProjects();
@@ -111,5 +111,18 @@ describe('floe load --partition-by on an existing table', () => {
     expect(await p.query('SELECT count(*)::INT AS n FROM raw.o')).toEqual([{ n: 2 }]);
     const m = await p.metadata('raw.o');
     expect(m['partition-specs']).toHaveLength(1);
+  });
+});
+
+describe('floe load --json', () => {
+  it('a missing input file or a bad --partition-by still ends stdout with an end event', async () => {
+    const p = await newProject();
+    const missing = await p.floe(['load', 'raw.m', p.path('data/none.csv'), '--json']);
+    expect(missing.code, show(missing)).toBe(1);
+    expect(events(missing.stdout).at(-1)).toMatchObject({ event: 'end', status: 'error', kind: 'not-found' });
+    const f = await p.write('data/a.csv', 'id\n1\n');
+    const bad = await p.floe(['load', 'raw.m', f, '--json', '--partition-by', 'bucket(x, id)']);
+    expect(bad.code, show(bad)).toBe(2);
+    expect(events(bad.stdout).at(-1)).toMatchObject({ event: 'end', status: 'error', kind: 'usage' });
   });
 });

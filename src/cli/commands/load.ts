@@ -35,20 +35,24 @@ export default async function load(tableName: string, files: string[], opts: Loa
   const out = consoleOutput(opts.json);
   // Retried S3 requests: one summary line on stderr at the end; with --json they are retry events.
   return reportingS3RetriesUnlessJson(out, async () => {
-    const id = parseTableIdentifier(tableName);
-    const partitionBy = (opts.partitionBy ?? []).map((text) => {
-      const p = parsePartitionExpr(text);
-      if (!p.ok) throw usageError(`--partition-by: ${p.problem}`);
-      return unboundPartitionField(p.value);
-    });
-    refuseRedundantOption(partitionBy, tableName);
-    // s3:// inputs (files or globs) are staged through the project's FileIO once it is open.
-    const { remote, local } = splitObjectStorePaths(files);
-    let paths = await resolveFiles(local);
-    const formats = new Set([...paths, ...remote].map((p) => opts.format ?? detectFormat(p)));
-    if (formats.size > 1) throw usageError(`the files mix formats (${[...formats].join(', ')}); load one format at a time or give --format`);
-    const format = [...formats][0]!;
     const started = Date.now();
+    // A refused command line or a missing input ends --json output with an end event too.
+    const { id, partitionBy, remote, format, local } = await (async () => {
+      const id = parseTableIdentifier(tableName);
+      const partitionBy = (opts.partitionBy ?? []).map((text) => {
+        const p = parsePartitionExpr(text);
+        if (!p.ok) throw usageError(`--partition-by: ${p.problem}`);
+        return unboundPartitionField(p.value);
+      });
+      refuseRedundantOption(partitionBy, tableName);
+      // s3:// inputs (files or globs) are staged through the project's FileIO once it is open.
+      const { remote, local } = splitObjectStorePaths(files);
+      const resolved = await resolveFiles(local);
+      const formats = new Set([...resolved, ...remote].map((p) => opts.format ?? detectFormat(p)));
+      if (formats.size > 1) throw usageError(`the files mix formats (${[...formats].join(', ')}); load one format at a time or give --format`);
+      return { id, partitionBy, remote, format: [...formats][0]!, local: resolved };
+    })().catch(endOnError(out, started));
+    let paths = local;
     out.event('start', { command: 'load', table: tableName, files: paths.length + remote.length, format });
     const result = await withProject(globalsOf(cmd), async ({ catalog, io, project }) => {
       if (remote.length) {
