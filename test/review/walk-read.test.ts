@@ -178,3 +178,17 @@ describe('floe compact --dry-run on a partitioned table', () => {
     expect(plan.groups!.map((g) => [g.partition, g.partition_path]).sort()).toEqual([[[19844], 'ts_day=2024-05-01'], [[19845], 'ts_day=2024-05-02']]);
   });
 });
+
+describe('floe query: control characters in the table format', () => {
+  it('a line break stays in its row and an ESC is shown, not sent to the terminal; json keeps them', async () => {
+    const sql = "SELECT chr(27) || '[31mred' AS v, 'a' || chr(10) || 'b' AS nl, 'x' || chr(9) || 'y' AS t";
+    const r = await p.floe(['query', sql]);
+    expect(r.code, show(r)).toBe(0);
+    expect(r.stdout).not.toContain('\u001b');
+    const lines = r.stdout.trimEnd().split('\n');
+    expect(lines, r.stdout).toHaveLength(4);
+    expect(lines[2]!.trim().split(/\s{2,}/)).toEqual(['\\u001b[31mred', 'a\\nb', 'x\\ty']);
+    const j = await p.floe(['query', sql, '--format', 'json']);
+    expect(JSON.parse(j.stdout)).toEqual([{ v: '\u001b[31mred', nl: 'a\nb', t: 'x\ty' }]);
+  });
+});

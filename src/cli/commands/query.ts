@@ -103,7 +103,15 @@ export default async function query(sql: string, given: QueryOptions, cmd: Comma
       }
       // Rows by position, not by name: a result may name two columns alike (`SELECT 1 a, 2 a`,
       // a join's `a.id, b.id`), and rows keyed by name would show the first one's value twice.
-      const reader = await engine.connection.runAndReadAll(body).catch((e: unknown) => {
+      // Prepared first: several statements fail there (explainQueryError makes that a usage error).
+      const reader = await (async () => {
+        const prepared = await engine.connection.prepare(body);
+        try {
+          return await prepared.runAndReadAll();
+        } finally {
+          prepared.destroySync();
+        }
+      })().catch((e: unknown) => {
         throw wrapDuckDBError(e, 'run the query');
       });
       const names = reader.columnNames();
@@ -117,7 +125,7 @@ export default async function query(sql: string, given: QueryOptions, cmd: Comma
         const keys = uniqueKeys(names);
         text = jsonRows(rows.map((r) => Object.fromEntries(values(r).map((v, i) => [keys[i]!, v]))));
       } else {
-        text = formatTable(names, rows.map((r) => values(r).map(cellText)));
+        text = formatTable(names.map(visible), rows.map((r) => values(r).map((v) => visible(cellText(v)))));
         text += `\n(${rows.length} row${rows.length === 1 ? '' : 's'})`;
       }
       if (outTarget) {
@@ -127,6 +135,17 @@ export default async function query(sql: string, given: QueryOptions, cmd: Comma
     }
   }));
   return 0;
+}
+
+/**
+ * A table cell as one line of inert text: a line break or tab in a value would split or shift
+ * its row, and an ESC from the data would drive the terminal; they show as `\n`, `\t`, `\u001b`.
+ * csv and json keep the values as they are (quoted, escaped).
+ */
+function visible(s: string): string {
+  return s.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) =>
+    c === '\n' ? '\\n' : c === '\t' ? '\\t' : c === '\r' ? '\\r' : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }
 
 /** Column names made unique the way DuckDB's csv header does it: the second `a` is `a_1`. */
