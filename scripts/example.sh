@@ -24,8 +24,9 @@ echo
 echo "== tables"
 floe tables
 echo
-echo "== checks of this run (write-audit-publish: each table was checked before main moved)"
-show query "SELECT table_name, count(*) FILTER (WHERE status = 'pass') AS passed, count(*) FILTER (WHERE status <> 'pass') AS not_passed FROM floe.check_results GROUP BY table_name ORDER BY table_name" || true
+echo "== checks, the latest run of each table (write-audit-publish: each table was checked before main moved)"
+# floe.check_results keeps every run's results: count the latest run's of each table only.
+show query "SELECT table_name, count(*) FILTER (WHERE status = 'pass') AS passed, count(*) FILTER (WHERE status <> 'pass') AS not_passed FROM (SELECT *, run_id = first_value(run_id) OVER (PARTITION BY table_name ORDER BY checked_at DESC) AS latest FROM floe.check_results) WHERE latest GROUP BY table_name ORDER BY table_name" || true
 echo
 echo "== example queries"
 show query "SELECT count(*) AS accounts, sum(net_revenue) AS net_revenue FROM c360.account_revenue"

@@ -3,7 +3,7 @@
  * examples/c360/data copied as they are into a temp folder), run twice with `floe run --all`.
  * Expected counts come from examples/c360/README.md.
  */
-import { cp } from 'node:fs/promises';
+import { cp, readFile } from 'node:fs/promises';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { assertBuilt, events, type Project, ROOT, type RunResult, show, useProjects } from './helpers.js';
 import path from 'node:path';
@@ -126,5 +126,19 @@ describe('the Customer 360 example project', () => {
     const evs = events(second.stdout);
     expect(evs.find((e) => e.event === 'commit' && e.pipeline === 'crm_contacts')).toMatchObject({ rows_read: 0 });
     expect(await counts()).toEqual(countsAfterFirst);
+  });
+
+  it("scripts/example.sh's check summary counts the latest run of each table, not every run kept", async () => {
+    // Runs after the second run --all: floe.check_results holds both runs' results.
+    const script = await readFile(path.join(ROOT, 'scripts/example.sh'), 'utf8');
+    const sql = /show query "(SELECT table_name, count\(\*\) FILTER[^"]*floe\.check_results[^"]*)"/.exec(script)?.[1];
+    expect(sql, 'the check summary query in scripts/example.sh').toBeDefined();
+    const runs = await p.query("SELECT count(DISTINCT run_id) AS n FROM floe.check_results WHERE table_name = 'c360.customers'");
+    expect(Number(runs[0]!.n)).toBe(2);
+    // c360.customers has 3 checks (pipelines/customer_identity.yaml), crm.contacts 2.
+    expect(await p.query(sql!)).toEqual([
+      { table_name: 'c360.customers', passed: 3, not_passed: 0 },
+      { table_name: 'crm.contacts', passed: 2, not_passed: 0 },
+    ]);
   });
 });
