@@ -34,6 +34,7 @@ import type { Engine, Row } from './duckdb.js';
 import { type CopyStats, filesMetrics, leafColumns, type MetricsOptions, parseCopyStats } from './metrics.js';
 import { identList, quoteIdent, quoteLiteral } from './sql.js';
 import { duckdbTypeSql, icebergValueOf } from './types.js';
+import { parsePrimitive } from '../iceberg/primitive.js';
 
 export interface PartitionColumn {
   /** The partition field's name, for messages. */
@@ -89,7 +90,8 @@ export async function writeDataFiles(o: WriteDataFilesOptions): Promise<WrittenF
   ];
   const target = BigInt(o.targetFileSizeBytes);
   if (target <= 0n) throw internalError(`targetFileSizeBytes must be positive, got ${target}`);
-  const order = o.orderBy ? `ORDER BY ${o.orderBy}` : '';
+  const floats = new Set(o.schema.fields.filter((f) => isFloating(f.type)).map((f) => f.name));
+  const names = o.schema.fields.map((f) => f.name);
   const scratch: string[] = [];
   const newScratch = () => {
     const dir = path.join(o.outputDir, `.${o.fileNamePrefix}.tmp-${scratch.length}`);
@@ -108,21 +110,24 @@ export async function writeDataFiles(o: WriteDataFilesOptions): Promise<WrittenF
   try {
     if (o.orderBy) threads = await singleThread(o.engine);
     if (parts.length === 0) {
-      const select = `SELECT ${projection} FROM (${o.selectSql}) AS __floe_src ${order}`;
+      const select = sorted(`SELECT ${projection} FROM (${o.selectSql}) AS __floe_src`, names, floats, o.orderBy);
       for (const s of await copy(select, [`FILE_SIZE_BYTES ${target}`], newScratch())) written.push({ stats: s, partition: [], pid: 0 });
     } else {
       stage = o.engine.uniqueName('stage');
       const pcols = parts.map((_, i) => `__floe_p${i}`);
+      // The window's sort turns -0.0 in its keys into 0.0: float values are read back from a copy.
+      const vcols = parts.map((p, i) => (isFloating(p.type) ? `__floe_v${i}` : pcols[i]!));
       await o.engine.run(
-        `CREATE TEMP TABLE ${quoteIdent(stage)} AS SELECT *, dense_rank() OVER (ORDER BY ${identList(pcols)}) AS ${PID} ` +
-          `FROM (SELECT *, ${parts.map((p, i) => `${p.sql} AS ${pcols[i]}`).join(', ')} ` +
+        `CREATE TEMP TABLE ${quoteIdent(stage)} AS SELECT *, dense_rank() OVER (ORDER BY ${rankKeys(parts, pcols)}) AS ${PID} ` +
+          `FROM (SELECT *, ${parts.map((p, i) => `${p.sql} AS ${pcols[i]}${vcols[i] !== pcols[i] ? `, ${p.sql} AS ${vcols[i]}` : ''}`).join(', ')} ` +
           `FROM (SELECT ${projection} FROM (${o.selectSql}) AS __floe_src) AS __floe_cast) ` +
-          `ORDER BY ${PID}${o.orderBy ? `, ${o.orderBy}` : ''}`,
+          // Not by o.orderBy: each COPY below sorts its own rows (sorted() keeps -0.0 there).
+          `ORDER BY ${PID}`,
         `stage rows and compute partition values${o.table ? ` for ${o.table}` : ''}`,
         { context: { table: o.table } },
       );
       const tuples = await o.engine.all(
-        `SELECT ${PID} AS pid, count(*) AS n, ${pcols.map((c) => `any_value(${c}) AS ${c}`).join(', ')} ` +
+        `SELECT ${PID} AS pid, count(*) AS n, ${pcols.map((c, i) => `any_value(${vcols[i]}) AS ${c}`).join(', ')} ` +
           `FROM ${quoteIdent(stage)} GROUP BY ${PID} ORDER BY ${PID}`,
         'read the partition values back',
       );
@@ -137,14 +142,14 @@ export async function writeDataFiles(o: WriteDataFilesOptions): Promise<WrittenF
       const large = tuples.filter((t) => Number(t.n as bigint) * bytesPerRow > Number(target)).map((t) => Number(t.pid));
       if (large.length < tuples.length) {
         const where = large.length > 0 ? `WHERE ${PID} NOT IN (${large.join(', ')})` : '';
-        const select = `SELECT ${columns}, ${PID} ${from} ${where} ${o.orderBy ? `ORDER BY ${PID}, ${o.orderBy}` : ''}`;
+        const select = sorted(`SELECT ${columns}, ${PID} ${from} ${where}`, [...names, PID], floats, o.orderBy && `${PID}, ${o.orderBy}`);
         for (const s of await copy(select, [`PARTITION_BY (${PID})`], newScratch())) {
           const pid = Number(s.partitionKeys?.get(PID));
           written.push({ stats: s, partition: tupleOf(byPid, pid), pid });
         }
       }
       for (const pid of large) {
-        const select = `SELECT ${columns} ${from} WHERE ${PID} = ${pid} ${order}`;
+        const select = sorted(`SELECT ${columns} ${from} WHERE ${PID} = ${pid}`, names, floats, o.orderBy);
         for (const s of await copy(select, [`FILE_SIZE_BYTES ${target}`], newScratch())) {
           written.push({ stats: s, partition: tupleOf(byPid, pid), pid });
         }
@@ -212,6 +217,40 @@ export function fieldIdsLiteral(schema: Schema): string {
     return `{__duckdb_field_id: ${id}, ${inner.join(', ')}}`;
   };
   return `{${schema.fields.map((f) => `${quoteLiteral(f.name)}: ${nested(f.id, f.type)}`).join(', ')}}`;
+}
+
+const isFloating = (t: IcebergType) => t === 'float' || t === 'double';
+
+/**
+ * `inner` (whose columns are `names`) sorted by `orderBy`. DuckDB 1.5.6 hands back the
+ * columns it sorts by normalized: -0.0 comes out as 0.0 (measured: SELECT d FROM t ORDER BY
+ * d). So the float and double columns are sorted through a copy and returned from it,
+ * which keeps their values bit for bit; struct fields sorted by (st.x) are not affected.
+ */
+export function sorted(inner: string, names: readonly string[], floats: ReadonlySet<string>, orderBy: string | undefined): string {
+  if (!orderBy) return inner;
+  if (!names.some((n) => floats.has(n))) return `${inner} ORDER BY ${orderBy}`;
+  const keep = (i: number) => quoteIdent(`__floe_keep${i}`);
+  const copies = names.map((n, i) => (floats.has(n) ? `, ${quoteIdent(n)} AS ${keep(i)}` : '')).join('');
+  const out = names.map((n, i) => (floats.has(n) ? `${keep(i)} AS ${quoteIdent(n)}` : quoteIdent(n))).join(', ');
+  return `SELECT ${out} FROM (SELECT *${copies} FROM (${inner}) AS __floe_sort_in ORDER BY ${orderBy}) AS __floe_sorted`;
+}
+
+/**
+ * The ORDER BY list that numbers partition tuples. DuckDB orders and groups -0.0 and 0.0 as
+ * equal, but they are two partition values in Iceberg (identity on a float or double: Java
+ * compares with Float.compare / Double.compare), and readers take an identity partition's
+ * value as the column's value for every row of the file. So a float partition value also
+ * ranks by its sign, except NaN: every NaN is one partition value, whatever its sign bit.
+ */
+function rankKeys(parts: readonly PartitionColumn[], pcols: readonly string[]): string {
+  return parts
+    .flatMap((p, i) => {
+      const c = quoteIdent(pcols[i]!);
+      const kind = parsePrimitive(p.type).kind;
+      return kind === 'float' || kind === 'double' ? [c, `CASE WHEN isnan(${c}) THEN NULL ELSE signbit(${c}) END`] : [c];
+    })
+    .join(', ');
 }
 
 function partitionValue(p: PartitionColumn, v: Row[string]): IcebergValue {
