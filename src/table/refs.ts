@@ -52,6 +52,12 @@ function validateRefName(name: string, table: string): void {
  * be moved, dropped and read).
  */
 function validateNewRefName(name: string, table: string): void {
+  // A line break or an ESC in a name would break or drive every listing that prints it.
+  if (/[\u0000-\u001f\u007f-\u009f]/.test(name)) {
+    throw usageError(`${JSON.stringify(name)} is not a valid name for a new branch or tag of table ${table}: it contains a control character`, {
+      context: { table },
+    });
+  }
   if (/^-?\d+$/.test(name)) {
     throw usageError(`'${name}' is not a valid name for a new branch or tag of table ${table}: a name of digits only reads as a snapshot id`, {
       context: { table, ref: name },

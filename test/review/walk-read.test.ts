@@ -192,3 +192,41 @@ describe('floe query: control characters in the table format', () => {
     expect(JSON.parse(j.stdout)).toEqual([{ v: '\u001b[31mred', nl: 'a\nb', t: 'x\ty' }]);
   });
 });
+
+describe('ref names with control characters', () => {
+  it('a new tag or branch named with a line break or an ESC is refused (exit 2), changing nothing', async () => {
+    const before = await p.pointer('raw.t');
+    for (const [kind, name] of [['tag', 'a\u001b[31mX'], ['branch', 'l1\nl2']] as const) {
+      const r = await p.floe(['snapshot', kind, 'raw.t', name]);
+      expect(r.code, show(r)).toBe(2);
+      expect(r.stderr).toContain(`${JSON.stringify(name)} is not a valid name for a new branch or tag of table raw.t: it contains a control character`);
+      expect(r.stderr).not.toContain('\u001b');
+    }
+    expect(await p.pointer('raw.t')).toBe(before);
+  });
+
+  it('one another engine made is listed by floe snapshots on one line, escaped', async () => {
+    const q = await newProject();
+    await q.write('a.csv', CSV);
+    const r0 = await q.floe(['load', 'raw.r', q.path('a.csv')]);
+    expect(r0.code, show(r0)).toBe(0);
+    const pointer = await q.pointer('raw.r');
+    const meta = JSON.parse(await readFile(pointer, 'utf8')) as { refs: Record<string, { 'snapshot-id': unknown; type: string }> };
+    const id = (await q.snapshots('raw.r'))[0]!['snapshot-id'];
+    const text = (await readFile(pointer, 'utf8')).replace(
+      /"refs"\s*:\s*\{/,
+      `"refs":{"x\\u001b[2Jy":{"snapshot-id":${id},"type":"tag"},`,
+    );
+    expect(Object.keys(meta.refs)).toEqual(['main']);
+    const edited = q.path('warehouse/raw/r/metadata/99999-edited.metadata.json');
+    await q.write('warehouse/raw/r/metadata/99999-edited.metadata.json', text);
+    for (const args of [['table', 'drop', 'raw.r'], ['table', 'register', 'raw.r', edited]]) {
+      const r = await q.floe(args);
+      expect(r.code, show(r)).toBe(0);
+    }
+    const r = await q.floe(['snapshots', 'raw.r']);
+    expect(r.code, show(r)).toBe(0);
+    expect(r.stdout).not.toContain('\u001b');
+    expect(r.stdout).toContain('x\\u001b[2Jy (tag), main');
+  });
+});

@@ -35,10 +35,16 @@ export default async function snapshots(tableName: string, opts: { json?: boolea
           s.summary.operation,
           s.summary['added-records'] ?? '',
           s.summary['total-records'] ?? '',
-          (refsBySnapshot.get(s['snapshot-id']) ?? []).map((r) => (m.refs[r]?.type === 'tag' ? `${r} (tag)` : r)).join(', '),
+          // A name another engine gave may hold a control character: shown escaped, on one line.
+          (refsBySnapshot.get(s['snapshot-id']) ?? []).map((r) => (m.refs[r]?.type === 'tag' ? `${terminalName(r)} (tag)` : terminalName(r))).join(', '),
         ]),
       ),
     );
     return 0;
   });
+}
+
+/** A ref name as one line of inert text: control characters as JSON escapes them (`\n`, `\u001b`). */
+function terminalName(name: string): string {
+  return /[\u0000-\u001f\u007f-\u009f]/.test(name) ? JSON.stringify(name).slice(1, -1) : name;
 }
