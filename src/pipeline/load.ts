@@ -145,6 +145,9 @@ export async function loadProject(projectPath?: string, options: LoadOptions = {
   const identityFiles = valid.flatMap((e) => (e.loaded.pipeline.kind === 'identity' ? [{ file: e.file, source: e.source!, pipeline: e.loaded.pipeline }] : []));
   if (identityFiles.length && proj.value) diagnostics.push(...(await (await import('../run/identity-validate.js')).identityColumnDiagnostics(proj.value, identityFiles)));
 
+  // Phone regions libphonenumber has no numbering plan for (phone-regions.ts).
+  diagnostics.push(...(await (await import('./phone-regions.js')).phoneRegionDiagnostics(valid.map((e) => ({ file: e.file, source: e.source!, pipeline: e.loaded.pipeline })))));
+
   // The queries of sql checks, parsed by DuckDB: only for `floe validate`, which is the one command that loads no engine otherwise.
   const sqlFiles = options.checkSql ? valid.flatMap((e) => (e.loaded.pipeline.checks.some((c) => c.kind === 'sql') ? [{ file: e.file, source: e.source!, checks: e.loaded.pipeline.checks }] : [])) : [];
   if (sqlFiles.length) {

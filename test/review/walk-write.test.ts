@@ -126,3 +126,20 @@ describe('floe load --json', () => {
     expect(events(bad.stdout).at(-1)).toMatchObject({ event: 'end', status: 'error', kind: 'usage' });
   });
 });
+
+describe('normalize: phone with a region that has no numbering plan', () => {
+  it('floe validate names the file:line:col (it passed, and the run failed without a location)', async () => {
+    const p = await newProject();
+    await p.write('data/p.csv', 'id,ph\n1,(415) 555-2671\n');
+    const file = await p.pipeline('ph', 'source: { kind: csv, path: data/p.csv }\ncolumns:\n  ph: { normalize: phone, region: ZZ }\ntarget: { table: raw.ph }\n');
+    const v = await p.floe(['validate']);
+    expect(v.code, show(v)).toBe(2);
+    expect(v.stderr).toContain(`${file}:3:35: columns.ph.region: phone region 'ZZ' is not an ISO 3166 alpha-2 code`);
+    const r = await p.run(['ph'], 2);
+    expect(r.stderr).toContain(`${file}:3:35`);
+    expect(await p.exists('raw.ph')).toBe(false);
+    // UK is accepted, as the normaliser accepts it (GB).
+    await p.pipeline('ph', 'source: { kind: csv, path: data/p.csv }\ncolumns:\n  ph: { normalize: phone, region: UK }\ntarget: { table: raw.ph }\n');
+    expect((await p.floe(['validate'])).code).toBe(0);
+  });
+});
