@@ -80,6 +80,14 @@ export async function registerNormalizersFor(connection: DuckDBConnection, rules
   udf.registerNormalizers(connection);
 }
 
+/**
+ * The source columns whose rule parses their text with a `format:` (a date or timestamp
+ * `type`, or `normalize: timestamp`): file readers read them as text (SourceContext.textColumns).
+ */
+export function formattedColumns(rules: Record<string, ColumnRule>): string[] {
+  return Object.entries(rules).flatMap(([c, r]) => (r.format !== undefined && (r.normalize === 'timestamp' || (r.normalize === undefined && r.type !== undefined && /^(date|timestamp)/.test(r.type))) ? [c] : []));
+}
+
 export function planNormalize(sourceColumns: readonly string[], rules: Record<string, ColumnRule>, pipeline: string): NormalizePlan {
   const known = new Set(sourceColumns);
   const unknown = Object.keys(rules).filter((c) => !known.has(c));

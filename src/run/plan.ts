@@ -22,7 +22,7 @@ import { isMissingColumn, planLayout } from '../table/evolve/layout.js';
 import { loadTable } from '../table/load.js';
 import { currentSchema } from '../table/snapshot-producer.js';
 import { planIdentity } from './identity-plan.js';
-import { planNormalize, registerNormalizersFor } from './normalize.js';
+import { formattedColumns, planNormalize, registerNormalizersFor } from './normalize.js';
 
 export interface PipelinePlan {
   pipeline: string;
@@ -109,7 +109,7 @@ export async function planPipeline(
   const engine = await openEngine({ threads: 1 });
   try {
     await registerNormalizersFor(engine.connection, p.columns);
-    const extracted = await (await createSource(p.source, lp.resolved, catalog, io)).extract({ engine, projectDir, pipeline: lp.name, pipelineFile: lp.file, redact });
+    const extracted = await (await createSource(p.source, lp.resolved, catalog, io)).extract({ engine, projectDir, pipeline: lp.name, pipelineFile: lp.file, redact, textColumns: formattedColumns(p.columns) });
     out.source = `${p.source.kind}: ${redact(extracted.describe)}`;
     const cols = await engine.columns(`SELECT * FROM ${quoteIdent(extracted.relation)}`, `describe the source of ${lp.name}`, { kind: 'source' });
     const norm = planNormalize(cols.map((c) => c.name).filter((c) => c !== SOURCE_FILE_COLUMN), p.columns, lp.name);

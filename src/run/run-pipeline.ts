@@ -36,7 +36,7 @@ import { loadTable } from '../table/load.js';
 import { PII_PREFIX, piiColumnOf, piiColumns, piiProperties, type PiiColumn } from '../governance/policy.js';
 import { chooseIngestPath } from './ingest-path.js';
 import { acquireTableLock } from './lock.js';
-import { planNormalize, registerNormalizersFor, type NormalizePlan } from './normalize.js';
+import { formattedColumns, planNormalize, registerNormalizersFor, type NormalizePlan } from './normalize.js';
 import { checkRejects, rejectsOverLimit } from './reject-limits.js';
 import { finishRejects, discardStaged, recoverPendingRejects, rejectsTableName, stageNoRejects, stageRejects, withPending, type StagedRejects } from './rejects-pending.js';
 import { withRunIds } from './run-ids.js';
@@ -141,6 +141,7 @@ export async function runIngestPipeline(ctx: RunContext, lp: LoadedPipeline): Pr
       cursor: cursorColumn ? { column: cursorColumn, after } : undefined,
       redact: ctx.redact,
       io: ctx.io,
+      textColumns: formattedColumns(p.columns),
     });
     ctx.onEvent?.('extract', { pipeline: p.name, source: ctx.redact(extracted.describe) });
     // An empty response says nothing about the columns: writing it would create the table with a

@@ -34,10 +34,12 @@ export function csvSource(config: CsvConfig): Source {
         `rejects_table = ${quoteLiteral(errors)}`,
         `rejects_scan = ${quoteLiteral(scans)}`,
       ];
-      if (config.columns && Object.keys(config.columns).length > 0) {
-        const types = Object.entries(config.columns).map(([c, t]) => `${quoteLiteral(c)}: ${quoteLiteral(duckdbTypeSql(t))}`);
-        options.push(`types = {${types.join(', ')}}`);
-      }
+      // Columns a `format:` parses are read as text (SourceContext.textColumns); the source's own
+      // `columns:` types come first.
+      const declared = Object.entries(config.columns ?? {}).map(([c, t]) => [c, duckdbTypeSql(t)] as const);
+      const asText = (ctx.textColumns ?? []).filter((c) => !(c in (config.columns ?? {}))).map((c) => [c, 'VARCHAR'] as const);
+      const types = [...declared, ...asText];
+      if (types.length > 0) options.push(`types = {${types.map(([c, t]) => `${quoteLiteral(c)}: ${quoteLiteral(t)}`).join(', ')}}`);
       const relation = ctx.engine.uniqueName('csv');
       // One reader per file, unioned by name, so files may differ in their columns (DuckDB
       // refuses store_rejects together with union_by_name).

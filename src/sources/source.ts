@@ -39,6 +39,12 @@ export interface SourceContext {
   signal?: AbortSignal;
   /** Reads s3:// file sources (listed, then staged locally for DuckDB). */
   io?: FileIO;
+  /**
+   * Source columns whose text a pipeline rule parses itself (`columns.<c>.format`): a reader
+   * that types columns by sniffing (CSV) reads them as text, so the rule sees what the file
+   * holds, not the text of a date DuckDB parsed with a pattern of its own choosing.
+   */
+  textColumns?: readonly string[];
 }
 
 /** A column file sources add to each row: the file it came from, for quarantined rows. */

@@ -143,3 +143,23 @@ describe('normalize: phone with a region that has no numbering plan', () => {
     expect((await p.floe(['validate'])).code).toBe(0);
   });
 });
+
+describe('a CSV date column read with columns.<c>.format', () => {
+  // DuckDB's sniffer types 01/02/2026 as a DATE with a pattern of its own (%d/%m/%Y); the
+  // rule's format was then applied to that date's ISO text, so every value was refused (type)
+  // or nulled (normalize: timestamp).
+  it('parses the file\'s text with the given format, whatever the sniffer would have guessed', async () => {
+    const p = await newProject();
+    await p.write('data/d.csv', 'id,d,t\n1,01/02/2026,01/02/2026\n2,12/31/2026,12/31/2026\n');
+    await p.pipeline('md', 'source: { kind: csv, path: data/d.csv }\ncolumns:\n  d: { type: date, format: "%m/%d/%Y" }\n  t: { normalize: timestamp, format: "%m/%d/%Y", type: timestamptz }\ntarget: { table: raw.md }\n');
+    await p.write('data/e.csv', 'id,d\n1,01/02/2026\n');
+    await p.pipeline('dm', 'source: { kind: csv, path: data/e.csv }\ncolumns:\n  d: { type: date, format: "%d/%m/%Y" }\ntarget: { table: raw.dm }\n');
+    await p.run(['md', 'dm']);
+    expect(await p.query('SELECT id, d::VARCHAR AS d, t::VARCHAR AS t FROM raw.md ORDER BY id')).toEqual([
+      { id: 1, d: '2026-01-02', t: '2026-01-02 00:00:00+00' },
+      { id: 2, d: '2026-12-31', t: '2026-12-31 00:00:00+00' },
+    ]);
+    expect(await p.query('SELECT d::VARCHAR AS d FROM raw.dm')).toEqual([{ d: '2026-02-01' }]);
+    expect(await p.exists('raw.md__rejects')).toBe(false);
+  });
+});
