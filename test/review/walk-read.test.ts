@@ -230,3 +230,18 @@ describe('ref names with control characters', () => {
     expect(r.stdout).toContain('x\\u001b[2Jy (tag), main');
   });
 });
+
+describe('a count too large for --retain-last', () => {
+  it('says it is too large, not that it must be at least a negative number (expire) or 1 (branch)', async () => {
+    const big = '99999999999999999999';
+    for (const args of [
+      ['maintain', 'expire', 'raw.t', '--retain-last', big, '--dry-run'],
+      ['snapshot', 'branch', 'raw.t', 'kept', '--retain-last', big],
+    ]) {
+      const r = await p.floe(args);
+      expect(r.code, show(r)).toBe(2);
+      expect(r.stderr).toContain(`--retain-last ${big} is too large: at most 9007199254740991`);
+      expect(r.stderr).not.toContain('or more');
+    }
+  });
+});

@@ -23,7 +23,8 @@ export function countOption(flag: string, text: string | undefined, min: number)
   const t = text.trim();
   if (!/^-?\d+$/.test(t)) throw usageError(`${flag} '${text}' is not a whole number`);
   const n = Number(t);
-  if (!Number.isSafeInteger(n) || n < min) throw usageError(`${flag} ${text} must be ${min} or more`);
+  if (!Number.isSafeInteger(n)) throw usageError(`${flag} ${t} is too large: at most ${Number.MAX_SAFE_INTEGER}`);
+  if (n < min) throw usageError(`${flag} ${text} must be ${min} or more`);
   return n;
 }
 
