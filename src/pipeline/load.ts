@@ -146,7 +146,10 @@ export async function loadProject(projectPath?: string, options: LoadOptions = {
   if (identityFiles.length && proj.value) diagnostics.push(...(await (await import('../run/identity-validate.js')).identityColumnDiagnostics(proj.value, identityFiles)));
 
   // Phone regions libphonenumber has no numbering plan for (phone-regions.ts).
-  diagnostics.push(...(await (await import('./phone-regions.js')).phoneRegionDiagnostics(valid.map((e) => ({ file: e.file, source: e.source!, pipeline: e.loaded.pipeline })))));
+  const typed = valid.map((e) => ({ file: e.file, source: e.source!, pipeline: e.loaded.pipeline }));
+  diagnostics.push(...(await (await import('./phone-regions.js')).phoneRegionDiagnostics(typed)));
+  // Date and timestamp patterns DuckDB's strptime cannot read (column-formats.ts).
+  diagnostics.push(...(await (await import('./column-formats.js')).columnFormatDiagnostics(typed)));
 
   // The queries of sql checks, parsed by DuckDB: only for `floe validate`, which is the one command that loads no engine otherwise.
   const sqlFiles = options.checkSql ? valid.flatMap((e) => (e.loaded.pipeline.checks.some((c) => c.kind === 'sql') ? [{ file: e.file, source: e.source!, checks: e.loaded.pipeline.checks }] : [])) : [];

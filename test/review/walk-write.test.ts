@@ -163,3 +163,17 @@ describe('a CSV date column read with columns.<c>.format', () => {
     expect(await p.exists('raw.md__rejects')).toBe(false);
   });
 });
+
+describe('a date format DuckDB cannot read', () => {
+  it('is a validate error at its file:line:col, and the run stops before reading (it failed mid-run without a location)', async () => {
+    const p = await newProject();
+    await p.write('data/d.csv', 'id,d\n1,01/02/2026\n');
+    const file = await p.pipeline('q', 'source: { kind: csv, path: data/d.csv }\ncolumns:\n  d: { type: date, format: "%Q/%m" }\ntarget: { table: raw.q }\n');
+    const v = await p.floe(['validate']);
+    expect(v.code, show(v)).toBe(2);
+    expect(v.stderr).toContain(`${file}:3:28: columns.d.format: not a strptime pattern DuckDB can read`);
+    expect(v.stderr).toContain('%Q');
+    const r = await p.run(['q'], 2);
+    expect(r.stderr).toContain(`${file}:3:28`);
+  });
+});
