@@ -13,7 +13,7 @@ import { FloeError } from '../errors.js';
 import { commitTable, type CommitEvents } from './commit.js';
 import { checkGcEnabled, type ExpiredFiles, type ExpireOptions, type ExpirePlan, expireChange, planExpire, planExpiredFiles } from './expire.js';
 import { loadTable, type LoadedTable } from './load.js';
-import { reachableFiles } from './reachable.js';
+import { LocationSet, reachableFiles, type Unreadable } from './reachable.js';
 import { type DeleteFailure, deleteFiles } from './reachable-delete.js';
 
 export interface ExpireRunOptions extends Omit<ExpireOptions, 'now'> {
@@ -33,23 +33,43 @@ export interface ExpireResult {
   /** The new metadata file; null for a dry run or when nothing expired. */
   metadataLocation: string | null;
   failedDeletes: DeleteFailure[];
+  /** Manifest lists and manifests of expired snapshots that could not be read (their files are left for the orphan sweep). */
+  unreadable: Unreadable[];
   dryRun: boolean;
 }
 
-/** Files reached only by `expired`, measured against every snapshot in `retainedFrom`. */
-async function expiredFiles(io: FileIO, table: string, metadata: TableMetadata, expired: readonly Snapshot[], retainedFrom: readonly TableMetadata[]): Promise<ExpiredFiles> {
+/**
+ * Files reached only by `expired`, measured against every snapshot in `retainedFrom`. A
+ * manifest list or manifest of an expired snapshot that cannot be read goes to `unreadable`
+ * (what it alone reached stays, for the orphan sweep once the snapshot is gone; a missing
+ * one is not deleted again): refusing would keep such a snapshot, and the orphan sweep that
+ * reads every snapshot, failing for good. Retained snapshots are read strictly, so nothing
+ * they reach is ever deleted.
+ */
+async function expiredFiles(
+  io: FileIO,
+  table: string,
+  metadata: TableMetadata,
+  expired: readonly Snapshot[],
+  retainedFrom: readonly TableMetadata[],
+  unreadable: Unreadable[] = [],
+): Promise<ExpiredFiles> {
   // Nothing expired reaches nothing: no need to read every retained manifest to subtract from it.
   if (expired.length === 0) return { contentFiles: [], manifests: [], manifestLists: [], statisticsFiles: [] };
   const gone = new Set(expired.map((s) => s['snapshot-id']));
   const retainedById = new Map<bigint, Snapshot>();
   for (const m of retainedFrom) for (const s of m.snapshots) if (!gone.has(s['snapshot-id'])) retainedById.set(s['snapshot-id'], s);
   // Statistics of expired snapshots are listed in the metadata they were expired from.
-  const expiredReach = await reachableFiles(io, metadata, expired, { entries: 'all', table });
+  const expiredReach = await reachableFiles(io, metadata, expired, { entries: 'all', table, unreadable });
   const retainedReach = await reachableFiles(io, retainedFrom[retainedFrom.length - 1] ?? metadata, [...retainedById.values()], { entries: 'live', table });
   for (const m of retainedFrom) {
     for (const s of m.statistics ?? []) if (retainedById.has(s['snapshot-id'])) retainedReach.statisticsFiles.add(s['statistics-path']);
   }
-  return planExpiredFiles(expiredReach, retainedReach);
+  const files = planExpiredFiles(expiredReach, retainedReach);
+  const missing = new LocationSet();
+  for (const u of unreadable) if (u.missing) missing.add(u.location);
+  const present = (l: string[]) => l.filter((x) => !missing.has(x));
+  return { ...files, manifests: present(files.manifests), manifestLists: present(files.manifestLists) };
 }
 
 function sameSnapshots(a: readonly Snapshot[], b: readonly Snapshot[]): boolean {
@@ -74,10 +94,12 @@ export async function expireSnapshots(catalog: Catalog, io: FileIO, id: TableIde
   checkGcEnabled(base.metadata, table, 'expire snapshots of');
   const first = planExpire(base.metadata, options(), table);
   const nothing = first.expire.length === 0 && first.removeRefs.length === 0;
-  // Planned before the commit too: a manifest list or manifest that cannot be read (so no
-  // one can tell which files are still referenced) fails the command with the table unchanged.
-  const before = await expiredFiles(base.io, table, base.metadata, first.expire, [base.metadata]);
-  if (opts.dryRun || nothing) return { table, plan: first, files: before, metadataLocation: null, failedDeletes: [], dryRun: !!opts.dryRun };
+  // Planned before the commit too: a manifest list or manifest of a retained snapshot that
+  // cannot be read (so no one can tell which files are still referenced) fails the command
+  // with the table unchanged.
+  const unreadableBefore: Unreadable[] = [];
+  const before = await expiredFiles(base.io, table, base.metadata, first.expire, [base.metadata], unreadableBefore);
+  if (opts.dryRun || nothing) return { table, plan: first, files: before, metadataLocation: null, failedDeletes: [], unreadable: unreadableBefore, dryRun: !!opts.dryRun };
   let plan = first;
   let planned: TableMetadata = base.metadata;
   const result = await commitTable(
@@ -96,11 +118,13 @@ export async function expireSnapshots(catalog: Catalog, io: FileIO, id: TableIde
   // Unchanged plan, base and no later commit: the committed metadata retains exactly what the
   // pre-commit plan measured against, so its answer stands.
   let files: ExpiredFiles;
+  let unreadable = unreadableBefore;
   try {
     const latest = await loadTable(catalog, io, id);
     const unchanged =
       planned === base.metadata && latest.metadataLocation === result.table.metadataLocation && sameSnapshots(plan.expire, first.expire);
-    files = unchanged ? before : await expiredFiles(result.table.io, table, planned, plan.expire, [result.table.metadata, latest.metadata]);
+    if (!unchanged) unreadable = [];
+    files = unchanged ? before : await expiredFiles(result.table.io, table, planned, plan.expire, [result.table.metadata, latest.metadata], unreadable);
   } catch (e) {
     throw rethrowAfterCommit(e, table, plan.expire.length, result.table.metadataLocation);
   }
@@ -113,6 +137,7 @@ export async function expireSnapshots(catalog: Catalog, io: FileIO, id: TableIde
     files: { contentFiles: keep(files.contentFiles), manifests: keep(files.manifests), manifestLists: keep(files.manifestLists), statisticsFiles: keep(files.statisticsFiles) },
     metadataLocation: result.table.metadataLocation,
     failedDeletes: outcome.failed,
+    unreadable,
     dryRun: false,
   };
 }

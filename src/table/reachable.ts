@@ -15,6 +15,7 @@ import { readManifestList } from '../iceberg/manifest-list.js';
 import { snapshotManifests } from '../iceberg/metadata-json.js';
 import { type ManifestEntry, ManifestEntryStatus, type Snapshot, type TableMetadata } from '../iceberg/types.js';
 import type { FileIO } from '../io/fileio.js';
+import { FloeError } from '../errors.js';
 import { rethrow, withContext } from './read-context.js';
 
 /** One manifest as a snapshot lists it. */
@@ -120,6 +121,32 @@ export interface ReachOptions {
   concurrency?: number;
   /** The table's name, for errors: a manifest list or manifest that cannot be read names it and its snapshot. */
   table?: string;
+  /**
+   * Instead of throwing, record each manifest list or manifest that cannot be read here and go
+   * on without it. Only for snapshots whose files are about to go (expiry): what they alone
+   * reached is then left for the orphan sweep. What is kept is always read strictly.
+   */
+  unreadable?: Unreadable[];
+}
+
+/** A file `reachableFiles` could not read, and why (the error names the table and snapshot). */
+export interface Unreadable {
+  location: string;
+  /** Not there at all (as opposed to there but damaged). */
+  missing: boolean;
+  message: string;
+}
+
+/** With `sink`, a failure of `read` is recorded and `fallback` returned; without, it is thrown. */
+async function readOrRecord<T>(read: () => Promise<T>, location: string, sink: Unreadable[] | undefined, fallback: T): Promise<T> {
+  if (!sink) return read();
+  try {
+    return await read();
+  } catch (e) {
+    if (!(e instanceof FloeError) || (e.kind !== 'not-found' && e.kind !== 'corrupt')) throw e;
+    sink.push({ location, missing: e.kind === 'not-found', message: e.message });
+    return fallback;
+  }
 }
 
 function emptyReachable(): ReachableFiles {
@@ -131,7 +158,9 @@ export async function reachableFiles(io: FileIO, metadata: TableMetadata, snapsh
   const out = emptyReachable();
   const limit = pLimit(opts.concurrency ?? 8);
   const manifests = new Map<string, ManifestRef>();
-  const lists = await Promise.all(snapshots.map((s) => limit(() => snapshotManifestRefs(io, s, opts.table))));
+  const lists = await Promise.all(
+    snapshots.map((s) => limit(() => readOrRecord(() => snapshotManifestRefs(io, s, opts.table), s['manifest-list'], opts.unreadable, []))),
+  );
   snapshots.forEach((s, i) => {
     if (s['manifest-list'] !== '') out.manifestLists.add(s['manifest-list']);
     for (const ref of lists[i]!) {
@@ -143,7 +172,7 @@ export async function reachableFiles(io: FileIO, metadata: TableMetadata, snapsh
   await Promise.all(
     [...manifests.values()].map((ref) =>
       limit(async () => {
-        for (const e of await manifestEntries(io, metadata, ref, opts.table)) {
+        for (const e of await readOrRecord(() => manifestEntries(io, metadata, ref, opts.table), ref.path, opts.unreadable, [])) {
           if (opts.entries === 'all' || e.status !== ManifestEntryStatus.DELETED) out.contentFiles.add(e.data_file.file_path);
         }
       }),

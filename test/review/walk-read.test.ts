@@ -245,3 +245,32 @@ describe('a count too large for --retain-last', () => {
     }
   });
 });
+
+describe('maintain expire on a table that lost an old manifest list', () => {
+  it('expires the snapshot with a warning, deleting nothing it cannot place, and the orphan sweep can run again', async () => {
+    const q = await newProject();
+    await q.write('a.csv', CSV);
+    for (let i = 0; i < 3; i++) {
+      const r = await q.floe(['load', 'raw.l', q.path('a.csv')]);
+      expect(r.code, show(r)).toBe(0);
+    }
+    const m = await q.metadata('raw.l');
+    const oldest = [...m.snapshots].sort((a, b) => a['timestamp-ms'] - b['timestamp-ms'])[0]!;
+    const list = oldest['manifest-list'];
+    await rm(list);
+    const files = await q.dataFiles('raw.l');
+    const sweep = ['maintain', 'orphans', 'raw.l', '--older-than', '0s', '--allow-recent', '--dry-run'];
+    const blocked = await q.floe(sweep);
+    expect(blocked.code, show(blocked)).toBe(1);
+    const r = await q.floe(['maintain', 'expire', 'raw.l', '--older-than', '0s', '--retain-last', '2']);
+    expect(r.code, show(r)).toBe(0);
+    expect(r.stdout).toContain(`raw.l: expire 1 snapshot: ${oldest['snapshot-id']}; 2 kept`);
+    expect(r.stderr).toContain(`warning: table raw.l, snapshot ${oldest['snapshot-id']}: cannot read manifest list ${list}: file not found; the files only it reached are left for floe maintain orphans`);
+    expect((await q.snapshots('raw.l')).map((s) => s['snapshot-id'])).not.toContain(String(oldest['snapshot-id']));
+    // Every row is still read, from the same files.
+    expect(await q.dataFiles('raw.l')).toEqual(files);
+    expect(await q.query('SELECT count(*) AS n FROM raw.l')).toEqual([{ n: 6 }]);
+    const swept = await q.floe(sweep);
+    expect(swept.code, show(swept)).toBe(0);
+  });
+});

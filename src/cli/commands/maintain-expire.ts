@@ -55,6 +55,7 @@ export default async function maintainExpire(tableName: string, opts: ExpireCliO
         statistics_files: r.files.statisticsFiles,
       },
       failed_deletes: r.failedDeletes,
+      unreadable_files: r.unreadable.map((u) => ({ location: u.location, missing: u.missing, message: u.message })),
       duration_ms: Date.now() - started,
     });
     if (opts.json) return 0;
@@ -74,6 +75,9 @@ export default async function maintainExpire(tableName: string, opts: ExpireCliO
         `${plural(r.files.manifestLists.length, 'manifest list')}, ${plural(r.files.statisticsFiles.length, 'statistics file')} (${countExpiredFiles(r.files)} in all)`,
     );
     if (r.dryRun) for (const f of [...r.files.contentFiles, ...r.files.manifests, ...r.files.manifestLists, ...r.files.statisticsFiles]) out.out(`  ${f}`);
+    for (const u of r.unreadable) {
+      out.err(`warning: ${u.message}; the files only it reached are left for floe maintain orphans`);
+    }
     for (const f of r.failedDeletes) out.err(`warning: could not delete ${f.location}: ${f.message} (floe maintain orphans removes it later)`);
     return 0;
   });
