@@ -48,6 +48,8 @@ export interface FileSourceOptions {
   header?: boolean;
   /** A column of this name holds each row's file (DuckDB's `filename` option). */
   filenameColumn?: string;
+  /** csv: DuckDB types of some columns instead of the sniffed ones (csv-integers.ts). */
+  types?: Readonly<Record<string, string>>;
 }
 
 /** The delimiter a file's extension gives (`.csv`, `.tsv`, also compressed); else undefined (sniffed). */
@@ -73,6 +75,8 @@ export function fileSourceSql(files: readonly string[], o: FileSourceOptions): s
       const delimiter = o.delimiter ?? delimiterFor(files[0] ?? '');
       // RFC 4180 quoting too: left to the sniffer, a stray quote is read as data.
       if (delimiter !== undefined) opts.push(`delim = ${quoteLiteral(delimiter)}`, `quote = '"'`);
+      const types = Object.entries(o.types ?? {});
+      if (types.length) opts.push(`types = {${types.map(([c, t]) => `${quoteLiteral(c)}: ${quoteLiteral(t)}`).join(', ')}}`);
       return `SELECT * FROM read_csv(${list}, ${opts.join(', ')}${filename})`;
     }
     case 'jsonl':

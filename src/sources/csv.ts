@@ -7,6 +7,7 @@
 import { duckdbTypeSql } from '../engine/types.js';
 import { FloeError } from '../errors.js';
 import { type CsvDialect, explainReadFailure, refuseEmptyCsv } from '../ingest/explain-read.js';
+import { exactCsvIntegerTypes } from '../ingest/csv-integers.js';
 import type { Source as SourceConfig } from '../pipeline/schema-source.js';
 import { quoteIdent, quoteLiteral } from '../engine/sql.js';
 import { type CsvLineViews, csvLineSummarySql, csvLineViews } from './csv-lines.js';
@@ -38,13 +39,20 @@ export function csvSource(config: CsvConfig): Source {
       // `columns:` types come first.
       const declared = Object.entries(config.columns ?? {}).map(([c, t]) => [c, duckdbTypeSql(t)] as const);
       const asText = (ctx.textColumns ?? []).filter((c) => !(c in (config.columns ?? {}))).map((c) => [c, 'VARCHAR'] as const);
-      const types = [...declared, ...asText];
-      if (types.length > 0) options.push(`types = {${types.map(([c, t]) => `${quoteLiteral(c)}: ${quoteLiteral(t)}`).join(', ')}}`);
+      const types: (readonly [string, string])[] = [...declared, ...asText];
+      const typesOption = (t: readonly (readonly [string, string])[]) => (t.length > 0 ? [`types = {${t.map(([c, d]) => `${quoteLiteral(c)}: ${quoteLiteral(d)}`).join(', ')}}`] : []);
       const relation = ctx.engine.uniqueName('csv');
       // One reader per file, unioned by name, so files may differ in their columns (DuckDB
       // refuses store_rejects together with union_by_name).
       const expanded = await expandFiles(ctx, files);
       await refuseEmptyCsv(expanded);
+      // Integers a double would round are read exactly (ingest/csv-integers.ts). The look skips
+      // malformed rows (they become rejects below); a read it cannot make is left to the read below.
+      const plain = options.filter((o) => !/^(store_rejects|rejects_table|rejects_scan) =/.test(o));
+      const probe = (extra: Readonly<Record<string, string>>) =>
+        expanded.map((f) => `SELECT * FROM read_csv(${quoteLiteral(f)}, ${[...plain, 'ignore_errors = true', ...typesOption([...types, ...Object.entries(extra).filter(([c]) => !types.some(([t]) => t === c))])].join(', ')})`).join(' UNION ALL BY NAME ');
+      const exact = await exactCsvIntegerTypes(ctx.engine, probe, `read the CSV files of pipeline ${ctx.pipeline}`).catch(() => ({}));
+      options.push(...typesOption([...types, ...Object.entries(exact).filter(([c]) => !types.some(([t]) => t === c))]));
       const dialect: CsvDialect = { delimiter: config.delimiter, quote: config.quote, escape: config.escape, encoding: config.encoding, skip: config.skip };
       const readers = expanded.map((f) => `SELECT * FROM read_csv(${quoteLiteral(f)}, ${options.join(', ')})`);
       try {

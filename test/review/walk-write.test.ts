@@ -177,3 +177,23 @@ describe('a date format DuckDB cannot read', () => {
     expect(r.stderr).toContain(`${file}:3:28`);
   });
 });
+
+describe('CSV integers a double cannot hold', () => {
+  // DuckDB's sniffer types 99999999999999999999 (beyond 64 bits) as DOUBLE: 1e20 was written.
+  it('floe load and a csv pipeline keep every digit (decimal(38, 0), or text beside fractions)', async () => {
+    const p = await newProject();
+    const f = await p.write('data/b.csv', 'id,big,mixed,amt\n1,99999999999999999999,9007199254740993,0.5\n2,5,0.5,1.5\n3,,,2\n');
+    const r = await p.floe(['load', 'raw.lb', f]);
+    expect(r.code, show(r)).toBe(0);
+    await p.pipeline('pb', 'source: { kind: csv, path: data/b.csv }\ntarget: { table: raw.pb }\n');
+    await p.run(['pb']);
+    for (const t of ['raw.lb', 'raw.pb']) {
+      expect(await p.columns(t)).toEqual(['id long', 'big decimal(38, 0)', 'mixed string', 'amt double']);
+      expect(await p.query(`SELECT big::VARCHAR AS big, mixed, amt FROM ${t} ORDER BY id`)).toEqual([
+        { big: '99999999999999999999', mixed: '9007199254740993', amt: 0.5 },
+        { big: '5', mixed: '0.5', amt: 1.5 },
+        { big: null, mixed: null, amt: 2 },
+      ]);
+    }
+  });
+});

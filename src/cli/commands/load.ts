@@ -12,6 +12,7 @@ import { openEngine } from '../../engine/duckdb.js';
 import { explainReadFailure, expandGlobs, refuseEmptyCsv } from '../../ingest/explain-read.js';
 import { detectFormat, fileSourceSql, resolveFiles, type FileFormat } from '../../ingest/file-source.js';
 import { withValueLine } from '../../ingest/load-lines.js';
+import { exactCsvIntegerTypes } from '../../ingest/csv-integers.js';
 import { aboutInputColumns, aboutInputs, readingInputs } from '../../ingest/input-errors.js';
 import { objectsSql, textJsonColumns } from '../../sources/json-read.js';
 import { writeTable } from '../../ingest/write-table.js';
@@ -101,7 +102,9 @@ export default async function load(tableName: string, files: string[], opts: Loa
       try {
         const inputs = paths.map(locationOf);
         if (format === 'csv') await readingInputs(inputs, async () => refuseEmptyCsv(await expandGlobs(engine, paths)));
-        const read = fileSourceSql(paths, { format });
+        // Integers a double would round are read exactly (csv-integers.ts).
+        const types = format === 'csv' ? await readingInputs(inputs, () => exactCsvIntegerTypes(engine, (t) => fileSourceSql(paths, { format, types: t }), `read the input of ${tableName}`)) : {};
+        const read = fileSourceSql(paths, { format, types });
         // Mixed-type JSON columns as text, not as JSON with quoted strings (json-read.ts).
         const selectSql =
           format === 'json' || format === 'jsonl'
