@@ -14,7 +14,9 @@ export function formatTable(columns: string[], rows: unknown[][]): string {
     return stringifyJson(v);
   };
   const text = rows.map((r) => r.map(cell));
-  const widths = columns.map((c, i) => Math.max(c.length, ...text.map((r) => (r[i] ?? '').length)));
+  // A loop, not Math.max(...rows): spreading a few hundred thousand rows overflows the stack.
+  const widths = columns.map((c) => c.length);
+  for (const r of text) for (let i = 0; i < widths.length; i++) widths[i] = Math.max(widths[i]!, (r[i] ?? '').length);
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
   return [line(columns), line(widths.map((w) => '-'.repeat(w))), ...text.map(line)].join('\n');
 }

@@ -274,3 +274,24 @@ describe('maintain expire on a table that lost an old manifest list', () => {
     expect(swept.code, show(swept)).toBe(0);
   });
 });
+
+describe('floe query: a large result in the table format', () => {
+  it('prints 300,000 rows (the column widths overflowed the stack: internal error)', async () => {
+    const r = await p.floe(['query', 'SELECT range AS n FROM range(300000)']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.trimEnd().split('\n').at(-1)).toBe('(300000 rows)');
+  });
+});
+
+describe('floe query into a pipe the reader closes early (| head)', () => {
+  it.each(['table', 'csv', 'json'])('--format %s ends quietly with exit 0, no internal error or stack', async (format) => {
+    // 50,000 rows: several pipe buffers of output, and few enough for the old table widths.
+    const child = p.start(['query', 'SELECT range AS n FROM range(50000)', '--format', format]);
+    let stderr = '';
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.stdout!.once('data', () => child.stdout!.destroy());
+    const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+  });
+});
