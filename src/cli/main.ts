@@ -127,6 +127,12 @@ export function buildProgram(): Command {
 }
 
 export async function main(argv: string[]): Promise<void> {
+  // A reader that stops early (`floe query ... | head`) closes the pipe: the rest of the output
+  // has nowhere to go, which is not a failure of the command (without a listener Node died
+  // with an unhandled 'error' event and a stack trace).
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE' && e.code !== 'ERR_STREAM_DESTROYED') throw e;
+  });
   const program = buildProgram();
   const debug = argv.includes('--debug');
   try {

@@ -95,7 +95,10 @@ export default async function query(sql: string, given: QueryOptions, cmd: Comma
         try {
           const target = join(tmp, 'out.csv');
           await copy(target);
-          await pipeline(createReadStream(target), process.stdout, { end: false });
+          await pipeline(createReadStream(target), process.stdout, { end: false }).catch((e: NodeJS.ErrnoException) => {
+            // The reader closed the pipe (`| head`): the rest has nowhere to go; not a failure.
+            if (e.code !== 'EPIPE' && e.code !== 'ERR_STREAM_DESTROYED') throw e;
+          });
         } finally {
           await rm(tmp, { recursive: true, force: true });
         }
