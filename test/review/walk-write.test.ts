@@ -197,3 +197,21 @@ describe('CSV integers a double cannot hold', () => {
     }
   });
 });
+
+describe('floe run --run-id ""', () => {
+  // A scheduler template that renders to nothing: the empty id was stored but never looked
+  // up, so every retry appended the rows again.
+  it('is refused before any run (exit 2); nothing is written', async () => {
+    const p = await newProject();
+    await p.write('data/a.csv', 'id\n1\n');
+    await p.pipeline('a', 'source: { kind: csv, path: data/a.csv }\ntarget: { table: raw.a }\n');
+    for (const id of ['', '  ']) {
+      const r = await p.run(['a', '--run-id', id], 2);
+      expect(r.stderr).toContain('--run-id is empty');
+    }
+    expect(await p.exists('raw.a')).toBe(false);
+    const long = await p.run(['a', '--run-id', 'x'.repeat(257)], 2);
+    expect(long.stderr).toContain('--run-id is 257 characters long; at most 256 are accepted');
+    expect(long.stdout).not.toContain('failed');
+  });
+});

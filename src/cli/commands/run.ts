@@ -13,6 +13,7 @@ import { parseDuration } from '../../pipeline/duration.js';
 import { validateProject } from '../../pipeline/load.js';
 import { currentAudit } from '../../audit/context.js';
 import { runPipelines, type RunOutcome } from '../../run/runner.js';
+import { MAX_RUN_ID_LENGTH } from '../../run/run-pipeline.js';
 import { EXIT_CHECK_FAILED, EXIT_FAILURE, EXIT_USAGE, exitCodeFor } from '../exit.js';
 import { globalsOf } from '../context.js';
 import { consoleOutput, formatTable, endOnError, reportingS3RetriesUnlessJson } from '../output.js';
@@ -35,6 +36,10 @@ export default async function run(names: string[], opts: RunOptions, cmd: Comman
     if (names.length > 0 && opts.all) throw usageError('give pipeline names or --all, not both');
     const concurrency = Number(opts.concurrency);
     if (!Number.isInteger(concurrency) || concurrency < 1) throw usageError(`--concurrency must be a positive integer, got ${opts.concurrency}`);
+    // An empty id (a scheduler's template that rendered to nothing) was stored but never
+    // looked up, so every retry ran again: refused, as a too-long one is, before any run.
+    if (opts.runId !== undefined && opts.runId.trim() === '') throw usageError("--run-id is empty: give this run's id (Airflow: --run-id {{ run_id }}), or leave the option out for a fresh id per run");
+    if (opts.runId !== undefined && opts.runId.length > MAX_RUN_ID_LENGTH) throw usageError(`--run-id is ${opts.runId.length} characters long; at most ${MAX_RUN_ID_LENGTH} are accepted`);
     const lockTimeoutMs = parseDuration(opts.lockTimeout);
     const started = Date.now();
     const load = await validateProject(globalsOf(cmd).project, { select: names });
