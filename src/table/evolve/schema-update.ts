@@ -281,9 +281,13 @@ function slotIn(t: IcebergType, id: number): Slot | undefined {
   return undefined;
 }
 
+/** The struct with this id: a struct column, or a list's element / a map's value that is a struct. */
 function locateStruct(schema: StructType, id: number): StructType {
   const at = locate(schema, id);
-  const t = at?.parent.fields[at.index]?.type;
+  const slot = at ? undefined : slotIn(schema, id);
+  // Iceberg (and Java's UpdateSchema) never changes a map key: its fields are the map's identity.
+  if (slot?.kind === 'key') throw schemaError(`field ${id} is a map key, whose fields cannot change`);
+  const t = at ? at.parent.fields[at.index]?.type : slot?.get();
   if (!t || !isStruct(t)) throw schemaError(`field ${id} is not a struct`);
   return t;
 }
