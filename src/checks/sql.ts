@@ -32,8 +32,9 @@ export const sql: Evaluator<'sql'> = async (check, ctx) => {
   });
   const first = columns.length === 1 ? ', first(__v) AS v' : '';
   let row: Record<string, unknown>;
+  // `\n)`: a query ending in a `-- comment` (which floe validate accepts) must not comment out the wrapper.
   try {
-    row = (await ctx.all(`SELECT count(*) AS n${first} FROM (${query}) AS __q${columns.length === 1 ? '(__v)' : ''}`))[0] ?? {};
+    row = (await ctx.all(`SELECT count(*) AS n${first} FROM (${query}\n) AS __q${columns.length === 1 ? '(__v)' : ''}`))[0] ?? {};
   } catch (e) {
     throw await withoutValues(e, ctx, names, relations);
   }

@@ -295,3 +295,35 @@ describe('floe query into a pipe the reader closes early (| head)', () => {
     expect(code).toBe(0);
   });
 });
+
+describe('SQL that ends in a -- comment', () => {
+  it('floe query --format csv and parquet run it (the comment swallowed the COPY parenthesis)', async () => {
+    const csv = await p.floe(['query', 'SELECT 1 AS a -- one row', '--format', 'csv']);
+    expect(csv.code, show(csv)).toBe(0);
+    expect(csv.stdout).toBe('a\n1\n');
+    const r = await p.floe(['query', 'SELECT 1 AS a -- one row', '--out', p.path('c.parquet')]);
+    expect(r.code, show(r)).toBe(0);
+  });
+
+  it('a sql check evaluates it, as floe validate accepted it', async () => {
+    const q = await newProject();
+    await q.write('a.csv', CSV);
+    const r0 = await q.floe(['load', 'raw.t', q.path('a.csv')]);
+    expect(r0.code, show(r0)).toBe(0);
+    await q.pipeline(
+      'c',
+      `name: c\nsource:\n  kind: csv\n  path: a.csv\ntarget:\n  table: raw.t\n  mode: append\nchecks:\n  - sql: "SELECT count(*) FROM {{ this }} WHERE id > 100 -- none expected"\n`,
+    );
+    const v = await q.floe(['validate']);
+    expect(v.code, show(v)).toBe(0);
+    const r = await q.floe(['check', 'raw.t', '--no-history', '--format', 'json']);
+    expect(r.code, show(r)).toBe(0);
+    expect((JSON.parse(r.stdout) as { results: { status: string; message: string }[] }).results).toMatchObject([{ status: 'pass', message: 'the query returned 0' }]);
+  });
+
+  it('floe compact --where takes it', async () => {
+    const r = await p.floe(['compact', 'raw.t', '--where', 'id = 1 -- the first', '--dry-run']);
+    expect(r.code, show(r)).toBe(0);
+    expect(r.stdout).toContain('raw.t: nothing to compact: 2 files');
+  });
+});

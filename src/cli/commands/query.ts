@@ -82,10 +82,11 @@ export default async function query(sql: string, given: QueryOptions, cmd: Comma
     }
     async function runQuery(): Promise<void> {
       if (opts.format === 'csv' || opts.format === 'parquet') {
-        // DuckDB opens its target with truncation, so stdout goes through a temp file:
+        // The closing parenthesis on a line of its own: a query ending in a `-- comment` would
+        // comment it out. DuckDB opens its target with truncation, so stdout goes through a temp file:
         // COPY to /dev/stdout would clobber a log file that stdout is redirected to.
         const format = opts.format === 'csv' ? 'FORMAT csv, HEADER true' : 'FORMAT parquet, COMPRESSION zstd';
-        const copy = (target: string) => engine.run(`COPY (${body}) TO ${quoteLiteral(target)} (${format})`, 'run the query', {});
+        const copy = (target: string) => engine.run(`COPY (${body}\n) TO ${quoteLiteral(target)} (${format})`, 'run the query', {});
         if (outTarget) {
           await writeReplacing(outTarget, copy);
           out.err(`wrote ${outTarget}`);

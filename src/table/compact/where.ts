@@ -26,11 +26,12 @@ export async function filterByPredicate(o: WhereInput): Promise<ScanTask[]> {
   const tasks = o.plan.dataFiles;
   if (tasks.length === 0) return [];
   const scan = (ts: ScanTask[]) => tableScanSql({ engine: o.engine, io: o.io, metadata: o.metadata, table: o.table, plan: { ...o.plan, dataFiles: ts } });
-  // Bind once, so a bad column or syntax is a usage error naming --where. Every file is read
+  // The predicate is closed on a line of its own, so a trailing `-- comment` in it comments
+  // out nothing of floe's. Bind once, so a bad column or syntax is a usage error naming --where. Every file is read
   // in the table schema, so one file binds like the whole table (and stages nothing more).
   const one = await scan(tasks.slice(0, 1));
   try {
-    await o.engine.columns(`SELECT 1 FROM (${one.sql}) AS __t WHERE (${o.predicate})`, 'check --where');
+    await o.engine.columns(`SELECT 1 FROM (${one.sql}) AS __t WHERE (${o.predicate}\n)`, 'check --where');
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
     throw usageError(`--where: not a valid predicate over table ${o.table}: ${o.predicate} (${msg})`, { cause: e, context: { table: o.table } });
@@ -41,7 +42,7 @@ export async function filterByPredicate(o: WhereInput): Promise<ScanTask[]> {
     const parts: string[] = [];
     for (let j = 0; j < chunk.length; j++) {
       const file = await scan([chunk[j]!]);
-      parts.push(`(SELECT ${j} AS f FROM (${file.sql}) AS __t WHERE (${o.predicate}) LIMIT 1)`);
+      parts.push(`(SELECT ${j} AS f FROM (${file.sql}) AS __t WHERE (${o.predicate}\n) LIMIT 1)`);
     }
     const rows = await o.engine.all(parts.join(' UNION ALL '), `evaluate --where over table ${o.table}`, { context: { table: o.table } });
     for (const r of rows) keep.push(chunk[Number(r.f)]!);
