@@ -7,6 +7,7 @@
  * line, and DuckDB reads the other lines strictly, so no value is ever turned into NULL. A
  * malformed `.json` document fails the run with DuckDB's message, which names the file.
  */
+import { stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { sourceError } from '../errors.js';
 import type { Source as SourceConfig } from '../pipeline/schema-source.js';
@@ -32,7 +33,10 @@ export function jsonSource(config: JsonConfig): Source {
       if (config.records_path) {
         // Each document is read as one row; the records array is unnested into rows.
         const path = config.records_path.split('.').map(quoteIdent).join('.');
-        select = `SELECT unnest(__r, recursive := false) FROM (SELECT unnest(${path}) AS __r FROM read_json(${fileListSql(files)}, format = '${format}', records = true, union_by_name = true, sample_size = -1) AS __doc)`;
+        // A whole document is one JSON object here: DuckDB refuses one above 16 MiB (its
+        // maximum_object_size) unless told the largest there is.
+        const largest = Math.min(2 ** 32 - 1, Math.max(16 * 1024 * 1024, ...(await Promise.all((await expandFiles(ctx, files)).map(async (f) => (await stat(f)).size + 1)))));
+        select = `SELECT unnest(__r, recursive := false) FROM (SELECT unnest(${path}) AS __r FROM read_json(${fileListSql(files)}, format = '${format}', records = true, union_by_name = true, sample_size = -1, maximum_object_size = ${largest}) AS __doc)`;
       }
       const relation = ctx.engine.uniqueName(config.kind);
       const what = `read the JSON files of pipeline ${ctx.pipeline}`;

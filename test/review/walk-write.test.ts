@@ -215,3 +215,15 @@ describe('floe run --run-id ""', () => {
     expect(long.stdout).not.toContain('failed');
   });
 });
+
+describe('kind: json with records_path over a document above 16 MiB', () => {
+  // The whole document is one JSON object to DuckDB, whose default maximum_object_size is 16 MiB.
+  it('reads every record (it failed: "maximum_object_size of 16777216 bytes exceeded")', async () => {
+    const p = await newProject();
+    const items = Array.from({ length: 18 }, (_, i) => ({ id: i, blob: 'x'.repeat(1024 * 1024) }));
+    await p.write('data/doc.json', JSON.stringify({ data: { items } }));
+    await p.pipeline('doc', 'source: { kind: json, path: data/doc.json, records_path: data.items }\ntarget: { table: raw.doc }\n');
+    await p.run(['doc']);
+    expect(await p.query('SELECT count(*)::INT AS n, sum(length(blob))::BIGINT AS chars FROM raw.doc')).toEqual([{ n: 18, chars: 18 * 1024 * 1024 }]);
+  });
+});
