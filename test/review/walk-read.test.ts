@@ -327,3 +327,18 @@ describe('SQL that ends in a -- comment', () => {
     expect(r.stdout).toContain('raw.t: nothing to compact: 2 files');
   });
 });
+
+describe('floe describe: a property value with control characters', () => {
+  it('is shown escaped on its own line, not sent to the terminal', async () => {
+    const q = await newProject();
+    await q.write('a.csv', CSV);
+    const r0 = await q.floe(['load', 'raw.t', q.path('a.csv')]);
+    expect(r0.code, show(r0)).toBe(0);
+    const e = await q.floe(['table', 'evolve', 'raw.t', '--set-property', 'note=a\u001b[2Jb\nnext']);
+    expect(e.code, show(e)).toBe(0);
+    const r = await q.floe(['describe', 'raw.t']);
+    expect(r.code, show(r)).toBe(0);
+    expect(r.stdout).not.toContain('\u001b');
+    expect(r.stdout.split('\n')).toContain('  note = a\\u001b[2Jb\\nnext');
+  });
+});

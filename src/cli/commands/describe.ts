@@ -51,7 +51,7 @@ export function describeText(name: string, metadataLocation: string, m: TableMet
   }
   const props = Object.entries(m.properties).sort(([a], [b]) => a.localeCompare(b));
   lines.push('', `properties:${props.length ? '' : ' none'}`);
-  for (const [k, v] of props) lines.push(`  ${k} = ${v}`);
+  for (const [k, v] of props) lines.push(`  ${oneLine(k)} = ${oneLine(v)}`);
   const refs = Object.entries(m.refs);
   if (refs.length) {
     lines.push('', 'refs:');
@@ -63,10 +63,18 @@ export function describeText(name: string, metadataLocation: string, m: TableMet
         r['max-snapshot-age-ms'] !== undefined ? `max-snapshot-age ${formatDuration(r['max-snapshot-age-ms'])}` : '',
         r['max-ref-age-ms'] !== undefined ? `retain ${formatDuration(r['max-ref-age-ms'])}` : '',
       ].filter(Boolean);
-      lines.push(`  ${k} (${r.type}) → ${r['snapshot-id']}${keep.length ? `  [${keep.join(', ')}]` : ''}`);
+      lines.push(`  ${oneLine(k)} (${r.type}) → ${r['snapshot-id']}${keep.length ? `  [${keep.join(', ')}]` : ''}`);
     }
   }
   return lines.join('\n');
+}
+
+/**
+ * A property or ref name or value as one line of inert text: another engine (or a property set
+ * with a line break) may hold control characters; shown as JSON escapes them (`\n`, `\u001b`).
+ */
+function oneLine(s: string): string {
+  return /[\u0000-\u001f\u007f-\u009f]/.test(s) ? JSON.stringify(s).slice(1, -1) : s;
 }
 
 function typeText(t: IcebergType): string {
