@@ -227,3 +227,14 @@ describe('kind: json with records_path over a document above 16 MiB', () => {
     expect(await p.query('SELECT count(*)::INT AS n, sum(length(blob))::BIGINT AS chars FROM raw.doc')).toEqual([{ n: 18, chars: 18 * 1024 * 1024 }]);
   });
 });
+
+describe('floe run: a refused command line and an empty project', () => {
+  it('--json ends with an end event for a usage error; an empty pipelines folder says nothing was run', async () => {
+    const p = await newProject();
+    const bad = await p.floe(['run', '--all', '--concurrency', '0', '--json']);
+    expect(bad.code, show(bad)).toBe(2);
+    expect(events(bad.stdout).at(-1)).toMatchObject({ event: 'end', status: 'error', kind: 'usage' });
+    const none = await p.run(['--all']);
+    expect(none.stderr).toContain(`no pipeline files in ${p.path('pipelines')}; nothing was run`);
+  });
+});

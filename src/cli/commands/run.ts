@@ -32,16 +32,24 @@ export default async function run(names: string[], opts: RunOptions, cmd: Comman
   const out = consoleOutput(opts.json);
   // Retried S3 requests: one summary line on stderr at the end; with --json they are retry events.
   return reportingS3RetriesUnlessJson(out, async () => {
-    if (names.length === 0 && !opts.all) throw usageError('name the pipelines to run, or give --all');
-    if (names.length > 0 && opts.all) throw usageError('give pipeline names or --all, not both');
-    const concurrency = Number(opts.concurrency);
-    if (!Number.isInteger(concurrency) || concurrency < 1) throw usageError(`--concurrency must be a positive integer, got ${opts.concurrency}`);
-    // An empty id (a scheduler's template that rendered to nothing) was stored but never
-    // looked up, so every retry ran again: refused, as a too-long one is, before any run.
-    if (opts.runId !== undefined && opts.runId.trim() === '') throw usageError("--run-id is empty: give this run's id (Airflow: --run-id {{ run_id }}), or leave the option out for a fresh id per run");
-    if (opts.runId !== undefined && opts.runId.length > MAX_RUN_ID_LENGTH) throw usageError(`--run-id is ${opts.runId.length} characters long; at most ${MAX_RUN_ID_LENGTH} are accepted`);
-    const lockTimeoutMs = parseDuration(opts.lockTimeout);
     const started = Date.now();
+    // A refused command line ends --json output with an end event too, as an invalid project does.
+    const { concurrency, lockTimeoutMs } = (() => {
+      try {
+        if (names.length === 0 && !opts.all) throw usageError('name the pipelines to run, or give --all');
+        if (names.length > 0 && opts.all) throw usageError('give pipeline names or --all, not both');
+        const concurrency = Number(opts.concurrency);
+        if (!Number.isInteger(concurrency) || concurrency < 1) throw usageError(`--concurrency must be a positive integer, got ${opts.concurrency}`);
+        // An empty id (a scheduler's template that rendered to nothing) was stored but never
+        // looked up, so every retry ran again: refused, as a too-long one is, before any run.
+        if (opts.runId !== undefined && opts.runId.trim() === '') throw usageError("--run-id is empty: give this run's id (Airflow: --run-id {{ run_id }}), or leave the option out for a fresh id per run");
+        if (opts.runId !== undefined && opts.runId.length > MAX_RUN_ID_LENGTH) throw usageError(`--run-id is ${opts.runId.length} characters long; at most ${MAX_RUN_ID_LENGTH} are accepted`);
+        const lockTimeoutMs = parseDuration(opts.lockTimeout);
+        return { concurrency, lockTimeoutMs };
+      } catch (e) {
+        return endOnError(out, started)(e);
+      }
+    })();
     const load = await validateProject(globalsOf(cmd).project, { select: names });
     if (hasErrors(load.diagnostics) || !load.project) {
       for (const d of load.diagnostics) out.err(load.redact(formatDiagnostic(d)));
@@ -84,6 +92,11 @@ export default async function run(names: string[], opts: RunOptions, cmd: Comman
     // Not run because an upstream pipeline failed (each also had its skip event).
     const notRun = outcomes.filter((o) => o.status === 'skipped' && o.failedUpstream !== undefined).length;
     out.event('end', { status: failed.length ? 'failed' : 'ok', pipelines: outcomes.length, failed: failed.length, not_run: notRun, duration_ms: Date.now() - started });
+    if (!opts.json && outcomes.length === 0) {
+      // An empty table alone read like a run that did something.
+      out.err(`floe: no pipeline files in ${load.project.paths.pipelines}; nothing was run`);
+      return 0;
+    }
     if (!opts.json) {
       for (const o of outcomes) {
         if (o.error) out.err(load.redact(`floe: ${o.pipeline}: ${o.error.message}${o.error.hint ? `\n  hint: ${o.error.hint}` : ''}`));
