@@ -153,9 +153,27 @@ export async function loadProject(projectPath?: string, options: LoadOptions = {
 
   // The queries of sql checks, parsed by DuckDB: only for `floe validate`, which is the one command that loads no engine otherwise.
   const sqlFiles = options.checkSql ? valid.flatMap((e) => (e.loaded.pipeline.checks.some((c) => c.kind === 'sql') ? [{ file: e.file, source: e.source!, checks: e.loaded.pipeline.checks }] : [])) : [];
-  if (sqlFiles.length) {
+  // So are the queries of sql pipelines: one that DuckDB cannot parse passed validate and failed the run.
+  const sqlSources = options.checkSql
+    ? valid.flatMap((e) => {
+        const p = e.loaded.pipeline;
+        return p.kind === 'ingest' && p.source.kind === 'sql' ? [{ file: e.file, source: e.source!, query: p.source.query }] : [];
+      })
+    : [];
+  if (sqlFiles.length || sqlSources.length) {
     const { sqlCheckDiagnostics, withDuckDBParser } = await import('../checks/validate-sql.js');
-    diagnostics.push(...(await withDuckDBParser((parse) => sqlCheckDiagnostics(sqlFiles, parse))));
+    diagnostics.push(
+      ...(await withDuckDBParser(async (parse) => {
+        const out = await sqlCheckDiagnostics(sqlFiles, parse);
+        for (const q of sqlSources) {
+          const problem = await parse(q.query);
+          // Several statements, or one other than SELECT, are reported by the reads' check below.
+          if (problem === undefined || problem.startsWith('a check runs')) continue;
+          out.push({ file: q.file, ...locate(q.source, ['source', 'query']), path: 'source.query', message: `DuckDB cannot read this query: ${problem}`, severity: 'error' });
+        }
+        return out;
+      })),
+    );
   }
 
   // What sql checks read: the checked rows and catalog tables only, never files or DuckDB's catalog (checks/validate-sql.ts); refused at every load.

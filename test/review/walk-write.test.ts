@@ -238,3 +238,15 @@ describe('floe run: a refused command line and an empty project', () => {
     expect(none.stderr).toContain(`no pipeline files in ${p.path('pipelines')}; nothing was run`);
   });
 });
+
+describe('floe validate: the query of a sql pipeline', () => {
+  it('a query DuckDB cannot parse is an error at source.query (validate passed it and the run failed)', async () => {
+    const p = await newProject();
+    const file = await p.pipeline('s', 'source: { kind: sql, query: "SELEC 1" }\ntarget: { table: mart.s }\n');
+    await p.pipeline('ok', 'source: { kind: sql, query: "WITH a AS (SELECT 1 AS x) SELECT x FROM a" }\ntarget: { table: mart.ok }\n');
+    const v = await p.floe(['validate']);
+    expect(v.code, show(v)).toBe(2);
+    expect(v.stderr).toContain(`${file}:1:29: source.query: DuckDB cannot read this query: syntax error at or near "SELEC"`);
+    expect(v.stderr).toContain('1 error');
+  });
+});
