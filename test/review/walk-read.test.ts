@@ -342,3 +342,21 @@ describe('floe describe: a property value with control characters', () => {
     expect(r.stdout.split('\n')).toContain('  note = a\\u001b[2Jb\\nnext');
   });
 });
+
+describe('floe snapshot tag|branch|rollback --json on failure', () => {
+  it('ends stdout with an end event (status error, kind), as maintain and compact do; stdout was empty', async () => {
+    for (const [args, code, kind] of [
+      [['snapshot', 'tag', 'raw.t', 'v1', '--snapshot', '42', '--json'], 1, 'not-found'],
+      [['snapshot', 'tag', 'raw.t', 'v1', '--snapshot', 'abc', '--json'], 2, 'usage'],
+      [['snapshot', 'branch', 'raw.t', 'main', '--drop', '--json'], 2, 'usage'],
+      [['snapshot', 'rollback', 'raw.t', '--to-snapshot', '42', '--json'], 1, 'not-found'],
+      [['snapshot', 'rollback', 'raw.nope', '--to-time', '2026-01-01', '--json'], 1, 'not-found'],
+    ] as const) {
+      const r = await p.floe(args);
+      expect(r.code, show(r)).toBe(code);
+      const lines = r.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+      expect(lines.at(-1), show(r)).toMatchObject({ event: 'end', status: 'error', kind });
+      expect(r.stderr).toMatch(/^floe: /);
+    }
+  });
+});

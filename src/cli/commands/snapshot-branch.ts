@@ -21,7 +21,7 @@ export default async function snapshotBranch(tableName: string, name: string, op
   return runRefCommand(
     'branch',
     tableName,
-    {
+    () => ({
       name,
       snapshotId: snapshotIdOption('--snapshot', opts.snapshot),
       minSnapshotsToKeep: countOption('--retain-last', opts.retainLast, 1),
@@ -30,7 +30,7 @@ export default async function snapshotBranch(tableName: string, name: string, op
       replace: opts.replace,
       ...(opts.fastForward !== undefined ? { fastForwardTo: opts.fastForward } : {}),
       drop: opts.drop,
-    },
+    }),
     !!opts.json,
     cmd,
   );

@@ -4,7 +4,7 @@ import { parseTableIdentifier } from '../../catalog/identifier.js';
 import type { LoadedTable } from '../../table/load.js';
 import { planRef, type RefPlan, type RefRequest } from '../../table/refs.js';
 import { globalsOf, withProject } from '../context.js';
-import { consoleOutput, reportingS3RetriesUnlessJson } from '../output.js';
+import { consoleOutput, endOnError, reportingS3RetriesUnlessJson } from '../output.js';
 import { commitPlanned } from './snapshot-common.js';
 
 /**
@@ -21,12 +21,18 @@ export function refPlanner(type: 'tag' | 'branch', req: RefRequest, table: strin
   };
 }
 
-export async function runRefCommand(type: 'tag' | 'branch', tableName: string, req: RefRequest, json: boolean, cmd: Command): Promise<number> {
+/** `request` builds the change from the options: a bad option is a failure --json reports too. */
+export async function runRefCommand(type: 'tag' | 'branch', tableName: string, request: () => RefRequest, json: boolean, cmd: Command): Promise<number> {
   const out = consoleOutput(json);
+  const started = Date.now();
   // Retried S3 requests: one summary line on stderr at the end; with --json they are retry events.
   return reportingS3RetriesUnlessJson(out, async () => {
-    const id = parseTableIdentifier(tableName);
-    const { plan, metadataLocation } = await withProject(globalsOf(cmd), ({ catalog, io }) => commitPlanned(catalog, io, id, refPlanner(type, req, tableName)));
+    // With --json, a failure ends stdout with an end event (status error, kind), as other commands do.
+    const { plan, metadataLocation } = await (async () => {
+      const req = request();
+      const id = parseTableIdentifier(tableName);
+      return withProject(globalsOf(cmd), ({ catalog, io }) => commitPlanned(catalog, io, id, refPlanner(type, req, tableName)));
+    })().catch(endOnError(out, started));
     if (json) {
       out.event('end', {
         status: 'ok',

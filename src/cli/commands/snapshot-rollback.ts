@@ -7,7 +7,7 @@ import type { LoadedTable } from '../../table/load.js';
 import { planRollback, type RollbackPlan, type RollbackTarget } from '../../table/refs.js';
 import { parseAsOf } from '../../table/snapshot-select.js';
 import { globalsOf, withProject } from '../context.js';
-import { consoleOutput, reportingS3RetriesUnlessJson } from '../output.js';
+import { consoleOutput, endOnError, reportingS3RetriesUnlessJson } from '../output.js';
 import { iso, snapshotIdOption } from './maintain-common.js';
 import { commitPlanned } from './snapshot-common.js';
 
@@ -61,13 +61,17 @@ export function rollbackPlanner(to: RollbackTarget, table: string): (t: LoadedTa
 
 export default async function snapshotRollback(tableName: string, opts: RollbackCliOptions, cmd: Command): Promise<number> {
   const out = consoleOutput(!!opts.json);
+  const started = Date.now();
   // Retried S3 requests: one summary line on stderr at the end; with --json they are retry events.
   return reportingS3RetriesUnlessJson(out, async () => {
-    const id = parseTableIdentifier(tableName);
-    const to = target(opts);
-    const { plan, metadataLocation } = await withProject(globalsOf(cmd), ({ catalog, io }) =>
-      commitPlanned(catalog, io, id, rollbackPlanner(to, tableName), {}, (t, p) => readableTarget(t, p.to, tableName)),
-    );
+    // With --json, a failure ends stdout with an end event (status error, kind), as other commands do.
+    const { plan, metadataLocation } = await (async () => {
+      const id = parseTableIdentifier(tableName);
+      const to = target(opts);
+      return withProject(globalsOf(cmd), ({ catalog, io }) =>
+        commitPlanned(catalog, io, id, rollbackPlanner(to, tableName), {}, (t, p) => readableTarget(t, p.to, tableName)),
+      );
+    })().catch(endOnError(out, started));
     const result = {
       table: tableName,
       from_snapshot: plan.from,

@@ -15,7 +15,7 @@ export default async function snapshotTag(tableName: string, name: string, opts:
   return runRefCommand(
     'tag',
     tableName,
-    { name, snapshotId: snapshotIdOption('--snapshot', opts.snapshot), maxRefAgeMs: durationOption('--retain', opts.retain), replace: opts.replace, drop: opts.drop },
+    () => ({ name, snapshotId: snapshotIdOption('--snapshot', opts.snapshot), maxRefAgeMs: durationOption('--retain', opts.retain), replace: opts.replace, drop: opts.drop }),
     !!opts.json,
     cmd,
   );
