@@ -119,7 +119,7 @@ export function planNormalize(sourceColumns: readonly string[], rules: Record<st
       const cast = rule.format && !rule.normalize && /^(date|timestamp)/.test(rule.type)
         ? `TRY_CAST(try_strptime(CAST(${expr} AS VARCHAR), ${quoteLiteral(rule.format)}) AS ${type})`
         : `TRY_CAST(${expr} AS ${type})`;
-      const converted = withoutUnrepresentable(cast, rule.type);
+      const converted = withoutUnrepresentable(exactNumber(expr, cast, rule.type), rule.type);
       reasons.push(
         `CASE WHEN ${expr} IS NOT NULL AND ${converted} IS NULL THEN 'column ${col.replace(/'/g, "''")}: cannot convert ' || left(CAST(${expr} AS VARCHAR), 200) || ' to ${rule.type}' END`,
       );
@@ -138,6 +138,19 @@ export function planNormalize(sourceColumns: readonly string[], rules: Record<st
     hasValueIssues: issues.length > 0,
     targetNames,
   };
+}
+
+/**
+ * `cast` (to an integer or decimal type), NULL when it changed a number's value: DuckDB's
+ * casts round (`2.5` → long 2, `8.9` → int 9, `1.234` → decimal(10,2) 1.23), so a fraction
+ * in a declared integer column was written rounded without a word. NULL, it is a conversion
+ * reject like any other value that does not fit. Values that do not read as a number (left
+ * to the cast) are unchanged.
+ */
+function exactNumber(expr: string, cast: string, type: string): string {
+  if (!/^(int|long|decimal)/.test(type)) return cast;
+  const asDouble = `TRY_CAST(${expr} AS DOUBLE)`;
+  return `CASE WHEN ${asDouble} IS NOT NULL AND ${asDouble} IS DISTINCT FROM CAST(${cast} AS DOUBLE) THEN NULL ELSE ${cast} END`;
 }
 
 /**

@@ -250,3 +250,24 @@ describe('floe validate: the query of a sql pipeline', () => {
     expect(v.stderr).toContain('1 error');
   });
 });
+
+describe('a fraction in a column declared int, long or decimal', () => {
+  // DuckDB's casts round: 2.5 was written as 2 (CSV) or 3 (JSON Lines), 8.9 as 9, 1.234 as 1.23.
+  it('is a conversion reject with its line, not a rounded value', async () => {
+    const p = await newProject();
+    await p.write('data/d.csv', 'id,v,w,d\n1,1,7,19.9\n2,2.5,8.9,1.234\n3,3.0,1e3,0.1\n');
+    await p.pipeline('d', 'source: { kind: csv, path: data/d.csv }\ncolumns: { v: { type: long }, w: { type: int }, d: { type: "decimal(10,2)" } }\ntarget: { table: raw.d }\nrejects: { max_ratio: 0.5 }\n');
+    await p.write('data/j.jsonl', '{"id":1,"v":"1"}\n{"id":2,"v":2.5}\n{"id":3,"v":3}\n');
+    await p.pipeline('j', 'source: { kind: jsonl, path: data/j.jsonl }\ncolumns: { v: { type: long } }\ntarget: { table: raw.j }\nrejects: { max_ratio: 0.5 }\n');
+    await p.run(['d', 'j']);
+    expect(await p.query('SELECT id, v, w, d::VARCHAR AS d FROM raw.d ORDER BY id')).toEqual([
+      { id: 1, v: 1, w: 7, d: '19.90' },
+      { id: 3, v: 3, w: 1000, d: '0.10' },
+    ]);
+    expect(await p.query('SELECT line, reason FROM raw.d__rejects')).toEqual([
+      { line: 3, reason: 'column v: cannot convert 2.5 to long; column w: cannot convert 8.9 to int; column d: cannot convert 1.234 to decimal(10,2)' },
+    ]);
+    expect(await p.query('SELECT id, v FROM raw.j ORDER BY id')).toEqual([{ id: 1, v: 1 }, { id: 3, v: 3 }]);
+    expect(await p.query('SELECT line, reason FROM raw.j__rejects')).toEqual([{ line: 2, reason: 'column v: cannot convert 2.5 to long' }]);
+  });
+});
