@@ -46,7 +46,9 @@ export function parseYaml(text: string, file: string): ParsedYaml {
   for (const [list, severity] of [[doc.errors, 'error'], [doc.warnings, 'warning']] as const) {
     for (const e of list) {
       const { line, col } = position(source, e.pos[0]);
-      diagnostics.push({ file, line, col, path: '', message: `YAML: ${stripPosition(e.message)}`, severity });
+      // The yaml library's advice (use parseAllDocuments) is for programmers, not for the file's author.
+      const message = e.code === 'MULTIPLE_DOCS' ? 'a second YAML document starts here (---): floe reads one document per file (one pipeline per pipeline file)' : stripPosition(e.message);
+      diagnostics.push({ file, line, col, path: '', message: `YAML: ${message}`, severity });
     }
   }
   return { source, diagnostics, ok: doc.errors.length === 0 };

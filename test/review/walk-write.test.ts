@@ -271,3 +271,15 @@ describe('a fraction in a column declared int, long or decimal', () => {
     expect(await p.query('SELECT line, reason FROM raw.j__rejects')).toEqual([{ line: 2, reason: 'column v: cannot convert 2.5 to long' }]);
   });
 });
+
+describe('floe validate: a pipeline file with two YAML documents', () => {
+  it('says so at the second ---, without the yaml library\'s advice to call parseAllDocuments()', async () => {
+    const p = await newProject();
+    await p.write('data/a.csv', 'id\n1\n');
+    const file = await p.pipeline('m', '---\nsource: { kind: csv, path: data/a.csv }\ntarget: { table: raw.m }\n---\nfoo: 1\n');
+    const v = await p.floe(['validate']);
+    expect(v.code, show(v)).toBe(2);
+    expect(v.stderr).toContain(`${file}:4:1: YAML: a second YAML document starts here (---): floe reads one document per file`);
+    expect(v.stderr).not.toContain('parseAllDocuments');
+  });
+});
