@@ -19,7 +19,7 @@ function requireSnapshot(metadata: TableMetadata, id: bigint, table: string): Sn
   if (!s) {
     throw notFound(`table ${table} has no snapshot ${id}`, {
       context: { table, snapshot: String(id) },
-      hint: 'list its snapshots with `floe snapshots <table>`; expired snapshots cannot be used',
+      hint: `list its snapshots with \`floe snapshots ${table}\`; expired snapshots cannot be used`,
     });
   }
   return s;
@@ -123,7 +123,7 @@ function refMoved(table: string, ref: string, was: bigint | null, now: bigint | 
   return new FloeError('conflict', `table ${table}: another writer moved ${ref} from ${at(was)} to ${at(now)} while this command ran; not going to ${verb} over that commit`, {
     retryable: false,
     context: { table, ref, expected: was === null ? null : String(was), actual: now === null ? null : String(now) },
-    hint: 'look at `floe snapshots <table>` and run the command again if it still applies; the table is unchanged by this command',
+    hint: `look at \`floe snapshots ${table}\` and run the command again if it still applies; the table is unchanged by this command`,
   });
 }
 

@@ -143,7 +143,7 @@ export function snapshotById(metadata: TableMetadata, id: bigint, table: string)
   if (!s) {
     throw notFound(`table ${table} has no snapshot ${id}`, {
       context: { table, snapshot: String(id) },
-      hint: 'list its snapshots with `floe snapshots <table>`; expired snapshots cannot be read',
+      hint: `list its snapshots with \`floe snapshots ${table}\`; expired snapshots cannot be read`,
     });
   }
   return s;

@@ -360,3 +360,16 @@ describe('floe snapshot tag|branch|rollback --json on failure', () => {
     }
   });
 });
+
+describe('hints name the table', () => {
+  it('an unknown snapshot and a rollback to one: the hint is `floe snapshots raw.t`, not a placeholder', async () => {
+    const q = await p.floe(['query', 'SELECT count(*) FROM raw.t', '--snapshot', '123']);
+    expect(q.code, show(q)).toBe(1);
+    expect(q.stderr).toContain('`floe snapshots raw.t`');
+    expect(q.stderr).not.toContain('<table>');
+    const r = await p.floe(['snapshot', 'rollback', 'raw.t', '--to-snapshot', '123']);
+    expect(r.code, show(r)).not.toBe(0);
+    expect(r.stderr).toContain('`floe snapshots raw.t`');
+    expect(r.stderr).not.toContain('<table>');
+  });
+});

@@ -32,7 +32,7 @@ async function readableTarget(t: LoadedTable, to: Snapshot, table: string): Prom
   if (list && !(await t.io.exists(list))) {
     throw corruptError(`table ${table}: cannot roll back to snapshot ${to['snapshot-id']}: its manifest list ${list} is missing`, {
       context: { table, snapshot: String(to['snapshot-id']), file: list },
-      hint: 'pick another snapshot with `floe snapshots <table>`; main stays where it is',
+      hint: `pick another snapshot with \`floe snapshots ${table}\`; main stays where it is`,
     });
   }
 }
