@@ -163,7 +163,19 @@ async function explainOnce(err: unknown, paths: readonly string[], format: 'csv'
       }
       const d = dialect?.(f) ?? rfc4180(f);
       // No sniffing at all: the header's names as text columns, so only the structure is checked.
-      const header = (await firstLine(f)).split(d.delimiter);
+      const line = await firstLine(f);
+      if (line.includes('\0')) {
+        // UTF-16 (or UTF-32) text: NUL bytes between the characters. Read as UTF-8 it is
+        // nothing DuckDB or this re-read can name a line of.
+        if (d.encoding !== 'utf-8') return err;
+        return sourceError(`${f} is not UTF-8 text: it holds NUL bytes, as UTF-16 does`, {
+          cause: err,
+          context: { file: f },
+          files: [f],
+          hint: 'Convert it (iconv -f UTF-16 -t UTF-8), or read it with a pipeline: source: { kind: csv, encoding: utf-16 }.',
+        });
+      }
+      const header = line.split(d.delimiter);
       const columns = header.map((h, i) => `${quoteLiteral(h.replace(/^"|"$/g, '') || `column${i}`)}: 'VARCHAR'`).join(', ');
       await engine.run(
         `SELECT count(*) FROM read_csv(${quoteLiteral(f)}, delim = ${quoteLiteral(d.delimiter)}, quote = ${quoteLiteral(d.quote)}, escape = ${quoteLiteral(d.escape)}, skip = ${d.skip}, encoding = ${quoteLiteral(d.encoding)}, header = true, auto_detect = false, columns = {${columns}})`,

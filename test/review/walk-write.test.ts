@@ -3,7 +3,7 @@
  * `floe init` in a folder that already holds something, `floe load` of files whose shape
  * does not match, `floe table evolve` with a slip in a column name.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { assertBuilt, collect, events, show, startFloe, useProjects } from '../run/helpers.js';
 
@@ -281,5 +281,19 @@ describe('floe validate: a pipeline file with two YAML documents', () => {
     expect(v.code, show(v)).toBe(2);
     expect(v.stderr).toContain(`${file}:4:1: YAML: a second YAML document starts here (---): floe reads one document per file`);
     expect(v.stderr).not.toContain('parseAllDocuments');
+  });
+});
+
+describe('floe load of a UTF-16 CSV file', () => {
+  it('says the file is not UTF-8 and how to read it (it was an internal error about a NUL character)', async () => {
+    const p = await newProject();
+    const f = p.path('data/u16.csv');
+    await mkdir(p.path('data'), { recursive: true });
+    await writeFile(f, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('id,name\n1,café\n', 'utf16le')]));
+    const r = await p.floe(['load', 'raw.u', f]);
+    expect(r.code, show(r)).toBe(1);
+    expect(r.stderr).toContain(`${f} is not UTF-8 text: it holds NUL bytes, as UTF-16 does`);
+    expect(r.stderr).not.toContain('internal error');
+    expect(r.stderr).not.toContain('NUL character');
   });
 });
