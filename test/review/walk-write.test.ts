@@ -297,3 +297,14 @@ describe('floe load of a UTF-16 CSV file', () => {
     expect(r.stderr).not.toContain('NUL character');
   });
 });
+
+describe('floe load of a glob that matches nothing', () => {
+  it('says no file matches the glob, as floe run does (it was DuckDB\'s IO error)', async () => {
+    const p = await newProject();
+    const glob = p.path('data/none-*.csv');
+    const r = await p.floe(['load', 'raw.g', glob]);
+    expect(r.code, show(r)).toBe(1);
+    expect(r.stderr).toContain(`floe: no file matches ${glob}`);
+    expect(r.stderr).not.toContain('IO Error');
+  });
+});

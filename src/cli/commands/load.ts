@@ -6,7 +6,7 @@
 import type { Command } from 'commander';
 import { parseTableIdentifier } from '../../catalog/identifier.js';
 import type { Catalog } from '../../catalog/catalog.js';
-import { usageError } from '../../errors.js';
+import { notFound, usageError } from '../../errors.js';
 import type { FileIO } from '../../io/fileio.js';
 import { openEngine } from '../../engine/duckdb.js';
 import { explainReadFailure, expandGlobs, refuseEmptyCsv } from '../../ingest/explain-read.js';
@@ -101,6 +101,8 @@ export default async function load(tableName: string, files: string[], opts: Loa
       const engine = await openEngine();
       try {
         const inputs = paths.map(locationOf);
+        // A glob that matches nothing is named as floe run names it (DuckDB's "No files found" came wrapped in an IO error).
+        for (const p of paths) if (/[*?[]/.test(p) && (await expandGlobs(engine, [p])).length === 0) throw notFound(`no file matches ${p}`, { context: { file: p } });
         if (format === 'csv') await readingInputs(inputs, async () => refuseEmptyCsv(await expandGlobs(engine, paths)));
         // Integers a double would round are read exactly (csv-integers.ts).
         const types = format === 'csv' ? await readingInputs(inputs, () => exactCsvIntegerTypes(engine, (t) => fileSourceSql(paths, { format, types: t }), `read the input of ${tableName}`)) : {};
