@@ -116,3 +116,24 @@ describe('floe.audit_log', () => {
     expect(await q.tables()).toEqual(['x.t']);
   });
 });
+
+describe('floe.audit_log: a run that does not start', () => {
+  it('records why: error_kind config and the pipeline error, for an unknown pipeline and an invalid file', async () => {
+    const q = await newProject();
+    await q.write('data/t.csv', 'a\n1\n');
+    await q.pipeline('t', 'name: t\nsource: { kind: csv, path: data/t.csv }\ntarget: { table: raw.t, mode: append }\n');
+    await q.pipeline('bad', 'name: bad\nsource: { kind: csv, path: data/t.csv }\ntarget: { table: raw.b, mode: sideways }\n');
+    const load = await q.floe(['load', 'raw.t', q.path('data/t.csv')]);
+    expect(load.code, show(load)).toBe(0);
+    const nope = await q.floe(['run', 'nope']);
+    expect(nope.code, show(nope)).toBe(2);
+    const bad = await q.floe(['run', 'bad']);
+    expect(bad.code, show(bad)).toBe(2);
+    const rows = await q.query("SELECT exit_code, error_kind, error_message FROM floe.audit_log WHERE command = 'run' ORDER BY started_at");
+    expect(rows).toHaveLength(2);
+    expect(rows[0]).toMatchObject({ exit_code: 2, error_kind: 'config' });
+    expect(rows[0]!.error_message).toContain('nope');
+    expect(rows[1]).toMatchObject({ exit_code: 2, error_kind: 'config' });
+    expect(rows[1]!.error_message).toMatch(/bad\.yaml:3:\d+: target\.mode/);
+  });
+});

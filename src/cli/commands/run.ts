@@ -53,6 +53,8 @@ export default async function run(names: string[], opts: RunOptions, cmd: Comman
     const load = await validateProject(globalsOf(cmd).project, { select: names });
     if (hasErrors(load.diagnostics) || !load.project) {
       for (const d of load.diagnostics) out.err(load.redact(formatDiagnostic(d)));
+      // The audit record says why the run did not start (error_kind config, each error's text).
+      for (const d of load.diagnostics) if (d.severity === 'error') currentAudit()?.reportError('config', load.redact(formatDiagnostic(d)));
       out.event('end', { status: 'invalid', errors: load.diagnostics.length });
       return EXIT_USAGE;
     }
