@@ -20,3 +20,14 @@ export function formatTable(columns: string[], rows: unknown[][]): string {
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
   return [line(columns), line(widths.map((w) => '-'.repeat(w))), ...text.map(line)].join('\n');
 }
+
+/**
+ * Text from data (a value, a property, a ref name another engine made) as one line of inert
+ * text for the terminal: a line break or tab would split or shift a table row, and an ESC
+ * would drive the terminal; control characters show as `\n`, `\t`, `\r`, `\u001b`.
+ */
+export function oneLine(s: string): string {
+  return s.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) =>
+    c === '\n' ? '\\n' : c === '\t' ? '\\t' : c === '\r' ? '\\r' : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}

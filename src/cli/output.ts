@@ -134,7 +134,7 @@ export function endOnError(out: Output, started: number): (e: unknown) => never 
   };
 }
 
-export { formatTable } from '../text-table.js';
+export { formatTable, oneLine } from '../text-table.js';
 
 export function formatBytes(n: number | bigint): string {
   const v = Number(n);

@@ -5,7 +5,7 @@ import type { IcebergType, NestedField, TableMetadata } from '../../iceberg/type
 import { formatDuration } from '../../pipeline/duration.js';
 import { loadTable } from '../../table/load.js';
 import { globalsOf, withProject } from '../context.js';
-import { consoleOutput, reportingS3Retries } from '../output.js';
+import { consoleOutput, oneLine, reportingS3Retries } from '../output.js';
 
 export default async function describe(tableName: string, opts: { json?: boolean }, cmd: Command): Promise<number> {
   const out = consoleOutput();
@@ -67,14 +67,6 @@ export function describeText(name: string, metadataLocation: string, m: TableMet
     }
   }
   return lines.join('\n');
-}
-
-/**
- * A property or ref name or value as one line of inert text: another engine (or a property set
- * with a line break) may hold control characters; shown as JSON escapes them (`\n`, `\u001b`).
- */
-function oneLine(s: string): string {
-  return /[\u0000-\u001f\u007f-\u009f]/.test(s) ? JSON.stringify(s).slice(1, -1) : s;
 }
 
 function typeText(t: IcebergType): string {

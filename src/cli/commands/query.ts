@@ -18,7 +18,7 @@ import { explainJson, explainQueryError, explainText, findDamagedFile, prepareVi
 import { readMasker } from '../../governance/views.js';
 import { parseAsOf, parseSnapshotSelector, type SnapshotSelector } from '../../table/snapshot-select.js';
 import { globalsOf, withProject } from '../context.js';
-import { consoleOutput, formatTable, reportingS3Retries } from '../output.js';
+import { consoleOutput, formatTable, oneLine, reportingS3Retries } from '../output.js';
 import { checkOutTarget, formatForOut, type QueryFormat, writeReplacing } from './query-out.js';
 
 interface QueryOptions {
@@ -129,7 +129,7 @@ export default async function query(sql: string, given: QueryOptions, cmd: Comma
         const keys = uniqueKeys(names);
         text = jsonRows(rows.map((r) => Object.fromEntries(values(r).map((v, i) => [keys[i]!, v]))));
       } else {
-        text = formatTable(names.map(visible), rows.map((r) => values(r).map((v) => visible(cellText(v)))));
+        text = formatTable(names.map(oneLine), rows.map((r) => values(r).map((v) => oneLine(cellText(v)))));
         text += `\n(${rows.length} row${rows.length === 1 ? '' : 's'})`;
       }
       if (outTarget) {
@@ -139,17 +139,6 @@ export default async function query(sql: string, given: QueryOptions, cmd: Comma
     }
   }));
   return 0;
-}
-
-/**
- * A table cell as one line of inert text: a line break or tab in a value would split or shift
- * its row, and an ESC from the data would drive the terminal; they show as `\n`, `\t`, `\u001b`.
- * csv and json keep the values as they are (quoted, escaped).
- */
-function visible(s: string): string {
-  return s.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) =>
-    c === '\n' ? '\\n' : c === '\t' ? '\\t' : c === '\r' ? '\\r' : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
-  );
 }
 
 /** Column names made unique the way DuckDB's csv header does it: the second `a` is `a_1`. */

@@ -3,7 +3,7 @@ import { parseTableIdentifier } from '../../catalog/identifier.js';
 import { stringifyJson } from '../../iceberg/json.js';
 import { loadTable } from '../../table/load.js';
 import { globalsOf, withProject } from '../context.js';
-import { consoleOutput, formatTable, reportingS3Retries } from '../output.js';
+import { consoleOutput, formatTable, oneLine, reportingS3Retries } from '../output.js';
 
 export default async function snapshots(tableName: string, opts: { json?: boolean }, cmd: Command): Promise<number> {
   const out = consoleOutput();
@@ -36,7 +36,7 @@ export default async function snapshots(tableName: string, opts: { json?: boolea
           s.summary['added-records'] ?? '',
           s.summary['total-records'] ?? '',
           // A name another engine gave may hold a control character: shown escaped, on one line.
-          (refsBySnapshot.get(s['snapshot-id']) ?? []).map((r) => (m.refs[r]?.type === 'tag' ? `${terminalName(r)} (tag)` : terminalName(r))).join(', '),
+          (refsBySnapshot.get(s['snapshot-id']) ?? []).map((r) => (m.refs[r]?.type === 'tag' ? `${oneLine(r)} (tag)` : oneLine(r))).join(', '),
         ]),
       ),
     );
@@ -44,7 +44,3 @@ export default async function snapshots(tableName: string, opts: { json?: boolea
   });
 }
 
-/** A ref name as one line of inert text: control characters as JSON escapes them (`\n`, `\u001b`). */
-function terminalName(name: string): string {
-  return /[\u0000-\u001f\u007f-\u009f]/.test(name) ? JSON.stringify(name).slice(1, -1) : name;
-}
