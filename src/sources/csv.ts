@@ -7,7 +7,7 @@
 import { duckdbTypeSql } from '../engine/types.js';
 import { FloeError } from '../errors.js';
 import { type CsvDialect, explainReadFailure, refuseEmptyCsv } from '../ingest/explain-read.js';
-import { exactCsvIntegerTypes } from '../ingest/csv-integers.js';
+import { guardCsvDoubles } from '../ingest/csv-integers.js';
 import type { Source as SourceConfig } from '../pipeline/schema-source.js';
 import { quoteIdent, quoteLiteral } from '../engine/sql.js';
 import { type CsvLineViews, csvLineSummarySql, csvLineViews } from './csv-lines.js';
@@ -46,18 +46,15 @@ export function csvSource(config: CsvConfig): Source {
       // refuses store_rejects together with union_by_name).
       const expanded = await expandFiles(ctx, files);
       await refuseEmptyCsv(expanded);
-      // Integers a double would round are read exactly (ingest/csv-integers.ts). The look skips
-      // malformed rows (they become rejects below); a read it cannot make is left to the read below.
-      const plain = options.filter((o) => !/^(store_rejects|rejects_table|rejects_scan) =/.test(o));
-      const probe = (extra: Readonly<Record<string, string>>) =>
-        expanded.map((f) => `SELECT * FROM read_csv(${quoteLiteral(f)}, ${[...plain, 'ignore_errors = true', ...typesOption([...types, ...Object.entries(extra).filter(([c]) => !types.some(([t]) => t === c))])].join(', ')})`).join(' UNION ALL BY NAME ');
-      const exact = await exactCsvIntegerTypes(ctx.engine, probe, `read the CSV files of pipeline ${ctx.pipeline}`).catch(() => ({}));
-      options.push(...typesOption([...types, ...Object.entries(exact).filter(([c]) => !types.some(([t]) => t === c))]));
+      options.push(...typesOption(types));
       const dialect: CsvDialect = { delimiter: config.delimiter, quote: config.quote, escape: config.escape, encoding: config.encoding, skip: config.skip };
       const readers = expanded.map((f) => `SELECT * FROM read_csv(${quoteLiteral(f)}, ${options.join(', ')})`);
       try {
+        // Integers a double would round stop the run, naming the column and the types to
+        // declare (ingest/csv-integers.ts); declared columns are read as declared.
+        const read = await guardCsvDoubles(ctx.engine, readers.join(' UNION ALL BY NAME '), `read the CSV files of pipeline ${ctx.pipeline}`, types.map(([c]) => c));
         await ctx.engine.run(
-          `CREATE OR REPLACE TEMP VIEW ${quoteIdent(relation)} AS ${readers.join(' UNION ALL BY NAME ')}`,
+          `CREATE OR REPLACE TEMP VIEW ${quoteIdent(relation)} AS ${read}`,
           `read the CSV files of pipeline ${ctx.pipeline}`,
           { kind: 'source', context: { pipeline: ctx.pipeline, files: describeFiles(files) } },
         );

@@ -180,12 +180,19 @@ describe('a date format DuckDB cannot read', () => {
 
 describe('CSV integers a double cannot hold', () => {
   // DuckDB's sniffer types 99999999999999999999 (beyond 64 bits) as DOUBLE: 1e20 was written.
-  it('floe load and a csv pipeline keep every digit (decimal(38, 0), or text beside fractions)', async () => {
+  it('floe load keeps every digit (decimal(38, 0), or text beside fractions); a csv pipeline stops and names the type to declare', async () => {
     const p = await newProject();
     const f = await p.write('data/b.csv', 'id,big,mixed,amt\n1,99999999999999999999,9007199254740993,0.5\n2,5,0.5,1.5\n3,,,2\n');
     const r = await p.floe(['load', 'raw.lb', f]);
     expect(r.code, show(r)).toBe(0);
+    // A run reads the file once (no pass to look first): the guard stops it before anything is written.
     await p.pipeline('pb', 'source: { kind: csv, path: data/b.csv }\ntarget: { table: raw.pb }\n');
+    const stopped = await p.floe(['run', 'pb']);
+    expect(stopped.code, show(stopped)).toBe(1);
+    expect(stopped.stderr).toMatch(/CSV column "big" holds a number of 2\^53 or more, which a double may round; declare its type in the csv source's columns option/);
+    expect(await p.tables()).not.toContain('raw.pb');
+    // Declared in the source, the columns are read exactly.
+    await p.pipeline('pb', 'source: { kind: csv, path: data/b.csv, columns: { big: "decimal(38,0)", mixed: string } }\ntarget: { table: raw.pb }\n');
     await p.run(['pb']);
     for (const t of ['raw.lb', 'raw.pb']) {
       expect(await p.columns(t)).toEqual(['id long', 'big decimal(38, 0)', 'mixed string', 'amt double']);

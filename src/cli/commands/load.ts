@@ -12,7 +12,7 @@ import { openEngine } from '../../engine/duckdb.js';
 import { explainReadFailure, expandGlobs, refuseEmptyCsv } from '../../ingest/explain-read.js';
 import { detectFormat, fileSourceSql, resolveFiles, type FileFormat } from '../../ingest/file-source.js';
 import { withValueLine } from '../../ingest/load-lines.js';
-import { exactCsvIntegerTypes } from '../../ingest/csv-integers.js';
+import { exactCsvIntegerTypes, guardCsvDoubles, guardedColumn } from '../../ingest/csv-integers.js';
 import { aboutInputColumns, aboutInputs, readingInputs } from '../../ingest/input-errors.js';
 import { objectsSql, textJsonColumns } from '../../sources/json-read.js';
 import { writeTable } from '../../ingest/write-table.js';
@@ -104,27 +104,39 @@ export default async function load(tableName: string, files: string[], opts: Loa
         // A glob that matches nothing is named as floe run names it (DuckDB's "No files found" came wrapped in an IO error).
         for (const p of paths) if (/[*?[]/.test(p) && (await expandGlobs(engine, [p])).length === 0) throw notFound(`no file matches ${p}`, { context: { file: p } });
         if (format === 'csv') await readingInputs(inputs, async () => refuseEmptyCsv(await expandGlobs(engine, paths)));
-        // Integers a double would round are read exactly (csv-integers.ts).
-        const types = format === 'csv' ? await readingInputs(inputs, () => exactCsvIntegerTypes(engine, (t) => fileSourceSql(paths, { format, types: t }), `read the input of ${tableName}`)) : {};
-        const read = fileSourceSql(paths, { format, types });
+        const purpose = `read the input of ${tableName}`;
+        const read = fileSourceSql(paths, { format });
         // Mixed-type JSON columns as text, not as JSON with quoted strings (json-read.ts).
+        // CSV DOUBLE columns are guarded against integers a double would round (csv-integers.ts).
         const selectSql =
           format === 'json' || format === 'jsonl'
-            ? await readingInputs(inputs, () => textJsonColumns(engine, read, `read the input of ${tableName}`, { objects: objectsSql(paths, format === 'jsonl' ? 'newline_delimited' : 'auto') }))
-            : read;
+            ? await readingInputs(inputs, () => textJsonColumns(engine, read, purpose, { objects: objectsSql(paths, format === 'jsonl' ? 'newline_delimited' : 'auto') }))
+            : format === 'csv'
+              ? await readingInputs(inputs, () => guardCsvDoubles(engine, read, purpose))
+              : read;
         // A value that does not fit the table's column is named with its file and line (load-lines.ts).
-        return await writeTable({
-          inputs,
-          catalog,
-          io,
-          engine,
-          id,
-          selectSql,
-          mode: opts.mode,
-          warehouse,
-          partitionBy,
-          events: { onRetry: (r) => out.event('retry', { table: r.table, attempt: r.attempt, wait_ms: r.waitMs }) },
-        }).catch(async (err: unknown) => Promise.reject(aboutInputColumns(await withValueLine(err, paths, format), inputs)));
+        const write = (sql: string) =>
+          writeTable({
+            inputs,
+            catalog,
+            io,
+            engine,
+            id,
+            selectSql: sql,
+            mode: opts.mode,
+            warehouse,
+            partitionBy,
+            events: { onRetry: (r) => out.event('retry', { table: r.table, attempt: r.attempt, wait_ms: r.waitMs }) },
+          });
+        // A failed write commits nothing: when the guard stopped it, the columns that hold such
+        // integers are read exactly (decimal(38, 0) or text) and the input is written again.
+        return await write(selectSql)
+          .catch(async (err: unknown) => {
+            if (format !== 'csv' || guardedColumn(err) === undefined) throw err;
+            const types = await readingInputs(inputs, () => exactCsvIntegerTypes(engine, (t) => fileSourceSql(paths, { format, types: t }), purpose));
+            return write(fileSourceSql(paths, { format, types }));
+          })
+          .catch(async (err: unknown) => Promise.reject(aboutInputColumns(await withValueLine(err, paths, format), inputs)));
       } finally {
         engine.close();
       }
