@@ -179,6 +179,23 @@ describe('a date format DuckDB cannot read', () => {
 });
 
 describe('CSV integers a double cannot hold', () => {
+  it('a column of large doubles: floe load keeps it double (the guard stops, the look finds no integer); a pipeline declares double', async () => {
+    const p = await newProject();
+    const f = await p.write('data/f.csv', 'id,f\n1,1.5e20\n2,0.5\n');
+    const r = await p.floe(['load', 'raw.lf', f]);
+    expect(r.code, show(r)).toBe(0);
+    await p.pipeline('pf', 'source: { kind: csv, path: data/f.csv }\ntarget: { table: raw.pf }\n');
+    const stopped = await p.floe(['run', 'pf']);
+    expect(stopped.code, show(stopped)).toBe(1);
+    expect(stopped.stderr).toContain('CSV column "f" holds a number of 2^53 or more');
+    await p.pipeline('pf', 'source: { kind: csv, path: data/f.csv, columns: { f: double } }\ntarget: { table: raw.pf }\n');
+    await p.run(['pf']);
+    for (const t of ['raw.lf', 'raw.pf']) {
+      expect(await p.columns(t)).toEqual(['id long', 'f double']);
+      expect(await p.query(`SELECT f FROM ${t} ORDER BY id`)).toEqual([{ f: 1.5e20 }, { f: 0.5 }]);
+    }
+  });
+
   // DuckDB's sniffer types 99999999999999999999 (beyond 64 bits) as DOUBLE: 1e20 was written.
   it('floe load keeps every digit (decimal(38, 0), or text beside fractions); a csv pipeline stops and names the type to declare', async () => {
     const p = await newProject();
