@@ -9,21 +9,10 @@ import { alreadyExists, FloeError, notFound, usageError } from '../errors.js';
 import type { Snapshot, SnapshotRef, TableMetadata } from '../iceberg/types.js';
 import { ancestry } from './ancestry.js';
 import { sameRef } from './apply.js';
-import { describeRefs } from './snapshot-select.js';
+import { describeRefs, snapshotById } from './snapshot-select.js';
 import type { TableChange, TableRequirement, TableUpdate } from './updates.js';
 
 export const MAIN_BRANCH = 'main';
-
-function requireSnapshot(metadata: TableMetadata, id: bigint, table: string): Snapshot {
-  const s = metadata.snapshots.find((x) => x['snapshot-id'] === id);
-  if (!s) {
-    throw notFound(`table ${table} has no snapshot ${id}`, {
-      context: { table, snapshot: String(id) },
-      hint: `list its snapshots with \`floe snapshots ${table}\`; expired snapshots cannot be used`,
-    });
-  }
-  return s;
-}
 
 function currentMain(metadata: TableMetadata, table: string): bigint {
   const id = metadata.refs[MAIN_BRANCH]?.['snapshot-id'];
@@ -89,7 +78,7 @@ export function planRollback(metadata: TableMetadata, target: RollbackTarget, ta
   const history = ancestry(metadata, from);
   let to: Snapshot | undefined;
   if ('snapshotId' in target) {
-    const s = requireSnapshot(metadata, target.snapshotId, table);
+    const s = snapshotById(metadata, target.snapshotId, table, 'used');
     if (!history.some((a) => a['snapshot-id'] === s['snapshot-id'])) {
       throw usageError(`table ${table}: snapshot ${s['snapshot-id']} is not an ancestor of the current snapshot ${from}; rollback only moves main back along its history`, {
         context: { table, snapshot: String(s['snapshot-id']) },
@@ -258,7 +247,7 @@ export function planRef(metadata: TableMetadata, type: 'tag' | 'branch', req: Re
   }
   if (type === 'tag' && name === MAIN_BRANCH) throw usageError(`table ${table}: 'main' is the main branch and cannot be a tag`, { context: { table } });
   const target = req.fastForwardTo !== undefined ? fastForwardTarget(metadata, req, existing, table) : (req.snapshotId ?? existing?.['snapshot-id'] ?? currentMain(metadata, table));
-  requireSnapshot(metadata, target, table);
+  snapshotById(metadata, target, table, 'used');
   if (existing && target !== existing['snapshot-id'] && !req.replace && req.fastForwardTo === undefined) {
     throw alreadyExists(`table ${table} already has a ${type} '${name}' at snapshot ${existing['snapshot-id']}`, {
       context: { table, ref: name },

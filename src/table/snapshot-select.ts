@@ -138,12 +138,13 @@ export function describeRefs(metadata: TableMetadata): string {
   return names.length > 0 ? `its refs are: ${names.join(', ')}` : 'the table has no refs';
 }
 
-export function snapshotById(metadata: TableMetadata, id: bigint, table: string): Snapshot {
+/** The snapshot with this id, else a not-found error naming the table; `use` words its hint (read, or used by a ref change). */
+export function snapshotById(metadata: TableMetadata, id: bigint, table: string, use: 'read' | 'used' = 'read'): Snapshot {
   const s = metadata.snapshots.find((x) => x['snapshot-id'] === id);
   if (!s) {
     throw notFound(`table ${table} has no snapshot ${id}`, {
       context: { table, snapshot: String(id) },
-      hint: `list its snapshots with \`floe snapshots ${table}\`; expired snapshots cannot be read`,
+      hint: `list its snapshots with \`floe snapshots ${table}\`; expired snapshots cannot be ${use}`,
     });
   }
   return s;
