@@ -99,6 +99,10 @@ export const targetSchema = z
     sort_by: z.array(expression(parseSortExpr).describe('A column or transform, then optional asc|desc and nulls first|last')).default([]),
     properties: z.record(z.string(), propertyValue).default({}).describe('Iceberg table properties'),
     on_schema_change: z.enum(['fail', 'add_columns', 'ignore']).default('add_columns'),
+    allow_empty: z
+      .boolean()
+      .optional()
+      .describe('overwrite (and --full-refresh): let a run whose source has no rows replace the table\'s rows with none; without it such a run fails and the table is left as it is'),
   })
   .superRefine((v, ctx) => {
     if (v.mode === 'merge' && v.key === undefined) {
