@@ -66,6 +66,7 @@ export function buildProgram(): Command {
     .command('load <table> <files...>')
     .description('ad-hoc load of CSV, JSON Lines, JSON or Parquet files into a table, created from the files\' schema if absent')
     .addOption(new Option('--mode <mode>', 'append to or replace the table contents').choices(['append', 'overwrite']).default('append'))
+    .option('--allow-empty', 'with --mode overwrite: let input without rows empty the table (refused by default)')
     .option('--partition-by <expr...>', 'partition fields for a new table, e.g. "day(ts)" "bucket(16, id)" country')
     .addOption(new Option('--format <format>', 'input format (default: from the file extension)').choices(['csv', 'jsonl', 'json', 'parquet']))
     .option('--json', 'print NDJSON events on stdout')
