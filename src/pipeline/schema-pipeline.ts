@@ -45,6 +45,9 @@ const columnRule = z
       .regex(/^[A-Z]{2}$/, { error: 'expected an ISO 3166 country code such as US' })
       .optional()
       .describe('Default region for phone numbers written without a country code'),
+    region_from: columnName
+      .optional()
+      .describe("normalize: phone only: a source column with each row's country (ISO alpha-2 or alpha-3 code, or a name); national numbers are read in it, else in region"),
     format: z.string().min(1).optional().describe('strptime format for normalize: timestamp or date/timestamp types'),
     zone: z
       .string()
@@ -69,6 +72,9 @@ const columnRule = z
   .superRefine((v, ctx) => {
     if (v.region !== undefined && v.normalize !== 'phone') {
       ctx.addIssue({ code: 'custom', message: 'region only applies with normalize: phone', path: ['region'] });
+    }
+    if (v.region_from !== undefined && v.normalize !== 'phone') {
+      ctx.addIssue({ code: 'custom', message: 'region_from only applies with normalize: phone', path: ['region_from'] });
     }
     if (v.zone !== undefined && v.normalize !== 'timestamp') {
       ctx.addIssue({ code: 'custom', message: 'zone only applies with normalize: timestamp', path: ['zone'] });
@@ -151,6 +157,10 @@ export const ingestPipeline = z
     const renamed = new Map<string, string>();
     const columns = typeof v.columns === 'object' && v.columns !== null ? v.columns : {};
     for (const [col, rule] of Object.entries(columns)) if (typeof rule?.rename === 'string') renamed.set(col, rule.rename);
+    // region_from names another source column (read before renames), not the phone column itself.
+    for (const [col, rule] of Object.entries(columns)) {
+      if (rule?.region_from === col) ctx.addIssue({ code: 'custom', path: ['columns', col, 'region_from'], message: `region_from names the phone column itself; name the column holding each row's country` });
+    }
     if (renamed.size === 0 || typeof v.target !== 'object' || v.target === null) return;
     const check = (name: unknown, path: (string | number)[]) => {
       if (typeof name === 'string' && renamed.has(name) && renamed.get(name) !== name) {
