@@ -11,7 +11,7 @@ import { rm } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { Catalog } from '../catalog/catalog.js';
 import { formatTableId } from '../catalog/catalog.js';
-import { conflictError, FloeError } from '../errors.js';
+import { conflictError, FloeError, sourceError } from '../errors.js';
 import type { Engine } from '../engine/duckdb.js';
 import { schemaFromColumns } from '../engine/infer-schema.js';
 import { quoteIdent } from '../engine/sql.js';
@@ -76,6 +76,12 @@ export interface WriteTableOptions {
    * record, pending quarantine rows: src/run/run-ids.ts, src/run/rejects-pending.ts).
    */
   amendChange?: (base: TableMetadata, change: TableChange) => TableChange;
+  /**
+   * An overwrite that writes no row while the table holds some fails instead of emptying it
+   * (refuseEmptyOverwrite), naming `input` (the source files, for the message) and the table;
+   * `hint` says how to opt in. Absent: such an overwrite empties the table.
+   */
+  emptyOverwrite?: { input: string; files?: readonly string[]; hint: string };
 }
 
 export interface WriteTableResult {
@@ -113,12 +119,42 @@ export async function writeTable(o: WriteTableOptions): Promise<WriteTableResult
     replaceAll: o.mode === 'overwrite',
     skipIfEmpty: o.mode === 'append',
     audit: o.audit,
-    beforeCommit: o.beforeCommit,
+    beforeCommit: o.mode === 'overwrite' && o.emptyOverwrite && !created ? refuseEmptyOverwrite(o, table, o.emptyOverwrite, o.beforeCommit) : o.beforeCommit,
     // An overwrite retried over a concurrent append would delete it (table/conflicts.ts).
     validate: o.mode === 'overwrite' ? async (base) => validateNoConcurrentDataChanges(base, startId, name) : undefined,
   }, pendingCreate);
   const { joinedConcurrentCreate, ...written } = result;
   return { ...written, created: created && !joinedConcurrentCreate, schemaChanges: result.files > 0 || o.mode === 'overwrite' ? r.changes : [] };
+}
+
+/**
+ * The beforeCommit of a guarded overwrite: after `then` (the reject limits, which say more
+ * when every row was malformed), a write of no row over a table that holds some is refused,
+ * before the audit and the commit. A failed upstream export (a header-only CSV) must not
+ * empty a table that a nightly overwrite refreshes. The table's rows are counted exactly (its
+ * deletes applied) only on this rare path.
+ */
+function refuseEmptyOverwrite(
+  o: Pick<WriteTableOptions, 'engine'>,
+  table: LoadedTable,
+  guard: NonNullable<WriteTableOptions['emptyOverwrite']>,
+  then: WriteTableOptions['beforeCommit'],
+): NonNullable<WriteTableOptions['beforeCommit']> {
+  return async (files) => {
+    await then?.(files);
+    if (files.some((f) => f.record_count > 0n)) return;
+    const m = table.metadata;
+    const current = m.snapshots.find((s) => s['snapshot-id'] === m['current-snapshot-id']);
+    if (!current || current.summary['total-records'] === '0') return;
+    const name = formatTableId(table.id);
+    const scan = await tableScanSql({ engine: o.engine, io: table.io, metadata: m, table: name });
+    const rows = BigInt(String((await o.engine.all(`SELECT count(*)::BIGINT AS n FROM (${scan.sql})`, `count the rows of ${name}`))[0]?.n ?? 0));
+    if (rows === 0n) return;
+    throw sourceError(
+      `${name}: no row to write from ${guard.input}, and the overwrite would replace the table's ${rows} row(s) with none; nothing was committed`,
+      { context: { table: name, input: guard.input, rows: Number(rows) }, files: guard.files, hint: guard.hint },
+    );
+  };
 }
 
 export interface SnapshotWrite {

@@ -241,10 +241,16 @@ export async function runIngestPipeline(ctx: RunContext, lp: LoadedPipeline): Pr
       // The table as this run read it, unless a declared layout may be committed before the write (writeWithLayout).
       table: p.target.partition_by.length === 0 && p.target.sort_by.length === 0 ? existing : undefined,
     };
+    // An overwrite (or --full-refresh) with no row to write leaves a table that has rows as it
+    // is and fails, unless the pipeline opts in: a failed export must not empty the table.
+    const emptyOverwrite = {
+      input: ctx.redact(extracted.describe),
+      hint: `If ${p.target.table} is meant to be emptied, set allow_empty: true under target in ${lp.file}.`,
+    };
     const write = (): Promise<WriteTableResult> =>
       mode === 'merge'
         ? (merging ?? import('./merge.js')).then((m) => m.mergeTable({ ...common, selectSql: good, key: p.target.key ?? [], deleteColumn: p.target.delete_column, ...mergeInput }))
-        : writeTable({ ...common, selectSql: good, mode, beforeCommit });
+        : writeTable({ ...common, selectSql: good, mode, beforeCommit, emptyOverwrite: mode === 'overwrite' && !p.target.allow_empty ? emptyOverwrite : undefined });
     // A declared partition_by / sort_by evolves the table's layout with this run
     // (table/evolve/layout.ts); without one the layout is left alone, and those modules are not loaded.
     let laid: { result: WriteTableResult; changes: string[] };

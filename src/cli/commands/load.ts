@@ -1,5 +1,5 @@
 /**
- * `floe load <table> <file...> [--mode append|overwrite] [--partition-by EXPR...]`
+ * `floe load <table> <file...> [--mode append|overwrite] [--allow-empty] [--partition-by EXPR...]`
  * The ad-hoc path: CSV, JSONL, JSON or Parquet files into a table, created from the files'
  * schema when it does not exist. The files are read by DuckDB; no row passes through JS.
  */
@@ -27,6 +27,8 @@ import { consoleOutput, endOnError, formatBytes, reportingS3RetriesUnlessJson } 
 
 interface LoadOptions {
   mode: 'append' | 'overwrite';
+  /** --allow-empty: an overwrite may replace the table's rows with none. */
+  allowEmpty?: boolean;
   partitionBy?: string[];
   format?: FileFormat;
   json?: boolean;
@@ -126,6 +128,10 @@ export default async function load(tableName: string, files: string[], opts: Loa
             mode: opts.mode,
             warehouse,
             partitionBy,
+            // Input without rows does not empty a table that has some unless asked to (write-table.ts).
+            emptyOverwrite: opts.allowEmpty
+              ? undefined
+              : { input: inputs.join(', '), files: inputs, hint: `Check the export that wrote the input; to empty ${tableName} on purpose, add --allow-empty.` },
             events: { onRetry: (r) => out.event('retry', { table: r.table, attempt: r.attempt, wait_ms: r.waitMs }) },
           });
         // A failed write commits nothing: when the guard stopped it, the columns that hold such
