@@ -18,6 +18,7 @@ import { hostname, userInfo } from 'node:os';
 import { FloeError } from '../errors.js';
 import { ENGINE_VERSION } from '../table/summary.js';
 import { auditActor } from './actor.js';
+import { MissingCatalog } from '../catalog/missing.js';
 import { observeCatalogChanges, type CatalogChange } from '../catalog/observe.js';
 import { AUDIT_LOG_NAME, AUDIT_LOG_TABLE, commandRedactor, isAudited, redactArguments } from './command.js';
 import { AuditContext, setCurrentAudit, type ReportedError } from './context.js';
@@ -117,13 +118,17 @@ async function record(a: {
   ]);
   let project;
   try {
-    project = await openProject(a.globals);
+    // Opened without creating anything: the log goes into the catalog the command used.
+    project = await openProject(a.globals, { create: false });
   } catch (e) {
     // No project (no floe.yaml, a broken one): a failed command has nowhere to be recorded.
     if (a.exitCode !== 0) return;
     throw e;
   }
   try {
+    // No catalog yet, and the command created none (`floe check` in a new project, a command
+    // refused before it opened the catalog): nowhere to record it, and not worth creating one.
+    if (project.catalog instanceof MissingCatalog) return;
     if (a.exitCode === 2 && !(await project.catalog.tableExists(AUDIT_LOG_TABLE))) return;
     const changes = await describeChanges(project.io, a.changes, a.startedMs);
     const env = process.env;

@@ -17,10 +17,12 @@
  *
  * The URI itself is never echoed in an error: a Postgres URL may carry a password.
  */
+import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import type { Catalog } from './catalog.js';
 import { configError } from '../errors.js';
 import { SqlCatalog } from './sql.js';
+import { MissingCatalog } from './missing.js';
 import { withObservers } from './observe.js';
 import { openSqlite } from './sqlite.js';
 
@@ -63,12 +65,21 @@ export function parseCatalogUri(uri: string, baseDir: string): CatalogTarget {
   return { kind: 'sqlite', path };
 }
 
+export interface OpenCatalogOptions {
+  /**
+   * false for read-only commands (`plan`, `tables`, `describe`, `query`, …): nothing is
+   * created — no SQLite file or folder, no catalog tables in Postgres — and a catalog that
+   * does not exist yet opens as an empty MissingCatalog (missing.ts). Default true.
+   */
+  create?: boolean;
+}
+
 /**
  * Opens the catalog, creating the database file, its folder and the catalog tables when
- * they are missing. The driver is loaded here, lazily, so commands that never touch the
- * catalog (`floe --help`, `floe validate`) do not load it.
+ * they are missing (unless `create: false`). The driver is loaded here, lazily, so commands
+ * that never touch the catalog (`floe --help`, `floe validate`) do not load it.
  */
-export async function openCatalog(config: CatalogConfig, baseDir: string): Promise<Catalog> {
+export async function openCatalog(config: CatalogConfig, baseDir: string, options: OpenCatalogOptions = {}): Promise<Catalog> {
   const name = config.name?.trim() ?? '';
   if (name === '' || name.length > 255) {
     throw configError('catalog.name must be a non-empty string of at most 255 characters', {
@@ -76,8 +87,23 @@ export async function openCatalog(config: CatalogConfig, baseDir: string): Promi
     });
   }
   const target = parseCatalogUri(config.uri, baseDir);
-  const conn = target.kind === 'postgres' ? await (await import('./postgres.js')).openPostgres(target.uri) : await openSqlite(target.path);
+  const create = options.create ?? true;
+  if (!create && target.kind === 'sqlite' && target.path !== ':memory:' && !existsSync(target.path)) {
+    return new MissingCatalog(name, `SQLite catalog ${target.path}`);
+  }
+  const conn =
+    target.kind === 'postgres'
+      ? await (await import('./postgres.js')).openPostgres(target.uri)
+      : await openSqlite(target.path, { mustExist: !create && target.path !== ':memory:' });
   try {
+    if (!create) {
+      const existing = await SqlCatalog.openExisting(conn, name);
+      if (existing === undefined) {
+        await conn.close();
+        return new MissingCatalog(name, conn.description);
+      }
+      return withObservers(existing);
+    }
     // Changes are reported to process-wide observers (the audit log, observe.ts).
     return withObservers(await SqlCatalog.open(conn, name));
   } catch (e) {

@@ -98,6 +98,22 @@ export class SqlCatalog implements Catalog {
         if (!(readable && d.isReadOnly(e))) throw conn.setupError?.(e) ?? wrap(conn, e, 'create the catalog tables');
       }
     }
+    return SqlCatalog.detect(conn, name);
+  }
+
+  /**
+   * Opens the catalog without creating anything (read-only commands): undefined when the
+   * database has no `iceberg_tables` yet. floe's side table may be missing (reads then map
+   * nothing, as for a read-only catalog someone else created).
+   */
+  static async openExisting(conn: SqlConnection, name: string): Promise<SqlCatalog | undefined> {
+    const d = conn.dialect;
+    if ((await conn.query(d.placeholders(d.tableExistsSql), [TABLES])).length === 0) return undefined;
+    return SqlCatalog.detect(conn, name);
+  }
+
+  private static async detect(conn: SqlConnection, name: string): Promise<SqlCatalog> {
+    const d = conn.dialect;
     const columns = await conn.query<{ name: string }>(d.placeholders(d.columnsSql), [TABLES]);
     return new SqlCatalog(conn, name, columns.some((c) => c.name.toLowerCase() === 'iceberg_type'));
   }

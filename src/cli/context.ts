@@ -3,7 +3,7 @@
  * per command, closed at the end.
  */
 import type { Catalog } from '../catalog/catalog.js';
-import { openCatalog } from '../catalog/open.js';
+import { openCatalog, type OpenCatalogOptions } from '../catalog/open.js';
 import type { FileIO } from '../io/fileio.js';
 import { RoutingFileIO } from '../io/resolve.js';
 import { loadProjectFile, type ProjectConfig } from '../pipeline/project.js';
@@ -16,15 +16,16 @@ export interface ProjectContext {
   close(): Promise<void>;
 }
 
-export async function openProject(globals: GlobalOptions): Promise<ProjectContext> {
+/** `{ create: false }` for read-only commands: a missing catalog reads as empty and nothing is created (catalog/open.ts). */
+export async function openProject(globals: GlobalOptions, options: OpenCatalogOptions = {}): Promise<ProjectContext> {
   const project = await loadProjectFile(globals.project);
-  const catalog = await openCatalog(project.catalog, project.dir);
+  const catalog = await openCatalog(project.catalog, project.dir, options);
   const io = RoutingFileIO.forStorage(project.storage);
   return { project, catalog, io, close: () => catalog.close() };
 }
 
-export async function withProject<T>(globals: GlobalOptions, fn: (ctx: ProjectContext) => Promise<T>): Promise<T> {
-  const ctx = await openProject(globals);
+export async function withProject<T>(globals: GlobalOptions, fn: (ctx: ProjectContext) => Promise<T>, options: OpenCatalogOptions = {}): Promise<T> {
+  const ctx = await openProject(globals, options);
   try {
     return await fn(ctx);
   } finally {

@@ -17,6 +17,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { currentAudit } from '../../audit/context.js';
 import { parseTableIdentifier } from '../../catalog/identifier.js';
+import { MissingCatalog } from '../../catalog/missing.js';
 import { evaluateChecks } from '../../checks/evaluate.js';
 import { appendCheckResults, historyLookup, type HistoryRun } from '../../checks/history.js';
 import { checkRunExitCode, formatJson, formatJunit, formatText, problemText, terminalText } from '../../checks/results.js';
@@ -182,7 +183,7 @@ async function checkTables(tables: string[], opts: CheckOptions, cmd: Command, o
         runs.push({ pipeline: p.pipeline, snapshotId: snapshots.get(p.table) ?? null, checkedAt: started, results });
       }
       const all = runs.flatMap((r) => r.results);
-      if (opts.history !== false) await recordHistory(ctx, engine, runs, out);
+      if (opts.history !== false && !(ctx.catalog instanceof MissingCatalog)) await recordHistory(ctx, engine, runs, out);
       const code = done(all, snapshots, problems);
       if (code !== 0) {
         for (const r of all.filter((x) => x.status === 'fail' || x.status === 'error' || (opts.warnError === true && x.status === 'warn'))) {
@@ -194,7 +195,9 @@ async function checkTables(tables: string[], opts: CheckOptions, cmd: Command, o
     } finally {
       engine.close();
     }
-  }));
+    // A project without a catalog yet gets none: its tables do not exist, and there is no
+    // catalog to record the results in (recordHistory skips it).
+  }, { create: false }));
 }
 
 /**
@@ -271,7 +274,9 @@ async function scanOf(ctx: ProjectContext, engine: Engine, table: string, cache:
   let scan: TableScan | FloeError;
   try {
     const id = parseTableIdentifier(table);
-    if (!(await ctx.catalog.tableExists(id))) {
+    if (ctx.catalog instanceof MissingCatalog) {
+      scan = new FloeError('not-found', `table ${table} does not exist: ${ctx.catalog.why}`, { hint: 'run its pipeline first; if the catalog should exist, check catalog.uri in floe.yaml' });
+    } else if (!(await ctx.catalog.tableExists(id))) {
       scan = new FloeError('not-found', `table ${table} does not exist in the catalog`, { hint: 'run its pipeline first, or check the name with floe tables' });
     } else {
       const t = await loadTable(ctx.catalog, ctx.io, id);

@@ -12,7 +12,7 @@ export default async function describe(tableName: string, opts: { json?: boolean
   // Retried S3 requests: one summary line on stderr at the end (stdout unchanged).
   return reportingS3Retries(out, async () => {
     const id = parseTableIdentifier(tableName);
-    const table = await withProject(globalsOf(cmd), ({ catalog, io }) => loadTable(catalog, io, id));
+    const table = await withProject(globalsOf(cmd), ({ catalog, io }) => loadTable(catalog, io, id), { create: false });
     const m = table.metadata;
     if (opts.json) {
       out.out(stringifyJson({ table: tableName, 'metadata-location': table.metadataLocation, metadata: m }, 2));

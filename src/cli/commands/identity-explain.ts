@@ -34,7 +34,7 @@ export default async function identityExplain(given: string, opts: { pipeline?: 
     }
     const lp = chosen[0]!;
     const p = lp.pipeline as IdentityPipeline;
-    const catalog = await openCatalog(load.project.catalog, load.project.dir);
+    const catalog = await openCatalog(load.project.catalog, load.project.dir, { create: false });
     const io = RoutingFileIO.forStorage(load.project.storage);
     const engine = await openEngine({ threads: 1 });
     try {

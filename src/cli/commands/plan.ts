@@ -19,7 +19,8 @@ export default async function plan(names: string[], opts: { json?: boolean }, cm
       for (const d of load.diagnostics) out.err(formatDiagnostic(d));
       return EXIT_USAGE;
     }
-    const catalog = await openCatalog(load.project.catalog, load.project.dir);
+    // Read-only: a project without a catalog yet plans every table as new, and gets none.
+    const catalog = await openCatalog(load.project.catalog, load.project.dir, { create: false });
     const io = RoutingFileIO.forStorage(load.project.storage);
     try {
       const plans = [];

@@ -137,7 +137,8 @@ export default async function query(sql: string, given: QueryOptions, cmd: Comma
         out.err(`wrote ${outTarget}`);
       } else out.out(text);
     }
-  }));
+    // Read-only: without a catalog yet, a query of a table fails naming the missing catalog.
+  }, { create: false }));
   return 0;
 }
 

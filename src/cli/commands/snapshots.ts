@@ -10,7 +10,7 @@ export default async function snapshots(tableName: string, opts: { json?: boolea
   // Retried S3 requests: one summary line on stderr at the end (stdout unchanged).
   return reportingS3Retries(out, async () => {
     const id = parseTableIdentifier(tableName);
-    const { metadata: m } = await withProject(globalsOf(cmd), ({ catalog, io }) => loadTable(catalog, io, id));
+    const { metadata: m } = await withProject(globalsOf(cmd), ({ catalog, io }) => loadTable(catalog, io, id), { create: false });
     const refsBySnapshot = new Map<bigint, string[]>();
     for (const [name, ref] of Object.entries(m.refs)) {
       refsBySnapshot.set(ref['snapshot-id'], [...(refsBySnapshot.get(ref['snapshot-id']) ?? []), name]);

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { parseNamespace } from '../../catalog/identifier.js';
 import { formatTableId } from '../../catalog/catalog.js';
+import { MissingCatalog } from '../../catalog/missing.js';
 import { notFound } from '../../errors.js';
 import { stringifyJson } from '../../iceberg/json.js';
 import { globalsOf, withProject } from '../context.js';
@@ -16,11 +17,12 @@ export default async function tables(namespace: string | undefined, opts: { json
       const known = (await catalog.listNamespaces()).map((n) => n.join('.')).sort();
       throw notFound(`namespace ${namespace} does not exist in catalog "${catalog.name}"`, {
         context: { namespace, catalog: catalog.name },
-        hint: known.length ? `its namespaces are: ${known.join(', ')}` : 'the catalog has no namespaces yet',
+        hint: known.length ? `its namespaces are: ${known.join(', ')}` : catalog instanceof MissingCatalog ? `${catalog.why}; the first table creates it` : 'the catalog has no namespaces yet',
       });
     }
     return ids.map(formatTableId).sort();
-  });
+    // Read-only: a project without a catalog yet has no tables, and gets no catalog.
+  }, { create: false });
   if (opts.json) out.out(stringifyJson(names));
   else if (names.length === 0) out.err(namespace ? `no tables in namespace ${namespace}` : 'no tables yet (create one with `floe load` or `floe run`)');
   else out.out(names.join('\n'));
