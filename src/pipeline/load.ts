@@ -150,6 +150,11 @@ export async function loadProject(projectPath?: string, options: LoadOptions = {
   diagnostics.push(...(await (await import('./phone-regions.js')).phoneRegionDiagnostics(typed)));
   // Date and timestamp patterns DuckDB's strptime cannot read (column-formats.ts).
   diagnostics.push(...(await (await import('./column-formats.js')).columnFormatDiagnostics(typed)));
+  // Phone region_from columns the source does not have, for the sources readable locally: only for `floe validate` (region-from.ts).
+  if (options.checkSql) {
+    const regionFrom = valid.flatMap((e) => (e.loaded.pipeline.kind === 'ingest' ? [{ file: e.file, source: e.source!, pipeline: e.loaded.pipeline, resolved: e.loaded.resolved, projectDir: dir }] : []));
+    diagnostics.push(...(await (await import('./region-from.js')).regionFromDiagnostics(regionFrom)));
+  }
 
   // The queries of sql checks, parsed by DuckDB: only for `floe validate`, which is the one command that loads no engine otherwise.
   const sqlFiles = options.checkSql ? valid.flatMap((e) => (e.loaded.pipeline.checks.some((c) => c.kind === 'sql') ? [{ file: e.file, source: e.source!, checks: e.loaded.pipeline.checks }] : [])) : [];

@@ -22,7 +22,7 @@ export interface NormalizePlan {
    * A VARCHAR expression: NULL for a row whose normalisers kept every value as given, else
    * what they changed: a value nulled because it was invalid ('column email: invalid-email
    * (not a valid email address)'), a local time shifted or chosen across a daylight-saving
-   * change, a phone extension dropped. The row itself is kept; the reasons are recorded in
+   * change. The row itself is kept; the reasons are recorded in
    * the quarantine table beside it.
    */
   valueIssues: string;
@@ -45,15 +45,16 @@ export const NORMALIZER_FUNCTIONS = {
 export const NORMALIZER_ISSUE_FUNCTION = 'floe_norm_issue';
 
 /**
- * The options a normaliser function takes after the value, as SQL literals, in the order
- * udf-normalize.ts declares them: phone (region), timestamp (format, zone).
+ * The options a normaliser function takes after the value, as SQL, in the order
+ * udf-normalize.ts declares them: phone (region, and with `region_from` the row's value of
+ * that source column), timestamp (format, zone).
  */
 /** normalizerOptions padded to the two option arguments of floe_norm_issue. */
 const issueArgs = (rule: ColumnRule): string[] => [...normalizerOptions(rule), 'CAST(NULL AS VARCHAR)', 'CAST(NULL AS VARCHAR)'].slice(0, 2);
 
 export function normalizerOptions(rule: ColumnRule): string[] {
   const lit = (v: string | undefined) => (v === undefined ? 'CAST(NULL AS VARCHAR)' : quoteLiteral(v));
-  if (rule.normalize === 'phone') return [quoteLiteral(rule.region ?? 'US')];
+  if (rule.normalize === 'phone') return [quoteLiteral(rule.region ?? 'US'), ...(rule.region_from !== undefined ? [`CAST(${quoteIdent(rule.region_from)} AS VARCHAR)`] : [])];
   if (rule.normalize === 'timestamp') return [lit(rule.format), lit(rule.zone)];
   return [];
 }
@@ -95,6 +96,11 @@ export function planNormalize(sourceColumns: readonly string[], rules: Record<st
     throw configError(`pipeline ${pipeline}: columns: ${unknown.map((c) => `"${c}"`).join(', ')} not in the source (it has ${sourceColumns.map((c) => `"${c}"`).join(', ')})`, {
       context: { pipeline },
     });
+  }
+  for (const [c, r] of Object.entries(rules)) {
+    if (r.region_from !== undefined && !known.has(r.region_from)) {
+      throw configError(`pipeline ${pipeline}: columns.${c}.region_from: "${r.region_from}" is not a column of the source (it has ${sourceColumns.map((x) => `"${x}"`).join(', ')})`, { context: { pipeline } });
+    }
   }
   const items: string[] = [];
   const reasons: string[] = [];

@@ -11,17 +11,21 @@
 import type { DuckDBConnection, DuckDBDataChunk, DuckDBScalarFunction } from '@duckdb/node-api';
 import { duckdbApi } from '../engine/duckdb.js';
 import { FloeError } from '../errors.js';
-import { describeFlag, describeReject, normalizerFor, type Flag, type Normalized, type NormalizeKind, type Normalizer } from '../c360/normalize/index.js';
+import { describeFlag, describeReject, normalizerFor, rowPhoneRegion, type Flag, type Normalized, type NormalizeKind, type Normalizer } from '../c360/normalize/index.js';
 import type { ColumnRule } from '../pipeline/schema-pipeline.js';
 import { NORMALIZER_FUNCTIONS, NORMALIZER_ISSUE_FUNCTION } from './normalize.js';
 
 /** Flags worth recording: the stored value differs from what the source said, or lost a part. */
-const RECORDED_FLAGS: ReadonlySet<Flag> = new Set(['nonexistent', 'ambiguous', 'extension-dropped']);
+const RECORDED_FLAGS: ReadonlySet<Flag> = new Set(['nonexistent', 'ambiguous']);
 
-/** Options after the value, by kind, in SQL argument order (normalize.ts normalizerOptions). */
-const OPTIONS: Record<NormalizeKind, readonly ('region' | 'format' | 'zone')[]> = {
+/**
+ * Options after the value, by kind, in SQL argument order (normalize.ts normalizerOptions).
+ * regionFrom is the row's value of the column a phone rule's `region_from` names; a call
+ * without it (no `region_from`) passes only the region.
+ */
+const OPTIONS: Record<NormalizeKind, readonly (keyof Options)[]> = {
   email: [],
-  phone: ['region'],
+  phone: ['region', 'regionFrom'],
   country: [],
   timestamp: ['format', 'zone'],
   name: [],
@@ -29,6 +33,7 @@ const OPTIONS: Record<NormalizeKind, readonly ('region' | 'format' | 'zone')[]> 
 
 interface Options {
   region?: string;
+  regionFrom?: string;
   format?: string;
   zone?: string;
 }
@@ -50,7 +55,9 @@ function normalizer(kind: NormalizeKind, options: Options): Normalizer {
 /** Recent results by kind, options and value; cleared when it grows past a few chunks. */
 const recent = new Map<string, Normalized>();
 const RECENT_MAX = 16_384;
-function normalize(kind: NormalizeKind, options: Options, value: string): Normalized {
+function normalize(kind: NormalizeKind, given: Options, value: string): Normalized {
+  // A row's own region (region_from) replaces the rule's region, which stays the fallback.
+  const options = given.regionFrom === undefined ? given : { region: rowPhoneRegion(given.regionFrom, given.region) };
   const key = `${optionsKey(kind, options)}\u0000${value}`;
   let r = recent.get(key);
   if (!r) {
@@ -81,11 +88,13 @@ export function checkNormalizerRule(rule: ColumnRule, where: string): void {
   }
 }
 
-/** The options of one row: the option vectors, in the order `names` gives them. */
+/** The options of one row: the option vectors, in the order `names` gives them (a call may pass fewer). */
 function optionsAt(names: readonly (keyof Options)[], vectors: readonly { getItem(row: number): unknown }[], row: number): Options {
   const options: Options = {};
-  names.forEach((name, i) => {
-    const o = vectors[i]!.getItem(row) as string | null;
+  vectors.forEach((vector, i) => {
+    const name = names[i];
+    const o = vector.getItem(row) as string | null;
+    if (name === undefined) return;
     if (o !== null) options[name] = o;
   });
   return options;
@@ -97,14 +106,16 @@ function valueFunction(kind: NormalizeKind): DuckDBScalarFunction {
   return DuckDBScalarFunction.create({
     name: NORMALIZER_FUNCTIONS[kind],
     returnType: VARCHAR,
-    parameterTypes: [VARCHAR, ...names.map(() => VARCHAR)],
+    // The value, then up to names.length options (a phone's regionFrom only with region_from).
+    parameterTypes: [VARCHAR],
+    varArgsType: VARCHAR,
     // An absent option is a NULL argument: DuckDB must still call the function (it would
     // otherwise return NULL for the row), which handles a NULL value itself.
     specialHandling: true,
     mainFunction: (info, input: DuckDBDataChunk, output) => {
       try {
         const values = input.getColumnVector(0);
-        const vectors = names.map((_, i) => input.getColumnVector(i + 1));
+        const vectors = Array.from({ length: Math.min(names.length, input.columnCount - 1) }, (_, i) => input.getColumnVector(i + 1));
         for (let row = 0; row < input.rowCount; row++) {
           const v = values.getItem(row) as string | null;
           output.setItem(row, v === null ? null : normalize(kind, optionsAt(names, vectors, row), v).value);

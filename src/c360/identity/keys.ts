@@ -6,9 +6,14 @@
  * | kind                         | canonical value            | match key                                      |
  * |------------------------------|----------------------------|------------------------------------------------|
  * | email, *_email               | trimmed, lower-case address| provider aliasing (email.ts), any '+tag' removed|
- * | phone, *_phone               | E.164 (record's region, US)| the E.164 value                                |
+ * | phone, *_phone               | E.164 (record's region, US)| the E.164 value with its extension, if any     |
  * | loyalty_id, *_loyalty*       | trimmed, upper-case        | digits without a letter prefix or leading zeros |
  * | anything else                | trimmed                    | lower-case                                     |
+ *
+ * A phone's extension is part of its key: '+12125550100;ext=12' and '+12125550100;ext=34' are
+ * two people behind one switchboard, and '+12125550100' without an extension is the
+ * switchboard itself (or a direct line), which neither extension alone identifies. Linking the
+ * bare number to an extension would chain every extension of the switchboard together.
  *
  * Loyalty numbers lose their prefix and leading zeros in spreadsheets ('L00104553' becomes
  * '104553'), so only the number itself is compared.
@@ -21,9 +26,7 @@
  * the rule cannot join two real mailboxes.
  */
 import { emailMatchKey, normalizeEmail } from '../normalize/email.js';
-import { isSupportedCountry } from 'libphonenumber-js/max';
-import { COUNTRY_ALIASES, normalizeCountry } from '../normalize/country.js';
-import { phoneNormalizer } from '../normalize/phone.js';
+import { phoneNormalizer, phoneRegionOf } from '../normalize/phone.js';
 import type { Normalizer } from '../normalize/types.js';
 import { cleanText, isPlaceholder } from '../normalize/text.js';
 
@@ -53,25 +56,14 @@ export interface IdentifierKey {
 /** The region phones written without a country code are read in when a record names none. */
 export const DEFAULT_PHONE_REGION = 'US';
 
-const regions = new Map<string, string | undefined>();
-
 /**
  * A record's region for reading national phone numbers, from what its `phone_region` column
  * holds: an ISO 3166 code ('GB', 'DEU'), a country name in the forms `normalize: country`
  * reads ('Deutschland', 'U.K.'), or a locale with a region ('en-GB', 'de_DE'). undefined when
  * it names no country with a numbering plan; the record then uses DEFAULT_PHONE_REGION.
+ * (The same reading as a column rule's `region_from`, src/c360/normalize/phone.ts.)
  */
-export function phoneRegionOf(text: string | null | undefined): string | undefined {
-  if (text === null || text === undefined) return undefined;
-  const t = text.trim();
-  if (regions.has(t)) return regions.get(t);
-  const locale = /^[A-Za-z]{2,3}[-_]([A-Za-z]{2})$/.exec(t);
-  // A locale's region goes through the country aliases too: 'en-UK' is common, if not ISO.
-  const code = locale ? (COUNTRY_ALIASES[locale[1]!.toLowerCase()] ?? locale[1]!.toUpperCase()) : normalizeCountry(t).value;
-  const region = typeof code === 'string' && isSupportedCountry(code) ? code : undefined;
-  if (regions.size < 10_000) regions.set(t, region);
-  return region;
-}
+export { phoneRegionOf };
 
 /** undefined for a missing or unusable value. */
 export function identifierKey(kind: string, raw: unknown, options: { phoneRegion?: string } = {}): IdentifierKey | undefined {

@@ -10,6 +10,7 @@
  */
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { emailMatchKey } from './email.js';
+import { EXTENSION_SEPARATOR, phoneBase } from './phone.js';
 import { cleanText, isPlaceholder, PLACEHOLDERS } from './text.js';
 
 export { PLACEHOLDERS };
@@ -59,8 +60,13 @@ const FICTIONAL: Readonly<Record<string, RegExp>> = {
   '44': /^(?:2079460\d{3}|1(?:1[3-8]|[2-6]1)4960\d{3}|1914980\d{3}|2896496\d{3}|2920180\d{3}|1632960\d{3}|7700900\d{3}|8081570\d{3}|9098790\d{3}|3069990\d{3})$/,
 };
 
-/** [country calling code, national number]; for text that is not a phone number, ['', its digits]. */
-function phoneParts(value: string): [string, string] {
+/**
+ * [country calling code, national number] of the number without its extension: a junk
+ * number stays junk whatever extension follows it. For text that is not a phone number,
+ * ['', its digits].
+ */
+function phoneParts(canonical: string): [string, string] {
+  const value = phoneBase(canonical);
   const n = parsePhoneNumberFromString(value);
   return n === undefined ? ['', value.replace(/\D/g, '')] : [n.countryCallingCode, n.nationalNumber];
 }
@@ -97,14 +103,26 @@ export const DEFAULT_BLOCKED_PREDICATES: Readonly<Record<string, readonly BlockP
 };
 
 /**
+ * A written extension at the end of a phone: RFC 3966 ';ext=12' (the form `normalize: phone`
+ * stores), 'ext. 12', 'extension 12', 'x12', '#12'.
+ */
+const PHONE_EXTENSION = /(?:;\s*ext=|\s*(?:ext\.?|extension|x|#)\s*)(\d+)$/;
+
+/**
  * The form block values are compared in. email: trimmed, lower-case, without 'mailto:'.
- * phone: '+' and digits only, so write blocked phones in E.164 ('+12125550100'), the form
- * `normalize: phone` produces. Other kinds: trimmed and lower-case (ids are case-insensitive).
+ * phone: '+' and digits only, and an extension as ';ext=' and its digits, so write blocked
+ * phones in E.164 ('+12125550100', '+12125550100;ext=12'), the form `normalize: phone`
+ * produces. Other kinds: trimmed and lower-case (ids are case-insensitive).
  */
 export function canonicalBlockValue(kind: string, value: string | number): string {
   const s = cleanText(String(value)).toLowerCase();
   if (kind === 'email') return s.replace(/^mailto:/, '');
-  if (kind === 'phone') return s.replace(/[^\d+]/g, '');
+  if (kind === 'phone') {
+    const text = s.replace(/^tel:/, '');
+    const ext = PHONE_EXTENSION.exec(text);
+    const digits = (t: string) => t.replace(/[^\d+]/g, '');
+    return ext ? `${digits(text.slice(0, ext.index))}${EXTENSION_SEPARATOR}${ext[1]}` : digits(text);
+  }
   return s;
 }
 
@@ -129,7 +147,9 @@ export interface BlockList {
 /**
  * The block list a resolver uses: the defaults (unless `defaults: false`) merged with the
  * pipeline's `match.block_values`. A blocked email also blocks every address with the same
- * match key: blocking shared.family@gmail.com blocks sharedfamily+x@gmail.com too.
+ * match key: blocking shared.family@gmail.com blocks sharedfamily+x@gmail.com too. A blocked
+ * phone also blocks it with any extension ('+12125550100' blocks '+12125550100;ext=12'); a
+ * blocked phone with an extension blocks only that extension.
  */
 export function blockList(user: BlockLists = {}, options: { defaults?: boolean } = {}): BlockList {
   const defaults = options.defaults ?? true;
@@ -143,7 +163,7 @@ export function blockList(user: BlockLists = {}, options: { defaults?: boolean }
       const v = canonicalBlockValue(kind, value);
       if (isPlaceholder(v)) return 'placeholder';
       const set = sets.get(kind);
-      if (set?.has(v) || (kind === 'email' && set?.has(emailMatchKey(v)))) return 'listed';
+      if (set?.has(v) || (kind === 'email' && set?.has(emailMatchKey(v))) || (kind === 'phone' && set?.has(phoneBase(v)))) return 'listed';
       if (!defaults) return undefined;
       for (const p of DEFAULT_BLOCKED_PREDICATES[kind] ?? []) if (p.test(v)) return p.reason;
       return undefined;

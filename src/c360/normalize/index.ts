@@ -7,7 +7,7 @@
  * | kind      | value                          | matchKey                      | reject                                  | flags |
  * |-----------|--------------------------------|-------------------------------|-----------------------------------------|-------|
  * | email     | trimmed, lower-case address    | Gmail dots/+tags removed, ... | invalid-email                           | placeholder |
- * | phone     | E.164, '+14155552671'          | —                             | invalid-phone, missing-country-code     | extension-dropped, international-prefix-00 |
+ * | phone     | E.164, '+14155552671'; an extension as ';ext=12' | —           | invalid-phone, missing-country-code     | international-prefix-00 |
  * | country   | ISO 3166 alpha-2, 'GB'         | —                             | unknown-country                         | alias |
  * | timestamp | UTC ISO, '…T07:30:00.000000Z'  | —                             | invalid-timestamp, unsupported-type     | nonexistent, ambiguous |
  * | name      | cleaned, optionally re-cased   | case/accent/punctuation-free  | —                                       | placeholder |
@@ -29,7 +29,7 @@ import { FLAGS, REJECT_REASONS, type Normalizer } from './types.js';
 export type { Flag, Normalized, Normalizer, RejectReason } from './types.js';
 export { FLAGS, REJECT_REASONS } from './types.js';
 export { emailMatchKey, normalizeEmail } from './email.js';
-export { normalizePhone, type PhoneOptions } from './phone.js';
+export { EXTENSION_SEPARATOR, normalizePhone, phoneBase, phoneExtension, phoneRegionOf, rowPhoneRegion, type PhoneOptions } from './phone.js';
 export { COUNTRY_ALIASES, NAME_LOCALES, normalizeCountry } from './country.js';
 export { normalizeTimestamp, type TimestampOptions } from './timestamp.js';
 export { strptimeToLuxon } from './timestamp-format.js';

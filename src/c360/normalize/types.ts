@@ -24,7 +24,6 @@ export type RejectReason = keyof typeof REJECT_REASONS;
 /** Facts worth auditing about a value that was kept (or, for `placeholder`, nulled on purpose). */
 export const FLAGS = {
   placeholder: "a placeholder such as 'n/a' or 'null'; stored as null, not rejected",
-  'extension-dropped': 'the phone number had an extension, which E.164 cannot carry',
   'international-prefix-00': "'00' read as the international prefix although the default region dials another",
   alias: "a common name that ISO 3166 does not define (UK, England, EL); mapped to its code",
   nonexistent: 'a local time skipped by a daylight-saving change; shifted forward by the gap',

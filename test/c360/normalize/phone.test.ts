@@ -34,9 +34,9 @@ describe('normalize: phone', () => {
     expect(normalizePhone(4155552671n, { region: 'US' })).toEqual({ value: '+14155552671' });
   });
 
-  it('drops extensions, which E.164 cannot hold, and says so', () => {
-    for (const input of ['415-555-2671 x123', 'tel:+1-415-555-2671;ext=5', '+1 415 555 2671 ext. 99', '(415) 555-2671 #12']) {
-      expect(normalizePhone(input, { region: 'US' })).toEqual({ value: '+14155552671', flags: ['extension-dropped'] });
+  it("keeps extensions after the E.164 number as RFC 3966 ';ext='", () => {
+    for (const [input, ext] of [['415-555-2671 x123', '123'], ['tel:+1-415-555-2671;ext=5', '5'], ['+1 415 555 2671 ext. 99', '99'], ['(415) 555-2671 #12', '12']]) {
+      expect(normalizePhone(input, { region: 'US' })).toEqual({ value: `+14155552671;ext=${ext}` });
     }
   });
 
