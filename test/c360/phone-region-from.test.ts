@@ -36,7 +36,7 @@ describe('region_from evaluated by DuckDB', () => {
   async function apply(values: string, rules: Record<string, ColumnRule>) {
     const plan = planNormalize(['id', 'phone', 'country'], rules, 'p');
     const rows = await engine.all(`SELECT ${plan.select}, ${plan.valueIssues} AS issue FROM (VALUES ${values}) AS s(id, phone, country) ORDER BY id`, 'apply the plan');
-    return rows.map((r) => ({ ...r, id: Number(r.id) }));
+    return rows.map((r): Record<string, unknown> => ({ ...r, id: Number(r.id) }));
   }
 
   const VALUES = [
