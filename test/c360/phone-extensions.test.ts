@@ -104,4 +104,12 @@ describe('resolving records whose phones have extensions', () => {
     expect(rows.map((x) => String(x.g))).toEqual(['1 3', '2', '4 5', '6', '7']);
     expect(r.blocked['repeated-digits']).toBe(2); // a repeated-digit number, whatever its extension
   });
+
+  it('a number listed in block_values, written in any form, blocks it with every extension', async () => {
+    const inputs: ResolveInput[] = [{ table: 'crm.contacts', relation: 'crm', sourceId: 'contact_id', identifiers: { phone: 'phone' }, attributes: {} }];
+    const r = await resolveIdentities(engine, { inputs, blockValues: { phone: ['(415) 555-2671'] }, maxPerProfile: {}, survivorship: { default: 'most_recent', attributes: {} } });
+    const rows = await engine.all(`SELECT string_agg(source_id, ' ' ORDER BY source_id) AS g FROM ${RECORD_CUSTOMER} GROUP BY customer_id ORDER BY g`, 'read');
+    expect(rows.map((x) => String(x.g))).toEqual(['1', '2', '3', '4', '5', '6', '7']);
+    expect(r.blocked.listed).toBe(5);
+  });
 });

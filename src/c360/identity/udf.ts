@@ -9,6 +9,7 @@
 import type { DuckDBConnection, DuckDBDataChunk, DuckDBScalarFunction } from '@duckdb/node-api';
 import { duckdbApi } from '../../engine/duckdb.js';
 import { type BlockLists, blockList } from '../normalize/blocked.js';
+import { phoneBase } from '../normalize/phone.js';
 import { blockKind, identifierKey, keyFamily, phoneRegionOf } from './keys.js';
 
 export const ID_VALUE = '__floe_id_value';
@@ -75,7 +76,7 @@ const keyOf = (kind: string, raw: string, region: string | null) => {
  *
  * Records are linked by match key, so blocking is by match key too: a listed value blocks
  * every value with its key, however either is written. 'mary@corp.com' blocks
- * 'Mary+shop@corp.com'; '(415) 555-2671' blocks '+14155552671' (a listed phone without a
+ * 'Mary+shop@corp.com'; '(415) 555-2671' blocks '+14155552671' and '+14155552671;ext=12' (a listed phone without a
  * country code is read as US); 'L00104553' blocks '104553'. Otherwise a blocked value's
  * aliases would still link records to each other. The built-in predicates see the value and,
  * for emails, its key (so 't.e.s.t@gmail.com' is a test address too).
@@ -104,7 +105,8 @@ function identityBlocker(userBlocks: BlockLists): (kind: string, value: string) 
     // The value is canonical already: its key needs no region (a phone is E.164 by now).
     const key = identifierKey(kind, value)?.key;
     if (key === undefined) return undefined;
-    if (listed?.has(key)) return 'listed';
+    // A listed phone blocks it with any extension, however the listed number was written.
+    if (listed?.has(key) || (keyFamily(kind) === 'phone' && listed?.has(phoneBase(key)))) return 'listed';
     return email && key !== value ? blocks.isBlocked(bk, key) : undefined;
   };
 }
