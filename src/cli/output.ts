@@ -1,6 +1,13 @@
 /**
  * Printing helpers. Results go to stdout; logs, warnings and errors to stderr, so that
  * `--json` / `--format json` output on stdout stays machine-readable.
+ *
+ * "Nothing to do" is a result: a command that changes tables (compact, maintain, snapshot,
+ * table evolve|create) prints the line saying that nothing was done, and why, on stdout like
+ * the summary it prints when it does something. With --json that line is not printed: stdout
+ * holds only the JSON, whose `end` event (or document) tells that nothing was done. A command
+ * whose stdout is data (tables, query, check's report) prints an empty result there and the
+ * explanation ("no tables yet") on stderr.
  */
 import { FloeError } from '../errors.js';
 import { stringifyJson } from '../iceberg/json.js';

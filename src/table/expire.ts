@@ -62,10 +62,10 @@ function intProperty(props: Record<string, string>, key: string, table: string):
 /** Checks the command-line options; throws a usage error naming the option. */
 export function validateExpireOptions(opts: Pick<ExpireOptions, 'olderThanMs' | 'retainLast'>, table: string): void {
   if (opts.retainLast !== undefined && (!Number.isSafeInteger(opts.retainLast) || opts.retainLast < 1)) {
-    const what = opts.retainLast < 0 ? `for table ${table} is negative` : `would keep no snapshot of table ${table}`;
+    const what = opts.retainLast < 0 ? `for table ${table} is negative` : `would retain no snapshot of table ${table}`;
     throw usageError(`--retain-last ${opts.retainLast} ${what}: give 1 or more`, {
       context: { table },
-      hint: 'the current snapshot of every branch is always kept; --retain-last counts it',
+      hint: 'the head of every branch is always retained; --retain-last counts it',
     });
   }
   if (opts.olderThanMs !== undefined && (!Number.isFinite(opts.olderThanMs) || opts.olderThanMs < 0)) {

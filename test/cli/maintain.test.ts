@@ -109,7 +109,7 @@ describe('floe maintain and floe snapshot', () => {
     expect(tableFiles('metadata').some((f) => files.manifest_lists![0]!.endsWith(f))).toBe(true);
 
     const exp = await ok(['maintain', 'expire', T, '--older-than', '0s', '--retain-last', '1']);
-    expect(exp.stdout).toContain(`raw.t: expire 1 snapshot: ${s[2]}; 3 kept`);
+    expect(exp.stdout).toContain(`raw.t: expired 1 snapshot: ${s[2]}\nraw.t: retained 3 snapshots\n`);
     expect((await ids()).map((x) => x.id).sort()).toEqual([s[0]!, s[1]!, s4].sort());
     expect(tableFiles('metadata').some((f) => files.manifest_lists![0]!.endsWith(f))).toBe(false);
     expect(tableFiles('data')).toEqual(dataBefore);
@@ -139,7 +139,7 @@ describe('floe maintain and floe snapshot', () => {
 
   it('rejects bad input with exit 2 and a message naming the option or table, changing nothing', async () => {
     const pointer = catalogPointer(project, T);
-    expectFailure(await floeIn(project, ['maintain', 'expire', T, '--older-than', '0s', '--retain-last', '0']), 2, ['--retain-last 0 would keep no snapshot of table raw.t']);
+    expectFailure(await floeIn(project, ['maintain', 'expire', T, '--older-than', '0s', '--retain-last', '0']), 2, ['--retain-last 0 would retain no snapshot of table raw.t']);
     expectFailure(await floeIn(project, ['maintain', 'expire', T, '--older-than', '3x']), 2, ["--older-than '3x' is not a duration"]);
     expectFailure(await floeIn(project, ['maintain', 'orphans', T, '--older-than', 'soon']), 2, ["--older-than 'soon'"]);
     expectFailure(await floeIn(project, ['snapshot', 'rollback', T]), 2, ['--to-snapshot ID or --to-time TIME']);

@@ -54,7 +54,7 @@ describe('a table without snapshots', () => {
     };
     await said(['compact', EMPTY], 'ns.e: nothing to compact: the table has no snapshots yet');
     await said(['compact', EMPTY, '--dry-run'], 'ns.e: nothing to compact: the table has no snapshots yet');
-    await said(['maintain', 'expire', EMPTY, '--older-than', '0s'], 'ns.e: the table has no snapshots yet; nothing to expire');
+    await said(['maintain', 'expire', EMPTY, '--older-than', '0s'], 'ns.e: nothing to expire: the table has no snapshots yet');
     await said(['maintain', 'manifests', EMPTY], 'ns.e: the table has no snapshots yet, so no manifests; nothing to rewrite');
     await said(['maintain', 'manifests', EMPTY, '--dry-run'], 'nothing to rewrite (dry run)');
     await said(['maintain', 'orphans', EMPTY, '--older-than', '0s', '--allow-recent'], 'ns.e: deleted 0 orphan files');
@@ -74,8 +74,8 @@ describe('a table without snapshots', () => {
 describe('a table whose only snapshot is a delete', () => {
   it('manifests, expire, orphans and rollback leave it as it is', async () => {
     const pointer = catalogPointer(project, DEL);
-    expect((await ok(['maintain', 'manifests', DEL])).stderr).toContain('ns.d: the data manifests are already one per partition spec; nothing to rewrite');
-    expect((await ok(['maintain', 'expire', DEL, '--older-than', '0s'])).stderr).toContain('nothing to expire');
+    expect((await ok(['maintain', 'manifests', DEL])).stdout).toContain('ns.d: the data manifests are already one per partition spec; nothing to rewrite');
+    expect((await ok(['maintain', 'expire', DEL, '--older-than', '0s'])).stdout).toContain('ns.d: nothing to expire: its only snapshot is retained');
     const orphans = events((await ok(['maintain', 'orphans', DEL, '--older-than', '0s', '--allow-recent', '--json'])).stdout).find((e) => e.event === 'end')!;
     // The expired append's files went with it; every file left is referenced.
     expect(orphans.orphans).toEqual([]);

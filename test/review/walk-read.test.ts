@@ -264,7 +264,7 @@ describe('maintain expire on a table that lost an old manifest list', () => {
     expect(blocked.code, show(blocked)).toBe(1);
     const r = await q.floe(['maintain', 'expire', 'raw.l', '--older-than', '0s', '--retain-last', '2']);
     expect(r.code, show(r)).toBe(0);
-    expect(r.stdout).toContain(`raw.l: expire 1 snapshot: ${oldest['snapshot-id']}; 2 kept`);
+    expect(r.stdout).toContain(`raw.l: expired 1 snapshot: ${oldest['snapshot-id']}\nraw.l: retained 2 snapshots\n`);
     expect(r.stderr).toContain(`warning: table raw.l, snapshot ${oldest['snapshot-id']}: cannot read manifest list ${list}: file not found; the files only it reached are left for floe maintain orphans`);
     expect((await q.snapshots('raw.l')).map((s) => s['snapshot-id'])).not.toContain(String(oldest['snapshot-id']));
     // Every row is still read, from the same files.
@@ -324,7 +324,7 @@ describe('SQL that ends in a -- comment', () => {
   it('floe compact --where takes it', async () => {
     const r = await p.floe(['compact', 'raw.t', '--where', 'id = 1 -- the first', '--dry-run']);
     expect(r.code, show(r)).toBe(0);
-    expect(r.stdout).toContain('raw.t: nothing to compact: 2 files');
+    expect(r.stdout).toContain('raw.t: nothing to compact: 2 data files');
   });
 });
 

@@ -11,6 +11,7 @@ import { compactTable, type CompactResult } from '../../table/compact/execute.js
 import { describeStrategy, parseStrategy } from '../../table/compact/strategy.js';
 import { globalsOf, withProject } from '../context.js';
 import { consoleOutput, endOnError, formatBytes, formatTable, reportingS3RetriesUnlessJson } from '../output.js';
+import { plural } from './maintain-common.js';
 
 export interface CompactCliOptions {
   strategy?: string;
@@ -122,7 +123,7 @@ function report(r: CompactResult, out: ReturnType<typeof consoleOutput>, json: b
   if (json) return;
   const dangling = r.danglingDeletes.length;
   if (p.groups.length === 0 && dangling > 0) {
-    const files = `${dangling} dangling delete file(s), which apply to no data file`;
+    const files = `${plural(dangling, 'dangling delete file')}, which apply to no data file`;
     if (r.dryRun) out.out(`${r.table}: no file group to rewrite; would remove ${files}`);
     else out.out(`${r.table}: no file group to rewrite; removed ${files}; snapshot ${r.commits[0]!.snapshotId}`);
     return;
@@ -135,17 +136,17 @@ function report(r: CompactResult, out: ReturnType<typeof consoleOutput>, json: b
   if (p.groups.length === 0) {
     // A group is left alone when it has fewer files than --min-input-files, or is one file alone (rewriting it gives the same file).
     const why = p.thresholds.minInputFiles > 1 ? `with fewer than --min-input-files ${p.thresholds.minInputFiles} files, or a single file` : 'of a single file, which a rewrite would give back as it is';
-    const detail = p.skippedGroups > 0 ? `; ${p.candidateFiles} small or oversized file(s) in ${p.skippedGroups} group(s) ${why}` : ', all within thresholds';
-    out.out(`${r.table}: nothing to compact: ${p.totalFiles} files${detail}`);
+    const detail = p.skippedGroups > 0 ? `; ${plural(p.candidateFiles, 'small or oversized file')} in ${plural(p.skippedGroups, 'group')} ${why}` : ', all within thresholds';
+    out.out(`${r.table}: nothing to compact: ${plural(p.totalFiles, 'data file')}${detail}`);
     return;
   }
   if (r.dryRun) {
-    out.out(`${r.table}: would rewrite ${p.groups.reduce((a, g) => a + g.files.length, 0)} of ${p.totalFiles} data files in ${p.groups.length} group(s) (${r.strategy}, target ${formatBytes(p.thresholds.target)}):`);
+    out.out(`${r.table}: would rewrite ${p.groups.reduce((a, g) => a + g.files.length, 0)} of ${plural(p.totalFiles, 'data file')} in ${plural(p.groups.length, 'group')} (${r.strategy}, target ${formatBytes(p.thresholds.target)}):`);
     out.out(formatTable(
       ['group', 'spec', 'partition', 'files', 'size', 'rows', 'reason'],
       p.groups.map((g, i) => [g.index, g.specId, r.partitions[i] || '(unpartitioned)', g.files.length, formatBytes(g.sizeBytes), g.records, g.reason]),
     ));
-    if (dangling > 0) out.out(`${r.table}: would also remove ${dangling} dangling delete file(s), which apply to no data file`);
+    if (dangling > 0) out.out(`${r.table}: would also remove ${plural(dangling, 'dangling delete file')}, which apply to no data file`);
     return;
   }
   const sum = <K extends 'rewrittenDataFiles' | 'addedDataFiles' | 'removedDeleteFiles'>(k: K) => r.commits.reduce((a, c) => a + c[k], 0);
@@ -155,7 +156,7 @@ function report(r: CompactResult, out: ReturnType<typeof consoleOutput>, json: b
   out.out(
     `compacted ${r.table} (${r.strategy}): ${sum('rewrittenDataFiles')} data files (${formatBytes(bytes('rewrittenBytes'))}) → ` +
       `${sum('addedDataFiles')} (${formatBytes(bytes('addedBytes'))}), ${records} rows` +
-      `${deletes > 0 ? `, ${deletes} delete file(s) removed` : ''}; ` +
+      `${deletes > 0 ? `, ${plural(deletes, 'delete file')} removed` : ''}; ` +
       `${r.commits.length === 1 ? `snapshot ${r.commits[0]!.snapshotId}` : `${r.commits.length} snapshots: ${r.commits.map((c) => c.snapshotId).join(', ')}`}`,
   );
 }

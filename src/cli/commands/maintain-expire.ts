@@ -59,26 +59,44 @@ export default async function maintainExpire(tableName: string, opts: ExpireCliO
       duration_ms: Date.now() - started,
     });
     if (opts.json) return 0;
-    const would = r.dryRun ? 'would ' : '';
-    if (expiredIds.length === 0 && r.plan.retain.length === 0) {
-      out.err(`${r.table}: the table has no snapshots yet; nothing to expire`);
+    const retained = r.plan.retain.length;
+    if (expiredIds.length === 0 && retained === 0) {
+      out.out(`${r.table}: nothing to expire: the table has no snapshots yet`);
       return 0;
     }
+    // What is retained, and why: the defaults the plan used (a branch's own settings win).
+    const keeps =
+      `each branch keeps its last ${plural(r.plan.minSnapshotsToKeep, 'snapshot')}${opts.retainLast !== undefined ? ` (--retain-last ${opts.retainLast})` : ''} ` +
+      `and those committed after ${iso(r.plan.expireOlderThanMs)}${opts.olderThan !== undefined ? ` (--older-than ${opts.olderThan})` : ''}; ` +
+      `tags keep their snapshot; a branch's own retention settings win`;
     if (expiredIds.length === 0 && r.plan.removeRefs.length === 0) {
-      out.err(`${r.table}: no snapshot is older than ${iso(r.plan.expireOlderThanMs)} beyond the last ${r.plan.minSnapshotsToKeep} of each branch; nothing to expire`);
+      out.out(`${r.table}: nothing to expire: ${retained === 1 ? 'its only snapshot is' : `all ${retained} snapshots are`} retained`);
+      out.out(`${r.table}: retention: ${keeps}`);
       return 0;
     }
-    if (r.plan.removeRefs.length > 0) out.out(`${r.table}: ${would}remove expired refs: ${r.plan.removeRefs.join(', ')}`);
-    out.out(`${r.table}: ${would}expire ${plural(expiredIds.length, 'snapshot')}${expiredIds.length ? `: ${expiredIds.join(', ')}` : ''}; ${r.plan.retain.length} kept`);
-    out.out(
-      `${r.table}: ${r.dryRun ? 'would delete' : 'deleted'} ${plural(r.files.contentFiles.length, 'data/delete file')}, ${plural(r.files.manifests.length, 'manifest')}, ` +
-        `${plural(r.files.manifestLists.length, 'manifest list')}, ${plural(r.files.statisticsFiles.length, 'statistics file')} (${countExpiredFiles(r.files)} in all)`,
-    );
-    if (r.dryRun) for (const f of [...r.files.contentFiles, ...r.files.manifests, ...r.files.manifestLists, ...r.files.statisticsFiles]) out.out(`  ${f}`);
-    for (const u of r.unreadable) {
-      out.err(`warning: ${u.message}; the files only it reached are left for floe maintain orphans`);
+    const dry = r.dryRun;
+    const refs = r.plan.removeRefs;
+    if (refs.length > 0) {
+      const what = refs.length === 1 ? 'an expired ref (its snapshot is older than its max-ref-age-ms)' : `${refs.length} expired refs (their snapshots are older than their max-ref-age-ms)`;
+      out.out(`${r.table}: ${dry ? 'would remove' : 'removed'} ${what}: ${refs.join(', ')}`);
     }
-    for (const f of r.failedDeletes) out.err(`warning: could not delete ${f.location}: ${f.message} (floe maintain orphans removes it later)`);
+    out.out(`${r.table}: ${dry ? 'would expire' : 'expired'} ${plural(expiredIds.length, 'snapshot')}${expiredIds.length ? `: ${expiredIds.join(', ')}` : ''}`);
+    out.out(`${r.table}: ${dry ? 'would retain' : 'retained'} ${plural(retained, 'snapshot')}`);
+    out.out(`${r.table}: retention: ${keeps}`);
+    const f = r.files;
+    out.out(
+      `${r.table}: ${dry ? 'would delete' : 'deleted'} ${plural(countExpiredFiles(f), 'file')} that only expired snapshots referenced: ` +
+        `${plural(f.contentFiles.length, 'data or delete file')}, ${plural(f.manifests.length, 'manifest')}, ` +
+        `${plural(f.manifestLists.length, 'manifest list')}, ${plural(f.statisticsFiles.length, 'statistics file')}`,
+    );
+    if (dry) {
+      for (const file of [...f.contentFiles, ...f.manifests, ...f.manifestLists, ...f.statisticsFiles]) out.out(`  ${file}`);
+      out.out(`${r.table}: dry run: nothing was committed or deleted`);
+    }
+    for (const u of r.unreadable) {
+      out.err(`floe: warning: ${u.message}; the files only it reached are left for floe maintain orphans`);
+    }
+    for (const failed of r.failedDeletes) out.err(`floe: warning: could not delete ${failed.location}: ${failed.message} (floe maintain orphans removes it later)`);
     return 0;
   });
 }

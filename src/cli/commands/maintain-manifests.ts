@@ -42,7 +42,7 @@ export default async function maintainManifests(tableName: string, opts: { dryRu
     out.event('end', { status: 'ok', dry_run: false, table: r.table, rewritten: r.rewritten, ...(r.nothing ? { nothing: r.nothing } : {}), duration_ms: Date.now() - started });
     if (opts.json) return 0;
     if (!r.rewritten) {
-      out.err(`${r.table}: ${nothingText(r.nothing)}; nothing to rewrite`);
+      out.out(`${r.table}: ${nothingText(r.nothing)}; nothing to rewrite`);
       return 0;
     }
     out.out(

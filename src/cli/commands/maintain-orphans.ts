@@ -51,7 +51,7 @@ export default async function maintainOrphans(tableName: string, opts: OrphanCli
     out.out(`${r.table}: ${verb} ${plural(r.dryRun ? r.plan.delete.length : r.deleted.length, 'orphan file')} (${formatBytes(bytes)}) last modified before ${iso(r.plan.cutoffMs)}`);
     for (const f of r.plan.delete) out.out(`  ${f.location}`);
     if (r.plan.tooYoung.length > 0) out.out(`${r.table}: kept ${plural(r.plan.tooYoung.length, 'unreferenced file')} younger than the threshold (possibly a write in progress)`);
-    for (const f of r.failedDeletes) out.err(`warning: could not delete ${f.location}: ${f.message}`);
+    for (const f of r.failedDeletes) out.err(`floe: warning: could not delete ${f.location}: ${f.message}`);
     return code;
   });
 }

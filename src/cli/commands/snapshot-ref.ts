@@ -62,7 +62,7 @@ export async function runRefCommand(type: 'tag' | 'branch', tableName: string, r
         out.out(`${tableName}: dropped ${what} (it pointed at snapshot ${plan.before})`);
         break;
       case 'unchanged':
-        out.err(`${tableName}: ${what} is already at snapshot ${plan.after} with these settings; nothing changed`);
+        out.out(`${tableName}: ${what} is already at snapshot ${plan.after} with these settings; nothing changed`);
         break;
     }
     return 0;

@@ -84,7 +84,7 @@ export default async function snapshotRollback(tableName: string, opts: Rollback
       out.event('end', { status: 'ok', command: 'snapshot rollback', ...result });
       return 0;
     }
-    if (!result.changed) out.err(`${tableName}: main is already at snapshot ${plan.to['snapshot-id']}; nothing to roll back`);
+    if (!result.changed) out.out(`${tableName}: main is already at snapshot ${plan.to['snapshot-id']}; nothing to roll back`);
     else out.out(`${tableName}: rolled main back from snapshot ${plan.from} to ${plan.to['snapshot-id']} (committed ${result.to_committed_at})`);
     return 0;
   });

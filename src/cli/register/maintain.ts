@@ -6,16 +6,20 @@ export function registerMaintain(program: Command): void {
   const maintain = program.command('maintain').description('keep a table healthy: expire snapshots, delete orphan files, rewrite manifests');
   maintain
     .command('expire <table>')
-    .description('remove old snapshots, then delete the files only they referenced')
+    .description('expire old snapshots (remove them from the table metadata), then delete the files only they referenced')
     .addHelpText(
       'after',
-      '\nEvery branch keeps its head and its ancestors while fewer than --retain-last are kept or while they are younger than\n' +
-        '--older-than; tags keep their snapshot. Defaults: the table properties history.expire.max-snapshot-age-ms (5 days)\n' +
-        'and history.expire.min-snapshots-to-keep (1); a branch\'s own retention settings win. See docs/MAINTENANCE.md.',
+      '\nEach branch retains its head, then walks back through its ancestors and retains each one while fewer than\n' +
+        '--retain-last are retained or while it was committed less than --older-than ago; the first that is neither\n' +
+        'ends the walk: it and its older ancestors expire unless another ref retains them. Tags retain their snapshot; a snapshot no branch or tag\n' +
+        'reaches is retained while younger than --older-than. A branch\'s own retention settings (floe snapshot branch\n' +
+        '--retain-last/--max-snapshot-age) win over both options. A branch or tag other than main whose snapshot is older\n' +
+        'than its max-ref-age-ms (floe snapshot tag|branch --retain) is removed. Files are deleted after the commit, and\n' +
+        'only those no retained snapshot references. See docs/MAINTENANCE.md.',
     )
-    .option('--older-than <duration>', 'snapshots older than this may expire, e.g. 7d, 12h')
-    .option('--retain-last <n>', 'keep at least the last n snapshots of every branch (1 or more)')
-    .option('--dry-run', 'print what would be expired and deleted; change nothing')
+    .option('--older-than <duration>', 'snapshots committed longer ago than this expire, beyond the last --retain-last of each branch; e.g. 7d, 12h (default: table property history.expire.max-snapshot-age-ms, else 5d)')
+    .option('--retain-last <n>', 'retain at least the last n snapshots of each branch, however old (1 or more; default: table property history.expire.min-snapshots-to-keep, else 1)')
+    .option('--dry-run', 'print the snapshots that would expire and the files that would be deleted; commit and delete nothing')
     .option('--json', 'print NDJSON events on stdout')
     .action(lazy(() => import('../commands/maintain-expire.js')));
   maintain
