@@ -142,6 +142,7 @@ export async function runIngestPipeline(ctx: RunContext, lp: LoadedPipeline): Pr
       redact: ctx.redact,
       io: ctx.io,
       textColumns: formattedColumns(p.columns),
+      quarantine: p.rejects !== undefined,
     });
     ctx.onEvent?.('extract', { pipeline: p.name, source: ctx.redact(extracted.describe) });
     // An empty response says nothing about the columns: writing it would create the table with a

@@ -8,6 +8,7 @@ import { duckdbTypeSql } from '../engine/types.js';
 import { FloeError } from '../errors.js';
 import { type CsvDialect, explainReadFailure, refuseEmptyCsv } from '../ingest/explain-read.js';
 import { guardCsvDoubles } from '../ingest/csv-integers.js';
+import { isSniffFailure, typeUnsniffableFiles } from '../ingest/csv-malformed-sample.js';
 import type { Source as SourceConfig } from '../pipeline/schema-source.js';
 import { quoteIdent, quoteLiteral } from '../engine/sql.js';
 import { type CsvLineViews, csvLineSummarySql, csvLineViews } from './csv-lines.js';
@@ -46,10 +47,12 @@ export function csvSource(config: CsvConfig): Source {
       // refuses store_rejects together with union_by_name).
       const expanded = await expandFiles(ctx, files);
       await refuseEmptyCsv(expanded);
-      options.push(...typesOption(types));
       const dialect: CsvDialect = { delimiter: config.delimiter, quote: config.quote, escape: config.escape, encoding: config.encoding, skip: config.skip };
-      const readers = expanded.map((f) => `SELECT * FROM read_csv(${quoteLiteral(f)}, ${options.join(', ')})`);
-      try {
+      // `unsniffed`: files read with the columns typed from their well-formed rows instead of sniffed.
+      const readerOf = (f: string, unsniffed?: ReadonlyMap<string, string[]>) =>
+        `SELECT * FROM read_csv(${quoteLiteral(f)}, ${[...options, ...(unsniffed?.get(f) ?? typesOption(types))].join(', ')})`;
+      const readersOf = (unsniffed: ReadonlyMap<string, string[]>) => expanded.map((f) => readerOf(f, unsniffed));
+      const createRelation = async (readers: string[]) => {
         // Integers a double would round stop the run, naming the column and the types to
         // declare (ingest/csv-integers.ts); declared columns are read as declared.
         const read = await guardCsvDoubles(ctx.engine, readers.join(' UNION ALL BY NAME '), `read the CSV files of pipeline ${ctx.pipeline}`, types.map(([c]) => c));
@@ -58,12 +61,25 @@ export function csvSource(config: CsvConfig): Source {
           `read the CSV files of pipeline ${ctx.pipeline}`,
           { kind: 'source', context: { pipeline: ctx.pipeline, files: describeFiles(files) } },
         );
+      };
+      try {
+        await createRelation(readersOf(new Map()));
       } catch (e) {
-        // A malformed row inside the sniffer's sample: read again without sniffing, for its line.
-        const explained = await explainReadFailure(e, expanded, 'csv', () => dialect);
-        throw explained instanceof FloeError && explained !== e
-          ? new FloeError(explained.kind, `pipeline ${ctx.pipeline}: ${explained.message}`, { cause: e, context: { pipeline: ctx.pipeline, ...explained.context }, files: explained.files })
-          : e;
+        // A malformed record inside the sniffer's sample fails the sniff: under `rejects:`
+        // such files are typed from their records that parse and read without sniffing, so the
+        // record becomes a reject with its line like any other (ingest/csv-malformed-sample.ts).
+        let retried = false;
+        if (ctx.quarantine && isSniffFailure(e)) {
+          const unsniffed = await typeUnsniffableFiles(ctx.engine, expanded, (f) => readerOf(f), dialect, config.header, types).catch(() => new Map<string, string[]>());
+          retried = unsniffed.size > 0 && (await createRelation(readersOf(unsniffed)).then(() => true, () => false));
+        }
+        if (!retried) {
+          // Else the files are read again without sniffing, for the line the failure is at.
+          const explained = await explainReadFailure(e, expanded, 'csv', () => dialect);
+          throw explained instanceof FloeError && explained !== e
+            ? new FloeError(explained.kind, `pipeline ${ctx.pipeline}: ${explained.message}`, { cause: e, context: { pipeline: ctx.pipeline, ...explained.context }, files: explained.files })
+            : e;
+        }
       }
       const rejects = ctx.engine.uniqueName('csv_rejects');
       // Where each record starts (csv-lines.ts): views, read only when a reject needs a line.
@@ -96,7 +112,7 @@ export function csvSource(config: CsvConfig): Source {
         const line = parseRejects ? `coalesce(${lines.lineOfUnit('fi.file_index', 'e.line')}, e.line)` : 'e.line';
         const body = hasTables
           ? // One row per bad line: DuckDB reports a short line once per missing column.
-            `SELECT s.file_path AS source, ${line}::BIGINT AS line, any_value(e.csv_line) AS raw,
+            `SELECT s.file_path AS source, ${line}::BIGINT AS line, trim(any_value(e.csv_line), chr(13) || chr(10)) AS raw,
                string_agg(DISTINCT e.error_type || coalesce(' in column ' || e.column_name, '') || ': ' || e.error_message, '; ') AS reason
              FROM ${quoteIdent(errors)} e JOIN ${quoteIdent(scans)} s USING (scan_id, file_id) JOIN ${fileIndex} USING (file_path)
              GROUP BY s.file_path, fi.file_index, e.line`

@@ -45,6 +45,12 @@ export interface SourceContext {
    * holds, not the text of a date DuckDB parsed with a pattern of its own choosing.
    */
   textColumns?: readonly string[];
+  /**
+   * The pipeline has `rejects:` limits, so malformed rows are quarantined rather than fatal:
+   * a CSV file whose sniffing sample holds one is then read past it (csv.ts); without, the
+   * run fails at once naming the file and line.
+   */
+  quarantine?: boolean;
 }
 
 /** A column file sources add to each row: the file it came from, for quarantined rows. */
