@@ -45,8 +45,11 @@ export const DEFAULT_S3_SETTINGS: S3Settings = {
   pathStyle: false,
   checksum: 'when_required',
   maxAttempts: 5,
-  connectTimeoutMs: 10_000,
-  idleTimeoutMs: 60_000,
+  // A request to a silent endpoint fails after two attempts of an idle timeout each (s3-retry.ts,
+  // S3_TIMEOUT_MAX_ATTEMPTS); 10 s of silence is far beyond a healthy store's pause before
+  // answering, even after a large part (sending or receiving a body is not silence).
+  connectTimeoutMs: 5_000,
+  idleTimeoutMs: 10_000,
   createOnly: 'if-none-match',
   cacheMaxBytes: 2048 * MB,
   multipartThresholdBytes: 16 * MB,

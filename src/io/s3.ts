@@ -19,6 +19,9 @@ import { stat as fsStat, readFile, unlink } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
   DeleteObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
@@ -26,13 +29,14 @@ import {
   PutObjectCommand,
   S3Client,
   type S3ClientConfig,
+  UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import pLimit, { type LimitFunction } from 'p-limit';
 import { conflictError, FloeError, ioError, notFound } from '../errors.js';
 import type { FileInfo, FileIO, WriteOptions } from './fileio.js';
 import { formatS3Location, inSameFolder, listingPlan, parseS3Location, rangeHeader, type S3Location } from './s3-location.js';
-import { isRetryableS3Error, s3ErrorInfo, withS3Retries, type S3RetryObserver } from './s3-retry.js';
+import { formatS3Wait, isRetryableS3Error, isSilentS3Endpoint, S3_TIMEOUT_MAX_ATTEMPTS, s3ErrorInfo, s3TimeoutKind, withS3Retries, type S3RetryObserver } from './s3-retry.js';
 import { describeEndpoint, s3ClientConfig, type S3Settings } from './s3-settings.js';
 import { StageCache } from './stage-cache.js';
 
@@ -64,6 +68,19 @@ const bucketOf = (location: string): string | undefined => {
     return undefined;
   }
 };
+/** How many attempts a request made before it failed for good (set by S3FileIO.retry, read by S3FileIO.error). */
+const attemptsMade = new WeakMap<object, number>();
+
+/** The S3 request a command sent through the retrying client makes (lib-storage's requests). */
+function requestName(command: unknown): string {
+  if (command instanceof UploadPartCommand) return 'UploadPart';
+  if (command instanceof CreateMultipartUploadCommand) return 'CreateMultipartUpload';
+  if (command instanceof CompleteMultipartUploadCommand) return 'CompleteMultipartUpload';
+  if (command instanceof AbortMultipartUploadCommand) return 'AbortMultipartUpload';
+  if (command instanceof PutObjectCommand) return 'PutObject';
+  return 'request';
+}
+
 /** A missing object or bucket (not a 404 NoSuchUpload: that is a failed multipart upload). */
 const isMissing = (e: unknown) => {
   const name = (e as SdkError)?.name ?? '';
@@ -101,9 +118,27 @@ export class S3FileIO implements FileIO {
     this.onRetry = o.onRetry;
   }
 
-  /** Runs one request (and the reading of its answer) with retries (s3-retry.ts). */
-  private retry<T>(operation: string, location: string, attempt: (n: number) => Promise<T>): Promise<T> {
-    return withS3Retries({ operation, location, endpoint: this.endpoint, maxAttempts: this.settings.maxAttempts, onRetry: this.onRetry }, attempt);
+  /** Runs one request (and the reading of its answer) with retries (s3-retry.ts); `request` names it in retry lines. */
+  private retry<T>(operation: string, request: string, location: string, attempt: (n: number) => Promise<T>): Promise<T> {
+    let attempts = 0;
+    return withS3Retries(
+      {
+        operation,
+        request,
+        location,
+        endpoint: this.endpoint,
+        maxAttempts: this.settings.maxAttempts,
+        connectTimeoutMs: this.settings.connectTimeoutMs,
+        idleTimeoutMs: this.settings.idleTimeoutMs,
+        onRetry: this.onRetry,
+        onGiveUp: (n) => (attempts = n),
+      },
+      attempt,
+    ).catch((e: unknown) => {
+      // For the error's message: a timeout says how many attempts it ended.
+      if (attempts > 0 && typeof e === 'object' && e !== null) attemptsMade.set(e, attempts);
+      throw e;
+    });
   }
 
   /** A FloeError for a failed call: the location and the endpoint, the store's error code and status. */
@@ -119,6 +154,8 @@ export class S3FileIO implements FileIO {
       // `missing: 'bucket'`: readers tell a missing bucket (a setting) from a missing file (damage).
       return notFound(what, { cause: e, context: err.name === 'NoSuchBucket' ? { ...context, missing: 'bucket' } : context, hint });
     }
+    const timeout = this.timeoutError(op, location, e, context);
+    if (timeout !== undefined) return timeout;
     const code = s3ErrorInfo(e).code;
     const detail = http ? `${code} (HTTP ${http})` : `${code}${err.message && err.message !== code ? `: ${err.message}` : ''}`;
     const elsewhere = this.wrongRegion(e);
@@ -140,12 +177,36 @@ export class S3FileIO implements FileIO {
       credentials
         ? 'Check the S3 credentials (storage.s3 in floe.yaml, AWS_* environment variables or the shared AWS profile) and the bucket policy.'
         : http === undefined
-          ? code === 'TimeoutError'
-            ? 'Check storage.s3.endpoint and that the store is reachable; storage.s3.connect_timeout and idle_timeout set how long each attempt waits.'
-            : 'Check storage.s3.endpoint and that the store is reachable.'
+          ? 'Check storage.s3.endpoint and that the store is reachable.'
           : undefined;
     const refused = credentials && bucket ? `: the store refused access to bucket ${bucket}` : '';
     return ioError(`cannot ${op} ${location} at ${this.endpoint}${refused}: ${detail}`, { cause: e, context, retryable, hint });
+  }
+
+  /**
+   * The error of a request whose last attempt timed out: how many attempts, which timeout
+   * and its setting, and what to check. Undefined for any other error.
+   */
+  private timeoutError(op: string, location: string, e: unknown, context: Record<string, unknown>): FloeError | undefined {
+    const kind = s3TimeoutKind(e);
+    if (kind === undefined) return undefined;
+    const attempts = attemptsMade.get(e as object) ?? 1;
+    // Fewer attempts than a timeout gets: the endpoint had already timed out on an earlier request.
+    const again = attempts < Math.min(this.settings.maxAttempts, S3_TIMEOUT_MAX_ATTEMPTS) && isSilentS3Endpoint(this.endpoint) ? ', not retried: the store did not answer the request before either' : '';
+    const tries = `${attempts} attempt${attempts === 1 ? '' : 's'}${again}`;
+    // The SDK's own words, without its package prefix and its note on where the timeout was set.
+    const sdk = ((e as SdkError).message ?? '').replace(/^@smithy\/node-http-handler - /, '').replace(/\s*\((configured by client requestHandler|service default socket timeout)\)/, '').replace(/\.$/, '');
+    const what = kind === 'connect' ? `no connection in ${tries}` : `no answer in ${tries}`;
+    const hint =
+      kind === 'connect'
+        ? `Check storage.s3.endpoint (${this.endpoint}) and that the store is up and reachable from this machine (a stopped host or a firewall that drops packets never answers); storage.s3.connect_timeout (now ${formatS3Wait(this.settings.connectTimeoutMs)}) sets how long each attempt waits for a connection.`
+        : `The store accepted the connection but sent nothing back: check that storage.s3.endpoint (${this.endpoint}) is the store's S3 API and not another service on that port, and that the store is healthy; storage.s3.idle_timeout (now ${formatS3Wait(this.settings.idleTimeoutMs)}) sets how long each attempt waits in silence, max_attempts how many attempts are made.${op === 'upload' || op === 'write' ? ' On a slow uplink the end of a large upload can look silent (its last megabytes wait in the system\'s send buffer): raise idle_timeout there.' : ''}`;
+    return ioError(`cannot ${op} ${location} at ${this.endpoint}: ${what} (TimeoutError: ${sdk})`, {
+      cause: e,
+      context: { ...context, timeout: kind === 'connect' ? 'connect_timeout' : 'idle_timeout', attempts },
+      retryable: true,
+      hint,
+    });
   }
 
   /**
@@ -172,7 +233,7 @@ export class S3FileIO implements FileIO {
   async read(location: string): Promise<Uint8Array> {
     const l = this.loc(location);
     try {
-      return await this.retry('read', location, async () => {
+      return await this.retry('read', 'GetObject', location, async () => {
         const r = await this.client.send(new GetObjectCommand({ Bucket: l.bucket, Key: l.key }));
         return await r.Body!.transformToByteArray();
       });
@@ -186,7 +247,7 @@ export class S3FileIO implements FileIO {
     if (length <= 0) return new Uint8Array(0);
     const l = this.loc(location);
     try {
-      return await this.retry('read', location, async () => {
+      return await this.retry('read', 'GetObject', location, async () => {
         const r = await this.client.send(new GetObjectCommand({ Bucket: l.bucket, Key: l.key, Range: rangeHeader(offset, length) }));
         const bytes = await r.Body!.transformToByteArray();
         // A store that ignores Range sends the whole object (200 instead of 206).
@@ -209,7 +270,7 @@ export class S3FileIO implements FileIO {
     const conditional = mode === 'if-none-match';
     let attempts = 0;
     try {
-      await this.retry('write', location, (n) => {
+      await this.retry('write', 'PutObject', location, (n) => {
         attempts = n;
         return this.client.send(new PutObjectCommand({ Bucket: l.bucket, Key: l.key, Body: body, ...(conditional ? { IfNoneMatch: '*' } : {}) }));
       });
@@ -230,7 +291,7 @@ export class S3FileIO implements FileIO {
     client.send = (async (command: { input?: unknown }) => {
       let attempts = 0;
       try {
-        return await this.retry(operation, location, (n) => {
+        return await this.retry(operation, requestName(command), location, (n) => {
           attempts = n;
           return send(command);
         });
@@ -256,7 +317,7 @@ export class S3FileIO implements FileIO {
     if (digests.some((d) => d.length !== 16)) return false;
     const expected = `"${createHash('md5').update(Buffer.concat(digests)).digest('hex')}-${parts.length}"`;
     try {
-      const head = await this.retry('check', location, () => this.client.send(new HeadObjectCommand({ Bucket: input.Bucket, Key: input.Key })));
+      const head = await this.retry('check', 'HeadObject', location, () => this.client.send(new HeadObjectCommand({ Bucket: input.Bucket, Key: input.Key })));
       return head.ETag === expected;
     } catch {
       return false;
@@ -278,7 +339,7 @@ export class S3FileIO implements FileIO {
   async exists(location: string): Promise<boolean> {
     const l = this.loc(location);
     try {
-      await this.retry('check', location, () => this.client.send(new HeadObjectCommand({ Bucket: l.bucket, Key: l.key })));
+      await this.retry('check', 'HeadObject', location, () => this.client.send(new HeadObjectCommand({ Bucket: l.bucket, Key: l.key })));
       return true;
     } catch (e) {
       if (isMissing(e)) return false;
@@ -289,7 +350,7 @@ export class S3FileIO implements FileIO {
   async stat(location: string): Promise<FileInfo> {
     const l = this.loc(location);
     try {
-      const r = await this.retry('stat', location, () => this.client.send(new HeadObjectCommand({ Bucket: l.bucket, Key: l.key })));
+      const r = await this.retry('stat', 'HeadObject', location, () => this.client.send(new HeadObjectCommand({ Bucket: l.bucket, Key: l.key })));
       return { location, size: r.ContentLength ?? 0, lastModified: r.LastModified?.getTime() ?? 0 };
     } catch (e) {
       throw this.error('stat', location, e);
@@ -300,7 +361,7 @@ export class S3FileIO implements FileIO {
   async delete(location: string): Promise<void> {
     const l = this.loc(location);
     try {
-      await this.retry('delete', location, () => this.client.send(new DeleteObjectCommand({ Bucket: l.bucket, Key: l.key })));
+      await this.retry('delete', 'DeleteObject', location, () => this.client.send(new DeleteObjectCommand({ Bucket: l.bucket, Key: l.key })));
     } catch (e) {
       if (isMissing(e) && (e as SdkError).name !== 'NoSuchBucket') return;
       throw this.error('delete', location, e);
@@ -328,7 +389,7 @@ export class S3FileIO implements FileIO {
       let page;
       try {
         const request = { Bucket: l.bucket, Prefix: keyPrefix, ContinuationToken: token, MaxKeys: this.listPageSize };
-        page = await this.retry('list', prefix, () => this.client.send(new ListObjectsV2Command(request)));
+        page = await this.retry('list', 'ListObjectsV2', prefix, () => this.client.send(new ListObjectsV2Command(request)));
       } catch (e) {
         if (isMissing(e) && (e as SdkError).name !== 'NoSuchBucket') return;
         throw this.error('list', prefix, e);
@@ -348,7 +409,7 @@ export class S3FileIO implements FileIO {
     return this.cache.get(location, (tmp) =>
       this.transfers(async () => {
         try {
-          return await this.retry('stage', location, async (n) => {
+          return await this.retry('stage', 'GetObject', location, async (n) => {
             // A retry starts the file again: drop what an interrupted download left.
             if (n > 1) await unlink(tmp).catch(() => undefined);
             const r = await this.client.send(new GetObjectCommand({ Bucket: l.bucket, Key: l.key }));
@@ -373,7 +434,7 @@ export class S3FileIO implements FileIO {
         const size = (await fsStat(localPath)).size;
         if (size < this.settings.multipartThresholdBytes) {
           const body = await readFile(localPath);
-          await this.retry('upload', location, () => this.client.send(new PutObjectCommand({ Bucket: l.bucket, Key: l.key, Body: body })));
+          await this.retry('upload', 'PutObject', location, () => this.client.send(new PutObjectCommand({ Bucket: l.bucket, Key: l.key, Body: body })));
         } else {
           const upload = new Upload({
             // Each request of the multipart upload (create, every part, complete) is retried

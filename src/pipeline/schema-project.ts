@@ -50,8 +50,8 @@ const s3 = z
     multipart_threshold_mb: z.number().int().min(5).default(16).describe('Files at least this large are uploaded in parts'),
     part_size_mb: z.number().int().min(5).default(8).describe('Multipart part size in MiB (S3 minimum: 5)'),
     max_concurrency: z.number().int().min(1).max(64).default(8).describe('Parallel S3 transfers'),
-    connect_timeout: s3Timeout('10s', 'A connection not established within this time fails the attempt, which is retried'),
-    idle_timeout: s3Timeout('60s', 'A connection silent (nothing sent or received) for this long fails the attempt, which is retried'),
+    connect_timeout: s3Timeout('5s', 'A connection not established within this time fails the attempt, which is retried'),
+    idle_timeout: s3Timeout('10s', 'A connection silent (nothing sent or received) for this long fails the attempt, which is retried'),
   })
   .superRefine((v, ctx) => {
     if ((v.access_key_id === undefined) !== (v.secret_access_key === undefined)) {

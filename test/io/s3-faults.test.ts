@@ -112,7 +112,7 @@ describe('the retry policy', () => {
     try {
       expect(await io.client.config.maxAttempts()).toBe(1);
       expect(s3ClientConfig(io.settings).requestHandler).toEqual({ connectionTimeout: 1234, socketTimeout: 5678 });
-      expect(s3ClientConfig(DEFAULT_S3_SETTINGS).requestHandler).toEqual({ connectionTimeout: 10_000, socketTimeout: 60_000 });
+      expect(s3ClientConfig(DEFAULT_S3_SETTINGS).requestHandler).toEqual({ connectionTimeout: 5_000, socketTimeout: 10_000 });
     } finally {
       io.client.destroy();
     }

@@ -22,8 +22,8 @@ describe('DESIGN §4 examples', () => {
       multipart_threshold_mb: 16,
       part_size_mb: 8,
       max_concurrency: 8,
-      connect_timeout: 10_000,
-      idle_timeout: 60_000,
+      connect_timeout: 5_000,
+      idle_timeout: 10_000,
     });
   });
 
