@@ -11,11 +11,12 @@ import type { Evaluator } from './types.js';
 /**
  * email: the HTML living standard's "valid e-mail address", with a dot required in the
  * domain (an address at a bare host name is a data error here). e164: ITU-T E.164, a plus
- * sign and up to 15 digits, no leading zero. uuid: RFC 9562's 8-4-4-4-12 hex form.
+ * sign and up to 15 digits, no leading zero, optionally followed by an extension as RFC 3966
+ * writes it (`;ext=12`), the form `normalize: phone` gives a number with an extension. uuid: RFC 9562's 8-4-4-4-12 hex form.
  */
 export const BUILTIN_FORMATS = {
   email: "[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+",
-  e164: '\\+[1-9][0-9]{1,14}',
+  e164: '\\+[1-9][0-9]{1,14}(;ext=[0-9]+)?',
   uuid: '[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}',
 } as const;
 

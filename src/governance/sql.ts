@@ -7,7 +7,7 @@
  * - mask:   email `j***@example.com` (first character and domain kept); phone
  *           `+1******2671` (first two and last four characters kept, one * per hidden
  *           character; a phone of 7 to 11 characters keeps only its last two, so that no
- *           more than half of it shows); anything else keeps its first and last character: `J***n`.
+ *           more than half of it shows; an extension `;ext=12` shows as `;ext=**`); anything else keeps its first and last character: `J***n`.
  *           Values of three characters or fewer become `***`.
  * - redact: NULL (of the column's own type).
  * - none:   the value unchanged (the column is only classified).
@@ -27,17 +27,31 @@ export function maskSql(v: string, tag: string): string {
     return `CASE WHEN ${v} IS NULL THEN NULL WHEN ${s} LIKE '_%@%' AND NOT regexp_matches(${s}, '[\\s{}\\[\\]<>,;]') THEN left(${s}, 1) || '***' || regexp_extract(${s}, '@[^@]*$') ELSE ${generic} END`;
   }
   if (tag === 'phone') {
-    // Never more than half the characters shown: 7 to 11 characters (a local or national
-    // number) keep only their last two; E.164 numbers (12 and more) their first two and last four.
+    // A number with an extension as `normalize: phone` writes it (`+14155552671;ext=12`): the
+    // number masked as below, every digit of the extension hidden (`+1******2671;ext=**`).
+    const base = `regexp_extract(${s}, '^(.*);ext=[0-9]+$', 1)`;
+    const ext = `regexp_extract(${s}, ';ext=([0-9]+)$', 1)`;
     return (
-      `CASE WHEN ${v} IS NULL THEN NULL WHEN length(${s}) <= 6 THEN '***' ` +
-      // Not a phone number (the text of a struct, a note): the generic mask.
-      `WHEN NOT regexp_full_match(${s}, '[0-9+()./ -]+') THEN ${generic} ` +
-      `WHEN length(${s}) < 12 THEN repeat('*', length(${s}) - 2) || right(${s}, 2) ` +
-      `ELSE left(${s}, 2) || repeat('*', length(${s}) - 6) || right(${s}, 4) END`
+      `CASE WHEN ${v} IS NULL THEN NULL ` +
+      `WHEN regexp_full_match(${s}, '\\+[0-9]{7,15};ext=[0-9]+') THEN ${phoneMask(base, generic)} || ';ext=' || repeat('*', length(${ext})) ` +
+      `ELSE ${phoneMask(s, generic)} END`
     );
   }
   return `CASE WHEN ${v} IS NULL THEN NULL ELSE ${generic} END`;
+}
+
+/**
+ * Never more than half the characters shown: 7 to 11 characters (a local or national number)
+ * keep only their last two; E.164 numbers (12 and more) their first two and last four.
+ */
+function phoneMask(s: string, generic: string): string {
+  return (
+    `CASE WHEN length(${s}) <= 6 THEN '***' ` +
+    // Not a phone number (the text of a struct, a note): the generic mask.
+    `WHEN NOT regexp_full_match(${s}, '[0-9+()./ -]+') THEN ${generic} ` +
+    `WHEN length(${s}) < 12 THEN repeat('*', length(${s}) - 2) || right(${s}, 2) ` +
+    `ELSE left(${s}, 2) || repeat('*', length(${s}) - 6) || right(${s}, 4) END`
+  );
 }
 
 export function hashSql(v: string, salt: string): string {

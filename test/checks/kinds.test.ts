@@ -160,6 +160,12 @@ describe('format', () => {
     expect(await one(engine(), 'bad', { format: { column: 'uid', builtin: 'uuid' } })).toMatchObject({ status: 'fail', observed: 1 });
   });
 
+  it('takes an E.164 number with an extension as normalize: phone writes it, and nothing else after the number', async () => {
+    const e = engine();
+    await e.run("CREATE TABLE phones AS SELECT * FROM (VALUES ('+14155552671;ext=12'), ('+14155552671'), ('+14155552671 ext. 12'), ('+14155552671;ext='), ('+14155552671;ext=12;ext=3')) t(phone)", 'create test table');
+    expect(await one(e, 'phones', { format: { column: 'phone', builtin: 'e164' } })).toMatchObject({ status: 'fail', observed: 3 });
+  });
+
   it('matches a pattern against the whole value', async () => {
     expect(await one(engine(), 'good', { format: { column: 'country', pattern: '[A-Z]{2}' } })).toMatchObject({ status: 'pass' });
     expect(await one(engine(), 'good', { format: { column: 'country', pattern: '[A-Z]' } })).toMatchObject({ status: 'fail', observed: 3 });

@@ -28,6 +28,13 @@ describe('mask', () => {
     expect(await one(maskSql(quoteLiteral('12345'), 'phone'))).toBe('***');
   });
 
+  it('masks a number with an extension as the number, and hides every digit of the extension', async () => {
+    expect(await one(maskSql(quoteLiteral('+14155552671;ext=12'), 'phone'))).toBe('+1******2671;ext=**');
+    expect(await one(maskSql(quoteLiteral('+442079460958;ext=4411'), 'phone'))).toBe('+4*******0958;ext=****');
+    // Not a normalised number with an extension: the plain phone rules, nothing of it extra shown.
+    expect(await one(maskSql(quoteLiteral('555;ext=12'), 'phone'))).toBe('5***2');
+  });
+
   it('keeps the first and last character of anything else; short values and NULL', async () => {
     expect(await one(maskSql(quoteLiteral('Jonathan'), 'name'))).toBe('J***n');
     expect(await one(maskSql(quoteLiteral('Al'), 'name'))).toBe('***');

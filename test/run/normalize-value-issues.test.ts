@@ -1,7 +1,7 @@
 /**
  * What a normaliser changes is recorded, not silent: a value it nulls (an invalid email or
  * phone, a timestamp that does not read), a local time it shifts or chooses across a
- * daylight-saving change, and a phone extension it drops. The row is written with the
+ * daylight-saving change. (A phone extension is kept: `+14155552671;ext=12`.) The row is written with the
  * normalised values, and the quarantine table `<table>__rejects` holds the row as read with
  * the reason and kept = true. `normalize: timestamp` reads `format:` and `zone:`; bad ones
  * fail `floe validate` naming file, line and column.
@@ -49,7 +49,7 @@ describe('normaliser value issues', () => {
     expect(rows).toEqual([
       { id: 1, email: 'john.doe@gmail.com', phone: '+14155552671', seen: '2026-03-07T14:15' },
       // 02:30 did not happen in New York on 8 March 2026: shifted forward by the gap.
-      { id: 2, email: null, phone: '+14155552671', seen: '2026-03-08T07:30' },
+      { id: 2, email: null, phone: '+14155552671;ext=12', seen: '2026-03-08T07:30' },
       // 01:30 happened twice on 1 November 2026: the earlier instant (EDT).
       { id: 3, email: null, phone: null, seen: '2026-11-01T05:30' },
       // Day 31 of month 12 read month-first does not exist.
@@ -60,7 +60,7 @@ describe('normaliser value issues', () => {
   it('records each changed row with its reasons in the quarantine table, kept = true', async () => {
     const rows = await p.query('SELECT raw, reason, kept FROM crm.contacts__rejects ORDER BY raw');
     expect(rows.map((r) => [JSON.parse(String(r.raw)).id, r.reason, r.kept])).toEqual([
-      [2, 'column email: invalid-email (not a valid email address); column phone: extension-dropped (the phone number had an extension, which E.164 cannot carry); column seen: nonexistent (a local time skipped by a daylight-saving change; shifted forward by the gap)', true],
+      [2, 'column email: invalid-email (not a valid email address); column seen: nonexistent (a local time skipped by a daylight-saving change; shifted forward by the gap)', true],
       [3, 'column seen: ambiguous (a local time repeated by a daylight-saving change; the earlier instant was chosen)', true],
       [4, 'column phone: invalid-phone (not a valid phone number for its country (libphonenumber metadata)); column seen: invalid-timestamp (not a timestamp in a recognised format, or out of range)', true],
     ]);
