@@ -97,4 +97,20 @@ describe('floe against an S3 endpoint that never answers', () => {
 
     expect(await state()).toEqual(before);
   }, 120_000);
+
+  it('with --json the retry is an NDJSON event on stdout and still a line on stderr', async () => {
+    await writeFile(path.join(dir, 'floe.yaml'), yaml(silent.endpoint, '    idle_timeout: 500ms'));
+    const r = await floeIn(dir, ['load', 'raw.t', path.join(dir, 'b.csv'), '--json'], { env: S3_ENV });
+    await writeFile(path.join(dir, 'floe.yaml'), yaml(s3Endpoint()));
+
+    expect(r.code, show(r)).toBe(1);
+    const events = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    const retries = events.filter((e) => e['event'] === 'retry' && e['scope'] === 's3');
+    expect(retries.length, show(r)).toBeGreaterThanOrEqual(1);
+    for (const e of retries) expect(e).toMatchObject({ endpoint: silent.endpoint, attempt: 1, max_attempts: 2, code: 'TimeoutError' });
+    expect(r.stderr).toMatch(new RegExp(`^floe: warning: S3 ${silent.endpoint.replace(/[.]/g, '\\.')} did not answer \\w+ s3://${bucket}/\\S+ within 500 ms \\(idle_timeout\\); retrying \\(2/2\\)$`, 'm'));
+  }, 120_000);
 });
