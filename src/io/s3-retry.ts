@@ -100,7 +100,7 @@ export function resetSilentS3Endpoints(): void {
 }
 
 /** A failed attempt that took this long is told as a line even when it did not time out (a gateway's late 504). */
-export const S3_SLOW_ATTEMPT_MS = 2_000;
+export const S3_SLOW_ATTEMPT_MS = 5_000;
 
 /** The first wait's upper bound, and the cap of every wait (as the SDK's standard mode). */
 export const S3_RETRY_BASE_MS = 100;

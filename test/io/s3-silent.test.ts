@@ -307,14 +307,14 @@ describe('which retries are told as a line', () => {
     const r = await withS3Retries(
       { operation: 'read', request: 'GetObject', location: 's3://b/k', endpoint: 'http://h:1', maxAttempts: 5, now: () => clock, sleep: async () => undefined, random: () => 0 },
       async (n) => {
-        clock += n === 1 ? 2_500 : 100;
+        clock += n === 1 ? 6_000 : 100;
         if (n < 3) throw slow503;
         return 'ok';
       },
     );
     expect(r).toBe('ok');
     // The second attempt failed after 100 ms: summed up at the command's end, no line.
-    expect(lines).toEqual(['floe: warning: S3 http://h:1 answered GetObject s3://b/k with SlowDown (HTTP 503) after 2.5 s; retrying (2/5)']);
+    expect(lines).toEqual(['floe: warning: S3 http://h:1 answered GetObject s3://b/k with SlowDown (HTTP 503) after 6 s; retrying (2/5)']);
   });
 
   it('s3RetryNotice: a timeout always has a line; a quick failure none', () => {
