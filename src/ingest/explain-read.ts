@@ -106,7 +106,9 @@ async function withPhysicalLine(e: unknown, paths: readonly string[], dialect?: 
   const engine = await openEngine({ threads: 1 });
   try {
     const named = /\n\s*file = (.+)/.exec(e.message)?.[1]?.trim();
-    const files = named ? [named] : await expandGlobs(engine, paths);
+    // The file DuckDB names, else the one the error is about (the re-read of one of several
+    // files, explainOnce), else the only input.
+    const files = named ? [named] : e.files.length === 1 ? [...e.files] : await expandGlobs(engine, paths);
     if (files.length !== 1) return e;
     const file = files[0]!;
     const d = dialect?.(file) ?? (await loadCsvDialect(engine, file));

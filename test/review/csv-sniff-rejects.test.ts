@@ -118,4 +118,16 @@ describe('floe load of a CSV with an unterminated quote', () => {
     expect(oneLine(r.stderr)).toContain('unterminated quote');
     expect(await p.exists('raw.short')).toBe(false);
   });
+
+  it('in one of several files, past a quoted newline: the physical line of that file (load and a pipeline without rejects)', async () => {
+    await p.write('many/a.csv', 'id,name\n1,Ann\n');
+    await p.write('many/b.csv', 'id,name\n2,"Carl\nJr"\n3,"Bob,\n');
+    const r = await p.floe(['load', 'raw.many', p.path('many/*.csv')]);
+    expect(r.code, show(r)).toBe(1);
+    expect(oneLine(r.stderr)).toContain(`${p.path('many/b.csv')}: Invalid Input Error: CSV Error on Line: 4`);
+    await p.pipeline('many', 'source: { kind: csv, path: many/*.csv }\ntarget: { table: raw.many }\n');
+    const run = await p.run(['many'], 1);
+    expect(oneLine(run.stderr)).toContain(`${p.path('many/b.csv')}: Invalid Input Error: CSV Error on Line: 4`);
+    expect(await p.exists('raw.many')).toBe(false);
+  });
 });
