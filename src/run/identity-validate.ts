@@ -54,7 +54,7 @@ export async function identityColumnDiagnostics(project: ProjectConfig, files: r
   if (files.length === 0 || !project.paths.catalog || !existsSync(project.paths.catalog)) return [];
   let catalog: Catalog;
   try {
-    catalog = await (await import('../catalog/open.js')).openCatalog(project.catalog, project.dir);
+    catalog = await (await import('../catalog/open.js')).openCatalog(project.catalog, project.dir, { create: false });
   } catch {
     return []; // an unreadable catalog is reported by the commands that need it
   }
