@@ -67,6 +67,25 @@ describe('overwrite from input without rows', () => {
     expect(await count(p, 'raw.nightly')).toBe(0);
   });
 
+  it('the guard comes before the checks; with allow_empty a row_count check still keeps main where it was (exit 3)', async () => {
+    await p.write('data/wap.csv', 'id\n1\n2\n');
+    const yaml = (extra: string) => `source: { kind: csv, path: data/wap.csv }\ntarget: { table: raw.wap, mode: overwrite${extra} }\nchecks:\n  - row_count: { min: 1 }\n`;
+    await p.pipeline('wap', yaml(''));
+    await p.run(['wap']);
+    const main = (await p.metadata('raw.wap'))['current-snapshot-id'];
+    await p.write('data/wap.csv', 'id\n');
+    const refused = await p.run(['wap'], 1);
+    expect(oneLine(refused.stderr)).toContain("raw.wap: no row to write from");
+    // Refused before the audit: no staged snapshot, no check result.
+    expect((await p.metadata('raw.wap')).snapshots).toHaveLength(1);
+    await p.pipeline('wap', yaml(', allow_empty: true'));
+    await p.run(['wap'], 3);
+    const m = await p.metadata('raw.wap');
+    expect(m['current-snapshot-id']).toBe(main);
+    expect(m.snapshots).toHaveLength(2);
+    expect(await count(p, 'raw.wap')).toBe(2);
+  });
+
   it('a new table is created from a header-only file as before', async () => {
     await p.write('data/new.csv', 'id,name\n');
     await p.pipeline('fresh', 'source: { kind: csv, path: data/new.csv }\ntarget: { table: raw.fresh, mode: overwrite }\n');
