@@ -5,7 +5,7 @@
  * in an older batch.
  */
 import type { ColumnInfo } from '../engine/duckdb.js';
-import { TYPE_ID } from '../engine/types.js';
+import { icebergTypeOf, TYPE_ID } from '../engine/types.js';
 import { schemaError } from '../errors.js';
 import { formatDuration } from '../pipeline/duration.js';
 import { col, plural, resolveColumn, targetFor, toNumber } from './common.js';
@@ -90,8 +90,19 @@ export const freshness: Evaluator<'freshness'> = async (check, ctx) => {
 
 function assertTemporal(c: ColumnInfo, table: string): void {
   if (TEMPORAL.has(c.type.typeId)) return;
-  throw schemaError(`freshness needs a date or timestamp column, but ${c.name} in table ${table} is ${c.type.toString()}`, {
+  // Named by its Iceberg type, as `floe describe` shows it (`string`, not DuckDB's VARCHAR).
+  let type: string;
+  try {
+    const t = icebergTypeOf(c.type, c.name);
+    type = typeof t === 'string' ? t : t.type;
+  } catch {
+    type = c.type.toString();
+  }
+  const text = c.type.typeId === TYPE_ID.VARCHAR
+    ? `; a pipeline writes text times as timestamps with \`type: timestamp\` (or timestamptz) on the column in its columns:`
+    : '';
+  throw schemaError(`freshness needs a date or timestamp column, but ${c.name} in table ${table} is ${type}`, {
     context: { table, column: c.name },
-    hint: 'name a timestamp column, or leave out column to measure the age of the latest snapshot',
+    hint: `name a date or timestamp column, or leave out column to measure the age of the latest snapshot${text}`,
   });
 }

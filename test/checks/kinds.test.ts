@@ -74,7 +74,12 @@ describe('freshness', () => {
     expect(await one(engine(), 'empty_t', { freshness: { column: 'updated_at', max_age: '1h' } })).toMatchObject({ status: 'fail', observed: null });
     const r = await one(engine(), 'good', { freshness: { column: 'email', max_age: '1h' } });
     expect(r.status).toBe('error');
-    expect(r.message).toContain('freshness needs a date or timestamp column, but email in table test.t is VARCHAR');
+    // Named by its Iceberg type, as floe describe shows it, with how a pipeline stores text times as timestamps.
+    expect(r.message).toContain('freshness needs a date or timestamp column, but email in table test.t is string');
+    expect(r.message).toContain('`type: timestamp` (or timestamptz) on the column in its columns:');
+    const n = await one(engine(), 'good', { freshness: { column: 'amount', max_age: '1h' } });
+    expect(n.message).toContain('but amount in table test.t is decimal(3, 1) (name a date or timestamp column, or leave out column');
+    expect(n.message).not.toContain('type: timestamp');
   });
 });
 
