@@ -27,7 +27,13 @@ export function checkRejects(p: Limited, rejects: number, rowsRead: number, firs
   if (over) {
     throw sourceError(
       `pipeline ${p.name}: ${rejects} of ${rowsRead} rows are malformed (${(ratio * 100).toFixed(2)}%), above the limit of ${overCount ? `${p.rejects?.max_count} rows` : `${((maxRatio ?? 0) * 100).toFixed(2)}%`}${first ? ` (the first: ${first})` : ''}; nothing was committed`,
-      { context: { pipeline: p.name, rejects, rows: rowsRead }, hint: 'Fix the source, or raise rejects.max_ratio / rejects.max_count in the pipeline file.' },
+      {
+        context: { pipeline: p.name, rejects, rows: rowsRead },
+        // Without a rejects: section there is no limit to raise: say how to add one.
+        hint: p.rejects === undefined
+          ? 'Fix the source, or add a rejects: section to the pipeline file (e.g. rejects: { max_ratio: 0.01 }) to quarantine malformed rows in <table>__rejects; without one any malformed row fails the run.'
+          : 'Fix the source, or raise rejects.max_ratio / rejects.max_count in the pipeline file.',
+      },
     );
   }
 }

@@ -51,12 +51,16 @@ describe('checkRejects', () => {
     expect(e).toBeInstanceOf(FloeError);
     expect(e?.kind).toBe('source');
     expect(e?.message).toBe('pipeline p: 1 of 10 rows are malformed (10.00%), above the limit of 0.00%; nothing was committed');
+    // No rejects: section, so no limit to raise: the hint says how to add one.
+    expect(e?.hint).toContain('add a rejects: section to the pipeline file (e.g. rejects: { max_ratio: 0.01 })');
+    expect(e?.hint).not.toContain('raise');
   });
   it('max_ratio and max_count are upper bounds, inclusive', () => {
     expect(thrown(() => checkRejects({ name: 'p', rejects: { max_ratio: 0.1 } }, 1, 10))).toBeUndefined();
     expect(thrown(() => checkRejects({ name: 'p', rejects: { max_ratio: 0.1 } }, 2, 10))?.message).toContain('above the limit of 10.00%');
     expect(thrown(() => checkRejects({ name: 'p', rejects: { max_count: 2 } }, 2, 3))).toBeUndefined();
     expect(thrown(() => checkRejects({ name: 'p', rejects: { max_count: 2 } }, 3, 100))?.message).toContain('above the limit of 2 rows');
+    expect(thrown(() => checkRejects({ name: 'p', rejects: { max_count: 2 } }, 3, 100))?.hint).toBe('Fix the source, or raise rejects.max_ratio / rejects.max_count in the pipeline file.');
   });
 });
 
