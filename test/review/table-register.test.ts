@@ -55,6 +55,7 @@ describe('floe table register', () => {
     expect(catalogPointer(project, 'raw.moved')).toBeNull();
     const ok = await floeIn(project, ['table', 'register', 'raw.moved', copy, '--map-location', `${stored}=${copy}`]);
     expect(ok.code, show(ok)).toBe(0);
+    expect(ok.stdout, show(ok)).toContain('(format v2, 1 snapshot, 1 location mapping)');
     const q = await floeIn(project, ['query', 'SELECT sum(k) AS s FROM raw.moved', '--format', 'csv']);
     expect(q.stdout, show(q)).toBe('s\n30\n');
     // And a second entry over the copy is refused, although its stored locations name the old place.

@@ -76,7 +76,7 @@ describe('normaliser value issues', () => {
   it('says so on stderr at a terminal run', async () => {
     const again = await p.floe(['run', 'contacts']);
     expect(again.code, show(again)).toBe(0);
-    expect(again.stderr).toContain('floe: contacts: 3 row(s) written with a value a normaliser nulled or adjusted; why is in crm.contacts__rejects (kept = true)');
+    expect(again.stderr).toContain('floe: contacts: 3 rows written with a value a normaliser nulled or adjusted; why is in crm.contacts__rejects (kept = true)');
   });
 
   it('a PII-tagged column is withheld from a kept row\'s record (the row itself is in the table, masked on read)', async () => {

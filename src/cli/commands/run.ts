@@ -122,7 +122,7 @@ export default async function run(names: string[], opts: RunOptions, cmd: Comman
     if (!opts.json) {
       for (const o of outcomes) {
         const changed = o.result?.valuesChanged;
-        if (changed) out.err(`floe: ${o.pipeline}: ${changed} row(s) written with a value a normaliser nulled or adjusted; why is in ${o.table}__rejects (kept = true)`);
+        if (changed) out.err(`floe: ${o.pipeline}: ${changed} ${changed === 1 ? 'row' : 'rows'} written with a value a normaliser nulled or adjusted; why is in ${o.table}__rejects (kept = true)`);
       }
     }
     if (failed.length === 0) return 0;

@@ -17,6 +17,8 @@ import { locationKey } from '../../table/reachable.js';
 import { globalsOf, withProject } from '../context.js';
 import { consoleOutput, reportingS3Retries } from '../output.js';
 
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
 export default async function register(
   tableName: string,
   metadataFile: string,
@@ -68,7 +70,7 @@ export default async function register(
       await catalog.createTable(id, location);
       if (mappings.length) await catalog.setLocationMappings(id, mappings);
       out.out(
-        `registered ${tableName} from ${location} (format v${metadata['format-version']}, ${metadata.snapshots.length} snapshots${mappings.length ? `, ${mappings.length} location mapping(s)` : ''})`,
+        `registered ${tableName} from ${location} (format v${metadata['format-version']}, ${plural(metadata.snapshots.length, 'snapshot')}${mappings.length ? `, ${plural(mappings.length, 'location mapping')}` : ''})`,
       );
     });
     return 0;
