@@ -1,5 +1,5 @@
 /** `row_count: { min, max }` — the table's number of rows (whole table: a quiet batch is normal). */
-import { targetFor, toNumber } from './common.js';
+import { plural, targetFor, toNumber } from './common.js';
 import type { Evaluator } from './types.js';
 
 export const rowCount: Evaluator<'row_count'> = async (check, ctx) => {
@@ -10,6 +10,6 @@ export const rowCount: Evaluator<'row_count'> = async (check, ctx) => {
   const expected = min !== undefined && max !== undefined ? `between ${min} and ${max}` : min !== undefined ? `>= ${min}` : `<= ${max}`;
   const low = min !== undefined && n < min;
   const high = max !== undefined && n > max;
-  const message = low ? `${n} rows, fewer than the minimum of ${min}` : high ? `${n} rows, more than the maximum of ${max}` : `${n} rows`;
+  const message = low ? `${plural(n, 'row')}, fewer than the minimum of ${min}` : high ? `${plural(n, 'row')}, more than the maximum of ${max}` : plural(n, 'row');
   return { passed: !low && !high, scope: t.scope, observed: n, expected, message };
 };

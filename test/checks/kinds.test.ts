@@ -33,6 +33,9 @@ describe('row_count', () => {
     const r = await one(engine(), 'good', { row_count: { min: 5 } });
     expect(r).toMatchObject({ status: 'fail', observed: 3, expected: '>= 5', message: '3 rows, fewer than the minimum of 5' });
     expect(await one(engine(), 'good', { row_count: { max: 2 } })).toMatchObject({ status: 'fail', message: '3 rows, more than the maximum of 2' });
+    await engine().run(`CREATE TABLE one_row AS SELECT 1 AS id`, 'create test table');
+    expect(await one(engine(), 'one_row', { row_count: { min: 5 } })).toMatchObject({ status: 'fail', message: '1 row, fewer than the minimum of 5' });
+    expect(await one(engine(), 'one_row', { row_count: { min: 1 } })).toMatchObject({ status: 'pass', message: '1 row' });
   });
 });
 
