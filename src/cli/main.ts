@@ -5,7 +5,6 @@
  */
 import { Argument, Command, CommanderError, Option } from 'commander';
 import { FloeError } from '../errors.js';
-import { setS3RetryNoticeWriter } from '../io/s3-retry.js';
 import { EXIT_FAILURE, EXIT_USAGE, exitCodeFor } from './exit.js';
 import { collect, lazy } from './lazy.js';
 import { registerCompact } from './register/compact.js';
@@ -135,9 +134,6 @@ export async function main(argv: string[]): Promise<void> {
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {
     if (e.code !== 'EPIPE' && e.code !== 'ERR_STREAM_DESTROYED') throw e;
   });
-  // An S3 request retried after a timeout (or a slow failure) is told on stderr at once
-  // (io/s3-retry.ts): a command waiting on a silent store says so while it waits.
-  setS3RetryNoticeWriter((line) => process.stderr.write(`${line}\n`));
   const program = buildProgram();
   const debug = argv.includes('--debug');
   try {

@@ -11,7 +11,12 @@
  */
 import { FloeError } from '../errors.js';
 import { stringifyJson } from '../iceberg/json.js';
-import { s3RetryObserver, setS3RetryObserver, type S3RetryEvent } from '../io/s3-retry.js';
+import { s3RetryObserver, setS3RetryNoticeWriter, setS3RetryObserver, type S3RetryEvent } from '../io/s3-retry.js';
+
+// An S3 request retried after a timeout (or a slow failure) is told on stderr at once
+// (io/s3-retry.ts): a command waiting on a silent store says so while it waits. Set here, where
+// every command's output is made, and not in main.ts, so that `floe --help` loads no S3 code.
+setS3RetryNoticeWriter((line) => process.stderr.write(`${line}\n`));
 
 export interface Output {
   out(text: string): void;
