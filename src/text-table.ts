@@ -21,6 +21,11 @@ export function formatTable(columns: string[], rows: unknown[][]): string {
   return [line(columns), line(widths.map((w) => '-'.repeat(w))), ...text.map(line)].join('\n');
 }
 
+/** A count and its noun: `1 row`, `2 rows`, `3 files`; `many` for an irregular plural. */
+export function plural(n: number | bigint, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 || n === 1n ? one : many}`;
+}
+
 /**
  * Text from data (a value, a property, a ref name another engine made) as one line of inert
  * text for the terminal: a line break or tab would split or shift a table row, and an ESC

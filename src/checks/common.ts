@@ -70,9 +70,7 @@ export function literalSql(v: string | number | boolean): string {
 
 export const isText = (c: ColumnInfo) => c.type.typeId === TYPE_ID.VARCHAR;
 
-export function plural(n: number, one: string, many = `${one}s`): string {
-  return `${n} ${n === 1 ? one : many}`;
-}
+export { plural } from '../text-table.js';
 
 /** A percentage with at most two decimals: 7.1428 → '7.14%', 5 → '5%'. */
 export function percentText(p: number): string {

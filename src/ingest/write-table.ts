@@ -22,6 +22,7 @@ import { registerFloeFunctions } from '../engine/udf.js';
 import { writeDataFiles, type PartitionColumn } from '../engine/write-parquet.js';
 import { createTableChange, type UnboundPartitionField, type UnboundSortField } from '../iceberg/metadata-builder.js';
 import { stringifyJson } from '../iceberg/json.js';
+import { plural } from '../text-table.js';
 import { partitionPath } from '../iceberg/partition.js';
 import { fieldById } from '../iceberg/schema.js';
 import { resultType } from '../iceberg/transforms/index.js';
@@ -151,7 +152,7 @@ function refuseEmptyOverwrite(
     const rows = BigInt(String((await o.engine.all(`SELECT count(*)::BIGINT AS n FROM (${scan.sql})`, `count the rows of ${name}`))[0]?.n ?? 0));
     if (rows === 0n) return;
     throw sourceError(
-      `${name}: no row to write from ${guard.input}, and the overwrite would replace the table's ${rows} row(s) with none; nothing was committed`,
+      `${name}: no row to write from ${guard.input}, and the overwrite would replace the table's ${plural(rows, 'row')} with none; nothing was committed`,
       { context: { table: name, input: guard.input, rows: Number(rows) }, files: guard.files, hint: guard.hint },
     );
   };

@@ -106,7 +106,7 @@ describe('commands without NDJSON output through a store that fails some request
     expect(r.code, show(r)).toBe(0);
     // The data file, the manifest, the manifest list and the metadata file at least.
     expect(injected).toBeGreaterThanOrEqual(4);
-    expect(r.stdout.trim().split('\n'), show(r)).toEqual([expect.stringMatching(/^appended to raw\.people: 3 rows in 1 file\(s\), .*, snapshot \d+ \(\d+\.\d s\)$/)]);
+    expect(r.stdout.trim().split('\n'), show(r)).toEqual([expect.stringMatching(/^appended to raw\.people: 3 rows in 1 file, .*, snapshot \d+ \(\d+\.\d s\)$/)]);
     expect(summaryLines(r.stderr), show(r)).toEqual([summary(injected, 'InternalError (HTTP 500)')]);
     expect(await peopleIds()).toEqual(['0', '1', '2', '3', '4', '5', '6', '7', '8']);
   }, 120_000);

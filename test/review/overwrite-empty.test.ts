@@ -29,14 +29,14 @@ describe('overwrite from input without rows', () => {
     await p.write('data/feed.csv', 'id,name\n');
     const r = await p.run(['nightly'], 1);
     const err = oneLine(r.stderr);
-    expect(err).toContain(`raw.nightly: no row to write from ${p.path('data/feed.csv')}, and the overwrite would replace the table's 3 row(s) with none; nothing was committed`);
+    expect(err).toContain(`raw.nightly: no row to write from ${p.path('data/feed.csv')}, and the overwrite would replace the table's 3 rows with none; nothing was committed`);
     expect(err).toContain(`set allow_empty: true under target in ${file}`);
     expect(await p.pointer('raw.nightly')).toBe(pointer);
     expect(await count(p, 'raw.nightly')).toBe(3);
     const audit = await p.query(`SELECT command, outcome, exit_code, error_kind, error_message FROM floe.audit_log WHERE outcome <> 'ok' ORDER BY started_at`);
     expect(audit).toHaveLength(1);
     expect(audit[0]).toMatchObject({ command: 'run', outcome: 'failed', exit_code: 1, error_kind: 'source' });
-    expect(String(audit[0]!.error_message)).toContain('the overwrite would replace the table\'s 3 row(s) with none');
+    expect(String(audit[0]!.error_message)).toContain('the overwrite would replace the table\'s 3 rows with none');
   });
 
   it('--json ends with an error event and no commit event', async () => {
@@ -51,7 +51,7 @@ describe('overwrite from input without rows', () => {
     await p.write('data/feed.csv', 'id,name\n1,Ann,extra\n');
     await p.pipeline('nightly', 'source: { kind: csv, path: data/feed.csv }\ntarget: { table: raw.nightly, mode: overwrite }\nrejects: { max_ratio: 1 }\n');
     const r = await p.run(['nightly'], 1);
-    expect(oneLine(r.stderr)).toContain("the overwrite would replace the table's 3 row(s) with none");
+    expect(oneLine(r.stderr)).toContain("the overwrite would replace the table's 3 rows with none");
     expect(await count(p, 'raw.nightly')).toBe(3);
     // Nothing committed, so nothing quarantined either.
     expect(await p.exists('raw.nightly__rejects')).toBe(false);
@@ -102,7 +102,7 @@ describe('overwrite from input without rows', () => {
     await p.run(['app']);
     const r = await p.run(['app', '--full-refresh'], 1);
     expect(oneLine(r.stderr)).toContain("raw.app: no row to write from");
-    expect(oneLine(r.stderr)).toContain("replace the table's 2 row(s) with none");
+    expect(oneLine(r.stderr)).toContain("replace the table's 2 rows with none");
     expect(await count(p, 'raw.app')).toBe(2);
   });
 
@@ -146,7 +146,7 @@ describe('floe load --mode overwrite from input without rows', () => {
     const pointer = await p.pointer('raw.t');
     const r = await p.floe(['load', 'raw.t', p.path('empty.csv'), '--mode', 'overwrite']);
     expect(r.code, show(r)).toBe(1);
-    expect(oneLine(r.stderr)).toContain(`raw.t: no row to write from ${p.path('empty.csv')}, and the overwrite would replace the table's 2 row(s) with none; nothing was committed`);
+    expect(oneLine(r.stderr)).toContain(`raw.t: no row to write from ${p.path('empty.csv')}, and the overwrite would replace the table's 2 rows with none; nothing was committed`);
     expect(oneLine(r.stderr)).toContain('add --allow-empty');
     expect(await p.pointer('raw.t')).toBe(pointer);
     expect(await count(p, 'raw.t')).toBe(2);

@@ -22,6 +22,7 @@ import { parsePartitionExpr, unboundPartitionField } from '../../pipeline/expres
 import { describeSpec, refuseRedundantOption } from '../../table/evolve/partition-update.js';
 import { planLayout } from '../../table/evolve/layout.js';
 import { loadTable } from '../../table/load.js';
+import { plural } from '../../text-table.js';
 import { globalsOf, withProject } from '../context.js';
 import { consoleOutput, endOnError, formatBytes, reportingS3RetriesUnlessJson } from '../output.js';
 
@@ -157,7 +158,7 @@ export default async function load(tableName: string, files: string[], opts: Loa
       } else {
         out.out(
           `${result.created ? 'created' : opts.mode === 'overwrite' ? 'overwrote' : 'appended to'} ${result.table}: ` +
-            `${result.rows} rows in ${result.files} file(s), ${formatBytes(result.bytes)}, snapshot ${result.snapshotId} ` +
+            `${plural(result.rows, 'row')} in ${plural(result.files, 'file')}, ${formatBytes(result.bytes)}, snapshot ${result.snapshotId} ` +
             `(${seconds.toFixed(1)} s${result.attempts > 1 ? `, ${result.attempts} commit attempts` : ''})`,
         );
       }

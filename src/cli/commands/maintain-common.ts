@@ -35,6 +35,6 @@ export function snapshotIdOption(flag: string, text: string | undefined): bigint
   return parseSnapshotId(text);
 }
 
-export const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+export { plural } from '../../text-table.js';
 
 export const iso = (ms: number) => new Date(ms).toISOString();
