@@ -55,6 +55,22 @@ export class FloeError extends Error {
   }
 }
 
+const NOTES = new WeakMap<object, string[]>();
+
+/**
+ * A line to print after an error's own message and hint: something else that went wrong while
+ * the command was failing (its audit record could not be written). Printed after the error so
+ * that the cause reads first.
+ */
+export function attachNote(error: unknown, note: string): void {
+  if (typeof error !== 'object' || error === null) return;
+  NOTES.set(error, [...(NOTES.get(error) ?? []), note]);
+}
+
+export function notesOf(error: unknown): readonly string[] {
+  return (typeof error === 'object' && error !== null && NOTES.get(error)) || [];
+}
+
 export function isFloeError(e: unknown, kind?: ErrorKind): e is FloeError {
   return e instanceof FloeError && (kind === undefined || e.kind === kind);
 }

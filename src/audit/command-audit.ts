@@ -15,7 +15,7 @@
  *   log exists; it does not create the table by itself.
  */
 import { hostname, userInfo } from 'node:os';
-import { FloeError } from '../errors.js';
+import { attachNote, FloeError } from '../errors.js';
 import { ENGINE_VERSION } from '../table/summary.js';
 import { auditActor } from './actor.js';
 import { MissingCatalog } from '../catalog/missing.js';
@@ -85,7 +85,10 @@ export async function auditCommand(
   try {
     await record({ path, argv, globals, changes, ctx, startedMs, exitCode, error: failed ? error : undefined });
   } catch (e) {
-    process.stderr.write(`floe: warning: the command was not recorded in ${AUDIT_LOG_NAME}: ${e instanceof Error ? e.message : String(e)}\n`);
+    const warning = `floe: warning: the command was not recorded in ${AUDIT_LOG_NAME}: ${e instanceof Error ? e.message : String(e)}`;
+    // A failing command's own error reads first; this warning follows it (cli/main.ts).
+    if (failed) attachNote(error, warning);
+    else process.stderr.write(`${warning}\n`);
   }
   if (failed) throw error;
   return result;

@@ -4,7 +4,7 @@
  * This layer is the only one that prints or exits; commands return data or throw FloeError.
  */
 import { Argument, Command, CommanderError, Option } from 'commander';
-import { FloeError } from '../errors.js';
+import { FloeError, notesOf } from '../errors.js';
 import { EXIT_FAILURE, EXIT_USAGE, exitCodeFor } from './exit.js';
 import { collect, lazy } from './lazy.js';
 import { registerCompact } from './register/compact.js';
@@ -152,11 +152,13 @@ function reportError(e: unknown, debug: boolean): number {
   if (e instanceof FloeError) {
     process.stderr.write(`floe: ${e.message}\n`);
     if (e.hint) process.stderr.write(`  hint: ${e.hint}\n`);
+    for (const note of notesOf(e)) process.stderr.write(`${note}\n`);
     if (debug && e.stack) process.stderr.write(`${e.stack}\n${e.cause instanceof Error ? `caused by: ${e.cause.stack}\n` : ''}`);
     return exitCodeFor(e.kind);
   }
   const message = e instanceof Error ? e.message : String(e);
   process.stderr.write(`floe: internal error: ${message}\n`);
+  for (const note of notesOf(e)) process.stderr.write(`${note}\n`);
   if (debug && e instanceof Error && e.stack) process.stderr.write(`${e.stack}\n`);
   else process.stderr.write('  (run with --debug for the stack trace)\n');
   return EXIT_FAILURE;

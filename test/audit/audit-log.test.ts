@@ -89,6 +89,12 @@ describe('floe.audit_log', () => {
     const failed = await q.floe(['load', 'x.t', q.path('data/missing.csv')]);
     expect(failed.code, show(failed)).toBe(1);
     expect(failed.stderr).toMatch(/missing\.csv/);
+    // The command's own error reads first, the audit warning after it.
+    const lines = failed.stderr.split('\n');
+    const errorAt = lines.findIndex((l) => l.startsWith('floe: ') && !l.startsWith('floe: warning:'));
+    const warningAt = lines.findIndex((l) => l.includes('the command was not recorded in floe.audit_log'));
+    expect(errorAt, show(failed)).toBeGreaterThanOrEqual(0);
+    expect(warningAt, show(failed)).toBeGreaterThan(errorAt);
     expect(await q.query('SELECT count(*) AS n FROM floe.audit_log')).toEqual([{ n: 1 }]);
   });
 
