@@ -137,10 +137,20 @@ export async function main(argv: string[]): Promise<void> {
   const program = buildProgram();
   const debug = argv.includes('--debug');
   try {
-    await program.parseAsync(argv);
+    await program.parseAsync(nestedHelpArgv(argv));
   } catch (e) {
     process.exitCode = reportError(e, debug);
   }
+}
+
+/**
+ * `floe help table evolve` read as `floe table evolve --help`: commander's `help` command looks
+ * one level deep, so it printed the `table` group's help for a subcommand of a group.
+ */
+export function nestedHelpArgv(argv: string[]): string[] {
+  const [node = '', script = '', first, ...rest] = argv;
+  if (first !== 'help' || rest.length < 2 || rest.some((a) => a.startsWith('-'))) return argv;
+  return [node, script, ...rest, '--help'];
 }
 
 function reportError(e: unknown, debug: boolean): number {
