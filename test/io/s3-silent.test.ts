@@ -12,7 +12,6 @@
  * The timeouts come from floe.yaml text, small so that the tests take a few seconds; the
  * endpoints are local sockets that misbehave on purpose (no S3 server is needed).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import net from 'node:net';
@@ -25,6 +24,7 @@ import { resetSilentS3Endpoints, s3RetryNotice, setS3RetryNoticeWriter, withS3Re
 import { s3SettingsFromProject } from '../../src/io/s3-settings.js';
 import { formatDiagnostic, validateProjectText } from '../../src/pipeline/index.js';
 import { freePort } from '../helpers/s3-auth-server.js';
+import { closer, portThatNeverConnects, silentServer } from '../helpers/silent-servers.js';
 
 const SECRET = 'silent_secret_MARK_4q';
 const cleanups: (() => unknown)[] = [];
@@ -84,27 +84,7 @@ interface TestServer {
 }
 
 function closeOnCleanup(server: net.Server, sockets: Set<net.Socket>): void {
-  cleanups.push(
-    () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
-  );
-}
-
-/** A server that accepts connections and never says anything (nor reads what it is sent). */
-async function silentServer(): Promise<TestServer> {
-  const sockets = new Set<net.Socket>();
-  let accepted = 0;
-  const server = net.createServer({ pauseOnConnect: true }, (s) => {
-    accepted++;
-    sockets.add(s);
-    s.on('error', () => undefined);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  closeOnCleanup(server, sockets);
-  return { endpoint: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`, connections: () => accepted };
+  cleanups.push(closer(server, sockets));
 }
 
 /**
@@ -141,28 +121,6 @@ async function answeringServer(o: { size: number; chunks: number; everyMs: numbe
   return { endpoint: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`, connections: () => accepted };
 }
 
-/**
- * A port whose listener never accepts and whose accept queue is full, so a new connection
- * never completes (Linux drops the SYN): a host that drops packets. Node's servers always
- * accept, so a small Python process holds the listener (backlog 0), filled by one connection.
- */
-async function portThatNeverConnects(): Promise<number> {
-  const script = "import socket,sys\ns=socket.socket()\ns.bind(('127.0.0.1',0))\ns.listen(0)\nprint(s.getsockname()[1],flush=True)\nsys.stdin.read()";
-  const child: ChildProcess = spawn('python3', ['-c', script], { stdio: ['pipe', 'pipe', 'inherit'] });
-  cleanups.push(() => child.kill());
-  const port = await new Promise<number>((resolve, reject) => {
-    child.once('error', reject);
-    child.stdout!.once('data', (d: Buffer) => resolve(Number(String(d).trim())));
-  });
-  const filler = net.connect(port, '127.0.0.1');
-  cleanups.push(() => filler.destroy());
-  await new Promise<void>((resolve, reject) => {
-    filler.once('connect', resolve);
-    filler.once('error', reject);
-  });
-  return port;
-}
-
 const KEY = 's3://lake/wh/raw/t/data/part-0.parquet';
 
 function expectNoSecret(error: FloeError): void {
@@ -172,6 +130,7 @@ function expectNoSecret(error: FloeError): void {
 describe('an S3 endpoint that accepts connections and never answers', () => {
   it('fails a read after two attempts of idle_timeout (not max_attempts), with one line per retry and an error naming endpoint, key and setting', async () => {
     const server = await silentServer();
+    cleanups.push(server.close);
     const events: S3RetryEvent[] = [];
     const io = fileIO(server.endpoint, ['max_attempts: 5', 'connect_timeout: 5s', 'idle_timeout: 400ms'], events);
     const { error, elapsedMs } = await failure(() => io.read(KEY));
@@ -194,6 +153,7 @@ describe('an S3 endpoint that accepts connections and never answers', () => {
 
   it('a later request to the endpoint that just timed out gets one attempt, and its error says why', async () => {
     const server = await silentServer();
+    cleanups.push(server.close);
     const io = fileIO(server.endpoint, ['max_attempts: 5', 'idle_timeout: 300ms'], []);
     await failure(() => io.read(KEY));
     expect(server.connections()).toBe(2);
@@ -225,6 +185,7 @@ describe('an S3 endpoint that accepts connections and never answers', () => {
 
   it('writes and uploads name their request: PutObject, and CreateMultipartUpload for a file uploaded in parts', async () => {
     const server = await silentServer();
+    cleanups.push(server.close);
     const io = fileIO(server.endpoint, ['max_attempts: 3', 'idle_timeout: 300ms', 'multipart_threshold_mb: 5', 'part_size_mb: 5'], []);
     const meta = 's3://lake/wh/raw/t/metadata/00001.metadata.json';
     const write = await failure(() => io.write(meta, new TextEncoder().encode('{}'), { createOnly: true }));
@@ -320,7 +281,9 @@ describe('an S3 endpoint that stops in the middle of an answer', () => {
 
 describe('an S3 endpoint that never completes a connection (a host that drops packets)', () => {
   it('fails after two attempts of connect_timeout, with a line naming the connection and a hint naming the setting', async () => {
-    const endpoint = `http://127.0.0.1:${await portThatNeverConnects()}`;
+    const never = await portThatNeverConnects();
+    cleanups.push(never.close);
+    const endpoint = `http://127.0.0.1:${never.port}`;
     const io = fileIO(endpoint, ['max_attempts: 5', 'connect_timeout: 300ms'], []);
     const meta = 's3://lake/wh/raw/t/metadata/00002.metadata.json';
     const { error, elapsedMs } = await failure(() => io.write(meta, new TextEncoder().encode('{}')));

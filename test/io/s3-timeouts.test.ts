@@ -5,8 +5,6 @@
  * an io error naming the endpoint. A closed port fails at once. No S3 server is needed: the
  * endpoints here are local sockets that misbehave on purpose.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import net from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FloeError } from '../../src/errors.js';
 import { S3FileIO } from '../../src/io/s3.js';
@@ -14,6 +12,7 @@ import type { S3RetryEvent } from '../../src/io/s3-retry.js';
 import { s3SettingsFromProject } from '../../src/io/s3-settings.js';
 import { formatDiagnostic, validateProjectText } from '../../src/pipeline/index.js';
 import { freePort } from '../helpers/s3-auth-server.js';
+import { portThatNeverConnects, silentServer } from '../helpers/silent-servers.js';
 
 const cleanups: (() => unknown)[] = [];
 afterAll(async () => {
@@ -55,49 +54,11 @@ async function failedRead(io: S3FileIO): Promise<{ error: FloeError; elapsedMs: 
   return { error: error as FloeError, elapsedMs: Date.now() - started };
 }
 
-/**
- * A port whose listener never accepts and whose accept queue is full, so a new connection
- * never completes (Linux drops the SYN). Node's servers always accept, so a small Python
- * process holds the listener (backlog 0); this test fills its queue with one connection.
- */
-async function portThatNeverConnects(): Promise<number> {
-  const script = "import socket,sys\ns=socket.socket()\ns.bind(('127.0.0.1',0))\ns.listen(0)\nprint(s.getsockname()[1],flush=True)\nsys.stdin.read()";
-  const child: ChildProcess = spawn('python3', ['-c', script], { stdio: ['pipe', 'pipe', 'inherit'] });
-  cleanups.push(() => child.kill());
-  const port = await new Promise<number>((resolve, reject) => {
-    child.once('error', reject);
-    child.stdout!.once('data', (d: Buffer) => resolve(Number(String(d).trim())));
-  });
-  const filler = net.connect(port, '127.0.0.1');
-  cleanups.push(() => filler.destroy());
-  await new Promise<void>((resolve, reject) => {
-    filler.once('connect', resolve);
-    filler.once('error', reject);
-  });
-  return port;
-}
-
-/** A server that accepts connections and never says anything. */
-async function silentServer(): Promise<number> {
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((s) => {
-    sockets.add(s);
-    s.on('error', () => undefined);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  cleanups.push(
-    () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
-  );
-  return (server.address() as net.AddressInfo).port;
-}
-
 describe('S3 timeouts from floe.yaml', () => {
   it('connect_timeout: a connection that never completes fails each attempt after it, is retried, and names the endpoint', async () => {
-    const endpoint = `http://127.0.0.1:${await portThatNeverConnects()}`;
+    const never = await portThatNeverConnects();
+    cleanups.push(never.close);
+    const endpoint = `http://127.0.0.1:${never.port}`;
     const events: S3RetryEvent[] = [];
     const io = fileIO(endpoint, ['connect_timeout: 300ms'], events);
     expect(io.settings.connectTimeoutMs).toBe(300);
@@ -114,7 +75,9 @@ describe('S3 timeouts from floe.yaml', () => {
   }, 60_000);
 
   it('idle_timeout: a store that accepts and stays silent fails each attempt after it, is retried, and names the endpoint', async () => {
-    const endpoint = `http://127.0.0.1:${await silentServer()}`;
+    const server = await silentServer();
+    cleanups.push(server.close);
+    const endpoint = server.endpoint;
     const events: S3RetryEvent[] = [];
     const io = fileIO(endpoint, ['connect_timeout: 5s', 'idle_timeout: 400ms'], events);
     const { error, elapsedMs } = await failedRead(io);

@@ -6,38 +6,17 @@
  * them. The table (on moto, the same bucket) is unchanged afterwards.
  */
 import { writeFile } from 'node:fs/promises';
-import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestBucket, s3Endpoint, TEST_SECRET } from '../helpers/s3.js';
+import { silentServer, type SilentServer } from '../helpers/silent-servers.js';
 import { assertBuilt, expectFailure, floeIn, show, smallCsv, useTmpDirs } from '../cli/helpers.js';
 import { S3_ENV, s3FloeYaml } from '../cli/s3-project.js';
 
 const tmp = useTmpDirs('floe-s3-silent-');
 let dir: string;
 let bucket: string;
-let silent: { endpoint: string; connections: () => number; close: () => Promise<void> };
-
-/** A server that accepts connections and never reads or says anything. */
-async function silentServer(): Promise<typeof silent> {
-  const sockets = new Set<net.Socket>();
-  let accepted = 0;
-  const server = net.createServer({ pauseOnConnect: true }, (s) => {
-    accepted++;
-    sockets.add(s);
-    s.on('error', () => undefined);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    endpoint: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`,
-    connections: () => accepted,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
-  };
-}
+let silent: SilentServer;
 
 function yaml(endpoint: string, extra?: string): string {
   return s3FloeYaml({ warehouse: `s3://${bucket}/wh`, endpoint, catalog: './catalog.db', maxAttempts: 5, ...(extra ? { extra } : {}) });
