@@ -6,26 +6,21 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { assertBuilt, expectFailure, floe, floeIn, show, useTmpDirs, writeProject } from './helpers.js';
+import { assertBuilt, expectFailure, floe, floeIn, floeOk, show, snapshotIds, useTmpDirs, writeProject } from './helpers.js';
 
 const tmp = useTmpDirs('floe-expire-words-');
 let project: string;
 /** Snapshot ids of raw.t, oldest first. */
 let ids: string[];
 
-const ok = async (args: string[]) => {
-  const r = await floeIn(project, args);
-  expect(r.code, show(r)).toBe(0);
-  return r;
-};
+const ok = (args: string[]) => floeOk(project, args);
 
 beforeAll(async () => {
   assertBuilt();
   project = await writeProject(await tmp());
   await writeFile(path.join(project, 'a.csv'), 'id\n1\n');
   for (let i = 0; i < 3; i++) await ok(['load', 'raw.t', path.join(project, 'a.csv')]);
-  const snaps = JSON.parse((await ok(['snapshots', 'raw.t', '--json'])).stdout.replace(/("snapshot-id":\s*)(\d+)/g, '$1"$2"')) as { 'snapshot-id': string }[];
-  ids = snaps.map((s) => s['snapshot-id']);
+  ids = await snapshotIds(project, 'raw.t');
   expect(ids).toHaveLength(3);
   // A tag on the oldest snapshot that outlives its retention a second later.
   await ok(['snapshot', 'tag', 'raw.t', 'old', '--snapshot', ids[0]!, '--retain', '1s']);

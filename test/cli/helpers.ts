@@ -175,3 +175,29 @@ export function smallCsv(rows: number, start = 0): string {
   for (let i = start; i < start + rows; i++) s += `${i},name-${i},${(i * 1.5).toFixed(2)}\n`;
   return s;
 }
+
+/** Runs floe in `project` and expects exit 0 (showing its output otherwise). */
+export async function floeOk(project: string, args: readonly string[], o: RunOptions = {}): Promise<RunResult> {
+  const r = await floeIn(project, args, o);
+  expect(r.code, show(r)).toBe(0);
+  return r;
+}
+
+/** The table's snapshot ids, as `floe snapshots --json` lists them, kept as strings (they exceed 2^53). */
+export async function snapshotIds(project: string, table: string): Promise<string[]> {
+  const r = await floeOk(project, ['snapshots', table, '--json']);
+  const snaps = JSON.parse(r.stdout.replace(/("snapshot-id":\s*)(\d+)/g, '$1"$2"')) as { 'snapshot-id': string }[];
+  return snaps.map((s) => s['snapshot-id']);
+}
+
+/** A minimal identity pipeline (pipelines/people.yaml): raw.crm (id, email) into c360.map and c360.people. */
+export const IDENTITY_PIPELINE = `name: people
+kind: identity
+inputs:
+  - table: raw.crm
+    source_id: id
+    identifiers: { email: email }
+outputs:
+  identity_map: c360.map
+  profiles: c360.people
+`;

@@ -7,18 +7,14 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { assertBuilt, catalogPointer, floeIn, show, useTmpDirs, writeProject } from './helpers.js';
+import { assertBuilt, catalogPointer, floeOk, show, snapshotIds, useTmpDirs, writeProject } from './helpers.js';
 
 const tmp = useTmpDirs('floe-nothing-');
 let project: string;
 /** The one snapshot of ns.t. */
 let snapshot: string;
 
-const ok = async (args: string[]) => {
-  const r = await floeIn(project, args);
-  expect(r.code, show(r)).toBe(0);
-  return r;
-};
+const ok = (args: string[]) => floeOk(project, args);
 
 beforeAll(async () => {
   assertBuilt();
@@ -28,9 +24,9 @@ beforeAll(async () => {
   await ok(['load', 'ns.t', path.join(project, 'a.csv')]);
   await ok(['snapshot', 'tag', 'ns.t', 'v1']);
   await ok(['table', 'evolve', 'ns.t', '--set-property', 'owner=lake']);
-  const snaps = JSON.parse((await ok(['snapshots', 'ns.t', '--json'])).stdout.replace(/("snapshot-id":\s*)(\d+)/g, '$1"$2"')) as { 'snapshot-id': string }[];
-  expect(snaps).toHaveLength(1);
-  snapshot = snaps[0]!['snapshot-id'];
+  const ids = await snapshotIds(project, 'ns.t');
+  expect(ids).toHaveLength(1);
+  snapshot = ids[0]!;
 }, 120_000);
 
 /** Each command with nothing to do, and the line it prints; `s` is the one snapshot of ns.t. */

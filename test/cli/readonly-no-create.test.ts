@@ -9,7 +9,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTestSchema, type TestSchema } from '../catalog/postgres-db.js';
-import { assertBuilt, floeIn, show, useTmpDirs } from './helpers.js';
+import { assertBuilt, floeIn, IDENTITY_PIPELINE, show, useTmpDirs } from './helpers.js';
 
 beforeAll(assertBuilt);
 const tmp = useTmpDirs('floe-readonly-');
@@ -21,17 +21,6 @@ checks:
   - row_count: { min: 1 }
 `;
 
-const IDENTITY = `name: people
-kind: identity
-inputs:
-  - table: raw.crm
-    source_id: id
-    identifiers: { email: email }
-outputs:
-  identity_map: c360.map
-  profiles: c360.people
-`;
-
 /** A project as `floe init` leaves it plus one CSV: floe.yaml, pipelines/, data/; no warehouse. */
 async function freshProject(catalogUri = 'sqlite:./warehouse/catalog.db'): Promise<string> {
   const dir = await tmp();
@@ -39,7 +28,7 @@ async function freshProject(catalogUri = 'sqlite:./warehouse/catalog.db'): Promi
   await mkdir(path.join(dir, 'pipelines'));
   await mkdir(path.join(dir, 'data'));
   await writeFile(path.join(dir, 'pipelines', 'example.yaml'), PIPELINE);
-  await writeFile(path.join(dir, 'pipelines', 'people.yaml'), IDENTITY);
+  await writeFile(path.join(dir, 'pipelines', 'people.yaml'), IDENTITY_PIPELINE);
   await writeFile(path.join(dir, 'data', 'a.csv'), 'id,name\n1,a\n2,b\n');
   return dir;
 }

@@ -8,21 +8,10 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CREATE_NAMESPACE_PROPERTIES_SQL, CREATE_TABLES_SQL } from '../../src/catalog/sql.js';
-import { assertBuilt, floeIn, show, useTmpDirs } from './helpers.js';
+import { assertBuilt, floeIn, IDENTITY_PIPELINE, show, useTmpDirs } from './helpers.js';
 
 beforeAll(assertBuilt);
 const tmp = useTmpDirs('floe-validate-foreign-');
-
-const IDENTITY = `name: people
-kind: identity
-inputs:
-  - table: raw.crm
-    source_id: id
-    identifiers: { email: email }
-outputs:
-  identity_map: c360.map
-  profiles: c360.people
-`;
 
 function tablesOf(file: string): string[] {
   const db = new Database(file, { readonly: true });
@@ -39,7 +28,7 @@ describe('floe validate against a catalog another engine made', () => {
     await mkdir(path.join(dir, 'warehouse'), { recursive: true });
     await mkdir(path.join(dir, 'pipelines'));
     await writeFile(path.join(dir, 'floe.yaml'), 'warehouse: ./warehouse\ncatalog:\n  uri: sqlite:./warehouse/catalog.db\n  name: floe\npipelines: pipelines/\n');
-    await writeFile(path.join(dir, 'pipelines', 'people.yaml'), IDENTITY);
+    await writeFile(path.join(dir, 'pipelines', 'people.yaml'), IDENTITY_PIPELINE);
     const file = path.join(dir, 'warehouse', 'catalog.db');
     const db = new Database(file);
     db.exec(CREATE_TABLES_SQL);
