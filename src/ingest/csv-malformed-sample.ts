@@ -15,8 +15,10 @@
  *
  * Only done after the sniff failed: a file that sniffs costs nothing more.
  */
-import { open, readFile, stat, writeFile } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { createGunzip } from 'node:zlib';
 import type { Engine } from '../engine/duckdb.js';
 import { quoteIdent, quoteLiteral } from '../engine/sql.js';
 import { removeTempDir, tempDir } from '../sources/temp-dir.js';
@@ -36,6 +38,36 @@ export function isSniffFailure(e: unknown): boolean {
 const NODE_ENCODINGS: Record<string, BufferEncoding> = { 'utf-8': 'utf8', utf8: 'utf8', 'latin-1': 'latin1', latin1: 'latin1', 'utf-16': 'utf16le', utf16: 'utf16le' };
 
 /**
+ * The first `max` bytes of the text DuckDB reads from `file`, and whether the text ends
+ * within them. DuckDB decompresses a file named `.gz` (read_csv's compression 'auto' goes by
+ * the name), so its head is read through gunzip: its raw bytes are no text to look at.
+ */
+export async function readTextHead(file: string, max: number): Promise<{ bytes: Buffer; whole: boolean }> {
+  const gzip = /\.gz$/i.test(file);
+  // `end` is inclusive: one byte more than `max` tells whether the text goes on.
+  const raw = createReadStream(file, gzip ? {} : { end: max });
+  const gunzip = gzip ? createGunzip() : undefined;
+  if (gunzip) {
+    raw.on('error', (e) => gunzip.destroy(e));
+    raw.pipe(gunzip);
+  }
+  const chunks: Buffer[] = [];
+  let total = 0;
+  try {
+    for await (const chunk of gunzip ?? raw) {
+      chunks.push(chunk as Buffer);
+      total += (chunk as Buffer).length;
+      if (total > max) break;
+    }
+  } finally {
+    raw.destroy();
+    gunzip?.destroy();
+  }
+  const all = Buffer.concat(chunks);
+  return { bytes: all.subarray(0, max), whole: all.length <= max };
+}
+
+/**
  * The fields of a file's first record after `skip` lines, read from its first MiB with the
  * dialect's quote and escape; undefined when there is no complete record there (an
  * unterminated quote in the header, a first record longer than that) or the text holds NUL
@@ -44,17 +76,9 @@ const NODE_ENCODINGS: Record<string, BufferEncoding> = { 'utf-8': 'utf8', utf8: 
 export async function firstRecord(file: string, d: CsvDialect): Promise<string[] | undefined> {
   const encoding = NODE_ENCODINGS[d.encoding.toLowerCase()];
   if (!encoding) return undefined;
-  const size = (await stat(file)).size;
-  const h = await open(file, 'r');
-  let text: string;
-  try {
-    const buf = Buffer.alloc(Math.min(HEAD_BYTES, size));
-    const { bytesRead } = await h.read(buf, 0, buf.length, 0);
-    text = buf.subarray(0, bytesRead).toString(encoding).replace(/^\uFEFF/, '');
-  } finally {
-    await h.close();
-  }
-  const whole = size <= HEAD_BYTES;
+  const head = await readTextHead(file, HEAD_BYTES);
+  const text = head.bytes.toString(encoding).replace(/^\uFEFF/, '');
+  const whole = head.whole;
   if (text.includes('\0')) return undefined;
   let i = 0;
   for (let s = 0; s < d.skip; s++) {

@@ -7,7 +7,7 @@
  * failure the files are read again in a way that does name it: the CSV files without
  * sniffing, the JSON Lines files line by line (src/sources/jsonl-lines.ts).
  */
-import { open, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { FloeError, sourceError } from '../errors.js';
 import type { Engine } from '../engine/duckdb.js';
 import { openEngine } from '../engine/duckdb.js';
@@ -16,6 +16,7 @@ import { csvLineViews } from '../sources/csv-lines.js';
 import { type LineReject, scanJsonLines } from '../sources/jsonl-lines.js';
 import { delimiterFor } from './file-source.js';
 import { namingFiles } from './input-errors.js';
+import { readTextHead } from './csv-malformed-sample.js';
 
 /** The CSV dialect a file was read with; defaults as RFC 4180. */
 export interface CsvDialect {
@@ -75,14 +76,9 @@ export async function refuseEmptyCsv(files: readonly string[]): Promise<void> {
 
 /** The first line of a file, read from its first 64 KiB only. */
 async function firstLine(path: string): Promise<string> {
-  const h = await open(path, 'r');
-  try {
-    const buf = Buffer.alloc(65536);
-    const { bytesRead } = await h.read(buf, 0, buf.length, 0);
-    return (buf.subarray(0, bytesRead).toString('utf8').split(/\r?\n/)[0] ?? '').replace(/^\uFEFF/, '');
-  } finally {
-    await h.close();
-  }
+  // A .gz file's text, as DuckDB reads it: its compressed bytes hold NULs that are no UTF-16.
+  const { bytes } = await readTextHead(path, 65536);
+  return (bytes.toString('utf8').split(/\r?\n/)[0] ?? '').replace(/^\uFEFF/, '');
 }
 
 /**
