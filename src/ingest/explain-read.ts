@@ -164,8 +164,9 @@ async function explainOnce(err: unknown, paths: readonly string[], format: 'csv'
       const line = await firstLine(f);
       if (line.includes('\0')) {
         // UTF-16 (or UTF-32) text: NUL bytes between the characters. Read as UTF-8 it is
-        // nothing DuckDB or this re-read can name a line of.
-        if (d.encoding !== 'utf-8') return err;
+        // nothing DuckDB or this re-read can name a line of. A .zst file's compressed bytes
+        // hold NULs too (readTextHead decompresses only gzip): DuckDB's own error stands.
+        if (d.encoding !== 'utf-8' || /\.zst$/i.test(f)) return err;
         return sourceError(`${f} is not UTF-8 text: it holds NUL bytes, as UTF-16 does`, {
           cause: err,
           context: { file: f },

@@ -9,6 +9,8 @@
 import { writeFile } from 'node:fs/promises';
 import { gzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { openEngine } from '../../src/engine/duckdb.js';
+import { quoteLiteral } from '../../src/engine/sql.js';
 import { readTextHead } from '../../src/ingest/csv-malformed-sample.js';
 import { assertBuilt, type Project, show, useProjects } from '../run/helpers.js';
 
@@ -57,5 +59,24 @@ describe('a malformed record inside the sniffing sample of a gzip CSV', () => {
     const r = await p.run(['strict'], 1);
     expect(oneLine(r.stderr)).not.toContain('UTF-16');
     expect(oneLine(r.stderr)).toContain('CSV Error on Line: 4');
+  });
+});
+
+describe('a malformed record inside the sniffing sample of a zstd CSV', () => {
+  it('fails with DuckDB\'s error, not calling the file UTF-16 (a .zst head is not decompressed: see README)', async () => {
+    const p = await newProject();
+    await p.write('data/short.csv', '');
+    const engine = await openEngine({ threads: 1 });
+    try {
+      // DuckDB writes the lines as they are (no quoting), zstd-compressed.
+      const rows = SHORT.trimEnd().split('\n').map((l, i) => `(${i}, ${quoteLiteral(l)})`).join(', ');
+      await engine.run(`COPY (SELECT l FROM (VALUES ${rows}) t(i, l) ORDER BY i) TO ${quoteLiteral(p.path('data/short.csv.zst'))} (FORMAT csv, HEADER false, DELIMITER '|', QUOTE '', ESCAPE '', COMPRESSION 'zstd')`, 'write a zstd CSV');
+    } finally {
+      engine.close();
+    }
+    await p.pipeline('zst', 'source: { kind: csv, path: data/short.csv.zst }\ntarget: { table: raw.zst }\nrejects: { max_ratio: 0.5 }\n');
+    const r = await p.run(['zst'], 1);
+    expect(oneLine(r.stderr)).not.toContain('UTF-16');
+    expect(oneLine(r.stderr)).toContain(p.path('data/short.csv.zst'));
   });
 });
