@@ -22,6 +22,7 @@ import { isAbsolute, resolve } from 'node:path';
 import type { Catalog } from './catalog.js';
 import { configError } from '../errors.js';
 import { SqlCatalog } from './sql.js';
+import type { SqlConnection } from './sql-dialect.js';
 import { MissingCatalog } from './missing.js';
 import { withObservers } from './observe.js';
 import { openSqlite } from './sqlite.js';
@@ -91,7 +92,7 @@ export async function openCatalog(config: CatalogConfig, baseDir: string, option
   if (!create && target.kind === 'sqlite' && target.path !== ':memory:' && !existsSync(target.path)) {
     return new MissingCatalog(name, `SQLite catalog ${target.path}`);
   }
-  const conn =
+  const conn: SqlConnection =
     target.kind === 'postgres'
       ? await (await import('./postgres.js')).openPostgres(target.uri)
       : await openSqlite(target.path, { mustExist: !create && target.path !== ':memory:' });
@@ -99,6 +100,7 @@ export async function openCatalog(config: CatalogConfig, baseDir: string, option
     if (!create) {
       const existing = await SqlCatalog.openExisting(conn, name);
       if (existing === undefined) {
+        await conn.requireSchema?.();
         await conn.close();
         return new MissingCatalog(name, conn.description);
       }

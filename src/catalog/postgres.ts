@@ -276,6 +276,12 @@ export class PostgresConnection implements SqlConnection {
     await this.pool.end().catch(() => undefined);
   }
 
+  async requireSchema(): Promise<void> {
+    // current_schema() is NULL when no schema of the search_path (currentSchema=) exists.
+    const [row] = await this.query<{ s: string | null }>('SELECT current_schema() AS s');
+    if (row?.s == null) throw missingSchemaError(this.target, 'read', '3F000');
+  }
+
   setupError(e: unknown): FloeError | undefined {
     return setupError(this.target, e);
   }
@@ -331,20 +337,23 @@ function isConnectionFailure(e: unknown): boolean {
  * database these are `config` errors: retrying cannot help, floe.yaml or the database must
  * change. Undefined for any other error.
  */
+/** The schema of the catalog tables does not exist: floe creates the tables, never the schema. */
+function missingSchemaError(target: PostgresTarget, verb: 'create' | 'read', code: string, cause?: unknown): FloeError {
+  const what = target.schema ? `schema ${target.schema} does not exist` : 'no schema of the login\'s search_path exists';
+  return configError(`cannot ${verb} the catalog tables in the Postgres catalog ${target.display}: ${what} (${code})`, {
+    ...(cause === undefined ? {} : { cause }),
+    context: { catalog: target.display, code },
+    hint: target.schema
+      ? `Create it first (CREATE SCHEMA ${target.schema}), or correct currentSchema in catalog.uri; floe creates the catalog tables, not the schema.`
+      : 'Name an existing schema with ?currentSchema=NAME in catalog.uri; floe creates the catalog tables, not the schema.',
+  });
+}
+
 export function setupError(target: PostgresTarget, e: unknown): FloeError | undefined {
   const code = driverCode(e);
   const where = `the Postgres catalog ${target.display}`;
   const context = { catalog: target.display, code };
-  if (code === '3F000') {
-    const what = target.schema ? `schema ${target.schema} does not exist` : 'no schema of the login\'s search_path exists';
-    return configError(`cannot create the catalog tables in ${where}: ${what} (${code})`, {
-      cause: e,
-      context,
-      hint: target.schema
-        ? `Create it first (CREATE SCHEMA ${target.schema}), or correct currentSchema in catalog.uri; floe creates the catalog tables, not the schema.`
-        : 'Name an existing schema with ?currentSchema=NAME in catalog.uri; floe creates the catalog tables, not the schema.',
-    });
-  }
+  if (code === '3F000') return missingSchemaError(target, 'create', code, e);
   if (code === '42501') {
     const schema = target.schema ?? 'public';
     return configError(`cannot create the catalog tables in ${where}: the login${target.user ? ` ${target.user}` : ''} may not create the catalog tables in schema ${schema} (${code})`, {

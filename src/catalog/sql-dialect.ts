@@ -34,6 +34,12 @@ export interface SqlConnection extends SqlExecutor {
    * schema, no CREATE privilege), the configuration error that says what to change.
    */
   setupError?(e: unknown): FloeError | undefined;
+  /**
+   * For a read-only open that found no catalog tables: throws the configuration error when the
+   * place they would be in does not exist (a Postgres schema), which is a mistake in floe.yaml
+   * rather than a catalog not created yet.
+   */
+  requireSchema?(): Promise<void>;
 }
 
 export interface SqlDialect {
