@@ -32,7 +32,9 @@ import type { IngestPipeline } from '../pipeline/schema-pipeline.js';
 import type { Redactor } from '../pipeline/secrets.js';
 import { createSource } from '../sources/index.js';
 import { SOURCE_FILE_COLUMN, type Extracted } from '../sources/source.js';
-import { loadTable } from '../table/load.js';
+import { loadTable, type LoadedTable } from '../table/load.js';
+import { tableScanSql } from '../engine/read.js';
+import { currentSchema } from '../table/snapshot-producer.js';
 import { PII_PREFIX, piiColumnOf, piiColumns, piiProperties, type PiiColumn } from '../governance/policy.js';
 import { chooseIngestPath } from './ingest-path.js';
 import { acquireTableLock } from './lock.js';
@@ -133,7 +135,7 @@ export async function runIngestPipeline(ctx: RunContext, lp: LoadedPipeline): Pr
     // upserts them as on any run.
     const mode = ctx.fullRefresh && p.target.mode === 'append' ? 'overwrite' : p.target.mode;
     const source = await createSource(p.source, lp.resolved, ctx.catalog, ctx.io);
-    const extracted = await source.extract({
+    let extracted = await source.extract({
       engine,
       projectDir: ctx.project.dir,
       pipeline: p.name,
@@ -147,20 +149,28 @@ export async function runIngestPipeline(ctx: RunContext, lp: LoadedPipeline): Pr
     ctx.onEvent?.('extract', { pipeline: p.name, source: ctx.redact(extracted.describe) });
     // An empty response says nothing about the columns: writing it would create the table with a
     // placeholder column, or replace an overwrite table's rows with nothing because of one empty
-    // page. The table is left as it is; the run says so.
+    // page. The table is left as it is; the run says so. With allow_empty, an overwrite (or
+    // --full-refresh) of an existing table is emptied instead: no row, in the table's own current
+    // schema, written and audited like any other overwrite.
+    const emptied = extracted.noRecords === true && existing !== undefined && mode === 'overwrite' && p.target.allow_empty === true;
     if (extracted.noRecords) {
       await extracted.afterScan?.();
-      const note = existing
-        ? `the source returned no records; ${p.target.table} was left as it is${mode === 'overwrite' ? ' (an overwrite from an empty response is not applied)' : ''}`
-        : `the source returned no records; ${p.target.table} is created by the first run that reads some`;
-      if (!existing || mode === 'overwrite') ctx.onEvent?.('warning', { pipeline: p.name, table: p.target.table, message: note });
-      return { ...base, status: 'ok', rowsRead: 0, rowsWritten: 0n, snapshotId: existing?.metadata['current-snapshot-id'] ?? null, durationMs: Date.now() - started, note };
+      if (emptied) {
+        extracted = { ...extracted, relation: await noRowsOf(engine, existing, p.target.table), afterScan: undefined, noRecords: undefined };
+      } else {
+        const note = existing
+          ? `the source returned no records; ${p.target.table} was left as it is${mode === 'overwrite' ? ' (an overwrite from an empty response is not applied)' : ''}`
+          : `the source returned no records; ${p.target.table} is created by the first run that reads some`;
+        if (!existing || mode === 'overwrite') ctx.onEvent?.('warning', { pipeline: p.name, table: p.target.table, message: note });
+        return { ...base, status: 'ok', rowsRead: 0, rowsWritten: 0n, snapshotId: existing?.metadata['current-snapshot-id'] ?? null, durationMs: Date.now() - started, note };
+      }
     }
     const sourceColumns = await engine.columns(`SELECT * FROM ${quoteIdent(extracted.relation)}`, `read the source of ${p.name}`, { kind: 'source' });
     // File sources add the file each row came from; it is kept for quarantine, not written.
     const hasFile = sourceColumns.some((c) => c.name === SOURCE_FILE_COLUMN);
     const columns = sourceColumns.map((c) => c.name).filter((c) => c !== SOURCE_FILE_COLUMN);
-    const norm = planNormalize(columns, p.columns, p.name);
+    // An emptied table's columns are already the target's: the pipeline's column rules (keyed by source column) do not apply.
+    const norm = planNormalize(columns, emptied ? {} : p.columns, p.name);
     const cursorType = sourceColumns.find((c) => c.name === cursorColumn)?.type.toString();
     const cursorTarget = cursorColumn ? norm.targetNames.get(cursorColumn) ?? cursorColumn : undefined;
     if (cursorColumn && !cursorType) {
@@ -212,7 +222,7 @@ export async function runIngestPipeline(ctx: RunContext, lp: LoadedPipeline): Pr
     // A sql source's columns derived from tagged inputs carry their tags (governance/sql-tags.ts): recorded with the declared ones, not applied again.
     const tags = extracted.inheritedPii ? (await import('../governance/sql-tags.js')).withInheritedTags(pii, extracted.inheritedPii, (c) => norm.targetNames.get(c)) : pii;
     // The governance modules load only for pipelines with PII rules, or tables that had them.
-    const piiIngest = pii.some((c) => c.apply === 'ingest');
+    const piiIngest = !emptied && pii.some((c) => c.apply === 'ingest');
     if (piiIngest) good = (await import('../governance/ingest.js')).ingestPiiSql(good, pii, p.target.table);
     const summary = stateSummary(p.name, runId, cursorColumn, cursorValue ?? after);
     // A merge's batch is the rows it brought, not its rewritten files (checks/batch.ts).
@@ -353,6 +363,22 @@ export function checkAuditor(ctx: RunContext, engine: Engine, p: Pick<IngestPipe
     },
   };
   return state;
+}
+
+/**
+ * A temp view with no row in the table's current schema (columns and types), for an
+ * allow_empty overwrite from a source that returned no records. Built from the metadata alone:
+ * no data file is read.
+ */
+async function noRowsOf(engine: Engine, table: LoadedTable, name: string): Promise<string> {
+  const m = table.metadata;
+  const snapshot = m.snapshots.find((s) => s['snapshot-id'] === m['current-snapshot-id']) ?? null;
+  const specs = new Map(m['partition-specs'].map((s) => [s['spec-id'], s] as const));
+  const plan = { table: name, snapshot, schema: currentSchema(m), timeTravel: false, dataFiles: [], deleteFiles: [], specs, manifestsRead: 0 };
+  const scan = await tableScanSql({ engine, io: table.io, metadata: m, table: name, plan });
+  const view = engine.uniqueName('emptied');
+  await engine.run(`CREATE OR REPLACE TEMP VIEW ${quoteIdent(view)} AS ${scan.sql}`, `read the columns of ${name}`, { context: { table: name } });
+  return view;
 }
 
 /** The normalised rows staged in a temp table, and the query of those to write. */
