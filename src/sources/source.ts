@@ -87,7 +87,8 @@ export interface Extracted {
   inheritedPii?: PiiColumn[];
   /**
    * The source returned no records and cannot say what columns it has (an API's empty
-   * response): `relation` is a placeholder. The runner writes nothing (see run-pipeline.ts).
+   * response): `relation` is a placeholder. The runner writes nothing, except an
+   * empty overwrite of an existing table under `allow_empty` (see run-pipeline.ts).
    */
   noRecords?: boolean;
 }
