@@ -18,6 +18,7 @@
 import type { Catalog } from '../catalog/catalog.js';
 import type { TableIdentifier, TableMetadata } from '../iceberg/types.js';
 import type { FileIO } from '../io/fileio.js';
+import { currentSnapshot } from '../table/snapshot-select.js';
 
 export const UPKEEP = { compactAt: 200, expireAt: 400, retain: 100 } as const;
 export const UPKEEP_PROPERTY = 'floe.audit.upkeep';
@@ -30,7 +31,7 @@ export interface UpkeepDue {
 /** What the table, as an append just left it, is due for. */
 export function upkeepDue(m: TableMetadata, limits: { compactAt: number; expireAt: number } = UPKEEP): UpkeepDue {
   if ((m.properties[UPKEEP_PROPERTY] ?? '').trim().toLowerCase() === 'false') return { compact: false, expire: false };
-  const current = m.snapshots.find((s) => s['snapshot-id'] === m['current-snapshot-id']);
+  const current = currentSnapshot(m);
   const files = Number(current?.summary['total-data-files'] ?? 0);
   return { compact: files >= limits.compactAt, expire: m.snapshots.length >= limits.expireAt };
 }

@@ -330,13 +330,6 @@ function isConnectionFailure(e: unknown): boolean {
   return /Connection terminated|timeout expired|connection timeout|Query read timeout/i.test(msg);
 }
 
-/**
- * The catalog tables could not be created because of how the database is set up: the schema
- * that `currentSchema=` / the search_path names does not exist (3F000, "no schema has been
- * selected to create in"), or the login may not create tables in it (42501). Like a missing
- * database these are `config` errors: retrying cannot help, floe.yaml or the database must
- * change. Undefined for any other error.
- */
 /** The schema of the catalog tables does not exist: floe creates the tables, never the schema. */
 function missingSchemaError(target: PostgresTarget, verb: 'create' | 'read', code: string, cause?: unknown): FloeError {
   const what = target.schema ? `schema ${target.schema} does not exist` : 'no schema of the login\'s search_path exists';
@@ -349,6 +342,13 @@ function missingSchemaError(target: PostgresTarget, verb: 'create' | 'read', cod
   });
 }
 
+/**
+ * The catalog tables could not be created because of how the database is set up: the schema
+ * that `currentSchema=` / the search_path names does not exist (3F000, "no schema has been
+ * selected to create in"), or the login may not create tables in it (42501). Like a missing
+ * database these are `config` errors: retrying cannot help, floe.yaml or the database must
+ * change. Undefined for any other error.
+ */
 export function setupError(target: PostgresTarget, e: unknown): FloeError | undefined {
   const code = driverCode(e);
   const where = `the Postgres catalog ${target.display}`;

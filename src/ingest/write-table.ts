@@ -39,6 +39,7 @@ import { defaultSortOrder, sortOrderSql } from '../table/evolve/sort-sql.js';
 import { refuseWriteWithMissingLayoutSource } from '../table/evolve/missing-source.js';
 import { readingInputs } from './input-errors.js';
 import { reconcileColumns, type SchemaChangePolicy } from './reconcile.js';
+import { currentSnapshot } from '../table/snapshot-select.js';
 
 export const DEFAULT_TARGET_FILE_SIZE = 512 * 1024 * 1024; // Iceberg's write.target-file-size-bytes default
 
@@ -145,7 +146,7 @@ function refuseEmptyOverwrite(
     await then?.(files);
     if (files.some((f) => f.record_count > 0n)) return;
     const m = table.metadata;
-    const current = m.snapshots.find((s) => s['snapshot-id'] === m['current-snapshot-id']);
+    const current = currentSnapshot(m);
     if (!current || current.summary['total-records'] === '0') return;
     const name = formatTableId(table.id);
     const scan = await tableScanSql({ engine: o.engine, io: table.io, metadata: m, table: name });

@@ -199,8 +199,14 @@ export interface RetryOptions {
   random?: () => number;
   /** Injected in tests; default Date.now. */
   now?: () => number;
-  /** Told the number of the attempt that failed last, when the request gives up. */
-  onGiveUp?: (attempts: number) => void;
+}
+
+/** How many attempts a request made before it gave up, by the error it gave up with. */
+const attemptsMade = new WeakMap<object, number>();
+
+/** The number of attempts withS3Retries made before giving up with `e`; undefined for any other error. */
+export function s3AttemptsOf(e: unknown): number | undefined {
+  return typeof e === 'object' && e !== null ? attemptsMade.get(e) : undefined;
 }
 
 const sleepMs = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -225,7 +231,7 @@ export async function withS3Retries<T>(o: RetryOptions, attempt: (n: number) => 
       if (kind !== undefined) max = Math.min(configured, silentEndpoints.has(o.endpoint) ? 1 : S3_TIMEOUT_MAX_ATTEMPTS);
       if (n >= max || !isRetryableS3Error(e)) {
         if (kind !== undefined) silentEndpoints.add(o.endpoint);
-        o.onGiveUp?.(n);
+        if (typeof e === 'object' && e !== null) attemptsMade.set(e, n);
         throw e;
       }
       const waitMs = s3RetryWaitMs(n, o.random);

@@ -36,7 +36,7 @@ import pLimit, { type LimitFunction } from 'p-limit';
 import { conflictError, FloeError, ioError, notFound } from '../errors.js';
 import type { FileInfo, FileIO, WriteOptions } from './fileio.js';
 import { formatS3Location, inSameFolder, listingPlan, parseS3Location, rangeHeader, type S3Location } from './s3-location.js';
-import { formatS3Wait, isRetryableS3Error, isSilentS3Endpoint, S3_TIMEOUT_MAX_ATTEMPTS, s3ErrorInfo, s3TimeoutKind, withS3Retries, type S3RetryObserver } from './s3-retry.js';
+import { formatS3Wait, isRetryableS3Error, isSilentS3Endpoint, S3_TIMEOUT_MAX_ATTEMPTS, s3AttemptsOf, s3ErrorInfo, s3TimeoutKind, withS3Retries, type S3RetryObserver } from './s3-retry.js';
 import { describeEndpoint, s3ClientConfig, type S3Settings } from './s3-settings.js';
 import { StageCache } from './stage-cache.js';
 
@@ -68,9 +68,6 @@ const bucketOf = (location: string): string | undefined => {
     return undefined;
   }
 };
-/** How many attempts a request made before it failed for good (set by S3FileIO.retry, read by S3FileIO.error). */
-const attemptsMade = new WeakMap<object, number>();
-
 /** The S3 request a command sent through the retrying client makes (lib-storage's requests). */
 function requestName(command: unknown): string {
   if (command instanceof UploadPartCommand) return 'UploadPart';
@@ -120,25 +117,8 @@ export class S3FileIO implements FileIO {
 
   /** Runs one request (and the reading of its answer) with retries (s3-retry.ts); `request` names it in retry lines. */
   private retry<T>(operation: string, request: string, location: string, attempt: (n: number) => Promise<T>): Promise<T> {
-    let attempts = 0;
-    return withS3Retries(
-      {
-        operation,
-        request,
-        location,
-        endpoint: this.endpoint,
-        maxAttempts: this.settings.maxAttempts,
-        connectTimeoutMs: this.settings.connectTimeoutMs,
-        idleTimeoutMs: this.settings.idleTimeoutMs,
-        onRetry: this.onRetry,
-        onGiveUp: (n) => (attempts = n),
-      },
-      attempt,
-    ).catch((e: unknown) => {
-      // For the error's message: a timeout says how many attempts it ended.
-      if (attempts > 0 && typeof e === 'object' && e !== null) attemptsMade.set(e, attempts);
-      throw e;
-    });
+    const { maxAttempts, connectTimeoutMs, idleTimeoutMs } = this.settings;
+    return withS3Retries({ operation, request, location, endpoint: this.endpoint, maxAttempts, connectTimeoutMs, idleTimeoutMs, onRetry: this.onRetry }, attempt);
   }
 
   /** A FloeError for a failed call: the location and the endpoint, the store's error code and status. */
@@ -190,7 +170,7 @@ export class S3FileIO implements FileIO {
   private timeoutError(op: string, location: string, e: unknown, context: Record<string, unknown>): FloeError | undefined {
     const kind = s3TimeoutKind(e);
     if (kind === undefined) return undefined;
-    const attempts = attemptsMade.get(e as object) ?? 1;
+    const attempts = s3AttemptsOf(e) ?? 1;
     // Fewer attempts than a timeout gets: the endpoint had already timed out on an earlier request.
     const again = attempts < Math.min(this.settings.maxAttempts, S3_TIMEOUT_MAX_ATTEMPTS) && isSilentS3Endpoint(this.endpoint) ? ', not retried: the store did not answer the request before either' : '';
     const tries = `${attempts} attempt${attempts === 1 ? '' : 's'}${again}`;

@@ -6,6 +6,7 @@ import type { LoadedPipeline } from '../pipeline/load.js';
 import type { IdentityPipeline } from '../pipeline/schema-pipeline.js';
 import { loadTable } from '../table/load.js';
 import { changesTable } from './identity-inputs.js';
+import { currentSnapshot } from '../table/snapshot-select.js';
 
 export interface IdentityPlanLines {
   source: string;
@@ -22,7 +23,7 @@ export async function planIdentity(lp: LoadedPipeline, catalog: Catalog, io: Fil
     const id = parseTableIdentifier(table);
     if (!(await catalog.tableExists(id))) return undefined;
     const m = (await loadTable(catalog, io, id)).metadata;
-    const s = m.snapshots.find((x) => x['snapshot-id'] === m['current-snapshot-id']);
+    const s = currentSnapshot(m);
     return s?.summary['total-records'] ?? '0';
   };
   for (const i of p.inputs) {

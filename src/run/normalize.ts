@@ -49,15 +49,15 @@ export const NORMALIZER_ISSUE_FUNCTION = 'floe_norm_issue';
  * udf-normalize.ts declares them: phone (region, and with `region_from` the row's value of
  * that source column), timestamp (format, zone).
  */
-/** normalizerOptions padded to the two option arguments of floe_norm_issue. */
-const issueArgs = (rule: ColumnRule): string[] => [...normalizerOptions(rule), 'CAST(NULL AS VARCHAR)', 'CAST(NULL AS VARCHAR)'].slice(0, 2);
-
 export function normalizerOptions(rule: ColumnRule): string[] {
   const lit = (v: string | undefined) => (v === undefined ? 'CAST(NULL AS VARCHAR)' : quoteLiteral(v));
   if (rule.normalize === 'phone') return [quoteLiteral(rule.region ?? 'US'), ...(rule.region_from !== undefined ? [`CAST(${quoteIdent(rule.region_from)} AS VARCHAR)`] : [])];
   if (rule.normalize === 'timestamp') return [lit(rule.format), lit(rule.zone)];
   return [];
 }
+
+/** normalizerOptions padded to the two option arguments of floe_norm_issue. */
+const issueArgs = (rule: ColumnRule): string[] => [...normalizerOptions(rule), 'CAST(NULL AS VARCHAR)', 'CAST(NULL AS VARCHAR)'].slice(0, 2);
 
 /**
  * Whether any rule calls a normaliser: only then must udf-normalize.ts (and the phone,

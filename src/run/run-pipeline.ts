@@ -43,6 +43,7 @@ import { checkRejects, rejectsOverLimit } from './reject-limits.js';
 import { finishRejects, discardStaged, recoverPendingRejects, rejectsTableName, stageNoRejects, stageRejects, withPending, type StagedRejects } from './rejects-pending.js';
 import { withRunIds } from './run-ids.js';
 import { readState, stateSummary, type PipelineState } from './state.js';
+import { currentSnapshot } from '../table/snapshot-select.js';
 
 export interface RunContext {
   project: ProjectConfig;
@@ -372,7 +373,7 @@ export function checkAuditor(ctx: RunContext, engine: Engine, p: Pick<IngestPipe
  */
 async function noRowsOf(engine: Engine, table: LoadedTable, name: string): Promise<string> {
   const m = table.metadata;
-  const snapshot = m.snapshots.find((s) => s['snapshot-id'] === m['current-snapshot-id']) ?? null;
+  const snapshot = currentSnapshot(m) ?? null;
   const specs = new Map(m['partition-specs'].map((s) => [s['spec-id'], s] as const));
   const plan = { table: name, snapshot, schema: currentSchema(m), timeTravel: false, dataFiles: [], deleteFiles: [], specs, manifestsRead: 0 };
   const scan = await tableScanSql({ engine, io: table.io, metadata: m, table: name, plan });

@@ -10,6 +10,7 @@ import { formatTableId } from '../catalog/catalog.js';
 import type { Snapshot, TableIdentifier, TableMetadata } from '../iceberg/types.js';
 import type { FileIO } from '../io/fileio.js';
 import { FloeError } from '../errors.js';
+import { plural } from '../text-table.js';
 import { commitTable, type CommitEvents } from './commit.js';
 import { checkGcEnabled, type ExpiredFiles, type ExpireOptions, type ExpirePlan, expireChange, planExpire, planExpiredFiles } from './expire.js';
 import { loadTable, type LoadedTable } from './load.js';
@@ -79,7 +80,7 @@ function sameSnapshots(a: readonly Snapshot[], b: readonly Snapshot[]): boolean 
 /** The expiry is committed, its clean-up could not be planned: say both, keep the cause's kind. */
 function rethrowAfterCommit(e: unknown, table: string, expired: number, metadataLocation: string): FloeError {
   const cause = e instanceof Error ? e.message : String(e);
-  return new FloeError(e instanceof FloeError ? e.kind : 'internal', `table ${table}: expired ${expired} snapshot${expired === 1 ? '' : 's'} (committed ${metadataLocation}), but deleted none of their files: ${cause}`, {
+  return new FloeError(e instanceof FloeError ? e.kind : 'internal', `table ${table}: expired ${plural(expired, 'snapshot')} (committed ${metadataLocation}), but deleted none of their files: ${cause}`, {
     cause: e,
     context: { ...(e instanceof FloeError ? e.context : {}), table, metadata: metadataLocation },
     hint: 'the expiry itself is committed; files it left behind are removed by `floe maintain orphans` once the table reads cleanly again',

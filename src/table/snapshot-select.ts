@@ -138,6 +138,11 @@ export function describeRefs(metadata: TableMetadata): string {
   return names.length > 0 ? `its refs are: ${names.join(', ')}` : 'the table has no refs';
 }
 
+/** The table's current snapshot (main's head), or undefined for a table without one. */
+export function currentSnapshot(m: TableMetadata): Snapshot | undefined {
+  return m.snapshots.find((s) => s['snapshot-id'] === m['current-snapshot-id']);
+}
+
 /** The snapshot with this id, else a not-found error naming the table; `use` words its hint (read, or used by a ref change). */
 export function snapshotById(metadata: TableMetadata, id: bigint, table: string, use: 'read' | 'used' = 'read'): Snapshot {
   const s = metadata.snapshots.find((x) => x['snapshot-id'] === id);

@@ -11,7 +11,7 @@ import { compactTable, type CompactResult } from '../../table/compact/execute.js
 import { describeStrategy, parseStrategy } from '../../table/compact/strategy.js';
 import { globalsOf, withProject } from '../context.js';
 import { consoleOutput, endOnError, formatBytes, formatTable, reportingS3RetriesUnlessJson } from '../output.js';
-import { plural } from './maintain-common.js';
+import { plural } from '../../text-table.js';
 
 export interface CompactCliOptions {
   strategy?: string;

@@ -6,6 +6,7 @@ import { formatDuration } from '../../pipeline/duration.js';
 import { loadTable } from '../../table/load.js';
 import { globalsOf, withProject } from '../context.js';
 import { consoleOutput, oneLine, reportingS3Retries } from '../output.js';
+import { currentSnapshot } from '../../table/snapshot-select.js';
 
 export default async function describe(tableName: string, opts: { json?: boolean }, cmd: Command): Promise<number> {
   const out = consoleOutput();
@@ -31,7 +32,7 @@ export function describeText(name: string, metadataLocation: string, m: TableMet
   lines.push(`location         ${m.location}`);
   lines.push(`metadata         ${metadataLocation}`);
   lines.push(`table-uuid       ${m['table-uuid']}`);
-  const current = m.snapshots.find((s) => s['snapshot-id'] === m['current-snapshot-id']);
+  const current = currentSnapshot(m);
   lines.push(
     `current snapshot ${current ? `${current['snapshot-id']} (${current.summary.operation}, ${new Date(current['timestamp-ms']).toISOString()}, ${current.summary['total-records'] ?? '?'} rows)` : 'none'}`,
   );

@@ -104,9 +104,18 @@ export default async function load(tableName: string, files: string[], opts: Loa
       const engine = await openEngine();
       try {
         const inputs = paths.map(locationOf);
-        // A glob that matches nothing is named as floe run names it (DuckDB's "No files found" came wrapped in an IO error).
-        for (const p of paths) if (/[*?[]/.test(p) && (await expandGlobs(engine, [p])).length === 0) throw notFound(`no file matches ${p}`, { context: { file: p } });
-        if (format === 'csv') await readingInputs(inputs, async () => refuseEmptyCsv(await expandGlobs(engine, paths)));
+        // Each glob (and each CSV input) is expanded once: a glob that matches nothing is named as
+        // floe run names it (DuckDB's "No files found" came wrapped in an IO error), and CSV files
+        // are checked for zero bytes.
+        const expanded: string[] = [];
+        for (const p of paths) {
+          const glob = /[*?[]/.test(p);
+          if (!glob && format !== 'csv') continue;
+          const matched = await expandGlobs(engine, [p]);
+          if (glob && matched.length === 0) throw notFound(`no file matches ${p}`, { context: { file: p } });
+          expanded.push(...matched);
+        }
+        if (format === 'csv') await readingInputs(inputs, () => refuseEmptyCsv(expanded));
         const purpose = `read the input of ${tableName}`;
         const read = fileSourceSql(paths, { format });
         // Mixed-type JSON columns as text, not as JSON with quoted strings (json-read.ts).

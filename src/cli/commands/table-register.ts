@@ -16,6 +16,7 @@ import { readMetadataFile } from '../../table/load.js';
 import { locationKey } from '../../table/reachable.js';
 import { globalsOf, withProject } from '../context.js';
 import { consoleOutput, reportingS3Retries } from '../output.js';
+import { currentSnapshot } from '../../table/snapshot-select.js';
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
@@ -44,7 +45,7 @@ export default async function register(
         throw new FloeError(e.kind, `cannot register ${tableName}: ${e.message}`, { cause: e, context: { ...e.context, table: tableName }, ...(e.hint ? { hint: e.hint } : {}) });
       });
       // Prove the mapping works before adopting: the current manifest list must be readable.
-      const current = metadata.snapshots.find((s) => s['snapshot-id'] === metadata['current-snapshot-id']);
+      const current = currentSnapshot(metadata);
       const list = current?.['manifest-list'];
       if (list) {
         const hint = mappingHint(metadata.location, location, mappings);
