@@ -5,6 +5,11 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import net from 'node:net';
+import { expect } from 'vitest';
+import { S3FileIO } from '../../src/io/s3.js';
+import type { S3RetryEvent } from '../../src/io/s3-retry.js';
+import { s3SettingsFromProject } from '../../src/io/s3-settings.js';
+import { formatDiagnostic, validateProjectText } from '../../src/pipeline/index.js';
 
 /** Closes `server` after destroying the sockets it accepted (kept in `sockets`). */
 export function closer(server: net.Server, sockets: Set<net.Socket>): () => Promise<void> {
@@ -68,4 +73,26 @@ export async function portThatNeverConnects(): Promise<{ port: number; close: ()
     close();
     throw e;
   }
+}
+
+/**
+ * An S3 FileIO built the way commands build it: from floe.yaml text whose `storage.s3` has
+ * `endpoint`, the given credentials and the extra `settings` lines. Retries go to `events`.
+ */
+export function s3FileIOFromYaml(endpoint: string, o: { accessKey: string; secret: string; settings: string[]; events: S3RetryEvent[] }): S3FileIO {
+  const text = [
+    'warehouse: s3://lake/wh',
+    'catalog: { uri: "sqlite:./catalog.db" }',
+    'storage:',
+    '  s3:',
+    `    endpoint: ${endpoint}`,
+    '    path_style: true',
+    `    access_key_id: ${o.accessKey}`,
+    `    secret_access_key: ${o.secret}`,
+    ...o.settings.map((l) => `    ${l}`),
+    '',
+  ].join('\n');
+  const r = validateProjectText(text, '/srv/floe.yaml', {});
+  expect(r.diagnostics.map(formatDiagnostic)).toEqual([]);
+  return new S3FileIO(s3SettingsFromProject(r.value!.storage.s3), { onRetry: (e) => o.events.push(e) });
 }

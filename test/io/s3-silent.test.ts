@@ -21,10 +21,8 @@ import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FloeError } from '../../src/errors.js';
 import { S3FileIO } from '../../src/io/s3.js';
 import { resetSilentS3Endpoints, s3RetryNotice, setS3RetryNoticeWriter, withS3Retries, type S3RetryEvent } from '../../src/io/s3-retry.js';
-import { s3SettingsFromProject } from '../../src/io/s3-settings.js';
-import { formatDiagnostic, validateProjectText } from '../../src/pipeline/index.js';
 import { freePort } from '../helpers/s3-auth-server.js';
-import { closer, portThatNeverConnects, silentServer } from '../helpers/silent-servers.js';
+import { closer, portThatNeverConnects, s3FileIOFromYaml, silentServer } from '../helpers/silent-servers.js';
 
 const SECRET = 'silent_secret_MARK_4q';
 const cleanups: (() => unknown)[] = [];
@@ -43,23 +41,9 @@ afterEach(() => {
   setS3RetryNoticeWriter(previousWriter);
 });
 
-/** An S3 FileIO built the way commands build it: from floe.yaml text. */
+/** An S3 FileIO from floe.yaml text (silent-servers.ts), destroyed after the tests. */
 function fileIO(endpoint: string, settings: string[], events: S3RetryEvent[] = []): S3FileIO {
-  const text = [
-    'warehouse: s3://lake/wh',
-    'catalog: { uri: "sqlite:./catalog.db" }',
-    'storage:',
-    '  s3:',
-    `    endpoint: ${endpoint}`,
-    '    path_style: true',
-    '    access_key_id: silentkey',
-    `    secret_access_key: ${SECRET}`,
-    ...settings.map((l) => `    ${l}`),
-    '',
-  ].join('\n');
-  const r = validateProjectText(text, '/srv/floe.yaml', {});
-  expect(r.diagnostics.map(formatDiagnostic)).toEqual([]);
-  const io = new S3FileIO(s3SettingsFromProject(r.value!.storage.s3), { onRetry: (e) => events.push(e) });
+  const io = s3FileIOFromYaml(endpoint, { accessKey: 'silentkey', secret: SECRET, settings, events });
   cleanups.push(() => io.client.destroy());
   return io;
 }

@@ -9,34 +9,17 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { FloeError } from '../../src/errors.js';
 import { S3FileIO } from '../../src/io/s3.js';
 import type { S3RetryEvent } from '../../src/io/s3-retry.js';
-import { s3SettingsFromProject } from '../../src/io/s3-settings.js';
-import { formatDiagnostic, validateProjectText } from '../../src/pipeline/index.js';
 import { freePort } from '../helpers/s3-auth-server.js';
-import { portThatNeverConnects, silentServer } from '../helpers/silent-servers.js';
+import { portThatNeverConnects, s3FileIOFromYaml, silentServer } from '../helpers/silent-servers.js';
 
 const cleanups: (() => unknown)[] = [];
 afterAll(async () => {
   for (const c of cleanups.reverse()) await c();
 });
 
-/** An S3 FileIO built the way commands build it: from floe.yaml text. */
+/** An S3 FileIO from floe.yaml text (silent-servers.ts) with two attempts, destroyed after the tests. */
 function fileIO(endpoint: string, lines: string[], events: S3RetryEvent[]): S3FileIO {
-  const text = [
-    'warehouse: s3://lake/wh',
-    'catalog: { uri: "sqlite:./catalog.db" }',
-    'storage:',
-    '  s3:',
-    `    endpoint: ${endpoint}`,
-    '    path_style: true',
-    '    access_key_id: timeoutkey',
-    '    secret_access_key: timeoutsecret',
-    '    max_attempts: 2',
-    ...lines.map((l) => `    ${l}`),
-    '',
-  ].join('\n');
-  const r = validateProjectText(text, '/srv/floe.yaml', {});
-  expect(r.diagnostics.map(formatDiagnostic)).toEqual([]);
-  const io = new S3FileIO(s3SettingsFromProject(r.value!.storage.s3), { onRetry: (e) => events.push(e) });
+  const io = s3FileIOFromYaml(endpoint, { accessKey: 'timeoutkey', secret: 'timeoutsecret', settings: ['max_attempts: 2', ...lines], events });
   cleanups.push(() => io.client.destroy());
   return io;
 }
