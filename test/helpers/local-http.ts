@@ -8,7 +8,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll } from 'vitest';
+import { afterAll, beforeAll } from 'vitest';
 
 /** Listens on 127.0.0.1, port 0; resolves to `http://127.0.0.1:<port>`. */
 export async function listenLocal(server: Server): Promise<string> {
@@ -20,6 +20,23 @@ export async function listenLocal(server: Server): Promise<string> {
 export async function closeLocal(server: Server): Promise<void> {
   server.closeAllConnections();
   await new Promise<void>((resolve) => server.close(() => resolve()));
+}
+
+/**
+ * A JSON API for this test file that answers every request with `{"data": api.records}`:
+ * set `records` before a run. Listens before the file's tests and closes after them.
+ */
+export function useRecordsApi<T>(): { records: T[]; origin: string } {
+  const api = { records: [] as T[], origin: '' };
+  const server = createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ data: api.records }));
+  });
+  beforeAll(async () => {
+    api.origin = await listenLocal(server);
+  });
+  afterAll(() => closeLocal(server));
+  return api;
 }
 
 /**

@@ -7,9 +7,8 @@
  * table is left as it is with a warning, and a new table is still created only by a run that
  * reads some records.
  */
-import { createServer } from 'node:http';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeLocal, listenLocal, usePrivateTmpdir } from '../helpers/local-http.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { usePrivateTmpdir, useRecordsApi } from '../helpers/local-http.js';
 import { assertBuilt, events, type Project, show, useProjects } from '../run/helpers.js';
 
 // Private TMPDIR: test/sources/http.test.ts counts floe-http-* folders in the shared one.
@@ -18,21 +17,12 @@ usePrivateTmpdir('floe-review-http-empty-');
 beforeAll(assertBuilt);
 const newProject = useProjects();
 
-let records: { id: number; name: string; score: number }[] = [];
-let origin = '';
-const server = createServer((_req, res) => {
-  res.writeHead(200, { 'content-type': 'application/json' });
-  res.end(JSON.stringify({ data: records }));
-});
-beforeAll(async () => {
-  origin = await listenLocal(server);
-});
-afterAll(() => closeLocal(server));
+const api = useRecordsApi<{ id: number; name: string; score: number }>();
 
 const ROWS = [{ id: 1, name: 'a', score: 1.5 }, { id: 2, name: 'b', score: 2.5 }];
 
 const pipeline = (target: string, extra = '') =>
-  ['source:', '  kind: http', `  url: ${origin}/items`, '  records_path: data', `target: { table: raw.items, ${target} }`,
+  ['source:', '  kind: http', `  url: ${api.origin}/items`, '  records_path: data', `target: { table: raw.items, ${target} }`,
     'columns:', '  id: { type: long }', '  name: { rename: label }', extra, ''].join('\n');
 
 const count = async (p: Project) => Number((await p.query('SELECT count(*) AS n FROM raw.items'))[0]!.n);
@@ -41,14 +31,14 @@ describe('an http source with no records and allow_empty', () => {
   it('empties an existing overwrite table with one overwrite snapshot, keeping its schema', async () => {
     const p = await newProject();
     await p.pipeline('items', pipeline('mode: overwrite, allow_empty: true'));
-    records = ROWS;
+    api.records = ROWS;
     await p.run(['items']);
     const columns = await p.columns('raw.items');
     const schemas = (await p.metadata('raw.items')).schemas.length;
     const before = await p.snapshots('raw.items');
     expect(before).toHaveLength(1);
 
-    records = [];
+    api.records = [];
     const r = await p.floe(['run', 'items', '--json']);
     expect(r.code, show(r)).toBe(0);
     const ev = events(r.stdout);
@@ -70,7 +60,7 @@ describe('an http source with no records and allow_empty', () => {
     expect(audit).toEqual([{ outcome: 'ok', exit_code: 0 }]);
 
     // The next response with records fills the emptied table again.
-    records = ROWS;
+    api.records = ROWS;
     await p.run(['items']);
     expect(await p.query('SELECT id, label FROM raw.items ORDER BY id')).toEqual([{ id: 1, label: 'a' }, { id: 2, label: 'b' }]);
   });
@@ -78,9 +68,9 @@ describe('an http source with no records and allow_empty', () => {
   it('--full-refresh of an append pipeline with allow_empty empties the table', async () => {
     const p = await newProject();
     await p.pipeline('items', pipeline('mode: append, allow_empty: true'));
-    records = ROWS;
+    api.records = ROWS;
     await p.run(['items']);
-    records = [];
+    api.records = [];
     await p.run(['items']);
     expect(await count(p)).toBe(2);
     const r = await p.floe(['run', 'items', '--full-refresh']);
@@ -92,11 +82,11 @@ describe('an http source with no records and allow_empty', () => {
   it('a row_count check still gates the empty snapshot: main is not moved (exit 3) and the failure is recorded', async () => {
     const p = await newProject();
     await p.pipeline('items', pipeline('mode: overwrite, allow_empty: true', 'checks:\n  - row_count: { min: 1 }'));
-    records = ROWS;
+    api.records = ROWS;
     await p.run(['items']);
     const main = (await p.metadata('raw.items'))['current-snapshot-id'];
 
-    records = [];
+    api.records = [];
     const r = await p.floe(['run', 'items']);
     expect(r.code, show(r)).toBe(3);
     expect(r.stderr).toMatch(/main was not moved/);
@@ -117,11 +107,11 @@ describe('an http source with no records, without allow_empty', () => {
   it('leaves an existing overwrite table as it is, with a warning', async () => {
     const p = await newProject();
     await p.pipeline('items', pipeline('mode: overwrite'));
-    records = ROWS;
+    api.records = ROWS;
     await p.run(['items']);
     const before = await p.snapshots('raw.items');
 
-    records = [];
+    api.records = [];
     const r = await p.floe(['run', 'items', '--json']);
     expect(r.code, show(r)).toBe(0);
     const warning = events(r.stdout).find((e) => e.event === 'warning');
@@ -133,7 +123,7 @@ describe('an http source with no records, without allow_empty', () => {
   it('with allow_empty, a new table is still created only by the first run that reads some records', async () => {
     const p = await newProject();
     await p.pipeline('items', pipeline('mode: overwrite, allow_empty: true'));
-    records = [];
+    api.records = [];
     const r = await p.floe(['run', 'items', '--json']);
     expect(r.code, show(r)).toBe(0);
     expect(events(r.stdout).find((e) => e.event === 'warning')?.message).toBe('the source returned no records; raw.items is created by the first run that reads some');

@@ -4,9 +4,8 @@
  * overwrite replaced the table's rows with nothing because of one empty response. Now the run
  * writes nothing, leaves the table as it is, and says so.
  */
-import { createServer } from 'node:http';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeLocal, listenLocal, usePrivateTmpdir } from '../helpers/local-http.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { usePrivateTmpdir, useRecordsApi } from '../helpers/local-http.js';
 import { assertBuilt, events, show, useProjects } from './helpers.js';
 
 // Private TMPDIR: test/sources/http.test.ts counts floe-http-* folders in the shared one.
@@ -15,44 +14,35 @@ usePrivateTmpdir('floe-http-empty-');
 beforeAll(assertBuilt);
 const newProject = useProjects();
 
-let records: { id: number; name: string }[] = [];
-let origin = '';
-const server = createServer((_req, res) => {
-  res.writeHead(200, { 'content-type': 'application/json' });
-  res.end(JSON.stringify({ data: records }));
-});
-beforeAll(async () => {
-  origin = await listenLocal(server);
-});
-afterAll(() => closeLocal(server));
+const api = useRecordsApi<{ id: number; name: string }>();
 
 const pipeline = (mode: string, columns = '') =>
-  ['source:', '  kind: http', `  url: ${origin}/items`, '  records_path: data', `target: { table: raw.items, mode: ${mode} }`, columns, ''].join('\n');
+  ['source:', '  kind: http', `  url: ${api.origin}/items`, '  records_path: data', `target: { table: raw.items, mode: ${mode} }`, columns, ''].join('\n');
 
 describe('an http source that returns no records', () => {
   it('creates no table on a first run, and the next run with records creates it with their columns', async () => {
     const p = await newProject();
     await p.pipeline('items', pipeline('append', 'columns:\n  id: { type: long }\n  name: { type: string }'));
-    records = [];
+    api.records = [];
     const r = await p.floe(['run', 'items', '--json']);
     expect(r.code, show(r)).toBe(0);
     const warning = events(r.stdout).find((e) => e.event === "warning");
     expect(warning?.message).toBe('the source returned no records; raw.items is created by the first run that reads some');
     expect(await p.tables()).not.toContain('raw.items');
 
-    records = [{ id: 1, name: 'a' }];
+    api.records = [{ id: 1, name: 'a' }];
     await p.run(['items']);
     expect(await p.query('SELECT * FROM raw.items')).toEqual([{ id: 1, name: 'a' }]);
   });
 
   it('leaves an existing overwrite table as it is, with a warning; an append table gets no snapshot', async () => {
     const p = await newProject();
-    records = [{ id: 1, name: 'a' }, { id: 2, name: 'b' }];
+    api.records = [{ id: 1, name: 'a' }, { id: 2, name: 'b' }];
     await p.pipeline('items', pipeline('overwrite'));
     await p.run(['items']);
     const before = await p.snapshots('raw.items');
 
-    records = [];
+    api.records = [];
     const r = await p.floe(['run', 'items']);
     expect(r.code, show(r)).toBe(0);
     expect(r.stderr).toContain('the source returned no records; raw.items was left as it is (an overwrite from an empty response is not applied)');
