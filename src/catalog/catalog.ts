@@ -12,6 +12,23 @@ export interface CatalogTableEntry {
   previousMetadataLocation: string | null;
 }
 
+/**
+ * One table's part of a multi-table commit (Catalog.commitTables): move the pointer from
+ * `expected` to `newLocation`, or, with `expected` null, insert the table's entry (a table
+ * created by the commit; it must not exist yet).
+ */
+export interface TableSwap {
+  id: TableIdentifier;
+  expected: string | null;
+  newLocation: string;
+}
+
+/**
+ * What a multi-table commit did: all swaps, or none. `stale` names the tables whose
+ * expected location was no longer the pointer (or, for a create, that already existed).
+ */
+export type CommitTablesResult = { committed: true } | { committed: false; stale: TableIdentifier[] };
+
 /** A prefix rewrite for a registered table whose stored locations point elsewhere. */
 export interface LocationMapping {
   from: string;
@@ -35,6 +52,14 @@ export interface Catalog {
    * Returns false when another writer got there first (the caller reloads and retries).
    */
   swapMetadataLocation(id: TableIdentifier, expected: string, newLocation: string): Promise<boolean>;
+  /**
+   * Several compare-and-swaps (and creates) in one database transaction: every pointer
+   * moves, or none does. When any table's expected location is stale nothing is changed and
+   * the stale tables are named (the caller reloads and retries, table/commit-many.ts). A
+   * failure without an answer (a dropped connection around COMMIT) is thrown like a single
+   * swap's: the caller reads the tables back to decide.
+   */
+  commitTables(swaps: readonly TableSwap[]): Promise<CommitTablesResult>;
   /** floe's own side table: stored-location prefixes remapped at read time (`table register --map-location`). */
   getLocationMappings(id: TableIdentifier): Promise<LocationMapping[]>;
   setLocationMappings(id: TableIdentifier, mappings: LocationMapping[]): Promise<void>;

@@ -5,7 +5,7 @@
  * says why. Opening it creates nothing: `floe plan`, `floe tables` or `floe describe` in a
  * new project must leave the folder (or the Postgres schema) as it was.
  */
-import type { Catalog, CatalogTableEntry, LocationMapping } from './catalog.js';
+import type { Catalog, CatalogTableEntry, CommitTablesResult, LocationMapping, TableSwap } from './catalog.js';
 import { FloeError, notFound } from '../errors.js';
 import type { TableIdentifier } from '../iceberg/types.js';
 import { formatTableIdentifier } from './identifier.js';
@@ -67,6 +67,10 @@ export class MissingCatalog implements Catalog {
   }
 
   swapMetadataLocation(): Promise<boolean> {
+    return this.refuse('commit');
+  }
+
+  commitTables(_swaps: readonly TableSwap[]): Promise<CommitTablesResult> {
     return this.refuse('commit');
   }
 

@@ -32,11 +32,12 @@ function notify(change: CatalogChange): void {
   }
 }
 
-/** The catalog, with its create, compare-and-swap and drop reported to the observers. */
+/** The catalog, with its create, compare-and-swap (single or multi-table) and drop reported to the observers. */
 export function withObservers<C extends Catalog>(catalog: C): C {
   const create = catalog.createTable.bind(catalog);
   const swap = catalog.swapMetadataLocation.bind(catalog);
   const drop = catalog.dropTable.bind(catalog);
+  const commitTables = catalog.commitTables.bind(catalog);
   catalog.createTable = async (id, metadataLocation) => {
     await create(id, metadataLocation);
     notify({ kind: 'create', id, metadataLocation });
@@ -45,6 +46,15 @@ export function withObservers<C extends Catalog>(catalog: C): C {
     const ok = await swap(id, expected, newLocation);
     if (ok) notify({ kind: 'commit', id, previousLocation: expected, metadataLocation: newLocation });
     return ok;
+  };
+  catalog.commitTables = async (swaps) => {
+    const result = await commitTables(swaps);
+    if (result.committed) {
+      for (const s of swaps) {
+        notify(s.expected === null ? { kind: 'create', id: s.id, metadataLocation: s.newLocation } : { kind: 'commit', id: s.id, previousLocation: s.expected, metadataLocation: s.newLocation });
+      }
+    }
+    return result;
   };
   catalog.dropTable = async (id) => {
     await drop(id);

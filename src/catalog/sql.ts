@@ -25,7 +25,8 @@
  * in `iceberg_namespace_properties` (the `exists`='true' row both engines write) or a table,
  * itself or below it (JdbcCatalog.namespaceExists).
  */
-import type { Catalog, CatalogTableEntry, LocationMapping } from './catalog.js';
+import type { Catalog, CatalogTableEntry, CommitTablesResult, LocationMapping, TableSwap } from './catalog.js';
+import { killInCommitIfAsked } from './fault.js';
 import { alreadyExists, configError, corruptError, FloeError, ioError, notFound } from '../errors.js';
 import type { TableIdentifier } from '../iceberg/types.js';
 import { formatNamespace, formatTableIdentifier, validateNamespace, validateTableIdentifier } from './identifier.js';
@@ -269,6 +270,57 @@ export class SqlCatalog implements Catalog {
     return changed === 1;
   }
 
+  async commitTables(swaps: readonly TableSwap[]): Promise<CommitTablesResult> {
+    if (swaps.length === 0) return { committed: true };
+    const names = swaps.map((s) => formatTableIdentifier(s.id));
+    if (new Set(names).size !== names.length) throw new FloeError('internal', `cannot commit ${names.join(', ')} at once: a table is named twice`);
+    for (const s of swaps) if (s.expected === null) validateTableIdentifier(s.id);
+    // One order for every transaction, so that two of them updating the same rows lock them
+    // in the same order (on Postgres, a row lock is held to COMMIT: no deadlock between them).
+    const ordered = swaps.map((s, i) => ({ s, name: names[i]! })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const cols = ['catalog_name', 'table_namespace', 'table_name', 'metadata_location', 'previous_metadata_location'];
+    if (this.hasIcebergType) cols.push('iceberg_type');
+    const insert = insertIgnoreSql(TABLES, cols, ['catalog_name', 'table_namespace', 'table_name']);
+    const nsRow = insertIgnoreSql(NS_PROPS, ['catalog_name', 'namespace', 'property_key', 'property_value'], ['catalog_name', 'namespace', 'property_key']);
+    try {
+      await this.write('commit ' + ordered.map((o) => o.name).join(', '), async (tx) => {
+        const stale: TableIdentifier[] = [];
+        let statements = 0;
+        for (const { s, name } of ordered) {
+          if (s.expected === null) {
+            // A create: the entry must not exist yet (ON CONFLICT DO NOTHING changes no row
+            // when it does; a failing INSERT would abort a Postgres transaction instead).
+            await this.refuseSharedFolder(tx, name, s.newLocation);
+            const values: (string | null)[] = [...this.key(s.id), s.newLocation, null];
+            if (this.hasIcebergType) values.push('TABLE');
+            if ((await tx.execute(this.sql(insert), values)) === 1) {
+              await tx.execute(this.sql(nsRow), [this.name, formatNamespace(s.id.namespace), NAMESPACE_EXISTS, 'true']);
+            } else {
+              stale.push(s.id);
+            }
+          } else {
+            // The same guarded UPDATE as swapMetadataLocation, inside the transaction.
+            const n = await tx.execute(
+              this.sql(
+                `UPDATE ${TABLES} SET metadata_location = ?, previous_metadata_location = ? ` +
+                  `WHERE catalog_name = ? AND table_namespace = ? AND table_name = ? AND metadata_location = ?${this.onlyTables()}`,
+              ),
+              [s.newLocation, s.expected, ...this.key(s.id), s.expected],
+            );
+            if (n !== 1) stale.push(s.id);
+          }
+          killInCommitIfAsked(++statements);
+        }
+        // Rolls the transaction back: a stale pointer anywhere commits nothing anywhere.
+        if (stale.length > 0) throw new StaleSwaps(stale);
+      });
+    } catch (e) {
+      if (e instanceof StaleSwaps) return { committed: false, stale: e.stale };
+      throw e;
+    }
+    return { committed: true };
+  }
+
   async getLocationMappings(id: TableIdentifier): Promise<LocationMapping[]> {
     const rows = await this.read<{ from_prefix: string; to_prefix: string }>(
       `SELECT from_prefix, to_prefix FROM ${MAPPINGS} WHERE catalog_name = ? AND table_namespace = ? AND table_name = ? ` +
@@ -350,6 +402,13 @@ export class SqlCatalog implements Catalog {
     } catch (e) {
       throw wrap(this.conn, e, what);
     }
+  }
+}
+
+/** Thrown inside commitTables' transaction to roll it back when a pointer was stale. */
+class StaleSwaps extends FloeError {
+  constructor(readonly stale: TableIdentifier[]) {
+    super('conflict', `${stale.map(formatTableIdentifier).join(', ')} changed by another writer`);
   }
 }
 
