@@ -152,7 +152,7 @@ const METADATA_DELETE_AFTER_COMMIT = 'write.metadata.delete-after-commit.enabled
  * the metadata files that were in the old metadata log but not in the new one (the log is
  * capped by `write.metadata.previous-versions-max`, apply.ts). Best effort: the commit stands.
  */
-async function deleteDroppedMetadataFiles(io: FileIO, before: TableMetadata, after: TableMetadata): Promise<void> {
+export async function deleteDroppedMetadataFiles(io: FileIO, before: TableMetadata, after: TableMetadata): Promise<void> {
   if ((after.properties[METADATA_DELETE_AFTER_COMMIT] ?? 'false').trim().toLowerCase() !== 'true') return;
   const kept = new Set(after['metadata-log'].map((e) => e['metadata-file']));
   const dropped = before['metadata-log'].map((e) => e['metadata-file']).filter((f) => !kept.has(f));
@@ -183,7 +183,7 @@ function unknownOutcome(name: string, location: string, e: unknown, why: string)
 }
 
 /** Snapshots `next` adds to `base`: the ids by which a landed commit is recognised. */
-function addedSnapshotIds(base: TableMetadata, next: TableMetadata): bigint[] {
+export function addedSnapshotIds(base: TableMetadata, next: TableMetadata): bigint[] {
   const had = new Set(base.snapshots.map((s) => s['snapshot-id']));
   return next.snapshots.map((s) => s['snapshot-id']).filter((s) => !had.has(s));
 }
