@@ -12,11 +12,19 @@
  * - ignore: new input columns are dropped.
  * Any other type change fails: ids are never reused (new ids start above the table's
  * last-column-id, past dropped columns) and types never narrow.
+ *
+ * Nested types (structs, lists, maps) are matched the same way, field by field and by name,
+ * at every depth (mergeNested): a field the input adds to a struct, a list's element struct
+ * or a map's value struct is added with a fresh id (`add column address.zip string`), a
+ * nested primitive widens along the same promotions (`widen items.element.qty: int → long`),
+ * an optional field the input lacks reads NULL, and anything else (another kind of type, a
+ * narrowing, a changed map key) fails naming the field's path. Older data files keep their
+ * ids, so readers resolve the new fields to NULL in them (spec "Column Projection").
  */
 import { schemaError } from '../errors.js';
 import { quoteIdent, quoteLiteral } from '../engine/sql.js';
 import { duckdbTypeSql } from '../engine/types.js';
-import { assignFreshIds, highestFieldId, isPromotionAllowed } from '../iceberg/schema.js';
+import { assignFreshIds, highestFieldId, isList, isMap, isPromotionAllowed, isStruct } from '../iceberg/schema.js';
 import type { IcebergType, NestedField, Schema, StructType } from '../iceberg/types.js';
 
 export type SchemaChangePolicy = 'fail' | 'add_columns' | 'ignore';
@@ -61,6 +69,10 @@ export function reconcileColumns(
   const items: string[] = [];
   const fields: NestedField[] = [];
   const casts: string[] = [];
+  // Ids for new columns, nested ones included: above last-column-id, shared by the whole write.
+  let next = Math.max(highestFieldId(table), lastColumnId, 0) + 1;
+  const extraNested: string[] = [];
+  const nested: NestedMerge = { policy, tableName, problems, changes, extra: extraNested, nextId: () => next++ };
   for (const f of table.fields) {
     const src = byName.get(f.name) ?? byLower.get(f.name.toLowerCase());
     if (!src) {
@@ -70,6 +82,16 @@ export function reconcileColumns(
       continue;
     }
     used.add(src.name);
+    if (typeof src.type !== 'string' && typeof f.type !== 'string') {
+      // A struct, list or map on both sides: matched field by field (mergeNested).
+      const merged = mergeNested(f.type, src.type, f.name, nested);
+      fields.push(merged === f.type ? f : { ...f, type: merged });
+      // DuckDB casts structs by field name (missing fields NULL, fields the table lacks left
+      // out), so the cast turns the input's shape into exactly the table's.
+      const value = shapeNoRequired(merged) === shapeNoRequired(src.type) ? quoteIdent(src.name) : `CAST(${quoteIdent(src.name)} AS ${duckdbTypeSql(merged)})`;
+      items.push(`${f.required ? requireValue(value, f.name, tableName) : value} AS ${quoteIdent(f.name)}`);
+      continue;
+    }
     const same = shapeNoRequired(src.type) === shapeNoRequired(f.type);
     const widen = !same && !isPromotionAllowed(src.type, f.type) && policy === 'add_columns' && typeof src.type === 'string' && isPromotionAllowed(f.type, src.type);
     const exact = same || widen || isPromotionAllowed(src.type, f.type) ? undefined : exactValueCast(quoteIdent(src.name), src.type, f.type, f.name, tableName);
@@ -90,11 +112,11 @@ export function reconcileColumns(
     }
   }
   const extra = incoming.fields.filter((f) => !used.has(f.name));
-  if (extra.length && policy === 'fail') {
-    problems.push(`the input has column(s) ${extra.map((f) => `"${f.name}"`).join(', ')} that ${tableName} does not have`);
+  const extraNames = [...extra.map((f) => f.name), ...extraNested];
+  if (extraNames.length && policy === 'fail') {
+    problems.push(`the input has column(s) ${extraNames.map((n) => `"${n}"`).join(', ')} that ${tableName} does not have`);
   }
   if (extra.length && policy === 'add_columns') {
-    let next = Math.max(highestFieldId(table), lastColumnId, 0) + 1;
     for (const f of extra) {
       // New columns are optional (spec: only optional fields may be added without a default).
       const added = assignFreshIds({ type: 'struct', fields: [{ ...f, id: 0, required: false }] }, () => next++);
@@ -107,7 +129,7 @@ export function reconcileColumns(
     throw schemaError(`cannot write to ${tableName}: ${problems.join('; ')}`, {
       context: { table: tableName, problems },
       hint:
-        extra.length && policy === 'fail'
+        extraNames.length && policy === 'fail'
           ? "the table's schema is not changed by this write; evolve it first (or use a pipeline with on_schema_change: add_columns)."
           : undefined,
     });
@@ -115,6 +137,85 @@ export function reconcileColumns(
   const evolved = changes.length > 0;
   const schema: Schema = evolved ? { type: 'struct', 'schema-id': nextSchemaId, fields, ...identifier(table) } : table;
   return { projection: items.join(', '), schema, evolved, changes, casts };
+}
+
+interface NestedMerge {
+  policy: SchemaChangePolicy;
+  tableName: string;
+  problems: string[];
+  changes: string[];
+  /** Paths of input fields the table lacks (reported under `fail`). */
+  extra: string[];
+  nextId: () => number;
+}
+
+/**
+ * The table's nested type `t` made to take the input's `input` (spec "Schema Evolution"),
+ * matched by name at every depth; `path` is the dotted name of `t` (`address`,
+ * `items.element`, `attrs.value`: the names `floe table evolve` takes). Returns `t` itself
+ * when nothing changes. Under add_columns a struct field the input adds is appended to its
+ * struct as an optional field with fresh ids (its own and every id nested in it), and a
+ * primitive widens along an allowed promotion; ids already in the table never change. A
+ * field the input lacks is kept (the write gives it NULL) unless it is required. A map's key
+ * never changes (its fields are the map's identity): it must match, or promote into, the
+ * table's key. Every other difference is pushed to `m.problems` with the path and both types.
+ */
+function mergeNested(t: IcebergType, input: IcebergType, path: string, m: NestedMerge): IcebergType {
+  const mismatch = (why = '') => {
+    m.problems.push(`column "${path}": the input has type ${typeShape(input)}, the table ${m.tableName} has ${typeShape(t)}${why}`);
+    return t;
+  };
+  if (typeof t === 'string' || typeof input === 'string') {
+    if (typeof t !== 'string' || typeof input !== 'string') return mismatch();
+    if (isPromotionAllowed(input, t)) return t; // the same type, or a narrower one the cast widens
+    if (m.policy === 'add_columns' && isPromotionAllowed(t, input)) {
+      m.changes.push(`widen ${path}: ${typeShape(t)} → ${typeShape(input)}`);
+      return input;
+    }
+    return mismatch();
+  }
+  if (isStruct(t) && isStruct(input)) {
+    const byName = new Map(input.fields.map((f) => [f.name, f]));
+    const byLower = new Map(input.fields.map((f) => [f.name.toLowerCase(), f]));
+    const used = new Set<string>();
+    let changed = false;
+    const fields = t.fields.map((f) => {
+      const src = byName.get(f.name) ?? byLower.get(f.name.toLowerCase());
+      if (!src) {
+        if (f.required) m.problems.push(`column "${path}.${f.name}" is required by ${m.tableName} but missing from the input`);
+        return f;
+      }
+      used.add(src.name);
+      const merged = mergeNested(f.type, src.type, `${path}.${f.name}`, m);
+      if (merged === f.type) return f;
+      changed = true;
+      return { ...f, type: merged };
+    });
+    for (const f of input.fields.filter((x) => !used.has(x.name))) {
+      const p = `${path}.${f.name}`;
+      if (m.policy === 'fail') m.extra.push(p);
+      if (m.policy !== 'add_columns') continue;
+      // New fields are optional (spec: only optional fields may be added without a default).
+      fields.push(assignFreshIds({ type: 'struct', fields: [{ ...f, id: 0, required: false }] }, m.nextId).fields[0]!);
+      m.changes.push(`add column ${p} ${typeShape(f.type)}`);
+      changed = true;
+    }
+    return changed ? { ...t, fields } : t;
+  }
+  if (isList(t) && isList(input)) {
+    const element = mergeNested(t.element, input.element, `${path}.element`, m);
+    return element === t.element ? t : { ...t, element };
+  }
+  if (isMap(t) && isMap(input)) {
+    const keyFits = shapeNoRequired(t.key) === shapeNoRequired(input.key) || isPromotionAllowed(input.key, t.key);
+    if (!keyFits) {
+      m.problems.push(`column "${path}.key": the input has type ${typeShape(input.key)}, the table ${m.tableName} has ${typeShape(t.key)} (a map's key never changes)`);
+      return t;
+    }
+    const value = mergeNested(t.value, input.value, `${path}.value`, m);
+    return value === t.value ? t : { ...t, value };
+  }
+  return mismatch();
 }
 
 /**
