@@ -9,6 +9,7 @@ import { checkList } from './schema-checks.js';
 import { columnName, columnType, evenWithErrors, nonNegativeInt, pipelineName, propertyValue, tableName } from './schema-common.js';
 import { identityPipeline } from './schema-identity.js';
 import { sourceSchema } from './schema-source.js';
+import { booleanWordProblems } from '../c360/normalize/boolean.js';
 import { strptimeToLuxon } from '../c360/normalize/timestamp-format.js';
 import { FloeError } from '../errors.js';
 import { redundantPartitionFields } from '../iceberg/partition-rules.js';
@@ -39,7 +40,7 @@ const columnRule = z
   .strictObject({
     rename: columnName.optional().describe('Name of the column in the target table'),
     type: columnType.optional(),
-    normalize: z.enum(['email', 'phone', 'country', 'timestamp', 'name']).optional(),
+    normalize: z.enum(['email', 'phone', 'country', 'timestamp', 'name', 'boolean']).optional(),
     region: z
       .string()
       .regex(/^[A-Z]{2}$/, { error: 'expected an ISO 3166 country code such as US' })
@@ -54,6 +55,16 @@ const columnRule = z
       .min(1)
       .optional()
       .describe('normalize: timestamp only: the IANA time zone of values written without an offset (default UTC)'),
+    true_values: z
+      .array(z.string())
+      .min(1)
+      .optional()
+      .describe('normalize: boolean only: words read as true besides true, t, yes, y, on, 1 (case-insensitive)'),
+    false_values: z
+      .array(z.string())
+      .min(1)
+      .optional()
+      .describe('normalize: boolean only: words read as false besides false, f, no, n, off, 0 (case-insensitive)'),
     pii: z
       .union([
         piiPolicy,
@@ -80,6 +91,16 @@ const columnRule = z
       ctx.addIssue({ code: 'custom', message: 'zone only applies with normalize: timestamp', path: ['zone'] });
     } else if (v.zone !== undefined && !isTimeZone(v.zone)) {
       ctx.addIssue({ code: 'custom', message: `'${v.zone}' is not an IANA time zone: use a name such as Europe/Berlin or UTC`, path: ['zone'] });
+    }
+    for (const list of ['true_values', 'false_values'] as const) {
+      if (v[list] !== undefined && v.normalize !== 'boolean') ctx.addIssue({ code: 'custom', message: `${list} only applies with normalize: boolean`, path: [list] });
+    }
+    if (v.normalize === 'boolean') {
+      if (v.type !== undefined && v.type.trim() !== 'boolean') ctx.addIssue({ code: 'custom', message: `normalize: boolean makes a boolean column; drop type: ${v.type} or make it boolean`, path: ['type'] });
+      const words = (x: unknown) => (Array.isArray(x) && x.every((w) => typeof w === 'string') ? (x as string[]) : undefined);
+      for (const p of booleanWordProblems({ trueValues: words(v.true_values), falseValues: words(v.false_values) })) {
+        ctx.addIssue({ code: 'custom', message: p.message, path: [p.list, p.index] });
+      }
     }
     if (v.format !== undefined && v.normalize === 'timestamp') {
       // The normaliser's own reading of the pattern (no date library is loaded for it).
@@ -157,6 +178,16 @@ export const ingestPipeline = z
     const renamed = new Map<string, string>();
     const columns = typeof v.columns === 'object' && v.columns !== null ? v.columns : {};
     for (const [col, rule] of Object.entries(columns)) if (typeof rule?.rename === 'string') renamed.set(col, rule.rename);
+    // Rows read again below the watermark are upserted on the key; appended or overwritten, they would be doubled or lost.
+    const incremental = typeof v.source === 'object' && v.source !== null && 'incremental' in v.source ? v.source.incremental : undefined;
+    const mode = typeof v.target === 'object' && v.target !== null ? v.target.mode : undefined;
+    if (incremental?.lookback !== undefined && (mode === undefined || mode === 'append' || mode === 'overwrite')) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['source', 'incremental', 'lookback'],
+        message: `lookback only applies with mode: merge (target.mode is ${mode ?? 'append'}): the rows it reads again are upserted on target.key, never written twice; set mode: merge with a key, or remove lookback`,
+      });
+    }
     // region_from names another source column (read before renames), not the phone column itself.
     for (const [col, rule] of Object.entries(columns)) {
       if (rule?.region_from === col) ctx.addIssue({ code: 'custom', path: ['columns', col, 'region_from'], message: `region_from names the phone column itself; name the column holding each row's country` });

@@ -39,6 +39,7 @@ export const NORMALIZER_FUNCTIONS = {
   country: 'floe_norm_country',
   timestamp: 'floe_norm_timestamp',
   name: 'floe_norm_name',
+  boolean: 'floe_norm_boolean',
 } as const;
 
 /** floe_norm_issue(kind, value, option1, option2): what normalising the value changed or refused, or NULL; the options as the kind's own function takes them. */
@@ -47,12 +48,14 @@ export const NORMALIZER_ISSUE_FUNCTION = 'floe_norm_issue';
 /**
  * The options a normaliser function takes after the value, as SQL, in the order
  * udf-normalize.ts declares them: phone (region, and with `region_from` the row's value of
- * that source column), timestamp (format, zone).
+ * that source column), timestamp (format, zone), boolean (true_values, false_values, each a
+ * JSON array of words).
  */
 export function normalizerOptions(rule: ColumnRule): string[] {
   const lit = (v: string | undefined) => (v === undefined ? 'CAST(NULL AS VARCHAR)' : quoteLiteral(v));
   if (rule.normalize === 'phone') return [quoteLiteral(rule.region ?? 'US'), ...(rule.region_from !== undefined ? [`CAST(${quoteIdent(rule.region_from)} AS VARCHAR)`] : [])];
   if (rule.normalize === 'timestamp') return [lit(rule.format), lit(rule.zone)];
+  if (rule.normalize === 'boolean') return [lit(rule.true_values && JSON.stringify(rule.true_values)), lit(rule.false_values && JSON.stringify(rule.false_values))];
   return [];
 }
 
@@ -115,6 +118,8 @@ export function planNormalize(sourceColumns: readonly string[], rules: Record<st
       const fn = NORMALIZER_FUNCTIONS[rule.normalize];
       const text = `CAST(${expr} AS VARCHAR)`;
       expr = `${fn}(${[text, ...normalizerOptions(rule)].join(', ')})`;
+      // The boolean normaliser's 'true' / 'false' text is the column's value: a boolean column.
+      if (rule.normalize === 'boolean') expr = `CAST(${expr} AS BOOLEAN)`;
       issues.push(
         `CASE WHEN ${text} IS NOT NULL THEN 'column ${col.replace(/'/g, "''")}: ' || ${NORMALIZER_ISSUE_FUNCTION}(${[quoteLiteral(rule.normalize), text, ...issueArgs(rule)].join(', ')}) END`,
       );

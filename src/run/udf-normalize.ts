@@ -29,6 +29,7 @@ const OPTIONS: Record<NormalizeKind, readonly (keyof Options)[]> = {
   country: [],
   timestamp: ['format', 'zone'],
   name: [],
+  boolean: ['trueValues', 'falseValues'],
 };
 
 interface Options {
@@ -36,17 +37,24 @@ interface Options {
   regionFrom?: string;
   format?: string;
   zone?: string;
+  /** A JSON array of words, as normalize.ts normalizerOptions passes a rule's true_values. */
+  trueValues?: string;
+  falseValues?: string;
 }
 
 /** The cache key of a kind with its options. */
-const optionsKey = (kind: NormalizeKind, o: Options) => `${kind}\u0000${o.region ?? ''}\u0000${o.format ?? ''}\u0000${o.zone ?? ''}`;
+const optionsKey = (kind: NormalizeKind, o: Options) =>
+  `${kind}\u0000${o.region ?? ''}\u0000${o.format ?? ''}\u0000${o.zone ?? ''}\u0000${o.trueValues ?? ''}\u0000${o.falseValues ?? ''}`;
+
+const words = (json: string | undefined): string[] | undefined => (json === undefined ? undefined : (JSON.parse(json) as string[]));
 
 const compiled = new Map<string, Normalizer>();
 function normalizer(kind: NormalizeKind, options: Options): Normalizer {
   const key = optionsKey(kind, options);
   let n = compiled.get(key);
   if (!n) {
-    n = normalizerFor({ normalize: kind, ...options });
+    const { trueValues, falseValues, ...rest } = options;
+    n = normalizerFor({ normalize: kind, ...rest, ...(trueValues !== undefined ? { trueValues: words(trueValues) } : {}), ...(falseValues !== undefined ? { falseValues: words(falseValues) } : {}) });
     compiled.set(key, n);
   }
   return n;
@@ -81,7 +89,14 @@ export function checkNormalizerRule(rule: ColumnRule, where: string): void {
   if (!rule.normalize) return;
   try {
     const timestamp = rule.normalize === 'timestamp';
-    normalizer(rule.normalize, { region: rule.normalize === 'phone' ? rule.region : undefined, format: timestamp ? rule.format : undefined, zone: timestamp ? rule.zone : undefined });
+    const boolean = rule.normalize === 'boolean';
+    normalizer(rule.normalize, {
+      region: rule.normalize === 'phone' ? rule.region : undefined,
+      format: timestamp ? rule.format : undefined,
+      zone: timestamp ? rule.zone : undefined,
+      trueValues: boolean && rule.true_values !== undefined ? JSON.stringify(rule.true_values) : undefined,
+      falseValues: boolean && rule.false_values !== undefined ? JSON.stringify(rule.false_values) : undefined,
+    });
   } catch (e) {
     if (e instanceof FloeError) throw new FloeError(e.kind, `${where}: ${e.message}`, { context: e.context, hint: e.hint, cause: e });
     throw e;

@@ -11,6 +11,7 @@
  * | country   | ISO 3166 alpha-2, 'GB'         | —                             | unknown-country                         | alias |
  * | timestamp | UTC ISO, '…T07:30:00.000000Z'  | —                             | invalid-timestamp, unsupported-type     | nonexistent, ambiguous |
  * | name      | cleaned, optionally re-cased   | case/accent/punctuation-free  | —                                       | placeholder |
+ * | boolean   | 'true' or 'false'              | —                             | invalid-boolean, unsupported-type       | placeholder |
  *
  * Missing input (null, blank, 'n/a', ...) is value null with no reject. Identity resolution
  * compares `matchKey ?? value` and skips values blocked by blocked.ts.
@@ -19,6 +20,7 @@
  * import this module lazily (`await import(...)`), as the engine does with DuckDB.
  */
 import { configError } from '../../errors.js';
+import { booleanNormalizer } from './boolean.js';
 import { countryNormalizer } from './country.js';
 import { emailNormalizer } from './email.js';
 import { nameNormalizer, type NameCase } from './name.js';
@@ -33,16 +35,18 @@ export { EXTENSION_SEPARATOR, normalizePhone, phoneBase, phoneExtension, phoneRe
 export { COUNTRY_ALIASES, NAME_LOCALES, normalizeCountry } from './country.js';
 export { normalizeTimestamp, type TimestampOptions } from './timestamp.js';
 export { strptimeToLuxon } from './timestamp-format.js';
+export { booleanWordProblems, FALSE_WORDS, normalizeBoolean, TRUE_WORDS, type BooleanOptions } from './boolean.js';
 export { nameMatchKey, normalizeName, NAME_CASES, type NameCase, type NameOptions } from './name.js';
 export * from './blocked.js';
 
-export const NORMALIZE_KINDS = ['email', 'phone', 'country', 'timestamp', 'name'] as const;
+export const NORMALIZE_KINDS = ['email', 'phone', 'country', 'timestamp', 'name', 'boolean'] as const;
 export type NormalizeKind = (typeof NORMALIZE_KINDS)[number];
 
 /**
- * A column rule's normalising part. `region` and `format` are the pipeline file's fields;
- * `zone` (timestamp) and `case` (name) are options of the normalisers that the pipeline
- * schema can pass through once it has fields for them.
+ * A column rule's normalising part. `region`, `format`, `zone` and `true_values` /
+ * `false_values` (here trueValues / falseValues) are the pipeline file's fields; `case`
+ * (name) is an option of the normaliser that the pipeline schema can pass through once it
+ * has a field for it.
  */
 export interface NormalizeRule {
   normalize: NormalizeKind;
@@ -50,6 +54,8 @@ export interface NormalizeRule {
   format?: string;
   zone?: string;
   case?: NameCase;
+  trueValues?: readonly string[];
+  falseValues?: readonly string[];
 }
 
 /** The compiled normaliser for one column; throws a config FloeError for bad options. */
@@ -62,6 +68,8 @@ export function normalizerFor(rule: NormalizeRule): Normalizer {
   misplaced('region', 'phone');
   misplaced('zone', 'timestamp');
   misplaced('case', 'name');
+  misplaced('trueValues', 'boolean');
+  misplaced('falseValues', 'boolean');
   switch (rule.normalize) {
     case 'email':
       return emailNormalizer();
@@ -73,6 +81,8 @@ export function normalizerFor(rule: NormalizeRule): Normalizer {
       return timestampNormalizer({ zone: rule.zone, format: rule.format });
     case 'name':
       return nameNormalizer({ case: rule.case });
+    case 'boolean':
+      return booleanNormalizer({ trueValues: rule.trueValues, falseValues: rule.falseValues });
     default:
       throw configError(`unknown normalize '${String(rule.normalize)}': expected one of ${NORMALIZE_KINDS.join(', ')}`);
   }

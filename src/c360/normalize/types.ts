@@ -17,6 +17,7 @@ export const REJECT_REASONS = {
   'missing-country-code': 'a phone number without a country code, and the column rule has no region',
   'unknown-country': 'neither an ISO 3166 code nor a country name floe recognises',
   'invalid-timestamp': 'not a timestamp in a recognised format, or out of range',
+  'invalid-boolean': 'not a boolean: true/false, t/f, yes/no, y/n, on/off, 1/0 or a true_values/false_values word',
   'unsupported-type': 'a value of a type this normaliser does not accept (object, boolean, ...)',
 } as const;
 export type RejectReason = keyof typeof REJECT_REASONS;

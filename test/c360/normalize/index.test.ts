@@ -13,13 +13,14 @@ function configErrorOf(rule: NormalizeRule): unknown {
 
 describe('normalizerFor', () => {
   it('compiles every kind the pipeline schema accepts', () => {
-    expect(NORMALIZE_KINDS).toEqual(['email', 'phone', 'country', 'timestamp', 'name']);
+    expect(NORMALIZE_KINDS).toEqual(['email', 'phone', 'country', 'timestamp', 'name', 'boolean']);
     const samples: Record<string, [NormalizeRule, unknown, string]> = {
       email: [{ normalize: 'email' }, ' A@B.com ', 'a@b.com'],
       phone: [{ normalize: 'phone', region: 'US' }, '(415) 555-2671', '+14155552671'],
       country: [{ normalize: 'country' }, 'UK', 'GB'],
       timestamp: [{ normalize: 'timestamp', zone: 'Europe/London', format: '%d/%m/%Y %H:%M' }, '30/06/2026 13:00', '2026-06-30T12:00:00.000000Z'],
       name: [{ normalize: 'name', case: 'title' }, 'ADA LOVELACE', 'Ada Lovelace'],
+      boolean: [{ normalize: 'boolean' }, ' Yes ', 'true'],
     };
     for (const kind of NORMALIZE_KINDS) {
       const [rule, input, value] = samples[kind]!;
