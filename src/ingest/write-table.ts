@@ -5,6 +5,10 @@
  *
  * Failure leaves the table unchanged: nothing is visible until the catalog pointer moves,
  * and files from a failed attempt are deleted here (or, after a crash, are orphans).
+ *
+ * writeTable does both phases; prepareWrite does only the first (data files, manifest, audit)
+ * and commitPreparedWrites commits several prepared writes in one catalog transaction
+ * (table/commit-many.ts), as an identity run commits its three outputs.
  */
 import { randomUUID } from 'node:crypto';
 import { rm } from 'node:fs/promises';
@@ -32,6 +36,7 @@ import type { TableChange } from '../table/updates.js';
 import type { FileIO } from '../io/fileio.js';
 import { joinLocation } from '../io/fileio.js';
 import { commitTable, createTable, type CommitEvents, discardUncommitted } from '../table/commit.js';
+import { commitTables as commitMany, type TableCommit } from '../table/commit-many.js';
 import { validateNoConcurrentDataChanges } from '../table/conflicts.js';
 import { loadTable, type LoadedTable } from '../table/load.js';
 import { buildSnapshotChange, currentSchema, newSnapshotId, nextSchemaId, nextSequenceNumber, refuseRowLineage, specById, stagingDir, withEvolvedSchema, writeAddedManifest, type StagedManifest } from '../table/snapshot-producer.js';
@@ -103,6 +108,14 @@ export interface WriteTableResult {
 }
 
 export async function writeTable(o: WriteTableOptions): Promise<WriteTableResult> {
+  const plan = await planWrite(o);
+  const result = await writeAndCommit(o, plan.table, plan.write, plan.pendingCreate);
+  const { joinedConcurrentCreate, ...written } = result;
+  return { ...written, created: plan.created && !joinedConcurrentCreate, schemaChanges: plan.schemaChanges(result.files) };
+}
+
+/** What writeTable and prepareWrite write: the table (or the one to create) and the snapshot. */
+async function planWrite(o: WriteTableOptions): Promise<{ table: LoadedTable; pendingCreate?: TableChange; created: boolean; write: SnapshotWrite; schemaChanges: (files: number) => string[] }> {
   const name = formatTableId(o.id);
   const columns = await readingInputs(o.inputs, () => o.engine.columns(o.selectSql, `read the input of ${name}`, { kind: 'source' }));
   const incoming = schemaFromColumns(columns);
@@ -112,7 +125,7 @@ export async function writeTable(o: WriteTableOptions): Promise<WriteTableResult
   refuseRowLineage(m, name, 'writes to');
   const r = reconcileColumns(currentSchema(m), incoming, name, o.schemaPolicy ?? 'fail', nextSchemaId(m), m['last-column-id']);
   const startId = m.refs.main?.['snapshot-id'] ?? null;
-  const result = await writeAndCommit(o, table, {
+  const write: SnapshotWrite = {
     selectSql: `SELECT ${r.projection} FROM (${o.selectSql}) AS __floe_in`,
     inputs: o.inputs,
     schema: r.schema,
@@ -124,9 +137,139 @@ export async function writeTable(o: WriteTableOptions): Promise<WriteTableResult
     beforeCommit: o.mode === 'overwrite' && o.emptyOverwrite && !created ? refuseEmptyOverwrite(o, table, o.emptyOverwrite, o.beforeCommit) : o.beforeCommit,
     // An overwrite retried over a concurrent append would delete it (table/conflicts.ts).
     validate: o.mode === 'overwrite' ? async (base) => validateNoConcurrentDataChanges(base, startId, name) : undefined,
-  }, pendingCreate);
-  const { joinedConcurrentCreate, ...written } = result;
-  return { ...written, created: created && !joinedConcurrentCreate, schemaChanges: result.files > 0 || o.mode === 'overwrite' ? r.changes : [] };
+  };
+  return { table, ...(pendingCreate ? { pendingCreate } : {}), created, write, schemaChanges: (files) => (files > 0 || o.mode === 'overwrite' ? r.changes : []) };
+}
+
+/**
+ * A write prepared and not committed (prepareWrite): its data files, manifest and audit are
+ * done, nothing is swapped. commitPreparedWrites commits several in one catalog transaction;
+ * one that is not committed must be discarded.
+ */
+export interface PreparedWrite {
+  readonly id: TableIdentifier;
+  readonly table: string;
+  readonly created: boolean;
+  readonly snapshotId: bigint;
+  readonly files: number;
+  readonly rows: bigint;
+  readonly bytes: bigint;
+  readonly schemaChanges: string[];
+  /** False when the audit (the latest one: a retry on a moved base audits again) says not to publish. */
+  readonly published: boolean;
+  /** Undefined: nothing to commit (an append of no row to an existing table). */
+  readonly commit: TableCommit | undefined;
+  /** Deletes the files this write made, unless `error` says the outcome is unknown (table/commit.ts discardUncommitted). */
+  discard(error?: unknown): Promise<void>;
+}
+
+/**
+ * writeTable's first half: everything up to the commit (the table loaded or planned, data
+ * files and manifest at the table's location, the audit run), nothing swapped.
+ */
+export async function prepareWrite(o: WriteTableOptions): Promise<PreparedWrite> {
+  const plan = await planWrite(o);
+  const staged = await stageSnapshot(o, plan.table, plan.write);
+  const m = plan.table.metadata;
+  const rows = staged.files.reduce((a, f) => a + f.record_count, 0n);
+  const nothing = async () => ({ requirements: [], updates: [] }) as TableChange;
+  const commit: TableCommit | undefined = staged.empty
+    ? plan.pendingCreate ? { id: o.id, base: plan.table, pendingCreate: plan.pendingCreate, build: nothing } : undefined
+    : { id: o.id, base: plan.table, ...(plan.pendingCreate ? { pendingCreate: plan.pendingCreate } : {}), build: staged.build };
+  return {
+    id: o.id,
+    table: formatTableId(o.id),
+    created: plan.created,
+    snapshotId: staged.empty ? (m['current-snapshot-id'] ?? 0n) : staged.snapshotId,
+    files: staged.files.length,
+    rows,
+    bytes: staged.files.reduce((a, f) => a + f.file_size_in_bytes, 0n),
+    schemaChanges: plan.schemaChanges(staged.files.length),
+    get published() {
+      return staged.published();
+    },
+    commit,
+    discard: (error?: unknown) => discardUncommitted(plan.table.io, [...staged.moved, ...staged.metadataFiles], error),
+  };
+}
+
+export interface CommitPreparedOptions {
+  events?: CommitEvents;
+  /**
+   * Write-audit-publish over the group: when this write's audit does not publish (also after a
+   * retry audited it again), only it is committed, its snapshot staged without moving main,
+   * and the others are discarded; the results of the others then have `committed` undefined.
+   */
+  gate?: PreparedWrite;
+}
+
+/** Thrown inside a group commit's build when the gate's audit turned to "do not publish". */
+class GateClosed extends FloeError {
+  constructor() {
+    super('check', 'the gating write was not published', { retryable: false });
+  }
+}
+
+/**
+ * Commits prepared writes in one catalog transaction (table/commit-many.ts): every table at
+ * its new snapshot, or none. A conflict rebuilds every change on fresh metadata within the
+ * retry policy; a change that cannot be re-applied fails the whole group with `conflict`.
+ * On any failure every write's files are discarded (kept when the outcome is unknown).
+ */
+export async function commitPreparedWrites(catalog: Catalog, io: FileIO, writes: readonly PreparedWrite[], options: CommitPreparedOptions = {}): Promise<WriteTableResult[]> {
+  const { gate } = options;
+  const results = (tables: (LoadedTable | undefined)[], attempts: number): WriteTableResult[] =>
+    writes.map((w, i) => {
+      const committed = tables[i];
+      return {
+        table: w.table,
+        created: w.created && committed !== undefined,
+        snapshotId: w.snapshotId,
+        files: w.files,
+        rows: w.rows,
+        bytes: w.bytes,
+        attempts: committed ? attempts : 0,
+        published: w.published,
+        schemaChanges: w.schemaChanges,
+        ...(committed ? { committed } : {}),
+      };
+    });
+  const commitSome = async (some: readonly PreparedWrite[], guarded: boolean): Promise<{ tables: (LoadedTable | undefined)[]; attempts: number }> => {
+    const withCommit = some.filter((w) => w.commit !== undefined);
+    if (withCommit.length === 0) return { tables: writes.map(() => undefined), attempts: 0 };
+    const commits = withCommit.map((w) => {
+      const c = w.commit!;
+      // The gate builds first; a write built after it is not committed once it stopped publishing.
+      return guarded && w !== gate ? { ...c, build: async (base: LoadedTable) => { if (gate && !gate.published) throw new GateClosed(); return c.build(base); } } : c;
+    });
+    if (guarded && gate?.commit) {
+      const g = commits.splice(withCommit.indexOf(gate), 1)[0]!;
+      commits.unshift(g);
+      withCommit.splice(withCommit.indexOf(gate), 1);
+      withCommit.unshift(gate);
+    }
+    const r = await commitMany(catalog, io, commits, options.events);
+    return { tables: writes.map((w) => r.tables[withCommit.indexOf(w)]), attempts: r.attempts };
+  };
+  try {
+    if (gate && !gate.published) {
+      const r = await commitSome([gate], false);
+      await Promise.all(writes.filter((w) => w !== gate).map((w) => w.discard()));
+      return results(r.tables, r.attempts);
+    }
+    try {
+      const r = await commitSome(writes, gate !== undefined);
+      return results(r.tables, r.attempts);
+    } catch (e) {
+      if (!(e instanceof GateClosed)) throw e;
+      const r = await commitSome([gate!], false);
+      await Promise.all(writes.filter((w) => w !== gate).map((w) => w.discard()));
+      return results(r.tables, r.attempts);
+    }
+  } catch (e) {
+    await Promise.all(writes.map((w) => w.discard(e)));
+    throw e;
+  }
 }
 
 /**
@@ -203,86 +346,13 @@ export async function writeAndCommit(
 ): Promise<Omit<WriteTableResult, 'created' | 'schemaChanges'> & { joinedConcurrentCreate?: boolean }> {
   const name = formatTableId(o.id);
   const m = table.metadata;
-  const schema = w.schema;
-  // A default spec or sort order over a column the schema lacks (left by another tool): refused before any file is written.
-  refuseWriteWithMissingLayoutSource(m, name);
-  const spec = specById(m, m['default-spec-id']);
-  registerFloeFunctions(o.engine.connection);
-  const partition: PartitionColumn[] = spec.fields.map((f) => {
-    const source = fieldById(schema, f['source-id']);
-    if (!source || typeof source.type !== 'string') throw conflictError(`${name}: partition source ${f['source-id']} is not in the schema`);
-    const column = source.path.map(quoteIdent).join('.');
-    return { name: f.name, sql: transformSql(f.transform, source.type, column), type: resultType(f.transform, source.type) };
-  });
-
-  const sortOrder = defaultSortOrder(m);
-  const staging = stagingDir(m.location);
-  const moved: string[] = [];
+  const staged = await stageSnapshot(o, table, w);
+  const { files, snapshotId, moved, metadataFiles, build } = staged;
   try {
-    const written = await readingInputs(w.inputs, () => writeDataFiles({
-      engine: o.engine,
-      selectSql: w.selectSql,
-      schema,
-      partition,
-      targetFileSizeBytes: Number(m.properties['write.target-file-size-bytes'] ?? DEFAULT_TARGET_FILE_SIZE),
-      outputDir: staging,
-      fileNamePrefix: randomUUID(),
-      table: name,
-      // Clustering on write: files of a sorted table are sorted by its default order.
-      orderBy: sortOrder ? sortOrderSql(sortOrder, schema) : undefined,
-    }));
-    await w.beforeCommit?.(written.map((wf) => wf.dataFile));
-    const files: DataFile[] = [];
-    for (const wf of written) {
-      if (wf.dataFile.record_count === 0n) continue;
-      const dir = spec.fields.length ? joinLocation(m.location, 'data', partitionPath(spec, schema, wf.dataFile.partition)) : joinLocation(m.location, 'data');
-      const location = joinLocation(dir, basename(wf.localPath));
-      await table.io.putLocalFile(wf.localPath, location);
-      moved.push(location);
-      files.push({ ...wf.dataFile, file_path: location, ...(sortOrder ? { sort_order_id: sortOrder['order-id'] } : {}) });
-    }
-    if (files.length === 0 && w.skipIfEmpty && !w.removeFiles?.size && !w.deletes?.files.length) {
+    if (staged.empty) {
       const committed = pendingCreate ? await createTable(o.catalog, o.io, o.id, pendingCreate) : undefined;
       return { table: name, snapshotId: m['current-snapshot-id'] ?? 0n, files: 0, rows: 0n, bytes: 0n, attempts: 0, ...(committed ? { committed } : {}) };
     }
-    const manifest = files.length ? [await writeAddedManifest(table.io, m, files, 'data', m['default-spec-id'], schema)] : [];
-    if (manifest[0]) moved.push(manifest[0].location);
-    const snapshotId = newSnapshotId(m);
-    let summary = o.summary;
-    let publish = true;
-    // The snapshot audited: its parent, and so the rows the checks saw.
-    let auditedParent: bigint | null | undefined;
-    const audit = async (on: LoadedTable): Promise<void> => {
-      if (!w.audit) return;
-      const { snapshotSql, newFilesSql } = await auditSql(o.engine, on, files, w, schema);
-      const verdict = await w.audit(snapshotSql, newFilesSql, snapshotId, schema);
-      summary = { ...(o.summary ?? {}), ...verdict.summary };
-      publish = verdict.publish;
-      auditedParent = on.metadata['current-snapshot-id'];
-    };
-    await audit(table);
-    const metadataFiles: string[] = [];
-    const build = async (base: LoadedTable): Promise<TableChange> => {
-        assertSameLayout(base.metadata, m, name);
-        await w.validate?.(base);
-        // Another writer committed since the audit: the snapshot now holds their rows too,
-        // so the checks run again over what will actually be published.
-        if (w.audit && base.metadata['current-snapshot-id'] !== auditedParent) await audit(base);
-        const change = await buildSnapshotChange(base, {
-          operation: w.operation,
-          snapshotId,
-          added: [...manifest, ...(w.deletes?.manifests ?? [])],
-          addedFiles: [...files, ...(w.deletes?.files ?? [])],
-          replaceAll: w.replaceAll,
-          removeFiles: w.removeFiles,
-          summary,
-          stageOnly: !publish,
-          written: metadataFiles,
-        });
-        // The evolved schema commits atomically with the data written in it.
-        const built = w.evolved ? withEvolvedSchema(change, m, schema) : change;
-        return o.amendChange ? o.amendChange(base.metadata, built) : built;
-    };
     let attempts = 1;
     let joinedConcurrentCreate = false;
     let committed: LoadedTable;
@@ -324,12 +394,126 @@ export async function writeAndCommit(
       rows: files.reduce((a, f) => a + f.record_count, 0n),
       bytes: files.reduce((a, f) => a + f.file_size_in_bytes, 0n),
       attempts,
-      published: publish,
+      published: staged.published(),
       committed,
       ...(joinedConcurrentCreate ? { joinedConcurrentCreate } : {}),
     };
   } catch (e) {
     // Nothing references these files unless the commit's outcome is unknown (table/commit.ts).
+    await discardUncommitted(table.io, moved, e);
+    throw e;
+  }
+}
+
+/** A snapshot written and audited but not committed: what writeAndCommit and prepareWrite commit. */
+interface StagedSnapshot {
+  /** No row to add, nothing to remove: an append of nothing (`skipIfEmpty`), no snapshot to commit. */
+  empty: boolean;
+  files: DataFile[];
+  snapshotId: bigint;
+  /** Data files and manifest at the table's location: deleted when nothing commits. */
+  moved: string[];
+  /** Manifest lists written by builds (deleted with `moved` when the commit fails). */
+  metadataFiles: string[];
+  /** The change on a base; re-run on every commit attempt (re-validates, re-audits on a moved base). */
+  build: (base: LoadedTable) => Promise<TableChange>;
+  /** The latest audit's verdict (true without an audit). */
+  published: () => boolean;
+}
+
+/**
+ * Phase 1 of a write: the data files (through beforeCommit) moved to the table's location,
+ * the added manifest, and the audit on the table as given. On failure its files are deleted.
+ */
+async function stageSnapshot(
+  o: Pick<WriteTableOptions, 'engine' | 'id' | 'summary' | 'amendChange'>,
+  table: LoadedTable,
+  w: SnapshotWrite,
+): Promise<StagedSnapshot> {
+  const name = formatTableId(o.id);
+  const m = table.metadata;
+  const schema = w.schema;
+  // A default spec or sort order over a column the schema lacks (left by another tool): refused before any file is written.
+  refuseWriteWithMissingLayoutSource(m, name);
+  const spec = specById(m, m['default-spec-id']);
+  registerFloeFunctions(o.engine.connection);
+  const partition: PartitionColumn[] = spec.fields.map((f) => {
+    const source = fieldById(schema, f['source-id']);
+    if (!source || typeof source.type !== 'string') throw conflictError(`${name}: partition source ${f['source-id']} is not in the schema`);
+    const column = source.path.map(quoteIdent).join('.');
+    return { name: f.name, sql: transformSql(f.transform, source.type, column), type: resultType(f.transform, source.type) };
+  });
+
+  const sortOrder = defaultSortOrder(m);
+  const staging = stagingDir(m.location);
+  const moved: string[] = [];
+  try {
+    const written = await readingInputs(w.inputs, () => writeDataFiles({
+      engine: o.engine,
+      selectSql: w.selectSql,
+      schema,
+      partition,
+      targetFileSizeBytes: Number(m.properties['write.target-file-size-bytes'] ?? DEFAULT_TARGET_FILE_SIZE),
+      outputDir: staging,
+      fileNamePrefix: randomUUID(),
+      table: name,
+      // Clustering on write: files of a sorted table are sorted by its default order.
+      orderBy: sortOrder ? sortOrderSql(sortOrder, schema) : undefined,
+    }));
+    await w.beforeCommit?.(written.map((wf) => wf.dataFile));
+    const files: DataFile[] = [];
+    for (const wf of written) {
+      if (wf.dataFile.record_count === 0n) continue;
+      const dir = spec.fields.length ? joinLocation(m.location, 'data', partitionPath(spec, schema, wf.dataFile.partition)) : joinLocation(m.location, 'data');
+      const location = joinLocation(dir, basename(wf.localPath));
+      await table.io.putLocalFile(wf.localPath, location);
+      moved.push(location);
+      files.push({ ...wf.dataFile, file_path: location, ...(sortOrder ? { sort_order_id: sortOrder['order-id'] } : {}) });
+    }
+    const metadataFiles: string[] = [];
+    if (files.length === 0 && w.skipIfEmpty && !w.removeFiles?.size && !w.deletes?.files.length) {
+      const none = async (): Promise<TableChange> => ({ requirements: [], updates: [] });
+      return { empty: true, files, snapshotId: m['current-snapshot-id'] ?? 0n, moved, metadataFiles, build: none, published: () => true };
+    }
+    const manifest = files.length ? [await writeAddedManifest(table.io, m, files, 'data', m['default-spec-id'], schema)] : [];
+    if (manifest[0]) moved.push(manifest[0].location);
+    const snapshotId = newSnapshotId(m);
+    let summary = o.summary;
+    let publish = true;
+    // The snapshot audited: its parent, and so the rows the checks saw.
+    let auditedParent: bigint | null | undefined;
+    const audit = async (on: LoadedTable): Promise<void> => {
+      if (!w.audit) return;
+      const { snapshotSql, newFilesSql } = await auditSql(o.engine, on, files, w, schema);
+      const verdict = await w.audit(snapshotSql, newFilesSql, snapshotId, schema);
+      summary = { ...(o.summary ?? {}), ...verdict.summary };
+      publish = verdict.publish;
+      auditedParent = on.metadata['current-snapshot-id'];
+    };
+    await audit(table);
+    const build = async (base: LoadedTable): Promise<TableChange> => {
+        assertSameLayout(base.metadata, m, name);
+        await w.validate?.(base);
+        // Another writer committed since the audit: the snapshot now holds their rows too,
+        // so the checks run again over what will actually be published.
+        if (w.audit && base.metadata['current-snapshot-id'] !== auditedParent) await audit(base);
+        const change = await buildSnapshotChange(base, {
+          operation: w.operation,
+          snapshotId,
+          added: [...manifest, ...(w.deletes?.manifests ?? [])],
+          addedFiles: [...files, ...(w.deletes?.files ?? [])],
+          replaceAll: w.replaceAll,
+          removeFiles: w.removeFiles,
+          summary,
+          stageOnly: !publish,
+          written: metadataFiles,
+        });
+        // The evolved schema commits atomically with the data written in it.
+        const built = w.evolved ? withEvolvedSchema(change, m, schema) : change;
+        return o.amendChange ? o.amendChange(base.metadata, built) : built;
+    };
+    return { empty: false, files, snapshotId, moved, metadataFiles, build, published: () => publish };
+  } catch (e) {
     await discardUncommitted(table.io, moved, e);
     throw e;
   } finally {

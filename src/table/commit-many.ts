@@ -1,0 +1,211 @@
+/**
+ * The commit loop of several tables at once: the same steps as commitTable (commit.ts) for
+ * each table — build the change on the latest metadata, apply it, write its metadata file
+ * create-only — and then one Catalog.commitTables, which moves every pointer (or inserts a
+ * new table's entry) in one database transaction: all of them, or none.
+ *
+ * On a conflict (any pointer stale) nothing was committed: every metadata file of the attempt
+ * is deleted, all the tables are reloaded and every change is built again on its fresh base,
+ * under the retry policy of commit.ts (the strictest of the tables' `commit.retry.*`
+ * properties). A build that cannot be re-applied (an overwrite over a concurrent append,
+ * table/conflicts.ts) fails the whole commit cleanly with `conflict`: nothing lands.
+ *
+ * A transaction that got no answer (a dropped connection around COMMIT) is decided by reading
+ * every table back, with commit.ts's rules for one table (commitLanded) and atomicity for the
+ * group: one table that shows our metadata proves all landed; one whose pointer is still the
+ * expected one (or, for a create, is absent) proves none did. See docs/CONCURRENCY.md.
+ */
+import type { Catalog, TableSwap } from '../catalog/catalog.js';
+import { formatTableId } from '../catalog/catalog.js';
+import { conflictError, FloeError } from '../errors.js';
+import { serializeTableMetadata } from '../iceberg/metadata-json.js';
+import type { TableIdentifier, TableMetadata } from '../iceberg/types.js';
+import type { FileIO } from '../io/fileio.js';
+import { applyChange } from './apply.js';
+import { addedSnapshotIds, backoffMs, commitLanded, deleteDroppedMetadataFiles, nextMetadataLocation, retryPolicy, type AttemptIdentity, type CommitEvents, type RetryPolicy } from './commit.js';
+import { loadTable, type LoadedTable } from './load.js';
+import { rememberMetadata } from './metadata-cache.js';
+import type { TableChange } from './updates.js';
+
+/** One table's part of a multi-table commit. */
+export interface TableCommit {
+  id: TableIdentifier;
+  /** The table the change is first built on; for a table to create, its in-memory metadata. */
+  base: LoadedTable;
+  /** The table does not exist yet: this change creates it, with the built change on top. */
+  pendingCreate?: TableChange;
+  /** Builds the change on a base (once per attempt; must be re-appliable, like commitTable's). */
+  build: (base: LoadedTable) => Promise<TableChange>;
+}
+
+export interface CommitManyResult {
+  /** Each table as the commit left it, in the order given. */
+  tables: LoadedTable[];
+  attempts: number;
+}
+
+interface Staged {
+  c: TableCommit;
+  base: LoadedTable;
+  next: TableMetadata;
+  bytes: Uint8Array;
+  swap: TableSwap;
+  ours: AttemptIdentity;
+}
+
+/** Commits every change, or none of them; see the file comment. */
+export async function commitTables(catalog: Catalog, io: FileIO, commits: readonly TableCommit[], events: Pick<CommitEvents, 'onRetry' | 'beforeSwap'> = {}): Promise<CommitManyResult> {
+  const names = commits.map((c) => formatTableId(c.id));
+  const label = names.join(', ');
+  const started = Date.now();
+  let bases = commits.map((c) => c.base);
+  let policy = strictest(bases);
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const staged: Staged[] = [];
+      try {
+        const now = Date.now();
+        for (const [i, c] of commits.entries()) {
+          const base = bases[i]!;
+          const change = await c.build(base);
+          let next: TableMetadata;
+          let swap: TableSwap;
+          if (c.pendingCreate) {
+            const full = { requirements: c.pendingCreate.requirements, updates: [...c.pendingCreate.updates, ...change.updates] };
+            next = applyChange(null, full, { metadataLocation: null, now });
+            swap = { id: c.id, expected: null, newLocation: nextMetadataLocation(next.location, null, next) };
+          } else {
+            next = applyChange(base.metadata, change, { metadataLocation: base.metadataLocation, now: Math.max(now, base.metadata['last-updated-ms']) });
+            swap = { id: c.id, expected: base.metadataLocation, newLocation: nextMetadataLocation(next.location, base.metadataLocation, next) };
+          }
+          const bytes = new TextEncoder().encode(c.pendingCreate ? serializeTableMetadata(next) : serializeTableMetadata(next, base.metadata));
+          await base.io.write(swap.newLocation, bytes, { createOnly: true });
+          const ours = { location: swap.newLocation, snapshotIds: c.pendingCreate ? next.snapshots.map((x) => x['snapshot-id']) : addedSnapshotIds(base.metadata, next) };
+          staged.push({ c, base, next, bytes, swap, ours });
+        }
+        await events.beforeSwap?.({ attempt: attempt + 1, table: label });
+        const stale = await commitOrVerify(catalog, io, staged, label);
+        if (stale.length === 0) {
+          const tables: LoadedTable[] = [];
+          for (const s of staged) {
+            rememberMetadata(s.swap.newLocation, s.bytes, s.next);
+            if (!s.c.pendingCreate) await deleteDroppedMetadataFiles(s.base.io, s.base.metadata, s.next);
+            tables.push({ ...s.base, id: s.c.id, metadataLocation: s.swap.newLocation, metadata: s.next });
+          }
+          return { tables, attempts: attempt + 1 };
+        }
+        throw conflictError(`${stale.map(formatTableId).join(', ')} changed by another writer; nothing of ${label} was committed`, { context: { table: label } });
+      } catch (e) {
+        // Not committed (or a conflict): the attempt's metadata files are orphans, unless the
+        // outcome is unknown and the tables may reference them.
+        if (!(e instanceof FloeError && e.context.commitState === 'unknown')) {
+          await Promise.all(staged.map((s) => s.base.io.delete(s.swap.newLocation).catch(() => undefined)));
+        }
+        throw e;
+      }
+    } catch (e) {
+      if (!(e instanceof FloeError && e.kind === 'conflict' && e.retryable)) throw e;
+      const waitMs = backoffMs(attempt, policy);
+      if (attempt >= policy.numRetries || Date.now() - started + waitMs > policy.totalTimeoutMs) {
+        throw new FloeError('conflict', `${label}: commit failed after ${attempt + 1} attempts: ${e.message}`, {
+          cause: e,
+          context: { table: label, attempts: attempt + 1 },
+          hint: 'Another writer keeps changing these tables; retry later or raise commit.retry.num-retries.',
+        });
+      }
+      events.onRetry?.({ attempt: attempt + 1, waitMs, table: label });
+      await new Promise((r) => setTimeout(r, waitMs));
+      bases = await Promise.all(commits.map((c, i) => reload(catalog, io, c, names[i]!)));
+      policy = strictest(bases);
+    }
+  }
+}
+
+/** A table's latest state for a retry; a table this commit creates must still be absent. */
+async function reload(catalog: Catalog, io: FileIO, c: TableCommit, name: string): Promise<LoadedTable> {
+  if (!c.pendingCreate) return loadTable(catalog, io, c.id);
+  if (await catalog.tableExists(c.id)) {
+    throw new FloeError('conflict', `${name} was created by another writer while this one wrote; nothing was committed`, {
+      retryable: false,
+      context: { table: name },
+      hint: 'Run again: it will write to the new table.',
+    });
+  }
+  return c.base;
+}
+
+/** Per property, the smallest of the tables' retry settings. */
+function strictest(bases: readonly LoadedTable[]): RetryPolicy {
+  const all = bases.map((b) => retryPolicy(b.metadata.properties));
+  return {
+    numRetries: Math.min(...all.map((p) => p.numRetries)),
+    minWaitMs: Math.min(...all.map((p) => p.minWaitMs)),
+    maxWaitMs: Math.min(...all.map((p) => p.maxWaitMs)),
+    totalTimeoutMs: Math.min(...all.map((p) => p.totalTimeoutMs)),
+  };
+}
+
+function unknownOutcome(label: string, e: unknown, why: string): FloeError {
+  return new FloeError('io', `the commit of ${label} may or may not have happened (${why}): ${(e as Error).message}`, {
+    cause: e,
+    context: { table: label, commitState: 'unknown' },
+    hint: 'Check the tables with `floe snapshots` before retrying; files of this write are kept (run `floe maintain orphans` later).',
+  });
+}
+
+/**
+ * The transaction, and what to do when it fails without an answer. Returns the stale tables
+ * (none: committed). After an unanswered transaction each table is read back:
+ * - landed: the pointer is our file, or commitLanded finds our file or snapshot in its history;
+ * - not landed, untouched: the pointer is still the expected one (a create: no entry);
+ * - not landed, moved on: the history shows another file replaced the expected one;
+ * - undecided: the catalog or the new metadata cannot be read, or the history no longer reaches.
+ * The transaction is atomic, so one decided table decides all: landed → committed; not landed
+ * → not committed (moved on: a plain conflict, retried; untouched: the original error). Both
+ * at once cannot happen in one transaction and, like no decision at all, is an unknown outcome.
+ */
+async function commitOrVerify(catalog: Catalog, io: FileIO, staged: readonly Staged[], label: string): Promise<TableIdentifier[]> {
+  let error: unknown;
+  try {
+    const r = await catalog.commitTables(staged.map((s) => s.swap));
+    return r.committed ? [] : r.stale;
+  } catch (e) {
+    error = e;
+  }
+  const verdicts: ('landed' | 'untouched' | 'moved' | 'undecided')[] = [];
+  for (const s of staged) verdicts.push(await readBack(catalog, io, s));
+  const landed = verdicts.includes('landed');
+  const notLanded = verdicts.includes('untouched') || verdicts.includes('moved');
+  if (landed && !notLanded) return [];
+  if (landed && notLanded) throw unknownOutcome(label, error, 'the tables read back disagree');
+  if (!notLanded) throw unknownOutcome(label, error, 'the tables could not be read again, or their history no longer shows it');
+  if (verdicts.includes('moved')) return staged.filter((_, i) => verdicts[i] === 'moved').map((s) => s.c.id);
+  throw error;
+}
+
+async function readBack(catalog: Catalog, io: FileIO, s: Staged): Promise<'landed' | 'untouched' | 'moved' | 'undecided'> {
+  let current: string;
+  try {
+    current = (await catalog.getTable(s.c.id)).metadataLocation;
+  } catch (e) {
+    if (s.swap.expected === null && e instanceof FloeError && e.kind === 'not-found') return 'untouched';
+    return 'undecided';
+  }
+  if (current === s.ours.location) return 'landed';
+  if (current === s.swap.expected) return 'untouched';
+  let later: LoadedTable;
+  try {
+    later = await loadTable(catalog, io, s.c.id);
+  } catch {
+    return 'undecided';
+  }
+  if (s.swap.expected === null) {
+    // A create: our first metadata file or snapshot in the history is ours landing; another
+    // first file (version 00000) in it is another writer's create.
+    const files = [...later.metadata['metadata-log'].map((l) => l['metadata-file']), later.metadataLocation];
+    if (files.includes(s.ours.location) || later.metadata.snapshots.some((x) => s.ours.snapshotIds.includes(x['snapshot-id']))) return 'landed';
+    return files.some((f) => /(?:^|\/)0+-[^/]*\.metadata\.json$/.test(f)) ? 'moved' : 'undecided';
+  }
+  const landed = commitLanded(later.metadataLocation, later.metadata, s.swap.expected, s.ours);
+  return landed === undefined ? 'undecided' : landed ? 'landed' : 'moved';
+}
