@@ -18,6 +18,7 @@ export type ErrorKind =
   | 'unsupported' // a valid table that uses a feature floe cannot read (exit 1)
   | 'check' // a check at severity error failed (exit 3)
   | 'io' // file system / object store failure (exit 1)
+  | 'cancelled' // stopped by SIGINT, SIGTERM or SIGHUP (exit 128 + the signal's number: src/cancel.ts)
   | 'internal'; // a bug in floe (exit 1)
 
 export interface FloeErrorOptions {

@@ -15,6 +15,7 @@
  *   log exists; it does not create the table by itself.
  */
 import { hostname, userInfo } from 'node:os';
+import { cancelledBy, cancelledError, endOfWork } from '../cancel.js';
 import { attachNote, FloeError } from '../errors.js';
 import { ENGINE_VERSION } from '../table/summary.js';
 import { auditActor } from './actor.js';
@@ -51,6 +52,8 @@ function osUser(): string | null {
 }
 
 function exitCodeOf(e: unknown, codeFor: (kind: FloeError['kind']) => number): number {
+  // A command a signal stopped exits with the signal's status, also when it failed while stopping.
+  if (cancelledBy() !== undefined) return codeFor('cancelled');
   return e instanceof FloeError ? codeFor(e.kind) : 1;
 }
 
@@ -80,8 +83,10 @@ export async function auditCommand(
   } finally {
     setCurrentAudit(undefined);
     stopObserving();
+    // A command a signal stopped is recorded too: its record is committed past the safe points (src/cancel.ts).
+    endOfWork();
   }
-  const exitCode = failed ? exitCodeOf(error, codeFor) : typeof result === 'number' ? result : typeof process.exitCode === 'number' ? process.exitCode : 0;
+  const exitCode = failed || cancelledBy() !== undefined ? exitCodeOf(error, codeFor) : typeof result === 'number' ? result : typeof process.exitCode === 'number' ? process.exitCode : 0;
   try {
     await record({ path, argv, globals, changes, ctx, startedMs, exitCode, error: failed ? error : undefined });
   } catch (e) {
@@ -102,6 +107,12 @@ function errorColumns(err: unknown, reported: readonly ReportedError[], redact: 
   if (err !== undefined) return { errorKind: err instanceof FloeError ? err.kind : 'internal', errorMessage: redact(err instanceof Error ? err.message : String(err)) };
   if (reported.length === 0) return { errorKind: null, errorMessage: null };
   return { errorKind: reported[0]!.kind, errorMessage: redact(reported.map((e) => e.message).join('; ')) };
+}
+
+/** For a command a signal stopped that reported no failure of its own: the signal, as its error. */
+function cancellation(reported: readonly ReportedError[]): FloeError | undefined {
+  const signal = cancelledBy();
+  return signal !== undefined && reported.length === 0 ? cancelledError(signal) : undefined;
 }
 
 async function record(a: {
@@ -148,9 +159,10 @@ async function record(a: {
       project: project.project.dir,
       changes,
       reported: a.ctx.reported,
-      outcome: a.exitCode === 0 ? 'ok' : 'failed',
+      // Stopped by SIGINT, SIGTERM or SIGHUP (exit 130, 143, 129), whatever it had done by then.
+      outcome: cancelledBy() !== undefined ? 'cancelled' : a.exitCode === 0 ? 'ok' : 'failed',
       exitCode: a.exitCode,
-      ...errorColumns(err, a.exitCode === 0 ? [] : a.ctx.errors, redact),
+      ...errorColumns(err ?? cancellation(a.ctx.errors), a.exitCode === 0 ? [] : a.ctx.errors, redact),
       floeVersion: ENGINE_VERSION,
     };
     await appendAuditRecord({ catalog: project.catalog, io: project.io, warehouse: project.project.paths.warehouse, record: rec });

@@ -34,7 +34,7 @@ export interface AuditRecord {
   project: string | null;
   changes: readonly TableChange[];
   reported: readonly ReportedTable[];
-  outcome: 'ok' | 'failed';
+  outcome: 'ok' | 'failed' | 'cancelled';
   exitCode: number;
   errorKind: string | null;
   errorMessage: string | null;

@@ -6,6 +6,10 @@
  * `floe check`) run through the audit wrapper (audit/command-audit.ts) and get one row in
  * floe.audit_log, whatever their outcome. Both are imported only when a command runs, and
  * the wrapper only for an audited one: read-only commands load audit/command.ts alone.
+ *
+ * Every command runs with the signal handling of cli/signals.ts (src/cancel.ts): a SIGINT,
+ * SIGTERM or SIGHUP stops its work at a safe point, and the command then ends with one line
+ * saying what it committed, and the signal's exit status.
  */
 import type { CommandLike } from '../audit/command-audit.js';
 
@@ -16,19 +20,47 @@ export function lazy(load: () => Promise<{ default: Action }>): (...args: any[])
   return async (...args: any[]) => {
     const cmd = args.at(-1);
     const isCommand = cmd && typeof cmd.optsWithGlobals === 'function' && typeof cmd.name === 'function';
-    // The command's module graph and the audit check load together.
-    const [mod, audit] = await Promise.all([load(), isCommand ? import('../audit/command.js') : undefined]);
-    let code: number | void;
-    if (isCommand && audit!.isAudited(pathOf(cmd))) {
-      const [{ auditCommand }, { exitCodeFor }, { withDeferredS3Summary }] = await Promise.all([
-        import('../audit/command-audit.js'),
-        import('./exit.js'),
-        import('./output.js'),
-      ]);
-      // The S3 retry line (output.ts) then covers the audit record's requests too.
-      code = await withDeferredS3Summary(() => auditCommand(cmd, process.argv.slice(2), exitCodeFor, () => mod.default(...args)));
-    } else {
-      code = await mod.default(...args);
+    // The command's module graph, the audit check and the signal handling load together.
+    const [mod, audit, signals, cancel] = await Promise.all([
+      load(),
+      isCommand ? import('../audit/command.js') : undefined,
+      import('./signals.js'),
+      import('../cancel.js'),
+    ]);
+    signals.installSignals();
+    if (isCommand && audit!.isAudited(pathOf(cmd))) signals.noteTargets(tableArguments(cmd, args));
+    let code: number | void = undefined;
+    try {
+      if (isCommand && audit!.isAudited(pathOf(cmd))) {
+        const [{ auditCommand }, { exitCodeFor }, { withDeferredS3Summary }] = await Promise.all([
+          import('../audit/command-audit.js'),
+          import('./exit.js'),
+          import('./output.js'),
+        ]);
+        // The S3 retry line (output.ts) then covers the audit record's requests too.
+        code = await withDeferredS3Summary(() => auditCommand(cmd, process.argv.slice(2), exitCodeFor, () => mod.default(...args)));
+      } else {
+        code = await mod.default(...args);
+      }
+    } catch (e) {
+      const signal = cancel.cancelledBy();
+      if (signal === undefined) throw e;
+      if (!cancel.isCancelledError(e)) {
+        // A failure of its own while it stopped (a commit whose outcome is unknown) is told,
+        // followed by the line; the exit status is the signal's (cli/main.ts).
+        const { attachNote } = await import('../errors.js');
+        attachNote(e, signals.cancelLine(signal));
+        throw e;
+      }
+    } finally {
+      cancel.endOfWork();
+    }
+    const signal = cancel.cancelledBy();
+    if (signal !== undefined) {
+      // Stopped by a signal: one line, and the signal's status, whatever the command returned.
+      signals.reportCancelled();
+      process.exitCode = (await import('./exit.js')).exitCodeForSignal(signal);
+      return;
     }
     if (typeof code === 'number') process.exitCode = code;
   };
@@ -39,6 +71,13 @@ function pathOf(cmd: CommandLike): string[] {
   const path: string[] = [];
   for (let c: CommandLike | null = cmd; c !== null && c.parent !== null; c = c.parent) path.unshift(c.name());
   return path;
+}
+
+/** The value of a `<table>` argument (load, compact, maintain ..., table ..., snapshot ...): the table the command changes. */
+function tableArguments(cmd: { registeredArguments?: readonly { name(): string }[] }, args: readonly unknown[]): string[] {
+  const i = (cmd.registeredArguments ?? []).findIndex((a) => a.name() === 'table');
+  const v = i >= 0 ? args[i] : undefined;
+  return typeof v === 'string' ? [v] : [];
 }
 
 /** Commander collector for repeatable options. */

@@ -4,8 +4,9 @@
  * This layer is the only one that prints or exits; commands return data or throw FloeError.
  */
 import { Argument, Command, CommanderError, Option } from 'commander';
+import { cancelledBy } from '../cancel.js';
 import { FloeError, notesOf } from '../errors.js';
-import { EXIT_FAILURE, EXIT_USAGE, exitCodeFor } from './exit.js';
+import { EXIT_FAILURE, EXIT_USAGE, exitCodeFor, exitCodeForSignal } from './exit.js';
 import { collect, lazy } from './lazy.js';
 import { registerCompact } from './register/compact.js';
 import { registerEvolve } from './register/evolve.js';
@@ -140,6 +141,9 @@ export async function main(argv: string[]): Promise<void> {
     await program.parseAsync(nestedHelpArgv(argv));
   } catch (e) {
     process.exitCode = reportError(e, debug);
+    // A command a signal stopped ends with the signal's status, also when it failed while stopping (cli/lazy.ts).
+    const signal = cancelledBy();
+    if (signal !== undefined) process.exitCode = exitCodeForSignal(signal);
   }
 }
 

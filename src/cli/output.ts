@@ -9,9 +9,11 @@
  * whose stdout is data (tables, query, check's report) prints an empty result there and the
  * explanation ("no tables yet") on stderr.
  */
+import { cancelledBy } from '../cancel.js';
 import { FloeError } from '../errors.js';
 import { stringifyJson } from '../iceberg/json.js';
 import { s3RetryObserver, setS3RetryNoticeWriter, setS3RetryObserver, type S3RetryEvent } from '../io/s3-retry.js';
+import { setForcedEnd } from './signals.js';
 
 // An S3 request retried after a timeout (or a slow failure) is told on stderr at once
 // (io/s3-retry.ts): a command waiting on a silent store says so while it waits. Set here, where
@@ -27,14 +29,20 @@ export interface Output {
 }
 
 export function consoleOutput(json = false): Output {
+  let ended = false;
   const output: Output = {
     json,
     out: (t) => process.stdout.write(t.endsWith('\n') ? t : t + '\n'),
     err: (t) => process.stderr.write(t.endsWith('\n') ? t : t + '\n'),
     event: (type, fields) => {
+      if (type === 'end') ended = true;
       if (json) process.stdout.write(stringifyJson({ event: type, time: new Date().toISOString(), ...fields }) + '\n');
     },
   };
+  // A command ended at once by a second signal (cli/signals.ts) still ends its stream with an end event.
+  if (json) setForcedEnd((fields) => {
+    if (!ended) output.event('end', fields);
+  });
   // S3 requests retried anywhere in this command become `retry` events (docs/S3.md). The
   // observer is process-level (see s3-retry.ts for why); only --json output registers one.
   if (json) setS3RetryObserver((r) => output.event('retry', s3RetryFields(r)));
@@ -138,10 +146,15 @@ export function s3RetrySummary(retries: readonly S3RetryEvent[]): string | undef
   return `floe: warning: retried ${what} at ${endpoints.join(', ')} (${times}: ${causes.join(', ')})`;
 }
 
-/** A `.catch()` handler: the NDJSON `end` event of a failed command, then the error again. */
+/**
+ * A `.catch()` handler: the NDJSON `end` event of a failed command, then the error again. A
+ * command a signal stopped ends with `status: "cancelled"` and the signal (src/cancel.ts).
+ */
 export function endOnError(out: Output, started: number): (e: unknown) => never {
   return (e) => {
-    out.event('end', { status: 'error', kind: e instanceof FloeError ? e.kind : 'internal', duration_ms: Date.now() - started });
+    const signal = cancelledBy();
+    if (signal !== undefined) out.event('end', { status: 'cancelled', signal, kind: 'cancelled', duration_ms: Date.now() - started });
+    else out.event('end', { status: 'error', kind: e instanceof FloeError ? e.kind : 'internal', duration_ms: Date.now() - started });
     throw e;
   };
 }

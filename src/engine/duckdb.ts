@@ -22,6 +22,7 @@ import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { DuckDBConnection, DuckDBInstance, DuckDBType, DuckDBValue } from '@duckdb/node-api';
+import { atForcedExit, cancelledError, onCancel, stopRequested, throwIfCancelled } from '../cancel.js';
 import { type ErrorKind, FloeError, internalError } from '../errors.js';
 
 /**
@@ -118,7 +119,7 @@ export async function openEngine(options: EngineOptions = {}): Promise<Engine> {
     throw wrapDuckDBError(e, 'start the embedded engine', { kind: 'config', context: options.memoryLimit ? { memoryLimit: options.memoryLimit } : undefined });
   }
   const connection = await instance.connect();
-  const engine = new Session(instance, connection, spillDir);
+  const engine = new Session(instance, connection, spillDir, tempDir);
   await engine.run(`SET TimeZone = 'UTC'`, 'set the session time zone to UTC');
   if (options.preserveInsertionOrder === false) {
     await engine.run('SET preserve_insertion_order = false', 'configure the session');
@@ -129,13 +130,21 @@ export async function openEngine(options: EngineOptions = {}): Promise<Engine> {
 class Session implements Engine {
   private counter = 0;
   private closed = false;
+  /** Undo the registrations with src/cancel.ts. */
+  private readonly unregister: (() => void)[];
 
   constructor(
     private readonly instance: DuckDBInstance,
     readonly connection: DuckDBConnection,
     /** A spill folder this session owns and removes on close. */
     private readonly spillDir?: string,
-  ) {}
+    /** Where DuckDB spills, removed before a forced exit (src/cancel.ts) as the process ends mid-statement. */
+    tempDir?: string,
+  ) {
+    // A signal interrupts the running statement (src/cancel.ts); every statement is a safe point.
+    this.unregister = [onCancel(() => connection.interrupt())];
+    if (tempDir !== undefined) this.unregister.push(atForcedExit(() => rmSync(tempDir, { recursive: true, force: true })));
+  }
 
   async run(sql: string, purpose: string, options: QueryOptions = {}): Promise<void> {
     this.assertOpen();
@@ -181,6 +190,7 @@ class Session implements Engine {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    for (const u of this.unregister) u();
     try {
       this.connection.closeSync();
       this.instance.closeSync();
@@ -191,6 +201,7 @@ class Session implements Engine {
 
   private assertOpen(): void {
     if (this.closed) throw internalError('the DuckDB session was used after close()');
+    throwIfCancelled();
   }
 }
 
@@ -206,6 +217,8 @@ function kindOf(message: string): ErrorKind {
 
 export function wrapDuckDBError(e: unknown, purpose: string, options: QueryOptions = {}): FloeError {
   if (e instanceof FloeError) return e;
+  // A statement a signal interrupted (or that failed meanwhile) is the command's cancellation.
+  if (stopRequested()) return cancelledError();
   const raw = e instanceof Error ? e.message : String(e);
   // DuckDB appends "LINE 1: <sql excerpt>" with a caret; the excerpt can be long and may
   // quote literals, so the message keeps only the error itself.

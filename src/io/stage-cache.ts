@@ -14,6 +14,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { cancelHandlingInstalled } from '../cancel.js';
 
 interface Entry {
   path: string;
@@ -33,7 +34,7 @@ export interface StageCacheOptions {
   parentDir?: string;
 }
 
-/** Removes every cache folder of this process at exit (also after process.exit() and on SIGINT/SIGTERM/SIGHUP). */
+/** Removes every cache folder of this process at exit (also after process.exit() and on SIGINT/SIGTERM/SIGHUP, src/cancel.ts). */
 const folders = new Set<string>();
 let exitHookInstalled = false;
 function removeAtExit(dir: string): void {
@@ -44,6 +45,9 @@ function removeAtExit(dir: string): void {
     for (const d of folders) rmSync(d, { recursive: true, force: true });
   };
   process.once('exit', removeAll);
+  // The CLI handles these signals itself (src/cancel.ts): the command stops and the process
+  // exits, so 'exit' removes the folders.
+  if (cancelHandlingInstalled()) return;
   // A signal ends the process without 'exit': clean up, then die of the same signal (the
   // listener is gone by then, so the default action applies and the exit status tells).
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {

@@ -12,11 +12,18 @@
  * a unique name first and removed only if it is still the stale lock that was read: several
  * runs can find the same stale lock, and one that deleted the lock's name could delete the
  * lock another of them had just placed.
+ *
+ * A run that a signal stops (src/cancel.ts) releases its lock on the way out like any failed
+ * run; a process ended at once (a second signal, no safe point within the grace period) removes
+ * its lock file synchronously before it exits. Waiting for a lock is a safe point: a signal ends
+ * the wait.
  */
 import { randomUUID } from 'node:crypto';
+import { readFileSync, unlinkSync } from 'node:fs';
 import { link, mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { atForcedExit, cancellableSleep, pausePoint, throwIfCancelled } from '../cancel.js';
 import { FloeError } from '../errors.js';
 
 export interface TableLock {
@@ -115,6 +122,7 @@ export async function acquireTableLock(dir: string, table: string, timeoutMs: nu
   const file = join(dir, `${table}.lock`);
   const deadline = Date.now() + timeoutMs;
   for (;;) {
+    throwIfCancelled();
     // Read first: a run waiting on a held lock stages no file per poll.
     const text = await readFile(file, 'utf8').catch((e: unknown) => {
       if (missing(e)) return null;
@@ -122,7 +130,7 @@ export async function acquireTableLock(dir: string, table: string, timeoutMs: nu
     });
     if (text === null) {
       const mine = JSON.stringify({ pid: process.pid, host: hostname(), since: new Date().toISOString() });
-      if (await placeLock(dir, table, file, mine)) return { release: () => unlink(file).catch(() => undefined) };
+      if (await placeLock(dir, table, file, mine)) return held(file, table, mine);
       continue; // placed by another run since the read: read its owner
     }
     const owner = parseOwner(text);
@@ -137,6 +145,29 @@ export async function acquireTableLock(dir: string, table: string, timeoutMs: nu
         hint: `Wait for the other run to finish, or raise --lock-timeout. If no floe process is running, delete the lock file ${file}.`,
       });
     }
-    await new Promise((r) => setTimeout(r, pollMs));
+    await cancellableSleep(pollMs);
   }
+}
+
+/**
+ * The lock just placed: released by release(), or, when the process is ended at once, by the
+ * forced exit's cleanup (only while the file still holds this run's owner line). A signal that
+ * arrived while it was placed releases it at once.
+ */
+async function held(file: string, table: string, mine: string): Promise<TableLock> {
+  const forget = atForcedExit(() => {
+    if (readFileSync(file, 'utf8') === mine) unlinkSync(file);
+  });
+  const release = async () => {
+    forget();
+    await unlink(file).catch(() => undefined);
+  };
+  try {
+    await pausePoint('locked', table);
+    throwIfCancelled();
+  } catch (e) {
+    await release();
+    throw e;
+  }
+  return { release };
 }

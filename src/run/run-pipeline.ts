@@ -44,6 +44,7 @@ import { finishRejects, discardStaged, recoverPendingRejects, rejectsTableName, 
 import { withRunIds } from './run-ids.js';
 import { readState, stateSummary, type PipelineState } from './state.js';
 import { currentSnapshot } from '../table/snapshot-select.js';
+import { cancelSignal } from '../cancel.js';
 
 export interface RunContext {
   project: ProjectConfig;
@@ -146,6 +147,7 @@ export async function runIngestPipeline(ctx: RunContext, lp: LoadedPipeline): Pr
       io: ctx.io,
       textColumns: formattedColumns(p.columns),
       quarantine: p.rejects !== undefined,
+      signal: cancelSignal(), // SIGINT/SIGTERM/SIGHUP stop an HTTP read at once (src/cancel.ts)
     });
     ctx.onEvent?.('extract', { pipeline: p.name, source: ctx.redact(extracted.describe) });
     // An empty response says nothing about the columns: writing it would create the table with a

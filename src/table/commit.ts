@@ -16,6 +16,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { backoffWait } from '../backoff.js';
+import { cancelPoint, inCatalogSwap, pausePoint } from '../cancel.js';
 import type { Catalog } from '../catalog/catalog.js';
 import { formatTableId } from '../catalog/catalog.js';
 import { conflictError, FloeError } from '../errors.js';
@@ -109,6 +110,7 @@ export async function commitTable(
   let policy = retryPolicy(base.metadata.properties);
   for (let attempt = 0; ; attempt++) {
     try {
+      await cancelPoint('commit', name); // a signal stops the write here, before the metadata file (src/cancel.ts)
       const change = await build(base);
       const now = Math.max(Date.now(), base.metadata['last-updated-ms']);
       const next = applyChange(base.metadata, change, { metadataLocation: base.metadataLocation, now });
@@ -117,9 +119,10 @@ export async function commitTable(
       await base.io.write(location, bytes, { createOnly: true });
       await events.beforeSwap?.({ attempt: attempt + 1, table: name });
       const ours = { location, snapshotIds: addedSnapshotIds(base.metadata, next) };
-      if (await swapOrVerify(catalog, io, id, base.metadataLocation, ours)) {
+      if (await inCatalogSwap(name, () => swapOrVerify(catalog, io, id, base.metadataLocation, ours))) {
         // The next load of this table in this process reads these bytes: it reuses `next`.
         rememberMetadata(location, bytes, next);
+        await pausePoint('committed', name);
         await deleteDroppedMetadataFiles(base.io, base.metadata, next);
         return { table: { ...base, metadataLocation: location, metadata: next }, attempts: attempt + 1 };
       }
@@ -258,9 +261,10 @@ export async function createTable(catalog: Catalog, io: FileIO, id: TableIdentif
   const metadata = applyChange(null, change, { metadataLocation: null, now: Date.now() });
   const location = nextMetadataLocation(metadata.location, null, metadata);
   const bytes = new TextEncoder().encode(serializeTableMetadata(metadata));
+  await cancelPoint('commit', formatTableId(id));
   await io.write(location, bytes, { createOnly: true });
   try {
-    await catalog.createTable(id, location);
+    await inCatalogSwap(formatTableId(id), () => catalog.createTable(id, location));
   } catch (e) {
     if (!(e instanceof FloeError && e.kind === 'already-exists')) {
       // No answer is not a "no": the insert may have landed. Read the entry back.

@@ -12,9 +12,11 @@
  * adds the snapshot and moves the branch, guarded by `assert-ref-snapshot-id`.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pLimit from 'p-limit';
+import { atForcedExit } from '../cancel.js';
 import { readManifest, toManifestFile, writeManifest, type ManifestSummary } from '../iceberg/manifest.js';
 import { copyableManifestList, hasKnownCounts, readManifestList, writeManifestList } from '../iceberg/manifest-list.js';
 import type { AvroRawFile } from '../iceberg/avro/container.js';
@@ -43,7 +45,9 @@ export interface StagedManifest {
  */
 export function stagingDir(tableLocation: string): string {
   const id = randomUUID();
-  return isLocalLocation(tableLocation) ? join(toLocalPath(tableLocation), 'data', `.staging-${id}`) : join(tmpdir(), `floe-staging-${id}`);
+  const dir = isLocalLocation(tableLocation) ? join(toLocalPath(tableLocation), 'data', `.staging-${id}`) : join(tmpdir(), `floe-staging-${id}`);
+  atForcedExit(() => rmSync(dir, { recursive: true, force: true })); // a process ended mid-write leaves no staged file (src/cancel.ts)
+  return dir;
 }
 
 /**

@@ -26,6 +26,7 @@ import { openReportFile, type ReportFile } from '../../checks/report-file.js';
 import { prepareCheckViews } from '../../checks/views.js';
 import { withheldColumns } from '../../checks/withheld.js';
 import { openEngine, type Engine } from '../../engine/duckdb.js';
+import { pausePoint, throwIfCancelled } from '../../cancel.js';
 import { createTableView, type TableScan } from '../../engine/read.js';
 import { type ErrorKind, FloeError, usageError } from '../../errors.js';
 import { type Diagnostic, formatDiagnostic } from '../../pipeline/diagnostics.js';
@@ -177,9 +178,12 @@ async function checkTables(tables: string[], opts: CheckOptions, cmd: Command, o
           // A referenced table that cannot be loaded is reported by the checks that read it.
           await prepareCheckViews(engine, ctx.catalog, ctx.io, p.checks, { table: p.table, relation }).catch(() => undefined);
           const tagged = withheld.get(p.table) ?? new Set<string>();
+          await pausePoint('check', p.table);
           results = await evaluateChecks({ engine, checks: p.checks, relation, table: p.table, snapshot, schema: scan.schema, history, withheld: async () => tagged });
           if (p.file) results = await withDeclaration(results, p.file, ctx.project.dir);
         }
+        // A signal: the checks it interrupted have no result (each says why), so none is reported or recorded (src/cancel.ts).
+        throwIfCancelled();
         runs.push({ pipeline: p.pipeline, snapshotId: snapshots.get(p.table) ?? null, checkedAt: started, results });
       }
       const all = runs.flatMap((r) => r.results);

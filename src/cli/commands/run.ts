@@ -14,7 +14,10 @@ import { validateProject } from '../../pipeline/load.js';
 import { currentAudit } from '../../audit/context.js';
 import { runPipelines, type RunOutcome } from '../../run/runner.js';
 import { MAX_RUN_ID_LENGTH } from '../../run/run-pipeline.js';
+import { cancelledBy, isCancelledError } from '../../cancel.js';
+import { writesTables } from '../../pipeline/order.js';
 import { EXIT_CHECK_FAILED, EXIT_FAILURE, EXIT_USAGE, exitCodeFor } from '../exit.js';
+import { noteTargets } from '../signals.js';
 import { globalsOf } from '../context.js';
 import { consoleOutput, formatTable, endOnError, reportingS3RetriesUnlessJson } from '../output.js';
 
@@ -58,6 +61,8 @@ export default async function run(names: string[], opts: RunOptions, cmd: Comman
       out.event('end', { status: 'invalid', errors: load.diagnostics.length });
       return EXIT_USAGE;
     }
+    // What a signal's line names when nothing was committed to them (cli/signals.ts).
+    noteTargets(load.pipelines.flatMap((lp) => writesTables(lp.pipeline)));
     // A catalog that cannot be opened still ends the --json stream with an end event.
     const catalog = await openCatalog(load.project.catalog, load.project.dir).catch(endOnError(out, started));
     const spinner = !opts.json && process.stderr.isTTY ? (await import('ora')).default({ stream: process.stderr }).start(`running ${load.pipelines.length} pipeline(s)`) : undefined;
@@ -89,6 +94,16 @@ export default async function run(names: string[], opts: RunOptions, cmd: Comman
       await catalog.close();
     }
     const failed = outcomes.filter((o) => o.status === 'failed');
+    const signal = cancelledBy();
+    if (signal !== undefined) {
+      // Stopped by a signal: the end event says so; cli/lazy.ts prints the one line of what was
+      // committed and exits with the signal's status. A pipeline's failure of its own is still told.
+      for (const o of failed) if (o.error) currentAudit()?.reportError(o.error.kind, `${o.pipeline}: ${load.redact(o.error.message)}`);
+      for (const o of failed) if (o.error && !isCancelledError(o.error) && !opts.json) out.err(load.redact(`floe: ${o.pipeline}: ${o.error.message}`));
+      const committed = outcomes.filter((o) => o.status === 'ok').length;
+      out.event('end', { status: 'cancelled', signal, pipelines: outcomes.length, committed, failed: failed.length, duration_ms: Date.now() - started });
+      return exitCodeFor('cancelled');
+    }
     // The run ends with an exit code, not an exception: the audit log records why.
     for (const o of failed) if (o.error) currentAudit()?.reportError(o.error.kind, `${o.pipeline}: ${load.redact(o.error.message)}`);
     // Not run because an upstream pipeline failed (each also had its skip event).

@@ -1,0 +1,249 @@
+/**
+ * Cancellation of a running command by SIGINT (Ctrl-C), SIGTERM (Airflow, Kubernetes, CI
+ * cancelling a job) or SIGHUP (a closed terminal or SSH session).
+ *
+ * The first signal does not kill the process: it marks the command cancelled, aborts
+ * `cancelSignal()` (HTTP requests, the lock wait) and interrupts every running DuckDB statement
+ * (engine/duckdb.ts). Work stops at the next safe point: a DuckDB statement, the start of a
+ * commit attempt (table/commit.ts) or a lock poll throws the `cancelled` FloeError there, and
+ * the ordinary failure paths run: files written for a commit that did not happen are deleted,
+ * staging folders removed, the run's lock released. A catalog swap already under way is never
+ * broken off: it finishes or fails, and the command then says which (cli/signals.ts). After the
+ * command's work, `endOfWork()` lets its audit record be committed.
+ *
+ * A second signal, or the command still running `graceMs` after the first, ends the process at
+ * once (never waiting more than a moment for a catalog swap in flight): what `atForcedExit`
+ * registered (lock files, DuckDB spill and staging folders) is removed synchronously first.
+ *
+ * This module is light (it imports errors.ts alone): the CLI installs it for every command, and
+ * the layers below only ask it whether to stop.
+ */
+import { FloeError } from './errors.js';
+
+export type CancelSignal = 'SIGINT' | 'SIGTERM' | 'SIGHUP';
+export const CANCEL_SIGNALS: readonly CancelSignal[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
+/** Why the process ends before its work did: a second signal, or the grace period ran out. */
+export type ForcedReason = 'second-signal' | 'grace-expired';
+
+interface State {
+  signal?: CancelSignal;
+  /** Aborted on the first signal; its reason is the cancelled error. */
+  controller: AbortController;
+  installed: boolean;
+  workEnded: boolean;
+  onCancel: Set<() => void>;
+  forcedExit: Set<() => void>;
+  /** Tables whose catalog swap (or create, drop) is under way: name → count. */
+  swaps: Map<string, number>;
+  timer?: NodeJS.Timeout;
+}
+
+const state: State = {
+  controller: new AbortController(),
+  installed: false,
+  workEnded: false,
+  onCancel: new Set(),
+  forcedExit: new Set(),
+  swaps: new Map(),
+};
+
+export interface CancelHandling {
+  /** Milliseconds after the first signal before the process is ended at once. */
+  graceMs: number;
+  /** Called at the first signal, after the work was told to stop. */
+  onFirstSignal?: (signal: CancelSignal) => void;
+  /**
+   * Ends the process (must not return normally): called on a second signal or when the grace
+   * period ran out, after the atForcedExit cleanups ran and any swap in flight had a moment to end.
+   */
+  forceExit: (signal: CancelSignal, reason: ForcedReason, swapsInFlight: readonly string[]) => void;
+}
+
+/** Installs the signal handlers (once per process). */
+export function installCancelHandling(h: CancelHandling): void {
+  if (state.installed) return;
+  state.installed = true;
+  for (const signal of CANCEL_SIGNALS) {
+    process.on(signal, () => {
+      if (state.signal === undefined) {
+        first(signal, h);
+      } else {
+        force(h, 'second-signal');
+      }
+    });
+  }
+}
+
+function first(signal: CancelSignal, h: CancelHandling): void {
+  state.signal = signal;
+  state.controller.abort(makeError(signal));
+  for (const fn of [...state.onCancel]) {
+    try {
+      fn();
+    } catch {
+      // stopping one piece of work must not keep the others running
+    }
+  }
+  h.onFirstSignal?.(signal);
+  // Ref'd while the work runs, so the grace period is kept even if nothing else is pending;
+  // unref'd by endOfWork, so a finished command does not wait for it.
+  state.timer = setTimeout(() => force(h, 'grace-expired'), h.graceMs);
+  if (state.workEnded) state.timer.unref();
+}
+
+let forcing = false;
+function force(h: CancelHandling, reason: ForcedReason): void {
+  if (forcing) return;
+  forcing = true;
+  if (state.timer) clearTimeout(state.timer);
+  runForcedExitCleanups();
+  // A swap in flight (a Postgres UPDATE, a Glue call) usually ends within milliseconds: give it
+  // a moment, so that the line can say whether it committed; then go regardless.
+  const deadline = Date.now() + SWAP_WAIT_MS;
+  const go = () => {
+    if (state.swaps.size > 0 && Date.now() < deadline) {
+      setTimeout(go, 20);
+      return;
+    }
+    h.forceExit(state.signal ?? 'SIGTERM', reason, [...state.swaps.keys()]);
+  };
+  go();
+}
+
+/** How long a forced exit waits for a catalog swap in flight. */
+const SWAP_WAIT_MS = 1000;
+
+function runForcedExitCleanups(): void {
+  for (const fn of [...state.forcedExit]) {
+    try {
+      fn();
+    } catch {
+      // best effort: the process is ending
+    }
+  }
+}
+
+/** Whether the CLI handles the signals (then nothing else may make them kill the process). */
+export function cancelHandlingInstalled(): boolean {
+  return state.installed;
+}
+
+/** The signal that cancelled this command, if one did. */
+export function cancelledBy(): CancelSignal | undefined {
+  return state.signal;
+}
+
+/** Aborted on the first signal (reason: the cancelled error); pass it to fetch, sleeps, waits. */
+export function cancelSignal(): AbortSignal {
+  return state.controller.signal;
+}
+
+/** The error a safe point throws for `signal`: kind `cancelled` (cli/exit.ts gives the signal's exit status). */
+export function cancelledError(signal: CancelSignal = state.signal ?? 'SIGTERM'): FloeError {
+  return new FloeError('cancelled', `interrupted by ${signal}`, { context: { signal } });
+}
+
+const makeError = cancelledError;
+
+/** Whether `e` is the error of a safe point (or of work a signal interrupted). */
+export function isCancelledError(e: unknown): boolean {
+  return e instanceof FloeError && e.kind === 'cancelled';
+}
+
+/**
+ * A safe point: throws the cancelled error once a signal arrived, unless the command's work has
+ * ended (its audit record and cleanup then run to the end).
+ */
+export function throwIfCancelled(): void {
+  if (state.signal !== undefined && !state.workEnded) throw makeError(state.signal);
+}
+
+/** True while a signal asks the work to stop (it arrived, and the work has not ended yet). */
+export function stopRequested(): boolean {
+  return state.signal !== undefined && !state.workEnded;
+}
+
+/** `fn` runs on the first signal (interrupting a DuckDB statement, say); returns the unregistration. */
+export function onCancel(fn: () => void): () => void {
+  state.onCancel.add(fn);
+  return () => state.onCancel.delete(fn);
+}
+
+/** A synchronous cleanup run before a forced exit (a lock file, a temp folder); returns the unregistration. */
+export function atForcedExit(fn: () => void): () => void {
+  state.forcedExit.add(fn);
+  return () => state.forcedExit.delete(fn);
+}
+
+/** The command's work is over (it returned or threw): safe points no longer throw; what follows is its audit record and report. */
+export function endOfWork(): void {
+  state.workEnded = true;
+  state.timer?.unref();
+}
+
+/** Runs a catalog swap (create, compare-and-swap, drop) of `table`, which a forced exit lets finish first. */
+export async function inCatalogSwap<T>(table: string, fn: () => Promise<T>): Promise<T> {
+  state.swaps.set(table, (state.swaps.get(table) ?? 0) + 1);
+  try {
+    return await fn();
+  } finally {
+    const n = (state.swaps.get(table) ?? 1) - 1;
+    if (n > 0) state.swaps.set(table, n);
+    else state.swaps.delete(table);
+  }
+}
+
+// --- Test hook -------------------------------------------------------------------------------
+//
+// FLOE_TEST_PAUSE_AT=<point>:<subject> (e.g. `commit:raw.orders`) makes the command stop at that
+// point, print `floe-test: paused at <point>:<subject>` on stderr, and wait for a signal (at most
+// a minute); then it goes on, and the next safe point (for `commit`, this one) stops it. With
+// FLOE_TEST_PAUSE_HOLD=1 it keeps waiting after the signal, as work that reaches no safe point
+// would, until the process is ended. Tests signal the process at exactly this point instead of
+// sleeping. Points: `locked` (a run holds its table lock), `commit` (a commit attempt is about
+// to write its metadata file), `committed` (a catalog swap succeeded), `check` (floe check is
+// about to evaluate a table's checks).
+
+const PAUSE_LIMIT_MS = 60_000;
+
+/** The test hook's pause at `point` for `subject`, when FLOE_TEST_PAUSE_AT names them; else nothing. */
+export async function pausePoint(point: string, subject: string): Promise<void> {
+  const at = process.env.FLOE_TEST_PAUSE_AT;
+  if (at === undefined || at !== `${point}:${subject}`) return;
+  process.stderr.write(`floe-test: paused at ${at}\n`);
+  const hold = process.env.FLOE_TEST_PAUSE_HOLD === '1';
+  await new Promise<void>((resolve) => {
+    const limit = setTimeout(resolve, PAUSE_LIMIT_MS);
+    if (hold) return;
+    const done = () => {
+      clearTimeout(limit);
+      resolve();
+    };
+    if (state.controller.signal.aborted) done();
+    else state.controller.signal.addEventListener('abort', done, { once: true });
+  });
+}
+
+/** A safe point with the test hook's pause before it. */
+export async function cancelPoint(point: string, subject: string): Promise<void> {
+  await pausePoint(point, subject);
+  throwIfCancelled();
+}
+
+/** A wait that ends early (throwing the cancelled error) when a signal arrives. */
+export function cancellableSleep(ms: number): Promise<void> {
+  throwIfCancelled();
+  return new Promise((resolve, reject) => {
+    const signal = state.controller.signal;
+    const onAbort = () => {
+      clearTimeout(t);
+      reject(makeError(state.signal ?? 'SIGTERM'));
+    };
+    const t = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
