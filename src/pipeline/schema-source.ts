@@ -3,6 +3,7 @@
  * `kind`. Adding a source kind means adding one schema here and one file in src/sources/.
  */
 import { z } from 'zod';
+import { DURATION_HINT } from './duration.js';
 import { columnType, duration, evenWithErrors, nonNegativeInt, pathList, positiveInt, urlString } from './schema-common.js';
 
 const str = z.string().min(1);
@@ -12,6 +13,15 @@ const incremental = z
   .strictObject({
     cursor: str.describe('A monotonically increasing column; rows above the last committed value are read'),
     initial: z.union([z.string(), z.number()]).optional().describe('The cursor value to start from on the first run'),
+    lookback: z
+      .union([
+        z.number().min(0),
+        z.string().regex(/^(\d+(\.\d+)?(ms|s|m|h|d|w))+$/, { error: `expected ${DURATION_HINT} (a timestamp or date cursor), or a number (a numeric cursor)` }),
+      ])
+      .optional()
+      .describe(
+        'mode: merge only: read again the rows whose cursor is at most this far below the last committed value (rows committed late), from cursor >= watermark - lookback; a duration for timestamp and date cursors, a number for numeric ones; 0 reads again only the rows equal to the watermark',
+      ),
   })
   .describe('Read only rows newer than the last run');
 

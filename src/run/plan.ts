@@ -22,6 +22,9 @@ import { isMissingColumn, planLayout } from '../table/evolve/layout.js';
 import { loadTable } from '../table/load.js';
 import { currentSchema } from '../table/snapshot-producer.js';
 import { planIdentity } from './identity-plan.js';
+import { describeStart, readStart, readState } from './state.js';
+import { lookbackText } from '../sources/lookback.js';
+import type { TableMetadata } from '../iceberg/types.js';
 import { formattedColumns, planNormalize, registerNormalizersFor } from './normalize.js';
 
 export interface PipelinePlan {
@@ -34,6 +37,11 @@ export interface PipelinePlan {
   partitioning: string[];
   sortOrder: string[];
   problems: string[];
+  /**
+   * An incremental pipeline's read: the bound the run compares its cursor with (the last
+   * committed watermark, less `incremental.lookback`), from the table's state; absent otherwise.
+   */
+  incremental?: { text: string; cursor: string; watermark: string | null; lower_bound: string | null; inclusive: boolean; lookback?: string };
 }
 
 const LAZY_SOURCES = new Set(['csv', 'json', 'jsonl', 'parquet', 'sql']);
@@ -65,6 +73,13 @@ export async function planPipeline(
     sortOrder: [],
     problems: [],
   };
+  if ('incremental' in p.source && p.source.incremental) {
+    try {
+      out.incremental = planStart(lp, p.source.incremental, table?.metadata);
+    } catch (e) {
+      out.problems.push(redact(e instanceof FloeError ? e.message : String(e)));
+    }
+  }
   const partitionBy = p.target.partition_by.map(unboundPartitionField);
   const sortBy = p.target.sort_by.map(unboundSortField);
   if (!table) {
@@ -127,4 +142,18 @@ export async function planPipeline(
     engine.close();
   }
   return out;
+}
+
+/**
+ * The read `floe run` would start with (state.ts readStart). When the snapshot holding the
+ * watermark was expired, the run resumes after the table's greatest cursor value, which plan
+ * does not scan for: it says so.
+ */
+function planStart(lp: LoadedPipeline, incremental: { cursor: string; initial?: string | number; lookback?: string | number }, m: TableMetadata | undefined): PipelinePlan['incremental'] {
+  const state = readState(m, lp.name, incremental.cursor);
+  const s = readStart({ pipeline: lp.name, file: lp.file }, incremental, state.cursor);
+  const text = state.cursor === null && state.historyExpired
+    ? `${incremental.cursor} above the greatest value in the table (the snapshot holding the watermark was expired)${incremental.lookback !== undefined ? `, less lookback ${lookbackText(incremental.lookback)}` : ''}`
+    : describeStart(s);
+  return { text: `incremental: ${text}`, cursor: s.column, watermark: s.watermark, lower_bound: s.after, inclusive: s.inclusive, ...(s.lookback !== undefined ? { lookback: s.lookback } : {}) };
 }

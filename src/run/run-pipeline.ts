@@ -42,7 +42,7 @@ import { formattedColumns, planNormalize, registerNormalizersFor, type Normalize
 import { checkRejects, rejectsOverLimit } from './reject-limits.js';
 import { finishRejects, discardStaged, recoverPendingRejects, rejectsTableName, stageNoRejects, stageRejects, withPending, type StagedRejects } from './rejects-pending.js';
 import { withRunIds } from './run-ids.js';
-import { readState, stateSummary, type PipelineState } from './state.js';
+import { readStart, readState, startFields, stateSummary, type PipelineState } from './state.js';
 import { currentSnapshot } from '../table/snapshot-select.js';
 import { cancelSignal } from '../cancel.js';
 
@@ -131,7 +131,9 @@ export async function runIngestPipeline(ctx: RunContext, lp: LoadedPipeline): Pr
     if (recovered !== undefined) {
       ctx.onEvent?.('warning', { pipeline: p.name, table: p.target.table, message: ctx.redact(`the snapshot holding the incremental cursor of pipeline ${p.name} has been expired; reading rows with ${cursorColumn} above ${recovered}, the greatest value in ${p.target.table}`) });
     }
-    const after = (ctx.fullRefresh ? null : state.cursor ?? recovered ?? null) ?? (initial === undefined ? null : String(initial));
+    // The read's bound: the watermark, or below it by incremental.lookback (state.ts readStart).
+    const start = 'incremental' in p.source && p.source.incremental ? readStart({ pipeline: p.name, file: lp.file }, p.source.incremental, ctx.fullRefresh ? null : state.cursor ?? recovered ?? null) : undefined;
+    const after = start ? start.after : initial === undefined ? null : String(initial);
     // --full-refresh reads every row again: appended, they would all be in the table twice, so
     // an append pipeline replaces the table's rows instead (one overwrite snapshot). A merge
     // upserts them as on any run.
@@ -142,14 +144,14 @@ export async function runIngestPipeline(ctx: RunContext, lp: LoadedPipeline): Pr
       projectDir: ctx.project.dir,
       pipeline: p.name,
       pipelineFile: lp.file,
-      cursor: cursorColumn ? { column: cursorColumn, after } : undefined,
+      cursor: cursorColumn ? { column: cursorColumn, after, inclusive: start?.inclusive } : undefined,
       redact: ctx.redact,
       io: ctx.io,
       textColumns: formattedColumns(p.columns),
       quarantine: p.rejects !== undefined,
       signal: cancelSignal(), // SIGINT/SIGTERM/SIGHUP stop an HTTP read at once (src/cancel.ts)
     });
-    ctx.onEvent?.('extract', { pipeline: p.name, source: ctx.redact(extracted.describe) });
+    ctx.onEvent?.('extract', { pipeline: p.name, source: ctx.redact(extracted.describe), ...(start ? { cursor: startFields(start) } : {}) });
     // An empty response says nothing about the columns: writing it would create the table with a
     // placeholder column, or replace an overwrite table's rows with nothing because of one empty
     // page. The table is left as it is; the run says so. With allow_empty, an overwrite (or
@@ -206,10 +208,10 @@ export async function runIngestPipeline(ctx: RunContext, lp: LoadedPipeline): Pr
         await stage(tally.rejects > 0, undefined);
       };
     } else {
-      staged = await materialise(engine, p, extracted, norm, columns, hasFile, cursorTarget, after);
+      staged = await materialise(engine, p, extracted, norm, columns, hasFile, cursorTarget, after, start?.inclusive);
       // Not silently: a NULL cursor is never above the watermark, so such rows are read only by a first run or --full-refresh.
       if (staged.behind !== undefined) {
-        ctx.onEvent?.('warning', { pipeline: p.name, table: p.target.table, message: `the source's greatest ${cursorColumn} (${staged.behind}) is below the last committed cursor (${after}), so no row was read: if the source was reset or replaced, run with --full-refresh` });
+        ctx.onEvent?.('warning', { pipeline: p.name, table: p.target.table, message: `the source's greatest ${cursorColumn} (${staged.behind}) is below the last committed cursor (${start?.watermark ?? after}), so no row was read: if the source was reset or replaced, run with --full-refresh` });
       }
       if (staged.nullCursor > 0) {
         ctx.onEvent?.('warning', { pipeline: p.name, table: p.target.table, rows_not_read: staged.nullCursor, message: `${staged.nullCursor} row(s) with a NULL ${cursorColumn} were not read: an incremental run reads only rows whose cursor is above the last one (${after}); --full-refresh reads them` });
@@ -219,7 +221,8 @@ export async function runIngestPipeline(ctx: RunContext, lp: LoadedPipeline): Pr
       good = staged.good;
       await stage(tally.rejects > 0 || tally.valuesChanged > 0, staged.typed);
     }
-    const cursorValue = cursorTarget ? await maxCursor(engine, good, cursorTarget) : undefined;
+    // Rows read again below the watermark (lookback) never move it back.
+    const cursorValue = cursorTarget ? await maxCursor(engine, good, cursorTarget, start?.lookback !== undefined ? start.watermark : null) : undefined;
     // PII columns with `apply: ingest` are hashed/masked/redacted before they are written (docs/GOVERNANCE.md).
     const pii = piiColumns(p.columns);
     // A sql source's columns derived from tagged inputs carry their tags (governance/sql-tags.ts): recorded with the declared ones, not applied again.
@@ -227,7 +230,7 @@ export async function runIngestPipeline(ctx: RunContext, lp: LoadedPipeline): Pr
     // The governance modules load only for pipelines with PII rules, or tables that had them.
     const piiIngest = !emptied && pii.some((c) => c.apply === 'ingest');
     if (piiIngest) good = (await import('../governance/ingest.js')).ingestPiiSql(good, pii, p.target.table);
-    const summary = stateSummary(p.name, runId, cursorColumn, cursorValue ?? after);
+    const summary = stateSummary(p.name, runId, cursorColumn, cursorValue ?? start?.watermark ?? after);
     // A merge's batch is the rows it brought, not its rewritten files (checks/batch.ts).
     const audit = p.checks.length && !ctx.noAudit
       ? checkAuditor(ctx, engine, p, p.target.mode === 'merge' ? (await import('../checks/batch.js')).mergeBatchSql(good, p.target.delete_column) : undefined)
@@ -409,6 +412,8 @@ async function materialise(
   hasFile: boolean,
   cursorTarget: string | undefined,
   after: string | null,
+  /** Rows with cursor = after are kept too (incremental.lookback). */
+  inclusive = false,
 ): Promise<Staged> {
   const typed = engine.uniqueName('typed');
   await engine.run(
@@ -440,7 +445,7 @@ async function materialise(
     // The cursor is compared after normalisation, in the column's final type, which is also
     // the form its high-watermark is stored in; database sources push a looser filter down.
     const t = (await engine.columns(`SELECT ${quoteIdent(cursorTarget)} FROM ${quoteIdent(typed)}`, 'read the cursor type')).at(0)?.type.toString();
-    where += ` AND ${quoteIdent(cursorTarget)} > CAST(${quoteLiteral(after)} AS ${t})`;
+    where += ` AND ${quoteIdent(cursorTarget)} ${inclusive ? '>=' : '>'} CAST(${quoteLiteral(after)} AS ${t})`;
     const c = quoteIdent(cursorTarget);
     const n = await engine.all(
       `SELECT count(*) FILTER (WHERE ${c} IS NULL)::BIGINT AS n, CAST(max(${c}) AS VARCHAR) AS top, max(${c}) < CAST(${quoteLiteral(after)} AS ${t}) AS behind FROM ${quoteIdent(typed)} WHERE ${REJECT} IS NULL`,
@@ -533,9 +538,12 @@ async function countParseRejects(engine: Engine, parseRejects: string | undefine
   return Number(r[0]?.n ?? 0);
 }
 
-async function maxCursor(engine: Engine, good: string, column: string): Promise<string | undefined> {
+/** The new high-watermark: the greatest cursor written, and never below `floor` (the last committed one). */
+async function maxCursor(engine: Engine, good: string, column: string, floor: string | null = null): Promise<string | undefined> {
+  const c = quoteIdent(column);
+  const t = floor === null ? undefined : (await engine.columns(`SELECT ${c} FROM (${good})`, 'read the cursor type')).at(0)?.type.toString();
   const r = await engine.all(
-    `SELECT CAST(max(${quoteIdent(column)}) AS VARCHAR) AS v FROM (${good})`,
+    `SELECT CAST(${t ? `greatest(max(${c}), CAST(${quoteLiteral(floor!)} AS ${t}))` : `max(${c})`} AS VARCHAR) AS v FROM (${good})`,
     'compute the new cursor high-watermark',
   );
   const v = r[0]?.v;

@@ -7,6 +7,7 @@
  */
 import type { TableMetadata } from '../iceberg/types.js';
 import { ancestry } from '../table/ancestry.js';
+import { lookbackBound, lookbackText, type LookbackSetting } from '../sources/lookback.js';
 import { runIdStatus, type RunIdStatus } from './run-ids.js';
 import { SUMMARY } from './summary-keys.js';
 
@@ -59,4 +60,51 @@ export function stateSummary(pipeline: string, runId: string, cursorColumn?: str
     s[SUMMARY.cursorValue] = cursorValue;
   }
   return s;
+}
+
+/**
+ * Where an incremental run starts reading. `watermark`: the last committed high-watermark
+ * (or, before the first commit, `incremental.initial`), which the run's new watermark never
+ * falls below. `after` / `inclusive`: the bound the source compares with — the watermark
+ * itself, exclusive; with `incremental.lookback` the watermark less the lookback, inclusive
+ * (sources/lookback.ts). The lookback applies only to a committed watermark, never to
+ * `initial` (a first run reads from where the pipeline says).
+ */
+export interface ReadStart {
+  column: string;
+  watermark: string | null;
+  after: string | null;
+  inclusive: boolean;
+  /** The watermark was committed by an earlier run (false: none yet, or `incremental.initial`). */
+  committed: boolean;
+  /** `incremental.lookback` as written, when the bound was moved by it. */
+  lookback?: string;
+}
+
+export function readStart(
+  where: { pipeline: string; file?: string },
+  incremental: { cursor: string; initial?: string | number; lookback?: LookbackSetting },
+  committed: string | null,
+): ReadStart {
+  const column = incremental.cursor;
+  if (committed === null) {
+    const initial = incremental.initial === undefined ? null : String(incremental.initial);
+    return { column, watermark: initial, after: initial, inclusive: false, committed: false };
+  }
+  if (incremental.lookback === undefined) return { column, watermark: committed, after: committed, inclusive: false, committed: true };
+  const b = lookbackBound(committed, incremental.lookback, { ...where, cursor: column });
+  return { column, watermark: committed, after: b.after, inclusive: b.inclusive, committed: true, lookback: lookbackText(incremental.lookback) };
+}
+
+/** `updated_at >= 2024-01-05 10:00:00 (last committed 2024-01-05 12:00:00 less lookback 2h)`, for `floe plan`. */
+export function describeStart(s: ReadStart): string {
+  if (s.after === null) return `every row (no committed ${s.column} yet)`;
+  const from = `${s.column} ${s.inclusive ? '>=' : '>'} ${s.after}`;
+  if (!s.committed) return `${from} (incremental.initial: no committed ${s.column} yet)`;
+  return s.lookback !== undefined ? `${from} (last committed ${s.watermark} less lookback ${s.lookback})` : `${from} (last committed)`;
+}
+
+/** The `cursor` field of `floe run --json`'s extract event. */
+export function startFields(s: ReadStart): Record<string, unknown> {
+  return { column: s.column, watermark: s.watermark, lower_bound: s.after, inclusive: s.inclusive, ...(s.lookback !== undefined ? { lookback: s.lookback } : {}) };
 }

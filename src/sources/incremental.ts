@@ -46,7 +46,8 @@ export const derived = (base: string) => `SELECT * FROM (\n${base}\n) AS q`;
 export const describeQuery = (base: string) => `${derived(base)} LIMIT 0`;
 
 /**
- * `… WHERE (q.cursor > <param> OR q.cursor IS NULL) ORDER BY q.cursor`. Rows with a NULL
+ * `… WHERE (q.cursor > <param> OR q.cursor IS NULL) ORDER BY q.cursor` (`>=` when `inclusive`:
+ * `incremental.lookback`, lookback.ts). Rows with a NULL
  * cursor are never above a watermark; they are read so that the runner can count them and
  * say how many it left out (a warning), instead of the database dropping them unseen. `key` turns the column reference into what
  * is compared: a text cursor is compared as its bytes (`COLLATE "C"`, `CAST(… AS BINARY)`),
@@ -54,21 +55,22 @@ export const describeQuery = (base: string) => `${derived(base)} LIMIT 0`;
  * byte order; a case-insensitive or linguistic collation would leave out rows that DuckDB
  * counts as above the watermark (`a` > `Z`), and no later run would read them.
  */
-export function incrementalQuery(dialect: Dialect, base: string, column: string, param: string, key: (column: string) => string = (c) => c): string {
+export function incrementalQuery(dialect: Dialect, base: string, column: string, param: string, key: (column: string) => string = (c) => c, inclusive = false): string {
   const col = `q.${quoteSourceIdent(dialect, column)}`;
   const c = key(col);
-  return `${derived(base)}\nWHERE (${c} > ${param} OR ${col} IS NULL)\nORDER BY ${c}`;
+  return `${derived(base)}\nWHERE (${c} ${inclusive ? '>=' : '>'} ${param} OR ${col} IS NULL)\nORDER BY ${c}`;
 }
 
 /**
- * The lower bound of this run's read: the last committed high-watermark, else the
- * pipeline's `incremental.initial`, else none (read everything). Undefined when the run is
- * not incremental.
+ * The lower bound of this run's read: the last committed high-watermark (less
+ * `incremental.lookback`: then rows equal to the bound are read too), else the pipeline's
+ * `incremental.initial`, else none (read everything). Undefined when the run is not incremental.
  */
-export function cursorStart(ctx: SourceContext, config: RelationalConfig): { column: string; after: string | null } | undefined {
+export function cursorStart(ctx: SourceContext, config: RelationalConfig): { column: string; after: string | null; inclusive: boolean } | undefined {
   if (!ctx.cursor) return undefined;
   const initial = config.incremental?.initial;
-  return { column: ctx.cursor.column, after: ctx.cursor.after ?? (initial === undefined ? null : String(initial)) };
+  if (ctx.cursor.after !== null) return { column: ctx.cursor.column, after: ctx.cursor.after, inclusive: ctx.cursor.inclusive === true };
+  return { column: ctx.cursor.column, after: initial === undefined ? null : String(initial), inclusive: false };
 }
 
 /**

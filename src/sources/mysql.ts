@@ -61,7 +61,7 @@ export function mysqlSource(config: MysqlConfig): Source {
           const c = cursorColumn(plans.map((p) => p.name), start.column, ctx, describe);
           if (start.after !== null) {
             const { param, value, key } = cursorParam(plans[c]!, fields[c]!, start.after);
-            sql = incrementalQuery('mysql', sql, plans[c]!.name, param, key);
+            sql = incrementalQuery('mysql', sql, plans[c]!.name, param, key, start.inclusive);
             values.push(value);
           }
         }

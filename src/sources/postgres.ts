@@ -87,10 +87,10 @@ export function postgresSource(config: PostgresConfig, options: PostgresSourceOp
             // The watermark is text; cast to the column's base type (no typmod, which could round it).
             // Text compares byte by byte, as DuckDB compares it (incrementalQuery).
             const key = types[c]!.category === 'S' ? (col: string) => `${col} COLLATE "C"` : undefined;
-            sql = incrementalQuery('postgres', base, plans[c]!.name, `CAST($1 AS ${types[c]!.base})`, key);
+            sql = incrementalQuery('postgres', base, plans[c]!.name, `CAST($1 AS ${types[c]!.base})`, key, start.inclusive);
             params.push(start.after);
             // COPY takes no parameters: the same cast of the watermark as a quoted literal.
-            copySql = incrementalQuery('postgres', base, plans[c]!.name, `CAST(${pgLiteral(start.after)} AS ${types[c]!.base})`, key);
+            copySql = incrementalQuery('postgres', base, plans[c]!.name, `CAST(${pgLiteral(start.after)} AS ${types[c]!.base})`, key, start.inclusive);
           }
         }
 

@@ -17,8 +17,13 @@ import type { Redactor } from '../pipeline/secrets.js';
 export interface CursorState {
   /** The cursor column, as named in the source (before renames). */
   column: string;
-  /** The high-watermark of the last committed run, as text; null on a first run or --full-refresh. */
+  /**
+   * Where the read starts, as text: the high-watermark of the last committed run (less
+   * `incremental.lookback`, if any); null on a first run or --full-refresh.
+   */
   after: string | null;
+  /** Rows with cursor = after are read too (`incremental.lookback`, lookback.ts); else only cursor > after. */
+  inclusive?: boolean;
 }
 
 export interface SourceContext {
@@ -29,7 +34,7 @@ export interface SourceContext {
   pipeline: string;
   /** The pipeline file's path, for messages about its settings (absolute, or relative to the project). */
   pipelineFile?: string;
-  /** Set when the pipeline is incremental. The source filters rows with cursor > after. */
+  /** Set when the pipeline is incremental. The source filters rows with cursor > after (>= when inclusive). */
   cursor?: CursorState;
   /** Strips secrets from any text before it reaches a message or event. */
   redact: Redactor;

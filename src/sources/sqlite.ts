@@ -72,8 +72,8 @@ export function sqliteSource(config: SqliteConfig): Source {
             // being skipped without a word). Other text compares as BINARY: a column declared
             // COLLATE NOCASE (or RTRIM) would compare unlike DuckDB (incrementalQuery).
             const sql = instant
-              ? incrementalQuery('sqlite', base, name, 'julianday(?) - 1.0 / 86400', (col) => `coalesce(julianday(${col}), 9e999)`)
-              : incrementalQuery('sqlite', base, name, '?', (col) => `${col} COLLATE BINARY`);
+              ? incrementalQuery('sqlite', base, name, 'julianday(?) - 1.0 / 86400', (col) => `coalesce(julianday(${col}), 9e999)`, start.inclusive)
+              : incrementalQuery('sqlite', base, name, '?', (col) => `${col} COLLATE BINARY`, start.inclusive);
             stmt = prepare(db, sql, ctx, describe);
           }
         }

@@ -31,7 +31,7 @@ export default async function plan(names: string[], opts: { json?: boolean }, cm
       else {
         for (const p of plans) {
           out.out(`${p.pipeline}: ${p.source} → ${p.target} (${p.mode}${p.tableExists ? '' : ', new table'})`);
-          for (const line of [...p.schema, ...p.partitioning, ...p.sortOrder]) out.out(`  ${line}`);
+          for (const line of [...(p.incremental ? [p.incremental.text] : []), ...p.schema, ...p.partitioning, ...p.sortOrder]) out.out(`  ${line}`);
           for (const problem of p.problems) out.out(`  problem: ${problem}`);
         }
       }

@@ -1,0 +1,148 @@
+/**
+ * `incremental.lookback`: how far below the last committed high-watermark a run starts
+ * reading again, so that rows committed late with a cursor at or below it (a long
+ * transaction, clock skew, a tie on the watermark itself) are read by the next run. Allowed
+ * only with `mode: merge`, whose key upserts the rows read again instead of adding them twice.
+ *
+ * With a lookback the bound is inclusive: a run reads rows with cursor >= watermark − lookback
+ * (`lookback: 0` re-reads only the rows tied with the watermark). Without one it stays
+ * exclusive (cursor > watermark), as before. The arithmetic is done on the watermark's text,
+ * keeping its form (a date stays a date, an offset stays), since every source already reads
+ * that form: the bound is compared exactly where the watermark was.
+ */
+import { configError } from '../errors.js';
+import { formatDuration, tryParseDuration } from '../pipeline/duration.js';
+
+/** `incremental.lookback` as written: a duration (timestamp and date cursors) or a number (numeric cursors). */
+export type LookbackSetting = string | number;
+
+/** Where a run starts reading: the bound and whether rows equal to it are read. */
+export interface ReadBound {
+  /** The cursor value the run compares with (text, the watermark's form). */
+  after: string;
+  /** True: rows with cursor >= after are read (a lookback); false: cursor > after. */
+  inclusive: boolean;
+}
+
+/** The lookback as people read it in messages and `floe plan`: `2h`, `1h30m`, `100`. */
+export function lookbackText(lookback: LookbackSetting): string {
+  if (typeof lookback === 'number') return String(lookback);
+  const ms = tryParseDuration(lookback);
+  return ms === undefined ? lookback : formatDuration(ms);
+}
+
+/**
+ * The bound of a run that resumes from `watermark` (the last committed high-watermark, as
+ * text). Throws a config error when the lookback's kind does not fit the watermark (a
+ * duration with a numeric cursor, a number with a timestamp one, anything but 0 with text).
+ */
+export function lookbackBound(watermark: string, lookback: LookbackSetting, where: { pipeline: string; file?: string; cursor: string }): ReadBound {
+  const zero = typeof lookback === 'number' ? lookback === 0 : tryParseDuration(lookback) === 0;
+  if (zero) return { after: watermark, inclusive: true };
+  const at = where.file ? ` (${where.file})` : '';
+  const fail = (why: string, hint: string) =>
+    configError(`pipeline ${where.pipeline}${at}: incremental.lookback ${lookbackText(lookback)} ${why}`, {
+      context: { pipeline: where.pipeline, cursor: where.cursor },
+      hint,
+    });
+  if (typeof lookback === 'number') {
+    const n = subtractNumber(watermark, lookback);
+    if (n === undefined) {
+      throw fail(
+        `is a number, but the last committed ${where.cursor} is ${JSON.stringify(watermark)}, not a number`,
+        timestampOf(watermark) ? 'A timestamp or date cursor takes a duration: lookback: 2h.' : 'A text cursor takes no lookback but 0 (ties only).',
+      );
+    }
+    return { after: n, inclusive: true };
+  }
+  const ms = tryParseDuration(lookback);
+  const ts = timestampOf(watermark);
+  if (ms === undefined || !ts) {
+    throw fail(
+      `is a duration, but the last committed ${where.cursor} is ${JSON.stringify(watermark)}, not a date or timestamp`,
+      NUMBER.test(watermark) ? 'A numeric cursor takes a number: lookback: 1000.' : 'A text cursor takes no lookback but 0 (ties only).',
+    );
+  }
+  return { after: ts.minus(BigInt(ms) * 1000n), inclusive: true };
+}
+
+// --- numbers ----------------------------------------------------------------------------
+
+const NUMBER = /^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$/;
+const PLAIN = /^\s*([+-]?)(\d*)(?:\.(\d*))?\s*$/;
+
+/** `watermark − amount`, exact for plain decimals (BigInt), else as doubles. */
+function subtractNumber(watermark: string, amount: number): string | undefined {
+  if (!NUMBER.test(watermark)) return undefined;
+  const a = PLAIN.exec(watermark);
+  const b = PLAIN.exec(plainText(amount));
+  if (a && b && (a[2] || a[3])) {
+    const scale = Math.max(a[3]?.length ?? 0, b[3]?.length ?? 0);
+    const scaled = (m: RegExpExecArray) => BigInt(`${m[1]}${m[2] || '0'}${(m[3] ?? '').padEnd(scale, '0')}`);
+    const d = scaled(a) - scaled(b);
+    if (scale === 0) return d.toString();
+    const neg = d < 0n;
+    const digits = (neg ? -d : d).toString().padStart(scale + 1, '0');
+    return `${neg ? '-' : ''}${digits.slice(0, -scale)}.${digits.slice(-scale)}`;
+  }
+  return String(Number(watermark) - amount);
+}
+
+/** A JS number without an exponent when it has one (1e-7 → 0.0000001), for the exact path. */
+function plainText(n: number): string {
+  const s = String(n);
+  if (!/e/i.test(s)) return s;
+  return n.toFixed(20).replace(/\.?0+$/, '');
+}
+
+// --- dates and timestamps ---------------------------------------------------------------
+
+/**
+ * `YYYY-MM-DD`, or that with a time (` ` or `T`), an optional fraction and an optional zone
+ * suffix (`Z`, `+00`, `+05:30`, `-0800`): the forms DuckDB writes for DATE, TIMESTAMP and
+ * TIMESTAMPTZ, and ISO 8601 text cursors.
+ */
+const TS = /^(\d{4})-(\d{2})-(\d{2})(?:([ T])(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?(\s*(?:Z|[+-]\d{2}(?::?\d{2})?))?)?$/;
+
+interface Instant {
+  /** The watermark minus `micros`, in the watermark's form. */
+  minus(micros: bigint): string;
+}
+
+function timestampOf(text: string): Instant | undefined {
+  const m = TS.exec(text.trim());
+  if (!m) return undefined;
+  const [, y, mo, d, sep, h, mi, s, frac, zone] = m;
+  const day = Date.UTC(Number(y), Number(mo) - 1, Number(d));
+  // Not a calendar day (2024-02-30): not a value any database wrote.
+  if (new Date(day).toISOString().slice(0, 10) !== `${y}-${mo}-${d}`) return undefined;
+  if (sep === undefined) {
+    // A date cursor d read with d >= (midnight − lookback) is read with d >= the first whole day at or after it.
+    return { minus: (micros) => isoOf(Math.ceil((day - Number(micros / 1000n)) / DAY) * DAY).slice(0, 10) };
+  }
+  if (Number(h) > 23 || Number(mi) > 59 || Number(s ?? 0) > 59) return undefined;
+  const fraction = frac ?? '';
+  // Wall-clock arithmetic on the written fields: the zone suffix is kept as written, and a
+  // fixed offset shifts both sides alike. Digits past microseconds are dropped (an earlier bound).
+  const micros = BigInt(day + ((Number(h) * 60 + Number(mi)) * 60 + Number(s ?? 0)) * 1000) * 1000n + BigInt(fraction.slice(0, 6).padEnd(6, '0'));
+  return {
+    minus: (by) => {
+      const t = micros - by;
+      const sec = t >= 0n ? t / 1_000_000n : -((-t + 999_999n) / 1_000_000n);
+      const sub = String(t - sec * 1_000_000n).padStart(6, '0');
+      const need = sub === '000000' ? 0 : sub.endsWith('000') ? 3 : 6;
+      const digits = Math.max(need, Math.min(fraction.length, 6));
+      const iso = isoOf(Number(sec) * 1000);
+      return `${iso.slice(0, 10)}${sep}${iso.slice(11, 19)}${digits ? `.${sub.slice(0, digits)}` : ''}${zone ?? ''}`;
+    },
+  };
+}
+
+const DAY = 86_400_000;
+
+/** `YYYY-MM-DDTHH:MM:SS.sssZ`; a bound before year 0 or after 9999 is no value a source holds. */
+function isoOf(ms: number): string {
+  const iso = new Date(ms).toISOString();
+  if (!/^\d{4}-/.test(iso)) throw configError(`incremental.lookback reaches outside the years 0000-9999 (${iso})`);
+  return iso;
+}
