@@ -1,14 +1,16 @@
 /**
  * One identity pipeline run (DESIGN §4, docs/IDENTITY.md): read the input tables and the
- * previous identity map, resolve, then commit three ordinary Iceberg snapshots:
+ * previous identity map, resolve, then commit three Iceberg snapshots in one catalog
+ * transaction (Catalog.commitTables: all three pointers move, or none):
  *
- * 1. profiles (overwrite), through write-audit-publish when the pipeline has checks: a
- *    failed check leaves main where it was and nothing else is written;
+ * 1. profiles (overwrite), through write-audit-publish when the pipeline has checks: the
+ *    checks run over the staged snapshot first, and a failed check commits only that staged
+ *    snapshot (main not moved); the other two are not written;
  * 2. identity_map (overwrite): (source_table, source_id, customer_id);
  * 3. identity_changes (append): merges, splits and guard cuts of this run.
  *
- * Each commit is atomic; the three are not one transaction. A crash between them leaves
- * profiles newer than the map, which the next run repairs (ids are stable).
+ * A crash before or during the transaction leaves all three as they were, after it all three
+ * new (test/crash/identity-atomic.test.ts). The PII tags follow as property commits.
  */
 import { randomUUID } from 'node:crypto';
 import { rm } from 'node:fs/promises';
@@ -21,7 +23,7 @@ import { PROFILES } from '../c360/identity/survive.js';
 import { resolveIdentities } from '../c360/identity/resolve.js';
 import { openEngine } from '../engine/duckdb.js';
 import { quoteLiteral } from '../engine/sql.js';
-import { writeTable, type WriteTableOptions } from '../ingest/write-table.js';
+import { commitPreparedWrites, prepareWrite, type PreparedWrite, type WriteTableOptions } from '../ingest/write-table.js';
 import type { LoadedPipeline } from '../pipeline/load.js';
 import type { IdentityPipeline } from '../pipeline/schema-pipeline.js';
 import { loadTable, type LoadedTable } from '../table/load.js';
@@ -58,7 +60,7 @@ export async function runIdentityPipeline(ctx: RunContext, lp: LoadedPipeline): 
     const existing = (await ctx.catalog.tableExists(profilesId)) ? await loadTable(ctx.catalog, ctx.io, profilesId) : undefined;
     const runId = ctx.runId ?? randomUUID();
     const base = { pipeline: p.name, table: p.outputs.profiles, rejects: 0, schemaChanges: [] as string[] };
-    // The run id is recorded on profiles, whose commit comes first (run-ids.ts).
+    // The run id is recorded on profiles, which commit in one transaction with the map and the changes (run-ids.ts).
     const done = ctx.runId ? checkRunId(readState(existing?.metadata, p.name, undefined), p.name, p.outputs.profiles, ctx.runId) : undefined;
     if (done) {
       return { ...base, status: 'skipped', rowsRead: 0, rowsWritten: 0n, snapshotId: existing?.metadata['current-snapshot-id'] ?? null, durationMs: Date.now() - started, note: done };
@@ -106,38 +108,56 @@ export async function runIdentityPipeline(ctx: RunContext, lp: LoadedPipeline): 
     const events = { onRetry: (x: { attempt: number; waitMs: number; table: string }) => ctx.onEvent?.('retry', { ...x }) };
     const common = { catalog: ctx.catalog, io: ctx.io, engine, warehouse: ctx.project.paths.warehouse, summary, schemaPolicy: 'add_columns' as const, events };
     const audit = p.checks.length && !ctx.noAudit ? checkAuditor(ctx, engine, { checks: p.checks, target: { table: p.outputs.profiles } }) : undefined;
-    const profiles = await writeTable({
-      ...common,
-      id: profilesId,
-      selectSql: `SELECT * FROM ${PROFILES}`,
-      mode: 'overwrite',
-      audit: audit?.audit,
-      properties: piiProperties(profilePii),
-      amendChange: (b, change) => withRunIds(b, change, p.name, ctx.runId),
-    });
+    // Prepared one after another (data files, manifests, the profiles' audit), committed in
+    // one catalog transaction: a reader never sees profiles whose customer ids the map lacks.
+    const prepared: PreparedWrite[] = [];
+    let profilesWrite: PreparedWrite;
+    try {
+      profilesWrite = await prepareWrite({
+        ...common,
+        id: profilesId,
+        selectSql: `SELECT * FROM ${PROFILES}`,
+        mode: 'overwrite',
+        audit: audit?.audit,
+        properties: piiProperties(profilePii),
+        amendChange: (b, change) => withRunIds(b, change, p.name, ctx.runId),
+      });
+      prepared.push(profilesWrite);
+      // A failed check publishes none of the three: the map and the changes are not even written.
+      if (profilesWrite.published) {
+        prepared.push(
+          await prepareWrite({
+            ...common,
+            id: parseTableIdentifier(p.outputs.identity_map),
+            selectSql: `SELECT source_table, source_id, customer_id FROM ${RECORD_CUSTOMER} ORDER BY source_table, source_id`,
+            mode: 'overwrite',
+            schemaPolicy: 'fail',
+          }),
+        );
+        prepared.push(await prepareChanges(p, runId, r.cuts, { ...common, properties: piiProperties(changesPii) }));
+      }
+    } catch (e) {
+      await Promise.all(prepared.map((w) => w.discard(e)));
+      throw e;
+    }
+    // The profiles gate the other two: when a retry's re-audit fails, only they commit (staged).
+    const [profiles, , changes] = await commitPreparedWrites(ctx.catalog, ctx.io, prepared, { events, ...(audit ? { gate: profilesWrite } : {}) });
     if (audit?.results) {
       const notMoved = `main of ${p.outputs.profiles} was not moved and ${p.outputs.identity_map} was not written`;
-      await reportAudit(ctx, engine, audit.results, { pipeline: p.name, table: p.outputs.profiles, runId, written: profiles, notMoved, staged: ['The profiles are', 'them'] });
+      await reportAudit(ctx, engine, audit.results, { pipeline: p.name, table: p.outputs.profiles, runId, written: profiles!, notMoved, staged: ['The profiles are', 'them'] });
     }
-    await syncOutputTags(ctx, profilesId, profilePii, profiles.committed);
-    await writeTable({
-      ...common,
-      id: parseTableIdentifier(p.outputs.identity_map),
-      selectSql: `SELECT source_table, source_id, customer_id FROM ${RECORD_CUSTOMER} ORDER BY source_table, source_id`,
-      mode: 'overwrite',
-      schemaPolicy: 'fail',
-    });
-    await writeChanges(p, runId, r.cuts, { ...common, properties: piiProperties(changesPii) });
-    await syncOutputTags(ctx, parseTableIdentifier(changesTable(p)), changesPii, undefined);
+    // Tags are table properties, kept in step after the data (governance/ingest.ts).
+    await syncOutputTags(ctx, profilesId, profilePii, profiles!.committed);
+    if (changes) await syncOutputTags(ctx, parseTableIdentifier(changesTable(p)), changesPii, changes.committed);
     const skipped = r.inputRows.reduce((n, i) => n + i.withoutId, 0);
     return {
       ...base,
       status: 'ok',
       rowsRead: r.records,
-      rowsWritten: profiles.rows,
-      snapshotId: profiles.snapshotId,
+      rowsWritten: profiles!.rows,
+      snapshotId: profiles!.snapshotId,
       durationMs: Date.now() - started,
-      schemaChanges: profiles.schemaChanges,
+      schemaChanges: profiles!.schemaChanges,
       note: `${r.records} records → ${r.components} customers (${r.kept} ids kept, ${r.fresh} new)${r.cuts.length ? `, ${r.cuts.length} links cut by max_per_profile` : ''}${skipped ? `, ${skipped} rows without a source id skipped` : ''}`,
     };
   } finally {
@@ -154,7 +174,7 @@ async function syncOutputTags(ctx: RunContext, id: TableIdentifier, columns: rea
   await syncPiiProperties(ctx.catalog, ctx.io, id, columns, t);
 }
 
-async function writeChanges(p: IdentityPipeline, runId: string, cuts: readonly Cut[], common: Omit<WriteTableOptions, 'id' | 'selectSql' | 'mode'>): Promise<void> {
+async function prepareChanges(p: IdentityPipeline, runId: string, cuts: readonly Cut[], common: Omit<WriteTableOptions, 'id' | 'selectSql' | 'mode'>): Promise<PreparedWrite> {
   const { engine } = common;
   const head = `${quoteLiteral(runId)} AS run_id, now()::TIMESTAMPTZ AS changed_at`;
   const parts = [`SELECT ${head}, change, customer_id, previous_customer_id, records::BIGINT AS records, NULL::VARCHAR AS identifier_kind, NULL::VARCHAR AS identifier_value, NULL::VARCHAR AS detail FROM (${changesSql()})`];
@@ -167,5 +187,5 @@ async function writeChanges(p: IdentityPipeline, runId: string, cuts: readonly C
         `NULL::VARCHAR AS previous_customer_id, c.records, c.kind, c.key, c.detail FROM __id_cuts c`,
     );
   }
-  await writeTable({ ...common, id: parseTableIdentifier(changesTable(p)), selectSql: parts.join(' UNION ALL '), mode: 'append' });
+  return prepareWrite({ ...common, id: parseTableIdentifier(changesTable(p)), selectSql: parts.join(' UNION ALL '), mode: 'append' });
 }
