@@ -6,7 +6,8 @@
  * - a column is identified by its dotted path ('address.city'); ids never change and a new
  *   column always gets a fresh id above `last-column-id`, so a dropped id is never reused;
  * - added columns are optional (a required column needs an initial-default, which floe does
- *   not write); the name must be free in its struct;
+ *   not write); the name must be free in its struct; a nested type (struct<...>, list<...>,
+ *   map<...>) gets fresh ids for every field, element, key and value in it, all optional;
  * - a rename must not take a name a sibling already has;
  * - nor may an added or renamed column differ from a sibling's name only in case (`id` and
  *   `ID`): DuckDB (floe query), Spark and Trino resolve names without case, so such a table
@@ -19,7 +20,8 @@
  *   layout the change leaves).
  */
 import { schemaError } from '../../errors.js';
-import { fieldByPath, isList, isMap, isPromotionAllowed, isStruct, parsePrimitive } from '../../iceberg/schema.js';
+import { assignFreshIds, fieldByPath, isList, isMap, isPromotionAllowed, isStruct, parsePrimitive } from '../../iceberg/schema.js';
+import { formatTypeText, parseTypeText } from './parse.js';
 import type { IcebergType, NestedField, Schema, StructType } from '../../iceberg/types.js';
 
 export interface AddColumn {
@@ -212,10 +214,18 @@ export function updateSchema(base: Schema, lastColumnId: number, c: SchemaChange
     if (parent.fields.some((f) => f.name === leaf)) fail(`cannot add column '${a.name}': a column with that name already exists`, a.name);
     const folded = caseTwin(parent, leaf);
     if (folded) fail(`cannot add column '${a.name}': it differs from column '${folded.name}' only in case`, a.name, CASE_HINT);
+    let type: IcebergType = a.type;
     try {
-      parsePrimitive(a.type);
-    } catch {
-      fail(`cannot add column '${a.name}': unknown type '${a.type}'`, a.name, 'use a primitive Iceberg type: boolean, int, long, float, double, decimal(P,S), date, time, timestamp, timestamptz, string, uuid, binary, fixed[L]');
+      const parsed = parseTypeText(a.type);
+      // A primitive column keeps the text given (decimal(12,2)); nested types hold the spec's forms.
+      type = typeof parsed === 'string' ? a.type.replace(/\s+/g, '') : parsed;
+    } catch (e) {
+      const nested = /^(struct|list|map)\s*</i.test(a.type);
+      fail(
+        nested ? `cannot add column '${a.name}': ${(e as Error).message}` : `cannot add column '${a.name}': unknown type '${a.type}'`,
+        a.name,
+        'use an Iceberg type: boolean, int, long, float, double, decimal(P,S), date, time, timestamp, timestamptz, string, uuid, binary, fixed[L], or list<T>, map<K, V>, struct<name: T, ...>',
+      );
     }
     if (a.required) {
       fail(
@@ -224,7 +234,10 @@ export function updateSchema(base: Schema, lastColumnId: number, c: SchemaChange
         'add it as an optional column',
       );
     }
-    const field: NestedField = { id: ++last, name: leaf, required: false, type: a.type.replace(/\s+/g, ''), ...(a.doc ? { doc: a.doc } : {}) };
+    // A nested type's own ids (struct fields, list elements, map keys and values) follow the
+    // column's, all above last-column-id, in the order of Iceberg Java's assignFreshIds.
+    const fresh = assignFreshIds({ type: 'struct', fields: [{ id: 0, name: leaf, required: false, type }] }, () => ++last).fields[0]!;
+    const field: NestedField = { ...fresh, ...(a.doc ? { doc: a.doc } : {}) };
     let at = parent.fields.length;
     if (a.position && 'first' in a.position) at = 0;
     if (a.position && 'after' in a.position) {
@@ -234,7 +247,7 @@ export function updateSchema(base: Schema, lastColumnId: number, c: SchemaChange
       at = i + 1;
     }
     parent.fields.splice(at, 0, field);
-    changes.push(`add column ${a.name} ${field.type} (id ${field.id})${a.position ? ('first' in a.position ? ' first' : ` after ${a.position.after}`) : ''}`);
+    changes.push(`add column ${a.name} ${formatTypeText(field.type)} (id ${field.id})${a.position ? ('first' in a.position ? ' first' : ` after ${a.position.after}`) : ''}`);
   }
 
   return { schema, lastColumnId: last, changes, dropped };
