@@ -43,6 +43,7 @@ import { checkRejects, rejectsOverLimit } from './reject-limits.js';
 import { finishRejects, discardStaged, recoverPendingRejects, rejectsTableName, stageNoRejects, stageRejects, withPending, type StagedRejects } from './rejects-pending.js';
 import { withRunIds } from './run-ids.js';
 import { readStart, readState, startFields, stateSummary, type PipelineState } from './state.js';
+import type { Reread } from './lookback.js';
 import { currentSnapshot } from '../table/snapshot-select.js';
 import { cancelSignal } from '../cancel.js';
 
@@ -208,7 +209,9 @@ export async function runIngestPipeline(ctx: RunContext, lp: LoadedPipeline): Pr
         await stage(tally.rejects > 0, undefined);
       };
     } else {
-      staged = await materialise(engine, p, extracted, norm, columns, hasFile, cursorTarget, after, start?.inclusive);
+      // A lookback's rows read again that the table holds unchanged are not merged again (lookback.ts).
+      const reread = start?.lookback !== undefined && start.watermark !== null && existing ? { table: existing, io: ctx.io, name: p.target.table, watermark: start.watermark } : undefined;
+      staged = await materialise(engine, p, extracted, norm, columns, hasFile, cursorTarget, after, start?.inclusive, reread);
       // Not silently: a NULL cursor is never above the watermark, so such rows are read only by a first run or --full-refresh.
       if (staged.behind !== undefined) {
         ctx.onEvent?.('warning', { pipeline: p.name, table: p.target.table, message: `the source's greatest ${cursorColumn} (${staged.behind}) is below the last committed cursor (${start?.watermark ?? after}), so no row was read: if the source was reset or replaced, run with --full-refresh` });
@@ -414,6 +417,7 @@ async function materialise(
   after: string | null,
   /** Rows with cursor = after are kept too (incremental.lookback). */
   inclusive = false,
+  reread?: Reread,
 ): Promise<Staged> {
   const typed = engine.uniqueName('typed');
   await engine.run(
@@ -456,6 +460,9 @@ async function materialise(
     if (n[0]?.behind === true) behind = String(n[0]?.top);
   }
   if (p.target.key?.length) where += await dedupe(engine, typed, where, p.target.key, cursorTarget, p.name);
+  if (reread && cursorTarget && after !== null && p.target.key?.length) {
+    where += await (await import('./lookback.js')).withoutUnchanged(engine, { ...reread, typed, where, key: p.target.key, cursor: cursorTarget, after, deleteColumn: p.target.delete_column, internal: [REJECT, ISSUE, RAW, FILE] });
+  }
   const good = `SELECT * EXCLUDE (${REJECT}, ${ISSUE}, ${RAW}, ${FILE}) FROM ${quoteIdent(typed)} WHERE ${where}`;
   return { typed, good, tally: { rowsRead, rejects, valuesChanged }, nullCursor, behind };
 }

@@ -1,0 +1,73 @@
+/**
+ * Rows an `incremental.lookback` run reads again (cursor at or below the last committed
+ * watermark) are usually the very rows the table already holds. Upserting them would rewrite
+ * the files that hold them (or write position deletes) and commit a snapshot on every run
+ * even when the source has nothing new. So a re-read row is left out of the merge when the
+ * table already holds a row with its key and the same value in every column (compared as
+ * text: equal text is the same stored value; a column whose type the write would change
+ * compares unequal, and the row is upserted). Rows above the watermark, rows that differ (a
+ * late update), rows the delete column marks, and every row of a run whose columns are not
+ * the table's (a schema change) go through the merge as before.
+ */
+import type { Engine } from '../engine/duckdb.js';
+import { tableScanSql } from '../engine/read.js';
+import { quoteIdent, quoteLiteral } from '../engine/sql.js';
+import type { FileIO } from '../io/fileio.js';
+import type { LoadedTable } from '../table/load.js';
+import { currentSchema } from '../table/snapshot-producer.js';
+
+export interface Reread {
+  /** The table as the run read it. */
+  table: LoadedTable;
+  io: FileIO;
+  /** `ns.table`, for messages. */
+  name: string;
+  /** The last committed watermark: only rows at or below it are compared. */
+  watermark: string;
+}
+
+/**
+ * A condition to AND to `where` (over the staged `typed` table) that leaves out the re-read
+ * rows the table already holds unchanged; '' when there are none.
+ */
+export async function withoutUnchanged(
+  engine: Engine,
+  o: Reread & {
+    typed: string;
+    where: string;
+    key: readonly string[];
+    cursor: string;
+    /** The read's lower bound (inclusive): the table's rows below it cannot match a re-read row. */
+    after: string;
+    deleteColumn?: string;
+    /** The staging's own columns (reject reason, raw row, file), never written. */
+    internal: readonly string[];
+  },
+): Promise<string> {
+  const typed = quoteIdent(o.typed);
+  const staged = (await engine.columns(`SELECT * EXCLUDE (${o.internal.map(quoteIdent).join(', ')}) FROM ${typed}`, 'read the staged columns')).map((c) => c.name);
+  const compared = staged.filter((c) => c !== o.deleteColumn);
+  const target = currentSchema(o.table.metadata).fields.map((f) => f.name);
+  const same = compared.length === target.length && compared.every((c) => target.includes(c));
+  if (!same || !compared.includes(o.cursor) || o.key.some((k) => !compared.includes(k))) return '';
+  const cursorType = (await engine.columns(`SELECT ${quoteIdent(o.cursor)} FROM ${typed}`, 'read the cursor type')).at(0)?.type.toString();
+  const c = quoteIdent(o.cursor);
+  const low = `CAST(${quoteLiteral(o.after)} AS ${cursorType})`;
+  const high = `CAST(${quoteLiteral(o.watermark)} AS ${cursorType})`;
+  const scan = await tableScanSql({ engine, io: o.io, metadata: o.table.metadata, table: o.name });
+  const join = o.key.map((k) => `s.${quoteIdent(k)} = t.${quoteIdent(k)}`).join(' AND ');
+  const equal = compared.map((col) => `CAST(s.${quoteIdent(col)} AS VARCHAR) IS NOT DISTINCT FROM CAST(t.${quoteIdent(col)} AS VARCHAR)`).join(' AND ');
+  const marked = o.deleteColumn ? ` AND s.${quoteIdent(o.deleteColumn)} IS NOT TRUE` : '';
+  const name = engine.uniqueName('unchanged');
+  await engine.run(
+    `CREATE TEMP TABLE ${quoteIdent(name)} AS SELECT s.__floe_r AS r FROM (SELECT rowid AS __floe_r, * FROM ${typed} WHERE ${o.where}) AS s ` +
+      `JOIN (SELECT * FROM (${scan.sql}) AS t0 WHERE ${c} >= ${low} AND ${c} <= ${high}) AS t ON ${join} ` +
+      `WHERE s.${c} <= ${high}${marked} AND ${equal}`,
+    `find the rows read again that ${o.name} already holds`,
+    { context: { table: o.name } },
+  );
+  const n = Number((await engine.all(`SELECT count(*)::BIGINT AS n FROM ${quoteIdent(name)}`, 'count the rows read again unchanged'))[0]?.n ?? 0);
+  if (n > 0) return ` AND ${typed}.rowid NOT IN (SELECT r FROM ${quoteIdent(name)})`;
+  await engine.run(`DROP TABLE ${quoteIdent(name)}`, 'drop the rows read again unchanged');
+  return '';
+}
