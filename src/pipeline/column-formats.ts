@@ -16,7 +16,9 @@ export async function columnFormatDiagnostics(files: readonly { file: string; so
     pipeline.kind !== 'ingest'
       ? []
       : Object.entries(pipeline.columns).flatMap(([column, rule]) =>
-          rule.format !== undefined && rule.normalize === undefined && rule.type !== undefined && /^(date|timestamp)/.test(rule.type) ? [{ file, source, column, format: rule.format }] : [],
+          rule.format !== undefined && rule.normalize === undefined && rule.type !== undefined && /^(date|timestamp)/.test(rule.type)
+            ? (typeof rule.format === 'string' ? [rule.format] : rule.format).map((format, i) => ({ file, source, column, format, at: typeof rule.format === 'string' ? ['format'] : ['format', i] }))
+            : [],
         ),
   );
   if (given.length === 0) return [];
@@ -30,7 +32,7 @@ export async function columnFormatDiagnostics(files: readonly { file: string; so
         await engine.all(`SELECT try_strptime(NULL::VARCHAR, ${quoteLiteral(g.format)}) AS t`, 'check a column format');
       } catch (e) {
         const why = (e instanceof Error ? e.message : String(e)).replace(/^[\s\S]*?(Failed to parse format specifier)/, '$1').split('\n')[0];
-        out.push({ file: g.file, ...locate(g.source, ['columns', g.column, 'format']), path: formatPath(['columns', g.column, 'format']), message: `not a strptime pattern DuckDB can read: ${why}`, severity: 'error' });
+        out.push({ file: g.file, ...locate(g.source, ['columns', g.column, ...g.at]), path: formatPath(['columns', g.column, ...g.at]), message: `not a strptime pattern DuckDB can read: ${why}`, severity: 'error' });
       }
     }
     return out;

@@ -49,7 +49,10 @@ const columnRule = z
     region_from: columnName
       .optional()
       .describe("normalize: phone only: a source column with each row's country (ISO alpha-2 or alpha-3 code, or a name); national numbers are read in it, else in region"),
-    format: z.string().min(1).optional().describe('strptime format for normalize: timestamp or date/timestamp types'),
+    format: z
+      .union([z.string().min(1), z.array(z.string().min(1)).min(1)])
+      .optional()
+      .describe('strptime format for normalize: timestamp or date/timestamp types, or a list of them tried in order'),
     zone: z
       .string()
       .min(1)
@@ -103,12 +106,16 @@ const columnRule = z
       }
     }
     if (v.format !== undefined && v.normalize === 'timestamp') {
-      // The normaliser's own reading of the pattern (no date library is loaded for it).
-      try {
-        strptimeToLuxon(v.format);
-      } catch (e) {
-        ctx.addIssue({ code: 'custom', message: e instanceof FloeError && e.hint ? `${e.message} (${e.hint})` : e instanceof Error ? e.message : String(e), path: ['format'] });
-      }
+      // The normaliser's own reading of each pattern (no date library is loaded for it).
+      const patterns = typeof v.format === 'string' ? [v.format] : v.format;
+      patterns.forEach((pattern, i) => {
+        try {
+          strptimeToLuxon(pattern);
+        } catch (e) {
+          const message = e instanceof FloeError && e.hint ? `${e.message} (${e.hint})` : e instanceof Error ? e.message : String(e);
+          ctx.addIssue({ code: 'custom', message, path: typeof v.format === 'string' ? ['format'] : ['format', i] });
+        }
+      });
     }
   }, evenWithErrors);
 

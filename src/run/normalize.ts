@@ -48,13 +48,13 @@ export const NORMALIZER_ISSUE_FUNCTION = 'floe_norm_issue';
 /**
  * The options a normaliser function takes after the value, as SQL, in the order
  * udf-normalize.ts declares them: phone (region, and with `region_from` the row's value of
- * that source column), timestamp (format, zone), boolean (true_values, false_values, each a
- * JSON array of words).
+ * that source column), timestamp (format as JSON, a pattern or a list of them; zone), boolean
+ * (true_values, false_values, each a JSON array of words).
  */
 export function normalizerOptions(rule: ColumnRule): string[] {
   const lit = (v: string | undefined) => (v === undefined ? 'CAST(NULL AS VARCHAR)' : quoteLiteral(v));
   if (rule.normalize === 'phone') return [quoteLiteral(rule.region ?? 'US'), ...(rule.region_from !== undefined ? [`CAST(${quoteIdent(rule.region_from)} AS VARCHAR)`] : [])];
-  if (rule.normalize === 'timestamp') return [lit(rule.format), lit(rule.zone)];
+  if (rule.normalize === 'timestamp') return [lit(rule.format && JSON.stringify(rule.format)), lit(rule.zone)];
   if (rule.normalize === 'boolean') return [lit(rule.true_values && JSON.stringify(rule.true_values)), lit(rule.false_values && JSON.stringify(rule.false_values))];
   return [];
 }
@@ -128,7 +128,7 @@ export function planNormalize(sourceColumns: readonly string[], rules: Record<st
       const type = duckdbTypeSql(rule.type);
       // With normalize: timestamp the format is the normaliser's; its ISO output casts directly.
       const cast = rule.format && !rule.normalize && /^(date|timestamp)/.test(rule.type)
-        ? `TRY_CAST(try_strptime(CAST(${expr} AS VARCHAR), ${quoteLiteral(rule.format)}) AS ${type})`
+        ? `TRY_CAST(try_strptime(CAST(${expr} AS VARCHAR), ${formatSql(rule.format)}) AS ${type})`
         : `TRY_CAST(${expr} AS ${type})`;
       const converted = withoutUnrepresentable(exactNumber(expr, cast, rule.type), rule.type);
       reasons.push(
@@ -150,6 +150,9 @@ export function planNormalize(sourceColumns: readonly string[], rules: Record<st
     targetNames,
   };
 }
+
+/** A `format:` for DuckDB's strptime: a pattern, or a list of them tried in order. */
+const formatSql = (format: string | readonly string[]): string => (typeof format === 'string' ? quoteLiteral(format) : `[${format.map(quoteLiteral).join(', ')}]`);
 
 /**
  * `cast` (to an integer or decimal type), NULL when it changed a number's value: DuckDB's

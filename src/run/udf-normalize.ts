@@ -35,6 +35,7 @@ const OPTIONS: Record<NormalizeKind, readonly (keyof Options)[]> = {
 interface Options {
   region?: string;
   regionFrom?: string;
+  /** JSON: a rule's format, a pattern or a list of them (normalize.ts normalizerOptions). */
   format?: string;
   zone?: string;
   /** A JSON array of words, as normalize.ts normalizerOptions passes a rule's true_values. */
@@ -53,8 +54,8 @@ function normalizer(kind: NormalizeKind, options: Options): Normalizer {
   const key = optionsKey(kind, options);
   let n = compiled.get(key);
   if (!n) {
-    const { trueValues, falseValues, ...rest } = options;
-    n = normalizerFor({ normalize: kind, ...rest, ...(trueValues !== undefined ? { trueValues: words(trueValues) } : {}), ...(falseValues !== undefined ? { falseValues: words(falseValues) } : {}) });
+    const { trueValues, falseValues, format, ...rest } = options;
+    n = normalizerFor({ normalize: kind, ...rest, ...(format !== undefined ? { format: JSON.parse(format) as string | string[] } : {}), ...(trueValues !== undefined ? { trueValues: words(trueValues) } : {}), ...(falseValues !== undefined ? { falseValues: words(falseValues) } : {}) });
     compiled.set(key, n);
   }
   return n;
@@ -92,7 +93,7 @@ export function checkNormalizerRule(rule: ColumnRule, where: string): void {
     const boolean = rule.normalize === 'boolean';
     normalizer(rule.normalize, {
       region: rule.normalize === 'phone' ? rule.region : undefined,
-      format: timestamp ? rule.format : undefined,
+      format: timestamp && rule.format !== undefined ? JSON.stringify(rule.format) : undefined,
       zone: timestamp ? rule.zone : undefined,
       trueValues: boolean && rule.true_values !== undefined ? JSON.stringify(rule.true_values) : undefined,
       falseValues: boolean && rule.false_values !== undefined ? JSON.stringify(rule.false_values) : undefined,

@@ -51,7 +51,7 @@ export type NormalizeKind = (typeof NORMALIZE_KINDS)[number];
 export interface NormalizeRule {
   normalize: NormalizeKind;
   region?: string;
-  format?: string;
+  format?: string | readonly string[];
   zone?: string;
   case?: NameCase;
   trueValues?: readonly string[];

@@ -10,7 +10,8 @@
  * - in the autumn overlap (2026-11-01T01:30 happened twice) the earlier instant (EDT) is
  *   chosen, as java.time does, and flagged 'ambiguous'.
  * Without `format`, ISO 8601, SQL ('2026-03-08 02:30:00'), RFC 2822 and HTTP dates are read.
- * Day-first versus month-first ('03/08/2026') cannot be guessed, so such columns need a format.
+ * Day-first versus month-first ('03/08/2026') cannot be guessed, so such columns need a format;
+ * a list of formats is tried in order (a column whose legacy rows were written another way).
  */
 import { DateTime, FixedOffsetZone, IANAZone, type Zone } from 'luxon';
 import { configError } from '../../errors.js';
@@ -21,8 +22,8 @@ import type { Flag, Normalized, Normalizer } from './types.js';
 export interface TimestampOptions {
   /** IANA zone of values written without an offset. Default 'UTC'. */
   zone?: string;
-  /** strptime pattern (see timestamp-format.ts); without it the common standard forms are tried. */
-  format?: string;
+  /** strptime pattern (see timestamp-format.ts), or several tried in order; without it the common standard forms are tried. */
+  format?: string | readonly string[];
 }
 
 const DAY = 86_400_000;
@@ -38,10 +39,21 @@ function checkZone(zone: string): Zone {
 
 type Parse = (text: string, zone: Zone | 'utc') => DateTime;
 
-function parser(format: string | undefined): Parse {
-  if (format !== undefined) {
+function parser(format: string | readonly string[] | undefined): Parse {
+  if (typeof format === 'string') {
     const luxon = strptimeToLuxon(format);
     return (text, zone) => DateTime.fromFormat(text, luxon, { zone, setZone: true });
+  }
+  if (format !== undefined) {
+    // The first pattern that reads the whole text wins, as DuckDB's strptime with a list does.
+    const patterns = format.map(strptimeToLuxon);
+    return (text, zone) => {
+      for (const luxon of patterns) {
+        const d = DateTime.fromFormat(text, luxon, { zone, setZone: true });
+        if (d.isValid) return d;
+      }
+      return DateTime.invalid('unparsable');
+    };
   }
   return (text, zone) => {
     const o = { zone, setZone: true };

@@ -47,6 +47,19 @@ describe('normalize: timestamp', () => {
     expect(normalizeTimestamp('30/06/2026', { format: '%m/%d/%Y' })).toEqual({ value: null, reject: 'invalid-timestamp' });
   });
 
+  it('tries a list of formats in order: the first that reads the whole text wins', () => {
+    const legacy = { format: ['%Y-%m-%d %H:%M:%S', '%m/%d/%Y'] };
+    expect(normalizeTimestamp('2024-10-29 04:48:55', legacy)).toEqual({ value: '2024-10-29T04:48:55.000000Z' });
+    expect(normalizeTimestamp('12/02/2023', legacy)).toEqual({ value: '2023-12-02T00:00:00.000000Z' });
+    expect(normalizeTimestamp('02.12.2023', legacy)).toEqual({ value: null, reject: 'invalid-timestamp' });
+    // Order decides between patterns that both read a value.
+    expect(normalizeTimestamp('03/08/2026', { format: ['%d/%m/%Y', '%m/%d/%Y'] })).toEqual({ value: '2026-08-03T00:00:00.000000Z' });
+    expect(normalizeTimestamp('03/08/2026', { format: ['%m/%d/%Y', '%d/%m/%Y'] })).toEqual({ value: '2026-03-08T00:00:00.000000Z' });
+    expect(normalizeTimestamp('31/12/2026', { format: ['%m/%d/%Y', '%d/%m/%Y'] })).toEqual({ value: '2026-12-31T00:00:00.000000Z' });
+    // A wall-clock time read by any of them is resolved in the zone, flags included.
+    expect(normalizeTimestamp('2026-03-08 02:30', { ...NY, format: ['%m/%d/%Y', '%Y-%m-%d %H:%M'] })).toEqual({ value: '2026-03-08T07:30:00.000000Z', flags: ['nonexistent'] });
+  });
+
   it('translates strptime directives and quotes literals', () => {
     expect(strptimeToLuxon('%Y-%m-%dT%H:%M:%S.%f%z')).toBe("yyyy'-'MM'-'dd'T'HH':'mm':'ss'.'uZZZ");
     expect(strptimeToLuxon('%d %b %Y, %-I%p %%')).toBe("dd' 'MMM' 'yyyy', 'ha' %'");
@@ -75,5 +88,6 @@ describe('normalize: timestamp', () => {
     expect(isFloeError(error(() => normalizeTimestamp('x', { zone: 'Mars/Olympus_Mons' })), 'config')).toBe(true);
     expect(isFloeError(error(() => normalizeTimestamp('x', { format: '%Y %Q' })), 'config')).toBe(true);
     expect(isFloeError(error(() => normalizeTimestamp('x', { format: '%Y %Z' })), 'config')).toBe(true);
+    expect(isFloeError(error(() => normalizeTimestamp('x', { format: ['%Y', '%Y %Q'] })), 'config')).toBe(true);
   });
 });
