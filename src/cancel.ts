@@ -200,7 +200,8 @@ export async function inCatalogSwap<T>(table: string, fn: () => Promise<T>): Pro
 // point, print `floe-test: paused at <point>:<subject>` on stderr, and wait for a signal (at most
 // a minute); then it goes on, and the next safe point (for `commit`, this one) stops it. With
 // FLOE_TEST_PAUSE_HOLD=1 it keeps waiting after the signal, as work that reaches no safe point
-// would, until the process is ended. Tests signal the process at exactly this point instead of
+// would, until the process is ended (printing `floe-test: signal received` once the first signal
+// was handled). Tests signal the process at exactly this point instead of
 // sleeping. Points: `locked` (a run holds its table lock), `commit` (a commit attempt is about
 // to write its metadata file), `committed` (a catalog swap succeeded), `check` (floe check is
 // about to evaluate a table's checks).
@@ -215,7 +216,11 @@ export async function pausePoint(point: string, subject: string): Promise<void> 
   const hold = process.env.FLOE_TEST_PAUSE_HOLD === '1';
   await new Promise<void>((resolve) => {
     const limit = setTimeout(resolve, PAUSE_LIMIT_MS);
-    if (hold) return;
+    if (hold) {
+      // Said once the first signal was handled, so that a test's second signal is not merged with it.
+      state.controller.signal.addEventListener('abort', () => process.stderr.write('floe-test: signal received\n'), { once: true });
+      return;
+    }
     const done = () => {
       clearTimeout(limit);
       resolve();

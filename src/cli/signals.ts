@@ -61,7 +61,7 @@ export function cancelLine(signal: CancelSignal, forced?: { reason: ForcedReason
     parts.push(`nothing was committed${notCommitted.length ? ` to ${notCommitted.join(', ')}` : ''}`);
   }
   if (forced) parts.push('files it wrote may be left behind (floe maintain orphans removes them)');
-  return `${head}${done.length ? ` after committing to ${done.join(', ')}` : ''}; ${parts.join('; ')}`;
+  return `${head}${done.length ? ` after committing to ${done.join(', ')}` : ''}${parts.map((p) => `; ${p}`).join('')}`;
 }
 
 function forceExit(signal: CancelSignal, reason: ForcedReason, inFlight: readonly string[]): void {
