@@ -46,6 +46,7 @@ import { readStart, readState, startFields, stateSummary, type PipelineState } f
 import type { Reread } from './lookback.js';
 import { currentSnapshot } from '../table/snapshot-select.js';
 import { cancelSignal } from '../cancel.js';
+import { committedByConcurrentRun, validateNoConcurrentRun } from '../table/conflicts.js';
 
 export interface RunContext {
   project: ProjectConfig;
@@ -250,7 +251,11 @@ export async function runIngestPipeline(ctx: RunContext, lp: LoadedPipeline): Pr
       summary,
       schemaPolicy: p.target.on_schema_change,
       audit: audit?.audit,
-      events: { onRetry: (r: { attempt: number; waitMs: number; table: string }) => ctx.onEvent?.('retry', { ...r }) },
+      events: {
+        onRetry: (r: { attempt: number; waitMs: number; table: string }) => ctx.onEvent?.('retry', { ...r }),
+        // Another run of this pipeline (another host: the lock is local) committed since this one read its state (table/conflicts.ts).
+        validate: (b: LoadedTable) => validateNoConcurrentRun(b, { table: p.target.table, pipeline: p.name, startId: existing?.metadata.refs['main']?.['snapshot-id'] ?? null, cursorColumn, runId: ctx.runId }),
+      },
       // Committed with the data, from each attempt's base: the run-id record and the quarantine owed.
       amendChange: (b: TableMetadata, change: TableChange) => withPending(b, withRunIds(b, change, p.name, ctx.runId), p.name, rejected?.entry),
     };
@@ -277,9 +282,15 @@ export async function runIngestPipeline(ctx: RunContext, lp: LoadedPipeline): Pr
     ctx.onEvent?.('progress', { pipeline: p.name, table: p.target.table, phase: 'write', mode });
     try {
       laid = p.target.partition_by.length > 0 || p.target.sort_by.length > 0
-        ? await (await import('../table/evolve/layout.js')).writeWithLayout({ catalog: ctx.catalog, io: ctx.io, id, layout: common, events: common.events }, write)
+        ? await (await import('../table/evolve/layout.js')).writeWithLayout({ catalog: ctx.catalog, io: ctx.io, id, layout: common, events: { onRetry: common.events.onRetry } }, write)
         : { result: await write(), changes: [] as string[] };
     } catch (e) {
+      // The same --run-id committed by a concurrent run first: this run is the no-op it would have been.
+      const theirs = committedByConcurrentRun(e);
+      if (theirs !== undefined) {
+        await discardStaged(ctx.io, rejected, e);
+        return { ...base, status: 'skipped', rowsRead: 0, rowsWritten: 0n, snapshotId: BigInt(theirs), durationMs: Date.now() - started, note: `run ${runId} already committed (by a concurrent run, snapshot ${theirs})` };
+      }
       // The layout may fail after the data committed: then the next run finds the rows owed.
       if (!(await committedRun(ctx, id, p.name, runId))) await discardStaged(ctx.io, rejected, e);
       throw e;

@@ -2,7 +2,8 @@
  * The commit loop (DESIGN §1 "Catalog", "Two-phase writes").
  *
  * 1. Build a TableChange against the latest metadata (the caller's `build`, which must be
- *    re-appliable: appends simply re-run on the new base; overwrites re-validate).
+ *    re-appliable: appends simply re-run on the new base; overwrites re-validate; a pipeline
+ *    run's `validate` first checks that no other run of it committed meanwhile).
  * 2. Apply it purely (apply.ts checks the requirements against that base).
  * 3. Write `NNNNN-<uuid>.metadata.json` create-only.
  * 4. Compare-and-swap the catalog pointer. Zero rows updated means another writer won:
@@ -76,6 +77,13 @@ export interface CommitEvents {
    * (deterministic interleaving, test/concurrency); it is not for production callers.
    */
   beforeSwap?: (info: { attempt: number; table: string }) => Promise<void>;
+  /**
+   * Checked on every attempt against the table the attempt builds on, before `build`: a throw
+   * ends the commit (a non-retryable conflict when what the caller read no longer holds, e.g.
+   * table/conflicts.ts validateNoConcurrentRun). Unlike a check inside `build`, it runs before
+   * the write re-runs its audit on a moved base.
+   */
+  validate?: (base: LoadedTable) => void | Promise<void>;
 }
 
 export interface CommitOptions extends CommitEvents {
@@ -111,6 +119,7 @@ export async function commitTable(
   for (let attempt = 0; ; attempt++) {
     try {
       await cancelPoint('commit', name); // a signal stops the write here, before the metadata file (src/cancel.ts)
+      await events.validate?.(base);
       const change = await build(base);
       const now = Math.max(Date.now(), base.metadata['last-updated-ms']);
       const next = applyChange(base.metadata, change, { metadataLocation: base.metadataLocation, now });

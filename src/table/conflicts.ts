@@ -12,6 +12,7 @@
  */
 import { FloeError } from '../errors.js';
 import type { Snapshot, TableMetadata } from '../iceberg/types.js';
+import { SUMMARY } from '../run/summary-keys.js';
 import { ancestry } from './ancestry.js';
 import type { LoadedTable } from './load.js';
 
@@ -35,4 +36,55 @@ export function validateNoConcurrentDataChanges(base: LoadedTable, startId: bigi
       hint: 'Run the overwrite again: it will replace the new rows too.',
     },
   );
+}
+
+/** What a pipeline run read from the table before it wrote: checked again at every commit attempt. */
+export interface RunRead {
+  table: string;
+  pipeline: string;
+  /** main's snapshot when the run read its state (null: the table was absent or empty). */
+  startId: bigint | null;
+  /** The incremental cursor column: the run read the cursor that commits of this pipeline move. */
+  cursorColumn?: string;
+  /** A caller-chosen --run-id: the run read that it was not committed yet. */
+  runId?: string;
+}
+
+/** The error context of a run whose --run-id a concurrent run of the same pipeline committed first. */
+const RUN_COMMITTED = 'committed-by-concurrent-run';
+
+/**
+ * The pipeline-level validation of Iceberg's optimistic concurrency: a commit re-applied on a
+ * newer base is only right if what the run read still holds. A run read its incremental cursor
+ * (and, with --run-id, that the run id was new) from main as of `startId`; if another run of
+ * the same pipeline committed to main since — on another host, where `floe run`'s local lock
+ * does not reach — both read the same cursor and so the same rows, and re-applying this one
+ * would write them twice (append), or move the cursor back (merge). So it fails cleanly.
+ * Commits of other pipelines, `floe load` and compactions move no state this run read.
+ */
+export function validateNoConcurrentRun(base: LoadedTable, read: RunRead): void {
+  const theirs = snapshotsSince(base.metadata, read.startId).filter((s) => s.summary[SUMMARY.pipeline] === read.pipeline);
+  if (read.runId !== undefined) {
+    const same = theirs.find((s) => s.summary[SUMMARY.runId] === read.runId);
+    if (same) {
+      throw new FloeError('conflict', `${read.table}: run ${read.runId} of pipeline ${read.pipeline} was committed by another process (snapshot ${same['snapshot-id']}) while this one ran; nothing was committed`, {
+        retryable: false,
+        context: { table: read.table, pipeline: read.pipeline, runId: read.runId, snapshot: String(same['snapshot-id']), concurrentRun: RUN_COMMITTED },
+      });
+    }
+  }
+  if (read.cursorColumn === undefined) return;
+  const moved = theirs.find((s) => s.summary[SUMMARY.cursorColumn] === read.cursorColumn);
+  if (!moved) return;
+  const from = read.startId === null ? 'before the table had a snapshot' : `from snapshot ${read.startId}`;
+  throw new FloeError(
+    'conflict',
+    `${read.table}: another run of pipeline ${read.pipeline} committed snapshot ${moved['snapshot-id']} (run ${moved.summary[SUMMARY.runId] ?? '?'}) after this run read its cursor ${from}: this run read from the same cursor, so committing it too would write those rows again or move the cursor back; nothing was committed. Run ${read.pipeline} again: it reads on from the cursor of snapshot ${moved['snapshot-id']}`,
+    { retryable: false, context: { table: read.table, pipeline: read.pipeline, snapshot: String(moved['snapshot-id']) } },
+  );
+}
+
+/** The snapshot that committed this run's --run-id first, when `e` is validateNoConcurrentRun's error saying so. */
+export function committedByConcurrentRun(e: unknown): string | undefined {
+  return e instanceof FloeError && e.context.concurrentRun === RUN_COMMITTED ? String(e.context.snapshot) : undefined;
 }
