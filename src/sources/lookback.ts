@@ -130,7 +130,7 @@ function timestampOf(text: string): Instant | undefined {
       const t = micros - by;
       const sec = t >= 0n ? t / 1_000_000n : -((-t + 999_999n) / 1_000_000n);
       const sub = String(t - sec * 1_000_000n).padStart(6, '0');
-      const need = sub === '000000' ? 0 : sub.endsWith('000') ? 3 : 6;
+      const need = sub.replace(/0+$/, '').length;
       const digits = Math.max(need, Math.min(fraction.length, 6));
       const iso = isoOf(Number(sec) * 1000);
       return `${iso.slice(0, 10)}${sep}${iso.slice(11, 19)}${digits ? `.${sub.slice(0, digits)}` : ''}${zone ?? ''}`;

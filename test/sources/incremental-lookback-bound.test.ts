@@ -1,0 +1,94 @@
+/**
+ * The bound of an `incremental.lookback` run, computed on the watermark's text in the form it
+ * is stored and compared in (sources/lookback.ts), the read start a run and `floe plan` share
+ * (run/state.ts readStart), and the inclusive filter the database sources send.
+ */
+import { describe, expect, it } from 'vitest';
+import { FloeError } from '../../src/errors.js';
+import { incrementalQuery } from '../../src/sources/incremental.js';
+import { lookbackBound } from '../../src/sources/lookback.js';
+import { describeStart, readStart } from '../../src/run/state.js';
+
+const where = { pipeline: 'items', file: '/p/pipelines/items.yaml', cursor: 'updated_at' };
+const bound = (watermark: string, lookback: string | number) => lookbackBound(watermark, lookback, where);
+
+describe('lookbackBound', () => {
+  it('subtracts a duration from a timestamp, keeping its form (separator, fraction, offset)', () => {
+    expect(bound('2024-01-05 12:00:00', '2h')).toEqual({ after: '2024-01-05 10:00:00', inclusive: true });
+    expect(bound('2024-01-05 12:00:00+00', '90m')).toEqual({ after: '2024-01-05 10:30:00+00', inclusive: true });
+    expect(bound('2024-01-05T12:00:00+05:30', '1h30m').after).toBe('2024-01-05T10:30:00+05:30');
+    expect(bound('2024-01-05T12:00:00Z', '13h').after).toBe('2024-01-04T23:00:00Z');
+    expect(bound('2024-03-01 00:30:00.123456', '1h').after).toBe('2024-02-29 23:30:00.123456');
+    expect(bound('2024-01-05 12:00:00', '250ms').after).toBe('2024-01-05 11:59:59.75');
+    expect(bound('2024-01-05 12:00:00.5', '1s').after).toBe('2024-01-05 11:59:59.5');
+  });
+
+  it('a date cursor re-reads the whole days the lookback reaches into, and only those', () => {
+    expect(bound('2024-01-05', '1d').after).toBe('2024-01-04');
+    expect(bound('2024-01-05', '36h').after).toBe('2024-01-04');
+    expect(bound('2024-01-05', '2d').after).toBe('2024-01-03');
+    // 2h before midnight reaches no whole earlier day: only the watermark's own day (ties).
+    expect(bound('2024-01-05', '2h').after).toBe('2024-01-05');
+    expect(bound('2024-03-01', '1d').after).toBe('2024-02-29');
+  });
+
+  it('subtracts a number from a numeric watermark exactly', () => {
+    expect(bound('1000', 100)).toEqual({ after: '900', inclusive: true });
+    expect(bound('9007199254740993', 1).after).toBe('9007199254740992');
+    expect(bound('10.50', 0.25).after).toBe('10.25');
+    expect(bound('0.1', 0.3).after).toBe('-0.2');
+    expect(bound('5', 7.5).after).toBe('-2.5');
+    expect(bound('-3', 2).after).toBe('-5');
+    expect(Number(bound('1e+20', 1e19).after)).toBe(9e19);
+  });
+
+  it('0 keeps the watermark as the bound, inclusive, for any cursor (ties only)', () => {
+    expect(bound('abc', 0)).toEqual({ after: 'abc', inclusive: true });
+    expect(bound('2024-01-05 12:00:00', '0s')).toEqual({ after: '2024-01-05 12:00:00', inclusive: true });
+    expect(bound('42', '0m')).toEqual({ after: '42', inclusive: true });
+  });
+
+  it('a lookback whose kind does not fit the watermark is a config error naming the pipeline file', () => {
+    const fails = (watermark: string, lookback: string | number) => {
+      try {
+        bound(watermark, lookback);
+      } catch (e) {
+        expect(e).toBeInstanceOf(FloeError);
+        expect((e as FloeError).kind).toBe('config');
+        return e as FloeError;
+      }
+      throw new Error('no error');
+    };
+    expect(fails('42', '2h').message).toBe('pipeline items (/p/pipelines/items.yaml): incremental.lookback 2h is a duration, but the last committed updated_at is "42", not a date or timestamp');
+    expect(fails('42', '2h').hint).toBe('A numeric cursor takes a number: lookback: 1000.');
+    expect(fails('2024-01-05 12:00:00', 5).message).toBe('pipeline items (/p/pipelines/items.yaml): incremental.lookback 5 is a number, but the last committed updated_at is "2024-01-05 12:00:00", not a number');
+    expect(fails('2024-01-05 12:00:00', 5).hint).toBe('A timestamp or date cursor takes a duration: lookback: 2h.');
+    expect(fails('abc', '1d').hint).toBe('A text cursor takes no lookback but 0 (ties only).');
+    expect(fails('2024-02-30 10:00:00', '1h').message).toContain('not a date or timestamp');
+  });
+});
+
+describe('readStart', () => {
+  const at = { pipeline: 'items' };
+  it('without a committed watermark: incremental.initial, exclusive, and no lookback', () => {
+    const s = readStart(at, { cursor: 'updated_at', initial: '2024-01-01', lookback: '2h' }, null);
+    expect(s).toEqual({ column: 'updated_at', watermark: '2024-01-01', after: '2024-01-01', inclusive: false, committed: false });
+    expect(describeStart(s)).toBe('updated_at > 2024-01-01 (incremental.initial: no committed updated_at yet)');
+    expect(describeStart(readStart(at, { cursor: 'updated_at' }, null))).toBe('every row (no committed updated_at yet)');
+  });
+
+  it('with one: the watermark less the lookback, inclusive; without a lookback the watermark, exclusive', () => {
+    const s = readStart(at, { cursor: 'updated_at', lookback: '2h' }, '2024-01-05 12:00:00');
+    expect(s).toEqual({ column: 'updated_at', watermark: '2024-01-05 12:00:00', after: '2024-01-05 10:00:00', inclusive: true, committed: true, lookback: '2h' });
+    expect(describeStart(s)).toBe('updated_at >= 2024-01-05 10:00:00 (last committed 2024-01-05 12:00:00 less lookback 2h)');
+    const plain = readStart(at, { cursor: 'updated_at' }, '2024-01-05 12:00:00');
+    expect(describeStart(plain)).toBe('updated_at > 2024-01-05 12:00:00 (last committed)');
+  });
+});
+
+describe('incrementalQuery', () => {
+  it('compares with >= when the bound is inclusive', () => {
+    expect(incrementalQuery('postgres', 'SELECT * FROM t', 'updated_at', '$1', undefined, true)).toBe('SELECT * FROM (\nSELECT * FROM t\n) AS q\nWHERE (q."updated_at" >= $1 OR q."updated_at" IS NULL)\nORDER BY q."updated_at"');
+    expect(incrementalQuery('mysql', 'SELECT * FROM t', 'seq', '?')).toContain('WHERE (q.`seq` > ? OR q.`seq` IS NULL)');
+  });
+});
