@@ -55,9 +55,27 @@ export interface CancelHandling {
   onFirstSignal?: (signal: CancelSignal) => void;
   /**
    * Ends the process (must not return normally): called on a second signal or when the grace
-   * period ran out, after the atForcedExit cleanups ran and any swap in flight had a moment to end.
+   * period ran out, after the atForcedExit cleanups ran, any swap in flight had a moment to end,
+   * and the report (setForcedExitReport) was written.
    */
-  forceExit: (signal: CancelSignal, reason: ForcedReason, swapsInFlight: readonly string[]) => void;
+  forceExit: (signal: CancelSignal) => void;
+}
+
+/** What a forced exit writes first (the command's line, the end of a --json stream): the CLI's, once a command is loaded. */
+export type ForcedExitReport = (signal: CancelSignal, reason: ForcedReason, swapsInFlight: readonly string[], workEnded: boolean) => void;
+let forcedReport: ForcedExitReport | undefined;
+
+export function setForcedExitReport(report: ForcedExitReport): void {
+  forcedReport = report;
+}
+
+/** How long a cancelled command may take to reach a safe point, clean up and record itself. */
+export const DEFAULT_CANCEL_GRACE_MS = 5000;
+
+/** FLOE_CANCEL_GRACE_MS, else the default. */
+export function cancelGraceMs(env: NodeJS.ProcessEnv = process.env): number {
+  const v = Number(env.FLOE_CANCEL_GRACE_MS?.trim() || NaN);
+  return Number.isFinite(v) && v >= 0 ? v : DEFAULT_CANCEL_GRACE_MS;
 }
 
 /** Installs the signal handlers (once per process). */
@@ -106,7 +124,13 @@ function force(h: CancelHandling, reason: ForcedReason): void {
       setTimeout(go, 20);
       return;
     }
-    h.forceExit(state.signal ?? 'SIGTERM', reason, [...state.swaps.keys()]);
+    const signal = state.signal ?? 'SIGTERM';
+    try {
+      if (forcedReport) forcedReport(signal, reason, [...state.swaps.keys()], state.workEnded);
+      else process.stderr.write(`floe: interrupted by ${signal} (stopped at once)\n`);
+    } finally {
+      h.forceExit(signal);
+    }
   };
   go();
 }

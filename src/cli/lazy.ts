@@ -27,8 +27,9 @@ export function lazy(load: () => Promise<{ default: Action }>): (...args: any[])
       import('./signals.js'),
       import('../cancel.js'),
     ]);
-    signals.installSignals();
-    if (isCommand && audit!.isAudited(pathOf(cmd))) signals.noteTargets(tableArguments(cmd, args));
+    const changes = isCommand && audit!.isAudited(pathOf(cmd));
+    signals.prepareSignals(changes);
+    if (changes) signals.noteTargets(tableArguments(cmd, args));
     let code: number | void = undefined;
     try {
       if (isCommand && audit!.isAudited(pathOf(cmd))) {

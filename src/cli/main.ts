@@ -4,7 +4,7 @@
  * This layer is the only one that prints or exits; commands return data or throw FloeError.
  */
 import { Argument, Command, CommanderError, Option } from 'commander';
-import { cancelledBy } from '../cancel.js';
+import { cancelGraceMs, cancelledBy, installCancelHandling } from '../cancel.js';
 import { FloeError, notesOf } from '../errors.js';
 import { EXIT_FAILURE, EXIT_USAGE, exitCodeFor, exitCodeForSignal } from './exit.js';
 import { collect, lazy } from './lazy.js';
@@ -135,6 +135,9 @@ export async function main(argv: string[]): Promise<void> {
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {
     if (e.code !== 'EPIPE' && e.code !== 'ERR_STREAM_DESTROYED') throw e;
   });
+  // SIGINT, SIGTERM and SIGHUP stop the command at a safe point rather than kill it (src/cancel.ts,
+  // cli/signals.ts); a second one, or the grace period running out, ends the process at once.
+  installCancelHandling({ graceMs: cancelGraceMs(), forceExit: (signal) => process.exit(exitCodeForSignal(signal)) });
   const program = buildProgram();
   const debug = argv.includes('--debug');
   try {

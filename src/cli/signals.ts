@@ -10,34 +10,34 @@
  * `<table>` argument, or the tables of the pipelines a run runs); what it committed is observed
  * in the catalog (catalog/observe.ts), its own audit record aside.
  *
- * Loaded with a command (cli/lazy.ts), never by `floe --help`.
+ * Loaded with a command (cli/lazy.ts), never by `floe --help`; the signal handlers themselves
+ * are installed first thing by cli/main.ts, so that a signal during start-up is handled too.
  */
 import { AUDIT_LOG_NAME } from '../audit/command.js';
 import { observeCatalogChanges } from '../catalog/observe.js';
-import { cancelledBy, installCancelHandling, type CancelSignal, type ForcedReason } from '../cancel.js';
-import { exitCodeForSignal } from './exit.js';
-
-/** How long a cancelled command may take to reach a safe point, clean up and record itself. */
-export const DEFAULT_CANCEL_GRACE_MS = 5000;
+import { cancelGraceMs, cancelledBy, setForcedExitReport, type CancelSignal, type ForcedReason } from '../cancel.js';
 
 const targets: string[] = [];
 const committed: string[] = [];
+/** Whether the command may change the warehouse (audited): only then does the line say what was not committed. */
+let changes = false;
+let observing = false;
 let forcedEnd: ((fields: Record<string, unknown>) => void) | undefined;
 
-/** FLOE_CANCEL_GRACE_MS, else the default. */
-export function cancelGraceMs(env: NodeJS.ProcessEnv = process.env): number {
-  const v = Number(env.FLOE_CANCEL_GRACE_MS?.trim() || NaN);
-  return Number.isFinite(v) && v >= 0 ? v : DEFAULT_CANCEL_GRACE_MS;
-}
-
-/** Installs the handlers of src/cancel.ts for this command, and starts noting its commits. */
-export function installSignals(): void {
+/**
+ * For the command about to run (the handlers themselves are installed by cli/main.ts): notes
+ * what it commits, and whether it is one that changes the warehouse.
+ */
+export function prepareSignals(changesWarehouse: boolean): void {
+  changes = changesWarehouse;
+  if (observing) return;
+  observing = true;
   observeCatalogChanges((c) => {
     if (c.kind === 'drop') return;
     const table = [...c.id.namespace, c.id.name].join('.');
     if (table !== AUDIT_LOG_NAME && !committed.includes(table)) committed.push(table);
   });
-  installCancelHandling({ graceMs: cancelGraceMs(), forceExit });
+  setForcedExitReport(forcedReport);
 }
 
 /** The tables this command means to change (named in the line when nothing was committed to them). */
@@ -50,27 +50,29 @@ export function setForcedEnd(write: (fields: Record<string, unknown>) => void): 
   forcedEnd = write;
 }
 
-/** The line for a command `signal` cancelled; `forced` when it is ended before its work was. */
-export function cancelLine(signal: CancelSignal, forced?: { reason: ForcedReason; inFlight: readonly string[]; graceMs: number }): string {
+/**
+ * The line for a command `signal` cancelled; `forced` when it is ended at once (`workEnded`:
+ * its work, and so its cleanup, had finished).
+ */
+export function cancelLine(signal: CancelSignal, forced?: { reason: ForcedReason; inFlight: readonly string[]; graceMs: number; workEnded?: boolean }): string {
   const parts: string[] = [];
   const done = committed.filter((t) => !forced?.inFlight.includes(t));
   const head = `floe: interrupted by ${signal}${forced ? ` (stopped at once: ${forced.reason === 'second-signal' ? 'a second signal' : `no safe point within ${forced.graceMs / 1000} s`})` : ''}`;
   const notCommitted = targets.filter((t) => !committed.includes(t) && !forced?.inFlight.includes(t));
   for (const t of forced?.inFlight ?? []) parts.push(`the commit to ${t} was in flight and may or may not have happened (check with floe snapshots ${t})`);
-  if (notCommitted.length > 0 || (done.length === 0 && parts.length === 0)) {
+  if (notCommitted.length > 0 || (changes && done.length === 0 && parts.length === 0)) {
     parts.push(`nothing was committed${notCommitted.length ? ` to ${notCommitted.join(', ')}` : ''}`);
   }
-  if (forced) parts.push('files it wrote may be left behind (floe maintain orphans removes them)');
+  if (forced && !forced.workEnded && changes) parts.push('files it wrote may be left behind (floe maintain orphans removes them)');
   return `${head}${done.length ? ` after committing to ${done.join(', ')}` : ''}${parts.map((p) => `; ${p}`).join('')}`;
 }
 
-function forceExit(signal: CancelSignal, reason: ForcedReason, inFlight: readonly string[]): void {
-  const line = cancelLine(signal, { reason, inFlight, graceMs: cancelGraceMs() });
+function forcedReport(signal: CancelSignal, reason: ForcedReason, inFlight: readonly string[], workEnded: boolean): void {
+  const line = cancelLine(signal, { reason, inFlight, graceMs: cancelGraceMs(), workEnded });
   try {
     forcedEnd?.({ status: 'cancelled', signal, forced: reason });
-    process.stderr.write(`${line}\n`);
   } finally {
-    process.exit(exitCodeForSignal(signal));
+    process.stderr.write(`${line}\n`);
   }
 }
 
