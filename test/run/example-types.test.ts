@@ -64,11 +64,13 @@ describe('the Customer 360 example: declared types', () => {
       .get() as { yes: number; no: number; missing: number; n: number };
     db.close();
     expect(source.yes + source.no + source.missing).toBe(source.n);
-    const [t] = await p.query(
-      `SELECT count(*) FILTER (WHERE marketing_opt_in) AS yes, count(*) FILTER (WHERE NOT marketing_opt_in) AS no,
-              count(*) FILTER (WHERE marketing_opt_in IS NULL) AS missing, count(*) AS n FROM crm.contacts`,
-    );
-    expect(t).toEqual({ yes: source.yes, no: source.no, missing: source.missing, n: source.n });
+    // Booleans, not text DuckDB would also read as booleans in a filter.
+    const t = await p.query('SELECT marketing_opt_in AS v, count(*) AS n FROM crm.contacts GROUP BY 1 ORDER BY 1 NULLS LAST');
+    expect(t).toEqual([
+      { v: false, n: source.no },
+      { v: true, n: source.yes },
+      { v: null, n: source.missing },
+    ]);
     expect(await p.query(`SELECT count(*) AS n FROM crm.contacts__rejects WHERE reason LIKE '%marketing_opt_in%'`)).toEqual([{ n: 0 }]);
   });
 
