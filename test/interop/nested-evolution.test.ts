@@ -5,6 +5,8 @@
  *   run 1: id, address {city}, items list<{sku, qty}>, attrs map<string, {a}>
  *   run 2: the records gain address.zip, items[].note, attrs' values gain b, and the new
  *          columns geo {lat, lon} and tags list<string>
+ *   then:  floe table evolve --add-column "extra struct<n: int, labels: list<string>>"
+ *          --add-column "address.geo struct<lat: double>"
  *
  * PyIceberg and Spark (Iceberg Java) read the evolved table like floe: the rows of run 1's
  * file give NULL for every new field (spec "Column Projection": a field id a data file does
@@ -26,6 +28,7 @@ const T = 'ns.users';
 const KEYS = 210; // records per run, each with its own attrs key
 let project: FloeProject;
 let second: { code: number; stdout: string; stderr: string };
+let evolved: { code: number; stdout: string; stderr: string };
 let lastColumnIdBefore: number;
 let fields: NestedField[];
 let lastColumnIdAfter: number;
@@ -65,6 +68,7 @@ setupOnce(async () => {
     ),
   );
   second = await project.run(['run', 'users', '--json']);
+  evolved = await project.run(['table', 'evolve', T, '--add-column', 'extra struct<n: int, labels: list<string>>', '--add-column', 'address.geo struct<lat: double>']);
   const described = await project.describe(T);
   fields = currentFields(described);
   lastColumnIdAfter = lastColumnId(described);
@@ -77,8 +81,9 @@ setupOnce(async () => {
       {
         op: 'sql',
         sql:
-          `INSERT INTO floe.${T} VALUES (1000, named_struct('city', 'spark', 'zip', 'z1000'), array(named_struct('sku', 'sp', 'qty', 7L, 'note', 'n1000')), ` +
-          `map('ks', named_struct('a', 70L, 'b', 'bs')), named_struct('lat', 1.5D, 'lon', -2.5D), array('ts'))`,
+          `INSERT INTO floe.${T} VALUES (1000, named_struct('city', 'spark', 'zip', 'z1000', 'geo', named_struct('lat', 0.5D)), ` +
+          `array(named_struct('sku', 'sp', 'qty', 7L, 'note', 'n1000')), map('ks', named_struct('a', 70L, 'b', 'bs')), ` +
+          `named_struct('lat', 1.5D, 'lon', -2.5D), array('ts'), named_struct('n', 3, 'labels', array('x', 'y')))`,
       },
       { op: 'read', table: T, with_rows: true },
     ],
@@ -108,27 +113,50 @@ describe('nested fields added by a run, read by PyIceberg and Spark', () => {
       'add column tags list<string>',
     ]);
     const added = indexFields({ type: 'struct', fields }).filter((f) => f.id > lastColumnIdBefore);
-    expect(added.map((f) => f.path.join('.'))).toEqual(['address.zip', 'items.element.note', 'attrs.value.b', 'geo', 'geo.lat', 'geo.lon', 'tags', 'tags.element']);
+    expect(added.map((f) => f.path.join('.'))).toEqual([
+      'address.zip',
+      'address.geo',
+      'address.geo.lat',
+      'items.element.note',
+      'attrs.value.b',
+      'geo',
+      'geo.lat',
+      'geo.lon',
+      'tags',
+      'tags.element',
+      'extra',
+      'extra.n',
+      'extra.labels',
+      'extra.labels.element',
+    ]);
     expect(lastColumnIdAfter).toBe(lastColumnIdBefore + added.length);
+  });
+
+  it('floe table evolve then adds a struct column holding a list, and a struct inside address', () => {
+    expect(evolved.stderr).toBe('');
+    expect(evolved.code).toBe(0);
+    expect(evolved.stdout).toContain('add column extra struct<n:int,labels:list<string>>');
+    expect(evolved.stdout).toContain('add column address.geo struct<lat:double>');
   });
 
   it('floe reads the first run\'s rows with NULL in every new field', () => {
     expect(floe.length).toBe(2 * KEYS);
     const one = byId(floe).get(1)!;
-    expect(one.address).toEqual({ city: 'c1', zip: null });
+    expect(one.address).toEqual({ city: 'c1', zip: null, geo: null });
     expect(one.items).toEqual([{ sku: 's1', qty: '1', note: null }]);
     expect(one.attrs).toEqual([['k1', { a: '1', b: null }]]);
     expect(one.geo).toBeNull();
     expect(one.tags).toBeNull();
+    expect(one.extra).toBeNull();
     const later = byId(floe).get(KEYS + 1)!;
-    expect(later.address).toEqual({ city: `c${KEYS + 1}`, zip: `z${KEYS + 1}` });
+    expect(later.address).toEqual({ city: `c${KEYS + 1}`, zip: `z${KEYS + 1}`, geo: null });
   });
 
   it('PyIceberg reads the same rows, with NULL for the new fields in the old file', () => {
     expect(py.schema.map((f) => [f.name, f.field_id])).toEqual(fields.map((f) => [f.name, f.id]));
     expectSameRows(T, asPyIceberg012Reads(fields, floe).rows, py.rows, 'PyIceberg');
     const one = byId(py.rows!).get(1)!;
-    expect(one.address).toEqual({ city: 'c1', zip: null });
+    expect(one.address).toEqual({ city: 'c1', zip: null, geo: null });
     expect(one.items).toEqual([{ sku: 's1', qty: '1', note: null }]);
     expect(one.attrs).toEqual([['k1', { a: '1', b: null }]]);
     expect(one.geo).toBeNull();
@@ -142,6 +170,9 @@ describe('nested fields added by a run, read by PyIceberg and Spark', () => {
   it("floe reads Spark's append with the new fields as Spark does", () => {
     expect(floeAfter.length).toBe(2 * KEYS + 1);
     expectSameRows(T, floeAfter, sparkAfter.rows, 'Spark');
-    expect(byId(floeAfter).get(1000)!.attrs).toEqual([['ks', { a: '70', b: 'bs' }]]);
+    const spark = byId(floeAfter).get(1000)!;
+    expect(spark.attrs).toEqual([['ks', { a: '70', b: 'bs' }]]);
+    expect(spark.extra).toEqual({ n: 3, labels: ['x', 'y'] });
+    expect(spark.address).toEqual({ city: 'spark', zip: 'z1000', geo: { lat: 0.5 } });
   });
 });
