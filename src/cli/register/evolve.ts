@@ -6,7 +6,7 @@ export function registerEvolve(table: Command): void {
   table
     .command('evolve <table>')
     .description('change a table\'s schema, partition spec, sort order or properties in one atomic commit; no data file is rewritten')
-    .option('--add-column <spec>', 'add an optional column: "name type [first | after col] [doc \'text\']"; dotted names add to a struct', collect, [])
+    .option('--add-column <spec>', 'add an optional column: "name type [first | after col] [doc \'text\']"; dotted names add to a struct; the type may be nested: struct<lat: double>, list<string>, map<string, long>', collect, [])
     .option('--rename-column <old=new>', 'rename a column (dotted old name for nested columns)', collect, [])
     .option('--drop-column <name>', 'drop a column; refused when a partition spec, the sort order or the identifier fields use it', collect, [])
     .option('--widen-column <name=type>', 'widen a column: int→long, float→double, decimal(P,S)→decimal(P2,S) with P2>P; also a map value or list element ("tags.value=long")', collect, [])
