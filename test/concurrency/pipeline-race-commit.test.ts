@@ -120,15 +120,18 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       });
     }
 
-    it('the same --run-id committed by the other run: the error names its snapshot, for the skip', async () => {
-      const { id, startId } = await fresh();
-      let theirs: bigint | undefined;
-      const ev = racedBy({ table: `race.${id.name}`, pipeline: 'events', startId, runId: 'nightly-9' }, async () => {
-        theirs = (await run(id, [[4, 4]], { pipeline: 'events', runId: 'nightly-9' })).snapshotId;
+    for (const mode of ['append', 'overwrite'] as const) {
+      it(`${mode}: the same --run-id committed by the other run is told apart (its snapshot, for the skip), before an overwrite's own check`, async () => {
+        const { id, startId } = await fresh();
+        let theirs: bigint | undefined;
+        const ev = racedBy({ table: `race.${id.name}`, pipeline: 'events', startId, runId: 'nightly-9' }, async () => {
+          theirs = (await run(id, [[4, 4]], { pipeline: 'events', runId: 'nightly-9' })).snapshotId;
+        });
+        const summary = stateSummary('events', 'nightly-9');
+        const e = await failure(writeTable({ catalog, io, engine, id, selectSql: values([[4, 4]]), warehouse, summary, mode, events: ev }));
+        expect(committedByConcurrentRun(e)).toBe(String(theirs));
+        expect((await rowsOf(id)).ids).toEqual([1, 2, 3, 4]);
       });
-      const e = await failure(run(id, [[4, 4]], { pipeline: 'events', runId: 'nightly-9', events: ev }));
-      expect(committedByConcurrentRun(e)).toBe(String(theirs));
-      expect((await rowsOf(id)).ids).toEqual([1, 2, 3, 4]);
-    });
+    }
   });
 }
