@@ -74,7 +74,7 @@ async function signalAt(
   args: readonly string[],
   point: string,
   signal: NodeJS.Signals,
-  o: { hold?: boolean; second?: boolean; env?: Record<string, string> } = {},
+  o: { hold?: boolean; second?: boolean; env?: Record<string, string>; atPause?: () => void } = {},
 ): Promise<Signalled> {
   const child = startFloe(['--project', s.project, ...args], {
     cwd: s.project,
@@ -82,6 +82,13 @@ async function signalAt(
   });
   const done = collect(child);
   await waitForLine(child, done, `floe-test: paused at ${point}`);
+  try {
+    o.atPause?.();
+  } catch (e) {
+    child.kill('SIGKILL');
+    await done;
+    throw e;
+  }
   child.kill(signal);
   if (o.second) {
     await waitForLine(child, done, 'floe-test: signal received');
@@ -128,7 +135,9 @@ describe('floe run stopped by a signal', () => {
     const s = await project();
     const before = await tableState(s.project, 'raw.orders');
     const files = tree(tableDir(s));
-    const { result: r, stderr } = await signalAt(s, ['run', 'orders'], 'commit:raw.orders', 'SIGTERM');
+    // At the pause the run's new data file is in the table folder, not yet committed.
+    const atPause = () => expect(tree(tableDir(s)).filter((f) => f.endsWith('.parquet')).length).toBeGreaterThan(files.filter((f) => f.endsWith('.parquet')).length);
+    const { result: r, stderr } = await signalAt(s, ['run', 'orders'], 'commit:raw.orders', 'SIGTERM', { atPause });
     expect(r.code, show(r)).toBe(143);
     expect(stderr, show(r)).toBe('floe: interrupted by SIGTERM; nothing was committed to raw.orders\n');
     expect(r.stdout, show(r)).toBe('');
@@ -166,6 +175,35 @@ describe('floe run stopped by a signal', () => {
     expect(catalogPointer(s.project, 'raw.orders')).not.toBe(before);
     expect((await tableState(s.project, 'raw.orders')).rows).toBe(5n);
     expect(await lastAudit(s)).toMatchObject({ command: 'run', outcome: 'cancelled', exit_code: 129 });
+  });
+
+  it('SIGTERM before the commit of a run with quarantined rows: its staged rejects are deleted too', async () => {
+    const s = await project();
+    await writeFile(path.join(s.project, 'data', 'bad.csv'), 'id,name,amount\n1,a,1.5\n2,b,2.5,extra\n3,c,3.5\n');
+    await writeFile(path.join(s.project, 'pipelines', 'bad.yaml'), 'name: bad\nsource:\n  kind: csv\n  path: data/bad.csv\ntarget:\n  table: raw.orders\n  mode: append\nrejects: { max_ratio: 0.5 }\n');
+    const before = await tableState(s.project, 'raw.orders');
+    const staged = () => tree(path.join(s.project, 'warehouse', '.floe-pending-rejects')).filter((f) => f.endsWith('.parquet'));
+    // At the pause the quarantined row is staged (rejects-pending.ts), for the commit to name.
+    const { result: r, stderr } = await signalAt(s, ['run', 'bad'], 'commit:raw.orders', 'SIGTERM', { atPause: () => expect(staged().length).toBe(1) });
+    expect(r.code, show(r)).toBe(143);
+    expect(stderr, show(r)).toBe('floe: interrupted by SIGTERM; nothing was committed to raw.orders\n');
+    expect(staged(), show(r)).toEqual([]);
+    expect(locks(s), show(r)).toEqual([]);
+    expect(await tableState(s.project, 'raw.orders')).toEqual(before);
+    expect(existsSync(path.join(s.project, 'warehouse', 'raw', 'orders__rejects')), show(r)).toBe(false);
+  });
+
+  it('a run of two pipelines stopped after the first committed says which table has the commit and which has none', async () => {
+    const s = await project();
+    await writeFile(path.join(s.project, 'pipelines', 'zz_later.yaml'), 'name: zz_later\nsource:\n  kind: csv\n  path: data/more.csv\ntarget:\n  table: raw.later\n  mode: append\n');
+    const { result: r, stderr } = await signalAt(s, ['run', '--all', '--concurrency', '1', '--json'], 'committed:raw.orders', 'SIGTERM');
+    expect(r.code, show(r)).toBe(143);
+    expect(stderr, show(r)).toBe('floe: interrupted by SIGTERM after committing to raw.orders; nothing was committed to raw.later\n');
+    const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(events.at(-1), show(r)).toMatchObject({ event: 'end', status: 'cancelled', signal: 'SIGTERM', pipelines: 2, committed: 1 });
+    expect((await tableState(s.project, 'raw.orders')).rows).toBe(5n);
+    expect(catalogPointer(s.project, 'raw.later')).toBeNull();
+    expect(locks(s), show(r)).toEqual([]);
   });
 
   it('SIGTERM while DuckDB writes an endless query: the statement is interrupted, its staged files removed', async () => {
