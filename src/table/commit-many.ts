@@ -17,6 +17,7 @@
  */
 import type { Catalog, TableSwap } from '../catalog/catalog.js';
 import { formatTableId } from '../catalog/catalog.js';
+import { cancelPoint, inCatalogSwap } from '../cancel.js';
 import { conflictError, FloeError } from '../errors.js';
 import { serializeTableMetadata } from '../iceberg/metadata-json.js';
 import type { TableIdentifier, TableMetadata } from '../iceberg/types.js';
@@ -62,6 +63,7 @@ export async function commitTables(catalog: Catalog, io: FileIO, commits: readon
   let policy = strictest(bases);
   for (let attempt = 0; ; attempt++) {
     try {
+      await cancelPoint('commit', label); // a signal stops the write here, before the metadata files (src/cancel.ts)
       const staged: Staged[] = [];
       try {
         const now = Date.now();
@@ -113,7 +115,8 @@ export async function commitTables(catalog: Catalog, io: FileIO, commits: readon
           hint: 'Another writer keeps changing these tables; retry later or raise commit.retry.num-retries.',
         });
       }
-      events.onRetry?.({ attempt: attempt + 1, waitMs, table: label });
+      // One retry event per table, as a single-table commit reports its own.
+      for (const table of names) events.onRetry?.({ attempt: attempt + 1, waitMs, table });
       await new Promise((r) => setTimeout(r, waitMs));
       bases = await Promise.all(commits.map((c, i) => reload(catalog, io, c, names[i]!)));
       policy = strictest(bases);
@@ -167,7 +170,7 @@ function unknownOutcome(label: string, e: unknown, why: string): FloeError {
 async function commitOrVerify(catalog: Catalog, io: FileIO, staged: readonly Staged[], label: string): Promise<TableIdentifier[]> {
   let error: unknown;
   try {
-    const r = await catalog.commitTables(staged.map((s) => s.swap));
+    const r = await inCatalogSwap(label, () => catalog.commitTables(staged.map((s) => s.swap)));
     return r.committed ? [] : r.stale;
   } catch (e) {
     error = e;

@@ -111,8 +111,10 @@ describe('prepared writes committed in one catalog transaction', () => {
     const t = ids();
     const writes = await group(catalog, t);
     let raced = 0;
+    const retried: string[] = [];
     const results = await commitPreparedWrites(catalog, io, writes, {
       events: {
+        onRetry: ({ table }) => void retried.push(table),
         beforeSwap: async ({ attempt }) => {
           if (attempt !== 1) return;
           raced++;
@@ -122,6 +124,7 @@ describe('prepared writes committed in one catalog transaction', () => {
     });
     expect(raced).toBe(1);
     expect(results.map((r) => r.attempts)).toEqual([2, 2, 2]);
+    expect(retried).toEqual([`g.a${n}`, `g.b${n}`, `g.c${n}`]);
     expect(await rows(catalog, t.a)).toEqual([2]);
     expect(await rows(catalog, t.b)).toEqual([10, 11, 12]);
     expect(await rows(catalog, t.c)).toEqual([20]);
