@@ -82,6 +82,60 @@ describe('incremental.lookback on a sqlite source', () => {
   }, 60_000);
 });
 
+describe('rows read again by a lookback', () => {
+  it('are upserted when they differ from the table: same cursor, a marked delete, a new column', async () => {
+    const p = await newProject();
+    await mkdir(p.path('data'));
+    const db = new Database(p.path('data/app.db'));
+    db.exec('CREATE TABLE items (id INTEGER PRIMARY KEY, v TEXT, gone INTEGER NOT NULL DEFAULT 0, updated_at DATETIME)');
+    const put = db.prepare('INSERT OR REPLACE INTO items (id, v, gone, updated_at) VALUES (?, ?, ?, ?)');
+    put.run(1, 'a', 0, '2024-01-05 11:00:00');
+    put.run(2, 'b', 0, '2024-01-05 11:30:00');
+    put.run(3, 'c', 0, '2024-01-05 12:00:00');
+    await p.pipeline(
+      'items',
+      [
+        'source: { kind: sqlite, connection: data/app.db, table: items, incremental: { cursor: updated_at, lookback: 1h } }',
+        'columns: { gone: { type: boolean } }',
+        'target: { table: app.items, mode: merge, key: [id], delete_column: gone }',
+        '',
+      ].join('\n'),
+    );
+    await p.run(['items']);
+    const snapshots = async () => (await p.snapshots('app.items')).length;
+    const rows = () => p.query('SELECT id, v FROM app.items ORDER BY id');
+    const before = await snapshots();
+
+    // A second write of row 1 that kept its cursor (a clock of coarse grain, a long transaction); row 2 deleted at the source.
+    put.run(1, 'a2', 0, '2024-01-05 11:00:00');
+    put.run(2, 'b', 1, '2024-01-05 11:30:00');
+    await p.run(['items']);
+    expect(await snapshots()).toBe(before + 1);
+    expect(await rows()).toEqual([
+      { id: 1, v: 'a2' },
+      { id: 3, v: 'c' },
+    ]);
+
+    // Nothing changed: the marked row, read again, deletes nothing more and is not written.
+    await p.run(['items']);
+    expect(await rows()).toEqual([
+      { id: 1, v: 'a2' },
+      { id: 3, v: 'c' },
+    ]);
+
+    // A column the source added: the table gets it, and the rows read again are written with it.
+    db.exec("ALTER TABLE items ADD COLUMN note TEXT DEFAULT 'n'");
+    db.close();
+    await p.run(['items']);
+    expect(await p.columns('app.items')).toContain('note string');
+    expect(await p.query('SELECT id, v, note FROM app.items ORDER BY id')).toEqual([
+      { id: 1, v: 'a2', note: 'n' },
+      { id: 3, v: 'c', note: 'n' },
+    ]);
+    expect((await p.snapshots('app.items')).at(-1)!.summary['floe.cursor.value']).toBe('2024-01-05 12:00:00');
+  }, 60_000);
+});
+
 describe('incremental.lookback on a csv source', () => {
   it('reads late rows inside the lookback once, not those below it, and keeps the watermark', async () => {
     const p = await newProject();
