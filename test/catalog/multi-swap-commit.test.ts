@@ -279,17 +279,36 @@ describe('prepared writes on a Postgres catalog whose connection drops right aft
     await db?.drop();
   });
 
+  it('a connection cut in the middle of the transaction: rolled back, the original error, nothing lands', async () => {
+    const t = { a: { namespace: ['pgmid'], name: 'a' }, b: { namespace: ['pgmid'], name: 'b' }, c: { namespace: ['pgmid'], name: 'c' } };
+    const writes = await group(pg, t);
+    const a = await pointer(pg, t.a);
+    const b = await pointer(pg, t.b);
+    // The first guarded UPDATE reaches the server; the connection is gone before COMMIT.
+    proxy.arm('UPDATE iceberg_tables');
+    const e = await rejection(commitPreparedWrites(pg, io, writes));
+    expect(proxy.cuts).toBe(1);
+    expect(e.kind).toBe('io');
+    expect(e.message).toContain('lost the connection');
+    expect(e.context.commitState).toBeUndefined();
+    expect(await pointer(pg, t.a)).toBe(a);
+    expect(await pointer(pg, t.b)).toBe(b);
+    expect(await pg.tableExists(t.c)).toBe(false);
+    expect(parquetUnder(join(dir, 'pgmid', 'c'))).toEqual([]);
+  });
+
   it('reads the tables back, finds the transaction committed, and succeeds once', async () => {
     const t = { a: { namespace: ['pg'], name: 'a' }, b: { namespace: ['pg'], name: 'b' }, c: { namespace: ['pg'], name: 'c' } };
     const writes = await group(pg, t);
     proxy.arm('COMMIT');
+    const cutsBefore = proxy.cuts;
     const results = await commitPreparedWrites(pg, io, writes);
-    expect(proxy.cuts).toBe(1);
+    expect(proxy.cuts).toBe(cutsBefore + 1);
     expect(results.map((r) => r.attempts)).toEqual([1, 1, 1]);
     expect(await rows(pg, t.a)).toEqual([2]);
     expect(await rows(pg, t.b)).toEqual([10, 11]);
     expect(await rows(pg, t.c)).toEqual([20]);
-    const stored = await db.query<{ table_name: string; metadata_location: string }>('SELECT table_name, metadata_location FROM iceberg_tables ORDER BY table_name');
+    const stored = await db.query<{ table_name: string; metadata_location: string }>(`SELECT table_name, metadata_location FROM iceberg_tables WHERE table_namespace = 'pg' ORDER BY table_name`);
     expect(stored.map((r) => r.metadata_location)).toEqual(results.map((r) => r.committed!.metadataLocation));
   });
 });
