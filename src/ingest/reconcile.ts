@@ -72,7 +72,7 @@ export function reconcileColumns(
   // Ids for new columns, nested ones included: above last-column-id, shared by the whole write.
   let next = Math.max(highestFieldId(table), lastColumnId, 0) + 1;
   const extraNested: string[] = [];
-  const nested: NestedMerge = { policy, tableName, problems, changes, extra: extraNested, nextId: () => next++ };
+  const nested: NestedMerge = { policy, tableName, problems, changes, casts, extra: extraNested, nullOnly: [], nextId: () => next++ };
   for (const f of table.fields) {
     const src = byName.get(f.name) ?? byLower.get(f.name.toLowerCase());
     if (!src) {
@@ -84,11 +84,13 @@ export function reconcileColumns(
     used.add(src.name);
     if (typeof src.type !== 'string' && typeof f.type !== 'string') {
       // A struct, list or map on both sides: matched field by field (mergeNested).
-      const merged = mergeNested(f.type, src.type, f.name, nested);
+      nested.nullOnly = [];
+      const merged = mergeNested(f.type, src.type, f.name, nested, []);
       fields.push(merged === f.type ? f : { ...f, type: merged });
       // DuckDB casts structs by field name (missing fields NULL, fields the table lacks left
       // out), so the cast turns the input's shape into exactly the table's.
-      const value = shapeNoRequired(merged) === shapeNoRequired(src.type) ? quoteIdent(src.name) : `CAST(${quoteIdent(src.name)} AS ${duckdbTypeSql(merged)})`;
+      const cast = shapeNoRequired(merged) === shapeNoRequired(src.type) ? quoteIdent(src.name) : `CAST(${quoteIdent(src.name)} AS ${duckdbTypeSql(merged)})`;
+      const value = nested.nullOnly.length ? onlyNulls(quoteIdent(src.name), nested.nullOnly, cast, tableName) : cast;
       items.push(`${f.required ? requireValue(value, f.name, tableName) : value} AS ${quoteIdent(f.name)}`);
       continue;
     }
@@ -144,9 +146,21 @@ interface NestedMerge {
   tableName: string;
   problems: string[];
   changes: string[];
+  casts: string[];
   /** Paths of input fields the table lacks (reported under `fail`). */
   extra: string[];
+  /** String input fields written into a field of another type: each value must be NULL (onlyNulls). */
+  nullOnly: NullOnly[];
   nextId: () => number;
+}
+
+/** How to reach a nested value from its top-level column: a struct field (the input's name), a list's elements, a map's values. */
+type Hop = { field: string } | 'element' | 'value';
+
+interface NullOnly {
+  path: string;
+  hops: Hop[];
+  to: IcebergType;
 }
 
 /**
@@ -160,17 +174,25 @@ interface NestedMerge {
  * never changes (its fields are the map's identity): it must match, or promote into, the
  * table's key. Every other difference is pushed to `m.problems` with the path and both types.
  */
-function mergeNested(t: IcebergType, input: IcebergType, path: string, m: NestedMerge): IcebergType {
+function mergeNested(t: IcebergType, input: IcebergType, path: string, m: NestedMerge, hops: Hop[]): IcebergType {
   const mismatch = (why = '') => {
     m.problems.push(`column "${path}": the input has type ${typeShape(input)}, the table ${m.tableName} has ${typeShape(t)}${why}`);
     return t;
   };
   if (typeof t === 'string' || typeof input === 'string') {
-    if (typeof t !== 'string' || typeof input !== 'string') return mismatch();
-    if (isPromotionAllowed(input, t)) return t; // the same type, or a narrower one the cast widens
-    if (m.policy === 'add_columns' && isPromotionAllowed(t, input)) {
-      m.changes.push(`widen ${path}: ${typeShape(t)} → ${typeShape(input)}`);
-      return input;
+    if (typeof t === 'string' && typeof input === 'string') {
+      if (isPromotionAllowed(input, t)) return t; // the same type, or a narrower one the cast widens
+      if (m.policy === 'add_columns' && isPromotionAllowed(t, input)) {
+        m.changes.push(`widen ${path}: ${typeShape(t)} → ${typeShape(input)}`);
+        return input;
+      }
+    }
+    // JSON readers type a field that is null in every record as a string: such a field is
+    // written into the table's type when all its values are NULL, as for a top-level column.
+    if (input === 'string') {
+      m.nullOnly.push({ path, hops, to: t });
+      m.casts.push(`write ${path} (input string) as ${typeShape(t)}: only if every value is NULL`);
+      return t;
     }
     return mismatch();
   }
@@ -186,7 +208,7 @@ function mergeNested(t: IcebergType, input: IcebergType, path: string, m: Nested
         return f;
       }
       used.add(src.name);
-      const merged = mergeNested(f.type, src.type, `${path}.${f.name}`, m);
+      const merged = mergeNested(f.type, src.type, `${path}.${f.name}`, m, [...hops, { field: src.name }]);
       if (merged === f.type) return f;
       changed = true;
       return { ...f, type: merged };
@@ -203,7 +225,7 @@ function mergeNested(t: IcebergType, input: IcebergType, path: string, m: Nested
     return changed ? { ...t, fields } : t;
   }
   if (isList(t) && isList(input)) {
-    const element = mergeNested(t.element, input.element, `${path}.element`, m);
+    const element = mergeNested(t.element, input.element, `${path}.element`, m, [...hops, 'element']);
     return element === t.element ? t : { ...t, element };
   }
   if (isMap(t) && isMap(input)) {
@@ -212,10 +234,38 @@ function mergeNested(t: IcebergType, input: IcebergType, path: string, m: Nested
       m.problems.push(`column "${path}.key": the input has type ${typeShape(input.key)}, the table ${m.tableName} has ${typeShape(t.key)} (a map's key never changes)`);
       return t;
     }
-    const value = mergeNested(t.value, input.value, `${path}.value`, m);
+    const value = mergeNested(t.value, input.value, `${path}.value`, m, [...hops, 'value']);
     return value === t.value ? t : { ...t, value };
   }
   return mismatch();
+}
+
+/**
+ * `cast` (the column written in the table's type), failing the write on the first value that
+ * is not NULL in any of the `nulls` fields of `column`: string input fields written into a
+ * field of another type (a JSON field that is null in every record of this input is typed as a
+ * string). The message has the same form as exactValueCast's, with the field's path.
+ */
+function onlyNulls(column: string, nulls: readonly NullOnly[], cast: string, tableName: string): string {
+  const whens = nulls.map((n) => {
+    // The first value that is not NULL at the field's path, in any element or map value.
+    const first = `(list_filter(${valuesAt(column, n.hops, 0)}, lambda __floe_v: __floe_v IS NOT NULL))[1]`;
+    const message =
+      `${quoteLiteral(`cannot write to ${tableName}: column "${n.path}": the input has type string, the table ${tableName} has ${typeShape(n.to)}, and the value `)} || ` +
+      `CAST(${first} AS VARCHAR) || ${quoteLiteral(` ${VALUE_ERRORS.notNull} (a string input field is written into a field of type ${typeShape(n.to)} only when all its values are NULL)`)}`;
+    return `WHEN ${first} IS NOT NULL THEN error(${message})`;
+  });
+  return `CASE ${whens.join(' ')} ELSE ${cast} END`;
+}
+
+/** SQL for the list of every value at `hops` below `expr` (NULL when a struct, list or map on the way is NULL). */
+function valuesAt(expr: string, hops: readonly Hop[], depth: number): string {
+  const [hop, ...rest] = hops;
+  if (hop === undefined) return `[${expr}]`;
+  if (typeof hop === 'object') return valuesAt(`(${expr}).${quoteIdent(hop.field)}`, rest, depth);
+  const e = `__floe_e${depth}`;
+  const items = hop === 'element' ? expr : `map_values(${expr})`;
+  return `flatten(list_transform(${items}, lambda ${e}: ${valuesAt(e, rest, depth + 1)}))`;
 }
 
 /**
@@ -283,13 +333,13 @@ const EXACT_INTEGERS: Record<string, readonly [bigint, bigint]> = {
  * has no long → double promotion).
  */
 function exactValueCast(expr: string, from: IcebergType, to: IcebergType, column: string, tableName: string): string | undefined {
-  if (typeof from !== 'string' || typeof to !== 'string') return undefined;
+  if (typeof from !== 'string') return undefined;
   const fail = (rule: string) =>
     `error(${quoteLiteral(`cannot write to ${tableName}: column "${column}": the input has type ${typeShape(from)}, the table ${tableName} has ${typeShape(to)}, and the value `)} || CAST(${expr} AS VARCHAR) || ${quoteLiteral(` ${rule}`)})`;
   if (from === 'string' && to !== 'string') {
     return `CAST(CASE WHEN ${expr} IS NULL THEN NULL ELSE ${fail(`${VALUE_ERRORS.notNull} (a string input column is written into a column of type ${typeShape(to)} only when all its values are NULL)`)} END AS ${duckdbTypeSql(to)})`;
   }
-  if (from !== 'int' && from !== 'long') return undefined;
+  if ((from !== 'int' && from !== 'long') || typeof to !== 'string') return undefined;
   const decimal = /^decimal\(\s*(\d+)\s*,\s*(\d+)\s*\)$/.exec(to.trim());
   const digits = decimal ? BigInt(Number(decimal[1]) - Number(decimal[2])) : undefined;
   const range = digits !== undefined ? ([-(10n ** digits - 1n), 10n ** digits - 1n] as const) : EXACT_INTEGERS[to];

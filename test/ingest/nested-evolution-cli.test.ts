@@ -109,4 +109,20 @@ describe('a JSON Lines source that gains nested fields between runs', () => {
     expect(r.stderr).toContain('data/users.jsonl');
     expect(await p.pointer('raw.users')).toBe(pointer);
   });
+
+  it('a nested field null in every record (read as a string) is written NULL into its type; a value there fails naming it', async () => {
+    await p.write('data/users.jsonl', '{"id": 6, "address": {"city": "Brest", "zip": null}, "items": [{"sku": "f", "qty": null}], "geo": null, "tags": null}\n');
+    const planned = await p.floe(['plan', 'users']);
+    expect(planned.stdout).toContain('write items.element.qty (input string) as long: only if every value is NULL');
+    expect(planned.stdout).toContain('write geo (input string) as struct<lat:double,lon:double>: only if every value is NULL');
+    await p.run(['users']);
+    expect(await p.queryCli('SELECT id, address, items, geo, tags FROM raw.users WHERE id = 6')).toEqual([
+      { id: 6, address: { city: 'Brest', zip: null }, items: [{ sku: 'f', qty: null, note: null }], geo: null, tags: null },
+    ]);
+    const pointer = await p.pointer('raw.users');
+    await p.write('data/users.jsonl', '{"id": 7, "items": [{"sku": "g", "qty": null}, {"sku": "h", "qty": "12"}]}\n');
+    const r = await p.run(['users'], 1);
+    expect(r.stderr).toContain('column "items.element.qty": the input has type string, the table raw.users has long, and the value 12 is not NULL');
+    expect(await p.pointer('raw.users')).toBe(pointer);
+  });
 });

@@ -138,6 +138,14 @@ describe('nested changes that are refused', () => {
     expectProblem([id0('id', 'long'), id0('address', list(0, 'string')), sameItems, sameAttrs], /column "address": the input has type list<string>, the table raw\.t has struct<city:string>/);
   });
 
+  it('a string input field (null in every JSON record) is written into the table\'s type only when all its values are NULL', () => {
+    const r = reconcileColumns(table, input(id0('id', 'long'), id0('address', struct(id0('city', 'string'))), id0('items', list(0, struct(id0('sku', 'string'), id0('qty', 'string')))), id0('attrs', 'string')), 'raw.t', 'add_columns', 1, LAST);
+    expect(r.evolved).toBe(false);
+    expect(r.casts).toEqual(['write items.element.qty (input string) as int: only if every value is NULL', 'write attrs (input string) as map<string,struct<a:long>>: only if every value is NULL']);
+    expect(r.projection).toContain('list_filter(flatten(list_transform("items", lambda __floe_e0: [(__floe_e0)."qty"]))');
+    expect(r.projection).toContain('column "items.element.qty": the input has type string, the table raw.t has int, and the value');
+  });
+
   it("a map's key never changes", () => {
     expectProblem([id0('id', 'long'), id0('attrs', map(0, 0, 'long', struct(id0('a', 'long'))))], /column "attrs\.key": the input has type long, the table raw\.t has string \(a map's key never changes\)/);
   });
