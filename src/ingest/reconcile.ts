@@ -17,8 +17,10 @@
  * at every depth (mergeNested): a field the input adds to a struct, a list's element struct
  * or a map's value struct is added with a fresh id (`add column address.zip string`), a
  * nested primitive widens along the same promotions (`widen items.element.qty: int → long`),
- * an optional field the input lacks reads NULL, and anything else (another kind of type, a
- * narrowing, a changed map key) fails naming the field's path. Older data files keep their
+ * an optional field the input lacks reads NULL, a string input field (what JSON readers make
+ * of a field that is null in every record) is written when all its values are NULL, and
+ * anything else (another kind of type, a narrowing, a changed map key) fails naming the
+ * field's path. Older data files keep their
  * ids, so readers resolve the new fields to NULL in them (spec "Column Projection").
  */
 import { schemaError } from '../errors.js';
@@ -213,6 +215,11 @@ function mergeNested(t: IcebergType, input: IcebergType, path: string, m: Nested
       changed = true;
       return { ...f, type: merged };
     });
+    if (used.size === 0 && m.policy === 'ignore') {
+      // Nothing of the input's struct would be written (and DuckDB casts no struct without a common field).
+      m.problems.push(`column "${path}": the input has type ${typeShape(input)}, which has none of the fields of the table ${m.tableName}'s ${typeShape(t)}`);
+      return t;
+    }
     for (const f of input.fields.filter((x) => !used.has(x.name))) {
       const p = `${path}.${f.name}`;
       if (m.policy === 'fail') m.extra.push(p);

@@ -159,5 +159,7 @@ describe('nested changes that are refused', () => {
     const r = reconcileColumns(table, input(id0('id', 'long'), id0('address', struct(id0('city', 'string'), id0('zip', 'string')))), 'raw.t', 'ignore', 1, LAST);
     expect(r.evolved).toBe(false);
     expect(r.projection).toContain('CAST("address" AS STRUCT("city" VARCHAR)) AS "address"');
+    // A struct that shares no field with the table's would be written as nothing at all.
+    expectProblem([id0('id', 'long'), id0('address', struct(id0('town', 'string')))], /column "address": the input has type struct<town:string>, which has none of the fields of the table raw\.t's struct<city:string>/, 'ignore');
   });
 });
