@@ -14,6 +14,8 @@ import { tableScanSql } from '../engine/read.js';
 import { quoteIdent, quoteLiteral } from '../engine/sql.js';
 import type { FileIO } from '../io/fileio.js';
 import type { LoadedTable } from '../table/load.js';
+import { planScan } from '../table/scan.js';
+import { and, pred, type SqlLiteral, type UnboundPredicate } from '../table/expr/expr.js';
 import { currentSchema } from '../table/snapshot-producer.js';
 
 export interface Reread {
@@ -54,7 +56,11 @@ export async function withoutUnchanged(
   const c = quoteIdent(o.cursor);
   const low = `CAST(${quoteLiteral(o.after)} AS ${cursorType})`;
   const high = `CAST(${quoteLiteral(o.watermark)} AS ${cursorType})`;
-  const scan = await tableScanSql({ engine, io: o.io, metadata: o.table.metadata, table: o.name });
+  // Only the files whose cursor bounds reach into [bound, watermark] are read (a recent slice of the table).
+  const range = [literal(o.after, cursorType), literal(o.watermark, cursorType)];
+  const filter = range[0] && range[1] ? and([pred<UnboundPredicate>({ op: 'gteq', column: o.cursor, literals: [range[0]] }), pred<UnboundPredicate>({ op: 'lteq', column: o.cursor, literals: [range[1]] })]) : undefined;
+  const plan = await planScan({ io: o.io, metadata: o.table.metadata, table: o.name, filter });
+  const scan = await tableScanSql({ engine, io: o.io, metadata: o.table.metadata, table: o.name, plan });
   const join = o.key.map((k) => `s.${quoteIdent(k)} = t.${quoteIdent(k)}`).join(' AND ');
   const equal = compared.map((col) => `CAST(s.${quoteIdent(col)} AS VARCHAR) IS NOT DISTINCT FROM CAST(t.${quoteIdent(col)} AS VARCHAR)`).join(' AND ');
   const marked = o.deleteColumn ? ` AND s.${quoteIdent(o.deleteColumn)} IS NOT TRUE` : '';
@@ -70,4 +76,17 @@ export async function withoutUnchanged(
   if (n > 0) return ` AND ${typed}.rowid NOT IN (SELECT r FROM ${quoteIdent(name)})`;
   await engine.run(`DROP TABLE ${quoteIdent(name)}`, 'drop the rows read again unchanged');
   return '';
+}
+
+/** The cursor's value as the literal a scan filter binds (table/expr/bind.ts); undefined: no pruning. */
+function literal(text: string, duckType: string | undefined): SqlLiteral | undefined {
+  const t = (duckType ?? '').toUpperCase();
+  if (t === 'DATE') return { kind: 'date', text };
+  if (t === 'TIMESTAMP' || t === 'TIMESTAMP_MS' || t === 'TIMESTAMP_S' || t === 'TIMESTAMP_NS') return { kind: 'timestamp', text };
+  if (t === 'TIMESTAMP WITH TIME ZONE') return { kind: 'timestamptz', text };
+  if (/^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT)$/.test(t) && /^[+-]?\d+$/.test(text)) return { kind: 'integer', value: BigInt(text) };
+  if (t.startsWith('DECIMAL') && /^[+-]?\d+(\.\d+)?$/.test(text)) return { kind: 'decimal', text };
+  if (t === 'DOUBLE' || t === 'FLOAT') return Number.isFinite(Number(text)) ? { kind: 'double', value: Number(text) } : undefined;
+  if (t === 'VARCHAR') return { kind: 'string', value: text };
+  return undefined;
 }
