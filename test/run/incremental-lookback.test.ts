@@ -79,6 +79,16 @@ describe('incremental.lookback on a sqlite source', () => {
     expect(eventOf(r.stdout, 'extract').cursor).toEqual({ column: 'seq', watermark: '1000', lower_bound: '900', inclusive: true, lookback: '100' });
     expect(await p.query('SELECT id, v FROM app.items ORDER BY id')).toEqual([{ id: 1, v: 'a' }, { id: 2, v: 'in' }]);
     expect((await p.snapshots('app.items')).at(-1)!.summary['floe.cursor.value']).toBe('1000');
+    const plan = await p.floe(['plan', 'items', '--json']);
+    expect(plan.code, show(plan)).toBe(0);
+    expect(JSON.parse(plan.stdout)[0].incremental).toEqual({
+      text: 'incremental: seq >= 900 (last committed 1000 less lookback 100)',
+      cursor: 'seq',
+      watermark: '1000',
+      lower_bound: '900',
+      inclusive: true,
+      lookback: '100',
+    });
   }, 60_000);
 });
 
