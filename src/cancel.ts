@@ -220,7 +220,8 @@ export async function inCatalogSwap<T>(table: string, fn: () => Promise<T>): Pro
 
 // --- Test hook -------------------------------------------------------------------------------
 //
-// FLOE_TEST_PAUSE_AT=<point>:<subject> (e.g. `commit:raw.orders`) makes the command stop at that
+// FLOE_TEST_PAUSE_AT=<point>:<subject> (e.g. `commit:raw.orders`, also matching a commit of
+// several tables that include raw.orders) makes the command stop at that
 // point, print `floe-test: paused at <point>:<subject>` on stderr, and wait for a signal (at most
 // a minute); then it goes on, and the next safe point (for `commit`, this one) stops it. With
 // FLOE_TEST_PAUSE_HOLD=1 it keeps waiting after the signal, as work that reaches no safe point
@@ -235,7 +236,8 @@ const PAUSE_LIMIT_MS = 60_000;
 /** The test hook's pause at `point` for `subject`, when FLOE_TEST_PAUSE_AT names them; else nothing. */
 export async function pausePoint(point: string, subject: string): Promise<void> {
   const at = process.env.FLOE_TEST_PAUSE_AT;
-  if (at === undefined || at !== `${point}:${subject}`) return;
+  // A commit of several tables at once (table/commit-many.ts) has them all as its subject: `a, b`.
+  if (at === undefined || !subject.split(', ').some((one) => at === `${point}:${one}`)) return;
   process.stderr.write(`floe-test: paused at ${at}\n`);
   const hold = process.env.FLOE_TEST_PAUSE_HOLD === '1';
   await new Promise<void>((resolve) => {

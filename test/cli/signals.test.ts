@@ -14,7 +14,7 @@ import { createServer, type ServerResponse } from 'node:http';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeLocal, listenLocal } from '../helpers/local-http.js';
-import { assertBuilt, catalogPointer, collect, floeOk, show, smallCsv, startFloe, tableState, useTmpDirs, writeProject, type RunResult } from './helpers.js';
+import { assertBuilt, catalogPointer, collect, floeOk, IDENTITY_PIPELINE, show, smallCsv, startFloe, tableState, useTmpDirs, writeProject, type RunResult } from './helpers.js';
 
 const newDir = useTmpDirs('floe-signals-');
 
@@ -204,6 +204,28 @@ describe('floe run stopped by a signal', () => {
     expect((await tableState(s.project, 'raw.orders')).rows).toBe(5n);
     expect(catalogPointer(s.project, 'raw.later')).toBeNull();
     expect(locks(s), show(r)).toEqual([]);
+  });
+
+  it('an identity run stopped before its outputs commit leaves them, their folders and its spill folder as they were', async () => {
+    const s = await project();
+    await writeFile(path.join(s.project, 'data', 'crm.csv'), 'id,email\n1,a@x.com\n2,b@x.com\n3,a@x.com\n');
+    await writeFile(path.join(s.project, 'data', 'crm2.csv'), 'id,email\n4,c@x.com\n');
+    await writeFile(path.join(s.project, 'pipelines', 'people.yaml'), IDENTITY_PIPELINE);
+    await floeOk(s.project, ['load', 'raw.crm', path.join(s.project, 'data', 'crm.csv')]);
+    await floeOk(s.project, ['run', 'people']);
+    await floeOk(s.project, ['load', 'raw.crm', path.join(s.project, 'data', 'crm2.csv')]);
+    const before = [await tableState(s.project, 'c360.people'), await tableState(s.project, 'c360.map')];
+    const files = tree(path.join(s.project, 'warehouse', 'c360'));
+    const parquet = (list: string[]) => list.filter((f) => f.endsWith('.parquet')).length;
+    // At the pause the outputs' new data files are written, not yet committed.
+    const atPause = () => expect(parquet(tree(path.join(s.project, 'warehouse', 'c360')))).toBeGreaterThan(parquet(files));
+    const { result: r, stderr } = await signalAt(s, ['run', 'people'], 'commit:c360.people', 'SIGTERM', { atPause });
+    expect(r.code, show(r)).toBe(143);
+    expect(stderr, show(r)).toMatch(/^floe: interrupted by SIGTERM; nothing was committed to c360\.(map, c360\.people|people, c360\.map)\n$/);
+    expect(tree(path.join(s.project, 'warehouse', 'c360')), show(r)).toEqual(files);
+    expect([await tableState(s.project, 'c360.people'), await tableState(s.project, 'c360.map')]).toEqual(before);
+    expect(locks(s), show(r)).toEqual([]);
+    expectCleanTmp(s, r);
   });
 
   it('SIGTERM while DuckDB writes an endless query: the statement is interrupted, its staged files removed', async () => {
