@@ -74,7 +74,7 @@ export function reconcileColumns(
   // Ids for new columns, nested ones included: above last-column-id, shared by the whole write.
   let next = Math.max(highestFieldId(table), lastColumnId, 0) + 1;
   const extraNested: string[] = [];
-  const nested: NestedMerge = { policy, tableName, problems, changes, casts, extra: extraNested, nullOnly: [], nextId: () => next++ };
+  const nested: NestedMerge = { policy, tableName, problems, changes, casts, extra: extraNested, checks: [], nextId: () => next++ };
   for (const f of table.fields) {
     const src = byName.get(f.name) ?? byLower.get(f.name.toLowerCase());
     if (!src) {
@@ -86,13 +86,13 @@ export function reconcileColumns(
     used.add(src.name);
     if (typeof src.type !== 'string' && typeof f.type !== 'string') {
       // A struct, list or map on both sides: matched field by field (mergeNested).
-      nested.nullOnly = [];
+      nested.checks = [];
       const merged = mergeNested(f.type, src.type, f.name, nested, []);
       fields.push(merged === f.type ? f : { ...f, type: merged });
       // DuckDB casts structs by field name (missing fields NULL, fields the table lacks left
       // out), so the cast turns the input's shape into exactly the table's.
       const cast = shapeNoRequired(merged) === shapeNoRequired(src.type) ? quoteIdent(src.name) : `CAST(${quoteIdent(src.name)} AS ${duckdbTypeSql(merged)})`;
-      const value = nested.nullOnly.length ? onlyNulls(quoteIdent(src.name), nested.nullOnly, cast, tableName) : cast;
+      const value = nested.checks.length ? checkedValues(quoteIdent(src.name), nested.checks, cast, tableName) : cast;
       items.push(`${f.required ? requireValue(value, f.name, tableName) : value} AS ${quoteIdent(f.name)}`);
       continue;
     }
@@ -151,18 +151,21 @@ interface NestedMerge {
   casts: string[];
   /** Paths of input fields the table lacks (reported under `fail`). */
   extra: string[];
-  /** String input fields written into a field of another type: each value must be NULL (onlyNulls). */
-  nullOnly: NullOnly[];
+  /** Input fields written into a field of another type, each value checked (checkedValues). */
+  checks: ValueCheck[];
   nextId: () => number;
 }
 
 /** How to reach a nested value from its top-level column: a struct field (the input's name), a list's elements, a map's values. */
 type Hop = { field: string } | 'element' | 'value';
 
-interface NullOnly {
+interface ValueCheck {
   path: string;
   hops: Hop[];
+  from: string;
   to: IcebergType;
+  /** Whole numbers: the range `to` holds exactly. Absent: a string field, whose every value must be NULL. */
+  range?: readonly [bigint, bigint];
 }
 
 /**
@@ -189,11 +192,19 @@ function mergeNested(t: IcebergType, input: IcebergType, path: string, m: Nested
         return input;
       }
     }
-    // JSON readers type a field that is null in every record as a string: such a field is
-    // written into the table's type when all its values are NULL, as for a top-level column.
+    // Value casts, as exactValueCast makes for a top-level column: JSON readers type a field
+    // that is null in every record as a string, written into the table's type when all its
+    // values are NULL; and a double field whose values are all whole numbers today as long,
+    // written into a double (float, int, decimal) field when every value fits exactly.
     if (input === 'string') {
-      m.nullOnly.push({ path, hops, to: t });
+      m.checks.push({ path, hops, from: input, to: t });
       m.casts.push(`write ${path} (input string) as ${typeShape(t)}: only if every value is NULL`);
+      return t;
+    }
+    const range = exactRange(input as string, t);
+    if (range) {
+      m.checks.push({ path, hops, from: input as string, to: t, range });
+      m.casts.push(`write ${path} (input ${typeShape(input)}) as ${typeShape(t)}: only values that fit exactly`);
       return t;
     }
     return mismatch();
@@ -248,18 +259,21 @@ function mergeNested(t: IcebergType, input: IcebergType, path: string, m: Nested
 }
 
 /**
- * `cast` (the column written in the table's type), failing the write on the first value that
- * is not NULL in any of the `nulls` fields of `column`: string input fields written into a
- * field of another type (a JSON field that is null in every record of this input is typed as a
- * string). The message has the same form as exactValueCast's, with the field's path.
+ * `cast` (the column written in the table's type), failing the write on the first value of
+ * any of the `checks` fields of `column` that the table's field type cannot take: a value at
+ * all in a string field (a JSON field that is null in every record of this input is typed as
+ * a string), a whole number out of the range the field's type holds exactly. The message has
+ * exactValueCast's form, with the field's path.
  */
-function onlyNulls(column: string, nulls: readonly NullOnly[], cast: string, tableName: string): string {
-  const whens = nulls.map((n) => {
-    // The first value that is not NULL at the field's path, in any element or map value.
-    const first = `(list_filter(${valuesAt(column, n.hops, 0)}, lambda __floe_v: __floe_v IS NOT NULL))[1]`;
+function checkedValues(column: string, checks: readonly ValueCheck[], cast: string, tableName: string): string {
+  const whens = checks.map((c) => {
+    const bad = c.range ? `__floe_v NOT BETWEEN ${c.range[0]} AND ${c.range[1]}` : '__floe_v IS NOT NULL';
+    // The first such value at the field's path, in any element or map value.
+    const first = `(list_filter(${valuesAt(column, c.hops, 0)}, lambda __floe_v: ${bad}))[1]`;
+    const rule = c.range ? VALUE_ERRORS.notExact : `${VALUE_ERRORS.notNull} (a string input field is written into a field of type ${typeShape(c.to)} only when all its values are NULL)`;
     const message =
-      `${quoteLiteral(`cannot write to ${tableName}: column "${n.path}": the input has type string, the table ${tableName} has ${typeShape(n.to)}, and the value `)} || ` +
-      `CAST(${first} AS VARCHAR) || ${quoteLiteral(` ${VALUE_ERRORS.notNull} (a string input field is written into a field of type ${typeShape(n.to)} only when all its values are NULL)`)}`;
+      `${quoteLiteral(`cannot write to ${tableName}: column "${c.path}": the input has type ${c.from}, the table ${tableName} has ${typeShape(c.to)}, and the value `)} || ` +
+      `CAST(${first} AS VARCHAR) || ${quoteLiteral(` ${rule}`)}`;
     return `WHEN ${first} IS NOT NULL THEN error(${message})`;
   });
   return `CASE ${whens.join(' ')} ELSE ${cast} END`;
@@ -346,12 +360,19 @@ function exactValueCast(expr: string, from: IcebergType, to: IcebergType, column
   if (from === 'string' && to !== 'string') {
     return `CAST(CASE WHEN ${expr} IS NULL THEN NULL ELSE ${fail(`${VALUE_ERRORS.notNull} (a string input column is written into a column of type ${typeShape(to)} only when all its values are NULL)`)} END AS ${duckdbTypeSql(to)})`;
   }
+  const range = exactRange(from, to);
+  if (range === undefined) return undefined;
+  return `CAST(CASE WHEN ${expr} NOT BETWEEN ${range[0]} AND ${range[1]} THEN ${fail(VALUE_ERRORS.notExact)} ELSE ${expr} END AS ${duckdbTypeSql(to)})`;
+}
+
+/** The whole numbers of type `from` (int, long) that the primitive `to` holds exactly, as [min, max]; undefined when there is no such cast. */
+function exactRange(from: string, to: IcebergType): readonly [bigint, bigint] | undefined {
   if ((from !== 'int' && from !== 'long') || typeof to !== 'string') return undefined;
   const decimal = /^decimal\(\s*(\d+)\s*,\s*(\d+)\s*\)$/.exec(to.trim());
   const digits = decimal ? BigInt(Number(decimal[1]) - Number(decimal[2])) : undefined;
   const range = digits !== undefined ? ([-(10n ** digits - 1n), 10n ** digits - 1n] as const) : EXACT_INTEGERS[to];
   if (range === undefined || (from === 'int' && to === 'int')) return undefined;
-  return `CAST(CASE WHEN ${expr} NOT BETWEEN ${range[0]} AND ${range[1]} THEN ${fail(VALUE_ERRORS.notExact)} ELSE ${expr} END AS ${duckdbTypeSql(to)})`;
+  return range;
 }
 
 function identifier(s: Schema): Partial<Schema> {

@@ -5,7 +5,9 @@
  * fresh ids (last-column-id advances, existing ids stay), `schema_changes` names them by
  * path, and rows of the first run read the new fields as NULL. A nested type change that is
  * not a promotion fails naming the path, both types and the input, and commits nothing;
- * `on_schema_change: fail` names a new nested field by its path.
+ * `on_schema_change: fail` names a new nested field by its path. Nested fields whose type
+ * drifts without a schema change (null everywhere, whole numbers today) are written into the
+ * table's type when every value fits.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { indexFields } from '../../src/iceberg/schema.js';
@@ -123,6 +125,20 @@ describe('a JSON Lines source that gains nested fields between runs', () => {
     await p.write('data/users.jsonl', '{"id": 7, "items": [{"sku": "g", "qty": null}, {"sku": "h", "qty": "12"}]}\n');
     const r = await p.run(['users'], 1);
     expect(r.stderr).toContain('column "items.element.qty": the input has type string, the table raw.users has long, and the value 12 is not NULL');
+    expect(await p.pointer('raw.users')).toBe(pointer);
+  });
+
+  it('whole numbers in a nested double field (read as long today) are written when they fit exactly; one that does not fails naming it', async () => {
+    await p.write('data/users.jsonl', '{"id": 8, "geo": {"lat": 43, "lon": -1}}\n');
+    const planned = await p.floe(['plan', 'users']);
+    expect(planned.stdout).toContain('write geo.lat (input long) as double: only values that fit exactly');
+    await p.run(['users']);
+    expect(await p.queryCli('SELECT id, geo FROM raw.users WHERE id = 8')).toEqual([{ id: 8, geo: { lat: 43, lon: -1 } }]);
+    expect((await p.metadata('raw.users')).schemas).toHaveLength(2);
+    const pointer = await p.pointer('raw.users');
+    await p.write('data/users.jsonl', '{"id": 9, "geo": {"lat": 1, "lon": 9007199254740993}}\n');
+    const r = await p.run(['users'], 1);
+    expect(r.stderr).toContain('column "geo.lon": the input has type long, the table raw.users has double, and the value 9007199254740993 does not fit it exactly');
     expect(await p.pointer('raw.users')).toBe(pointer);
   });
 });

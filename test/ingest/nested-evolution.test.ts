@@ -152,7 +152,20 @@ describe('nested changes that are refused', () => {
 
   it('under on_schema_change: fail, a new nested field is named by its path', () => {
     expectProblem([id0('id', 'long'), id0('address', struct(id0('city', 'string'), id0('zip', 'string')))], /the input has column\(s\) "address\.zip" that raw\.t does not have/, 'fail');
-    expectProblem([id0('id', 'long'), id0('items', list(0, struct(id0('sku', 'string'), id0('qty', 'long'))))], /column "items\.element\.qty": the input has type long, the table raw\.t has int/, 'fail');
+    // A wider number is not a schema change under fail: written when every value fits, as for a top-level column.
+    const r = reconcileColumns(table, input(id0('id', 'long'), id0('items', list(0, struct(id0('sku', 'string'), id0('qty', 'long'))))), 'raw.t', 'fail', 1, LAST);
+    expect(r.evolved).toBe(false);
+    expect(r.casts).toEqual(['write items.element.qty (input long) as int: only values that fit exactly']);
+  });
+
+  it('whole numbers (a double field whose values are all whole today) are written into a double, int or decimal field when every value fits exactly', () => {
+    const money: Schema = { ...table, fields: [f(1, 'id', 'long'), f(2, 'order', struct(f(5, 'total', 'double'), f(6, 'lines', list(7, struct(f(8, 'price', 'decimal(9, 2)'))))))] };
+    const r = reconcileColumns(money, input(id0('id', 'long'), id0('order', struct(id0('total', 'long'), id0('lines', list(0, struct(id0('price', 'long'))))))), 'raw.t', 'add_columns', 1, 8);
+    expect(r.evolved).toBe(false);
+    expect(r.casts).toEqual(['write order.total (input long) as double: only values that fit exactly', 'write order.lines.element.price (input long) as decimal(9,2): only values that fit exactly']);
+    expect(r.projection).toContain('__floe_v NOT BETWEEN -9007199254740992 AND 9007199254740992');
+    expect(r.projection).toContain('__floe_v NOT BETWEEN -9999999 AND 9999999');
+    expect(r.projection).toContain('column "order.lines.element.price": the input has type long, the table raw.t has decimal(9,2), and the value');
   });
 
   it('under on_schema_change: ignore, new nested fields are left out of the write', () => {
