@@ -9,7 +9,8 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { createServer, type ServerResponse } from 'node:http';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -163,6 +164,26 @@ describe('floe run stopped by a signal', () => {
     const next = await floeOk(s.project, ['run', 'orders', '--lock-timeout', '0s']);
     expect(next.stderr, show(next)).toBe('');
     expect((await tableState(s.project, 'raw.orders')).rows).toBe(5n);
+  });
+
+  it('SIGTERM while waiting for another run\'s lock: stops waiting at once and leaves that lock alone', async () => {
+    const s = await project();
+    const lockDir = path.join(s.project, 'warehouse', '.floe-locks');
+    await mkdir(lockDir, { recursive: true });
+    // Held by a live process on this host (this test's): never stale.
+    const theirs = JSON.stringify({ pid: process.pid, host: hostname(), since: new Date().toISOString() });
+    await writeFile(path.join(lockDir, 'raw.orders.lock'), theirs);
+    const child = startFloe(['--project', s.project, 'run', 'orders', '--json', '--lock-timeout', '10m'], { cwd: s.project, env: { TMPDIR: s.tmp, FLOE_CANCEL_GRACE_MS: '600000' } });
+    const done = collect(child);
+    let out = '';
+    child.stdout?.on('data', (d) => (out += String(d)));
+    await until(() => out.includes('"event":"start"'), done);
+    child.kill('SIGTERM');
+    const r = await done;
+    expect(r.code, show(r)).toBe(143);
+    expect(r.stderr, show(r)).toBe('floe: interrupted by SIGTERM; nothing was committed to raw.orders\n');
+    expect(await readFile(path.join(lockDir, 'raw.orders.lock'), 'utf8')).toBe(theirs);
+    expect(locks(s)).toEqual(['raw.orders.lock']);
   });
 
   it('SIGHUP after the commit landed: exit 129, the line says the commit happened, and it did', async () => {
