@@ -12,7 +12,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { indexFields } from '../../src/iceberg/schema.js';
 import type { TableMetadata } from '../../src/iceberg/types.js';
-import { assertBuilt, events, type Project, type RunResult, useProjects } from '../run/helpers.js';
+import { assertBuilt, duck, events, type Project, type RunResult, sqlString, useProjects } from '../run/helpers.js';
 
 beforeAll(assertBuilt);
 const newProject = useProjects();
@@ -140,5 +140,47 @@ describe('a JSON Lines source that gains nested fields between runs', () => {
     const r = await p.run(['users'], 1);
     expect(r.stderr).toContain('column "geo.lon": the input has type long, the table raw.users has double, and the value 9007199254740993 does not fit it exactly');
     expect(await p.pointer('raw.users')).toBe(pointer);
+  });
+});
+
+describe('nested widening and merge', () => {
+  it('a struct field and a list element field widen from int to long, keeping their ids; old rows keep their values', async () => {
+    const p = await newProject();
+    await p.write('data/b.jsonl', '');
+    await duck(`COPY (SELECT 1::INT AS id, {'q': 1::INT, 'f': 1.5::FLOAT} AS s, [{'q': 2::INT}] AS l) TO ${sqlString(p.path('data/a.parquet'))} (FORMAT parquet)`);
+    const load = await p.floe(['load', 'raw.w', p.path('data/a.parquet')]);
+    expect(load.code, load.stderr).toBe(0);
+    const before = idsByPath(await p.metadata('raw.w'));
+    await p.pipeline('w', 'source: { kind: jsonl, path: data/b.jsonl }\ntarget: { table: raw.w }\n');
+    await p.write('data/b.jsonl', '{"id": 2, "s": {"q": 3000000000, "f": 2.5}, "l": [{"q": 5000000000}]}\n');
+    const r = await p.run(['w', '--json']);
+    const commit = events(r.stdout).find((e) => e.event === 'commit')!;
+    expect(commit.schema_changes).toEqual(['widen id: int → long', 'widen s.q: int → long', 'widen s.f: float → double', 'widen l.element.q: int → long']);
+    const after = await p.metadata('raw.w');
+    expect(idsByPath(after)).toEqual(before);
+    expect(await p.columns('raw.w')).toEqual([
+      'id long',
+      `s ${JSON.stringify({ type: 'struct', fields: [{ id: before['s.q'], name: 'q', required: false, type: 'long' }, { id: before['s.f'], name: 'f', required: false, type: 'double' }] })}`,
+      `l ${JSON.stringify({ type: 'list', 'element-id': before['l.element'], element: { type: 'struct', fields: [{ id: before['l.element.q'], name: 'q', required: false, type: 'long' }] }, 'element-required': false })}`,
+    ]);
+    expect(await p.queryCli('SELECT id, s, l FROM raw.w ORDER BY id')).toEqual([
+      { id: 1, s: { q: 1, f: 1.5 }, l: [{ q: 2 }] },
+      { id: 2, s: { q: 3000000000, f: 2.5 }, l: [{ q: 5000000000 }] },
+    ]);
+  });
+
+  it('a merge pipeline adds nested fields too: updated rows take them, untouched rows read NULL', async () => {
+    const p = await newProject();
+    await p.pipeline('m', 'source: { kind: jsonl, path: data/m.jsonl }\ntarget: { table: raw.m, mode: merge, key: [id] }\n');
+    await p.write('data/m.jsonl', '{"id": 1, "address": {"city": "Paris"}, "items": [{"sku": "x"}]}\n{"id": 2, "address": {"city": "Lyon"}, "items": [{"sku": "y"}]}\n');
+    await p.run(['m']);
+    await p.write('data/m.jsonl', '{"id": 2, "address": {"zip": "69000", "city": "Lyon"}, "items": [{"sku": "y", "qty": 4}]}\n{"id": 3, "address": {"city": "Nice", "zip": "06000"}, "items": [{"qty": 1, "sku": "z"}]}\n');
+    const r = await p.run(['m', '--json']);
+    expect(events(r.stdout).find((e) => e.event === 'commit')!.schema_changes).toEqual(['add column address.zip string', 'add column items.element.qty long']);
+    expect(await p.queryCli('SELECT id, address, items FROM raw.m ORDER BY id')).toEqual([
+      { id: 1, address: { city: 'Paris', zip: null }, items: [{ sku: 'x', qty: null }] },
+      { id: 2, address: { city: 'Lyon', zip: '69000' }, items: [{ sku: 'y', qty: 4 }] },
+      { id: 3, address: { city: 'Nice', zip: '06000' }, items: [{ sku: 'z', qty: 1 }] },
+    ]);
   });
 });
