@@ -10,7 +10,7 @@
  * 3. identity_changes (append): merges, splits and guard cuts of this run.
  *
  * A crash before or during the transaction leaves all three as they were, after it all three
- * new (test/crash/identity-atomic.test.ts). The PII tags follow as property commits.
+ * new (test/crash/identity-atomic.test.ts). The outputs' PII tags commit with them.
  */
 import { randomUUID } from 'node:crypto';
 import { rm } from 'node:fs/promises';
@@ -27,9 +27,11 @@ import { commitPreparedWrites, prepareWrite, type PreparedWrite, type WriteTable
 import type { LoadedPipeline } from '../pipeline/load.js';
 import type { IdentityPipeline } from '../pipeline/schema-pipeline.js';
 import { loadTable, type LoadedTable } from '../table/load.js';
-import type { TableIdentifier } from '../iceberg/types.js';
+import type { TableIdentifier, TableMetadata } from '../iceberg/types.js';
 import { changesPiiColumns, profilePiiColumns } from '../c360/identity/pii.js';
-import { syncPiiProperties } from '../governance/ingest.js';
+import { piiPropertyUpdates, syncPiiProperties } from '../governance/ingest.js';
+import { tableHadColumn } from '../governance/tags.js';
+import type { TableChange } from '../table/updates.js';
 import { maskSql } from '../governance/sql.js';
 import { PII_PREFIX, piiProperties, type PiiColumn } from '../governance/policy.js';
 import { changesTable, openIdentityInputs, openOutputView } from './identity-inputs.js';
@@ -120,7 +122,7 @@ export async function runIdentityPipeline(ctx: RunContext, lp: LoadedPipeline): 
         mode: 'overwrite',
         audit: audit?.audit,
         properties: piiProperties(profilePii),
-        amendChange: (b, change) => withRunIds(b, change, p.name, ctx.runId),
+        amendChange: (b, change) => withTags(b, withRunIds(b, change, p.name, ctx.runId), profilePii),
       });
       prepared.push(profilesWrite);
       // A failed check publishes none of the three: the map and the changes are not even written.
@@ -134,7 +136,7 @@ export async function runIdentityPipeline(ctx: RunContext, lp: LoadedPipeline): 
             schemaPolicy: 'fail',
           }),
         );
-        prepared.push(await prepareChanges(p, runId, r.cuts, { ...common, properties: piiProperties(changesPii) }));
+        prepared.push(await prepareChanges(p, runId, r.cuts, { ...common, properties: piiProperties(changesPii), amendChange: (b, change) => withTags(b, change, changesPii) }));
       }
     } catch (e) {
       await Promise.all(prepared.map((w) => w.discard(e)));
@@ -146,7 +148,8 @@ export async function runIdentityPipeline(ctx: RunContext, lp: LoadedPipeline): 
       const notMoved = `main of ${p.outputs.profiles} was not moved and ${p.outputs.identity_map} was not written`;
       await reportAudit(ctx, engine, audit.results, { pipeline: p.name, table: p.outputs.profiles, runId, written: profiles!, notMoved, staged: ['The profiles are', 'them'] });
     }
-    // Tags are table properties, kept in step after the data (governance/ingest.ts).
+    // The tags committed with the data (withTags); this commits them only when nothing else
+    // did (no row for identity_changes) and is a no-op otherwise.
     await syncOutputTags(ctx, profilesId, profilePii, profiles!.committed);
     if (changes) await syncOutputTags(ctx, parseTableIdentifier(changesTable(p)), changesPii, changes.committed);
     const skipped = r.inputRows.reduce((n, i) => n + i.withoutId, 0);
@@ -165,6 +168,17 @@ export async function runIdentityPipeline(ctx: RunContext, lp: LoadedPipeline): 
     await rm(spill, { recursive: true, force: true });
     await lock.release();
   }
+}
+
+/**
+ * The change with the property updates that bring an output's floe.pii.* tags in step with its
+ * inputs' (governance/ingest.ts piiPropertyUpdates), so they commit in the run's transaction.
+ * A tag of a column the table has, had, or gains in this change is kept when no input declares it.
+ */
+function withTags(base: TableMetadata, change: TableChange, columns: readonly PiiColumn[]): TableChange {
+  const added = change.updates.flatMap((u) => (u.action === 'add-schema' ? [u.schema] : []));
+  const updates = piiPropertyUpdates(base.properties, columns, (column) => tableHadColumn({ schemas: [...base.schemas, ...added] }, column));
+  return updates.length ? { ...change, updates: [...change.updates, ...updates] } : change;
 }
 
 /** Keeps an output's floe.pii.* properties in step with its inputs' tags (governance/ingest.ts). */
