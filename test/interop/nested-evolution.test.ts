@@ -11,7 +11,8 @@
  * PyIceberg and Spark (Iceberg Java) read the evolved table like floe: the rows of run 1's
  * file give NULL for every new field (spec "Column Projection": a field id a data file does
  * not have reads as NULL). Then Spark appends a row with the new fields, and floe reads it as
- * Spark does. One JVM launch. (attrs is a map because DuckDB types a JSON object with more
+ * Spark does. A second table's nested int and float fields are widened by a run (int → long,
+ * float → double), and its loaded Parquet file (int32, float) reads back in the new types. One JVM launch. (attrs is a map because DuckDB types a JSON object with more
  * than 200 distinct keys as a MAP.)
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -23,8 +24,15 @@ import { type CanonicalRow, type PyIcebergReadResult, type SparkTableRead, asser
 import { type Described, FloeProject, assertBuilt, currentFields } from './helpers/floe-cli.js';
 import { asPyIceberg012Reads, expectSameRows, floeRows } from './helpers/matrix.js';
 import { setupOnce } from './helpers/setup.js';
+import { writeParquet } from './helpers/inputs.js';
 
 const T = 'ns.users';
+const W = 'ns.wide';
+let widened: { code: number; stdout: string; stderr: string };
+let wideFields: NestedField[];
+let wideFloe: CanonicalRow[];
+let widePy: PyIcebergReadResult;
+let wideSpark: SparkTableRead;
 const KEYS = 210; // records per run, each with its own attrs key
 let project: FloeProject;
 let second: { code: number; stdout: string; stderr: string };
@@ -74,6 +82,16 @@ setupOnce(async () => {
   lastColumnIdAfter = lastColumnId(described);
   floe = await floeRows(project, T, fields);
   py = await pyicebergRead({ ...project.catalog, table: T });
+  // A table whose nested ints a run widens to long (the Parquet file of the load keeps int32).
+  const v1 = join(project.inputs, 'wide.parquet');
+  await writeParquet(v1, `SELECT i::BIGINT AS id, {'q': i::INTEGER, 'f': (i / 2)::FLOAT} AS s, [{'q': -i::INTEGER}] AS l FROM range(1, 4) t(i)`);
+  await project.load(W, [v1]);
+  writeFileSync(join(project.dir, 'pipelines', 'wide.yaml'), `source: { kind: jsonl, path: inputs/wide.jsonl }\ntarget: { table: ${W} }\n`);
+  writeFileSync(join(project.inputs, 'wide.jsonl'), '{"id": 4, "s": {"q": 3000000000, "f": 2.25}, "l": [{"q": 5000000000}]}\n');
+  widened = await project.run(['run', 'wide', '--json']);
+  wideFields = currentFields(await project.describe(W));
+  wideFloe = await floeRows(project, W, wideFields);
+  widePy = await pyicebergRead({ ...project.catalog, table: W });
   const r = await sparkBatch({
     ...project.catalog,
     ops: [
@@ -86,10 +104,12 @@ setupOnce(async () => {
           `named_struct('lat', 1.5D, 'lon', -2.5D), array('ts'), named_struct('n', 3, 'labels', array('x', 'y')))`,
       },
       { op: 'read', table: T, with_rows: true },
+      { op: 'read', table: W, with_rows: true },
     ],
   });
   sparkBefore = r.results[0] as SparkTableRead;
   sparkAfter = r.results[2] as SparkTableRead;
+  wideSpark = r.results[3] as SparkTableRead;
   floeAfter = await floeRows(project, T, currentFields(await project.describe(T)));
 }, 900_000);
 
@@ -174,5 +194,20 @@ describe('nested fields added by a run, read by PyIceberg and Spark', () => {
     expect(spark.attrs).toEqual([['ks', { a: '70', b: 'bs' }]]);
     expect(spark.extra).toEqual({ n: 3, labels: ['x', 'y'] });
     expect(spark.address).toEqual({ city: 'spark', zip: 'z1000', geo: { lat: 0.5 } });
+  });
+});
+
+describe('nested ints widened to long by a run, read by PyIceberg and Spark', () => {
+  it('the run widens s.q, s.f and l.element.q', () => {
+    expect(widened.code, widened.stderr).toBe(0);
+    expect(widened.stdout).toContain('"schema_changes":["widen s.q: int → long","widen s.f: float → double","widen l.element.q: int → long"]');
+  });
+
+  it("the loaded file's int32 and float values read back as long and double, in floe, PyIceberg and Spark", () => {
+    expect(wideFloe.length).toBe(4);
+    expect(byId(wideFloe).get(1)!.s).toEqual({ q: '1', f: 0.5 });
+    expect(byId(wideFloe).get(4)!.l).toEqual([{ q: '5000000000' }]);
+    expectSameRows(W, wideFloe, widePy.rows, 'PyIceberg');
+    expectSameRows(W, wideFloe, wideSpark.rows, 'Spark');
   });
 });
