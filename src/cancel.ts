@@ -12,7 +12,7 @@
  * command's work, `endOfWork()` lets its audit record be committed.
  *
  * A second signal, or the command still running `graceMs` after the first, ends the process at
- * once (never waiting more than a moment for a catalog swap in flight): what `atForcedExit`
+ * once (after waiting at most a second for a catalog swap in flight): what `atForcedExit`
  * registered (lock files, DuckDB spill and staging folders) is removed synchronously first.
  *
  * This module is light (it imports errors.ts alone): the CLI installs it for every command, and
@@ -115,9 +115,8 @@ function force(h: CancelHandling, reason: ForcedReason): void {
   if (forcing) return;
   forcing = true;
   if (state.timer) clearTimeout(state.timer);
-  runForcedExitCleanups();
-  // A swap in flight (a Postgres UPDATE, a Glue call) usually ends within milliseconds: give it
-  // a moment, so that the line can say whether it committed; then go regardless.
+  // A swap in flight (a Postgres UPDATE) usually ends within milliseconds: give it a moment, so
+  // that the line can say whether it committed (and the lock is held until then); then go regardless.
   const deadline = Date.now() + SWAP_WAIT_MS;
   const go = () => {
     if (state.swaps.size > 0 && Date.now() < deadline) {
@@ -126,6 +125,7 @@ function force(h: CancelHandling, reason: ForcedReason): void {
     }
     const signal = state.signal ?? 'SIGTERM';
     try {
+      runForcedExitCleanups();
       if (forcedReport) forcedReport(signal, reason, [...state.swaps.keys()], state.workEnded);
       else process.stderr.write(`floe: interrupted by ${signal} (stopped at once)\n`);
     } finally {
