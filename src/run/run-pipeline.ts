@@ -130,11 +130,13 @@ export async function runIngestPipeline(ctx: RunContext, lp: LoadedPipeline): Pr
     const recovered = cursorColumn && existing && state.historyExpired && !ctx.fullRefresh
       ? await (await import('./state-recover.js')).recoverCursor(engine, existing, p.target.table, p.columns[cursorColumn]?.rename ?? cursorColumn)
       : undefined;
-    if (recovered !== undefined) {
-      ctx.onEvent?.('warning', { pipeline: p.name, table: p.target.table, message: ctx.redact(`the snapshot holding the incremental cursor of pipeline ${p.name} has been expired; reading rows with ${cursorColumn} above ${recovered}, the greatest value in ${p.target.table}`) });
-    }
     // The read's bound: the watermark, or below it by incremental.lookback (state.ts readStart).
     const start = 'incremental' in p.source && p.source.incremental ? readStart({ pipeline: p.name, file: lp.file }, p.source.incremental, ctx.fullRefresh ? null : state.cursor ?? recovered ?? null) : undefined;
+    if (recovered !== undefined) {
+      // The recovered value is the watermark; a lookback reads from below it (inclusive).
+      const reading = start?.lookback !== undefined ? `resuming from ${recovered}, the greatest value in ${p.target.table} (rows with ${cursorColumn} >= ${start.after} are read: lookback ${start.lookback})` : `reading rows with ${cursorColumn} above ${recovered}, the greatest value in ${p.target.table}`;
+      ctx.onEvent?.('warning', { pipeline: p.name, table: p.target.table, message: ctx.redact(`the snapshot holding the incremental cursor of pipeline ${p.name} has been expired; ${reading}`) });
+    }
     const after = start ? start.after : initial === undefined ? null : String(initial);
     // --full-refresh reads every row again: appended, they would all be in the table twice, so
     // an append pipeline replaces the table's rows instead (one overwrite snapshot). A merge
@@ -218,7 +220,7 @@ export async function runIngestPipeline(ctx: RunContext, lp: LoadedPipeline): Pr
         ctx.onEvent?.('warning', { pipeline: p.name, table: p.target.table, message: `the source's greatest ${cursorColumn} (${staged.behind}) is below the last committed cursor (${start?.watermark ?? after}), so no row was read: if the source was reset or replaced, run with --full-refresh` });
       }
       if (staged.nullCursor > 0) {
-        ctx.onEvent?.('warning', { pipeline: p.name, table: p.target.table, rows_not_read: staged.nullCursor, message: `${staged.nullCursor} row(s) with a NULL ${cursorColumn} were not read: an incremental run reads only rows whose cursor is above the last one (${after}); --full-refresh reads them` });
+        ctx.onEvent?.('warning', { pipeline: p.name, table: p.target.table, rows_not_read: staged.nullCursor, message: `${staged.nullCursor} row(s) with a NULL ${cursorColumn} were not read: an incremental run reads only rows whose cursor is above the last one (${start?.watermark ?? after}); --full-refresh reads them` });
       }
       Object.assign(tally, staged.tally);
       ctx.onEvent?.('progress', { pipeline: p.name, table: p.target.table, phase: 'staged', rows_read: tally.rowsRead, rejects: tally.rejects });
