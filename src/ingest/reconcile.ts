@@ -17,11 +17,12 @@
  * at every depth (mergeNested): a field the input adds to a struct, a list's element struct
  * or a map's value struct is added with a fresh id (`add column address.zip string`), a
  * nested primitive widens along the same promotions (`widen items.element.qty: int → long`),
- * an optional field the input lacks reads NULL, a string input field (what JSON readers make
- * of a field that is null in every record) is written when all its values are NULL, and
+ * an optional field the input lacks reads NULL, the value casts of exactValueCast apply to
+ * nested fields too (checkedValues: a string field, what JSON readers make of a field that is
+ * null in every record, when all its values are NULL; whole numbers that fit exactly), and
  * anything else (another kind of type, a narrowing, a changed map key) fails naming the
- * field's path. Older data files keep their
- * ids, so readers resolve the new fields to NULL in them (spec "Column Projection").
+ * field's path. Older data files keep their ids, so readers resolve the new fields to NULL in
+ * them (spec "Column Projection").
  */
 import { schemaError } from '../errors.js';
 import { quoteIdent, quoteLiteral } from '../engine/sql.js';
