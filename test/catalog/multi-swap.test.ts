@@ -159,7 +159,7 @@ for (const [kind, backend] of Object.entries(backends)) {
     });
 
     // Two SQLite connections of one process cannot race: the second BEGIN IMMEDIATE blocks the
-    // thread the first needs to finish (test/catalog/race.test.ts races processes instead).
+    // thread the first needs to finish (multi-swap-race.test.ts races processes instead).
     if (kind === 'postgres') it('of two commits racing over the same tables from two connections, exactly one wins', async () => {
       const b = backend();
       const c = await threeTables(b);
