@@ -156,7 +156,7 @@ describe('floe run stopped by a signal', () => {
     expect(r.code, show(r)).toBe(130);
     expect(stderr, show(r)).toBe('floe: interrupted by SIGINT; nothing was committed to raw.orders\n');
     const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(events.at(-1), show(r)).toMatchObject({ event: 'end', status: 'cancelled', signal: 'SIGINT', committed: 0 });
+    expect(events.at(-1), show(r)).toMatchObject({ event: 'end', status: 'cancelled', signal: 'SIGINT', ok: 0 });
     expect(events.find((e) => e.event === 'error'), show(r)).toMatchObject({ kind: 'cancelled', pipeline: 'orders' });
     expect(locks(s), show(r)).toEqual([]);
     expect(await tableState(s.project, 'raw.orders')).toEqual(before);
@@ -221,7 +221,7 @@ describe('floe run stopped by a signal', () => {
     expect(r.code, show(r)).toBe(143);
     expect(stderr, show(r)).toBe('floe: interrupted by SIGTERM after committing to raw.orders; nothing was committed to raw.later\n');
     const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(events.at(-1), show(r)).toMatchObject({ event: 'end', status: 'cancelled', signal: 'SIGTERM', pipelines: 2, committed: 1 });
+    expect(events.at(-1), show(r)).toMatchObject({ event: 'end', status: 'cancelled', signal: 'SIGTERM', pipelines: 2, ok: 1 });
     expect((await tableState(s.project, 'raw.orders')).rows).toBe(5n);
     expect(catalogPointer(s.project, 'raw.later')).toBeNull();
     expect(locks(s), show(r)).toEqual([]);

@@ -100,9 +100,9 @@ export default async function run(names: string[], opts: RunOptions, cmd: Comman
       // committed and exits with the signal's status. A pipeline's failure of its own is still told.
       for (const o of failed) if (o.error) currentAudit()?.reportError(o.error.kind, `${o.pipeline}: ${load.redact(o.error.message)}`);
       for (const o of failed) if (o.error && !isCancelledError(o.error) && !opts.json) out.err(load.redact(`floe: ${o.pipeline}: ${o.error.message}`));
-      const committed = outcomes.filter((o) => o.status === 'ok').length;
+      const ok = outcomes.filter((o) => o.status === 'ok').length;
       const notRun = outcomes.filter((o) => o.status === 'skipped' && o.failedUpstream !== undefined).length;
-      out.event('end', { status: 'cancelled', signal, pipelines: outcomes.length, committed, failed: failed.length, not_run: notRun, duration_ms: Date.now() - started });
+      out.event('end', { status: 'cancelled', signal, pipelines: outcomes.length, ok, failed: failed.length, not_run: notRun, duration_ms: Date.now() - started });
       return exitCodeFor('cancelled');
     }
     // The run ends with an exit code, not an exception: the audit log records why.
