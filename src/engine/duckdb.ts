@@ -120,9 +120,15 @@ export async function openEngine(options: EngineOptions = {}): Promise<Engine> {
   }
   const connection = await instance.connect();
   const engine = new Session(instance, connection, spillDir, tempDir);
-  await engine.run(`SET TimeZone = 'UTC'`, 'set the session time zone to UTC');
-  if (options.preserveInsertionOrder === false) {
-    await engine.run('SET preserve_insertion_order = false', 'configure the session');
+  try {
+    await engine.run(`SET TimeZone = 'UTC'`, 'set the session time zone to UTC');
+    if (options.preserveInsertionOrder === false) {
+      await engine.run('SET preserve_insertion_order = false', 'configure the session');
+    }
+  } catch (e) {
+    // A signal that arrived while DuckDB started (src/cancel.ts): the caller never gets the session to close.
+    engine.close();
+    throw e;
   }
   return engine;
 }
