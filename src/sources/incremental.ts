@@ -130,12 +130,13 @@ const NUMBER = /^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$/;
  * refuse a bad one: MySQL casts 'abc' to 0 (every row is read), SQLite compares a number with
  * text as smaller (no row is read). Usually the text is `incremental.initial`.
  */
-export function checkWatermark(column: string, after: string, kind: 'integer' | 'number' | 'date'): string {
+export function checkWatermark(column: string, after: string, kind: 'integer' | 'number' | 'date', where?: { pipeline: string; file?: string }): string {
   const ok = kind === 'integer' ? INTEGER.test(after) : kind === 'number' ? NUMBER.test(after) : /^\s*\d{4}-\d{2}-\d{2}\s*$/.test(after);
   if (ok) return after.trim();
   const what = kind === 'integer' ? 'an integer' : kind === 'number' ? 'a number' : 'a date (YYYY-MM-DD)';
-  throw sourceError(`incremental cursor ${column}: the watermark ${JSON.stringify(after)} is not ${what}`, {
-    context: { cursor: column },
-    hint: "On a first run the watermark is incremental.initial: give a value of the cursor column's type.",
+  const at = where ? `pipeline ${where.pipeline}${where.file ? ` (${where.file})` : ''}: ` : '';
+  throw sourceError(`${at}incremental cursor ${column}: the watermark ${JSON.stringify(after)} is not ${what}`, {
+    context: { cursor: column, ...(where ? { pipeline: where.pipeline } : {}) },
+    hint: "On a first run the watermark is incremental.initial: give a value of the cursor column's type. Otherwise the column's type: in columns: differs from the source column's: declare the source's type, or run with --full-refresh after changing it.",
   });
 }

@@ -14,7 +14,7 @@ import path from 'node:path';
 import type { Database, Statement } from 'better-sqlite3';
 import { FloeError, notFound, sourceError } from '../errors.js';
 import { createStage, type Stage } from './appender.js';
-import { baseQuery, checkWatermark, cursorColumn, cursorStart, incrementalQuery, quoteSourceIdent, type RelationalConfig } from './incremental.js';
+import { baseQuery, checkWatermark, cursorColumn, cursorStart, derived, incrementalQuery, quoteSourceIdent, type RelationalConfig } from './incremental.js';
 import type { Extracted, Source, SourceContext } from './source.js';
 import { parseTimestamp, type SqlitePlan, sqliteColumn, sqliteText } from './sql-types.js';
 
@@ -56,24 +56,44 @@ export function sqliteSource(config: SqliteConfig): Source {
         if (start) {
           const c = cursorColumn(declared.map((d) => d.name), start.column, ctx, describe);
           if (start.after !== null) {
-            // Typed like the column, so SQLite compares numbers as numbers (its text > any number).
             const plan = sqliteColumn(declared[c]!.name, declared[c]!.type, undefined);
             const name = declared[c]!.name;
-            params.push(
-              plan.type === 'BIGINT' ? BigInt(checkWatermark(name, start.after, 'integer')) : plan.type === 'DOUBLE' ? Number(checkWatermark(name, start.after, 'number')) : start.after,
-            );
-            const instant = plan.type === 'TIMESTAMP' && parseTimestamp(start.after) !== undefined;
-            // A DATETIME / TIMESTAMP column compares as instants, not as text, so
-            // `2024-01-05 11:59:00-02:00` (13:59 UTC) is above a 12:00:00 watermark: julianday()
-            // reads ISO 8601 text with `T`, `Z` and offsets, to the millisecond, and a second of
-            // slack keeps every row above the watermark (the runner drops the few at or below it,
-            // comparing microseconds). Text julianday() cannot read sorts last and is read (it
-            // turns the column into VARCHAR, which the target's type then refuses, rather than
-            // being skipped without a word). Other text compares as BINARY: a column declared
-            // COLLATE NOCASE (or RTRIM) would compare unlike DuckDB (incrementalQuery).
-            const sql = instant
-              ? incrementalQuery('sqlite', base, name, 'julianday(?) - 1.0 / 86400', (col) => `coalesce(julianday(${col}), 9e999)`, start.inclusive)
-              : incrementalQuery('sqlite', base, name, '?', (col) => `${col} COLLATE BINARY`, start.inclusive);
+            const col = `q.${quoteSourceIdent('sqlite', name)}`;
+            const op = start.inclusive ? '>=' : '>';
+            const at = parseTimestamp(start.after);
+            let sql: string;
+            if (at !== undefined && (plan.type === 'TIMESTAMP' || plan.type === 'DATE' || plan.type === 'VARCHAR')) {
+              // A date-time watermark compares as an instant, never as the text it is stored
+              // in: `2026-01-05 11:00:00+00` (a timestamptz cursor) is text julianday() cannot
+              // read (NULL: no row would ever be read again), and `2026-01-05 09:00:00-05:00`
+              // is above it though it sorts below. The watermark is read here (offsets applied)
+              // and compared in whole milliseconds since the epoch with what julianday() reads
+              // of the column (ISO 8601 text with `T`, `Z` and `±HH:MM` offsets, rounded to the
+              // millisecond): rows in the watermark's millisecond are read too, unless their
+              // text is the watermark's own, and the runner drops those not above it, comparing
+              // microseconds in the column's final type. Text julianday() cannot read sorts
+              // last and is read (it turns the column into VARCHAR, which the target's type then
+              // refuses, rather than being skipped without a word). A text column is also read
+              // where its bytes are above the watermark's: without a `type:` it is a text
+              // cursor, compared as text.
+              const ms = Number(at / 1000n - (at % 1000n < 0n ? 1n : 0n));
+              const whole = at % 1000n === 0n;
+              const k = `round((julianday(${col}) - 2440587.5) * 86400000.0)`;
+              const instant = !start.inclusive && whole ? `coalesce(${k}, 9e999) > ? OR (${k} = ? AND ${col} COLLATE BINARY <> ?)` : `coalesce(${k}, 9e999) >= ?`;
+              params.push(...(!start.inclusive && whole ? [ms, ms, start.after] : [ms]));
+              const text = plan.type === 'VARCHAR';
+              if (text) params.push(start.after);
+              sql = `${derived(base)}\nWHERE (${instant}${text ? ` OR ${col} COLLATE BINARY ${op} ?` : ''} OR ${col} IS NULL)\nORDER BY ${text ? `${col} COLLATE BINARY` : `coalesce(julianday(${col}), 9e999)`}`;
+            } else {
+              // Typed like the column, so SQLite compares numbers as numbers (its text > any
+              // number). Other text compares as BINARY: a column declared COLLATE NOCASE (or
+              // RTRIM) would compare unlike DuckDB (incrementalQuery).
+              const where = { pipeline: ctx.pipeline, file: ctx.pipelineFile };
+              params.push(
+                plan.type === 'BIGINT' ? BigInt(checkWatermark(name, start.after, 'integer', where)) : plan.type === 'DOUBLE' ? Number(checkWatermark(name, start.after, 'number', where)) : start.after,
+              );
+              sql = incrementalQuery('sqlite', base, name, '?', (q) => `${q} COLLATE BINARY`, start.inclusive);
+            }
             stmt = prepare(db, sql, ctx, describe);
           }
         }

@@ -122,7 +122,7 @@ describe('sqlite: a bad watermark', () => {
     const e = await src.extract(context(engine(), { cursor: { column: 'id', after: null } })).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(FloeError);
     expect((e as FloeError).kind).toBe('source');
-    expect((e as FloeError).message).toBe('incremental cursor id: the watermark "abc" is not an integer');
+    expect((e as FloeError).message).toBe('pipeline test_pipeline: incremental cursor id: the watermark "abc" is not an integer');
   });
 });
 
