@@ -75,7 +75,8 @@ export function reconcileColumns(
   // Ids for new columns, nested ones included: above last-column-id, shared by the whole write.
   let next = Math.max(highestFieldId(table), lastColumnId, 0) + 1;
   const extraNested: string[] = [];
-  const nested: NestedMerge = { policy, tableName, problems, changes, casts, extra: extraNested, checks: [], nextId: () => next++ };
+  const retyped: string[] = [];
+  const nested: NestedMerge = { policy, tableName, problems, changes, casts, extra: extraNested, retyped, checks: [], nextId: () => next++ };
   for (const f of table.fields) {
     const src = byName.get(f.name) ?? byLower.get(f.name.toLowerCase());
     if (!src) {
@@ -113,6 +114,7 @@ export function reconcileColumns(
       casts.push(`write ${f.name} (input ${typeShape(src.type)}) as ${typeShape(f.type)}: ${src.type === 'string' ? 'only if every value is NULL' : 'only values that fit exactly'}`);
     } else {
       problems.push(`column "${f.name}": the input has type ${typeShape(src.type)}, the table ${tableName} has ${typeShape(f.type)}`);
+      retyped.push(f.name);
       fields.push(f);
     }
   }
@@ -136,12 +138,28 @@ export function reconcileColumns(
       hint:
         extraNames.length && policy === 'fail'
           ? "the table's schema is not changed by this write; evolve it first (or use a pipeline with on_schema_change: add_columns)."
-          : undefined,
+          : retyped.length
+            ? retypeHint(tableName, retyped)
+            : undefined,
     });
   }
   const evolved = changes.length > 0;
   const schema: Schema = evolved ? { type: 'struct', 'schema-id': nextSchemaId, fields, ...identifier(table) } : table;
   return { projection: items.join(', '), schema, evolved, changes, casts };
+}
+
+/**
+ * What to do about a column whose type changed: Iceberg changes a type in place only by
+ * promotion, so the new type takes a new column (a new field id) under the old name.
+ */
+function retypeHint(tableName: string, paths: string[]): string {
+  const drops = paths.map((p) => `--drop-column ${p}`).join(' ');
+  return (
+    `a column's type changes in place only by promotion (int → long, float → double, a wider decimal). ` +
+    `To store the new type, drop the column (floe table evolve ${tableName} ${drops}; earlier snapshots keep their values) ` +
+    `and write the rows again (floe run --full-refresh, or floe load), which adds it back with the new type; ` +
+    `to keep the table's type, declare it in the pipeline (columns: { <column>: { type: ... } }).`
+  );
 }
 
 interface NestedMerge {
@@ -152,6 +170,8 @@ interface NestedMerge {
   casts: string[];
   /** Paths of input fields the table lacks (reported under `fail`). */
   extra: string[];
+  /** Paths whose input type is neither the table's nor a promotion of it (retypeHint). */
+  retyped: string[];
   /** Input fields written into a field of another type, each value checked (checkedValues). */
   checks: ValueCheck[];
   nextId: () => number;
@@ -183,6 +203,7 @@ interface ValueCheck {
 function mergeNested(t: IcebergType, input: IcebergType, path: string, m: NestedMerge, hops: Hop[]): IcebergType {
   const mismatch = (why = '') => {
     m.problems.push(`column "${path}": the input has type ${typeShape(input)}, the table ${m.tableName} has ${typeShape(t)}${why}`);
+    m.retyped.push(path);
     return t;
   };
   if (typeof t === 'string' || typeof input === 'string') {
