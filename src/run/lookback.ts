@@ -9,7 +9,13 @@
  * late update), rows the delete column marks, and every row of a run whose columns are not
  * the table's (a schema change) go through the merge as before.
  */
+import { readFile } from 'node:fs/promises';
 import type { Engine } from '../engine/duckdb.js';
+import { schemaError } from '../errors.js';
+import type { TableMetadata } from '../iceberg/types.js';
+import type { LoadedPipeline } from '../pipeline/load.js';
+import { locate, parseYaml } from '../pipeline/parse.js';
+import { cursorKind, isZeroLookback, lookbackText, type LookbackSetting, type LookbackWhere } from '../sources/lookback.js';
 import { tableScanSql } from '../engine/read.js';
 import { quoteIdent, quoteLiteral } from '../engine/sql.js';
 import type { FileIO } from '../io/fileio.js';
@@ -26,6 +32,49 @@ export interface Reread {
   name: string;
   /** The last committed watermark: only rows at or below it are compared. */
   watermark: string;
+  /**
+   * The write's own transform of the rows (PII with `apply: ingest`): the table holds the
+   * transformed values, so a row read again is compared after it.
+   */
+  transform?: (selectSql: string) => string;
+}
+
+/**
+ * What the lookback's bound needs to know before the run, for `readStart` (run/state.ts) in
+ * `floe run` and `floe plan` alike: the cursor column's type in the table (the type its
+ * watermark was stored from), and where `incremental.lookback` is written in the pipeline file.
+ */
+export async function lookbackWhere(lp: LoadedPipeline, metadata: TableMetadata | undefined): Promise<Omit<LookbackWhere, 'cursor'>> {
+  const where: Omit<LookbackWhere, 'cursor'> = { pipeline: lp.name, file: lp.file };
+  const p = lp.pipeline;
+  const inc = p.kind === 'ingest' && 'incremental' in p.source ? p.source.incremental : undefined;
+  if (p.kind !== 'ingest' || !inc || inc.lookback === undefined) return where;
+  const target = p.columns[inc.cursor]?.rename ?? inc.cursor;
+  const field = metadata ? currentSchema(metadata).fields.find((f) => f.name === target) : undefined;
+  if (field && typeof field.type === 'string') where.type = field.type;
+  try {
+    const parsed = parseYaml(await readFile(lp.file, 'utf8'), lp.file);
+    if (parsed.ok) where.at = locate(parsed.source, ['source', 'incremental', 'lookback']);
+  } catch {
+    // The file was read when the project loaded; without it the message names the file only.
+  }
+  return where;
+}
+
+/**
+ * The run's own check of the cursor's type as staged (after the pipeline's column rules),
+ * for a table that did not tell it before the run (a column the table lacks, or a type the
+ * pipeline changed since): a non-zero lookback on a text cursor fails the run.
+ */
+export function checkStagedCursor(lookback: LookbackSetting | undefined, stagedType: string | undefined, where: { pipeline: string; file: string; cursor: string }): void {
+  if (lookback === undefined || isZeroLookback(lookback) || cursorKind(stagedType) !== 'text') return;
+  throw schemaError(
+    `pipeline ${where.pipeline} (${where.file}): incremental.lookback ${lookbackText(lookback)} needs a numeric, date or timestamp cursor, but ${where.cursor} is read as ${stagedType} (text): the rows read were compared with a bound computed as a number or a time`,
+    {
+      context: { pipeline: where.pipeline, cursor: where.cursor, type: stagedType },
+      hint: `A text cursor takes no lookback but 0 (ties only); give ${where.cursor} a numeric, date or timestamp type under columns:, or set lookback: 0.`,
+    },
+  );
 }
 
 /**
@@ -64,9 +113,12 @@ export async function withoutUnchanged(
   const join = o.key.map((k) => `s.${quoteIdent(k)} = t.${quoteIdent(k)}`).join(' AND ');
   const equal = compared.map((col) => `CAST(s.${quoteIdent(col)} AS VARCHAR) IS NOT DISTINCT FROM CAST(t.${quoteIdent(col)} AS VARCHAR)`).join(' AND ');
   const marked = o.deleteColumn ? ` AND s.${quoteIdent(o.deleteColumn)} IS NOT TRUE` : '';
+  // The staged rows as the write would store them (the PII transform included).
+  const staging = `SELECT rowid AS __floe_r, * FROM ${typed} WHERE ${o.where}`;
+  const rows = o.transform ? o.transform(staging) : staging;
   const name = engine.uniqueName('unchanged');
   await engine.run(
-    `CREATE TEMP TABLE ${quoteIdent(name)} AS SELECT s.__floe_r AS r FROM (SELECT rowid AS __floe_r, * FROM ${typed} WHERE ${o.where}) AS s ` +
+    `CREATE TEMP TABLE ${quoteIdent(name)} AS SELECT s.__floe_r AS r FROM (${rows}) AS s ` +
       `JOIN (SELECT * FROM (${scan.sql}) AS t0 WHERE ${c} >= ${low} AND ${c} <= ${high}) AS t ON ${join} ` +
       `WHERE s.${c} <= ${high}${marked} AND ${equal}`,
     `find the rows read again that ${o.name} already holds`,

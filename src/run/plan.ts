@@ -24,6 +24,7 @@ import { currentSchema } from '../table/snapshot-producer.js';
 import { planIdentity } from './identity-plan.js';
 import { describeStart, readStart, readState } from './state.js';
 import { lookbackText } from '../sources/lookback.js';
+import { lookbackWhere } from './lookback.js';
 import type { TableMetadata } from '../iceberg/types.js';
 import { formattedColumns, planNormalize, registerNormalizersFor } from './normalize.js';
 
@@ -75,8 +76,10 @@ export async function planPipeline(
   };
   if ('incremental' in p.source && p.source.incremental) {
     try {
-      out.incremental = planStart(lp, p.source.incremental, table?.metadata);
+      out.incremental = await planStart(lp, p.source.incremental, table?.metadata);
     } catch (e) {
+      // A lookback that does not fit the cursor is the pipeline file's error, as in floe run (exit 2).
+      if (e instanceof FloeError && e.kind === 'config') throw e;
       out.problems.push(redact(e instanceof FloeError ? e.message : String(e)));
     }
   }
@@ -149,9 +152,10 @@ export async function planPipeline(
  * watermark was expired, the run resumes after the table's greatest cursor value, which plan
  * does not scan for: it says so.
  */
-function planStart(lp: LoadedPipeline, incremental: { cursor: string; initial?: string | number; lookback?: string | number }, m: TableMetadata | undefined): PipelinePlan['incremental'] {
+async function planStart(lp: LoadedPipeline, incremental: { cursor: string; initial?: string | number; lookback?: string | number }, m: TableMetadata | undefined): Promise<PipelinePlan['incremental']> {
   const state = readState(m, lp.name, incremental.cursor);
-  const s = readStart({ pipeline: lp.name, file: lp.file }, incremental, state.cursor);
+  const where = incremental.lookback !== undefined ? await lookbackWhere(lp, m) : { pipeline: lp.name, file: lp.file };
+  const s = readStart(where, incremental, state.cursor);
   const text = state.cursor === null && state.historyExpired
     ? `${incremental.cursor} above the greatest value in the table (the snapshot holding the watermark was expired)${incremental.lookback !== undefined ? `, less lookback ${lookbackText(incremental.lookback)}` : ''}`
     : describeStart(s);

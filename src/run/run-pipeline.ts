@@ -131,7 +131,10 @@ export async function runIngestPipeline(ctx: RunContext, lp: LoadedPipeline): Pr
       ? await (await import('./state-recover.js')).recoverCursor(engine, existing, p.target.table, p.columns[cursorColumn]?.rename ?? cursorColumn)
       : undefined;
     // The read's bound: the watermark, or below it by incremental.lookback (state.ts readStart).
-    const start = 'incremental' in p.source && p.source.incremental ? readStart({ pipeline: p.name, file: lp.file }, p.source.incremental, ctx.fullRefresh ? null : state.cursor ?? recovered ?? null) : undefined;
+    // Its arithmetic follows the cursor's type in the table; a misfit names the lookback's line (lookback.ts lookbackWhere).
+    const lookback = 'incremental' in p.source ? p.source.incremental?.lookback : undefined;
+    const where = lookback !== undefined ? await (await import('./lookback.js')).lookbackWhere(lp, existing?.metadata) : { pipeline: p.name, file: lp.file };
+    const start = 'incremental' in p.source && p.source.incremental ? readStart(where, p.source.incremental, ctx.fullRefresh ? null : state.cursor ?? recovered ?? null) : undefined;
     if (recovered !== undefined) {
       // The recovered value is the watermark; a lookback reads from below it (inclusive).
       const reading = start?.lookback !== undefined ? `resuming from ${recovered}, the greatest value in ${p.target.table} (rows with ${cursorColumn} >= ${start.after} are read: lookback ${start.lookback})` : `reading rows with ${cursorColumn} above ${recovered}, the greatest value in ${p.target.table}`;
@@ -187,6 +190,11 @@ export async function runIngestPipeline(ctx: RunContext, lp: LoadedPipeline): Pr
         context: { pipeline: p.name },
       });
     }
+    if (start?.lookback !== undefined && cursorTarget) {
+      // The cursor as staged: a text cursor the table did not reveal before the run fails it (lookback.ts checkStagedCursor).
+      const staged = (await engine.columns(`SELECT ${quoteIdent(cursorTarget)} FROM (SELECT ${norm.select} FROM ${quoteIdent(extracted.relation)}) LIMIT 0`, 'read the cursor type')).at(0)?.type.toString();
+      (await import('./lookback.js')).checkStagedCursor(lookback, staged, { pipeline: p.name, file: lp.file, cursor: cursorTarget });
+    }
     const path = chooseIngestPath({ rowRejects: norm.rowRejects, valueIssues: norm.hasValueIssues, mode, key: p.target.key ?? [], incremental: cursorColumn !== undefined });
     // Set before the commit: by the materialised pass, or by the streamed write's beforeCommit hook.
     const tally = { rowsRead: 0, rejects: 0, valuesChanged: 0 };
@@ -213,7 +221,10 @@ export async function runIngestPipeline(ctx: RunContext, lp: LoadedPipeline): Pr
       };
     } else {
       // A lookback's rows read again that the table holds unchanged are not merged again (lookback.ts).
-      const reread = start?.lookback !== undefined && start.watermark !== null && existing ? { table: existing, io: ctx.io, name: p.target.table, watermark: start.watermark } : undefined;
+      // Compared as the write stores them: after the PII transform with apply: ingest.
+      const ingestPii = emptied ? [] : piiColumns(p.columns).filter((c) => c.apply === 'ingest');
+      const transform = ingestPii.length ? ((m) => (sql: string) => m.ingestPiiSql(sql, ingestPii, p.target.table))(await import('../governance/ingest.js')) : undefined;
+      const reread = start?.lookback !== undefined && start.watermark !== null && existing ? { table: existing, io: ctx.io, name: p.target.table, watermark: start.watermark, transform } : undefined;
       staged = await materialise(engine, p, extracted, norm, columns, hasFile, cursorTarget, after, start?.inclusive, reread);
       // Not silently: a NULL cursor is never above the watermark, so such rows are read only by a first run or --full-refresh.
       if (staged.behind !== undefined) {

@@ -6,9 +6,10 @@
  *
  * With a lookback the bound is inclusive: a run reads rows with cursor >= watermark − lookback
  * (`lookback: 0` re-reads only the rows tied with the watermark). Without one it stays
- * exclusive (cursor > watermark), as before. The arithmetic is done on the watermark's text,
- * keeping its form (a date stays a date, an offset stays), since every source already reads
- * that form: the bound is compared exactly where the watermark was.
+ * exclusive (cursor > watermark), as before. Which arithmetic applies is chosen by the cursor
+ * column's type (a number, a date or timestamp; a text cursor takes only `lookback: 0`); it is
+ * done on the watermark's text, keeping its form (a date stays a date, an offset stays), since
+ * every source already reads that form: the bound is compared exactly where the watermark was.
  */
 import { configError } from '../errors.js';
 import { formatDuration, tryParseDuration } from '../pipeline/duration.js';
@@ -32,20 +33,65 @@ export function lookbackText(lookback: LookbackSetting): string {
 }
 
 /**
- * The bound of a run that resumes from `watermark` (the last committed high-watermark, as
- * text). Throws a config error when the lookback's kind does not fit the watermark (a
- * duration with a numeric cursor, a number with a timestamp one, anything but 0 with text).
+ * The cursor column's type as far as the lookback's arithmetic goes: a whole number (the bound
+ * is rounded up to one: `seq >= 198.5` and `seq >= 199` read the same rows), another number, a
+ * date or timestamp, or text (no arithmetic: only `lookback: 0`). From an Iceberg type
+ * (`long`, `decimal(10,2)`, `timestamptz`, `string`) or a DuckDB one (`BIGINT`, `VARCHAR`);
+ * undefined for others.
  */
-export function lookbackBound(watermark: string, lookback: LookbackSetting, where: { pipeline: string; file?: string; cursor: string }): ReadBound {
-  const zero = typeof lookback === 'number' ? lookback === 0 : tryParseDuration(lookback) === 0;
-  if (zero) return { after: watermark, inclusive: true };
-  const at = where.file ? ` (${where.file})` : '';
+export type CursorKind = 'integer' | 'number' | 'temporal' | 'text';
+
+export function cursorKind(type: string | undefined): CursorKind | undefined {
+  const t = (type ?? '').trim().toLowerCase();
+  if (/^u?(tinyint|smallint|int|integer|bigint|hugeint|long|int\d+)$/.test(t) || /^(decimal|numeric)\(\s*\d+\s*,\s*0\s*\)$/.test(t)) return 'integer';
+  if (/^(decimal|numeric)\b/.test(t) || /^(float|double|real|float4|float8|double precision)$/.test(t)) return 'number';
+  if (/^(date|timestamp|timestamptz|timestamp_ns|timestamptz_ns|timestamp_ms|timestamp_s|timestamp with time zone|datetime)$/.test(t)) return 'temporal';
+  if (/^(string|varchar|text|char|bpchar)\b/.test(t)) return 'text';
+  return undefined;
+}
+
+/** Where the bound is computed for, for messages; `type` and `at` when they are known. */
+export interface LookbackWhere {
+  pipeline: string;
+  file?: string;
+  cursor: string;
+  /** The cursor column's type (the table's, which the watermark was stored from): the arithmetic follows it. */
+  type?: string;
+  /** Where `incremental.lookback` is written in the pipeline file. */
+  at?: { line: number; col: number };
+}
+
+/** True for `0` and `0s`: only the rows tied with the watermark are read again. */
+export function isZeroLookback(lookback: LookbackSetting): boolean {
+  return typeof lookback === 'number' ? lookback === 0 : tryParseDuration(lookback) === 0;
+}
+
+/**
+ * The bound of a run that resumes from `watermark` (the last committed high-watermark, as
+ * text). The arithmetic follows the cursor's type when `where.type` gives it, else the
+ * watermark's form. Throws a config error when the lookback's kind does not fit (a duration
+ * with a numeric cursor, a number with a timestamp one, anything but 0 with text), at the
+ * lookback's line and column when `where.at` gives them.
+ */
+export function lookbackBound(watermark: string, lookback: LookbackSetting, where: LookbackWhere): ReadBound {
+  if (isZeroLookback(lookback)) return { after: watermark, inclusive: true };
   const fail = (why: string, hint: string) =>
-    configError(`pipeline ${where.pipeline}${at}: incremental.lookback ${lookbackText(lookback)} ${why}`, {
-      context: { pipeline: where.pipeline, cursor: where.cursor },
-      hint,
-    });
+    configError(
+      where.file && where.at
+        ? `${where.file}:${where.at.line}:${where.at.col}: source.incremental.lookback: ${lookbackText(lookback)} ${why}`
+        : `pipeline ${where.pipeline}${where.file ? ` (${where.file})` : ''}: incremental.lookback ${lookbackText(lookback)} ${why}`,
+      { context: { pipeline: where.pipeline, cursor: where.cursor }, hint },
+    );
+  const kind = cursorKind(where.type);
+  const typed = where.type !== undefined ? ` (${where.type})` : '';
+  if (kind === 'text') {
+    throw fail(
+      `cannot be subtracted from the text cursor ${where.cursor}${typed}: text is compared as text, so a bound below ${JSON.stringify(watermark)} has no order to follow`,
+      `A text cursor takes no lookback but 0 (ties only); to go back by a number or a duration, give ${where.cursor} a numeric, date or timestamp type under columns:.`,
+    );
+  }
   if (typeof lookback === 'number') {
+    if (kind === 'temporal') throw fail(`is a number, but ${where.cursor} is a date or timestamp${typed}`, 'A timestamp or date cursor takes a duration: lookback: 2h.');
     const n = subtractNumber(watermark, lookback);
     if (n === undefined) {
       throw fail(
@@ -53,8 +99,10 @@ export function lookbackBound(watermark: string, lookback: LookbackSetting, wher
         timestampOf(watermark) ? 'A timestamp or date cursor takes a duration: lookback: 2h.' : 'A text cursor takes no lookback but 0 (ties only).',
       );
     }
-    return { after: n, inclusive: true };
+    // A whole-number cursor: the first whole number at or above the bound reads the same rows (and a database compares a bigint with it).
+    return { after: kind === 'integer' ? ceilText(n) : n, inclusive: true };
   }
+  if (kind === 'integer' || kind === 'number') throw fail(`is a duration, but ${where.cursor} is a number${typed}`, 'A numeric cursor takes a number: lookback: 1000.');
   const ms = tryParseDuration(lookback);
   const ts = timestampOf(watermark);
   if (ms === undefined || !ts) {
@@ -86,6 +134,15 @@ function subtractNumber(watermark: string, amount: number): string | undefined {
     return `${neg ? '-' : ''}${digits.slice(0, -scale)}.${digits.slice(-scale)}`;
   }
   return String(Number(watermark) - amount);
+}
+
+/** The smallest whole number at or above a decimal's text (`198.5` → `199`, `-2.5` → `-2`); other text as it is. */
+function ceilText(n: string): string {
+  const m = /^([+-]?)(\d*)\.(\d+)$/.exec(n.trim());
+  if (!m) return n;
+  const whole = BigInt(`${m[1]}${m[2] || '0'}`);
+  const up = m[1] !== '-' && /[1-9]/.test(m[3]!) ? whole + 1n : whole;
+  return up.toString();
 }
 
 /** A JS number without an exponent when it has one (1e-7 → 0.0000001), for the exact path. */

@@ -68,6 +68,43 @@ describe('lookbackBound', () => {
   });
 });
 
+describe('lookbackBound by the cursor type', () => {
+  const typed = (type: string, watermark: string, lookback: string | number) => lookbackBound(watermark, lookback, { ...where, type, at: { line: 3, col: 60 } });
+  const error = (f: () => unknown) => {
+    try {
+      f();
+    } catch (e) {
+      expect((e as FloeError).kind).toBe('config');
+      return (e as FloeError).message;
+    }
+    throw new Error('no error');
+  };
+
+  it('a whole-number cursor rounds a fractional bound up to the first whole number (the same rows)', () => {
+    expect(typed('long', '200', 1.5).after).toBe('199');
+    expect(typed('int', '200', 0.5).after).toBe('200');
+    expect(typed('BIGINT', '1', 2.5).after).toBe('-1');
+    expect(typed('decimal(10,0)', '200', 1.25).after).toBe('199');
+    expect(typed('decimal(10,2)', '200.00', 1.5).after).toBe('198.50');
+    expect(typed('double', '200.0', 1.5).after).toBe('198.5');
+  });
+
+  it('a text cursor takes only 0, whatever its watermark looks like; the error names the lookback position', () => {
+    expect(typed('string', '000200', 0)).toEqual({ after: '000200', inclusive: true });
+    expect(error(() => typed('string', '000200', 50))).toBe(
+      '/p/pipelines/items.yaml:3:60: source.incremental.lookback: 50 cannot be subtracted from the text cursor updated_at (string): text is compared as text, so a bound below "000200" has no order to follow',
+    );
+    expect(error(() => typed('VARCHAR', '2024-01-05 12:00:00', '2h'))).toContain('cannot be subtracted from the text cursor');
+  });
+
+  it('the kind of lookback follows the type, not the watermark', () => {
+    expect(error(() => typed('long', '1000', '2h'))).toBe('/p/pipelines/items.yaml:3:60: source.incremental.lookback: 2h is a duration, but updated_at is a number (long)');
+    expect(error(() => typed('timestamptz', '2024-01-05 12:00:00+00', 5))).toBe('/p/pipelines/items.yaml:3:60: source.incremental.lookback: 5 is a number, but updated_at is a date or timestamp (timestamptz)');
+    expect(typed('timestamp', '2024-01-05 12:00:00', '2h').after).toBe('2024-01-05 10:00:00');
+    expect(typed('date', '2024-01-05', '1d').after).toBe('2024-01-04');
+  });
+});
+
 describe('readStart', () => {
   const at = { pipeline: 'items' };
   it('without a committed watermark: incremental.initial, exclusive, and no lookback', () => {
