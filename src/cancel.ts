@@ -13,11 +13,13 @@
  *
  * A second signal, or the command still running `graceMs` after the first, ends the process at
  * once (after waiting at most a second for a catalog swap in flight): what `atForcedExit`
- * registered (lock files, DuckDB spill and staging folders) is removed synchronously first.
+ * registered (lock files, DuckDB spill and staging folders) and the local files written for a
+ * commit that did not happen (noteTableFile) are removed synchronously first.
  *
- * This module is light (it imports errors.ts alone): the CLI installs it for every command, and
+ * This module is light (it imports errors.ts and node:fs alone): the CLI installs it for every command, and
  * the layers below only ask it whether to stop.
  */
+import { unlinkSync } from 'node:fs';
 import { FloeError } from './errors.js';
 
 export type CancelSignal = 'SIGINT' | 'SIGTERM' | 'SIGHUP';
@@ -146,6 +148,51 @@ function runForcedExitCleanups(): void {
       // best effort: the process is ending
     }
   }
+  removeUncommittedFiles();
+}
+
+// Files a write put into a table's folder (data files, manifests) before its commit, in order
+// with the commits this process saw land (cli/signals.ts notes them): a forced exit deletes
+// those no commit of that table followed, as the ordinary failure path would have. Only
+// when no catalog swap is in flight (it may reference them), and only local files (the
+// process is ending: an object store cannot be reached synchronously).
+let sequence = 0;
+const tableFiles: { table: string; location: string; seq: number }[] = [];
+const lastCommit = new Map<string, number>();
+const uncertain = new Set<string>();
+
+/** A file written for `table`'s next commit, before that commit (ingest/write-table.ts). */
+export function noteTableFile(table: string, location: string): void {
+  tableFiles.push({ table, location, seq: ++sequence });
+}
+
+/** A commit of `table` landed (cli/signals.ts, from the catalog's observers). */
+export function noteCommitted(table: string): void {
+  lastCommit.set(table, ++sequence);
+}
+
+function removeUncommittedFiles(): void {
+  if (state.swaps.size > 0) return;
+  for (const f of tableFiles) {
+    if (uncertain.has(f.table) || (lastCommit.get(f.table) ?? 0) > f.seq) continue;
+    const path = localPath(f.location);
+    if (path === undefined) continue;
+    try {
+      unlinkSync(path);
+    } catch {
+      // already removed by the failure path, or never written
+    }
+  }
+}
+
+/** The local path of a `file:` location or a plain path; undefined for an object store's. */
+function localPath(location: string): string | undefined {
+  if (location.startsWith('file://')) {
+    const rest = location.slice('file://'.length);
+    return rest.startsWith('localhost/') ? rest.slice('localhost'.length) : rest.startsWith('/') ? rest : undefined;
+  }
+  if (location.startsWith('file:')) return location.slice('file:'.length);
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(location) ? undefined : location;
 }
 
 /** Whether the CLI handles the signals (then nothing else may make them kill the process). */
@@ -211,6 +258,11 @@ export async function inCatalogSwap<T>(table: string, fn: () => Promise<T>): Pro
   state.swaps.set(table, (state.swaps.get(table) ?? 0) + 1);
   try {
     return await fn();
+  } catch (e) {
+    // A swap that failed may have landed all the same (commit.ts: an unknown outcome): the
+    // files written for these tables are never removed by a forced exit.
+    for (const t of table.split(', ')) uncertain.add(t);
+    throw e;
   } finally {
     const n = (state.swaps.get(table) ?? 1) - 1;
     if (n > 0) state.swaps.set(table, n);

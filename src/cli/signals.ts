@@ -15,7 +15,7 @@
  */
 import { AUDIT_LOG_NAME } from '../audit/command.js';
 import { observeCatalogChanges } from '../catalog/observe.js';
-import { cancelGraceMs, cancelledBy, setForcedExitReport, type CancelSignal, type ForcedReason } from '../cancel.js';
+import { cancelGraceMs, cancelledBy, noteCommitted, setForcedExitReport, type CancelSignal, type ForcedReason } from '../cancel.js';
 
 const targets: string[] = [];
 const committed: string[] = [];
@@ -35,6 +35,7 @@ export function prepareSignals(changesWarehouse: boolean): void {
   observeCatalogChanges((c) => {
     if (c.kind === 'drop') return;
     const table = [...c.id.namespace, c.id.name].join('.');
+    noteCommitted(table);
     if (table !== AUDIT_LOG_NAME && !committed.includes(table)) committed.push(table);
   });
   setForcedExitReport(forcedReport);

@@ -27,6 +27,7 @@ import { writeDataFiles, type PartitionColumn } from '../engine/write-parquet.js
 import { createTableChange, type UnboundPartitionField, type UnboundSortField } from '../iceberg/metadata-builder.js';
 import { stringifyJson } from '../iceberg/json.js';
 import { plural } from '../text-table.js';
+import { noteTableFile } from '../cancel.js';
 import { partitionPath } from '../iceberg/partition.js';
 import { fieldById } from '../iceberg/schema.js';
 import { resultType } from '../iceberg/transforms/index.js';
@@ -477,6 +478,7 @@ async function stageSnapshot(
     }
     const manifest = files.length ? [await writeAddedManifest(table.io, m, files, 'data', m['default-spec-id'], schema)] : [];
     if (manifest[0]) moved.push(manifest[0].location);
+    for (const f of moved) noteTableFile(name, f); // a forced exit deletes them unless a commit of the table followed (src/cancel.ts)
     const snapshotId = newSnapshotId(m);
     let summary = o.summary;
     let publish = true;

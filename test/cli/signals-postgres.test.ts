@@ -62,6 +62,9 @@ it('SIGTERM while the swap waits on a row lock: ended after the grace period, th
     expect(JSON.parse(r.stdout.trim().split('\n').at(-1)!), show(r)).toMatchObject({ event: 'end', status: 'cancelled', signal: 'SIGTERM', forced: 'grace-expired' });
     const locks = path.join(dir, 'warehouse', '.floe-locks');
     expect(existsSync(locks) ? readdirSync(locks) : [], show(r)).toEqual([]);
+    // The waiting UPDATE may still land: the files it would reference are kept.
+    const dataFiles = readdirSync(path.join(dir, 'warehouse', 'raw', 'orders', 'data')).filter((f) => f.endsWith('.parquet'));
+    expect(dataFiles.length, show(r)).toBe(2);
   } finally {
     await locker.query('ROLLBACK').catch(() => undefined);
     await locker.end();
