@@ -1,6 +1,7 @@
 /**
  * The late-row scenario of `incremental.lookback`, run against any source kind: two rows, a
- * first run (watermark 12:00), then rows committed late — an update of an existing key and a
+ * first run (watermark 12:00), then a late update below the watermark alone (the watermark
+ * stays), then rows committed late — an update of an existing key and a
  * new key inside the 2h lookback, a new key outside it, a new key tied with the watermark —
  * and the runs after. The source is described by callbacks that write its rows.
  */
@@ -56,6 +57,15 @@ export async function lateRowScenario(
   ]);
   await run();
   const cursorValue = async () => (await p.snapshots(o.table)).at(-1)!.summary['floe.cursor.value'];
+  expect(await cursorValue()).toMatch(o.watermark('12:00'));
+
+  // Only a row below the watermark changes: it is the only row the run writes (the rows read
+  // again unchanged are left out), so its cursor is the greatest written; the stored
+  // watermark must stay at 12:00 and not fall back to 11:30.
+  await o.source.put([[1, 'a-early', at('11:30')]]);
+  const below = await run();
+  expect(eventOf(below.stdout, 'extract').cursor.lower_bound).toMatch(o.watermark('10:00'));
+  expect(await tableRows(p, o.table)).toEqual({ 1: 'a-early', 2: 'b' });
   expect(await cursorValue()).toMatch(o.watermark('12:00'));
 
   // Committed after the first run, with cursors at or below its watermark.
