@@ -223,7 +223,14 @@ function cursorParam(plan: ColumnPlan, field: MysqlField, after: string): { para
   if (plan.type === 'BIGINT' || plan.type === 'INTEGER') return { param: 'CAST(? AS SIGNED)', value: checkWatermark(plan.name, after, 'integer') };
   if (plan.type.startsWith('DECIMAL')) return { param: `CAST(? AS ${plan.type.replace(' ', '')})`, value: checkWatermark(plan.name, after, 'number') };
   if (plan.type === 'DOUBLE' || plan.type === 'FLOAT') return { param: 'CAST(? AS DOUBLE)', value: checkWatermark(plan.name, after, 'number') };
-  if (plan.type === 'DATE') return { param: 'CAST(? AS DATE)', value: checkWatermark(plan.name, after, 'date') };
+  if (plan.type === 'DATE') {
+    // A date column the pipeline types as timestamp or timestamptz stores a watermark with a
+    // time (`2026-01-05 00:00:00+00`): compared as the instant it is (MySQL reads the date as
+    // its midnight), not refused.
+    const micros = /^\s*\d{4}-\d{2}-\d{2}\s*$/.test(after) ? undefined : parseTimestamp(after.trim());
+    if (micros !== undefined) return { param: 'CAST(? AS DATETIME(6))', value: utcText(micros) };
+    return { param: 'CAST(? AS DATE)', value: checkWatermark(plan.name, after, 'date') };
+  }
   if (plan.type === 'TIMESTAMP' || plan.type === 'TIMESTAMPTZ') {
     const micros = parseTimestamp(after);
     if (micros === undefined) throw sourceError(`incremental cursor ${plan.name}: ${JSON.stringify(after)} is not a timestamp`);
