@@ -75,6 +75,18 @@ export function parseSortField(option: string, text: string): UnboundSortField {
 const NESTED = /^(struct|list|map)\s*</i;
 
 /**
+ * A primitive type at the start of a text: a name (`long`, `timestamptz`), `decimal(P, S)` or
+ * `fixed[L]` with blanks allowed around the arguments (spec: "Primitive Types"). Whether the
+ * name is a known type is parsePrimitive's to say.
+ */
+const PRIMITIVE = /^(?:decimal\s*\(\s*\d+\s*,\s*\d+\s*\)|fixed\s*\[\s*\d+\s*\]|[A-Za-z_][A-Za-z0-9_]*)/i;
+
+/** A primitive type's text as parsePrimitive reads it: no blanks, lower case (`decimal(12,2)`). */
+function primitiveText(text: string): string {
+  return text.replace(/\s+/g, '').toLowerCase();
+}
+
+/**
  * The type at the start of `text`, as normalised text (lower case, no blanks: `decimal(12,2)`,
  * `struct<lat:double,lon:double>`), what follows it, and the kind of nested type it is, if any;
  * undefined when `text` starts with no type, or a message for a nested type that does not close
@@ -84,8 +96,8 @@ export function readTypeText(text: string): { text: string; rest: string; nested
   const t = text.trimStart();
   const nested = NESTED.exec(t);
   if (!nested) {
-    const m = /^(decimal\s*\(\s*\d+\s*,\s*\d+\s*\)|fixed\s*\[\s*\d+\s*\]|[A-Za-z_][A-Za-z0-9_]*)(.*)$/is.exec(t);
-    return m ? { text: m[1]!.replace(/\s+/g, '').toLowerCase(), rest: m[2]! } : undefined;
+    const m = PRIMITIVE.exec(t);
+    return m ? { text: primitiveText(m[0]), rest: t.slice(m[0].length) } : undefined;
   }
   // Up to the '>' that closes the first '<' (names in double quotes may hold any character).
   let depth = 0;
@@ -181,12 +193,12 @@ export function parseTypeText(text: string): IcebergType {
     // A primitive: decimal(P, S) and fixed[L] carry their arguments.
     i = start;
     blank();
-    const m = /^(decimal\s*\(\s*\d+\s*,\s*\d+\s*\)|fixed\s*\[\s*\d+\s*\]|[A-Za-z_][A-Za-z0-9_]*)/i.exec(src.slice(i));
+    const m = PRIMITIVE.exec(src.slice(i));
     if (!m) throw new Error(`expected a type at '${src.slice(i) || 'the end'}' in ${src.trim()}`);
     i += m[0].length;
     try {
       // The spec's form, as Java and PyIceberg write it: decimal(9, 2).
-      return formatPrimitive(parsePrimitive(m[0].replace(/\s+/g, '').toLowerCase()));
+      return formatPrimitive(parsePrimitive(primitiveText(m[0])));
     } catch {
       throw new Error(`unknown type '${m[0]}' in ${src.trim()}`);
     }
