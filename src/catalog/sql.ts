@@ -193,22 +193,13 @@ export class SqlCatalog implements Catalog {
   async createTable(id: TableIdentifier, metadataLocation: string): Promise<void> {
     validateTableIdentifier(id);
     const table = formatTableIdentifier(id);
-    const cols = ['catalog_name', 'table_namespace', 'table_name', 'metadata_location', 'previous_metadata_location'];
-    const values: (string | null)[] = [...this.key(id), metadataLocation, null];
-    if (this.hasIcebergType) (cols.push('iceberg_type'), values.push('TABLE'));
-    const nsRow = insertIgnoreSql(NS_PROPS, ['catalog_name', 'namespace', 'property_key', 'property_value'], [
-      'catalog_name',
-      'namespace',
-      'property_key',
-    ]);
+    const row = this.tableRow(id, metadataLocation);
     try {
       await this.write('create table ' + table, async (tx) => {
         // Checked under the write lock, so two catalogs creating at once cannot both pass.
         await this.refuseSharedFolder(tx, table, metadataLocation);
-        await tx.execute(this.sql(`INSERT INTO ${TABLES} (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`), values);
-        // PyIceberg refuses to create a table in a namespace it cannot see as created, and a
-        // namespace known only through its tables disappears with its last table.
-        await tx.execute(this.sql(nsRow), [this.name, formatNamespace(id.namespace), NAMESPACE_EXISTS, 'true']);
+        await tx.execute(this.sql(`INSERT INTO ${TABLES} (${row.columns.join(', ')}) VALUES (${row.columns.map(() => '?').join(', ')})`), row.values);
+        await this.markNamespaceCreated(tx, id);
       });
     } catch (e) {
       if (e instanceof FloeError && this.conn.dialect.isUniqueViolation(e.cause)) {
@@ -259,15 +250,42 @@ export class SqlCatalog implements Catalog {
   }
 
   async swapMetadataLocation(id: TableIdentifier, expected: string, newLocation: string): Promise<boolean> {
-    // The JdbcCatalog commit: one UPDATE guarded by the expected pointer is the whole
-    // compare-and-swap; the database serialises concurrent writers.
-    const changed = await this.run(
-      'commit ' + formatTableIdentifier(id),
-      `UPDATE ${TABLES} SET metadata_location = ?, previous_metadata_location = ? ` +
-        `WHERE catalog_name = ? AND table_namespace = ? AND table_name = ? AND metadata_location = ?${this.onlyTables()}`,
-      [newLocation, expected, ...this.key(id), expected],
-    );
+    const swap = this.guardedSwap(id, expected, newLocation);
+    const changed = await this.run('commit ' + formatTableIdentifier(id), swap.text, swap.params);
     return changed === 1;
+  }
+
+  /**
+   * The JdbcCatalog commit: one UPDATE guarded by the expected pointer is the whole
+   * compare-and-swap (the database serialises concurrent writers); it changes one row, or none
+   * when another writer moved the pointer first. Alone (swapMetadataLocation) or inside
+   * commitTables' transaction.
+   */
+  private guardedSwap(id: TableIdentifier, expected: string, newLocation: string): { text: string; params: string[] } {
+    return {
+      text:
+        `UPDATE ${TABLES} SET metadata_location = ?, previous_metadata_location = ? ` +
+        `WHERE catalog_name = ? AND table_namespace = ? AND table_name = ? AND metadata_location = ?${this.onlyTables()}`,
+      params: [newLocation, expected, ...this.key(id), expected],
+    };
+  }
+
+  /** A new table's entry in iceberg_tables: no previous pointer; `iceberg_type` TABLE where the column exists. */
+  private tableRow(id: TableIdentifier, metadataLocation: string): { columns: string[]; values: (string | null)[] } {
+    const columns = ['catalog_name', 'table_namespace', 'table_name', 'metadata_location', 'previous_metadata_location'];
+    const values: (string | null)[] = [...this.key(id), metadataLocation, null];
+    if (this.hasIcebergType) (columns.push('iceberg_type'), values.push('TABLE'));
+    return { columns, values };
+  }
+
+  /**
+   * Records the table's namespace as created (its `exists` property), if it is not yet: PyIceberg
+   * refuses to create a table in a namespace it cannot see as created, and a namespace known
+   * only through its tables disappears with its last table.
+   */
+  private async markNamespaceCreated(tx: SqlExecutor, id: TableIdentifier): Promise<void> {
+    const nsRow = insertIgnoreSql(NS_PROPS, ['catalog_name', 'namespace', 'property_key', 'property_value'], ['catalog_name', 'namespace', 'property_key']);
+    await tx.execute(this.sql(nsRow), [this.name, formatNamespace(id.namespace), NAMESPACE_EXISTS, 'true']);
   }
 
   async commitTables(swaps: readonly TableSwap[]): Promise<CommitTablesResult> {
@@ -278,10 +296,6 @@ export class SqlCatalog implements Catalog {
     // One order for every transaction, so that two of them updating the same rows lock them
     // in the same order (on Postgres, a row lock is held to COMMIT: no deadlock between them).
     const ordered = swaps.map((s, i) => ({ s, name: names[i]! })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    const cols = ['catalog_name', 'table_namespace', 'table_name', 'metadata_location', 'previous_metadata_location'];
-    if (this.hasIcebergType) cols.push('iceberg_type');
-    const insert = insertIgnoreSql(TABLES, cols, ['catalog_name', 'table_namespace', 'table_name']);
-    const nsRow = insertIgnoreSql(NS_PROPS, ['catalog_name', 'namespace', 'property_key', 'property_value'], ['catalog_name', 'namespace', 'property_key']);
     try {
       await this.write('commit ' + ordered.map((o) => o.name).join(', '), async (tx) => {
         const stale: TableIdentifier[] = [];
@@ -291,23 +305,13 @@ export class SqlCatalog implements Catalog {
             // A create: the entry must not exist yet (ON CONFLICT DO NOTHING changes no row
             // when it does; a failing INSERT would abort a Postgres transaction instead).
             await this.refuseSharedFolder(tx, name, s.newLocation);
-            const values: (string | null)[] = [...this.key(s.id), s.newLocation, null];
-            if (this.hasIcebergType) values.push('TABLE');
-            if ((await tx.execute(this.sql(insert), values)) === 1) {
-              await tx.execute(this.sql(nsRow), [this.name, formatNamespace(s.id.namespace), NAMESPACE_EXISTS, 'true']);
-            } else {
-              stale.push(s.id);
-            }
+            const row = this.tableRow(s.id, s.newLocation);
+            const insert = insertIgnoreSql(TABLES, row.columns, ['catalog_name', 'table_namespace', 'table_name']);
+            if ((await tx.execute(this.sql(insert), row.values)) === 1) await this.markNamespaceCreated(tx, s.id);
+            else stale.push(s.id);
           } else {
-            // The same guarded UPDATE as swapMetadataLocation, inside the transaction.
-            const n = await tx.execute(
-              this.sql(
-                `UPDATE ${TABLES} SET metadata_location = ?, previous_metadata_location = ? ` +
-                  `WHERE catalog_name = ? AND table_namespace = ? AND table_name = ? AND metadata_location = ?${this.onlyTables()}`,
-              ),
-              [s.newLocation, s.expected, ...this.key(s.id), s.expected],
-            );
-            if (n !== 1) stale.push(s.id);
+            const swap = this.guardedSwap(s.id, s.expected, s.newLocation);
+            if ((await tx.execute(this.sql(swap.text), swap.params)) !== 1) stale.push(s.id);
           }
           killInCommitIfAsked(++statements);
         }
