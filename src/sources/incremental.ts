@@ -7,6 +7,7 @@
 import { configError, sourceError } from '../errors.js';
 import type { Source as SourceConfig } from '../pipeline/schema-source.js';
 import type { SourceContext } from './source.js';
+import { parseTimestamp } from './sql-types.js';
 
 export type Dialect = 'postgres' | 'mysql' | 'sqlite';
 export type RelationalConfig = Extract<SourceConfig, { kind: Dialect }>;
@@ -65,12 +66,34 @@ export function incrementalQuery(dialect: Dialect, base: string, column: string,
  * The lower bound of this run's read: the last committed high-watermark (less
  * `incremental.lookback`: then rows equal to the bound are read too), else the pipeline's
  * `incremental.initial`, else none (read everything). Undefined when the run is not incremental.
+ *
+ * A cursor the pipeline reads as wall-clock time in a zone (`normalize: timestamp` with
+ * `zone:`) holds text like `2026-01-05 12:00:00` that the run turns into 17:00 UTC, while the
+ * watermark is that UTC instant: compared with the source's own text, every row written in
+ * the hours between would be left out. Its bound is moved back by 14 hours (the widest UTC
+ * offset) and made inclusive; the runner keeps only the rows above the watermark.
  */
 export function cursorStart(ctx: SourceContext, config: RelationalConfig): { column: string; after: string | null; inclusive: boolean } | undefined {
   if (!ctx.cursor) return undefined;
   const initial = config.incremental?.initial;
-  if (ctx.cursor.after !== null) return { column: ctx.cursor.column, after: ctx.cursor.after, inclusive: ctx.cursor.inclusive === true };
-  return { column: ctx.cursor.column, after: initial === undefined ? null : String(initial), inclusive: false };
+  const start = ctx.cursor.after !== null
+    ? { column: ctx.cursor.column, after: ctx.cursor.after, inclusive: ctx.cursor.inclusive === true }
+    : { column: ctx.cursor.column, after: initial === undefined ? null : String(initial), inclusive: false };
+  const zone = ctx.cursor.zone;
+  if (start.after === null || zone === undefined || zone.toUpperCase() === 'UTC') return start;
+  const micros = parseTimestamp(start.after.trim());
+  if (micros === undefined) return start;
+  return { ...start, after: utcText(micros - WIDEST_OFFSET), inclusive: true };
+}
+
+/** 14 hours in microseconds: no zone is further from UTC (Pacific/Kiritimati, UTC+14). */
+const WIDEST_OFFSET = 14n * 3_600_000_000n;
+
+/** `YYYY-MM-DD HH:MM:SS.ffffff`, the UTC wall clock of an instant in microseconds. */
+function utcText(micros: bigint): string {
+  const ms = micros >= 0n ? micros / 1000n : -((-micros + 999n) / 1000n);
+  const iso = new Date(Number(ms)).toISOString();
+  return `${iso.slice(0, 10)} ${iso.slice(11, 23)}${String(micros - ms * 1000n).padStart(3, '0')}`;
 }
 
 /**

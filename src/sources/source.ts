@@ -24,6 +24,8 @@ export interface CursorState {
   after: string | null;
   /** Rows with cursor = after are read too (`incremental.lookback`, lookback.ts); else only cursor > after. */
   inclusive?: boolean;
+  /** `columns.<cursor>.zone`: the source's wall-clock text is read in this zone (incremental.ts cursorStart). */
+  zone?: string;
 }
 
 export interface SourceContext {

@@ -101,3 +101,37 @@ describe('sqlite date-time cursors: a row added between runs is read', () => {
     expect(wrong, JSON.stringify(watermarks.length)).toEqual([]);
   }, 600_000);
 });
+
+describe('sqlite wall-clock cursors read in a zone', () => {
+  it('a row an hour later in America/New_York is read, though its text is below the UTC watermark', async () => {
+    const p = await newProject();
+    await mkdir(p.path('data'));
+    const db = new Database(p.path('data/app.db'));
+    const names: string[] = [];
+    for (const [i, declared] of ['DATETIME', 'TEXT'].entries()) {
+      db.exec(`CREATE TABLE t${i} (id INTEGER PRIMARY KEY, updated_at ${declared})`);
+      db.prepare(`INSERT INTO t${i} VALUES (1, ?)`).run('2026-01-05 11:00:00');
+      await p.pipeline(`p${i}`, [
+        `source: { kind: sqlite, connection: data/app.db, table: t${i}, incremental: { cursor: updated_at } }`,
+        'columns: { updated_at: { normalize: timestamp, zone: America/New_York } }',
+        `target: { table: app.t${i}, mode: merge, key: [id] }`,
+        '',
+      ].join('\n'));
+      names.push(`p${i}`);
+    }
+    expect((await p.floe(['run', ...names])).code).toBe(0);
+    for (const i of names.keys()) db.prepare(`INSERT INTO t${i} VALUES (2, ?)`).run('2026-01-05 12:00:00');
+    db.close();
+    const r = await p.floe(['run', ...names, '--json']);
+    expect(r.code, show(r)).toBe(0);
+    for (const i of names.keys()) {
+      expect(await p.query(`SELECT id, CAST(updated_at AS VARCHAR) AS at FROM app.t${i} ORDER BY id`)).toEqual([
+        { id: 1, at: '2026-01-05T16:00:00.000000Z' },
+        { id: 2, at: '2026-01-05T17:00:00.000000Z' },
+      ]);
+    }
+    // The watermark moves to the new row, and a run with nothing new writes nothing.
+    const again = await p.floe(['run', ...names, '--json']);
+    expect(events(again.stdout).filter((e) => e.event === 'commit').map((e) => e.rows_written)).toEqual([0, 0]);
+  }, 120_000);
+});
