@@ -37,6 +37,8 @@ export interface Reread {
    * transformed values, so a row read again is compared after it.
    */
   transform?: (selectSql: string) => string;
+  /** `<table>__rejects` as it is, when it exists (quarantineOnce). */
+  rejects?: () => Promise<LoadedTable | undefined>;
 }
 
 /**
@@ -141,4 +143,48 @@ function literal(text: string, duckType: string | undefined): SqlLiteral | undef
   if (t === 'DOUBLE' || t === 'FLOAT') return Number.isFinite(Number(text)) ? { kind: 'double', value: Number(text) } : undefined;
   if (t === 'VARCHAR') return { kind: 'string', value: text };
   return undefined;
+}
+
+/**
+ * The quarantine of a lookback run records a row once, not on every run that reads it again:
+ * - a row kept with a value nulled or adjusted (`kept = true`) is recorded only when it goes
+ *   into the merge (new, or changed since the table got it); a row read again unchanged, or
+ *   one the run leaves out, was recorded by the run that wrote it;
+ * - a rejected row (`kept = false`) at or below the old watermark is recorded, and counted
+ *   against the reject limits, only when `<table>__rejects` does not already hold its raw row
+ *   for this pipeline: a row committed late is quarantined by the first run that reads it.
+ * Rows to leave out get a NULL raw row (`raw`), which the counts and the quarantine skip.
+ */
+export async function quarantineOnce(
+  engine: Engine,
+  o: Reread & {
+    typed: string;
+    /** The rows that go into the merge (over `typed`). */
+    where: string;
+    cursor: string;
+    pipeline: string;
+    /** The staging's reject reason, value issue and raw row columns. */
+    reject: string;
+    issue: string;
+    raw: string;
+  },
+): Promise<void> {
+  const typed = quoteIdent(o.typed);
+  const [reject, issue, raw] = [quoteIdent(o.reject), quoteIdent(o.issue), quoteIdent(o.raw)];
+  await engine.run(
+    `UPDATE ${typed} SET ${issue} = NULL, ${raw} = NULL WHERE ${reject} IS NULL AND ${issue} IS NOT NULL AND (${o.where}) IS NOT TRUE`,
+    `leave out of the quarantine the rows ${o.name} already holds`,
+    { context: { table: o.name } },
+  );
+  const rejects = await o.rejects?.();
+  if (!rejects) return;
+  const cursorType = (await engine.columns(`SELECT ${quoteIdent(o.cursor)} FROM ${typed}`, 'read the cursor type')).at(0)?.type.toString();
+  const plan = await planScan({ io: o.io, metadata: rejects.metadata, table: `${o.name} rejects`, filter: pred<UnboundPredicate>({ op: 'eq', column: 'pipeline', literals: [{ kind: 'string', value: o.pipeline }] }) });
+  const scan = await tableScanSql({ engine, io: o.io, metadata: rejects.metadata, table: `${o.name} rejects`, plan });
+  await engine.run(
+    `UPDATE ${typed} SET ${raw} = NULL WHERE ${reject} IS NOT NULL AND ${quoteIdent(o.cursor)} <= CAST(${quoteLiteral(o.watermark)} AS ${cursorType}) ` +
+      `AND ${raw} IN (SELECT raw FROM (${scan.sql}) AS q WHERE q.pipeline = ${quoteLiteral(o.pipeline)} AND NOT q.kept)`,
+    `leave out of the quarantine the rejected rows it already holds`,
+    { context: { table: o.name } },
+  );
 }

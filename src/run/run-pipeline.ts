@@ -224,7 +224,10 @@ export async function runIngestPipeline(ctx: RunContext, lp: LoadedPipeline): Pr
       // Compared as the write stores them: after the PII transform with apply: ingest.
       const ingestPii = emptied ? [] : piiColumns(p.columns).filter((c) => c.apply === 'ingest');
       const transform = ingestPii.length ? ((m) => (sql: string) => m.ingestPiiSql(sql, ingestPii, p.target.table))(await import('../governance/ingest.js')) : undefined;
-      const reread = start?.lookback !== undefined && start.watermark !== null && existing ? { table: existing, io: ctx.io, name: p.target.table, watermark: start.watermark, transform } : undefined;
+      // The quarantine of rows read again is checked against the rejects table (lookback.ts quarantineOnce).
+      const rejectsId = parseTableIdentifier(rejectsTableName(p.target.table));
+      const rejectsTable = async () => ((await ctx.catalog.tableExists(rejectsId)) ? loadTable(ctx.catalog, ctx.io, rejectsId) : undefined);
+      const reread = start?.lookback !== undefined && start.watermark !== null && existing ? { table: existing, io: ctx.io, name: p.target.table, watermark: start.watermark, transform, rejects: rejectsTable } : undefined;
       staged = await materialise(engine, p, extracted, norm, columns, hasFile, cursorTarget, after, start?.inclusive, reread);
       // Not silently: a NULL cursor is never above the watermark, so such rows are read only by a first run or --full-refresh.
       if (staged.behind !== undefined) {
@@ -461,11 +464,6 @@ async function materialise(
       );
     }
   }
-  const counts = await countRows(engine, typed, extracted.rejects);
-  const rejects = counts.converted + counts.parse;
-  const valuesChanged = counts.changed;
-  const rowsRead = counts.total + counts.parse;
-  await enforceRejectLimits(engine, p, rejects, rowsRead, typed, extracted.rejects, extracted.lineOf);
   let where = `${REJECT} IS NULL`;
   let nullCursor = 0;
   let behind: string | undefined;
@@ -485,8 +483,17 @@ async function materialise(
   }
   if (p.target.key?.length) where += await dedupe(engine, typed, where, p.target.key, cursorTarget, p.name);
   if (reread && cursorTarget && after !== null && p.target.key?.length) {
-    where += await (await import('./lookback.js')).withoutUnchanged(engine, { ...reread, typed, where, key: p.target.key, cursor: cursorTarget, after, deleteColumn: p.target.delete_column, internal: [REJECT, ISSUE, RAW, FILE] });
+    const lookback = await import('./lookback.js');
+    where += await lookback.withoutUnchanged(engine, { ...reread, typed, where, key: p.target.key, cursor: cursorTarget, after, deleteColumn: p.target.delete_column, internal: [REJECT, ISSUE, RAW, FILE] });
+    // Rows read again are quarantined once, not by every run that reads them (a NULL raw row: not recorded).
+    await lookback.quarantineOnce(engine, { ...reread, typed, where, cursor: cursorTarget, pipeline: p.name, reject: REJECT, issue: ISSUE, raw: RAW });
   }
+  // Counted once the rows left out of the quarantine are known; nothing is written before the limits hold.
+  const counts = await countRows(engine, typed, extracted.rejects);
+  const rejects = counts.converted + counts.parse;
+  const valuesChanged = counts.changed;
+  const rowsRead = counts.total + counts.parse;
+  await enforceRejectLimits(engine, p, rejects, rowsRead, typed, extracted.rejects, extracted.lineOf);
   const good = `SELECT * EXCLUDE (${REJECT}, ${ISSUE}, ${RAW}, ${FILE}) FROM ${quoteIdent(typed)} WHERE ${where}`;
   return { typed, good, tally: { rowsRead, rejects, valuesChanged }, nullCursor, behind };
 }
@@ -531,7 +538,7 @@ function piiSourceColumns(p: IngestPipeline): Set<string> {
 
 async function countRows(engine: Engine, typed: string, parseRejects: string | undefined) {
   const r = await engine.all(
-    `SELECT count(*)::BIGINT AS total, count(${REJECT})::BIGINT AS converted, count(${ISSUE}) FILTER (WHERE ${REJECT} IS NULL)::BIGINT AS changed FROM ${quoteIdent(typed)}`,
+    `SELECT count(*)::BIGINT AS total, count(${REJECT}) FILTER (WHERE ${RAW} IS NOT NULL)::BIGINT AS converted, count(${ISSUE}) FILTER (WHERE ${REJECT} IS NULL AND ${RAW} IS NOT NULL)::BIGINT AS changed FROM ${quoteIdent(typed)}`,
     'count the extracted rows',
   );
   const row = r[0] ?? {};
@@ -553,7 +560,7 @@ async function enforceRejectLimits(engine: Engine, p: IngestPipeline, rejects: n
 async function firstReject(engine: Engine, typed: string | undefined, parseRejects: string | undefined, lineOf?: Extracted['lineOf']): Promise<string | undefined> {
   const parts: string[] = [];
   if (parseRejects) parts.push(`SELECT 0 AS k, source, line, line AS n, reason FROM ${quoteIdent(parseRejects)}`);
-  if (typed) parts.push(`SELECT 1 AS k, ${FILE} AS source, ${lineOf ? lineOf(`${quoteIdent(typed)}.rowid`) : 'CAST(NULL AS BIGINT)'} AS line, rowid AS n, ${REJECT} AS reason FROM ${quoteIdent(typed)} WHERE ${REJECT} IS NOT NULL`);
+  if (typed) parts.push(`SELECT 1 AS k, ${FILE} AS source, ${lineOf ? lineOf(`${quoteIdent(typed)}.rowid`) : 'CAST(NULL AS BIGINT)'} AS line, rowid AS n, ${REJECT} AS reason FROM ${quoteIdent(typed)} WHERE ${REJECT} IS NOT NULL AND ${RAW} IS NOT NULL`);
   if (!parts.length) return undefined;
   const r = (await engine.all(`SELECT source, line, reason FROM (${parts.join(' UNION ALL ')}) ORDER BY k, source NULLS LAST, n NULLS LAST LIMIT 1`, 'find the first reject'))[0];
   if (!r) return undefined;
@@ -593,7 +600,7 @@ async function rejectsSql(p: IngestPipeline, runId: string, typed: string | unde
   if (typed) {
     parts.push(
       `SELECT ${meta}, ${FILE} AS source, ${lineOf ? `CAST(${lineOf(`${quoteIdent(typed)}.rowid`)} AS BIGINT)` : 'NULL::BIGINT'} AS line, ${RAW} AS raw, coalesce(${REJECT}, ${ISSUE}) AS reason, ${REJECT} IS NULL AS kept ` +
-        `FROM ${quoteIdent(typed)} WHERE ${REJECT} IS NOT NULL OR ${ISSUE} IS NOT NULL`,
+        `FROM ${quoteIdent(typed)} WHERE (${REJECT} IS NOT NULL OR ${ISSUE} IS NOT NULL) AND ${RAW} IS NOT NULL`,
     );
   }
   if (parseRejects) parts.push(`SELECT ${meta}, source, CAST(line AS BIGINT) AS line, raw, reason, false AS kept FROM ${quoteIdent(parseRejects)}`);
