@@ -12,7 +12,9 @@
  * every source already reads that form: the bound is compared exactly where the watermark was.
  */
 import { configError } from '../errors.js';
+import { floorDiv, formatDate, formatTimeOfDay } from '../iceberg/transforms/calendar.js';
 import { formatDuration, tryParseDuration } from '../pipeline/duration.js';
+import { parseDate, parseTimestamp } from './sql-types.js';
 
 /** `incremental.lookback` as written: a duration (timestamp and date cursors) or a number (numeric cursors). */
 export type LookbackSetting = string | number;
@@ -155,11 +157,14 @@ function plainText(n: number): string {
 // --- dates and timestamps ---------------------------------------------------------------
 
 /**
- * `YYYY-MM-DD`, or that with a time (` ` or `T`), an optional fraction and an optional zone
- * suffix (`Z`, `+00`, `+05:30`, `-0800`): the forms DuckDB writes for DATE, TIMESTAMP and
- * TIMESTAMPTZ, and ISO 8601 text cursors.
+ * The form of a date or timestamp watermark, kept by the bound: `YYYY-MM-DD`, or that with a
+ * time (` ` or `T`), an optional fraction and an optional zone suffix (`Z`, `+00`, `+05:30`,
+ * `-0800`): the forms DuckDB writes for DATE, TIMESTAMP and TIMESTAMPTZ, and ISO 8601 text.
+ * The values are read by the sources' own parsers (sql-types.ts).
  */
-const TS = /^(\d{4})-(\d{2})-(\d{2})(?:([ T])(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?(\s*(?:Z|[+-]\d{2}(?::?\d{2})?))?)?$/;
+const FORM = /^(\d{4}-\d{2}-\d{2})(?:([ T])(\d{2}:\d{2}(?::\d{2})?)(?:\.(\d+))?(\s*(?:Z|[+-]\d{2}(?::?\d{2})?))?)?$/;
+
+const DAY_US = 86_400_000_000n;
 
 interface Instant {
   /** The watermark minus `micros`, in the watermark's form. */
@@ -167,39 +172,38 @@ interface Instant {
 }
 
 function timestampOf(text: string): Instant | undefined {
-  const m = TS.exec(text.trim());
+  const m = FORM.exec(text.trim());
   if (!m) return undefined;
-  const [, y, mo, d, sep, h, mi, s, frac, zone] = m;
-  const day = Date.UTC(Number(y), Number(mo) - 1, Number(d));
-  // Not a calendar day (2024-02-30): not a value any database wrote.
-  if (new Date(day).toISOString().slice(0, 10) !== `${y}-${mo}-${d}`) return undefined;
-  if (sep === undefined) {
+  const [, date, sep, clock, frac, zone] = m as unknown as [string, string, string | undefined, string | undefined, string | undefined, string | undefined];
+  if (sep === undefined || clock === undefined) {
+    // Not a calendar day (2024-02-30): not a value any database wrote.
+    const day = parseDate(date);
+    if (day === undefined) return undefined;
     // A date cursor d read with d >= (midnight − lookback) is read with d >= the first whole day at or after it.
-    return { minus: (micros) => isoOf(Math.ceil((day - Number(micros / 1000n)) / DAY) * DAY).slice(0, 10) };
+    return { minus: (micros) => dateText(-floorDiv(micros - BigInt(day) * DAY_US, DAY_US)) };
   }
-  if (Number(h) > 23 || Number(mi) > 59 || Number(s ?? 0) > 59) return undefined;
   const fraction = frac ?? '';
-  // Wall-clock arithmetic on the written fields: the zone suffix is kept as written, and a
-  // fixed offset shifts both sides alike. Digits past microseconds are dropped (an earlier bound).
-  const micros = BigInt(day + ((Number(h) * 60 + Number(mi)) * 60 + Number(s ?? 0)) * 1000) * 1000n + BigInt(fraction.slice(0, 6).padEnd(6, '0'));
+  // Wall-clock arithmetic on the written fields: the zone suffix is left out of the parse and
+  // kept as written (a fixed offset shifts both sides alike). Digits past microseconds are
+  // dropped (an earlier bound).
+  const wall = parseTimestamp(`${date} ${clock}${fraction ? `.${fraction.slice(0, 6)}` : ''}`);
+  if (wall === undefined || !/^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$/.test(clock)) return undefined;
   return {
     minus: (by) => {
-      const t = micros - by;
-      const sec = t >= 0n ? t / 1_000_000n : -((-t + 999_999n) / 1_000_000n);
-      const sub = String(t - sec * 1_000_000n).padStart(6, '0');
+      const t = wall - by;
+      const day = floorDiv(t, DAY_US);
+      const ofDay = t - day * DAY_US;
+      const sub = String(ofDay % 1_000_000n).padStart(6, '0');
       const need = sub.replace(/0+$/, '').length;
       const digits = Math.max(need, Math.min(fraction.length, 6));
-      const iso = isoOf(Number(sec) * 1000);
-      return `${iso.slice(0, 10)}${sep}${iso.slice(11, 19)}${digits ? `.${sub.slice(0, digits)}` : ''}${zone ?? ''}`;
+      return `${dateText(day)}${sep}${formatTimeOfDay(ofDay, 6, 0n).slice(0, 8)}${digits ? `.${sub.slice(0, digits)}` : ''}${zone ?? ''}`;
     },
   };
 }
 
-const DAY = 86_400_000;
-
-/** `YYYY-MM-DDTHH:MM:SS.sssZ`; a bound before year 0 or after 9999 is no value a source holds. */
-function isoOf(ms: number): string {
-  const iso = new Date(ms).toISOString();
-  if (!/^\d{4}-/.test(iso)) throw configError(`incremental.lookback reaches outside the years 0000-9999 (${iso})`);
-  return iso;
+/** `YYYY-MM-DD` of a day since the epoch; a bound before year 0 or after 9999 is no value a source holds. */
+function dateText(day: bigint): string {
+  const text = formatDate(Number(day));
+  if (!/^\d{4}-/.test(text)) throw configError(`incremental.lookback reaches outside the years 0000-9999 (${text})`);
+  return text;
 }

@@ -23,6 +23,17 @@ describe('lookbackBound', () => {
     expect(bound('2024-01-05 12:00:00.5', '1s').after).toBe('2024-01-05 11:59:59.5');
   });
 
+  it('crosses days and years, drops digits past microseconds, keeps a time without seconds and a -0800 offset', () => {
+    expect(bound('2024-01-01 00:30:00', '1h').after).toBe('2023-12-31 23:30:00');
+    expect(bound('1970-01-01 00:00:00', '1s').after).toBe('1969-12-31 23:59:59');
+    expect(bound('1970-01-01', '1d').after).toBe('1969-12-31');
+    expect(bound('2024-01-05T12:00', '1m').after).toBe('2024-01-05T11:59:00');
+    expect(bound('2024-01-05 12:00:00.123456789', '1s').after).toBe('2024-01-05 11:59:59.123456');
+    expect(bound('2024-01-05 12:00:00-0800', '30m').after).toBe('2024-01-05 11:30:00-0800');
+    expect(() => bound('0000-01-01 00:00:00', '1d')).toThrow(/outside the years 0000-9999/);
+    expect(() => bound('2024-01-05 25:00:00', '1h')).toThrow(/not a date or timestamp/);
+  });
+
   it('a date cursor re-reads the whole days the lookback reaches into, and only those', () => {
     expect(bound('2024-01-05', '1d').after).toBe('2024-01-04');
     expect(bound('2024-01-05', '36h').after).toBe('2024-01-04');
