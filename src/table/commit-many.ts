@@ -19,11 +19,20 @@ import type { Catalog, TableSwap } from '../catalog/catalog.js';
 import { formatTableId } from '../catalog/catalog.js';
 import { cancelPoint, inCatalogSwap } from '../cancel.js';
 import { conflictError, FloeError } from '../errors.js';
-import { serializeTableMetadata } from '../iceberg/metadata-json.js';
 import type { TableIdentifier, TableMetadata } from '../iceberg/types.js';
 import type { FileIO } from '../io/fileio.js';
-import { applyChange } from './apply.js';
-import { addedSnapshotIds, backoffMs, commitLanded, deleteDroppedMetadataFiles, nextMetadataLocation, retryPolicy, type AttemptIdentity, type CommitEvents, type RetryPolicy } from './commit.js';
+import {
+  commitLanded,
+  commitStateUnknown,
+  deleteDroppedMetadataFiles,
+  discardUncommitted,
+  nextMetadataFile,
+  retryConflicts,
+  retryPolicy,
+  type AttemptIdentity,
+  type CommitEvents,
+  type RetryPolicy,
+} from './commit.js';
 import { loadTable, type LoadedTable } from './load.js';
 import { rememberMetadata } from './metadata-cache.js';
 import type { TableChange } from './updates.js';
@@ -60,9 +69,22 @@ export async function commitTables(catalog: Catalog, io: FileIO, commits: readon
   const label = names.join(', ');
   const started = Date.now();
   let bases = commits.map((c) => c.base);
-  let policy = strictest(bases);
-  for (let attempt = 0; ; attempt++) {
-    try {
+  return retryConflicts(
+    {
+      started,
+      subject: label,
+      table: label,
+      hint: 'Another writer keeps changing these tables; retry later or raise commit.retry.num-retries.',
+      policy: () => strictest(bases),
+      // One retry event per table, as a single-table commit reports its own.
+      onRetry: (attempt, waitMs) => {
+        for (const table of names) events.onRetry?.({ attempt, waitMs, table });
+      },
+      reload: async () => {
+        bases = await Promise.all(commits.map((c, i) => reload(catalog, io, c, names[i]!)));
+      },
+    },
+    async (attempt) => {
       await cancelPoint('commit', label); // a signal stops the write here, before the metadata files (src/cancel.ts)
       const staged: Staged[] = [];
       try {
@@ -70,20 +92,12 @@ export async function commitTables(catalog: Catalog, io: FileIO, commits: readon
         for (const [i, c] of commits.entries()) {
           const base = bases[i]!;
           const change = await c.build(base);
-          let next: TableMetadata;
-          let swap: TableSwap;
-          if (c.pendingCreate) {
-            const full = { requirements: c.pendingCreate.requirements, updates: [...c.pendingCreate.updates, ...change.updates] };
-            next = applyChange(null, full, { metadataLocation: null, now });
-            swap = { id: c.id, expected: null, newLocation: nextMetadataLocation(next.location, null, next) };
-          } else {
-            next = applyChange(base.metadata, change, { metadataLocation: base.metadataLocation, now: Math.max(now, base.metadata['last-updated-ms']) });
-            swap = { id: c.id, expected: base.metadataLocation, newLocation: nextMetadataLocation(next.location, base.metadataLocation, next) };
-          }
-          const bytes = new TextEncoder().encode(c.pendingCreate ? serializeTableMetadata(next) : serializeTableMetadata(next, base.metadata));
-          await base.io.write(swap.newLocation, bytes, { createOnly: true });
-          const ours = { location: swap.newLocation, snapshotIds: c.pendingCreate ? next.snapshots.map((x) => x['snapshot-id']) : addedSnapshotIds(base.metadata, next) };
-          staged.push({ c, base, next, bytes, swap, ours });
+          const file = c.pendingCreate
+            ? nextMetadataFile(null, { requirements: c.pendingCreate.requirements, updates: [...c.pendingCreate.updates, ...change.updates] }, now)
+            : nextMetadataFile(base, change, now);
+          await base.io.write(file.location, file.bytes, { createOnly: true });
+          const swap: TableSwap = { id: c.id, expected: c.pendingCreate ? null : base.metadataLocation, newLocation: file.location };
+          staged.push({ c, base, next: file.metadata, bytes: file.bytes, swap, ours: file.ours });
         }
         await events.beforeSwap?.({ attempt: attempt + 1, table: label });
         const stale = await commitOrVerify(catalog, io, staged, label);
@@ -100,28 +114,11 @@ export async function commitTables(catalog: Catalog, io: FileIO, commits: readon
       } catch (e) {
         // Not committed (or a conflict): the attempt's metadata files are orphans, unless the
         // outcome is unknown and the tables may reference them.
-        if (!(e instanceof FloeError && e.context.commitState === 'unknown')) {
-          await Promise.all(staged.map((s) => s.base.io.delete(s.swap.newLocation).catch(() => undefined)));
-        }
+        await Promise.all(staged.map((s) => discardUncommitted(s.base.io, [s.swap.newLocation], e)));
         throw e;
       }
-    } catch (e) {
-      if (!(e instanceof FloeError && e.kind === 'conflict' && e.retryable)) throw e;
-      const waitMs = backoffMs(attempt, policy);
-      if (attempt >= policy.numRetries || Date.now() - started + waitMs > policy.totalTimeoutMs) {
-        throw new FloeError('conflict', `${label}: commit failed after ${attempt + 1} attempts: ${e.message}`, {
-          cause: e,
-          context: { table: label, attempts: attempt + 1 },
-          hint: 'Another writer keeps changing these tables; retry later or raise commit.retry.num-retries.',
-        });
-      }
-      // One retry event per table, as a single-table commit reports its own.
-      for (const table of names) events.onRetry?.({ attempt: attempt + 1, waitMs, table });
-      await new Promise((r) => setTimeout(r, waitMs));
-      bases = await Promise.all(commits.map((c, i) => reload(catalog, io, c, names[i]!)));
-      policy = strictest(bases);
-    }
-  }
+    },
+  );
 }
 
 /** A table's latest state for a retry; a table this commit creates must still be absent. */
@@ -148,12 +145,9 @@ function strictest(bases: readonly LoadedTable[]): RetryPolicy {
   };
 }
 
+/** The group's unknown outcome: names the tables, not one metadata file. */
 function unknownOutcome(label: string, e: unknown, why: string): FloeError {
-  return new FloeError('io', `the commit of ${label} may or may not have happened (${why}): ${(e as Error).message}`, {
-    cause: e,
-    context: { table: label, commitState: 'unknown' },
-    hint: 'Check the tables with `floe snapshots` before retrying; files of this write are kept (run `floe maintain orphans` later).',
-  });
+  return commitStateUnknown(`the commit of ${label}`, e, why, { table: label }, 'the tables');
 }
 
 /**

@@ -115,45 +115,109 @@ export async function commitTable(
   const name = formatTableId(id);
   const started = Date.now();
   let base = given ?? (await loadTable(catalog, io, id));
-  let policy = retryPolicy(base.metadata.properties);
-  for (let attempt = 0; ; attempt++) {
+  const retry: ConflictRetry = {
+    started,
+    subject: `table ${name}`,
+    table: name,
+    hint: 'Another writer keeps changing this table; retry later or raise commit.retry.num-retries.',
+    policy: () => retryPolicy(base.metadata.properties),
+    onRetry: (attempt, waitMs) => events.onRetry?.({ attempt, waitMs, table: name }),
+    reload: async () => {
+      base = await loadTable(catalog, io, id);
+    },
+  };
+  return retryConflicts(retry, async (attempt) => {
+    await cancelPoint('commit', name); // a signal stops the write here, before the metadata file (src/cancel.ts)
+    await events.validate?.(base);
+    const change = await build(base);
+    const { metadata: next, location, bytes, ours } = nextMetadataFile(base, change, Date.now());
+    await base.io.write(location, bytes, { createOnly: true });
+    await events.beforeSwap?.({ attempt: attempt + 1, table: name });
+    if (await inCatalogSwap(name, () => swapOrVerify(catalog, io, id, base.metadataLocation, ours))) {
+      // The next load of this table in this process reads these bytes: it reuses `next`.
+      rememberMetadata(location, bytes, next);
+      await pausePoint('committed', name);
+      await deleteDroppedMetadataFiles(base.io, base.metadata, next);
+      return { table: { ...base, metadataLocation: location, metadata: next }, attempts: attempt + 1 };
+    }
+    // Another writer moved the pointer first; our metadata file is now an orphan.
+    await base.io.delete(location).catch(() => undefined);
+    throw conflictError(`table ${name} was changed by another writer`, { context: { table: name } });
+  });
+}
+
+/** What retryConflicts needs to know of a commit (one table's, or several at once). */
+export interface ConflictRetry {
+  /** When the commit began: `commit.retry.total-timeout-ms` counts from it. */
+  started: number;
+  /** Names what is committed at the head of the final error: `table ns.t`, or `ns.a, ns.b`. */
+  subject: string;
+  /** The final error's context `table`. */
+  table: string;
+  /** The final error's hint. */
+  hint: string;
+  /** The `commit.retry.*` policy in force, asked again after every reload. */
+  policy: () => RetryPolicy;
+  /** Told of each retry (1 for the second attempt) and its wait, before the wait. */
+  onRetry: (attempt: number, waitMs: number) => void;
+  /** Loads the latest table state for the next attempt, after the wait. */
+  reload: () => Promise<void>;
+}
+
+/**
+ * Step 4's retry: runs `attempt` (0 for the first) until it returns. A retryable `conflict`
+ * waits backoffMs, reloads and tries again, until the policy's num-retries or
+ * total-timeout-ms is spent: then a `conflict` error saying how many attempts failed. Any
+ * other error ends the commit as it is.
+ */
+export async function retryConflicts<T>(r: ConflictRetry, attempt: (attempt: number) => Promise<T>): Promise<T> {
+  let policy = r.policy();
+  for (let n = 0; ; n++) {
     try {
-      await cancelPoint('commit', name); // a signal stops the write here, before the metadata file (src/cancel.ts)
-      await events.validate?.(base);
-      const change = await build(base);
-      const now = Math.max(Date.now(), base.metadata['last-updated-ms']);
-      const next = applyChange(base.metadata, change, { metadataLocation: base.metadataLocation, now });
-      const location = nextMetadataLocation(next.location, base.metadataLocation, next);
-      const bytes = new TextEncoder().encode(serializeTableMetadata(next, base.metadata));
-      await base.io.write(location, bytes, { createOnly: true });
-      await events.beforeSwap?.({ attempt: attempt + 1, table: name });
-      const ours = { location, snapshotIds: addedSnapshotIds(base.metadata, next) };
-      if (await inCatalogSwap(name, () => swapOrVerify(catalog, io, id, base.metadataLocation, ours))) {
-        // The next load of this table in this process reads these bytes: it reuses `next`.
-        rememberMetadata(location, bytes, next);
-        await pausePoint('committed', name);
-        await deleteDroppedMetadataFiles(base.io, base.metadata, next);
-        return { table: { ...base, metadataLocation: location, metadata: next }, attempts: attempt + 1 };
-      }
-      // Another writer moved the pointer first; our metadata file is now an orphan.
-      await base.io.delete(location).catch(() => undefined);
-      throw conflictError(`table ${name} was changed by another writer`, { context: { table: name } });
+      return await attempt(n);
     } catch (e) {
       if (!(e instanceof FloeError && e.kind === 'conflict' && e.retryable)) throw e;
-      const waitMs = backoffMs(attempt, policy);
-      if (attempt >= policy.numRetries || Date.now() - started + waitMs > policy.totalTimeoutMs) {
-        throw new FloeError('conflict', `table ${name}: commit failed after ${attempt + 1} attempts: ${e.message}`, {
+      const waitMs = backoffMs(n, policy);
+      if (n >= policy.numRetries || Date.now() - r.started + waitMs > policy.totalTimeoutMs) {
+        throw new FloeError('conflict', `${r.subject}: commit failed after ${n + 1} attempts: ${e.message}`, {
           cause: e,
-          context: { table: name, attempts: attempt + 1 },
-          hint: 'Another writer keeps changing this table; retry later or raise commit.retry.num-retries.',
+          context: { table: r.table, attempts: n + 1 },
+          hint: r.hint,
         });
       }
-      events.onRetry?.({ attempt: attempt + 1, waitMs, table: name });
-      await new Promise((r) => setTimeout(r, waitMs));
-      base = await loadTable(catalog, io, id);
-      policy = retryPolicy(base.metadata.properties);
+      r.onRetry(n + 1, waitMs);
+      await new Promise((ok) => setTimeout(ok, waitMs));
+      await r.reload();
+      policy = r.policy();
     }
   }
+}
+
+/** The next metadata file of a commit attempt (steps 2 and 3), not yet written. */
+export interface NextMetadataFile {
+  metadata: TableMetadata;
+  location: string;
+  bytes: Uint8Array;
+  /** How a read-back recognises this attempt as landed. */
+  ours: AttemptIdentity;
+}
+
+/**
+ * `change` applied to `base` (null: a table to create), named after the base's metadata file
+ * and serialised: the caller writes `bytes` create-only to `location`. `now` stamps
+ * last-updated-ms, never below the base's.
+ */
+export function nextMetadataFile(base: Pick<LoadedTable, 'metadata' | 'metadataLocation'> | null, change: TableChange, now: number): NextMetadataFile {
+  if (base === null) {
+    const metadata = applyChange(null, change, { metadataLocation: null, now });
+    const location = nextMetadataLocation(metadata.location, null, metadata);
+    const bytes = new TextEncoder().encode(serializeTableMetadata(metadata));
+    return { metadata, location, bytes, ours: { location, snapshotIds: metadata.snapshots.map((s) => s['snapshot-id']) } };
+  }
+  const metadata = applyChange(base.metadata, change, { metadataLocation: base.metadataLocation, now: Math.max(now, base.metadata['last-updated-ms']) });
+  const location = nextMetadataLocation(metadata.location, base.metadataLocation, metadata);
+  const bytes = new TextEncoder().encode(serializeTableMetadata(metadata, base.metadata));
+  return { metadata, location, bytes, ours: { location, snapshotIds: addedSnapshotIds(base.metadata, metadata) } };
 }
 
 /** Table property: delete metadata files that fall off the metadata log (Iceberg Java TableProperties). */
@@ -186,12 +250,23 @@ export async function discardUncommitted(io: FileIO, locations: readonly string[
   await Promise.all(locations.map((l) => io.delete(l).catch(() => undefined)));
 }
 
-function unknownOutcome(name: string, location: string, e: unknown, why: string): FloeError {
-  return new FloeError('io', `table ${name}: the commit of ${location} may or may not have happened (${why}): ${(e as Error).message}`, {
+/**
+ * The error for a commit whose outcome could not be decided (`e`, the unanswered call; `why`
+ * it stays undecided): context `commitState: 'unknown'`, so that callers keep the files it may
+ * reference (Iceberg's CommitStateUnknownException). `what` heads the message (`table ns.t:
+ * the commit of <file>`); `tables` says what to check (`the table`, `the tables`).
+ */
+export function commitStateUnknown(what: string, e: unknown, why: string, context: { table: string; metadataLocation?: string }, tables: string): FloeError {
+  return new FloeError('io', `${what} may or may not have happened (${why}): ${(e as Error).message}`, {
     cause: e,
-    context: { table: name, metadataLocation: location, commitState: 'unknown' },
-    hint: 'Check the table with `floe snapshots` before retrying; files of this write are kept (run `floe maintain orphans` later).',
+    context: { ...context, commitState: 'unknown' },
+    hint: `Check ${tables} with \`floe snapshots\` before retrying; files of this write are kept (run \`floe maintain orphans\` later).`,
   });
+}
+
+/** One table's unknown outcome: names the table and the metadata file that may have landed. */
+function unknownOutcome(name: string, location: string, e: unknown, why: string): FloeError {
+  return commitStateUnknown(`table ${name}: the commit of ${location}`, e, why, { table: name, metadataLocation: location }, 'the table');
 }
 
 /** Snapshots `next` adds to `base`: the ids by which a landed commit is recognised. */
@@ -267,9 +342,7 @@ async function swapOrVerify(catalog: Catalog, io: FileIO, id: TableIdentifier, e
 
 /** Creates a table: writes its first metadata file create-only, then inserts the pointer. */
 export async function createTable(catalog: Catalog, io: FileIO, id: TableIdentifier, change: TableChange): Promise<LoadedTable> {
-  const metadata = applyChange(null, change, { metadataLocation: null, now: Date.now() });
-  const location = nextMetadataLocation(metadata.location, null, metadata);
-  const bytes = new TextEncoder().encode(serializeTableMetadata(metadata));
+  const { metadata, location, bytes } = nextMetadataFile(null, change, Date.now());
   await cancelPoint('commit', formatTableId(id));
   await io.write(location, bytes, { createOnly: true });
   try {
