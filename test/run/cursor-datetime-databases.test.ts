@@ -3,9 +3,11 @@
  * DATE column typed `timestamptz`, a DATETIME one typed `date`, …): a row added after the first
  * run with a later cursor is read by the second, and the watermark the first stored
  * (`2026-01-05 00:00:00+00` for a DATE column typed timestamptz) is compared with the column as
- * the instant it is, not refused as "not a date".
+ * the instant it is, not refused as "not a date". And a Postgres or MySQL wall-clock cursor read in
+ * a zone (normalize: timestamp, zone:) is read from below its UTC watermark.
  */
 import mysql from 'mysql2/promise';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { services } from '../sources/helpers.js';
 import { assertBuilt, events, useProjects } from './helpers.js';
@@ -93,4 +95,61 @@ describe('mysql date-time cursors under another declared type', () => {
       await conn.query(`INSERT INTO ${prefix}_${i} VALUES (?, ?)`, [id, v]);
     });
   }, 300_000);
+});
+
+/** A wall-clock cursor read in America/New_York: 12:00 there is above the 16:00 UTC watermark of 11:00. */
+async function zoned(kind: 'postgres' | 'mysql', url: string, table: string, put: (id: number, at: string) => Promise<void>): Promise<void> {
+  const p = await newProject();
+  await put(1, '2026-01-05 11:00:00');
+  await p.pipeline('z', [
+    'source:',
+    `  kind: ${kind}`,
+    '  connection: "${URL}"',
+    `  table: ${table}`,
+    '  incremental: { cursor: at }',
+    'columns: { at: { normalize: timestamp, zone: America/New_York } }',
+    'target: { table: app.z, mode: merge, key: [id] }',
+    '',
+  ].join('\n'));
+  expect((await p.floe(['run', 'z'], { URL: url })).code).toBe(0);
+  await put(2, '2026-01-05 12:00:00');
+  const r = await p.floe(['run', 'z', '--json'], { URL: url });
+  expect(events(r.stdout).find((e) => e.event === 'commit'), r.stdout + r.stderr).toMatchObject({ rows_written: 1 });
+  expect(await p.query('SELECT id, "at" FROM app.z ORDER BY id')).toEqual([
+    { id: 1, at: '2026-01-05T16:00:00.000000Z' },
+    { id: 2, at: '2026-01-05T17:00:00.000000Z' },
+  ]);
+}
+
+describe('wall-clock cursors read in a zone', () => {
+  it('postgres timestamp', async () => {
+    const client = new pg.Client({ connectionString: services().pg });
+    await client.connect();
+    const table = `${prefix}_zone`;
+    try {
+      await client.query(`DROP TABLE IF EXISTS ${table}`);
+      await client.query(`CREATE TABLE ${table} (id int8 PRIMARY KEY, at timestamp)`);
+      await zoned('postgres', services().pg, table, async (id, at) => {
+        await client.query(`INSERT INTO ${table} VALUES ($1, $2)`, [id, at]);
+      });
+    } finally {
+      await client.query(`DROP TABLE IF EXISTS ${table}`);
+      await client.end();
+    }
+  }, 120_000);
+
+  it('mysql DATETIME', async () => {
+    const conn = await mysql.createConnection(services().mysql);
+    const table = `${prefix}_zone`;
+    try {
+      await conn.query(`DROP TABLE IF EXISTS ${table}`);
+      await conn.query(`CREATE TABLE ${table} (id BIGINT PRIMARY KEY, at DATETIME NULL)`);
+      await zoned('mysql', services().mysql, table, async (id, at) => {
+        await conn.query(`INSERT INTO ${table} VALUES (?, ?)`, [id, at]);
+      });
+    } finally {
+      await conn.query(`DROP TABLE IF EXISTS ${table}`);
+      await conn.end();
+    }
+  }, 120_000);
 });
