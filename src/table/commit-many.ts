@@ -11,7 +11,7 @@
  * table/conflicts.ts) fails the whole commit cleanly with `conflict`: nothing lands.
  *
  * A transaction that got no answer (a dropped connection around COMMIT) is decided by reading
- * every table back, with commit.ts's rules for one table (commitLanded) and atomicity for the
+ * every table back, with commit.ts's rules for one table (readBack) and atomicity for the
  * group: one table that shows our metadata proves all landed; one whose pointer is still the
  * expected one (or, for a create, is absent) proves none did. See docs/CONCURRENCY.md.
  */
@@ -22,15 +22,16 @@ import { conflictError, FloeError } from '../errors.js';
 import type { TableIdentifier, TableMetadata } from '../iceberg/types.js';
 import type { FileIO } from '../io/fileio.js';
 import {
-  commitLanded,
   commitStateUnknown,
   deleteDroppedMetadataFiles,
   discardUncommitted,
   nextMetadataFile,
+  readBack,
   retryConflicts,
   retryPolicy,
   type AttemptIdentity,
   type CommitEvents,
+  type ReadBack,
   type RetryPolicy,
 } from './commit.js';
 import { loadTable, type LoadedTable } from './load.js';
@@ -169,8 +170,8 @@ async function commitOrVerify(catalog: Catalog, io: FileIO, staged: readonly Sta
   } catch (e) {
     error = e;
   }
-  const verdicts: ('landed' | 'untouched' | 'moved' | 'undecided')[] = [];
-  for (const s of staged) verdicts.push(await readBack(catalog, io, s));
+  const verdicts: ReadBack['verdict'][] = [];
+  for (const s of staged) verdicts.push((await readBack(catalog, io, s.c.id, s.swap.expected, s.ours)).verdict);
   const landed = verdicts.includes('landed');
   const notLanded = verdicts.includes('untouched') || verdicts.includes('moved');
   if (landed && !notLanded) return [];
@@ -178,31 +179,4 @@ async function commitOrVerify(catalog: Catalog, io: FileIO, staged: readonly Sta
   if (!notLanded) throw unknownOutcome(label, error, 'the tables could not be read again, or their history no longer shows it');
   if (verdicts.includes('moved')) return staged.filter((_, i) => verdicts[i] === 'moved').map((s) => s.c.id);
   throw error;
-}
-
-async function readBack(catalog: Catalog, io: FileIO, s: Staged): Promise<'landed' | 'untouched' | 'moved' | 'undecided'> {
-  let current: string;
-  try {
-    current = (await catalog.getTable(s.c.id)).metadataLocation;
-  } catch (e) {
-    if (s.swap.expected === null && e instanceof FloeError && e.kind === 'not-found') return 'untouched';
-    return 'undecided';
-  }
-  if (current === s.ours.location) return 'landed';
-  if (current === s.swap.expected) return 'untouched';
-  let later: LoadedTable;
-  try {
-    later = await loadTable(catalog, io, s.c.id);
-  } catch {
-    return 'undecided';
-  }
-  if (s.swap.expected === null) {
-    // A create: our first metadata file or snapshot in the history is ours landing; another
-    // first file (version 00000) in it is another writer's create.
-    const files = [...later.metadata['metadata-log'].map((l) => l['metadata-file']), later.metadataLocation];
-    if (files.includes(s.ours.location) || later.metadata.snapshots.some((x) => s.ours.snapshotIds.includes(x['snapshot-id']))) return 'landed';
-    return files.some((f) => /(?:^|\/)0+-[^/]*\.metadata\.json$/.test(f)) ? 'moved' : 'undecided';
-  }
-  const landed = commitLanded(later.metadataLocation, later.metadata, s.swap.expected, s.ours);
-  return landed === undefined ? 'undecided' : landed ? 'landed' : 'moved';
 }

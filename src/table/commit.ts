@@ -319,25 +319,55 @@ async function swapOrVerify(catalog: Catalog, io: FileIO, id: TableIdentifier, e
   try {
     return await catalog.swapMetadataLocation(id, expected, ours.location);
   } catch (e) {
-    const name = formatTableId(id);
-    let current: string;
-    try {
-      current = (await catalog.getTable(id)).metadataLocation;
-    } catch {
-      throw unknownOutcome(name, ours.location, e, 'the catalog could not be read again');
-    }
-    if (current === ours.location) return true;
-    if (current === expected) throw e;
-    let later: LoadedTable;
-    try {
-      later = await loadTable(catalog, io, id);
-    } catch {
-      throw unknownOutcome(name, ours.location, e, `the new metadata ${current} could not be read`);
-    }
-    const landed = commitLanded(later.metadataLocation, later.metadata, expected, ours);
-    if (landed === undefined) throw unknownOutcome(name, ours.location, e, `the history of ${later.metadataLocation} no longer shows it`);
-    return landed;
+    const r = await readBack(catalog, io, id, expected, ours);
+    if (r.verdict === 'undecided') throw unknownOutcome(formatTableId(id), ours.location, e, r.why);
+    if (r.verdict === 'untouched') throw e;
+    return r.verdict === 'landed';
   }
+}
+
+/** What reading a table back says of a swap that got no answer. */
+export type ReadBack =
+  /** The pointer is our file, or commitLanded finds our file or snapshot in its history. */
+  | { verdict: 'landed' }
+  /** The pointer is still the expected one (a create: there is no entry). */
+  | { verdict: 'untouched' }
+  /** The history shows that another file replaced the expected one (a create: another writer's first file). */
+  | { verdict: 'moved' }
+  /** The catalog or the new metadata cannot be read, or the history no longer reaches: `why`. */
+  | { verdict: 'undecided'; why: string };
+
+/**
+ * Reads table `id` again after its swap from `expected` (null: its creation) to `ours` got no
+ * answer, and says whether the swap landed; see ReadBack. Used for one table (swapOrVerify)
+ * and for each table of a multi-table commit (commit-many.ts).
+ */
+export async function readBack(catalog: Catalog, io: FileIO, id: TableIdentifier, expected: string | null, ours: AttemptIdentity): Promise<ReadBack> {
+  let current: string;
+  try {
+    current = (await catalog.getTable(id)).metadataLocation;
+  } catch (e) {
+    if (expected === null && e instanceof FloeError && e.kind === 'not-found') return { verdict: 'untouched' };
+    return { verdict: 'undecided', why: 'the catalog could not be read again' };
+  }
+  if (current === ours.location) return { verdict: 'landed' };
+  if (current === expected) return { verdict: 'untouched' };
+  let later: LoadedTable;
+  try {
+    later = await loadTable(catalog, io, id);
+  } catch {
+    return { verdict: 'undecided', why: `the new metadata ${current} could not be read` };
+  }
+  const gone = { verdict: 'undecided', why: `the history of ${later.metadataLocation} no longer shows it` } as const;
+  if (expected === null) {
+    // A create: our first metadata file or snapshot in the history is ours landing; another
+    // first file (version 00000) in it is another writer's create.
+    const files = [...later.metadata['metadata-log'].map((l) => l['metadata-file']), later.metadataLocation];
+    if (files.includes(ours.location) || later.metadata.snapshots.some((x) => ours.snapshotIds.includes(x['snapshot-id']))) return { verdict: 'landed' };
+    return files.some((f) => /(?:^|\/)0+-[^/]*\.metadata\.json$/.test(f)) ? { verdict: 'moved' } : gone;
+  }
+  const landed = commitLanded(later.metadataLocation, later.metadata, expected, ours);
+  return landed === undefined ? gone : { verdict: landed ? 'landed' : 'moved' };
 }
 
 /** Creates a table: writes its first metadata file create-only, then inserts the pointer. */
