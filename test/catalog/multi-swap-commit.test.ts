@@ -7,7 +7,6 @@
  * The last case drops a Postgres connection right after its COMMIT left.
  */
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,6 +17,7 @@ import { FloeError } from '../../src/errors.js';
 import { commitPreparedWrites, prepareWrite, writeTable, type PreparedWrite, type WriteTableOptions } from '../../src/ingest/write-table.js';
 import { RoutingFileIO } from '../../src/io/resolve.js';
 import { loadTable } from '../../src/table/load.js';
+import { cuttingProxy, type CuttingProxy } from '../helpers/cutting-proxy.js';
 import { rejection } from '../helpers/rejection.js';
 import { createTestSchema, type TestSchema } from './postgres-db.js';
 
@@ -218,49 +218,6 @@ describe('prepared writes committed in one catalog transaction', () => {
     expect(await catalog.tableExists(t.c)).toBe(false);
   });
 });
-
-interface CuttingProxy {
-  port: number;
-  /** Cut floe's side of the next connection that sends `marker`, right after forwarding it. */
-  arm(marker: string): void;
-  cuts: number;
-  close(): Promise<void>;
-}
-
-async function cuttingProxy(upstreamHost: string, upstreamPort: number): Promise<CuttingProxy> {
-  let armed: string | undefined;
-  const sockets = new Set<net.Socket>();
-  const state = { cuts: 0 };
-  const server = net.createServer((client) => {
-    const up = net.connect(upstreamPort, upstreamHost);
-    sockets.add(client).add(up);
-    const end = () => (client.destroy(), up.destroy());
-    client.on('error', end).on('close', end);
-    up.on('error', end).on('close', end);
-    up.on('data', (d: Buffer) => client.write(d));
-    client.on('data', (d: Buffer) => {
-      const cut = armed !== undefined && d.includes(armed);
-      up.write(d, () => {
-        if (!cut) return;
-        state.cuts++;
-        client.destroy();
-      });
-      if (cut) armed = undefined;
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    port: (server.address() as net.AddressInfo).port,
-    arm: (marker) => (armed = marker),
-    get cuts() {
-      return state.cuts;
-    },
-    close: async () => {
-      for (const s of sockets) s.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
-}
 
 describe('prepared writes on a Postgres catalog whose connection drops right after COMMIT was sent', () => {
   let db: TestSchema;
