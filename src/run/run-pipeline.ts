@@ -471,8 +471,13 @@ async function materialise(
     // The cursor is compared after normalisation, in the column's final type, which is also
     // the form its high-watermark is stored in; database sources push a looser filter down.
     const t = (await engine.columns(`SELECT ${quoteIdent(cursorTarget)} FROM ${quoteIdent(typed)}`, 'read the cursor type')).at(0)?.type.toString();
-    where += ` AND ${quoteIdent(cursorTarget)} ${inclusive ? '>=' : '>'} CAST(${quoteLiteral(after)} AS ${t})`;
+    const above = `${quoteIdent(cursorTarget)} ${inclusive ? '>=' : '>'} CAST(${quoteLiteral(after)} AS ${t})`;
+    where += ` AND ${above}`;
     const c = quoteIdent(cursorTarget);
+    // Rows at or below the watermark that the source still handed over (a looser pushed-down
+    // bound, a cumulative export) are not this run's: an earlier run quarantined them or
+    // recorded their changed values, so they are neither recorded nor counted again.
+    await engine.run(`UPDATE ${quoteIdent(typed)} SET ${RAW} = NULL WHERE ${RAW} IS NOT NULL AND ${c} IS NOT NULL AND NOT (${above})`, `leave out the rows of ${p.name} at or below its cursor`);
     const n = await engine.all(
       `SELECT count(*) FILTER (WHERE ${c} IS NULL)::BIGINT AS n, CAST(max(${c}) AS VARCHAR) AS top, max(${c}) < CAST(${quoteLiteral(after)} AS ${t}) AS behind FROM ${quoteIdent(typed)} WHERE ${REJECT} IS NULL`,
       'count the rows without a cursor value',

@@ -69,9 +69,12 @@ export function sqliteSource(config: SqliteConfig): Source {
               // is above it though it sorts below. The watermark is read here (offsets applied)
               // and compared in whole milliseconds since the epoch with what julianday() reads
               // of the column (ISO 8601 text with `T`, `Z` and `±HH:MM` offsets, rounded to the
-              // millisecond): rows in the watermark's millisecond are read too, unless their
-              // text is the watermark's own, and the runner drops those not above it, comparing
-              // microseconds in the column's final type. Text julianday() cannot read sorts
+              // millisecond): rows in the watermark's millisecond are read too when their text
+              // has digits below the millisecond (`.1234`, which julianday() rounds away), and
+              // the runner drops those not above it, comparing microseconds in the column's
+              // final type. A row with no such digits in that millisecond is the watermark's
+              // own instant, whatever its text (`… 23:59:59` against the stored `… 23:59:59+00`),
+              // and is not read again. Text julianday() cannot read sorts
               // last and is read (it turns the column into VARCHAR, which the target's type then
               // refuses, rather than being skipped without a word). A text column is also read
               // where its bytes are above the watermark's: without a `type:` it is a text
@@ -79,8 +82,8 @@ export function sqliteSource(config: SqliteConfig): Source {
               const ms = Number(at / 1000n - (at % 1000n < 0n ? 1n : 0n));
               const whole = at % 1000n === 0n;
               const k = `round((julianday(${col}) - 2440587.5) * 86400000.0)`;
-              const instant = !start.inclusive && whole ? `coalesce(${k}, 9e999) > ? OR (${k} = ? AND ${col} COLLATE BINARY <> ?)` : `coalesce(${k}, 9e999) >= ?`;
-              params.push(...(!start.inclusive && whole ? [ms, ms, start.after] : [ms]));
+              const instant = !start.inclusive && whole ? `coalesce(${k}, 9e999) > ? OR (${k} = ? AND ${col} GLOB '*.[0-9][0-9][0-9][0-9]*')` : `coalesce(${k}, 9e999) >= ?`;
+              params.push(...(!start.inclusive && whole ? [ms, ms] : [ms]));
               const text = plan.type === 'VARCHAR';
               if (text) params.push(start.after);
               sql = `${derived(base)}\nWHERE (${instant}${text ? ` OR ${col} COLLATE BINARY ${op} ?` : ''} OR ${col} IS NULL)\nORDER BY ${text ? `${col} COLLATE BINARY` : `coalesce(julianday(${col}), 9e999)`}`;
