@@ -97,7 +97,7 @@ export function installCancelHandling(h: CancelHandling): void {
 
 function first(signal: CancelSignal, h: CancelHandling): void {
   state.signal = signal;
-  state.controller.abort(makeError(signal));
+  state.controller.abort(cancelledError(signal));
   for (const fn of [...state.onCancel]) {
     try {
       fn();
@@ -215,8 +215,6 @@ export function cancelledError(signal: CancelSignal = state.signal ?? 'SIGTERM')
   return new FloeError('cancelled', `interrupted by ${signal}`, { context: { signal } });
 }
 
-const makeError = cancelledError;
-
 /** Whether `e` is the error of a safe point (or of work a signal interrupted). */
 export function isCancelledError(e: unknown): boolean {
   return e instanceof FloeError && e.kind === 'cancelled';
@@ -227,7 +225,7 @@ export function isCancelledError(e: unknown): boolean {
  * ended (its audit record and cleanup then run to the end).
  */
 export function throwIfCancelled(): void {
-  if (state.signal !== undefined && !state.workEnded) throw makeError(state.signal);
+  if (stopRequested()) throw cancelledError(state.signal);
 }
 
 /** True while a signal asks the work to stop (it arrived, and the work has not ended yet). */
@@ -321,7 +319,7 @@ export function cancellableSleep(ms: number): Promise<void> {
     const signal = state.controller.signal;
     const onAbort = () => {
       clearTimeout(t);
-      reject(makeError(state.signal ?? 'SIGTERM'));
+      reject(cancelledError(state.signal ?? 'SIGTERM'));
     };
     const t = setTimeout(() => {
       signal.removeEventListener('abort', onAbort);

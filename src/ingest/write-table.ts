@@ -236,36 +236,31 @@ export async function commitPreparedWrites(catalog: Catalog, io: FileIO, writes:
       };
     });
   const commitSome = async (some: readonly PreparedWrite[], guarded: boolean): Promise<{ tables: (LoadedTable | undefined)[]; attempts: number }> => {
-    const withCommit = some.filter((w) => w.commit !== undefined);
+    // The gate builds first (a stable sort keeps the others' order); a write built after it is
+    // not committed once it stopped publishing.
+    const withCommit = some.filter((w) => w.commit !== undefined).sort((a, b) => (guarded ? Number(b === gate) - Number(a === gate) : 0));
     if (withCommit.length === 0) return { tables: writes.map(() => undefined), attempts: 0 };
     const commits = withCommit.map((w) => {
       const c = w.commit!;
-      // The gate builds first; a write built after it is not committed once it stopped publishing.
       return guarded && w !== gate ? { ...c, build: async (base: LoadedTable) => { if (gate && !gate.published) throw new GateClosed(); return c.build(base); } } : c;
     });
-    if (guarded && gate?.commit) {
-      const g = commits.splice(withCommit.indexOf(gate), 1)[0]!;
-      commits.unshift(g);
-      withCommit.splice(withCommit.indexOf(gate), 1);
-      withCommit.unshift(gate);
-    }
     const r = await commitMany(catalog, io, commits, options.events);
     return { tables: writes.map((w) => r.tables[withCommit.indexOf(w)]), attempts: r.attempts };
   };
+  // The gate's audit said not to publish: it commits alone, staged, and the others are discarded.
+  const gateAlone = async (g: PreparedWrite) => {
+    const r = await commitSome([g], false);
+    await Promise.all(writes.filter((w) => w !== g).map((w) => w.discard()));
+    return results(r.tables, r.attempts);
+  };
   try {
-    if (gate && !gate.published) {
-      const r = await commitSome([gate], false);
-      await Promise.all(writes.filter((w) => w !== gate).map((w) => w.discard()));
-      return results(r.tables, r.attempts);
-    }
+    if (gate && !gate.published) return await gateAlone(gate);
     try {
       const r = await commitSome(writes, gate !== undefined);
       return results(r.tables, r.attempts);
     } catch (e) {
       if (!(e instanceof GateClosed)) throw e;
-      const r = await commitSome([gate!], false);
-      await Promise.all(writes.filter((w) => w !== gate).map((w) => w.discard()));
-      return results(r.tables, r.attempts);
+      return await gateAlone(gate!);
     }
   } catch (e) {
     await Promise.all(writes.map((w) => w.discard(e)));
