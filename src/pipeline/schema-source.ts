@@ -118,6 +118,35 @@ const pagination = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('link'), max_pages: positiveInt.optional() }),
 ]);
 
+/**
+ * http: the read's lower bound also goes to the API as a query parameter (`param`), so an API
+ * that filters sends only the new pages; the runner keeps only rows above the watermark either way.
+ */
+const httpIncremental = incremental.extend({
+  param: str
+    .optional()
+    .describe('Query parameter that carries the lower bound to the API (in the query string, also with POST); without it every page is read and only rows above the watermark are kept'),
+  format: z
+    .enum(['iso8601', 'unix', 'unix_ms', 'text'])
+    .default('text')
+    .describe('How the bound is written into param: text (as the records hold it), iso8601 (2026-01-05T10:00:00Z), unix (epoch seconds), unix_ms (epoch milliseconds)'),
+}).describe('Read only records newer than the last run; the bound goes to the API in param');
+
+/** `incremental.param` is one query parameter among those floe sets: two settings naming one would overwrite each other. */
+function paramClash(v: { url?: unknown; params?: unknown; pagination?: unknown; incremental?: unknown }, ctx: z.RefinementCtx): void {
+  const name = (v.incremental as { param?: unknown } | undefined)?.param;
+  if (typeof name !== 'string') return;
+  const paging = (v.pagination ?? {}) as Record<string, unknown>;
+  const others = [
+    ...['param', 'size_param', 'limit_param'].filter((k) => paging[k] === name).map((k) => `pagination.${k}`),
+    ...(typeof v.params === 'object' && v.params !== null && Object.hasOwn(v.params, name) ? [`params.${name}`] : []),
+    ...(typeof v.url === 'string' && URL.canParse(v.url) && new URL(v.url).searchParams.has(name) ? ['the query string of url'] : []),
+  ];
+  if (others.length) {
+    ctx.addIssue({ code: 'custom', path: ['incremental', 'param'], message: `"${name}" is also ${others.join(' and ')}: the watermark would overwrite it, or it the watermark; name the API's filter parameter here` });
+  }
+}
+
 export const httpSource = z.strictObject({
   kind: z.literal('http'),
   url: urlString(['http', 'https'], 'The endpoint; may hold "${VAR}" references'),
@@ -127,6 +156,7 @@ export const httpSource = z.strictObject({
   body: z.unknown().optional().describe('JSON body for POST'),
   records_path: str.optional().describe('Dot path to the array of records in the response body'),
   pagination: pagination.optional(),
+  incremental: httpIncremental.optional(),
   // prefault, not default: the default is text parsed like a written value, so it reads '30s' in the JSON Schema.
   timeout: duration.prefault('30s'),
   retries: z
@@ -135,7 +165,7 @@ export const httpSource = z.strictObject({
       backoff: duration.prefault('1s').describe('Delay before the first retry; doubled for each further retry'),
     })
     .prefault({}),
-});
+}).superRefine(paramClash, evenWithErrors);
 
 export const sqlSource = z.strictObject({
   kind: z.literal('sql'),

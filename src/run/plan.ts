@@ -42,7 +42,7 @@ export interface PipelinePlan {
    * An incremental pipeline's read: the bound the run compares its cursor with (the last
    * committed watermark, less `incremental.lookback`), from the table's state; absent otherwise.
    */
-  incremental?: { text: string; cursor: string; watermark: string | null; lower_bound: string | null; inclusive: boolean; lookback?: string };
+  incremental?: { text: string; cursor: string; watermark: string | null; lower_bound: string | null; inclusive: boolean; lookback?: string; param?: { name: string; value: string | null } };
 }
 
 const LAZY_SOURCES = new Set(['csv', 'json', 'jsonl', 'parquet', 'sql']);
@@ -77,6 +77,8 @@ export async function planPipeline(
   if ('incremental' in p.source && p.source.incremental) {
     try {
       out.incremental = await planStart(lp, p.source.incremental, table?.metadata);
+      // An http source sends the bound to the API: the parameter as the run writes it (sources/http-incremental.ts).
+      if (p.source.kind === 'http') out.incremental = (await import('../sources/http-incremental.js')).planParam(out.incremental!, p.source.incremental!, { pipeline: lp.name, file: lp.file, projectDir });
     } catch (e) {
       // A lookback that does not fit the cursor is the pipeline file's error, as in floe run (exit 2).
       if (e instanceof FloeError && e.kind === 'config') throw e;

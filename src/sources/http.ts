@@ -27,9 +27,11 @@
  * `cursor_path` absent from a first page that has records is a config error naming the
  * pipeline file, the path, the page's URL and the body's top-level keys (http-paging.ts).
  *
- * Incremental reads: there are none (the schema has no `incremental:` for http); every run
- * reads every page. Nothing is committed before the last page is read, so a run that fails on
- * page 40 leaves the table as it was and the next run starts from page 1.
+ * Incremental reads (`incremental:`, http-incremental.ts): the run's lower bound goes to the API
+ * in `incremental.param`, and the runner keeps the rows above the watermark, which commits
+ * with the data. Without `param` every page is read. Nothing is committed before the last page
+ * is read, so a run that fails on page 40 leaves the table (and its watermark) as it was and
+ * the next run starts from page 1 with the same bound.
  */
 import { createHash } from 'node:crypto';
 import { open, writeFile } from 'node:fs/promises';
@@ -42,6 +44,7 @@ import { fileListSql } from './files.js';
 import { jsonLinesReadSql, mayHoldLongInteger, objectsSql, textJsonColumns } from './json-read.js';
 import { SAMPLE_RECORDS } from './jsonl-lines.js';
 import { type FoundValue, JsonDuplicateKeyError, JsonSyntaxError, type JsonSpan, oneLine, scalarText, scanJson } from './http-json.js';
+import { boundParam, checkNumericBound, CursorCheck } from './http-incremental.js';
 import { createPager } from './http-paging.js';
 import { type HttpRequest, type HttpResponse, request, safeUrl } from './http-request.js';
 import type { Extracted, Source, SourceContext } from './source.js';
@@ -61,12 +64,18 @@ export function httpSource(config: HttpConfig): Source {
       // So is the Basic credential made from a user and password in the URL: a server that
       // echoes the Authorization header in an error body must not print it (base64 is no mask).
       const req = buildRequest(config, ctx.pipeline);
+      // The read's lower bound, for an API that filters (http-incremental.ts); the runner keeps only the rows above the watermark either way.
+      const setting = { pipeline: ctx.pipeline, file: ctx.pipelineFile, projectDir: ctx.projectDir };
+      const bound = ctx.cursor ? boundParam(config.incremental, ctx.cursor.after, setting) : undefined;
+      if (bound) req.url.searchParams.set(bound.name, bound.value);
       const own = createRedactor(collectSecrets([], config, { headers: { authorization: req.headers.authorization } }));
       const redact: Redactor = (t) => ctx.redact(own(t));
       const where = safeUrl(req.url, redact);
       const dir = await tempDir('http');
       try {
-        const read = await readPages(config, req, dir, { ...ctx, redact });
+        const cursor = config.incremental && ctx.cursor ? new CursorCheck(config.incremental.cursor, setting) : undefined;
+        const read = await readPages(config, req, dir, { ...ctx, redact }, cursor);
+        if (config.incremental && cursor?.kind === 'number') checkNumericBound(config.incremental, ctx.cursor?.after, setting);
         if (read.records > 0 && !read.fields) {
           throw sourceError(redact(`pipeline ${ctx.pipeline}: the ${read.records} record${read.records === 1 ? '' : 's'} of ${config.method} ${where} ${read.records === 1 ? 'is an empty object' : 'are all empty objects'}, with no field to make a column of`), {
             context: { pipeline: ctx.pipeline, url: redact(where) },
@@ -121,7 +130,7 @@ interface ReadResult {
   longDigits: boolean;
 }
 
-async function readPages(config: HttpConfig, first: HttpRequest, dir: string, ctx: SourceContext): Promise<ReadResult> {
+async function readPages(config: HttpConfig, first: HttpRequest, dir: string, ctx: SourceContext, cursor?: CursorCheck): Promise<ReadResult> {
   const pager = createPager(config.pagination);
   const out: ReadResult = { files: [], pages: 0, records: 0, largestPage: 0, retries: 0, fields: false, longDigits: false };
   let url = pager.first(first.url);
@@ -138,7 +147,7 @@ async function readPages(config: HttpConfig, first: HttpRequest, dir: string, ct
         onRetry: () => out.retries++,
       },
     );
-    const page = readPage(res, config, out.pages + 1, ctx);
+    const page = readPage(res, config, out.pages + 1, ctx, cursor);
     out.pages++;
     if (page.lines.length > 0) {
       const file = join(dir, `page-${String(out.pages).padStart(8, '0')}.ndjson`);
@@ -208,7 +217,7 @@ export function dotPaths(p: string | undefined): string[][] {
 /** The response body without a leading byte order mark. */
 const bodyText = (res: HttpResponse): string => (res.text.charCodeAt(0) === 0xfeff ? res.text.slice(1) : res.text);
 
-function readPage(res: HttpResponse, config: HttpConfig, n: number, ctx: SourceContext): Page {
+function readPage(res: HttpResponse, config: HttpConfig, n: number, ctx: SourceContext, cursor?: CursorCheck): Page {
   const at = `page ${n} (${safeUrl(res.url, ctx.redact)})`;
   const fail = (msg: string, hint?: string) =>
     sourceError(ctx.redact(`pipeline ${ctx.pipeline}: ${msg}`), { context: { pipeline: ctx.pipeline, url: ctx.redact(safeUrl(res.url, ctx.redact)), page: n }, hint });
@@ -257,6 +266,8 @@ function readPage(res: HttpResponse, config: HttpConfig, n: number, ctx: SourceC
   for (const [i, s] of spans.entries()) {
     if (s.kind !== 'object') throw fail(`record ${i + 1} of ${at} is a ${s.kind}, not an object`);
     const line = oneLine(text.slice(s.start, s.end));
+    // A second scan of the record, only for incremental pipelines: cheap beside the page's own.
+    cursor?.record(line, ctx.redact(`record ${i + 1} of ${at}`), () => Object.keys(JSON.parse(line) as object));
     lines.push(line);
     hash.update(line).update('\n');
   }
