@@ -151,7 +151,7 @@ export async function runIngestPipeline(ctx: RunContext, lp: LoadedPipeline): Pr
       projectDir: ctx.project.dir,
       pipeline: p.name,
       pipelineFile: lp.file,
-      cursor: cursorColumn ? { column: cursorColumn, after, inclusive: start?.inclusive, zone: p.columns[cursorColumn]?.zone } : undefined,
+      cursor: cursorColumn ? { column: cursorColumn, after, inclusive: start?.inclusive, zone: p.columns[cursorColumn]?.zone, instant: /^timestamptz/.test(p.columns[cursorColumn]?.type ?? '') || p.columns[cursorColumn]?.normalize === 'timestamp' } : undefined,
       redact: ctx.redact,
       io: ctx.io,
       textColumns: formattedColumns(p.columns),

@@ -72,18 +72,36 @@ export function incrementalQuery(dialect: Dialect, base: string, column: string,
  * watermark is that UTC instant: compared with the source's own text, every row written in
  * the hours between would be left out. Its bound is moved back by 14 hours (the widest UTC
  * offset) and made inclusive; the runner keeps only the rows above the watermark.
+ *
+ * A text column (`text` is true: the source compares the bound with the column's bytes) that
+ * the pipeline reads as an instant (`type: timestamptz`, `normalize: timestamp`: `instant`)
+ * holds text whose order is not the instants': `2026-01-05 09:30:00-05:00` (14:30 UTC) sorts
+ * below the watermark `2026-01-05 12:00:00+00`, a `T` sorts above a space, `Z` above `+`. Its
+ * bound is the same: the UTC wall clock 14 hours below, `YYYY-MM-DD HH:MM:SS.ffffff` with a
+ * space, inclusive. A row above the watermark has a wall clock (its instant plus an offset of
+ * at most 14 hours either way) above that, so its text, `YYYY-MM-DD` then a space or `T`,
+ * sorts at or above it whatever its separator, fraction or offset; the runner then keeps only
+ * the rows above the watermark, in the column's final type, and does not record or count the
+ * others again. Text in other shapes (`01/05/2026`, RFC 2822) still compares as text. The
+ * bound is compared as text, never cast on the server: a cast would fail the whole query on
+ * one malformed value (the runner rejects that row instead), and MariaDB reads no offset in a
+ * datetime literal.
  */
-export function cursorStart(ctx: SourceContext, config: RelationalConfig): { column: string; after: string | null; inclusive: boolean } | undefined {
+export function cursorStart(ctx: SourceContext, config: RelationalConfig, text = false): { column: string; after: string | null; inclusive: boolean } | undefined {
   if (!ctx.cursor) return undefined;
   const initial = config.incremental?.initial;
   const start = ctx.cursor.after !== null
     ? { column: ctx.cursor.column, after: ctx.cursor.after, inclusive: ctx.cursor.inclusive === true }
     : { column: ctx.cursor.column, after: initial === undefined ? null : String(initial), inclusive: false };
   const zone = ctx.cursor.zone;
-  if (start.after === null || zone === undefined || zone.toUpperCase() === 'UTC') return start;
+  const zoned = zone !== undefined && zone.toUpperCase() !== 'UTC';
+  if (start.after === null || !(zoned || (text && ctx.cursor.instant === true))) return start;
   const micros = parseTimestamp(start.after.trim());
   if (micros === undefined) return start;
-  return { ...start, after: utcText(micros - WIDEST_OFFSET), inclusive: true };
+  const after = utcText(micros - WIDEST_OFFSET);
+  // Compared as text, the looser of the two bounds (the watermark's own text may sort lower).
+  if (text && !(after < start.after)) return start;
+  return { ...start, after, inclusive: true };
 }
 
 /** 14 hours in microseconds: no zone is further from UTC (Pacific/Kiritimati, UTC+14). */

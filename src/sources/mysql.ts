@@ -56,9 +56,10 @@ export function mysqlSource(config: MysqlConfig): Source {
         // FLOAT text has 6 significant digits (16777216 reads 16777200): read it as DOUBLE, exact.
         let sql = fields.some((f) => f.columnType === MYSQL_TYPE.FLOAT) ? floatsAsDouble(base, fields) : base;
         const values: string[] = [];
-        const start = cursorStart(ctx, config);
-        if (start) {
-          const c = cursorColumn(plans.map((p) => p.name), start.column, ctx, describe);
+        if (ctx.cursor) {
+          const c = cursorColumn(plans.map((p) => p.name), ctx.cursor.column, ctx, describe);
+          // A text column read as an instant is read from below the watermark (cursorStart).
+          const start = cursorStart(ctx, config, isText(plans[c]!, fields[c]!))!;
           if (start.after !== null) {
             const { param, value, key } = cursorParam(plans[c]!, fields[c]!, start.after);
             sql = incrementalQuery('mysql', sql, plans[c]!.name, param, key, start.inclusive);
@@ -206,6 +207,9 @@ function floatsAsDouble(base: string, fields: readonly MysqlField[]): string {
   return `SELECT ${list.join(', ')} FROM (\n${base}${keepOrder}\n) AS q`;
 }
 
+/** A character column (not BLOB, not MariaDB's UUID): its cursor compares as text. */
+const isText = (plan: ColumnPlan, field: MysqlField) => plan.type === 'VARCHAR' && plan.wire === 'VARCHAR' && field.characterSet !== BINARY_CHARSET;
+
 /** A cursor compared as its UTF-8 bytes, as DuckDB compares the staged text (incrementalQuery). */
 const asBytes = (c: string) => `CAST(CONVERT(${c} USING utf8mb4) AS BINARY)`;
 
@@ -216,7 +220,7 @@ const asBytes = (c: string) => `CAST(CONVERT(${c} USING utf8mb4) AS BINARY)`;
  * trailing spaces, and MariaDB orders time-based UUIDs by their timestamp, not their text.
  */
 function cursorParam(plan: ColumnPlan, field: MysqlField, after: string): { param: string; value: string; key?: (c: string) => string } {
-  if ((plan.type === 'VARCHAR' && plan.wire === 'VARCHAR' && field.characterSet !== BINARY_CHARSET) || plan.type === 'UUID') {
+  if (isText(plan, field) || plan.type === 'UUID') {
     return { param: 'CAST(? AS BINARY)', value: after, key: asBytes };
   }
   // MySQL's CAST does not fail on text it cannot read ('abc' becomes 0): checkWatermark.

@@ -80,13 +80,15 @@ export function postgresSource(config: PostgresConfig, options: PostgresSourceOp
         let sql = base;
         let copySql = base;
         const params: string[] = [];
-        const start = cursorStart(ctx, config);
-        if (start) {
-          const c = cursorColumn(plans.map((p) => p.name), start.column, ctx, describe);
+        if (ctx.cursor) {
+          const c = cursorColumn(plans.map((p) => p.name), ctx.cursor.column, ctx, describe);
+          const text = types[c]!.category === 'S';
+          // A text column read as an instant is read from below the watermark (cursorStart).
+          const start = cursorStart(ctx, config, text)!;
           if (start.after !== null) {
             // The watermark is text; cast to the column's base type (no typmod, which could round it).
             // Text compares byte by byte, as DuckDB compares it (incrementalQuery).
-            const key = types[c]!.category === 'S' ? (col: string) => `${col} COLLATE "C"` : undefined;
+            const key = text ? (col: string) => `${col} COLLATE "C"` : undefined;
             sql = incrementalQuery('postgres', base, plans[c]!.name, `CAST($1 AS ${types[c]!.base})`, key, start.inclusive);
             params.push(start.after);
             // COPY takes no parameters: the same cast of the watermark as a quoted literal.

@@ -26,6 +26,8 @@ export interface CursorState {
   inclusive?: boolean;
   /** `columns.<cursor>.zone`: the source's wall-clock text is read in this zone (incremental.ts cursorStart). */
   zone?: string;
+  /** `columns.<cursor>` reads its text as an instant (`type: timestamptz`, `normalize: timestamp`): a text column is read from below the watermark (incremental.ts cursorStart). */
+  instant?: boolean;
 }
 
 export interface SourceContext {
