@@ -174,9 +174,11 @@ export async function prepareWrite(o: WriteTableOptions): Promise<PreparedWrite>
   const m = plan.table.metadata;
   const rows = staged.files.reduce((a, f) => a + f.record_count, 0n);
   const nothing = async () => ({ requirements: [], updates: [] }) as TableChange;
+  // events.validate is checked on every attempt of the group commit, as commitTable checks it.
+  const validate = o.events?.validate ? { validate: o.events.validate } : {};
   const commit: TableCommit | undefined = staged.empty
-    ? plan.pendingCreate ? { id: o.id, base: plan.table, pendingCreate: plan.pendingCreate, build: nothing } : undefined
-    : { id: o.id, base: plan.table, ...(plan.pendingCreate ? { pendingCreate: plan.pendingCreate } : {}), build: staged.build };
+    ? plan.pendingCreate ? { id: o.id, base: plan.table, pendingCreate: plan.pendingCreate, build: nothing, ...validate } : undefined
+    : { id: o.id, base: plan.table, ...(plan.pendingCreate ? { pendingCreate: plan.pendingCreate } : {}), build: staged.build, ...validate };
   return {
     id: o.id,
     table: formatTableId(o.id),

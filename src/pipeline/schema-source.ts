@@ -170,6 +170,7 @@ export const httpSource = z.strictObject({
 export const sqlSource = z.strictObject({
   kind: z.literal('sql'),
   query: str.describe('SQL over catalog tables by name (namespace.table); runs after the pipelines that write them'),
+  incremental: incremental.optional(),
 });
 
 export const sourceSchema = z.discriminatedUnion('kind', [

@@ -11,6 +11,12 @@
  *
  * A crash before or during the transaction leaves all three as they were, after it all three
  * new (test/crash/identity-atomic.test.ts). The outputs' PII tags commit with them.
+ *
+ * Two runs of the pipeline at once on two hosts (`floe run`'s lock is local) would both
+ * resolve against the same previous map: the transaction checks on every attempt that no
+ * other run of the pipeline committed to the map since this one read it, nor the same
+ * --run-id to profiles (table/conflicts.ts validateNoConcurrentRun). The second fails with
+ * `conflict`, or is the skipped no-op of its --run-id (test/concurrency/identity-race.test.ts).
  */
 import { randomUUID } from 'node:crypto';
 import { rm } from 'node:fs/promises';
@@ -23,7 +29,7 @@ import { PROFILES } from '../c360/identity/survive.js';
 import { resolveIdentities } from '../c360/identity/resolve.js';
 import { openEngine } from '../engine/duckdb.js';
 import { quoteLiteral } from '../engine/sql.js';
-import { commitPreparedWrites, prepareWrite, type PreparedWrite, type WriteTableOptions } from '../ingest/write-table.js';
+import { commitPreparedWrites, prepareWrite, type PreparedWrite, type WriteTableOptions, type WriteTableResult } from '../ingest/write-table.js';
 import type { LoadedPipeline } from '../pipeline/load.js';
 import type { IdentityPipeline } from '../pipeline/schema-pipeline.js';
 import { loadTable, type LoadedTable } from '../table/load.js';
@@ -32,6 +38,7 @@ import { changesPiiColumns, profilePiiColumns } from '../c360/identity/pii.js';
 import { piiPropertyUpdates, syncPiiProperties } from '../governance/ingest.js';
 import { tableHadColumn } from '../governance/tags.js';
 import type { TableChange } from '../table/updates.js';
+import { committedByConcurrentRun, validateNoConcurrentRun } from '../table/conflicts.js';
 import { maskSql } from '../governance/sql.js';
 import { PII_PREFIX, piiProperties, type PiiColumn } from '../governance/policy.js';
 import { changesTable, openIdentityInputs, openOutputView } from './identity-inputs.js';
@@ -46,6 +53,12 @@ import { readState, stateSummary } from './state.js';
  * 1M source records resolve in 722 MiB peak RSS at 384 MB and 926 MiB at 512 MB.
  */
 const IDENTITY_MEMORY_LIMIT = '384MB';
+
+/** What a run read from identity_map, for the concurrent-run check's message. */
+const PREVIOUS_MAP = {
+  what: 'identity map',
+  risk: 'this run resolved its customer ids against the map that run replaced, so committing it too would record its merges and splits against a map that is no longer the previous one and undo that run\'s ids',
+};
 
 /** Cut events beyond this many are summarised in one count. */
 const MAX_CUT_EVENTS = 100;
@@ -68,7 +81,8 @@ export async function runIdentityPipeline(ctx: RunContext, lp: LoadedPipeline): 
       return { ...base, status: 'skipped', rowsRead: 0, rowsWritten: 0n, snapshotId: existing?.metadata['current-snapshot-id'] ?? null, durationMs: Date.now() - started, note: done };
     }
     const inputs = await openIdentityInputs(engine, ctx.catalog, ctx.io, p.name, p);
-    const previousMap = ctx.fullRefresh ? undefined : (await openOutputView(engine, ctx.catalog, ctx.io, p.outputs.identity_map, '__id_map'))?.relation;
+    const mapRead = ctx.fullRefresh ? undefined : await openOutputView(engine, ctx.catalog, ctx.io, p.outputs.identity_map, '__id_map');
+    const previousMap = mapRead?.relation;
     const r = await resolveIdentities(engine, {
       inputs,
       blockValues: p.match.block_values,
@@ -108,6 +122,13 @@ export async function runIdentityPipeline(ctx: RunContext, lp: LoadedPipeline): 
     }
     const summary = stateSummary(p.name, runId);
     const events = { onRetry: (x: { attempt: number; waitMs: number; table: string }) => ctx.onEvent?.('retry', { ...x }) };
+    // What this run read, checked again on every attempt of the transaction (table/conflicts.ts):
+    // its --run-id on profiles, and the previous map, which any other run of the pipeline replaced.
+    const startOf = (t: LoadedTable | undefined) => t?.metadata.refs['main']?.['snapshot-id'] ?? null;
+    const profilesRead = (b: LoadedTable) => validateNoConcurrentRun(b, { table: p.outputs.profiles, pipeline: p.name, startId: startOf(existing), runId: ctx.runId });
+    const mapChecked = mapRead
+      ? (b: LoadedTable) => validateNoConcurrentRun(b, { table: p.outputs.identity_map, pipeline: p.name, startId: startOf(mapRead.table), previous: PREVIOUS_MAP })
+      : undefined;
     const common = { catalog: ctx.catalog, io: ctx.io, engine, warehouse: ctx.project.paths.warehouse, summary, schemaPolicy: 'add_columns' as const, events };
     const audit = p.checks.length && !ctx.noAudit ? checkAuditor(ctx, engine, { checks: p.checks, target: { table: p.outputs.profiles } }) : undefined;
     // Prepared one after another (data files, manifests, the profiles' audit), committed in
@@ -120,6 +141,7 @@ export async function runIdentityPipeline(ctx: RunContext, lp: LoadedPipeline): 
         id: profilesId,
         selectSql: `SELECT * FROM ${PROFILES}`,
         mode: 'overwrite',
+        events: { ...events, validate: profilesRead },
         audit: audit?.audit,
         properties: piiProperties(profilePii),
         amendChange: (b, change) => withTags(b, withRunIds(b, change, p.name, ctx.runId), profilePii),
@@ -134,6 +156,7 @@ export async function runIdentityPipeline(ctx: RunContext, lp: LoadedPipeline): 
             selectSql: `SELECT source_table, source_id, customer_id FROM ${RECORD_CUSTOMER} ORDER BY source_table, source_id`,
             mode: 'overwrite',
             schemaPolicy: 'fail',
+            ...(mapChecked ? { events: { ...events, validate: mapChecked } } : {}),
           }),
         );
         prepared.push(await prepareChanges(p, runId, r.cuts, { ...common, properties: piiProperties(changesPii), amendChange: (b, change) => withTags(b, change, changesPii) }));
@@ -143,7 +166,16 @@ export async function runIdentityPipeline(ctx: RunContext, lp: LoadedPipeline): 
       throw e;
     }
     // The profiles gate the other two: when a retry's re-audit fails, only they commit (staged).
-    const [profiles, , changes] = await commitPreparedWrites(ctx.catalog, ctx.io, prepared, { events, ...(audit ? { gate: profilesWrite } : {}) });
+    let written: WriteTableResult[];
+    try {
+      written = await commitPreparedWrites(ctx.catalog, ctx.io, prepared, { events, ...(audit ? { gate: profilesWrite } : {}) });
+    } catch (e) {
+      // The same --run-id committed by a concurrent run first: this run is the no-op it would have been.
+      const theirs = committedByConcurrentRun(e);
+      if (theirs === undefined) throw e;
+      return { ...base, status: 'skipped', rowsRead: 0, rowsWritten: 0n, snapshotId: BigInt(theirs), durationMs: Date.now() - started, note: `run ${runId} already committed (by a concurrent run, snapshot ${theirs})` };
+    }
+    const [profiles, , changes] = written;
     if (audit?.results) {
       const notMoved = `main of ${p.outputs.profiles} was not moved and ${p.outputs.identity_map} was not written`;
       await reportAudit(ctx, engine, audit.results, { pipeline: p.name, table: p.outputs.profiles, runId, written: profiles!, notMoved, staged: ['The profiles are', 'them'] });

@@ -28,7 +28,8 @@ import { isLocalLocation, toLocalPath } from '../io/local.js';
 import { unboundPartitionField, unboundSortField } from '../pipeline/expressions.js';
 import type { LoadedPipeline } from '../pipeline/load.js';
 import type { ProjectConfig } from '../pipeline/project.js';
-import type { IngestPipeline } from '../pipeline/schema-pipeline.js';
+import type { ColumnRule, IngestPipeline } from '../pipeline/schema-pipeline.js';
+import { checkBoundFits, type BoundWhere } from './watermark-fit.js';
 import type { Redactor } from '../pipeline/secrets.js';
 import { createSource } from '../sources/index.js';
 import { SOURCE_FILE_COLUMN, type Extracted } from '../sources/source.js';
@@ -151,7 +152,7 @@ export async function runIngestPipeline(ctx: RunContext, lp: LoadedPipeline): Pr
       projectDir: ctx.project.dir,
       pipeline: p.name,
       pipelineFile: lp.file,
-      cursor: cursorColumn ? { column: cursorColumn, after, inclusive: start?.inclusive, zone: p.columns[cursorColumn]?.zone, instant: /^timestamptz/.test(p.columns[cursorColumn]?.type ?? '') || p.columns[cursorColumn]?.normalize === 'timestamp' } : undefined,
+      cursor: cursorColumn ? { column: cursorColumn, after, inclusive: start?.inclusive, zone: p.columns[cursorColumn]?.zone, instant: /^timestamptz/.test(p.columns[cursorColumn]?.type ?? '') || p.columns[cursorColumn]?.normalize === 'timestamp', asRead: keepsValues(p.columns[cursorColumn]) } : undefined,
       redact: ctx.redact,
       io: ctx.io,
       textColumns: formattedColumns(p.columns),
@@ -228,7 +229,8 @@ export async function runIngestPipeline(ctx: RunContext, lp: LoadedPipeline): Pr
       const rejectsId = parseTableIdentifier(rejectsTableName(p.target.table));
       const rejectsTable = async () => ((await ctx.catalog.tableExists(rejectsId)) ? loadTable(ctx.catalog, ctx.io, rejectsId) : undefined);
       const reread = start?.lookback !== undefined && start.watermark !== null && existing ? { table: existing, io: ctx.io, name: p.target.table, watermark: start.watermark, transform, rejects: rejectsTable } : undefined;
-      staged = await materialise(engine, p, extracted, norm, columns, hasFile, cursorTarget, after, start?.inclusive, reread);
+      const bound = { pipeline: p.name, file: lp.file, committed: start?.committed === true, ...(initial !== undefined ? { initial } : {}) };
+      staged = await materialise(engine, p, extracted, norm, columns, hasFile, cursorTarget, after, start?.inclusive, reread, bound);
       // Not silently: a NULL cursor is never above the watermark, so such rows are read only by a first run or --full-refresh.
       if (staged.behind !== undefined) {
         ctx.onEvent?.('warning', { pipeline: p.name, table: p.target.table, message: `the source's greatest ${cursorColumn} (${staged.behind}) is below the last committed cursor (${start?.watermark ?? after}), so no row was read: if the source was reset or replaced, run with --full-refresh` });
@@ -445,6 +447,8 @@ async function materialise(
   /** Rows with cursor = after are kept too (incremental.lookback). */
   inclusive = false,
   reread?: Reread,
+  /** Where the bound comes from, for the error when it does not fit the cursor's type (watermark-fit.ts). */
+  bound?: Omit<BoundWhere, 'cursor'>,
 ): Promise<Staged> {
   const typed = engine.uniqueName('typed');
   await engine.run(
@@ -471,6 +475,7 @@ async function materialise(
     // The cursor is compared after normalisation, in the column's final type, which is also
     // the form its high-watermark is stored in; database sources push a looser filter down.
     const t = (await engine.columns(`SELECT ${quoteIdent(cursorTarget)} FROM ${quoteIdent(typed)}`, 'read the cursor type')).at(0)?.type.toString();
+    if (t && bound) await checkBoundFits(engine, after, t, { ...bound, cursor: cursorTarget });
     const above = `${quoteIdent(cursorTarget)} ${inclusive ? '>=' : '>'} CAST(${quoteLiteral(after)} AS ${t})`;
     where += ` AND ${above}`;
     const c = quoteIdent(cursorTarget);
@@ -645,4 +650,12 @@ async function committedRun(ctx: RunContext, id: TableIdentifier, pipeline: stri
   } catch {
     return true; // cannot tell: keep the staged rows for the next run to decide
   }
+}
+
+/** No rule of the cursor column changes its values (CursorState.asRead): a rename, a doc and a PII tag applied at read do not. */
+function keepsValues(rule: ColumnRule | undefined): boolean {
+  if (rule === undefined) return true;
+  const pii = piiColumnOf('', rule);
+  const masksAtIngest = pii !== null && pii.policy !== 'none' && pii.apply === 'ingest';
+  return rule.type === undefined && rule.normalize === undefined && rule.format === undefined && !masksAtIngest;
 }

@@ -28,6 +28,12 @@ export interface CursorState {
   zone?: string;
   /** `columns.<cursor>` reads its text as an instant (`type: timestamptz`, `normalize: timestamp`): a text column is read from below the watermark (incremental.ts cursorStart). */
   instant?: boolean;
+  /**
+   * The cursor column reaches the table as the source returns it: no `type:`, `normalize:`,
+   * `format:` or PII rule changes its values, so the source may compare the watermark with its
+   * own values (sql.ts).
+   */
+  asRead?: boolean;
 }
 
 export interface SourceContext {

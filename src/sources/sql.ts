@@ -2,14 +2,21 @@
  * `kind: sql`: a DuckDB query over catalog tables by name (`ns.table`), for curated and
  * metric tables. The runner orders sql pipelines after the pipelines that write the
  * tables they read (src/pipeline/order.ts).
+ *
+ * `incremental:` keeps a high-watermark like every other source (DESIGN §1). When the cursor
+ * column reaches the table as the query returns it, the query's rows are filtered here, in
+ * the column's own type, so DuckDB reads only the new rows (it pushes the filter down to the
+ * Parquet row groups); otherwise the runner keeps the rows above the watermark after its
+ * column rules ran, as it does for file sources.
  */
 import type { Catalog } from '../catalog/catalog.js';
-import { quoteIdent } from '../engine/sql.js';
+import type { Engine } from '../engine/duckdb.js';
+import { quoteIdent, quoteLiteral } from '../engine/sql.js';
 import type { FileIO } from '../io/fileio.js';
 import type { Source as SourceConfig } from '../pipeline/schema-source.js';
 import { prepareViews } from '../query/query.js';
 import { runnableQuery, sqlPipelineReads } from '../governance/sql-pipeline.js';
-import type { Extracted, Source, SourceContext } from './source.js';
+import type { CursorState, Extracted, Source, SourceContext } from './source.js';
 
 type SqlConfig = Extract<SourceConfig, { kind: 'sql' }>;
 
@@ -29,7 +36,33 @@ export function sqlSource(config: SqlConfig, catalog: Catalog, io: FileIO): Sour
         context: { pipeline: ctx.pipeline },
       });
       const inheritedPii = await governance.outputTags(ctx.engine, query, relation);
-      return { relation, describe: `query over ${views.map((v) => v.table).join(', ') || 'no catalog table'}`, ...(inheritedPii.length ? { inheritedPii } : {}) };
+      const cursor = ctx.cursor;
+      const tagged = inheritedPii.some((t) => t.column === cursor?.column);
+      const read = cursor && !tagged ? await aboveWatermark(ctx.engine, relation, cursor) : relation;
+      return { relation: read, describe: `query over ${views.map((v) => v.table).join(', ') || 'no catalog table'}`, ...(inheritedPii.length ? { inheritedPii } : {}) };
     },
   };
+}
+
+/**
+ * A view of `relation`'s rows whose cursor is above the bound (or NULL: the runner counts
+ * those and says it left them out), or `relation` itself when the bound cannot be compared
+ * here: no bound yet, a cursor the pipeline's rules change (`asRead` false), or a bound that
+ * is not a value of the column's type (the runner then reports it, naming the pipeline).
+ */
+async function aboveWatermark(engine: Engine, relation: string, cursor: CursorState): Promise<string> {
+  if (cursor.after === null || cursor.asRead !== true) return relation;
+  const column = (await engine.columns(`SELECT * FROM ${quoteIdent(relation)} LIMIT 0`, 'read the columns of the query')).find((c) => c.name === cursor.column);
+  if (!column) return relation;
+  const type = column.type.toString();
+  const bound = `TRY_CAST(${quoteLiteral(cursor.after)} AS ${type})`;
+  const fits = await engine.all(`SELECT ${bound} IS NOT NULL AS ok`, 'check the watermark against the cursor type');
+  if (fits[0]?.ok !== true) return relation;
+  const c = quoteIdent(cursor.column);
+  const filtered = engine.uniqueName('sql_incremental');
+  await engine.run(
+    `CREATE OR REPLACE TEMP VIEW ${quoteIdent(filtered)} AS SELECT * FROM ${quoteIdent(relation)} WHERE (${c} ${cursor.inclusive ? '>=' : '>'} ${bound} OR ${c} IS NULL)`,
+    'filter the query by its incremental cursor',
+  );
+  return filtered;
 }

@@ -47,6 +47,11 @@ export interface TableCommit {
   pendingCreate?: TableChange;
   /** Builds the change on a base (once per attempt; must be re-appliable, like commitTable's). */
   build: (base: LoadedTable) => Promise<TableChange>;
+  /**
+   * Checked on every attempt against the table's base, before any change of the group is
+   * built (commit.ts CommitEvents.validate): a throw ends the commit, nothing committed.
+   */
+  validate?: (base: LoadedTable) => void | Promise<void>;
 }
 
 export interface CommitManyResult {
@@ -87,6 +92,8 @@ export async function commitTables(catalog: Catalog, io: FileIO, commits: readon
     },
     async (attempt) => {
       await cancelPoint('commit', label); // a signal stops the write here, before the metadata files (src/cancel.ts)
+      // Every check first: what a caller read decides before a build's own checks or re-audit.
+      for (const [i, c] of commits.entries()) await c.validate?.(bases[i]!);
       const staged: Staged[] = [];
       try {
         const now = Date.now();

@@ -46,6 +46,12 @@ export interface RunRead {
   startId: bigint | null;
   /** The incremental cursor column: the run read the cursor that commits of this pipeline move. */
   cursorColumn?: string;
+  /**
+   * The run read this table as the pipeline's last run left it (an identity run's previous
+   * identity map, run/identity-run.ts), so every commit of the pipeline since moved what it
+   * read. `what` names it ("identity map"), `risk` says what committing on it would do.
+   */
+  previous?: { what: string; risk: string };
   /** A caller-chosen --run-id: the run read that it was not committed yet. */
   runId?: string;
 }
@@ -59,8 +65,9 @@ const RUN_COMMITTED = 'committed-by-concurrent-run';
  * (and, with --run-id, that the run id was new) from main as of `startId`; if another run of
  * the same pipeline committed to main since — on another host, where `floe run`'s local lock
  * does not reach — both read the same cursor and so the same rows, and re-applying this one
- * would write them twice (append), or move the cursor back (merge). So it fails cleanly.
- * Commits of other pipelines, `floe load` and compactions move no state this run read.
+ * would write them twice (append), or move the cursor back (merge). An identity run read the
+ * previous identity map (`previous`): any commit of the pipeline since replaced it. So it fails
+ * cleanly. Commits of other pipelines, `floe load` and compactions move no state this run read.
  */
 export function validateNoConcurrentRun(base: LoadedTable, read: RunRead): void {
   const theirs = snapshotsSince(base.metadata, read.startId).filter((s) => s.summary[SUMMARY.pipeline] === read.pipeline);
@@ -73,13 +80,17 @@ export function validateNoConcurrentRun(base: LoadedTable, read: RunRead): void 
       });
     }
   }
-  if (read.cursorColumn === undefined) return;
-  const moved = theirs.find((s) => s.summary[SUMMARY.cursorColumn] === read.cursorColumn);
+  const state = read.cursorColumn !== undefined
+    ? { what: 'cursor', risk: 'this run read from the same cursor, so committing it too would write those rows again or move the cursor back' }
+    : read.previous;
+  if (state === undefined) return;
+  const moved = read.cursorColumn !== undefined ? theirs.find((s) => s.summary[SUMMARY.cursorColumn] === read.cursorColumn) : theirs[0];
   if (!moved) return;
   const from = read.startId === null ? 'before the table had a snapshot' : `from snapshot ${read.startId}`;
+  const run = moved.summary[SUMMARY.runId] ?? '?';
   throw new FloeError(
     'conflict',
-    `${read.table}: another run of pipeline ${read.pipeline} committed snapshot ${moved['snapshot-id']} (run ${moved.summary[SUMMARY.runId] ?? '?'}) after this run read its cursor ${from}: this run read from the same cursor, so committing it too would write those rows again or move the cursor back; nothing was committed. Run ${read.pipeline} again: it reads on from the cursor of snapshot ${moved['snapshot-id']}`,
+    `${read.table}: another run of pipeline ${read.pipeline} committed snapshot ${moved['snapshot-id']} (run ${run}) after this run read its ${state.what} ${from}: ${state.risk}; nothing was committed. Run ${read.pipeline} again: it reads on from the ${state.what} of snapshot ${moved['snapshot-id']}`,
     { retryable: false, context: { table: read.table, pipeline: read.pipeline, snapshot: String(moved['snapshot-id']) } },
   );
 }
