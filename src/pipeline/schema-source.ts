@@ -128,8 +128,8 @@ const httpIncremental = incremental.extend({
     .describe('Query parameter that carries the lower bound to the API (in the query string, also with POST); without it every page is read and only rows above the watermark are kept'),
   format: z
     .enum(['iso8601', 'unix', 'unix_ms', 'text'])
-    .default('text')
-    .describe('How the bound is written into param: text (as the records hold it), iso8601 (2026-01-05T10:00:00Z), unix (epoch seconds), unix_ms (epoch milliseconds)'),
+    .default('iso8601')
+    .describe('How the bound is written into param: iso8601 (a date-time as 2026-01-05T10:00:00Z; a date, number or text as it is), unix (epoch seconds), unix_ms (epoch milliseconds), text (the watermark as floe stores it)'),
 }).describe('Read only records newer than the last run; the bound goes to the API in param');
 
 /** `incremental.param` is one query parameter among those floe sets: two settings naming one would overwrite each other. */

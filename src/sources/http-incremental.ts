@@ -52,30 +52,34 @@ export function settingAt(where: SettingWhere, key: string): string {
 }
 
 const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+/** A date-time with a time of day, as DuckDB writes a TIMESTAMP[TZ] or as an API writes ISO-8601. */
+const DATE_TIME = /^-?\d{4,}-\d\d-\d\d[ T]\d\d:\d\d/;
 
 /**
- * The bound as the API is sent it. `text`: as floe stores the watermark (a text or number
- * cursor as the records hold it; a cursor typed timestamp under `columns:` as DuckDB writes
- * it, `2026-01-05 10:00:00.123+00`). `iso8601`: the instant in UTC, `2026-01-05T10:00:00.123Z`
- * (fractions only when there are any). `unix` / `unix_ms`: epoch seconds / milliseconds,
- * rounded down, so that the API sends the rows of the watermark's last second too and the
- * runner drops those at or below it (rounded up, a row later in that second would be missed).
- * A number is sent as it is by `unix` and `unix_ms` (it is taken to be in the API's unit
- * already), and refused by `iso8601`, which cannot tell seconds from milliseconds.
+ * The bound as the API is sent it.
+ *
+ * `iso8601` (the default): a date-time as an ISO-8601 UTC instant, `2026-01-05T10:00:00.123Z`
+ * (fractions only when there are any). The watermark is stored as the cursor column holds it,
+ * and DuckDB reads an API's `"2026-01-05T10:00:00Z"` as a TIMESTAMP, whose text is
+ * `2026-01-05 10:00:00`: sent as such, most APIs would refuse it or read it in their own zone.
+ * A date, a number or other text is sent as it is (a date is ISO-8601 already).
+ * `unix` / `unix_ms`: epoch seconds / milliseconds of a date-time or date, rounded down, so
+ * that the API sends the rows of the watermark's last second too and the runner drops those at
+ * or below it (rounded up, a row later in that second would be missed); a number is sent as it
+ * is (taken to be in the API's unit already).
+ * `text`: the watermark exactly as floe stores it.
  */
 export function formatBound(after: string, format: HttpIncremental['format'], where: SettingWhere, column: string): string {
   const value = after.trim();
-  if (format === 'text') return value;
-  const numeric = NUMBER.test(value);
-  if (numeric && format !== 'iso8601') return value;
-  const micros = numeric ? undefined : parseTimestamp(value);
+  if (format === 'text' || NUMBER.test(value)) return value;
+  const dateTime = DATE_TIME.test(value);
+  if (format === 'iso8601' && !dateTime) return value;
+  const micros = parseTimestamp(value);
   if (micros === undefined) {
-    const what = numeric ? 'a number: iso8601 cannot tell epoch seconds from milliseconds' : 'not a date-time';
-    throw configError(`${settingAt(where, 'format')}: source.incremental.format: ${format} cannot write the ${column} bound ${JSON.stringify(value)}, which is ${what}`, {
+    if (format === 'iso8601') return value;
+    throw configError(`${settingAt(where, 'format')}: source.incremental.format: ${format} cannot write the ${column} bound ${JSON.stringify(value)}, which is neither a date-time nor a number`, {
       context: { pipeline: where.pipeline, cursor: column },
-      hint: numeric
-        ? 'A numeric cursor is sent as it is: use format: text (or unix / unix_ms).'
-        : 'format: text sends the bound as the records hold it; iso8601, unix and unix_ms need a date-time cursor (or incremental.initial).',
+      hint: 'unix and unix_ms need a date-time cursor (and incremental.initial); format: text sends the bound as floe stores it.',
     });
   }
   const floorDiv = (a: bigint, b: bigint) => (a >= 0n ? a / b : -((-a + b - 1n) / b));
@@ -156,11 +160,6 @@ export class CursorCheck {
       );
     }
   }
-
-  /** The cursors' kind, once a record had a non-null one. */
-  get kind(): 'string' | 'number' | undefined {
-    return this.seen?.kind;
-  }
 }
 
 const article = (kind: JsonKind) => (kind === 'object' || kind === 'array' ? `an ${kind}` : `a ${kind}`);
@@ -168,27 +167,6 @@ const oneLine = (s: string) => {
   const t = s.replace(/\s+/g, ' ');
   return t.length > 80 ? `${t.slice(0, 80)}…` : t;
 };
-
-/**
- * Records whose cursors are numbers read with a bound that is not one (`incremental.initial:
- * "2026-01-01"` for an epoch cursor, or a watermark stored as text before the API changed):
- * the runner's comparison would fail on a cast, so the run fails here naming the setting.
- */
-export function checkNumericBound(inc: HttpIncremental, after: string | null | undefined, where: SettingWhere): void {
-  if (after === null || after === undefined || NUMBER.test(after.trim())) return;
-  const what = `the records' ${inc.cursor} values are numbers, but the bound ${JSON.stringify(after)} is not one`;
-  // Before the first commit (and on --full-refresh) the bound is incremental.initial itself.
-  if (inc.initial !== undefined && String(inc.initial) === after) {
-    throw configError(`${settingAt(where, 'initial')}: source.incremental.initial: ${what}`, {
-      context: { pipeline: where.pipeline, cursor: inc.cursor },
-      hint: `Give incremental.initial as a number, in the unit of ${inc.cursor}.`,
-    });
-  }
-  throw sourceError(`pipeline ${where.pipeline}: ${what} (the last committed ${inc.cursor})`, {
-    context: { pipeline: where.pipeline, cursor: inc.cursor },
-    hint: 'The API changed the cursor from text to numbers; run with --full-refresh to start again from its values.',
-  });
-}
 
 /** `floe plan`'s incremental line and `--json` field, with the query parameter the run sends. */
 export function planParam<P extends { text: string; lower_bound: string | null }>(plan: P, inc: HttpIncremental, where: SettingWhere): P & { param?: { name: string; value: string | null } } {

@@ -44,7 +44,7 @@ import { fileListSql } from './files.js';
 import { jsonLinesReadSql, mayHoldLongInteger, objectsSql, textJsonColumns } from './json-read.js';
 import { SAMPLE_RECORDS } from './jsonl-lines.js';
 import { type FoundValue, JsonDuplicateKeyError, JsonSyntaxError, type JsonSpan, oneLine, scalarText, scanJson } from './http-json.js';
-import { boundParam, checkNumericBound, CursorCheck } from './http-incremental.js';
+import { boundParam, CursorCheck } from './http-incremental.js';
 import { createPager } from './http-paging.js';
 import { type HttpRequest, type HttpResponse, request, safeUrl } from './http-request.js';
 import type { Extracted, Source, SourceContext } from './source.js';
@@ -75,7 +75,6 @@ export function httpSource(config: HttpConfig): Source {
       try {
         const cursor = config.incremental && ctx.cursor ? new CursorCheck(config.incremental.cursor, setting) : undefined;
         const read = await readPages(config, req, dir, { ...ctx, redact }, cursor);
-        if (config.incremental && cursor?.kind === 'number') checkNumericBound(config.incremental, ctx.cursor?.after, setting);
         if (read.records > 0 && !read.fields) {
           throw sourceError(redact(`pipeline ${ctx.pipeline}: the ${read.records} record${read.records === 1 ? '' : 's'} of ${config.method} ${where} ${read.records === 1 ? 'is an empty object' : 'are all empty objects'}, with no field to make a column of`), {
             context: { pipeline: ctx.pipeline, url: redact(where) },
