@@ -16,9 +16,15 @@
  * registered (lock files, DuckDB spill and staging folders) and the local files written for a
  * commit that did not happen (noteTableFile) are removed synchronously first.
  *
- * This module is light (it imports errors.ts and node:fs alone): the CLI installs it for every command, and
+ * An object-store transfer (io/s3.ts: an upload, a download, a listing) is aborted by the same
+ * signal (transferSignal), unless a commit attempt has begun (atCommitStart): from there the
+ * commit finishes or fails on its own. Cleanup after the signal (deleting what was not
+ * committed) and the audit record start after it, and so are never aborted.
+ *
+ * This module is light (it imports errors.ts, node:fs and node:async_hooks alone): the CLI installs it for every command, and
  * the layers below only ask it whether to stop.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { unlinkSync } from 'node:fs';
 import { FloeError } from './errors.js';
 
@@ -310,6 +316,31 @@ export async function pausePoint(point: string, subject: string): Promise<void> 
 export async function cancelPoint(point: string, subject: string): Promise<void> {
   await pausePoint(point, subject);
   throwIfCancelled();
+}
+
+// A commit attempt that has begun is not broken off by a signal (see the head of this file):
+// the requests it makes, in whatever order its steps run, carry no abort signal.
+const committing = new AsyncLocalStorage<string>();
+
+/**
+ * The start of a commit attempt of `subject` (a table, or `a, b`): a safe point (with the test
+ * hook's `commit` pause), then `fn`, whose object-store transfers a signal does not abort.
+ */
+export async function atCommitStart<T>(subject: string, fn: () => Promise<T>): Promise<T> {
+  await cancelPoint('commit', subject);
+  return committing.run(subject, fn);
+}
+
+/**
+ * The signal that aborts an object-store transfer starting now (io/s3.ts): the cancel signal
+ * while the command's work runs and no signal has arrived yet. Undefined once one has (what
+ * starts then is the cleanup of the failure path, or the audit record: it must run), after the
+ * work ended, and inside a commit attempt that has begun (atCommitStart).
+ */
+export function transferSignal(): AbortSignal | undefined {
+  const signal = state.controller.signal;
+  if (signal.aborted || state.workEnded || committing.getStore() !== undefined) return undefined;
+  return signal;
 }
 
 /** A wait that ends early (throwing the cancelled error) when a signal arrives. */

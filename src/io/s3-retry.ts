@@ -18,6 +18,11 @@
  * until one of them succeeds: what follows a failure in a command (its audit record) waits
  * one timeout, not two more.
  *
+ * A request given an abort signal (src/cancel.ts: SIGINT, SIGTERM, SIGHUP) is never retried
+ * once it is aborted: not sent at all when it already is, and not sent again when it was aborted
+ * mid-flight (its connection, or the body being read, cut off) or during the wait before a
+ * retry; it fails with the signal's reason.
+ *
  * A retry after a timeout, or after an attempt that took S3_SLOW_ATTEMPT_MS or more, is also
  * told as one line (s3RetryNotice) to the process's notice writer, which the CLI points at
  * stderr: a command waiting on a silent store says so while it waits. Quick retries (a reset,
@@ -194,6 +199,8 @@ export interface RetryOptions {
   connectTimeoutMs?: number;
   idleTimeoutMs?: number;
   onRetry?: S3RetryObserver;
+  /** Aborts the request (and any retry): its reason is thrown (src/cancel.ts gives the cancelled error). */
+  signal?: AbortSignal;
   /** Injected in tests; default a timer. */
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
@@ -211,6 +218,31 @@ export function s3AttemptsOf(e: unknown): number | undefined {
 
 const sleepMs = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+/** What an aborted request throws: the signal's reason (an Error), else an AbortError. */
+function abortReason(signal: AbortSignal): unknown {
+  const reason: unknown = signal.reason;
+  return reason instanceof Error ? reason : Object.assign(new Error('Request aborted'), { name: 'AbortError' });
+}
+
+/** The wait before a retry (`sleep`, else a timer), ended early by `signal`: it then throws the signal's reason. */
+async function waitBeforeRetry(ms: number, sleep: ((ms: number) => Promise<void>) | undefined, signal: AbortSignal | undefined): Promise<void> {
+  if (signal === undefined) return (sleep ?? sleepMs)(ms);
+  let timer: NodeJS.Timeout | undefined;
+  let onAbort: (() => void) | undefined;
+  const wait = sleep ? sleep(ms) : new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(abortReason(signal));
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    await Promise.race([wait, aborted]);
+  } finally {
+    clearTimeout(timer);
+    signal.removeEventListener('abort', onAbort!);
+  }
+}
+
 /**
  * Runs `attempt(n)` (n = 1, 2, …) until it succeeds, fails with an error that is not
  * retryable, or the attempts are spent (`maxAttempts`; S3_TIMEOUT_MAX_ATTEMPTS once one
@@ -221,12 +253,15 @@ export async function withS3Retries<T>(o: RetryOptions, attempt: (n: number) => 
   const now = o.now ?? Date.now;
   let max = configured;
   for (let n = 1; ; n++) {
+    if (o.signal?.aborted) throw abortReason(o.signal);
     const started = now();
     try {
       const result = await attempt(n);
       silentEndpoints.delete(o.endpoint);
       return result;
     } catch (e) {
+      // Aborted (mid-flight, or a body cut off by the abort): never retried, nor reported as a retry.
+      if (o.signal?.aborted) throw abortReason(o.signal);
       const kind = s3TimeoutKind(e);
       if (kind !== undefined) max = Math.min(configured, silentEndpoints.has(o.endpoint) ? 1 : S3_TIMEOUT_MAX_ATTEMPTS);
       if (n >= max || !isRetryableS3Error(e)) {
@@ -252,7 +287,7 @@ export async function withS3Retries<T>(o: RetryOptions, attempt: (n: number) => 
       (o.onRetry ?? processObserver)?.(event);
       const line = noticeWriter && s3RetryNotice(event, now() - started);
       if (line) noticeWriter!(line);
-      await (o.sleep ?? sleepMs)(waitMs);
+      await waitBeforeRetry(waitMs, o.sleep, o.signal);
     }
   }
 }

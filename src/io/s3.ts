@@ -12,6 +12,14 @@
  *   mean the write was ours.
  * - Errors are FloeError kind `io` (or `not-found`, `conflict`) naming the location and the
  *   endpoint; never a credential.
+ * - A signal (src/cancel.ts) aborts the transfers under way: uploads of data files
+ *   (putLocalFile; a multipart upload is then aborted on the store, and an object the upload
+ *   may have made is deleted), downloads, listings and HEADs, each request at once and with no
+ *   retry; the command then fails with the cancelled error. Never aborted: deletes, the
+ *   multipart upload's own abort, its creation (the store may create it and the upload id
+ *   never arrive), writes of whole buffers (metadata and manifest files: small, and a create-only
+ *   write cut off may or may not have landed), what starts after the signal (cleanup, the audit
+ *   record), and anything a commit attempt does once it has begun (cancel.ts atCommitStart).
  */
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
@@ -33,6 +41,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import pLimit, { type LimitFunction } from 'p-limit';
+import { transferSignal } from '../cancel.js';
 import { conflictError, FloeError, ioError, notFound } from '../errors.js';
 import type { FileInfo, FileIO, WriteOptions } from './fileio.js';
 import { formatS3Location, inSameFolder, listingPlan, parseS3Location, rangeHeader, type S3Location } from './s3-location.js';
@@ -115,10 +124,19 @@ export class S3FileIO implements FileIO {
     this.onRetry = o.onRetry;
   }
 
-  /** Runs one request (and the reading of its answer) with retries (s3-retry.ts); `request` names it in retry lines. */
-  private retry<T>(operation: string, request: string, location: string, attempt: (n: number) => Promise<T>): Promise<T> {
+  /**
+   * Runs one request (and the reading of its answer) with retries (s3-retry.ts); `request` names
+   * it in retry lines. `signal` (transferSignal) aborts it: give the same signal to its `send`.
+   */
+  private retry<T>(operation: string, request: string, location: string, attempt: (n: number) => Promise<T>, signal?: AbortSignal): Promise<T> {
     const { maxAttempts, connectTimeoutMs, idleTimeoutMs } = this.settings;
-    return withS3Retries({ operation, request, location, endpoint: this.endpoint, maxAttempts, connectTimeoutMs, idleTimeoutMs, onRetry: this.onRetry }, attempt);
+    return withS3Retries({ operation, request, location, endpoint: this.endpoint, maxAttempts, connectTimeoutMs, idleTimeoutMs, onRetry: this.onRetry, signal }, attempt);
+  }
+
+  /** The error of a failed transfer: the cancelled error once `signal` aborted it, else error(). */
+  private failed(op: string, location: string, e: unknown, signal: AbortSignal | undefined): FloeError {
+    const reason: unknown = signal?.aborted ? signal.reason : undefined;
+    return reason instanceof FloeError ? reason : this.error(op, location, e);
   }
 
   /** A FloeError for a failed call: the location and the endpoint, the store's error code and status. */
@@ -212,13 +230,14 @@ export class S3FileIO implements FileIO {
 
   async read(location: string): Promise<Uint8Array> {
     const l = this.loc(location);
+    const signal = transferSignal();
     try {
       return await this.retry('read', 'GetObject', location, async () => {
-        const r = await this.client.send(new GetObjectCommand({ Bucket: l.bucket, Key: l.key }));
+        const r = await this.client.send(new GetObjectCommand({ Bucket: l.bucket, Key: l.key }), { abortSignal: signal });
         return await r.Body!.transformToByteArray();
-      });
+      }, signal);
     } catch (e) {
-      throw this.error('read', location, e);
+      throw this.failed('read', location, e, signal);
     }
   }
 
@@ -226,18 +245,19 @@ export class S3FileIO implements FileIO {
   async readRange(location: string, offset: number, length: number): Promise<Uint8Array> {
     if (length <= 0) return new Uint8Array(0);
     const l = this.loc(location);
+    const signal = transferSignal();
     try {
       return await this.retry('read', 'GetObject', location, async () => {
-        const r = await this.client.send(new GetObjectCommand({ Bucket: l.bucket, Key: l.key, Range: rangeHeader(offset, length) }));
+        const r = await this.client.send(new GetObjectCommand({ Bucket: l.bucket, Key: l.key, Range: rangeHeader(offset, length) }), { abortSignal: signal });
         const bytes = await r.Body!.transformToByteArray();
         // A store that ignores Range sends the whole object (200 instead of 206).
         if (r.ContentRange === undefined && bytes.length > length) return bytes.subarray(offset, offset + length);
         return bytes;
-      });
+      }, signal);
     } catch (e) {
       // 416: the range starts at or past the end, which the local FileIO answers with no bytes.
       if (status(e) === 416) return new Uint8Array(0);
-      throw this.error('read', location, e);
+      throw this.failed('read', location, e, signal);
     }
   }
 
@@ -264,17 +284,23 @@ export class S3FileIO implements FileIO {
     }
   }
 
-  /** The client, with each `send` retried (for lib-storage, which sends through it). */
-  private retryingClient(operation: string, location: string): S3Client {
+  /**
+   * The client, with each `send` retried (for lib-storage, which sends through it) and aborted
+   * by `signal`: a part or a completion sent after it aborted fails at once, so that lib-storage
+   * aborts the multipart upload. Never aborted: the creation of the multipart upload (the store
+   * may create it and its id never arrive) and its abort.
+   */
+  private retryingClient(operation: string, location: string, signal: AbortSignal | undefined): S3Client {
     const client = Object.create(this.client) as S3Client;
-    const send = this.client.send.bind(this.client) as (command: { input?: unknown }) => Promise<unknown>;
+    const send = this.client.send.bind(this.client) as (command: { input?: unknown }, options?: { abortSignal?: AbortSignal }) => Promise<unknown>;
     client.send = (async (command: { input?: unknown }) => {
       let attempts = 0;
+      const abort = command instanceof CreateMultipartUploadCommand || command instanceof AbortMultipartUploadCommand ? undefined : signal;
       try {
         return await this.retry(operation, requestName(command), location, (n) => {
           attempts = n;
-          return send(command);
-        });
+          return send(command, { abortSignal: abort });
+        }, abort);
       } catch (e) {
         // A completion that landed but whose answer was lost: its retry finds the upload gone.
         const input = command.input as CompleteInput | undefined;
@@ -318,26 +344,31 @@ export class S3FileIO implements FileIO {
 
   async exists(location: string): Promise<boolean> {
     const l = this.loc(location);
+    const signal = transferSignal();
     try {
-      await this.retry('check', 'HeadObject', location, () => this.client.send(new HeadObjectCommand({ Bucket: l.bucket, Key: l.key })));
+      await this.retry('check', 'HeadObject', location, () => this.client.send(new HeadObjectCommand({ Bucket: l.bucket, Key: l.key }), { abortSignal: signal }), signal);
       return true;
     } catch (e) {
       if (isMissing(e)) return false;
-      throw this.error('check', location, e);
+      throw this.failed('check', location, e, signal);
     }
   }
 
   async stat(location: string): Promise<FileInfo> {
     const l = this.loc(location);
+    const signal = transferSignal();
     try {
-      const r = await this.retry('stat', 'HeadObject', location, () => this.client.send(new HeadObjectCommand({ Bucket: l.bucket, Key: l.key })));
+      const r = await this.retry('stat', 'HeadObject', location, () => this.client.send(new HeadObjectCommand({ Bucket: l.bucket, Key: l.key }), { abortSignal: signal }), signal);
       return { location, size: r.ContentLength ?? 0, lastModified: r.LastModified?.getTime() ?? 0 };
     } catch (e) {
-      throw this.error('stat', location, e);
+      throw this.failed('stat', location, e, signal);
     }
   }
 
-  /** Deleting an object that is already gone is not an error (S3 answers 204 either way). */
+  /**
+   * Deleting an object that is already gone is not an error (S3 answers 204 either way). Never
+   * aborted by a signal: deleting what was not committed is how a cancelled command cleans up.
+   */
   async delete(location: string): Promise<void> {
     const l = this.loc(location);
     try {
@@ -352,27 +383,29 @@ export class S3FileIO implements FileIO {
   async *list(prefix: string): AsyncIterable<FileInfo> {
     const l = this.loc(prefix);
     const plan = listingPlan(l.key);
+    // A signal aborts the page being fetched, and the pages after it are not asked for.
+    const signal = transferSignal();
     let found = false;
-    for await (const info of this.listKeys(l, plan.folder, prefix)) {
+    for await (const info of this.listKeys(l, plan.folder, prefix, signal)) {
       found = true;
       yield info;
     }
     if (found || plan.partial === undefined) return;
-    for await (const info of this.listKeys(l, plan.partial, prefix)) {
+    for await (const info of this.listKeys(l, plan.partial, prefix, signal)) {
       if (inSameFolder(plan.partial, parseS3Location(info.location).key)) yield info;
     }
   }
 
-  private async *listKeys(l: S3Location, keyPrefix: string, prefix: string): AsyncIterable<FileInfo> {
+  private async *listKeys(l: S3Location, keyPrefix: string, prefix: string, signal: AbortSignal | undefined): AsyncIterable<FileInfo> {
     let token: string | undefined;
     do {
       let page;
       try {
         const request = { Bucket: l.bucket, Prefix: keyPrefix, ContinuationToken: token, MaxKeys: this.listPageSize };
-        page = await this.retry('list', 'ListObjectsV2', prefix, () => this.client.send(new ListObjectsV2Command(request)));
+        page = await this.retry('list', 'ListObjectsV2', prefix, () => this.client.send(new ListObjectsV2Command(request), { abortSignal: signal }), signal);
       } catch (e) {
-        if (isMissing(e) && (e as SdkError).name !== 'NoSuchBucket') return;
-        throw this.error('list', prefix, e);
+        if (isMissing(e) && (e as SdkError).name !== 'NoSuchBucket' && !signal?.aborted) return;
+        throw this.failed('list', prefix, e, signal);
       }
       for (const o of page.Contents ?? []) {
         if (o.Key === undefined || o.Key.endsWith('/')) continue;
@@ -386,18 +419,19 @@ export class S3FileIO implements FileIO {
   async localPath(location: string): Promise<string> {
     const l = this.loc(location);
     this.cache ??= new StageCache({ maxBytes: this.settings.cacheMaxBytes });
+    const signal = transferSignal();
     return this.cache.get(location, (tmp) =>
       this.transfers(async () => {
         try {
           return await this.retry('stage', 'GetObject', location, async (n) => {
             // A retry starts the file again: drop what an interrupted download left.
             if (n > 1) await unlink(tmp).catch(() => undefined);
-            const r = await this.client.send(new GetObjectCommand({ Bucket: l.bucket, Key: l.key }));
+            const r = await this.client.send(new GetObjectCommand({ Bucket: l.bucket, Key: l.key }), { abortSignal: signal });
             await pipeline(r.Body as Readable, createWriteStream(tmp, { flags: 'wx' }));
             return (await fsStat(tmp)).size;
-          });
+          }, signal);
         } catch (e) {
-          throw this.error('stage', location, e);
+          throw this.failed('stage', location, e, signal);
         }
       }),
     );
@@ -409,17 +443,22 @@ export class S3FileIO implements FileIO {
    */
   async putLocalFile(localPath: string, location: string): Promise<void> {
     const l = this.loc(location);
+    const signal = transferSignal();
     await this.transfers(async () => {
+      // Waited for a transfer slot past the signal: not started at all.
+      if (signal?.aborted) throw this.failed('upload', location, undefined, signal);
       try {
         const size = (await fsStat(localPath)).size;
         if (size < this.settings.multipartThresholdBytes) {
           const body = await readFile(localPath);
-          await this.retry('upload', 'PutObject', location, () => this.client.send(new PutObjectCommand({ Bucket: l.bucket, Key: l.key, Body: body })));
+          await this.retry('upload', 'PutObject', location, () => this.client.send(new PutObjectCommand({ Bucket: l.bucket, Key: l.key, Body: body }), { abortSignal: signal }), signal);
         } else {
           const upload = new Upload({
             // Each request of the multipart upload (create, every part, complete) is retried
-            // on its own: a part's body is a buffer, so it can be sent again.
-            client: this.retryingClient('upload', location),
+            // on its own: a part's body is a buffer, so it can be sent again. A signal aborts
+            // the parts under way and fails the ones not sent: lib-storage then aborts the
+            // multipart upload on the store (never upload.abort(): its done() would not wait for that).
+            client: this.retryingClient('upload', location, signal),
             params: { Bucket: l.bucket, Key: l.key, Body: createReadStream(localPath) },
             partSize: this.settings.partSizeBytes,
             queueSize: Math.max(1, Math.min(4, this.settings.concurrency)),
@@ -429,7 +468,12 @@ export class S3FileIO implements FileIO {
           await upload.done();
         }
       } catch (e) {
-        throw this.error('upload', location, e);
+        if (signal?.aborted) {
+          // The PUT, or the multipart completion, cut off mid-flight may have landed all the
+          // same; the caller never learns of this object: delete it (the location is this write's own).
+          await this.delete(location).catch(() => undefined);
+        }
+        throw this.failed('upload', location, e, signal);
       }
     });
     await unlink(localPath).catch(() => undefined);

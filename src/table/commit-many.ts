@@ -17,7 +17,7 @@
  */
 import type { Catalog, TableSwap } from '../catalog/catalog.js';
 import { formatTableId } from '../catalog/catalog.js';
-import { cancelPoint, inCatalogSwap } from '../cancel.js';
+import { atCommitStart, inCatalogSwap } from '../cancel.js';
 import { conflictError, FloeError } from '../errors.js';
 import type { TableIdentifier, TableMetadata } from '../iceberg/types.js';
 import type { FileIO } from '../io/fileio.js';
@@ -90,8 +90,8 @@ export async function commitTables(catalog: Catalog, io: FileIO, commits: readon
         bases = await Promise.all(commits.map((c, i) => reload(catalog, io, c, names[i]!)));
       },
     },
-    async (attempt) => {
-      await cancelPoint('commit', label); // a signal stops the write here, before the metadata files (src/cancel.ts)
+    // A signal stops the write at the start of an attempt, before the metadata files; past it the attempt is not broken off (src/cancel.ts).
+    (attempt) => atCommitStart(label, async () => {
       // Every check first: what a caller read decides before a build's own checks or re-audit.
       for (const [i, c] of commits.entries()) await c.validate?.(bases[i]!);
       const staged: Staged[] = [];
@@ -125,7 +125,7 @@ export async function commitTables(catalog: Catalog, io: FileIO, commits: readon
         await Promise.all(staged.map((s) => discardUncommitted(s.base.io, [s.swap.newLocation], e)));
         throw e;
       }
-    },
+    }),
   );
 }
 

@@ -17,7 +17,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { backoffWait } from '../backoff.js';
-import { cancelPoint, inCatalogSwap, pausePoint } from '../cancel.js';
+import { atCommitStart, inCatalogSwap, pausePoint } from '../cancel.js';
 import type { Catalog } from '../catalog/catalog.js';
 import { formatTableId } from '../catalog/catalog.js';
 import { conflictError, FloeError } from '../errors.js';
@@ -126,8 +126,8 @@ export async function commitTable(
       base = await loadTable(catalog, io, id);
     },
   };
-  return retryConflicts(retry, async (attempt) => {
-    await cancelPoint('commit', name); // a signal stops the write here, before the metadata file (src/cancel.ts)
+  // A signal stops the write at the start of an attempt, before the metadata file; past it the attempt is not broken off (src/cancel.ts).
+  return retryConflicts(retry, (attempt) => atCommitStart(name, async () => {
     await events.validate?.(base);
     const change = await build(base);
     const { metadata: next, location, bytes, ours } = nextMetadataFile(base, change, Date.now());
@@ -143,7 +143,7 @@ export async function commitTable(
     // Another writer moved the pointer first; our metadata file is now an orphan.
     await base.io.delete(location).catch(() => undefined);
     throw conflictError(`table ${name} was changed by another writer`, { context: { table: name } });
-  });
+  }));
 }
 
 /** What retryConflicts needs to know of a commit (one table's, or several at once). */
@@ -373,24 +373,25 @@ export async function readBack(catalog: Catalog, io: FileIO, id: TableIdentifier
 /** Creates a table: writes its first metadata file create-only, then inserts the pointer. */
 export async function createTable(catalog: Catalog, io: FileIO, id: TableIdentifier, change: TableChange): Promise<LoadedTable> {
   const { metadata, location, bytes } = nextMetadataFile(null, change, Date.now());
-  await cancelPoint('commit', formatTableId(id));
-  await io.write(location, bytes, { createOnly: true });
-  try {
-    await inCatalogSwap(formatTableId(id), () => catalog.createTable(id, location));
-  } catch (e) {
-    if (!(e instanceof FloeError && e.kind === 'already-exists')) {
-      // No answer is not a "no": the insert may have landed. Read the entry back.
-      let current: string | undefined;
-      try {
-        current = (await catalog.getTable(id)).metadataLocation;
-      } catch (r) {
-        if (!(r instanceof FloeError && r.kind === 'not-found')) throw unknownOutcome(formatTableId(id), location, e, 'the catalog could not be read again');
+  return atCommitStart(formatTableId(id), async () => {
+    await io.write(location, bytes, { createOnly: true });
+    try {
+      await inCatalogSwap(formatTableId(id), () => catalog.createTable(id, location));
+    } catch (e) {
+      if (!(e instanceof FloeError && e.kind === 'already-exists')) {
+        // No answer is not a "no": the insert may have landed. Read the entry back.
+        let current: string | undefined;
+        try {
+          current = (await catalog.getTable(id)).metadataLocation;
+        } catch (r) {
+          if (!(r instanceof FloeError && r.kind === 'not-found')) throw unknownOutcome(formatTableId(id), location, e, 'the catalog could not be read again');
+        }
+        if (current === location) return { id, metadataLocation: location, metadata, io };
       }
-      if (current === location) return { id, metadataLocation: location, metadata, io };
+      await io.delete(location).catch(() => undefined);
+      throw e;
     }
-    await io.delete(location).catch(() => undefined);
-    throw e;
-  }
-  rememberMetadata(location, bytes, metadata);
-  return { id, metadataLocation: location, metadata, io };
+    rememberMetadata(location, bytes, metadata);
+    return { id, metadataLocation: location, metadata, io };
+  });
 }
