@@ -23,12 +23,19 @@
  * anything else (another kind of type, a narrowing, a changed map key) fails naming the
  * field's path. Older data files keep their ids, so readers resolve the new fields to NULL in
  * them (spec "Column Projection").
+ *
+ * A JSON object's type depends on the records at hand (DuckDB's reader makes a map of one
+ * whose keys vary, a struct otherwise), so a table map may meet an input struct and a table
+ * struct an input map, at any depth: the struct's fields are written as the map's entries
+ * (structIntoMap), the map's keys read into the struct's fields of their names, new keys
+ * becoming fields under add_columns (mapIntoStruct, given the keys by map-keys.ts). The table
+ * keeps its type either way; convertSql builds the SQL.
  */
 import { schemaError } from '../errors.js';
 import { quoteIdent, quoteLiteral } from '../engine/sql.js';
 import { duckdbTypeSql } from '../engine/types.js';
 import { assignFreshIds, highestFieldId, isList, isMap, isPromotionAllowed, isStruct } from '../iceberg/schema.js';
-import type { IcebergType, NestedField, Schema, StructType } from '../iceberg/types.js';
+import type { IcebergType, MapType, NestedField, Schema, StructType } from '../iceberg/types.js';
 
 export type SchemaChangePolicy = 'fail' | 'add_columns' | 'ignore';
 
@@ -63,6 +70,8 @@ export function reconcileColumns(
   nextSchemaId = table['schema-id'] + 1,
   /** The table's last-column-id: new columns get ids above it, so a dropped column's id is never reused. */
   lastColumnId = highestFieldId(table),
+  /** The keys of the input's maps that are read into a table struct (map-keys.ts readMapKeys); see mapIntoStruct. */
+  mapKeys?: MapKeys,
 ): Reconciled {
   const problems: string[] = [];
   const changes: string[] = [];
@@ -76,7 +85,7 @@ export function reconcileColumns(
   let next = Math.max(highestFieldId(table), lastColumnId, 0) + 1;
   const extraNested: string[] = [];
   const retyped: string[] = [];
-  const nested: NestedMerge = { policy, tableName, problems, changes, casts, extra: extraNested, retyped, checks: [], nextId: () => next++ };
+  const nested: NestedMerge = { policy, tableName, problems, changes, casts, extra: extraNested, retyped, checks: [], nextId: () => next++, mapKeys, reads: new Map(), newKeys: false };
   for (const f of table.fields) {
     const src = byName.get(f.name) ?? byLower.get(f.name.toLowerCase());
     if (!src) {
@@ -92,8 +101,13 @@ export function reconcileColumns(
       const merged = mergeNested(f.type, src.type, f.name, nested, []);
       fields.push(merged === f.type ? f : { ...f, type: merged });
       // DuckDB casts structs by field name (missing fields NULL, fields the table lacks left
-      // out), so the cast turns the input's shape into exactly the table's.
-      const cast = shapeNoRequired(merged) === shapeNoRequired(src.type) ? quoteIdent(src.name) : `CAST(${quoteIdent(src.name)} AS ${duckdbTypeSql(merged)})`;
+      // out), so the cast turns the input's shape into exactly the table's. A struct written
+      // as a map or a map read as a struct, at any depth, is rebuilt instead (convertSql).
+      const cast = needsRebuild(src.type, merged)
+        ? convertSql(quoteIdent(src.name), src.type, merged, f.name, { reads: nested.reads, policy, tableName }, 0)
+        : shapeNoRequired(merged) === shapeNoRequired(src.type)
+          ? quoteIdent(src.name)
+          : `CAST(${quoteIdent(src.name)} AS ${duckdbTypeSql(merged)})`;
       const value = nested.checks.length ? checkedValues(quoteIdent(src.name), nested.checks, cast, tableName) : cast;
       items.push(`${f.required ? requireValue(value, f.name, tableName) : value} AS ${quoteIdent(f.name)}`);
       continue;
@@ -136,7 +150,7 @@ export function reconcileColumns(
     throw schemaError(`cannot write to ${tableName}: ${problems.join('; ')}`, {
       context: { table: tableName, problems },
       hint:
-        extraNames.length && policy === 'fail'
+        (extraNames.length || nested.newKeys) && policy === 'fail'
           ? "the table's schema is not changed by this write; evolve it first (or use a pipeline with on_schema_change: add_columns)."
           : retyped.length
             ? retypeHint(tableName, retyped)
@@ -175,10 +189,25 @@ interface NestedMerge {
   /** Input fields written into a field of another type, each value checked (checkedValues). */
   checks: ValueCheck[];
   nextId: () => number;
+  /** The keys each input map read into a table struct holds, by the struct's path; absent: its field names (mapIntoStruct). */
+  mapKeys: MapKeys | undefined;
+  /** The fields each input map fills, by the table struct's path (mapIntoStruct), for convertSql. */
+  reads: Map<string, ReadonlySet<string>>;
+  /** An input map has keys the table's struct lacks (reported under `fail`). */
+  newKeys: boolean;
 }
 
-/** How to reach a nested value from its top-level column: a struct field (the input's name), a list's elements, a map's values. */
-type Hop = { field: string } | 'element' | 'value';
+/**
+ * How to reach a nested value from its top-level column: a struct field (the input's name), a
+ * list's elements, a map's values, the value of one key of a map.
+ */
+export type Hop = { field: string } | { key: string } | 'element' | 'value';
+
+/**
+ * The keys of the input's maps that the write reads into a table struct, by the struct's path
+ * (`attrs`, `items.element.attrs`), sorted: every key some record's map holds.
+ */
+export type MapKeys = ReadonlyMap<string, readonly string[]>;
 
 interface ValueCheck {
   path: string;
@@ -187,6 +216,8 @@ interface ValueCheck {
   to: IcebergType;
   /** Whole numbers: the range `to` holds exactly. Absent: a string field, whose every value must be NULL. */
   range?: readonly [bigint, bigint];
+  /** Said after the path: which key of an input map, or field of an input struct, the values are (annotate). */
+  note?: string;
 }
 
 /**
@@ -277,7 +308,218 @@ function mergeNested(t: IcebergType, input: IcebergType, path: string, m: Nested
     const value = mergeNested(t.value, input.value, `${path}.value`, m, [...hops, 'value']);
     return value === t.value ? t : { ...t, value };
   }
+  // DuckDB's JSON reader types an object as a struct or as a map from the records at hand
+  // (docs/SOURCE-TYPES.md), so one column can arrive either way from one run to the next.
+  if (isMap(t) && isStruct(input)) return shapeNoRequired(t.key) === 'string' ? structIntoMap(t, input, path, m, hops) : mismatch();
+  if (isStruct(t) && isMap(input)) return shapeNoRequired(input.key) === 'string' ? mapIntoStruct(t, input, path, m, hops) : mismatch(' (only a map with string keys is read into a struct)');
   return mismatch();
+}
+
+/** The input struct's field that a table field `name` takes: the same name, else the same without case. */
+function inputField(input: StructType, name: string): NestedField | undefined {
+  return input.fields.find((f) => f.name === name) ?? input.fields.find((f) => f.name.toLowerCase() === name.toLowerCase());
+}
+
+/**
+ * Notes `note` after the column of each problem and value check pushed since `from` (counts of
+ * m.problems and m.checks) whose column is `path` or below it.
+ */
+function annotate(m: NestedMerge, from: { problems: number; checks: number }, path: string, note: string): void {
+  const under = (p: string) => p === path || p.startsWith(`${path}.`);
+  for (let i = from.problems; i < m.problems.length; i++) {
+    const p = m.problems[i]!;
+    const at = /^column "([^"]*)"/.exec(p);
+    if (at && under(at[1]!)) m.problems[i] = `${at[0]} (${note})${p.slice(at[0].length)}`;
+  }
+  for (const c of m.checks.slice(from.checks)) if (under(c.path) && c.note === undefined) c.note = note;
+}
+
+const counts = (m: NestedMerge) => ({ problems: m.problems.length, checks: m.checks.length });
+
+/**
+ * A table `map<string, V>` that the input has as a struct (a JSON object whose keys were the
+ * same in every record of this input): each field is written as an entry named after it,
+ * when its value is not NULL (a struct cannot tell a key a record lacks from a null one). Each
+ * field's type must fit V as an input value of V would (mergeNested at `path.value`: equal, a
+ * promotion, a value cast; under add_columns V widens or its struct gains fields); a field
+ * that does not fails naming it. The table's type is kept.
+ */
+function structIntoMap(t: MapType, input: StructType, path: string, m: NestedMerge, hops: Hop[]): IcebergType {
+  let value = t.value;
+  for (const f of input.fields) {
+    const from = counts(m);
+    value = mergeNested(value, f.type, `${path}.value`, m, [...hops, { field: f.name }]);
+    annotate(m, from, `${path}.value`, `field ${JSON.stringify(f.name)} of the input's struct`);
+  }
+  const merged = value === t.value ? t : { ...t, value };
+  m.casts.push(`write ${path} (input ${typeShape(input)}) as ${typeShape(merged)}: each field that is not NULL as an entry`);
+  return merged;
+}
+
+/** floe adds at most this many fields to a struct from an input map's keys (DuckDB's JSON reader makes a map of an object with more keys). */
+export const MAX_FIELDS_FROM_KEYS = 200;
+
+/**
+ * A table struct that the input has as a `map<string, V>` (a JSON object whose keys varied
+ * from record to record in this input): each key is read into the field of exactly its name.
+ * `m.mapKeys` says which keys the input's maps hold (absent: the struct's own field names,
+ * and a key outside them fails the write when met, see convertSql). V must fit each field a
+ * key fills (mergeNested at `path.field`, its value checks on that key's values only); one
+ * that does not fails naming the column, the key and both types. A key the struct lacks is
+ * added as an optional field of type V under add_columns (fresh ids), fails the write naming
+ * the keys under fail, and is left out under ignore.
+ */
+function mapIntoStruct(t: StructType, input: MapType, path: string, m: NestedMerge, hops: Hop[]): IcebergType {
+  const shape = typeShape(input);
+  const keys = m.mapKeys?.get(path) ?? t.fields.map((f) => f.name);
+  const fields = [...t.fields];
+  const read = new Set<string>();
+  const unknown: string[] = [];
+  let changed = false;
+  for (const k of keys) {
+    const i = t.fields.findIndex((f) => f.name === k);
+    if (i < 0) {
+      const near = t.fields.find((f) => f.name.toLowerCase() === k.toLowerCase());
+      if (near) m.problems.push(`column "${path}": the input's map has the key ${JSON.stringify(k)}, which differs from the field ${path}.${near.name} only in case`);
+      else unknown.push(k);
+      continue;
+    }
+    const f = t.fields[i]!;
+    read.add(k);
+    const from = counts(m);
+    const merged = mergeNested(f.type, input.value, `${path}.${f.name}`, m, [...hops, { key: k }]);
+    annotate(m, from, `${path}.${f.name}`, `key ${JSON.stringify(k)} of the input's ${shape}`);
+    if (merged !== f.type) {
+      fields[i] = { ...f, type: merged };
+      changed = true;
+    }
+  }
+  for (const f of t.fields) {
+    if (f.required && !read.has(f.name)) m.problems.push(`column "${path}.${f.name}" is required by ${m.tableName} but missing from the input (no record's map has the key ${JSON.stringify(f.name)})`);
+  }
+  if (unknown.length && m.policy === 'fail') {
+    const named = unknown.slice(0, 20).map((k) => JSON.stringify(k)).join(', ') + (unknown.length > 20 ? ` and ${unknown.length - 20} more` : '');
+    m.problems.push(`column "${path}": the input's map has key(s) ${named} that ${m.tableName} does not have (its struct has ${t.fields.map((f) => f.name).join(', ')})`);
+    m.newKeys = true;
+  } else if (unknown.length && m.policy === 'add_columns') {
+    if (fields.length + unknown.length > MAX_FIELDS_FROM_KEYS) {
+      m.problems.push(
+        `column "${path}": the input's map has ${unknown.length} keys that the table ${m.tableName}'s struct does not have; as fields they would make it a struct of ${fields.length + unknown.length} fields (floe adds at most ${MAX_FIELDS_FROM_KEYS})`,
+      );
+      m.retyped.push(path);
+    } else if (unknown.includes('')) {
+      m.problems.push(`column "${path}": the input's map has the empty key "", which cannot be a field of the table ${m.tableName}'s struct`);
+    } else {
+      for (const k of unknown) {
+        fields.push(assignFreshIds({ type: 'struct', fields: [{ id: 0, name: k, required: false, type: input.value }] }, m.nextId).fields[0]!);
+        m.changes.push(`add column ${path}.${k} ${typeShape(input.value)}`);
+        read.add(k);
+      }
+      changed = true;
+    }
+  }
+  m.reads.set(path, read);
+  const merged = changed ? { ...t, fields } : t;
+  m.casts.push(`write ${path} (input ${shape}) as ${typeShape(merged)}: each key into the field of its name`);
+  return merged;
+}
+
+/** Whether the input's `input` reaches the table's `target` only through a struct written as a map or a map read as a struct (somewhere in it): not a CAST. */
+function needsRebuild(input: IcebergType, target: IcebergType): boolean {
+  if (typeof input === 'string' || typeof target === 'string') return false;
+  if ((isStruct(input) && isMap(target)) || (isMap(input) && isStruct(target))) return true;
+  if (isStruct(input) && isStruct(target)) {
+    return target.fields.some((f) => {
+      const src = inputField(input, f.name);
+      return src !== undefined && needsRebuild(src.type, f.type);
+    });
+  }
+  if (isList(input) && isList(target)) return needsRebuild(input.element, target.element);
+  if (isMap(input) && isMap(target)) return needsRebuild(input.value, target.value);
+  return false;
+}
+
+interface Rebuild {
+  reads: ReadonlyMap<string, ReadonlySet<string>>;
+  policy: SchemaChangePolicy;
+  tableName: string;
+}
+
+/**
+ * SQL turning `expr` (of the input's type `input`) into the table's `target` (mergeNested's
+ * result at `path`), where a CAST cannot: DuckDB casts a struct into a map with every field
+ * as an entry, NULL ones too, and no map into a struct. Struct → map: the fields that are not
+ * NULL become the entries. Map → struct: each field reads the key of its name (the keys
+ * mapIntoStruct found); a key outside them fails the write (left out under ignore). Structs,
+ * lists and maps on the way are rebuilt around them; everything else is CAST. A NULL stays
+ * NULL.
+ */
+function convertSql(expr: string, input: IcebergType, target: IcebergType, path: string, c: Rebuild, depth: number): string {
+  if (!needsRebuild(input, target)) return shapeNoRequired(input) === shapeNoRequired(target) ? expr : `CAST(${expr} AS ${duckdbTypeSql(target)})`;
+  const v = `__floe_c${depth}`;
+  const typed = (sql: string) => `CAST(${sql} AS ${duckdbTypeSql(target)})`;
+  const nullOr = (sql: string, when = '') => `CASE WHEN (${expr}) IS NULL THEN NULL${when} ELSE ${sql} END`;
+  if (isStruct(input) && isMap(target)) {
+    const entries = input.fields.map(
+      (f) => `{'key': ${quoteLiteral(f.name)}, 'value': ${convertSql(`(${expr}).${quoteIdent(f.name)}`, f.type, target.value, `${path}.value`, c, depth + 1)}}`,
+    );
+    return nullOr(typed(`map_from_entries(list_filter([${entries.join(', ')}], lambda ${v}: ${v}.value IS NOT NULL))`));
+  }
+  if (isMap(input) && isStruct(target)) {
+    const read = c.reads.get(path) ?? new Set<string>();
+    const fields = target.fields.map(
+      (f) => `${quoteIdent(f.name)} := ${read.has(f.name) ? convertSql(`(${expr})[${quoteLiteral(f.name)}]`, input.value, f.type, `${path}.${f.name}`, c, depth + 1) : `CAST(NULL AS ${duckdbTypeSql(f.type)})`}`,
+    );
+    const packed = `struct_pack(${fields.join(', ')})`;
+    if (c.policy === 'ignore') return nullOr(packed);
+    const known = `[${[...read].map(quoteLiteral).join(', ')}]::VARCHAR[]`;
+    const stray = `list_filter(map_keys(${expr}), lambda ${v}: NOT list_contains(${known}, ${v}))`;
+    const message = `${quoteLiteral(`cannot write to ${c.tableName}: column "${path}": the input's map has the key `)} || to_json((${stray})[1])::VARCHAR || ${quoteLiteral(`, which is not a field of the table ${c.tableName}'s struct`)}`;
+    return nullOr(packed, ` WHEN len(${stray}) > 0 THEN error(${message})`);
+  }
+  if (isStruct(input) && isStruct(target)) {
+    const fields = target.fields.map((f) => {
+      const src = inputField(input, f.name);
+      return `${quoteIdent(f.name)} := ${src ? convertSql(`(${expr}).${quoteIdent(src.name)}`, src.type, f.type, `${path}.${f.name}`, c, depth + 1) : `CAST(NULL AS ${duckdbTypeSql(f.type)})`}`;
+    });
+    return nullOr(`struct_pack(${fields.join(', ')})`);
+  }
+  if (isList(input) && isList(target)) return `list_transform(${expr}, lambda ${v}: ${convertSql(v, input.element, target.element, `${path}.element`, c, depth + 1)})`;
+  if (isMap(input) && isMap(target)) {
+    return typed(`map_from_entries(list_transform(map_entries(${expr}), lambda ${v}: {'key': ${v}.key, 'value': ${convertSql(`${v}.value`, input.value, target.value, `${path}.value`, c, depth + 1)}}))`);
+  }
+  return typed(expr);
+}
+
+/**
+ * Where the write reads an input map into a table struct (mapIntoStruct), with how to reach
+ * the maps from the input's top-level column: what readMapKeys (map-keys.ts) asks the input
+ * for. The same walk as mergeNested's; a struct read from a map is entered through the
+ * fields it has (its new keys are added with the map's value type, which needs no keys).
+ */
+export function mapKeySites(table: Schema, incoming: StructType): { path: string; column: string; hops: Hop[] }[] {
+  const out: { path: string; column: string; hops: Hop[] }[] = [];
+  const walk = (t: IcebergType, input: IcebergType, path: string, column: string, hops: Hop[]): void => {
+    if (typeof t === 'string' || typeof input === 'string') return;
+    if (isStruct(t) && isMap(input)) {
+      out.push({ path, column, hops });
+      for (const f of t.fields) walk(f.type, input.value, `${path}.${f.name}`, column, [...hops, { key: f.name }]);
+    } else if (isStruct(t) && isStruct(input)) {
+      for (const f of t.fields) {
+        const src = inputField(input, f.name);
+        if (src) walk(f.type, src.type, `${path}.${f.name}`, column, [...hops, { field: src.name }]);
+      }
+    } else if (isList(t) && isList(input)) walk(t.element, input.element, `${path}.element`, column, [...hops, 'element']);
+    else if (isMap(t) && isMap(input)) walk(t.value, input.value, `${path}.value`, column, [...hops, 'value']);
+    else if (isMap(t) && isStruct(input)) for (const f of input.fields) walk(t.value, f.type, `${path}.value`, column, [...hops, { field: f.name }]);
+  };
+  const byName = new Map(incoming.fields.map((f) => [f.name, f]));
+  const byLower = new Map(incoming.fields.map((f) => [f.name.toLowerCase(), f]));
+  for (const f of table.fields) {
+    const src = byName.get(f.name) ?? byLower.get(f.name.toLowerCase());
+    if (src) walk(f.type, src.type, f.name, src.name, []);
+  }
+  return out;
 }
 
 /**
@@ -294,18 +536,18 @@ function checkedValues(column: string, checks: readonly ValueCheck[], cast: stri
     const first = `(list_filter(${valuesAt(column, c.hops, 0)}, lambda __floe_v: ${bad}))[1]`;
     const rule = c.range ? VALUE_ERRORS.notExact : `${VALUE_ERRORS.notNull} (a string input field is written into a field of type ${typeShape(c.to)} only when all its values are NULL)`;
     const message =
-      `${quoteLiteral(`cannot write to ${tableName}: column "${c.path}": the input has type ${c.from}, the table ${tableName} has ${typeShape(c.to)}, and the value `)} || ` +
+      `${quoteLiteral(`cannot write to ${tableName}: column "${c.path}"${c.note ? ` (${c.note})` : ''}: the input has type ${c.from}, the table ${tableName} has ${typeShape(c.to)}, and the value `)} || ` +
       `CAST(${first} AS VARCHAR) || ${quoteLiteral(` ${rule}`)}`;
     return `WHEN ${first} IS NOT NULL THEN error(${message})`;
   });
   return `CASE ${whens.join(' ')} ELSE ${cast} END`;
 }
 
-/** SQL for the list of every value at `hops` below `expr` (NULL when a struct, list or map on the way is NULL). */
-function valuesAt(expr: string, hops: readonly Hop[], depth: number): string {
+/** SQL for the list of every value at `hops` below `expr` (NULL when a struct, list or map on the way is NULL, or a map lacks the key). */
+export function valuesAt(expr: string, hops: readonly Hop[], depth: number): string {
   const [hop, ...rest] = hops;
   if (hop === undefined) return `[${expr}]`;
-  if (typeof hop === 'object') return valuesAt(`(${expr}).${quoteIdent(hop.field)}`, rest, depth);
+  if (typeof hop === 'object') return valuesAt('key' in hop ? `(${expr})[${quoteLiteral(hop.key)}]` : `(${expr}).${quoteIdent(hop.field)}`, rest, depth);
   const e = `__floe_e${depth}`;
   const items = hop === 'element' ? expr : `map_values(${expr})`;
   return `flatten(list_transform(${items}, lambda ${e}: ${valuesAt(e, rest, depth + 1)}))`;

@@ -44,6 +44,7 @@ import { buildSnapshotChange, currentSchema, newSnapshotId, nextSchemaId, nextSe
 import { defaultSortOrder, sortOrderSql } from '../table/evolve/sort-sql.js';
 import { refuseWriteWithMissingLayoutSource } from '../table/evolve/missing-source.js';
 import { readingInputs } from './input-errors.js';
+import { readMapKeys } from './map-keys.js';
 import { reconcileColumns, type SchemaChangePolicy } from './reconcile.js';
 import { currentSnapshot } from '../table/snapshot-select.js';
 
@@ -124,7 +125,9 @@ async function planWrite(o: WriteTableOptions): Promise<{ table: LoadedTable; pe
   const created = pendingCreate !== undefined;
   const m = table.metadata;
   refuseRowLineage(m, name, 'writes to');
-  const r = reconcileColumns(currentSchema(m), incoming, name, o.schemaPolicy ?? 'fail', nextSchemaId(m), m['last-column-id']);
+  // A JSON object the table has as a struct and this input as a map: which keys it holds.
+  const mapKeys = created ? undefined : await readingInputs(o.inputs, () => readMapKeys(o.engine, o.selectSql, currentSchema(m), incoming, `read the map keys of the input of ${name}`));
+  const r = reconcileColumns(currentSchema(m), incoming, name, o.schemaPolicy ?? 'fail', nextSchemaId(m), m['last-column-id'], mapKeys);
   const startId = m.refs.main?.['snapshot-id'] ?? null;
   const write: SnapshotWrite = {
     selectSql: `SELECT ${r.projection} FROM (${o.selectSql}) AS __floe_in`,

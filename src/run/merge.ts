@@ -36,6 +36,7 @@ import { compareValues, fromBinary } from '../iceberg/conversions.js';
 import { fieldByPath, type IndexedField } from '../iceberg/schema.js';
 import { DataFileContent, ManifestEntryStatus, type DataFile, type PrimitiveType, type IcebergValue, type NestedField, type Schema } from '../iceberg/types.js';
 import { writeAndCommit, writeTable, type WriteTableOptions, type WriteTableResult } from '../ingest/write-table.js';
+import { readMapKeys } from '../ingest/map-keys.js';
 import { reconcileColumns } from '../ingest/reconcile.js';
 import { loadTable, type LoadedTable } from '../table/load.js';
 import { planScan, type ScanDelete, type ScanPlan } from '../table/scan.js';
@@ -97,7 +98,9 @@ export async function mergeTable(o: MergeOptions): Promise<WriteTableResult> {
   const m = table.metadata;
   refuseRowLineage(m, name, 'merges into');
   const tableSchema = currentSchema(m);
-  const r = reconcileColumns(tableSchema, schemaFromColumns(columns), name, o.schemaPolicy ?? 'fail', nextSchemaId(m), m['last-column-id']);
+  const incomingSchema = schemaFromColumns(columns);
+  const mapKeys = await readMapKeys(o.engine, inputSql, tableSchema, incomingSchema, `read the map keys of the rows to merge into ${name}`);
+  const r = reconcileColumns(tableSchema, incomingSchema, name, o.schemaPolicy ?? 'fail', nextSchemaId(m), m['last-column-id'], mapKeys);
   const incoming = o.engine.uniqueName('merge_in');
   // The scan is planned (manifests read on the main thread) while DuckDB stages the rows.
   const planned = planScan({ io: table.io, metadata: m, table: name });

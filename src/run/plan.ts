@@ -10,6 +10,7 @@ import { FloeError } from '../errors.js';
 import { openEngine } from '../engine/duckdb.js';
 import { schemaFromColumns } from '../engine/infer-schema.js';
 import { quoteIdent } from '../engine/sql.js';
+import { readMapKeys } from '../ingest/map-keys.js';
 import { reconcileColumns } from '../ingest/reconcile.js';
 import type { FileIO } from '../io/fileio.js';
 import { unboundPartitionField, unboundSortField } from '../pipeline/expressions.js';
@@ -42,7 +43,7 @@ export interface PipelinePlan {
    * An incremental pipeline's read: the bound the run compares its cursor with (the last
    * committed watermark, less `incremental.lookback`), from the table's state; absent otherwise.
    */
-  incremental?: { text: string; cursor: string; watermark: string | null; lower_bound: string | null; inclusive: boolean; lookback?: string; param?: { name: string; value: string | null }; source_lower_bound?: string };
+  incremental?: { text: string; cursor: string; watermark: string | null; lower_bound: string | null; inclusive: boolean; lookback?: string; param?: { name: string; value: string | null } };
 }
 
 const LAZY_SOURCES = new Set(['csv', 'json', 'jsonl', 'parquet', 'sql']);
@@ -79,8 +80,6 @@ export async function planPipeline(
       out.incremental = await planStart(lp, p.source.incremental, table?.metadata);
       // An http source sends the bound to the API: the parameter as the run writes it (sources/http-incremental.ts).
       if (p.source.kind === 'http') out.incremental = (await import('../sources/http-incremental.js')).planParam(out.incremental!, p.source.incremental!, { pipeline: lp.name, file: lp.file, projectDir });
-      // A postgres or mysql source may read from below the bound (sources/incremental.ts cursorStart).
-      if (p.source.kind === 'postgres' || p.source.kind === 'mysql') out.incremental = (await import('../sources/incremental.js')).planSourceBound(out.incremental!, p.columns[p.source.incremental.cursor]);
     } catch (e) {
       // A lookback that does not fit the cursor is the pipeline file's error, as in floe run (exit 2).
       if (e instanceof FloeError && e.kind === 'config') throw e;
@@ -140,7 +139,9 @@ export async function planPipeline(
     if (!table) {
       out.schema = incoming.fields.map((f) => `create column ${f.name} ${typeof f.type === 'string' ? f.type : f.type.type}`);
     } else {
-      const r = reconcileColumns(currentSchema(table.metadata), incoming, p.target.table, p.target.on_schema_change, undefined, table.metadata['last-column-id']);
+      const sql = `SELECT ${norm.select} FROM ${quoteIdent(extracted.relation)}`;
+      const mapKeys = await readMapKeys(engine, sql, currentSchema(table.metadata), incoming, `read the map keys of the source of ${lp.name}`);
+      const r = reconcileColumns(currentSchema(table.metadata), incoming, p.target.table, p.target.on_schema_change, undefined, table.metadata['last-column-id'], mapKeys);
       out.schema = [...(r.changes.length ? r.changes : ['no schema change']), ...r.casts];
     }
   } catch (e) {
