@@ -43,7 +43,7 @@ export interface PipelinePlan {
    * An incremental pipeline's read: the bound the run compares its cursor with (the last
    * committed watermark, less `incremental.lookback`), from the table's state; absent otherwise.
    */
-  incremental?: { text: string; cursor: string; watermark: string | null; lower_bound: string | null; inclusive: boolean; lookback?: string; param?: { name: string; value: string | null } };
+  incremental?: { text: string; cursor: string; watermark: string | null; lower_bound: string | null; inclusive: boolean; lookback?: string; param?: { name: string; value: string | null }; source_lower_bound?: string };
 }
 
 const LAZY_SOURCES = new Set(['csv', 'json', 'jsonl', 'parquet', 'sql']);
@@ -80,6 +80,8 @@ export async function planPipeline(
       out.incremental = await planStart(lp, p.source.incremental, table?.metadata);
       // An http source sends the bound to the API: the parameter as the run writes it (sources/http-incremental.ts).
       if (p.source.kind === 'http') out.incremental = (await import('../sources/http-incremental.js')).planParam(out.incremental!, p.source.incremental!, { pipeline: lp.name, file: lp.file, projectDir });
+      // A postgres or mysql source may read from below the bound (sources/incremental.ts cursorStart).
+      if (p.source.kind === 'postgres' || p.source.kind === 'mysql') out.incremental = (await import('../sources/incremental.js')).planSourceBound(out.incremental!, p.columns[p.source.incremental.cursor]);
     } catch (e) {
       // A lookback that does not fit the cursor is the pipeline file's error, as in floe run (exit 2).
       if (e instanceof FloeError && e.kind === 'config') throw e;

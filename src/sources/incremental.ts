@@ -96,12 +96,35 @@ export function cursorStart(ctx: SourceContext, config: RelationalConfig, text =
   const zone = ctx.cursor.zone;
   const zoned = zone !== undefined && zone.toUpperCase() !== 'UTC';
   if (start.after === null || !(zoned || (text && ctx.cursor.instant === true))) return start;
-  const micros = parseTimestamp(start.after.trim());
-  if (micros === undefined) return start;
-  const after = utcText(micros - WIDEST_OFFSET);
+  const after = widestBelow(start.after);
+  if (after === undefined) return start;
   // Compared as text, the looser of the two bounds (the watermark's own text may sort lower).
   if (text && !(after < start.after)) return start;
   return { ...start, after, inclusive: true };
+}
+
+/** The UTC wall clock 14 hours below a date-time's instant (cursorStart); undefined for other text. */
+function widestBelow(after: string): string | undefined {
+  const micros = parseTimestamp(after.trim());
+  return micros === undefined ? undefined : utcText(micros - WIDEST_OFFSET);
+}
+
+/**
+ * `floe plan`'s incremental line, with the bound a postgres or mysql source reads from when it
+ * is looser than the run's (cursorStart): always for a cursor read in a zone, for a text column
+ * when the pipeline reads the cursor as an instant (plan does not contact the database, so
+ * it cannot tell whether the column is text). `source_lower_bound` in `--json`.
+ */
+export function planSourceBound<T extends { text: string; cursor: string; lower_bound: string | null }>(
+  plan: T,
+  rule: { type?: string; normalize?: string; zone?: string } | undefined,
+): T & { source_lower_bound?: string } {
+  const zoned = rule?.zone !== undefined && rule.zone.toUpperCase() !== 'UTC';
+  const instant = /^timestamptz/.test(rule?.type ?? '') || rule?.normalize === 'timestamp';
+  const from = plan.lower_bound === null || !(zoned || instant) ? undefined : widestBelow(plan.lower_bound);
+  if (from === undefined || (!zoned && !(from < plan.lower_bound!))) return plan;
+  const reads = zoned ? `the source reads ${plan.cursor} >= ${from} (14 hours below: wall-clock time in ${rule!.zone})` : `a text column is read from ${plan.cursor} >= ${from} (14 hours below: text with UTC offsets does not sort as its instants)`;
+  return { ...plan, text: `${plan.text}; ${reads}, and only the rows above are kept`, source_lower_bound: from };
 }
 
 /** 14 hours in microseconds: no zone is further from UTC (Pacific/Kiritimati, UTC+14). */

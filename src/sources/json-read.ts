@@ -62,8 +62,10 @@ export function objectsSql(files: readonly string[], format: 'newline_delimited'
  * pipeline's `columns:` type then converts from the exact value (a long column refuses a
  * value beyond 64 bits as a conversion reject).
  */
-export async function textJsonColumns(engine: Engine, select: string, purpose: string, exact?: ExactNumbers): Promise<string> {
+export async function textJsonColumns(engine: Engine, select: string, purpose: string, exact?: ExactNumbers, inspect?: (names: string[]) => Promise<void>): Promise<string> {
   const columns = await engine.columns(select, purpose, { kind: 'source' });
+  // `inspect` is shown the names the read binds (json-keys.ts: keys that differ only in case).
+  await inspect?.(columns.map((c) => c.name));
   // The node API reports JSON as VARCHAR with the alias JSON.
   const json = columns.filter((c) => c.type.alias === 'JSON' || c.type.toString() === 'JSON');
   const replace = json.map((c) => {

@@ -142,6 +142,16 @@ async function scenarios(kind: 'postgres' | 'mysql', url: string, put: (table: s
     want[s.name] = { written: s.written, rejects: 0, ...(s.read !== undefined ? { read: s.read } : {}), ids: s.ids, ...(s.rejects !== undefined ? { recorded: s.rejects } : {}) };
   }
   expect(got, show(second)).toEqual(want);
+
+  // `floe plan` tells the looser bound: the watermark 15:00:00.25 UTC (id 3) less 14 hours.
+  const plan = await p.floe(['plan', 'tz', 'tx', '--json'], { URL: url });
+  expect(plan.code, show(plan)).toBe(0);
+  const planned = JSON.parse(plan.stdout) as { pipeline: string; incremental: { text: string; lower_bound: string; source_lower_bound?: string } }[];
+  const tz = planned.find((x) => x.pipeline === 'tz')!.incremental;
+  expect(tz.lower_bound).toBe('2026-01-05 15:00:00.25+00');
+  expect(tz.source_lower_bound).toBe('2026-01-05 01:00:00.250000');
+  expect(tz.text).toContain('a text column is read from at >= 2026-01-05 01:00:00.250000');
+  expect(planned.find((x) => x.pipeline === 'tx')!.incremental.source_lower_bound).toBeUndefined();
 }
 
 describe('text cursors holding UTC offsets', () => {
