@@ -9,9 +9,15 @@
  * - a data file being rewritten that got new delete files is a conflict: the rewritten rows
  *   were read without those deletes, and the new files' higher sequence number would put
  *   them out of the deletes' reach, resurrecting the deleted rows.
- * Both are final (not retryable): the table is left unchanged and the user runs again.
+ * - main no longer descending from the snapshot the rewrite read (a rollback, or
+ *   `floe snapshot branch main --replace`, moved it off that history) is a conflict: the
+ *   rewritten files were read with the deletes of that history, which the moved main may not
+ *   have, and a delete file covering other files too survives the rewrite, so neither check
+ *   above sees it (Iceberg Java: "Cannot determine history between starting snapshot").
+ * All are final (not retryable): the table is left unchanged and the user runs again.
  */
 import { FloeError } from '../../errors.js';
+import { ancestry } from '../ancestry.js';
 import type { LoadedTable } from '../load.js';
 import { planScan } from '../scan.js';
 
@@ -28,6 +34,17 @@ export interface RewriteValidation {
 export async function validateRewrite(base: LoadedTable, v: RewriteValidation): Promise<void> {
   const current = base.metadata.refs['main']?.['snapshot-id'] ?? base.metadata['current-snapshot-id'] ?? null;
   if (current === v.startSnapshotId) return;
+  if (v.startSnapshotId !== null && !ancestry(base.metadata, current).some((s) => s['snapshot-id'] === v.startSnapshotId)) {
+    throw new FloeError(
+      'conflict',
+      `table ${v.table}: cannot determine history between starting snapshot ${v.startSnapshotId}, which this compaction read, and main's snapshot ${current ?? 'none'}: main was moved off it (a rollback or a branch replace) while the compaction ran; nothing was committed by this attempt`,
+      {
+        retryable: false,
+        context: { table: v.table, snapshot: current === null ? null : String(current), startSnapshot: String(v.startSnapshotId) },
+        hint: 'Run floe compact again: it plans from the new table state.',
+      },
+    );
+  }
   const plan = await planScan({ io: base.io, metadata: base.metadata, table: v.table });
   const live = new Map(plan.dataFiles.map((t) => [t.file.file_path, t] as const));
   for (const path of v.rewritten) {
