@@ -18,6 +18,7 @@
  * A table this cannot write (partitioned, or with a column type parquet.ts does not cover) is
  * reported as `undefined`, and the caller writes through DuckDB instead.
  */
+import { newTableLocation } from '../table/new-table.js';
 import { randomUUID } from 'node:crypto';
 import type { Catalog } from '../catalog/catalog.js';
 import { formatTableId } from '../catalog/catalog.js';
@@ -149,7 +150,7 @@ export async function appendRowsWithoutEngine(o: AppendRowsOptions): Promise<App
 /** The table, or a new one that exists only in memory until its first commit (as write-table.ts loadOrCreate). */
 async function loadOrNew(o: AppendRowsOptions, incoming: StructType): Promise<{ table: LoadedTable; pendingCreate?: TableChange }> {
   if (await o.catalog.tableExists(o.id)) return { table: await loadTable(o.catalog, o.io, o.id) };
-  const change = createTableChange({ location: joinLocation(o.warehouse, ...o.id.namespace, o.id.name), schema: incoming });
+  const change = createTableChange({ location: await newTableLocation(o.io, o.warehouse, o.id), schema: incoming });
   const metadata = applyChange(null, change, { metadataLocation: null, now: Date.now() });
   return { table: { id: o.id, metadataLocation: '', metadata, io: o.io }, pendingCreate: change };
 }

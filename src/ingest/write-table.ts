@@ -10,6 +10,7 @@
  * and commitPreparedWrites commits several prepared writes in one catalog transaction
  * (table/commit-many.ts), as an identity run commits its three outputs.
  */
+import { newTableLocation, refuseCaseTwin } from '../table/new-table.js';
 import { randomUUID } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { basename } from 'node:path';
@@ -572,7 +573,8 @@ export interface TableToWrite {
  */
 export async function loadOrCreate(o: Pick<WriteTableOptions, 'catalog' | 'io' | 'id' | 'warehouse' | 'partitionBy' | 'sortBy' | 'properties'>, incoming: StructType): Promise<TableToWrite> {
   if (await o.catalog.tableExists(o.id)) return { table: await loadTable(o.catalog, o.io, o.id) };
-  const location = joinLocation(o.warehouse, ...o.id.namespace, o.id.name);
+  await refuseCaseTwin(o.catalog, o.id);
+  const location = await newTableLocation(o.io, o.warehouse, o.id);
   let change: TableChange;
   try {
     change = createTableChange({ location, schema: incoming, partitionBy: o.partitionBy, sortBy: o.sortBy, properties: o.properties });

@@ -8,6 +8,7 @@
  * exists before its first snapshot. Columns use the text form of `floe table evolve
  * --add-column`, and a required column is allowed here because no row predates it.
  */
+import { newTableLocation, refuseCaseTwin } from '../../table/new-table.js';
 import type { Command } from 'commander';
 import { formatTableId, type Catalog } from '../../catalog/catalog.js';
 import { parseTableIdentifier } from '../../catalog/identifier.js';
@@ -89,9 +90,11 @@ export default async function create(tableName: string, opts: CreateOptions, cmd
         }
         throw new FloeError('already-exists', `table ${name} already exists`, { hint: 'use --if-not-exists to accept an existing table, or `floe table evolve` to change it' });
       }
+      await refuseCaseTwin(catalog, id, 'usage');
+      const location = await newTableLocation(io, project.paths.warehouse, id);
       let change;
       try {
-        change = createTableChange({ location: joinLocation(project.paths.warehouse, ...id.namespace, id.name), schema, partitionBy, sortBy, properties });
+        change = createTableChange({ location, schema, partitionBy, sortBy, properties });
       } catch (e) {
         // A partition or sort field over a column the schema lacks is a mistake on the command line.
         if (e instanceof FloeError && e.kind === 'schema') throw usageError(`${name}: ${e.message}`, { hint: e.hint });

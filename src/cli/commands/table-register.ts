@@ -4,6 +4,7 @@
  * its newest metadata file is used (version-hint.text when present, else the highest
  * version number), which covers tables written without a version hint.
  */
+import { refuseCaseTwin } from '../../table/new-table.js';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
@@ -67,6 +68,7 @@ export default async function register(
       }
       // Without a mapping, new commits go to the stored location: that must not be another entry's either.
       await refuseSecondEntry(catalog, tableName, location, mappings.length ? undefined : metadata.location);
+      await refuseCaseTwin(catalog, id, 'usage');
       if (!(await catalog.namespaceExists(id.namespace))) await catalog.createNamespace(id.namespace);
       await catalog.createTable(id, location);
       if (mappings.length) await catalog.setLocationMappings(id, mappings);

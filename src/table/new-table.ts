@@ -1,0 +1,49 @@
+/**
+ * Where a new table goes, checked before it is created (`floe table create`, the first run or
+ * load of a table, floe's own tables).
+ *
+ * - **Names that differ only in case** from an existing table are refused: SQL (`floe query`,
+ *   checks, `sql` pipelines) folds case, so neither table could be read by name again.
+ * - **The location.** A table's files go under `<warehouse>/<namespace…>/<name>`, unless that
+ *   folder still holds the metadata of another table: one dropped without `--purge`, kept so
+ *   that it can be registered again. Then the new table takes a fresh folder beside it,
+ *   `<name>-<8 hex digits>`, so that its orphan scans (`floe maintain orphans`) never count the
+ *   old table's files as its own unreferenced files and delete them.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Catalog } from '../catalog/catalog.js';
+import { formatTableId } from '../catalog/catalog.js';
+import { FloeError } from '../errors.js';
+import type { TableIdentifier } from '../iceberg/types.js';
+import type { FileIO } from '../io/fileio.js';
+import { joinLocation } from '../io/fileio.js';
+
+/** The table named like `id` but for case, if the catalog has one. */
+export async function caseTwin(catalog: Catalog, id: TableIdentifier): Promise<TableIdentifier | undefined> {
+  const key = formatTableId(id);
+  const folded = key.toLowerCase();
+  return (await catalog.listTables()).find((t) => formatTableId(t) !== key && formatTableId(t).toLowerCase() === folded);
+}
+
+export async function refuseCaseTwin(catalog: Catalog, id: TableIdentifier, kind: 'usage' | 'config' = 'config'): Promise<void> {
+  const twin = await caseTwin(catalog, id);
+  if (!twin) return;
+  throw new FloeError(kind, `table ${formatTableId(id)} differs only in case from ${formatTableId(twin)}, which exists: SQL folds case, so neither could be read by name`, {
+    context: { table: formatTableId(id) },
+    hint: `write to ${formatTableId(twin)}, or give the new table another name`,
+  });
+}
+
+/** The new table's location: the warehouse's default folder, or a fresh one beside it when another table's metadata is still there. */
+export async function newTableLocation(io: FileIO, warehouse: string, id: TableIdentifier): Promise<string> {
+  const folder = joinLocation(warehouse, ...id.namespace, id.name);
+  if (!(await holdsMetadata(io, folder))) return folder;
+  return joinLocation(warehouse, ...id.namespace, `${id.name}-${randomUUID().slice(0, 8)}`);
+}
+
+async function holdsMetadata(io: FileIO, folder: string): Promise<boolean> {
+  for await (const f of io.list(joinLocation(folder, 'metadata') + '/')) {
+    if (f.location.endsWith('.metadata.json')) return true;
+  }
+  return false;
+}
