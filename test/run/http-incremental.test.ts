@@ -33,15 +33,16 @@ afterAll(() => server?.close());
 
 /**
  * An orders API on its own path: `updated_since` keeps the records with updated_at >= it (the
- * usual inclusive filter; the texts are ISO-8601 UTC of one shape, so text order is time
- * order), unless `honours` is false (an API that ignores the parameter).
+ * usual inclusive filter, or > when `exclusive`; the texts are ISO-8601 UTC of one shape, so
+ * text order is time order), unless `honours` is false (an API that ignores the parameter).
  */
 function ordersApi(path: string) {
-  const api = { records: [] as Order[], honours: true, sent: [] as (string | null)[] };
+  const api = { records: [] as Order[], honours: true, exclusive: false, sent: [] as (string | null)[] };
   server.route(path, (req) => {
     const since = req.query.get('updated_since');
     api.sent.push(since);
-    return { body: { data: since !== null && api.honours ? api.records.filter((r) => r.updated_at >= since) : api.records } };
+    const kept = (r: Order) => (api.exclusive ? r.updated_at > since! : r.updated_at >= since!);
+    return { body: { data: since !== null && api.honours ? api.records.filter(kept) : api.records } };
   });
   return api;
 }
@@ -92,6 +93,13 @@ describe('an http source with incremental.param', () => {
     expect(commitOf(third.stdout), show(third)).toMatchObject({ rows_read: 1, rows_written: 0 });
     expect(await p.snapshots('raw.orders')).toEqual(snapshots);
     expect(await p.query('SELECT count(*)::INT AS n FROM raw.orders')).toEqual([{ n: 3 }]);
+
+    // An API that filters with > returns no record at all: the table is left as it is, without a warning.
+    api.exclusive = true;
+    const fourth = await p.run(['orders', '--json']);
+    expect(commitOf(fourth.stdout), show(fourth)).toMatchObject({ rows_read: 0, rows_written: 0 });
+    expect(events(fourth.stdout).filter((e) => e.event === 'warning')).toEqual([]);
+    expect(await p.snapshots('raw.orders')).toEqual(snapshots);
   });
 
   it('writes no row twice and quarantines no row again when the API ignores the parameter', async () => {
