@@ -126,9 +126,10 @@ export async function runIdentityPipeline(ctx: RunContext, lp: LoadedPipeline): 
     // its --run-id on profiles, and the previous map, which any other run of the pipeline replaced.
     const startOf = (t: LoadedTable | undefined) => t?.metadata.refs['main']?.['snapshot-id'] ?? null;
     const profilesRead = (b: LoadedTable) => validateNoConcurrentRun(b, { table: p.outputs.profiles, pipeline: p.name, startId: startOf(existing), runId: ctx.runId });
-    const mapChecked = mapRead
-      ? (b: LoadedTable) => validateNoConcurrentRun(b, { table: p.outputs.identity_map, pipeline: p.name, startId: startOf(mapRead.table), previous: PREVIOUS_MAP })
-      : undefined;
+    // No map yet (a first run) is read too: a run that created it since is another run. --full-refresh reads none.
+    const mapChecked = ctx.fullRefresh
+      ? undefined
+      : (b: LoadedTable) => validateNoConcurrentRun(b, { table: p.outputs.identity_map, pipeline: p.name, startId: startOf(mapRead?.table), previous: PREVIOUS_MAP });
     const common = { catalog: ctx.catalog, io: ctx.io, engine, warehouse: ctx.project.paths.warehouse, summary, schemaPolicy: 'add_columns' as const, events };
     const audit = p.checks.length && !ctx.noAudit ? checkAuditor(ctx, engine, { checks: p.checks, target: { table: p.outputs.profiles } }) : undefined;
     // Prepared one after another (data files, manifests, the profiles' audit), committed in

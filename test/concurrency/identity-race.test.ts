@@ -13,7 +13,8 @@
  * Either way B resolved against a map that is no longer the previous one: committing it would
  * record its merges and splits against the wrong map and undo A's ids. It must fail with
  * `conflict` naming the pipeline and A's run, committing nothing; with the same --run-id it is
- * the skipped no-op. Both catalogs (SQLite file, Postgres).
+ * the skipped no-op. The same for first runs (B found no map, A created the outputs); a
+ * --full-refresh run reads no map and is not refused. Both catalogs (SQLite file, Postgres).
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -76,7 +77,7 @@ interface Host {
   io: FileIO;
   warehouse: string;
   /** One identity run of `people`; `catalog` replaces the host's (to hold the run at a point). */
-  run(o?: { runId?: string; catalog?: Catalog; onEvent?: RunContext['onEvent'] }): Promise<PipelineRunResult>;
+  run(o?: { runId?: string; fullRefresh?: boolean; catalog?: Catalog; onEvent?: RunContext['onEvent'] }): Promise<PipelineRunResult>;
 }
 
 async function hosts(kind: Kind, tag: string): Promise<[Host, Host]> {
@@ -117,7 +118,7 @@ async function hosts(kind: Kind, tag: string): Promise<[Host, Host]> {
       warehouse: project.paths.warehouse,
       run: (o = {}) =>
         runIdentityPipeline(
-          { project, catalog: o.catalog ?? catalog, io, redact: load.redact, lockTimeoutMs: 5_000, ...(o.runId ? { runId: o.runId } : {}), ...(o.onEvent ? { onEvent: o.onEvent } : {}) },
+          { project, catalog: o.catalog ?? catalog, io, redact: load.redact, lockTimeoutMs: 5_000, ...(o.runId ? { runId: o.runId } : {}), ...(o.fullRefresh ? { fullRefresh: true } : {}), ...(o.onEvent ? { onEvent: o.onEvent } : {}) },
           lp,
         ),
     };
@@ -259,6 +260,46 @@ for (const kind of ['sqlite', 'postgres'] as const) {
         expect(r.note).toContain('nightly-1 already committed');
         expect(r.snapshotId).toBe(theirs!.snapshotId);
         expect(await runsOf(a)).toEqual({ 'c360.people': ['base', 'nightly-1'], 'c360.map': ['base', 'nightly-1'], 'c360.identity_changes': [] });
+      }, 300_000);
+    }
+
+    it('a --full-refresh run, which reads no previous map, is not refused for a run that committed while it resolved', async () => {
+      const [a, b] = await hosts(kind, 'full-refresh');
+      await crm(a, [[1, 'ann@x.com', null, 'Ann'], [2, 'bob@y.com', null, 'Bob']], 'overwrite');
+      expect((await a.run({ runId: 'base' })).status).toBe('ok');
+      let resolved = false;
+      const held = holding(b.catalog, () => resolved, undefined, async () => {
+        expect((await a.run({ runId: 'run-a' })).status).toBe('ok');
+      });
+      const r = await b.run({ runId: 'refresh-b', fullRefresh: true, catalog: held.catalog, onEvent: (type) => void (type === 'identity' && (resolved = true)) });
+      expect(held.held()).toBe(true);
+      expect(r.status).toBe('ok');
+      expect((await runsOf(a))['c360.map']).toEqual(['base', 'run-a', 'refresh-b']);
+    }, 300_000);
+
+    for (const runIds of [['run-a', 'run-b'], ['first-1', 'first-1']] as const) {
+      it(`first runs (no output yet), held after resolving, ${runIds[0] === runIds[1] ? 'the same --run-id: the second is the skipped no-op' : 'the second fails with conflict'}`, async () => {
+        const [a, b] = await hosts(kind, `first-${runIds[1]}`);
+        await crm(a, [[1, 'ann@x.com', null, 'Ann'], [2, 'bob@y.com', null, 'Bob']], 'overwrite');
+        // B found no map (and no profiles); A creates all three while B is held.
+        let resolved = false;
+        let theirs: PipelineRunResult | undefined;
+        const held = holding(b.catalog, () => resolved, undefined, async () => {
+          theirs = await a.run({ runId: runIds[0] });
+        });
+        const ours = b.run({ runId: runIds[1], catalog: held.catalog, onEvent: (type) => void (type === 'identity' && (resolved = true)) });
+        if (runIds[0] === runIds[1]) {
+          const r = await ours;
+          expect(r.status).toBe('skipped');
+          expect(r.snapshotId).toBe(theirs!.snapshotId);
+        } else {
+          const e = await failure(ours);
+          const mapSnapshot = (await loadTable(a.catalog, a.io, parseTableIdentifier('c360.map'))).metadata.refs['main']!['snapshot-id'];
+          expect(e.kind).toBe('conflict');
+          expect(e.message).toContain(`c360.map: another run of pipeline people committed snapshot ${mapSnapshot} (run run-a) after this run read its identity map before the table had a snapshot`);
+        }
+        expect(held.held()).toBe(true);
+        expect(await runsOf(a)).toEqual({ 'c360.people': [runIds[0]], 'c360.map': [runIds[0]], 'c360.identity_changes': [] });
       }, 300_000);
     }
   });
