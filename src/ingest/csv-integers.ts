@@ -31,9 +31,17 @@ const GUARD_PATTERN = /floe: CSV column ("(?:[^"\\]|\\.)*") holds a number of 2\
 /**
  * `read` with each DOUBLE column (other than `exempt`: types a pipeline declared) guarded: a
  * finite value of 2^53 or more fails the statement with an error that `guardedColumn` reads.
+ * `inspect` is shown the names of the columns the read binds first (csv-header.ts).
  */
-export async function guardCsvDoubles(engine: Engine, read: string, purpose: string, exempt: readonly string[] = []): Promise<string> {
+export async function guardCsvDoubles(
+  engine: Engine,
+  read: string,
+  purpose: string,
+  exempt: readonly string[] = [],
+  inspect?: (names: string[]) => Promise<void>,
+): Promise<string> {
   const columns = await engine.columns(read, purpose, { kind: 'source' });
+  await inspect?.(columns.map((c) => c.name));
   const doubles = columns.filter((c) => c.type.toString() === 'DOUBLE' && !exempt.includes(c.name)).map((c) => c.name);
   if (doubles.length === 0) return read;
   const guard = (n: string) =>

@@ -8,6 +8,7 @@ import { duckdbTypeSql } from '../engine/types.js';
 import { FloeError } from '../errors.js';
 import { type CsvDialect, explainReadFailure, refuseEmptyCsv } from '../ingest/explain-read.js';
 import { guardCsvDoubles } from '../ingest/csv-integers.js';
+import { refuseDuplicateCsvHeader } from '../ingest/csv-header.js';
 import { isSniffFailure, typeUnsniffableFiles } from '../ingest/csv-malformed-sample.js';
 import type { Source as SourceConfig } from '../pipeline/schema-source.js';
 import { quoteIdent, quoteLiteral } from '../engine/sql.js';
@@ -55,7 +56,10 @@ export function csvSource(config: CsvConfig): Source {
       const createRelation = async (readers: string[]) => {
         // Integers a double would round stop the run, naming the column and the types to
         // declare (ingest/csv-integers.ts); declared columns are read as declared.
-        const read = await guardCsvDoubles(ctx.engine, readers.join(' UNION ALL BY NAME '), `read the CSV files of pipeline ${ctx.pipeline}`, types.map(([c]) => c));
+        // A header naming a column twice is refused (ingest/csv-header.ts).
+        const read = await guardCsvDoubles(ctx.engine, readers.join(' UNION ALL BY NAME '), `read the CSV files of pipeline ${ctx.pipeline}`, types.map(([c]) => c), (names) =>
+          refuseDuplicateCsvHeader(expanded, names, () => dialect, config.header),
+        );
         await ctx.engine.run(
           `CREATE OR REPLACE TEMP VIEW ${quoteIdent(relation)} AS ${read}`,
           `read the CSV files of pipeline ${ctx.pipeline}`,

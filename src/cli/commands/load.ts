@@ -8,13 +8,15 @@ import { parseTableIdentifier } from '../../catalog/identifier.js';
 import type { Catalog } from '../../catalog/catalog.js';
 import { notFound, usageError } from '../../errors.js';
 import type { FileIO } from '../../io/fileio.js';
-import { openEngine } from '../../engine/duckdb.js';
-import { explainReadFailure, expandGlobs, refuseEmptyCsv } from '../../ingest/explain-read.js';
+import { type Engine, openEngine } from '../../engine/duckdb.js';
+import { explainReadFailure, expandGlobs, loadCsvDialect, refuseEmptyCsv } from '../../ingest/explain-read.js';
 import { detectFormat, fileSourceSql, resolveFiles, type FileFormat } from '../../ingest/file-source.js';
 import { withValueLine } from '../../ingest/load-lines.js';
 import { exactCsvIntegerTypes, guardCsvDoubles, guardedColumn } from '../../ingest/csv-integers.js';
+import { refuseDuplicateCsvHeader } from '../../ingest/csv-header.js';
 import { aboutInputColumns, aboutInputs, readingInputs } from '../../ingest/input-errors.js';
 import { objectsSql, textJsonColumns } from '../../sources/json-read.js';
+import { refuseCaseDuplicateKeys } from '../../sources/json-keys.js';
 import { writeTable } from '../../ingest/write-table.js';
 import { splitObjectStorePaths } from '../../io/s3-glob.js';
 import { errorWithLocations, locationOf, stageRemote } from '../../sources/staged.js';
@@ -33,6 +35,22 @@ interface LoadOptions {
   partitionBy?: string[];
   format?: FileFormat;
   json?: boolean;
+}
+
+/**
+ * Each of `paths` (files and globs, local or staged) expanded, in the order given, each file
+ * once: a glob that matches nothing is named as floe run names it (DuckDB's "No files found"
+ * came wrapped in an IO error).
+ */
+async function distinctFiles(engine: Engine, paths: readonly string[]): Promise<string[]> {
+  const seen = new Set<string>();
+  for (const p of paths) {
+    const glob = /[*?[]/.test(p);
+    const matched = glob ? await expandGlobs(engine, [p]) : [p];
+    if (glob && matched.length === 0) throw notFound(`no file matches ${p}`, { context: { file: p } });
+    for (const f of matched) seen.add(f);
+  }
+  return [...seen];
 }
 
 export default async function load(tableName: string, files: string[], opts: LoadOptions, cmd: Command): Promise<number> {
@@ -104,27 +122,24 @@ export default async function load(tableName: string, files: string[], opts: Loa
       const engine = await openEngine();
       try {
         const inputs = paths.map(locationOf);
-        // Each glob (and each CSV input) is expanded once: a glob that matches nothing is named as
-        // floe run names it (DuckDB's "No files found" came wrapped in an IO error), and CSV files
-        // are checked for zero bytes.
-        const expanded: string[] = [];
-        for (const p of paths) {
-          const glob = /[*?[]/.test(p);
-          if (!glob && format !== 'csv') continue;
-          const matched = await expandGlobs(engine, [p]);
-          if (glob && matched.length === 0) throw notFound(`no file matches ${p}`, { context: { file: p } });
-          expanded.push(...matched);
-        }
-        if (format === 'csv') await readingInputs(inputs, () => refuseEmptyCsv(expanded));
+        // Each glob is expanded once (distinctFiles); CSV files are checked for zero bytes.
+        // The files are read once each, in the order given: a file that two inputs name (a glob
+        // and one of its files, the same file twice) would otherwise be read, and loaded, twice,
+        // as DuckDB reads every entry of the list (a pipeline's path: list is read as a set too).
+        const files = await distinctFiles(engine, paths);
+        if (format === 'csv') await readingInputs(inputs, () => refuseEmptyCsv(files));
         const purpose = `read the input of ${tableName}`;
-        const read = fileSourceSql(paths, { format });
+        const read = fileSourceSql(files, { format });
         // Mixed-type JSON columns as text, not as JSON with quoted strings (json-read.ts).
         // CSV DOUBLE columns are guarded against integers a double would round (csv-integers.ts).
         const selectSql =
           format === 'json' || format === 'jsonl'
-            ? await readingInputs(inputs, () => textJsonColumns(engine, read, purpose, { objects: objectsSql(paths, format === 'jsonl' ? 'newline_delimited' : 'auto') }))
+            ? await readingInputs(inputs, () => textJsonColumns(engine, read, purpose, { objects: objectsSql(files, format === 'jsonl' ? 'newline_delimited' : 'auto') }, (names) =>
+                  refuseCaseDuplicateKeys(engine, files.map((f) => ({ read: f, name: locationOf(f) })), format === 'jsonl' ? 'newline_delimited' : 'auto', names),
+                ),
+              )
             : format === 'csv'
-              ? await readingInputs(inputs, () => guardCsvDoubles(engine, read, purpose))
+              ? await readingInputs(inputs, () => guardCsvDoubles(engine, read, purpose, [], (names) => refuseDuplicateCsvHeader(files, names, (f) => loadCsvDialect(engine, f), true)))
               : read;
         // A value that does not fit the table's column is named with its file and line (load-lines.ts).
         const write = (sql: string) =>
@@ -149,10 +164,10 @@ export default async function load(tableName: string, files: string[], opts: Loa
         return await write(selectSql)
           .catch(async (err: unknown) => {
             if (format !== 'csv' || guardedColumn(err) === undefined) throw err;
-            const types = await readingInputs(inputs, () => exactCsvIntegerTypes(engine, (t) => fileSourceSql(paths, { format, types: t }), purpose));
-            return write(fileSourceSql(paths, { format, types }));
+            const types = await readingInputs(inputs, () => exactCsvIntegerTypes(engine, (t) => fileSourceSql(files, { format, types: t }), purpose));
+            return write(fileSourceSql(files, { format, types }));
           })
-          .catch(async (err: unknown) => Promise.reject(aboutInputColumns(await withValueLine(err, paths, format), inputs)));
+          .catch(async (err: unknown) => Promise.reject(aboutInputColumns(await withValueLine(err, files, format), inputs)));
       } finally {
         engine.close();
       }
