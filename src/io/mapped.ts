@@ -31,6 +31,18 @@ export class MappedFileIO implements FileIO {
     return m ? m.to + location.slice(m.from.length) : location;
   }
 
+  /**
+   * The caller's (stored) spelling of a location given as the inner FileIO sees it, the
+   * inverse `list` applies: the longest `to` that prefixes it is replaced by its `from`.
+   * The catalog's pointer of a table registered with a mapping names its metadata file this
+   * way (table-register.ts), so the orphan sweep compares it in both spellings.
+   */
+  unmap(location: string): string {
+    let best: LocationMapping | undefined;
+    for (const m of this.mappings) if (location.startsWith(m.to) && (!best || m.to.length > best.to.length)) best = m;
+    return best ? best.from + location.slice(best.to.length) : location;
+  }
+
   read(location: string): Promise<Uint8Array> {
     return this.inner.read(this.map(location));
   }

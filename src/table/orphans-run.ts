@@ -15,6 +15,7 @@ import type { Catalog } from '../catalog/catalog.js';
 import { formatTableId } from '../catalog/catalog.js';
 import type { TableIdentifier } from '../iceberg/types.js';
 import type { FileInfo, FileIO } from '../io/fileio.js';
+import { MappedFileIO } from '../io/mapped.js';
 import { checkGcEnabled } from './expire.js';
 import { loadTable } from './load.js';
 import { isTableBookkeeping, ORPHAN_DEFAULT_AGE_MS, type OrphanPlan, planOrphans } from './orphans.js';
@@ -49,15 +50,24 @@ export async function removeOrphanFiles(catalog: Catalog, io: FileIO, id: TableI
   const listing: FileInfo[] = [];
   for await (const f of before.io.list(`${location}/`)) listing.push(f);
   const t = await loadTable(catalog, io, id);
+  // A table registered with --map-location: the listing reports files in the stored (mapped-
+  // from) spelling, while the catalog's pointer — and, after a commit, the metadata log's entry
+  // for it — names the registered metadata file as it really is (the mapped-to spelling). Every
+  // reference counts in both, or the current metadata file looks unreferenced.
+  const mapped = t.io instanceof MappedFileIO ? t.io : undefined;
   const referenced = new LocationSet();
+  const reference = (l: string) => {
+    referenced.add(l);
+    if (mapped) referenced.add(mapped.unmap(l));
+  };
   for (const m of [before, t]) {
-    referenced.add(m.metadataLocation);
-    for (const e of m.metadata['metadata-log']) referenced.add(e['metadata-file']);
+    reference(m.metadataLocation);
+    for (const e of m.metadata['metadata-log']) reference(e['metadata-file']);
   }
   const metadatas = before.metadataLocation === t.metadataLocation ? [t.metadata] : [before.metadata, t.metadata];
   for (const m of metadatas) {
     const reach = await reachableFiles(t.io, m, m.snapshots, { entries: 'live', table });
-    for (const set of [reach.manifestLists, reach.manifests, reach.contentFiles, reach.statisticsFiles]) for (const l of set.locations()) referenced.add(l);
+    for (const set of [reach.manifestLists, reach.manifests, reach.contentFiles, reach.statisticsFiles]) for (const l of set.locations()) reference(l);
   }
   const nested = await nestedTableRoots(catalog, id, location);
   const plan = planOrphans(listing, referenced, cutoffMs, (l) => isTableBookkeeping(l) || underAny(l, nested));

@@ -7,7 +7,8 @@
  * hand the difference to the code that deletes.
  *
  * Locations are compared by `locationKey`, so `file:/wh/t/x`, `file:///wh/t/x` and
- * `/wh/t/x` (spellings different writers use for the same local file) count as one file.
+ * `/wh/t/x` (spellings different writers use for the same local file) count as one file, as
+ * do `s3a://b/x` and `s3://b/x`.
  */
 import pLimit from 'p-limit';
 import { readManifest } from '../iceberg/manifest.js';
@@ -26,10 +27,15 @@ export interface ManifestRef {
   specId: number | undefined;
 }
 
-/** A comparison key for a location: local spellings of one path compare equal. */
+/**
+ * A comparison key for a location: local spellings of one path compare equal, and so do the
+ * Hadoop schemes `s3a://` and `s3n://` with `s3://` (one object; catalog/table-root.ts reads
+ * them alike too). An S3 key's slashes are kept: `a//b` and `a/b` are two objects.
+ */
 export function locationKey(location: string): string {
   const m = /^file:(?:\/\/(?:localhost)?)?(\/.*)$/.exec(location);
-  return m ? m[1]!.replace(/\/{2,}/g, '/') : location;
+  if (m) return m[1]!.replace(/\/{2,}/g, '/');
+  return location.replace(/^s3[an]?:\/\//i, 's3://');
 }
 
 /** A set of locations keyed by `locationKey`, remembering one original spelling per file. */
