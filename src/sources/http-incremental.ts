@@ -18,6 +18,7 @@ import { readFileSync } from 'node:fs';
 import { configError, sourceError } from '../errors.js';
 import { locate, parseYaml } from '../pipeline/parse.js';
 import type { Source as SourceConfig } from '../pipeline/schema-source.js';
+import type { Redactor } from '../pipeline/secrets.js';
 import { scanJson, type JsonKind } from './http-json.js';
 import { parseTimestamp } from './sql-types.js';
 
@@ -113,12 +114,14 @@ export function boundParam(inc: HttpIncremental | undefined, after: string | nul
 export class CursorCheck {
   /** The kind of the first non-null cursor, and where it was. */
   private seen: { kind: 'string' | 'number'; at: string } | undefined;
-  /** Whether a record of an earlier page had the cursor field. */
+  /** Whether an earlier record had the cursor field. */
   private found = false;
 
   constructor(
     private readonly column: string,
     private readonly where: SettingWhere,
+    /** Masks the pipeline's secrets in messages: they quote the record's fields and values. */
+    private readonly redact: Redactor = (t) => t,
   ) {}
 
   /** `record` is the record's JSON text; `at` says which record of which page, for messages. */
@@ -129,14 +132,14 @@ export class CursorCheck {
       const nested = this.column.includes('.') && fields.includes(this.column.split('.')[0]!);
       const detail = `${at} has no field ${JSON.stringify(this.column)}, the incremental cursor (its fields: ${fields.slice(0, 12).join(', ')}${fields.length > 12 ? ', …' : ''})`;
       if (!this.found) {
-        throw configError(`${settingAt(this.where, 'cursor')}: source.incremental.cursor: ${detail}`, {
+        throw configError(this.redact(`${settingAt(this.where, 'cursor')}: source.incremental.cursor: ${detail}`), {
           context: { pipeline: this.where.pipeline, cursor: this.column },
           hint: nested
             ? 'incremental.cursor names a top-level field of each record (after records_path); a field nested inside another is not read as a cursor.'
             : 'incremental.cursor names a field of each record (after records_path), spelled as the API spells it.',
         });
       }
-      throw sourceError(`pipeline ${this.where.pipeline}: ${detail}, while earlier records have it`, {
+      throw sourceError(this.redact(`pipeline ${this.where.pipeline}: ${detail}, while earlier records have it`), {
         context: { pipeline: this.where.pipeline, cursor: this.column },
         hint: 'Every record needs its cursor value (null is allowed: such rows are left out with a warning); nothing was written.',
       });
@@ -144,7 +147,7 @@ export class CursorCheck {
     this.found = true;
     if (v.kind === 'null') return;
     if (v.kind !== 'string' && v.kind !== 'number') {
-      throw configError(`${settingAt(this.where, 'cursor')}: source.incremental.cursor: the ${JSON.stringify(this.column)} of ${at} is ${article(v.kind)}: ${oneLine(record.slice(v.start, v.end))}; a cursor is a number or a text (a date-time, an id)`, {
+      throw configError(this.redact(`${settingAt(this.where, 'cursor')}: source.incremental.cursor: the ${JSON.stringify(this.column)} of ${at} is ${article(v.kind)}: ${oneLine(record.slice(v.start, v.end))}; a cursor is a number or a text (a date-time, an id)`), {
         context: { pipeline: this.where.pipeline, cursor: this.column },
         hint: 'Name a field whose values only grow: an update time or a sequence number.',
       });
@@ -155,7 +158,7 @@ export class CursorCheck {
     }
     if (this.seen.kind !== v.kind) {
       throw sourceError(
-        `pipeline ${this.where.pipeline}: the incremental cursor ${JSON.stringify(this.column)} of ${at} is ${article(v.kind)} (${oneLine(record.slice(v.start, v.end))}), but that of ${this.seen.at} is ${article(this.seen.kind)}: mixed, they would be compared as text`,
+        this.redact(`pipeline ${this.where.pipeline}: the incremental cursor ${JSON.stringify(this.column)} of ${at} is ${article(v.kind)} (${oneLine(record.slice(v.start, v.end))}), but that of ${this.seen.at} is ${article(this.seen.kind)}: mixed, they would be compared as text`),
         { context: { pipeline: this.where.pipeline, cursor: this.column }, hint: 'The API sends the cursor in two forms; nothing was written.' },
       );
     }

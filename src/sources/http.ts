@@ -73,7 +73,7 @@ export function httpSource(config: HttpConfig): Source {
       const where = safeUrl(req.url, redact);
       const dir = await tempDir('http');
       try {
-        const cursor = config.incremental && ctx.cursor ? new CursorCheck(config.incremental.cursor, setting) : undefined;
+        const cursor = config.incremental && ctx.cursor ? new CursorCheck(config.incremental.cursor, setting, redact) : undefined;
         const read = await readPages(config, req, dir, { ...ctx, redact }, cursor);
         if (read.records > 0 && !read.fields) {
           throw sourceError(redact(`pipeline ${ctx.pipeline}: the ${read.records} record${read.records === 1 ? '' : 's'} of ${config.method} ${where} ${read.records === 1 ? 'is an empty object' : 'are all empty objects'}, with no field to make a column of`), {

@@ -171,6 +171,13 @@ describe('the records\' cursors', () => {
     expect((await failure(extract(config('/bool', { incremental: { cursor: 'done' } }), { column: 'done', after: null }))).message).toContain('is a boolean: true');
   });
 
+  it('masks the pipeline\'s secrets in the record it quotes', async () => {
+    server.route('/echo', () => ({ body: { data: [{ id: 1, seen: { 'x-api-key': 'sekrit-123' } }] } }));
+    const e = await failure(extract(config('/echo', { headers: { 'x-api-key': 'sekrit-123' }, incremental: { cursor: 'seen' } }), { column: 'seen', after: null }));
+    expect(e.message).toContain('is an object: {"x-api-key":"***"}');
+    expect(e.message).not.toContain('sekrit');
+  });
+
   it('cursors of two kinds (numbers, then text) fail the run, naming both records', async () => {
     server.route('/mixed', () => ({ body: { data: [{ id: 1, seq: 5 }, { id: 2, seq: '6' }] } }));
     const e = await failure(extract(config('/mixed', { incremental: { cursor: 'seq' } }), { column: 'seq', after: null }));
