@@ -85,7 +85,7 @@ export function reconcileColumns(
   let next = Math.max(highestFieldId(table), lastColumnId, 0) + 1;
   const extraNested: string[] = [];
   const retyped: string[] = [];
-  const nested: NestedMerge = { policy, tableName, problems, changes, casts, extra: extraNested, retyped, checks: [], nextId: () => next++, mapKeys, reads: new Map(), newKeys: false };
+  const nested: NestedMerge = { policy, tableName, problems, changes, casts, extra: extraNested, retyped, checks: [], nextId: () => next++, mapKeys, reads: new Map(), newKeys: false, tooManyKeys: [] };
   for (const f of table.fields) {
     const src = byName.get(f.name) ?? byLower.get(f.name.toLowerCase());
     if (!src) {
@@ -152,7 +152,9 @@ export function reconcileColumns(
       hint:
         (extraNames.length || nested.newKeys) && policy === 'fail'
           ? "the table's schema is not changed by this write; evolve it first (or use a pipeline with on_schema_change: add_columns)."
-          : retyped.length
+          : nested.tooManyKeys.length
+            ? mapHint(tableName, nested.tooManyKeys)
+            : retyped.length
             ? retypeHint(tableName, retyped)
             : undefined,
     });
@@ -176,6 +178,23 @@ function retypeHint(tableName: string, paths: string[]): string {
   );
 }
 
+/** How to make a struct column that an input's map outgrew a map (a nested one is added inside its struct the same way). */
+function mapHint(tableName: string, at: { path: string; type: IcebergType }[]): string {
+  const evolve = at.map((a) => `--drop-column ${a.path} --add-column "${a.path} ${typeText(a.type)}"`).join(' ');
+  return (
+    `if its keys are data (ids, names a user picks), store it as a map: floe table evolve ${tableName} ${evolve} ` +
+    `(earlier snapshots keep their values); every later batch is then written into the map, whether DuckDB reads it as a struct or as a map.`
+  );
+}
+
+/** A type as `floe table evolve --add-column` reads it: `map<string, string>`. */
+function typeText(t: IcebergType): string {
+  if (typeof t === 'string') return t;
+  if (t.type === 'list') return `list<${typeText(t.element)}>`;
+  if (t.type === 'map') return `map<${typeText(t.key)}, ${typeText(t.value)}>`;
+  return `struct<${t.fields.map((f) => `${f.name}: ${typeText(f.type)}`).join(', ')}>`;
+}
+
 interface NestedMerge {
   policy: SchemaChangePolicy;
   tableName: string;
@@ -195,6 +214,8 @@ interface NestedMerge {
   reads: Map<string, ReadonlySet<string>>;
   /** An input map has keys the table's struct lacks (reported under `fail`). */
   newKeys: boolean;
+  /** Table structs that an input map has too many new keys for: `path` and the map's type, for the hint. */
+  tooManyKeys: { path: string; type: IcebergType }[];
 }
 
 /**
@@ -406,7 +427,7 @@ function mapIntoStruct(t: StructType, input: MapType, path: string, m: NestedMer
       m.problems.push(
         `column "${path}": the input's map has ${unknown.length} keys that the table ${m.tableName}'s struct does not have; as fields they would make it a struct of ${fields.length + unknown.length} fields (floe adds at most ${MAX_FIELDS_FROM_KEYS})`,
       );
-      m.retyped.push(path);
+      m.tooManyKeys.push({ path, type: { ...input, 'key-id': 0, 'value-id': 0 } });
     } else if (unknown.includes('')) {
       m.problems.push(`column "${path}": the input's map has the empty key "", which cannot be a field of the table ${m.tableName}'s struct`);
     } else {

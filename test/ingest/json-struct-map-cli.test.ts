@@ -158,3 +158,41 @@ describe('inside a list', () => {
     ]);
   });
 });
+
+describe('choosing the type', () => {
+  it('a struct column made a map with floe table evolve takes every later batch, struct or map', async () => {
+    const p = await newProject();
+    await p.pipeline('events', 'source: { kind: jsonl, path: data/events.jsonl }\ntarget: { table: raw.events }\n');
+    await p.write('data/events.jsonl', lines([{ id: 1, attrs: { color: 'red', size: 'L' } }]));
+    await p.run(['events']);
+    const evolved = await p.floe(['table', 'evolve', 'raw.events', '--drop-column', 'attrs', '--add-column', 'attrs map<string, string>']);
+    expect(evolved.code, evolved.stderr).toBe(0);
+    await p.write('data/events.jsonl', lines([{ id: 2, attrs: { color: 'blue', size: 'M' } }]));
+    await p.run(['events']);
+    await p.write('data/events.jsonl', lines(varying(3, 12, (i) => `k${i}`)));
+    await p.run(['events']);
+    expect((await p.metadata('raw.events')).schemas).toHaveLength(2);
+    const rows = await p.queryCli("SELECT id, map_keys(attrs) AS keys FROM raw.events WHERE id <= 4 ORDER BY id");
+    expect(rows).toEqual([
+      { id: 1, keys: null },
+      { id: 2, keys: ['color', 'size'] },
+      { id: 3, keys: ['k0'] },
+      { id: 4, keys: ['k1'] },
+    ]);
+  });
+
+  it('a merge pipeline reads a batch typed as a map into the struct too', async () => {
+    const p = await newProject();
+    await p.pipeline('m', 'source: { kind: jsonl, path: data/m.jsonl }\ntarget: { table: raw.m, mode: merge, key: [id] }\n');
+    await p.write('data/m.jsonl', lines([{ id: 1, attrs: { color: 'red' } }, { id: 2, attrs: { color: 'blue' } }]));
+    await p.run(['m']);
+    await p.write('data/m.jsonl', lines(varying(2, 12, (i) => (i === 0 ? 'color' : `k${i}`))));
+    const r = await p.run(['m', '--json']);
+    expect(events(r.stdout).find((e) => e.event === 'commit')!.schema_changes).toHaveLength(11);
+    expect(await p.queryCli('SELECT id, attrs.color AS color, attrs.k1 AS k1 FROM raw.m WHERE id <= 3 ORDER BY id')).toEqual([
+      { id: 1, color: 'red', k1: null },
+      { id: 2, color: 'v0', k1: null },
+      { id: 3, color: null, k1: 'v1' },
+    ]);
+  });
+});
