@@ -21,10 +21,11 @@
  * commit finishes or fails on its own. Cleanup after the signal (deleting what was not
  * committed) and the audit record start after it, and so are never aborted.
  *
- * This module is light (it imports errors.ts, node:fs and node:async_hooks alone): the CLI installs it for every command, and
+ * This module is light (it imports errors.ts and node:fs, node:events, node:async_hooks alone): the CLI installs it for every command, and
  * the layers below only ask it whether to stop.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { setMaxListeners } from 'node:events';
 import { unlinkSync } from 'node:fs';
 import { FloeError } from './errors.js';
 
@@ -55,6 +56,9 @@ const state: State = {
   forcedExit: new Set(),
   swaps: new Map(),
 };
+// Every request in flight listens to it (16 S3 downloads at once, the parts of uploads): no
+// limit, else Node warns of a leak on stderr past 10 listeners.
+setMaxListeners(0, state.controller.signal);
 
 export interface CancelHandling {
   /** Milliseconds after the first signal before the process is ended at once. */

@@ -1,8 +1,8 @@
 /**
  * A command stopped by a signal while an S3 transfer is under way (src/cancel.ts, io/s3.ts):
- * a proxy in front of the S3 test server (moto) holds a chosen request mid-flight — it reads the
- * start of the request's body, then stops reading and never answers — and says so; the test
- * signals floe then, never after a sleep. The transfer is aborted at once (well inside the
+ * a proxy in front of the S3 test server (moto) holds a chosen request mid-flight — an upload
+ * with the start of its body read and no more, a listing unanswered, a download with half its
+ * body sent — and says so; the test signals floe then, never after a sleep. The transfer is aborted at once (well inside the
  * grace period): the multipart upload is aborted on the store (ListMultipartUploads shows none),
  * no object the command wrote is left, the command exits with the signal's status, says nothing
  * was committed, and its audit row says `cancelled`. A commit attempt that has begun is the
@@ -159,13 +159,14 @@ interface Scratch {
 /**
  * A project on its own prefix of the bucket, through the proxy: a pipeline `big` writing one
  * data file of about 12 MiB of incompressible text into raw.big (uploaded in parts of 5 MiB),
- * `small` writing a few rows into raw.small (one PUT), and `orders` reading the CSV files
- * under the prefix's `in/` (a listing, then a download each) into raw.orders.
+ * `small` writing a few rows into raw.small (one PUT), `orders` reading the CSV files
+ * under the prefix's `in/` (a listing, then a download each) into raw.orders, and `many`
+ * reading the 16 JSON-lines files under `many/` (downloaded at once: max_concurrency 16).
  */
 async function project(): Promise<Scratch> {
   const dir = await newDir();
   const prefix = `wh-${path.basename(dir)}`;
-  const extra = ['    multipart_threshold_mb: 5', '    part_size_mb: 5', '    idle_timeout: 120s'].join('\n');
+  const extra = ['    multipart_threshold_mb: 5', '    part_size_mb: 5', '    idle_timeout: 120s', '    max_concurrency: 16'].join('\n');
   await writeFile(path.join(dir, 'floe.yaml'), s3FloeYaml({ warehouse: `s3://${bucket}/${prefix}`, endpoint: proxy.endpoint, catalog: path.join(dir, 'catalog.db'), extra }) + 'pipelines: pipelines/\n');
   await mkdir(path.join(dir, 'pipelines'));
   const big = "SELECT i AS id, md5(CAST(i AS VARCHAR)) || md5(CAST(i * 7 AS VARCHAR)) || md5(CAST(i * 13 AS VARCHAR)) AS h FROM range(250000) t(i)";
@@ -174,6 +175,8 @@ async function project(): Promise<Scratch> {
   await writeFile(path.join(dir, 'pipelines', 'orders.yaml'), `name: orders\nsource:\n  kind: csv\n  path: "s3://${bucket}/${prefix}/in/*.csv"\ntarget:\n  table: raw.orders\n  mode: append\n`);
   const rows = Array.from({ length: 20_000 }, (_, i) => `${i},name-${i},${i}.5`).join('\n');
   await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `${prefix}/in/orders.csv`, Body: `id,name,amount\n${rows}\n` }));
+  await writeFile(path.join(dir, 'pipelines', 'many.yaml'), `name: many\nsource:\n  kind: jsonl\n  path: "s3://${bucket}/${prefix}/many/*.jsonl"\ntarget:\n  table: raw.many\n  mode: append\n`);
+  await Promise.all(Array.from({ length: 16 }, (_, i) => s3.send(new PutObjectCommand({ Bucket: bucket, Key: `${prefix}/many/part-${i}.jsonl`, Body: `{"id":${i},"name":"n${i}"}\n` }))));
   const tmp = path.join(dir, 'tmp');
   await mkdir(tmp);
   return { project: dir, tmp, prefix };
@@ -270,6 +273,15 @@ describe('a signal during an S3 transfer', () => {
     expect(ms, show(r)).toBeLessThan(GRACE_MS - 2_000);
     expect(proxy.seen.filter((q) => isListing(q.split(' ')[0]!, q.split(' ')[1]!)).length, show(r)).toBe(1);
     expect(await lastAudit(s)).toMatchObject({ command: 'run', outcome: 'cancelled', exit_code: 129, error_kind: 'cancelled' });
+  });
+});
+
+describe('S3 transfers that a signal may abort', () => {
+  it('16 downloads at once, each listening for the signal: no warning about the listeners', async () => {
+    const s = await project();
+    const r = await floeIn(s.project, ['run', 'many'], { env: { ...S3_ENV, TMPDIR: s.tmp } });
+    expect(r.code, show(r)).toBe(0);
+    expect(r.stderr, show(r)).toBe('');
   });
 });
 
