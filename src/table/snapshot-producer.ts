@@ -30,6 +30,7 @@ import { isLocalLocation, toLocalPath } from '../io/local.js';
 import { FloeError, internalError, unsupportedError } from '../errors.js';
 import type { LoadedTable } from './load.js';
 import { rethrow, withContext } from './read-context.js';
+import { retention } from './refs.js';
 import { ENGINE_NAME, type ListTotals, snapshotSummary } from './summary.js';
 import type { TableChange } from './updates.js';
 
@@ -327,7 +328,11 @@ export async function buildSnapshotChange(base: LoadedTable, plan: SnapshotPlan)
     ],
     updates: [
       { action: 'add-snapshot', snapshot },
-      ...(plan.stageOnly ? [] : [{ action: 'set-snapshot-ref' as const, 'ref-name': branch, type: 'branch' as const, 'snapshot-id': plan.snapshotId }]),
+      // set-snapshot-ref replaces the whole ref (apply.ts): the branch keeps its retention
+      // settings, as Java's SnapshotProducer rebuilds the ref from the existing one; without
+      // them every write reset `snapshot branch main --retain-last/--max-snapshot-age`, and
+      // the next expiry removed the history main was told to keep.
+      ...(plan.stageOnly ? [] : [{ action: 'set-snapshot-ref' as const, 'ref-name': branch, type: 'branch' as const, 'snapshot-id': plan.snapshotId, ...retention(m.refs[branch]) }]),
     ],
   };
 }
