@@ -125,7 +125,85 @@ export function buildProgram(): Command {
   registerMaintain(program);
   registerIdentity(program);
 
+  for (const group of [program, ...groupsUnder(program)]) group.on('command:*', () => unknownCommand(group, group.args[0] ?? ''));
   return program;
+}
+
+/** Commands that have subcommands (table, maintain, snapshot, identity), at any depth. */
+function groupsUnder(cmd: Command): Command[] {
+  return cmd.commands.flatMap((c) => (c.commands.length ? [c, ...groupsUnder(c)] : []));
+}
+
+/**
+ * A word that is a command elsewhere: `floe table describe` is `floe describe`. The key is
+ * the group's path and the word; the value the command to run instead.
+ */
+const ELSEWHERE: Readonly<Record<string, string>> = {
+  'floe list': 'floe tables',
+  'floe ls': 'floe tables',
+  'floe rollback': 'floe snapshot rollback <table>',
+  'floe tag': 'floe snapshot tag <table> <name>',
+  'floe branch': 'floe snapshot branch <table> <name>',
+  'floe expire': 'floe maintain expire <table>',
+  'floe orphans': 'floe maintain orphans <table>',
+  'floe evolve': 'floe table evolve <table>',
+  'floe create': 'floe table create <table>',
+  'floe drop': 'floe table drop <table>',
+  'floe register': 'floe table register <table> <metadata-file>',
+  'floe table describe': 'floe describe <table>',
+  'floe table show': 'floe describe <table>',
+  'floe table list': 'floe tables',
+  'floe table ls': 'floe tables',
+  'floe table snapshots': 'floe snapshots <table>',
+  'floe table load': 'floe load <table> <files...>',
+  'floe table query': 'floe query "<sql>"',
+  'floe table compact': 'floe compact <table>',
+  'floe table expire': 'floe maintain expire <table>',
+  'floe table rollback': 'floe snapshot rollback <table>',
+  'floe table tag': 'floe snapshot tag <table> <name>',
+  'floe table branch': 'floe snapshot branch <table> <name>',
+  'floe snapshot list': 'floe snapshots <table>',
+  'floe snapshot ls': 'floe snapshots <table>',
+  'floe snapshot expire': 'floe maintain expire <table>',
+  'floe maintain compact': 'floe compact <table>',
+  'floe maintain rollback': 'floe snapshot rollback <table>',
+};
+
+/** The words that name a command: `floe table create`. */
+function commandPath(cmd: Command): string {
+  const names: string[] = [];
+  for (let c: Command | null = cmd; c; c = c.parent) names.unshift(c.name());
+  return names.join(' ');
+}
+
+/**
+ * A word that is not a subcommand of `group`: commander's "unknown command" with its own
+ * "Did you mean" for a typo, or the command that does it elsewhere (exit 2 either way).
+ */
+function unknownCommand(group: Command, word: string): never {
+  const instead = ELSEWHERE[`${commandPath(group)} ${word}`];
+  if (instead !== undefined) group.error(`error: unknown command '${word}' for '${commandPath(group)}'\n(Did you mean ${instead}?)`, { code: 'commander.unknownCommand' });
+  group.args = [word];
+  // Commander's own (in its JavaScript, not its typings): the message and "Did you mean" of
+  // `floe tabel`. It throws (exitOverride); the throw below is for the type checker.
+  (group as unknown as { unknownCommand(): void }).unknownCommand();
+  throw new CommanderError(1, 'commander.unknownCommand', `unknown command '${word}'`);
+}
+
+/**
+ * `floe help <words...>` for words that are no command: commander printed the parent's help
+ * on stderr; it is a usage error like `floe <words...>`, with the same message.
+ */
+function checkHelpWords(program: Command, argv: readonly string[]): void {
+  const [, , first, ...rest] = argv;
+  if (first !== 'help' || rest.some((a) => a.startsWith('-'))) return;
+  let cmd = program;
+  for (const word of rest) {
+    if (!cmd.commands.length) return;
+    const sub = cmd.commands.find((c) => c.name() === word || c.aliases().includes(word));
+    if (!sub) unknownCommand(cmd, word);
+    cmd = sub;
+  }
 }
 
 export async function main(argv: string[]): Promise<void> {
@@ -141,6 +219,7 @@ export async function main(argv: string[]): Promise<void> {
   const program = buildProgram();
   const debug = argv.includes('--debug');
   try {
+    checkHelpWords(program, argv);
     await program.parseAsync(nestedHelpArgv(argv));
   } catch (e) {
     process.exitCode = reportError(e, debug);
@@ -162,8 +241,11 @@ export function nestedHelpArgv(argv: string[]): string[] {
 
 function reportError(e: unknown, debug: boolean): number {
   if (e instanceof CommanderError) {
-    // help and version "errors" are normal exits; the message was already printed.
-    if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
+    // help and version "errors" are normal exits; the message was already printed. Help that
+    // commander shows in place of an error (a group without its subcommand: `floe table`)
+    // has exitCode 1: a usage error.
+    if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version') return 0;
+    if (e.code === 'commander.help') return e.exitCode === 0 ? 0 : EXIT_USAGE;
     return e.exitCode === 0 ? 0 : EXIT_USAGE;
   }
   if (e instanceof FloeError) {
