@@ -87,7 +87,19 @@ export async function commitTables(catalog: Catalog, io: FileIO, commits: readon
         for (const table of names) events.onRetry?.({ attempt, waitMs, table });
       },
       reload: async () => {
-        bases = await Promise.all(commits.map((c, i) => reload(catalog, io, c, names[i]!)));
+        const fresh = await Promise.all(commits.map((c) => reload(catalog, io, c)));
+        const taken = fresh.findIndex((f) => f.created !== undefined);
+        if (taken >= 0) {
+          // Another writer created a table this commit creates: the callers' checks first, in
+          // order, on what it committed, as they name what they read (table/conflicts.ts).
+          for (const [i, c] of commits.entries()) await c.validate?.(fresh[i]!.created ?? fresh[i]!.base);
+          throw new FloeError('conflict', `${names[taken]} was created by another writer while this one wrote; nothing was committed`, {
+            retryable: false,
+            context: { table: names[taken] },
+            hint: 'Run again: it will write to the new table.',
+          });
+        }
+        bases = fresh.map((f) => f.base);
       },
     },
     // A signal stops the write at the start of an attempt, before the metadata files; past it the attempt is not broken off (src/cancel.ts).
@@ -129,17 +141,11 @@ export async function commitTables(catalog: Catalog, io: FileIO, commits: readon
   );
 }
 
-/** A table's latest state for a retry; a table this commit creates must still be absent. */
-async function reload(catalog: Catalog, io: FileIO, c: TableCommit, name: string): Promise<LoadedTable> {
-  if (!c.pendingCreate) return loadTable(catalog, io, c.id);
-  if (await catalog.tableExists(c.id)) {
-    throw new FloeError('conflict', `${name} was created by another writer while this one wrote; nothing was committed`, {
-      retryable: false,
-      context: { table: name },
-      hint: 'Run again: it will write to the new table.',
-    });
-  }
-  return c.base;
+/** A table's latest state for a retry; `created`: a table this commit creates exists now, as another writer made it. */
+async function reload(catalog: Catalog, io: FileIO, c: TableCommit): Promise<{ base: LoadedTable; created?: LoadedTable }> {
+  if (!c.pendingCreate) return { base: await loadTable(catalog, io, c.id) };
+  if (!(await catalog.tableExists(c.id))) return { base: c.base };
+  return { base: c.base, created: await loadTable(catalog, io, c.id) };
 }
 
 /** Per property, the smallest of the tables' retry settings. */

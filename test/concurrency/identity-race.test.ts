@@ -13,8 +13,9 @@
  * Either way B resolved against a map that is no longer the previous one: committing it would
  * record its merges and splits against the wrong map and undo A's ids. It must fail with
  * `conflict` naming the pipeline and A's run, committing nothing; with the same --run-id it is
- * the skipped no-op. The same for first runs (B found no map, A created the outputs); a
- * --full-refresh run reads no map and is not refused. Both catalogs (SQLite file, Postgres).
+ * the skipped no-op. The same for first runs (B found no map, A created the outputs, before
+ * B planned or under B's creates); a --full-refresh run reads no map and is not refused. Both
+ * catalogs (SQLite file, Postgres).
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -277,14 +278,15 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       expect((await runsOf(a))['c360.map']).toEqual(['base', 'run-a', 'refresh-b']);
     }, 300_000);
 
-    for (const runIds of [['run-a', 'run-b'], ['first-1', 'first-1']] as const) {
-      it(`first runs (no output yet), held after resolving, ${runIds[0] === runIds[1] ? 'the same --run-id: the second is the skipped no-op' : 'the second fails with conflict'}`, async () => {
-        const [a, b] = await hosts(kind, `first-${runIds[1]}`);
+    for (const [i, hold] of HOLDS.entries()) for (const runIds of [['run-a', 'run-b'], ['first-1', 'first-1']] as const) {
+      it(`first runs (no output yet), held ${hold.name}, ${runIds[0] === runIds[1] ? 'the same --run-id: the second is the skipped no-op' : 'the second fails with conflict'}`, async () => {
+        const [a, b] = await hosts(kind, `first-${i}-${runIds[1]}`);
         await crm(a, [[1, 'ann@x.com', null, 'Ann'], [2, 'bob@y.com', null, 'Bob']], 'overwrite');
-        // B found no map (and no profiles); A creates all three while B is held.
+        // B found no map (and no profiles); A creates all three while B is held. At the
+        // transaction, B's creates find the tables there: its retry sees A's snapshots.
         let resolved = false;
         let theirs: PipelineRunResult | undefined;
-        const held = holding(b.catalog, () => resolved, undefined, async () => {
+        const held = holding(b.catalog, () => resolved || !hold.afterResolve, hold.method, async () => {
           theirs = await a.run({ runId: runIds[0] });
         });
         const ours = b.run({ runId: runIds[1], catalog: held.catalog, onEvent: (type) => void (type === 'identity' && (resolved = true)) });
