@@ -38,6 +38,16 @@
  * full record, would skip a new run.) Refusing every unrecorded run id once the record has
  * dropped any would refuse every fresh id of a scheduler that makes one per run (Airflow), so
  * the record keeps digests instead.
+ *
+ * The watermark record: the same commit also sets `floe.watermark.<pipeline>` when the
+ * snapshot it moves main to carries the pipeline's cursor (state.ts stateSummary): one small
+ * JSON object per pipeline, `{"column", "value", "snapshot-id", "timestamp-ms"}`. The run state
+ * reads the cursor from main's history first; only when no ancestor carries it (expired) does
+ * it read this record (recordedCursor), and only for a snapshot that was expired off main's
+ * history, not one rolled back. Without it, a run after an expiry resumed from the greatest
+ * cursor in the whole table, which another pipeline writing the same table may have set, and
+ * never read this pipeline's own rows below it (state-recover.ts is now the fallback for
+ * tables written before the record).
  */
 import { createHash } from 'node:crypto';
 import type { Snapshot, TableMetadata } from '../iceberg/types.js';
@@ -58,7 +68,51 @@ export const DIGESTS_KEPT = 4800;
 /** Characters of one digest: 64 bits in base64url without padding. */
 const DIGEST_CHARS = 11;
 
+/** Table property `floe.watermark.<pipeline>`: the cursor of the pipeline's last run that moved main. */
+export const WATERMARK_PREFIX = 'floe.watermark.';
+
 export type RunEntry = readonly [runId: string, timestampMs: number];
+
+/** A pipeline's watermark record. */
+export interface RecordedCursor {
+  column: string;
+  value: string;
+  snapshotId: string;
+  timestampMs: number;
+}
+
+export function watermarkKey(pipeline: string): string {
+  return WATERMARK_PREFIX + pipeline;
+}
+
+/** The watermark record of `pipeline`, or undefined when there is none or it does not parse. */
+export function readWatermark(properties: Readonly<Record<string, string>>, pipeline: string): RecordedCursor | undefined {
+  const text = properties[watermarkKey(pipeline)];
+  if (text === undefined) return undefined;
+  try {
+    const v = JSON.parse(text) as Record<string, unknown> | null;
+    if (typeof v?.column !== 'string' || typeof v.value !== 'string' || typeof v['snapshot-id'] !== 'string' || typeof v['timestamp-ms'] !== 'number') return undefined;
+    return { column: v.column, value: v.value, snapshotId: v['snapshot-id'], timestampMs: v['timestamp-ms'] };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The cursor of `pipeline` on `column` from its watermark record, when no snapshot on main's
+ * history carries one (`history`: main's ancestry, newest first) because its snapshot was
+ * expired: main's history was expired and the record's snapshot is at or before its oldest
+ * remaining ancestor. A record of a snapshot newer than that, which is not on main, was rolled
+ * back: it does not count (the run then falls back as before the record existed). Pure.
+ */
+export function recordedCursor(m: TableMetadata, history: readonly Snapshot[], pipeline: string, column: string | undefined): string | undefined {
+  if (column === undefined) return undefined;
+  const r = readWatermark(m.properties ?? {}, pipeline);
+  const oldest = history.at(-1);
+  if (!r || r.column !== column || !oldest || historyComplete(history)) return undefined;
+  if (history.some((s) => String(s['snapshot-id']) === r.snapshotId)) return r.value;
+  return r.timestampMs <= oldest['timestamp-ms'] ? r.value : undefined;
+}
 
 export type RunIdStatus = 'committed' | 'new' | 'unknown';
 
@@ -166,6 +220,15 @@ export function runIdUpdates(base: TableMetadata, change: TableChange, pipeline:
   const moved = runId === undefined ? undefined : snapshotMovingMain(change, pipeline, runId);
   if (runId !== undefined && moved) record = [...record.filter((e) => e[0] !== runId), [runId, moved['timestamp-ms']]];
   if (existing === undefined || moved) Object.assign(updates, recordUpdates(base.properties, pipeline, record));
+  const cursor = cursorMovingMain(change, pipeline);
+  if (cursor) {
+    updates[watermarkKey(pipeline)] = JSON.stringify({
+      column: cursor.summary[SUMMARY.cursorColumn],
+      value: cursor.summary[SUMMARY.cursorValue],
+      'snapshot-id': String(cursor['snapshot-id']),
+      'timestamp-ms': cursor['timestamp-ms'],
+    });
+  }
   if (base.properties[RUN_IDS_MARKER] !== 'complete' && historyComplete(history)) {
     updates[RUN_IDS_MARKER] = 'complete';
     const others = new Set(history.map((s) => s.summary[SUMMARY.pipeline]).filter((p): p is string => p !== undefined && p !== pipeline));
@@ -186,7 +249,19 @@ function snapshotMovingMain(change: TableChange, pipeline: string, runId: string
   return undefined;
 }
 
-/** `change` with the run-id record's updates appended (the amendChange hook of writeTable). */
+/** The snapshot `change` adds and sets main to, when `pipeline` committed it with a cursor. */
+function cursorMovingMain(change: TableChange, pipeline: string): Snapshot | undefined {
+  const main = change.updates.find((u) => u.action === 'set-snapshot-ref' && u['ref-name'] === 'main');
+  if (!main || main.action !== 'set-snapshot-ref') return undefined;
+  for (const u of change.updates) {
+    if (u.action !== 'add-snapshot' || u.snapshot['snapshot-id'] !== main['snapshot-id']) continue;
+    const sum = u.snapshot.summary;
+    if (sum[SUMMARY.pipeline] === pipeline && sum[SUMMARY.cursorColumn] !== undefined && sum[SUMMARY.cursorValue] !== undefined) return u.snapshot;
+  }
+  return undefined;
+}
+
+/** `change` with the run-id record's and the watermark record's updates appended (the amendChange hook of writeTable). */
 export function withRunIds(base: TableMetadata, change: TableChange, pipeline: string, runId: string | undefined): TableChange {
   const extra = runIdUpdates(base, change, pipeline, runId);
   return extra.length ? { ...change, updates: [...change.updates, ...extra] } : change;

@@ -139,7 +139,9 @@ export async function runIngestPipeline(ctx: RunContext, lp: LoadedPipeline): Pr
     if (recovered !== undefined) {
       // The recovered value is the watermark; a lookback reads from below it (inclusive).
       const reading = start?.lookback !== undefined ? `resuming from ${recovered}, the greatest value in ${p.target.table} (rows with ${cursorColumn} >= ${start.after} are read: lookback ${start.lookback})` : `reading rows with ${cursorColumn} above ${recovered}, the greatest value in ${p.target.table}`;
-      ctx.onEvent?.('warning', { pipeline: p.name, table: p.target.table, message: ctx.redact(`the snapshot holding the incremental cursor of pipeline ${p.name} has been expired; ${reading}`) });
+      // Only a table written before the watermark record (run-ids.ts) gets here: the greatest value may be another writer's.
+      const skips = `${p.target.table} has no watermark record of ${p.name} (written before floe kept one), so if another writer (another pipeline, floe load) put a greater ${cursorColumn} there, rows of ${p.name} at or below it are never read`;
+      ctx.onEvent?.('warning', { pipeline: p.name, table: p.target.table, message: ctx.redact(`the snapshot holding the incremental cursor of pipeline ${p.name} has been expired; ${reading}; ${skips}`) });
     }
     const after = start ? start.after : initial === undefined ? null : String(initial);
     // --full-refresh reads every row again: appended, they would all be in the table twice, so

@@ -1,11 +1,14 @@
 /**
  * An incremental pipeline's cursor when the snapshot that carried it has been expired
- * (state.ts, `historyExpired`). Without it the run would read from `incremental.initial`
- * (or everything) again and append every row a second time. The table's own rows say how
- * far the pipeline got: the greatest value of the cursor's column, compared and stored in the
- * same final type as a committed cursor (dbt's `max(cursor) from {{ this }}`). On a table
- * that other pipelines also write, that is the greatest cursor any of them wrote, so rows of
- * this pipeline at or below it are not read again: the run says so in a warning.
+ * (state.ts, `historyExpired`) and the table has no watermark record of the pipeline either
+ * (`floe.watermark.<pipeline>`, run-ids.ts: written by every run commit since; so this is
+ * the fallback for tables last written by an older floe). Without it the run would read from
+ * `incremental.initial` (or everything) again and append every row a second time. The table's
+ * own rows say how far the pipeline got: the greatest value of the cursor's column, compared
+ * and stored in the same final type as a committed cursor (dbt's `max(cursor) from
+ * {{ this }}`). On a table that other writers also fill, that is the greatest cursor any of
+ * them wrote, so rows of this pipeline at or below it are never read: the run says so in a
+ * warning.
  */
 import type { Engine } from '../engine/duckdb.js';
 import { tableScanSql } from '../engine/read.js';

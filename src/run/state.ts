@@ -8,7 +8,7 @@
 import type { TableMetadata } from '../iceberg/types.js';
 import { ancestry } from '../table/ancestry.js';
 import { lookbackBound, lookbackText, type LookbackSetting } from '../sources/lookback.js';
-import { runIdStatus, type RunIdStatus } from './run-ids.js';
+import { recordedCursor, runIdStatus, type RunIdStatus } from './run-ids.js';
 import { SUMMARY } from './summary-keys.js';
 
 export { SUMMARY };
@@ -47,6 +47,8 @@ export function readState(m: TableMetadata | undefined, pipeline: string, cursor
       break;
     }
   }
+  // Its snapshot expired: the watermark record the same commit wrote (run-ids.ts).
+  if (cursor === null && m) cursor = recordedCursor(m, history, pipeline, cursorColumn) ?? null;
   const oldest = history.at(-1);
   const historyExpired = cursor === null && oldest !== undefined && oldest['parent-snapshot-id'] !== undefined && oldest['parent-snapshot-id'] !== null;
   const runStatus = (id: string) => runIdStatus(m, pipeline, id);
