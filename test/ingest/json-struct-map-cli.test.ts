@@ -16,10 +16,14 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { TableMetadata } from '../../src/iceberg/types.js';
+import { usePrivateTmpdir, useRecordsApi } from '../helpers/local-http.js';
 import { assertBuilt, events, type Project, useProjects } from '../run/helpers.js';
 
+// Private TMPDIR: test/sources/http.test.ts counts floe-http-* folders in the shared one.
+usePrivateTmpdir('floe-json-struct-map-');
 beforeAll(assertBuilt);
 const newProject = useProjects();
+const api = useRecordsApi<object>();
 
 const schemaOf = (m: TableMetadata) => m.schemas.find((s) => s['schema-id'] === m['current-schema-id'])!;
 const lines = (rows: object[]) => rows.map((r) => JSON.stringify(r)).join('\n') + '\n';
@@ -193,6 +197,23 @@ describe('choosing the type', () => {
       { id: 1, color: 'red', k1: null },
       { id: 2, color: 'v0', k1: null },
       { id: 3, color: null, k1: 'v1' },
+    ]);
+  });
+});
+
+describe('an http source', () => {
+  it('an API whose object is a struct in one response and a map in the next writes both into the struct', async () => {
+    const p = await newProject();
+    await p.pipeline('api', ['source:', '  kind: http', `  url: ${api.origin}/items`, '  records_path: data', 'target: { table: raw.api }', ''].join('\n'));
+    api.records = [{ id: 1, utm: { source: 'news', medium: 'email' } }];
+    await p.run(['api']);
+    api.records = varying(2, 12, (i) => (i === 0 ? 'source' : `c${i}`)).map((r) => ({ id: r.id, utm: r.attrs }));
+    const r = await p.run(['api', '--json']);
+    expect(events(r.stdout).find((e) => e.event === 'commit')!.schema_changes).toContain('add column utm.c1 string');
+    expect(await p.queryCli('SELECT id, utm.source AS source, utm.medium AS medium, utm.c1 AS c1 FROM raw.api WHERE id <= 3 ORDER BY id')).toEqual([
+      { id: 1, source: 'news', medium: 'email', c1: null },
+      { id: 2, source: 'v0', medium: null, c1: null },
+      { id: 3, source: null, medium: null, c1: 'v1' },
     ]);
   });
 });
