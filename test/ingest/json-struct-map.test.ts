@@ -160,4 +160,12 @@ describe('nested', () => {
     expect(r.evolved).toBe(false);
     expect(await out()).toEqual([{ ev: { name: 'click', utm: { source: 'news' } } }]);
   });
+
+  it("a list's element struct written as a map, and maps inside a struct written as a map read into the map's value struct", async () => {
+    const t = schema(f(1, 'tags', list(2, map(3, 4, 'string'))), f(5, 'byday', map(6, 7, struct(f(8, 'n', 'long')))));
+    const rows = "SELECT [{'a': 'x', 'b': NULL::VARCHAR}, NULL] AS tags, {'mon': MAP {'n': 1::BIGINT}, 'tue': MAP {'n': 2::BIGINT, 'extra': 3::BIGINT}} AS byday";
+    const { r, out } = await write(t, rows);
+    expect(r.changes).toEqual(['add column byday.value.extra long']);
+    expect(await out()).toEqual([{ tags: [{ a: 'x' }, null], byday: { mon: { n: 1, extra: null }, tue: { n: 2, extra: 3 } } }]);
+  });
 });
