@@ -179,12 +179,55 @@ export async function quarantineOnce(
   const rejects = await o.rejects?.();
   if (!rejects) return;
   const cursorType = (await engine.columns(`SELECT ${quoteIdent(o.cursor)} FROM ${typed}`, 'read the cursor type')).at(0)?.type.toString();
-  const plan = await planScan({ io: o.io, metadata: rejects.metadata, table: `${o.name} rejects`, filter: pred<UnboundPredicate>({ op: 'eq', column: 'pipeline', literals: [{ kind: 'string', value: o.pipeline }] }) });
-  const scan = await tableScanSql({ engine, io: o.io, metadata: rejects.metadata, table: `${o.name} rejects`, plan });
   await engine.run(
     `UPDATE ${typed} SET ${raw} = NULL WHERE ${reject} IS NOT NULL AND ${quoteIdent(o.cursor)} <= CAST(${quoteLiteral(o.watermark)} AS ${cursorType}) ` +
-      `AND ${raw} IN (SELECT raw FROM (${scan.sql}) AS q WHERE q.pipeline = ${quoteLiteral(o.pipeline)} AND NOT q.kept)`,
+      `AND ${raw} IN (${await rejectedRaw(engine, o, rejects)})`,
     `leave out of the quarantine the rejected rows it already holds`,
+    { context: { table: o.name } },
+  );
+}
+
+/** The raw rows `<table>__rejects` holds as rejected (`kept = false`) for the pipeline, as a subquery. */
+async function rejectedRaw(engine: Engine, o: { io: FileIO; name: string; pipeline: string }, rejects: LoadedTable): Promise<string> {
+  const plan = await planScan({ io: o.io, metadata: rejects.metadata, table: `${o.name} rejects`, filter: pred<UnboundPredicate>({ op: 'eq', column: 'pipeline', literals: [{ kind: 'string', value: o.pipeline }] }) });
+  const scan = await tableScanSql({ engine, io: o.io, metadata: rejects.metadata, table: `${o.name} rejects`, plan });
+  return `SELECT raw FROM (${scan.sql}) AS q WHERE q.pipeline = ${quoteLiteral(o.pipeline)} AND NOT q.kept`;
+}
+
+/**
+ * A rejected row whose cursor has no value once converted (NULL at the source, or text the
+ * cursor's type cannot read, `2026-01-05 09:99:00`) is never above a watermark, yet incremental
+ * runs read it again: every run reads the NULL cursors (to count them), and a text cursor read
+ * as an instant is read from 14 hours below the watermark (sources/incremental.ts cursorStart).
+ * It is recorded, and counted against the `rejects:` limits, only while `<table>__rejects`
+ * does not hold its raw row for this pipeline: once, by the first run that reads it (again
+ * when the row changes at the source).
+ */
+export async function quarantineUnplaced(
+  engine: Engine,
+  o: {
+    io: FileIO;
+    /** `ns.table`, for messages. */
+    name: string;
+    /** `<table>__rejects` as it is, when it exists. */
+    rejects: () => Promise<LoadedTable | undefined>;
+    typed: string;
+    cursor: string;
+    pipeline: string;
+    /** The staging's reject reason and raw row columns. */
+    reject: string;
+    raw: string;
+  },
+): Promise<void> {
+  const typed = quoteIdent(o.typed);
+  const unplaced = `${quoteIdent(o.reject)} IS NOT NULL AND ${quoteIdent(o.raw)} IS NOT NULL AND ${quoteIdent(o.cursor)} IS NULL`;
+  const n = Number((await engine.all(`SELECT count(*)::BIGINT AS n FROM ${typed} WHERE ${unplaced}`, 'count the rejected rows without a cursor value'))[0]?.n ?? 0);
+  if (n === 0) return;
+  const rejects = await o.rejects();
+  if (!rejects) return;
+  await engine.run(
+    `UPDATE ${typed} SET ${quoteIdent(o.raw)} = NULL WHERE ${unplaced} AND ${quoteIdent(o.raw)} IN (${await rejectedRaw(engine, o, rejects)})`,
+    `leave out of the quarantine the rejected rows without a cursor value it already holds`,
     { context: { table: o.name } },
   );
 }

@@ -232,7 +232,7 @@ export async function runIngestPipeline(ctx: RunContext, lp: LoadedPipeline): Pr
       const rejectsTable = async () => ((await ctx.catalog.tableExists(rejectsId)) ? loadTable(ctx.catalog, ctx.io, rejectsId) : undefined);
       const reread = start?.lookback !== undefined && start.watermark !== null && existing ? { table: existing, io: ctx.io, name: p.target.table, watermark: start.watermark, transform, rejects: rejectsTable } : undefined;
       const bound = { pipeline: p.name, file: lp.file, committed: start?.committed === true, ...(initial !== undefined ? { initial } : {}) };
-      staged = await materialise(engine, p, extracted, norm, columns, hasFile, cursorTarget, after, start?.inclusive, reread, bound);
+      staged = await materialise(engine, p, extracted, norm, columns, hasFile, cursorTarget, after, start?.inclusive, reread, bound, { io: ctx.io, name: p.target.table, rejects: rejectsTable });
       // Not silently: a NULL cursor is never above the watermark, so such rows are read only by a first run or --full-refresh.
       if (staged.behind !== undefined) {
         ctx.onEvent?.('warning', { pipeline: p.name, table: p.target.table, message: `the source's greatest ${cursorColumn} (${staged.behind}) is below the last committed cursor (${start?.watermark ?? after}), so no row was read: if the source was reset or replaced, run with --full-refresh` });
@@ -451,6 +451,8 @@ async function materialise(
   reread?: Reread,
   /** Where the bound comes from, for the error when it does not fit the cursor's type (watermark-fit.ts). */
   bound?: Omit<BoundWhere, 'cursor'>,
+  /** `<table>__rejects`, for the rejected rows without a cursor value (lookback.ts quarantineUnplaced). */
+  recorded?: { io: FileIO; name: string; rejects: () => Promise<LoadedTable | undefined> },
 ): Promise<Staged> {
   const typed = engine.uniqueName('typed');
   await engine.run(
@@ -484,7 +486,12 @@ async function materialise(
     // Rows at or below the watermark that the source still handed over (a looser pushed-down
     // bound, a cumulative export) are not this run's: an earlier run quarantined them or
     // recorded their changed values, so they are neither recorded nor counted again.
-    await engine.run(`UPDATE ${quoteIdent(typed)} SET ${RAW} = NULL WHERE ${RAW} IS NOT NULL AND ${c} IS NOT NULL AND NOT (${above})`, `leave out the rows of ${p.name} at or below its cursor`);
+    // So are a NULL cursor's changed values: the row is not written. Its rejects are recorded once (quarantineUnplaced).
+    await engine.run(
+      `UPDATE ${quoteIdent(typed)} SET ${RAW} = NULL WHERE ${RAW} IS NOT NULL AND ((${c} IS NOT NULL AND NOT (${above})) OR (${c} IS NULL AND ${REJECT} IS NULL))`,
+      `leave out the rows of ${p.name} at or below its cursor`,
+    );
+    if (recorded) await (await import('./lookback.js')).quarantineUnplaced(engine, { ...recorded, typed, cursor: cursorTarget, pipeline: p.name, reject: REJECT, raw: RAW });
     const n = await engine.all(
       `SELECT count(*) FILTER (WHERE ${c} IS NULL)::BIGINT AS n, CAST(max(${c}) AS VARCHAR) AS top, max(${c}) < CAST(${quoteLiteral(after)} AS ${t}) AS behind FROM ${quoteIdent(typed)} WHERE ${REJECT} IS NULL`,
       'count the rows without a cursor value',

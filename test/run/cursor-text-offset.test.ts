@@ -17,7 +17,7 @@ beforeAll(assertBuilt);
 const newProject = useProjects();
 const prefix = `floe_cto_${process.pid}`;
 
-type Row = [id: number, at: string | null, qty?: string];
+type Row = [id: number, at: string | null, qty?: string, email?: string];
 
 interface Scenario {
   name: string;
@@ -29,9 +29,11 @@ interface Scenario {
   /** The second run's commit event. */
   written: number;
   read?: number;
+  /** Rows the second run quarantined (the third, reading nothing new, none). */
+  rejected?: number;
   /** The table's ids after the second run. */
   ids: number[];
-  /** Rows in `<table>__rejects` after the second run. */
+  /** Rows in `<table>__rejects` after the second run (and the third). */
   rejects?: number;
 }
 
@@ -39,7 +41,7 @@ const SCENARIOS: Scenario[] = [
   {
     name: 'tz',
     incremental: '{ cursor: at }',
-    columns: ['  at: { type: timestamptz }', '  qty: { type: long }'],
+    columns: ['  at: { type: timestamptz }', '  qty: { type: long }', '  email: { normalize: email }'],
     first: [
       [1, '2026-01-05 12:00:00+00:00', '1'],
       // Rejected by the first run (qty), and read again by the second: recorded once.
@@ -55,10 +57,17 @@ const SCENARIOS: Scenario[] = [
       [6, '2026-01-05 20:00:00+10:00', '6'],
       [8, '2026-01-05T12:00:00Z', '8'],
       [5, null, '5'],
+      // Rejected: a cursor its type cannot read, in the 14 hours read again; a NULL cursor
+      // with a bad qty. Each run reads them: recorded once, by the second.
+      [9, '2026-01-05 09:99:00-05:00', '9'],
+      [10, null, 'bad'],
+      // A NULL cursor (not written) with a value the normaliser changes: not recorded.
+      [11, null, '11', 'not-an-email'],
     ],
     written: 2,
+    rejected: 2,
     ids: [1, 2, 3],
-    rejects: 1,
+    rejects: 3,
   },
   {
     name: 'lb',
@@ -125,23 +134,34 @@ async function scenarios(kind: 'postgres' | 'mysql', url: string, put: (table: s
   const first = await p.floe(['run', ...names, '--json'], { URL: url });
   expect(first.code, show(first)).toBe(0);
   for (const s of SCENARIOS) await put(`${prefix}_${s.name}`, s.second);
-  const second = await p.floe(['run', ...names, '--json'], { URL: url });
-  expect(second.code, show(second)).toBe(0);
-  const got: Record<string, unknown> = {};
-  const want: Record<string, unknown> = {};
-  for (const s of SCENARIOS) {
-    const commit = events(second.stdout).find((e) => e.event === 'commit' && e.pipeline === s.name);
-    const ids = (await p.query(`SELECT id FROM app.${s.name} ORDER BY id`)).map((r) => Number(r.id));
-    got[s.name] = {
-      written: Number(commit?.rows_written),
-      rejects: Number(commit?.rejects ?? 0),
-      ...(s.read !== undefined ? { read: Number(commit?.rows_read) } : {}),
-      ids,
-      ...(s.rejects !== undefined ? { recorded: Number((await p.query(`SELECT count(*)::INT AS n FROM app.${s.name}__rejects`))[0]?.n) } : {}),
-    };
-    want[s.name] = { written: s.written, rejects: 0, ...(s.read !== undefined ? { read: s.read } : {}), ids: s.ids, ...(s.rejects !== undefined ? { recorded: s.rejects } : {}) };
+  // The second run reads the new rows; the third reads nothing new (the 14 hours again) and writes or records nothing.
+  for (const run of [2, 3]) {
+    const r = await p.floe(['run', ...names, '--json'], { URL: url });
+    expect(r.code, show(r)).toBe(0);
+    const got: Record<string, unknown> = {};
+    const want: Record<string, unknown> = {};
+    for (const s of SCENARIOS) {
+      const commit = events(r.stdout).find((e) => e.event === 'commit' && e.pipeline === s.name);
+      const ids = (await p.query(`SELECT id FROM app.${s.name} ORDER BY id`)).map((row) => Number(row.id));
+      got[s.name] = {
+        written: Number(commit?.rows_written),
+        rejects: Number(commit?.rejects),
+        changed: Number(commit?.values_changed ?? 0),
+        ...(s.read !== undefined && run === 2 ? { read: Number(commit?.rows_read) } : {}),
+        ids,
+        ...(s.rejects !== undefined ? { recorded: Number((await p.query(`SELECT count(*)::INT AS n FROM app.${s.name}__rejects`))[0]?.n) } : {}),
+      };
+      want[s.name] = {
+        written: run === 2 ? s.written : 0,
+        rejects: run === 2 ? s.rejected ?? 0 : 0,
+        changed: 0,
+        ...(s.read !== undefined && run === 2 ? { read: s.read } : {}),
+        ids: s.ids,
+        ...(s.rejects !== undefined ? { recorded: s.rejects } : {}),
+      };
+    }
+    expect(got, `run ${run}\n${show(r)}`).toEqual(want);
   }
-  expect(got, show(second)).toEqual(want);
 
   // `floe plan` tells the looser bound: the watermark 15:00:00.25 UTC (id 3) less 14 hours.
   const plan = await p.floe(['plan', 'tz', 'tx', '--json'], { URL: url });
@@ -161,10 +181,10 @@ describe('text cursors holding UTC offsets', () => {
     try {
       for (const s of SCENARIOS) {
         await client.query(`DROP TABLE IF EXISTS ${prefix}_${s.name}`);
-        await client.query(`CREATE TABLE ${prefix}_${s.name} (id int8 PRIMARY KEY, at text, qty text)`);
+        await client.query(`CREATE TABLE ${prefix}_${s.name} (id int8 PRIMARY KEY, at text, qty text, email text)`);
       }
       await scenarios('postgres', services().pg, async (table, rows) => {
-        for (const [id, at, qty] of rows) await client.query(`INSERT INTO ${table} VALUES ($1, $2, $3)`, [id, at, qty ?? null]);
+        for (const [id, at, qty, email] of rows) await client.query(`INSERT INTO ${table} VALUES ($1, $2, $3, $4)`, [id, at, qty ?? null, email ?? null]);
       });
     } finally {
       for (const s of SCENARIOS) await client.query(`DROP TABLE IF EXISTS ${prefix}_${s.name}`);
@@ -184,10 +204,10 @@ describe('text cursors holding UTC offsets', () => {
     it('reads the rows above the watermark', async () => {
       for (const s of SCENARIOS) {
         await conn.query(`DROP TABLE IF EXISTS ${prefix}_${s.name}`);
-        await conn.query(`CREATE TABLE ${prefix}_${s.name} (id BIGINT PRIMARY KEY, at VARCHAR(40) NULL, qty VARCHAR(10) NULL)`);
+        await conn.query(`CREATE TABLE ${prefix}_${s.name} (id BIGINT PRIMARY KEY, at VARCHAR(40) NULL, qty VARCHAR(10) NULL, email VARCHAR(40) NULL)`);
       }
       await scenarios('mysql', services().mysql, async (table, rows) => {
-        for (const [id, at, qty] of rows) await conn.query(`INSERT INTO ${table} VALUES (?, ?, ?)`, [id, at, qty ?? null]);
+        for (const [id, at, qty, email] of rows) await conn.query(`INSERT INTO ${table} VALUES (?, ?, ?, ?)`, [id, at, qty ?? null, email ?? null]);
       });
     }, 180_000);
   });
