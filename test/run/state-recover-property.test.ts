@@ -7,7 +7,11 @@
  * saying what it may skip.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
+import type { Snapshot } from '../../src/iceberg/types.js';
+import { runIdUpdates } from '../../src/run/run-ids.js';
+import { readState } from '../../src/run/state.js';
 import { assertBuilt, events, show, useProjects, type Project } from './helpers.js';
+import { commitOf, snap, table } from './run-id-fixtures.js';
 
 beforeAll(assertBuilt);
 const newProject = useProjects();
@@ -62,5 +66,43 @@ describe("an incremental pipeline's watermark after its snapshot was expired", (
     const warning = events(r.stdout).find((x) => x.event === 'warning');
     expect(warning?.message, r.stdout).toContain('reading rows with ts above 10, the greatest value in raw.ev');
     expect(warning?.message, r.stdout).toContain('another writer');
+  });
+});
+
+/** A snapshot of `pipeline` carrying its cursor on column ts. */
+function withCursor(s: Snapshot, value: string): Snapshot {
+  return { ...s, summary: { ...s.summary, 'floe.cursor.column': 'ts', 'floe.cursor.value': value } };
+}
+
+const record = (value: string, id: number, column = 'ts') => JSON.stringify({ column, value, 'snapshot-id': String(id), 'timestamp-ms': id * 1000 });
+
+describe('the watermark record, pure', () => {
+  it('is written by a commit that moves main to a snapshot of the pipeline with a cursor, and only then', () => {
+    const base = table([snap(1, null, 'p', 'r1')], 1, { 'floe.run-ids': 'complete', 'floe.run-ids.p': '[]' });
+    expect(runIdUpdates(base, commitOf(withCursor(snap(2, 1, 'p', 'r2'), '7')), 'p', undefined)).toEqual([
+      { action: 'set-properties', updates: { 'floe.watermark.p': record('7', 2) } },
+    ]);
+    // Staged (checks failed): main did not move, the watermark did not either.
+    expect(runIdUpdates(base, commitOf(withCursor(snap(2, 1, 'p', 'r2'), '7'), false), 'p', undefined)).toEqual([]);
+    // No cursor (not incremental), or another pipeline's snapshot: nothing.
+    expect(runIdUpdates(base, commitOf(snap(2, 1, 'p', 'r2')), 'p', undefined)).toEqual([]);
+    expect(runIdUpdates(base, commitOf(withCursor(snap(2, 1, 'q', 'r2'), '7')), 'p', undefined)).toEqual([]);
+  });
+
+  it('is read only when no ancestor carries the cursor and its snapshot was expired, not rolled back', () => {
+    // Snapshots 1–2 expired; main's history is 3 → 4 (3's parent 2 is gone).
+    const kept = [snap(3, 2), snap(4, 3, 'q', 'x')];
+    const at = (props: Record<string, string>, extra: Snapshot[] = []) => table([...kept, ...extra], 4, props);
+    expect(readState(at({ 'floe.watermark.p': record('5', 2) }), 'p', 'ts')).toMatchObject({ cursor: '5', historyExpired: false });
+    // A record of snapshot 6, newer than main's oldest ancestor and not on main: rolled back.
+    expect(readState(at({ 'floe.watermark.p': record('9', 6) }, [snap(6, 4, 'p', 'y')]), 'p', 'ts')).toMatchObject({ cursor: null, historyExpired: true });
+    // Another cursor column, or a record that does not parse: not this cursor.
+    expect(readState(at({ 'floe.watermark.p': record('5', 2, 'other') }), 'p', 'ts')).toMatchObject({ cursor: null, historyExpired: true });
+    expect(readState(at({ 'floe.watermark.p': '{' }), 'p', 'ts')).toMatchObject({ cursor: null, historyExpired: true });
+    // An ancestor's summary wins over the record.
+    const onMain = table([snap(3, 2), withCursor(snap(4, 3, 'p', 'x'), '8')], 4, { 'floe.watermark.p': record('5', 2) });
+    expect(readState(onMain, 'p', 'ts').cursor).toBe('8');
+    // Main's whole history is there: the record's snapshot cannot have been expired.
+    expect(readState(table([snap(1, null), snap(2, 1)], 2, { 'floe.watermark.p': record('5', 1) }), 'p', 'ts').cursor).toBeNull();
   });
 });
