@@ -18,7 +18,9 @@ import type { Engine } from '../engine/duckdb.js';
 import { configError } from '../errors.js';
 import { charIndex, lineCol, parseTree, readProblems, type ReadProblem } from '../governance/sql-reads.js';
 import type { Diagnostic } from '../pipeline/diagnostics.js';
-import { locate, type YamlSource } from '../pipeline/parse.js';
+import { isScalar, type Scalar } from 'yaml';
+import type { PathSegment } from '../pipeline/diagnostics.js';
+import { locate, position, type Position, scalarAt, type YamlSource } from '../pipeline/parse.js';
 import type { Check } from '../pipeline/schema-checks.js';
 
 export interface SqlCheckFile {
@@ -27,8 +29,80 @@ export interface SqlCheckFile {
   checks: readonly Check[];
 }
 
+/** Why DuckDB cannot parse a query, and where (a character index in it) when DuckDB says. */
+export interface SqlProblem {
+  message: string;
+  index?: number;
+}
+
 /** Why DuckDB cannot parse `query` as one SELECT, or undefined when it can. */
-export type SqlParser = (query: string) => Promise<string | undefined>;
+export type SqlParser = (query: string) => Promise<string | SqlProblem | undefined>;
+
+const problemOf = (p: string | SqlProblem): SqlProblem => (typeof p === 'string' ? { message: p } : p);
+
+/**
+ * An index into `query` after `{{ this }}` / `{{ batch }}` became `__floe_this` / `__floe_batch`
+ * and the text was trimmed, as an index into the query as written.
+ */
+function writtenIndex(written: string, index: number): number {
+  const i = index + (written.length - written.trimStart().length);
+  let shift = 0;
+  for (const m of written.matchAll(/\{\{\s*(this|batch)\s*\}\}/g)) {
+    const at = m.index + shift;
+    const replaced = `__floe_${m[1]}`.length;
+    if (i < at) break;
+    // Inside a placeholder: its start.
+    if (i < at + replaced) return m.index;
+    shift += replaced - m[0].length;
+  }
+  return i - shift;
+}
+
+/**
+ * Where a character index of a query is in the YAML file that holds it at `path`: exact for a
+ * literal block scalar (`|`, DuckDB's line and column move by the block's indentation) and for
+ * a one-line plain or quoted scalar; a folded block (`>`) or a flow scalar over several lines
+ * joins lines, so its position is the start of the value. Also the start of the value when the
+ * text does not match the value (a tab in the indentation, an escape before the index).
+ */
+export function queryValuePosition(source: YamlSource, path: readonly PathSegment[], query: string, index: number): Position {
+  const node = scalarAt(source, path);
+  const fallback = () => locate(source, path);
+  if (!node || !isScalar(node) || !node.range || typeof node.value !== 'string' || node.value !== query) return fallback();
+  const scalar = node as Scalar;
+  const [from, to] = scalar.range!;
+  const raw = source.text.slice(from, to);
+  const before = query.slice(0, index);
+  const line = before.split('\n').length - 1;
+  const col = index - (before.lastIndexOf('\n') + 1);
+  if (scalar.type === 'BLOCK_LITERAL') {
+    // The header line (`|`, `|-`, `|2`, a comment), then the content lines.
+    const header = /^\|([1-9])?[-+]?([1-9])?[ \t]*(#[^\n]*)?\n/.exec(raw);
+    if (!header) return fallback();
+    const contentStart = from + header[0].length;
+    const contentLines = source.text.slice(contentStart).split('\n');
+    const firstText = contentLines.find((l) => l.trim() !== '');
+    // An explicit indentation indicator counts from the parent's indentation: not followed here.
+    if (firstText === undefined || header[1] !== undefined || header[2] !== undefined) return fallback();
+    const indent = firstText.length - firstText.trimStart().length;
+    const target = contentLines[line];
+    const valueLine = query.split('\n')[line];
+    if (target === undefined || valueLine === undefined || /\t/.test(target.slice(0, indent)) || target.slice(indent) !== valueLine) return fallback();
+    const p = position(source, contentStart);
+    return { line: p.line + line, col: indent + col + 1 };
+  }
+  // An error at the first character of a quoted value: at its opening quote, the value's start.
+  if (/\n/.test(raw) || index === 0) return fallback();
+  if (scalar.type === 'PLAIN') return raw.startsWith(query) ? position(source, from + index) : fallback();
+  if (scalar.type === 'QUOTE_SINGLE') {
+    // '' stands for one quote.
+    let r = 1;
+    for (let v = 0; v < index; v++) r += raw[r] === "'" && raw[r + 1] === "'" ? 2 : 1;
+    return position(source, from + r);
+  }
+  if (scalar.type === 'QUOTE_DOUBLE') return raw.slice(1, 1 + index).includes('\\') ? fallback() : position(source, from + 1 + index);
+  return fallback();
+}
 
 /** The problems of the sql checks of these files; pure apart from `parse`. */
 export async function sqlCheckDiagnostics(files: readonly SqlCheckFile[], parse: SqlParser): Promise<Diagnostic[]> {
@@ -37,11 +111,13 @@ export async function sqlCheckDiagnostics(files: readonly SqlCheckFile[], parse:
     for (const [i, c] of f.checks.entries()) {
       if (c.kind !== 'sql') continue;
       const query = c.query.replace(/\{\{\s*(this|batch)\s*\}\}/g, '__floe_$1').trim().replace(/;\s*$/, '');
-      const problem = await parse(query);
-      if (problem === undefined) continue;
+      const found = await parse(query);
+      if (found === undefined) continue;
+      const problem = problemOf(found);
       const simple = typeof scalarOf(f.source, i) === 'string';
-      const at = locate(f.source, simple ? ['checks', i, 'sql'] : ['checks', i, 'sql', 'query']);
-      out.push({ file: f.file, ...at, path: `checks[${i}].sql${simple ? '' : '.query'}`, message: `DuckDB cannot read this query: ${problem}`, severity: 'error' });
+      const path = simple ? ['checks', i, 'sql'] : ['checks', i, 'sql', 'query'];
+      const at = problem.index === undefined ? locate(f.source, path) : queryValuePosition(f.source, path, c.query, writtenIndex(c.query, problem.index));
+      out.push({ file: f.file, ...at, path: `checks[${i}].sql${simple ? '' : '.query'}`, message: `DuckDB cannot read this query: ${problem.message}`, severity: 'error' });
     }
   }
   return out;
@@ -60,8 +136,13 @@ export async function withDuckDBParser<T>(fn: (parse: SqlParser) => Promise<T>):
   try {
     return await fn(async (query) => {
       const rows = await engine.all(`SELECT json_serialize_sql(${quoteLiteral(query)}) AS j`, 'parse the query of a sql check');
-      const j = JSON.parse(String(rows[0]?.j ?? '{}')) as { error?: boolean; error_message?: string; statements?: unknown[] };
-      if (j.error) return j.error_message === 'Only SELECT statements can be serialized to json!' ? 'a check runs one SELECT query (or WITH ... SELECT)' : (j.error_message ?? 'unknown error');
+      const j = JSON.parse(String(rows[0]?.j ?? '{}')) as { error?: boolean; error_message?: string; position?: string; statements?: unknown[] };
+      if (j.error) {
+        if (j.error_message === 'Only SELECT statements can be serialized to json!') return 'a check runs one SELECT query (or WITH ... SELECT)';
+        // DuckDB's parser gives the error's offset in characters (code points) of the query.
+        const at = j.position !== undefined && /^\d+$/.test(j.position) ? Array.from(query).slice(0, Number(j.position)).join('').length : undefined;
+        return { message: j.error_message ?? 'unknown error', ...(at !== undefined ? { index: at } : {}) };
+      }
       if ((j.statements?.length ?? 0) !== 1) return 'a check runs one SELECT query, not several statements';
       return undefined;
     });

@@ -71,6 +71,11 @@ export interface QueryOptions {
   params?: DuckDBValue[];
   /** Safe-to-print facts added to the error (table, file, ...). */
   context?: Record<string, unknown>;
+  /**
+   * SQL a user wrote, which the statement holds verbatim (`COPY (<query>) TO ...`): an error's
+   * line and column are given in it rather than in the statement.
+   */
+  userSql?: string;
 }
 
 export interface Engine {
@@ -157,7 +162,7 @@ class Session implements Engine {
     try {
       await this.connection.run(sql, options.params);
     } catch (e) {
-      throw wrapDuckDBError(e, purpose, options);
+      throw wrapDuckDBError(e, purpose, options, sql);
     }
   }
 
@@ -167,7 +172,7 @@ class Session implements Engine {
       const reader = await this.connection.runAndReadAll(sql, options.params);
       return reader.getRowObjects();
     } catch (e) {
-      throw wrapDuckDBError(e, purpose, options);
+      throw wrapDuckDBError(e, purpose, options, sql);
     }
   }
 
@@ -185,7 +190,7 @@ class Session implements Engine {
         prepared.destroySync();
       }
     } catch (e) {
-      throw wrapDuckDBError(e, purpose, options);
+      throw wrapDuckDBError(e, purpose, options, sql);
     }
   }
 
@@ -221,17 +226,84 @@ function kindOf(message: string): ErrorKind {
   return 'internal';
 }
 
-export function wrapDuckDBError(e: unknown, purpose: string, options: QueryOptions = {}): FloeError {
+export function wrapDuckDBError(e: unknown, purpose: string, options: QueryOptions = {}, sql?: string): FloeError {
   if (e instanceof FloeError) return e;
   // A statement a signal interrupted (or that failed meanwhile) is the command's cancellation.
   if (stopRequested()) return cancelledError();
   const raw = e instanceof Error ? e.message : String(e);
   // DuckDB appends "LINE 1: <sql excerpt>" with a caret; the excerpt can be long and may
-  // quote literals, so the message keeps only the error itself.
+  // quote literals, so the message keeps only the error itself and where it is (errorAt).
   // The CSV sniffer's message goes on with its search space and a list of generic fixes.
   const detail = raw.split(/\n\s*\nLINE \d+:/)[0]!.split(/\nThe search space used was:|\nPossible fixes:/)[0]!.trim();
-  return new FloeError(options.kind ?? kindOf(detail), `DuckDB could not ${purpose}: ${detail}`, {
+  const kind = options.kind ?? kindOf(detail);
+  // Where the error is, for SQL a user wrote (in floe's own statements a position means nothing to the user).
+  const at = options.userSql !== undefined && kindOf(detail) === 'usage' ? inUserSql(errorAt(raw, sql ?? options.userSql), sql, options.userSql) : undefined;
+  const where = at === undefined ? '' : at.col === undefined ? ` (at line ${at.line})` : ` (at line ${at.line}, column ${at.col})`;
+  // After the error's first line: DuckDB's own further lines (candidates, suggestions) follow.
+  const nl = detail.indexOf('\n');
+  const text = nl < 0 ? `${detail}${where}` : `${detail.slice(0, nl)}${where}${detail.slice(nl)}`;
+  return new FloeError(kind, `DuckDB could not ${purpose}: ${text}`, {
     cause: e,
-    context: { ...options.context, purpose },
+    context: { ...options.context, purpose, ...(at ? { line: at.line, ...(at.col !== undefined ? { col: at.col } : {}) } : {}) },
   });
+}
+
+/** A position in `sql` as one in `user`, which `sql` holds verbatim; undefined when it is outside. */
+function inUserSql(at: { line: number; col?: number } | undefined, sql: string | undefined, user: string | undefined): { line: number; col?: number } | undefined {
+  if (at === undefined || user === undefined || sql === undefined || sql === user) return at;
+  const start = sql.indexOf(user);
+  if (start < 0) return undefined;
+  const head = Array.from(sql.slice(0, start));
+  const startLine = head.join('').split('\n').length;
+  const startCol = Array.from(head.join('').slice(head.join('').lastIndexOf('\n') + 1)).length + 1;
+  const lines = user.split('\n');
+  const line = at.line - startLine + 1;
+  if (line < 1 || line > lines.length) return undefined;
+  if (at.col === undefined) return { line };
+  const col = line === 1 ? at.col - startCol + 1 : at.col;
+  if (col < 1 || col > Array.from(lines[line - 1]!).length + 1) return undefined;
+  return { line, col };
+}
+
+/**
+ * Where DuckDB's message points in the statement: its `LINE n:` and the caret under the
+ * excerpt of that line, as a 1-based line and column (code points). The excerpt is a window
+ * of a long line (`...` at either end): its column then needs the statement's text (`sql`),
+ * without which only the line is known.
+ *
+ * A parser error's offset is in characters but DuckDB draws the caret as if it were bytes,
+ * so a line with non-ASCII text before the error has its caret too far left; with `sql` the
+ * column is corrected (the caret's bytes in the line are the error's characters).
+ */
+export function errorAt(message: string, sql?: string): { line: number; col?: number } | undefined {
+  const m = /\n\s*\nLINE (\d+): (.*)\n( *)\^/.exec(message);
+  if (!m) return undefined;
+  const line = Number(m[1]);
+  const excerpt = m[2]!;
+  const caret = m[3]!.length - `LINE ${m[1]}: `.length;
+  const windowed = excerpt.startsWith('...');
+  const shown = windowed ? excerpt.slice(3) : excerpt;
+  const cps = (t: string) => Array.from(t);
+  // Code points before the caret in the excerpt as shown (DuckDB draws one column per character here).
+  const before = Math.max(0, caret - (windowed ? 3 : 0));
+  const lines = sql?.split('\n');
+  const text = lines?.[line - 1];
+  if (text === undefined) return windowed ? { line } : { line, col: before + 1 };
+  const body = shown.endsWith('...') && !text.endsWith(shown) ? shown.slice(0, -3) : shown;
+  const start = windowed ? text.indexOf(body) : 0;
+  if (start < 0) return { line };
+  const startCp = cps(text.slice(0, start)).length;
+  const col = startCp + before;
+  if (/^Parser Error/.test(message)) {
+    // The caret sits at the first character whose byte offset in the line reaches the error's
+    // offset, read as bytes; the error's offset in characters is that byte count.
+    const startBytes = Buffer.byteLength(lines!.slice(0, line - 1).join('\n'), 'utf8') + (line > 1 ? 1 : 0);
+    const offset = startBytes + Buffer.byteLength(cps(text).slice(0, col).join(''), 'utf8');
+    const all = cps(sql!);
+    if (offset <= all.length) {
+      const head = all.slice(0, offset).join('');
+      return { line: head.split('\n').length, col: cps(head.slice(head.lastIndexOf('\n') + 1)).length + 1 };
+    }
+  }
+  return { line, col: col + 1 };
 }

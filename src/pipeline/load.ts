@@ -166,15 +166,18 @@ export async function loadProject(projectPath?: string, options: LoadOptions = {
       })
     : [];
   if (sqlFiles.length || sqlSources.length) {
-    const { sqlCheckDiagnostics, withDuckDBParser } = await import('../checks/validate-sql.js');
+    const { queryValuePosition, sqlCheckDiagnostics, withDuckDBParser } = await import('../checks/validate-sql.js');
     diagnostics.push(
       ...(await withDuckDBParser(async (parse) => {
         const out = await sqlCheckDiagnostics(sqlFiles, parse);
         for (const q of sqlSources) {
-          const problem = await parse(q.query);
+          const found = await parse(q.query);
+          const problem = typeof found === 'string' ? { message: found, index: undefined } : found;
           // Several statements, or one other than SELECT, are reported by the reads' check below.
-          if (problem === undefined || problem.startsWith('a check runs')) continue;
-          out.push({ file: q.file, ...locate(q.source, ['source', 'query']), path: 'source.query', message: `DuckDB cannot read this query: ${problem}`, severity: 'error' });
+          if (problem === undefined || problem.message.startsWith('a check runs')) continue;
+          // At the error's line and column inside the query when DuckDB gives its offset.
+          const at = problem.index === undefined ? locate(q.source, ['source', 'query']) : queryValuePosition(q.source, ['source', 'query'], q.query, problem.index);
+          out.push({ file: q.file, ...at, path: 'source.query', message: `DuckDB cannot read this query: ${problem.message}`, severity: 'error' });
         }
         return out;
       })),

@@ -86,7 +86,7 @@ export default async function query(sql: string, given: QueryOptions, cmd: Comma
         // comment it out. DuckDB opens its target with truncation, so stdout goes through a temp file:
         // COPY to /dev/stdout would clobber a log file that stdout is redirected to.
         const format = opts.format === 'csv' ? 'FORMAT csv, HEADER true' : 'FORMAT parquet, COMPRESSION zstd';
-        const copy = (target: string) => engine.run(`COPY (${body}\n) TO ${quoteLiteral(target)} (${format})`, 'run the query', {});
+        const copy = (target: string) => engine.run(`COPY (${body}\n) TO ${quoteLiteral(target)} (${format})`, 'run the query', { userSql: body });
         if (outTarget) {
           await writeReplacing(outTarget, copy);
           out.err(`wrote ${outTarget}`);
@@ -116,7 +116,7 @@ export default async function query(sql: string, given: QueryOptions, cmd: Comma
           prepared.destroySync();
         }
       })().catch((e: unknown) => {
-        throw wrapDuckDBError(e, 'run the query');
+        throw wrapDuckDBError(e, 'run the query', { userSql: body });
       });
       const names = reader.columnNames();
       const rows = reader.getRows();
