@@ -150,7 +150,7 @@ export async function appendRowsWithoutEngine(o: AppendRowsOptions): Promise<App
 /** The table, or a new one that exists only in memory until its first commit (as write-table.ts loadOrCreate). */
 async function loadOrNew(o: AppendRowsOptions, incoming: StructType): Promise<{ table: LoadedTable; pendingCreate?: TableChange }> {
   if (await o.catalog.tableExists(o.id)) return { table: await loadTable(o.catalog, o.io, o.id) };
-  const change = createTableChange({ location: await newTableLocation(o.io, o.warehouse, o.id), schema: incoming });
+  const change = createTableChange({ location: await newTableLocation(o.catalog, o.io, o.warehouse, o.id), schema: incoming });
   const metadata = applyChange(null, change, { metadataLocation: null, now: Date.now() });
   return { table: { id: o.id, metadataLocation: '', metadata, io: o.io }, pendingCreate: change };
 }

@@ -574,7 +574,7 @@ export interface TableToWrite {
 export async function loadOrCreate(o: Pick<WriteTableOptions, 'catalog' | 'io' | 'id' | 'warehouse' | 'partitionBy' | 'sortBy' | 'properties'>, incoming: StructType): Promise<TableToWrite> {
   if (await o.catalog.tableExists(o.id)) return { table: await loadTable(o.catalog, o.io, o.id) };
   await refuseCaseTwin(o.catalog, o.id);
-  const location = await newTableLocation(o.io, o.warehouse, o.id);
+  const location = await newTableLocation(o.catalog, o.io, o.warehouse, o.id);
   let change: TableChange;
   try {
     change = createTableChange({ location, schema: incoming, partitionBy: o.partitionBy, sortBy: o.sortBy, properties: o.properties });

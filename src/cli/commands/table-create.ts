@@ -91,7 +91,7 @@ export default async function create(tableName: string, opts: CreateOptions, cmd
         throw new FloeError('already-exists', `table ${name} already exists`, { hint: 'use --if-not-exists to accept an existing table, or `floe table evolve` to change it' });
       }
       await refuseCaseTwin(catalog, id, 'usage');
-      const location = await newTableLocation(io, project.paths.warehouse, id);
+      const location = await newTableLocation(catalog, io, project.paths.warehouse, id);
       let change;
       try {
         change = createTableChange({ location, schema, partitionBy, sortBy, properties });
