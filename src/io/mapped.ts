@@ -5,8 +5,9 @@
  * A table registered from elsewhere keeps the locations its writer stored, e.g.
  * `s3a://hyperparam-iceberg/…` or relative `data/persistent/iceberg/…` (duckdb-iceberg's
  * fixtures). Its metadata files are never rewritten; the mapping is applied on every access.
- * Rewriting is plain string-prefix replacement, and the longest matching `from` wins, so a
- * specific mapping can override a broad one.
+ * Rewriting replaces a prefix that ends at a path segment (`/x/t` maps `/x/t/metadata/…`,
+ * never `/x/t-copy/…`, which is where a copy registered beside the original lives), and the
+ * longest matching `from` wins, so a specific mapping can override a broad one.
  */
 import type { LocationMapping } from '../catalog/catalog.js';
 import type { FileInfo, FileIO, WriteOptions } from './fileio.js';
@@ -39,7 +40,7 @@ export class MappedFileIO implements FileIO {
    */
   unmap(location: string): string {
     let best: LocationMapping | undefined;
-    for (const m of this.mappings) if (location.startsWith(m.to) && (!best || m.to.length > best.to.length)) best = m;
+    for (const m of this.mappings) if (underPrefix(location, m.to) && (!best || m.to.length > best.to.length)) best = m;
     return best ? best.from + location.slice(best.to.length) : location;
   }
 
@@ -79,7 +80,7 @@ export class MappedFileIO implements FileIO {
   async *list(prefix: string): AsyncIterable<FileInfo> {
     const m = this.match(prefix);
     for await (const info of this.inner.list(this.map(prefix))) {
-      if (m && info.location.startsWith(m.to)) yield { ...info, location: m.from + info.location.slice(m.to.length) };
+      if (m && underPrefix(info.location, m.to)) yield { ...info, location: m.from + info.location.slice(m.to.length) };
       else yield info;
     }
   }
@@ -93,8 +94,15 @@ export class MappedFileIO implements FileIO {
   }
 
   private match(location: string): LocationMapping | undefined {
-    return this.mappings.find((m) => location.startsWith(m.from));
+    return this.mappings.find((m) => underPrefix(location, m.from));
   }
+}
+
+/** `location` is `prefix` itself or lies under it: the prefix ends at a `/` of the location (or at its scheme's `:`). */
+function underPrefix(location: string, prefix: string): boolean {
+  if (!location.startsWith(prefix)) return false;
+  if (location.length === prefix.length || prefix.endsWith('/') || prefix.endsWith(':')) return true;
+  return location[prefix.length] === '/';
 }
 
 /**

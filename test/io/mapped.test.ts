@@ -29,6 +29,20 @@ describe('MappedFileIO', () => {
     expect(io.map('s3a://bucket/t/v1.json')).toBe('/abs/bucket/t/v1.json');
   });
 
+  it('maps a prefix only at a path segment: a copy registered beside the original is not mapped again', async () => {
+    const inner = new MemoryFileIO();
+    const io = new MappedFileIO(inner, [{ from: '/x/t', to: '/x/t-copy' }]);
+    expect(io.map('/x/t/metadata/v1.json')).toBe('/x/t-copy/metadata/v1.json');
+    expect(io.map('/x/t')).toBe('/x/t-copy');
+    // The catalog's pointer of a registered table names the copy itself: read as it is.
+    expect(io.map('/x/t-copy/metadata/v1.json')).toBe('/x/t-copy/metadata/v1.json');
+    expect(io.unmap('/x/t-copy/metadata/v1.json')).toBe('/x/t/metadata/v1.json');
+    expect(io.unmap('/x/t-copy-2/metadata/v1.json')).toBe('/x/t-copy-2/metadata/v1.json');
+    await inner.write('/x/t-copy/metadata/v1.json', bytes('{}'));
+    expect(new TextDecoder().decode(await io.read('/x/t-copy/metadata/v1.json'))).toBe('{}');
+    expect(new MappedFileIO(inner, [{ from: 's3a:', to: 's3:' }]).map('s3a://b/k')).toBe('s3://b/k');
+  });
+
   it('applies the mapping on every operation, and speaks the stored vocabulary back', async () => {
     const inner = new MemoryFileIO();
     const io = new MappedFileIO(inner, mappings);
