@@ -3,7 +3,7 @@
  * found later (by interpolation or by the zod schemas, which only see plain values and a
  * path) can be reported at the line and column the user has to edit.
  */
-import { type Document, isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type Pair } from 'yaml';
+import { type Document, isAlias, type YAMLError, isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type Pair } from 'yaml';
 import type { Diagnostic, PathSegment } from './diagnostics.js';
 
 export interface YamlSource {
@@ -43,15 +43,108 @@ export function parseYaml(text: string, file: string): ParsedYaml {
   });
   const source: YamlSource = { file, text, doc, lines };
   const diagnostics: Diagnostic[] = [];
+  const flowRef = unquotedFlowReference(text, doc.errors);
+  const seen = new Set<string>();
   for (const [list, severity] of [[doc.errors, 'error'], [doc.warnings, 'warning']] as const) {
     for (const e of list) {
-      const { line, col } = position(source, e.pos[0]);
+      // An unquoted ${VAR} inside a flow collection breaks the collection, and every token after it
+      // is reported again: one diagnostic at the reference says what to write instead.
+      if (flowRef !== undefined && severity === 'error' && e.pos[0] >= flowRef.offset) continue;
+      // A block mapping's key indented deeper than the keys above it is read as the continuation of
+      // the previous line's value: the library reports that twice at the previous value.
+      if (e.code === 'BLOCK_AS_IMPLICIT_KEY' && list.some((o) => o.code === 'MULTILINE_IMPLICIT_KEY' && o.pos[0] === e.pos[0])) continue;
+      const { offset, message: ours } = errorPlace(source, e);
+      const { line, col } = position(source, offset);
       // The yaml library's advice (use parseAllDocuments) is for programmers, not for the file's author.
-      const message = e.code === 'MULTIPLE_DOCS' ? 'a second YAML document starts here (---): floe reads one document per file (one pipeline per pipeline file)' : stripPosition(e.message);
+      const message = e.code === 'MULTIPLE_DOCS' ? 'a second YAML document starts here (---): floe reads one document per file (one pipeline per pipeline file)' : (ours ?? stripPosition(e.message));
+      const key = `${line}:${col}:${message}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
       diagnostics.push({ file, line, col, path: '', message: `YAML: ${message}`, severity });
     }
   }
+  if (flowRef !== undefined) {
+    const { line, col } = position(source, flowRef.offset);
+    const ref = flowRef.ref;
+    diagnostics.push({
+      file,
+      line,
+      col,
+      path: '',
+      message: `YAML: ${ref} inside a flow collection ({...} or [...]) must be quoted, since { and } end a plain value there: quote the value that holds it ("${ref}"), or write this map or list in block style (one key per line, where key: ${ref} needs no quotes)`,
+      severity: 'error',
+    });
+  }
   return { source, diagnostics, ok: doc.errors.length === 0 };
+}
+
+/**
+ * Where to report a syntax error. An indentation error is reported on the line to re-indent:
+ * a key read as the continuation of the line above (MULTILINE_IMPLICIT_KEY) at that key, and
+ * BAD_INDENT at the first character of the misplaced line, not the line break before it.
+ */
+function errorPlace(src: YamlSource, e: YAMLError): { offset: number; message?: string } {
+  const [from, to] = e.pos;
+  if (e.code === 'MULTILINE_IMPLICIT_KEY') {
+    const lineStart = src.text.lastIndexOf('\n', Math.max(0, to - 1)) + 1;
+    if (lineStart > from) {
+      const previous = position(src, from).line;
+      return { offset: firstNonBlank(src.text, lineStart), message: `this line is indented deeper than the keys above it, so it is read as part of the value on line ${previous}: a mapping's keys must start at the same column` };
+    }
+    return { offset: from };
+  }
+  if (e.code === 'BAD_INDENT') return { offset: firstNonBlank(src.text, from) };
+  return { offset: from };
+}
+
+function firstNonBlank(text: string, offset: number): number {
+  let i = offset;
+  while (i < text.length && (text[i] === ' ' || text[i] === '\t' || text[i] === '\n' || text[i] === '\r')) i++;
+  return i < text.length ? i : offset;
+}
+
+/**
+ * The first unquoted `${...}` inside a flow collection, when a syntax error is reported at or
+ * after it on its line: in `{header: ${HDR}}` the `{` of the reference opens a nested map.
+ * Quotes and comments are followed line by line, which is enough for the single-line flow
+ * maps of pipeline files; anything else is left to the library's own messages.
+ */
+function unquotedFlowReference(text: string, errors: readonly YAMLError[]): { offset: number; ref: string } | undefined {
+  if (errors.length === 0) return undefined;
+  const first = Math.min(...errors.map((e) => e.pos[0]));
+  let depth = 0;
+  let quote: string | undefined;
+  for (let i = 0; i < text.length && i <= first; i++) {
+    const c = text[i]!;
+    if (quote !== undefined) {
+      if (quote === '"' && c === '\\') i++;
+      else if (c === quote && quote === "'" && text[i + 1] === "'") i++;
+      else if (c === quote) quote = undefined;
+      continue;
+    }
+    if (c === '#' && (i === 0 || /\s/.test(text[i - 1]!))) {
+      while (i < text.length && text[i] !== '\n') i++;
+      continue;
+    }
+    if ((c === '"' || c === "'") && depth > 0) {
+      quote = c;
+      continue;
+    }
+    if (c === '$' && text[i + 1] === '{' && depth > 0 && text[i - 1] !== '$') {
+      const end = text.indexOf('}', i);
+      const lineEnd = text.indexOf('\n', i);
+      const ref = end > 0 && (lineEnd < 0 || end < lineEnd) ? text.slice(i, end + 1) : '${';
+      // Only when the first error is on this reference's line, so an unrelated error is kept.
+      const errorLine = text.lastIndexOf('\n', first - 1);
+      const refLine = text.lastIndexOf('\n', i - 1);
+      return errorLine === refLine ? { offset: i, ref } : undefined;
+    }
+    // At block level a bracket opens a flow collection only where a value or item starts.
+    if ((c === '{' || c === '[') && (depth > 0 || /(^\s*|\n\s*|[:-]\s+)$/.test(text.slice(Math.max(0, i - 40), i)))) depth++;
+    else if ((c === '}' || c === ']') && depth > 0) depth--;
+    else if (c === '\n' && depth === 0) quote = undefined;
+  }
+  return undefined;
 }
 
 export function position(src: YamlSource, offset: number): Position {

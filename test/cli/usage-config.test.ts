@@ -71,7 +71,9 @@ describe('floe.yaml', () => {
     const dir = await tmp();
     await writeFile(path.join(dir, 'floe.yaml'), 'warehouse: ./warehouse\ncatalog:\n  uri: sqlite:./warehouse/catalog.db\n   name: floe\n');
     const r = await floe(['--project', dir, 'tables']);
-    expectFailure(r, 2, [`${path.join(dir, 'floe.yaml')}:3:`, /floe\.yaml:\d+:\d+/]);
+    // At the misindented line itself (4), once; not at the value on line 3 it is read into.
+    expectFailure(r, 2, [`${path.join(dir, 'floe.yaml')}:4:4: YAML: this line is indented deeper`]);
+    expect(r.stderr.match(/floe\.yaml:\d+:\d+/g)).toHaveLength(1);
     await expectStackWithDebug(dir, ['tables'], 2);
   });
 
