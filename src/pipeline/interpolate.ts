@@ -6,10 +6,15 @@
  * ranges are untouched, so every later diagnostic still points into the file as written.
  * Rules:
  * - `${VAR:-text}` uses `text` when VAR is unset or empty; `$${` is a literal `${`.
+ * - `${VAR}` with VAR set to the empty string is an error, as an unset one is: an empty
+ *   DATA_DIR turns `"${DATA_DIR}/*.csv"` into `/*.csv` at the filesystem root. `${VAR:-}`
+ *   says an empty value is meant.
  * - Map keys are not interpolated: the file's structure does not change with the environment.
  * - An unquoted scalar that holds a reference takes the type its text would have had if
  *   written literally (`path_style: ${S3_PATH_STYLE}` is a boolean, `batch_size: ${N}` a
  *   number), as if the variable were substituted before parsing; quote it to keep a string.
+ *   A quoted scalar that is one reference and nothing else is remembered (`quoted`), so a
+ *   field that takes only a boolean or a number can say how to write it (explainQuoted).
  * - Messages name the variable, never its value.
  */
 import { isMap, isScalar, isSeq, parse, Scalar } from 'yaml';
@@ -30,6 +35,8 @@ export interface InterpolateResult {
   used: Interpolation[];
   /** Formatted paths whose interpolation failed; validation errors there would only repeat it. */
   failed: Set<string>;
+  /** Formatted path → variable, for quoted scalars that are exactly one reference (`"${HDR}"`). */
+  quoted: Map<string, string>;
 }
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -67,6 +74,10 @@ export function interpolateString(text: string, env: Env): StringResult {
       problems.push({ needle: match, message: `environment variable ${name} is not set (set it, or write \${${name}:-default})` });
       return match;
     }
+    if (set === '') {
+      problems.push({ needle: match, message: `environment variable ${name} is set but empty (set it to a value, or write \${${name}:-} if an empty value is meant)` });
+      return match;
+    }
     used.push({ name, value: set });
     return set;
   });
@@ -75,7 +86,7 @@ export function interpolateString(text: string, env: Env): StringResult {
 
 /** Interpolates every string scalar of the document in place. */
 export function interpolateDocument(src: YamlSource, env: Env): InterpolateResult {
-  const out: InterpolateResult = { diagnostics: [], used: [], failed: new Set() };
+  const out: InterpolateResult = { diagnostics: [], used: [], failed: new Set(), quoted: new Map() };
   const seen = new Set<unknown>();
   const walk = (node: unknown, path: PathSegment[]): void => {
     // An anchored node is visited once, where it is defined; aliases share the result.
@@ -111,7 +122,29 @@ function substitute(src: YamlSource, node: Scalar, path: PathSegment[], env: Env
     }
     return;
   }
+  if (node.type !== Scalar.PLAIN) {
+    const whole = /^\$\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*(:-[^}]*)?\}$/.exec(node.value as string);
+    if (whole) out.quoted.set(formatPath(path), whole[1]!);
+  }
   node.value = node.type === Scalar.PLAIN ? retype(r.value) : r.value;
+}
+
+/**
+ * A field that takes a boolean or a number, given a quoted reference (`header: "${HDR}"`), is
+ * reported as `expected boolean, got string`; this says which variable and how to write it.
+ */
+export function explainQuoted(diagnostics: readonly Diagnostic[], quoted: ReadonlyMap<string, string>): Diagnostic[] {
+  if (quoted.size === 0) return [...diagnostics];
+  return diagnostics.map((d) => {
+    const name = quoted.get(d.path);
+    const m = /^expected (boolean|number|integer)\b.*, got string$/.exec(d.message);
+    if (name === undefined || !m) return d;
+    const key = d.path.replace(/^.*[.\]]/, '').replace(/^\[|"|\]$/g, '') || d.path;
+    return {
+      ...d,
+      message: `${d.message}: "\${${name}}" is quoted, so it stays a string; this field takes a ${m[1]}: write the reference unquoted in block style (\`${key}: \${${name}}\` on its own line), where its value is read as YAML reads it`,
+    };
+  });
 }
 
 /** The value `text` would have as an unquoted YAML scalar, limited to numbers and booleans. */

@@ -4,7 +4,7 @@
  */
 import { basename, extname } from 'node:path';
 import { type Diagnostic, sortDiagnostics } from './diagnostics.js';
-import { type Env, type Interpolation, interpolateDocument } from './interpolate.js';
+import { type Env, explainQuoted, type Interpolation, interpolateDocument } from './interpolate.js';
 import { validateAgainst } from './issues.js';
 import { locate, parseYaml, type YamlSource } from './parse.js';
 import { PIPELINE_NAME } from './schema-common.js';
@@ -26,12 +26,12 @@ export function pipelineNameFromFile(file: string): string {
 }
 
 /** Text of YAML → interpolated plain value, or the diagnostics that prevent it. */
-export function readYamlText(text: string, file: string, env: Env): { data: unknown; src: YamlSource; diagnostics: Diagnostic[]; used: Interpolation[]; failed: Set<string>; ok: boolean } {
+export function readYamlText(text: string, file: string, env: Env): { data: unknown; src: YamlSource; diagnostics: Diagnostic[]; used: Interpolation[]; failed: Set<string>; quoted: Map<string, string>; ok: boolean } {
   const parsed = parseYaml(text, file);
-  if (!parsed.ok) return { data: undefined, src: parsed.source, diagnostics: parsed.diagnostics, used: [], failed: new Set(), ok: false };
+  if (!parsed.ok) return { data: undefined, src: parsed.source, diagnostics: parsed.diagnostics, used: [], failed: new Set(), quoted: new Map(), ok: false };
   const interp = interpolateDocument(parsed.source, env);
   const data: unknown = parsed.source.doc.toJS({ maxAliasCount: 100 });
-  return { data, src: parsed.source, diagnostics: [...parsed.diagnostics, ...interp.diagnostics], used: interp.used, failed: interp.failed, ok: true };
+  return { data, src: parsed.source, diagnostics: [...parsed.diagnostics, ...interp.diagnostics], used: interp.used, failed: interp.failed, quoted: interp.quoted, ok: true };
 }
 
 export function validatePipelineText(text: string, file: string, env: Env = process.env): FileResult<Pipeline> {
@@ -47,7 +47,7 @@ export function validatePipelineText(text: string, file: string, env: Env = proc
   const kind = typeof data === 'object' && !Array.isArray(data) ? (data as Record<string, unknown>).kind : undefined;
   const schema = kind === 'identity' ? identityPipeline : ingestPipeline;
   const result = validateAgainst(schema, data, src, read.failed);
-  diagnostics.push(...result.diagnostics);
+  diagnostics.push(...explainQuoted(result.diagnostics, read.quoted));
 
   const fromFile = pipelineNameFromFile(file);
   const given = result.value?.name;

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { type CatalogConfig, parseCatalogUri } from '../catalog/open.js';
 import { configError, isFloeError } from '../errors.js';
 import { type Diagnostic, diagnosticsError, hasErrors } from './diagnostics.js';
-import type { Env } from './interpolate.js';
+import { type Env, explainQuoted } from './interpolate.js';
 import { validateAgainst } from './issues.js';
 import { locate } from './parse.js';
 import type { FileResult } from './pipeline.js';
@@ -77,7 +77,7 @@ export function validateProjectText(text: string, file: string, env: Env = proce
   if (!read.ok) return { value: undefined, diagnostics: read.diagnostics, used: [], source: read.src };
   // An empty floe.yaml is a valid project: every field has a default.
   const result = validateAgainst(projectSchema, read.data ?? {}, read.src, read.failed);
-  const diagnostics: Diagnostic[] = [...read.diagnostics, ...result.diagnostics];
+  const diagnostics: Diagnostic[] = [...read.diagnostics, ...explainQuoted(result.diagnostics, read.quoted)];
   if (result.value === undefined || hasErrors(diagnostics)) return { value: undefined, diagnostics, used: read.used, source: read.src };
 
   const p = result.value;
