@@ -3,7 +3,9 @@
  * enough for an editor to jump to it. Validation collects every diagnostic before
  * reporting (STYLE §7) so a user fixes a file in one round trip, not one error at a time.
  */
+import { basename, extname } from 'node:path';
 import { configError, type FloeError } from '../errors.js';
+import { didYouMean } from './suggest.js';
 
 export type Severity = 'error' | 'warning';
 
@@ -61,15 +63,39 @@ export function sortDiagnostics(diagnostics: readonly Diagnostic[]): Diagnostic[
 }
 
 /**
+ * `floe run p` when no pipeline is named p. The likeliest cause is a file p.yaml whose `name:`
+ * says something else (validate only warns about that): say so, and how to run it.
+ * `files` are the pipeline files read, each with the name it goes by.
+ */
+export function noPipelineNamed(name: string, files: readonly { file: string; name: string }[], projectPath?: string): string {
+  const renamed = files.find((f) => basename(f.file, extname(f.file)) === name && f.name !== name);
+  if (renamed !== undefined) {
+    return `no pipeline named '${name}': ${basename(renamed.file)} declares name '${renamed.name}' (run it as \`${floeCommand(`run ${renamed.name}`, projectPath)}\`, or change its name: to '${name}')`;
+  }
+  return `no pipeline named '${name}'${didYouMean(name, files.map((f) => f.name))}`;
+}
+
+/**
+ * A floe command line to suggest in a hint, keeping the `--project` the user gave so it works
+ * when pasted from the same folder: `floe --project ../x.yaml validate`.
+ */
+export function floeCommand(args: string, projectPath?: string): string {
+  if (projectPath === undefined) return `floe ${args}`;
+  const quoted = /^[A-Za-z0-9_@%+=:,./-]+$/.test(projectPath) ? projectPath : `'${projectPath.replace(/'/g, `'\\''`)}'`;
+  return `floe --project ${quoted} ${args}`;
+}
+
+/**
  * One config error that lists every error diagnostic, for callers that cannot go on
  * (`floe run` with a broken file). The diagnostics travel as data in the context for --json.
+ * `projectPath` is the `--project` given, repeated in the suggested command.
  */
-export function diagnosticsError(diagnostics: readonly Diagnostic[]): FloeError {
+export function diagnosticsError(diagnostics: readonly Diagnostic[], projectPath?: string): FloeError {
   const errors = sortDiagnostics(diagnostics.filter((d) => d.severity === 'error'));
   const n = errors.length;
   const lines = errors.map(formatDiagnostic).join('\n');
   return configError(`${n} error${n === 1 ? '' : 's'} in project files:\n${lines}`, {
     context: { diagnostics: errors },
-    hint: 'run `floe validate` to see every problem, warnings included',
+    hint: `run \`${floeCommand('validate', projectPath)}\` to see every problem, warnings included`,
   });
 }

@@ -116,7 +116,10 @@ export async function loadProjectFile(projectPath?: string, options: { cwd?: str
   const r = await readProject(projectPath, options);
   if (r.value === undefined || hasErrors(r.diagnostics)) {
     const redact = createRedactor(collectSecrets(r.used));
-    throw diagnosticsError(r.diagnostics.map((d) => ({ ...d, message: redact(d.message) })));
+    throw diagnosticsError(
+      r.diagnostics.map((d) => ({ ...d, message: redact(d.message) })),
+      projectPath,
+    );
   }
   return r.value;
 }
