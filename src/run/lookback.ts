@@ -9,12 +9,11 @@
  * late update), rows the delete column marks, and every row of a run whose columns are not
  * the table's (a schema change) go through the merge as before.
  */
-import { readFile } from 'node:fs/promises';
 import type { Engine } from '../engine/duckdb.js';
 import { schemaError } from '../errors.js';
 import type { TableMetadata } from '../iceberg/types.js';
 import type { LoadedPipeline } from '../pipeline/load.js';
-import { locate, parseYaml } from '../pipeline/parse.js';
+import { settingPosition } from '../pipeline/setting-position.js';
 import { cursorKind, isZeroLookback, lookbackText, type LookbackSetting, type LookbackWhere } from '../sources/lookback.js';
 import { tableScanSql } from '../engine/read.js';
 import { quoteIdent, quoteLiteral } from '../engine/sql.js';
@@ -54,12 +53,8 @@ export async function lookbackWhere(lp: LoadedPipeline, metadata: TableMetadata 
   const target = p.columns[inc.cursor]?.rename ?? inc.cursor;
   const field = metadata ? currentSchema(metadata).fields.find((f) => f.name === target) : undefined;
   if (field && typeof field.type === 'string') where.type = field.type;
-  try {
-    const parsed = parseYaml(await readFile(lp.file, 'utf8'), lp.file);
-    if (parsed.ok) where.at = locate(parsed.source, ['source', 'incremental', 'lookback']);
-  } catch {
-    // The file was read when the project loaded; without it the message names the file only.
-  }
+  const at = settingPosition(lp.file, ['source', 'incremental', 'lookback']);
+  if (at) where.at = at;
   return where;
 }
 

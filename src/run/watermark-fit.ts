@@ -5,11 +5,10 @@
  * watermark stored before the column's type changed) fails the run here, naming what to fix,
  * instead of failing inside a later statement with DuckDB's bare conversion error.
  */
-import { readFile } from 'node:fs/promises';
 import type { Engine } from '../engine/duckdb.js';
 import { quoteLiteral } from '../engine/sql.js';
 import { configError, sourceError } from '../errors.js';
-import { locate, parseYaml } from '../pipeline/parse.js';
+import { settingPosition } from '../pipeline/setting-position.js';
 
 export interface BoundWhere {
   pipeline: string;
@@ -26,7 +25,7 @@ export async function checkBoundFits(engine: Engine, bound: string, type: string
   const r = await engine.all(`SELECT TRY_CAST(${quoteLiteral(bound)} AS ${type}) IS NOT NULL AS ok`, 'check the incremental bound against the cursor type');
   if (r[0]?.ok === true) return;
   if (!where.committed && where.initial !== undefined) {
-    const at = await initialPosition(where.file);
+    const at = settingPosition(where.file, ['source', 'incremental', 'initial']);
     const prefix = at ? `${where.file}:${at.line}:${at.col}: source.incremental.initial` : `pipeline ${where.pipeline} (${where.file}): incremental.initial`;
     throw configError(`${prefix}: ${JSON.stringify(String(where.initial))} is not a value of the cursor ${where.cursor}'s type (${type})`, {
       context: { pipeline: where.pipeline, cursor: where.cursor },
@@ -37,14 +36,4 @@ export async function checkBoundFits(engine: Engine, bound: string, type: string
     context: { pipeline: where.pipeline, cursor: where.cursor },
     hint: `The cursor column's type changed since that run. Give ${where.cursor} its earlier type under columns:, or run once with --full-refresh to read the source from the start.`,
   });
-}
-
-async function initialPosition(file: string) {
-  try {
-    const parsed = parseYaml(await readFile(file, 'utf8'), file);
-    return parsed.ok ? locate(parsed.source, ['source', 'incremental', 'initial']) : undefined;
-  } catch {
-    // The file was read when the project loaded; without it the message names the file only.
-    return undefined;
-  }
 }

@@ -14,9 +14,8 @@
  *   record without one fails naming the page and the record, not a column of a temp view.
  */
 import { relative } from 'node:path';
-import { readFileSync } from 'node:fs';
 import { configError, sourceError } from '../errors.js';
-import { locate, parseYaml } from '../pipeline/parse.js';
+import { settingPosition } from '../pipeline/setting-position.js';
 import type { Source as SourceConfig } from '../pipeline/schema-source.js';
 import type { Redactor } from '../pipeline/secrets.js';
 import { scanJson, type JsonKind } from './http-json.js';
@@ -40,16 +39,8 @@ export interface SettingWhere {
 export function settingAt(where: SettingWhere, key: string): string {
   if (where.file === undefined) return `pipeline ${where.pipeline}`;
   const shown = where.projectDir === undefined ? where.file : relative(where.projectDir, where.file) || where.file;
-  try {
-    const parsed = parseYaml(readFileSync(where.file, 'utf8'), where.file);
-    if (parsed.ok) {
-      const at = locate(parsed.source, ['source', 'incremental', key]);
-      return `${shown}:${at.line}:${at.col}`;
-    }
-  } catch {
-    // Named by file only.
-  }
-  return shown;
+  const at = settingPosition(where.file, ['source', 'incremental', key]);
+  return at ? `${shown}:${at.line}:${at.col}` : shown;
 }
 
 const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
