@@ -9,7 +9,7 @@
  * parse tree (json_serialize_sql), so it sees names the way the engine binds them.
  */
 import type { Engine } from '../engine/duckdb.js';
-import { usageError } from '../errors.js';
+import { notFound, usageError } from '../errors.js';
 import { parseTree, readProblems } from './sql-reads.js';
 
 /**
@@ -22,6 +22,14 @@ export async function checkMaskedQuery(engine: Engine, sql: string, views: reado
   if (problems.some((p) => p.kind === 'statement')) {
     throw usageError('--mask runs only SELECT statements: COPY, PRAGMA, SET, ATTACH and the like could read or write past the PII masks', {
       hint: 'Write the query as a SELECT over ns.table names; --out FILE and --format csv|json|parquet write its result.',
+    });
+  }
+  // Tables that are not in the catalog: not-found as without --mask (exit 1), still refused before the query runs.
+  if (problems.every((p) => p.missing)) {
+    const names = [...new Set(problems.map((p) => p.what.replace(/ \(not a catalog table\)$/, '')))];
+    throw notFound(`${names.length === 1 ? 'table' : 'tables'} ${names.join(', ')} ${names.length === 1 ? 'does' : 'do'} not exist in the catalog`, {
+      context: { table: names.join(', ') },
+      hint: 'Run `floe tables` to list the tables in the catalog.',
     });
   }
   const list = [...new Set(problems.map((p) => p.what))];

@@ -37,7 +37,15 @@ export interface ReadProblem {
   what: string;
   /** Byte offset in the SQL text (DuckDB's query_location), when the tree gives one. */
   at?: number;
+  /**
+   * A qualified name outside DuckDB's own databases and schemas that floe opened no view for:
+   * a table that is not in the catalog (still refused: DuckDB must not resolve it to anything).
+   */
+  missing?: true;
 }
+
+/** The default database and schema of a DuckDB session: `memory.x`, `main.x` name DuckDB's own tables. */
+const DUCKDB_DEFAULTS = new Set(['memory', 'main']);
 
 /** The parse tree of a SQL text, or null when DuckDB's output is not JSON. */
 export async function parseTree(engine: Engine, sql: string): Promise<unknown> {
@@ -95,7 +103,9 @@ export function readProblems(tree: unknown, views?: readonly string[], relations
           problems.push({ kind: file ? 'file' : 'relation', what: file ? `'${name}' (not a catalog table: a file)` : `'${name}' (not a catalog table: a file or a DuckDB table)`, ...at(node) });
         }
       } else if (allowed ? !allowed.has(lower.join('.')) : lower.slice(0, -1).some((p) => DUCKDB_SCHEMAS.has(p)) || (parts.length >= 3 && DUCKDB_DATABASES.has(lower[0]!))) {
-        problems.push({ kind: 'relation', what: allowed ? `${name} (not a catalog table)` : `${name} (DuckDB's own catalog, not a floe table)`, ...at(node) });
+        const own = lower.slice(0, -1).some((p) => DUCKDB_SCHEMAS.has(p)) || DUCKDB_DATABASES.has(lower[0]!) || DUCKDB_DEFAULTS.has(lower[0]!);
+        if (allowed && !own) problems.push({ kind: 'relation', what: `${name} (not a catalog table)`, missing: true, ...at(node) });
+        else problems.push({ kind: 'relation', what: allowed ? `${name} (not a catalog table)` : `${name} (DuckDB's own catalog, not a floe table)`, ...at(node) });
       }
     } else if (node.type === 'TABLE_FUNCTION') {
       const fn = node.function as { function_name?: unknown } | undefined;

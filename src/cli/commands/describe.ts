@@ -1,8 +1,11 @@
 import type { Command } from 'commander';
-import { parseTableIdentifier } from '../../catalog/identifier.js';
+import type { Catalog } from '../../catalog/catalog.js';
+import { formatTableIdentifier, parseTableIdentifier } from '../../catalog/identifier.js';
+import { FloeError } from '../../errors.js';
 import { stringifyJson } from '../../iceberg/json.js';
 import type { IcebergType, NestedField, TableMetadata } from '../../iceberg/types.js';
 import { formatDuration } from '../../pipeline/duration.js';
+import { didYouMean } from '../../pipeline/suggest.js';
 import { loadTable } from '../../table/load.js';
 import { globalsOf, withProject } from '../context.js';
 import { consoleOutput, oneLine, reportingS3Retries } from '../output.js';
@@ -13,7 +16,9 @@ export default async function describe(tableName: string, opts: { json?: boolean
   // Retried S3 requests: one summary line on stderr at the end (stdout unchanged).
   return reportingS3Retries(out, async () => {
     const id = parseTableIdentifier(tableName);
-    const table = await withProject(globalsOf(cmd), ({ catalog, io }) => loadTable(catalog, io, id), { create: false });
+    const table = await withProject(globalsOf(cmd), ({ catalog, io }) => loadTable(catalog, io, id).catch((e: unknown) => withTableSuggestion(e, catalog, tableName)), {
+      create: false,
+    });
     const m = table.metadata;
     if (opts.json) {
       out.out(stringifyJson({ table: tableName, 'metadata-location': table.metadataLocation, metadata: m }, 2));
@@ -22,6 +27,23 @@ export default async function describe(tableName: string, opts: { json?: boolean
     out.out(describeText(tableName, table.metadataLocation, m));
     return 0;
   });
+}
+
+/**
+ * A table that is not in the catalog, with the closest name that is (`raw.MG` for `raw.mg`,
+ * `raw.ordrs` for `raw.orders`), as a misspelt pipeline name gets one. Throws `e`, or `e`
+ * with the suggestion when the catalog lists one; a catalog that cannot be listed leaves `e`.
+ */
+export async function withTableSuggestion(e: unknown, catalog: Catalog, name: string): Promise<never> {
+  // The table itself is missing (not, say, a metadata file it names).
+  if (!(e instanceof FloeError) || e.kind !== 'not-found' || e.context.table !== name) throw e;
+  const names = await catalog
+    .listTables()
+    .then((ids) => ids.map(formatTableIdentifier))
+    .catch(() => [] as string[]);
+  const hint = didYouMean(name, names.filter((n) => n !== name));
+  if (hint === '') throw e;
+  throw new FloeError('not-found', `${e.message}${hint}`, { cause: e, context: e.context, ...(e.hint !== undefined ? { hint: e.hint } : {}) });
 }
 
 export function describeText(name: string, metadataLocation: string, m: TableMetadata): string {
