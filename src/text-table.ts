@@ -22,16 +22,17 @@ export function formatTable(columns: string[], rows: unknown[][]): string {
   return [line(columns), line(widths.map((w) => '-'.repeat(w))), ...text.map(line)].join('\n');
 }
 
-// East Asian Wide and Fullwidth blocks (Unicode's EastAsianWidth.txt, W and F, by block).
+// East Asian Wide and Fullwidth blocks (Unicode's EastAsianWidth.txt, W and F, by block);
+// emoji are matched by their Emoji_Presentation property instead.
 const WIDE: readonly (readonly [number, number])[] = [
-  [0x1100, 0x115f], [0x231a, 0x231b], [0x2329, 0x232a], [0x23e9, 0x23ec], [0x23f0, 0x23f0], [0x23f3, 0x23f3],
-  [0x2e80, 0x303e], [0x3041, 0x33ff], [0x3400, 0x4dbf], [0x4e00, 0x9fff], [0xa000, 0xa4cf], [0xa960, 0xa97f],
-  [0xac00, 0xd7a3], [0xf900, 0xfaff], [0xfe10, 0xfe19], [0xfe30, 0xfe6f], [0xff00, 0xff60], [0xffe0, 0xffe6],
-  [0x16fe0, 0x16fe4], [0x17000, 0x18cff], [0x1b000, 0x1b2ff], [0x1f200, 0x1f2ff], [0x1f300, 0x1f64f], [0x1f680, 0x1f6ff],
-  [0x1f900, 0x1f9ff], [0x1fa70, 0x1faff], [0x20000, 0x2fffd], [0x30000, 0x3fffd],
+  [0x1100, 0x115f], [0x2329, 0x232a], [0x2e80, 0x303e], [0x3041, 0x33ff], [0x3400, 0x4dbf], [0x4e00, 0x9fff],
+  [0xa000, 0xa4cf], [0xa960, 0xa97f], [0xac00, 0xd7a3], [0xf900, 0xfaff], [0xfe10, 0xfe19], [0xfe30, 0xfe6f],
+  [0xff00, 0xff60], [0xffe0, 0xffe6], [0x16fe0, 0x16fe4], [0x17000, 0x18cff], [0x1b000, 0x1b2ff], [0x1f200, 0x1f2ff],
+  [0x20000, 0x2fffd], [0x30000, 0x3fffd],
 ];
 const ZERO_WIDTH = /^[\p{Mn}\p{Me}\p{Cf}]$/u;
 const EMOJI = /^\p{Emoji_Presentation}$/u;
+const EMOJI_MODIFIER = /^\p{Emoji_Modifier}$/u;
 
 function codePointWidth(ch: string): number {
   const cp = ch.codePointAt(0)!;
@@ -53,13 +54,26 @@ function codePointWidth(ch: string): number {
 
 /**
  * The columns a string takes in a terminal: East Asian Wide and Fullwidth characters (CJK,
- * Hangul, fullwidth forms, emoji) take two, combining marks and format characters none.
+ * Hangul, fullwidth forms, emoji, a flag) take two, combining marks and format characters none.
+ * Per code point, not per grapheme cluster: an Indic conjunct may count one more than a
+ * terminal shows.
  */
 export function displayWidth(s: string): number {
   let w = 0;
   // ASCII fast path: most cells are plain.
   if (/^[\x20-\x7e]*$/.test(s)) return s.length;
-  for (const ch of s) w += codePointWidth(ch);
+  let flag = false;
+  for (const ch of s) {
+    // A skin-tone modifier joins the emoji before it; two regional indicators make one flag.
+    if (EMOJI_MODIFIER.test(ch)) continue;
+    const regional = ch >= '\u{1f1e6}' && ch <= '\u{1f1ff}';
+    if (regional && flag) {
+      flag = false;
+      continue;
+    }
+    flag = regional;
+    w += codePointWidth(ch);
+  }
   return w;
 }
 

@@ -21,6 +21,8 @@ describe('text table with wide characters', () => {
     expect(displayWidth('서울')).toBe(4);
     expect(displayWidth('🙂')).toBe(2);
     expect(displayWidth('naïve')).toBe(5);
+    expect(displayWidth('👍🏽')).toBe(2);
+    expect(displayWidth('🇯🇵🇫🇷')).toBe(4);
   });
 
   it('aligns a CJK column name and values with ASCII ones', () => {
