@@ -7,6 +7,7 @@ import { resolve } from 'node:path';
 import { notFound, usageError } from '../errors.js';
 import { quoteLiteral } from '../engine/sql.js';
 import { jsonLinesReadSql } from '../sources/json-read.js';
+import { MAX_LINE_OPTION } from './csv-errors.js';
 
 export type FileFormat = 'csv' | 'jsonl' | 'json' | 'parquet';
 
@@ -68,7 +69,8 @@ export function fileSourceSql(files: readonly string[], o: FileSourceOptions): s
       // skip = 0: left to the sniffer, lines before the first one of the dominant column count
       // (a header that does not split on the delimiter, say) are skipped without a word, and
       // the next data line becomes the header.
-      const opts = ['union_by_name = true', `header = ${o.header === false ? 'false' : 'true'}`, 'skip = 0'];
+      // Records up to 16 MiB, not DuckDB's 2 MB (csv-errors.ts).
+      const opts = ['union_by_name = true', `header = ${o.header === false ? 'false' : 'true'}`, 'skip = 0', MAX_LINE_OPTION];
       // With the delimiter known from the extension, a malformed row inside DuckDB's sniffing
       // sample is an error naming its line, instead of making the sniffer fall back to reading
       // every line as one text column.

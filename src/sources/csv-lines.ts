@@ -25,6 +25,7 @@
  */
 import { quoteIdent, quoteLiteral } from '../engine/sql.js';
 import type { CsvDialect } from '../ingest/explain-read.js';
+import { MAX_LINE_OPTION } from '../ingest/csv-errors.js';
 
 /** Four control bytes as the delimiter: no CSV line holds them, so each line is one value. */
 const NO_DELIMITER = 'chr(0) || chr(31) || chr(0) || chr(30)';
@@ -66,6 +67,18 @@ function quoteCountSql(u: string, d: CsvDialect): string {
 }
 
 /**
+ * The encoding the line map reads a file in. A UTF-8 file is read as Latin-1 when the
+ * dialect's characters are ASCII: every byte is a character then, so a line that is not UTF-8
+ * (a Latin-1 export read as UTF-8, which DuckDB's reader quarantines) does not fail the map,
+ * and newlines, quotes and delimiters, all ASCII bytes that UTF-8 never uses inside another
+ * character, fall where they do in UTF-8.
+ */
+function lineEncoding(d: CsvDialect): string {
+  const ascii = (s: string) => /^[\x00-\x7f]*$/.test(s);
+  return /^utf-?8$/i.test(d.encoding) && ascii(d.delimiter) && ascii(d.quote) && ascii(d.escape) ? 'latin-1' : d.encoding;
+}
+
+/**
  * SQL of one row per file: file_index, n (its lines), marks: the lines after the skipped ones
  * that are blank (as -line) or hold an odd number of quotes (as line). One list aggregate
  * with a cheap filter first (most lines hold no quote): a third of the time of two lists.
@@ -79,7 +92,7 @@ export function csvLineSummarySql(files: readonly string[], d: CsvDialect): stri
     .map((file, i) => {
       const lines =
         `SELECT ordinality AS line, coalesce(t, '') AS t FROM read_csv(${quoteLiteral(file)}, columns = {'t': 'VARCHAR'}, header = false, auto_detect = false, ` +
-        `quote = '', escape = '', delim = ${NO_DELIMITER}, strict_mode = false, encoding = ${quoteLiteral(d.encoding)}) WITH ORDINALITY`;
+        `quote = '', escape = '', delim = ${NO_DELIMITER}, strict_mode = false, encoding = ${quoteLiteral(lineEncoding(d))}, ${MAX_LINE_OPTION}) WITH ORDINALITY`;
       return (
         `SELECT ${i} AS file_index, count(*)::BIGINT AS n, ` +
         `coalesce(list(CASE WHEN t = '' THEN -line ELSE line END) FILTER (WHERE line > ${d.skip} AND (t = '' OR ${odd})), []) AS marks FROM (SELECT line, t, ${u} AS u FROM (${lines}))`

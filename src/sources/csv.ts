@@ -9,6 +9,7 @@ import { FloeError } from '../errors.js';
 import { type CsvDialect, explainReadFailure, refuseEmptyCsv } from '../ingest/explain-read.js';
 import { guardCsvDoubles } from '../ingest/csv-integers.js';
 import { refuseDuplicateCsvHeader } from '../ingest/csv-header.js';
+import { floeCsvError, isLineTooLong, MAX_LINE_OPTION, UNICODE_REASON } from '../ingest/csv-errors.js';
 import { isSniffFailure, typeUnsniffableFiles } from '../ingest/csv-malformed-sample.js';
 import type { Source as SourceConfig } from '../pipeline/schema-source.js';
 import { quoteIdent, quoteLiteral } from '../engine/sql.js';
@@ -32,6 +33,8 @@ export function csvSource(config: CsvConfig): Source {
         `escape = ${quoteLiteral(config.escape)}`,
         `encoding = ${quoteLiteral(config.encoding)}`,
         `skip = ${config.skip}`,
+        // Records up to 16 MiB, not DuckDB's 2 MB; a longer one is a reject (ingest/csv-errors.ts).
+        MAX_LINE_OPTION,
         `filename = ${quoteLiteral(SOURCE_FILE_COLUMN)}`,
         'store_rejects = true',
         `rejects_table = ${quoteLiteral(errors)}`,
@@ -73,13 +76,17 @@ export function csvSource(config: CsvConfig): Source {
         // such files are typed from their records that parse and read without sniffing, so the
         // record becomes a reject with its line like any other (ingest/csv-malformed-sample.ts).
         let retried = false;
-        if (ctx.quarantine && isSniffFailure(e)) {
+        // So does a record too long for the reader there.
+        if (ctx.quarantine && (isSniffFailure(e) || isLineTooLong(e))) {
           const unsniffed = await typeUnsniffableFiles(ctx.engine, expanded, (f) => readerOf(f), dialect, config.header, types).catch(() => new Map<string, string[]>());
           retried = unsniffed.size > 0 && (await createRelation(readersOf(unsniffed)).then(() => true, () => false));
         }
         if (!retried) {
           // Else the files are read again without sniffing, for the line the failure is at.
           const explained = await explainReadFailure(e, expanded, 'csv', () => dialect);
+          // DuckDB's CSV error told in floe's terms: file:line, no option dump (ingest/csv-errors.ts).
+          const told = await floeCsvError(explained, { pipeline: ctx.pipeline, file: expanded.length === 1 ? expanded[0] : undefined });
+          if (told !== explained) throw told;
           throw explained instanceof FloeError && explained !== e
             ? new FloeError(explained.kind, `pipeline ${ctx.pipeline}: ${explained.message}`, { cause: e, context: { pipeline: ctx.pipeline, ...explained.context }, files: explained.files })
             : e;
@@ -105,19 +112,30 @@ export function csvSource(config: CsvConfig): Source {
         // Parse rejects are written with their lines, so the one pass over the files is made
         // now, once, instead of by each query over the views.
         let summary: string | undefined;
+        let mapped = true;
         if (parseRejects) {
           summary = ctx.engine.uniqueName('csv_line_summary');
-          await ctx.engine.run(`CREATE TEMP TABLE ${quoteIdent(summary)} AS ${csvLineSummarySql(expanded, dialect)}`, 'map the lines of the CSV files');
+          // A line longer than the map's reader takes (a record quarantined for its length)
+          // leaves the map out: the rejects keep DuckDB's record numbers as their lines.
+          mapped = await ctx.engine.run(`CREATE TEMP TABLE ${quoteIdent(summary)} AS ${csvLineSummarySql(expanded, dialect)}`, 'map the lines of the CSV files').then(
+            () => true,
+            (e: unknown) => {
+              if (!isLineTooLong(e)) throw e;
+              return false;
+            },
+          );
         }
-        lines = csvLineViews(expanded, dialect, config.header, (prefix) => ctx.engine.uniqueName(prefix), parseRejects ? rejected : undefined, summary);
-        for (const [name, sql] of lines.views) await ctx.engine.run(`CREATE OR REPLACE TEMP VIEW ${quoteIdent(name)} AS ${sql}`, 'prepare the CSV line map');
+        if (mapped) {
+          lines = csvLineViews(expanded, dialect, config.header, (prefix) => ctx.engine.uniqueName(prefix), parseRejects ? rejected : undefined, summary);
+          for (const [name, sql] of lines.views) await ctx.engine.run(`CREATE OR REPLACE TEMP VIEW ${quoteIdent(name)} AS ${sql}`, 'prepare the CSV line map');
+        }
         // A parse reject's line is its record's physical first line (DuckDB's counts a record
         // holding quoted newlines once). Only looked up when there are parse rejects.
-        const line = parseRejects ? `coalesce(${lines.lineOfUnit('fi.file_index', 'e.line')}, e.line)` : 'e.line';
+        const line = parseRejects && lines ? `coalesce(${lines.lineOfUnit('fi.file_index', 'e.line')}, e.line)` : 'e.line';
         const body = hasTables
           ? // One row per bad line: DuckDB reports a short line once per missing column.
             `SELECT s.file_path AS source, ${line}::BIGINT AS line, trim(any_value(e.csv_line), chr(13) || chr(10)) AS raw,
-               string_agg(DISTINCT e.error_type || coalesce(' in column ' || e.column_name, '') || ': ' || e.error_message, '; ') AS reason
+               string_agg(DISTINCT e.error_type || coalesce(' in column ' || e.column_name, '') || ': ' || CASE WHEN e.error_type IN ('INVALID ENCODING', 'INVALID UNICODE') THEN ${quoteLiteral(UNICODE_REASON)} ELSE e.error_message END, '; ') AS reason
              FROM ${quoteIdent(errors)} e JOIN ${quoteIdent(scans)} s USING (scan_id, file_id) JOIN ${fileIndex} USING (file_path)
              GROUP BY s.file_path, fi.file_index, e.line`
           : 'SELECT NULL::VARCHAR AS source, NULL::BIGINT AS line, NULL::VARCHAR AS raw, NULL::VARCHAR AS reason WHERE false';

@@ -14,6 +14,7 @@ import { detectFormat, fileSourceSql, resolveFiles, type FileFormat } from '../.
 import { withValueLine } from '../../ingest/load-lines.js';
 import { exactCsvIntegerTypes, guardCsvDoubles, guardedColumn } from '../../ingest/csv-integers.js';
 import { refuseDuplicateCsvHeader } from '../../ingest/csv-header.js';
+import { floeCsvError } from '../../ingest/csv-errors.js';
 import { aboutInputColumns, aboutInputs, readingInputs } from '../../ingest/input-errors.js';
 import { objectsSql, textJsonColumns } from '../../sources/json-read.js';
 import { refuseCaseDuplicateKeys } from '../../sources/json-keys.js';
@@ -93,7 +94,9 @@ export default async function load(tableName: string, files: string[], opts: Loa
         // Failures while reading the inputs name them (writeTable's `inputs`); those on the
         // table's metadata and manifests do not. A malformed row is found again with its line.
         // s3:// inputs are named by their location, not by their local stage path.
-        throw errorWithLocations(await explainReadFailure(err, paths, format));
+        // DuckDB's CSV errors told in floe's terms: file:line, no read_csv advice (csv-errors.ts).
+        const explained = await explainReadFailure(err, paths, format);
+        throw errorWithLocations(format === 'csv' ? await floeCsvError(explained, { file: paths.length === 1 && !/[*?[]/.test(paths[0]!) ? paths[0] : undefined }) : explained);
       }
       // Also when the project's catalog cannot be opened: --json readers always get an end event.
     }).catch(endOnError(out, started));
