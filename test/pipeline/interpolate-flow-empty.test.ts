@@ -23,6 +23,13 @@ describe('${VAR} in a flow collection', () => {
     expect(show(b.diagnostics)).toEqual([expect.stringMatching(/^5:40 : YAML: \$\{X\} inside a flow collection/)]);
   });
 
+  it('in a flow map over several lines, and in floe.yaml', () => {
+    const a = validatePipelineText('source: {\n  kind: csv,\n  path: a.csv,\n  header: ${HDR}\n}\ntarget: { table: raw.a }\n', '/p/a.yaml', { HDR: 'true' });
+    expect(show(a.diagnostics)).toEqual([expect.stringMatching(/^4:11 : YAML: \$\{HDR\} inside a flow collection/)]);
+    const p = validateProjectText('warehouse: ./w\nstorage:\n  s3: { endpoint: ${S3_ENDPOINT}, region: us-east-1 }\n', '/p/floe.yaml', { S3_ENDPOINT: 'http://x' });
+    expect(show(p.diagnostics)).toEqual([expect.stringMatching(/^3:19 : YAML: \$\{S3_ENDPOINT\} inside a flow collection/)]);
+  });
+
   it('a syntax error elsewhere keeps the library message; a quoted or block-style reference parses', () => {
     const other = validatePipelineText('source: {kind: csv, path: "${HDR}" bad}\ntarget: { table: raw.a }\n', '/p/a.yaml', { HDR: 'a.csv' });
     expect(other.diagnostics.some((d) => d.message.includes('flow collection'))).toBe(false);
@@ -55,7 +62,7 @@ describe('an empty variable', () => {
     expect(r.value).toBeUndefined();
   });
 
-  it('${VAR:-} and ${VAR:-default} accept it; the value is never printed', () => {
+  it('${VAR:-} and ${VAR:-default} accept an empty value; floe.yaml is checked the same way', () => {
     const ok = validatePipelineText('source:\n  kind: csv\n  path: "data${SUFFIX:-}/*.csv"\ntarget: { table: "${NS:-raw}.a" }\n', '/p/a.yaml', { SUFFIX: '', NS: '' });
     expect(ok.diagnostics).toEqual([]);
     expect(ok.value?.kind === 'ingest' ? [ok.value.source.kind === 'csv' ? ok.value.source.path : '', ok.value.target.table] : []).toEqual([['data/*.csv'], 'raw.a']);
