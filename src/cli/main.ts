@@ -199,7 +199,8 @@ function checkHelpWords(program: Command, argv: readonly string[]): void {
   if (first !== 'help' || rest.some((a) => a.startsWith('-'))) return;
   let cmd = program;
   for (const word of rest) {
-    if (!cmd.commands.length) return;
+    // `help` is commander's own command, listed by no group.
+    if (!cmd.commands.length || word === 'help') return;
     const sub = cmd.commands.find((c) => c.name() === word || c.aliases().includes(word));
     if (!sub) unknownCommand(cmd, word);
     cmd = sub;
@@ -235,6 +236,8 @@ export async function main(argv: string[]): Promise<void> {
  */
 export function nestedHelpArgv(argv: string[]): string[] {
   const [node = '', script = '', first, ...rest] = argv;
+  // `floe help help`: the help of help is the program's.
+  if (first === 'help' && rest.length === 1 && rest[0] === 'help') return [node, script, 'help'];
   if (first !== 'help' || rest.length < 2 || rest.some((a) => a.startsWith('-'))) return argv;
   return [node, script, ...rest, '--help'];
 }

@@ -9,7 +9,7 @@ import { assertBuilt, floe, show } from './helpers.js';
 beforeAll(assertBuilt);
 
 describe('help exit codes', () => {
-  for (const args of [['--help'], ['help'], ['run', '--help'], ['help', 'run'], ['help', 'table'], ['help', 'table', 'evolve'], ['table', '--help']]) {
+  for (const args of [['--help'], ['help'], ['help', 'help'], ['run', '--help'], ['help', 'run'], ['help', 'table'], ['help', 'table', 'evolve'], ['table', '--help']]) {
     it(`floe ${args.join(' ')}: exit 0, help on stdout`, async () => {
       const r = await floe(args);
       expect(r.code, show(r)).toBe(0);
