@@ -135,7 +135,7 @@ export async function floeCsvError(e: unknown, s: CsvErrorSetting = {}): Promise
     // DuckDB's Original Line is not the record at fault here (it quoted the header): left out.
     what = 'the line is not UTF-8 text';
     hint = load
-      ? 'floe load reads UTF-8 (or UTF-16) text: convert the file (iconv -f latin1 -t utf-8), or read it with a pipeline that names its encoding: source: { kind: csv, encoding: latin-1 }.'
+      ? 'floe load reads UTF-8 text: convert the file (iconv -f latin1 -t utf-8), or read it with a pipeline that names its encoding: source: { kind: csv, encoding: latin-1 }.'
       : 'Name the file\'s encoding in the csv source, e.g. encoding: latin-1.';
   } else if (conversion) {
     const column = d.column ?? /converting column "((?:[^"]|"")*)"/.exec(d.problem)?.[1];
