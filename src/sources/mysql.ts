@@ -9,7 +9,14 @@
  * (sql-types.ts, docs/SOURCE-TYPES.md). Values stay exact: BIGINT and DECIMAL as text
  * (supportBigNumbers + bigNumberStrings), dates and times as the server's text
  * (dateStrings), session time_zone '+00:00' so TIMESTAMP text is UTC.
+ *
+ * A signal (src/cancel.ts) or a lock timeout aborts `ctx.signal`: the read stops at once, not
+ * at the next batch. mysql2's destroy() only half-closes the socket (the server goes on
+ * sending rows, and the open socket keeps the process alive), so the socket itself is
+ * destroyed, the row stream ended with the abort's reason, and `KILL QUERY` sent on a second
+ * connection, so that a server still working towards its first row stops too (stopQuery).
  */
+import type { Readable } from 'node:stream';
 import type { Connection, ConnectionOptions, FieldPacket, QueryOptions } from 'mysql2';
 import { configError, FloeError, sourceError } from '../errors.js';
 import { redactUrl } from '../pipeline/secrets.js';
@@ -43,8 +50,16 @@ export function mysqlSource(config: MysqlConfig): Source {
       const describe = `mysql ${target}`;
       const conn = await connect(config, ctx, target);
       // Ctrl-C or a lock timeout ends a long read now, not at the next batch boundary.
-      const onAbort = () => conn.destroy();
+      let stream: Readable | undefined;
+      let stopping: Promise<void> | undefined;
+      const onAbort = () => {
+        stopping ??= stopQuery(config, conn.threadId);
+        stream?.destroy(ctx.signal?.reason instanceof Error ? ctx.signal.reason : new Error('aborted'));
+        release(conn);
+      };
       ctx.signal?.addEventListener('abort', onAbort, { once: true });
+      // An abort that came while connecting has already fired: act on it now.
+      if (ctx.signal?.aborted) onAbort();
       let stage: Stage | undefined;
       try {
         await query(conn, { sql: `SET time_zone = '+00:00'` }, ctx, target, 'set up the session');
@@ -73,20 +88,22 @@ export function mysqlSource(config: MysqlConfig): Source {
         if (fields.some((f) => f.columnType === MYSQL_TYPE.GEOMETRY)) {
           options.typeCast = (field, next) => (field.type === 'GEOMETRY' ? field.buffer() : next());
         }
-        const stream = conn.query(options).stream({ highWaterMark: Math.min(config.batch_size, 10_000) });
+        ctx.signal?.throwIfAborted();
+        const rows = conn.query(options).stream({ highWaterMark: Math.min(config.batch_size, 10_000) });
+        stream = rows;
         // mysql2 tells a lost connection (KILL, a server restart, a network cut) only to the
         // connection, and a streamed query then neither ends nor fails: end the stream with it.
         const lost = (e?: unknown) => {
-          if (stream.destroyed) return;
+          if (rows.destroyed) return;
           const err = e instanceof Error ? e : Object.assign(new Error('the server closed the connection'), { code: 'PROTOCOL_CONNECTION_LOST' });
-          stream.destroy(err);
+          rows.destroy(err);
         };
         const onEnd = () => lost();
         conn.on('error', lost);
         conn.on('end', onEnd);
         let batch: unknown[][] = [];
         try {
-          for await (const row of stream) {
+          for await (const row of rows) {
             batch.push(row as unknown[]);
             if (batch.length >= config.batch_size) {
               ctx.signal?.throwIfAborted();
@@ -108,8 +125,10 @@ export function mysqlSource(config: MysqlConfig): Source {
         stage.finish();
       } catch (e) {
         await stage?.abandon();
-        // destroy, not end: end waits for the rest of a result that nobody reads any more.
-        conn.destroy();
+        // Not end: end waits for the rest of a result that nobody reads any more.
+        release(conn);
+        // The KILL QUERY sent on the abort, given a moment to reach the server (stopQuery bounds it).
+        await stopping;
         // After an abort the driver reports a closed connection; the abort's reason is the news.
         throw ctx.signal?.aborted ? ctx.signal.reason : e;
       } finally {
@@ -119,6 +138,39 @@ export function mysqlSource(config: MysqlConfig): Source {
       return { relation: stage.relation, rowsRead: stage.rows, describe };
     },
   };
+}
+
+/**
+ * Lets go of `conn` at once: mysql2's destroy() only ends the socket's writing side (the
+ * server goes on sending a result, and the socket stays open), so the socket is destroyed too.
+ */
+function release(conn: Connection): void {
+  conn.destroy();
+  (conn as unknown as { stream?: { destroy?: () => void } }).stream?.destroy?.();
+}
+
+/** How long an abort waits for its KILL QUERY (connect, send, reply) before going on without it. */
+const STOP_QUERY_MS = 2000;
+
+/**
+ * `KILL QUERY <thread>` on a new connection (a user may kill its own threads' statements), so
+ * that the server stops a statement whose client has gone: one still working towards its first
+ * row (a sort, an aggregate) would otherwise run until it next writes to the closed socket.
+ * Best effort: never rejects, and settles within STOP_QUERY_MS.
+ */
+async function stopQuery(config: MysqlConfig, threadId: number | undefined): Promise<void> {
+  if (!threadId) return;
+  let killer: Connection | undefined;
+  const attempt = (async () => {
+    const { default: mysql } = await import('mysql2');
+    killer = mysql.createConnection({ uri: config.connection, connectTimeout: STOP_QUERY_MS });
+    killer.on('error', () => undefined);
+    await new Promise<void>((resolve) => killer!.query(`KILL QUERY ${Math.trunc(threadId)}`, () => resolve()));
+  })().catch(() => undefined);
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([attempt, new Promise<void>((resolve) => (timer = setTimeout(resolve, STOP_QUERY_MS)))]);
+  clearTimeout(timer);
+  if (killer) release(killer);
 }
 
 async function connect(config: MysqlConfig, ctx: SourceContext, target: string): Promise<Connection> {
@@ -162,10 +214,22 @@ async function connect(config: MysqlConfig, ctx: SourceContext, target: string):
   return conn;
 }
 
+/** A statement run to its end; an abort rejects it at once with the abort's reason (the released connection never answers). */
 function query(conn: Connection, options: QueryOptions, ctx: SourceContext, target: string, purpose: string): Promise<{ fields: FieldPacket[] }> {
-  return new Promise((resolve, reject) =>
-    conn.query(options, (err, _rows, fields) => (err ? reject(wrap(err, ctx, target, purpose)) : resolve({ fields: fields ?? [] }))),
-  );
+  return new Promise((resolve, reject) => {
+    const signal = ctx.signal;
+    if (signal?.aborted) {
+      reject(signal.reason);
+      return;
+    }
+    const onAbort = () => reject(signal!.reason);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    conn.query(options, (err, _rows, fields) => {
+      signal?.removeEventListener('abort', onAbort);
+      if (err) reject(wrap(err, ctx, target, purpose));
+      else resolve({ fields: fields ?? [] });
+    });
+  });
 }
 
 function wrap(e: unknown, ctx: SourceContext, target: string, purpose: string): Error {
