@@ -5,7 +5,7 @@
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { type Diagnostic, sortDiagnostics } from './diagnostics.js';
+import { type Diagnostic, noPipelineNamed, sortDiagnostics } from './diagnostics.js';
 import type { Env, Interpolation } from './interpolate.js';
 import { locate, type YamlSource } from './parse.js';
 import { pipelineNameFromFile, validatePipelineText } from './pipeline.js';
@@ -211,7 +211,7 @@ export async function loadProject(projectPath?: string, options: LoadOptions = {
     for (const s of options.select) {
       const hit = looksLikePath(s) ? entries.find((e) => e.file === resolve(cwd, s)) : (byName.get(s) ?? entries.find((e) => e.name === s));
       if (hit) chosen.push(hit);
-      else diagnostics.push({ file: folder, line: 0, col: 0, path: '', message: `no pipeline named '${s}'${didYouMean(s, entries.map((e) => e.name))}`, severity: 'error' });
+      else diagnostics.push({ file: folder, line: 0, col: 0, path: '', message: noPipelineNamed(s, entries, projectPath), severity: 'error' });
     }
     const keep = new Set([proj.file, folder, ...chosen.map((e) => e.file)]);
     diagnostics.splice(0, diagnostics.length, ...diagnostics.filter((d) => keep.has(d.file)));

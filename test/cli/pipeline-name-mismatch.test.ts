@@ -19,6 +19,20 @@ describe('a pipeline file whose name: differs from its file name', () => {
   });
 });
 
+describe('floe run <file name> of a pipeline that declares another name', () => {
+  beforeAll(assertBuilt);
+
+  it('says which name the file declares, exit 2', async () => {
+    const dir = await tmp();
+    await writeFile(path.join(dir, 'floe.yaml'), 'warehouse: ./warehouse\n');
+    await mkdir(path.join(dir, 'pipelines'));
+    await writeFile(path.join(dir, 'pipelines', 'p.yaml'), 'name: other\nsource: { kind: csv, path: a.csv }\ntarget: { table: raw.a }\n');
+    const r = await floe(['run', 'p'], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("no pipeline named 'p': p.yaml declares name 'other' (run it as `floe run other`, or change its name: to 'p')");
+  });
+});
+
 describe('commands suggested in messages keep --project', () => {
   beforeAll(assertBuilt);
 
