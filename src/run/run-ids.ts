@@ -48,6 +48,15 @@
  * cursor in the whole table, which another pipeline writing the same table may have set, and
  * never read this pipeline's own rows below it (state-recover.ts is now the fallback for
  * tables written before the record).
+ *
+ * A commit that moves main other than by a run (`floe snapshot rollback`, `floe snapshot
+ * branch main --replace` or `--fast-forward`) rewrites, in the same commit, each record whose
+ * snapshot leaves main's ancestry to the newest remaining ancestor carrying that pipeline's
+ * cursor, or removes it (watermarkUpdatesForMainMove), so a record present is one of main's
+ * ancestors. Another engine's rollback (Spark's rollback_to_snapshot) does not: until a run of
+ * the pipeline commits again, the record of a rolled-back snapshot is told from an expired one
+ * only by its time (after main's oldest remaining ancestor: rolled back), which an expiry
+ * after that rollback defeats; the run then resumes from the rolled-back watermark.
  */
 import { createHash } from 'node:crypto';
 import type { Snapshot, TableMetadata } from '../iceberg/types.js';
@@ -112,6 +121,41 @@ export function recordedCursor(m: TableMetadata, history: readonly Snapshot[], p
   if (!r || r.column !== column || !oldest || historyComplete(history)) return undefined;
   if (history.some((s) => String(s['snapshot-id']) === r.snapshotId)) return r.value;
   return r.timestampMs <= oldest['timestamp-ms'] ? r.value : undefined;
+}
+
+/**
+ * The property updates that keep every watermark record true when main moves to snapshot `to`
+ * by other than a run's commit (`floe snapshot rollback`, `floe snapshot branch main
+ * --replace`). A record whose snapshot is not an ancestor of `to` would otherwise be read, once
+ * main's history is expired, as if it had been expired off main, and a run would resume from a
+ * watermark whose rows were rolled back. Each record is rewritten to the newest ancestor of `to`
+ * that carries the pipeline's cursor on the same column; with none, a record whose snapshot is
+ * still in the table (so not an ancestor of `to`) is removed. A record whose snapshot was
+ * already expired is kept: it was an ancestor of main when it expired (recordedCursor). Pure.
+ */
+export function watermarkUpdatesForMainMove(base: TableMetadata, to: bigint): TableUpdate[] {
+  const history = ancestry(base, to);
+  const present = new Set(base.snapshots.map((s) => String(s['snapshot-id'])));
+  const updates: Record<string, string> = {};
+  const removals: string[] = [];
+  for (const key of Object.keys(base.properties ?? {})) {
+    if (!key.startsWith(WATERMARK_PREFIX)) continue;
+    const pipeline = key.slice(WATERMARK_PREFIX.length);
+    const r = readWatermark(base.properties, pipeline);
+    if (!r) continue;
+    const newest = history.find((s) => s.summary[SUMMARY.pipeline] === pipeline && s.summary[SUMMARY.cursorColumn] === r.column && s.summary[SUMMARY.cursorValue] !== undefined);
+    if (newest) {
+      if (String(newest['snapshot-id']) !== r.snapshotId) {
+        updates[key] = JSON.stringify({ column: r.column, value: newest.summary[SUMMARY.cursorValue], 'snapshot-id': String(newest['snapshot-id']), 'timestamp-ms': newest['timestamp-ms'] });
+      }
+    } else if (present.has(r.snapshotId)) {
+      removals.push(key);
+    }
+  }
+  const out: TableUpdate[] = [];
+  if (Object.keys(updates).length) out.push({ action: 'set-properties', updates });
+  if (removals.length) out.push({ action: 'remove-properties', removals });
+  return out;
 }
 
 export type RunIdStatus = 'committed' | 'new' | 'unknown';

@@ -3,6 +3,9 @@
  * [--retain DUR] [--replace] [--fast-forward REF] [--drop] [--json]`.
  */
 import type { Command } from 'commander';
+import { watermarkUpdatesForMainMove } from '../../run/run-ids.js';
+import type { LoadedTable } from '../../table/load.js';
+import type { RefPlan } from '../../table/refs.js';
 import { countOption, durationOption, snapshotIdOption } from './maintain-common.js';
 import { runRefCommand } from './snapshot-ref.js';
 
@@ -15,6 +18,17 @@ interface BranchCliOptions {
   fastForward?: string;
   drop?: boolean;
   json?: boolean;
+}
+
+/**
+ * Moving main (`--replace`, `--fast-forward`) rewrites or removes, in the same commit, the
+ * watermark records of the pipelines whose recorded snapshot is no longer an ancestor of main
+ * (run-ids.ts watermarkUpdatesForMainMove); a new branch or another branch changes none.
+ */
+function mainMoved(t: LoadedTable, plan: RefPlan): RefPlan {
+  if (plan.name !== 'main' || plan.after === null || plan.after === plan.before || plan.change.updates.length === 0) return plan;
+  const extra = watermarkUpdatesForMainMove(t.metadata, plan.after);
+  return extra.length ? { ...plan, change: { ...plan.change, updates: [...plan.change.updates, ...extra] } } : plan;
 }
 
 export default async function snapshotBranch(tableName: string, name: string, opts: BranchCliOptions, cmd: Command): Promise<number> {
@@ -33,5 +47,6 @@ export default async function snapshotBranch(tableName: string, name: string, op
     }),
     !!opts.json,
     cmd,
+    mainMoved,
   );
 }

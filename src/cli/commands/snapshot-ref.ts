@@ -22,7 +22,15 @@ export function refPlanner(type: 'tag' | 'branch', req: RefRequest, table: strin
 }
 
 /** `request` builds the change from the options: a bad option is a failure --json reports too. */
-export async function runRefCommand(type: 'tag' | 'branch', tableName: string, request: () => RefRequest, json: boolean, cmd: Command): Promise<number> {
+export async function runRefCommand(
+  type: 'tag' | 'branch',
+  tableName: string,
+  request: () => RefRequest,
+  json: boolean,
+  cmd: Command,
+  /** Changes each attempt's plan before it commits (snapshot-branch.ts: the watermark records when main moves). */
+  amend: (t: LoadedTable, plan: RefPlan) => RefPlan = (_t, p) => p,
+): Promise<number> {
   const out = consoleOutput(json);
   const started = Date.now();
   // Retried S3 requests: one summary line on stderr at the end; with --json they are retry events.
@@ -31,7 +39,10 @@ export async function runRefCommand(type: 'tag' | 'branch', tableName: string, r
     const { plan, metadataLocation } = await (async () => {
       const req = request();
       const id = parseTableIdentifier(tableName);
-      return withProject(globalsOf(cmd), ({ catalog, io }) => commitPlanned(catalog, io, id, refPlanner(type, req, tableName)));
+      return withProject(globalsOf(cmd), ({ catalog, io }) => {
+        const planner = refPlanner(type, req, tableName);
+        return commitPlanned(catalog, io, id, (t, first: RefPlan | undefined) => amend(t, planner(t, first)));
+      });
     })().catch(endOnError(out, started));
     if (json) {
       out.event('end', {

@@ -4,6 +4,7 @@ import { parseTableIdentifier } from '../../catalog/identifier.js';
 import { corruptError, notFound, usageError } from '../../errors.js';
 import type { Snapshot, TableMetadata } from '../../iceberg/types.js';
 import type { LoadedTable } from '../../table/load.js';
+import { watermarkUpdatesForMainMove } from '../../run/run-ids.js';
 import { planRollback, type RollbackPlan, type RollbackTarget } from '../../table/refs.js';
 import { parseAsOf } from '../../table/snapshot-select.js';
 import { globalsOf, withProject } from '../context.js';
@@ -56,7 +57,18 @@ function noHistoryRefused(t: LoadedTable, to: RollbackTarget, table: string): Ta
  * dropping that writer's snapshot from main.
  */
 export function rollbackPlanner(to: RollbackTarget, table: string): (t: LoadedTable, first?: RollbackPlan) => RollbackPlan {
-  return (t, first) => planRollback(noHistoryRefused(t, to, table), to, table, first?.from);
+  return (t, first) => withWatermarks(t.metadata, planRollback(noHistoryRefused(t, to, table), to, table, first?.from));
+}
+
+/**
+ * The rollback with the watermark records of the pipelines whose recorded snapshot it takes
+ * off main rewritten or removed in the same commit (run-ids.ts watermarkUpdatesForMainMove),
+ * so a run after a later expiry does not resume from a rolled-back watermark.
+ */
+function withWatermarks(m: TableMetadata, plan: RollbackPlan): RollbackPlan {
+  if (plan.change.updates.length === 0) return plan;
+  const extra = watermarkUpdatesForMainMove(m, plan.to['snapshot-id']);
+  return extra.length ? { ...plan, change: { ...plan.change, updates: [...plan.change.updates, ...extra] } } : plan;
 }
 
 export default async function snapshotRollback(tableName: string, opts: RollbackCliOptions, cmd: Command): Promise<number> {
