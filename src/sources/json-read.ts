@@ -10,7 +10,9 @@
  * - A column whose values have several JSON types (`1` on one line, `"x"` on another) is
  *   typed JSON by DuckDB and would reach the table as JSON text, with quotes around the
  *   strings. `textJsonColumns` turns it into text: a string value is its text, any other
- *   value its JSON.
+ *   value its JSON. So does a nested one (a struct's field, a list's element, a map's value:
+ *   an object whose keys vary and whose values mix kinds is a MAP(VARCHAR, JSON)), so a
+ *   value is stored the same at any depth and whichever type the object is read as.
  * - DuckDB types an integer beyond 64 bits, or any number beside a fraction, as DOUBLE, which
  *   rounds integers past 2^53. `textJsonColumns`, given where the records' text can be read
  *   again, reads such a column exactly instead (decimal(38, 0), or the numbers as written).
@@ -66,11 +68,9 @@ export async function textJsonColumns(engine: Engine, select: string, purpose: s
   const columns = await engine.columns(select, purpose, { kind: 'source' });
   // `inspect` is shown the names the read binds (json-keys.ts: keys that differ only in case).
   await inspect?.(columns.map((c) => c.name));
-  // The node API reports JSON as VARCHAR with the alias JSON.
-  const json = columns.filter((c) => c.type.alias === 'JSON' || c.type.toString() === 'JSON');
-  const replace = json.map((c) => {
-    const q = `__j.${quoteIdent(c.name)}`;
-    return `CASE WHEN json_type(${q}) = 'VARCHAR' THEN ${q} ->> '$' ELSE CAST(${q} AS VARCHAR) END AS ${quoteIdent(c.name)}`;
+  const replace = columns.flatMap((c) => {
+    const text = jsonAsTextSql(`__j.${quoteIdent(c.name)}`, c.type, 0);
+    return text === undefined ? [] : [`${text} AS ${quoteIdent(c.name)}`];
   });
   const doubles = exact && exact.mayHoldLong !== false ? columns.filter((c) => c.type.toString() === 'DOUBLE').map((c) => c.name) : [];
   // A double that rounds an integer is at least 2^53 in magnitude: one read of the typed
@@ -101,6 +101,48 @@ export async function textJsonColumns(engine: Engine, select: string, purpose: s
     `SELECT * EXCLUDE (${widened.map((_, i) => `__floe_x${i}`).join(', ')}) REPLACE (${replace.join(', ')}) ` +
     `FROM (${select}) AS __j POSITIONAL JOIN (SELECT ${raw.join(', ')} FROM ${exact!.objects}) AS __floe_x`
   );
+}
+
+/** The parts of a DuckDB type that jsonAsTextSql reads (the node API's type classes). */
+interface ReadType {
+  alias?: string;
+  toString(): string;
+  entryNames?: readonly string[];
+  entryTypes?: readonly ReadType[];
+  valueType?: ReadType;
+  keyType?: ReadType;
+}
+
+/** Whether the node API's type is JSON: it reports JSON as VARCHAR with the alias JSON. */
+const isJson = (t: ReadType): boolean => t.alias === 'JSON' || t.toString() === 'JSON';
+
+/**
+ * SQL turning every JSON value in `expr` (of DuckDB type `type`) into text, at any depth (a
+ * struct's field, a list's element, a map's value): a JSON string is its text (`x`, not
+ * `"x"`), any other value its JSON (`1`, `{"a":1}`, `null`). Undefined when `type` holds no
+ * JSON. Structs, lists and maps around such values are rebuilt with the same names and keys;
+ * a NULL stays NULL.
+ */
+export function jsonAsTextSql(expr: string, type: ReadType, depth: number): string | undefined {
+  if (isJson(type)) return `CASE WHEN json_type(${expr}) = 'VARCHAR' THEN ${expr} ->> '$' ELSE CAST(${expr} AS VARCHAR) END`;
+  const v = `__floe_t${depth}`;
+  if (type.entryNames && type.entryTypes) {
+    const names = type.entryNames;
+    const inner = type.entryTypes.map((t, i) => jsonAsTextSql(`(${expr}).${quoteIdent(names[i]!)}`, t, depth + 1));
+    if (inner.every((x) => x === undefined)) return undefined;
+    const fields = names.map((n, i) => `${quoteIdent(n)} := ${inner[i] ?? `(${expr}).${quoteIdent(n)}`}`);
+    return `CASE WHEN (${expr}) IS NULL THEN NULL ELSE struct_pack(${fields.join(', ')}) END`;
+  }
+  if (type.valueType && type.keyType) {
+    const value = jsonAsTextSql(`${v}.value`, type.valueType, depth + 1);
+    if (value === undefined) return undefined;
+    return `map_from_entries(list_transform(map_entries(${expr}), lambda ${v}: {'key': ${v}.key, 'value': ${value}}))`;
+  }
+  if (type.valueType && type.toString().endsWith('[]')) {
+    const element = jsonAsTextSql(v, type.valueType, depth + 1);
+    return element === undefined ? undefined : `list_transform(${expr}, lambda ${v}: ${element})`;
+  }
+  return undefined;
 }
 
 /** SQL: the JSON text of top-level key `key` of the JSON object text `json` (a JSON Pointer, so any key works). */
