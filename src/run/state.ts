@@ -83,6 +83,29 @@ export interface ReadStart {
   lookback?: string;
 }
 
+const OFFSET_TIME = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)$/i;
+
+/**
+ * An `incremental.initial` date-time with a UTC offset other than `Z` (`2026-01-01T00:00:00+09:00`) as
+ * the UTC instant it names, without the offset (`2025-12-31 15:00:00`); anything else as
+ * written. Every use of the bound then agrees: DuckDB's cast to TIMESTAMP drops an offset (it
+ * would keep the wall clock), its cast to TIMESTAMPTZ and the database sessions read offset-less
+ * text as UTC, and the http source sends the same instant. A text cursor gets the same
+ * bound: text with mixed offsets does not order by instant anyway. Pure.
+ */
+export function utcInitial(text: string): string {
+  const m = OFFSET_TIME.exec(text.trim());
+  // `Z` is read as UTC by every use already: kept as written.
+  if (!m || m[8]!.toUpperCase() === 'Z') return text;
+  const [, y, mo, d, h, mi, sec, frac, off] = m;
+  const digits = off!.slice(1).replace(':', '');
+  const offsetMin = (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2, 4) || '0')) * (off![0] === '-' ? -1 : 1);
+  const ms = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(sec ?? '0')) - offsetMin * 60_000;
+  if (!Number.isFinite(ms)) return text;
+  const t = new Date(ms).toISOString();
+  return `${t.slice(0, 10)} ${t.slice(11, 19)}${frac ?? ''}`;
+}
+
 export function readStart(
   where: { pipeline: string; file?: string },
   incremental: { cursor: string; initial?: string | number; lookback?: LookbackSetting },
@@ -90,7 +113,7 @@ export function readStart(
 ): ReadStart {
   const column = incremental.cursor;
   if (committed === null) {
-    const initial = incremental.initial === undefined ? null : String(incremental.initial);
+    const initial = incremental.initial === undefined ? null : utcInitial(String(incremental.initial));
     return { column, watermark: initial, after: initial, inclusive: false, committed: false };
   }
   if (incremental.lookback === undefined) return { column, watermark: committed, after: committed, inclusive: false, committed: true };
