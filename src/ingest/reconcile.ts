@@ -252,7 +252,7 @@ interface ValueCheck {
  * never changes (its fields are the map's identity): it must match, or promote into, the
  * table's key. Every other difference is pushed to `m.problems` with the path and both types.
  */
-function mergeNested(t: IcebergType, input: IcebergType, path: string, m: NestedMerge, hops: Hop[]): IcebergType {
+function mergeNested(t: IcebergType, input: IcebergType, path: string, m: NestedMerge, hops: Hop[], mapValue = false): IcebergType {
   const mismatch = (why = '') => {
     m.problems.push(`column "${path}": the input has type ${typeShape(input)}, the table ${m.tableName} has ${typeShape(t)}${why}`);
     m.retyped.push(path);
@@ -270,6 +270,13 @@ function mergeNested(t: IcebergType, input: IcebergType, path: string, m: Nested
     // that is null in every record as a string, written into the table's type when all its
     // values are NULL; and a double field whose values are all whole numbers today as long,
     // written into a double (float, int, decimal) field when every value fits exactly.
+    // A table map's string values take numbers and booleans as their JSON text (`4`, `2.5`,
+    // `true`): what a batch whose values mix kinds writes for them (json-read.ts), so a map
+    // written from mixed values takes the same values from a struct batch or an all-number map.
+    if (mapValue && t === 'string' && JSON_TEXT_VALUES.has(input as string)) {
+      m.casts.push(`write ${path} (input ${typeShape(input)}) as string: each value as its JSON text`);
+      return t;
+    }
     if (input === 'string') {
       m.checks.push({ path, hops, from: input, to: t });
       m.casts.push(`write ${path} (input string) as ${typeShape(t)}: only if every value is NULL`);
@@ -326,7 +333,7 @@ function mergeNested(t: IcebergType, input: IcebergType, path: string, m: Nested
       m.problems.push(`column "${path}.key": the input has type ${typeShape(input.key)}, the table ${m.tableName} has ${typeShape(t.key)} (a map's key never changes)`);
       return t;
     }
-    const value = mergeNested(t.value, input.value, `${path}.value`, m, [...hops, 'value']);
+    const value = mergeNested(t.value, input.value, `${path}.value`, m, [...hops, 'value'], true);
     return value === t.value ? t : { ...t, value };
   }
   // DuckDB's JSON reader types an object as a struct or as a map from the records at hand
@@ -335,6 +342,9 @@ function mergeNested(t: IcebergType, input: IcebergType, path: string, m: Nested
   if (isStruct(t) && isMap(input)) return shapeNoRequired(input.key) === 'string' ? mapIntoStruct(t, input, path, m, hops) : mismatch(' (only a map with string keys is read into a struct)');
   return mismatch();
 }
+
+/** Primitive input types a table map's string value takes as text (mergeNested): what JSON readers make of numbers and booleans. */
+const JSON_TEXT_VALUES: ReadonlySet<string> = new Set(['int', 'long', 'float', 'double', 'boolean']);
 
 /** The input struct's field that a table field `name` takes: the same name, else the same without case. */
 function inputField(input: StructType, name: string): NestedField | undefined {
@@ -362,14 +372,15 @@ const counts = (m: NestedMerge) => ({ problems: m.problems.length, checks: m.che
  * same in every record of this input): each field is written as an entry named after it,
  * when its value is not NULL (a struct cannot tell a key a record lacks from a null one). Each
  * field's type must fit V as an input value of V would (mergeNested at `path.value`: equal, a
- * promotion, a value cast; under add_columns V widens or its struct gains fields); a field
+ * promotion, a value cast, numbers and booleans into string values as their JSON text; under
+ * add_columns V widens or its struct gains fields); a field
  * that does not fails naming it. The table's type is kept.
  */
 function structIntoMap(t: MapType, input: StructType, path: string, m: NestedMerge, hops: Hop[]): IcebergType {
   let value = t.value;
   for (const f of input.fields) {
     const from = counts(m);
-    value = mergeNested(value, f.type, `${path}.value`, m, [...hops, { field: f.name }]);
+    value = mergeNested(value, f.type, `${path}.value`, m, [...hops, { field: f.name }], true);
     annotate(m, from, `${path}.value`, `field ${JSON.stringify(f.name)} of the input's struct`);
   }
   const merged = value === t.value ? t : { ...t, value };
