@@ -29,7 +29,7 @@ import { mkdir, rename, rm, stat, access } from 'node:fs/promises';
 import path from 'node:path';
 import type { DataFile, IcebergValue, PrimitiveType, Schema, IcebergType } from '../iceberg/types.js';
 import { DataFileContent } from '../iceberg/types.js';
-import { internalError, ioError, schemaError } from '../errors.js';
+import { FloeError, internalError, ioError, isFloeError, schemaError } from '../errors.js';
 import type { Engine, Row } from './duckdb.js';
 import { type CopyStats, filesMetrics, leafColumns, type MetricsOptions, parseCopyStats } from './metrics.js';
 import { identList, quoteIdent, quoteLiteral } from './sql.js';
@@ -190,7 +190,14 @@ export async function writeDataFiles(o: WriteDataFilesOptions): Promise<WrittenF
 
 /** The query's columns must be the schema's top-level fields, by exact name. */
 async function checkColumns(o: WriteDataFilesOptions): Promise<void> {
-  const got = (await o.engine.columns(o.selectSql, `prepare the query that feeds ${o.table ?? 'the table'}`)).map((c) => c.name);
+  // The input was bound before (its own errors name it); what fails here is the write's
+  // projection over the data's shape (a struct field a map key makes twice), not SQL a user
+  // wrote: a schema error (exit 1), not DuckDB's Binder Error as a usage error (exit 2).
+  const got = (
+    await o.engine.columns(o.selectSql, `prepare the query that feeds ${o.table ?? 'the table'}`, { context: { table: o.table } }).catch((e: unknown) => {
+      throw isFloeError(e, 'usage') ? new FloeError('schema', e.message, { cause: e, context: e.context, hint: e.hint }) : e;
+    })
+  ).map((c) => c.name);
   const want = o.schema.fields.map((f) => f.name);
   const missing = want.filter((n) => !got.includes(n));
   const extra = got.filter((n) => !want.includes(n));

@@ -441,6 +441,13 @@ function mapIntoStruct(t: StructType, input: MapType, path: string, m: NestedMer
       m.tooManyKeys.push({ path, type: { ...input, 'key-id': 0, 'value-id': 0 } });
     } else if (unknown.includes('')) {
       m.problems.push(`column "${path}": the input's map has the empty key "", which cannot be a field of the table ${m.tableName}'s struct`);
+    } else if (caseTwins(unknown).length) {
+      // A struct's field names are unique without case (DuckDB, Spark, PyIceberg's lookups).
+      const twins = caseTwins(unknown).map((g) => g.map((k) => JSON.stringify(k)).join(' and '));
+      m.problems.push(
+        `column "${path}": the input's map has the keys ${twins.join('; ')}, which differ only in case: they cannot both be new fields of the table ${m.tableName}'s struct`,
+      );
+      m.tooManyKeys.push({ path, type: { ...input, 'key-id': 0, 'value-id': 0 } });
     } else {
       for (const k of unknown) {
         fields.push(assignFreshIds({ type: 'struct', fields: [{ id: 0, name: k, required: false, type: input.value }] }, m.nextId).fields[0]!);
@@ -454,6 +461,13 @@ function mapIntoStruct(t: StructType, input: MapType, path: string, m: NestedMer
   const merged = changed ? { ...t, fields } : t;
   m.casts.push(`write ${path} (input ${shape}) as ${typeShape(merged)}: each key into the field of its name`);
   return merged;
+}
+
+/** The groups of `keys` (two or more each) that are equal without case, in order. */
+function caseTwins(keys: readonly string[]): string[][] {
+  const groups = new Map<string, string[]>();
+  for (const k of keys) groups.set(k.toLowerCase(), [...(groups.get(k.toLowerCase()) ?? []), k]);
+  return [...groups.values()].filter((g) => g.length > 1);
 }
 
 /** Whether the input's `input` reaches the table's `target` only through a struct written as a map or a map read as a struct (somewhere in it): not a CAST. */
