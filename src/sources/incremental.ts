@@ -93,6 +93,9 @@ export function cursorStart(ctx: SourceContext, config: RelationalConfig, text =
   const start = ctx.cursor.after !== null
     ? { column: ctx.cursor.column, after: ctx.cursor.after, inclusive: ctx.cursor.inclusive === true }
     : { column: ctx.cursor.column, after: initial === undefined ? null : String(initial), inclusive: false };
+  // Text the pipeline reads with `format:` (`05/01/2026 12:00`) does not sort as its values:
+  // no bound is sent, every row is read and the runner keeps the rows above the watermark.
+  if (text && start.after !== null && ctx.textColumns?.includes(ctx.cursor.column)) return { ...start, after: null, inclusive: false };
   const zone = ctx.cursor.zone;
   const zoned = zone !== undefined && zone.toUpperCase() !== 'UTC';
   if (start.after === null || !(zoned || (text && ctx.cursor.instant === true))) return start;
@@ -117,8 +120,12 @@ function widestBelow(after: string): string | undefined {
  */
 export function planSourceBound<T extends { text: string; cursor: string; lower_bound: string | null }>(
   plan: T,
-  rule: { type?: string; normalize?: string; zone?: string } | undefined,
+  rule: { type?: string; normalize?: string; zone?: string; format?: string | readonly string[] } | undefined,
 ): T & { source_lower_bound?: string } {
+  // A text cursor read with `format:` gets no bound (cursorStart); plan cannot tell whether the column is text.
+  if (plan.lower_bound !== null && rule?.format !== undefined && (rule.normalize === 'timestamp' || (rule.normalize === undefined && /^(date|timestamp)/.test(rule.type ?? '')))) {
+    return { ...plan, text: `${plan.text}; a text column read with format: is read whole (its text does not sort as its values: every row is fetched on every run), and only the rows above are kept` };
+  }
   const zoned = rule?.zone !== undefined && rule.zone.toUpperCase() !== 'UTC';
   const instant = /^timestamptz/.test(rule?.type ?? '') || rule?.normalize === 'timestamp';
   const from = plan.lower_bound === null || !(zoned || instant) ? undefined : widestBelow(plan.lower_bound);
