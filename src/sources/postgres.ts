@@ -12,6 +12,12 @@
  * before any row is read, never from JS values (sql-types.ts, docs/SOURCE-TYPES.md). Every
  * value arrives as Postgres's text output: the client's type parsers are the identity, so
  * int8, numeric and timestamps never pass through a lossy JS Number or Date.
+ *
+ * A signal (src/cancel.ts) or a lock timeout aborts `ctx.signal`: the client is closed, and
+ * `pg_cancel_backend` is sent on a second connection (stopQuery). Closing alone does not stop
+ * a backend that is busy before its next row (a function scan building its result, a sort, an
+ * aggregate, on the COPY path and the cursor path alike): it reads nothing from the client
+ * until then, so it would run on for as long as the statement takes.
  */
 import type { Client, ClientConfig, CustomTypesConfig, FieldDef } from 'pg';
 import { FloeError, sourceError } from '../errors.js';
@@ -64,7 +70,11 @@ export function postgresSource(config: PostgresConfig, options: PostgresSourceOp
       const describe = `postgres ${target}`;
       const client = await connect(config, ctx, target);
       // Ctrl-C or a lock timeout ends a long fetch now, not at the next batch boundary.
-      const onAbort = () => void client.end().catch(() => undefined);
+      let stopping: Promise<void> | undefined;
+      const onAbort = () => {
+        stopping ??= stopQuery(config, ctx, backendPid(client));
+        void client.end().catch(() => undefined);
+      };
       ctx.signal?.addEventListener('abort', onAbort, { once: true });
       // An abort that came while connecting has already fired: act on it now.
       if (ctx.signal?.aborted) onAbort();
@@ -126,6 +136,8 @@ export function postgresSource(config: PostgresConfig, options: PostgresSourceOp
         return { relation: stage.relation, rowsRead: stage.rows, describe, afterScan: dropStage(ctx, stage.relation) };
       } catch (e) {
         await stage?.abandon();
+        // The pg_cancel_backend sent on the abort, given a moment to reach the server (stopQuery bounds it).
+        await stopping;
         // After an abort the driver reports a closed connection; the abort's reason is the news.
         throw ctx.signal?.aborted ? ctx.signal.reason : e;
       } finally {
@@ -143,12 +155,66 @@ export function postgresSource(config: PostgresConfig, options: PostgresSourceOp
 const dropStage = (ctx: SourceContext, relation: string) => () =>
   ctx.engine.run(`DROP TABLE IF EXISTS ${quoteIdent(relation)}`, `drop the staging table of pipeline ${ctx.pipeline}`, { kind: 'internal' });
 
+/** The server process serving `client` (from its BackendKeyData), or undefined before it is known. */
+function backendPid(client: Client): number | undefined {
+  const pid = (client as unknown as { processID?: number | null }).processID;
+  return typeof pid === 'number' && Number.isInteger(pid) && pid > 0 ? pid : undefined;
+}
+
+/** The session's application_name (pg_stat_activity shows it). */
+const applicationName = (ctx: SourceContext) => `floe ${ctx.pipeline}`.slice(0, 63);
+
+/** How long an abort waits for its pg_cancel_backend (connect, send, reply) before going on without it. */
+const STOP_QUERY_MS = 2000;
+
+/**
+ * `SELECT pg_cancel_backend(<pid>)` on a new connection (a role may cancel its own backends'
+ * statements), so that the server stops a statement whose client has gone. Only a backend with
+ * this session's application_name is cancelled, so a pid the server has since given to another
+ * session is left alone. Best effort: never rejects, and settles within STOP_QUERY_MS; the
+ * connection is closed either way.
+ */
+async function stopQuery(config: PostgresConfig, ctx: SourceContext, pid: number | undefined): Promise<void> {
+  if (!pid) return;
+  let killer: Client | undefined;
+  let timedOut = false;
+  const attempt = (async () => {
+    const { default: pg } = await import('pg');
+    killer = new pg.Client({
+      connectionString: config.connection,
+      application_name: `${applicationName(ctx)} cancel`.slice(0, 63),
+      connectionTimeoutMillis: STOP_QUERY_MS,
+    });
+    killer.on('error', () => undefined);
+    await killer.connect();
+    // A cancel that reaches the backend while it waits for the client's next message is
+    // ignored (the cursor's Execute may still be on its way): repeat it until the backend has
+    // gone (it ends on reading the closed connection) or the time is up.
+    while (!timedOut) {
+      const r = await killer.query(`SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE pid = $1 AND application_name = $2`, [pid, applicationName(ctx)]);
+      if (r.rows.length === 0) return;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  })().catch(() => undefined);
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([attempt, new Promise<void>((resolve) => (timer = setTimeout(resolve, STOP_QUERY_MS)))]);
+  timedOut = true;
+  clearTimeout(timer);
+  if (!killer) return;
+  // Not awaited past a moment, and the socket destroyed then: a server that does not answer must not hold the exit.
+  const ended = killer.end().catch(() => undefined);
+  let wait: NodeJS.Timeout | undefined;
+  await Promise.race([ended, new Promise<void>((resolve) => (wait = setTimeout(resolve, 100)))]);
+  clearTimeout(wait);
+  (killer as unknown as { connection?: { stream?: { destroy?: () => void } } }).connection?.stream?.destroy?.();
+}
+
 async function connect(config: PostgresConfig, ctx: SourceContext, target: string): Promise<Client> {
   const { default: pg } = await import('pg');
   const options: ClientConfig = {
     connectionString: config.connection,
     types: TEXT_TYPES,
-    application_name: `floe ${ctx.pipeline}`.slice(0, 63),
+    application_name: applicationName(ctx),
     connectionTimeoutMillis: connectTimeout(config.connection),
   };
   const client = new pg.Client(options);
