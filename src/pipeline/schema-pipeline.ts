@@ -195,6 +195,15 @@ export const ingestPipeline = z
         message: `lookback only applies with mode: merge (target.mode is ${mode ?? 'append'}): the rows it reads again are upserted on target.key, never written twice; set mode: merge with a key, or remove lookback`,
       });
     }
+    // Each incremental run reads only the rows above the watermark: overwritten with them, the
+    // table would lose every earlier row. (--full-refresh turns an append into an overwrite itself.)
+    if (incremental !== undefined && incremental !== null && incremental.lookback === undefined && mode === 'overwrite') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['source', 'incremental'],
+        message: 'an overwrite replaces the table with only the rows above the watermark: use mode: append or merge, or drop incremental:',
+      });
+    }
     // region_from names another source column (read before renames), not the phone column itself.
     for (const [col, rule] of Object.entries(columns)) {
       if (rule?.region_from === col) ctx.addIssue({ code: 'custom', path: ['columns', col, 'region_from'], message: `region_from names the phone column itself; name the column holding each row's country` });
