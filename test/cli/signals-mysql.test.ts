@@ -6,12 +6,12 @@
  * (30 s here) runs out, records `cancelled` in floe.audit_log, and the server stops the query.
  */
 import { existsSync, readdirSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runId, services } from '../sources/helpers.js';
-import { assertBuilt, collect, floeOk, show, startFloe, useTmpDirs, type RunResult } from './helpers.js';
+import { readProject, signalDuringRead as signalRead } from '../helpers/signal-read.js';
+import { assertBuilt, floeOk, show, useTmpDirs, type RunResult } from './helpers.js';
 
 const newDir = useTmpDirs('floe-signals-mysql-');
 let admin: mysql.Connection;
@@ -34,43 +34,13 @@ async function running(mark: string): Promise<{ id: number; info: string }[]> {
 }
 
 /** A project whose pipeline `big` reads `query` (which holds `mark`) from MariaDB into raw.big. */
-async function project(query: string): Promise<{ dir: string; tmp: string }> {
-  const dir = await newDir();
-  await writeFile(path.join(dir, 'floe.yaml'), 'warehouse: ./warehouse\ncatalog:\n  uri: sqlite:./warehouse/catalog.db\n  name: floe\npipelines: pipelines/\n');
-  await mkdir(path.join(dir, 'pipelines'));
-  const tmp = path.join(dir, 'tmp');
-  await mkdir(tmp);
-  await writeFile(
-    path.join(dir, 'pipelines', 'big.yaml'),
-    `name: big\nsource:\n  kind: mysql\n  connection: "\${FLOE_SIGNAL_MYSQL_URL}"\n  query: ${JSON.stringify(query)}\n  batch_size: 1000\ntarget:\n  table: raw.big\n  mode: append\n`,
-  );
-  return { dir, tmp };
-}
+const project = async (query: string) => readProject(await newDir(), 'mysql', 'FLOE_SIGNAL_MYSQL_URL', query);
 
 /** Runs `floe run big`, signals it once its SELECT is under way on the server, and returns the result and the seconds from signal to exit. */
 async function signalDuringRead(dir: string, tmp: string, mark: string, signal: NodeJS.Signals, extra: readonly string[] = []): Promise<{ r: RunResult; seconds: number; threadId: number }> {
-  const child = startFloe(['--project', dir, 'run', 'big', ...extra], {
-    cwd: dir,
-    env: { TMPDIR: tmp, FLOE_CANCEL_GRACE_MS: String(GRACE_MS), FLOE_SIGNAL_MYSQL_URL: services().mysql },
-  });
-  const done = collect(child);
-  let ended = false;
-  void done.then(() => (ended = true));
-  let threadId = 0;
-  for (const deadline = Date.now() + 60_000; ; ) {
-    const threads = await running(mark);
-    if (threads.length > 0) {
-      threadId = threads[0]!.id;
-      break;
-    }
-    if (ended) throw new Error(`floe ended before its read was under way:\n${show(await done)}`);
-    if (Date.now() > deadline) throw new Error('the read never showed in the process list');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  const signalled = Date.now();
-  child.kill(signal);
-  const r = await done;
-  return { r, seconds: (Date.now() - signalled) / 1000, threadId };
+  const env = { FLOE_SIGNAL_MYSQL_URL: services().mysql };
+  const { r, seconds, found } = await signalRead({ dir, tmp, env, graceMs: GRACE_MS, signal, extra, where: 'the process list' }, () => running(mark));
+  return { r, seconds, threadId: found.id };
 }
 
 /** The newest row of floe.audit_log. */

@@ -8,12 +8,12 @@
  * statement stops too (pg_cancel_backend on a second connection), on both read paths.
  */
 import { existsSync, readdirSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runId, services } from '../sources/helpers.js';
-import { assertBuilt, collect, floeOk, show, startFloe, useTmpDirs, type RunResult } from './helpers.js';
+import { readProject, signalDuringRead as signalRead } from '../helpers/signal-read.js';
+import { assertBuilt, floeOk, show, useTmpDirs, type RunResult } from './helpers.js';
 
 const newDir = useTmpDirs('floe-signals-pg-read-');
 let admin: pg.Client;
@@ -42,44 +42,14 @@ async function running(mark: string): Promise<number[]> {
 }
 
 /** A project whose pipeline `big` reads `query` (which holds `mark`) from Postgres into raw.big. */
-async function project(query: string): Promise<{ dir: string; tmp: string }> {
-  const dir = await newDir();
-  await writeFile(path.join(dir, 'floe.yaml'), 'warehouse: ./warehouse\ncatalog:\n  uri: sqlite:./warehouse/catalog.db\n  name: floe\npipelines: pipelines/\n');
-  await mkdir(path.join(dir, 'pipelines'));
-  const tmp = path.join(dir, 'tmp');
-  await mkdir(tmp);
-  await writeFile(
-    path.join(dir, 'pipelines', 'big.yaml'),
-    `name: big\nsource:\n  kind: postgres\n  connection: "\${FLOE_SIGNAL_PG_URL}"\n  query: ${JSON.stringify(query)}\n  batch_size: 1000\ntarget:\n  table: raw.big\n  mode: append\n`,
-  );
-  return { dir, tmp };
-}
+const project = async (query: string) => readProject(await newDir(), 'postgres', 'FLOE_SIGNAL_PG_URL', query);
 
 /** Runs `floe run big`, signals it once its statement is active on the server, and returns the result, the seconds from signal to exit and the backend's pid. */
 async function signalDuringRead(dir: string, tmp: string, mark: string, signal: NodeJS.Signals, extra: readonly string[] = []): Promise<{ r: RunResult; seconds: number; pid: number }> {
-  const child = startFloe(['--project', dir, 'run', 'big', ...extra], {
-    cwd: dir,
-    env: { TMPDIR: tmp, FLOE_CANCEL_GRACE_MS: String(GRACE_MS), FLOE_SIGNAL_PG_URL: services().pg },
-  });
-  const done = collect(child);
-  let ended = false;
-  void done.then(() => (ended = true));
-  let pid = 0;
-  for (const deadline = Date.now() + 60_000; ; ) {
-    const pids = await running(mark);
-    if (pids.length > 0) {
-      pid = pids[0]!;
-      left.add(pid);
-      break;
-    }
-    if (ended) throw new Error(`floe ended before its read was under way:\n${show(await done)}`);
-    if (Date.now() > deadline) throw new Error('the read never showed in pg_stat_activity');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  const signalled = Date.now();
-  child.kill(signal);
-  const r = await done;
-  return { r, seconds: (Date.now() - signalled) / 1000, pid };
+  const env = { FLOE_SIGNAL_PG_URL: services().pg };
+  const { r, seconds, found } = await signalRead({ dir, tmp, env, graceMs: GRACE_MS, signal, extra, where: 'pg_stat_activity' }, () => running(mark));
+  left.add(found);
+  return { r, seconds, pid: found };
 }
 
 /** The newest row of floe.audit_log. */
