@@ -138,35 +138,35 @@ describe('a malformed CSV row', () => {
   it('after the sniffed sample (too few fields): fails with file and line; exit 1; table unchanged', async () => {
     const bad = await file('late-short.csv', csvWithBadRow(30_000, 25_000, '7,short'));
     const r = await floeIn(project, ['load', T, bad]);
-    expectFailure(r, 1, [bad, /line\D{0,4}25003/i]);
+    expectFailure(r, 1, [`${bad}:25003: `]);
     expect(await tableState(project, T)).toEqual(before);
   });
 
   it('after the sniffed sample (too many fields): fails with file and line', async () => {
     const bad = await file('late-long.csv', csvWithBadRow(30_000, 25_000, '7,a,1.5,extra,fields'));
-    expectFailure(await floeIn(project, ['load', T, bad]), 1, [bad, /line\D{0,4}25003/i]);
+    expectFailure(await floeIn(project, ['load', T, bad]), 1, [`${bad}:25003: `]);
   });
 
   it('after the sniffed sample, into a new table: fails, and the table is not created', async () => {
     const bad = path.join(project, 'late-short.csv');
     const r = await floeIn(project, ['load', 'raw.fresh', bad]);
-    expectFailure(r, 1, [bad, /line\D{0,4}25003/i]);
+    expectFailure(r, 1, [`${bad}:25003: `]);
     expect(catalogTables(project)).not.toContain('raw.fresh');
   });
 
   it('in a small file (too few fields): fails with file and line; exit 1', async () => {
     const bad = await file('short.csv', csvWithBadRow(5, 2, '7,short'));
-    expectFailure(await floeIn(project, ['load', T, bad]), 1, [bad, /line\D{0,4}5\b/i]);
+    expectFailure(await floeIn(project, ['load', T, bad]), 1, [`${bad}:5: `]);
   });
 
   it('in a small file (too many fields): fails with file and line; exit 1', async () => {
     const bad = await file('long.csv', csvWithBadRow(5, 2, '7,a,1.5,extra,fields'));
-    expectFailure(await floeIn(project, ['load', T, bad]), 1, [bad, /line\D{0,4}5\b/i]);
+    expectFailure(await floeIn(project, ['load', T, bad]), 1, [`${bad}:5: `]);
   });
 
   it('in a small file (unterminated quote): fails with file and line; exit 1', async () => {
     const bad = await file('quote.csv', csvWithBadRow(5, 2, '7,"unterminated,1.5'));
-    expectFailure(await floeIn(project, ['load', T, bad]), 1, [bad, /line\D{0,4}5\b/i]);
+    expectFailure(await floeIn(project, ['load', T, bad]), 1, [`${bad}:5: `]);
   });
 
   it('in a small file, into a new table: fails, and no table is created', async () => {
