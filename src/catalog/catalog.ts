@@ -62,6 +62,12 @@ export interface Catalog {
   commitTables(swaps: readonly TableSwap[]): Promise<CommitTablesResult>;
   /** floe's own side table: stored-location prefixes remapped at read time (`table register --map-location`). */
   getLocationMappings(id: TableIdentifier): Promise<LocationMapping[]>;
+  /**
+   * Whether `folder` is the folder of a table in this catalog database, under any catalog name
+   * (table/new-table.ts: such a folder is not a dropped table's). Optional: without it, only
+   * the table of the name being created is looked at.
+   */
+  isTableFolder?(folder: string): Promise<boolean>;
   setLocationMappings(id: TableIdentifier, mappings: LocationMapping[]): Promise<void>;
   close(): Promise<void>;
 }

@@ -165,6 +165,12 @@ export class SqlCatalog implements Catalog {
     return rows.map((r) => ({ namespace: r.table_namespace.split('.'), name: r.table_name }));
   }
 
+  async isTableFolder(folder: string): Promise<boolean> {
+    const rows = await this.read<{ metadata_location: string }>(`SELECT metadata_location FROM ${TABLES} WHERE metadata_location IS NOT NULL${this.onlyTables()}`, []);
+    const root = tableRoot(`${folder.replace(/\/+$/, '')}/metadata/x`);
+    return root !== undefined && rows.some((r) => tableRoot(r.metadata_location) === root);
+  }
+
   async getTable(id: TableIdentifier): Promise<CatalogTableEntry> {
     const rows = await this.read<{ metadata_location: string | null; previous_metadata_location: string | null }>(
       `SELECT metadata_location, previous_metadata_location FROM ${TABLES} ` +

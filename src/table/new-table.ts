@@ -36,15 +36,18 @@ export async function refuseCaseTwin(catalog: Catalog, id: TableIdentifier, kind
 
 /**
  * The new table's location: the warehouse's default folder, or a fresh one beside it when
- * another table's metadata is still there. Metadata of the table of this very name, which
- * another writer created since this one looked (two first runs at once), is not another
- * table's: both write to the default folder, and the later joins the earlier (write-table.ts).
+ * another table's metadata is still there. A folder that belongs to a live table is not a
+ * dropped table's: the table of this very name, which another writer created since this one
+ * looked (two first runs at once: both write to the default folder, and the later joins the
+ * earlier, write-table.ts), or a table of another catalog name in the same database (the
+ * catalog refuses the create, naming it, sql.ts refuseSharedFolder).
  */
 export async function newTableLocation(catalog: Catalog, io: FileIO, warehouse: string, id: TableIdentifier): Promise<string> {
   const folder = joinLocation(warehouse, ...id.namespace, id.name);
   if (!(await holdsMetadata(io, folder))) return folder;
   const live = await catalog.getTable(id).catch(() => undefined);
   if (live && live.metadataLocation.startsWith(`${folder}/`)) return folder;
+  if (await catalog.isTableFolder?.(folder)) return folder;
   return joinLocation(warehouse, ...id.namespace, `${id.name}-${randomUUID().slice(0, 8)}`);
 }
 
