@@ -67,15 +67,15 @@ function quoteCountSql(u: string, d: CsvDialect): string {
 }
 
 /**
- * The encoding the line map reads a file in. A UTF-8 file is read as Latin-1 when the
- * dialect's characters are ASCII: every byte is a character then, so a line that is not UTF-8
- * (a Latin-1 export read as UTF-8, which DuckDB's reader quarantines) does not fail the map,
- * and newlines, quotes and delimiters, all ASCII bytes that UTF-8 never uses inside another
- * character, fall where they do in UTF-8.
+ * The encoding to map the lines of a UTF-8 file in when reading it as UTF-8 failed (a line
+ * that is not UTF-8: a Latin-1 export, which DuckDB's reader quarantines): Latin-1, when the
+ * dialect's characters are ASCII, so newlines, quotes and delimiters, ASCII bytes that UTF-8
+ * never uses inside another character, fall where they do in UTF-8. Not the first choice:
+ * DuckDB's Latin-1 reader refuses some UTF-8 files ("File is not latin-1 encoded").
  */
-function lineEncoding(d: CsvDialect): string {
+export function fallbackLineEncoding(d: CsvDialect): string | undefined {
   const ascii = (s: string) => /^[\x00-\x7f]*$/.test(s);
-  return /^utf-?8$/i.test(d.encoding) && ascii(d.delimiter) && ascii(d.quote) && ascii(d.escape) ? 'latin-1' : d.encoding;
+  return /^utf-?8$/i.test(d.encoding) && ascii(d.delimiter) && ascii(d.quote) && ascii(d.escape) ? 'latin-1' : undefined;
 }
 
 /**
@@ -83,7 +83,7 @@ function lineEncoding(d: CsvDialect): string {
  * that are blank (as -line) or hold an odd number of quotes (as line). One list aggregate
  * with a cheap filter first (most lines hold no quote): a third of the time of two lists.
  */
-export function csvLineSummarySql(files: readonly string[], d: CsvDialect): string {
+export function csvLineSummarySql(files: readonly string[], d: CsvDialect, encoding: string = d.encoding): string {
   // u: the line without escaped quotes, made once per line that holds a quote (DuckDB would
   // make it again for each use in one expression).
   const u = d.quote === '' ? 'NULL' : `CASE WHEN contains(t, ${quoteLiteral(d.quote)}) THEN ${unescapedSql('t', d)} END`;
@@ -92,7 +92,7 @@ export function csvLineSummarySql(files: readonly string[], d: CsvDialect): stri
     .map((file, i) => {
       const lines =
         `SELECT ordinality AS line, coalesce(t, '') AS t FROM read_csv(${quoteLiteral(file)}, columns = {'t': 'VARCHAR'}, header = false, auto_detect = false, ` +
-        `quote = '', escape = '', delim = ${NO_DELIMITER}, strict_mode = false, encoding = ${quoteLiteral(lineEncoding(d))}, ${MAX_LINE_OPTION}) WITH ORDINALITY`;
+        `quote = '', escape = '', delim = ${NO_DELIMITER}, strict_mode = false, encoding = ${quoteLiteral(encoding)}, ${MAX_LINE_OPTION}) WITH ORDINALITY`;
       return (
         `SELECT ${i} AS file_index, count(*)::BIGINT AS n, ` +
         `coalesce(list(CASE WHEN t = '' THEN -line ELSE line END) FILTER (WHERE line > ${d.skip} AND (t = '' OR ${odd})), []) AS marks FROM (SELECT line, t, ${u} AS u FROM (${lines}))`

@@ -13,7 +13,7 @@ import { floeCsvError, isLineTooLong, MAX_LINE_OPTION, UNICODE_REASON } from '..
 import { isSniffFailure, typeUnsniffableFiles } from '../ingest/csv-malformed-sample.js';
 import type { Source as SourceConfig } from '../pipeline/schema-source.js';
 import { quoteIdent, quoteLiteral } from '../engine/sql.js';
-import { type CsvLineViews, csvLineSummarySql, csvLineViews } from './csv-lines.js';
+import { type CsvLineViews, csvLineSummarySql, csvLineViews, fallbackLineEncoding } from './csv-lines.js';
 import { describeFiles, expandFiles, sourceFiles } from './files.js';
 import { SOURCE_FILE_COLUMN, type Extracted, type Source, type SourceContext } from './source.js';
 
@@ -117,11 +117,21 @@ export function csvSource(config: CsvConfig): Source {
           summary = ctx.engine.uniqueName('csv_line_summary');
           // A line longer than the map's reader takes (a record quarantined for its length)
           // leaves the map out: the rejects keep DuckDB's record numbers as their lines.
-          mapped = await ctx.engine.run(`CREATE TEMP TABLE ${quoteIdent(summary)} AS ${csvLineSummarySql(expanded, dialect)}`, 'map the lines of the CSV files').then(
+          const map = (encoding?: string) => ctx.engine.run(`CREATE TEMP TABLE ${quoteIdent(summary!)} AS ${csvLineSummarySql(expanded, dialect, encoding)}`, 'map the lines of the CSV files');
+          const fallback = fallbackLineEncoding(dialect);
+          mapped = await map().then(
             () => true,
-            (e: unknown) => {
-              if (!isLineTooLong(e)) throw e;
-              return false;
+            async (e: unknown) => {
+              if (isLineTooLong(e)) return false;
+              // A line that is not UTF-8 (the rows DuckDB quarantined as such): map the lines as Latin-1.
+              if (fallback === undefined || !/unicode|encod/i.test(String((e as Error)?.message))) throw e;
+              return map(fallback).then(
+                () => true,
+                (e2: unknown) => {
+                  if (!isLineTooLong(e2)) throw e2;
+                  return false;
+                },
+              );
             },
           );
         }
