@@ -16,6 +16,7 @@
  * destroyed, the row stream ended with the abort's reason, and `KILL QUERY` sent on a second
  * connection, so that a server still working towards its first row stops too (stopQuery).
  */
+import { settleWithin, STOP_QUERY_MS } from './stop-query.js';
 import type { Readable } from 'node:stream';
 import type { Connection, ConnectionOptions, FieldPacket, QueryOptions } from 'mysql2';
 import { configError, FloeError, sourceError } from '../errors.js';
@@ -149,9 +150,6 @@ function release(conn: Connection): void {
   (conn as unknown as { stream?: { destroy?: () => void } }).stream?.destroy?.();
 }
 
-/** How long an abort waits for its KILL QUERY (connect, send, reply) before going on without it. */
-const STOP_QUERY_MS = 2000;
-
 /**
  * `KILL QUERY <thread>` on a new connection (a user may kill its own threads' statements), so
  * that the server stops a statement whose client has gone: one still working towards its first
@@ -166,10 +164,8 @@ async function stopQuery(config: MysqlConfig, threadId: number | undefined): Pro
     killer = mysql.createConnection({ uri: config.connection, connectTimeout: STOP_QUERY_MS });
     killer.on('error', () => undefined);
     await new Promise<void>((resolve) => killer!.query(`KILL QUERY ${Math.trunc(threadId)}`, () => resolve()));
-  })().catch(() => undefined);
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([attempt, new Promise<void>((resolve) => (timer = setTimeout(resolve, STOP_QUERY_MS)))]);
-  clearTimeout(timer);
+  })();
+  await settleWithin(attempt, STOP_QUERY_MS);
   if (killer) release(killer);
 }
 

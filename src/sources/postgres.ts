@@ -19,6 +19,7 @@
  * aggregate, on the COPY path and the cursor path alike): it reads nothing from the client
  * until then, so it would run on for as long as the statement takes.
  */
+import { settleWithin, STOP_QUERY_MS } from './stop-query.js';
 import type { Client, ClientConfig, CustomTypesConfig, FieldDef } from 'pg';
 import { FloeError, sourceError } from '../errors.js';
 import { quoteIdent } from '../engine/sql.js';
@@ -164,9 +165,6 @@ function backendPid(client: Client): number | undefined {
 /** The session's application_name (pg_stat_activity shows it). */
 const applicationName = (ctx: SourceContext) => `floe ${ctx.pipeline}`.slice(0, 63);
 
-/** How long an abort waits for its pg_cancel_backend (connect, send, reply) before going on without it. */
-const STOP_QUERY_MS = 2000;
-
 /**
  * `SELECT pg_cancel_backend(<pid>)` on a new connection (a role may cancel its own backends'
  * statements), so that the server stops a statement whose client has gone. Only a backend with
@@ -195,17 +193,12 @@ async function stopQuery(config: PostgresConfig, ctx: SourceContext, pid: number
       if (r.rows.length === 0) return;
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
-  })().catch(() => undefined);
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([attempt, new Promise<void>((resolve) => (timer = setTimeout(resolve, STOP_QUERY_MS)))]);
+  })();
+  await settleWithin(attempt, STOP_QUERY_MS);
   timedOut = true;
-  clearTimeout(timer);
   if (!killer) return;
   // Not awaited past a moment, and the socket destroyed then: a server that does not answer must not hold the exit.
-  const ended = killer.end().catch(() => undefined);
-  let wait: NodeJS.Timeout | undefined;
-  await Promise.race([ended, new Promise<void>((resolve) => (wait = setTimeout(resolve, 100)))]);
-  clearTimeout(wait);
+  await settleWithin(killer.end(), 100);
   (killer as unknown as { connection?: { stream?: { destroy?: () => void } } }).connection?.stream?.destroy?.();
 }
 
