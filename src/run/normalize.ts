@@ -4,6 +4,7 @@
  * the reject-reason expression. Rows whose value cannot be converted to the declared type
  * are not silently nulled: they get a reason and go to quarantine (`<table>__rejects`).
  */
+import { parsesWithFormat } from '../pipeline/column-rules.js';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { configError } from '../errors.js';
 import { quoteIdent, quoteLiteral } from '../engine/sql.js';
@@ -89,7 +90,7 @@ export async function registerNormalizersFor(connection: DuckDBConnection, rules
  * `type`, or `normalize: timestamp`): file readers read them as text (SourceContext.textColumns).
  */
 export function formattedColumns(rules: Record<string, ColumnRule>): string[] {
-  return Object.entries(rules).flatMap(([c, r]) => (r.format !== undefined && (r.normalize === 'timestamp' || (r.normalize === undefined && r.type !== undefined && /^(date|timestamp)/.test(r.type))) ? [c] : []));
+  return Object.entries(rules).flatMap(([c, r]) => (parsesWithFormat(r) ? [c] : []));
 }
 
 export function planNormalize(sourceColumns: readonly string[], rules: Record<string, ColumnRule>, pipeline: string): NormalizePlan {

@@ -4,6 +4,7 @@
  * and the incremental filter (DESIGN §1 "State lives in the snapshot": rows above the last
  * committed high-watermark, in cursor order, the watermark bound as a parameter, never spliced).
  */
+import { parsesWithFormat, readsAsInstant } from '../pipeline/column-rules.js';
 import { configError, sourceError } from '../errors.js';
 import type { Source as SourceConfig } from '../pipeline/schema-source.js';
 import type { SourceContext } from './source.js';
@@ -123,11 +124,11 @@ export function planSourceBound<T extends { text: string; cursor: string; lower_
   rule: { type?: string; normalize?: string; zone?: string; format?: string | readonly string[] } | undefined,
 ): T & { source_lower_bound?: string } {
   // A text cursor read with `format:` gets no bound (cursorStart); plan cannot tell whether the column is text.
-  if (plan.lower_bound !== null && rule?.format !== undefined && (rule.normalize === 'timestamp' || (rule.normalize === undefined && /^(date|timestamp)/.test(rule.type ?? '')))) {
+  if (plan.lower_bound !== null && parsesWithFormat(rule)) {
     return { ...plan, text: `${plan.text}; a text column read with format: is read whole (its text does not sort as its values: every row is fetched on every run), and only the rows above are kept` };
   }
   const zoned = rule?.zone !== undefined && rule.zone.toUpperCase() !== 'UTC';
-  const instant = /^timestamptz/.test(rule?.type ?? '') || rule?.normalize === 'timestamp';
+  const instant = readsAsInstant(rule);
   const from = plan.lower_bound === null || !(zoned || instant) ? undefined : widestBelow(plan.lower_bound);
   if (from === undefined || (!zoned && !(from < plan.lower_bound!))) return plan;
   const reads = zoned ? `the source reads ${plan.cursor} >= ${from} (14 hours below: wall-clock time in ${rule!.zone})` : `a text column is read from ${plan.cursor} >= ${from} (14 hours below: text with UTC offsets does not sort as its instants)`;
