@@ -64,6 +64,24 @@ export function incrementalQuery(dialect: Dialect, base: string, column: string,
 }
 
 /**
+ * How a Postgres cursor column is compared with the watermark: `key` wraps the column, `param`
+ * the bound. The runner keeps the rows above the watermark in DuckDB's order; for a text
+ * cursor that is byte order, so the server must compare bytes too (`COLLATE "C"`). Text types
+ * whose own operators do not compare bytes are compared as their text: `citext` compares its
+ * lower-cased text whatever the collation (`a` is below `B`, while DuckDB puts it above), an
+ * enum compares in its declaration order (`z` before `a` in `ENUM ('z', 'a')`); either left out
+ * rows that DuckDB counts as above the watermark, and no later run read them. `text`,
+ * `varchar` and `char(n)` keep the plain form (an index on the column stays usable).
+ * `category` and `base` are pg_type's typcategory and format_type without the modifier.
+ */
+export function postgresCursorCompare(type: { category: string; base: string }, param: string): { key?: (column: string) => string; param: string } {
+  const cast = `CAST(${param} AS ${type.base})`;
+  if (type.category !== 'S' && type.category !== 'E') return { param: cast };
+  if (type.category === 'S' && /^(text|character varying|character|name)$/.test(type.base)) return { key: (col) => `${col} COLLATE "C"`, param: cast };
+  return { key: (col) => `CAST(${col} AS text) COLLATE "C"`, param: `CAST(${param} AS text)` };
+}
+
+/**
  * The lower bound of this run's read: the last committed high-watermark (less
  * `incremental.lookback`: then rows equal to the bound are read too), else the pipeline's
  * `incremental.initial`, else none (read everything). Undefined when the run is not incremental.

@@ -34,6 +34,7 @@ import {
   describeUrl,
   driverMessage,
   incrementalQuery,
+  postgresCursorCompare,
   isNetworkError,
   type RelationalConfig,
 } from './incremental.js';
@@ -99,11 +100,13 @@ export function postgresSource(config: PostgresConfig, options: PostgresSourceOp
           if (start.after !== null) {
             // The watermark is text; cast to the column's base type (no typmod, which could round it).
             // Text compares byte by byte, as DuckDB compares it (incrementalQuery).
-            const key = text ? (col: string) => `${col} COLLATE "C"` : undefined;
-            sql = incrementalQuery('postgres', base, plans[c]!.name, `CAST($1 AS ${types[c]!.base})`, key, start.inclusive);
+            // citext and enums compare as their text (postgresCursorCompare).
+            const bound = postgresCursorCompare(types[c]!, '$1');
+            sql = incrementalQuery('postgres', base, plans[c]!.name, bound.param, bound.key, start.inclusive);
             params.push(start.after);
             // COPY takes no parameters: the same cast of the watermark as a quoted literal.
-            copySql = incrementalQuery('postgres', base, plans[c]!.name, `CAST(${pgLiteral(start.after)} AS ${types[c]!.base})`, key, start.inclusive);
+            const literal = postgresCursorCompare(types[c]!, pgLiteral(start.after));
+            copySql = incrementalQuery('postgres', base, plans[c]!.name, literal.param, literal.key, start.inclusive);
           }
         }
 
