@@ -89,6 +89,14 @@ export function substitute(sql: string, ctx: CheckContext): string {
     .replace(/\{\{\s*batch\s*\}\}/g, (ctx.batch ?? ctx.whole).sql);
 }
 
+/** What a message shows instead of the values of a PII-tagged column. */
+export const WITHHELD = '(values withheld: PII column)';
+
+/** Whether messages must not quote values of `column` (a PII-tagged column, ctx.withheld). */
+export async function isWithheld(ctx: CheckContext, column: string): Promise<boolean> {
+  return (await ctx.withheld?.())?.has(column.toLowerCase()) ?? false;
+}
+
 /**
  * Most common offending values with their counts, for kinds whose values are codes or keys
  * (accepted_values, relationships); never used for free text such as emails, which is why
@@ -96,7 +104,7 @@ export function substitute(sql: string, ctx: CheckContext): string {
  * quoted (messages reach check output and floe.check_results, which no mask covers).
  */
 export async function examples(ctx: CheckContext, column: string, from: string, expr: string, where: string, limit = 5): Promise<string> {
-  if ((await ctx.withheld?.())?.has(column.toLowerCase())) return '(values withheld: PII column)';
+  if (await isWithheld(ctx, column)) return WITHHELD;
   const rows = await ctx.all(
     `SELECT CAST(${expr} AS VARCHAR) AS v, count(*) AS n FROM ${from} WHERE ${where} GROUP BY 1 ORDER BY n DESC, v LIMIT ${limit}`,
   );

@@ -2,13 +2,13 @@
  * `freshness: { column, max_age }` — how old the newest value of a timestamp or date column
  * is; without a column, how long ago the snapshot under check was committed (its
  * `timestamp-ms`, spec: "Snapshots"). Always the whole table: the newest value may well be
- * in an older batch.
+ * in an older batch. The newest value of a PII-tagged column, and its age, are not quoted.
  */
 import type { ColumnInfo } from '../engine/duckdb.js';
 import { icebergTypeOf, TYPE_ID } from '../engine/types.js';
 import { schemaError } from '../errors.js';
 import { formatDuration } from '../pipeline/duration.js';
-import { col, plural, resolveColumn, targetFor, toNumber } from './common.js';
+import { col, isWithheld, plural, resolveColumn, targetFor, toNumber } from './common.js';
 import type { Evaluator } from './types.js';
 
 const TEMPORAL = new Set<number>([
@@ -71,14 +71,26 @@ export const freshness: Evaluator<'freshness'> = async (check, ctx) => {
       `FROM (SELECT ${col(c)} AS __v, epoch_ms(${value}) AS __ms FROM ${t.sql} WHERE ${col(c)} IS NOT NULL)`,
   );
   const r = rows[0] ?? {};
+  // A PII-tagged column (a birth date): its newest value is one person's, and its age is the
+  // value again (now minus it). The message says only whether it is within max_age.
+  const hidden = await isWithheld(ctx, c.name);
   const future = toNumber(r.future);
-  const ahead = future === 0 ? '' : `${plural(future, 'value')} of ${c.name} in the future (up to ${String(r.newest)}) ${future === 1 ? 'was' : 'were'} left out`;
+  const ahead = future === 0 ? '' : `${plural(future, 'value')} of ${c.name} in the future (${hidden ? 'values withheld: PII column' : `up to ${String(r.newest)}`}) ${future === 1 ? 'was' : 'were'} left out`;
   if (r.latest === null || r.latest === undefined) {
     const message = future === 0 ? `${c.name} has no values to measure freshness by` : `every value of ${c.name} is in the future, so there is nothing to measure freshness by: ${ahead}`;
     return { passed: false, scope: t.scope, observed: null, expected, message };
   }
   const ms = ctx.now - toNumber(r.ms);
   const ok = ms <= check.max_age;
+  if (hidden) {
+    return {
+      passed: ok,
+      scope: t.scope,
+      observed: null,
+      expected,
+      message: `the newest ${c.name} is ${ok ? 'within' : 'older than'} ${formatDuration(check.max_age)} (value and age withheld: PII column)${ahead ? `; ${ahead}` : ''}`,
+    };
+  }
   return {
     passed: ok,
     scope: t.scope,

@@ -1,9 +1,10 @@
 /**
  * `range: { column, min, max }` — every non-NULL value within the bounds, inclusive.
  * Row-level. Bounds may be numbers or text (`"2020-01-01"` for a date column), which DuckDB
- * casts to the column's type.
+ * casts to the column's type. The message quotes the smallest and largest values, except
+ * those of a PII-tagged column.
  */
-import { col, literalSql, plural, resolveColumn, targetFor, toNumber, valueText } from './common.js';
+import { col, isWithheld, literalSql, plural, resolveColumn, targetFor, toNumber, valueText, WITHHELD } from './common.js';
 import type { Evaluator } from './types.js';
 
 export const range: Evaluator<'range'> = async (check, ctx) => {
@@ -17,7 +18,8 @@ export const range: Evaluator<'range'> = async (check, ctx) => {
   const n = toNumber(row.n);
   const { min, max } = check;
   const bounds = min !== undefined && max !== undefined ? `outside [${min}, ${max}]` : min !== undefined ? `below ${min}` : `above ${max}`;
-  const seen = row.lo === null || row.lo === undefined ? 'no values' : `min ${valueText(row.lo)}, max ${valueText(row.hi)}`;
+  // The smallest and largest values of a PII-tagged column are two people's raw values.
+  const seen = row.lo === null || row.lo === undefined ? 'no values' : (await isWithheld(ctx, c.name)) ? `min and max ${WITHHELD}` : `min ${valueText(row.lo)}, max ${valueText(row.hi)}`;
   return {
     passed: n === 0,
     scope: t.scope,
