@@ -346,6 +346,16 @@ function mergeNested(t: IcebergType, input: IcebergType, path: string, m: Nested
 /** Primitive input types a table map's string value takes as text (mergeNested): what JSON readers make of numbers and booleans. */
 const JSON_TEXT_VALUES: ReadonlySet<string> = new Set(['int', 'long', 'float', 'double', 'boolean']);
 
+/**
+ * Whether a value of `input` written into `target` is a double written into a map's string
+ * value, which takes its JSON text (mergeNested) as DuckDB's JSON writer prints it: `1e-7`,
+ * `1.5e300`, `NaN`, `Infinity`, the text a batch of mixed values stores for that number
+ * (json-read.ts). A CAST prints `1e-07`, `1.5e+300`, `nan`, `inf`, so the same JSON number
+ * would be stored as two texts from one run to the next. Longs and booleans print alike either
+ * way; a whole number in a double field is `4.0` (the reader has already made it a double).
+ */
+const doubleAsJsonText = (input: IcebergType, target: IcebergType): boolean => input === 'double' && target === 'string';
+
 /** The input struct's field that a table field `name` takes: the same name, else the same without case. */
 function inputField(input: StructType, name: string): NestedField | undefined {
   return input.fields.find((f) => f.name === name) ?? input.fields.find((f) => f.name.toLowerCase() === name.toLowerCase());
@@ -470,9 +480,9 @@ function caseTwins(keys: readonly string[]): string[][] {
   return [...groups.values()].filter((g) => g.length > 1);
 }
 
-/** Whether the input's `input` reaches the table's `target` only through a struct written as a map or a map read as a struct (somewhere in it): not a CAST. */
+/** Whether the input's `input` reaches the table's `target` only through a struct written as a map, a map read as a struct or a double written as JSON text (somewhere in it): not a CAST. */
 function needsRebuild(input: IcebergType, target: IcebergType): boolean {
-  if (typeof input === 'string' || typeof target === 'string') return false;
+  if (typeof input === 'string' || typeof target === 'string') return doubleAsJsonText(input, target);
   if ((isStruct(input) && isMap(target)) || (isMap(input) && isStruct(target))) return true;
   if (isStruct(input) && isStruct(target)) {
     return target.fields.some((f) => {
@@ -496,12 +506,13 @@ interface Rebuild {
  * result at `path`), where a CAST cannot: DuckDB casts a struct into a map with every field
  * as an entry, NULL ones too, and no map into a struct. Struct → map: the fields that are not
  * NULL become the entries. Map → struct: each field reads the key of its name (the keys
- * mapIntoStruct found); a key outside them fails the write (left out under ignore). Structs,
- * lists and maps on the way are rebuilt around them; everything else is CAST. A NULL stays
- * NULL.
+ * mapIntoStruct found); a key outside them fails the write (left out under ignore). A double
+ * into a string (a map's value) is its JSON text (doubleAsJsonText). Structs, lists and maps
+ * on the way are rebuilt around them; everything else is CAST. A NULL stays NULL.
  */
 function convertSql(expr: string, input: IcebergType, target: IcebergType, path: string, c: Rebuild, depth: number): string {
   if (!needsRebuild(input, target)) return shapeNoRequired(input) === shapeNoRequired(target) ? expr : `CAST(${expr} AS ${duckdbTypeSql(target)})`;
+  if (doubleAsJsonText(input, target)) return `CAST(to_json(${expr}) AS VARCHAR)`;
   const v = `__floe_c${depth}`;
   const typed = (sql: string) => `CAST(${sql} AS ${duckdbTypeSql(target)})`;
   const nullOr = (sql: string, when = '') => `CASE WHEN (${expr}) IS NULL THEN NULL${when} ELSE ${sql} END`;

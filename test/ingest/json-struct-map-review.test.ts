@@ -1,0 +1,77 @@
+/**
+ * Struct ↔ map reconciliation (reconcile.ts) at its edges: doubles written into a map's string
+ * values, the hints and plan lines of nested type changes.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openEngine, type Engine } from '../../src/engine/duckdb.js';
+import { schemaFromColumns } from '../../src/engine/infer-schema.js';
+import { readMapKeys } from '../../src/ingest/map-keys.js';
+import { reconcileColumns, type SchemaChangePolicy } from '../../src/ingest/reconcile.js';
+import type { IcebergType, NestedField, Schema } from '../../src/iceberg/types.js';
+import { assertBuilt, events, show, useProjects } from '../run/helpers.js';
+
+const f = (id: number, name: string, type: IcebergType): NestedField => ({ id, name, required: false, type });
+const list = (elementId: number, element: IcebergType) => ({ type: 'list' as const, 'element-id': elementId, element, 'element-required': false });
+const map = (keyId: number, valueId: number, value: IcebergType) => ({ type: 'map' as const, 'key-id': keyId, key: 'string', 'value-id': valueId, value, 'value-required': false });
+const schema = (...fields: NestedField[]): Schema => ({ type: 'struct', 'schema-id': 0, fields });
+
+let engine: Engine;
+beforeAll(async () => {
+  engine = await openEngine({ threads: 1 });
+});
+afterAll(() => engine.close());
+
+async function write(table: Schema, rows: string, policy: SchemaChangePolicy = 'add_columns') {
+  const incoming = schemaFromColumns(await engine.columns(rows, 'describe'));
+  const keys = await readMapKeys(engine, rows, table, incoming, 'read the keys');
+  const r = reconcileColumns(table, incoming, 'raw.t', policy, 1, 100, keys);
+  const out = async () => {
+    const got = await engine.all(`SELECT to_json(t)::VARCHAR AS j FROM (SELECT ${r.projection} FROM (${rows}) AS __floe_in) AS t`, 'write');
+    return got.map((g) => JSON.parse(String(g.j)) as Record<string, unknown>);
+  };
+  return { r, out };
+}
+
+describe("doubles into a map's string values", () => {
+  const table = schema(f(1, 'id', 'long'), f(2, 'attrs', map(3, 4, 'string')));
+  // What a batch of mixed values stores for these JSON numbers (DuckDB's JSON text of them).
+  const doubles = "{'a': 1e-7::DOUBLE, 'b': 1.5e300::DOUBLE, 'c': 'nan'::DOUBLE, 'd': '-inf'::DOUBLE, 'e': 2.5::DOUBLE, 'f': -0.0::DOUBLE, 'g': NULL::DOUBLE}";
+  const text = { a: '1e-7', b: '1.5e300', c: 'NaN', d: '-Infinity', e: '2.5', f: '-0.0' };
+
+  it("a struct's double fields are written as their JSON text, not as CAST prints them (1e-07, 1.5e+300, nan)", async () => {
+    const { r, out } = await write(table, `SELECT 1 AS id, ${doubles} AS attrs`, 'fail');
+    expect(r.evolved).toBe(false);
+    expect(await out()).toEqual([{ id: 1, attrs: text }]);
+  });
+
+  it('so are the values of a map of doubles, and of a list of them', async () => {
+    const { out } = await write(table, `SELECT 1 AS id, map_from_entries(list_filter(map_entries(CAST(${doubles} AS MAP(VARCHAR, DOUBLE))), lambda e: e.value IS NOT NULL)) AS attrs`, 'fail');
+    expect(await out()).toEqual([{ id: 1, attrs: text }]);
+    const nested = schema(f(1, 'id', 'long'), f(2, 'items', list(3, map(4, 5, 'string'))));
+    const l = await write(nested, `SELECT 1 AS id, [${doubles}, NULL] AS items`, 'fail');
+    expect(await l.out()).toEqual([{ id: 1, items: [text, null] }]);
+  });
+});
+
+describe('the CLI', () => {
+  const newProject = useProjects();
+  beforeAll(assertBuilt);
+
+  it('a JSON number is stored as the same text in a map table whether its batch was read as mixed values or as a struct', async () => {
+    const p = await newProject();
+    await p.pipeline('events', 'source: { kind: jsonl, path: data/events.jsonl }\ntarget: { table: raw.events }\n');
+    const numbers = ['1e-07', '1.5e+300', '2.5', '-0.0'];
+    // Twelve records with a key of their own each, values of two kinds: map<string, string>.
+    const mixed = [...numbers.map((n, i) => `{"id": ${i}, "attrs": {"n${i}": ${n}}}`), ...Array.from({ length: 8 }, (_, i) => `{"id": ${10 + i}, "attrs": {"s${i}": "x"}}`)];
+    await p.write('data/events.jsonl', mixed.join('\n') + '\n');
+    await p.run(['events']);
+    // The same numbers in a batch whose objects all have the same keys: a struct of doubles.
+    await p.write('data/events.jsonl', `{"id": 100, "attrs": {${numbers.map((n, i) => `"n${i}": ${n}`).join(', ')}}}\n`);
+    const r = await p.run(['events', '--json']);
+    expect(events(r.stdout).find((x) => x.event === 'commit'), show(r)).toMatchObject({ rows_written: 1, schema_changes: [] });
+    const rows = await p.queryCli("SELECT id, attrs FROM raw.events WHERE id < 4 OR id = 100 ORDER BY id");
+    const first = Object.assign({}, ...rows.slice(0, 4).map((x) => x.attrs as object));
+    expect(first).toEqual({ n0: '1e-7', n1: '1.5e300', n2: '2.5', n3: '-0.0' });
+    expect(rows[4]).toEqual({ id: 100, attrs: first });
+  });
+});
