@@ -169,7 +169,7 @@ export function reconcileColumns(
  * promotion, so the new type takes a new column (a new field id) under the old name.
  */
 function retypeHint(tableName: string, paths: string[]): string {
-  const drops = paths.map((p) => `--drop-column ${p}`).join(' ');
+  const drops = [...new Set(paths)].map((p) => `--drop-column ${p}`).join(' ');
   return (
     `a column's type changes in place only by promotion (int → long, float → double, a wider decimal). ` +
     `To store the new type, drop the column (floe table evolve ${tableName} ${drops}; earlier snapshots keep their values) ` +
@@ -203,7 +203,11 @@ interface NestedMerge {
   casts: string[];
   /** Paths of input fields the table lacks (reported under `fail`). */
   extra: string[];
-  /** Paths whose input type is neither the table's nor a promotion of it (retypeHint). */
+  /**
+   * The columns to drop for types that are neither the table's nor a promotion of it
+   * (retypeHint): the path of the field or column holding the type, as `floe table evolve
+   * --drop-column` takes it (`attrs` for a map's value `attrs.value`, which has no name).
+   */
   retyped: string[];
   /** Input fields written into a field of another type, each value checked (checkedValues). */
   checks: ValueCheck[];
@@ -250,12 +254,14 @@ interface ValueCheck {
  * primitive widens along an allowed promotion; ids already in the table never change. A
  * field the input lacks is kept (the write gives it NULL) unless it is required. A map's key
  * never changes (its fields are the map's identity): it must match, or promote into, the
- * table's key. Every other difference is pushed to `m.problems` with the path and both types.
+ * table's key. Every other difference is pushed to `m.problems` with the path and both types,
+ * and `drop` (the field holding `t`: `path`, or for a list's element or a map's value the
+ * nearest column or struct field around it) to `m.retyped`.
  */
-function mergeNested(t: IcebergType, input: IcebergType, path: string, m: NestedMerge, hops: Hop[], mapValue = false): IcebergType {
+function mergeNested(t: IcebergType, input: IcebergType, path: string, m: NestedMerge, hops: Hop[], mapValue = false, drop = path): IcebergType {
   const mismatch = (why = '') => {
     m.problems.push(`column "${path}": the input has type ${typeShape(input)}, the table ${m.tableName} has ${typeShape(t)}${why}`);
-    m.retyped.push(path);
+    m.retyped.push(drop);
     return t;
   };
   if (typeof t === 'string' || typeof input === 'string') {
@@ -324,7 +330,7 @@ function mergeNested(t: IcebergType, input: IcebergType, path: string, m: Nested
     return changed ? { ...t, fields } : t;
   }
   if (isList(t) && isList(input)) {
-    const element = mergeNested(t.element, input.element, `${path}.element`, m, [...hops, 'element']);
+    const element = mergeNested(t.element, input.element, `${path}.element`, m, [...hops, 'element'], false, drop);
     return element === t.element ? t : { ...t, element };
   }
   if (isMap(t) && isMap(input)) {
@@ -333,12 +339,12 @@ function mergeNested(t: IcebergType, input: IcebergType, path: string, m: Nested
       m.problems.push(`column "${path}.key": the input has type ${typeShape(input.key)}, the table ${m.tableName} has ${typeShape(t.key)} (a map's key never changes)`);
       return t;
     }
-    const value = mergeNested(t.value, input.value, `${path}.value`, m, [...hops, 'value'], true);
+    const value = mergeNested(t.value, input.value, `${path}.value`, m, [...hops, 'value'], true, drop);
     return value === t.value ? t : { ...t, value };
   }
   // DuckDB's JSON reader types an object as a struct or as a map from the records at hand
   // (docs/SOURCE-TYPES.md), so one column can arrive either way from one run to the next.
-  if (isMap(t) && isStruct(input)) return shapeNoRequired(t.key) === 'string' ? structIntoMap(t, input, path, m, hops) : mismatch();
+  if (isMap(t) && isStruct(input)) return shapeNoRequired(t.key) === 'string' ? structIntoMap(t, input, path, m, hops, drop) : mismatch();
   if (isStruct(t) && isMap(input)) return shapeNoRequired(input.key) === 'string' ? mapIntoStruct(t, input, path, m, hops) : mismatch(' (only a map with string keys is read into a struct)');
   return mismatch();
 }
@@ -386,11 +392,11 @@ const counts = (m: NestedMerge) => ({ problems: m.problems.length, checks: m.che
  * add_columns V widens or its struct gains fields); a field
  * that does not fails naming it. The table's type is kept.
  */
-function structIntoMap(t: MapType, input: StructType, path: string, m: NestedMerge, hops: Hop[]): IcebergType {
+function structIntoMap(t: MapType, input: StructType, path: string, m: NestedMerge, hops: Hop[], drop: string): IcebergType {
   let value = t.value;
   for (const f of input.fields) {
     const from = counts(m);
-    value = mergeNested(value, f.type, `${path}.value`, m, [...hops, { field: f.name }], true);
+    value = mergeNested(value, f.type, `${path}.value`, m, [...hops, { field: f.name }], true, drop);
     annotate(m, from, `${path}.value`, `field ${JSON.stringify(f.name)} of the input's struct`);
   }
   const merged = value === t.value ? t : { ...t, value };

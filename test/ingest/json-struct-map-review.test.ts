@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openEngine, type Engine } from '../../src/engine/duckdb.js';
 import { schemaFromColumns } from '../../src/engine/infer-schema.js';
+import { FloeError } from '../../src/errors.js';
 import { readMapKeys } from '../../src/ingest/map-keys.js';
 import { reconcileColumns, type SchemaChangePolicy } from '../../src/ingest/reconcile.js';
 import type { IcebergType, NestedField, Schema } from '../../src/iceberg/types.js';
@@ -50,6 +51,28 @@ describe("doubles into a map's string values", () => {
     const nested = schema(f(1, 'id', 'long'), f(2, 'items', list(3, map(4, 5, 'string'))));
     const l = await write(nested, `SELECT 1 AS id, [${doubles}, NULL] AS items`, 'fail');
     expect(await l.out()).toEqual([{ id: 1, items: [text, null] }]);
+  });
+});
+
+const hintOf = async (p: Promise<unknown>) => {
+  const e = await p.then(() => undefined, (x: unknown) => x);
+  expect(e).toBeInstanceOf(FloeError);
+  return { message: (e as FloeError).message, hint: (e as FloeError).hint ?? '' };
+};
+
+describe("the hint for a nested type change names columns floe table evolve can drop", () => {
+  it("a map's value: the map column, once however many of the input struct's fields do not fit", async () => {
+    const table = schema(f(1, 'id', 'long'), f(2, 'attrs', map(3, 4, 'string')));
+    const e = await hintOf(write(table, "SELECT 1 AS id, {'a': ['x'], 'b': ['y']} AS attrs", 'fail'));
+    expect(e.message).toContain('column "attrs.value" (field "a" of the input\'s struct): the input has type list<string>, the table raw.t has string');
+    expect(e.hint).toContain('floe table evolve raw.t --drop-column attrs;');
+    expect(e.hint).not.toContain('attrs.value');
+  });
+
+  it("a list's element and a map's value inside a struct: the list, the struct's field", async () => {
+    const table = schema(f(1, 'items', list(2, 'long')), f(3, 'o', { type: 'struct', fields: [f(4, 'tags', map(5, 6, 'long'))] }));
+    const e = await hintOf(write(table, "SELECT [{'sku': 'a'}] AS items, {'tags': MAP {'k': [1]}} AS o", 'fail'));
+    expect(e.hint).toContain('floe table evolve raw.t --drop-column items --drop-column o.tags;');
   });
 });
 
