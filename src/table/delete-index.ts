@@ -64,7 +64,9 @@ function valueKey(v: IcebergValue): string {
       return `i${v}`;
     case 'number':
       // -0 and 0 are different partitions in Iceberg's float identity; NaN equals NaN.
-      return Object.is(v, -0) ? 'n-0' : `n${v}`;
+      // A whole number keys as the same long: a manifest written before an int → long
+      // promotion decodes the field as int (a number), one written after it as long (a bigint).
+      return Object.is(v, -0) ? 'n-0' : Number.isSafeInteger(v) ? `i${v}` : `n${v}`;
     case 'string':
       return `s${JSON.stringify(v)}`;
     default:

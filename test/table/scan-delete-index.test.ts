@@ -86,7 +86,8 @@ describe('assignDeletes (spec: Scan Planning)', () => {
 
 describe('partition keys', () => {
   it('compare values by type and content', () => {
-    expect(partitionKey(1, [1n])).not.toBe(partitionKey(1, [1]));
+    // A whole number and the same long are one value: an int partition source promoted to long.
+    expect(partitionKey(1, [1n])).toBe(partitionKey(1, [1]));
     expect(partitionKey(1, ['1'])).not.toBe(partitionKey(1, [1]));
     expect(partitionKey(1, [new Uint8Array([1, 2])])).toBe(partitionKey(1, [new Uint8Array([1, 2])]));
     expect(partitionKey(1, [null])).not.toBe(partitionKey(1, ['null']));
@@ -101,5 +102,27 @@ describe('partition keys', () => {
       upper_bounds: new Map([[2147483546, enc.encode('b')]]),
     });
     expect(referencedDataFile(f)).toBeUndefined();
+  });
+});
+
+describe('assignDeletes after an int → long promotion of a partition source', () => {
+  // A manifest written before the promotion decodes the identity value as int (a number),
+  // one written after it as long (a bigint): the same partition, so the deletes apply.
+  const byG: PartitionSpec = { 'spec-id': 3, fields: [{ 'source-id': 2, 'field-id': 1000, name: 'g', transform: 'identity' }] };
+  const promoted = new Map([[3, byG]]);
+
+  it('applies position and equality deletes written after the promotion to files written before it', () => {
+    const tasks = assignDeletes(
+      [data('g1-int', 1n, 3, [1]), data('g0-int', 1n, 3, [0])],
+      [pos('p-long', 2n, 3, [1n]), eq('e-long', 2n, 3, [0n])],
+      promoted,
+    );
+    expect(applied(tasks)).toEqual({ 'g1-int': ['p-long'], 'g0-int': ['e-long'] });
+  });
+
+  it('keeps -0.0 and 0.0, and fractions, apart from whole numbers', () => {
+    expect(partitionKey(3, [1])).toBe(partitionKey(3, [1n]));
+    expect(partitionKey(3, [-0])).not.toBe(partitionKey(3, [0n]));
+    expect(partitionKey(3, [1.5])).not.toBe(partitionKey(3, [1n]));
   });
 });
