@@ -11,7 +11,7 @@
  * before the commit (before the write, or in the streamed write's beforeCommit hook), and a
  * failed commit leaves the table as it was.
  */
-import { readsAsInstant } from '../pipeline/column-rules.js';
+import { readsAsInstant, sortsAsText } from '../pipeline/column-rules.js';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { Catalog } from '../catalog/catalog.js';
@@ -155,7 +155,7 @@ export async function runIngestPipeline(ctx: RunContext, lp: LoadedPipeline): Pr
       projectDir: ctx.project.dir,
       pipeline: p.name,
       pipelineFile: lp.file,
-      cursor: cursorColumn ? { column: cursorColumn, after, inclusive: start?.inclusive, zone: p.columns[cursorColumn]?.zone, instant: readsAsInstant(p.columns[cursorColumn]), asRead: keepsValues(p.columns[cursorColumn]) } : undefined,
+      cursor: cursorColumn ? { column: cursorColumn, after, inclusive: start?.inclusive, zone: p.columns[cursorColumn]?.zone, instant: readsAsInstant(p.columns[cursorColumn]), asRead: keepsValues(p.columns[cursorColumn]), textOrder: sortsAsText(p.columns[cursorColumn]) } : undefined,
       redact: ctx.redact,
       io: ctx.io,
       textColumns: formattedColumns(p.columns),

@@ -115,6 +115,9 @@ export function cursorStart(ctx: SourceContext, config: RelationalConfig, text =
   // Text the pipeline reads with `format:` (`05/01/2026 12:00`) does not sort as its values:
   // no bound is sent, every row is read and the runner keeps the rows above the watermark.
   if (text && start.after !== null && ctx.textColumns?.includes(ctx.cursor.column)) return { ...start, after: null, inclusive: false };
+  // Nor does text the pipeline reads as other values (`type: long`: `'1000'` and `'000124'` sort
+  // below `'123'`; column-rules.ts sortsAsText): compared as text, those rows were never read.
+  if (text && start.after !== null && ctx.cursor.textOrder === false && ctx.cursor.instant !== true) return { ...start, after: null, inclusive: false };
   const zone = ctx.cursor.zone;
   const zoned = zone !== undefined && zone.toUpperCase() !== 'UTC';
   if (start.after === null || !(zoned || (text && ctx.cursor.instant === true))) return start;

@@ -34,6 +34,12 @@ export interface CursorState {
    * own values (sql.ts).
    */
   asRead?: boolean;
+  /**
+   * False when `columns.<cursor>` turns a text column's values into values that do not sort as
+   * the text does (`type: long` on `'000124'`; column-rules.ts sortsAsText): a database source
+   * then sends no bound for such a text column and reads it whole (incremental.ts cursorStart).
+   */
+  textOrder?: boolean;
 }
 
 export interface SourceContext {

@@ -55,8 +55,9 @@ export function sqliteSource(config: SqliteConfig): Source {
         const start = cursorStart(ctx, config);
         if (start) {
           const c = cursorColumn(declared.map((d) => d.name), start.column, ctx, describe);
-          if (start.after !== null) {
-            const plan = sqliteColumn(declared[c]!.name, declared[c]!.type, undefined);
+          const plan = sqliteColumn(declared[c]!.name, declared[c]!.type, undefined);
+          // A text column the pipeline reads as other values (`type: long`) is read whole (incremental.ts cursorStart).
+          if (start.after !== null && !(plan.type === 'VARCHAR' && ctx.cursor?.textOrder === false && ctx.cursor.instant !== true)) {
             const name = declared[c]!.name;
             const col = `q.${quoteSourceIdent('sqlite', name)}`;
             const op = start.inclusive ? '>=' : '>';
