@@ -34,6 +34,7 @@
 import { schemaError } from '../errors.js';
 import { quoteIdent, quoteLiteral } from '../engine/sql.js';
 import { duckdbTypeSql } from '../engine/types.js';
+import { formatTypeText } from '../table/evolve/parse.js';
 import { assignFreshIds, highestFieldId, isList, isMap, isPromotionAllowed, isStruct } from '../iceberg/schema.js';
 import type { IcebergType, MapType, NestedField, Schema, StructType } from '../iceberg/types.js';
 
@@ -180,19 +181,11 @@ function retypeHint(tableName: string, paths: string[]): string {
 
 /** How to make a struct column that an input's map outgrew a map (a nested one is added inside its struct the same way). */
 function mapHint(tableName: string, at: { path: string; type: IcebergType }[]): string {
-  const evolve = at.map((a) => `--drop-column ${a.path} --add-column "${a.path} ${typeText(a.type)}"`).join(' ');
+  const evolve = at.map((a) => `--drop-column ${a.path} --add-column "${a.path} ${formatTypeText(a.type)}"`).join(' ');
   return (
     `if its keys are data (ids, names a user picks), store it as a map: floe table evolve ${tableName} ${evolve} ` +
     `(earlier snapshots keep their values); every later batch is then written into the map, whether DuckDB reads it as a struct or as a map.`
   );
-}
-
-/** A type as `floe table evolve --add-column` reads it: `map<string, string>`. */
-function typeText(t: IcebergType): string {
-  if (typeof t === 'string') return t;
-  if (t.type === 'list') return `list<${typeText(t.element)}>`;
-  if (t.type === 'map') return `map<${typeText(t.key)}, ${typeText(t.value)}>`;
-  return `struct<${t.fields.map((f) => `${f.name}: ${typeText(f.type)}`).join(', ')}>`;
 }
 
 interface NestedMerge {

@@ -138,7 +138,7 @@ describe('table struct, input map<string, T>', () => {
     const err = (await write(table, many).then(() => undefined, (e: unknown) => e)) as FloeError;
     expect(err).toBeInstanceOf(FloeError);
     expect(err.message).toContain(`the input's map has ${MAX_FIELDS_FROM_KEYS} keys that the table raw.t's struct does not have; as fields they would make it a struct of ${MAX_FIELDS_FROM_KEYS + 2} fields`);
-    expect(err.hint).toContain('floe table evolve raw.t --drop-column attrs --add-column "attrs map<string, string>"');
+    expect(err.hint).toContain('floe table evolve raw.t --drop-column attrs --add-column "attrs map<string,string>"');
   });
 });
 
