@@ -162,7 +162,8 @@ export function reconcileColumns(
   }
   const evolved = changes.length > 0;
   const schema: Schema = evolved ? { type: 'struct', 'schema-id': nextSchemaId, fields, ...identifier(table) } : table;
-  return { projection: items.join(', '), schema, evolved, changes, casts };
+  // One line per cast: each field of a struct written into a map casts at the map's value.
+  return { projection: items.join(', '), schema, evolved, changes, casts: [...new Set(casts)] };
 }
 
 /**

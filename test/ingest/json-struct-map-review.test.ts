@@ -42,6 +42,11 @@ describe("doubles into a map's string values", () => {
   it("a struct's double fields are written as their JSON text, not as CAST prints them (1e-07, 1.5e+300, nan)", async () => {
     const { r, out } = await write(table, `SELECT 1 AS id, ${doubles} AS attrs`, 'fail');
     expect(r.evolved).toBe(false);
+    // floe plan's lines: each cast once, not once per field.
+    expect(r.casts).toEqual([
+      'write attrs.value (input double) as string: each value as its JSON text',
+      'write attrs (input struct<a:double,b:double,c:double,d:double,e:double,f:double,g:double>) as map<string,string>: each field that is not NULL as an entry',
+    ]);
     expect(await out()).toEqual([{ id: 1, attrs: text }]);
   });
 
