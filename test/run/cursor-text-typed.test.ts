@@ -54,16 +54,16 @@ const dbs: Record<string, () => Promise<Db>> = {
     let db: Database.Database | undefined;
     return {
       kind: 'sqlite',
-      create: async () => undefined,
+      create: async () => {},
       insert: async (t, id, v) => void db!.prepare(`INSERT INTO ${t} VALUES (?, ?)`).run(id, v),
-      drop: async () => undefined,
+      drop: async () => {},
       connection: (p) => {
         db?.close();
         db = new Database(p.path('src.db'));
         db.exec(`CREATE TABLE IF NOT EXISTS ${prefix} (id INTEGER, c TEXT)`);
         return p.path('src.db');
       },
-      close: async () => db?.close(),
+      close: async () => void db?.close(),
     };
   },
 };
