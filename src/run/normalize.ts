@@ -11,6 +11,7 @@ import { quoteIdent, quoteLiteral } from '../engine/sql.js';
 import { duckdbTypeSql } from '../engine/types.js';
 import { unrepresentable } from '../ingest/reconcile.js';
 import type { ColumnRule } from '../pipeline/schema-pipeline.js';
+import { piiColumnOf } from '../governance/policy.js';
 
 export interface NormalizePlan {
   /** SELECT list producing the target columns (renamed, typed, normalised). */
@@ -132,8 +133,11 @@ export function planNormalize(sourceColumns: readonly string[], rules: Record<st
         ? `TRY_CAST(try_strptime(CAST(${expr} AS VARCHAR), ${formatSql(rule.format)}) AS ${type})`
         : `TRY_CAST(${expr} AS ${type})`;
       const converted = withoutUnrepresentable(exactNumber(expr, cast, rule.type), rule.type);
+      // A PII-tagged column's value is not quoted: the reason reaches the run's error, its
+      // audit row and <table>__rejects (the row's raw text is in its `raw` column).
+      const shown = (piiColumnOf(col, rule)?.policy ?? 'none') !== 'none' ? `'(value withheld: PII column)'` : `left(CAST(${expr} AS VARCHAR), 200)`;
       reasons.push(
-        `CASE WHEN ${expr} IS NOT NULL AND ${converted} IS NULL THEN 'column ${col.replace(/'/g, "''")}: cannot convert ' || left(CAST(${expr} AS VARCHAR), 200) || ' to ${rule.type}' END`,
+        `CASE WHEN ${expr} IS NOT NULL AND ${converted} IS NULL THEN 'column ${col.replace(/'/g, "''")}: cannot convert ' || ${shown} || ' to ${rule.type}' END`,
       );
       expr = converted;
     }

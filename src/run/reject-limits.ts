@@ -4,9 +4,20 @@
  * Without `rejects:` any reject fails the run; `max_ratio` and `max_count` raise the limit.
  */
 import { sourceError } from '../errors.js';
+import { piiColumnOf } from '../governance/policy.js';
 import type { IngestPipeline } from '../pipeline/schema-pipeline.js';
 
-type Limited = Pick<IngestPipeline, 'name' | 'rejects'>;
+type Limited = Pick<IngestPipeline, 'name' | 'rejects'> & Partial<Pick<IngestPipeline, 'columns'>>;
+
+/**
+ * The first reject's reason as the error may quote it: when the pipeline tags PII columns,
+ * without the values the source's reader quotes (`Could not convert string "+44 20 7946 0958"
+ * to 'BIGINT'`): the error reaches the terminal and floe.audit_log, which no mask covers.
+ */
+export function firstRejectShown(p: Limited, first: string): string {
+  const tagged = Object.entries(p.columns ?? {}).some(([c, rule]) => (piiColumnOf(c, rule)?.policy ?? 'none') !== 'none');
+  return tagged ? first.replace(/\b(string|value) ("(?:[^"]|"")*"|'(?:[^']|'')*')/gi, '$1 (withheld: the pipeline tags PII columns)') : first;
+}
 
 function measure(p: Limited, rejects: number, rowsRead: number) {
   const ratio = rowsRead === 0 ? 0 : rejects / rowsRead;
@@ -26,7 +37,7 @@ export function checkRejects(p: Limited, rejects: number, rowsRead: number, firs
   const { ratio, maxRatio, overCount, over } = measure(p, rejects, rowsRead);
   if (over) {
     throw sourceError(
-      `pipeline ${p.name}: ${rejects} of ${rowsRead} rows are malformed (${(ratio * 100).toFixed(2)}%), above the limit of ${overCount ? `${p.rejects?.max_count} rows` : `${((maxRatio ?? 0) * 100).toFixed(2)}%`}${first ? ` (the first: ${first})` : ''}; nothing was committed`,
+      `pipeline ${p.name}: ${rejects} of ${rowsRead} rows are malformed (${(ratio * 100).toFixed(2)}%), above the limit of ${overCount ? `${p.rejects?.max_count} rows` : `${((maxRatio ?? 0) * 100).toFixed(2)}%`}${first ? ` (the first: ${firstRejectShown(p, first)})` : ''}; nothing was committed`,
       {
         context: { pipeline: p.name, rejects, rows: rowsRead },
         // Without a rejects: section there is no limit to raise: say how to add one.
