@@ -5,7 +5,10 @@
  * also recorded in a table property written by the same commit, so that they outlive
  * `floe maintain expire` (run-ids.ts).
  */
+import { readFileSync } from 'node:fs';
+import { configError } from '../errors.js';
 import type { TableMetadata } from '../iceberg/types.js';
+import { locate, parseYaml } from '../pipeline/parse.js';
 import { ancestry } from '../table/ancestry.js';
 import { lookbackBound, lookbackText, type LookbackSetting } from '../sources/lookback.js';
 import { recordedCursor, runIdStatus, type RunIdStatus } from './run-ids.js';
@@ -106,6 +109,37 @@ export function utcInitial(text: string): string {
   return `${t.slice(0, 10)} ${t.slice(11, 19)}${frac ?? ''}`;
 }
 
+/**
+ * `incremental.initial` as text. YAML reads an unquoted integer as a double, so one beyond
+ * 2^53 arrives rounded (`9007199254740995` as 9007199254740996): the read would start above
+ * the rows between. Its digits are read again from the pipeline file; when they cannot be
+ * (the file changed or is not known), the run fails at the setting rather than start from a
+ * rounded bound.
+ */
+function initialText(initial: string | number, where: { pipeline: string; file?: string }): string {
+  if (typeof initial !== 'number' || !Number.isInteger(initial) || Number.isSafeInteger(initial)) return String(initial);
+  const path = ['source', 'incremental', 'initial'];
+  let at: { line: number; col: number } | undefined;
+  if (where.file !== undefined) {
+    try {
+      const text = readFileSync(where.file, 'utf8');
+      const parsed = parseYaml(text, where.file);
+      if (parsed.ok) {
+        at = locate(parsed.source, path);
+        const digits = /^[+-]?\d+(?![\d.eE])/.exec(text.split(/\r?\n/)[at.line - 1]?.slice(at.col - 1) ?? '')?.[0];
+        if (digits !== undefined && Number(digits) === initial) return digits.replace(/^\+/, '');
+      }
+    } catch {
+      // The message below names the setting.
+    }
+  }
+  const prefix = at ? `${where.file}:${at.line}:${at.col}: source.incremental.initial` : `pipeline ${where.pipeline}${where.file ? ` (${where.file})` : ''}: incremental.initial`;
+  throw configError(`${prefix}: ${initial} is beyond 2^53, where YAML numbers lose digits`, {
+    context: { pipeline: where.pipeline },
+    hint: 'Write incremental.initial in quotes ("9007199254740995"): it is then read exactly.',
+  });
+}
+
 export function readStart(
   where: { pipeline: string; file?: string },
   incremental: { cursor: string; initial?: string | number; lookback?: LookbackSetting },
@@ -113,7 +147,7 @@ export function readStart(
 ): ReadStart {
   const column = incremental.cursor;
   if (committed === null) {
-    const initial = incremental.initial === undefined ? null : utcInitial(String(incremental.initial));
+    const initial = incremental.initial === undefined ? null : utcInitial(initialText(incremental.initial, where));
     return { column, watermark: initial, after: initial, inclusive: false, committed: false };
   }
   if (incremental.lookback === undefined) return { column, watermark: committed, after: committed, inclusive: false, committed: true };
