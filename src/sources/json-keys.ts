@@ -7,11 +7,15 @@
  * case-insensitive in floe (as in Iceberg's and DuckDB's SQL), so such input is refused,
  * naming the file, the record's line (JSON Lines) or number (a JSON document) and the keys.
  * Two keys spelled exactly alike in one record are DuckDB's own error, which names its line.
+ * Keys of a nested object that differ only in case are DuckDB's error too (a struct's field
+ * names are case-insensitive), which names no file: explainNestedCaseKeys finds them.
  *
  * Looking costs nothing when no key differs only in case: only when the columns the read
  * binds hold a name that looks renamed (`x_1` beside an `x`, ingest/csv-header.ts) are the
  * files' keys read again, one pass each.
  */
+import { createReadStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import type { Engine } from '../engine/duckdb.js';
 import { quoteLiteral } from '../engine/sql.js';
 import { sourceError } from '../errors.js';
@@ -71,10 +75,120 @@ export async function refuseCaseDuplicateKeys(engine: Engine, files: readonly Js
 /** The rows, or none when the look itself fails (the read then fails, or not, as it would without it). */
 const quietly = <T>(p: Promise<T[]>): Promise<T[]> => p.catch(() => []);
 
-function refused(what: string, file: string, at: { line?: number; record?: number }) {
-  return sourceError(`${what}, which name one column: column names are case-insensitive`, {
+function refused(what: string, file: string, at: { line?: number; record?: number }, names: 'column names' | 'field names' = 'column names') {
+  const one = names === 'column names' ? 'one column' : 'one struct field';
+  return sourceError(`${what}, which name ${one}: ${names} are case-insensitive`, {
     context: { file, ...(at.line !== undefined ? { line: at.line } : { record: at.record }) },
     files: [file],
     hint: 'Spell each key the same way in every record (or rename one of the two).',
   });
+}
+
+/**
+ * DuckDB's error for keys of a nested object that differ only in case (`{"A": 1}` on one line,
+ * `{"a": 2}` on another, or both in one object): it types the object as a struct, whose field
+ * names are case-insensitive, and refuses the read naming neither file nor line, with a hint
+ * (`ignore_errors=true`) floe does not take.
+ */
+const NESTED_CASE_TWIN = /Duplicate name "((?:[^"\\]|\\.)*)" in struct auto-detected in JSON/;
+
+/**
+ * `e`, or, when it is DuckDB's error for nested keys that differ only in case, the same refusal
+ * as for top-level keys: the files are read again (JSON.parse, a failure path only) for the
+ * first object below the top level holding both spellings, or the first two records that
+ * spell the key two ways at one path, named with file and line (JSON Lines) or record.
+ * Undefined is never returned: when the keys cannot be found, `e` is.
+ */
+export async function explainNestedCaseKeys(e: unknown, files: readonly JsonKeyFile[], format: 'newline_delimited' | 'auto'): Promise<unknown> {
+  const m = e instanceof Error ? NESTED_CASE_TWIN.exec(e.message) : null;
+  if (!m) return e;
+  const name = m[1]!.toLowerCase();
+  try {
+    const found = await findNestedCaseKeys(files, format, name);
+    if (!found) return e;
+    const at = (w: Where) => (w.line !== undefined ? `${w.file.name}:${w.line}` : `${w.file.name} (record ${w.record})`);
+    const context = (w: Where) => (w.line !== undefined ? { line: w.line } : { record: w.record });
+    if (found.kind === 'one') {
+      return refused(`${at(found.at)}: the record has keys ${found.keys.map((k) => JSON.stringify(k)).join(' and ')} in ${found.path}`, found.at.file.name, context(found.at), 'field names');
+    }
+    return refused(
+      `${at(found.first)} has key ${JSON.stringify(found.keys[0])} in ${found.path} and ${at(found.second)} has key ${JSON.stringify(found.keys[1])}`,
+      found.second.file.name,
+      context(found.second),
+      'field names',
+    );
+  } catch {
+    return e;
+  }
+}
+
+interface Where {
+  file: JsonKeyFile;
+  line?: number;
+  record: number;
+}
+
+type NestedTwins = { kind: 'one'; at: Where; path: string; keys: string[] } | { kind: 'two'; first: Where; second: Where; path: string; keys: [string, string] };
+
+/** The first nested keys equal to `name` without case, spelled two ways (see explainNestedCaseKeys). */
+async function findNestedCaseKeys(files: readonly JsonKeyFile[], format: 'newline_delimited' | 'auto', name: string): Promise<NestedTwins | undefined> {
+  // The first spelling of the key at each path (a list's elements share their list's path).
+  const seen = new Map<string, { key: string; at: Where }>();
+  let found: NestedTwins | undefined;
+  const walk = (v: unknown, path: string, at: Where): void => {
+    if (found || v === null || typeof v !== 'object') return;
+    if (Array.isArray(v)) {
+      for (const x of v) walk(x, `${path}.element`, at);
+      return;
+    }
+    const keys = Object.keys(v);
+    if (path !== '') {
+      const twins = keys.filter((k) => k.toLowerCase() === name);
+      if (twins.length > 1) {
+        found = { kind: 'one', at, path, keys: twins };
+        return;
+      }
+      for (const k of twins) {
+        const first = seen.get(path);
+        if (!first) seen.set(path, { key: k, at });
+        else if (first.key !== k) found = { kind: 'two', first: first.at, second: at, path, keys: [first.key, k] };
+      }
+    }
+    for (const k of keys) walk((v as Record<string, unknown>)[k], path === '' ? k : `${path}.${k}`, at);
+  };
+  for (const file of files) {
+    if (format === 'newline_delimited') {
+      let record = 0;
+      // Lines split on `\n` only, as the line check numbers them (jsonl-lines.ts).
+      for await (const [line, text] of splitLines(file.read)) {
+        let value: unknown;
+        try {
+          value = JSON.parse(text);
+        } catch {
+          continue;
+        }
+        if (value === null || typeof value !== 'object' || Array.isArray(value)) continue;
+        walk(value, '', { file, line, record: ++record });
+        if (found) return found;
+      }
+    } else {
+      const doc = JSON.parse(await readFile(file.read, 'utf8')) as unknown;
+      const records = Array.isArray(doc) ? doc : [doc];
+      records.forEach((r, i) => walk(r, '', { file, record: i + 1 }));
+      if (found) return found;
+    }
+  }
+  return found;
+}
+
+/** The lines of a file, numbered from 1, split on `\n` only (a final `\r` kept: JSON.parse skips it). */
+async function* splitLines(file: string): AsyncGenerator<[number, string]> {
+  let carry = '';
+  let n = 0;
+  for await (const chunk of createReadStream(file, { encoding: 'utf8' })) {
+    const parts = (carry + (chunk as string)).split('\n');
+    carry = parts.pop()!;
+    for (const p of parts) yield [++n, p];
+  }
+  if (carry !== '') yield [++n, carry];
 }

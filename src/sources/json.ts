@@ -14,7 +14,7 @@ import type { Source as SourceConfig } from '../pipeline/schema-source.js';
 import { quoteIdent, quoteLiteral } from '../engine/sql.js';
 import { describeFiles, expandFiles, fileListSql, sourceFiles } from './files.js';
 import { jsonLinesReadSql, objectsSql, textJsonColumns } from './json-read.js';
-import { refuseCaseDuplicateKeys } from './json-keys.js';
+import { explainNestedCaseKeys, refuseCaseDuplicateKeys } from './json-keys.js';
 import { type LineReject, scanJsonLines, writeWithoutLines } from './jsonl-lines.js';
 import { SOURCE_FILE_COLUMN, type Extracted, type Source, type SourceContext } from './source.js';
 import { removeTempDir, tempDir } from './temp-dir.js';
@@ -46,7 +46,10 @@ export function jsonSource(config: JsonConfig): Source {
       const exact = config.records_path ? undefined : { objects: objectsSql(files, format) };
       // Keys that differ only in case are refused (json-keys.ts); a records_path's records are not looked at.
       const keys = config.records_path ? undefined : (names: string[]) => refuseCaseDuplicateKeys(ctx.engine, files.map((f) => ({ read: f, name: f })), format, names);
-      select = await textJsonColumns(ctx.engine, select, what, exact, keys).catch((e: unknown) => Promise.reject(named(e, files, config.records_path)));
+      select = await textJsonColumns(ctx.engine, select, what, exact, keys).catch(async (e: unknown) => {
+        const expanded = await expandFiles(ctx, files).catch(() => [] as string[]);
+        throw named(await explainNestedCaseKeys(e, expanded.map((f) => ({ read: f, name: f })), format), files, config.records_path);
+      });
       await ctx.engine.run(`CREATE OR REPLACE TEMP VIEW ${quoteIdent(relation)} AS ${select}`, what, context);
       return { relation, describe: describeFiles(files) };
     },
@@ -155,9 +158,10 @@ async function jsonLines(ctx: SourceContext, patterns: readonly string[]): Promi
     let select = `SELECT * FROM ${jsonLinesReadSql(readFiles, { filenameColumn: SOURCE_FILE_COLUMN, sampleAll })}`;
     if (fileColumn) select = `SELECT * REPLACE (${fileColumn} AS ${SOURCE_FILE_COLUMN}) FROM (${select})`;
     const what = `read the JSON Lines files of pipeline ${ctx.pipeline}`;
+    const keyFiles = read.map((r) => ({ read: r.copy ?? r.file, name: r.file }));
     select = await textJsonColumns(ctx.engine, select, what, { objects: objectsSql(readFiles, 'newline_delimited'), mayHoldLong: longDigits }, (names) =>
-      refuseCaseDuplicateKeys(ctx.engine, read.map((r) => ({ read: r.copy ?? r.file, name: r.file })), 'newline_delimited', names),
-    );
+      refuseCaseDuplicateKeys(ctx.engine, keyFiles, 'newline_delimited', names),
+    ).catch(async (e: unknown) => Promise.reject(await explainNestedCaseKeys(e, keyFiles, 'newline_delimited')));
     const relation = ctx.engine.uniqueName('jsonl');
     await ctx.engine.run(`CREATE OR REPLACE TEMP VIEW ${quoteIdent(relation)} AS ${select}`, what, {
       kind: 'source',
