@@ -31,12 +31,40 @@ export function bind(e: UnboundExpr, schema: Schema): BoundExpr {
   });
 }
 
+/**
+ * The column a query's name reaches in the table's view. DuckDB resolves names ignoring case,
+ * and a view whose columns differ only in case (`Name`, `name`: allowed in Iceberg) gets
+ * DuckDB's deduplicated names (`Name`, `name_1`), so `name` is the first column, never the
+ * second one spelled that way.
+ */
 function findColumn(schema: Schema, name: string): NestedField | undefined {
-  const exact = schema.fields.find((f) => f.name === name);
-  if (exact) return exact;
+  const names = viewColumnNames(schema.fields.map((f) => f.name));
   const lower = name.toLowerCase();
-  const hits = schema.fields.filter((f) => f.name.toLowerCase() === lower);
-  return hits.length === 1 ? hits[0] : undefined;
+  const i = names.findIndex((n) => n.toLowerCase() === lower);
+  return i < 0 ? undefined : schema.fields[i];
+}
+
+/**
+ * The names DuckDB gives a view's columns (QueryResult::DeduplicateColumns): a name equal,
+ * ignoring case, to an earlier one becomes `<name>_<k>`, k counting up from the number of
+ * times its lower-case form was taken until the name is free.
+ */
+export function viewColumnNames(names: readonly string[]): string[] {
+  const taken = new Map<string, number>();
+  return names.map((name) => {
+    const low = name.toLowerCase();
+    if (!taken.has(low)) {
+      taken.set(low, 1);
+      return name;
+    }
+    let out = `${name}_${taken.get(low)!}`;
+    while (taken.has(out.toLowerCase())) {
+      taken.set(low, taken.get(low)! + 1);
+      out = `${name}_${taken.get(low)!}`;
+    }
+    taken.set(out.toLowerCase(), 1);
+    return out;
+  });
 }
 
 const INT_MIN = -(2n ** 31n);
