@@ -12,6 +12,7 @@
 import type { Catalog } from '../catalog/catalog.js';
 import type { Engine } from '../engine/duckdb.js';
 import { quoteIdent, quoteLiteral } from '../engine/sql.js';
+import { configError } from '../errors.js';
 import type { FileIO } from '../io/fileio.js';
 import type { Source as SourceConfig } from '../pipeline/schema-source.js';
 import { prepareViews } from '../query/query.js';
@@ -38,6 +39,15 @@ export function sqlSource(config: SqlConfig, catalog: Catalog, io: FileIO): Sour
       const inheritedPii = await governance.outputTags(ctx.engine, query, relation);
       const cursor = ctx.cursor;
       const tagged = inheritedPii.some((t) => t.column === cursor?.column);
+      // A cursor the query reads masked is a hash or a mask, not the input's values: its order
+      // says nothing of theirs, so the rows above its watermark were a chance few (or none).
+      const masked = cursor ? inheritedPii.find((t) => t.column === cursor.column && t.policy !== 'none') : undefined;
+      if (cursor && masked) {
+        throw configError(`pipeline ${ctx.pipeline}: the incremental cursor ${cursor.column} is read masked (pii ${masked.tag}: ${masked.policy}, from ${views.map((v) => v.table).join(', ')}): its values do not keep the order of the input's, so an incremental run would leave out rows above the watermark`, {
+          context: { pipeline: ctx.pipeline, cursor: cursor.column },
+          hint: 'Name a column without a PII tag in incremental.cursor (an update time or a sequence of the input), or read it through a query column that carries no tag.',
+        });
+      }
       const read = cursor && !tagged ? await aboveWatermark(ctx.engine, relation, cursor) : relation;
       return { relation: read, describe: `query over ${views.map((v) => v.table).join(', ') || 'no catalog table'}`, ...(inheritedPii.length ? { inheritedPii } : {}) };
     },
