@@ -11,7 +11,7 @@ import { commitTable } from '../table/commit.js';
 import { loadTable, type LoadedTable } from '../table/load.js';
 import type { TableUpdate } from '../table/updates.js';
 import { applyPoliciesSql } from './apply.js';
-import { DEFAULT_SALT_ENV, PII_PREFIX, piiProperties, SALT_ENV_SUFFIX, type PiiColumn } from './policy.js';
+import { DEFAULT_SALT_ENV, PII_POLICIES, PII_PREFIX, piiProperties, SALT_ENV_SUFFIX, type PiiColumn } from './policy.js';
 import type { Env } from './salt.js';
 import { tableHadColumn } from './tags.js';
 
@@ -30,17 +30,36 @@ export function ingestPiiSql(selectSql: string, columns: readonly PiiColumn[], t
  */
 export function piiPropertyUpdates(current: Readonly<Record<string, string>>, columns: readonly PiiColumn[], keep: (column: string) => boolean = () => false): TableUpdate[] {
   const wanted = piiProperties(columns);
+  // A column masked on read (`email:mask`) whose pipeline now applies its policy at ingest
+  // (`email:hash:ingest`): the rows written before are raw, in the current snapshot (append,
+  // merge) and in every earlier one (time travel). Recording the tag as applied would show them
+  // unmasked, so the read tag stays; the new rows are masked again on read, which hides no less.
+  const held = new Set<string>();
+  for (const c of columns) {
+    const key = `${PII_PREFIX}${c.column}`;
+    if (c.apply === 'ingest' && c.policy !== 'none' && maskedOnRead(current[key])) {
+      delete wanted[key];
+      held.add(key);
+    }
+  }
   const set = Object.fromEntries(Object.entries(wanted).filter(([k, v]) => current[k] !== v));
   const columnOf = (k: string) => {
     const rest = k.slice(PII_PREFIX.length);
     return rest.endsWith(SALT_ENV_SUFFIX) && `${PII_PREFIX}${rest.slice(0, -SALT_ENV_SUFFIX.length)}` in current ? rest.slice(0, -SALT_ENV_SUFFIX.length) : rest;
   };
   const declared = new Set(columns.map((c) => c.column));
-  const removals = Object.keys(current).filter((k) => k.startsWith(PII_PREFIX) && !(k in wanted) && (declared.has(columnOf(k)) || !keep(columnOf(k))));
+  const removals = Object.keys(current).filter((k) => k.startsWith(PII_PREFIX) && !(k in wanted) && !held.has(k) && (declared.has(columnOf(k)) || !keep(columnOf(k))));
   const updates: TableUpdate[] = [];
   if (Object.keys(set).length) updates.push({ action: 'set-properties', updates: set });
   if (removals.length) updates.push({ action: 'remove-properties', removals });
   return updates;
+}
+
+/** Whether a `floe.pii.*` value is a tag applied at read with a policy that hides the value. */
+function maskedOnRead(value: string | undefined): boolean {
+  if (value === undefined) return false;
+  const [tag, policy, apply, ...rest] = value.split(':');
+  return tag !== undefined && tag !== '' && policy !== undefined && policy !== 'none' && (PII_POLICIES as readonly string[]).includes(policy) && (apply === undefined || apply === 'read') && rest.length === 0;
 }
 
 /**
