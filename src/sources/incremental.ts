@@ -219,6 +219,23 @@ const INTEGER = /^\s*[+-]?\d+\s*$/;
 const NUMBER = /^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$/;
 
 /**
+ * The watermark of a SQLite column declared without a type, bound as SQLite should compare it.
+ * Such a column stores each value as it was given: integers stay INTEGER, and SQLite orders
+ * every number below every text, so the watermark `7` bound as text left out every later row
+ * (`8`, `100`) of a column of numbers. A number is bound as a number (an integer within 64 bits
+ * as one, exactly); text values in the column then sort above it and are read, and the runner
+ * keeps those above the watermark. Other text is bound as it is.
+ */
+export function untypedBound(after: string): bigint | number | string {
+  const t = after.trim();
+  if (INTEGER.test(t)) {
+    const n = BigInt(t);
+    if (n >= -(2n ** 63n) && n < 2n ** 63n) return n;
+  }
+  return NUMBER.test(t) ? Number(t) : after;
+}
+
+/**
  * The watermark text checked against the cursor column's kind. The databases do not all
  * refuse a bad one: MySQL casts 'abc' to 0 (every row is read), SQLite compares a number with
  * text as smaller (no row is read). Usually the text is `incremental.initial`.

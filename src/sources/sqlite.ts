@@ -14,7 +14,7 @@ import path from 'node:path';
 import type { Database, Statement } from 'better-sqlite3';
 import { FloeError, notFound, sourceError } from '../errors.js';
 import { createStage, type Stage } from './appender.js';
-import { baseQuery, checkWatermark, cursorColumn, cursorStart, derived, incrementalQuery, quoteSourceIdent, type RelationalConfig } from './incremental.js';
+import { baseQuery, checkWatermark, cursorColumn, cursorStart, derived, incrementalQuery, quoteSourceIdent, untypedBound, type RelationalConfig } from './incremental.js';
 import type { Extracted, Source, SourceContext } from './source.js';
 import { parseTimestamp, type SqlitePlan, sqliteColumn, sqliteText } from './sql-types.js';
 
@@ -94,7 +94,7 @@ export function sqliteSource(config: SqliteConfig): Source {
               // RTRIM) would compare unlike DuckDB (incrementalQuery).
               const where = { pipeline: ctx.pipeline, file: ctx.pipelineFile };
               params.push(
-                plan.type === 'BIGINT' ? BigInt(checkWatermark(name, start.after, 'integer', where)) : plan.type === 'DOUBLE' ? Number(checkWatermark(name, start.after, 'number', where)) : start.after,
+                plan.type === 'BIGINT' ? BigInt(checkWatermark(name, start.after, 'integer', where)) : plan.type === 'DOUBLE' ? Number(checkWatermark(name, start.after, 'number', where)) : !declared[c]!.type?.trim() ? untypedBound(start.after) : start.after,
               );
               sql = incrementalQuery('sqlite', base, name, '?', (q) => `${q} COLLATE BINARY`, start.inclusive);
             }
