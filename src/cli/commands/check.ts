@@ -113,7 +113,9 @@ async function checkTables(tables: string[], opts: CheckOptions, cmd: Command, o
     if (opts.format !== 'text') {
       for (const r of results) if (r.status === 'error') out.err(terminalText(`floe: ${r.table} ${r.name}: ${r.message}`));
     }
-    return checkRunExitCode(results, opts.warnError === true, problems);
+    const code = checkRunExitCode(results, opts.warnError === true, problems);
+    if (code !== 0) reportFailures(results, problems, opts.warnError === true);
+    return code;
   };
 
   let plan: Planned[];
@@ -188,20 +190,28 @@ async function checkTables(tables: string[], opts: CheckOptions, cmd: Command, o
       }
       const all = runs.flatMap((r) => r.results);
       if (opts.history !== false && !(ctx.catalog instanceof MissingCatalog)) await recordHistory(ctx, engine, runs, out);
-      const code = done(all, snapshots, problems);
-      if (code !== 0) {
-        for (const r of all.filter((x) => x.status === 'fail' || x.status === 'error' || (opts.warnError === true && x.status === 'warn'))) {
-          currentAudit()?.reportError(r.status === 'error' ? 'internal' : 'check', `${r.table}: ${r.name}: ${r.message}`);
-        }
-        for (const p of problems) currentAudit()?.reportError(p.kind as ErrorKind, problemText(p));
-      }
-      return code;
+      return done(all, snapshots, problems);
     } finally {
       engine.close();
     }
     // A project without a catalog yet gets none: its tables do not exist, and there is no
     // catalog to record the results in (recordHistory skips it).
   }, { create: false }));
+}
+
+/**
+ * Why the command did not pass, for its floe.audit_log row (error_kind is the first one's):
+ * in the order that decides the exit code (checkRunExitCode), so that error_kind agrees with
+ * exit_code. The project files' problems (2), then the checks that could not be evaluated
+ * (1), then the failed checks (3). Also when no check ran at all (only invalid files).
+ */
+function reportFailures(results: readonly CheckResult[], problems: readonly CheckProblem[], warnError: boolean): void {
+  const audit = currentAudit();
+  if (!audit) return;
+  const byExit = [...problems].sort((a, b) => Number(b.kind === 'config' || b.kind === 'usage') - Number(a.kind === 'config' || a.kind === 'usage'));
+  for (const p of byExit) audit.reportError(p.kind as ErrorKind, problemText(p));
+  for (const r of results) if (r.status === 'error') audit.reportError('internal', `${r.table}: ${r.name}: ${r.message}`);
+  for (const r of results) if (r.status === 'fail' || (warnError && r.status === 'warn')) audit.reportError('check', `${r.table}: ${r.name}: ${r.message}`);
 }
 
 /**
