@@ -10,6 +10,8 @@
  */
 export interface ReportedTable {
   table: string;
+  /** What the command did with it, in the row's `changes` (`checked`); `reported` when not said. */
+  action?: string;
   snapshotId?: bigint | null;
   rows?: number | bigint | null;
 }
@@ -28,7 +30,7 @@ export class AuditContext {
     this.errors.push({ kind, message });
   }
 
-  reportTable(table: string, detail: { snapshotId?: bigint | null; rows?: number | bigint | null } = {}): void {
+  reportTable(table: string, detail: { action?: string; snapshotId?: bigint | null; rows?: number | bigint | null } = {}): void {
     this.reported.push({ table, ...detail });
   }
 }

@@ -54,8 +54,8 @@ describe('floe.audit_log', () => {
     expect(rows[1]).toMatchObject({ tables: 'raw.more', rows_added: 1 });
     expect(rows[1]!.snapshot_ids).toMatch(/^\d+$/);
     expect(rows[2]).toMatchObject({ tables: '', snapshot_ids: '', rows_added: null });
-    // the failed check still recorded its results
-    expect(rows[3]!.tables).toBe('floe.check_results');
+    // the failed check still recorded its results, and names the table it checked
+    expect(rows[3]!.tables).toBe('floe.check_results,raw.people');
     expect(rows[4]).toMatchObject({ tables: 'raw.more', snapshot_ids: '' });
     expect(JSON.parse(rows[4]!.changes)).toEqual([{ table: 'raw.more', action: 'dropped', snapshots: [] }]);
   });

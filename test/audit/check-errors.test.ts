@@ -61,3 +61,25 @@ describe('floe check in floe.audit_log', () => {
     }
   }, 90_000);
 });
+
+describe('the tables floe check checked, in floe.audit_log', () => {
+  it('names each table and the snapshot it was checked at, also with --no-history', async () => {
+    const p = await newProject();
+    await p.write('data/a.csv', 'id\n1\n2\n');
+    await p.write('data/b.csv', 'id\n3\n');
+    await p.pipeline('a', 'name: a\nsource: { kind: csv, path: data/a.csv }\ntarget: { table: raw.a }\nchecks:\n  - row_count: { min: 1 }\n');
+    await p.pipeline('b', 'name: b\nsource: { kind: csv, path: data/b.csv }\ntarget: { table: raw.b }\nchecks:\n  - row_count: { min: 2 }\n');
+    const run = await p.floe(['run', '--all', '--no-audit']);
+    expect(run.code, show(run)).toBe(0);
+    const [a] = await p.snapshots('raw.a');
+    const [b] = await p.snapshots('raw.b');
+    const r = await p.floe(['check', '--all', '--no-history']);
+    expect(r.code, show(r)).toBe(3);
+    const [row] = await p.query("SELECT tables, snapshot_ids, rows_added, changes FROM floe.audit_log WHERE command = 'check'");
+    expect(row).toMatchObject({ tables: 'raw.a,raw.b', snapshot_ids: `${a!['snapshot-id']},${b!['snapshot-id']}`, rows_added: null });
+    expect(JSON.parse(String(row!.changes))).toEqual([
+      { table: 'raw.a', action: 'checked', snapshot_id: String(a!['snapshot-id']), rows: null },
+      { table: 'raw.b', action: 'checked', snapshot_id: String(b!['snapshot-id']), rows: null },
+    ]);
+  }, 120_000);
+});

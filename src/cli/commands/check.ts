@@ -189,6 +189,10 @@ async function checkTables(tables: string[], opts: CheckOptions, cmd: Command, o
         runs.push({ pipeline: p.pipeline, snapshotId: snapshots.get(p.table) ?? null, checkedAt: started, results });
       }
       const all = runs.flatMap((r) => r.results);
+      // The audit row names what was checked, at which snapshot (also with --no-history, when
+      // floe.check_results, the table it changes, does not say). Tables that could not be
+      // loaded were not checked; their checks' errors say why.
+      for (const [table, id] of snapshots) currentAudit()?.reportTable(table, { action: 'checked', snapshotId: id });
       if (opts.history !== false && !(ctx.catalog instanceof MissingCatalog)) await recordHistory(ctx, engine, runs, out);
       return done(all, snapshots, problems);
     } finally {
