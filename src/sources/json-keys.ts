@@ -156,25 +156,42 @@ async function findNestedCaseKeys(files: readonly JsonKeyFile[], format: 'newlin
     }
     for (const k of keys) walk((v as Record<string, unknown>)[k], path === '' ? k : `${path}.${k}`, at);
   };
+  const parse = (text: string): unknown => {
+    try {
+      return JSON.parse(text);
+    } catch {
+      // A byte-order mark or other space JSON.parse refuses, as the line check trims it.
+      return JSON.parse(text.trim());
+    }
+  };
   for (const file of files) {
-    if (format === 'newline_delimited') {
-      let record = 0;
-      // Lines split on `\n` only, as the line check numbers them (jsonl-lines.ts).
-      for await (const [line, text] of splitLines(file.read)) {
-        let value: unknown;
-        try {
-          value = JSON.parse(text);
-        } catch {
-          continue;
-        }
-        if (value === null || typeof value !== 'object' || Array.isArray(value)) continue;
-        walk(value, '', { file, line, record: ++record });
-        if (found) return found;
+    // A `json` document that is not one JSON text is JSON Lines to DuckDB's `auto` format.
+    let doc: unknown;
+    if (format === 'auto') {
+      try {
+        doc = parse(await readFile(file.read, 'utf8'));
+      } catch {
+        doc = undefined;
       }
-    } else {
-      const doc = JSON.parse(await readFile(file.read, 'utf8')) as unknown;
+    }
+    if (doc !== undefined) {
       const records = Array.isArray(doc) ? doc : [doc];
       records.forEach((r, i) => walk(r, '', { file, record: i + 1 }));
+      if (found) return found;
+      continue;
+    }
+    let record = 0;
+    // Lines split on `\n` only, as the line check numbers them (jsonl-lines.ts); a document has records, not lines.
+    for await (const [line, text] of splitLines(file.read)) {
+      let value: unknown;
+      try {
+        value = parse(text);
+      } catch {
+        continue;
+      }
+      if (value === null || typeof value !== 'object' || Array.isArray(value)) continue;
+      record++;
+      walk(value, '', format === 'newline_delimited' ? { file, line, record } : { file, record });
       if (found) return found;
     }
   }
