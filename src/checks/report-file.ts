@@ -32,7 +32,7 @@ export async function openReportFile(out: string, option = '--out'): Promise<Rep
   if (existing && !existing.isFile()) {
     return { target, commit: (body) => writeFile(target, body).catch((e) => Promise.reject(writeError(option, out, e))), discard: async () => undefined };
   }
-  const tmp = join(dir, `.${basename(target)}.${randomBytes(6).toString('hex')}.floe-tmp`);
+  const tmp = join(dir, `.${namePrefix(basename(target), 100)}.${randomBytes(6).toString('hex')}.floe-tmp`);
   try {
     await writeFile(tmp, '', { flag: 'wx' });
   } catch (e) {
@@ -56,6 +56,19 @@ export async function openReportFile(out: string, option = '--out'): Promise<Rep
       if (!committed) await rm(tmp, { force: true }).catch(() => undefined);
     },
   };
+}
+
+/**
+ * The start of FILE's name in the temporary file's, at most `bytes` bytes of UTF-8: a name may
+ * have 255 bytes (NAME_MAX on Linux and macOS), and the temporary file's adds 23 to it.
+ */
+function namePrefix(name: string, bytes: number): string {
+  let out = '';
+  for (const c of name) {
+    if (Buffer.byteLength(out + c) > bytes) break;
+    out += c;
+  }
+  return out;
 }
 
 function writeError(option: string, out: string, e: unknown): FloeError {
