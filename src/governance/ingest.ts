@@ -34,11 +34,19 @@ export function piiPropertyUpdates(current: Readonly<Record<string, string>>, co
   // (`email:hash:ingest`): the rows written before are raw, in the current snapshot (append,
   // merge) and in every earlier one (time travel). Recording the tag as applied would show them
   // unmasked, so the read tag stays; the new rows are masked again on read, which hides no less.
+  // Likewise a tag applied at ingest that is new to a column the table has or had (untagged or
+  // `none` until now): the values written before it are raw, so it is recorded as a read tag.
+  // A table created with the tag has it from its first commit.
   const held = new Set<string>();
   for (const c of columns) {
     const key = `${PII_PREFIX}${c.column}`;
-    if (c.apply === 'ingest' && c.policy !== 'none' && maskedOnRead(current[key])) {
+    if (c.apply !== 'ingest' || c.policy === 'none') continue;
+    if (maskedOnRead(current[key])) {
       delete wanted[key];
+      held.add(key);
+    } else if (!appliedAtIngest(current[key]) && keep(c.column)) {
+      wanted[key] = `${c.tag}:${c.policy}`;
+      if (current[key] === wanted[key]) delete wanted[key];
       held.add(key);
     }
   }
@@ -53,6 +61,12 @@ export function piiPropertyUpdates(current: Readonly<Record<string, string>>, co
   if (Object.keys(set).length) updates.push({ action: 'set-properties', updates: set });
   if (removals.length) updates.push({ action: 'remove-properties', removals });
   return updates;
+}
+
+/** Whether a `floe.pii.*` value records a policy other than `none` as applied at ingest. */
+function appliedAtIngest(value: string | undefined): boolean {
+  const [, policy, apply] = (value ?? '').split(':');
+  return apply === 'ingest' && policy !== 'none';
 }
 
 /** Whether a `floe.pii.*` value is a tag applied at read with a policy that hides the value. */
