@@ -129,9 +129,16 @@ export async function runIngestPipeline(ctx: RunContext, lp: LoadedPipeline): Pr
     // Before the first run's watermark (and on --full-refresh), incremental.initial bounds the read.
     const initial = 'incremental' in p.source ? p.source.incremental?.initial : undefined;
     // The snapshot that carried the cursor was expired: resume after the table's greatest cursor value (state-recover.ts).
-    const recovered = cursorColumn && existing && state.historyExpired && !ctx.fullRefresh
+    // Or an append pipeline's watermark is on another column (incremental.cursor changed): read from the start, its rows would be appended twice (a merge upserts them).
+    const recovered = cursorColumn && existing && (state.historyExpired || (state.cursorMoved && p.target.mode === 'append')) && !ctx.fullRefresh
       ? await (await import('./state-recover.js')).recoverCursor(engine, existing, p.target.table, p.columns[cursorColumn]?.rename ?? cursorColumn)
       : undefined;
+    if (state.cursorMoved && recovered === undefined && !ctx.fullRefresh && p.target.mode === 'append' && initial === undefined) {
+      throw configError(`pipeline ${p.name}: its watermark is on ${state.cursorMoved.column} (${state.cursorMoved.value}), and ${p.target.table} holds no value of its incremental.cursor ${cursorColumn}: read from the start, every row would be appended again`, {
+        context: { pipeline: p.name, cursor: cursorColumn },
+        hint: `Set incremental.initial to the ${cursorColumn} to start from, or run once with --full-refresh to reload ${p.target.table} from the source.`,
+      });
+    }
     // The read's bound: the watermark, or below it by incremental.lookback (state.ts readStart).
     // Its arithmetic follows the cursor's type in the table; a misfit names the lookback's line (lookback.ts lookbackWhere).
     const lookback = 'incremental' in p.source ? p.source.incremental?.lookback : undefined;
@@ -142,7 +149,10 @@ export async function runIngestPipeline(ctx: RunContext, lp: LoadedPipeline): Pr
       const reading = start?.lookback !== undefined ? `resuming from ${recovered}, the greatest value in ${p.target.table} (rows with ${cursorColumn} >= ${start.after} are read: lookback ${start.lookback})` : `reading rows with ${cursorColumn} above ${recovered}, the greatest value in ${p.target.table}`;
       // Only a table written before the watermark record (run-ids.ts) gets here: the greatest value may be another writer's.
       const skips = `${p.target.table} has no watermark record of ${p.name} (written before floe kept one), so if another writer (another pipeline, floe load) put a greater ${cursorColumn} there, rows of ${p.name} at or below it are never read`;
-      ctx.onEvent?.('warning', { pipeline: p.name, table: p.target.table, message: ctx.redact(`the snapshot holding the incremental cursor of pipeline ${p.name} has been expired; ${reading}; ${skips}`) });
+      const moved = state.cursorMoved;
+      ctx.onEvent?.('warning', { pipeline: p.name, table: p.target.table, message: ctx.redact(moved
+        ? `pipeline ${p.name} committed its watermark on ${moved.column} (${moved.value}), not on its incremental.cursor ${cursorColumn}; ${reading}, not every row again (--full-refresh reloads the table)`
+        : `the snapshot holding the incremental cursor of pipeline ${p.name} has been expired; ${reading}; ${skips}`) });
     }
     const after = start ? start.after : initial === undefined ? null : String(initial);
     // --full-refresh reads every row again: appended, they would all be in the table twice, so

@@ -7,11 +7,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { configError } from '../errors.js';
-import type { TableMetadata } from '../iceberg/types.js';
+import type { Snapshot, TableMetadata } from '../iceberg/types.js';
 import { locate, parseYaml } from '../pipeline/parse.js';
 import { ancestry } from '../table/ancestry.js';
 import { lookbackBound, lookbackText, type LookbackSetting } from '../sources/lookback.js';
-import { recordedCursor, runIdStatus, type RunIdStatus } from './run-ids.js';
+import { readWatermark, recordedCursor, runIdStatus, type RunIdStatus } from './run-ids.js';
 import { SUMMARY } from './summary-keys.js';
 
 export { SUMMARY };
@@ -30,6 +30,14 @@ export interface PipelineState {
    * the pipeline never ran (recoverCursor in state-recover.ts).
    */
   historyExpired: boolean;
+  /**
+   * No cursor was found on the pipeline's cursor column, but the pipeline committed one on
+   * another column (its `incremental.cursor` was changed since): the column and that value.
+   * Read from the start, every row the pipeline wrote would be read again (and appended a
+   * second time); the run resumes after the table's greatest value of the new column instead
+   * (run-pipeline.ts, state-recover.ts).
+   */
+  cursorMoved?: { column: string; value: string };
   /**
    * Whether this run id was committed to main: by a main ancestor's summary, or by the
    * run-id record that survives expiry (run-ids.ts). `unknown` when neither can tell.
@@ -55,7 +63,20 @@ export function readState(m: TableMetadata | undefined, pipeline: string, cursor
   const oldest = history.at(-1);
   const historyExpired = cursor === null && oldest !== undefined && oldest['parent-snapshot-id'] !== undefined && oldest['parent-snapshot-id'] !== null;
   const runStatus = (id: string) => runIdStatus(m, pipeline, id);
-  return { cursor, historyExpired, runStatus, hasRun: (id) => runStatus(id) === 'committed' };
+  const moved = cursor === null && cursorColumn !== undefined ? movedCursor(m, history, pipeline, cursorColumn) : undefined;
+  return { cursor, historyExpired, ...(moved ? { cursorMoved: moved } : {}), runStatus, hasRun: (id) => runStatus(id) === 'committed' };
+}
+
+/** The pipeline's newest committed cursor on a column other than `column` (main's history, then its watermark record). */
+function movedCursor(m: TableMetadata | undefined, history: readonly Snapshot[], pipeline: string, column: string): { column: string; value: string } | undefined {
+  for (const s of history) {
+    if (s.summary[SUMMARY.pipeline] !== pipeline) continue;
+    const other = s.summary[SUMMARY.cursorColumn];
+    const value = s.summary[SUMMARY.cursorValue];
+    if (other !== undefined && value !== undefined && other !== column) return { column: other, value };
+  }
+  const r = m ? readWatermark(m.properties ?? {}, pipeline) : undefined;
+  return r && r.column !== column ? { column: r.column, value: r.value } : undefined;
 }
 
 export function stateSummary(pipeline: string, runId: string, cursorColumn?: string, cursorValue?: string | null): Record<string, string> {
