@@ -187,6 +187,7 @@ export function updateSchema(base: Schema, lastColumnId: number, c: SchemaChange
     changes.push(`make column ${name} optional`);
   }
 
+  const emptied: { parent: StructType; name: string }[] = [];
   for (const name of c.dropColumns ?? []) {
     const { field, parent, index, indexed } = find(name, 'drop');
     const ids = [field.id, ...collectIds(field.type)];
@@ -194,6 +195,7 @@ export function updateSchema(base: Schema, lastColumnId: number, c: SchemaChange
     if (ident !== undefined) fail(`cannot drop column '${name}': it is (or holds) an identifier field of the table`, name);
     if (parent === schema && schema.fields.length === 1) fail(`cannot drop column '${name}': it is the table's only column`, name);
     parent.fields.splice(index, 1);
+    if (parent !== schema && parent.fields.length === 0) emptied.push({ parent, name });
     dropped.push(...ids);
     changes.push(`drop column ${indexed.path.join('.')} (id ${field.id})`);
   }
@@ -248,6 +250,14 @@ export function updateSchema(base: Schema, lastColumnId: number, c: SchemaChange
     }
     parent.fields.splice(at, 0, field);
     changes.push(`add column ${a.name} ${formatTypeText(field.type)} (id ${field.id})${a.position ? ('first' in a.position ? ' first' : ` after ${a.position.after}`) : ''}`);
+  }
+
+  // A struct left without fields (struct<>) reads in no engine floe uses: DuckDB has no empty
+  // STRUCT type, so every later read of the table would fail. An add in the same change may refill it.
+  for (const { parent, name } of emptied) {
+    if (parent.fields.length > 0) continue;
+    const whole = name.split('.').slice(0, -1).join('.');
+    fail(`cannot drop '${name}': it is the last field of struct '${whole}', and a struct without fields cannot be read`, name, `drop '${whole}' itself, or add a field to it in the same change`);
   }
 
   return { schema, lastColumnId: last, changes, dropped };
