@@ -273,7 +273,7 @@ function mergeNested(t: IcebergType, input: IcebergType, path: string, m: Nested
     // A table map's string values take numbers and booleans as their JSON text (`4`, `2.5`,
     // `true`): what a batch whose values mix kinds writes for them (json-read.ts), so a map
     // written from mixed values takes the same values from a struct batch or an all-number map.
-    if (mapValue && t === 'string' && JSON_TEXT_VALUES.has(input as string)) {
+    if (mapValue && t === 'string' && isJsonTextValue(input as string)) {
       m.casts.push(`write ${path} (input ${typeShape(input)}) as string: each value as its JSON text`);
       return t;
     }
@@ -345,6 +345,13 @@ function mergeNested(t: IcebergType, input: IcebergType, path: string, m: Nested
 
 /** Primitive input types a table map's string value takes as text (mergeNested): what JSON readers make of numbers and booleans. */
 const JSON_TEXT_VALUES: ReadonlySet<string> = new Set(['int', 'long', 'float', 'double', 'boolean']);
+
+/**
+ * Whether a table map's string value takes `input` as text: JSON_TEXT_VALUES, and whole-number
+ * decimals, which is what DuckDB's reader makes of an integer between 2^63 and 2^64 (HUGEINT,
+ * decimal(38, 0)): its digits, as a batch of mixed values stores it.
+ */
+const isJsonTextValue = (input: string): boolean => JSON_TEXT_VALUES.has(input) || /^decimal\(\s*\d+\s*,\s*0\s*\)$/.test(input.trim());
 
 /**
  * Whether a value of `input` written into `target` is a double written into a map's string

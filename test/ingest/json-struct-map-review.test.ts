@@ -50,6 +50,14 @@ describe("doubles into a map's string values", () => {
     expect(await out()).toEqual([{ id: 1, attrs: text }]);
   });
 
+  it('an integer between 2^63 and 2^64 (DuckDB reads it as decimal(38, 0)) is its digits', async () => {
+    const { r, out } = await write(table, "SELECT 1 AS id, {'big': 10000000000000000000::DECIMAL(38, 0), 'neg': -5::DECIMAL(38, 0), 'n': 4::BIGINT} AS attrs", 'fail');
+    expect(r.evolved).toBe(false);
+    expect(await out()).toEqual([{ id: 1, attrs: { big: '10000000000000000000', neg: '-5', n: '4' } }]);
+    // A decimal with a fraction is not a JSON reader's: it still needs the table's type.
+    await expect(write(table, "SELECT 1 AS id, {'p': 1.50::DECIMAL(9, 2)} AS attrs", 'fail')).rejects.toThrow('the input has type decimal(9,2), the table raw.t has string');
+  });
+
   it('so are the values of a map of doubles, and of a list of them', async () => {
     const { out } = await write(table, `SELECT 1 AS id, map_from_entries(list_filter(map_entries(CAST(${doubles} AS MAP(VARCHAR, DOUBLE))), lambda e: e.value IS NOT NULL)) AS attrs`, 'fail');
     expect(await out()).toEqual([{ id: 1, attrs: text }]);
