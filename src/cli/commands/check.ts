@@ -153,7 +153,9 @@ async function checkTables(tables: string[], opts: CheckOptions, cmd: Command, o
     }
   }
   if (plan.length === 0) {
-    if (problems.length === 0) out.err('no pipeline declares checks; nothing to check');
+    if (problems.length === 0) {
+      out.err(adHoc.length > 0 ? 'floe: no pipeline writes a table for --all to check with the ad-hoc checks; nothing to check (name the tables instead)' : 'no pipeline declares checks; nothing to check');
+    }
     // Still a report: a CI job that reads JSON or JUnit must find one, with no test in it.
     return done([], new Map(), problems);
   }
