@@ -25,6 +25,12 @@ export function readTypeSql(t: IcebergType): string {
   if (typeof t !== 'string') {
     switch (t.type) {
       case 'struct':
+        // DuckDB has no empty STRUCT type (STRUCT() is a syntax error); another engine can leave one.
+        if (t.fields.length === 0) {
+          throw unsupportedError('floe cannot read a struct without fields (struct<>): DuckDB has no empty struct type', {
+            context: { feature: 'empty structs' },
+          });
+        }
         return `STRUCT(${t.fields.map((f) => `"${f.name.replaceAll('"', '""')}" ${readTypeSql(f.type)}`).join(', ')})`;
       case 'list':
         return `${readTypeSql(t.element)}[]`;
