@@ -15,7 +15,7 @@
  * files' keys read again, one pass each.
  */
 import { createReadStream } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import type { Engine } from '../engine/duckdb.js';
 import { quoteLiteral } from '../engine/sql.js';
 import { sourceError } from '../errors.js';
@@ -130,6 +130,9 @@ interface Where {
 
 type NestedTwins = { kind: 'one'; at: Where; path: string; keys: string[] } | { kind: 'two'; first: Where; second: Where; path: string; keys: [string, string] };
 
+/** Files above this size are not searched for nested keys (explainNestedCaseKeys): JSON.parse holds a whole document. */
+const MAX_SEARCH_BYTES = 256 * 1024 * 1024;
+
 /** The first nested keys equal to `name` without case, spelled two ways (see explainNestedCaseKeys). */
 async function findNestedCaseKeys(files: readonly JsonKeyFile[], format: 'newline_delimited' | 'auto', name: string): Promise<NestedTwins | undefined> {
   // The first spelling of the key at each path (a list's elements share their list's path).
@@ -165,6 +168,8 @@ async function findNestedCaseKeys(files: readonly JsonKeyFile[], format: 'newlin
     }
   };
   for (const file of files) {
+    // A failure path: a file too large to parse at ease is not searched (DuckDB's message stays).
+    if ((await stat(file.read)).size > MAX_SEARCH_BYTES) continue;
     // A `json` document that is not one JSON text is JSON Lines to DuckDB's `auto` format.
     let doc: unknown;
     if (format === 'auto') {
