@@ -83,3 +83,17 @@ describe('the tables floe check checked, in floe.audit_log', () => {
     ]);
   }, 120_000);
 });
+
+describe('a check of a table that cannot be read, in floe.audit_log', () => {
+  it('gives the kind of the failure that kept the checks from running (not-found), not internal', async () => {
+    const p = await newProject();
+    await p.write('data/a.csv', 'id\n1\n');
+    const load = await p.floe(['load', 'raw.a', p.path('data/a.csv')]);
+    expect(load.code, show(load)).toBe(0);
+    const r = await p.floe(['check', 'raw.nope', '--not-null', 'id', '--no-history']);
+    expect(r.code, show(r)).toBe(1);
+    const [row] = await p.query("SELECT exit_code, error_kind, error_message FROM floe.audit_log WHERE command = 'check'");
+    expect(row).toMatchObject({ exit_code: 1, error_kind: 'not-found' });
+    expect(row!.error_message).toContain('raw.nope: not_null(id): could not be evaluated: table raw.nope does not exist in the catalog');
+  }, 60_000);
+});

@@ -36,6 +36,7 @@ import { findProjectFile } from '../../pipeline/project.js';
 import { type Check, checkItem, checkList } from '../../pipeline/schema-checks.js';
 import { loadTable } from '../../table/load.js';
 import { globalsOf, type ProjectContext, withProject } from '../context.js';
+import { EXIT_FAILURE, exitCodeFor } from '../exit.js';
 import { consoleOutput, type Output, reportingS3Retries } from '../output.js';
 
 interface CheckOptions {
@@ -216,7 +217,7 @@ function reportFailures(results: readonly CheckResult[], problems: readonly Chec
   if (!audit) return;
   const byExit = [...problems].sort((a, b) => Number(b.kind === 'config' || b.kind === 'usage') - Number(a.kind === 'config' || a.kind === 'usage'));
   for (const p of byExit) audit.reportError(p.kind as ErrorKind, problemText(p));
-  for (const r of results) if (r.status === 'error') audit.reportError('internal', `${r.table}: ${r.name}: ${r.message}`);
+  for (const r of results) if (r.status === 'error') audit.reportError(unevaluatedKind.get(r) ?? 'internal', `${r.table}: ${r.name}: ${r.message}`);
   for (const r of results) if (r.status === 'fail' || (warnError && r.status === 'warn')) audit.reportError('check', `${r.table}: ${r.name}: ${r.message}`);
 }
 
@@ -311,7 +312,19 @@ async function scanOf(ctx: ProjectContext, engine: Engine, table: string, cache:
   return scan;
 }
 
+/**
+ * Why the checks of a table that could not be loaded did not run (not-found, io, corrupt), for
+ * the audit row's error_kind; only kinds whose exit code is 1, the code these results give.
+ */
+const unevaluatedKind = new WeakMap<CheckResult, ErrorKind>();
+
 function unevaluated(c: Check, table: string, e: FloeError): CheckResult {
+  const result = unevaluatedResult(c, table, e);
+  if (exitCodeFor(e.kind) === EXIT_FAILURE) unevaluatedKind.set(result, e.kind);
+  return result;
+}
+
+function unevaluatedResult(c: Check, table: string, e: FloeError): CheckResult {
   return {
     table,
     name: c.name,
