@@ -75,7 +75,7 @@ export async function runPipelines(ctx: RunContext, load: ProjectLoad, concurren
           if (result.status === 'ok' && result.snapshotId !== null && mayExpireAfterRun(result)) await maintainAfterRun(ctx, lp.name, table);
           return { pipeline: lp.name, table, status: result.status, result };
         } catch (e) {
-          const error = withSourcePath(e instanceof FloeError ? e : new FloeError('internal', e instanceof Error ? e.message : String(e), { cause: e }), lp);
+          const error = await withheldPii(withSourcePath(e instanceof FloeError ? e : new FloeError('internal', e instanceof Error ? e.message : String(e), { cause: e }), lp), lp);
           ctx.onEvent?.('error', { pipeline: lp.name, table, kind: error.kind, message: ctx.redact(error.message) });
           return { pipeline: lp.name, table, status: 'failed', error };
         }
@@ -124,6 +124,22 @@ async function maintainAfterRun(ctx: RunContext, pipeline: string, table: string
  * on call knows which export changed. DuckDB reads a glob's files as one relation, so the
  * path is the pipeline's, not the one file.
  */
+/**
+ * A write's value error quotes the value (`and the value 95k is not NULL`): not that of a
+ * column the pipeline tags as PII (governance/withhold.ts), since the message reaches the
+ * terminal and floe.audit_log.
+ */
+async function withheldPii(error: FloeError, lp: LoadedPipeline): Promise<FloeError> {
+  const p = lp.pipeline;
+  if (p.kind !== 'ingest' || !/cannot write to \S+: column "/.test(error.message)) return error;
+  const { piiColumns } = await import('../governance/policy.js');
+  const tagged = new Set(piiColumns(p.columns ?? {}).filter((c) => c.policy !== 'none').map((c) => c.column.toLowerCase()));
+  const { withholdWriteValues } = await import('../governance/withhold.js');
+  const message = withholdWriteValues(error.message, tagged);
+  if (message === error.message) return error;
+  return new FloeError(error.kind, message, { cause: error, context: error.context, hint: error.hint, retryable: error.retryable });
+}
+
 function withSourcePath(error: FloeError, lp: LoadedPipeline): FloeError {
   const p = lp.pipeline;
   if (p.kind !== 'ingest' || !('path' in p.source) || !/cannot write to \S+: column "/.test(error.message)) return error;
