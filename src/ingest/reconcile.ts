@@ -182,7 +182,8 @@ function retypeHint(tableName: string, paths: string[]): string {
 
 /** How to make a struct column that an input's map outgrew a map (a nested one is added inside its struct the same way). */
 function mapHint(tableName: string, at: { path: string; type: IcebergType }[]): string {
-  const evolve = at.map((a) => `--drop-column ${a.path} --add-column "${a.path} ${formatTypeText(a.type)}"`).join(' ');
+  const once = [...new Map(at.map((a) => [a.path, a] as const)).values()];
+  const evolve = once.map((a) => `--drop-column ${a.path} --add-column "${a.path} ${formatTypeText(a.type)}"`).join(' ');
   return (
     `if its keys are data (ids, names a user picks), store it as a map: floe table evolve ${tableName} ${evolve} ` +
     `(earlier snapshots keep their values); every later batch is then written into the map, whether DuckDB reads it as a struct or as a map.`
@@ -212,8 +213,18 @@ interface NestedMerge {
   reads: Map<string, ReadonlySet<string>>;
   /** An input map has keys the table's struct lacks (reported under `fail`). */
   newKeys: boolean;
-  /** Table structs that an input map has too many new keys for: `path` and the map's type, for the hint. */
+  /** Table structs that an input map has too many new keys (or case twins) for: the field to drop and its type with the map in the struct's place, for the hint. */
   tooManyKeys: { path: string; type: IcebergType }[];
+}
+
+/**
+ * Where a nested type lives for `floe table evolve`: `drop` is the column or struct field
+ * holding it (a list's element and a map's value have no name of their own), and `wrap` gives
+ * that field's type with another type in the nested type's place.
+ */
+interface Owner {
+  drop: string;
+  wrap: (inner: IcebergType) => IcebergType;
 }
 
 /**
@@ -249,13 +260,13 @@ interface ValueCheck {
  * field the input lacks is kept (the write gives it NULL) unless it is required. A map's key
  * never changes (its fields are the map's identity): it must match, or promote into, the
  * table's key. Every other difference is pushed to `m.problems` with the path and both types,
- * and `drop` (the field holding `t`: `path`, or for a list's element or a map's value the
- * nearest column or struct field around it) to `m.retyped`.
+ * and the field holding `t` (`owner.drop`: `path`, or for a list's element or a map's value
+ * the nearest column or struct field around it) to `m.retyped`.
  */
-function mergeNested(t: IcebergType, input: IcebergType, path: string, m: NestedMerge, hops: Hop[], mapValue = false, drop = path): IcebergType {
+function mergeNested(t: IcebergType, input: IcebergType, path: string, m: NestedMerge, hops: Hop[], mapValue = false, owner: Owner = { drop: path, wrap: (x) => x }): IcebergType {
   const mismatch = (why = '') => {
     m.problems.push(`column "${path}": the input has type ${typeShape(input)}, the table ${m.tableName} has ${typeShape(t)}${why}`);
-    m.retyped.push(drop);
+    m.retyped.push(owner.drop);
     return t;
   };
   if (typeof t === 'string' || typeof input === 'string') {
@@ -324,7 +335,8 @@ function mergeNested(t: IcebergType, input: IcebergType, path: string, m: Nested
     return changed ? { ...t, fields } : t;
   }
   if (isList(t) && isList(input)) {
-    const element = mergeNested(t.element, input.element, `${path}.element`, m, [...hops, 'element'], false, drop);
+    const list = t;
+    const element = mergeNested(t.element, input.element, `${path}.element`, m, [...hops, 'element'], false, { drop: owner.drop, wrap: (x) => owner.wrap({ ...list, element: x }) });
     return element === t.element ? t : { ...t, element };
   }
   if (isMap(t) && isMap(input)) {
@@ -333,13 +345,14 @@ function mergeNested(t: IcebergType, input: IcebergType, path: string, m: Nested
       m.problems.push(`column "${path}.key": the input has type ${typeShape(input.key)}, the table ${m.tableName} has ${typeShape(t.key)} (a map's key never changes)`);
       return t;
     }
-    const value = mergeNested(t.value, input.value, `${path}.value`, m, [...hops, 'value'], true, drop);
+    const map = t;
+    const value = mergeNested(t.value, input.value, `${path}.value`, m, [...hops, 'value'], true, { drop: owner.drop, wrap: (x) => owner.wrap({ ...map, value: x }) });
     return value === t.value ? t : { ...t, value };
   }
   // DuckDB's JSON reader types an object as a struct or as a map from the records at hand
   // (docs/SOURCE-TYPES.md), so one column can arrive either way from one run to the next.
-  if (isMap(t) && isStruct(input)) return shapeNoRequired(t.key) === 'string' ? structIntoMap(t, input, path, m, hops, drop) : mismatch();
-  if (isStruct(t) && isMap(input)) return shapeNoRequired(input.key) === 'string' ? mapIntoStruct(t, input, path, m, hops) : mismatch(' (only a map with string keys is read into a struct)');
+  if (isMap(t) && isStruct(input)) return shapeNoRequired(t.key) === 'string' ? structIntoMap(t, input, path, m, hops, owner) : mismatch();
+  if (isStruct(t) && isMap(input)) return shapeNoRequired(input.key) === 'string' ? mapIntoStruct(t, input, path, m, hops, owner) : mismatch(' (only a map with string keys is read into a struct)');
   return mismatch();
 }
 
@@ -393,11 +406,12 @@ const counts = (m: NestedMerge) => ({ problems: m.problems.length, checks: m.che
  * add_columns V widens or its struct gains fields); a field
  * that does not fails naming it. The table's type is kept.
  */
-function structIntoMap(t: MapType, input: StructType, path: string, m: NestedMerge, hops: Hop[], drop: string): IcebergType {
+function structIntoMap(t: MapType, input: StructType, path: string, m: NestedMerge, hops: Hop[], owner: Owner): IcebergType {
   let value = t.value;
+  const inner: Owner = { drop: owner.drop, wrap: (x) => owner.wrap({ ...t, value: x }) };
   for (const f of input.fields) {
     const from = counts(m);
-    value = mergeNested(value, f.type, `${path}.value`, m, [...hops, { field: f.name }], true, drop);
+    value = mergeNested(value, f.type, `${path}.value`, m, [...hops, { field: f.name }], true, inner);
     annotate(m, from, `${path}.value`, `field ${JSON.stringify(f.name)} of the input's struct`);
   }
   const merged = value === t.value ? t : { ...t, value };
@@ -418,7 +432,9 @@ export const MAX_FIELDS_FROM_KEYS = 200;
  * added as an optional field of type V under add_columns (fresh ids), fails the write naming
  * the keys under fail, and is left out under ignore.
  */
-function mapIntoStruct(t: StructType, input: MapType, path: string, m: NestedMerge, hops: Hop[]): IcebergType {
+function mapIntoStruct(t: StructType, input: MapType, path: string, m: NestedMerge, hops: Hop[], owner: Owner): IcebergType {
+  // The hint's evolve: the column or struct field holding this struct, with a map in its place.
+  const asMap = () => ({ path: owner.drop, type: owner.wrap({ ...input, 'key-id': 0, 'value-id': 0 }) });
   const shape = typeShape(input);
   const keys = m.mapKeys?.get(path) ?? t.fields.map((f) => f.name);
   const fields = [...t.fields];
@@ -455,7 +471,7 @@ function mapIntoStruct(t: StructType, input: MapType, path: string, m: NestedMer
       m.problems.push(
         `column "${path}": the input's map has ${unknown.length} keys that the table ${m.tableName}'s struct does not have; as fields they would make it a struct of ${fields.length + unknown.length} fields (floe adds at most ${MAX_FIELDS_FROM_KEYS})`,
       );
-      m.tooManyKeys.push({ path, type: { ...input, 'key-id': 0, 'value-id': 0 } });
+      m.tooManyKeys.push(asMap());
     } else if (unknown.includes('')) {
       m.problems.push(`column "${path}": the input's map has the empty key "", which cannot be a field of the table ${m.tableName}'s struct`);
     } else if (caseTwins(unknown).length) {
@@ -464,7 +480,7 @@ function mapIntoStruct(t: StructType, input: MapType, path: string, m: NestedMer
       m.problems.push(
         `column "${path}": the input's map has the keys ${twins.join('; ')}, which differ only in case: they cannot both be new fields of the table ${m.tableName}'s struct`,
       );
-      m.tooManyKeys.push({ path, type: { ...input, 'key-id': 0, 'value-id': 0 } });
+      m.tooManyKeys.push(asMap());
     } else {
       for (const k of unknown) {
         fields.push(assignFreshIds({ type: 'struct', fields: [{ id: 0, name: k, required: false, type: input.value }] }, m.nextId).fields[0]!);

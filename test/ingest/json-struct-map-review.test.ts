@@ -89,6 +89,29 @@ describe("the hint for a nested type change names columns floe table evolve can 
   });
 });
 
+describe('the hint to store a struct as a map names the column floe table evolve can drop, with its whole type', () => {
+  const struct = (...fields: NestedField[]) => ({ type: 'struct' as const, fields });
+
+  it("a list's element struct whose batch has keys that differ only in case: the list, as a list of maps", async () => {
+    const table = schema(f(1, 'id', 'long'), f(2, 'items', list(3, struct(f(4, 'sku', 'string')))));
+    const e = await hintOf(write(table, "SELECT 1 AS id, [MAP {'sku': 'a', 'Q': 'x'}, MAP {'q': 'y'}] AS items"));
+    expect(e.message).toContain('column "items.element": the input\'s map has the keys "Q" and "q", which differ only in case');
+    expect(e.hint).toContain('floe table evolve raw.t --drop-column items --add-column "items list<map<string,string>>"');
+  });
+
+  it("a map's value struct: the map, as a map of maps", async () => {
+    const table = schema(f(1, 'prefs', map(2, 3, struct(f(4, 'theme', 'string')))));
+    const e = await hintOf(write(table, "SELECT MAP {'u1': MAP {'theme': 'dark', 'Q': 'x', 'q': 'y'}} AS prefs"));
+    expect(e.hint).toContain('floe table evolve raw.t --drop-column prefs --add-column "prefs map<string,map<string,string>>"');
+  });
+
+  it('a top-level struct column: the column, as a map (unchanged)', async () => {
+    const table = schema(f(1, 'attrs', struct(f(2, 'color', 'string'))));
+    const e = await hintOf(write(table, "SELECT MAP {'Q': 'x', 'q': 'y'} AS attrs"));
+    expect(e.hint).toContain('floe table evolve raw.t --drop-column attrs --add-column "attrs map<string,string>"');
+  });
+});
+
 describe('the CLI', () => {
   const newProject = useProjects();
   beforeAll(assertBuilt);
