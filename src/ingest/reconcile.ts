@@ -284,7 +284,7 @@ function mergeNested(t: IcebergType, input: IcebergType, path: string, m: Nested
     // A table map's string values take numbers and booleans as their JSON text (`4`, `2.5`,
     // `true`): what a batch whose values mix kinds writes for them (json-read.ts), so a map
     // written from mixed values takes the same values from a struct batch or an all-number map.
-    if (mapValue && t === 'string' && isJsonTextValue(input as string)) {
+    if (mapValue && t === 'string' && typeof input === 'string' && isJsonTextValue(input)) {
       m.casts.push(`write ${path} (input ${typeShape(input)}) as string: each value as its JSON text`);
       return t;
     }
