@@ -41,6 +41,8 @@ interface State {
   controller: AbortController;
   installed: boolean;
   workEnded: boolean;
+  /** The first signal came once the work had ended (during the audit record): it stopped nothing. */
+  afterWork: boolean;
   onCancel: Set<() => void>;
   forcedExit: Set<() => void>;
   /** Tables whose catalog swap (or create, drop) is under way: name → count. */
@@ -52,6 +54,7 @@ const state: State = {
   controller: new AbortController(),
   installed: false,
   workEnded: false,
+  afterWork: false,
   onCancel: new Set(),
   forcedExit: new Set(),
   swaps: new Map(),
@@ -107,6 +110,7 @@ export function installCancelHandling(h: CancelHandling): void {
 
 function first(signal: CancelSignal, h: CancelHandling): void {
   state.signal = signal;
+  state.afterWork = state.workEnded;
   state.controller.abort(cancelledError(signal));
   for (const fn of [...state.onCancel]) {
     try {
@@ -213,6 +217,15 @@ export function cancelHandlingInstalled(): boolean {
 /** The signal that cancelled this command, if one did. */
 export function cancelledBy(): CancelSignal | undefined {
   return state.signal;
+}
+
+/**
+ * The signal that cancelled the command's work: undefined when none came, or when the first
+ * came only after the work had ended (while its audit record was written), which it did not
+ * stop; the command's own result then stands (its exit code, its audit row).
+ */
+export function workInterruptedBy(): CancelSignal | undefined {
+  return state.afterWork ? undefined : state.signal;
 }
 
 /** Aborted on the first signal (reason: the cancelled error); pass it to fetch, sleeps, waits. */

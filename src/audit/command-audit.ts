@@ -15,7 +15,7 @@
  *   log exists; it does not create the table by itself.
  */
 import { hostname, userInfo } from 'node:os';
-import { cancelledBy, cancelledError, endOfWork } from '../cancel.js';
+import { cancelledError, endOfWork, workInterruptedBy } from '../cancel.js';
 import { attachNote, FloeError } from '../errors.js';
 import { ENGINE_VERSION } from '../table/summary.js';
 import { auditActor } from './actor.js';
@@ -53,7 +53,7 @@ function osUser(): string | null {
 
 function exitCodeOf(e: unknown, codeFor: (kind: FloeError['kind']) => number): number {
   // A command a signal stopped exits with the signal's status, also when it failed while stopping.
-  if (cancelledBy() !== undefined) return codeFor('cancelled');
+  if (workInterruptedBy() !== undefined) return codeFor('cancelled');
   return e instanceof FloeError ? codeFor(e.kind) : 1;
 }
 
@@ -86,7 +86,7 @@ export async function auditCommand(
     // A command a signal stopped is recorded too: its record is committed past the safe points (src/cancel.ts).
     endOfWork();
   }
-  const exitCode = failed || cancelledBy() !== undefined ? exitCodeOf(error, codeFor) : typeof result === 'number' ? result : typeof process.exitCode === 'number' ? process.exitCode : 0;
+  const exitCode = failed || workInterruptedBy() !== undefined ? exitCodeOf(error, codeFor) : typeof result === 'number' ? result : typeof process.exitCode === 'number' ? process.exitCode : 0;
   try {
     await record({ path, argv, globals, changes, ctx, startedMs, exitCode, error: failed ? error : undefined });
   } catch (e) {
@@ -111,7 +111,7 @@ function errorColumns(err: unknown, reported: readonly ReportedError[], redact: 
 
 /** For a command a signal stopped that reported no failure of its own: the signal, as its error. */
 function cancellation(reported: readonly ReportedError[]): FloeError | undefined {
-  const signal = cancelledBy();
+  const signal = workInterruptedBy();
   return signal !== undefined && reported.length === 0 ? cancelledError(signal) : undefined;
 }
 
@@ -160,7 +160,7 @@ async function record(a: {
       changes,
       reported: a.ctx.reported,
       // Stopped by SIGINT, SIGTERM or SIGHUP (exit 130, 143, 129), whatever it had done by then.
-      outcome: cancelledBy() !== undefined ? 'cancelled' : a.exitCode === 0 ? 'ok' : 'failed',
+      outcome: workInterruptedBy() !== undefined ? 'cancelled' : a.exitCode === 0 ? 'ok' : 'failed',
       exitCode: a.exitCode,
       ...errorColumns(err ?? cancellation(a.ctx.errors), a.exitCode === 0 ? [] : a.ctx.errors, redact),
       floeVersion: ENGINE_VERSION,

@@ -44,7 +44,7 @@ export function lazy(load: () => Promise<{ default: Action }>): (...args: any[])
         code = await mod.default(...args);
       }
     } catch (e) {
-      const signal = cancel.cancelledBy();
+      const signal = cancel.workInterruptedBy();
       if (signal === undefined) throw e;
       if (!cancel.isCancelledError(e)) {
         // A failure of its own while it stopped (a commit whose outcome is unknown) is told,
@@ -56,7 +56,10 @@ export function lazy(load: () => Promise<{ default: Action }>): (...args: any[])
     } finally {
       cancel.endOfWork();
     }
-    const signal = cancel.cancelledBy();
+    const signal = cancel.workInterruptedBy();
+    const late = cancel.cancelledBy();
+    // A signal during the audit record, once the work was over, stopped nothing: the result stands.
+    if (signal === undefined && late !== undefined) process.stderr.write(`floe: ${late} arrived after the command had finished; its result stands\n`);
     if (signal !== undefined) {
       // Stopped by a signal: one line, and the signal's status, whatever the command returned.
       signals.reportCancelled();

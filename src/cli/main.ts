@@ -4,7 +4,7 @@
  * This layer is the only one that prints or exits; commands return data or throw FloeError.
  */
 import { Argument, Command, CommanderError, Option } from 'commander';
-import { cancelGraceMs, cancelledBy, installCancelHandling } from '../cancel.js';
+import { cancelGraceMs, installCancelHandling, workInterruptedBy } from '../cancel.js';
 import { FloeError, notesOf } from '../errors.js';
 import { EXIT_FAILURE, EXIT_USAGE, exitCodeFor, exitCodeForSignal } from './exit.js';
 import { collect, lazy } from './lazy.js';
@@ -225,7 +225,7 @@ export async function main(argv: string[]): Promise<void> {
   } catch (e) {
     process.exitCode = reportError(e, debug);
     // A command a signal stopped ends with the signal's status, also when it failed while stopping (cli/lazy.ts).
-    const signal = cancelledBy();
+    const signal = workInterruptedBy();
     if (signal !== undefined) process.exitCode = exitCodeForSignal(signal);
   }
 }
