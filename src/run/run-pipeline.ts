@@ -165,7 +165,7 @@ export async function runIngestPipeline(ctx: RunContext, lp: LoadedPipeline): Pr
       projectDir: ctx.project.dir,
       pipeline: p.name,
       pipelineFile: lp.file,
-      cursor: cursorColumn ? { column: cursorColumn, after, inclusive: start?.inclusive, zone: p.columns[cursorColumn]?.zone, instant: readsAsInstant(p.columns[cursorColumn]), asRead: keepsValues(p.columns[cursorColumn]), textOrder: sortsAsText(p.columns[cursorColumn]) } : undefined,
+      cursor: cursorColumn ? { column: cursorColumn, after, inclusive: start?.inclusive, zone: p.columns[cursorColumn]?.zone, instant: readsAsInstant(p.columns[cursorColumn]), asRead: keepsValues(p.columns[cursorColumn]), textOrder: sortsAsText(p.columns[cursorColumn]), asText: p.columns[cursorColumn]?.type?.trim().toLowerCase() === 'string' } : undefined,
       redact: ctx.redact,
       io: ctx.io,
       textColumns: formattedColumns(p.columns),

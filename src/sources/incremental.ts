@@ -106,8 +106,9 @@ export function postgresCursorCompare(type: { category: string; base: string }, 
  * one malformed value (the runner rejects that row instead), and MariaDB reads no offset in a
  * datetime literal.
  */
-export function cursorStart(ctx: SourceContext, config: RelationalConfig, text = false): { column: string; after: string | null; inclusive: boolean } | undefined {
+export function cursorStart(ctx: SourceContext, config: RelationalConfig, textColumn?: boolean): { column: string; after: string | null; inclusive: boolean } | undefined {
   if (!ctx.cursor) return undefined;
+  const text = textColumn === true;
   const initial = config.incremental?.initial;
   const start = ctx.cursor.after !== null
     ? { column: ctx.cursor.column, after: ctx.cursor.after, inclusive: ctx.cursor.inclusive === true }
@@ -118,6 +119,10 @@ export function cursorStart(ctx: SourceContext, config: RelationalConfig, text =
   // Nor does text the pipeline reads as other values (`type: long`: `'1000'` and `'000124'` sort
   // below `'123'`; column-rules.ts sortsAsText): compared as text, those rows were never read.
   if (text && start.after !== null && ctx.cursor.textOrder === false && ctx.cursor.instant !== true) return { ...start, after: null, inclusive: false };
+  // A column that is not text (a number) which the pipeline reads as text (`type: string`): the run
+  // compares text (`'13'` is above `'123'`), the database would compare numbers (13 is below
+  // 123) and leave such rows out. Read whole (a caller that cannot tell passes undefined).
+  if (textColumn === false && start.after !== null && ctx.cursor.asText === true) return { ...start, after: null, inclusive: false };
   const zone = ctx.cursor.zone;
   const zoned = zone !== undefined && zone.toUpperCase() !== 'UTC';
   if (start.after === null || !(zoned || (text && ctx.cursor.instant === true))) return start;

@@ -40,6 +40,8 @@ export interface CursorState {
    * then sends no bound for such a text column and reads it whole (incremental.ts cursorStart).
    */
   textOrder?: boolean;
+  /** `columns.<cursor>` reads the column as text (`type: string`): a database source reads a non-text column whole (incremental.ts cursorStart). */
+  asText?: boolean;
 }
 
 export interface SourceContext {
