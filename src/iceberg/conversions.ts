@@ -192,6 +192,10 @@ export function fromBinary(type: PrimitiveType, bytes: Uint8Array): IcebergValue
     case 'timestamptz_ns':
       // Bounds written before an int → long promotion are 4 bytes (spec: "Schema Evolution").
       if (bytes.length === 4 && p.kind === 'long') return BigInt(d.getInt32(0, true));
+      // v3: a 4-byte timestamp or timestamp_ns bound was written as a date, before a
+      // date → timestamp promotion; it is that day's midnight (spec: "Schema Evolution").
+      if (bytes.length === 4 && p.kind === 'timestamp') return BigInt(d.getInt32(0, true)) * 86_400_000_000n;
+      if (bytes.length === 4 && p.kind === 'timestamp_ns') return BigInt(d.getInt32(0, true)) * 86_400_000_000_000n;
       need(8);
       return d.getBigInt64(0, true);
     case 'float':
