@@ -41,6 +41,13 @@ export interface AuditRecord {
   floeVersion: string;
 }
 
+/**
+ * floe's bookkeeping tables that a command changes besides its data: the rows they gain are
+ * not the command's rows (floe.check_results, checks/history.ts, holds one per check
+ * evaluated), so they count towards no row total; they are still listed with their snapshots.
+ */
+const NOT_DATA = new Set(['floe.check_results']);
+
 /** The tables, snapshot ids and row totals of a record: detected changes first, then reports. */
 export function summarize(r: Pick<AuditRecord, 'changes' | 'reported'>): {
   tables: string[];
@@ -58,6 +65,7 @@ export function summarize(r: Pick<AuditRecord, 'changes' | 'reported'>): {
     tables.add(c.table);
     for (const s of c.snapshots) {
       snapshotIds.push(s.snapshotId.toString());
+      if (NOT_DATA.has(c.table)) continue;
       if (s.addedRecords !== null) added = (added ?? 0) + s.addedRecords;
       if (s.deletedRecords !== null) deleted = (deleted ?? 0) + s.deletedRecords;
     }
