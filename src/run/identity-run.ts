@@ -34,7 +34,7 @@ import type { LoadedPipeline } from '../pipeline/load.js';
 import type { IdentityPipeline } from '../pipeline/schema-pipeline.js';
 import { loadTable, type LoadedTable } from '../table/load.js';
 import type { TableIdentifier, TableMetadata } from '../iceberg/types.js';
-import { changesPiiColumns, profilePiiColumns } from '../c360/identity/pii.js';
+import { changesPiiColumns, mapPiiColumns, profilePiiColumns } from '../c360/identity/pii.js';
 import { piiPropertyUpdates, syncPiiProperties } from '../governance/ingest.js';
 import { tableHadColumn } from '../governance/tags.js';
 import type { TableChange } from '../table/updates.js';
@@ -113,6 +113,8 @@ export async function runIdentityPipeline(ctx: RunContext, lp: LoadedPipeline): 
     const tagged = inputs.map((i) => ({ identifiers: i.identifiers, attributes: i.attributes, tags: i.tags ?? [] }));
     const profilePii = profilePiiColumns(tagged);
     const changesPii = changesPiiColumns(tagged);
+    // A source id read from a tagged column (a CRM keyed by email) is that column's raw value.
+    const mapPii = mapPiiColumns(inputs.map((i) => ({ identifiers: i.identifiers, attributes: i.attributes, tags: i.tags ?? [], sourceId: i.sourceId })));
     // A cut event names the key; run logs are outputs too, so a key of a PII-tagged kind is masked.
     const maskedKinds = new Map(profilePii.filter((c) => c.apply === 'read' && c.policy !== 'none').map((c) => [c.column, c.tag]));
     for (const c of r.cuts.slice(0, MAX_CUT_EVENTS)) {
@@ -157,6 +159,8 @@ export async function runIdentityPipeline(ctx: RunContext, lp: LoadedPipeline): 
             selectSql: `SELECT source_table, source_id, customer_id FROM ${RECORD_CUSTOMER} ORDER BY source_table, source_id`,
             mode: 'overwrite',
             schemaPolicy: 'fail',
+            properties: piiProperties(mapPii),
+            amendChange: (b, change) => withTags(b, change, mapPii),
             ...(mapChecked ? { events: { ...events, validate: mapChecked } } : {}),
           }),
         );
@@ -176,7 +180,7 @@ export async function runIdentityPipeline(ctx: RunContext, lp: LoadedPipeline): 
       if (theirs === undefined) throw e;
       return { ...base, status: 'skipped', rowsRead: 0, rowsWritten: 0n, snapshotId: BigInt(theirs), durationMs: Date.now() - started, note: `run ${runId} already committed (by a concurrent run, snapshot ${theirs})` };
     }
-    const [profiles, , changes] = written;
+    const [profiles, map, changes] = written;
     if (audit?.results) {
       const notMoved = `main of ${p.outputs.profiles} was not moved and ${p.outputs.identity_map} was not written`;
       await reportAudit(ctx, engine, audit.results, { pipeline: p.name, table: p.outputs.profiles, runId, written: profiles!, notMoved, staged: ['The profiles are', 'them'] });
@@ -185,6 +189,7 @@ export async function runIdentityPipeline(ctx: RunContext, lp: LoadedPipeline): 
     // did (no row for identity_changes) and is a no-op otherwise.
     await syncOutputTags(ctx, profilesId, profilePii, profiles!.committed);
     if (changes) await syncOutputTags(ctx, parseTableIdentifier(changesTable(p)), changesPii, changes.committed);
+    if (map) await syncOutputTags(ctx, parseTableIdentifier(p.outputs.identity_map), mapPii, map.committed);
     const skipped = r.inputRows.reduce((n, i) => n + i.withoutId, 0);
     return {
       ...base,

@@ -12,9 +12,38 @@ import { type PiiColumn, POLICY_STRICTNESS } from '../../governance/policy.js';
 import { saltFor, type Env } from '../../governance/salt.js';
 import { policySql } from '../../governance/sql.js';
 import type { Explanation } from './explain.js';
-import { profilePiiColumns, type TaggedInput } from './pii.js';
+import { mapPiiColumns, profilePiiColumns, type TaggedInput } from './pii.js';
 
-export async function maskExplanation(engine: Engine, e: Explanation, inputs: readonly (TaggedInput & { table: string })[], env: Env = process.env): Promise<Explanation> {
+export async function maskExplanation(engine: Engine, e: Explanation, inputs: readonly (TaggedInput & { table: string; sourceId?: string })[], env: Env = process.env): Promise<Explanation> {
+  // Source ids read from a tagged column (identity_map.source_id carries its tag, pii.ts mapPiiColumns).
+  const idTags = new Map<string, PiiColumn>();
+  for (const input of inputs) {
+    if (input.sourceId === undefined) continue;
+    const [c] = mapPiiColumns([{ ...input, sourceId: input.sourceId }]);
+    if (c) idTags.set(input.table, c);
+  }
+  const maskId = async (table: string, id: string): Promise<string> => {
+    const c = idTags.get(table);
+    if (!c) return id;
+    const salt = c.policy === 'hash' ? saltFor(c, table, env) : undefined;
+    const v = (await engine.all(`SELECT ${policySql(quoteLiteral(id), c, salt)} AS v`, 'mask a source id'))[0]?.v;
+    return v === null || v === undefined ? '(redacted)' : String(v);
+  };
+  const maskRef = async (ref: string): Promise<string> => {
+    const table = [...idTags.keys()].find((t) => ref.startsWith(`${t}:`));
+    return table === undefined ? ref : `${table}:${await maskId(table, ref.slice(table.length + 1))}`;
+  };
+  if (idTags.size > 0) {
+    const records = [];
+    for (const r of e.records) records.push({ ...r, source_id: await maskId(r.source_table, r.source_id) });
+    const links = [];
+    for (const l of e.links) {
+      const refs = [];
+      for (const ref of l.records) refs.push(await maskRef(ref));
+      links.push({ ...l, records: refs });
+    }
+    e = { ...e, records, links };
+  }
   const byKind = new Map<string, { c: PiiColumn; table: string }>();
   for (const input of inputs) {
     for (const c of profilePiiColumns([{ ...input, attributes: {} }])) {

@@ -63,3 +63,18 @@ export function changesPiiColumns(inputs: readonly TaggedInput[]): PiiColumn[] {
   }));
   return read ? [{ column: 'identifier_value', tag: 'text', policy: 'mask', apply: 'read', saltEnv: 'FLOE_PII_SALT' }] : [];
 }
+
+/**
+ * The tag of identity_map.source_id: the strictest read policy of the inputs' `source_id`
+ * columns (a CRM keyed by email); none when no input's source id column is masked at read. One
+ * tag covers the whole column, so the ids of untagged inputs are masked with it.
+ */
+export function mapPiiColumns(inputs: readonly (TaggedInput & { sourceId: string })[]): PiiColumn[] {
+  let best: PiiColumn | undefined;
+  for (const input of inputs) {
+    const t = tagOf(input.tags, input.sourceId);
+    if (!t || t.apply !== 'read' || t.policy === 'none') continue;
+    if (!best || STRICTNESS[t.policy] > STRICTNESS[best.policy]) best = { ...t, column: 'source_id' };
+  }
+  return best ? [best] : [];
+}

@@ -58,7 +58,7 @@ export default async function identityExplain(given: string, opts: { pipeline?: 
       });
       // --mask: identifiers of PII-tagged input columns through their policies, as floe query --mask shows them.
       const shown = opts.mask
-        ? await (await import('../../c360/identity/explain-mask.js')).maskExplanation(engine, e, inputs.map((i) => ({ table: i.table, identifiers: i.identifiers, attributes: i.attributes, tags: i.tags ?? [] })))
+        ? await (await import('../../c360/identity/explain-mask.js')).maskExplanation(engine, e, inputs.map((i) => ({ table: i.table, sourceId: i.sourceId, identifiers: i.identifiers, attributes: i.attributes, tags: i.tags ?? [] })))
         : e;
       out.out(opts.json ? JSON.stringify(shown, null, 2) : explanationText(shown));
       return 0;
