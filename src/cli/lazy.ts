@@ -45,7 +45,11 @@ export function lazy(load: () => Promise<{ default: Action }>): (...args: any[])
       }
     } catch (e) {
       const signal = cancel.workInterruptedBy();
-      if (signal === undefined) throw e;
+      if (signal === undefined) {
+        const late = cancel.cancelledBy();
+        if (late !== undefined) (await import('../errors.js')).attachNote(e, afterWorkNote(late));
+        throw e;
+      }
       if (!cancel.isCancelledError(e)) {
         // A failure of its own while it stopped (a commit whose outcome is unknown) is told,
         // followed by the line; the exit status is the signal's (cli/main.ts).
@@ -59,7 +63,7 @@ export function lazy(load: () => Promise<{ default: Action }>): (...args: any[])
     const signal = cancel.workInterruptedBy();
     const late = cancel.cancelledBy();
     // A signal during the audit record, once the work was over, stopped nothing: the result stands.
-    if (signal === undefined && late !== undefined) process.stderr.write(`floe: ${late} arrived after the command had finished; its result stands\n`);
+    if (signal === undefined && late !== undefined) process.stderr.write(`${afterWorkNote(late)}\n`);
     if (signal !== undefined) {
       // Stopped by a signal: one line, and the signal's status, whatever the command returned.
       signals.reportCancelled();
@@ -69,6 +73,8 @@ export function lazy(load: () => Promise<{ default: Action }>): (...args: any[])
     if (typeof code === 'number') process.exitCode = code;
   };
 }
+
+const afterWorkNote = (signal: string) => `floe: ${signal} arrived after the command had finished; its result stands`;
 
 /** `floe <path...>` of a commander Command, as audit/command-audit.ts commandPath. */
 function pathOf(cmd: CommandLike): string[] {

@@ -55,3 +55,19 @@ describe('a signal while the audit row is committed', () => {
     }, 120_000);
   }
 });
+
+describe('a signal while the audit row of a failed command is committed', () => {
+  it('keeps its error and exit code, and says the signal came after', async () => {
+    const project = await writeProject(await tmp());
+    const csv = path.join(project, 'orders.csv');
+    await (await import('node:fs/promises')).writeFile(csv, 'id\n1\n');
+    await floeOk(project, ['load', 'raw.orders', csv]);
+    const child = startFloe(['--project', project, 'load', 'raw.orders', path.join(project, 'missing.csv')], { cwd: project, env: { FLOE_TEST_PAUSE_AT: 'commit:floe.audit_log' } });
+    const done = collect(child);
+    await waitForLine(child, done, 'floe-test: paused at commit:floe.audit_log');
+    child.kill('SIGTERM');
+    const r = await done;
+    expect(r.code, show(r)).toBe(1);
+    expect(r.stderr.replace(/^floe-test: .*\n/gm, ''), show(r)).toBe(`floe: input file not found: ${path.join(project, 'missing.csv')}\nfloe: SIGTERM arrived after the command had finished; its result stands\n`);
+  }, 120_000);
+});
