@@ -56,8 +56,10 @@ export function sqliteSource(config: SqliteConfig): Source {
         if (start) {
           const c = cursorColumn(declared.map((d) => d.name), start.column, ctx, describe);
           const plan = sqliteColumn(declared[c]!.name, declared[c]!.type, undefined);
-          // A text column the pipeline reads as other values (`type: long`) is read whole (incremental.ts cursorStart).
-          if (start.after !== null && !(plan.type === 'VARCHAR' && ctx.cursor?.textOrder === false && ctx.cursor.instant !== true)) {
+          // A text column the pipeline reads as other values (`type: long`), or another column it reads as text
+          // (`type: string`), is read whole (incremental.ts cursorStart).
+          const whole = plan.type === 'VARCHAR' ? ctx.cursor?.textOrder === false && ctx.cursor.instant !== true : ctx.cursor?.asText === true;
+          if (start.after !== null && !whole) {
             const name = declared[c]!.name;
             const col = `q.${quoteSourceIdent('sqlite', name)}`;
             const op = start.inclusive ? '>=' : '>';

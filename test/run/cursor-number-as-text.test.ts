@@ -1,12 +1,16 @@
 /**
- * A numeric cursor column (Postgres `int`, MySQL/MariaDB `INT`) that the pipeline reads as
+ * A numeric cursor column (Postgres `int`, MySQL/MariaDB `INT`, SQLite `integer`) that the pipeline reads as
  * text (`columns: { c: { type: string } }`): the run's watermark is the greatest text (`'123'`
  * of 123 and 1000), and the run keeps the rows whose text is above it, as it does for a file
  * source. The database compared numbers (`c > 123`) and left out 13 and 2, whose text is above
  * `'123'`: no run ever read them. Such a column is now read whole.
  */
+import Database from 'better-sqlite3';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { services } from '../sources/helpers.js';
 import { assertBuilt, show, useProjects } from './helpers.js';
@@ -27,6 +31,16 @@ const kinds = {
     await c.connect();
     return { url: services().pg, exec: async (sql: string) => void (await c.query(sql)), close: () => c.end(), insert: async (id: number, v: number) => void (await c.query(`INSERT INTO ${table} VALUES ($1, $2)`, [id, v])) };
   },
+  sqlite: async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'floe-cnt-'));
+    const file = path.join(dir, 'src.db');
+    const c = new Database(file);
+    const close = async () => {
+      c.close();
+      rmSync(dir, { recursive: true, force: true });
+    };
+    return { url: file, exec: async (sql: string) => void c.exec(sql), close, insert: async (id: number, v: number) => void c.prepare(`INSERT INTO ${table} VALUES (?, ?)`).run(id, v) };
+  },
   mysql: async () => {
     const c = await mysql.createConnection(services().mysql);
     return { url: services().mysql, exec: async (sql: string) => void (await c.query(sql)), close: () => c.end(), insert: async (id: number, v: number) => void (await c.query(`INSERT INTO ${table} VALUES (?, ?)`, [id, v])) };
@@ -34,7 +48,7 @@ const kinds = {
 };
 
 describe.each(Object.keys(kinds) as (keyof typeof kinds)[])('a %s number cursor read as text', (kind) => {
-  let db: Awaited<ReturnType<(typeof kinds)['mysql']>>;
+  let db: { url: string; exec(sql: string): Promise<void>; close(): Promise<void>; insert(id: number, v: number): Promise<void> };
   beforeAll(async () => {
     db = await kinds[kind]();
     await db.exec(`DROP TABLE IF EXISTS ${table}`);
