@@ -292,13 +292,17 @@ function groupSql(g: Group, ctx: ReadContext): string {
   return sql;
 }
 
+const FILE_NAME_COLUMN = '__floe_data_file';
+
 /** The rows of data files read through one projection, as columns c0, c1, …. */
 function readSql(paths: readonly string[], p: FileProjection, positions: boolean): string {
   const args = [`[${paths.map(quoteLiteral).join(', ')}]`, 'hive_partitioning = false'];
   if (p.mode === 'ids' && p.mapEntries.length > 0) args.push(`schema = ${schemaMapSql(p.mapEntries)}`);
-  if (positions) args.push('filename = true', 'file_row_number = true');
+  // The file name under a name of floe's own: `filename = true` adds a column "filename",
+  // which DuckDB refuses when the file (read by names: no field ids) has a column of that name.
+  if (positions) args.push(`filename = ${quoteLiteral(FILE_NAME_COLUMN)}`, 'file_row_number = true');
   const cols = p.exprs.map((e, i) => `${e} AS ${quoteIdent(`c${i}`)}`);
-  if (positions) cols.push('"filename" AS "__file"', '"file_row_number" AS "__pos"');
+  if (positions) cols.push(`${quoteIdent(FILE_NAME_COLUMN)} AS "__file"`, '"file_row_number" AS "__pos"');
   return `SELECT ${cols.join(', ') || 'NULL AS "c"'} FROM read_parquet(${args.join(', ')})`;
 }
 
