@@ -1,8 +1,11 @@
 /**
  * An identity input keyed by a PII-tagged column (a CRM keyed by email): identity_map.source_id
  * holds that column's raw values. Before, the map was untagged, so `floe query --mask` over it
- * and `floe identity explain --mask` (its records and links) printed the raw addresses.
+ * and `floe identity explain --mask` (its records and links) printed the raw addresses. And a
+ * new customer id is `c_` + md5(source_table NUL source_id): unsalted, anyone who can read the
+ * ids could test guessed addresses against them, so for a tagged source id it is salted.
  */
+import { createHash } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -57,7 +60,11 @@ describe('identity map of an input keyed by a tagged column', () => {
         '',
       ].join('\n'),
     );
-    const r = await floeIn(dir, ['run', '--all']);
+    // Without the salt the identity pipeline refuses to derive ids from the tagged source ids.
+    const unsalted = await floeIn(dir, ['run', '--all']);
+    expect(unsalted.code, show(unsalted)).toBe(2);
+    expect(unsalted.stderr).toContain('source_id column email is PII-tagged (email:mask), so new customer ids are salted hashes of it, but the salt variable FLOE_PII_SALT is not set');
+    const r = await floeIn(dir, ['run', '--all'], { env: { FLOE_PII_SALT: 'a-long-test-salt-value' } });
     expect(r.code, show(r)).toBe(0);
     const q = await floeIn(dir, ['query', "SELECT customer_id FROM c360.map WHERE source_table = 'raw.tickets'", '--format', 'csv']);
     expect(q.code, show(q)).toBe(0);
@@ -71,6 +78,19 @@ describe('identity map of an input keyed by a tagged column', () => {
     expect(q.code, show(q)).toBe(0);
     expect(q.stdout).toContain('z***@corp.io');
     for (const raw of RAW) expect(q.stdout).not.toContain(raw);
+  });
+
+  it('customer ids of records keyed by the tagged column are not the unsalted md5 of the raw value', async () => {
+    const q = await floeIn(dir, ['query', 'SELECT customer_id FROM c360.map', '--format', 'csv']);
+    expect(q.code, show(q)).toBe(0);
+    const ids = q.stdout.trim().split('\n').slice(1);
+    expect(ids.length).toBe(3);
+    for (const raw of RAW) {
+      const unsalted = `c_${createHash('md5').update(`raw.crm\u0000${raw}`).digest('hex').slice(0, 16)}`;
+      expect(ids).not.toContain(unsalted);
+    }
+    // An input keyed by an untagged column keeps its ids as before (T1's record may be a customer's smallest member).
+    expect(ids.every((id) => /^c_[0-9a-f]{16}$/.test(id))).toBe(true);
   });
 
   it('floe identity explain --mask masks the source ids in records and links', async () => {

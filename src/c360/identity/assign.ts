@@ -20,7 +20,8 @@ export interface AssignResult {
   fresh: number;
 }
 
-export async function assignCustomerIds(engine: Engine, previousMap: string | undefined): Promise<AssignResult> {
+/** `salts`: freshCustomerIdSql's, per source table whose source id column is PII-tagged. */
+export async function assignCustomerIds(engine: Engine, previousMap: string | undefined, salts: ReadonlyMap<string, string> = new Map()): Promise<AssignResult> {
   await engine.run(
     `CREATE OR REPLACE TEMP TABLE __id_comp AS SELECT comp, CAST(row_number() OVER (ORDER BY comp) - 1 AS INTEGER) AS cidx FROM (SELECT DISTINCT comp FROM ${LABEL})`,
     'number the components',
@@ -60,7 +61,7 @@ export async function assignCustomerIds(engine: Engine, previousMap: string | un
       `FROM __id_comp c JOIN ${REC} r ON r.rec = c.comp LEFT JOIN __id_kept k USING (cidx) LEFT JOIN __id_prev p ON p.pidx = k.pidx`,
     'assign the kept customer ids',
   );
-  const freshSql = freshCustomerIdSql('source_table', 'source_id', 'attempt');
+  const freshSql = freshCustomerIdSql('source_table', 'source_id', 'attempt', salts);
   await engine.run(`UPDATE ${CUST} SET customer_id = ${freshSql} WHERE kept_id IS NULL`, 'derive fresh customer ids');
   // Uncorrelated: a hash semi-join, linear in the components.
   const clashing =

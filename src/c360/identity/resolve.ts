@@ -13,6 +13,9 @@
 import type { Engine } from '../../engine/duckdb.js';
 import type { BlockLists } from '../normalize/blocked.js';
 import { assignCustomerIds, type AssignResult } from './assign.js';
+import { mapPiiColumns } from './pii.js';
+import type { Env } from '../../governance/salt.js';
+import { configError } from '../../errors.js';
 import { type ComponentsResult, computeComponents } from './components.js';
 import { type InputRowCounts, type ResolveInput, stageRecords } from './records.js';
 import { buildProfiles, type SurvivorshipConfig } from './survive.js';
@@ -25,6 +28,8 @@ export interface ResolveOptions {
   survivorship: SurvivorshipConfig;
   /** A relation (source_table, source_id, customer_id) with the previous run's map. */
   previousMap?: string;
+  /** Where the hash salt of a PII-tagged source id column is read (default process.env). */
+  env?: Env;
 }
 
 export interface ResolveResult extends ComponentsResult, AssignResult {
@@ -46,7 +51,21 @@ export async function resolveIdentities(engine: Engine, o: ResolveOptions): Prom
     if (r.reason !== '') blocked[String(r.reason)] = Number(r.n);
   }
   const comps = await computeComponents(engine, o.maxPerProfile);
-  const assigned = await assignCustomerIds(engine, o.previousMap);
+  // Fresh ids of records keyed by a PII-tagged column are salted (stable-ids.ts); the salt is required as for hash.
+  const salts = new Map<string, string>();
+  for (const i of o.inputs) {
+    const [tag] = mapPiiColumns([{ identifiers: i.identifiers, attributes: i.attributes, tags: i.tags ?? [], sourceId: i.sourceId }]);
+    if (!tag) continue;
+    const salt = (o.env ?? process.env)[tag.saltEnv];
+    if (salt === undefined || salt.trim() === '') {
+      throw configError(`table ${i.table}: source_id column ${i.sourceId} is PII-tagged (${tag.tag}:${tag.policy}), so new customer ids are salted hashes of it, but the salt variable ${tag.saltEnv} is ${salt === undefined || salt === '' ? 'not set' : 'blank'}`, {
+        context: { table: i.table, column: i.sourceId },
+        hint: `export ${tag.saltEnv}=<a long random secret>; keep it the same for every run. Unsalted, a customer id would be md5 of the raw ${i.sourceId}, which anyone can test guesses against.`,
+      });
+    }
+    salts.set(i.table, salt);
+  }
+  const assigned = await assignCustomerIds(engine, o.previousMap, salts);
   await buildProfiles(engine, columns, o.survivorship);
   return { ...comps, ...assigned, identifiers, blocked, inputRows };
 }

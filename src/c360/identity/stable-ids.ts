@@ -12,6 +12,7 @@
  * hashed until it is free.
  */
 import { createHash } from 'node:crypto';
+import { quoteLiteral } from '../../engine/sql.js';
 
 export interface Overlap {
   /** Dense component number, 0..components-1. */
@@ -63,7 +64,13 @@ export function freshCustomerId(sourceTable: string, sourceId: string, attempt =
   return `c_${h.slice(0, 16)}`;
 }
 
-/** The same id in DuckDB SQL, over columns holding the table, the id and the attempt. */
-export function freshCustomerIdSql(table: string, id: string, attempt: string): string {
-  return `'c_' || substr(md5(${table} || chr(0) || ${id} || CASE WHEN ${attempt} > 0 THEN chr(0) || CAST(${attempt} AS VARCHAR) ELSE '' END), 1, 16)`;
+/**
+ * The same id in DuckDB SQL, over columns holding the table, the id and the attempt.
+ * `salts`: per source table whose source id column is PII-tagged, the hash salt that prefixes
+ * what is hashed (`salt NUL table NUL id`): an unsalted md5 of an email would let anyone who
+ * can read customer ids test guessed addresses against them (docs/GOVERNANCE.md).
+ */
+export function freshCustomerIdSql(table: string, id: string, attempt: string, salts: ReadonlyMap<string, string> = new Map()): string {
+  const salt = salts.size === 0 ? '' : `CASE ${table} ${[...salts].map(([t, s]) => `WHEN ${quoteLiteral(t)} THEN ${quoteLiteral(s)} || chr(0)`).join(' ')} ELSE '' END || `;
+  return `'c_' || substr(md5(${salt}${table} || chr(0) || ${id} || CASE WHEN ${attempt} > 0 THEN chr(0) || CAST(${attempt} AS VARCHAR) ELSE '' END), 1, 16)`;
 }
