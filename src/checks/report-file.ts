@@ -6,10 +6,10 @@
  * report goes to that temporary file and is renamed over FILE only once complete: a failure
  * or a kill never leaves half a report, and an existing FILE stays as it was until then.
  */
-import { randomBytes } from 'node:crypto';
 import { rename, rm, stat, writeFile } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { FloeError, usageError } from '../errors.js';
+import { tempPathBeside } from '../io/temp-name.js';
 
 export interface ReportFile {
   /** The absolute path the report ends up at. */
@@ -32,7 +32,7 @@ export async function openReportFile(out: string, option = '--out'): Promise<Rep
   if (existing && !existing.isFile()) {
     return { target, commit: (body) => writeFile(target, body).catch((e) => Promise.reject(writeError(option, out, e))), discard: async () => undefined };
   }
-  const tmp = join(dir, `.${namePrefix(basename(target), 100)}.${randomBytes(6).toString('hex')}.floe-tmp`);
+  const tmp = tempPathBeside(target, '.floe-tmp');
   try {
     await writeFile(tmp, '', { flag: 'wx' });
   } catch (e) {
@@ -56,19 +56,6 @@ export async function openReportFile(out: string, option = '--out'): Promise<Rep
       if (!committed) await rm(tmp, { force: true }).catch(() => undefined);
     },
   };
-}
-
-/**
- * The start of FILE's name in the temporary file's, at most `bytes` bytes of UTF-8: a name may
- * have 255 bytes (NAME_MAX on Linux and macOS), and the temporary file's adds 23 to it.
- */
-function namePrefix(name: string, bytes: number): string {
-  let out = '';
-  for (const c of name) {
-    if (Buffer.byteLength(out + c) > bytes) break;
-    out += c;
-  }
-  return out;
 }
 
 function writeError(option: string, out: string, e: unknown): FloeError {

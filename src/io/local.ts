@@ -10,12 +10,12 @@
  * the same folder, is flushed, and is then renamed (overwrite) or hard-linked (create-only;
  * link() fails atomically when the name exists, which is the property a metadata commit needs).
  */
-import { randomBytes } from 'node:crypto';
 import { constants, type Dirent } from 'node:fs';
 import * as fs from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { conflictError, FloeError, ioError, notFound, unsupportedError } from '../errors.js';
 import type { FileInfo, FileIO, WriteOptions } from './fileio.js';
+import { tempPathBeside } from './temp-name.js';
 
 /** Whether a location is served by LocalFileIO. */
 export function isLocalLocation(location: string): boolean {
@@ -74,7 +74,7 @@ const errno = (e: unknown) => (e as NodeJS.ErrnoException)?.code;
 
 /** A name next to `path` that no other writer picks; hidden so listings of tables skip it. */
 function tempPathFor(path: string): string {
-  return join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  return tempPathBeside(path, '.tmp');
 }
 
 export class LocalFileIO implements FileIO {

@@ -6,10 +6,10 @@
  *
  * Without --format, FILE's extension picks it: .csv, .json, .parquet (anything else: table).
  */
-import { randomBytes } from 'node:crypto';
 import { rename, rm, stat } from 'node:fs/promises';
-import { basename, dirname, extname, join, resolve } from 'node:path';
+import { dirname, extname, resolve } from 'node:path';
 import { usageError } from '../../errors.js';
+import { tempPathBeside } from '../../io/temp-name.js';
 
 export type QueryFormat = 'table' | 'csv' | 'json' | 'parquet';
 
@@ -41,7 +41,7 @@ export async function writeReplacing(target: string, write: (tmp: string) => Pro
   // replace the device or pipe with a plain file.
   const existing = await stat(target).catch(() => null);
   if (existing && !existing.isFile()) return write(target);
-  const tmp = join(dirname(target), `.${basename(target)}.${randomBytes(6).toString('hex')}.floe-tmp`);
+  const tmp = tempPathBeside(target, '.floe-tmp');
   try {
     await write(tmp);
     await rename(tmp, target);
