@@ -19,6 +19,8 @@ import type { Engine } from '../engine/duckdb.js';
 import { openEngine } from '../engine/duckdb.js';
 import { quoteIdent, quoteLiteral } from '../engine/sql.js';
 import { scanJsonLines } from '../sources/jsonl-lines.js';
+import { duplicateKeyFound, findDuplicateKey, isDuplicateKeyError } from '../sources/json-keys.js';
+import { locationOf } from '../sources/staged.js';
 import { csvLineOf, loadCsvDialect } from './explain-read.js';
 import { type FileFormat, fileSourceSql } from './file-source.js';
 import { VALUE_ERRORS } from './reconcile.js';
@@ -40,6 +42,7 @@ export function failedValue(message: string): { column: string; value?: string }
 
 /** `err` with the file and line (or record) of the value it names, when it names one; else `err`. */
 export async function withValueLine(err: unknown, paths: readonly string[], format: FileFormat): Promise<unknown> {
+  if ((format === 'jsonl' || format === 'json') && isDuplicateKeyError(err)) return withDuplicateKeyLine(err, paths, format);
   if (!(err instanceof FloeError) || /^[^\s:]+:\d+: /.test(err.message)) return err;
   const failed = failedValue(err.message);
   if (!failed) return err;
@@ -59,6 +62,29 @@ export async function withValueLine(err: unknown, paths: readonly string[], form
       retryable: err.retryable,
       files: [at.file],
     });
+  } catch {
+    return err;
+  } finally {
+    engine.close();
+  }
+}
+
+/**
+ * DuckDB's error for a key twice in one object of a record, which counts records (blank lines
+ * skipped) instead of lines, as the same refusal `floe run` gives (json-keys.ts): the user's
+ * file, its line (record number in a document) and the key. The file DuckDB names is looked
+ * at first. `err` when no such record is found.
+ */
+async function withDuplicateKeyLine(err: unknown, paths: readonly string[], format: 'jsonl' | 'json'): Promise<unknown> {
+  const named = paths.filter((p) => err instanceof Error && err.message.includes(`"${p}"`));
+  const files = [...named, ...paths.filter((p) => !named.includes(p))].map((p) => ({ read: p, name: locationOf(p) }));
+  const engine = await openEngine({ threads: 1 });
+  try {
+    const found = await findDuplicateKey(engine, files, format === 'jsonl' ? 'newline_delimited' : 'auto');
+    if (!found) return err;
+    const e = duplicateKeyFound(found);
+    e.cause = err;
+    return e;
   } catch {
     return err;
   } finally {

@@ -61,11 +61,12 @@ const NONE: readonly Target[] = [];
  * Validates `text` as one JSON document and finds the value at each path (a list of object
  * keys; `[]` is the document itself). A path that does not exist gives undefined. When a
  * key repeats on the way to a path, the last occurrence wins, as with JSON.parse; a key
- * repeated inside a found value (a record) throws JsonDuplicateKeyError.
+ * repeated inside a found value (a record) throws JsonDuplicateKeyError, unless `uniqueKeys`
+ * is false (then only the spans are wanted).
  */
-export function scanJson(text: string, paths: readonly (readonly string[])[]): (FoundValue | undefined)[] {
+export function scanJson(text: string, paths: readonly (readonly string[])[], o: { uniqueKeys?: boolean } = {}): (FoundValue | undefined)[] {
   const found: (FoundValue | undefined)[] = paths.map(() => undefined);
-  const s = new Scanner(text, found);
+  const s = new Scanner(text, found, o.uniqueKeys ?? true);
   s.ws();
   try {
     s.value(paths.map((rest, index) => ({ index, rest })));
@@ -85,6 +86,7 @@ class Scanner {
   constructor(
     readonly text: string,
     readonly found: (FoundValue | undefined)[],
+    readonly uniqueKeys: boolean,
   ) {}
 
   fail(what: string): never {
@@ -142,7 +144,7 @@ class Scanner {
       return;
     }
     const deeper = targets.filter((x) => x.rest.length > 0);
-    const keys = inFound ? new Set<string>() : undefined;
+    const keys = inFound && this.uniqueKeys ? new Set<string>() : undefined;
     for (;;) {
       if (this.text[this.i] !== '"') this.fail('expected a string key');
       const at = this.i;

@@ -20,12 +20,15 @@ import type { Engine } from '../engine/duckdb.js';
 import { quoteLiteral } from '../engine/sql.js';
 import { sourceError } from '../errors.js';
 import { mayHoldRenamedDuplicate } from '../ingest/csv-header.js';
-import { scanJsonLines } from './jsonl-lines.js';
+import { scanJson } from './http-json.js';
+import { duplicateKeyIn, mayHoldDuplicateKey, scanJsonLines } from './jsonl-lines.js';
 
 /** A file to look in: `read` is what DuckDB reads (a copy with bad lines blanked keeps the numbering), `name` what messages say. */
 export interface JsonKeyFile {
   read: string;
   name: string;
+  /** False when each line of `read` is one record (an http page): messages then say `name record n`, not `name:n`. */
+  lines?: false;
 }
 
 /** Refuses the input when two of its keys differ only in case (see the header). */
@@ -72,6 +75,79 @@ export async function refuseCaseDuplicateKeys(engine: Engine, files: readonly Js
   }
 }
 
+/**
+ * A key twice in one object of a record (`{"a": 1, "a": 2}`, at any depth) fails the read,
+ * as keys that differ only in case do: the line is valid JSON (DuckDB's json_valid takes it,
+ * so it is no `malformed JSON` reject), but its data is ambiguous and floe does not pick one
+ * of the values (the http source refuses such a page the same way). `at` is `file:line`, or
+ * `file (record n)` where there are no lines.
+ */
+export function duplicateKeyError(at: string, file: string, where: { line?: number; record?: number }, key: string) {
+  return sourceError(`${at}: the record has the key ${JSON.stringify(key)} twice in one object`, {
+    context: { file, ...(where.line !== undefined ? { line: where.line } : { record: where.record }), key },
+    files: [file],
+    hint: 'A record must name each field once; floe does not pick one of the values. Fix the export that wrote the file.',
+  });
+}
+
+/** DuckDB's error for a key twice in one object, which counts records (not lines) and names the file it read. */
+const DUPLICATE_KEY = /has duplicate key "/;
+
+/** Whether `e` is DuckDB's error for a key twice in one object. */
+export const isDuplicateKeyError = (e: unknown): boolean => e instanceof Error && DUPLICATE_KEY.test(e.message);
+
+/**
+ * The first record of the files with a key twice in one object: its line (JSON Lines, and
+ * `json` files holding JSON Lines, where `record` counts the objects), or its record number in
+ * a JSON document. A document is parsed whole first and read key by key only when its text
+ * may hold a duplicate (jsonl-lines.ts mayHoldDuplicateKey); one above 256 MiB is not looked at.
+ */
+export async function findDuplicateKey(engine: Engine, files: readonly JsonKeyFile[], format: 'newline_delimited' | 'auto'): Promise<{ file: JsonKeyFile; line?: number; record: number; key: string } | undefined> {
+  for (const file of files) {
+    if (format === 'auto') {
+      if ((await stat(file.read)).size > MAX_SEARCH_BYTES) continue;
+      const text = (await readFile(file.read, 'utf8')).trim();
+      let value: unknown;
+      try {
+        value = JSON.parse(text);
+      } catch {
+        value = undefined;
+      }
+      if (value !== undefined) {
+        if (!mayHoldDuplicateKey(text, value)) continue;
+        const doc = scanJson(text, [[]], { uniqueKeys: false })[0];
+        const records = doc?.kind === 'array' ? (doc.items ?? []) : doc ? [doc] : [];
+        for (const [i, r] of records.entries()) {
+          const key = duplicateKeyIn(text.slice(r.start, r.end));
+          if (key !== undefined) return { file, record: i + 1, key };
+        }
+        continue;
+      }
+    }
+    // JSON Lines (a `json` file that is not one document is JSON Lines to DuckDB's reader too).
+    const scan = await scanJsonLines(engine, file.read, {});
+    const dup = scan.duplicateKey;
+    if (!dup) continue;
+    const run = scan.runs?.filter((r) => r.line <= dup.line).at(-1);
+    const record = run ? run.record + (dup.line - run.line) + 1 : 0;
+    return format === 'newline_delimited' ? { file, line: dup.line, record, key: dup.key } : { file, record, key: dup.key };
+  }
+  return undefined;
+}
+
+/** The error for a found duplicate key (findDuplicateKey), naming the file as `name` says. */
+export function duplicateKeyFound(found: { file: JsonKeyFile; line?: number; record: number; key: string }) {
+  return duplicateKeyError(placeText(found), found.file.name, placeContext(found), found.key);
+}
+
+/** How a message names a record: `file:line`, `file (record n)` in a document, `page 2 (url) record n` for a file of one record per line. */
+function placeText(w: { file: JsonKeyFile; line?: number; record: number }): string {
+  if (w.file.lines === false) return `${w.file.name} record ${w.record}`;
+  return w.line !== undefined ? `${w.file.name}:${w.line}` : `${w.file.name} (record ${w.record})`;
+}
+
+const placeContext = (w: { file: JsonKeyFile; line?: number; record: number }) => (w.line !== undefined && w.file.lines !== false ? { line: w.line } : { record: w.record });
+
 /** The rows, or none when the look itself fails (the read then fails, or not, as it would without it). */
 const quietly = <T>(p: Promise<T[]>): Promise<T[]> => p.catch(() => []);
 
@@ -106,8 +182,8 @@ export async function explainNestedCaseKeys(e: unknown, files: readonly JsonKeyF
   try {
     const found = await findNestedCaseKeys(files, format, name);
     if (!found) return e;
-    const at = (w: Where) => (w.line !== undefined ? `${w.file.name}:${w.line}` : `${w.file.name} (record ${w.record})`);
-    const context = (w: Where) => (w.line !== undefined ? { line: w.line } : { record: w.record });
+    const at = placeText;
+    const context = placeContext;
     if (found.kind === 'one') {
       return refused(`${at(found.at)}: the record has keys ${found.keys.map((k) => JSON.stringify(k)).join(' and ')} in ${found.path}`, found.at.file.name, context(found.at), 'field names');
     }

@@ -6,6 +6,9 @@
  * JSON object (malformed, an array or a scalar, invalid UTF-8) is a reject with its file and
  * line, and DuckDB reads the other lines strictly, so no value is ever turned into NULL. A
  * malformed `.json` document fails the run with DuckDB's message, which names the file.
+ * A record with a key twice in one object (`{"a": 1, "a": 2}`) is valid JSON, not a reject: it
+ * fails the run naming the user's file and line (record number in a document) and the key
+ * (json-keys.ts duplicateKeyError), as keys that differ only in case do.
  */
 import { stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
@@ -14,7 +17,7 @@ import type { Source as SourceConfig } from '../pipeline/schema-source.js';
 import { quoteIdent, quoteLiteral } from '../engine/sql.js';
 import { describeFiles, expandFiles, fileListSql, sourceFiles } from './files.js';
 import { jsonLinesReadSql, objectsSql, textJsonColumns } from './json-read.js';
-import { explainNestedCaseKeys, refuseCaseDuplicateKeys } from './json-keys.js';
+import { duplicateKeyError, duplicateKeyFound, explainNestedCaseKeys, findDuplicateKey, refuseCaseDuplicateKeys } from './json-keys.js';
 import { type LineReject, scanJsonLines, writeWithoutLines } from './jsonl-lines.js';
 import { SOURCE_FILE_COLUMN, type Extracted, type Source, type SourceContext } from './source.js';
 import { removeTempDir, tempDir } from './temp-dir.js';
@@ -38,6 +41,11 @@ export function jsonSource(config: JsonConfig): Source {
         // maximum_object_size) unless told the largest there is.
         const largest = Math.min(2 ** 32 - 1, Math.max(16 * 1024 * 1024, ...(await Promise.all((await expandFiles(ctx, files)).map(async (f) => (await stat(f)).size + 1)))));
         select = `SELECT unnest(__r, recursive := false) FROM (SELECT unnest(${path}) AS __r FROM read_json(${fileListSql(files)}, format = '${format}', records = true, union_by_name = true, sample_size = -1, maximum_object_size = ${largest}) AS __doc)`;
+      }
+      if (!config.records_path) {
+        // A key twice in one record fails naming the record (json-keys.ts): DuckDB's reader would fail the write naming a record count.
+        const dup = await findDuplicateKey(ctx.engine, (await expandFiles(ctx, files)).map((f) => ({ read: f, name: f })), format);
+        if (dup) throw duplicateKeyFound(dup);
       }
       const relation = ctx.engine.uniqueName(config.kind);
       const what = `read the JSON files of pipeline ${ctx.pipeline}`;
@@ -124,6 +132,7 @@ async function jsonLines(ctx: SourceContext, patterns: readonly string[]): Promi
         for (const r of batch) bad.add(r.line);
       };
       const scan = await scanJsonLines(ctx.engine, file, { signal: ctx.signal, onRejects: keep });
+      if (scan.duplicateKey) throw duplicateKeyError(`${file}:${scan.duplicateKey.line}`, file, scan.duplicateKey, scan.duplicateKey.key);
       sampleAll ||= scan.needsFullSample;
       longDigits ||= scan.longDigits;
       if (scan.records > 0) {

@@ -22,6 +22,7 @@ import { once } from 'node:events';
 import { finished } from 'node:stream/promises';
 import type { Engine } from '../engine/duckdb.js';
 import { quoteLiteral } from '../engine/sql.js';
+import { JsonDuplicateKeyError, scanJson } from './http-json.js';
 import { mayHoldLongInteger } from './json-read.js';
 
 /** A reject's raw text is cut to this many characters (a binary file can be one huge "line"). */
@@ -53,6 +54,12 @@ export interface LineScan {
   runs?: { line: number; record: number }[];
   /** Some record line holds an integer of 16 digits: maybe one a double cannot hold (json-read.ts mayHoldLongInteger). */
   longDigits: boolean;
+  /**
+   * The first record line with a key twice in one object (`{"a": 1, "a": 2}`, at any depth):
+   * valid JSON that JSON.parse reads as its last value and DuckDB's reader refuses, naming a
+   * record count instead of the line (and the private copy of a file with rejects).
+   */
+  duplicateKey?: { line: number; key: string };
 }
 
 /** Past this many blank or rejected lines in a file, LineScan.runs is not kept. */
@@ -246,6 +253,57 @@ class Shape {
   }
 }
 
+/** The key-value pairs of a parsed value, at any depth. */
+function pairs(v: unknown): number {
+  if (v === null || typeof v !== 'object') return 0;
+  let n = 0;
+  if (Array.isArray(v)) {
+    for (const x of v) if (x !== null && typeof x === 'object') n += pairs(x);
+    return n;
+  }
+  for (const k in v as Record<string, unknown>) {
+    n++;
+    const x = (v as Record<string, unknown>)[k];
+    if (x !== null && typeof x === 'object') n += pairs(x);
+  }
+  return n;
+}
+
+const KEY_END = /"[ \t\r\n]*:/g;
+
+/**
+ * Whether JSON text may hold a key twice in one object, given its parsed value. JSON.parse
+ * keeps the last value, so the parsed pairs are fewer than the text's: the text has at least
+ * one `:` per pair (more when a string holds one), so text with no more colons than parsed
+ * pairs has no duplicate; else the text's key ends (`"` then `:`) are counted, and only when
+ * those outnumber the pairs too (a duplicate, or a string value holding `":`) may it have one.
+ */
+export function mayHoldDuplicateKey(text: string, value: unknown): boolean {
+  const parsed = pairs(value);
+  let colons = 0;
+  for (let i = text.indexOf(':'); i >= 0 && colons <= parsed; i = text.indexOf(':', i + 1)) colons++;
+  if (colons <= parsed) return false;
+  let ends = 0;
+  KEY_END.lastIndex = 0;
+  while (ends <= parsed && KEY_END.exec(text)) ends++;
+  return ends > parsed;
+}
+
+/** The key JSON text holds twice in one object, read key by key (http-json.ts); undefined when none or when the text is not strict JSON. */
+export function duplicateKeyIn(text: string): string | undefined {
+  try {
+    scanJson(text.trim(), [[]]);
+  } catch (e) {
+    if (e instanceof JsonDuplicateKeyError) return e.key;
+  }
+  return undefined;
+}
+
+/** The key a record's text holds twice in one object, if any (checked key by key only when mayHoldDuplicateKey). */
+function duplicateKeyOf(text: string, value: unknown): string | undefined {
+  return mayHoldDuplicateKey(text, value) ? duplicateKeyIn(text) : undefined;
+}
+
 /** Streams one JSON Lines file; see the header. */
 export async function scanJsonLines(
   engine: Engine,
@@ -263,6 +321,7 @@ export async function scanJsonLines(
   let records = 0;
   let needsFullSample = false;
   let longDigits = false;
+  let duplicateKey: LineScan['duplicateKey'];
   const shape = new Shape();
   // Lines that are not records (blank or rejected), for LineScan.runs; undefined past MAX_GAPS.
   let gaps: number[] | undefined = [];
@@ -310,6 +369,10 @@ export async function scanJsonLines(
         records++;
         if (!needsFullSample) needsFullSample = shape.add(value as Record<string, unknown>, records);
         if (!longDigits) longDigits = mayHoldLongInteger(text);
+        if (!duplicateKey) {
+          const key = duplicateKeyOf(text, value);
+          if (key !== undefined) duplicateKey = { line, key };
+        }
       } else {
         rejects.push({ line, raw: clip(text), reason: `not a JSON object (${kindOf(value)}); each line must be one object` });
         gap(line);
@@ -322,7 +385,7 @@ export async function scanJsonLines(
   rejects.sort((a, b) => a.line - b.line);
   if (o.onRejects && rejects.length) await o.onRejects(rejects.splice(0));
   const runs = gaps ? recordRuns(gaps.sort((a, b) => a - b), lastLine) : undefined;
-  return { records, rejects, needsFullSample, runs, longDigits };
+  return { records, rejects, needsFullSample, runs, longDigits, ...(duplicateKey ? { duplicateKey } : {}) };
 
   async function resolve(): Promise<void> {
     const batch = unsure.splice(0);
