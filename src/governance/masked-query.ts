@@ -8,7 +8,7 @@
  * COPY, PRAGMA, SET, ATTACH and other statements are refused. The check reads DuckDB's own
  * parse tree (json_serialize_sql), so it sees names the way the engine binds them.
  */
-import type { Engine } from '../engine/duckdb.js';
+import { type Engine, wrapDuckDBError } from '../engine/duckdb.js';
 import { notFound, usageError } from '../errors.js';
 import { parseTree, readProblems } from './sql-reads.js';
 
@@ -17,7 +17,12 @@ import { parseTree, readProblems } from './sql-reads.js';
  * masked views of `views` (see the module comment).
  */
 export async function checkMaskedQuery(engine: Engine, sql: string, views: readonly string[]): Promise<void> {
-  const problems = readProblems(await parseTree(engine, sql), views).filter((p) => p.kind !== 'statements');
+  const tree = await parseTree(engine, sql);
+  // A text that does not parse on its own is refused, never run: csv and parquet output wrap it
+  // in `COPY (<sql>) TO ...`, where `...) TO 'x.csv' (FORMAT csv); COPY (SELECT 1` parses as two
+  // statements, the first reading past the masks (read_parquet of the table's own files).
+  if ((tree as { error?: boolean; error_type?: string } | null)?.error && (tree as { error_type?: string }).error_type === 'parser') await refuseUnparsed(engine, sql);
+  const problems = readProblems(tree, views).filter((p) => p.kind !== 'statements');
   if (problems.length === 0) return;
   if (problems.some((p) => p.kind === 'statement')) {
     throw usageError('--mask runs only SELECT statements: COPY, PRAGMA, SET, ATTACH and the like could read or write past the PII masks', {
@@ -36,5 +41,18 @@ export async function checkMaskedQuery(engine: Engine, sql: string, views: reado
   throw usageError(`--mask: the query reads ${list.join(', ')}; a masked query reads only catalog tables (ns.table), through their PII masks`, {
     context: { reads: list.join(', ') },
     hint: 'Name the tables as ns.table in a SELECT. Files, DuckDB catalog functions and statements other than SELECT are refused with --mask, because they would bypass the masks.',
+  });
+}
+
+/** DuckDB's own syntax error for the text alone (line and column, as without --mask), or a refusal. */
+async function refuseUnparsed(engine: Engine, sql: string): Promise<never> {
+  try {
+    const prepared = await engine.connection.prepare(sql);
+    prepared.destroySync();
+  } catch (e) {
+    throw wrapDuckDBError(e, 'run the query', { userSql: sql });
+  }
+  throw usageError('--mask: the query does not parse as one SELECT on its own; a masked query runs only such a query', {
+    hint: 'Name the tables as ns.table in a SELECT; --out FILE and --format csv|json|parquet write its result.',
   });
 }
