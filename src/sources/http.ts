@@ -42,6 +42,7 @@ import type { Source as SourceConfig } from '../pipeline/schema-source.js';
 import { collectSecrets, createRedactor, type Redactor } from '../pipeline/secrets.js';
 import { fileListSql } from './files.js';
 import { jsonLinesReadSql, mayHoldLongInteger, objectsSql, textJsonColumns } from './json-read.js';
+import { explainNestedCaseKeys } from './json-keys.js';
 import { SAMPLE_RECORDS } from './jsonl-lines.js';
 import { type FoundValue, JsonDuplicateKeyError, JsonSyntaxError, type JsonSpan, oneLine, scalarText, scanJson } from './http-json.js';
 import { boundParam, CursorCheck } from './http-incremental.js';
@@ -91,7 +92,8 @@ export function httpSource(config: HttpConfig): Source {
           ? await textJsonColumns(ctx.engine, `SELECT * FROM ${jsonLinesReadSql(read.files, { sampleAll: read.largestPage > SAMPLE_RECORDS })}`, what, {
               objects: objectsSql(read.files, 'newline_delimited'),
               mayHoldLong: read.longDigits,
-            })
+              // Nested keys that differ only in case are named with their page and record (json-keys.ts).
+            }).catch(async (e: unknown) => Promise.reject(await explainNestedCaseKeys(e, read.files.map((f, i) => ({ read: f, name: read.pageNames[i]!, lines: false as const })), 'newline_delimited')))
           : `SELECT * FROM read_json(${fileListSql([await emptyFile(dir)])}, format = 'newline_delimited')`;
         await ctx.engine.run(
           `CREATE OR REPLACE TEMP VIEW ${quoteIdent(relation)} AS ${select}`,
@@ -116,6 +118,8 @@ export function httpSource(config: HttpConfig): Source {
 
 interface ReadResult {
   files: string[];
+  /** What messages call the page of each file: `page 2 (url)`. */
+  pageNames: string[];
   pages: number;
   records: number;
   /** Records of the largest page. */
@@ -131,7 +135,7 @@ interface ReadResult {
 
 async function readPages(config: HttpConfig, first: HttpRequest, dir: string, ctx: SourceContext, cursor?: CursorCheck): Promise<ReadResult> {
   const pager = createPager(config.pagination);
-  const out: ReadResult = { files: [], pages: 0, records: 0, largestPage: 0, retries: 0, fields: false, longDigits: false };
+  const out: ReadResult = { files: [], pageNames: [], pages: 0, records: 0, largestPage: 0, retries: 0, fields: false, longDigits: false };
   let url = pager.first(first.url);
   for (;;) {
     ctx.signal?.throwIfAborted();
@@ -152,6 +156,7 @@ async function readPages(config: HttpConfig, first: HttpRequest, dir: string, ct
       const file = join(dir, `page-${String(out.pages).padStart(8, '0')}.ndjson`);
       await writeLines(file, page.lines);
       out.files.push(file);
+      out.pageNames.push(`page ${out.pages} (${safeUrl(res.url, ctx.redact)})`);
       out.records += page.lines.length;
       out.largestPage = Math.max(out.largestPage, page.lines.length);
       out.fields ||= page.lines.some((l) => !/^\{\s*\}$/.test(l));

@@ -17,7 +17,7 @@ import { refuseDuplicateCsvHeader } from '../../ingest/csv-header.js';
 import { floeCsvError } from '../../ingest/csv-errors.js';
 import { aboutInputColumns, aboutInputs, readingInputs } from '../../ingest/input-errors.js';
 import { objectsSql, textJsonColumns } from '../../sources/json-read.js';
-import { refuseCaseDuplicateKeys } from '../../sources/json-keys.js';
+import { explainNestedCaseKeys, refuseCaseDuplicateKeys } from '../../sources/json-keys.js';
 import { writeTable } from '../../ingest/write-table.js';
 import { splitObjectStorePaths } from '../../io/s3-glob.js';
 import { errorWithLocations, locationOf, stageRemote } from '../../sources/staged.js';
@@ -139,7 +139,7 @@ export default async function load(tableName: string, files: string[], opts: Loa
           format === 'json' || format === 'jsonl'
             ? await readingInputs(inputs, () => textJsonColumns(engine, read, purpose, { objects: objectsSql(files, format === 'jsonl' ? 'newline_delimited' : 'auto') }, (names) =>
                   refuseCaseDuplicateKeys(engine, files.map((f) => ({ read: f, name: locationOf(f) })), format === 'jsonl' ? 'newline_delimited' : 'auto', names),
-                ),
+                ).catch(async (e: unknown) => Promise.reject(await explainNestedCaseKeys(e, files.map((f) => ({ read: f, name: locationOf(f) })), format === 'jsonl' ? 'newline_delimited' : 'auto'))),
               )
             : format === 'csv'
               ? await readingInputs(inputs, () => guardCsvDoubles(engine, read, purpose, [], (names) => refuseDuplicateCsvHeader(files, names, (f) => loadCsvDialect(engine, f), true)))
