@@ -12,6 +12,7 @@ import { sourceSchema } from './schema-source.js';
 import { booleanWordProblems } from '../c360/normalize/boolean.js';
 import { strptimeToLuxon } from '../c360/normalize/timestamp-format.js';
 import { FloeError } from '../errors.js';
+import { piiColumnOf } from '../governance/policy.js';
 import { redundantPartitionFields } from '../iceberg/partition-rules.js';
 
 function expression<T>(parse: (s: string) => Parsed<T>) {
@@ -202,6 +203,19 @@ export const ingestPipeline = z
         code: 'custom',
         path: ['source', 'incremental'],
         message: 'an overwrite replaces the table with only the rows above the watermark: use mode: append or merge, or drop incremental:',
+      });
+    }
+    // The cursor's greatest value is committed unmasked as the watermark (snapshot summary
+    // floe.cursor.value, table property floe.watermark.<pipeline>): a PII-tagged cursor would put
+    // raw values in the table's metadata, which floe snapshots, floe describe and any engine show.
+    const cursor = typeof incremental?.cursor === 'string' ? incremental.cursor : undefined;
+    const cursorRule = cursor !== undefined ? columns[cursor] : undefined;
+    const pii = cursor !== undefined && cursorRule && (typeof cursorRule.pii === 'string' || (typeof cursorRule.pii === 'object' && cursorRule.pii !== null)) ? piiColumnOf(cursor, cursorRule) : null;
+    if (cursor !== undefined && pii !== null && pii.policy !== 'none') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['source', 'incremental', 'cursor'],
+        message: `the incremental cursor ${cursor} is tagged PII (pii ${pii.tag}: ${pii.policy}${pii.apply === 'ingest' ? ', applied at ingest' : ''}): its greatest value is the watermark, stored unmasked in the table's metadata (snapshot summary floe.cursor.value, table property floe.watermark.<pipeline>) that floe snapshots, floe describe and any engine show; name a column that is not PII in incremental.cursor (an updated_at or id column)`,
       });
     }
     // region_from names another source column (read before renames), not the phone column itself.

@@ -14,7 +14,6 @@ import { schemaError } from '../errors.js';
 import type { TableMetadata } from '../iceberg/types.js';
 import type { LoadedPipeline } from '../pipeline/load.js';
 import { settingPosition } from '../pipeline/setting-position.js';
-import { piiColumnOf } from '../governance/policy.js';
 import { cursorKind, isZeroLookback, lookbackText, type LookbackSetting, type LookbackWhere } from '../sources/lookback.js';
 import { tableScanSql } from '../engine/read.js';
 import { quoteIdent, quoteLiteral } from '../engine/sql.js';
@@ -52,12 +51,7 @@ export async function lookbackWhere(lp: LoadedPipeline, metadata: TableMetadata 
   const inc = p.kind === 'ingest' && 'incremental' in p.source ? p.source.incremental : undefined;
   if (p.kind !== 'ingest' || !inc || inc.lookback === undefined) return where;
   const target = p.columns[inc.cursor]?.rename ?? inc.cursor;
-  // A cursor stored masked (a PII policy with apply: ingest) is a string of hashes in the table,
-  // while its watermark is taken before the mask: the table's type says nothing of it, so the
-  // arithmetic follows the watermark and the staged type is checked instead (checkStagedCursor).
-  const pii = piiColumnOf(inc.cursor, p.columns[inc.cursor] ?? {});
-  const masked = pii !== null && pii.policy !== 'none' && pii.apply === 'ingest';
-  const field = metadata && !masked ? currentSchema(metadata).fields.find((f) => f.name === target) : undefined;
+  const field = metadata ? currentSchema(metadata).fields.find((f) => f.name === target) : undefined;
   if (field && typeof field.type === 'string') where.type = field.type;
   const at = settingPosition(lp.file, ['source', 'incremental', 'lookback']);
   if (at) where.at = at;
@@ -108,13 +102,8 @@ export async function withoutUnchanged(
   const c = quoteIdent(o.cursor);
   const low = `CAST(${quoteLiteral(o.after)} AS ${cursorType})`;
   const high = `CAST(${quoteLiteral(o.watermark)} AS ${cursorType})`;
-  // A cursor the table stores masked (a PII policy applied at ingest: a string of hashes) cannot
-  // be compared with the watermark, which is taken before the mask: the whole table is read, and
-  // the re-read rows are bounded by their cursor before the mask (__floe_cursor).
-  const stored = currentSchema(o.table.metadata).fields.find((f) => f.name === o.cursor)?.type;
-  const masked = o.transform !== undefined && stored === 'string' && cursorType !== 'VARCHAR';
   // Only the files whose cursor bounds reach into [bound, watermark] are read (a recent slice of the table).
-  const range = masked ? [] : [literal(o.after, cursorType), literal(o.watermark, cursorType)];
+  const range = [literal(o.after, cursorType), literal(o.watermark, cursorType)];
   const filter = range[0] && range[1] ? and([pred<UnboundPredicate>({ op: 'gteq', column: o.cursor, literals: [range[0]] }), pred<UnboundPredicate>({ op: 'lteq', column: o.cursor, literals: [range[1]] })]) : undefined;
   const plan = await planScan({ io: o.io, metadata: o.table.metadata, table: o.name, filter });
   const scan = await tableScanSql({ engine, io: o.io, metadata: o.table.metadata, table: o.name, plan });
@@ -122,13 +111,13 @@ export async function withoutUnchanged(
   const equal = compared.map((col) => `CAST(s.${quoteIdent(col)} AS VARCHAR) IS NOT DISTINCT FROM CAST(t.${quoteIdent(col)} AS VARCHAR)`).join(' AND ');
   const marked = o.deleteColumn ? ` AND s.${quoteIdent(o.deleteColumn)} IS NOT TRUE` : '';
   // The staged rows as the write would store them (the PII transform included).
-  const staging = `SELECT rowid AS __floe_r, ${c} AS __floe_cursor, * FROM ${typed} WHERE ${o.where}`;
+  const staging = `SELECT rowid AS __floe_r, * FROM ${typed} WHERE ${o.where}`;
   const rows = o.transform ? o.transform(staging) : staging;
   const name = engine.uniqueName('unchanged');
   await engine.run(
     `CREATE TEMP TABLE ${quoteIdent(name)} AS SELECT s.__floe_r AS r FROM (${rows}) AS s ` +
-      `JOIN (SELECT * FROM (${scan.sql}) AS t0${masked ? '' : ` WHERE ${c} >= ${low} AND ${c} <= ${high}`}) AS t ON ${join} ` +
-      `WHERE s.__floe_cursor <= ${high}${marked} AND ${equal}`,
+      `JOIN (SELECT * FROM (${scan.sql}) AS t0 WHERE ${c} >= ${low} AND ${c} <= ${high}) AS t ON ${join} ` +
+      `WHERE s.${c} <= ${high}${marked} AND ${equal}`,
     `find the rows read again that ${o.name} already holds`,
     { context: { table: o.name } },
   );
