@@ -64,16 +64,20 @@ describe('the line check finds the first record with a key twice', () => {
       const lines = [
         '{"t": "12:30:00", "u": "http://x:8080/a", "n": 1}',
         '{"s": "{\\"a\\": 1, \\"a\\": 2}", "k" : "x\\":y"}',
+        '{"k:1": "a\\u003ab", "x": ["\\u003A", {"y": "\\\\u003a"}]}',
         '',
         '{"a": {"b": 1}, "c": [{"d": 1}, {"d": 1, "e": 2, "d": 2}]}',
         '{"z": 1, "z": 2}',
       ];
       await writeFile(file, lines.join('\n') + '\n');
       const scan = await scanJsonLines(engine(), file);
-      expect(scan.records).toBe(4);
-      expect(scan.duplicateKey).toEqual({ line: 4, key: 'd' });
-      await writeFile(file, lines.slice(0, 3).join('\n') + '\n');
+      expect(scan.records).toBe(5);
+      expect(scan.duplicateKey).toEqual({ line: 5, key: 'd' });
+      await writeFile(file, lines.slice(0, 4).join('\n') + '\n');
       expect((await scanJsonLines(engine(), file)).duplicateKey).toBeUndefined();
+      // A colon written as an escape in the value kept does not hide the repeated key.
+      await writeFile(file, '{"a": "\\u003a", "a": 2}\n');
+      expect((await scanJsonLines(engine(), file)).duplicateKey).toEqual({ line: 1, key: 'a' });
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
