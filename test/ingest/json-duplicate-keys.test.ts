@@ -53,6 +53,14 @@ describe('a key twice in one JSON record', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`${file}:3: the record has the key "a" twice`);
   });
+
+  it('floe load of a JSON document: the file and the record number', async () => {
+    const p = await newProject();
+    const file = await p.write('data/d.json', '[{"id": 1, "n": {"a": 1}}, {"id": 2, "n": {"a": 1}}, {"id": 3, "n": {"a": 1, "a": 2}}]');
+    const r = await p.floe(['load', 'raw.d', file]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`${file} (record 3): the record has the key "a" twice`);
+  });
 });
 
 describe('the line check finds the first record with a key twice', () => {
