@@ -20,10 +20,10 @@ import type { Redactor } from '../pipeline/secrets.js';
 import { createSource } from '../sources/index.js';
 import { SOURCE_FILE_COLUMN } from '../sources/source.js';
 import { isMissingColumn, planLayout } from '../table/evolve/layout.js';
-import { loadTable } from '../table/load.js';
+import { loadTable, type LoadedTable } from '../table/load.js';
 import { currentSchema } from '../table/snapshot-producer.js';
 import { planIdentity } from './identity-plan.js';
-import { describeStart, readStart, readState } from './state.js';
+import { checkMovedCursor, describeMovedStart, describeStart, readStart, readState, resumesFromTable } from './state.js';
 import { lookbackText } from '../sources/lookback.js';
 import { lookbackWhere } from './lookback.js';
 import type { TableMetadata } from '../iceberg/types.js';
@@ -43,7 +43,7 @@ export interface PipelinePlan {
    * An incremental pipeline's read: the bound the run compares its cursor with (the last
    * committed watermark, less `incremental.lookback`), from the table's state; absent otherwise.
    */
-  incremental?: { text: string; cursor: string; watermark: string | null; lower_bound: string | null; inclusive: boolean; lookback?: string; param?: { name: string; value: string | null }; source_lower_bound?: string };
+  incremental?: { text: string; cursor: string; watermark: string | null; lower_bound: string | null; inclusive: boolean; lookback?: string; param?: { name: string; value: string | null }; source_lower_bound?: string; source_reads_whole?: ('text' | 'not text')[] };
 }
 
 const LAZY_SOURCES = new Set(['csv', 'json', 'jsonl', 'parquet', 'sql']);
@@ -77,11 +77,11 @@ export async function planPipeline(
   };
   if ('incremental' in p.source && p.source.incremental) {
     try {
-      out.incremental = await planStart(lp, p.source.incremental, table?.metadata);
+      out.incremental = await planStart(lp, p.source.incremental, table);
       // An http source sends the bound to the API: the parameter as the run writes it (sources/http-incremental.ts).
       if (p.source.kind === 'http') out.incremental = (await import('../sources/http-incremental.js')).planParam(out.incremental!, p.source.incremental!, { pipeline: lp.name, file: lp.file, projectDir });
-      // A postgres or mysql source may read from below the bound (sources/incremental.ts cursorStart).
-      if (p.source.kind === 'postgres' || p.source.kind === 'mysql') out.incremental = (await import('../sources/incremental.js')).planSourceBound(out.incremental!, p.columns[p.source.incremental.cursor]);
+      // A database source may read the column whole, or from below the bound (sources/incremental.ts cursorStart).
+      if (p.source.kind === 'postgres' || p.source.kind === 'mysql' || p.source.kind === 'sqlite') out.incremental = (await import('../sources/incremental.js')).planSourceBound(out.incremental!, p.columns[p.source.incremental.cursor], p.source.kind, formattedColumns(p.columns));
     } catch (e) {
       // A lookback that does not fit the cursor is the pipeline file's error, as in floe run (exit 2).
       if (e instanceof FloeError && e.kind === 'config') throw e;
@@ -157,14 +157,33 @@ export async function planPipeline(
 /**
  * The read `floe run` would start with (state.ts readStart). When the snapshot holding the
  * watermark was expired, the run resumes after the table's greatest cursor value, which plan
- * does not scan for: it says so.
+ * does not scan for: it says so. When the pipeline's watermark is on another column (its
+ * incremental.cursor was changed), an append run resumes after the table's greatest value of
+ * the new column: plan reads it as the run does (state-recover.ts), or fails as the run would.
  */
-async function planStart(lp: LoadedPipeline, incremental: { cursor: string; initial?: string | number; lookback?: string | number }, m: TableMetadata | undefined): Promise<PipelinePlan['incremental']> {
+async function planStart(lp: LoadedPipeline, incremental: { cursor: string; initial?: string | number; lookback?: string | number }, table: LoadedTable | undefined): Promise<PipelinePlan['incremental']> {
+  const p = lp.pipeline;
+  const m = table?.metadata;
   const state = readState(m, lp.name, incremental.cursor);
+  const mode = p.kind === 'ingest' ? p.target.mode : 'append';
+  const tableName = p.kind === 'ingest' ? p.target.table : '';
+  let recovered: string | undefined;
+  if (state.cursorMoved && table && resumesFromTable(state, mode)) {
+    const engine = await openEngine({ threads: 1 });
+    try {
+      const column = (p.kind === 'ingest' ? p.columns[incremental.cursor]?.rename : undefined) ?? incremental.cursor;
+      recovered = await (await import('./state-recover.js')).recoverCursor(engine, table, tableName, column);
+    } finally {
+      engine.close();
+    }
+  }
+  checkMovedCursor(state, { pipeline: lp.name, table: tableName, cursor: incremental.cursor, mode, initial: incremental.initial, recovered });
   const where = incremental.lookback !== undefined ? await lookbackWhere(lp, m) : { pipeline: lp.name, file: lp.file };
-  const s = readStart(where, incremental, state.cursor);
-  const text = state.cursor === null && state.historyExpired
-    ? `${incremental.cursor} above the greatest value in the table (the snapshot holding the watermark was expired)${incremental.lookback !== undefined ? `, less lookback ${lookbackText(incremental.lookback)}` : ''}`
-    : describeStart(s);
+  const s = readStart(where, incremental, state.cursor ?? recovered ?? null);
+  const text = state.cursorMoved
+    ? describeMovedStart(s, state.cursorMoved, recovered, tableName)
+    : state.cursor === null && state.historyExpired
+      ? `${incremental.cursor} above the greatest value in the table (the snapshot holding the watermark was expired)${incremental.lookback !== undefined ? `, less lookback ${lookbackText(incremental.lookback)}` : ''}`
+      : describeStart(s);
   return { text: `incremental: ${text}`, cursor: s.column, watermark: s.watermark, lower_bound: s.after, inclusive: s.inclusive, ...(s.lookback !== undefined ? { lookback: s.lookback } : {}) };
 }

@@ -11,7 +11,7 @@
  * before the commit (before the write, or in the streamed write's beforeCommit hook), and a
  * failed commit leaves the table as it was.
  */
-import { readsAsInstant, sortsAsText } from '../pipeline/column-rules.js';
+import { cursorRuleState } from '../sources/incremental.js';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { Catalog } from '../catalog/catalog.js';
@@ -44,7 +44,7 @@ import { formattedColumns, planNormalize, registerNormalizersFor, type Normalize
 import { checkRejects, rejectsOverLimit } from './reject-limits.js';
 import { finishRejects, discardStaged, recoverPendingRejects, rejectsTableName, stageNoRejects, stageRejects, withPending, type StagedRejects } from './rejects-pending.js';
 import { withRunIds } from './run-ids.js';
-import { readStart, readState, startFields, stateSummary, type PipelineState } from './state.js';
+import { checkMovedCursor, readStart, readState, resumesFromTable, startFields, stateSummary, type PipelineState } from './state.js';
 import type { Reread } from './lookback.js';
 import { currentSnapshot } from '../table/snapshot-select.js';
 import { cancelSignal } from '../cancel.js';
@@ -130,15 +130,10 @@ export async function runIngestPipeline(ctx: RunContext, lp: LoadedPipeline): Pr
     const initial = 'incremental' in p.source ? p.source.incremental?.initial : undefined;
     // The snapshot that carried the cursor was expired: resume after the table's greatest cursor value (state-recover.ts).
     // Or an append pipeline's watermark is on another column (incremental.cursor changed): read from the start, its rows would be appended twice (a merge upserts them).
-    const recovered = cursorColumn && existing && (state.historyExpired || (state.cursorMoved && p.target.mode === 'append')) && !ctx.fullRefresh
+    const recovered = cursorColumn && existing && resumesFromTable(state, p.target.mode, ctx.fullRefresh)
       ? await (await import('./state-recover.js')).recoverCursor(engine, existing, p.target.table, p.columns[cursorColumn]?.rename ?? cursorColumn)
       : undefined;
-    if (state.cursorMoved && recovered === undefined && !ctx.fullRefresh && p.target.mode === 'append' && initial === undefined) {
-      throw configError(`pipeline ${p.name}: its watermark is on ${state.cursorMoved.column} (${state.cursorMoved.value}), and ${p.target.table} holds no value of its incremental.cursor ${cursorColumn}: read from the start, every row would be appended again`, {
-        context: { pipeline: p.name, cursor: cursorColumn },
-        hint: `Set incremental.initial to the ${cursorColumn} to start from, or run once with --full-refresh to reload ${p.target.table} from the source.`,
-      });
-    }
+    if (cursorColumn) checkMovedCursor(state, { pipeline: p.name, table: p.target.table, cursor: cursorColumn, mode: p.target.mode, initial, recovered, fullRefresh: ctx.fullRefresh });
     // The read's bound: the watermark, or below it by incremental.lookback (state.ts readStart).
     // Its arithmetic follows the cursor's type in the table; a misfit names the lookback's line (lookback.ts lookbackWhere).
     const lookback = 'incremental' in p.source ? p.source.incremental?.lookback : undefined;
@@ -165,7 +160,7 @@ export async function runIngestPipeline(ctx: RunContext, lp: LoadedPipeline): Pr
       projectDir: ctx.project.dir,
       pipeline: p.name,
       pipelineFile: lp.file,
-      cursor: cursorColumn ? { column: cursorColumn, after, inclusive: start?.inclusive, zone: p.columns[cursorColumn]?.zone, instant: readsAsInstant(p.columns[cursorColumn]), asRead: keepsValues(p.columns[cursorColumn]), textOrder: sortsAsText(p.columns[cursorColumn]), asText: p.columns[cursorColumn]?.type?.trim().toLowerCase() === 'string' } : undefined,
+      cursor: cursorColumn ? { column: cursorColumn, after, inclusive: start?.inclusive, asRead: keepsValues(p.columns[cursorColumn]), ...cursorRuleState(p.columns[cursorColumn]) } : undefined,
       redact: ctx.redact,
       io: ctx.io,
       textColumns: formattedColumns(p.columns),

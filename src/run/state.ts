@@ -79,6 +79,42 @@ function movedCursor(m: TableMetadata | undefined, history: readonly Snapshot[],
   return r && r.column !== column ? { column: r.column, value: r.value } : undefined;
 }
 
+/**
+ * Whether a run resumes after the greatest value of its cursor column in the table
+ * (state-recover.ts recoverCursor) instead of a committed watermark: the snapshot that carried
+ * the watermark was expired, or an append pipeline's watermark is on another column (its
+ * `incremental.cursor` was changed; read from the start, every row would be appended again,
+ * while a merge upserts them). Never on `--full-refresh`. Asked by `floe run` and `floe plan`.
+ */
+export function resumesFromTable(state: PipelineState, mode: string, fullRefresh = false): boolean {
+  return !fullRefresh && (state.historyExpired || (state.cursorMoved !== undefined && mode === 'append'));
+}
+
+/**
+ * An append pipeline whose `incremental.cursor` was changed, on a table that holds no value of
+ * the new column (`recovered` undefined) and without `incremental.initial`: refused (exit 2),
+ * by `floe run` and `floe plan` alike, rather than read every row from the start again.
+ */
+export function checkMovedCursor(
+  state: PipelineState,
+  o: { pipeline: string; table: string; cursor: string; mode: string; initial: string | number | undefined; recovered: string | undefined; fullRefresh?: boolean },
+): void {
+  const moved = state.cursorMoved;
+  if (!moved || o.recovered !== undefined || o.fullRefresh === true || o.mode !== 'append' || o.initial !== undefined) return;
+  throw configError(`pipeline ${o.pipeline}: its watermark is on ${moved.column} (${moved.value}), and ${o.table} holds no value of its incremental.cursor ${o.cursor}: read from the start, every row would be appended again`, {
+    context: { pipeline: o.pipeline, cursor: o.cursor },
+    hint: `Set incremental.initial to the ${o.cursor} to start from, or run once with --full-refresh to reload ${o.table} from the source.`,
+  });
+}
+
+/** `floe plan`'s start of a pipeline whose watermark is on another column (cursorMoved). */
+export function describeMovedStart(s: ReadStart, moved: { column: string; value: string }, recovered: string | undefined, table: string): string {
+  const was = `the last watermark committed is on ${moved.column} (${moved.value}): incremental.cursor was changed since`;
+  if (recovered === undefined) return `${describeStart(s)}; ${was}${s.after === null ? ', and a merge upserts the rows read again' : ''}`;
+  const from = `${s.column} ${s.inclusive ? '>=' : '>'} ${s.after}`;
+  return `${from} (${recovered}, the greatest ${s.column} in ${table}${s.lookback !== undefined ? `, less lookback ${s.lookback}` : ''}; ${was})`;
+}
+
 export function stateSummary(pipeline: string, runId: string, cursorColumn?: string, cursorValue?: string | null): Record<string, string> {
   const s: Record<string, string> = { [SUMMARY.pipeline]: pipeline, [SUMMARY.runId]: runId };
   if (cursorColumn && cursorValue !== undefined && cursorValue !== null) {

@@ -4,10 +4,11 @@
  * and the incremental filter (DESIGN §1 "State lives in the snapshot": rows above the last
  * committed high-watermark, in cursor order, the watermark bound as a parameter, never spliced).
  */
-import { parsesWithFormat, readsAsInstant } from '../pipeline/column-rules.js';
+import { readsAsInstant, sortsAsText } from '../pipeline/column-rules.js';
+import type { ColumnRule } from '../pipeline/schema-pipeline.js';
 import { configError, sourceError } from '../errors.js';
 import type { Source as SourceConfig } from '../pipeline/schema-source.js';
-import type { SourceContext } from './source.js';
+import type { CursorState, SourceContext } from './source.js';
 import { parseTimestamp } from './sql-types.js';
 
 export type Dialect = 'postgres' | 'mysql' | 'sqlite';
@@ -106,7 +107,7 @@ export function postgresCursorCompare(type: { category: string; base: string }, 
  * one malformed value (the runner rejects that row instead), and MariaDB reads no offset in a
  * datetime literal.
  */
-export function cursorStart(ctx: SourceContext, config: RelationalConfig, textColumn?: boolean): { column: string; after: string | null; inclusive: boolean } | undefined {
+export function cursorStart(ctx: Pick<SourceContext, 'cursor' | 'textColumns'>, config: Pick<RelationalConfig, 'incremental'>, textColumn?: boolean): { column: string; after: string | null; inclusive: boolean } | undefined {
   if (!ctx.cursor) return undefined;
   const text = textColumn === true;
   const initial = config.incremental?.initial;
@@ -140,25 +141,54 @@ function widestBelow(after: string): string | undefined {
 }
 
 /**
- * `floe plan`'s incremental line, with the bound a postgres or mysql source reads from when it
- * is looser than the run's (cursorStart): always for a cursor read in a zone, for a text column
- * when the pipeline reads the cursor as an instant (plan does not contact the database, so
- * it cannot tell whether the column is text). `source_lower_bound` in `--json`.
+ * What `columns.<cursor>` tells a database source about its cursor (the `CursorState` a run
+ * passes, run-pipeline.ts, and the one `floe plan` asks cursorStart about, planSourceBound).
  */
-export function planSourceBound<T extends { text: string; cursor: string; lower_bound: string | null }>(
+export function cursorRuleState(rule: ColumnRule | undefined): Pick<CursorState, 'zone' | 'instant' | 'textOrder' | 'asText'> {
+  return { zone: rule?.zone, instant: readsAsInstant(rule), textOrder: sortsAsText(rule), asText: rule?.type?.trim().toLowerCase() === 'string' };
+}
+
+/**
+ * `floe plan`'s incremental line for a postgres, mysql or sqlite source, with what the source
+ * does with the bound (cursorStart, asked as the run asks it): a column read whole (no bound
+ * sent: every row is fetched, the run keeps those above the watermark) and, for postgres and
+ * mysql, a bound looser than the run's (always for a cursor read in a zone, for a text column
+ * when the pipeline reads the cursor as an instant). Plan does not contact the database, so
+ * it cannot tell whether the column is text: it says what happens to either that differs.
+ * `source_lower_bound` and `source_reads_whole` (`text`, `not text`) in `--json`.
+ */
+export function planSourceBound<T extends { text: string; cursor: string; lower_bound: string | null; inclusive: boolean }>(
   plan: T,
-  rule: { type?: string; normalize?: string; zone?: string; format?: string | readonly string[] } | undefined,
-): T & { source_lower_bound?: string } {
-  // A text cursor read with `format:` gets no bound (cursorStart); plan cannot tell whether the column is text.
-  if (plan.lower_bound !== null && parsesWithFormat(rule)) {
-    return { ...plan, text: `${plan.text}; a text column read with format: is read whole (its text does not sort as its values: every row is fetched on every run), and only the rows above are kept` };
+  rule: ColumnRule | undefined,
+  kind: 'postgres' | 'mysql' | 'sqlite' = 'postgres',
+  /** The columns the run reads as text (`format:`, normalize.ts formattedColumns); the sqlite source does not ask. */
+  textColumns: readonly string[] = [],
+): T & { source_lower_bound?: string; source_reads_whole?: ('text' | 'not text')[] } {
+  const cursor = { column: plan.cursor, after: plan.lower_bound, inclusive: plan.inclusive, ...cursorRuleState(rule) };
+  const formatted = kind === 'sqlite' ? [] : textColumns;
+  const whole = (textColumn: boolean, columns: readonly string[]) => plan.lower_bound !== null && cursorStart({ cursor, textColumns: columns }, {}, textColumn)?.after === null;
+  const notes: string[] = [];
+  const reads: ('text' | 'not text')[] = [];
+  if (whole(true, formatted)) {
+    reads.push('text');
+    // A text cursor read with `format:` gets no bound (cursorStart).
+    if (!whole(true, [])) {
+      return { ...plan, text: `${plan.text}; a text column read with format: is read whole (its text does not sort as its values: every row is fetched on every run), and only the rows above are kept`, source_reads_whole: reads };
+    }
+    notes.push(`a text column is read whole (columns.${plan.cursor} reads its text as values that do not sort as the text does: no bound is sent, every row is fetched on every run)`);
   }
+  if (whole(false, formatted)) {
+    reads.push('not text');
+    notes.push(`a column that is not text is read whole (columns.${plan.cursor} reads it as text, type: string, which does not sort as its values: no bound is sent, every row is fetched on every run)`);
+  }
+  const out = reads.length ? { ...plan, text: `${plan.text}; ${notes.join('; ')}, and only the rows above are kept`, source_reads_whole: reads } : plan;
+  if (kind === 'sqlite') return out;
   const zoned = rule?.zone !== undefined && rule.zone.toUpperCase() !== 'UTC';
   const instant = readsAsInstant(rule);
   const from = plan.lower_bound === null || !(zoned || instant) ? undefined : widestBelow(plan.lower_bound);
-  if (from === undefined || (!zoned && !(from < plan.lower_bound!))) return plan;
-  const reads = zoned ? `the source reads ${plan.cursor} >= ${from} (14 hours below: wall-clock time in ${rule!.zone})` : `a text column is read from ${plan.cursor} >= ${from} (14 hours below: text with UTC offsets does not sort as its instants)`;
-  return { ...plan, text: `${plan.text}; ${reads}, and only the rows above are kept`, source_lower_bound: from };
+  if (from === undefined || (!zoned && !(from < plan.lower_bound!))) return out;
+  const widened = zoned ? `the source reads ${plan.cursor} >= ${from} (14 hours below: wall-clock time in ${rule!.zone})` : `a text column is read from ${plan.cursor} >= ${from} (14 hours below: text with UTC offsets does not sort as its instants)`;
+  return { ...out, text: `${out.text}; ${widened}, and only the rows above are kept`, source_lower_bound: from };
 }
 
 /** 14 hours in microseconds: no zone is further from UTC (Pacific/Kiritimati, UTC+14). */
