@@ -83,6 +83,21 @@ export function postgresCursorCompare(type: { category: string; base: string }, 
 }
 
 /**
+ * Whether a database source sends no bound for the cursor and reads the column whole, because
+ * the server's order of the column is not the order the run compares in (`textColumn`: the
+ * source column is text; undefined when the caller cannot tell):
+ * - text the pipeline reads as other values (`type: long`: `'1000'` and `'000124'` sort below
+ *   `'123'`; column-rules.ts sortsAsText), unless it reads them as instants (cursorStart's
+ *   14-hour bound);
+ * - a column that is not text (a number) which the pipeline reads as text (`type: string`):
+ *   the run compares text (`'13'` is above `'123'`), the database numbers (13 is below 123).
+ */
+export function readsWhole(cursor: Pick<CursorState, 'textOrder' | 'instant' | 'asText'>, textColumn: boolean | undefined): boolean {
+  if (textColumn === true) return cursor.textOrder === false && cursor.instant !== true;
+  return textColumn === false && cursor.asText === true;
+}
+
+/**
  * The lower bound of this run's read: the last committed high-watermark (less
  * `incremental.lookback`: then rows equal to the bound are read too), else the pipeline's
  * `incremental.initial`, else none (read everything). Undefined when the run is not incremental.
@@ -117,13 +132,7 @@ export function cursorStart(ctx: Pick<SourceContext, 'cursor' | 'textColumns'>, 
   // Text the pipeline reads with `format:` (`05/01/2026 12:00`) does not sort as its values:
   // no bound is sent, every row is read and the runner keeps the rows above the watermark.
   if (text && start.after !== null && ctx.textColumns?.includes(ctx.cursor.column)) return { ...start, after: null, inclusive: false };
-  // Nor does text the pipeline reads as other values (`type: long`: `'1000'` and `'000124'` sort
-  // below `'123'`; column-rules.ts sortsAsText): compared as text, those rows were never read.
-  if (text && start.after !== null && ctx.cursor.textOrder === false && ctx.cursor.instant !== true) return { ...start, after: null, inclusive: false };
-  // A column that is not text (a number) which the pipeline reads as text (`type: string`): the run
-  // compares text (`'13'` is above `'123'`), the database would compare numbers (13 is below
-  // 123) and leave such rows out. Read whole (a caller that cannot tell passes undefined).
-  if (textColumn === false && start.after !== null && ctx.cursor.asText === true) return { ...start, after: null, inclusive: false };
+  if (start.after !== null && readsWhole(ctx.cursor, textColumn)) return { ...start, after: null, inclusive: false };
   const zone = ctx.cursor.zone;
   const zoned = zone !== undefined && zone.toUpperCase() !== 'UTC';
   if (start.after === null || !(zoned || (text && ctx.cursor.instant === true))) return start;

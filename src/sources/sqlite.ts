@@ -14,7 +14,7 @@ import path from 'node:path';
 import type { Database, Statement } from 'better-sqlite3';
 import { FloeError, notFound, sourceError } from '../errors.js';
 import { createStage, type Stage } from './appender.js';
-import { baseQuery, checkWatermark, cursorColumn, cursorStart, derived, incrementalQuery, quoteSourceIdent, untypedBound, type RelationalConfig } from './incremental.js';
+import { baseQuery, checkWatermark, cursorColumn, cursorStart, derived, incrementalQuery, quoteSourceIdent, readsWhole, untypedBound, type RelationalConfig } from './incremental.js';
 import type { Extracted, Source, SourceContext } from './source.js';
 import { parseTimestamp, type SqlitePlan, sqliteColumn, sqliteText } from './sql-types.js';
 
@@ -58,7 +58,7 @@ export function sqliteSource(config: SqliteConfig): Source {
           const plan = sqliteColumn(declared[c]!.name, declared[c]!.type, undefined);
           // A text column the pipeline reads as other values (`type: long`), or another column it reads as text
           // (`type: string`), is read whole (incremental.ts cursorStart).
-          const whole = plan.type === 'VARCHAR' ? ctx.cursor?.textOrder === false && ctx.cursor.instant !== true : ctx.cursor?.asText === true;
+          const whole = readsWhole(ctx.cursor!, plan.type === 'VARCHAR');
           if (start.after !== null && !whole) {
             const name = declared[c]!.name;
             const col = `q.${quoteSourceIdent('sqlite', name)}`;
