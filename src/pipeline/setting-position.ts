@@ -10,9 +10,21 @@ import { locate, parseYaml, type Position } from './parse.js';
 
 /** The setting's line and column, or undefined when the file cannot be read or parsed now. */
 export function settingPosition(file: string, path: readonly PathSegment[]): Position | undefined {
+  return settingSource(file, path)?.position;
+}
+
+/**
+ * The setting's position and its line's text from there on (the value as written, which YAML
+ * may have read otherwise: an integer beyond 2^53 as a rounded double), or undefined when the
+ * file cannot be read or parsed now.
+ */
+export function settingSource(file: string, path: readonly PathSegment[]): { position: Position; text: string } | undefined {
   try {
-    const parsed = parseYaml(readFileSync(file, 'utf8'), file);
-    return parsed.ok ? locate(parsed.source, path) : undefined;
+    const source = readFileSync(file, 'utf8');
+    const parsed = parseYaml(source, file);
+    if (!parsed.ok) return undefined;
+    const position = locate(parsed.source, path);
+    return { position, text: source.split(/\r?\n/)[position.line - 1]?.slice(position.col - 1) ?? '' };
   } catch {
     // Then the message names the file only.
     return undefined;

@@ -5,10 +5,9 @@
  * also recorded in a table property written by the same commit, so that they outlive
  * `floe maintain expire` (run-ids.ts).
  */
-import { readFileSync } from 'node:fs';
 import { configError } from '../errors.js';
 import type { Snapshot, TableMetadata } from '../iceberg/types.js';
-import { locate, parseYaml } from '../pipeline/parse.js';
+import { settingSource } from '../pipeline/setting-position.js';
 import { ancestry } from '../table/ancestry.js';
 import { lookbackBound, lookbackText, type LookbackSetting } from '../sources/lookback.js';
 import { readWatermark, recordedCursor, runIdStatus, type RunIdStatus } from './run-ids.js';
@@ -175,21 +174,10 @@ export function utcInitial(text: string): string {
  */
 function initialText(initial: string | number, where: { pipeline: string; file?: string }): string {
   if (typeof initial !== 'number' || !Number.isInteger(initial) || Number.isSafeInteger(initial)) return String(initial);
-  const path = ['source', 'incremental', 'initial'];
-  let at: { line: number; col: number } | undefined;
-  if (where.file !== undefined) {
-    try {
-      const text = readFileSync(where.file, 'utf8');
-      const parsed = parseYaml(text, where.file);
-      if (parsed.ok) {
-        at = locate(parsed.source, path);
-        const digits = /^[+-]?\d+(?![\d.eE])/.exec(text.split(/\r?\n/)[at.line - 1]?.slice(at.col - 1) ?? '')?.[0];
-        if (digits !== undefined && Number(digits) === initial) return digits.replace(/^\+/, '');
-      }
-    } catch {
-      // The message below names the setting.
-    }
-  }
+  const setting = where.file !== undefined ? settingSource(where.file, ['source', 'incremental', 'initial']) : undefined;
+  const at = setting?.position;
+  const digits = setting && /^[+-]?\d+(?![\d.eE])/.exec(setting.text)?.[0];
+  if (digits && Number(digits) === initial) return digits.replace(/^\+/, '');
   const prefix = at ? `${where.file}:${at.line}:${at.col}: source.incremental.initial` : `pipeline ${where.pipeline}${where.file ? ` (${where.file})` : ''}: incremental.initial`;
   throw configError(`${prefix}: ${initial} is beyond 2^53, where YAML numbers lose digits`, {
     context: { pipeline: where.pipeline },
