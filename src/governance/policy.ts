@@ -58,6 +58,11 @@ export function piiColumnOf(column: string, rule: Pick<ColumnRule, 'pii' | 'norm
   };
 }
 
+/** Whether a column rule tags the column with a policy that hides its values (not `none`): messages and rejects must not quote them. */
+export function hidesValues(rule: Pick<ColumnRule, 'pii' | 'normalize'>): boolean {
+  return (piiColumnOf('', rule)?.policy ?? 'none') !== 'none';
+}
+
 /** The PII columns of a pipeline's rules, by their target (renamed) column names. */
 export function piiColumns(rules: Record<string, Pick<ColumnRule, 'pii' | 'normalize' | 'rename'>>): PiiColumn[] {
   const out: PiiColumn[] = [];

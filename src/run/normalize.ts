@@ -11,7 +11,7 @@ import { quoteIdent, quoteLiteral } from '../engine/sql.js';
 import { duckdbTypeSql } from '../engine/types.js';
 import { unrepresentable } from '../ingest/reconcile.js';
 import type { ColumnRule } from '../pipeline/schema-pipeline.js';
-import { piiColumnOf } from '../governance/policy.js';
+import { hidesValues } from '../governance/policy.js';
 
 export interface NormalizePlan {
   /** SELECT list producing the target columns (renamed, typed, normalised). */
@@ -135,7 +135,7 @@ export function planNormalize(sourceColumns: readonly string[], rules: Record<st
       const converted = withoutUnrepresentable(exactNumber(expr, cast, rule.type), rule.type);
       // A PII-tagged column's value is not quoted: the reason reaches the run's error, its
       // audit row and <table>__rejects (the row's raw text is in its `raw` column).
-      const shown = (piiColumnOf(col, rule)?.policy ?? 'none') !== 'none' ? `'(value withheld: PII column)'` : `left(CAST(${expr} AS VARCHAR), 200)`;
+      const shown = hidesValues(rule) ? `'(value withheld: PII column)'` : `left(CAST(${expr} AS VARCHAR), 200)`;
       reasons.push(
         `CASE WHEN ${expr} IS NOT NULL AND ${converted} IS NULL THEN 'column ${col.replace(/'/g, "''")}: cannot convert ' || ${shown} || ' to ${rule.type}' END`,
       );

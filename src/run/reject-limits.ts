@@ -4,7 +4,7 @@
  * Without `rejects:` any reject fails the run; `max_ratio` and `max_count` raise the limit.
  */
 import { sourceError } from '../errors.js';
-import { piiColumnOf } from '../governance/policy.js';
+import { hidesValues } from '../governance/policy.js';
 import type { IngestPipeline } from '../pipeline/schema-pipeline.js';
 
 type Limited = Pick<IngestPipeline, 'name' | 'rejects'> & Partial<Pick<IngestPipeline, 'columns'>>;
@@ -15,7 +15,7 @@ type Limited = Pick<IngestPipeline, 'name' | 'rejects'> & Partial<Pick<IngestPip
  * to 'BIGINT'`): the error reaches the terminal and floe.audit_log, which no mask covers.
  */
 export function firstRejectShown(p: Limited, first: string): string {
-  const tagged = Object.entries(p.columns ?? {}).some(([c, rule]) => (piiColumnOf(c, rule)?.policy ?? 'none') !== 'none');
+  const tagged = Object.values(p.columns ?? {}).some(hidesValues);
   return tagged ? first.replace(/\b(string|value) ("(?:[^"]|"")*"|'(?:[^']|'')*')/gi, '$1 (withheld: the pipeline tags PII columns)') : first;
 }
 

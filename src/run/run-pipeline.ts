@@ -37,7 +37,7 @@ import { SOURCE_FILE_COLUMN, type Extracted } from '../sources/source.js';
 import { loadTable, type LoadedTable } from '../table/load.js';
 import { tableScanSql } from '../engine/read.js';
 import { currentSchema } from '../table/snapshot-producer.js';
-import { PII_PREFIX, piiColumnOf, piiColumns, piiProperties, type PiiColumn } from '../governance/policy.js';
+import { hidesValues, PII_PREFIX, piiColumnOf, piiColumns, piiProperties, type PiiColumn } from '../governance/policy.js';
 import { chooseIngestPath } from './ingest-path.js';
 import { acquireTableLock } from './lock.js';
 import { formattedColumns, planNormalize, registerNormalizersFor, type NormalizePlan } from './normalize.js';
@@ -558,7 +558,7 @@ function rawRow(columns: readonly string[], withheld: ReadonlySet<string>): stri
 
 /** Source columns whose rule tags them as PII with a policy that hides the value. */
 function piiSourceColumns(p: IngestPipeline): Set<string> {
-  return new Set(Object.entries(p.columns).filter(([c, rule]) => (piiColumnOf(c, rule)?.policy ?? 'none') !== 'none').map(([c]) => c));
+  return new Set(Object.entries(p.columns).filter(([, rule]) => hidesValues(rule)).map(([c]) => c));
 }
 
 async function countRows(engine: Engine, typed: string, parseRejects: string | undefined) {

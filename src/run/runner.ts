@@ -118,12 +118,9 @@ async function maintainAfterRun(ctx: RunContext, pipeline: string, table: string
   }
 }
 
-/**
- * A write refused for a column (schema drift: a type the table cannot take, a value that does
- * not fit, a NULL in a required column) names the pipeline's input files too, so the person
- * on call knows which export changed. DuckDB reads a glob's files as one relation, so the
- * path is the pipeline's, not the one file.
- */
+/** A write refused for a column (ingest/reconcile.ts, engine/write-parquet.ts). */
+const WRITE_REFUSED = /cannot write to \S+: column "/;
+
 /**
  * A write's value error quotes the value (`and the value 95k is not NULL`): not that of a
  * column the pipeline tags as PII (governance/withhold.ts), since the message reaches the
@@ -131,7 +128,7 @@ async function maintainAfterRun(ctx: RunContext, pipeline: string, table: string
  */
 async function withheldPii(error: FloeError, lp: LoadedPipeline): Promise<FloeError> {
   const p = lp.pipeline;
-  if (p.kind !== 'ingest' || !/cannot write to \S+: column "/.test(error.message)) return error;
+  if (p.kind !== 'ingest' || !WRITE_REFUSED.test(error.message)) return error;
   const { piiColumns } = await import('../governance/policy.js');
   const tagged = new Set(piiColumns(p.columns ?? {}).filter((c) => c.policy !== 'none').map((c) => c.column.toLowerCase()));
   const { withholdWriteValues } = await import('../governance/withhold.js');
@@ -140,9 +137,15 @@ async function withheldPii(error: FloeError, lp: LoadedPipeline): Promise<FloeEr
   return new FloeError(error.kind, message, { cause: error, context: error.context, hint: error.hint, retryable: error.retryable });
 }
 
+/**
+ * A write refused for a column (schema drift: a type the table cannot take, a value that does
+ * not fit, a NULL in a required column) names the pipeline's input files too, so the person
+ * on call knows which export changed. DuckDB reads a glob's files as one relation, so the
+ * path is the pipeline's, not the one file.
+ */
 function withSourcePath(error: FloeError, lp: LoadedPipeline): FloeError {
   const p = lp.pipeline;
-  if (p.kind !== 'ingest' || !('path' in p.source) || !/cannot write to \S+: column "/.test(error.message)) return error;
+  if (p.kind !== 'ingest' || !('path' in p.source) || !WRITE_REFUSED.test(error.message)) return error;
   const paths = [p.source.path].flat().join(', ');
   return new FloeError(error.kind, `${error.message} (input: ${p.source.kind} ${paths})`, { cause: error, context: { ...error.context, source: paths }, hint: error.hint, retryable: error.retryable });
 }

@@ -12,14 +12,13 @@ import { type PiiColumn, POLICY_STRICTNESS } from '../../governance/policy.js';
 import { saltFor, type Env } from '../../governance/salt.js';
 import { policySql } from '../../governance/sql.js';
 import type { Explanation } from './explain.js';
-import { mapPiiColumns, profilePiiColumns, type TaggedInput } from './pii.js';
+import { profilePiiColumns, sourceIdTag, type TaggedInput } from './pii.js';
 
 export async function maskExplanation(engine: Engine, e: Explanation, inputs: readonly (TaggedInput & { table: string; sourceId?: string })[], env: Env = process.env): Promise<Explanation> {
   // Source ids read from a tagged column (identity_map.source_id carries its tag, pii.ts mapPiiColumns).
   const idTags = new Map<string, PiiColumn>();
   for (const input of inputs) {
-    if (input.sourceId === undefined) continue;
-    const [c] = mapPiiColumns([{ ...input, sourceId: input.sourceId }]);
+    const c = input.sourceId === undefined ? undefined : sourceIdTag({ tags: input.tags, sourceId: input.sourceId });
     if (c) idTags.set(input.table, c);
   }
   const maskId = async (table: string, id: string): Promise<string> => {

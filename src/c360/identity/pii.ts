@@ -72,9 +72,14 @@ export function changesPiiColumns(inputs: readonly TaggedInput[]): PiiColumn[] {
 export function mapPiiColumns(inputs: readonly (TaggedInput & { sourceId: string })[]): PiiColumn[] {
   let best: PiiColumn | undefined;
   for (const input of inputs) {
-    const t = tagOf(input.tags, input.sourceId);
-    if (!t || t.apply !== 'read' || t.policy === 'none') continue;
-    if (!best || STRICTNESS[t.policy] > STRICTNESS[best.policy]) best = { ...t, column: 'source_id' };
+    const t = sourceIdTag(input);
+    if (t && (!best || STRICTNESS[t.policy] > STRICTNESS[best.policy])) best = t;
   }
   return best ? [best] : [];
+}
+
+/** The tag one input's source ids carry into identity_map.source_id: its source id column's read policy, if it hides values. */
+export function sourceIdTag(input: Pick<TaggedInput, 'tags'> & { sourceId: string }): PiiColumn | undefined {
+  const t = tagOf(input.tags, input.sourceId);
+  return t && t.apply === 'read' && t.policy !== 'none' ? { ...t, column: 'source_id' } : undefined;
 }

@@ -13,9 +13,8 @@
 import type { Engine } from '../../engine/duckdb.js';
 import type { BlockLists } from '../normalize/blocked.js';
 import { assignCustomerIds, type AssignResult } from './assign.js';
-import { mapPiiColumns } from './pii.js';
-import type { Env } from '../../governance/salt.js';
-import { configError } from '../../errors.js';
+import { saltFor, type Env } from '../../governance/salt.js';
+import { sourceIdTag } from './pii.js';
 import { type ComponentsResult, computeComponents } from './components.js';
 import { type InputRowCounts, type ResolveInput, stageRecords } from './records.js';
 import { buildProfiles, type SurvivorshipConfig } from './survive.js';
@@ -54,16 +53,13 @@ export async function resolveIdentities(engine: Engine, o: ResolveOptions): Prom
   // Fresh ids of records keyed by a PII-tagged column are salted (stable-ids.ts); the salt is required as for hash.
   const salts = new Map<string, string>();
   for (const i of o.inputs) {
-    const [tag] = mapPiiColumns([{ identifiers: i.identifiers, attributes: i.attributes, tags: i.tags ?? [], sourceId: i.sourceId }]);
+    const tag = sourceIdTag({ tags: i.tags ?? [], sourceId: i.sourceId });
     if (!tag) continue;
-    const salt = (o.env ?? process.env)[tag.saltEnv];
-    if (salt === undefined || salt.trim() === '') {
-      throw configError(`table ${i.table}: source_id column ${i.sourceId} is PII-tagged (${tag.tag}:${tag.policy}), so new customer ids are salted hashes of it, but the salt variable ${tag.saltEnv} is ${salt === undefined || salt === '' ? 'not set' : 'blank'}`, {
-        context: { table: i.table, column: i.sourceId },
-        hint: `export ${tag.saltEnv}=<a long random secret>; keep it the same for every run. Unsalted, a customer id would be md5 of the raw ${i.sourceId}, which anyone can test guesses against.`,
-      });
-    }
-    salts.set(i.table, salt);
+    const why = {
+      what: `source_id column ${i.sourceId} is PII-tagged (${tag.tag}:${tag.policy}), so new customer ids are salted hashes of it`,
+      hint: `keep it the same for every run. Unsalted, a customer id would be md5 of the raw ${i.sourceId}, which anyone can test guesses against.`,
+    };
+    salts.set(i.table, saltFor({ column: i.sourceId, saltEnv: tag.saltEnv }, i.table, o.env ?? process.env, why));
   }
   const assigned = await assignCustomerIds(engine, o.previousMap, salts);
   await buildProfiles(engine, columns, o.survivorship);
