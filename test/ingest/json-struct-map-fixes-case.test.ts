@@ -7,36 +7,13 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openEngine, type Engine } from '../../src/engine/duckdb.js';
-import { schemaFromColumns } from '../../src/engine/infer-schema.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { writeDataFiles } from '../../src/engine/write-parquet.js';
 import { FloeError } from '../../src/errors.js';
-import { readMapKeys } from '../../src/ingest/map-keys.js';
-import { reconcileColumns, type SchemaChangePolicy } from '../../src/ingest/reconcile.js';
-import type { IcebergType, NestedField, Schema } from '../../src/iceberg/types.js';
 import { assertBuilt, show, useProjects } from '../run/helpers.js';
+import { f, struct, schema, useReconcileWrite } from '../helpers/reconcile-write.js';
 
-const f = (id: number, name: string, type: IcebergType): NestedField => ({ id, name, required: false, type });
-const struct = (...fields: NestedField[]) => ({ type: 'struct' as const, fields });
-const schema = (...fields: NestedField[]): Schema => ({ type: 'struct', 'schema-id': 0, fields });
-
-let engine: Engine;
-beforeAll(async () => {
-  engine = await openEngine({ threads: 1 });
-});
-afterAll(() => engine.close());
-
-async function write(table: Schema, rows: string, policy: SchemaChangePolicy = 'add_columns') {
-  const incoming = schemaFromColumns(await engine.columns(rows, 'describe'));
-  const keys = await readMapKeys(engine, rows, table, incoming, 'read the keys');
-  const r = reconcileColumns(table, incoming, 'raw.t', policy, 1, 100, keys);
-  const out = async () => {
-    const got = await engine.all(`SELECT to_json(t)::VARCHAR AS j FROM (SELECT ${r.projection} FROM (${rows}) AS __floe_in) AS t`, 'write');
-    return got.map((g) => JSON.parse(String(g.j)) as Record<string, unknown>);
-  };
-  return { r, out };
-}
+const write = useReconcileWrite();
 
 const problemsOf = (e: unknown) => (e instanceof FloeError ? { kind: e.kind, message: e.message } : e);
 
@@ -69,7 +46,7 @@ describe("writeDataFiles: a Binder error of the write's query", () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'floe-binder-'));
     try {
       const e = await writeDataFiles({
-        engine,
+        engine: write.engine(),
         selectSql: "SELECT struct_pack(q := 'a', \"Q\" := 'b') AS s",
         schema: schema(f(1, 's', struct(f(2, 'q', 'string')))),
         targetFileSizeBytes: 1 << 20,

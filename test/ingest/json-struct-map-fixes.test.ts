@@ -3,36 +3,12 @@
  * JSON text) takes numbers and booleans of a later struct or map batch as their JSON text, as
  * a batch of mixed values writes them (reconcile.ts structIntoMap, mergeNested).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openEngine, type Engine } from '../../src/engine/duckdb.js';
-import { schemaFromColumns } from '../../src/engine/infer-schema.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { FloeError } from '../../src/errors.js';
-import { readMapKeys } from '../../src/ingest/map-keys.js';
-import { reconcileColumns, type SchemaChangePolicy } from '../../src/ingest/reconcile.js';
-import type { IcebergType, NestedField, Schema } from '../../src/iceberg/types.js';
 import { assertBuilt, events, show, useProjects } from '../run/helpers.js';
+import { f, struct, map, schema, useReconcileWrite } from '../helpers/reconcile-write.js';
 
-const f = (id: number, name: string, type: IcebergType): NestedField => ({ id, name, required: false, type });
-const struct = (...fields: NestedField[]) => ({ type: 'struct' as const, fields });
-const map = (keyId: number, valueId: number, value: IcebergType) => ({ type: 'map' as const, 'key-id': keyId, key: 'string', 'value-id': valueId, value, 'value-required': false });
-const schema = (...fields: NestedField[]): Schema => ({ type: 'struct', 'schema-id': 0, fields });
-
-let engine: Engine;
-beforeAll(async () => {
-  engine = await openEngine({ threads: 1 });
-});
-afterAll(() => engine.close());
-
-async function write(table: Schema, rows: string, policy: SchemaChangePolicy = 'add_columns') {
-  const incoming = schemaFromColumns(await engine.columns(rows, 'describe'));
-  const keys = await readMapKeys(engine, rows, table, incoming, 'read the keys');
-  const r = reconcileColumns(table, incoming, 'raw.t', policy, 1, 100, keys);
-  const out = async () => {
-    const got = await engine.all(`SELECT to_json(t)::VARCHAR AS j FROM (SELECT ${r.projection} FROM (${rows}) AS __floe_in) AS t`, 'write');
-    return got.map((g) => JSON.parse(String(g.j)) as Record<string, unknown>);
-  };
-  return { r, out };
-}
+const write = useReconcileWrite();
 
 const problemsOf = (e: unknown) => (e instanceof FloeError ? { kind: e.kind, message: e.message } : e);
 

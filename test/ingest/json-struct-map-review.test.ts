@@ -2,36 +2,12 @@
  * Struct ↔ map reconciliation (reconcile.ts) at its edges: doubles written into a map's string
  * values, the hints and plan lines of nested type changes.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openEngine, type Engine } from '../../src/engine/duckdb.js';
-import { schemaFromColumns } from '../../src/engine/infer-schema.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { FloeError } from '../../src/errors.js';
-import { readMapKeys } from '../../src/ingest/map-keys.js';
-import { reconcileColumns, type SchemaChangePolicy } from '../../src/ingest/reconcile.js';
-import type { IcebergType, NestedField, Schema } from '../../src/iceberg/types.js';
 import { assertBuilt, events, show, useProjects } from '../run/helpers.js';
+import { f, list, map, schema, struct, useReconcileWrite } from '../helpers/reconcile-write.js';
 
-const f = (id: number, name: string, type: IcebergType): NestedField => ({ id, name, required: false, type });
-const list = (elementId: number, element: IcebergType) => ({ type: 'list' as const, 'element-id': elementId, element, 'element-required': false });
-const map = (keyId: number, valueId: number, value: IcebergType) => ({ type: 'map' as const, 'key-id': keyId, key: 'string', 'value-id': valueId, value, 'value-required': false });
-const schema = (...fields: NestedField[]): Schema => ({ type: 'struct', 'schema-id': 0, fields });
-
-let engine: Engine;
-beforeAll(async () => {
-  engine = await openEngine({ threads: 1 });
-});
-afterAll(() => engine.close());
-
-async function write(table: Schema, rows: string, policy: SchemaChangePolicy = 'add_columns') {
-  const incoming = schemaFromColumns(await engine.columns(rows, 'describe'));
-  const keys = await readMapKeys(engine, rows, table, incoming, 'read the keys');
-  const r = reconcileColumns(table, incoming, 'raw.t', policy, 1, 100, keys);
-  const out = async () => {
-    const got = await engine.all(`SELECT to_json(t)::VARCHAR AS j FROM (SELECT ${r.projection} FROM (${rows}) AS __floe_in) AS t`, 'write');
-    return got.map((g) => JSON.parse(String(g.j)) as Record<string, unknown>);
-  };
-  return { r, out };
-}
+const write = useReconcileWrite();
 
 describe("doubles into a map's string values", () => {
   const table = schema(f(1, 'id', 'long'), f(2, 'attrs', map(3, 4, 'string')));
@@ -90,7 +66,6 @@ describe("the hint for a nested type change names columns floe table evolve can 
 });
 
 describe('the hint to store a struct as a map names the column floe table evolve can drop, with its whole type', () => {
-  const struct = (...fields: NestedField[]) => ({ type: 'struct' as const, fields });
 
   it("a list's element struct whose batch has keys that differ only in case: the list, as a list of maps", async () => {
     const table = schema(f(1, 'id', 'long'), f(2, 'items', list(3, struct(f(4, 'sku', 'string')))));
