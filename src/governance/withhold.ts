@@ -1,21 +1,23 @@
 /**
- * Values of PII-tagged columns kept out of error messages, which reach the terminal and
- * floe.audit_log's error_message, where no mask applies. Pure: text in, text out.
+ * The table columns whose values a failed write must not quote (ingest/reconcile.ts
+ * `withheld`): its messages reach the terminal, `--json` events and floe.audit_log's
+ * error_message, where no mask applies. Pure: no IO.
  */
+import { withheldColumns } from '../checks/withheld.js';
+import type { TableMetadata } from '../iceberg/types.js';
+import type { PiiColumn } from './policy.js';
 
 /**
- * A write's value error (`cannot write to T: column "c": the input has type string, the table
- * T has long, and the value V is not NULL (...)`, ingest/reconcile.ts) without V when `c` (or
- * the top-level column of a field path `c.f`) is one of `columns` (lower-case names).
+ * Every column a PII tag with a policy other than `none` reaches: the table's tags (set by
+ * pipelines or by hand with `floe table evolve --set-property`, followed across renames) and
+ * the writer's own (`pii`: a pipeline's rules, which a first run's table does not hold yet).
+ * Lower-cased. A tag floe cannot read withholds every column's values rather than none.
  */
-export function withholdWriteValues(message: string, columns: ReadonlySet<string>): string {
-  if (columns.size === 0) return message;
-  return message.replace(
-    /(column "((?:[^"]|"")*)"[^\n]*?, and the value )([\s\S]*?)( (?:is not NULL|does not fit it exactly))/g,
-    (all, head: string, path: string, _value: string, rule: string) => {
-      const top = path.replace(/""/g, '"').toLowerCase();
-      const tagged = [...columns].some((c) => top === c || top.startsWith(`${c}.`));
-      return tagged ? `${head}(withheld: PII column)${rule}` : all;
-    },
-  );
+export function writeWithheld(m: TableMetadata, table: string, pii: readonly PiiColumn[] = []): Set<string> {
+  try {
+    return withheldColumns(table, m, pii);
+  } catch {
+    const current = m.schemas.find((s) => s['schema-id'] === m['current-schema-id']);
+    return new Set((current?.fields ?? []).map((f) => f.name.toLowerCase()));
+  }
 }

@@ -73,6 +73,12 @@ export function reconcileColumns(
   lastColumnId = highestFieldId(table),
   /** The keys of the input's maps that are read into a table struct (map-keys.ts readMapKeys); see mapIntoStruct. */
   mapKeys?: MapKeys,
+  /**
+   * Table columns (lower-case names) whose values a failed write must not quote: the PII-tagged
+   * ones (governance/withhold.ts writeWithheld). The message, which reaches the terminal and
+   * floe.audit_log where no mask applies, says WITHHELD_VALUE in the value's place.
+   */
+  withheld: ReadonlySet<string> = new Set(),
 ): Reconciled {
   const problems: string[] = [];
   const changes: string[] = [];
@@ -89,6 +95,7 @@ export function reconcileColumns(
   const nested: NestedMerge = { policy, tableName, problems, changes, casts, extra: extraNested, retyped, checks: [], nextId: () => next++, mapKeys, reads: new Map(), newKeys: false, tooManyKeys: [] };
   for (const f of table.fields) {
     const src = byName.get(f.name) ?? byLower.get(f.name.toLowerCase());
+    const hide = withheld.has(f.name.toLowerCase());
     if (!src) {
       if (f.required) problems.push(`column "${f.name}" is required by ${tableName} but missing from the input`);
       items.push(`NULL AS ${quoteIdent(f.name)}`);
@@ -105,17 +112,17 @@ export function reconcileColumns(
       // out), so the cast turns the input's shape into exactly the table's. A struct written
       // as a map or a map read as a struct, at any depth, is rebuilt instead (convertSql).
       const cast = needsRebuild(src.type, merged)
-        ? convertSql(quoteIdent(src.name), src.type, merged, f.name, { reads: nested.reads, policy, tableName }, 0)
+        ? convertSql(quoteIdent(src.name), src.type, merged, f.name, { reads: nested.reads, policy, tableName, hide }, 0)
         : shapeNoRequired(merged) === shapeNoRequired(src.type)
           ? quoteIdent(src.name)
           : `CAST(${quoteIdent(src.name)} AS ${duckdbTypeSql(merged)})`;
-      const value = nested.checks.length ? checkedValues(quoteIdent(src.name), nested.checks, cast, tableName) : cast;
+      const value = nested.checks.length ? checkedValues(quoteIdent(src.name), nested.checks, cast, tableName, hide) : cast;
       items.push(`${f.required ? requireValue(value, f.name, tableName) : value} AS ${quoteIdent(f.name)}`);
       continue;
     }
     const same = shapeNoRequired(src.type) === shapeNoRequired(f.type);
     const widen = !same && !isPromotionAllowed(src.type, f.type) && policy === 'add_columns' && typeof src.type === 'string' && isPromotionAllowed(f.type, src.type);
-    const exact = same || widen || isPromotionAllowed(src.type, f.type) ? undefined : exactValueCast(quoteIdent(src.name), src.type, f.type, f.name, tableName);
+    const exact = same || widen || isPromotionAllowed(src.type, f.type) ? undefined : exactValueCast(quoteIdent(src.name), src.type, f.type, f.name, tableName, hide);
     const value = exact ?? guardValues(quoteIdent(src.name), src.type, f.name, tableName);
     items.push(`${f.required ? requireValue(value, f.name, tableName) : value} AS ${quoteIdent(f.name)}`);
     if (same || isPromotionAllowed(src.type, f.type)) {
@@ -522,6 +529,8 @@ interface Rebuild {
   reads: ReadonlyMap<string, ReadonlySet<string>>;
   policy: SchemaChangePolicy;
   tableName: string;
+  /** The column is PII: a stray key is not quoted (valueText). */
+  hide: boolean;
 }
 
 /**
@@ -554,7 +563,7 @@ function convertSql(expr: string, input: IcebergType, target: IcebergType, path:
     if (c.policy === 'ignore') return nullOr(packed);
     const known = `[${[...read].map(quoteLiteral).join(', ')}]::VARCHAR[]`;
     const stray = `list_filter(map_keys(${expr}), lambda ${v}: NOT list_contains(${known}, ${v}))`;
-    const message = `${quoteLiteral(`cannot write to ${c.tableName}: column "${path}": the input's map has the key `)} || to_json((${stray})[1])::VARCHAR || ${quoteLiteral(`, which is not a field of the table ${c.tableName}'s struct`)}`;
+    const message = `${quoteLiteral(`cannot write to ${c.tableName}: column "${path}": the input's map has the key `)} || ${valueText(`to_json((${stray})[1])`, c.hide)} || ${quoteLiteral(`, which is not a field of the table ${c.tableName}'s struct`)}`;
     return nullOr(packed, ` WHEN len(${stray}) > 0 THEN error(${message})`);
   }
   if (isStruct(input) && isStruct(target)) {
@@ -609,7 +618,7 @@ export function mapKeySites(table: Schema, incoming: StructType): { path: string
  * a string), a whole number out of the range the field's type holds exactly. The message has
  * exactValueCast's form, with the field's path.
  */
-function checkedValues(column: string, checks: readonly ValueCheck[], cast: string, tableName: string): string {
+function checkedValues(column: string, checks: readonly ValueCheck[], cast: string, tableName: string, hide: boolean): string {
   const whens = checks.map((c) => {
     const bad = c.range ? `__floe_v NOT BETWEEN ${c.range[0]} AND ${c.range[1]}` : '__floe_v IS NOT NULL';
     // The first such value at the field's path, in any element or map value.
@@ -617,7 +626,7 @@ function checkedValues(column: string, checks: readonly ValueCheck[], cast: stri
     const rule = c.range ? VALUE_ERRORS.notExact : `${VALUE_ERRORS.notNull} (a string input field is written into a field of type ${typeShape(c.to)} only when all its values are NULL)`;
     const message =
       `${quoteLiteral(`cannot write to ${tableName}: column "${c.path}"${c.note ? ` (${c.note})` : ''}: the input has type ${c.from}, the table ${tableName} has ${typeShape(c.to)}, and the value `)} || ` +
-      `CAST(${first} AS VARCHAR) || ${quoteLiteral(` ${rule}`)}`;
+      `${valueText(first, hide)} || ${quoteLiteral(` ${rule}`)}`;
     return `WHEN ${first} IS NOT NULL THEN error(${message})`;
   });
   return `CASE ${whens.join(' ')} ELSE ${cast} END`;
@@ -667,6 +676,14 @@ function requireValue(expr: string, column: string, tableName: string): string {
   return `CASE WHEN (${expr}) IS NULL THEN error(${quoteLiteral(`cannot write to ${tableName}: column "${column}" ${VALUE_ERRORS.requiredNull}`)}) ELSE (${expr}) END`;
 }
 
+/** What a value error says in the value's place for a PII column (reconcileColumns `withheld`). */
+export const WITHHELD_VALUE = '(withheld: PII column)';
+
+/** SQL for the text a value error quotes: the value, or WITHHELD_VALUE for a PII column. */
+function valueText(expr: string, hide: boolean): string {
+  return hide ? quoteLiteral(WITHHELD_VALUE) : `CAST(${expr} AS VARCHAR)`;
+}
+
 /**
  * The endings of the write's value errors (`cannot write to T: column "c" …`), which
  * `floe load` reads back to find the file and line of the value (load-lines.ts).
@@ -697,10 +714,10 @@ const EXACT_INTEGERS: Record<string, readonly [bigint, bigint]> = {
  * value casts, not schema changes: the table keeps its type (the spec's "Schema Evolution"
  * has no long → double promotion).
  */
-function exactValueCast(expr: string, from: IcebergType, to: IcebergType, column: string, tableName: string): string | undefined {
+function exactValueCast(expr: string, from: IcebergType, to: IcebergType, column: string, tableName: string, hide: boolean): string | undefined {
   if (typeof from !== 'string') return undefined;
   const fail = (rule: string) =>
-    `error(${quoteLiteral(`cannot write to ${tableName}: column "${column}": the input has type ${typeShape(from)}, the table ${tableName} has ${typeShape(to)}, and the value `)} || CAST(${expr} AS VARCHAR) || ${quoteLiteral(` ${rule}`)})`;
+    `error(${quoteLiteral(`cannot write to ${tableName}: column "${column}": the input has type ${typeShape(from)}, the table ${tableName} has ${typeShape(to)}, and the value `)} || ${valueText(expr, hide)} || ${quoteLiteral(` ${rule}`)})`;
   if (from === 'string' && to !== 'string') {
     return `CAST(CASE WHEN ${expr} IS NULL THEN NULL ELSE ${fail(`${VALUE_ERRORS.notNull} (a string input column is written into a column of type ${typeShape(to)} only when all its values are NULL)`)} END AS ${duckdbTypeSql(to)})`;
   }

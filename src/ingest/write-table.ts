@@ -47,6 +47,8 @@ import { refuseWriteWithMissingLayoutSource } from '../table/evolve/missing-sour
 import { readingInputs } from './input-errors.js';
 import { readMapKeys } from './map-keys.js';
 import { reconcileColumns, type SchemaChangePolicy } from './reconcile.js';
+import { writeWithheld } from '../governance/withhold.js';
+import type { PiiColumn } from '../governance/policy.js';
 import { currentSnapshot } from '../table/snapshot-select.js';
 
 export const DEFAULT_TARGET_FILE_SIZE = 512 * 1024 * 1024; // Iceberg's write.target-file-size-bytes default
@@ -75,6 +77,8 @@ export interface WriteTableOptions {
   events?: CommitEvents;
   /** How a difference between the input's columns and the table's is handled; default fail. */
   schemaPolicy?: SchemaChangePolicy;
+  /** The writer's PII tags (a pipeline's `pii:` rules): a failed write quotes no value of them, nor of the table's tagged columns (governance/withhold.ts). */
+  pii?: readonly PiiColumn[];
   /** Write-audit-publish hook; see SnapshotWrite.audit. */
   audit?: SnapshotWrite['audit'];
   /** Called once the data files are written, before anything is committed; see SnapshotWrite.beforeCommit. */
@@ -128,7 +132,7 @@ async function planWrite(o: WriteTableOptions): Promise<{ table: LoadedTable; pe
   refuseRowLineage(m, name, 'writes to');
   // A JSON object the table has as a struct and this input as a map: which keys it holds.
   const mapKeys = created ? undefined : await readingInputs(o.inputs, () => readMapKeys(o.engine, o.selectSql, currentSchema(m), incoming, `read the map keys of the input of ${name}`));
-  const r = reconcileColumns(currentSchema(m), incoming, name, o.schemaPolicy ?? 'fail', nextSchemaId(m), m['last-column-id'], mapKeys);
+  const r = reconcileColumns(currentSchema(m), incoming, name, o.schemaPolicy ?? 'fail', nextSchemaId(m), m['last-column-id'], mapKeys, writeWithheld(m, name, o.pii));
   const startId = m.refs.main?.['snapshot-id'] ?? null;
   const write: SnapshotWrite = {
     selectSql: `SELECT ${r.projection} FROM (${o.selectSql}) AS __floe_in`,

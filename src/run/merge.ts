@@ -47,6 +47,7 @@ import { type EntryCheck, noNewDeletesForDataFiles, validateNewEntries } from '.
 import { mergeOnRead, mergeOnReadObstacle } from './merge-on-read.js';
 import { candidatesHoldingKeys } from './merge-prune.js';
 import { keyBoundVariables, rewriteSql } from './merge-rewrite.js';
+import { writeWithheld } from '../governance/withhold.js';
 
 export interface MergeOptions extends Omit<WriteTableOptions, 'mode'> {
   key: string[];
@@ -100,7 +101,7 @@ export async function mergeTable(o: MergeOptions): Promise<WriteTableResult> {
   const tableSchema = currentSchema(m);
   const incomingSchema = schemaFromColumns(columns);
   const mapKeys = await readMapKeys(o.engine, inputSql, tableSchema, incomingSchema, `read the map keys of the rows to merge into ${name}`);
-  const r = reconcileColumns(tableSchema, incomingSchema, name, o.schemaPolicy ?? 'fail', nextSchemaId(m), m['last-column-id'], mapKeys);
+  const r = reconcileColumns(tableSchema, incomingSchema, name, o.schemaPolicy ?? 'fail', nextSchemaId(m), m['last-column-id'], mapKeys, writeWithheld(m, name, o.pii));
   const incoming = o.engine.uniqueName('merge_in');
   // The scan is planned (manifests read on the main thread) while DuckDB stages the rows.
   const planned = planScan({ io: table.io, metadata: m, table: name });

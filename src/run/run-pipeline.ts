@@ -276,6 +276,7 @@ export async function runIngestPipeline(ctx: RunContext, lp: LoadedPipeline): Pr
       properties: { ...p.target.properties, ...piiProperties(tags) },
       summary,
       schemaPolicy: p.target.on_schema_change,
+      pii: tags,
       audit: audit?.audit,
       events: {
         onRetry: (r: { attempt: number; waitMs: number; table: string }) => ctx.onEvent?.('retry', { ...r }),

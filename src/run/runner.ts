@@ -75,7 +75,7 @@ export async function runPipelines(ctx: RunContext, load: ProjectLoad, concurren
           if (result.status === 'ok' && result.snapshotId !== null && mayExpireAfterRun(result)) await maintainAfterRun(ctx, lp.name, table);
           return { pipeline: lp.name, table, status: result.status, result };
         } catch (e) {
-          const error = await withheldPii(withSourcePath(e instanceof FloeError ? e : new FloeError('internal', e instanceof Error ? e.message : String(e), { cause: e }), lp), lp);
+          const error = withSourcePath(e instanceof FloeError ? e : new FloeError('internal', e instanceof Error ? e.message : String(e), { cause: e }), lp);
           ctx.onEvent?.('error', { pipeline: lp.name, table, kind: error.kind, message: ctx.redact(error.message) });
           return { pipeline: lp.name, table, status: 'failed', error };
         }
@@ -120,22 +120,6 @@ async function maintainAfterRun(ctx: RunContext, pipeline: string, table: string
 
 /** A write refused for a column (ingest/reconcile.ts, engine/write-parquet.ts). */
 const WRITE_REFUSED = /cannot write to \S+: column "/;
-
-/**
- * A write's value error quotes the value (`and the value 95k is not NULL`): not that of a
- * column the pipeline tags as PII (governance/withhold.ts), since the message reaches the
- * terminal and floe.audit_log.
- */
-async function withheldPii(error: FloeError, lp: LoadedPipeline): Promise<FloeError> {
-  const p = lp.pipeline;
-  if (p.kind !== 'ingest' || !WRITE_REFUSED.test(error.message)) return error;
-  const { piiColumns } = await import('../governance/policy.js');
-  const tagged = new Set(piiColumns(p.columns ?? {}).filter((c) => c.policy !== 'none').map((c) => c.column.toLowerCase()));
-  const { withholdWriteValues } = await import('../governance/withhold.js');
-  const message = withholdWriteValues(error.message, tagged);
-  if (message === error.message) return error;
-  return new FloeError(error.kind, message, { cause: error, context: error.context, hint: error.hint, retryable: error.retryable });
-}
 
 /**
  * A write refused for a column (schema drift: a type the table cannot take, a value that does

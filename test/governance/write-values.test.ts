@@ -7,21 +7,33 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { withholdWriteValues } from '../../src/governance/withhold.js';
+import type { Schema } from '../../src/iceberg/types.js';
+import { f, schema, struct, useReconcileWrite } from '../helpers/reconcile-write.js';
 import { assertBuilt, floeIn, show, useTmpDirs, writeProject } from '../cli/helpers.js';
 
 const tmp = useTmpDirs('floe-write-values-');
 
-describe('withholdWriteValues', () => {
-  const msg = (column: string, value: string, rule = 'is not NULL (a string input column is written into a column of type long only when all its values are NULL)') =>
-    `cannot write to hr.p: column "${column}": the input has type string, the table hr.p has long, and the value ${value} ${rule} (input: csv data/p.csv)`;
-  it('withholds the value of a tagged column, or of a field inside one', () => {
-    expect(withholdWriteValues(msg('salary', '95k secret'), new Set(['salary']))).toBe(msg('salary', '(withheld: PII column)'));
-    expect(withholdWriteValues(msg('Person.age', 'x y', 'does not fit it exactly'), new Set(['person']))).toBe(msg('Person.age', '(withheld: PII column)', 'does not fit it exactly'));
+describe('reconcileColumns withheld', () => {
+  const write = useReconcileWrite();
+  const failure = async (table: Schema, rows: string, withheld: ReadonlySet<string>) => {
+    const { out } = await write(table, rows, 'fail', withheld);
+    return out().then(
+      () => '',
+      (e: unknown) => (e instanceof Error ? e.message : String(e)),
+    );
+  };
+  it('withholds the value of a tagged column (any case), or of a field inside one', async () => {
+    const top = await failure(schema(f(1, 'Salary', 'long')), "SELECT '95k secret' AS salary", new Set(['salary']));
+    expect(top).toContain('column "Salary": the input has type string, the table raw.t has long, and the value (withheld: PII column) is not NULL');
+    expect(top).not.toContain('95k secret');
+    const nested = await failure(schema(f(1, 'person', struct(f(2, 'age', 'int')))), "SELECT {'age': 5000000000} AS person", new Set(['person']));
+    expect(nested).toContain('column "person.age"');
+    expect(nested).toContain('and the value (withheld: PII column) does not fit it exactly');
+    expect(nested).not.toContain('5000000000');
   });
-  it('keeps the value of any other column', () => {
-    expect(withholdWriteValues(msg('score', '7x'), new Set(['salary']))).toBe(msg('score', '7x'));
-    expect(withholdWriteValues(msg('salary_band', 'b'), new Set(['salary']))).toBe(msg('salary_band', 'b'));
+  it('keeps the value of any other column', async () => {
+    expect(await failure(schema(f(1, 'score', 'long')), "SELECT '7x' AS score", new Set(['salary']))).toContain('and the value 7x is not NULL');
+    expect(await failure(schema(f(1, 'salary_band', 'long')), "SELECT 'b' AS salary_band", new Set(['salary']))).toContain('and the value b is not NULL');
   });
 });
 
@@ -61,5 +73,36 @@ describe('a failed write of a PII-tagged column', () => {
     const r = await floeIn(dir, ['run', 'p']);
     expect(r.code, show(r)).toBe(1);
     expect(r.stderr).toContain('and the value not-a-score is not NULL');
+  });
+});
+
+describe('a failed write of a column only the table tags (floe table evolve --set-property)', () => {
+  const RAW = 'acct-7731-secret';
+  let dir: string;
+  beforeAll(async () => {
+    assertBuilt();
+    dir = await writeProject(await tmp());
+    await mkdir(path.join(dir, 'data'));
+    await mkdir(path.join(dir, 'pipelines'));
+    await writeFile(path.join(dir, 'data', 'q.csv'), 'id,account\n1,100\n');
+    await writeFile(path.join(dir, 'pipelines', 'q.yaml'), 'name: q\nsource: { kind: csv, path: data/q.csv }\ntarget: { table: hr.q, mode: append }\n');
+    const r = await floeIn(dir, ['run', 'q']);
+    expect(r.code, show(r)).toBe(0);
+    const tag = await floeIn(dir, ['table', 'evolve', 'hr.q', '--set-property', 'floe.pii.account=account:mask']);
+    expect(tag.code, show(tag)).toBe(0);
+    await writeFile(path.join(dir, 'data', 'q.csv'), `id,account\n2,${RAW}\n`);
+  }, 60_000);
+
+  it('floe run and floe load name the column but not the value', async () => {
+    const r = await floeIn(dir, ['run', 'q']);
+    expect(r.code, show(r)).toBe(1);
+    expect(r.stderr).toContain('column "account": the input has type string, the table hr.q has long, and the value (withheld: PII column) is not NULL');
+    const l = await floeIn(dir, ['load', 'hr.q', path.join(dir, 'data', 'q.csv')]);
+    expect(l.code, show(l)).toBe(1);
+    expect(l.stderr).toContain('and the value (withheld: PII column) is not NULL');
+    const audit = await floeIn(dir, ['query', "SELECT error_message FROM floe.audit_log WHERE outcome <> 'ok'", '--format', 'json']);
+    expect(audit.code, show(audit)).toBe(0);
+    expect(audit.stdout).toContain('withheld: PII column');
+    for (const text of [r.stdout, r.stderr, l.stdout, l.stderr, audit.stdout]) expect(text).not.toContain(RAW);
   });
 });

@@ -16,17 +16,17 @@ export const list = (elementId: number, element: IcebergType) => ({ type: 'list'
 export const map = (keyId: number, valueId: number, value: IcebergType) => ({ type: 'map' as const, 'key-id': keyId, key: 'string', 'value-id': valueId, value, 'value-required': false });
 export const schema = (...fields: NestedField[]): Schema => ({ type: 'struct', 'schema-id': 0, fields });
 
-/** `write(table, rowsSql, policy)` on an engine opened for the calling test file; `write.engine()` is that engine. */
+/** `write(table, rowsSql, policy, withheld)` on an engine opened for the calling test file; `write.engine()` is that engine. */
 export function useReconcileWrite() {
   let engine: Engine;
   beforeAll(async () => {
     engine = await openEngine({ threads: 1 });
   });
   afterAll(() => engine.close());
-  const write = async (table: Schema, rows: string, policy: SchemaChangePolicy = 'add_columns') => {
+  const write = async (table: Schema, rows: string, policy: SchemaChangePolicy = 'add_columns', withheld?: ReadonlySet<string>) => {
     const incoming = schemaFromColumns(await engine.columns(rows, 'describe'));
     const keys = await readMapKeys(engine, rows, table, incoming, 'read the keys');
-    const r = reconcileColumns(table, incoming, 'raw.t', policy, 1, 100, keys);
+    const r = reconcileColumns(table, incoming, 'raw.t', policy, 1, 100, keys, withheld);
     const out = async () => {
       const got = await engine.all(`SELECT to_json(t)::VARCHAR AS j FROM (SELECT ${r.projection} FROM (${rows}) AS __floe_in) AS t`, 'write');
       return got.map((g) => JSON.parse(String(g.j)) as Record<string, unknown>);
