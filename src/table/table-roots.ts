@@ -12,8 +12,8 @@ import { locationKey } from './reachable.js';
 
 /**
  * Roots (ending in '/') of the other catalog tables that live at or under `location`. A table's
- * root is taken from its metadata location (`<root>/metadata/...`), so it is found even when its
- * metadata cannot be read.
+ * root is taken from its metadata location (`<root>/metadata/...`, else the folder holding the
+ * metadata file), so it is found even when its metadata cannot be read.
  */
 export async function nestedTableRoots(catalog: Catalog, self: TableIdentifier, location: string): Promise<string[]> {
   const prefix = `${locationKey(location).replace(/\/+$/, '')}/`;
@@ -28,7 +28,10 @@ export async function nestedTableRoots(catalog: Catalog, self: TableIdentifier, 
     });
     const key = entry ? locationKey(entry.metadataLocation) : '';
     const i = key.lastIndexOf('/metadata/');
-    const root = i > 0 ? key.slice(0, i + 1) : '';
+    // A metadata file outside a metadata/ folder (a table registered from such a file): the
+    // folder holding it is as much as the catalog says of its root. Before, such a table had no
+    // root here and its files counted as the caller's to delete.
+    const root = i > 0 ? key.slice(0, i + 1) : key.slice(0, key.lastIndexOf('/') + 1);
     if (root.startsWith(prefix)) roots.push(root);
   }
   return roots;
