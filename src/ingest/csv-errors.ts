@@ -96,6 +96,9 @@ export function parseDuckCsvError(message: string): DuckCsvError | undefined {
   }
   // Without DuckDB's option dump, the list of inputs aboutInputs added (input-errors.ts) ends it.
   problem = problem.split(/\r?\n(?:Possible |Column .+ is being converted|\s*file = )/)[0]!.replace(/ \(input: [^()]*\)$/, '').trim();
+  // In a \r\n file DuckDB quotes a record with the \n that ended the line before it: no
+  // record starts with a line break (a blank line is none), so leading ones are left out.
+  if (original !== undefined) original = original.replace(/^[\r\n]+/, '');
   return { line: Number(at[1]), original, problem, file, column: converted?.[1], type: converted?.[2] };
 }
 
@@ -104,6 +107,9 @@ export interface CsvErrorSetting {
   pipeline?: string;
   /** The file when DuckDB's message names none (one input). */
   file?: string;
+  /** The quote and escape characters of the read (default `"` for both), for lineEndingFault. */
+  quote?: string;
+  escape?: string;
 }
 
 /**
@@ -114,7 +120,7 @@ export interface CsvErrorSetting {
 export async function floeCsvError(e: unknown, s: CsvErrorSetting = {}): Promise<unknown> {
   if (!(e instanceof FloeError)) return e;
   const d = parseDuckCsvError(e.message);
-  if (!d) return e;
+  if (!d) return /CSV Parser state machine reached an invalid state/.test(e.message) ? lineEndingError(e, s) : e;
   const file = d.file ?? (typeof e.context.file === 'string' ? e.context.file : undefined) ?? (e.files.length === 1 ? e.files[0] : undefined) ?? s.file;
   let line = typeof e.context.line === 'number' ? e.context.line : d.line;
   let what: string;
@@ -158,6 +164,100 @@ export async function floeCsvError(e: unknown, s: CsvErrorSetting = {}): Promise
     retryable: e.retryable,
     files: e.files.length ? e.files : file ? [file] : [],
   });
+}
+
+/**
+ * DuckDB's reader takes one line ending per file: a file whose lines mix `\r\n` and `\n`
+ * (two exports concatenated, a hand edit), or holding a lone `\r` outside quotes, fails its
+ * sniffer and then its strict re-read with "The CSV Parser state machine reached an invalid
+ * state", naming no line. The line at fault is found here, so the error can name it.
+ */
+async function lineEndingError(e: FloeError, s: CsvErrorSetting): Promise<unknown> {
+  const file = (typeof e.context.file === 'string' ? e.context.file : undefined) ?? (e.files.length === 1 ? e.files[0] : undefined) ?? s.file;
+  if (!file) return e;
+  const fault = await lineEndingFault(file, s.quote ?? '"', s.escape ?? '"').catch(() => undefined);
+  if (!fault) return e;
+  const what =
+    fault.ending === 'cr'
+      ? 'the line holds a carriage return (\\r) outside quotes that ends no line'
+      : `the line ends with ${fault.ending === 'lf' ? '\\n (LF)' : '\\r\\n (CRLF)'}, but line ${fault.first.line} ends with ${fault.first.ending === 'lf' ? '\\n (LF)' : '\\r\\n (CRLF)'}: the CSV reader takes one line ending per file`;
+  return new FloeError(e.kind, `${s.pipeline !== undefined ? `pipeline ${s.pipeline}: ` : ''}${file}:${fault.line}: ${what}`, {
+    cause: e,
+    context: { ...e.context, file, line: fault.line },
+    hint:
+      fault.ending === 'cr'
+        ? 'Quote the field that holds it, or remove it from the export.'
+        : `Give every line of the file one ending, e.g. with dos2unix or sed -i 's/\\r$//'${/\.gz$/i.test(file) ? ' on the file decompressed' : ''}.`,
+    retryable: e.retryable,
+    files: e.files.length ? e.files : [file],
+  });
+}
+
+export interface LineEndingFault {
+  /** The physical line (1-based) at fault. */
+  line: number;
+  /** How it ends: `cr` is a lone carriage return, which ends no line. */
+  ending: 'lf' | 'crlf' | 'cr';
+  /** The first line's ending, which the others should have. */
+  first: { line: number; ending: 'lf' | 'crlf' };
+}
+
+/**
+ * The first line of `file` (a `.gz` file read through gunzip) whose ending, outside quoted
+ * fields, differs from the first line's, or that holds a lone `\r` outside quotes; undefined
+ * when there is none. Quoted fields may hold either ending (DuckDB reads them as text).
+ */
+export async function lineEndingFault(file: string, quote: string, escape: string): Promise<LineEndingFault | undefined> {
+  const raw = createReadStream(file);
+  const gunzip = /\.gz$/i.test(file) ? createGunzip() : undefined;
+  if (gunzip) {
+    raw.on('error', (err) => gunzip.destroy(err));
+    raw.pipe(gunzip);
+  }
+  // Only one-byte quote and escape characters are followed; others leave quotes out of it.
+  const q = Buffer.from(quote).length === 1 ? Buffer.from(quote)[0]! : -1;
+  const esc = Buffer.from(escape).length === 1 && escape !== quote ? Buffer.from(escape)[0]! : -1;
+  let line = 1;
+  let quoted = false;
+  let escaped = false;
+  let pendingCr = false;
+  let first: { line: number; ending: 'lf' | 'crlf' } | undefined;
+  const ended = (ending: 'lf' | 'crlf'): LineEndingFault | undefined => {
+    if (!first) first = { line, ending };
+    else if (first.ending !== ending) return { line, ending, first };
+    line++;
+    return undefined;
+  };
+  try {
+    for await (const chunk of gunzip ?? raw) {
+      for (const b of chunk as Buffer) {
+        if (pendingCr) {
+          pendingCr = false;
+          if (b !== 0x0a) return { line, ending: 'cr', first: first ?? { line, ending: 'crlf' } };
+          const f = ended('crlf');
+          if (f) return f;
+          continue;
+        }
+        if (quoted) {
+          if (escaped) escaped = false;
+          else if (b === esc) escaped = true;
+          else if (b === q) quoted = false;
+          if (b === 0x0a) line++;
+          continue;
+        }
+        if (b === q) quoted = true;
+        else if (b === 0x0d) pendingCr = true;
+        else if (b === 0x0a) {
+          const f = ended('lf');
+          if (f) return f;
+        }
+      }
+    }
+  } finally {
+    raw.destroy();
+    gunzip?.destroy();
+  }
+  return undefined;
 }
 
 /** The first physical line of `file` longer than `limit` bytes (a `.gz` file read through gunzip); undefined when none is. */

@@ -85,7 +85,7 @@ export function csvSource(config: CsvConfig): Source {
           // Else the files are read again without sniffing, for the line the failure is at.
           const explained = await explainReadFailure(e, expanded, 'csv', () => dialect);
           // DuckDB's CSV error told in floe's terms: file:line, no option dump (ingest/csv-errors.ts).
-          const told = await floeCsvError(explained, { pipeline: ctx.pipeline, file: expanded.length === 1 ? expanded[0] : undefined });
+          const told = await floeCsvError(explained, { pipeline: ctx.pipeline, file: expanded.length === 1 ? expanded[0] : undefined, quote: config.quote, escape: config.escape });
           if (told !== explained) throw told;
           throw explained instanceof FloeError && explained !== e
             ? new FloeError(explained.kind, `pipeline ${ctx.pipeline}: ${explained.message}`, { cause: e, context: { pipeline: ctx.pipeline, ...explained.context }, files: explained.files })
