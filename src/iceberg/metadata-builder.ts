@@ -80,16 +80,19 @@ export function buildPartitionSpec(
     const sourceId = bindSource(schema, u.sourceName, transform, 'partition column');
     const name = u.name ?? partitionFieldName(u.sourceName, transform);
     if (names.has(name)) throw schemaError(`partition field name '${name}' is used twice`);
-    // Java: a partition name may only equal a column name for an identity partition of that column.
+    const reuse = existingSpecs.flatMap((s) => s.fields).find((f) => f['source-id'] === sourceId && f.transform === transform);
+    // Java: a partition name may only equal a column name for an identity partition of that
+    // column. A field the table already has keeps its name when its own source column was
+    // renamed to it (Java's UpdatePartitionSpec rebinds kept fields by source id, as here).
     const clash = fieldByPath(schema, name);
-    if (clash && !(transform === 'identity' && clash.id === sourceId)) {
+    const kept = reuse !== undefined && reuse.name === name;
+    if (clash && !(clash.id === sourceId && (transform === 'identity' || kept))) {
       throw schemaError(`partition field name '${name}' conflicts with a column of the same name`, { hint: 'give the partition field another name' });
     }
     if (out.some((f) => f['source-id'] === sourceId && f.transform === transform)) {
       throw schemaError(`partition by ${transform}(${u.sourceName}) is listed twice`);
     }
     names.add(name);
-    const reuse = existingSpecs.flatMap((s) => s.fields).find((f) => f['source-id'] === sourceId && f.transform === transform);
     out.push({ 'source-id': sourceId, 'field-id': reuse ? reuse['field-id'] : ++last, name, transform });
   }
   return { 'spec-id': specId, fields: out };

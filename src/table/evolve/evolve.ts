@@ -7,7 +7,7 @@
  */
 import { FloeError, schemaError, usageError } from '../../errors.js';
 import type { UnboundSortField } from '../../iceberg/metadata-builder.js';
-import { columnName } from '../../iceberg/schema.js';
+import { columnName, fieldByPath } from '../../iceberg/schema.js';
 import type { PartitionSpec, Schema, SortOrder, TableMetadata } from '../../iceberg/types.js';
 import { nextSchemaId } from '../snapshot-producer.js';
 import type { TableChange, TableRequirement, TableUpdate } from '../updates.js';
@@ -71,6 +71,8 @@ export function planEvolution(m: TableMetadata, req: EvolveRequest, table: strin
       }
     }
   }
+
+  if (schema !== base) refusePartitionNameClash(m, base, schema, req, table);
 
   // The default spec and sort order this change makes; unset: the table's own stay.
   let specAfter: PartitionSpec | undefined;
@@ -151,4 +153,32 @@ function droppedHere<T>(f: () => T, drops: readonly string[] | undefined, table:
     }
     throw e;
   }
+}
+
+/**
+ * A column this change adds or renames must not take the name of a partition field of any
+ * spec, unless that field is sourced from the very column (an identity partition keeps its
+ * column's name). Iceberg Java rebinds every spec to the new current schema and refuses such a
+ * schema ("Cannot create identity partition sourced from different field in schema"), and floe
+ * refuses every later partition change of a table that has one; iceberg-rust refuses it too.
+ * A clash the table already has (another tool made it) is left alone.
+ */
+function refusePartitionNameClash(m: TableMetadata, base: Schema, schema: Schema, req: EvolveRequest, table: string): void {
+  for (const spec of m['partition-specs']) {
+    for (const f of spec.fields) {
+      const col = fieldByPath(schema, f.name);
+      if (!col || col.id === f['source-id'] || fieldByPath(base, f.name)?.id === col.id) continue;
+      const renamed = (req.renameColumns ?? []).find((r) => r.to === col.path[col.path.length - 1] && fieldByPath(base, r.from)?.id === col.id);
+      const what = renamed ? `rename '${renamed.from}' to '${renamed.to}'` : `add column '${f.name}'`;
+      const source = layoutSourceText(m, schema, f['source-id']);
+      throw schemaError(`table ${table}: cannot ${what}: partition field '${f.name}' of spec ${spec['spec-id']} (${f.transform === 'identity' ? source : `${f.transform}(${source})`}) has that name`, {
+        context: { table, column: f.name },
+        hint: 'Iceberg refuses a column named like a partition field of the table that is not sourced from it; pick another name',
+      });
+    }
+  }
+}
+
+function layoutSourceText(m: TableMetadata, schema: Schema, id: number): string {
+  return columnName(schema, id) ?? m.schemas.map((s) => columnName(s, id)).find((n) => n !== undefined) ?? `column id ${id}`;
 }

@@ -73,7 +73,9 @@ export function updatePartitionSpec(m: TableMetadata, schema: Schema, c: Partiti
   for (const name of c.dropPartitionFields ?? []) {
     if (dropped.has(name)) throw schemaError(`table ${table}: partition field '${name}' is dropped twice in the same change`, { context: { table } });
     dropped.add(name);
-    const i = wanted.findIndex((w) => w.name === name || exprOf(w) === name || (w.name === undefined && defaultMatches(w, name)));
+    // By name first, then by expression as the user types it ('bucket(16, id)', 'day(ts)') or as floe prints it ('bucket[16](id)').
+    const byName = wanted.findIndex((w) => w.name === name);
+    const i = byName >= 0 ? byName : wanted.findIndex((w) => exprOf(w) === name || defaultMatches(w, name));
     if (i < 0) {
       const have = live.map((f) => `${f.name} (${describeField(f, schema)})`).join(', ') || 'none';
       throw schemaError(`table ${table}: cannot drop partition field '${name}': the current spec has no such field (it has: ${have})`, { context: { table } });
@@ -163,8 +165,8 @@ function exprOf(w: UnboundPartitionField): string {
 
 /** `day(ts)` or `bucket(16, id)` as a user would type it, matched against a field's transform. */
 function defaultMatches(w: UnboundPartitionField, text: string): boolean {
-  const t = text.replace(/\s+/g, '');
-  const m = /^([a-z]+)\((?:(\d+),)?([^)]+)\)$/i.exec(t);
+  // Spaces around the parts only: a column name may hold spaces ('my col').
+  const m = /^\s*([a-z]+)\s*\(\s*(?:(\d+)\s*,\s*)?(.+?)\s*\)\s*$/i.exec(text);
   if (!m) return false;
   const fn = m[1]!.toLowerCase().replace(/s$/, '');
   const transform = m[2] ? `${fn}[${m[2]}]` : fn;

@@ -1,0 +1,110 @@
+/**
+ * `floe table evolve` through the CLI, on points a review found wrong:
+ *
+ * - `--drop-partition-field` takes a field's expression as the pipeline syntax writes it
+ *   (`bucket(4, id)`, `truncate(3, name)`), as the help and docs/EVOLUTION.md say, not only
+ *   the printed form `bucket[4](id)`;
+ * - a column added or renamed to the name of a partition field of any spec, which that field
+ *   is not sourced from, is refused (Iceberg Java rebinds every spec to the new schema and
+ *   refuses it; floe itself then refused every later partition change of the table), while
+ *   renaming a field's own source column to the field's name stays allowed and later partition
+ *   changes keep working.
+ */
+import { readFile } from 'node:fs/promises';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { assertBuilt, catalogPointer, expectFailure, floeIn, show, useTmpDirs, writeProject } from '../cli/helpers.js';
+
+const tmp = useTmpDirs('floe-evolve-review-');
+let project: string;
+
+interface Field {
+  'field-id': number;
+  name: string;
+  transform: string;
+  'source-id': number;
+}
+
+async function metadata(table: string): Promise<Record<string, any>> {
+  const pointer = catalogPointer(project, table)!;
+  return JSON.parse(await readFile(pointer.replace(/^file:(\/\/)?/, ''), 'utf8'));
+}
+
+async function defaultSpec(table: string): Promise<Field[]> {
+  const m = await metadata(table);
+  return m['partition-specs'].find((s: { 'spec-id': number }) => s['spec-id'] === m['default-spec-id']).fields;
+}
+
+async function ok(args: string[]): Promise<string> {
+  const r = await floeIn(project, args);
+  expect(r.code, show(r)).toBe(0);
+  return r.stdout;
+}
+
+beforeAll(async () => {
+  assertBuilt();
+  project = await writeProject(await tmp());
+});
+
+describe('--drop-partition-field by expression', () => {
+  it('takes bucket(N, col) and truncate(W, col) as typed, with or without spaces', async () => {
+    const T = 'raw.dropexpr';
+    await ok(['table', 'create', T, '--column', 'id long', '--column', 'ts timestamp', '--column', 'name string', '--partition-by', 'day(ts)', 'bucket(4, id)', 'truncate(3, name)']);
+    const out = await ok(['table', 'evolve', T, '--drop-partition-field', 'bucket(4, id)']);
+    expect(out).toContain('→ spec 1 [day(ts) as ts_day, truncate[3](name) as name_trunc]');
+    expect((await defaultSpec(T)).map((f) => f.name)).toEqual(['ts_day', 'name_trunc']);
+    await ok(['table', 'evolve', T, '--drop-partition-field', 'truncate(3,name)']);
+    expect((await defaultSpec(T)).map((f) => f.name)).toEqual(['ts_day']);
+    // The printed form and the name still work.
+    await ok(['table', 'evolve', T, '--add-partition-field', 'bucket(8, id)']);
+    await ok(['table', 'evolve', T, '--drop-partition-field', 'bucket[8](id)', '--drop-partition-field', 'ts_day']);
+    expect(await defaultSpec(T)).toEqual([]);
+  });
+
+  it('an expression with another width is not the field, and says what the spec has', async () => {
+    const T = 'raw.dropexpr2';
+    await ok(['table', 'create', T, '--column', 'id long', '--partition-by', 'bucket(4, id)']);
+    const before = catalogPointer(project, T);
+    const r = await floeIn(project, ['table', 'evolve', T, '--drop-partition-field', 'bucket(8, id)']);
+    expectFailure(r, 2, ['raw.dropexpr2', "cannot drop partition field 'bucket(8, id)'", 'id_bucket (bucket[4](id))']);
+    expect(catalogPointer(project, T)).toBe(before);
+  });
+});
+
+describe('a column named like a partition field', () => {
+  it('refuses --add-column and --rename-column to the name of a field not sourced from that column (exit 2, nothing committed)', async () => {
+    const T = 'raw.pname';
+    await ok(['table', 'create', T, '--column', 'id long', '--column', 'ts timestamp', '--column', 'x int', '--partition-by', 'day(ts)', 'bucket(4, id)']);
+    const before = catalogPointer(project, T);
+    expectFailure(await floeIn(project, ['table', 'evolve', T, '--add-column', 'ts_day string']), 2, [
+      "table raw.pname: cannot add column 'ts_day': partition field 'ts_day' of spec 0 (day(ts)) has that name",
+    ]);
+    expectFailure(await floeIn(project, ['table', 'evolve', T, '--rename-column', 'x=id_bucket']), 2, [
+      "table raw.pname: cannot rename 'x' to 'id_bucket': partition field 'id_bucket' of spec 0 (bucket[4](id)) has that name",
+    ]);
+    expect(catalogPointer(project, T)).toBe(before);
+  });
+
+  it('also for a field of an older spec, which Java rebinds to the new schema as well', async () => {
+    const T = 'raw.pname_old';
+    await ok(['table', 'create', T, '--column', 'id long', '--column', 'ts timestamp', '--partition-by', 'day(ts)']);
+    await ok(['table', 'evolve', T, '--partition-by', 'month(ts)']);
+    const before = catalogPointer(project, T);
+    expectFailure(await floeIn(project, ['table', 'evolve', T, '--add-column', 'ts_day date']), 2, ["cannot add column 'ts_day': partition field 'ts_day' of spec 0"]);
+    expect(catalogPointer(project, T)).toBe(before);
+  });
+
+  it("renaming a field's own source column to the field's name is allowed, and later partition changes still work", async () => {
+    const T = 'raw.pname_self';
+    await ok(['table', 'create', T, '--column', 'id long', '--column', 'ts timestamp', '--partition-by', 'day(ts)', 'bucket(4, id)']);
+    await ok(['table', 'evolve', T, '--rename-column', 'ts=ts_day']);
+    // Keeps day(ts_day) as ts_day (id 1000), drops the bucket field, adds truncate.
+    await ok(['table', 'evolve', T, '--drop-partition-field', 'id_bucket', '--add-partition-field', 'truncate(10, id)']);
+    const spec = await defaultSpec(T);
+    expect(spec.map((f) => [f['field-id'], f.name, f.transform, f['source-id']])).toEqual([
+      [1000, 'ts_day', 'day', 2],
+      [1002, 'id_trunc', 'truncate[10]', 1],
+    ]);
+    const m = await metadata(T);
+    expect(m['last-partition-id']).toBe(1002);
+  });
+});
