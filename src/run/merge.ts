@@ -117,6 +117,13 @@ export async function mergeTable(o: MergeOptions): Promise<WriteTableResult> {
     const keys = o.key.map((k) => {
       const f = fieldByPath(r.schema, k);
       if (!f) throw new FloeError('config', `merge key "${k}" is not a column of ${name}`, { context: { table: name } });
+      // A key this run would add to the table: every row already there has it NULL, so none would ever match.
+      if (fieldByPath(tableSchema, k)?.id !== f.id) {
+        throw new FloeError('config', `merge key "${k}" is not a column of ${name} (columns: ${tableSchema.fields.map((t) => t.name).join(', ')}): the merge would add it, and no row already in the table could match a key`, {
+          context: { table: name },
+          hint: 'name an existing column in target.key; a column renamed with floe table evolve --rename-column is read by its new name',
+        });
+      }
       return f;
     });
     const summary = await summarise(o.engine, incoming, o.staged ? r.schema : undefined, o.key[0]!, name);
@@ -247,13 +254,28 @@ function keyRange(s: Summary, fieldId: number, type: string): KeyRange | null {
   return { fieldId, type, min: icebergValueOf(type as PrimitiveType, s.lo), max: icebergValueOf(type as PrimitiveType, s.hi) };
 }
 
-/** False only when the file's bounds prove it holds no key in the range. */
+/**
+ * False only when the file's metrics prove it holds no key in the range. A NaN key (DuckDB
+ * orders NaN above every number and matches NaN to NaN, so it is the range's max) is in no
+ * file's bounds (spec: "Manifests", bounds leave NaN out): a file may hold it unless its
+ * nan_value_counts says 0, and the range's numbers are then [min, +inf).
+ */
 export function mayContain(file: DataFile, range: KeyRange): boolean {
+  const isNaN = (v: IcebergValue) => typeof v === 'number' && Number.isNaN(v);
+  if (isNaN(range.max)) {
+    const nans = file.nan_value_counts?.get(range.fieldId);
+    if (nans === undefined || nans === null || nans > 0n) return true;
+    if (isNaN(range.min)) return false; // only NaN keys, and the file has none
+    range = { ...range, max: Infinity };
+  }
   const lower = file.lower_bounds?.get(range.fieldId);
   const upper = file.upper_bounds?.get(range.fieldId);
   try {
-    if (lower && compareValues(range.type, fromBinary(range.type, lower), range.max) > 0) return false;
-    if (upper && compareValues(range.type, fromBinary(range.type, upper), range.min) < 0) return false;
+    // A NaN bound (written by old writers) proves nothing.
+    const lo = lower && fromBinary(range.type, lower);
+    const hi = upper && fromBinary(range.type, upper);
+    if (lo !== undefined && !isNaN(lo) && compareValues(range.type, lo, range.max) > 0) return false;
+    if (hi !== undefined && !isNaN(hi) && compareValues(range.type, hi, range.min) < 0) return false;
   } catch {
     return true; // unreadable bounds prune nothing
   }
