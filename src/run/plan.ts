@@ -23,7 +23,7 @@ import { isMissingColumn, planLayout } from '../table/evolve/layout.js';
 import { loadTable, type LoadedTable } from '../table/load.js';
 import { currentSchema } from '../table/snapshot-producer.js';
 import { planIdentity } from './identity-plan.js';
-import { checkMovedCursor, describeMovedStart, describeStart, readStart, readState, resumesFromTable } from './state.js';
+import { checkMovedCursor, checkTaggedCursor, describeMovedStart, describeStart, readStart, readState, resumesFromTable } from './state.js';
 import { lookbackText } from '../sources/lookback.js';
 import { lookbackWhere } from './lookback.js';
 import type { TableMetadata } from '../iceberg/types.js';
@@ -167,6 +167,7 @@ async function planStart(lp: LoadedPipeline, incremental: { cursor: string; init
   const state = readState(m, lp.name, incremental.cursor);
   const mode = p.kind === 'ingest' ? p.target.mode : 'append';
   const tableName = p.kind === 'ingest' ? p.target.table : '';
+  if (p.kind === 'ingest') checkTaggedCursor(m, { pipeline: lp.name, file: lp.file, table: tableName, cursor: incremental.cursor, column: p.columns[incremental.cursor]?.rename ?? incremental.cursor });
   let recovered: string | undefined;
   if (state.cursorMoved && table && resumesFromTable(state, mode)) {
     const engine = await openEngine({ threads: 1 });

@@ -44,7 +44,7 @@ import { formattedColumns, planNormalize, registerNormalizersFor, type Normalize
 import { checkRejects, rejectsOverLimit } from './reject-limits.js';
 import { finishRejects, discardStaged, recoverPendingRejects, rejectsTableName, stageNoRejects, stageRejects, withPending, type StagedRejects } from './rejects-pending.js';
 import { withRunIds } from './run-ids.js';
-import { checkMovedCursor, readStart, readState, resumesFromTable, startFields, stateSummary, type PipelineState } from './state.js';
+import { checkMovedCursor, checkTaggedCursor, readStart, readState, resumesFromTable, startFields, stateSummary, type PipelineState } from './state.js';
 import type { Reread } from './lookback.js';
 import { currentSnapshot } from '../table/snapshot-select.js';
 import { cancelSignal } from '../cancel.js';
@@ -115,6 +115,7 @@ export async function runIngestPipeline(ctx: RunContext, lp: LoadedPipeline): Pr
     await registerNormalizersFor(engine.connection, p.columns, p.name);
     const cursorColumn = 'incremental' in p.source ? p.source.incremental?.cursor : undefined;
     const state = readState(existing?.metadata, p.name, cursorColumn);
+    if (cursorColumn) checkTaggedCursor(existing?.metadata, { pipeline: p.name, file: lp.file, table: p.target.table, cursor: cursorColumn, column: p.columns[cursorColumn]?.rename ?? cursorColumn });
     const runId = ctx.runId ?? randomUUID();
     const base = { pipeline: p.name, table: p.target.table, rejects: 0, schemaChanges: [] as string[] };
     // Quarantined rows a killed or failed run still owes the rejects table (rejects-pending.ts).

@@ -7,7 +7,8 @@
  */
 import { configError } from '../errors.js';
 import type { Snapshot, TableMetadata } from '../iceberg/types.js';
-import { settingSource } from '../pipeline/setting-position.js';
+import { settingPosition, settingSource } from '../pipeline/setting-position.js';
+import { currentColumnTags } from '../governance/tags.js';
 import { ancestry } from '../table/ancestry.js';
 import { lookbackBound, lookbackText, type LookbackSetting } from '../sources/lookback.js';
 import { readWatermark, recordedCursor, runIdStatus, type RunIdStatus } from './run-ids.js';
@@ -103,6 +104,27 @@ export function checkMovedCursor(
   throw configError(`pipeline ${o.pipeline}: its watermark is on ${moved.column} (${moved.value}), and ${o.table} holds no value of its incremental.cursor ${o.cursor}: read from the start, every row would be appended again`, {
     context: { pipeline: o.pipeline, cursor: o.cursor },
     hint: `Set incremental.initial to the ${o.cursor} to start from, or run once with --full-refresh to reload ${o.table} from the source.`,
+  });
+}
+
+/**
+ * An incremental cursor on a column the table tags as PII (`floe.pii.<column>` with a policy
+ * other than `none`, set by hand or by another pipeline; the pipeline's own `pii:` rules are
+ * checked when it is validated, schema-pipeline.ts): refused (exit 2) at the cursor's line:col
+ * by `floe run` and `floe plan`, since the cursor's greatest value is committed unmasked as the
+ * watermark (snapshot summary floe.cursor.value, table property floe.watermark.<pipeline>).
+ * `column` is the cursor's name in the table (after a rename).
+ */
+export function checkTaggedCursor(m: TableMetadata | undefined, o: { pipeline: string; file: string; table: string; cursor: string; column: string }): void {
+  if (!m) return;
+  const name = o.column.toLowerCase();
+  const tag = currentColumnTags(m, o.table).find((c) => c.column.toLowerCase() === name && c.policy !== 'none');
+  if (!tag) return;
+  const at = settingPosition(o.file, ['source', 'incremental', 'cursor']);
+  const where = at ? `${o.file}:${at.line}:${at.col}: source.incremental.cursor` : `pipeline ${o.pipeline} (${o.file}): incremental.cursor`;
+  throw configError(`${where}: the incremental cursor ${o.cursor} is a column ${o.table} tags PII (${tag.tag}: ${tag.policy}): its greatest value is the watermark, stored unmasked in the table's metadata (snapshot summary floe.cursor.value, table property floe.watermark.${o.pipeline}) that floe snapshots, floe describe and any engine show`, {
+    context: { pipeline: o.pipeline, table: o.table, cursor: o.cursor },
+    hint: 'Name a column that is not PII in incremental.cursor (an updated_at or id column).',
   });
 }
 

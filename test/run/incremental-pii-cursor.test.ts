@@ -41,4 +41,23 @@ describe('an incremental cursor tagged as PII', () => {
     const snaps = await p.snapshots('raw.t');
     expect(snaps.at(-1)?.summary['floe.cursor.value']).toBe('bob@x.com');
   }, 60_000);
+
+  it('on a column only the table tags (floe table evolve --set-property) is refused by plan and run, nothing committed', async () => {
+    const p = await newProject();
+    const file = await p.pipeline('contacts', pipeline('{ normalize: email }'));
+    await p.write('data/a.csv', 'id,email\n1,ann@x.com\n2,bob@x.com\n');
+    await p.run(['contacts'], 0, env);
+    const tag = await p.floe(['table', 'evolve', 'raw.t', '--set-property', 'floe.pii.email=email:mask'], env);
+    expect(tag.code, show(tag)).toBe(0);
+    const before = (await p.snapshots('raw.t')).length;
+    await p.write('data/b.csv', 'id,email\n3,cat@x.com\n');
+    for (const cmd of [['plan'], ['run', 'contacts']]) {
+      const r = await p.floe(cmd, env);
+      expect(r.code, `${cmd[0]}: ${show(r)}`).toBe(2);
+      expect(r.stderr, cmd[0]).toContain(`${file}:4:26: source.incremental.cursor: the incremental cursor email is a column raw.t tags PII (email: mask)`);
+      expect(r.stderr, cmd[0]).toContain('Name a column that is not PII in incremental.cursor');
+      expect(r.stderr, cmd[0]).not.toContain('cat@x.com');
+    }
+    expect((await p.snapshots('raw.t')).length, 'nothing was committed').toBe(before);
+  }, 60_000);
 });
