@@ -1,6 +1,7 @@
 /** Committing a ref change planned by src/table/refs.ts, re-planned on every commit attempt. */
 import type { Catalog } from '../../catalog/catalog.js';
-import type { TableIdentifier } from '../../iceberg/types.js';
+import { corruptError } from '../../errors.js';
+import type { Snapshot, TableIdentifier } from '../../iceberg/types.js';
 import type { FileIO } from '../../io/fileio.js';
 import { commitTable, type CommitEvents } from '../../table/commit.js';
 import { loadTable, type LoadedTable } from '../../table/load.js';
@@ -36,4 +37,20 @@ export async function commitPlanned<P extends { change: TableChange }>(
     { ...events, base: table },
   );
   return { plan: last, metadataLocation: r.table.metadataLocation };
+}
+
+/**
+ * Moving a ref only moves a pointer, so a target whose manifest list is gone would make the ref
+ * unreadable at once (and, for a tag or branch, make `maintain expire` fail for good: it reads
+ * every retained snapshot strictly). Refused, naming the snapshot and the file, with the table
+ * unchanged. `what` says what was asked (`roll back to snapshot 42`), `stays` what is unchanged.
+ */
+export async function refuseMissingManifestList(t: LoadedTable, to: Snapshot, table: string, what: string, stays: string): Promise<void> {
+  const list = to['manifest-list'];
+  if (list && !(await t.io.exists(list))) {
+    throw corruptError(`table ${table}: cannot ${what}: its manifest list ${list} is missing`, {
+      context: { table, snapshot: String(to['snapshot-id']), file: list },
+      hint: `pick another snapshot with \`floe snapshots ${table}\`; ${stays}`,
+    });
+  }
 }

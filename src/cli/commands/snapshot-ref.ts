@@ -5,7 +5,8 @@ import type { LoadedTable } from '../../table/load.js';
 import { planRef, type RefPlan, type RefRequest } from '../../table/refs.js';
 import { globalsOf, withProject } from '../context.js';
 import { consoleOutput, endOnError, reportingS3RetriesUnlessJson } from '../output.js';
-import { commitPlanned } from './snapshot-common.js';
+import { snapshotById } from '../../table/snapshot-select.js';
+import { commitPlanned, refuseMissingManifestList } from './snapshot-common.js';
 
 /**
  * A retry does what was decided on the first attempt: the same target snapshot (the current
@@ -41,7 +42,13 @@ export async function runRefCommand(
       const id = parseTableIdentifier(tableName);
       return withProject(globalsOf(cmd), ({ catalog, io }) => {
         const planner = refPlanner(type, req, tableName);
-        return commitPlanned(catalog, io, id, (t, first: RefPlan | undefined) => amend(t, planner(t, first)));
+        // A ref created at or moved to a snapshot whose manifest list is gone is refused, as a rollback there is.
+        const verify = async (t: LoadedTable, p: RefPlan) => {
+          if (p.after === null || p.after === p.before) return;
+          const to = snapshotById(t.metadata, p.after, tableName, 'used');
+          await refuseMissingManifestList(t, to, tableName, `point ${type} '${p.name}' at snapshot ${p.after}`, p.before === null ? `no ${type} was created` : `${type} '${p.name}' stays at snapshot ${p.before}`);
+        };
+        return commitPlanned(catalog, io, id, (t, first: RefPlan | undefined) => amend(t, planner(t, first)), {}, verify);
       });
     })().catch(endOnError(out, started));
     if (json) {

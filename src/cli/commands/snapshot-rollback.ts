@@ -1,8 +1,8 @@
 /** `floe snapshot rollback <table> (--to-snapshot ID | --to-time TIME) [--json]`: moves main back to an ancestor. */
 import type { Command } from 'commander';
 import { parseTableIdentifier } from '../../catalog/identifier.js';
-import { corruptError, notFound, usageError } from '../../errors.js';
-import type { Snapshot, TableMetadata } from '../../iceberg/types.js';
+import { notFound, usageError } from '../../errors.js';
+import type { TableMetadata } from '../../iceberg/types.js';
 import type { LoadedTable } from '../../table/load.js';
 import { watermarkUpdatesForMainMove } from '../../run/run-ids.js';
 import { planRollback, type RollbackPlan, type RollbackTarget } from '../../table/refs.js';
@@ -10,7 +10,7 @@ import { parseAsOf } from '../../table/snapshot-select.js';
 import { globalsOf, withProject } from '../context.js';
 import { consoleOutput, endOnError, reportingS3RetriesUnlessJson } from '../output.js';
 import { iso, snapshotIdOption } from './maintain-common.js';
-import { commitPlanned } from './snapshot-common.js';
+import { commitPlanned, refuseMissingManifestList } from './snapshot-common.js';
 
 interface RollbackCliOptions {
   toSnapshot?: string;
@@ -22,20 +22,6 @@ function target(opts: RollbackCliOptions): RollbackTarget {
   if ((opts.toSnapshot === undefined) === (opts.toTime === undefined)) throw usageError('give exactly one of --to-snapshot ID or --to-time TIME');
   if (opts.toSnapshot !== undefined) return { snapshotId: snapshotIdOption('--to-snapshot', opts.toSnapshot)! };
   return { timestampMs: parseAsOf(opts.toTime!, '--to-time') };
-}
-
-/**
- * A rollback only moves a pointer, so a target whose manifest list is gone would make main
- * unreadable at once: refused, naming the snapshot and the file, with the table unchanged.
- */
-async function readableTarget(t: LoadedTable, to: Snapshot, table: string): Promise<void> {
-  const list = to['manifest-list'];
-  if (list && !(await t.io.exists(list))) {
-    throw corruptError(`table ${table}: cannot roll back to snapshot ${to['snapshot-id']}: its manifest list ${list} is missing`, {
-      context: { table, snapshot: String(to['snapshot-id']), file: list },
-      hint: `pick another snapshot with \`floe snapshots ${table}\`; main stays where it is`,
-    });
-  }
 }
 
 /**
@@ -81,7 +67,7 @@ export default async function snapshotRollback(tableName: string, opts: Rollback
       const id = parseTableIdentifier(tableName);
       const to = target(opts);
       return withProject(globalsOf(cmd), ({ catalog, io }) =>
-        commitPlanned(catalog, io, id, rollbackPlanner(to, tableName), {}, (t, p) => readableTarget(t, p.to, tableName)),
+        commitPlanned(catalog, io, id, rollbackPlanner(to, tableName), {}, (t, p) => refuseMissingManifestList(t, p.to, tableName, `roll back to snapshot ${p.to['snapshot-id']}`, 'main stays where it is')),
       );
     })().catch(endOnError(out, started));
     const result = {
