@@ -75,6 +75,8 @@ export function parsePartitionExpr(text: string): Parsed<PartitionExpr> {
     const n = /^\d+$/.test(args[0]!) ? Number(args[0]) : NaN;
     // spec: bucket[N] and truncate[W] need a positive parameter.
     if (!(n >= 1) || !Number.isSafeInteger(n)) return { ok: false, problem: `${fn}() ${what} must be a positive integer, got '${args[0]}'` };
+    // The spec's parameter is an int: Iceberg Java and floe's own metadata reader take at most 2^31-1.
+    if (n > 0x7fffffff) return { ok: false, problem: `${fn}() ${what} must be at most 2147483647 (an int), got '${args[0]}'` };
     const col = column(args[1]!);
     if (col === undefined) return { ok: false, problem: `${fn}() second argument must be a column name, got '${args[1]}'` };
     return { ok: true, value: { text, source: col, transform: `${fn}[${n}]` } };

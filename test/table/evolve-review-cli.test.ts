@@ -10,7 +10,8 @@
  *   renaming a field's own source column to the field's name stays allowed and later partition
  *   changes keep working.
  */
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { assertBuilt, catalogPointer, expectFailure, floeIn, show, useTmpDirs, writeProject } from '../cli/helpers.js';
 
@@ -106,5 +107,32 @@ describe('a column named like a partition field', () => {
     ]);
     const m = await metadata(T);
     expect(m['last-partition-id']).toBe(1002);
+  });
+});
+
+describe('bucket and truncate parameters beyond an int', () => {
+  it('are a usage error (exit 2) naming the option, in table create, table evolve and a pipeline file', async () => {
+    expectFailure(await floeIn(project, ['table', 'create', 'raw.bigbucket', '--column', 'id long', '--partition-by', 'bucket(2147483648, id)']), 2, [
+      "--partition-by 'bucket(2147483648, id)'",
+      'must be at most 2147483647',
+    ]);
+    expect(catalogPointer(project, 'raw.bigbucket')).toBeNull();
+    const T = 'raw.bigtrunc';
+    await ok(['table', 'create', T, '--column', 'id long']);
+    const before = catalogPointer(project, T);
+    expectFailure(await floeIn(project, ['table', 'evolve', T, '--add-partition-field', 'truncate(99999999999, id)']), 2, ["--add-partition-field 'truncate(99999999999, id)'"]);
+    expectFailure(await floeIn(project, ['table', 'evolve', T, '--sort-by', 'bucket(3000000000, id)']), 2, ["--sort-by 'bucket(3000000000, id)'"]);
+    expect(catalogPointer(project, T)).toBe(before);
+    // The largest int is a valid parameter.
+    await ok(['table', 'evolve', T, '--partition-by', 'bucket(2147483647, id)']);
+    expect((await defaultSpec(T)).map((f) => f.transform)).toEqual(['bucket[2147483647]']);
+
+    await mkdir(path.join(project, 'pipelines'), { recursive: true });
+    await writeFile(path.join(project, 'data.csv'), 'id\n1\n');
+    await writeFile(
+      path.join(project, 'pipelines', 'bigb.yaml'),
+      'name: bigb\nsource: { kind: csv, path: data.csv }\ntarget:\n  table: raw.bigb\n  partition_by: ["bucket(3000000000, id)"]\n',
+    );
+    expectFailure(await floeIn(project, ['validate', 'bigb']), 2, ['bigb.yaml:5', 'must be at most 2147483647']);
   });
 });
