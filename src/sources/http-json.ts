@@ -261,3 +261,35 @@ export function scalarText(text: string, span: JsonSpan): string {
   const raw = text.slice(span.start, span.end);
   return span.kind === 'string' ? (JSON.parse(raw) as string) : raw;
 }
+
+/**
+ * The offset of the first `\u` escape in `json` that is half of a UTF-16 surrogate pair
+ * without its other half (`"\ud800"`), or -1. Such an escape is valid JSON grammar but names
+ * no Unicode character (RFC 8259 §8.2): DuckDB's reader refuses it, naming a temp file and a
+ * line of its own, so the page is refused first, naming the record.
+ */
+export function loneSurrogateAt(json: string): number {
+  if (!json.includes('\\u')) return -1;
+  // Each match consumes a backslash and what it escapes, so `\\ud800` (an escaped backslash) is no escape.
+  const escape = /\\(?:u([0-9a-fA-F]{4})|[^u])/g;
+  /** The offset of a high surrogate waiting for its low half, and where that half must start. */
+  let high = -1;
+  let highEnd = -1;
+  for (let m = escape.exec(json); m !== null; m = escape.exec(json)) {
+    const code = m[1] === undefined ? -1 : parseInt(m[1], 16);
+    const isLow = code >= 0xdc00 && code <= 0xdfff;
+    if (high >= 0) {
+      if (isLow && m.index === highEnd) {
+        high = -1;
+        continue;
+      }
+      return high;
+    }
+    if (isLow) return m.index;
+    if (code >= 0xd800 && code <= 0xdbff) {
+      high = m.index;
+      highEnd = escape.lastIndex;
+    }
+  }
+  return high;
+}

@@ -19,9 +19,10 @@
  * - link: the `rel="next"` target of the `Link` header (RFC 8288), resolved against the URL
  *   the response came from; no such link ends paging.
  *
- * Loops are errors, not silent stops: a cursor or next URL seen before, or (page, offset) a
- * page whose records are identical to the previous page's, which is what an API that ignores
- * the paging parameter sends. `max_pages` stops paging after that many pages.
+ * Loops are errors, not silent stops: a cursor or next URL seen before, or a page whose
+ * records are identical to the previous page's, which is what an API that ignores the paging
+ * parameter sends (page, offset), or that ignores the cursor and hands out a new one each time
+ * (cursor, link; a non-empty page). `max_pages` stops paging after that many pages.
  */
 import type { HttpPagination } from '../pipeline/schema-source.js';
 
@@ -74,6 +75,22 @@ export function createPager(p: HttpPagination | undefined): Pager {
     const same = page.fingerprint !== undefined && page.fingerprint === previous;
     previous = page.fingerprint;
     return same ? { kind: 'error', detail: `page ${pages} returned the same ${page.records} records as the page before; does the API read the "${param}" query parameter? (An API that repeats its last page past the end cannot be paged this way; max_pages bounds the read.)` } : undefined;
+  };
+  /**
+   * Cursor and link: a page with the same records as the page before, under a cursor or link
+   * never seen, is an API that ignores what was sent and hands out a new token each time
+   * (opaque cursors made with a random nonce do): paging would never end. Empty pages are not
+   * compared, since an API may answer several in a row before the next records. Asked once
+   * the next cursor or URL is known to be new (a repeated one is named as such first).
+   */
+  const repeatedUnder = (page: PageOutcome, what: 'cursor' | 'URL', hint = ''): Step | undefined => {
+    if (page.records === 0 || page.fingerprint === undefined) {
+      previous = undefined;
+      return undefined;
+    }
+    const same = page.fingerprint === previous;
+    previous = page.fingerprint;
+    return same ? { kind: 'error', detail: `page ${pages} returned the same ${page.records} record${page.records === 1 ? '' : 's'} as the page before, though its ${what} was new: paging would never end${hint}` } : undefined;
   };
 
   switch (p?.kind) {
@@ -146,6 +163,8 @@ export function createPager(p: HttpPagination | undefined): Pager {
           if (stop) return stop;
           if (seen.has(page.cursor)) return { kind: 'error', detail: `the API returned the cursor ${JSON.stringify(page.cursor)} a second time after ${pages} pages; paging would never end` };
           seen.add(page.cursor);
+          const again = repeatedUnder(page, 'cursor', ` (does the API read the "${param}" query parameter?)`);
+          if (again) return again;
           return { kind: 'next', url: withParam(requested, param, page.cursor) };
         },
       };
@@ -178,6 +197,8 @@ export function createPager(p: HttpPagination | undefined): Pager {
     if (url.origin !== allowed) return { kind: 'error', detail: `${what} of page ${pages} points to another origin (${url.origin}) than the source's url (${allowed}); floe does not send the pipeline's headers there` };
     if (seen.has(url.href)) return { kind: 'error', detail: `${what} of page ${pages} points to a page already read; paging would never end` };
     seen.add(url.href);
+    const again = repeatedUnder(page, 'URL');
+    if (again) return again;
     return { kind: 'next', url };
   }
 }

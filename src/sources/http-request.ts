@@ -18,7 +18,8 @@
  * - The timeout covers an attempt end to end: redirects, headers and the whole body.
  * - Redirects are followed here (at most MAX_REDIRECTS), not by fetch: fetch keeps custom
  *   headers such as `X-Api-Key` across origins, so a redirect to another origin here drops
- *   every configured header instead.
+ *   every configured header instead, and a 307/308 that would send a POST body holding a
+ *   secret of the pipeline there fails.
  * - Messages name the URL without user info and with secret-looking query values masked, then
  *   pass through the redactor; the response body excerpt of a failure does too.
  * - The body is read as bytes, at most `maxBodyBytes` (MAX_BODY_BYTES) of them: a page beyond
@@ -69,6 +70,8 @@ export interface RequestOptions {
   redact: Redactor;
   signal?: AbortSignal;
   onRetry?: (retry: { attempt: number; waitMs: number; reason: string }) => void;
+  /** The page this request reads (messages name pages after the first). */
+  page?: number;
   /** The largest body accepted; MAX_BODY_BYTES unless a test says otherwise. */
   maxBodyBytes?: number;
 }
@@ -208,11 +211,24 @@ async function attemptOnce(req: HttpRequest, opts: RequestOptions): Promise<Atte
         await res.body?.cancel();
         if (hop === MAX_REDIRECTS) return { kind: 'fail', method, url, reason: `more than ${MAX_REDIRECTS} redirects` };
         const next = new URL(location, url);
-        if (next.origin !== url.origin) headers = Object.fromEntries(Object.entries(headers).filter(([k]) => NEUTRAL_HEADERS.has(k.toLowerCase())));
         // 303, and 301/302 after a POST, continue as a GET without the body (RFC 9110 §15.4).
         if (res.status === 303 || (method === 'POST' && (res.status === 301 || res.status === 302))) {
           method = 'GET';
           body = undefined;
+        }
+        if (next.origin !== url.origin) {
+          headers = Object.fromEntries(Object.entries(headers).filter(([k]) => NEUTRAL_HEADERS.has(k.toLowerCase())));
+          // A 307 or 308 sends the body again: one that holds a secret (an api_key member, a
+          // secret variable) stays on its origin, as the headers do.
+          if (body !== undefined && opts.redact(body) !== body) {
+            return {
+              kind: 'fail',
+              method,
+              url,
+              reason: `redirected (${res.status}) to another origin, ${next.origin}, where floe does not send the request body: it holds a secret of the pipeline`,
+              hint: 'If the API has moved, set the source url to its new address.',
+            };
+          }
         }
         url = next;
         continue;
@@ -247,6 +263,11 @@ async function attemptOnce(req: HttpRequest, opts: RequestOptions): Promise<Atte
     if (opts.signal?.aborted) throw opts.signal.reason;
     if (timeout.aborted) return { kind: 'retry', method, url, reason: `no complete response within ${opts.timeoutMs} ms`, cause: e };
     const code = errorCode(e);
+    // zlib's codes (Z_DATA_ERROR, Z_BUF_ERROR): the connection was fine, the gzip, deflate or br body was not.
+    if (code?.startsWith('Z_')) {
+      const why = causeMessage(e);
+      return { kind: 'retry', method, url, reason: `the compressed response body could not be decoded (${code}${why ? `: ${why}` : ''})`, cause: e };
+    }
     if (e instanceof TypeError && (code !== undefined || e.message === 'fetch failed' || e.message === 'terminated')) {
       // Without a code (fetch refusing a port such as 1 or 6000, say), the cause's text says why.
       const why = code ?? causeMessage(e);
@@ -379,16 +400,18 @@ function excerpt(text: string): string | undefined {
 /** `tooLong`: why a retryable failure was not retried (the server asked for a longer wait than floe gives). */
 function failure(r: Extract<Attempt, { kind: 'retry' | 'fail' }>, attempts: number, opts: RequestOptions, tooLong?: string): FloeError {
   const url = safeUrl(r.url, opts.redact);
+  // A cursor or next-link URL does not say which page it was: the message does.
+  const page = opts.page !== undefined && opts.page > 1 ? `page ${opts.page}, ` : '';
   const what = r.status === undefined ? `failed: ${r.reason}` : `returned ${r.reason}`;
   const exhausted = r.kind === 'retry';
   const body = r.excerpt ? `: ${r.excerpt}` : '';
   const message = tooLong !== undefined
-    ? `pipeline ${opts.pipeline}: ${r.method} ${url} ${what}${body} (attempt ${attempts}; not retried: ${tooLong})`
+    ? `pipeline ${opts.pipeline}: ${page}${r.method} ${url} ${what}${body} (attempt ${attempts}; not retried: ${tooLong})`
     : !exhausted
-    ? `pipeline ${opts.pipeline}: ${r.method} ${url} ${what}${body} (attempt ${attempts}; not retried)`
+    ? `pipeline ${opts.pipeline}: ${page}${r.method} ${url} ${what}${body} (attempt ${attempts}; not retried)`
     : attempts === 1
-      ? `pipeline ${opts.pipeline}: ${r.method} ${url} ${what}${body} (not retried: retries.max is 0)`
-      : `pipeline ${opts.pipeline}: ${r.method} ${url} failed after ${attempts} attempts; the last one ${what}${body}`;
+      ? `pipeline ${opts.pipeline}: ${page}${r.method} ${url} ${what}${body} (not retried: retries.max is 0)`
+      : `pipeline ${opts.pipeline}: ${page}${r.method} ${url} failed after ${attempts} attempts; the last one ${what}${body}`;
   let hint = r.hint;
   if (hint === undefined && tooLong !== undefined) hint = 'Run the pipeline again once the API accepts requests again.';
   else if (hint === undefined && exhausted) hint = 'The API kept failing: check that it is up, or raise retries.max, retries.backoff or timeout in the pipeline file.';
@@ -398,6 +421,6 @@ function failure(r: Extract<Attempt, { kind: 'retry' | 'fail' }>, attempts: numb
     cause: r.cause,
     retryable: exhausted,
     hint,
-    context: { pipeline: opts.pipeline, url: opts.redact(url), status: r.status, attempts },
+    context: { pipeline: opts.pipeline, url: opts.redact(url), status: r.status, attempts, ...(opts.page === undefined ? {} : { page: opts.page }) },
   });
 }

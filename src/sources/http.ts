@@ -44,7 +44,7 @@ import { fileListSql } from './files.js';
 import { jsonLinesReadSql, mayHoldLongInteger, objectsSql, textJsonColumns } from './json-read.js';
 import { explainNestedCaseKeys } from './json-keys.js';
 import { SAMPLE_RECORDS } from './jsonl-lines.js';
-import { type FoundValue, JsonDuplicateKeyError, JsonSyntaxError, type JsonSpan, oneLine, scalarText, scanJson } from './http-json.js';
+import { type FoundValue, JsonDuplicateKeyError, JsonSyntaxError, type JsonSpan, loneSurrogateAt, oneLine, scalarText, scanJson } from './http-json.js';
 import { boundParam, CursorCheck } from './http-incremental.js';
 import { createPager } from './http-paging.js';
 import { type HttpRequest, type HttpResponse, request, safeUrl } from './http-request.js';
@@ -148,6 +148,7 @@ async function readPages(config: HttpConfig, first: HttpRequest, dir: string, ct
         redact: ctx.redact,
         signal: ctx.signal,
         onRetry: () => out.retries++,
+        page: out.pages + 1,
       },
     );
     const page = readPage(res, config, out.pages + 1, ctx, cursor);
@@ -270,6 +271,14 @@ function readPage(res: HttpResponse, config: HttpConfig, n: number, ctx: SourceC
   for (const [i, s] of spans.entries()) {
     if (s.kind !== 'object') throw fail(`record ${i + 1} of ${at} is a ${s.kind}, not an object`);
     const line = oneLine(text.slice(s.start, s.end));
+    const lone = loneSurrogateAt(line);
+    if (lone >= 0) {
+      const around = line.slice(Math.max(0, lone - 40), lone + 46);
+      throw fail(
+        `record ${i + 1} of ${at} has the escape ${line.slice(lone, lone + 6)}, half of a UTF-16 surrogate pair without the other half, which is no Unicode character: ${around}`,
+        'The API sent a string cut in the middle of a character (an emoji, say); ask the API provider. floe does not replace it.',
+      );
+    }
     // A second scan of the record, only for incremental pipelines: cheap beside the page's own.
     cursor?.record(line, ctx.redact(`record ${i + 1} of ${at}`), () => Object.keys(JSON.parse(line) as object));
     lines.push(line);
