@@ -4,10 +4,11 @@
  */
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { notFound, usageError } from '../errors.js';
+import { notFound, sourceError, usageError } from '../errors.js';
 import { quoteLiteral } from '../engine/sql.js';
 import { jsonLinesReadSql } from '../sources/json-read.js';
 import { MAX_LINE_OPTION } from './csv-errors.js';
+import { firstRecord, readTextHead } from './csv-malformed-sample.js';
 
 export type FileFormat = 'csv' | 'jsonl' | 'json' | 'parquet';
 
@@ -58,6 +59,56 @@ export function delimiterFor(path: string): string | undefined {
   if (/\.csv(\.(gz|zst))?$/i.test(path)) return ',';
   if (/\.tsv(\.(gz|zst))?$/i.test(path)) return '\t';
   return undefined;
+}
+
+const delimiterName = (d: string | undefined) =>
+  d === ',' ? 'comma-separated' : d === '\t' ? 'tab-separated' : 'with the delimiter DuckDB detects';
+
+/**
+ * CSV files read in one `floe load` are read with one delimiter, the first file's
+ * (fileSourceSql): a `.tsv` file beside a `.csv` one was read with commas, each of its lines
+ * one text value in a column named after its whole header, and loaded without a word. Refused
+ * (a usage error, as mixed formats are): the files are loaded one delimiter at a time.
+ */
+export function refuseMixedDelimiters(files: readonly string[]): void {
+  const first = files[0];
+  if (first === undefined) return;
+  const other = files.find((f) => delimiterFor(f) !== delimiterFor(first));
+  if (other === undefined) return;
+  throw usageError(`the files mix delimiters: ${first} is read ${delimiterName(delimiterFor(first))}, ${other} ${delimiterName(delimiterFor(other))}; floe load reads all its files with one`, {
+    hint: 'Load them with one floe load per extension (each appends to the table), or read them with a pipeline per delimiter.',
+  });
+}
+
+/** Delimiters a header line of one field that holds one of them was probably written with. */
+const OTHER_DELIMITERS = [';', '\t', '|', ','];
+
+/**
+ * A `.csv` (`.tsv`) file is read comma- (tab-) separated. A file written with another
+ * delimiter (`id;name`, common where the decimal mark is a comma) then reads as one text
+ * column named after its whole header line, each line one value, and was loaded so without a
+ * word: refused, naming the file, its header and the delimiter it holds. A header of one field
+ * holding none of `;`, tab, `|` and `,` is a one-column file and is read as such.
+ */
+export async function refuseOtherDelimiter(files: readonly string[]): Promise<void> {
+  for (const file of files) {
+    const delimiter = delimiterFor(file);
+    if (delimiter === undefined) continue;
+    const fields = await firstRecord(file, { delimiter, quote: '"', escape: '"', skip: 0, encoding: 'utf-8' }).catch(() => undefined);
+    if (fields?.length !== 1) continue;
+    // A quoted header (`"a;b"`) is one column on purpose.
+    const { bytes } = await readTextHead(file, 4096);
+    if (bytes.toString('utf8').replace(/^\uFEFF/, '').trimStart().startsWith('"')) continue;
+    const header = fields[0]!;
+    const held = OTHER_DELIMITERS.filter((d) => d !== delimiter && header.includes(d));
+    if (held.length === 0) continue;
+    const shown = (d: string) => (d === '\t' ? 'tab' : `"${d}"`);
+    throw sourceError(`${file}:1: the header ${JSON.stringify(header.length > 120 ? `${header.slice(0, 120)}…` : header)} holds no ${shown(delimiter)} but ${held[0] === '\t' ? 'a tab' : shown(held[0]!)}: floe load reads a ${/\.tsv/i.test(file) ? '.tsv' : '.csv'} file ${delimiterName(delimiter)}, so it would be one column`, {
+      context: { file, line: 1 },
+      files: [file],
+      hint: `Read it with a pipeline that names its delimiter (source: { kind: csv, delimiter: ${JSON.stringify(held[0]!)} }), or give it a ${/\.(gz|zst)$/i.test(file) ? `.txt${/\.[a-z]+$/i.exec(file)![0]}` : '.txt'} name so that floe load detects the delimiter.`,
+    });
+  }
 }
 
 /** The DuckDB table function call reading the files. */

@@ -10,7 +10,7 @@ import { notFound, usageError } from '../../errors.js';
 import type { FileIO } from '../../io/fileio.js';
 import { type Engine, openEngine } from '../../engine/duckdb.js';
 import { explainReadFailure, expandGlobs, loadCsvDialect, refuseEmptyCsv } from '../../ingest/explain-read.js';
-import { detectFormat, fileSourceSql, resolveFiles, type FileFormat } from '../../ingest/file-source.js';
+import { detectFormat, fileSourceSql, refuseMixedDelimiters, refuseOtherDelimiter, resolveFiles, type FileFormat } from '../../ingest/file-source.js';
 import { withValueLine } from '../../ingest/load-lines.js';
 import { exactCsvIntegerTypes, guardCsvDoubles, guardedColumn } from '../../ingest/csv-integers.js';
 import { refuseDuplicateCsvHeader } from '../../ingest/csv-header.js';
@@ -130,7 +130,12 @@ export default async function load(tableName: string, files: string[], opts: Loa
         // and one of its files, the same file twice) would otherwise be read, and loaded, twice,
         // as DuckDB reads every entry of the list (a pipeline's path: list is read as a set too).
         const files = await distinctFiles(engine, paths);
-        if (format === 'csv') await readingInputs(inputs, () => refuseEmptyCsv(files));
+        if (format === 'csv') {
+          await readingInputs(inputs, () => refuseEmptyCsv(files));
+          // One delimiter for all the files, and the one their header lines are written with.
+          refuseMixedDelimiters(files);
+          await readingInputs(inputs, () => refuseOtherDelimiter(files));
+        }
         const purpose = `read the input of ${tableName}`;
         const read = fileSourceSql(files, { format });
         // Mixed-type JSON columns as text, not as JSON with quoted strings (json-read.ts).
