@@ -24,7 +24,7 @@ beforeAll(async () => {
   await writeFile(path.join(project, 'b.csv'), 'id,v\n3,c\n');
   await floeOk(project, ['load', T, path.join(project, 'a.csv')]);
   await floeOk(project, ['load', T, path.join(project, 'b.csv')]);
-  [first] = await snapshotIds(project, T);
+  first = (await snapshotIds(project, T))[0]!;
   const snaps = JSON.parse((await floeOk(project, ['snapshots', T, '--json'])).stdout.replace(/("snapshot-id":\s*)(\d+)/g, '$1"$2"')) as Record<string, string>[];
   list = snaps.find((s) => s['snapshot-id'] === first)!['manifest-list']!;
   await rename(list, `${list}.away`);
