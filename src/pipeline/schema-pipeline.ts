@@ -147,6 +147,10 @@ export const targetSchema = z
     if (v.delete_column !== undefined && v.mode !== 'merge') {
       ctx.addIssue({ code: 'custom', message: 'delete_column only applies with mode: merge', path: ['delete_column'] });
     }
+    // A key column twice: the merge's position lookup reads each key column once by field id.
+    (Array.isArray(v.key) ? v.key : []).forEach((k, i, all) => {
+      if (all.indexOf(k) !== i) ctx.addIssue({ code: 'custom', message: `key lists '${k}' twice`, path: ['key', i] });
+    });
     if (v.delete_column !== undefined && Array.isArray(v.key) && v.key.includes(v.delete_column)) {
       ctx.addIssue({ code: 'custom', message: 'delete_column cannot be one of the key columns', path: ['delete_column'] });
     }

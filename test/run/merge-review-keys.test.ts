@@ -70,3 +70,17 @@ describe.each(MODES)('merge keys (%s)', (mode) => {
     ]);
   });
 });
+
+describe('merge keys: the pipeline file', () => {
+  it('a key listed twice is a config error at its line (merge-on-read failed on it with DuckDB\'s "Map keys must be unique")', async () => {
+    const p = await newProject();
+    await p.pipeline('t', pipeline('merge-on-read').replace('key: [k]', 'key: [k, v, k]'));
+    await p.write('data/in.csv', 'k,v\n1,a\n');
+    const v = await p.floe(['validate']);
+    expect(v.code, show(v)).toBe(2);
+    expect(v.stderr).toMatch(/pipelines\/t\.yaml:5:15: target\.key\[2\]: key lists 'k' twice/);
+    const r = await p.run(['t'], 2);
+    expect(r.stderr).toContain("key lists 'k' twice");
+    expect(await p.exists('ns.t')).toBe(false);
+  });
+});
