@@ -203,6 +203,8 @@ async function attemptOnce(req: HttpRequest, opts: RequestOptions): Promise<Atte
   const timeout = AbortSignal.timeout(opts.timeoutMs);
   const signal = opts.signal ? AbortSignal.any([timeout, opts.signal]) : timeout;
   let { url, method, headers, body } = req;
+  /** The origin a redirect left, dropping the pipeline's headers (a 401 or 403 then says so). */
+  let leftWithout: string | undefined;
   try {
     for (let hop = 0; ; hop++) {
       const res = await fetch(url, { method, headers, body, redirect: 'manual', signal });
@@ -211,13 +213,19 @@ async function attemptOnce(req: HttpRequest, opts: RequestOptions): Promise<Atte
         await res.body?.cancel();
         if (hop === MAX_REDIRECTS) return { kind: 'fail', method, url, reason: `more than ${MAX_REDIRECTS} redirects` };
         const next = new URL(location, url);
+        // fetch would fail on it as a network error, and be retried to no end.
+        if (next.protocol !== 'http:' && next.protocol !== 'https:') {
+          return { kind: 'fail', method, url, reason: `redirected (${res.status}) to a ${next.protocol} URL, which floe does not follow (only http: and https:)` };
+        }
         // 303, and 301/302 after a POST, continue as a GET without the body (RFC 9110 §15.4).
         if (res.status === 303 || (method === 'POST' && (res.status === 301 || res.status === 302))) {
           method = 'GET';
           body = undefined;
         }
         if (next.origin !== url.origin) {
-          headers = Object.fromEntries(Object.entries(headers).filter(([k]) => NEUTRAL_HEADERS.has(k.toLowerCase())));
+          const kept = Object.fromEntries(Object.entries(headers).filter(([k]) => NEUTRAL_HEADERS.has(k.toLowerCase())));
+          if (Object.keys(kept).length < Object.keys(headers).length) leftWithout ??= url.origin;
+          headers = kept;
           // A 307 or 308 sends the body again: one that holds a secret (an api_key member, a
           // secret variable) stays on its origin, as the headers do.
           if (body !== undefined && opts.redact(body) !== body) {
@@ -255,8 +263,13 @@ async function attemptOnce(req: HttpRequest, opts: RequestOptions): Promise<Atte
       const retry = res.status === 408 || res.status === 429 || res.status >= 500 || (res.status === 403 && limited !== undefined);
       const reason = `${res.status} ${res.statusText}`.trim() + (limited?.note ? ` (${limited.note})` : '');
       const retryAfter = retry ? (parseRetryAfter(res.headers.get('retry-after'), now) ?? limited?.waitMs ?? null) : null;
-      const hint = limited?.note ? 'The API rate limit was reached: run again after it resets, or use fewer requests (a larger page size).' : undefined;
-      return { kind: retry ? 'retry' : 'fail', method, url, status: res.status, reason, excerpt: excerpt(text), retryAfter, hint };
+      let hint = limited?.note ? 'The API rate limit was reached: run again after it resets, or use fewer requests (a larger page size).' : undefined;
+      let note = '';
+      if (leftWithout !== undefined && (res.status === 401 || res.status === 403) && limited === undefined) {
+        note = ` (redirected there from ${leftWithout}, another origin, without the pipeline's headers)`;
+        hint = `floe sends the pipeline's headers (credentials included) only to the origin of the source url. If the API lives at ${url.origin}, set the source url there.`;
+      }
+      return { kind: retry ? 'retry' : 'fail', method, url, status: res.status, reason: reason + note, excerpt: excerpt(text), retryAfter, hint };
     }
   } catch (e) {
     // Ctrl-C or a lock timeout: stop, do not retry.

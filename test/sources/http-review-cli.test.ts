@@ -8,7 +8,9 @@
  * - a string with half a UTF-16 surrogate pair (`"\ud800"`) passed the page check and then
  *   failed in DuckDB naming a temp file and a line of its own, not the page and record;
  * - a request failing on a later page of cursor paging did not say which page;
- * - a gzip body that does not decompress was called a network error.
+ * - a gzip body that does not decompress was called a network error;
+ * - a 401 after a redirect to another origin (which drops the headers) gave the credentials
+ *   hint, and a redirect to ftp: was retried as a network error.
  * Each run also checks that the token reaches neither the output nor the table.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -176,6 +178,35 @@ describe('http source under attack, through the CLI', () => {
     expect(sent).toEqual([null, '4', '4']);
     expect(await p.query('SELECT id, count(*)::INTEGER AS n FROM raw.t GROUP BY id ORDER BY id')).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map((id) => ({ id, n: 1 })));
     expect((await p.snapshots('raw.t')).at(-1)!.summary['floe.cursor.value']).toBe('10');
+  });
+
+  it('a 401 after a redirect to another origin says the headers stayed behind; a redirect to another scheme fails at once', async () => {
+    const auths: (string | undefined)[] = [];
+    elsewhere.routes.set('/v2/items', (q, res) => {
+      auths.push(q.headers.authorization);
+      json(res, { message: 'Bad credentials' }, 401);
+    });
+    api.routes.set('/v1/items', (_q, res) => {
+      res.writeHead(301, { location: `${elsewhere.origin}/v2/items` });
+      res.end();
+    });
+    const p = await newProject();
+    await p.pipeline('p', pipeline('/v1/items'));
+    const r = await p.floe(['run', 'p'], env);
+    expect(r.code, show(r)).toBe(1);
+    expect(auths).toEqual([undefined]);
+    expect(r.stderr).toContain(`GET ${elsewhere.origin}/v2/items returned 401 Unauthorized (redirected there from ${api.origin}, another origin, without the pipeline's headers): {"message":"Bad credentials"} (attempt 1; not retried)`);
+    expect(r.stderr).toContain(`hint: floe sends the pipeline's headers (credentials included) only to the origin of the source url. If the API lives at ${elsewhere.origin}, set the source url there.`);
+    expect(r.stderr).not.toContain(TOKEN);
+
+    api.routes.set('/to-ftp', (_q, res) => {
+      res.writeHead(302, { location: 'ftp://files.example.com/export.json' });
+      res.end();
+    });
+    const ftp = await runOnce(pipeline('/to-ftp'));
+    expect(ftp.r.code, show(ftp.r)).toBe(1);
+    expect(ftp.error).toContain(`GET ${api.origin}/to-ftp failed: redirected (302) to a ftp: URL, which floe does not follow (only http: and https:) (attempt 1; not retried)`);
+    expect(api.hits.get('/to-ftp')).toHaveLength(1);
   });
 
   it('a gzip body that does not decompress is named as such, not as a network error', async () => {
