@@ -35,6 +35,9 @@ export interface ManifestRef {
 export function locationKey(location: string): string {
   const m = /^file:(?:\/\/(?:localhost)?)?(\/.*)$/.exec(location);
   if (m) return m[1]!.replace(/\/{2,}/g, '/');
+  // A bare local path: its doubled slashes go as a file: URI's do, or `/wh//t/x` and
+  // `file:/wh//t/x` (one file) would compare unequal and the orphan sweep delete it.
+  if (location.startsWith('/')) return location.replace(/\/{2,}/g, '/');
   return location.replace(/^s3[an]?:\/\//i, 's3://');
 }
 
