@@ -100,6 +100,8 @@ export async function runIngestPipeline(ctx: RunContext, lp: LoadedPipeline): Pr
   // A merge's modules load while DuckDB starts (off the main thread), not after the staging.
   const merging = p.target.mode === 'merge' ? import('./merge.js') : undefined;
   merging?.catch(() => undefined); // awaited by the write; a run that fails before it must not leave it unhandled
+  // The source's account of a read error the write surfaced (Extracted.explainFailure).
+  let explainFailure: Extracted['explainFailure'];
   try {
     // DuckDB creates its instance off the main thread: the table's metadata is read meanwhile.
     const [opened, loaded] = await Promise.allSettled([
@@ -168,6 +170,7 @@ export async function runIngestPipeline(ctx: RunContext, lp: LoadedPipeline): Pr
       quarantine: p.rejects !== undefined,
       signal: cancelSignal(), // SIGINT/SIGTERM/SIGHUP stop an HTTP read at once (src/cancel.ts)
     });
+    explainFailure = extracted.explainFailure;
     ctx.onEvent?.('extract', { pipeline: p.name, source: ctx.redact(extracted.describe), ...(start ? { cursor: startFields(start) } : {}) });
     // An empty response says nothing about the columns: writing it would create the table with a
     // placeholder column, or replace an overwrite table's rows with nothing because of one empty
@@ -343,6 +346,8 @@ export async function runIngestPipeline(ctx: RunContext, lp: LoadedPipeline): Pr
       schemaChanges: written.schemaChanges,
       ...(committed ? { tableProperties: committed.metadata.properties } : {}),
     };
+  } catch (e) {
+    throw explainFailure ? await explainFailure(e) : e;
   } finally {
     session?.close();
     await lock.release();

@@ -8,7 +8,8 @@
  * malformed `.json` document fails the run with DuckDB's message, which names the file.
  * A record with a key twice in one object (`{"a": 1, "a": 2}`) is valid JSON, not a reject: it
  * fails the run naming the user's file and line (record number in a document) and the key
- * (json-keys.ts duplicateKeyError), as keys that differ only in case do.
+ * (json-keys.ts duplicateKeyError), as keys that differ only in case do. JSON Lines files are
+ * searched in the line check they get anyway; documents only when DuckDB refused one.
  */
 import { stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
@@ -17,7 +18,7 @@ import type { Source as SourceConfig } from '../pipeline/schema-source.js';
 import { quoteIdent, quoteLiteral } from '../engine/sql.js';
 import { describeFiles, expandFiles, fileListSql, sourceFiles } from './files.js';
 import { jsonLinesReadSql, objectsSql, textJsonColumns } from './json-read.js';
-import { duplicateKeyError, duplicateKeyFound, explainNestedCaseKeys, findDuplicateKey, refuseCaseDuplicateKeys } from './json-keys.js';
+import { duplicateKeyError, duplicateKeyFound, explainNestedCaseKeys, findDuplicateKey, isDuplicateKeyError, refuseCaseDuplicateKeys } from './json-keys.js';
 import { type LineReject, scanJsonLines, writeWithoutLines } from './jsonl-lines.js';
 import { SOURCE_FILE_COLUMN, type Extracted, type Source, type SourceContext } from './source.js';
 import { removeTempDir, tempDir } from './temp-dir.js';
@@ -42,11 +43,6 @@ export function jsonSource(config: JsonConfig): Source {
         const largest = Math.min(2 ** 32 - 1, Math.max(16 * 1024 * 1024, ...(await Promise.all((await expandFiles(ctx, files)).map(async (f) => (await stat(f)).size + 1)))));
         select = `SELECT unnest(__r, recursive := false) FROM (SELECT unnest(${path}) AS __r FROM read_json(${fileListSql(files)}, format = '${format}', records = true, union_by_name = true, sample_size = -1, maximum_object_size = ${largest}) AS __doc)`;
       }
-      if (!config.records_path) {
-        // A key twice in one record fails naming the record (json-keys.ts): DuckDB's reader would fail the write naming a record count.
-        const dup = await findDuplicateKey(ctx.engine, (await expandFiles(ctx, files)).map((f) => ({ read: f, name: f })), format);
-        if (dup) throw duplicateKeyFound(dup);
-      }
       const relation = ctx.engine.uniqueName(config.kind);
       const what = `read the JSON files of pipeline ${ctx.pipeline}`;
       const context = { kind: 'source' as const, context: { pipeline: ctx.pipeline, files: describeFiles(files) } };
@@ -56,12 +52,27 @@ export function jsonSource(config: JsonConfig): Source {
       const keys = config.records_path ? undefined : (names: string[]) => refuseCaseDuplicateKeys(ctx.engine, files.map((f) => ({ read: f, name: f })), format, names);
       select = await textJsonColumns(ctx.engine, select, what, exact, keys).catch(async (e: unknown) => {
         const expanded = await expandFiles(ctx, files).catch(() => [] as string[]);
-        throw named(await explainNestedCaseKeys(e, expanded.map((f) => ({ read: f, name: f })), format), files, config.records_path);
+        const explained = await explainNestedCaseKeys(e, expanded.map((f) => ({ read: f, name: f })), format);
+        throw named(config.records_path ? explained : await explainDuplicateKey(ctx, files, format, explained), files, config.records_path);
       });
       await ctx.engine.run(`CREATE OR REPLACE TEMP VIEW ${quoteIdent(relation)} AS ${select}`, what, context);
-      return { relation, describe: describeFiles(files) };
+      // DuckDB refuses a key twice in one record only when the rows are written, naming a record
+      // count: the files are then searched for the record, to name it (json-keys.ts).
+      const explainFailure = config.records_path ? undefined : (e: unknown) => explainDuplicateKey(ctx, files, format, e);
+      return { relation, describe: describeFiles(files), ...(explainFailure ? { explainFailure } : {}) };
     },
   };
+}
+
+/** DuckDB's error for a key twice in one record as the file, line (record in a document) and key; any other error as it is. */
+async function explainDuplicateKey(ctx: SourceContext, files: readonly string[], format: 'newline_delimited' | 'auto', e: unknown): Promise<unknown> {
+  if (!isDuplicateKeyError(e)) return e;
+  try {
+    const dup = await findDuplicateKey(ctx.engine, (await expandFiles(ctx, files)).map((f) => ({ read: f, name: f })), format);
+    return dup ? Object.assign(duplicateKeyFound(dup), { cause: e }) : e;
+  } catch {
+    return e;
+  }
 }
 
 /** Adds the files to a DuckDB message that does not name one (a bind error over several files). */

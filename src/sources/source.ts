@@ -100,6 +100,12 @@ export interface Extracted {
   lineOf?: (ordinal: string) => string;
   /** Called once the runner has scanned `relation` (e.g. to expose reject tables the scan filled). */
   afterScan?: () => Promise<void>;
+  /**
+   * Called with the error of a run that failed after the extraction: the source's own account
+   * of a read error that surfaced only later, when the rows were written (DuckDB reads lazily),
+   * naming the source's file and line; otherwise the error itself.
+   */
+  explainFailure?: (e: unknown) => Promise<unknown>;
   /** Safe-to-print description: file list, host:port/db, URL without credentials. */
   describe: string;
   /**

@@ -46,6 +46,16 @@ describe('a key twice in one JSON record', () => {
     expect(r.stderr).toContain(`${p.path('data/d.json')} (record 2): the record has the key "a" twice`);
   });
 
+  it('JSON documents: the second file, its record and the nested key; nothing is written', async () => {
+    const p = await newProject();
+    await p.pipeline('d', 'source: { kind: json, path: data/*.json }\ntarget: { table: raw.d }\n');
+    await p.write('data/a.json', '[{"id": 1, "n": {"a": 1}}]\n');
+    await p.write('data/b.json', '[{"id": 2, "n": {"a": 1}}, {"id": 3, "n": {"b": 1, "a": 2, "b": 3}}]\n');
+    const r = await p.run(['d'], 1);
+    expect(r.stderr).toContain(`${p.path('data/b.json')} (record 2): the record has the key "b" twice`);
+    expect(await p.exists('raw.d')).toBe(false);
+  });
+
   it('floe load of JSON Lines: the file, its line and the key', async () => {
     const p = await newProject();
     const file = await p.write('data/ev.jsonl', '{"id": 1, "a": 1}\n\n{"id": 2, "a": 1, "a": 2}\n');
