@@ -9,6 +9,7 @@ import { FloeError } from '../errors.js';
 import { type CsvDialect, explainReadFailure, refuseEmptyCsv } from '../ingest/explain-read.js';
 import { guardCsvDoubles } from '../ingest/csv-integers.js';
 import { refuseDuplicateCsvHeader } from '../ingest/csv-header.js';
+import { headerOnlyStandIn, isHeaderOnlyCsv } from '../ingest/csv-header-only.js';
 import { floeCsvError, isLineTooLong, MAX_LINE_OPTION, UNICODE_REASON } from '../ingest/csv-errors.js';
 import { isSniffFailure, typeUnsniffableFiles } from '../ingest/csv-malformed-sample.js';
 import type { Source as SourceConfig } from '../pipeline/schema-source.js';
@@ -55,7 +56,11 @@ export function csvSource(config: CsvConfig): Source {
       // `unsniffed`: files read with the columns typed from their well-formed rows instead of sniffed.
       const readerOf = (f: string, unsniffed?: ReadonlyMap<string, string[]>) =>
         `SELECT * FROM read_csv(${quoteLiteral(f)}, ${[...options, ...(unsniffed?.get(f) ?? typesOption(types))].join(', ')})`;
-      const readersOf = (unsniffed: ReadonlyMap<string, string[]>) => expanded.map((f) => readerOf(f, unsniffed));
+      // Files with a header and no record leave the union when others have records, so that
+      // their columns, all text to the sniffer, do not make the others' text (ingest/csv-header-only.ts).
+      const standIns = await headerOnlyStandIns();
+      const readersOf = (unsniffed: ReadonlyMap<string, string[]>) =>
+        expanded.flatMap((f) => (!standIns.has(f) ? [readerOf(f, unsniffed)] : standIns.get(f) !== undefined ? [standIns.get(f)!] : []));
       const createRelation = async (readers: string[]) => {
         // Integers a double would round stop the run, naming the column and the types to
         // declare (ingest/csv-integers.ts); declared columns are read as declared.
@@ -69,6 +74,19 @@ export function csvSource(config: CsvConfig): Source {
           { kind: 'source', context: { pipeline: ctx.pipeline, files: describeFiles(files) } },
         );
       };
+      async function headerOnlyStandIns(): Promise<Map<string, string | undefined>> {
+        const out = new Map<string, string | undefined>();
+        if (!config.header) return out;
+        const empty = new Set<string>();
+        for (const f of expanded) if (await isHeaderOnlyCsv(f, dialect).catch(() => false)) empty.add(f);
+        if (empty.size === 0 || empty.size === expanded.length) return out;
+        // The other files' columns; when they cannot be bound, the read fails below as before.
+        const others = expanded.filter((f) => !empty.has(f)).map((f) => readerOf(f));
+        const bound = await ctx.engine.columns(others.join(' UNION ALL BY NAME '), `read the CSV files of pipeline ${ctx.pipeline}`, { kind: 'source' }).catch(() => undefined);
+        if (!bound) return out;
+        for (const f of empty) out.set(f, await headerOnlyStandIn(f, dialect, bound.map((c) => c.name), types).catch(() => undefined));
+        return out;
+      }
       try {
         await createRelation(readersOf(new Map()));
       } catch (e) {
