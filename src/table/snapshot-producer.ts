@@ -21,6 +21,7 @@ import { readManifest, toManifestFile, writeManifest, type ManifestSummary } fro
 import { copyableManifestList, hasKnownCounts, readManifestList, writeManifestList } from '../iceberg/manifest-list.js';
 import type { AvroRawFile } from '../iceberg/avro/container.js';
 import { partitionType } from '../iceberg/partition.js';
+import { snapshotManifests } from '../iceberg/metadata-json.js';
 import { highestFieldId } from '../iceberg/schema.js';
 import type { DataFile, ManifestEntry, ManifestFile, PartitionSpec, Schema, Snapshot, SnapshotOperation, TableMetadata } from '../iceberg/types.js';
 import { ManifestContent, ManifestEntryStatus } from '../iceberg/types.js';
@@ -182,6 +183,13 @@ async function readParentList(io: FileIO, parent: Snapshot | undefined, append: 
   if (!parent) return { manifests: [] };
   const location = parent['manifest-list'];
   const id = String(parent['snapshot-id']);
+  // v1 allowed a snapshot to list its manifests inline, with no file counts: nothing to carry.
+  if (location === '' && snapshotManifests(parent) !== undefined) {
+    throw unsupportedError(
+      `table ${table}, snapshot ${id}: the snapshot lists its manifests inline (format v1, no manifest list), without the file counts a new snapshot must carry; floe reads such a table but cannot write to it`,
+      { context: { table, snapshot: id, feature: 'v1 inline manifests' } },
+    );
+  }
   // A parent that cannot be read fails the write before anything is committed; say where.
   const bytes = await withContext(io.read(location), `table ${table}, snapshot ${id}: cannot read manifest list ${location}`, table, id);
   try {

@@ -10,7 +10,7 @@
  *   renaming a field's own source column to the field's name stays allowed and later partition
  *   changes keep working.
  */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { assertBuilt, catalogPointer, expectFailure, floeIn, show, useTmpDirs, writeProject } from '../cli/helpers.js';
@@ -136,3 +136,37 @@ describe('bucket and truncate parameters beyond an int', () => {
     expectFailure(await floeIn(project, ['validate', 'bigb']), 2, ['bigb.yaml:5', 'must be at most 2147483647']);
   });
 });
+
+describe('a v1 table another engine wrote with inline manifests (no manifest list)', () => {
+  const LEGACY = path.resolve(import.meta.dirname, '../../../shared/fixtures/iceberg/duckdb-iceberg/iceberg_v1_deprecated/default/legacy_v1');
+
+  it('evolves (void partition field, widening, rename) and reads; a write says why it cannot go on top of it', async () => {
+    // A copy: the shared fixture is never written to.
+    const copy = path.join(await tmp(), 'legacy_v1');
+    await cp(LEGACY, copy, { recursive: true });
+    const T = 'raw.legacy';
+    await ok(['table', 'register', T, copy, '--map-location', `data/persistent/iceberg_v1_deprecated/default/legacy_v1=${copy}`]);
+    const out = await ok(['table', 'evolve', T, '--drop-partition-field', 'category', '--add-partition-field', 'bucket(3, id)', '--widen-column', 'amount=long', '--rename-column', 'category=cat']);
+    expect(out).toContain('partition spec 0 [cat as category] → spec 1 [void(cat) as category, bucket[3](id) as id_bucket]');
+    const m = await metadataAt(copy);
+    expect(m['format-version']).toBe(1);
+    expect(m['partition-spec']).toEqual(m['partition-specs'][1].fields);
+    expect(m['partition-specs'][1].fields.map((f: Field) => [f['field-id'], f.transform])).toEqual([[1000, 'void'], [1001, 'bucket[3]']]);
+    expect(m['last-partition-id']).toBe(1001);
+    const q = await ok(['query', `SELECT count(*) AS n, sum(amount) AS s FROM ${T}`, '--format', 'json']);
+    expect(JSON.parse(q)).toEqual([{ n: 3, s: expect.anything() }]);
+
+    await writeFile(path.join(project, 'legacy.csv'), 'id,cat,amount\n100,zz,5000000000\n');
+    const before = catalogPointer(project, T);
+    const r = await floeIn(project, ['load', T, path.join(project, 'legacy.csv')]);
+    expectFailure(r, 1, ['raw.legacy', 'lists its manifests inline (format v1, no manifest list)']);
+    expect(r.stderr).not.toContain('relative location');
+    expect(catalogPointer(project, T)).toBe(before);
+  });
+});
+
+/** The newest metadata file floe wrote in a registered table's (mapped) metadata folder. */
+async function metadataAt(tableDir: string): Promise<Record<string, any>> {
+  const names = (await readdir(path.join(tableDir, 'metadata'))).filter((n) => /^\d{5}-.*\.metadata\.json$/.test(n)).sort();
+  return JSON.parse(await readFile(path.join(tableDir, 'metadata', names[names.length - 1]!), 'utf8'));
+}
