@@ -42,7 +42,7 @@ import type { Source as SourceConfig } from '../pipeline/schema-source.js';
 import { collectSecrets, createRedactor, type Redactor } from '../pipeline/secrets.js';
 import { fileListSql } from './files.js';
 import { jsonLinesReadSql, mayHoldLongInteger, objectsSql, textJsonColumns } from './json-read.js';
-import { explainNestedCaseKeys } from './json-keys.js';
+import { explainNestedCaseKeys, refuseCaseDuplicateKeys } from './json-keys.js';
 import { SAMPLE_RECORDS } from './jsonl-lines.js';
 import { type FoundValue, JsonDuplicateKeyError, JsonSyntaxError, type JsonSpan, loneSurrogateAt, oneLine, scalarText, scanJson } from './http-json.js';
 import { boundParam, CursorCheck } from './http-incremental.js';
@@ -88,12 +88,15 @@ export function httpSource(config: HttpConfig): Source {
         // each page is a file, sampled whole unless it is larger than the reader's sample, and
         // mixed-type columns become text (json-read.ts).
         const what = `read the records fetched by pipeline ${ctx.pipeline}`;
+        // Keys that differ only in case, in one record or in two, are refused as in json and
+        // jsonl files (json-keys.ts): DuckDB would name the second `email_1`.
+        const pages = read.files.map((f, i) => ({ read: f, name: read.pageNames[i]!, lines: false as const }));
         const select = read.files.length
           ? await textJsonColumns(ctx.engine, `SELECT * FROM ${jsonLinesReadSql(read.files, { sampleAll: read.largestPage > SAMPLE_RECORDS })}`, what, {
               objects: objectsSql(read.files, 'newline_delimited'),
               mayHoldLong: read.longDigits,
               // Nested keys that differ only in case are named with their page and record (json-keys.ts).
-            }).catch(async (e: unknown) => Promise.reject(await explainNestedCaseKeys(e, read.files.map((f, i) => ({ read: f, name: read.pageNames[i]!, lines: false as const })), 'newline_delimited')))
+            }, (names) => refuseCaseDuplicateKeys(ctx.engine, pages, 'newline_delimited', names)).catch(async (e: unknown) => Promise.reject(await explainNestedCaseKeys(e, pages, 'newline_delimited')))
           : `SELECT * FROM read_json(${fileListSql([await emptyFile(dir)])}, format = 'newline_delimited')`;
         await ctx.engine.run(
           `CREATE OR REPLACE TEMP VIEW ${quoteIdent(relation)} AS ${select}`,

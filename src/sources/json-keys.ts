@@ -35,6 +35,7 @@ export interface JsonKeyFile {
 export async function refuseCaseDuplicateKeys(engine: Engine, files: readonly JsonKeyFile[], format: 'newline_delimited' | 'auto', columns: readonly string[]): Promise<void> {
   if (!mayHoldRenamedDuplicate(columns)) return;
   const where = async (f: JsonKeyFile, record: number) => {
+    if (f.lines === false) return { text: `${f.name} record ${record}`, record };
     if (format !== 'newline_delimited') return { text: `${f.name} (record ${record})`, record };
     const scan = await scanJsonLines(engine, f.read, {});
     const run = scan.runs?.filter((r) => r.record <= record - 1).at(-1);

@@ -10,7 +10,9 @@
  * - a request failing on a later page of cursor paging did not say which page;
  * - a gzip body that does not decompress was called a network error;
  * - a 401 after a redirect to another origin (which drops the headers) gave the credentials
- *   hint, and a redirect to ftp: was retried as a network error.
+ *   hint, and a redirect to ftp: was retried as a network error;
+ * - keys that differ only in case (`Id` and `id`) became the columns `Id` and `id_1`, where
+ *   json and jsonl files refuse them.
  * Each run also checks that the token reaches neither the output nor the table.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -207,6 +209,28 @@ describe('http source under attack, through the CLI', () => {
     expect(ftp.r.code, show(ftp.r)).toBe(1);
     expect(ftp.error).toContain(`GET ${api.origin}/to-ftp failed: redirected (302) to a ftp: URL, which floe does not follow (only http: and https:) (attempt 1; not retried)`);
     expect(api.hits.get('/to-ftp')).toHaveLength(1);
+  });
+
+  it('keys that differ only in case, in one record or on two pages, fail naming page and record, as in json files', async () => {
+    api.routes.set('/one-record', (_q, res) => json(res, [{ id: 1, email: 'a@x' }, { Id: 2, id: 3 }]));
+    const one = await runOnce(pipeline('/one-record'));
+    expect(one.r.code, show(one.r)).toBe(1);
+    expect(one.error).toContain(`page 1 (${api.origin}/one-record) record 2: the record has keys "Id" and "id", which name one column: column names are case-insensitive`);
+    expect(await one.p.tables()).not.toContain('raw.t');
+
+    api.routes.set('/two-pages', (_q, res, u) => {
+      const page = Number(u.searchParams.get('page'));
+      json(res, { data: page === 1 ? [{ id: 1, email: 'a@x' }] : page === 2 ? [{ id: 2, Email: 'b@x' }] : [] });
+    });
+    const two = await runOnce(pipeline('/two-pages', ['records_path: data', 'pagination: { kind: page }']));
+    expect(two.r.code, show(two.r)).toBe(1);
+    expect(two.error).toContain(`page 1 (${api.origin}/two-pages?page=1) record 1 has key "email" and page 2 (${api.origin}/two-pages?page=2) record 1 has key "Email", which name one column`);
+
+    // A column that only looks renamed (x and x_1, spelled so by the API) is read as it is.
+    api.routes.set('/x-1', (_q, res) => json(res, [{ id: 1, x: 'a', x_1: 'b' }]));
+    const ok = await runOnce(pipeline('/x-1'));
+    expect(ok.r.code, show(ok.r)).toBe(0);
+    expect(await ok.p.query('SELECT id, x, x_1 FROM raw.t')).toEqual([{ id: 1, x: 'a', x_1: 'b' }]);
   });
 
   it('a gzip body that does not decompress is named as such, not as a network error', async () => {
