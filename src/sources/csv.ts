@@ -27,7 +27,7 @@ export function csvSource(config: CsvConfig): Source {
       const files = await sourceFiles(config.path, ctx);
       const errors = ctx.engine.uniqueName('csv_reject_errors');
       const scans = ctx.engine.uniqueName('csv_reject_scans');
-      const options = [
+      const dialectOptions = [
         `delim = ${quoteLiteral(config.delimiter)}`,
         `header = ${config.header}`,
         `quote = ${quoteLiteral(config.quote)}`,
@@ -36,6 +36,9 @@ export function csvSource(config: CsvConfig): Source {
         `skip = ${config.skip}`,
         // Records up to 16 MiB, not DuckDB's 2 MB; a longer one is a reject (ingest/csv-errors.ts).
         MAX_LINE_OPTION,
+      ];
+      const options = [
+        ...dialectOptions,
         `filename = ${quoteLiteral(SOURCE_FILE_COLUMN)}`,
         'store_rejects = true',
         `rejects_table = ${quoteLiteral(errors)}`,
@@ -55,10 +58,14 @@ export function csvSource(config: CsvConfig): Source {
       const dialect: CsvDialect = { delimiter: config.delimiter, quote: config.quote, escape: config.escape, encoding: config.encoding, skip: config.skip };
       // `unsniffed`: files read with the columns typed from their well-formed rows instead of sniffed.
       const readerOf = (f: string, unsniffed?: ReadonlyMap<string, string[]>) =>
-        `SELECT * FROM read_csv(${quoteLiteral(f)}, ${[...options, ...(unsniffed?.get(f) ?? typesOption(types))].join(', ')})`;
+        `SELECT * FROM read_csv(${quoteLiteral(f)}, ${[...options, ...(unsniffed?.get(f) ?? typesOption([...types, ...unified]))].join(', ')})`;
+      // Columns DuckDB's multi-file reader types otherwise than text, though a file's own sniffer
+      // found only text (unifiedTypes).
+      let unified: (readonly [string, string])[] = [];
       // Files with a header and no record leave the union when others have records, so that
       // their columns, all text to the sniffer, do not make the others' text (ingest/csv-header-only.ts).
       const standIns = await headerOnlyStandIns();
+      unified = await unifiedTypes();
       const readersOf = (unsniffed: ReadonlyMap<string, string[]>) =>
         expanded.flatMap((f) => (!standIns.has(f) ? [readerOf(f, unsniffed)] : standIns.get(f) !== undefined ? [standIns.get(f)!] : []));
       const createRelation = async (readers: string[]) => {
@@ -74,6 +81,33 @@ export function csvSource(config: CsvConfig): Source {
           { kind: 'source', context: { pipeline: ctx.pipeline, files: describeFiles(files) } },
         );
       };
+      /**
+       * Each file is sniffed on its own, and a column with no value in a file's sample (all
+       * empty) is text to its sniffer: the union by name then made the column text for every
+       * file, and the table got `string` for numbers or dates the other files hold. The column
+       * types DuckDB's multi-file reader (union_by_name, as `floe load` reads) gives instead are
+       * forced on each file's reader where the union found only text; a value one file holds
+       * that does not fit is then a conversion error with its line (a reject under `rejects:`).
+       * Only looked at when two files with records give a text column; any failure leaves the
+       * read as it was.
+       */
+      async function unifiedTypes(): Promise<(readonly [string, string])[]> {
+        const withRows = expanded.filter((f) => !standIns.has(f));
+        if (withRows.length < 2) return [];
+        const declared = new Set(types.map(([c]) => c.toLowerCase()));
+        const purpose = `read the CSV files of pipeline ${ctx.pipeline}`;
+        const perFile = await ctx.engine.columns(withRows.map((f) => readerOf(f)).join(' UNION ALL BY NAME '), purpose, { kind: 'source' }).catch(() => undefined);
+        const text = (perFile ?? []).filter((c) => c.type.toString() === 'VARCHAR' && c.name !== SOURCE_FILE_COLUMN && !declared.has(c.name.toLowerCase()));
+        if (text.length === 0) return [];
+        const multi = await ctx.engine
+          .columns(`SELECT * FROM read_csv([${withRows.map(quoteLiteral).join(', ')}], ${[...dialectOptions, 'union_by_name = true', ...typesOption(types)].join(', ')})`, purpose, { kind: 'source' })
+          .catch(() => undefined);
+        if (!multi) return [];
+        return text.flatMap((c) => {
+          const t = multi.find((m) => m.name.toLowerCase() === c.name.toLowerCase())?.type.toString();
+          return t !== undefined && t !== 'VARCHAR' ? [[c.name, t] as const] : [];
+        });
+      }
       async function headerOnlyStandIns(): Promise<Map<string, string | undefined>> {
         const out = new Map<string, string | undefined>();
         if (!config.header) return out;

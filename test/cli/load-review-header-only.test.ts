@@ -48,4 +48,28 @@ describe('csv pipeline with a header-only file', () => {
     const r = await floeOk(project, ['query', 'SELECT source, line, raw FROM raw.days__rejects', '--format', 'json']);
     expect(JSON.parse(r.stdout)).toEqual([{ source: path.join(project, 'data', 'c.csv'), line: 4, raw: '4,5,2026-11-04,extra' }]);
   });
+
+  it('a column empty in one file keeps the type the other files give it; one that holds text in a file stays text', async () => {
+    await mkdir(path.join(project, 'data2'));
+    await writeFile(path.join(project, 'data2', 'a.csv'), 'id,amount,day,code\n1,2.50,2026-11-01,7\n');
+    await writeFile(path.join(project, 'data2', 'b.csv'), 'id,amount,day,code\n2,,,007\n3,,,\n');
+    await writeFile(path.join(project, 'data2', 'c.csv'), 'id,amount,day,code\n4,"x\ny",,\n5,abc,2026-11-05,8\n');
+    await writeFile(path.join(project, 'pipelines', 'gaps.yaml'), 'name: gaps\nsource:\n  kind: csv\n  path: data2/[ab].csv\ntarget:\n  table: raw.gaps\n  mode: append\n');
+    await floeOk(project, ['run', 'gaps']);
+    const q = await floeOk(project, ['query', 'SELECT id, amount, CAST(day AS VARCHAR) AS day, code FROM raw.gaps ORDER BY id', '--format', 'json']);
+    expect(JSON.parse(q.stdout)).toEqual([
+      { id: 1, amount: 2.5, day: '2026-11-01', code: '7' },
+      { id: 2, amount: null, day: null, code: '007' },
+      { id: 3, amount: null, day: null, code: null },
+    ]);
+    // c.csv's amounts are text: the column stays text, each value as written.
+    await writeFile(path.join(project, 'pipelines', 'gaps.yaml'), 'name: gaps\nsource:\n  kind: csv\n  path: data2/[ac].csv\ntarget:\n  table: raw.gaps2\n  mode: append\n');
+    await floeOk(project, ['run', 'gaps']);
+    const t = await floeOk(project, ['query', 'SELECT id, amount, CAST(day AS VARCHAR) AS day FROM raw.gaps2 ORDER BY id', '--format', 'json']);
+    expect(JSON.parse(t.stdout)).toEqual([
+      { id: 1, amount: '2.50', day: '2026-11-01' },
+      { id: 4, amount: 'x\ny', day: null },
+      { id: 5, amount: 'abc', day: '2026-11-05' },
+    ]);
+  });
 });
