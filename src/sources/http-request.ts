@@ -429,7 +429,9 @@ function failure(r: Extract<Attempt, { kind: 'retry' | 'fail' }>, attempts: numb
   if (hint === undefined && tooLong !== undefined) hint = 'Run the pipeline again once the API accepts requests again.';
   else if (hint === undefined && exhausted) hint = 'The API kept failing: check that it is up, or raise retries.max, retries.backoff or timeout in the pipeline file.';
   else if (hint === undefined && (r.status === 401 || r.status === 403)) hint = 'Check the credentials in the pipeline headers and the environment variables they read.';
-  else if (hint === undefined && r.status === 404) hint = 'Check the url of the source.';
+  else if (hint === undefined && r.status === 404 && opts.page !== undefined && opts.page > 1) {
+    hint = `The pages before page ${opts.page} were read: an API that answers 404 past its last page (Django REST framework's page numbers do) cannot be paged by number; follow the next page URL it gives instead (pagination: { kind: cursor, cursor_path: next }).`;
+  } else if (hint === undefined && r.status === 404) hint = 'Check the url of the source.';
   return sourceError(opts.redact(message), {
     cause: r.cause,
     retryable: exhausted,

@@ -272,7 +272,7 @@ function readPage(res: HttpResponse, config: HttpConfig, n: number, ctx: SourceC
   // Hashed line by line: a joined copy of a large page would double its memory for a digest.
   const hash = createHash('sha256');
   for (const [i, s] of spans.entries()) {
-    if (s.kind !== 'object') throw fail(`record ${i + 1} of ${at} is a ${s.kind}, not an object`);
+    if (s.kind !== 'object') throw fail(`record ${i + 1} of ${at} is ${s.kind === 'array' ? 'an array' : s.kind === 'null' ? 'null' : `a ${s.kind}`}, not an object`);
     const line = oneLine(text.slice(s.start, s.end));
     const lone = loneSurrogateAt(line);
     if (lone >= 0) {

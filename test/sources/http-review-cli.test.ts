@@ -12,7 +12,9 @@
  * - a 401 after a redirect to another origin (which drops the headers) gave the credentials
  *   hint, and a redirect to ftp: was retried as a network error;
  * - keys that differ only in case (`Id` and `id`) became the columns `Id` and `id_1`, where
- *   json and jsonl files refuse them.
+ *   json and jsonl files refuse them;
+ * - a 404 past the last page (Django REST framework) said "check the url", and a record that
+ *   is an array was "a array".
  * Each run also checks that the token reaches neither the output nor the table.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -231,6 +233,30 @@ describe('http source under attack, through the CLI', () => {
     const ok = await runOnce(pipeline('/x-1'));
     expect(ok.r.code, show(ok.r)).toBe(0);
     expect(await ok.p.query('SELECT id, x, x_1 FROM raw.t')).toEqual([{ id: 1, x: 'a', x_1: 'b' }]);
+  });
+
+  it('a 404 past the last page of page paging says why; records that are arrays or null are named in plain words', async () => {
+    // Django REST framework's PageNumberPagination: page 3 of a 2-page result is a 404.
+    api.routes.set('/drf', (_q, res, u) => {
+      const page = Number(u.searchParams.get('page') ?? 1);
+      if (page > 2) return json(res, { detail: 'Invalid page.' }, 404);
+      json(res, { results: [{ id: page }], next: page < 2 ? `${api.origin}/drf?page=${page + 1}` : null });
+    });
+    const p = await newProject();
+    await p.pipeline('p', pipeline('/drf', ['records_path: results', 'pagination: { kind: page }']));
+    const r = await p.floe(['run', 'p'], env);
+    expect(r.code, show(r)).toBe(1);
+    expect(r.stderr).toContain(`page 3, GET ${api.origin}/drf?page=3 returned 404 Not Found: {"detail":"Invalid page."} (attempt 1; not retried)`);
+    expect(r.stderr).toContain("hint: The pages before page 3 were read: an API that answers 404 past its last page (Django REST framework's page numbers do) cannot be paged by number; follow the next page URL it gives instead (pagination: { kind: cursor, cursor_path: next }).");
+    // Following that advice reads both pages.
+    await p.pipeline('p', pipeline('/drf', ['records_path: results', 'pagination: { kind: cursor, cursor_path: next }']));
+    expect((await p.floe(['run', 'p'], env)).code).toBe(0);
+    expect(await p.query('SELECT id FROM raw.t ORDER BY id')).toEqual([{ id: 1 }, { id: 2 }]);
+
+    api.routes.set('/arrays', (_q, res) => json(res, [[1, 2]]));
+    expect((await runOnce(pipeline('/arrays'))).error).toContain(`record 1 of page 1 (${api.origin}/arrays) is an array, not an object`);
+    api.routes.set('/nulls', (_q, res) => json(res, { data: [{ id: 1 }, null] }));
+    expect((await runOnce(pipeline('/nulls', ['records_path: data']))).error).toContain(`record 2 of page 1 (${api.origin}/nulls) is null, not an object`);
   });
 
   it('a gzip body that does not decompress is named as such, not as a network error', async () => {
