@@ -20,7 +20,7 @@
  * buffer stays DuckDB's usual 32 MiB: by default it is 16 times max_line_size, a 256 MiB block
  * per file being read, which a run's memory limit (and a UNION of several files) cannot give.
  */
-import { createReadStream } from 'node:fs';
+import { createReadStream, statSync } from 'node:fs';
 import { createGunzip } from 'node:zlib';
 import { FloeError } from '../errors.js';
 
@@ -30,6 +30,27 @@ export const CSV_MAX_LINE_BYTES = 16 * 1024 * 1024;
 
 /** The read_csv options giving CSV_MAX_LINE_BYTES, with DuckDB's usual buffer (see the header). */
 export const MAX_LINE_OPTION = `max_line_size = ${CSV_MAX_LINE_BYTES}, buffer_size = ${32 * 1024 * 1024}`;
+
+/**
+ * The max_line_size and buffer_size options for reading `file`. A record is no longer than
+ * its file, so a small file is read with a buffer just big enough for all of it (three times
+ * its bytes: DuckDB reads Latin-1 and UTF-16 as UTF-8, which may be longer) instead of DuckDB's
+ * 32 MiB: a csv pipeline reads each file with its own reader and unions them, and every reader
+ * holds its buffer at once, so a glob of 15 small files used to fill a run's 512 MB memory
+ * limit and fail with DuckDB's "Out of Memory Error". Compressed files (their text length is
+ * unknown), files that cannot be looked at and files past about 5 MiB get MAX_LINE_OPTION.
+ */
+export function maxLineOptionFor(file: string): string {
+  if (/\.(gz|zst)$/i.test(file)) return MAX_LINE_OPTION;
+  let size: number;
+  try {
+    size = statSync(file).size;
+  } catch {
+    return MAX_LINE_OPTION;
+  }
+  const bytes = Math.max(3 * size + 1024, 256 * 1024);
+  return bytes >= CSV_MAX_LINE_BYTES ? MAX_LINE_OPTION : `max_line_size = ${bytes}, buffer_size = ${bytes}`;
+}
 
 /** How much of a record a message quotes. */
 const EXCERPT_CHARS = 120;

@@ -25,7 +25,7 @@
  */
 import { quoteIdent, quoteLiteral } from '../engine/sql.js';
 import type { CsvDialect } from '../ingest/explain-read.js';
-import { MAX_LINE_OPTION } from '../ingest/csv-errors.js';
+import { maxLineOptionFor } from '../ingest/csv-errors.js';
 
 /** Four control bytes as the delimiter: no CSV line holds them, so each line is one value. */
 const NO_DELIMITER = 'chr(0) || chr(31) || chr(0) || chr(30)';
@@ -92,7 +92,7 @@ export function csvLineSummarySql(files: readonly string[], d: CsvDialect, encod
     .map((file, i) => {
       const lines =
         `SELECT ordinality AS line, coalesce(t, '') AS t FROM read_csv(${quoteLiteral(file)}, columns = {'t': 'VARCHAR'}, header = false, auto_detect = false, ` +
-        `quote = '', escape = '', delim = ${NO_DELIMITER}, strict_mode = false, encoding = ${quoteLiteral(encoding)}, ${MAX_LINE_OPTION}) WITH ORDINALITY`;
+        `quote = '', escape = '', delim = ${NO_DELIMITER}, strict_mode = false, encoding = ${quoteLiteral(encoding)}, ${maxLineOptionFor(file)}) WITH ORDINALITY`;
       return (
         `SELECT ${i} AS file_index, count(*)::BIGINT AS n, ` +
         `coalesce(list(CASE WHEN t = '' THEN -line ELSE line END) FILTER (WHERE line > ${d.skip} AND (t = '' OR ${odd})), []) AS marks FROM (SELECT line, t, ${u} AS u FROM (${lines}))`

@@ -10,7 +10,7 @@ import { type CsvDialect, explainReadFailure, refuseEmptyCsv } from '../ingest/e
 import { guardCsvDoubles } from '../ingest/csv-integers.js';
 import { refuseDuplicateCsvHeader } from '../ingest/csv-header.js';
 import { headerOnlyStandIn, isHeaderOnlyCsv } from '../ingest/csv-header-only.js';
-import { floeCsvError, isLineTooLong, MAX_LINE_OPTION, UNICODE_REASON } from '../ingest/csv-errors.js';
+import { floeCsvError, isLineTooLong, MAX_LINE_OPTION, maxLineOptionFor, UNICODE_REASON } from '../ingest/csv-errors.js';
 import { isSniffFailure, typeUnsniffableFiles } from '../ingest/csv-malformed-sample.js';
 import type { Source as SourceConfig } from '../pipeline/schema-source.js';
 import { quoteIdent, quoteLiteral } from '../engine/sql.js';
@@ -34,8 +34,6 @@ export function csvSource(config: CsvConfig): Source {
         `escape = ${quoteLiteral(config.escape)}`,
         `encoding = ${quoteLiteral(config.encoding)}`,
         `skip = ${config.skip}`,
-        // Records up to 16 MiB, not DuckDB's 2 MB; a longer one is a reject (ingest/csv-errors.ts).
-        MAX_LINE_OPTION,
       ];
       const options = [
         ...dialectOptions,
@@ -58,7 +56,9 @@ export function csvSource(config: CsvConfig): Source {
       const dialect: CsvDialect = { delimiter: config.delimiter, quote: config.quote, escape: config.escape, encoding: config.encoding, skip: config.skip };
       // `unsniffed`: files read with the columns typed from their well-formed rows instead of sniffed.
       const readerOf = (f: string, unsniffed?: ReadonlyMap<string, string[]>) =>
-        `SELECT * FROM read_csv(${quoteLiteral(f)}, ${[...options, ...(unsniffed?.get(f) ?? typesOption([...types, ...unified]))].join(', ')})`;
+        // Records up to 16 MiB, not DuckDB's 2 MB (a longer one is a reject), with a buffer that
+        // fits a small file (ingest/csv-errors.ts maxLineOptionFor).
+        `SELECT * FROM read_csv(${quoteLiteral(f)}, ${[...options, maxLineOptionFor(f), ...(unsniffed?.get(f) ?? typesOption([...types, ...unified]))].join(', ')})`;
       // Columns DuckDB's multi-file reader types otherwise than text, though a file's own sniffer
       // found only text (unifiedTypes).
       let unified: (readonly [string, string])[] = [];
@@ -100,7 +100,7 @@ export function csvSource(config: CsvConfig): Source {
         const text = (perFile ?? []).filter((c) => c.type.toString() === 'VARCHAR' && c.name !== SOURCE_FILE_COLUMN && !declared.has(c.name.toLowerCase()));
         if (text.length === 0) return [];
         const multi = await ctx.engine
-          .columns(`SELECT * FROM read_csv([${withRows.map(quoteLiteral).join(', ')}], ${[...dialectOptions, 'union_by_name = true', ...typesOption(types)].join(', ')})`, purpose, { kind: 'source' })
+          .columns(`SELECT * FROM read_csv([${withRows.map(quoteLiteral).join(', ')}], ${[...dialectOptions, MAX_LINE_OPTION, 'union_by_name = true', ...typesOption(types)].join(', ')})`, purpose, { kind: 'source' })
           .catch(() => undefined);
         if (!multi) return [];
         return text.flatMap((c) => {
