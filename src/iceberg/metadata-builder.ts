@@ -98,6 +98,29 @@ export function buildPartitionSpec(
   return { 'spec-id': specId, fields: out };
 }
 
+/**
+ * A column of `after` that takes the name of a partition field of one of `specs` without being
+ * that field's source, and did not have that name in `before` (the previous current schema).
+ * Iceberg Java rebinds every spec to a new current schema and refuses such a schema ("Cannot
+ * create identity partition sourced from different field in schema"); a clash a table already
+ * has is left alone.
+ */
+export function newPartitionNameClash(
+  specs: readonly PartitionSpec[],
+  before: StructType | undefined,
+  after: StructType,
+): { spec: PartitionSpec; field: PartitionField; column: { id: number; path: string[] } } | undefined {
+  for (const spec of specs) {
+    for (const field of spec.fields) {
+      const col = fieldByPath(after, field.name);
+      if (!col || col.id === field['source-id']) continue;
+      if (before && fieldByPath(before, field.name)?.id === col.id) continue;
+      return { spec, field, column: { id: col.id, path: col.path } };
+    }
+  }
+  return undefined;
+}
+
 /** Binds sort fields; no fields is the unsorted order, id 0. Null order defaults as Java's: asc → nulls-first. */
 export function buildSortOrder(schema: StructType, fields: readonly UnboundSortField[], orderId = 1): SortOrder {
   if (fields.length === 0) return UNSORTED_ORDER;

@@ -14,7 +14,7 @@ import type { PartitionSpec, Schema, SnapshotRef, SortOrder, TableMetadata } fro
 import type { TableChange, TableUpdate } from './updates.js';
 import { checkRequirements } from './requirements.js';
 import { highestFieldId, indexById, schemasEqual } from '../iceberg/schema.js';
-import { validateTableMetadata } from '../iceberg/metadata-builder.js';
+import { newPartitionNameClash, validateTableMetadata } from '../iceberg/metadata-builder.js';
 import { conflictError, internalError, notFound, schemaError, unsupportedError } from '../errors.js';
 
 export interface ApplyOptions {
@@ -132,6 +132,7 @@ function applyUpdate(d: Draft, u: TableUpdate): void {
     case 'set-current-schema': {
       const id = resolveLastAdded('schema', u['schema-id'], d.lastAddedSchemaId);
       if (!m.schemas.some((s) => s['schema-id'] === id)) throw notFound(`cannot set current schema: no schema with id ${id}`);
+      refusePartitionNameClash(m, id);
       m['current-schema-id'] = id;
       return;
     }
@@ -361,4 +362,20 @@ export function applyChange(base: TableMetadata | null, change: TableChange, opt
   d.m['last-updated-ms'] = Math.max(opts.now, base?.['last-updated-ms'] ?? 0);
   validateTableMetadata(d.m);
   return d.m;
+}
+
+/**
+ * A new current schema must not give a column the name of a partition field that is not
+ * sourced from it (Iceberg Java refuses such a schema when it rebinds the specs); a clash the
+ * table already has is left alone. Catches columns a write adds (on_schema_change: add_columns).
+ */
+function refusePartitionNameClash(m: TableMetadata, id: number): void {
+  const before = m.schemas.find((s) => s['schema-id'] === m['current-schema-id']);
+  const after = m.schemas.find((s) => s['schema-id'] === id)!;
+  const clash = newPartitionNameClash(m['partition-specs'], before, after);
+  if (!clash) return;
+  throw schemaError(
+    `column '${clash.column.path.join('.')}' (id ${clash.column.id}) would take the name of partition field '${clash.field.name}' of spec ${clash.spec['spec-id']} (${clash.field.transform} of column id ${clash.field['source-id']}); Iceberg refuses a column named like a partition field that is not sourced from it`,
+    { context: { column: clash.column.path.join('.') }, hint: `give the column another name, e.g. in the pipeline: columns: { ${clash.column.path.join('.')}: { rename: <new name> } }` },
+  );
 }

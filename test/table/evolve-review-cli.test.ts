@@ -110,6 +110,28 @@ describe('a column named like a partition field', () => {
   });
 });
 
+describe('a run that adds a column named like a partition field (on_schema_change: add_columns)', () => {
+  it('fails naming the column and the field, commits nothing, and runs once the pipeline renames the column', async () => {
+    const T = 'raw.pname_run';
+    await ok(['table', 'create', T, '--column', 'id long', '--column', 'ts timestamp', '--partition-by', 'day(ts)']);
+    await mkdir(path.join(project, 'pipelines'), { recursive: true });
+    await writeFile(path.join(project, 'pname.csv'), 'id,ts,ts_day\n1,2024-01-01 00:00:00,hello\n');
+    const file = path.join(project, 'pipelines', 'pname.yaml');
+    await writeFile(file, `name: pname\nsource: { kind: csv, path: pname.csv }\ntarget: { table: ${T}, mode: append, on_schema_change: add_columns }\n`);
+    const before = catalogPointer(project, T);
+    const r = await floeIn(project, ['run', 'pname']);
+    expectFailure(r, 1, ["column 'ts_day' (id 3) would take the name of partition field 'ts_day' of spec 0", 'rename: <new name>']);
+    expect(catalogPointer(project, T)).toBe(before);
+    const m = await metadata(T);
+    expect(m.schemas.length).toBe(1);
+
+    await writeFile(file, `name: pname\nsource: { kind: csv, path: pname.csv }\ncolumns:\n  ts_day: { rename: ts_day_text }\ntarget: { table: ${T}, mode: append, on_schema_change: add_columns }\n`);
+    await ok(['run', 'pname']);
+    const q = await ok(['query', `SELECT id, ts_day_text FROM ${T}`, '--format', 'json']);
+    expect(JSON.parse(q)).toEqual([{ id: 1, ts_day_text: 'hello' }]);
+  });
+});
+
 describe('bucket and truncate parameters beyond an int', () => {
   it('are a usage error (exit 2) naming the option, in table create, table evolve and a pipeline file', async () => {
     expectFailure(await floeIn(project, ['table', 'create', 'raw.bigbucket', '--column', 'id long', '--partition-by', 'bucket(2147483648, id)']), 2, [

@@ -6,7 +6,7 @@
  * rule; nothing is built, so nothing changes.
  */
 import { FloeError, schemaError, usageError } from '../../errors.js';
-import type { UnboundSortField } from '../../iceberg/metadata-builder.js';
+import { newPartitionNameClash, type UnboundSortField } from '../../iceberg/metadata-builder.js';
 import { columnName, fieldByPath } from '../../iceberg/schema.js';
 import type { PartitionSpec, Schema, SortOrder, TableMetadata } from '../../iceberg/types.js';
 import { nextSchemaId } from '../snapshot-producer.js';
@@ -164,19 +164,16 @@ function droppedHere<T>(f: () => T, drops: readonly string[] | undefined, table:
  * A clash the table already has (another tool made it) is left alone.
  */
 function refusePartitionNameClash(m: TableMetadata, base: Schema, schema: Schema, req: EvolveRequest, table: string): void {
-  for (const spec of m['partition-specs']) {
-    for (const f of spec.fields) {
-      const col = fieldByPath(schema, f.name);
-      if (!col || col.id === f['source-id'] || fieldByPath(base, f.name)?.id === col.id) continue;
-      const renamed = (req.renameColumns ?? []).find((r) => r.to === col.path[col.path.length - 1] && fieldByPath(base, r.from)?.id === col.id);
-      const what = renamed ? `rename '${renamed.from}' to '${renamed.to}'` : `add column '${f.name}'`;
-      const source = layoutSourceText(m, schema, f['source-id']);
-      throw schemaError(`table ${table}: cannot ${what}: partition field '${f.name}' of spec ${spec['spec-id']} (${f.transform === 'identity' ? source : `${f.transform}(${source})`}) has that name`, {
-        context: { table, column: f.name },
-        hint: 'Iceberg refuses a column named like a partition field of the table that is not sourced from it; pick another name',
-      });
-    }
-  }
+  const clash = newPartitionNameClash(m['partition-specs'], base, schema);
+  if (!clash) return;
+  const { spec, field: f, column: col } = clash;
+  const renamed = (req.renameColumns ?? []).find((r) => r.to === col.path[col.path.length - 1] && fieldByPath(base, r.from)?.id === col.id);
+  const what = renamed ? `rename '${renamed.from}' to '${renamed.to}'` : `add column '${f.name}'`;
+  const source = layoutSourceText(m, schema, f['source-id']);
+  throw schemaError(`table ${table}: cannot ${what}: partition field '${f.name}' of spec ${spec['spec-id']} (${f.transform === 'identity' ? source : `${f.transform}(${source})`}) has that name`, {
+    context: { table, column: f.name },
+    hint: 'Iceberg refuses a column named like a partition field of the table that is not sourced from it; pick another name',
+  });
 }
 
 function layoutSourceText(m: TableMetadata, schema: Schema, id: number): string {
