@@ -281,6 +281,18 @@ async function attemptOnce(req: HttpRequest, opts: RequestOptions): Promise<Atte
       const why = causeMessage(e);
       return { kind: 'retry', method, url, reason: `the compressed response body could not be decoded (${code}${why ? `: ${why}` : ''})`, cause: e };
     }
+    // undici refusing what it was given (a header value with a control character, say): nothing was sent, and a retry would send nothing either.
+    if (code === 'UND_ERR_INVALID_ARG') {
+      const why = causeMessage(e);
+      return {
+        kind: 'fail',
+        method,
+        url,
+        reason: `the request could not be sent${why ? `: ${why}` : ''} (${code})`,
+        cause: e,
+        hint: 'Check the headers of the source and the values of the environment variables they read: a value may not hold a control character or a line break.',
+      };
+    }
     if (e instanceof TypeError && (code !== undefined || e.message === 'fetch failed' || e.message === 'terminated')) {
       // Without a code (fetch refusing a port such as 1 or 6000, say), the cause's text says why.
       const why = code ?? causeMessage(e);

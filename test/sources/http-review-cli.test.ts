@@ -14,7 +14,9 @@
  * - keys that differ only in case (`Id` and `id`) became the columns `Id` and `id_1`, where
  *   json and jsonl files refuse them;
  * - a 404 past the last page (Django REST framework) said "check the url", and a record that
- *   is an array was "a array".
+ *   is an array was "a array";
+ * - a header value undici refuses (a control character from a variable) was retried three
+ *   times as a "network error" with the hint that the API kept failing.
  * Each run also checks that the token reaches neither the output nor the table.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -257,6 +259,18 @@ describe('http source under attack, through the CLI', () => {
     expect((await runOnce(pipeline('/arrays'))).error).toContain(`record 1 of page 1 (${api.origin}/arrays) is an array, not an object`);
     api.routes.set('/nulls', (_q, res) => json(res, { data: [{ id: 1 }, null] }));
     expect((await runOnce(pipeline('/nulls', ['records_path: data']))).error).toContain(`record 2 of page 1 (${api.origin}/nulls) is null, not an object`);
+  });
+
+  it('a header value with a control character (a bad variable) fails at once as not sent, not as a network error retried', async () => {
+    api.routes.set('/ctl', (_q, res) => json(res, [{ id: 1 }]));
+    const p = await newProject();
+    await p.pipeline('p', pipeline('/ctl'));
+    const r = await p.floe(['run', 'p'], { API_TOKEN: `${TOKEN}\x01` });
+    expect(r.code, show(r)).toBe(1);
+    expect(r.stderr).toContain(`GET ${api.origin}/ctl failed: the request could not be sent: invalid authorization header (UND_ERR_INVALID_ARG) (attempt 1; not retried)`);
+    expect(r.stderr).toContain('hint: Check the headers of the source and the values of the environment variables they read: a value may not hold a control character or a line break.');
+    expect(r.stdout + r.stderr).not.toContain(TOKEN);
+    expect(api.hits.get('/ctl')).toBeUndefined();
   });
 
   it('a gzip body that does not decompress is named as such, not as a network error', async () => {
