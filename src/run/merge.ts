@@ -40,12 +40,14 @@ import { readMapKeys } from '../ingest/map-keys.js';
 import { reconcileColumns } from '../ingest/reconcile.js';
 import { loadTable, type LoadedTable } from '../table/load.js';
 import { planScan, type ScanDelete, type ScanPlan } from '../table/scan.js';
+import type { ScanTask } from '../table/delete-index.js';
 import { referencedDataFile } from '../table/delete-index.js';
 import { currentSchema, nextSchemaId, refuseRowLineage } from '../table/snapshot-producer.js';
 import { mergeWriteMode } from '../table/position-deletes.js';
 import { type EntryCheck, noNewDeletesForDataFiles, validateNewEntries } from './merge-conflicts.js';
 import { mergeOnRead, mergeOnReadObstacle } from './merge-on-read.js';
 import { candidatesHoldingKeys } from './merge-prune.js';
+import { stagePositions } from './merge-positions.js';
 import { keyBoundVariables, rewriteSql } from './merge-rewrite.js';
 import { writeWithheld } from '../governance/withhold.js';
 
@@ -194,10 +196,11 @@ async function mergeStaged({ o, name, table, tableSchema, r, incoming, keys, sum
   const carried = r.schema.fields.map((f) => (tableSchema.fields.some((t) => t.id === f.id) ? quoteIdent(tableSchema.fields.find((t) => t.id === f.id)!.name) : `NULL`) + ` AS ${quoteIdent(f.name)}`);
   let selectSql = `SELECT * EXCLUDE (${DELETE}) FROM ${quoteIdent(incoming)} WHERE NOT ${DELETE}`;
   const startId = m['current-snapshot-id'];
+  const top = keys.map((k) => r.schema.fields.find((f) => f.id === k.id));
+  const topKeys = top.every((f) => f !== undefined) ? (top as NestedField[]) : undefined;
+  // Whether the candidates' key columns can be read by field id, with their deletes applied.
+  const obstacle = candidates.length === 0 ? undefined : topKeys ? await mergeOnReadObstacle(o.engine, table, topKeys, candidates) : 'a merge key is a nested field';
   if (mergeWriteMode(m.properties, name) === 'merge-on-read') {
-    const top = keys.map((k) => r.schema.fields.find((f) => f.id === k.id));
-    const topKeys = top.every((f) => f !== undefined) ? (top as NestedField[]) : undefined;
-    const obstacle = topKeys ? await mergeOnReadObstacle(o.engine, table, topKeys, candidates) : 'a merge key is a nested field';
     if (obstacle === undefined) {
       const result = await mergeOnRead({
         o, table, name, schema: r.schema, evolved: r.evolved, incoming, keys: topKeys!, insertSql: selectSql, adds: summary.adds > 0n, candidates, range: range ?? undefined,
@@ -207,6 +210,10 @@ async function mergeStaged({ o, name, table, tableSchema, r, incoming, keys, sum
     }
     // Otherwise copy-on-write below: the same rows, only slower (the obstacle is not an error).
   }
+  // Copy-on-write rewrites only the candidates with a live row whose key is incoming: a file
+  // whose bounds hold an incoming key but whose rows do not (new keys inside its range, random
+  // ids) is left as it is, not rewritten unchanged.
+  if (candidates.length && obstacle === undefined) candidates = await candidatesWithKeys(o.engine, table, candidates, topKeys!, incoming, range, name);
   let split: Awaited<ReturnType<typeof keyBoundVariables>> | undefined;
   try {
     if (candidates.length) {
@@ -231,6 +238,15 @@ async function mergeStaged({ o, name, table, tableSchema, r, incoming, keys, sum
   } finally {
     await split?.drop();
   }
+}
+
+/** The candidates holding a live row whose key is incoming (read as a merge-on-read merge finds its positions). */
+async function candidatesWithKeys(engine: Engine, table: LoadedTable, candidates: readonly ScanTask[], keys: readonly NestedField[], incoming: string, range: KeyRange | null, name: string): Promise<ScanTask[]> {
+  const stored = new Set(candidates.flatMap((t) => [t.file.file_path, ...t.deletes.map((d) => d.file.file_path)]));
+  const local = new Map(await Promise.all([...stored].map(async (l) => [l, await table.io.localPath(l)] as const)));
+  const positions = await stagePositions({ engine, tasks: candidates, local, keys, incoming, range: range ?? undefined, table: name });
+  await engine.run(`DROP TABLE IF EXISTS ${quoteIdent(positions.relation)}`, 'drop the merge positions').catch(() => undefined);
+  return candidates.filter((_, i) => positions.counts.has(i));
 }
 
 /** Position delete files that name only data files in `removed`. */
