@@ -80,6 +80,9 @@ export function identifierKey(kind: string, raw: unknown, options: { phoneRegion
       return typeof n.value === 'string' ? { value: n.value, key: n.value } : undefined;
     }
     case 'loyalty': {
+      // A negative number ('-1', an integer column's "no card") is no loyalty number; without
+      // this the '-' would be dropped below and -1 would match card 1.
+      if (/^-\s*\d+(?:\.0*)?$/.test(text)) return undefined;
       const compact = text.replace(/[\s-]/g, '').toUpperCase();
       const m = /^[A-Z]*0*(\d+)$/.exec(compact);
       return { value: compact, key: m ? m[1]! : compact.toLowerCase() };

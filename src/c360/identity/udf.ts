@@ -99,6 +99,7 @@ function identityBlocker(userBlocks: BlockLists): (kind: string, value: string) 
     const bk = blockKind(kind);
     const direct = blocks.isBlocked(bk, value);
     if (direct) return direct;
+    if (isNoneNumber(kind, value)) return 'placeholder';
     const listed = listedKeys.get(kind);
     const email = keyFamily(kind) === 'email';
     if (!email && !listed?.size) return undefined; // no second parse when nothing can match
@@ -109,6 +110,22 @@ function identityBlocker(userBlocks: BlockLists): (kind: string, value: string) 
     if (listed?.has(key) || (keyFamily(kind) === 'phone' && listed?.has(phoneBase(key)))) return 'listed';
     return email && key !== value ? blocks.isBlocked(bk, key) : undefined;
   };
+}
+
+/**
+ * A loyalty number or other id (not an email or phone) that stands for "none": zero in any
+ * spelling ('0', '0000', 'L000', the all-zero UUID, whatever the kind is called), nothing but
+ * punctuation ('***', '...'), or -1 (a negative loyalty number has no key: keys.ts). Integer columns
+ * and exports write these where a customer has no card or id, and every such row would
+ * otherwise share one key with all the others.
+ */
+function isNoneNumber(kind: string, value: string): boolean {
+  const family = keyFamily(kind);
+  if (family === 'email' || family === 'phone') return false;
+  const key = identifierKey(kind, value)?.key;
+  if (key === undefined) return false;
+  if (/^-0*1$/.test(key)) return true;
+  return key.replace(/[^\p{L}\p{N}]/gu, '').replace(/0/g, '') === '';
 }
 
 export function registerIdentityFunctions(connection: DuckDBConnection, userBlocks: BlockLists): void {
