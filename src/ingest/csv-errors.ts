@@ -198,15 +198,17 @@ async function lineEndingError(e: FloeError, s: CsvErrorSetting): Promise<unknow
   if (!file) return e;
   const fault = await lineEndingFault(file, s.quote ?? '"', s.escape ?? '"').catch(() => undefined);
   if (!fault) return e;
-  const what =
-    fault.ending === 'cr'
-      ? 'the line holds a carriage return (\\r) outside quotes that ends no line'
-      : `the line ends with ${fault.ending === 'lf' ? '\\n (LF)' : '\\r\\n (CRLF)'}, but line ${fault.first.line} ends with ${fault.first.ending === 'lf' ? '\\n (LF)' : '\\r\\n (CRLF)'}: the CSV reader takes one line ending per file`;
+  const name = { lf: '\\n (LF)', crlf: '\\r\\n (CRLF)', cr: '\\r (CR)' } as const;
+  // A lone \r in a file of \n or \r\n lines is no line ending to the reader.
+  const stray = fault.ending === 'cr' && fault.first.ending !== 'cr';
+  const what = stray
+    ? 'the line holds a carriage return (\\r) outside quotes that ends no line'
+    : `the line ends with ${name[fault.ending]}, but line ${fault.first.line} ends with ${name[fault.first.ending]}: the CSV reader takes one line ending per file`;
   return new FloeError(e.kind, `${s.pipeline !== undefined ? `pipeline ${s.pipeline}: ` : ''}${file}:${fault.line}: ${what}`, {
     cause: e,
     context: { ...e.context, file, line: fault.line },
     hint:
-      fault.ending === 'cr'
+      stray
         ? 'Quote the field that holds it, or remove it from the export.'
         : `Give every line of the file one ending, e.g. with dos2unix or sed -i 's/\\r$//'${/\.gz$/i.test(file) ? ' on the file decompressed' : ''}.`,
     retryable: e.retryable,
@@ -217,10 +219,10 @@ async function lineEndingError(e: FloeError, s: CsvErrorSetting): Promise<unknow
 export interface LineEndingFault {
   /** The physical line (1-based) at fault. */
   line: number;
-  /** How it ends: `cr` is a lone carriage return, which ends no line. */
+  /** How it ends: `cr` is a lone carriage return (a line ending only in a file of them). */
   ending: 'lf' | 'crlf' | 'cr';
   /** The first line's ending, which the others should have. */
-  first: { line: number; ending: 'lf' | 'crlf' };
+  first: { line: number; ending: 'lf' | 'crlf' | 'cr' };
 }
 
 /**
@@ -242,8 +244,8 @@ export async function lineEndingFault(file: string, quote: string, escape: strin
   let quoted = false;
   let escaped = false;
   let pendingCr = false;
-  let first: { line: number; ending: 'lf' | 'crlf' } | undefined;
-  const ended = (ending: 'lf' | 'crlf'): LineEndingFault | undefined => {
+  let first: { line: number; ending: 'lf' | 'crlf' | 'cr' } | undefined;
+  const ended = (ending: 'lf' | 'crlf' | 'cr'): LineEndingFault | undefined => {
     if (!first) first = { line, ending };
     else if (first.ending !== ending) return { line, ending, first };
     line++;
@@ -254,10 +256,10 @@ export async function lineEndingFault(file: string, quote: string, escape: strin
       for (const b of chunk as Buffer) {
         if (pendingCr) {
           pendingCr = false;
-          if (b !== 0x0a) return { line, ending: 'cr', first: first ?? { line, ending: 'crlf' } };
-          const f = ended('crlf');
+          const f = ended(b === 0x0a ? 'crlf' : 'cr');
           if (f) return f;
-          continue;
+          if (b === 0x0a) continue;
+          // Else b starts the next line.
         }
         if (quoted) {
           if (escaped) escaped = false;

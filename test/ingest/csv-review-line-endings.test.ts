@@ -27,7 +27,12 @@ describe('lineEndingFault', () => {
   it('names the first differing line, counting quoted line breaks as lines', async () => {
     expect(await fault('a,b\n1,"x\r\ny"\n2,3\r\n4,5\n')).toEqual({ line: 4, ending: 'crlf', first: { line: 1, ending: 'lf' } });
     expect(await fault('a,b\r\n1,2\r\n3,4\n')).toEqual({ line: 3, ending: 'lf', first: { line: 1, ending: 'crlf' } });
-    expect(await fault('a,b\n1,x\ry\n')).toMatchObject({ line: 2, ending: 'cr' });
+    expect(await fault('a,b\n1,x\ry\n')).toMatchObject({ line: 2, ending: 'cr', first: { line: 1, ending: 'lf' } });
+  });
+
+  it('takes lone \\r line endings (old Mac files) as one kind of ending', async () => {
+    expect(await fault('a,b\r1,2\r3,4\r')).toBeUndefined();
+    expect(await fault('a,b\r1,2\r\n3,4\r')).toEqual({ line: 2, ending: 'crlf', first: { line: 1, ending: 'cr' } });
   });
 
   it('follows the quote and an escape other than it', async () => {
