@@ -147,6 +147,17 @@ function paramClash(v: { url?: unknown; params?: unknown; pagination?: unknown; 
   }
 }
 
+/** `page` paging sends a page size only with both `size_param` and `size`: one alone would be ignored without a word. */
+function pageSize(v: { pagination?: unknown }, ctx: z.RefinementCtx): void {
+  const p = v.pagination as { kind?: unknown; size_param?: unknown; size?: unknown } | undefined;
+  if (p?.kind !== 'page' || (p.size_param === undefined) === (p.size === undefined)) return;
+  ctx.addIssue(
+    p.size === undefined
+      ? { code: 'custom', path: ['pagination', 'size_param'], message: 'size_param needs size, the page size to send in it; without size nothing would be sent' }
+      : { code: 'custom', path: ['pagination', 'size'], message: 'size needs size_param, the query parameter the API reads the page size from; without it size would be ignored' },
+  );
+}
+
 export const httpSource = z.strictObject({
   kind: z.literal('http'),
   url: urlString(['http', 'https'], 'The endpoint; may hold "${VAR}" references'),
@@ -165,7 +176,9 @@ export const httpSource = z.strictObject({
       backoff: duration.prefault('1s').describe('Delay before the first retry; doubled for each further retry'),
     })
     .prefault({}),
-}).superRefine(paramClash, evenWithErrors);
+})
+  .superRefine(paramClash, evenWithErrors)
+  .superRefine(pageSize, evenWithErrors);
 
 export const sqlSource = z.strictObject({
   kind: z.literal('sql'),

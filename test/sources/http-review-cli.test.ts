@@ -16,7 +16,9 @@
  * - a 404 past the last page (Django REST framework) said "check the url", and a record that
  *   is an array was "a array";
  * - a header value undici refuses (a control character from a variable) was retried three
- *   times as a "network error" with the hint that the API kept failing.
+ *   times as a "network error" with the hint that the API kept failing;
+ * - `pagination: { kind: page, size: 50 }` without size_param (or size_param without size)
+ *   was valid, and the size was never sent.
  * Each run also checks that the token reaches neither the output nor the table.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -271,6 +273,25 @@ describe('http source under attack, through the CLI', () => {
     expect(r.stderr).toContain('hint: Check the headers of the source and the values of the environment variables they read: a value may not hold a control character or a line break.');
     expect(r.stdout + r.stderr).not.toContain(TOKEN);
     expect(api.hits.get('/ctl')).toBeUndefined();
+  });
+
+  it('page paging with size but no size_param, or the other way round, is a config error at its line:col, not ignored', async () => {
+    const p = await newProject();
+    for (const [setting, message] of [
+      ['size: 50', 'source.pagination.size: size needs size_param, the query parameter the API reads the page size from; without it size would be ignored'],
+      ['size_param: per_page', 'source.pagination.size_param: size_param needs size, the page size to send in it; without size nothing would be sent'],
+    ] as const) {
+      const file = await p.pipeline('p', pipeline('/never', [`pagination: { kind: page, ${setting} }`]));
+      const line = pipeline('/never', [`pagination: { kind: page, ${setting} }`]).split('\n').findIndex((l) => l.includes(setting));
+      // The column of the value, as floe's diagnostics point at it.
+      const col = pipeline('/never', [`pagination: { kind: page, ${setting} }`]).split('\n')[line]!.indexOf(setting) + setting.indexOf(': ') + 3;
+      const r = await p.floe(['validate'], env);
+      expect(r.code, show(r)).toBe(2);
+      expect(r.stderr).toContain(`${file}:${line + 1}:${col}: ${message}`);
+    }
+    await p.pipeline('p', pipeline('/never', ['pagination: { kind: page, size_param: per_page, size: 50 }']));
+    expect((await p.floe(['validate'], env)).code).toBe(0);
+    expect(api.hits.get('/never')).toBeUndefined();
   });
 
   it('a gzip body that does not decompress is named as such, not as a network error', async () => {
