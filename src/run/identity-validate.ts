@@ -35,17 +35,34 @@ function namedColumns(p: IdentityPipeline): { input: number; table: string; colu
   ]);
 }
 
-/** Column names of a schema, with struct fields as dotted paths ('requester.email'). */
-function columnPaths(fields: readonly NestedField[], prefix = ''): string[] {
-  return fields.flatMap((f) => [`${prefix}${f.name}`, ...(typeof f.type === 'object' && f.type.type === 'struct' ? columnPaths(f.type.fields, `${prefix}${f.name}.`) : [])]);
+/** Types of the columns of a schema by dotted path; a struct, list or map as its type name. */
+function columnTypes(fields: readonly NestedField[], prefix = ''): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const f of fields) {
+    out.set(`${prefix}${f.name}`, typeof f.type === 'string' ? f.type : f.type.type);
+    if (typeof f.type === 'object' && f.type.type === 'struct') for (const [k, v] of columnTypes(f.type.fields, `${prefix}${f.name}.`)) out.set(k, v);
+  }
+  return out;
 }
 
-function missingColumnDiagnostics(f: IdentityFile, columnsOf: (table: string) => readonly string[] | undefined): Diagnostic[] {
+/**
+ * Iceberg types an updated_at column may have: a date or timestamp, or text holding one. Any
+ * other (an epoch number, a boolean) would read as no time at all for every record, and
+ * most_recent would silently keep the oldest values.
+ */
+export const UPDATED_AT_TYPES = /^(date|timestamp|timestamptz|timestamp_ns|timestamptz_ns|string)$/;
+
+function missingColumnDiagnostics(f: IdentityFile, columnsOf: (table: string) => Map<string, string> | undefined): Diagnostic[] {
   const out: Diagnostic[] = [];
   for (const c of namedColumns(f.pipeline)) {
-    const cols = columnsOf(c.table);
-    if (!cols || cols.includes(c.column)) continue;
-    out.push({ file: f.file, ...locate(f.source, c.path), path: c.path.join('.'), message: `column '${c.column}' is not in table ${c.table}${didYouMean(c.column, cols)}`, severity: 'error' });
+    const types = columnsOf(c.table);
+    if (!types) continue;
+    const type = types.get(c.column);
+    const at = { file: f.file, ...locate(f.source, c.path), path: c.path.join('.') };
+    if (type === undefined) out.push({ ...at, message: `column '${c.column}' is not in table ${c.table}${didYouMean(c.column, [...types.keys()])}`, severity: 'error' });
+    else if (c.path[2] === 'updated_at' && !UPDATED_AT_TYPES.test(type)) {
+      out.push({ ...at, message: `column '${c.column}' of table ${c.table} is ${type}: updated_at must be a date or timestamp (or text holding one)`, severity: 'error' });
+    }
   }
   return out;
 }
@@ -60,12 +77,12 @@ export async function identityColumnDiagnostics(project: ProjectConfig, files: r
   }
   try {
     const io = RoutingFileIO.forStorage(project.storage);
-    const columns = new Map<string, string[] | undefined>();
+    const columns = new Map<string, Map<string, string> | undefined>();
     for (const f of files) {
       for (const i of f.pipeline.inputs) {
         if (columns.has(i.table)) continue;
         const id = parseTableIdentifier(i.table);
-        columns.set(i.table, (await catalog.tableExists(id)) ? columnPaths(currentSchema((await loadTable(catalog, io, id)).metadata).fields) : undefined);
+        columns.set(i.table, (await catalog.tableExists(id)) ? columnTypes(currentSchema((await loadTable(catalog, io, id)).metadata).fields) : undefined);
       }
     }
     return files.flatMap((f) => missingColumnDiagnostics(f, (t) => columns.get(t)));

@@ -7,6 +7,7 @@
  *   __id_ids (rec, kind, value, key, blocked)
  */
 import type { Engine } from '../../engine/duckdb.js';
+import { configError } from '../../errors.js';
 import { quoteIdent, quoteLiteral } from '../../engine/sql.js';
 import type { PiiColumn } from '../../governance/policy.js';
 import { ID_BLOCKED, ID_KEY, ID_VALUE } from './udf.js';
@@ -87,6 +88,17 @@ export async function stageRecords(
     const named = Object.entries(input.identifiers);
     const typed = named.length ? await engine.columns(`SELECT ${named.map(([, c], i) => `${col(c)} AS ${quoteIdent(`t${i}`)}`).join(', ')} FROM ${quoteIdent(input.relation)}`, `read the identifier types of ${input.table}`) : [];
     const idTypes = new Map(named.map(([k], i) => [k, String(typed[i]?.type ?? '')]));
+    if (input.updatedAt) {
+      const [t] = await engine.columns(`SELECT ${col(input.updatedAt)} FROM ${quoteIdent(input.relation)}`, `read the type of ${input.table}.${input.updatedAt}`);
+      const type = String(t?.type ?? '');
+      // An epoch number or a boolean would read as no time for every record (most_recent then
+      // silently keeps the oldest values): refused, as floe validate refuses it.
+      if (!/^(DATE|TIMESTAMP|VARCHAR)/i.test(type)) {
+        throw configError(`input ${input.table}: updated_at column '${input.updatedAt}' is ${type}: it must be a date or timestamp (or text holding one)`, {
+          context: { table: input.table, column: input.updatedAt },
+        });
+      }
+    }
     const select = [
       `${n} AS input`,
       `${quoteLiteral(input.table)} AS source_table`,
