@@ -12,6 +12,7 @@
 import { quoteIdent } from '../engine/sql.js';
 import type { CsvDialect } from './explain-read.js';
 import { firstRecord, readTextHead } from './csv-malformed-sample.js';
+import { duplicateHeaderNames } from './csv-header.js';
 
 /** Files only this big are looked at: a header and blank lines are short. */
 const HEAD_BYTES = 64 * 1024;
@@ -37,11 +38,14 @@ export async function isHeaderOnlyCsv(file: string, d: CsvDialect): Promise<bool
 /**
  * The SQL standing in for a header-only file's reader in a union by name: no row, and only
  * the header's columns that `bound` (the other files' columns) lacks, typed from `types`
- * (the declared ones) else VARCHAR; undefined when the other files have all its columns.
+ * (the declared ones) else VARCHAR; undefined when the other files have all its columns;
+ * 'keep' when the file's reader should stay (a header that cannot be read here, or one
+ * naming a column twice).
  */
-export async function headerOnlyStandIn(file: string, d: CsvDialect, bound: readonly string[], types: readonly (readonly [string, string])[]): Promise<string | undefined> {
+export async function headerOnlyStandIn(file: string, d: CsvDialect, bound: readonly string[], types: readonly (readonly [string, string])[]): Promise<string | undefined | 'keep'> {
   const fields = await firstRecord(file, d);
-  if (!fields) return undefined;
+  // A header naming a column twice keeps its reader, so that it is refused like any other (csv-header.ts).
+  if (!fields || duplicateHeaderNames(fields).length > 0) return 'keep';
   const seen = new Set(bound.map((n) => n.toLowerCase()));
   const extra: string[] = [];
   for (const f of fields) {

@@ -118,7 +118,10 @@ export function csvSource(config: CsvConfig): Source {
         const others = expanded.filter((f) => !empty.has(f)).map((f) => readerOf(f));
         const bound = await ctx.engine.columns(others.join(' UNION ALL BY NAME '), `read the CSV files of pipeline ${ctx.pipeline}`, { kind: 'source' }).catch(() => undefined);
         if (!bound) return out;
-        for (const f of empty) out.set(f, await headerOnlyStandIn(f, dialect, bound.map((c) => c.name), types).catch(() => undefined));
+        for (const f of empty) {
+          const standIn = await headerOnlyStandIn(f, dialect, bound.map((c) => c.name), types).catch(() => 'keep' as const);
+          if (standIn !== 'keep') out.set(f, standIn);
+        }
         return out;
       }
       try {

@@ -8,7 +8,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { assertBuilt, floeOk, useTmpDirs, writeProject } from './helpers.js';
+import { assertBuilt, expectFailure, floeIn, floeOk, useTmpDirs, writeProject } from './helpers.js';
 
 describe('csv pipeline with a header-only file', () => {
   const tmp = useTmpDirs('floe-load-review-header-only-');
@@ -71,5 +71,13 @@ describe('csv pipeline with a header-only file', () => {
       { id: 4, amount: 'x\ny', day: null },
       { id: 5, amount: 'abc', day: '2026-11-05' },
     ]);
+  });
+
+  it('a header-only file whose header names a column twice is still refused, naming it', async () => {
+    await mkdir(path.join(project, 'data3'));
+    await writeFile(path.join(project, 'data3', 'a.csv'), 'id,amount\n1,2.5\n');
+    await writeFile(path.join(project, 'data3', 'b.csv'), 'id,amount,ID\n');
+    await writeFile(path.join(project, 'pipelines', 'dup.yaml'), 'name: dup\nsource:\n  kind: csv\n  path: data3/*.csv\ntarget:\n  table: raw.dup\n  mode: append\n');
+    expectFailure(await floeIn(project, ['run', 'dup']), 1, [`${path.join(project, 'data3', 'b.csv')}:1: the header names "id" and "ID"`]);
   });
 });
