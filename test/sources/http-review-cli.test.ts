@@ -19,7 +19,8 @@
  *   times as a "network error" with the hint that the API kept failing;
  * - `pagination: { kind: page, size: 50 }` without size_param (or size_param without size)
  *   was valid, and the size was never sent.
- * Each run also checks that the token reaches neither the output nor the table.
+ * Each run also checks that the token reaches no output; one test checks what held already:
+ * a 401 that echoes the token keeps it out of the --json events and floe.audit_log.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -292,6 +293,16 @@ describe('http source under attack, through the CLI', () => {
     await p.pipeline('p', pipeline('/never', ['pagination: { kind: page, size_param: per_page, size: 50 }']));
     expect((await p.floe(['validate'], env)).code).toBe(0);
     expect(api.hits.get('/never')).toBeUndefined();
+  });
+
+  it('a 401 echoing the token: exit 1, the URL and status named, the token in neither output, --json events nor floe.audit_log', async () => {
+    api.routes.set('/private', (q, res) => json(res, { error: `token ${String(q.headers.authorization)} expired` }, 401));
+    const { p, r, error } = await runOnce(pipeline('/private', ['params: { q: "${API_TOKEN}" }']));
+    expect(r.code, show(r)).toBe(1);
+    expect(error).toBe(`pipeline p: GET ${api.origin}/private?q=*** returned 401 Unauthorized: {"error":"token *** expired"} (attempt 1; not retried)`);
+    const audit = JSON.stringify(await p.query('SELECT * FROM floe.audit_log'));
+    expect(audit).toContain('returned 401 Unauthorized');
+    for (const leak of [TOKEN, encodeURIComponent(TOKEN)]) expect(audit).not.toContain(leak);
   });
 
   it('a gzip body that does not decompress is named as such, not as a network error', async () => {
