@@ -16,6 +16,11 @@
  * - DuckDB types an integer beyond 64 bits, or any number beside a fraction, as DOUBLE, which
  *   rounds integers past 2^53. `textJsonColumns`, given where the records' text can be read
  *   again, reads such a column exactly instead (decimal(38, 0), or the numbers as written).
+ * - DuckDB types integers whose first value is positive and a later one negative (`7`, then
+ *   `-3`) as HUGEINT, at any depth (it widens its UBIGINT and BIGINT to it), which a table
+ *   stores as decimal(38, 0): a feed whose ids were all positive yesterday then fails today
+ *   against its `long` column. `textJsonColumns` reads such a column as BIGINT when every
+ *   value fits 64 bits (a value that does not keeps HUGEINT, read exactly).
  */
 import type { Engine } from '../engine/duckdb.js';
 import { quoteIdent, quoteLiteral } from '../engine/sql.js';
@@ -73,16 +78,35 @@ export async function textJsonColumns(engine: Engine, select: string, purpose: s
     return text === undefined ? [] : [`${text} AS ${quoteIdent(c.name)}`];
   });
   const doubles = exact && exact.mayHoldLong !== false ? columns.filter((c) => c.type.toString() === 'DOUBLE').map((c) => c.name) : [];
+  // HUGEINT at any depth that may be BIGINT (see the header): the column as it is written (its JSON turned into text) and as BIGINT.
+  const huge = columns.flatMap((c) => {
+    const narrow = c.type.toString().replace(HUGEINT, 'BIGINT');
+    if (narrow === c.type.toString()) return [];
+    const i = columns.indexOf(c);
+    return [{ name: c.name, expr: jsonAsTextSql(`__j.${quoteIdent(c.name)}`, c.type, 0) ?? `__j.${quoteIdent(c.name)}`, narrow, i }];
+  });
   // A double that rounds an integer is at least 2^53 in magnitude: one read of the typed
   // records (it also counts them, for the join below) finds the columns that may hold one,
   // so the records' text is parsed again, per column, only when some value is that large.
-  const gate: Record<string, unknown> = doubles.length
+  // The same read says which HUGEINT columns fit BIGINT.
+  const gate: Record<string, unknown> = doubles.length || huge.length
     ? ((await engine.all(
-        `SELECT count(*)::BIGINT AS n, ${doubles.map((n, i) => `coalesce(max(abs(__j.${quoteIdent(n)})) >= 9007199254740992, false) AS big${i}`).join(', ')} FROM (${select}) AS __j`,
+        `SELECT ${[
+          'count(*)::BIGINT AS n',
+          ...doubles.map((n, i) => `coalesce(max(abs(__j.${quoteIdent(n)})) >= 9007199254740992, false) AS big${i}`),
+          ...huge.map((h) => `coalesce(bool_and(${h.expr} IS NULL OR TRY_CAST(${h.expr} AS ${h.narrow}) IS NOT DISTINCT FROM ${h.expr}), true) AS fits${h.i}`),
+        ].join(', ')} FROM (${select}) AS __j`,
         `${purpose}: look for numbers a double may have rounded`,
         { kind: 'source' },
       ))[0] ?? {})
     : {};
+  for (const h of huge) {
+    if (gate[`fits${h.i}`] !== true) continue;
+    const at = replace.findIndex((r) => r.endsWith(` AS ${quoteIdent(h.name)}`));
+    const cast = `CAST(${h.expr} AS ${h.narrow}) AS ${quoteIdent(h.name)}`;
+    if (at >= 0) replace[at] = cast;
+    else replace.push(cast);
+  }
   const large = doubles.filter((_, i) => gate[`big${i}`] === true);
   const found = large.length ? await exactDoubles(engine, exact!.objects, large, purpose) : { widened: [], records: 0 };
   const widened = found.widened;
@@ -102,6 +126,9 @@ export async function textJsonColumns(engine: Engine, select: string, purpose: s
     `FROM (${select}) AS __j POSITIONAL JOIN (SELECT ${raw.join(', ')} FROM ${exact!.objects}) AS __floe_x`
   );
 }
+
+/** HUGEINT in a DuckDB type's text, not a struct field of that name (names are quoted there). */
+const HUGEINT = /(?<!")\bHUGEINT\b(?!")/g;
 
 /** The parts of a DuckDB type that jsonAsTextSql reads (the node API's type classes). */
 interface ReadType {
