@@ -88,6 +88,16 @@ export async function stageRecords(
     const named = Object.entries(input.identifiers);
     const typed = named.length ? await engine.columns(`SELECT ${named.map(([, c], i) => `${col(c)} AS ${quoteIdent(`t${i}`)}`).join(', ')} FROM ${quoteIdent(input.relation)}`, `read the identifier types of ${input.table}`) : [];
     const idTypes = new Map(named.map(([k], i) => [k, String(typed[i]?.type ?? '')]));
+    // A struct, list or map read as its text ("{'id': NULL, 'os': ios}") would link every
+    // record whose whole value is equal: refused, as floe validate refuses it.
+    for (const [kind, column] of named) {
+      const type = idTypes.get(kind) ?? '';
+      if (/^(STRUCT|MAP|UNION)\b|\[\d*\]$/i.test(type)) {
+        throw configError(`input ${input.table}: identifier ${kind} column '${column}' is ${type}: an identifier must be one value${/^STRUCT/i.test(type) ? ` (name a field of it, e.g. '${column}.<field>')` : ''}`, {
+          context: { table: input.table, column },
+        });
+      }
+    }
     if (input.updatedAt) {
       const [t] = await engine.columns(`SELECT ${col(input.updatedAt)} FROM ${quoteIdent(input.relation)}`, `read the type of ${input.table}.${input.updatedAt}`);
       const type = String(t?.type ?? '');
