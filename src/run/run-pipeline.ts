@@ -171,6 +171,7 @@ export async function runIngestPipeline(ctx: RunContext, lp: LoadedPipeline): Pr
       signal: cancelSignal(), // SIGINT/SIGTERM/SIGHUP stop an HTTP read at once (src/cancel.ts)
     });
     explainFailure = extracted.explainFailure;
+    for (const message of extracted.warnings ?? []) ctx.onEvent?.('warning', { pipeline: p.name, table: p.target.table, message });
     ctx.onEvent?.('extract', { pipeline: p.name, source: ctx.redact(extracted.describe), ...(start ? { cursor: startFields(start) } : {}) });
     // An empty response says nothing about the columns: writing it would create the table with a
     // placeholder column, or replace an overwrite table's rows with nothing because of one empty

@@ -110,6 +110,8 @@ export function httpSource(config: HttpConfig): Source {
           describe: redact(`${config.method} ${where} (${stats}${read.stopped ? `; ${read.stopped}` : ''})`),
           afterScan: () => removeTempDir(dir),
           ...(read.records === 0 ? { noRecords: true } : {}),
+          // The watermark is the greatest cursor read: on an API that pages newest first, rows on the pages left unread fall below it.
+          ...(read.stopped && config.incremental ? { warnings: [redact(`${config.method} ${where}: ${read.stopped.replace(/^stopped: /, '')} with incremental.cursor ${config.incremental.cursor}: the watermark committed is the greatest ${config.incremental.cursor} read, so if the API pages newest first the rows on the pages not read are below it and no later run reads them (raise max_pages, or page oldest first)`)] } : {}),
         };
       } catch (e) {
         await removeTempDir(dir);

@@ -106,6 +106,8 @@ export interface Extracted {
    * naming the source's file and line; otherwise the error itself.
    */
   explainFailure?: (e: unknown) => Promise<unknown>;
+  /** Warnings about the read for the run to give (`warning` events), already redacted. */
+  warnings?: readonly string[];
   /** Safe-to-print description: file list, host:port/db, URL without credentials. */
   describe: string;
   /**
