@@ -113,7 +113,19 @@ export const identityPipeline = z
         if (kinds.has(a)) ctx.addIssue({ code: 'custom', path: ['inputs', n, 'attributes', a], params: { at: 'key' }, message: `attribute '${a}' has the name of an identifier kind, whose profile column takes identifier values only: list the column under identifiers, or give the attribute another name` });
       }
     });
+    // Profile column names compare without case (Iceberg, DuckDB, SQL): 'Email' beside 'email'
+    // would be written as a column 'Email_1'.
+    const spelled = new Map<string, string>();
+    inputs.forEach((i, n) => {
+      for (const field of ['identifiers', 'attributes'] as const) {
+        for (const a of keysOf(i[field])) {
+          const first = spelled.get(a.toLowerCase());
+          if (first === undefined) spelled.set(a.toLowerCase(), a);
+          else if (first !== a) ctx.addIssue({ code: 'custom', path: ['inputs', n, field, a], params: { at: 'key' }, message: `'${a}' differs from '${first}' only in case: profile column names are compared without case, so give it the same spelling or another name` });
+        }
+      }
+    });
     for (const a of attrs) {
-      if (RESERVED_COLUMNS.includes(a)) ctx.addIssue({ code: 'custom', path: ['inputs'], message: `'${a}' cannot be an identifier or attribute name: profiles has a column of that name` });
+      if (RESERVED_COLUMNS.includes(a.toLowerCase())) ctx.addIssue({ code: 'custom', path: ['inputs'], message: `'${a}' cannot be an identifier or attribute name: profiles has a column of that name` });
     }
   }, evenWithErrors);
