@@ -200,7 +200,8 @@ async function mergeStaged({ o, name, table, tableSchema, r, incoming, keys, sum
   const topKeys = top.every((f) => f !== undefined) ? (top as NestedField[]) : undefined;
   // Whether the candidates' key columns can be read by field id, with their deletes applied.
   const obstacle = candidates.length === 0 ? undefined : topKeys ? await mergeOnReadObstacle(o.engine, table, topKeys, candidates) : 'a merge key is a nested field';
-  if (mergeWriteMode(m.properties, name) === 'merge-on-read') {
+  // Delete files exist from format version 2 on (spec: "Version 2: Row-level Deletes"): a v1 table merges by copy-on-write.
+  if (mergeWriteMode(m.properties, name) === 'merge-on-read' && m['format-version'] >= 2) {
     if (obstacle === undefined) {
       const result = await mergeOnRead({
         o, table, name, schema: r.schema, evolved: r.evolved, incoming, keys: topKeys!, insertSql: selectSql, adds: summary.adds > 0n, candidates, range: range ?? undefined,

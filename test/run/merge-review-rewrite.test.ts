@@ -88,3 +88,24 @@ describe('copy-on-write merge candidates', () => {
     expect(await p.query('SELECT count(*)::INT AS n FROM ns.t WHERE id = 10')).toEqual([{ n: 0 }]);
   });
 });
+
+describe('a format-version 1 table with write.merge.mode=merge-on-read', () => {
+  it('merges by copy-on-write: v1 has no delete files (it got position delete files in a delete manifest)', async () => {
+    const p = await newProject();
+    const c = await p.floe(['table', 'create', 'ns.t', '--column', 'id long', '--column', 'v string', '--property', 'format-version=1', '--property', 'write.merge.mode=merge-on-read']);
+    expect(c.code, show(c)).toBe(0);
+    await p.pipeline('t', pipeline);
+    await merge(p, [[1, 'a'], [2, 'b'], [3, 'c']]);
+    const s = await merge(p, [[1, 'a2'], [2, '', true], [4, 'd']]);
+    expect(s.operation).toBe('overwrite');
+    expect(s['added-delete-files']).toBeUndefined();
+    expect(s['total-delete-files']).toBe('0');
+    expect(s['deleted-data-files']).toBe('1');
+    expect((await p.metadata('ns.t'))['format-version']).toBe(1);
+    expect(await p.query('SELECT id, v FROM ns.t ORDER BY id')).toEqual([
+      { id: 1, v: 'a2' },
+      { id: 3, v: 'c' },
+      { id: 4, v: 'd' },
+    ]);
+  });
+});
