@@ -3,7 +3,8 @@
  * ("{'id': NULL, 'os': ios}") it linked every record whose whole value was equal, so two
  * people on the same kind of phone became one customer. floe validate and floe run name it at
  * its file:line:col (exit 2); the staging names the table and column. A struct field
- * (device.id) still works.
+ * (device.id) still works. A boolean column is refused the same way: it would link every
+ * record to half of the others.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { stageRecords } from '../../src/c360/identity/records.js';
@@ -55,7 +56,21 @@ describe('identity identifiers of nested types', () => {
     expect(groups.map((g) => g.g)).toEqual(['1', '2', '3,4']);
   });
 
-  it('staging refuses a struct identifier naming the table and column', async () => {
+  it('validate and run refuse a boolean identifier column', async () => {
+    const p = await newProject();
+    await p.write('ev.csv', 'id,email,vip\n1,ann@x.com,true\n2,bob@x.com,true\n');
+    const load = await p.floe(['load', 'raw.ev', p.path('ev.csv')]);
+    expect(load.code, show(load)).toBe(0);
+    await p.pipeline('people', PIPELINE('{ email: email, vip: vip }'));
+    for (const args of [['validate'], ['run', 'people']]) {
+      const r = await p.floe(args);
+      expect(r.code, show(r)).toBe(2);
+      expect(r.stderr).toMatch(/people\.yaml:6:\d+: inputs\.0\.identifiers\.vip: column 'vip' of table raw\.ev is a boolean: .*cannot identify anyone/);
+    }
+    expect(await p.exists('c360.map')).toBe(false);
+  });
+
+  it('staging refuses a struct or boolean identifier naming the table and column', async () => {
     const engine = await openEngine({ threads: 1 });
     try {
       registerIdentityFunctions(engine.connection, {});
@@ -63,6 +78,10 @@ describe('identity identifiers of nested types', () => {
       const err = await stageRecords(engine, [{ table: 'raw.ev', relation: 'ev', sourceId: 'id', identifiers: { device_id: 'device' }, attributes: {} }]).catch((e: unknown) => e);
       expect(isFloeError(err, 'config')).toBe(true);
       expect((err as Error).message).toMatch(/^input raw\.ev: identifier device_id column 'device' is STRUCT\(.*\): an identifier must be one value \(name a field of it, e\.g\. 'device\.<field>'\)$/);
+      await engine.run(`CREATE TABLE flags AS SELECT 1 AS id, true AS vip`, 'test');
+      const flag = await stageRecords(engine, [{ table: 'raw.flags', relation: 'flags', sourceId: 'id', identifiers: { vip: 'vip' }, attributes: {} }]).catch((e: unknown) => e);
+      expect(isFloeError(flag, 'config')).toBe(true);
+      expect((flag as Error).message).toMatch(/^input raw\.flags: identifier vip column 'vip' is BOOLEAN: .*cannot identify anyone$/);
     } finally {
       engine.close();
     }

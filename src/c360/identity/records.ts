@@ -92,6 +92,11 @@ export async function stageRecords(
     // record whose whole value is equal: refused, as floe validate refuses it.
     for (const [kind, column] of named) {
       const type = idTypes.get(kind) ?? '';
+      if (/^BOOLEAN$/i.test(type)) {
+        throw configError(`input ${input.table}: identifier ${kind} column '${column}' is BOOLEAN: it has two values and would link every record to half of the others, so it cannot identify anyone`, {
+          context: { table: input.table, column },
+        });
+      }
       if (/^(STRUCT|MAP|UNION)\b|\[\d*\]$/i.test(type)) {
         throw configError(`input ${input.table}: identifier ${kind} column '${column}' is ${type}: an identifier must be one value${/^STRUCT/i.test(type) ? ` (name a field of it, e.g. '${column}.<field>')` : ''}`, {
           context: { table: input.table, column },
