@@ -108,6 +108,10 @@ export async function runIdentityPipeline(ctx: RunContext, lp: LoadedPipeline): 
     for (const i of r.inputRows) {
       // Rows that are not records are never dropped silently (docs/IDENTITY.md, "Inputs").
       if (i.withoutId > 0) ctx.onEvent?.('warning', { pipeline: p.name, table: i.table, message: `${i.withoutId} of ${i.rows} rows of ${i.table} have no source id (NULL or blank) and were skipped: they are not in the identity map` });
+      if (i.badUpdatedAt) {
+        const column = p.inputs.find((x) => x.table === i.table)?.updated_at ?? 'updated_at';
+        ctx.onEvent?.('warning', { pipeline: p.name, table: i.table, message: `${i.badUpdatedAt} of ${i.rows} rows of ${i.table} have an updated_at (${column}) that does not read as a time; they count as having none (most_recent ranks them last)` });
+      }
     }
     // The profiles and the cut keys copy values of tagged input columns: they carry the tags.
     const tagged = inputs.map((i) => ({ identifiers: i.identifiers, attributes: i.attributes, tags: i.tags ?? [] }));

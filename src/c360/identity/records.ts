@@ -64,6 +64,8 @@ export interface InputRowCounts {
   withoutId: number;
   /** Rows whose source id an earlier version of the record already has (only the latest counts). */
   duplicateIds: number;
+  /** Rows whose text updated_at does not read as a time (they count as having none); only when some do. */
+  badUpdatedAt?: number;
 }
 
 /**
@@ -81,6 +83,7 @@ export async function stageRecords(
   const { kinds, attributes } = profileColumns(inputs);
   const parts: string[] = [];
   const idParts: string[] = [];
+  const badUpdatedAt = new Map<number, number>();
   for (const [n, input] of inputs.entries()) {
     const cols = (await engine.columns(`SELECT * FROM ${quoteIdent(input.relation)}`, `read the columns of ${input.table}`)).map((c) => c.name);
     const col = (c: string) => columnSql(c, cols);
@@ -112,6 +115,15 @@ export async function stageRecords(
         throw configError(`input ${input.table}: updated_at column '${input.updatedAt}' is ${type}: it must be a date or timestamp (or text holding one)`, {
           context: { table: input.table, column: input.updatedAt },
         });
+      }
+      if (/^VARCHAR/i.test(type)) {
+        // Text that does not read as a time ('13/09/2020') counts as none: said, not silent.
+        const c = col(input.updatedAt);
+        const [bad] = await engine.all(
+          `SELECT count(*)::BIGINT AS n FROM ${quoteIdent(input.relation)} WHERE trim(${c}) <> '' AND TRY_CAST(${c} AS TIMESTAMPTZ) IS NULL`,
+          `check the updated_at text of ${input.table}`,
+        );
+        if (Number(bad?.n ?? 0) > 0) badUpdatedAt.set(n, Number(bad!.n));
       }
     }
     const select = [
@@ -152,7 +164,8 @@ export async function stageRecords(
   const byInput = new Map(counted.map((r) => [Number(r.input), r]));
   const inputRows = inputs.map((input, n) => {
     const r = byInput.get(n);
-    return { table: input.table, rows: Number(r?.n ?? 0), withoutId: Number(r?.without_id ?? 0), duplicateIds: Number(r?.duplicates ?? 0) };
+    const bad = badUpdatedAt.get(n);
+    return { table: input.table, rows: Number(r?.n ?? 0), withoutId: Number(r?.without_id ?? 0), duplicateIds: Number(r?.duplicates ?? 0), ...(bad ? { badUpdatedAt: bad } : {}) };
   });
   await engine.run(`DELETE FROM ${REC} WHERE rec IS NULL`, 'drop the rows without a source id');
   await engine.run(`ALTER TABLE ${REC} DROP COLUMN __has_id`, 'finish the identity input records');
