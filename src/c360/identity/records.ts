@@ -10,6 +10,7 @@ import type { Engine } from '../../engine/duckdb.js';
 import { configError } from '../../errors.js';
 import { quoteIdent, quoteLiteral } from '../../engine/sql.js';
 import type { PiiColumn } from '../../governance/policy.js';
+import { PLACEHOLDERS } from '../normalize/text.js';
 import { ID_BLOCKED, ID_KEY, ID_VALUE } from './udf.js';
 
 export const REC = '__id_rec';
@@ -53,14 +54,19 @@ function identifierText(expr: string, type: string | undefined): string {
   return `CASE WHEN isfinite(CAST(${expr} AS DOUBLE)) AND ${expr} = trunc(${expr}) AND abs(${expr}) < 1e30 THEN CAST(CAST(${expr} AS HUGEINT) AS VARCHAR) ELSE CAST(${expr} AS VARCHAR) END`;
 }
 
-/** SQL: the source id column holds an id (not NULL, not blank). */
-const hasIdSql = (column: string) => `${column} IS NOT NULL AND trim(CAST(${column} AS VARCHAR)) <> ''`;
+/**
+ * SQL: the source id column holds an id: not NULL, not blank, and not a placeholder written
+ * for a missing one ('NULL', 'n/a', 'none', '-': normalize/text.ts), which would otherwise be
+ * one record whose rows all but one are dropped as repeats.
+ */
+const hasIdSql = (column: string) =>
+  `${column} IS NOT NULL AND lower(trim(CAST(${column} AS VARCHAR))) NOT IN (${['', ...PLACEHOLDERS].map(quoteLiteral).join(', ')})`;
 
 export interface InputRowCounts {
   table: string;
   /** Rows of the input. */
   rows: number;
-  /** Rows without a source id (NULL or blank): not records, not in the identity map. */
+  /** Rows without a source id (NULL, blank or a placeholder such as 'NULL'): not records, not in the identity map. */
   withoutId: number;
   /** Rows whose source id an earlier version of the record already has (only the latest counts). */
   duplicateIds: number;
