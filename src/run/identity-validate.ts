@@ -60,8 +60,8 @@ function missingColumnDiagnostics(f: IdentityFile, columnsOf: (table: string) =>
     const type = types.get(c.column);
     const at = { file: f.file, ...locate(f.source, c.path), path: c.path.join('.') };
     if (type === undefined) out.push({ ...at, message: `column '${c.column}' is not in table ${c.table}${didYouMean(c.column, [...types.keys()])}`, severity: 'error' });
-    else if (c.path[2] === 'identifiers' && /^(struct|list|map)$/.test(type)) {
-      out.push({ ...at, message: `column '${c.column}' of table ${c.table} is a ${type}: an identifier must be one value${type === 'struct' ? ` (name a field of it, e.g. '${c.column}.<field>')` : ''}`, severity: 'error' });
+    else if ((c.path[2] === 'identifiers' || c.path[2] === 'source_id') && /^(struct|list|map)$/.test(type)) {
+      out.push({ ...at, message: `column '${c.column}' of table ${c.table} is a ${type}: ${c.path[2] === 'source_id' ? 'a source id' : 'an identifier'} must be one value${type === 'struct' ? ` (name a field of it, e.g. '${c.column}.<field>')` : ''}`, severity: 'error' });
     } else if (c.path[2] === 'identifiers' && type === 'boolean') {
       out.push({ ...at, message: `column '${c.column}' of table ${c.table} is a boolean: it has two values and would link every record to half of the others, so it cannot identify anyone`, severity: 'error' });
     } else if (c.path[2] === 'updated_at' && !UPDATED_AT_TYPES.test(type)) {

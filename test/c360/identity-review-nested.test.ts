@@ -4,7 +4,8 @@
  * people on the same kind of phone became one customer. floe validate and floe run name it at
  * its file:line:col (exit 2); the staging names the table and column. A struct field
  * (device.id) still works. A boolean column is refused the same way: it would link every
- * record to half of the others.
+ * record to half of the others. So is a struct source_id (rows with equal structs were one
+ * record, all but one dropped as repeats).
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { stageRecords } from '../../src/c360/identity/records.js';
@@ -54,6 +55,30 @@ describe('identity identifiers of nested types', () => {
     expect(r.code, show(r)).toBe(0);
     const groups = await p.query(`SELECT string_agg(source_id, ',' ORDER BY source_id) AS g FROM c360.map GROUP BY customer_id ORDER BY g`);
     expect(groups.map((g) => g.g)).toEqual(['1', '2', '3,4']);
+  });
+
+  it('validate and run refuse a struct source_id; the staging names the table and column', async () => {
+    const p = await newProject();
+    await p.write('ev.jsonl', [{ who: { id: null, os: 'ios' }, email: 'ann@x.com' }, { who: { id: null, os: 'ios' }, email: 'bob@x.com' }].map((r) => JSON.stringify(r)).join('\n') + '\n');
+    const load = await p.floe(['load', 'raw.ev', p.path('ev.jsonl')]);
+    expect(load.code, show(load)).toBe(0);
+    await p.pipeline('people', PIPELINE('{ email: email }').replace('source_id: id', 'source_id: who'));
+    for (const args of [['validate'], ['run', 'people']]) {
+      const r = await p.floe(args);
+      expect(r.code, show(r)).toBe(2);
+      expect(r.stderr).toMatch(/people\.yaml:5:\d+: inputs\.0\.source_id: column 'who' of table raw\.ev is a struct: a source id must be one value \(name a field of it, e\.g\. 'who\.<field>'\)/);
+    }
+    expect(await p.exists('c360.map')).toBe(false);
+    const engine = await openEngine({ threads: 1 });
+    try {
+      registerIdentityFunctions(engine.connection, {});
+      await engine.run(`CREATE TABLE ev AS SELECT {'id': NULL::VARCHAR} AS who, 'ann@x.com' AS email`, 'test');
+      const err = await stageRecords(engine, [{ table: 'raw.ev', relation: 'ev', sourceId: 'who', identifiers: { email: 'email' }, attributes: {} }]).catch((e: unknown) => e);
+      expect(isFloeError(err, 'config')).toBe(true);
+      expect((err as Error).message).toMatch(/^input raw\.ev: source_id column 'who' is STRUCT\(.*\): a source id must be one value/);
+    } finally {
+      engine.close();
+    }
   });
 
   it('validate and run refuse a boolean identifier column', async () => {

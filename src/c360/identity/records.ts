@@ -112,6 +112,12 @@ export async function stageRecords(
         });
       }
     }
+    const [idType] = await engine.columns(`SELECT ${col(input.sourceId)} FROM ${quoteIdent(input.relation)}`, `read the type of ${input.table}.${input.sourceId}`);
+    if (/^(STRUCT|MAP|UNION)\b|\[\d*\]$/i.test(String(idType?.type ?? ''))) {
+      throw configError(`input ${input.table}: source_id column '${input.sourceId}' is ${String(idType!.type)}: a source id must be one value${/^STRUCT/i.test(String(idType!.type)) ? ` (name a field of it, e.g. '${input.sourceId}.<field>')` : ''}`, {
+        context: { table: input.table, column: input.sourceId },
+      });
+    }
     if (input.updatedAt) {
       const [t] = await engine.columns(`SELECT ${col(input.updatedAt)} FROM ${quoteIdent(input.relation)}`, `read the type of ${input.table}.${input.updatedAt}`);
       const type = String(t?.type ?? '');
