@@ -34,6 +34,7 @@ import { checkBoundFits, type BoundWhere } from './watermark-fit.js';
 import type { Redactor } from '../pipeline/secrets.js';
 import { createSource } from '../sources/index.js';
 import { SOURCE_FILE_COLUMN, type Extracted } from '../sources/source.js';
+import { asItIs, cursorKey, type CursorKey } from './cursor-order.js';
 import { loadTable, type LoadedTable } from '../table/load.js';
 import { tableScanSql } from '../engine/read.js';
 import { currentSchema } from '../table/snapshot-producer.js';
@@ -257,7 +258,7 @@ export async function runIngestPipeline(ctx: RunContext, lp: LoadedPipeline): Pr
       await stage(tally.rejects > 0 || tally.valuesChanged > 0, staged.typed);
     }
     // Rows read again below the watermark (lookback) never move it back.
-    const cursorValue = cursorTarget ? await maxCursor(engine, good, cursorTarget, start?.lookback !== undefined ? start.watermark : null) : undefined;
+    const cursorValue = cursorTarget ? await maxCursor(engine, good, cursorTarget, start?.lookback !== undefined ? start.watermark : null, staged?.cursorKey) : undefined;
     // PII columns with `apply: ingest` are hashed/masked/redacted before they are written (docs/GOVERNANCE.md).
     const pii = piiColumns(p.columns);
     // A sql source's columns derived from tagged inputs carry their tags (governance/sql-tags.ts): recorded with the declared ones, not applied again.
@@ -444,7 +445,12 @@ interface Staged {
   nullCursor: number;
   /** The source's greatest cursor when it is below the watermark (the source went backwards). */
   behind?: string;
+  /** How the cursor's values are ordered (cursor-order.ts), for the next watermark. */
+  cursorKey: CursorKey;
 }
+
+/** Source kinds whose rows the run filters by the cursor itself (databases and sql queries compare before it, as bytes for text). */
+const RUN_FILTERED: ReadonlySet<string> = new Set(['csv', 'json', 'jsonl', 'http', 'parquet']);
 
 /**
  * The materialised path (ingest-path.ts): every normalised row with its reject reason is
@@ -489,12 +495,15 @@ async function materialise(
   let where = `${REJECT} IS NULL`;
   let nullCursor = 0;
   let behind: string | undefined;
+  // The cursor is compared after normalisation, in the column's final type, which is also
+  // the form its high-watermark is stored in; database sources push a looser filter down.
+  const t = cursorTarget ? (await engine.columns(`SELECT ${quoteIdent(cursorTarget)} FROM ${quoteIdent(typed)}`, 'read the cursor type')).at(0)?.type.toString() : undefined;
+  // Date-time text whose forms vary is ordered by instant (cursor-order.ts): sources the run filters itself, cursor values as read.
+  const eligible = RUN_FILTERED.has(p.source.kind) && keepsValues(p.columns[Object.keys(p.columns).find((c) => (p.columns[c]?.rename ?? c) === cursorTarget) ?? cursorTarget ?? '']);
+  const key = cursorTarget ? await cursorKey(engine, { relation: typed, where, column: cursorTarget, type: t, after, eligible }) : asItIs;
   if (cursorTarget && after !== null) {
-    // The cursor is compared after normalisation, in the column's final type, which is also
-    // the form its high-watermark is stored in; database sources push a looser filter down.
-    const t = (await engine.columns(`SELECT ${quoteIdent(cursorTarget)} FROM ${quoteIdent(typed)}`, 'read the cursor type')).at(0)?.type.toString();
     if (t && bound) await checkBoundFits(engine, after, t, { ...bound, cursor: cursorTarget });
-    const above = `${quoteIdent(cursorTarget)} ${inclusive ? '>=' : '>'} CAST(${quoteLiteral(after)} AS ${t})`;
+    const above = `${key(quoteIdent(cursorTarget))} ${inclusive ? '>=' : '>'} ${key(`CAST(${quoteLiteral(after)} AS ${t})`)}`;
     where += ` AND ${above}`;
     const c = quoteIdent(cursorTarget);
     // Rows at or below the watermark that the source still handed over (a looser pushed-down
@@ -507,14 +516,14 @@ async function materialise(
     );
     if (recorded) await (await import('./lookback.js')).quarantineUnplaced(engine, { ...recorded, typed, cursor: cursorTarget, pipeline: p.name, reject: REJECT, raw: RAW });
     const n = await engine.all(
-      `SELECT count(*) FILTER (WHERE ${c} IS NULL)::BIGINT AS n, CAST(max(${c}) AS VARCHAR) AS top, max(${c}) < CAST(${quoteLiteral(after)} AS ${t}) AS behind FROM ${quoteIdent(typed)} WHERE ${REJECT} IS NULL`,
+      `SELECT count(*) FILTER (WHERE ${c} IS NULL)::BIGINT AS n, CAST(arg_max(${c}, ${key(c)}) AS VARCHAR) AS top, max(${key(c)}) < ${key(`CAST(${quoteLiteral(after)} AS ${t})`)} AS behind FROM ${quoteIdent(typed)} WHERE ${REJECT} IS NULL`,
       'count the rows without a cursor value',
     );
     nullCursor = Number(n[0]?.n ?? 0);
     // Every cursor below the watermark: the source was reset or replaced (file sources see it; databases filter first).
     if (n[0]?.behind === true) behind = String(n[0]?.top);
   }
-  if (p.target.key?.length) where += await dedupe(engine, typed, where, p.target.key, cursorTarget, p.name);
+  if (p.target.key?.length) where += await dedupe(engine, typed, where, p.target.key, cursorTarget, p.name, key);
   if (reread && cursorTarget && after !== null && p.target.key?.length) {
     const lookback = await import('./lookback.js');
     where += await lookback.withoutUnchanged(engine, { ...reread, typed, where, key: p.target.key, cursor: cursorTarget, after, deleteColumn: p.target.delete_column, internal: [REJECT, ISSUE, RAW, FILE] });
@@ -528,7 +537,7 @@ async function materialise(
   const rowsRead = counts.total + counts.parse;
   await enforceRejectLimits(engine, p, rejects, rowsRead, typed, extracted.rejects, extracted.lineOf);
   const good = `SELECT * EXCLUDE (${REJECT}, ${ISSUE}, ${RAW}, ${FILE}) FROM ${quoteIdent(typed)} WHERE ${where}`;
-  return { typed, good, tally: { rowsRead, rejects, valuesChanged }, nullCursor, behind };
+  return { typed, good, tally: { rowsRead, rejects, valuesChanged }, nullCursor, behind, cursorKey: key };
 }
 
 /**
@@ -539,8 +548,8 @@ async function materialise(
  * merge's passes over its incoming rows) read as often as they need without copying them
  * again or repeating the window.
  */
-async function dedupe(engine: Engine, typed: string, where: string, key: readonly string[], cursorTarget: string | undefined, pipeline: string): Promise<string> {
-  const order = `${cursorTarget ? `${quoteIdent(cursorTarget)} DESC NULLS LAST, ` : ''}rowid DESC`;
+async function dedupe(engine: Engine, typed: string, where: string, key: readonly string[], cursorTarget: string | undefined, pipeline: string, cursorOrder: CursorKey): Promise<string> {
+  const order = `${cursorTarget ? `${cursorOrder(quoteIdent(cursorTarget))} DESC NULLS LAST, ` : ''}rowid DESC`;
   const dropped = engine.uniqueName('dup');
   await engine.run(
     `CREATE TEMP TABLE ${quoteIdent(dropped)} AS SELECT rowid AS r FROM ${quoteIdent(typed)} WHERE ${where} ` +
@@ -609,12 +618,14 @@ async function countParseRejects(engine: Engine, parseRejects: string | undefine
   return Number(r[0]?.n ?? 0);
 }
 
-/** The new high-watermark: the greatest cursor written, and never below `floor` (the last committed one). */
-async function maxCursor(engine: Engine, good: string, column: string, floor: string | null = null): Promise<string | undefined> {
+/** The new high-watermark: the greatest cursor written (by `key`, cursor-order.ts), and never below `floor` (the last committed one). */
+async function maxCursor(engine: Engine, good: string, column: string, floor: string | null = null, key: CursorKey = asItIs): Promise<string | undefined> {
   const c = quoteIdent(column);
   const t = floor === null ? undefined : (await engine.columns(`SELECT ${c} FROM (${good})`, 'read the cursor type')).at(0)?.type.toString();
+  const top = `arg_max(${c}, ${key(c)})`;
+  const f = t ? `CAST(${quoteLiteral(floor!)} AS ${t})` : undefined;
   const r = await engine.all(
-    `SELECT CAST(${t ? `greatest(max(${c}), CAST(${quoteLiteral(floor!)} AS ${t}))` : `max(${c})`} AS VARCHAR) AS v FROM (${good})`,
+    `SELECT CAST(${f ? `CASE WHEN max(${key(c)}) IS NULL OR ${key(f)} > max(${key(c)}) THEN ${f} ELSE ${top} END` : top} AS VARCHAR) AS v FROM (${good})`,
     'compute the new cursor high-watermark',
   );
   const v = r[0]?.v;
