@@ -49,11 +49,12 @@ describe('floe load', () => {
   it('a ;-separated file named .csv is an error naming the line, not a file read from its second data line', async () => {
     const p = await newProject();
     // Read with a comma, line 1 has one field and lines 2-3 two: DuckDB's sniffer skipped
-    // line 1 and took line 2 as the header, loading 1 row of 3 without a word.
+    // line 1 and took line 2 as the header, loading 1 row of 3 without a word. The header
+    // itself is refused now: it holds the file's real delimiter.
     const f = await p.write('data/semi.csv', 'id;name;amt\n1;"a;b";1,5\n2;"c";2,5\n');
     const r = await p.floe(['load', 'raw.semi', f]);
     expect(r.code, show(r)).toBe(1);
-    expect(r.stderr).toContain(`${f}:2: `);
+    expect(r.stderr).toContain(`${f}:1: the header "id;name;amt" holds no "," but ";"`);
     expect(await p.exists('raw.semi')).toBe(false);
   });
 
