@@ -3,9 +3,20 @@
  * `withheld`): its messages reach the terminal, `--json` events and floe.audit_log's
  * error_message, where no mask applies. Pure: no IO.
  */
-import { withheldColumns } from '../checks/withheld.js';
 import type { TableMetadata } from '../iceberg/types.js';
 import type { PiiColumn } from './policy.js';
+import { currentColumnTags, type TaggedTable } from './tags.js';
+
+/**
+ * The columns whose values messages must not quote (write errors here, check messages in
+ * checks/): every column a PII tag with a policy other than `none` reaches, by the table's
+ * tags (which follow renames, tags.ts) and `extra` (a run's own `pii:` rules: a first run's
+ * table has no tags yet). Lower-cased, as DuckDB binds names.
+ */
+export function withheldColumns(table: string, tagged: TaggedTable | undefined, extra: readonly PiiColumn[] = []): Set<string> {
+  const tags = [...(tagged ? currentColumnTags(tagged, table) : []), ...extra];
+  return new Set(tags.filter((c) => c.policy !== 'none').map((c) => c.column.toLowerCase()));
+}
 
 /**
  * Every column a PII tag with a policy other than `none` reaches: the table's tags (set by
