@@ -159,12 +159,14 @@ export async function runIngestPipeline(ctx: RunContext, lp: LoadedPipeline): Pr
     // upserts them as on any run.
     const mode = ctx.fullRefresh && p.target.mode === 'append' ? 'overwrite' : p.target.mode;
     const source = await createSource(p.source, lp.resolved, ctx.catalog, ctx.io);
+    // No rule of the cursor column changes its values: the source may compare them as read.
+    const cursorAsRead = cursorColumn !== undefined && keepsValues(p.columns[cursorColumn]);
     let extracted = await source.extract({
       engine,
       projectDir: ctx.project.dir,
       pipeline: p.name,
       pipelineFile: lp.file,
-      cursor: cursorColumn ? { column: cursorColumn, after, inclusive: start?.inclusive, asRead: keepsValues(p.columns[cursorColumn]), ...cursorRuleState(p.columns[cursorColumn]) } : undefined,
+      cursor: cursorColumn ? { column: cursorColumn, after, inclusive: start?.inclusive, asRead: cursorAsRead, ...cursorRuleState(p.columns[cursorColumn]) } : undefined,
       redact: ctx.redact,
       io: ctx.io,
       textColumns: formattedColumns(p.columns),
@@ -244,7 +246,7 @@ export async function runIngestPipeline(ctx: RunContext, lp: LoadedPipeline): Pr
       const rejectsTable = async () => ((await ctx.catalog.tableExists(rejectsId)) ? loadTable(ctx.catalog, ctx.io, rejectsId) : undefined);
       const reread = start?.lookback !== undefined && start.watermark !== null && existing ? { table: existing, io: ctx.io, name: p.target.table, watermark: start.watermark, transform, rejects: rejectsTable } : undefined;
       const bound = { pipeline: p.name, file: lp.file, committed: start?.committed === true, ...(initial !== undefined ? { initial } : {}) };
-      staged = await materialise(engine, p, extracted, norm, columns, hasFile, cursorTarget, after, start?.inclusive, reread, bound, { io: ctx.io, name: p.target.table, rejects: rejectsTable });
+      staged = await materialise(engine, p, extracted, norm, columns, hasFile, cursorTarget, cursorAsRead, after, start?.inclusive, reread, bound, { io: ctx.io, name: p.target.table, rejects: rejectsTable });
       // Not silently: a NULL cursor is never above the watermark, so such rows are read only by a first run or --full-refresh.
       if (staged.behind !== undefined) {
         ctx.onEvent?.('warning', { pipeline: p.name, table: p.target.table, message: `the source's greatest ${cursorColumn} (${staged.behind}) is below the last committed cursor (${start?.watermark ?? after}), so no row was read: if the source was reset or replaced, run with --full-refresh` });
@@ -465,6 +467,8 @@ async function materialise(
   columns: readonly string[],
   hasFile: boolean,
   cursorTarget: string | undefined,
+  /** No rule of the cursor column changes its values (keepsValues). */
+  cursorAsRead: boolean,
   after: string | null,
   /** Rows with cursor = after are kept too (incremental.lookback). */
   inclusive = false,
@@ -499,8 +503,7 @@ async function materialise(
   // the form its high-watermark is stored in; database sources push a looser filter down.
   const t = cursorTarget ? (await engine.columns(`SELECT ${quoteIdent(cursorTarget)} FROM ${quoteIdent(typed)}`, 'read the cursor type')).at(0)?.type.toString() : undefined;
   // Date-time text whose forms vary is ordered by instant (cursor-order.ts): sources the run filters itself, cursor values as read.
-  const eligible = RUN_FILTERED.has(p.source.kind) && keepsValues(p.columns[Object.keys(p.columns).find((c) => (p.columns[c]?.rename ?? c) === cursorTarget) ?? cursorTarget ?? '']);
-  const key = cursorTarget ? await cursorKey(engine, { relation: typed, where, column: cursorTarget, type: t, after, eligible }) : asItIs;
+  const key = cursorTarget ? await cursorKey(engine, { relation: typed, where, column: cursorTarget, type: t, after, eligible: RUN_FILTERED.has(p.source.kind) && cursorAsRead }) : asItIs;
   if (cursorTarget && after !== null) {
     if (t && bound) await checkBoundFits(engine, after, t, { ...bound, cursor: cursorTarget });
     const above = `${key(quoteIdent(cursorTarget))} ${inclusive ? '>=' : '>'} ${key(`CAST(${quoteLiteral(after)} AS ${t})`)}`;

@@ -73,17 +73,17 @@ export async function textJsonColumns(engine: Engine, select: string, purpose: s
   const columns = await engine.columns(select, purpose, { kind: 'source' });
   // `inspect` is shown the names the read binds (json-keys.ts: keys that differ only in case).
   await inspect?.(columns.map((c) => c.name));
-  const replace = columns.flatMap((c) => {
+  // Each column as it is written, when that is not the column itself: its JSON values as text, a HUGEINT that fits as BIGINT.
+  const written = new Map<string, string>();
+  for (const c of columns) {
     const text = jsonAsTextSql(`__j.${quoteIdent(c.name)}`, c.type, 0);
-    return text === undefined ? [] : [`${text} AS ${quoteIdent(c.name)}`];
-  });
+    if (text !== undefined) written.set(c.name, text);
+  }
   const doubles = exact && exact.mayHoldLong !== false ? columns.filter((c) => c.type.toString() === 'DOUBLE').map((c) => c.name) : [];
   // HUGEINT at any depth that may be BIGINT (see the header): the column as it is written (its JSON turned into text) and as BIGINT.
-  const huge = columns.flatMap((c) => {
+  const huge = columns.flatMap((c, i) => {
     const narrow = c.type.toString().replace(HUGEINT, 'BIGINT');
-    if (narrow === c.type.toString()) return [];
-    const i = columns.indexOf(c);
-    return [{ name: c.name, expr: jsonAsTextSql(`__j.${quoteIdent(c.name)}`, c.type, 0) ?? `__j.${quoteIdent(c.name)}`, narrow, i }];
+    return narrow === c.type.toString() ? [] : [{ name: c.name, expr: written.get(c.name) ?? `__j.${quoteIdent(c.name)}`, narrow, i }];
   });
   // A double that rounds an integer is at least 2^53 in magnitude: one read of the typed
   // records (it also counts them, for the join below) finds the columns that may hold one,
@@ -100,13 +100,8 @@ export async function textJsonColumns(engine: Engine, select: string, purpose: s
         { kind: 'source' },
       ))[0] ?? {})
     : {};
-  for (const h of huge) {
-    if (gate[`fits${h.i}`] !== true) continue;
-    const at = replace.findIndex((r) => r.endsWith(` AS ${quoteIdent(h.name)}`));
-    const cast = `CAST(${h.expr} AS ${h.narrow}) AS ${quoteIdent(h.name)}`;
-    if (at >= 0) replace[at] = cast;
-    else replace.push(cast);
-  }
+  for (const h of huge) if (gate[`fits${h.i}`] === true) written.set(h.name, `CAST(${h.expr} AS ${h.narrow})`);
+  const replace = [...written].map(([name, sql]) => `${sql} AS ${quoteIdent(name)}`);
   const large = doubles.filter((_, i) => gate[`big${i}`] === true);
   const found = large.length ? await exactDoubles(engine, exact!.objects, large, purpose) : { widened: [], records: 0 };
   const widened = found.widened;
