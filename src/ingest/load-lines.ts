@@ -29,7 +29,7 @@ import { escapeRegExp } from '../regexp.js';
 const FILE = '__floe_load_file';
 
 const COLUMN = 'cannot write to \\S+: column "((?:[^"]|"")+)"';
-const VALUE_ERROR = new RegExp(`${COLUMN}: the input has type .*?, and the value ([\\s\\S]*?) (?:${escapeRegExp(VALUE_ERRORS.notExact)}|${escapeRegExp(VALUE_ERRORS.notNull)} \\()`);
+const VALUE_ERROR = new RegExp(`${COLUMN}: the input has type .*?, and the value ([\\s\\S]*?) (?:${escapeRegExp(VALUE_ERRORS.notExact)}|(?:${escapeRegExp(VALUE_ERRORS.notNull)}|${escapeRegExp(VALUE_ERRORS.notDateTime)}) \\()`);
 const REQUIRED_ERROR = new RegExp(`${COLUMN} ${escapeRegExp(VALUE_ERRORS.requiredNull)}`);
 
 /** What a failed value says: the column, and the value as text (undefined for a NULL in a required column). */

@@ -133,7 +133,8 @@ export function reconcileColumns(
     } else if (exact !== undefined) {
       // Written in the table's type; a value that does not fit it exactly fails the write.
       fields.push(f);
-      casts.push(`write ${f.name} (input ${typeShape(src.type)}) as ${typeShape(f.type)}: ${src.type === 'string' ? 'only if every value is NULL' : 'only values that fit exactly'}`);
+      const rule = src.type !== 'string' ? 'only values that fit exactly' : f.type === 'timestamp' || f.type === 'timestamptz' ? 'only if every value is NULL or ISO-8601 date-time text' : 'only if every value is NULL';
+      casts.push(`write ${f.name} (input ${typeShape(src.type)}) as ${typeShape(f.type)}: ${rule}`);
     } else {
       problems.push(`column "${f.name}": the input has type ${typeShape(src.type)}, the table ${tableName} has ${typeShape(f.type)}`);
       retyped.push(f.name);
@@ -692,8 +693,12 @@ export const VALUE_ERRORS = {
   /** After `: the input has type X, the table T has Y, and the value V`. */
   notExact: 'does not fit it exactly',
   notNull: 'is not NULL',
+  notDateTime: 'is not ISO-8601 date-time text',
   requiredNull: 'is required, but the input has a NULL in it',
 } as const;
+
+/** ISO-8601 date-time text as DuckDB reads it (`2026-03-08T07:30:00.5Z`, `… 07:30+01:00`): a date, a time to the minute at least, an optional offset. */
+const ISO_DATE_TIME = '\\d{4}-\\d{2}-\\d{2}[T ]\\d{2}:\\d{2}(:\\d{2}(\\.\\d+)?)?(Z|[+-]\\d{2}(:?\\d{2})?)?';
 
 /** The integers every value of these types holds exactly: [min, max]. */
 const EXACT_INTEGERS: Record<string, readonly [bigint, bigint]> = {
@@ -718,6 +723,14 @@ function exactValueCast(expr: string, from: IcebergType, to: IcebergType, column
   if (typeof from !== 'string') return undefined;
   const fail = (rule: string) =>
     `error(${quoteLiteral(`cannot write to ${tableName}: column "${column}": the input has type ${typeShape(from)}, the table ${tableName} has ${typeShape(to)}, and the value `)} || ${valueText(expr, hide)} || ${quoteLiteral(` ${rule}`)})`;
+  if (from === 'string' && (to === 'timestamp' || to === 'timestamptz')) {
+    // JSON readers type date-time text as a timestamp when its forms agree, and as text when
+    // they vary (`…12:00:00Z` beside `…11:30:00.5+01:00`); such text is written as the
+    // reader would have typed it: the instant, as UTC when it has no offset.
+    const instant = `TRY_CAST(${expr} AS TIMESTAMPTZ)`;
+    const fits = `regexp_full_match(${expr}, ${quoteLiteral(ISO_DATE_TIME)}) AND ${instant} IS NOT NULL`;
+    return `CAST(CASE WHEN ${expr} IS NULL THEN NULL WHEN ${fits} THEN ${instant} ELSE ${fail(`${VALUE_ERRORS.notDateTime} (a string input column is written into a column of type ${to} when each value is NULL or ISO-8601 date-time text)`)} END AS ${duckdbTypeSql(to)})`;
+  }
   if (from === 'string' && to !== 'string') {
     return `CAST(CASE WHEN ${expr} IS NULL THEN NULL ELSE ${fail(`${VALUE_ERRORS.notNull} (a string input column is written into a column of type ${typeShape(to)} only when all its values are NULL)`)} END AS ${duckdbTypeSql(to)})`;
   }
