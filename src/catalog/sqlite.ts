@@ -7,7 +7,7 @@
  * lock instead of failing at once).
  */
 import { mkdirSync, statSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { basename, dirname } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import { configError, FloeError, ioError } from '../errors.js';
 import { sqliteDialect, type SqlConnection, type SqlExecutor, type SqlRow, type SqlValue } from './sql-dialect.js';
@@ -47,6 +47,16 @@ export async function openSqlite(path: string, options: SqliteOptions = {}): Pro
         // A read-only file (or folder) still serves reads in its current journal mode.
         if (!sqliteDialect.isReadOnly(e)) throw e;
       }
+      // Read once here, so that a file SQLite cannot read fails naming it: a WAL-mode
+      // database needs its -shm file even to be read, and a folder the user may not write
+      // (or a read-only mount) failed the first catalog query with "attempt to write a
+      // readonly database" as an internal error naming no file, also for `floe tables`.
+      try {
+        db.prepare('SELECT count(*) FROM sqlite_master').get();
+      } catch (e) {
+        db.close();
+        throw e;
+      }
     }
     return new SqliteConnection(db, path);
   } catch (e) {
@@ -55,8 +65,22 @@ export async function openSqlite(path: string, options: SqliteOptions = {}): Pro
     throw ioError(`cannot open the SQLite catalog ${path}: ${(e as Error).message} (${code})`, {
       cause: e,
       context: { file: path, code },
+      ...(sqliteDialect.isReadOnly(e) && { hint: readOnlyHint(path) }),
     });
   }
+}
+
+/**
+ * SQLite cannot read a WAL-mode database (floe's catalogs are) without creating or writing
+ * its -shm and -wal files beside it (sqlite.org/wal.html, "Read-Only Databases"): reads need
+ * write access too.
+ */
+function readOnlyHint(path: string): string {
+  return (
+    `The SQLite catalog is in WAL mode: to read or write it, the user running floe needs write access ` +
+    `to ${path}, its ${basename(path)}-wal and ${basename(path)}-shm files and the folder ${dirname(path)} ` +
+    '(not a read-only mount).'
+  );
 }
 
 /**
