@@ -10,6 +10,7 @@ import { configError, sourceError } from '../errors.js';
 import type { Source as SourceConfig } from '../pipeline/schema-source.js';
 import type { CursorState, SourceContext } from './source.js';
 import { parseTimestamp } from './sql-types.js';
+import { tableRef as dbTableRef } from './db-table-ref.js';
 
 export type Dialect = 'postgres' | 'mysql' | 'sqlite';
 export type RelationalConfig = Extract<SourceConfig, { kind: Dialect }>;
@@ -19,19 +20,8 @@ export function quoteSourceIdent(dialect: Dialect, name: string): string {
   return dialect === 'mysql' ? `\`${name.replaceAll('`', '``')}\`` : `"${name.replaceAll('"', '""')}"`;
 }
 
-const PLAIN = /^[A-Za-z_][A-Za-z0-9_$]*$/;
-
-/**
- * `table: crm.Contacts` → a FROM target. Plain parts stay unquoted so the database folds
- * their case exactly as it would for the same name typed in its own shell (Postgres
- * lowercases, MySQL depends on lower_case_table_names); other parts are quoted.
- */
-export function tableRef(dialect: Dialect, table: string): string {
-  return table
-    .split('.')
-    .map((part) => (PLAIN.test(part) ? part : quoteSourceIdent(dialect, part)))
-    .join('.');
-}
+/** `table: crm.Contacts` → a FROM target (src/sources/db-table-ref.ts). */
+export const tableRef = (dialect: Dialect, table: string): string => dbTableRef(dialect, table);
 
 /** The configured query (without a trailing `;`), or a read of the whole table. */
 export function baseQuery(dialect: Dialect, config: RelationalConfig): string {
