@@ -9,7 +9,8 @@ import { icebergTypeOf, TYPE_ID } from '../engine/types.js';
 import { schemaError } from '../errors.js';
 import { formatDuration } from '../pipeline/duration.js';
 import { col, isWithheld, plural, resolveColumn, targetFor, toNumber } from './common.js';
-import type { Evaluator } from './types.js';
+import type { Snapshot } from '../iceberg/types.js';
+import type { Evaluator, SnapshotInfo } from './types.js';
 
 const TEMPORAL = new Set<number>([
   TYPE_ID.DATE,
@@ -46,15 +47,25 @@ export const freshness: Evaluator<'freshness'> = async (check, ctx) => {
   const expected = `<= ${formatDuration(check.max_age)}`;
   if (check.column === undefined) {
     if (!ctx.snapshot) return { passed: false, scope: t.scope, observed: null, expected, message: 'the table has no snapshot yet' };
-    const ms = ctx.now - ctx.snapshot.timestampMs;
-    const when = new Date(ctx.snapshot.timestampMs).toISOString();
+    // A compaction or a manifest rewrite commits a `replace` snapshot that brings no data: the
+    // age is that of the newest snapshot that changed the data, or a nightly compaction would
+    // keep a table whose pipeline stopped passing for ever.
+    const d = ctx.snapshot.dataChange;
+    const measured = d ?? ctx.snapshot;
+    const ms = ctx.now - measured.timestampMs;
+    const when = new Date(measured.timestampMs).toISOString();
     const ok = ms <= check.max_age;
+    const after = d === undefined ? 0 : d.rewrites - 1;
+    const note = d === undefined ? '' : d.parentExpired
+      ? ` (it${after === 0 ? '' : ` and the ${plural(after, 'snapshot')} after it`} only rewrote files; the snapshot before it has expired)`
+      : ` (${after === 0 ? `snapshot ${ctx.snapshot.id}` : `the ${plural(d.rewrites, 'snapshot')}`} since only rewrote files)`;
+    const what = d === undefined ? 'snapshot' : d.parentExpired ? 'the data is at least as old as snapshot' : 'the data last changed in snapshot';
     return {
       passed: ok,
       scope: t.scope,
       observed: age(ms),
       expected,
-      message: `snapshot ${ctx.snapshot.id} was committed at ${when}, ${age(ms)} ago${ok ? '' : `, older than ${formatDuration(check.max_age)}`}`,
+      message: `${what} ${measured.id}${d === undefined ? ' was' : ','} committed at ${when}, ${age(ms)} ago${ok ? '' : `, older than ${formatDuration(check.max_age)}`}${note}`,
     };
   }
   const c = resolveColumn(t, check.column, ctx.table);
@@ -99,6 +110,31 @@ export const freshness: Evaluator<'freshness'> = async (check, ctx) => {
     message: `the newest ${c.name} is ${String(r.latest)}, ${ms < 0 ? age(ms) : `${age(ms)} old`}${ok ? '' : `, older than ${formatDuration(check.max_age)}`}${ahead ? `; ${ahead}` : ''}`,
   };
 };
+
+/**
+ * The newest snapshot in `snapshot`'s ancestry (spec: "Snapshots", parent-snapshot-id) that
+ * changed the data, when `snapshot` only rewrote files (operation `replace`), as
+ * SnapshotInfo.dataChange; undefined when `snapshot` changed the data itself. A chain whose
+ * parent has expired stops at the oldest rewrite still known (`parentExpired`).
+ */
+export function lastDataChange(snapshots: readonly Snapshot[], snapshot: Snapshot): SnapshotInfo['dataChange'] {
+  if (snapshot.summary?.operation !== 'replace') return undefined;
+  const byId = new Map(snapshots.map((s) => [s['snapshot-id'], s] as const));
+  let at = snapshot;
+  let rewrites = 1;
+  for (;;) {
+    const parentId = at['parent-snapshot-id'];
+    const parent = parentId === undefined ? undefined : byId.get(parentId);
+    if (!parent) {
+      // No parent at all: a table whose first snapshot is a rewrite (another engine's); it is the data.
+      if (parentId === undefined && at === snapshot) return undefined;
+      return { id: at['snapshot-id'], timestampMs: at['timestamp-ms'], rewrites, parentExpired: true };
+    }
+    if (parent.summary?.operation !== 'replace') return { id: parent['snapshot-id'], timestampMs: parent['timestamp-ms'], rewrites, parentExpired: false };
+    at = parent;
+    rewrites++;
+  }
+}
 
 function assertTemporal(c: ColumnInfo, table: string): void {
   if (TEMPORAL.has(c.type.typeId)) return;

@@ -59,6 +59,12 @@ export interface SnapshotInfo {
   id: bigint;
   /** The snapshot's `timestamp-ms` (spec: "Snapshots"). */
   timestampMs: number;
+  /**
+   * When this snapshot only rewrote files (operation `replace`: a compaction, a manifest
+   * rewrite), the newest snapshot in its ancestry that changed the data: what a freshness
+   * check without a column measures. Absent when the snapshot itself changed the data.
+   */
+  dataChange?: { id: bigint; timestampMs: number; rewrites: number; parentExpired: boolean };
 }
 
 export interface VolumeHistoryQuery {

@@ -19,6 +19,7 @@ import { currentAudit } from '../../audit/context.js';
 import { parseTableIdentifier } from '../../catalog/identifier.js';
 import { MissingCatalog } from '../../catalog/missing.js';
 import { evaluateChecks } from '../../checks/evaluate.js';
+import { lastDataChange } from '../../checks/freshness.js';
 import { appendCheckResults, historyLookup, type HistoryRun } from '../../checks/history.js';
 import { checkRunExitCode, formatJson, formatJunit, formatText, problemText, terminalText } from '../../checks/results.js';
 import type { CheckProblem, CheckResult, SnapshotInfo } from '../../checks/types.js';
@@ -170,14 +171,18 @@ async function checkTables(tables: string[], opts: CheckOptions, cmd: Command, o
       const snapshots = new Map<string, bigint | null>();
       const scans = new Map<string, TableScan | FloeError>();
       const withheld = new Map<string, Set<string>>();
+      const dataChanges = new Map<string, SnapshotInfo['dataChange']>();
       for (const p of plan) {
         const started = Date.now();
-        const scan = await scanOf(ctx, engine, p.table, scans, withheld);
+        const scan = await scanOf(ctx, engine, p.table, scans, withheld, dataChanges);
         let results: CheckResult[];
         if (scan instanceof FloeError) {
           results = p.checks.map((c) => unevaluated(c, p.table, scan));
         } else {
-          const snapshot: SnapshotInfo | null = scan.snapshot ? { id: scan.snapshot['snapshot-id'], timestampMs: scan.snapshot['timestamp-ms'] } : null;
+          const change = dataChanges.get(p.table);
+          const snapshot: SnapshotInfo | null = scan.snapshot
+            ? { id: scan.snapshot['snapshot-id'], timestampMs: scan.snapshot['timestamp-ms'], ...(change === undefined ? {} : { dataChange: change }) }
+            : null;
           snapshots.set(p.table, snapshot?.id ?? null);
           const relation = p.table.split('.');
           // A referenced table that cannot be loaded is reported by the checks that read it.
@@ -287,9 +292,15 @@ function adHocChecks(opts: CheckOptions): Check[] {
 const columnsOf = (v: string) => v.split(',').map((c) => c.trim()).filter((c) => c !== '');
 const unique = <T>(xs: readonly T[]) => [...new Set(xs)];
 
-/** A view `ns.table` of the table's current snapshot, made once per table; a missing table becomes the reason. */
-/** The table's rows as a view, once per table; `withheld` gets its PII-tagged columns (check messages never quote their values). */
-async function scanOf(ctx: ProjectContext, engine: Engine, table: string, cache: Map<string, TableScan | FloeError>, withheld: Map<string, Set<string>>): Promise<TableScan | FloeError> {
+/** The table's rows as a view, once per table; `withheld` gets its PII-tagged columns (check messages never quote their values), `dataChanges` when its snapshot last changed the data (freshness). */
+async function scanOf(
+  ctx: ProjectContext,
+  engine: Engine,
+  table: string,
+  cache: Map<string, TableScan | FloeError>,
+  withheld: Map<string, Set<string>>,
+  dataChanges: Map<string, SnapshotInfo['dataChange']>,
+): Promise<TableScan | FloeError> {
   const hit = cache.get(table);
   if (hit) return hit;
   let scan: TableScan | FloeError;
@@ -303,6 +314,7 @@ async function scanOf(ctx: ProjectContext, engine: Engine, table: string, cache:
       const t = await loadTable(ctx.catalog, ctx.io, id);
       scan = await createTableView(engine, [...id.namespace, id.name], { io: t.io, metadata: t.metadata, table });
       withheld.set(table, withheldColumns(table, t.metadata));
+      if (scan.snapshot) dataChanges.set(table, lastDataChange(t.metadata.snapshots, scan.snapshot));
     }
   } catch (e) {
     if (!(e instanceof FloeError)) throw e;
