@@ -54,20 +54,20 @@ export function csvSource(config: CsvConfig): Source {
       const expanded = await expandFiles(ctx, files);
       await refuseEmptyCsv(expanded);
       const dialect: CsvDialect = { delimiter: config.delimiter, quote: config.quote, escape: config.escape, encoding: config.encoding, skip: config.skip };
+      // `forced`: types given to every file's reader besides the declared ones (unifiedTypes);
       // `unsniffed`: files read with the columns typed from their well-formed rows instead of sniffed.
-      const readerOf = (f: string, unsniffed?: ReadonlyMap<string, string[]>) =>
+      const readerOf = (f: string, forced: readonly (readonly [string, string])[], unsniffed?: ReadonlyMap<string, string[]>) =>
         // Records up to 16 MiB, not DuckDB's 2 MB (a longer one is a reject), with a buffer that
         // fits a small file (ingest/csv-errors.ts maxLineOptionFor).
-        `SELECT * FROM read_csv(${quoteLiteral(f)}, ${[...options, maxLineOptionFor(f), ...(unsniffed?.get(f) ?? typesOption([...types, ...unified]))].join(', ')})`;
-      // Columns DuckDB's multi-file reader types otherwise than text, though a file's own sniffer
-      // found only text (unifiedTypes).
-      let unified: (readonly [string, string])[] = [];
+        `SELECT * FROM read_csv(${quoteLiteral(f)}, ${[...options, maxLineOptionFor(f), ...(unsniffed?.get(f) ?? typesOption([...types, ...forced]))].join(', ')})`;
       // Files with a header and no record leave the union when others have records, so that
       // their columns, all text to the sniffer, do not make the others' text (ingest/csv-header-only.ts).
       const standIns = await headerOnlyStandIns();
-      unified = await unifiedTypes();
+      // Columns DuckDB's multi-file reader types otherwise than text, though a file's own sniffer
+      // found only text (unifiedTypes).
+      const unified = await unifiedTypes();
       const readersOf = (unsniffed: ReadonlyMap<string, string[]>) =>
-        expanded.flatMap((f) => (!standIns.has(f) ? [readerOf(f, unsniffed)] : standIns.get(f) !== undefined ? [standIns.get(f)!] : []));
+        expanded.flatMap((f) => (!standIns.has(f) ? [readerOf(f, unified, unsniffed)] : standIns.get(f) !== undefined ? [standIns.get(f)!] : []));
       const createRelation = async (readers: string[]) => {
         // Integers a double would round stop the run, naming the column and the types to
         // declare (ingest/csv-integers.ts); declared columns are read as declared.
@@ -96,7 +96,7 @@ export function csvSource(config: CsvConfig): Source {
         if (withRows.length < 2) return [];
         const declared = new Set(types.map(([c]) => c.toLowerCase()));
         const purpose = `read the CSV files of pipeline ${ctx.pipeline}`;
-        const perFile = await ctx.engine.columns(withRows.map((f) => readerOf(f)).join(' UNION ALL BY NAME '), purpose, { kind: 'source' }).catch(() => undefined);
+        const perFile = await ctx.engine.columns(withRows.map((f) => readerOf(f, [])).join(' UNION ALL BY NAME '), purpose, { kind: 'source' }).catch(() => undefined);
         const text = (perFile ?? []).filter((c) => c.type.toString() === 'VARCHAR' && c.name !== SOURCE_FILE_COLUMN && !declared.has(c.name.toLowerCase()));
         if (text.length === 0) return [];
         const multi = await ctx.engine
@@ -115,7 +115,7 @@ export function csvSource(config: CsvConfig): Source {
         for (const f of expanded) if (await isHeaderOnlyCsv(f, dialect).catch(() => false)) empty.add(f);
         if (empty.size === 0 || empty.size === expanded.length) return out;
         // The other files' columns; when they cannot be bound, the read fails below as before.
-        const others = expanded.filter((f) => !empty.has(f)).map((f) => readerOf(f));
+        const others = expanded.filter((f) => !empty.has(f)).map((f) => readerOf(f, []));
         const bound = await ctx.engine.columns(others.join(' UNION ALL BY NAME '), `read the CSV files of pipeline ${ctx.pipeline}`, { kind: 'source' }).catch(() => undefined);
         if (!bound) return out;
         for (const f of empty) {
@@ -133,7 +133,7 @@ export function csvSource(config: CsvConfig): Source {
         let retried = false;
         // So does a record too long for the reader there.
         if (ctx.quarantine && (isSniffFailure(e) || isLineTooLong(e))) {
-          const unsniffed = await typeUnsniffableFiles(ctx.engine, expanded, (f) => readerOf(f), dialect, config.header, types).catch(() => new Map<string, string[]>());
+          const unsniffed = await typeUnsniffableFiles(ctx.engine, expanded, (f) => readerOf(f, unified), dialect, config.header, types).catch(() => new Map<string, string[]>());
           retried = unsniffed.size > 0 && (await createRelation(readersOf(unsniffed)).then(() => true, () => false));
         }
         if (!retried) {
