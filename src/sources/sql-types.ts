@@ -328,6 +328,9 @@ const PG = {
   timestamptz: 1184, numeric: 1700, uuid: 2950, jsonb: 3802,
 } as const;
 
+/** Postgres's vector types: arrays whose text output is space-separated, without braces. */
+const PG_VECTOR = { int2vector: 22, oidvector: 30 } as const;
+
 type Scalar = Pick<ColumnPlan, 'type' | 'wire' | 'convert'>;
 
 const varchar: Scalar = { type: 'VARCHAR', wire: 'VARCHAR' };
@@ -420,6 +423,16 @@ export function postgresColumn(name: string, oid: number, typmod: number, info: 
   const sourceType = info?.display ?? `oid ${oid}`;
   if (info?.category !== 'A' || !info.elem) return { name, sourceType, ...pgScalar(oid, typmod) };
   const elemOid = info.elem;
+  // int2vector and oidvector (pg_index.indkey, pg_proc.proargtypes) are arrays whose text is
+  // their elements separated by spaces (`1 3`), without braces.
+  if (oid === PG_VECTOR.int2vector || oid === PG_VECTOR.oidvector) {
+    const scalar = pgScalar(elemOid, -1);
+    const convert = (v: string) => (v === '' ? [] : v.split(' ').map((e) => {
+      if (!/^-?[0-9]+$/.test(e)) throw new ValueMisfit(`malformed ${info.display} value`);
+      return e;
+    }));
+    return { name, sourceType, type: `${scalar.type}[]`, wire: 'VARCHAR[]', convert };
+  }
   const elem = pgScalar(elemOid, info.elemTypmod !== undefined && info.elemTypmod >= 0 ? info.elemTypmod : typmod);
   const delim = info.delim || ',';
   if (elem.wire === 'BLOB') {
