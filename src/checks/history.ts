@@ -140,7 +140,8 @@ export async function appendCheckResults(o: AppendOptions): Promise<WriteTableRe
  * The volume baseline from floe.check_results as it is now: the row counts of earlier runs
  * of the same check on the same table and scope, newest first, one per snapshot (checking a
  * snapshot twice does not count twice), leaving out the snapshot under check. Only runs
- * whose volume check passed or warned count: a rejected batch must not become the norm.
+ * whose volume check passed or warned count, and of `floe run`'s audits only those that moved
+ * main: a rejected batch must not become the norm.
  * Without the table (no check has been recorded yet) every lookup is empty.
  */
 export async function historyLookup(o: { engine: Engine; catalog: Catalog; io: FileIO }): Promise<VolumeHistory> {
@@ -154,13 +155,23 @@ export async function historyLookup(o: { engine: Engine; catalog: Catalog; io: F
       view = name;
     }
     const exclude = q.excludeSnapshotId === null ? '' : `AND snapshot_id IS DISTINCT FROM ${q.excludeSnapshotId.toString()}`;
+    // A run whose audit kept main in place (a check at severity error failed or could not be
+    // evaluated: results.ts shouldPublish) staged a snapshot that never became the table, whatever
+    // its volume said: its count is not a baseline, or a series of rejected batches would raise
+    // the norm step by step until a batch far from anything published passes.
     const rows = await o.engine.all(
-      `SELECT n FROM (
+      `WITH h AS (SELECT * FROM ${quoteIdent(view)} WHERE table_name = ${quoteLiteral(q.table)}),
+       rejected AS (
+         SELECT DISTINCT snapshot_id, run_id FROM h
+         WHERE run_id IS NOT NULL AND snapshot_id IS NOT NULL AND (status = 'fail' OR (status = 'error' AND severity = 'error'))
+       )
+       SELECT n FROM (
          SELECT TRY_CAST(observed AS DOUBLE) AS n, checked_at,
                 row_number() OVER (PARTITION BY snapshot_id ORDER BY checked_at DESC) AS k
-         FROM ${quoteIdent(view)}
-         WHERE table_name = ${quoteLiteral(q.table)} AND check_name = ${quoteLiteral(q.check)} AND check_kind = 'volume'
+         FROM h
+         WHERE check_name = ${quoteLiteral(q.check)} AND check_kind = 'volume'
            AND scope = ${quoteLiteral(q.scope)} AND status IN ('pass', 'warn') ${exclude}
+           AND NOT EXISTS (SELECT 1 FROM rejected r WHERE r.snapshot_id = h.snapshot_id AND r.run_id = h.run_id)
        ) WHERE k = 1 AND n IS NOT NULL ORDER BY checked_at DESC LIMIT ${Math.max(1, Math.floor(q.limit))}`,
       `read the volume history of ${q.table} from ${CHECK_RESULTS_NAME}`,
       { context: { table: q.table } },

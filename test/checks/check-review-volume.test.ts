@@ -1,0 +1,57 @@
+/**
+ * The volume baseline leaves out the batches that write-audit-publish rejected: a run whose
+ * `not_null` failed staged its snapshot without moving main, and its volume (which passed)
+ * was the next run's baseline, so a series of rejected batches raised the norm until a batch
+ * far from anything published passed.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { assertBuilt, floeIn, show, useTmpDirs, writeProject } from '../cli/helpers.js';
+
+const tmp = useTmpDirs('floe-check-review-volume-');
+beforeAll(assertBuilt);
+
+const PIPELINE = `name: v
+source: { kind: csv, path: data/v.csv }
+target: { table: raw.v, mode: overwrite }
+checks:
+  - not_null: [amount]
+  - volume: { max_change: 50% }
+`;
+
+/** `rows` rows; the first has no amount when `nullFirst`. */
+function csv(rows: number, nullFirst = false): string {
+  let s = 'id,amount\n';
+  for (let i = 0; i < rows; i++) s += `${i},${nullFirst && i === 0 ? '' : i}\n`;
+  return s;
+}
+
+describe('volume after a run whose audit kept main in place', () => {
+  it('compares with the last published count, not with the rejected batch', async () => {
+    const dir = await writeProject(await tmp());
+    await mkdir(path.join(dir, 'pipelines'));
+    await mkdir(path.join(dir, 'data'));
+    await writeFile(path.join(dir, 'pipelines', 'v.yaml'), PIPELINE);
+    const data = path.join(dir, 'data', 'v.csv');
+
+    await writeFile(data, csv(10));
+    const first = await floeIn(dir, ['run', 'v']);
+    expect(first.code, show(first)).toBe(0);
+
+    // 15 rows (+50%, within the volume's bound) but a NULL amount: main stays at 10 rows.
+    await writeFile(data, csv(15, true));
+    const rejected = await floeIn(dir, ['run', 'v']);
+    expect(rejected.code, show(rejected)).toBe(3);
+    expect(rejected.stderr).toContain('main was not moved: 1 check failed: not_null(amount)');
+
+    // 22 rows: +47% against the rejected 15, +120% against the 10 that main holds.
+    await writeFile(data, csv(22));
+    const next = await floeIn(dir, ['run', 'v']);
+    expect(next.code, show(next)).toBe(3);
+    expect(next.stderr).toContain('volume (22 new rows, +120% against 10 (median of the last run), beyond ±50%)');
+
+    const q = await floeIn(dir, ['query', 'SELECT count(*) AS n FROM raw.v', '--format', 'csv']);
+    expect(q.stdout.trim().split('\n')[1]).toBe('10');
+  }, 60_000);
+});
