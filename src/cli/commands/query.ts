@@ -4,7 +4,7 @@
  * collect the rows. --mask reads PII-tagged columns through their policies (governance/views.ts).
  */
 import { createReadStream } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, open, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -105,6 +105,27 @@ export default async function query(sql: string, given: QueryOptions, cmd: Comma
         }
         return;
       }
+      if (opts.format === 'json') {
+        // Streamed chunk by chunk into a file, so memory stays flat however many rows there are
+        // (collected, 2M rows took 1.2 GB); stdout gets the file once the query has succeeded,
+        // so a failure part-way prints nothing, as with csv.
+        if (outTarget) {
+          await writeReplacing(outTarget, writeJsonResult);
+          out.err(`wrote ${outTarget}`);
+          return;
+        }
+        const tmp = await mkdtemp(join(tmpdir(), 'floe-query-'));
+        try {
+          const target = join(tmp, 'out.json');
+          await writeJsonResult(target);
+          await pipeline(createReadStream(target), process.stdout, { end: false }).catch((e: NodeJS.ErrnoException) => {
+            if (e.code !== 'EPIPE' && e.code !== 'ERR_STREAM_DESTROYED') throw e;
+          });
+        } finally {
+          await rm(tmp, { recursive: true, force: true });
+        }
+        return;
+      }
       // Rows by position, not by name: a result may name two columns alike (`SELECT 1 a, 2 a`,
       // a join's `a.id, b.id`), and rows keyed by name would show the first one's value twice.
       // Prepared first: several statements fail there (explainQueryError makes that a usage error).
@@ -123,19 +144,55 @@ export default async function query(sql: string, given: QueryOptions, cmd: Comma
       // float (32-bit) columns print their own shortest digits, not the widened double's.
       const narrow = reader.columnTypes().map((t) => float32Narrower(t) ?? ((v: JsonValue) => v));
       const values = (r: (typeof rows)[number]) => names.map((_n, i) => narrow[i]!(toJsonValue(r[i] ?? null)));
-      let text: string;
-      if (opts.format === 'json') {
-        // JSON keys must differ: a repeated name gets _1, _2, ... as in the csv header DuckDB writes.
-        const keys = uniqueKeys(names);
-        text = jsonRows(rows.map((r) => Object.fromEntries(values(r).map((v, i) => [keys[i]!, v]))));
-      } else {
-        text = formatTable(names.map(oneLine), rows.map((r) => values(r).map((v) => oneLine(cellText(v)))));
-        text += `\n(${rows.length} row${rows.length === 1 ? '' : 's'})`;
-      }
+      let text = formatTable(names.map(oneLine), rows.map((r) => values(r).map((v) => oneLine(cellText(v)))));
+      text += `\n(${rows.length} row${rows.length === 1 ? '' : 's'})`;
       if (outTarget) {
         await writeReplacing(outTarget, (tmp) => writeFile(tmp, text + '\n'));
         out.err(`wrote ${outTarget}`);
       } else out.out(text);
+    }
+    /**
+     * The result as one JSON array of row objects (one line, then a newline), written to
+     * `target` a chunk of rows at a time.
+     */
+    async function writeJsonResult(target: string): Promise<void> {
+      const file = await open(target, 'w');
+      try {
+        const prepared = await engine.connection.prepare(body).catch((e: unknown) => {
+          throw wrapDuckDBError(e, 'run the query', { userSql: body });
+        });
+        try {
+          const result = await prepared.stream().catch((e: unknown) => {
+            throw wrapDuckDBError(e, 'run the query', { userSql: body });
+          });
+          // JSON keys must differ: a repeated name gets _1, _2, ... as in the csv header DuckDB writes.
+          const keys = uniqueKeys(result.columnNames());
+          // float (32-bit) columns print their own shortest digits, not the widened double's.
+          const narrow = result.columnTypes().map((t) => float32Narrower(t) ?? ((v: JsonValue) => v));
+          let first = true;
+          await file.write('[');
+          for (;;) {
+            const chunk = await result.fetchChunk().catch((e: unknown) => {
+              throw wrapDuckDBError(e, 'run the query', { userSql: body });
+            });
+            if (!chunk || chunk.rowCount === 0) break;
+            const parts: string[] = [];
+            for (const r of chunk.getRows()) {
+              // No prototype: a column named __proto__ is a key like any other.
+              const row = Object.create(null) as Record<string, JsonValue>;
+              for (let i = 0; i < keys.length; i++) row[keys[i]!] = narrow[i]!(toJsonValue(r[i] ?? null));
+              parts.push(jsonRows(row));
+            }
+            await file.write((first ? '' : ',') + parts.join(','));
+            first = false;
+          }
+          await file.write(']\n');
+        } finally {
+          prepared.destroySync();
+        }
+      } finally {
+        await file.close();
+      }
     }
     // Read-only: without a catalog yet, a query of a table fails naming the missing catalog.
   }, { create: false }));
