@@ -15,12 +15,14 @@
  * Files are brought in by a file pipeline (`kind: csv`, `parquet`, ...), whose columns can be
  * tagged; the sql pipeline then reads its table.
  */
+import { readFileSync } from 'node:fs';
+import { relative } from 'node:path';
 import type { Engine } from '../engine/duckdb.js';
 import { quoteIdent } from '../engine/sql.js';
-import { configError } from '../errors.js';
+import { configError, FloeError } from '../errors.js';
 import type { TableMetadata } from '../iceberg/types.js';
 import type { Diagnostic } from '../pipeline/diagnostics.js';
-import { locate, position, scalarAt, type YamlSource } from '../pipeline/parse.js';
+import { locate, parseYaml, position, scalarAt, type YamlSource } from '../pipeline/parse.js';
 import type { PiiColumn } from './policy.js';
 import type { Env } from './salt.js';
 import { outputLineage } from './sql-lineage.js';
@@ -66,18 +68,65 @@ async function problemsOf(engine: Engine, query: string, views?: readonly string
   return problems.map((p) => ({ ...p, ...(p.at !== undefined ? { index: charIndex(query, p.at) } : {}) }));
 }
 
+/** The pipeline file a run reads the query from: messages then name it, line and column. */
+export interface QueryFile {
+  /** The pipeline file (absolute, or relative to the project). */
+  file: string;
+  projectDir?: string;
+}
+
+/**
+ * `pipelines/x.yaml:7:10` for a character index of the query (as the run hands it to
+ * DuckDB), read from the pipeline file again (positions are not kept past loading); the file
+ * alone when it cannot be read or parsed now, or undefined without a file.
+ */
+export function queryFileAt(where: QueryFile | undefined, query: string, index: number | undefined): string | undefined {
+  if (where === undefined) return undefined;
+  const shown = where.projectDir === undefined ? where.file : relative(where.projectDir, where.file) || where.file;
+  try {
+    const parsed = parseYaml(readFileSync(where.file, 'utf8'), where.file);
+    if (!parsed.ok) return shown;
+    const at = index === undefined ? locate(parsed.source, ['source', 'query']) : queryPosition(parsed.source, query, index);
+    return `${shown}:${at.line}:${at.col}`;
+  } catch {
+    return shown;
+  }
+}
+
+/** The character index in `text` of a 1-based line and column. */
+function indexOf(text: string, line: number, col: number): number {
+  const lines = text.split('\n');
+  if (line < 1 || line > lines.length) return 0;
+  return lines.slice(0, line - 1).reduce((n, l) => n + l.length + 1, 0) + Math.max(0, col - 1);
+}
+
+/**
+ * An error DuckDB gave running the query (a column or table it cannot bind, a type error), at
+ * the pipeline file's line and column when the error says where it is in the query
+ * (`context.line`/`col`, engine/duckdb.ts wrapDuckDBError with `userSql`).
+ */
+export function queryErrorAtFile(e: unknown, query: string, where: QueryFile | undefined): unknown {
+  if (!(e instanceof FloeError) || where === undefined || typeof e.context.line !== 'number') return e;
+  const at = queryFileAt(where, query, indexOf(query, e.context.line, typeof e.context.col === 'number' ? e.context.col : 1));
+  if (at === undefined) return e;
+  return new FloeError(e.kind, `${at}: source.query: ${e.message}`, { cause: e.cause ?? e, context: { ...e.context, file: where.file }, retryable: e.retryable, ...(e.hint !== undefined ? { hint: e.hint } : {}), files: e.files });
+}
+
 /**
  * Refuses (configuration error, exit 2) a sql pipeline's query that reads anything but the
  * catalog tables of `views` (the tables floe opened for it). The message names the pipeline
- * and the line and column in the query.
+ * file, line and column of the offending name when `where` gives the file (as `floe
+ * validate` does), else the pipeline and the line and column in the query.
  */
-export async function checkSqlPipelineQuery(engine: Engine, query: string, pipeline: string, views: readonly string[]): Promise<void> {
+export async function checkSqlPipelineQuery(engine: Engine, query: string, pipeline: string, views: readonly string[], where?: QueryFile): Promise<void> {
   const problems = await problemsOf(engine, query, views);
   if (problems.length === 0) return;
   const first = problems[0]!;
-  const where = first.index !== undefined ? (({ line, col }) => ` (query line ${line}, column ${col})`)(lineCol(query, first.index)) : '';
-  throw configError(`pipeline ${pipeline}${where}: ${describe(first, query)}${problems.length > 1 ? ` (and ${problems.length - 1} more)` : ''}`, {
-    context: { pipeline, reads: [...new Set(problems.map((p) => p.what))].join(', ') },
+  const inQuery = first.index !== undefined ? (({ line, col }) => ` (query line ${line}, column ${col})`)(lineCol(query, first.index)) : '';
+  const file = queryFileAt(where, query, first.index);
+  const head = file !== undefined ? `${file}: source.query: pipeline ${pipeline}${inQuery}` : `pipeline ${pipeline}${inQuery}`;
+  throw configError(`${head}: ${describe(first, query)}${problems.length > 1 ? ` (and ${problems.length - 1} more)` : ''}`, {
+    context: { pipeline, reads: [...new Set(problems.map((p) => p.what))].join(', '), ...(where ? { file: where.file } : {}) },
     hint: HINT,
   });
 }
@@ -136,7 +185,7 @@ export interface SqlPipelineReads {
   /** The masker for prepareViews: the tables' masks (views.ts), noting each table it is asked about. */
   mask: ViewMasker;
   /** checkSqlPipelineQuery against the tables prepareViews opened. */
-  check(engine: Engine, query: string, pipeline: string, views: readonly string[]): Promise<void>;
+  check(engine: Engine, query: string, pipeline: string, views: readonly string[], where?: QueryFile): Promise<void>;
   /**
    * The tags the query's output columns inherit (sql-tags.ts), by the column names of
    * `relation` (the query's result); empty when no table it reads has a tag.

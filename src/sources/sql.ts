@@ -16,7 +16,7 @@ import { configError } from '../errors.js';
 import type { FileIO } from '../io/fileio.js';
 import type { Source as SourceConfig } from '../pipeline/schema-source.js';
 import { prepareViews } from '../query/query.js';
-import { runnableQuery, sqlPipelineReads } from '../governance/sql-pipeline.js';
+import { queryErrorAtFile, runnableQuery, sqlPipelineReads } from '../governance/sql-pipeline.js';
 import type { CursorState, Extracted, Source, SourceContext } from './source.js';
 
 type SqlConfig = Extract<SourceConfig, { kind: 'sql' }>;
@@ -30,12 +30,19 @@ export function sqlSource(config: SqlConfig, catalog: Catalog, io: FileIO): Sour
       // the query may read nothing else (no files): governance/sql-pipeline.ts, docs/GOVERNANCE.md.
       const governance = sqlPipelineReads();
       const views = await prepareViews(ctx.engine, catalog, io, query, undefined, { mask: governance.mask });
-      await governance.check(ctx.engine, query, ctx.pipeline, views.map((v) => v.table));
+      // Errors name the pipeline file, line and column (governance/sql-pipeline.ts queryFileAt).
+      const file = ctx.pipelineFile === undefined ? undefined : { file: ctx.pipelineFile, projectDir: ctx.projectDir };
+      await governance.check(ctx.engine, query, ctx.pipeline, views.map((v) => v.table), file);
       const relation = ctx.engine.uniqueName('sql');
-      await ctx.engine.run(`CREATE OR REPLACE TEMP VIEW ${quoteIdent(relation)} AS ${query}`, `run the query of pipeline ${ctx.pipeline}`, {
-        kind: 'config',
-        context: { pipeline: ctx.pipeline },
-      });
+      await ctx.engine
+        .run(`CREATE OR REPLACE TEMP VIEW ${quoteIdent(relation)} AS ${query}`, `run the query of pipeline ${ctx.pipeline}`, {
+          kind: 'config',
+          context: { pipeline: ctx.pipeline },
+          userSql: query,
+        })
+        .catch((e: unknown) => {
+          throw queryErrorAtFile(e, query, file);
+        });
       const inheritedPii = await governance.outputTags(ctx.engine, query, relation);
       const cursor = ctx.cursor;
       const tagged = inheritedPii.some((t) => t.column === cursor?.column);
