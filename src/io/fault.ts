@@ -14,7 +14,7 @@
  * Without the variables nothing is wrapped and nothing is read per call.
  */
 import { appendFileSync } from 'node:fs';
-import type { FileInfo, FileIO, WriteOptions } from './fileio.js';
+import type { FileInfo, FileIO, IncompleteUpload, WriteOptions } from './fileio.js';
 
 const FAULT_KILL_ENV = 'FLOE_FAULT_KILL_AFTER_IO';
 const FAULT_OPS_ENV = 'FLOE_FAULT_IO_OPS';
@@ -107,6 +107,12 @@ class FaultInjectingFileIO implements FileIO {
   async *list(prefix: string): AsyncIterable<FileInfo> {
     yield* this.inner.list(prefix);
     completed(this.plan, 'list', prefix);
+  }
+  async *listIncompleteUploads(prefix: string): AsyncIterable<IncompleteUpload> {
+    if (this.inner.listIncompleteUploads) yield* this.inner.listIncompleteUploads(prefix);
+  }
+  async abortIncompleteUpload(upload: IncompleteUpload): Promise<void> {
+    return this.inner.abortIncompleteUpload?.(upload);
   }
   localPath(location: string): Promise<string> {
     return this.after('localPath', location, this.inner.localPath(location));

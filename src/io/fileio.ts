@@ -43,6 +43,22 @@ export interface FileIO {
    * gives false. Absent on object stores, which have no folders.
    */
   removeEmptyFolder?(location: string): Promise<boolean>;
+  /**
+   * Multipart uploads begun under a prefix and never completed nor aborted: the parts a
+   * process killed mid-upload leaves on an object store (billed, and in no listing of
+   * objects). Absent on storage without them (the local disk).
+   */
+  listIncompleteUploads?(prefix: string): AsyncIterable<IncompleteUpload>;
+  /** Aborts one, freeing its parts; one already gone is no error. */
+  abortIncompleteUpload?(upload: IncompleteUpload): Promise<void>;
+}
+
+export interface IncompleteUpload {
+  /** The object the upload would have made. */
+  location: string;
+  uploadId: string;
+  /** When it was begun (ms since the epoch). */
+  initiated: number;
 }
 
 /** Joins a location and a relative path with exactly one slash. */

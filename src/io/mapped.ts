@@ -10,7 +10,7 @@
  * longest matching `from` wins, so a specific mapping can override a broad one.
  */
 import type { LocationMapping } from '../catalog/catalog.js';
-import type { FileInfo, FileIO, WriteOptions } from './fileio.js';
+import type { FileInfo, FileIO, IncompleteUpload, WriteOptions } from './fileio.js';
 
 export class MappedFileIO implements FileIO {
   private readonly mappings: readonly LocationMapping[];
@@ -83,6 +83,20 @@ export class MappedFileIO implements FileIO {
       if (m && underPrefix(info.location, m.to)) yield { ...info, location: m.from + info.location.slice(m.to.length) };
       else yield info;
     }
+  }
+
+  /** Like list: the uploads' locations in the caller's vocabulary. */
+  async *listIncompleteUploads(prefix: string): AsyncIterable<IncompleteUpload> {
+    if (!this.inner.listIncompleteUploads) return;
+    const m = this.match(prefix);
+    for await (const u of this.inner.listIncompleteUploads(this.map(prefix))) {
+      if (m && underPrefix(u.location, m.to)) yield { ...u, location: m.from + u.location.slice(m.to.length) };
+      else yield u;
+    }
+  }
+
+  async abortIncompleteUpload(upload: IncompleteUpload): Promise<void> {
+    return this.inner.abortIncompleteUpload?.({ ...upload, location: this.map(upload.location) });
   }
 
   localPath(location: string): Promise<string> {

@@ -4,7 +4,7 @@
  */
 import { unsupportedError } from '../errors.js';
 import type { S3Storage } from '../pipeline/schema-project.js';
-import type { FileInfo, FileIO, WriteOptions } from './fileio.js';
+import type { FileInfo, FileIO, IncompleteUpload, WriteOptions } from './fileio.js';
 import { withFaultInjection } from './fault.js';
 import { isLocalLocation, LocalFileIO } from './local.js';
 import { LazyS3FileIO } from './s3-lazy.js';
@@ -79,6 +79,13 @@ export class RoutingFileIO implements FileIO {
   }
   async removeEmptyFolder(location: string): Promise<boolean> {
     return (await this.io(location).removeEmptyFolder?.(location)) ?? false;
+  }
+  async *listIncompleteUploads(prefix: string): AsyncIterable<IncompleteUpload> {
+    const io = this.io(prefix);
+    if (io.listIncompleteUploads) yield* io.listIncompleteUploads(prefix);
+  }
+  async abortIncompleteUpload(upload: IncompleteUpload): Promise<void> {
+    return this.io(upload.location).abortIncompleteUpload?.(upload);
   }
   async localPath(location: string): Promise<string> {
     return this.io(location).localPath(location);

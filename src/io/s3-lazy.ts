@@ -2,7 +2,7 @@
  * The S3 FileIO behind a lazy import: the AWS SDK takes a while to load, and most commands
  * on a local warehouse never touch S3. The first call loads s3.ts and builds the client.
  */
-import type { FileInfo, FileIO, WriteOptions } from './fileio.js';
+import type { FileInfo, FileIO, IncompleteUpload, WriteOptions } from './fileio.js';
 import type { S3Settings } from './s3-settings.js';
 
 export class LazyS3FileIO implements FileIO {
@@ -34,6 +34,13 @@ export class LazyS3FileIO implements FileIO {
   }
   async *list(prefix: string): AsyncIterable<FileInfo> {
     yield* (await this.get()).list(prefix);
+  }
+  async *listIncompleteUploads(prefix: string): AsyncIterable<IncompleteUpload> {
+    const io = await this.get();
+    if (io.listIncompleteUploads) yield* io.listIncompleteUploads(prefix);
+  }
+  async abortIncompleteUpload(upload: IncompleteUpload): Promise<void> {
+    return (await this.get()).abortIncompleteUpload?.(upload);
   }
   async localPath(location: string): Promise<string> {
     return (await this.get()).localPath(location);

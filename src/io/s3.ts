@@ -33,6 +33,7 @@ import {
   DeleteObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
+  ListMultipartUploadsCommand,
   ListObjectsV2Command,
   PutObjectCommand,
   S3Client,
@@ -43,7 +44,7 @@ import { Upload } from '@aws-sdk/lib-storage';
 import pLimit, { type LimitFunction } from 'p-limit';
 import { transferSignal } from '../cancel.js';
 import { conflictError, FloeError, ioError, notFound } from '../errors.js';
-import type { FileInfo, FileIO, WriteOptions } from './fileio.js';
+import type { FileInfo, FileIO, IncompleteUpload, WriteOptions } from './fileio.js';
 import { formatS3Location, inSameFolder, listingPlan, parseS3Location, rangeHeader, type S3Location } from './s3-location.js';
 import { formatS3Wait, isRetryableS3Error, isSilentS3Endpoint, S3_TIMEOUT_MAX_ATTEMPTS, s3AttemptsOf, s3ErrorInfo, s3TimeoutKind, withS3Retries, type S3RetryObserver } from './s3-retry.js';
 import { describeEndpoint, s3ClientConfig, type S3Settings } from './s3-settings.js';
@@ -413,6 +414,42 @@ export class S3FileIO implements FileIO {
       }
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
+  }
+
+  /** Multipart uploads begun under `prefix` and never completed nor aborted, page by page. */
+  async *listIncompleteUploads(prefix: string): AsyncIterable<IncompleteUpload> {
+    const l = this.loc(prefix);
+    const signal = transferSignal();
+    let keyMarker: string | undefined;
+    let uploadIdMarker: string | undefined;
+    for (;;) {
+      let page;
+      try {
+        const request = { Bucket: l.bucket, Prefix: l.key, KeyMarker: keyMarker, UploadIdMarker: uploadIdMarker };
+        page = await this.retry('list', 'ListMultipartUploads', prefix, () => this.client.send(new ListMultipartUploadsCommand(request), { abortSignal: signal }), signal);
+      } catch (e) {
+        throw this.failed('list', prefix, e, signal);
+      }
+      for (const u of page.Uploads ?? []) {
+        if (u.Key === undefined || u.UploadId === undefined) continue;
+        yield { location: formatS3Location({ ...l, key: u.Key }), uploadId: u.UploadId, initiated: u.Initiated?.getTime() ?? 0 };
+      }
+      if (!page.IsTruncated || (page.NextKeyMarker === keyMarker && page.NextUploadIdMarker === uploadIdMarker)) return;
+      keyMarker = page.NextKeyMarker;
+      uploadIdMarker = page.NextUploadIdMarker;
+    }
+  }
+
+  /** Aborts a multipart upload listed by listIncompleteUploads; NoSuchUpload means it is gone already. */
+  async abortIncompleteUpload(upload: IncompleteUpload): Promise<void> {
+    const l = this.loc(upload.location);
+    try {
+      const request = { Bucket: l.bucket, Key: l.key, UploadId: upload.uploadId };
+      await this.retry('delete', 'AbortMultipartUpload', upload.location, () => this.client.send(new AbortMultipartUploadCommand(request)));
+    } catch (e) {
+      if ((e as SdkError).name === 'NoSuchUpload') return;
+      throw this.error('delete', upload.location, e);
+    }
   }
 
   /** Stages the object in the bounded local cache (stage-cache.ts) and returns that path. */

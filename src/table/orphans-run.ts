@@ -14,7 +14,7 @@
 import type { Catalog } from '../catalog/catalog.js';
 import { formatTableId } from '../catalog/catalog.js';
 import type { TableIdentifier } from '../iceberg/types.js';
-import type { FileInfo, FileIO } from '../io/fileio.js';
+import type { FileInfo, FileIO, IncompleteUpload } from '../io/fileio.js';
 import { MappedFileIO } from '../io/mapped.js';
 import { checkGcEnabled } from './expire.js';
 import { loadTable } from './load.js';
@@ -35,6 +35,13 @@ export interface OrphanResult {
   plan: OrphanPlan;
   deleted: string[];
   failedDeletes: DeleteFailure[];
+  /**
+   * Multipart uploads under the table location never completed nor aborted (a writer killed
+   * mid-upload; object stores only): those begun before the cutoff are aborted (dry run: would
+   * be), younger ones may be a write in progress and are kept.
+   */
+  uploads: { abort: IncompleteUpload[]; tooYoung: IncompleteUpload[] };
+  aborted: string[];
   dryRun: boolean;
 }
 
@@ -71,7 +78,25 @@ export async function removeOrphanFiles(catalog: Catalog, io: FileIO, id: TableI
   }
   const nested = await nestedTableRoots(catalog, id, location);
   const plan = planOrphans(listing, referenced, cutoffMs, (l) => isTableBookkeeping(l) || underAny(l, nested));
-  if (opts.dryRun) return { table, location, plan, deleted: [], failedDeletes: [], dryRun: true };
+  // The parts of a multipart upload a killed writer never finished are in no object listing,
+  // yet stored (and billed) until the upload is aborted; the same age rule keeps a running one.
+  const uploads: OrphanResult['uploads'] = { abort: [], tooYoung: [] };
+  if (before.io.listIncompleteUploads) {
+    for await (const u of before.io.listIncompleteUploads(`${location}/`)) {
+      if (underAny(u.location, nested)) continue;
+      (u.initiated < cutoffMs ? uploads.abort : uploads.tooYoung).push(u);
+    }
+  }
+  if (opts.dryRun) return { table, location, plan, deleted: [], failedDeletes: [], uploads, aborted: [], dryRun: true };
   const outcome = await deleteFiles(t.io, plan.delete.map((f) => f.location));
-  return { table, location, plan, deleted: outcome.deleted, failedDeletes: outcome.failed, dryRun: false };
+  const aborted: string[] = [];
+  for (const u of uploads.abort) {
+    try {
+      await t.io.abortIncompleteUpload!(u);
+      aborted.push(u.location);
+    } catch (e) {
+      outcome.failed.push({ location: u.location, message: `cannot abort its incomplete multipart upload: ${e instanceof Error ? e.message : String(e)}` });
+    }
+  }
+  return { table, location, plan, deleted: outcome.deleted, failedDeletes: outcome.failed, uploads, aborted, dryRun: false };
 }

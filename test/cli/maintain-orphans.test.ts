@@ -21,6 +21,8 @@ const result = (failed: boolean): OrphanResult => ({
   },
   deleted: failed ? ['file:///wh/raw/t/data/a.parquet'] : ['file:///wh/raw/t/data/a.parquet', 'file:///wh/raw/t/data/b.parquet'],
   failedDeletes: failed ? [{ location: 'file:///wh/raw/t/data/b.parquet', message: 'permission denied' }] : [],
+  uploads: { abort: [], tooYoung: [] },
+  aborted: [],
   dryRun: false,
 });
 

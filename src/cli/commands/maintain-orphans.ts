@@ -42,6 +42,9 @@ export default async function maintainOrphans(tableName: string, opts: OrphanCli
       deleted: r.deleted,
       too_young: r.plan.tooYoung.map((f) => f.location),
       failed_deletes: r.failedDeletes,
+      incomplete_uploads: r.uploads.abort.map((u) => ({ location: u.location, upload_id: u.uploadId, initiated: iso(u.initiated) })),
+      aborted_uploads: r.aborted,
+      too_young_uploads: r.uploads.tooYoung.map((u) => u.location),
       duration_ms: Date.now() - started,
     });
     const code = r.failedDeletes.length > 0 ? 1 : 0;
@@ -51,6 +54,12 @@ export default async function maintainOrphans(tableName: string, opts: OrphanCli
     out.out(`${r.table}: ${verb} ${plural(r.dryRun ? r.plan.delete.length : r.deleted.length, 'orphan file')} (${formatBytes(bytes)}) last modified before ${iso(r.plan.cutoffMs)}`);
     for (const f of r.plan.delete) out.out(`  ${f.location}`);
     if (r.plan.tooYoung.length > 0) out.out(`${r.table}: kept ${plural(r.plan.tooYoung.length, 'unreferenced file')} younger than the threshold (possibly a write in progress)`);
+    const { abort, tooYoung } = r.uploads;
+    if (abort.length > 0) {
+      out.out(`${r.table}: ${r.dryRun ? 'would abort' : 'aborted'} ${plural(r.dryRun ? abort.length : r.aborted.length, 'incomplete multipart upload')} begun before ${iso(r.plan.cutoffMs)}`);
+      for (const u of abort) out.out(`  ${u.location} (begun ${iso(u.initiated)})`);
+    }
+    if (tooYoung.length > 0) out.out(`${r.table}: kept ${plural(tooYoung.length, 'incomplete multipart upload')} begun after the threshold (possibly a write in progress)`);
     for (const f of r.failedDeletes) out.err(`floe: warning: could not delete ${f.location}: ${f.message}`);
     return code;
   });
