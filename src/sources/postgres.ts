@@ -21,7 +21,8 @@
  */
 import { settleWithin, STOP_QUERY_MS } from './stop-query.js';
 import type { Client, ClientConfig, CustomTypesConfig, FieldDef } from 'pg';
-import { FloeError, sourceError } from '../errors.js';
+import { configError, FloeError, sourceError } from '../errors.js';
+import { pgDriverUrl, pgMayFallBackToPlain } from './db-pg-url.js';
 import { quoteIdent } from '../engine/sql.js';
 import { redactUrl } from '../pipeline/secrets.js';
 import { checkNames, createStage, type Stage } from './appender.js';
@@ -182,7 +183,7 @@ async function stopQuery(config: PostgresConfig, ctx: SourceContext, pid: number
   const attempt = (async () => {
     const { default: pg } = await import('pg');
     killer = new pg.Client({
-      connectionString: config.connection,
+      connectionString: pgDriverUrl(config.connection),
       application_name: `${applicationName(ctx)} cancel`.slice(0, 63),
       connectionTimeoutMillis: STOP_QUERY_MS,
     });
@@ -207,20 +208,45 @@ async function stopQuery(config: PostgresConfig, ctx: SourceContext, pid: number
 
 async function connect(config: PostgresConfig, ctx: SourceContext, target: string): Promise<Client> {
   const { default: pg } = await import('pg');
-  const options: ClientConfig = {
-    connectionString: config.connection,
-    types: TEXT_TYPES,
-    application_name: applicationName(ctx),
-    connectionTimeoutMillis: connectTimeout(config.connection),
+  const open = async (plain: boolean): Promise<Client> => {
+    const options: ClientConfig = {
+      // sslmode as libpq reads it (db-pg-url.ts).
+      connectionString: pgDriverUrl(config.connection, plain),
+      types: TEXT_TYPES,
+      application_name: applicationName(ctx),
+      connectionTimeoutMillis: connectTimeout(config.connection),
+    };
+    let client: Client;
+    try {
+      client = new pg.Client(options);
+    } catch (e) {
+      // node-postgres refuses some URLs as it parses them (sslmode=verify-ca without sslrootcert).
+      throw configError(`pipeline ${ctx.pipeline}: the connection URL of PostgreSQL at ${target} cannot be used: ${clean(ctx, driverMessage(e)).split('\n')[0]}`, {
+        cause: e,
+        context: { pipeline: ctx.pipeline, database: target },
+      });
+    }
+    // A connection that drops while idle is reported by the next query; without a listener
+    // the 'error' event would crash the process instead.
+    client.on('error', () => undefined);
+    try {
+      await client.connect();
+      return client;
+    } catch (e) {
+      await client.end().catch(() => undefined);
+      throw e;
+    }
   };
-  const client = new pg.Client(options);
-  // A connection that drops while idle is reported by the next query; without a listener
-  // the 'error' event would crash the process instead.
-  client.on('error', () => undefined);
   try {
-    await client.connect();
+    try {
+      return await open(false);
+    } catch (e) {
+      // sslmode=prefer or allow on a server without TLS: a plain connection, as libpq makes.
+      if (pgMayFallBackToPlain(config.connection, e)) return await open(true);
+      throw e;
+    }
   } catch (e) {
-    await client.end().catch(() => undefined);
+    if (e instanceof FloeError) throw e;
     throw sourceError(`pipeline ${ctx.pipeline}: could not connect to PostgreSQL at ${target}: ${clean(ctx, driverMessage(e))}`, {
       cause: e,
       retryable: isNetworkError(e),
@@ -228,7 +254,6 @@ async function connect(config: PostgresConfig, ctx: SourceContext, target: strin
       hint: isNetworkError(e) ? 'check that the server runs and accepts TCP connections at that address' : undefined,
     });
   }
-  return client;
 }
 
 /** `connect_timeout` (seconds) from the URL as libpq reads it; 30 s otherwise. */
