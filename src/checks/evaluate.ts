@@ -81,6 +81,7 @@ export async function evaluateChecks(o: EvaluateOptions): Promise<CheckResult[]>
       snapshot: o.snapshot,
       schema: o.schema,
       history: o.history,
+      ...(o.pipeline !== undefined ? { pipeline: o.pipeline } : {}),
       now: o.now ?? Date.now(),
       whole,
       batch,

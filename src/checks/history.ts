@@ -138,7 +138,7 @@ export async function appendCheckResults(o: AppendOptions): Promise<WriteTableRe
 
 /**
  * The volume baseline from floe.check_results as it is now: the row counts of earlier runs
- * of the same check on the same table and scope, newest first, one per snapshot (checking a
+ * of the same check on the same table and scope (and of the same pipeline, when the query names one), newest first, one per snapshot (checking a
  * snapshot twice does not count twice), leaving out the snapshot under check. Only runs
  * whose volume check passed or warned count, and of `floe run`'s audits only those that moved
  * main: a rejected batch must not become the norm.
@@ -155,6 +155,7 @@ export async function historyLookup(o: { engine: Engine; catalog: Catalog; io: F
       view = name;
     }
     const exclude = q.excludeSnapshotId === null ? '' : `AND snapshot_id IS DISTINCT FROM ${q.excludeSnapshotId.toString()}`;
+    const own = q.pipeline === undefined ? '' : `AND pipeline IS NOT DISTINCT FROM ${q.pipeline === null ? 'NULL' : quoteLiteral(q.pipeline)}`;
     // A run whose audit kept main in place (a check at severity error failed or could not be
     // evaluated: results.ts shouldPublish) staged a snapshot that never became the table, whatever
     // its volume said: its count is not a baseline, or a series of rejected batches would raise
@@ -170,7 +171,7 @@ export async function historyLookup(o: { engine: Engine; catalog: Catalog; io: F
                 row_number() OVER (PARTITION BY snapshot_id ORDER BY checked_at DESC) AS k
          FROM h
          WHERE check_name = ${quoteLiteral(q.check)} AND check_kind = 'volume'
-           AND scope = ${quoteLiteral(q.scope)} AND status IN ('pass', 'warn') ${exclude}
+           AND scope = ${quoteLiteral(q.scope)} AND status IN ('pass', 'warn') ${exclude} ${own}
            AND NOT EXISTS (SELECT 1 FROM rejected r WHERE r.snapshot_id = h.snapshot_id AND r.run_id = h.run_id)
        ) WHERE k = 1 AND n IS NOT NULL ORDER BY checked_at DESC LIMIT ${Math.max(1, Math.floor(q.limit))}`,
       `read the volume history of ${q.table} from ${CHECK_RESULTS_NAME}`,

@@ -76,6 +76,11 @@ export interface VolumeHistoryQuery {
   limit: number;
   /** The snapshot under check, left out so a re-check does not compare a snapshot with itself. */
   excludeSnapshotId: bigint | null;
+  /**
+   * The pipeline that declares the check (null for ad-hoc checks): pipelines that write one
+   * table bring batches of their own sizes, so each has its own series. Undefined: any.
+   */
+  pipeline?: string | null;
 }
 
 /** Row counts observed by earlier runs of a volume check, newest first. */
@@ -96,6 +101,8 @@ export interface EvaluateOptions {
   schema?: Schema;
   /** The volume check's baseline (history.ts: historyLookup). */
   history?: VolumeHistory;
+  /** The pipeline that declares the checks, null for ad-hoc ones: the volume check's series (VolumeHistoryQuery.pipeline). */
+  pipeline?: string | null;
   /** "Now" in epoch milliseconds, for freshness; default Date.now(). */
   now?: number;
   /**
@@ -119,6 +126,8 @@ export interface CheckContext {
   snapshot: SnapshotInfo | null;
   schema?: Schema;
   history?: VolumeHistory;
+  /** See EvaluateOptions.pipeline. */
+  pipeline?: string | null;
   now: number;
   /** The whole table. */
   whole: Target;

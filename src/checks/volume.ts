@@ -20,7 +20,7 @@ export const volume: Evaluator<'volume'> = async (check, ctx) => {
     throw internalError('the check history (floe.check_results) was not given to compare with');
   }
   const previous = (
-    await ctx.history({ table: ctx.table, check: check.name, scope: t.scope, limit: check.window, excludeSnapshotId: ctx.snapshot?.id ?? null })
+    await ctx.history({ table: ctx.table, check: check.name, scope: t.scope, limit: check.window, excludeSnapshotId: ctx.snapshot?.id ?? null, ...(ctx.pipeline !== undefined ? { pipeline: ctx.pipeline } : {}) })
   ).slice(0, check.window);
   const rows = t.scope === 'batch' ? 'new rows' : 'rows';
   if (previous.length === 0) {

@@ -137,7 +137,7 @@ export async function runIdentityPipeline(ctx: RunContext, lp: LoadedPipeline): 
       ? undefined
       : (b: LoadedTable) => validateNoConcurrentRun(b, { table: p.outputs.identity_map, pipeline: p.name, startId: startOf(mapRead?.table), previous: PREVIOUS_MAP });
     const common = { catalog: ctx.catalog, io: ctx.io, engine, warehouse: ctx.project.paths.warehouse, summary, schemaPolicy: 'add_columns' as const, events };
-    const audit = p.checks.length && !ctx.noAudit ? checkAuditor(ctx, engine, { checks: p.checks, target: { table: p.outputs.profiles } }) : undefined;
+    const audit = p.checks.length && !ctx.noAudit ? checkAuditor(ctx, engine, { name: p.name, checks: p.checks, target: { table: p.outputs.profiles } }) : undefined;
     // Prepared one after another (data files, manifests, the profiles' audit), committed in
     // one catalog transaction: a reader never sees profiles whose customer ids the map lacks.
     const prepared: PreparedWrite[] = [];

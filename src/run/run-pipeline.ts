@@ -382,7 +382,7 @@ export async function reportAudit(
 }
 
 /** Write-audit-publish: the pipeline's checks over exactly the rows of the snapshot being written. */
-export function checkAuditor(ctx: RunContext, engine: Engine, p: Pick<IngestPipeline, 'checks'> & Partial<Pick<IngestPipeline, 'columns'>> & { target: { table: string } }, batchSql?: string) {
+export function checkAuditor(ctx: RunContext, engine: Engine, p: Pick<IngestPipeline, 'checks' | 'name'> & Partial<Pick<IngestPipeline, 'columns'>> & { target: { table: string } }, batchSql?: string) {
   const state: { results?: CheckResult[]; audit: NonNullable<WriteTableOptions['audit']> } = {
     audit: async (snapshotSql, newFilesSql, snapshotId, schema) => {
       // The checks' modules load only for pipelines that have checks.
@@ -403,6 +403,7 @@ export function checkAuditor(ctx: RunContext, engine: Engine, p: Pick<IngestPipe
         snapshot: { id: snapshotId, timestampMs: Date.now() },
         schema,
         history: await historyLookup({ engine, catalog: ctx.catalog, io: ctx.io }),
+        pipeline: p.name,
         // Check messages never quote values of PII columns: the pipeline's own tags and the table's.
         withheld: async () => {
           const { withheldColumns } = await import('../checks/withheld.js');

@@ -55,3 +55,27 @@ describe('volume after a run whose audit kept main in place', () => {
     expect(q.stdout.trim().split('\n')[1]).toBe('10');
   }, 60_000);
 });
+
+describe('volume of two pipelines that append to one table', () => {
+  it('compares each pipeline with its own earlier batches', async () => {
+    const dir = await writeProject(await tmp());
+    await mkdir(path.join(dir, 'pipelines'));
+    await mkdir(path.join(dir, 'data'));
+    for (const [region, rows] of [['eu', 100], ['us', 10]] as const) {
+      await writeFile(
+        path.join(dir, 'pipelines', `${region}.yaml`),
+        `name: orders_${region}\nsource: { kind: csv, path: data/${region}.csv }\ntarget: { table: raw.orders }\nchecks:\n  - volume: { max_change: 30% }\n`,
+      );
+      await writeFile(path.join(dir, 'data', `${region}.csv`), csv(rows));
+    }
+    // Each brings the same batch twice: no change against its own last run.
+    for (let i = 0; i < 2; i++) {
+      for (const region of ['eu', 'us']) {
+        const r = await floeIn(dir, ['run', `orders_${region}`]);
+        expect(r.code, show(r)).toBe(0);
+      }
+    }
+    const q = await floeIn(dir, ['query', "SELECT pipeline, message FROM floe.check_results WHERE pipeline = 'orders_us' ORDER BY checked_at", '--format', 'csv']);
+    expect(q.stdout).toContain('10 new rows, +0% against 10 (median of the last run)');
+  }, 60_000);
+});

@@ -189,7 +189,7 @@ async function checkTables(tables: string[], opts: CheckOptions, cmd: Command, o
           await prepareCheckViews(engine, ctx.catalog, ctx.io, p.checks, { table: p.table, relation }).catch(() => undefined);
           const tagged = withheld.get(p.table) ?? new Set<string>();
           await pausePoint('check', p.table);
-          results = await evaluateChecks({ engine, checks: p.checks, relation, table: p.table, snapshot, schema: scan.schema, history, withheld: async () => tagged });
+          results = await evaluateChecks({ engine, checks: p.checks, relation, table: p.table, snapshot, schema: scan.schema, history, pipeline: p.pipeline, withheld: async () => tagged });
           if (p.file) results = await withDeclaration(results, p.file, ctx.project.dir);
         }
         // A signal: the checks it interrupted have no result (each says why), so none is reported or recorded (src/cancel.ts).
