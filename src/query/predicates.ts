@@ -21,6 +21,8 @@ import { formatDecimal } from '../iceberg/conversions.js';
 import { parseJson } from '../iceberg/json.js';
 import type { TableIdentifier } from '../iceberg/types.js';
 import { and, or, pred, type PredicateOp, type SqlLiteral, type UnboundExpr } from '../table/expr/index.js';
+// Names compare as DuckDB compares them: ASCII letters without case, others exactly.
+import { asciiLower } from '../table/expr/bind.js';
 
 type Node = Record<string, unknown>;
 
@@ -53,7 +55,7 @@ function filtersFromParseTree(json: string, tables: readonly TableIdentifier[]):
   const bases: { node: Node; select: Node | null }[] = [];
   collectBaseTables(root, null, bases);
   for (const id of tables) {
-    const parts = [...id.namespace, id.name].map((p) => p.toLowerCase());
+    const parts = [...id.namespace, id.name].map(asciiLower);
     const hits = bases.filter((b) => sameName(b.node, parts));
     if (hits.length !== 1 || !hits[0]!.select) continue;
     const { node, select } = hits[0]!;
@@ -62,12 +64,12 @@ function filtersFromParseTree(json: string, tables: readonly TableIdentifier[]):
     const where = select!.where_clause as Node | null;
     if (!where) continue;
     const relations = fromRelations(select!.from_table as Node);
-    const qualifiers = node.alias ? [[String(node.alias).toLowerCase()]] : [parts.slice(-1), parts];
+    const qualifiers = node.alias ? [[asciiLower(String(node.alias))]] : [parts.slice(-1), parts];
     const columnOf = (ref: Node): string | null => {
       if (ref.class !== 'COLUMN_REF') return null;
       const names = (ref.column_names as string[]).map(String);
       if (names.length === 1) return relations === 1 ? names[0]! : null;
-      const q = names.slice(0, -1).map((n) => n.toLowerCase());
+      const q = names.slice(0, -1).map(asciiLower);
       return qualifiers.some((x) => x.length === q.length && x.every((p, i) => p === q[i])) ? names[names.length - 1]! : null;
     };
     const filter = conjunction(where, columnOf);
@@ -77,7 +79,7 @@ function filtersFromParseTree(json: string, tables: readonly TableIdentifier[]):
 }
 
 function sameName(node: Node, parts: string[]): boolean {
-  const names = [node.catalog_name, node.schema_name, node.table_name].map((x) => String(x ?? '').toLowerCase()).filter((x) => x !== '');
+  const names = [node.catalog_name, node.schema_name, node.table_name].map((x) => asciiLower(String(x ?? ''))).filter((x) => x !== '');
   return names.length === parts.length && names.every((n, i) => n === parts[i]);
 }
 

@@ -32,6 +32,15 @@ export function bind(e: UnboundExpr, schema: Schema): BoundExpr {
 }
 
 /**
+ * A name as DuckDB folds it to compare names without case: ASCII letters only (StringUtil::Lower).
+ * `"ÜNÏ"` and `"ünï"` are two names to DuckDB (two columns of one view, neither renamed), so
+ * JavaScript's toLowerCase would bind a filter on one to the other.
+ */
+export function asciiLower(name: string): string {
+  return name.replace(/[A-Z]+/g, (m) => m.toLowerCase());
+}
+
+/**
  * The column a query's name reaches in the table's view. DuckDB resolves names ignoring case,
  * and a view whose columns differ only in case (`Name`, `name`: allowed in Iceberg) gets
  * DuckDB's deduplicated names (`Name`, `name_1`), so `name` is the first column, never the
@@ -39,8 +48,8 @@ export function bind(e: UnboundExpr, schema: Schema): BoundExpr {
  */
 function findColumn(schema: Schema, name: string): NestedField | undefined {
   const names = viewColumnNames(schema.fields.map((f) => f.name));
-  const lower = name.toLowerCase();
-  const i = names.findIndex((n) => n.toLowerCase() === lower);
+  const lower = asciiLower(name);
+  const i = names.findIndex((n) => asciiLower(n) === lower);
   return i < 0 ? undefined : schema.fields[i];
 }
 
@@ -52,17 +61,17 @@ function findColumn(schema: Schema, name: string): NestedField | undefined {
 export function viewColumnNames(names: readonly string[]): string[] {
   const taken = new Map<string, number>();
   return names.map((name) => {
-    const low = name.toLowerCase();
+    const low = asciiLower(name);
     if (!taken.has(low)) {
       taken.set(low, 1);
       return name;
     }
     let out = `${name}_${taken.get(low)!}`;
-    while (taken.has(out.toLowerCase())) {
+    while (taken.has(asciiLower(out))) {
       taken.set(low, taken.get(low)! + 1);
       out = `${name}_${taken.get(low)!}`;
     }
-    taken.set(out.toLowerCase(), 1);
+    taken.set(asciiLower(out), 1);
     return out;
   });
 }
