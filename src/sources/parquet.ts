@@ -2,6 +2,7 @@
 import type { Source as SourceConfig } from '../pipeline/schema-source.js';
 import { quoteIdent } from '../engine/sql.js';
 import { describeFiles, fileListSql, sourceFiles } from './files.js';
+import { refuseWideDecimals } from './parquet-decimals.js';
 import { refuseCaseTwins } from './parquet-names.js';
 import { SOURCE_FILE_COLUMN, type Extracted, type Source, type SourceContext } from './source.js';
 
@@ -21,6 +22,8 @@ export function parquetSource(config: ParquetConfig): Source {
       // Columns whose names differ only in case: DuckDB renamed the second, past the pipeline's rules (parquet-names.ts).
       const columns = await ctx.engine.columns(`SELECT * FROM ${quoteIdent(relation)}`, `read the columns of pipeline ${ctx.pipeline}`, { kind: 'source' });
       await refuseCaseTwins(ctx.engine, files, columns, ctx.pipeline);
+      // Decimals wider than 38 digits, which DuckDB reads as wrong doubles (parquet-decimals.ts).
+      await refuseWideDecimals(ctx.engine, files, columns, `pipeline ${ctx.pipeline}`);
       return { relation, describe: describeFiles(files) };
     },
   };
