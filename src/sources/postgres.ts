@@ -23,6 +23,7 @@ import { settleWithin, STOP_QUERY_MS } from './stop-query.js';
 import type { Client, ClientConfig, CustomTypesConfig, FieldDef } from 'pg';
 import { configError, FloeError, sourceError } from '../errors.js';
 import { pgDriverUrl, pgMayFallBackToPlain } from './db-pg-url.js';
+import { checkPgCursorOrder } from './db-cursor-order.js';
 import { quoteIdent } from '../engine/sql.js';
 import { redactUrl } from '../pipeline/secrets.js';
 import { checkNames, createStage, type Stage } from './appender.js';
@@ -98,6 +99,8 @@ export function postgresSource(config: PostgresConfig, options: PostgresSourceOp
           const text = types[c]!.category === 'S';
           // A text column read as an instant is read from below the watermark (cursorStart).
           const start = cursorStart(ctx, config, text)!;
+          // A type staged as its text but ordered otherwise (pg_lsn, money, inet): db-cursor-order.ts.
+          checkPgCursorOrder(ctx.pipeline, { name: plans[c]!.name, duckType: plans[c]!.type, category: types[c]!.category, display: types[c]!.display });
           if (start.after !== null) {
             // The watermark is text; cast to the column's base type (no typmod, which could round it).
             // Text compares byte by byte, as DuckDB compares it (incrementalQuery).

@@ -1,0 +1,30 @@
+/**
+ * Incremental cursors whose values a database source stages as their text although the
+ * database orders them otherwise: Postgres `pg_lsn`, `money`, `inet`/`cidr`, `interval`,
+ * `timetz`, `bit`, `xml`, `json`, ranges, … (every type docs/SOURCE-TYPES.md maps to VARCHAR
+ * that is not a string or an enum).
+ *
+ * The run keeps the rows above the watermark, and takes the next watermark, in the staged
+ * text's byte order, while the database compares the bound in the type's own order. The two
+ * disagree (`0/10` is above `0/A` as an LSN and below it as text; `$100.00` is above `$9.00` as
+ * money and below it as text), so the rows the database sent above the watermark were dropped
+ * as below it, and no later run read them: a silent loss. Such a cursor is refused, on the
+ * first run too; a `columns:` rule cannot help (the text of money, an LSN or an address reads
+ * as no Iceberg type that keeps their order), a cast in the query can.
+ */
+import { configError } from '../errors.js';
+
+/** pg_type.typcategory of types compared as their text: strings (text, varchar, citext) and enums. */
+const TEXT_LIKE = new Set(['S', 'E']);
+
+/** Throws a config error for a Postgres cursor column of such a type. */
+export function checkPgCursorOrder(pipeline: string, column: { name: string; duckType: string; category: string; display: string }): void {
+  if (column.duckType !== 'VARCHAR' || TEXT_LIKE.has(column.category)) return;
+  throw configError(
+    `pipeline ${pipeline}: incremental cursor ${column.name} is a column of type ${column.display}, which floe stages as its text: the text does not sort as the values do ('0/10' is below '0/A', '$100.00' below '$9.00'), so rows above the watermark would be left out for good`,
+    {
+      context: { pipeline, cursor: column.name, type: column.display },
+      hint: `give the cursor a type that keeps the order in the query, e.g. (${column.name} - '0/0')::numeric for a pg_lsn, ${column.name}::numeric for money, extract(epoch from ${column.name}) for an interval, or use another column (an update time or a sequence)`,
+    },
+  );
+}
