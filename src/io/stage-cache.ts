@@ -15,6 +15,7 @@ import * as fs from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { cancelHandlingInstalled } from '../cancel.js';
+import { namePrefix } from './temp-name.js';
 
 interface Entry {
   path: string;
@@ -58,11 +59,28 @@ function removeAtExit(dir: string): void {
   }
 }
 
-/** Path segments for a staged copy: the location without its scheme, with no segment that climbs. */
+/**
+ * Path segments for a staged copy: the location without its scheme, with no segment that
+ * climbs. `?` and `#` are part of an object key (s3://b/in/run#1.csv.gz), not a URL's query
+ * or fragment: cutting the name there lost the extension DuckDB reads compression and format
+ * from. A segment longer than a file name may be (an S3 key's segment may have 1024 bytes,
+ * NAME_MAX is 255, and the download's temporary name adds a suffix) keeps its start and its
+ * end, the extensions: the digest folder above it keeps staged copies apart.
+ */
 export function stagedName(location: string): string[] {
-  const rest = location.replace(/^[a-z][a-z0-9+.-]*:\/\//i, '').replace(/[?#].*$/, '');
+  const rest = location.replace(/^[a-z][a-z0-9+.-]*:\/\//i, '');
   const parts = rest.split('/').filter((p) => p !== '' && p !== '.' && p !== '..');
-  return parts.length ? parts : ['file'];
+  return parts.length ? parts.map(shortSegment) : ['file'];
+}
+
+const SEGMENT_BYTES = 200;
+const SEGMENT_TAIL_CHARS = 40;
+
+function shortSegment(segment: string): string {
+  if (Buffer.byteLength(segment) <= SEGMENT_BYTES) return segment;
+  const chars = [...segment];
+  const tail = chars.slice(-SEGMENT_TAIL_CHARS).join('');
+  return `${namePrefix(chars.slice(0, -SEGMENT_TAIL_CHARS).join(''), SEGMENT_BYTES - Buffer.byteLength(tail) - 3)}…${tail}`;
 }
 
 export class StageCache {
