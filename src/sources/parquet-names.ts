@@ -83,28 +83,37 @@ export function caseTwins(elements: readonly SchemaElement[]): { path: string; n
 /**
  * Refuses the first file of `files` (paths or globs, as read) with columns or struct fields
  * whose names differ only in case or repeat, when `columns` (what DuckDB bound) say one may.
+ * `label` names the read (`pipeline x`, `the input of raw.t`); `shown` maps a read path to the
+ * name a message gives.
  */
-export async function refuseCaseTwins(engine: Engine, files: readonly string[], columns: readonly { name: string; type: DuckDBType }[], pipeline: string): Promise<void> {
+export async function refuseCaseTwins(
+  engine: Engine,
+  files: readonly string[],
+  columns: readonly { name: string; type: DuckDBType }[],
+  label: string,
+  shown: (file: string) => string = (f) => f,
+): Promise<void> {
   if (!mayHoldRenamedName(columns)) return;
   // One file per call, so its elements come in schema order (depth first, the root first).
-  const list = await engine.all(`SELECT DISTINCT file FROM glob(${fileListSql(files)}) ORDER BY file`, `list the files of pipeline ${pipeline}`, { kind: 'source', context: { pipeline } });
+  const list = await engine.all(`SELECT DISTINCT file FROM glob(${fileListSql(files)}) ORDER BY file`, `list the files of ${label}`, { kind: 'source' });
   const byFile = new Map<string, SchemaElement[]>();
   for (const { file: f } of list) {
     const file = String(f);
-    const rows = await engine.all(`SELECT name, num_children FROM parquet_schema(${fileListSql([file])})`, `read the Parquet schema of ${file}`, { kind: 'source', context: { pipeline, file } });
+    const rows = await engine.all(`SELECT name, num_children FROM parquet_schema(${fileListSql([file])})`, `read the Parquet schema of ${file}`, { kind: 'source', context: { file } });
     byFile.set(
       file,
       rows.map((r) => ({ file, name: String(r.name), children: r.num_children === null || r.num_children === undefined ? null : Number(r.num_children) })),
     );
   }
-  for (const [file, elements] of byFile) {
+  for (const [read, elements] of byFile) {
+    const file = shown(read);
     const twins = caseTwins(elements);
     if (!twins) continue;
     const same = twins.names.every((n) => n === twins.names[0]);
     const of = twins.path ? `fields of "${twins.path}"` : 'columns';
     const what = same ? `the ${of.replace(/s( |$)/, '$1')} "${twins.names[0]}" ${twins.names.length} times` : `${twins.names.length} ${of} whose names differ only in case: ${twins.names.map((n) => `"${n}"`).join(' and ')}`;
     throw sourceError(`${file}: the Parquet file has ${what}; a table cannot have two columns of one name, and column names are case-insensitive`, {
-      context: { pipeline, file, columns: twins.names.join(' = ') },
+      context: { file, columns: twins.names.join(' = ') },
       files: [file],
       hint: 'Rename one of the columns where the file is written, or leave it out.',
     });

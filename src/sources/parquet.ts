@@ -21,7 +21,7 @@ export function parquetSource(config: ParquetConfig): Source {
       );
       // Columns whose names differ only in case: DuckDB renamed the second, past the pipeline's rules (parquet-names.ts).
       const columns = await ctx.engine.columns(`SELECT * FROM ${quoteIdent(relation)}`, `read the columns of pipeline ${ctx.pipeline}`, { kind: 'source' });
-      await refuseCaseTwins(ctx.engine, files, columns, ctx.pipeline);
+      await refuseCaseTwins(ctx.engine, files, columns, `pipeline ${ctx.pipeline}`);
       // Decimals wider than 38 digits, which DuckDB reads as wrong doubles (parquet-decimals.ts).
       await refuseWideDecimals(ctx.engine, files, columns, `pipeline ${ctx.pipeline}`);
       return { relation, describe: describeFiles(files) };

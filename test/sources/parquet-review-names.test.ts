@@ -3,7 +3,7 @@
  * top level or among a struct's fields, at any depth): DuckDB's reader renamed the second
  * (`Email`, `email_1`), so a `columns:` rule on `Email` (a PII hash among them) left the
  * second column raw and untagged in the table. Such a file is now refused naming it and the
- * columns (exit 1), as CSV headers and JSON keys are; a column really called `email_1`, and
+ * columns (exit 1), by pipelines and `floe load`, as CSV headers and JSON keys are; a column really called `email_1`, and
  * one column spelt differently in two files, still load. Files written with pyarrow.
  */
 import { execFileSync } from 'node:child_process';
@@ -34,6 +34,11 @@ describe('parquet column names that differ only in case', () => {
     expect(r.code, show(r)).toBe(1);
     expect(r.stderr).toContain(`${p.path('data/a.parquet')}: the Parquet file has 2 columns whose names differ only in case: "Email" and "email"`);
     expect(r.stderr).not.toContain('bob@example.org');
+    expect(await p.tables()).toEqual([]);
+    // floe load: the table was created with a column email_1.
+    const l = await p.floe(['load', 'raw.l', p.path('data/a.parquet')], env);
+    expect(l.code, show(l)).toBe(1);
+    expect(l.stderr).toContain(`${p.path('data/a.parquet')}: the Parquet file has 2 columns whose names differ only in case: "Email" and "email"`);
     expect(await p.tables()).toEqual([]);
   });
 

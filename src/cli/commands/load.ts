@@ -138,10 +138,15 @@ export default async function load(tableName: string, files: string[], opts: Loa
         }
         const purpose = `read the input of ${tableName}`;
         const read = fileSourceSql(files, { format });
-        // Parquet decimals wider than 38 digits, which DuckDB reads as wrong doubles (sources/parquet-decimals.ts).
+        // Parquet decimals wider than 38 digits, which DuckDB reads as wrong doubles, and column
+        // names that differ only in case, which it renames (sources/parquet-decimals.ts, parquet-names.ts).
         if (format === 'parquet') {
-          const { refuseWideDecimals } = await import('../../sources/parquet-decimals.js');
-          await readingInputs(inputs, async () => refuseWideDecimals(engine, files, await engine.columns(read, purpose, { kind: 'source' }), `the input of ${tableName}`, locationOf));
+          const [{ refuseWideDecimals }, { refuseCaseTwins }] = await Promise.all([import('../../sources/parquet-decimals.js'), import('../../sources/parquet-names.js')]);
+          await readingInputs(inputs, async () => {
+            const columns = await engine.columns(read, purpose, { kind: 'source' });
+            await refuseCaseTwins(engine, files, columns, `the input of ${tableName}`, locationOf);
+            await refuseWideDecimals(engine, files, columns, `the input of ${tableName}`, locationOf);
+          });
         }
         // Mixed-type JSON columns as text, not as JSON with quoted strings (json-read.ts).
         // CSV DOUBLE columns are guarded against integers a double would round (csv-integers.ts).
