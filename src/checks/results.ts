@@ -116,6 +116,18 @@ export function terminalText(s: string): string {
   return s.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
+/**
+ * A check's name as reports show it: with its pipeline in brackets (`not_null(id) [orders_us]`)
+ * when another check of the same table has the same name (two pipelines write the table), so
+ * that CI systems, which key a JUnit testcase by classname and name, keep both apart.
+ */
+function displayNames(results: readonly CheckResult[]): (r: CheckResult) => string {
+  const seen = new Map<string, number>();
+  const key = (r: CheckResult) => `${r.table}\u0000${r.name}`;
+  for (const r of results) seen.set(key(r), (seen.get(key(r)) ?? 0) + 1);
+  return (r) => ((seen.get(key(r)) ?? 0) > 1 && r.pipeline !== undefined ? `${r.name} [${r.pipeline ?? 'ad-hoc'}]` : r.name);
+}
+
 /** An aligned table, then one line per check that did not pass, then the totals. */
 export function formatText(results: readonly CheckResult[], options: FormatOptions = {}): string {
   return terminalText(textReport(results, options));
@@ -125,13 +137,14 @@ function textReport(results: readonly CheckResult[], options: FormatOptions): st
   const problems = options.problems ?? [];
   if (results.length === 0 && problems.length === 0) return 'no checks to run';
   const header = ['table', 'check', 'status', 'observed', 'expected'];
+  const shown = displayNames(results);
   // Cells are made safe before they are measured, so the columns still line up.
-  const rows = results.map((r) => [r.table, r.name, r.status === 'pass' ? 'pass' : r.status.toUpperCase(), observedText(r.observed), r.expected].map(terminalText));
+  const rows = results.map((r) => [r.table, shown(r), r.status === 'pass' ? 'pass' : r.status.toUpperCase(), observedText(r.observed), r.expected].map(terminalText));
   const out = results.length > 0 ? [formatTable(header, rows)] : [];
   const notes = results.filter((r) => r.status !== 'pass');
   if (notes.length > 0 || problems.length > 0) {
     if (out.length > 0) out.push('');
-    for (const r of notes) out.push(`${r.status.toUpperCase()} ${r.table} ${r.name}: ${r.message}`);
+    for (const r of notes) out.push(`${r.status.toUpperCase()} ${r.table} ${shown(r)}: ${r.message}`);
     for (const p of problems) out.push(`ERROR ${problemText(p)}`);
   }
   const files = problemFiles(problems).length;
@@ -171,6 +184,8 @@ export function formatJson(results: readonly CheckResult[], options: FormatOptio
     results: results.map((r) => ({
       table: r.table,
       snapshot_id: snapshotOf(r.table),
+      // floe check always says (null for ad-hoc checks); a caller that does not know leaves it out.
+      ...(r.pipeline === undefined ? {} : { pipeline: r.pipeline }),
       name: r.name,
       kind: r.kind,
       severity: r.severity,
@@ -204,6 +219,7 @@ export function formatJunit(results: readonly CheckResult[], options: FormatOpti
   });
   const attrs = (o: Record<string, string | number>) => Object.entries(o).map(([k, v]) => ` ${k}="${escapeAttr(String(v))}"`).join('');
   const out = ['<?xml version="1.0" encoding="UTF-8"?>'];
+  const shown = displayNames(results);
   const all = count(results);
   // Problems outside the checks are error testcases: one per invalid project file (suite
   // "project files"), one per other problem (suite "floe check").
@@ -219,7 +235,7 @@ export function formatJunit(results: readonly CheckResult[], options: FormatOpti
       out.push(`    <properties><property${attrs({ name: 'snapshot_id', value: String(snapshot) })}/></properties>`);
     }
     for (const r of rs) {
-      const open = `    <testcase${attrs({ classname: table, name: r.name, time: seconds(r.durationMs) })}`;
+      const open = `    <testcase${attrs({ classname: table, name: shown(r), time: seconds(r.durationMs) })}`;
       const detail = escapeText(
         [`observed: ${observedText(r.observed)}`, `expected: ${r.expected}`, `severity: ${r.severity}`, `scope: ${r.scope}`, r.message].join('\n'),
       );

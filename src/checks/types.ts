@@ -32,6 +32,8 @@ export interface CheckResult {
   /** One sentence for the person who has to act. */
   message: string;
   durationMs: number;
+  /** The pipeline that declares the check, null for ad-hoc ones; set by `floe check` (several pipelines may write one table). */
+  pipeline?: string | null;
 }
 
 /**

@@ -177,7 +177,7 @@ async function checkTables(tables: string[], opts: CheckOptions, cmd: Command, o
         const scan = await scanOf(ctx, engine, p.table, scans, withheld, dataChanges);
         let results: CheckResult[];
         if (scan instanceof FloeError) {
-          results = p.checks.map((c) => unevaluated(c, p.table, scan));
+          results = p.checks.map((c) => unevaluated(c, p.table, scan, p.pipeline));
         } else {
           const change = dataChanges.get(p.table);
           const snapshot: SnapshotInfo | null = scan.snapshot
@@ -189,7 +189,8 @@ async function checkTables(tables: string[], opts: CheckOptions, cmd: Command, o
           await prepareCheckViews(engine, ctx.catalog, ctx.io, p.checks, { table: p.table, relation }).catch(() => undefined);
           const tagged = withheld.get(p.table) ?? new Set<string>();
           await pausePoint('check', p.table);
-          results = await evaluateChecks({ engine, checks: p.checks, relation, table: p.table, snapshot, schema: scan.schema, history, pipeline: p.pipeline, withheld: async () => tagged });
+          results = (await evaluateChecks({ engine, checks: p.checks, relation, table: p.table, snapshot, schema: scan.schema, history, pipeline: p.pipeline, withheld: async () => tagged }))
+            .map((r) => ({ ...r, pipeline: p.pipeline }));
           if (p.file) results = await withDeclaration(results, p.file, ctx.project.dir);
         }
         // A signal: the checks it interrupted have no result (each says why), so none is reported or recorded (src/cancel.ts).
@@ -330,8 +331,8 @@ async function scanOf(
  */
 const unevaluatedKind = new WeakMap<CheckResult, ErrorKind>();
 
-function unevaluated(c: Check, table: string, e: FloeError): CheckResult {
-  const result = unevaluatedResult(c, table, e);
+function unevaluated(c: Check, table: string, e: FloeError, pipeline: string | null): CheckResult {
+  const result = { ...unevaluatedResult(c, table, e), pipeline };
   if (exitCodeFor(e.kind) === EXIT_FAILURE) unevaluatedKind.set(result, e.kind);
   return result;
 }
