@@ -44,7 +44,9 @@ export function globToRegExp(glob: string): RegExp {
       const end = glob.indexOf(']', i + 2);
       if (end < 0) out += '\\[';
       else {
-        const body = glob.slice(i + 1, end).replace(/^!/, '^').replace(/\\/g, '\\\\');
+        // A negated class never matches the separator: like * and ?, it stays within one
+        // segment, as it does for local files (a[!x]b.csv matched in/a/b.csv).
+        const body = glob.slice(i + 1, end).replace(/^[!^]/, '^/').replace(/\\/g, '\\\\');
         out += `[${body}]`;
         i = end;
       }
