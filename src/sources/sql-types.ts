@@ -529,8 +529,11 @@ const BINARY_CHARSET = 63;
  */
 const ZERO_DATE = /^\d{4}-(00-\d\d|\d\d-00)/;
 const ZERO_DATE_HINT = 'select NULLIF(x, 0) in the query to read zero dates as NULL, or CAST(x AS CHAR) to keep the text';
+/** NULLIF(x, 0) leaves '2024-00-10' as it is (it is not equal to 0): MONTH() and DAYOFMONTH() of a zero part are 0. */
+const PART_ZERO_DATE_HINT =
+  'select IF(MONTH(x) = 0 OR DAYOFMONTH(x) = 0, NULL, x) in the query to read dates with a zero month or day (and zero dates) as NULL (NULLIF(x, 0) reads only 0000-00-00 so), or CAST(x AS CHAR) to keep the text';
 const zeroDate = (v: string, what: string) =>
-  new ValueMisfit(`${v} is a MySQL zero ${what}, which has no Iceberg value`, ZERO_DATE_HINT);
+  new ValueMisfit(`${v} is a MySQL zero ${what}, which has no Iceberg value`, v.startsWith('0000-00-00') ? ZERO_DATE_HINT : PART_ZERO_DATE_HINT);
 const mysqlTimestamp = (v: string): bigint => {
   const micros = parseTimestamp(v);
   if (micros !== undefined) return micros;
