@@ -176,10 +176,27 @@ export class S3FileIO implements FileIO {
       credentials
         ? 'Check the S3 credentials (storage.s3 in floe.yaml, AWS_* environment variables or the shared AWS profile) and the bucket policy.'
         : http === undefined
-          ? 'Check storage.s3.endpoint and that the store is reachable.'
+          ? this.virtualHostUnresolved(e, bucket) ?? 'Check storage.s3.endpoint and that the store is reachable.'
           : undefined;
     const refused = credentials && bucket ? `: the store refused access to bucket ${bucket}` : '';
     return ioError(`cannot ${op} ${location} at ${this.endpoint}${refused}: ${detail}`, { cause: e, context, retryable, hint });
+  }
+
+  /**
+   * With path_style false, the bucket is part of the host name (virtual-hosted style,
+   * `lake.minio.internal`); a store served at one host name (MinIO, Ceph, moto) has no such
+   * name, and the lookup fails (ENOTFOUND lake.minio.internal). The hint names the setting.
+   */
+  private virtualHostUnresolved(e: unknown, bucket: string | undefined): string | undefined {
+    if (this.settings.pathStyle || !this.settings.endpoint || bucket === undefined) return undefined;
+    const err = e as SdkError & { hostname?: unknown };
+    if (s3ErrorInfo(e).code !== 'ENOTFOUND' && err.code !== 'ENOTFOUND') return undefined;
+    const host = typeof err.hostname === 'string' ? err.hostname : /ENOTFOUND (\S+)/.exec(err.message ?? '')?.[1];
+    if (host === undefined || !host.toLowerCase().startsWith(`${bucket.toLowerCase()}.`)) return undefined;
+    return (
+      `The bucket is addressed as part of the host name (${host}, virtual-hosted style), and that name does not resolve: ` +
+      'set storage.s3.path_style: true in floe.yaml for MinIO, Ceph and other stores served at one host name.'
+    );
   }
 
   /**
