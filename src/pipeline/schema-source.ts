@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { DURATION_HINT } from './duration.js';
+import { tableParts } from '../sources/db-table-ref.js';
 import { columnType, duration, evenWithErrors, nonNegativeInt, pathList, positiveInt, urlString } from './schema-common.js';
 
 const str = z.string().min(1);
@@ -34,7 +35,12 @@ function queryOrTable(v: { query?: unknown; table?: unknown }, ctx: z.Refinement
 
 const relational = {
   query: str.optional().describe('SQL run on the source database'),
-  table: str.optional().describe('A table of the source database, read whole (or incrementally)'),
+  table: str
+    .refine((t) => tableParts(t)?.every((p) => p.name !== '') === true, {
+      message: 'not a table name: write schema.table, quoting a part that holds a dot or must keep its case ("Orders"), and close each quote',
+    })
+    .optional()
+    .describe('A table of the source database, read whole (or incrementally); quote a part to keep its case: public."Orders"'),
   incremental: incremental.optional(),
   batch_size: positiveInt.default(10_000).describe('Rows fetched per round trip'),
 };

@@ -11,6 +11,7 @@ import Database from 'better-sqlite3';
 import mysql from 'mysql2/promise';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FloeError } from '../../src/errors.js';
+import { sourceSchema } from '../../src/pipeline/schema-source.js';
 import { mysqlSource } from '../../src/sources/mysql.js';
 import { postgresSource } from '../../src/sources/postgres.js';
 import { sqliteSource } from '../../src/sources/sqlite.js';
@@ -72,9 +73,18 @@ describe('database sources: quoted table names', () => {
     expect(await textRows(engine(), sq.relation, 'id')).toEqual([{ id: '3' }]);
   });
 
-  it('an unclosed quote is a config error naming the table', async () => {
-    const bad = postgresSource(config({ kind: 'postgres', connection: db.url, table: `${db.schema}."Orders` }));
-    const err = await bad.extract(context(engine())).catch((e: unknown) => e);
+  it('an unclosed quote or an empty part is refused by the pipeline schema (floe validate), at source.table', () => {
+    for (const table of [`${db.schema}."Orders`, 'a..b', '"a"b']) {
+      const parsed = sourceSchema.safeParse({ kind: 'postgres', connection: 'postgresql://u@h/d', table });
+      expect(parsed.success).toBe(false);
+      expect(parsed.error?.issues.map((i) => [i.path.join('.'), i.message])).toEqual([['table', expect.stringContaining('not a table name')]]);
+    }
+    expect(sourceSchema.safeParse({ kind: 'postgres', connection: 'postgresql://u@h/d', table: 'public."Orders"' }).success).toBe(true);
+  });
+
+  it('the source refuses such a name too, naming it (a config error)', async () => {
+    const cfg = { ...config({ kind: 'postgres', connection: db.url, table: 'x' }), table: `${db.schema}."Orders` };
+    const err = await postgresSource(cfg).extract(context(engine())).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(FloeError);
     expect((err as FloeError).kind).toBe('config');
     expect((err as Error).message).toContain(`${db.schema}.\\"Orders`);
