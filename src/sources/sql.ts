@@ -16,7 +16,9 @@ import { configError } from '../errors.js';
 import type { FileIO } from '../io/fileio.js';
 import type { Source as SourceConfig } from '../pipeline/schema-source.js';
 import { prepareViews } from '../query/query.js';
-import { queryErrorAtFile, runnableQuery, sqlPipelineReads } from '../governance/sql-pipeline.js';
+import { queryErrorAtFile, queryFileAt, runnableQuery, sqlPipelineReads } from '../governance/sql-pipeline.js';
+import { charIndex, lineCol, parseTree } from '../governance/sql-reads.js';
+import { unrepeatable, unrepeatableWarning } from '../governance/sql-volatile.js';
 import type { CursorState, Extracted, Source, SourceContext } from './source.js';
 
 type SqlConfig = Extract<SourceConfig, { kind: 'sql' }>;
@@ -56,7 +58,18 @@ export function sqlSource(config: SqlConfig, catalog: Catalog, io: FileIO): Sour
         });
       }
       const read = cursor && !tagged ? await aboveWatermark(ctx.engine, relation, cursor) : relation;
-      return { relation: read, describe: `query over ${views.map((v) => v.table).join(', ') || 'no catalog table'}`, ...(inheritedPii.length ? { inheritedPii } : {}) };
+      // The clock, chance and unordered windows: the run warns that a rerun gives another table (governance/sql-volatile.ts).
+      const warnings = unrepeatable(await parseTree(ctx.engine, query)).map((u) => {
+        const index = u.at === undefined ? undefined : charIndex(query, u.at);
+        const inQuery = index === undefined ? undefined : (({ line, col }) => `query line ${line}, column ${col}`)(lineCol(query, index));
+        return unrepeatableWarning(u, queryFileAt(file, query, index) ?? inQuery);
+      });
+      return {
+        relation: read,
+        describe: `query over ${views.map((v) => v.table).join(', ') || 'no catalog table'}`,
+        ...(inheritedPii.length ? { inheritedPii } : {}),
+        ...(warnings.length ? { warnings } : {}),
+      };
     },
   };
 }
