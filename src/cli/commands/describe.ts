@@ -56,7 +56,7 @@ export function describeText(name: string, metadataLocation: string, m: TableMet
   lines.push(`table-uuid       ${m['table-uuid']}`);
   const current = currentSnapshot(m);
   lines.push(
-    `current snapshot ${current ? `${current['snapshot-id']} (${current.summary.operation}, ${new Date(current['timestamp-ms']).toISOString()}, ${current.summary['total-records'] ?? '?'} rows)` : 'none'}`,
+    `current snapshot ${current ? `${current['snapshot-id']} (${current.summary.operation}, ${new Date(current['timestamp-ms']).toISOString()}, ${rowsText(current.summary)})` : 'none'}`,
   );
   lines.push('', `schema ${m['current-schema-id']}:`);
   if (schema) for (const f of schema.fields) fieldLines(f, '  ', lines);
@@ -90,6 +90,21 @@ export function describeText(name: string, metadataLocation: string, m: TableMet
     }
   }
   return lines.join('\n');
+}
+
+/**
+ * The snapshot's row count from its summary. `total-records` counts the rows of the data files
+ * (spec: "Snapshot Summary"), before delete files apply: with deletes it is not the table's row
+ * count, so it is worded as what it is, with the delete records beside it.
+ */
+function rowsText(summary: Record<string, string | undefined>): string {
+  const records = summary['total-records'] ?? '?';
+  const deletes: string[] = [];
+  for (const [key, what] of [['total-position-deletes', 'position delete'], ['total-equality-deletes', 'equality delete']] as const) {
+    const n = summary[key];
+    if (n !== undefined && /^\d+$/.test(n) && BigInt(n) > 0n) deletes.push(`${n} ${what}${n === '1' ? '' : 's'}`);
+  }
+  return deletes.length === 0 ? `${records} rows` : `${records} rows in data files, ${deletes.join(', ')}`;
 }
 
 function typeText(t: IcebergType): string {
