@@ -5,6 +5,7 @@
  * those of a PII-tagged column.
  */
 import { col, isWithheld, literalSql, plural, resolveColumn, targetFor, toNumber, valueText, WITHHELD } from './common.js';
+import { TYPE_ID } from '../engine/types.js';
 import type { Evaluator } from './types.js';
 
 export const range: Evaluator<'range'> = async (check, ctx) => {
@@ -13,6 +14,9 @@ export const range: Evaluator<'range'> = async (check, ctx) => {
   const outside: string[] = [];
   if (check.min !== undefined) outside.push(`${col(c)} < ${literalSql(check.min)}`);
   if (check.max !== undefined) outside.push(`${col(c)} > ${literalSql(check.max)}`);
+  // NaN is within no bounds. DuckDB orders it above every number, so a max caught it and a
+  // min alone let it pass (`range: { column: amount, min: 0 }` passed a NaN amount).
+  if (c.type.typeId === TYPE_ID.FLOAT || c.type.typeId === TYPE_ID.DOUBLE) outside.push(`isnan(${col(c)})`);
   const row =
     (await ctx.all(`SELECT count(*) FILTER (WHERE ${outside.join(' OR ')}) AS n, min(${col(c)}) AS lo, max(${col(c)}) AS hi FROM ${t.sql}`))[0] ?? {};
   const n = toNumber(row.n);
