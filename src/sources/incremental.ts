@@ -66,7 +66,11 @@ export function incrementalQuery(dialect: Dialect, base: string, column: string,
  * `category` and `base` are pg_type's typcategory and format_type without the modifier.
  */
 export function postgresCursorCompare(type: { category: string; base: string }, param: string): { key?: (column: string) => string; param: string } {
-  const cast = `CAST(${param} AS ${type.base})`;
+  // `character` without its length is char(1): CAST('ab   ' AS character) is 'a', so every row
+  // of a char(n) cursor was above the bound and each run read the whole table. As text, the
+  // bound keeps its blanks; the column (its blanks dropped, Postgres's char → text) compares
+  // with it as DuckDB compares the blank-padded values.
+  const cast = `CAST(${param} AS ${type.base === 'character' ? 'text' : type.base})`;
   if (type.category !== 'S' && type.category !== 'E') return { param: cast };
   if (type.category === 'S' && /^(text|character varying|character|name)$/.test(type.base)) return { key: (col) => `${col} COLLATE "C"`, param: cast };
   return { key: (col) => `CAST(${col} AS text) COLLATE "C"`, param: `CAST(${param} AS text)` };

@@ -7,13 +7,15 @@
  */
 import { describe, expect, it } from 'vitest';
 import { FloeError } from '../../src/errors.js';
-import { postgresSource } from '../../src/sources/postgres.js';
+import { type PostgresSourceOptions, postgresSource } from '../../src/sources/postgres.js';
 import { config, context, textRows, useEngine, usePgSchema } from './helpers.js';
 
 const engine = useEngine();
 const db = usePgSchema('floe_pgco', `
     CREATE TABLE ev (id int, lsn pg_lsn, m money, ip inet, iv interval, t text, n numeric);
     INSERT INTO ev VALUES (1, '0/9', 9, '10.0.0.9', '2 days', 'a', 9), (2, '0/A', 10, '10.0.0.10', '10 days', 'b', 10);
+    CREATE TABLE ch (id int, c char(5));
+    INSERT INTO ch VALUES (1, 'aa'), (2, 'ab'), (3, 'abc'), (4, 'ab!'), (5, 'a'), (6, 'b');
   `);
 
 const read = (cursor: string, after: string | null) =>
@@ -37,4 +39,21 @@ describe('postgres: cursors staged as text but ordered otherwise', () => {
     const n = await read('n', '9');
     expect((await textRows(engine(), n.relation, 'id')).map((r) => r.id)).toEqual(['2']);
   });
+});
+
+/**
+ * A char(n) cursor: the bound was cast to `character`, which is char(1), so 'ab   ' became 'a'
+ * and every run read nearly the whole table again (the run then dropped the rows at or below
+ * the watermark, so only rows_read showed it).
+ */
+describe('postgres: a char(n) cursor', () => {
+  for (const copy of ['auto', 'never'] as const) {
+    it(`sends a bound that keeps the whole watermark (COPY ${copy})`, async () => {
+      const options: PostgresSourceOptions = copy === 'never' ? { copy: 'never' } : {};
+      const out = await postgresSource(config({ kind: 'postgres', connection: db.url, table: db.table('ch'), incremental: { cursor: 'c' } }), options)
+        .extract(context(engine(), { cursor: { column: 'c', after: 'ab   ' } }));
+      expect(out.rowsRead).toBe(3);
+      expect((await textRows(engine(), out.relation, 'id')).map((r) => [r.id, r.c])).toEqual([['3', 'abc  '], ['4', 'ab!  '], ['6', 'b    ']]);
+    });
+  }
 });
