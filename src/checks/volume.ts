@@ -9,7 +9,7 @@
  * check passes and this run's count starts the baseline.
  */
 import { internalError } from '../errors.js';
-import { percentText, targetFor, toNumber } from './common.js';
+import { percentText, plural, targetFor, toNumber } from './common.js';
 import type { Evaluator } from './types.js';
 
 export const volume: Evaluator<'volume'> = async (check, ctx) => {
@@ -22,9 +22,9 @@ export const volume: Evaluator<'volume'> = async (check, ctx) => {
   const previous = (
     await ctx.history({ table: ctx.table, check: check.name, scope: t.scope, limit: check.window, excludeSnapshotId: ctx.snapshot?.id ?? null, ...(ctx.pipeline !== undefined ? { pipeline: ctx.pipeline } : {}) })
   ).slice(0, check.window);
-  const rows = t.scope === 'batch' ? 'new rows' : 'rows';
+  const rows = plural(n, t.scope === 'batch' ? 'new row' : 'row');
   if (previous.length === 0) {
-    return { passed: true, scope: t.scope, observed: n, expected: `within ${limit} of the median of the last ${check.window === 1 ? 'run' : `${check.window} runs`}`, message: `${n} ${rows}; no earlier runs to compare with, so this run starts the baseline` };
+    return { passed: true, scope: t.scope, observed: n, expected: `within ${limit} of the median of the last ${check.window === 1 ? 'run' : `${check.window} runs`}`, message: `${rows}; no earlier runs to compare with, so this run starts the baseline` };
   }
   const base = median(previous);
   const change = base === 0 ? (n === 0 ? 0 : Infinity) : ((n - base) / base) * 100;
@@ -36,7 +36,7 @@ export const volume: Evaluator<'volume'> = async (check, ctx) => {
     scope: t.scope,
     observed: n,
     expected: `within ${limit} of ${base}`,
-    message: `${n} ${rows}, ${changeText} against ${base} (median of ${runs})${ok ? '' : `, beyond ${limit}`}`,
+    message: `${rows}, ${changeText} against ${base} (median of ${runs})${ok ? '' : `, beyond ${limit}`}`,
   };
 };
 

@@ -8,6 +8,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { assertBuilt, floeIn, show, useTmpDirs, writeProject } from '../cli/helpers.js';
+import { one, useEngine } from './helpers.js';
 
 const tmp = useTmpDirs('floe-check-review-volume-');
 beforeAll(assertBuilt);
@@ -78,4 +79,15 @@ describe('volume of two pipelines that append to one table', () => {
     const q = await floeIn(dir, ['query', "SELECT pipeline, message FROM floe.check_results WHERE pipeline = 'orders_us' ORDER BY checked_at", '--format', 'csv']);
     expect(q.stdout).toContain('10 new rows, +0% against 10 (median of the last run)');
   }, 60_000);
+});
+
+describe('volume message of a one-row batch', () => {
+  const engine = useEngine();
+  it('says 1 new row, not 1 new rows', async () => {
+    await engine().run('CREATE TABLE one_new AS SELECT 1 AS id', 'create test table');
+    const r = await one(engine(), 'one_new', { volume: { max_change: '10%' } }, { batchRelation: 'one_new', history: async () => [4] });
+    expect(r).toMatchObject({ status: 'fail', observed: 1, message: '1 new row, -75% against 4 (median of the last run), beyond ±10%' });
+    const first = await one(engine(), 'one_new', { volume: { max_change: '10%' } }, { history: async () => [] });
+    expect(first.message).toBe('1 row; no earlier runs to compare with, so this run starts the baseline');
+  });
 });
