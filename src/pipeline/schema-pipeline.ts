@@ -222,6 +222,24 @@ export const ingestPipeline = z
         message: `the incremental cursor ${cursor} is tagged PII (pii ${pii.tag}: ${pii.policy}${pii.apply === 'ingest' ? ', applied at ingest' : ''}): its greatest value is the watermark, stored unmasked in the table's metadata (snapshot summary floe.cursor.value, table property floe.watermark.<pipeline>) that floe snapshots, floe describe and any engine show; name a column that is not PII in incremental.cursor (an updated_at or id column)`,
       });
     }
+    // A partition value is stored unmasked in the data files' paths and the manifests (what
+    // file listings, floe's messages naming a data file and any engine show): a column masked
+    // only on read may be partitioned by bucket (a hash), not by its value or a part of it.
+    if (typeof v.target === 'object' && v.target !== null && Array.isArray(v.target.partition_by)) {
+      v.target.partition_by.forEach((p, i) => {
+        const e = p as { source?: unknown; transform?: unknown; text?: unknown } | null;
+        if (!e || typeof e.source !== 'string' || typeof e.transform !== 'string' || /^(bucket|void)\b/.test(e.transform)) return;
+        const entry = Object.entries(columns).find(([col, rule]) => (typeof rule?.rename === 'string' ? rule.rename : col).toLowerCase() === (e.source as string).toLowerCase());
+        const rule = entry?.[1];
+        const tagged = entry && rule && (typeof rule.pii === 'string' || (typeof rule.pii === 'object' && rule.pii !== null)) ? piiColumnOf(entry[0], rule) : null;
+        if (!tagged || tagged.policy === 'none' || tagged.apply === 'ingest') return;
+        ctx.addIssue({
+          code: 'custom',
+          path: ['target', 'partition_by', i],
+          message: `${String(e.text ?? e.source).trim()} partitions by the PII column ${e.source} (pii ${tagged.tag}: ${tagged.policy}, applied at read): its values would be stored unmasked in the data files' paths and the manifests' partition values, which no mask covers; partition by bucket(N, ${e.source}), or apply the policy at ingest (pii: { tag: ${tagged.tag}, policy: ${tagged.policy}, apply: ingest })`,
+        });
+      });
+    }
     // region_from names another source column (read before renames), not the phone column itself.
     for (const [col, rule] of Object.entries(columns)) {
       if (rule?.region_from === col) ctx.addIssue({ code: 'custom', path: ['columns', col, 'region_from'], message: `region_from names the phone column itself; name the column holding each row's country` });
