@@ -43,7 +43,7 @@ import {
 import { Upload } from '@aws-sdk/lib-storage';
 import pLimit, { type LimitFunction } from 'p-limit';
 import { transferSignal } from '../cancel.js';
-import { conflictError, FloeError, ioError, notFound } from '../errors.js';
+import { conflictError, FloeError, ioError, notFound, usageError } from '../errors.js';
 import type { FileInfo, FileIO, IncompleteUpload, WriteOptions } from './fileio.js';
 import { formatS3Location, inSameFolder, listingPlan, parseS3Location, rangeHeader, type S3Location } from './s3-location.js';
 import { formatS3Wait, isRetryableS3Error, isSilentS3Endpoint, S3_TIMEOUT_MAX_ATTEMPTS, s3AttemptsOf, s3ErrorInfo, s3TimeoutKind, withS3Retries, type S3RetryObserver } from './s3-retry.js';
@@ -86,6 +86,11 @@ function requestName(command: unknown): string {
   if (command instanceof AbortMultipartUploadCommand) return 'AbortMultipartUpload';
   if (command instanceof PutObjectCommand) return 'PutObject';
   return 'request';
+}
+
+/** An input location that names a folder (a prefix) instead of a file, in the words used for a local folder. */
+function notAFile(location: string, cause?: unknown): FloeError {
+  return usageError(`${location} is a folder; give files or a glob such as ${location.replace(/\/+$/, '')}/*.csv`, { cause, context: { location } });
 }
 
 /** A missing object or bucket (not a 404 NoSuchUpload: that is a failed multipart upload). */
@@ -472,6 +477,9 @@ export class S3FileIO implements FileIO {
   /** Stages the object in the bounded local cache (stage-cache.ts) and returns that path. */
   async localPath(location: string): Promise<string> {
     const l = this.loc(location);
+    // A bucket (s3://lake, whose GET is the bucket's listing: floe loaded its XML as a CSV row)
+    // or a key ending in / names a folder, never a file to read.
+    if (l.key === '' || l.key.endsWith('/')) throw notAFile(location);
     this.cache ??= new StageCache({ maxBytes: this.settings.cacheMaxBytes });
     const signal = transferSignal();
     return this.cache.get(location, (tmp) =>
@@ -485,10 +493,25 @@ export class S3FileIO implements FileIO {
             return (await fsStat(tmp)).size;
           }, signal);
         } catch (e) {
+          if (isMissing(e) && (e as SdkError).name !== 'NoSuchBucket' && !signal?.aborted && (await this.holdsObjects(l))) {
+            // An input path naming a prefix (s3://lake/in): said as for a local folder.
+            throw notAFile(location, e);
+          }
           throw this.failed('stage', location, e, signal);
         }
       }),
     );
+  }
+
+  /** Whether objects lie under `l` taken as a folder; false when that cannot be told. */
+  private async holdsObjects(l: S3Location): Promise<boolean> {
+    const prefix = l.key === '' ? '' : l.key.replace(/\/*$/, '/');
+    try {
+      const r = await this.client.send(new ListObjectsV2Command({ Bucket: l.bucket, Prefix: prefix, MaxKeys: 1 }));
+      return (r.KeyCount ?? r.Contents?.length ?? 0) > 0;
+    } catch {
+      return false;
+    }
   }
 
   /**
