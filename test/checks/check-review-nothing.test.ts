@@ -21,6 +21,13 @@ describe('floe check --all when no pipeline declares checks', () => {
     const j = await floeIn(dir, ['check', '--all', '--format', 'junit']);
     expect(j.code, show(j)).toBe(0);
     expect(j.stdout).toContain('<testsuites name="floe check" tests="0" failures="0" errors="0"');
-    expect(j.stderr).toBe('floe: warning: no pipeline declares checks (2 pipelines read); nothing to check, the report has no test\n');
+    expect(j.stderr).toBe('floe: warning: no pipeline declares checks (2 pipelines read); nothing to check; the report is empty\n');
+
+    // Text: stdout is the report, and an empty one is empty (the explanation is on stderr),
+    // as for the other commands whose stdout is data.
+    const t = await floeIn(dir, ['check', '--all']);
+    expect(t.code, show(t)).toBe(0);
+    expect(t.stdout).toBe('');
+    expect(t.stderr).toContain('floe: warning: no pipeline declares checks (2 pipelines read)');
   });
 });

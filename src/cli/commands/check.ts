@@ -99,8 +99,11 @@ export default async function check(tables: string[], opts: CheckOptions, cmd: C
 }
 
 async function emit(body: string, file: ReportFile | undefined, opts: CheckOptions, out: Output): Promise<void> {
-  if (!file) return out.out(body);
-  await file.commit(body.endsWith('\n') ? body : `${body}\n`);
+  if (!file) {
+    if (body !== '') out.out(body);
+    return;
+  }
+  await file.commit(body === '' || body.endsWith('\n') ? body : `${body}\n`);
   out.err(`floe: wrote the ${opts.format} report to ${file.target}`);
 }
 
@@ -163,7 +166,7 @@ async function checkTables(tables: string[], opts: CheckOptions, cmd: Command, o
       // pipelines were read, so a CI log tells a project without checks from one whose pipelines were not found.
       out.err(adHoc.length > 0
         ? 'floe: no pipeline writes a table for --all to check with the ad-hoc checks; nothing to check (name the tables instead)'
-        : `floe: warning: no pipeline declares checks (${plural(pipelinesRead, 'pipeline')} read); nothing to check, the report has no test`);
+        : `floe: warning: no pipeline declares checks (${plural(pipelinesRead, 'pipeline')} read); nothing to check; the report is empty`);
     }
     // Still a report: a CI job that reads JSON or JUnit must find one, with no test in it.
     return done([], new Map(), problems);
