@@ -1,6 +1,7 @@
 /**
- * `floe query --format json` streams its rows: memory stays flat with the result's size
- * (collected, two million rows took 1.2 GB), and a query that fails part-way prints nothing.
+ * `floe query --format json` and the table output stream their rows: memory stays flat with
+ * the result's size (collected, two million rows took 1.2 GB as json, 1.4 GB as a table), and
+ * a query that fails part-way prints nothing.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,11 +12,43 @@ import { assertBuilt, collect, spawnFloe } from '../helpers/floe-process.js';
 let dir: string;
 
 beforeAll(async () => {
-  assertBuilt('test/query/query-review-json-stream.test.ts');
+  assertBuilt('test/query/query-review-stream.test.ts');
   dir = mkdtempSync(join(tmpdir(), 'floe-json-stream-'));
   expect((await collect(spawnFloe(['init'], dir))).code).toBe(0);
 }, 60_000);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('floe query --format table', () => {
+  it('writes a million rows within a 160 MB heap', async () => {
+    const out = join(dir, 'big.txt');
+    const r = await collect(
+      spawnFloe(['query', "SELECT range AS id, CASE WHEN range = 777 THEN '城市' ELSE 'row ' || range END AS s FROM range(1000000)", '--out', out], dir, {
+        NODE_OPTIONS: '--max-old-space-size=160',
+      }),
+    );
+    expect(r.code, r.stderr).toBe(0);
+    const lines = readFileSync(out, 'utf8').split('\n');
+    // Widths: id up to 999999 (6), s up to 'row 999999' (10); 城市 takes four cells.
+    expect(lines.slice(0, 3)).toEqual(['id      s', '------  ----------', '0       row 0']);
+    expect(lines[2 + 777]).toBe('777     城市');
+    expect(lines[2 + 999_999]).toBe('999999  row 999999');
+    expect(lines.slice(-2)).toEqual(['(1000000 rows)', '']);
+  }, 120_000);
+
+  it('prints the header of an empty result, NULL and one-line cells', async () => {
+    const empty = await collect(spawnFloe(['query', 'SELECT 1 AS a, 2 AS bb WHERE false'], dir));
+    expect(empty.stdout).toBe('a  bb\n-  --\n(0 rows)\n');
+    const r = await collect(spawnFloe(['query', "SELECT 'a' || chr(10) || 'b' AS x, NULL AS y, [1, 2] AS l"], dir));
+    expect(r.stdout).toBe('x     y     l\n----  ----  -----\na\\nb  NULL  [1,2]\n(1 row)\n');
+  }, 60_000);
+
+  it('prints nothing when the query fails after its first rows', async () => {
+    const r = await collect(spawnFloe(['query', "SELECT CASE WHEN range < 100000 THEN range ELSE error('boom at ' || range) END AS x FROM range(200000)"], dir));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('boom at');
+    expect(r.stdout).toBe('');
+  }, 60_000);
+});
 
 describe('floe query --format json', () => {
   it('writes a million rows within a 160 MB heap', async () => {

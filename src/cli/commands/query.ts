@@ -7,6 +7,7 @@ import { createReadStream } from 'node:fs';
 import { mkdtemp, open, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { pipeline } from 'node:stream/promises';
 import type { Command } from 'commander';
 import { FloeError, usageError } from '../../errors.js';
@@ -18,7 +19,8 @@ import { explainJson, explainQueryError, explainText, findDamagedFile, prepareVi
 import { readMasker } from '../../governance/views.js';
 import { parseAsOf, parseSnapshotSelector, type SnapshotSelector } from '../../table/snapshot-select.js';
 import { globalsOf, withProject } from '../context.js';
-import { consoleOutput, formatTable, oneLine, reportingS3Retries } from '../output.js';
+import { consoleOutput, oneLine, reportingS3Retries } from '../output.js';
+import { displayWidth } from '../../text-table.js';
 import { checkOutTarget, formatForOut, type QueryFormat, writeReplacing } from './query-out.js';
 
 interface QueryOptions {
@@ -105,91 +107,130 @@ export default async function query(sql: string, given: QueryOptions, cmd: Comma
         }
         return;
       }
-      if (opts.format === 'json') {
-        // Streamed chunk by chunk into a file, so memory stays flat however many rows there are
-        // (collected, 2M rows took 1.2 GB); stdout gets the file once the query has succeeded,
-        // so a failure part-way prints nothing, as with csv.
+      // json and table: streamed chunk by chunk into files, so memory stays flat however many
+      // rows there are (collected, 2M rows took 1.2 GB as json and 1.4 GB as a table); stdout
+      // gets the result once the query has succeeded, so a failure part-way prints nothing.
+      const write = opts.format === 'json' ? writeJsonResult : writeTableResult;
+      const scratch = await mkdtemp(join(tmpdir(), 'floe-query-'));
+      try {
         if (outTarget) {
-          await writeReplacing(outTarget, writeJsonResult);
+          await writeReplacing(outTarget, (target) => write(target, scratch));
           out.err(`wrote ${outTarget}`);
           return;
         }
-        const tmp = await mkdtemp(join(tmpdir(), 'floe-query-'));
-        try {
-          const target = join(tmp, 'out.json');
-          await writeJsonResult(target);
-          await pipeline(createReadStream(target), process.stdout, { end: false }).catch((e: NodeJS.ErrnoException) => {
-            if (e.code !== 'EPIPE' && e.code !== 'ERR_STREAM_DESTROYED') throw e;
-          });
-        } finally {
-          await rm(tmp, { recursive: true, force: true });
-        }
-        return;
+        const target = join(scratch, 'out');
+        await write(target, scratch);
+        await pipeline(createReadStream(target), process.stdout, { end: false }).catch((e: NodeJS.ErrnoException) => {
+          if (e.code !== 'EPIPE' && e.code !== 'ERR_STREAM_DESTROYED') throw e;
+        });
+      } finally {
+        await rm(scratch, { recursive: true, force: true });
       }
-      // Rows by position, not by name: a result may name two columns alike (`SELECT 1 a, 2 a`,
-      // a join's `a.id, b.id`), and rows keyed by name would show the first one's value twice.
-      // Prepared first: several statements fail there (explainQueryError makes that a usage error).
-      const reader = await (async () => {
-        const prepared = await engine.connection.prepare(body);
-        try {
-          return await prepared.runAndReadAll();
-        } finally {
-          prepared.destroySync();
-        }
-      })().catch((e: unknown) => {
-        throw wrapDuckDBError(e, 'run the query', { userSql: body });
-      });
-      const names = reader.columnNames();
-      const rows = reader.getRows();
-      // float (32-bit) columns print their own shortest digits, not the widened double's.
-      const narrow = reader.columnTypes().map((t) => float32Narrower(t) ?? ((v: JsonValue) => v));
-      const values = (r: (typeof rows)[number]) => names.map((_n, i) => narrow[i]!(toJsonValue(r[i] ?? null)));
-      let text = formatTable(names.map(oneLine), rows.map((r) => values(r).map((v) => oneLine(cellText(v)))));
-      text += `\n(${rows.length} row${rows.length === 1 ? '' : 's'})`;
-      if (outTarget) {
-        await writeReplacing(outTarget, (tmp) => writeFile(tmp, text + '\n'));
-        out.err(`wrote ${outTarget}`);
-      } else out.out(text);
     }
+
     /**
-     * The result as one JSON array of row objects (one line, then a newline), written to
-     * `target` a chunk of rows at a time.
+     * Runs the query and gives its rows to `onRows` a chunk (2048 rows) at a time, as JSON
+     * values: float (32-bit) columns with their own shortest digits, not the widened double's.
+     * Rows by position, not by name: a result may name two columns alike (`SELECT 1 a, 2 a`, a
+     * join's `a.id, b.id`). Prepared first: several statements fail there (explainQueryError
+     * makes that a usage error).
      */
+    async function streamRows(onColumns: (names: string[]) => Promise<void>, onRows: (rows: JsonValue[][]) => Promise<void>): Promise<void> {
+      const fail = (e: unknown): never => {
+        throw wrapDuckDBError(e, 'run the query', { userSql: body });
+      };
+      const prepared = await engine.connection.prepare(body).catch(fail);
+      try {
+        const result = await prepared.stream().catch(fail);
+        const width = result.columnCount;
+        const narrow = result.columnTypes().map((t) => float32Narrower(t) ?? ((v: JsonValue) => v));
+        await onColumns(result.columnNames());
+        for (;;) {
+          const chunk = await result.fetchChunk().catch(fail);
+          if (!chunk || chunk.rowCount === 0) break;
+          const rows = chunk.getRows().map((r) => {
+            const out: JsonValue[] = new Array<JsonValue>(width);
+            for (let i = 0; i < width; i++) out[i] = narrow[i]!(toJsonValue(r[i] ?? null));
+            return out;
+          });
+          await onRows(rows);
+        }
+      } finally {
+        prepared.destroySync();
+      }
+    }
+
+    /** The result as one JSON array of row objects (one line, then a newline). */
     async function writeJsonResult(target: string): Promise<void> {
       const file = await open(target, 'w');
       try {
-        const prepared = await engine.connection.prepare(body).catch((e: unknown) => {
-          throw wrapDuckDBError(e, 'run the query', { userSql: body });
-        });
-        try {
-          const result = await prepared.stream().catch((e: unknown) => {
-            throw wrapDuckDBError(e, 'run the query', { userSql: body });
-          });
-          // JSON keys must differ: a repeated name gets _1, _2, ... as in the csv header DuckDB writes.
-          const keys = uniqueKeys(result.columnNames());
-          // float (32-bit) columns print their own shortest digits, not the widened double's.
-          const narrow = result.columnTypes().map((t) => float32Narrower(t) ?? ((v: JsonValue) => v));
-          let first = true;
-          await file.write('[');
-          for (;;) {
-            const chunk = await result.fetchChunk().catch((e: unknown) => {
-              throw wrapDuckDBError(e, 'run the query', { userSql: body });
-            });
-            if (!chunk || chunk.rowCount === 0) break;
-            const parts: string[] = [];
-            for (const r of chunk.getRows()) {
+        let keys: string[] = [];
+        let first = true;
+        await file.write('[');
+        await streamRows(
+          async (names) => {
+            // JSON keys must differ: a repeated name gets _1, _2, ... as in the csv header DuckDB writes.
+            keys = uniqueKeys(names);
+          },
+          async (rows) => {
+            const parts = rows.map((r) => {
               // No prototype: a column named __proto__ is a key like any other.
               const row = Object.create(null) as Record<string, JsonValue>;
-              for (let i = 0; i < keys.length; i++) row[keys[i]!] = narrow[i]!(toJsonValue(r[i] ?? null));
-              parts.push(jsonRows(row));
-            }
+              for (let i = 0; i < keys.length; i++) row[keys[i]!] = r[i]!;
+              return jsonRows(row);
+            });
             await file.write((first ? '' : ',') + parts.join(','));
             first = false;
+          },
+        );
+        await file.write(']\n');
+      } finally {
+        await file.close();
+      }
+    }
+
+    /**
+     * The result as an aligned text table (text-table.ts) and a row count. Two passes: the
+     * cells go to a scratch file as JSON lines while the column widths are measured, then
+     * each line is padded to them.
+     */
+    async function writeTableResult(target: string, scratch: string): Promise<void> {
+      const cellsPath = join(scratch, 'cells.jsonl');
+      const cells = await open(cellsPath, 'w');
+      let header: string[] = [];
+      let widths: number[] = [];
+      let count = 0;
+      try {
+        await streamRows(
+          async (names) => {
+            header = names.map(oneLine);
+            widths = header.map(displayWidth);
+          },
+          async (rows) => {
+            const lines = rows.map((r) => {
+              const text = r.map((v) => oneLine(cellText(v)));
+              for (let i = 0; i < text.length; i++) widths[i] = Math.max(widths[i]!, displayWidth(text[i]!));
+              return JSON.stringify(text);
+            });
+            count += rows.length;
+            await cells.write(lines.join('\n') + '\n');
+          },
+        );
+      } finally {
+        await cells.close();
+      }
+      const line = (row: string[]) => row.map((c, i) => c + ' '.repeat(Math.max(0, (widths[i] ?? 0) - displayWidth(c)))).join('  ').trimEnd();
+      const file = await open(target, 'w');
+      try {
+        let buffer = `${line(header)}\n${line(widths.map((w) => '-'.repeat(w)))}\n`;
+        for await (const text of createInterface({ input: createReadStream(cellsPath), crlfDelay: Infinity })) {
+          buffer += line(JSON.parse(text) as string[]) + '\n';
+          if (buffer.length >= 1 << 16) {
+            await file.write(buffer);
+            buffer = '';
           }
-          await file.write(']\n');
-        } finally {
-          prepared.destroySync();
         }
+        await file.write(`${buffer}(${count} row${count === 1 ? '' : 's'})\n`);
       } finally {
         await file.close();
       }
