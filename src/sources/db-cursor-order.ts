@@ -28,3 +28,27 @@ export function checkPgCursorOrder(pipeline: string, column: { name: string; duc
     },
   );
 }
+
+/**
+ * The watermark of a Postgres cursor as the server reads it. A `bytea` cursor's watermark is
+ * the text DuckDB gives its BLOB (`A\xFF`: printable ASCII as itself, other bytes, `\`, `"`
+ * and `'` as `\xHH`), which Postgres's bytea input refuses (`invalid input syntax for type
+ * bytea`), so every incremental run after the first failed; it is sent in Postgres's hex form
+ * (`\x41ff`). Other types' watermarks are sent as they are.
+ */
+export function pgWatermark(base: string, after: string): string {
+  if (base !== 'bytea') return after;
+  const bytes: number[] = [];
+  for (let i = 0; i < after.length; ) {
+    if (after[i] === '\\' && after[i + 1] === 'x' && /^[0-9A-Fa-f]{2}$/.test(after.slice(i + 2, i + 4))) {
+      bytes.push(parseInt(after.slice(i + 2, i + 4), 16));
+      i += 4;
+    } else {
+      const code = after.charCodeAt(i);
+      if (code > 0x7f) return after; // not DuckDB's blob text: let the server judge it
+      bytes.push(code);
+      i += 1;
+    }
+  }
+  return `\\x${Buffer.from(bytes).toString('hex')}`;
+}

@@ -23,7 +23,7 @@ import { settleWithin, STOP_QUERY_MS } from './stop-query.js';
 import type { Client, ClientConfig, CustomTypesConfig, FieldDef } from 'pg';
 import { configError, FloeError, sourceError } from '../errors.js';
 import { pgDriverUrl, pgMayFallBackToPlain } from './db-pg-url.js';
-import { checkPgCursorOrder } from './db-cursor-order.js';
+import { checkPgCursorOrder, pgWatermark } from './db-cursor-order.js';
 import { quoteIdent } from '../engine/sql.js';
 import { redactUrl } from '../pipeline/secrets.js';
 import { checkNames, createStage, type Stage } from './appender.js';
@@ -107,9 +107,11 @@ export function postgresSource(config: PostgresConfig, options: PostgresSourceOp
             // citext and enums compare as their text (postgresCursorCompare).
             const bound = postgresCursorCompare(types[c]!, '$1');
             sql = incrementalQuery('postgres', base, plans[c]!.name, bound.param, bound.key, start.inclusive);
-            params.push(start.after);
+            // A bytea watermark is DuckDB's text of the blob: sent in Postgres's hex form (db-cursor-order.ts).
+            const after = pgWatermark(types[c]!.base, start.after);
+            params.push(after);
             // COPY takes no parameters: the same cast of the watermark as a quoted literal.
-            const literal = postgresCursorCompare(types[c]!, pgLiteral(start.after));
+            const literal = postgresCursorCompare(types[c]!, pgLiteral(after));
             copySql = incrementalQuery('postgres', base, plans[c]!.name, literal.param, literal.key, start.inclusive);
           }
         }

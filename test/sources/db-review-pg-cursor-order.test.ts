@@ -16,6 +16,8 @@ const db = usePgSchema('floe_pgco', `
     INSERT INTO ev VALUES (1, '0/9', 9, '10.0.0.9', '2 days', 'a', 9), (2, '0/A', 10, '10.0.0.10', '10 days', 'b', 10);
     CREATE TABLE ch (id int, c char(5));
     INSERT INTO ch VALUES (1, 'aa'), (2, 'ab'), (3, 'abc'), (4, 'ab!'), (5, 'a'), (6, 'b');
+    CREATE TABLE bc (id int, b bytea);
+    INSERT INTO bc VALUES (1, '\\x0001'), (2, '\\x41ff'), (3, '\\x4200'), (4, '\\x5c27'), (5, '\\x5c28');
   `);
 
 const read = (cursor: string, after: string | null) =>
@@ -54,6 +56,29 @@ describe('postgres: a char(n) cursor', () => {
         .extract(context(engine(), { cursor: { column: 'c', after: 'ab   ' } }));
       expect(out.rowsRead).toBe(3);
       expect((await textRows(engine(), out.relation, 'id')).map((r) => [r.id, r.c])).toEqual([['3', 'abc  '], ['4', 'ab!  '], ['6', 'b    ']]);
+    });
+  }
+});
+
+/**
+ * A bytea cursor: the watermark is DuckDB's text of the blob (`A\xFF`), which Postgres's bytea
+ * input refused, so every incremental run after the first failed with "invalid input syntax
+ * for type bytea".
+ */
+describe('postgres: a bytea cursor', () => {
+  for (const copy of ['auto', 'never'] as const) {
+    it(`reads the rows above a watermark in DuckDB's blob text (COPY ${copy})`, async () => {
+      const options: PostgresSourceOptions = copy === 'never' ? { copy: 'never' } : {};
+      const source = postgresSource(config({ kind: 'postgres', connection: db.url, table: db.table('bc'), incremental: { cursor: 'b' } }), options);
+      // The watermark as the run stores it: the greatest value staged, as DuckDB's text.
+      const first = await source.extract(context(engine()));
+      const w = ((await engine().all(`SELECT max(b)::VARCHAR AS w FROM "${first.relation}" WHERE id <= 2`, 'watermark')) as { w: string }[])[0]!.w;
+      expect(w).toBe('A\\xFF');
+      const above = await source.extract(context(engine(), { cursor: { column: 'b', after: w } }));
+      expect((await textRows(engine(), above.relation, 'id')).map((r) => r.id)).toEqual(['3', '4', '5']);
+      // Backslashes and quotes in the blob: \x5C\x27 is the bytes of a backslash and a quote.
+      const quoted = await source.extract(context(engine(), { cursor: { column: 'b', after: '\\x5C\\x27' } }));
+      expect((await textRows(engine(), quoted.relation, 'id')).map((r) => r.id)).toEqual(['5']);
     });
   }
 });
