@@ -16,6 +16,7 @@ import { formatTableId } from '../catalog/catalog.js';
 import type { TableIdentifier } from '../iceberg/types.js';
 import type { FileInfo, FileIO, IncompleteUpload } from '../io/fileio.js';
 import { MappedFileIO } from '../io/mapped.js';
+import { isCancelledError } from '../cancel.js';
 import { checkGcEnabled } from './expire.js';
 import { loadTable } from './load.js';
 import { isTableBookkeeping, ORPHAN_DEFAULT_AGE_MS, type OrphanPlan, planOrphans } from './orphans.js';
@@ -40,7 +41,7 @@ export interface OrphanResult {
    * mid-upload; object stores only): those begun before the cutoff are aborted (dry run: would
    * be), younger ones may be a write in progress and are kept.
    */
-  uploads: { abort: IncompleteUpload[]; tooYoung: IncompleteUpload[] };
+  uploads: { abort: IncompleteUpload[]; tooYoung: IncompleteUpload[]; unlisted?: string };
   aborted: string[];
   dryRun: boolean;
 }
@@ -82,9 +83,18 @@ export async function removeOrphanFiles(catalog: Catalog, io: FileIO, id: TableI
   // yet stored (and billed) until the upload is aborted; the same age rule keeps a running one.
   const uploads: OrphanResult['uploads'] = { abort: [], tooYoung: [] };
   if (before.io.listIncompleteUploads) {
-    for await (const u of before.io.listIncompleteUploads(`${location}/`)) {
-      if (underAny(u.location, nested)) continue;
-      (u.initiated < cutoffMs ? uploads.abort : uploads.tooYoung).push(u);
+    try {
+      for await (const u of before.io.listIncompleteUploads(`${location}/`)) {
+        if (underAny(u.location, nested)) continue;
+        (u.initiated < cutoffMs ? uploads.abort : uploads.tooYoung).push(u);
+      }
+    } catch (e) {
+      // A login without s3:ListBucketMultipartUploads, or a store without the request: the
+      // file sweep goes on as before, and the command warns (it was a bonus, not the job).
+      if (isCancelledError(e)) throw e;
+      uploads.abort = [];
+      uploads.tooYoung = [];
+      uploads.unlisted = e instanceof Error ? e.message : String(e);
     }
   }
   if (opts.dryRun) return { table, location, plan, deleted: [], failedDeletes: [], uploads, aborted: [], dryRun: true };

@@ -18,7 +18,7 @@ import { S3FileIO } from '../../src/io/s3.js';
 import { assertBuilt, floeIn, show, useTmpDirs } from '../cli/helpers.js';
 import { S3_ENV, s3FloeYaml } from '../cli/s3-project.js';
 import { collect, spawnFloe } from '../helpers/floe-process.js';
-import { createTestBucket, s3Endpoint, testSettings } from '../helpers/s3.js';
+import { createTestBucket, faultProxy, s3Endpoint, testSettings } from '../helpers/s3.js';
 
 const tmp = useTmpDirs('floe-s3-review-uploads-');
 let bucket: string;
@@ -124,6 +124,27 @@ describe('maintain orphans and incomplete multipart uploads', () => {
     const rest = await openUploads();
     expect(rest.map((u) => u.key)).toEqual(['elsewhere/x.bin', 'wh/raw/t-copy/data/x.parquet']);
     for (const u of rest) await io.client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: u.key, UploadId: u.uploadId }));
+    expect(await count('raw.t')).toBe('2');
+  }, 60_000);
+
+  it('a store or login that cannot list multipart uploads: the file sweep still runs, with a warning', async () => {
+    const proxy = await faultProxy((method, p) => (method === 'GET' && /[?&]uploads(=|&|$)/.test(p) ? '503' : 'pass'));
+    try {
+      const other = await tmp();
+      await writeFile(
+        path.join(other, 'floe.yaml'),
+        s3FloeYaml({ warehouse: `s3://${bucket}/wh`, endpoint: proxy.endpoint, catalog: path.join(project, 'warehouse', 'catalog.db'), maxAttempts: 2 }),
+      );
+      await io.write(`s3://${bucket}/wh/raw/t/data/stray.parquet`, new TextEncoder().encode('x'));
+      const r = await floeIn(other, ['maintain', 'orphans', 'raw.t', '--older-than', '0s', '--allow-recent'], { env: S3_ENV });
+      expect(r.code, show(r)).toBe(0);
+      expect(proxy.seen.some((s) => /^GET .*[?&]uploads/.test(s)), 'the listing was asked for').toBe(true);
+      expect(r.stdout).toContain(`  s3://${bucket}/wh/raw/t/data/stray.parquet`);
+      expect(r.stderr).toContain('floe: warning: raw.t: incomplete multipart uploads were not looked for: ');
+      expect(await io.exists(`s3://${bucket}/wh/raw/t/data/stray.parquet`)).toBe(false);
+    } finally {
+      await proxy.close();
+    }
     expect(await count('raw.t')).toBe('2');
   }, 60_000);
 });

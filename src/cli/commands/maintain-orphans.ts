@@ -45,9 +45,11 @@ export default async function maintainOrphans(tableName: string, opts: OrphanCli
       incomplete_uploads: r.uploads.abort.map((u) => ({ location: u.location, upload_id: u.uploadId, initiated: iso(u.initiated) })),
       aborted_uploads: r.aborted,
       too_young_uploads: r.uploads.tooYoung.map((u) => u.location),
+      ...(r.uploads.unlisted !== undefined && { uploads_unlisted: r.uploads.unlisted }),
       duration_ms: Date.now() - started,
     });
     const code = r.failedDeletes.length > 0 ? 1 : 0;
+    if (r.uploads.unlisted !== undefined) out.err(`floe: warning: ${r.table}: incomplete multipart uploads were not looked for: ${r.uploads.unlisted}`);
     if (opts.json) return code;
     const verb = r.dryRun ? 'would delete' : 'deleted';
     out.out(`${r.table}: ${plural(r.plan.listed, 'file')} under ${r.location}, ${r.plan.referenced} referenced`);
