@@ -103,11 +103,13 @@ function indexOf(text: string, line: number, col: number): number {
 /**
  * An error DuckDB gave running the query (a column or table it cannot bind, a type error), at
  * the pipeline file's line and column when the error says where it is in the query
- * (`context.line`/`col`, engine/duckdb.ts wrapDuckDBError with `userSql`).
+ * (`context.line`/`col`, engine/duckdb.ts wrapDuckDBError with `userSql`), else at the
+ * query's value.
  */
 export function queryErrorAtFile(e: unknown, query: string, where: QueryFile | undefined): unknown {
-  if (!(e instanceof FloeError) || where === undefined || typeof e.context.line !== 'number') return e;
-  const at = queryFileAt(where, query, indexOf(query, e.context.line, typeof e.context.col === 'number' ? e.context.col : 1));
+  if (!(e instanceof FloeError) || where === undefined) return e;
+  // Without a position (DuckDB gives none for some binder errors): at the query's value.
+  const at = queryFileAt(where, query, typeof e.context.line === 'number' ? indexOf(query, e.context.line, typeof e.context.col === 'number' ? e.context.col : 1) : undefined);
   if (at === undefined) return e;
   return new FloeError(e.kind, `${at}: source.query: ${e.message}`, { cause: e.cause ?? e, context: { ...e.context, file: where.file }, retryable: e.retryable, ...(e.hint !== undefined ? { hint: e.hint } : {}), files: e.files });
 }

@@ -38,6 +38,14 @@ describe('sql pipeline errors found by the run', () => {
     expect(await p.tables()).toEqual(['raw.contacts']);
   });
 
+  it('names the pipeline file and the query when DuckDB gives no position', async () => {
+    const p = await withContacts();
+    await p.pipeline('cur', 'name: cur\nsource:\n  kind: sql\n  query: |\n    SELECT id, (email).len AS n\n    FROM raw.contacts\ntarget: { table: cur.c, mode: overwrite }\n');
+    const r = await p.floe(['run', 'cur'], env);
+    expect(r.code, show(r)).toBe(2);
+    expect(r.stderr).toContain(`pipelines/cur.yaml:4:10: source.query: DuckDB could not run the query of pipeline cur: Binder Error: Cannot extract field 'len'`);
+  });
+
   it('names the file, line and column of a column renamed in the input table since', async () => {
     const p = await withContacts();
     await p.pipeline('cur', 'name: cur\nsource:\n  kind: sql\n  query: |\n    SELECT id, sum(amount) AS total\n    FROM raw.contacts GROUP BY id\ntarget: { table: cur.c, mode: overwrite }\n');
