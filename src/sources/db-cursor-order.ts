@@ -38,17 +38,28 @@ export function checkPgCursorOrder(pipeline: string, column: { name: string; duc
  */
 export function pgWatermark(base: string, after: string): string {
   if (base !== 'bytea') return after;
+  const bytes = duckBlobBytes(after);
+  return bytes ? `\\x${bytes.toString('hex')}` : after;
+}
+
+/**
+ * The bytes of DuckDB's text of a BLOB (`A\xFF`), or undefined for text that is not one (a
+ * character above U+007F). MySQL compared a varbinary cursor with that text's own bytes, where
+ * `\` (0x5C) stands for a byte below it (0x00, `"`, `'`), so a row between the true watermark
+ * and that text (0x4110 after 0x4100, written `A\x00`) was never read.
+ */
+export function duckBlobBytes(text: string): Buffer | undefined {
   const bytes: number[] = [];
-  for (let i = 0; i < after.length; ) {
-    if (after[i] === '\\' && after[i + 1] === 'x' && /^[0-9A-Fa-f]{2}$/.test(after.slice(i + 2, i + 4))) {
-      bytes.push(parseInt(after.slice(i + 2, i + 4), 16));
+  for (let i = 0; i < text.length; ) {
+    if (text[i] === '\\' && text[i + 1] === 'x' && /^[0-9A-Fa-f]{2}$/.test(text.slice(i + 2, i + 4))) {
+      bytes.push(parseInt(text.slice(i + 2, i + 4), 16));
       i += 4;
     } else {
-      const code = after.charCodeAt(i);
-      if (code > 0x7f) return after; // not DuckDB's blob text: let the server judge it
+      const code = text.charCodeAt(i);
+      if (code > 0x7f) return undefined;
       bytes.push(code);
       i += 1;
     }
   }
-  return `\\x${Buffer.from(bytes).toString('hex')}`;
+  return Buffer.from(bytes);
 }

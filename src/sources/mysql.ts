@@ -35,6 +35,7 @@ import {
   quoteSourceIdent,
   type RelationalConfig,
 } from './incremental.js';
+import { duckBlobBytes } from './db-cursor-order.js';
 import type { Extracted, Source, SourceContext } from './source.js';
 import { type ColumnPlan, MYSQL_TYPE, type MysqlField, mysqlColumn, parseTimestamp } from './sql-types.js';
 
@@ -71,7 +72,7 @@ export function mysqlSource(config: MysqlConfig): Source {
 
         // FLOAT text has 6 significant digits (16777216 reads 16777200): read it as DOUBLE, exact.
         let sql = fields.some((f) => f.columnType === MYSQL_TYPE.FLOAT) ? floatsAsDouble(base, fields) : base;
-        const values: string[] = [];
+        const values: (string | Buffer)[] = [];
         if (ctx.cursor) {
           const c = cursorColumn(plans.map((p) => p.name), ctx.cursor.column, ctx, describe);
           // A text column read as an instant is read from below the watermark (cursorStart).
@@ -279,9 +280,14 @@ const asBytes = (c: string) => `CAST(CONVERT(${c} USING utf8mb4) AS BINARY)`;
  * Text and MariaDB's UUID compare as bytes: the server's collation may ignore case or
  * trailing spaces, and MariaDB orders time-based UUIDs by their timestamp, not their text.
  */
-function cursorParam(plan: ColumnPlan, field: MysqlField, after: string): { param: string; value: string; key?: (c: string) => string } {
+function cursorParam(plan: ColumnPlan, field: MysqlField, after: string): { param: string; value: string | Buffer; key?: (c: string) => string } {
   if (isText(plan, field) || plan.type === 'UUID') {
     return { param: 'CAST(? AS BINARY)', value: after, key: asBytes };
+  }
+  // A binary cursor's watermark is DuckDB's text of the blob (`A\x00`): compared as its bytes (db-cursor-order.ts).
+  if (plan.type === 'BLOB') {
+    const bytes = duckBlobBytes(after);
+    if (bytes) return { param: '?', value: bytes };
   }
   // MySQL's CAST does not fail on text it cannot read ('abc' becomes 0): checkWatermark.
   if (plan.type === 'BIGINT' || plan.type === 'INTEGER') return { param: 'CAST(? AS SIGNED)', value: checkWatermark(plan.name, after, 'integer') };
