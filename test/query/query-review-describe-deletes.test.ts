@@ -1,5 +1,5 @@
 /**
- * `floe describe` words the current snapshot's `total-records` as what it is when delete files
+ * `floe describe` (and `floe snapshots`, in a column of its own) words the current snapshot's `total-records` as what it is when delete files
  * apply: the rows in data files, with the delete records beside it. After a merge-on-read
  * upsert it said "3 rows" of a table holding 2.
  */
@@ -53,5 +53,16 @@ describe('floe describe after merge-on-read', () => {
     const r = await floe(['describe', 'raw.m']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^current snapshot \d+ \(overwrite, [^,]+, 3 rows in data files, 1 position delete\)$/m);
+  }, 60_000);
+
+  it('floe snapshots shows the delete records beside total_rows', async () => {
+    const r = await floe(['snapshots', 'raw.m']);
+    expect(r.code, r.stderr).toBe(0);
+    const [header, , first, second] = r.stdout.split('\n');
+    const cells = (line: string) => line.trim().split(/\s{2,}/);
+    expect(cells(header!)).toEqual(['snapshot_id', 'parent_id', 'seq', 'committed_at', 'operation', 'added_rows', 'total_rows', 'total_deletes', 'refs']);
+    // The first snapshot has no deletes and no ref: nothing after total_rows.
+    expect(first).toMatch(/ append +2 +2\s*$/);
+    expect(cells(second!).slice(4)).toEqual(['overwrite', '1', '3', '1 position', 'main']);
   }, 60_000);
 });

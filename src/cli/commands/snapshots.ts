@@ -26,7 +26,7 @@ export default async function snapshots(tableName: string, opts: { json?: boolea
     }
     out.out(
       formatTable(
-        ['snapshot_id', 'parent_id', 'seq', 'committed_at', 'operation', 'added_rows', 'total_rows', 'refs'],
+        ['snapshot_id', 'parent_id', 'seq', 'committed_at', 'operation', 'added_rows', 'total_rows', 'total_deletes', 'refs'],
         list.map((s) => [
           s['snapshot-id'],
           s['parent-snapshot-id'] ?? null,
@@ -34,7 +34,11 @@ export default async function snapshots(tableName: string, opts: { json?: boolea
           new Date(s['timestamp-ms']).toISOString(),
           s.summary.operation,
           s.summary['added-records'] ?? '',
+          // total-records counts the rows of the data files, before delete files apply (spec
+          // "Snapshot Summary"): the deletes are shown beside it, so a merge-on-read table's
+          // rows are not read as its row count.
           s.summary['total-records'] ?? '',
+          deletesText(s.summary),
           // A name another engine gave may hold a control character: shown escaped, on one line.
           (refsBySnapshot.get(s['snapshot-id']) ?? []).map((r) => (m.refs[r]?.type === 'tag' ? `${oneLine(r)} (tag)` : oneLine(r))).join(', '),
         ]),
@@ -44,3 +48,13 @@ export default async function snapshots(tableName: string, opts: { json?: boolea
   });
 }
 
+
+/** The snapshot's position and equality delete records (`1 position, 2 equality`), empty when it has none. */
+function deletesText(summary: Record<string, string | undefined>): string {
+  const parts: string[] = [];
+  for (const [key, what] of [['total-position-deletes', 'position'], ['total-equality-deletes', 'equality']] as const) {
+    const n = summary[key];
+    if (n !== undefined && /^\d+$/.test(n) && BigInt(n) > 0n) parts.push(`${n} ${what}`);
+  }
+  return parts.join(', ');
+}
