@@ -15,6 +15,7 @@ import type { Database, Statement } from 'better-sqlite3';
 import { FloeError, notFound, sourceError } from '../errors.js';
 import { createStage, type Stage } from './appender.js';
 import { baseQuery, checkWatermark, cursorColumn, cursorStart, derived, incrementalQuery, quoteSourceIdent, readsWhole, untypedBound, type RelationalConfig } from './incremental.js';
+import { duckBlobBytes } from './db-cursor-order.js';
 import type { Extracted, Source, SourceContext } from './source.js';
 import { parseTimestamp, type SqlitePlan, sqliteColumn, sqliteText } from './sql-types.js';
 
@@ -96,7 +97,17 @@ export function sqliteSource(config: SqliteConfig): Source {
               // RTRIM) would compare unlike DuckDB (incrementalQuery).
               const where = { pipeline: ctx.pipeline, file: ctx.pipelineFile };
               params.push(
-                plan.type === 'BIGINT' ? BigInt(checkWatermark(name, start.after, 'integer', where)) : plan.type === 'DOUBLE' ? Number(checkWatermark(name, start.after, 'number', where)) : !declared[c]!.type?.trim() ? untypedBound(start.after) : start.after,
+                plan.type === 'BIGINT'
+                  ? BigInt(checkWatermark(name, start.after, 'integer', where))
+                  : plan.type === 'DOUBLE'
+                    ? Number(checkWatermark(name, start.after, 'number', where))
+                    : !declared[c]!.type?.trim()
+                      ? untypedBound(start.after)
+                      : // A BLOB cursor's watermark is DuckDB's text of the blob (`A\xFF`): bound as its
+                        // bytes, since SQLite puts every blob above every text (each run read all rows).
+                        plan.type === 'BLOB'
+                        ? (duckBlobBytes(start.after) ?? start.after)
+                        : start.after,
               );
               sql = incrementalQuery('sqlite', base, name, '?', (q) => `${q} COLLATE BINARY`, start.inclusive);
             }
