@@ -59,3 +59,83 @@ export async function refuseWideDecimals(
     },
   );
 }
+
+/** The top-level elements of one file's schema (parquet_schema order: depth first, the root first). */
+function topLevel<T extends { children: number | null }>(elements: readonly T[]): T[] {
+  const out: T[] = [];
+  let i = 1;
+  const skip = (count: number): void => {
+    for (let k = 0; k < count && i < elements.length; k++) {
+      const e = elements[i++]!;
+      if (e.children !== null && e.children > 0) skip(e.children);
+    }
+  };
+  const rootChildren = elements[0]?.children ?? 0;
+  for (let k = 0; k < rootChildren && i < elements.length; k++) {
+    const e = elements[i++]!;
+    out.push(e);
+    if (e.children !== null && e.children > 0) skip(e.children);
+  }
+  return out;
+}
+
+/**
+ * Refuses a read of several Parquet files in which a column is a 64-bit integer or a decimal
+ * of more than 15 digits in one file and a floating-point number in another, when a value of
+ * the first file does not survive the double DuckDB unifies them to (union_by_name):
+ * `9007199254740993` was written as `9007199254740992`, `12345678901234567.89` as
+ * `1.2345678901234568e16`, without a word. Nothing is read unless the read has a DOUBLE
+ * column and more than one file; then only such files' columns are read again. The message
+ * names the file, the column and both types, never the value (it may be personal data).
+ */
+export async function refuseInexactDoubles(
+  engine: Engine,
+  files: readonly string[],
+  columns: readonly { name: string; type: DuckDBType }[],
+  label: string,
+  shown: (file: string) => string = (f) => f,
+): Promise<void> {
+  const doubles = columns.filter((c) => c.type.typeId === DOUBLE).map((c) => c.name.toLowerCase());
+  if (doubles.length === 0) return;
+  const list = (await engine.all(`SELECT DISTINCT file FROM glob(${fileListSql(files)}) ORDER BY file`, `list the files of ${label}`, { kind: 'source' })).map((r) => String(r.file));
+  if (list.length < 2) return;
+  for (const file of list) {
+    const rows = await engine.all(`SELECT name, type, converted_type, logical_type, precision, scale, num_children FROM parquet_schema(${fileListSql([file])})`, `read the Parquet schema of ${file}`, {
+      kind: 'source',
+      context: { file },
+    });
+    const elements = rows.map((r) => ({
+      name: r.name,
+      type: r.type,
+      converted_type: r.converted_type,
+      logical_type: r.logical_type,
+      precision: r.precision,
+      scale: r.scale,
+      children: r.num_children === null || r.num_children === undefined ? null : Number(r.num_children),
+    }));
+    for (const e of topLevel(elements)) {
+      const name = String(e.name);
+      if (!doubles.includes(name.toLowerCase())) continue;
+      const decimal = e.precision !== null && e.precision !== undefined && String(e.converted_type) === 'DECIMAL';
+      const unsigned = /UINT_64|unsigned|isSigned=false/i.test(`${String(e.converted_type)} ${String(e.logical_type)}`);
+      const sql = decimal ? (Number(e.precision) > 15 ? `DECIMAL(${Number(e.precision)}, ${Number(e.scale ?? 0)})` : undefined) : e.type === 'INT64' ? (unsigned ? 'UBIGINT' : 'BIGINT') : undefined;
+      if (!sql) continue;
+      const col = `"${name.replace(/"/g, '""')}"`;
+      const found = await engine.all(
+        `SELECT 1 AS x FROM read_parquet(${fileListSql([file])}) WHERE ${col} IS NOT NULL AND TRY_CAST(CAST(${col} AS DOUBLE) AS ${sql}) IS DISTINCT FROM ${col} LIMIT 1`,
+        `read ${file}`,
+        { kind: 'source', context: { file } },
+      );
+      if (found.length === 0) continue;
+      const what = decimal ? `decimal(${Number(e.precision)}, ${Number(e.scale ?? 0)})` : unsigned ? 'an unsigned 64-bit integer' : 'long';
+      throw sourceError(
+        `${shown(file)}: the Parquet column "${name}" is ${what} in this file and a floating-point number in another file of ${label}: read together they are doubles, and a value of this file does not survive the double exactly (value withheld)`,
+        {
+          context: { file: shown(file), column: name },
+          files: [shown(file)],
+          hint: 'Write the column with one type in every file, or read files of each type with a pipeline of their own.',
+        },
+      );
+    }
+  }
+}

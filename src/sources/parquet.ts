@@ -2,7 +2,7 @@
 import type { Source as SourceConfig } from '../pipeline/schema-source.js';
 import { quoteIdent } from '../engine/sql.js';
 import { describeFiles, fileListSql, sourceFiles } from './files.js';
-import { refuseWideDecimals } from './parquet-decimals.js';
+import { refuseInexactDoubles, refuseWideDecimals } from './parquet-decimals.js';
 import { refuseCaseTwins } from './parquet-names.js';
 import { SOURCE_FILE_COLUMN, type Extracted, type Source, type SourceContext } from './source.js';
 
@@ -24,6 +24,8 @@ export function parquetSource(config: ParquetConfig): Source {
       await refuseCaseTwins(ctx.engine, files, columns, `pipeline ${ctx.pipeline}`);
       // Decimals wider than 38 digits, which DuckDB reads as wrong doubles (parquet-decimals.ts).
       await refuseWideDecimals(ctx.engine, files, columns, `pipeline ${ctx.pipeline}`);
+      // Integers and long decimals of one file made doubles by a float column of another.
+      await refuseInexactDoubles(ctx.engine, files, columns, `pipeline ${ctx.pipeline}`);
       return { relation, describe: describeFiles(files) };
     },
   };

@@ -3,7 +3,9 @@
  * column as DOUBLE with wrong values (-1.50 as -24998051.85), and both a `kind: parquet`
  * pipeline and `floe load` wrote them without a word. Such a file is now refused naming the
  * file, the column and its type (exit 1); decimals up to 38 digits and real doubles beside
- * them still land exactly. Files written with pyarrow.
+ * them still land exactly. A glob whose files hold a column as long (or a decimal of more than
+ * 15 digits) in one and as double in another was read as doubles, rounding 9007199254740993 to
+ * ...992 without a word: refused now when a value would not survive the double. Files written with pyarrow.
  */
 import { execFileSync } from 'node:child_process';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -55,5 +57,30 @@ describe('parquet decimals wider than 38 digits', () => {
         { d: `${'9'.repeat(36)}.99`, x: -2.25, s: { f: 2 } },
       ]);
     }
+  });
+
+  it('refuses a glob where a long or a long decimal of one file meets a double in another and a value would not survive it', async () => {
+    const p = await newProject();
+    writeParquet(p, 'a', "pa.table({'id': [1], 'n': pa.array([9007199254740993], pa.int64()), 'd': pa.array([D('1.25')], pa.decimal128(19, 2))})");
+    writeParquet(p, 'b', "pa.table({'id': [2], 'n': [0.5], 'd': [0.25]})");
+    await p.pipeline('p', 'name: p\nsource: { kind: parquet, path: "data/*.parquet" }\ntarget: { table: raw.p, mode: overwrite }\n');
+    let r = await p.floe(['run', 'p'], env);
+    expect(r.code, show(r)).toBe(1);
+    expect(r.stderr).toContain(`${p.path('data/a.parquet')}: the Parquet column "n" is long in this file and a floating-point number in another file of pipeline p`);
+    expect(r.stderr).not.toContain('9007199254740993');
+    expect(await p.tables()).toEqual([]);
+
+    writeParquet(p, 'a', "pa.table({'id': [1], 'n': pa.array([42], pa.int64()), 'd': pa.array([D('12345678901234567.89')], pa.decimal128(19, 2))})");
+    r = await p.floe(['run', 'p'], env);
+    expect(r.code, show(r)).toBe(1);
+    expect(r.stderr).toContain('the Parquet column "d" is decimal(19, 2) in this file and a floating-point number in another file');
+
+    // Values a double holds exactly are read as doubles, as before.
+    writeParquet(p, 'a', "pa.table({'id': [1], 'n': pa.array([42], pa.int64()), 'd': pa.array([D('1.25')], pa.decimal128(19, 2))})");
+    await p.run(['p'], 0, env);
+    expect(await p.queryCli('SELECT id, n, d FROM raw.p ORDER BY id')).toEqual([
+      { id: 1, n: 42, d: 1.25 },
+      { id: 2, n: 0.5, d: 0.25 },
+    ]);
   });
 });
