@@ -33,6 +33,7 @@ import { FloeError, internalError, ioError, isFloeError, schemaError } from '../
 import type { Engine, Row } from './duckdb.js';
 import { type CopyStats, filesMetrics, leafColumns, type MetricsOptions, parseCopyStats } from './metrics.js';
 import { identList, quoteIdent, quoteLiteral } from './sql.js';
+import { fsError } from '../io/local.js';
 import { duckdbTypeSql, icebergValueOf } from './types.js';
 import { parsePrimitive } from '../iceberg/primitive.js';
 
@@ -79,7 +80,7 @@ const SAMPLE_ROWS = 10_000;
 export async function writeDataFiles(o: WriteDataFilesOptions): Promise<WrittenFile[]> {
   const parts = o.partition ?? [];
   await checkColumns(o);
-  await mkdir(o.outputDir, { recursive: true });
+  await makeOutputDir(o.outputDir);
   const what = `write Parquet data files${o.table ? ` for ${o.table}` : ''}`;
   const projection = o.schema.fields
     .map((f) => `CAST(${quoteIdent(f.name)} AS ${duckdbTypeSql(f.type)}) AS ${quoteIdent(f.name)}`).join(', ');
@@ -266,6 +267,23 @@ function partitionValue(p: PartitionColumn, v: Row[string]): IcebergValue {
   } catch (e) {
     throw schemaError(`partition field '${p.name}': ${e instanceof Error ? e.message : String(e)}`, { cause: e });
   }
+}
+
+/**
+ * The folder the files are written into (a local table's `data/.staging-…`): one the user may
+ * not write (a warehouse folder owned by another user, a read-only mount) is an io error
+ * naming it, not an internal one.
+ */
+async function makeOutputDir(dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true }).catch((e: unknown) => {
+    const err = fsError('create the folder', dir, e);
+    throw new FloeError(err.kind, err.message, {
+      cause: e,
+      context: err.context,
+      retryable: err.retryable,
+      hint: "floe writes a table's new data files into a folder under the table's data folder first: the user running floe needs write access to the warehouse's table folders",
+    });
+  });
 }
 
 function tupleOf(byPid: Map<number, IcebergValue[]>, pid: number): IcebergValue[] {
