@@ -69,6 +69,10 @@ describe('parquet decimals wider than 38 digits', () => {
     expect(r.stderr).toContain(`${p.path('data/a.parquet')}: the Parquet column "n" is long in this file and a floating-point number in another file of pipeline p`);
     expect(r.stderr).not.toContain('9007199254740993');
     expect(await p.tables()).toEqual([]);
+    const l = await p.floe(['load', 'raw.l', p.path('data/*.parquet')], env);
+    expect(l.code, show(l)).toBe(1);
+    expect(l.stderr).toContain(`${p.path('data/a.parquet')}: the Parquet column "n" is long in this file and a floating-point number in another file of the input of raw.l`);
+    expect(await p.tables()).toEqual([]);
 
     writeParquet(p, 'a', "pa.table({'id': [1], 'n': pa.array([42], pa.int64()), 'd': pa.array([D('12345678901234567.89')], pa.decimal128(19, 2))})");
     r = await p.floe(['run', 'p'], env);

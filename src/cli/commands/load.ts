@@ -141,11 +141,12 @@ export default async function load(tableName: string, files: string[], opts: Loa
         // Parquet decimals wider than 38 digits, which DuckDB reads as wrong doubles, and column
         // names that differ only in case, which it renames (sources/parquet-decimals.ts, parquet-names.ts).
         if (format === 'parquet') {
-          const [{ refuseWideDecimals }, { refuseCaseTwins }] = await Promise.all([import('../../sources/parquet-decimals.js'), import('../../sources/parquet-names.js')]);
+          const [{ refuseWideDecimals, refuseInexactDoubles }, { refuseCaseTwins }] = await Promise.all([import('../../sources/parquet-decimals.js'), import('../../sources/parquet-names.js')]);
           await readingInputs(inputs, async () => {
             const columns = await engine.columns(read, purpose, { kind: 'source' });
             await refuseCaseTwins(engine, files, columns, `the input of ${tableName}`, locationOf);
             await refuseWideDecimals(engine, files, columns, `the input of ${tableName}`, locationOf);
+            await refuseInexactDoubles(engine, files, columns, `the input of ${tableName}`, locationOf);
           });
         }
         // Mixed-type JSON columns as text, not as JSON with quoted strings (json-read.ts).
