@@ -75,7 +75,41 @@ export function parseYaml(text: string, file: string): ParsedYaml {
       severity: 'error',
     });
   }
+  if (doc.errors.length === 0) diagnostics.push(...roundedIntegers(source));
   return { source, diagnostics, ok: doc.errors.length === 0 };
+}
+
+/**
+ * Plain integers a double cannot hold (beyond 2^53 in magnitude): YAML reads
+ * `expect: 9007199254740993` as the double 9007199254740992, so a check would compare with
+ * another number than the one written. Each is an error at its position, with the quoted
+ * form (read as text) as the way out.
+ */
+function roundedIntegers(src: YamlSource): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const visit = (n: unknown): void => {
+    if (isScalar(n)) {
+      const written = n.range ? src.text.slice(n.range[0], n.range[1]).trim() : '';
+      if (typeof n.value === 'number' && Number.isInteger(n.value) && !Number.isSafeInteger(n.value) && /^[-+]?\d+$/.test(written)) {
+        const { line, col } = position(src, n.range![0]);
+        out.push({
+          file: src.file,
+          line,
+          col,
+          path: '',
+          message: `the number ${written} is beyond 2^53 and YAML would read it as ${BigInt(n.value).toString()}: quote it ("${written}") to keep every digit`,
+          severity: 'error',
+        });
+      }
+    } else if (isMap(n)) {
+      for (const pair of n.items) {
+        visit(pair.key);
+        visit(pair.value);
+      }
+    } else if (isSeq(n)) for (const item of n.items) visit(item);
+  };
+  visit(src.doc.contents);
+  return out;
 }
 
 /**
