@@ -5,6 +5,7 @@
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
+import { parseCatalogUri } from '../catalog/open.js';
 import { type Diagnostic, noPipelineNamed, sortDiagnostics } from './diagnostics.js';
 import type { Env, Interpolation } from './interpolate.js';
 import { locate, type YamlSource } from './parse.js';
@@ -60,8 +61,27 @@ function resolveSource(dir: string, p: Pipeline): LoadedPipeline['resolved'] {
   if (s.kind === 'csv' || s.kind === 'json' || s.kind === 'jsonl' || s.kind === 'parquet') {
     return { paths: s.path.map((x) => resolveProjectPath(dir, x)) };
   }
-  if (s.kind === 'sqlite') return { connection: resolveProjectPath(dir, s.connection) };
+  if (s.kind === 'sqlite') return { connection: sqliteSourcePath(dir, s.connection) };
   return {};
+}
+
+/**
+ * A sqlite source's database file. Besides a path, the URI forms the catalog takes
+ * (`sqlite:crm.db`, `sqlite:///crm.db`, `jdbc:sqlite:/abs/crm.db`; catalog/open.ts) name a
+ * file the same way, so a URI copied from floe.yaml or a PyIceberg config reads that file and
+ * not one named `sqlite:crm.db`. A URI the catalog refuses is left as written: the source then
+ * fails naming it.
+ */
+function sqliteSourcePath(dir: string, connection: string): string {
+  if (/^\s*(jdbc:)?sqlite:/i.test(connection)) {
+    try {
+      const target = parseCatalogUri(connection, dir);
+      if (target.kind === 'sqlite' && target.path !== ':memory:') return target.path;
+    } catch {
+      // As written.
+    }
+  }
+  return resolveProjectPath(dir, connection);
 }
 
 interface FileEntry {

@@ -86,7 +86,7 @@ export const mysqlSource = z
 export const sqliteSource = z
   .strictObject({
     kind: z.literal('sqlite'),
-    connection: str.describe('Path of the SQLite database file, relative to the folder of floe.yaml'),
+    connection: str.describe('Path of the SQLite database file, relative to the folder of floe.yaml, or a sqlite: URI as catalog.uri takes it (sqlite:crm.db, sqlite:///crm.db)'),
     ...relational,
   })
   .superRefine(queryOrTable, evenWithErrors);
