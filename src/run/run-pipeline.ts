@@ -45,7 +45,7 @@ import { formattedColumns, planNormalize, registerNormalizersFor, type Normalize
 import { checkRejects, rejectsOverLimit } from './reject-limits.js';
 import { finishRejects, discardStaged, recoverPendingRejects, rejectsTableName, stageNoRejects, stageRejects, withPending, type StagedRejects } from './rejects-pending.js';
 import { withRunIds } from './run-ids.js';
-import { checkMovedCursor, checkTaggedCursor, readStart, readState, resumesFromTable, startFields, stateSummary, type PipelineState } from './state.js';
+import { checkMovedCursor, checkTaggedCursor, cursorTableType, readStart, readState, resumesFromTable, startFields, stateSummary, type PipelineState } from './state.js';
 import type { Reread } from './lookback.js';
 import { currentSnapshot } from '../table/snapshot-select.js';
 import { cancelSignal } from '../cancel.js';
@@ -166,7 +166,7 @@ export async function runIngestPipeline(ctx: RunContext, lp: LoadedPipeline): Pr
       projectDir: ctx.project.dir,
       pipeline: p.name,
       pipelineFile: lp.file,
-      cursor: cursorColumn ? { column: cursorColumn, after, inclusive: start?.inclusive, asRead: cursorAsRead, ...cursorRuleState(p.columns[cursorColumn]) } : undefined,
+      cursor: cursorColumn ? { column: cursorColumn, after, inclusive: start?.inclusive, asRead: cursorAsRead, ...cursorRuleState(p.columns[cursorColumn]), tableType: cursorTableType(existing?.metadata, p.columns[cursorColumn]?.rename ?? cursorColumn) } : undefined,
       redact: ctx.redact,
       io: ctx.io,
       textColumns: formattedColumns(p.columns),

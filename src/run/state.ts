@@ -136,6 +136,17 @@ export function describeMovedStart(s: ReadStart, moved: { column: string; value:
   return `${from} (${recovered}, the greatest ${s.column} in ${table}${s.lookback !== undefined ? `, less lookback ${s.lookback}` : ''}; ${was})`;
 }
 
+/**
+ * The Iceberg type of the cursor's column (`column`: its name in the table, after a rename) in
+ * the table's current schema, when the table exists and has it (a primitive type): the type its
+ * watermark was taken in (incremental.ts checkCursorType).
+ */
+export function cursorTableType(m: TableMetadata | undefined, column: string): string | undefined {
+  const schema = m?.schemas.find((s) => s['schema-id'] === m['current-schema-id']);
+  const field = schema?.fields.find((f) => f.name === column) ?? schema?.fields.find((f) => f.name.toLowerCase() === column.toLowerCase());
+  return typeof field?.type === 'string' ? field.type : undefined;
+}
+
 export function stateSummary(pipeline: string, runId: string, cursorColumn?: string, cursorValue?: string | null): Record<string, string> {
   const s: Record<string, string> = { [SUMMARY.pipeline]: pipeline, [SUMMARY.runId]: runId };
   if (cursorColumn && cursorValue !== undefined && cursorValue !== null) {

@@ -137,6 +137,30 @@ export function cursorStart(ctx: Pick<SourceContext, 'cursor' | 'textColumns'>, 
   return { ...start, after, inclusive: true };
 }
 
+/**
+ * A text cursor column (`textColumn`) whose column in the target table is a timestamp: the
+ * source column changed type since the watermark was taken (`ALTER COLUMN updated_at TYPE
+ * text`), and no rule of the pipeline types it (`asRead`), so the run would compare the text
+ * with the watermark as text. Text of the same instant in another form (`2024-01-01
+ * 01:00:00.000001+01`, `…00.500000`) sorts above the watermark (`2024-01-01
+ * 00:00:00.000001+00`, `…00.5`): the rows already written were read and appended again. Refused
+ * (exit 2) before any row is read, naming the column, both types and the rule that compares the
+ * values as instants again (cursorStart then reads a text column from below the watermark, and
+ * the run keeps the rows above it in the table's type). `sourceType`: the column's type as the
+ * database names it.
+ */
+export function checkCursorType(ctx: Pick<SourceContext, 'cursor' | 'pipeline' | 'pipelineFile'>, textColumn: boolean, sourceType: string, describe: string): void {
+  const c = ctx.cursor;
+  const t = c?.tableType;
+  if (!c || !textColumn || c.asRead !== true || t === undefined || !/^timestamp/i.test(t)) return;
+  const want = /^timestamptz/i.test(t) ? 'timestamptz' : 'timestamp';
+  const at = `pipeline ${ctx.pipeline}${ctx.pipelineFile ? ` (${ctx.pipelineFile})` : ''}`;
+  throw configError(
+    `${at}: incremental cursor ${c.column} is a ${sourceType} column on ${describe}, while the target table holds it, and its watermark, as ${t}: compared as text with the watermark, text of an instant already read in another form (an offset, trailing zeros) sorts above it, and its rows would be written again`,
+    { context: { pipeline: ctx.pipeline, cursor: c.column }, hint: `Declare the column's type, so that the cursor is compared as ${want} values: columns: { ${c.column}: { type: ${want} } }` },
+  );
+}
+
 /** The UTC wall clock 14 hours below a date-time's instant (cursorStart); undefined for other text. */
 function widestBelow(after: string): string | undefined {
   const micros = parseTimestamp(after.trim());

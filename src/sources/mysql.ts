@@ -26,6 +26,7 @@ import {
   checkWatermark,
   baseQuery,
   cursorColumn,
+  checkCursorType,
   cursorStart,
   describeQuery,
   describeUrl,
@@ -76,6 +77,8 @@ export function mysqlSource(config: MysqlConfig): Source {
         if (ctx.cursor) {
           const c = cursorColumn(plans.map((p) => p.name), ctx.cursor.column, ctx, describe);
           // A text column read as an instant is read from below the watermark (cursorStart).
+          // A text column the table holds as a timestamp (its type changed since): refused (incremental.ts checkCursorType).
+          checkCursorType(ctx, isText(plans[c]!, fields[c]!), plans[c]!.sourceType, describe);
           const start = cursorStart(ctx, config, isText(plans[c]!, fields[c]!))!;
           if (start.after !== null) {
             const { param, value, key } = cursorParam(plans[c]!, fields[c]!, start.after);

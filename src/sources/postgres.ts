@@ -30,6 +30,7 @@ import { checkNames, createStage, type Stage } from './appender.js';
 import { type CopyColumn, copyColumnSql, copyIntoStage, pgLiteral } from './postgres-copy.js';
 import {
   baseQuery,
+  checkCursorType,
   cursorColumn,
   cursorStart,
   describeQuery,
@@ -97,6 +98,8 @@ export function postgresSource(config: PostgresConfig, options: PostgresSourceOp
         if (ctx.cursor) {
           const c = cursorColumn(plans.map((p) => p.name), ctx.cursor.column, ctx, describe);
           const text = types[c]!.category === 'S';
+          // A text column the table holds as a timestamp (its type changed since): refused (incremental.ts checkCursorType).
+          checkCursorType(ctx, text, types[c]!.display, describe);
           // A text column read as an instant is read from below the watermark (cursorStart).
           const start = cursorStart(ctx, config, text)!;
           // A type staged as its text but ordered otherwise (pg_lsn, money, inet): db-cursor-order.ts.

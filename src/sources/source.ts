@@ -42,6 +42,8 @@ export interface CursorState {
   textOrder?: boolean;
   /** `columns.<cursor>` reads the column as text (`type: string`): a database source reads a non-text column whole (incremental.ts cursorStart). */
   asText?: boolean;
+  /** The Iceberg type of the cursor's column in the target table, when the table exists (incremental.ts checkCursorType). */
+  tableType?: string;
 }
 
 export interface SourceContext {
