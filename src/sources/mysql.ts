@@ -39,6 +39,7 @@ import {
 import { duckBlobBytes } from './db-cursor-order.js';
 import type { Extracted, Source, SourceContext } from './source.js';
 import { type ColumnPlan, MYSQL_TYPE, type MysqlField, mysqlColumn, parseTimestamp } from './sql-types.js';
+import { mysqlMayFallBackToPlain, mysqlTls, type MysqlTls } from './db-mysql-url.js';
 
 /** The `binary` character set: its strings are bytes (BLOB). */
 const BINARY_CHARSET = 63;
@@ -165,7 +166,15 @@ async function stopQuery(config: MysqlConfig, threadId: number | undefined): Pro
   let killer: Connection | undefined;
   const attempt = (async () => {
     const { default: mysql } = await import('mysql2');
-    killer = mysql.createConnection({ uri: config.connection, connectTimeout: STOP_QUERY_MS });
+    // The TLS the read used (a PREFERRED read that fell back to plain text has no TLS to offer either way).
+    const tls = (() => {
+      try {
+        return mysqlTls(config.connection, '');
+      } catch {
+        return { uri: config.connection, fallBackToPlain: false } satisfies MysqlTls;
+      }
+    })();
+    killer = mysql.createConnection({ uri: tls.uri, ...(tls.ssl ? { ssl: tls.ssl } : {}), connectTimeout: STOP_QUERY_MS });
     killer.on('error', () => undefined);
     await new Promise<void>((resolve) => killer!.query(`KILL QUERY ${Math.trunc(threadId)}`, () => resolve()));
   })();
@@ -175,8 +184,11 @@ async function stopQuery(config: MysqlConfig, threadId: number | undefined): Pro
 
 async function connect(config: MysqlConfig, ctx: SourceContext, target: string): Promise<Connection> {
   const { default: mysql } = await import('mysql2');
+  // ssl-mode / ssl=true in the URL, read as MySQL's client reads them (db-mysql-url.ts).
+  const tls = mysqlTls(config.connection, ctx.pipeline);
   const options: ConnectionOptions = {
-    uri: config.connection,
+    uri: tls.uri,
+    ...(tls.ssl ? { ssl: tls.ssl } : {}),
     supportBigNumbers: true,
     bigNumberStrings: true,
     decimalNumbers: false,
@@ -200,15 +212,28 @@ async function connect(config: MysqlConfig, ctx: SourceContext, target: string):
   // A dropped connection is reported by the pending query; without a listener the 'error'
   // event would crash the process instead.
   conn.on('error', () => undefined);
+  const open = (c: Connection) => new Promise<void>((resolve, reject) => c.connect((err) => (err ? reject(err) : resolve())));
   try {
-    await new Promise<void>((resolve, reject) => conn.connect((err) => (err ? reject(err) : resolve())));
+    await open(conn).catch(async (e: unknown) => {
+      if (!mysqlMayFallBackToPlain(tls, e)) throw e;
+      // ssl-mode=PREFERRED and a server without TLS: a plain connection, as the mysql client makes.
+      conn.destroy();
+      const { ssl: _ssl, ...plain } = options;
+      conn = mysql.createConnection(plain);
+      conn.on('error', () => undefined);
+      await open(conn);
+    });
   } catch (e) {
     conn.destroy();
     throw sourceError(`pipeline ${ctx.pipeline}: could not connect to MySQL at ${target}: ${clean(ctx, driverMessage(e))}`, {
       cause: e,
       retryable: isNetworkError(e),
       context: { pipeline: ctx.pipeline, database: target },
-      hint: isNetworkError(e) ? 'check that the server runs and accepts TCP connections at that address' : undefined,
+      hint: isNetworkError(e)
+        ? 'check that the server runs and accepts TCP connections at that address'
+        : (e as { code?: string } | null)?.code === 'HANDSHAKE_NO_SSL_SUPPORT'
+          ? 'the connection URL asks for TLS (ssl=true or ssl-mode REQUIRED, VERIFY_CA, VERIFY_IDENTITY) and the server has none: enable TLS on the server, or use ssl-mode=PREFERRED (TLS when the server has it)'
+          : undefined,
     });
   }
   return conn;
