@@ -18,7 +18,7 @@ import type { Source as SourceConfig } from '../pipeline/schema-source.js';
 import { prepareViews } from '../query/query.js';
 import { queryErrorAtFile, queryFileAt, runnableQuery, sqlPipelineReads } from '../governance/sql-pipeline.js';
 import { charIndex, lineCol, parseTree } from '../governance/sql-reads.js';
-import { unrepeatable, unrepeatableWarning } from '../governance/sql-volatile.js';
+import { unrepeatable, unrepeatableWarning } from './sql-volatile.js';
 import type { CursorState, Extracted, Source, SourceContext } from './source.js';
 
 type SqlConfig = Extract<SourceConfig, { kind: 'sql' }>;
@@ -58,7 +58,7 @@ export function sqlSource(config: SqlConfig, catalog: Catalog, io: FileIO): Sour
         });
       }
       const read = cursor && !tagged ? await aboveWatermark(ctx.engine, relation, cursor) : relation;
-      // The clock, chance and unordered windows: the run warns that a rerun gives another table (governance/sql-volatile.ts).
+      // The clock, chance and unordered windows: the run warns that a rerun gives another table (sql-volatile.ts).
       const warnings = unrepeatable(await parseTree(ctx.engine, query)).map((u) => {
         const index = u.at === undefined ? undefined : charIndex(query, u.at);
         const inQuery = index === undefined ? undefined : (({ line, col }) => `query line ${line}, column ${col}`)(lineCol(query, index));
