@@ -112,7 +112,15 @@ export async function writeDataFiles(o: WriteDataFilesOptions): Promise<WrittenF
     if (o.orderBy) threads = await singleThread(o.engine);
     if (parts.length === 0) {
       const select = sorted(`SELECT ${projection} FROM (${o.selectSql}) AS __floe_src`, names, floats, o.orderBy);
-      for (const s of await copy(select, [`FILE_SIZE_BYTES ${target}`], newScratch())) written.push({ stats: s, partition: [], pid: 0 });
+      let stats: CopyStats[];
+      try {
+        stats = await copy(select, [`FILE_SIZE_BYTES ${target}`], newScratch());
+      } catch (e) {
+        if (!isOutOfMemory(e)) throw e;
+        stage = o.engine.uniqueName('wide');
+        stats = await copyWideRows(o, copy, newScratch, select, stage, target, e);
+      }
+      for (const s of stats) written.push({ stats: s, partition: [], pid: 0 });
     } else {
       stage = o.engine.uniqueName('stage');
       const pcols = parts.map((_, i) => `__floe_p${i}`);
@@ -284,6 +292,68 @@ async function makeOutputDir(dir: string): Promise<void> {
       hint: "floe writes a table's new data files into a folder under the table's data folder first: the user running floe needs write access to the warehouse's table folders",
     });
   });
+}
+
+/** DuckDB's "Out of Memory Error" (memory_limit reached), as wrapDuckDBError passes it on. */
+function isOutOfMemory(e: unknown): boolean {
+  return e instanceof Error && /\bOut of Memory Error\b/.test(e.message);
+}
+
+/** Rows of about this many bytes (as text) go into one COPY of a wide-row write. */
+const WIDE_SLICE_BYTES = 32 * 1024 * 1024;
+
+/**
+ * The unpartitioned write again, for rows too wide for one COPY. DuckDB 1.5.6 sizes a Parquet
+ * row group by rows only (ROW_GROUP_SIZE is rounded up to a vector of 2048 rows;
+ * ROW_GROUP_SIZE_BYTES is refused while insertion order is kept, and with it off a COPY of
+ * 40 rows of 5 MB still ran out of 512 MB), so such a COPY holds all its rows at once.
+ * Measured on 40 rows of 5 MB under 512 MB: one COPY fails, a COPY of 20 of them works.
+ * So the rows are staged (in order; the stage spills) and written in slices of about
+ * WIDE_SLICE_BYTES by rowid (insertion order, kept as in any COPY here), one COPY each, so
+ * more, smaller files. A slice of one row that
+ * still does not fit is an io error naming the table, with FLOE_MEMORY_LIMIT as the way out.
+ */
+async function copyWideRows(
+  o: WriteDataFilesOptions,
+  copy: (select: string, extra: string[], to: string) => Promise<CopyStats[]>,
+  newScratch: () => string,
+  select: string,
+  stage: string,
+  target: bigint,
+  first: unknown,
+): Promise<CopyStats[]> {
+  const table = quoteIdent(stage);
+  const what = `stage wide rows${o.table ? ` for ${o.table}` : ''}`;
+  const tooBig = (e: unknown) =>
+    new FloeError('io', `not enough memory to write the Parquet data files${o.table ? ` for ${o.table}` : ''}: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`, {
+      cause: e,
+      context: { table: o.table },
+      hint: 'rows this wide need more memory than the engine may use: raise FLOE_MEMORY_LIMIT (e.g. FLOE_MEMORY_LIMIT=2GB; the default is 512MB)',
+    });
+  // A column named rowid hides the stage's row numbers, by which the slices are cut.
+  if (o.schema.fields.some((f) => f.name.toLowerCase() === 'rowid')) throw tooBig(first);
+  try {
+    await o.engine.run(`CREATE TEMP TABLE ${table} AS ${select}`, what, { context: { table: o.table } });
+  } catch (e) {
+    throw isOutOfMemory(e) ? tooBig(e) : e;
+  }
+  // Bytes per row as text (every column cast to VARCHAR): blobs count more than they store, which errs on the safe side.
+  const width = o.schema.fields.map((f) => `coalesce(strlen(CAST(${quoteIdent(f.name)} AS VARCHAR)), 0)`).join(' + ');
+  const [row] = await o.engine.all(`SELECT count(*) AS n, max(${width}) AS w FROM ${table}`, what, { context: { table: o.table } });
+  const n = Number(row!.n as bigint);
+  if (n === 0) throw tooBig(first);
+  const perSlice = Math.max(1, Math.floor(WIDE_SLICE_BYTES / Math.max(1, Number(row!.w ?? 0))));
+  const out: CopyStats[] = [];
+  const columns = identList(o.schema.fields.map((f) => f.name));
+  for (let lo = 0; lo < n; lo += perSlice) {
+    const slice = `SELECT ${columns} FROM ${table} WHERE rowid >= ${lo} AND rowid < ${lo + perSlice}`;
+    try {
+      out.push(...(await copy(slice, [`FILE_SIZE_BYTES ${target}`], newScratch())));
+    } catch (e) {
+      throw isOutOfMemory(e) ? tooBig(e) : e;
+    }
+  }
+  return out;
 }
 
 function tupleOf(byPid: Map<number, IcebergValue[]>, pid: number): IcebergValue[] {

@@ -1,0 +1,73 @@
+/**
+ * Rows of several megabytes under floe's default engine memory (512MB): DuckDB sizes Parquet
+ * row groups by rows only, so one COPY of 40 rows of 5 MB ran out of memory (kind internal).
+ * The writer now writes such rows in slices; rows that still do not fit are an io error that
+ * names the table and FLOE_MEMORY_LIMIT.
+ */
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_RUN_MEMORY_LIMIT, openEngine } from '../../src/engine/duckdb.js';
+import { quoteLiteral } from '../../src/engine/sql.js';
+import { writeDataFiles } from '../../src/engine/write-parquet.js';
+import { isFloeError } from '../../src/errors.js';
+import type { Schema } from '../../src/iceberg/types.js';
+import { useTmp } from './helpers.js';
+
+const SCHEMA: Schema = {
+  type: 'struct',
+  'schema-id': 0,
+  fields: [
+    { id: 1, name: 'id', required: false, type: 'long' },
+    { id: 2, name: 'body', required: false, type: 'string' },
+  ],
+};
+
+/** `rows` rows whose body is `mb` MB of text, different per row. */
+const wide = (rows: number, mb: number) =>
+  `SELECT i AS id, repeat(md5(i::VARCHAR), ${mb * 32768}) AS body FROM range(${rows}) t(i)`;
+
+describe('writeDataFiles with wide rows', () => {
+  const tmp = useTmp();
+
+  it('writes 40 rows of 5 MB under the default memory limit, every value back as written', async () => {
+    const engine = await openEngine({ threads: 2, memoryLimit: DEFAULT_RUN_MEMORY_LIMIT, spill: true });
+    try {
+      const dir = await tmp();
+      const files = await writeDataFiles({
+        engine, selectSql: wide(40, 5), schema: SCHEMA, targetFileSizeBytes: 512 * 1024 * 1024,
+        outputDir: dir, fileNamePrefix: 'w', table: 'db.wide',
+      });
+      expect(files.length).toBeGreaterThan(0);
+      expect(files.reduce((n, f) => n + f.dataFile.record_count, 0n)).toBe(40n);
+      const list = `[${files.map((f) => quoteLiteral(f.localPath)).join(', ')}]`;
+      const got = await engine.all(`SELECT id, strlen(body) AS n, md5(body) AS h FROM read_parquet(${list}) ORDER BY id`, 'read back');
+      const want = await engine.all(`SELECT id, strlen(body) AS n, md5(body) AS h FROM (${wide(40, 5)}) ORDER BY id`, 'expected');
+      expect(got.length).toBe(40);
+      expect(got).toEqual(want);
+      // Each file's metrics still count its own rows.
+      for (const f of files) {
+        const [c] = await engine.all(`SELECT count(*) AS n FROM read_parquet(${quoteLiteral(f.localPath)})`, 'count');
+        expect(BigInt(c!.n as bigint)).toBe(f.dataFile.record_count);
+        expect(f.dataFile.value_counts?.get(2)).toBe(f.dataFile.record_count);
+      }
+    } finally {
+      engine.close();
+    }
+  }, 120_000);
+
+  it('rows too wide for the memory limit are an io error naming the table and FLOE_MEMORY_LIMIT', async () => {
+    const engine = await openEngine({ threads: 2, memoryLimit: '48MB', spill: true });
+    try {
+      const dir = await tmp();
+      const err = await writeDataFiles({
+        engine, selectSql: wide(4, 40), schema: SCHEMA, targetFileSizeBytes: 512 * 1024 * 1024,
+        outputDir: dir, fileNamePrefix: 'w', table: 'db.wide',
+      }).then(() => undefined, (e: unknown) => e);
+      expect(isFloeError(err, 'io'), String(err)).toBe(true);
+      if (!isFloeError(err)) return;
+      expect(err.message).toMatch(/not enough memory to write the Parquet data files for db\.wide/);
+      expect(err.hint).toMatch(/FLOE_MEMORY_LIMIT/);
+    } finally {
+      engine.close();
+    }
+  }, 120_000);
+});
