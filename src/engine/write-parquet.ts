@@ -189,7 +189,8 @@ export async function writeDataFiles(o: WriteDataFilesOptions): Promise<WrittenF
     return out;
   } catch (e) {
     await Promise.all(finals.map((f) => rm(f, { force: true })));
-    throw e;
+    // The partitioned steps (staging, sample, COPY) and anything after the slices: not floe's bug either.
+    throw isOutOfMemory(e) && !isFloeError(e, 'io') ? outOfMemory(o, e) : e;
   } finally {
     if (threads !== undefined) await restoreThreads(o.engine, threads).catch(() => undefined);
     if (stage !== undefined) await o.engine.run(`DROP TABLE IF EXISTS ${quoteIdent(stage)}`, 'drop the staging table').catch(() => undefined);
@@ -299,6 +300,16 @@ function isOutOfMemory(e: unknown): boolean {
   return e instanceof Error && /\bOut of Memory Error\b/.test(e.message);
 }
 
+/** DuckDB ran out of memory writing the table's files: an io error naming the table, with FLOE_MEMORY_LIMIT as the way out. */
+function outOfMemory(o: WriteDataFilesOptions, e: unknown): FloeError {
+  const detail = e instanceof Error ? e.message.split('\n')[0]!.replace(/^DuckDB could not [^:]*: /, '') : String(e);
+  return new FloeError('io', `not enough memory to write the Parquet data files${o.table ? ` for ${o.table}` : ''}: ${detail}`, {
+    cause: e,
+    context: { table: o.table },
+    hint: 'rows this wide (or a partition this large) need more memory than the engine may use: raise FLOE_MEMORY_LIMIT (e.g. FLOE_MEMORY_LIMIT=2GB; the default is 512MB)',
+  });
+}
+
 /** Rows of about this many bytes (as text) go into one COPY of a wide-row write. */
 const WIDE_SLICE_BYTES = 32 * 1024 * 1024;
 
@@ -324,12 +335,7 @@ async function copyWideRows(
 ): Promise<CopyStats[]> {
   const table = quoteIdent(stage);
   const what = `stage wide rows${o.table ? ` for ${o.table}` : ''}`;
-  const tooBig = (e: unknown) =>
-    new FloeError('io', `not enough memory to write the Parquet data files${o.table ? ` for ${o.table}` : ''}: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`, {
-      cause: e,
-      context: { table: o.table },
-      hint: 'rows this wide need more memory than the engine may use: raise FLOE_MEMORY_LIMIT (e.g. FLOE_MEMORY_LIMIT=2GB; the default is 512MB)',
-    });
+  const tooBig = (e: unknown) => outOfMemory(o, e);
   // A column named rowid hides the stage's row numbers, by which the slices are cut.
   if (o.schema.fields.some((f) => f.name.toLowerCase() === 'rowid')) throw tooBig(first);
   try {

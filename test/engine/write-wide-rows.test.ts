@@ -70,4 +70,22 @@ describe('writeDataFiles with wide rows', () => {
       engine.close();
     }
   }, 120_000);
+
+  // A known limit: a partitioned write stages every row first and does not slice; it fails, but as the same io error.
+  it('a partitioned write of such rows that does not fit is the same io error, not an internal one', async () => {
+    const engine = await openEngine({ threads: 2, memoryLimit: DEFAULT_RUN_MEMORY_LIMIT, spill: true });
+    try {
+      const dir = await tmp();
+      const err = await writeDataFiles({
+        engine, selectSql: wide(40, 5), schema: SCHEMA, partition: [{ name: 'k', sql: 'id % 2', type: 'long' }],
+        targetFileSizeBytes: 512 * 1024 * 1024, outputDir: dir, fileNamePrefix: 'w', table: 'db.wide',
+      }).then(() => undefined, (e: unknown) => e);
+      expect(isFloeError(err, 'io'), String(err)).toBe(true);
+      if (!isFloeError(err)) return;
+      expect(err.message).toMatch(/not enough memory to write the Parquet data files for db\.wide: Out of Memory/);
+      expect(err.hint).toMatch(/FLOE_MEMORY_LIMIT/);
+    } finally {
+      engine.close();
+    }
+  }, 120_000);
 });
