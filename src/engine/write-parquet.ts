@@ -321,8 +321,8 @@ const WIDE_SLICE_BYTES = 32 * 1024 * 1024;
  * Measured on 40 rows of 5 MB under 512 MB: one COPY fails, a COPY of 20 of them works.
  * So the rows are staged (in order; the stage spills) and written in slices of about
  * WIDE_SLICE_BYTES by rowid (insertion order, kept as in any COPY here), one COPY each, so
- * more, smaller files. A slice of one row that
- * still does not fit is an io error naming the table, with FLOE_MEMORY_LIMIT as the way out.
+ * more, smaller files. A slice (at least one row) that still does not fit is an io error
+ * naming the table, with FLOE_MEMORY_LIMIT as the way out.
  */
 async function copyWideRows(
   o: WriteDataFilesOptions,
@@ -343,16 +343,20 @@ async function copyWideRows(
   } catch (e) {
     throw isOutOfMemory(e) ? tooBig(e) : e;
   }
-  // Bytes per row as text (every column cast to VARCHAR): blobs count more than they store, which errs on the safe side.
+  // Bytes per row as text (every column cast to VARCHAR): blobs count more than they store,
+  // which errs on the safe side. A slice starts where the bytes before a row cross a multiple
+  // of WIDE_SLICE_BYTES, so a few wide rows among many narrow ones do not make tiny slices.
   const width = o.schema.fields.map((f) => `coalesce(strlen(CAST(${quoteIdent(f.name)} AS VARCHAR)), 0)`).join(' + ');
-  const [row] = await o.engine.all(`SELECT count(*) AS n, max(${width}) AS w FROM ${table}`, what, { context: { table: o.table } });
-  const n = Number(row!.n as bigint);
-  if (n === 0) throw tooBig(first);
-  const perSlice = Math.max(1, Math.floor(WIDE_SLICE_BYTES / Math.max(1, Number(row!.w ?? 0))));
+  const slices = await o.engine.all(
+    `SELECT min(r) AS lo, max(r) AS hi FROM (SELECT r, coalesce(sum(w) OVER (ORDER BY r ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) // ${WIDE_SLICE_BYTES} AS s ` +
+      `FROM (SELECT rowid AS r, ${width} AS w FROM ${table})) GROUP BY s ORDER BY s`,
+    what, { context: { table: o.table } },
+  );
+  if (slices.length === 0) throw tooBig(first);
   const out: CopyStats[] = [];
   const columns = identList(o.schema.fields.map((f) => f.name));
-  for (let lo = 0; lo < n; lo += perSlice) {
-    const slice = `SELECT ${columns} FROM ${table} WHERE rowid >= ${lo} AND rowid < ${lo + perSlice}`;
+  for (const { lo, hi } of slices) {
+    const slice = `SELECT ${columns} FROM ${table} WHERE rowid BETWEEN ${Number(lo as bigint)} AND ${Number(hi as bigint)}`;
     try {
       out.push(...(await copy(slice, [`FILE_SIZE_BYTES ${target}`], newScratch())));
     } catch (e) {
