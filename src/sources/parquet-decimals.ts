@@ -13,6 +13,7 @@ import type { DuckDBType } from '@duckdb/node-api';
 import type { Engine } from '../engine/duckdb.js';
 import { sourceError } from '../errors.js';
 import { fileListSql } from './files.js';
+import { parquetFilesOf, parquetSchemaOf } from './parquet-schema.js';
 
 // DuckDBTypeId.DOUBLE (node-api enum), without loading the module for one constant.
 const DOUBLE = 11;
@@ -97,28 +98,16 @@ export async function refuseInexactDoubles(
 ): Promise<void> {
   const doubles = columns.filter((c) => c.type.typeId === DOUBLE).map((c) => c.name.toLowerCase());
   if (doubles.length === 0) return;
-  const list = (await engine.all(`SELECT DISTINCT file FROM glob(${fileListSql(files)}) ORDER BY file`, `list the files of ${label}`, { kind: 'source' })).map((r) => String(r.file));
+  const list = await parquetFilesOf(engine, files, label);
   if (list.length < 2) return;
   for (const file of list) {
-    const rows = await engine.all(`SELECT name, type, converted_type, logical_type, precision, scale, num_children FROM parquet_schema(${fileListSql([file])})`, `read the Parquet schema of ${file}`, {
-      kind: 'source',
-      context: { file },
-    });
-    const elements = rows.map((r) => ({
-      name: r.name,
-      type: r.type,
-      converted_type: r.converted_type,
-      logical_type: r.logical_type,
-      precision: r.precision,
-      scale: r.scale,
-      children: r.num_children === null || r.num_children === undefined ? null : Number(r.num_children),
-    }));
+    const elements = await parquetSchemaOf(engine, file);
     for (const e of topLevel(elements)) {
-      const name = String(e.name);
+      const name = e.name;
       if (!doubles.includes(name.toLowerCase())) continue;
-      const decimal = e.precision !== null && e.precision !== undefined && String(e.converted_type) === 'DECIMAL';
+      const decimal = e.precision !== null && e.converted_type === 'DECIMAL';
       const unsigned = /UINT_64|unsigned|isSigned=false/i.test(`${String(e.converted_type)} ${String(e.logical_type)}`);
-      const sql = decimal ? (Number(e.precision) > 15 ? `DECIMAL(${Number(e.precision)}, ${Number(e.scale ?? 0)})` : undefined) : e.type === 'INT64' ? (unsigned ? 'UBIGINT' : 'BIGINT') : undefined;
+      const sql = decimal ? (e.precision! > 15 ? `DECIMAL(${e.precision}, ${e.scale ?? 0})` : undefined) : e.type === 'INT64' ? (unsigned ? 'UBIGINT' : 'BIGINT') : undefined;
       if (!sql) continue;
       const col = `"${name.replace(/"/g, '""')}"`;
       const found = await engine.all(
@@ -127,7 +116,7 @@ export async function refuseInexactDoubles(
         { kind: 'source', context: { file } },
       );
       if (found.length === 0) continue;
-      const what = decimal ? `decimal(${Number(e.precision)}, ${Number(e.scale ?? 0)})` : unsigned ? 'an unsigned 64-bit integer' : 'long';
+      const what = decimal ? `decimal(${e.precision}, ${e.scale ?? 0})` : unsigned ? 'an unsigned 64-bit integer' : 'long';
       throw sourceError(
         `${shown(file)}: the Parquet column "${name}" is ${what} in this file and a floating-point number in another file of ${label}: read together they are doubles, and a value of this file does not survive the double exactly (value withheld)`,
         {

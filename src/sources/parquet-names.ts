@@ -17,7 +17,7 @@
 import type { DuckDBType } from '@duckdb/node-api';
 import type { Engine } from '../engine/duckdb.js';
 import { sourceError } from '../errors.js';
-import { fileListSql } from './files.js';
+import { parquetFilesOf, parquetSchemaOf } from './parquet-schema.js';
 
 /** Whether some name of `names` looks like DuckDB's rename of a repeated one (`x_1` beside `x`). */
 function looksRenamed(names: readonly string[]): boolean {
@@ -95,15 +95,9 @@ export async function refuseCaseTwins(
 ): Promise<void> {
   if (!mayHoldRenamedName(columns)) return;
   // One file per call, so its elements come in schema order (depth first, the root first).
-  const list = await engine.all(`SELECT DISTINCT file FROM glob(${fileListSql(files)}) ORDER BY file`, `list the files of ${label}`, { kind: 'source' });
   const byFile = new Map<string, SchemaElement[]>();
-  for (const { file: f } of list) {
-    const file = String(f);
-    const rows = await engine.all(`SELECT name, num_children FROM parquet_schema(${fileListSql([file])})`, `read the Parquet schema of ${file}`, { kind: 'source', context: { file } });
-    byFile.set(
-      file,
-      rows.map((r) => ({ file, name: String(r.name), children: r.num_children === null || r.num_children === undefined ? null : Number(r.num_children) })),
-    );
+  for (const file of await parquetFilesOf(engine, files, label)) {
+    byFile.set(file, (await parquetSchemaOf(engine, file)).map((e) => ({ file, name: e.name, children: e.children })));
   }
   for (const [read, elements] of byFile) {
     const file = shown(read);
