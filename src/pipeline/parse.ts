@@ -83,11 +83,13 @@ export function parseYaml(text: string, file: string): ParsedYaml {
  * Plain integers a double cannot hold (beyond 2^53 in magnitude): YAML reads
  * `expect: 9007199254740993` as the double 9007199254740992, so a check would compare with
  * another number than the one written. Each is an error at its position, with the quoted
- * form (read as text) as the way out.
+ * form (read as text) as the way out. `source.incremental.initial` is read again as written
+ * (run/state.ts readStart), so it is left alone.
  */
 function roundedIntegers(src: YamlSource): Diagnostic[] {
   const out: Diagnostic[] = [];
-  const visit = (n: unknown): void => {
+  const visit = (n: unknown, path: string): void => {
+    if (path === 'source.incremental.initial') return;
     if (isScalar(n)) {
       const written = n.range ? src.text.slice(n.range[0], n.range[1]).trim() : '';
       if (typeof n.value === 'number' && Number.isInteger(n.value) && !Number.isSafeInteger(n.value) && /^[-+]?\d+$/.test(written)) {
@@ -103,12 +105,13 @@ function roundedIntegers(src: YamlSource): Diagnostic[] {
       }
     } else if (isMap(n)) {
       for (const pair of n.items) {
-        visit(pair.key);
-        visit(pair.value);
+        const key = isScalar(pair.key) ? String(pair.key.value) : '?';
+        visit(pair.key, `${path}#key`);
+        visit(pair.value, path ? `${path}.${key}` : key);
       }
-    } else if (isSeq(n)) for (const item of n.items) visit(item);
+    } else if (isSeq(n)) n.items.forEach((item, i) => visit(item, `${path}[${i}]`));
   };
-  visit(src.doc.contents);
+  visit(src.doc.contents, '');
   return out;
 }
 

@@ -37,6 +37,13 @@ describe('plain integers beyond 2^53 in YAML', () => {
     expect(errors(text)).toEqual([]);
   });
 
+  it('an unquoted incremental.initial is not: the run reads its digits as written (test/run/incremental-initial-exact)', () => {
+    const text = 'name: a\nsource: { kind: csv, path: a.csv, incremental: { cursor: id, initial: 9007199254740995 } }\ntarget: { table: raw.a }\nchecks:\n  - range: { column: id, min: 9007199254740995 }\n';
+    expect(errors(text)).toEqual([
+      '/p/a.yaml:5:31: the number 9007199254740995 is beyond 2^53 and YAML would read it as 9007199254740996: quote it ("9007199254740995") to keep every digit',
+    ]);
+  });
+
   it('floe.yaml too', () => {
     const r = validateProjectText('warehouse: ./w\ncatalog: { uri: "sqlite:c.db" }\nx_limit: 99999999999999999\n', '/p/floe.yaml', {});
     expect(r.diagnostics.map(formatDiagnostic)).toContain(
