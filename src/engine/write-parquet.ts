@@ -335,14 +335,10 @@ async function copyWideRows(
 ): Promise<CopyStats[]> {
   const table = quoteIdent(stage);
   const what = `stage wide rows${o.table ? ` for ${o.table}` : ''}`;
-  const tooBig = (e: unknown) => outOfMemory(o, e);
-  // A column named rowid hides the stage's row numbers, by which the slices are cut.
-  if (o.schema.fields.some((f) => f.name.toLowerCase() === 'rowid')) throw tooBig(first);
-  try {
-    await o.engine.run(`CREATE TEMP TABLE ${table} AS ${select}`, what, { context: { table: o.table } });
-  } catch (e) {
-    throw isOutOfMemory(e) ? tooBig(e) : e;
-  }
+  // A column named rowid hides the stage's row numbers, by which the slices are cut. Any
+  // DuckDB out-of-memory below becomes outOfMemory in writeDataFiles' catch.
+  if (o.schema.fields.some((f) => f.name.toLowerCase() === 'rowid')) throw outOfMemory(o, first);
+  await o.engine.run(`CREATE TEMP TABLE ${table} AS ${select}`, what, { context: { table: o.table } });
   // Bytes per row as text (every column cast to VARCHAR): blobs count more than they store,
   // which errs on the safe side. A slice starts where the bytes before a row cross a multiple
   // of WIDE_SLICE_BYTES, so a few wide rows among many narrow ones do not make tiny slices.
@@ -352,16 +348,12 @@ async function copyWideRows(
       `FROM (SELECT rowid AS r, ${width} AS w FROM ${table})) GROUP BY s ORDER BY s`,
     what, { context: { table: o.table } },
   );
-  if (slices.length === 0) throw tooBig(first);
+  if (slices.length === 0) throw outOfMemory(o, first);
   const out: CopyStats[] = [];
   const columns = identList(o.schema.fields.map((f) => f.name));
   for (const { lo, hi } of slices) {
     const slice = `SELECT ${columns} FROM ${table} WHERE rowid BETWEEN ${Number(lo as bigint)} AND ${Number(hi as bigint)}`;
-    try {
-      out.push(...(await copy(slice, [`FILE_SIZE_BYTES ${target}`], newScratch())));
-    } catch (e) {
-      throw isOutOfMemory(e) ? tooBig(e) : e;
-    }
+    out.push(...(await copy(slice, [`FILE_SIZE_BYTES ${target}`], newScratch())));
   }
   return out;
 }

@@ -133,7 +133,7 @@ export function reconcileColumns(
     } else if (exact !== undefined) {
       // Written in the table's type; a value that does not fit it exactly fails the write.
       fields.push(f);
-      const rule = src.type !== 'string' ? 'only values that fit exactly' : f.type === 'timestamp' || f.type === 'timestamptz' ? 'only if every value is NULL or ISO-8601 date-time text' : 'only if every value is NULL';
+      const rule = src.type !== 'string' ? 'only values that fit exactly' : takesDateTimeText(f.type) ? 'only if every value is NULL or ISO-8601 date-time text' : 'only if every value is NULL';
       casts.push(`write ${f.name} (input ${typeShape(src.type)}) as ${typeShape(f.type)}: ${rule}`);
     } else {
       problems.push(`column "${f.name}": the input has type ${typeShape(src.type)}, the table ${tableName} has ${typeShape(f.type)}`);
@@ -700,6 +700,9 @@ export const VALUE_ERRORS = {
 /** ISO-8601 date-time text as DuckDB reads it (`2026-03-08T07:30:00.5Z`, `… 07:30+01:00`): a date, a time to the minute at least, an optional offset. */
 const ISO_DATE_TIME = '\\d{4}-\\d{2}-\\d{2}[T ]\\d{2}:\\d{2}(:\\d{2}(\\.\\d+)?)?(Z|[+-]\\d{2}(:?\\d{2})?)?';
 
+/** Whether a string input column is written into a column of this type as date-time text (exactValueCast). */
+const takesDateTimeText = (t: IcebergType): boolean => t === 'timestamp' || t === 'timestamptz';
+
 /** The integers every value of these types holds exactly: [min, max]. */
 const EXACT_INTEGERS: Record<string, readonly [bigint, bigint]> = {
   int: [-(2n ** 31n), 2n ** 31n - 1n],
@@ -723,7 +726,7 @@ function exactValueCast(expr: string, from: IcebergType, to: IcebergType, column
   if (typeof from !== 'string') return undefined;
   const fail = (rule: string) =>
     `error(${quoteLiteral(`cannot write to ${tableName}: column "${column}": the input has type ${typeShape(from)}, the table ${tableName} has ${typeShape(to)}, and the value `)} || ${valueText(expr, hide)} || ${quoteLiteral(` ${rule}`)})`;
-  if (from === 'string' && (to === 'timestamp' || to === 'timestamptz')) {
+  if (from === 'string' && takesDateTimeText(to)) {
     // JSON readers type date-time text as a timestamp when its forms agree, and as text when
     // they vary (`…12:00:00Z` beside `…11:30:00.5+01:00`); such text is written as the
     // reader would have typed it: the instant, as UTC when it has no offset.

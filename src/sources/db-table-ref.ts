@@ -15,7 +15,7 @@ export type TableDialect = 'postgres' | 'mysql' | 'sqlite';
 const PLAIN = /^[A-Za-z_][A-Za-z0-9_$]*$/;
 
 /** An identifier quoted for the source database (not DuckDB). */
-function quote(dialect: TableDialect, name: string): string {
+export function quoteSourceIdent(dialect: TableDialect, name: string): string {
   return dialect === 'mysql' ? `\`${name.replaceAll('`', '``')}\`` : `"${name.replaceAll('"', '""')}"`;
 }
 
@@ -65,5 +65,5 @@ export function tableRef(dialect: TableDialect, table: string): string {
       context: { table },
     });
   }
-  return parts.map((p) => (!p.quoted && PLAIN.test(p.name) ? p.name : quote(dialect, p.name))).join('.');
+  return parts.map((p) => (!p.quoted && PLAIN.test(p.name) ? p.name : quoteSourceIdent(dialect, p.name))).join('.');
 }

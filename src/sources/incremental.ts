@@ -10,15 +10,12 @@ import { configError, sourceError } from '../errors.js';
 import type { Source as SourceConfig } from '../pipeline/schema-source.js';
 import type { CursorState, SourceContext } from './source.js';
 import { parseTimestamp } from './sql-types.js';
-import { tableRef as dbTableRef } from './db-table-ref.js';
+import { tableRef as dbTableRef, quoteSourceIdent } from './db-table-ref.js';
 
 export type Dialect = 'postgres' | 'mysql' | 'sqlite';
 export type RelationalConfig = Extract<SourceConfig, { kind: Dialect }>;
 
-/** An identifier quoted for the source database (not DuckDB). */
-export function quoteSourceIdent(dialect: Dialect, name: string): string {
-  return dialect === 'mysql' ? `\`${name.replaceAll('`', '``')}\`` : `"${name.replaceAll('"', '""')}"`;
-}
+export { quoteSourceIdent } from './db-table-ref.js';
 
 /** `table: crm.Contacts` → a FROM target (src/sources/db-table-ref.ts). */
 export const tableRef = (dialect: Dialect, table: string): string => dbTableRef(dialect, table);

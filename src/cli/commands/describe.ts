@@ -8,6 +8,7 @@ import { formatDuration } from '../../pipeline/duration.js';
 import { didYouMean } from '../../pipeline/suggest.js';
 import { loadTable } from '../../table/load.js';
 import { globalsOf, withProject } from '../context.js';
+import { plural } from '../../text-table.js';
 import { consoleOutput, oneLine, reportingS3Retries } from '../output.js';
 import { currentSnapshot } from '../../table/snapshot-select.js';
 
@@ -99,12 +100,18 @@ export function describeText(name: string, metadataLocation: string, m: TableMet
  */
 function rowsText(summary: Record<string, string | undefined>): string {
   const records = summary['total-records'] ?? '?';
-  const deletes: string[] = [];
-  for (const [key, what] of [['total-position-deletes', 'position delete'], ['total-equality-deletes', 'equality delete']] as const) {
-    const n = summary[key];
-    if (n !== undefined && /^\d+$/.test(n) && BigInt(n) > 0n) deletes.push(`${n} ${what}${n === '1' ? '' : 's'}`);
-  }
+  const deletes = summaryDeletes(summary).map(([kind, n]) => plural(n, `${kind} delete`));
   return deletes.length === 0 ? `${records} rows` : `${records} rows in data files, ${deletes.join(', ')}`;
+}
+
+/** A snapshot summary's position and equality delete records that are more than 0 (`floe describe`, `floe snapshots`). */
+export function summaryDeletes(summary: Record<string, string | undefined>): ['position' | 'equality', bigint][] {
+  const out: ['position' | 'equality', bigint][] = [];
+  for (const [key, kind] of [['total-position-deletes', 'position'], ['total-equality-deletes', 'equality']] as const) {
+    const n = summary[key];
+    if (n !== undefined && /^\d+$/.test(n) && BigInt(n) > 0n) out.push([kind, BigInt(n)]);
+  }
+  return out;
 }
 
 function typeText(t: IcebergType): string {

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { parseTableIdentifier } from '../../catalog/identifier.js';
 import { stringifyJson } from '../../iceberg/json.js';
 import { loadTable } from '../../table/load.js';
+import { summaryDeletes } from './describe.js';
 import { globalsOf, withProject } from '../context.js';
 import { consoleOutput, formatTable, oneLine, reportingS3Retries } from '../output.js';
 
@@ -51,10 +52,5 @@ export default async function snapshots(tableName: string, opts: { json?: boolea
 
 /** The snapshot's position and equality delete records (`1 position, 2 equality`), empty when it has none. */
 function deletesText(summary: Record<string, string | undefined>): string {
-  const parts: string[] = [];
-  for (const [key, what] of [['total-position-deletes', 'position'], ['total-equality-deletes', 'equality']] as const) {
-    const n = summary[key];
-    if (n !== undefined && /^\d+$/.test(n) && BigInt(n) > 0n) parts.push(`${n} ${what}`);
-  }
-  return parts.join(', ');
+  return summaryDeletes(summary).map(([kind, n]) => `${n} ${kind}`).join(', ');
 }
