@@ -14,7 +14,7 @@ import path from 'node:path';
 import type { Database, Statement } from 'better-sqlite3';
 import { FloeError, notFound, sourceError } from '../errors.js';
 import { createStage, type Stage } from './appender.js';
-import { baseQuery, checkWatermark, cursorColumn, cursorStart, derived, incrementalQuery, quoteSourceIdent, readsWhole, untypedBound, type RelationalConfig } from './incremental.js';
+import { baseQuery, checkCursorType, checkWatermark, cursorColumn, cursorStart, derived, incrementalQuery, quoteSourceIdent, readsWhole, untypedBound, type RelationalConfig } from './incremental.js';
 import { duckBlobBytes } from './db-cursor-order.js';
 import type { Extracted, Source, SourceContext } from './source.js';
 import { parseTimestamp, type SqlitePlan, sqliteColumn, sqliteText } from './sql-types.js';
@@ -57,6 +57,9 @@ export function sqliteSource(config: SqliteConfig): Source {
         if (start) {
           const c = cursorColumn(declared.map((d) => d.name), start.column, ctx, describe);
           const plan = sqliteColumn(declared[c]!.name, declared[c]!.type, undefined);
+          // A text column the table holds as a timestamp (the table was made again with TEXT for
+          // DATETIME since): refused (incremental.ts checkCursorType).
+          checkCursorType(ctx, plan.type === 'VARCHAR', declared[c]!.type?.trim() || 'untyped', describe);
           // A text column the pipeline reads as other values (`type: long`), or another column it reads as text
           // (`type: string`), is read whole (incremental.ts cursorStart).
           const whole = readsWhole(ctx.cursor!, plan.type === 'VARCHAR');
