@@ -7,7 +7,7 @@
 import type { Catalog } from '../catalog/catalog.js';
 import { parseTableIdentifier } from '../catalog/identifier.js';
 import { FloeError } from '../errors.js';
-import { openEngine } from '../engine/duckdb.js';
+import { openEngine, type Engine } from '../engine/duckdb.js';
 import { schemaFromColumns } from '../engine/infer-schema.js';
 import { quoteIdent } from '../engine/sql.js';
 import { readMapKeys } from '../ingest/map-keys.js';
@@ -28,6 +28,7 @@ import { lookbackText } from '../sources/lookback.js';
 import { lookbackWhere } from './lookback.js';
 import type { TableMetadata } from '../iceberg/types.js';
 import { formattedColumns, planNormalize, registerNormalizersFor } from './normalize.js';
+import { piiColumns } from '../governance/policy.js';
 
 export interface PipelinePlan {
   pipeline: string;
@@ -136,12 +137,12 @@ export async function planPipeline(
     out.source = `${p.source.kind}: ${redact(extracted.describe)}`;
     const cols = await engine.columns(`SELECT * FROM ${quoteIdent(extracted.relation)}`, `describe the source of ${lp.name}`, { kind: 'source' });
     const norm = planNormalize(cols.map((c) => c.name).filter((c) => c !== SOURCE_FILE_COLUMN), p.columns, lp.name);
-    const typed = await engine.columns(`SELECT ${norm.select} FROM ${quoteIdent(extracted.relation)}`, `describe the columns of ${lp.name}`, { kind: 'source' });
+    const sql = await writtenRows(engine, `SELECT ${norm.select} FROM ${quoteIdent(extracted.relation)}`, lp);
+    const typed = await engine.columns(sql, `describe the columns of ${lp.name}`, { kind: 'source' });
     const incoming = schemaFromColumns(typed);
     if (!table) {
       out.schema = incoming.fields.map((f) => `create column ${f.name} ${typeof f.type === 'string' ? f.type : f.type.type}`);
     } else {
-      const sql = `SELECT ${norm.select} FROM ${quoteIdent(extracted.relation)}`;
       const mapKeys = await readMapKeys(engine, sql, currentSchema(table.metadata), incoming, `read the map keys of the source of ${lp.name}`);
       const r = reconcileColumns(currentSchema(table.metadata), incoming, p.target.table, p.target.on_schema_change, undefined, table.metadata['last-column-id'], mapKeys);
       out.schema = [...(r.changes.length ? r.changes : ['no schema change']), ...r.casts];
@@ -152,6 +153,30 @@ export async function planPipeline(
     engine.close();
   }
   return out;
+}
+
+/**
+ * The rows as the run writes them, from the normalised source query: `apply: ingest` PII
+ * policies applied (a hashed column is a string; a hash without its salt fails, as in
+ * run-pipeline.ts), and a merge's `delete_column` left out (merge.ts: the marker is not a
+ * column of the table).
+ */
+async function writtenRows(engine: Engine, normalised: string, lp: LoadedPipeline): Promise<string> {
+  const p = lp.pipeline;
+  if (p.kind !== 'ingest') return normalised;
+  let sql = normalised;
+  const pii = piiColumns(p.columns);
+  if (pii.some((c) => c.apply === 'ingest')) sql = (await import('../governance/ingest.js')).ingestPiiSql(sql, pii, p.target.table);
+  const marker = p.target.mode === 'merge' ? p.target.delete_column : undefined;
+  if (marker === undefined) return sql;
+  const names = (await engine.columns(sql, `describe the columns of ${lp.name}`, { kind: 'source' })).map((c) => c.name);
+  if (!names.includes(marker)) {
+    throw new FloeError('config', `merge into ${p.target.table}: delete_column "${marker}" is not a column of the input (columns: ${names.join(', ')})`, {
+      context: { table: p.target.table },
+      hint: 'name a boolean column of the normalised input in target.delete_column',
+    });
+  }
+  return `SELECT * EXCLUDE (${quoteIdent(marker)}) FROM (${sql}) AS __floe_in`;
 }
 
 /**
