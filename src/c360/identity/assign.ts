@@ -9,7 +9,7 @@ import type { Engine } from '../../engine/duckdb.js';
 import { quoteIdent } from '../../engine/sql.js';
 import { LABEL } from './components.js';
 import { REC } from './records.js';
-import { CLAIM_ORDER, freshCustomerIdSql, KeptIds } from './stable-ids.js';
+import { CLAIM_ORDER, freshCustomerIdSql, KeptIds, ORIGIN_ATTEMPTS } from './stable-ids.js';
 import { forEachRow, writeIntPairs } from './stream.js';
 
 export const CUST = '__id_cust';
@@ -37,9 +37,13 @@ export async function assignCustomerIds(engine: Engine, previousMap: string | un
     'number the previous customers',
   );
   const previous = Number((await engine.all('SELECT count(*)::BIGINT AS n FROM __id_prev', 'count the previous customers'))[0]?.n ?? 0);
-  // Record → previous customer, for the claims and for the change log.
+  // Record → previous customer, for the claims and for the change log; origin: the previous
+  // id is this record's fresh id (the record it was derived from), which settles a tie between
+  // equal parts of a split in favour of the part that holds it.
+  const freshOf = (attempt: number) => freshCustomerIdSql('r.source_table', 'r.source_id', String(attempt), salts);
+  const origin = `p.customer_id IN (${Array.from({ length: ORIGIN_ATTEMPTS }, (_, a) => freshOf(a)).join(', ')})`;
   await engine.run(
-    `CREATE OR REPLACE TEMP TABLE __id_rec_prev AS SELECT r.rec, l.comp, p.customer_id AS previous_id FROM ${REC} r JOIN ${LABEL} l USING (rec) ` +
+    `CREATE OR REPLACE TEMP TABLE __id_rec_prev AS SELECT r.rec, l.comp, p.customer_id AS previous_id, ${origin} AS origin FROM ${REC} r JOIN ${LABEL} l USING (rec) ` +
       `JOIN __id_prev_map m ON m.source_table = r.source_table AND m.source_id = r.source_id JOIN __id_prev p ON p.customer_id = m.customer_id`,
     'match the records to their previous customers',
   );
@@ -47,7 +51,7 @@ export async function assignCustomerIds(engine: Engine, previousMap: string | un
   const claims = new KeptIds(components, previous);
   await forEachRow(
     engine,
-    `SELECT c.cidx, p.pidx, count(*) AS overlap, any_value(p.size) AS previous_size, p.customer_id AS previous_id ` +
+    `SELECT c.cidx, p.pidx, count(*) AS overlap, any_value(p.size) AS previous_size, p.customer_id AS previous_id, bool_or(x.origin) AS holds_origin ` +
       `FROM __id_rec_prev x JOIN __id_comp c USING (comp) JOIN __id_prev p ON p.customer_id = x.previous_id GROUP BY c.cidx, p.pidx, p.customer_id ORDER BY ${CLAIM_ORDER.replace('component', 'cidx')}`,
     'rank the previous customers of each component',
     (row) => claims.offer(Number(row[0]), Number(row[1])),

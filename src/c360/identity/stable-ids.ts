@@ -2,8 +2,12 @@
  * Stable customer ids across runs. A component of this run keeps the id of the previous
  * customer it shares the most records with; each previous id goes to one component only.
  * Claims are settled greedily, largest overlap first (ties: the previous customer that had
- * more records, then the smaller previous id, then the component with the smaller label), so
- * when a customer splits, the part holding most of its records keeps the id.
+ * more records, then the smaller previous id, then the component holding the record the
+ * previous id was derived from, then the component with the smaller label), so when a
+ * customer splits, the part holding most of its records keeps the id, and when the parts are
+ * equal, the part holding the record whose hash the id is. Two customers joined for a run
+ * (a record linking them, later deleted or corrected) thus get their own ids back: the one
+ * whose id the merge kept keeps it, and the other's fresh id is its old one again.
  *
  * A component that keeps no id gets a fresh one derived from its smallest member:
  * `c_` + the first 16 hex digits of md5(source_table, source_id) — the same data resolves to
@@ -22,13 +26,24 @@ export interface Overlap {
   overlap: number;
   previousSize: number;
   previousId: string;
+  /** The component holds the record the previous id was derived from (freshCustomerId). */
+  holdsOrigin?: boolean;
 }
 
 /** The SQL ORDER BY under which `assignKeptIds` must receive the overlaps. */
-export const CLAIM_ORDER = 'overlap DESC, previous_size DESC, previous_id ASC, component ASC';
+export const CLAIM_ORDER = 'overlap DESC, previous_size DESC, previous_id ASC, holds_origin DESC, component ASC';
+
+/** Attempts (freshCustomerId's counter) under which a record is recognised as an id's origin. */
+export const ORIGIN_ATTEMPTS = 4;
 
 function compareClaims(a: Overlap, b: Overlap): number {
-  return b.overlap - a.overlap || b.previousSize - a.previousSize || (a.previousId < b.previousId ? -1 : a.previousId > b.previousId ? 1 : 0) || a.component - b.component;
+  return (
+    b.overlap - a.overlap ||
+    b.previousSize - a.previousSize ||
+    (a.previousId < b.previousId ? -1 : a.previousId > b.previousId ? 1 : 0) ||
+    Number(b.holdsOrigin ?? false) - Number(a.holdsOrigin ?? false) ||
+    a.component - b.component
+  );
 }
 
 /**
