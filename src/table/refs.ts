@@ -9,7 +9,7 @@ import { alreadyExists, FloeError, notFound, usageError } from '../errors.js';
 import type { Snapshot, SnapshotRef, TableMetadata } from '../iceberg/types.js';
 import { ancestry } from './ancestry.js';
 import { sameRef } from './apply.js';
-import { describeRefs, snapshotById } from './snapshot-select.js';
+import { describeRefs, snapshotAsOf, snapshotById } from './snapshot-select.js';
 import type { TableChange, TableRequirement, TableUpdate } from './updates.js';
 
 export const MAIN_BRANCH = 'main';
@@ -120,13 +120,18 @@ function refMoved(table: string, ref: string, was: bigint | null, now: bigint | 
 function fastForwardTarget(metadata: TableMetadata, req: RefRequest, existing: SnapshotRef | undefined, table: string): bigint {
   const from = req.name;
   const to = req.fastForwardTo!;
-  if (req.snapshotId !== undefined || req.replace) throw usageError(`--fast-forward takes no --snapshot or --replace: it moves branch '${from}' to the head of '${to}'`, { context: { table, ref: from } });
+  if (snapshotGiven(req) || req.replace) throw usageError(`--fast-forward takes no --snapshot, --as-of or --replace: it moves branch '${from}' to the head of '${to}'`, { context: { table, ref: from } });
   if (!existing) throw notFound(`table ${table} has no branch named '${from}' to fast-forward`, { context: { table, ref: from }, hint: describeRefs(metadata) });
   if (existing.type !== 'branch') throw usageError(`table ${table}: '${from}' is a tag; only a branch can be fast-forwarded`, { context: { table, ref: from } });
   const source = metadata.refs[to];
-  if (!source) throw notFound(`table ${table} has no branch or tag named '${to}'`, { context: { table, ref: to }, hint: describeRefs(metadata) });
-  const target = source['snapshot-id'];
-  if (req.expectedFastForwardTarget !== undefined && target !== req.expectedFastForwardTarget) {
+  // A snapshot id publishes a snapshot no ref holds: the one a run whose checks failed staged
+  // (write-audit-publish), once its data is fixed or accepted. A ref of that name wins.
+  const staged = !source && /^\d+$/.test(to) ? metadata.snapshots.find((s) => String(s['snapshot-id']) === to) : undefined;
+  if (!source && !staged) {
+    throw notFound(`table ${table} has no branch or tag named '${to}'${/^\d+$/.test(to) ? ` and no snapshot ${to}` : ''}`, { context: { table, ref: to }, hint: describeRefs(metadata) });
+  }
+  const target = source ? source['snapshot-id'] : staged!['snapshot-id'];
+  if (source && req.expectedFastForwardTarget !== undefined && target !== req.expectedFastForwardTarget) {
     throw refMoved(table, `${source.type} '${to}'`, req.expectedFastForwardTarget, target, `fast-forward '${from}' to it`);
   }
   if (!ancestry(metadata, target).some((a) => a['snapshot-id'] === existing['snapshot-id'])) {
@@ -174,6 +179,10 @@ export interface RefRequest {
   name: string;
   /** The snapshot to point at; default: the current snapshot of main. */
   snapshotId?: bigint;
+  /** Or: the snapshot this tag or branch points at (`--snapshot v1`, as `floe query --snapshot` reads it). */
+  snapshotRef?: string;
+  /** Or: the snapshot main pointed at at this time (`--as-of`, ms since the epoch; the snapshot log, as `floe query --as-of`). */
+  asOfMs?: number;
   /** Remove the ref instead. */
   drop?: boolean;
   /** Allow moving (or changing) an existing ref. */
@@ -209,6 +218,22 @@ export interface RefPlan {
   change: TableChange;
 }
 
+const snapshotGiven = (req: RefRequest) => req.snapshotId !== undefined || req.snapshotRef !== undefined || req.asOfMs !== undefined;
+
+/** The snapshot `--snapshot ID|REF` or `--as-of TIME` names, if one was given. */
+function requestedSnapshot(metadata: TableMetadata, req: RefRequest, table: string): bigint | undefined {
+  if ([req.snapshotId, req.snapshotRef, req.asOfMs].filter((v) => v !== undefined).length > 1) {
+    throw usageError(`give one of --snapshot or --as-of for table ${table}'s ${req.name}`, { context: { table, ref: req.name } });
+  }
+  if (req.snapshotRef !== undefined) {
+    const ref = metadata.refs[req.snapshotRef];
+    if (!ref) throw notFound(`table ${table} has no branch or tag named '${req.snapshotRef}'`, { context: { table, ref: req.snapshotRef }, hint: describeRefs(metadata) });
+    return ref['snapshot-id'];
+  }
+  if (req.asOfMs !== undefined) return snapshotAsOf(metadata, req.asOfMs, table)['snapshot-id'];
+  return req.snapshotId;
+}
+
 /** Creates, moves, updates or drops a tag (`type: 'tag'`) or branch (`type: 'branch'`). */
 export function planRef(metadata: TableMetadata, type: 'tag' | 'branch', req: RefRequest, table: string): RefPlan {
   const { name } = req;
@@ -230,8 +255,8 @@ export function planRef(metadata: TableMetadata, type: 'tag' | 'branch', req: Re
   const retentionGiven = req.maxRefAgeMs !== undefined || req.minSnapshotsToKeep !== undefined || req.maxSnapshotAgeMs !== undefined;
   if (req.drop) {
     if (name === MAIN_BRANCH) throw usageError(`table ${table}: the main branch cannot be dropped`, { context: { table, ref: name } });
-    if (req.snapshotId !== undefined || req.replace || retentionGiven || req.fastForwardTo !== undefined) {
-      throw usageError(`--drop takes no --snapshot, --replace, --fast-forward or retention options`, { context: { table, ref: name } });
+    if (snapshotGiven(req) || req.replace || retentionGiven || req.fastForwardTo !== undefined) {
+      throw usageError(`--drop takes no --snapshot, --as-of, --replace, --fast-forward or retention options`, { context: { table, ref: name } });
     }
     if (!existing) {
       throw notFound(`table ${table} has no ${type} named '${name}'`, { context: { table, ref: name }, hint: describeRefs(metadata) });
@@ -246,7 +271,14 @@ export function planRef(metadata: TableMetadata, type: 'tag' | 'branch', req: Re
     };
   }
   if (type === 'tag' && name === MAIN_BRANCH) throw usageError(`table ${table}: 'main' is the main branch and cannot be a tag`, { context: { table } });
-  const target = req.fastForwardTo !== undefined ? fastForwardTarget(metadata, req, existing, table) : (req.snapshotId ?? existing?.['snapshot-id'] ?? currentMain(metadata, table));
+  // Without --snapshot: a new ref starts at main's head, a retention change keeps the ref where
+  // it is, and --replace moves it to main's head (the help's default; Spark's CREATE OR
+  // REPLACE TAG|BRANCH does the same), rather than leaving it where it was.
+  const asked = req.fastForwardTo !== undefined ? undefined : requestedSnapshot(metadata, req, table);
+  const target =
+    req.fastForwardTo !== undefined
+      ? fastForwardTarget(metadata, req, existing, table)
+      : (asked ?? (existing && !req.replace ? existing['snapshot-id'] : currentMain(metadata, table)));
   snapshotById(metadata, target, table, 'used');
   if (existing && target !== existing['snapshot-id'] && !req.replace && req.fastForwardTo === undefined) {
     throw alreadyExists(`table ${table} already has a ${type} '${name}' at snapshot ${existing['snapshot-id']}`, {

@@ -1,16 +1,17 @@
 /**
- * `floe snapshot branch <table> <name> [--snapshot ID] [--retain-last N] [--max-snapshot-age DUR]
+ * `floe snapshot branch <table> <name> [--snapshot ID|REF | --as-of TIME] [--retain-last N] [--max-snapshot-age DUR]
  * [--retain DUR] [--replace] [--fast-forward REF] [--drop] [--json]`.
  */
 import type { Command } from 'commander';
 import { watermarkUpdatesForMainMove } from '../../run/run-ids.js';
 import type { LoadedTable } from '../../table/load.js';
 import type { RefPlan } from '../../table/refs.js';
-import { countOption, durationOption, snapshotIdOption } from './maintain-common.js';
-import { runRefCommand } from './snapshot-ref.js';
+import { countOption, durationOption } from './maintain-common.js';
+import { runRefCommand, snapshotOptions } from './snapshot-ref.js';
 
 interface BranchCliOptions {
   snapshot?: string;
+  asOf?: string;
   retainLast?: string;
   maxSnapshotAge?: string;
   retain?: string;
@@ -37,7 +38,7 @@ export default async function snapshotBranch(tableName: string, name: string, op
     tableName,
     () => ({
       name,
-      snapshotId: snapshotIdOption('--snapshot', opts.snapshot),
+      ...snapshotOptions(opts.snapshot, opts.asOf),
       minSnapshotsToKeep: countOption('--retain-last', opts.retainLast, 1),
       maxSnapshotAgeMs: durationOption('--max-snapshot-age', opts.maxSnapshotAge),
       maxRefAgeMs: durationOption('--retain', opts.retain),

@@ -5,7 +5,7 @@ import type { LoadedTable } from '../../table/load.js';
 import { planRef, type RefPlan, type RefRequest } from '../../table/refs.js';
 import { globalsOf, withProject } from '../context.js';
 import { consoleOutput, endOnError, reportingS3RetriesUnlessJson } from '../output.js';
-import { snapshotById } from '../../table/snapshot-select.js';
+import { parseAsOf, parseSnapshotSelector, snapshotById } from '../../table/snapshot-select.js';
 import { commitPlanned, refuseMissingManifestList } from './snapshot-common.js';
 
 /**
@@ -16,10 +16,27 @@ export function refPlanner(type: 'tag' | 'branch', req: RefRequest, table: strin
   return (t, first) => {
     if (!first) return planRef(t.metadata, type, req, table);
     // A fast-forward re-checks its source instead: it must not have moved either.
+    // The tag, branch or time --snapshot/--as-of named is not looked up again: its snapshot then is the target.
+    const { snapshotRef: _ref, asOfMs: _asOf, ...rest } = req;
     const target = req.drop || first.after === null ? {} : req.fastForwardTo !== undefined ? { expectedFastForwardTarget: first.after } : { snapshotId: first.after };
-    const again: RefRequest = { ...req, ...target, expectedBefore: first.before };
+    const again: RefRequest = { ...rest, ...target, expectedBefore: first.before };
     return planRef(t.metadata, type, again, table);
   };
+}
+
+/**
+ * `--snapshot`: digits are a snapshot id, anything else names a tag or branch whose snapshot
+ * is meant (as `floe query --snapshot` reads it); `--as-of`: the snapshot main pointed at then.
+ */
+export function snapshotOptions(snapshot: string | undefined, asOf: string | undefined): Pick<RefRequest, 'snapshotId' | 'snapshotRef' | 'asOfMs'> {
+  const out: Pick<RefRequest, 'snapshotId' | 'snapshotRef' | 'asOfMs'> = {};
+  if (snapshot !== undefined) {
+    const sel = parseSnapshotSelector(snapshot);
+    if (sel.kind === 'id') out.snapshotId = sel.snapshotId;
+    else if (sel.kind === 'ref') out.snapshotRef = sel.name;
+  }
+  if (asOf !== undefined) out.asOfMs = parseAsOf(asOf, '--as-of');
+  return out;
 }
 
 /** `request` builds the change from the options: a bad option is a failure --json reports too. */

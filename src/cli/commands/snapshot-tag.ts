@@ -1,10 +1,11 @@
-/** `floe snapshot tag <table> <name> [--snapshot ID] [--retain DUR] [--replace] [--drop] [--json]`. */
+/** `floe snapshot tag <table> <name> [--snapshot ID|REF | --as-of TIME] [--retain DUR] [--replace] [--drop] [--json]`. */
 import type { Command } from 'commander';
-import { durationOption, snapshotIdOption } from './maintain-common.js';
-import { runRefCommand } from './snapshot-ref.js';
+import { durationOption } from './maintain-common.js';
+import { runRefCommand, snapshotOptions } from './snapshot-ref.js';
 
 interface TagCliOptions {
   snapshot?: string;
+  asOf?: string;
   retain?: string;
   replace?: boolean;
   drop?: boolean;
@@ -15,7 +16,7 @@ export default async function snapshotTag(tableName: string, name: string, opts:
   return runRefCommand(
     'tag',
     tableName,
-    () => ({ name, snapshotId: snapshotIdOption('--snapshot', opts.snapshot), maxRefAgeMs: durationOption('--retain', opts.retain), replace: opts.replace, drop: opts.drop }),
+    () => ({ name, ...snapshotOptions(opts.snapshot, opts.asOf), maxRefAgeMs: durationOption('--retain', opts.retain), replace: opts.replace, drop: opts.drop }),
     !!opts.json,
     cmd,
   );

@@ -54,7 +54,8 @@ export function registerMaintain(program: Command): void {
   snapshot
     .command('tag <table> <name>')
     .description('create, move (--replace) or drop (--drop) a tag: a named snapshot that expiry keeps')
-    .option('--snapshot <id>', 'the snapshot to tag (default: the current snapshot)')
+    .option('--snapshot <id|ref>', 'the snapshot to tag: an id, or a tag or branch whose snapshot to tag (default: the current snapshot, also with --replace)')
+    .option('--as-of <time>', 'tag the snapshot main pointed at at this time (ISO-8601 or epoch ms)')
     .option('--retain <duration>', 'keep the tag for this long after its snapshot was committed (max-ref-age-ms)')
     .option('--replace', 'move or change an existing tag')
     .option('--drop', 'remove the tag')
@@ -63,12 +64,13 @@ export function registerMaintain(program: Command): void {
   snapshot
     .command('branch <table> <name>')
     .description('create, move (--replace), change the retention of, or drop (--drop) a branch')
-    .option('--snapshot <id>', 'the snapshot the branch starts at (default: the current snapshot)')
+    .option('--snapshot <id|ref>', 'the snapshot the branch starts at: an id, or a tag or branch (default: the current snapshot, also with --replace)')
+    .option('--as-of <time>', 'start the branch at the snapshot main pointed at at this time (ISO-8601 or epoch ms)')
     .option('--retain-last <n>', 'expiry keeps at least n snapshots of this branch (min-snapshots-to-keep)')
     .option('--max-snapshot-age <duration>', 'expiry keeps this branch\'s snapshots younger than this (max-snapshot-age-ms)')
     .option('--retain <duration>', 'keep the branch itself for this long after its head was committed (max-ref-age-ms)')
-    .option('--replace', 'move an existing branch to --snapshot')
-    .option('--fast-forward <ref>', 'move the existing branch to the head of this branch or tag, only if that only adds snapshots (publish an audited branch)')
+    .option('--replace', 'move an existing branch to --snapshot or --as-of (default: the current snapshot)')
+    .option('--fast-forward <ref|id>', 'move the existing branch to the head of this branch or tag, or to this snapshot, only if that only adds snapshots (publish an audited branch, or the snapshot a run whose checks failed staged)')
     .option('--drop', 'remove the branch (never main)')
     .option('--json', 'print the result as JSON')
     .addHelpText(
@@ -77,6 +79,7 @@ export function registerMaintain(program: Command): void {
 Examples:
   floe snapshot branch sales.orders audit                         # a branch at the current snapshot
   floe snapshot branch sales.orders main --fast-forward audit     # publish it: main moves to audit's head
+  floe snapshot branch sales.orders main --fast-forward ID        # publish a snapshot a failed audit staged
   floe snapshot branch sales.orders main --snapshot ID --replace  # make any snapshot current (undo a rollback)
   floe snapshot branch sales.orders audit --retain-last 5 --max-snapshot-age 7d`,
     )
