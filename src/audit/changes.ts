@@ -3,13 +3,19 @@
  * (catalog/observe.ts: creates, registrations, commits, drops), turned into one entry per
  * table with the snapshots the command added and their row counts from the snapshot
  * summaries. Commits by other processes meanwhile are not this command's and do not appear.
+ *
+ * A commit that adds no snapshot still says what it did: a ref set to a snapshot the table
+ * already had (a rollback, a tag or branch created or moved) or dropped is a `refs` entry
+ * (its target is one of the record's snapshot ids), and snapshots a commit removed (expiry)
+ * are `expired_snapshots`. floe.audit_log is a table like any other here: a command that
+ * rolls it back, expires it or drops it says so in its own row (the row itself is appended
+ * after the command's changes are taken, so it never appears).
  */
 import { formatTableId } from '../catalog/catalog.js';
 import type { CatalogChange } from '../catalog/observe.js';
 import type { Snapshot, TableMetadata } from '../iceberg/types.js';
 import type { FileIO } from '../io/fileio.js';
 import { readMetadataFile } from '../table/load.js';
-import { AUDIT_LOG_NAME } from './command.js';
 
 export interface SnapshotChange {
   snapshotId: bigint;
@@ -18,10 +24,22 @@ export interface SnapshotChange {
   deletedRecords: number | null;
 }
 
+/** A ref set to a snapshot the table had before the command (`to`), or dropped from one (`to` null). */
+export interface RefChange {
+  ref: string;
+  type: 'branch' | 'tag';
+  from: bigint | null;
+  to: bigint | null;
+}
+
 export interface TableChange {
   table: string;
   action: 'created' | 'changed' | 'dropped';
   snapshots: SnapshotChange[];
+  /** Present when the command moved, created or dropped a ref other than onto its own new snapshots. */
+  refs?: RefChange[];
+  /** Present when the command removed snapshots (expiry). */
+  expiredSnapshots?: bigint[];
 }
 
 const count = (v: string | undefined): number | null => (v === undefined || !/^\d+$/.test(v) ? null : Number(v));
@@ -46,8 +64,6 @@ export function tableChanges(changes: readonly CatalogChange[], metadata: Readon
   const byTable = new Map<string, TableChange>();
   for (const c of changes) {
     const table = formatTableId(c.id);
-    // The audit log's own table never counts as a change of the command it records.
-    if (table === AUDIT_LOG_NAME) continue;
     let entry = byTable.get(table);
     if (!entry) {
       entry = { table, action: c.kind === 'create' ? 'created' : c.kind === 'drop' ? 'dropped' : 'changed', snapshots: [] };
@@ -70,15 +86,48 @@ export function tableChanges(changes: readonly CatalogChange[], metadata: Readon
       if (!before && s['timestamp-ms'] < startedMs) continue;
       entry.snapshots.push(snapshotChange(s));
     }
+    if (before) {
+      const ids = new Set(next.snapshots.map((s) => s['snapshot-id']));
+      const removed = before.snapshots.filter((s) => !ids.has(s['snapshot-id'])).map((s) => s['snapshot-id']);
+      if (removed.length > 0) entry.expiredSnapshots = [...(entry.expiredSnapshots ?? []), ...removed];
+      refChanges(entry, before, next, known);
+    }
   }
+  for (const entry of byTable.values()) if (entry.refs?.length === 0) delete entry.refs;
   return [...byTable.values()].sort((a, b) => a.table.localeCompare(b.table));
+}
+
+/**
+ * The refs one commit moved onto a snapshot the table had before the command, or dropped,
+ * merged into the entry (the first `from`, the last `to`). A ref moved onto a snapshot the
+ * command wrote (an append advancing main, a staging branch, its publish) is already told
+ * by that snapshot and is left out.
+ */
+function refChanges(entry: TableChange, before: TableMetadata, next: TableMetadata, known: ReadonlySet<bigint>): void {
+  const old = (id: bigint | null) => id !== null && known.has(id) && !entry.snapshots.some((s) => s.snapshotId === id);
+  for (const name of new Set([...Object.keys(before.refs ?? {}), ...Object.keys(next.refs ?? {})])) {
+    const b = before.refs?.[name];
+    const n = next.refs?.[name];
+    const from = b?.['snapshot-id'] ?? null;
+    const to = n?.['snapshot-id'] ?? null;
+    if (from === to) continue;
+    const prior = entry.refs?.find((r) => r.ref === name);
+    if (prior === undefined && !(to === null ? old(from) : old(to))) continue;
+    if (prior) {
+      prior.to = to;
+      if (n) prior.type = n.type;
+      if (prior.from === prior.to) entry.refs = entry.refs!.filter((r) => r !== prior);
+    } else {
+      (entry.refs ??= []).push({ ref: name, type: (n ?? b)!.type, from, to });
+    }
+  }
 }
 
 /** Reads the metadata files the changes point at (each once) and builds the table changes. */
 export async function describeChanges(io: FileIO, changes: readonly CatalogChange[], startedMs: number): Promise<TableChange[]> {
   const locations = new Set<string>();
   for (const c of changes) {
-    if (formatTableId(c.id) === AUDIT_LOG_NAME || c.kind === 'drop') continue;
+    if (c.kind === 'drop') continue;
     locations.add(c.metadataLocation);
     if (c.kind === 'commit') locations.add(c.previousLocation);
   }

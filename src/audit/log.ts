@@ -69,6 +69,8 @@ export function summarize(r: Pick<AuditRecord, 'changes' | 'reported'>): {
       if (s.addedRecords !== null) added = (added ?? 0) + s.addedRecords;
       if (s.deletedRecords !== null) deleted = (deleted ?? 0) + s.deletedRecords;
     }
+    // A ref set to an existing snapshot (rollback, tag, branch): that snapshot is what the command acted on.
+    for (const ref of c.refs ?? []) if (ref.to !== null && !snapshotIds.includes(ref.to.toString())) snapshotIds.push(ref.to.toString());
     changes.push({
       table: c.table,
       action: c.action,
@@ -78,6 +80,8 @@ export function summarize(r: Pick<AuditRecord, 'changes' | 'reported'>): {
         added_records: s.addedRecords,
         deleted_records: s.deletedRecords,
       })),
+      ...(c.refs?.length ? { refs: c.refs.map((r) => ({ ref: r.ref, type: r.type, from: r.from?.toString() ?? null, to: r.to?.toString() ?? null })) } : {}),
+      ...(c.expiredSnapshots?.length ? { expired_snapshots: c.expiredSnapshots.map(String) } : {}),
     });
   }
   for (const rep of r.reported) {

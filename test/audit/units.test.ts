@@ -109,6 +109,7 @@ describe('the audit record', () => {
         { kind: 'create', id: id('c'), metadataLocation: 'c1' },
         { kind: 'create', id: id('r'), metadataLocation: 'r1' }, // registered: its old snapshot is not this command's
         { kind: 'drop', id: id('d') },
+        // a command's commit to the log itself (a rollback of it) is one of its changes
         { kind: 'commit', id: { namespace: ['floe'], name: 'audit_log' }, previousLocation: 'x', metadataLocation: 'y' },
       ],
       metadata,
@@ -119,6 +120,7 @@ describe('the audit record', () => {
       { table: 'a.c', action: 'created', snapshots: [{ snapshotId: 3n, operation: 'append', addedRecords: 2, deletedRecords: null }] },
       { table: 'a.d', action: 'dropped', snapshots: [] },
       { table: 'a.r', action: 'created', snapshots: [] },
+      { table: 'floe.audit_log', action: 'changed', snapshots: [] },
     ]);
   });
 });

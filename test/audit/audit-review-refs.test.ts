@@ -1,0 +1,80 @@
+/**
+ * floe.audit_log rows of commands that add no snapshot: a rollback, a tag, a dropped branch
+ * and an expiry say which snapshots they acted on (snapshot_ids, changes.refs,
+ * changes.expired_snapshots), and a command that rolls back floe.audit_log itself names it.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { assertBuilt, type Project, show, useProjects } from '../run/helpers.js';
+
+beforeAll(assertBuilt);
+const newProject = useProjects();
+
+describe('floe.audit_log and ref changes', () => {
+  let p: Project;
+  const ids: string[] = [];
+  let expiredBefore: string[] = [];
+  let expiredAfter: string[] = [];
+  let rows: Record<string, any>[];
+  let afterRollback: Record<string, any>[];
+
+  const floe = async (args: string[]) => {
+    const r = await p.floe(args);
+    expect(r.code, `${args.join(' ')}: ${show(r)}`).toBe(0);
+  };
+
+  beforeAll(async () => {
+    p = await newProject();
+    await p.write('data/a.csv', 'id\n1\n');
+    for (let i = 0; i < 3; i++) {
+      await floe(['load', 'raw.t', p.path('data/a.csv')]);
+      ids.push((await p.snapshots('raw.t')).at(-1)!['snapshot-id']);
+    }
+    await floe(['snapshot', 'rollback', 'raw.t', '--to-snapshot', ids[1]!]);
+    await floe(['snapshot', 'tag', 'raw.t', 'v1', '--snapshot', ids[0]!]);
+    await floe(['snapshot', 'branch', 'raw.t', 'dev', '--snapshot', ids[2]!]);
+    await floe(['snapshot', 'branch', 'raw.t', 'dev', '--drop']);
+    expiredBefore = (await p.snapshots('raw.t')).map((s) => s['snapshot-id']);
+    await floe(['maintain', 'expire', 'raw.t', '--older-than', '0s', '--retain-last', '1']);
+    expiredAfter = (await p.snapshots('raw.t')).map((s) => s['snapshot-id']);
+    rows = await p.query('SELECT command, tables, snapshot_ids, changes FROM floe.audit_log ORDER BY started_at');
+    // The log's third version: its first three rows (the loads).
+    const log = (await p.snapshots('floe.audit_log')).map((s) => s['snapshot-id']);
+    await floe(['snapshot', 'rollback', 'floe.audit_log', '--to-snapshot', log[2]!]);
+    afterRollback = await p.query('SELECT command, tables, snapshot_ids, changes FROM floe.audit_log ORDER BY started_at');
+  }, 120_000);
+
+  it('records the snapshot a rollback moved main to, and from where', () => {
+    const r = rows.find((x) => x.command === 'snapshot rollback' && x.tables === 'raw.t')!;
+    expect(r).toMatchObject({ snapshot_ids: ids[1] });
+    expect(JSON.parse(r.changes)).toEqual([{ table: 'raw.t', action: 'changed', snapshots: [], refs: [{ ref: 'main', type: 'branch', from: ids[2], to: ids[1] }] }]);
+  });
+
+  it('records the snapshot a tag or branch was set to, and the one a dropped branch pointed at', () => {
+    const tag = rows.find((x) => x.command === 'snapshot tag')!;
+    expect(tag.snapshot_ids).toBe(ids[0]);
+    expect(JSON.parse(tag.changes)[0].refs).toEqual([{ ref: 'v1', type: 'tag', from: null, to: ids[0] }]);
+    const [made, dropped] = rows.filter((x) => x.command === 'snapshot branch');
+    expect(made!.snapshot_ids).toBe(ids[2]);
+    expect(dropped!.snapshot_ids).toBe('');
+    expect(JSON.parse(dropped!.changes)[0].refs).toEqual([{ ref: 'dev', type: 'branch', from: ids[2], to: null }]);
+  });
+
+  it('records the snapshots an expiry removed', () => {
+    const r = rows.find((x) => x.command === 'maintain expire')!;
+    const removed = expiredBefore.filter((id) => !expiredAfter.includes(id));
+    expect(removed.length).toBeGreaterThan(0);
+    expect([...JSON.parse(r.changes)[0].expired_snapshots].sort()).toEqual([...removed].sort());
+  });
+
+  it('leaves refs out of a load, whose new snapshot says what it did', () => {
+    for (const r of rows.filter((x) => x.command === 'load')) expect(JSON.parse(r.changes)[0]).not.toHaveProperty('refs');
+  });
+
+  it('names floe.audit_log when a command rolls the log itself back', () => {
+    // The rollback hid the rows after the log's third version; its own row follows them.
+    expect(afterRollback.map((r) => r.command)).toEqual(['load', 'load', 'load', 'snapshot rollback']);
+    const last = afterRollback.at(-1)!;
+    expect(last.tables).toBe('floe.audit_log');
+    expect(JSON.parse(last.changes)[0]).toMatchObject({ table: 'floe.audit_log', refs: [{ ref: 'main', type: 'branch' }] });
+  });
+});
