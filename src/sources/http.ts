@@ -48,6 +48,7 @@ import { type FoundValue, JsonDuplicateKeyError, JsonSyntaxError, type JsonSpan,
 import { boundParam, CursorCheck } from './http-incremental.js';
 import { createPager } from './http-paging.js';
 import { type HttpRequest, type HttpResponse, request, safeUrl } from './http-request.js';
+import { echoRedactor } from './http-secrets.js';
 import type { Extracted, Source, SourceContext } from './source.js';
 import { removeTempDir, tempDir } from './temp-dir.js';
 
@@ -70,7 +71,10 @@ export function httpSource(config: HttpConfig): Source {
       const bound = ctx.cursor ? boundParam(config.incremental, ctx.cursor.after, setting) : undefined;
       if (bound) req.url.searchParams.set(bound.name, bound.value);
       const own = createRedactor(collectSecrets([], config, { headers: { authorization: req.headers.authorization } }));
-      const redact: Redactor = (t) => ctx.redact(own(t));
+      const known: Redactor = (t) => ctx.redact(own(t));
+      // An API that quotes the request in an error body sends a query secret back percent-encoded (http-secrets.ts).
+      const echoed = echoRedactor(req, known);
+      const redact: Redactor = (t) => known(echoed(t));
       const where = safeUrl(req.url, redact);
       const dir = await tempDir('http');
       try {

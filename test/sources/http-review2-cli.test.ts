@@ -1,0 +1,76 @@
+/**
+ * `kind: http` attacked through the built CLI on auth, redirects and paging ends, with a local
+ * node:http API (two servers: the API's origin and another one), where a second review found:
+ * - a secret of the pipeline sent in the query string came back percent-encoded in an error
+ *   body that quotes the request (`not found /items?access_key=tk_Rv7q%2BSecret…`), and was
+ *   printed on stderr, in the --json error event and in floe.audit_log; escaped in JSON as
+ *   PHP writes a slash (`tk_Rv7q+Secret\/Value==`), the same.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { closeLocal, listenLocal, routedServer, usePrivateTmpdir } from '../helpers/local-http.js';
+import { assertBuilt, events, show, useProjects } from '../run/helpers.js';
+
+usePrivateTmpdir('floe-http-review2-cli-');
+beforeAll(assertBuilt);
+const newProject = useProjects();
+
+type Handler = (req: IncomingMessage, res: ServerResponse, url: URL) => void;
+const api = { ...routedServer<Handler>((h, req, res, url) => h(req, res, url)), origin: '' };
+const elsewhere = { ...routedServer<Handler>((h, req, res, url) => h(req, res, url)), origin: '' };
+beforeAll(async () => {
+  api.origin = await listenLocal(api.server);
+  elsewhere.origin = await listenLocal(elsewhere.server);
+});
+afterAll(async () => {
+  await closeLocal(api.server);
+  await closeLocal(elsewhere.server);
+});
+
+const TOKEN = 'tk_Rv7q+Secret/Value==';
+const env = { API_TOKEN: TOKEN };
+/** Every form of the token that must not be printed. */
+const LEAKS = [TOKEN, encodeURIComponent(TOKEN), encodeURIComponent(TOKEN).toLowerCase(), 'tk_Rv7q+Secret\\/Value==', 'Rv7q%2BSecret', 'Rv7q%2bSecret', 'Secret%2FValue'];
+const json = (res: ServerResponse, body: unknown, status = 200, headers: Record<string, string> = {}) => {
+  res.writeHead(status, { 'content-type': 'application/json', ...headers });
+  res.end(typeof body === 'string' ? body : JSON.stringify(body));
+};
+
+const pipeline = (path: string, lines: string[] = []) =>
+  [
+    'source:',
+    '  kind: http',
+    `  url: ${api.origin}${path}`,
+    '  retries: { max: 1, backoff: 10ms }',
+    '  timeout: 5s',
+    ...lines.map((l) => `  ${l}`),
+    'target: { table: raw.t, mode: append }',
+    '',
+  ].join('\n');
+
+async function runOnce(yaml: string) {
+  const p = await newProject();
+  await p.pipeline('p', yaml);
+  const r = await p.floe(['run', 'p', '--json'], env);
+  const out = r.stdout + r.stderr;
+  for (const leak of LEAKS) expect(out).not.toContain(leak);
+  return { p, r, error: events(r.stdout).find((e) => e.event === 'error')?.message as string | undefined };
+}
+
+describe('http source, second review, through the CLI', () => {
+  it('an error body that quotes the request keeps a query secret masked, percent-encoded or JSON-escaped, in every output', async () => {
+    api.routes.set('/echo', (req, res) => json(res, { error: `not found: ${req.url}` }, 404));
+    const query = await runOnce(pipeline('/echo', ['params: { access_key: "${API_TOKEN}" }']));
+    expect(query.r.code, show(query.r)).toBe(1);
+    expect(query.error).toBe(`pipeline p: GET ${api.origin}/echo?access_key=*** returned 404 Not Found: {"error":"not found: /echo?access_key=***"} (attempt 1; not retried)`);
+    const audit = JSON.stringify(await query.p.query('SELECT * FROM floe.audit_log'));
+    expect(audit).toContain('returned 404 Not Found');
+    for (const leak of LEAKS) expect(audit).not.toContain(leak);
+
+    // A PHP API echoing the header it was sent, json_encode escaping the slash.
+    api.routes.set('/php', (req, res) => json(res, `{"error":"bad token ${String(req.headers['x-api-key']).replaceAll('/', '\\/')}"}`, 401));
+    const header = await runOnce(pipeline('/php', ['headers: { X-Api-Key: "${API_TOKEN}" }']));
+    expect(header.r.code, show(header.r)).toBe(1);
+    expect(header.error).toContain('returned 401 Unauthorized: {"error":"bad token ***"}');
+  });
+});
