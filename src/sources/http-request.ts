@@ -18,8 +18,9 @@
  * - The timeout covers an attempt end to end: redirects, headers and the whole body.
  * - Redirects are followed here (at most MAX_REDIRECTS), not by fetch: fetch keeps custom
  *   headers such as `X-Api-Key` across origins, so a redirect to another origin here drops
- *   every configured header instead, and a 307/308 that would send a POST body holding a
- *   secret of the pipeline there fails.
+ *   every configured header instead, and one that would take a secret of the pipeline there
+ *   fails: a 307/308 sending a POST body that holds one, or a new URL that kept one (a
+ *   Location with the request's query, `api_key` included).
  * - Messages name the URL without user info and with secret-looking query values masked, then
  *   pass through the redactor; the response body excerpt of a failure does too.
  * - The body is read as bytes, at most `maxBodyBytes` (MAX_BODY_BYTES) of them: a page beyond
@@ -34,6 +35,7 @@ import { TextDecoder } from 'node:util';
 import { backoffWait } from '../backoff.js';
 import { type FloeError, sourceError } from '../errors.js';
 import { looksSecretName, type Redactor, redactUrl } from '../pipeline/secrets.js';
+import { secretInUrl } from './http-secrets.js';
 
 /** The longest single wait, and the least waiting budget of a request (5 minutes). */
 export const MAX_WAIT_MS = 5 * 60_000;
@@ -223,6 +225,18 @@ async function attemptOnce(req: HttpRequest, opts: RequestOptions): Promise<Atte
           body = undefined;
         }
         if (next.origin !== url.origin) {
+          // The server wrote the new URL, but a secret of the pipeline in it (an api_key the
+          // request sent, kept in the query) would go to the other origin as the headers do not.
+          const carried = secretInUrl(next, opts.redact);
+          if (carried !== undefined) {
+            return {
+              kind: 'fail',
+              method,
+              url,
+              reason: `redirected (${res.status}) to another origin, ${next.origin}, with a secret of the pipeline in its ${carried}; floe does not follow it`,
+              hint: 'If the API has moved, set the source url to its new address.',
+            };
+          }
           const kept = Object.fromEntries(Object.entries(headers).filter(([k]) => NEUTRAL_HEADERS.has(k.toLowerCase())));
           if (Object.keys(kept).length < Object.keys(headers).length) leftWithout ??= url.origin;
           headers = kept;

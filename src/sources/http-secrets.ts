@@ -68,3 +68,23 @@ function collectStrings(v: unknown, out: string[]): void {
   else if (Array.isArray(v)) for (const x of v) collectStrings(x, out);
   else if (v !== null && typeof v === 'object') for (const x of Object.values(v)) collectStrings(x, out);
 }
+
+/**
+ * Where `url` carries a secret `redact` knows (a query value, a path segment, user info), for
+ * a redirect to another origin: `the query parameter "api_key"`, or undefined.
+ */
+export function secretInUrl(url: URL, redact: Redactor): string | undefined {
+  const holds = (v: string) => v.length > 0 && redact(v) !== v;
+  if (holds(decode(url.username)) || holds(decode(url.password))) return 'user info';
+  for (const [name, value] of url.searchParams) if (holds(value)) return `query parameter ${JSON.stringify(name)}`;
+  if (url.pathname.split('/').some((s) => holds(decode(s)))) return 'path';
+  return undefined;
+}
+
+function decode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}

@@ -4,7 +4,9 @@
  * - a secret of the pipeline sent in the query string came back percent-encoded in an error
  *   body that quotes the request (`not found /items?access_key=tk_Rv7q%2BSecret…`), and was
  *   printed on stderr, in the --json error event and in floe.audit_log; escaped in JSON as
- *   PHP writes a slash (`tk_Rv7q+Secret\/Value==`), the same.
+ *   PHP writes a slash (`tk_Rv7q+Secret\/Value==`), the same;
+ * - a redirect to another origin whose Location kept the query, api key included, was
+ *   followed: the key went to the other origin, though the headers were dropped.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -72,5 +74,24 @@ describe('http source, second review, through the CLI', () => {
     const header = await runOnce(pipeline('/php', ['headers: { X-Api-Key: "${API_TOKEN}" }']));
     expect(header.r.code, show(header.r)).toBe(1);
     expect(header.error).toContain('returned 401 Unauthorized: {"error":"bad token ***"}');
+  });
+
+  it('a redirect to another origin that keeps a secret in the query is not followed; one without it is', async () => {
+    api.routes.set('/moved', (_q, res, u) => {
+      res.writeHead(302, { location: `${elsewhere.origin}/items${u.search}` });
+      res.end();
+    });
+    elsewhere.routes.set('/items', (_q, res) => json(res, [{ id: 1 }]));
+    const secret = await runOnce(pipeline('/moved', ['params: { api_key: "${API_TOKEN}", q: shoes }']));
+    expect(secret.r.code, show(secret.r)).toBe(1);
+    expect(secret.error).toBe(
+      `pipeline p: GET ${api.origin}/moved?api_key=***&q=shoes failed: redirected (302) to another origin, ${elsewhere.origin}, with a secret of the pipeline in its query parameter "api_key"; floe does not follow it (attempt 1; not retried)`,
+    );
+    expect(elsewhere.hits.get('/items')).toBeUndefined();
+    expect(await secret.p.tables()).not.toContain('raw.t');
+
+    const plain = await runOnce(pipeline('/moved', ['params: { q: shoes }']));
+    expect(plain.r.code, show(plain.r)).toBe(0);
+    expect(elsewhere.hits.get('/items')?.map((u) => u.search)).toEqual(['?q=shoes']);
   });
 });
