@@ -28,7 +28,7 @@ import type { Cut } from '../c360/identity/components.js';
 import { PROFILES } from '../c360/identity/survive.js';
 import { resolveIdentities } from '../c360/identity/resolve.js';
 import { openEngine } from '../engine/duckdb.js';
-import { quoteLiteral } from '../engine/sql.js';
+import { quoteIdent, quoteLiteral } from '../engine/sql.js';
 import { commitPreparedWrites, prepareWrite, type PreparedWrite, type WriteTableOptions, type WriteTableResult } from '../ingest/write-table.js';
 import type { LoadedPipeline } from '../pipeline/load.js';
 import type { IdentityPipeline } from '../pipeline/schema-pipeline.js';
@@ -111,6 +111,17 @@ export async function runIdentityPipeline(ctx: RunContext, lp: LoadedPipeline): 
       if (i.badUpdatedAt) {
         const column = p.inputs.find((x) => x.table === i.table)?.updated_at ?? 'updated_at';
         ctx.onEvent?.('warning', { pipeline: p.name, table: i.table, message: `${i.badUpdatedAt} of ${i.rows} rows of ${i.table} have an updated_at (${column}) that does not read as a time; they count as having none (most_recent ranks them last)` });
+      }
+      // An input that adds nothing (emptied, or an identifier column renamed at the source and
+      // read as NULL) splits the customers it joined and changes their ids: said, not silent.
+      const declared = p.inputs.find((x) => x.table === i.table);
+      if (i.rows === 0) {
+        const had = previousMap ? Number((await engine.all(`SELECT count(*)::BIGINT AS n FROM ${quoteIdent(previousMap)} WHERE source_table = ${quoteLiteral(i.table)}`, 'count the previous records of an input'))[0]?.n ?? 0) : 0;
+        ctx.onEvent?.('warning', { pipeline: p.name, table: i.table, message: `${i.table} has no rows: it adds no record to the identity map${had ? ` (the previous map held ${had} of its records, which are dropped)` : ''}` });
+      }
+      for (const kind of i.emptyIdentifiers ?? []) {
+        const column = declared?.identifiers[kind] ?? kind;
+        ctx.onEvent?.('warning', { pipeline: p.name, table: i.table, message: `no row of ${i.table} has a value in identifier column ${column} (${kind}): its ${i.rows - i.withoutId - i.duplicateIds} records link by no ${kind}. If the column was renamed at the source, name the new column in ${lp.file}` });
       }
     }
     // The profiles and the cut keys copy values of tagged input columns: they carry the tags.

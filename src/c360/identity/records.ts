@@ -72,6 +72,11 @@ export interface InputRowCounts {
   duplicateIds: number;
   /** Rows whose text updated_at does not read as a time (they count as having none); only when some do. */
   badUpdatedAt?: number;
+  /**
+   * Identifier kinds of the input whose column holds no value in any of its records (a column
+   * renamed or dropped at the source reads as all NULL); only when the input has records.
+   */
+  emptyIdentifiers?: string[];
 }
 
 /**
@@ -174,10 +179,28 @@ export async function stageRecords(
     'count the identity input rows',
   );
   const byInput = new Map(counted.map((r) => [Number(r.input), r]));
+  // Per input and kind, the records holding a value: a kind none of them holds links nothing.
+  const valued = new Map(
+    (
+      await engine.all(
+        `SELECT input, count(*)::BIGINT AS records${kinds.map((_k, i) => `, count(i${i})::BIGINT AS v${i}`).join('')} FROM ${REC} WHERE rec IS NOT NULL GROUP BY input`,
+        'count the identifier values of each input',
+      )
+    ).map((r) => [Number(r.input), r]),
+  );
   const inputRows = inputs.map((input, n) => {
     const r = byInput.get(n);
     const bad = badUpdatedAt.get(n);
-    return { table: input.table, rows: Number(r?.n ?? 0), withoutId: Number(r?.without_id ?? 0), duplicateIds: Number(r?.duplicates ?? 0), ...(bad ? { badUpdatedAt: bad } : {}) };
+    const v = valued.get(n);
+    const empty = v ? kinds.filter((k, i) => k in input.identifiers && Number(v[`v${i}`] ?? 0) === 0) : [];
+    return {
+      table: input.table,
+      rows: Number(r?.n ?? 0),
+      withoutId: Number(r?.without_id ?? 0),
+      duplicateIds: Number(r?.duplicates ?? 0),
+      ...(bad ? { badUpdatedAt: bad } : {}),
+      ...(empty.length ? { emptyIdentifiers: empty } : {}),
+    };
   });
   await engine.run(`DELETE FROM ${REC} WHERE rec IS NULL`, 'drop the rows without a source id');
   await engine.run(`ALTER TABLE ${REC} DROP COLUMN __has_id`, 'finish the identity input records');
