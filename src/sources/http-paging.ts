@@ -19,7 +19,10 @@
  * - link: the `rel="next"` target of the `Link` header (RFC 8288), resolved against the URL
  *   the response came from; no such link ends paging.
  *
- * Loops are errors, not silent stops: a cursor or next URL seen before, or a page whose
+ * Loops are errors, not silent stops: a cursor or next URL seen before (after a page with
+ * records; an empty page that points back to a page already read is the end, as asking again
+ * gives the same empty page: APIs that answer past their end with the cursor they were sent,
+ * or with a next link to the page itself, end that way), or a page whose
  * records are identical to the previous page's, which is what an API that ignores the paging
  * parameter sends (page, offset), or that ignores the cursor and hands out a new one each time
  * (cursor, link; a non-empty page). `max_pages` stops paging after that many pages.
@@ -161,6 +164,8 @@ export function createPager(p: HttpPagination | undefined): Pager {
           if (page.cursor === undefined || page.cursor === null || page.cursor === '') return { kind: 'done', reason: 'no next cursor' };
           const stop = maxed();
           if (stop) return stop;
+          // An empty page that hands back a cursor already sent is the end: that cursor gives the same empty page again.
+          if (seen.has(page.cursor) && page.records === 0) return { kind: 'done', reason: 'an empty page with a cursor already read' };
           if (seen.has(page.cursor)) return { kind: 'error', detail: `the API returned the cursor ${JSON.stringify(page.cursor)} a second time after ${pages} pages; paging would never end` };
           seen.add(page.cursor);
           const again = repeatedUnder(page, 'cursor', ` (does the API read the "${param}" query parameter?)`);
@@ -195,6 +200,7 @@ export function createPager(p: HttpPagination | undefined): Pager {
     // host (the redirect dropped the headers) must not lead the next request there with them.
     const allowed = origin ?? page.url.origin;
     if (url.origin !== allowed) return { kind: 'error', detail: `${what} of page ${pages} points to another origin (${url.origin}) than the source's url (${allowed}); floe does not send the pipeline's headers there` };
+    if (seen.has(url.href) && page.records === 0) return { kind: 'done', reason: `an empty page whose ${what.replace(/^the /, '')} is a page read already` };
     if (seen.has(url.href)) return { kind: 'error', detail: `${what} of page ${pages} points to a page already read; paging would never end` };
     seen.add(url.href);
     const again = repeatedUnder(page, 'URL');

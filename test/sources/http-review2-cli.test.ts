@@ -6,7 +6,10 @@
  *   printed on stderr, in the --json error event and in floe.audit_log; escaped in JSON as
  *   PHP writes a slash (`tk_Rv7q+Secret\/Value==`), the same;
  * - a redirect to another origin whose Location kept the query, api key included, was
- *   followed: the key went to the other origin, though the headers were dropped.
+ *   followed: the key went to the other origin, though the headers were dropped;
+ * - cursor and next-URL paging failed ("paging would never end") on an API whose last page
+ *   is empty and hands back the cursor it was sent, or a next link to itself, so such an API
+ *   could not be read at all.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -93,5 +96,35 @@ describe('http source, second review, through the CLI', () => {
     const plain = await runOnce(pipeline('/moved', ['params: { q: shoes }']));
     expect(plain.r.code, show(plain.r)).toBe(0);
     expect(elsewhere.hits.get('/items')?.map((u) => u.search)).toEqual(['?q=shoes']);
+  });
+
+  it('an empty last page that hands back the cursor it was sent, or a next link to itself, ends paging; records are read once', async () => {
+    // Cursor in a parameter: the API answers past its end with the cursor it was sent.
+    api.routes.set('/echo-cursor', (_q, res, u) => {
+      const after = u.searchParams.get('after');
+      if (after === null) json(res, { data: [{ id: 1 }, { id: 2 }], next: 'c2' });
+      else if (after === 'c2') json(res, { data: [{ id: 3 }], next: 'c3' });
+      else json(res, { data: [], next: after });
+    });
+    const cursor = await runOnce(pipeline('/echo-cursor', ['records_path: data', 'pagination: { kind: cursor, param: after, cursor_path: next }']));
+    expect(cursor.r.code, show(cursor.r)).toBe(0);
+    expect(await cursor.p.query('SELECT id FROM raw.t ORDER BY id')).toEqual([{ id: 1 }, { id: 2 }, { id: 3 }]);
+    expect(api.hits.get('/echo-cursor')?.map((u) => u.search)).toEqual(['', '?after=c2', '?after=c3']);
+
+    // Next-page URL in the body: the empty page links to itself.
+    api.routes.set('/self-link', (_q, res, u) => {
+      const page = Number(u.searchParams.get('page') ?? 1);
+      json(res, { results: page < 3 ? [{ id: page }] : [], next: `/self-link?page=${Math.min(page + 1, 3)}` });
+    });
+    const next = await runOnce(pipeline('/self-link', ['records_path: results', 'pagination: { kind: cursor, cursor_path: next }']));
+    expect(next.r.code, show(next.r)).toBe(0);
+    expect(await next.p.query('SELECT id FROM raw.t ORDER BY id')).toEqual([{ id: 1 }, { id: 2 }]);
+
+    // A page with records that repeats a cursor is still a loop, and fails writing nothing.
+    api.routes.set('/loop-cursor', (_q, res, u) => json(res, { data: [{ id: u.searchParams.get('after') ?? '0' }], next: 'c1' }));
+    const loop = await runOnce(pipeline('/loop-cursor', ['records_path: data', 'pagination: { kind: cursor, param: after, cursor_path: next }']));
+    expect(loop.r.code, show(loop.r)).toBe(1);
+    expect(loop.error).toContain('the API returned the cursor "c1" a second time after 2 pages; paging would never end');
+    expect(await loop.p.tables()).not.toContain('raw.t');
   });
 });
