@@ -31,7 +31,7 @@ import { loadTable, type LoadedTable } from '../load.js';
 import { planScan, type ScanPlan, type ScanTask } from '../scan.js';
 import { buildSnapshotChange, newSnapshotId, refuseRowLineage, specById, stagingDir, writeAddedManifest } from '../snapshot-producer.js';
 import { resolveOrder, type ResolvedOrder, zBoundsSql, zOrderSql } from './order-sql.js';
-import { type BatchOptions, commitBatches, type CompactFile, type CompactPlan, type FileGroup, planCompaction, type PlanOptions } from './plan.js';
+import { type BatchOptions, commitBatches, type CompactFile, type CompactPlan, type FileGroup, planCompaction, type PlanOptions, thresholds } from './plan.js';
 import { describeStrategy, type Strategy } from './strategy.js';
 import { validateRewrite } from './validate.js';
 import { filterByPredicate } from './where.js';
@@ -98,11 +98,15 @@ export async function compactTable(o: CompactOptions): Promise<CompactResult> {
   const startSnapshotId = m.refs['main']?.['snapshot-id'] ?? m['current-snapshot-id'] ?? null;
   const scanPlan = await planScan({ io: table.io, metadata: m, table: name, snapshot: { kind: 'current' } });
   const order = resolveOrder(o.strategy, m, scanPlan.schema, name);
+  const propertyTarget = tableTargetSize(m);
+  const target = o.targetFileSizeBytes ?? propertyTarget ?? DEFAULT_TARGET_FILE_SIZE;
+  const targetFrom = o.targetFileSizeBytes !== undefined ? '--target-file-size' : propertyTarget !== undefined ? `table property ${TARGET_FILE_SIZE_PROPERTY}` : 'the default';
+  const planOptions: PlanOptions = { ...o, targetFileSizeBytes: target, targetFrom, currentSpecId: m['default-spec-id'] };
+  thresholds(planOptions); // size options that contradict each other fail before --where reads any file
   const tasks = o.where !== undefined
     ? await filterByPredicate({ engine: o.engine, io: table.io, metadata: m, table: name, plan: scanPlan, predicate: o.where })
     : scanPlan.dataFiles;
-  const target = o.targetFileSizeBytes ?? tableTargetSize(m);
-  const plan = planCompaction(tasks.map(compactFile), { ...o, targetFileSizeBytes: target, currentSpecId: m['default-spec-id'] });
+  const plan = planCompaction(tasks.map(compactFile), planOptions);
   // Which data files each delete file applies to, at the start snapshot.
   const appliesTo = new Map<string, Set<string>>();
   for (const t of scanPlan.dataFiles) {
@@ -163,9 +167,10 @@ function compactFile(t: ScanTask): CompactFile {
   };
 }
 
-function tableTargetSize(m: TableMetadata): bigint {
+/** The table's write.target-file-size-bytes, when it is a positive integer. */
+function tableTargetSize(m: TableMetadata): bigint | undefined {
   const v = m.properties[TARGET_FILE_SIZE_PROPERTY];
-  return v !== undefined && /^\d+$/.test(v) && BigInt(v) > 0n ? BigInt(v) : DEFAULT_TARGET_FILE_SIZE;
+  return v !== undefined && /^\d+$/.test(v) && BigInt(v) > 0n ? BigInt(v) : undefined;
 }
 
 interface BatchState {

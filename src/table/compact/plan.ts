@@ -16,6 +16,7 @@
  *   file in an older spec being moved to the current one. Other groups are left alone: a
  *   pair of small files is not worth a commit.
  */
+import { usageError } from '../../errors.js';
 import type { IcebergValue } from '../../iceberg/types.js';
 
 export const DEFAULT_MIN_INPUT_FILES = 5;
@@ -37,6 +38,8 @@ export interface CompactFile {
 
 export interface PlanOptions {
   targetFileSizeBytes: bigint;
+  /** Where the target came from, for errors (default '--target-file-size'). */
+  targetFrom?: string;
   /** Default 75% of the target. */
   minFileSizeBytes?: bigint;
   /** Default 180% of the target. */
@@ -85,17 +88,47 @@ export interface CompactPlan {
   skippedGroups: number;
 }
 
+/**
+ * The size thresholds must satisfy min < target < max, as Iceberg's SizeBasedFileRewriter
+ * requires (validateOptions): otherwise the files a rewrite writes are candidates again (a
+ * minimum above the target makes every target-sized file "small"), and each compaction
+ * rewrites the same data without end. Only explicit sizes can break it: the defaults are
+ * 75% and 180% of the target.
+ */
 export function thresholds(o: PlanOptions): Thresholds {
   const target = o.targetFileSizeBytes;
   const ratio = (r: number) => (target * BigInt(Math.round(r * 1000))) / 1000n;
+  const min = o.minFileSizeBytes ?? ratio(MIN_FILE_SIZE_RATIO);
+  const max = o.maxFileSizeBytes ?? ratio(MAX_FILE_SIZE_RATIO);
+  const targetText = `the target file size ${sizeText(target)}${o.targetFrom === undefined ? '' : ` (${o.targetFrom})`}`;
+  const why = 'the files a compaction writes would be rewritten again by the next one';
+  if (o.minFileSizeBytes !== undefined && min >= target) {
+    throw usageError(`--min-file-size ${sizeText(min)} must be below ${targetText}: ${why}`, { hint: 'give a smaller --min-file-size, or a larger --target-file-size' });
+  }
+  if (o.maxFileSizeBytes !== undefined && max <= target) {
+    throw usageError(`--max-file-size ${sizeText(max)} must be above ${targetText}: ${why}`, { hint: 'give a larger --max-file-size, or a smaller --target-file-size' });
+  }
   return {
     target,
-    min: o.minFileSizeBytes ?? ratio(MIN_FILE_SIZE_RATIO),
-    max: o.maxFileSizeBytes ?? ratio(MAX_FILE_SIZE_RATIO),
+    min,
+    max,
     minInputFiles: o.minInputFiles ?? DEFAULT_MIN_INPUT_FILES,
     maxGroup: o.maxFileGroupSizeBytes ?? DEFAULT_MAX_FILE_GROUP_SIZE,
     deleteFileThreshold: o.deleteFileThreshold ?? 1,
   };
+}
+
+/** `8388608 bytes (8 MiB)`; whole units of 1024 only, so the figure is exact. */
+function sizeText(n: bigint): string {
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let unit = '';
+  let v = n;
+  for (const u of units) {
+    if (v === 0n || v % 1024n !== 0n) break;
+    v /= 1024n;
+    unit = u;
+  }
+  return unit === '' ? `${n} bytes` : `${n} bytes (${v} ${unit})`;
 }
 
 /**
