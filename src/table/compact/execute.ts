@@ -230,7 +230,7 @@ async function rewriteBatch(
         outputDir: staging,
         fileNamePrefix: randomUUID(),
         ...(orderBy !== undefined ? { orderBy } : {}),
-        ...(o.rowGroupSize !== undefined ? { rowGroupSize: o.rowGroupSize } : {}),
+        rowGroupSize: o.rowGroupSize ?? rowGroupRows(target, unit.tasks),
         table: name,
       });
       for (const wf of written) {
@@ -293,6 +293,30 @@ async function rewriteBatch(
   } finally {
     await rm(staging, { recursive: true, force: true }).catch(() => undefined);
   }
+}
+
+/** DuckDB's default row group: 122,880 rows. */
+const DEFAULT_ROW_GROUP_ROWS = 122_880;
+/** DuckDB rounds a row group up to whole vectors of 2,048 rows. */
+const MIN_ROW_GROUP_ROWS = 2_048;
+/** Row groups per target-sized file: a file then ends at most an eighth of the target past it. */
+const ROW_GROUPS_PER_FILE = 8;
+
+/**
+ * The row group size of a write unit. The writer rolls files only at row-group boundaries,
+ * so with DuckDB's default of 122,880 rows a target below one row group's bytes gave files
+ * larger than max-file-size: the next compaction picked them again ("a file larger than
+ * max-file-size-bytes", or more than the target in one group) and rewrote the same data on
+ * every run. The rows per target are estimated from the input files' bytes per row; the
+ * default stays whenever a row group of it fits the target eight times.
+ */
+function rowGroupRows(target: bigint, tasks: readonly ScanTask[]): number {
+  const bytes = tasks.reduce((a, t) => a + t.file.file_size_in_bytes, 0n);
+  const rows = tasks.reduce((a, t) => a + t.file.record_count, 0n);
+  if (bytes <= 0n || rows <= 0n) return DEFAULT_ROW_GROUP_ROWS;
+  const perGroup = (target * rows) / bytes / BigInt(ROW_GROUPS_PER_FILE);
+  if (perGroup >= BigInt(DEFAULT_ROW_GROUP_ROWS)) return DEFAULT_ROW_GROUP_ROWS;
+  return Math.max(MIN_ROW_GROUP_ROWS, Number(perGroup));
 }
 
 /** The ORDER BY of a write unit: the sort order, or the Z-value scaled to the unit's own ranges. */
