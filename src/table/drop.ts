@@ -12,7 +12,8 @@
  * (drop-folders.ts); a folder that still holds a file is kept.
  */
 import type { Catalog } from '../catalog/catalog.js';
-import { formatTableId } from '../catalog/catalog.js';
+import { formatTableId, type LocationMapping } from '../catalog/catalog.js';
+import { MappedFileIO } from '../io/mapped.js';
 import { FloeError } from '../errors.js';
 import type { TableIdentifier } from '../iceberg/types.js';
 import type { FileIO } from '../io/fileio.js';
@@ -25,6 +26,12 @@ export interface DropResult {
   table: string;
   /** The table's location; null when its metadata could not be read (drop without purge only). */
   location: string | null;
+  /**
+   * Where the table's files really are: the location and the metadata file the catalog
+   * pointed at, read through the table's --map-location mappings (as given when it has none),
+   * with those mappings, so the drop can say where the files stay and how to register it again.
+   */
+  reachedAt: { location: string | null; metadataFile: string; mappings: LocationMapping[] };
   /** Why the metadata could not be read, when it could not. */
   unreadable: FloeError | null;
   purged: boolean;
@@ -39,7 +46,9 @@ export interface DropResult {
 export async function dropTable(catalog: Catalog, io: FileIO, id: TableIdentifier, opts: { purge?: boolean } = {}): Promise<DropResult> {
   const table = formatTableId(id);
   // Not-found (no such table) and catalog failures stop here, before anything changes.
-  await catalog.getTable(id);
+  const entry = await catalog.getTable(id);
+  const mappings = await catalog.getLocationMappings(id);
+  const mapper = new MappedFileIO(io, mappings);
   let loaded: Awaited<ReturnType<typeof loadTable>> | null = null;
   let unreadable: FloeError | null = null;
   try {
@@ -56,10 +65,16 @@ export async function dropTable(catalog: Catalog, io: FileIO, id: TableIdentifie
     unreadable = e;
   }
   const location = loaded ? loaded.metadata.location.replace(/\/+$/, '') : null;
+  const metadataFile = mapper.map(entry.metadataLocation);
+  // A mapping may cover the files but not the location's own spelling (`./t` stored beside
+  // `t/metadata/…`): the folder of the mapped metadata file says where the table is then.
+  const mapped = location === null ? null : mapper.map(location);
+  const k = metadataFile.lastIndexOf('/metadata/');
+  const reachedAt = { location: mappings.length > 0 && mapped === location && k > 0 ? metadataFile.slice(0, k) : mapped, metadataFile, mappings };
   const others = opts.purge && location ? await nestedTableRoots(catalog, id, location) : [];
   await catalog.dropTable(id);
   if (!opts.purge || !loaded || !location) {
-    return { table, location, unreadable, purged: false, deleted: [], failedDeletes: [], removedFolders: [], keptForOtherTables: [] };
+    return { table, location, reachedAt, unreadable, purged: false, deleted: [], failedDeletes: [], removedFolders: [], keptForOtherTables: [] };
   }
   const files: string[] = [];
   for await (const f of loaded.io.list(`${location}/`)) if (!underAny(f.location, others)) files.push(f.location);
@@ -68,6 +83,7 @@ export async function dropTable(catalog: Catalog, io: FileIO, id: TableIdentifie
   return {
     table,
     location,
+    reachedAt,
     unreadable,
     purged: true,
     deleted: outcome.deleted,

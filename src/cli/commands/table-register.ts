@@ -49,7 +49,7 @@ export default async function register(
       const current = currentSnapshot(metadata);
       const list = current?.['manifest-list'];
       if (list) {
-        const hint = mappingHint(metadata.location, location, mappings);
+        const hint = mappingHint(metadata.location, list, location, mappings);
         const found = await tableIO.exists(list).catch((e: unknown) => {
           // Stored locations in a store floe cannot reach (another cloud, no credentials) are the usual reason after a copy.
           if (!(e instanceof FloeError)) throw e;
@@ -83,15 +83,23 @@ export default async function register(
 /**
  * The metadata file lies in `<root>/metadata/` but the metadata says the table lives elsewhere
  * (copied from another warehouse or bucket): the --map-location that reads it from here.
+ *
+ * FROM is the prefix the manifest list is stored under, which is what has to be mapped: a
+ * writer may spell the table's `location` otherwise (duckdb-iceberg's lineitem_iceberg_gz
+ * says `./lineitem_iceberg_gz` and stores `lineitem_iceberg_gz/metadata/snap-….avro`), and a
+ * mapping of the `location` then maps nothing.
  */
-function mappingHint(stored: string, metadataFile: string, mappings: readonly LocationMapping[]): string | undefined {
+function mappingHint(stored: string, list: string, metadataFile: string, mappings: readonly LocationMapping[]): string | undefined {
   const key = metadataFile.replace(/^file:(\/\/)?/, '');
   const i = key.lastIndexOf('/metadata/');
   if (i <= 0) return undefined;
   const root = key.slice(0, i);
-  const from = stored.replace(/\/+$/, '');
-  if (from === root || from.replace(/^file:(\/\/)?/, '') === root || mappings.some((m) => from.startsWith(m.from))) return undefined;
-  return `its metadata says the table lives at ${from}, but the metadata file is under ${root}; if the table was copied here, add --map-location ${from}=${root}`;
+  const location = stored.replace(/\/+$/, '');
+  const j = list.lastIndexOf('/metadata/');
+  const from = j > 0 ? list.slice(0, j) : location;
+  if (from === root || from.replace(/^file:(\/\/)?/, '') === root || mappings.some((m) => list.startsWith(m.from))) return undefined;
+  const says = from === location ? `the table lives at ${from}` : `the table lives at ${location} and names its files ${from}/…`;
+  return `its metadata says ${says}, but the metadata file is under ${root}; if the table was copied here, add --map-location ${from}=${root}`;
 }
 
 /**
