@@ -17,7 +17,9 @@
  * that way). A page whose records are missing or empty while its body has a top-level `error`
  * or `errors` member that is not empty is a failure, not the end of the data: APIs answer a
  * failed page with `200 OK` and `{"error": …}` often enough, and reading that as "no more
- * records" would commit a silently truncated table.
+ * records" would commit a silently truncated table. Beside records, such a member is a
+ * warning of the run naming the page (a GraphQL API answers a partial failure with the data
+ * it has, null where a field failed, and `errors`).
  *
  * Lifetime of the files: the view reads them whenever it is scanned, so they stay until
  * `afterScan` (the runner calls it once it has copied the relation into its own table), and
@@ -114,8 +116,7 @@ export function httpSource(config: HttpConfig): Source {
           describe: redact(`${config.method} ${where} (${stats}${read.stopped ? `; ${read.stopped}` : ''})`),
           afterScan: () => removeTempDir(dir),
           ...(read.records === 0 ? { noRecords: true } : {}),
-          // The watermark is the greatest cursor read: on an API that pages newest first, rows on the pages left unread fall below it.
-          ...(read.stopped && config.incremental ? { warnings: [redact(`${config.method} ${where}: ${read.stopped.replace(/^stopped: /, '')} with incremental.cursor ${config.incremental.cursor}: the watermark committed is the greatest ${config.incremental.cursor} read, so if the API pages newest first the rows on the pages not read are below it and no later run reads them (raise max_pages, or page oldest first)`)] } : {}),
+          ...warningsOf(read, config, where, redact),
         };
       } catch (e) {
         await removeTempDir(dir);
@@ -123,6 +124,25 @@ export function httpSource(config: HttpConfig): Source {
       }
     },
   };
+}
+
+/**
+ * What the run should hear about the read: max_pages cutting an incremental read short, and
+ * pages whose body reports an error beside its records (a GraphQL API sends the data it could
+ * get with `errors` naming what failed, as null fields): the records are read as sent, but
+ * not without a word.
+ */
+function warningsOf(read: ReadResult, config: HttpConfig, where: string, redact: Redactor): { warnings?: string[] } {
+  const out: string[] = [];
+  // The watermark is the greatest cursor read: on an API that pages newest first, rows on the pages left unread fall below it.
+  if (read.stopped && config.incremental) {
+    out.push(`${config.method} ${where}: ${read.stopped.replace(/^stopped: /, '')} with incremental.cursor ${config.incremental.cursor}: the watermark committed is the greatest ${config.incremental.cursor} read, so if the API pages newest first the rows on the pages not read are below it and no later run reads them (raise max_pages, or page oldest first)`);
+  }
+  if (read.reported) {
+    const more = read.reported.pages > 1 ? ` (and ${read.reported.pages - 1} more page${read.reported.pages === 2 ? '' : 's'})` : '';
+    out.push(`${read.reported.first}${more}; the records were read as sent, and may lack what the error is about (null fields)`);
+  }
+  return out.length ? { warnings: out.map(redact) } : {};
 }
 
 interface ReadResult {
@@ -136,6 +156,8 @@ interface ReadResult {
   retries: number;
   /** Why paging stopped early, when it did (max_pages). */
   stopped?: string;
+  /** The first page that reports an error beside its records, and how many pages do. */
+  reported?: { first: string; pages: number };
   /** Whether some record has a field (DuckDB cannot type records that are all `{}`). */
   fields: boolean;
   /** Whether some record holds an integer of 16 digits, so maybe one a double cannot hold (json-read.ts mayHoldLongInteger). */
@@ -162,6 +184,7 @@ async function readPages(config: HttpConfig, first: HttpRequest, dir: string, ct
     );
     const page = readPage(res, config, out.pages + 1, ctx, cursor);
     out.pages++;
+    if (page.reported !== undefined) out.reported = { first: out.reported?.first ?? page.reported, pages: (out.reported?.pages ?? 0) + 1 };
     if (page.lines.length > 0) {
       const file = join(dir, `page-${String(out.pages).padStart(8, '0')}.ndjson`);
       await writeLines(file, page.lines);
@@ -202,6 +225,8 @@ async function readPages(config: HttpConfig, first: HttpRequest, dir: string, ct
 
 interface Page {
   lines: string[];
+  /** The page's `error` or `errors` member, when it reports something beside records. */
+  reported?: string;
   cursor?: string | null;
   fingerprint: string;
 }
@@ -258,9 +283,8 @@ function readPage(res: HttpResponse, config: HttpConfig, n: number, ctx: SourceC
   const records = found.slice(0, recordPaths.length).find((v) => v !== undefined);
   const errors = found.slice(recordPaths.length, recordPaths.length + errorPaths.length);
   const reported = errors.findIndex((v) => v !== undefined && !emptyJson(text, v));
-  if (reported >= 0 && (records === undefined || records.kind === 'null' || (records.kind === 'array' && records.items?.length === 0))) {
-    const v = errors[reported]!;
-    const member = `"${errorPaths[reported]![0]}": ${text.slice(v.start, v.end).replace(/\s+/g, ' ')}`;
+  const member = reported < 0 ? undefined : `"${errorPaths[reported]![0]}": ${text.slice(errors[reported]!.start, errors[reported]!.end).replace(/\s+/g, ' ')}`;
+  if (member !== undefined && (records === undefined || records.kind === 'null' || (records.kind === 'array' && records.items?.length === 0))) {
     throw fail(
       `${at} has no records and reports an error: ${member.length > 200 ? `${member.slice(0, 200)}…` : member}`,
       'The API answered with an error inside a successful response; nothing was written. Run again once the API recovers.',
@@ -295,9 +319,10 @@ function readPage(res: HttpResponse, config: HttpConfig, n: number, ctx: SourceC
   }
   const fingerprint = hash.digest('hex');
   const c = found.slice(recordPaths.length + errorPaths.length).find((v) => v !== undefined);
-  if (c === undefined || c.kind === 'null') return { lines, cursor: c === undefined ? undefined : null, fingerprint };
+  const also = member === undefined ? {} : { reported: ctx.redact(`${at} reports an error beside its ${lines.length} record${lines.length === 1 ? '' : 's'}: ${member.length > 200 ? `${member.slice(0, 200)}…` : member}`) };
+  if (c === undefined || c.kind === 'null') return { lines, cursor: c === undefined ? undefined : null, fingerprint, ...also };
   if (c.kind === 'object' || c.kind === 'array') throw fail(`${at}: the cursor at "${cursorPath}" is an ${c.kind}, not a value`);
-  return { lines, cursor: scalarText(text, c), fingerprint };
+  return { lines, cursor: scalarText(text, c), fingerprint, ...also };
 }
 
 /** null, false, "", [] or {}: an `error` member that reports nothing. */

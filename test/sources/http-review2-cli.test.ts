@@ -9,7 +9,9 @@
  *   followed: the key went to the other origin, though the headers were dropped;
  * - cursor and next-URL paging failed ("paging would never end") on an API whose last page
  *   is empty and hands back the cursor it was sent, or a next link to itself, so such an API
- *   could not be read at all.
+ *   could not be read at all;
+ * - a page with records and an `errors` member (a GraphQL partial failure: null where a field
+ *   failed) was committed without a word.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -126,5 +128,33 @@ describe('http source, second review, through the CLI', () => {
     expect(loop.r.code, show(loop.r)).toBe(1);
     expect(loop.error).toContain('the API returned the cursor "c1" a second time after 2 pages; paging would never end');
     expect(await loop.p.tables()).not.toContain('raw.t');
+  });
+
+  it('a page that reports errors beside its records is read, with a warning naming the page and the error', async () => {
+    let bodies = 0;
+    api.routes.set('/graphql', (req, res) => {
+      req.resume();
+      req.on('end', () => {
+        bodies++;
+        json(res, {
+          data: { users: [{ id: 1, email: null }, { id: 2, email: 'b@example.com' }] },
+          errors: [{ message: 'Not authorized to access User.email', path: ['users', 0, 'email'] }],
+        });
+      });
+    });
+    const { p, r } = await runOnce(pipeline('/graphql', ['method: POST', 'body: { query: "{ users { id email } }" }', 'records_path: data.users']));
+    expect(r.code, show(r)).toBe(0);
+    expect(bodies).toBe(1);
+    expect(await p.query('SELECT id, email FROM raw.t ORDER BY id')).toEqual([{ id: 1, email: null }, { id: 2, email: 'b@example.com' }]);
+    const warnings = events(r.stdout).filter((e) => e.event === 'warning').map((e) => e.message as string);
+    expect(warnings).toEqual([
+      `page 1 (${api.origin}/graphql) reports an error beside its 2 records: "errors": [{"message":"Not authorized to access User.email","path":["users",0,"email"]}]; the records were read as sent, and may lack what the error is about (null fields)`,
+    ]);
+
+    // An errors member that reports nothing gives no warning.
+    api.routes.set('/quiet', (_q, res) => json(res, { data: [{ id: 1 }], errors: [] }));
+    const quiet = await runOnce(pipeline('/quiet', ['records_path: data']));
+    expect(quiet.r.code, show(quiet.r)).toBe(0);
+    expect(events(quiet.r.stdout).filter((e) => e.event === 'warning')).toEqual([]);
   });
 });
