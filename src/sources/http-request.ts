@@ -453,6 +453,8 @@ function failure(r: Extract<Attempt, { kind: 'retry' | 'fail' }>, attempts: numb
       : `pipeline ${opts.pipeline}: ${page}${r.method} ${url} failed after ${attempts} attempts; the last one ${what}${body}`;
   let hint = r.hint;
   if (hint === undefined && tooLong !== undefined) hint = 'Run the pipeline again once the API accepts requests again.';
+  // A 429 is an API that is up and refusing more requests: "check that it is up" would mislead.
+  else if (hint === undefined && exhausted && r.status === 429) hint = 'The API kept answering 429 Too Many Requests, its rate limit: run again later, or send fewer requests (a larger page size; a longer retries.backoff waits longer between attempts).';
   else if (hint === undefined && exhausted) hint = 'The API kept failing: check that it is up, or raise retries.max, retries.backoff or timeout in the pipeline file.';
   else if (hint === undefined && (r.status === 401 || r.status === 403)) hint = 'Check the credentials in the pipeline headers and the environment variables they read.';
   else if (hint === undefined && r.status === 404 && opts.page !== undefined && opts.page > 1) {

@@ -11,7 +11,8 @@
  *   is empty and hands back the cursor it was sent, or a next link to itself, so such an API
  *   could not be read at all;
  * - a page with records and an `errors` member (a GraphQL partial failure: null where a field
- *   failed) was committed without a word.
+ *   failed) was committed without a word;
+ * - an API that kept answering 429 failed with the hint "check that it is up".
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -156,5 +157,17 @@ describe('http source, second review, through the CLI', () => {
     const quiet = await runOnce(pipeline('/quiet', ['records_path: data']));
     expect(quiet.r.code, show(quiet.r)).toBe(0);
     expect(events(quiet.r.stdout).filter((e) => e.event === 'warning')).toEqual([]);
+  });
+
+  it('retries exhausted on 429 name the rate limit in the hint, not an API that is down', async () => {
+    api.routes.set('/busy', (_q, res) => json(res, { error: 'slow down' }, 429, { 'retry-after': '0' }));
+    const p = await newProject();
+    await p.pipeline('p', pipeline('/busy', ['params: { api_key: "${API_TOKEN}" }']));
+    const r = await p.floe(['run', 'p'], env);
+    expect(r.code, show(r)).toBe(1);
+    for (const leak of LEAKS) expect(r.stdout + r.stderr).not.toContain(leak);
+    expect(r.stderr).toContain(`pipeline p: GET ${api.origin}/busy?api_key=*** failed after 2 attempts; the last one returned 429 Too Many Requests: {"error":"slow down"}`);
+    expect(r.stderr).toContain('hint: The API kept answering 429 Too Many Requests, its rate limit: run again later');
+    expect(r.stderr).not.toContain('check that it is up');
   });
 });
