@@ -62,6 +62,17 @@ export async function explainCustomer(engine: Engine, o: ExplainOptions): Promis
   );
   const members = await engine.all('SELECT source_table, source_id FROM __id_explain ORDER BY source_table, source_id', 'list the customer records');
   if (members.length === 0) {
+    // An id merged away (or split apart) by a later run: say where its records went.
+    const gone = o.changes ? await whereNow(engine, o.changes, o.map, o.customerId) : undefined;
+    if (gone) {
+      const into = gone.into.map((x) => `${x.id} (${x.records} record${x.records === 1 ? '' : 's'})`).join(', ');
+      const now = gone.now.join(', ');
+      const moved = gone.into.map((x) => x.id).join(', ') !== now;
+      throw notFound(`customer ${o.customerId} is not in ${o.mapTable}; the last change to it in identity_changes: run ${gone.runId} (${gone.at}) ${gone.change === 'merge' ? 'merged' : 'split'} its records into ${into}${moved ? `, now in ${now || 'no customer of the map'}` : ''}`, {
+        context: { customer_id: o.customerId, table: o.mapTable, now: gone.now },
+        hint: gone.now.length ? `floe identity explain ${gone.now[0]}` : `its records are no longer in ${o.mapTable}`,
+      });
+    }
     throw notFound(`customer ${o.customerId} is not in ${o.mapTable}`, {
       context: { customer_id: o.customerId, table: o.mapTable },
       hint: `List customer ids with: floe query "SELECT customer_id FROM ${o.mapTable} LIMIT 10"`,
@@ -103,4 +114,40 @@ export async function explainCustomer(engine: Engine, o: ExplainOptions): Promis
     .map(([k, l]) => (cut.has(k) && !l.ignored ? { ...l, ignored: 'cut by max_per_profile' } : l))
     .sort((a, b) => (a.ignored ? 1 : 0) - (b.ignored ? 1 : 0) || b.records.length - a.records.length || a.kind.localeCompare(b.kind) || a.key.localeCompare(b.key));
   return { customer_id: o.customerId, records: [...byRecord.values()], links: shared };
+}
+
+/**
+ * Where the records of a customer id that is no longer in the map went: the customers the
+ * last run naming it as previous_customer_id (a merge or split in identity_changes) put them
+ * in, followed through later merges to the ids in the map now.
+ */
+async function whereNow(engine: Engine, changes: string, map: string, id: string): Promise<{ runId: string; at: string; change: string; into: { id: string; records: number }[]; now: string[] } | undefined> {
+  const lastOf = async (prev: string) => {
+    const rows = await engine.all(
+      `SELECT CAST(run_id AS VARCHAR) AS run_id, CAST(changed_at AS VARCHAR) AS at, CAST(change AS VARCHAR) AS change, CAST(customer_id AS VARCHAR) AS customer_id, records FROM ${quoteIdent(changes)} ` +
+        `WHERE change IN ('merge', 'split') AND previous_customer_id = ${quoteLiteral(prev)} AND customer_id IS NOT NULL QUALIFY changed_at = max(changed_at) OVER () ORDER BY records DESC, customer_id`,
+      'read where a customer id went',
+    );
+    return rows;
+  };
+  const first = await lastOf(id);
+  if (first.length === 0) return undefined;
+  const into = first.map((r) => ({ id: String(r.customer_id), records: Number(r.records) }));
+  const inMap = async (c: string) => (await engine.all(`SELECT 1 FROM ${quoteIdent(map)} WHERE customer_id = ${quoteLiteral(c)} LIMIT 1`, 'look a customer id up')).length > 0;
+  const now: string[] = [];
+  const seen = new Set([id]);
+  let frontier = [...new Set(into.map((x) => x.id))];
+  // A chain of later merges, bounded: each step is one run's rows.
+  for (let depth = 0; frontier.length && depth < 50; depth++) {
+    const next: string[] = [];
+    for (const c of frontier) {
+      if (seen.has(c)) continue;
+      seen.add(c);
+      if (await inMap(c)) now.push(c);
+      else next.push(...(await lastOf(c)).map((r) => String(r.customer_id)));
+    }
+    frontier = next;
+  }
+  const r = first[0]!;
+  return { runId: String(r.run_id), at: String(r.at), change: first.some((x) => x.change === 'merge') ? 'merge' : 'split', into, now: [...new Set(now)] };
 }
