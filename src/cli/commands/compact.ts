@@ -112,13 +112,13 @@ export default async function compact(tableName: string, opts: CompactCliOptions
         engine.close();
       }
     }).catch(endOnError(out, started));
-    report(result, out, opts.json === true);
+    report(result, out, opts.json === true, opts.where);
     out.event('end', { status: 'ok', dangling_delete_files: result.danglingDeletes.length, duration_ms: Date.now() - started });
     return 0;
   });
 }
 
-function report(r: CompactResult, out: ReturnType<typeof consoleOutput>, json: boolean): void {
+function report(r: CompactResult, out: ReturnType<typeof consoleOutput>, json: boolean, where: string | undefined): void {
   const p = r.plan;
   if (json) return;
   const dangling = r.danglingDeletes.length;
@@ -129,7 +129,12 @@ function report(r: CompactResult, out: ReturnType<typeof consoleOutput>, json: b
     return;
   }
   if (p.groups.length === 0 && p.totalFiles === 0) {
-    const why = r.startSnapshotId === null ? 'the table has no snapshots yet' : `snapshot ${r.startSnapshotId} has no data files`;
+    // With --where, no file of the snapshot may hold a matching row: the snapshot still has files.
+    const why = r.startSnapshotId === null
+      ? 'the table has no snapshots yet'
+      : r.tableFiles > 0 && where !== undefined
+        ? `none of the ${plural(r.tableFiles, 'data file')} of snapshot ${r.startSnapshotId} holds a row matching --where: ${where}`
+        : `snapshot ${r.startSnapshotId} has no data files`;
     out.out(`${r.table}: nothing to compact: ${why}`);
     return;
   }

@@ -86,6 +86,8 @@ export interface CompactResult {
   plan: CompactPlan;
   /** Each group's partition as people read it (`ts_day=2024-05-01`), in plan.groups order; '' unpartitioned. */
   partitions: string[];
+  /** Live data files of the snapshot read, before --where (plan.totalFiles counts those after it). */
+  tableFiles: number;
   /** Delete files that apply to no live data file; the first commit removes them (a dry run: would). */
   danglingDeletes: string[];
   commits: CompactCommit[];
@@ -124,7 +126,9 @@ export async function compactTable(o: CompactOptions): Promise<CompactResult> {
   const danglingDeletes = scanPlan.deleteFiles.map((d) => d.file.file_path).filter((p) => !appliesTo.has(p)).sort();
   for (const p of danglingDeletes) appliesTo.set(p, new Set());
   const partitions = plan.groups.map((g) => partitionLabel(m, scanPlan.schema, g));
-  const result: CompactResult = { table: name, strategy: describeStrategy(o.strategy), dryRun: o.dryRun === true, startSnapshotId, plan, partitions, danglingDeletes, commits: [] };
+  const result: CompactResult = {
+    table: name, strategy: describeStrategy(o.strategy), dryRun: o.dryRun === true, startSnapshotId, plan, partitions, tableFiles: scanPlan.dataFiles.length, danglingDeletes, commits: [],
+  };
   o.events?.onPlan?.(plan, partitions);
   if (o.dryRun || (plan.groups.length === 0 && danglingDeletes.length === 0)) return result;
   // Refused before any file is written, as `maintain manifests` does; the dry run still plans.
