@@ -144,7 +144,8 @@ describe('floe maintain and floe snapshot', () => {
     expectFailure(await floeIn(project, ['maintain', 'orphans', T, '--older-than', 'soon']), 2, ["--older-than 'soon'"]);
     expectFailure(await floeIn(project, ['snapshot', 'rollback', T]), 2, ['--to-snapshot ID or --to-time TIME']);
     expectFailure(await floeIn(project, ['snapshot', 'rollback', T, '--to-time', 'yesterday-ish']), 2, ["--to-time 'yesterday-ish' is not a time"]);
-    expectFailure(await floeIn(project, ['snapshot', 'tag', T, 'x', '--snapshot', 'abc']), 2, ["--snapshot 'abc' is not a snapshot id"]);
+    // Not digits: a tag or branch name (as floe query --snapshot reads it), which the table lacks.
+    expectFailure(await floeIn(project, ['snapshot', 'tag', T, 'x', '--snapshot', 'abc']), 1, ["table raw.t has no branch or tag named 'abc'"]);
     expectFailure(await floeIn(project, ['snapshot', 'tag', T, 'x', '--snapshot', '12345']), 1, ['table raw.t has no snapshot 12345']);
     expectFailure(await floeIn(project, ['snapshot', 'tag', T, 'first']), 1, ["table raw.t already has a tag 'first'"]);
     expectFailure(await floeIn(project, ['snapshot', 'branch', T, 'dev', '--retain-last', '0']), 2, ['--retain-last 0 must be 1 or more']);

@@ -47,7 +47,7 @@ export function registerMaintain(program: Command): void {
   snapshot
     .command('rollback <table>')
     .description('move main back to one of its ancestors (the data of that snapshot becomes current)')
-    .option('--to-snapshot <id>', 'the ancestor snapshot id')
+    .option('--to-snapshot <id|ref>', 'the ancestor snapshot: an id, or a tag or branch whose snapshot it is')
     .option('--to-time <time>', 'the newest ancestor committed before this time (ISO-8601 or epoch ms)')
     .option('--json', 'print the result as JSON')
     .action(lazy(() => import('../commands/snapshot-rollback.js')));
@@ -70,7 +70,7 @@ export function registerMaintain(program: Command): void {
     .option('--max-snapshot-age <duration>', 'expiry keeps this branch\'s snapshots younger than this (max-snapshot-age-ms)')
     .option('--retain <duration>', 'keep the branch itself for this long after its head was committed (max-ref-age-ms)')
     .option('--replace', 'move an existing branch to --snapshot or --as-of (default: the current snapshot)')
-    .option('--fast-forward <ref|id>', 'move the existing branch to the head of this branch or tag, or to this snapshot, only if that only adds snapshots (publish an audited branch, or the snapshot a run whose checks failed staged)')
+    .option('--fast-forward <ref>', 'move the existing branch to the head of this branch or tag, or to this snapshot id, only if that only adds snapshots (publish an audited branch, or the snapshot a run whose checks failed staged)')
     .option('--drop', 'remove the branch (never main)')
     .option('--json', 'print the result as JSON')
     .addHelpText(
