@@ -76,6 +76,11 @@ export interface RequestOptions {
   page?: number;
   /** The largest body accepted; MAX_BODY_BYTES unless a test says otherwise. */
   maxBodyBytes?: number;
+  /**
+   * Why a successful response is incomplete (a body that ends in the middle of its JSON
+   * document), or undefined: such a response is retried as a failed attempt is.
+   */
+  incomplete?: (res: HttpResponse) => string | undefined;
 }
 
 type Attempt =
@@ -179,8 +184,14 @@ export function retryWait(n: number, backoff: number, asked: number | null, budg
 export async function request(req: HttpRequest, opts: RequestOptions): Promise<HttpResponse> {
   let budget = retryBudget(opts.retries.max, opts.retries.backoff);
   for (let attempt = 1; ; attempt++) {
-    const r = await attemptOnce(req, opts);
-    if (r.kind === 'ok') return { status: r.status, headers: r.headers, text: r.text, url: r.url, attempts: attempt };
+    const once = await attemptOnce(req, opts);
+    let r: Exclude<Attempt, { kind: 'ok' }>;
+    if (once.kind === 'ok') {
+      const res = { status: once.status, headers: once.headers, text: once.text, url: once.url, attempts: attempt };
+      const cut = opts.incomplete?.(res);
+      if (cut === undefined) return res;
+      r = { kind: 'retry', method: req.method, url: once.url, reason: cut, hint: 'The API sent less than the whole response (a proxy or the API cutting long responses short); nothing was written. Ask for smaller pages (a page size or limit), or raise retries.max.' };
+    } else r = once;
     if (r.kind === 'fail' || attempt > opts.retries.max) throw failure(r, attempt, opts);
     // A wait the server asks for that floe would cut short ends the request now: retrying
     // early only meets the same refusal (and hammers an API that asked for a pause).

@@ -170,6 +170,8 @@ async function readPages(config: HttpConfig, first: HttpRequest, dir: string, ct
   let url = pager.first(first.url);
   for (;;) {
     ctx.signal?.throwIfAborted();
+    // The page is read as each attempt's response arrives: a body cut short is retried (CutShort).
+    const held: { page?: Page } = {};
     const res = await request(
       { ...first, url },
       {
@@ -180,9 +182,18 @@ async function readPages(config: HttpConfig, first: HttpRequest, dir: string, ct
         signal: ctx.signal,
         onRetry: () => out.retries++,
         page: out.pages + 1,
+        incomplete: (r) => {
+          try {
+            held.page = readPage(r, config, out.pages + 1, ctx, cursor);
+            return undefined;
+          } catch (e) {
+            if (e instanceof CutShort) return e.message;
+            throw e;
+          }
+        },
       },
     );
-    const page = readPage(res, config, out.pages + 1, ctx, cursor);
+    const page = held.page!;
     out.pages++;
     if (page.reported !== undefined) out.reported = { first: out.reported?.first ?? page.reported, pages: (out.reported?.pages ?? 0) + 1 };
     if (page.lines.length > 0) {
@@ -222,6 +233,9 @@ async function readPages(config: HttpConfig, first: HttpRequest, dir: string, ct
     url = step.url;
   }
 }
+
+/** A response body that ends in the middle of its JSON document: retried as a failed attempt. */
+class CutShort extends Error {}
 
 interface Page {
   lines: string[];
@@ -277,6 +291,13 @@ function readPage(res: HttpResponse, config: HttpConfig, n: number, ctx: SourceC
     }
     if (!(e instanceof JsonSyntaxError)) throw e;
     const type = res.headers.get('content-type');
+    // Stopped at the very end: the document is whole up to there and then the body ends. A
+    // compressed body cut short decodes without an error (fetch reads gzip and deflate
+    // leniently, as browsers do), and a body without a length ends where the connection did.
+    if (e.offset >= text.length) {
+      const encoding = res.headers.get('content-encoding');
+      throw new CutShort(`the body ends in the middle of its JSON document (${e.message} at character ${e.offset}, its end${encoding ? `; content-encoding ${encoding}` : ''}): the response was cut short`);
+    }
     const start = text.slice(0, 120).replace(/\s+/g, ' ');
     throw fail(`${at} is not JSON (${e.message} at character ${e.offset}${type ? `; content-type ${type}` : ''}): ${start}`);
   }

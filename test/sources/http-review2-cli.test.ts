@@ -12,9 +12,12 @@
  *   could not be read at all;
  * - a page with records and an `errors` member (a GraphQL partial failure: null where a field
  *   failed) was committed without a word;
- * - an API that kept answering 429 failed with the hint "check that it is up".
+ * - an API that kept answering 429 failed with the hint "check that it is up";
+ * - a gzip body cut short (whole framing, a truncated stream: fetch decodes it leniently) was
+ *   "not JSON (unterminated string …)" and not retried, though a second request reads it.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeLocal, listenLocal, routedServer, usePrivateTmpdir } from '../helpers/local-http.js';
 import { assertBuilt, events, show, useProjects } from '../run/helpers.js';
@@ -169,5 +172,27 @@ describe('http source, second review, through the CLI', () => {
     expect(r.stderr).toContain(`pipeline p: GET ${api.origin}/busy?api_key=*** failed after 2 attempts; the last one returned 429 Too Many Requests: {"error":"slow down"}`);
     expect(r.stderr).toContain('hint: The API kept answering 429 Too Many Requests, its rate limit: run again later');
     expect(r.stderr).not.toContain('check that it is up');
+  });
+
+  it('a gzip body cut short is retried as a failed attempt, and names the cut when it stays short', async () => {
+    const whole = gzipSync(JSON.stringify(Array.from({ length: 500 }, (_, i) => ({ id: i, v: `value ${i}` }))));
+    let n = 0;
+    const gzip = (res: ServerResponse, body: Buffer) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip', 'content-length': String(body.length) });
+      res.end(body);
+    };
+    api.routes.set('/flaky-gzip', (_q, res) => gzip(res, ++n === 1 ? whole.subarray(0, Math.floor(whole.length / 2)) : whole));
+    const flaky = await runOnce(pipeline('/flaky-gzip'));
+    expect(flaky.r.code, show(flaky.r)).toBe(0);
+    expect(await flaky.p.query('SELECT count(*) AS n, max(id) AS last FROM raw.t')).toEqual([{ n: 500, last: 499 }]);
+    expect(n).toBe(2);
+
+    api.routes.set('/cut-gzip', (_q, res) => gzip(res, whole.subarray(0, Math.floor(whole.length / 2))));
+    const cut = await runOnce(pipeline('/cut-gzip'));
+    expect(cut.r.code, show(cut.r)).toBe(1);
+    expect(cut.error).toMatch(
+      new RegExp(`^pipeline p: GET ${api.origin.replaceAll('.', '\\.')}/cut-gzip failed after 2 attempts; the last one failed: the body ends in the middle of its JSON document \\(.* at character \\d+, its end; content-encoding gzip\\): the response was cut short$`),
+    );
+    expect(await cut.p.tables()).not.toContain('raw.t');
   });
 });
