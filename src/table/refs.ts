@@ -59,7 +59,8 @@ function validateNewRefName(name: string, table: string): void {
 // Rollback
 // ---------------------------------------------------------------------------------------
 
-export type RollbackTarget = { snapshotId: bigint } | { timestampMs: number };
+/** A snapshot id, the snapshot a tag or branch points at (`--to-snapshot v1`), or a time. */
+export type RollbackTarget = { snapshotId: bigint } | { ref: string } | { timestampMs: number };
 
 export interface RollbackPlan {
   from: bigint;
@@ -77,8 +78,8 @@ export function planRollback(metadata: TableMetadata, target: RollbackTarget, ta
   if (expectedFrom !== undefined && from !== expectedFrom) throw refMoved(table, MAIN_BRANCH, expectedFrom, from, 'roll back');
   const history = ancestry(metadata, from);
   let to: Snapshot | undefined;
-  if ('snapshotId' in target) {
-    const s = snapshotById(metadata, target.snapshotId, table, 'used');
+  if ('snapshotId' in target || 'ref' in target) {
+    const s = snapshotById(metadata, 'ref' in target ? refSnapshot(metadata, target.ref, table) : target.snapshotId, table, 'used');
     if (!history.some((a) => a['snapshot-id'] === s['snapshot-id'])) {
       throw usageError(`table ${table}: snapshot ${s['snapshot-id']} is not an ancestor of the current snapshot ${from}; rollback only moves main back along its history`, {
         context: { table, snapshot: String(s['snapshot-id']) },
@@ -99,6 +100,12 @@ export function planRollback(metadata: TableMetadata, target: RollbackTarget, ta
   const updates: TableUpdate[] =
     to['snapshot-id'] === from ? [] : [{ action: 'set-snapshot-ref', 'ref-name': MAIN_BRANCH, type: 'branch', 'snapshot-id': to['snapshot-id'], ...retention(metadata.refs[MAIN_BRANCH]) }];
   return { from, to, change: { requirements: [uuid(metadata), guard(metadata, MAIN_BRANCH)], updates } };
+}
+
+function refSnapshot(metadata: TableMetadata, name: string, table: string): bigint {
+  const ref = metadata.refs[name];
+  if (!ref) throw notFound(`table ${table} has no branch or tag named '${name}'`, { context: { table, ref: name }, hint: describeRefs(metadata) });
+  return ref['snapshot-id'];
 }
 
 /**

@@ -126,3 +126,25 @@ describe('publishing the snapshot a failed audit staged', () => {
     expect(head).not.toBe(current.snapshot_id);
   });
 });
+
+describe('floe snapshots marks a staged snapshot; rollback takes a tag', () => {
+  it('lists the snapshot a failed audit staged as such, and rolls main back to a tag', async () => {
+    await writeFile(path.join(project, 'in', 'g.csv'), 'id,name\n9,\n');
+    expect((await floeIn(project, ['run', 'ev'])).code).toBe(3);
+    await rm(path.join(project, 'in', 'g.csv'));
+    const staged = (await snapshotIds(project, 'ns.ev')).at(-1)!;
+    const list = await floeOk(project, ['snapshots', 'ns.ev']);
+    const lines = list.stdout.split('\n');
+    expect(lines.find((l) => l.startsWith(staged)), show(list)).toMatch(/\(staged: checks failed\)$/);
+    // Staged snapshots a ref holds, or that main now has, are listed by their refs only.
+    expect(lines.filter((l) => l.includes('(staged: checks failed)'))).toHaveLength(1);
+
+    const [first] = await snapshotIds(project, 'ns.ev');
+    await floeOk(project, ['snapshot', 'tag', 'ns.ev', 'base', '--snapshot', first!]);
+    const r = await floeOk(project, ['snapshot', 'rollback', 'ns.ev', '--to-snapshot', 'base']);
+    expect(r.stdout, show(r)).toContain(`to ${first}`);
+    expect((await refs('ns.ev')).main).toBe(first);
+    expect(await ids('SELECT id FROM ns.ev ORDER BY id')).toEqual([1, 2]);
+    expectFailure(await floeIn(project, ['snapshot', 'rollback', 'ns.ev', '--to-snapshot', 'nope']), 1, ["has no branch or tag named 'nope'"]);
+  });
+});

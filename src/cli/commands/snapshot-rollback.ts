@@ -1,4 +1,4 @@
-/** `floe snapshot rollback <table> (--to-snapshot ID | --to-time TIME) [--json]`: moves main back to an ancestor. */
+/** `floe snapshot rollback <table> (--to-snapshot ID|TAG|BRANCH | --to-time TIME) [--json]`: moves main back to an ancestor. */
 import type { Command } from 'commander';
 import { parseTableIdentifier } from '../../catalog/identifier.js';
 import { notFound, usageError } from '../../errors.js';
@@ -20,7 +20,14 @@ interface RollbackCliOptions {
 
 function target(opts: RollbackCliOptions): RollbackTarget {
   if ((opts.toSnapshot === undefined) === (opts.toTime === undefined)) throw usageError('give exactly one of --to-snapshot ID or --to-time TIME');
-  if (opts.toSnapshot !== undefined) return { snapshotId: snapshotIdOption('--to-snapshot', opts.toSnapshot)! };
+  if (opts.toSnapshot !== undefined) {
+    // Digits are a snapshot id; anything else names a tag or branch (as floe query --snapshot reads it).
+    if (!/^\s*\d+\s*$/.test(opts.toSnapshot)) {
+      if (opts.toSnapshot.trim() === '') throw usageError('--to-snapshot needs a snapshot id, a tag or a branch name');
+      return { ref: opts.toSnapshot.trim() };
+    }
+    return { snapshotId: snapshotIdOption('--to-snapshot', opts.toSnapshot)! };
+  }
   return { timestampMs: parseAsOf(opts.toTime!, '--to-time') };
 }
 
@@ -30,7 +37,7 @@ function target(opts: RollbackCliOptions): RollbackTarget {
  */
 function noHistoryRefused(t: LoadedTable, to: RollbackTarget, table: string): TableMetadata {
   if (t.metadata.refs.main !== undefined) return t.metadata;
-  const what = 'snapshotId' in to ? `snapshot ${to.snapshotId}` : `snapshot committed before ${iso(to.timestampMs)}`;
+  const what = 'snapshotId' in to ? `snapshot ${to.snapshotId}` : 'ref' in to ? `snapshot '${to.ref}' points at` : `snapshot committed before ${iso(to.timestampMs)}`;
   throw notFound(`table ${table} has no snapshots yet; there is no ${what} to roll back to`, {
     context: { table },
     hint: 'a rollback moves main back along its history; this table has none yet',

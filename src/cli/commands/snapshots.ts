@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { parseTableIdentifier } from '../../catalog/identifier.js';
 import { stringifyJson } from '../../iceberg/json.js';
+import type { Snapshot } from '../../iceberg/types.js';
+import { ancestry } from '../../table/ancestry.js';
 import { loadTable } from '../../table/load.js';
 import { summaryDeletes } from './describe.js';
 import { globalsOf, withProject } from '../context.js';
@@ -16,6 +18,12 @@ export default async function snapshots(tableName: string, opts: { json?: boolea
     for (const [name, ref] of Object.entries(m.refs)) {
       refsBySnapshot.set(ref['snapshot-id'], [...(refsBySnapshot.get(ref['snapshot-id']) ?? []), name]);
     }
+    // Snapshots some ref reaches; one that none reaches and whose checks failed is what a run's
+    // write-audit-publish staged without moving main (README "Checks"): marked so, since it can
+    // still be published (snapshot branch main --fast-forward ID) until it expires.
+    const reached = new Set<bigint>();
+    for (const ref of Object.values(m.refs)) for (const s of ancestry(m, ref['snapshot-id'])) reached.add(s['snapshot-id']);
+    const staged = (s: Snapshot) => !reached.has(s['snapshot-id']) && Number(s.summary['floe.checks.failed'] ?? '0') > 0;
     const list = [...m.snapshots].sort((a, b) => a['timestamp-ms'] - b['timestamp-ms'] || Number(a['sequence-number'] - b['sequence-number']));
     if (opts.json) {
       out.out(stringifyJson(list.map((s) => ({ ...s, refs: refsBySnapshot.get(s['snapshot-id']) ?? [] })), 2));
@@ -41,7 +49,9 @@ export default async function snapshots(tableName: string, opts: { json?: boolea
           s.summary['total-records'] ?? '',
           deletesText(s.summary),
           // A name another engine gave may hold a control character: shown escaped, on one line.
-          (refsBySnapshot.get(s['snapshot-id']) ?? []).map((r) => (m.refs[r]?.type === 'tag' ? `${oneLine(r)} (tag)` : oneLine(r))).join(', '),
+          staged(s)
+            ? '(staged: checks failed)'
+            : (refsBySnapshot.get(s['snapshot-id']) ?? []).map((r) => (m.refs[r]?.type === 'tag' ? `${oneLine(r)} (tag)` : oneLine(r))).join(', '),
         ]),
       ),
     );
