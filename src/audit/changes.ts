@@ -7,9 +7,12 @@
  * A commit that adds no snapshot still says what it did: a ref set to a snapshot the table
  * already had (a rollback, a tag or branch created or moved) or dropped is a `refs` entry
  * (its target is one of the record's snapshot ids), and snapshots a commit removed (expiry)
- * are `expired_snapshots`. floe.audit_log is a table like any other here: a command that
- * rolls it back, expires it or drops it says so in its own row (the row itself is appended
- * after the command's changes are taken, so it never appears).
+ * are `expired_snapshots`; a new schema, partition spec or sort order is `layout` (their ids,
+ * from and to: `floe table evolve`, or a run that evolved the layout and then failed). A
+ * registered table's refs say which snapshot it was adopted at. floe.audit_log is a table
+ * like any other here: a command that rolls it back, expires it or drops it says so in its
+ * own row (the row itself is appended after the command's changes are taken, so it never
+ * appears).
  */
 import { formatTableId } from '../catalog/catalog.js';
 import type { CatalogChange } from '../catalog/observe.js';
@@ -40,6 +43,28 @@ export interface TableChange {
   refs?: RefChange[];
   /** Present when the command removed snapshots (expiry). */
   expiredSnapshots?: bigint[];
+  /** Present when a commit changed the current schema, the default partition spec or sort order (their ids). */
+  layout?: Partial<Record<LayoutPart, { from: number; to: number }>>;
+}
+
+type LayoutPart = 'schema' | 'partition_spec' | 'sort_order';
+const LAYOUT: readonly [LayoutPart, 'current-schema-id' | 'default-spec-id' | 'default-sort-order-id'][] = [
+  ['schema', 'current-schema-id'],
+  ['partition_spec', 'default-spec-id'],
+  ['sort_order', 'default-sort-order-id'],
+];
+
+/** The schema, spec and sort order ids a commit moved, merged into the entry (the first `from`, the last `to`). */
+function layoutChanges(entry: TableChange, before: TableMetadata, next: TableMetadata): void {
+  for (const [part, key] of LAYOUT) {
+    if (before[key] === next[key]) continue;
+    const layout = (entry.layout ??= {});
+    const prior = layout[part];
+    if (prior) prior.to = next[key];
+    else layout[part] = { from: before[key], to: next[key] };
+    if (layout[part]!.from === layout[part]!.to) delete layout[part];
+  }
+  if (entry.layout && Object.keys(entry.layout).length === 0) delete entry.layout;
 }
 
 const count = (v: string | undefined): number | null => (v === undefined || !/^\d+$/.test(v) ? null : Number(v));
@@ -91,6 +116,10 @@ export function tableChanges(changes: readonly CatalogChange[], metadata: Readon
       const removed = before.snapshots.filter((s) => !ids.has(s['snapshot-id'])).map((s) => s['snapshot-id']);
       if (removed.length > 0) entry.expiredSnapshots = [...(entry.expiredSnapshots ?? []), ...removed];
       refChanges(entry, before, next, known);
+      layoutChanges(entry, before, next);
+    } else if (c.kind === 'create') {
+      // A registered table comes with its history: the snapshot its refs point at is the one it was adopted at.
+      refChanges(entry, { refs: {} } as unknown as TableMetadata, next, new Set(next.snapshots.map((s) => s['snapshot-id'])));
     }
   }
   for (const entry of byTable.values()) if (entry.refs?.length === 0) delete entry.refs;

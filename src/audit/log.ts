@@ -82,6 +82,7 @@ export function summarize(r: Pick<AuditRecord, 'changes' | 'reported'>): {
       })),
       ...(c.refs?.length ? { refs: c.refs.map((r) => ({ ref: r.ref, type: r.type, from: r.from?.toString() ?? null, to: r.to?.toString() ?? null })) } : {}),
       ...(c.expiredSnapshots?.length ? { expired_snapshots: c.expiredSnapshots.map(String) } : {}),
+      ...(c.layout ? { layout: c.layout } : {}),
     });
   }
   for (const rep of r.reported) {

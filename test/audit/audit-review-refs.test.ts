@@ -78,3 +78,25 @@ describe('floe.audit_log and ref changes', () => {
     expect(JSON.parse(last.changes)[0]).toMatchObject({ table: 'floe.audit_log', refs: [{ ref: 'main', type: 'branch' }] });
   });
 });
+
+describe('floe.audit_log and layout changes', () => {
+  it('records the schema, spec and sort order a table evolve moved to, and the snapshot a register adopted', async () => {
+    const p = await newProject();
+    await p.write('data/a.csv', 'id,name\n1,a\n');
+    const ok = async (args: string[]) => {
+      const r = await p.floe(args);
+      expect(r.code, `${args.join(' ')}: ${show(r)}`).toBe(0);
+    };
+    await ok(['load', 'raw.t', p.path('data/a.csv')]);
+    await ok(['table', 'evolve', 'raw.t', '--add-column', 'note string', '--partition-by', 'bucket(4, id)', '--sort-by', 'id']);
+    const [snapshot] = await p.snapshots('raw.t');
+    await ok(['table', 'drop', 'raw.t']);
+    await ok(['table', 'register', 'raw.u', p.path('warehouse/raw/t')]);
+    const rows = await p.query("SELECT command, snapshot_ids, changes FROM floe.audit_log WHERE command IN ('table evolve', 'table register') ORDER BY started_at");
+    expect(JSON.parse(rows[0]!.changes as string)).toEqual([
+      { table: 'raw.t', action: 'changed', snapshots: [], layout: { schema: { from: 0, to: 1 }, partition_spec: { from: 0, to: 1 }, sort_order: { from: 0, to: 1 } } },
+    ]);
+    expect(rows[1]!.snapshot_ids).toBe(snapshot!['snapshot-id']);
+    expect(JSON.parse(rows[1]!.changes as string)).toEqual([{ table: 'raw.u', action: 'created', snapshots: [], refs: [{ ref: 'main', type: 'branch', from: null, to: snapshot!['snapshot-id'] }] }]);
+  }, 60_000);
+});
