@@ -10,7 +10,9 @@
  * view over DuckDB's JSON reader with `union_by_name`, so DuckDB types the columns across all
  * pages and a field first seen on page 40 is still a column.
  *
- * `records_path` absent: a body that is an array holds the records; an object is one record.
+ * `records_path` absent: a body that is an array holds the records; an object is one record
+ * (a warning names a member of it that is an array of objects: `{"data": [...]}` read without
+ * records_path would otherwise load one row holding the records, without a word).
  * Present: the value there is an array of records, an object (one record), or null (none). A
  * path missing from the first page is an error (a typo would otherwise load nothing); missing
  * from a later page, it is an empty page (APIs that omit empty lists, such as Google's, end
@@ -138,6 +140,7 @@ function warningsOf(read: ReadResult, config: HttpConfig, where: string, redact:
   if (read.stopped && config.incremental) {
     out.push(`${config.method} ${where}: ${read.stopped.replace(/^stopped: /, '')} with incremental.cursor ${config.incremental.cursor}: the watermark committed is the greatest ${config.incremental.cursor} read, so if the API pages newest first the rows on the pages not read are below it and no later run reads them (raise max_pages, or page oldest first)`);
   }
+  if (read.oneRecord) out.push(read.oneRecord);
   if (read.reported) {
     const more = read.reported.pages > 1 ? ` (and ${read.reported.pages - 1} more page${read.reported.pages === 2 ? '' : 's'})` : '';
     out.push(`${read.reported.first}${more}; the records were read as sent, and may lack what the error is about (null fields)`);
@@ -156,6 +159,8 @@ interface ReadResult {
   retries: number;
   /** Why paging stopped early, when it did (max_pages). */
   stopped?: string;
+  /** The first page, read as one record, holding what looks like the records. */
+  oneRecord?: string;
   /** The first page that reports an error beside its records, and how many pages do. */
   reported?: { first: string; pages: number };
   /** Whether some record has a field (DuckDB cannot type records that are all `{}`). */
@@ -195,6 +200,7 @@ async function readPages(config: HttpConfig, first: HttpRequest, dir: string, ct
     );
     const page = held.page!;
     out.pages++;
+    if (page.oneRecord !== undefined) out.oneRecord = page.oneRecord;
     if (page.reported !== undefined) out.reported = { first: out.reported?.first ?? page.reported, pages: (out.reported?.pages ?? 0) + 1 };
     if (page.lines.length > 0) {
       const file = join(dir, `page-${String(out.pages).padStart(8, '0')}.ndjson`);
@@ -241,6 +247,8 @@ interface Page {
   lines: string[];
   /** The page's `error` or `errors` member, when it reports something beside records. */
   reported?: string;
+  /** A body read as one record that holds what looks like the records (no records_path). */
+  oneRecord?: string;
   cursor?: string | null;
   fingerprint: string;
 }
@@ -340,10 +348,33 @@ function readPage(res: HttpResponse, config: HttpConfig, n: number, ctx: SourceC
   }
   const fingerprint = hash.digest('hex');
   const c = found.slice(recordPaths.length + errorPaths.length).find((v) => v !== undefined);
-  const also = member === undefined ? {} : { reported: ctx.redact(`${at} reports an error beside its ${lines.length} record${lines.length === 1 ? '' : 's'}: ${member.length > 200 ? `${member.slice(0, 200)}…` : member}`) };
+  const wrapped = config.records_path === undefined && records?.kind === 'object' && n === 1 ? recordsInside(text) : undefined;
+  const also = {
+    ...(wrapped === undefined ? {} : { oneRecord: ctx.redact(`${at} is an object, read as one record, and its member "${wrapped.key}" is an array of ${wrapped.count} objects: if those are the records, set records_path: ${wrapped.key}`) }),
+    ...(member === undefined ? {} : { reported: ctx.redact(`${at} reports an error beside its ${lines.length} record${lines.length === 1 ? '' : 's'}: ${member.length > 200 ? `${member.slice(0, 200)}…` : member}`) }),
+  };
   if (c === undefined || c.kind === 'null') return { lines, cursor: c === undefined ? undefined : null, fingerprint, ...also };
   if (c.kind === 'object' || c.kind === 'array') throw fail(`${at}: the cursor at "${cursorPath}" is an ${c.kind}, not a value`);
   return { lines, cursor: scalarText(text, c), fingerprint, ...also };
+}
+
+/** Bodies up to this size are looked into for records wrapped in an object (recordsInside). */
+const WRAPPED_SCAN_CHARS = 16 * 1024 * 1024;
+
+/**
+ * The top-level member of an object body that is a non-empty array of objects (the largest,
+ * when several are), or undefined: `{"data": [{…}, …], "meta": {…}}` read without records_path
+ * is one record holding the records, a mistake a run should name. Larger bodies are not parsed
+ * again for it.
+ */
+function recordsInside(text: string): { key: string; count: number } | undefined {
+  if (text.length > WRAPPED_SCAN_CHARS) return undefined;
+  let best: { key: string; count: number } | undefined;
+  for (const [key, v] of Object.entries(JSON.parse(text) as Record<string, unknown>)) {
+    if (!Array.isArray(v) || v.length === 0 || !v.every((x) => x !== null && typeof x === 'object' && !Array.isArray(x))) continue;
+    if (best === undefined || v.length > best.count) best = { key, count: v.length };
+  }
+  return best;
 }
 
 /** null, false, "", [] or {}: an `error` member that reports nothing. */

@@ -14,7 +14,9 @@
  *   failed) was committed without a word;
  * - an API that kept answering 429 failed with the hint "check that it is up";
  * - a gzip body cut short (whole framing, a truncated stream: fetch decodes it leniently) was
- *   "not JSON (unterminated string …)" and not retried, though a second request reads it.
+ *   "not JSON (unterminated string …)" and not retried, though a second request reads it;
+ * - `{"data": [{…}, {…}, {…}], "meta": {…}}` read without records_path loaded one row holding
+ *   the records in a column, without a word.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { gzipSync } from 'node:zlib';
@@ -194,5 +196,21 @@ describe('http source, second review, through the CLI', () => {
       new RegExp(`^pipeline p: GET ${api.origin.replaceAll('.', '\\.')}/cut-gzip failed after 2 attempts; the last one failed: the body ends in the middle of its JSON document \\(.* at character \\d+, its end; content-encoding gzip\\): the response was cut short$`),
     );
     expect(await cut.p.tables()).not.toContain('raw.t');
+  });
+
+  it('an object body read as one record warns when a member of it is an array of objects, naming records_path', async () => {
+    api.routes.set('/wrapped', (_q, res) => json(res, { data: [{ id: 1 }, { id: 2 }, { id: 3 }], tags: [{ t: 'a' }], meta: { total: 3 } }));
+    const wrapped = await runOnce(pipeline('/wrapped'));
+    expect(wrapped.r.code, show(wrapped.r)).toBe(0);
+    expect(events(wrapped.r.stdout).filter((e) => e.event === 'warning').map((e) => e.message as string)).toEqual([
+      `page 1 (${api.origin}/wrapped) is an object, read as one record, and its member "data" is an array of 3 objects: if those are the records, set records_path: data`,
+    ]);
+
+    // A single object (a /me endpoint) without such a member gives no warning.
+    api.routes.set('/me', (_q, res) => json(res, { id: 7, roles: ['admin'], team: { id: 1 } }));
+    const me = await runOnce(pipeline('/me'));
+    expect(me.r.code, show(me.r)).toBe(0);
+    expect(events(me.r.stdout).filter((e) => e.event === 'warning')).toEqual([]);
+    expect(await me.p.query('SELECT id FROM raw.t')).toEqual([{ id: 7 }]);
   });
 });
