@@ -5,7 +5,7 @@ import { lazy } from '../lazy.js';
 export function registerCompact(program: Command): void {
   program
     .command('compact <table>')
-    .description('rewrite small (and oversized) data files into files near the target size, optionally sorted or z-ordered; one replace snapshot')
+    .description('rewrite small (and oversized) data files into files near the target size, optionally sorted or z-ordered; one replace snapshot (several with --partial-progress)')
     .option('--strategy <name>', 'binpack (default), sort, zorder, or "zorder(col1, col2)"')
     .option('--sort <order>', 'with sort: "col [asc|desc] [nulls first|last], ..." (transforms allowed); default the table\'s sort order')
     .option('--zorder <columns>', 'with zorder: comma-separated columns, e.g. customer_id,event_ts')
@@ -29,8 +29,10 @@ export function registerCompact(program: Command): void {
 Defaults follow Iceberg's rewrite_data_files. Rows deleted by position or equality delete
 files are dropped; delete files that no longer apply to any data file are removed. Appends
 that commit while compaction runs are kept; if a file being rewritten is removed or gets new
-deletes meanwhile, compaction fails with exit 1 and the table is unchanged.
-Sizes: bytes, or KiB/MiB/GiB (also k/m/g) and KB/MB/GB (powers of 1000).
+deletes meanwhile, compaction fails with exit 1 and the table is unchanged, except that with
+--partial-progress the commits that landed before stay (the error names their snapshots).
+Sizes: bytes, or KiB/MiB/GiB (also k/m/g) and KB/MB/GB (powers of 1000); --min-file-size
+must be below the target and --max-file-size above it (exit 2 otherwise).
 
 Examples:
   floe compact sales.orders
