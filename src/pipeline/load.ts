@@ -163,6 +163,8 @@ export async function loadProject(projectPath?: string, options: LoadOptions = {
 
   // Identity inputs' columns against the tables already in the catalog (src/run/identity-validate.ts).
   const identityFiles = valid.flatMap((e) => (e.loaded.pipeline.kind === 'identity' ? [{ file: e.file, source: e.source!, pipeline: e.loaded.pipeline }] : []));
+  // Identity outputs another pipeline writes too (src/run/identity-outputs.ts).
+  if (identityFiles.length) diagnostics.push(...(await import('../run/identity-outputs.js')).identityOutputDiagnostics(valid.map((e) => ({ name: e.name, file: e.file, source: e.source!, pipeline: e.loaded.pipeline }))));
   if (identityFiles.length && proj.value) diagnostics.push(...(await (await import('../run/identity-validate.js')).identityColumnDiagnostics(proj.value, identityFiles)));
 
   // Phone regions libphonenumber has no numbering plan for (phone-regions.ts).

@@ -15,12 +15,7 @@ import { currentColumnTags } from '../governance/tags.js';
 
 export type { IdentityPipeline };
 
-/** outputs.identity_changes, else `<namespace of identity_map>.identity_changes`. */
-export function changesTable(p: IdentityPipeline): string {
-  if (p.outputs.identity_changes) return p.outputs.identity_changes;
-  const map = p.outputs.identity_map;
-  return `${map.slice(0, map.lastIndexOf('.'))}.identity_changes`;
-}
+export { changesTable } from './identity-outputs.js';
 
 export async function openIdentityInputs(engine: Engine, catalog: Catalog, io: FileIO, pipeline: string, p: IdentityPipeline): Promise<ResolveInput[]> {
   const out: ResolveInput[] = [];
