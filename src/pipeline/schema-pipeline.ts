@@ -240,6 +240,14 @@ export const ingestPipeline = z
         });
       });
     }
+    // Every declared column is a source column (run/normalize.ts): two of them named alike after renames always fail the run.
+    const named = new Map<string, string>();
+    for (const [col, rule] of Object.entries(columns)) {
+      const target = typeof rule?.rename === 'string' ? rule.rename : col;
+      const other = named.get(target);
+      if (other !== undefined) ctx.addIssue({ code: 'custom', path: ['columns', col, ...(typeof rule?.rename === 'string' ? ['rename'] : [])], message: `columns ${other} and ${col} would both be named "${target}" after renames; rename one of them to another name` });
+      else named.set(target, col);
+    }
     // region_from names another source column (read before renames), not the phone column itself.
     for (const [col, rule] of Object.entries(columns)) {
       if (rule?.region_from === col) ctx.addIssue({ code: 'custom', path: ['columns', col, 'region_from'], message: `region_from names the phone column itself; name the column holding each row's country` });
