@@ -307,7 +307,17 @@ function readPage(res: HttpResponse, config: HttpConfig, n: number, ctx: SourceC
       throw new CutShort(`the body ends in the middle of its JSON document (${e.message} at character ${e.offset}, its end${encoding ? `; content-encoding ${encoding}` : ''}): the response was cut short`);
     }
     const start = text.slice(0, 120).replace(/\s+/g, ' ');
-    throw fail(`${at} is not JSON (${e.message} at character ${e.offset}${type ? `; content-type ${type}` : ''}): ${start}`);
+    // One record per line (NDJSON, JSON Lines): a whole document, then a line break and the next.
+    let gap = e.offset;
+    while (gap > 0 && /\s/.test(text[gap - 1]!)) gap--;
+    const lines = e.message === 'unexpected text after the document' && text.slice(gap, e.offset).includes('\n') && /[{[]/.test(text[e.offset] ?? '');
+    const ndjson = lines || /ndjson|jsonl|json-seq|jsonlines|x-json-stream/i.test(type ?? '');
+    throw fail(
+      `${at} is not JSON (${e.message} at character ${e.offset}${type ? `; content-type ${type}` : ''}): ${start}`,
+      ndjson
+        ? 'The body looks like newline-delimited JSON (one record per line), which kind: http does not read: it reads one JSON document per response (an array of records, or an object around them). Ask the API for JSON (an Accept header or a format parameter), or save the response to a file and read it with kind: jsonl.'
+        : undefined,
+    );
   }
   const records = found.slice(0, recordPaths.length).find((v) => v !== undefined);
   const errors = found.slice(recordPaths.length, recordPaths.length + errorPaths.length);

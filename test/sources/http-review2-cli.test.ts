@@ -16,7 +16,9 @@
  * - a gzip body cut short (whole framing, a truncated stream: fetch decodes it leniently) was
  *   "not JSON (unterminated string …)" and not retried, though a second request reads it;
  * - `{"data": [{…}, {…}, {…}], "meta": {…}}` read without records_path loaded one row holding
- *   the records in a column, without a word.
+ *   the records in a column, without a word;
+ * - an NDJSON body failed as "not JSON (unexpected text after the document …)" with no word
+ *   that kind: http reads one JSON document per response.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { gzipSync } from 'node:zlib';
@@ -212,5 +214,22 @@ describe('http source, second review, through the CLI', () => {
     expect(me.r.code, show(me.r)).toBe(0);
     expect(events(me.r.stdout).filter((e) => e.event === 'warning')).toEqual([]);
     expect(await me.p.query('SELECT id FROM raw.t')).toEqual([{ id: 7 }]);
+  });
+
+  it('an NDJSON body fails saying kind: http reads one JSON document per response; other bad bodies do not say so', async () => {
+    api.routes.set('/lines', (_q, res) => json(res, '{"id":1}\n{"id":2}\n'));
+    const p = await newProject();
+    await p.pipeline('p', pipeline('/lines'));
+    const r = await p.floe(['run', 'p'], env);
+    expect(r.code, show(r)).toBe(1);
+    expect(r.stderr).toContain(`page 1 (${api.origin}/lines) is not JSON (unexpected text after the document at character 9; content-type application/json): {"id":1} {"id":2}`);
+    expect(r.stderr).toContain('hint: The body looks like newline-delimited JSON (one record per line), which kind: http does not read');
+
+    api.routes.set('/two', (_q, res) => json(res, '{"id":1} x'));
+    await p.pipeline('p', pipeline('/two'));
+    const other = await p.floe(['run', 'p'], env);
+    expect(other.code, show(other)).toBe(1);
+    expect(other.stderr).toContain('is not JSON (unexpected text after the document at character 9');
+    expect(other.stderr).not.toContain('newline-delimited');
   });
 });
