@@ -15,12 +15,13 @@ import type { Catalog } from '../catalog/catalog.js';
 import { formatTableId, type LocationMapping } from '../catalog/catalog.js';
 import { MappedFileIO } from '../io/mapped.js';
 import { FloeError } from '../errors.js';
-import type { TableIdentifier } from '../iceberg/types.js';
+import type { TableIdentifier, TableMetadata } from '../iceberg/types.js';
 import type { FileIO } from '../io/fileio.js';
 import { loadTable } from './load.js';
 import { emptiedFolders, removeEmptyFolders } from './drop-folders.js';
 import { type DeleteFailure, deleteFiles } from './reachable-delete.js';
 import { nestedTableRoots, underAny } from './table-roots.js';
+import { LocationSet, locationKey, reachableFiles } from './reachable.js';
 
 export interface DropResult {
   table: string;
@@ -41,6 +42,8 @@ export interface DropResult {
   removedFolders: string[];
   /** Roots of other tables under the location whose files were left alone. */
   keptForOtherTables: string[];
+  /** Files under the location that are not the table's (ownFiles), left alone by the purge; where they are (mappings applied). */
+  keptNotTheTables: string[];
 }
 
 export async function dropTable(catalog: Catalog, io: FileIO, id: TableIdentifier, opts: { purge?: boolean } = {}): Promise<DropResult> {
@@ -74,10 +77,15 @@ export async function dropTable(catalog: Catalog, io: FileIO, id: TableIdentifie
   const others = opts.purge && location ? await nestedTableRoots(catalog, id, location) : [];
   await catalog.dropTable(id);
   if (!opts.purge || !loaded || !location) {
-    return { table, location, reachedAt, unreadable, purged: false, deleted: [], failedDeletes: [], removedFolders: [], keptForOtherTables: [] };
+    return { table, location, reachedAt, unreadable, purged: false, deleted: [], failedDeletes: [], removedFolders: [], keptForOtherTables: [], keptNotTheTables: [] };
   }
+  const own = await ownFiles(loaded.io, loaded.metadata, entry.metadataLocation, location, table);
   const files: string[] = [];
-  for await (const f of loaded.io.list(`${location}/`)) if (!underAny(f.location, others)) files.push(f.location);
+  const notTheTables: string[] = [];
+  for await (const f of loaded.io.list(`${location}/`)) {
+    if (underAny(f.location, others)) continue;
+    (own(f.location) ? files : notTheTables).push(f.location);
+  }
   const outcome = await deleteFiles(loaded.io, files);
   const folders = await removeEmptyFolders(loaded.io, emptiedFolders(location, outcome.deleted));
   return {
@@ -90,5 +98,25 @@ export async function dropTable(catalog: Catalog, io: FileIO, id: TableIdentifie
     failedDeletes: [...outcome.failed, ...folders.failed],
     removedFolders: folders.removed,
     keptForOtherTables: others,
+    keptNotTheTables: notTheTables.map((l) => mapper.map(l)).sort(),
   };
+}
+
+/**
+ * What a purge may delete under the table's location: every file its metadata reaches (the
+ * metadata files of its log, manifest lists, manifests, data and delete files, statistics; as
+ * Iceberg Java's purge, CatalogUtil.dropTableData) and anything under `<location>/data/` and
+ * `<location>/metadata/`, where its writers put files (what a failed write left there, the
+ * version hint). Anything else under the location (a README beside a registered table,
+ * another engine's table that this catalog does not have) is not the table's and stays.
+ * Manifests that cannot be read are skipped: what they reach is under data/ in the usual layout.
+ */
+async function ownFiles(io: FileIO, metadata: TableMetadata, pointer: string, location: string, table: string): Promise<(location: string) => boolean> {
+  const reached = await reachableFiles(io, metadata, metadata.snapshots, { entries: 'all', table, unreadable: [] });
+  const known = new LocationSet();
+  for (const set of [reached.manifestLists, reached.manifests, reached.contentFiles, reached.statisticsFiles]) for (const l of set.locations()) known.add(l);
+  known.add(pointer);
+  for (const e of metadata['metadata-log'] ?? []) known.add(e['metadata-file']);
+  const layout = [`${location}/data/`, `${location}/metadata/`].map(locationKey);
+  return (l) => known.has(l) || layout.some((root) => locationKey(l).startsWith(root));
 }

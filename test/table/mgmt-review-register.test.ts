@@ -9,9 +9,12 @@
  * - dropping a table registered with --map-location said its files remain under the stored
  *   location (`s3a://hyperparam-iceberg/…`, where they are not); it now names the folder they
  *   are in and the register command (with its mappings) that adopts them again;
+ * - `--purge` deleted every file under the table's location: a README beside a registered
+ *   table, another engine's table this catalog does not have. It now deletes what the metadata
+ *   names and what is under <location>/data/ and <location>/metadata/, and lists what it kept;
  * - a purge that deleted one file said "1 files".
  */
-import { cp, readdir } from 'node:fs/promises';
+import { cp, mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { assertBuilt, expectFailure, floeIn, floeOk, show, useTmpDirs, writeProject } from '../cli/helpers.js';
@@ -60,6 +63,21 @@ describe('drop of a table registered with --map-location', () => {
     expect((await readdir(path.join(copy, 'data'))).length).toBeGreaterThan(0);
     await floeOk(project, ['table', 'register', 'fx.bunnies', file, '--map-location', mapping]);
     expect(await count('fx.bunnies')).toBe(rows);
+  });
+
+  it('--purge deletes the table\'s files and keeps other files under its location, naming them', async () => {
+    const copy = path.join(copies, 'bunnies-purge');
+    await cp(path.join(FIXTURES, 'icebird', 'hyperparam-iceberg', 'spark', 'bunnies'), copy, { recursive: true });
+    await writeFile(path.join(copy, 'README.txt'), 'notes about this folder\n');
+    await mkdir(path.join(copy, 'other', 'metadata'), { recursive: true });
+    await writeFile(path.join(copy, 'other', 'metadata', 'v1.metadata.json'), '{}\n');
+    await writeFile(path.join(copy, 'data', 'left-by-a-failed-write.parquet'), '');
+    await floeOk(project, ['table', 'register', 'fx.purged', copy, '--map-location', `s3a://hyperparam-iceberg/spark/bunnies=${copy}`]);
+    const r = await floeOk(project, ['table', 'drop', 'fx.purged', '--purge']);
+    expect(r.stdout.trim(), show(r)).toBe(`dropped fx.purged and deleted 17 files under ${copy}`);
+    expect(r.stderr, show(r)).toContain(`kept 2 files under ${copy} that the table's metadata does not name`);
+    expect(r.stderr, show(r)).toContain(`${copy}/README.txt, ${copy}/other/metadata/v1.metadata.json`);
+    expect((await readdir(copy, { recursive: true })).sort()).toEqual(['README.txt', 'other', 'other/metadata', 'other/metadata/v1.metadata.json']);
   });
 
   it('a purge of a table with one file says "1 file"', async () => {

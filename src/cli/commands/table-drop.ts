@@ -24,11 +24,15 @@ export default async function drop(tableName: string, opts: { purge?: boolean },
     } else {
       out.out(`dropped ${tableName} and deleted ${plural(r.deleted.length, 'file')} under ${where}`);
       for (const root of r.keptForOtherTables) out.err(`floe: kept ${root}: another catalog table lives there`);
+      if (r.keptNotTheTables.length > 0) {
+        const shown = r.keptNotTheTables.slice(0, 5).join(', ');
+        out.err(`floe: kept ${plural(r.keptNotTheTables.length, 'file')} under ${where} that the table's metadata does not name and that are outside its data/ and metadata/ folders: ${shown}${r.keptNotTheTables.length > 5 ? ', …' : ''}`);
+      }
       for (const f of r.failedDeletes) out.err(`floe: could not delete ${f.location}: ${f.message}`);
       // On a local disk the emptied folders go too; a table folder that stays holds other files.
       const keptFolder =
         r.removedFolders.length > 0 && r.location !== null && !r.removedFolders.includes(r.location);
-      if (keptFolder && r.keptForOtherTables.length === 0 && r.failedDeletes.length === 0) {
+      if (keptFolder && r.keptForOtherTables.length === 0 && r.keptNotTheTables.length === 0 && r.failedDeletes.length === 0) {
         out.err(`floe: kept the folder ${where}: it is not empty (it holds folders or files that are not the table's)`);
       }
     }

@@ -54,9 +54,10 @@ Examples:
       'after',
       `
 Without --purge every file stays, so the table can be registered again from its metadata
-file. --purge deletes the files under the table's location, except those of other catalog
-tables that live there, then removes the folders this leaves empty; a folder that still
-holds other files is kept.
+file. --purge deletes the table's files under its location: those its metadata names and
+everything under <location>/data/ and <location>/metadata/; other files there (and other
+catalog tables that live there) are kept and listed. It then removes the folders this leaves
+empty; a folder that still holds other files is kept.
 
 Examples:
   floe table drop scratch.tmp_orders
