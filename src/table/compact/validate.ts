@@ -34,10 +34,10 @@ export interface RewriteValidation {
 export async function validateRewrite(base: LoadedTable, v: RewriteValidation): Promise<void> {
   const current = base.metadata.refs['main']?.['snapshot-id'] ?? base.metadata['current-snapshot-id'] ?? null;
   if (current === v.startSnapshotId) return;
-  if (v.startSnapshotId !== null && !ancestry(base.metadata, current).some((s) => s['snapshot-id'] === v.startSnapshotId)) {
+  if (v.startSnapshotId !== null && !descendsFrom(base, current, v.startSnapshotId)) {
     throw new FloeError(
       'conflict',
-      `table ${v.table}: cannot determine history between starting snapshot ${v.startSnapshotId}, which this compaction read, and main's snapshot ${current ?? 'none'}: main was moved off it (a rollback or a branch replace) while the compaction ran; nothing was committed by this attempt`,
+      `table ${v.table}: cannot determine history between starting snapshot ${v.startSnapshotId}, which this compaction read, and main's snapshot ${current ?? 'none'}: main was moved off it (a rollback or a branch replace), or the snapshots between were expired, while the compaction ran; nothing was committed by this attempt`,
       {
         retryable: false,
         context: { table: v.table, snapshot: current === null ? null : String(current), startSnapshot: String(v.startSnapshotId) },
@@ -57,6 +57,18 @@ export async function validateRewrite(base: LoadedTable, v: RewriteValidation): 
       throw conflict(v.table, current, `data file ${path}, which this compaction rewrites, got new deletes (${fresh.file.file_path}) from a concurrent commit`, path);
     }
   }
+}
+
+/**
+ * Whether main's snapshot descends from `start`. The walk ends at a parent that is gone: when
+ * that parent is `start` itself (expired while the compaction ran, e.g. by `maintain expire`
+ * after an append), main still descends from it, and the snapshots after it are all there to
+ * validate against; Iceberg Java's validation history accepts that case too (the last known
+ * ancestor's parent is the starting snapshot).
+ */
+function descendsFrom(base: LoadedTable, current: bigint | null, start: bigint): boolean {
+  const chain = ancestry(base.metadata, current);
+  return chain.some((s) => s['snapshot-id'] === start) || chain.at(-1)?.['parent-snapshot-id'] === start;
 }
 
 function conflict(table: string, snapshot: bigint | null, what: string, file: string): FloeError {
