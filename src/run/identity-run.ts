@@ -124,6 +124,17 @@ export async function runIdentityPipeline(ctx: RunContext, lp: LoadedPipeline): 
         ctx.onEvent?.('warning', { pipeline: p.name, table: i.table, message: `no row of ${i.table} has a value in identifier column ${column} (${kind}): its ${i.rows - i.withoutId - i.duplicateIds} records link by no ${kind}. If the column was renamed at the source, name the new column in ${lp.file}` });
       }
     }
+    // Records of a table that is no longer an input (removed from the pipeline, or renamed:
+    // its records then come back under new source_table values and new ids) leave the map.
+    if (previousMap) {
+      const gone = await engine.all(
+        `SELECT source_table, count(*)::BIGINT AS n FROM ${quoteIdent(previousMap)} WHERE source_table NOT IN (${p.inputs.map((i) => quoteLiteral(i.table)).join(', ')}) GROUP BY 1 ORDER BY 1`,
+        'count the previous records of former inputs',
+      );
+      for (const g of gone) {
+        ctx.onEvent?.('warning', { pipeline: p.name, table: String(g.source_table), message: `the previous identity map holds ${Number(g.n)} records of ${String(g.source_table)}, which is not an input of ${lp.file}: they leave ${p.outputs.identity_map} (if the table was renamed, its records come back under new customer ids)` });
+      }
+    }
     // The profiles and the cut keys copy values of tagged input columns: they carry the tags.
     const tagged = inputs.map((i) => ({ identifiers: i.identifiers, attributes: i.attributes, tags: i.tags ?? [] }));
     const profilePii = profilePiiColumns(tagged);

@@ -2,7 +2,8 @@
  * An identity input that stops contributing between runs: its identifier column renamed at
  * the source (the table keeps the old column, now NULL in every row), or the input emptied.
  * Its records then link through nothing, the customers they joined split and change ids, and
- * the run said nothing. It now warns, naming the table and column, or the records dropped.
+ * the run said nothing. It now warns, naming the table and column, or the records dropped;
+ * and when an input is taken out of the pipeline (or renamed), naming the records that leave.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { assertBuilt, events, useProjects } from '../run/helpers.js';
@@ -65,5 +66,13 @@ describe('identity inputs that stop contributing between runs', () => {
       `raw.bill: no row of raw.bill has a value in identifier column mail (email): its 2 records link by no email. If the column was renamed at the source, name the new column in ${p.path('pipelines/people.yaml')}`,
     ]);
     expect(await p.query(`SELECT count(*)::INTEGER AS n FROM c360.map WHERE source_table = 'raw.crm'`)).toEqual([{ n: 0 }]);
+
+    // raw.bill is taken out of the pipeline: its two records leave the map.
+    await p.pipeline('people', PEOPLE.replace(/  - table: raw\.bill\n(    .*\n)+/, ''));
+    const removed = await p.run(['people', '--json']);
+    expect(warnings(removed.stdout)).toEqual([
+      'raw.crm: raw.crm has no rows: it adds no record to the identity map',
+      `raw.bill: the previous identity map holds 2 records of raw.bill, which is not an input of ${p.path('pipelines/people.yaml')}: they leave c360.map (if the table was renamed, its records come back under new customer ids)`,
+    ]);
   });
 });
