@@ -18,8 +18,12 @@
  * - `{"data": [{…}, {…}, {…}], "meta": {…}}` read without records_path loaded one row holding
  *   the records in a column, without a word;
  * - an NDJSON body failed as "not JSON (unexpected text after the document …)" with no word
- *   that kind: http reads one JSON document per response.
+ *   that kind: http reads one JSON document per response;
+ * - a password written into the url unencoded (`http://user:${API_PASSWORD}@host/` with
+ *   `p@ss/w:rd#1`) made the host `ss`: the request went there (a DNS lookup of part of the
+ *   password) and the failure printed `GET http://ss/w:rd`.
  */
+import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -231,5 +235,29 @@ describe('http source, second review, through the CLI', () => {
     expect(other.code, show(other)).toBe(1);
     expect(other.stderr).toContain('is not JSON (unexpected text after the document at character 9');
     expect(other.stderr).not.toContain('newline-delimited');
+  });
+
+  it('a url that a password with a #, / or @ unencoded has bent is refused before any request, without printing it', async () => {
+    const p = await newProject();
+    const file = await p.pipeline('p', pipeline('/basic').replace(`url: ${api.origin}`, `url: http://user:\${API_PASSWORD}@${api.origin.slice('http://'.length)}`));
+    const line = readFileSync(file, 'utf8').split('\n').findIndex((l) => l.includes('url:')) + 1;
+    for (const password of ['p@ss/w:rd#1', 'p@ss/w:rd']) {
+      const r = await p.floe(['run', 'p'], { API_PASSWORD: password });
+      expect(r.code, show(r)).toBe(2);
+      expect(r.stderr).toContain(`pipelines/p.yaml:${line}:8: source.url has `);
+      expect(r.stderr).toContain("must be percent-encoded: %23, %2F, %3F, %40");
+      for (const piece of ['ss/w', 'w:rd', password]) expect(r.stdout + r.stderr).not.toContain(piece);
+    }
+    expect(api.hits.get('/basic')).toBeUndefined();
+
+    // Encoded, it is the Basic credential it was meant to be.
+    let auth: string | undefined;
+    api.routes.set('/basic', (q, res) => {
+      auth = q.headers.authorization;
+      json(res, [{ id: 1 }]);
+    });
+    const ok = await p.floe(['run', 'p'], { API_PASSWORD: encodeURIComponent('p@ss/w:rd#1') });
+    expect(ok.code, show(ok)).toBe(0);
+    expect(auth).toBe(`Basic ${Buffer.from('user:p@ss/w:rd#1').toString('base64')}`);
   });
 });
