@@ -347,7 +347,9 @@ describe('floe snapshot tag|branch|rollback --json on failure', () => {
   it('ends stdout with an end event (status error, kind), as maintain and compact do; stdout was empty', async () => {
     for (const [args, code, kind] of [
       [['snapshot', 'tag', 'raw.t', 'v1', '--snapshot', '42', '--json'], 1, 'not-found'],
-      [['snapshot', 'tag', 'raw.t', 'v1', '--snapshot', 'abc', '--json'], 2, 'usage'],
+      // Not digits: read as a tag or branch name, which raw.t lacks.
+      [['snapshot', 'tag', 'raw.t', 'v1', '--snapshot', 'abc', '--json'], 1, 'not-found'],
+      [['snapshot', 'tag', 'raw.t', 'v1', '--snapshot', 'main', '--as-of', 'soon', '--json'], 2, 'usage'],
       [['snapshot', 'branch', 'raw.t', 'main', '--drop', '--json'], 2, 'usage'],
       [['snapshot', 'rollback', 'raw.t', '--to-snapshot', '42', '--json'], 1, 'not-found'],
       [['snapshot', 'rollback', 'raw.nope', '--to-time', '2026-01-01', '--json'], 1, 'not-found'],
