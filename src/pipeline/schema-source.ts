@@ -175,7 +175,9 @@ export const httpSource = z.strictObject({
   pagination: pagination.optional(),
   incremental: httpIncremental.optional(),
   // prefault, not default: the default is text parsed like a written value, so it reads '30s' in the JSON Schema.
-  timeout: duration.prefault('30s'),
+  timeout: duration
+    .refine((ms) => ms > 0, { error: 'must be above 0: each attempt gets this long to answer, redirects and body included (0s would fail every request)' })
+    .prefault('30s'),
   retries: z
     .strictObject({
       max: nonNegativeInt.default(3),

@@ -21,7 +21,9 @@
  *   that kind: http reads one JSON document per response;
  * - a password written into the url unencoded (`http://user:${API_PASSWORD}@host/` with
  *   `p@ss/w:rd#1`) made the host `ss`: the request went there (a DNS lookup of part of the
- *   password) and the failure printed `GET http://ss/w:rd`.
+ *   password) and the failure printed `GET http://ss/w:rd`;
+ * - `timeout: 0s` was valid, and every request then failed ("no complete response within
+ *   0 ms", after the retries, with the hint to check that the API is up).
  */
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -259,5 +261,16 @@ describe('http source, second review, through the CLI', () => {
     const ok = await p.floe(['run', 'p'], { API_PASSWORD: encodeURIComponent('p@ss/w:rd#1') });
     expect(ok.code, show(ok)).toBe(0);
     expect(auth).toBe(`Basic ${Buffer.from('user:p@ss/w:rd#1').toString('base64')}`);
+  });
+
+  it('timeout: 0s is a config error at its line:col; nothing is requested', async () => {
+    const p = await newProject();
+    await p.pipeline('p', pipeline('/never').replace('  timeout: 5s', '  timeout: 0s'));
+    for (const command of [['validate'], ['run', 'p']]) {
+      const r = await p.floe(command, env);
+      expect(r.code, show(r)).toBe(2);
+      expect(r.stderr).toContain('pipelines/p.yaml:5:12: source.timeout: must be above 0');
+    }
+    expect(api.hits.get('/never')).toBeUndefined();
   });
 });
