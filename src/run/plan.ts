@@ -9,6 +9,8 @@ import { parseTableIdentifier } from '../catalog/identifier.js';
 import { FloeError } from '../errors.js';
 import { openEngine, type Engine } from '../engine/duckdb.js';
 import { schemaFromColumns } from '../engine/infer-schema.js';
+import { buildPartitionSpec, buildSortOrder } from '../iceberg/metadata-builder.js';
+import { assignFreshIds } from '../iceberg/schema.js';
 import { quoteIdent } from '../engine/sql.js';
 import { readMapKeys } from '../ingest/map-keys.js';
 import { reconcileColumns } from '../ingest/reconcile.js';
@@ -142,6 +144,14 @@ export async function planPipeline(
     const incoming = schemaFromColumns(typed);
     if (!table) {
       out.schema = incoming.fields.map((f) => `create column ${f.name} ${typeof f.type === 'string' ? f.type : f.type.type}`);
+      // The spec and sort order the run creates the table with, bound to these columns (metadata-builder.ts prepare).
+      try {
+        const columns = assignFreshIds(incoming, 1);
+        buildPartitionSpec(columns, partitionBy, 0);
+        buildSortOrder(columns, sortBy, 1);
+      } catch (e) {
+        out.problems.push(`${p.target.table}: ${redact(e instanceof FloeError ? e.message : String(e))}`);
+      }
     } else {
       const mapKeys = await readMapKeys(engine, sql, currentSchema(table.metadata), incoming, `read the map keys of the source of ${lp.name}`);
       const r = reconcileColumns(currentSchema(table.metadata), incoming, p.target.table, p.target.on_schema_change, undefined, table.metadata['last-column-id'], mapKeys);
