@@ -1,7 +1,8 @@
 /**
  * A target below one default row group (122,880 rows) of data: files roll only at row-group
  * boundaries, so the compaction used to write files above max-file-size, which the next
- * compaction picked again and rewrote, on every run. The row group now follows the target.
+ * compaction picked again and rewrote, on every run. The row group now follows the target,
+ * and such writes run on one thread so that files roll evenly (the test engine has two).
  */
 import { describe, expect, it } from 'vitest';
 import { compactTable } from '../../src/table/compact/execute.js';
@@ -15,9 +16,9 @@ describe('compaction to a small target', () => {
   it('writes files within the thresholds, so a second compaction has nothing to do', async () => {
     const id = { namespace: ['db'], name: 'small_target' };
     await createEmpty(env, id);
-    await appendTinyFiles(env, id, 0, 6, 15_000); // 90,000 rows, under one default row group
+    await appendTinyFiles(env, id, 0, 6, 20_000); // 120,000 rows, under one default row group of 122,880
     const sum = await checksum(env, id);
-    const o = { catalog: env.catalog, io: env.io, engine: env.engine, id, strategy: parseStrategy({}), targetFileSizeBytes: 128n * KiB, minInputFiles: 2 };
+    const o = { catalog: env.catalog, io: env.io, engine: env.engine, id, strategy: parseStrategy({}), targetFileSizeBytes: 128n * KiB };
 
     const first = await compactTable(o);
     expect(first.commits).toHaveLength(1);
@@ -25,10 +26,10 @@ describe('compaction to a small target', () => {
     const min = first.plan.thresholds.min;
     const after = await liveFiles(env, id);
     expect(after.data.length).toBeGreaterThan(1);
-    // Every file but the last of the write is at least the minimum, and none is above the maximum.
-    const sizes = after.data.map((t) => t.file.file_size_in_bytes).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-    expect(sizes.filter((s) => s > max)).toEqual([]);
-    expect(sizes.slice(1).filter((s) => s < min)).toEqual([]);
+    // None is above the maximum (one file of all rows was, before), and only the last one
+    // written, the remainder, may be below the minimum.
+    expect(after.data.filter((t) => t.file.file_size_in_bytes > max).map((t) => t.file.file_size_in_bytes)).toEqual([]);
+    expect(after.data.filter((t) => t.file.file_size_in_bytes < min).length).toBeLessThanOrEqual(1);
     expect(await checksum(env, id)).toEqual(sum);
 
     const second = await compactTable(o);

@@ -225,7 +225,8 @@ async function rewriteBatch(
     for (const unit of units) {
       const selectSql = (await tableScanSql({ engine: o.engine, io: table.io, metadata: m, table: name, plan: { ...scanPlan, dataFiles: unit.tasks } })).sql;
       const orderBy = await orderSql(o.engine, order, selectSql, name);
-      const written = await writeDataFiles({
+      const rowGroupSize = o.rowGroupSize ?? rowGroupRows(target, unit.tasks);
+      const write = () => writeDataFiles({
         engine: o.engine,
         selectSql,
         schema,
@@ -234,9 +235,14 @@ async function rewriteBatch(
         outputDir: staging,
         fileNamePrefix: randomUUID(),
         ...(orderBy !== undefined ? { orderBy } : {}),
-        rowGroupSize: o.rowGroupSize ?? rowGroupRows(target, unit.tasks),
+        rowGroupSize,
         table: name,
       });
+      // A file of a few row groups: with several threads DuckDB's file rotation lets row groups
+      // in flight land past the target, so files came out uneven (52 to 162 KiB for 128 KiB)
+      // and the next compaction rewrote the small ones. One thread rolls them evenly, as the
+      // sorted writes (which run on one thread anyway) do.
+      const written = rowGroupSize < DEFAULT_ROW_GROUP_ROWS && orderBy === undefined ? await oneThread(o.engine, write) : await write();
       for (const wf of written) {
         const partition = unit.partition ?? wf.dataFile.partition;
         const dir = spec.fields.length ? joinLocation(m.location, 'data', partitionPath(spec, schema, partition)) : joinLocation(m.location, 'data');
@@ -321,6 +327,19 @@ function rowGroupRows(target: bigint, tasks: readonly ScanTask[]): number {
   const perGroup = (target * rows) / bytes / BigInt(ROW_GROUPS_PER_FILE);
   if (perGroup >= BigInt(DEFAULT_ROW_GROUP_ROWS)) return DEFAULT_ROW_GROUP_ROWS;
   return Math.max(MIN_ROW_GROUP_ROWS, Number(perGroup));
+}
+
+/** Runs `f` with DuckDB on one thread, then restores the thread count. */
+async function oneThread<T>(engine: Engine, f: () => Promise<T>): Promise<T> {
+  const [row] = await engine.all(`SELECT current_setting('threads')::BIGINT AS t`, 'read the thread count');
+  const threads = Number(row!.t);
+  if (threads <= 1) return f();
+  await engine.run('SET threads = 1', 'switch to one thread for a compaction write');
+  try {
+    return await f();
+  } finally {
+    await engine.run(`SET threads = ${threads}`, 'restore the thread count');
+  }
 }
 
 /** The ORDER BY of a write unit: the sort order, or the Z-value scaled to the unit's own ranges. */
