@@ -6,6 +6,9 @@
  *   (duckdb-iceberg's lineitem_iceberg_gz: location `./lineitem_iceberg_gz`, manifest list
  *   `lineitem_iceberg_gz/metadata/…`) got a --map-location hint that maps nothing; following it
  *   failed again with a generic hint. The hint now maps the prefix the files are stored under;
+ * - a copy of a table whose original is still in place (another warehouse) was adopted at the
+ *   original's location: floe read the original's files and wrote, expired and purged there.
+ *   It is refused without --map-location, whose hint reads the copy;
  * - dropping a table registered with --map-location said its files remain under the stored
  *   location (`s3a://hyperparam-iceberg/…`, where they are not); it now names the folder they
  *   are in and the register command (with its mappings) that adopts them again;
@@ -46,6 +49,30 @@ describe('register: the --map-location hint', () => {
     expect(hint, show(r)).toBe(`--map-location lineitem_iceberg_gz=${copy}`);
     await floeOk(project, ['table', 'register', 'dk.lineitem', copy, ...hint!.split(' ')]);
     expect(await count('dk.lineitem')).toBe(111968);
+  });
+});
+
+describe('register: a copy whose original is still in place', () => {
+  it('is refused without --map-location (it would commit and purge in the original), and read from the copy with it', async () => {
+    const other = await writeProject(await tmp());
+    await writeFile(path.join(other, 'a.csv'), 'id,name\n1,a\n2,b\n');
+    await floeOk(other, ['load', 'ns.orig', path.join(other, 'a.csv')]);
+    const original = path.join(other, 'warehouse', 'ns', 'orig');
+    const copy = path.join(copies, 'orig-copy');
+    await cp(original, copy, { recursive: true });
+    const before = (await readdir(original, { recursive: true })).sort();
+
+    const r = await floeIn(project, ['table', 'register', 'cp.orig', copy]);
+    expectFailure(r, 2, [`its metadata says the table lives at ${original}, not at ${copy}`]);
+    const hint = /read it there: add (--map-location \S+?);/.exec(r.stderr)?.[1];
+    expect(hint, show(r)).toBe(`--map-location ${original}=${copy}`);
+    await floeOk(project, ['table', 'register', 'cp.orig', copy, ...hint!.split(' ')]);
+    await writeFile(path.join(copies, 'more.csv'), 'id,name\n3,c\n');
+    await floeOk(project, ['load', 'cp.orig', path.join(copies, 'more.csv')]);
+    expect(await count('cp.orig')).toBe(3);
+    // The original table's folder is as it was; the copy took the new files.
+    expect((await readdir(original, { recursive: true })).sort()).toEqual(before);
+    expect((await readdir(path.join(copy, 'data'))).length).toBe(2);
   });
 });
 

@@ -12,6 +12,7 @@ import { formatTableId, type Catalog, type LocationMapping } from '../../catalog
 import { parseTableIdentifier } from '../../catalog/identifier.js';
 import { alreadyExists, FloeError, isFloeError, notFound, usageError } from '../../errors.js';
 import type { FileIO } from '../../io/fileio.js';
+import type { TableMetadata } from '../../iceberg/types.js';
 import { MappedFileIO } from '../../io/mapped.js';
 import { readMetadataFile } from '../../table/load.js';
 import { locationKey } from '../../table/reachable.js';
@@ -66,6 +67,7 @@ export default async function register(
           });
         }
       }
+      if (!mappings.length) refuseCopyElsewhere(tableName, metadata, location);
       // Without a mapping, new commits go to the stored location: that must not be another entry's either.
       await refuseSecondEntry(catalog, tableName, location, mappings.length ? undefined : metadata.location);
       await refuseCaseTwin(catalog, id, 'usage');
@@ -100,6 +102,29 @@ function mappingHint(stored: string, list: string, metadataFile: string, mapping
   if (from === root || from.replace(/^file:(\/\/)?/, '') === root || mappings.some((m) => list.startsWith(m.from))) return undefined;
   const says = from === location ? `the table lives at ${from}` : `the table lives at ${location} and names its files ${from}/…`;
   return `its metadata says ${says}, but the metadata file is under ${root}; if the table was copied here, add --map-location ${from}=${root}`;
+}
+
+/**
+ * A metadata file in `<root>/metadata/` of a table whose metadata says it lives elsewhere,
+ * with the files still there (a copy made while the original is in place, for example in
+ * another catalog's warehouse): adopted as it is, floe would read the original's files and
+ * commit, expire and purge under the original's location, deleting files the original still
+ * reads. Refused without --map-location, which reads the copy (or, given as LOCATION=LOCATION,
+ * adopts the files where the metadata says they are). A metadata file under the table's
+ * `write.metadata.path` is where its writer put it and is accepted.
+ */
+function refuseCopyElsewhere(tableName: string, metadata: TableMetadata, metadataFile: string): void {
+  const root = metadataRoot(metadataFile);
+  if (root === undefined) return;
+  const stored = locationKey(metadata.location).replace(/\/+$/, '');
+  if (root === `${stored}/`) return;
+  const metadataPath = metadata.properties?.['write.metadata.path'];
+  if (metadataPath && locationKey(metadataFile).startsWith(`${locationKey(metadataPath).replace(/\/+$/, '')}/`)) return;
+  const here = root.replace(/\/$/, '');
+  throw usageError(`cannot register ${tableName}: its metadata says the table lives at ${metadata.location}, not at ${here} where this metadata file is; registered as it is, floe would read that table's files and commit, expire and purge there`, {
+    context: { table: tableName, file: metadataFile },
+    hint: `if ${here} is a copy, read it there: add --map-location ${metadata.location.replace(/\/+$/, '')}=${here}; to adopt the table at ${metadata.location} itself, register a metadata file from its metadata/ folder (or give --map-location ${metadata.location.replace(/\/+$/, '')}=${metadata.location.replace(/\/+$/, '')})`,
+  });
 }
 
 /**
