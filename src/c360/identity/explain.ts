@@ -17,6 +17,8 @@ export interface ExplainIdentifier {
   key: string;
   /** Why the value links nothing (blocked.ts reason). */
   blocked?: string;
+  /** The key was cut by max_per_profile in the run that wrote the map: it links nothing. */
+  cut?: true;
 }
 
 export interface ExplainRecord {
@@ -86,6 +88,13 @@ export async function explainCustomer(engine: Engine, o: ExplainOptions): Promis
     `SELECT r.source_table, r.source_id, i.kind, i.value, i.key, i.blocked FROM ${REC} r JOIN ${IDS} i USING (rec) ORDER BY r.source_table, r.source_id, i.kind`,
     'read the identifiers of the customer',
   );
+  // Keys cut by max_per_profile in the run that wrote the map (identity_changes holds every run's).
+  const cut = new Set<string>();
+  if (o.changes) {
+    const run = o.runId !== undefined ? ` AND run_id = ${quoteLiteral(o.runId)}` : '';
+    const rows = await engine.all(`SELECT DISTINCT identifier_kind AS kind, identifier_value AS key FROM ${quoteIdent(o.changes)} WHERE change = 'cut'${run}`, 'read the cut links');
+    for (const r of rows) cut.add(`${r.kind}\u0000${r.key}`);
+  }
   const byRecord = new Map<string, ExplainRecord>();
   for (const m of members) byRecord.set(`${m.source_table}:${m.source_id}`, { source_table: String(m.source_table), source_id: String(m.source_id), present: false, identifiers: [] });
   const present = await engine.all(`SELECT source_table, source_id FROM ${REC}`, 'list the records found');
@@ -96,18 +105,15 @@ export async function explainCustomer(engine: Engine, o: ExplainOptions): Promis
   const links = new Map<string, ExplainLink>();
   for (const row of ids) {
     const ref = `${row.source_table}:${row.source_id}`;
-    const id: ExplainIdentifier = { kind: String(row.kind), value: String(row.value), key: String(row.key), ...(row.blocked !== null ? { blocked: String(row.blocked) } : {}) };
+    const isCut = row.blocked === null && cut.has(`${String(row.kind)}\u0000${String(row.key)}`);
+    // A cut key is marked on the record too: it may link the record to other customers' records
+    // only (no second record of this customer), and would otherwise read as an unexplained non-match.
+    const id: ExplainIdentifier = { kind: String(row.kind), value: String(row.value), key: String(row.key), ...(row.blocked !== null ? { blocked: String(row.blocked) } : {}), ...(isCut ? { cut: true as const } : {}) };
     byRecord.get(ref)?.identifiers.push(id);
     const lk = `${id.kind}\u0000${id.key}`;
     const link = links.get(lk) ?? { kind: id.kind, key: id.key, records: [], ...(id.blocked ? { ignored: `blocked (${id.blocked})` } : {}) };
     link.records.push(ref);
     links.set(lk, link);
-  }
-  const cut = new Set<string>();
-  if (o.changes) {
-    const run = o.runId !== undefined ? ` AND run_id = ${quoteLiteral(o.runId)}` : '';
-    const rows = await engine.all(`SELECT DISTINCT identifier_kind AS kind, identifier_value AS key FROM ${quoteIdent(o.changes)} WHERE change = 'cut'${run}`, 'read the cut links');
-    for (const r of rows) cut.add(`${r.kind}\u0000${r.key}`);
   }
   const shared = [...links.entries()]
     .filter(([, l]) => l.records.length > 1)

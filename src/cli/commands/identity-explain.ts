@@ -77,7 +77,7 @@ export function explanationText(e: Explanation): string {
       e.records.map((r) => [
         r.source_table,
         r.source_id,
-        r.present ? r.identifiers.map((i) => `${i.kind}=${i.value}${i.blocked ? ` (blocked: ${i.blocked})` : ''}`).join(', ') || '(none)' : '(no longer in the input table)',
+        r.present ? r.identifiers.map((i) => `${i.kind}=${i.value}${i.blocked ? ` (blocked: ${i.blocked})` : ''}${i.cut ? ' (cut by max_per_profile)' : ''}`).join(', ') || '(none)' : '(no longer in the input table)',
       ]),
     ),
   );
