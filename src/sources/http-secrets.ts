@@ -45,7 +45,7 @@ export function maskedParts(text: string, redact: Redactor): string[] {
  * A redactor for the echoed forms of the secrets the request carries (in its URL, headers and
  * body), as `redact` finds them; to be applied before `redact`.
  */
-export function echoRedactor(req: HttpRequest, redact: Redactor, more: readonly string[] = []): Redactor {
+export function echoRedactor(req: HttpRequest, redact: Redactor): Redactor {
   const texts: string[] = [...Object.values(req.headers)];
   for (const [, v] of req.url.searchParams) texts.push(v);
   for (const segment of req.url.pathname.split('/')) {
@@ -56,11 +56,10 @@ export function echoRedactor(req: HttpRequest, redact: Redactor, more: readonly 
     }
   }
   if (req.body !== undefined) collectStrings(JSON.parse(req.body) as unknown, texts);
-  const secrets = [...more, ...texts.flatMap((t) => maskedParts(t, redact))];
+  const secrets = texts.flatMap((t) => maskedParts(t, redact));
   const forms = secrets.flatMap(echoedForms);
   if (forms.length === 0) return (t) => t;
-  const mask = createRedactor(forms);
-  return (t) => mask(t);
+  return createRedactor(forms);
 }
 
 function collectStrings(v: unknown, out: string[]): void {
