@@ -72,6 +72,10 @@ export function rowsSchema(columns: readonly RowColumn[]): Schema {
 
 /** Appends the rows in one snapshot, or returns undefined when the table needs the DuckDB writer. */
 export async function appendRowsWithoutEngine(o: AppendRowsOptions): Promise<AppendRowsResult | undefined> {
+  return appendOnce(o, true);
+}
+
+async function appendOnce(o: AppendRowsOptions, mayJoin: boolean): Promise<AppendRowsResult | undefined> {
   const name = formatTableId(o.id);
   const incoming = rowsSchema(o.columns);
   const { table, pendingCreate } = await loadOrNew(o, incoming);
@@ -96,6 +100,8 @@ export async function appendRowsWithoutEngine(o: AppendRowsOptions): Promise<App
   const location = joinLocation(m.location, 'data', `${randomUUID()}-00000.parquet`);
   const written: string[] = [];
   const metadataFiles: string[] = [];
+  // Set when another command created the table meanwhile in another folder than ours.
+  let appendToTheirs = false;
   try {
     await o.io.write(location, parquet.bytes, { createOnly: true });
     written.push(location);
@@ -134,7 +140,14 @@ export async function appendRowsWithoutEngine(o: AppendRowsOptions): Promise<App
       // Another command created the table meanwhile: append to it when its layout is ours.
       if (!(e instanceof FloeError && e.kind === 'already-exists')) throw e;
       const theirs = await loadTable(o.catalog, o.io, o.id).catch(() => undefined);
-      if (!theirs || !sameLayout(theirs.metadata, m)) throw e;
+      if (!theirs) throw e;
+      if (!sameLayout(theirs.metadata, m)) {
+        // Their table took another folder (new-table.ts: it found our metadata file there
+        // before our catalog entry, or we found theirs), or another layout: the rows are
+        // written again, as an append to their table.
+        appendToTheirs = mayJoin;
+        throw e;
+      }
       const unused = metadataFiles.splice(0);
       const c = await commitTable(o.catalog, o.io, o.id, build);
       await Promise.all(unused.map((l) => o.io.delete(l).catch(() => undefined)));
@@ -143,6 +156,10 @@ export async function appendRowsWithoutEngine(o: AppendRowsOptions): Promise<App
   } catch (e) {
     // Nothing references these files unless the commit's outcome is unknown (table/commit.ts).
     await discardUncommitted(o.io, [...written, ...metadataFiles], e);
+    if (appendToTheirs) {
+      const r = await appendOnce(o, false);
+      return r && { ...r, attempts: r.attempts + 1 };
+    }
     throw e;
   }
 }
