@@ -245,7 +245,10 @@ async function attemptOnce(req: HttpRequest, opts: RequestOptions): Promise<Atte
               method,
               url,
               reason: `redirected (${res.status}) to another origin, ${next.origin}, with a secret of the pipeline in its ${carried}; floe does not follow it`,
-              hint: 'If the API has moved, set the source url to its new address.',
+              hint:
+                next.hostname === url.hostname && url.protocol === 'http:' && next.protocol === 'https:'
+                  ? 'The API moves http: requests to https:; write https:// in the source url (floe sends the pipeline\'s secrets only to the origin of the url).'
+                  : 'If the API has moved, set the source url to its new address.',
             };
           }
           const kept = Object.fromEntries(Object.entries(headers).filter(([k]) => NEUTRAL_HEADERS.has(k.toLowerCase())));

@@ -2,11 +2,15 @@
  * The pure parts behind test/sources/http-review2-cli.test.ts: the echoed forms of a secret
  * and the secret stretches of a masked text (http-secrets.ts), where a redirect URL carries a
  * secret, and the pager's end on an empty page that points back to a page read (Link paging
- * too, which the CLI test does not drive).
+ * too, which the CLI test does not drive), and the hint of a redirect from http: to https: on
+ * the same host that would take a query secret along.
  */
-import { describe, expect, it } from 'vitest';
+import { createServer } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedactor } from '../../src/pipeline/secrets.js';
 import { createPager, type PageOutcome } from '../../src/sources/http-paging.js';
+import { closeLocal, listenLocal } from '../helpers/local-http.js';
+import { request } from '../../src/sources/http-request.js';
 import { echoedForms, echoRedactor, maskedParts, secretInUrl } from '../../src/sources/http-secrets.js';
 
 const SECRET = 'tk_Rv7q+Secret/Value==';
@@ -63,5 +67,29 @@ describe('pager: an empty page pointing back to a page read', () => {
     loop.first(base);
     loop.next(page(1, { link: '</items?p=2>; rel="next"' }), base);
     expect(loop.next(page(3, { link: '</items?p=2>; rel="next"' }), base)).toMatchObject({ kind: 'error', detail: 'the next link of page 2 points to a page already read; paging would never end' });
+  });
+});
+
+describe('a redirect from http: to https: on the same host with a secret in the query', () => {
+  const server = createServer((req, res) => {
+    res.writeHead(301, { location: `https://127.0.0.1:1${req.url ?? '/'}` });
+    res.end();
+  });
+  let origin = '';
+  beforeAll(async () => {
+    origin = await listenLocal(server);
+  });
+  afterAll(() => closeLocal(server));
+
+  it('is not followed, and the hint says to write https:// in the url', async () => {
+    const url = new URL(`${origin}/items`);
+    url.searchParams.set('api_key', SECRET);
+    const e = await request({ url, method: 'GET', headers: {} }, { pipeline: 'p', timeoutMs: 5000, retries: { max: 0, backoff: 10 }, redact }).then(
+      () => undefined,
+      (x: unknown) => x as Error & { hint?: string },
+    );
+    expect(e).toBeInstanceOf(Error);
+    expect(e!.message).toBe(`pipeline p: GET ${origin}/items?api_key=*** failed: redirected (301) to another origin, https://127.0.0.1:1, with a secret of the pipeline in its query parameter "api_key"; floe does not follow it (attempt 1; not retried)`);
+    expect(e!.hint).toMatch(/^The API moves http: requests to https:; write https:\/\/ in the source url/);
   });
 });
