@@ -6,6 +6,7 @@ import type { LoadedPipeline } from '../pipeline/load.js';
 import type { IdentityPipeline } from '../pipeline/schema-pipeline.js';
 import { loadTable } from '../table/load.js';
 import { changesTable } from './identity-inputs.js';
+import { plural } from '../text-table.js';
 import { currentSnapshot } from '../table/snapshot-select.js';
 
 export interface IdentityPlanLines {
@@ -29,7 +30,7 @@ export async function planIdentity(lp: LoadedPipeline, catalog: Catalog, io: Fil
   for (const i of p.inputs) {
     const n = await rows(i.table);
     const what = `identifiers ${Object.entries(i.identifiers).map(([k, c]) => `${k}=${c}`).join(', ')}`;
-    lines.push(`input ${i.table} (${n === undefined ? 'not created yet: an upstream pipeline must run first' : `${n} rows`}): id ${i.source_id}, ${what}`);
+    lines.push(`input ${i.table} (${n === undefined ? 'not created yet: an upstream pipeline must run first' : `${plural(BigInt(n), 'row')}`}): id ${i.source_id}, ${what}`);
   }
   const outs: [string, string, string][] = [
     ['identity_map', p.outputs.identity_map, 'overwrite'],
@@ -40,7 +41,7 @@ export async function planIdentity(lp: LoadedPipeline, catalog: Catalog, io: Fil
   for (const [what, table, mode] of outs) {
     const n = await rows(table);
     if (what === 'profiles') exists = n !== undefined;
-    lines.push(`output ${what} ${table} (${mode}; ${n === undefined ? 'new table' : `${n} rows now`})`);
+    lines.push(`output ${what} ${table} (${mode}; ${n === undefined ? 'new table' : `${plural(BigInt(n), 'row')} now`})`);
   }
   const limits = Object.entries(p.match.max_per_profile).map(([k, n]) => `${k} ≤ ${n}`);
   if (limits.length) lines.push(`max_per_profile ${limits.join(', ')}`);

@@ -29,6 +29,7 @@ import { PROFILES } from '../c360/identity/survive.js';
 import { resolveIdentities } from '../c360/identity/resolve.js';
 import { openEngine } from '../engine/duckdb.js';
 import { quoteIdent, quoteLiteral } from '../engine/sql.js';
+import { plural } from '../text-table.js';
 import { commitPreparedWrites, prepareWrite, type PreparedWrite, type WriteTableOptions, type WriteTableResult } from '../ingest/write-table.js';
 import type { LoadedPipeline } from '../pipeline/load.js';
 import type { IdentityPipeline } from '../pipeline/schema-pipeline.js';
@@ -225,7 +226,7 @@ export async function runIdentityPipeline(ctx: RunContext, lp: LoadedPipeline): 
       snapshotId: profiles!.snapshotId,
       durationMs: Date.now() - started,
       schemaChanges: profiles!.schemaChanges,
-      note: `${r.records} records → ${r.components} customers (${r.kept} ids kept, ${r.fresh} new)${r.cuts.length ? `, ${r.cuts.length} links cut by max_per_profile` : ''}${skipped ? `, ${skipped} rows without a source id skipped` : ''}`,
+      note: `${plural(r.records, 'record')} → ${plural(r.components, 'customer')} (${plural(r.kept, 'id')} kept, ${r.fresh} new)${r.cuts.length ? `, ${plural(r.cuts.length, 'link')} cut by max_per_profile` : ''}${skipped ? `, ${plural(skipped, 'row')} without a source id skipped` : ''}`,
     };
   } finally {
     engine.close();

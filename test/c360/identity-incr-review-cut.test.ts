@@ -5,6 +5,8 @@
  * only on links two of the customer's own records share, and Ann's phone links her to other
  * customers' records only, so nothing said why she is not one customer with them. The
  * identifier is now marked "(cut by max_per_profile)" in the text and `"cut": true` in JSON.
+ * The run's note and floe plan count in the singular when there is one ("1 link cut", "1 row
+ * now"; they said "1 links", "1 rows").
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { freshCustomerId } from '../../src/c360/identity/stable-ids.js';
@@ -48,8 +50,14 @@ describe('identity max_per_profile cuts across runs', () => {
     const ids = { 1: ann, 2: ann, 3: freshCustomerId('raw.crm', '3'), 4: freshCustomerId('raw.crm', '4') };
     const map = async () => Object.fromEntries((await p.query('SELECT source_id, customer_id FROM c360.map')).map((r) => [r.source_id, r.customer_id]));
     expect(await map()).toEqual(ids);
-    await p.run(['people']);
+    const plan = await p.floe(['plan', 'people']);
+    expect(plan.stdout, show(plan)).toContain('input raw.crm (4 rows)');
+    expect(plan.stdout).toContain('output identity_changes c360.identity_changes (append; 1 row now)');
+    const second = await p.run(['people', '--json']);
     expect(await map()).toEqual(ids);
+    const commit = second.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l)).find((e) => e.event === 'commit');
+    expect(commit.note).toBe('4 records → 3 customers (3 ids kept, 0 new), 1 link cut by max_per_profile');
+
     // Each run records the cut it made (explain reads those of the run that wrote the map).
     expect(await p.query(`SELECT change, customer_id, identifier_kind, identifier_value FROM c360.identity_changes`)).toEqual([
       { change: 'cut', customer_id: ann, identifier_kind: 'phone', identifier_value: '+14155552671' },
