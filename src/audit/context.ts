@@ -14,6 +14,8 @@ export interface ReportedTable {
   action?: string;
   snapshotId?: bigint | null;
   rows?: number | bigint | null;
+  /** Files the command deleted or changed outside any commit (`floe maintain orphans`). */
+  files?: number;
 }
 
 export interface ReportedError {
@@ -30,7 +32,7 @@ export class AuditContext {
     this.errors.push({ kind, message });
   }
 
-  reportTable(table: string, detail: { action?: string; snapshotId?: bigint | null; rows?: number | bigint | null } = {}): void {
+  reportTable(table: string, detail: { action?: string; snapshotId?: bigint | null; rows?: number | bigint | null; files?: number } = {}): void {
     this.reported.push({ table, ...detail });
   }
 }

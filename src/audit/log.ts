@@ -89,7 +89,7 @@ export function summarize(r: Pick<AuditRecord, 'changes' | 'reported'>): {
     tables.add(rep.table);
     const id = rep.snapshotId === undefined || rep.snapshotId === null ? null : rep.snapshotId.toString();
     if (id !== null && !snapshotIds.includes(id)) snapshotIds.push(id);
-    changes.push({ table: rep.table, action: rep.action ?? 'reported', snapshot_id: id, rows: rep.rows === undefined || rep.rows === null ? null : Number(rep.rows) });
+    changes.push({ table: rep.table, action: rep.action ?? 'reported', snapshot_id: id, rows: rep.rows === undefined || rep.rows === null ? null : Number(rep.rows), ...(rep.files !== undefined ? { files: rep.files } : {}) });
   }
   return { tables: [...tables], snapshotIds, rowsAdded: added, rowsDeleted: deleted, changes };
 }

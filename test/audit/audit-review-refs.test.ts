@@ -3,6 +3,7 @@
  * and an expiry say which snapshots they acted on (snapshot_ids, changes.refs,
  * changes.expired_snapshots), and a command that rolls back floe.audit_log itself names it.
  */
+import { utimesSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { assertBuilt, type Project, show, useProjects } from '../run/helpers.js';
 
@@ -98,5 +99,24 @@ describe('floe.audit_log and layout changes', () => {
     ]);
     expect(rows[1]!.snapshot_ids).toBe(snapshot!['snapshot-id']);
     expect(JSON.parse(rows[1]!.changes as string)).toEqual([{ table: 'raw.u', action: 'created', snapshots: [], refs: [{ ref: 'main', type: 'branch', from: null, to: snapshot!['snapshot-id'] }] }]);
+  }, 60_000);
+});
+
+describe('floe.audit_log and floe maintain orphans', () => {
+  it('names the table whose orphan files were deleted, and how many; a dry run names none', async () => {
+    const p = await newProject();
+    await p.write('data/a.csv', 'id\n1\n');
+    const load = await p.floe(['load', 'raw.t', p.path('data/a.csv')]);
+    expect(load.code, show(load)).toBe(0);
+    const old = new Date(Date.now() - 5 * 86_400_000);
+    for (const name of ['stray-1.parquet', 'stray-2.parquet']) utimesSync(await p.write(`warehouse/raw/t/data/${name}`, 'x'), old, old);
+    for (const args of [['--dry-run'], []]) {
+      const r = await p.floe(['maintain', 'orphans', 'raw.t', '--older-than', '1d', ...args]);
+      expect(r.code, show(r)).toBe(0);
+    }
+    const rows = await p.query("SELECT tables, changes FROM floe.audit_log WHERE command = 'maintain orphans' ORDER BY started_at");
+    expect(rows[0]).toMatchObject({ tables: '', changes: '[]' });
+    expect(rows[1]!.tables).toBe('raw.t');
+    expect(JSON.parse(rows[1]!.changes as string)).toEqual([{ table: 'raw.t', action: 'deleted orphan files', snapshot_id: null, rows: null, files: 2 }]);
   }, 60_000);
 });

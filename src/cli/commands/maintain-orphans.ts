@@ -5,6 +5,7 @@
  * and JSON mode alike.
  */
 import type { Command } from 'commander';
+import { currentAudit } from '../../audit/context.js';
 import { parseTableIdentifier } from '../../catalog/identifier.js';
 import { removeOrphanFiles } from '../../table/orphans-run.js';
 import { checkOrphanAge, ORPHAN_DEFAULT_AGE_MS } from '../../table/orphans.js';
@@ -30,6 +31,8 @@ export default async function maintainOrphans(tableName: string, opts: OrphanCli
     out.event('start', { command: 'maintain orphans', table: tableName, dry_run: !!opts.dryRun });
     const r = await withProject(globalsOf(cmd), ({ catalog, io }) => removeOrphanFiles(catalog, io, id, { olderThanMs, dryRun: opts.dryRun })).catch(endOnError(out, started));
     const bytes = r.plan.delete.reduce((a, f) => a + f.size, 0);
+    // No commit shows the deletes: the audit row names the table and how many files went.
+    if (!r.dryRun && r.deleted.length + r.aborted.length > 0) currentAudit()?.reportTable(r.table, { action: 'deleted orphan files', files: r.deleted.length + r.aborted.length });
     out.event('end', {
       status: 'ok',
       dry_run: r.dryRun,
