@@ -75,11 +75,12 @@ export async function dropTable(catalog: Catalog, io: FileIO, id: TableIdentifie
   const k = metadataFile.lastIndexOf('/metadata/');
   const reachedAt = { location: mappings.length > 0 && mapped === location && k > 0 ? metadataFile.slice(0, k) : mapped, metadataFile, mappings };
   const others = opts.purge && location ? await nestedTableRoots(catalog, id, location) : [];
+  // Read before the entry goes: a failure to read the metadata's files leaves the table as it was.
+  const own = opts.purge && loaded && location ? await ownFiles(loaded.io, loaded.metadata, entry.metadataLocation, location, table) : null;
   await catalog.dropTable(id);
-  if (!opts.purge || !loaded || !location) {
+  if (!opts.purge || !loaded || !location || !own) {
     return { table, location, reachedAt, unreadable, purged: false, deleted: [], failedDeletes: [], removedFolders: [], keptForOtherTables: [], keptNotTheTables: [] };
   }
-  const own = await ownFiles(loaded.io, loaded.metadata, entry.metadataLocation, location, table);
   const files: string[] = [];
   const notTheTables: string[] = [];
   for await (const f of loaded.io.list(`${location}/`)) {

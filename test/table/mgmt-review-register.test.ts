@@ -17,10 +17,10 @@
  *   names and what is under <location>/data/ and <location>/metadata/, and lists what it kept;
  * - a purge that deleted one file said "1 files".
  */
-import { cp, mkdir, readdir, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { assertBuilt, expectFailure, floeIn, floeOk, show, useTmpDirs, writeProject } from '../cli/helpers.js';
+import { assertBuilt, catalogTables, expectFailure, floeIn, floeOk, show, useTmpDirs, writeProject } from '../cli/helpers.js';
 
 const FIXTURES = path.join(import.meta.dirname, '../../../shared/fixtures/iceberg');
 const tmp = useTmpDirs('floe-mgmt-register-');
@@ -105,6 +105,20 @@ describe('drop of a table registered with --map-location', () => {
     expect(r.stderr, show(r)).toContain(`kept 2 files under ${copy} that the table's metadata does not name`);
     expect(r.stderr, show(r)).toContain(`${copy}/README.txt, ${copy}/other/metadata/v1.metadata.json`);
     expect((await readdir(copy, { recursive: true })).sort()).toEqual(['README.txt', 'other', 'other/metadata', 'other/metadata/v1.metadata.json']);
+  });
+
+  it('--purge that cannot read a manifest fails before the catalog entry goes, deleting nothing', async () => {
+    await writeFile(path.join(copies, 'h.csv'), 'id,name\n1,a\n');
+    await floeOk(project, ['load', 'ns.half', path.join(copies, 'h.csv')]);
+    const meta = path.join(project, 'warehouse', 'ns', 'half', 'metadata');
+    const manifest = (await readdir(meta)).find((f) => f.endsWith('-m0.avro'))!;
+    // A folder where the manifest was: an io error, not a missing file.
+    await rm(path.join(meta, manifest));
+    await mkdir(path.join(meta, manifest));
+    const before = (await readdir(path.join(project, 'warehouse', 'ns', 'half'), { recursive: true })).sort();
+    expectFailure(await floeIn(project, ['table', 'drop', 'ns.half', '--purge']), 1, [`cannot read manifest`]);
+    expect(catalogTables(project)).toContain('ns.half');
+    expect((await readdir(path.join(project, 'warehouse', 'ns', 'half'), { recursive: true })).sort()).toEqual(before);
   });
 
   it('a purge of a table with one file says "1 file"', async () => {
