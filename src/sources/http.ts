@@ -65,16 +65,16 @@ export function httpSource(config: HttpConfig): Source {
   return {
     kind: 'http',
     async extract(ctx: SourceContext): Promise<Extracted> {
-      // The pipeline's own secret values (an Authorization header, a password in the URL) are
-      // masked here too, whatever the context's redactor knows.
-      // So is the Basic credential made from a user and password in the URL: a server that
-      // echoes the Authorization header in an error body must not print it (base64 is no mask).
       const setting = { pipeline: ctx.pipeline, file: ctx.pipelineFile, projectDir: ctx.projectDir };
       refuseUnencodedUrl(config.url, setting);
       const req = buildRequest(config, ctx.pipeline);
       // The read's lower bound, for an API that filters (http-incremental.ts); the runner keeps only the rows above the watermark either way.
       const bound = ctx.cursor ? boundParam(config.incremental, ctx.cursor.after, setting) : undefined;
       if (bound) req.url.searchParams.set(bound.name, bound.value);
+      // The pipeline's own secret values (an Authorization header, a password in the URL) are
+      // masked here too, whatever the context's redactor knows.
+      // So is the Basic credential made from a user and password in the URL: a server that
+      // echoes the Authorization header in an error body must not print it (base64 is no mask).
       const own = createRedactor(collectSecrets([], config, { headers: { authorization: req.headers.authorization } }));
       const known: Redactor = (t) => ctx.redact(own(t));
       // An API that quotes the request in an error body sends a query secret back percent-encoded (http-secrets.ts).
