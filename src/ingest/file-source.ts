@@ -8,6 +8,7 @@ import { notFound, sourceError, usageError } from '../errors.js';
 import { quoteLiteral } from '../engine/sql.js';
 import { jsonLinesReadSql } from '../sources/json-read.js';
 import { MAX_LINE_OPTION } from './csv-errors.js';
+import { unreadablePathScheme } from '../pipeline/schema-common.js';
 import { firstRecord, readTextHead } from './csv-malformed-sample.js';
 
 export type FileFormat = 'csv' | 'jsonl' | 'json' | 'parquet';
@@ -32,6 +33,9 @@ const isGlob = (p: string) => /[*?[]/.test(p);
 export async function resolveFiles(files: readonly string[], baseDir = process.cwd()): Promise<string[]> {
   const out: string[] = [];
   for (const f of files) {
+    // `https://…` became a local path under the current folder (`./https:/host/x.csv`).
+    const scheme = unreadablePathScheme(f);
+    if (scheme) throw usageError(`input ${f.split(':')[0]}://…: ${scheme}`);
     const p = resolve(baseDir, f.replace(/^file:(\/\/)?/, ''));
     if (!isGlob(p)) {
       const info = await stat(p).catch(() => null);

@@ -77,9 +77,25 @@ export const columnList = z
   .union([columnName, z.array(columnName).min(1, 'list at least one column')])
   .transform((v) => (typeof v === 'string' ? [v] : v));
 
+/**
+ * Why a file source's path is a URL floe does not read (`https://…`, `gs://…`), or null: local
+ * paths, `file:` and s3:// URLs are read. Never echoes the path: a URL may hold a password.
+ */
+export function unreadablePathScheme(path: string): string | null {
+  const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//.exec(path)?.[1]?.toLowerCase();
+  if (scheme === undefined || scheme === 'file' || scheme === 's3' || scheme === 's3a' || scheme === 's3n') return null;
+  const http = scheme === 'http' || scheme === 'https';
+  return `${scheme}:// paths are not read (a path is a local file, a glob or an s3:// URL)${http ? ': download the file first, or read an HTTP API with a pipeline whose source is { kind: http }' : ''}`;
+}
+
+const pathText = z.string().min(1).superRefine((p, ctx) => {
+  const problem = unreadablePathScheme(p);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
+
 /** One path or a list of them (files, globs or s3:// URLs); always a list once parsed. */
 export const pathList = z
-  .union([z.string().min(1), z.array(z.string().min(1)).min(1, 'list at least one path')])
+  .union([pathText, z.array(pathText).min(1, 'list at least one path')])
   .transform((v) => (typeof v === 'string' ? [v] : v))
   .describe('A file, a glob or an s3:// URL, or a list of them; relative to the folder of floe.yaml');
 
