@@ -68,4 +68,28 @@ describe('identity explain of an id merged away', () => {
     expect(unknown.code, show(unknown)).toBe(1);
     expect(unknown.stderr).toBe('floe: customer c_0000000000000000 is not in c360.map\n  hint: List customer ids with: floe query "SELECT customer_id FROM c360.map LIMIT 10"\n');
   });
+
+  it('traces an id through its own pipeline\'s runs when another identity pipeline shares identity_changes', async () => {
+    const p = await newProject();
+    await p.pipeline('crm', CRM);
+    // Both pipelines read raw.crm, so both give its records the same ids; both append to the
+    // default c360.identity_changes (validate warns).
+    await p.pipeline('a_people', PEOPLE.replace('name: people', 'name: a_people').replace('{ email: email, phone: phone }', '{ email: email }'));
+    await p.pipeline('b_households', PEOPLE.replace('name: people', 'name: b_households').replace('{ email: email, phone: phone }', '{ phone: phone }').replace('c360.map', 'c360.household_map').replace('c360.people', 'c360.households'));
+    await p.write('crm.csv', 'id,email,phone\n1,a@x.com,\n2,b@x.com,\n3,c@x.com,\n');
+    await p.run(['crm', 'a_people']);
+    await p.run(['b_households']);
+    const [r1, r2, r3] = ['1', '2', '3'].map((id) => freshCustomerId('raw.crm', id));
+    expect(r1! > r2! && r1! > r3!).toBe(true);
+    // a_people joins 1 and 2 by email (keeping r2); then b_households joins 1 and 3 by phone (keeping r3).
+    await p.write('crm.csv', 'id,email,phone\n1,a@x.com,415-555-2671\n2,a@x.com,\n3,c@x.com,415-555-2671\n');
+    await p.run(['crm', 'a_people']);
+    await p.run(['b_households']);
+    const r = await p.floe(['identity', 'explain', r1!, '--pipeline', 'a_people']);
+    expect(r.code, show(r)).toBe(1);
+    expect(r.stderr).toContain(`merged its records into ${r2} (1 record)\n  hint: floe identity explain ${r2}\n`);
+    const b = await p.floe(['identity', 'explain', r1!, '--pipeline', 'b_households']);
+    expect(b.code, show(b)).toBe(1);
+    expect(b.stderr).toContain(`merged its records into ${r3} (1 record)\n  hint: floe identity explain ${r3}\n`);
+  });
 });

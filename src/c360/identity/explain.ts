@@ -55,6 +55,11 @@ export interface ExplainOptions {
   changes?: string;
   /** The run that wrote the identity map: only its cuts are shown (changes holds every run's). */
   runId?: string;
+  /**
+   * When identity_changes is shared with another identity pipeline: this pipeline's run ids
+   * (from its map's snapshots), so an id merged away is traced through its own runs only.
+   */
+  ownRuns?: readonly string[];
 }
 
 export async function explainCustomer(engine: Engine, o: ExplainOptions): Promise<Explanation> {
@@ -65,7 +70,7 @@ export async function explainCustomer(engine: Engine, o: ExplainOptions): Promis
   const members = await engine.all('SELECT source_table, source_id FROM __id_explain ORDER BY source_table, source_id', 'list the customer records');
   if (members.length === 0) {
     // An id merged away (or split apart) by a later run: say where its records went.
-    const gone = o.changes ? await whereNow(engine, o.changes, o.map, o.customerId) : undefined;
+    const gone = o.changes ? await whereNow(engine, o.changes, o.map, o.customerId, o.ownRuns) : undefined;
     if (gone) {
       const into = gone.into.map((x) => `${x.id} (${x.records} record${x.records === 1 ? '' : 's'})`).join(', ');
       const now = gone.now.join(', ');
@@ -127,11 +132,13 @@ export async function explainCustomer(engine: Engine, o: ExplainOptions): Promis
  * last run naming it as previous_customer_id (a merge or split in identity_changes) put them
  * in, followed through later merges to the ids in the map now.
  */
-async function whereNow(engine: Engine, changes: string, map: string, id: string): Promise<{ runId: string; at: string; change: string; into: { id: string; records: number }[]; now: string[] } | undefined> {
+async function whereNow(engine: Engine, changes: string, map: string, id: string, ownRuns?: readonly string[]): Promise<{ runId: string; at: string; change: string; into: { id: string; records: number }[]; now: string[] } | undefined> {
+  if (ownRuns !== undefined && ownRuns.length === 0) return undefined;
+  const runs = ownRuns ? ` AND run_id IN (${ownRuns.map(quoteLiteral).join(', ')})` : '';
   const lastOf = async (prev: string) => {
     const rows = await engine.all(
       `SELECT CAST(run_id AS VARCHAR) AS run_id, CAST(changed_at AS VARCHAR) AS at, CAST(change AS VARCHAR) AS change, CAST(customer_id AS VARCHAR) AS customer_id, records FROM ${quoteIdent(changes)} ` +
-        `WHERE change IN ('merge', 'split') AND previous_customer_id = ${quoteLiteral(prev)} AND customer_id IS NOT NULL QUALIFY changed_at = max(changed_at) OVER () ORDER BY records DESC, customer_id`,
+        `WHERE change IN ('merge', 'split') AND previous_customer_id = ${quoteLiteral(prev)} AND customer_id IS NOT NULL${runs} QUALIFY changed_at = max(changed_at) OVER () ORDER BY records DESC, customer_id`,
       'read where a customer id went',
     );
     return rows;

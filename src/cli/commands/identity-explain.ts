@@ -46,6 +46,9 @@ export default async function identityExplain(given: string, opts: { pipeline?: 
       const mapTable = mapView.table;
       const head = mapTable.metadata['current-snapshot-id'];
       const runId = mapTable.metadata.snapshots.find((x) => x['snapshot-id'] === head)?.summary[SUMMARY.runId];
+      // identity_changes another identity pipeline appends to too: trace ids through this one's runs.
+      const shared = identity.some((o) => o !== lp && changesTable(o.pipeline as IdentityPipeline) === changesTable(p));
+      const ownRuns = shared ? mapTable.metadata.snapshots.filter((x) => x.summary[SUMMARY.pipeline] === lp.name).flatMap((x) => (x.summary[SUMMARY.runId] ? [String(x.summary[SUMMARY.runId])] : [])) : undefined;
       const inputs = await openIdentityInputs(engine, catalog, io, lp.name, p);
       const e = await explainCustomer(engine, {
         customerId,
@@ -55,6 +58,7 @@ export default async function identityExplain(given: string, opts: { pipeline?: 
         blockValues: p.match.block_values,
         ...(changes ? { changes } : {}),
         ...(runId ? { runId } : {}),
+        ...(ownRuns ? { ownRuns } : {}),
       });
       // --mask: identifiers of PII-tagged input columns through their policies, as floe query --mask shows them.
       const shown = opts.mask
