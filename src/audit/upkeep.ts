@@ -16,6 +16,7 @@
  * Planning is pure (`upkeepDue`); the IO is in `runUpkeep`.
  */
 import type { Catalog } from '../catalog/catalog.js';
+import { FloeError } from '../errors.js';
 import type { TableIdentifier, TableMetadata } from '../iceberg/types.js';
 import type { FileIO } from '../io/fileio.js';
 import { currentSnapshot } from '../table/snapshot-select.js';
@@ -92,8 +93,9 @@ export async function upkeepAfterAppend(
     await runUpkeep(catalog, io, id, due, limits.retain);
   } catch (e) {
     // Commands that end at once all find the log due: one's upkeep wins and the others'
-    // conflict with it. Nothing is left undone then, and nothing is worth a warning.
-    if (await doneMeanwhile(catalog, io, id, limits)) return;
+    // conflict with it. Nothing is left undone then, and nothing is worth a warning. Any
+    // other failure (an io error after a compaction committed) is said, due or not.
+    if (e instanceof FloeError && e.kind === 'conflict' && (await doneMeanwhile(catalog, io, id, limits))) return;
     process.stderr.write(`floe: warning: the upkeep of ${name} (compaction, expiry) did not finish; ${retry}: ${e instanceof Error ? e.message : String(e)}\n`);
   }
 }

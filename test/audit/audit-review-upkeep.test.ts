@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { AUDIT_LOG_NAME, AUDIT_LOG_TABLE } from '../../src/audit/command.js';
+import { ioError } from '../../src/errors.js';
 import { appendAuditRecord } from '../../src/audit/log.js';
 import { runUpkeep, upkeepAfterAppend } from '../../src/audit/upkeep.js';
 import type { Catalog } from '../../src/catalog/catalog.js';
@@ -91,5 +92,27 @@ describe('the upkeep of floe.audit_log and another process doing it meanwhile', 
     await upkeepAfterAppend(failing, io, AUDIT_LOG_TABLE, AUDIT_LOG_NAME, due, 'the next command tries again', LIMITS);
     expect(warnings.join('')).toContain('floe: warning: the upkeep of floe.audit_log (compaction, expiry) did not finish; the next command tries again: the catalog is unreachable');
     expect(await dataFiles()).toBe(6);
+  }, 60_000);
+
+  it('warns when a step after the compaction failed, though the log is no longer due', async () => {
+    const due = (await loadTable(catalog, io, AUDIT_LOG_TABLE)).metadata;
+    // The compaction commits; the manifest rewrite after it cannot (an io error, not a race).
+    let commits = 0;
+    const late = new Proxy(catalog, {
+      get(target, prop) {
+        if (prop === 'swapMetadataLocation') {
+          return async (...args: Parameters<Catalog['swapMetadataLocation']>) => {
+            if (++commits > 1) throw ioError('cannot write the catalog: permission denied');
+            return target.swapMetadataLocation(...args);
+          };
+        }
+        const v = Reflect.get(target, prop, target);
+        return typeof v === 'function' ? v.bind(target) : v;
+      },
+    });
+    await upkeepAfterAppend(late, io, AUDIT_LOG_TABLE, AUDIT_LOG_NAME, due, 'the next command tries again', LIMITS);
+    expect(commits).toBeGreaterThan(1);
+    expect(await dataFiles()).toBe(1);
+    expect(warnings.join('')).toContain('floe: warning: the upkeep of floe.audit_log (compaction, expiry) did not finish; the next command tries again: cannot write the catalog: permission denied');
   }, 60_000);
 });
