@@ -34,8 +34,8 @@ export async function resolveFiles(files: readonly string[], baseDir = process.c
   const out: string[] = [];
   for (const f of files) {
     // `https://…` became a local path under the current folder (`./https:/host/x.csv`).
-    const scheme = unreadablePathScheme(f);
-    if (scheme) throw usageError(`input ${f.split(':')[0]}://…: ${scheme}`);
+    const problem = unreadablePathScheme(f);
+    if (problem) throw usageError(`input ${f.split(':')[0]}://…: ${problem}`);
     const p = resolve(baseDir, f.replace(/^file:(\/\/)?/, ''));
     if (!isGlob(p)) {
       const info = await stat(p).catch(() => null);

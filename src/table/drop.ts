@@ -110,7 +110,8 @@ export async function dropTable(catalog: Catalog, io: FileIO, id: TableIdentifie
  * `<location>/metadata/`, where its writers put files (what a failed write left there, the
  * version hint). Anything else under the location (a README beside a registered table,
  * another engine's table that this catalog does not have) is not the table's and stays.
- * Manifests that cannot be read are skipped: what they reach is under data/ in the usual layout.
+ * A manifest that is missing or corrupt is skipped (what it reaches is under data/ in the usual
+ * layout); an io error reading one fails the purge before the catalog entry goes.
  */
 async function ownFiles(io: FileIO, metadata: TableMetadata, pointer: string, location: string, table: string): Promise<(location: string) => boolean> {
   const reached = await reachableFiles(io, metadata, metadata.snapshots, { entries: 'all', table, unreadable: [] });

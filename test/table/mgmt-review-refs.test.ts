@@ -138,6 +138,9 @@ describe('floe snapshots marks a staged snapshot; rollback takes a tag', () => {
     expect(lines.find((l) => l.startsWith(staged)), show(list)).toMatch(/\(staged: checks failed\)$/);
     // Staged snapshots a ref holds, or that main now has, are listed by their refs only.
     expect(lines.filter((l) => l.includes('(staged: checks failed)'))).toHaveLength(1);
+    // --json marks the same snapshot, for scripts that publish it.
+    const json = JSON.parse((await floeOk(project, ['snapshots', 'ns.ev', '--json'])).stdout.replace(/("snapshot-id":\s*)(\d+)/g, '$1"$2"')) as { 'snapshot-id': string; staged?: boolean }[];
+    expect(json.filter((s) => s.staged === true).map((s) => s['snapshot-id'])).toEqual([staged]);
 
     const [first] = await snapshotIds(project, 'ns.ev');
     await floeOk(project, ['snapshot', 'tag', 'ns.ev', 'base', '--snapshot', first!]);

@@ -133,7 +133,7 @@ function report(r: CompactResult, out: ReturnType<typeof consoleOutput>, json: b
     const why = r.startSnapshotId === null
       ? 'the table has no snapshots yet'
       : r.tableFiles > 0 && where !== undefined
-        ? `none of the ${plural(r.tableFiles, 'data file')} of snapshot ${r.startSnapshotId} holds a row matching --where: ${where}`
+        ? `${r.tableFiles === 1 ? 'the data file' : `none of the ${plural(r.tableFiles, 'data file')}`} of snapshot ${r.startSnapshotId} ${r.tableFiles === 1 ? 'holds no row' : 'holds a row'} matching --where: ${where}`
         : `snapshot ${r.startSnapshotId} has no data files`;
     out.out(`${r.table}: nothing to compact: ${why}`);
     return;

@@ -26,7 +26,8 @@ export default async function snapshots(tableName: string, opts: { json?: boolea
     const staged = (s: Snapshot) => !reached.has(s['snapshot-id']) && Number(s.summary['floe.checks.failed'] ?? '0') > 0;
     const list = [...m.snapshots].sort((a, b) => a['timestamp-ms'] - b['timestamp-ms'] || Number(a['sequence-number'] - b['sequence-number']));
     if (opts.json) {
-      out.out(stringifyJson(list.map((s) => ({ ...s, refs: refsBySnapshot.get(s['snapshot-id']) ?? [] })), 2));
+      // `staged: true` on what the text output marks `(staged: checks failed)`: scripts pick the id to publish from it.
+      out.out(stringifyJson(list.map((s) => ({ ...s, refs: refsBySnapshot.get(s['snapshot-id']) ?? [], ...(staged(s) ? { staged: true } : {}) })), 2));
       return 0;
     }
     if (list.length === 0) {

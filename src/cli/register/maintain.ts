@@ -53,11 +53,11 @@ export function registerMaintain(program: Command): void {
     .action(lazy(() => import('../commands/snapshot-rollback.js')));
   snapshot
     .command('tag <table> <name>')
-    .description('create, move (--replace) or drop (--drop) a tag: a named snapshot that expiry keeps')
+    .description('create, move (--replace), change the retention of (--retain alone), or drop (--drop) a tag: a named snapshot that expiry keeps')
     .option('--snapshot <id|ref>', 'the snapshot to tag: an id, or a tag or branch whose snapshot to tag (default: the current snapshot, also with --replace)')
     .option('--as-of <time>', 'tag the snapshot main pointed at at this time (ISO-8601 or epoch ms)')
     .option('--retain <duration>', 'keep the tag for this long after its snapshot was committed (max-ref-age-ms)')
-    .option('--replace', 'move or change an existing tag')
+    .option('--replace', 'move an existing tag to --snapshot or --as-of (default: the current snapshot); to change only its retention, give --retain without --replace')
     .option('--drop', 'remove the tag')
     .option('--json', 'print the result as JSON')
     .action(lazy(() => import('../commands/snapshot-tag.js')));
@@ -69,7 +69,7 @@ export function registerMaintain(program: Command): void {
     .option('--retain-last <n>', 'expiry keeps at least n snapshots of this branch (min-snapshots-to-keep)')
     .option('--max-snapshot-age <duration>', 'expiry keeps this branch\'s snapshots younger than this (max-snapshot-age-ms)')
     .option('--retain <duration>', 'keep the branch itself for this long after its head was committed (max-ref-age-ms)')
-    .option('--replace', 'move an existing branch to --snapshot or --as-of (default: the current snapshot)')
+    .option('--replace', 'move an existing branch to --snapshot or --as-of (default: the current snapshot); to change only its retention, give the retention options without --replace')
     .option('--fast-forward <ref>', 'move the existing branch to the head of this branch or tag, or to this snapshot id, only if that only adds snapshots (publish an audited branch, or the snapshot a run whose checks failed staged)')
     .option('--drop', 'remove the branch (never main)')
     .option('--json', 'print the result as JSON')
