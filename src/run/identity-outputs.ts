@@ -33,23 +33,35 @@ export interface PipelineFile {
  */
 export function identityOutputDiagnostics(files: readonly PipelineFile[]): Diagnostic[] {
   const out: Diagnostic[] = [];
+  type Claim = { f: PipelineFile; what: string; path: (string | number)[]; changes: boolean };
   // Every table written so far: by whom, and whether it is an appended identity_changes.
-  const written = new Map<string, { name: string; what: string; changes: boolean }>();
-  const claim = (f: PipelineFile, table: string, what: string, path: (string | number)[], changes: boolean) => {
-    const other = written.get(table);
-    if (other === undefined) {
-      written.set(table, { name: f.name, what, changes });
-      return;
-    }
-    const at = { file: f.file, ...locate(f.source, path), path: path.join('.') };
-    if (changes && other.changes) {
-      out.push({ ...at, message: `pipeline ${other.name} also appends its merges, splits and cuts to ${table}: the rows do not say which pipeline wrote them (only run_id does); give each pipeline its own outputs.identity_changes`, severity: 'warning' });
+  const written = new Map<string, Claim>();
+  // Each claimant is told, the first one too: `floe run <one pipeline>` keeps only the
+  // diagnostics of the files it runs, and the first would otherwise run and replace the other's table.
+  const told = new Set<string>();
+  const tell = (c: Claim, other: Claim, table: string) => {
+    const key = `${c.f.file}\0${c.path.join('.')}\0${other.f.name}`;
+    if (told.has(key)) return;
+    told.add(key);
+    const at = { file: c.f.file, ...locate(c.f.source, c.path), path: c.path.join('.') };
+    if (c.changes && other.changes) {
+      out.push({ ...at, message: `pipeline ${other.f.name} also appends its merges, splits and cuts to ${table}: the rows do not say which pipeline wrote them (only run_id does); give each pipeline its own outputs.identity_changes`, severity: 'warning' });
     } else {
-      out.push({ ...at, message: `${what} ${table} is also written by pipeline ${other.name} (its ${other.what}): each run would replace the other's, and an identity run would resolve against the other pipeline's map; give it a table of its own`, severity: 'error' });
+      out.push({ ...at, message: `${c.what} ${table} is also written by pipeline ${other.f.name} (its ${other.what}): each run would replace the other's, and an identity run would resolve against the other pipeline's map; give it a table of its own`, severity: 'error' });
     }
   };
+  const claim = (f: PipelineFile, table: string, what: string, path: (string | number)[], changes: boolean) => {
+    const mine = { f, what, path, changes };
+    const other = written.get(table);
+    if (other === undefined) {
+      written.set(table, mine);
+      return;
+    }
+    tell(mine, other, table);
+    tell(other, mine, table);
+  };
   // Two ingest pipelines may write one table (load.ts warns): only identity outputs are claimed against them.
-  for (const f of files) if (f.pipeline.kind === 'ingest' && !written.has(f.pipeline.target.table)) written.set(f.pipeline.target.table, { name: f.name, what: 'target', changes: false });
+  for (const f of files) if (f.pipeline.kind === 'ingest' && !written.has(f.pipeline.target.table)) written.set(f.pipeline.target.table, { f, what: 'target', path: ['target', 'table'], changes: false });
   for (const f of files) {
     const p = f.pipeline;
     if (p.kind !== 'identity') continue;

@@ -42,8 +42,13 @@ describe('identity outputs written by two pipelines', () => {
     const shared = await p.floe(['validate']);
     expect(shared.code, show(shared)).toBe(2);
     expect(shared.stderr).toContain(`${file}:8:17: outputs.identity_map: identity_map c360.map is also written by pipeline a_people (its identity_map): each run would replace the other's`);
-    const run = await p.floe(['run', 'b_households']);
-    expect(run.code, show(run)).toBe(2);
+    // The first claimant is told too: run on its own, it would replace b_households' map.
+    expect(shared.stderr).toContain(`${p.path('pipelines/a_people.yaml')}:8:17: outputs.identity_map: identity_map c360.map is also written by pipeline b_households (its identity_map)`);
+    for (const name of ['b_households', 'a_people']) {
+      const run = await p.floe(['run', name]);
+      expect(run.code, show(run)).toBe(2);
+      expect(run.stderr).toContain('is also written by pipeline');
+    }
     expect(await p.exists('c360.map')).toBe(false);
 
     // Profiles that an ingest pipeline writes.
@@ -52,12 +57,14 @@ describe('identity outputs written by two pipelines', () => {
     const target = await p.floe(['validate']);
     expect(target.code, show(target)).toBe(2);
     expect(target.stderr).toContain(`${file}:9:13: outputs.profiles: profiles raw.bill is also written by pipeline bill (its target)`);
+    expect(target.stderr).toContain(`${p.path('pipelines/bill.yaml')}:6:10: target.table: target raw.bill is also written by pipeline b_households (its profiles)`);
 
     // Only identity_changes shared (both default to c360.identity_changes): valid, with a warning.
     await p.pipeline('b_households', IDENTITY('b_households', '  identity_map: c360.households_map\n  profiles: c360.households\n'));
     const changes = await p.floe(['validate']);
     expect(changes.code, show(changes)).toBe(0);
     expect(changes.stderr).toContain(`${file}:8:17: warning: outputs.identity_map: pipeline a_people also appends its merges, splits and cuts to c360.identity_changes`);
+    expect(changes.stderr).toContain(`${p.path('pipelines/a_people.yaml')}:8:17: warning: outputs.identity_map: pipeline b_households also appends its merges, splits and cuts to c360.identity_changes`);
     // Its own identity_changes: nothing to say.
     await p.pipeline('b_households', IDENTITY('b_households', '  identity_map: c360.households_map\n  profiles: c360.households\n  identity_changes: c360.household_changes\n'));
     const own = await p.floe(['validate']);
