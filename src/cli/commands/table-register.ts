@@ -5,7 +5,7 @@
  * version number), which covers tables written without a version hint.
  */
 import { refuseCaseTwin } from '../../table/new-table.js';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { formatTableId, type Catalog, type LocationMapping } from '../../catalog/catalog.js';
@@ -67,7 +67,7 @@ export default async function register(
           });
         }
       }
-      if (!mappings.length) refuseCopyElsewhere(tableName, metadata, location);
+      if (!mappings.length) await refuseCopyElsewhere(tableName, metadata, location, list);
       // Without a mapping, new commits go to the stored location: that must not be another entry's either.
       await refuseSecondEntry(catalog, tableName, location, mappings.length ? undefined : metadata.location);
       await refuseCaseTwin(catalog, id, 'usage');
@@ -113,7 +113,7 @@ function mappingHint(stored: string, list: string, metadataFile: string, mapping
  * adopts the files where the metadata says they are). A metadata file under the table's
  * `write.metadata.path` is where its writer put it and is accepted.
  */
-function refuseCopyElsewhere(tableName: string, metadata: TableMetadata, metadataFile: string): void {
+async function refuseCopyElsewhere(tableName: string, metadata: TableMetadata, metadataFile: string, list: string | undefined): Promise<void> {
   const root = metadataRoot(metadataFile);
   if (root === undefined) return;
   const stored = locationKey(metadata.location).replace(/\/+$/, '');
@@ -121,10 +121,25 @@ function refuseCopyElsewhere(tableName: string, metadata: TableMetadata, metadat
   const metadataPath = metadata.properties?.['write.metadata.path'];
   if (metadataPath && locationKey(metadataFile).startsWith(`${locationKey(metadataPath).replace(/\/+$/, '')}/`)) return;
   const here = root.replace(/\/$/, '');
+  // The same local folder spelt otherwise: through a symlink or bind mount (/mnt/wh → /data/wh),
+  // or a location relative to the current folder (duckdb-iceberg's `./lineitem_iceberg_gz`).
+  if (await sameLocalFolder(here, stored)) return;
+  // What to map is the prefix the files are stored under (mappingHint), not always the location.
+  const j = list?.lastIndexOf('/metadata/') ?? -1;
+  const from = j > 0 ? list!.slice(0, j) : metadata.location.replace(/\/+$/, '');
   throw usageError(`cannot register ${tableName}: its metadata says the table lives at ${metadata.location}, not at ${here} where this metadata file is; registered as it is, floe would read that table's files and commit, expire and purge there`, {
     context: { table: tableName, file: metadataFile },
-    hint: `if ${here} is a copy, read it there: add --map-location ${metadata.location.replace(/\/+$/, '')}=${here}; to adopt the table at ${metadata.location} itself, register a metadata file from its metadata/ folder (or give --map-location ${metadata.location.replace(/\/+$/, '')}=${metadata.location.replace(/\/+$/, '')})`,
+    hint: `if ${here} is a copy, read it there: add --map-location ${from}=${here}; to adopt the table at ${metadata.location} itself, register a metadata file from its metadata/ folder (or give --map-location ${from}=${from})`,
   });
+}
+
+/** Whether two local paths (plain or file:) name one existing folder; false for object-store locations. */
+async function sameLocalFolder(a: string, b: string): Promise<boolean> {
+  const local = (p: string) => (/^[a-z][a-z0-9+.-]*:/i.test(p) && !/^file:/i.test(p) ? undefined : p.replace(/^file:(\/\/)?/i, ''));
+  const [x, y] = [local(a), local(b)];
+  if (x === undefined || y === undefined) return false;
+  const [rx, ry] = await Promise.all([realpath(x).catch(() => undefined), realpath(y).catch(() => undefined)]);
+  return rx !== undefined && rx === ry;
 }
 
 /**
