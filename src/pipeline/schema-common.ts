@@ -118,6 +118,29 @@ export function urlProblem(text: string, schemes: readonly string[]): string | n
   return null;
 }
 
+/**
+ * Why an http(s) url would not be sent as written, or null: a '#' starts a fragment (the rest is
+ * never sent), and user info followed by another '@' was bent by a password or token written
+ * into it unencoded (`http://user:p@ss/w:rd@host/`: the host read is `ss`, a DNS lookup of a
+ * piece of the password). Never echoes the url.
+ */
+export function bentUrlProblem(text: string): string | null {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return null; // urlProblem says it
+  }
+  const why = text.includes('#')
+    ? "has a '#', which starts a fragment: the rest of the url is never sent"
+    : (url.username !== '' || url.password !== '') && `${url.pathname}${url.search}`.includes('@')
+      ? "has user info and then another '@', after what was read as its host"
+      : undefined;
+  return why === undefined
+    ? null
+    : `the url ${why}; nothing is sent (the url is not shown: it may hold a secret). A '#', '/', '?' or '@' inside a value written into the url (a password, a token, a \${VAR}) must be percent-encoded: %23, %2F, %3F, %40; or put the value in params: or headers:, which floe encodes`;
+}
+
 export function urlString(schemes: readonly string[], description: string) {
   return z
     .string()

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { DURATION_HINT } from './duration.js';
 import { tableParts } from '../sources/db-table-ref.js';
-import { columnType, duration, evenWithErrors, nonNegativeInt, pathList, positiveInt, urlString } from './schema-common.js';
+import { bentUrlProblem, columnType, duration, evenWithErrors, nonNegativeInt, pathList, positiveInt, urlString } from './schema-common.js';
 
 const str = z.string().min(1);
 
@@ -166,7 +166,10 @@ function pageSize(v: { pagination?: unknown }, ctx: z.RefinementCtx): void {
 
 export const httpSource = z.strictObject({
   kind: z.literal('http'),
-  url: urlString(['http', 'https'], 'The endpoint; may hold "${VAR}" references'),
+  url: urlString(['http', 'https'], 'The endpoint; may hold "${VAR}" references').superRefine((s, ctx) => {
+    const p = bentUrlProblem(s);
+    if (p) ctx.addIssue({ code: 'custom', message: p });
+  }),
   method: z.enum(['GET', 'POST']).default('GET'),
   headers: z.record(z.string(), z.string()).optional().describe('Request headers; secret values belong in "${VAR}"'),
   params: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional().describe('Query parameters'),

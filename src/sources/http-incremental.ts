@@ -33,13 +33,13 @@ export interface SettingWhere {
 }
 
 /**
- * `pipelines/orders.yaml:7:32` for a setting under `source.incremental` (or `parent`), or the file alone
+ * `pipelines/orders.yaml:7:32` for a setting under `source.incremental`, or the file alone
  * when it cannot be read again (it was read when the project loaded).
  */
-export function settingAt(where: SettingWhere, key: string, parent: readonly string[] = ['source', 'incremental']): string {
+export function settingAt(where: SettingWhere, key: string): string {
   if (where.file === undefined) return `pipeline ${where.pipeline}`;
   const shown = where.projectDir === undefined ? where.file : relative(where.projectDir, where.file) || where.file;
-  const at = settingPosition(where.file, [...parent, key]);
+  const at = settingPosition(where.file, ['source', 'incremental', key]);
   return at ? `${shown}:${at.line}:${at.col}` : shown;
 }
 

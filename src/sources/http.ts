@@ -49,7 +49,7 @@ import { jsonLinesReadSql, mayHoldLongInteger, objectsSql, textJsonColumns } fro
 import { explainNestedCaseKeys, refuseCaseDuplicateKeys } from './json-keys.js';
 import { SAMPLE_RECORDS } from './jsonl-lines.js';
 import { type FoundValue, JsonDuplicateKeyError, JsonSyntaxError, type JsonSpan, loneSurrogateAt, oneLine, scalarText, scanJson } from './http-json.js';
-import { boundParam, CursorCheck, settingAt, type SettingWhere } from './http-incremental.js';
+import { boundParam, CursorCheck, type SettingWhere } from './http-incremental.js';
 import { createPager } from './http-paging.js';
 import { type HttpRequest, type HttpResponse, request, safeUrl } from './http-request.js';
 import { echoRedactor } from './http-secrets.js';
@@ -66,7 +66,6 @@ export function httpSource(config: HttpConfig): Source {
     kind: 'http',
     async extract(ctx: SourceContext): Promise<Extracted> {
       const setting = { pipeline: ctx.pipeline, file: ctx.pipelineFile, projectDir: ctx.projectDir };
-      refuseUnencodedUrl(config.url, setting);
       const req = buildRequest(config, ctx.pipeline);
       // The read's lower bound, for an API that filters (http-incremental.ts); the runner keeps only the rows above the watermark either way.
       const bound = ctx.cursor ? boundParam(config.incremental, ctx.cursor.after, setting) : undefined;
@@ -405,28 +404,6 @@ function topKeys(text: string): string {
   } catch {
     return '';
   }
-}
-
-/**
- * A url that reads as something else than was meant: a '#' (a fragment is never sent), or
- * user info and then another '@'. Both come from a value written into the url unencoded, a
- * password or token holding '#', '/', '?' or '@' (`http://user:p@ss/w#rd@host/` is the host
- * `ss`): the request would go to the wrong host or carry half the secret, and the messages
- * about it would print the other half. Refused before any request, without printing the url.
- */
-function refuseUnencodedUrl(text: string, where: SettingWhere): void {
-  const url = new URL(text);
-  const userInfo = url.username !== '' || url.password !== '';
-  const why = text.includes('#')
-    ? "has a '#', which starts a fragment: the rest of the url is never sent"
-    : userInfo && `${url.pathname}${url.search}`.includes('@')
-      ? "has user info and then another '@', after what was read as its host"
-      : undefined;
-  if (why === undefined) return;
-  throw configError(`${settingAt(where, 'url', ['source'])}: source.url ${why}; nothing was sent (the url is not shown: it may hold a secret)`, {
-    context: { pipeline: where.pipeline },
-    hint: "A '#', '/', '?' or '@' inside a value written into the url (a password, a token, a ${VAR}) must be percent-encoded: %23, %2F, %3F, %40. Or put the value in params: or headers:, which floe encodes.",
-  });
 }
 
 function buildRequest(config: HttpConfig, pipeline: string): HttpRequest {

@@ -244,11 +244,14 @@ describe('http source, second review, through the CLI', () => {
     const file = await p.pipeline('p', pipeline('/basic').replace(`url: ${api.origin}`, `url: http://user:\${API_PASSWORD}@${api.origin.slice('http://'.length)}`));
     const line = readFileSync(file, 'utf8').split('\n').findIndex((l) => l.includes('url:')) + 1;
     for (const password of ['p@ss/w:rd#1', 'p@ss/w:rd']) {
-      const r = await p.floe(['run', 'p'], { API_PASSWORD: password });
-      expect(r.code, show(r)).toBe(2);
-      expect(r.stderr).toContain(`pipelines/p.yaml:${line}:8: source.url has `);
-      expect(r.stderr).toContain("must be percent-encoded: %23, %2F, %3F, %40");
-      for (const piece of ['ss/w', 'w:rd', password]) expect(r.stdout + r.stderr).not.toContain(piece);
+      // floe validate says it too, at the url's line:col, as floe run does before anything is read.
+      for (const command of [['validate'], ['run', 'p']]) {
+        const r = await p.floe(command, { API_PASSWORD: password });
+        expect(r.code, show(r)).toBe(2);
+        expect(r.stderr).toContain(`pipelines/p.yaml:${line}:8: source.url: the url has `);
+        expect(r.stderr).toContain('must be percent-encoded: %23, %2F, %3F, %40');
+        for (const piece of ['ss/w', 'w:rd', password]) expect(r.stdout + r.stderr).not.toContain(piece);
+      }
     }
     expect(api.hits.get('/basic')).toBeUndefined();
 
