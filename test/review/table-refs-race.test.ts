@@ -44,6 +44,18 @@ describe('snapshot rollback raced by an append', () => {
     expect(m.refs.main!['snapshot-id']).toBe(theirs);
   });
 
+  it('to a tag moved meanwhile, rolls main back to the snapshot the tag named when the command read it', async () => {
+    const { t, s } = await table();
+    await commitPlanned(t.catalog, t.io, t.id, refPlanner('tag', { name: 'rel', snapshotId: s[0] }, 'ns.t'));
+    const race = raceOnce(() => commitPlanned(t.catalog, t.io, t.id, refPlanner('tag', { name: 'rel', snapshotId: s[1], replace: true }, 'ns.t')));
+    const r = await commitPlanned(t.catalog, t.io, t.id, rollbackPlanner({ ref: 'rel' }, 'ns.t'), race);
+    expect(race.raced).toBe(1);
+    expect(r.plan.to['snapshot-id']).toBe(s[0]);
+    const m = (await load(t)).metadata;
+    expect(m.refs.main!['snapshot-id']).toBe(s[0]);
+    expect(m.refs.rel!['snapshot-id']).toBe(s[1]);
+  });
+
   it('without a race, rolls back as before', async () => {
     const { t, s } = await table();
     const r = await commitPlanned(t.catalog, t.io, t.id, rollbackPlanner({ snapshotId: s[0]! }, 'ns.t'));
