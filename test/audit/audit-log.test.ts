@@ -25,7 +25,7 @@ describe('floe.audit_log', () => {
       ['load', ['load', 'raw.more', p.path('data/more.csv')], 0],
       ['query', ['query', 'SELECT count(*) FROM raw.people'], 0],
       ['tables', ['tables'], 0],
-      ['bad-load', ['load', 'raw.more', 'postgres://u:pw123456@db/not-for-the-log.csv'], 1],
+      ['bad-load', ['load', 'raw.more', 'postgres://u:pw123456@db/not-for-the-log.csv'], 2],
       ['check', ['check', 'raw.people', '--row-count-min', '10'], 3],
       ['drop', ['table', 'drop', 'raw.more'], 0],
     ];
@@ -41,7 +41,7 @@ describe('floe.audit_log', () => {
     expect(rows.map((r) => [r.command, r.outcome, r.exit_code])).toEqual([
       ['run', 'ok', 0],
       ['load', 'ok', 0],
-      ['load', 'failed', 1],
+      ['load', 'failed', 2],
       ['check', 'failed', 3],
       ['table drop', 'ok', 0],
     ]);
@@ -64,13 +64,14 @@ describe('floe.audit_log', () => {
     for (const r of rows) expect(r).toMatchObject({ actor: 'github:acme/lake#987/nightly', actor_kind: 'ci', ci_system: 'github', ci_job: '987' });
     expect(JSON.parse(rows[0]!.arguments)).toEqual(['--project', p.dir, 'run', 'people']);
     const bad = rows[2]!;
-    expect(bad.error_kind).toBe('not-found');
+    // A URL floe does not read is refused as a usage error, without echoing it.
+    expect(bad.error_kind).toBe('usage');
     expect(bad.arguments).toContain('postgres://u:***@db/***.csv');
     for (const r of rows) {
       expect(JSON.stringify(r)).not.toContain('pw123456');
       expect(JSON.stringify(r)).not.toContain('not-for-the-log');
     }
-    expect(bad.error_message).toMatch(/not found/);
+    expect(bad.error_message).toMatch(/postgres:\/\/ paths are not read/);
     expect(new Date(rows[0]!.started_at).getTime()).toBeLessThanOrEqual(new Date(rows[0]!.finished_at).getTime());
   });
 
