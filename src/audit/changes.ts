@@ -115,11 +115,11 @@ export function tableChanges(changes: readonly CatalogChange[], metadata: Readon
       const ids = new Set(next.snapshots.map((s) => s['snapshot-id']));
       const removed = before.snapshots.filter((s) => !ids.has(s['snapshot-id'])).map((s) => s['snapshot-id']);
       if (removed.length > 0) entry.expiredSnapshots = [...(entry.expiredSnapshots ?? []), ...removed];
-      refChanges(entry, before, next, known);
+      refChanges(entry, before.refs, next.refs, known);
       layoutChanges(entry, before, next);
     } else if (c.kind === 'create') {
       // A registered table comes with its history: the snapshot its refs point at is the one it was adopted at.
-      refChanges(entry, { refs: {} } as unknown as TableMetadata, next, new Set(next.snapshots.map((s) => s['snapshot-id'])));
+      refChanges(entry, {}, next.refs, new Set(next.snapshots.map((s) => s['snapshot-id'])));
     }
   }
   for (const entry of byTable.values()) if (entry.refs?.length === 0) delete entry.refs;
@@ -132,11 +132,11 @@ export function tableChanges(changes: readonly CatalogChange[], metadata: Readon
  * command wrote (an append advancing main, a staging branch, its publish) is already told
  * by that snapshot and is left out.
  */
-function refChanges(entry: TableChange, before: TableMetadata, next: TableMetadata, known: ReadonlySet<bigint>): void {
+function refChanges(entry: TableChange, before: TableMetadata['refs'] | undefined, next: TableMetadata['refs'] | undefined, known: ReadonlySet<bigint>): void {
   const old = (id: bigint | null) => id !== null && known.has(id) && !entry.snapshots.some((s) => s.snapshotId === id);
-  for (const name of new Set([...Object.keys(before.refs ?? {}), ...Object.keys(next.refs ?? {})])) {
-    const b = before.refs?.[name];
-    const n = next.refs?.[name];
+  for (const name of new Set([...Object.keys(before ?? {}), ...Object.keys(next ?? {})])) {
+    const b = before?.[name];
+    const n = next?.[name];
     const from = b?.['snapshot-id'] ?? null;
     const to = n?.['snapshot-id'] ?? null;
     if (from === to) continue;

@@ -32,7 +32,7 @@ export class AuditContext {
     this.errors.push({ kind, message });
   }
 
-  reportTable(table: string, detail: { action?: string; snapshotId?: bigint | null; rows?: number | bigint | null; files?: number } = {}): void {
+  reportTable(table: string, detail: Omit<ReportedTable, 'table'> = {}): void {
     this.reported.push({ table, ...detail });
   }
 }

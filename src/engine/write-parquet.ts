@@ -37,6 +37,9 @@ import { fsError } from '../io/local.js';
 import { duckdbTypeSql, icebergValueOf } from './types.js';
 import { parsePrimitive } from '../iceberg/primitive.js';
 
+/** DuckDB's default Parquet row group: 122,880 rows. */
+export const DEFAULT_ROW_GROUP_ROWS = 122_880;
+
 export interface PartitionColumn {
   /** The partition field's name, for messages. */
   name: string;
@@ -61,7 +64,12 @@ export interface WriteDataFilesOptions {
   fileNamePrefix: string;
   /** An SQL ORDER BY list over the schema's columns; each file is then sorted by it. */
   orderBy?: string;
-  /** Parquet row group size in rows; DuckDB's default 122880 (rounded up to a multiple of 2048). */
+  /**
+   * Parquet row group size in rows; DuckDB's default 122880 (rounded up to a multiple of 2048).
+   * A smaller one is written on one thread: files then hold a few row groups, and with several
+   * threads DuckDB's file rotation lets row groups in flight land past the target, so files came
+   * out uneven (52 to 162 KiB for 128 KiB) and the next compaction rewrote the small ones.
+   */
   rowGroupSize?: number;
   metrics?: MetricsOptions;
   /** The table name, for messages. */
@@ -87,7 +95,7 @@ export async function writeDataFiles(o: WriteDataFilesOptions): Promise<WrittenF
   const columns = identList(o.schema.fields.map((f) => f.name));
   const copyOptions = [
     'FORMAT parquet', 'COMPRESSION zstd', `FIELD_IDS ${fieldIdsLiteral(o.schema)}`, 'RETURN_STATS',
-    `ROW_GROUP_SIZE ${o.rowGroupSize ?? 122_880}`,
+    `ROW_GROUP_SIZE ${o.rowGroupSize ?? DEFAULT_ROW_GROUP_ROWS}`,
   ];
   const target = BigInt(o.targetFileSizeBytes);
   if (target <= 0n) throw internalError(`targetFileSizeBytes must be positive, got ${target}`);
@@ -109,7 +117,8 @@ export async function writeDataFiles(o: WriteDataFilesOptions): Promise<WrittenF
   let threads: string | undefined;
   const finals: string[] = [];
   try {
-    if (o.orderBy) threads = await singleThread(o.engine);
+    // Sorted writes, and files of a few row groups, roll evenly on one thread (rowGroupSize).
+    if (o.orderBy || (o.rowGroupSize !== undefined && o.rowGroupSize < DEFAULT_ROW_GROUP_ROWS)) threads = await singleThread(o.engine);
     if (parts.length === 0) {
       const select = sorted(`SELECT ${projection} FROM (${o.selectSql}) AS __floe_src`, names, floats, o.orderBy);
       let stats: CopyStats[];
@@ -376,7 +385,7 @@ async function sampleBytesPerRow(
 
 async function singleThread(engine: Engine): Promise<string> {
   const [row] = await engine.all(`SELECT current_setting('threads')::VARCHAR AS t`, 'read the thread count');
-  await engine.run('SET threads = 1', 'switch to one thread for a sorted write');
+  await engine.run('SET threads = 1', 'switch to one thread for a sorted write or small row groups');
   return String(row!.t);
 }
 

@@ -106,6 +106,12 @@ export async function runIdentityPipeline(ctx: RunContext, lp: LoadedPipeline): 
       without_id: r.inputRows.reduce((n, i) => n + i.withoutId, 0),
       duplicate_ids: r.inputRows.reduce((n, i) => n + i.duplicateIds, 0),
     });
+    // The previous map's records by table, read once: for inputs with no rows, and for tables that are inputs no more.
+    const previousRecords = new Map<string, number>();
+    if (previousMap) {
+      const rows = await engine.all(`SELECT source_table, count(*)::BIGINT AS n FROM ${quoteIdent(previousMap)} GROUP BY 1 ORDER BY 1`, 'count the previous records of each input');
+      for (const row of rows) previousRecords.set(String(row.source_table), Number(row.n));
+    }
     for (const i of r.inputRows) {
       // Rows that are not records are never dropped silently (docs/IDENTITY.md, "Inputs").
       if (i.withoutId > 0) ctx.onEvent?.('warning', { pipeline: p.name, table: i.table, message: `${i.withoutId} of ${i.rows} rows of ${i.table} have no source id (NULL or blank) and were skipped: they are not in the identity map` });
@@ -117,7 +123,7 @@ export async function runIdentityPipeline(ctx: RunContext, lp: LoadedPipeline): 
       // read as NULL) splits the customers it joined and changes their ids: said, not silent.
       const declared = p.inputs.find((x) => x.table === i.table);
       if (i.rows === 0) {
-        const had = previousMap ? Number((await engine.all(`SELECT count(*)::BIGINT AS n FROM ${quoteIdent(previousMap)} WHERE source_table = ${quoteLiteral(i.table)}`, 'count the previous records of an input'))[0]?.n ?? 0) : 0;
+        const had = previousRecords.get(i.table) ?? 0;
         ctx.onEvent?.('warning', { pipeline: p.name, table: i.table, message: `${i.table} has no rows: it adds no record to the identity map${had ? ` (the previous map held ${had} of its records, which are dropped)` : ''}` });
       }
       for (const kind of i.emptyIdentifiers ?? []) {
@@ -127,14 +133,10 @@ export async function runIdentityPipeline(ctx: RunContext, lp: LoadedPipeline): 
     }
     // Records of a table that is no longer an input (removed from the pipeline, or renamed:
     // its records then come back under new source_table values and new ids) leave the map.
-    if (previousMap) {
-      const gone = await engine.all(
-        `SELECT source_table, count(*)::BIGINT AS n FROM ${quoteIdent(previousMap)} WHERE source_table NOT IN (${p.inputs.map((i) => quoteLiteral(i.table)).join(', ')}) GROUP BY 1 ORDER BY 1`,
-        'count the previous records of former inputs',
-      );
-      for (const g of gone) {
-        ctx.onEvent?.('warning', { pipeline: p.name, table: String(g.source_table), message: `the previous identity map holds ${Number(g.n)} records of ${String(g.source_table)}, which is not an input of ${lp.file}: they leave ${p.outputs.identity_map} (if the table was renamed, its records come back under new customer ids)` });
-      }
+    const inputTables = new Set(p.inputs.map((i) => i.table));
+    for (const [table, n] of previousRecords) {
+      if (inputTables.has(table)) continue;
+      ctx.onEvent?.('warning', { pipeline: p.name, table, message: `the previous identity map holds ${n} records of ${table}, which is not an input of ${lp.file}: they leave ${p.outputs.identity_map} (if the table was renamed, its records come back under new customer ids)` });
     }
     // The profiles and the cut keys copy values of tagged input columns: they carry the tags.
     const tagged = inputs.map((i) => ({ identifiers: i.identifiers, attributes: i.attributes, tags: i.tags ?? [] }));

@@ -48,13 +48,7 @@ export function maskedParts(text: string, redact: Redactor): string[] {
 export function echoRedactor(req: HttpRequest, redact: Redactor): Redactor {
   const texts: string[] = [...Object.values(req.headers)];
   for (const [, v] of req.url.searchParams) texts.push(v);
-  for (const segment of req.url.pathname.split('/')) {
-    try {
-      texts.push(decodeURIComponent(segment));
-    } catch {
-      texts.push(segment);
-    }
-  }
+  for (const segment of req.url.pathname.split('/')) texts.push(decode(segment));
   if (req.body !== undefined) collectStrings(JSON.parse(req.body) as unknown, texts);
   const secrets = texts.flatMap((t) => maskedParts(t, redact));
   const forms = secrets.flatMap(echoedForms);

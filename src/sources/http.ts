@@ -49,7 +49,7 @@ import { jsonLinesReadSql, mayHoldLongInteger, objectsSql, textJsonColumns } fro
 import { explainNestedCaseKeys, refuseCaseDuplicateKeys } from './json-keys.js';
 import { SAMPLE_RECORDS } from './jsonl-lines.js';
 import { type FoundValue, JsonDuplicateKeyError, JsonSyntaxError, type JsonSpan, loneSurrogateAt, oneLine, scalarText, scanJson } from './http-json.js';
-import { boundParam, CursorCheck, type SettingWhere } from './http-incremental.js';
+import { boundParam, CursorCheck } from './http-incremental.js';
 import { createPager } from './http-paging.js';
 import { type HttpRequest, type HttpResponse, request, safeUrl } from './http-request.js';
 import { echoRedactor } from './http-secrets.js';
@@ -322,10 +322,11 @@ function readPage(res: HttpResponse, config: HttpConfig, n: number, ctx: SourceC
   const records = found.slice(0, recordPaths.length).find((v) => v !== undefined);
   const errors = found.slice(recordPaths.length, recordPaths.length + errorPaths.length);
   const reported = errors.findIndex((v) => v !== undefined && !emptyJson(text, v));
-  const member = reported < 0 ? undefined : `"${errorPaths[reported]![0]}": ${text.slice(errors[reported]!.start, errors[reported]!.end).replace(/\s+/g, ' ')}`;
+  const full = reported < 0 ? undefined : `"${errorPaths[reported]![0]}": ${text.slice(errors[reported]!.start, errors[reported]!.end).replace(/\s+/g, ' ')}`;
+  const member = full !== undefined && full.length > 200 ? `${full.slice(0, 200)}…` : full;
   if (member !== undefined && (records === undefined || records.kind === 'null' || (records.kind === 'array' && records.items?.length === 0))) {
     throw fail(
-      `${at} has no records and reports an error: ${member.length > 200 ? `${member.slice(0, 200)}…` : member}`,
+      `${at} has no records and reports an error: ${member}`,
       'The API answered with an error inside a successful response; nothing was written. Run again once the API recovers.',
     );
   }
@@ -361,7 +362,7 @@ function readPage(res: HttpResponse, config: HttpConfig, n: number, ctx: SourceC
   const wrapped = config.records_path === undefined && records?.kind === 'object' && n === 1 ? recordsInside(text) : undefined;
   const also = {
     ...(wrapped === undefined ? {} : { oneRecord: ctx.redact(`${at} is an object, read as one record, and its member "${wrapped.key}" is an array of ${wrapped.count} objects: if those are the records, set records_path: ${wrapped.key}`) }),
-    ...(member === undefined ? {} : { reported: ctx.redact(`${at} reports an error beside its ${lines.length} record${lines.length === 1 ? '' : 's'}: ${member.length > 200 ? `${member.slice(0, 200)}…` : member}`) }),
+    ...(member === undefined ? {} : { reported: ctx.redact(`${at} reports an error beside its ${lines.length} record${lines.length === 1 ? '' : 's'}: ${member}`) }),
   };
   if (c === undefined || c.kind === 'null') return { lines, cursor: c === undefined ? undefined : null, fingerprint, ...also };
   if (c.kind === 'object' || c.kind === 'array') throw fail(`${at}: the cursor at "${cursorPath}" is an ${c.kind}, not a value`);

@@ -9,7 +9,7 @@ import { alreadyExists, FloeError, notFound, usageError } from '../errors.js';
 import type { Snapshot, SnapshotRef, TableMetadata } from '../iceberg/types.js';
 import { ancestry } from './ancestry.js';
 import { sameRef } from './apply.js';
-import { describeRefs, snapshotAsOf, snapshotById } from './snapshot-select.js';
+import { describeRefs, refByName, snapshotAsOf, snapshotById } from './snapshot-select.js';
 import type { TableChange, TableRequirement, TableUpdate } from './updates.js';
 
 export const MAIN_BRANCH = 'main';
@@ -79,7 +79,7 @@ export function planRollback(metadata: TableMetadata, target: RollbackTarget, ta
   const history = ancestry(metadata, from);
   let to: Snapshot | undefined;
   if ('snapshotId' in target || 'ref' in target) {
-    const s = snapshotById(metadata, 'ref' in target ? refSnapshot(metadata, target.ref, table) : target.snapshotId, table, 'used');
+    const s = snapshotById(metadata, 'ref' in target ? refByName(metadata, target.ref, table)['snapshot-id'] : target.snapshotId, table, 'used');
     if (!history.some((a) => a['snapshot-id'] === s['snapshot-id'])) {
       throw usageError(`table ${table}: snapshot ${s['snapshot-id']} is not an ancestor of the current snapshot ${from}; rollback only moves main back along its history`, {
         context: { table, snapshot: String(s['snapshot-id']) },
@@ -100,12 +100,6 @@ export function planRollback(metadata: TableMetadata, target: RollbackTarget, ta
   const updates: TableUpdate[] =
     to['snapshot-id'] === from ? [] : [{ action: 'set-snapshot-ref', 'ref-name': MAIN_BRANCH, type: 'branch', 'snapshot-id': to['snapshot-id'], ...retention(metadata.refs[MAIN_BRANCH]) }];
   return { from, to, change: { requirements: [uuid(metadata), guard(metadata, MAIN_BRANCH)], updates } };
-}
-
-function refSnapshot(metadata: TableMetadata, name: string, table: string): bigint {
-  const ref = metadata.refs[name];
-  if (!ref) throw notFound(`table ${table} has no branch or tag named '${name}'`, { context: { table, ref: name }, hint: describeRefs(metadata) });
-  return ref['snapshot-id'];
 }
 
 /**
@@ -232,11 +226,7 @@ function requestedSnapshot(metadata: TableMetadata, req: RefRequest, table: stri
   if ([req.snapshotId, req.snapshotRef, req.asOfMs].filter((v) => v !== undefined).length > 1) {
     throw usageError(`give one of --snapshot or --as-of for table ${table}'s ${req.name}`, { context: { table, ref: req.name } });
   }
-  if (req.snapshotRef !== undefined) {
-    const ref = metadata.refs[req.snapshotRef];
-    if (!ref) throw notFound(`table ${table} has no branch or tag named '${req.snapshotRef}'`, { context: { table, ref: req.snapshotRef }, hint: describeRefs(metadata) });
-    return ref['snapshot-id'];
-  }
+  if (req.snapshotRef !== undefined) return refByName(metadata, req.snapshotRef, table)['snapshot-id'];
   if (req.asOfMs !== undefined) return snapshotAsOf(metadata, req.asOfMs, table)['snapshot-id'];
   return req.snapshotId;
 }

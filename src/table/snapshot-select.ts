@@ -15,7 +15,7 @@
  *   Metadata Fields", snapshot-log), and takes the last entry at or before the time.
  */
 import { notFound, usageError } from '../errors.js';
-import type { Schema, Snapshot, TableMetadata } from '../iceberg/types.js';
+import type { Schema, Snapshot, SnapshotRef, TableMetadata } from '../iceberg/types.js';
 
 export type SnapshotSelector =
   | { kind: 'current' }
@@ -118,18 +118,19 @@ export function selectSnapshot(metadata: TableMetadata, selector: SnapshotSelect
       return { snapshot, schema: snapshotSchema(metadata, snapshot, table), timeTravel: true };
     }
     case 'ref': {
-      const ref = metadata.refs[selector.name];
-      if (!ref) {
-        throw notFound(`table ${table} has no branch or tag named '${selector.name}'`, {
-          context: { table, ref: selector.name },
-          hint: describeRefs(metadata),
-        });
-      }
+      const ref = refByName(metadata, selector.name, table);
       const snapshot = snapshotById(metadata, ref['snapshot-id'], table);
       if (ref.type === 'branch') return { snapshot, schema: current, timeTravel: selector.name !== 'main' };
       return { snapshot, schema: snapshotSchema(metadata, snapshot, table), timeTravel: true };
     }
   }
+}
+
+/** The tag or branch `name`; not found (listing the table's refs) when the table has none of that name. */
+export function refByName(metadata: TableMetadata, name: string, table: string): SnapshotRef {
+  const ref = metadata.refs[name];
+  if (!ref) throw notFound(`table ${table} has no branch or tag named '${name}'`, { context: { table, ref: name }, hint: describeRefs(metadata) });
+  return ref;
 }
 
 /** The hint for an unknown ref name: the refs the table has. */

@@ -135,14 +135,12 @@ export async function explainCustomer(engine: Engine, o: ExplainOptions): Promis
 async function whereNow(engine: Engine, changes: string, map: string, id: string, ownRuns?: readonly string[]): Promise<{ runId: string; at: string; change: string; into: { id: string; records: number }[]; now: string[] } | undefined> {
   if (ownRuns !== undefined && ownRuns.length === 0) return undefined;
   const runs = ownRuns ? ` AND run_id IN (${ownRuns.map(quoteLiteral).join(', ')})` : '';
-  const lastOf = async (prev: string) => {
-    const rows = await engine.all(
+  const lastOf = (prev: string) =>
+    engine.all(
       `SELECT CAST(run_id AS VARCHAR) AS run_id, CAST(changed_at AS VARCHAR) AS at, CAST(change AS VARCHAR) AS change, CAST(customer_id AS VARCHAR) AS customer_id, records FROM ${quoteIdent(changes)} ` +
         `WHERE change IN ('merge', 'split') AND previous_customer_id = ${quoteLiteral(prev)} AND customer_id IS NOT NULL${runs} QUALIFY changed_at = max(changed_at) OVER () ORDER BY records DESC, customer_id`,
       'read where a customer id went',
     );
-    return rows;
-  };
   const first = await lastOf(id);
   if (first.length === 0) return undefined;
   const into = first.map((r) => ({ id: String(r.customer_id), records: Number(r.records) }));

@@ -19,7 +19,7 @@ import { tableScanSql } from '../../engine/read.js';
 import { quoteIdent } from '../../engine/sql.js';
 import { transformSql } from '../../engine/transform-sql.js';
 import { registerFloeFunctions } from '../../engine/udf.js';
-import { type PartitionColumn, writeDataFiles } from '../../engine/write-parquet.js';
+import { DEFAULT_ROW_GROUP_ROWS, type PartitionColumn, writeDataFiles } from '../../engine/write-parquet.js';
 import { partitionPath } from '../../iceberg/partition.js';
 import { fieldById } from '../../iceberg/schema.js';
 import { resultType, toHumanString } from '../../iceberg/transforms/index.js';
@@ -225,8 +225,7 @@ async function rewriteBatch(
     for (const unit of units) {
       const selectSql = (await tableScanSql({ engine: o.engine, io: table.io, metadata: m, table: name, plan: { ...scanPlan, dataFiles: unit.tasks } })).sql;
       const orderBy = await orderSql(o.engine, order, selectSql, name);
-      const rowGroupSize = o.rowGroupSize ?? rowGroupRows(target, unit.tasks);
-      const write = () => writeDataFiles({
+      const written = await writeDataFiles({
         engine: o.engine,
         selectSql,
         schema,
@@ -235,14 +234,9 @@ async function rewriteBatch(
         outputDir: staging,
         fileNamePrefix: randomUUID(),
         ...(orderBy !== undefined ? { orderBy } : {}),
-        rowGroupSize,
+        rowGroupSize: o.rowGroupSize ?? rowGroupRows(target, unit.tasks),
         table: name,
       });
-      // A file of a few row groups: with several threads DuckDB's file rotation lets row groups
-      // in flight land past the target, so files came out uneven (52 to 162 KiB for 128 KiB)
-      // and the next compaction rewrote the small ones. One thread rolls them evenly, as the
-      // sorted writes (which run on one thread anyway) do.
-      const written = rowGroupSize < DEFAULT_ROW_GROUP_ROWS && orderBy === undefined ? await oneThread(o.engine, write) : await write();
       for (const wf of written) {
         const partition = unit.partition ?? wf.dataFile.partition;
         const dir = spec.fields.length ? joinLocation(m.location, 'data', partitionPath(spec, schema, partition)) : joinLocation(m.location, 'data');
@@ -305,8 +299,6 @@ async function rewriteBatch(
   }
 }
 
-/** DuckDB's default row group: 122,880 rows. */
-const DEFAULT_ROW_GROUP_ROWS = 122_880;
 /** DuckDB rounds a row group up to whole vectors of 2,048 rows. */
 const MIN_ROW_GROUP_ROWS = 2_048;
 /** Row groups per target-sized file: a file then ends at most an eighth of the target past it. */
@@ -327,19 +319,6 @@ function rowGroupRows(target: bigint, tasks: readonly ScanTask[]): number {
   const perGroup = (target * rows) / bytes / BigInt(ROW_GROUPS_PER_FILE);
   if (perGroup >= BigInt(DEFAULT_ROW_GROUP_ROWS)) return DEFAULT_ROW_GROUP_ROWS;
   return Math.max(MIN_ROW_GROUP_ROWS, Number(perGroup));
-}
-
-/** Runs `f` with DuckDB on one thread, then restores the thread count. */
-async function oneThread<T>(engine: Engine, f: () => Promise<T>): Promise<T> {
-  const [row] = await engine.all(`SELECT current_setting('threads')::BIGINT AS t`, 'read the thread count');
-  const threads = Number(row!.t);
-  if (threads <= 1) return f();
-  await engine.run('SET threads = 1', 'switch to one thread for a compaction write');
-  try {
-    return await f();
-  } finally {
-    await engine.run(`SET threads = ${threads}`, 'restore the thread count');
-  }
 }
 
 /** The ORDER BY of a write unit: the sort order, or the Z-value scaled to the unit's own ranges. */
