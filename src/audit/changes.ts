@@ -8,7 +8,7 @@
  * already had (a rollback, a tag or branch created or moved) or dropped is a `refs` entry
  * (its target is one of the record's snapshot ids), and snapshots a commit removed (expiry)
  * are `expired_snapshots`; a new schema, partition spec or sort order is `layout` (their ids,
- * from and to: `floe table evolve`, or a run that evolved the layout and then failed). A
+ * from and to: `floe table evolve`, or a run whose commit evolved them with its data). A
  * registered table's refs say which snapshot it was adopted at. floe.audit_log is a table
  * like any other here: a command that rolls it back, expires it or drops it says so in its
  * own row (the row itself is appended after the command's changes are taken, so it never

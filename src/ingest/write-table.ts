@@ -50,6 +50,7 @@ import { reconcileColumns, type SchemaChangePolicy } from './reconcile.js';
 import { writeWithheld } from '../governance/withhold.js';
 import type { PiiColumn } from '../governance/policy.js';
 import { currentSnapshot } from '../table/snapshot-select.js';
+import type { DeclaredLayout, LaidOut } from '../table/evolve/layout.js';
 
 export const DEFAULT_TARGET_FILE_SIZE = 512 * 1024 * 1024; // Iceberg's write.target-file-size-bytes default
 
@@ -70,8 +71,13 @@ export interface WriteTableOptions {
   warehouse: string;
   /** For a new table only. */
   partitionBy?: readonly UnboundPartitionField[];
-  /** For a new table only: its sort order (existing tables: see table/evolve/layout.ts). */
+  /** For a new table only: its sort order (existing tables: `layout`). */
   sortBy?: readonly UnboundSortField[];
+  /**
+   * A pipeline's declared partition_by / sort_by: an existing table whose layout differs is
+   * evolved to it in the same commit as the data, whose files follow it (table/evolve/layout.ts).
+   */
+  layout?: DeclaredLayout;
   properties?: Record<string, string>;
   summary?: Record<string, string>;
   events?: CommitEvents;
@@ -117,8 +123,8 @@ export interface WriteTableResult {
 export async function writeTable(o: WriteTableOptions): Promise<WriteTableResult> {
   const plan = await planWrite(o);
   const result = await writeAndCommit(o, plan.table, plan.write, plan.pendingCreate);
-  const { joinedConcurrentCreate, ...written } = result;
-  return { ...written, created: plan.created && !joinedConcurrentCreate, schemaChanges: plan.schemaChanges(result.files) };
+  const { joinedConcurrentCreate, layoutChanges, ...written } = result;
+  return { ...written, created: plan.created && !joinedConcurrentCreate, schemaChanges: [...plan.schemaChanges(result.files), ...layoutChanges] };
 }
 
 /** What writeTable and prepareWrite write: the table (or the one to create) and the snapshot. */
@@ -143,6 +149,7 @@ async function planWrite(o: WriteTableOptions): Promise<{ table: LoadedTable; pe
     replaceAll: o.mode === 'overwrite',
     skipIfEmpty: o.mode === 'append',
     audit: o.audit,
+    ...(o.layout && !created ? { layout: o.layout } : {}),
     beforeCommit: o.mode === 'overwrite' && o.emptyOverwrite && !created ? refuseEmptyOverwrite(o, table, o.emptyOverwrite, o.beforeCommit) : o.beforeCommit,
     // An overwrite retried over a concurrent append would delete it (table/conflicts.ts).
     validate: o.mode === 'overwrite' ? async (base) => validateNoConcurrentDataChanges(base, startId, name) : undefined,
@@ -185,7 +192,8 @@ export async function prepareWrite(o: WriteTableOptions): Promise<PreparedWrite>
   // events.validate is checked on every attempt of the group commit, as commitTable checks it.
   const validate = o.events?.validate ? { validate: o.events.validate } : {};
   const commit: TableCommit | undefined = staged.empty
-    ? plan.pendingCreate ? { id: o.id, base: plan.table, pendingCreate: plan.pendingCreate, build: nothing, ...validate } : undefined
+    ? plan.pendingCreate ? { id: o.id, base: plan.table, pendingCreate: plan.pendingCreate, build: nothing, ...validate }
+      : staged.layoutOnly ? { id: o.id, base: plan.table, build: staged.build, ...validate } : undefined
     : { id: o.id, base: plan.table, ...(plan.pendingCreate ? { pendingCreate: plan.pendingCreate } : {}), build: staged.build, ...validate };
   return {
     id: o.id,
@@ -326,6 +334,11 @@ export interface SnapshotWrite {
   validate?: (base: LoadedTable) => Promise<void>;
   skipIfEmpty?: boolean;
   /**
+   * The layout the table must have (WriteTableOptions.layout): when it differs, the files are
+   * written by it and its change commits with them; with `skipIfEmpty` and no row, alone.
+   */
+  layout?: DeclaredLayout;
+  /**
    * Write-audit-publish. Called after the data files are written and before anything is
    * committed, with SQL over exactly the rows the new snapshot will hold (the base snapshot's
    * files, minus removed ones, plus the new files). It returns summary keys (check counts)
@@ -349,15 +362,16 @@ export async function writeAndCommit(
   table: LoadedTable,
   w: SnapshotWrite,
   pendingCreate?: TableChange,
-): Promise<Omit<WriteTableResult, 'created' | 'schemaChanges'> & { joinedConcurrentCreate?: boolean }> {
+): Promise<Omit<WriteTableResult, 'created' | 'schemaChanges'> & { joinedConcurrentCreate?: boolean; layoutChanges: string[] }> {
   const name = formatTableId(o.id);
   const m = table.metadata;
   const staged = await stageSnapshot(o, table, w);
   const { files, snapshotId, moved, metadataFiles, build } = staged;
   try {
     if (staged.empty) {
-      const committed = pendingCreate ? await createTable(o.catalog, o.io, o.id, pendingCreate) : undefined;
-      return { table: name, snapshotId: m['current-snapshot-id'] ?? 0n, files: 0, rows: 0n, bytes: 0n, attempts: 0, ...(committed ? { committed } : {}) };
+      const committed = pendingCreate ? await createTable(o.catalog, o.io, o.id, pendingCreate)
+        : staged.layoutOnly ? (await commitTable(o.catalog, o.io, o.id, build, { ...o.events, base: table })).table : undefined;
+      return { table: name, snapshotId: m['current-snapshot-id'] ?? 0n, files: 0, rows: 0n, bytes: 0n, attempts: 0, layoutChanges: staged.layoutChanges(), ...(committed ? { committed } : {}) };
     }
     let attempts = 1;
     let joinedConcurrentCreate = false;
@@ -402,6 +416,7 @@ export async function writeAndCommit(
       attempts,
       published: staged.published(),
       committed,
+      layoutChanges: staged.layoutChanges(),
       ...(joinedConcurrentCreate ? { joinedConcurrentCreate } : {}),
     };
   } catch (e) {
@@ -425,6 +440,10 @@ interface StagedSnapshot {
   build: (base: LoadedTable) => Promise<TableChange>;
   /** The latest audit's verdict (true without an audit). */
   published: () => boolean;
+  /** `empty`, and `build` commits the write's layout alone (SnapshotWrite.layout). */
+  layoutOnly: boolean;
+  /** The layout change lines of the latest build. */
+  layoutChanges: () => string[];
 }
 
 /**
@@ -437,8 +456,14 @@ async function stageSnapshot(
   w: SnapshotWrite,
 ): Promise<StagedSnapshot> {
   const name = formatTableId(o.id);
-  const m = table.metadata;
+  const read = table.metadata;
   const schema = w.schema;
+  // A declared layout the table lacks: the files follow it, and it commits with them.
+  const layouts = w.layout ? await import('../table/evolve/layout.js') : undefined;
+  const laid = layouts?.layOut(read, w.layout!, schema, w.evolved, name);
+  // The table as the write sees it: as read, or as its commit will leave it (new spec, sort order).
+  const m = laid?.view ?? read;
+  const viewed = laid ? { ...table, metadata: m } : table;
   // A default spec or sort order over a column the schema lacks (left by another tool): refused before any file is written.
   refuseWriteWithMissingLayoutSource(m, name);
   const spec = specById(m, m['default-spec-id']);
@@ -477,9 +502,16 @@ async function stageSnapshot(
       files.push({ ...wf.dataFile, file_path: location, ...(sortOrder ? { sort_order_id: sortOrder['order-id'] } : {}) });
     }
     const metadataFiles: string[] = [];
+    let layoutChanges: string[] = [];
     if (files.length === 0 && w.skipIfEmpty && !w.removeFiles?.size && !w.deletes?.files.length) {
-      const none = async (): Promise<TableChange> => ({ requirements: [], updates: [] });
-      return { empty: true, files, snapshotId: m['current-snapshot-id'] ?? 0n, moved, metadataFiles, build: none, published: () => true };
+      // No row: the layout alone, unless it needs a column only a write with rows adds.
+      const layoutOnly = laid !== undefined && !w.evolved;
+      const build = async (base: LoadedTable): Promise<TableChange> => {
+        const again = layoutOnly ? layouts!.layOut(base.metadata, w.layout!, currentSchema(base.metadata), false, name) : undefined;
+        layoutChanges = again?.changes ?? [];
+        return again?.change ?? { requirements: [], updates: [] };
+      };
+      return { empty: true, layoutOnly, files, snapshotId: read['current-snapshot-id'] ?? 0n, moved, metadataFiles, build, published: () => true, layoutChanges: () => layoutChanges };
     }
     const manifest = files.length ? [await writeAddedManifest(table.io, m, files, 'data', m['default-spec-id'], schema)] : [];
     if (manifest[0]) moved.push(manifest[0].location);
@@ -497,14 +529,18 @@ async function stageSnapshot(
       publish = verdict.publish;
       auditedParent = on.metadata['current-snapshot-id'];
     };
-    await audit(table);
+    await audit(viewed);
     const build = async (base: LoadedTable): Promise<TableChange> => {
-        assertSameLayout(base.metadata, m, name);
+        assertSameLayout(base.metadata, read, name);
+        // The layout planned again on this base: it must be the one the files were written by.
+        const again = laid ? layouts!.layOut(base.metadata, w.layout!, schema, w.evolved, name) : undefined;
+        if (laid) assertSameLaidOut(again?.view ?? base.metadata, m, name);
+        const onBase = again ? { ...base, metadata: again.view } : base;
         await w.validate?.(base);
         // Another writer committed since the audit: the snapshot now holds their rows too,
         // so the checks run again over what will actually be published.
-        if (w.audit && base.metadata['current-snapshot-id'] !== auditedParent) await audit(base);
-        const change = await buildSnapshotChange(base, {
+        if (w.audit && base.metadata['current-snapshot-id'] !== auditedParent) await audit(onBase);
+        const snapshot = await buildSnapshotChange(onBase, {
           operation: w.operation,
           snapshotId,
           added: [...manifest, ...(w.deletes?.manifests ?? [])],
@@ -515,11 +551,16 @@ async function stageSnapshot(
           stageOnly: !publish,
           written: metadataFiles,
         });
-        // The evolved schema commits atomically with the data written in it.
-        const built = w.evolved ? withEvolvedSchema(change, m, schema) : change;
+        // The layout, and before it the evolved schema, commit atomically with the data written by them.
+        // A snapshot staged by a failed audit only adds the spec and order its files need: main
+        // and the table's defaults stay (the next run, or publishing it, makes them the default).
+        const layout = again && !publish ? again.change.updates.filter((u) => u.action !== 'set-default-spec' && u.action !== 'set-default-sort-order') : again?.change.updates ?? [];
+        const change = again ? { requirements: [...snapshot.requirements, ...again.change.requirements], updates: [...layout, ...snapshot.updates] } : snapshot;
+        layoutChanges = again && publish ? again.changes : [];
+        const built = w.evolved ? withEvolvedSchema(change, read, schema) : change;
         return o.amendChange ? o.amendChange(base.metadata, built) : built;
     };
-    return { empty: false, files, snapshotId, moved, metadataFiles, build, published: () => publish };
+    return { empty: false, layoutOnly: false, files, snapshotId, moved, metadataFiles, build, published: () => publish, layoutChanges: () => layoutChanges };
   } catch (e) {
     await discardUncommitted(table.io, moved, e);
     throw e;
@@ -552,6 +593,17 @@ function sameNewTableLayout(theirs: TableMetadata, ours: TableMetadata): boolean
   const layout = (m: TableMetadata) =>
     stringifyJson([m.location, m['format-version'], currentSchema(m).fields, specById(m, m['default-spec-id']).fields, defaultSortOrder(m)?.fields ?? []]);
   return layout(theirs) === layout(ours);
+}
+
+/** The layout a retry commits must be the one the files were written by (another writer may have changed the sort order). */
+function assertSameLaidOut(now: TableMetadata, then: TableMetadata, name: string): void {
+  if (now['default-spec-id'] !== then['default-spec-id'] || now['default-sort-order-id'] !== then['default-sort-order-id']) {
+    throw new FloeError('conflict', `${name}: the partition spec or sort order changed while writing; nothing was committed`, {
+      retryable: false,
+      context: { table: name },
+      hint: 'Run the load again.',
+    });
+  }
 }
 
 /** A retry re-applies the same files: valid only while schema and partition spec are unchanged. */

@@ -34,7 +34,7 @@ import { deleteWrites, stagePositions, writePositionDeletes } from './merge-posi
 const DEFAULT_DELETE_TARGET_FILE_SIZE = 64 * 1024 * 1024;
 
 export interface MergeOnReadInput {
-  o: Pick<WriteTableOptions, 'catalog' | 'io' | 'engine' | 'id' | 'summary' | 'events' | 'audit'>;
+  o: Pick<WriteTableOptions, 'catalog' | 'io' | 'engine' | 'id' | 'summary' | 'events' | 'audit' | 'layout'>;
   table: LoadedTable;
   name: string;
   /** The table schema after reconciling the input (maybe evolved). */
@@ -72,7 +72,7 @@ export async function mergeOnReadObstacle(engine: Engine, table: LoadedTable, ke
   return missing === undefined ? undefined : `data file ${missing} has no field ids for the merge key`;
 }
 
-export async function mergeOnRead(x: MergeOnReadInput): Promise<Omit<WriteTableResult, 'created' | 'schemaChanges'>> {
+export async function mergeOnRead(x: MergeOnReadInput): Promise<Omit<WriteTableResult, 'created' | 'schemaChanges'> & { layoutChanges: string[] }> {
   const { o, table, name } = x;
   const m = table.metadata;
   const stored = new Set(x.candidates.flatMap((t) => [t.file.file_path, ...t.deletes.map((d) => d.file.file_path)]));
@@ -126,6 +126,7 @@ export async function mergeOnRead(x: MergeOnReadInput): Promise<Omit<WriteTableR
       validate: (base) => validateNewEntries(base, startId, [dataFilesExist(targets, name), ...x.conflicts]),
       skipIfEmpty: true,
       audit: o.audit,
+      ...(o.layout ? { layout: o.layout } : {}),
     };
     return await writeAndCommit({ ...o, summary: { ...(o.summary ?? {}), ...positionDeleteSummary(files) } }, table, write);
   } catch (e) {

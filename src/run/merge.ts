@@ -207,7 +207,7 @@ async function mergeStaged({ o, name, table, tableSchema, r, incoming, keys, sum
         o, table, name, schema: r.schema, evolved: r.evolved, incoming, keys: topKeys!, insertSql: selectSql, adds: summary.adds > 0n, candidates, range: range ?? undefined,
         conflicts: [noConflictingAppends(range, name)],
       });
-      return { ...result, created: false, schemaChanges: r.changes };
+      return { ...result, created: false, schemaChanges: [...r.changes, ...result.layoutChanges] };
     }
     // Otherwise copy-on-write below: the same rows, only slower (the obstacle is not an error).
   }
@@ -234,8 +234,10 @@ async function mergeStaged({ o, name, table, tableSchema, r, incoming, keys, sum
       validate: (base) => validateNewEntries(base, startId, [noConflictingAppends(range, name), noNewDeletesForDataFiles(rewritten, name)]),
       skipIfEmpty: true,
       audit: o.audit,
+      ...(o.layout ? { layout: o.layout } : {}),
     });
-    return { ...result, created: false, schemaChanges: r.changes };
+    const { layoutChanges, ...written } = result;
+    return { ...written, created: false, schemaChanges: [...r.changes, ...layoutChanges] };
   } finally {
     await split?.drop();
   }

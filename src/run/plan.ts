@@ -98,15 +98,15 @@ export async function planPipeline(
     out.partitioning = wanted.length ? [`create partitioned by ${wanted.join(', ')}`] : ['create unpartitioned'];
     if (sortBy.length) out.sortOrder = [`create sorted by ${p.target.sort_by.map((e) => e.text.trim()).join(', ')}`];
   } else {
-    // The same plan floe run commits before writing (table/evolve/layout.ts).
+    // The same plan floe run commits with its data (table/evolve/layout.ts).
     try {
       const layout = planLayout(table.metadata, { partitionBy, sortBy }, p.target.table);
       out.partitioning = layout.changes.filter((c) => c.startsWith('partition spec'));
       out.sortOrder = layout.changes.filter((c) => c.startsWith('sort'));
     } catch (e) {
-      // A column the run itself adds: the layout follows right after the run's write.
+      // A column the run itself adds: the layout binds to it in the run's commit.
       const msg = e instanceof FloeError ? e.message : String(e);
-      if (isMissingColumn(e)) out.partitioning = [`${msg}; if the run adds that column, the layout is evolved right after its write`];
+      if (isMissingColumn(e)) out.partitioning = [`${msg}; if the run adds that column, the layout is evolved with its write`];
       else out.problems.push(msg);
     }
   }

@@ -281,6 +281,10 @@ export async function runIngestPipeline(ctx: RunContext, lp: LoadedPipeline): Pr
       warehouse: ctx.project.paths.warehouse,
       partitionBy: p.target.partition_by.map(unboundPartitionField),
       sortBy: p.target.sort_by.map(unboundSortField),
+      // Declared: an existing table's layout evolves to it with this run's data (table/evolve/layout.ts).
+      ...(p.target.partition_by.length > 0 || p.target.sort_by.length > 0
+        ? { layout: { partitionBy: p.target.partition_by.map(unboundPartitionField), sortBy: p.target.sort_by.map(unboundSortField) } }
+        : {}),
       properties: { ...p.target.properties, ...piiProperties(tags) },
       summary,
       schemaPolicy: p.target.on_schema_change,
@@ -298,8 +302,8 @@ export async function runIngestPipeline(ctx: RunContext, lp: LoadedPipeline): Pr
       // The rows are staged already (materialise): the merge reads them there instead of copying them again.
       // Not with PII transforms, which each of the merge's reads would compute again.
       staged: staged !== undefined && !piiIngest,
-      // The table as this run read it, unless a declared layout may be committed before the write (writeWithLayout).
-      table: p.target.partition_by.length === 0 && p.target.sort_by.length === 0 ? existing : undefined,
+      // The table as this run read it.
+      table: existing,
     };
     // An overwrite (or --full-refresh) with no row to write leaves a table that has rows as it
     // is and fails, unless the pipeline opts in: a failed export must not empty the table.
@@ -311,14 +315,10 @@ export async function runIngestPipeline(ctx: RunContext, lp: LoadedPipeline): Pr
       mode === 'merge'
         ? (merging ?? import('./merge.js')).then((m) => m.mergeTable({ ...common, selectSql: good, key: p.target.key ?? [], deleteColumn: p.target.delete_column, ...mergeInput }))
         : writeTable({ ...common, selectSql: good, mode, beforeCommit, emptyOverwrite: mode === 'overwrite' && !p.target.allow_empty ? emptyOverwrite : undefined });
-    // A declared partition_by / sort_by evolves the table's layout with this run
-    // (table/evolve/layout.ts); without one the layout is left alone, and those modules are not loaded.
-    let laid: { result: WriteTableResult; changes: string[] };
+    let written: WriteTableResult;
     ctx.onEvent?.('progress', { pipeline: p.name, table: p.target.table, phase: 'write', mode });
     try {
-      laid = p.target.partition_by.length > 0 || p.target.sort_by.length > 0
-        ? await (await import('../table/evolve/layout.js')).writeWithLayout({ catalog: ctx.catalog, io: ctx.io, id, layout: common, events: { onRetry: common.events.onRetry } }, write)
-        : { result: await write(), changes: [] as string[] };
+      written = await write();
     } catch (e) {
       // The same --run-id committed by a concurrent run first: this run is the no-op it would have been.
       const theirs = committedByConcurrentRun(e);
@@ -326,13 +326,11 @@ export async function runIngestPipeline(ctx: RunContext, lp: LoadedPipeline): Pr
         await discardStaged(ctx.io, rejected, e);
         return { ...base, status: 'skipped', rowsRead: 0, rowsWritten: 0n, snapshotId: BigInt(theirs), durationMs: Date.now() - started, note: `run ${runId} already committed (by a concurrent run, snapshot ${theirs})` };
       }
-      // The layout may fail after the data committed: then the next run finds the rows owed.
       if (!(await committedRun(ctx, id, p.name, runId))) await discardStaged(ctx.io, rejected, e);
       throw e;
     }
-    const written: WriteTableResult = { ...laid.result, schemaChanges: [...laid.result.schemaChanges, ...laid.changes] };
-    // The write's commit left the table current unless the layout was evolved after it.
-    const committed = laid.changes.length === 0 ? laid.result.committed : undefined;
+    // The table as the write's commit left it.
+    const committed = written.committed;
     if (tags.length > 0 || !committed || Object.keys(committed.metadata.properties).some((k) => k.startsWith(PII_PREFIX))) {
       await (await import('../governance/ingest.js')).syncPiiProperties(ctx.catalog, ctx.io, id, tags, committed);
     }

@@ -5,20 +5,19 @@
  * - A non-empty list is the layout the table must have; an empty list leaves the table's
  *   layout alone (so a table partitioned with `floe table evolve` or `floe load` keeps its
  *   spec; `floe table evolve --partition-by none` removes partitioning).
- * - The layout is committed on its own, just before the data, under the run's table lock;
- *   old files keep their spec, the run's files use the new one.
- * - A partition or sort column that this run itself adds (on_schema_change: add_columns)
- *   does not exist before the write; then the layout is committed right after it, and the
- *   following runs write with it.
+ * - The layout is committed with the run's data, in one commit (layOut plans it; the write
+ *   files the run's rows by the new spec and sort order, ingest/write-table.ts): old files
+ *   keep their spec. A run that fails commits neither; an append with no row commits the
+ *   layout alone.
+ * - A partition or sort column that this run itself adds (on_schema_change: add_columns) binds
+ *   to the schema the same commit adds.
  */
-import type { Catalog } from '../../catalog/catalog.js';
-import { formatTableId } from '../../catalog/catalog.js';
 import { FloeError } from '../../errors.js';
 import type { UnboundPartitionField, UnboundSortField } from '../../iceberg/metadata-builder.js';
-import type { TableIdentifier, TableMetadata } from '../../iceberg/types.js';
-import type { FileIO } from '../../io/fileio.js';
-import { commitTable, type CommitEvents } from '../commit.js';
-import { loadTable } from '../load.js';
+import type { Schema, TableMetadata } from '../../iceberg/types.js';
+import { applyChange } from '../apply.js';
+import type { TableChange } from '../updates.js';
+import { withEvolvedSchema } from '../snapshot-producer.js';
 import { fieldByPath } from '../../iceberg/schema.js';
 import { formatTransform } from '../../iceberg/transforms/index.js';
 import { planEvolution, type EvolutionPlan, type EvolveRequest } from './evolve.js';
@@ -58,61 +57,40 @@ export function planLayout(m: TableMetadata, l: DeclaredLayout, table: string): 
 /** A binding failure that the write itself may fix: a column the table does not have yet. */
 export const isMissingColumn = (e: unknown): boolean => e instanceof FloeError && e.kind === 'schema' && /no such column/.test(e.message);
 
-export interface LayoutWrite<T> {
-  result: T;
-  /** Readable lines of the committed layout changes. */
+/** A declared layout laid over a table in memory, for a write that commits it with its data. */
+export interface LaidOut {
+  /** The table as it will be once the change is committed: the schema the write brings, then the layout. The write's files follow its default spec and sort order. */
+  view: TableMetadata;
+  /** The layout's updates and requirements (planned with the write's schema). */
+  change: TableChange;
+  /** Readable lines of the change. */
   changes: string[];
 }
 
 /**
- * Runs `write` with the table's layout evolved to `layout` first (or right after, when the
- * layout names a column the write adds). A table that does not exist yet is created by the
- * write with this layout, so nothing is evolved.
+ * The layout change a write commits with its data (pure): the declared layout planned on
+ * `base` with the write's schema in place (`evolved`: the write adds it), so a partition or
+ * sort column the same write adds binds. Undefined when the table's layout is the declared
+ * one. A layout that cannot bind is a mistake in the pipeline file: a config error, before
+ * anything is written.
  */
-export async function writeWithLayout<T>(
-  o: { catalog: Catalog; io: FileIO; id: TableIdentifier; layout: DeclaredLayout; events?: CommitEvents },
-  write: () => Promise<T>,
-): Promise<LayoutWrite<T>> {
-  const name = formatTableId(o.id);
-  const req = layoutRequest(o.layout);
-  if (!req.partitionBy && !req.sortBy) return { result: await write(), changes: [] };
-  if (!(await o.catalog.tableExists(o.id))) return { result: await write(), changes: [] };
-  const evolve = () => commitLayout(o, name);
-  let before: string[] | undefined;
+export function layOut(base: TableMetadata, l: DeclaredLayout, schema: Schema, evolved: boolean, table: string): LaidOut | undefined {
+  const req = layoutRequest(l);
+  if (!req.partitionBy && !req.sortBy) return undefined;
+  const now = base['last-updated-ms'];
+  const withSchema = evolved ? applyChange(base, withEvolvedSchema({ requirements: [], updates: [] }, base, schema), { metadataLocation: null, now }) : base;
+  let plan: EvolutionPlan;
   try {
-    before = await evolve();
+    plan = planLayout(withSchema, l, table);
   } catch (e) {
-    if (!isMissingColumn(e)) throw asConfig(e);
+    throw asConfig(e);
   }
-  if (before !== undefined) return { result: await write(), changes: before };
-  const result = await write();
-  try {
-    return { result, changes: await evolve() };
-  } catch (e) {
-    if (!(e instanceof FloeError)) throw e;
-    throw new FloeError('config', `${name}: the data was committed with the table's current layout, but the pipeline's partition_by/sort_by cannot be applied: ${e.message}`, {
-      cause: e,
-      context: { table: name },
-      hint: 'partition_by and sort_by must name columns of the target table',
-    });
-  }
+  if (plan.change.updates.length === 0) return undefined;
+  return { view: applyChange(withSchema, plan.change, { metadataLocation: null, now }), change: plan.change, changes: plan.changes };
 }
 
 /** A layout the spec refuses is a mistake in the pipeline file (exit 2). */
 function asConfig(e: unknown): unknown {
   if (!(e instanceof FloeError && e.kind === 'schema')) return e;
   return new FloeError('config', `${e.message} (from the pipeline's partition_by/sort_by); nothing was written`, { cause: e, context: e.context, hint: e.hint });
-}
-
-/** Commits the declared layout when the table's differs; the committed change lines, or none. */
-async function commitLayout(o: { catalog: Catalog; io: FileIO; id: TableIdentifier; layout: DeclaredLayout; events?: CommitEvents }, name: string): Promise<string[]> {
-  const current = await loadTable(o.catalog, o.io, o.id);
-  if (planLayout(current.metadata, o.layout, name).change.updates.length === 0) return [];
-  let changes: string[] = [];
-  await commitTable(o.catalog, o.io, o.id, async (base) => {
-    const plan = planLayout(base.metadata, o.layout, name);
-    changes = plan.changes;
-    return plan.change;
-  }, { ...o.events, base: current });
-  return changes;
 }
