@@ -8,7 +8,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import mysql from 'mysql2/promise';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runId, services } from '../sources/helpers.js';
 import { readProject, signalDuringRead as signalRead } from '../helpers/signal-read.js';
 import { assertBuilt, floeOk, show, useTmpDirs, type RunResult } from './helpers.js';
@@ -21,6 +21,12 @@ beforeAll(async () => {
   admin = await mysql.createConnection({ uri: services().mysql });
 });
 afterAll(() => admin?.end());
+// A case that failed with its query still running on the server (a billion rows, a 300 s
+// sleep) would load the shared MariaDB for minutes and slow every later case and file: its
+// queries are killed here, after its assertions have spoken.
+afterEach(async () => {
+  for (const t of await running(`floe_sig_%${runId}`)) await admin.query(`KILL QUERY ${Number(t.id)}`).catch(() => undefined);
+});
 
 const GRACE_MS = 30_000;
 
