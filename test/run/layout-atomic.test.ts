@@ -5,6 +5,7 @@
  * failed check brings the spec its files need without making it the table's default.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
+import { pyicebergRead, sparkRead } from '../interop/oracle.js';
 import { assertBuilt, type Project, show, useProjects } from './helpers.js';
 
 beforeAll(assertBuilt);
@@ -70,6 +71,12 @@ describe('a run that changes the layout and fails', () => {
       { id: 3, region: 'eu', amount: 7 },
       { id: 4, region: 'us', amount: 8 },
     ]);
+    // The other engines read the one commit: PyIceberg prunes by the new spec, Spark reads every row.
+    const catalog = { catalogDb: p.path('warehouse/catalog.db'), warehouse: p.path('warehouse') };
+    const eu = await pyicebergRead({ ...catalog, table: 'raw.sales', filter: "region == 'eu'" });
+    expect(eu.rows!.map((r) => Number(r.id)).sort()).toEqual([1, 3]);
+    const spark = await sparkRead({ ...catalog, tables: ['raw.sales'] });
+    expect(spark.tables['raw.sales']!.count).toBe(4);
     // The audit log: the failed run changed nothing; the good one added a snapshot and moved the layout, in one entry.
     const audit = await p.query("SELECT outcome, changes FROM floe.audit_log WHERE command = 'run' ORDER BY started_at");
     expect(audit.map((r) => r.outcome)).toEqual(['ok', 'failed', 'ok']);
@@ -77,7 +84,7 @@ describe('a run that changes the layout and fails', () => {
     const [entry] = JSON.parse(audit[2]!.changes as string);
     expect(entry.snapshots).toHaveLength(1);
     expect(entry.layout).toEqual({ partition_spec: { from: 0, to: 1 }, sort_order: { from: 0, to: 1 } });
-  }, 60_000);
+  }, 600_000);
 
   it('an overwrite with no row (refused without allow_empty): the layout stays as it was', async () => {
     const p = await firstLoad('overwrite');
