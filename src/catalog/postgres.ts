@@ -13,6 +13,8 @@
  *
  * The password is never part of a message: errors name `host:port/database` only.
  */
+import { readFileSync } from 'node:fs';
+import type { ConnectionOptions } from 'node:tls';
 import type { Pool, PoolClient, PoolConfig } from 'pg';
 import { configError, FloeError, ioError } from '../errors.js';
 import { driverCode, postgresDialect, type SqlConnection, type SqlExecutor, type SqlRow, type SqlValue } from './sql-dialect.js';
@@ -128,19 +130,85 @@ export async function openPostgres(uri: string): Promise<PostgresConnection> {
   const options = [target.params.options, target.params.currentSchema ? `-c search_path=${target.params.currentSchema}` : undefined].filter(Boolean);
   if (options.length) config.options = options.join(' ');
   if (!/lock_timeout/.test(target.params.options ?? '')) config.lock_timeout = PG_LOCK_TIMEOUT_MS;
-  const ssl = target.params.sslmode;
-  if (ssl && ssl !== 'disable') config.ssl = ssl === 'verify-full' || ssl === 'verify-ca' ? { rejectUnauthorized: true } : { rejectUnauthorized: false };
-  const pool = new pg.Pool(config);
-  const conn = new PostgresConnection(pool, target);
-  // An idle client losing its server must not crash the process; the next query reconnects.
-  pool.on('error', () => undefined);
+  const ssl = sslOptions(target.params);
+  if (ssl) config.ssl = ssl;
+  const connect = async (config: PoolConfig): Promise<Pool> => {
+    const pool = new pg.Pool(config);
+    // An idle client losing its server must not crash the process; the next query reconnects.
+    pool.on('error', () => undefined);
+    try {
+      await pool.query('SELECT 1');
+      return pool;
+    } catch (e) {
+      await pool.end().catch(() => undefined);
+      throw e;
+    }
+  };
   try {
-    await pool.query('SELECT 1');
+    try {
+      return new PostgresConnection(await connect(config), target);
+    } catch (e) {
+      // sslmode=prefer or allow on a server without TLS: a plain connection, as libpq makes.
+      const mode = target.params.sslmode;
+      if (!((mode === 'prefer' || mode === 'allow') && e instanceof Error && /does not support SSL/i.test(e.message))) throw e;
+      return new PostgresConnection(await connect({ ...config, ssl: false }), target);
+    }
   } catch (e) {
-    await pool.end().catch(() => undefined);
     throw connectError(target, e);
   }
-  return conn;
+}
+
+const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'];
+
+/**
+ * TLS as libpq reads catalog.uri's `sslmode`, `sslrootcert`, `sslcert` and `sslkey` (as a
+ * postgres source does, sources/db-pg-url.ts): `require` encrypts without checking the
+ * certificate, unless `sslrootcert` names a file (then as `verify-ca`); `verify-ca` checks it
+ * against `sslrootcert`; `verify-full` also checks the host name (against `sslrootcert`, or
+ * the system's CAs); `prefer`/`allow` encrypt unchecked and fall back to a plain connection
+ * (openPostgres). Undefined: no TLS (no sslmode, or `disable`). An unknown sslmode, or a
+ * certificate file that cannot be read where it is needed, is a config error, as in psql.
+ */
+export function sslOptions(params: Record<string, string>): ConnectionOptions | undefined {
+  const mode = params.sslmode;
+  if (mode === undefined || mode === 'disable') return undefined;
+  if (!SSL_MODES.includes(mode)) {
+    throw configError(`catalog.uri: invalid sslmode value "${mode}"`, {
+      context: { field: 'catalog.uri' },
+      hint: `sslmode is one of ${SSL_MODES.join(', ')}.`,
+    });
+  }
+  const verify = mode === 'verify-ca' || mode === 'verify-full';
+  const file = (key: 'sslrootcert' | 'sslcert' | 'sslkey', required: boolean): string | undefined => {
+    const path = params[key];
+    if (path === undefined || (key === 'sslrootcert' && path === 'system')) return undefined;
+    try {
+      return readFileSync(path, 'utf8');
+    } catch (e) {
+      // libpq skips a root certificate it cannot find unless the mode verifies with it.
+      if (!required) return undefined;
+      throw configError(`catalog.uri: cannot read ${key}=${path}: ${(e as Error).message}`, { cause: e, context: { field: 'catalog.uri', file: path } });
+    }
+  };
+  const ssl: ConnectionOptions = {};
+  const ca = file('sslrootcert', verify);
+  const cert = file('sslcert', true);
+  const key = file('sslkey', true);
+  if (cert !== undefined) ssl.cert = cert;
+  if (key !== undefined) ssl.key = key;
+  if (ca !== undefined) ssl.ca = ca;
+  if (mode === 'verify-ca' && ca === undefined) {
+    throw configError('catalog.uri: sslmode=verify-ca needs sslrootcert=FILE, the CA certificate to check the server against', {
+      context: { field: 'catalog.uri' },
+      hint: 'Add sslrootcert=/path/to/ca.pem, or use sslmode=verify-full (checks the host name against the system CAs too).',
+    });
+  }
+  if (mode === 'verify-full') ssl.rejectUnauthorized = true;
+  else if (ca !== undefined && (mode === 'verify-ca' || mode === 'require')) {
+    ssl.rejectUnauthorized = true;
+    ssl.checkServerIdentity = () => undefined; // the certificate, not the host name
+  } else ssl.rejectUnauthorized = false;
+  return ssl;
 }
 
 export class PostgresConnection implements SqlConnection {
@@ -365,6 +433,9 @@ export function setupError(target: PostgresTarget, e: unknown): FloeError | unde
   return undefined;
 }
 
+/** Node's codes for a server certificate that does not verify (sslmode=verify-ca/verify-full, or require with sslrootcert). */
+const TLS_CERT_CODES = /^(DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT(_LOCALLY)?|CERT_HAS_EXPIRED|CERT_NOT_YET_VALID|CERT_UNTRUSTED|ERR_TLS_CERT_ALTNAME_INVALID)$/;
+
 /**
  * An unreachable server is an `io` error (retrying later may work); a refused login, a
  * missing database or a bad TLS setting is `config` (floe.yaml must change).
@@ -388,6 +459,13 @@ export function connectError(target: PostgresTarget, e: unknown): FloeError {
       cause: e,
       context,
       hint: 'Check the user and password in catalog.uri (or PGPASSWORD).',
+    });
+  }
+  if (TLS_CERT_CODES.test(code)) {
+    return configError(`cannot connect to ${where}: the server's TLS certificate was refused: ${detail} (${code})`, {
+      cause: e,
+      context,
+      hint: 'Name the CA that signed it with sslrootcert=FILE in catalog.uri, or use sslmode=require to encrypt without checking it.',
     });
   }
   if (code === '3D000') {
