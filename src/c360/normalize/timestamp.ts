@@ -79,6 +79,22 @@ function resolveWallClock(wall: number, zone: Zone): { ms: number; flag?: Flag }
   return { ms: instants[0] as number };
 }
 
+/**
+ * The wall-clock time a text says, its fields read as if UTC: the text parsed in UTC, or, when
+ * it names its own zone (which parsing in UTC still honours), the text without that name.
+ * undefined when the text also has an offset ('…+02:00[Europe/Berlin]'): its instant is fixed.
+ */
+function wallClock(text: string, parse: Parse): number | undefined {
+  const u = parse(text, 'utc');
+  if (u.zone.type !== 'iana') return u.toMillis();
+  const name = u.zone.name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const bare = text.replace(new RegExp(`\\s*\\[?${name}\\]?$`, 'i'), '');
+  const wall = parse(bare, 'utc');
+  // Not found at the end: the fields luxon read (a time in a gap already shifted by it).
+  if (!wall.isValid || wall.zone.type === 'iana') return u.toMillis() + u.offset * 60_000;
+  return wall.toMillis() === parse(bare, FixedOffsetZone.instance(60)).toMillis() ? undefined : wall.toMillis();
+}
+
 /** ISO text with six fractional digits; `micros` are the digits after the milliseconds. */
 function format(ms: number, micros = '000'): string | null {
   const year = new Date(ms).getUTCFullYear();
@@ -108,11 +124,13 @@ export function timestampNormalizer(options: TimestampOptions = {}): Normalizer 
     if (!d.isValid) return { value: null, reject: 'invalid-timestamp' };
     let ms = d.toMillis();
     let flag: Flag | undefined;
-    // An IANA zone on the result means the text had no offset of its own. luxon would resolve
-    // gaps and overlaps silently (and picks the later instant in an overlap), so resolve here
-    // from the wall clock, read by parsing again in UTC.
-    if (d.zone.type === 'iana' && !zone.isUniversal) {
-      ({ ms, flag } = resolveWallClock(parse(p.text, 'utc').toMillis(), zone));
+    // An IANA zone on the result means a wall-clock time: the text had no offset of its own
+    // (the rule's zone), or named its zone ('2026-07-01 12:00:00 UTC', '… Europe/Berlin'),
+    // which wins over the rule's as an offset does. luxon would resolve gaps and overlaps
+    // silently (and picks the later instant in an overlap), so resolve here from the wall clock.
+    if (d.zone.type === 'iana') {
+      const wall = wallClock(p.text, parse);
+      if (wall !== undefined) ({ ms, flag } = resolveWallClock(wall, d.zone));
     }
     const value = format(ms, subMillis(p.text));
     if (value === null) return { value: null, reject: 'invalid-timestamp' };
