@@ -133,7 +133,17 @@ export async function commitTable(
     const { metadata: next, location, bytes, ours } = nextMetadataFile(base, change, Date.now());
     await base.io.write(location, bytes, { createOnly: true });
     await events.beforeSwap?.({ attempt: attempt + 1, table: name });
-    if (await inCatalogSwap(name, () => swapOrVerify(catalog, io, id, base.metadataLocation, ours))) {
+    let swapped: boolean;
+    try {
+      swapped = await inCatalogSwap(name, () => swapOrVerify(catalog, io, id, base.metadataLocation, ours));
+    } catch (e) {
+      // Not committed (a catalog locked too long, a lost connection with the pointer unmoved):
+      // the file is an orphan that `table register <folder>` would take for the newest
+      // version; kept when the outcome is unknown, as the table may reference it.
+      await discardUncommitted(base.io, [location], e);
+      throw e;
+    }
+    if (swapped) {
       // The next load of this table in this process reads these bytes: it reuses `next`.
       rememberMetadata(location, bytes, next);
       await pausePoint('committed', name);
