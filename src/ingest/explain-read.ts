@@ -74,6 +74,29 @@ export async function refuseEmptyCsv(files: readonly string[]): Promise<void> {
   }
 }
 
+/**
+ * A file read as UTF-8 whose first line holds NUL bytes is UTF-16 (or UTF-32) text: read so,
+ * DuckDB's store_rejects reader names its columns with NULs, and the run failed on a parser
+ * error naming no file. Refused before the read, naming the file and the encoding to give.
+ */
+export async function refuseUtf16Csv(files: readonly string[], encoding: string): Promise<void> {
+  if (!/^utf-?8$/i.test(encoding)) return;
+  for (const f of files) {
+    // A .zst file's compressed bytes hold NULs too (readTextHead decompresses only gzip).
+    if (/\.zst$/i.test(f)) continue;
+    if ((await firstLine(f).catch(() => '')).includes('\0')) throw utf16Error(f);
+  }
+}
+
+function utf16Error(f: string, cause?: unknown): FloeError {
+  return sourceError(`${f} is not UTF-8 text: it holds NUL bytes, as UTF-16 does`, {
+    cause,
+    context: { file: f },
+    files: [f],
+    hint: 'Convert it (iconv -f UTF-16 -t UTF-8), or read it with a pipeline: source: { kind: csv, encoding: utf-16 }.',
+  });
+}
+
 /** The first line of a file, read from its first 64 KiB only. */
 async function firstLine(path: string): Promise<string> {
   // A .gz file's text, as DuckDB reads it: its compressed bytes hold NULs that are no UTF-16.
@@ -167,12 +190,7 @@ async function explainOnce(err: unknown, paths: readonly string[], format: 'csv'
         // nothing DuckDB or this re-read can name a line of. A .zst file's compressed bytes
         // hold NULs too (readTextHead decompresses only gzip): DuckDB's own error stands.
         if (d.encoding !== 'utf-8' || /\.zst$/i.test(f)) return err;
-        return sourceError(`${f} is not UTF-8 text: it holds NUL bytes, as UTF-16 does`, {
-          cause: err,
-          context: { file: f },
-          files: [f],
-          hint: 'Convert it (iconv -f UTF-16 -t UTF-8), or read it with a pipeline: source: { kind: csv, encoding: utf-16 }.',
-        });
+        return utf16Error(f, err);
       }
       const header = line.split(d.delimiter);
       const columns = header.map((h, i) => `${quoteLiteral(h.replace(/^"|"$/g, '') || `column${i}`)}: 'VARCHAR'`).join(', ');

@@ -6,7 +6,7 @@
  */
 import { duckdbTypeSql } from '../engine/types.js';
 import { FloeError } from '../errors.js';
-import { type CsvDialect, explainReadFailure, refuseEmptyCsv } from '../ingest/explain-read.js';
+import { type CsvDialect, explainReadFailure, refuseEmptyCsv, refuseUtf16Csv } from '../ingest/explain-read.js';
 import { guardCsvDoubles } from '../ingest/csv-integers.js';
 import { refuseDuplicateCsvHeader } from '../ingest/csv-header.js';
 import { headerOnlyStandIn, isHeaderOnlyCsv } from '../ingest/csv-header-only.js';
@@ -53,6 +53,7 @@ export function csvSource(config: CsvConfig): Source {
       // refuses store_rejects together with union_by_name).
       const expanded = await expandFiles(ctx, files);
       await refuseEmptyCsv(expanded);
+      await refuseUtf16Csv(expanded, config.encoding);
       const dialect: CsvDialect = { delimiter: config.delimiter, quote: config.quote, escape: config.escape, encoding: config.encoding, skip: config.skip };
       // `forced`: types given to every file's reader besides the declared ones (unifiedTypes);
       // `unsniffed`: files read with the columns typed from their well-formed rows instead of sniffed.
