@@ -168,6 +168,7 @@ export async function runIngestPipeline(ctx: RunContext, lp: LoadedPipeline): Pr
       pipelineFile: lp.file,
       cursor: cursorColumn ? { column: cursorColumn, after, inclusive: start?.inclusive, asRead: cursorAsRead, ...cursorRuleState(p.columns[cursorColumn]), tableType: cursorTableType(existing?.metadata, p.columns[cursorColumn]?.rename ?? cursorColumn) } : undefined,
       redact: ctx.redact,
+      onEvent: (type, fields) => ctx.onEvent?.(type, { pipeline: p.name, table: p.target.table, ...fields }),
       io: ctx.io,
       textColumns: formattedColumns(p.columns),
       quarantine: p.rejects !== undefined,

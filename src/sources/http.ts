@@ -185,7 +185,11 @@ async function readPages(config: HttpConfig, first: HttpRequest, dir: string, ct
         retries: config.retries,
         redact: ctx.redact,
         signal: ctx.signal,
-        onRetry: () => out.retries++,
+        onRetry: (r) => {
+          out.retries++;
+          // A wait can last minutes (an API's Retry-After): `retry` events, and a line on stderr, say so while it lasts.
+          ctx.onEvent?.('retry', { scope: 'http', page: out.pages + 1, attempt: r.attempt + 1, max_attempts: config.retries.max + 1, wait_ms: r.waitMs, reason: ctx.redact(r.reason) });
+        },
         page: out.pages + 1,
         incomplete: (r) => {
           try {

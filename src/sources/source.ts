@@ -58,6 +58,11 @@ export interface SourceContext {
   cursor?: CursorState;
   /** Strips secrets from any text before it reaches a message or event. */
   redact: Redactor;
+  /**
+   * Events of the read for the run to give (`--json` events; the CLI tells some on stderr):
+   * `retry` with `scope: 'http'` for a page request retried. Fields already redacted.
+   */
+  onEvent?: (type: 'retry', fields: Record<string, unknown>) => void;
   /** Progress: rows extracted so far (for the spinner and --json progress events). */
   onProgress?: (rowsRead: number) => void;
   /** Aborts a long extraction (Ctrl-C, a lock timeout). */

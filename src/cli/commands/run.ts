@@ -21,6 +21,9 @@ import { noteTargets } from '../signals.js';
 import { globalsOf } from '../context.js';
 import { consoleOutput, formatTable, endOnError, reportingS3RetriesUnlessJson } from '../output.js';
 
+/** A source request that waits at least this long before its retry is told on stderr while it waits (text output). */
+const HTTP_WAIT_NOTICE_MS = 5_000;
+
 interface RunOptions {
   all?: boolean;
   fullRefresh?: boolean;
@@ -84,6 +87,10 @@ export default async function run(names: string[], opts: RunOptions, cmd: Comman
             if (spinner && type === 'progress') spinner.text = `running ${String(fields.pipeline)}: ${fields.phase === 'write' ? 'writing' : 'rows staged'}`;
             // Without --json a warning event (a recovered cursor, a failed expiry after the run) goes to stderr.
             if (!opts.json && type === 'warning') out.err(`floe: ${String(fields.pipeline)}: warning: ${String(fields.message)}`);
+            // A source's request waiting a while before it is retried (an API's Retry-After): said while it waits.
+            if (!opts.json && type === 'retry' && fields.scope === 'http' && Number(fields.wait_ms) >= HTTP_WAIT_NOTICE_MS) {
+              out.err(`floe: ${String(fields.pipeline)}: waiting ${Math.round(Number(fields.wait_ms) / 1000)} s before attempt ${String(fields.attempt)} of ${String(fields.max_attempts)} for page ${String(fields.page)} (${String(fields.reason)})`);
+            }
           },
         },
         load,
