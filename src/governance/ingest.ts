@@ -5,7 +5,8 @@
  * runs (a run that adds, changes or removes a tag commits the property change).
  */
 import type { Catalog } from '../catalog/catalog.js';
-import type { TableIdentifier } from '../iceberg/types.js';
+import { configError } from '../errors.js';
+import type { Schema, TableIdentifier } from '../iceberg/types.js';
 import type { FileIO } from '../io/fileio.js';
 import { commitTable } from '../table/commit.js';
 import { loadTable, type LoadedTable } from '../table/load.js';
@@ -13,11 +14,42 @@ import type { TableUpdate } from '../table/updates.js';
 import { applyPoliciesSql } from './apply.js';
 import { DEFAULT_SALT_ENV, PII_POLICIES, PII_PREFIX, piiProperties, SALT_ENV_SUFFIX, type PiiColumn } from './policy.js';
 import type { Env } from './salt.js';
-import { tableHadColumn } from './tags.js';
+import { currentColumnTags, tableHadColumn, type TaggedTable } from './tags.js';
 
 /** The rows to write with the `apply: ingest` policies applied. */
 export function ingestPiiSql(selectSql: string, columns: readonly PiiColumn[], table: string, env: Env = process.env): string {
   return applyPoliciesSql(selectSql, columns.filter((c) => c.apply === 'ingest'), table, env);
+}
+
+/**
+ * Raw rows written into an existing table (floe load, a pipeline's rows), with the table's own
+ * tags recorded as applied at ingest (`<tag>:<policy>:ingest`) applied to the columns the writer
+ * does not tag itself (`declared`: a pipeline's `pii:` rules, which its run applies or records).
+ * Such a tag says the column holds no raw value, so `floe query --mask` shows it as stored: a
+ * writer that does not know the tag would otherwise put raw values there, shown raw under
+ * --mask. `written`: the columns of `selectSql` (the table's names). A hashed column needs its
+ * salt (exit 2 without it). A tag floe cannot read is left to the reads, which it fails.
+ */
+export function tableIngestSql(selectSql: string, m: TaggedTable, table: string, written: Schema, declared: readonly PiiColumn[] = [], env: Env = process.env): string {
+  let tags: PiiColumn[];
+  try {
+    tags = currentColumnTags(m, table);
+  } catch {
+    return selectSql;
+  }
+  const mine = new Set(declared.map((c) => c.column.toLowerCase()));
+  const owed = tags.filter((c) => c.apply === 'ingest' && c.policy !== 'none' && !mine.has(c.column.toLowerCase()));
+  for (const c of owed) {
+    const type = written.fields.find((f) => f.name === c.column)?.type;
+    // hash and mask make a string: a tag set by hand on a column of another type cannot be applied.
+    if (type !== undefined && type !== 'string' && c.policy !== 'redact') {
+      throw configError(`table ${table}: property ${PII_PREFIX}${c.column} = '${c.tag}:${c.policy}:ingest' says column ${c.column} is stored ${c.policy === 'hash' ? 'hashed' : 'masked'}, but it is a ${typeof type === 'string' ? type : type.type} column; the write cannot apply the policy to it`, {
+        context: { table, column: c.column },
+        hint: `Record the tag as applied on read: floe table evolve ${table} --set-property ${PII_PREFIX}${c.column}=${c.tag}:${c.policy}`,
+      });
+    }
+  }
+  return applyPoliciesSql(selectSql, owed, table, env, new Set(written.fields.map((f) => f.name)));
 }
 
 /**

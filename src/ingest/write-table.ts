@@ -48,7 +48,7 @@ import { readingInputs } from './input-errors.js';
 import { readMapKeys } from './map-keys.js';
 import { reconcileColumns, type SchemaChangePolicy } from './reconcile.js';
 import { writeWithheld } from '../governance/withhold.js';
-import type { PiiColumn } from '../governance/policy.js';
+import { PII_PREFIX, type PiiColumn } from '../governance/policy.js';
 import { currentSnapshot } from '../table/snapshot-select.js';
 import type { DeclaredLayout, LaidOut } from '../table/evolve/layout.js';
 
@@ -85,6 +85,11 @@ export interface WriteTableOptions {
   schemaPolicy?: SchemaChangePolicy;
   /** The writer's PII tags (a pipeline's `pii:` rules): a failed write quotes no value of them, nor of the table's tagged columns (governance/withhold.ts). */
   pii?: readonly PiiColumn[];
+  /**
+   * The rows are raw input (floe load's files, a pipeline's rows): the existing table's own
+   * tags applied at ingest are applied to the columns `pii` does not tag (withTableIngestTags).
+   */
+  rawInput?: boolean;
   /** Write-audit-publish hook; see SnapshotWrite.audit. */
   audit?: SnapshotWrite['audit'];
   /** Called once the data files are written, before anything is committed; see SnapshotWrite.beforeCommit. */
@@ -127,6 +132,19 @@ export async function writeTable(o: WriteTableOptions): Promise<WriteTableResult
   return { ...written, created: plan.created && !joinedConcurrentCreate, schemaChanges: [...plan.schemaChanges(result.files), ...layoutChanges] };
 }
 
+/**
+ * `sql` (rows in the table's columns `schema`) with the table's tags recorded as applied at
+ * ingest (`floe.pii.ssn = national_id:hash:ingest`) applied to the columns the writer does not
+ * tag, when it writes raw input: the table's readers take those columns as holding no raw value
+ * (`floe query --mask` shows them as stored), so floe load, or a pipeline without the column's
+ * `pii:` rule, must not put one there (governance/ingest.ts tableIngestSql).
+ */
+export async function withTableIngestTags(o: Pick<WriteTableOptions, 'rawInput' | 'pii'>, m: TableMetadata, name: string, sql: string, schema: Schema): Promise<string> {
+  if (!o.rawInput || !Object.entries(m.properties).some(([k, v]) => k.startsWith(PII_PREFIX) && v.endsWith(':ingest'))) return sql;
+  const { tableIngestSql } = await import('../governance/ingest.js');
+  return tableIngestSql(sql, m, name, schema, o.pii);
+}
+
 /** What writeTable and prepareWrite write: the table (or the one to create) and the snapshot. */
 async function planWrite(o: WriteTableOptions): Promise<{ table: LoadedTable; pendingCreate?: TableChange; created: boolean; write: SnapshotWrite; schemaChanges: (files: number) => string[] }> {
   const name = formatTableId(o.id);
@@ -141,7 +159,7 @@ async function planWrite(o: WriteTableOptions): Promise<{ table: LoadedTable; pe
   const r = reconcileColumns(currentSchema(m), incoming, name, o.schemaPolicy ?? 'fail', nextSchemaId(m), m['last-column-id'], mapKeys, writeWithheld(m, name, o.pii));
   const startId = m.refs.main?.['snapshot-id'] ?? null;
   const write: SnapshotWrite = {
-    selectSql: `SELECT ${r.projection} FROM (${o.selectSql}) AS __floe_in`,
+    selectSql: await withTableIngestTags(o, m, name, `SELECT ${r.projection} FROM (${o.selectSql}) AS __floe_in`, r.schema),
     inputs: o.inputs,
     schema: r.schema,
     evolved: r.evolved,

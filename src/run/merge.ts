@@ -35,7 +35,7 @@ import { icebergValueOf } from '../engine/types.js';
 import { compareValues, fromBinary } from '../iceberg/conversions.js';
 import { fieldByPath, type IndexedField } from '../iceberg/schema.js';
 import { DataFileContent, ManifestEntryStatus, type DataFile, type PrimitiveType, type IcebergValue, type NestedField, type Schema } from '../iceberg/types.js';
-import { writeAndCommit, writeTable, type WriteTableOptions, type WriteTableResult } from '../ingest/write-table.js';
+import { withTableIngestTags, writeAndCommit, writeTable, type WriteTableOptions, type WriteTableResult } from '../ingest/write-table.js';
 import { readMapKeys } from '../ingest/map-keys.js';
 import { reconcileColumns } from '../ingest/reconcile.js';
 import { loadTable, type LoadedTable } from '../table/load.js';
@@ -111,7 +111,7 @@ export async function mergeTable(o: MergeOptions): Promise<WriteTableResult> {
   // Rows the caller staged are read in place (a view); others are staged here, once.
   const kind = o.staged ? 'VIEW' : 'TABLE';
   await o.engine.run(
-    `CREATE TEMP ${kind} ${quoteIdent(incoming)} AS SELECT ${r.projection}, coalesce(${marker}, FALSE) AS ${DELETE} FROM (${o.selectSql}) AS __floe_in`,
+    `CREATE TEMP ${kind} ${quoteIdent(incoming)} AS ${await withTableIngestTags(o, m, name, `SELECT ${r.projection}, coalesce(${marker}, FALSE) AS ${DELETE} FROM (${o.selectSql}) AS __floe_in`, r.schema)}`,
     `stage the rows to merge into ${name}`,
     { kind: 'source', context: { table: name } },
   );

@@ -290,6 +290,8 @@ export async function runIngestPipeline(ctx: RunContext, lp: LoadedPipeline): Pr
       summary,
       schemaPolicy: p.target.on_schema_change,
       pii: tags,
+      // The table's own tags applied at ingest cover the columns this pipeline does not tag (write-table.ts withTableIngestTags).
+      rawInput: true,
       audit: audit?.audit,
       events: {
         onRetry: (r: { attempt: number; waitMs: number; table: string }) => ctx.onEvent?.('retry', { ...r }),

@@ -169,6 +169,8 @@ export default async function load(tableName: string, files: string[], opts: Loa
             engine,
             id,
             selectSql: sql,
+            // A column the table records as hashed, masked or redacted at ingest is written so (write-table.ts withTableIngestTags).
+            rawInput: true,
             mode: opts.mode,
             warehouse,
             partitionBy,
