@@ -89,9 +89,13 @@ export async function registerNormalizersFor(connection: DuckDBConnection, rules
 /**
  * The source columns whose rule parses their text with a `format:` (a date or timestamp
  * `type`, or `normalize: timestamp`): file readers read them as text (SourceContext.textColumns).
+ * A CSV source's `normalize: timestamp` columns are read as text without a `format:` too: typed
+ * by DuckDB's sniffer (as TIMESTAMP WITH TIME ZONE once a value has an offset or a zone name)
+ * they reached the normaliser as UTC text, every value without an offset read in UTC instead
+ * of the rule's `zone:`, and no daylight-saving gap or overlap flagged.
  */
-export function formattedColumns(rules: Record<string, ColumnRule>): string[] {
-  return Object.entries(rules).flatMap(([c, r]) => (parsesWithFormat(r) ? [c] : []));
+export function formattedColumns(rules: Record<string, ColumnRule>, sourceKind?: string): string[] {
+  return Object.entries(rules).flatMap(([c, r]) => (parsesWithFormat(r) || (sourceKind === 'csv' && r.normalize === 'timestamp') ? [c] : []));
 }
 
 export function planNormalize(sourceColumns: readonly string[], rules: Record<string, ColumnRule>, pipeline: string): NormalizePlan {

@@ -135,7 +135,7 @@ export async function planPipeline(
   const engine = await openEngine({ threads: 1 });
   try {
     await registerNormalizersFor(engine.connection, p.columns);
-    const extracted = await (await createSource(p.source, lp.resolved, catalog, io)).extract({ engine, projectDir, pipeline: lp.name, pipelineFile: lp.file, redact, textColumns: formattedColumns(p.columns), quarantine: p.rejects !== undefined });
+    const extracted = await (await createSource(p.source, lp.resolved, catalog, io)).extract({ engine, projectDir, pipeline: lp.name, pipelineFile: lp.file, redact, textColumns: formattedColumns(p.columns, p.source.kind), quarantine: p.rejects !== undefined });
     out.source = `${p.source.kind}: ${redact(extracted.describe)}`;
     const cols = await engine.columns(`SELECT * FROM ${quoteIdent(extracted.relation)}`, `describe the source of ${lp.name}`, { kind: 'source' });
     const norm = planNormalize(cols.map((c) => c.name).filter((c) => c !== SOURCE_FILE_COLUMN), p.columns, lp.name);

@@ -170,7 +170,7 @@ export async function runIngestPipeline(ctx: RunContext, lp: LoadedPipeline): Pr
       redact: ctx.redact,
       onEvent: (type, fields) => ctx.onEvent?.(type, { pipeline: p.name, table: p.target.table, ...fields }),
       io: ctx.io,
-      textColumns: formattedColumns(p.columns),
+      textColumns: formattedColumns(p.columns, p.source.kind),
       quarantine: p.rejects !== undefined,
       signal: cancelSignal(), // SIGINT/SIGTERM/SIGHUP stop an HTTP read at once (src/cancel.ts)
     });
