@@ -179,7 +179,7 @@ export class SqlCatalog implements Catalog {
     );
     const row = rows[0];
     const table = formatTableIdentifier(id);
-    if (!row) throw this.tableNotFound(id);
+    if (!row) throw await this.missingTable(id);
     if (!row.metadata_location) {
       throw corruptError(`table ${table} has no metadata location in the catalog (${this.conn.description})`, {
         context: { table, catalog: this.name },
@@ -209,6 +209,8 @@ export class SqlCatalog implements Catalog {
       });
     } catch (e) {
       if (e instanceof FloeError && this.conn.dialect.isUniqueViolation(e.cause)) {
+        // Read after the transaction: a failed INSERT aborts a Postgres one.
+        if (await this.isView(this.conn, id)) throw this.viewInTheWay(id);
         throw alreadyExists(`table ${table} already exists in catalog "${this.name}"`, {
           context: { table, catalog: this.name },
           hint: `Use another name, or drop it first with \`floe table drop ${table}\`.`,
@@ -252,7 +254,7 @@ export class SqlCatalog implements Catalog {
       if (n > 0) await tx.execute(this.sql(`DELETE FROM ${MAPPINGS} ${where}`), this.key(id));
       return n;
     });
-    if (dropped === 0) throw this.tableNotFound(id);
+    if (dropped === 0) throw await this.missingTable(id);
   }
 
   async swapMetadataLocation(id: TableIdentifier, expected: string, newLocation: string): Promise<boolean> {
@@ -314,6 +316,7 @@ export class SqlCatalog implements Catalog {
             const row = this.tableRow(s.id, s.newLocation);
             const insert = insertIgnoreSql(TABLES, row.columns, ['catalog_name', 'table_namespace', 'table_name']);
             if ((await tx.execute(this.sql(insert), row.values)) === 1) await this.markNamespaceCreated(tx, s.id);
+            else if (await this.isView(tx, s.id)) throw this.viewInTheWay(s.id);
             else stale.push(s.id);
           } else {
             const swap = this.guardedSwap(s.id, s.expected, s.newLocation);
@@ -380,6 +383,42 @@ export class SqlCatalog implements Catalog {
 
   private sql(text: string): string {
     return this.conn.dialect.placeholders(text);
+  }
+
+  /**
+   * Whether the name is a view of another engine (Java's V1 `iceberg_type` VIEW, which
+   * onlyTables() hides): floe reads and writes tables only, and its entry takes the name.
+   */
+  private async isView(x: SqlExecutor, id: TableIdentifier): Promise<boolean> {
+    if (!this.hasIcebergType) return false;
+    try {
+      const rows = await x.query(
+        this.sql(`SELECT 1 AS x FROM ${TABLES} WHERE catalog_name = ? AND table_namespace = ? AND table_name = ? AND iceberg_type = 'VIEW'`),
+        this.key(id),
+      );
+      return rows.length > 0;
+    } catch (e) {
+      throw wrap(this.conn, e, 'read the catalog');
+    }
+  }
+
+  /** A table that is not there: not-found, saying so when a view has the name. */
+  private async missingTable(id: TableIdentifier): Promise<FloeError> {
+    if (!(await this.isView(this.conn, id))) return this.tableNotFound(id);
+    const table = formatTableIdentifier(id);
+    return notFound(`table ${table} does not exist in catalog "${this.name}": ${table} is a view (iceberg_type VIEW, made by another engine), which floe cannot read`, {
+      context: { table, catalog: this.name },
+      hint: 'Query the view with the engine that made it (Spark, Trino), or read the tables it selects from.',
+    });
+  }
+
+  /** Creating a table where a view has the name: a config error, not a race another run wins. */
+  private viewInTheWay(id: TableIdentifier): FloeError {
+    const table = formatTableIdentifier(id);
+    return configError(`cannot create table ${table} in catalog "${this.name}": ${table} is a view (iceberg_type VIEW, made by another engine)`, {
+      context: { table, catalog: this.name },
+      hint: 'Give the table another name, or drop the view with the engine that made it.',
+    });
   }
 
   private tableNotFound(id: TableIdentifier): FloeError {
