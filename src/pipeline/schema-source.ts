@@ -99,6 +99,9 @@ const pagination = z.discriminatedUnion('kind', [
     start: nonNegativeInt.default(1),
     size_param: str.optional(),
     size: positiveInt.optional(),
+    has_more_path: str
+      .optional()
+      .describe('Dot path of a boolean in the response body that says whether more pages follow (has_more): false ends paging after this page; true with no next page is an error'),
     max_pages: positiveInt.optional(),
   }),
   z.strictObject({
@@ -106,6 +109,9 @@ const pagination = z.discriminatedUnion('kind', [
     param: str.default('offset'),
     limit_param: str.default('limit'),
     limit: positiveInt.default(100),
+    has_more_path: str
+      .optional()
+      .describe('Dot path of a boolean in the response body that says whether more pages follow (has_more): false ends paging after this page; true with no next page is an error'),
     max_pages: positiveInt.optional(),
   }),
   z.strictObject({
@@ -113,11 +119,17 @@ const pagination = z.discriminatedUnion('kind', [
     param: str
       .optional()
       .describe('Query parameter that carries the cursor; without it, the value at cursor_path is the URL of the next page (absolute, or relative to the page)'),
-    cursor_path: str.describe('Dot path of the next cursor (or next page URL) in the response body; null or "" ends paging'),
+    cursor_path: str.optional().describe('Dot path of the next cursor (or next page URL) in the response body; null or "" ends paging'),
+    cursor_record_path: str
+      .optional()
+      .describe("Instead of cursor_path: dot path, within the page's last record, of the next cursor (Stripe's starting_after=<id of the last record>); an empty page ends paging; needs param"),
     missing_cursor: z
       .enum(['error', 'end'])
       .default('error')
       .describe('A first page with records but without cursor_path: error (a mistyped path), or end (the API leaves the cursor out of its last page); absent from a later page, it always ends paging'),
+    has_more_path: str
+      .optional()
+      .describe('Dot path of a boolean in the response body that says whether more pages follow (has_more): false ends paging after this page; true with no next page is an error'),
     max_pages: positiveInt.optional(),
   }),
   // RFC 8288 `Link: <...>; rel="next"` headers, as GitHub and many REST APIs send them.
@@ -150,6 +162,19 @@ function paramClash(v: { url?: unknown; params?: unknown; pagination?: unknown; 
   ];
   if (others.length) {
     ctx.addIssue({ code: 'custom', path: ['incremental', 'param'], message: `"${name}" is also ${others.join(' and ')}: the watermark would overwrite it, or it the watermark; name the API's filter parameter here` });
+  }
+}
+
+/** `cursor` paging reads its cursor from the body (`cursor_path`) or from the last record (`cursor_record_path`, sent in `param`): one of them. */
+function cursorSource(v: { pagination?: unknown }, ctx: z.RefinementCtx): void {
+  const p = v.pagination as { kind?: unknown; param?: unknown; cursor_path?: unknown; cursor_record_path?: unknown } | undefined;
+  if (p?.kind !== 'cursor') return;
+  if (p.cursor_path === undefined && p.cursor_record_path === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['pagination', 'cursor_path'], message: 'cursor paging needs cursor_path (where the body holds the next cursor or page URL) or cursor_record_path (where the last record holds it)' });
+  } else if (p.cursor_path !== undefined && p.cursor_record_path !== undefined) {
+    ctx.addIssue({ code: 'custom', path: ['pagination', 'cursor_record_path'], message: 'give cursor_path or cursor_record_path, not both: the next cursor comes from one place' });
+  } else if (p.cursor_record_path !== undefined && p.param === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['pagination', 'cursor_record_path'], message: 'cursor_record_path needs param, the query parameter the cursor is sent in (starting_after, after, since_id)' });
   }
 }
 
@@ -189,7 +214,8 @@ export const httpSource = z.strictObject({
     .prefault({}),
 })
   .superRefine(paramClash, evenWithErrors)
-  .superRefine(pageSize, evenWithErrors);
+  .superRefine(pageSize, evenWithErrors)
+  .superRefine(cursorSource, evenWithErrors);
 
 export const sqlSource = z.strictObject({
   kind: z.literal('sql'),

@@ -10,7 +10,8 @@
  *   first page, or a run of equally short ones, may be the cap rather than the end, and the
  *   next offset is read to find out (one request more when the whole result is one page).
  * - cursor: the value at `cursor_path` of each body goes into `param`; null or "" ends
- *   paging. Absent from a first page that has records, the path is taken for a typo and
+ *   paging. With `cursor_record_path` instead, the value at that path of the page's last
+ *   record does (Stripe's `starting_after`), and an empty page ends paging. Absent from a first page that has records, the path is taken for a typo and
  *   paging fails (a config error), unless `missing_cursor: end` says the API leaves the
  *   cursor out of its last page (Microsoft Graph, Airtable, HubSpot do); absent from a later
  *   page it ends paging, the path having been found before. Without `param` the value is the next page's URL, as many APIs put it in
@@ -18,6 +19,12 @@
  *   (starting with `/` or `?`), followed like a Link header's.
  * - link: the `rel="next"` target of the `Link` header (RFC 8288), resolved against the URL
  *   the response came from; no such link ends paging.
+ * - `has_more_path` (page, offset, cursor): a boolean in the body saying whether more pages
+ *   follow (Stripe's `has_more`). false ends paging after the page, before any other rule (no
+ *   extra request for an empty page); true goes on by the kind's rules, and a cursor page that
+ *   says true without a next cursor is an error, not a silent end. Absent (or null) from a
+ *   first page with records, the path is taken for a typo (a config error); absent from a later
+ *   page, the kind's rules decide.
  *
  * Loops are errors, not silent stops: a cursor or next URL seen before (after a page with
  * records; an empty page that points back to a page already read is the end, as asking again
@@ -34,6 +41,8 @@ export interface PageOutcome {
   records: number;
   /** The next cursor (cursor paging): text, null for JSON null, undefined when absent. */
   cursor?: string | null;
+  /** The value at has_more_path: undefined when absent (or null, or no path configured). */
+  hasMore?: boolean;
   /** The response's Link header. */
   link?: string | null;
   /** A digest of the page's records (page and offset paging compare consecutive pages). */
@@ -59,6 +68,29 @@ const withParam = (url: URL, name: string, value: string | number): URL => {
 };
 
 export function createPager(p: HttpPagination | undefined): Pager {
+  const pager = kindPager(p);
+  if (p === undefined || p.kind === 'link' || p.has_more_path === undefined) return pager;
+  const path = p.has_more_path;
+  let read = 0;
+  return {
+    first: pager.first,
+    next: (page, requested) => {
+      read++;
+      if (page.hasMore === undefined && read === 1 && page.records > 0) {
+        return { kind: 'error', config: true, detail: `pagination.has_more_path "${path}" is not in page 1, which has ${page.records} record${page.records === 1 ? '' : 's'}` };
+      }
+      if (page.hasMore === false) return { kind: 'done', reason: `"${path}" is false` };
+      const step = pager.next(page, requested);
+      if (page.hasMore === true && p.kind === 'cursor' && step.kind === 'done' && !step.reason.startsWith('max_pages')) {
+        const where = p.cursor_record_path !== undefined ? `at "${p.cursor_record_path}" of its last record` : `at "${p.cursor_path}"`;
+        return { kind: 'error', detail: `page ${read} says "${path}" is true but has no next ${p.param === undefined ? 'page URL' : 'cursor'} ${where}; the rest of the result cannot be read` };
+      }
+      return step;
+    },
+  };
+}
+
+function kindPager(p: HttpPagination | undefined): Pager {
   let pages = 0;
   let previous: string | undefined;
   const seen = new Set<string>();
@@ -136,7 +168,13 @@ export function createPager(p: HttpPagination | undefined): Pager {
       /** A cursor absent from a first page with records: a mistyped cursor_path, unless the API omits it on its last page. */
       const absent = (page: PageOutcome): Step | undefined =>
         page.cursor === undefined && pages === 0 && page.records > 0 && p.missing_cursor !== 'end'
-          ? { kind: 'error', config: true, detail: `pagination.cursor_path "${p.cursor_path}" is not in page 1, which has ${page.records} record${page.records === 1 ? '' : 's'}` }
+          ? {
+              kind: 'error',
+              config: true,
+              detail: p.cursor_record_path !== undefined
+                ? `pagination.cursor_record_path "${p.cursor_record_path}" is not in the last record of page 1`
+                : `pagination.cursor_path "${p.cursor_path}" is not in page 1, which has ${page.records} record${page.records === 1 ? '' : 's'}`,
+            }
           : undefined;
       if (param === undefined) {
         return {

@@ -218,7 +218,7 @@ async function readPages(config: HttpConfig, first: HttpRequest, dir: string, ct
     }
     ctx.onProgress?.(out.records);
     const step = pager.next(
-      { records: page.lines.length, cursor: page.cursor, link: res.headers.get('link'), fingerprint: page.fingerprint, url: res.url },
+      { records: page.lines.length, cursor: page.cursor, hasMore: page.hasMore, link: res.headers.get('link'), fingerprint: page.fingerprint, url: res.url },
       url,
     );
     if (step.kind === 'done') {
@@ -231,7 +231,11 @@ async function readPages(config: HttpConfig, first: HttpRequest, dir: string, ct
       // The URL ends the message: a masked query value runs to the next space.
       throw configError(ctx.redact(`pipeline ${ctx.pipeline}${file}: ${step.detail}${topKeys(bodyText(res))}; the page: ${first.method} ${at}`), {
         context: { pipeline: ctx.pipeline, url: ctx.redact(at), page: out.pages, ...(ctx.pipelineFile === undefined ? {} : { file: ctx.pipelineFile }) },
-        hint: 'cursor_path is a dot path from the top of the response body, e.g. meta.next_cursor. If the API leaves the cursor out of its last page, set pagination.missing_cursor: end (a null or empty cursor always ends paging).',
+        hint: step.detail.includes('has_more_path')
+          ? 'has_more_path is a dot path from the top of the response body to a boolean, e.g. has_more or meta.has_more.'
+          : step.detail.includes('cursor_record_path')
+            ? 'cursor_record_path is a dot path within a record, e.g. id.'
+            : 'cursor_path is a dot path from the top of the response body, e.g. meta.next_cursor. If the API leaves the cursor out of its last page, set pagination.missing_cursor: end (a null or empty cursor always ends paging).',
       });
     }
     if (step.kind === 'error') {
@@ -254,6 +258,8 @@ interface Page {
   /** A body read as one record that holds what looks like the records (no records_path). */
   oneRecord?: string;
   cursor?: string | null;
+  /** The boolean at has_more_path (absent: no path, or the page lacks it or holds null). */
+  hasMore?: boolean;
   fingerprint: string;
 }
 
@@ -291,12 +297,14 @@ function readPage(res: HttpResponse, config: HttpConfig, n: number, ctx: SourceC
   if (text.trim() === '') return { lines: [], fingerprint: '' };
   const cursorPath = config.pagination?.kind === 'cursor' ? config.pagination.cursor_path : undefined;
   const cursorPaths = cursorPath === undefined ? [] : dotPaths(cursorPath);
+  const hasMorePath = config.pagination?.kind === 'link' ? undefined : config.pagination?.has_more_path;
+  const hasMorePaths = hasMorePath === undefined ? [] : dotPaths(hasMorePath);
   const recordPaths = dotPaths(config.records_path);
   let found: (FoundValue | undefined)[];
   // The error members are only looked at beside a records_path: without one, an object body is a record.
   const errorPaths = config.records_path === undefined ? [] : [['error'], ['errors']];
   try {
-    found = scanJson(text, [...recordPaths, ...errorPaths, ...cursorPaths]);
+    found = scanJson(text, [...recordPaths, ...errorPaths, ...cursorPaths, ...hasMorePaths]);
   } catch (e) {
     if (e instanceof JsonDuplicateKeyError) {
       throw fail(`${at} has an object with the key ${JSON.stringify(e.key)} twice (at character ${e.offset}): ${text.slice(Math.max(0, e.offset - 60), e.offset + 60).replace(/\s+/g, ' ')}`, 'A record must name each field once; ask the API provider, floe does not pick one of the values.');
@@ -362,15 +370,29 @@ function readPage(res: HttpResponse, config: HttpConfig, n: number, ctx: SourceC
     hash.update(line).update('\n');
   }
   const fingerprint = hash.digest('hex');
-  const c = found.slice(recordPaths.length + errorPaths.length).find((v) => v !== undefined);
+  const c = found.slice(recordPaths.length + errorPaths.length, recordPaths.length + errorPaths.length + cursorPaths.length).find((v) => v !== undefined);
+  const more = found.slice(recordPaths.length + errorPaths.length + cursorPaths.length).find((v) => v !== undefined && v.kind !== 'null');
+  if (more !== undefined && more.kind !== 'boolean') {
+    throw fail(`${at}: the value at "${hasMorePath}" is ${text.slice(more.start, Math.min(more.end, more.start + 60))}, not true or false`, 'has_more_path names a boolean of the response body that says whether more pages follow.');
+  }
+  const hasMore = more === undefined ? undefined : text.slice(more.start, more.end) === 'true';
   const wrapped = config.records_path === undefined && records?.kind === 'object' && n === 1 ? recordsInside(text) : undefined;
   const also = {
     ...(wrapped === undefined ? {} : { oneRecord: ctx.redact(`${at} is an object, read as one record, and its member "${wrapped.key}" is an array of ${wrapped.count} objects: if those are the records, set records_path: ${wrapped.key}`) }),
     ...(member === undefined ? {} : { reported: ctx.redact(`${at} reports an error beside its ${lines.length} record${lines.length === 1 ? '' : 's'}: ${member}`) }),
   };
-  if (c === undefined || c.kind === 'null') return { lines, cursor: c === undefined ? undefined : null, fingerprint, ...also };
+  const flag = hasMore === undefined ? {} : { hasMore };
+  const recordCursor = config.pagination?.kind === 'cursor' ? config.pagination.cursor_record_path : undefined;
+  if (recordCursor !== undefined) {
+    // The next cursor is a field of the last record (Stripe's starting_after): none on an empty page.
+    const last = lines.at(-1);
+    const v = last === undefined ? undefined : scanJson(last, dotPaths(recordCursor)).find((x) => x !== undefined);
+    if (v !== undefined && (v.kind === 'object' || v.kind === 'array')) throw fail(`${at}: the cursor at "${recordCursor}" of its last record is an ${v.kind}, not a value`);
+    return { lines, cursor: v === undefined ? undefined : v.kind === 'null' ? null : scalarText(last!, v), fingerprint, ...flag, ...also };
+  }
+  if (c === undefined || c.kind === 'null') return { lines, cursor: c === undefined ? undefined : null, fingerprint, ...flag, ...also };
   if (c.kind === 'object' || c.kind === 'array') throw fail(`${at}: the cursor at "${cursorPath}" is an ${c.kind}, not a value`);
-  return { lines, cursor: scalarText(text, c), fingerprint, ...also };
+  return { lines, cursor: scalarText(text, c), fingerprint, ...flag, ...also };
 }
 
 /** Bodies up to this size are looked into for records wrapped in an object (recordsInside). */
