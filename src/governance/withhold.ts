@@ -4,6 +4,7 @@
  * error_message, where no mask applies. Pure: no IO.
  */
 import type { TableMetadata } from '../iceberg/types.js';
+import type { ColumnRule } from '../pipeline/schema-pipeline.js';
 import type { PiiColumn } from './policy.js';
 import { currentColumnTags, type TaggedTable } from './tags.js';
 
@@ -31,4 +32,23 @@ export function writeWithheld(m: TableMetadata, table: string, pii: readonly Pii
     const current = m.schemas.find((s) => s['schema-id'] === m['current-schema-id']);
     return new Set((current?.fields ?? []).map((f) => f.name.toLowerCase()));
   }
+}
+
+/**
+ * A pipeline's column rules (keyed by source column) with the source columns the target table
+ * tags as PII and the pipeline does not (a tag set by hand with `floe table evolve
+ * --set-property`, by another pipeline, or by an earlier version of this one) marked `pii: mask`,
+ * for what must not quote their values: conversion reasons, the first reject a failed run names,
+ * the rejects table's tags and kept rows. Not for the tags the run records or applies. A column
+ * the pipeline tags itself (`pii: none` included) keeps its rule.
+ */
+export function rulesWithTableTags<R extends Pick<ColumnRule, 'pii' | 'rename'>>(rules: Readonly<Record<string, R>>, sourceColumns: readonly string[], m: TableMetadata, table: string): Record<string, R> {
+  const tagged = writeWithheld(m, table);
+  const out: Record<string, R> = { ...rules };
+  for (const c of sourceColumns) {
+    const rule = rules[c];
+    if (rule?.pii !== undefined || !tagged.has((rule?.rename ?? c).toLowerCase())) continue;
+    out[c] = { ...rule, pii: 'mask' } as R;
+  }
+  return out;
 }

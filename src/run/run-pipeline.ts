@@ -39,6 +39,7 @@ import { loadTable, type LoadedTable } from '../table/load.js';
 import { tableScanSql } from '../engine/read.js';
 import { currentSchema } from '../table/snapshot-producer.js';
 import { hidesValues, PII_PREFIX, piiColumnOf, piiColumns, piiProperties, type PiiColumn } from '../governance/policy.js';
+import { rulesWithTableTags } from '../governance/withhold.js';
 import { chooseIngestPath } from './ingest-path.js';
 import { acquireTableLock } from './lock.js';
 import { formattedColumns, planNormalize, registerNormalizersFor, type NormalizePlan } from './normalize.js';
@@ -199,8 +200,10 @@ export async function runIngestPipeline(ctx: RunContext, lp: LoadedPipeline): Pr
     // File sources add the file each row came from; it is kept for quarantine, not written.
     const hasFile = sourceColumns.some((c) => c.name === SOURCE_FILE_COLUMN);
     const columns = sourceColumns.map((c) => c.name).filter((c) => c !== SOURCE_FILE_COLUMN);
+    // Columns the table tags as PII and the pipeline does not: their values are withheld from reasons and rejects as well (governance/withhold.ts).
+    const hiding = existing && !emptied ? { ...p, columns: rulesWithTableTags(p.columns, columns, existing.metadata, p.target.table) } : p;
     // An emptied table's columns are already the target's: the pipeline's column rules (keyed by source column) do not apply.
-    const norm = planNormalize(columns, emptied ? {} : p.columns, p.name);
+    const norm = planNormalize(columns, emptied ? {} : hiding.columns, p.name);
     const cursorType = sourceColumns.find((c) => c.name === cursorColumn)?.type.toString();
     const cursorTarget = cursorColumn ? norm.targetNames.get(cursorColumn) ?? cursorColumn : undefined;
     if (cursorColumn && !cursorType) {
@@ -223,7 +226,7 @@ export async function runIngestPipeline(ctx: RunContext, lp: LoadedPipeline): Pr
     let rejected: StagedRejects | undefined;
     // With no rejected row, a rerun of a --run-id still replaces an earlier attempt's rejects by none.
     const stage = async (any: boolean, typed: string | undefined) => {
-      rejected = any ? await stageRejects({ ...quarantine, runId, ...(await rejectsSql(p, runId, typed, extracted.rejects, extracted.lineOf)) }) : await stageNoRejects(quarantine);
+      rejected = any ? await stageRejects({ ...quarantine, runId, ...(await rejectsSql(hiding, runId, typed, extracted.rejects, extracted.lineOf)) }) : await stageNoRejects(quarantine);
     };
     if (path.kind === 'stream') {
       // One scan: the write reads the source through the normalisation. Parse rejects are
@@ -234,7 +237,7 @@ export async function runIngestPipeline(ctx: RunContext, lp: LoadedPipeline): Pr
         const parse = await countParseRejects(engine, extracted.rejects);
         tally.rejects = parse;
         tally.rowsRead = Number(files.reduce((n, f) => n + f.record_count, 0n)) + parse;
-        await enforceRejectLimits(engine, p, tally.rejects, tally.rowsRead, undefined, extracted.rejects);
+        await enforceRejectLimits(engine, hiding, tally.rejects, tally.rowsRead, undefined, extracted.rejects);
         await stage(tally.rejects > 0, undefined);
       };
     } else {
@@ -247,7 +250,7 @@ export async function runIngestPipeline(ctx: RunContext, lp: LoadedPipeline): Pr
       const rejectsTable = async () => ((await ctx.catalog.tableExists(rejectsId)) ? loadTable(ctx.catalog, ctx.io, rejectsId) : undefined);
       const reread = start?.lookback !== undefined && start.watermark !== null && existing ? { table: existing, io: ctx.io, name: p.target.table, watermark: start.watermark, transform, rejects: rejectsTable } : undefined;
       const bound = { pipeline: p.name, file: lp.file, committed: start?.committed === true, ...(initial !== undefined ? { initial } : {}) };
-      staged = await materialise(engine, p, extracted, norm, columns, hasFile, cursorTarget, cursorAsRead, after, start?.inclusive, reread, bound, { io: ctx.io, name: p.target.table, rejects: rejectsTable });
+      staged = await materialise(engine, hiding, extracted, norm, columns, hasFile, cursorTarget, cursorAsRead, after, start?.inclusive, reread, bound, { io: ctx.io, name: p.target.table, rejects: rejectsTable });
       // Not silently: a NULL cursor is never above the watermark, so such rows are read only by a first run or --full-refresh.
       if (staged.behind !== undefined) {
         ctx.onEvent?.('warning', { pipeline: p.name, table: p.target.table, message: `the source's greatest ${cursorColumn} (${staged.behind}) is below the last committed cursor (${start?.watermark ?? after}), so no row was read: if the source was reset or replaced, run with --full-refresh` });
