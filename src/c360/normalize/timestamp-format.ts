@@ -7,22 +7,24 @@
  */
 import { configError } from '../../errors.js';
 
-// strptime directive → luxon token. '-' variants accept unpadded numbers.
+// strptime directive → luxon token. DuckDB's strptime reads a number with or without its
+// leading zero ('3/8/2026' with %m/%d/%Y), so every numeric directive is luxon's one- or
+// two-digit token ('MM' would refuse '3'); the '-' variants are the same.
 const DIRECTIVES: Readonly<Record<string, string>> = {
   Y: 'yyyy',
   y: 'yy',
-  m: 'MM',
+  m: 'M',
   '-m': 'M',
-  d: 'dd',
+  d: 'd',
   '-d': 'd',
   e: 'd',
-  H: 'HH',
+  H: 'H',
   '-H': 'H',
-  I: 'hh',
+  I: 'h',
   '-I': 'h',
-  M: 'mm',
+  M: 'm',
   '-M': 'm',
-  S: 'ss',
+  S: 's',
   '-S': 's',
   f: 'u', // fractional seconds, any number of digits (luxon keeps milliseconds)
   g: 'SSS', // DuckDB: milliseconds
@@ -34,13 +36,23 @@ const DIRECTIVES: Readonly<Record<string, string>> = {
   A: 'EEEE',
   j: 'ooo',
   z: 'ZZZ', // +hhmm, as C strptime and DuckDB write it
-  T: 'HH:mm:ss',
-  F: 'yyyy-MM-dd',
-  D: 'MM/dd/yy',
-  R: 'HH:mm',
+  T: 'H:m:s',
+  F: 'yyyy-M-d',
+  D: 'M/d/yy',
+  R: 'H:m',
 };
 
-/** The luxon format for a strptime pattern, e.g. '%m/%d/%Y %H:%M' → "MM'/'dd'/'yyyy' 'HH':'mm". */
+/**
+ * A two-digit year (%y, %D) as DuckDB's strptime reads it, 00-68 → 2000-2068 and 69-99 →
+ * 1969-1999 (POSIX); luxon's own pivot is 60, so 61-68 would be read a century earlier than
+ * the same `format:` on a `type: date` column reads it.
+ */
+export function twoDigitYear<T extends { year: number; set(values: { year: number }): T }>(d: T, luxonFormat: string): T {
+  const tokens = luxonFormat.replace(/'[^']*'/g, '');
+  return /(^|[^y])yy([^y]|$)/.test(tokens) && d.year >= 1961 && d.year <= 1968 ? d.set({ year: d.year + 100 }) : d;
+}
+
+/** The luxon format for a strptime pattern, e.g. '%m/%d/%Y %H:%M' → "M'/'d'/'yyyy' 'H':'m". */
 export function strptimeToLuxon(pattern: string): string {
   let out = '';
   let literal = '';

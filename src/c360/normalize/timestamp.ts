@@ -16,7 +16,7 @@
 import { DateTime, FixedOffsetZone, IANAZone, type Zone } from 'luxon';
 import { configError } from '../../errors.js';
 import { prepare } from './text.js';
-import { strptimeToLuxon } from './timestamp-format.js';
+import { strptimeToLuxon, twoDigitYear } from './timestamp-format.js';
 import type { Flag, Normalized, Normalizer } from './types.js';
 
 export interface TimestampOptions {
@@ -40,16 +40,20 @@ function checkZone(zone: string): Zone {
 type Parse = (text: string, zone: Zone | 'utc') => DateTime;
 
 function parser(format: string | readonly string[] | undefined): Parse {
+  const read = (text: string, luxon: string, zone: Zone | 'utc') => {
+    const d = DateTime.fromFormat(text, luxon, { zone, setZone: true });
+    return d.isValid ? twoDigitYear(d, luxon) : d;
+  };
   if (typeof format === 'string') {
     const luxon = strptimeToLuxon(format);
-    return (text, zone) => DateTime.fromFormat(text, luxon, { zone, setZone: true });
+    return (text, zone) => read(text, luxon, zone);
   }
   if (format !== undefined) {
     // The first pattern that reads the whole text wins, as DuckDB's strptime with a list does.
     const patterns = format.map(strptimeToLuxon);
     return (text, zone) => {
       for (const luxon of patterns) {
-        const d = DateTime.fromFormat(text, luxon, { zone, setZone: true });
+        const d = read(text, luxon, zone);
         if (d.isValid) return d;
       }
       return DateTime.invalid('unparsable');
