@@ -95,7 +95,7 @@ export async function openCatalog(config: CatalogConfig, baseDir: string, option
   const conn: SqlConnection =
     target.kind === 'postgres'
       ? await (await import('./postgres.js')).openPostgres(target.uri)
-      : await openSqlite(target.path, { mustExist: !create && target.path !== ':memory:' });
+      : await openSqlite(target.path, { mustExist: !create && target.path !== ':memory:', readOnly: !create });
   try {
     if (!create) {
       const existing = await SqlCatalog.openExisting(conn, name);

@@ -18,6 +18,11 @@ export const SQLITE_BUSY_TIMEOUT_MS = 10_000;
 export interface SqliteOptions {
   /** Fail instead of creating the file (and its folder) when it is missing. */
   mustExist?: boolean;
+  /**
+   * A read-only command: the journal mode is left as found (a catalog another engine made is
+   * in rollback mode, and switching it to WAL is a change to the file).
+   */
+  readOnly?: boolean;
   busyTimeoutMs?: number;
 }
 
@@ -36,17 +41,24 @@ export async function openSqlite(path: string, options: SqliteOptions = {}): Pro
   if (!memory) refuseNonFile(path);
   try {
     if (!memory && !options.mustExist) mkdirSync(dirname(path), { recursive: true });
-    const db = new Database(path, {
-      fileMustExist: options.mustExist ?? false,
-      timeout: options.busyTimeoutMs ?? SQLITE_BUSY_TIMEOUT_MS,
-    });
-    if (!memory) {
+    const timeout = options.busyTimeoutMs ?? SQLITE_BUSY_TIMEOUT_MS;
+    const db = new Database(path, { fileMustExist: options.mustExist ?? false, timeout });
+    if (!memory && !options.readOnly) {
+      // Switching a rollback-mode catalog (PyIceberg's and Java's are) to WAL needs the file
+      // to itself: tried once, without waiting. Another process merely reading it held the
+      // switch off for the whole busy timeout and failed the command ("database is locked");
+      // now the catalog is used in its mode, and the next command switches it.
+      db.pragma('busy_timeout = 0');
       try {
         db.pragma('journal_mode = WAL');
       } catch (e) {
         // A read-only file (or folder) still serves reads in its current journal mode.
-        if (!sqliteDialect.isReadOnly(e)) throw e;
+        if (!sqliteDialect.isReadOnly(e) && !sqliteDialect.isBusy(e)) throw e;
+      } finally {
+        db.pragma(`busy_timeout = ${timeout}`);
       }
+    }
+    if (!memory) {
       // Read once here, so that a file SQLite cannot read fails naming it: a WAL-mode
       // database needs its -shm file even to be read, and a folder the user may not write
       // (or a read-only mount) failed the first catalog query with "attempt to write a
