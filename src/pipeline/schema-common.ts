@@ -135,10 +135,26 @@ export function bentUrlProblem(text: string): string | null {
     ? "has a '#', which starts a fragment: the rest of the url is never sent"
     : (url.username !== '' || url.password !== '') && `${url.pathname}${url.search}`.includes('@')
       ? "has user info and then another '@', after what was read as its host"
-      : undefined;
+      : passwordBeforeSlash(url)
+        ? "reads as host and port, then a path holding '@' and a host name: a password with a '/' before the '@' cuts the user info short"
+        : undefined;
   return why === undefined
     ? null
     : `the url ${why}; nothing is sent (the url is not shown: it may hold a secret). A '#', '/', '?' or '@' inside a value written into the url (a password, a token, a \${VAR}) must be percent-encoded: %23, %2F, %3F, %40; or put the value in params: or headers:, which floe encodes`;
+}
+
+/**
+ * `https://user:20/24@api.example.com/x`: a password holding '/' makes `user:20` the host and
+ * port, and `/24@api.example.com/x` the path, so the request goes to the host `user` and the
+ * password's end shows in every message that prints the path. Told apart from an '@' a path
+ * may hold (`/users/@me`, `/@scope/pkg`, `/users/ann@example.com`) by where it is and what
+ * follows it: in the first segment, then a dotted host name or `localhost`, while the host
+ * read is a bare name with a port.
+ */
+function passwordBeforeSlash(url: URL): boolean {
+  if (url.port === '' || url.hostname.includes('.') || url.hostname === 'localhost' || url.hostname.startsWith('[')) return false;
+  // The password's tail is the path's first segment, and the real host right after its '@'.
+  return /^\/[^/@]*@(localhost|[a-z0-9-]+(\.[a-z0-9-]+)+)(:\d+)?(\/|$)/i.test(url.pathname);
 }
 
 export function urlString(schemes: readonly string[], description: string) {

@@ -266,6 +266,24 @@ describe('http source, second review, through the CLI', () => {
     expect(auth).toBe(`Basic ${Buffer.from('user:p@ss/w:rd#1').toString('base64')}`);
   });
 
+  it('a password whose "/" comes before any "@" (user:2024/abc, read as host user, port 2024) is refused too, without printing it; an "@" a path holds is not', async () => {
+    const p = await newProject();
+    await p.pipeline('p', pipeline('/slash').replace(`url: ${api.origin}`, `url: http://user:\${API_PASSWORD}@${api.origin.slice('http://'.length)}`));
+    for (const command of [['validate'], ['run', 'p']]) {
+      const r = await p.floe(command, { API_PASSWORD: '2024/abc' });
+      expect(r.code, show(r)).toBe(2);
+      expect(r.stderr).toContain("source.url: the url reads as host and port, then a path holding '@' and a host name");
+      expect(r.stdout + r.stderr).not.toContain('abc');
+    }
+    expect(api.hits.get('/slash')).toBeUndefined();
+    // Paths that hold an '@' of their own are left alone.
+    for (const path of ['/users/@me', '/@types/node', '/users/ann@example.com']) {
+      await p.pipeline('p', pipeline(path));
+      const r = await p.floe(['validate']);
+      expect(r.code, `${path}: ${show(r)}`).toBe(0);
+    }
+  });
+
   it('timeout: 0s is a config error at its line:col; nothing is requested', async () => {
     const p = await newProject();
     await p.pipeline('p', pipeline('/never').replace('  timeout: 5s', '  timeout: 0s'));
