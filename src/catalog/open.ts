@@ -48,6 +48,12 @@ export function parseCatalogUri(uri: string, baseDir: string): CatalogTarget {
     );
   }
   let rest = m[1]!;
+  // `?…` is the driver's connection parameters (sqlite-jdbc's `?busy_timeout=5000`,
+  // SQLAlchemy's `?check_same_thread=false`, SQLite URI filenames' `?mode=…`), not part of the
+  // file name: read as part of it, a pasted Spark or PyIceberg URI made floe create and use a
+  // new, empty catalog beside the real one. floe takes none of them.
+  const query = rest.indexOf('?');
+  if (query >= 0) rest = rest.slice(0, query);
   // `sqlite://` is SQLAlchemy's spelling of an in-memory database.
   if (rest === ':memory:' || rest === '//') return { kind: 'sqlite', path: ':memory:' };
   if (rest.startsWith('//')) {
@@ -59,7 +65,13 @@ export function parseCatalogUri(uri: string, baseDir: string): CatalogTarget {
     // SQLAlchemy: sqlite:///rel.db is relative, sqlite:////abs.db absolute (one slash is the separator).
     rest = rest.slice(3);
   } else if (rest.startsWith('file:')) {
+    // A SQLite URI filename: percent-encoded (`file:/my%20dir/c.db`).
     rest = rest.slice('file:'.length).replace(/^\/\/(?=\/)/, '');
+    try {
+      rest = decodeURIComponent(rest);
+    } catch {
+      throw configError('catalog.uri: bad percent-encoding in the sqlite file: URI', { context: { field: 'catalog.uri' } });
+    }
   }
   if (rest === '') throw configError('catalog.uri: the sqlite: URI has no file path', { context: { field: 'catalog.uri' } });
   const path = isAbsolute(rest) ? rest : resolve(baseDir, rest);
