@@ -34,8 +34,8 @@ const DIRECTIVES: Readonly<Record<string, string>> = {
   B: 'MMMM',
   a: 'EEE',
   A: 'EEEE',
-  j: 'ooo',
-  z: 'ZZZ', // +hhmm, as C strptime and DuckDB write it
+  j: 'o',
+  z: 'ZZZ', // +hhmm, as C strptime and DuckDB write it; +hh:mm is tried too (offsetVariants)
   T: 'H:m:s',
   F: 'yyyy-M-d',
   D: 'M/d/yy',
@@ -87,4 +87,15 @@ export function strptimeToLuxon(pattern: string): string {
   }
   flush();
   return out;
+}
+
+/**
+ * The luxon formats a translated pattern is tried as: DuckDB's %z reads '+0200' and '+02:00'
+ * alike, luxon's ZZZ only the first and ZZ only the second, so a pattern with an offset is
+ * tried with each (outside quoted literals).
+ */
+export function offsetVariants(luxon: string): string[] {
+  const parts = luxon.split(/('[^']*')/);
+  if (!parts.some((part, i) => i % 2 === 0 && part.includes('ZZZ'))) return [luxon];
+  return [luxon, parts.map((part, i) => (i % 2 === 0 ? part.replace(/ZZZ/g, 'ZZ') : part)).join('')];
 }

@@ -16,7 +16,7 @@
 import { DateTime, FixedOffsetZone, IANAZone, type Zone } from 'luxon';
 import { configError } from '../../errors.js';
 import { prepare } from './text.js';
-import { strptimeToLuxon, twoDigitYear } from './timestamp-format.js';
+import { offsetVariants, strptimeToLuxon, twoDigitYear } from './timestamp-format.js';
 import type { Flag, Normalized, Normalizer } from './types.js';
 
 export interface TimestampOptions {
@@ -44,13 +44,9 @@ function parser(format: string | readonly string[] | undefined): Parse {
     const d = DateTime.fromFormat(text, luxon, { zone, setZone: true });
     return d.isValid ? twoDigitYear(d, luxon) : d;
   };
-  if (typeof format === 'string') {
-    const luxon = strptimeToLuxon(format);
-    return (text, zone) => read(text, luxon, zone);
-  }
   if (format !== undefined) {
     // The first pattern that reads the whole text wins, as DuckDB's strptime with a list does.
-    const patterns = format.map(strptimeToLuxon);
+    const patterns = (typeof format === 'string' ? [format] : format).flatMap((f) => offsetVariants(strptimeToLuxon(f)));
     return (text, zone) => {
       for (const luxon of patterns) {
         const d = read(text, luxon, zone);

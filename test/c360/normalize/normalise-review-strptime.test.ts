@@ -3,7 +3,8 @@
  * as to a `type: date`/`timestamp` column, which DuckDB parses. It did not: luxon's two-digit
  * tokens refused a number without its leading zero ('3/8/2026' with %m/%d/%Y, which DuckDB
  * reads), so such rows were nulled, and luxon's two-digit-year pivot (60) put 61-68 a century
- * before DuckDB (03/08/65 was 1965 here, 2065 in the engine).
+ * before DuckDB (03/08/65 was 1965 here, 2065 in the engine). An offset with a colon
+ * ('+02:00') did not read with %z, nor a day of the year without its zeros with %j.
  */
 import { DuckDBInstance } from '@duckdb/node-api';
 import { describe, expect, it } from 'vitest';
@@ -21,6 +22,11 @@ const CASES: [string, string][] = [
   ['03/08/69', '%m/%d/%y'],
   ['20260308', '%Y%m%d'],
   ['2026-3-8T9:05:07', '%Y-%m-%dT%H:%M:%S'],
+  // %z: '+hhmm' and '+hh:mm' alike ('+02:00' was refused, ISO 8601's own form).
+  ['2026-07-01 12:00:00 +02:00', '%Y-%m-%d %H:%M:%S %z'],
+  ['2026-07-01T12:00:00-05:00', '%Y-%m-%dT%H:%M:%S%z'],
+  ['2026-07-01 12:00:00 +0200', '%Y-%m-%d %H:%M:%S %z'],
+  ['2026-67', '%Y-%j'],
 ];
 
 describe('normalize: timestamp reads a format as DuckDB strptime does', () => {
