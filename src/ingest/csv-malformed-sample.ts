@@ -22,6 +22,7 @@ import { createGunzip } from 'node:zlib';
 import type { Engine } from '../engine/duckdb.js';
 import { quoteIdent, quoteLiteral } from '../engine/sql.js';
 import { removeTempDir, tempDir } from '../sources/temp-dir.js';
+import { NO_HIVE } from '../sources/no-hive.js';
 import type { CsvDialect } from './explain-read.js';
 import { isLineTooLong, MAX_LINE_OPTION } from './csv-errors.js';
 
@@ -168,7 +169,7 @@ export async function typeFromParsedSample(
     const scans = engine.uniqueName('csv_sample_scans');
     const read =
       `SELECT * FROM read_csv(${quoteLiteral(file)}, delim = ${quoteLiteral(d.delimiter)}, quote = ${quoteLiteral(d.quote)}, escape = ${quoteLiteral(d.escape)}, ` +
-      `encoding = ${quoteLiteral(d.encoding)}, skip = ${d.skip}, header = ${header}, auto_detect = false, columns = {${asText}}, ${MAX_LINE_OPTION}, ` +
+      `encoding = ${quoteLiteral(d.encoding)}, skip = ${d.skip}, header = ${header}, auto_detect = false, ${NO_HIVE}, columns = {${asText}}, ${MAX_LINE_OPTION}, ` +
       `store_rejects = true, rejects_table = ${quoteLiteral(errors)}, rejects_scan = ${quoteLiteral(scans)}) LIMIT ${SAMPLE_ROWS}`;
     await engine.run(`COPY (${read}) TO ${quoteLiteral(rows)} (FORMAT csv, HEADER false)`, `read the well-formed rows of ${file}`, { kind: 'source', context: { file } });
     await engine.run(`DROP TABLE IF EXISTS ${quoteIdent(errors)}; DROP TABLE IF EXISTS ${quoteIdent(scans)}`, 'drop the sample\'s reject tables');

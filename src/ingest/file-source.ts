@@ -7,6 +7,7 @@ import { resolve } from 'node:path';
 import { notFound, sourceError, usageError } from '../errors.js';
 import { quoteLiteral } from '../engine/sql.js';
 import { jsonLinesReadSql } from '../sources/json-read.js';
+import { NO_HIVE } from '../sources/no-hive.js';
 import { MAX_LINE_OPTION } from './csv-errors.js';
 import { unreadablePathScheme } from '../pipeline/schema-common.js';
 import { firstRecord, readTextHead } from './csv-malformed-sample.js';
@@ -125,7 +126,7 @@ export function fileSourceSql(files: readonly string[], o: FileSourceOptions): s
       // (a header that does not split on the delimiter, say) are skipped without a word, and
       // the next data line becomes the header.
       // Records up to 16 MiB, not DuckDB's 2 MB (csv-errors.ts).
-      const opts = ['union_by_name = true', `header = ${o.header === false ? 'false' : 'true'}`, 'skip = 0', MAX_LINE_OPTION];
+      const opts = ['union_by_name = true', NO_HIVE, `header = ${o.header === false ? 'false' : 'true'}`, 'skip = 0', MAX_LINE_OPTION];
       // With the delimiter known from the extension, a malformed row inside DuckDB's sniffing
       // sample is an error naming its line, instead of making the sniffer fall back to reading
       // every line as one text column.
@@ -140,8 +141,8 @@ export function fileSourceSql(files: readonly string[], o: FileSourceOptions): s
       // Records only, typed from all of them (src/sources/json-read.ts).
       return `SELECT * FROM ${jsonLinesReadSql(files, { sampleAll: true, filenameColumn: o.filenameColumn })}`;
     case 'json':
-      return `SELECT * FROM read_json(${list}, format = 'auto', records = 'true', union_by_name = true, sample_size = -1${filename})`;
+      return `SELECT * FROM read_json(${list}, format = 'auto', records = 'true', union_by_name = true, sample_size = -1, ${NO_HIVE}${filename})`;
     case 'parquet':
-      return `SELECT * FROM read_parquet(${list}, union_by_name = true${filename})`;
+      return `SELECT * FROM read_parquet(${list}, union_by_name = true, ${NO_HIVE}${filename})`;
   }
 }

@@ -16,6 +16,7 @@ import type { Source as SourceConfig } from '../pipeline/schema-source.js';
 import { quoteIdent, quoteLiteral } from '../engine/sql.js';
 import { type CsvLineViews, csvLineSummarySql, csvLineViews, fallbackLineEncoding } from './csv-lines.js';
 import { describeFiles, expandFiles, sourceFiles } from './files.js';
+import { NO_HIVE } from './no-hive.js';
 import { SOURCE_FILE_COLUMN, type Extracted, type Source, type SourceContext } from './source.js';
 
 type CsvConfig = Extract<SourceConfig, { kind: 'csv' }>;
@@ -34,6 +35,8 @@ export function csvSource(config: CsvConfig): Source {
         `escape = ${quoteLiteral(config.escape)}`,
         `encoding = ${quoteLiteral(config.encoding)}`,
         `skip = ${config.skip}`,
+        // A folder named key=value in a file's path is no column (sources/files.ts NO_HIVE).
+        NO_HIVE,
       ];
       const options = [
         ...dialectOptions,

@@ -25,6 +25,7 @@
 import type { Engine } from '../engine/duckdb.js';
 import { quoteIdent, quoteLiteral } from '../engine/sql.js';
 import { sourceError } from '../errors.js';
+import { NO_HIVE } from './no-hive.js';
 
 /**
  * `read_json(...)` over JSON Lines files whose every line is an object (blank lines are
@@ -33,7 +34,7 @@ import { sourceError } from '../errors.js';
  */
 export function jsonLinesReadSql(files: readonly string[], o: { filenameColumn?: string; sampleAll: boolean }): string {
   const filename = o.filenameColumn ? `, filename = '${o.filenameColumn}'` : '';
-  return `read_json([${files.map(quoteLiteral).join(', ')}], format = 'newline_delimited', records = 'true', union_by_name = true${o.sampleAll ? ', sample_size = -1' : ''}${filename})`;
+  return `read_json([${files.map(quoteLiteral).join(', ')}], format = 'newline_delimited', records = 'true', union_by_name = true, ${NO_HIVE}${o.sampleAll ? ', sample_size = -1' : ''}${filename})`;
 }
 
 /**
@@ -57,7 +58,7 @@ export interface ExactNumbers {
 
 /** The records of JSON files as raw JSON text, one row each, in the order `read_json` gives them. */
 export function objectsSql(files: readonly string[], format: 'newline_delimited' | 'auto'): string {
-  return `read_json_objects([${files.map(quoteLiteral).join(', ')}], format = '${format}')`;
+  return `read_json_objects([${files.map(quoteLiteral).join(', ')}], format = '${format}', ${NO_HIVE})`;
 }
 
 /**

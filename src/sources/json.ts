@@ -18,6 +18,7 @@ import type { Source as SourceConfig } from '../pipeline/schema-source.js';
 import { quoteIdent, quoteLiteral } from '../engine/sql.js';
 import { describeFiles, expandFiles, fileListSql, sourceFiles } from './files.js';
 import { jsonLinesReadSql, objectsSql, textJsonColumns } from './json-read.js';
+import { NO_HIVE } from './no-hive.js';
 import { duplicateKeyError, duplicateKeyFound, explainNestedCaseKeys, findDuplicateKey, isDuplicateKeyError, refuseCaseDuplicateKeys } from './json-keys.js';
 import { type LineReject, scanJsonLines, writeWithoutLines } from './jsonl-lines.js';
 import { SOURCE_FILE_COLUMN, type Extracted, type Source, type SourceContext } from './source.js';
@@ -34,14 +35,14 @@ export function jsonSource(config: JsonConfig): Source {
       const format = config.kind === 'jsonl' ? 'newline_delimited' : 'auto';
       // records = 'true': a document that is not an object or an array of objects is an error,
       // not a table with a single `json` column.
-      let select = `SELECT * FROM read_json(${fileListSql(files)}, format = '${format}', records = 'true', union_by_name = true, sample_size = -1, filename = '${SOURCE_FILE_COLUMN}')`;
+      let select = `SELECT * FROM read_json(${fileListSql(files)}, format = '${format}', records = 'true', union_by_name = true, sample_size = -1, ${NO_HIVE}, filename = '${SOURCE_FILE_COLUMN}')`;
       if (config.records_path) {
         // Each document is read as one row; the records array is unnested into rows.
         const path = config.records_path.split('.').map(quoteIdent).join('.');
         // A whole document is one JSON object here: DuckDB refuses one above 16 MiB (its
         // maximum_object_size) unless told the largest there is.
         const largest = Math.min(2 ** 32 - 1, Math.max(16 * 1024 * 1024, ...(await Promise.all((await expandFiles(ctx, files)).map(async (f) => (await stat(f)).size + 1)))));
-        select = `SELECT unnest(__r, recursive := false) FROM (SELECT unnest(${path}) AS __r FROM read_json(${fileListSql(files)}, format = '${format}', records = true, union_by_name = true, sample_size = -1, maximum_object_size = ${largest}) AS __doc)`;
+        select = `SELECT unnest(__r, recursive := false) FROM (SELECT unnest(${path}) AS __r FROM read_json(${fileListSql(files)}, format = '${format}', records = true, union_by_name = true, sample_size = -1, ${NO_HIVE}, maximum_object_size = ${largest}) AS __doc)`;
       }
       const relation = ctx.engine.uniqueName(config.kind);
       const what = `read the JSON files of pipeline ${ctx.pipeline}`;

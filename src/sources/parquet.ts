@@ -2,6 +2,7 @@
 import type { Source as SourceConfig } from '../pipeline/schema-source.js';
 import { quoteIdent } from '../engine/sql.js';
 import { describeFiles, fileListSql, sourceFiles } from './files.js';
+import { NO_HIVE } from './no-hive.js';
 import { refuseInexactDoubles, refuseWideDecimals } from './parquet-decimals.js';
 import { refuseCaseTwins } from './parquet-names.js';
 import { SOURCE_FILE_COLUMN, type Extracted, type Source, type SourceContext } from './source.js';
@@ -15,7 +16,7 @@ export function parquetSource(config: ParquetConfig): Source {
       const files = await sourceFiles(config.path, ctx);
       const relation = ctx.engine.uniqueName('parquet');
       await ctx.engine.run(
-        `CREATE OR REPLACE TEMP VIEW ${quoteIdent(relation)} AS SELECT * FROM read_parquet(${fileListSql(files)}, union_by_name = true, filename = '${SOURCE_FILE_COLUMN}')`,
+        `CREATE OR REPLACE TEMP VIEW ${quoteIdent(relation)} AS SELECT * FROM read_parquet(${fileListSql(files)}, union_by_name = true, ${NO_HIVE}, filename = '${SOURCE_FILE_COLUMN}')`,
         `read the Parquet files of pipeline ${ctx.pipeline}`,
         { kind: 'source', context: { pipeline: ctx.pipeline, files: describeFiles(files) } },
       );
