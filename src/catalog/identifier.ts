@@ -90,7 +90,7 @@ export function sameTableIdentifier(a: TableIdentifier, b: TableIdentifier): boo
   return a.name === b.name && a.namespace.length === b.namespace.length && a.namespace.every((l, i) => l === b.namespace[i]);
 }
 
-/** Keeps control characters visible (and harmless) inside error messages. */
-function escapeControls(s: string): string {
+/** Keeps control characters visible (and harmless) inside error messages and listings. */
+export function escapeControls(s: string): string {
   return s.replace(/[\u0000-\u001f\u007f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }

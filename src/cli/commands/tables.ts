@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { parseNamespace } from '../../catalog/identifier.js';
+import { escapeControls, parseNamespace } from '../../catalog/identifier.js';
 import { formatTableId } from '../../catalog/catalog.js';
 import { MissingCatalog } from '../../catalog/missing.js';
 import { notFound } from '../../errors.js';
@@ -25,6 +25,8 @@ export default async function tables(namespace: string | undefined, opts: { json
   }, { create: false });
   if (opts.json) out.out(stringifyJson(names));
   else if (names.length === 0) out.err(namespace ? `no tables in namespace ${namespace}` : 'no tables yet (create one with `floe load` or `floe run`)');
-  else out.out(names.join('\n'));
+  // One table a line: a name another engine gave a line break or a terminal escape must not
+  // print as two tables (a script reading the list would act on a table that is not there).
+  else out.out(names.map(escapeControls).join('\n'));
   return 0;
 }
