@@ -132,7 +132,17 @@ export const targetSchema = z
       .array(expression(parsePartitionExpr).describe('A column, or month(col), day(col), bucket(16, col), truncate(4, col), ...'))
       .default([]),
     sort_by: z.array(expression(parseSortExpr).describe('A column or transform, then optional asc|desc and nulls first|last')).default([]),
-    properties: z.record(z.string(), propertyValue).default({}).describe('Iceberg table properties'),
+    properties: z
+      .record(z.string(), propertyValue)
+      .default({})
+      .superRefine((props, ctx) => {
+        // The version a new table is created with: floe writes v1 and v2 tables (not v3's row lineage).
+        const v = props['format-version'];
+        if (v !== undefined && v !== '1' && v !== '2') {
+          ctx.addIssue({ code: 'custom', path: ['format-version'], message: `format-version ${JSON.stringify(v)}: floe creates and writes format 1 and 2 tables (${v === '3' ? 'not v3 row lineage yet' : 'no other version exists'}); give 1 or 2` });
+        }
+      })
+      .describe('Iceberg table properties'),
     on_schema_change: z.enum(['fail', 'add_columns', 'ignore']).default('add_columns'),
     allow_empty: z
       .boolean()

@@ -9,8 +9,8 @@ import { parseTableIdentifier } from '../catalog/identifier.js';
 import { FloeError } from '../errors.js';
 import { openEngine, type Engine } from '../engine/duckdb.js';
 import { schemaFromColumns } from '../engine/infer-schema.js';
-import { buildPartitionSpec, buildSortOrder } from '../iceberg/metadata-builder.js';
-import { assignFreshIds } from '../iceberg/schema.js';
+import { createTableChange } from '../iceberg/metadata-builder.js';
+import { applyChange } from '../table/apply.js';
 import { quoteIdent } from '../engine/sql.js';
 import { readMapKeys } from '../ingest/map-keys.js';
 import { reconcileColumns } from '../ingest/reconcile.js';
@@ -23,7 +23,7 @@ import { createSource } from '../sources/index.js';
 import { SOURCE_FILE_COLUMN } from '../sources/source.js';
 import { isMissingColumn, planLayout } from '../table/evolve/layout.js';
 import { loadTable, type LoadedTable } from '../table/load.js';
-import { currentSchema } from '../table/snapshot-producer.js';
+import { currentSchema, refuseRowLineage } from '../table/snapshot-producer.js';
 import { planIdentity } from './identity-plan.js';
 import { checkMovedCursor, checkTaggedCursor, describeMovedStart, describeStart, readStart, readState, resumesFromTable } from './state.js';
 import { lookbackText } from '../sources/lookback.js';
@@ -144,11 +144,11 @@ export async function planPipeline(
     const incoming = schemaFromColumns(typed);
     if (!table) {
       out.schema = incoming.fields.map((f) => `create column ${f.name} ${typeof f.type === 'string' ? f.type : f.type.type}`);
-      // The spec and sort order the run creates the table with, bound to these columns (metadata-builder.ts prepare).
+      // The table the run creates (its spec and sort order bound to these columns, its format
+      // version), made as the run makes it (write-table.ts loadOrCreate), and refused as the run refuses it.
       try {
-        const columns = assignFreshIds(incoming, 1);
-        buildPartitionSpec(columns, partitionBy, 0);
-        buildSortOrder(columns, sortBy, 1);
+        const change = createTableChange({ location: 'plan:', schema: incoming, partitionBy, sortBy, properties: p.target.properties });
+        refuseRowLineage(applyChange(null, change, { metadataLocation: null, now: Date.now() }), p.target.table, 'writes to');
       } catch (e) {
         out.problems.push(`${p.target.table}: ${redact(e instanceof FloeError ? e.message : String(e))}`);
       }

@@ -34,3 +34,26 @@ describe('floe plan of a new table and its layout', () => {
     await p.run(['good']);
   }, 60_000);
 });
+
+describe('a new table whose format-version floe does not write', () => {
+  it('floe validate refuses it at the property (exit 2); floe plan names it as a problem, as the run fails on it', async () => {
+    const p = await newProject();
+    await p.write('data/q.csv', 'id,code\n1,abc\n');
+    for (const v of ['3', '4']) {
+      const file = await p.pipeline(`v${v}`, `name: v${v}\nsource: { kind: csv, path: data/q.csv }\ntarget:\n  table: raw.v${v}\n  properties: { format-version: '${v}' }\n`);
+      const validate = await p.floe(['validate', `v${v}`]);
+      expect(validate.code, show(validate)).toBe(2);
+      expect(validate.stderr).toContain(`${file}:5:33: target.properties.format-version: `);
+      expect(validate.stderr).toContain(`format-version "${v}": floe creates and writes format 1 and 2 tables`);
+      const plan = await p.floe(['plan', `v${v}`]);
+      expect(plan.code, show(plan)).not.toBe(0);
+      expect(plan.stdout + plan.stderr).toContain(`format-version "${v}"`);
+    }
+    // The plan itself binds the version as the run does: a v1 table is planned without a problem.
+    await p.pipeline('v1', 'name: v1\nsource: { kind: csv, path: data/q.csv }\ntarget:\n  table: raw.v1\n  properties: { format-version: 1 }\n');
+    const plan = await p.floe(['plan', 'v1']);
+    expect(plan.code, show(plan)).toBe(0);
+    await p.run(['v1']);
+    expect((await p.metadata('raw.v1'))['format-version']).toBe(1);
+  }, 60_000);
+});
