@@ -272,6 +272,8 @@ export async function runIngestPipeline(ctx: RunContext, lp: LoadedPipeline): Pr
     // The governance modules load only for pipelines with PII rules, or tables that had them.
     const piiIngest = !emptied && pii.some((c) => c.apply === 'ingest');
     if (piiIngest) good = (await import('../governance/ingest.js')).ingestPiiSql(good, pii, p.target.table);
+    // The salts of hashes applied at ingest: another salt than the table's hashes were made with is refused, the salt's digest commits with the data (governance/salt.ts).
+    const saltChecks = piiIngest ? (await import('../governance/salt.js')).ingestSaltChecks(pii, p.target.table, existing?.metadata.properties, process.env, mode === 'overwrite') : {};
     const summary = stateSummary(p.name, runId, cursorColumn, cursorValue ?? start?.watermark ?? after);
     // A merge's batch is the rows it brought, not its rewritten files (checks/batch.ts).
     const audit = p.checks.length && !ctx.noAudit
@@ -302,7 +304,7 @@ export async function runIngestPipeline(ctx: RunContext, lp: LoadedPipeline): Pr
         validate: (b: LoadedTable) => validateNoConcurrentRun(b, { table: p.target.table, pipeline: p.name, startId: existing?.metadata.refs['main']?.['snapshot-id'] ?? null, cursorColumn, runId: ctx.runId }),
       },
       // Committed with the data, from each attempt's base: the run-id record and the quarantine owed.
-      amendChange: (b: TableMetadata, change: TableChange) => withPending(b, withRunIds(b, change, p.name, ctx.runId), p.name, rejected?.entry),
+      amendChange: (b: TableMetadata, change: TableChange) => withSaltChecks(b, withPending(b, withRunIds(b, change, p.name, ctx.runId), p.name, rejected?.entry), saltChecks),
     };
     const mergeInput = {
       // The rows are staged already (materialise): the merge reads them there instead of copying them again.
@@ -660,6 +662,12 @@ async function rejectsSql(p: IngestPipeline, runId: string, typed: string | unde
   const tagged = piiColumns(p.columns);
   const pii = tagged.some((c) => c.policy !== 'none') ? (await import('../governance/ingest.js')).rejectsPiiColumns(tagged) : [];
   return { selectSql: parts.join(' UNION ALL '), pii };
+}
+
+/** The change with the salt-check properties (governance/salt.ts ingestSaltChecks) the base does not hold yet. */
+function withSaltChecks(base: TableMetadata, change: TableChange, checks: Readonly<Record<string, string>>): TableChange {
+  const updates = Object.fromEntries(Object.entries(checks).filter(([k, v]) => base.properties[k] !== v));
+  return Object.keys(updates).length ? { ...change, updates: [...change.updates, { action: 'set-properties', updates }] } : change;
 }
 
 /** Longest accepted --run-id (Airflow's run ids are at most 250 characters). */
