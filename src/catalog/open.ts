@@ -74,6 +74,8 @@ export function parseCatalogUri(uri: string, baseDir: string): CatalogTarget {
     }
   }
   if (rest === '') throw configError('catalog.uri: the sqlite: URI has no file path', { context: { field: 'catalog.uri' } });
+  // `sqlite:///:memory:` (SQLAlchemy), `jdbc:sqlite:file::memory:` (SQLite URI): not a file called ':memory:'.
+  if (rest === ':memory:') return { kind: 'sqlite', path: ':memory:' };
   const path = isAbsolute(rest) ? rest : resolve(baseDir, rest);
   return { kind: 'sqlite', path };
 }

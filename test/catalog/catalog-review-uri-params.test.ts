@@ -29,6 +29,9 @@ describe('sqlite catalog.uri with connection parameters', () => {
     expect(sqlitePath('sqlite:///rel/catalog.db?timeout=20')).toBe('/proj/rel/catalog.db');
     expect(sqlitePath('sqlite:./warehouse/catalog.db?mode=rwc')).toBe('/proj/warehouse/catalog.db');
     expect(sqlitePath('sqlite::memory:?cache=shared')).toBe(':memory:');
+    // In-memory spellings after the prefix: not a file called ':memory:' in the project.
+    expect(sqlitePath('jdbc:sqlite:file::memory:?cache=shared')).toBe(':memory:');
+    expect(sqlitePath('sqlite:///:memory:')).toBe(':memory:');
   });
 
   it('a file: URI is percent-decoded, as SQLite reads it', () => {
