@@ -78,8 +78,11 @@ export function normalizeEmail(input: unknown): Normalized {
   const p = prepare(input);
   if ('done' in p) return p.done;
   let s = p.text.replace(/^mailto:/i, '');
-  const angle = /<([^<>]*)>$/.exec(s);
-  if (angle) s = (angle[1] ?? '').trim();
+  const angle = /^(.*)<([^<>]*)>$/.exec(s);
+  // Only a display name may come before the address ('"Doe, John" <john@x.com>'): text there
+  // with an '@', '<' or '>' outside quotes is another address ('a@x.com, Jane <b@y.com>'), and
+  // keeping the last of a list would give one person's row another person's address.
+  if (angle && !/[@<>]/.test((angle[1] ?? '').replace(/"(?:[^"\\]|\\.)*"/g, ''))) s = (angle[2] ?? '').trim();
   // toLowerCase, not toLocaleLowerCase: a Turkish locale would turn 'I' into a dotless 'ı'.
   s = s.toLowerCase();
   if (!isEmail(s, IS_EMAIL)) return { value: null, reject: 'invalid-email' };
