@@ -21,11 +21,18 @@ describe('mask', () => {
   it('keeps the first character and the domain of an email', async () => {
     expect(await one(maskSql(quoteLiteral('john@example.com'), 'email'))).toBe('j***@example.com');
     expect(await one(maskSql(quoteLiteral('not-an-email'), 'email'))).toBe('n***l');
+    // A one-character local part would be the whole local part: hidden.
+    expect(await one(maskSql(quoteLiteral('j@example.com'), 'email'))).toBe('***@example.com');
+    expect(await one(maskSql(quoteLiteral('jo@example.com'), 'email'))).toBe('j***@example.com');
   });
 
   it('keeps the first two and last four characters of a phone number', async () => {
     expect(await one(maskSql(quoteLiteral('+14155552671'), 'phone'))).toBe('+1******2671');
     expect(await one(maskSql(quoteLiteral('12345'), 'phone'))).toBe('***');
+    // Without '+' the first two are the area code's, not a country code: only the last four (4 of 10 digits).
+    expect(await one(maskSql(quoteLiteral('415-555-2671'), 'phone'))).toBe('********2671');
+    expect(await one(maskSql(quoteLiteral('(415) 555-2671'), 'phone'))).toBe('**********2671');
+    expect(await one(maskSql(quoteLiteral('+1 415-555-2671'), 'phone'))).toBe('+1*********2671');
   });
 
   it('masks a number with an extension as the number, and hides every digit of the extension', async () => {
@@ -62,7 +69,7 @@ describe('applyPoliciesSql', () => {
     const cols = piiColumnsFromProperties({ 'floe.pii.email': 'email:mask', 'floe.pii.age': 'text:redact', 'floe.pii.gone': 'text:mask', 'floe.pii.note': 'text:none' });
     const sql = applyPoliciesSql(`SELECT 'a@b.io' AS email, 42 AS age, 'keep' AS note, 1 AS id`, cols, 't', {}, new Set(['email', 'age', 'note', 'id']));
     const rows = await engine.all(sql, 'test');
-    expect(rows).toEqual([{ email: 'a***@b.io', age: null, note: 'keep', id: 1 }]);
+    expect(rows).toEqual([{ email: '***@b.io', age: null, note: 'keep', id: 1 }]);
     const types = await engine.columns(sql, 'test');
     expect(types.map((c) => `${c.name} ${c.type.toString()}`)).toEqual(['email VARCHAR', 'age INTEGER', 'note VARCHAR', 'id INTEGER']);
   });
