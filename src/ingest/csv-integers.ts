@@ -15,12 +15,14 @@
  */
 import type { Engine } from '../engine/duckdb.js';
 import { quoteIdent, quoteLiteral } from '../engine/sql.js';
+import { SOURCE_FILE_COLUMN } from '../sources/source.js';
 
 /** 2^53: from here on a double does not hold every integer. */
 const DOUBLE_EXACT_LIMIT = '9007199254740992';
 /**
  * The guard's error text for a column (its name JSON-quoted, so `guardedColumn` reads it back),
- * with what a pipeline can do about it: it reaches the user when a csv pipeline's run stops.
+ * with what a pipeline can do about it, then the file when the read names it: it reaches the
+ * user when a csv pipeline's run stops.
  */
 const guardMessage = (column: string) =>
   `floe: CSV column ${JSON.stringify(column)} holds a number of 2^53 or more, which a double may round; ` +
@@ -44,8 +46,11 @@ export async function guardCsvDoubles(
   await inspect?.(columns.map((c) => c.name));
   const doubles = columns.filter((c) => c.type.toString() === 'DOUBLE' && !exempt.includes(c.name)).map((c) => c.name);
   if (doubles.length === 0) return read;
+  // The file the value is in, when the read has the sources' file column.
+  const where = columns.some((c) => c.name === SOURCE_FILE_COLUMN) ? ` || coalesce(' (the value is in ' || ${quoteIdent(SOURCE_FILE_COLUMN)} || ')', '')` : '';
+  const message = (n: string) => `${quoteLiteral(guardMessage(n))}${where}`;
   const guard = (n: string) =>
-    `CASE WHEN abs(${quoteIdent(n)}) >= ${DOUBLE_EXACT_LIMIT} AND isfinite(${quoteIdent(n)}) THEN error(${quoteLiteral(guardMessage(n))}) ELSE ${quoteIdent(n)} END AS ${quoteIdent(n)}`;
+    `CASE WHEN abs(${quoteIdent(n)}) >= ${DOUBLE_EXACT_LIMIT} AND isfinite(${quoteIdent(n)}) THEN error(${message(n)}) ELSE ${quoteIdent(n)} END AS ${quoteIdent(n)}`;
   return `SELECT * REPLACE (${doubles.map(guard).join(', ')}) FROM (${read})`;
 }
 
