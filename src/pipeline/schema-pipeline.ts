@@ -59,6 +59,10 @@ const columnRule = z
       .min(1)
       .optional()
       .describe('normalize: timestamp only: the IANA time zone of values written without an offset (default UTC)'),
+    case: z
+      .enum(['preserve', 'title', 'upper', 'lower'])
+      .optional()
+      .describe("normalize: name only: preserve (default, as typed), title ('mary-jane o'brien' → 'Mary-Jane O'Brien'; words typed in mixed case, McDonald, are kept), upper or lower"),
     true_values: z
       .array(z.string())
       .min(1)
@@ -90,6 +94,9 @@ const columnRule = z
     }
     if (v.region_from !== undefined && v.normalize !== 'phone') {
       ctx.addIssue({ code: 'custom', message: 'region_from only applies with normalize: phone', path: ['region_from'] });
+    }
+    if (v.case !== undefined && v.normalize !== 'name') {
+      ctx.addIssue({ code: 'custom', message: 'case only applies with normalize: name', path: ['case'] });
     }
     if (v.zone !== undefined && v.normalize !== 'timestamp') {
       ctx.addIssue({ code: 'custom', message: 'zone only applies with normalize: timestamp', path: ['zone'] });

@@ -51,13 +51,14 @@ export const NORMALIZER_ISSUE_FUNCTION = 'floe_norm_issue';
  * The options a normaliser function takes after the value, as SQL, in the order
  * udf-normalize.ts declares them: phone (region, and with `region_from` the row's value of
  * that source column), timestamp (format as JSON, a pattern or a list of them; zone), boolean
- * (true_values, false_values, each a JSON array of words).
+ * (true_values, false_values, each a JSON array of words), name (case).
  */
 export function normalizerOptions(rule: ColumnRule): string[] {
   const lit = (v: string | undefined) => (v === undefined ? 'CAST(NULL AS VARCHAR)' : quoteLiteral(v));
   if (rule.normalize === 'phone') return [quoteLiteral(rule.region ?? 'US'), ...(rule.region_from !== undefined ? [`CAST(${quoteIdent(rule.region_from)} AS VARCHAR)`] : [])];
   if (rule.normalize === 'timestamp') return [lit(rule.format && JSON.stringify(rule.format)), lit(rule.zone)];
   if (rule.normalize === 'boolean') return [lit(rule.true_values && JSON.stringify(rule.true_values)), lit(rule.false_values && JSON.stringify(rule.false_values))];
+  if (rule.normalize === 'name' && rule.case !== undefined) return [quoteLiteral(rule.case)];
   return [];
 }
 

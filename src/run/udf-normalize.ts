@@ -12,6 +12,7 @@ import type { DuckDBConnection, DuckDBDataChunk, DuckDBScalarFunction } from '@d
 import { duckdbApi } from '../engine/duckdb.js';
 import { FloeError } from '../errors.js';
 import { describeFlag, describeReject, normalizerFor, rowPhoneRegion, type Flag, type Normalized, type NormalizeKind, type Normalizer } from '../c360/normalize/index.js';
+import type { NameCase } from '../c360/normalize/name.js';
 import type { ColumnRule } from '../pipeline/schema-pipeline.js';
 import { NORMALIZER_FUNCTIONS, NORMALIZER_ISSUE_FUNCTION } from './normalize.js';
 
@@ -28,7 +29,7 @@ const OPTIONS: Record<NormalizeKind, readonly (keyof Options)[]> = {
   phone: ['region', 'regionFrom'],
   country: [],
   timestamp: ['format', 'zone'],
-  name: [],
+  name: ['nameCase'],
   boolean: ['trueValues', 'falseValues'],
 };
 
@@ -41,11 +42,13 @@ interface Options {
   /** A JSON array of words, as normalize.ts normalizerOptions passes a rule's true_values. */
   trueValues?: string;
   falseValues?: string;
+  /** A name rule's case (preserve, title, upper, lower). */
+  nameCase?: string;
 }
 
 /** The cache key of a kind with its options. */
 const optionsKey = (kind: NormalizeKind, o: Options) =>
-  `${kind}\u0000${o.region ?? ''}\u0000${o.format ?? ''}\u0000${o.zone ?? ''}\u0000${o.trueValues ?? ''}\u0000${o.falseValues ?? ''}`;
+  `${kind}\u0000${o.region ?? ''}\u0000${o.format ?? ''}\u0000${o.zone ?? ''}\u0000${o.trueValues ?? ''}\u0000${o.falseValues ?? ''}\u0000${o.nameCase ?? ''}`;
 
 const words = (json: string | undefined): string[] | undefined => (json === undefined ? undefined : (JSON.parse(json) as string[]));
 
@@ -54,8 +57,8 @@ function normalizer(kind: NormalizeKind, options: Options): Normalizer {
   const key = optionsKey(kind, options);
   let n = compiled.get(key);
   if (!n) {
-    const { trueValues, falseValues, format, ...rest } = options;
-    n = normalizerFor({ normalize: kind, ...rest, ...(format !== undefined ? { format: JSON.parse(format) as string | string[] } : {}), ...(trueValues !== undefined ? { trueValues: words(trueValues) } : {}), ...(falseValues !== undefined ? { falseValues: words(falseValues) } : {}) });
+    const { trueValues, falseValues, format, nameCase, ...rest } = options;
+    n = normalizerFor({ normalize: kind, ...rest, ...(nameCase !== undefined ? { case: nameCase as NameCase } : {}), ...(format !== undefined ? { format: JSON.parse(format) as string | string[] } : {}), ...(trueValues !== undefined ? { trueValues: words(trueValues) } : {}), ...(falseValues !== undefined ? { falseValues: words(falseValues) } : {}) });
     compiled.set(key, n);
   }
   return n;
@@ -97,6 +100,7 @@ export function checkNormalizerRule(rule: ColumnRule, where: string): void {
       zone: timestamp ? rule.zone : undefined,
       trueValues: boolean && rule.true_values !== undefined ? JSON.stringify(rule.true_values) : undefined,
       falseValues: boolean && rule.false_values !== undefined ? JSON.stringify(rule.false_values) : undefined,
+      nameCase: rule.normalize === 'name' ? rule.case : undefined,
     });
   } catch (e) {
     if (e instanceof FloeError) throw new FloeError(e.kind, `${where}: ${e.message}`, { context: e.context, hint: e.hint, cause: e });

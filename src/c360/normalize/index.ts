@@ -43,10 +43,8 @@ export const NORMALIZE_KINDS = ['email', 'phone', 'country', 'timestamp', 'name'
 export type NormalizeKind = (typeof NORMALIZE_KINDS)[number];
 
 /**
- * A column rule's normalising part. `region`, `format`, `zone` and `true_values` /
- * `false_values` (here trueValues / falseValues) are the pipeline file's fields; `case`
- * (name) is an option of the normaliser that the pipeline schema can pass through once it
- * has a field for it.
+ * A column rule's normalising part. `region`, `format`, `zone`, `case` (name) and
+ * `true_values` / `false_values` (here trueValues / falseValues) are the pipeline file's fields.
  */
 export interface NormalizeRule {
   normalize: NormalizeKind;
