@@ -30,7 +30,8 @@ export function jsonSource(config: JsonConfig): Source {
   return {
     kind: config.kind,
     async extract(ctx: SourceContext): Promise<Extracted> {
-      const files = await sourceFiles(config.path, ctx);
+      // Globs expanded, each file once: a file two patterns match was read twice.
+      const files = await expandFiles(ctx, await sourceFiles(config.path, ctx));
       if (config.kind === 'jsonl' && !config.records_path) return jsonLines(ctx, files);
       const format = config.kind === 'jsonl' ? 'newline_delimited' : 'auto';
       // records = 'true': a document that is not an object or an array of objects is an error,

@@ -1,7 +1,7 @@
 /** `kind: parquet`, read by DuckDB's Parquet reader (columns matched by name across files). */
 import type { Source as SourceConfig } from '../pipeline/schema-source.js';
 import { quoteIdent } from '../engine/sql.js';
-import { describeFiles, fileListSql, sourceFiles } from './files.js';
+import { describeFiles, expandFiles, fileListSql, sourceFiles } from './files.js';
 import { NO_HIVE } from './no-hive.js';
 import { refuseInexactDoubles, refuseWideDecimals } from './parquet-decimals.js';
 import { refuseCaseTwins } from './parquet-names.js';
@@ -13,7 +13,8 @@ export function parquetSource(config: ParquetConfig): Source {
   return {
     kind: 'parquet',
     async extract(ctx: SourceContext): Promise<Extracted> {
-      const files = await sourceFiles(config.path, ctx);
+      // Globs expanded, each file once: a file two patterns match was read twice.
+      const files = await expandFiles(ctx, await sourceFiles(config.path, ctx));
       const relation = ctx.engine.uniqueName('parquet');
       await ctx.engine.run(
         `CREATE OR REPLACE TEMP VIEW ${quoteIdent(relation)} AS SELECT * FROM read_parquet(${fileListSql(files)}, union_by_name = true, ${NO_HIVE}, filename = '${SOURCE_FILE_COLUMN}')`,
