@@ -26,6 +26,7 @@ import type { Engine } from '../engine/duckdb.js';
 import { quoteIdent, quoteLiteral } from '../engine/sql.js';
 import { sourceError } from '../errors.js';
 import { NO_HIVE } from './no-hive.js';
+import { readTextHead } from '../ingest/csv-malformed-sample.js';
 
 /**
  * `read_json(...)` over JSON Lines files whose every line is an object (blank lines are
@@ -185,4 +186,23 @@ async function exactDoubles(engine: Engine, objects: string, names: readonly str
   const sql = `SELECT count(*)::BIGINT AS records, ${checks.join(', ')} FROM (SELECT ${names.map((n, i) => `${jsonValueSql('json', n)} AS ${x(i)}`).join(', ')} FROM ${objects})`;
   const row = (await engine.all(sql, `${purpose}: look for integers a double cannot hold`, { kind: 'source' }))[0] ?? {};
   return { widened: names.flatMap((name, i) => (row[`lossy${i}`] === true ? [{ name, integers: row[`ints${i}`] === true }] : [])), records: Number(row.records) };
+}
+
+/**
+ * A JSON file that starts with a UTF-8 byte order mark (as Windows tools write) is refused by
+ * DuckDB's JSON reader with "Malformed JSON ... in line 2", after the run's read had begun:
+ * refused before the read, naming the file, line 1 and what to do.
+ */
+export async function refuseJsonBom(files: readonly string[]): Promise<void> {
+  for (const f of files) {
+    if (/\.zst$/i.test(f)) continue;
+    const { bytes } = await readTextHead(f, 3).catch(() => ({ bytes: Buffer.alloc(0) }));
+    if (bytes.length === 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) {
+      throw sourceError(`${f}:1: the file starts with a UTF-8 byte order mark, which the JSON reader does not take`, {
+        context: { file: f, line: 1 },
+        files: [f],
+        hint: "Remove the mark (sed -i '1s/^\\xEF\\xBB\\xBF//' <file>) or export the file without it.",
+      });
+    }
+  }
 }

@@ -17,7 +17,7 @@ import { sourceError } from '../errors.js';
 import type { Source as SourceConfig } from '../pipeline/schema-source.js';
 import { quoteIdent, quoteLiteral } from '../engine/sql.js';
 import { describeFiles, expandFiles, fileListSql, sourceFiles } from './files.js';
-import { jsonLinesReadSql, objectsSql, textJsonColumns } from './json-read.js';
+import { jsonLinesReadSql, objectsSql, refuseJsonBom, textJsonColumns } from './json-read.js';
 import { NO_HIVE } from './no-hive.js';
 import { duplicateKeyError, duplicateKeyFound, explainNestedCaseKeys, findDuplicateKey, isDuplicateKeyError, refuseCaseDuplicateKeys } from './json-keys.js';
 import { type LineReject, scanJsonLines, writeWithoutLines } from './jsonl-lines.js';
@@ -32,6 +32,7 @@ export function jsonSource(config: JsonConfig): Source {
     async extract(ctx: SourceContext): Promise<Extracted> {
       // Globs expanded, each file once: a file two patterns match was read twice.
       const files = await expandFiles(ctx, await sourceFiles(config.path, ctx));
+      await refuseJsonBom(files);
       if (config.kind === 'jsonl' && !config.records_path) return jsonLines(ctx, files);
       const format = config.kind === 'jsonl' ? 'newline_delimited' : 'auto';
       // records = 'true': a document that is not an object or an array of objects is an error,
