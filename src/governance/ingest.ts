@@ -13,7 +13,7 @@ import { loadTable, type LoadedTable } from '../table/load.js';
 import type { TableUpdate } from '../table/updates.js';
 import { applyPoliciesSql } from './apply.js';
 import { DEFAULT_SALT_ENV, PII_POLICIES, PII_PREFIX, piiProperties, SALT_ENV_SUFFIX, type PiiColumn } from './policy.js';
-import type { Env } from './salt.js';
+import { ingestSaltChecks, type Env } from './salt.js';
 import { currentColumnTags, tableHadColumn, type TaggedTable } from './tags.js';
 
 /** The rows to write with the `apply: ingest` policies applied. */
@@ -49,6 +49,9 @@ export function tableIngestSql(selectSql: string, m: TaggedTable, table: string,
       });
     }
   }
+  // Hashed with the salt the table's hashes were made with, or refused: this write does not
+  // record a salt of its own, so even one that replaces every row must keep the recorded one.
+  ingestSaltChecks(owed, table, m.properties, env, false);
   return applyPoliciesSql(selectSql, owed, table, env, new Set(written.fields.map((f) => f.name)));
 }
 

@@ -664,8 +664,13 @@ async function rejectsSql(p: IngestPipeline, runId: string, typed: string | unde
   return { selectSql: parts.join(' UNION ALL '), pii };
 }
 
-/** The change with the salt-check properties (governance/salt.ts ingestSaltChecks) the base does not hold yet. */
+/**
+ * The change with the salt-check properties (governance/salt.ts ingestSaltChecks) the base does
+ * not hold yet, when it moves main: a snapshot a failed check staged leaves main's hashes, and
+ * so the salt they were made with, as they were.
+ */
 function withSaltChecks(base: TableMetadata, change: TableChange, checks: Readonly<Record<string, string>>): TableChange {
+  if (!change.updates.some((u) => u.action === 'set-snapshot-ref' && u['ref-name'] === 'main')) return change;
   const updates = Object.fromEntries(Object.entries(checks).filter(([k, v]) => base.properties[k] !== v));
   return Object.keys(updates).length ? { ...change, updates: [...change.updates, { action: 'set-properties', updates }] } : change;
 }

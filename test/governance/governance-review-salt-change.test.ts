@@ -49,6 +49,37 @@ describe('the salt of hashes applied at ingest', () => {
     expect(await count(dir)).toEqual([{ n: 1, d: 1 }]);
   }, 90_000);
 
+  it('floe load, and a pipeline without the column\'s pii: rule, hash by the table\'s tag: with another salt they are refused too', async () => {
+    const dir = await project('mode: merge, key: [ssn]');
+    await writeFile(path.join(dir, 'data', 'more.csv'), 'ssn,name\n111-22-3333,Ann B\n');
+    const load = await floeIn(dir, ['load', 'crm.k', path.join(dir, 'data', 'more.csv')], env('salt-two-9c1d'));
+    expect(load.code, show(load)).toBe(2);
+    expect(load.stderr).toContain("that salt is not the one the table's hashes were written with");
+    await writeFile(path.join(dir, 'pipelines', 'k2.yaml'), 'name: k2\nsource: { kind: csv, path: data/more.csv }\ntarget: { table: crm.k, mode: merge, key: [ssn] }\n');
+    const untagged = await floeIn(dir, ['run', 'k2'], env('salt-two-9c1d'));
+    expect(untagged.code, show(untagged)).toBe(2);
+    expect(await count(dir)).toEqual([{ n: 1, d: 1 }]);
+    // With the table's salt, the untagged pipeline's merge finds the row by its hash.
+    const same = await floeIn(dir, ['run', 'k2'], env('salt-one-7f3a'));
+    expect(same.code, show(same)).toBe(0);
+    expect(await count(dir)).toEqual([{ n: 1, d: 1 }]);
+  }, 90_000);
+
+  it('an overwrite with another salt whose check fails (staged, main not moved) leaves the recorded salt as main\'s hashes were made', async () => {
+    const dir = await project('mode: overwrite');
+    const yaml = path.join(dir, 'pipelines', 'k.yaml');
+    const { readFile } = await import('node:fs/promises');
+    const original = await readFile(yaml, 'utf8');
+    await writeFile(yaml, `${original}checks:\n  - row_count: { min: 5 }\n`);
+    const staged = await floeIn(dir, ['run', 'k'], env('salt-two-9c1d'));
+    expect(staged.code, show(staged)).toBe(3);
+    // main still holds salt-one hashes: a merge with salt-one finds them.
+    await writeFile(yaml, original.replace('mode: overwrite', 'mode: merge, key: [ssn]'));
+    const merge = await floeIn(dir, ['run', 'k'], env('salt-one-7f3a'));
+    expect(merge.code, show(merge)).toBe(0);
+    expect(await count(dir)).toEqual([{ n: 1, d: 1 }]);
+  }, 90_000);
+
   it('an overwrite replaces every hash and may change the salt', async () => {
     const dir = await project('mode: overwrite');
     const r = await floeIn(dir, ['run', 'k'], env('salt-two-9c1d'));
