@@ -23,6 +23,7 @@ import { isTableBookkeeping, ORPHAN_DEFAULT_AGE_MS, type OrphanPlan, planOrphans
 import { LocationSet, reachableFiles } from './reachable.js';
 import { nestedTableRoots, underAny } from './table-roots.js';
 import { type DeleteFailure, deleteFiles } from './reachable-delete.js';
+import { removeEmptyFolders, staleStagingFolders } from './staging-folders.js';
 
 export interface OrphanRunOptions {
   olderThanMs?: number;
@@ -43,6 +44,11 @@ export interface OrphanResult {
    */
   uploads: { abort: IncompleteUpload[]; tooYoung: IncompleteUpload[]; unlisted?: string };
   aborted: string[];
+  /**
+   * Empty staging folders (`data/.staging-*`, local disk) a killed writer left, last modified
+   * before the cutoff: removed (dry run: would be), after the orphan files in them went.
+   */
+  stagingFolders: string[];
   dryRun: boolean;
 }
 
@@ -97,7 +103,9 @@ export async function removeOrphanFiles(catalog: Catalog, io: FileIO, id: TableI
       uploads.unlisted = e instanceof Error ? e.message : String(e);
     }
   }
-  if (opts.dryRun) return { table, location, plan, deleted: [], failedDeletes: [], uploads, aborted: [], dryRun: true };
+  // Staging folders a killed write left: those empty once the orphans in them are gone.
+  const stale = await staleStagingFolders(mapped ? mapped.map(location) : location, cutoffMs, plan.delete.map((f) => (mapped ? mapped.map(f.location) : f.location)));
+  if (opts.dryRun) return { table, location, plan, deleted: [], failedDeletes: [], uploads, aborted: [], stagingFolders: stale, dryRun: true };
   const outcome = await deleteFiles(t.io, plan.delete.map((f) => f.location));
   const aborted: string[] = [];
   for (const u of uploads.abort) {
@@ -108,5 +116,6 @@ export async function removeOrphanFiles(catalog: Catalog, io: FileIO, id: TableI
       outcome.failed.push({ location: u.location, message: `cannot abort its incomplete multipart upload: ${e instanceof Error ? e.message : String(e)}` });
     }
   }
-  return { table, location, plan, deleted: outcome.deleted, failedDeletes: outcome.failed, uploads, aborted, dryRun: false };
+  const stagingFolders = await removeEmptyFolders(stale);
+  return { table, location, plan, deleted: outcome.deleted, failedDeletes: outcome.failed, uploads, aborted, stagingFolders, dryRun: false };
 }

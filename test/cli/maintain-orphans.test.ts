@@ -23,6 +23,7 @@ const result = (failed: boolean): OrphanResult => ({
   failedDeletes: failed ? [{ location: 'file:///wh/raw/t/data/b.parquet', message: 'permission denied' }] : [],
   uploads: { abort: [], tooYoung: [] },
   aborted: [],
+  stagingFolders: [],
   dryRun: false,
 });
 

@@ -48,6 +48,7 @@ export default async function maintainOrphans(tableName: string, opts: OrphanCli
       incomplete_uploads: r.uploads.abort.map((u) => ({ location: u.location, upload_id: u.uploadId, initiated: iso(u.initiated) })),
       aborted_uploads: r.aborted,
       too_young_uploads: r.uploads.tooYoung.map((u) => u.location),
+      staging_folders: r.stagingFolders,
       ...(r.uploads.unlisted !== undefined && { uploads_unlisted: r.uploads.unlisted }),
       duration_ms: Date.now() - started,
     });
@@ -65,6 +66,10 @@ export default async function maintainOrphans(tableName: string, opts: OrphanCli
       for (const u of abort) out.out(`  ${u.location} (begun ${iso(u.initiated)})`);
     }
     if (tooYoung.length > 0) out.out(`${r.table}: kept ${plural(tooYoung.length, 'incomplete multipart upload')} begun after the threshold (possibly a write in progress)`);
+    if (r.stagingFolders.length > 0) {
+      out.out(`${r.table}: ${r.dryRun ? 'would remove' : 'removed'} ${plural(r.stagingFolders.length, 'empty staging folder')} a killed write left, last modified before ${iso(r.plan.cutoffMs)}`);
+      for (const f of r.stagingFolders) out.out(`  ${f}`);
+    }
     for (const f of r.failedDeletes) out.err(`floe: warning: could not delete ${f.location}: ${f.message}`);
     return code;
   });
