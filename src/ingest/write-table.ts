@@ -523,7 +523,15 @@ async function stageSnapshot(
     let layoutChanges: string[] = [];
     if (files.length === 0 && w.skipIfEmpty && !w.removeFiles?.size && !w.deletes?.files.length) {
       // No row: the layout alone, unless it needs a column only a write with rows adds.
-      const layoutOnly = laid !== undefined && !w.evolved;
+      const bindsAlone = () => {
+        try {
+          return layouts!.layOut(read, w.layout!, currentSchema(read), false, name) !== undefined;
+        } catch (e) {
+          if (w.evolved) return false;
+          throw e;
+        }
+      };
+      const layoutOnly = laid !== undefined && bindsAlone();
       const build = async (base: LoadedTable): Promise<TableChange> => {
         const again = layoutOnly ? layouts!.layOut(base.metadata, w.layout!, currentSchema(base.metadata), false, name) : undefined;
         layoutChanges = again?.changes ?? [];

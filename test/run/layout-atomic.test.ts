@@ -122,6 +122,16 @@ describe('an append with no row that changes the layout', () => {
     expect(JSON.stringify(events)).toContain('partition spec 0 [unpartitioned] → spec 1 [region as region]');
     expect(await layout(p)).toEqual({ ...before, spec: 1, specs: 2 });
   }, 60_000);
+
+  it('whose input also brings a new column: the layout over existing columns is committed alone all the same', async () => {
+    const p = await firstLoad();
+    const before = await layout(p);
+    await p.pipeline('sales', pipeline({ partition: 'region', extra: 'rejects: { max_ratio: 1 }\n' }));
+    await p.write('data/in.jsonl', rows([3, 'eu', 'not a number']).replace('}', ', "channel": "web"}'));
+    const r = await p.run(['sales', '--json']);
+    expect(r.stdout).toContain('partition spec 0 [unpartitioned] → spec 1 [region as region]');
+    expect(await layout(p)).toEqual({ ...before, spec: 1, specs: 2 });
+  }, 60_000);
 });
 
 describe('a run that changes the layout and fails a check', () => {
