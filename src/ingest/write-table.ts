@@ -50,7 +50,7 @@ import { reconcileColumns, type SchemaChangePolicy } from './reconcile.js';
 import { writeWithheld } from '../governance/withhold.js';
 import { PII_PREFIX, type PiiColumn } from '../governance/policy.js';
 import { currentSnapshot } from '../table/snapshot-select.js';
-import type { DeclaredLayout, LaidOut } from '../table/evolve/layout.js';
+import type { DeclaredLayout } from '../table/evolve/layout.js';
 
 export const DEFAULT_TARGET_FILE_SIZE = 512 * 1024 * 1024; // Iceberg's write.target-file-size-bytes default
 

@@ -28,7 +28,6 @@ import { planIdentity } from './identity-plan.js';
 import { checkMovedCursor, checkTaggedCursor, describeMovedStart, describeStart, readStart, readState, resumesFromTable } from './state.js';
 import { lookbackText } from '../sources/lookback.js';
 import { lookbackWhere } from './lookback.js';
-import type { TableMetadata } from '../iceberg/types.js';
 import { formattedColumns, planNormalize, registerNormalizersFor } from './normalize.js';
 import { piiColumns } from '../governance/policy.js';
 
