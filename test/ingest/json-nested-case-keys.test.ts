@@ -38,11 +38,15 @@ describe('nested keys that differ only in case', () => {
     expect(r.stderr).toContain(`${p.path('data/d.json')} (record 1) has key "A" in attrs and ${p.path('data/d.json')} (record 2) has key "a", which name one struct field`);
   });
 
-  it('a json source holding JSON Lines (with a byte-order mark and CRLF): the record numbers', async () => {
+  it('a json source holding JSON Lines (with CRLF): the record numbers; with a byte-order mark the file is refused first, naming it', async () => {
     const p = await newProject();
     await p.pipeline('d', 'source: { kind: json, path: data/d.json }\ntarget: { table: raw.d }\n');
-    await p.write('data/d.json', '\uFEFF{"id": 1, "attrs": {"A": "x"}}\r\n{"id": 2, "attrs": {"a": "y"}}\r\n');
+    await p.write('data/d.json', '{"id": 1, "attrs": {"A": "x"}}\r\n{"id": 2, "attrs": {"a": "y"}}\r\n');
     const r = await p.run(['d'], 1);
     expect(r.stderr).toContain(`${p.path('data/d.json')} (record 1) has key "A" in attrs and ${p.path('data/d.json')} (record 2) has key "a", which name one struct field`);
+    // DuckDB's JSON reader does not take the mark: the run stops before reading (sources/json-read.ts).
+    await p.write('data/d.json', '\uFEFF{"id": 1, "attrs": {"A": "x"}}\r\n{"id": 2, "attrs": {"a": "y"}}\r\n');
+    const bom = await p.run(['d'], 1);
+    expect(bom.stderr).toContain(`${p.path('data/d.json')}:1: the file starts with a UTF-8 byte order mark`);
   });
 });
