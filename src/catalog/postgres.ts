@@ -17,6 +17,7 @@ import { readFileSync } from 'node:fs';
 import type { ConnectionOptions } from 'node:tls';
 import type { Pool, PoolClient, PoolConfig } from 'pg';
 import { configError, FloeError, ioError } from '../errors.js';
+import { PG_SSL_MODES, pgSslFallsBackToPlain } from '../sources/db-pg-url.js';
 import { driverCode, postgresDialect, type SqlConnection, type SqlExecutor, type SqlRow, type SqlValue } from './sql-dialect.js';
 
 /** How long connecting may take before the catalog is reported unreachable. */
@@ -149,16 +150,13 @@ export async function openPostgres(uri: string): Promise<PostgresConnection> {
       return new PostgresConnection(await connect(config), target);
     } catch (e) {
       // sslmode=prefer or allow on a server without TLS: a plain connection, as libpq makes.
-      const mode = target.params.sslmode;
-      if (!((mode === 'prefer' || mode === 'allow') && e instanceof Error && /does not support SSL/i.test(e.message))) throw e;
+      if (!pgSslFallsBackToPlain(target.params.sslmode, e)) throw e;
       return new PostgresConnection(await connect({ ...config, ssl: false }), target);
     }
   } catch (e) {
     throw connectError(target, e);
   }
 }
-
-const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'];
 
 /**
  * TLS as libpq reads catalog.uri's `sslmode`, `sslrootcert`, `sslcert` and `sslkey` (as a
@@ -172,10 +170,10 @@ const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify
 export function sslOptions(params: Record<string, string>): ConnectionOptions | undefined {
   const mode = params.sslmode;
   if (mode === undefined || mode === 'disable') return undefined;
-  if (!SSL_MODES.includes(mode)) {
+  if (!(PG_SSL_MODES as readonly string[]).includes(mode)) {
     throw configError(`catalog.uri: invalid sslmode value "${mode}"`, {
       context: { field: 'catalog.uri' },
-      hint: `sslmode is one of ${SSL_MODES.join(', ')}.`,
+      hint: `sslmode is one of ${PG_SSL_MODES.join(', ')}.`,
     });
   }
   const verify = mode === 'verify-ca' || mode === 'verify-full';

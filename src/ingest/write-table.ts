@@ -48,7 +48,7 @@ import { readingInputs } from './input-errors.js';
 import { readMapKeys } from './map-keys.js';
 import { reconcileColumns, type SchemaChangePolicy } from './reconcile.js';
 import { writeWithheld } from '../governance/withhold.js';
-import { PII_PREFIX, type PiiColumn } from '../governance/policy.js';
+import { piiColumnsFromProperties, type PiiColumn } from '../governance/policy.js';
 import { currentSnapshot } from '../table/snapshot-select.js';
 import type { DeclaredLayout } from '../table/evolve/layout.js';
 
@@ -140,7 +140,7 @@ export async function writeTable(o: WriteTableOptions): Promise<WriteTableResult
  * `pii:` rule, must not put one there (governance/ingest.ts tableIngestSql).
  */
 export async function withTableIngestTags(o: Pick<WriteTableOptions, 'rawInput' | 'pii'>, m: TableMetadata, name: string, sql: string, schema: Schema): Promise<string> {
-  if (!o.rawInput || !Object.entries(m.properties).some(([k, v]) => k.startsWith(PII_PREFIX) && v.endsWith(':ingest'))) return sql;
+  if (!o.rawInput || !piiColumnsFromProperties(m.properties).some((c) => c.apply === 'ingest')) return sql;
   const { tableIngestSql } = await import('../governance/ingest.js');
   return tableIngestSql(sql, m, name, schema, o.pii);
 }
@@ -476,9 +476,11 @@ async function stageSnapshot(
   const name = formatTableId(o.id);
   const read = table.metadata;
   const schema = w.schema;
+  // The schema this write adds to the table, if any: a declared layout may name its columns.
+  const added = w.evolved ? schema : undefined;
   // A declared layout the table lacks: the files follow it, and it commits with them.
   const layouts = w.layout ? await import('../table/evolve/layout.js') : undefined;
-  const laid = layouts?.layOut(read, w.layout!, schema, w.evolved, name);
+  const laid = layouts?.layOut(read, w.layout!, name, added);
   // The table as the write sees it: as read, or as its commit will leave it (new spec, sort order).
   const m = laid?.view ?? read;
   const viewed = laid ? { ...table, metadata: m } : table;
@@ -523,17 +525,16 @@ async function stageSnapshot(
     let layoutChanges: string[] = [];
     if (files.length === 0 && w.skipIfEmpty && !w.removeFiles?.size && !w.deletes?.files.length) {
       // No row: the layout alone, unless it needs a column only a write with rows adds.
-      const bindsAlone = () => {
+      const bindsWithoutAdded = () => {
         try {
-          return layouts!.layOut(read, w.layout!, currentSchema(read), false, name) !== undefined;
-        } catch (e) {
-          if (w.evolved) return false;
-          throw e;
+          return layouts!.layOut(read, w.layout!, name) !== undefined;
+        } catch {
+          return false;
         }
       };
-      const layoutOnly = laid !== undefined && bindsAlone();
+      const layoutOnly = laid !== undefined && (added === undefined || bindsWithoutAdded());
       const build = async (base: LoadedTable): Promise<TableChange> => {
-        const again = layoutOnly ? layouts!.layOut(base.metadata, w.layout!, currentSchema(base.metadata), false, name) : undefined;
+        const again = layoutOnly ? layouts!.layOut(base.metadata, w.layout!, name) : undefined;
         layoutChanges = again?.changes ?? [];
         return again?.change ?? { requirements: [], updates: [] };
       };
@@ -559,7 +560,7 @@ async function stageSnapshot(
     const build = async (base: LoadedTable): Promise<TableChange> => {
         assertSameLayout(base.metadata, read, name);
         // The layout planned again on this base: it must be the one the files were written by.
-        const again = laid ? layouts!.layOut(base.metadata, w.layout!, schema, w.evolved, name) : undefined;
+        const again = laid ? layouts!.layOut(base.metadata, w.layout!, name, added) : undefined;
         if (laid) assertSameLaidOut(again?.view ?? base.metadata, m, name);
         const onBase = again ? { ...base, metadata: again.view } : base;
         await w.validate?.(base);

@@ -92,6 +92,11 @@ export const sqliteSource = z
   .superRefine(queryOrTable, evenWithErrors);
 
 /** Each kind names where the next request's position comes from. */
+/** page, offset and cursor paging: the body's own word on whether more pages follow (http-paging.ts). */
+const hasMorePath = str
+  .optional()
+  .describe('Dot path of a boolean in the response body that says whether more pages follow (has_more): false ends paging after this page; true with no next page is an error');
+
 const pagination = z.discriminatedUnion('kind', [
   z.strictObject({
     kind: z.literal('page'),
@@ -99,9 +104,7 @@ const pagination = z.discriminatedUnion('kind', [
     start: nonNegativeInt.default(1),
     size_param: str.optional(),
     size: positiveInt.optional(),
-    has_more_path: str
-      .optional()
-      .describe('Dot path of a boolean in the response body that says whether more pages follow (has_more): false ends paging after this page; true with no next page is an error'),
+    has_more_path: hasMorePath,
     max_pages: positiveInt.optional(),
   }),
   z.strictObject({
@@ -109,9 +112,7 @@ const pagination = z.discriminatedUnion('kind', [
     param: str.default('offset'),
     limit_param: str.default('limit'),
     limit: positiveInt.default(100),
-    has_more_path: str
-      .optional()
-      .describe('Dot path of a boolean in the response body that says whether more pages follow (has_more): false ends paging after this page; true with no next page is an error'),
+    has_more_path: hasMorePath,
     max_pages: positiveInt.optional(),
   }),
   z.strictObject({
@@ -127,9 +128,7 @@ const pagination = z.discriminatedUnion('kind', [
       .enum(['error', 'end'])
       .default('error')
       .describe('A first page with records but without cursor_path: error (a mistyped path), or end (the API leaves the cursor out of its last page); absent from a later page, it always ends paging'),
-    has_more_path: str
-      .optional()
-      .describe('Dot path of a boolean in the response body that says whether more pages follow (has_more): false ends paging after this page; true with no next page is an error'),
+    has_more_path: hasMorePath,
     max_pages: positiveInt.optional(),
   }),
   // RFC 8288 `Link: <...>; rel="next"` headers, as GitHub and many REST APIs send them.

@@ -279,18 +279,17 @@ export async function runIngestPipeline(ctx: RunContext, lp: LoadedPipeline): Pr
     const audit = p.checks.length && !ctx.noAudit
       ? checkAuditor(ctx, engine, p, p.target.mode === 'merge' ? (await import('../checks/batch.js')).mergeBatchSql(good, p.target.delete_column) : undefined)
       : undefined;
+    // The pipeline's partition_by and sort_by: a new table's layout, and the one an existing table evolves to.
+    const declared = { partitionBy: p.target.partition_by.map(unboundPartitionField), sortBy: p.target.sort_by.map(unboundSortField) };
     const common = {
       catalog: ctx.catalog,
       io: ctx.io,
       engine,
       id,
       warehouse: ctx.project.paths.warehouse,
-      partitionBy: p.target.partition_by.map(unboundPartitionField),
-      sortBy: p.target.sort_by.map(unboundSortField),
+      ...declared,
       // Declared: an existing table's layout evolves to it with this run's data (table/evolve/layout.ts).
-      ...(p.target.partition_by.length > 0 || p.target.sort_by.length > 0
-        ? { layout: { partitionBy: p.target.partition_by.map(unboundPartitionField), sortBy: p.target.sort_by.map(unboundSortField) } }
-        : {}),
+      ...(declared.partitionBy.length > 0 || declared.sortBy.length > 0 ? { layout: declared } : {}),
       properties: { ...p.target.properties, ...piiProperties(tags) },
       summary,
       schemaPolicy: p.target.on_schema_change,

@@ -35,7 +35,7 @@ export function csvSource(config: CsvConfig): Source {
         `escape = ${quoteLiteral(config.escape)}`,
         `encoding = ${quoteLiteral(config.encoding)}`,
         `skip = ${config.skip}`,
-        // A folder named key=value in a file's path is no column (sources/files.ts NO_HIVE).
+        // A folder named key=value in a file's path is no column (sources/no-hive.ts).
         NO_HIVE,
       ];
       const options = [

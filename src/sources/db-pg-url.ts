@@ -14,7 +14,8 @@
  * its CA bundle) failed with "self-signed certificate".
  */
 
-export type PgSslMode = 'disable' | 'allow' | 'prefer' | 'require' | 'verify-ca' | 'verify-full';
+export const PG_SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'] as const;
+export type PgSslMode = (typeof PG_SSL_MODES)[number];
 
 /** The URL's sslmode, or undefined (none, or not a URL). */
 export function pgSslMode(url: string): string | undefined {
@@ -52,8 +53,9 @@ export function pgDriverUrl(url: string, plain = false): string {
   return `${url.slice(0, at)}?${query.join('&')}${hash >= 0 ? url.slice(hash) : ''}`;
 }
 
+/** Whether a failed connect with this sslmode may be retried without TLS (prefer, allow on a server without TLS). */
+export const pgSslFallsBackToPlain = (mode: string | undefined, error: unknown): boolean =>
+  (mode === 'prefer' || mode === 'allow') && error instanceof Error && /does not support SSL/i.test(error.message);
+
 /** Whether a failed connect with this URL's sslmode may be retried without TLS. */
-export const pgMayFallBackToPlain = (url: string, error: unknown): boolean => {
-  const mode = pgSslMode(url);
-  return (mode === 'prefer' || mode === 'allow') && error instanceof Error && /does not support SSL/i.test(error.message);
-};
+export const pgMayFallBackToPlain = (url: string, error: unknown): boolean => pgSslFallsBackToPlain(pgSslMode(url), error);

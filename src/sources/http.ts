@@ -231,11 +231,7 @@ async function readPages(config: HttpConfig, first: HttpRequest, dir: string, ct
       // The URL ends the message: a masked query value runs to the next space.
       throw configError(ctx.redact(`pipeline ${ctx.pipeline}${file}: ${step.detail}${topKeys(bodyText(res))}; the page: ${first.method} ${at}`), {
         context: { pipeline: ctx.pipeline, url: ctx.redact(at), page: out.pages, ...(ctx.pipelineFile === undefined ? {} : { file: ctx.pipelineFile }) },
-        hint: step.detail.includes('has_more_path')
-          ? 'has_more_path is a dot path from the top of the response body to a boolean, e.g. has_more or meta.has_more.'
-          : step.detail.includes('cursor_record_path')
-            ? 'cursor_record_path is a dot path within a record, e.g. id.'
-            : 'cursor_path is a dot path from the top of the response body, e.g. meta.next_cursor. If the API leaves the cursor out of its last page, set pagination.missing_cursor: end (a null or empty cursor always ends paging).',
+        hint: step.hint,
       });
     }
     if (step.kind === 'error') {
@@ -370,8 +366,10 @@ function readPage(res: HttpResponse, config: HttpConfig, n: number, ctx: SourceC
     hash.update(line).update('\n');
   }
   const fingerprint = hash.digest('hex');
-  const c = found.slice(recordPaths.length + errorPaths.length, recordPaths.length + errorPaths.length + cursorPaths.length).find((v) => v !== undefined);
-  const more = found.slice(recordPaths.length + errorPaths.length + cursorPaths.length).find((v) => v !== undefined && v.kind !== 'null');
+  // The scan's values in the order of its paths: records, errors, cursor, has_more.
+  const cursorAt = recordPaths.length + errorPaths.length;
+  const c = found.slice(cursorAt, cursorAt + cursorPaths.length).find((v) => v !== undefined);
+  const more = found.slice(cursorAt + cursorPaths.length).find((v) => v !== undefined && v.kind !== 'null');
   if (more !== undefined && more.kind !== 'boolean') {
     throw fail(`${at}: the value at "${hasMorePath}" is ${text.slice(more.start, Math.min(more.end, more.start + 60))}, not true or false`, 'has_more_path names a boolean of the response body that says whether more pages follow.');
   }

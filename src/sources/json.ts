@@ -43,7 +43,7 @@ export function jsonSource(config: JsonConfig): Source {
         const path = config.records_path.split('.').map(quoteIdent).join('.');
         // A whole document is one JSON object here: DuckDB refuses one above 16 MiB (its
         // maximum_object_size) unless told the largest there is.
-        const largest = Math.min(2 ** 32 - 1, Math.max(16 * 1024 * 1024, ...(await Promise.all((await expandFiles(ctx, files)).map(async (f) => (await stat(f)).size + 1)))));
+        const largest = Math.min(2 ** 32 - 1, Math.max(16 * 1024 * 1024, ...(await Promise.all(files.map(async (f) => (await stat(f)).size + 1)))));
         select = `SELECT unnest(__r, recursive := false) FROM (SELECT unnest(${path}) AS __r FROM read_json(${fileListSql(files)}, format = '${format}', records = true, union_by_name = true, sample_size = -1, ${NO_HIVE}, maximum_object_size = ${largest}) AS __doc)`;
       }
       const relation = ctx.engine.uniqueName(config.kind);
@@ -54,8 +54,7 @@ export function jsonSource(config: JsonConfig): Source {
       // Keys that differ only in case are refused (json-keys.ts); a records_path's records are not looked at.
       const keys = config.records_path ? undefined : (names: string[]) => refuseCaseDuplicateKeys(ctx.engine, files.map((f) => ({ read: f, name: f })), format, names);
       select = await textJsonColumns(ctx.engine, select, what, exact, keys).catch(async (e: unknown) => {
-        const expanded = await expandFiles(ctx, files).catch(() => [] as string[]);
-        const explained = await explainNestedCaseKeys(e, expanded.map((f) => ({ read: f, name: f })), format);
+        const explained = await explainNestedCaseKeys(e, files.map((f) => ({ read: f, name: f })), format);
         throw named(config.records_path ? explained : await explainDuplicateKey(ctx, files, format, explained), files, config.records_path);
       });
       await ctx.engine.run(`CREATE OR REPLACE TEMP VIEW ${quoteIdent(relation)} AS ${select}`, what, context);
@@ -67,11 +66,11 @@ export function jsonSource(config: JsonConfig): Source {
   };
 }
 
-/** DuckDB's error for a key twice in one record as the file, line (record in a document) and key; any other error as it is. */
+/** DuckDB's error for a key twice in one record (`files`: expanded) as the file, line (record in a document) and key; any other error as it is. */
 async function explainDuplicateKey(ctx: SourceContext, files: readonly string[], format: 'newline_delimited' | 'auto', e: unknown): Promise<unknown> {
   if (!isDuplicateKeyError(e)) return e;
   try {
-    const dup = await findDuplicateKey(ctx.engine, (await expandFiles(ctx, files)).map((f) => ({ read: f, name: f })), format);
+    const dup = await findDuplicateKey(ctx.engine, files.map((f) => ({ read: f, name: f })), format);
     return dup ? Object.assign(duplicateKeyFound(dup), { cause: e }) : e;
   } catch {
     return e;
@@ -120,8 +119,8 @@ async function lineMap(ctx: SourceContext, runs: readonly [number, number][]): P
   return (ordinal) => `(SELECT arg_max(m.line + (${ordinal} - m.pos), m.pos) FROM ${quoteIdent(table)} AS m WHERE m.pos <= ${ordinal})`;
 }
 
-async function jsonLines(ctx: SourceContext, patterns: readonly string[]): Promise<Extracted> {
-  const files = await expandFiles(ctx, patterns);
+/** JSON Lines files (`files`: expanded, each once) read line by line. */
+async function jsonLines(ctx: SourceContext, files: readonly string[]): Promise<Extracted> {
   const rejects = ctx.engine.uniqueName('jsonl_rejects');
   await ctx.engine.run(
     `CREATE TEMP TABLE ${quoteIdent(rejects)} (source VARCHAR, line BIGINT, raw VARCHAR, reason VARCHAR)`,

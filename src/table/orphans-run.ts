@@ -23,7 +23,8 @@ import { isTableBookkeeping, ORPHAN_DEFAULT_AGE_MS, type OrphanPlan, planOrphans
 import { LocationSet, reachableFiles } from './reachable.js';
 import { nestedTableRoots, underAny } from './table-roots.js';
 import { type DeleteFailure, deleteFiles } from './reachable-delete.js';
-import { removeEmptyFolders, staleStagingFolders } from './staging-folders.js';
+import { removeEmptyFolders } from './drop-folders.js';
+import { staleStagingFolders } from './staging-folders.js';
 
 export interface OrphanRunOptions {
   olderThanMs?: number;
@@ -104,7 +105,7 @@ export async function removeOrphanFiles(catalog: Catalog, io: FileIO, id: TableI
     }
   }
   // Staging folders a killed write left: those empty once the orphans in them are gone.
-  const stale = await staleStagingFolders(mapped ? mapped.map(location) : location, cutoffMs, plan.delete.map((f) => (mapped ? mapped.map(f.location) : f.location)));
+  const stale = await staleStagingFolders(location, cutoffMs, plan.delete.map((f) => f.location), mapped && ((l) => mapped.map(l)));
   if (opts.dryRun) return { table, location, plan, deleted: [], failedDeletes: [], uploads, aborted: [], stagingFolders: stale, dryRun: true };
   const outcome = await deleteFiles(t.io, plan.delete.map((f) => f.location));
   const aborted: string[] = [];
@@ -116,6 +117,7 @@ export async function removeOrphanFiles(catalog: Catalog, io: FileIO, id: TableI
       outcome.failed.push({ location: u.location, message: `cannot abort its incomplete multipart upload: ${e instanceof Error ? e.message : String(e)}` });
     }
   }
-  const stagingFolders = await removeEmptyFolders(stale);
+  // A folder still holding a file (an orphan that could not be deleted) is left as it is.
+  const stagingFolders = (await removeEmptyFolders(t.io, stale)).removed;
   return { table, location, plan, deleted: outcome.deleted, failedDeletes: outcome.failed, uploads, aborted, stagingFolders, dryRun: false };
 }

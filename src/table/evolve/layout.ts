@@ -69,16 +69,16 @@ export interface LaidOut {
 
 /**
  * The layout change a write commits with its data (pure): the declared layout planned on
- * `base` with the write's schema in place (`evolved`: the write adds it), so a partition or
- * sort column the same write adds binds. Undefined when the table's layout is the declared
+ * `base` with the schema the write adds in place (`evolved`), so a partition or sort column
+ * the same write adds binds. Undefined when the table's layout is the declared
  * one. A layout that cannot bind is a mistake in the pipeline file: a config error, before
  * anything is written.
  */
-export function layOut(base: TableMetadata, l: DeclaredLayout, schema: Schema, evolved: boolean, table: string): LaidOut | undefined {
+export function layOut(base: TableMetadata, l: DeclaredLayout, table: string, evolved?: Schema): LaidOut | undefined {
   const req = layoutRequest(l);
   if (!req.partitionBy && !req.sortBy) return undefined;
   const now = base['last-updated-ms'];
-  const withSchema = evolved ? applyChange(base, withEvolvedSchema({ requirements: [], updates: [] }, base, schema), { metadataLocation: null, now }) : base;
+  const withSchema = evolved ? applyChange(base, withEvolvedSchema({ requirements: [], updates: [] }, base, evolved), { metadataLocation: null, now }) : base;
   let plan: EvolutionPlan;
   try {
     plan = planLayout(withSchema, l, table);
