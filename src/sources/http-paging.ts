@@ -51,8 +51,8 @@ export interface PageOutcome {
   url: URL;
 }
 
-/** `config`: the pipeline's settings are wrong (a config error, with `hint` on the setting), not the API's answer. */
-export type Step = { kind: 'next'; url: URL } | { kind: 'done'; reason: string } | { kind: 'error'; detail: string; config?: boolean; hint?: string };
+/** `config`: the pipeline's settings are wrong (a config error), not the API's answer. */
+export type Step = { kind: 'next'; url: URL } | { kind: 'done'; reason: string } | { kind: 'error'; detail: string; config?: boolean };
 
 export interface Pager {
   /** The URL of the first request, from the configured URL and params. */
@@ -77,12 +77,7 @@ export function createPager(p: HttpPagination | undefined): Pager {
     next: (page, requested) => {
       read++;
       if (page.hasMore === undefined && read === 1 && page.records > 0) {
-        return {
-          kind: 'error',
-          config: true,
-          detail: `pagination.has_more_path "${path}" is not in page 1, which has ${page.records} record${page.records === 1 ? '' : 's'}`,
-          hint: 'has_more_path is a dot path from the top of the response body to a boolean, e.g. has_more or meta.has_more.',
-        };
+        return { kind: 'error', config: true, detail: `pagination.has_more_path "${path}" is not in page 1, which has ${page.records} record${page.records === 1 ? '' : 's'}` };
       }
       if (page.hasMore === false) return { kind: 'done', reason: `"${path}" is false` };
       const step = pager.next(page, requested);
@@ -176,12 +171,9 @@ function kindPager(p: HttpPagination | undefined): Pager {
           ? {
               kind: 'error',
               config: true,
-              ...(p.cursor_record_path !== undefined
-                ? { detail: `pagination.cursor_record_path "${p.cursor_record_path}" is not in the last record of page 1`, hint: 'cursor_record_path is a dot path within a record, e.g. id.' }
-                : {
-                    detail: `pagination.cursor_path "${p.cursor_path}" is not in page 1, which has ${page.records} record${page.records === 1 ? '' : 's'}`,
-                    hint: 'cursor_path is a dot path from the top of the response body, e.g. meta.next_cursor. If the API leaves the cursor out of its last page, set pagination.missing_cursor: end (a null or empty cursor always ends paging).',
-                  }),
+              detail: p.cursor_record_path !== undefined
+                ? `pagination.cursor_record_path "${p.cursor_record_path}" is not in the last record of page 1`
+                : `pagination.cursor_path "${p.cursor_path}" is not in page 1, which has ${page.records} record${page.records === 1 ? '' : 's'}`,
             }
           : undefined;
       if (param === undefined) {

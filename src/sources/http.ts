@@ -231,7 +231,11 @@ async function readPages(config: HttpConfig, first: HttpRequest, dir: string, ct
       // The URL ends the message: a masked query value runs to the next space.
       throw configError(ctx.redact(`pipeline ${ctx.pipeline}${file}: ${step.detail}${topKeys(bodyText(res))}; the page: ${first.method} ${at}`), {
         context: { pipeline: ctx.pipeline, url: ctx.redact(at), page: out.pages, ...(ctx.pipelineFile === undefined ? {} : { file: ctx.pipelineFile }) },
-        hint: step.hint,
+        hint: step.detail.includes('has_more_path')
+          ? 'has_more_path is a dot path from the top of the response body to a boolean, e.g. has_more or meta.has_more.'
+          : step.detail.includes('cursor_record_path')
+            ? 'cursor_record_path is a dot path within a record, e.g. id.'
+            : 'cursor_path is a dot path from the top of the response body, e.g. meta.next_cursor. If the API leaves the cursor out of its last page, set pagination.missing_cursor: end (a null or empty cursor always ends paging).',
       });
     }
     if (step.kind === 'error') {
