@@ -6,7 +6,7 @@
  * A name in `names` is literal: 'a.b' is a field called "a.b", not b inside a. Paths are
  * therefore lists of names, never dotted strings.
  */
-import type { IcebergType, StructType } from './types.js';
+import type { IcebergType, NestedField, StructType } from './types.js';
 import { parseJson, stringifyJson } from './json.js';
 import { isList, isMap, isStruct } from './schema.js';
 import { corruptError } from '../errors.js';
@@ -138,4 +138,79 @@ export function mappedIds(mapping: NameMapping): Map<number, string[]> {
   };
   walk(mapping, []);
   return out;
+}
+
+/**
+ * The mapping after a schema change from `before` to `after`, as Iceberg Java's
+ * MappingUtil.update (and PyIceberg's update_mapping) make it when a schema update commits on
+ * a table that has a mapping: a renamed field keeps its old names and gains the new one (old
+ * files still hold the old name), a field added gets its name (and its children's), and a
+ * name taken by a renamed or added field is removed from the sibling that had it. Dropped
+ * fields stay mapped. Without this, files added by name after a rename or an added column
+ * (Spark's add_files, PyIceberg's add_files) read NULL in those columns.
+ */
+export function updateNameMapping(mapping: NameMapping, before: StructType, after: StructType): NameMapping {
+  const beforeNames = new Map<number, string>();
+  const index = (t: IcebergType): void => {
+    if (isStruct(t)) {
+      for (const f of t.fields) {
+        beforeNames.set(f.id, f.name);
+        index(f.type);
+      }
+    } else if (isList(t)) {
+      index(t.element);
+    } else if (isMap(t)) {
+      index(t.key);
+      index(t.value);
+    }
+  };
+  index(before);
+  const renamed = new Map<number, string>();
+  const added = new Map<number, NestedField[]>(); // parent id (-1: the root) → fields added under it
+  const walk = (t: IcebergType, parent: number): void => {
+    if (isStruct(t)) {
+      for (const f of t.fields) {
+        const old = beforeNames.get(f.id);
+        if (old === undefined) {
+          added.set(parent, [...(added.get(parent) ?? []), f]);
+          continue;
+        }
+        if (old !== f.name) renamed.set(f.id, f.name);
+        walk(f.type, f.id);
+      }
+    } else if (isList(t)) {
+      walk(t.element, t['element-id']);
+    } else if (isMap(t)) {
+      walk(t.key, t['key-id']);
+      walk(t.value, t['value-id']);
+    }
+  };
+  walk(after, -1);
+  if (renamed.size === 0 && added.size === 0) return mapping;
+
+  const withoutNames = (fs: MappedField[], taken: Map<string, number>): MappedField[] =>
+    fs.flatMap((f) => {
+      const names = f.names.filter((n) => taken.get(n) === undefined || taken.get(n) === f['field-id']);
+      return names.length > 0 ? [{ ...f, names }] : [];
+    });
+  const update = (fs: MappedField[], parent: number): MappedField[] => {
+    let out = fs.map((f) => {
+      const id = f['field-id'];
+      if (id === undefined) return f;
+      const name = renamed.get(id);
+      const names = name !== undefined && !f.names.includes(name) ? [...f.names, name] : f.names;
+      const children = f.fields !== undefined || added.has(id) ? update(f.fields ?? [], id) : undefined;
+      return children === undefined ? { ...f, names } : { ...f, names, fields: children };
+    });
+    const taken = new Map<string, number>();
+    for (const f of out) if (f['field-id'] !== undefined && renamed.has(f['field-id'])) taken.set(renamed.get(f['field-id'])!, f['field-id']);
+    out = withoutNames(out, taken);
+    const adds = added.get(parent);
+    if (adds) {
+      out = withoutNames(out, new Map(adds.map((f) => [f.name, f.id])));
+      out.push(...defaultNameMapping({ type: 'struct', fields: adds }));
+    }
+    return out;
+  };
+  return update(mapping, -1);
 }

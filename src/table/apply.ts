@@ -15,7 +15,8 @@ import type { TableChange, TableUpdate } from './updates.js';
 import { checkRequirements } from './requirements.js';
 import { highestFieldId, indexById, schemasEqual } from '../iceberg/schema.js';
 import { newPartitionNameClash, validateTableMetadata } from '../iceberg/metadata-builder.js';
-import { conflictError, internalError, notFound, schemaError, unsupportedError } from '../errors.js';
+import { conflictError, FloeError, internalError, notFound, schemaError, unsupportedError } from '../errors.js';
+import { NAME_MAPPING_PROPERTY, type NameMapping, parseNameMapping, serializeNameMapping, updateNameMapping } from '../iceberg/name-mapping.js';
 
 export interface ApplyOptions {
   /** The file `base` was read from; recorded in the new metadata-log. Null on create. */
@@ -92,6 +93,27 @@ function resolveLastAdded(kind: string, id: number, lastAdded: number | undefine
   return lastAdded;
 }
 
+/**
+ * A schema change on a table with a name mapping updates the mapping as Iceberg Java's
+ * SchemaUpdate does (MappingUtil.update): renamed and added columns get their names, so files
+ * another engine adds by name afterwards (add_files) map to them. A mapping that does not
+ * parse is left as it is; reading a file that needs it reports it.
+ */
+function keepNameMappingInStep(m: TableMetadata, schema: Schema): void {
+  const text = m.properties[NAME_MAPPING_PROPERTY];
+  const current = m.schemas.find((s) => s['schema-id'] === m['current-schema-id']);
+  if (text === undefined || !current) return;
+  let mapping: NameMapping;
+  try {
+    mapping = parseNameMapping(text);
+  } catch (e) {
+    if (e instanceof FloeError) return;
+    throw e;
+  }
+  const updated = updateNameMapping(mapping, current, schema);
+  if (updated !== mapping) m.properties = { ...m.properties, [NAME_MAPPING_PROPERTY]: serializeNameMapping(updated) };
+}
+
 function applyUpdate(d: Draft, u: TableUpdate): void {
   const m = d.m;
   switch (u.action) {
@@ -118,6 +140,7 @@ function applyUpdate(d: Draft, u: TableUpdate): void {
         throw schemaError(`invalid last-column-id ${u['last-column-id']}: the table already assigned ids up to ${m['last-column-id']}`);
       }
       m['last-column-id'] = newLast;
+      keepNameMappingInStep(m, u.schema);
       const existing = m.schemas.find((s) => schemasEqual(s, u.schema));
       if (existing) {
         d.lastAddedSchemaId = existing['schema-id'];
