@@ -61,7 +61,7 @@ export const nullOf = (t: IcebergType) => `CAST(NULL AS ${readTypeSql(t)})`;
 export function literalSql(type: IcebergType, v: IcebergValue): string {
   if (v === null || typeof type !== 'string') return nullOf(type);
   const p = parsePrimitive(type);
-  const cast = (text: string) => `CAST(${quoteLiteral(text)} AS ${readTypeSql(type)})`;
+  const cast = (text: string) => `CAST(${textSql(text)} AS ${readTypeSql(type)})`;
   switch (p.kind) {
     case 'boolean':
       return v ? 'TRUE' : 'FALSE';
@@ -94,6 +94,14 @@ export function literalSql(type: IcebergType, v: IcebergValue): string {
     default:
       return nullOf(type);
   }
+}
+
+/**
+ * A VARCHAR constant. SQL text cannot carry a NUL character, which a string value (an
+ * identity partition value, a merge key) can hold: it is spliced in as chr(0).
+ */
+function textSql(text: string): string {
+  return text.includes('\0') ? `(${text.split('\0').map(quoteLiteral).join(' || chr(0) || ')})` : quoteLiteral(text);
 }
 
 const DAY_MS = 86_400_000;
