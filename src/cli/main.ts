@@ -13,6 +13,7 @@ import { registerEvolve } from './register/evolve.js';
 import { registerIdentity } from './register/identity.js';
 import { registerMaintain } from './register/maintain.js';
 import { registerTableCommands } from './register/table.js';
+import { stdoutFailure, watchStdout } from './stdout.js';
 
 export interface GlobalOptions {
   project?: string;
@@ -207,12 +208,18 @@ function checkHelpWords(program: Command, argv: readonly string[]): void {
   }
 }
 
+/** The error main() reported (a stdout write error a command threw is not told twice). */
+let reported: unknown;
+
 export async function main(argv: string[]): Promise<void> {
-  // A reader that stops early (`floe query ... | head`) closes the pipe: the rest of the output
-  // has nowhere to go, which is not a failure of the command (without a listener Node died
-  // with an unhandled 'error' event and a stack trace).
-  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-    if (e.code !== 'EPIPE' && e.code !== 'ERR_STREAM_DESTROYED') throw e;
+  watchStdout();
+  // At exit: the last write (a run's summary, its `end` event) fails after the command returned.
+  process.on('exit', () => {
+    const failure = stdoutFailure();
+    if (failure === undefined || failure === reported) return;
+    const code = process.exitCode === undefined ? 0 : Number(process.exitCode);
+    process.stderr.write(`floe: could not write the output to stdout (${failure.message}); ${code === 0 ? 'the command itself completed' : `the command's own exit code was ${code}`}\n`);
+    if (code === 0) process.exitCode = EXIT_FAILURE;
   });
   // SIGINT, SIGTERM and SIGHUP stop the command at a safe point rather than kill it (src/cancel.ts,
   // cli/signals.ts); a second one, or the grace period running out, ends the process at once.
@@ -223,6 +230,7 @@ export async function main(argv: string[]): Promise<void> {
     checkHelpWords(program, argv);
     await program.parseAsync(nestedHelpArgv(argv));
   } catch (e) {
+    reported = e;
     process.exitCode = reportError(e, debug);
     // A command a signal stopped ends with the signal's status, also when it failed while stopping (cli/lazy.ts).
     const signal = workInterruptedBy();

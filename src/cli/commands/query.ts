@@ -22,6 +22,7 @@ import { globalsOf, withProject } from '../context.js';
 import { consoleOutput, oneLine, reportingS3Retries } from '../output.js';
 import { displayWidth } from '../../text-table.js';
 import { checkOutTarget, formatForOut, type QueryFormat, writeReplacing } from './query-out.js';
+import { isStdoutWriteError } from '../stdout.js';
 
 interface QueryOptions {
   snapshot?: string;
@@ -100,7 +101,8 @@ export default async function query(sql: string, given: QueryOptions, cmd: Comma
           await copy(target);
           await pipeline(createReadStream(target), process.stdout, { end: false }).catch((e: NodeJS.ErrnoException) => {
             // The reader closed the pipe (`| head`): the rest has nowhere to go; not a failure.
-            if (e.code !== 'EPIPE' && e.code !== 'ERR_STREAM_DESTROYED') throw e;
+            // Another write error of stdout (a full disk) is told by cli/main.ts, with exit 1.
+            if (!isStdoutWriteError(e)) throw e;
           });
         } finally {
           await rm(tmp, { recursive: true, force: true });
@@ -121,7 +123,7 @@ export default async function query(sql: string, given: QueryOptions, cmd: Comma
         const target = join(scratch, 'out');
         await write(target, scratch);
         await pipeline(createReadStream(target), process.stdout, { end: false }).catch((e: NodeJS.ErrnoException) => {
-          if (e.code !== 'EPIPE' && e.code !== 'ERR_STREAM_DESTROYED') throw e;
+          if (!isStdoutWriteError(e)) throw e;
         });
       } finally {
         await rm(scratch, { recursive: true, force: true });
