@@ -101,7 +101,7 @@ function literalValue(lit: SqlLiteral, type: PrimitiveType): IcebergValue | unde
       return n >= LONG_MIN && n <= LONG_MAX ? n : undefined;
     }
     case 'double': {
-      const d = lit.kind === 'double' ? lit.value : lit.kind === 'integer' ? Number(lit.value) : lit.kind === 'decimal' ? Number(lit.text) : undefined;
+      const d = lit.kind === 'double' ? lit.value : lit.kind === 'integer' ? Number(lit.value) : lit.kind === 'decimal' ? decimalAsDouble(lit.text) : undefined;
       return d === undefined || Number.isNaN(d) ? undefined : d;
     }
     case 'decimal': {
@@ -143,6 +143,19 @@ function literalValue(lit: SqlLiteral, type: PrimitiveType): IcebergValue | unde
       // float (32-bit rounding), time, uuid, binary, fixed, nanosecond timestamps: not pruned on.
       return undefined;
   }
+}
+
+/**
+ * A decimal literal as DuckDB compares it with a DOUBLE column: the unscaled integer as a
+ * double, divided by 10^scale. That is the correctly rounded value (Number(text)) only while
+ * both operands are exact doubles (|unscaled| <= 2^53, scale <= 22); a longer literal
+ * (0.652650645154885209555131441136) can come out one ulp away, so it is not pruned on.
+ */
+function decimalAsDouble(text: string): number | undefined {
+  const m = /^-?(\d+)(?:\.(\d*))?$/.exec(text);
+  if (!m) return undefined;
+  const frac = m[2] ?? '';
+  return frac.length <= 22 && BigInt(m[1]! + frac) <= 2n ** 53n ? Number(text) : undefined;
 }
 
 function integral(lit: SqlLiteral): bigint | undefined {
