@@ -494,6 +494,18 @@ async function materialise(
   );
   await extracted.afterScan?.();
   if (p.target.mode === 'merge') {
+    // A key the rows do not have failed the UPDATE below with DuckDB's binder error, whose
+    // candidates were floe's own staging columns (__floe_raw, ...), not the pipeline's.
+    const have = (await engine.columns(`SELECT * FROM ${quoteIdent(typed)} LIMIT 0`, `read the columns of ${p.name}`))
+      .map((c) => c.name)
+      .filter((n) => ![REJECT, ISSUE, RAW, FILE].includes(n));
+    const missing = (p.target.key ?? []).filter((k) => !k.includes('.') && !have.some((n) => n.toLowerCase() === k.toLowerCase()));
+    if (missing.length > 0) {
+      throw new FloeError('config', `pipeline ${p.name}: merge key ${missing.map((k) => `"${k}"`).join(', ')} is not a column of the rows it reads (columns: ${have.join(', ')})`, {
+        context: { pipeline: p.name, table: p.target.table },
+        hint: 'name in target.key a column of the rows as written to the table (after columns: renames)',
+      });
+    }
     // A NULL key can never match an existing row: it would be added again on every run.
     for (const k of p.target.key ?? []) {
       await engine.run(
