@@ -499,7 +499,9 @@ async function materialise(
     const have = (await engine.columns(`SELECT * FROM ${quoteIdent(typed)} LIMIT 0`, `read the columns of ${p.name}`))
       .map((c) => c.name)
       .filter((n) => ![REJECT, ISSUE, RAW, FILE].includes(n));
-    const missing = (p.target.key ?? []).filter((k) => !k.includes('.') && !have.some((n) => n.toLowerCase() === k.toLowerCase()));
+    // Exact names: the merge into an existing table reads its key by name (merge.ts), so a key
+    // in another case than its column (`ID` for `id`) passed the first run and failed every later one.
+    const missing = (p.target.key ?? []).filter((k) => !k.includes('.') && !have.includes(k));
     if (missing.length > 0) {
       throw new FloeError('config', `pipeline ${p.name}: merge key ${missing.map((k) => `"${k}"`).join(', ')} is not a column of the rows it reads (columns: ${have.join(', ')})`, {
         context: { pipeline: p.name, table: p.target.table },
