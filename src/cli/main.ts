@@ -6,14 +6,13 @@
 import { Argument, Command, CommanderError, Option } from 'commander';
 import { cancelGraceMs, installCancelHandling, workInterruptedBy } from '../cancel.js';
 import { FloeError, notesOf } from '../errors.js';
-import { EXIT_FAILURE, EXIT_USAGE, exitCodeFor, exitCodeForSignal } from './exit.js';
+import { EXIT_FAILURE, EXIT_USAGE, exitCodeFor, exitCodeForSignal, stdoutFailure, watchStdout } from './exit.js';
 import { collect, lazy } from './lazy.js';
 import { registerCompact } from './register/compact.js';
 import { registerEvolve } from './register/evolve.js';
 import { registerIdentity } from './register/identity.js';
 import { registerMaintain } from './register/maintain.js';
 import { registerTableCommands } from './register/table.js';
-import { stdoutFailure, watchStdout } from './stdout.js';
 
 export interface GlobalOptions {
   project?: string;

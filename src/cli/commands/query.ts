@@ -22,7 +22,7 @@ import { globalsOf, withProject } from '../context.js';
 import { consoleOutput, oneLine, reportingS3Retries } from '../output.js';
 import { displayWidth } from '../../text-table.js';
 import { checkOutTarget, formatForOut, type QueryFormat, writeReplacing } from './query-out.js';
-import { isStdoutWriteError } from '../stdout.js';
+import { isStdoutWriteError } from '../exit.js';
 
 interface QueryOptions {
   snapshot?: string;
