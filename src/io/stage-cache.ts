@@ -10,11 +10,11 @@
  * Objects are keyed by location: Iceberg never rewrites a file under the same name.
  */
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import * as fs from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { cancelHandlingInstalled } from '../cancel.js';
+import { scratchDirSync } from './scratch-dir.js';
 import { namePrefix } from './temp-name.js';
 
 interface Entry {
@@ -96,7 +96,7 @@ export class StageCache {
     this.maxBytes = o.maxBytes;
     this.graceMs = o.graceMs ?? 60_000;
     this.now = o.now ?? Date.now;
-    this.dir = mkdtempSync(join(o.parentDir ?? tmpdir(), 'floe-stage-'));
+    this.dir = scratchDirSync('floe-stage-', o.parentDir);
     removeAtExit(this.dir);
   }
 

@@ -4,8 +4,7 @@
  * collect the rows. --mask reads PII-tagged columns through their policies (governance/views.ts).
  */
 import { createReadStream } from 'node:fs';
-import { mkdtemp, open, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { open, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { pipeline } from 'node:stream/promises';
@@ -23,6 +22,7 @@ import { consoleOutput, oneLine, reportingS3Retries } from '../output.js';
 import { displayWidth } from '../../text-table.js';
 import { checkOutTarget, formatForOut, type QueryFormat, writeReplacing } from './query-out.js';
 import { isStdoutWriteError } from '../exit.js';
+import { scratchDir } from '../../io/scratch-dir.js';
 
 interface QueryOptions {
   snapshot?: string;
@@ -95,7 +95,7 @@ export default async function query(sql: string, given: QueryOptions, cmd: Comma
           out.err(`wrote ${outTarget}`);
           return;
         }
-        const tmp = await mkdtemp(join(tmpdir(), 'floe-query-'));
+        const tmp = await scratchDir('floe-query-');
         try {
           const target = join(tmp, 'out.csv');
           await copy(target);
@@ -113,7 +113,7 @@ export default async function query(sql: string, given: QueryOptions, cmd: Comma
       // rows there are (collected, 2M rows took 1.2 GB as json and 1.4 GB as a table); stdout
       // gets the result once the query has succeeded, so a failure part-way prints nothing.
       const write = opts.format === 'json' ? writeJsonResult : writeTableResult;
-      const scratch = await mkdtemp(join(tmpdir(), 'floe-query-'));
+      const scratch = await scratchDir('floe-query-');
       try {
         if (outTarget) {
           await writeReplacing(outTarget, (target) => write(target, scratch));
