@@ -90,3 +90,78 @@ export async function exactCsvIntegerTypes(engine: Engine, read: (types: Readonl
   const row = (await engine.all(`SELECT ${checks.join(', ')} FROM (${read(asText)})`, `${purpose}: look for integers a double cannot hold`, { kind: 'source' }))[0] ?? {};
   return Object.fromEntries(large.flatMap((n, i) => (row[`lossy${i}`] === true ? [[n, row[`ints${i}`] === true ? 'DECIMAL(38, 0)' : 'VARCHAR']] : [])));
 }
+
+/** The rows DuckDB's CSV sniffer types a file's columns from (its default `sample_size`). */
+export const SNIFFED_ROWS = 20_480;
+/** A file this size or smaller has fewer records than the sniffer samples: each takes at least two bytes. */
+export const SNIFFED_WHOLE_BYTES = 2 * SNIFFED_ROWS;
+
+/**
+ * Columns a CSV file's sniffer typed BIGINT from its first 20,480 rows, to read as DOUBLE and
+ * make whole again (`wholeIntegers`). DuckDB's BIGINT cast of a later value rounds a fraction
+ * (`10.5` is read as 11), takes `0x1F` as 31, `inf` fails only then, all without a word; as a
+ * double the fraction is seen, and `0x1F` is a conversion reject with its line like `abc`.
+ * A double holds every integer below 2^53 exactly: a column whose sample reaches 2^53 (ids of
+ * 64 bits, nanosecond epochs) is left BIGINT. `reader` reads the file without reject tables;
+ * `exclude`: columns the pipeline types or reads as text. A file that cannot be sampled gives none.
+ */
+export async function lateIntegerColumns(engine: Engine, reader: string, exclude: readonly string[], purpose: string): Promise<string[]> {
+  const sample = engine.uniqueName('csv_sample');
+  try {
+    await engine.run(`CREATE TEMP TABLE ${quoteIdent(sample)} AS SELECT * FROM (${reader}) LIMIT ${SNIFFED_ROWS}`, purpose, { kind: 'source' });
+    const skip = new Set(exclude.map((c) => c.toLowerCase()));
+    const ints = (await engine.columns(`SELECT * FROM ${quoteIdent(sample)}`, purpose, { kind: 'source' }))
+      .filter((c) => c.type.toString() === 'BIGINT' && c.name !== SOURCE_FILE_COLUMN && !skip.has(c.name.toLowerCase()))
+      .map((c) => c.name);
+    if (ints.length === 0) return [];
+    const fits = (n: string) => `coalesce(max(${quoteIdent(n)}) < ${DOUBLE_EXACT_LIMIT} AND min(${quoteIdent(n)}) > -${DOUBLE_EXACT_LIMIT}, true)`;
+    const row = (await engine.all(`SELECT ${ints.map((n, i) => `${fits(n)} AS f${i}`).join(', ')} FROM ${quoteIdent(sample)}`, purpose, { kind: 'source' }))[0] ?? {};
+    return ints.filter((_, i) => row[`f${i}`] === true);
+  } catch {
+    return [];
+  } finally {
+    await engine.run(`DROP TABLE IF EXISTS ${quoteIdent(sample)}`, purpose).catch(() => undefined);
+  }
+}
+
+const LATE_PATTERN = /floe: CSV column ("(?:[^"\\]|\\.)*") holds (\S+), which is (not a whole number|2\^53 or more), in (.+?); it was typed long/;
+
+/**
+ * `SELECT * REPLACE` items giving each column `lateIntegerColumns` found, read as DOUBLE, back
+ * as BIGINT; a value that is not a whole number, or is 2^53 or more (the first rows held only
+ * smaller ones), fails the statement naming the column, the value, the file (`fileColumn`) and
+ * what to declare. Nothing is rounded.
+ */
+export function wholeIntegers(columns: readonly string[], fileColumn: string): string {
+  return columns
+    .map((n) => {
+      const c = quoteIdent(n);
+      const told = (what: string, whole: boolean) =>
+        `error(${quoteLiteral(`floe: CSV column ${JSON.stringify(n)} holds `)} || CAST(${c} AS VARCHAR) || ${quoteLiteral(`, which is ${what}, in `)} || ${quoteIdent(fileColumn)} || ${quoteLiteral(
+          `; it was typed long from the file's first ${SNIFFED_ROWS.toLocaleString('en-US')} rows. ${lateIntegerHint(n, whole)}`,
+        )})`;
+      return (
+        `CASE WHEN ${c} IS NULL THEN NULL WHEN ${c} = trunc(${c}) AND ${c} < ${DOUBLE_EXACT_LIMIT} AND ${c} > -${DOUBLE_EXACT_LIMIT} THEN CAST(${c} AS BIGINT) ` +
+        `WHEN isfinite(${c}) AND ${c} = trunc(${c}) THEN ${told('2^53 or more', true)} ELSE ${told('not a whole number', false)} END AS ${c}`
+      );
+    })
+    .join(', ');
+}
+
+/** What to do about a late value in `column`: `whole`, an integer of 2^53 or more; else a fraction (or text a double reads, inf, nan). */
+export function lateIntegerHint(column: string, whole: boolean): string {
+  const c = JSON.stringify(column);
+  return (
+    `Declare the column's type in the csv source's columns option (source: { kind: csv, columns: { ${c}: ${whole ? 'long' : 'double'} } }), or string to keep the text` +
+    (whole ? '.' : `; or give it the pipeline rule columns: { ${c}: { type: long } } to reject such rows.`)
+  );
+}
+
+/** What `wholeIntegers` stopped at: the column, the value as read, and the file; else undefined. */
+export function lateIntegerFailure(e: unknown): { column: string; value: string; file: string; whole: boolean } | undefined {
+  for (let x: unknown = e; x instanceof Error; x = x.cause) {
+    const m = LATE_PATTERN.exec(x.message);
+    if (m) return { column: JSON.parse(m[1]!) as string, value: m[2]!, file: m[4]!, whole: m[3] !== 'not a whole number' };
+  }
+  return undefined;
+}

@@ -94,9 +94,13 @@ export async function registerNormalizersFor(connection: DuckDBConnection, rules
  * by DuckDB's sniffer (as TIMESTAMP WITH TIME ZONE once a value has an offset or a zone name)
  * they reached the normaliser as UTC text, every value without an offset read in UTC instead
  * of the rule's `zone:`, and no daylight-saving gap or overlap flagged.
+ * So are a CSV source's columns a rule types as an integer or decimal: typed BIGINT by the
+ * sniffer from the first rows, a later `10.5` reached the rule as 11 and passed; as text the
+ * rule sees the fraction and rejects the row (exactNumber).
  */
 export function formattedColumns(rules: Record<string, ColumnRule>, sourceKind?: string): string[] {
-  return Object.entries(rules).flatMap(([c, r]) => (parsesWithFormat(r) || (sourceKind === 'csv' && r.normalize === 'timestamp') ? [c] : []));
+  const exactText = (r: ColumnRule) => sourceKind === 'csv' && (r.normalize === 'timestamp' || (r.normalize === undefined && r.type !== undefined && /^(int|long|decimal)/.test(r.type)));
+  return Object.entries(rules).flatMap(([c, r]) => (parsesWithFormat(r) || exactText(r) ? [c] : []));
 }
 
 export function planNormalize(sourceColumns: readonly string[], rules: Record<string, ColumnRule>, pipeline: string): NormalizePlan {

@@ -4,10 +4,12 @@
  * quarantines them (TECH-NOTES: the reject tables are per connection and accumulate across
  * scans, so each extraction names its own pair and the rejects view is DISTINCT).
  */
+import { stat } from 'node:fs/promises';
 import { duckdbTypeSql } from '../engine/types.js';
-import { FloeError } from '../errors.js';
+import { FloeError, sourceError } from '../errors.js';
+import { openEngine } from '../engine/duckdb.js';
 import { type CsvDialect, explainReadFailure, refuseEmptyCsv, refuseUtf16Csv } from '../ingest/explain-read.js';
-import { guardCsvDoubles } from '../ingest/csv-integers.js';
+import { guardCsvDoubles, lateIntegerColumns, lateIntegerFailure, lateIntegerHint, SNIFFED_ROWS, SNIFFED_WHOLE_BYTES, wholeIntegers } from '../ingest/csv-integers.js';
 import { refuseDuplicateCsvHeader } from '../ingest/csv-header.js';
 import { headerOnlyStandIn, isHeaderOnlyCsv } from '../ingest/csv-header-only.js';
 import { floeCsvError, isLineTooLong, MAX_LINE_OPTION, maxLineOptionFor, UNICODE_REASON } from '../ingest/csv-errors.js';
@@ -60,18 +62,25 @@ export function csvSource(config: CsvConfig): Source {
       const dialect: CsvDialect = { delimiter: config.delimiter, quote: config.quote, escape: config.escape, encoding: config.encoding, skip: config.skip };
       // `forced`: types given to every file's reader besides the declared ones (unifiedTypes);
       // `unsniffed`: files read with the columns typed from their well-formed rows instead of sniffed.
-      const readerOf = (f: string, forced: readonly (readonly [string, string])[], unsniffed?: ReadonlyMap<string, string[]>) =>
+      // `late`: each file's columns typed BIGINT from its first rows, read as DOUBLE and made
+      // whole again so a later fraction is not rounded (ingest/csv-integers.ts lateIntegerColumns).
+      const readerOf = (f: string, forced: readonly (readonly [string, string])[], unsniffed?: ReadonlyMap<string, string[]>, late?: ReadonlyMap<string, string[]>) => {
+        const asDouble = unsniffed?.has(f) ? [] : late?.get(f) ?? [];
+        const typed = [...types, ...forced.filter(([c]) => !asDouble.includes(c)), ...asDouble.map((c) => [c, 'DOUBLE'] as const)];
         // Records up to 16 MiB, not DuckDB's 2 MB (a longer one is a reject), with a buffer that
         // fits a small file (ingest/csv-errors.ts maxLineOptionFor).
-        `SELECT * FROM read_csv(${quoteLiteral(f)}, ${[...options, maxLineOptionFor(f), ...(unsniffed?.get(f) ?? typesOption([...types, ...forced]))].join(', ')})`;
+        const read = `read_csv(${quoteLiteral(f)}, ${[...options, maxLineOptionFor(f), ...(unsniffed?.get(f) ?? typesOption(typed))].join(', ')})`;
+        return asDouble.length === 0 ? `SELECT * FROM ${read}` : `SELECT * REPLACE (${wholeIntegers(asDouble, SOURCE_FILE_COLUMN)}) FROM ${read}`;
+      };
       // Files with a header and no record leave the union when others have records, so that
       // their columns, all text to the sniffer, do not make the others' text (ingest/csv-header-only.ts).
       const standIns = await headerOnlyStandIns();
       // Columns DuckDB's multi-file reader types otherwise than text, though a file's own sniffer
       // found only text (unifiedTypes).
       const unified = await unifiedTypes();
+      const late = await lateIntegers();
       const readersOf = (unsniffed: ReadonlyMap<string, string[]>) =>
-        expanded.flatMap((f) => (!standIns.has(f) ? [readerOf(f, unified, unsniffed)] : standIns.get(f) !== undefined ? [standIns.get(f)!] : []));
+        expanded.flatMap((f) => (!standIns.has(f) ? [readerOf(f, unified, unsniffed, late)] : standIns.get(f) !== undefined ? [standIns.get(f)!] : []));
       const createRelation = async (readers: string[]) => {
         // Integers a double would round stop the run, naming the column and the types to
         // declare (ingest/csv-integers.ts); declared columns are read as declared.
@@ -111,6 +120,22 @@ export function csvSource(config: CsvConfig): Source {
           const t = multi.find((m) => m.name.toLowerCase() === c.name.toLowerCase())?.type.toString();
           return t !== undefined && t !== 'VARCHAR' ? [[c.name, t] as const] : [];
         });
+      }
+      /**
+       * Each file's columns its sniffer typed BIGINT from the first 20,480 rows, where the file
+       * may hold more (ingest/csv-integers.ts lateIntegerColumns). Columns the pipeline types or
+       * reads as text are read as they say.
+       */
+      async function lateIntegers(): Promise<Map<string, string[]>> {
+        const out = new Map<string, string[]>();
+        const purpose = `read the CSV files of pipeline ${ctx.pipeline}`;
+        for (const f of expanded) {
+          if (standIns.has(f) || (await stat(f).then((s) => s.size, () => Infinity)) <= SNIFFED_WHOLE_BYTES) continue;
+          const sampler = `SELECT * FROM read_csv(${quoteLiteral(f)}, ${[...dialectOptions, maxLineOptionFor(f), ...typesOption([...types, ...unified])].join(', ')})`;
+          const cols = await lateIntegerColumns(ctx.engine, sampler, types.map(([c]) => c), purpose);
+          if (cols.length > 0) out.set(f, cols);
+        }
+        return out;
       }
       async function headerOnlyStandIns(): Promise<Map<string, string | undefined>> {
         const out = new Map<string, string | undefined>();
@@ -214,7 +239,41 @@ export function csvSource(config: CsvConfig): Source {
       // scan order (files in order, records in file order), so its position finds its record.
       // The runner asks only after afterScan.
       const lineOf = (ordinal: string) => (lines ? lines.lineOfRecord(ordinal) : 'CAST(NULL AS BIGINT)');
-      return { relation, rejects, afterScan, lineOf, describe: describeFiles(files) };
+      /**
+       * A late fraction (wholeIntegers) stops the write: the error is told with the file and the
+       * line of the first such value, found by one more read of that file, as text on one thread.
+       */
+      const explainFailure = async (e: unknown): Promise<unknown> => {
+        const late = lateIntegerFailure(e);
+        if (!late || !expanded.includes(late.file)) return e;
+        const line = await lateIntegerLine(late).catch(() => undefined);
+        const what = `CSV column ${JSON.stringify(late.column)} holds ${late.value}, which is ${late.whole ? '2^53 or more' : 'not a whole number'}`;
+        return sourceError(`${late.file}${line !== undefined ? `:${line}` : ''}: ${what}; the column was typed long from the file's first ${SNIFFED_ROWS.toLocaleString('en-US')} rows`, {
+          cause: e,
+          context: { pipeline: ctx.pipeline, file: late.file, ...(line !== undefined ? { line } : {}), column: late.column },
+          files: [late.file],
+          hint: lateIntegerHint(late.column, late.whole),
+        });
+      };
+      async function lateIntegerLine(late: { file: string; column: string; value: string }): Promise<number | undefined> {
+        const engine = await openEngine({ threads: 1 });
+        try {
+          const read = `SELECT * FROM read_csv(${quoteLiteral(late.file)}, ${[...dialectOptions, maxLineOptionFor(late.file), 'all_varchar = true'].join(', ')})`;
+          const value = `TRY_CAST(${quoteLiteral(late.value)} AS DOUBLE)`;
+          const rows = await engine.all(
+            `SELECT k FROM (SELECT row_number() OVER () - 1 AS k, TRY_CAST(${quoteIdent(late.column)} AS DOUBLE) AS v FROM (${read})) WHERE v = ${value} OR (isnan(v) AND isnan(${value})) ORDER BY k LIMIT 1`,
+            `find the line of ${late.file} holding ${late.value}`,
+          );
+          if (rows.length === 0) return undefined;
+          const views = csvLineViews([late.file], dialect, config.header, (prefix) => engine.uniqueName(prefix));
+          for (const [name, sql] of views.views) await engine.run(`CREATE TEMP VIEW ${quoteIdent(name)} AS ${sql}`, `map the lines of ${late.file}`);
+          const line = Number((await engine.all(`SELECT ${views.lineOfRecord(String(rows[0]!.k))} AS line`, `find the line of ${late.file} holding ${late.value}`))[0]?.line);
+          return Number.isSafeInteger(line) ? line : undefined;
+        } finally {
+          engine.close();
+        }
+      }
+      return { relation, rejects, afterScan, lineOf, explainFailure, describe: describeFiles(files) };
     },
   };
 }
