@@ -74,7 +74,7 @@ export async function dropTable(catalog: Catalog, io: FileIO, id: TableIdentifie
   const mapped = location === null ? null : mapper.map(location);
   const k = metadataFile.lastIndexOf('/metadata/');
   const reachedAt = { location: mappings.length > 0 && mapped === location && k > 0 ? metadataFile.slice(0, k) : mapped, metadataFile, mappings };
-  const others = opts.purge && location ? await nestedTableRoots(catalog, id, location) : [];
+  const others = opts.purge && location ? await nestedTableRoots(catalog, io, id, location) : [];
   // Read before the entry goes: a failure to read the metadata's files leaves the table as it was.
   const own = opts.purge && loaded && location ? await ownFiles(loaded.io, loaded.metadata, entry.metadataLocation, location, table) : null;
   await catalog.dropTable(id);

@@ -84,7 +84,7 @@ export async function removeOrphanFiles(catalog: Catalog, io: FileIO, id: TableI
     const reach = await reachableFiles(t.io, m, m.snapshots, { entries: 'live', table });
     for (const set of [reach.manifestLists, reach.manifests, reach.contentFiles, reach.statisticsFiles]) for (const l of set.locations()) reference(l);
   }
-  const nested = await nestedTableRoots(catalog, id, location);
+  const nested = await nestedTableRoots(catalog, io, id, location);
   const plan = planOrphans(listing, referenced, cutoffMs, (l) => isTableBookkeeping(l) || underAny(l, nested));
   // The parts of a multipart upload a killed writer never finished are in no object listing,
   // yet stored (and billed) until the upload is aborted; the same age rule keeps a running one.
