@@ -297,6 +297,30 @@ export function duplicateKeyIn(text: string): string | undefined {
   return undefined;
 }
 
+/** Text that may hold a number beyond a double's range: an exponent of three digits or more, or 309 digits in a row. */
+const OVERFLOW_HINT = /[eE]\+?\d{3}|\d{309}/;
+
+/**
+ * The key path (`a.b[2]`) of the first number a parsed record holds that is not finite: from
+ * strict JSON text (which has no NaN or Infinity literal) only a number beyond a double's range.
+ */
+export function beyondDouble(v: unknown, path = ''): string | undefined {
+  if (typeof v === 'number') return Number.isFinite(v) ? undefined : path;
+  if (v === null || typeof v !== 'object') return undefined;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) {
+      const p = beyondDouble(v[i], `${path}[${i}]`);
+      if (p !== undefined) return p;
+    }
+    return undefined;
+  }
+  for (const k in v as Record<string, unknown>) {
+    const p = beyondDouble((v as Record<string, unknown>)[k], path === '' ? k : `${path}.${k}`);
+    if (p !== undefined) return p;
+  }
+  return undefined;
+}
+
 /** The key a record's text holds twice in one object, if any (checked key by key only when mayHoldDuplicateKey). */
 function duplicateKeyOf(text: string, value: unknown): string | undefined {
   return mayHoldDuplicateKey(text, value) ? duplicateKeyIn(text) : undefined;
@@ -363,6 +387,10 @@ export async function scanJsonLines(
         // JSON.parse takes a lone surrogate escape (`"\ud800"`); DuckDB's reader refuses the
         // whole read over it, naming another line. Lines with such escapes go to json_valid.
         unsure.push({ line, text });
+      } else if (value !== null && typeof value === 'object' && !Array.isArray(value) && OVERFLOW_HINT.test(text) && beyondDouble(value) !== undefined) {
+        // JSON.parse, like DuckDB's reader, makes `1e400` Infinity: stored so, without a word.
+        rejects.push({ line, raw: clip(text), reason: `the number at ${beyondDouble(value)} is beyond a double's range (about ±1.8e308)` });
+        gap(line);
       } else if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
         records++;
         if (!needsFullSample) needsFullSample = shape.add(value as Record<string, unknown>, records);
