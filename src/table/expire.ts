@@ -49,14 +49,24 @@ export interface ExpirePlan {
   minSnapshotsToKeep: number;
 }
 
+/** The largest value of Iceberg's long: what Java writes for "never" (its max-ref-age-ms default). */
+const LONG_MAX = 2n ** 63n - 1n;
+/**
+ * Longer than any age a snapshot or ref can reach (the range of a JavaScript Date, in ms): a
+ * larger setting, up to Long.MAX_VALUE, means the same, and a time counted back from now by
+ * it is still a time (the plan's expireOlderThanMs is printed).
+ */
+const NEVER_MS = 8.64e15;
+
+/** A non-negative long table property; values beyond NEVER_MS count as NEVER_MS. */
 function intProperty(props: Record<string, string>, key: string, table: string): number | undefined {
   const v = props[key];
   if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!/^\s*\d+\s*$/.test(v) || !Number.isSafeInteger(n)) {
-    throw usageError(`table ${table}: property ${key}='${v}' is not a non-negative integer`, { context: { table, property: key } });
+  const t = v.trim();
+  if (!/^\d+$/.test(t) || BigInt(t) > LONG_MAX) {
+    throw usageError(`table ${table}: property ${key}='${v}' is not a non-negative integer of at most ${LONG_MAX} (a long)`, { context: { table, property: key } });
   }
-  return n;
+  return Math.min(Number(t), NEVER_MS);
 }
 
 /** Checks the command-line options; throws a usage error naming the option. */
