@@ -29,7 +29,6 @@ import { createTableChange, type UnboundPartitionField, type UnboundSortField } 
 import { stringifyJson } from '../iceberg/json.js';
 import { plural } from '../text-table.js';
 import { noteTableFile } from '../cancel.js';
-import { partitionPath } from '../iceberg/partition.js';
 import { fieldById } from '../iceberg/schema.js';
 import { resultType } from '../iceberg/transforms/index.js';
 import type { DataFile, Schema, SnapshotOperation, StructType, TableIdentifier, TableMetadata } from '../iceberg/types.js';
@@ -37,6 +36,7 @@ import { applyChange } from '../table/apply.js';
 import type { TableChange } from '../table/updates.js';
 import type { FileIO } from '../io/fileio.js';
 import { joinLocation } from '../io/fileio.js';
+import { dataFileFolder } from '../table/data-location.js';
 import { commitTable, createTable, type CommitEvents, discardUncommitted } from '../table/commit.js';
 import { commitTables as commitMany, type TableCommit } from '../table/commit-many.js';
 import { validateNoConcurrentDataChanges } from '../table/conflicts.js';
@@ -515,8 +515,7 @@ async function stageSnapshot(
     const files: DataFile[] = [];
     for (const wf of written) {
       if (wf.dataFile.record_count === 0n) continue;
-      const dir = spec.fields.length ? joinLocation(m.location, 'data', partitionPath(spec, schema, wf.dataFile.partition)) : joinLocation(m.location, 'data');
-      const location = joinLocation(dir, basename(wf.localPath));
+      const location = joinLocation(dataFileFolder(m, spec, schema, wf.dataFile.partition), basename(wf.localPath));
       await table.io.putLocalFile(wf.localPath, location);
       moved.push(location);
       files.push({ ...wf.dataFile, file_path: location, ...(sortOrder ? { sort_order_id: sortOrder['order-id'] } : {}) });

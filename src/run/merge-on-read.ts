@@ -18,11 +18,11 @@ import { rm } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { Engine } from '../engine/duckdb.js';
 import { quoteIdent, quoteLiteral } from '../engine/sql.js';
-import { partitionPath } from '../iceberg/partition.js';
 import type { DataFile, IcebergValue, NestedField, Schema } from '../iceberg/types.js';
 import { writeAndCommit, type WriteTableOptions, type WriteTableResult, type SnapshotWrite } from '../ingest/write-table.js';
 import { joinLocation } from '../io/fileio.js';
 import { discardUncommitted } from '../table/commit.js';
+import { dataFileFolder, dataLocation } from '../table/data-location.js';
 import type { ScanTask } from '../table/delete-index.js';
 import type { LoadedTable } from '../table/load.js';
 import { deleteGranularity, groupByPartition, positionDeleteSummary } from '../table/position-deletes.js';
@@ -143,10 +143,9 @@ export async function mergeOnRead(x: MergeOnReadInput): Promise<Omit<WriteTableR
 function deleteDir(table: LoadedTable, specId: number, schema: Schema, file: DataFile): string {
   const m = table.metadata;
   const spec = specById(m, specId);
-  if (spec.fields.length === 0) return joinLocation(m.location, 'data');
   try {
-    return joinLocation(m.location, 'data', partitionPath(spec, schema, file.partition));
+    return dataFileFolder(m, spec, schema, file.partition);
   } catch {
-    return joinLocation(m.location, 'data'); // a spec whose source column was dropped
+    return dataLocation(m); // a spec whose source column was dropped
   }
 }

@@ -215,6 +215,8 @@ export interface PyIcebergWriteOpts extends CatalogOpts {
   appends?: CanonicalRow[][];
   /** e.g. ['day(ts)', 'bucket(16, id)', 'country']. */
   partitionBy?: string[];
+  /** Table properties the table is created with. */
+  properties?: Record<string, string>;
   /** Drop the table first if it exists. */
   replace?: boolean;
 }
@@ -233,6 +235,7 @@ export function pyicebergWrite(o: PyIcebergWriteOpts): Promise<PyIcebergWriteRes
   else if (o.schema) args.push('--schema-json', JSON.stringify(o.schema), '--appends-json', '-');
   else throw new Error('pyicebergWrite: give fixture or schema');
   for (const p of o.partitionBy ?? []) args.push('--partition-by', p);
+  for (const [k, v] of Object.entries(o.properties ?? {})) args.push('--property', `${k}=${v}`);
   if (o.replace) args.push('--replace');
   return runOracleScript('pyiceberg_write.py', args, {
     timeoutMs: o.timeoutMs ?? PY_TIMEOUT_MS,

@@ -20,13 +20,13 @@ import { quoteIdent } from '../../engine/sql.js';
 import { transformSql } from '../../engine/transform-sql.js';
 import { registerFloeFunctions } from '../../engine/udf.js';
 import { DEFAULT_ROW_GROUP_ROWS, type PartitionColumn, writeDataFiles } from '../../engine/write-parquet.js';
-import { partitionPath } from '../../iceberg/partition.js';
 import { fieldById } from '../../iceberg/schema.js';
 import { resultType, toHumanString } from '../../iceberg/transforms/index.js';
 import type { DataFile, Schema, TableIdentifier, TableMetadata } from '../../iceberg/types.js';
 import type { FileIO } from '../../io/fileio.js';
 import { joinLocation } from '../../io/fileio.js';
 import { type CommitEvents, commitTable, discardUncommitted } from '../commit.js';
+import { dataFileFolder } from '../data-location.js';
 import { loadTable, type LoadedTable } from '../load.js';
 import { planScan, type ScanPlan, type ScanTask } from '../scan.js';
 import { buildSnapshotChange, newSnapshotId, refuseRowLineage, specById, stagingDir, writeAddedManifest } from '../snapshot-producer.js';
@@ -239,8 +239,7 @@ async function rewriteBatch(
       });
       for (const wf of written) {
         const partition = unit.partition ?? wf.dataFile.partition;
-        const dir = spec.fields.length ? joinLocation(m.location, 'data', partitionPath(spec, schema, partition)) : joinLocation(m.location, 'data');
-        const location = joinLocation(dir, basename(wf.localPath));
+        const location = joinLocation(dataFileFolder(m, spec, schema, partition), basename(wf.localPath));
         await table.io.putLocalFile(wf.localPath, location);
         moved.push(location);
         files.push({ ...wf.dataFile, partition, file_path: location, ...(sortOrderId !== null ? { sort_order_id: sortOrderId } : {}) });

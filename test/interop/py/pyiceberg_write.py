@@ -4,7 +4,7 @@
       --warehouse /abs/warehouse --table ns.t \
       (--fixture selftest | --schema-json '{"type":"struct","fields":[...]}') \
       [--rows-json '[{...}, ...]']... | [--appends-json '[[{...}], [{...}]]'] \
-      [--partition-by "day(ts)"]... [--replace]
+      [--partition-by "day(ts)"]... [--property K=V]... [--replace]
 
 Each --rows-json, or each inner array of --appends-json, is one append (one snapshot);
 JSON arguments may be inline, @path or - (stdin). Rows use the canonical JSON encoding of
@@ -54,6 +54,7 @@ def main() -> dict:
     p.add_argument("--rows-json", action="append", default=[], help="one append; repeatable")
     p.add_argument("--appends-json", help="a JSON array of appends, each an array of rows")
     p.add_argument("--partition-by", action="append", default=[], help="identity col or day(col), bucket(16, col), ...")
+    p.add_argument("--property", action="append", default=[], help="a table property K=V; repeatable")
     p.add_argument("--replace", action="store_true", help="drop the table first if it exists")
     a = p.parse_args()
 
@@ -84,7 +85,8 @@ def main() -> dict:
     catalog.create_namespace_if_not_exists(ns)
     if a.replace and catalog.table_exists(a.table):
         catalog.drop_table(a.table)
-    table = catalog.create_table(a.table, schema=schema, partition_spec=spec)
+    properties = dict(kv.split("=", 1) for kv in a.property)
+    table = catalog.create_table(a.table, schema=schema, partition_spec=spec, properties=properties)
 
     import pyarrow as pa
 

@@ -1,0 +1,31 @@
+/**
+ * Where a table's new data and delete files go, as Iceberg Java's LocationProviders and
+ * PyIceberg's LocationProvider decide it: the table property `write.data.path`, else the
+ * deprecated `write.folder-storage.path` Java still reads, else `<location>/data`; a partitioned
+ * file goes below it in its Hive-style partition path. Readers take every file's full location
+ * from the manifests, so this is layout only, but a table set to keep its data on another
+ * volume or bucket must get floe's files there too, as it gets Spark's and PyIceberg's.
+ */
+import { partitionPath } from '../iceberg/partition.js';
+import type { IcebergValue, PartitionSpec, StructType, TableMetadata } from '../iceberg/types.js';
+import { joinLocation } from '../io/fileio.js';
+
+export const WRITE_DATA_PATH = 'write.data.path';
+export const WRITE_FOLDER_STORAGE_PATH = 'write.folder-storage.path';
+
+/** The folder new data files go to, without a trailing slash. */
+export function dataLocation(m: Pick<TableMetadata, 'location' | 'properties'>): string {
+  for (const key of [WRITE_DATA_PATH, WRITE_FOLDER_STORAGE_PATH]) {
+    const path = m.properties?.[key]?.trim();
+    if (path) return path.replace(/\/+$/, '');
+  }
+  return joinLocation(m.location, 'data');
+}
+
+/** The folder of a new file with these partition values in this spec. */
+export function dataFileFolder(
+  m: Pick<TableMetadata, 'location' | 'properties'>, spec: PartitionSpec, schema: StructType, partition: readonly IcebergValue[],
+): string {
+  const root = dataLocation(m);
+  return spec.fields.length ? joinLocation(root, partitionPath(spec, schema, partition)) : root;
+}
