@@ -20,9 +20,9 @@ import { locationKey } from './reachable.js';
  * metadata file), so it is found even when its metadata cannot be read. A table whose metadata
  * file is elsewhere (registered from a copy kept outside its folder, or written to its
  * `write.metadata.path`) can still keep its data under `location`: its metadata is read, and
- * the `location` it names (through its --map-location mappings) is a root too. When that
- * metadata cannot be read, nobody can tell where such a table's files are, and this throws
- * (the caller has deleted nothing yet).
+ * the `location` it names (through its --map-location mappings) is a root too. When the
+ * metadata of a table registered from a file outside any metadata/ folder cannot be read,
+ * nobody can tell where its files are, and this throws (the caller has deleted nothing yet).
  */
 export async function nestedTableRoots(catalog: Catalog, io: FileIO, self: TableIdentifier, location: string): Promise<string[]> {
   const prefix = `${locationKey(location).replace(/\/+$/, '')}/`;
@@ -50,7 +50,7 @@ export async function nestedTableRoots(catalog: Catalog, io: FileIO, self: Table
           roots.push(root);
           return;
         }
-        const at = await declaredLocation(catalog, io, other, entry.metadataLocation, selfName, location);
+        const at = await declaredLocation(catalog, io, other, entry.metadataLocation, i > 0, selfName, location);
         if (at !== null && at.startsWith(prefix)) roots.push(at);
       }),
     ),
@@ -59,7 +59,15 @@ export async function nestedTableRoots(catalog: Catalog, io: FileIO, self: Table
 }
 
 /** `<location>/` (a location key) of another table as its metadata names it, mappings applied. */
-async function declaredLocation(catalog: Catalog, io: FileIO, other: TableIdentifier, metadataLocation: string, selfName: string, location: string): Promise<string | null> {
+async function declaredLocation(
+  catalog: Catalog,
+  io: FileIO,
+  other: TableIdentifier,
+  metadataLocation: string,
+  inMetadataFolder: boolean,
+  selfName: string,
+  location: string,
+): Promise<string | null> {
   const name = formatTableId(other);
   const mappings = await catalog.getLocationMappings(other);
   const tableIO = mappings.length > 0 ? new MappedFileIO(io, mappings) : io;
@@ -69,6 +77,9 @@ async function declaredLocation(catalog: Catalog, io: FileIO, other: TableIdenti
     return where === '' ? null : `${locationKey(where).replace(/\/+$/, '')}/`;
   } catch (e) {
     if (!(e instanceof FloeError)) throw e;
+    // A damaged table whose metadata file is in a metadata/ folder is taken to live at that
+    // folder's root, as before: a broken table elsewhere in the catalog stops no other sweep.
+    if (inMetadataFolder) return null;
     throw new FloeError(e.kind, `cannot tell whether table ${name} keeps files under ${location} (table ${selfName}'s location): ${e.message}; nothing was deleted`, {
       cause: e,
       retryable: e.retryable,

@@ -79,4 +79,14 @@ describe('a nested table whose metadata file is outside the outer table', () => 
     await rename(`${keptCopy}.aside`, keptCopy);
     expect(await rowsOf('ns.t.x')).toBe('id,v\n7,x\n8,y\n');
   }, 120_000);
+
+  it('is not stopped by a damaged table elsewhere whose metadata file is in its metadata/ folder', async () => {
+    await writeFile(path.join(project, 'o.csv'), 'id,v\n5,o\n');
+    await floeOk(project, ['load', 'ns.other', path.join(project, 'o.csv')]);
+    await writeFile(catalogPointer(project, 'ns.other')!.replace(/^file:(\/\/)?/, ''), '{ not json');
+    await writeFile(path.join(project, 'warehouse', 'ns', 't', 'data', 'stray.parquet'), 'not a table file');
+    const r = await floeOk(project, ['maintain', 'orphans', 'ns.t', '--older-than', '0s', '--allow-recent']);
+    expect(r.stdout, show(r)).toContain('deleted 1 orphan file');
+    expect(await rowsOf('ns.t.x')).toBe('id,v\n7,x\n8,y\n');
+  }, 120_000);
 });
