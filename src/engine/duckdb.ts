@@ -23,7 +23,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { DuckDBConnection, DuckDBInstance, DuckDBType, DuckDBValue } from '@duckdb/node-api';
 import { atForcedExit, cancelledError, onCancel, stopRequested, throwIfCancelled } from '../cancel.js';
-import { type ErrorKind, FloeError, internalError } from '../errors.js';
+import { type ErrorKind, FloeError, internalError, unsupportedError } from '../errors.js';
 
 /**
  * DuckDB's memory for one pipeline run unless FLOE_MEMORY_LIMIT says otherwise. Staged source
@@ -235,6 +235,8 @@ export function wrapDuckDBError(e: unknown, purpose: string, options: QueryOptio
   // quote literals, so the message keeps only the error itself and where it is (errorAt).
   // The CSV sniffer's message goes on with its search space and a list of generic fixes.
   const detail = raw.split(/\n\s*\nLINE \d+:/)[0]!.split(/\nThe search space used was:|\nPossible fixes:/)[0]!.trim();
+  const lz4 = LZ4_FILE.exec(detail);
+  if (lz4) return lz4Unsupported(e, purpose, lz4[1]!, options);
   const kind = options.kind ?? kindOf(detail);
   // Where the error is, for SQL a user wrote (in floe's own statements a position means nothing to the user).
   const at = options.userSql !== undefined && kindOf(detail) === 'usage' ? inUserSql(errorAt(raw, sql ?? options.userSql), sql, options.userSql) : undefined;
@@ -246,6 +248,29 @@ export function wrapDuckDBError(e: unknown, purpose: string, options: QueryOptio
     cause: e,
     context: { ...options.context, purpose, ...(at ? { line: at.line, ...(at.col !== undefined ? { col: at.col } : {}) } : {}) },
   });
+}
+
+/**
+ * Parquet's deprecated LZ4 codec (Hadoop's framing; LZ4_RAW replaced it), which Iceberg Java
+ * writes for `write.parquet.compression-codec=lz4` and Spark and PyArrow read. DuckDB reads
+ * LZ4_RAW only, so such a file cannot be read here: the error names the file and what to do.
+ */
+const LZ4_FILE = /Failed to read file "([^"]+)": Unsupported compression codec "LZ4"/;
+
+function lz4Unsupported(e: unknown, purpose: string, file: string, options: QueryOptions): FloeError {
+  return unsupportedError(
+    `DuckDB could not ${purpose}: Parquet file ${file} is compressed with Parquet's deprecated LZ4 codec ` +
+      `(Hadoop's framing, what Iceberg Java writes for write.parquet.compression-codec=lz4), which DuckDB cannot decode`,
+    {
+      cause: e,
+      context: { ...options.context, purpose, file, feature: 'LZ4 Parquet compression' },
+      hint:
+        'write it again with another codec (zstd, snappy, lz4_raw); for a table, have its writer use one and rewrite its files, ' +
+        "e.g. in Spark: ALTER TABLE <table> SET " +
+        "TBLPROPERTIES ('write.parquet.compression-codec'='zstd'), then CALL <catalog>.system.rewrite_data_files(" +
+        "table => '<table>', options => map('rewrite-all', 'true'))",
+    },
+  );
 }
 
 /** A position in `sql` as one in `user`, which `sql` holds verbatim; undefined when it is outside. */
