@@ -70,8 +70,8 @@ export interface RollbackPlan {
 
 /**
  * Moves `main` back to one of its ancestors (Java rollbackTo / rollbackToTime). By time, the
- * target is the newest ancestor committed strictly before that time. Rolling back to the
- * current snapshot is a no-op plan (no updates).
+ * target is the ancestor main held just before that time (ancestorHeldBefore). Rolling back to
+ * the current snapshot is a no-op plan (no updates).
  */
 export function planRollback(metadata: TableMetadata, target: RollbackTarget, table: string, expectedFrom?: bigint): RollbackPlan {
   const from = currentMain(metadata, table);
@@ -88,7 +88,7 @@ export function planRollback(metadata: TableMetadata, target: RollbackTarget, ta
     }
     to = s;
   } else {
-    to = history.find((a) => a['timestamp-ms'] < target.timestampMs);
+    to = ancestorHeldBefore(metadata, history, target.timestampMs);
     if (!to) {
       const when = new Date(target.timestampMs).toISOString();
       throw notFound(`table ${table} has no snapshot in main's history committed before ${when}`, {
@@ -100,6 +100,23 @@ export function planRollback(metadata: TableMetadata, target: RollbackTarget, ta
   const updates: TableUpdate[] =
     to['snapshot-id'] === from ? [] : [{ action: 'set-snapshot-ref', 'ref-name': MAIN_BRANCH, type: 'branch', 'snapshot-id': to['snapshot-id'], ...retention(metadata.refs[MAIN_BRANCH]) }];
   return { from, to, change: { requirements: [uuid(metadata), guard(metadata, MAIN_BRANCH)], updates } };
+}
+
+/**
+ * The ancestor `main` held just before `ms`, by the snapshot log (as `--as-of` reads it): a
+ * snapshot committed without moving main (one a run whose checks failed staged, published
+ * later with --fast-forward, or a branch's commits fast-forwarded into main) was not the
+ * table's state until then, so its own timestamp does not make it a target. Where the log
+ * names no ancestor before `ms` (history it lost to expiry, a log another engine did not
+ * keep), Java's rollbackToTime rule: the newest ancestor committed before `ms`.
+ */
+function ancestorHeldBefore(metadata: TableMetadata, history: readonly Snapshot[], ms: number): Snapshot | undefined {
+  const byId = new Map(history.map((s) => [s['snapshot-id'], s]));
+  let held: Snapshot | undefined;
+  for (const e of metadata['snapshot-log']) {
+    if (e['timestamp-ms'] < ms && byId.has(e['snapshot-id'])) held = byId.get(e['snapshot-id']);
+  }
+  return held ?? history.find((a) => a['timestamp-ms'] < ms);
 }
 
 /**

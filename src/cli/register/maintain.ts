@@ -48,7 +48,7 @@ export function registerMaintain(program: Command): void {
     .command('rollback <table>')
     .description('move main back to one of its ancestors (the data of that snapshot becomes current)')
     .option('--to-snapshot <id|ref>', 'the ancestor snapshot: an id, or a tag or branch whose snapshot it is')
-    .option('--to-time <time>', 'the newest ancestor committed before this time (ISO-8601 or epoch ms)')
+    .option('--to-time <time>', 'the ancestor main held just before this time, as the snapshot log records it (ISO-8601 or epoch ms)')
     .option('--json', 'print the result as JSON')
     .action(lazy(() => import('../commands/snapshot-rollback.js')));
   snapshot
