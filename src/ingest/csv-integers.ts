@@ -16,6 +16,7 @@
 import type { Engine } from '../engine/duckdb.js';
 import { quoteIdent, quoteLiteral } from '../engine/sql.js';
 import { SOURCE_FILE_COLUMN } from '../sources/source.js';
+import { fileSourceSql } from './file-source.js';
 
 /** 2^53: from here on a double does not hold every integer. */
 const DOUBLE_EXACT_LIMIT = '9007199254740992';
@@ -164,4 +165,14 @@ export function lateIntegerFailure(e: unknown): { column: string; value: string;
     if (m) return { column: JSON.parse(m[1]!) as string, value: m[2]!, file: m[4]!, whole: m[3] !== 'not a whole number' };
   }
   return undefined;
+}
+
+/**
+ * `floe load`'s read of CSV `files` with the reader's `types`, where the `late` columns (given
+ * as DOUBLE in `types`) are made whole again by `wholeIntegers`.
+ */
+export function lateCsvRead(files: readonly string[], types: Readonly<Record<string, string>>, late: readonly string[]): string {
+  if (late.length === 0) return fileSourceSql(files, { format: 'csv', types });
+  const read = fileSourceSql(files, { format: 'csv', types, filenameColumn: SOURCE_FILE_COLUMN });
+  return `SELECT * EXCLUDE (${quoteIdent(SOURCE_FILE_COLUMN)}) REPLACE (${wholeIntegers(late, SOURCE_FILE_COLUMN)}) FROM (${read})`;
 }

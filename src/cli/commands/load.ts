@@ -3,6 +3,7 @@
  * The ad-hoc path: CSV, JSONL, JSON or Parquet files into a table, created from the files'
  * schema when it does not exist. The files are read by DuckDB; no row passes through JS.
  */
+import { stat } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { parseTableIdentifier } from '../../catalog/identifier.js';
 import type { Catalog } from '../../catalog/catalog.js';
@@ -12,7 +13,7 @@ import { type Engine, openEngine } from '../../engine/duckdb.js';
 import { explainReadFailure, expandGlobs, loadCsvDialect, refuseEmptyCsv } from '../../ingest/explain-read.js';
 import { detectFormat, fileSourceSql, refuseMixedDelimiters, refuseOtherDelimiter, resolveFiles, type FileFormat } from '../../ingest/file-source.js';
 import { withValueLine } from '../../ingest/load-lines.js';
-import { exactCsvIntegerTypes, guardCsvDoubles, guardedColumn } from '../../ingest/csv-integers.js';
+import { exactCsvIntegerTypes, guardCsvDoubles, guardedColumn, lateCsvRead, lateIntegerColumns, lateIntegerFailure, SNIFFED_WHOLE_BYTES } from '../../ingest/csv-integers.js';
 import { refuseDuplicateCsvHeader } from '../../ingest/csv-header.js';
 import { floeCsvError } from '../../ingest/csv-errors.js';
 import { aboutInputColumns, aboutInputs, readingInputs } from '../../ingest/input-errors.js';
@@ -157,9 +158,7 @@ export default async function load(tableName: string, files: string[], opts: Loa
                   refuseCaseDuplicateKeys(engine, files.map((f) => ({ read: f, name: locationOf(f) })), format === 'jsonl' ? 'newline_delimited' : 'auto', names),
                 ).catch(async (e: unknown) => Promise.reject(await explainNestedCaseKeys(e, files.map((f) => ({ read: f, name: locationOf(f) })), format === 'jsonl' ? 'newline_delimited' : 'auto'))),
               )
-            : format === 'csv'
-              ? await readingInputs(inputs, () => guardCsvDoubles(engine, read, purpose, [], (names) => refuseDuplicateCsvHeader(files, names, (f) => loadCsvDialect(engine, f), true)))
-              : read;
+            : read;
         // A value that does not fit the table's column is named with its file and line (load-lines.ts).
         const write = (sql: string) =>
           writeTable({
@@ -180,15 +179,44 @@ export default async function load(tableName: string, files: string[], opts: Loa
               : { input: inputs.join(', '), files: inputs, hint: `Check the export that wrote the input; to empty ${tableName} on purpose, add --allow-empty.` },
             events: { onRetry: (r) => out.event('retry', { table: r.table, attempt: r.attempt, wait_ms: r.waitMs }) },
           });
-        // A failed write commits nothing: when the guard stopped it, the columns that hold such
-        // integers are read exactly (decimal(38, 0) or text) and the input is written again.
-        return await write(selectSql)
-          .catch(async (err: unknown) => {
-            if (format !== 'csv' || guardedColumn(err) === undefined) throw err;
-            const types = await readingInputs(inputs, () => exactCsvIntegerTypes(engine, (t) => fileSourceSql(files, { format, types: t }), purpose));
-            return write(fileSourceSql(files, { format, types }));
-          })
-          .catch(async (err: unknown) => Promise.reject(aboutInputColumns(await withValueLine(err, files, format), inputs)));
+        const written = format === 'csv' ? writeCsv() : write(selectSql);
+        return await written.catch(async (err: unknown) => Promise.reject(aboutInputColumns(await withValueLine(err, files, format), inputs)));
+
+        /**
+         * A failed write commits nothing, so a CSV input is written again, with other types,
+         * when a guard stopped it: the guard of DOUBLE columns (csv-integers.ts guardCsvDoubles),
+         * after which the columns that hold integers a double rounds are read exactly
+         * (decimal(38, 0) or text); the late-value check of columns typed BIGINT from the first
+         * 20,480 rows (lateIntegerColumns), after which a column with a later fraction is read
+         * as a double, and one with a later integer of 2^53 or more as sniffed.
+         */
+        async function writeCsv() {
+          let types: Record<string, string> = {};
+          const big = await Promise.all(files.map((f) => stat(f).then((st) => st.size > SNIFFED_WHOLE_BYTES, () => false)));
+          let late = big.some(Boolean) ? await readingInputs(inputs, () => lateIntegerColumns(engine, read, [], purpose)) : [];
+          let guarded = true;
+          for (let attempt = 0; ; attempt++) {
+            const csvRead = (t: Readonly<Record<string, string>>) => lateCsvRead(files, { ...t, ...Object.fromEntries(late.map((c) => [c, 'DOUBLE'])) }, late);
+            const sql = guarded
+              ? await readingInputs(inputs, () =>
+                  guardCsvDoubles(engine, csvRead(types), purpose, [], attempt === 0 ? (names) => refuseDuplicateCsvHeader(files, names, (f) => loadCsvDialect(engine, f), true) : undefined),
+                )
+              : csvRead(types);
+            try {
+              return await write(sql);
+            } catch (err) {
+              const stopped = lateIntegerFailure(err);
+              if (stopped && late.includes(stopped.column)) {
+                late = late.filter((c) => c !== stopped.column);
+                if (!stopped.whole) types = { ...types, [stopped.column]: 'DOUBLE' };
+                continue;
+              }
+              if (!guarded || guardedColumn(err) === undefined) throw err;
+              guarded = false;
+              types = { ...types, ...(await readingInputs(inputs, () => exactCsvIntegerTypes(engine, (t) => csvRead({ ...types, ...t }), purpose))) };
+            }
+          }
+        }
       } finally {
         engine.close();
       }
