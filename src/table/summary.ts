@@ -46,12 +46,16 @@ export function snapshotSummary(input: SummaryInput): SnapshotSummary {
   set('added-records', sum(data(input.added), (f) => f.record_count));
   set('added-files-size', sum(input.added, (f) => f.file_size_in_bytes));
   set('added-delete-files', posDeletes(input.added).length + eqDeletes(input.added).length);
+  set('added-position-delete-files', posDeletes(input.added).length);
+  set('added-equality-delete-files', eqDeletes(input.added).length);
   set('added-position-deletes', sum(posDeletes(input.added), (f) => f.record_count));
   set('added-equality-deletes', sum(eqDeletes(input.added), (f) => f.record_count));
   set('deleted-data-files', data(input.removed).length);
   set('deleted-records', sum(data(input.removed), (f) => f.record_count));
   set('removed-files-size', sum(input.removed, (f) => f.file_size_in_bytes));
   set('removed-delete-files', posDeletes(input.removed).length + eqDeletes(input.removed).length);
+  set('removed-position-delete-files', posDeletes(input.removed).length);
+  set('removed-equality-delete-files', eqDeletes(input.removed).length);
   set('removed-position-deletes', sum(posDeletes(input.removed), (f) => f.record_count));
   set('removed-equality-deletes', sum(eqDeletes(input.removed), (f) => f.record_count));
   const partitions = new Set([...input.added, ...input.removed].map((f) => partitionKey(f)));
