@@ -130,15 +130,16 @@ const LATE_PATTERN = /floe: CSV column ("(?:[^"\\]|\\.)*") holds (\S+), which is
 /**
  * `SELECT * REPLACE` items giving each column `lateIntegerColumns` found, read as DOUBLE, back
  * as BIGINT; a value that is not a whole number, or is 2^53 or more (the first rows held only
- * smaller ones), fails the statement naming the column, the value, the file (`fileColumn`) and
+ * smaller ones), fails the statement naming the column, the value, the file (`fileSql`: a
+ * literal when the read has one file, else its file-name column) and
  * what to declare. Nothing is rounded.
  */
-export function wholeIntegers(columns: readonly string[], fileColumn: string): string {
+export function wholeIntegers(columns: readonly string[], fileSql: string): string {
   return columns
     .map((n) => {
       const c = quoteIdent(n);
       const told = (what: string, whole: boolean) =>
-        `error(${quoteLiteral(`floe: CSV column ${JSON.stringify(n)} holds `)} || CAST(${c} AS VARCHAR) || ${quoteLiteral(`, which is ${what}, in `)} || ${quoteIdent(fileColumn)} || ${quoteLiteral(
+        `error(${quoteLiteral(`floe: CSV column ${JSON.stringify(n)} holds `)} || CAST(${c} AS VARCHAR) || ${quoteLiteral(`, which is ${what}, in `)} || ${fileSql} || ${quoteLiteral(
           `; it was typed long from the file's first ${SNIFFED_ROWS.toLocaleString('en-US')} rows. ${lateIntegerHint(n, whole)}`,
         )})`;
       return (
@@ -173,6 +174,8 @@ export function lateIntegerFailure(e: unknown): { column: string; value: string;
  */
 export function lateCsvRead(files: readonly string[], types: Readonly<Record<string, string>>, late: readonly string[]): string {
   if (late.length === 0) return fileSourceSql(files, { format: 'csv', types });
+  // One file is named by a literal: a file-name column costs a string per row.
+  if (files.length === 1) return `SELECT * REPLACE (${wholeIntegers(late, quoteLiteral(files[0]!))}) FROM (${fileSourceSql(files, { format: 'csv', types })})`;
   const read = fileSourceSql(files, { format: 'csv', types, filenameColumn: SOURCE_FILE_COLUMN });
-  return `SELECT * EXCLUDE (${quoteIdent(SOURCE_FILE_COLUMN)}) REPLACE (${wholeIntegers(late, SOURCE_FILE_COLUMN)}) FROM (${read})`;
+  return `SELECT * EXCLUDE (${quoteIdent(SOURCE_FILE_COLUMN)}) REPLACE (${wholeIntegers(late, quoteIdent(SOURCE_FILE_COLUMN))}) FROM (${read})`;
 }

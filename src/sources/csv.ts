@@ -70,7 +70,7 @@ export function csvSource(config: CsvConfig): Source {
         // Records up to 16 MiB, not DuckDB's 2 MB (a longer one is a reject), with a buffer that
         // fits a small file (ingest/csv-errors.ts maxLineOptionFor).
         const read = `read_csv(${quoteLiteral(f)}, ${[...options, maxLineOptionFor(f), ...(unsniffed?.get(f) ?? typesOption(typed))].join(', ')})`;
-        return asDouble.length === 0 ? `SELECT * FROM ${read}` : `SELECT * REPLACE (${wholeIntegers(asDouble, SOURCE_FILE_COLUMN)}) FROM ${read}`;
+        return asDouble.length === 0 ? `SELECT * FROM ${read}` : `SELECT * REPLACE (${wholeIntegers(asDouble, quoteLiteral(f))}) FROM ${read}`;
       };
       // Files with a header and no record leave the union when others have records, so that
       // their columns, all text to the sniffer, do not make the others' text (ingest/csv-header-only.ts).

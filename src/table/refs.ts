@@ -9,7 +9,7 @@ import { alreadyExists, FloeError, notFound, usageError } from '../errors.js';
 import type { Snapshot, SnapshotRef, TableMetadata } from '../iceberg/types.js';
 import { ancestry } from './ancestry.js';
 import { sameRef } from './apply.js';
-import { describeRefs, refByName, snapshotAsOf, snapshotById } from './snapshot-select.js';
+import { describeRefs, resolveSnapshot, snapshotAsOf, snapshotById } from './snapshot-select.js';
 import type { TableChange, TableRequirement, TableUpdate } from './updates.js';
 
 export const MAIN_BRANCH = 'main';
@@ -79,8 +79,15 @@ export function planRollback(metadata: TableMetadata, target: RollbackTarget, ta
   const history = ancestry(metadata, from);
   let to: Snapshot | undefined;
   if ('snapshotId' in target || 'ref' in target) {
-    const s = snapshotById(metadata, 'ref' in target ? refByName(metadata, target.ref, table)['snapshot-id'] : target.snapshotId, table, 'used');
+    const s = resolveSnapshot(metadata, 'ref' in target ? { kind: 'ref', name: target.ref } : { kind: 'id', snapshotId: target.snapshotId }, table, 'used').snapshot;
     if (!history.some((a) => a['snapshot-id'] === s['snapshot-id'])) {
+      const expired = historyCutBefore(history, s);
+      if (expired) {
+        throw usageError(`table ${table}: main's history before snapshot ${expired['snapshot-id']} has been expired (its parent ${expired['parent-snapshot-id']} is gone), so its ancestry cannot be followed back to snapshot ${s['snapshot-id']}; rollback only moves main back along the history it still has`, {
+          context: { table, snapshot: String(s['snapshot-id']) },
+          hint: `to make snapshot ${s['snapshot-id']} current anyway (this drops main's newer commits from main): floe snapshot branch ${table} main --snapshot ${s['snapshot-id']} --replace`,
+        });
+      }
       throw usageError(`table ${table}: snapshot ${s['snapshot-id']} is not an ancestor of the current snapshot ${from}; rollback only moves main back along its history`, {
         context: { table, snapshot: String(s['snapshot-id']) },
         hint: `to read it, create a branch there: floe snapshot branch ${table} <name> --snapshot ${s['snapshot-id']}; to make it current anyway (say, to undo a rollback): floe snapshot branch ${table} main --snapshot ${s['snapshot-id']} --replace`,
@@ -100,6 +107,19 @@ export function planRollback(metadata: TableMetadata, target: RollbackTarget, ta
   const updates: TableUpdate[] =
     to['snapshot-id'] === from ? [] : [{ action: 'set-snapshot-ref', 'ref-name': MAIN_BRANCH, type: 'branch', 'snapshot-id': to['snapshot-id'], ...retention(metadata.refs[MAIN_BRANCH]) }];
   return { from, to, change: { requirements: [uuid(metadata), guard(metadata, MAIN_BRANCH)], updates } };
+}
+
+/**
+ * Where main's retained history ends at a parent that has been expired and `target` was
+ * committed before that point, the oldest retained ancestor: `target` may have been in main's
+ * history, but the parent links that would show it are gone (Iceberg Java refuses the rollback
+ * too). Undefined when the history is whole or `target` is newer than where it was cut.
+ */
+function historyCutBefore(history: readonly Snapshot[], target: Snapshot): Snapshot | undefined {
+  const oldest = history[history.length - 1];
+  const parent = oldest?.['parent-snapshot-id'];
+  if (oldest === undefined || parent === undefined || parent === null) return undefined;
+  return target['timestamp-ms'] <= oldest['timestamp-ms'] ? oldest : undefined;
 }
 
 /**
@@ -138,17 +158,19 @@ function refMoved(table: string, ref: string, was: bigint | null, now: bigint | 
 function fastForwardTarget(metadata: TableMetadata, req: RefRequest, existing: SnapshotRef | undefined, table: string): bigint {
   const from = req.name;
   const to = req.fastForwardTo!;
-  if (snapshotGiven(req) || req.replace) throw usageError(`--fast-forward takes no --snapshot, --as-of or --replace: it moves branch '${from}' to the head of '${to}'`, { context: { table, ref: from } });
+  if (snapshotGiven(req) || req.replace) throw usageError(`table ${table}: --fast-forward takes no --snapshot, --as-of or --replace: it moves branch '${from}' to the head of '${to}'`, { context: { table, ref: from } });
   if (!existing) throw notFound(`table ${table} has no branch named '${from}' to fast-forward`, { context: { table, ref: from }, hint: describeRefs(metadata) });
   if (existing.type !== 'branch') throw usageError(`table ${table}: '${from}' is a tag; only a branch can be fast-forwarded`, { context: { table, ref: from } });
-  const source = metadata.refs[to];
   // A snapshot id publishes a snapshot no ref holds: the one a run whose checks failed staged
-  // (write-audit-publish), once its data is fixed or accepted. A ref of that name wins.
-  const staged = !source && /^\d+$/.test(to) ? metadata.snapshots.find((s) => String(s['snapshot-id']) === to) : undefined;
-  if (!source && !staged) {
-    throw notFound(`table ${table} has no branch or tag named '${to}'${/^\d+$/.test(to) ? ` and no snapshot ${to}` : ''}`, { context: { table, ref: to }, hint: describeRefs(metadata) });
+  // (write-audit-publish), once its data is fixed or accepted. Digits are resolved as every
+  // --snapshot is: a snapshot id first, then a ref of that name.
+  const digits = /^\d+$/.test(to);
+  if (!metadata.refs[to] && !(digits && metadata.snapshots.some((s) => String(s['snapshot-id']) === to))) {
+    throw notFound(`table ${table} has no branch or tag named '${to}'${digits ? ` and no snapshot ${to}` : ''}`, { context: { table, ref: to }, hint: describeRefs(metadata) });
   }
-  const target = source ? source['snapshot-id'] : staged!['snapshot-id'];
+  const staged = digits ? metadata.snapshots.find((s) => String(s['snapshot-id']) === to) : undefined;
+  const { snapshot, ref: source } = staged ? { snapshot: staged, ref: undefined } : resolveSnapshot(metadata, { kind: 'ref', name: to }, table, 'used');
+  const target = snapshot['snapshot-id'];
   if (source && req.expectedFastForwardTarget !== undefined && target !== req.expectedFastForwardTarget) {
     throw refMoved(table, `${source.type} '${to}'`, req.expectedFastForwardTarget, target, `fast-forward '${from}' to it`);
   }
@@ -243,9 +265,10 @@ function requestedSnapshot(metadata: TableMetadata, req: RefRequest, table: stri
   if ([req.snapshotId, req.snapshotRef, req.asOfMs].filter((v) => v !== undefined).length > 1) {
     throw usageError(`give one of --snapshot or --as-of for table ${table}'s ${req.name}`, { context: { table, ref: req.name } });
   }
-  if (req.snapshotRef !== undefined) return refByName(metadata, req.snapshotRef, table)['snapshot-id'];
+  if (req.snapshotRef !== undefined) return resolveSnapshot(metadata, { kind: 'ref', name: req.snapshotRef }, table, 'used').snapshot['snapshot-id'];
   if (req.asOfMs !== undefined) return snapshotAsOf(metadata, req.asOfMs, table)['snapshot-id'];
-  return req.snapshotId;
+  if (req.snapshotId !== undefined) return resolveSnapshot(metadata, { kind: 'id', snapshotId: req.snapshotId }, table, 'used').snapshot['snapshot-id'];
+  return undefined;
 }
 
 /** Creates, moves, updates or drops a tag (`type: 'tag'`) or branch (`type: 'branch'`). */
@@ -270,7 +293,7 @@ export function planRef(metadata: TableMetadata, type: 'tag' | 'branch', req: Re
   if (req.drop) {
     if (name === MAIN_BRANCH) throw usageError(`table ${table}: the main branch cannot be dropped`, { context: { table, ref: name } });
     if (snapshotGiven(req) || req.replace || retentionGiven || req.fastForwardTo !== undefined) {
-      throw usageError(`--drop takes no --snapshot, --as-of, --replace, --fast-forward or retention options`, { context: { table, ref: name } });
+      throw usageError(`table ${table}: --drop takes no --snapshot, --as-of, --replace, --fast-forward or retention options (it removes ${type} '${name}')`, { context: { table, ref: name } });
     }
     if (!existing) {
       throw notFound(`table ${table} has no ${type} named '${name}'`, { context: { table, ref: name }, hint: describeRefs(metadata) });

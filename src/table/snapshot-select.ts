@@ -4,7 +4,8 @@
  * - The current snapshot (no selector) is read with the table's current schema, so a column
  *   added or renamed since the last write shows up at once (spec: "Column Projection" —
  *   columns are resolved by field id, so old files read fine under the new schema).
- * - `--snapshot` takes a snapshot id or, when not a number, a branch or tag name.
+ * - `--snapshot` takes a snapshot id or, when not a number, a branch or tag name; digits no
+ *   snapshot has as its id name a ref of that name (resolveSnapshot, for every command).
  * - Time travel by snapshot id, by `--as-of` time or by tag reads with the schema the snapshot
  *   was written with (`schema-id` on the snapshot; spec: "Snapshots"), as Iceberg Java does:
  *   the rows looked like that then. A v1 snapshot without `schema-id` falls back to the
@@ -103,27 +104,41 @@ export function selectSnapshot(metadata: TableMetadata, selector: SnapshotSelect
       if (id === null) return { snapshot: null, schema: current, timeTravel: false };
       return { snapshot: snapshotById(metadata, id, table), schema: current, timeTravel: false };
     }
-    case 'id': {
-      // Digits are a snapshot id first; a ref named with digits only (other engines allow
-      // one) is read when no snapshot has that id, rather than being unreachable.
-      const named = String(selector.snapshotId);
-      if (!metadata.snapshots.some((s) => s['snapshot-id'] === selector.snapshotId) && metadata.refs[named]) {
-        return selectSnapshot(metadata, { kind: 'ref', name: named }, table);
-      }
-      const snapshot = snapshotById(metadata, selector.snapshotId, table);
+    case 'id':
+    case 'ref': {
+      const { snapshot, ref } = resolveSnapshot(metadata, selector, table);
+      // A branch is read with the current schema (the one its next commit uses); main is the live table.
+      if (ref?.type === 'branch') return { snapshot, schema: current, timeTravel: ref.name !== 'main' };
       return { snapshot, schema: snapshotSchema(metadata, snapshot, table), timeTravel: true };
     }
     case 'as-of': {
       const snapshot = snapshotAsOf(metadata, selector.timestampMs, table);
       return { snapshot, schema: snapshotSchema(metadata, snapshot, table), timeTravel: true };
     }
-    case 'ref': {
-      const ref = refByName(metadata, selector.name, table);
-      const snapshot = snapshotById(metadata, ref['snapshot-id'], table);
-      if (ref.type === 'branch') return { snapshot, schema: current, timeTravel: selector.name !== 'main' };
-      return { snapshot, schema: snapshotSchema(metadata, snapshot, table), timeTravel: true };
-    }
   }
+}
+
+/**
+ * The snapshot a selector names, for every command that takes one (`floe query --snapshot`,
+ * `snapshot rollback --to-snapshot`, `snapshot tag|branch --snapshot`): digits are a snapshot id
+ * first; a ref named with digits only (other engines allow one) is taken when no snapshot has
+ * that id, rather than being unreachable; other text names a tag or branch. `ref` is set when
+ * a ref was taken. Neither: not found, naming the table.
+ */
+export function resolveSnapshot(
+  metadata: TableMetadata,
+  selector: { kind: 'id'; snapshotId: bigint } | { kind: 'ref'; name: string },
+  table: string,
+  use: 'read' | 'used' = 'read',
+): { snapshot: Snapshot; ref?: SnapshotRef & { name: string } } {
+  if (selector.kind === 'id') {
+    const named = String(selector.snapshotId);
+    const byId = metadata.snapshots.find((s) => s['snapshot-id'] === selector.snapshotId);
+    if (byId || !metadata.refs[named]) return { snapshot: byId ?? snapshotById(metadata, selector.snapshotId, table, use) };
+    return resolveSnapshot(metadata, { kind: 'ref', name: named }, table, use);
+  }
+  const ref = refByName(metadata, selector.name, table);
+  return { snapshot: snapshotById(metadata, ref['snapshot-id'], table, use), ref: { ...ref, name: selector.name } };
 }
 
 /** The tag or branch `name`; not found (listing the table's refs) when the table has none of that name. */

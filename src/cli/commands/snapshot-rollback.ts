@@ -18,12 +18,15 @@ interface RollbackCliOptions {
   json?: boolean;
 }
 
-function target(opts: RollbackCliOptions): RollbackTarget {
-  if ((opts.toSnapshot === undefined) === (opts.toTime === undefined)) throw usageError('give exactly one of --to-snapshot ID or --to-time TIME');
+function target(opts: RollbackCliOptions, table: string): RollbackTarget {
+  if ((opts.toSnapshot === undefined) === (opts.toTime === undefined)) {
+    throw usageError(`table ${table}: give exactly one of --to-snapshot ID or --to-time TIME`, { context: { table } });
+  }
   if (opts.toSnapshot !== undefined) {
-    // Digits are a snapshot id; anything else names a tag or branch (as floe query --snapshot reads it).
+    // Digits are a snapshot id (or, when no snapshot has that id, a ref so named: planRollback);
+    // anything else names a tag or branch (as floe query --snapshot reads it).
     if (!/^\s*\d+\s*$/.test(opts.toSnapshot)) {
-      if (opts.toSnapshot.trim() === '') throw usageError('--to-snapshot needs a snapshot id, a tag or a branch name');
+      if (opts.toSnapshot.trim() === '') throw usageError(`table ${table}: --to-snapshot needs a snapshot id, a tag or a branch name`, { context: { table } });
       return { ref: opts.toSnapshot.trim() };
     }
     return { snapshotId: snapshotIdOption('--to-snapshot', opts.toSnapshot)! };
@@ -76,7 +79,7 @@ export default async function snapshotRollback(tableName: string, opts: Rollback
     // With --json, a failure ends stdout with an end event (status error, kind), as other commands do.
     const { plan, metadataLocation } = await (async () => {
       const id = parseTableIdentifier(tableName);
-      const to = target(opts);
+      const to = target(opts, tableName);
       return withProject(globalsOf(cmd), ({ catalog, io }) =>
         commitPlanned(catalog, io, id, rollbackPlanner(to, tableName), {}, (t, p) => refuseMissingManifestList(t, p.to, tableName, `roll back to snapshot ${p.to['snapshot-id']}`, 'main stays where it is')),
       );
