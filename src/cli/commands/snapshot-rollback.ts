@@ -51,11 +51,11 @@ function noHistoryRefused(t: LoadedTable, to: RollbackTarget, table: string): Ta
  * The rollback as planned on each commit attempt. A retry keeps the first plan's starting
  * point: if another writer moved main meanwhile, the rollback fails (exit 1) instead of
  * dropping that writer's snapshot from main. It keeps the first plan's target too: a tag
- * moved meanwhile does not change where main goes.
+ * (or a ref named with digits) moved meanwhile does not change where main goes.
  */
 export function rollbackPlanner(to: RollbackTarget, table: string): (t: LoadedTable, first?: RollbackPlan) => RollbackPlan {
   return (t, first) => {
-    const pinned: RollbackTarget = first && 'ref' in to ? { snapshotId: first.to['snapshot-id'] } : to;
+    const pinned: RollbackTarget = first && !('timestampMs' in to) ? { snapshotId: first.to['snapshot-id'] } : to;
     return withWatermarks(t.metadata, planRollback(noHistoryRefused(t, pinned, table), pinned, table, first?.from));
   };
 }
