@@ -13,6 +13,7 @@
  * digits, else as text (each number as written). `floe load` reads again with those types; a
  * csv pipeline fails, naming the column and the type to declare in its source's `columns:`.
  */
+import { stat } from 'node:fs/promises';
 import type { Engine } from '../engine/duckdb.js';
 import { quoteIdent, quoteLiteral } from '../engine/sql.js';
 import { SOURCE_FILE_COLUMN } from '../sources/source.js';
@@ -95,7 +96,12 @@ export async function exactCsvIntegerTypes(engine: Engine, read: (types: Readonl
 /** The rows DuckDB's CSV sniffer types a file's columns from (its default `sample_size`). */
 export const SNIFFED_ROWS = 20_480;
 /** A file this size or smaller has fewer records than the sniffer samples: each takes at least two bytes. */
-export const SNIFFED_WHOLE_BYTES = 2 * SNIFFED_ROWS;
+const SNIFFED_WHOLE_BYTES = 2 * SNIFFED_ROWS;
+
+/** Whether a CSV file may hold records past the sniffer's sample (a file that cannot be stat'ed counts as no). */
+export async function outgrowsSniff(file: string): Promise<boolean> {
+  return stat(file).then((s) => s.size > SNIFFED_WHOLE_BYTES, () => false);
+}
 
 /**
  * Columns a CSV file's sniffer typed BIGINT from its first 20,480 rows, to read as DOUBLE and
@@ -125,6 +131,8 @@ export async function lateIntegerColumns(engine: Engine, reader: string, exclude
   }
 }
 
+/** What a late value is, in wholeIntegers' error and the message that tells it: `whole`, an integer of 2^53 or more. */
+export const lateWhat = (whole: boolean) => (whole ? '2^53 or more' : 'not a whole number');
 const LATE_PATTERN = /floe: CSV column ("(?:[^"\\]|\\.)*") holds (\S+), which is (not a whole number|2\^53 or more), in (.+?); it was typed long/;
 
 /**
@@ -138,13 +146,13 @@ export function wholeIntegers(columns: readonly string[], fileSql: string): stri
   return columns
     .map((n) => {
       const c = quoteIdent(n);
-      const told = (what: string, whole: boolean) =>
-        `error(${quoteLiteral(`floe: CSV column ${JSON.stringify(n)} holds `)} || CAST(${c} AS VARCHAR) || ${quoteLiteral(`, which is ${what}, in `)} || ${fileSql} || ${quoteLiteral(
+      const told = (whole: boolean) =>
+        `error(${quoteLiteral(`floe: CSV column ${JSON.stringify(n)} holds `)} || CAST(${c} AS VARCHAR) || ${quoteLiteral(`, which is ${lateWhat(whole)}, in `)} || ${fileSql} || ${quoteLiteral(
           `; it was typed long from the file's first ${SNIFFED_ROWS.toLocaleString('en-US')} rows. ${lateIntegerHint(n, whole)}`,
         )})`;
       return (
         `CASE WHEN ${c} IS NULL THEN NULL WHEN ${c} = trunc(${c}) AND ${c} < ${DOUBLE_EXACT_LIMIT} AND ${c} > -${DOUBLE_EXACT_LIMIT} THEN CAST(${c} AS BIGINT) ` +
-        `WHEN isfinite(${c}) AND ${c} = trunc(${c}) THEN ${told('2^53 or more', true)} ELSE ${told('not a whole number', false)} END AS ${c}`
+        `WHEN isfinite(${c}) AND ${c} = trunc(${c}) THEN ${told(true)} ELSE ${told(false)} END AS ${c}`
       );
     })
     .join(', ');
@@ -163,16 +171,17 @@ export function lateIntegerHint(column: string, whole: boolean): string {
 export function lateIntegerFailure(e: unknown): { column: string; value: string; file: string; whole: boolean } | undefined {
   for (let x: unknown = e; x instanceof Error; x = x.cause) {
     const m = LATE_PATTERN.exec(x.message);
-    if (m) return { column: JSON.parse(m[1]!) as string, value: m[2]!, file: m[4]!, whole: m[3] !== 'not a whole number' };
+    if (m) return { column: JSON.parse(m[1]!) as string, value: m[2]!, file: m[4]!, whole: m[3] === lateWhat(true) };
   }
   return undefined;
 }
 
 /**
- * `floe load`'s read of CSV `files` with the reader's `types`, where the `late` columns (given
- * as DOUBLE in `types`) are made whole again by `wholeIntegers`.
+ * `floe load`'s read of CSV `files` with the reader's `types`, where the `late` columns are
+ * read as DOUBLE and made whole again by `wholeIntegers`.
  */
-export function lateCsvRead(files: readonly string[], types: Readonly<Record<string, string>>, late: readonly string[]): string {
+export function lateCsvRead(files: readonly string[], given: Readonly<Record<string, string>>, late: readonly string[]): string {
+  const types = { ...given, ...Object.fromEntries(late.map((c) => [c, 'DOUBLE'])) };
   if (late.length === 0) return fileSourceSql(files, { format: 'csv', types });
   // One file is named by a literal: a file-name column costs a string per row.
   if (files.length === 1) return `SELECT * REPLACE (${wholeIntegers(late, quoteLiteral(files[0]!))}) FROM (${fileSourceSql(files, { format: 'csv', types })})`;

@@ -42,9 +42,16 @@ export async function loadCsvDialect(engine: Engine, file: string): Promise<CsvD
   return { ...d, delimiter: given(r?.d) ?? d.delimiter, quote, escape: given(r?.e) ?? quote };
 }
 
-/** The physical line `pick` selects from a file's line map (csv-lines.ts), by one pass over the file. */
-export async function csvLineOf(engine: Engine, file: string, d: CsvDialect, pick: (views: ReturnType<typeof csvLineViews>) => string, what: string): Promise<number | undefined> {
-  const views = csvLineViews([file], d, true, (prefix) => engine.uniqueName(prefix));
+/** The physical line `pick` selects from a file's line map (csv-lines.ts), by one pass over the file; `header`: the file's first record is a header. */
+export async function csvLineOf(
+  engine: Engine,
+  file: string,
+  d: CsvDialect,
+  pick: (views: ReturnType<typeof csvLineViews>) => string,
+  what: string,
+  header = true,
+): Promise<number | undefined> {
+  const views = csvLineViews([file], d, header, (prefix) => engine.uniqueName(prefix));
   for (const [name, sql] of views.views) await engine.run(`CREATE TEMP VIEW ${quoteIdent(name)} AS ${sql}`, `map the lines of ${file}`);
   const line = Number((await engine.all(`SELECT ${pick(views)} AS line`, what))[0]?.line);
   return Number.isSafeInteger(line) ? line : undefined;

@@ -96,7 +96,7 @@ export class StageCache {
     this.maxBytes = o.maxBytes;
     this.graceMs = o.graceMs ?? 60_000;
     this.now = o.now ?? Date.now;
-    this.dir = scratchDirSync('floe-stage-', o.parentDir);
+    this.dir = scratchDirSync('floe-stage-', { parent: o.parentDir });
     removeAtExit(this.dir);
   }
 

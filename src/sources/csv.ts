@@ -4,12 +4,11 @@
  * quarantines them (TECH-NOTES: the reject tables are per connection and accumulate across
  * scans, so each extraction names its own pair and the rejects view is DISTINCT).
  */
-import { stat } from 'node:fs/promises';
 import { duckdbTypeSql } from '../engine/types.js';
 import { FloeError, sourceError } from '../errors.js';
 import { openEngine } from '../engine/duckdb.js';
-import { type CsvDialect, explainReadFailure, refuseEmptyCsv, refuseUtf16Csv } from '../ingest/explain-read.js';
-import { guardCsvDoubles, lateIntegerColumns, lateIntegerFailure, lateIntegerHint, SNIFFED_ROWS, SNIFFED_WHOLE_BYTES, wholeIntegers } from '../ingest/csv-integers.js';
+import { type CsvDialect, csvLineOf, explainReadFailure, refuseEmptyCsv, refuseUtf16Csv } from '../ingest/explain-read.js';
+import { guardCsvDoubles, lateIntegerColumns, lateIntegerFailure, lateIntegerHint, lateWhat, outgrowsSniff, SNIFFED_ROWS, wholeIntegers } from '../ingest/csv-integers.js';
 import { refuseDuplicateCsvHeader } from '../ingest/csv-header.js';
 import { headerOnlyStandIn, isHeaderOnlyCsv } from '../ingest/csv-header-only.js';
 import { floeCsvError, isLineTooLong, MAX_LINE_OPTION, maxLineOptionFor, UNICODE_REASON } from '../ingest/csv-errors.js';
@@ -130,7 +129,7 @@ export function csvSource(config: CsvConfig): Source {
         const out = new Map<string, string[]>();
         const purpose = `read the CSV files of pipeline ${ctx.pipeline}`;
         for (const f of expanded) {
-          if (standIns.has(f) || (await stat(f).then((s) => s.size, () => Infinity)) <= SNIFFED_WHOLE_BYTES) continue;
+          if (standIns.has(f) || !(await outgrowsSniff(f))) continue;
           const sampler = `SELECT * FROM read_csv(${quoteLiteral(f)}, ${[...dialectOptions, maxLineOptionFor(f), ...typesOption([...types, ...unified])].join(', ')})`;
           const cols = await lateIntegerColumns(ctx.engine, sampler, types.map(([c]) => c), purpose);
           if (cols.length > 0) out.set(f, cols);
@@ -247,7 +246,7 @@ export function csvSource(config: CsvConfig): Source {
         const late = lateIntegerFailure(e);
         if (!late || !expanded.includes(late.file)) return e;
         const line = await lateIntegerLine(late).catch(() => undefined);
-        const what = `CSV column ${JSON.stringify(late.column)} holds ${late.value}, which is ${late.whole ? '2^53 or more' : 'not a whole number'}`;
+        const what = `CSV column ${JSON.stringify(late.column)} holds ${late.value}, which is ${lateWhat(late.whole)}`;
         return sourceError(`${late.file}${line !== undefined ? `:${line}` : ''}: ${what}; the column was typed long from the file's first ${SNIFFED_ROWS.toLocaleString('en-US')} rows`, {
           cause: e,
           context: { pipeline: ctx.pipeline, file: late.file, ...(line !== undefined ? { line } : {}), column: late.column },
@@ -265,10 +264,7 @@ export function csvSource(config: CsvConfig): Source {
             `find the line of ${late.file} holding ${late.value}`,
           );
           if (rows.length === 0) return undefined;
-          const views = csvLineViews([late.file], dialect, config.header, (prefix) => engine.uniqueName(prefix));
-          for (const [name, sql] of views.views) await engine.run(`CREATE TEMP VIEW ${quoteIdent(name)} AS ${sql}`, `map the lines of ${late.file}`);
-          const line = Number((await engine.all(`SELECT ${views.lineOfRecord(String(rows[0]!.k))} AS line`, `find the line of ${late.file} holding ${late.value}`))[0]?.line);
-          return Number.isSafeInteger(line) ? line : undefined;
+          return await csvLineOf(engine, late.file, dialect, (views) => views.lineOfRecord(String(rows[0]!.k)), `find the line of ${late.file} holding ${late.value}`, config.header);
         } finally {
           engine.close();
         }

@@ -383,15 +383,17 @@ export async function scanJsonLines(
           continue;
         }
       }
-      if (value !== null && typeof value === 'object' && !Array.isArray(value) && SURROGATE_ESCAPE.test(text)) {
+      const isRecord = value !== null && typeof value === 'object' && !Array.isArray(value);
+      // JSON.parse, like DuckDB's reader, makes `1e400` Infinity: stored so, without a word.
+      const overflow = isRecord && OVERFLOW_HINT.test(text) ? beyondDouble(value) : undefined;
+      if (isRecord && SURROGATE_ESCAPE.test(text)) {
         // JSON.parse takes a lone surrogate escape (`"\ud800"`); DuckDB's reader refuses the
         // whole read over it, naming another line. Lines with such escapes go to json_valid.
         unsure.push({ line, text });
-      } else if (value !== null && typeof value === 'object' && !Array.isArray(value) && OVERFLOW_HINT.test(text) && beyondDouble(value) !== undefined) {
-        // JSON.parse, like DuckDB's reader, makes `1e400` Infinity: stored so, without a word.
-        rejects.push({ line, raw: clip(text), reason: `the number at ${beyondDouble(value)} is beyond a double's range (about ±1.8e308)` });
+      } else if (overflow !== undefined) {
+        rejects.push({ line, raw: clip(text), reason: `the number at ${overflow} is beyond a double's range (about ±1.8e308)` });
         gap(line);
-      } else if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+      } else if (isRecord) {
         records++;
         if (!needsFullSample) needsFullSample = shape.add(value as Record<string, unknown>, records);
         if (!longDigits) longDigits = mayHoldLongInteger(text);

@@ -22,12 +22,12 @@
  */
 import { once } from 'node:events';
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Client } from 'pg';
 import { FloeError } from '../errors.js';
 import { quoteIdent, quoteLiteral } from '../engine/sql.js';
+import { scratchDir } from '../io/scratch-dir.js';
 import type { SourceContext } from './source.js';
 import { type ColumnPlan, decimalTypeParts } from './sql-types.js';
 
@@ -171,14 +171,10 @@ export async function copyIntoStage(
   await ctx.engine.run(`CREATE TEMP TABLE ${table} (${ddl})`, `create the staging table of pipeline ${ctx.pipeline}`, { kind: 'internal' });
   let dir: string;
   try {
-    dir = await mkdtemp(join(tmpdir(), 'floe-pg-'));
+    dir = await scratchDir('floe-pg-', { what: 'a COPY spool folder', pipeline: ctx.pipeline });
   } catch (e) {
     await ctx.engine.run(`DROP TABLE IF EXISTS ${table}`, 'drop the staging table').catch(() => undefined);
-    throw new FloeError('io', `pipeline ${ctx.pipeline}: could not create a COPY spool folder in ${tmpdir()}: ${(e as Error).message}`, {
-      cause: e,
-      hint: 'point TMPDIR at a writable folder',
-      context: { pipeline: ctx.pipeline, file: tmpdir() },
-    });
+    throw e;
   }
   let failure: string | undefined;
   let rows = 0;

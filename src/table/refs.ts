@@ -165,10 +165,10 @@ function fastForwardTarget(metadata: TableMetadata, req: RefRequest, existing: S
   // (write-audit-publish), once its data is fixed or accepted. Digits are resolved as every
   // --snapshot is: a snapshot id first, then a ref of that name.
   const digits = /^\d+$/.test(to);
-  if (!metadata.refs[to] && !(digits && metadata.snapshots.some((s) => String(s['snapshot-id']) === to))) {
+  const staged = digits ? metadata.snapshots.find((s) => String(s['snapshot-id']) === to) : undefined;
+  if (!staged && !metadata.refs[to]) {
     throw notFound(`table ${table} has no branch or tag named '${to}'${digits ? ` and no snapshot ${to}` : ''}`, { context: { table, ref: to }, hint: describeRefs(metadata) });
   }
-  const staged = digits ? metadata.snapshots.find((s) => String(s['snapshot-id']) === to) : undefined;
   const { snapshot, ref: source } = staged ? { snapshot: staged, ref: undefined } : resolveSnapshot(metadata, { kind: 'ref', name: to }, table, 'used');
   const target = snapshot['snapshot-id'];
   if (source && req.expectedFastForwardTarget !== undefined && target !== req.expectedFastForwardTarget) {

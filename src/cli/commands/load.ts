@@ -3,7 +3,6 @@
  * The ad-hoc path: CSV, JSONL, JSON or Parquet files into a table, created from the files'
  * schema when it does not exist. The files are read by DuckDB; no row passes through JS.
  */
-import { stat } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { parseTableIdentifier } from '../../catalog/identifier.js';
 import type { Catalog } from '../../catalog/catalog.js';
@@ -13,7 +12,7 @@ import { type Engine, openEngine } from '../../engine/duckdb.js';
 import { explainReadFailure, expandGlobs, loadCsvDialect, refuseEmptyCsv } from '../../ingest/explain-read.js';
 import { detectFormat, fileSourceSql, refuseMixedDelimiters, refuseOtherDelimiter, resolveFiles, type FileFormat } from '../../ingest/file-source.js';
 import { withValueLine } from '../../ingest/load-lines.js';
-import { exactCsvIntegerTypes, guardCsvDoubles, guardedColumn, lateCsvRead, lateIntegerColumns, lateIntegerFailure, SNIFFED_WHOLE_BYTES } from '../../ingest/csv-integers.js';
+import { exactCsvIntegerTypes, guardCsvDoubles, guardedColumn, lateCsvRead, lateIntegerColumns, lateIntegerFailure, outgrowsSniff } from '../../ingest/csv-integers.js';
 import { refuseDuplicateCsvHeader } from '../../ingest/csv-header.js';
 import { floeCsvError } from '../../ingest/csv-errors.js';
 import { aboutInputColumns, aboutInputs, readingInputs } from '../../ingest/input-errors.js';
@@ -192,11 +191,11 @@ export default async function load(tableName: string, files: string[], opts: Loa
          */
         async function writeCsv() {
           let types: Record<string, string> = {};
-          const big = await Promise.all(files.map((f) => stat(f).then((st) => st.size > SNIFFED_WHOLE_BYTES, () => false)));
+          const big = await Promise.all(files.map(outgrowsSniff));
           let late = big.some(Boolean) ? await readingInputs(inputs, () => lateIntegerColumns(engine, read, [], purpose)) : [];
           let guarded = true;
           for (let attempt = 0; ; attempt++) {
-            const csvRead = (t: Readonly<Record<string, string>>) => lateCsvRead(files, { ...t, ...Object.fromEntries(late.map((c) => [c, 'DOUBLE'])) }, late);
+            const csvRead = (t: Readonly<Record<string, string>>) => lateCsvRead(files, t, late);
             const sql = guarded
               ? await readingInputs(inputs, () =>
                   guardCsvDoubles(engine, csvRead(types), purpose, [], attempt === 0 ? (names) => refuseDuplicateCsvHeader(files, names, (f) => loadCsvDialect(engine, f), true) : undefined),
