@@ -126,10 +126,37 @@ export interface WriteTableResult {
 }
 
 export async function writeTable(o: WriteTableOptions): Promise<WriteTableResult> {
+  try {
+    return await writeOnce(o);
+  } catch (e) {
+    // Another writer created the table, laid out otherwise, while this one wrote its files for
+    // a table of its own: they are deleted, and the rows are written again to the table that
+    // now exists, as if this write had started after it (schema evolution, its folder).
+    if (!(e instanceof CreatedMeanwhile)) throw e;
+    return await writeOnce(o);
+  }
+}
+
+async function writeOnce(o: WriteTableOptions): Promise<WriteTableResult> {
   const plan = await planWrite(o);
   const result = await writeAndCommit(o, plan.table, plan.write, plan.pendingCreate);
   const { joinedConcurrentCreate, layoutChanges, ...written } = result;
   return { ...written, created: plan.created && !joinedConcurrentCreate, schemaChanges: [...plan.schemaChanges(result.files), ...layoutChanges] };
+}
+
+/**
+ * An append that would have created its table lost the create to another writer whose table
+ * is laid out otherwise (another folder, schema, spec or sort order) than the files this one
+ * wrote: writeTable writes again. Its message stands when it reaches a caller that cannot.
+ */
+class CreatedMeanwhile extends FloeError {
+  constructor(name: string, cause: unknown) {
+    super('conflict', `${name} was created by another writer while this one wrote, laid out otherwise; nothing was committed`, {
+      cause,
+      context: { table: name },
+      hint: 'Run again: it will append to the new table.',
+    });
+  }
 }
 
 /**
@@ -402,10 +429,13 @@ export async function writeAndCommit(
           committed = await createTable(o.catalog, o.io, o.id, { requirements: pendingCreate.requirements, updates: [...pendingCreate.updates, ...first.updates] });
         } catch (e) {
           // Several appends created the same new table at once: the losers append to the
-          // winner's table when it has exactly the layout their files were written for.
+          // winner's table when it has exactly the layout their files were written for, and
+          // write again (writeTable) when it has not.
           const appending = e instanceof FloeError && e.kind === 'already-exists' && w.operation === 'append' && !w.replaceAll;
           const theirs = appending ? await loadTable(o.catalog, o.io, o.id).catch(() => undefined) : undefined;
-          if (!theirs || !sameNewTableLayout(theirs.metadata, m)) throw e;
+          if (!theirs) throw e;
+          // Another folder, too: this one saw the winner's metadata file before its catalog entry (new-table.ts).
+          if (!sameNewTableLayout(theirs.metadata, m)) throw new CreatedMeanwhile(name, e);
           const unused = metadataFiles.splice(0);
           const r = await commitTable(o.catalog, o.io, o.id, build, o.events);
           attempts = 1 + r.attempts;

@@ -154,14 +154,33 @@ describe('verifying a swap whose answer was lost, after other writers moved on',
   });
 });
 
-/** The real catalog, telling every writer that the table does not exist yet. */
-const tableLooksNew = (): Catalog =>
-  new Proxy(ws.catalog, {
+/**
+ * The real catalog, telling the writer once that the table does not exist yet (it looked
+ * before the other writer created it). With `entryLate`, it also finds no entry once when it
+ * asks who owns the metadata in the table's default folder (its entry, then any entry in that
+ * folder): it saw the other writer's
+ * metadata file before that writer's catalog entry (table/new-table.ts).
+ */
+const tableLooksNew = (o: { entryLate?: boolean } = {}): Catalog => {
+  let exists = false;
+  let entry = !o.entryLate;
+  return new Proxy(ws.catalog, {
     get(target, prop, receiver) {
-      if (prop === 'tableExists') return async () => false;
+      if (prop === 'tableExists' && !exists) {
+        exists = true;
+        return async () => false;
+      }
+      if (prop === 'getTable' && !entry) {
+        return async (t: { namespace: string[]; name: string }) => Promise.reject(new FloeError('not-found', `table ${t.namespace.join('.')}.${t.name} does not exist`));
+      }
+      if (prop === 'isTableFolder' && !entry) {
+        entry = true;
+        return async () => false;
+      }
       return Reflect.get(target, prop, receiver);
     },
   });
+};
 
 describe('two appends creating the same new table', () => {
   it('the one that finds the table created meanwhile appends to it', async () => {
@@ -181,16 +200,33 @@ describe('two appends creating the same new table', () => {
     expect(readdirSync(join(ws.dir, 'cs', 'd', 'metadata')).filter((f) => f.startsWith('snap-'))).toHaveLength(2);
   });
 
-  it('a different layout is not joined: the loser fails with a conflict and leaves nothing', async () => {
+  it('a different layout is not joined: the loser writes again to the created table, as if it had started after it', async () => {
     await write(ws.catalog, 'e', 1);
     const late = tableLooksNew();
+    // Its column is not in the created table: the error a later write gets, and nothing is left.
     const e = await writeTable({ catalog: late, io, engine: ws.engine, id: id('e'), selectSql: `SELECT 'x' AS other`, mode: 'append', warehouse: ws.dir }).then(
       () => undefined,
       (x: unknown) => x as FloeError,
     );
-    expect(e?.kind).toBe('conflict');
-    expect(e?.message).toMatch(/created by another writer/);
+    expect(e?.kind).toBe('schema');
+    expect(e?.message).toMatch(/cs\.e.*"other"/);
     expect((await loadTable(ws.catalog, io, id('e'))).metadata.snapshots).toHaveLength(1);
     expect(readdirSync(join(ws.dir, 'cs', 'e', 'data')).filter((f) => f.endsWith('.parquet'))).toHaveLength(1);
+  });
+
+  it('one that saw the metadata file before the catalog entry wrote to another folder: it writes again to the created table', async () => {
+    await write(ws.catalog, 'k', 1);
+    const second = await write(tableLooksNew({ entryLate: true }), 'k', 2);
+    expect(second.created).toBe(false);
+    const t = await loadTable(ws.catalog, io, id('k'));
+    expect(t.metadata.location).toBe(join(ws.dir, 'cs', 'k'));
+    expect(t.metadata.snapshots).toHaveLength(2);
+    expect(t.metadata['current-snapshot-id']).toBe(second.snapshotId);
+    const rows = await ws.engine.all(`SELECT v FROM read_parquet('${join(ws.dir, 'cs', 'k', 'data')}/*.parquet') ORDER BY v`, 'read');
+    expect(rows.map((r) => Number(r.v))).toEqual([1, 2]);
+    // The files it wrote to the fresh folder beside the table were deleted.
+    const beside = readdirSync(join(ws.dir, 'cs')).filter((d) => d.startsWith('k-'));
+    const left = beside.flatMap((d) => readdirSync(join(ws.dir, 'cs', d), { recursive: true, encoding: 'utf8' })).filter((f) => /\.(parquet|avro|json)$/.test(f));
+    expect(left).toEqual([]);
   });
 });
