@@ -98,6 +98,22 @@ export async function registerNormalizersFor(connection: DuckDBConnection, rules
  * sniffer from the first rows, a later `10.5` reached the rule as 11 and passed; as text the
  * rule sees the fraction and rejects the row (exactNumber).
  */
+/**
+ * The pipeline's rules, with a `type:` rule for each column a CSV source's `columns:` declares
+ * `int` or `long` that no rule types or normalises (the incremental cursor aside, which the
+ * source compares as declared). DuckDB's CSV reader casts the text to the declared integer
+ * type by rounding (`10.5` read as 11) and takes `0x1F` as 31, without a word; with the rule the
+ * column is read as text (formattedColumns) and such a value is a row reject, with its line,
+ * like `abc` (exactNumber).
+ */
+export function withDeclaredIntegerRules(rules: Record<string, ColumnRule>, source: { kind: string; columns?: Record<string, unknown>; incremental?: { cursor: string } }): Record<string, ColumnRule> {
+  if (source.kind !== 'csv' || !source.columns) return rules;
+  const added = Object.entries(source.columns).flatMap(([c, t]) =>
+    (t === 'int' || t === 'long') && c !== source.incremental?.cursor && rules[c]?.type === undefined && rules[c]?.normalize === undefined ? [[c, { ...rules[c], type: t } as ColumnRule] as const] : [],
+  );
+  return added.length === 0 ? rules : { ...rules, ...Object.fromEntries(added) };
+}
+
 export function formattedColumns(rules: Record<string, ColumnRule>, sourceKind?: string): string[] {
   const exactText = (r: ColumnRule) => sourceKind === 'csv' && (r.normalize === 'timestamp' || (r.normalize === undefined && r.type !== undefined && /^(int|long|decimal)/.test(r.type)));
   return Object.entries(rules).flatMap(([c, r]) => (parsesWithFormat(r) || exactText(r) ? [c] : []));
@@ -172,13 +188,15 @@ const formatSql = (format: string | readonly string[]): string => (typeof format
  * `cast` (to an integer or decimal type), NULL when it changed a number's value: DuckDB's
  * casts round (`2.5` → long 2, `8.9` → int 9, `1.234` → decimal(10,2) 1.23), so a fraction
  * in a declared integer column was written rounded without a word. NULL, it is a conversion
- * reject like any other value that does not fit. Values that do not read as a number (left
- * to the cast) are unchanged.
+ * reject like any other value that does not fit. So is text in hexadecimal or binary
+ * notation (`0x1F`, `0b101`), which DuckDB's integer cast reads as 31 and 5. Other values that
+ * do not read as a number are left to the cast.
  */
 function exactNumber(expr: string, cast: string, type: string): string {
   if (!/^(int|long|decimal)/.test(type)) return cast;
   const asDouble = `TRY_CAST(${expr} AS DOUBLE)`;
-  return `CASE WHEN ${asDouble} IS NOT NULL AND ${asDouble} IS DISTINCT FROM CAST(${cast} AS DOUBLE) THEN NULL ELSE ${cast} END`;
+  const radix = `regexp_matches(CAST(${expr} AS VARCHAR), '^\\s*[+-]?0[xXbB]')`;
+  return `CASE WHEN ${asDouble} IS NOT NULL AND ${asDouble} IS DISTINCT FROM CAST(${cast} AS DOUBLE) THEN NULL WHEN ${radix} THEN NULL ELSE ${cast} END`;
 }
 
 /**

@@ -28,7 +28,7 @@ import { planIdentity } from './identity-plan.js';
 import { checkMovedCursor, checkTaggedCursor, describeMovedStart, describeStart, readStart, readState, resumesFromTable } from './state.js';
 import { lookbackText } from '../sources/lookback.js';
 import { lookbackWhere } from './lookback.js';
-import { formattedColumns, planNormalize, registerNormalizersFor } from './normalize.js';
+import { formattedColumns, planNormalize, registerNormalizersFor, withDeclaredIntegerRules } from './normalize.js';
 import { piiColumns } from '../governance/policy.js';
 
 export interface PipelinePlan {
@@ -59,11 +59,13 @@ export async function planPipeline(
   /** Tables that other pipelines of the same plan write (table → pipeline): they run first (pipeline/order.ts). */
   writtenBy: ReadonlyMap<string, string> = new Map(),
 ): Promise<PipelinePlan> {
-  const p = lp.pipeline;
-  if (p.kind !== 'ingest') {
+  const given = lp.pipeline;
+  if (given.kind !== 'ingest') {
     const ip = await planIdentity(lp, catalog, io);
-    return { pipeline: lp.name, source: ip.source, target: `${p.outputs.identity_map}, ${p.outputs.profiles}`, mode: 'identity', tableExists: ip.tableExists, schema: ip.lines, partitioning: [], sortOrder: [], problems: ip.problems };
+    return { pipeline: lp.name, source: ip.source, target: `${given.outputs.identity_map}, ${given.outputs.profiles}`, mode: 'identity', tableExists: ip.tableExists, schema: ip.lines, partitioning: [], sortOrder: [], problems: ip.problems };
   }
+  // As floe run reads it: a CSV source's declared integer columns typed from their text (normalize.ts).
+  const p = { ...given, columns: withDeclaredIntegerRules(given.columns, given.source) };
   const id = parseTableIdentifier(p.target.table);
   const table = (await catalog.tableExists(id)) ? await loadTable(catalog, io, id) : undefined;
   const out: PipelinePlan = {

@@ -42,7 +42,7 @@ import { hidesValues, PII_PREFIX, piiColumnOf, piiColumns, piiProperties, type P
 import { rulesWithTableTags } from '../governance/withhold.js';
 import { chooseIngestPath } from './ingest-path.js';
 import { acquireTableLock } from './lock.js';
-import { formattedColumns, planNormalize, registerNormalizersFor, type NormalizePlan } from './normalize.js';
+import { formattedColumns, planNormalize, registerNormalizersFor, withDeclaredIntegerRules, type NormalizePlan } from './normalize.js';
 import { checkRejects, rejectsOverLimit } from './reject-limits.js';
 import { finishRejects, discardStaged, recoverPendingRejects, rejectsTableName, stageNoRejects, stageRejects, withPending, type StagedRejects } from './rejects-pending.js';
 import { withRunIds } from './run-ids.js';
@@ -94,7 +94,9 @@ export function lockDir(project: ProjectConfig): string {
 }
 
 export async function runIngestPipeline(ctx: RunContext, lp: LoadedPipeline): Promise<PipelineRunResult> {
-  const p = lp.pipeline as IngestPipeline;
+  const given = lp.pipeline as IngestPipeline;
+  // A CSV source's declared integer columns are typed from their text, so a fraction is a reject.
+  const p: IngestPipeline = { ...given, columns: withDeclaredIntegerRules(given.columns, given.source) };
   const started = Date.now();
   const id = parseTableIdentifier(p.target.table);
   const lock = await acquireTableLock(lockDir(ctx.project), p.target.table, ctx.lockTimeoutMs);

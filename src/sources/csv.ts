@@ -47,8 +47,10 @@ export function csvSource(config: CsvConfig): Source {
         `rejects_scan = ${quoteLiteral(scans)}`,
       ];
       // Columns a `format:` parses are read as text (SourceContext.textColumns); the source's own
-      // `columns:` types come first.
-      const declared = Object.entries(config.columns ?? {}).map(([c, t]) => [c, duckdbTypeSql(t)] as const);
+      // `columns:` types come first, but for an integer column a rule types from its text
+      // (run/normalize.ts withDeclaredIntegerRules: DuckDB's cast would round a fraction).
+      const ruled = new Set(ctx.textColumns ?? []);
+      const declared = Object.entries(config.columns ?? {}).map(([c, t]) => [c, ruled.has(c) && (t === 'int' || t === 'long') ? 'VARCHAR' : duckdbTypeSql(t)] as const);
       const asText = (ctx.textColumns ?? []).filter((c) => !(c in (config.columns ?? {}))).map((c) => [c, 'VARCHAR'] as const);
       const types: (readonly [string, string])[] = [...declared, ...asText];
       const typesOption = (t: readonly (readonly [string, string])[]) => (t.length > 0 ? [`types = {${t.map(([c, d]) => `${quoteLiteral(c)}: ${quoteLiteral(d)}`).join(', ')}}`] : []);

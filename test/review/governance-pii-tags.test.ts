@@ -58,7 +58,8 @@ describe('PII tags across pipeline versions', () => {
     const r = await p.floe(['query', 'SELECT raw, reason FROM raw.c__rejects', '--mask', '--format', 'csv'], ENV);
     expect(r.code, show(r)).toBe(0);
     for (const v of ['mary.jones@corp.io', '+442079460958', 'john.smith@corp.io']) expect(r.stdout).not.toContain(v);
-    expect(r.stdout).toContain('x***8');
+    // `id` declared long: the row is a conversion reject of the implied rule, kept as JSON, masked whole.
+    expect(r.stdout).toContain('{***}');
   }, 120_000);
 
   it('property updates keep the tags of columns the table has or had, unless the pipeline declares them', () => {
