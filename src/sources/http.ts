@@ -46,6 +46,7 @@ import type { Source as SourceConfig } from '../pipeline/schema-source.js';
 import { collectSecrets, createRedactor, type Redactor } from '../pipeline/secrets.js';
 import { fileListSql } from './files.js';
 import { jsonLinesReadSql, mayHoldLongInteger, objectsSql, textJsonColumns } from './json-read.js';
+import { OVERFLOW_HINT, overflowingNumberIn, shorten } from './json-overflow.js';
 import { explainNestedCaseKeys, refuseCaseDuplicateKeys } from './json-keys.js';
 import { SAMPLE_RECORDS } from './jsonl-lines.js';
 import { type FoundValue, JsonDuplicateKeyError, JsonSyntaxError, type JsonSpan, loneSurrogateAt, oneLine, scalarText, scanJson } from './http-json.js';
@@ -364,6 +365,9 @@ function readPage(res: HttpResponse, config: HttpConfig, n: number, ctx: SourceC
         'The API sent a string cut in the middle of a character (an emoji, say); ask the API provider. floe does not replace it.',
       );
     }
+    // A number beyond a double's range would be read as infinity (json-overflow.ts).
+    const big = overflowingNumberIn(line);
+    if (big) throw fail(`record ${i + 1} of ${at} holds the number ${shorten(big.literal)}, beyond a double's range; it would be stored as infinity`, OVERFLOW_HINT);
     // A second scan of the record, only for incremental pipelines: cheap beside the page's own.
     cursor?.record(line, ctx.redact(`record ${i + 1} of ${at}`), () => Object.keys(JSON.parse(line) as object));
     lines.push(line);

@@ -18,6 +18,7 @@ import type { Source as SourceConfig } from '../pipeline/schema-source.js';
 import { quoteIdent, quoteLiteral } from '../engine/sql.js';
 import { describeFiles, expandFiles, fileListSql, sourceFiles } from './files.js';
 import { jsonLinesReadSql, objectsSql, refuseJsonBom, textJsonColumns } from './json-read.js';
+import { refuseOverflowingNumbers } from './json-overflow.js';
 import { NO_HIVE } from './no-hive.js';
 import { duplicateKeyError, duplicateKeyFound, explainNestedCaseKeys, findDuplicateKey, isDuplicateKeyError, refuseCaseDuplicateKeys } from './json-keys.js';
 import { type LineReject, scanJsonLines, writeWithoutLines } from './jsonl-lines.js';
@@ -34,6 +35,8 @@ export function jsonSource(config: JsonConfig): Source {
       const files = await expandFiles(ctx, await sourceFiles(config.path, ctx));
       await refuseJsonBom(files);
       if (config.kind === 'jsonl' && !config.records_path) return jsonLines(ctx, files);
+      // A number beyond a double's range would be read as infinity (json-overflow.ts; JSON Lines find it in their line check).
+      await refuseOverflowingNumbers(files);
       const format = config.kind === 'jsonl' ? 'newline_delimited' : 'auto';
       // records = 'true': a document that is not an object or an array of objects is an error,
       // not a table with a single `json` column.

@@ -17,6 +17,7 @@ import { refuseDuplicateCsvHeader } from '../../ingest/csv-header.js';
 import { floeCsvError } from '../../ingest/csv-errors.js';
 import { aboutInputColumns, aboutInputs, readingInputs } from '../../ingest/input-errors.js';
 import { objectsSql, textJsonColumns } from '../../sources/json-read.js';
+import { refuseOverflowingNumbers } from '../../sources/json-overflow.js';
 import { explainNestedCaseKeys, refuseCaseDuplicateKeys } from '../../sources/json-keys.js';
 import { writeTable } from '../../ingest/write-table.js';
 import { splitObjectStorePaths } from '../../io/s3-glob.js';
@@ -136,6 +137,8 @@ export default async function load(tableName: string, files: string[], opts: Loa
           refuseMixedDelimiters(files);
           await readingInputs(inputs, () => refuseOtherDelimiter(files));
         }
+        // A number beyond a double's range would be read as infinity (sources/json-overflow.ts).
+        if (format === 'json' || format === 'jsonl') await readingInputs(inputs, () => refuseOverflowingNumbers(files, locationOf));
         const purpose = `read the input of ${tableName}`;
         const read = fileSourceSql(files, { format });
         // Parquet decimals wider than 38 digits, which DuckDB reads as wrong doubles, and column
