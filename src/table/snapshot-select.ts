@@ -86,13 +86,22 @@ export function parseSnapshotId(text: string): bigint {
 }
 
 /**
- * Parses `--snapshot`: digits are a snapshot id, anything else names a branch or tag
+ * Whether a selector's text is a snapshot id: digits as an id is written (floe snapshots,
+ * Iceberg's metadata), so `0123` or `-0` names a tag or branch, not snapshot 123 or 0.
+ */
+export function isSnapshotIdText(text: string): boolean {
+  const t = text.trim();
+  return /^-?(0|[1-9]\d*)$/.test(t) && t !== '-0';
+}
+
+/**
+ * Parses `--snapshot`: a snapshot id (isSnapshotIdText), else the name of a branch or tag
  * (resolved per table by selectSnapshot, which lists the table's refs when it is unknown).
  */
 export function parseSnapshotSelector(text: string): SnapshotSelector {
   const t = text.trim();
   if (t === '') throw usageError('--snapshot needs a snapshot id, a tag or a branch name');
-  if (/^-?\d+$/.test(t)) return { kind: 'id', snapshotId: parseSnapshotId(t) };
+  if (isSnapshotIdText(t)) return { kind: 'id', snapshotId: parseSnapshotId(t) };
   return { kind: 'ref', name: t };
 }
 
@@ -144,7 +153,11 @@ export function resolveSnapshot(
 /** The tag or branch `name`; not found (listing the table's refs) when the table has none of that name. */
 export function refByName(metadata: TableMetadata, name: string, table: string): SnapshotRef {
   const ref = metadata.refs[name];
-  if (!ref) throw notFound(`table ${table} has no branch or tag named '${name}'`, { context: { table, ref: name }, hint: describeRefs(metadata) });
+  if (!ref) {
+    // Digits written otherwise than an id (0123) are read as a name: say how an id is written.
+    const asId = /^[-+]?\d+$/.test(name) ? `; a snapshot id is written without a sign or leading zeros (${BigInt(name)})` : '';
+    throw notFound(`table ${table} has no branch or tag named '${name}'`, { context: { table, ref: name }, hint: describeRefs(metadata) + asId });
+  }
   return ref;
 }
 

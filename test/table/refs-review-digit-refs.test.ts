@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import type { TableMetadata } from '../../src/iceberg/types.js';
 import { planRef, planRollback } from '../../src/table/refs.js';
 import { parseSnapshotSelector, selectSnapshot } from '../../src/table/snapshot-select.js';
+import { snapshotOptions } from '../../src/cli/commands/snapshot-ref.js';
 import { append, commitChange, load, memTable } from './reachable-helpers.js';
 
 /** ns.t with snapshots s0 ← s1 (main) and a ref named '2024' (as another engine may write it) at s0. */
@@ -69,5 +70,31 @@ describe('a ref named with digits only', () => {
     const { m: m2, s0 } = await tableWithDigitRef('branch');
     expect(() => planRef(m2, 'branch', { name: 'main', fastForwardTo: '2024' }, 'ns.t')).toThrow(`main's snapshot`);
     expect(planRef(m2, 'branch', { name: '2024', fastForwardTo: 'main' }, 'ns.t').before).toBe(s0);
+  });
+});
+
+describe('digits written otherwise than an id (leading zeros)', () => {
+  it('name a tag or branch, not the snapshot whose id they read as', async () => {
+    const t = await memTable();
+    const s0 = (await append(t, ['a']))['snapshot-id'];
+    const s1 = (await append(t, ['b']))['snapshot-id'];
+    const zeroed = `0${s1}`;
+    await commitChange(t, () => ({ requirements: [], updates: [{ action: 'set-snapshot-ref', 'ref-name': zeroed, type: 'tag', 'snapshot-id': s0 }] }));
+    const m = (await load(t)).metadata;
+    expect(parseSnapshotSelector(zeroed)).toEqual({ kind: 'ref', name: zeroed });
+    expect(snapshotOptions(zeroed, undefined)).toEqual({ snapshotRef: zeroed });
+    expect(selectSnapshot(m, parseSnapshotSelector(zeroed), 'ns.t').snapshot?.['snapshot-id']).toBe(s0);
+    // The id as written still reads the snapshot; `-0` is no id either.
+    expect(parseSnapshotSelector(` ${s1} `)).toEqual({ kind: 'id', snapshotId: s1 });
+    expect(parseSnapshotSelector('0')).toEqual({ kind: 'id', snapshotId: 0n });
+    expect(parseSnapshotSelector('-0')).toEqual({ kind: 'ref', name: '-0' });
+    // Without such a ref: not found, saying how the id is written.
+    expect(() => selectSnapshot({ ...m, refs: { main: m.refs.main! } }, parseSnapshotSelector(zeroed), 'ns.t')).toThrow(`table ns.t has no branch or tag named '${zeroed}'`);
+    try {
+      selectSnapshot({ ...m, refs: { main: m.refs.main! } }, parseSnapshotSelector('007'), 'ns.t');
+      expect.unreachable();
+    } catch (e) {
+      expect((e as { hint?: string }).hint).toContain('a snapshot id is written without a sign or leading zeros (7)');
+    }
   });
 });

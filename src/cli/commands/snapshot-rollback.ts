@@ -6,7 +6,7 @@ import type { TableMetadata } from '../../iceberg/types.js';
 import type { LoadedTable } from '../../table/load.js';
 import { watermarkUpdatesForMainMove } from '../../run/run-ids.js';
 import { planRollback, type RollbackPlan, type RollbackTarget } from '../../table/refs.js';
-import { parseAsOf } from '../../table/snapshot-select.js';
+import { isSnapshotIdText, parseAsOf } from '../../table/snapshot-select.js';
 import { globalsOf, withProject } from '../context.js';
 import { consoleOutput, endOnError, reportingS3RetriesUnlessJson } from '../output.js';
 import { iso, snapshotIdOption } from './maintain-common.js';
@@ -23,9 +23,10 @@ function target(opts: RollbackCliOptions, table: string): RollbackTarget {
     throw usageError(`table ${table}: give exactly one of --to-snapshot ID or --to-time TIME`, { context: { table } });
   }
   if (opts.toSnapshot !== undefined) {
-    // Digits are a snapshot id (or, when no snapshot has that id, a ref so named: planRollback);
-    // anything else names a tag or branch (as floe query --snapshot reads it).
-    if (!/^\s*\d+\s*$/.test(opts.toSnapshot)) {
+    // Digits written as an id are a snapshot id (or, when no snapshot has that id, a ref so
+    // named: planRollback); anything else (0123 too) names a tag or branch (as floe query
+    // --snapshot reads it).
+    if (!isSnapshotIdText(opts.toSnapshot) || opts.toSnapshot.trim().startsWith('-')) {
       if (opts.toSnapshot.trim() === '') throw usageError(`table ${table}: --to-snapshot needs a snapshot id, a tag or a branch name`, { context: { table } });
       return { ref: opts.toSnapshot.trim() };
     }
