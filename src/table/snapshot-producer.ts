@@ -39,6 +39,8 @@ import type { TableChange } from './updates.js';
 export interface StagedManifest {
   location: string;
   summary: ManifestSummary;
+  /** The files it adds, when known: their spec is the manifest's (the snapshot summary's partitions). */
+  files?: readonly DataFile[];
 }
 
 /**
@@ -126,7 +128,7 @@ export async function writeAddedManifest(
   const written = writeManifest({ schema, spec, partitionType: partitionType(spec, schema), formatVersion: 2, content, entries });
   const location = joinLocation(metadata.location, 'metadata', `${randomUUID()}-m0.avro`);
   await io.write(location, written.bytes, { createOnly: true });
-  return { location, summary: written.manifestFile };
+  return { location, summary: written.manifestFile, files };
 }
 
 export interface SnapshotPlan {
@@ -250,6 +252,9 @@ export async function buildSnapshotChange(base: LoadedTable, plan: SnapshotPlan)
   const carried = parentList.carried;
   const previous = parentList.manifests;
   const removedFiles: DataFile[] = [];
+  // The spec of each file the snapshot adds or removes: its manifest's (summary.ts specOf).
+  const specIds = new Map<DataFile, number>();
+  for (const s of plan.added) for (const f of s.files ?? []) specIds.set(f, s.summary.partition_spec_id);
   let kept: ManifestFile[] = previous;
   if (removes) {
     const limit = pLimit(4);
@@ -266,6 +271,7 @@ export async function buildSnapshotChange(base: LoadedTable, plan: SnapshotPlan)
           if (hit.length === 0) return plan.replaceAll ? null : mf;
           for (const e of hit) {
             removedFiles.push(e.data_file);
+            specIds.set(e.data_file, mf.partition_spec_id);
             found.add(e.data_file.file_path);
           }
           const hitSet = new Set(hit);
@@ -326,6 +332,10 @@ export async function buildSnapshotChange(base: LoadedTable, plan: SnapshotPlan)
       manifests,
       ...(carried ? { carried: carried.totals } : {}),
       extra: plan.summary,
+      specOf: (f) => {
+        const id = specIds.get(f);
+        return id === undefined ? undefined : m['partition-specs'].find((x) => x['spec-id'] === id);
+      },
     }),
     'schema-id': m['current-schema-id'],
   };

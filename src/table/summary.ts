@@ -3,7 +3,7 @@
  * SnapshotSummary, which PyIceberg and Spark read and extend). Pure: computed from the files
  * a snapshot adds and removes, the parent's summary and the new manifest list.
  */
-import type { DataFile, ManifestFile, SnapshotOperation, SnapshotSummary } from '../iceberg/types.js';
+import type { DataFile, ManifestFile, PartitionSpec, SnapshotOperation, SnapshotSummary } from '../iceberg/types.js';
 import { DataFileContent, ManifestContent } from '../iceberg/types.js';
 
 export const ENGINE_NAME = 'floe';
@@ -30,6 +30,13 @@ export interface SummaryInput {
   carried?: ListTotals;
   /** Extra keys (floe.* state, run ids, check counts); they never override the metrics. */
   extra?: Record<string, string>;
+  /**
+   * The partition spec each added or removed file was written with: a partition is its path
+   * (`day=19850/bucket=3`, field names and values), as Iceberg Java counts them, so equal
+   * tuples of two specs are two partitions and a value widened from int to long is one.
+   * Without it (or for a file it does not know), the tuple alone is the partition.
+   */
+  specOf?: (f: DataFile) => PartitionSpec | undefined;
 }
 
 export function snapshotSummary(input: SummaryInput): SnapshotSummary {
@@ -59,7 +66,7 @@ export function snapshotSummary(input: SummaryInput): SnapshotSummary {
   set('removed-equality-delete-files', removedEq.length);
   set('removed-position-deletes', sum(removedPos, (f) => f.record_count));
   set('removed-equality-deletes', sum(removedEq, (f) => f.record_count));
-  const partitions = new Set([...input.added, ...input.removed].map((f) => partitionKey(f)));
+  const partitions = new Set([...input.added, ...input.removed].map((f) => partitionKey(f, input.specOf?.(f))));
   s['changed-partition-count'] = String(partitions.size);
 
   // Totals: the live counts are exact from the manifest list; sizes and delete counts carry
@@ -93,8 +100,9 @@ export function snapshotSummary(input: SummaryInput): SnapshotSummary {
   return { ...s, operation: input.operation } as SnapshotSummary;
 }
 
-function partitionKey(f: DataFile): string {
-  return f.partition
-    .map((v) => (v instanceof Uint8Array ? Buffer.from(v).toString('hex') : typeof v === 'bigint' ? `${v}n` : JSON.stringify(v)))
-    .join('|');
+/** A file's partition: its path under its spec (field=value/…), or its tuple without one. Integers read alike as int or long. */
+function partitionKey(f: DataFile, spec: PartitionSpec | undefined): string {
+  const value = (v: unknown) => (v instanceof Uint8Array ? `0x${Buffer.from(v).toString('hex')}` : typeof v === 'bigint' || typeof v === 'number' ? String(v) : JSON.stringify(v));
+  if (!spec || spec.fields.length !== f.partition.length) return f.partition.map(value).join('|');
+  return spec.fields.map((pf, i) => `${encodeURIComponent(pf.name)}=${encodeURIComponent(value(f.partition[i]))}`).join('/');
 }
