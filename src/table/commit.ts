@@ -25,6 +25,7 @@ import { serializeTableMetadata } from '../iceberg/metadata-json.js';
 import type { TableIdentifier, TableMetadata } from '../iceberg/types.js';
 import type { FileIO } from '../io/fileio.js';
 import { joinLocation } from '../io/fileio.js';
+import { metadataFolder } from './data-location.js';
 import { applyChange } from './apply.js';
 import { loadTable, type LoadedTable } from './load.js';
 import { rememberMetadata } from './metadata-cache.js';
@@ -60,13 +61,14 @@ export function backoffMs(attempt: number, p: RetryPolicy, random = Math.random)
 }
 
 /** `00042-<uuid>.metadata.json`: the version follows the previous file's number. */
-export function nextMetadataLocation(tableLocation: string, previous: string | null, metadata: TableMetadata): string {
+export function nextMetadataLocation(previous: string | null, metadata: TableMetadata): string {
   let version = metadata['metadata-log'].length + 1;
   const m = previous ? /(?:^|\/)v?(\d+)(?:-[^/]*)?\.metadata\.json(?:\.gz)?$/.exec(previous) : null;
   if (m?.[1]) version = Number(m[1]) + 1;
   if (previous === null) version = 0;
   const name = `${String(version).padStart(5, '0')}-${randomUUID()}.metadata.json`;
-  return joinLocation(tableLocation, 'metadata', name);
+  // In the new metadata's metadata folder: a commit that sets write.metadata.path writes there already, as Java does.
+  return joinLocation(metadataFolder(metadata), name);
 }
 
 export interface CommitEvents {
@@ -220,12 +222,12 @@ export interface NextMetadataFile {
 export function nextMetadataFile(base: Pick<LoadedTable, 'metadata' | 'metadataLocation'> | null, change: TableChange, now: number): NextMetadataFile {
   if (base === null) {
     const metadata = applyChange(null, change, { metadataLocation: null, now });
-    const location = nextMetadataLocation(metadata.location, null, metadata);
+    const location = nextMetadataLocation(null, metadata);
     const bytes = new TextEncoder().encode(serializeTableMetadata(metadata));
     return { metadata, location, bytes, ours: { location, snapshotIds: metadata.snapshots.map((s) => s['snapshot-id']) } };
   }
   const metadata = applyChange(base.metadata, change, { metadataLocation: base.metadataLocation, now: Math.max(now, base.metadata['last-updated-ms']) });
-  const location = nextMetadataLocation(metadata.location, base.metadataLocation, metadata);
+  const location = nextMetadataLocation(base.metadataLocation, metadata);
   const bytes = new TextEncoder().encode(serializeTableMetadata(metadata, base.metadata));
   return { metadata, location, bytes, ours: { location, snapshotIds: addedSnapshotIds(base.metadata, metadata) } };
 }

@@ -19,6 +19,7 @@ import { partitionType } from '../iceberg/partition.js';
 import type { ManifestEntry, ManifestFile, Snapshot, TableIdentifier } from '../iceberg/types.js';
 import type { FileIO } from '../io/fileio.js';
 import { joinLocation } from '../io/fileio.js';
+import { metadataFolder } from './data-location.js';
 import { commitTable, type CommitEvents, discardUncommitted } from './commit.js';
 import { type LoadedTable, loadTable } from './load.js';
 import { manifestEntries } from './reachable.js';
@@ -152,7 +153,7 @@ async function buildRewrite(t: LoadedTable, table: string, written: string[]): P
     const ptype = partitionType(spec, schema);
     for (const chunk of clusterEntries(ptype, entries, perManifest)) {
       const w = writeManifest({ schema, spec, partitionType: ptype, formatVersion: 2, content: 'data', entries: chunk });
-      const location = joinLocation(m.location, 'metadata', `${randomUUID()}-m0.avro`);
+      const location = joinLocation(metadataFolder(m), `${randomUUID()}-m0.avro`);
       await t.io.write(location, w.bytes, { createOnly: true });
       written.push(location);
       created.push(toManifestFile(w.manifestFile, { manifest_path: location, added_snapshot_id: snapshotId, sequence_number: sequenceNumber }));
@@ -164,7 +165,7 @@ async function buildRewrite(t: LoadedTable, table: string, written: string[]): P
     throw internalError(`table ${table}: rewritten manifests hold ${files(created)} files / ${rows(created)} rows, the originals ${files(data)} / ${rows(data)}`);
   }
   const all = [...created, ...kept];
-  const listLocation = joinLocation(m.location, 'metadata', `snap-${snapshotId}-1-${randomUUID()}.avro`);
+  const listLocation = joinLocation(metadataFolder(m), `snap-${snapshotId}-1-${randomUUID()}.avro`);
   await t.io.write(listLocation, writeManifestList({ snapshotId, parentSnapshotId: parent['snapshot-id'], sequenceNumber, formatVersion: 2, manifests: all }), { createOnly: true });
   written.push(listLocation);
   const summaryExtra = {

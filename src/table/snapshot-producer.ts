@@ -27,6 +27,7 @@ import type { DataFile, ManifestEntry, ManifestFile, PartitionSpec, Schema, Snap
 import { ManifestContent, ManifestEntryStatus } from '../iceberg/types.js';
 import type { FileIO } from '../io/fileio.js';
 import { joinLocation } from '../io/fileio.js';
+import { metadataFolder } from './data-location.js';
 import { isLocalLocation, toLocalPath } from '../io/local.js';
 import { FloeError, internalError, unsupportedError } from '../errors.js';
 import type { LoadedTable } from './load.js';
@@ -126,7 +127,7 @@ export async function writeAddedManifest(
     data_file: f,
   }));
   const written = writeManifest({ schema, spec, partitionType: partitionType(spec, schema), formatVersion: 2, content, entries });
-  const location = joinLocation(metadata.location, 'metadata', `${randomUUID()}-m0.avro`);
+  const location = joinLocation(metadataFolder(metadata), `${randomUUID()}-m0.avro`);
   await io.write(location, written.bytes, { createOnly: true });
   return { location, summary: written.manifestFile, files };
 }
@@ -283,7 +284,7 @@ export async function buildSnapshotChange(base: LoadedTable, plan: SnapshotPlan)
           const spec = specById(m, mf.partition_spec_id);
           const content = mf.content === ManifestContent.DATA ? 'data' : 'deletes';
           const w = writeManifest({ schema, spec, partitionType: partitionType(spec, schema), formatVersion: 2, content, entries });
-          const location = joinLocation(m.location, 'metadata', `${randomUUID()}-m1.avro`);
+          const location = joinLocation(metadataFolder(m), `${randomUUID()}-m1.avro`);
           await io.write(location, w.bytes, { createOnly: true });
           plan.written?.push(location);
           return toManifestFile(w.manifestFile, { manifest_path: location, ...inherited });
@@ -305,7 +306,7 @@ export async function buildSnapshotChange(base: LoadedTable, plan: SnapshotPlan)
     }
   }
   const manifests = [...added, ...kept];
-  const listLocation = joinLocation(m.location, 'metadata', `snap-${plan.snapshotId}-1-${randomUUID()}.avro`);
+  const listLocation = joinLocation(metadataFolder(m), `snap-${plan.snapshotId}-1-${randomUUID()}.avro`);
   const listBytes = writeManifestList({
     snapshotId: plan.snapshotId,
     parentSnapshotId: parentId,

@@ -28,10 +28,15 @@ describe('commit loop', () => {
   });
 
   it('numbers metadata files after the previous one', () => {
-    const m = { 'metadata-log': [] } as never;
-    expect(nextMetadataLocation('/t', null, m)).toMatch(/^\/t\/metadata\/00000-[0-9a-f-]{36}\.metadata\.json$/);
-    expect(nextMetadataLocation('/t', '/t/metadata/00041-x.metadata.json', m)).toMatch(/\/00042-/);
-    expect(nextMetadataLocation('/t', '/t/metadata/v7.metadata.json', m)).toMatch(/\/00008-/);
+    const m = { location: '/t', 'metadata-log': [] } as never;
+    expect(nextMetadataLocation(null, m)).toMatch(/^\/t\/metadata\/00000-[0-9a-f-]{36}\.metadata\.json$/);
+    expect(nextMetadataLocation('/t/metadata/00041-x.metadata.json', m)).toMatch(/\/00042-/);
+    expect(nextMetadataLocation('/t/metadata/v7.metadata.json', m)).toMatch(/\/00008-/);
+  });
+
+  it("goes to the table's write.metadata.path when it has one", () => {
+    const m = { location: '/t', properties: { 'write.metadata.path': '/meta/t/' }, 'metadata-log': [] } as never;
+    expect(nextMetadataLocation('/t/metadata/00003-x.metadata.json', m)).toMatch(/^\/meta\/t\/00004-[0-9a-f-]{36}\.metadata\.json$/);
   });
 
   it('commits a change and moves the catalog pointer', async () => {
