@@ -7,19 +7,12 @@
  * declared read.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { assertBuilt, show, useProjects } from './helpers.js';
+import { assertBuilt, events, show, useProjects } from './helpers.js';
 
 beforeAll(assertBuilt);
 const newProject = useProjects();
 
 const CSV = ['id,qty', '1,5', '2,10.5', '3,0x1F', '4,007', '5,9223372036854775807', '6,', '7,-3', ''].join('\n');
-
-function events(stdout: string): Record<string, unknown>[] {
-  return stdout
-    .split('\n')
-    .filter((l) => l.startsWith('{'))
-    .map((l) => JSON.parse(l) as Record<string, unknown>);
-}
 
 describe('csv source columns declared long or int', () => {
   it('long: a fraction and hex text are rejects with their lines; the rest is exact', async () => {
