@@ -114,6 +114,26 @@ export function withDeclaredIntegerRules(rules: Record<string, ColumnRule>, sour
   return added.length === 0 ? rules : { ...rules, ...Object.fromEntries(added) };
 }
 
+/**
+ * `rules` with each rule of `implied` (withDeclaredIntegerRules) keyed by the source column
+ * whose name matches its own but for case, as DuckDB matches a declared type to the header
+ * (`id: long` for a header `ID`), and left out when no column matches: the user wrote no such
+ * rule, so planNormalize must not refuse it as naming a column the source lacks.
+ */
+export function fitImpliedRules(rules: Record<string, ColumnRule>, implied: readonly string[], sourceColumns: readonly string[]): Record<string, ColumnRule> {
+  const known = new Set(sourceColumns);
+  const misfits = implied.filter((c) => !known.has(c) && rules[c] !== undefined);
+  if (misfits.length === 0) return rules;
+  const out = { ...rules };
+  for (const c of misfits) {
+    const rule = out[c]!;
+    delete out[c];
+    const match = sourceColumns.find((s) => s.toLowerCase() === c.toLowerCase());
+    if (match !== undefined && out[match] === undefined) out[match] = rule;
+  }
+  return out;
+}
+
 export function formattedColumns(rules: Record<string, ColumnRule>, sourceKind?: string): string[] {
   const exactText = (r: ColumnRule) => sourceKind === 'csv' && (r.normalize === 'timestamp' || (r.normalize === undefined && r.type !== undefined && /^(int|long|decimal)/.test(r.type)));
   return Object.entries(rules).flatMap(([c, r]) => (parsesWithFormat(r) || exactText(r) ? [c] : []));

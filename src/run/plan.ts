@@ -28,7 +28,7 @@ import { planIdentity } from './identity-plan.js';
 import { checkMovedCursor, checkTaggedCursor, describeMovedStart, describeStart, readStart, readState, resumesFromTable } from './state.js';
 import { lookbackText } from '../sources/lookback.js';
 import { lookbackWhere } from './lookback.js';
-import { formattedColumns, planNormalize, registerNormalizersFor, withDeclaredIntegerRules } from './normalize.js';
+import { fitImpliedRules, formattedColumns, planNormalize, registerNormalizersFor, withDeclaredIntegerRules } from './normalize.js';
 import { piiColumns } from '../governance/policy.js';
 
 export interface PipelinePlan {
@@ -139,7 +139,9 @@ export async function planPipeline(
     const extracted = await (await createSource(p.source, lp.resolved, catalog, io)).extract({ engine, projectDir, pipeline: lp.name, pipelineFile: lp.file, redact, textColumns: formattedColumns(p.columns, p.source.kind), quarantine: p.rejects !== undefined });
     out.source = `${p.source.kind}: ${redact(extracted.describe)}`;
     const cols = await engine.columns(`SELECT * FROM ${quoteIdent(extracted.relation)}`, `describe the source of ${lp.name}`, { kind: 'source' });
-    const norm = planNormalize(cols.map((c) => c.name).filter((c) => c !== SOURCE_FILE_COLUMN), p.columns, lp.name);
+    const names = cols.map((c) => c.name).filter((c) => c !== SOURCE_FILE_COLUMN);
+    const implied = Object.keys(p.columns).filter((c) => p.columns[c] !== given.columns[c]);
+    const norm = planNormalize(names, fitImpliedRules(p.columns, implied, names), lp.name);
     const sql = await writtenRows(engine, `SELECT ${norm.select} FROM ${quoteIdent(extracted.relation)}`, lp);
     const typed = await engine.columns(sql, `describe the columns of ${lp.name}`, { kind: 'source' });
     const incoming = schemaFromColumns(typed);

@@ -42,7 +42,7 @@ import { hidesValues, PII_PREFIX, piiColumnOf, piiColumns, piiProperties, type P
 import { rulesWithTableTags } from '../governance/withhold.js';
 import { chooseIngestPath } from './ingest-path.js';
 import { acquireTableLock } from './lock.js';
-import { formattedColumns, planNormalize, registerNormalizersFor, withDeclaredIntegerRules, type NormalizePlan } from './normalize.js';
+import { fitImpliedRules, formattedColumns, planNormalize, registerNormalizersFor, withDeclaredIntegerRules, type NormalizePlan } from './normalize.js';
 import { checkRejects, rejectsOverLimit } from './reject-limits.js';
 import { finishRejects, discardStaged, recoverPendingRejects, rejectsTableName, stageNoRejects, stageRejects, withPending, type StagedRejects } from './rejects-pending.js';
 import { withRunIds } from './run-ids.js';
@@ -205,7 +205,8 @@ export async function runIngestPipeline(ctx: RunContext, lp: LoadedPipeline): Pr
     // Columns the table tags as PII and the pipeline does not: their values are withheld from reasons and rejects as well (governance/withhold.ts).
     const hiding = existing && !emptied ? { ...p, columns: rulesWithTableTags(p.columns, columns, existing.metadata, p.target.table) } : p;
     // An emptied table's columns are already the target's: the pipeline's column rules (keyed by source column) do not apply.
-    const norm = planNormalize(columns, emptied ? {} : hiding.columns, p.name);
+    const implied = Object.keys(p.columns).filter((c) => p.columns[c] !== given.columns[c]);
+    const norm = planNormalize(columns, emptied ? {} : fitImpliedRules(hiding.columns, implied, columns), p.name);
     const cursorType = sourceColumns.find((c) => c.name === cursorColumn)?.type.toString();
     const cursorTarget = cursorColumn ? norm.targetNames.get(cursorColumn) ?? cursorColumn : undefined;
     if (cursorColumn && !cursorType) {

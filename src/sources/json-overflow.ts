@@ -11,13 +11,21 @@
  * text in a string and to know its line and column.
  */
 import { createReadStream } from 'node:fs';
+import { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
 import { sourceError } from '../errors.js';
 
-/** Text that may hold a number beyond a double's range: exponents of 3+ digits, or 309 digits in a row. */
-const CANDIDATE = /\d[eE]\+?\d{3}|\d{309}/;
+/**
+ * Text that may hold a number beyond a double's range: an exponent of 3+ digits, or 210
+ * digits in a row (with an exponent of at most 99, an integer part needs 210 digits to reach
+ * 1e308; JSON allows no leading zeros).
+ */
+export const OVERFLOW_CANDIDATE = /\d[eE]\+?\d{3}|\d{210}/;
+const CANDIDATE = OVERFLOW_CANDIDATE;
 /** Characters kept from the end of one chunk for the next one's candidate test (a token across the boundary). */
 const OVERLAP = 320;
-const NUMBER = /-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
+/** The characters a JSON number is made of: a run of them is one token (or malformed text DuckDB refuses). */
+const NUMBER_CHARS = /[-+0-9.eE]*/y;
 
 export interface OverflowingNumber {
   /** The number as written. */
@@ -66,9 +74,9 @@ class Walker {
       } else if (ch === 0x22) {
         this.inString = true;
       } else if (ch === 0x2d || (ch >= 0x30 && ch <= 0x39)) {
-        NUMBER.lastIndex = i;
-        const m = NUMBER.exec(piece);
-        const text = m ? m[0] : piece[i]!;
+        // The whole run of number characters: a piece may end after `1e` or `1e+`.
+        NUMBER_CHARS.lastIndex = i;
+        const text = NUMBER_CHARS.exec(piece)![0];
         if (i + text.length === piece.length && !last) {
           this.pending = { text, line: this.line, column: this.column };
           this.column += text.length;
@@ -103,11 +111,24 @@ export function overflowingNumberIn(text: string): OverflowingNumber | undefined
   return new Walker().feed(text, true);
 }
 
-/** The first number in a JSON file beyond a double's range; the file is walked only where the text may hold one. */
+/** The text of a file in pieces of about 1 MiB: a `.gz` file through gunzip, as DuckDB reads it. */
+function textOf(file: string): Readable {
+  const raw = createReadStream(file, { highWaterMark: 1 << 20 });
+  if (!/\.gz$/i.test(file)) return raw.setEncoding('utf8');
+  const gunzip = createGunzip({ chunkSize: 1 << 20 });
+  raw.on('error', (err) => gunzip.destroy(err));
+  return raw.pipe(gunzip).setEncoding('utf8');
+}
+
+/**
+ * The first number in a JSON file beyond a double's range; the file is walked only where the
+ * text may hold one. A zstd-compressed file (`.zst`), which Node cannot read, is not searched.
+ */
 export async function overflowingNumberInFile(file: string): Promise<OverflowingNumber | undefined> {
+  if (/\.zst$/i.test(file)) return undefined;
   let tail = '';
   let candidate = false;
-  for await (const chunk of createReadStream(file, { encoding: 'utf8', highWaterMark: 1 << 20 })) {
+  for await (const chunk of textOf(file)) {
     const piece = tail + (chunk as string);
     if (CANDIDATE.test(piece)) {
       candidate = true;
@@ -118,7 +139,7 @@ export async function overflowingNumberInFile(file: string): Promise<Overflowing
   if (!candidate) return undefined;
   const walker = new Walker();
   let previous: string | undefined;
-  for await (const chunk of createReadStream(file, { encoding: 'utf8', highWaterMark: 1 << 20 })) {
+  for await (const chunk of textOf(file)) {
     if (previous !== undefined) {
       const found = walker.feed(previous, false);
       if (found) return found;

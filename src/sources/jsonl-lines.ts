@@ -24,6 +24,7 @@ import type { Engine } from '../engine/duckdb.js';
 import { quoteLiteral } from '../engine/sql.js';
 import { JsonDuplicateKeyError, scanJson } from './http-json.js';
 import { mayHoldLongInteger } from './json-read.js';
+import { OVERFLOW_CANDIDATE } from './json-overflow.js';
 
 /** A reject's raw text is cut to this many characters (a binary file can be one huge "line"). */
 export const MAX_RAW_CHARS = 64 * 1024;
@@ -297,8 +298,6 @@ export function duplicateKeyIn(text: string): string | undefined {
   return undefined;
 }
 
-/** Text that may hold a number beyond a double's range: an exponent of three digits or more, or 309 digits in a row. */
-const OVERFLOW_HINT = /[eE]\+?\d{3}|\d{309}/;
 
 /**
  * The key path (`a.b[2]`) of the first number a parsed record holds that is not finite: from
@@ -385,7 +384,7 @@ export async function scanJsonLines(
       }
       const isRecord = value !== null && typeof value === 'object' && !Array.isArray(value);
       // JSON.parse, like DuckDB's reader, makes `1e400` Infinity: stored so, without a word.
-      const overflow = isRecord && OVERFLOW_HINT.test(text) ? beyondDouble(value) : undefined;
+      const overflow = isRecord && OVERFLOW_CANDIDATE.test(text) ? beyondDouble(value) : undefined;
       if (isRecord && SURROGATE_ESCAPE.test(text)) {
         // JSON.parse takes a lone surrogate escape (`"\ud800"`); DuckDB's reader refuses the
         // whole read over it, naming another line. Lines with such escapes go to json_valid.

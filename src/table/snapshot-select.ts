@@ -155,7 +155,7 @@ export function refByName(metadata: TableMetadata, name: string, table: string):
   const ref = metadata.refs[name];
   if (!ref) {
     // Digits written otherwise than an id (0123) are read as a name: say how an id is written.
-    const asId = /^[-+]?\d+$/.test(name) ? `; a snapshot id is written without a sign or leading zeros (${BigInt(name)})` : '';
+    const asId = /^[-+]?\d+$/.test(name) && !isSnapshotIdText(name) ? `; a snapshot id is written without a plus sign or leading zeros (${BigInt(name)})` : '';
     throw notFound(`table ${table} has no branch or tag named '${name}'`, { context: { table, ref: name }, hint: describeRefs(metadata) + asId });
   }
   return ref;

@@ -23,7 +23,7 @@ describe('snapshot selectors with leading zeros', () => {
     const before = catalogPointer(project, 'raw.t');
     for (const args of [['snapshot', 'rollback', 'raw.t', '--to-snapshot', `0${first}`], ['snapshot', 'tag', 'raw.t', 'v1', '--snapshot', `0${first}`]]) {
       const r = await floeIn(project, args);
-      expectFailure(r, 1, [`table raw.t has no branch or tag named '0${first}'`, `a snapshot id is written without a sign or leading zeros (${first})`]);
+      expectFailure(r, 1, [`table raw.t has no branch or tag named '0${first}'`, `a snapshot id is written without a plus sign or leading zeros (${first})`]);
     }
     expect(catalogPointer(project, 'raw.t')).toBe(before);
     await floeOk(project, ['snapshot', 'tag', 'raw.t', 'v1', '--snapshot', first]);

@@ -64,6 +64,17 @@ describe('csv source columns declared long or int', () => {
     expect(await p.query('SELECT line FROM raw.i__rejects')).toEqual([{ line: 3 }]);
   });
 
+  it('a declared name that differs from the header only in case is matched, as DuckDB matches it', async () => {
+    const p = await newProject();
+    await p.write('data/u.csv', ['ID,Qty', '1,5', '2,10.5', ''].join('\n'));
+    await p.pipeline('u', 'source: { kind: csv, path: data/u.csv, columns: { id: long, qty: long } }\ntarget: { table: raw.u }\nrejects: { max_ratio: 0.5 }\n');
+    const r = await p.run(['u', '--json']);
+    expect(events(r.stdout).find((e) => e.event === 'commit'), show(r)).toMatchObject({ rows_written: 1, rejects: 1 });
+    expect(await p.query('SELECT "ID" AS id, "Qty" AS qty FROM raw.u')).toEqual([{ id: 1, qty: 5 }]);
+    const plan = await p.floe(['plan', 'u']);
+    expect(plan.code, show(plan)).toBe(0);
+  });
+
   it('a rule renaming the column keeps the check; the declared cursor column is compared as declared', async () => {
     const p = await newProject();
     await p.write('data/c.csv', ['seq,qty', '1,5', '2,10.5', '3,6', ''].join('\n'));

@@ -5,6 +5,7 @@
  * token anywhere, and gives the line and column of the first such number.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -35,9 +36,26 @@ describe('numbers beyond a double in JSON text', () => {
       writeFileSync(file, `[${filler}${filler}{"v": 12345e400},\n{"w": "1e999"}]`);
       expect(await overflowingNumberInFile(file)).toEqual({ literal: '12345e400', line: 3, column: 7 });
     }
+    // A piece that ends after `1e` or `1e+`, or after `1.`: the token is held over whole.
+    for (const cut of ['1e', '1e+', '1.']) {
+      const head = `[{"s": "${'x'.repeat((1 << 20) - 12 - cut.length)}"}, `;
+      expect(Buffer.byteLength(head + cut)).toBe(1 << 20);
+      const file = join(dir, `cut-${cut.length}-${cut.at(-1) === '.' ? 'dot' : 'e'}.json`);
+      const rest = cut === '1.' ? '5e400]' : '400]';
+      writeFileSync(file, head + cut + rest);
+      expect(await overflowingNumberInFile(file), cut).toEqual({ literal: cut + rest.slice(0, -1), line: 1, column: head.length + 1 });
+    }
     const clean = join(dir, 'clean.json');
     writeFileSync(clean, `[{"s": "1e400"}, {"n": 1e308}]`);
     expect(await overflowingNumberInFile(clean)).toBeUndefined();
+  });
+
+  it('reads a .gz file through gunzip; a long integer part with a short exponent is found', async () => {
+    const gz = join(dir, 'doc.json.gz');
+    writeFileSync(gz, gzipSync(Buffer.from('[{"id": 1},\n {"id": 2, "x": 1e400}]')));
+    expect(await overflowingNumberInFile(gz)).toEqual({ literal: '1e400', line: 2, column: 17 });
+    const long = `1${'0'.repeat(250)}e99`;
+    expect(overflowingNumberIn(`{"n": ${long}}`)).toEqual({ literal: long, line: 1, column: 7 });
   });
 
   it('refuses the file naming it by its location, line and column', async () => {

@@ -94,7 +94,7 @@ describe('digits written otherwise than an id (leading zeros)', () => {
       selectSnapshot({ ...m, refs: { main: m.refs.main! } }, parseSnapshotSelector('007'), 'ns.t');
       expect.unreachable();
     } catch (e) {
-      expect((e as { hint?: string }).hint).toContain('a snapshot id is written without a sign or leading zeros (7)');
+      expect((e as { hint?: string }).hint).toContain('a snapshot id is written without a plus sign or leading zeros (7)');
     }
   });
 });
