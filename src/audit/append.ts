@@ -33,7 +33,7 @@ import { reconcileColumns } from '../ingest/reconcile.js';
 import { joinLocation, type FileIO } from '../io/fileio.js';
 import { applyChange } from '../table/apply.js';
 import { commitTable, createTable, discardUncommitted } from '../table/commit.js';
-import { dataLocation } from '../table/data-location.js';
+import { newFileLocation } from '../table/data-location.js';
 import { loadTable, type LoadedTable } from '../table/load.js';
 import { buildSnapshotChange, currentSchema, newSnapshotId, nextSchemaId, specById, withEvolvedSchema, writeAddedManifest } from '../table/snapshot-producer.js';
 import { ENGINE_VERSION } from '../table/summary.js';
@@ -98,7 +98,7 @@ async function appendOnce(o: AppendRowsOptions, mayJoin: boolean): Promise<Appen
   const parquet = writeSmallParquet(columns, values, `floe version ${ENGINE_VERSION}`);
   const sortOrder = m['sort-orders'].find((s) => s['order-id'] === m['default-sort-order-id']);
 
-  const location = joinLocation(dataLocation(m), `${randomUUID()}-00000.parquet`);
+  const location = newFileLocation(m, { 'spec-id': m['default-spec-id'], fields: [] }, currentSchema(m), [], `${randomUUID()}-00000.parquet`);
   const written: string[] = [];
   const metadataFiles: string[] = [];
   // Set when another command created the table meanwhile in another folder than ours.

@@ -22,7 +22,7 @@ import type { DataFile, IcebergValue, NestedField, Schema } from '../iceberg/typ
 import { writeAndCommit, type WriteTableOptions, type WriteTableResult, type SnapshotWrite } from '../ingest/write-table.js';
 import { joinLocation } from '../io/fileio.js';
 import { discardUncommitted } from '../table/commit.js';
-import { dataFileFolder, dataLocation } from '../table/data-location.js';
+import { newFileLocation } from '../table/data-location.js';
 import type { ScanTask } from '../table/delete-index.js';
 import type { LoadedTable } from '../table/load.js';
 import { deleteGranularity, groupByPartition, positionDeleteSummary } from '../table/position-deletes.js';
@@ -86,7 +86,7 @@ export async function mergeOnRead(x: MergeOnReadInput): Promise<Omit<WriteTableR
     const deleteFiles: { file: DataFile; specId: number }[] = [];
     const granularity = deleteGranularity(m.properties, name);
     for (const g of groupByPartition(x.candidates, targets)) {
-      const dir = deleteDir(table, g.specId, x.schema, g.dataFiles[0]!);
+      const locationOf = deleteFileLocation(table, g.specId, x.schema, g.dataFiles[0]!);
       for (const batch of deleteWrites(g.dataFiles.map((f) => index.get(f.file_path)!), granularity)) {
         const written = await writePositionDeletes({
           engine: o.engine,
@@ -98,7 +98,7 @@ export async function mergeOnRead(x: MergeOnReadInput): Promise<Omit<WriteTableR
           table: name,
         });
         for (const w of written) {
-          const location = joinLocation(dir, basename(w.localPath));
+          const location = locationOf(basename(w.localPath));
           await table.io.putLocalFile(w.localPath, location);
           placed.push(location);
           deleteFiles.push({ file: { ...w.deleteFile, file_path: location }, specId: g.specId });
@@ -139,13 +139,15 @@ export async function mergeOnRead(x: MergeOnReadInput): Promise<Omit<WriteTableR
   }
 }
 
-/** Delete files go next to the data of their partition (only a convention; paths carry no meaning). */
-function deleteDir(table: LoadedTable, specId: number, schema: Schema, file: DataFile): string {
+/** Delete files go where the data of their partition goes (only a convention; paths carry no meaning): the location of one, by its name. */
+function deleteFileLocation(table: LoadedTable, specId: number, schema: Schema, file: DataFile): (name: string) => string {
   const m = table.metadata;
   const spec = specById(m, specId);
   try {
-    return dataFileFolder(m, spec, schema, file.partition);
+    newFileLocation(m, spec, schema, file.partition, 'x');
+    return (name) => newFileLocation(m, spec, schema, file.partition, name);
   } catch {
-    return dataLocation(m); // a spec whose source column was dropped
+    // A spec whose source column was dropped: no partition path.
+    return (name) => newFileLocation(m, { 'spec-id': specId, fields: [] }, schema, [], name);
   }
 }

@@ -6,6 +6,7 @@
  * from the manifests, so this is layout only, but a table set to keep its data on another
  * volume or bucket must get floe's files there too, as it gets Spark's and PyIceberg's.
  */
+import { murmur3String } from '../iceberg/murmur3.js';
 import { partitionPath } from '../iceberg/partition.js';
 import type { IcebergValue, PartitionSpec, StructType, TableMetadata } from '../iceberg/types.js';
 import { joinLocation } from '../io/fileio.js';
@@ -32,6 +33,37 @@ export function dataLocation(m: Pick<TableMetadata, 'location' | 'properties'>):
     if (path) return path.replace(/\/+$/, '');
   }
   return joinLocation(m.location, 'data');
+}
+
+export const OBJECT_STORE_ENABLED = 'write.object-storage.enabled';
+export const OBJECT_STORE_PARTITIONED_PATHS = 'write.object-storage.partitioned-paths';
+
+const isTrue = (v: string | undefined) => v?.trim().toLowerCase() === 'true';
+
+/**
+ * The location of a new data or delete file named `fileName`. With `write.object-storage.enabled`
+ * (Iceberg Java's ObjectStoreLocationProvider, PyIceberg's), the name (after its partition
+ * path) is hashed with murmur3_32 and 20 bits of the hash become folders, `0101/0110/1001/
+ * 10110010/`, before the partition path, so an object store spreads the files of one partition
+ * over many key prefixes; with `write.object-storage.partitioned-paths=false` the hash prefixes
+ * the name instead (`…/0101/0110/1001/10110010-<name>`) and no partition path is written.
+ * Else `<data folder>/<partition path>/<name>`.
+ */
+export function newFileLocation(
+  m: Pick<TableMetadata, 'location' | 'properties'>, spec: PartitionSpec, schema: StructType, partition: readonly IcebergValue[], fileName: string,
+): string {
+  if (!isTrue(m.properties?.[OBJECT_STORE_ENABLED])) return joinLocation(dataFileFolder(m, spec, schema, partition), fileName);
+  const root = dataLocation(m);
+  const partitioned = !(m.properties?.[OBJECT_STORE_PARTITIONED_PATHS]?.trim().toLowerCase() === 'false');
+  if (!partitioned) return joinLocation(root, `${entropyDirs(fileName)}-${fileName}`);
+  const name = spec.fields.length ? `${partitionPath(spec, schema, partition)}/${fileName}` : fileName;
+  return joinLocation(root, entropyDirs(name), name);
+}
+
+/** The low 20 bits of the name's murmur3_32 hash as binary digits, in folders of 4, 4, 4 and 8. */
+export function entropyDirs(name: string): string {
+  const bits = ((murmur3String(name) & 0xfffff) | 0x100000).toString(2).slice(1);
+  return `${bits.slice(0, 4)}/${bits.slice(4, 8)}/${bits.slice(8, 12)}/${bits.slice(12)}`;
 }
 
 /** The folder of a new file with these partition values in this spec. */
