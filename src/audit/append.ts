@@ -98,7 +98,7 @@ async function appendOnce(o: AppendRowsOptions, mayJoin: boolean): Promise<Appen
   const parquet = writeSmallParquet(columns, values, `floe version ${ENGINE_VERSION}`);
   const sortOrder = m['sort-orders'].find((s) => s['order-id'] === m['default-sort-order-id']);
 
-  const location = newFileLocation(m, { 'spec-id': m['default-spec-id'], fields: [] }, currentSchema(m), [], `${randomUUID()}-00000.parquet`);
+  const location = newFileLocation(m, '', `${randomUUID()}-00000.parquet`);
   const written: string[] = [];
   const metadataFiles: string[] = [];
   // Set when another command created the table meanwhile in another folder than ours.

@@ -36,7 +36,7 @@ import { applyChange } from '../table/apply.js';
 import type { TableChange } from '../table/updates.js';
 import type { FileIO } from '../io/fileio.js';
 import { joinLocation } from '../io/fileio.js';
-import { newFileLocation } from '../table/data-location.js';
+import { newFileLocation, partitionFolder } from '../table/data-location.js';
 import { commitTable, createTable, type CommitEvents, discardUncommitted } from '../table/commit.js';
 import { commitTables as commitMany, type TableCommit } from '../table/commit-many.js';
 import { validateNoConcurrentDataChanges } from '../table/conflicts.js';
@@ -545,7 +545,7 @@ async function stageSnapshot(
     const files: DataFile[] = [];
     for (const wf of written) {
       if (wf.dataFile.record_count === 0n) continue;
-      const location = newFileLocation(m, spec, schema, wf.dataFile.partition, basename(wf.localPath));
+      const location = newFileLocation(m, partitionFolder(spec, schema, wf.dataFile.partition), basename(wf.localPath));
       await table.io.putLocalFile(wf.localPath, location);
       moved.push(location);
       files.push({ ...wf.dataFile, file_path: location, ...(sortOrder ? { sort_order_id: sortOrder['order-id'] } : {}) });

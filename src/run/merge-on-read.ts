@@ -22,7 +22,7 @@ import type { DataFile, IcebergValue, NestedField, Schema } from '../iceberg/typ
 import { writeAndCommit, type WriteTableOptions, type WriteTableResult, type SnapshotWrite } from '../ingest/write-table.js';
 import { joinLocation } from '../io/fileio.js';
 import { discardUncommitted } from '../table/commit.js';
-import { newFileLocation } from '../table/data-location.js';
+import { newFileLocation, partitionFolder } from '../table/data-location.js';
 import type { ScanTask } from '../table/delete-index.js';
 import type { LoadedTable } from '../table/load.js';
 import { deleteGranularity, groupByPartition, positionDeleteSummary } from '../table/position-deletes.js';
@@ -143,11 +143,11 @@ export async function mergeOnRead(x: MergeOnReadInput): Promise<Omit<WriteTableR
 function deleteFileLocation(table: LoadedTable, specId: number, schema: Schema, file: DataFile): (name: string) => string {
   const m = table.metadata;
   const spec = specById(m, specId);
+  let folder = '';
   try {
-    newFileLocation(m, spec, schema, file.partition, 'x');
-    return (name) => newFileLocation(m, spec, schema, file.partition, name);
+    folder = partitionFolder(spec, schema, file.partition);
   } catch {
-    // A spec whose source column was dropped: no partition path.
-    return (name) => newFileLocation(m, { 'spec-id': specId, fields: [] }, schema, [], name);
+    // A spec whose source column was dropped: no partition folder.
   }
+  return (name) => newFileLocation(m, folder, name);
 }

@@ -88,30 +88,22 @@ export async function registerNormalizersFor(connection: DuckDBConnection, rules
 }
 
 /**
- * The source columns whose rule parses their text with a `format:` (a date or timestamp
- * `type`, or `normalize: timestamp`): file readers read them as text (SourceContext.textColumns).
- * A CSV source's `normalize: timestamp` columns are read as text without a `format:` too: typed
- * by DuckDB's sniffer (as TIMESTAMP WITH TIME ZONE once a value has an offset or a zone name)
- * they reached the normaliser as UTC text, every value without an offset read in UTC instead
- * of the rule's `zone:`, and no daylight-saving gap or overlap flagged.
- * So are a CSV source's columns a rule types as an integer or decimal: typed BIGINT by the
- * sniffer from the first rows, a later `10.5` reached the rule as 11 and passed; as text the
- * rule sees the fraction and rejects the row (exactNumber).
- */
-/**
  * The pipeline's rules, with a `type:` rule for each column a CSV source's `columns:` declares
  * `int` or `long` that no rule types or normalises (the incremental cursor aside, which the
  * source compares as declared). DuckDB's CSV reader casts the text to the declared integer
  * type by rounding (`10.5` read as 11) and takes `0x1F` as 31, without a word; with the rule the
  * column is read as text (formattedColumns) and such a value is a row reject, with its line,
- * like `abc` (exactNumber).
+ * like `abc` (exactNumber). `implied`: the columns given such a rule (fitImpliedRules).
  */
-export function withDeclaredIntegerRules(rules: Record<string, ColumnRule>, source: { kind: string; columns?: Record<string, unknown>; incremental?: { cursor: string } }): Record<string, ColumnRule> {
-  if (source.kind !== 'csv' || !source.columns) return rules;
+export function withDeclaredIntegerRules(
+  rules: Record<string, ColumnRule>,
+  source: { kind: string; columns?: Record<string, unknown>; incremental?: { cursor: string } },
+): { rules: Record<string, ColumnRule>; implied: string[] } {
+  if (source.kind !== 'csv' || !source.columns) return { rules, implied: [] };
   const added = Object.entries(source.columns).flatMap(([c, t]) =>
     (t === 'int' || t === 'long') && c !== source.incremental?.cursor && rules[c]?.type === undefined && rules[c]?.normalize === undefined ? [[c, { ...rules[c], type: t } as ColumnRule] as const] : [],
   );
-  return added.length === 0 ? rules : { ...rules, ...Object.fromEntries(added) };
+  return { rules: added.length === 0 ? rules : { ...rules, ...Object.fromEntries(added) }, implied: added.map(([c]) => c) };
 }
 
 /**
@@ -134,6 +126,17 @@ export function fitImpliedRules(rules: Record<string, ColumnRule>, implied: read
   return out;
 }
 
+/**
+ * The source columns whose rule parses their text with a `format:` (a date or timestamp
+ * `type`, or `normalize: timestamp`): file readers read them as text (SourceContext.textColumns).
+ * A CSV source's `normalize: timestamp` columns are read as text without a `format:` too: typed
+ * by DuckDB's sniffer (as TIMESTAMP WITH TIME ZONE once a value has an offset or a zone name)
+ * they reached the normaliser as UTC text, every value without an offset read in UTC instead
+ * of the rule's `zone:`, and no daylight-saving gap or overlap flagged.
+ * So are a CSV source's columns a rule types as an integer or decimal: typed BIGINT by the
+ * sniffer from the first rows, a later `10.5` reached the rule as 11 and passed; as text the
+ * rule sees the fraction and rejects the row (exactNumber).
+ */
 export function formattedColumns(rules: Record<string, ColumnRule>, sourceKind?: string): string[] {
   const exactText = (r: ColumnRule) => sourceKind === 'csv' && (r.normalize === 'timestamp' || (r.normalize === undefined && r.type !== undefined && /^(int|long|decimal)/.test(r.type)));
   return Object.entries(rules).flatMap(([c, r]) => (parsesWithFormat(r) || exactText(r) ? [c] : []));

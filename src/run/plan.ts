@@ -65,7 +65,8 @@ export async function planPipeline(
     return { pipeline: lp.name, source: ip.source, target: `${given.outputs.identity_map}, ${given.outputs.profiles}`, mode: 'identity', tableExists: ip.tableExists, schema: ip.lines, partitioning: [], sortOrder: [], problems: ip.problems };
   }
   // As floe run reads it: a CSV source's declared integer columns typed from their text (normalize.ts).
-  const p = { ...given, columns: withDeclaredIntegerRules(given.columns, given.source) };
+  const integerRules = withDeclaredIntegerRules(given.columns, given.source);
+  const p = { ...given, columns: integerRules.rules };
   const id = parseTableIdentifier(p.target.table);
   const table = (await catalog.tableExists(id)) ? await loadTable(catalog, io, id) : undefined;
   const out: PipelinePlan = {
@@ -140,8 +141,7 @@ export async function planPipeline(
     out.source = `${p.source.kind}: ${redact(extracted.describe)}`;
     const cols = await engine.columns(`SELECT * FROM ${quoteIdent(extracted.relation)}`, `describe the source of ${lp.name}`, { kind: 'source' });
     const names = cols.map((c) => c.name).filter((c) => c !== SOURCE_FILE_COLUMN);
-    const implied = Object.keys(p.columns).filter((c) => p.columns[c] !== given.columns[c]);
-    const norm = planNormalize(names, fitImpliedRules(p.columns, implied, names), lp.name);
+    const norm = planNormalize(names, fitImpliedRules(p.columns, integerRules.implied, names), lp.name);
     const sql = await writtenRows(engine, `SELECT ${norm.select} FROM ${quoteIdent(extracted.relation)}`, lp);
     const typed = await engine.columns(sql, `describe the columns of ${lp.name}`, { kind: 'source' });
     const incoming = schemaFromColumns(typed);

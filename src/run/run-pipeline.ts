@@ -96,7 +96,8 @@ export function lockDir(project: ProjectConfig): string {
 export async function runIngestPipeline(ctx: RunContext, lp: LoadedPipeline): Promise<PipelineRunResult> {
   const given = lp.pipeline as IngestPipeline;
   // A CSV source's declared integer columns are typed from their text, so a fraction is a reject.
-  const p: IngestPipeline = { ...given, columns: withDeclaredIntegerRules(given.columns, given.source) };
+  const integerRules = withDeclaredIntegerRules(given.columns, given.source);
+  const p: IngestPipeline = { ...given, columns: integerRules.rules };
   const started = Date.now();
   const id = parseTableIdentifier(p.target.table);
   const lock = await acquireTableLock(lockDir(ctx.project), p.target.table, ctx.lockTimeoutMs);
@@ -205,8 +206,7 @@ export async function runIngestPipeline(ctx: RunContext, lp: LoadedPipeline): Pr
     // Columns the table tags as PII and the pipeline does not: their values are withheld from reasons and rejects as well (governance/withhold.ts).
     const hiding = existing && !emptied ? { ...p, columns: rulesWithTableTags(p.columns, columns, existing.metadata, p.target.table) } : p;
     // An emptied table's columns are already the target's: the pipeline's column rules (keyed by source column) do not apply.
-    const implied = Object.keys(p.columns).filter((c) => p.columns[c] !== given.columns[c]);
-    const norm = planNormalize(columns, emptied ? {} : fitImpliedRules(hiding.columns, implied, columns), p.name);
+    const norm = planNormalize(columns, emptied ? {} : fitImpliedRules(hiding.columns, integerRules.implied, columns), p.name);
     const cursorType = sourceColumns.find((c) => c.name === cursorColumn)?.type.toString();
     const cursorTarget = cursorColumn ? norm.targetNames.get(cursorColumn) ?? cursorColumn : undefined;
     if (cursorColumn && !cursorType) {

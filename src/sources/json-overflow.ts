@@ -21,11 +21,15 @@ import { sourceError } from '../errors.js';
  * 1e308; JSON allows no leading zeros).
  */
 export const OVERFLOW_CANDIDATE = /\d[eE]\+?\d{3}|\d{210}/;
-const CANDIDATE = OVERFLOW_CANDIDATE;
 /** Characters kept from the end of one chunk for the next one's candidate test (a token across the boundary). */
 const OVERLAP = 320;
 /** The characters a JSON number is made of: a run of them is one token (or malformed text DuckDB refuses). */
 const NUMBER_CHARS = /[-+0-9.eE]*/y;
+
+function numberCharsAt(text: string, at: number): string {
+  NUMBER_CHARS.lastIndex = at;
+  return NUMBER_CHARS.exec(text)![0];
+}
 
 export interface OverflowingNumber {
   /** The number as written. */
@@ -52,7 +56,7 @@ class Walker {
     let i = 0;
     if (this.pending) {
       // The rest of a number cut by the previous piece: its digits, sign, dot and exponent.
-      const rest = /^[0-9.eE+-]*/.exec(piece)![0];
+      const rest = numberCharsAt(piece, 0);
       const text = this.pending.text + rest;
       if (rest.length === piece.length && !last) {
         this.pending.text = text;
@@ -75,8 +79,7 @@ class Walker {
         this.inString = true;
       } else if (ch === 0x2d || (ch >= 0x30 && ch <= 0x39)) {
         // The whole run of number characters: a piece may end after `1e` or `1e+`.
-        NUMBER_CHARS.lastIndex = i;
-        const text = NUMBER_CHARS.exec(piece)![0];
+        const text = numberCharsAt(piece, i);
         if (i + text.length === piece.length && !last) {
           this.pending = { text, line: this.line, column: this.column };
           this.column += text.length;
@@ -99,7 +102,7 @@ class Walker {
   }
 
   private check(text: string, line: number, column: number): OverflowingNumber | undefined {
-    if (!CANDIDATE.test(text)) return undefined;
+    if (!OVERFLOW_CANDIDATE.test(text)) return undefined;
     const n = Number(text);
     return Number.isNaN(n) || Number.isFinite(n) ? undefined : { literal: text, line, column };
   }
@@ -107,7 +110,7 @@ class Walker {
 
 /** The first number in a JSON text that is beyond a double's range, with its line and column. */
 export function overflowingNumberIn(text: string): OverflowingNumber | undefined {
-  if (!CANDIDATE.test(text)) return undefined;
+  if (!OVERFLOW_CANDIDATE.test(text)) return undefined;
   return new Walker().feed(text, true);
 }
 
@@ -130,7 +133,7 @@ export async function overflowingNumberInFile(file: string): Promise<Overflowing
   let candidate = false;
   for await (const chunk of textOf(file)) {
     const piece = tail + (chunk as string);
-    if (CANDIDATE.test(piece)) {
+    if (OVERFLOW_CANDIDATE.test(piece)) {
       candidate = true;
       break;
     }

@@ -298,7 +298,6 @@ export function duplicateKeyIn(text: string): string | undefined {
   return undefined;
 }
 
-
 /**
  * The key path (`a.b[2]`) of the first number a parsed record holds that is not finite: from
  * strict JSON text (which has no NaN or Infinity literal) only a number beyond a double's range.

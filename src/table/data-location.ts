@@ -41,22 +41,19 @@ export const OBJECT_STORE_PARTITIONED_PATHS = 'write.object-storage.partitioned-
 const isTrue = (v: string | undefined) => v?.trim().toLowerCase() === 'true';
 
 /**
- * The location of a new data or delete file named `fileName`. With `write.object-storage.enabled`
- * (Iceberg Java's ObjectStoreLocationProvider, PyIceberg's), the name (after its partition
- * path) is hashed with murmur3_32 and 20 bits of the hash become folders, `0101/0110/1001/
- * 10110010/`, before the partition path, so an object store spreads the files of one partition
- * over many key prefixes; with `write.object-storage.partitioned-paths=false` the hash prefixes
- * the name instead (`…/0101/0110/1001/10110010-<name>`) and no partition path is written.
- * Else `<data folder>/<partition path>/<name>`.
+ * The location of a new data or delete file named `fileName` in partition folder `folder`
+ * (partitionFolder; '' when unpartitioned): `<data folder>/<folder>/<name>`. With
+ * `write.object-storage.enabled` (Iceberg Java's ObjectStoreLocationProvider, PyIceberg's),
+ * `<folder>/<name>` is hashed with murmur3_32 and 20 bits of the hash become folders,
+ * `0101/0110/1001/10110010/`, before it, so an object store spreads the files of one partition
+ * over many key prefixes; with `write.object-storage.partitioned-paths=false` the hash of the
+ * name prefixes the name instead (`…/0101/0110/1001/10110010-<name>`), without the folder.
  */
-export function newFileLocation(
-  m: Pick<TableMetadata, 'location' | 'properties'>, spec: PartitionSpec, schema: StructType, partition: readonly IcebergValue[], fileName: string,
-): string {
-  if (!isTrue(m.properties?.[OBJECT_STORE_ENABLED])) return joinLocation(dataFileFolder(m, spec, schema, partition), fileName);
+export function newFileLocation(m: Pick<TableMetadata, 'location' | 'properties'>, folder: string, fileName: string): string {
   const root = dataLocation(m);
-  const partitioned = !(m.properties?.[OBJECT_STORE_PARTITIONED_PATHS]?.trim().toLowerCase() === 'false');
-  if (!partitioned) return joinLocation(root, `${entropyDirs(fileName)}-${fileName}`);
-  const name = spec.fields.length ? `${partitionPath(spec, schema, partition)}/${fileName}` : fileName;
+  const name = folder ? `${folder}/${fileName}` : fileName;
+  if (!isTrue(m.properties?.[OBJECT_STORE_ENABLED])) return joinLocation(root, name);
+  if (m.properties?.[OBJECT_STORE_PARTITIONED_PATHS]?.trim().toLowerCase() === 'false') return joinLocation(root, `${entropyDirs(fileName)}-${fileName}`);
   return joinLocation(root, entropyDirs(name), name);
 }
 
@@ -66,10 +63,7 @@ export function entropyDirs(name: string): string {
   return `${bits.slice(0, 4)}/${bits.slice(4, 8)}/${bits.slice(8, 12)}/${bits.slice(12)}`;
 }
 
-/** The folder of a new file with these partition values in this spec. */
-export function dataFileFolder(
-  m: Pick<TableMetadata, 'location' | 'properties'>, spec: PartitionSpec, schema: StructType, partition: readonly IcebergValue[],
-): string {
-  const root = dataLocation(m);
-  return spec.fields.length ? joinLocation(root, partitionPath(spec, schema, partition)) : root;
+/** The Hive-style folder of a file with these partition values in this spec (`region=eu`); '' when unpartitioned. */
+export function partitionFolder(spec: PartitionSpec, schema: StructType, partition: readonly IcebergValue[]): string {
+  return spec.fields.length ? partitionPath(spec, schema, partition) : '';
 }

@@ -40,8 +40,9 @@ export async function refuseCaseTwin(catalog: Catalog, id: TableIdentifier, kind
  * dropped table's: the table of this very name, which another writer created since this one
  * looked (two first runs at once: both write to the default folder, and the later joins the
  * earlier, write-table.ts; one that sees the other's metadata file before its catalog entry
- * takes a fresh folder, and writes again to the created table when it loses the create), or a table of another catalog name in the same database (the
- * catalog refuses the create, naming it, sql.ts refuseSharedFolder).
+ * takes a fresh folder, and writes again to the created table when it loses the create), or
+ * a table of another catalog name in the same database (the catalog refuses the create,
+ * naming it, sql.ts refuseSharedFolder).
  */
 export async function newTableLocation(catalog: Catalog, io: FileIO, warehouse: string, id: TableIdentifier): Promise<string> {
   const folder = joinLocation(warehouse, ...id.namespace, id.name);

@@ -254,8 +254,8 @@ export async function buildSnapshotChange(base: LoadedTable, plan: SnapshotPlan)
   const previous = parentList.manifests;
   const removedFiles: DataFile[] = [];
   // The spec of each file the snapshot adds or removes: its manifest's (summary.ts specOf).
-  const specIds = new Map<DataFile, number>();
-  for (const s of plan.added) for (const f of s.files ?? []) specIds.set(f, s.summary.partition_spec_id);
+  const specs = new Map<DataFile, PartitionSpec>();
+  for (const s of plan.added) for (const f of s.files ?? []) specs.set(f, specById(m, s.summary.partition_spec_id));
   let kept: ManifestFile[] = previous;
   if (removes) {
     const limit = pLimit(4);
@@ -270,9 +270,10 @@ export async function buildSnapshotChange(base: LoadedTable, plan: SnapshotPlan)
           const hit = plan.replaceAll ? live : live.filter((e) => remove!.has(e.data_file.file_path));
           // A manifest none of whose files is removed is reused as it is.
           if (hit.length === 0) return plan.replaceAll ? null : mf;
+          const spec = specById(m, mf.partition_spec_id);
           for (const e of hit) {
             removedFiles.push(e.data_file);
-            specIds.set(e.data_file, mf.partition_spec_id);
+            specs.set(e.data_file, spec);
             found.add(e.data_file.file_path);
           }
           const hitSet = new Set(hit);
@@ -281,7 +282,6 @@ export async function buildSnapshotChange(base: LoadedTable, plan: SnapshotPlan)
               ? { ...e, status: ManifestEntryStatus.DELETED, snapshot_id: plan.snapshotId }
               : { ...e, status: ManifestEntryStatus.EXISTING },
           );
-          const spec = specById(m, mf.partition_spec_id);
           const content = mf.content === ManifestContent.DATA ? 'data' : 'deletes';
           const w = writeManifest({ schema, spec, partitionType: partitionType(spec, schema), formatVersion: 2, content, entries });
           const location = joinLocation(metadataFolder(m), `${randomUUID()}-m1.avro`);
@@ -333,10 +333,7 @@ export async function buildSnapshotChange(base: LoadedTable, plan: SnapshotPlan)
       manifests,
       ...(carried ? { carried: carried.totals } : {}),
       extra: plan.summary,
-      specOf: (f) => {
-        const id = specIds.get(f);
-        return id === undefined ? undefined : m['partition-specs'].find((x) => x['spec-id'] === id);
-      },
+      specOf: (f) => specs.get(f),
     }),
     'schema-id': m['current-schema-id'],
   };

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { PartitionSpec, StructType } from '../../src/iceberg/types.js';
-import { entropyDirs, newFileLocation } from '../../src/table/data-location.js';
+import { entropyDirs, newFileLocation, partitionFolder } from '../../src/table/data-location.js';
 
 const schema: StructType = { type: 'struct', fields: [{ id: 1, name: 'region', required: false, type: 'string' }] };
 const spec: PartitionSpec = { 'spec-id': 0, fields: [{ 'source-id': 1, 'field-id': 1000, name: 'region', transform: 'identity' }] };
@@ -23,20 +23,20 @@ describe('object storage file locations', () => {
 
   it('puts the hash before the partition path, of the name with its partition path', () => {
     const m = table({ 'write.object-storage.enabled': 'true' });
-    expect(newFileLocation(m, spec, schema, ['eu'], 'x-1.parquet')).toBe('s3://b/wh/ns/t/data/0000/0011/0101/10001100/region=eu/x-1.parquet');
-    expect(newFileLocation(m, unpartitioned, schema, [], 'a.parquet')).toBe('s3://b/wh/ns/t/data/0111/0000/0111/10110101/a.parquet');
+    expect(newFileLocation(m, partitionFolder(spec, schema, ['eu']), 'x-1.parquet')).toBe('s3://b/wh/ns/t/data/0000/0011/0101/10001100/region=eu/x-1.parquet');
+    expect(newFileLocation(m, partitionFolder(unpartitioned, schema, []), 'a.parquet')).toBe('s3://b/wh/ns/t/data/0111/0000/0111/10110101/a.parquet');
     // Under write.data.path, like every new file.
-    expect(newFileLocation(table({ 'write.object-storage.enabled': 'TRUE', 'write.data.path': 's3://other/d/' }), unpartitioned, schema, [], 'a.parquet')).toBe('s3://other/d/0111/0000/0111/10110101/a.parquet');
+    expect(newFileLocation(table({ 'write.object-storage.enabled': 'TRUE', 'write.data.path': 's3://other/d/' }), partitionFolder(unpartitioned, schema, []), 'a.parquet')).toBe('s3://other/d/0111/0000/0111/10110101/a.parquet');
   });
 
   it('without partitioned paths: the hash prefixes the name, no partition folder', () => {
     const m = table({ 'write.object-storage.enabled': 'true', 'write.object-storage.partitioned-paths': 'false' });
-    expect(newFileLocation(m, spec, schema, ['eu'], 'a.parquet')).toBe('s3://b/wh/ns/t/data/0111/0000/0111/10110101-a.parquet');
+    expect(newFileLocation(m, partitionFolder(spec, schema, ['eu']), 'a.parquet')).toBe('s3://b/wh/ns/t/data/0111/0000/0111/10110101-a.parquet');
   });
 
   it('off (the default, or false): the partition folder under the data folder', () => {
     for (const m of [table({}), table({ 'write.object-storage.enabled': 'false' })]) {
-      expect(newFileLocation(m, spec, schema, ['eu'], 'a.parquet')).toBe('s3://b/wh/ns/t/data/region=eu/a.parquet');
+      expect(newFileLocation(m, partitionFolder(spec, schema, ['eu']), 'a.parquet')).toBe('s3://b/wh/ns/t/data/region=eu/a.parquet');
     }
   });
 });

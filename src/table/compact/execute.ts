@@ -26,7 +26,7 @@ import type { DataFile, Schema, TableIdentifier, TableMetadata } from '../../ice
 import type { FileIO } from '../../io/fileio.js';
 import { joinLocation } from '../../io/fileio.js';
 import { type CommitEvents, commitTable, discardUncommitted } from '../commit.js';
-import { newFileLocation } from '../data-location.js';
+import { newFileLocation, partitionFolder } from '../data-location.js';
 import { loadTable, type LoadedTable } from '../load.js';
 import { planScan, type ScanPlan, type ScanTask } from '../scan.js';
 import { buildSnapshotChange, newSnapshotId, refuseRowLineage, specById, stagingDir, writeAddedManifest } from '../snapshot-producer.js';
@@ -239,7 +239,7 @@ async function rewriteBatch(
       });
       for (const wf of written) {
         const partition = unit.partition ?? wf.dataFile.partition;
-        const location = newFileLocation(m, spec, schema, partition, basename(wf.localPath));
+        const location = newFileLocation(m, partitionFolder(spec, schema, partition), basename(wf.localPath));
         await table.io.putLocalFile(wf.localPath, location);
         moved.push(location);
         files.push({ ...wf.dataFile, partition, file_path: location, ...(sortOrderId !== null ? { sort_order_id: sortOrderId } : {}) });
