@@ -149,7 +149,12 @@ export class FloeProject {
 
   async snapshots(table: string): Promise<SnapshotInfo[]> {
     const r = await this.ok(['snapshots', table, '--json']);
-    return parseJsonLossless(r.stdout) as SnapshotInfo[];
+    // parseJsonLossless gives a number for an id below 2^53 (about 1 in 1,000 random ids): text, as the type says.
+    return (parseJsonLossless(r.stdout) as SnapshotInfo[]).map((s) => ({
+      ...s,
+      'snapshot-id': String(s['snapshot-id']),
+      ...(s['parent-snapshot-id'] !== undefined ? { 'parent-snapshot-id': String(s['parent-snapshot-id']) } : {}),
+    }));
   }
 }
 
