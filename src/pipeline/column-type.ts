@@ -16,6 +16,13 @@ export const SIMPLE_TYPES: readonly string[] = SIMPLE_PRIMITIVES.filter((t) => t
 const DECIMAL = /^decimal\s*\(\s*(\d+)\s*,\s*(\d+)\s*\)$/;
 const FIXED = /^fixed\s*\[\s*(\d+)\s*\]$/;
 
+/**
+ * Whether `type` is an integer or decimal type, whose values a cast can change by rounding
+ * (`10.5` → long 11, `1.234` → decimal(9,2) 1.23): a CSV source's column declared so is read
+ * as text and typed by a rule that rejects such a value (run/normalize.ts withDeclaredNumberRules).
+ */
+export const isExactNumberType = (type: string): boolean => type === 'int' || type === 'long' || DECIMAL.test(type.trim());
+
 export const TYPE_HINT = `one of ${SIMPLE_TYPES.join(', ')}, decimal(P,S) or fixed[L]`;
 
 /** Why `text` is not a usable column type, or null when it is. */

@@ -5,6 +5,7 @@
  * are not silently nulled: they get a reason and go to quarantine (`<table>__rejects`).
  */
 import { parsesWithFormat } from '../pipeline/column-rules.js';
+import { isExactNumberType } from '../pipeline/column-type.js';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { configError } from '../errors.js';
 import { quoteIdent, quoteLiteral } from '../engine/sql.js';
@@ -89,25 +90,26 @@ export async function registerNormalizersFor(connection: DuckDBConnection, rules
 
 /**
  * The pipeline's rules, with a `type:` rule for each column a CSV source's `columns:` declares
- * `int` or `long` that no rule types or normalises (the incremental cursor aside, which the
- * source compares as declared). DuckDB's CSV reader casts the text to the declared integer
- * type by rounding (`10.5` read as 11) and takes `0x1F` as 31, without a word; with the rule the
- * column is read as text (formattedColumns) and such a value is a row reject, with its line,
- * like `abc` (exactNumber). `implied`: the columns given such a rule (fitImpliedRules).
+ * `int`, `long` or `decimal(P, S)` that no rule types or normalises (the incremental cursor
+ * aside, which the source compares as declared). DuckDB's CSV reader casts the text to the
+ * declared type by rounding (`10.5` read as long 11, `1.234` as decimal(9, 2) 1.23) and takes
+ * `0x1F` as 31, without a word; with the rule the column is read as text (formattedColumns) and
+ * such a value is a row reject, with its line, like `abc` (exactNumber). `implied`: the columns
+ * given such a rule (fitImpliedRules).
  */
-export function withDeclaredIntegerRules(
+export function withDeclaredNumberRules(
   rules: Record<string, ColumnRule>,
   source: { kind: string; columns?: Record<string, unknown>; incremental?: { cursor: string } },
 ): { rules: Record<string, ColumnRule>; implied: string[] } {
   if (source.kind !== 'csv' || !source.columns) return { rules, implied: [] };
   const added = Object.entries(source.columns).flatMap(([c, t]) =>
-    (t === 'int' || t === 'long') && c !== source.incremental?.cursor && rules[c]?.type === undefined && rules[c]?.normalize === undefined ? [[c, { ...rules[c], type: t } as ColumnRule] as const] : [],
+    typeof t === 'string' && isExactNumberType(t) && c !== source.incremental?.cursor && rules[c]?.type === undefined && rules[c]?.normalize === undefined ? [[c, { ...rules[c], type: t } as ColumnRule] as const] : [],
   );
   return { rules: added.length === 0 ? rules : { ...rules, ...Object.fromEntries(added) }, implied: added.map(([c]) => c) };
 }
 
 /**
- * `rules` with each rule of `implied` (withDeclaredIntegerRules) keyed by the source column
+ * `rules` with each rule of `implied` (withDeclaredNumberRules) keyed by the source column
  * whose name matches its own but for case, as DuckDB matches a declared type to the header
  * (`id: long` for a header `ID`), and left out when no column matches: the user wrote no such
  * rule, so planNormalize must not refuse it as naming a column the source lacks.
@@ -211,15 +213,21 @@ const formatSql = (format: string | readonly string[]): string => (typeof format
  * `cast` (to an integer or decimal type), NULL when it changed a number's value: DuckDB's
  * casts round (`2.5` → long 2, `8.9` → int 9, `1.234` → decimal(10,2) 1.23), so a fraction
  * in a declared integer column was written rounded without a word. NULL, it is a conversion
- * reject like any other value that does not fit. So is text in hexadecimal or binary
- * notation (`0x1F`, `0b101`), which DuckDB's integer cast reads as 31 and 5. Other values that
- * do not read as a number are left to the cast.
+ * reject like any other value that does not fit. A number written without an exponent is
+ * judged by its digits: more fraction digits than the type's scale (zeros at the end aside)
+ * change it, however many digits it has (`9223372036854775806.5`, a 38-digit decimal), where a
+ * comparison as doubles would see no change. One with an exponent is compared as a double.
+ * So is text in hexadecimal or binary notation (`0x1F`, `0b101`), which DuckDB's integer cast
+ * reads as 31 and 5. Other values that do not read as a number are left to the cast.
  */
 function exactNumber(expr: string, cast: string, type: string): string {
   if (!/^(int|long|decimal)/.test(type)) return cast;
+  const scale = Number(/,\s*(\d+)\s*\)\s*$/.exec(type)?.[1] ?? 0);
+  const text = `CAST(${expr} AS VARCHAR)`;
+  const fraction = `rtrim(regexp_extract(${text}, '^\\s*[+-]?[0-9]*\\.([0-9]+)\\s*$', 1), '0')`;
   const asDouble = `TRY_CAST(${expr} AS DOUBLE)`;
-  const radix = `regexp_matches(CAST(${expr} AS VARCHAR), '^\\s*[+-]?0[xXbB]')`;
-  return `CASE WHEN ${asDouble} IS NOT NULL AND ${asDouble} IS DISTINCT FROM CAST(${cast} AS DOUBLE) THEN NULL WHEN ${radix} THEN NULL ELSE ${cast} END`;
+  const radix = `regexp_matches(${text}, '^\\s*[+-]?0[xXbB]')`;
+  return `CASE WHEN length(${fraction}) > ${scale} THEN NULL WHEN ${asDouble} IS NOT NULL AND ${asDouble} IS DISTINCT FROM CAST(${cast} AS DOUBLE) THEN NULL WHEN ${radix} THEN NULL ELSE ${cast} END`;
 }
 
 /**

@@ -28,7 +28,7 @@ import { planIdentity } from './identity-plan.js';
 import { checkMovedCursor, checkTaggedCursor, describeMovedStart, describeStart, readStart, readState, resumesFromTable } from './state.js';
 import { lookbackText } from '../sources/lookback.js';
 import { lookbackWhere } from './lookback.js';
-import { fitImpliedRules, formattedColumns, planNormalize, registerNormalizersFor, withDeclaredIntegerRules } from './normalize.js';
+import { fitImpliedRules, formattedColumns, planNormalize, registerNormalizersFor, withDeclaredNumberRules } from './normalize.js';
 import { piiColumns } from '../governance/policy.js';
 
 export interface PipelinePlan {
@@ -64,9 +64,9 @@ export async function planPipeline(
     const ip = await planIdentity(lp, catalog, io);
     return { pipeline: lp.name, source: ip.source, target: `${given.outputs.identity_map}, ${given.outputs.profiles}`, mode: 'identity', tableExists: ip.tableExists, schema: ip.lines, partitioning: [], sortOrder: [], problems: ip.problems };
   }
-  // As floe run reads it: a CSV source's declared integer columns typed from their text (normalize.ts).
-  const integerRules = withDeclaredIntegerRules(given.columns, given.source);
-  const p = { ...given, columns: integerRules.rules };
+  // As floe run reads it: a CSV source's declared integer and decimal columns typed from their text (normalize.ts).
+  const numberRules = withDeclaredNumberRules(given.columns, given.source);
+  const p = { ...given, columns: numberRules.rules };
   const id = parseTableIdentifier(p.target.table);
   const table = (await catalog.tableExists(id)) ? await loadTable(catalog, io, id) : undefined;
   const out: PipelinePlan = {
@@ -141,7 +141,7 @@ export async function planPipeline(
     out.source = `${p.source.kind}: ${redact(extracted.describe)}`;
     const cols = await engine.columns(`SELECT * FROM ${quoteIdent(extracted.relation)}`, `describe the source of ${lp.name}`, { kind: 'source' });
     const names = cols.map((c) => c.name).filter((c) => c !== SOURCE_FILE_COLUMN);
-    const norm = planNormalize(names, fitImpliedRules(p.columns, integerRules.implied, names), lp.name);
+    const norm = planNormalize(names, fitImpliedRules(p.columns, numberRules.implied, names), lp.name);
     const sql = await writtenRows(engine, `SELECT ${norm.select} FROM ${quoteIdent(extracted.relation)}`, lp);
     const typed = await engine.columns(sql, `describe the columns of ${lp.name}`, { kind: 'source' });
     const incoming = schemaFromColumns(typed);

@@ -42,7 +42,7 @@ import { hidesValues, PII_PREFIX, piiColumnOf, piiColumns, piiProperties, type P
 import { rulesWithTableTags } from '../governance/withhold.js';
 import { chooseIngestPath } from './ingest-path.js';
 import { acquireTableLock } from './lock.js';
-import { fitImpliedRules, formattedColumns, planNormalize, registerNormalizersFor, withDeclaredIntegerRules, type NormalizePlan } from './normalize.js';
+import { fitImpliedRules, formattedColumns, planNormalize, registerNormalizersFor, withDeclaredNumberRules, type NormalizePlan } from './normalize.js';
 import { checkRejects, rejectsOverLimit } from './reject-limits.js';
 import { finishRejects, discardStaged, recoverPendingRejects, rejectsTableName, stageNoRejects, stageRejects, withPending, type StagedRejects } from './rejects-pending.js';
 import { withRunIds } from './run-ids.js';
@@ -95,9 +95,9 @@ export function lockDir(project: ProjectConfig): string {
 
 export async function runIngestPipeline(ctx: RunContext, lp: LoadedPipeline): Promise<PipelineRunResult> {
   const given = lp.pipeline as IngestPipeline;
-  // A CSV source's declared integer columns are typed from their text, so a fraction is a reject.
-  const integerRules = withDeclaredIntegerRules(given.columns, given.source);
-  const p: IngestPipeline = { ...given, columns: integerRules.rules };
+  // A CSV source's declared integer and decimal columns are typed from their text, so a fraction is a reject.
+  const numberRules = withDeclaredNumberRules(given.columns, given.source);
+  const p: IngestPipeline = { ...given, columns: numberRules.rules };
   const started = Date.now();
   const id = parseTableIdentifier(p.target.table);
   const lock = await acquireTableLock(lockDir(ctx.project), p.target.table, ctx.lockTimeoutMs);
@@ -206,7 +206,7 @@ export async function runIngestPipeline(ctx: RunContext, lp: LoadedPipeline): Pr
     // Columns the table tags as PII and the pipeline does not: their values are withheld from reasons and rejects as well (governance/withhold.ts).
     const hiding = existing && !emptied ? { ...p, columns: rulesWithTableTags(p.columns, columns, existing.metadata, p.target.table) } : p;
     // An emptied table's columns are already the target's: the pipeline's column rules (keyed by source column) do not apply.
-    const norm = planNormalize(columns, emptied ? {} : fitImpliedRules(hiding.columns, integerRules.implied, columns), p.name);
+    const norm = planNormalize(columns, emptied ? {} : fitImpliedRules(hiding.columns, numberRules.implied, columns), p.name);
     const cursorType = sourceColumns.find((c) => c.name === cursorColumn)?.type.toString();
     const cursorTarget = cursorColumn ? norm.targetNames.get(cursorColumn) ?? cursorColumn : undefined;
     if (cursorColumn && !cursorType) {

@@ -13,6 +13,7 @@ import { refuseDuplicateCsvHeader } from '../ingest/csv-header.js';
 import { headerOnlyStandIn, isHeaderOnlyCsv } from '../ingest/csv-header-only.js';
 import { floeCsvError, isLineTooLong, MAX_LINE_OPTION, maxLineOptionFor, UNICODE_REASON } from '../ingest/csv-errors.js';
 import { isSniffFailure, typeUnsniffableFiles } from '../ingest/csv-malformed-sample.js';
+import { isExactNumberType } from '../pipeline/column-type.js';
 import type { Source as SourceConfig } from '../pipeline/schema-source.js';
 import { quoteIdent, quoteLiteral } from '../engine/sql.js';
 import { type CsvLineViews, csvLineSummarySql, csvLineViews, fallbackLineEncoding } from './csv-lines.js';
@@ -47,10 +48,10 @@ export function csvSource(config: CsvConfig): Source {
         `rejects_scan = ${quoteLiteral(scans)}`,
       ];
       // Columns a `format:` parses are read as text (SourceContext.textColumns); the source's own
-      // `columns:` types come first, but for an integer column a rule types from its text
-      // (run/normalize.ts withDeclaredIntegerRules: DuckDB's cast would round a fraction).
+      // `columns:` types come first, but for an integer or decimal column a rule types from its
+      // text (run/normalize.ts withDeclaredNumberRules: DuckDB's cast would round a fraction).
       const ruled = new Set(ctx.textColumns ?? []);
-      const declared = Object.entries(config.columns ?? {}).map(([c, t]) => [c, ruled.has(c) && (t === 'int' || t === 'long') ? 'VARCHAR' : duckdbTypeSql(t)] as const);
+      const declared = Object.entries(config.columns ?? {}).map(([c, t]) => [c, ruled.has(c) && isExactNumberType(t) ? 'VARCHAR' : duckdbTypeSql(t)] as const);
       const asText = (ctx.textColumns ?? []).filter((c) => !(c in (config.columns ?? {}))).map((c) => [c, 'VARCHAR'] as const);
       const types: (readonly [string, string])[] = [...declared, ...asText];
       const typesOption = (t: readonly (readonly [string, string])[]) => (t.length > 0 ? [`types = {${t.map(([c, d]) => `${quoteLiteral(c)}: ${quoteLiteral(d)}`).join(', ')}}`] : []);

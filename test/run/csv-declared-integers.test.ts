@@ -1,10 +1,12 @@
 /**
- * A CSV source's `columns:` declaring a column `long` or `int`: DuckDB's CSV reader casts the
+ * A CSV source's `columns:` declaring a column `long`, `int` or `decimal(P, S)`: DuckDB's CSV reader casts the
  * text to the declared type by rounding (`10.5` read as 11) and reads `0x1F` as 31, without a
  * word. Such a column is now read as text and typed by an implied pipeline rule, so a fraction
  * or hex text is a row reject with its line (the run fails without `rejects:`), integers of 64
  * bits stay exact, and an `int` out of range is a reject too. The incremental cursor keeps the
- * declared read.
+ * declared read. A decimal column rounded extra fraction digits (`1.234` → 1.23) the same way.
+ * A value is judged by its digits, not as a double: `9223372036854775806.5` and a 31-digit
+ * decimal with one fraction digit too many round to the same double as their cast.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { assertBuilt, events, show, useProjects } from './helpers.js';
@@ -92,5 +94,49 @@ describe('csv source columns declared long or int', () => {
     const again = await p.run(['c', '--json']);
     expect(events(again.stdout).find((e) => e.event === 'commit' || e.event === 'skip' || e.event === 'done'), show(again)).toBeDefined();
     expect(await p.query('SELECT count(*) AS n FROM raw.c')).toEqual([{ n: 2 }]);
+  });
+
+  it('decimal: more fraction digits than the scale, or more digits than the precision, are rejects', async () => {
+    const p = await newProject();
+    const file = await p.write('data/d.csv', ['id,amt', '1,1.25', '2,1.234', '3,1.2500', '4,12345678.5', '5,-.5', '6,2.5e1', '7,abc', ''].join('\n'));
+    await p.pipeline('d', 'source: { kind: csv, path: data/d.csv, columns: { amt: "decimal(9, 2)" } }\ntarget: { table: raw.d }\nrejects: { max_ratio: 0.6 }\n');
+    const r = await p.run(['d', '--json']);
+    expect(events(r.stdout).find((e) => e.event === 'commit'), show(r)).toMatchObject({ rows_written: 4, rejects: 3 });
+    expect(await p.query('SELECT id, CAST(amt AS VARCHAR) AS amt, typeof(amt) AS t FROM raw.d ORDER BY id')).toEqual([
+      { id: 1, amt: '1.25', t: 'DECIMAL(9,2)' },
+      { id: 3, amt: '1.25', t: 'DECIMAL(9,2)' },
+      { id: 5, amt: '-0.50', t: 'DECIMAL(9,2)' },
+      { id: 6, amt: '25.00', t: 'DECIMAL(9,2)' },
+    ]);
+    const rejects = await p.query('SELECT source, line, reason FROM raw.d__rejects ORDER BY line');
+    expect(rejects.map((x) => [x.source, x.line])).toEqual([
+      [file, 3],
+      [file, 5],
+      [file, 8],
+    ]);
+    expect(String(rejects[0]!.reason)).toContain('column amt: cannot convert 1.234 to decimal(9, 2)');
+  });
+
+  it('digits beyond a double: a fraction on a long near 2^63 and a 38-digit decimal with one digit too many are rejects', async () => {
+    const p = await newProject();
+    await p.write('data/w.csv', ['id,n,amt', '1,9223372036854775806.0,12345678901234567890.1234567890', '2,9223372036854775806.5,1', '3,1,12345678901234567890.12345678901', ''].join('\n'));
+    await p.pipeline('w', 'source: { kind: csv, path: data/w.csv, columns: { n: long, amt: "decimal(38, 10)" } }\ntarget: { table: raw.w }\nrejects: { max_ratio: 0.7 }\n');
+    const r = await p.run(['w', '--json']);
+    expect(events(r.stdout).find((e) => e.event === 'commit'), show(r)).toMatchObject({ rows_written: 1, rejects: 2 });
+    expect(await p.query('SELECT id, CAST(n AS VARCHAR) AS n, CAST(amt AS VARCHAR) AS amt FROM raw.w')).toEqual([
+      { id: 1, n: '9223372036854775806', amt: '12345678901234567890.1234567890' },
+    ]);
+    const reasons = (await p.query('SELECT reason FROM raw.w__rejects ORDER BY line')).map((x) => String(x.reason));
+    expect(reasons[0]).toContain('cannot convert 9223372036854775806.5 to long');
+    expect(reasons[1]).toContain('cannot convert 12345678901234567890.12345678901 to decimal(38, 10)');
+  });
+
+  it('a pipeline rule typing a JSON number as long judges it by its digits too', async () => {
+    const p = await newProject();
+    await p.write('data/j.jsonl', ['{"id": 1, "n": "9223372036854775806.5"}', '{"id": 2, "n": "42"}', ''].join('\n'));
+    await p.pipeline('j', 'source: { kind: json, path: data/j.jsonl }\ncolumns:\n  n: { type: long }\ntarget: { table: raw.j }\nrejects: { max_ratio: 0.6 }\n');
+    const r = await p.run(['j', '--json']);
+    expect(events(r.stdout).find((e) => e.event === 'commit'), show(r)).toMatchObject({ rows_written: 1, rejects: 1 });
+    expect(await p.query('SELECT id, n FROM raw.j')).toEqual([{ id: 2, n: 42 }]);
   });
 });
