@@ -123,8 +123,17 @@ if [ ${#missing[@]} -gt 0 ]; then
     as_root sh -c "printf '#!/bin/sh\nexit 101\n' > $policy && chmod 755 $policy"
     trap 'as_root rm -f '"$policy" EXIT
   fi
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq || die "apt-get update failed"
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null \
+  # Another apt-get (an unattended upgrade, a second provisioning) may hold apt's locks for
+  # a while: waited for (DPkg::Lock::Timeout), and update retried, for up to two minutes.
+  apt_get() { as_root env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=120 "$@"; }
+  tries=0
+  until apt_get update -qq; do
+    tries=$((tries + 1))
+    [ "$tries" -lt 24 ] || die "apt-get update failed"
+    log "apt-get update failed (another apt-get holding its lock?); trying again in 5 s"
+    sleep 5
+  done
+  apt_get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null \
     || die "apt-get install ${missing[*]} failed"
 fi
 

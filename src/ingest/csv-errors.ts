@@ -20,8 +20,8 @@
  * buffer stays DuckDB's usual 32 MiB: by default it is 16 times max_line_size, a 256 MiB block
  * per file being read, which a run's memory limit (and a UNION of several files) cannot give.
  */
-import { createReadStream, statSync } from 'node:fs';
-import { createGunzip } from 'node:zlib';
+import { statSync } from 'node:fs';
+import { decompressedStream } from '../io/decompressed.js';
 import { FloeError } from '../errors.js';
 
 /** The longest CSV record floe reads (DuckDB's `max_line_size`; its default is 2,000,000 bytes). */
@@ -226,17 +226,12 @@ export interface LineEndingFault {
 }
 
 /**
- * The first line of `file` (a `.gz` file read through gunzip) whose ending, outside quoted
+ * The first line of `file` (decompressed, as DuckDB reads it) whose ending, outside quoted
  * fields, differs from the first line's, or that holds a lone `\r` outside quotes; undefined
  * when there is none. Quoted fields may hold either ending (DuckDB reads them as text).
  */
 export async function lineEndingFault(file: string, quote: string, escape: string): Promise<LineEndingFault | undefined> {
-  const raw = createReadStream(file);
-  const gunzip = /\.gz$/i.test(file) ? createGunzip() : undefined;
-  if (gunzip) {
-    raw.on('error', (err) => gunzip.destroy(err));
-    raw.pipe(gunzip);
-  }
+  const text = decompressedStream(file);
   // Only one-byte quote and escape characters are followed; others leave quotes out of it.
   const q = Buffer.from(quote).length === 1 ? Buffer.from(quote)[0]! : -1;
   const esc = Buffer.from(escape).length === 1 && escape !== quote ? Buffer.from(escape)[0]! : -1;
@@ -252,7 +247,7 @@ export async function lineEndingFault(file: string, quote: string, escape: strin
     return undefined;
   };
   try {
-    for await (const chunk of gunzip ?? raw) {
+    for await (const chunk of text) {
       for (const b of chunk as Buffer) {
         if (pendingCr) {
           pendingCr = false;
@@ -277,24 +272,18 @@ export async function lineEndingFault(file: string, quote: string, escape: strin
       }
     }
   } finally {
-    raw.destroy();
-    gunzip?.destroy();
+    text.destroy();
   }
   return undefined;
 }
 
-/** The first physical line of `file` longer than `limit` bytes (a `.gz` file read through gunzip); undefined when none is. */
+/** The first physical line of `file` (decompressed) longer than `limit` bytes; undefined when none is. */
 export async function firstLineLongerThan(file: string, limit: number): Promise<number | undefined> {
-  const raw = createReadStream(file);
-  const gunzip = /\.gz$/i.test(file) ? createGunzip() : undefined;
-  if (gunzip) {
-    raw.on('error', (err) => gunzip.destroy(err));
-    raw.pipe(gunzip);
-  }
+  const text = decompressedStream(file);
   let line = 1;
   let length = 0;
   try {
-    for await (const chunk of gunzip ?? raw) {
+    for await (const chunk of text) {
       const buf = chunk as Buffer;
       let start = 0;
       for (let i = buf.indexOf(0x0a); i >= 0; i = buf.indexOf(0x0a, start)) {
@@ -307,8 +296,7 @@ export async function firstLineLongerThan(file: string, limit: number): Promise<
       if (length > limit) return line;
     }
   } finally {
-    raw.destroy();
-    gunzip?.destroy();
+    text.destroy();
   }
   return undefined;
 }

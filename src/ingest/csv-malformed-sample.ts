@@ -15,10 +15,9 @@
  *
  * Only done after the sniff failed: a file that sniffs costs nothing more.
  */
-import { createReadStream } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createGunzip } from 'node:zlib';
+import { decompressedStream } from '../io/decompressed.js';
 import type { Engine } from '../engine/duckdb.js';
 import { quoteIdent, quoteLiteral } from '../engine/sql.js';
 import { removeTempDir, tempDir } from '../sources/temp-dir.js';
@@ -41,29 +40,22 @@ const NODE_ENCODINGS: Record<string, BufferEncoding> = { 'utf-8': 'utf8', utf8: 
 
 /**
  * The first `max` bytes of the text DuckDB reads from `file`, and whether the text ends
- * within them. DuckDB decompresses a file named `.gz` (read_csv's compression 'auto' goes by
- * the name), so its head is read through gunzip: its raw bytes are no text to look at.
+ * within them. DuckDB decompresses a file named `.gz` or `.zst` (read_csv's compression
+ * 'auto' goes by the name), so its head is read decompressed (io/decompressed.ts).
  */
 export async function readTextHead(file: string, max: number): Promise<{ bytes: Buffer; whole: boolean }> {
-  const gzip = /\.gz$/i.test(file);
   // `end` is inclusive: one byte more than `max` tells whether the text goes on.
-  const raw = createReadStream(file, gzip ? {} : { end: max });
-  const gunzip = gzip ? createGunzip() : undefined;
-  if (gunzip) {
-    raw.on('error', (e) => gunzip.destroy(e));
-    raw.pipe(gunzip);
-  }
+  const text = decompressedStream(file, { end: max });
   const chunks: Buffer[] = [];
   let total = 0;
   try {
-    for await (const chunk of gunzip ?? raw) {
+    for await (const chunk of text) {
       chunks.push(chunk as Buffer);
       total += (chunk as Buffer).length;
       if (total > max) break;
     }
   } finally {
-    raw.destroy();
-    gunzip?.destroy();
+    text.destroy();
   }
   const all = Buffer.concat(chunks);
   return { bytes: all.subarray(0, max), whole: all.length <= max };

@@ -89,8 +89,6 @@ export async function refuseEmptyCsv(files: readonly string[]): Promise<void> {
 export async function refuseUtf16Csv(files: readonly string[], encoding: string): Promise<void> {
   if (!/^utf-?8$/i.test(encoding)) return;
   for (const f of files) {
-    // A .zst file's compressed bytes hold NULs too (readTextHead decompresses only gzip).
-    if (/\.zst$/i.test(f)) continue;
     if ((await firstLine(f).catch(() => '')).includes('\0')) throw utf16Error(f);
   }
 }
@@ -106,7 +104,7 @@ function utf16Error(f: string, cause?: unknown): FloeError {
 
 /** The first line of a file, read from its first 64 KiB only. */
 async function firstLine(path: string): Promise<string> {
-  // A .gz file's text, as DuckDB reads it: its compressed bytes hold NULs that are no UTF-16.
+  // A compressed file's text, as DuckDB reads it: its compressed bytes hold NULs that are no UTF-16.
   const { bytes } = await readTextHead(path, 65536);
   return (bytes.toString('utf8').split(/\r?\n/)[0] ?? '').replace(/^\uFEFF/, '');
 }
@@ -194,9 +192,8 @@ async function explainOnce(err: unknown, paths: readonly string[], format: 'csv'
       const line = await firstLine(f);
       if (line.includes('\0')) {
         // UTF-16 (or UTF-32) text: NUL bytes between the characters. Read as UTF-8 it is
-        // nothing DuckDB or this re-read can name a line of. A .zst file's compressed bytes
-        // hold NULs too (readTextHead decompresses only gzip): DuckDB's own error stands.
-        if (d.encoding !== 'utf-8' || /\.zst$/i.test(f)) return err;
+        // nothing DuckDB or this re-read can name a line of.
+        if (d.encoding !== 'utf-8') return err;
         return utf16Error(f, err);
       }
       const header = line.split(d.delimiter);

@@ -10,9 +10,8 @@
  * record where one appears is walked token by token (outside strings) to tell a number from
  * text in a string and to know its line and column.
  */
-import { createReadStream } from 'node:fs';
-import { Readable } from 'node:stream';
-import { createGunzip } from 'node:zlib';
+import type { Readable } from 'node:stream';
+import { decompressedStream } from '../io/decompressed.js';
 import { sourceError } from '../errors.js';
 
 /**
@@ -114,21 +113,14 @@ export function overflowingNumberIn(text: string): OverflowingNumber | undefined
   return new Walker().feed(text, true);
 }
 
-/** The text of a file in pieces of about 1 MiB: a `.gz` file through gunzip, as DuckDB reads it. */
-function textOf(file: string): Readable {
-  const raw = createReadStream(file, { highWaterMark: 1 << 20 });
-  if (!/\.gz$/i.test(file)) return raw.setEncoding('utf8');
-  const gunzip = createGunzip({ chunkSize: 1 << 20 });
-  raw.on('error', (err) => gunzip.destroy(err));
-  return raw.pipe(gunzip).setEncoding('utf8');
-}
+/** The text of a file in pieces of about 1 MiB, decompressed as DuckDB reads it (io/decompressed.ts). */
+const textOf = (file: string): Readable => decompressedStream(file, { chunkSize: 1 << 20 }).setEncoding('utf8');
 
 /**
  * The first number in a JSON file beyond a double's range; the file is walked only where the
- * text may hold one. A zstd-compressed file (`.zst`), which Node cannot read, is not searched.
+ * text may hold one.
  */
 export async function overflowingNumberInFile(file: string): Promise<OverflowingNumber | undefined> {
-  if (/\.zst$/i.test(file)) return undefined;
   let tail = '';
   let candidate = false;
   for await (const chunk of textOf(file)) {

@@ -195,7 +195,6 @@ async function exactDoubles(engine: Engine, objects: string, names: readonly str
  */
 export async function refuseJsonBom(files: readonly string[]): Promise<void> {
   for (const f of files) {
-    if (/\.zst$/i.test(f)) continue;
     const { bytes } = await readTextHead(f, 3).catch(() => ({ bytes: Buffer.alloc(0) }));
     if (bytes.length === 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) {
       throw sourceError(`${f}:1: the file starts with a UTF-8 byte order mark, which the JSON reader does not take`, {

@@ -160,7 +160,8 @@ async function jsonLines(ctx: SourceContext, files: readonly string[]): Promise<
         // Bad lines are blanked in a private copy, which DuckDB reads instead.
         if (scan.records > 0) {
           dir ??= await tempDir('jsonl');
-          const copy = join(dir, `${i}-${basename(file)}`);
+          // Written decompressed: a `.gz` name would have DuckDB gunzip the copy.
+          const copy = join(dir, `${i}-${basename(file).replace(/\.gz$/i, '')}`);
           await writeWithoutLines(file, copy, bad, ctx.signal);
           read.push({ file, copy });
         }

@@ -17,10 +17,11 @@
  * limits say).
  */
 import { isUtf8 } from 'node:buffer';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { finished } from 'node:stream/promises';
 import type { Engine } from '../engine/duckdb.js';
+import { decompressedStream } from '../io/decompressed.js';
 import { quoteLiteral } from '../engine/sql.js';
 import { JsonDuplicateKeyError, scanJson } from './http-json.js';
 import { mayHoldLongInteger } from './json-read.js';
@@ -91,7 +92,7 @@ async function* lineBuffers(file: string, signal?: AbortSignal): AsyncGenerator<
   let carry: Buffer | undefined;
   let n = 0;
   const line = (b: Buffer): [number, Buffer] => [++n, b.length > 0 && b[b.length - 1] === 0x0d ? b.subarray(0, b.length - 1) : b];
-  for await (const chunk of createReadStream(file, { signal })) {
+  for await (const chunk of decompressedStream(file, signal ? { signal } : {})) {
     const buf = chunk as Buffer;
     const batch: [number, Buffer][] = [];
     let start = 0;
@@ -134,7 +135,7 @@ async function* lineTexts(file: string, signal?: AbortSignal): AsyncGenerator<{ 
       start = i + 1;
     }
   };
-  for await (const chunk of createReadStream(file, { signal })) {
+  for await (const chunk of decompressedStream(file, signal ? { signal } : {})) {
     const buf = chunk as Buffer;
     const last = buf.lastIndexOf(NEWLINE);
     if (last < 0) {

@@ -4,7 +4,7 @@
  * record in the compressed bytes, found NULs and gave up, so the run failed under `rejects:`
  * as a plain CSV no longer does; and the failure said the file was "not UTF-8 text: it holds
  * NUL bytes, as UTF-16 does" (explain-read.ts read the compressed bytes too), with a hint to
- * convert it from UTF-16. Both now read the decompressed text.
+ * convert it from UTF-16. Both now read the decompressed text, of a `.zst` file too.
  */
 import { writeFile } from 'node:fs/promises';
 import { gzipSync } from 'node:zlib';
@@ -63,7 +63,7 @@ describe('a malformed record inside the sniffing sample of a gzip CSV', () => {
 });
 
 describe('a malformed record inside the sniffing sample of a zstd CSV', () => {
-  it('fails with DuckDB\'s error, not calling the file UTF-16 (a .zst head is not decompressed: see README)', async () => {
+  it('is read decompressed like a gzip CSV: with rejects: the good rows load and the line is quarantined', async () => {
     const p = await newProject();
     await p.write('data/short.csv', '');
     const engine = await openEngine({ threads: 1 });
@@ -75,8 +75,12 @@ describe('a malformed record inside the sniffing sample of a zstd CSV', () => {
       engine.close();
     }
     await p.pipeline('zst', 'source: { kind: csv, path: data/short.csv.zst }\ntarget: { table: raw.zst }\nrejects: { max_ratio: 0.5 }\n');
-    const r = await p.run(['zst'], 1);
-    expect(oneLine(r.stderr)).not.toContain('UTF-16');
-    expect(oneLine(r.stderr)).toContain(p.path('data/short.csv.zst'));
+    const r = await p.run(['zst']);
+    expect(r.stdout, show(r)).toMatch(/zst\s+raw\.zst\s+ok\s+3\s+2\s+1/);
+    expect(await p.query('SELECT line, raw FROM raw.zst__rejects')).toEqual([{ line: 4, raw: '3,"Bob,' }]);
+    await p.pipeline('strict', 'source: { kind: csv, path: data/short.csv.zst }\ntarget: { table: raw.strict }\n');
+    const strict = await p.run(['strict'], 1);
+    expect(oneLine(strict.stderr)).not.toContain('UTF-16');
+    expect(oneLine(strict.stderr)).toContain('short.csv.zst:4: Value with unterminated quote found');
   });
 });

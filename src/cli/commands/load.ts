@@ -22,6 +22,7 @@ import { explainNestedCaseKeys, refuseCaseDuplicateKeys } from '../../sources/js
 import { writeTable } from '../../ingest/write-table.js';
 import { splitObjectStorePaths } from '../../io/s3-glob.js';
 import { errorWithLocations, locationOf, stageRemote } from '../../sources/staged.js';
+import { refuseBrokenCompression } from '../../sources/files.js';
 import { parsePartitionExpr, unboundPartitionField } from '../../pipeline/expressions.js';
 import { describeSpec, refuseRedundantOption } from '../../table/evolve/partition-update.js';
 import { planLayout } from '../../table/evolve/layout.js';
@@ -131,6 +132,8 @@ export default async function load(tableName: string, files: string[], opts: Loa
         // and one of its files, the same file twice) would otherwise be read, and loaded, twice,
         // as DuckDB reads every entry of the list (a pipeline's path: list is read as a set too).
         const files = await distinctFiles(engine, paths);
+        // A cut-off .gz or .zst file is refused, not loaded up to the cut (sources/files.ts).
+        await readingInputs(inputs, () => refuseBrokenCompression(files));
         if (format === 'csv') {
           await readingInputs(inputs, () => refuseEmptyCsv(files));
           // One delimiter for all the files, and the one their header lines are written with.
