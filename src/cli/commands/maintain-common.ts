@@ -1,7 +1,6 @@
 /** Option parsing shared by `floe maintain ...` and `floe snapshot ...`. */
 import { usageError } from '../../errors.js';
 import { DURATION_HINT, tryParseDuration } from '../../pipeline/duration.js';
-import { parseSnapshotId } from '../../table/snapshot-select.js';
 
 /** 100,000 years: far beyond any table's history, well inside the range of a Date. */
 const MAX_DURATION_DAYS = 36_500_000;
@@ -26,13 +25,6 @@ export function countOption(flag: string, text: string | undefined, min: number)
   if (!Number.isSafeInteger(n)) throw usageError(`${flag} ${t} is too large: at most ${Number.MAX_SAFE_INTEGER}`);
   if (n < min) throw usageError(`${flag} ${text} must be ${min} or more`);
   return n;
-}
-
-/** A snapshot id option (`--snapshot ID`): digits only, parsed as a 64-bit id. */
-export function snapshotIdOption(flag: string, text: string | undefined): bigint | undefined {
-  if (text === undefined) return undefined;
-  if (!/^\d+$/.test(text.trim())) throw usageError(`${flag} '${text}' is not a snapshot id (a 64-bit integer)`);
-  return parseSnapshotId(text);
 }
 
 export { plural } from '../../text-table.js';

@@ -6,10 +6,10 @@ import type { TableMetadata } from '../../iceberg/types.js';
 import type { LoadedTable } from '../../table/load.js';
 import { watermarkUpdatesForMainMove } from '../../run/run-ids.js';
 import { planRollback, type RollbackPlan, type RollbackTarget } from '../../table/refs.js';
-import { isSnapshotIdText, parseAsOf } from '../../table/snapshot-select.js';
+import { parseAsOf, parseSnapshotSelector } from '../../table/snapshot-select.js';
 import { globalsOf, withProject } from '../context.js';
 import { consoleOutput, endOnError, reportingS3RetriesUnlessJson } from '../output.js';
-import { iso, snapshotIdOption } from './maintain-common.js';
+import { iso } from './maintain-common.js';
 import { commitPlanned, refuseMissingManifestList } from './snapshot-common.js';
 
 interface RollbackCliOptions {
@@ -23,14 +23,14 @@ function target(opts: RollbackCliOptions, table: string): RollbackTarget {
     throw usageError(`table ${table}: give exactly one of --to-snapshot ID or --to-time TIME`, { context: { table } });
   }
   if (opts.toSnapshot !== undefined) {
-    // Digits written as an id are a snapshot id (or, when no snapshot has that id, a ref so
-    // named: planRollback); anything else (0123 too) names a tag or branch (as floe query
-    // --snapshot reads it).
-    if (!isSnapshotIdText(opts.toSnapshot) || opts.toSnapshot.trim().startsWith('-')) {
-      if (opts.toSnapshot.trim() === '') throw usageError(`table ${table}: --to-snapshot needs a snapshot id, a tag or a branch name`, { context: { table } });
-      return { ref: opts.toSnapshot.trim() };
-    }
-    return { snapshotId: snapshotIdOption('--to-snapshot', opts.toSnapshot)! };
+    // Digits written as an id (a negative one too: Iceberg ids are signed) are a snapshot id
+    // (or, when no snapshot has that id, a ref so named: planRollback); anything else (0123
+    // too) names a tag or branch, as floe query --snapshot and snapshot tag --snapshot read it.
+    if (opts.toSnapshot.trim() === '') throw usageError(`table ${table}: --to-snapshot needs a snapshot id, a tag or a branch name`, { context: { table } });
+    const selector = parseSnapshotSelector(opts.toSnapshot);
+    if (selector.kind === 'id') return { snapshotId: selector.snapshotId };
+    if (selector.kind === 'ref') return { ref: selector.name };
+    throw usageError(`table ${table}: --to-snapshot '${opts.toSnapshot}' is not a snapshot id, a tag or a branch name`, { context: { table } });
   }
   return { timestampMs: parseAsOf(opts.toTime!, '--to-time') };
 }
