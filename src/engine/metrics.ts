@@ -23,12 +23,12 @@ import type { DuckDBValue } from '@duckdb/node-api';
 import type { DataFile, IcebergValue, PrimitiveType, StructType } from '../iceberg/types.js';
 import { indexFields } from '../iceberg/schema.js';
 import { parsePrimitive } from '../iceberg/primitive.js';
-import { hexToBytes, toBinary } from '../iceberg/conversions.js';
+import { hexToBytes, toBinary, uuidToBytes } from '../iceberg/conversions.js';
 import { DEFAULT_METRICS_MODE, type MetricsMode, truncateLowerBound, truncateUpperBound } from '../iceberg/bounds.js';
 import { corruptError } from '../errors.js';
 import type { Engine, Row } from './duckdb.js';
 import { quoteIdent, quoteLiteral, statsKey } from './sql.js';
-import { duckdbTypeSql, icebergValueOf } from './types.js';
+import { duckdbTypeSql, fixedWrittenAsUuid, icebergValueOf } from './types.js';
 
 export interface LeafColumn {
   id: number;
@@ -197,7 +197,7 @@ async function parseBounds(engine: Engine, requests: readonly BoundRequest[]): P
     const kind = parsePrimitive(r.leaf.type).kind;
     ([r.min, r.max] as const).forEach((text, side) => {
       if (kind === 'string') out[slot]![side] = text;
-      else if (kind === 'binary' || kind === 'fixed') out[slot]![side] = hexToBytes(text);
+      else if (kind === 'binary' || kind === 'fixed') out[slot]![side] = boundBytes(r.leaf.type, text);
       else if (text.includes(SEP)) throw corruptError(`unexpected ${r.leaf.type} bound text from DuckDB: ${JSON.stringify(text)}`);
       else {
         const sql = duckdbTypeSql(r.leaf.type);
@@ -224,6 +224,11 @@ async function parseBounds(engine: Engine, requests: readonly BoundRequest[]): P
     }
   }
   return out;
+}
+
+/** BLOB bound text is hex; a fixed[16] column is written as UUID (write-parquet.ts), its bounds as UUID text, in the same byte order. */
+function boundBytes(type: PrimitiveType, text: string): Uint8Array {
+  return fixedWrittenAsUuid(type) ? uuidToBytes(text) : hexToBytes(text);
 }
 
 function boundValue(type: PrimitiveType, raw: DuckDBValue, side: 'lower' | 'upper'): IcebergValue {

@@ -40,14 +40,26 @@
  * | timestamp_ns   | TIMESTAMP_NS   | INT64 TIMESTAMP(NANOS, UTC=false)                         |
  * | string         | VARCHAR        | BYTE_ARRAY UTF8                                           |
  * | uuid           | UUID           | FIXED_LEN_BYTE_ARRAY[16] UUID                             |
- * | fixed[L]       | BLOB           | BYTE_ARRAY (DuckDB cannot write FIXED_LEN_BYTE_ARRAY for BLOB; readers resolve by the Iceberg type) |
+ * | fixed[16]      | BLOB, written as UUID | FIXED_LEN_BYTE_ARRAY[16] UUID (write-parquet.ts parquetSelect) |
+ * | fixed[L], L≠16 | BLOB           | refused: DuckDB writes a BLOB as BYTE_ARRAY, which the spec forbids for fixed (see below) |
  * | binary         | BLOB           | BYTE_ARRAY                                                |
  * | struct/list/map| STRUCT/LIST/MAP| 3-level LIST and MAP groups                               |
  * | timestamptz_ns, unknown, variant, geometry, geography | rejected (DuckDB cannot write them) |
+ *
+ * fixed[L]. The spec's Parquet type is FIXED_LEN_BYTE_ARRAY(L), and readers hold to it: a
+ * BYTE_ARRAY column fails PyIceberg 0.12 ("Cannot promote an binary to fixed[4]") and
+ * Spark/Iceberg 1.10.1 (ClassCastException on FixedSizeBinaryVector). DuckDB 1.5.6 writes
+ * FIXED_LEN_BYTE_ARRAY only for UUID (16), INTERVAL (12, annotated INTERVAL) and wide
+ * DECIMAL (16, annotated DECIMAL), never for a BLOB. A UUID carries any 16 bytes unchanged
+ * (DuckDB stores them big-endian in the file), and PyIceberg 0.12 and Spark/Iceberg 1.10.1
+ * read such a column of a fixed[16] field back as those exact bytes (measured,
+ * test/interop/oracle-review-fixed.test.ts); floe reads it through UUID → BLOB. Every other
+ * length is refused before a file is written (unwritableFixedColumns).
  */
 import type { DuckDBType, DuckDBValue } from '@duckdb/node-api';
-import type { IcebergType, IcebergValue, NestedField, PrimitiveType } from '../iceberg/types.js';
+import type { IcebergType, IcebergValue, NestedField, PrimitiveType, StructType } from '../iceberg/types.js';
 import { parsePrimitive } from '../iceberg/primitive.js';
+import { indexFields } from '../iceberg/schema.js';
 import { schemaError, unsupportedError } from '../errors.js';
 import { quoteIdent } from './sql.js';
 
@@ -154,6 +166,27 @@ export function duckdbTypeSql(t: IcebergType): string {
     default:
       throw unsupportedError(`floe cannot write Iceberg type '${t}' with DuckDB`, { context: { type: t } });
   }
+}
+
+/** The one fixed length floe writes: as a DuckDB UUID, the only FIXED_LEN_BYTE_ARRAY a BLOB can become (see the top). */
+export const WRITTEN_FIXED_LENGTH = 16;
+
+/** Whether a column of this type is written as a DuckDB UUID though it is no Iceberg uuid. */
+export function fixedWrittenAsUuid(t: IcebergType): boolean {
+  if (typeof t !== 'string') return false;
+  const p = parsePrimitive(t);
+  return p.kind === 'fixed' && p.length === WRITTEN_FIXED_LENGTH;
+}
+
+/**
+ * The fixed(L) fields, nested ones included, that DuckDB cannot write as
+ * FIXED_LEN_BYTE_ARRAY(L): a file with them as BYTE_ARRAY breaks other readers, so a write
+ * into a table with one is refused (write-parquet.ts refuseUnwritableFixed).
+ */
+export function unwritableFixedColumns(schema: StructType): { path: string; type: PrimitiveType }[] {
+  return indexFields(schema)
+    .filter((f) => typeof f.type === 'string' && parsePrimitive(f.type).kind === 'fixed' && !fixedWrittenAsUuid(f.type))
+    .map((f) => ({ path: f.path.join('.'), type: f.type as PrimitiveType }));
 }
 
 /** Structural view of the DuckDB value classes, so no runtime import is needed. */

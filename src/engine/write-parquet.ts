@@ -29,12 +29,12 @@ import { mkdir, rename, rm, stat, access } from 'node:fs/promises';
 import path from 'node:path';
 import type { DataFile, IcebergValue, PrimitiveType, Schema, IcebergType } from '../iceberg/types.js';
 import { DataFileContent } from '../iceberg/types.js';
-import { FloeError, internalError, ioError, isFloeError, schemaError } from '../errors.js';
+import { FloeError, internalError, ioError, isFloeError, schemaError, unsupportedError } from '../errors.js';
 import type { Engine, Row } from './duckdb.js';
 import { type CopyStats, filesMetrics, leafColumns, type MetricsOptions, parseCopyStats } from './metrics.js';
 import { identList, quoteIdent, quoteLiteral } from './sql.js';
 import { fsError } from '../io/local.js';
-import { duckdbTypeSql, icebergValueOf } from './types.js';
+import { duckdbTypeSql, fixedWrittenAsUuid, icebergValueOf, unwritableFixedColumns, WRITTEN_FIXED_LENGTH } from './types.js';
 import { parsePrimitive } from '../iceberg/primitive.js';
 
 /** DuckDB's default Parquet row group: 122,880 rows. */
@@ -87,6 +87,7 @@ const SAMPLE_ROWS = 10_000;
 
 export async function writeDataFiles(o: WriteDataFilesOptions): Promise<WrittenFile[]> {
   const parts = o.partition ?? [];
+  refuseUnwritableFixed(o.schema, o.table ?? 'the table');
   await checkColumns(o);
   await makeOutputDir(o.outputDir);
   const what = `write Parquet data files${o.table ? ` for ${o.table}` : ''}`;
@@ -108,7 +109,7 @@ export async function writeDataFiles(o: WriteDataFilesOptions): Promise<WrittenF
     return dir;
   };
   const copy = async (select: string, extra: string[], to: string): Promise<CopyStats[]> => {
-    const sql = `COPY (${select}) TO ${quoteLiteral(to)} (${[...copyOptions, ...extra].join(', ')})`;
+    const sql = `COPY (${parquetSelect(o.schema, select)}) TO ${quoteLiteral(to)} (${[...copyOptions, ...extra].join(', ')})`;
     return (await o.engine.all(sql, what, { context: { table: o.table } })).map(parseCopyStats);
   };
 
@@ -205,6 +206,76 @@ export async function writeDataFiles(o: WriteDataFilesOptions): Promise<WrittenF
     if (stage !== undefined) await o.engine.run(`DROP TABLE IF EXISTS ${quoteIdent(stage)}`, 'drop the staging table').catch(() => undefined);
     await Promise.all(scratch.map((d) => rm(d, { recursive: true, force: true })));
   }
+}
+
+/**
+ * Refuses a write into a table with a fixed(L) column DuckDB cannot write as
+ * FIXED_LEN_BYTE_ARRAY(L) (types.ts, "fixed[L]"): the file would hold it as BYTE_ARRAY,
+ * which PyIceberg and Spark fail to read. Commands call it before they write anything (a
+ * merge's delete files included); writeDataFiles calls it again for any other path.
+ */
+export function refuseUnwritableFixed(schema: Schema, table: string): void {
+  const columns = unwritableFixedColumns(schema);
+  if (columns.length === 0) return;
+  const first = columns[0]!;
+  const which = columns.length === 1 ? `its column '${first.path}' is ${first.type}`
+    : `its columns ${columns.map((c) => `'${c.path}' (${c.type})`).join(', ')} are fixed`;
+  throw unsupportedError(
+    `floe cannot write data files for ${table}: ${which}, which Parquet must hold as FIXED_LEN_BYTE_ARRAY of the same length, ` +
+      `and floe's writer (DuckDB) does that only for fixed[${WRITTEN_FIXED_LENGTH}]: any other length would be written as ` +
+      'BYTE_ARRAY, which PyIceberg and Spark refuse to read; nothing was written',
+    {
+      context: { table, columns: columns.map((c) => c.path) },
+      hint: `write this table with Spark or PyIceberg (Spark compacts it with CALL system.rewrite_data_files), or give it a binary ` +
+        `column instead: floe table evolve ${table} --add-column "<name> binary", fill it with another engine, then --drop-column ${first.path}; ` +
+        'floe reads the table as before',
+    },
+  );
+}
+
+/**
+ * The COPY's query with every fixed[16] value, nested ones too, turned into a DuckDB UUID,
+ * which DuckDB writes as FIXED_LEN_BYTE_ARRAY(16) holding the same bytes (types.ts). Done at
+ * the COPY rather than in the projection, so partition transforms, sort keys and staged rows
+ * keep seeing BLOBs; a projection over an ordered subquery keeps its order (as sorted() relies on).
+ */
+function parquetSelect(schema: Schema, select: string): string {
+  const replaced = schema.fields
+    .filter((f) => containsUuidFixed(f.type))
+    .map((f) => `${uuidFixedSql(f.type, quoteIdent(f.name), f.name, 0)} AS ${quoteIdent(f.name)}`);
+  return replaced.length === 0 ? select : `SELECT * REPLACE (${replaced.join(', ')}) FROM (${select}) AS __floe_parquet`;
+}
+
+function containsUuidFixed(t: IcebergType): boolean {
+  if (typeof t === 'string') return fixedWrittenAsUuid(t);
+  if (t.type === 'struct') return t.fields.some((f) => containsUuidFixed(f.type));
+  if (t.type === 'list') return containsUuidFixed(t.element);
+  return containsUuidFixed(t.key) || containsUuidFixed(t.value);
+}
+
+/**
+ * `e` (a BLOB, or a nested value with BLOBs, as the projection cast it) with its fixed[16]
+ * values as UUIDs, rebuilt through structs, lists and maps. A value of another length has no
+ * place in a fixed[16] column: the write fails naming the column, rather than a UUID cast's
+ * message about text.
+ */
+function uuidFixedSql(t: IcebergType, e: string, path: string, depth: number): string {
+  if (!containsUuidFixed(t)) return e;
+  const x = `__floe_f${depth}`;
+  if (typeof t === 'string') {
+    const wrongLength = quoteLiteral(`a value of column '${path}' (${t}) is not ${WRITTEN_FIXED_LENGTH} bytes long but `);
+    return `CASE WHEN ${e} IS NULL OR octet_length(${e}) = ${WRITTEN_FIXED_LENGTH} THEN CAST(hex(${e}) AS UUID) ` +
+      `ELSE error(${wrongLength} || octet_length(${e})) END`;
+  }
+  if (t.type === 'struct') {
+    const fields = t.fields.map((f) =>
+      `${quoteIdent(f.name)} := ${uuidFixedSql(f.type, `struct_extract(${e}, ${quoteLiteral(f.name)})`, `${path}.${f.name}`, depth)}`);
+    return `CASE WHEN (${e}) IS NULL THEN NULL ELSE struct_pack(${fields.join(', ')}) END`;
+  }
+  if (t.type === 'list') return `list_transform(${e}, lambda ${x}: ${uuidFixedSql(t.element, x, `${path}.element`, depth + 1)})`;
+  const k = uuidFixedSql(t.key, `${x}.key`, `${path}.key`, depth + 1);
+  const v = uuidFixedSql(t.value, `${x}.value`, `${path}.value`, depth + 1);
+  return `map_from_entries(list_transform(map_entries(${e}), lambda ${x}: struct_pack(key := ${k}, value := ${v})))`;
 }
 
 /** The query's columns must be the schema's top-level fields, by exact name. */

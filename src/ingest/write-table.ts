@@ -24,7 +24,7 @@ import { tableScanSql } from '../engine/read.js';
 import { planScan, type ScanTask } from '../table/scan.js';
 import { transformSql } from '../engine/transform-sql.js';
 import { registerFloeFunctions } from '../engine/udf.js';
-import { writeDataFiles, type PartitionColumn } from '../engine/write-parquet.js';
+import { refuseUnwritableFixed, writeDataFiles, type PartitionColumn } from '../engine/write-parquet.js';
 import { createTableChange, type UnboundPartitionField, type UnboundSortField } from '../iceberg/metadata-builder.js';
 import { stringifyJson } from '../iceberg/json.js';
 import { plural } from '../text-table.js';
@@ -181,6 +181,8 @@ async function planWrite(o: WriteTableOptions): Promise<{ table: LoadedTable; pe
   const created = pendingCreate !== undefined;
   const m = table.metadata;
   refuseRowLineage(m, name, 'writes to');
+  // Before the input's map keys are read and before any file: the write could not hold such a column.
+  refuseUnwritableFixed(currentSchema(m), name);
   // A JSON object the table has as a struct and this input as a map: which keys it holds.
   const mapKeys = created ? undefined : await readingInputs(o.inputs, () => readMapKeys(o.engine, o.selectSql, currentSchema(m), incoming, `read the map keys of the input of ${name}`));
   const r = reconcileColumns(currentSchema(m), incoming, name, o.schemaPolicy ?? 'fail', nextSchemaId(m), m['last-column-id'], mapKeys, writeWithheld(m, name, o.pii));

@@ -30,6 +30,7 @@ import { FloeError } from '../errors.js';
 import type { Engine, Row } from '../engine/duckdb.js';
 import { tableScanSql } from '../engine/read.js';
 import { quoteIdent } from '../engine/sql.js';
+import { refuseUnwritableFixed } from '../engine/write-parquet.js';
 import { schemaFromColumns } from '../engine/infer-schema.js';
 import { icebergValueOf } from '../engine/types.js';
 import { compareValues, fromBinary } from '../iceberg/conversions.js';
@@ -101,6 +102,8 @@ export async function mergeTable(o: MergeOptions): Promise<WriteTableResult> {
   const m = table.metadata;
   refuseRowLineage(m, name, 'merges into');
   const tableSchema = currentSchema(m);
+  // Before anything is staged or written: merge-on-read writes its delete files first.
+  refuseUnwritableFixed(tableSchema, name);
   const incomingSchema = schemaFromColumns(columns);
   const mapKeys = await readMapKeys(o.engine, inputSql, tableSchema, incomingSchema, `read the map keys of the rows to merge into ${name}`);
   const r = reconcileColumns(tableSchema, incomingSchema, name, o.schemaPolicy ?? 'fail', nextSchemaId(m), m['last-column-id'], mapKeys, writeWithheld(m, name, o.pii));

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import type { Engine } from '../../src/engine/duckdb.js';
 import { leafColumns } from '../../src/engine/metrics.js';
 import { quoteIdent, quoteLiteral } from '../../src/engine/sql.js';
-import { icebergValueOf } from '../../src/engine/types.js';
+import { fixedWrittenAsUuid, icebergValueOf } from '../../src/engine/types.js';
 import { type WrittenFile, writeDataFiles } from '../../src/engine/write-parquet.js';
 import { fromBinary } from '../../src/iceberg/conversions.js';
 import type { IcebergValue, NestedField, Schema } from '../../src/iceberg/types.js';
@@ -25,7 +25,7 @@ const ALL_TYPES: Schema = {
     f(101, 'b', 'boolean'), f(102, 'i', 'int'), f(103, 'l', 'long'), f(104, 'fl', 'float'), f(105, 'db', 'double'),
     f(106, 'd9', 'decimal(9, 2)'), f(107, 'd38', 'decimal(38, 10)'), f(108, 'dt', 'date'), f(109, 'tm', 'time'),
     f(110, 'ts', 'timestamp'), f(111, 'tz', 'timestamptz'), f(112, 'ns', 'timestamp_ns'), f(113, 's', 'string'),
-    f(114, 'u', 'uuid'), f(115, 'fx', 'fixed[4]'), f(116, 'bin', 'binary'),
+    f(114, 'u', 'uuid'), f(115, 'fx', 'fixed[16]'), f(116, 'bin', 'binary'),
     f(117, 'st', { type: 'struct', fields: [f(120, 'x', 'int'), f(121, 'y', 'string')] }),
     f(118, 'li', { type: 'list', 'element-id': 122, 'element-required': false, element: 'long' }),
     f(119, 'mp', { type: 'map', 'key-id': 123, 'value-id': 124, 'value-required': false, key: 'string', value: 'double' }),
@@ -49,7 +49,7 @@ const ALL_TYPES_SQL = `
          CASE WHEN i % 7 = 0 THEN NULL ELSE TIMESTAMP_NS '2024-01-01 00:00:00.000000001' + to_microseconds(i) END AS ns,
          CASE WHEN i % 7 = 0 THEN NULL ELSE 'name-' || i END AS s,
          CASE WHEN i % 7 = 0 THEN NULL ELSE md5(i::VARCHAR)::UUID END AS u,
-         CASE WHEN i % 7 = 0 THEN NULL ELSE unhex(printf('%08x', i * 2654435761 % 4294967296)) END AS fx,
+         CASE WHEN i % 7 = 0 THEN NULL ELSE unhex(md5('fx' || i)) END AS fx,
          CASE WHEN i % 7 = 0 THEN NULL ELSE unhex(md5(i::VARCHAR)) END AS bin,
          CASE WHEN i % 7 = 0 THEN NULL ELSE {'x': i % 100, 'y': 'y' || (i % 13)} END AS st,
          CASE WHEN i % 7 = 0 THEN NULL ELSE [i, NULL, -i] END AS li,
@@ -126,7 +126,9 @@ describe('writeDataFiles', () => {
         expect(b.get(name), name).toEqual({});
         continue;
       }
-      const col = leaf.path.map(quoteIdent).join('.');
+      const ref = leaf.path.map(quoteIdent).join('.');
+      // fixed[16] is written as UUID (read back as its bytes; UUIDs order as their bytes do).
+      const col = fixedWrittenAsUuid(leaf.type) ? `CAST(${ref} AS BLOB)` : ref;
       const agg = await one(engine(),
         `SELECT count(*) AS n, count(${col}) AS nn, min(${col}) AS lo, max(${col}) AS hi FROM read_parquet(${quoteLiteral(path)})`);
       expect(file.dataFile.value_counts!.get(leaf.id), name).toBe(agg.n);
@@ -136,6 +138,12 @@ describe('writeDataFiles', () => {
     expect([...file.dataFile.nan_value_counts!]).toEqual([[104, 0n], [105, 0n]]);
     expect(b.get('tz')).toEqual({ lower: 1710035999123456n + 999999n, upper: 1710035999123456n + 2999n * 999999n });
     expect(b.get('d38')!.lower).toBe(-1499n * 123456789012345678900000000n); // row 0 is NULL
+    // fixed[16]: FIXED_LEN_BYTE_ARRAY(16) as the spec asks, its bytes as given.
+    const [fx] = await engine().all(`SELECT type, type_length FROM parquet_schema(${quoteLiteral(path)}) WHERE name = 'fx'`, 'read schema');
+    expect(fx).toEqual({ type: 'FIXED_LEN_BYTE_ARRAY', type_length: '16' });
+    const same = await one(engine(), `SELECT count(*) FILTER (WHERE CAST(f.fx AS BLOB) IS DISTINCT FROM unhex(md5('fx' || (f.i + 1500)))) AS bad ` +
+      `FROM (SELECT fx, i FROM read_parquet(${quoteLiteral(path)}) WHERE i IS NOT NULL) f`);
+    expect(same.bad).toBe(0n);
   });
 
   it('truncates string and binary bounds to 16, rounding the upper bound up', async () => {
@@ -287,6 +295,56 @@ describe('writeDataFiles', () => {
     expect(isFloeError(cast)).toBe(true);
     expect(cast.message).toMatch(/^DuckDB could not write Parquet data files: Conversion Error/);
     expect(await readdir(dir)).toEqual([]);
+  });
+
+  it('writes fixed[16] nested in structs, lists and maps as FIXED_LEN_BYTE_ARRAY(16), and refuses a value of another length', async () => {
+    const dir = await tmp();
+    const schema: Schema = {
+      type: 'struct', 'schema-id': 0,
+      fields: [
+        f(1, 'st', { type: 'struct', fields: [f(4, 'a', 'fixed[16]'), f(5, 'n', 'int')] }),
+        f(2, 'li', { type: 'list', 'element-id': 6, 'element-required': false, element: 'fixed[16]' }),
+        f(3, 'mp', { type: 'map', 'key-id': 7, 'value-id': 8, 'value-required': false, key: 'fixed[16]', value: 'fixed[16]' }),
+      ],
+    };
+    const ff = `'\\xFF'::BLOB`;
+    const [file] = await writeDataFiles({
+      engine: engine(),
+      selectSql: `SELECT {'a': repeat(${ff}, 16), 'n': 1} AS st, [repeat(${ff}, 16), NULL] AS li, MAP {repeat(${ff}, 16): NULL} AS mp
+        UNION ALL SELECT NULL, NULL, NULL`,
+      schema, targetFileSizeBytes: 1 << 20, outputDir: dir, fileNamePrefix: 'nested',
+    });
+    const types = await engine().all(`SELECT name, type, type_length FROM parquet_schema(${quoteLiteral(file!.localPath)}) WHERE name IN ('a', 'element', 'key', 'value')`, 'read schema');
+    expect(types.map((t) => [t.name, t.type, t.type_length])).toEqual(['a', 'element', 'key', 'value'].map((n) => [n, 'FIXED_LEN_BYTE_ARRAY', '16']));
+    const back = await one(engine(), `SELECT CAST(st.a AS BLOB) = repeat(${ff}, 16) AS a, CAST(li[1] AS BLOB) = repeat(${ff}, 16) AS el, li[2] IS NULL AS el_null, ` +
+      `CAST(map_keys(mp)[1] AS BLOB) = repeat(${ff}, 16) AS k FROM read_parquet(${quoteLiteral(file!.localPath)}) WHERE st IS NOT NULL`);
+    expect(back).toEqual({ a: true, el: true, el_null: true, k: true });
+    expect(bounds(file!, schema).get('st.a')).toEqual({ lower: new Uint8Array(16).fill(255), upper: new Uint8Array(16).fill(255) });
+
+    const short = await writeDataFiles({
+      engine: engine(), selectSql: `SELECT {'a': ${ff}, 'n': 1} AS st, NULL AS li, NULL AS mp`,
+      schema, targetFileSizeBytes: 1 << 20, outputDir: dir, fileNamePrefix: 'short', table: 'ns.t',
+    }).catch((e) => e);
+    expect(isFloeError(short)).toBe(true);
+    expect(short.message).toMatch(/a value of column 'st\.a' \(fixed\[16\]\) is not 16 bytes long but 1/);
+    expect((await readdir(dir)).filter((n) => n.startsWith('short'))).toEqual([]);
+  });
+
+  it('refuses fixed[L] of any other length before writing anything, naming the table and every such column', async () => {
+    const dir = await tmp();
+    const schema: Schema = {
+      type: 'struct', 'schema-id': 0,
+      fields: [f(1, 'fx', 'fixed[4]'), f(2, 'st', { type: 'struct', fields: [f(3, 'g', 'fixed[3]'), f(4, 'ok', 'fixed[16]')] })],
+    };
+    const err = await writeDataFiles({
+      engine: engine(), selectSql: `SELECT '\\x00\\x01\\x02\\x03'::BLOB AS fx, NULL AS st`, schema,
+      targetFileSizeBytes: 1 << 20, outputDir: `${dir}/out`, fileNamePrefix: 'x', table: 'ns.t',
+    }).catch((e) => e);
+    expect(isFloeError(err, 'unsupported')).toBe(true);
+    expect(err.message).toMatch(/^floe cannot write data files for ns\.t: its columns 'fx' \(fixed\[4\]\), 'st\.g' \(fixed\[3\]\) are fixed/);
+    expect(err.hint).toMatch(/Spark or PyIceberg/);
+    expect(err.context).toMatchObject({ table: 'ns.t', columns: ['fx', 'st.g'] });
+    expect(await readdir(dir)).toEqual([]); // not even the output folder
   });
 
   it('never overwrites an existing data file', async () => {

@@ -15,7 +15,8 @@
  *
  * fixed[L] is not covered: `floe load` cannot produce it. DuckDB reads a Parquet
  * FIXED_LEN_BYTE_ARRAY without logical type as BLOB, so the column becomes Iceberg binary
- * (src/engine/types.ts), and DuckDB cannot write FIXED_LEN_BYTE_ARRAY for BLOB either.
+ * (src/engine/types.ts). Writing into a fixed[L] column of another tool's table is
+ * oracle-review-fixed.test.ts.
  *
  * Comparison: rows are compared exactly (canonical encoding, matched by id, per column), and
  * the oracles' per-column checksums and counts are compared with checksums recomputed from

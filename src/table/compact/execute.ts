@@ -19,7 +19,7 @@ import { tableScanSql } from '../../engine/read.js';
 import { quoteIdent } from '../../engine/sql.js';
 import { transformSql } from '../../engine/transform-sql.js';
 import { registerFloeFunctions } from '../../engine/udf.js';
-import { DEFAULT_ROW_GROUP_ROWS, type PartitionColumn, writeDataFiles } from '../../engine/write-parquet.js';
+import { DEFAULT_ROW_GROUP_ROWS, type PartitionColumn, refuseUnwritableFixed, writeDataFiles } from '../../engine/write-parquet.js';
 import { fieldById } from '../../iceberg/schema.js';
 import { resultType, toHumanString } from '../../iceberg/transforms/index.js';
 import type { DataFile, Schema, TableIdentifier, TableMetadata } from '../../iceberg/types.js';
@@ -133,6 +133,8 @@ export async function compactTable(o: CompactOptions): Promise<CompactResult> {
   if (o.dryRun || (plan.groups.length === 0 && danglingDeletes.length === 0)) return result;
   // Refused before any file is written, as `maintain manifests` does; the dry run still plans.
   refuseRowLineage(m, name, 'compacts', 'compact it with an engine that writes v3, e.g. Spark: CALL system.rewrite_data_files');
+  // Likewise a column the rewritten files could not hold; removing dangling delete files alone writes no data file.
+  if (plan.groups.length > 0) refuseUnwritableFixed(scanPlan.schema, name);
 
   registerFloeFunctions(o.engine.connection);
   const byPath = new Map(scanPlan.dataFiles.map((t) => [t.file.file_path, t] as const));
