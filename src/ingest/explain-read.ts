@@ -13,7 +13,7 @@ import type { Engine } from '../engine/duckdb.js';
 import { openEngine } from '../engine/duckdb.js';
 import { quoteIdent, quoteLiteral } from '../engine/sql.js';
 import { csvLineViews } from '../sources/csv-lines.js';
-import { type LineReject, scanJsonLines } from '../sources/jsonl-lines.js';
+import { firstRejectedLine, rejectedLineError } from '../sources/jsonl-lines.js';
 import { delimiterFor } from './file-source.js';
 import { namingFiles } from './input-errors.js';
 import { readTextHead } from './csv-malformed-sample.js';
@@ -169,22 +169,9 @@ async function explainOnce(err: unknown, paths: readonly string[], format: 'csv'
     for (const f of files) {
       reading = f;
       if (jsonl) {
-        // Only the first rejected line is kept: the file may be all garbage.
-        let bad: LineReject | undefined;
-        const scan = await scanJsonLines(engine, f, {
-          onRejects: async (batch) => {
-            for (const r of batch) if (!bad || r.line < bad.line) bad = r;
-          },
-        });
+        const scan = await firstRejectedLine(engine, f);
         records += scan.records;
-        if (bad) {
-          return sourceError(`${f}:${bad.line}: ${bad.reason}: ${bad.raw.slice(0, 120)}`, {
-            cause: err,
-            context: { file: f, line: bad.line },
-            files: [f],
-            hint: 'Every line of a JSON Lines file is one JSON object. A pipeline (kind: jsonl) can quarantine such lines with a rejects: limit.',
-          });
-        }
+        if (scan.bad) return rejectedLineError(f, scan.bad, err);
         continue;
       }
       const d = dialect?.(f) ?? rfc4180(f);

@@ -13,6 +13,7 @@
 import type { Readable } from 'node:stream';
 import { decompressedStream } from '../io/decompressed.js';
 import { sourceError } from '../errors.js';
+import { NullRecordSearch, type RecordLayout } from './json-null-records.js';
 
 /**
  * Text that may hold a number beyond a double's range: an exponent of 3+ digits, or 210
@@ -118,19 +119,22 @@ const textOf = (file: string): Readable => decompressedStream(file, { chunkSize:
 
 /**
  * The first number in a JSON file beyond a double's range; the file is walked only where the
- * text may hold one.
+ * text may hold one. `nulls`, when given, is shown the whole text in the same read (a `null`
+ * where a record should be, json-null-records.ts), which then goes on past a candidate number.
  */
-export async function overflowingNumberInFile(file: string): Promise<OverflowingNumber | undefined> {
+export async function overflowingNumberInFile(file: string, nulls?: NullRecordSearch): Promise<OverflowingNumber | undefined> {
   let tail = '';
   let candidate = false;
   for await (const chunk of textOf(file)) {
-    const piece = tail + (chunk as string);
-    if (OVERFLOW_CANDIDATE.test(piece)) {
-      candidate = true;
-      break;
+    nulls?.feed(chunk as string);
+    if (!candidate) {
+      const piece = tail + (chunk as string);
+      candidate = OVERFLOW_CANDIDATE.test(piece);
+      tail = piece.slice(-OVERLAP);
     }
-    tail = piece.slice(-OVERLAP);
+    if (candidate && (!nulls || nulls.found)) break;
   }
+  nulls?.end();
   if (!candidate) return undefined;
   const walker = new Walker();
   let previous: string | undefined;
@@ -150,11 +154,16 @@ export const OVERFLOW_HINT = 'A JSON number is read as a double, which holds up 
 /**
  * Fails on the first of `files` holding a number beyond a double's range, naming it by
  * `nameOf` (a staged copy by its source location) with the line and column, before DuckDB
- * reads it as infinity.
+ * reads it as infinity. Given how records sit in the files, the same read looks for a `null`
+ * where a record should be: the files that may hold one are returned, for
+ * json-null-records.ts refuseNullRecords.
  */
-export async function refuseOverflowingNumbers(files: readonly string[], nameOf: (file: string) => string = (f) => f): Promise<void> {
+export async function refuseOverflowingNumbers(files: readonly string[], nameOf: (file: string) => string = (f) => f, layout?: RecordLayout): Promise<string[]> {
+  const mayHoldNull: string[] = [];
   for (const file of files) {
-    const found = await overflowingNumberInFile(file);
+    const nulls = layout ? new NullRecordSearch(layout) : undefined;
+    const found = await overflowingNumberInFile(file, nulls);
+    if (nulls?.found) mayHoldNull.push(file);
     if (!found) continue;
     const name = nameOf(file);
     throw sourceError(`${name}:${found.line}:${found.column}: the number ${shorten(found.literal)} is beyond a double's range; it would be stored as infinity`, {
@@ -163,6 +172,7 @@ export async function refuseOverflowingNumbers(files: readonly string[], nameOf:
       hint: OVERFLOW_HINT,
     });
   }
+  return mayHoldNull;
 }
 
 /** A literal of hundreds of digits, shortened for a message. */

@@ -19,6 +19,7 @@ import { quoteIdent, quoteLiteral } from '../engine/sql.js';
 import { describeFiles, expandFiles, fileListSql, sourceFiles } from './files.js';
 import { jsonLinesReadSql, objectsSql, refuseJsonBom, textJsonColumns } from './json-read.js';
 import { refuseOverflowingNumbers } from './json-overflow.js';
+import { refuseNullRecords } from './json-null-records.js';
 import { NO_HIVE } from './no-hive.js';
 import { duplicateKeyError, duplicateKeyFound, explainNestedCaseKeys, findDuplicateKey, isDuplicateKeyError, refuseCaseDuplicateKeys } from './json-keys.js';
 import { type LineReject, scanJsonLines, writeWithoutLines } from './jsonl-lines.js';
@@ -35,8 +36,9 @@ export function jsonSource(config: JsonConfig): Source {
       const files = await expandFiles(ctx, await sourceFiles(config.path, ctx));
       await refuseJsonBom(files);
       if (config.kind === 'jsonl' && !config.records_path) return jsonLines(ctx, files);
-      // A number beyond a double's range would be read as infinity (json-overflow.ts; JSON Lines find it in their line check).
-      await refuseOverflowingNumbers(files);
+      // A number beyond a double's range would be read as infinity (json-overflow.ts; JSON Lines
+      // find it in their line check), a `null` record as a row of NULLs (json-null-records.ts).
+      const mayHoldNull = await refuseOverflowingNumbers(files, undefined, 'documents');
       const format = config.kind === 'jsonl' ? 'newline_delimited' : 'auto';
       // records = 'true': a document that is not an object or an array of objects is an error,
       // not a table with a single `json` column.
@@ -47,7 +49,10 @@ export function jsonSource(config: JsonConfig): Source {
         // A whole document is one JSON object here: DuckDB refuses one above 16 MiB (its
         // maximum_object_size) unless told the largest there is.
         const largest = Math.min(2 ** 32 - 1, Math.max(16 * 1024 * 1024, ...(await Promise.all(files.map(async (f) => (await stat(f)).size + 1)))));
+        await refuseNullRecords(ctx.engine, mayHoldNull, { format, recordsPath: { text: config.records_path, sql: path }, maxObject: largest });
         select = `SELECT unnest(__r, recursive := false) FROM (SELECT unnest(${path}) AS __r FROM read_json(${fileListSql(files)}, format = '${format}', records = true, union_by_name = true, sample_size = -1, ${NO_HIVE}, maximum_object_size = ${largest}) AS __doc)`;
+      } else {
+        await refuseNullRecords(ctx.engine, mayHoldNull, { format });
       }
       const relation = ctx.engine.uniqueName(config.kind);
       const what = `read the JSON files of pipeline ${ctx.pipeline}`;

@@ -23,6 +23,7 @@ import { finished } from 'node:stream/promises';
 import type { Engine } from '../engine/duckdb.js';
 import { decompressedStream } from '../io/decompressed.js';
 import { quoteLiteral } from '../engine/sql.js';
+import { sourceError } from '../errors.js';
 import { JsonDuplicateKeyError, scanJson } from './http-json.js';
 import { mayHoldLongInteger } from './json-read.js';
 import { OVERFLOW_CANDIDATE } from './json-overflow.js';
@@ -436,6 +437,27 @@ export async function scanJsonLines(
       }
     }
   }
+}
+
+/** The error for a JSON Lines line that is not one object, as `floe load` names it (explain-read.ts). */
+export function rejectedLineError(file: string, bad: LineReject, cause?: unknown) {
+  return sourceError(`${file}:${bad.line}: ${bad.reason}: ${bad.raw.slice(0, 120)}`, {
+    cause,
+    context: { file, line: bad.line },
+    files: [file],
+    hint: 'Every line of a JSON Lines file is one JSON object. A pipeline (kind: jsonl) can quarantine such lines with a rejects: limit.',
+  });
+}
+
+/** The first line of a JSON Lines file its line check rejects (only the first is kept: the file may be all garbage), and its records. */
+export async function firstRejectedLine(engine: Engine, file: string): Promise<{ bad?: LineReject; records: number }> {
+  let bad: LineReject | undefined;
+  const scan = await scanJsonLines(engine, file, {
+    onRejects: async (batch) => {
+      for (const r of batch) if (!bad || r.line < bad.line) bad = r;
+    },
+  });
+  return { records: scan.records, ...(bad ? { bad } : {}) };
 }
 
 /** Writes `file` to `dest` with the given lines emptied (kept as empty lines, so numbering holds). */

@@ -18,6 +18,7 @@ import { floeCsvError } from '../../ingest/csv-errors.js';
 import { aboutInputColumns, aboutInputs, readingInputs } from '../../ingest/input-errors.js';
 import { objectsSql, textJsonColumns } from '../../sources/json-read.js';
 import { refuseOverflowingNumbers } from '../../sources/json-overflow.js';
+import { refuseNullRecords } from '../../sources/json-null-records.js';
 import { explainNestedCaseKeys, refuseCaseDuplicateKeys } from '../../sources/json-keys.js';
 import { writeTable } from '../../ingest/write-table.js';
 import { splitObjectStorePaths } from '../../io/s3-glob.js';
@@ -140,8 +141,14 @@ export default async function load(tableName: string, files: string[], opts: Loa
           refuseMixedDelimiters(files);
           await readingInputs(inputs, () => refuseOtherDelimiter(files));
         }
-        // A number beyond a double's range would be read as infinity (sources/json-overflow.ts).
-        if (format === 'json' || format === 'jsonl') await readingInputs(inputs, () => refuseOverflowingNumbers(files, locationOf));
+        // A number beyond a double's range would be read as infinity (sources/json-overflow.ts),
+        // a `null` record as a row of NULLs (sources/json-null-records.ts): one read finds both.
+        if (format === 'json' || format === 'jsonl') {
+          await readingInputs(inputs, async () => {
+            const mayHoldNull = await refuseOverflowingNumbers(files, locationOf, format === 'jsonl' ? 'lines' : 'documents');
+            await refuseNullRecords(engine, mayHoldNull, { format: format === 'jsonl' ? 'newline_delimited' : 'auto', nameOf: locationOf });
+          });
+        }
         const purpose = `read the input of ${tableName}`;
         const read = fileSourceSql(files, { format });
         // Parquet decimals wider than 38 digits, which DuckDB reads as wrong doubles, and column
