@@ -23,6 +23,9 @@ const FIXED = /^fixed\s*\[\s*(\d+)\s*\]$/;
  */
 export const isExactNumberType = (type: string): boolean => type === 'int' || type === 'long' || DECIMAL.test(type.trim());
 
+/** The scale S of `decimal(P, S)`; 0 for any other type (an integer has no fraction digits). */
+export const decimalScale = (type: string): number => Number(DECIMAL.exec(type.trim())?.[2] ?? 0);
+
 export const TYPE_HINT = `one of ${SIMPLE_TYPES.join(', ')}, decimal(P,S) or fixed[L]`;
 
 /** Why `text` is not a usable column type, or null when it is. */

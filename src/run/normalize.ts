@@ -5,7 +5,7 @@
  * are not silently nulled: they get a reason and go to quarantine (`<table>__rejects`).
  */
 import { parsesWithFormat } from '../pipeline/column-rules.js';
-import { isExactNumberType } from '../pipeline/column-type.js';
+import { decimalScale, isExactNumberType } from '../pipeline/column-type.js';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { configError } from '../errors.js';
 import { quoteIdent, quoteLiteral } from '../engine/sql.js';
@@ -222,7 +222,7 @@ const formatSql = (format: string | readonly string[]): string => (typeof format
  */
 function exactNumber(expr: string, cast: string, type: string): string {
   if (!/^(int|long|decimal)/.test(type)) return cast;
-  const scale = Number(/,\s*(\d+)\s*\)\s*$/.exec(type)?.[1] ?? 0);
+  const scale = decimalScale(type);
   const text = `CAST(${expr} AS VARCHAR)`;
   const fraction = `rtrim(regexp_extract(${text}, '^\\s*[+-]?[0-9]*\\.([0-9]+)\\s*$', 1), '0')`;
   const asDouble = `TRY_CAST(${expr} AS DOUBLE)`;

@@ -3,7 +3,7 @@
  * globs itself; a path without a glob that does not exist is reported here, by name.
  */
 import { internalError, notFound, sourceError } from '../errors.js';
-import { compressionProblem } from '../io/decompressed.js';
+import { compressionProblem, isZstdName } from '../io/decompressed.js';
 import { resolveFiles } from '../ingest/file-source.js';
 import { quoteLiteral } from '../engine/sql.js';
 import { splitObjectStorePaths } from '../io/s3-glob.js';
@@ -52,7 +52,7 @@ export async function refuseBrokenCompression(files: readonly string[], signal?:
   for (const file of files) {
     const why = await compressionProblem(file, signal);
     if (why === undefined) continue;
-    const format = /\.zst$/i.test(file) ? 'zstd' : 'gzip';
+    const format = isZstdName(file) ? 'zstd' : 'gzip';
     throw sourceError(`${file}: not a whole ${format} file (${why}); nothing was read from it`, {
       context: { file },
       files: [file],

@@ -98,7 +98,7 @@ export function isSnapshotIdText(text: string): boolean {
  * Parses `--snapshot`: a snapshot id (isSnapshotIdText), else the name of a branch or tag
  * (resolved per table by selectSnapshot, which lists the table's refs when it is unknown).
  */
-export function parseSnapshotSelector(text: string): SnapshotSelector {
+export function parseSnapshotSelector(text: string): Extract<SnapshotSelector, { kind: 'id' | 'ref' }> {
   const t = text.trim();
   if (t === '') throw usageError('--snapshot needs a snapshot id, a tag or a branch name');
   if (isSnapshotIdText(t)) return { kind: 'id', snapshotId: parseSnapshotId(t) };

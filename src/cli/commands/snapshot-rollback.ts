@@ -28,9 +28,7 @@ function target(opts: RollbackCliOptions, table: string): RollbackTarget {
     // too) names a tag or branch, as floe query --snapshot and snapshot tag --snapshot read it.
     if (opts.toSnapshot.trim() === '') throw usageError(`table ${table}: --to-snapshot needs a snapshot id, a tag or a branch name`, { context: { table } });
     const selector = parseSnapshotSelector(opts.toSnapshot);
-    if (selector.kind === 'id') return { snapshotId: selector.snapshotId };
-    if (selector.kind === 'ref') return { ref: selector.name };
-    throw usageError(`table ${table}: --to-snapshot '${opts.toSnapshot}' is not a snapshot id, a tag or a branch name`, { context: { table } });
+    return selector.kind === 'id' ? { snapshotId: selector.snapshotId } : { ref: selector.name };
   }
   return { timestampMs: parseAsOf(opts.toTime!, '--to-time') };
 }
