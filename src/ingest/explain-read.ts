@@ -14,6 +14,7 @@ import { openEngine } from '../engine/duckdb.js';
 import { quoteIdent, quoteLiteral } from '../engine/sql.js';
 import { csvLineViews } from '../sources/csv-lines.js';
 import { firstRejectedLine, rejectedLineError } from '../sources/jsonl-lines.js';
+import { nonObjectRecordError } from '../sources/json-null-records.js';
 import { delimiterFor } from './file-source.js';
 import { namingFiles } from './input-errors.js';
 import { readTextHead } from './csv-malformed-sample.js';
@@ -155,6 +156,14 @@ async function withPhysicalLine(e: unknown, paths: readonly string[], dialect?: 
 async function explainOnce(err: unknown, paths: readonly string[], format: 'csv' | 'jsonl' | 'json' | 'parquet', dialect?: (file: string) => CsvDialect): Promise<unknown> {
   if (!(err instanceof FloeError)) return err;
   if (format === 'json' && /expected records, but got non-record JSON/.test(err.message)) {
+    // The record, found by one more read of the files (sources/json-null-records.ts).
+    const engine = await openEngine({ threads: 1 });
+    try {
+      const named = await nonObjectRecordError(engine, await expandGlobs(engine, paths), { format: 'auto' }, err).catch(() => undefined);
+      if (named) return named;
+    } finally {
+      engine.close();
+    }
     return sourceError(`${paths.join(', ')}: a JSON document must be an object or an array of objects`, { cause: err, context: { files: paths.join(', ') }, files: paths });
   }
   const csv = format === 'csv' && /Error when sniffing file/.test(err.message);

@@ -256,11 +256,27 @@ export async function refuseNullRecords(engine: Engine, files: readonly string[]
   }
 }
 
+/**
+ * For DuckDB's failure on a record that is not an object ("expected records, but got
+ * non-record JSON", which names neither the file nor the record): the error naming the first
+ * such record of `files` (by its line in JSON Lines, else its number), with `cause`; undefined
+ * when none is found, or the look fails.
+ */
+export async function nonObjectRecordError(engine: Engine, files: readonly string[], o: NullRecordRead, cause: unknown): Promise<Error | undefined> {
+  const found = await refuseNullRecords(engine, files, o).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  return found instanceof Error ? Object.assign(found, { cause }) : undefined;
+}
+
 function notAnObject(message: string, file: string, at: Record<string, unknown>) {
   const { text: _, ...where } = at;
   return sourceError(message, {
     context: { file, ...where },
     files: [file],
-    hint: 'A JSON null is no record: floe does not load it as a row of NULLs. Fix the export that wrote the file, or leave the null out.',
+    hint: /\(null\)/.test(message)
+      ? 'A JSON null is no record: floe does not load it as a row of NULLs. Fix the export that wrote the file, or leave the null out.'
+      : 'Each record is one JSON object ({"key": value, ...}). Fix the export that wrote the file, or leave the value out.',
   });
 }

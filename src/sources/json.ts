@@ -19,7 +19,7 @@ import { quoteIdent, quoteLiteral } from '../engine/sql.js';
 import { describeFiles, expandFiles, fileListSql, sourceFiles } from './files.js';
 import { jsonLinesReadSql, objectsSql, refuseJsonBom, textJsonColumns } from './json-read.js';
 import { refuseOverflowingNumbers } from './json-overflow.js';
-import { refuseNullRecords } from './json-null-records.js';
+import { nonObjectRecordError, refuseNullRecords } from './json-null-records.js';
 import { NO_HIVE } from './no-hive.js';
 import { duplicateKeyError, duplicateKeyFound, explainNestedCaseKeys, findDuplicateKey, isDuplicateKeyError, refuseCaseDuplicateKeys } from './json-keys.js';
 import { type LineReject, scanJsonLines, writeWithoutLines } from './jsonl-lines.js';
@@ -62,6 +62,9 @@ export function jsonSource(config: JsonConfig): Source {
       // Keys that differ only in case are refused (json-keys.ts); a records_path's records are not looked at.
       const keys = config.records_path ? undefined : (names: string[]) => refuseCaseDuplicateKeys(ctx.engine, files.map((f) => ({ read: f, name: f })), format, names);
       select = await textJsonColumns(ctx.engine, select, what, exact, keys).catch(async (e: unknown) => {
+        // A record that is not an object is named by its line or number (json-null-records.ts).
+        const notObject = isNonRecordError(e) && !config.records_path ? await nonObjectRecordError(ctx.engine, files, { format }, e).catch(() => undefined) : undefined;
+        if (notObject) throw notObject;
         const explained = await explainNestedCaseKeys(e, files.map((f) => ({ read: f, name: f })), format);
         throw named(config.records_path ? explained : await explainDuplicateKey(ctx, files, format, explained), files, config.records_path);
       });
@@ -101,7 +104,7 @@ function named(e: unknown, files: readonly string[], recordsPath?: string): unkn
       });
     }
   }
-  if (/expected records, but got non-record JSON/.test(e.message)) {
+  if (isNonRecordError(e)) {
     return sourceError(`${describeFiles(files)}: a JSON document must be an object or an array of objects (records_path selects an array inside it)`, {
       cause: e,
       context: { files: describeFiles(files) },
@@ -205,3 +208,6 @@ async function jsonLines(ctx: SourceContext, files: readonly string[]): Promise<
     throw e;
   }
 }
+
+/** DuckDB's failure on a record that is not an object. */
+const isNonRecordError = (e: unknown): boolean => e instanceof Error && /expected records, but got non-record JSON/.test(e.message);

@@ -139,14 +139,14 @@ describe('JSON documents and SQLite files that are not what they claim', () => {
     p = await newProject();
   });
 
-  it('a JSON document that is an array of scalars fails a run and a load naming the file; no single-column json table appears', async () => {
+  it('a JSON document that is an array of scalars fails a run and a load naming the file and record; no single-column json table appears', async () => {
     await p.write('data/scalars.json', '[1, 2, 3]');
     await p.pipeline('scalars', 'source: { kind: json, path: data/scalars.json }\ntarget: { table: raw.scalars }\n');
     const r = await p.run(['scalars'], 1);
-    expect(r.stderr).toContain(`${p.path('data/scalars.json')}: a JSON document must be an object or an array of objects`);
+    expect(r.stderr).toContain(`${p.path('data/scalars.json')} (record 1): not a JSON object (a number); a JSON document must be an object or an array of objects`);
     const l = await p.floe(['load', 'raw.scalars', p.path('data/scalars.json')]);
     expect(l.code, show(l)).toBe(1);
-    expect(l.stderr).toContain(`${p.path('data/scalars.json')}: a JSON document must be an object or an array of objects`);
+    expect(l.stderr).toContain(`${p.path('data/scalars.json')} (record 1): not a JSON object (a number); a JSON document must be an object or an array of objects`);
     expect(await p.exists('raw.scalars')).toBe(false);
   });
 
