@@ -51,6 +51,7 @@ import type { Reread } from './lookback.js';
 import { currentSnapshot } from '../table/snapshot-select.js';
 import { cancelSignal } from '../cancel.js';
 import { committedByConcurrentRun, validateNoConcurrentRun } from '../table/conflicts.js';
+import { displacedTableNote } from '../table/new-table.js';
 
 export interface RunContext {
   project: ProjectConfig;
@@ -341,6 +342,8 @@ export async function runIngestPipeline(ctx: RunContext, lp: LoadedPipeline): Pr
     }
     // The table as the write's commit left it.
     const committed = written.committed;
+    const displaced = written.created && committed ? displacedTableNote(ctx.project.paths.warehouse, id, committed.metadata.location) : undefined;
+    if (displaced) ctx.onEvent?.('warning', { pipeline: p.name, table: p.target.table, message: displaced });
     if (tags.length > 0 || !committed || Object.keys(committed.metadata.properties).some((k) => k.startsWith(PII_PREFIX))) {
       await (await import('../governance/ingest.js')).syncPiiProperties(ctx.catalog, ctx.io, id, tags, committed);
     }

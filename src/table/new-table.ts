@@ -53,6 +53,22 @@ export async function newTableLocation(catalog: Catalog, io: FileIO, warehouse: 
   return joinLocation(warehouse, ...id.namespace, `${id.name}-${randomUUID().slice(0, 8)}`);
 }
 
+/**
+ * What to tell the user when a table just created took a fresh folder (`location`) because its
+ * default one holds another table's metadata: a table dropped without `--purge`, or one the
+ * catalog lost (a catalog file replaced or emptied), whose rows the new table does not have.
+ * Undefined when the table is in its default folder.
+ */
+export function displacedTableNote(warehouse: string, id: TableIdentifier, location: string): string | undefined {
+  const folder = joinLocation(warehouse, ...id.namespace, id.name);
+  if (location === folder) return undefined;
+  const name = formatTableId(id);
+  return (
+    `${folder} holds the files of a table the catalog does not have (dropped without --purge, or lost from the catalog), so ${name} was created in ${location}; ` +
+    `to have that table back as ${name} instead: floe table drop ${name} --purge, then floe table register ${name} ${folder}`
+  );
+}
+
 async function holdsMetadata(io: FileIO, folder: string): Promise<boolean> {
   for await (const f of io.list(joinLocation(folder, 'metadata') + '/')) {
     if (f.location.endsWith('.metadata.json')) return true;

@@ -46,8 +46,11 @@ describe('a table created where a dropped table left its files', () => {
     const before = (await readdir(path.join(oldFolder, 'data'))).sort();
     await floeOk(project, ['table', 'drop', 'raw.lat']);
 
-    await floeOk(project, ['load', 'raw.lat', path.join(project, 'b.csv')]);
+    const second = await floeOk(project, ['load', 'raw.lat', path.join(project, 'b.csv')]);
     const fresh = metadataLocation(project, 'raw.lat');
+    // Said, with the way back: the old table's rows are not in the new one.
+    expect(second.stderr).toContain(`floe: warning: ${oldFolder} holds the files of a table the catalog does not have (dropped without --purge, or lost from the catalog), so raw.lat was created in ${path.dirname(path.dirname(fresh))}`);
+    expect(second.stderr).toContain(`floe table drop raw.lat --purge, then floe table register raw.lat ${oldFolder}`);
     expect(fresh).toMatch(/\/warehouse\/raw\/lat-[0-9a-f]{8}\/metadata\//);
     const orphans = await floeOk(project, ['maintain', 'orphans', 'raw.lat', '--older-than', '0s', '--allow-recent']);
     expect(orphans.stdout, show(orphans)).not.toMatch(/deleted [1-9]/);
@@ -64,10 +67,27 @@ describe('a table created where a dropped table left its files', () => {
     await writeFile(path.join(project, 'a.csv'), 'id,v\n1,a\n');
     await floeOk(project, ['load', 'raw.t', path.join(project, 'a.csv')]);
     await floeOk(project, ['table', 'drop', 'raw.t']);
-    await floeOk(project, ['table', 'create', 'raw.t', '--column', 'id long']);
+    const created = await floeOk(project, ['table', 'create', 'raw.t', '--column', 'id long', '--json']);
     expect(metadataLocation(project, 'raw.t')).toMatch(/\/warehouse\/raw\/t-[0-9a-f]{8}\/metadata\//);
-    await floeOk(project, ['table', 'create', 'raw.u', '--column', 'id long']);
+    const events = created.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(events.find((e) => e.event === 'warning')).toMatchObject({ table: 'raw.t', message: expect.stringContaining(`${path.join(project, 'warehouse', 'raw', 't')} holds the files of a table`) });
+    const plain = await floeOk(project, ['table', 'create', 'raw.u', '--column', 'id long']);
     expect(metadataLocation(project, 'raw.u')).toContain('/warehouse/raw/u/metadata/');
+    expect(plain.stderr).not.toContain('warning');
+  });
+
+  it('a pipeline run after the catalog lost its tables says where the old table is', async () => {
+    const project = await writeProject(await tmp());
+    await writeFile(path.join(project, 'a.csv'), 'id,v\n1,a\n2,b\n');
+    await mkdir(path.join(project, 'pipelines'), { recursive: true });
+    await writeFile(path.join(project, 'pipelines', 'p.yaml'), `source: { kind: csv, path: ${path.join(project, 'a.csv')} }\ntarget: { table: raw.p }\n`);
+    const first = await floeOk(project, ['run', 'p']);
+    expect(first.stderr).not.toContain('warning');
+    // An emptied catalog file (a restore gone wrong) reads as a catalog without tables.
+    await writeFile(path.join(project, 'warehouse', 'catalog.db'), '');
+    const again = await floeOk(project, ['run', 'p', '--json']);
+    const warning = again.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>).find((e) => e.event === 'warning');
+    expect(warning, show(again)).toMatchObject({ pipeline: 'p', table: 'raw.p', message: expect.stringContaining(`${path.join(project, 'warehouse', 'raw', 'p')} holds the files of a table the catalog does not have`) });
   });
 });
 

@@ -31,6 +31,7 @@ import { loadTable } from '../../table/load.js';
 import { plural } from '../../text-table.js';
 import { globalsOf, withProject } from '../context.js';
 import { consoleOutput, endOnError, formatBytes, reportingS3RetriesUnlessJson } from '../output.js';
+import { displacedTableNote } from '../../table/new-table.js';
 
 interface LoadOptions {
   mode: 'append' | 'overwrite';
@@ -79,6 +80,7 @@ export default async function load(tableName: string, files: string[], opts: Loa
       return { id, partitionBy, remote, format: [...formats][0]!, local: resolved };
     })().catch(endOnError(out, started));
     let paths = local;
+    let displaced: string | undefined;
     out.event('start', { command: 'load', table: tableName, files: paths.length + remote.length, format });
     const result = await withProject(globalsOf(cmd), async ({ catalog, io, project }) => {
       if (remote.length) {
@@ -92,7 +94,10 @@ export default async function load(tableName: string, files: string[], opts: Loa
       }
       if (partitionBy.length && (await catalog.tableExists(id))) await refuseOtherPartitioning(catalog, io);
       try {
-        return await loadInto(catalog, io, project.paths.warehouse);
+        const r = await loadInto(catalog, io, project.paths.warehouse);
+        // A new table whose default folder holds another table's files (table/new-table.ts).
+        displaced = r.created && r.committed ? displacedTableNote(project.paths.warehouse, id, r.committed.metadata.location) : undefined;
+        return r;
       } catch (err) {
         // Failures while reading the inputs name them (writeTable's `inputs`); those on the
         // table's metadata and manifests do not. A malformed row is found again with its line.
@@ -235,6 +240,10 @@ export default async function load(tableName: string, files: string[], opts: Loa
     }
     const seconds = (Date.now() - started) / 1000;
     out.event('commit', { table: result.table, snapshot_id: result.snapshotId, files: result.files, rows: result.rows, bytes: result.bytes });
+    if (displaced) {
+      out.event('warning', { table: result.table, message: displaced });
+      if (!opts.json) out.err(`floe: warning: ${displaced}`);
+    }
     out.event('end', { status: 'ok', duration_ms: Date.now() - started });
     if (!opts.json) {
       if (result.files === 0 && opts.mode === 'append') {

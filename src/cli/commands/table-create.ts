@@ -8,7 +8,7 @@
  * exists before its first snapshot. Columns use the text form of `floe table evolve
  * --add-column`, and a required column is allowed here because no row predates it.
  */
-import { newTableLocation, refuseCaseTwin } from '../../table/new-table.js';
+import { displacedTableNote, newTableLocation, refuseCaseTwin } from '../../table/new-table.js';
 import type { Command } from 'commander';
 import { formatTableId, type Catalog } from '../../catalog/catalog.js';
 import { parseTableIdentifier } from '../../catalog/identifier.js';
@@ -113,6 +113,12 @@ export default async function create(tableName: string, opts: CreateOptions, cmd
         out.event('end', { command: 'table create', table: name, created: false });
         if (!out.json) out.out(`${name} already exists; nothing changed (--if-not-exists)`);
         return 0;
+      }
+      // A default folder that holds another table's files (table/new-table.ts).
+      const displaced = displacedTableNote(project.paths.warehouse, id, table.metadata.location);
+      if (displaced) {
+        out.event('warning', { table: name, message: displaced });
+        if (!out.json) out.err(`floe: warning: ${displaced}`);
       }
       out.event('end', { command: 'table create', table: name, created: true, location: table.metadata.location, columns: schema.fields.length });
       if (!out.json) out.out(`created ${name} (${schema.fields.length} column${schema.fields.length === 1 ? '' : 's'}) at ${table.metadata.location}`);
