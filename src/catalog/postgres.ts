@@ -128,7 +128,7 @@ export async function openPostgres(uri: string): Promise<PostgresConnection> {
     application_name: 'floe',
   };
   // The schema the catalog tables live in: JDBC's `currentSchema=` or libpq's `options=-c search_path=…`.
-  const options = [target.params.options, target.params.currentSchema ? `-c search_path=${target.params.currentSchema}` : undefined].filter(Boolean);
+  const options = [target.params.options, target.params.currentSchema ? `-c search_path=${searchPathOption(target.params.currentSchema)}` : undefined].filter(Boolean);
   if (options.length) config.options = options.join(' ');
   if (!/lock_timeout/.test(target.params.options ?? '')) config.lock_timeout = PG_LOCK_TIMEOUT_MS;
   const ssl = sslOptions(target.params);
@@ -396,6 +396,22 @@ function isConnectionFailure(e: unknown): boolean {
   return /Connection terminated|timeout expired|connection timeout|Query read timeout/i.test(msg);
 }
 
+/**
+ * `currentSchema=` as the value of `-c search_path=` in the connection's startup options,
+ * where white space separates arguments and a backslash escapes the next character. A name
+ * with white space (`my schema`) is quoted as an identifier, so the server reads one schema
+ * of that exact name (else it refused the options: "invalid command-line argument for server
+ * process"); other values, such as `a,b` or `MySchema` (folded to lower case by the server,
+ * as JDBC's currentSchema is), are passed as written.
+ */
+export function searchPathOption(currentSchema: string): string {
+  const value = /\s/.test(currentSchema) && !currentSchema.includes('"') ? `"${currentSchema}"` : currentSchema;
+  return value.replace(/[\\\s]/g, (c) => `\\${c}`);
+}
+
+/** An identifier as SQL would need it in a hint: quoted when it holds white space. */
+const sqlName = (name: string): string => (/\s/.test(name) && !name.includes('"') ? `"${name}"` : name);
+
 /** The schema of the catalog tables does not exist: floe creates the tables, never the schema. */
 function missingSchemaError(target: PostgresTarget, verb: 'create' | 'read', code: string, cause?: unknown): FloeError {
   const what = target.schema ? `schema ${target.schema} does not exist` : 'no schema of the login\'s search_path exists';
@@ -403,7 +419,7 @@ function missingSchemaError(target: PostgresTarget, verb: 'create' | 'read', cod
     ...(cause === undefined ? {} : { cause }),
     context: { catalog: target.display, code },
     hint: target.schema
-      ? `Create it first (CREATE SCHEMA ${target.schema}), or correct currentSchema in catalog.uri; floe creates the catalog tables, not the schema.`
+      ? `Create it first (CREATE SCHEMA ${sqlName(target.schema)}), or correct currentSchema in catalog.uri; floe creates the catalog tables, not the schema.`
       : 'Name an existing schema with ?currentSchema=NAME in catalog.uri; floe creates the catalog tables, not the schema.',
   });
 }
@@ -425,7 +441,7 @@ export function setupError(target: PostgresTarget, e: unknown): FloeError | unde
     return configError(`cannot create the catalog tables in ${where}: the login${target.user ? ` ${target.user}` : ''} may not create the catalog tables in schema ${schema} (${code})`, {
       cause: e,
       context,
-      hint: `GRANT CREATE ON SCHEMA ${schema} TO ${target.user ?? '<user>'}, or create the tables beforehand with the DDL in docs/CATALOG.md.`,
+      hint: `GRANT CREATE ON SCHEMA ${sqlName(schema)} TO ${target.user ?? '<user>'}, or create the tables beforehand with the DDL in docs/CATALOG.md.`,
     });
   }
   return undefined;

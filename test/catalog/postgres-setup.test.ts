@@ -74,6 +74,28 @@ describe('Postgres catalog set-up errors', () => {
     }
   });
 
+  it('a currentSchema with a space in its name holds the catalog tables (it was refused as a server argument)', async () => {
+    const spaced = `${db.schema} two`;
+    await db.query(`CREATE SCHEMA "${spaced}"`);
+    try {
+      const catalog = await openCatalog({ uri: urlWithSchema(spaced), name: 'floe' }, dir);
+      try {
+        await catalog.createNamespace(['raw']);
+        expect(await catalog.listTables(['raw'])).toEqual([]);
+      } finally {
+        await catalog.close();
+      }
+      const made = await db.query(`SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name`, [spaced]);
+      expect(made.map((r) => (r as { table_name: string }).table_name)).toContain('iceberg_tables');
+      // A missing one is named, with a hint SQL can run as written.
+      const e = await openError(urlWithSchema(`${db.schema} gone`));
+      expect(e.message).toContain(`schema ${db.schema} gone does not exist`);
+      expect(e.hint).toContain(`CREATE SCHEMA "${db.schema} gone"`);
+    } finally {
+      await db.query(`DROP SCHEMA "${spaced}" CASCADE`);
+    }
+  });
+
   it('floe exits 2 on a missing schema, naming it, never the password', async () => {
     writeFileSync(join(dir, 'floe.yaml'), `warehouse: ./warehouse\ncatalog:\n  uri: "${urlWithSchema(`${db.schema}_gone`)}"\n`);
     const r = await collect(spawnFloe(['tables'], dir));
