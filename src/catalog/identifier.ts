@@ -23,6 +23,21 @@ export function nameProblem(name: string): string | null {
   return null;
 }
 
+/**
+ * The catalog's columns for a namespace (its levels joined with '.') and a table name hold 255
+ * characters (VARCHAR(255) in the Iceberg SQL catalog's tables, Postgres enforces it; SQLite
+ * stores more, which other engines' catalogs on Postgres then cannot hold). A longer one is
+ * refused where it is typed, not at the commit after the data files were written.
+ */
+const MAX_NAME_LENGTH = 255;
+
+function lengthProblem(namespace: readonly string[], name?: string): string | null {
+  const ns = namespace.join('.');
+  if (ns.length > MAX_NAME_LENGTH) return `the namespace is ${ns.length} characters long; a catalog holds at most ${MAX_NAME_LENGTH}`;
+  if (name !== undefined && name.length > MAX_NAME_LENGTH) return `the table name is ${name.length} characters long; a catalog holds at most ${MAX_NAME_LENGTH}`;
+  return null;
+}
+
 /** Parses `ns.table` / `a.b.table` into a TableIdentifier; a config error names the bad input. */
 export function parseTableIdentifier(text: string): TableIdentifier {
   const parts = text.split('.');
@@ -37,8 +52,14 @@ export function parseTableIdentifier(text: string): TableIdentifier {
       throw configError(`invalid table name "${escapeControls(text)}": ${problem}`, { context: { table: text } });
     }
   }
-  return { namespace: parts.slice(0, -1), name: parts[parts.length - 1]! };
+  const id = { namespace: parts.slice(0, -1), name: parts[parts.length - 1]! };
+  const long = lengthProblem(id.namespace, id.name);
+  if (long) throw configError(`invalid table name "${shortened(text)}": ${long}`, { context: { table: text } });
+  return id;
 }
+
+/** A name for a message: up to 80 characters of it. */
+const shortened = (text: string): string => (text.length > 80 ? `${escapeControls(text.slice(0, 77))}...` : escapeControls(text));
 
 /** Parses `a` / `a.b` into namespace levels. */
 export function parseNamespace(text: string): string[] {
@@ -49,6 +70,8 @@ export function parseNamespace(text: string): string[] {
       throw configError(`invalid namespace "${escapeControls(text)}": ${problem}`, { context: { namespace: text } });
     }
   }
+  const long = lengthProblem(levels);
+  if (long) throw configError(`invalid namespace "${shortened(text)}": ${long}`, { context: { namespace: text } });
   return levels;
 }
 
@@ -64,6 +87,8 @@ export function validateTableIdentifier(id: TableIdentifier): TableIdentifier {
     const problem = nameProblem(p) ?? (p.includes('.') ? `"${p}" contains '.'` : null);
     if (problem) throw configError(`invalid table name "${escapeControls(text)}": ${problem}`, { context: { table: text } });
   }
+  const long = lengthProblem(id.namespace, id.name);
+  if (long) throw configError(`invalid table name "${shortened(text)}": ${long}`, { context: { table: text } });
   return id;
 }
 
@@ -75,6 +100,8 @@ export function validateNamespace(namespace: readonly string[]): readonly string
     const problem = nameProblem(l) ?? (l.includes('.') ? `"${l}" contains '.'` : null);
     if (problem) throw configError(`invalid namespace "${escapeControls(text)}": ${problem}`, { context: { namespace: text } });
   }
+  const long = lengthProblem(namespace);
+  if (long) throw configError(`invalid namespace "${shortened(text)}": ${long}`, { context: { namespace: text } });
   return namespace;
 }
 

@@ -38,6 +38,9 @@ export function tableNameProblem(text: string): string | null {
   if (bad !== undefined) {
     return `invalid table name '${text}': '${bad}' must be lower-case letters, digits and underscores, not starting with a digit`;
   }
+  // A catalog holds names of up to 255 characters (catalog/identifier.ts).
+  const long = parts.find((p) => p.length > 255);
+  if (long !== undefined) return `invalid table name '${text.slice(0, 40)}...': '${long.slice(0, 20)}...' is ${long.length} characters long; a catalog holds at most 255`;
   return null;
 }
 

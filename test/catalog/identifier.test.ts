@@ -47,6 +47,21 @@ describe('table identifiers', () => {
     expect(configErrorOf(() => validateNamespace([])).message).toMatch(/no levels/);
   });
 
+  it('refuses a namespace or table name longer than the catalog holds (255 characters), before anything is written', () => {
+    // The namespace column holds the levels joined with '.': 127 + 1 + 127 = 255 fits.
+    const fits = `${'a'.repeat(127)}.${'b'.repeat(127)}`;
+    expect(parseTableIdentifier(`${fits}.${'t'.repeat(255)}`).namespace).toEqual(['a'.repeat(127), 'b'.repeat(127)]);
+    expect(parseNamespace(fits)).toHaveLength(2);
+    const ns = configErrorOf(() => parseTableIdentifier(`${fits}b.t`));
+    expect(ns.message).toContain('the namespace is 256 characters long; a catalog holds at most 255');
+    // The message quotes the start of the name, not all of it.
+    expect(ns.message).toContain(`"${'a'.repeat(77)}..."`);
+    expect(configErrorOf(() => parseTableIdentifier(`raw.${'t'.repeat(256)}`)).message).toContain('the table name is 256 characters long');
+    expect(configErrorOf(() => parseNamespace('n'.repeat(256))).message).toContain('the namespace is 256 characters long');
+    expect(configErrorOf(() => validateTableIdentifier({ namespace: ['raw'], name: 'x'.repeat(300) })).message).toContain('the table name is 300 characters long');
+    expect(configErrorOf(() => validateNamespace(['a'.repeat(200), 'b'.repeat(60)])).message).toContain('the namespace is 261 characters long');
+  });
+
   it('compares identifiers by value', () => {
     expect(sameTableIdentifier(parseTableIdentifier('a.b.t'), { namespace: ['a', 'b'], name: 't' })).toBe(true);
     expect(sameTableIdentifier(parseTableIdentifier('a.t'), { namespace: ['a', 'b'], name: 't' })).toBe(false);

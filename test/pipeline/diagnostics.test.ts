@@ -62,6 +62,12 @@ describe('every error at once, each at its line:col', () => {
     expect(r.diagnostics[1]!.message).toBe('YAML: Map keys must be unique');
   });
 
+  it('refuses a target table name longer than a catalog holds, at its line', () => {
+    const r = validatePipelineText(`source: { kind: csv, path: a.csv }\ntarget: { table: raw.${'t'.repeat(256)} }\n`, 'long.yaml');
+    expect(r.diagnostics.map(formatDiagnostic)).toEqual([expect.stringMatching(/^long\.yaml:2:18: target\.table: invalid table name 'raw\.t+\.\.\.': 't+\.\.\.' is 256 characters long; a catalog holds at most 255$/)]);
+    expect(validatePipelineText(`source: { kind: csv, path: a.csv }\ntarget: { table: raw.${'t'.repeat(255)} }\n`, 'ok.yaml').diagnostics).toEqual([]);
+  });
+
   it('names an unknown source kind and the closest one', () => {
     const r = validateFixture('broken/unknown_source.yaml', { CRM_DATABASE_URL: 'postgresql://x@h/db' });
     expect(r.diagnostics.map(formatDiagnostic)).toEqual([
