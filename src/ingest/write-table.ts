@@ -50,6 +50,7 @@ import { reconcileColumns, type SchemaChangePolicy } from './reconcile.js';
 import { writeWithheld } from '../governance/withhold.js';
 import { piiColumnsFromProperties, type PiiColumn } from '../governance/policy.js';
 import { currentSnapshot } from '../table/snapshot-select.js';
+import { positiveLongProperty } from '../table/table-properties.js';
 import type { DeclaredLayout } from '../table/evolve/layout.js';
 
 export const DEFAULT_TARGET_FILE_SIZE = 512 * 1024 * 1024; // Iceberg's write.target-file-size-bytes default
@@ -536,7 +537,7 @@ async function stageSnapshot(
       selectSql: w.selectSql,
       schema,
       partition,
-      targetFileSizeBytes: Number(m.properties['write.target-file-size-bytes'] ?? DEFAULT_TARGET_FILE_SIZE),
+      targetFileSizeBytes: Number(positiveLongProperty(m.properties, 'write.target-file-size-bytes', name) ?? DEFAULT_TARGET_FILE_SIZE),
       outputDir: staging,
       fileNamePrefix: randomUUID(),
       table: name,

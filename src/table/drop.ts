@@ -22,6 +22,7 @@ import { emptiedFolders, removeEmptyFolders } from './drop-folders.js';
 import { type DeleteFailure, deleteFiles } from './reachable-delete.js';
 import { nestedTableRoots, underAny } from './table-roots.js';
 import { LocationSet, locationKey, reachableFiles } from './reachable.js';
+import { checkGcEnabled } from './expire.js';
 
 export interface DropResult {
   table: string;
@@ -67,6 +68,9 @@ export async function dropTable(catalog: Catalog, io: FileIO, id: TableIdentifie
     }
     unreadable = e;
   }
+  // Files a table with gc.enabled off may share with other tables are not deleted (expire.ts):
+  // refused before the entry goes, as expire and orphans refuse.
+  if (opts.purge && loaded) checkGcEnabled(loaded.metadata, table, 'purge');
   const location = loaded ? loaded.metadata.location.replace(/\/+$/, '') : null;
   const metadataFile = mapper.map(entry.metadataLocation);
   // A mapping may cover the files but not the location's own spelling (`./t` stored beside

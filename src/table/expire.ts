@@ -19,6 +19,7 @@
 import { usageError } from '../errors.js';
 import type { Snapshot, TableMetadata } from '../iceberg/types.js';
 import { ancestry } from './ancestry.js';
+import { GC_ENABLED, gcEnabled } from './table-properties.js';
 import type { ReachableFiles } from './reachable.js';
 import type { TableChange } from './updates.js';
 
@@ -83,15 +84,14 @@ export function validateExpireOptions(opts: Pick<ExpireOptions, 'olderThanMs' | 
   }
 }
 
-/** Iceberg's `gc.enabled` (default true): false means files may be shared with other tables, so none is deleted. */
-export const GC_ENABLED = 'gc.enabled';
-
-/** Refuses to delete files of a table with gc.enabled=false, as Iceberg Java does. */
+/** Refuses to delete files of a table whose gc.enabled is not true, as Iceberg Java does (table-properties.ts). */
 export function checkGcEnabled(metadata: TableMetadata, table: string, what: string): void {
-  if ((metadata.properties[GC_ENABLED] ?? 'true').trim().toLowerCase() === 'false') {
-    throw usageError(`cannot ${what} table ${table}: its property ${GC_ENABLED} is false (its files may be shared with other tables)`, {
+  if (!gcEnabled(metadata.properties)) {
+    const v = metadata.properties[GC_ENABLED]!;
+    const read = v.toLowerCase() === 'false' ? 'false' : `'${v}', which Iceberg reads as false`;
+    throw usageError(`cannot ${what} table ${table}: its property ${GC_ENABLED} is ${read} (its files may be shared with other tables)`, {
       context: { table, property: GC_ENABLED },
-      hint: `set ${GC_ENABLED}=true on the table if floe may delete its files`,
+      hint: `set ${GC_ENABLED}=true on the table if floe may delete its files${what === 'purge' ? ', or drop it without --purge (every file stays)' : ''}`,
     });
   }
 }

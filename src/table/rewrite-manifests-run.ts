@@ -100,7 +100,7 @@ async function mainManifests(t: LoadedTable, table: string): Promise<{ parent: S
  * Reads the data manifests: their live entries as EXISTING grouped by spec, the number of
  * entries read (any status), and how many entries a manifest of the target size holds.
  */
-async function readDataEntries(t: LoadedTable, data: readonly ManifestFile[]): Promise<{ bySpec: Map<number, ManifestEntry[]>; entryCount: number; perManifest: number }> {
+async function readDataEntries(t: LoadedTable, data: readonly ManifestFile[], table: string): Promise<{ bySpec: Map<number, ManifestEntry[]>; entryCount: number; perManifest: number }> {
   const limit = pLimit(4);
   const read = await Promise.all(
     data.map((mf) =>
@@ -118,7 +118,7 @@ async function readDataEntries(t: LoadedTable, data: readonly ManifestFile[]): P
     bySpec.set(mf.partition_spec_id, list);
   });
   const bytes = data.reduce((a, x) => a + Number(x.manifest_length), 0);
-  return { bySpec, entryCount, perManifest: entriesPerManifest(targetSizeBytes(t.metadata.properties), bytes, entryCount) };
+  return { bySpec, entryCount, perManifest: entriesPerManifest(targetSizeBytes(t.metadata.properties, table), bytes, entryCount) };
 }
 
 const unchanged = (table: string, manifests: number, nothing: NothingToDo): RewriteManifestsResult => ({
@@ -143,7 +143,7 @@ async function buildRewrite(t: LoadedTable, table: string, written: string[]): P
   if (!selection.needed) return { change: null, result: unchanged(table, manifests.length, 'clustered') };
   refuseRowLineage(m, table, 'rewrites manifests of', V3_HINT);
   const { rewrite: data, keep: kept, drop: dropped } = selection;
-  const { bySpec, entryCount, perManifest } = await readDataEntries(t, data);
+  const { bySpec, entryCount, perManifest } = await readDataEntries(t, data, table);
   const snapshotId = newSnapshotId(m);
   const sequenceNumber = nextSequenceNumber(m);
   const schema = currentSchema(m);
@@ -254,7 +254,7 @@ export async function planManifestRewrite(catalog: Catalog, io: FileIO, id: Tabl
   // The same refusal as the rewrite itself, at the same point, so a dry run predicts its outcome.
   if (selection.needed) refuseRowLineage(m, table, 'rewrites manifests of', V3_HINT);
   const { rewrite: data, keep: kept, drop: dropped } = selection;
-  const { bySpec, entryCount, perManifest } = await readDataEntries(t, data);
+  const { bySpec, entryCount, perManifest } = await readDataEntries(t, data, table);
   const live = [...bySpec.values()].reduce((a, l) => a + l.length, 0);
   const partitions = new Set<string>();
   for (const [specId, list] of bySpec) for (const e of list) partitions.add(`${specId}|${partitionKey(e)}`);

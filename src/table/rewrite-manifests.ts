@@ -14,6 +14,7 @@
  */
 import { compareValues } from '../iceberg/conversions.js';
 import { ManifestContent, type ManifestEntry, ManifestEntryStatus, type ManifestFile, type PrimitiveType, type StructType } from '../iceberg/types.js';
+import { positiveLongProperty } from './table-properties.js';
 
 export const MANIFEST_TARGET_SIZE = 'commit.manifest.target-size-bytes';
 export const MANIFEST_TARGET_SIZE_DEFAULT = 8 * 1024 * 1024;
@@ -113,7 +114,7 @@ export function entriesPerManifest(targetBytes: number, manifestBytes: number, e
   return Math.max(1, Math.floor(targetBytes / (manifestBytes / entryCount)));
 }
 
-export function targetSizeBytes(properties: Record<string, string>): number {
-  const n = Number(properties[MANIFEST_TARGET_SIZE]);
-  return Number.isFinite(n) && n > 0 ? n : MANIFEST_TARGET_SIZE_DEFAULT;
+/** The table's commit.manifest.target-size-bytes, else 8 MiB; a value that is no positive long is refused (table-properties.ts). */
+export function targetSizeBytes(properties: Record<string, string>, table: string): number {
+  return Number(positiveLongProperty(properties, MANIFEST_TARGET_SIZE, table) ?? MANIFEST_TARGET_SIZE_DEFAULT);
 }

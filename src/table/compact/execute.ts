@@ -35,6 +35,7 @@ import { type BatchOptions, commitBatches, type CompactFile, type CompactPlan, t
 import { describeStrategy, type Strategy } from './strategy.js';
 import { validateRewrite } from './validate.js';
 import { filterByPredicate } from './where.js';
+import { positiveLongProperty } from '../table-properties.js';
 
 const DEFAULT_TARGET_FILE_SIZE = 512n * 1024n * 1024n; // Iceberg's write.target-file-size-bytes default
 const TARGET_FILE_SIZE_PROPERTY = 'write.target-file-size-bytes';
@@ -100,7 +101,8 @@ export async function compactTable(o: CompactOptions): Promise<CompactResult> {
   const startSnapshotId = m.refs['main']?.['snapshot-id'] ?? m['current-snapshot-id'] ?? null;
   const scanPlan = await planScan({ io: table.io, metadata: m, table: name, snapshot: { kind: 'current' } });
   const order = resolveOrder(o.strategy, m, scanPlan.schema, name);
-  const propertyTarget = tableTargetSize(m);
+  // A value Java's Long.parseLong refuses (`128MB`) is refused, not replaced by the default (table-properties.ts).
+  const propertyTarget = positiveLongProperty(m.properties, TARGET_FILE_SIZE_PROPERTY, name);
   const target = o.targetFileSizeBytes ?? propertyTarget ?? DEFAULT_TARGET_FILE_SIZE;
   const targetFrom = o.targetFileSizeBytes !== undefined ? '--target-file-size' : propertyTarget !== undefined ? `table property ${TARGET_FILE_SIZE_PROPERTY}` : 'the default';
   const planOptions: PlanOptions = { ...o, targetFileSizeBytes: target, targetFrom, currentSpecId: m['default-spec-id'] };
@@ -173,11 +175,6 @@ function compactFile(t: ScanTask): CompactFile {
   };
 }
 
-/** The table's write.target-file-size-bytes, when it is a positive integer. */
-function tableTargetSize(m: TableMetadata): bigint | undefined {
-  const v = m.properties[TARGET_FILE_SIZE_PROPERTY];
-  return v !== undefined && /^\d+$/.test(v) && BigInt(v) > 0n ? BigInt(v) : undefined;
-}
 
 interface BatchState {
   appliesTo: Map<string, Set<string>>;
