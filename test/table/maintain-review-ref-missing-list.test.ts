@@ -60,3 +60,61 @@ describe('a ref at a snapshot whose manifest list is missing', () => {
     await floeOk(project, ['snapshot', 'tag', T, 'now', '--snapshot', second!]);
   }, 60_000);
 });
+
+/**
+ * A manifest list that is there but cut off, or a manifest it lists that is gone: the file
+ * exists, so the check above passed it and rollback, tag and branch exited 0 over a snapshot
+ * nothing could read (found in an exploratory review). The target is now read as a query of it
+ * would be.
+ */
+describe('a ref at a snapshot whose manifest list is damaged, or whose manifest is missing', () => {
+  let p: string;
+  let firstId: string;
+  let firstList: string;
+  beforeAll(async () => {
+    p = await writeProject(await tmp());
+    await writeFile(path.join(p, 'a.csv'), 'id,v\n1,a\n2,b\n');
+    await writeFile(path.join(p, 'b.csv'), 'id,v\n3,c\n');
+    await floeOk(p, ['load', T, path.join(p, 'a.csv')]);
+    await floeOk(p, ['load', T, path.join(p, 'b.csv')]);
+    firstId = (await snapshotIds(p, T))[0]!;
+    const snaps = JSON.parse((await floeOk(p, ['snapshots', T, '--json'])).stdout.replace(/("snapshot-id":\s*)(\d+)/g, '$1"$2"')) as Record<string, string>[];
+    firstList = snaps.find((s) => s['snapshot-id'] === firstId)!['manifest-list']!;
+  }, 120_000);
+
+  it('a cut-off manifest list: rollback, tag and branch --replace are refused naming the file; main stays readable', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const whole = await readFile(firstList);
+    await writeFile(firstList, whole.subarray(0, 100));
+    try {
+      const pointer = catalogPointer(p, T);
+      expectFailure(await floeIn(p, ['snapshot', 'rollback', T, '--to-snapshot', firstId]), 1, [`table ${T}`, `roll back to snapshot ${firstId}`, firstList, 'main stays where it is']);
+      expectFailure(await floeIn(p, ['snapshot', 'tag', T, 'keep', '--snapshot', firstId]), 1, [`snapshot ${firstId}`, firstList]);
+      expectFailure(await floeIn(p, ['snapshot', 'branch', T, 'main', '--snapshot', firstId, '--replace']), 1, [`snapshot ${firstId}`, firstList]);
+      expect(catalogPointer(p, T)).toBe(pointer);
+      expect((await floeOk(p, ['query', `SELECT id FROM ${T} ORDER BY id`, '--format', 'csv'])).stdout).toBe('id\n1\n2\n3\n');
+    } finally {
+      await writeFile(firstList, whole);
+    }
+  }, 60_000);
+
+  it('a manifest of the target that is missing: a tag there is refused naming it; once it is back, the tag is made', async () => {
+    // The first snapshot's own manifest (the second snapshot lists it too, so main is unreadable as well: only the refusal is looked at).
+    const { readdir } = await import('node:fs/promises');
+    const meta = path.dirname(firstList);
+    const manifests = (await readdir(meta)).filter((f) => f.endsWith('-m0.avro'));
+    const { readManifestList } = await import('../../src/iceberg/manifest-list.js');
+    const { readFile } = await import('node:fs/promises');
+    const listed = readManifestList(new Uint8Array(await readFile(firstList)), firstList).map((e) => e.manifest_path);
+    expect(listed).toHaveLength(1);
+    expect(manifests.map((m) => path.join(meta, m))).toContain(listed[0]);
+    await rename(listed[0]!, `${listed[0]}.away`);
+    try {
+      // A tag at it: main's reads are not involved.
+      expectFailure(await floeIn(p, ['snapshot', 'tag', T, 'keep2', '--snapshot', firstId]), 1, [`snapshot ${firstId}`, listed[0]!]);
+    } finally {
+      await rename(`${listed[0]}.away`, listed[0]!);
+    }
+    await floeOk(p, ['snapshot', 'tag', T, 'keep2', '--snapshot', firstId]);
+  }, 60_000);
+});

@@ -6,7 +6,7 @@ import { planRef, type RefPlan, type RefRequest } from '../../table/refs.js';
 import { globalsOf, withProject } from '../context.js';
 import { consoleOutput, endOnError, reportingS3RetriesUnlessJson } from '../output.js';
 import { parseAsOf, parseSnapshotSelector, snapshotById } from '../../table/snapshot-select.js';
-import { commitPlanned, refuseMissingManifestList } from './snapshot-common.js';
+import { commitPlanned, refuseUnreadableSnapshot } from './snapshot-common.js';
 
 /**
  * A retry does what was decided on the first attempt: the same target snapshot (the current
@@ -63,7 +63,7 @@ export async function runRefCommand(
         const verify = async (t: LoadedTable, p: RefPlan) => {
           if (p.after === null || p.after === p.before) return;
           const to = snapshotById(t.metadata, p.after, tableName, 'used');
-          await refuseMissingManifestList(t, to, tableName, `point ${type} '${p.name}' at snapshot ${p.after}`, p.before === null ? `no ${type} was created` : `${type} '${p.name}' stays at snapshot ${p.before}`);
+          await refuseUnreadableSnapshot(t, to, tableName, `point ${type} '${p.name}' at snapshot ${p.after}`, p.before === null ? `no ${type} was created` : `${type} '${p.name}' stays at snapshot ${p.before}`);
         };
         return commitPlanned(catalog, io, id, (t, first: RefPlan | undefined) => amend(t, planner(t, first)), {}, verify);
       });

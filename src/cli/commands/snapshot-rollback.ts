@@ -10,7 +10,7 @@ import { parseAsOf, parseSnapshotSelector } from '../../table/snapshot-select.js
 import { globalsOf, withProject } from '../context.js';
 import { consoleOutput, endOnError, reportingS3RetriesUnlessJson } from '../output.js';
 import { iso } from './maintain-common.js';
-import { commitPlanned, refuseMissingManifestList } from './snapshot-common.js';
+import { commitPlanned, refuseUnreadableSnapshot } from './snapshot-common.js';
 
 interface RollbackCliOptions {
   toSnapshot?: string;
@@ -80,7 +80,7 @@ export default async function snapshotRollback(tableName: string, opts: Rollback
       const id = parseTableIdentifier(tableName);
       const to = target(opts, tableName);
       return withProject(globalsOf(cmd), ({ catalog, io }) =>
-        commitPlanned(catalog, io, id, rollbackPlanner(to, tableName), {}, (t, p) => refuseMissingManifestList(t, p.to, tableName, `roll back to snapshot ${p.to['snapshot-id']}`, 'main stays where it is')),
+        commitPlanned(catalog, io, id, rollbackPlanner(to, tableName), {}, (t, p) => refuseUnreadableSnapshot(t, p.to, tableName, `roll back to snapshot ${p.to['snapshot-id']}`, 'main stays where it is')),
       );
     })().catch(endOnError(out, started));
     const result = {
