@@ -84,3 +84,40 @@ describe('floe query --format json', () => {
     expect(r.stdout).toBe('');
   }, 60_000);
 });
+
+/**
+ * A failure far into the result (row 1,999,999 of 2,000,000): DuckDB's stream ended there as if
+ * the rows had run out, so json and table output gave the rows before it with exit 0, and
+ * `--out` reported "wrote" (found in an exploratory review; 1,937,408 rows here). The query now
+ * runs to its end before a row is given (src/engine/read-chunks.ts).
+ */
+describe('floe query: a failure after the first million rows', () => {
+  const late = "SELECT range AS id, (CASE WHEN range = 1999999 THEN 'n/a' ELSE range::VARCHAR END)::BIGINT AS amount FROM range(2000000)";
+
+  for (const format of ['json', 'table'] as const) {
+    it(`${format}: exit 1 naming the error, nothing printed, an --out file left as it was`, async () => {
+      const r = await collect(spawnFloe(['query', late, '--format', format], dir));
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr).toContain("Could not convert string 'n/a' to INT64");
+      expect(r.stdout).toBe('');
+      const out = join(dir, `kept.${format}`);
+      const { writeFileSync } = await import('node:fs');
+      writeFileSync(out, 'before\n');
+      const o = await collect(spawnFloe(['query', late, '--format', format, '--out', out], dir));
+      expect(o.code, o.stderr).toBe(1);
+      expect(readFileSync(out, 'utf8')).toBe('before\n');
+    }, 120_000);
+  }
+
+  it('a result that succeeds keeps its order and every row', async () => {
+    const r = await collect(spawnFloe(['query', 'SELECT range AS id FROM range(700000) ORDER BY id DESC', '--format', 'json'], dir));
+    expect(r.code, r.stderr).toBe(0);
+    const rows = JSON.parse(r.stdout) as { id: number }[];
+    expect(rows).toHaveLength(700_000);
+    expect(rows[0]).toEqual({ id: 699_999 });
+    expect(rows.every((x, i) => x.id === 699_999 - i)).toBe(true);
+    // SHOW TABLES does not list the table the result went through.
+    const show = await collect(spawnFloe(['query', 'SHOW TABLES', '--format', 'json'], dir));
+    expect(show.stdout).not.toContain('query_result');
+  }, 120_000);
+});

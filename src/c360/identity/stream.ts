@@ -5,25 +5,23 @@
  */
 import type { DuckDBAppender, DuckDBValue } from '@duckdb/node-api';
 import { type Engine, wrapDuckDBError } from '../../engine/duckdb.js';
+import { readChunks } from '../../engine/read-chunks.js';
 import { quoteIdent } from '../../engine/sql.js';
 
 export async function forEachRow(engine: Engine, sql: string, purpose: string, onRow: (row: DuckDBValue[]) => void): Promise<void> {
-  try {
-    const result = await engine.connection.stream(sql);
-    const width = result.columnCount;
-    for (;;) {
-      const chunk = await result.fetchChunk();
-      if (!chunk || chunk.rowCount === 0) break;
+  // Run to its end first: a stream that failed part-way looked finished, and the resolver
+  // would have gone on with some of its links (engine/read-chunks.ts).
+  await readChunks(engine, sql, purpose, async (r) => {
+    const width = r.names.length;
+    const row: DuckDBValue[] = new Array(width);
+    for (let chunk = await r.next(); chunk; chunk = await r.next()) {
       const vectors = Array.from({ length: width }, (_, i) => chunk.getColumnVector(i));
-      const row: DuckDBValue[] = new Array(width);
-      for (let r = 0; r < chunk.rowCount; r++) {
-        for (let c = 0; c < width; c++) row[c] = vectors[c]!.getItem(r);
+      for (let i = 0; i < chunk.rowCount; i++) {
+        for (let c = 0; c < width; c++) row[c] = vectors[c]!.getItem(i);
         onRow(row);
       }
     }
-  } catch (e) {
-    throw wrapDuckDBError(e, purpose);
-  }
+  });
 }
 
 /** Creates `table (a INTEGER, b INTEGER)` and fills it from two parallel arrays. */

@@ -23,6 +23,7 @@ import { displayWidth } from '../../text-table.js';
 import { checkOutTarget, formatForOut, type QueryFormat, writeReplacing } from './query-out.js';
 import { isStdoutWriteError } from '../exit.js';
 import { scratchDir } from '../../io/scratch-dir.js';
+import { readChunks } from '../../engine/read-chunks.js';
 
 interface QueryOptions {
   snapshot?: string;
@@ -138,28 +139,20 @@ export default async function query(sql: string, given: QueryOptions, cmd: Comma
      * makes that a usage error).
      */
     async function streamRows(onColumns: (names: string[]) => Promise<void>, onRows: (rows: JsonValue[][]) => Promise<void>): Promise<void> {
-      const fail = (e: unknown): never => {
-        throw wrapDuckDBError(e, 'run the query', { userSql: body });
-      };
-      const prepared = await engine.connection.prepare(body).catch(fail);
-      try {
-        const result = await prepared.stream().catch(fail);
-        const width = result.columnCount;
-        const narrow = result.columnTypes().map((t) => float32Narrower(t) ?? ((v: JsonValue) => v));
-        await onColumns(result.columnNames());
-        for (;;) {
-          const chunk = await result.fetchChunk().catch(fail);
-          if (!chunk || chunk.rowCount === 0) break;
-          const rows = chunk.getRows().map((r) => {
+      // Run to its end before a row is given: a stream that failed part-way looked finished (engine/read-chunks.ts).
+      await readChunks(engine, body, 'run the query', async (r) => {
+        const width = r.names.length;
+        const narrow = r.types.map((t) => float32Narrower(t) ?? ((v: JsonValue) => v));
+        await onColumns(r.names);
+        for (let chunk = await r.next(); chunk; chunk = await r.next()) {
+          const rows = chunk.getRows().map((row) => {
             const out: JsonValue[] = new Array<JsonValue>(width);
-            for (let i = 0; i < width; i++) out[i] = narrow[i]!(toJsonValue(r[i] ?? null));
+            for (let i = 0; i < width; i++) out[i] = narrow[i]!(toJsonValue(row[i] ?? null));
             return out;
           });
           await onRows(rows);
         }
-      } finally {
-        prepared.destroySync();
-      }
+      }, { userSql: body });
     }
 
     /** The result as one JSON array of row objects (one line, then a newline). */
