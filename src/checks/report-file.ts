@@ -9,6 +9,7 @@
 import { rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { FloeError, usageError } from '../errors.js';
+import { followLinks } from '../io/follow-links.js';
 import { tempPathBeside } from '../io/temp-name.js';
 
 export interface ReportFile {
@@ -28,15 +29,18 @@ export async function openReportFile(out: string, option = '--out'): Promise<Rep
   if (!folder.isDirectory()) throw usageError(`${option} ${out}: ${dir} is not a folder`);
   const existing = await stat(target).catch(() => null);
   if (existing?.isDirectory()) throw usageError(`${option} ${out}: ${target} is a folder; give a file name`);
-  // /dev/stdout, a named pipe: written as they are (renaming over one would replace it).
-  if (existing && !existing.isFile()) {
+  // A symbolic link is followed: the file it leads to is replaced, not the link (io/follow-links.ts).
+  const followed = await followLinks(target);
+  // /dev/stdout, a named pipe, a link into /proc/self/fd: written as they are (renaming over one would replace it).
+  if (existing && (followed === undefined || !existing.isFile())) {
     return { target, commit: (body) => writeFile(target, body).catch((e) => Promise.reject(writeError(option, out, e))), discard: async () => undefined };
   }
-  const tmp = tempPathBeside(target, '.floe-tmp');
+  const file = followed ?? target;
+  const tmp = tempPathBeside(file, '.floe-tmp');
   try {
     await writeFile(tmp, '', { flag: 'wx' });
   } catch (e) {
-    throw usageError(`${option} ${out}: cannot write in ${dir} (${(e as NodeJS.ErrnoException).code ?? String(e)})`, {
+    throw usageError(`${option} ${out}: cannot write in ${dirname(file)} (${(e as NodeJS.ErrnoException).code ?? String(e)})`, {
       hint: 'give a path in a folder this user can write in',
     });
   }
@@ -46,7 +50,7 @@ export async function openReportFile(out: string, option = '--out'): Promise<Rep
     async commit(body) {
       try {
         await writeFile(tmp, body);
-        await rename(tmp, target);
+        await rename(tmp, file);
         committed = true;
       } catch (e) {
         throw writeError(option, out, e);

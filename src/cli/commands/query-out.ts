@@ -9,6 +9,7 @@
 import { rename, rm, stat } from 'node:fs/promises';
 import { dirname, extname, resolve } from 'node:path';
 import { usageError } from '../../errors.js';
+import { followLinks } from '../../io/follow-links.js';
 import { tempPathBeside } from '../../io/temp-name.js';
 
 export type QueryFormat = 'table' | 'csv' | 'json' | 'parquet';
@@ -32,19 +33,22 @@ export async function checkOutTarget(out: string): Promise<string> {
 }
 
 /**
- * Runs `write(tmp)` to a temporary file beside `target` and renames it over `target` when it
- * succeeded; on failure the temporary file is removed and `target` is untouched. A target that
- * exists and is not a regular file (a device, a pipe) is written directly.
+ * Runs `write(tmp)` to a temporary file beside the file `target` names and renames it over that
+ * file when it succeeded; on failure the temporary file is removed and the file is untouched.
+ * A symbolic link is followed: the file it leads to is replaced, not the link (renaming over
+ * the link replaced it with a plain file and left its target as it was). A target that is not
+ * a regular file (a device, a pipe), or that leads through /dev or /proc (`/dev/stdout`, a link
+ * to `/proc/self/fd/1`: a shell's redirect, perhaps appending to a log), is written directly.
  */
 export async function writeReplacing(target: string, write: (tmp: string) => Promise<void>): Promise<void> {
-  // /dev/stdout, a named pipe, a terminal: written as they are; renaming over one would
-  // replace the device or pipe with a plain file.
+  const followed = await followLinks(target);
   const existing = await stat(target).catch(() => null);
-  if (existing && !existing.isFile()) return write(target);
-  const tmp = tempPathBeside(target, '.floe-tmp');
+  if (existing && (followed === undefined || !existing.isFile())) return write(target);
+  const file = followed ?? target;
+  const tmp = tempPathBeside(file, '.floe-tmp');
   try {
     await write(tmp);
-    await rename(tmp, target);
+    await rename(tmp, file);
   } catch (e) {
     await rm(tmp, { force: true }).catch(() => undefined);
     throw e;
